@@ -1,0 +1,49 @@
+// PostgreSQL-only suites (*.pg-spec.ts) run in `npm run test:pg`; the rest run on both stores.
+module.exports = {
+  "testEnvironment": "node",
+  "rootDir": ".",
+  "roots": [
+    "<rootDir>/libs",
+    "<rootDir>/apps",
+    "<rootDir>/test"
+  ],
+  "testRegex": process.env.STORAGE === 'postgres'
+    ? '.*\\.(spec|e2e-spec|pg-spec)\\.ts$'
+    : '.*\\.(spec|e2e-spec)\\.ts$',
+  "moduleFileExtensions": [
+    "ts",
+    "js",
+    "json"
+  ],
+  "transform": {
+    "^.+\\.(t|j)s$": [
+      "@swc/jest",
+      {
+        "jsc": {
+          "parser": {
+            "syntax": "typescript",
+            "decorators": true
+          },
+          "transform": {
+            "legacyDecorator": true,
+            "decoratorMetadata": true
+          },
+          "target": "es2022"
+        },
+        "module": {
+          "type": "commonjs"
+        }
+      }
+    ]
+  },
+  "transformIgnorePatterns": [
+    "/node_modules/(?!jose/)"
+  ],
+  "moduleNameMapper": {
+    "^@app/migrations(|/.*)$": "<rootDir>/migrations$1",
+    "^@app/api(|/.*)$": "<rootDir>/apps/api/src$1",
+    "^@app/([a-z-]+)(|/.*)$": "<rootDir>/libs/$1/src$2"
+  },
+  "maxWorkers": 2,
+  "testTimeout": 30000
+};

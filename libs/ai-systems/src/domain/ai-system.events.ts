@@ -1,0 +1,88 @@
+/** Stream of one deployed AI system: `ai-system-<id>`. */
+export const aiSystemStreamId = (aiSystemId: string): string => `ai-system-${aiSystemId}`;
+
+/** EU AI Act risk tier (Art. 5, Art. 6 + Annex III, Art. 50, rest). */
+export type AiActRiskClass = 'prohibited' | 'high' | 'limited' | 'minimal';
+/** MDR 2017/745 Annex VIII class; `none` when the software is not a medical device. */
+export type MdrClass = 'none' | 'I' | 'IIa' | 'IIb' | 'III';
+
+export interface Supplier {
+  name: string;
+  /** Where serious incidents are reported to the provider (AI Act Art. 26(5)); unknown at first for some. */
+  incidentContactEmail: string | null;
+}
+
+export interface AiSystemRegisteredData {
+  aiSystemId: string;
+  name: string;
+  supplier: Supplier;
+  version: string;
+  intendedPurpose: string;
+  aiActRiskClass: AiActRiskClass;
+  mdrClass: MdrClass;
+  /** Made and used within the hospital (MDR Art. 5(5)): no CE marking expected. */
+  inHouseDevice: boolean;
+  ifuVersion: string | null;
+  /** Subjects assigned human oversight (AI Act Art. 26(2)). */
+  oversightPersons: string[];
+  ceMarking: string | null;
+  udiDi: string | null;
+  registeredAt: string;
+}
+
+export interface AiSystemVersionChangedData {
+  aiSystemId: string;
+  previousVersion: string;
+  version: string;
+  ifuVersion: string | null;
+  reason: string | null;
+  changedAt: string;
+}
+
+export interface AiSystemUseSuspendedData {
+  aiSystemId: string;
+  reason: string;
+  suspendedAt: string;
+}
+
+export interface AiSystemUseResumedData {
+  aiSystemId: string;
+  reason: string;
+  resumedAt: string;
+}
+
+export interface AiSystemRegistered {
+  type: 'ai-systems.AiSystemRegistered';
+  data: AiSystemRegisteredData;
+}
+
+export interface AiSystemVersionChanged {
+  type: 'ai-systems.AiSystemVersionChanged';
+  data: AiSystemVersionChangedData;
+}
+
+export interface AiSystemUseSuspended {
+  type: 'ai-systems.AiSystemUseSuspended';
+  data: AiSystemUseSuspendedData;
+}
+
+export interface AiSystemUseResumed {
+  type: 'ai-systems.AiSystemUseResumed';
+  data: AiSystemUseResumedData;
+}
+
+/** Stored envelopes (`EventEnvelope<Data, Type>`) satisfy these shapes, so they can be folded directly. */
+export type AiSystemEvent =
+  | AiSystemRegistered
+  | AiSystemVersionChanged
+  | AiSystemUseSuspended
+  | AiSystemUseResumed;
+
+export type AiSystemEventType = AiSystemEvent['type'];
+
+export const AI_SYSTEM_EVENT_TYPES: readonly AiSystemEventType[] = [
+  'ai-systems.AiSystemRegistered',
+  'ai-systems.AiSystemVersionChanged',
+  'ai-systems.AiSystemUseSuspended',
+  'ai-systems.AiSystemUseResumed',
+];

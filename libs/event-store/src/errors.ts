@@ -1,0 +1,39 @@
+import type { ExpectedRevision } from './envelope';
+
+/** The expected revision did not match the stream: nothing was written. */
+export class ConcurrencyError extends Error {
+  override readonly name = 'ConcurrencyError';
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: number | null,
+  ) {
+    super(
+      `Stream ${streamId}: expected revision ${String(expected)}, actual ${actual === null ? 'no stream' : actual}`,
+    );
+  }
+}
+
+/** An idempotency key was reused for a different request. */
+export class IdempotencyConflictError extends Error {
+  override readonly name = 'IdempotencyConflictError';
+  constructor(readonly idempotencyKey: string) {
+    super(`Idempotency key was already used for a different request`);
+  }
+}
+
+/** The store cannot be reached (database down, connection lost). */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+  }
+}
+
+/** An event id given by the caller exists already: event ids are unique across the log. */
+export class DuplicateEventIdError extends Error {
+  override readonly name = 'DuplicateEventIdError';
+  constructor(readonly eventIds: string[]) {
+    super(`Event id already in the log (one of ${eventIds.join(', ')})`);
+  }
+}

@@ -1,0 +1,41 @@
+import type {
+  AppendOptions,
+  AppendResult,
+  EventEnvelope,
+  NewEvent,
+  ReadStreamOptions,
+} from './envelope';
+
+export const EVENT_STORE = Symbol('EVENT_STORE');
+
+export interface Subscription {
+  /** Resolves once the subscription has stopped and its handler is no longer running. */
+  stop(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  batchSize?: number;
+  /** Poll interval when no in-process notification arrives (other processes may append). */
+  pollIntervalMs?: number;
+}
+
+/**
+ * The one port every adapter implements and the contract suite (test/contract) checks.
+ * Positions are positive integers in one total order; `readAll(after)` never skips an event
+ * that commits later with a smaller position.
+ */
+export interface EventStore {
+  append(streamId: string, events: NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /** Events of one stream in revision order; empty when the stream does not exist. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<EventEnvelope[]>;
+  /** Events with globalPosition > after, in global order, at most `limit`. */
+  readAll(after?: number, limit?: number): Promise<EventEnvelope[]>;
+  /** Position of the last committed event (0 when empty). */
+  headPosition(): Promise<number>;
+  /** Catch-up subscription: replays from `after`, then follows new events. */
+  subscribe(
+    after: number,
+    handler: (events: EventEnvelope[]) => Promise<void>,
+    options?: SubscribeOptions,
+  ): Subscription;
+}

@@ -1,0 +1,118 @@
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { StoreUnavailableError } from '../errors';
+import { SerialQueue } from './serial-queue';
+import { dialectOf, sql, type SqlDialect } from './sql-dialect';
+
+export type Row = Record<string, unknown>;
+
+/** A transaction on the SQL store; `query` takes SQL with `?` placeholders on both dialects. */
+export class SqlTx {
+  constructor(
+    readonly runner: QueryRunner,
+    readonly dialect: SqlDialect,
+  ) {}
+
+  get manager(): EntityManager {
+    return this.runner.manager;
+  }
+
+  async query<T extends Row = Row>(text: string, params: unknown[] = []): Promise<T[]> {
+    const result = await this.runner.query(sql(this.dialect, text), params, true);
+    return (result.records ?? []) as T[];
+  }
+}
+
+const CONNECTION_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000',
+  '08003',
+  '08006',
+  'SQLITE_BUSY',
+  'SQLITE_READONLY',
+  'SQLITE_FULL',
+  'SQLITE_IOERR',
+  'SQLITE_CANTOPEN',
+]);
+
+function errorCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } };
+  const code = e?.driverError?.code ?? e?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  const code = errorCode(err);
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** The constraint (PostgreSQL) or the columns (SQLite message) a unique violation names. */
+export function uniqueConstraintOf(err: unknown): string {
+  const e = err as { constraint?: string; driverError?: { constraint?: string }; message?: string };
+  return e?.driverError?.constraint ?? e?.constraint ?? e?.message ?? '';
+}
+
+function toStoreError(err: unknown): unknown {
+  const code = errorCode(err);
+  const message = (err as Error)?.message ?? '';
+  if (
+    (code && (CONNECTION_ERRORS.has(code) || code.startsWith('SQLITE_IOERR'))) ||
+    /Connection terminated|connection is closed|Client has encountered a connection error/i.test(message)
+  ) {
+    return new StoreUnavailableError(`Event store unavailable (${code ?? message})`, err);
+  }
+  return err;
+}
+
+/**
+ * The SQL store shared by the event log, projections and key tables. On SQLite every
+ * transaction and every read of the log runs through one queue: TypeORM keeps a single
+ * connection there, and interleaved statements would see or join another's transaction.
+ */
+export class SqlDatabase {
+  readonly dialect: SqlDialect;
+  private readonly queue = new SerialQueue();
+
+  constructor(readonly dataSource: DataSource) {
+    this.dialect = dialectOf(dataSource);
+  }
+
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    return this.dialect.kind === 'sqlite' ? this.queue.run(task) : task();
+  }
+
+  transaction<T>(work: (tx: SqlTx) => Promise<T>): Promise<T> {
+    return this.serial(async () => {
+      let runner: QueryRunner | undefined;
+      try {
+        runner = this.dataSource.createQueryRunner();
+        await runner.connect();
+        await runner.startTransaction();
+        const result = await work(new SqlTx(runner, this.dialect));
+        await runner.commitTransaction();
+        return result;
+      } catch (err) {
+        if (runner?.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+        throw toStoreError(err);
+      } finally {
+        await runner?.release().catch(() => undefined);
+      }
+    });
+  }
+
+  query<T extends Row = Row>(text: string, params: unknown[] = []): Promise<T[]> {
+    return this.serial(async () => {
+      try {
+        const result = await this.dataSource.query(sql(this.dialect, text), params);
+        return result as T[];
+      } catch (err) {
+        throw toStoreError(err);
+      }
+    });
+  }
+}

@@ -1,0 +1,255 @@
+import { EventEmitter } from 'node:events';
+import { v7 as uuidv7, validate as isUuid } from 'uuid';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventEnvelope,
+  EventMetadata,
+  ExpectedRevision,
+  NewEvent,
+  ReadStreamOptions,
+} from '../envelope';
+import { ConcurrencyError, DuplicateEventIdError, IdempotencyConflictError } from '../errors';
+import type { EventStore, SubscribeOptions, Subscription } from '../event-store.port';
+import { pollingSubscription } from '../subscription';
+import { UpcasterRegistry } from '../upcasters';
+import { isUniqueViolation, uniqueConstraintOf, type Row, type SqlDatabase, type SqlTx } from './sql-database';
+
+const COLUMNS =
+  'global_position, event_id, stream_id, stream_revision, type, schema_version, recorded_at, data, metadata';
+const INSERT_CHUNK = 500;
+
+interface EventRow extends Row {
+  global_position: number | string;
+  event_id: string;
+  stream_id: string;
+  stream_revision: number;
+  type: string;
+  schema_version: number;
+  recorded_at: string;
+  data: string;
+  metadata: string;
+}
+
+class IdempotentReplay {
+  constructor(readonly result: AppendResult) {}
+}
+
+/**
+ * The event store on SQLite (embedded) or PostgreSQL, through TypeORM.
+ *
+ * Ordering: every append first bumps the single `event_log_head` row, which serialises
+ * appenders until commit; positions are therefore assigned gap-free and become visible in
+ * position order, so a catch-up reader can never skip one (docs/adr/0002).
+ */
+export class SqlEventStore implements EventStore {
+  private readonly appended = new EventEmitter();
+
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly upcasters = new UpcasterRegistry(),
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    this.appended.setMaxListeners(0);
+  }
+
+  async append(streamId: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    validateAppend(streamId, events);
+    const expected = options.expectedRevision ?? 'any';
+    try {
+      const result = await this.db.transaction((tx) => this.appendIn(tx, streamId, events, expected, options));
+      this.appended.emit('appended', result.lastPosition);
+      return result;
+    } catch (err) {
+      if (err instanceof IdempotentReplay) return err.result;
+      if (isUniqueViolation(err) && /event_id/.test(uniqueConstraintOf(err))) {
+        throw new DuplicateEventIdError(events.map((e) => e.eventId).filter((id): id is string => !!id));
+      }
+      if (isUniqueViolation(err)) {
+        // Only reachable if the head lock were bypassed; never report it as success.
+        const actual = await this.streamRevision(streamId);
+        throw new ConcurrencyError(streamId, expected, actual);
+      }
+      throw err;
+    }
+  }
+
+  private async appendIn(
+    tx: SqlTx,
+    streamId: string,
+    events: NewEvent[],
+    expected: ExpectedRevision,
+    options: AppendOptions,
+  ): Promise<AppendResult> {
+    // Lock first: a write as the first statement also takes SQLite's write lock up front.
+    const [head] = await tx.query<{ position: number | string }>(
+      'UPDATE event_log_head SET position = position + ? WHERE id = 1 RETURNING position',
+      [events.length],
+    );
+    const last = Number(head.position);
+    const first = last - events.length + 1;
+
+    if (options.idempotencyKey) {
+      const [seen] = await tx.query('SELECT * FROM idempotency_keys WHERE idempotency_key = ?', [
+        options.idempotencyKey,
+      ]);
+      if (seen) {
+        if ((seen.request_hash ?? null) !== (options.requestHash ?? null) || seen.stream_id !== streamId) {
+          throw new IdempotencyConflictError(options.idempotencyKey);
+        }
+        // Rolls the head bump back; the first result is re-read from the log.
+        throw new IdempotentReplay(await this.replayResult(tx, seen));
+      }
+    }
+
+    const [current] = await tx.query<{ rev: number | string | null }>(
+      'SELECT MAX(stream_revision) AS rev FROM events WHERE stream_id = ?',
+      [streamId],
+    );
+    const actual = current?.rev === null || current?.rev === undefined ? null : Number(current.rev);
+    if (!revisionMatches(expected, actual)) throw new ConcurrencyError(streamId, expected, actual);
+
+    const recordedAt = this.clock().toISOString();
+    const startRevision = actual === null ? 0 : actual + 1;
+    const envelopes: EventEnvelope[] = events.map((e, i) => ({
+      eventId: e.eventId ?? uuidv7(),
+      type: e.type,
+      schemaVersion: e.schemaVersion ?? 1,
+      streamId,
+      streamRevision: startRevision + i,
+      globalPosition: first + i,
+      recordedAt,
+      data: e.data,
+      metadata: mergeMetadata(options, e.metadata),
+    }));
+
+    for (let i = 0; i < envelopes.length; i += INSERT_CHUNK) {
+      const chunk = envelopes.slice(i, i + INSERT_CHUNK);
+      const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+      const params = chunk.flatMap((e) => [
+        e.globalPosition,
+        e.eventId,
+        e.streamId,
+        e.streamRevision,
+        e.type,
+        e.schemaVersion,
+        e.recordedAt,
+        JSON.stringify(e.data),
+        JSON.stringify(e.metadata),
+      ]);
+      await tx.query(`INSERT INTO events (${COLUMNS}) VALUES ${values}`, params);
+    }
+
+    const nextExpectedRevision = startRevision + events.length - 1;
+    if (options.idempotencyKey) {
+      await tx.query(
+        `INSERT INTO idempotency_keys (idempotency_key, request_hash, stream_id, first_position, last_position, next_revision, recorded_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        [options.idempotencyKey, options.requestHash ?? null, streamId, first, last, nextExpectedRevision, recordedAt],
+      );
+    }
+    return {
+      streamId,
+      nextExpectedRevision,
+      firstPosition: first,
+      lastPosition: last,
+      events: envelopes.map((e) => this.upcasters.apply(e)),
+      replayed: false,
+    };
+  }
+
+  private async replayResult(tx: SqlTx, seen: Row): Promise<AppendResult> {
+    const rows = await tx.query<EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE global_position >= ? AND global_position <= ? ORDER BY global_position`,
+      [Number(seen.first_position), Number(seen.last_position)],
+    );
+    return {
+      streamId: String(seen.stream_id),
+      nextExpectedRevision: Number(seen.next_revision),
+      firstPosition: Number(seen.first_position),
+      lastPosition: Number(seen.last_position),
+      events: rows.map((r) => this.toEnvelope(r)),
+      replayed: true,
+    };
+  }
+
+  private async streamRevision(streamId: string): Promise<number | null> {
+    const [row] = await this.db.query<{ rev: number | string | null }>(
+      'SELECT MAX(stream_revision) AS rev FROM events WHERE stream_id = ?',
+      [streamId],
+    );
+    return row?.rev === null || row?.rev === undefined ? null : Number(row.rev);
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<EventEnvelope[]> {
+    const rows = await this.db.query<EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND stream_revision >= ? AND global_position <= ?
+       ORDER BY stream_revision`,
+      [streamId, options.fromRevision ?? 0, options.toPosition ?? Number.MAX_SAFE_INTEGER],
+    );
+    return rows.map((r) => this.toEnvelope(r));
+  }
+
+  async readAll(after = 0, limit = 1000): Promise<EventEnvelope[]> {
+    const rows = await this.db.query<EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`,
+      [after, limit],
+    );
+    return rows.map((r) => this.toEnvelope(r));
+  }
+
+  async headPosition(): Promise<number> {
+    const [row] = await this.db.query<{ p: number | string | null }>('SELECT MAX(global_position) AS p FROM events');
+    return row?.p === null || row?.p === undefined ? 0 : Number(row.p);
+  }
+
+  subscribe(
+    after: number,
+    handler: (events: EventEnvelope[]) => Promise<void>,
+    options: SubscribeOptions = {},
+  ): Subscription {
+    return pollingSubscription(this, this.appended, after, handler, options);
+  }
+
+  private toEnvelope(r: EventRow): EventEnvelope {
+    return this.upcasters.apply({
+      eventId: r.event_id,
+      type: r.type,
+      schemaVersion: Number(r.schema_version),
+      streamId: r.stream_id,
+      streamRevision: Number(r.stream_revision),
+      globalPosition: Number(r.global_position),
+      recordedAt: r.recorded_at,
+      data: JSON.parse(r.data) as Record<string, unknown>,
+      metadata: JSON.parse(r.metadata) as EventMetadata,
+    });
+  }
+}
+
+function revisionMatches(expected: ExpectedRevision, actual: number | null): boolean {
+  if (expected === 'any') return true;
+  if (expected === 'no_stream') return actual === null;
+  if (expected === 'stream_exists') return actual !== null;
+  return actual === expected;
+}
+
+function mergeMetadata(options: AppendOptions, own: EventMetadata | undefined): EventMetadata {
+  const merged: EventMetadata = { ...(options.metadata ?? {}), ...(own ?? {}) };
+  if (options.idempotencyKey && merged.idempotencyKey === undefined) merged.idempotencyKey = options.idempotencyKey;
+  return merged;
+}
+
+const STREAM_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,254}$/;
+const TYPE = /^[A-Za-z][A-Za-z0-9._-]{0,254}$/;
+
+function validateAppend(streamId: string, events: NewEvent[]): void {
+  if (!STREAM_ID.test(streamId)) throw new TypeError(`Invalid stream id "${streamId}"`);
+  if (!Array.isArray(events) || events.length === 0) throw new TypeError('append needs at least one event');
+  for (const e of events) {
+    if (!TYPE.test(e.type)) throw new TypeError(`Invalid event type "${e.type}"`);
+    if (e.eventId !== undefined && !isUuid(e.eventId)) throw new TypeError(`Invalid event id "${e.eventId}"`);
+    if (e.data === null || typeof e.data !== 'object' || Array.isArray(e.data)) {
+      throw new TypeError(`Event data of ${e.type} must be an object`);
+    }
+  }
+}

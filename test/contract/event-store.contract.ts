@@ -1,0 +1,323 @@
+import { validate as isUuid, version as uuidVersion } from 'uuid';
+import {
+  ConcurrencyError,
+  IdempotencyConflictError,
+  type EventEnvelope,
+  type EventStore,
+  type NewEvent,
+  type Upcaster,
+} from '@app/event-store';
+
+export interface ContractFixture {
+  store: EventStore;
+  /** A second store instance on the same storage, as another process would have it. */
+  other?: EventStore;
+  cleanup(): Promise<void>;
+}
+
+export type FixtureFactory = (options: { upcasters?: Upcaster[] }) => Promise<ContractFixture>;
+
+const ev = (type: string, data: Record<string, unknown> = {}): NewEvent => ({ type, data });
+let streamSeq = 0;
+const stream = (prefix = 'test') => `${prefix}-${Date.now().toString(36)}-${++streamSeq}`;
+
+/**
+ * The behaviour every EventStore adapter must show (shared/DESIGN.md §3–4).
+ * Run by event-store.sql.spec.ts (SQLite, PostgreSQL) and event-store.kurrentdb.spec.ts.
+ */
+export function eventStoreContract(name: string, factory: FixtureFactory): void {
+  describe(`EventStore contract: ${name}`, () => {
+    let fx: ContractFixture;
+    let store: EventStore;
+
+    beforeAll(async () => {
+      fx = await factory({
+        upcasters: [
+          {
+            type: 'contract.Renamed',
+            fromVersion: 1,
+            upcast: (data) => ({ fullName: data.name, upcasted: true }),
+          },
+        ],
+      });
+      store = fx.store;
+    });
+    afterAll(async () => fx?.cleanup());
+
+    describe('append and read', () => {
+      it('stores exactly the envelope: ids, revisions, positions, times, metadata', async () => {
+        const s = stream();
+        const before = Date.now();
+        const result = await store.append(s, [ev('contract.A', { n: 1 }), ev('contract.B', { n: 2 })], {
+          expectedRevision: 'no_stream',
+          metadata: { actor: { subject: 'u-1', role: 'clinician' }, correlationId: 'c-1' },
+        });
+        expect(result.replayed).toBe(false);
+        expect(result.nextExpectedRevision).toBe(1);
+        expect(result.lastPosition - result.firstPosition).toBe(1);
+        const read = await store.readStream(s);
+        expect(read).toEqual(result.events);
+        expect(read.map((e) => e.streamRevision)).toEqual([0, 1]);
+        expect(read.map((e) => e.globalPosition)).toEqual([result.firstPosition, result.lastPosition]);
+        for (const e of read) {
+          expect(isUuid(e.eventId)).toBe(true);
+          expect(uuidVersion(e.eventId)).toBe(7);
+          expect(e.schemaVersion).toBe(1);
+          expect(e.streamId).toBe(s);
+          expect(new Date(e.recordedAt).toISOString()).toBe(e.recordedAt);
+          expect(Date.parse(e.recordedAt)).toBeGreaterThanOrEqual(before - 1000);
+          expect(e.metadata).toEqual({ actor: { subject: 'u-1', role: 'clinician' }, correlationId: 'c-1' });
+        }
+        expect(read.map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
+        expect(Object.keys(read[0]).sort()).toEqual(
+          ['data', 'eventId', 'globalPosition', 'metadata', 'recordedAt', 'schemaVersion', 'streamId', 'streamRevision', 'type'].sort(),
+        );
+      });
+
+      it('returns an empty list for a stream that does not exist', async () => {
+        expect(await store.readStream(stream('missing'))).toEqual([]);
+      });
+
+      it('continues revisions on later appends and reads from a revision', async () => {
+        const s = stream();
+        await store.append(s, [ev('contract.A')], { expectedRevision: 'no_stream' });
+        await store.append(s, [ev('contract.A'), ev('contract.A')], { expectedRevision: 0 });
+        const r = await store.append(s, [ev('contract.A')], { expectedRevision: 2 });
+        expect(r.nextExpectedRevision).toBe(3);
+        expect((await store.readStream(s)).map((e) => e.streamRevision)).toEqual([0, 1, 2, 3]);
+        expect((await store.readStream(s, { fromRevision: 2 })).map((e) => e.streamRevision)).toEqual([2, 3]);
+      });
+
+      it('reads a stream as of a global position', async () => {
+        const s = stream();
+        const first = await store.append(s, [ev('contract.A', { v: 1 })]);
+        await store.append(stream(), [ev('contract.Other')]);
+        await store.append(s, [ev('contract.A', { v: 2 })]);
+        const asOf = await store.readStream(s, { toPosition: first.lastPosition });
+        expect(asOf.map((e) => e.data)).toEqual([{ v: 1 }]);
+      });
+
+      it('keeps a caller-given event id and refuses it a second time, writing nothing', async () => {
+        const id = '01936f0e-8a4b-7c3d-9e2f-0123456789ab';
+        const s = stream();
+        const r = await store.append(s, [{ type: 'contract.A', data: {}, eventId: id }]);
+        expect(r.events[0].eventId).toBe(id);
+        const head = await store.headPosition();
+        await expect(store.append(stream(), [{ type: 'contract.A', data: {}, eventId: id }])).rejects.toThrow();
+        expect(await store.headPosition()).toBe(head);
+      });
+
+      it('applies upcasters on read without changing what is stored', async () => {
+        const s = stream();
+        await store.append(s, [{ type: 'contract.Renamed', data: { name: 'Ada' }, schemaVersion: 1 }]);
+        const [e] = await store.readStream(s);
+        expect(e.schemaVersion).toBe(2);
+        expect(e.data).toEqual({ fullName: 'Ada', upcasted: true });
+      });
+
+      it('round-trips large payloads and unicode exactly', async () => {
+        const s = stream();
+        const text = 'ü é ß 漢字 😀 \u200f RTL עברית \u0000 nul "quotes" \\ back \n newline \ud83d\ude00';
+        const big = 'x'.repeat(1024 * 1024);
+        await store.append(s, [ev('contract.Text', { text, nested: { list: [1, 2.5, null, true] } }), ev('contract.Big', { big })]);
+        const [a, b] = await store.readStream(s);
+        expect(a.data).toEqual({ text, nested: { list: [1, 2.5, null, true] } });
+        expect((b.data as { big: string }).big.length).toBe(big.length);
+      });
+
+      it('rejects invalid input before writing anything', async () => {
+        const head = await store.headPosition();
+        await expect(store.append(stream(), [])).rejects.toThrow(TypeError);
+        await expect(store.append('bad stream id!', [ev('contract.A')])).rejects.toThrow(TypeError);
+        await expect(store.append(stream(), [ev('contract.A'), ev('not a type')])).rejects.toThrow(TypeError);
+        expect(await store.headPosition()).toBe(head);
+      });
+    });
+
+    describe('optimistic concurrency', () => {
+      it('fails a wrong expected revision with ConcurrencyError and writes nothing', async () => {
+        const s = stream();
+        await store.append(s, [ev('contract.A')], { expectedRevision: 'no_stream' });
+        const head = await store.headPosition();
+        await expect(store.append(s, [ev('contract.A')], { expectedRevision: 5 })).rejects.toBeInstanceOf(ConcurrencyError);
+        await expect(store.append(s, [ev('contract.A')], { expectedRevision: 'no_stream' })).rejects.toMatchObject({
+          name: 'ConcurrencyError',
+          streamId: s,
+          actual: 0,
+        });
+        await expect(store.append(stream(), [ev('contract.A')], { expectedRevision: 'stream_exists' })).rejects.toBeInstanceOf(
+          ConcurrencyError,
+        );
+        await expect(store.append(stream(), [ev('contract.A')], { expectedRevision: 0 })).rejects.toBeInstanceOf(
+          ConcurrencyError,
+        );
+        expect(await store.headPosition()).toBe(head);
+        expect(await store.readStream(s)).toHaveLength(1);
+      });
+
+      it('lets exactly one of 16 concurrent appenders win each revision: no loss, no duplicate', async () => {
+        const s = stream('race');
+        await store.append(s, [ev('contract.Start')], { expectedRevision: 'no_stream' });
+        const writers = 16;
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: writers }, (_, i) => store.append(s, [ev('contract.Race', { writer: i })], { expectedRevision: 0 })),
+        );
+        const won = outcomes.filter((o) => o.status === 'fulfilled');
+        const lost = outcomes.filter((o) => o.status === 'rejected') as PromiseRejectedResult[];
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(writers - 1);
+        for (const l of lost) expect(l.reason).toBeInstanceOf(ConcurrencyError);
+
+        // Every writer retries on conflict until its event is in: all land exactly once.
+        const perWriter = 3;
+        await Promise.all(
+          Array.from({ length: writers }, async (_, w) => {
+            for (let k = 0; k < perWriter; k++) {
+              for (;;) {
+                const current = await store.readStream(s);
+                try {
+                  await store.append(s, [ev('contract.Retry', { w, k })], { expectedRevision: current.length - 1 });
+                  break;
+                } catch (err) {
+                  if (!(err instanceof ConcurrencyError)) throw err;
+                }
+              }
+            }
+          }),
+        );
+        const events = await store.readStream(s);
+        expect(events.map((e) => e.streamRevision)).toEqual(events.map((_, i) => i));
+        const retries = events.filter((e) => e.type === 'contract.Retry').map((e) => `${e.data.w}/${e.data.k}`);
+        expect(new Set(retries).size).toBe(writers * perWriter);
+        expect(retries).toHaveLength(writers * perWriter);
+      });
+    });
+
+    describe('idempotency', () => {
+      it('returns the first result for a repeated key and writes nothing', async () => {
+        const s = stream();
+        const key = `key-${s}`;
+        const first = await store.append(s, [ev('contract.A', { n: 1 })], { idempotencyKey: key, requestHash: 'h1' });
+        const head = await store.headPosition();
+        const again = await store.append(s, [ev('contract.A', { n: 1 })], { idempotencyKey: key, requestHash: 'h1' });
+        expect(again.replayed).toBe(true);
+        expect(again.events.map((e) => e.eventId)).toEqual(first.events.map((e) => e.eventId));
+        expect(again.lastPosition).toBe(first.lastPosition);
+        expect(await store.headPosition()).toBe(head);
+        expect(await store.readStream(s)).toHaveLength(1);
+        expect(first.events[0].metadata.idempotencyKey).toBe(key);
+      });
+
+      it('refuses the same key with a different request, writing nothing', async () => {
+        const s = stream();
+        const key = `key-${s}`;
+        await store.append(s, [ev('contract.A')], { idempotencyKey: key, requestHash: 'h1' });
+        const head = await store.headPosition();
+        await expect(store.append(s, [ev('contract.A')], { idempotencyKey: key, requestHash: 'h2' })).rejects.toBeInstanceOf(
+          IdempotencyConflictError,
+        );
+        await expect(store.append(stream(), [ev('contract.A')], { idempotencyKey: key, requestHash: 'h1' })).rejects.toBeInstanceOf(
+          IdempotencyConflictError,
+        );
+        expect(await store.headPosition()).toBe(head);
+      });
+
+      it('writes once when the same key arrives concurrently', async () => {
+        const s = stream();
+        const key = `key-${s}`;
+        const results = await Promise.all(
+          Array.from({ length: 8 }, () => store.append(s, [ev('contract.A')], { idempotencyKey: key, requestHash: 'h' })),
+        );
+        expect(results.filter((r) => !r.replayed)).toHaveLength(1);
+        expect(new Set(results.map((r) => r.events[0].eventId)).size).toBe(1);
+        expect(await store.readStream(s)).toHaveLength(1);
+      });
+    });
+
+    describe('atomicity', () => {
+      it('writes all events of an append or none', async () => {
+        const s = stream();
+        const dup = '01936f0e-8a4b-7c3d-9e2f-00000000abcd';
+        const head = await store.headPosition();
+        await expect(
+          store.append(s, [
+            { type: 'contract.A', data: { i: 1 }, eventId: dup },
+            { type: 'contract.A', data: { i: 2 } },
+            { type: 'contract.A', data: { i: 3 }, eventId: dup },
+          ]),
+        ).rejects.toThrow();
+        expect(await store.readStream(s)).toEqual([]);
+        expect(await store.headPosition()).toBe(head);
+        const ok = await store.append(s, [ev('contract.A'), ev('contract.A')]);
+        expect(ok.firstPosition).toBe(head + 1);
+      });
+    });
+
+    describe('global order', () => {
+      it('orders all events by a gap-free position and pages through them', async () => {
+        const start = await store.headPosition();
+        for (let i = 0; i < 5; i++) await store.append(stream('order'), [ev('contract.O', { i }), ev('contract.O', { i })]);
+        const all = await store.readAll(start, 1000);
+        expect(all.map((e) => e.globalPosition)).toEqual(all.map((_, i) => start + 1 + i));
+        expect(all).toHaveLength(10);
+        const page1 = await store.readAll(start, 4);
+        const page2 = await store.readAll(page1[3].globalPosition, 4);
+        expect([...page1, ...page2].map((e) => e.globalPosition)).toEqual(all.slice(0, 8).map((e) => e.globalPosition));
+        expect(await store.headPosition()).toBe(all[all.length - 1].globalPosition);
+      });
+
+      it('never lets a tailing reader skip an event while many writers commit concurrently', async () => {
+        const start = await store.headPosition();
+        const seen: EventEnvelope[] = [];
+        let writing = true;
+        const reader = (async () => {
+          let after = start;
+          const reads = fx.other ?? store;
+          for (;;) {
+            const done = !writing;
+            const batch = await reads.readAll(after, 50);
+            for (const e of batch) seen.push(e);
+            if (batch.length) after = batch[batch.length - 1].globalPosition;
+            else if (done) return;
+          }
+        })();
+        await Promise.all(
+          Array.from({ length: 16 }, async (_, w) => {
+            for (let k = 0; k < 25; k++) {
+              await store.append(stream(`w${w}`), [ev('contract.W', { w, k }), ev('contract.W', { w, k })]);
+            }
+          }),
+        );
+        writing = false;
+        await reader;
+        const truth = await store.readAll(start, 100_000);
+        expect(truth).toHaveLength(16 * 25 * 2);
+        expect(seen.map((e) => e.globalPosition)).toEqual(truth.map((e) => e.globalPosition));
+      });
+    });
+
+    describe('subscriptions', () => {
+      it('catches up from a position, then follows new appends in order', async () => {
+        const s = stream('sub');
+        const start = await store.headPosition();
+        await store.append(s, [ev('contract.S', { i: 0 }), ev('contract.S', { i: 1 })]);
+        const got: number[] = [];
+        let resolve!: () => void;
+        const enough = new Promise<void>((r) => (resolve = r));
+        const sub = store.subscribe(
+          start,
+          async (batch) => {
+            for (const e of batch) if (e.streamId === s) got.push(e.data.i as number);
+            if (got.length >= 4) resolve();
+          },
+          { pollIntervalMs: 20 },
+        );
+        await store.append(s, [ev('contract.S', { i: 2 })]);
+        await store.append(s, [ev('contract.S', { i: 3 })]);
+        await enough;
+        await sub.stop();
+        expect(got).toEqual([0, 1, 2, 3]);
+      });
+    });
+  });
+}
