@@ -206,6 +206,11 @@ export function eventStoreContract(name: string, factory: FixtureFactory): void 
         expect(await store.headPosition()).toBe(head);
         expect(await store.readStream(s)).toHaveLength(1);
         expect(first.events[0].metadata.idempotencyKey).toBe(key);
+        const looked = await store.readIdempotent(key, 'h1');
+        expect(looked?.events.map((e) => e.eventId)).toEqual(first.events.map((e) => e.eventId));
+        expect(looked?.replayed).toBe(true);
+        await expect(store.readIdempotent(key, 'other')).rejects.toBeInstanceOf(IdempotencyConflictError);
+        expect(await store.readIdempotent(`never-${key}`)).toBeUndefined();
       });
 
       it('refuses the same key with a different request, writing nothing', async () => {

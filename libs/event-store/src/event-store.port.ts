@@ -26,12 +26,19 @@ export interface SubscribeOptions {
  */
 export interface EventStore {
   append(streamId: string, events: NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * The result an idempotency key produced, if any; throws IdempotencyConflictError when the
+   * key was used for another request. Lets a handler answer a retry before deciding again.
+   */
+  readIdempotent(idempotencyKey: string, requestHash?: string): Promise<AppendResult | undefined>;
   /** Events of one stream in revision order; empty when the stream does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<EventEnvelope[]>;
   /** Events with globalPosition > after, in global order, at most `limit`. */
   readAll(after?: number, limit?: number): Promise<EventEnvelope[]>;
   /** Position of the last committed event (0 when empty). */
   headPosition(): Promise<number>;
+  /** Called after each append committed by this process; returns an unsubscribe function. */
+  onAppended(listener: (lastPosition: number) => void): () => void;
   /** Catch-up subscription: replays from `after`, then follows new events. */
   subscribe(
     after: number,

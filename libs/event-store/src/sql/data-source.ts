@@ -19,7 +19,12 @@ export function dataSourceOptions(config: StorageConfig, entities: EntityList = 
       migrationsRun: false,
       synchronize: false,
       logging: false,
-      extra: { max: Number(process.env.DATABASE_POOL_SIZE ?? 20), connectionTimeoutMillis: 5000 },
+      extra: {
+        max: Number(process.env.DATABASE_POOL_SIZE ?? 20),
+        connectionTimeoutMillis: 5000,
+        // The product's own SQL is unqualified: point every connection at the configured schema.
+        ...(config.schema ? { options: `-c search_path=${quoteIdent(config.schema)}` } : {}),
+      },
     };
   }
   mkdirSync(dirname(config.sqliteFile), { recursive: true });
@@ -40,19 +45,28 @@ export function dataSourceOptions(config: StorageConfig, entities: EntityList = 
   };
 }
 
+/** Creates the configured PostgreSQL schema if it does not exist yet. */
+export async function ensureSchema(config: StorageConfig): Promise<void> {
+  if (config.kind !== 'postgres' || !config.schema) return;
+  const bootstrap = new DataSource({ type: 'postgres', url: config.databaseUrl });
+  await bootstrap.initialize();
+  try {
+    await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(config.schema)}`);
+  } finally {
+    await bootstrap.destroy();
+  }
+}
+
 /** Opens the store and brings its schema up to date (PostgreSQL schema created if missing). */
 export async function openDataSource(config: StorageConfig, entities: EntityList = []): Promise<DataSource> {
-  if (config.kind === 'postgres' && config.schema) {
-    const bootstrap = new DataSource({ type: 'postgres', url: config.databaseUrl });
-    await bootstrap.initialize();
-    try {
-      await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS "${config.schema.replace(/"/g, '""')}"`);
-    } finally {
-      await bootstrap.destroy();
-    }
-  }
+  await ensureSchema(config);
   const ds = new DataSource(dataSourceOptions(config, entities));
   await ds.initialize();
   if (config.migrationsRun) await ds.runMigrations({ transaction: 'each' });
   return ds;
+}
+
+function quoteIdent(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new Error(`Invalid schema name "${name}"`);
+  return `"${name}"`;
 }

@@ -16,7 +16,7 @@ export class SqlTx {
     return this.runner.manager;
   }
 
-  async query<T extends Row = Row>(text: string, params: unknown[] = []): Promise<T[]> {
+  async query<T = Row>(text: string, params: unknown[] = []): Promise<T[]> {
     const result = await this.runner.query(sql(this.dialect, text), params, true);
     return (result.records ?? []) as T[];
   }
@@ -105,7 +105,7 @@ export class SqlDatabase {
     });
   }
 
-  query<T extends Row = Row>(text: string, params: unknown[] = []): Promise<T[]> {
+  query<T = Row>(text: string, params: unknown[] = []): Promise<T[]> {
     return this.serial(async () => {
       try {
         const result = await this.dataSource.query(sql(this.dialect, text), params);

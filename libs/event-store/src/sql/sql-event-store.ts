@@ -163,14 +163,18 @@ export class SqlEventStore implements EventStore {
       `SELECT ${COLUMNS} FROM events WHERE global_position >= ? AND global_position <= ? ORDER BY global_position`,
       [Number(seen.first_position), Number(seen.last_position)],
     );
-    return {
-      streamId: String(seen.stream_id),
-      nextExpectedRevision: Number(seen.next_revision),
-      firstPosition: Number(seen.first_position),
-      lastPosition: Number(seen.last_position),
-      events: rows.map((r) => this.toEnvelope(r)),
-      replayed: true,
-    };
+    return idempotentResult(seen, rows.map((r) => this.toEnvelope(r)));
+  }
+
+  async readIdempotent(idempotencyKey: string, requestHash?: string): Promise<AppendResult | undefined> {
+    const [seen] = await this.db.query('SELECT * FROM idempotency_keys WHERE idempotency_key = ?', [idempotencyKey]);
+    if (!seen) return undefined;
+    if ((seen.request_hash ?? null) !== (requestHash ?? null)) throw new IdempotencyConflictError(idempotencyKey);
+    const rows = await this.db.query<EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE global_position >= ? AND global_position <= ? ORDER BY global_position`,
+      [Number(seen.first_position), Number(seen.last_position)],
+    );
+    return idempotentResult(seen, rows.map((r) => this.toEnvelope(r)));
   }
 
   private async streamRevision(streamId: string): Promise<number | null> {
@@ -203,6 +207,11 @@ export class SqlEventStore implements EventStore {
     return row?.p === null || row?.p === undefined ? 0 : Number(row.p);
   }
 
+  onAppended(listener: (lastPosition: number) => void): () => void {
+    this.appended.on('appended', listener);
+    return () => this.appended.off('appended', listener);
+  }
+
   subscribe(
     after: number,
     handler: (events: EventEnvelope[]) => Promise<void>,
@@ -224,6 +233,17 @@ export class SqlEventStore implements EventStore {
       metadata: JSON.parse(r.metadata) as EventMetadata,
     });
   }
+}
+
+function idempotentResult(seen: Row, events: EventEnvelope[]): AppendResult {
+  return {
+    streamId: String(seen.stream_id),
+    nextExpectedRevision: Number(seen.next_revision),
+    firstPosition: Number(seen.first_position),
+    lastPosition: Number(seen.last_position),
+    events,
+    replayed: true,
+  };
 }
 
 function revisionMatches(expected: ExpectedRevision, actual: number | null): boolean {

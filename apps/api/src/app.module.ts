@@ -1,0 +1,32 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import { AiSystemsModule } from '@app/ai-systems';
+import { StorageModule, storageConfigFromEnv, type StorageConfig } from '@app/event-store';
+import { IdentityModule } from '@app/identity';
+import { OversightModule } from '@app/oversight';
+import { ProblemDetailsFilter } from '@app/platform';
+import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
+import { EventsController } from './events.controller';
+import { loggerOptions } from './logging';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: StorageConfig = storageConfigFromEnv()): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        LoggerModule.forRoot(loggerOptions()),
+        StorageModule.forRoot(config),
+        IdentityModule,
+        TerminusModule,
+        AiSystemsModule,
+        OversightModule,
+      ],
+      controllers: [HealthController, MetricsController, EventsController],
+      providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
+    };
+  }
+}

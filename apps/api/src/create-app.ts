@@ -1,0 +1,38 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { storageConfigFromEnv, type StorageConfig } from '@app/event-store';
+import { problemValidationPipe } from '@app/platform';
+import { AppModule } from './app.module';
+
+export const API_PREFIX = 'api/v1';
+
+/** Builds the configured application; used by `registry serve` and by the e2e tests alike. */
+export async function createApp(config: StorageConfig = storageConfigFromEnv()): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    // Start-up chatter stays quiet; request and error logs go through pino from here on.
+    logger: ['error', 'warn'],
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  // 1 MB is far above any legitimate review; bigger bodies get 413 problem+json.
+  app.useBodyParser('json', { limit: process.env.BODY_LIMIT ?? '1mb', type: ['application/json', 'application/*+json'] });
+  app.disable('x-powered-by');
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'metrics'] });
+  app.useGlobalPipes(problemValidationPipe());
+  app.enableShutdownHooks();
+
+  const doc = new DocumentBuilder()
+    .setTitle('oversight-registry')
+    .setDescription(
+      'Evidence of human oversight, serious incidents, log retention and disclosure for AI systems in hospitals. ' +
+        'Every write is an immutable event; errors are RFC 9457 problem+json.',
+    )
+    .setVersion('0.1.0')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
+  return app;
+}

@@ -1,0 +1,51 @@
+import { Controller, Get, Header, type OnModuleInit } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { EVENT_STORE, type EventStore, ProjectionRegistry } from '@app/event-store';
+import { Public } from '@app/identity';
+import { Inject } from '@nestjs/common';
+
+/** Prometheus metrics: process, event log head and how far each projection lags behind it. */
+@ApiTags('Operations')
+@Controller('metrics')
+export class MetricsController implements OnModuleInit {
+  private readonly registry = new Registry();
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly projections: ProjectionRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    collectDefaultMetrics({ register: this.registry });
+    const store = this.store;
+    const projections = this.projections;
+    new Gauge({
+      name: 'oversight_event_log_head_position',
+      help: 'Global position of the last committed event',
+      registers: [this.registry],
+      async collect() {
+        this.set(await store.headPosition());
+      },
+    });
+    new Gauge({
+      name: 'oversight_projection_lag_events',
+      help: 'Events between the log head and each projection checkpoint',
+      labelNames: ['projection'],
+      registers: [this.registry],
+      async collect() {
+        const head = await store.headPosition();
+        for (const [name, position] of Object.entries(await projections.runner.positions())) {
+          this.set({ projection: name }, head - position);
+        }
+      },
+    });
+  }
+
+  @Get()
+  @Public()
+  @Header('Content-Type', 'text/plain; version=0.0.4')
+  async metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

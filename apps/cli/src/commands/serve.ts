@@ -1,0 +1,22 @@
+import { createApp } from '@app/api';
+import { storageConfigFromEnv } from '@app/event-store';
+
+export async function serve(port: number, host: string): Promise<void> {
+  const config = storageConfigFromEnv();
+  const app = await createApp(config);
+  await app.listen(port, host);
+  const url = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
+  const store = config.kind === 'sqlite' ? `embedded SQLite at ${config.sqliteFile}` : 'PostgreSQL';
+  process.stdout.write(
+    [
+      '',
+      `oversight-registry is running at ${url}  (${store})`,
+      `  API:     ${url}/api/v1`,
+      `  Docs:    ${url}/docs   (OpenAPI JSON at ${url}/docs-json)`,
+      `  Health:  ${url}/health`,
+      '  Get a token (embedded mode), in another terminal:',
+      '    npm run --silent registry -- token --role clinician --sub alice',
+      '',
+    ].join('\n') + '\n',
+  );
+}

@@ -1,0 +1,163 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentPrincipal, type Principal, Roles } from '@app/identity';
+import {
+  IdempotencyKey,
+  IfMatchRevision,
+  PageQueryDto,
+  ParseIdPipe,
+  ProblemException,
+  RequestHash,
+  revisionETag,
+} from '@app/platform';
+import { v7 as uuidv7 } from 'uuid';
+import { ExecuteAiSystemCommand } from '../application/ai-system.commands';
+import { GetAiSystemQuery, ListAiSystemsQuery } from '../application/ai-system.queries';
+import { ChangeVersionDto, RegisterAiSystemDto, UseChangeDto } from './ai-system.dto';
+
+const MANAGERS = ['admin', 'quality-manager'] as const;
+
+@ApiTags('AI systems')
+@ApiBearerAuth()
+@Controller('ai-systems')
+export class AiSystemsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @Post()
+  @Roles(...MANAGERS)
+  @ApiOperation({ summary: 'Register an AI system the hospital deploys' })
+  async register(
+    @Body() dto: RegisterAiSystemDto,
+    @CurrentPrincipal() who: Principal,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @RequestHash() requestHash: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.commands.execute(
+      new ExecuteAiSystemCommand(
+        {
+          type: 'RegisterAiSystem',
+          aiSystemId: uuidv7(),
+          name: dto.name,
+          supplier: { name: dto.supplier.name, incidentContactEmail: dto.supplier.incidentContactEmail ?? null },
+          version: dto.version,
+          intendedPurpose: dto.intendedPurpose,
+          aiActRiskClass: dto.aiActRiskClass,
+          mdrClass: dto.mdrClass,
+          inHouseDevice: dto.inHouseDevice,
+          ifuVersion: dto.ifuVersion ?? null,
+          oversightPersons: dto.oversightPersons,
+          ceMarking: dto.ceMarking ?? null,
+          udiDi: dto.udiDi ?? null,
+        },
+        actorOf(who),
+        { idempotencyKey, requestHash },
+      ),
+    );
+    res.status(201).setHeader('Location', `/api/v1/ai-systems/${result.aiSystemId}`).setHeader('ETag', revisionETag(result.revision));
+    return result;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List the AI systems in use (cursor pagination)' })
+  async list(@Query() page: PageQueryDto) {
+    return this.queries.execute(new ListAiSystemsQuery(page.limit ?? 50, page.cursor));
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One AI system, current state' })
+  async get(@Param('id', ParseIdPipe) id: string, @Res({ passthrough: true }) res: Response) {
+    const { state, revision } = await this.queries.execute(new GetAiSystemQuery(id));
+    if (!state.exists) throw notFound(id);
+    res.setHeader('ETag', revisionETag(revision));
+    return { ...state, revision };
+  }
+
+  @Post(':id/versions')
+  @HttpCode(200)
+  @Roles(...MANAGERS)
+  @ApiOperation({ summary: 'Record that another model/software version is now deployed' })
+  async changeVersion(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: ChangeVersionDto,
+    @CurrentPrincipal() who: Principal,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @RequestHash() requestHash: string,
+    @IfMatchRevision() ifMatch: number | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.run(
+      res,
+      new ExecuteAiSystemCommand(
+        { type: 'ChangeAiSystemVersion', aiSystemId: id, version: dto.version, ifuVersion: dto.ifuVersion ?? null, reason: dto.reason ?? null },
+        actorOf(who),
+        { idempotencyKey, requestHash, ifMatch },
+      ),
+    );
+  }
+
+  @Post(':id/suspension')
+  @HttpCode(200)
+  @Roles(...MANAGERS)
+  @ApiOperation({ summary: 'Suspend use of the system (reviews of its output are then refused)' })
+  async suspend(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: UseChangeDto,
+    @CurrentPrincipal() who: Principal,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @RequestHash() requestHash: string,
+    @IfMatchRevision() ifMatch: number | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.run(
+      res,
+      new ExecuteAiSystemCommand({ type: 'SuspendAiSystemUse', aiSystemId: id, reason: dto.reason }, actorOf(who), {
+        idempotencyKey,
+        requestHash,
+        ifMatch,
+      }),
+    );
+  }
+
+  @Post(':id/resumption')
+  @HttpCode(200)
+  @Roles(...MANAGERS)
+  @ApiOperation({ summary: 'Resume use of a suspended system' })
+  async resume(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: UseChangeDto,
+    @CurrentPrincipal() who: Principal,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @RequestHash() requestHash: string,
+    @IfMatchRevision() ifMatch: number | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.run(
+      res,
+      new ExecuteAiSystemCommand({ type: 'ResumeAiSystemUse', aiSystemId: id, reason: dto.reason }, actorOf(who), {
+        idempotencyKey,
+        requestHash,
+        ifMatch,
+      }),
+    );
+  }
+
+  private async run(res: Response, command: ExecuteAiSystemCommand) {
+    const result = await this.commands.execute(command);
+    res.setHeader('ETag', revisionETag(result.revision));
+    return result;
+  }
+}
+
+export function actorOf(p: Principal) {
+  return { subject: p.subject, role: p.role };
+}
+
+function notFound(id: string) {
+  return new ProblemException(404, 'ai-system-not-found', 'Not found', `No AI system ${id}`, [{ field: 'id', message: 'no such AI system' }]);
+}

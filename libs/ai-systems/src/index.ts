@@ -1,0 +1,5 @@
+export * from './domain';
+export * from './ai-systems.module';
+export * from './projections/ai-system.entity';
+export * from './projections/ai-systems.projection';
+export * from './application/ai-system.queries';

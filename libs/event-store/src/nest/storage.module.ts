@@ -1,0 +1,45 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { EVENT_STORE } from '../event-store.port';
+import { SqlDatabase } from '../sql/sql-database';
+import { SqlEventStore } from '../sql/sql-event-store';
+import { dataSourceOptions, ensureSchema } from '../sql/data-source';
+import { storageConfigFromEnv, type StorageConfig } from '../storage-config';
+import { UpcasterRegistry } from '../upcasters';
+import { ProjectionRegistry } from './projection-registry';
+import { STORAGE_CONFIG } from './storage.tokens';
+
+/** The shared kernel's storage: TypeORM data source, the event store port and projections. */
+@Global()
+@Module({})
+export class StorageModule {
+  static forRoot(config: StorageConfig = storageConfigFromEnv()): DynamicModule {
+    return {
+      module: StorageModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ ...dataSourceOptions(config), autoLoadEntities: true }),
+          dataSourceFactory: async (options) => {
+            await ensureSchema(config);
+            const ds = await new DataSource(options!).initialize();
+            if (config.migrationsRun) await ds.runMigrations({ transaction: 'each' });
+            return ds;
+          },
+        }),
+      ],
+      providers: [
+        { provide: STORAGE_CONFIG, useValue: config },
+        { provide: UpcasterRegistry, useValue: new UpcasterRegistry() },
+        { provide: SqlDatabase, inject: [DataSource], useFactory: (ds: DataSource) => new SqlDatabase(ds) },
+        {
+          provide: EVENT_STORE,
+          inject: [SqlDatabase, UpcasterRegistry],
+          useFactory: (db: SqlDatabase, upcasters: UpcasterRegistry) => new SqlEventStore(db, upcasters),
+        },
+        ProjectionRegistry,
+      ],
+      exports: [STORAGE_CONFIG, UpcasterRegistry, SqlDatabase, EVENT_STORE, ProjectionRegistry, TypeOrmModule],
+    };
+  }
+}

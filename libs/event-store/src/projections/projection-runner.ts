@@ -1,0 +1,280 @@
+import { Logger } from '@nestjs/common';
+import { Table, TableIndex, TableUnique, type DataSource } from 'typeorm';
+import type { EventStore } from '../event-store.port';
+import type { SqlDatabase } from '../sql/sql-database';
+import type { EntityClass, Projection } from './projection';
+import { SqlProjectionContext } from './projection-context';
+
+export interface RebuildProgress {
+  projection: string;
+  position: number;
+  head: number;
+}
+
+/** The checkpoint moved under us (another runner or a swap): the batch is dropped and re-read. */
+class CheckpointMoved extends Error {}
+
+interface Checkpoint {
+  position: number;
+  version: number;
+}
+
+/**
+ * Feeds events from the global log to projections. Each batch's read-model writes and its
+ * checkpoint commit in one transaction, guarded by `WHERE position = <where we started>`,
+ * so every event takes effect exactly once across crashes, restarts and several processes.
+ */
+export class ProjectionRunner {
+  private readonly logger = new Logger('Projections');
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private wake: Array<() => void> = [];
+  private readonly ready = new Map<string, boolean>();
+
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly store: EventStore,
+    readonly projections: Projection[],
+    private readonly options: { batchSize?: number; pollIntervalMs?: number } = {},
+  ) {
+    const names = new Set<string>();
+    for (const p of projections) {
+      if (names.has(p.name)) throw new Error(`Projection ${p.name} registered twice`);
+      names.add(p.name);
+    }
+  }
+
+  private get ds(): DataSource {
+    return this.db.dataSource;
+  }
+
+  get(name: string): Projection {
+    const p = this.projections.find((x) => x.name === name);
+    if (!p) throw new Error(`Unknown projection "${name}" (known: ${this.projections.map((x) => x.name).join(', ')})`);
+    return p;
+  }
+
+  /**
+   * Creates missing read-model tables; a projection whose stored version differs from the
+   * code is rebuilt blue/green before it runs live again.
+   */
+  async prepare(): Promise<Projection[]> {
+    const stale: Projection[] = [];
+    for (const p of this.projections) {
+      const cp = await this.checkpoint(p.name);
+      if (!cp) {
+        await this.createTables(p, liveTables(this.ds, p), true);
+        await this.db.query(
+          'INSERT INTO projection_checkpoints (name, position, version, updated_at) VALUES (?, 0, ?, ?) ON CONFLICT (name) DO NOTHING',
+          [p.name, p.version, new Date().toISOString()],
+        );
+        this.ready.set(p.name, true);
+      } else if (cp.version !== p.version) {
+        stale.push(p);
+        this.ready.set(p.name, false);
+      } else {
+        this.ready.set(p.name, true);
+      }
+    }
+    return stale;
+  }
+
+  /** Starts following the log; stale projections are rebuilt first, in the background. */
+  async start(): Promise<void> {
+    const stale = await this.prepare();
+    this.running = true;
+    for (const p of this.projections) {
+      this.loops.push(
+        (async () => {
+          if (stale.includes(p)) {
+            this.logger.log(`Projection ${p.name} changed to version ${p.version}: rebuilding`);
+            await this.rebuild(p.name);
+          }
+          await this.follow(p);
+        })(),
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const w of [...this.wake]) w();
+    await Promise.allSettled(this.loops);
+    this.loops = [];
+  }
+
+  /** Nudges idle loops after an append in this process. */
+  notify(): void {
+    for (const w of [...this.wake]) w();
+  }
+
+  private async follow(p: Projection): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        const n = await this.runBatch(p.name, p, liveTables(this.ds, p));
+        failures = 0;
+        if (n === 0) await this.idle(this.options.pollIntervalMs ?? 250);
+      } catch (err) {
+        if (err instanceof CheckpointMoved) continue;
+        failures++;
+        this.logger.error(`Projection ${p.name} failed (attempt ${failures}): ${(err as Error).message}`);
+        await this.idle(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
+      }
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = this.wake.filter((w) => w !== done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake.push(done);
+    });
+  }
+
+  /** Processes every event up to the current head for all live projections (tests, CLI). */
+  async catchUp(): Promise<void> {
+    for (const p of this.projections) {
+      if (this.ready.get(p.name) === false) continue;
+      for (;;) {
+        try {
+          if ((await this.runBatch(p.name, p, liveTables(this.ds, p))) === 0) break;
+        } catch (err) {
+          if (!(err instanceof CheckpointMoved)) throw err;
+        }
+      }
+    }
+  }
+
+  private async checkpoint(name: string): Promise<Checkpoint | undefined> {
+    const [row] = await this.db.query<{ position: number | string; version: number | string }>(
+      'SELECT position, version FROM projection_checkpoints WHERE name = ?',
+      [name],
+    );
+    return row ? { position: Number(row.position), version: Number(row.version) } : undefined;
+  }
+
+  async positions(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const p of this.projections) out[p.name] = (await this.checkpoint(p.name))?.position ?? 0;
+    return out;
+  }
+
+  /** One batch: read after the checkpoint, then write rows and move the checkpoint atomically. */
+  private async runBatch(checkpointName: string, p: Projection, tables: Map<EntityClass, string>): Promise<number> {
+    const cp = await this.checkpoint(checkpointName);
+    if (!cp) throw new Error(`No checkpoint ${checkpointName}`);
+    const events = await this.store.readAll(cp.position, this.options.batchSize ?? 1000);
+    if (events.length === 0) return 0;
+    const last = events[events.length - 1].globalPosition;
+    const relevant = p.eventTypes ? events.filter((e) => p.eventTypes!.includes(e.type)) : events;
+    await this.db.transaction(async (tx) => {
+      // A write first: takes the row (PostgreSQL) or the database (SQLite) lock up front.
+      const moved = await tx.query(
+        'UPDATE projection_checkpoints SET position = ?, updated_at = ? WHERE name = ? AND position = ? RETURNING position',
+        [last, new Date().toISOString(), checkpointName, cp.position],
+      );
+      if (moved.length === 0) throw new CheckpointMoved();
+      if (relevant.length) await p.handle(relevant, new SqlProjectionContext(tx, this.ds, tables));
+    });
+    return events.length;
+  }
+
+  /**
+   * Blue/green rebuild: replays the whole log into fresh tables while the old ones keep
+   * serving, then swaps them in one transaction with the live checkpoint.
+   */
+  async rebuild(name: string, onProgress?: (p: RebuildProgress) => void): Promise<{ position: number }> {
+    const p = this.get(name);
+    const stamp = Date.now().toString(36) + Math.random().toString(36).slice(2, 5);
+    const tempName = `${p.name}#rebuild-${stamp}`;
+    const live = liveTables(this.ds, p);
+    const temp = new Map([...live].map(([entity, table]) => [entity, `${table}__r${stamp}`]));
+    await this.createTables(p, temp, false, stamp);
+    await this.db.query('INSERT INTO projection_checkpoints (name, position, version, updated_at) VALUES (?, 0, ?, ?)', [
+      tempName,
+      p.version,
+      new Date().toISOString(),
+    ]);
+    try {
+      for (;;) {
+        const n = await this.runBatch(tempName, p, temp);
+        if (onProgress) {
+          onProgress({ projection: p.name, position: (await this.checkpoint(tempName))!.position, head: await this.store.headPosition() });
+        }
+        if (n === 0) break;
+      }
+      const position = await this.db.transaction(async (tx) => {
+        const locked = await tx.query('UPDATE projection_checkpoints SET updated_at = ? WHERE name = ? RETURNING position', [
+          new Date().toISOString(),
+          p.name,
+        ]);
+        const [rebuilt] = await tx.query<{ position: number | string }>(
+          'SELECT position FROM projection_checkpoints WHERE name = ?',
+          [tempName],
+        );
+        const at = Number(rebuilt.position);
+        for (const [entity, table] of live) {
+          const q = tx.dialect.ident;
+          await tx.query(`DROP TABLE IF EXISTS ${q(`${table}__old${stamp}`)}`);
+          await tx.query(`ALTER TABLE ${q(table)} RENAME TO ${q(`${table}__old${stamp}`)}`);
+          await tx.query(`ALTER TABLE ${q(temp.get(entity)!)} RENAME TO ${q(table)}`);
+        }
+        if (locked.length === 0) {
+          await tx.query('INSERT INTO projection_checkpoints (name, position, version, updated_at) VALUES (?, ?, ?, ?)', [
+            p.name,
+            at,
+            p.version,
+            new Date().toISOString(),
+          ]);
+        } else {
+          await tx.query('UPDATE projection_checkpoints SET position = ?, version = ? WHERE name = ?', [at, p.version, p.name]);
+        }
+        await tx.query('DELETE FROM projection_checkpoints WHERE name = ?', [tempName]);
+        return at;
+      });
+      for (const table of live.values()) {
+        await this.db.transaction((tx) => tx.query(`DROP TABLE IF EXISTS ${tx.dialect.ident(`${table}__old${stamp}`)}`));
+      }
+      this.ready.set(p.name, true);
+      this.logger.log(`Projection ${p.name} rebuilt up to position ${position} and swapped in`);
+      return { position };
+    } catch (err) {
+      // Leave the live tables untouched; remove what the failed rebuild made.
+      await this.db.query('DELETE FROM projection_checkpoints WHERE name = ?', [tempName]).catch(() => undefined);
+      for (const table of temp.values()) {
+        await this.db
+          .transaction((tx) => tx.query(`DROP TABLE IF EXISTS ${tx.dialect.ident(table)}`))
+          .catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+
+  private async createTables(p: Projection, tables: Map<EntityClass, string>, ifNotExists: boolean, suffix?: string) {
+    const runner = this.ds.createQueryRunner();
+    try {
+      for (const [entity, name] of tables) {
+        const meta = this.ds.getMetadata(entity);
+        const def = Table.create(meta, this.ds.driver);
+        def.name = name;
+        if (suffix) {
+          def.indices = def.indices.map((i) => new TableIndex({ ...i, name: `${i.name ?? 'IDX'}_${suffix}` }));
+          def.uniques = def.uniques.map((u) => new TableUnique({ ...u, name: `${u.name ?? 'UQ'}_${suffix}` }));
+        }
+        await runner.createTable(def, ifNotExists, false, true);
+      }
+    } finally {
+      await runner.release();
+    }
+    void p;
+  }
+}
+
+function liveTables(ds: DataSource, p: Projection): Map<EntityClass, string> {
+  return new Map(p.entities.map((e) => [e, ds.getMetadata(e).tableName]));
+}

@@ -1,0 +1,37 @@
+import type { EventEnvelope } from '../envelope';
+import type { SqlTx } from '../sql/sql-database';
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export type EntityClass = Function;
+
+/**
+ * A read model fed from the global log. `handle` gets a batch in global order and writes
+ * through `ctx`, inside the transaction that also moves the checkpoint: exactly once.
+ * Bump `version` when the read model changes shape or meaning: it is then rebuilt.
+ */
+export interface Projection {
+  readonly name: string;
+  readonly version: number;
+  /** TypeORM entities of the read model; their tables are created and rebuilt by the runner. */
+  readonly entities: EntityClass[];
+  /** Event types the projection reads; others are skipped without calling `handle`. */
+  readonly eventTypes?: readonly string[];
+  handle(events: EventEnvelope[], ctx: ProjectionContext): Promise<void>;
+}
+
+export type RowValues = Record<string, unknown>;
+
+/** Writes to the read model's tables; rows are keyed by entity property names. */
+export interface ProjectionContext {
+  readonly tx: SqlTx;
+  /** The physical table an entity lives in during this run (differs while rebuilding). */
+  table(entity: EntityClass): string;
+  column(entity: EntityClass, property: string): string;
+  insert(entity: EntityClass, rows: RowValues | RowValues[]): Promise<void>;
+  /** Insert or, on conflict of `keys`, update the other given columns. */
+  upsert(entity: EntityClass, row: RowValues, keys: string[]): Promise<void>;
+  update(entity: EntityClass, set: RowValues, where: RowValues): Promise<void>;
+  /** Adds `by` to numeric columns of the row with `key`, creating it with `insertDefaults` first. */
+  increment(entity: EntityClass, key: RowValues, by: Record<string, number>, insertDefaults?: RowValues): Promise<void>;
+  find<T = RowValues>(entity: EntityClass, where: RowValues): Promise<T | undefined>;
+}

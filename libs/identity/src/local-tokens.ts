@@ -1,0 +1,146 @@
+import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
+import { SignJWT, jwtVerify } from 'jose';
+
+export const ROLES = ['clinician', 'quality-manager', 'legal', 'auditor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const LOCAL_TOKEN_ISSUER = 'oversight-registry-local';
+export const LOCAL_TOKEN_AUDIENCE = 'oversight-registry';
+export const LOCAL_TOKEN_ALG = 'EdDSA';
+export const DEFAULT_TOKEN_TTL_SECONDS = 8 * 60 * 60;
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+export type InvalidTokenReason =
+  | 'malformed'
+  | 'expired'
+  | 'not-yet-valid'
+  | 'signature'
+  | 'algorithm'
+  | 'issuer'
+  | 'audience'
+  | 'claims'
+  | 'unknown-role';
+
+const REASON_TEXT: Record<InvalidTokenReason, string> = {
+  malformed: 'token is malformed',
+  expired: 'token has expired',
+  'not-yet-valid': 'token is not yet valid',
+  signature: 'token signature is invalid',
+  algorithm: 'token algorithm is not allowed',
+  issuer: 'token issuer is not accepted',
+  audience: 'token audience is not accepted',
+  claims: 'token claims are invalid',
+  'unknown-role': 'token carries an unknown role',
+};
+
+/** The token was rejected; `reason` says why (the message never echoes the token). */
+export class InvalidTokenError extends Error {
+  override readonly name = 'InvalidTokenError';
+  constructor(
+    readonly reason: InvalidTokenReason,
+    detail?: string,
+  ) {
+    super(`Invalid token: ${REASON_TEXT[reason]}${detail ? ` (${detail})` : ''}`);
+  }
+}
+
+export interface LocalTokenClaims {
+  sub: string;
+  role: Role;
+  name?: string;
+  /** Lifetime; default 8 hours. */
+  ttlSeconds?: number;
+}
+
+export interface VerifiedLocalToken {
+  sub: string;
+  roles: Role[];
+  name?: string;
+}
+
+/**
+ * Issues a local (development / embedded) access token: an EdDSA (Ed25519) JWT with issuer
+ * `oversight-registry-local`, audience `oversight-registry`, the signing key's `kid` in the
+ * header and the claim `roles: [role]`.
+ */
+export async function issueLocalToken(
+  signing: { privateKey: KeyObject; kid: string },
+  claims: LocalTokenClaims,
+): Promise<string> {
+  if (typeof claims.sub !== 'string' || claims.sub.trim().length === 0) throw new TypeError('sub must be non-empty');
+  if (!isRole(claims.role)) throw new TypeError(`role must be one of ${ROLES.join(', ')}`);
+  if (claims.name !== undefined && typeof claims.name !== 'string') throw new TypeError('name must be a string');
+  const ttl = claims.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
+  if (!Number.isFinite(ttl) || ttl <= 0) throw new TypeError('ttlSeconds must be a positive number');
+  if (signing.privateKey.type !== 'private' || signing.privateKey.asymmetricKeyType !== 'ed25519') {
+    throw new TypeError('The signing key must be an Ed25519 private key');
+  }
+
+  const now = Math.floor(Date.now() / 1000);
+  const payload: Record<string, unknown> = { roles: [claims.role] };
+  if (claims.name !== undefined) payload.name = claims.name;
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: LOCAL_TOKEN_ALG, typ: 'JWT', kid: signing.kid })
+    .setIssuer(LOCAL_TOKEN_ISSUER)
+    .setAudience(LOCAL_TOKEN_AUDIENCE)
+    .setSubject(claims.sub)
+    .setIssuedAt(now)
+    .setExpirationTime(now + Math.floor(ttl))
+    .setJti(randomUUID())
+    .sign(signing.privateKey);
+}
+
+/**
+ * Verifies a local token: algorithm EdDSA, signature under `publicKey`, issuer, audience,
+ * expiry (and `nbf` if present), and that every role is known. Any failure throws
+ * InvalidTokenError.
+ */
+export async function verifyLocalToken(publicKey: KeyObject, token: string): Promise<VerifiedLocalToken> {
+  if (typeof token !== 'string' || token.length === 0 || token.length > 8192) {
+    throw new InvalidTokenError('malformed');
+  }
+  const key = publicKey.type === 'private' ? createPublicKey(publicKey) : publicKey;
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, key, {
+      algorithms: [LOCAL_TOKEN_ALG],
+      issuer: LOCAL_TOKEN_ISSUER,
+      audience: LOCAL_TOKEN_AUDIENCE,
+      typ: 'JWT',
+      requiredClaims: ['sub', 'exp', 'iat'],
+    }));
+  } catch (err) {
+    throw new InvalidTokenError(reasonOf(err));
+  }
+
+  const { sub, roles, name } = payload;
+  if (typeof sub !== 'string' || sub.length === 0) throw new InvalidTokenError('claims', 'sub');
+  if (!Array.isArray(roles) || roles.length === 0) throw new InvalidTokenError('claims', 'roles');
+  if (!roles.every(isRole)) throw new InvalidTokenError('unknown-role');
+  if (name !== undefined && typeof name !== 'string') throw new InvalidTokenError('claims', 'name');
+  return name === undefined ? { sub, roles: [...roles] } : { sub, roles: [...roles], name };
+}
+
+function reasonOf(err: unknown): InvalidTokenReason {
+  const e = err as { code?: unknown; claim?: unknown; reason?: unknown };
+  switch (e?.code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'expired';
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'signature';
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+    case 'ERR_JOSE_NOT_SUPPORTED':
+      return 'algorithm';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      if (e.claim === 'iss') return 'issuer';
+      if (e.claim === 'aud') return 'audience';
+      if (e.claim === 'nbf') return 'not-yet-valid';
+      return 'claims';
+    default:
+      // ERR_JWS_INVALID, ERR_JWT_INVALID, key type errors, anything unexpected.
+      return 'malformed';
+  }
+}

@@ -1,0 +1,424 @@
+import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isUniqueViolation, type SqlDatabase } from '@app/event-store';
+import { decodeBase64Url } from './encoding';
+import type { MasterKey } from './key-material';
+
+/**
+ * Personal free text encrypted under the data key of one subject. `kid` names that data key
+ * (random, it reveals nothing about the subject); `iv` (12 bytes) and `ct` (ciphertext with the
+ * 16-byte GCM tag appended) are base64url. The kid is the additional authenticated data.
+ */
+export type EncryptedText = { enc: 'aes-256-gcm'; kid: string; iv: string; ct: string };
+
+/** The subject's key was shredded: nothing can be encrypted for it any more. */
+export class SubjectShreddedError extends Error {
+  override readonly name = 'SubjectShreddedError';
+  constructor(readonly subjectId: string) {
+    super(`The key of subject ${subjectId} was shredded`);
+  }
+}
+
+/** No data key with this kid exists in this store. */
+export class UnknownDataKeyError extends Error {
+  override readonly name = 'UnknownDataKeyError';
+  constructor(readonly kid: string) {
+    super(`No data key ${kid}`);
+  }
+}
+
+/** A data key is wrapped under a master key this store was not given. */
+export class MasterKeyUnavailableError extends Error {
+  override readonly name = 'MasterKeyUnavailableError';
+  constructor(
+    readonly wrappingKeyId: string,
+    readonly availableKeyIds: string[],
+  ) {
+    super(`Data key is wrapped under master key ${wrappingKeyId}; this store has ${availableKeyIds.join(', ')}`);
+  }
+}
+
+/** Authentication failed: a tampered or corrupted ciphertext or wrapped key, or a wrong key. */
+export class DecryptionError extends Error {
+  override readonly name = 'DecryptionError';
+}
+
+export interface SubjectKeyStoreOptions {
+  /** Unwrapped data keys kept in memory; default 10 000. */
+  cacheSize?: number;
+  /**
+   * How long a cached key is used without looking at the table again; default 60 s. Bounds how
+   * long another process may still use a key after it was shredded elsewhere. 0 disables caching.
+   */
+  cacheTtlMs?: number;
+}
+
+interface DataKey {
+  subjectId: string;
+  kid: string;
+  key: Buffer;
+  loadedAt: number;
+}
+
+interface KeyRow {
+  subject_id: string;
+  kid: string;
+  wrapped_key: string | null;
+  wrapping_key_id: string;
+}
+
+const ENC = 'aes-256-gcm';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const KEY_BYTES = 32;
+const WRAP_VERSION = 'v1';
+const MAX_SUBJECT_ID = 128;
+const KID = /^[A-Za-z0-9_-]{1,64}$/;
+const REWRAP_BATCH = 500;
+const INSERT_ATTEMPTS = 5;
+
+/**
+ * Crypto-shredding of personal free text. Every subject (a pseudonym or another opaque id) gets
+ * one random 256-bit data key, made on its first `encrypt`. The key is stored in `subject_keys`
+ * wrapped with AES-256-GCM under the master key (AAD = subject id). `shred` deletes the wrapped
+ * key: from then on the subject's ciphertexts are unreadable (`decrypt` returns null) and
+ * `encrypt` throws SubjectShreddedError. A subject shredded before it had a key gets a
+ * tombstone row, so no key can be made for it later.
+ *
+ * Unwrapped keys are cached (bounded, with a TTL) and dropped on shred. With several processes
+ * on one PostgreSQL store, another process may use a shredded key until its cache entry
+ * expires (`cacheTtlMs`).
+ */
+export class SubjectKeyStore {
+  #current: MasterKey;
+  #wrappingKeys = new Map<string, Buffer>();
+  /** LRU by kid; `#kidOf` maps subject → kid for the entries present. */
+  readonly #cache = new Map<string, DataKey>();
+  readonly #kidOf = new Map<string, string>();
+  readonly #loading = new Map<string, Promise<DataKey>>();
+  /** Bumped by every shred: a key load that started before cannot fill the cache after it. */
+  #epoch = 0;
+  readonly #cacheSize: number;
+  readonly #cacheTtlMs: number;
+
+  constructor(
+    private readonly db: SqlDatabase,
+    masterKey: MasterKey,
+    options: SubjectKeyStoreOptions = {},
+  ) {
+    checkMasterKey(masterKey);
+    this.#current = { id: masterKey.id, key: Buffer.from(masterKey.key) };
+    this.#wrappingKeys.set(masterKey.id, this.#current.key);
+    this.#cacheSize = options.cacheSize ?? 10_000;
+    this.#cacheTtlMs = options.cacheTtlMs ?? 60_000;
+  }
+
+  /** The id of the master key that wraps new data keys. */
+  get masterKeyId(): string {
+    return this.#current.id;
+  }
+
+  async encrypt(subjectId: string, plaintext: string): Promise<EncryptedText> {
+    checkSubjectId(subjectId);
+    if (typeof plaintext !== 'string') throw new TypeError('plaintext must be a string');
+    const dataKey = await this.keyForSubject(subjectId);
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv(ENC, dataKey.key, iv);
+    cipher.setAAD(Buffer.from(dataKey.kid, 'utf8'));
+    const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+    return { enc: ENC, kid: dataKey.kid, iv: iv.toString('base64url'), ct: ct.toString('base64url') };
+  }
+
+  /**
+   * The plaintext, or null when the subject's key was shredded. Throws DecryptionError when the
+   * value was tampered with, UnknownDataKeyError for a kid this store never made, and
+   * MasterKeyUnavailableError when the key is wrapped under a master key this store lacks.
+   */
+  async decrypt(value: EncryptedText): Promise<string | null> {
+    const { kid, iv, ct } = parseEncrypted(value);
+    const dataKey = await this.keyForKid(kid);
+    if (!dataKey) return null;
+    try {
+      const decipher = createDecipheriv(ENC, dataKey.key, iv);
+      decipher.setAAD(Buffer.from(kid, 'utf8'));
+      decipher.setAuthTag(ct.subarray(ct.length - TAG_BYTES));
+      const pt = Buffer.concat([decipher.update(ct.subarray(0, ct.length - TAG_BYTES)), decipher.final()]);
+      return pt.toString('utf8');
+    } catch {
+      throw new DecryptionError('Ciphertext failed authentication');
+    }
+  }
+
+  /**
+   * Destroys the subject's data key. Returns true when this call shredded the subject (including
+   * recording a tombstone for a subject that had no key yet), false when it was shredded already.
+   */
+  async shred(subjectId: string): Promise<boolean> {
+    checkSubjectId(subjectId);
+    this.forget(subjectId);
+    try {
+      for (let attempt = 0; attempt < INSERT_ATTEMPTS; attempt++) {
+        const now = new Date().toISOString();
+        const updated = await this.db.transaction((tx) =>
+          tx.query(
+            'UPDATE subject_keys SET wrapped_key = NULL, shredded_at = ? WHERE subject_id = ? AND wrapped_key IS NOT NULL RETURNING kid',
+            [now, subjectId],
+          ),
+        );
+        if (updated.length > 0) return true;
+        const [row] = await this.db.query('SELECT kid FROM subject_keys WHERE subject_id = ?', [subjectId]);
+        if (row) return false;
+        try {
+          await this.db.query(
+            'INSERT INTO subject_keys (subject_id, kid, wrapped_key, wrapping_key_id, created_at, shredded_at) VALUES (?, ?, NULL, ?, ?, ?)',
+            [subjectId, newKid(), this.#current.id, now, now],
+          );
+          return true;
+        } catch (err) {
+          if (!isUniqueViolation(err)) throw err;
+          // A key was created meanwhile (or a kid collided): shred that row on the next round.
+        }
+      }
+      throw new Error(`Could not shred subject ${subjectId}: concurrent key creation kept winning`);
+    } finally {
+      this.forget(subjectId);
+    }
+  }
+
+  async isShredded(subjectId: string): Promise<boolean> {
+    checkSubjectId(subjectId);
+    const [row] = await this.db.query<{ wrapped_key: string | null }>(
+      'SELECT wrapped_key FROM subject_keys WHERE subject_id = ?',
+      [subjectId],
+    );
+    return row !== undefined && row.wrapped_key === null;
+  }
+
+  /**
+   * Re-wraps every live data key under `newMasterKey` and makes it the current master key.
+   * New keys are wrapped under the new key from the start of the call; a rewrap interrupted
+   * halfway can simply be run again. Returns the number of keys re-wrapped. All processes must
+   * be restarted with the new master key afterwards.
+   */
+  async rewrap(newMasterKey: MasterKey): Promise<number> {
+    checkMasterKey(newMasterKey);
+    const known = this.#wrappingKeys.get(newMasterKey.id);
+    if (known && !(known.length === newMasterKey.key.length && timingSafeEqual(known, newMasterKey.key))) {
+      throw new Error(`Master key id ${newMasterKey.id} is already used by a different key`);
+    }
+    const next: MasterKey = { id: newMasterKey.id, key: Buffer.from(newMasterKey.key) };
+    this.#wrappingKeys.set(next.id, next.key);
+    this.#current = next;
+
+    let total = 0;
+    // Passes until one finds nothing left: catches keys another process wrapped under an old key.
+    for (;;) {
+      let pass = 0;
+      let after = '';
+      for (;;) {
+        const { rows, rewrapped } = await this.db.transaction(async (tx) => {
+          const rows = await tx.query<KeyRow>(
+            `SELECT subject_id, kid, wrapped_key, wrapping_key_id FROM subject_keys
+             WHERE subject_id > ? AND wrapped_key IS NOT NULL AND wrapping_key_id <> ?
+             ORDER BY subject_id LIMIT ${REWRAP_BATCH}`,
+            [after, next.id],
+          );
+          let rewrapped = 0;
+          for (const row of rows) {
+            const key = this.unwrap(row);
+            const updated = await tx.query(
+              `UPDATE subject_keys SET wrapped_key = ?, wrapping_key_id = ?
+               WHERE subject_id = ? AND wrapping_key_id = ? AND wrapped_key IS NOT NULL RETURNING subject_id`,
+              [wrap(key, row.subject_id, next), next.id, row.subject_id, row.wrapping_key_id],
+            );
+            rewrapped += updated.length;
+          }
+          return { rows, rewrapped };
+        });
+        pass += rewrapped;
+        if (rows.length < REWRAP_BATCH) break;
+        after = rows[rows.length - 1].subject_id;
+      }
+      total += pass;
+      if (pass === 0) break;
+    }
+    this.#wrappingKeys = new Map([[next.id, next.key]]);
+    return total;
+  }
+
+  /** Drops every cached key (e.g. after shredding through another store instance). */
+  clearCache(): void {
+    this.#epoch++;
+    this.#cache.clear();
+    this.#kidOf.clear();
+    this.#loading.clear();
+  }
+
+  toJSON(): string {
+    return 'SubjectKeyStore';
+  }
+
+  // --- keys -------------------------------------------------------------------------------
+
+  private async keyForSubject(subjectId: string): Promise<DataKey> {
+    const kid = this.#kidOf.get(subjectId);
+    const cached = kid === undefined ? undefined : this.cached(kid);
+    if (cached) return cached;
+    let loading = this.#loading.get(subjectId);
+    if (!loading) {
+      const epoch = this.#epoch;
+      loading = this.loadOrCreate(subjectId)
+        .then((dk) => {
+          if (epoch === this.#epoch) this.remember(dk);
+          return dk;
+        })
+        .finally(() => {
+          if (this.#loading.get(subjectId) === loading) this.#loading.delete(subjectId);
+        });
+      this.#loading.set(subjectId, loading);
+    }
+    return loading;
+  }
+
+  private async loadOrCreate(subjectId: string): Promise<DataKey> {
+    for (let attempt = 0; attempt < INSERT_ATTEMPTS; attempt++) {
+      const [row] = await this.db.query<KeyRow>(
+        'SELECT subject_id, kid, wrapped_key, wrapping_key_id FROM subject_keys WHERE subject_id = ?',
+        [subjectId],
+      );
+      if (row) {
+        if (row.wrapped_key === null) throw new SubjectShreddedError(subjectId);
+        return { subjectId, kid: row.kid, key: this.unwrap(row), loadedAt: Date.now() };
+      }
+      const key = randomBytes(KEY_BYTES);
+      const kid = newKid();
+      const master = this.#current;
+      try {
+        // Its own statement, not part of a larger transaction: on PostgreSQL a failed
+        // statement would abort the surrounding transaction.
+        await this.db.query(
+          'INSERT INTO subject_keys (subject_id, kid, wrapped_key, wrapping_key_id, created_at) VALUES (?, ?, ?, ?, ?)',
+          [subjectId, kid, wrap(key, subjectId, master), master.id, new Date().toISOString()],
+        );
+        return { subjectId, kid, key, loadedAt: Date.now() };
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        // Another writer created the subject's key first (or, astronomically unlikely, the kid
+        // collided): read again and use theirs.
+      }
+    }
+    throw new Error(`Could not create a data key for subject ${subjectId}`);
+  }
+
+  /** The data key for `kid`, or null when it was shredded. */
+  private async keyForKid(kid: string): Promise<DataKey | null> {
+    const cached = this.cached(kid);
+    if (cached) return cached;
+    const epoch = this.#epoch;
+    const [row] = await this.db.query<KeyRow>(
+      'SELECT subject_id, kid, wrapped_key, wrapping_key_id FROM subject_keys WHERE kid = ?',
+      [kid],
+    );
+    if (!row) throw new UnknownDataKeyError(kid);
+    if (row.wrapped_key === null) return null;
+    const dk: DataKey = { subjectId: row.subject_id, kid: row.kid, key: this.unwrap(row), loadedAt: Date.now() };
+    if (epoch === this.#epoch) this.remember(dk);
+    return dk;
+  }
+
+  private unwrap(row: KeyRow): Buffer {
+    const master = this.#wrappingKeys.get(row.wrapping_key_id);
+    if (!master) throw new MasterKeyUnavailableError(row.wrapping_key_id, [...this.#wrappingKeys.keys()]);
+    const parts = (row.wrapped_key ?? '').split('.');
+    const iv = decodeBase64Url(parts[1]);
+    const ct = decodeBase64Url(parts[2]);
+    if (parts.length !== 3 || parts[0] !== WRAP_VERSION || !iv || iv.length !== IV_BYTES || !ct || ct.length !== KEY_BYTES + TAG_BYTES) {
+      throw new DecryptionError(`Wrapped key of data key ${row.kid} is malformed`);
+    }
+    try {
+      const decipher = createDecipheriv(ENC, master, iv);
+      decipher.setAAD(Buffer.from(row.subject_id, 'utf8'));
+      decipher.setAuthTag(ct.subarray(KEY_BYTES));
+      return Buffer.concat([decipher.update(ct.subarray(0, KEY_BYTES)), decipher.final()]);
+    } catch {
+      throw new DecryptionError(
+        `Data key ${row.kid} cannot be unwrapped with master key ${row.wrapping_key_id} (wrong key or tampered)`,
+      );
+    }
+  }
+
+  // --- cache ------------------------------------------------------------------------------
+
+  private cached(kid: string): DataKey | undefined {
+    const dk = this.#cache.get(kid);
+    if (!dk) return undefined;
+    if (Date.now() - dk.loadedAt >= this.#cacheTtlMs) {
+      this.#cache.delete(kid);
+      if (this.#kidOf.get(dk.subjectId) === kid) this.#kidOf.delete(dk.subjectId);
+      return undefined;
+    }
+    // Most recently used last.
+    this.#cache.delete(kid);
+    this.#cache.set(kid, dk);
+    return dk;
+  }
+
+  private remember(dk: DataKey): void {
+    if (this.#cacheSize <= 0 || this.#cacheTtlMs <= 0) return;
+    this.#cache.delete(dk.kid);
+    this.#cache.set(dk.kid, dk);
+    this.#kidOf.set(dk.subjectId, dk.kid);
+    while (this.#cache.size > this.#cacheSize) {
+      const [oldestKid, oldest] = this.#cache.entries().next().value as [string, DataKey];
+      this.#cache.delete(oldestKid);
+      if (this.#kidOf.get(oldest.subjectId) === oldestKid) this.#kidOf.delete(oldest.subjectId);
+    }
+  }
+
+  private forget(subjectId: string): void {
+    this.#epoch++;
+    this.#loading.delete(subjectId);
+    const kid = this.#kidOf.get(subjectId);
+    this.#kidOf.delete(subjectId);
+    if (kid !== undefined) this.#cache.delete(kid);
+    for (const [k, dk] of this.#cache) if (dk.subjectId === subjectId) this.#cache.delete(k);
+  }
+}
+
+function wrap(key: Buffer, subjectId: string, master: MasterKey): string {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv(ENC, master.key, iv);
+  cipher.setAAD(Buffer.from(subjectId, 'utf8'));
+  const ct = Buffer.concat([cipher.update(key), cipher.final(), cipher.getAuthTag()]);
+  return `${WRAP_VERSION}.${iv.toString('base64url')}.${ct.toString('base64url')}`;
+}
+
+/** A random data key id: `dk-` + 128 random bits. */
+function newKid(): string {
+  return `dk-${randomBytes(16).toString('base64url')}`;
+}
+
+function checkSubjectId(subjectId: string): void {
+  if (typeof subjectId !== 'string' || subjectId.length === 0 || subjectId.length > MAX_SUBJECT_ID) {
+    throw new TypeError(`Subject id must be 1-${MAX_SUBJECT_ID} characters`);
+  }
+}
+
+function checkMasterKey(mk: MasterKey): void {
+  if (!mk || typeof mk.id !== 'string' || mk.id.length === 0 || mk.id.length > 64) {
+    throw new TypeError('Master key id must be 1-64 characters');
+  }
+  if (!Buffer.isBuffer(mk.key) || mk.key.length !== KEY_BYTES) {
+    throw new TypeError(`Master key must be a Buffer of ${KEY_BYTES} bytes`);
+  }
+}
+
+function parseEncrypted(value: EncryptedText): { kid: string; iv: Buffer; ct: Buffer } {
+  if (!value || typeof value !== 'object' || value.enc !== ENC || typeof value.kid !== 'string' || !KID.test(value.kid)) {
+    throw new DecryptionError('Not an aes-256-gcm EncryptedText');
+  }
+  const iv = decodeBase64Url(value.iv);
+  const ct = decodeBase64Url(value.ct);
+  if (!iv || iv.length !== IV_BYTES) throw new DecryptionError('Malformed iv');
+  if (!ct || ct.length < TAG_BYTES) throw new DecryptionError('Malformed ciphertext');
+  return { kid: value.kid, iv, ct };
+}

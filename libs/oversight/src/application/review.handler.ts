@@ -1,0 +1,70 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
+import { GetAiSystemQuery } from '@app/ai-systems';
+import { EVENT_STORE, type EventStore, runDecider } from '@app/event-store';
+import { SubjectKeyStore } from '@app/identity';
+import { type EncryptedText, type ReviewCommand, reviewDecider, type ReviewState, reviewStreamId } from '../domain';
+import { ExecuteReviewCommand, type ReviewCommandResult } from './review.commands';
+
+const present = (text: string | null | undefined): text is string => typeof text === 'string' && text.trim() !== '';
+
+/** Loads the review (and, to record one, its AI system), encrypts free text per patient, decides, appends. */
+@CommandHandler(ExecuteReviewCommand)
+export class ExecuteReviewCommandHandler implements ICommandHandler<ExecuteReviewCommand, ReviewCommandResult> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly queries: QueryBus,
+    private readonly keys: SubjectKeyStore,
+  ) {}
+
+  async execute({ input, actor, options }: ExecuteReviewCommand): Promise<ReviewCommandResult> {
+    const now = new Date().toISOString();
+    const build = async (state: ReviewState): Promise<ReviewCommand> => {
+      switch (input.type) {
+        case 'RecordReview': {
+          const { state: system } = await this.queries.execute(new GetAiSystemQuery(input.aiSystemId));
+          return {
+            ...input,
+            reason: await this.encrypt(input.patientPseudonym, input.reason),
+            hasReason: present(input.reason),
+            reviewer: actor,
+            system: { exists: system.exists, status: system.status, knownVersions: system.knownVersions, name: system.name },
+            now,
+          };
+        }
+        case 'CorrectReview':
+          return {
+            ...input,
+            reason: await this.encrypt(state.patientPseudonym, input.reason),
+            hasReason: present(input.reason),
+            correctionNote: await this.encrypt(state.patientPseudonym, input.correctionNote),
+            correctedBy: actor,
+            now,
+          };
+        case 'WithdrawReview':
+          return {
+            ...input,
+            reason: await this.encrypt(state.patientPseudonym, input.reason),
+            hasReason: present(input.reason),
+            withdrawnBy: actor,
+            now,
+          };
+        case 'LinkReviewToIncident':
+          return { ...input, linkedBy: actor, now };
+      }
+    };
+    const { result } = await runDecider(this.store, reviewDecider, reviewStreamId(input.reviewId), build, {
+      ifMatch: options.ifMatch,
+      idempotencyKey: options.idempotencyKey ? `${actor.subject}:${options.idempotencyKey}` : undefined,
+      requestHash: options.requestHash,
+      metadata: { actor },
+    });
+    return { reviewId: result.streamId.slice('review-'.length), revision: result.nextExpectedRevision, replayed: result.replayed };
+  }
+
+  /** Encrypted under the patient's own key so erasure can shred it; nothing to encrypt → null. */
+  private async encrypt(subject: string | null, text: string | null): Promise<EncryptedText | null> {
+    if (!present(text) || !subject) return null;
+    return this.keys.encrypt(subject, text);
+  }
+}

@@ -1,0 +1,30 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '@app/identity';
+import { PageQueryDto, ParseIdPipe } from '@app/platform';
+import { ListReviewsQuery, OverrideRatesQuery } from '../application/review.queries';
+import { reviewListItem } from './reviews.controller';
+
+/** Oversight as seen per AI system: its reviews and how often people overrode it. */
+@ApiTags('Reviews (human oversight)')
+@ApiBearerAuth()
+@Controller('ai-systems')
+export class AiSystemReviewsController {
+  constructor(private readonly queries: QueryBus) {}
+
+  @Get(':id/reviews')
+  @Roles('quality-manager', 'legal', 'auditor')
+  @ApiOperation({ summary: 'Reviews of one AI system, newest first' })
+  async reviews(@Param('id', ParseIdPipe) id: string, @Query() q: PageQueryDto) {
+    const page = await this.queries.execute(new ListReviewsQuery({ aiSystemId: id, limit: q.limit ?? 50, cursor: q.cursor }));
+    return { items: page.items.map(reviewListItem), nextCursor: page.nextCursor };
+  }
+
+  @Get(':id/override-rates')
+  @Roles('quality-manager', 'legal', 'auditor', 'admin')
+  @ApiOperation({ summary: 'Per month: decisions and the override rate ((modified + rejected) / total)' })
+  async overrideRates(@Param('id', ParseIdPipe) id: string) {
+    return { aiSystemId: id, months: await this.queries.execute(new OverrideRatesQuery(id)) };
+  }
+}

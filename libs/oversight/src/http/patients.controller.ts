@@ -1,0 +1,57 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Pseudonymizer, Roles } from '@app/identity';
+import { ProblemException } from '@app/platform';
+import { PatientTimelineQuery } from '../application/review.queries';
+import { PatientTimelineRequestDto, TimelineQueryDto } from './review.dto';
+
+const PSEUDONYM = /^p-[A-Za-z0-9_-]{32}$/;
+const READERS = ['clinician', 'quality-manager', 'legal', 'auditor'] as const;
+
+/** Per-patient timelines. Raw patient ids only ever arrive in a POST body; URLs carry pseudonyms. */
+@ApiTags('Patients (pseudonymised)')
+@ApiBearerAuth()
+@Controller('patients')
+export class PatientsController {
+  constructor(
+    private readonly queries: QueryBus,
+    private readonly pseudonyms: Pseudonymizer,
+  ) {}
+
+  @Post('timeline')
+  @HttpCode(200)
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'Timeline of AI reviews for a patient, looked up by raw id (in the body)' })
+  async byPatientId(@Body() dto: PatientTimelineRequestDto) {
+    let pseudonym: string;
+    try {
+      pseudonym = this.pseudonyms.pseudonymise(dto.patientId);
+    } catch {
+      throw new ProblemException(400, 'invalid-patient-id', 'Bad request', 'patientId is not a usable patient identifier', [
+        { field: 'patientId', message: 'is empty or too long after normalisation' },
+      ]);
+    }
+    const page = await this.queries.execute(new PatientTimelineQuery({ patientPseudonym: pseudonym, asOf: iso(dto.asOf), limit: 500 }));
+    return { patientPseudonym: pseudonym, asOf: iso(dto.asOf) ?? null, ...page };
+  }
+
+  @Get(':pseudonym/timeline')
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'Timeline of AI reviews for a pseudonymised patient' })
+  async byPseudonym(@Param('pseudonym') pseudonym: string, @Query() q: TimelineQueryDto) {
+    if (!PSEUDONYM.test(pseudonym)) {
+      throw new ProblemException(400, 'invalid-pseudonym', 'Bad request', 'pseudonym must be one this registry issued (p-…)', [
+        { field: 'pseudonym', message: 'is not a pseudonym issued by this registry' },
+      ]);
+    }
+    const page = await this.queries.execute(
+      new PatientTimelineQuery({ patientPseudonym: pseudonym, asOf: iso(q.asOf), limit: q.limit ?? 100, cursor: q.cursor }),
+    );
+    return { patientPseudonym: pseudonym, asOf: iso(q.asOf) ?? null, ...page };
+  }
+}
+
+function iso(t: string | undefined): string | undefined {
+  return t ? new Date(t).toISOString() : undefined;
+}

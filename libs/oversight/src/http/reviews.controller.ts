@@ -1,0 +1,167 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { v7 as uuidv7 } from 'uuid';
+import { CurrentPrincipal, type Principal, Pseudonymizer, Roles } from '@app/identity';
+import { IdempotencyKey, IfMatchRevision, ParseIdPipe, ProblemException, RequestHash, revisionETag } from '@app/platform';
+import { ExecuteReviewCommand, type ReviewInput } from '../application/review.commands';
+import { GetReviewQuery, ListReviewsQuery } from '../application/review.queries';
+import { CorrectReviewDto, LinkIncidentDto, ListReviewsQueryDto, RecordReviewDto, WithdrawReviewDto } from './review.dto';
+
+const READERS = ['clinician', 'quality-manager', 'legal', 'auditor'] as const;
+
+@ApiTags('Reviews (human oversight)')
+@ApiBearerAuth()
+@Controller('reviews')
+export class ReviewsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+    private readonly pseudonyms: Pseudonymizer,
+  ) {}
+
+  @Post()
+  @Roles('clinician')
+  @ApiOperation({ summary: 'Record a review of one AI output (AI Act Art. 14, 26(2))' })
+  async record(
+    @Body() dto: RecordReviewDto,
+    @CurrentPrincipal() who: Principal,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @RequestHash() requestHash: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const now = new Date().toISOString();
+    const decidedAt = dto.decidedAt ? new Date(dto.decidedAt).toISOString() : now;
+    const result = await this.commands.execute(
+      new ExecuteReviewCommand(
+        {
+          type: 'RecordReview',
+          reviewId: uuidv7(),
+          aiSystemId: dto.aiSystemId.toLowerCase(),
+          modelVersion: dto.modelVersion,
+          outputReference: dto.outputReference,
+          outputSha256: dto.outputSha256,
+          patientPseudonym: dto.patientPseudonym ?? this.pseudonymise(dto.patientId!),
+          decision: dto.decision,
+          reason: dto.reason ?? null,
+          seenAt: dto.seenAt ? new Date(dto.seenAt).toISOString() : decidedAt,
+          decidedAt,
+          incidentId: dto.incidentId?.toLowerCase() ?? null,
+        },
+        { subject: who.subject, role: who.role },
+        { idempotencyKey, requestHash },
+      ),
+    );
+    res.status(201).setHeader('Location', `/api/v1/reviews/${result.reviewId}`).setHeader('ETag', revisionETag(result.revision));
+    return result;
+  }
+
+  @Get()
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'Reviews, newest first; clinicians see only their own' })
+  async list(@Query() q: ListReviewsQueryDto, @CurrentPrincipal() who: Principal) {
+    const reviewer = who.role === 'clinician' ? who.subject : q.reviewer;
+    const page = await this.queries.execute(
+      new ListReviewsQuery({ aiSystemId: q.aiSystemId?.toLowerCase(), reviewer, limit: q.limit ?? 50, cursor: q.cursor }),
+    );
+    return { items: page.items.map(reviewListItem), nextCursor: page.nextCursor };
+  }
+
+  @Get(':id')
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'One review with its history, from its events' })
+  async get(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() who: Principal, @Res({ passthrough: true }) res: Response) {
+    const view = await this.queries.execute(new GetReviewQuery(id));
+    // A clinician gets 404, not 403, for someone else's review: existence is not disclosed.
+    if (!view || (who.role === 'clinician' && view.reviewer.subject !== who.subject)) {
+      throw new ProblemException(404, 'review-not-found', 'Not found', `No review ${id}`, [{ field: 'id', message: 'no such review' }]);
+    }
+    res.setHeader('ETag', revisionETag(view.revision));
+    return view;
+  }
+
+  @Post(':id/corrections')
+  @HttpCode(200)
+  @Roles('clinician', 'quality-manager')
+  @ApiOperation({ summary: 'Correct a review (a new event; the original stays)' })
+  correct(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: CorrectReviewDto,
+    @CurrentPrincipal() who: Principal,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @RequestHash() requestHash: string,
+    @IfMatchRevision() ifMatch: number | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.run(res, who, { idempotencyKey, requestHash, ifMatch }, {
+      type: 'CorrectReview',
+      reviewId: id,
+      decision: dto.decision,
+      reason: dto.reason ?? null,
+      correctionNote: dto.correctionNote ?? null,
+    });
+  }
+
+  @Post(':id/withdrawal')
+  @HttpCode(200)
+  @Roles('clinician', 'quality-manager')
+  @ApiOperation({ summary: 'Withdraw a review entered in error' })
+  withdraw(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: WithdrawReviewDto,
+    @CurrentPrincipal() who: Principal,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @RequestHash() requestHash: string,
+    @IfMatchRevision() ifMatch: number | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.run(res, who, { idempotencyKey, requestHash, ifMatch }, { type: 'WithdrawReview', reviewId: id, reason: dto.reason });
+  }
+
+  @Post(':id/incident-links')
+  @HttpCode(200)
+  @Roles('clinician', 'quality-manager')
+  @ApiOperation({ summary: 'Link the review to an incident' })
+  link(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: LinkIncidentDto,
+    @CurrentPrincipal() who: Principal,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @RequestHash() requestHash: string,
+    @IfMatchRevision() ifMatch: number | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.run(res, who, { idempotencyKey, requestHash, ifMatch }, {
+      type: 'LinkReviewToIncident',
+      reviewId: id,
+      incidentId: dto.incidentId.toLowerCase(),
+    });
+  }
+
+  private async run(
+    res: Response,
+    who: Principal,
+    options: { idempotencyKey?: string; requestHash: string; ifMatch?: number },
+    input: ReviewInput,
+  ) {
+    const result = await this.commands.execute(new ExecuteReviewCommand(input, { subject: who.subject, role: who.role }, options));
+    res.setHeader('ETag', revisionETag(result.revision));
+    return result;
+  }
+
+  private pseudonymise(patientId: string): string {
+    try {
+      return this.pseudonyms.pseudonymise(patientId);
+    } catch {
+      throw new ProblemException(400, 'invalid-patient-id', 'Bad request', 'patientId is not a usable patient identifier', [
+        { field: 'patientId', message: 'is empty or too long after normalisation' },
+      ]);
+    }
+  }
+}
+
+export function reviewListItem(r: import('../projections/review.entities').ReviewRow & { reasonView: { text: string | null; erased: boolean } }) {
+  const { reason: _encrypted, reasonView, ...rest } = r;
+  return { ...rest, reason: reasonView };
+}

@@ -1,0 +1,122 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import {
+  ConcurrencyError,
+  DomainError,
+  DuplicateEventIdError,
+  IdempotencyConflictError,
+  StoreUnavailableError,
+} from '@app/event-store';
+import { PROBLEM_BASE, ProblemException, type ProblemDetails } from './problem';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Authentication required',
+  403: 'Forbidden',
+  404: 'Not found',
+  405: 'Method not allowed',
+  409: 'Conflict',
+  413: 'Request body too large',
+  415: 'Unsupported media type',
+  422: 'Unprocessable request',
+  428: 'Precondition required',
+  429: 'Too many requests',
+  500: 'Internal error',
+  503: 'Service unavailable',
+};
+
+/** Every error leaves the API as RFC 9457 problem+json; internals are logged, never sent. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Problems');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request>();
+    const problem = this.toProblem(exception);
+    problem.instance = req.originalUrl?.split('?')[0];
+    if (problem.status >= 500 && problem.status !== 503) {
+      this.logger.error(`${req.method} ${problem.instance}: ${(exception as Error)?.stack ?? String(exception)}`);
+    }
+    if (problem.status === 503) res.setHeader('Retry-After', '5');
+    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  }
+
+  private toProblem(e: unknown): ProblemDetails {
+    if (e instanceof ProblemException) {
+      return this.problem(e.getStatus(), e.code, e.title, e.message, { errors: e.errors, ...e.extensions });
+    }
+    if (e instanceof DomainError) {
+      return this.problem(e.status, e.code, TITLES[e.status] ?? 'Error', e.message, {
+        errors: e.field ? [{ field: e.field, message: e.message }] : undefined,
+      });
+    }
+    if (e instanceof ConcurrencyError) {
+      return this.problem(409, 'revision-conflict', 'Conflict', 'The resource was changed by someone else; reload it and try again', {
+        currentRevision: e.actual,
+      });
+    }
+    if (e instanceof IdempotencyConflictError) {
+      return this.problem(422, 'idempotency-key-reused', 'Unprocessable request', 'This Idempotency-Key was already used for a different request', {
+        errors: [{ field: 'Idempotency-Key', message: 'already used for a different request' }],
+      });
+    }
+    if (e instanceof DuplicateEventIdError) {
+      return this.problem(409, 'duplicate-event', 'Conflict', 'An event with this id exists already');
+    }
+    if (e instanceof StoreUnavailableError) {
+      return this.problem(503, 'store-unavailable', 'Service unavailable', 'The database cannot be reached right now; retry shortly');
+    }
+    if (e instanceof HttpException) {
+      const status = e.getStatus();
+      const body = e.getResponse();
+      const type = (e as { type?: string }).type ?? (body as { type?: string })?.type;
+      // body-parser errors arrive as HttpException-like objects from Nest's express adapter.
+      const detail = typeof body === 'string' ? body : ((body as { message?: unknown })?.message ?? e.message);
+      // Nest turns body-parser's SyntaxError into a bare BadRequestException carrying its message.
+      if (status === 400 && /JSON/.test(String(detail))) {
+        return this.problem(400, 'malformed-json', 'Bad request', 'The request body is not valid JSON', {
+          errors: [{ field: 'body', message: 'not valid JSON' }],
+        });
+      }
+      return this.problem(status, codeFor(status, type), TITLES[status] ?? 'Error', String(detail));
+    }
+    const bodyParser = e as { type?: string; status?: number; statusCode?: number; expose?: boolean; message?: string };
+    if (bodyParser?.expose && (bodyParser.status ?? bodyParser.statusCode)) {
+      const status = (bodyParser.status ?? bodyParser.statusCode)!;
+      const code = bodyParser.type === 'entity.too.large' ? 'body-too-large' : bodyParser.type === 'entity.parse.failed' ? 'malformed-json' : codeFor(status);
+      const detail = code === 'malformed-json' ? 'The request body is not valid JSON' : (bodyParser.message ?? '');
+      return this.problem(status, code, TITLES[status] ?? 'Error', detail, {
+        errors: code === 'malformed-json' ? [{ field: 'body', message: 'not valid JSON' }] : undefined,
+      });
+    }
+    return this.problem(500, 'internal-error', 'Internal error', 'Something went wrong on our side; it has been logged');
+  }
+
+  private problem(status: number, code: string, title: string, detail?: string, ext: Record<string, unknown> = {}): ProblemDetails {
+    const p: ProblemDetails = { type: PROBLEM_BASE + code, title, status, code };
+    if (detail) p.detail = detail;
+    for (const [k, v] of Object.entries(ext)) if (v !== undefined) p[k] = v;
+    return p;
+  }
+}
+
+function codeFor(status: number, type?: string): string {
+  if (type === 'entity.too.large' || status === 413) return 'body-too-large';
+  if (type === 'entity.parse.failed') return 'malformed-json';
+  return (
+    {
+      400: 'bad-request',
+      401: 'unauthenticated',
+      403: 'forbidden',
+      404: 'not-found',
+      405: 'method-not-allowed',
+      409: 'conflict',
+      415: 'unsupported-media-type',
+      422: 'unprocessable',
+      428: 'precondition-required',
+      429: 'too-many-requests',
+    }[status] ?? 'error'
+  );
+}
