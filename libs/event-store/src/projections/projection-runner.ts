@@ -256,22 +256,18 @@ export class ProjectionRunner {
   }
 
   private async createTables(p: Projection, tables: Map<EntityClass, string>, ifNotExists: boolean, suffix?: string) {
-    const runner = this.ds.createQueryRunner();
-    try {
+    void p;
+    await this.db.transaction(async (tx) => {
       for (const [entity, name] of tables) {
-        const meta = this.ds.getMetadata(entity);
-        const def = Table.create(meta, this.ds.driver);
+        const def = Table.create(this.ds.getMetadata(entity), this.ds.driver);
         def.name = name;
         if (suffix) {
           def.indices = def.indices.map((i) => new TableIndex({ ...i, name: `${i.name ?? 'IDX'}_${suffix}` }));
           def.uniques = def.uniques.map((u) => new TableUnique({ ...u, name: `${u.name ?? 'UQ'}_${suffix}` }));
         }
-        await runner.createTable(def, ifNotExists, false, true);
+        await tx.runner.createTable(def, ifNotExists, false, true);
       }
-    } finally {
-      await runner.release();
-    }
-    void p;
+    });
   }
 }
 

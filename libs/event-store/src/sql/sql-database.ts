@@ -69,6 +69,8 @@ function toStoreError(err: unknown): unknown {
   return err;
 }
 
+const queues = new WeakMap<DataSource, SerialQueue>();
+
 /**
  * The SQL store shared by the event log, projections and key tables. On SQLite every
  * transaction and every read of the log runs through one queue: TypeORM keeps a single
@@ -76,10 +78,14 @@ function toStoreError(err: unknown): unknown {
  */
 export class SqlDatabase {
   readonly dialect: SqlDialect;
-  private readonly queue = new SerialQueue();
+  private readonly queue: SerialQueue;
 
   constructor(readonly dataSource: DataSource) {
     this.dialect = dialectOf(dataSource);
+    // One queue per connection, however many SqlDatabase wrappers share it.
+    let queue = queues.get(dataSource);
+    if (!queue) queues.set(dataSource, (queue = new SerialQueue()));
+    this.queue = queue;
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {
@@ -87,22 +93,45 @@ export class SqlDatabase {
   }
 
   transaction<T>(work: (tx: SqlTx) => Promise<T>): Promise<T> {
-    return this.serial(async () => {
-      let runner: QueryRunner | undefined;
-      try {
-        runner = this.dataSource.createQueryRunner();
-        await runner.connect();
-        await runner.startTransaction();
-        const result = await work(new SqlTx(runner, this.dialect));
-        await runner.commitTransaction();
-        return result;
-      } catch (err) {
-        if (runner?.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-        throw toStoreError(err);
-      } finally {
-        await runner?.release().catch(() => undefined);
-      }
-    });
+    return this.dialect.kind === 'sqlite' ? this.queue.run(() => this.sqliteTransaction(work)) : this.pgTransaction(work);
+  }
+
+  private async pgTransaction<T>(work: (tx: SqlTx) => Promise<T>): Promise<T> {
+    let runner: QueryRunner | undefined;
+    try {
+      runner = this.dataSource.createQueryRunner();
+      await runner.connect();
+      await runner.startTransaction();
+      const result = await work(new SqlTx(runner, this.dialect));
+      await runner.commitTransaction();
+      return result;
+    } catch (err) {
+      if (runner?.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw toStoreError(err);
+    } finally {
+      await runner?.release().catch(() => undefined);
+    }
+  }
+
+  /**
+   * TypeORM shares one query runner (and its nesting counter) for a SQLite connection, so the
+   * transaction is driven here: BEGIN IMMEDIATE takes the write lock up front, and another
+   * process's writer makes us wait (busy timeout) rather than fail half-way.
+   */
+  private async sqliteTransaction<T>(work: (tx: SqlTx) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    let open = false;
+    try {
+      await runner.query('BEGIN IMMEDIATE');
+      open = true;
+      const result = await work(new SqlTx(runner, this.dialect));
+      await runner.query('COMMIT');
+      open = false;
+      return result;
+    } catch (err) {
+      if (open) await runner.query('ROLLBACK').catch(() => undefined);
+      throw toStoreError(err);
+    }
   }
 
   query<T = Row>(text: string, params: unknown[] = []): Promise<T[]> {
