@@ -45,5 +45,6 @@ module.exports = {
     "^@app/([a-z-]+)(|/.*)$": "<rootDir>/libs/$1/src$2"
   },
   "maxWorkers": 2,
-  "testTimeout": 30000
+  "testTimeout": 30000,
+  "globalSetup": "<rootDir>/test/support/global-setup.js"
 };

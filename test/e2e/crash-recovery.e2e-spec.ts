@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { AiSystemRow, AiSystemsProjection } from '@app/ai-systems';
 import { ProjectionRunner, SqlDatabase, SqlEventStore } from '@app/event-store';
 import { ReviewMonthlyRow, ReviewRow, ReviewsProjection, ReviewTimelineRow } from '@app/oversight';
-import { buildOnce, startChildApi, waitForExit } from '../support/child-api';
+import { startChildApi, waitForExit } from '../support/child-api';
 import { snapshotReadModels } from '../support/read-models';
 import { seedReviews } from '../support/seed';
 import { newTestStorage, openTestDataSource, type TestStorage } from '../support/test-storage';
@@ -17,7 +17,6 @@ describe('Crash in the middle of projection batches', () => {
   let store: SqlEventStore;
 
   beforeAll(async () => {
-    buildOnce();
     storage = newTestStorage();
     ds = await openTestDataSource(storage, [AiSystemRow, ReviewRow, ReviewTimelineRow, ReviewMonthlyRow]);
     store = new SqlEventStore(new SqlDatabase(ds));

@@ -1,20 +1,10 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
+/** Built by test/support/global-setup.js before the suites run. */
 export const CLI = join(ROOT, 'dist', 'apps', 'cli', 'src', 'main.js');
-
-/** Compiles the app once per test run so crash tests can start it as a real child process. */
-export function buildOnce(): void {
-  if (process.env.SKIP_BUILD === 'true' && existsSync(CLI)) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build'], {
-    cwd: ROOT,
-    stdio: 'pipe',
-    timeout: 180_000,
-  });
-}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

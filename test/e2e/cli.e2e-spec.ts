@@ -1,0 +1,59 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { DataSource } from 'typeorm';
+import { AiSystemRow, AiSystemsProjection } from '@app/ai-systems';
+import { ProjectionRunner, SqlDatabase, SqlEventStore } from '@app/event-store';
+import { loadKeyMaterial, verifyLocalToken } from '@app/identity';
+import { ReviewMonthlyRow, ReviewRow, ReviewsProjection, ReviewTimelineRow } from '@app/oversight';
+import { CLI } from '../support/child-api';
+import { snapshotReadModels } from '../support/read-models';
+import { seedReviews } from '../support/seed';
+import { newTestStorage, openTestDataSource, type TestStorage } from '../support/test-storage';
+
+const run = promisify(execFile);
+
+/** The `registry` command as operators use it, on the store this run targets. */
+describe('registry CLI', () => {
+  let storage: TestStorage;
+  let ds: DataSource;
+  const cli = (...args: string[]) => run(process.execPath, [CLI, ...args], { env: { ...process.env, ...storage.env, LOG_LEVEL: 'warn' } });
+
+  beforeAll(async () => {
+    storage = newTestStorage();
+    ds = await openTestDataSource(storage, [AiSystemRow, ReviewRow, ReviewTimelineRow, ReviewMonthlyRow]);
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await storage?.cleanup();
+  });
+
+  it('mints a local token that the configured key verifies', async () => {
+    const { stdout } = await cli('token', '--role', 'legal', '--sub', 'lawyer-7');
+    const keys = loadKeyMaterial(storage.config);
+    await expect(verifyLocalToken(keys.tokenSigning.publicKey, stdout.trim())).resolves.toMatchObject({ sub: 'lawyer-7', roles: ['legal'] });
+  });
+
+  it('refuses an unknown role', async () => {
+    await expect(cli('token', '--role', 'janitor', '--sub', 'x')).rejects.toMatchObject({ code: 1 });
+  });
+
+  it('reports the schema up to date once migrated', async () => {
+    const { stdout } = await cli('migrate');
+    expect(stdout).toMatch(/up to date/);
+  });
+
+  it('rebuilds a projection blue/green and reports status', async () => {
+    const store = new SqlEventStore(new SqlDatabase(ds));
+    await seedReviews(store, 150);
+    const runner = new ProjectionRunner(new SqlDatabase(ds), store, [new AiSystemsProjection(), new ReviewsProjection()]);
+    await runner.prepare();
+    await runner.catchUp();
+    const live = await snapshotReadModels(ds, runner);
+    const { stdout } = await cli('projections', 'rebuild', 'oversight-reviews');
+    expect(stdout).toMatch(/Rebuilt oversight-reviews up to position \d+/);
+    expect(await snapshotReadModels(ds, runner)).toEqual(live);
+    const status = await cli('projections', 'status');
+    expect(status.stdout).toContain(`log head: ${await store.headPosition()}`);
+    await expect(cli('projections', 'rebuild', 'no-such-projection')).rejects.toMatchObject({ code: 1 });
+  });
+});
