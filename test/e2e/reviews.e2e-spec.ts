@@ -111,6 +111,18 @@ describe('Reviews of AI output (HTTP)', () => {
 
     it('keeps clinicians to their own reviews', async () => {
       await t.http.get(`/api/v1/reviews/${reviewId}`).set('Authorization', `Bearer ${bob}`).expect(404);
+      const bobsTimeline = await t.http.post('/api/v1/patients/timeline').set('Authorization', `Bearer ${bob}`).send({ patientId: 'NL-123456789' }).expect(200);
+      expect(bobsTimeline.body.items).toEqual([]);
+      const alicesTimeline = await t.http.post('/api/v1/patients/timeline').set('Authorization', `Bearer ${alice}`).send({ patientId: 'NL-123456789' }).expect(200);
+      expect(alicesTimeline.body.items).toHaveLength(1);
+      const before = await t.eventCount();
+      const link = await t.http
+        .post(`/api/v1/reviews/${reviewId}/incident-links`)
+        .set('Authorization', `Bearer ${bob}`)
+        .send({ incidentId: '01936f0e-8a4b-7c3d-9e2f-0123456789ab' })
+        .expect(403);
+      expect(link.body.code).toBe('not-your-review');
+      expect(await t.eventCount()).toBe(before);
       await t.catchUp();
       const mine = await t.http.get('/api/v1/reviews').set('Authorization', `Bearer ${bob}`).expect(200);
       expect(mine.body.items).toEqual([]);
@@ -209,6 +221,7 @@ describe('Reviews of AI output (HTTP)', () => {
       ['wrong types', () => review({ decision: 42, modelVersion: ['x'] }), 400, 'decision'],
       ['a missing field', () => ({ ...review(), outputSha256: undefined }), 400, 'outputSha256'],
       ['an unknown field', () => review({ sneaky: true }), 400, 'sneaky'],
+      ['both a patient id and a pseudonym', () => review({ patientPseudonym: `p-${'A'.repeat(32)}` }), 400, 'patientPseudonym'],
       ['an invalid UUID', () => review({ aiSystemId: 'not-a-uuid' }), 400, 'aiSystemId'],
       ['a reason over 4000 characters', () => review({ reason: 'x'.repeat(4001) }), 400, 'reason'],
       ['a missing reason on rejection', () => review({ reason: undefined }), 400, 'reason'],

@@ -16,7 +16,6 @@ export async function createApp(config: StorageConfig = storageConfigFromEnv()):
     logger: ['error', 'warn'],
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
   // 1 MB is far above any legitimate review; bigger bodies get 413 problem+json.
   app.useBodyParser('json', { limit: process.env.BODY_LIMIT ?? '1mb', type: ['application/json', 'application/*+json'] });
   app.disable('x-powered-by');
@@ -34,5 +33,8 @@ export async function createApp(config: StorageConfig = storageConfigFromEnv()):
     .addBearerAuth()
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
+  await app.init();
+  // Route mapping at init stays quiet; from here on application logs go through pino.
+  app.useLogger(app.get(Logger));
   return app;
 }

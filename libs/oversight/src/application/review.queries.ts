@@ -58,7 +58,7 @@ export interface TimelineEntry {
 }
 
 export class PatientTimelineQuery extends Query<Page<TimelineEntry>> {
-  constructor(readonly filter: { patientPseudonym: string; asOf?: string; limit: number; cursor?: string }) {
+  constructor(readonly filter: { patientPseudonym: string; asOf?: string; limit: number; cursor?: string; reviewer?: string }) {
     super();
   }
 }
@@ -126,6 +126,7 @@ export class PatientTimelineHandler implements IQueryHandler<PatientTimelineQuer
       .orderBy('t.globalPosition', 'ASC')
       .take(filter.limit + 1);
     if (filter.asOf) qb.andWhere('t.recordedAt <= :asOf', { asOf: filter.asOf });
+    if (filter.reviewer) qb.andWhere('t.reviewerSubject = :reviewer', { reviewer: filter.reviewer });
     if (after) qb.andWhere('t.globalPosition > :after', { after: after[0] });
     const rows = await qb.getMany();
     const page = rows.slice(0, filter.limit);

@@ -443,6 +443,18 @@ describe('review decider', () => {
     it('refuses a withdrawn review', () => {
       given([reviewed(), withdrawn]).when(linkCommand()).thenFails({ code: 'review-withdrawn', status: 409 });
     });
+
+    it('lets the reviewer link their own review', () => {
+      given([reviewed()])
+        .when(linkCommand('inc-9', { linkedBy: clinician }))
+        .then([{ type: 'oversight.ReviewLinkedToIncident', data: { reviewId, incidentId: 'inc-9', linkedBy: clinician, linkedAt: later } }]);
+    });
+
+    it('refuses another clinician', () => {
+      given([reviewed()])
+        .when(linkCommand('inc-9', { linkedBy: { subject: 'u-someone-else', role: 'clinician' } }))
+        .thenFails({ code: 'not-your-review', status: 403 });
+    });
   });
 
   describe('evolve', () => {

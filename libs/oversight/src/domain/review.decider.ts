@@ -184,6 +184,7 @@ function withdraw(command: WithdrawReview, state: RecordedReview): ReviewEvent[]
 }
 
 function link(command: LinkReviewToIncident, state: RecordedReview): ReviewEvent[] {
+  mayAmend(command.linkedBy, state, 'link');
   notWithdrawn(state);
   if (state.incidentIds.includes(command.incidentId)) {
     throw new DomainError(

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Pseudonymizer, Roles } from '@app/identity';
+import { CurrentPrincipal, type Principal, Pseudonymizer, Roles } from '@app/identity';
 import { ProblemException } from '@app/platform';
 import { PatientTimelineQuery } from '../application/review.queries';
 import { PatientTimelineRequestDto, TimelineQueryDto } from './review.dto';
@@ -23,7 +23,7 @@ export class PatientsController {
   @HttpCode(200)
   @Roles(...READERS)
   @ApiOperation({ summary: 'Timeline of AI reviews for a patient, looked up by raw id (in the body)' })
-  async byPatientId(@Body() dto: PatientTimelineRequestDto) {
+  async byPatientId(@Body() dto: PatientTimelineRequestDto, @CurrentPrincipal() who: Principal) {
     let pseudonym: string;
     try {
       pseudonym = this.pseudonyms.pseudonymise(dto.patientId);
@@ -32,24 +32,29 @@ export class PatientsController {
         { field: 'patientId', message: 'is empty or too long after normalisation' },
       ]);
     }
-    const page = await this.queries.execute(new PatientTimelineQuery({ patientPseudonym: pseudonym, asOf: iso(dto.asOf), limit: 500 }));
+    const page = await this.queries.execute(new PatientTimelineQuery({ patientPseudonym: pseudonym, asOf: iso(dto.asOf), limit: 500, reviewer: ownOnly(who) }));
     return { patientPseudonym: pseudonym, asOf: iso(dto.asOf) ?? null, ...page };
   }
 
   @Get(':pseudonym/timeline')
   @Roles(...READERS)
   @ApiOperation({ summary: 'Timeline of AI reviews for a pseudonymised patient' })
-  async byPseudonym(@Param('pseudonym') pseudonym: string, @Query() q: TimelineQueryDto) {
+  async byPseudonym(@Param('pseudonym') pseudonym: string, @Query() q: TimelineQueryDto, @CurrentPrincipal() who: Principal) {
     if (!PSEUDONYM.test(pseudonym)) {
       throw new ProblemException(400, 'invalid-pseudonym', 'Bad request', 'pseudonym must be one this registry issued (p-…)', [
         { field: 'pseudonym', message: 'is not a pseudonym issued by this registry' },
       ]);
     }
     const page = await this.queries.execute(
-      new PatientTimelineQuery({ patientPseudonym: pseudonym, asOf: iso(q.asOf), limit: q.limit ?? 100, cursor: q.cursor }),
+      new PatientTimelineQuery({ patientPseudonym: pseudonym, asOf: iso(q.asOf), limit: q.limit ?? 100, cursor: q.cursor, reviewer: ownOnly(who) }),
     );
     return { patientPseudonym: pseudonym, asOf: iso(q.asOf) ?? null, ...page };
   }
+}
+
+/** Clinicians read their own reviews only (DESIGN §8); other readers see every entry. */
+function ownOnly(who: Principal): string | undefined {
+  return who.role === 'clinician' ? who.subject : undefined;
 }
 
 function iso(t: string | undefined): string | undefined {

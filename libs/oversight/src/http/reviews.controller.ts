@@ -31,6 +31,11 @@ export class ReviewsController {
     @RequestHash() requestHash: string,
     @Res({ passthrough: true }) res: Response,
   ) {
+    if (dto.patientId !== undefined && dto.patientPseudonym !== undefined) {
+      throw new ProblemException(400, 'validation-failed', 'The request is not valid', 'Give patientId or patientPseudonym, not both', [
+        { field: 'patientPseudonym', message: 'give patientId or patientPseudonym, not both' },
+      ]);
+    }
     const now = new Date().toISOString();
     const decidedAt = dto.decidedAt ? new Date(dto.decidedAt).toISOString() : now;
     const result = await this.commands.execute(

@@ -42,6 +42,8 @@ export class ReviewTimelineRow {
   @Column({ type: 'varchar', length: 64 }) patientPseudonym!: string;
   @Column({ type: 'varchar', length: 64 }) aiSystemId!: string;
   @Column({ type: 'varchar', length: 100 }) modelVersion!: string;
+  /** Whose review this entry belongs to: clinicians see only their own. */
+  @Column({ type: 'varchar', length: 200 }) reviewerSubject!: string;
   @Column({ type: 'varchar', length: 200 }) actorSubject!: string;
   @Column({ type: 'varchar', length: 32 }) actorRole!: string;
   @Column({ type: 'varchar', length: 16, nullable: true }) decision!: string | null;

@@ -41,7 +41,7 @@ export class ReviewsProjection implements Projection {
           revision: e.streamRevision,
         });
         await this.count(ctx, d.aiSystemId, month, d.decision, 1);
-        await this.timeline(ctx, e, { reviewId: d.reviewId, patientPseudonym: d.patientPseudonym, aiSystemId: d.aiSystemId, modelVersion: d.modelVersion }, {
+        await this.timeline(ctx, e, { reviewId: d.reviewId, patientPseudonym: d.patientPseudonym, aiSystemId: d.aiSystemId, modelVersion: d.modelVersion, reviewerSubject: d.reviewer.subject }, {
           actor: d.reviewer,
           decision: d.decision,
           text: d.reason,
@@ -92,7 +92,7 @@ export class ReviewsProjection implements Projection {
   private timeline(
     ctx: ProjectionContext,
     e: EventEnvelope,
-    review: Pick<ReviewRow, 'reviewId' | 'patientPseudonym' | 'aiSystemId' | 'modelVersion'>,
+    review: Pick<ReviewRow, 'reviewId' | 'patientPseudonym' | 'aiSystemId' | 'modelVersion' | 'reviewerSubject'>,
     what: { actor: { subject: string; role: string }; decision?: string; text?: unknown; incidentId?: string | null; occurredAt: string },
   ) {
     return ctx.insert(ReviewTimelineRow, {
@@ -103,6 +103,7 @@ export class ReviewsProjection implements Projection {
       patientPseudonym: review.patientPseudonym,
       aiSystemId: review.aiSystemId,
       modelVersion: review.modelVersion,
+      reviewerSubject: review.reviewerSubject,
       actorSubject: what.actor.subject,
       actorRole: what.actor.role,
       decision: what.decision ?? null,
