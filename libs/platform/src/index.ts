@@ -4,3 +4,4 @@ export * from './validation';
 export * from './request-context';
 export * from './pagination';
 export * from './page-query.dto';
+export * from './clock';

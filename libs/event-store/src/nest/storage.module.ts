@@ -9,6 +9,7 @@ import { storageConfigFromEnv, type StorageConfig } from '../storage-config';
 import { UpcasterRegistry } from '../upcasters';
 import { ProjectionRegistry } from './projection-registry';
 import { STORAGE_CONFIG } from './storage.tokens';
+import { CLOCK, Clock } from '../../../platform/src/clock';
 
 /** The shared kernel's storage: TypeORM data source, the event store port and projections. */
 @Global()
@@ -38,8 +39,9 @@ export class StorageModule {
           useFactory: (db: SqlDatabase, upcasters: UpcasterRegistry) => new SqlEventStore(db, upcasters),
         },
         ProjectionRegistry,
+        { provide: CLOCK, useValue: new Clock() },
       ],
-      exports: [STORAGE_CONFIG, UpcasterRegistry, SqlDatabase, EVENT_STORE, ProjectionRegistry, TypeOrmModule],
+      exports: [CLOCK, STORAGE_CONFIG, UpcasterRegistry, SqlDatabase, EVENT_STORE, ProjectionRegistry, TypeOrmModule],
     };
   }
 }
