@@ -1,4 +1,5 @@
 import { EventLog1764000000000 } from './1764000000000-event-log';
+import { Ledger1764100000000 } from './1764100000000-ledger';
 
 /** Every migration, oldest first; both SQL dialects run the same list. */
-export const MIGRATIONS = [EventLog1764000000000];
+export const MIGRATIONS = [EventLog1764000000000, Ledger1764100000000];

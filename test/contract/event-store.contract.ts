@@ -113,6 +113,8 @@ export function eventStoreContract(name: string, factory: FixtureFactory): void 
         const [e] = await store.readStream(s);
         expect(e.schemaVersion).toBe(2);
         expect(e.data).toEqual({ fullName: 'Ada', upcasted: true });
+        const [stored] = await store.readAll(e.globalPosition - 1, 1, { raw: true });
+        expect(stored).toMatchObject({ schemaVersion: 1, data: { name: 'Ada' } });
       });
 
       it('round-trips large payloads and unicode exactly', async () => {

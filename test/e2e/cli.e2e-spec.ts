@@ -42,6 +42,18 @@ describe('registry CLI', () => {
     expect(stdout).toMatch(/up to date/);
   });
 
+  it('seals and verifies the ledger, and exits 1 naming the position of a changed event', async () => {
+    const store = new SqlEventStore(new SqlDatabase(ds));
+    await seedReviews(store, 10);
+    const sealed = await cli('ledger', 'seal');
+    expect(sealed.stdout).toMatch(/Signed tree head: \d+ events, root [0-9a-f]{64}/);
+    expect((await cli('verify')).stdout).toMatch(/OK/);
+    await ds.query(`UPDATE events SET metadata = REPLACE(metadata, 'actor', 'actos') WHERE global_position = 3`);
+    const failed = await cli('verify').catch((e: { code: number; stdout: string }) => e);
+    expect(failed).toMatchObject({ code: 1 });
+    expect((failed as { stdout: string }).stdout).toMatch(/first changed position 3/);
+  });
+
   it('rebuilds a projection blue/green and reports status', async () => {
     const store = new SqlEventStore(new SqlDatabase(ds));
     await seedReviews(store, 150);

@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { AiSystemsModule } from '@app/ai-systems';
+import { EvidenceModule } from '@app/evidence';
 import { StorageModule, storageConfigFromEnv, type StorageConfig } from '@app/event-store';
 import { IdentityModule } from '@app/identity';
 import { OversightModule } from '@app/oversight';
@@ -24,6 +25,7 @@ export class AppModule {
         TerminusModule,
         AiSystemsModule,
         OversightModule,
+        EvidenceModule,
       ],
       controllers: [HealthController, MetricsController, EventsController],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

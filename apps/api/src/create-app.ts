@@ -19,7 +19,7 @@ export async function createApp(config: StorageConfig = storageConfigFromEnv()):
   // 1 MB is far above any legitimate review; bigger bodies get 413 problem+json.
   app.useBodyParser('json', { limit: process.env.BODY_LIMIT ?? '1mb', type: ['application/json', 'application/*+json'] });
   app.disable('x-powered-by');
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'metrics'] });
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'metrics', '.well-known/oversight-registry-keys'] });
   app.useGlobalPipes(problemValidationPipe());
   app.enableShutdownHooks();
 

@@ -5,6 +5,7 @@ import { serve } from './commands/serve';
 import { token } from './commands/token';
 import { migrate } from './commands/migrate';
 import { projectionsRebuild, projectionsStatus } from './commands/projections';
+import { sealLedger, verifyLedger } from './commands/verify';
 
 const ROLES = ['clinician', 'quality-manager', 'legal', 'auditor', 'admin'];
 
@@ -45,6 +46,19 @@ program
   .command('rebuild <name>')
   .description('Same as `projections rebuild <name>`')
   .action((name: string) => projectionsRebuild(name));
+
+program
+  .command('verify')
+  .description('Check the whole ledger: every stored event against its sealed leaf, every signed tree head')
+  .option('--json', 'print the full report as JSON')
+  .action((o: { json?: boolean }) => verifyLedger(o));
+
+program
+  .command('ledger')
+  .description('The tamper-evident ledger')
+  .command('seal')
+  .description('Seal every committed event and sign a tree head now')
+  .action(() => sealLedger());
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`registry: ${err.message}\n`);

@@ -13,6 +13,11 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
+export interface ReadAllOptions {
+  /** Skip upcasters: the envelopes exactly as stored (the ledger hashes these). */
+  raw?: boolean;
+}
+
 export interface SubscribeOptions {
   batchSize?: number;
   /** Poll interval when no in-process notification arrives (other processes may append). */
@@ -34,7 +39,7 @@ export interface EventStore {
   /** Events of one stream in revision order; empty when the stream does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<EventEnvelope[]>;
   /** Events with globalPosition > after, in global order, at most `limit`. */
-  readAll(after?: number, limit?: number): Promise<EventEnvelope[]>;
+  readAll(after?: number, limit?: number, options?: ReadAllOptions): Promise<EventEnvelope[]>;
   /** Position of the last committed event (0 when empty). */
   headPosition(): Promise<number>;
   /** Called after each append committed by this process; returns an unsubscribe function. */

@@ -59,6 +59,9 @@ describe('loadKeyMaterial', () => {
     const pemFile = join(pemDir, 'signing.pem');
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     writeFileSync(pemFile, privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    const ledgerPem = join(pemDir, 'ledger.pem');
+    const ledger = generateKeyPairSync('ed25519');
+    writeFileSync(ledgerPem, ledger.privateKey.export({ format: 'pem', type: 'pkcs8' }));
 
     const km = loadKeyMaterial(
       { dataDir },
@@ -67,8 +70,10 @@ describe('loadKeyMaterial', () => {
         MASTER_KEY: master.toString('base64url'),
         MASTER_KEY_ID: 'mk-2026-01',
         TOKEN_SIGNING_KEY_FILE: pemFile,
+        LEDGER_SIGNING_KEY_FILE: ledgerPem,
       },
     );
+    expect(km.ledgerSigning.publicKey.equals(ledger.publicKey)).toBe(true);
     expect(km.pseudonymKey.equals(pseudonym)).toBe(true);
     expect(km.masterKey).toEqual({ id: 'mk-2026-01', key: master });
     expect(km.tokenSigning.publicKey.equals(publicKey)).toBe(true);

@@ -40,12 +40,15 @@ export interface KeyMaterial {
   pseudonymKey: Buffer;
   masterKey: MasterKey;
   tokenSigning: TokenSigningKey;
+  /** Signs the ledger's tree heads (LEDGER_SIGNING_KEY_FILE or keys/ledger-signing.pem). */
+  ledgerSigning: TokenSigningKey;
 }
 
 export const KEYS_DIR = 'keys';
 export const PSEUDONYM_KEY_FILE = 'pseudonym.key';
 export const MASTER_KEY_FILE = 'master.key';
 export const TOKEN_SIGNING_KEY_PEM = 'token-signing.pem';
+export const LEDGER_SIGNING_KEY_PEM = 'ledger-signing.pem';
 
 const MIN_PSEUDONYM_KEY_BYTES = 32;
 const MASTER_KEY_BYTES = 32;
@@ -94,11 +97,16 @@ export function loadKeyMaterial(config: { dataDir: string }, env: NodeJS.Process
     throw new Error('The pseudonym key and the master key must be different secrets');
   }
 
+  // The ledger's checkpoint key is separate: rotating login keys must not touch evidence.
+  const ledgerSigning = nonEmpty(env.LEDGER_SIGNING_KEY_FILE)
+    ? parseSigningKey(readKeyFile(env.LEDGER_SIGNING_KEY_FILE!.trim(), 'LEDGER_SIGNING_KEY_FILE'), 'LEDGER_SIGNING_KEY_FILE')
+    : readOrCreate(join(keysDir, LEDGER_SIGNING_KEY_PEM), newSigningKeyPem, parseSigningKey);
+
   const tokenSigning = nonEmpty(env.TOKEN_SIGNING_KEY_FILE)
     ? parseSigningKey(readKeyFile(env.TOKEN_SIGNING_KEY_FILE!.trim(), 'TOKEN_SIGNING_KEY_FILE'), 'TOKEN_SIGNING_KEY_FILE')
     : readOrCreate(join(keysDir, TOKEN_SIGNING_KEY_PEM), newSigningKeyPem, parseSigningKey);
 
-  return { pseudonymKey, masterKey: { id: masterKeyId, key: masterBytes }, tokenSigning };
+  return { pseudonymKey, masterKey: { id: masterKeyId, key: masterBytes }, tokenSigning, ledgerSigning };
 }
 
 /** Default master key id: `mk-` + the first 16 hex digits of a (domain-separated) SHA-256 of the key. */

@@ -10,7 +10,7 @@ import type {
   ReadStreamOptions,
 } from '../envelope';
 import { ConcurrencyError, DuplicateEventIdError, IdempotencyConflictError } from '../errors';
-import type { EventStore, SubscribeOptions, Subscription } from '../event-store.port';
+import type { EventStore, ReadAllOptions, SubscribeOptions, Subscription } from '../event-store.port';
 import { pollingSubscription } from '../subscription';
 import { UpcasterRegistry } from '../upcasters';
 import { isUniqueViolation, uniqueConstraintOf, type Row, type SqlDatabase, type SqlTx } from './sql-database';
@@ -194,12 +194,12 @@ export class SqlEventStore implements EventStore {
     return rows.map((r) => this.toEnvelope(r));
   }
 
-  async readAll(after = 0, limit = 1000): Promise<EventEnvelope[]> {
+  async readAll(after = 0, limit = 1000, options: ReadAllOptions = {}): Promise<EventEnvelope[]> {
     const rows = await this.db.query<EventRow>(
       `SELECT ${COLUMNS} FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`,
       [after, limit],
     );
-    return rows.map((r) => this.toEnvelope(r));
+    return rows.map((r) => this.toEnvelope(r, options.raw));
   }
 
   async headPosition(): Promise<number> {
@@ -220,8 +220,8 @@ export class SqlEventStore implements EventStore {
     return pollingSubscription(this, this.appended, after, handler, options);
   }
 
-  private toEnvelope(r: EventRow): EventEnvelope {
-    return this.upcasters.apply({
+  private toEnvelope(r: EventRow, raw = false): EventEnvelope {
+    const stored: EventEnvelope = {
       eventId: r.event_id,
       type: r.type,
       schemaVersion: Number(r.schema_version),
@@ -231,7 +231,8 @@ export class SqlEventStore implements EventStore {
       recordedAt: r.recorded_at,
       data: JSON.parse(r.data) as Record<string, unknown>,
       metadata: JSON.parse(r.metadata) as EventMetadata,
-    });
+    };
+    return raw ? stored : this.upcasters.apply(stored);
   }
 }
 

@@ -1,0 +1,40 @@
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from '@app/api';
+import { LedgerService } from '@app/evidence';
+import { ProjectionRegistry } from '@app/event-store';
+
+async function withLedger<T>(work: (ledger: LedgerService) => Promise<T>): Promise<T> {
+  ProjectionRegistry.autoStart = false;
+  LedgerService.autoStart = false;
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(), { logger: ['error', 'warn'] });
+  try {
+    return await work(app.get(LedgerService));
+  } finally {
+    await app.close();
+  }
+}
+
+/** Seals everything committed so far and signs a tree head (e.g. right before an export). */
+export function sealLedger(): Promise<void> {
+  return withLedger(async (ledger) => {
+    const head = await ledger.checkpoint();
+    process.stdout.write(`Signed tree head: ${head.treeSize} events, root ${head.rootHash}, key ${head.keyId}\n`);
+  });
+}
+
+/** Recomputes the whole ledger from the stored events; exit code 1 when anything differs. */
+export function verifyLedger(options: { json?: boolean }): Promise<void> {
+  return withLedger(async (ledger) => {
+    const report = await ledger.verify();
+    if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else {
+      process.stdout.write(
+        `${report.events} events, ${report.sealed} sealed, ${report.checkpoints} signed tree heads checked\n` +
+          (report.ok
+            ? 'OK: every event matches what was sealed and every signed root\n'
+            : `FAILED: first changed position ${report.firstBadPosition ?? '(see below)'}\n${report.problems.map((p) => `  - ${p.problem}`).join('\n')}\n`),
+      );
+    }
+    process.exitCode = report.ok ? 0 : 1;
+  });
+}

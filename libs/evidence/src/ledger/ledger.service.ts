@@ -1,0 +1,327 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { EVENT_STORE, type EventStore, SqlDatabase } from '@app/event-store';
+import { KEY_MATERIAL, type KeyMaterial } from '@app/identity';
+import { CompactRange } from './compact-range';
+import { eventLeafHash } from './leaf';
+import { MerkleTree } from './merkle';
+import { LOG_ID, type SignedTreeHead, signTreeHead, verifyTreeHead } from './tree-head';
+
+export interface LedgerKey {
+  keyId: string;
+  publicKeyPem: string;
+  activatedAt: string;
+  retiredAt: string | null;
+}
+
+export interface VerificationProblem {
+  position?: number;
+  treeSize?: number;
+  problem: string;
+}
+
+export interface VerificationReport {
+  ok: boolean;
+  events: number;
+  sealed: number;
+  checkpoints: number;
+  /** The first position whose stored event no longer matches what was sealed, if any. */
+  firstBadPosition: number | null;
+  problems: VerificationProblem[];
+}
+
+const LEAF_BATCH = 2000;
+
+/**
+ * Seals the log into an RFC 9162 Merkle tree after the fact: leaves are hashed from committed
+ * events in global order by a follower, so appends pay nothing for the ledger. Tree heads are
+ * signed every N leaves or T seconds, and on demand.
+ */
+@Injectable()
+export class LedgerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Ledger');
+  private range: CompactRange | null = null;
+  private lastPosition = 0;
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private unwatch?: () => void;
+  private sealing: Promise<number> | null = null;
+  static autoStart = true;
+
+  readonly everyLeaves = Number(process.env.LEDGER_CHECKPOINT_EVERY ?? 1000);
+  readonly everyMs = Number(process.env.LEDGER_CHECKPOINT_SECONDS ?? 10) * 1000;
+
+  constructor(
+    private readonly db: SqlDatabase,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(KEY_MATERIAL) private readonly keys: KeyMaterial,
+  ) {}
+
+  get keyId(): string {
+    return this.keys.ledgerSigning.kid;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.activateKey();
+    if (!LedgerService.autoStart || process.env.LEDGER_RUN === 'false') return;
+    this.running = true;
+    this.unwatch = this.store.onAppended(() => this.wake?.());
+    this.loop = this.follow();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.unwatch?.();
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async follow(): Promise<void> {
+    let lastCheckpointAt = Date.now();
+    while (this.running) {
+      try {
+        const sealed = await this.seal();
+        const head = await this.latestCheckpoint();
+        const pending = (this.range?.size ?? 0) - (head?.treeSize ?? 0);
+        if (pending >= this.everyLeaves || (pending > 0 && Date.now() - lastCheckpointAt >= this.everyMs)) {
+          await this.checkpoint();
+          lastCheckpointAt = Date.now();
+        }
+        if (sealed === 0) await this.idle(Math.min(this.everyMs, 1000));
+      } catch (err) {
+        this.logger.error(`Sealing failed: ${(err as Error).message}`);
+        await this.idle(2000);
+      }
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wake = undefined;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  /** Records the configured signing key (and retires the previous one) as rows and as an event. */
+  async activateKey(): Promise<void> {
+    const { kid, publicKey } = this.keys.ledgerSigning;
+    const known = await this.db.query<{ key_id: string }>('SELECT key_id FROM ledger_keys WHERE key_id = ? AND retired_at IS NULL', [kid]);
+    if (known.length) return;
+    const now = new Date().toISOString();
+    const pem = publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    const previous = await this.db.query<{ key_id: string }>('SELECT key_id FROM ledger_keys WHERE retired_at IS NULL');
+    await this.db.transaction(async (tx) => {
+      await tx.query('UPDATE ledger_keys SET retired_at = ? WHERE retired_at IS NULL', [now]);
+      await tx.query(
+        `INSERT INTO ledger_keys (key_id, public_key_pem, activated_at, retired_at) VALUES (?, ?, ?, NULL)
+         ON CONFLICT (key_id) DO UPDATE SET retired_at = NULL, activated_at = excluded.activated_at`,
+        [kid, pem, now],
+      );
+    });
+    await this.store.append('ledger-keys', [
+      {
+        type: 'evidence.LedgerSigningKeyActivated',
+        data: { keyId: kid, publicKeyPem: pem, algorithm: 'Ed25519', activatedAt: now, retiredKeyIds: previous.map((p) => p.key_id) },
+      },
+    ]);
+  }
+
+  async keysList(): Promise<LedgerKey[]> {
+    const rows = await this.db.query<{ key_id: string; public_key_pem: string; activated_at: string; retired_at: string | null }>(
+      'SELECT key_id, public_key_pem, activated_at, retired_at FROM ledger_keys ORDER BY activated_at',
+    );
+    return rows.map((r) => ({ keyId: r.key_id, publicKeyPem: r.public_key_pem, activatedAt: r.activated_at, retiredAt: r.retired_at }));
+  }
+
+  private async loadRange(): Promise<CompactRange> {
+    if (this.range) return this.range;
+    const range = new CompactRange();
+    let after = -1;
+    for (;;) {
+      const rows = await this.db.query<{ leaf_index: number | string; position: number | string; leaf_hash: string }>(
+        'SELECT leaf_index, position, leaf_hash FROM ledger_leaves WHERE leaf_index > ? ORDER BY leaf_index LIMIT 10000',
+        [after],
+      );
+      for (const r of rows) {
+        range.append(Buffer.from(r.leaf_hash, 'hex'));
+        this.lastPosition = Number(r.position);
+      }
+      if (rows.length < 10000) break;
+      after = Number(rows[rows.length - 1].leaf_index);
+    }
+    this.range = range;
+    return range;
+  }
+
+  /** Hashes every committed event not yet in the tree; returns how many were added. */
+  seal(): Promise<number> {
+    // One sealing at a time per process; a second process is fenced by the primary keys.
+    this.sealing ??= this.sealOnce().finally(() => (this.sealing = null));
+    return this.sealing;
+  }
+
+  private async sealOnce(): Promise<number> {
+    const range = await this.loadRange();
+    let added = 0;
+    for (;;) {
+      const events = await this.store.readAll(this.lastPosition, LEAF_BATCH, { raw: true });
+      if (events.length === 0) return added;
+      const start = range.size;
+      const hashes = events.map((e) => eventLeafHash(e));
+      await this.db.transaction(async (tx) => {
+        for (let i = 0; i < events.length; i += 500) {
+          const part = events.slice(i, i + 500);
+          await tx.query(
+            `INSERT INTO ledger_leaves (leaf_index, position, leaf_hash) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`,
+            part.flatMap((e, j) => [start + i + j, e.globalPosition, hashes[i + j].toString('hex')]),
+          );
+        }
+      });
+      hashes.forEach((h) => range.append(h));
+      this.lastPosition = events[events.length - 1].globalPosition;
+      added += events.length;
+    }
+  }
+
+  /** Seals what is pending and signs a tree head over everything sealed (if it grew). */
+  async checkpoint(): Promise<SignedTreeHead> {
+    await this.seal();
+    const range = await this.loadRange();
+    const latest = await this.latestCheckpoint();
+    if (latest && latest.treeSize === range.size) return latest;
+    const head = signTreeHead(
+      { log: LOG_ID, treeSize: range.size, rootHash: range.root().toString('hex'), issuedAt: new Date().toISOString(), keyId: this.keyId },
+      this.keys.ledgerSigning.privateKey,
+    );
+    await this.db.query(
+      `INSERT INTO ledger_checkpoints (tree_size, root_hash, issued_at, key_id, body, signature) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (tree_size) DO NOTHING`,
+      [head.treeSize, head.rootHash, head.issuedAt, head.keyId, JSON.stringify(head), head.signature],
+    );
+    return (await this.checkpointAt(head.treeSize))!;
+  }
+
+  async checkpoints(limit = 100, before?: number): Promise<SignedTreeHead[]> {
+    const rows = await this.db.query<{ body: string }>(
+      'SELECT body FROM ledger_checkpoints WHERE tree_size < ? ORDER BY tree_size DESC LIMIT ?',
+      [before ?? Number.MAX_SAFE_INTEGER, limit],
+    );
+    return rows.map((r) => JSON.parse(r.body) as SignedTreeHead);
+  }
+
+  async latestCheckpoint(): Promise<SignedTreeHead | undefined> {
+    return (await this.checkpoints(1))[0];
+  }
+
+  async checkpointAt(treeSize: number): Promise<SignedTreeHead | undefined> {
+    const [row] = await this.db.query<{ body: string }>('SELECT body FROM ledger_checkpoints WHERE tree_size = ?', [treeSize]);
+    return row ? (JSON.parse(row.body) as SignedTreeHead) : undefined;
+  }
+
+  /** Leaf hashes of the first `size` leaves, with the positions they seal. */
+  async leaves(size: number): Promise<{ hashes: Buffer[]; positions: number[] }> {
+    const hashes: Buffer[] = [];
+    const positions: number[] = [];
+    let after = -1;
+    while (hashes.length < size) {
+      const rows = await this.db.query<{ leaf_index: number | string; position: number | string; leaf_hash: string }>(
+        'SELECT leaf_index, position, leaf_hash FROM ledger_leaves WHERE leaf_index > ? AND leaf_index < ? ORDER BY leaf_index LIMIT 10000',
+        [after, size],
+      );
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        hashes.push(Buffer.from(r.leaf_hash, 'hex'));
+        positions.push(Number(r.position));
+      }
+      after = Number(rows[rows.length - 1].leaf_index);
+    }
+    return { hashes, positions };
+  }
+
+  async leafIndexOf(position: number): Promise<number | undefined> {
+    const [row] = await this.db.query<{ leaf_index: number | string }>('SELECT leaf_index FROM ledger_leaves WHERE position = ?', [position]);
+    return row ? Number(row.leaf_index) : undefined;
+  }
+
+  async tree(size: number): Promise<MerkleTree> {
+    const { hashes } = await this.leaves(size);
+    return new MerkleTree(hashes);
+  }
+
+  /**
+   * Recomputes every leaf from the stored events and every signed root from those leaves:
+   * an edited, removed, inserted or reordered event shows up with its position.
+   */
+  async verify(onProgress?: (done: number) => void): Promise<VerificationReport> {
+    const problems: VerificationProblem[] = [];
+    let firstBad: number | null = null;
+    const bad = (p: VerificationProblem) => {
+      problems.push(p);
+      if (p.position !== undefined && firstBad === null) firstBad = p.position;
+    };
+    const recomputed: Buffer[] = [];
+    let events = 0;
+    let expectedPosition = 1;
+    let after = 0;
+    let leafAfter = -1;
+    const stored: Array<{ position: number; hash: string }> = [];
+    for (;;) {
+      const batch = await this.store.readAll(after, LEAF_BATCH, { raw: true });
+      if (batch.length === 0) break;
+      for (const e of batch) {
+        if (e.globalPosition !== expectedPosition) {
+          bad({ position: expectedPosition, problem: `event at position ${expectedPosition} is missing (next stored position is ${e.globalPosition})` });
+        }
+        expectedPosition = e.globalPosition + 1;
+        recomputed.push(eventLeafHash(e));
+        stored.push({ position: e.globalPosition, hash: '' });
+        events++;
+      }
+      after = batch[batch.length - 1].globalPosition;
+      onProgress?.(events);
+    }
+    // Compare with the sealed leaves, index by index.
+    let sealed = 0;
+    for (;;) {
+      const rows = await this.db.query<{ leaf_index: number | string; position: number | string; leaf_hash: string }>(
+        'SELECT leaf_index, position, leaf_hash FROM ledger_leaves WHERE leaf_index > ? ORDER BY leaf_index LIMIT 10000',
+        [leafAfter],
+      );
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        const i = Number(r.leaf_index);
+        const position = Number(r.position);
+        sealed++;
+        if (i >= recomputed.length || stored[i].position !== position) {
+          bad({ position, problem: `sealed event at position ${position} is no longer in the log at its place` });
+        } else if (recomputed[i].toString('hex') !== r.leaf_hash) {
+          bad({ position, problem: `event at position ${position} differs from what was sealed` });
+        }
+      }
+      leafAfter = Number(rows[rows.length - 1].leaf_index);
+    }
+    const tree = new MerkleTree(recomputed);
+    const keys = new Map((await this.keysList()).map((k) => [k.keyId, k.publicKeyPem]));
+    const heads = await this.db.query<{ body: string }>('SELECT body FROM ledger_checkpoints ORDER BY tree_size');
+    for (const { body } of heads) {
+      const head = JSON.parse(body) as SignedTreeHead;
+      const pem = keys.get(head.keyId);
+      if (!pem || !verifyTreeHead(head, pem)) {
+        bad({ treeSize: head.treeSize, problem: `tree head of size ${head.treeSize} has no valid signature` });
+        continue;
+      }
+      if (head.treeSize > tree.size) {
+        bad({ treeSize: head.treeSize, problem: `tree head of size ${head.treeSize} covers events no longer in the log` });
+      } else if (tree.root(head.treeSize).toString('hex') !== head.rootHash) {
+        bad({ treeSize: head.treeSize, problem: `events in the first ${head.treeSize} positions do not hash to the signed root` });
+      }
+    }
+    return { ok: problems.length === 0, events, sealed, checkpoints: heads.length, firstBadPosition: firstBad, problems };
+  }
+}
