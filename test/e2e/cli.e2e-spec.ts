@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { AiSystemRow, AiSystemsProjection } from '@app/ai-systems';
@@ -52,6 +54,34 @@ describe('registry CLI', () => {
     const failed = await cli('verify').catch((e: { code: number; stdout: string }) => e);
     expect(failed).toMatchObject({ code: 1 });
     expect((failed as { stdout: string }).stdout).toMatch(/first changed position 3/);
+  });
+
+  it('exports a bundle for a disclosure request and verifies it offline; a changed file fails', async () => {
+    const store = new SqlEventStore(new SqlDatabase(ds));
+    const { systems } = await seedReviews(store, 20);
+    const requestId = '01936f0e-8a4b-7c3d-9e2f-0000000000aa';
+    await store.append(`disclosure-${requestId}`, [
+      {
+        type: 'disclosure.DisclosureRequestReceived',
+        data: {
+          requestId, reference: 'CLI-1', requester: { kind: 'court', name: 'Rechtbank' }, legalBasis: 'PLD Art. 9',
+          receivedAt: '2026-11-01T00:00:00.000Z', dueAt: '2026-12-01T00:00:00.000Z',
+          scope: { patientPseudonyms: [], aiSystemIds: [systems[0]], incidentIds: [], from: null, to: null },
+          receivedBy: { subject: 'lawyer-1', role: 'legal' },
+        },
+      },
+    ]);
+    const out = join(storage.config.dataDir, 'out.zip');
+    const exported = await cli('export-bundle', '--request', requestId, '--out', out, '--as', 'lawyer-1');
+    expect(exported.stdout).toMatch(/Wrote .*out\.zip: \d+ events/);
+    const sha = /SHA-256 ([0-9a-f]{64})/.exec(exported.stdout)![1];
+    expect((await cli('verify-bundle', out, '--sha256', sha)).stdout).toMatch(/^OK: \d+ events proven/);
+    const recorded = (await store.readStream(`disclosure-${requestId}`)).find((e) => e.type === 'disclosure.BundleExported');
+    expect(recorded?.data).toMatchObject({ bundleSha256: sha, exportedBy: { subject: 'lawyer-1', role: 'legal' } });
+    const bytes = readFileSync(out);
+    bytes[bytes.length - 40] ^= 0xff;
+    writeFileSync(out, bytes);
+    await expect(cli('verify-bundle', out, '--sha256', sha)).rejects.toMatchObject({ code: 1, stdout: expect.stringMatching(/FAILED/) });
   });
 
   it('rebuilds a projection blue/green and reports status', async () => {

@@ -2,6 +2,8 @@ import { createPublicKey, verify } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { DataSource as DS } from 'typeorm';
 import { LedgerService, verifyConsistency } from '@app/evidence';
+import { SqlDatabase } from '@app/event-store';
+import { KEY_MATERIAL } from '@app/identity';
 import { refLeafHash, refRoot, refRootFromInclusion } from '../support/rfc9162-reference';
 import { seedReviews } from '../support/seed';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -86,6 +88,17 @@ describe('Ledger: signed tree heads and RFC 9162 proofs (HTTP)', () => {
     await t.http.get('/api/v1/ledger/proofs/consistency?from=5&to=2').set(auth(auditor)).expect(400);
     await t.http.get('/api/v1/ledger/proofs/consistency?from=1&to=999999').set(auth(auditor)).expect(422);
     await t.http.post('/api/v1/ledger/checkpoints').set(auth(clinician)).expect(403);
+  });
+
+  it('survives two sealers on one store (e.g. two API processes): no leaf twice, none lost', async () => {
+    const ledger = t.app.get(LedgerService);
+    const other = new LedgerService(t.app.get(SqlDatabase), t.store, t.app.get(KEY_MATERIAL));
+    await seedReviews(t.store, 40);
+    await Promise.allSettled([ledger.seal(), other.seal(), ledger.seal()]);
+    await other.seal().catch(() => other.seal());
+    await ledger.seal().catch(() => ledger.seal());
+    const report = await ledger.verify();
+    expect(report).toMatchObject({ ok: true, sealed: report.events });
   });
 
   it('verifies clean, then names the position of an event changed in the database', async () => {

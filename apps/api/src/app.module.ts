@@ -3,11 +3,14 @@ import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { AiSystemsModule } from '@app/ai-systems';
+import { DisclosureModule } from '@app/disclosure';
 import { EvidenceModule } from '@app/evidence';
 import { StorageModule, storageConfigFromEnv, type StorageConfig } from '@app/event-store';
 import { IdentityModule } from '@app/identity';
+import { IncidentsModule } from '@app/incidents';
 import { OversightModule } from '@app/oversight';
 import { ProblemDetailsFilter } from '@app/platform';
+import { RetentionModule } from '@app/retention';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
 import { EventsController } from './events.controller';
@@ -25,7 +28,10 @@ export class AppModule {
         TerminusModule,
         AiSystemsModule,
         OversightModule,
+        IncidentsModule,
+        RetentionModule,
         EvidenceModule,
+        DisclosureModule,
       ],
       controllers: [HealthController, MetricsController, EventsController],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

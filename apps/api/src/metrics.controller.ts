@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { EVENT_STORE, type EventStore, ProjectionRegistry } from '@app/event-store';
 import { Public } from '@app/identity';
+import { OverdueIncidents } from '@app/incidents';
 import { Inject } from '@nestjs/common';
 
 /** Prometheus metrics: process, event log head and how far each projection lags behind it. */
@@ -14,12 +15,14 @@ export class MetricsController implements OnModuleInit {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly projections: ProjectionRegistry,
+    private readonly overdueIncidents: OverdueIncidents,
   ) {}
 
   onModuleInit(): void {
     collectDefaultMetrics({ register: this.registry });
     const store = this.store;
     const projections = this.projections;
+    const overdueIncidents = this.overdueIncidents;
     new Gauge({
       name: 'oversight_event_log_head_position',
       help: 'Global position of the last committed event',
@@ -38,6 +41,14 @@ export class MetricsController implements OnModuleInit {
         for (const [name, position] of Object.entries(await projections.runner.positions())) {
           this.set({ projection: name }, head - position);
         }
+      },
+    });
+    new Gauge({
+      name: 'oversight_incidents_overdue',
+      help: 'Open incidents with a reporting deadline passed and not met (business clock)',
+      registers: [this.registry],
+      async collect() {
+        this.set(await overdueIncidents.count());
       },
     });
   }

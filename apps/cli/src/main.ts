@@ -5,7 +5,12 @@ import { serve } from './commands/serve';
 import { token } from './commands/token';
 import { migrate } from './commands/migrate';
 import { projectionsRebuild, projectionsStatus } from './commands/projections';
+import { incidentsOverdue } from './commands/incidents';
+import { logsIngest, retentionPurge } from './commands/retention';
 import { sealLedger, verifyLedger } from './commands/verify';
+import { exportBundleCommand, verifyBundleCommand } from './commands/bundles';
+import { docsRoles } from './commands/docs';
+import { rotateMasterKey } from './commands/keys';
 
 const ROLES = ['clinician', 'quality-manager', 'legal', 'auditor', 'admin'];
 
@@ -59,6 +64,69 @@ program
   .command('seal')
   .description('Seal every committed event and sign a tree head now')
   .action(() => sealLedger());
+
+const logs = program.command('logs').description('AI-system logs kept for retention (AI Act Art. 26(6))');
+logs
+  .command('ingest <file>')
+  .description('Stream a log file into the blob store and record it (same content twice: recorded once)')
+  .requiredOption('--system <id>', 'AI system that generated the logs')
+  .option('--from <date-time>', 'start of the period covered (default: --to)')
+  .option('--to <date-time>', 'end of the period covered (default: file modification time)')
+  .option('--kind <kind>', 'artefact kind', 'ai-system-log')
+  .option('--sha256 <hex>', 'expected SHA-256; refused when the content differs')
+  .action((file: string, o: { system: string; from?: string; to?: string; kind?: string; sha256?: string }) => logsIngest(file, o));
+
+const retention = program.command('retention').description('Retention policies, legal holds and purges');
+retention
+  .command('purge')
+  .description('Purge artefacts past their maximum period and not held; tombstones record what went')
+  .option('--dry-run', 'report what would be purged; change nothing')
+  .option('--apply', 'purge')
+  .option('--json', 'print the run report as JSON')
+  .option('--chunk-size <n>', 'artefacts per hold check')
+  .option('--pause-ms <ms>', 'pause between chunks, to spare the disk')
+  .action((o: { dryRun?: boolean; apply?: boolean; json?: boolean; chunkSize?: string; pauseMs?: string }) => retentionPurge(o));
+
+const incidents = program.command('incidents').description('Serious incidents and their reporting deadlines');
+incidents
+  .command('overdue')
+  .description('List open incidents with a reporting deadline passed and not met; exit code 2 when there are any')
+  .option('--json', 'print the incidents as JSON')
+  .action(async (o: { json?: boolean }) => {
+    process.exitCode = await incidentsOverdue(o);
+  });
+
+program
+  .command('keys')
+  .description('Key management')
+  .command('rotate-master')
+  .description('Re-wrap every subject data key under a new master key (no event is re-encrypted)')
+  .requiredOption('--new-key-file <file>', 'file with the new master key: 32 random bytes, base64 (e.g. openssl rand -base64 32)')
+  .option('--new-key-id <id>', 'id for the new key; default derived from the key')
+  .action((o: { newKeyFile: string; newKeyId?: string }) => rotateMasterKey(o));
+
+program
+  .command('docs')
+  .description('Generated documentation')
+  .command('roles')
+  .description('Print (or write) the route-by-role matrix from the @Roles metadata the guard enforces')
+  .option('--out <file>', 'write to this file, e.g. docs/roles.md')
+  .action((o: { out?: string }) => docsRoles(o.out));
+
+program
+  .command('verify-bundle <zip>')
+  .description('Check an evidence bundle offline: manifests, signature, every proof, completeness')
+  .option('--sha256 <hex>', 'the bundle SHA-256 recorded at export (also checks the zip container bytes)')
+  .option('--json', 'print the full report as JSON')
+  .action((zip: string, o: { sha256?: string; json?: boolean }) => verifyBundleCommand(zip, o));
+
+program
+  .command('export-bundle')
+  .description('Export the evidence bundle of a disclosure request to a file (recorded as an export)')
+  .requiredOption('--request <id>', 'disclosure request id')
+  .requiredOption('--out <file>', 'where to write the .zip')
+  .requiredOption('--as <subject>', 'the legal user doing the export (recorded in the chain of custody)')
+  .action((o: { request: string; out: string; as: string }) => exportBundleCommand(o));
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`registry: ${err.message}\n`);

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { LedgerController, LedgerKeysController } from './http/ledger.controller';
+import { ReconstructionController } from './http/reconstruction.controller';
 import { LedgerService } from './ledger/ledger.service';
 
-/** Shared kernel for evidence: the ledger (and, later, bundles and reconstruction). */
+/** Shared kernel for evidence: the ledger, as-of reconstruction and the bundle format. */
 @Module({
-  controllers: [LedgerController, LedgerKeysController],
+  controllers: [LedgerController, LedgerKeysController, ReconstructionController],
   providers: [LedgerService],
   exports: [LedgerService],
 })

@@ -5,6 +5,7 @@ import {
   linkSync,
   mkdirSync,
   openSync,
+  renameSync,
   readFileSync,
   unlinkSync,
   writeSync,
@@ -107,6 +108,33 @@ export function loadKeyMaterial(config: { dataDir: string }, env: NodeJS.Process
     : readOrCreate(join(keysDir, TOKEN_SIGNING_KEY_PEM), newSigningKeyPem, parseSigningKey);
 
   return { pseudonymKey, masterKey: { id: masterKeyId, key: masterBytes }, tokenSigning, ledgerSigning };
+}
+
+/** A new master key from a file (base64, 32 bytes), e.g. for `registry keys rotate-master`. */
+export function readMasterKeyFile(path: string, id?: string): MasterKey {
+  const key = parseMasterKey(readKeyFile(path, path), path);
+  const keyId = id?.trim() || masterKeyIdOf(key);
+  if (!MASTER_KEY_ID.test(keyId)) throw new Error('The master key id must be 1-64 characters of A-Z a-z 0-9 . _ : -');
+  return { id: keyId, key };
+}
+
+/**
+ * Replaces `<dataDir>/keys/master.key` (embedded mode) after a rotation: written to a private temp
+ * file, fsynced, then renamed over the old one, so a crash leaves either key, never half of one.
+ */
+export function replaceMasterKeyFile(dataDir: string, key: Buffer): void {
+  const path = join(dataDir, KEYS_DIR, MASTER_KEY_FILE);
+  ensurePrivateDir(dirname(path));
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    writeSync(fd, `${key.toString('base64')}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  syncDir(dirname(path));
 }
 
 /** Default master key id: `mk-` + the first 16 hex digits of a (domain-separated) SHA-256 of the key. */

@@ -22,7 +22,8 @@ export type InvalidTokenReason =
   | 'issuer'
   | 'audience'
   | 'claims'
-  | 'unknown-role';
+  | 'unknown-role'
+  | 'unknown-key';
 
 const REASON_TEXT: Record<InvalidTokenReason, string> = {
   malformed: 'token is malformed',
@@ -34,6 +35,7 @@ const REASON_TEXT: Record<InvalidTokenReason, string> = {
   audience: 'token audience is not accepted',
   claims: 'token claims are invalid',
   'unknown-role': 'token carries an unknown role',
+  'unknown-key': 'token is signed with a key the issuer does not publish',
 };
 
 /** The token was rejected; `reason` says why (the message never echoes the token). */
@@ -124,11 +126,15 @@ export async function verifyLocalToken(publicKey: KeyObject, token: string): Pro
   return name === undefined ? { sub, roles: [...roles] } : { sub, roles: [...roles], name };
 }
 
-function reasonOf(err: unknown): InvalidTokenReason {
+/** Why jose rejected a token, as the reason the 401 problem names. */
+export function reasonOf(err: unknown): InvalidTokenReason {
   const e = err as { code?: unknown; claim?: unknown; reason?: unknown };
   switch (e?.code) {
     case 'ERR_JWT_EXPIRED':
       return 'expired';
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
+      return 'unknown-key';
     case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
       return 'signature';
     case 'ERR_JOSE_ALG_NOT_ALLOWED':

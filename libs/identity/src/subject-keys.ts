@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from 'node:crypto';
-import { isUniqueViolation, type SqlDatabase } from '@app/event-store';
+import { DomainError, isUniqueViolation, type SqlDatabase } from '@app/event-store';
 import { decodeBase64Url } from './encoding';
 import type { MasterKey } from './key-material';
 
@@ -10,11 +10,13 @@ import type { MasterKey } from './key-material';
  */
 export type EncryptedText = { enc: 'aes-256-gcm'; kid: string; iv: string; ct: string };
 
-/** The subject's key was shredded: nothing can be encrypted for it any more. */
-export class SubjectShreddedError extends Error {
-  override readonly name = 'SubjectShreddedError';
+/**
+ * The subject's key was shredded: nothing can be encrypted for it any more. A DomainError, so a
+ * write about an erased data subject answers 409 `data-subject-erased` rather than 500.
+ */
+export class SubjectShreddedError extends DomainError {
   constructor(readonly subjectId: string) {
-    super(`The key of subject ${subjectId} was shredded`);
+    super('data-subject-erased', `The data subject ${subjectId} was erased: no new personal text can be recorded for them`, 409);
   }
 }
 
@@ -182,6 +184,13 @@ export class SubjectKeyStore {
     } finally {
       this.forget(subjectId);
     }
+  }
+
+  /** The id of the subject's data key (also of a shredded one), or undefined when it has none. */
+  async kidOf(subjectId: string): Promise<string | undefined> {
+    checkSubjectId(subjectId);
+    const [row] = await this.db.query<{ kid: string }>('SELECT kid FROM subject_keys WHERE subject_id = ?', [subjectId]);
+    return row?.kid;
   }
 
   async isShredded(subjectId: string): Promise<boolean> {

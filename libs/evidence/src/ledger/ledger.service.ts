@@ -167,6 +167,16 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async sealOnce(): Promise<number> {
+    try {
+      return await this.sealPending();
+    } catch (err) {
+      // Another process may have sealed the same leaves: start again from what is stored.
+      this.range = null;
+      throw err;
+    }
+  }
+
+  private async sealPending(): Promise<number> {
     const range = await this.loadRange();
     let added = 0;
     for (;;) {

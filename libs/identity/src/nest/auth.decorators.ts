@@ -1,6 +1,8 @@
 import { createParamDecorator, type ExecutionContext, SetMetadata, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
+import { ProblemException } from '@app/platform';
 import type { Role } from '../local-tokens';
+import type { Pseudonymizer } from '../pseudonymizer';
 
 export const ROLES_KEY = 'oversight:roles';
 export const PUBLIC_KEY = 'oversight:public';
@@ -24,3 +26,14 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: Execution
   if (!principal) throw new UnauthorizedException();
   return principal;
 });
+
+/** The pseudonym of a raw patient id from a request body, or 400 `invalid-patient-id` (never echoing the id). */
+export function pseudonymOfPatientId(pseudonyms: Pseudonymizer, patientId: string): string {
+  try {
+    return pseudonyms.pseudonymise(patientId);
+  } catch {
+    throw new ProblemException(400, 'invalid-patient-id', 'Bad request', 'patientId is not a usable patient identifier', [
+      { field: 'patientId', message: 'is empty or too long after normalisation' },
+    ]);
+  }
+}

@@ -1,17 +1,38 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { SqlDatabase, STORAGE_CONFIG, type StorageConfig } from '@app/event-store';
+import { AccessLog } from '../access-log/access-log';
+import { AccessLogInterceptor } from '../access-log/access-logged';
+import { EraseDataSubjectHandler } from '../application/erasure.handler';
+import { ErasureBlockers } from '../application/erasure-blockers';
+import { AccessLogController } from '../http/access-log.controller';
+import { DataSubjectsController } from '../http/data-subjects.controller';
 import { loadKeyMaterial, type KeyMaterial } from '../key-material';
+import { oidcConfigFromEnv } from '../oidc-token-verifier';
 import { Pseudonymizer } from '../pseudonymizer';
 import { SubjectKeyStore } from '../subject-keys';
 import { AuthGuard } from './auth.guard';
-import { LocalTokenVerifier, TOKEN_VERIFIER } from './token-verifier';
+import { FailedAuthenticationLimiter } from './failed-authentication-limiter';
+import { TOKEN_VERIFIER, tokenVerifierFor } from './token-verifier';
 
 export const KEY_MATERIAL = Symbol('KEY_MATERIAL');
 
-/** Keys, pseudonyms, per-subject encryption and the bearer-token guard for every route. */
+/**
+ * Keys, pseudonyms, per-subject encryption, the bearer-token guard for every route, the NEN 7513
+ * access log and erasure (crypto-shredding). Global: contexts inject Pseudonymizer,
+ * SubjectKeyStore, AccessLog and ErasureBlockers without importing it.
+ */
 @Global()
 @Module({
+  imports: [
+    CqrsModule,
+    DiscoveryModule,
+    // Only routes with @UseGuards(ThrottlerGuard) are limited (erasure); reads stay unthrottled.
+    ThrottlerModule.forRoot([{ name: 'erasure', ttl: 60_000, limit: Number(process.env.ERASURE_REQUESTS_PER_MINUTE ?? 10) }]),
+  ],
+  controllers: [DataSubjectsController, AccessLogController],
   providers: [
     { provide: KEY_MATERIAL, inject: [STORAGE_CONFIG], useFactory: (c: StorageConfig) => loadKeyMaterial(c) },
     { provide: Pseudonymizer, inject: [KEY_MATERIAL], useFactory: (k: KeyMaterial) => new Pseudonymizer(k.pseudonymKey) },
@@ -23,10 +44,15 @@ export const KEY_MATERIAL = Symbol('KEY_MATERIAL');
     {
       provide: TOKEN_VERIFIER,
       inject: [KEY_MATERIAL],
-      useFactory: (k: KeyMaterial) => new LocalTokenVerifier(k.tokenSigning.publicKey),
+      useFactory: (k: KeyMaterial) => tokenVerifierFor(k.tokenSigning.publicKey, oidcConfigFromEnv()),
     },
+    FailedAuthenticationLimiter,
+    AccessLog,
+    ErasureBlockers,
+    EraseDataSubjectHandler,
     { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_INTERCEPTOR, useClass: AccessLogInterceptor },
   ],
-  exports: [KEY_MATERIAL, Pseudonymizer, SubjectKeyStore, TOKEN_VERIFIER],
+  exports: [KEY_MATERIAL, Pseudonymizer, SubjectKeyStore, TOKEN_VERIFIER, AccessLog, ErasureBlockers],
 })
 export class IdentityModule {}

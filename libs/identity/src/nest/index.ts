@@ -1,4 +1,5 @@
 export * from './auth.decorators';
 export * from './auth.guard';
 export * from './token-verifier';
+export * from './route-roles';
 export * from './identity.module';

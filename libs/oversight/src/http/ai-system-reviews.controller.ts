@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Roles } from '@app/identity';
+import { AccessLogged, pseudonymsOfItems, Roles } from '@app/identity';
 import { PageQueryDto, ParseIdPipe } from '@app/platform';
 import { ListReviewsQuery, OverrideRatesQuery } from '../application/review.queries';
 import { reviewListItem } from './reviews.controller';
@@ -15,6 +15,7 @@ export class AiSystemReviewsController {
 
   @Get(':id/reviews')
   @Roles('quality-manager', 'legal', 'auditor')
+  @AccessLogged('list-reviews', pseudonymsOfItems)
   @ApiOperation({ summary: 'Reviews of one AI system, newest first' })
   async reviews(@Param('id', ParseIdPipe) id: string, @Query() q: PageQueryDto) {
     const page = await this.queries.execute(new ListReviewsQuery({ aiSystemId: id, limit: q.limit ?? 50, cursor: q.cursor }));

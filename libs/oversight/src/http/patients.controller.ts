@@ -1,13 +1,15 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, type Principal, Pseudonymizer, Roles } from '@app/identity';
+import { AccessLogged, CurrentPrincipal, type Principal, Pseudonymizer, pseudonymOfPatientId, Roles } from '@app/identity';
 import { ProblemException } from '@app/platform';
 import { PatientTimelineQuery } from '../application/review.queries';
 import { PatientTimelineRequestDto, TimelineQueryDto } from './review.dto';
 
 const PSEUDONYM = /^p-[A-Za-z0-9_-]{32}$/;
 const READERS = ['clinician', 'quality-manager', 'legal', 'auditor'] as const;
+/** A timeline request is an access to that patient's record even when it comes back empty. */
+const timelineSubject = (timeline: { patientPseudonym: string }) => [timeline.patientPseudonym];
 
 /** Per-patient timelines. Raw patient ids only ever arrive in a POST body; URLs carry pseudonyms. */
 @ApiTags('Patients (pseudonymised)')
@@ -22,22 +24,17 @@ export class PatientsController {
   @Post('timeline')
   @HttpCode(200)
   @Roles(...READERS)
+  @AccessLogged('read-timeline', timelineSubject)
   @ApiOperation({ summary: 'Timeline of AI reviews for a patient, looked up by raw id (in the body)' })
   async byPatientId(@Body() dto: PatientTimelineRequestDto, @CurrentPrincipal() who: Principal) {
-    let pseudonym: string;
-    try {
-      pseudonym = this.pseudonyms.pseudonymise(dto.patientId);
-    } catch {
-      throw new ProblemException(400, 'invalid-patient-id', 'Bad request', 'patientId is not a usable patient identifier', [
-        { field: 'patientId', message: 'is empty or too long after normalisation' },
-      ]);
-    }
+    const pseudonym = pseudonymOfPatientId(this.pseudonyms, dto.patientId);
     const page = await this.queries.execute(new PatientTimelineQuery({ patientPseudonym: pseudonym, asOf: iso(dto.asOf), limit: 500, reviewer: ownOnly(who) }));
     return { patientPseudonym: pseudonym, asOf: iso(dto.asOf) ?? null, ...page };
   }
 
   @Get(':pseudonym/timeline')
   @Roles(...READERS)
+  @AccessLogged('read-timeline', timelineSubject)
   @ApiOperation({ summary: 'Timeline of AI reviews for a pseudonymised patient' })
   async byPseudonym(@Param('pseudonym') pseudonym: string, @Query() q: TimelineQueryDto, @CurrentPrincipal() who: Principal) {
     if (!PSEUDONYM.test(pseudonym)) {

@@ -3,7 +3,7 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { v7 as uuidv7 } from 'uuid';
-import { CurrentPrincipal, type Principal, Pseudonymizer, Roles } from '@app/identity';
+import { AccessLogged, CurrentPrincipal, type Principal, Pseudonymizer, pseudonymOfPatientId, pseudonymsOfItems, Roles } from '@app/identity';
 import { IdempotencyKey, IfMatchRevision, ParseIdPipe, ProblemException, RequestHash, revisionETag } from '@app/platform';
 import { ExecuteReviewCommand, type ReviewInput } from '../application/review.commands';
 import { GetReviewQuery, ListReviewsQuery } from '../application/review.queries';
@@ -64,6 +64,7 @@ export class ReviewsController {
 
   @Get()
   @Roles(...READERS)
+  @AccessLogged('list-reviews', pseudonymsOfItems)
   @ApiOperation({ summary: 'Reviews, newest first; clinicians see only their own' })
   async list(@Query() q: ListReviewsQueryDto, @CurrentPrincipal() who: Principal) {
     const reviewer = who.role === 'clinician' ? who.subject : q.reviewer;
@@ -75,6 +76,7 @@ export class ReviewsController {
 
   @Get(':id')
   @Roles(...READERS)
+  @AccessLogged('read-review', (review: { patientPseudonym: string }) => [review.patientPseudonym])
   @ApiOperation({ summary: 'One review with its history, from its events' })
   async get(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() who: Principal, @Res({ passthrough: true }) res: Response) {
     const view = await this.queries.execute(new GetReviewQuery(id));
@@ -156,13 +158,7 @@ export class ReviewsController {
   }
 
   private pseudonymise(patientId: string): string {
-    try {
-      return this.pseudonyms.pseudonymise(patientId);
-    } catch {
-      throw new ProblemException(400, 'invalid-patient-id', 'Bad request', 'patientId is not a usable patient identifier', [
-        { field: 'patientId', message: 'is empty or too long after normalisation' },
-      ]);
-    }
+    return pseudonymOfPatientId(this.pseudonyms, patientId);
   }
 }
 

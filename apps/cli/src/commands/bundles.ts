@@ -1,0 +1,50 @@
+import { copyFileSync } from 'node:fs';
+import { NestFactory } from '@nestjs/core';
+import { Presets, SingleBar } from 'cli-progress';
+import { AppModule } from '@app/api';
+import { BundleExports } from '@app/disclosure';
+import { LedgerService, verifyBundle } from '@app/evidence';
+import { ProjectionRegistry } from '@app/event-store';
+
+/** Offline check of a bundle; exit code 1 names what failed. */
+export async function verifyBundleCommand(file: string, o: { sha256?: string; json?: boolean }): Promise<void> {
+  const report = await verifyBundle(file, { expectedSha256: o.sha256 });
+  if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else if (report.ok) {
+    process.stdout.write(
+      `OK: ${report.events} events proven in the signed tree of size ${report.treeSize} (root ${report.rootHash}, key ${report.keyId})` +
+        `${report.redacted ? `, ${report.redacted} with redacted values` : ''}; manifests and signature valid\n`,
+    );
+  } else {
+    const where = (p: { file?: string; line?: number; position?: number }) =>
+      [p.file, p.line !== undefined ? `line ${p.line}` : '', p.position !== undefined ? `position ${p.position}` : ''].filter(Boolean).join(', ');
+    process.stdout.write(`FAILED:\n${report.problems.map((p) => `  - ${where(p) ? `${where(p)}: ` : ''}${p.problem}`).join('\n')}\n`);
+  }
+  process.exitCode = report.ok ? 0 : 1;
+}
+
+/** Exports a bundle for a disclosure request as `--as` (a legal user), recorded like an API export. */
+export async function exportBundleCommand(o: { request: string; out: string; as: string }): Promise<void> {
+  ProjectionRegistry.autoStart = false;
+  LedgerService.autoStart = false;
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(), { logger: ['error', 'warn'] });
+  try {
+    const exports = app.get(BundleExports);
+    const { job: running, done } = await exports.start(o.request, { subject: o.as, role: 'legal' });
+    const bar = new SingleBar({ format: 'bundle |{bar}| {phase} {value}/{total}', hideCursor: true }, Presets.shades_classic);
+    bar.start(1, 0, { phase: 'sealing' });
+    const poll = setInterval(() => {
+      bar.setTotal(Math.max(1, running.progress.total));
+      bar.update(running.progress.done, { phase: running.progress.phase });
+    }, 200);
+    const job = await done.finally(() => {
+      clearInterval(poll);
+      bar.stop();
+    });
+    if (job.status !== 'done') throw new Error(`export failed: ${job.error}`);
+    copyFileSync(exports.fileOf(job.bundleId), o.out);
+    process.stdout.write(`Wrote ${o.out}: ${job.eventCount} events, ${job.byteSize} bytes, SHA-256 ${job.bundleSha256}\n`);
+  } finally {
+    await app.close();
+  }
+}

@@ -1,0 +1,3 @@
+export * from './disclosure.events';
+export * from './disclosure.commands';
+export * from './disclosure.decider';

@@ -1,0 +1,186 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, StreamableFile } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { v7 as uuidv7 } from 'uuid';
+import { AccessLogged, type AuthenticatedRequest, CurrentPrincipal, type Principal, Roles } from '@app/identity';
+import { IdempotencyKey, IfMatchRevision, ParseIdPipe, ProblemException, RequestHash, revisionETag } from '@app/platform';
+import { BundleExports } from '../application/bundle-exports';
+import { ExecuteDisclosureCommand, GetDisclosureQuery } from '../application/disclosure.commands';
+import type { DisclosureScope } from '../domain';
+import { ChangeScopeDto, CloseDisclosureDto, DeliveryDto, ReceiveDisclosureDto, RedactionsDto, type ScopeDto } from './disclosure.dto';
+
+const scopeOf = (s: ScopeDto): DisclosureScope => ({
+  patientPseudonyms: s.patientPseudonyms ?? [],
+  aiSystemIds: (s.aiSystemIds ?? []).map((x) => x.toLowerCase()),
+  incidentIds: (s.incidentIds ?? []).map((x) => x.toLowerCase()),
+  from: s.from ? new Date(s.from).toISOString() : null,
+  to: s.to ? new Date(s.to).toISOString() : null,
+});
+const actorOf = (p: Principal) => ({ subject: p.subject, role: p.role });
+
+/** PLD Art. 9 disclosure: requests, scope, redactions and evidence bundles (legal only exports). */
+@ApiTags('Disclosure')
+@ApiBearerAuth()
+@Controller('disclosure-requests')
+export class DisclosureController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+    private readonly exports: BundleExports,
+  ) {}
+
+  @Post()
+  @Roles('legal')
+  @ApiOperation({ summary: 'Record a disclosure request (court order, claimant, authority)' })
+  async receive(
+    @Body() dto: ReceiveDisclosureDto,
+    @CurrentPrincipal() who: Principal,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @RequestHash() requestHash: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.commands.execute(
+      new ExecuteDisclosureCommand(
+        {
+          type: 'ReceiveDisclosureRequest',
+          requestId: uuidv7(),
+          reference: dto.reference,
+          requester: { kind: dto.requester.kind, name: dto.requester.name },
+          legalBasis: dto.legalBasis,
+          receivedAt: new Date(dto.receivedAt ?? Date.now()).toISOString(),
+          dueAt: new Date(dto.dueAt).toISOString(),
+          scope: scopeOf(dto.scope),
+        },
+        actorOf(who),
+        { idempotencyKey, requestHash },
+      ),
+    );
+    res.status(201).setHeader('Location', `/api/v1/disclosure-requests/${result.requestId}`).setHeader('ETag', revisionETag(result.revision));
+    return result;
+  }
+
+  @Get(':id')
+  @Roles('legal', 'auditor')
+  @ApiOperation({ summary: 'One disclosure request with its bundles and deliveries' })
+  async get(@Param('id', ParseIdPipe) id: string, @Res({ passthrough: true }) res: Response) {
+    const { state, revision } = await this.queries.execute(new GetDisclosureQuery(id));
+    if (!state.exists) throw new ProblemException(404, 'disclosure-not-found', 'Not found', `No disclosure request ${id}`, [{ field: 'id', message: 'no such request' }]);
+    res.setHeader('ETag', revisionETag(revision));
+    return { ...state, revision };
+  }
+
+  @Post(':id/scope')
+  @HttpCode(200)
+  @Roles('legal')
+  scope(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: ChangeScopeDto,
+    @CurrentPrincipal() who: Principal,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @RequestHash() requestHash: string,
+    @IfMatchRevision() ifMatch: number | undefined,
+  ) {
+    return this.commands.execute(
+      new ExecuteDisclosureCommand({ type: 'ChangeDisclosureScope', requestId: id, scope: scopeOf(dto.scope), reason: dto.reason }, actorOf(who), {
+        idempotencyKey,
+        requestHash,
+        ifMatch,
+      }),
+    );
+  }
+
+  @Post(':id/redactions')
+  @HttpCode(200)
+  @Roles('legal')
+  @ApiOperation({ summary: 'Decide what is withheld (PLD Art. 9(4)–(5)); withheld values stay provable by hash' })
+  redactions(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: RedactionsDto,
+    @CurrentPrincipal() who: Principal,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @RequestHash() requestHash: string,
+    @IfMatchRevision() ifMatch: number | undefined,
+  ) {
+    return this.commands.execute(
+      new ExecuteDisclosureCommand(
+        { type: 'DecideRedactions', requestId: id, redactions: dto.redactions.map((r) => ({ eventId: r.eventId.toLowerCase(), path: r.path, ground: r.ground, note: r.note ?? null })) },
+        actorOf(who),
+        { idempotencyKey, requestHash, ifMatch },
+      ),
+    );
+  }
+
+  @Post(':id/bundles')
+  @HttpCode(202)
+  @Roles('legal')
+  @AccessLogged('export', (job: { scope?: { patientPseudonyms: string[] } }) => job.scope?.patientPseudonyms ?? [])
+  @ApiOperation({ summary: 'Start a bundle export (202 + job with progress; download when done)' })
+  async exportBundle(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() who: Principal, @Res({ passthrough: true }) res: Response) {
+    const { job } = await this.exports.start(id, actorOf(who));
+    const { state } = await this.queries.execute(new GetDisclosureQuery(id));
+    res.setHeader('Location', `/api/v1/disclosure-requests/${id}/bundles/${job.bundleId}`);
+    return { ...this.view(job), scope: state.scope };
+  }
+
+  @Get(':id/bundles/:bundleId')
+  @Roles('legal', 'auditor')
+  @ApiOperation({ summary: 'Export job status and progress, or the recorded export' })
+  async bundle(@Param('id', ParseIdPipe) id: string, @Param('bundleId', ParseIdPipe) bundleId: string) {
+    const job = this.exports.job(bundleId);
+    if (job && job.requestId === id) return this.view(job);
+    const { state } = await this.queries.execute(new GetDisclosureQuery(id));
+    const recorded = state.bundles.find((b) => b.bundleId === bundleId);
+    if (!recorded) throw this.noBundle(bundleId);
+    return { requestId: id, status: 'done', ...recorded, download: `/api/v1/disclosure-requests/${id}/bundles/${bundleId}/content` };
+  }
+
+  @Get(':id/bundles/:bundleId/content')
+  @Roles('legal')
+  @AccessLogged('download', (_file, req: AuthenticatedRequest & { disclosedSubjects?: string[] }) => req.disclosedSubjects ?? [])
+  @ApiOperation({ summary: 'Download a finished bundle (.zip)' })
+  async download(
+    @Param('id', ParseIdPipe) id: string,
+    @Param('bundleId', ParseIdPipe) bundleId: string,
+    @Req() req: AuthenticatedRequest & { disclosedSubjects?: string[] },
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { state } = await this.queries.execute(new GetDisclosureQuery(id));
+    // The NEN 7513 entry names every patient the bundle is about.
+    req.disclosedSubjects = state.scope?.patientPseudonyms ?? [];
+    const recorded = state.bundles.find((b) => b.bundleId === bundleId);
+    const stream = recorded ? this.exports.open(bundleId) : undefined;
+    if (!recorded || !stream) throw this.noBundle(bundleId);
+    res.setHeader('Digest', `sha-256=${Buffer.from(recorded.bundleSha256, 'hex').toString('base64')}`);
+    return new StreamableFile(stream, { type: 'application/zip', disposition: `attachment; filename="bundle-${bundleId}.zip"` });
+  }
+
+  @Post(':id/deliveries')
+  @HttpCode(200)
+  @Roles('legal')
+  deliver(@Param('id', ParseIdPipe) id: string, @Body() dto: DeliveryDto, @CurrentPrincipal() who: Principal, @IdempotencyKey() idempotencyKey: string | undefined, @RequestHash() requestHash: string) {
+    return this.commands.execute(
+      new ExecuteDisclosureCommand({ type: 'RecordDelivery', requestId: id, bundleId: dto.bundleId.toLowerCase(), channel: dto.channel, deliveredTo: dto.deliveredTo }, actorOf(who), {
+        idempotencyKey,
+        requestHash,
+      }),
+    );
+  }
+
+  @Post(':id/close')
+  @HttpCode(200)
+  @Roles('legal')
+  close(@Param('id', ParseIdPipe) id: string, @Body() dto: CloseDisclosureDto, @CurrentPrincipal() who: Principal, @IdempotencyKey() idempotencyKey: string | undefined, @RequestHash() requestHash: string) {
+    return this.commands.execute(
+      new ExecuteDisclosureCommand({ type: 'CloseDisclosure', requestId: id, outcome: dto.outcome, reason: dto.reason ?? null }, actorOf(who), { idempotencyKey, requestHash }),
+    );
+  }
+
+  private view(job: import('../application/bundle-exports').BundleJob) {
+    return { ...job, download: job.status === 'done' ? `/api/v1/disclosure-requests/${job.requestId}/bundles/${job.bundleId}/content` : null };
+  }
+
+  private noBundle(bundleId: string) {
+    return new ProblemException(404, 'bundle-not-found', 'Not found', `No finished bundle ${bundleId}`, [{ field: 'bundleId', message: 'no such finished bundle' }]);
+  }
+}

@@ -1,0 +1,4 @@
+export * from './domain';
+export * from './disclosure.module';
+export * from './application/disclosure.commands';
+export * from './application/bundle-exports';

@@ -1,0 +1,112 @@
+import type { EventEnvelope } from '@app/event-store';
+import { businessTime } from './scope';
+
+export interface EncryptedTextLike {
+  enc: 'aes-256-gcm';
+  kid: string;
+  iv: string;
+  ct: string;
+}
+
+export type Decrypt = (value: EncryptedTextLike) => Promise<string | null>;
+
+export interface TimelineEntry {
+  position: number;
+  streamId: string;
+  revision: number;
+  type: string;
+  label: string;
+  labelNl: string;
+  occurredAt: string;
+  recordedAt: string;
+  /** Recorded more than an hour after it happened. */
+  late: boolean;
+  actor: string;
+  role: string;
+  patient: string | null;
+  aiSystem: string | null;
+  incident: string | null;
+  decision: string | null;
+  /** Free text, decrypted; `[erased]` when its subject key was shredded, `[redacted]` when withheld. */
+  text: string | null;
+}
+
+const LABELS: Record<string, [string, string]> = {
+  'ai-systems.AiSystemRegistered': ['AI system registered', 'AI-systeem geregistreerd'],
+  'ai-systems.AiSystemVersionChanged': ['AI system version changed', 'Versie AI-systeem gewijzigd'],
+  'ai-systems.AiSystemUseSuspended': ['Use of AI system suspended', 'Gebruik AI-systeem opgeschort'],
+  'ai-systems.AiSystemUseResumed': ['Use of AI system resumed', 'Gebruik AI-systeem hervat'],
+  'oversight.AiOutputReviewed': ['AI output reviewed', 'AI-uitkomst beoordeeld'],
+  'oversight.ReviewCorrected': ['Review corrected', 'Beoordeling gecorrigeerd'],
+  'oversight.ReviewWithdrawn': ['Review withdrawn', 'Beoordeling ingetrokken'],
+  'oversight.ReviewLinkedToIncident': ['Review linked to incident', 'Beoordeling gekoppeld aan incident'],
+  'evidence.LedgerSigningKeyActivated': ['Ledger signing key activated', 'Ondertekeningssleutel grootboek geactiveerd'],
+  'disclosure.DisclosureRequestReceived': ['Disclosure request received', 'Verzoek tot openlegging ontvangen'],
+  'disclosure.BundleExported': ['Evidence bundle exported', 'Bewijspakket geëxporteerd'],
+};
+
+function isEncrypted(v: unknown): v is EncryptedTextLike {
+  return !!v && typeof v === 'object' && (v as { enc?: unknown }).enc === 'aes-256-gcm';
+}
+
+/** `[erased]` after crypto-shredding; `[unreadable]` if the ciphertext is damaged (never blocks an export). */
+async function readable(decrypt: Decrypt, v: EncryptedTextLike): Promise<string> {
+  try {
+    return (await decrypt(v)) ?? '[erased]';
+  } catch {
+    return '[unreadable]';
+  }
+}
+
+const TEXT_FIELDS = ['reason', 'narrative', 'note', 'correctionNote', 'description', 'rationale'];
+
+/** One human-readable line per event; free text decrypted per data subject where still possible. */
+export async function timelineEntry(e: EventEnvelope, decrypt: Decrypt): Promise<TimelineEntry> {
+  const d = e.data as Record<string, unknown>;
+  const texts: string[] = [];
+  for (const f of TEXT_FIELDS) {
+    const v = d[f];
+    if (isEncrypted(v)) texts.push(await readable(decrypt, v));
+    else if (v && typeof v === 'object' && '$redacted' in v) texts.push('[redacted]');
+    else if (typeof v === 'string' && v) texts.push(v);
+  }
+  const occurredAt = businessTime(e);
+  const [label, labelNl] = LABELS[e.type] ?? [e.type, e.type];
+  const str = (k: string) => (typeof d[k] === 'string' ? (d[k] as string) : null);
+  return {
+    position: e.globalPosition,
+    streamId: e.streamId,
+    revision: e.streamRevision,
+    type: e.type,
+    label,
+    labelNl,
+    occurredAt,
+    recordedAt: e.recordedAt,
+    late: Date.parse(e.recordedAt) - Date.parse(occurredAt) > 3_600_000,
+    actor: e.metadata.actor?.subject ?? '',
+    role: e.metadata.actor?.role ?? '',
+    patient: str('patientPseudonym'),
+    aiSystem: str('aiSystemId'),
+    incident: str('incidentId'),
+    decision: str('decision'),
+    text: texts.length ? texts.join(' | ') : null,
+  };
+}
+
+export const TIMELINE_COLUMNS: Array<keyof TimelineEntry> = [
+  'position', 'streamId', 'revision', 'type', 'label', 'labelNl', 'occurredAt', 'recordedAt', 'late', 'actor', 'role',
+  'patient', 'aiSystem', 'incident', 'decision', 'text',
+];
+
+/** RFC 4180 CSV; cells that a spreadsheet would run as formulas are prefixed with a quote. */
+export function csvRow(values: unknown[]): string {
+  return (
+    values
+      .map((v) => {
+        let s = v === null || v === undefined ? '' : String(v);
+        if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+        return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+      })
+      .join(',') + '\r\n'
+  );
+}

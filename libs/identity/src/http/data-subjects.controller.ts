@@ -1,0 +1,38 @@
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import { IdempotencyKey, RequestHash } from '@app/platform';
+import { EraseDataSubjectCommand } from '../application/erasure.handler';
+import { CurrentPrincipal, type Principal, pseudonymOfPatientId, Roles } from '../nest/auth.decorators';
+import { Pseudonymizer } from '../pseudonymizer';
+import { ErasureRequestDto } from './identity.dto';
+
+/** Data subjects' rights (GDPR). The raw patient id arrives in the body only. */
+@ApiTags('Data subjects (GDPR)')
+@ApiBearerAuth()
+@Controller('data-subjects')
+export class DataSubjectsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly pseudonyms: Pseudonymizer,
+  ) {}
+
+  @Post('erasure')
+  @HttpCode(200)
+  @Roles('legal')
+  @UseGuards(ThrottlerGuard)
+  @ApiOperation({
+    summary: 'Erase a data subject (GDPR Art. 17) by destroying their data key, unless a legal hold or claim requires keeping it',
+    description: 'outcome `erased` (DataSubjectKeyShredded) or `restricted` (ErasureRestricted, with the grounds, Art. 17(3)(b)/(e))',
+  })
+  erase(
+    @Body() dto: ErasureRequestDto,
+    @CurrentPrincipal() who: Principal,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @RequestHash() requestHash: string,
+  ) {
+    const pseudonym = pseudonymOfPatientId(this.pseudonyms, dto.patientId);
+    return this.commands.execute(new EraseDataSubjectCommand(pseudonym, { subject: who.subject, role: who.role }, { idempotencyKey, requestHash }));
+  }
+}

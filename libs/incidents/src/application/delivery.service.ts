@@ -1,0 +1,137 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LessThanOrEqual, type Repository } from 'typeorm';
+import { DomainError, EVENT_STORE, type EventStore, loadState, ProjectionRegistry } from '@app/event-store';
+import { SubjectKeyStore } from '@app/identity';
+import { CLOCK, type Clock } from '@app/platform';
+import { incidentDecider, incidentStreamId, type RecordDeliveryAttempt } from '../domain';
+import { IncidentDeliveryRow } from '../projections/incident.entities';
+import { ExecuteIncidentCommand } from './incident.commands';
+import { INCIDENTS_CONFIG, type IncidentsConfig, supplierEndpoint } from './incidents.config';
+import { sentReport } from './incident.queries';
+import { sha256Hex, signature } from './report-bytes';
+
+/** Recorded as the actor of delivery outcomes. */
+export const DELIVERY_ACTOR = { subject: 'system:incident-delivery', role: 'system' };
+
+type Outcome = RecordDeliveryAttempt['outcome'];
+
+/**
+ * Sends queued supplier reports: reads due rows of the deliveries projection (the outbox fed from
+ * the event log), POSTs the exact stored bytes, signed, and appends the outcome as an event.
+ * Delivery is at least once: a crash between the POST and the append repeats the POST, so every
+ * request carries `X-Oversight-Delivery` (the notification id) for the supplier to de-duplicate.
+ */
+@Injectable()
+export class IncidentDeliveryService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('IncidentDelivery');
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(INCIDENTS_CONFIG) private readonly config: IncidentsConfig,
+    @InjectRepository(IncidentDeliveryRow) private readonly outbox: Repository<IncidentDeliveryRow>,
+    private readonly commands: CommandBus,
+    private readonly keys: SubjectKeyStore,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // Like the projections: one-shot processes (CLI) and PROJECTIONS_RUN=false do not deliver.
+    if (!this.config.delivery.enabled || !ProjectionRegistry.autoStart || process.env.PROJECTIONS_RUN === 'false') return;
+    this.schedule();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.deliverDue()
+        .then(
+          () => undefined,
+          (err: Error) => this.logger.error(`Delivery round failed: ${err.message}`),
+        )
+        .finally(() => this.schedule());
+    }, this.config.delivery.pollMs);
+  }
+
+  /** One round: every delivery due by the business clock, oldest first. */
+  async deliverDue(): Promise<number> {
+    const due = await this.outbox.find({
+      where: { status: 'pending', nextAttemptAt: LessThanOrEqual(this.clock.now().toISOString()) },
+      order: { nextAttemptAt: 'ASC' },
+      take: 20,
+    });
+    for (const row of due) {
+      if (this.stopped) break;
+      await this.deliver(row);
+    }
+    return due.length;
+  }
+
+  private async deliver(row: IncidentDeliveryRow): Promise<void> {
+    const { state } = await loadState(this.store, incidentDecider, incidentStreamId(row.incidentId));
+    const n = state.notifications.find((x) => x.notificationId === row.notificationId);
+    // The read model may lag the stream: trust the stream, and let the projection catch up.
+    if (!n || n.status !== 'queued' || n.attempts !== row.attempts) return;
+    const attempt = n.attempts + 1;
+    const outcome = await this.attempt(row, attempt, state.aiSystemId!, state.aiSystem!.supplierName);
+    try {
+      await this.commands.execute(
+        new ExecuteIncidentCommand(
+          { type: 'RecordDeliveryAttempt', incidentId: row.incidentId, notificationId: row.notificationId, attempt, outcome },
+          DELIVERY_ACTOR,
+        ),
+      );
+    } catch (err) {
+      // Another worker recorded this attempt first: nothing to do.
+      if (!(err instanceof DomainError)) throw err;
+    }
+  }
+
+  private async attempt(row: IncidentDeliveryRow, attempt: number, aiSystemId: string, supplierName: string): Promise<Outcome> {
+    const report = await sentReport(this.store, this.keys, row.incidentId, row.notificationId);
+    if (!report?.bytes) return this.failure(attempt, null, 'The report was erased (subject key shredded); it cannot be sent', true);
+    if (sha256Hex(report.bytes) !== report.sha256) return this.failure(attempt, null, 'Stored report does not match its SHA-256', true);
+    const endpoint = supplierEndpoint(this.config, aiSystemId, supplierName);
+    if (!endpoint) return this.failure(attempt, null, 'No webhook secret is configured for this supplier any more');
+    try {
+      const res = await fetch(row.destination, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'X-Oversight-Signature': signature(report.bytes, endpoint.secret),
+          'X-Oversight-Delivery': row.notificationId,
+          'X-Oversight-Attempt': String(attempt),
+        },
+        body: report.bytes,
+        redirect: 'error',
+        signal: AbortSignal.timeout(this.config.delivery.timeoutMs),
+      });
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.ok) return { delivered: true, httpStatus: res.status, reportSha256: report.sha256 };
+      return this.failure(attempt, res.status, `HTTP ${res.status} ${res.statusText}`.trim());
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code;
+      return this.failure(attempt, null, `${(err as Error).message}${cause ? ` (${cause})` : ''}`);
+    }
+  }
+
+  /** Exponential back-off: base × 2^(attempt−1), capped; after the last attempt, give up. */
+  private failure(attempt: number, httpStatus: number | null, error: string, final = false): Outcome {
+    const { baseDelayMs, maxDelayMs, maxAttempts } = this.config.delivery;
+    const last = final || attempt >= maxAttempts;
+    const delay = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+    const nextAttemptAt = last ? null : new Date(this.clock.now().getTime() + delay).toISOString();
+    if (last) this.logger.warn(`Gave up delivering a report after attempt ${attempt}: ${error}`);
+    return { delivered: false, httpStatus, error, nextAttemptAt };
+  }
+}

@@ -1,0 +1,60 @@
+import { Command } from '@nestjs/cqrs';
+import type { Actor } from '@app/event-store';
+import type { Channel, Classification, RecordDeliveryAttempt, Recipient, ReportFormat } from '../domain';
+
+/** What the edge sends: free text still in clear; the handler encrypts it under the incident's data subject. */
+export type IncidentInput =
+  | {
+      type: 'DetectIncident';
+      incidentId: string;
+      aiSystemId: string;
+      narrative: string;
+      patientPseudonyms: string[];
+      linkedReviewIds: string[];
+      occurredAt: string | null;
+      awareAt: string | null;
+      awarenessReason: string | null;
+    }
+  | { type: 'EstablishAwareness'; incidentId: string; awareAt: string; reason: string }
+  | {
+      type: 'ClassifyIncident';
+      incidentId: string;
+      /** `medicalDevice` null: taken from the system's MDR class. */
+      classification: Omit<Classification, 'medicalDevice'> & { medicalDevice: boolean | null };
+      rationale: string | null;
+    }
+  | {
+      type: 'NotifyRecipient';
+      incidentId: string;
+      notificationId: string;
+      recipient: Recipient;
+      channel: Channel;
+      format: ReportFormat | null;
+      complete: boolean;
+      reference: string | null;
+      notifiedAt: string | null;
+      actionsTaken: string | null;
+    }
+  | { type: 'AddInvestigationNote'; incidentId: string; note: string }
+  | { type: 'CloseIncident'; incidentId: string; conclusion: string }
+  | { type: 'ReopenIncident'; incidentId: string; reason: string }
+  | { type: 'AcknowledgeReport'; incidentId: string; notificationId: string; supplierReference: string | null }
+  | Omit<RecordDeliveryAttempt, 'now'>;
+
+export interface IncidentCommandResult {
+  incidentId: string;
+  revision: number;
+  replayed: boolean;
+  /** Set when a notification was recorded (also on an idempotent replay). */
+  notificationId?: string;
+}
+
+export class ExecuteIncidentCommand extends Command<IncidentCommandResult> {
+  constructor(
+    readonly input: IncidentInput,
+    readonly actor: Actor,
+    readonly options: { idempotencyKey?: string; requestHash?: string; ifMatch?: number } = {},
+  ) {
+    super();
+  }
+}

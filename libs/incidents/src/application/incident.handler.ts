@@ -1,0 +1,163 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
+import { GetAiSystemQuery } from '@app/ai-systems';
+import { type Actor, EVENT_STORE, type EventStore, loadState, runDecider } from '@app/event-store';
+import { SubjectKeyStore } from '@app/identity';
+import { reviewDecider, reviewStreamId } from '@app/oversight';
+import { CLOCK, type Clock } from '@app/platform';
+import {
+  buildReport,
+  type EncryptedText,
+  type IncidentCommand,
+  incidentDecider,
+  type IncidentState,
+  incidentStreamId,
+  type ReportFormat,
+  type ReviewSnapshot,
+  SUPPLIER_RECIPIENTS,
+} from '../domain';
+import { ExecuteIncidentCommand, type IncidentCommandResult, type IncidentInput } from './incident.commands';
+import { INCIDENTS_CONFIG, type IncidentsConfig, supplierEndpoint } from './incidents.config';
+import { acknowledgementToken, reportBytes, sha256Hex } from './report-bytes';
+
+const present = (text: string | null | undefined): text is string => typeof text === 'string' && text.trim() !== '';
+
+/** Loads the incident (and the system and reviews it cites), encrypts free text, builds reports, decides, appends. */
+@CommandHandler(ExecuteIncidentCommand)
+export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteIncidentCommand, IncidentCommandResult> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(INCIDENTS_CONFIG) private readonly config: IncidentsConfig,
+    private readonly queries: QueryBus,
+    private readonly keys: SubjectKeyStore,
+  ) {}
+
+  async execute({ input, actor, options }: ExecuteIncidentCommand): Promise<IncidentCommandResult> {
+    const now = this.clock.now().toISOString();
+    const { result } = await runDecider(this.store, incidentDecider, incidentStreamId(input.incidentId), (state) => this.command(input, state, actor, now), {
+      ifMatch: options.ifMatch,
+      idempotencyKey: options.idempotencyKey ? `${actor.subject}:${options.idempotencyKey}` : undefined,
+      requestHash: options.requestHash,
+      metadata: { actor },
+    });
+    const notificationId = result.events.map((e) => e.data.notificationId).find((id) => typeof id === 'string') as string | undefined;
+    return { incidentId: input.incidentId, revision: result.nextExpectedRevision, replayed: result.replayed, notificationId };
+  }
+
+  private async command(input: IncidentInput, state: IncidentState, by: Actor, now: string): Promise<IncidentCommand> {
+    const subject = state.narrativeSubject;
+    const policy = this.config.policy;
+    switch (input.type) {
+      case 'DetectIncident': {
+        const { state: system } = await this.queries.execute(new GetAiSystemQuery(input.aiSystemId));
+        const linkedReviews = await Promise.all(input.linkedReviewIds.map((id) => this.review(id)));
+        const patients = [...new Set([...input.patientPseudonyms, ...linkedReviews.flatMap((r) => (r.patientPseudonym ? [r.patientPseudonym] : []))])];
+        // The narrative is about the first patient; without one, the incident is its own data subject.
+        const narrativeSubject = patients[0] ?? `incident-${input.incidentId}`;
+        return {
+          type: 'DetectIncident',
+          incidentId: input.incidentId,
+          aiSystemId: input.aiSystemId,
+          system: {
+            exists: system.exists,
+            name: system.name ?? '',
+            supplierName: system.supplier?.name ?? '',
+            version: system.currentVersion ?? '',
+            mdrClass: system.mdrClass ?? 'none',
+            udiDi: system.udiDi ?? null,
+          },
+          narrative: await this.encrypt(narrativeSubject, input.narrative),
+          hasNarrative: present(input.narrative),
+          narrativeSubject,
+          patientPseudonyms: input.patientPseudonyms,
+          linkedReviews,
+          occurredAt: input.occurredAt,
+          awareAt: input.awareAt,
+          awarenessReason: await this.encrypt(narrativeSubject, input.awarenessReason),
+          reporter: by,
+          now,
+        };
+      }
+      case 'EstablishAwareness':
+        return { ...input, reason: await this.encrypt(subject, input.reason), hasReason: present(input.reason), policy, by, now };
+      case 'ClassifyIncident': {
+        const medicalDevice = input.classification.medicalDevice ?? (state.aiSystem !== null && state.aiSystem.mdrClass !== 'none');
+        return {
+          ...input,
+          classification: { ...input.classification, medicalDevice },
+          rationale: await this.encrypt(subject, input.rationale), hasRationale: present(input.rationale),
+          policy,
+          by,
+          now,
+        };
+      }
+      case 'NotifyRecipient':
+        return this.notification(input, state, by, now);
+      case 'AddInvestigationNote':
+        return { ...input, note: await this.encrypt(subject, input.note), hasNote: present(input.note), by, now };
+      case 'CloseIncident':
+        return { ...input, conclusion: await this.encrypt(subject, input.conclusion), hasConclusion: present(input.conclusion), by, now };
+      case 'ReopenIncident':
+        return { ...input, reason: await this.encrypt(subject, input.reason), hasReason: present(input.reason), by, now };
+      case 'AcknowledgeReport':
+      case 'RecordDeliveryAttempt':
+        return { ...input, now };
+    }
+  }
+
+  /**
+   * A webhook report is built, serialised and hashed here, and its exact bytes go into the event
+   * (encrypted: they hold the narrative). The event log is the outbox: the delivery worker sends
+   * exactly these bytes, so what was sent is provable from the ledger.
+   */
+  private async notification(
+    input: Extract<IncidentInput, { type: 'NotifyRecipient' }>,
+    state: IncidentState,
+    by: Actor,
+    now: string,
+  ): Promise<IncidentCommand> {
+    const format: ReportFormat = input.format ?? (input.recipient === 'manufacturer' ? 'mdr-vigilance' : 'ai-act-art73');
+    const base = { ...input, format, notifiedAt: input.notifiedAt ?? now, by, now, destination: null, report: null, reportSha256: null };
+    if (input.channel !== 'webhook' || !state.exists || !SUPPLIER_RECIPIENTS.includes(input.recipient)) return base;
+    const endpoint = supplierEndpoint(this.config, state.aiSystemId!, state.aiSystem!.supplierName);
+    if (!endpoint) return base; // the decider refuses: no endpoint configured
+    const report = buildReport(format, state, {
+      notificationId: input.notificationId,
+      kind: state.notifications.some((n) => n.recipient === input.recipient) ? 'follow-up' : 'initial',
+      complete: input.complete,
+      narrative: state.narrative ? await this.keys.decrypt(state.narrative) : null,
+      actionsTaken: input.actionsTaken,
+      reporterOrganisation: this.config.organisation,
+      generatedAt: now,
+      acknowledge: {
+        url: `${this.config.publicBaseUrl}/api/v1/incidents/${input.incidentId}/acknowledgements`,
+        token: acknowledgementToken(endpoint.secret, input.incidentId, input.notificationId),
+      },
+    });
+    const bytes = reportBytes(report);
+    return {
+      ...base,
+      destination: endpoint.url,
+      report: await this.keys.encrypt(state.narrativeSubject!, bytes.toString('utf8')),
+      reportSha256: sha256Hex(bytes),
+    };
+  }
+
+  private async review(reviewId: string): Promise<ReviewSnapshot> {
+    const { state } = await loadState(this.store, reviewDecider, reviewStreamId(reviewId));
+    return {
+      reviewId,
+      exists: state.exists,
+      aiSystemId: state.aiSystemId,
+      reviewerSubject: state.reviewer?.subject ?? null,
+      patientPseudonym: state.patientPseudonym,
+    };
+  }
+
+  /** Nothing to encrypt (or no subject yet: the decider refuses the command) → null. */
+  private async encrypt(subject: string | null, text: string | null): Promise<EncryptedText | null> {
+    if (!present(text) || !subject) return null;
+    return this.keys.encrypt(subject, text);
+  }
+}

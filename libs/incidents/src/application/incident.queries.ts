@@ -1,0 +1,289 @@
+import { Inject } from '@nestjs/common';
+import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { EVENT_STORE, type EventStore, loadState } from '@app/event-store';
+import { SubjectKeyStore } from '@app/identity';
+import { CLOCK, type Clock, decodeCursor, encodeCursor, type Page } from '@app/platform';
+import {
+  type DeadlineStatus,
+  deadlineStatus,
+  type EncryptedText,
+  incidentDecider,
+  type IncidentEvent,
+  type IncidentState,
+  incidentStreamId,
+  type NotificationState,
+} from '../domain';
+import { IncidentRow, IncidentSystemRow } from '../projections/incident.entities';
+import { OverdueIncidents } from './overdue-incidents';
+
+/** Free text as readers get it: clear, absent, or erased (its subject key was shredded). */
+export interface TextView {
+  text: string | null;
+  erased: boolean;
+}
+
+const isEncrypted = (v: unknown): v is EncryptedText =>
+  typeof v === 'object' && v !== null && (v as EncryptedText).enc === 'aes-256-gcm' && typeof (v as EncryptedText).ct === 'string';
+
+async function readText(keys: SubjectKeyStore, value: EncryptedText | null): Promise<TextView> {
+  if (!value) return { text: null, erased: false };
+  const text = await keys.decrypt(value);
+  return text === null ? { text: null, erased: true } : { text, erased: false };
+}
+
+export interface IncidentSummary {
+  incidentId: string;
+  aiSystemId: string;
+  aiSystemName: string;
+  status: 'open' | 'closed';
+  serious: boolean | null;
+  awareAt: string | null;
+  detectedAt: string;
+  deadlines: DeadlineStatus[];
+  nextDeadline: DeadlineStatus | null;
+  overdue: boolean;
+}
+
+export interface IncidentView extends IncidentSummary {
+  narrative: TextView;
+  occurredAt: string | null;
+  detectedBy: { subject: string; role: string };
+  aiSystem: IncidentState['aiSystem'];
+  classification: IncidentState['classification'];
+  patientPseudonyms: string[];
+  linkedReviewIds: string[];
+  notifications: NotificationState[];
+  notes: number;
+  closedAt: string | null;
+  revision: number;
+}
+
+/** Deadlines and their state now, by the business clock. */
+function summarise(s: IncidentState, now: string): Omit<IncidentSummary, 'aiSystemName'> & { aiSystemName: string } {
+  const deadlines = deadlineStatus(s.deadlines, s.informedAt, now);
+  const open = deadlines.filter((d) => d.metAt === null);
+  const overdue = s.status === 'open' && open.some((d) => d.overdue);
+  return {
+    incidentId: s.incidentId!,
+    aiSystemId: s.aiSystemId!,
+    aiSystemName: s.aiSystem!.name,
+    status: s.status,
+    serious: s.classification?.serious ?? null,
+    awareAt: s.awareAt,
+    detectedAt: s.detectedAt!,
+    deadlines,
+    nextDeadline: open[0] ?? null,
+    overdue,
+  };
+}
+
+/** One incident, folded from its stream (current even before projections catch up). */
+export class GetIncidentQuery extends Query<IncidentView | null> {
+  constructor(readonly incidentId: string) {
+    super();
+  }
+}
+
+export interface HistoryEntry {
+  position: number;
+  revision: number;
+  eventId: string;
+  type: string;
+  /** When it happened (business time), as the event states it. */
+  occurredAt: string | null;
+  /** When the registry recorded it (system time). */
+  recordedAt: string;
+  actor: unknown;
+  data: Record<string, unknown>;
+}
+
+export class IncidentHistoryQuery extends Query<HistoryEntry[] | null> {
+  constructor(readonly incidentId: string) {
+    super();
+  }
+}
+
+export interface BoardFilter {
+  overdue?: boolean;
+  status?: 'open' | 'closed';
+  aiSystemId?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** The board: by next deadline (overdue first, nothing due last). */
+export class ListIncidentsQuery extends Query<Page<IncidentSummary>> {
+  constructor(readonly filter: BoardFilter) {
+    super();
+  }
+}
+
+export class CountOverdueIncidentsQuery extends Query<number> {}
+
+export class IncidentSystemsQuery extends Query<IncidentSystemRow[]> {}
+
+/** The exact bytes of a report as sent (or queued), checked against the SHA-256 in its event. */
+export class GetSentReportQuery extends Query<{ bytes: Buffer | null; sha256: string; erased: boolean } | null> {
+  constructor(
+    readonly incidentId: string,
+    readonly notificationId: string,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(GetIncidentQuery)
+export class GetIncidentHandler implements IQueryHandler<GetIncidentQuery> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly keys: SubjectKeyStore,
+  ) {}
+
+  async execute({ incidentId }: GetIncidentQuery): Promise<IncidentView | null> {
+    const { state, revision } = await loadState(this.store, incidentDecider, incidentStreamId(incidentId));
+    if (!state.exists) return null;
+    return {
+      ...summarise(state, this.clock.now().toISOString()),
+      narrative: await readText(this.keys, state.narrative),
+      occurredAt: state.occurredAt,
+      detectedBy: state.detectedBy!,
+      aiSystem: state.aiSystem,
+      classification: state.classification,
+      patientPseudonyms: state.patientPseudonyms,
+      linkedReviewIds: state.linkedReviewIds,
+      notifications: state.notifications,
+      notes: state.notes,
+      closedAt: state.closedAt,
+      revision: revision!,
+    };
+  }
+}
+
+/** Business time of each event type: when it happened, as opposed to when it was recorded. */
+const BUSINESS_TIME: Record<IncidentEvent['type'], string> = {
+  'incidents.IncidentDetected': 'detectedAt',
+  'incidents.AwarenessEstablished': 'awareAt',
+  'incidents.IncidentClassified': 'classifiedAt',
+  'incidents.DeadlinesComputed': 'computedAt',
+  'incidents.SupplierNotified': 'notifiedAt',
+  'incidents.AuthorityNotified': 'notifiedAt',
+  'incidents.FollowUpReported': 'notifiedAt',
+  'incidents.ReportDelivered': 'deliveredAt',
+  'incidents.ReportDeliveryFailed': 'failedAt',
+  'incidents.SupplierAcknowledged': 'acknowledgedAt',
+  'incidents.InvestigationNoteAdded': 'addedAt',
+  'incidents.IncidentClosed': 'closedAt',
+  'incidents.IncidentReopened': 'reopenedAt',
+};
+
+@QueryHandler(IncidentHistoryQuery)
+export class IncidentHistoryHandler implements IQueryHandler<IncidentHistoryQuery> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly keys: SubjectKeyStore,
+  ) {}
+
+  async execute({ incidentId }: IncidentHistoryQuery): Promise<HistoryEntry[] | null> {
+    const events = await this.store.readStream(incidentStreamId(incidentId));
+    if (events.length === 0) return null;
+    return Promise.all(
+      events.map(async (e) => {
+        const data: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(e.data)) {
+          // The report's bytes are served by the report endpoint; the history keeps its digest.
+          if (k === 'report') continue;
+          data[k] = isEncrypted(v) ? await readText(this.keys, v) : v;
+        }
+        const timeField = BUSINESS_TIME[e.type as IncidentEvent['type']];
+        return {
+          position: e.globalPosition,
+          revision: e.streamRevision,
+          eventId: e.eventId,
+          type: e.type,
+          occurredAt: timeField ? ((e.data[timeField] as string | undefined) ?? null) : null,
+          recordedAt: e.recordedAt,
+          actor: e.metadata.actor ?? null,
+          data,
+        };
+      }),
+    );
+  }
+}
+
+@QueryHandler(ListIncidentsQuery)
+export class ListIncidentsHandler implements IQueryHandler<ListIncidentsQuery> {
+  constructor(
+    @InjectRepository(IncidentRow) private readonly rows: Repository<IncidentRow>,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ filter }: ListIncidentsQuery): Promise<Page<IncidentSummary>> {
+    const now = this.clock.now().toISOString();
+    const after = decodeCursor(filter.cursor, 2) as [string, string] | undefined;
+    const qb = this.rows.createQueryBuilder('i').orderBy('i.sortKey', 'ASC').addOrderBy('i.incidentId', 'ASC').take(filter.limit + 1);
+    // Overdue implies open: a closed incident has nothing left to report.
+    const status = filter.overdue ? 'open' : filter.status;
+    if (status) qb.andWhere('i.status = :status', { status });
+    if (filter.overdue) qb.andWhere('i.nextDueAt < :now', { now });
+    if (filter.aiSystemId) qb.andWhere('i.aiSystemId = :system', { system: filter.aiSystemId });
+    if (after) qb.andWhere('(i.sortKey > :k OR (i.sortKey = :k AND i.incidentId > :id))', { k: after[0], id: after[1] });
+    const rows = await qb.getMany();
+    const page = rows.slice(0, filter.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => summarise(r.state, now)),
+      nextCursor: rows.length > filter.limit ? encodeCursor([last.sortKey, last.incidentId]) : null,
+    };
+  }
+}
+
+@QueryHandler(CountOverdueIncidentsQuery)
+export class CountOverdueIncidentsHandler implements IQueryHandler<CountOverdueIncidentsQuery> {
+  constructor(private readonly overdue: OverdueIncidents) {}
+
+  execute(): Promise<number> {
+    return this.overdue.count();
+  }
+}
+
+@QueryHandler(IncidentSystemsQuery)
+export class IncidentSystemsHandler implements IQueryHandler<IncidentSystemsQuery> {
+  constructor(@InjectRepository(IncidentSystemRow) private readonly rows: Repository<IncidentSystemRow>) {}
+
+  execute(): Promise<IncidentSystemRow[]> {
+    return this.rows.find({ order: { aiSystemId: 'ASC' } });
+  }
+}
+
+@QueryHandler(GetSentReportQuery)
+export class GetSentReportHandler implements IQueryHandler<GetSentReportQuery> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly keys: SubjectKeyStore,
+  ) {}
+
+  async execute({ incidentId, notificationId }: GetSentReportQuery) {
+    return sentReport(this.store, this.keys, incidentId, notificationId);
+  }
+}
+
+/** Decrypts the report bytes stored with a notification event; null when there is no such report. */
+export async function sentReport(store: EventStore, keys: SubjectKeyStore, incidentId: string, notificationId: string) {
+  const events = (await store.readStream(incidentStreamId(incidentId))) as unknown as IncidentEvent[];
+  const event = events.find(
+    (e) =>
+      (e.type === 'incidents.SupplierNotified' || e.type === 'incidents.FollowUpReported' || e.type === 'incidents.AuthorityNotified') &&
+      e.data.notificationId === notificationId,
+  );
+  if (!event || !('report' in event.data) || !event.data.report || !event.data.reportSha256) return null;
+  const text = await keys.decrypt(event.data.report);
+  return {
+    bytes: text === null ? null : Buffer.from(text, 'utf8'),
+    sha256: event.data.reportSha256,
+    erased: text === null,
+    destination: event.data.destination,
+  };
+}

@@ -1,0 +1,22 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { CLOCK, type Clock } from '@app/platform';
+import { IncidentRow } from '../projections/incident.entities';
+
+/** How many open incidents have a reporting deadline passed and not met, by the business clock (metrics, CLI). */
+@Injectable()
+export class OverdueIncidents {
+  constructor(
+    @InjectRepository(IncidentRow) private readonly rows: Repository<IncidentRow>,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  count(): Promise<number> {
+    return this.rows
+      .createQueryBuilder('i')
+      .where('i.status = :open', { open: 'open' })
+      .andWhere('i.nextDueAt < :now', { now: this.clock.now().toISOString() })
+      .getCount();
+  }
+}

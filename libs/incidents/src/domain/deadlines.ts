@@ -1,0 +1,136 @@
+import type { Classification, Deadline, DeadlinePolicy, Recipient, SeriousnessCriteria } from './incident.events';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** Defaults documented in docs/adr/0005: "immediately" = 24 h, "onverwijld" = 3 working days. */
+export const DEFAULT_DEADLINE_POLICY: DeadlinePolicy = { providerInformHours: 24, igjWorkingDays: 3 };
+
+interface Rule {
+  recipient: Recipient;
+  obligation: string;
+  rule: string;
+  applies: (c: Classification) => boolean;
+  due: (awareAt: string, policy: DeadlinePolicy) => string;
+  basis: (policy: DeadlinePolicy) => string;
+}
+
+const after = (ms: number) => (awareAt: string) => new Date(Date.parse(awareAt) + ms).toISOString();
+const days = (n: number) => after(n * DAY_MS);
+const any = (c: SeriousnessCriteria, ...keys: (keyof SeriousnessCriteria)[]) => keys.some((k) => c[k]);
+
+/**
+ * AI Act Art. 73(10): for AI systems that are (safety components of) medical devices, only
+ * infringements of fundamental rights (Art. 3(49)(c)) are reported under the AI Act; the rest
+ * goes through MDR vigilance.
+ */
+const aiActReportable = (c: Classification) => c.serious && (!c.medicalDevice || c.criteria.fundamentalRightsInfringement);
+const MSA_OBLIGATION = 'Report the serious incident to the market surveillance authority';
+const MDR_OBLIGATION = 'Report the serious incident to the manufacturer';
+const MDR_BASIS = 'MDR Art. 87 periods apply to the hospital\'s report to the manufacturer (hospital policy), so the manufacturer can meet them';
+
+/** One row per rule; for each recipient the applicable rule with the earliest due time governs. */
+export const DEADLINE_RULES: readonly Rule[] = [
+  {
+    recipient: 'provider',
+    obligation: 'Inform the provider of the serious incident',
+    rule: 'AI Act Art. 26(5)',
+    applies: (c) => c.serious,
+    due: (awareAt, p) => after(p.providerInformHours * HOUR_MS)(awareAt),
+    basis: (p) => `Deployers inform the provider "immediately"; policy: within ${p.providerInformHours} h of awareness`,
+  },
+  {
+    recipient: 'market-surveillance-authority',
+    obligation: MSA_OBLIGATION,
+    rule: 'AI Act Art. 73(2)',
+    applies: aiActReportable,
+    due: days(15),
+    basis: () => 'Serious incident: not later than 15 days after awareness (Art. 26(5) makes Art. 73 apply to deployers)',
+  },
+  {
+    recipient: 'market-surveillance-authority',
+    obligation: MSA_OBLIGATION,
+    rule: 'AI Act Art. 73(3)',
+    applies: (c) => aiActReportable(c) && any(c.criteria, 'widespreadInfringement', 'criticalInfrastructureDisruption'),
+    due: days(2),
+    basis: () => 'Widespread infringement or serious and irreversible disruption of critical infrastructure: not later than 2 days after awareness',
+  },
+  {
+    recipient: 'market-surveillance-authority',
+    obligation: MSA_OBLIGATION,
+    rule: 'AI Act Art. 73(4)',
+    applies: (c) => aiActReportable(c) && c.criteria.death,
+    due: days(10),
+    basis: () => 'Death of a person: not later than 10 days after awareness',
+  },
+  {
+    recipient: 'manufacturer',
+    obligation: MDR_OBLIGATION,
+    rule: 'MDR Art. 87(3)',
+    applies: (c) => c.serious && c.medicalDevice,
+    due: days(15),
+    basis: () => `${MDR_BASIS}: serious incident, 15 days after awareness`,
+  },
+  {
+    recipient: 'manufacturer',
+    obligation: MDR_OBLIGATION,
+    rule: 'MDR Art. 87(4)',
+    applies: (c) => c.serious && c.medicalDevice && c.criteria.seriousPublicHealthThreat,
+    due: days(2),
+    basis: () => `${MDR_BASIS}: serious public health threat, 2 days after awareness`,
+  },
+  {
+    recipient: 'manufacturer',
+    obligation: MDR_OBLIGATION,
+    rule: 'MDR Art. 87(5)',
+    applies: (c) => c.serious && c.medicalDevice && any(c.criteria, 'death', 'seriousHarmToHealth'),
+    due: days(10),
+    basis: () => `${MDR_BASIS}: death or unanticipated serious deterioration of health, 10 days after awareness`,
+  },
+  {
+    recipient: 'igj',
+    obligation: 'Report the calamity to the Inspectie Gezondheidszorg en Jeugd',
+    rule: 'Wkkgz art. 11(1)(a)',
+    applies: (c) => c.wkkgzCalamity,
+    due: (awareAt, p) => addWorkingDays(awareAt, p.igjWorkingDays),
+    basis: (p) => `Calamities are reported "onverwijld"; policy: within ${p.igjWorkingDays} working days (Mon–Fri) of awareness`,
+  },
+];
+
+/** Every reporting duty the classification creates, strictest rule per recipient, earliest first. */
+export function computeDeadlines(classification: Classification | null, awareAt: string, policy: DeadlinePolicy): Deadline[] {
+  if (!classification) return [];
+  const governing = new Map<Recipient, Deadline>();
+  for (const r of DEADLINE_RULES) {
+    if (!r.applies(classification)) continue;
+    const row: Deadline = { obligation: r.obligation, recipient: r.recipient, dueAt: r.due(awareAt, policy), rule: r.rule, basis: r.basis(policy) };
+    const current = governing.get(r.recipient);
+    if (!current || row.dueAt < current.dueAt) governing.set(r.recipient, row);
+  }
+  return [...governing.values()].sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+}
+
+/** Adds working days (Monday–Friday, UTC calendar; public holidays are not skipped), keeping the time of day. */
+export function addWorkingDays(at: string, n: number): string {
+  let t = Date.parse(at);
+  for (let added = 0; added < n; ) {
+    t += DAY_MS;
+    const weekday = new Date(t).getUTCDay();
+    if (weekday !== 0 && weekday !== 6) added++;
+  }
+  return new Date(t).toISOString();
+}
+
+export interface DeadlineStatus extends Deadline {
+  /** When the duty was met (report delivered or recorded as made); null while open. */
+  metAt: string | null;
+  overdue: boolean;
+}
+
+/** Deadlines with their state at `now`: met (possibly late), open, or overdue. */
+export function deadlineStatus(deadlines: readonly Deadline[], informedAt: Partial<Record<Recipient, string>>, now: string): DeadlineStatus[] {
+  return deadlines.map((d) => {
+    const metAt = informedAt[d.recipient] ?? null;
+    return { ...d, metAt, overdue: metAt === null && d.dueAt < now };
+  });
+}

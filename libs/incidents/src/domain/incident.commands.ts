@@ -1,0 +1,124 @@
+import type { Actor } from '../../../event-store/src/envelope';
+import type { AiSystemFacts, Classification, DeadlinePolicy, EncryptedText, NotificationData } from './incident.events';
+
+/** The AI system as the handler loaded it from its own stream. */
+export interface AiSystemSnapshot extends AiSystemFacts {
+  exists: boolean;
+}
+
+/** A linked review as the handler loaded it from its own stream. */
+export interface ReviewSnapshot {
+  reviewId: string;
+  exists: boolean;
+  aiSystemId: string | null;
+  reviewerSubject: string | null;
+  patientPseudonym: string | null;
+}
+
+/**
+ * Encrypted free text arrives with a `has…` flag set by the edge from the clear text, since the
+ * decider cannot read ciphertext. Every command carries `now` (ISO 8601): deciders never read a clock.
+ */
+export interface DetectIncident {
+  type: 'DetectIncident';
+  incidentId: string;
+  aiSystemId: string;
+  system: AiSystemSnapshot;
+  narrative: EncryptedText | null;
+  hasNarrative: boolean;
+  narrativeSubject: string;
+  patientPseudonyms: string[];
+  linkedReviews: ReviewSnapshot[];
+  occurredAt: string | null;
+  /** Null: awareness is the moment of recording. */
+  awareAt: string | null;
+  awarenessReason: EncryptedText | null;
+  reporter: Actor;
+  now: string;
+}
+
+export interface EstablishAwareness {
+  type: 'EstablishAwareness';
+  incidentId: string;
+  awareAt: string;
+  reason: EncryptedText | null;
+  hasReason: boolean;
+  policy: DeadlinePolicy;
+  by: Actor;
+  now: string;
+}
+
+export interface ClassifyIncident {
+  type: 'ClassifyIncident';
+  incidentId: string;
+  classification: Classification;
+  rationale: EncryptedText | null;
+  hasRationale: boolean;
+  policy: DeadlinePolicy;
+  by: Actor;
+  now: string;
+}
+
+/** The notification as it will be recorded; the decider chooses the event type. */
+export interface NotifyRecipient extends Omit<NotificationData, 'notifiedBy'> {
+  type: 'NotifyRecipient';
+  by: Actor;
+  now: string;
+}
+
+export interface RecordDeliveryAttempt {
+  type: 'RecordDeliveryAttempt';
+  incidentId: string;
+  notificationId: string;
+  attempt: number;
+  outcome:
+    | { delivered: true; httpStatus: number; reportSha256: string }
+    | { delivered: false; httpStatus: number | null; error: string; nextAttemptAt: string | null };
+  now: string;
+}
+
+export interface AcknowledgeReport {
+  type: 'AcknowledgeReport';
+  incidentId: string;
+  notificationId: string;
+  supplierReference: string | null;
+  now: string;
+}
+
+export interface AddInvestigationNote {
+  type: 'AddInvestigationNote';
+  incidentId: string;
+  note: EncryptedText | null;
+  hasNote: boolean;
+  by: Actor;
+  now: string;
+}
+
+export interface CloseIncident {
+  type: 'CloseIncident';
+  incidentId: string;
+  conclusion: EncryptedText | null;
+  hasConclusion: boolean;
+  by: Actor;
+  now: string;
+}
+
+export interface ReopenIncident {
+  type: 'ReopenIncident';
+  incidentId: string;
+  reason: EncryptedText | null;
+  hasReason: boolean;
+  by: Actor;
+  now: string;
+}
+
+export type IncidentCommand =
+  | DetectIncident
+  | EstablishAwareness
+  | ClassifyIncident
+  | NotifyRecipient
+  | RecordDeliveryAttempt
+  | AcknowledgeReport
+  | AddInvestigationNote
+  | CloseIncident
+  | ReopenIncident;

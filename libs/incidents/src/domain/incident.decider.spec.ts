@@ -1,0 +1,341 @@
+import { DomainError, fold } from '../../../event-store/src/decider';
+import {
+  type Classification,
+  type ClassifyIncident,
+  type DetectIncident,
+  DEFAULT_DEADLINE_POLICY,
+  type EncryptedText,
+  type IncidentCommand,
+  type IncidentEvent,
+  type NotifyRecipient,
+  NO_CRITERIA,
+  type SeriousnessCriteria,
+  incidentDecider,
+  incidentStreamId,
+} from './index';
+
+const incidentId = '0193a1b2-0000-7000-8000-0000000000c1';
+const aiSystemId = '0193a1b2-0000-7000-8000-000000000001';
+const reviewId = '0193a1b2-0000-7000-8000-0000000000a1';
+const detectedAt = '2026-11-23T10:00:00.000Z';
+const later = '2026-11-24T09:00:00.000Z';
+const qm = { subject: 'qm-1', role: 'quality-manager' };
+const clinician = { subject: 'alice', role: 'clinician' };
+const policy = DEFAULT_DEADLINE_POLICY;
+const text = (ct: string): EncryptedText => ({ enc: 'aes-256-gcm', kid: 'k1', iv: 'aXY=', ct });
+const none = NO_CRITERIA;
+const harm = (criteria: Partial<SeriousnessCriteria> = { seriousHarmToHealth: true }, more: Partial<Classification> = {}): Classification => ({
+  serious: true,
+  criteria: { ...none, ...criteria },
+  medicalDevice: false,
+  wkkgzCalamity: false,
+  ...more,
+});
+
+const detectCommand = (more: Partial<DetectIncident> = {}): DetectIncident => ({
+  type: 'DetectIncident',
+  incidentId,
+  aiSystemId,
+  system: { exists: true, name: 'ChestXR Triage', supplierName: 'Acme', version: '2.3.1', mdrClass: 'IIa', udiDi: null },
+  narrative: text('bmFycmF0aXZl'),
+  hasNarrative: true,
+  narrativeSubject: 'p-1',
+  patientPseudonyms: ['p-1'],
+  linkedReviews: [{ reviewId, exists: true, aiSystemId, reviewerSubject: 'alice', patientPseudonym: 'p-2' }],
+  occurredAt: '2026-11-20T09:00:00.000Z',
+  awareAt: null,
+  awarenessReason: null,
+  reporter: clinician,
+  now: detectedAt,
+  ...more,
+});
+
+const classifyCommand = (classification: Classification, more: Partial<ClassifyIncident> = {}): ClassifyIncident => ({
+  type: 'ClassifyIncident',
+  incidentId,
+  classification,
+  rationale: text('cmF0aW9uYWxl'),
+  hasRationale: true,
+  policy,
+  by: qm,
+  now: later,
+  ...more,
+});
+
+const notifyCommand = (more: Partial<NotifyRecipient> = {}): NotifyRecipient => ({
+  type: 'NotifyRecipient',
+  incidentId,
+  notificationId: 'n-1',
+  recipient: 'provider',
+  channel: 'webhook',
+  destination: 'https://supplier.example/hook',
+  format: 'ai-act-art73',
+  complete: false,
+  report: text('cmVwb3J0'),
+  reportSha256: 'a'.repeat(64),
+  reference: null,
+  notifiedAt: later,
+  by: qm,
+  now: later,
+  ...more,
+});
+
+/** The events a command produced on a history; thrown DomainErrors are returned for inspection. */
+const decide = (history: IncidentEvent[], command: IncidentCommand) => incidentDecider.decide(command, fold(incidentDecider, history));
+const detected = () => decide([], detectCommand());
+const classified = (c: Classification = harm()) => {
+  const h = detected();
+  return [...h, ...decide(h, classifyCommand(c))];
+};
+
+function given(history: IncidentEvent[]) {
+  return {
+    when(command: IncidentCommand) {
+      const run = () => decide(history, command);
+      return {
+        then: (check: (events: IncidentEvent[]) => void) => check(run()),
+        thenFails(expected: { code: string; status: number; field?: string }) {
+          let error: unknown;
+          try {
+            run();
+          } catch (e) {
+            error = e;
+          }
+          expect(error).toBeInstanceOf(DomainError);
+          const { code, status, field } = error as DomainError;
+          expect({ code, status, field }).toEqual({ field: undefined, ...expected });
+        },
+      };
+    },
+  };
+}
+
+const msaDeadline = (events: IncidentEvent[]) => {
+  const computed = events.filter((e) => e.type === 'incidents.DeadlinesComputed').pop();
+  if (computed?.type !== 'incidents.DeadlinesComputed') throw new Error('no deadlines computed');
+  return computed.data.deadlines.find((d) => d.recipient === 'market-surveillance-authority');
+};
+
+describe('incident decider', () => {
+  it('names the stream incident-<id>', () => {
+    expect(incidentStreamId(incidentId)).toBe(`incident-${incidentId}`);
+  });
+
+  describe('DetectIncident', () => {
+    it('records the incident with linked reviews, their patients, and awareness at the moment of recording', () => {
+      given([])
+        .when(detectCommand())
+        .then(([detectedEvent, awareness]) => {
+          expect(detectedEvent).toMatchObject({
+            type: 'incidents.IncidentDetected',
+            data: { incidentId, linkedReviewIds: [reviewId], patientPseudonyms: ['p-1', 'p-2'], detectedBy: clinician, detectedAt },
+          });
+          expect(awareness).toEqual({
+            type: 'incidents.AwarenessEstablished',
+            data: { incidentId, awareAt: detectedAt, reason: null, previousAwareAt: null, establishedBy: clinician, establishedAt: detectedAt },
+          });
+        });
+    });
+
+    it('accepts an awareness earlier than the record, with its reason', () => {
+      given([])
+        .when(detectCommand({ awareAt: '2026-11-21T08:00:00Z', awarenessReason: text('d2h5') }))
+        .then(([, awareness]) => expect(awareness.data).toMatchObject({ awareAt: '2026-11-21T08:00:00.000Z', reason: text('d2h5') }));
+    });
+
+    it('refuses an unknown system, a missing narrative, a review by someone else, and awareness before the incident', () => {
+      given([]).when(detectCommand({ system: { ...detectCommand().system, exists: false } })).thenFails({ code: 'ai-system-not-found', status: 404, field: 'aiSystemId' });
+      given([]).when(detectCommand({ narrative: null, hasNarrative: false })).thenFails({ code: 'narrative-required', status: 400, field: 'narrative' });
+      given([]).when(detectCommand({ reporter: { subject: 'bob', role: 'clinician' } })).thenFails({ code: 'not-your-review', status: 403, field: 'linkedReviewIds' });
+      given([]).when(detectCommand({ awareAt: '2026-11-19T00:00:00.000Z' })).thenFails({ code: 'aware-before-occurred', status: 422, field: 'awareAt' });
+      given([])
+        .when(detectCommand({ linkedReviews: [{ reviewId, exists: false, aiSystemId: null, reviewerSubject: null, patientPseudonym: null }] }))
+        .thenFails({ code: 'review-not-found', status: 404, field: 'linkedReviewIds' });
+      given(detected()).when(detectCommand()).thenFails({ code: 'incident-exists', status: 409 });
+    });
+
+    it('lets a quality manager link anyone\'s review', () => {
+      given([]).when(detectCommand({ reporter: qm })).then((events) => expect(events).toHaveLength(2));
+    });
+  });
+
+  describe('ClassifyIncident', () => {
+    it('classifies and computes the deadlines from awareness', () => {
+      given(detected())
+        .when(classifyCommand(harm()))
+        .then(([classifiedEvent, computed]) => {
+          expect(classifiedEvent).toMatchObject({ type: 'incidents.IncidentClassified', data: { serious: true, previous: null, classifiedBy: qm } });
+          expect(computed).toMatchObject({
+            type: 'incidents.DeadlinesComputed',
+            data: {
+              awareAt: detectedAt,
+              cause: 'classification',
+              policy,
+              deadlines: [
+                { recipient: 'provider', rule: 'AI Act Art. 26(5)', dueAt: '2026-11-24T10:00:00.000Z' },
+                { recipient: 'market-surveillance-authority', rule: 'AI Act Art. 73(2)', dueAt: '2026-12-08T10:00:00.000Z' },
+              ],
+            },
+          });
+        });
+    });
+
+    it('re-classification: death discovered later shortens the authority deadline from 15 to 10 days', () => {
+      const history = classified(harm());
+      expect(msaDeadline(history)).toMatchObject({ rule: 'AI Act Art. 73(2)', dueAt: '2026-12-08T10:00:00.000Z' });
+      given(history)
+        .when(classifyCommand(harm({ seriousHarmToHealth: true, death: true })))
+        .then((events) => {
+          expect(events[0].data).toMatchObject({ previous: harm(), criteria: { death: true } });
+          expect(msaDeadline(events)).toMatchObject({ rule: 'AI Act Art. 73(4)', dueAt: '2026-12-03T10:00:00.000Z' });
+        });
+    });
+
+    it('re-classification as not serious clears the duties', () => {
+      given(classified())
+        .when(classifyCommand({ serious: false, criteria: none, medicalDevice: false, wkkgzCalamity: false }))
+        .then(([, computed]) => expect(computed.data).toMatchObject({ deadlines: [] }));
+    });
+
+    it('refuses a serious classification without an Art. 3(49) criterion', () => {
+      given(detected()).when(classifyCommand(harm({}))).thenFails({ code: 'criteria-required', status: 400, field: 'criteria' });
+      given(detected())
+        .when(classifyCommand(harm({ seriousPublicHealthThreat: true })))
+        .thenFails({ code: 'criteria-required', status: 400, field: 'criteria' });
+    });
+
+    it('refuses "not serious" when a criterion is met, and a widespread infringement without an infringement', () => {
+      given(detected())
+        .when(classifyCommand({ ...harm({ death: true }), serious: false }))
+        .thenFails({ code: 'criteria-contradict-classification', status: 422, field: 'serious' });
+      given(detected())
+        .when(classifyCommand(harm({ widespreadInfringement: true, seriousHarmToHealth: true })))
+        .thenFails({ code: 'widespread-without-infringement', status: 422, field: 'criteria.widespreadInfringement' });
+    });
+
+    it('refuses an unchanged classification, and a re-classification without rationale', () => {
+      given(classified()).when(classifyCommand(harm())).thenFails({ code: 'classification-unchanged', status: 409 });
+      given(classified())
+        .when(classifyCommand(harm({ death: true }), { rationale: null, hasRationale: false }))
+        .thenFails({ code: 'rationale-required', status: 400, field: 'rationale' });
+    });
+  });
+
+  describe('EstablishAwareness', () => {
+    const establish = (awareAt: string, more = {}): IncidentCommand => ({
+      type: 'EstablishAwareness',
+      incidentId,
+      awareAt,
+      reason: text('cmVhc29u'),
+      hasReason: true,
+      policy,
+      by: qm,
+      now: later,
+      ...more,
+    });
+
+    it('awareness moved earlier moves every deadline earlier', () => {
+      given(classified())
+        .when(establish('2026-11-21T10:00:00.000Z'))
+        .then(([awareness, computed]) => {
+          expect(awareness.data).toMatchObject({ awareAt: '2026-11-21T10:00:00.000Z', previousAwareAt: detectedAt });
+          expect(computed.data).toMatchObject({
+            cause: 'awareness',
+            deadlines: [
+              { recipient: 'provider', dueAt: '2026-11-22T10:00:00.000Z' },
+              { recipient: 'market-surveillance-authority', dueAt: '2026-12-06T10:00:00.000Z' },
+            ],
+          });
+        });
+    });
+
+    it('before classification only records awareness', () => {
+      given(detected())
+        .when(establish('2026-11-21T10:00:00.000Z'))
+        .then((events) => expect(events.map((e) => e.type)).toEqual(['incidents.AwarenessEstablished']));
+    });
+
+    it('refuses no reason, the same moment, the future, and a time before the incident', () => {
+      given(classified()).when(establish('2026-11-21T10:00:00.000Z', { reason: null, hasReason: false })).thenFails({ code: 'reason-required', status: 400, field: 'reason' });
+      given(classified()).when(establish(detectedAt)).thenFails({ code: 'awareness-unchanged', status: 409, field: 'awareAt' });
+      given(classified()).when(establish('2026-11-25T00:00:00.000Z')).thenFails({ code: 'time-in-future', status: 400, field: 'awareAt' });
+      given(classified()).when(establish('2026-11-19T00:00:00.000Z')).thenFails({ code: 'aware-before-occurred', status: 422, field: 'awareAt' });
+      given(classified()).when(establish('not a time')).thenFails({ code: 'invalid-timestamp', status: 400, field: 'awareAt' });
+    });
+  });
+
+  describe('notifications and delivery', () => {
+    it('queues the first supplier report as SupplierNotified; later ones are follow-ups', () => {
+      const history = classified();
+      const first = decide(history, notifyCommand());
+      expect(first).toMatchObject([{ type: 'incidents.SupplierNotified', data: { recipient: 'provider', channel: 'webhook', complete: false } }]);
+      const followUp = decide([...history, ...first], notifyCommand({ notificationId: 'n-2', complete: true }));
+      expect(followUp[0].type).toBe('incidents.FollowUpReported');
+    });
+
+    it('records an authority report made through its portal; it meets the duty at its business time', () => {
+      const history = classified();
+      const events = decide(history, notifyCommand({ recipient: 'market-surveillance-authority', channel: 'recorded', destination: null, report: null, reportSha256: null, reference: 'MSA-2026-17' }));
+      expect(events).toMatchObject([{ type: 'incidents.AuthorityNotified', data: { reference: 'MSA-2026-17' } }]);
+      expect(fold(incidentDecider, [...history, ...events]).informedAt).toEqual({ 'market-surveillance-authority': later });
+    });
+
+    it('refuses a notification before detection, a webhook to an authority, a supplier without endpoint, and an unknown incident', () => {
+      given(classified()).when(notifyCommand({ notifiedAt: '2026-11-22T00:00:00.000Z' })).thenFails({ code: 'notified-before-detection', status: 422, field: 'notifiedAt' });
+      given(classified()).when(notifyCommand({ recipient: 'igj' })).thenFails({ code: 'channel-not-supported', status: 422, field: 'channel' });
+      given(classified()).when(notifyCommand({ destination: null })).thenFails({ code: 'no-supplier-endpoint', status: 422, field: 'recipient' });
+      given([]).when(notifyCommand()).thenFails({ code: 'incident-not-found', status: 404 });
+    });
+
+    it('records failed attempts, then the delivery, which meets the provider duty', () => {
+      let history = [...classified(), ...decide(classified(), notifyCommand())];
+      const attempt = (n: number, delivered: boolean, now: string): IncidentCommand => ({
+        type: 'RecordDeliveryAttempt',
+        incidentId,
+        notificationId: 'n-1',
+        attempt: n,
+        outcome: delivered
+          ? { delivered: true, httpStatus: 204, reportSha256: 'a'.repeat(64) }
+          : { delivered: false, httpStatus: 503, error: 'HTTP 503', nextAttemptAt: now },
+        now,
+      });
+      history = [...history, ...decide(history, attempt(1, false, '2026-11-24T09:00:01.000Z'))];
+      expect(() => decide(history, attempt(1, false, later))).toThrow(expect.objectContaining({ code: 'stale-attempt' }));
+      history = [...history, ...decide(history, attempt(2, true, '2026-11-24T09:00:03.000Z'))];
+      const state = fold(incidentDecider, history);
+      expect(state.notifications[0]).toMatchObject({ status: 'delivered', attempts: 2 });
+      expect(state.informedAt.provider).toBe('2026-11-24T09:00:03.000Z');
+      expect(() => decide(history, attempt(3, true, later))).toThrow(expect.objectContaining({ code: 'already-delivered' }));
+      const ack = decide(history, { type: 'AcknowledgeReport', incidentId, notificationId: 'n-1', supplierReference: 'ACME-1', now: later });
+      expect(ack).toMatchObject([{ type: 'incidents.SupplierAcknowledged', data: { supplierReference: 'ACME-1' } }]);
+      given([...history, ...ack])
+        .when({ type: 'AcknowledgeReport', incidentId, notificationId: 'n-1', supplierReference: null, now: later })
+        .thenFails({ code: 'already-acknowledged', status: 409 });
+    });
+  });
+
+  describe('closing and reopening', () => {
+    const closeCommand: IncidentCommand = { type: 'CloseIncident', incidentId, conclusion: text('Y29uYw=='), hasConclusion: true, by: qm, now: later };
+
+    it('refuses to close while a report is due, or before classification', () => {
+      given(classified()).when(closeCommand).thenFails({ code: 'obligations-open', status: 409 });
+      given(detected()).when(closeCommand).thenFails({ code: 'not-classified', status: 409 });
+    });
+
+    it('closes an incident that is not serious, refuses changes while closed, and reopens it', () => {
+      const history = classified({ serious: false, criteria: none, medicalDevice: false, wkkgzCalamity: false });
+      const closedEvents = decide(history, closeCommand);
+      expect(closedEvents[0].type).toBe('incidents.IncidentClosed');
+      const after = [...history, ...closedEvents];
+      given(after)
+        .when({ type: 'AddInvestigationNote', incidentId, note: text('bm90ZQ=='), hasNote: true, by: qm, now: later })
+        .thenFails({ code: 'incident-closed', status: 409 });
+      given(after)
+        .when({ type: 'ReopenIncident', incidentId, reason: text('bmV3'), hasReason: true, by: qm, now: later })
+        .then((events) => expect(events[0].type).toBe('incidents.IncidentReopened'));
+      given(history)
+        .when({ type: 'ReopenIncident', incidentId, reason: text('bmV3'), hasReason: true, by: qm, now: later })
+        .thenFails({ code: 'incident-open', status: 409 });
+    });
+  });
+});

@@ -1,0 +1,492 @@
+import { type Decider, DomainError } from '../../../event-store/src/decider';
+import type { Actor } from '../../../event-store/src/envelope';
+import { computeDeadlines } from './deadlines';
+import type {
+  AcknowledgeReport,
+  AddInvestigationNote,
+  ClassifyIncident,
+  CloseIncident,
+  DetectIncident,
+  EstablishAwareness,
+  IncidentCommand,
+  NotifyRecipient,
+  RecordDeliveryAttempt,
+  ReopenIncident,
+} from './incident.commands';
+import {
+  type AiSystemFacts,
+  type Classification,
+  CRITERIA,
+  type Deadline,
+  type DeadlinePolicy,
+  type EncryptedText,
+  type IncidentEvent,
+  type NotificationData,
+  type Recipient,
+  type SeriousnessCriteria,
+  SUPPLIER_RECIPIENTS,
+} from './incident.events';
+
+/** A notification without its (encrypted) report bytes, plus how its delivery went. */
+export interface NotificationState extends Omit<NotificationData, 'incidentId' | 'report' | 'notifiedBy'> {
+  status: 'queued' | 'delivered' | 'gave-up' | 'recorded';
+  attempts: number;
+  deliveredAt: string | null;
+  acknowledgedAt: string | null;
+  supplierReference: string | null;
+}
+
+/** One state shape for "not yet detected" and "detected"; `exists` tells which. */
+export interface IncidentState {
+  exists: boolean;
+  incidentId: string | null;
+  aiSystemId: string | null;
+  aiSystem: AiSystemFacts | null;
+  narrative: EncryptedText | null;
+  narrativeSubject: string | null;
+  patientPseudonyms: string[];
+  linkedReviewIds: string[];
+  occurredAt: string | null;
+  detectedAt: string | null;
+  detectedBy: Actor | null;
+  awareAt: string | null;
+  classification: Classification | null;
+  deadlines: Deadline[];
+  notifications: NotificationState[];
+  /** First moment each recipient was informed: the duty towards it is met. */
+  informedAt: Partial<Record<Recipient, string>>;
+  notes: number;
+  status: 'open' | 'closed';
+  closedAt: string | null;
+}
+
+export const initialIncidentState = (): IncidentState => ({
+  exists: false,
+  incidentId: null,
+  aiSystemId: null,
+  aiSystem: null,
+  narrative: null,
+  narrativeSubject: null,
+  patientPseudonyms: [],
+  linkedReviewIds: [],
+  occurredAt: null,
+  detectedAt: null,
+  detectedBy: null,
+  awareAt: null,
+  classification: null,
+  deadlines: [],
+  notifications: [],
+  informedAt: {},
+  notes: 0,
+  status: 'open',
+  closedAt: null,
+});
+
+/** Tolerated clock difference between a workstation and the registry. */
+const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+/** Art. 3(49)(a)–(d): at least one makes an incident serious. */
+const ART_3_49: readonly (keyof SeriousnessCriteria)[] = [
+  'death',
+  'seriousHarmToHealth',
+  'criticalInfrastructureDisruption',
+  'fundamentalRightsInfringement',
+  'propertyOrEnvironmentHarm',
+];
+
+function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[] {
+  if (command.type === 'DetectIncident') return detect(command, state);
+  if (!state.exists) {
+    throw new DomainError('incident-not-found', `Incident ${command.incidentId} does not exist.`, 404);
+  }
+  switch (command.type) {
+    case 'EstablishAwareness':
+      return establishAwareness(command, open(state));
+    case 'ClassifyIncident':
+      return classify(command, open(state));
+    case 'NotifyRecipient':
+      return notify(command, open(state));
+    case 'RecordDeliveryAttempt':
+      return recordAttempt(command, state);
+    case 'AcknowledgeReport':
+      return acknowledge(command, state);
+    case 'AddInvestigationNote':
+      return addNote(command, open(state));
+    case 'CloseIncident':
+      return close(command, open(state));
+    case 'ReopenIncident':
+      return reopen(command, state);
+  }
+}
+
+function detect(c: DetectIncident, state: IncidentState): IncidentEvent[] {
+  if (state.exists) throw new DomainError('incident-exists', `Incident ${c.incidentId} is already recorded.`, 409);
+  if (!c.system.exists) {
+    throw new DomainError('ai-system-not-found', `AI system ${c.aiSystemId} is not registered.`, 404, 'aiSystemId');
+  }
+  const narrative = required(c.narrative, c.hasNarrative, 'narrative', 'Recording an incident requires a narrative of what happened.');
+  const occurredAt = c.occurredAt === null ? null : notInFuture(c.occurredAt, c.now, 'occurredAt');
+  const awareAt = c.awareAt === null ? c.now : notInFuture(c.awareAt, c.now, 'awareAt');
+  notBeforeOccurrence(awareAt, occurredAt);
+  const patients = new Set(c.patientPseudonyms);
+  for (const r of c.linkedReviews) {
+    if (!r.exists) throw new DomainError('review-not-found', `Review ${r.reviewId} does not exist.`, 404, 'linkedReviewIds');
+    if (r.aiSystemId !== c.aiSystemId) {
+      throw new DomainError('review-of-other-system', `Review ${r.reviewId} is about another AI system.`, 422, 'linkedReviewIds');
+    }
+    // Clinicians may link only their own reviews (as in the oversight context).
+    if (c.reporter.role === 'clinician' && r.reviewerSubject !== c.reporter.subject) {
+      throw new DomainError('not-your-review', `Review ${r.reviewId} was recorded by someone else.`, 403, 'linkedReviewIds');
+    }
+    if (r.patientPseudonym) patients.add(r.patientPseudonym);
+  }
+  const { system } = c;
+  return [
+    {
+      type: 'incidents.IncidentDetected',
+      data: {
+        incidentId: c.incidentId,
+        aiSystemId: c.aiSystemId,
+        aiSystem: { name: system.name, supplierName: system.supplierName, version: system.version, mdrClass: system.mdrClass, udiDi: system.udiDi },
+        narrative,
+        narrativeSubject: c.narrativeSubject,
+        patientPseudonyms: [...patients],
+        linkedReviewIds: c.linkedReviews.map((r) => r.reviewId),
+        occurredAt,
+        detectedBy: actor(c.reporter),
+        detectedAt: c.now,
+      },
+    },
+    {
+      type: 'incidents.AwarenessEstablished',
+      data: {
+        incidentId: c.incidentId,
+        awareAt,
+        reason: c.awarenessReason,
+        previousAwareAt: null,
+        establishedBy: actor(c.reporter),
+        establishedAt: c.now,
+      },
+    },
+  ];
+}
+
+function establishAwareness(c: EstablishAwareness, state: IncidentState): IncidentEvent[] {
+  const awareAt = notInFuture(c.awareAt, c.now, 'awareAt');
+  notBeforeOccurrence(awareAt, state.occurredAt);
+  if (awareAt === state.awareAt) {
+    throw new DomainError('awareness-unchanged', `Awareness is already established at ${awareAt}.`, 409, 'awareAt');
+  }
+  const reason = required(c.reason, c.hasReason, 'reason', 'Moving the moment of awareness requires a reason.');
+  const events: IncidentEvent[] = [
+    {
+      type: 'incidents.AwarenessEstablished',
+      data: { incidentId: c.incidentId, awareAt, reason, previousAwareAt: state.awareAt, establishedBy: actor(c.by), establishedAt: c.now },
+    },
+  ];
+  if (state.classification) events.push(deadlines(c.incidentId, state.classification, awareAt, c.policy, 'awareness', c.now));
+  return events;
+}
+
+function classify(c: ClassifyIncident, state: IncidentState): IncidentEvent[] {
+  const next = c.classification;
+  const met = ART_3_49.filter((k) => next.criteria[k]);
+  if (next.serious && met.length === 0) {
+    throw new DomainError(
+      'criteria-required',
+      'A serious incident needs at least one criterion of AI Act Art. 3(49): death or serious harm to health, critical infrastructure, fundamental rights, property or environment.',
+      400,
+      'criteria',
+    );
+  }
+  if (!next.serious && met.length > 0) {
+    throw new DomainError(
+      'criteria-contradict-classification',
+      `An incident meeting Art. 3(49) (${met.join(', ')}) is serious by definition.`,
+      422,
+      'serious',
+    );
+  }
+  if (next.criteria.widespreadInfringement && !next.criteria.fundamentalRightsInfringement) {
+    throw new DomainError(
+      'widespread-without-infringement',
+      'A widespread infringement (Art. 3(61)) is an infringement: set fundamentalRightsInfringement as well.',
+      422,
+      'criteria.widespreadInfringement',
+    );
+  }
+  if (state.classification && sameClassification(state.classification, next)) {
+    throw new DomainError('classification-unchanged', 'The incident already has this classification.', 409);
+  }
+  const rationale = state.classification
+    ? required(c.rationale, c.hasRationale, 'rationale', 'Re-classifying an incident requires a rationale.')
+    : c.hasRationale
+      ? c.rationale
+      : null;
+  const classification: Classification = {
+    serious: next.serious,
+    criteria: Object.fromEntries(CRITERIA.map((k) => [k, next.criteria[k] === true])) as unknown as SeriousnessCriteria,
+    medicalDevice: next.medicalDevice,
+    wkkgzCalamity: next.wkkgzCalamity,
+  };
+  return [
+    {
+      type: 'incidents.IncidentClassified',
+      data: {
+        incidentId: c.incidentId,
+        ...classification,
+        rationale,
+        previous: state.classification,
+        classifiedBy: actor(c.by),
+        classifiedAt: c.now,
+      },
+    },
+    deadlines(c.incidentId, classification, state.awareAt!, c.policy, 'classification', c.now),
+  ];
+}
+
+function notify(c: NotifyRecipient, state: IncidentState): IncidentEvent[] {
+  const notifiedAt = notInFuture(c.notifiedAt, c.now, 'notifiedAt');
+  if (notifiedAt < state.awareAt!) {
+    throw new DomainError(
+      'notified-before-detection',
+      `A notification at ${notifiedAt} would precede awareness of the incident (${state.awareAt}).`,
+      422,
+      'notifiedAt',
+    );
+  }
+  if (state.notifications.some((n) => n.notificationId === c.notificationId)) {
+    throw new DomainError('notification-exists', `Notification ${c.notificationId} is already recorded.`, 409);
+  }
+  const supplier = SUPPLIER_RECIPIENTS.includes(c.recipient);
+  if (c.channel === 'webhook' && !supplier) {
+    throw new DomainError('channel-not-supported', `Reports to ${c.recipient} are made through its own portal: record them with channel "recorded".`, 422, 'channel');
+  }
+  if (c.channel === 'webhook' && (!c.destination || !c.report || !c.reportSha256)) {
+    throw new DomainError('no-supplier-endpoint', `No webhook is configured for the supplier of ${state.aiSystem!.name}.`, 422, 'recipient');
+  }
+  const first = !state.notifications.some((n) => n.recipient === c.recipient);
+  const type = !first ? 'incidents.FollowUpReported' : supplier ? 'incidents.SupplierNotified' : 'incidents.AuthorityNotified';
+  return [
+    {
+      type,
+      data: {
+        incidentId: c.incidentId,
+        notificationId: c.notificationId,
+        recipient: c.recipient,
+        channel: c.channel,
+        destination: c.channel === 'webhook' ? c.destination : null,
+        format: c.format,
+        complete: c.complete,
+        report: c.report,
+        reportSha256: c.reportSha256,
+        reference: c.reference,
+        notifiedBy: actor(c.by),
+        notifiedAt,
+      },
+    },
+  ];
+}
+
+function recordAttempt(c: RecordDeliveryAttempt, state: IncidentState): IncidentEvent[] {
+  const n = webhookNotification(state, c.notificationId);
+  if (n.status === 'delivered') {
+    throw new DomainError('already-delivered', `Report ${c.notificationId} was delivered at ${n.deliveredAt}.`, 409);
+  }
+  if (c.attempt !== n.attempts + 1) {
+    throw new DomainError('stale-attempt', `Attempt ${c.attempt} of report ${c.notificationId} is already recorded.`, 409);
+  }
+  const base = { incidentId: c.incidentId, notificationId: c.notificationId, attempt: c.attempt, destination: n.destination! };
+  const o = c.outcome;
+  return o.delivered
+    ? [{ type: 'incidents.ReportDelivered', data: { ...base, httpStatus: o.httpStatus, reportSha256: o.reportSha256, deliveredAt: c.now } }]
+    : [
+        {
+          type: 'incidents.ReportDeliveryFailed',
+          data: { ...base, httpStatus: o.httpStatus, error: o.error.slice(0, 500), failedAt: c.now, nextAttemptAt: o.nextAttemptAt },
+        },
+      ];
+}
+
+function acknowledge(c: AcknowledgeReport, state: IncidentState): IncidentEvent[] {
+  const n = webhookNotification(state, c.notificationId);
+  if (n.acknowledgedAt) {
+    throw new DomainError('already-acknowledged', `Report ${c.notificationId} was acknowledged at ${n.acknowledgedAt}.`, 409);
+  }
+  return [
+    {
+      type: 'incidents.SupplierAcknowledged',
+      data: { incidentId: c.incidentId, notificationId: c.notificationId, supplierReference: c.supplierReference, acknowledgedAt: c.now },
+    },
+  ];
+}
+
+function addNote(c: AddInvestigationNote, _state: IncidentState): IncidentEvent[] {
+  const note = required(c.note, c.hasNote, 'note', 'An investigation note needs text.');
+  return [{ type: 'incidents.InvestigationNoteAdded', data: { incidentId: c.incidentId, note, addedBy: actor(c.by), addedAt: c.now } }];
+}
+
+function close(c: CloseIncident, state: IncidentState): IncidentEvent[] {
+  if (!state.classification) {
+    throw new DomainError('not-classified', 'Classify the incident (serious or not) before closing it.', 409);
+  }
+  const open = state.deadlines.filter((d) => !state.informedAt[d.recipient]).map((d) => `${d.recipient} (${d.rule})`);
+  if (open.length) {
+    throw new DomainError('obligations-open', `Reports still due before closing: ${open.join(', ')}.`, 409);
+  }
+  const conclusion = required(c.conclusion, c.hasConclusion, 'conclusion', 'Closing an incident requires a conclusion.');
+  return [{ type: 'incidents.IncidentClosed', data: { incidentId: c.incidentId, conclusion, closedBy: actor(c.by), closedAt: c.now } }];
+}
+
+function reopen(c: ReopenIncident, state: IncidentState): IncidentEvent[] {
+  if (state.status !== 'closed') throw new DomainError('incident-open', `Incident ${c.incidentId} is not closed.`, 409);
+  const reason = required(c.reason, c.hasReason, 'reason', 'Reopening an incident requires a reason.');
+  return [{ type: 'incidents.IncidentReopened', data: { incidentId: c.incidentId, reason, reopenedBy: actor(c.by), reopenedAt: c.now } }];
+}
+
+function deadlines(
+  incidentId: string,
+  classification: Classification,
+  awareAt: string,
+  policy: DeadlinePolicy,
+  cause: 'classification' | 'awareness',
+  now: string,
+): IncidentEvent {
+  return {
+    type: 'incidents.DeadlinesComputed',
+    data: { incidentId, awareAt, deadlines: computeDeadlines(classification, awareAt, policy), policy: { ...policy }, cause, computedAt: now },
+  };
+}
+
+function open(state: IncidentState): IncidentState {
+  if (state.status === 'closed') {
+    throw new DomainError('incident-closed', `Incident ${state.incidentId} is closed; reopen it first.`, 409);
+  }
+  return state;
+}
+
+function webhookNotification(state: IncidentState, notificationId: string): NotificationState {
+  const n = state.notifications.find((x) => x.notificationId === notificationId);
+  if (!n || n.channel !== 'webhook') {
+    throw new DomainError('notification-not-found', `No report ${notificationId} was sent to a supplier for this incident.`, 404, 'notificationId');
+  }
+  return n;
+}
+
+function required(value: EncryptedText | null, present: boolean, field: string, message: string): EncryptedText {
+  if (!present || !value) throw new DomainError(`${field}-required`, message, 400, field);
+  return value;
+}
+
+/** A valid ISO 8601 instant, not more than the tolerated skew ahead of `now`; returned normalised. */
+function notInFuture(at: string, now: string, field: string): string {
+  const t = Date.parse(at);
+  if (Number.isNaN(t)) throw new DomainError('invalid-timestamp', `${field} must be an ISO 8601 date-time.`, 400, field);
+  if (t - Date.parse(now) > MAX_CLOCK_SKEW_MS) {
+    throw new DomainError('time-in-future', `${field} (${at}) lies in the future.`, 400, field);
+  }
+  return new Date(t).toISOString();
+}
+
+function notBeforeOccurrence(awareAt: string, occurredAt: string | null): void {
+  if (occurredAt && awareAt < occurredAt) {
+    throw new DomainError('aware-before-occurred', `Awareness (${awareAt}) cannot precede the incident (${occurredAt}).`, 422, 'awareAt');
+  }
+}
+
+function sameClassification(a: Classification, b: Classification): boolean {
+  return (
+    a.serious === b.serious &&
+    a.medicalDevice === b.medicalDevice &&
+    a.wkkgzCalamity === b.wkkgzCalamity &&
+    CRITERIA.every((k) => a.criteria[k] === (b.criteria[k] === true))
+  );
+}
+
+/** Only subject and role go into the ledger, whatever else the caller's actor carries. */
+const actor = (a: Actor): Actor => ({ subject: a.subject, role: a.role });
+
+function evolve(state: IncidentState, event: IncidentEvent): IncidentState {
+  switch (event.type) {
+    case 'incidents.IncidentDetected': {
+      const d = event.data;
+      return {
+        ...state,
+        exists: true,
+        incidentId: d.incidentId,
+        aiSystemId: d.aiSystemId,
+        aiSystem: d.aiSystem,
+        narrative: d.narrative,
+        narrativeSubject: d.narrativeSubject,
+        patientPseudonyms: d.patientPseudonyms,
+        linkedReviewIds: d.linkedReviewIds,
+        occurredAt: d.occurredAt,
+        detectedAt: d.detectedAt,
+        detectedBy: d.detectedBy,
+      };
+    }
+    case 'incidents.AwarenessEstablished':
+      return { ...state, awareAt: event.data.awareAt };
+    case 'incidents.IncidentClassified': {
+      const { serious, criteria, medicalDevice, wkkgzCalamity } = event.data;
+      return { ...state, classification: { serious, criteria, medicalDevice, wkkgzCalamity } };
+    }
+    case 'incidents.DeadlinesComputed':
+      return { ...state, deadlines: event.data.deadlines };
+    case 'incidents.SupplierNotified':
+    case 'incidents.AuthorityNotified':
+    case 'incidents.FollowUpReported': {
+      const d = event.data;
+      const recorded = d.channel === 'recorded';
+      const { incidentId: _incident, report: _bytes, notifiedBy: _by, ...notification } = d;
+      const n: NotificationState = {
+        ...notification,
+        status: recorded ? 'recorded' : 'queued',
+        attempts: 0,
+        deliveredAt: null,
+        acknowledgedAt: null,
+        supplierReference: null,
+      };
+      const next = { ...state, notifications: [...state.notifications, n] };
+      return recorded ? informed(next, d.recipient, d.notifiedAt) : next;
+    }
+    case 'incidents.ReportDelivered': {
+      const d = event.data;
+      const next = withNotification(state, d.notificationId, (n) => ({ ...n, status: 'delivered', attempts: d.attempt, deliveredAt: d.deliveredAt }));
+      const n = next.notifications.find((x) => x.notificationId === d.notificationId);
+      return n ? informed(next, n.recipient, d.deliveredAt) : next;
+    }
+    case 'incidents.ReportDeliveryFailed': {
+      const d = event.data;
+      return withNotification(state, d.notificationId, (n) => ({ ...n, attempts: d.attempt, status: d.nextAttemptAt ? 'queued' : 'gave-up' }));
+    }
+    case 'incidents.SupplierAcknowledged': {
+      const d = event.data;
+      return withNotification(state, d.notificationId, (n) => ({ ...n, acknowledgedAt: d.acknowledgedAt, supplierReference: d.supplierReference }));
+    }
+    case 'incidents.InvestigationNoteAdded':
+      return { ...state, notes: state.notes + 1 };
+    case 'incidents.IncidentClosed':
+      return { ...state, status: 'closed', closedAt: event.data.closedAt };
+    case 'incidents.IncidentReopened':
+      return { ...state, status: 'open', closedAt: null };
+    default:
+      // Event types added later are ignored by older code rather than breaking the fold.
+      return state;
+  }
+}
+
+function withNotification(state: IncidentState, id: string, change: (n: NotificationState) => NotificationState): IncidentState {
+  return { ...state, notifications: state.notifications.map((n) => (n.notificationId === id ? change(n) : n)) };
+}
+
+/** The first report to a recipient meets the duty; later ones are follow-ups. */
+function informed(state: IncidentState, recipient: Recipient, at: string): IncidentState {
+  const current = state.informedAt[recipient];
+  return current && current <= at ? state : { ...state, informedAt: { ...state.informedAt, [recipient]: at } };
+}
+
+export const incidentDecider: Decider<IncidentState, IncidentCommand, IncidentEvent> = {
+  initialState: initialIncidentState,
+  decide,
+  evolve,
+};

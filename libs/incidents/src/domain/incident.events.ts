@@ -1,0 +1,260 @@
+import type { Actor } from '../../../event-store/src/envelope';
+
+/** Stream of one incident: `incident-<id>`. */
+export const incidentStreamId = (incidentId: string): string => `incident-${incidentId}`;
+
+/**
+ * Free text that may hold personal data (narrative, notes, the report sent), encrypted at the
+ * edge with AES-256-GCM under the data subject's key (shared/DESIGN.md §6). Opaque here.
+ */
+export type EncryptedText = { enc: 'aes-256-gcm'; kid: string; iv: string; ct: string };
+
+/** Who must be told: the AI provider, the market surveillance authority, the device manufacturer, the Dutch inspectorate. */
+export type Recipient = 'provider' | 'market-surveillance-authority' | 'manufacturer' | 'igj';
+export const RECIPIENTS: readonly Recipient[] = ['provider', 'market-surveillance-authority', 'manufacturer', 'igj'];
+/** Recipients reached through the supplier's endpoint (provider and manufacturer are the supplier). */
+export const SUPPLIER_RECIPIENTS: readonly Recipient[] = ['provider', 'manufacturer'];
+
+/** AI Act Art. 3(49) criteria, plus the two that shorten deadlines (Art. 3(61), MDR Art. 2(66)). */
+export interface SeriousnessCriteria {
+  /** Art. 3(49)(a): death of a person. */
+  death: boolean;
+  /** Art. 3(49)(a): serious harm to a person's health. */
+  seriousHarmToHealth: boolean;
+  /** Art. 3(49)(b): serious and irreversible disruption of critical infrastructure. */
+  criticalInfrastructureDisruption: boolean;
+  /** Art. 3(49)(c): infringement of Union-law obligations protecting fundamental rights. */
+  fundamentalRightsInfringement: boolean;
+  /** Art. 3(61): a widespread infringement (Art. 73(3) two-day deadline). */
+  widespreadInfringement: boolean;
+  /** Art. 3(49)(d): serious harm to property or the environment. */
+  propertyOrEnvironmentHarm: boolean;
+  /** MDR Art. 2(66): serious public health threat (MDR Art. 87(4) two-day deadline). */
+  seriousPublicHealthThreat: boolean;
+}
+
+export const CRITERIA: readonly (keyof SeriousnessCriteria)[] = [
+  'death',
+  'seriousHarmToHealth',
+  'criticalInfrastructureDisruption',
+  'fundamentalRightsInfringement',
+  'widespreadInfringement',
+  'propertyOrEnvironmentHarm',
+  'seriousPublicHealthThreat',
+];
+
+/** Every criterion false: the starting point for a classification. */
+export const NO_CRITERIA: Readonly<SeriousnessCriteria> = Object.freeze(
+  Object.fromEntries(CRITERIA.map((k) => [k, false])) as unknown as SeriousnessCriteria,
+);
+
+export interface Classification {
+  serious: boolean;
+  criteria: SeriousnessCriteria;
+  /** The system is a medical device under the MDR: the hospital reports to the manufacturer. */
+  medicalDevice: boolean;
+  /** A calamity under the Wkkgz (art. 1): reported to the IGJ. */
+  wkkgzCalamity: boolean;
+}
+
+/** One reporting duty: to whom, by when, under which rule. */
+export interface Deadline {
+  obligation: string;
+  recipient: Recipient;
+  dueAt: string;
+  /** The legal rule, e.g. `AI Act Art. 73(2)`. */
+  rule: string;
+  /** Why this rule and period apply, including the policy value where the law says "immediately". */
+  basis: string;
+}
+
+/** Configurable readings of "immediately" / "onverwijld"; recorded with every computation. */
+export interface DeadlinePolicy {
+  /** AI Act Art. 26(5): inform the provider "immediately" — hours after awareness. */
+  providerInformHours: number;
+  /** Wkkgz art. 11: report a calamity "onverwijld" — working days after awareness. */
+  igjWorkingDays: number;
+}
+
+export type ReportFormat = 'ai-act-art73' | 'mdr-vigilance';
+/** `webhook`: the registry delivers the report; `recorded`: made elsewhere (portal, phone), recorded here. */
+export type Channel = 'webhook' | 'recorded';
+
+export interface AiSystemFacts {
+  name: string;
+  supplierName: string;
+  version: string;
+  mdrClass: string;
+  udiDi: string | null;
+}
+
+export interface IncidentDetectedData {
+  incidentId: string;
+  aiSystemId: string;
+  aiSystem: AiSystemFacts;
+  /** What happened; encrypted under `narrativeSubject`'s key. */
+  narrative: EncryptedText;
+  /** The data subject whose key protects this incident's free text (first patient, else the incident). */
+  narrativeSubject: string;
+  patientPseudonyms: string[];
+  linkedReviewIds: string[];
+  occurredAt: string | null;
+  detectedBy: Actor;
+  detectedAt: string;
+}
+
+export interface AwarenessEstablishedData {
+  incidentId: string;
+  /** The moment the clocks start; may be earlier than when it was recorded. */
+  awareAt: string;
+  /** Why this moment; null when awareness is the moment of recording. */
+  reason: EncryptedText | null;
+  previousAwareAt: string | null;
+  establishedBy: Actor;
+  establishedAt: string;
+}
+
+export interface IncidentClassifiedData extends Classification {
+  incidentId: string;
+  rationale: EncryptedText | null;
+  /** The classification this one replaces; null the first time. */
+  previous: Classification | null;
+  classifiedBy: Actor;
+  classifiedAt: string;
+}
+
+export interface DeadlinesComputedData {
+  incidentId: string;
+  awareAt: string;
+  deadlines: Deadline[];
+  policy: DeadlinePolicy;
+  cause: 'classification' | 'awareness';
+  computedAt: string;
+}
+
+/** A report made or queued: the first to a recipient is Supplier/AuthorityNotified, later ones FollowUpReported. */
+export interface NotificationData {
+  incidentId: string;
+  notificationId: string;
+  recipient: Recipient;
+  channel: Channel;
+  /** Webhook URL for `webhook`; null otherwise. */
+  destination: string | null;
+  format: ReportFormat;
+  /** False for an initial, incomplete report (AI Act Art. 73(5)). */
+  complete: boolean;
+  /** The exact bytes to send, encrypted (they include the narrative); null when recorded only. */
+  report: EncryptedText | null;
+  reportSha256: string | null;
+  /** The recipient's case number, when known. */
+  reference: string | null;
+  notifiedBy: Actor;
+  notifiedAt: string;
+}
+
+export interface ReportDeliveredData {
+  incidentId: string;
+  notificationId: string;
+  attempt: number;
+  destination: string;
+  httpStatus: number;
+  /** SHA-256 of the exact bytes that were sent. */
+  reportSha256: string;
+  deliveredAt: string;
+}
+
+export interface ReportDeliveryFailedData {
+  incidentId: string;
+  notificationId: string;
+  attempt: number;
+  destination: string;
+  httpStatus: number | null;
+  error: string;
+  failedAt: string;
+  /** Null when the worker gave up. */
+  nextAttemptAt: string | null;
+}
+
+export interface SupplierAcknowledgedData {
+  incidentId: string;
+  notificationId: string;
+  supplierReference: string | null;
+  acknowledgedAt: string;
+}
+
+export interface InvestigationNoteAddedData {
+  incidentId: string;
+  note: EncryptedText;
+  addedBy: Actor;
+  addedAt: string;
+}
+
+export interface IncidentClosedData {
+  incidentId: string;
+  conclusion: EncryptedText;
+  closedBy: Actor;
+  closedAt: string;
+}
+
+export interface IncidentReopenedData {
+  incidentId: string;
+  reason: EncryptedText;
+  reopenedBy: Actor;
+  reopenedAt: string;
+}
+
+type E<K extends string, D> = { type: K; data: D };
+
+export type IncidentDetected = E<'incidents.IncidentDetected', IncidentDetectedData>;
+export type AwarenessEstablished = E<'incidents.AwarenessEstablished', AwarenessEstablishedData>;
+export type IncidentClassified = E<'incidents.IncidentClassified', IncidentClassifiedData>;
+export type DeadlinesComputed = E<'incidents.DeadlinesComputed', DeadlinesComputedData>;
+export type SupplierNotified = E<'incidents.SupplierNotified', NotificationData>;
+export type AuthorityNotified = E<'incidents.AuthorityNotified', NotificationData>;
+export type FollowUpReported = E<'incidents.FollowUpReported', NotificationData>;
+export type ReportDelivered = E<'incidents.ReportDelivered', ReportDeliveredData>;
+export type ReportDeliveryFailed = E<'incidents.ReportDeliveryFailed', ReportDeliveryFailedData>;
+export type SupplierAcknowledged = E<'incidents.SupplierAcknowledged', SupplierAcknowledgedData>;
+export type InvestigationNoteAdded = E<'incidents.InvestigationNoteAdded', InvestigationNoteAddedData>;
+export type IncidentClosed = E<'incidents.IncidentClosed', IncidentClosedData>;
+export type IncidentReopened = E<'incidents.IncidentReopened', IncidentReopenedData>;
+
+/** Stored envelopes satisfy these shapes, so they can be folded directly. */
+export type IncidentEvent =
+  | IncidentDetected
+  | AwarenessEstablished
+  | IncidentClassified
+  | DeadlinesComputed
+  | SupplierNotified
+  | AuthorityNotified
+  | FollowUpReported
+  | ReportDelivered
+  | ReportDeliveryFailed
+  | SupplierAcknowledged
+  | InvestigationNoteAdded
+  | IncidentClosed
+  | IncidentReopened;
+
+export type IncidentEventType = IncidentEvent['type'];
+
+export const INCIDENT_EVENT_TYPES: readonly IncidentEventType[] = [
+  'incidents.IncidentDetected',
+  'incidents.AwarenessEstablished',
+  'incidents.IncidentClassified',
+  'incidents.DeadlinesComputed',
+  'incidents.SupplierNotified',
+  'incidents.AuthorityNotified',
+  'incidents.FollowUpReported',
+  'incidents.ReportDelivered',
+  'incidents.ReportDeliveryFailed',
+  'incidents.SupplierAcknowledged',
+  'incidents.InvestigationNoteAdded',
+  'incidents.IncidentClosed',
+  'incidents.IncidentReopened',
+];
+
+export const NOTIFICATION_EVENT_TYPES: readonly IncidentEventType[] = [
+  'incidents.SupplierNotified',
+  'incidents.AuthorityNotified',
+  'incidents.FollowUpReported',
+];

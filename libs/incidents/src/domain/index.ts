@@ -1,0 +1,5 @@
+export * from './incident.events';
+export * from './incident.commands';
+export * from './deadlines';
+export * from './incident.decider';
+export * from './reports';

@@ -1,0 +1,181 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsISO8601,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { PageQueryDto } from '@app/platform';
+import { RECIPIENTS } from '../domain';
+
+const PSEUDONYM = /^p-[A-Za-z0-9_-]{32}$/;
+const ISO = { strict: true, strictSeparator: true } as const;
+const TEXT = 8000;
+
+export class ReportIncidentDto {
+  @ApiProperty({ format: 'uuid', description: 'The AI system involved' })
+  @IsUUID('all')
+  aiSystemId!: string;
+
+  @ApiProperty({ description: 'What happened. Encrypted under the (first) patient\'s key.', maxLength: TEXT })
+  @IsString() @IsNotEmpty() @MaxLength(TEXT)
+  narrative!: string;
+
+  @ApiPropertyOptional({ type: [String], description: 'Reviews of AI output that show the incident (clinicians: only their own)' })
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsUUID('all', { each: true })
+  linkedReviewIds?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Raw patient ids; pseudonymised on arrival, never stored' })
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @IsNotEmpty({ each: true }) @MaxLength(128, { each: true })
+  patientIds?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Pseudonyms issued by this registry' })
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @Matches(PSEUDONYM, { each: true, message: 'each patient pseudonym must be one issued by this registry (p-…)' })
+  patientPseudonyms?: string[];
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'When the incident happened, if known' })
+  @IsOptional() @IsISO8601(ISO)
+  occurredAt?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'When the hospital became aware; default: now (the clocks start)' })
+  @IsOptional() @IsISO8601(ISO)
+  awareAt?: string;
+
+  @ApiPropertyOptional({ description: 'Why awareness is at awareAt', maxLength: TEXT })
+  @IsOptional() @IsString() @MaxLength(TEXT)
+  awarenessReason?: string;
+}
+
+export class AwarenessDto {
+  @ApiProperty({ format: 'date-time', description: 'The moment the hospital became aware' })
+  @IsISO8601(ISO)
+  awareAt!: string;
+
+  @ApiProperty({ description: 'Why this moment', maxLength: TEXT })
+  @IsString() @IsNotEmpty() @MaxLength(TEXT)
+  reason!: string;
+}
+
+export class CriteriaDto {
+  @ApiProperty({ description: 'AI Act Art. 3(49)(a): death of a person' }) @IsBoolean() death!: boolean;
+  @ApiProperty({ description: 'Art. 3(49)(a): serious harm to a person\'s health' }) @IsBoolean() seriousHarmToHealth!: boolean;
+  @ApiProperty({ description: 'Art. 3(49)(b): serious and irreversible disruption of critical infrastructure' }) @IsBoolean() criticalInfrastructureDisruption!: boolean;
+  @ApiProperty({ description: 'Art. 3(49)(c): infringement of obligations protecting fundamental rights' }) @IsBoolean() fundamentalRightsInfringement!: boolean;
+  @ApiProperty({ description: 'Art. 3(61): widespread infringement (2-day deadline)' }) @IsBoolean() widespreadInfringement!: boolean;
+  @ApiProperty({ description: 'Art. 3(49)(d): serious harm to property or the environment' }) @IsBoolean() propertyOrEnvironmentHarm!: boolean;
+  @ApiProperty({ description: 'MDR Art. 2(66): serious public health threat (2-day deadline)' }) @IsBoolean() seriousPublicHealthThreat!: boolean;
+}
+
+export class ClassificationDto {
+  @ApiProperty({ description: 'A serious incident in the sense of AI Act Art. 3(49)' })
+  @IsBoolean()
+  serious!: boolean;
+
+  @ApiProperty({ type: CriteriaDto, description: 'Every criterion, true or false' })
+  @IsDefined() @ValidateNested() @Type(() => CriteriaDto)
+  criteria!: CriteriaDto;
+
+  @ApiProperty({ description: 'The system is a medical device (MDR); default: its MDR class is not "none"' })
+  @IsOptional() @IsBoolean()
+  medicalDevice?: boolean;
+
+  @ApiProperty({ description: 'A calamity under the Wkkgz, reported to the IGJ' })
+  @IsBoolean()
+  wkkgzCalamity!: boolean;
+
+  @ApiPropertyOptional({ description: 'Why; required when re-classifying', maxLength: TEXT })
+  @IsOptional() @IsString() @MaxLength(TEXT)
+  rationale?: string;
+}
+
+export class NotificationDto {
+  @ApiProperty({ enum: RECIPIENTS })
+  @IsIn(RECIPIENTS)
+  recipient!: (typeof RECIPIENTS)[number];
+
+  @ApiPropertyOptional({ enum: ['webhook', 'recorded'], description: 'webhook: the registry sends the report to the supplier; recorded: made elsewhere (portal, phone). Default: webhook for provider/manufacturer, recorded otherwise' })
+  @IsOptional() @IsIn(['webhook', 'recorded'])
+  channel?: 'webhook' | 'recorded';
+
+  @ApiPropertyOptional({ enum: ['ai-act-art73', 'mdr-vigilance'], description: 'Default: mdr-vigilance to the manufacturer, else ai-act-art73' })
+  @IsOptional() @IsIn(['ai-act-art73', 'mdr-vigilance'])
+  format?: 'ai-act-art73' | 'mdr-vigilance';
+
+  @ApiPropertyOptional({ description: 'False for an initial, incomplete report (AI Act Art. 73(5)); default false' })
+  @IsOptional() @IsBoolean()
+  complete?: boolean;
+
+  @ApiPropertyOptional({ description: 'The recipient\'s case number', maxLength: 200 })
+  @IsOptional() @IsString() @MaxLength(200)
+  reference?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'When the report was made (recorded channel); default now' })
+  @IsOptional() @IsISO8601(ISO)
+  notifiedAt?: string;
+
+  @ApiPropertyOptional({ description: 'Actions taken so far, for the report', maxLength: TEXT })
+  @IsOptional() @IsString() @MaxLength(TEXT)
+  actionsTaken?: string;
+}
+
+export class NoteDto {
+  @ApiProperty({ maxLength: TEXT })
+  @IsString() @IsNotEmpty() @MaxLength(TEXT)
+  note!: string;
+}
+
+export class CloseDto {
+  @ApiProperty({ description: 'Conclusion of the investigation', maxLength: TEXT })
+  @IsString() @IsNotEmpty() @MaxLength(TEXT)
+  conclusion!: string;
+}
+
+export class ReopenDto {
+  @ApiProperty({ maxLength: TEXT })
+  @IsString() @IsNotEmpty() @MaxLength(TEXT)
+  reason!: string;
+}
+
+export class AcknowledgementDto {
+  @ApiProperty({ format: 'uuid', description: 'notificationId from the report' })
+  @IsUUID('all')
+  notificationId!: string;
+
+  @ApiProperty({ description: 'acknowledge.token from the report (HMAC under the supplier secret)' })
+  @Matches(/^[0-9a-f]{64}$/, { message: 'token must be the 64 hex characters given in the report' })
+  token!: string;
+
+  @ApiPropertyOptional({ description: 'The supplier\'s own case number', maxLength: 200 })
+  @IsOptional() @IsString() @MaxLength(200)
+  supplierReference?: string;
+}
+
+export class ListIncidentsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Only open incidents with a deadline passed and not met' })
+  @IsOptional() @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value)) @IsBoolean()
+  overdue?: boolean;
+
+  @ApiPropertyOptional({ enum: ['open', 'closed'] })
+  @IsOptional() @IsIn(['open', 'closed'])
+  status?: 'open' | 'closed';
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional() @IsUUID('all')
+  aiSystemId?: string;
+}
+
+export class ReportQueryDto {
+  @ApiPropertyOptional({ enum: ['json', 'html'], default: 'json' })
+  @IsOptional() @IsIn(['json', 'html'])
+  as?: 'json' | 'html';
+}

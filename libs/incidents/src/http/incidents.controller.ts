@@ -1,0 +1,302 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { v7 as uuidv7 } from 'uuid';
+import { EVENT_STORE, type EventStore, loadState } from '@app/event-store';
+import { CurrentPrincipal, type Principal, Pseudonymizer, Public, Roles } from '@app/identity';
+import { IdempotencyKey, IfMatchRevision, ParseIdPipe, ProblemException, RequestHash, revisionETag } from '@app/platform';
+import { incidentDecider, incidentStreamId, SUPPLIER_RECIPIENTS } from '../domain';
+import { ExecuteIncidentCommand, type IncidentInput } from '../application/incident.commands';
+import {
+  GetIncidentQuery,
+  GetSentReportQuery,
+  IncidentHistoryQuery,
+  IncidentSystemsQuery,
+  ListIncidentsQuery,
+} from '../application/incident.queries';
+import { INCIDENTS_CONFIG, type IncidentsConfig, supplierEndpoint } from '../application/incidents.config';
+import { acknowledgementToken, reportHtml, tokenMatches } from '../application/report-bytes';
+import {
+  AcknowledgementDto,
+  AwarenessDto,
+  ClassificationDto,
+  CloseDto,
+  ListIncidentsQueryDto,
+  NoteDto,
+  NotificationDto,
+  ReopenDto,
+  ReportIncidentDto,
+  ReportQueryDto,
+} from './incident.dto';
+
+const READERS = ['quality-manager', 'legal', 'auditor'] as const;
+
+type WriteOptions = { idempotencyKey?: string; requestHash: string; ifMatch?: number };
+
+const notFound = (id: string) => new ProblemException(404, 'incident-not-found', 'Not found', `No incident ${id}`, [{ field: 'id', message: 'no such incident' }]);
+
+@ApiTags('Serious incidents')
+@ApiBearerAuth()
+@Controller('incidents')
+export class IncidentsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+    private readonly pseudonyms: Pseudonymizer,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(INCIDENTS_CONFIG) private readonly config: IncidentsConfig,
+  ) {}
+
+  @Post()
+  @Roles('clinician', 'quality-manager')
+  @ApiOperation({ summary: 'Report a (suspected) incident with an AI system; the awareness clock starts' })
+  async report(
+    @Body() dto: ReportIncidentDto,
+    @CurrentPrincipal() who: Principal,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @RequestHash() requestHash: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const patientPseudonyms = [...(dto.patientPseudonyms ?? []), ...(dto.patientIds ?? []).map((id) => this.pseudonymise(id))];
+    const result = await this.execute(who, { idempotencyKey, requestHash }, {
+      type: 'DetectIncident',
+      incidentId: uuidv7(),
+      aiSystemId: dto.aiSystemId.toLowerCase(),
+      narrative: dto.narrative,
+      patientPseudonyms,
+      linkedReviewIds: (dto.linkedReviewIds ?? []).map((id) => id.toLowerCase()),
+      occurredAt: dto.occurredAt ?? null,
+      awareAt: dto.awareAt ?? null,
+      awarenessReason: dto.awarenessReason ?? null,
+    });
+    res.status(201).setHeader('Location', `/api/v1/incidents/${result.incidentId}`).setHeader('ETag', revisionETag(result.revision));
+    return result;
+  }
+
+  @Get()
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'The incident board: by next deadline, overdue first (?overdue=true for overdue only)' })
+  list(@Query() q: ListIncidentsQueryDto) {
+    return this.queries.execute(
+      new ListIncidentsQuery({ overdue: q.overdue, status: q.status, aiSystemId: q.aiSystemId?.toLowerCase(), limit: q.limit ?? 50, cursor: q.cursor }),
+    );
+  }
+
+  @Get('systems')
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'Incidents per AI system and whether its use is suspended' })
+  async systems() {
+    return { items: await this.queries.execute(new IncidentSystemsQuery()) };
+  }
+
+  @Get(':id')
+  @Roles('clinician', ...READERS)
+  @ApiOperation({ summary: 'One incident from its events: deadlines (met, open, overdue), notifications, narrative' })
+  async get(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() who: Principal, @Res({ passthrough: true }) res: Response) {
+    const view = await this.queries.execute(new GetIncidentQuery(id));
+    // A clinician sees only incidents they reported; others get 404, not 403: existence is not disclosed.
+    if (!view || (who.role === 'clinician' && view.detectedBy.subject !== who.subject)) throw notFound(id);
+    res.setHeader('ETag', revisionETag(view.revision));
+    return view;
+  }
+
+  @Get(':id/history')
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'Every event of the incident in order, with business time and recorded time' })
+  async history(@Param('id', ParseIdPipe) id: string) {
+    const items = await this.queries.execute(new IncidentHistoryQuery(id));
+    if (!items) throw notFound(id);
+    return { incidentId: id, items };
+  }
+
+  @Get(':id/reports/:notificationId')
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'A report exactly as sent (JSON bytes whose SHA-256 is in the event), or as HTML' })
+  async sentReport(
+    @Param('id', ParseIdPipe) id: string,
+    @Param('notificationId', ParseIdPipe) notificationId: string,
+    @Query() q: ReportQueryDto,
+    @Res() res: Response,
+  ) {
+    const report = await this.queries.execute(new GetSentReportQuery(id, notificationId));
+    if (!report) {
+      throw new ProblemException(404, 'report-not-found', 'Not found', `No report ${notificationId} on incident ${id}`, [
+        { field: 'notificationId', message: 'no report was sent with this id' },
+      ]);
+    }
+    if (!report.bytes) {
+      throw new ProblemException(410, 'report-erased', 'Gone', 'The report held personal data whose key was shredded', [], { sha256: report.sha256 });
+    }
+    res.setHeader('X-Content-SHA256', report.sha256);
+    if (q.as === 'html') {
+      const parsed = JSON.parse(report.bytes.toString('utf8')) as Record<string, unknown>;
+      res.type('text/html; charset=utf-8').send(reportHtml(parsed, `Incident report ${notificationId}`));
+      return;
+    }
+    res.type('application/json').send(report.bytes);
+  }
+
+  @Post(':id/awareness')
+  @HttpCode(200)
+  @Roles('quality-manager')
+  @ApiOperation({ summary: 'Establish (or move) the moment of awareness; deadlines are recomputed' })
+  awareness(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: AwarenessDto,
+    @CurrentPrincipal() who: Principal,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @RequestHash() requestHash: string,
+    @IfMatchRevision() ifMatch: number | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.run(res, who, { idempotencyKey, requestHash, ifMatch }, { type: 'EstablishAwareness', incidentId: id, awareAt: dto.awareAt, reason: dto.reason });
+  }
+
+  @Post(':id/classification')
+  @HttpCode(200)
+  @Roles('quality-manager')
+  @ApiOperation({ summary: 'Classify (or re-classify) the incident under AI Act Art. 3(49), MDR and Wkkgz; deadlines follow' })
+  classify(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: ClassificationDto,
+    @CurrentPrincipal() who: Principal,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @RequestHash() requestHash: string,
+    @IfMatchRevision() ifMatch: number | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.run(res, who, { idempotencyKey, requestHash, ifMatch }, {
+      type: 'ClassifyIncident',
+      incidentId: id,
+      classification: { serious: dto.serious, criteria: { ...dto.criteria }, medicalDevice: dto.medicalDevice ?? null, wkkgzCalamity: dto.wkkgzCalamity },
+      rationale: dto.rationale ?? null,
+    });
+  }
+
+  @Post(':id/notifications')
+  @Roles('quality-manager')
+  @ApiOperation({ summary: 'Report to a recipient: sent to the supplier\'s webhook (queued, delivered with retries) or recorded as made elsewhere' })
+  async notify(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: NotificationDto,
+    @CurrentPrincipal() who: Principal,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @RequestHash() requestHash: string,
+    @IfMatchRevision() ifMatch: number | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const channel = dto.channel ?? (SUPPLIER_RECIPIENTS.includes(dto.recipient) ? 'webhook' : 'recorded');
+    const result = await this.execute(who, { idempotencyKey, requestHash, ifMatch }, {
+      type: 'NotifyRecipient',
+      incidentId: id,
+      notificationId: uuidv7(),
+      recipient: dto.recipient,
+      channel,
+      format: dto.format ?? null,
+      complete: dto.complete ?? false,
+      reference: dto.reference ?? null,
+      notifiedAt: dto.notifiedAt ?? null,
+      actionsTaken: dto.actionsTaken ?? null,
+    });
+    // A webhook report is queued (202); one recorded as made elsewhere is done (201).
+    res.status(channel === 'webhook' ? 202 : 201).setHeader('ETag', revisionETag(result.revision));
+    res.setHeader('Location', `/api/v1/incidents/${id}/reports/${result.notificationId}`);
+    return result;
+  }
+
+  @Post(':id/notes')
+  @HttpCode(200)
+  @Roles('quality-manager')
+  @ApiOperation({ summary: 'Add an investigation note (encrypted)' })
+  note(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: NoteDto,
+    @CurrentPrincipal() who: Principal,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @RequestHash() requestHash: string,
+    @IfMatchRevision() ifMatch: number | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.run(res, who, { idempotencyKey, requestHash, ifMatch }, { type: 'AddInvestigationNote', incidentId: id, note: dto.note });
+  }
+
+  @Post(':id/close')
+  @HttpCode(200)
+  @Roles('quality-manager')
+  @ApiOperation({ summary: 'Close the incident; refused while a report is still due' })
+  close(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: CloseDto,
+    @CurrentPrincipal() who: Principal,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @RequestHash() requestHash: string,
+    @IfMatchRevision() ifMatch: number | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.run(res, who, { idempotencyKey, requestHash, ifMatch }, { type: 'CloseIncident', incidentId: id, conclusion: dto.conclusion });
+  }
+
+  @Post(':id/reopen')
+  @HttpCode(200)
+  @Roles('quality-manager')
+  @ApiOperation({ summary: 'Reopen a closed incident' })
+  reopen(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: ReopenDto,
+    @CurrentPrincipal() who: Principal,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @RequestHash() requestHash: string,
+    @IfMatchRevision() ifMatch: number | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.run(res, who, { idempotencyKey, requestHash, ifMatch }, { type: 'ReopenIncident', incidentId: id, reason: dto.reason });
+  }
+
+  /**
+   * Called by the supplier, without a bearer token: the token from the report (HMAC under the
+   * supplier's secret) proves the caller received that report.
+   */
+  @Post(':id/acknowledgements')
+  @HttpCode(200)
+  @Public()
+  @ApiOperation({ summary: 'Supplier acknowledges a report (token from the report proves receipt)' })
+  async acknowledge(@Param('id', ParseIdPipe) id: string, @Body() dto: AcknowledgementDto, @RequestHash() requestHash: string) {
+    const { state } = await loadState(this.store, incidentDecider, incidentStreamId(id));
+    const endpoint = state.exists ? supplierEndpoint(this.config, state.aiSystemId!, state.aiSystem!.supplierName) : null;
+    const notificationId = dto.notificationId.toLowerCase();
+    if (!endpoint || !tokenMatches(acknowledgementToken(endpoint.secret, id, notificationId), dto.token)) {
+      // One answer for "no such incident" and "wrong token": nothing is disclosed without the secret.
+      throw new ProblemException(403, 'invalid-acknowledgement-token', 'Forbidden', 'The token does not match a report sent for this incident', [
+        { field: 'token', message: 'does not match' },
+      ]);
+    }
+    return this.commands.execute(
+      new ExecuteIncidentCommand(
+        { type: 'AcknowledgeReport', incidentId: id, notificationId, supplierReference: dto.supplierReference ?? null },
+        { subject: `supplier:${state.aiSystem!.supplierName}`, role: 'supplier' },
+        { requestHash },
+      ),
+    );
+  }
+
+  private execute(who: Principal, options: WriteOptions, input: IncidentInput) {
+    return this.commands.execute(new ExecuteIncidentCommand(input, { subject: who.subject, role: who.role }, options));
+  }
+
+  private async run(res: Response, who: Principal, options: WriteOptions, input: IncidentInput) {
+    const result = await this.execute(who, options, input);
+    res.setHeader('ETag', revisionETag(result.revision));
+    return result;
+  }
+
+  private pseudonymise(patientId: string): string {
+    try {
+      return this.pseudonyms.pseudonymise(patientId);
+    } catch {
+      throw new ProblemException(400, 'invalid-patient-id', 'Bad request', 'A patientId is not a usable patient identifier', [
+        { field: 'patientIds', message: 'is empty or too long after normalisation' },
+      ]);
+    }
+  }
+}

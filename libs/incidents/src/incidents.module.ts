@@ -1,0 +1,52 @@
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ProjectionRegistry } from '@app/event-store';
+import { IncidentDeliveryService } from './application/delivery.service';
+import { ExecuteIncidentCommandHandler } from './application/incident.handler';
+import {
+  CountOverdueIncidentsHandler,
+  GetIncidentHandler,
+  GetSentReportHandler,
+  IncidentHistoryHandler,
+  IncidentSystemsHandler,
+  ListIncidentsHandler,
+} from './application/incident.queries';
+import { OverdueIncidents } from './application/overdue-incidents';
+import { INCIDENTS_CONFIG, incidentsConfigFromEnv } from './application/incidents.config';
+import { IncidentsController } from './http/incidents.controller';
+import { IncidentDeliveriesProjection } from './projections/deliveries.projection';
+import { IncidentDeliveryRow, IncidentRow, IncidentSystemRow } from './projections/incident.entities';
+import { IncidentsProjection } from './projections/incidents.projection';
+
+/** Serious incidents: awareness clocks, reports to suppliers and authorities (AI Act Art. 26(5), 73; MDR Art. 87; Wkkgz). */
+@Module({
+  imports: [CqrsModule, TypeOrmModule.forFeature([IncidentRow, IncidentSystemRow, IncidentDeliveryRow])],
+  controllers: [IncidentsController],
+  providers: [
+    { provide: INCIDENTS_CONFIG, useFactory: () => incidentsConfigFromEnv() },
+    ExecuteIncidentCommandHandler,
+    GetIncidentHandler,
+    IncidentHistoryHandler,
+    ListIncidentsHandler,
+    CountOverdueIncidentsHandler,
+    IncidentSystemsHandler,
+    GetSentReportHandler,
+    IncidentsProjection,
+    IncidentDeliveriesProjection,
+    IncidentDeliveryService,
+    OverdueIncidents,
+  ],
+  exports: [INCIDENTS_CONFIG, IncidentDeliveryService, OverdueIncidents],
+})
+export class IncidentsModule implements OnModuleInit {
+  constructor(
+    private readonly projections: ProjectionRegistry,
+    private readonly board: IncidentsProjection,
+    private readonly deliveries: IncidentDeliveriesProjection,
+  ) {}
+
+  onModuleInit(): void {
+    this.projections.register(this.board, this.deliveries);
+  }
+}

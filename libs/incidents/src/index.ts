@@ -1,0 +1,10 @@
+export * from './domain';
+export * from './incidents.module';
+export * from './projections/incident.entities';
+export * from './projections/incidents.projection';
+export * from './projections/deliveries.projection';
+export * from './application/incident.queries';
+export * from './application/incidents.config';
+export * from './application/report-bytes';
+export { IncidentDeliveryService } from './application/delivery.service';
+export { OverdueIncidents } from './application/overdue-incidents';

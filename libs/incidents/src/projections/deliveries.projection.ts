@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import type { EventEnvelope, Projection, ProjectionContext } from '@app/event-store';
+import type { IncidentEvent } from '../domain';
+import { IncidentDeliveryRow } from './incident.entities';
+
+/**
+ * The outbox as a read model: a webhook report appended with its decision becomes a pending
+ * delivery here, in the transaction that moves this projection's checkpoint; the worker's
+ * outcome events settle it. Rebuilding it from the log yields the same queue.
+ */
+@Injectable()
+export class IncidentDeliveriesProjection implements Projection {
+  readonly name = 'incidents-deliveries';
+  readonly version = 1;
+  readonly entities = [IncidentDeliveryRow];
+  readonly eventTypes = [
+    'incidents.SupplierNotified',
+    'incidents.FollowUpReported',
+    'incidents.ReportDelivered',
+    'incidents.ReportDeliveryFailed',
+  ];
+
+  async handle(events: EventEnvelope[], ctx: ProjectionContext): Promise<void> {
+    for (const envelope of events) {
+      const e = envelope as unknown as IncidentEvent;
+      switch (e.type) {
+        case 'incidents.SupplierNotified':
+        case 'incidents.FollowUpReported':
+          if (e.data.channel !== 'webhook' || !e.data.destination) break;
+          await ctx.insert(IncidentDeliveryRow, {
+            notificationId: e.data.notificationId,
+            incidentId: e.data.incidentId,
+            destination: e.data.destination,
+            status: 'pending',
+            attempts: 0,
+            nextAttemptAt: e.data.notifiedAt,
+            deliveredAt: null,
+            lastError: null,
+          });
+          break;
+        case 'incidents.ReportDelivered':
+          await ctx.update(
+            IncidentDeliveryRow,
+            { status: 'delivered', attempts: e.data.attempt, nextAttemptAt: null, deliveredAt: e.data.deliveredAt },
+            { notificationId: e.data.notificationId },
+          );
+          break;
+        case 'incidents.ReportDeliveryFailed':
+          await ctx.update(
+            IncidentDeliveryRow,
+            {
+              status: e.data.nextAttemptAt ? 'pending' : 'gave-up',
+              attempts: e.data.attempt,
+              nextAttemptAt: e.data.nextAttemptAt,
+              lastError: e.data.error,
+            },
+            { notificationId: e.data.notificationId },
+          );
+          break;
+      }
+    }
+  }
+}

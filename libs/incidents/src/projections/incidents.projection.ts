@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import type { EventEnvelope, Projection, ProjectionContext } from '@app/event-store';
+import { type IncidentEvent, incidentDecider, type IncidentState, INCIDENT_EVENT_TYPES } from '../domain';
+import { IncidentRow, IncidentSystemRow } from './incident.entities';
+
+const NOTHING_DUE = '9999-12-31T23:59:59.999Z';
+const SYSTEM_EVENTS = ['ai-systems.AiSystemUseSuspended', 'ai-systems.AiSystemUseResumed'];
+
+/** The incident board and per-system counts; the row folds events with the decider's own `evolve`. */
+@Injectable()
+export class IncidentsProjection implements Projection {
+  readonly name = 'incidents-board';
+  readonly version = 1;
+  readonly entities = [IncidentRow, IncidentSystemRow];
+  readonly eventTypes = [...INCIDENT_EVENT_TYPES, ...SYSTEM_EVENTS];
+
+  async handle(events: EventEnvelope[], ctx: ProjectionContext): Promise<void> {
+    for (const e of events) {
+      if (SYSTEM_EVENTS.includes(e.type)) {
+        const aiSystemId = String(e.data.aiSystemId);
+        const suspended = e.type === 'ai-systems.AiSystemUseSuspended';
+        if (await ctx.find(IncidentSystemRow, { aiSystemId })) await ctx.update(IncidentSystemRow, { suspended }, { aiSystemId });
+        else await ctx.insert(IncidentSystemRow, { aiSystemId, total: 0, open: 0, serious: 0, suspended });
+        continue;
+      }
+      const event = e as unknown as IncidentEvent & EventEnvelope;
+      const row = await ctx.find<IncidentRow>(IncidentRow, { incidentId: event.data.incidentId });
+      const before = row?.state ?? incidentDecider.initialState();
+      const after = incidentDecider.evolve(before, event);
+      if (!after.exists) continue; // cannot happen for a stream the decider wrote
+      const next = after.deadlines.filter((d) => !after.informedAt[d.recipient]).sort((a, b) => a.dueAt.localeCompare(b.dueAt))[0];
+      await ctx.upsert(
+        IncidentRow,
+        {
+          incidentId: after.incidentId,
+          aiSystemId: after.aiSystemId,
+          aiSystemName: after.aiSystem!.name,
+          status: after.status,
+          serious: after.classification?.serious ?? null,
+          awareAt: after.awareAt,
+          detectedAt: after.detectedAt,
+          detectedBy: after.detectedBy!.subject,
+          nextDueAt: next?.dueAt ?? null,
+          nextRecipient: next?.recipient ?? null,
+          nextRule: next?.rule ?? null,
+          sortKey: next?.dueAt ?? NOTHING_DUE,
+          state: after,
+          updatedAt: e.recordedAt,
+          revision: e.streamRevision,
+        },
+        ['incidentId'],
+      );
+      await this.count(ctx, before, after);
+    }
+  }
+
+  private async count(ctx: ProjectionContext, before: IncidentState, after: IncidentState) {
+    const isOpen = (s: IncidentState) => (s.exists && s.status === 'open' ? 1 : 0);
+    const isSerious = (s: IncidentState) => (s.classification?.serious ? 1 : 0);
+    const by = {
+      total: before.exists ? 0 : 1,
+      open: isOpen(after) - isOpen(before),
+      serious: isSerious(after) - isSerious(before),
+    };
+    if (by.total || by.open || by.serious) {
+      await ctx.increment(IncidentSystemRow, { aiSystemId: after.aiSystemId }, by, { total: 0, open: 0, serious: 0, suspended: false });
+    }
+  }
+}

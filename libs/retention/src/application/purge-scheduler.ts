@@ -1,0 +1,40 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { ProjectionRegistry } from '@app/event-store';
+import { RetentionPurger } from './retention-purger';
+
+/**
+ * The scheduled purge: every RETENTION_PURGE_INTERVAL_MINUTES (off unless set) in a process that
+ * follows the log (the API), never overlapping itself. Several API processes may each run it:
+ * the per-artefact revision checks make concurrent runs safe (one wins, the other skips).
+ */
+@Injectable()
+export class PurgeScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('RetentionPurge');
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(private readonly purger: RetentionPurger) {}
+
+  onApplicationBootstrap(): void {
+    const minutes = Number(process.env.RETENTION_PURGE_INTERVAL_MINUTES ?? 0);
+    if (!(minutes > 0) || !ProjectionRegistry.autoStart) return;
+    this.timer = setInterval(() => {
+      this.running ??= this.tick().finally(() => (this.running = undefined));
+    }, minutes * 60_000);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      const r = await this.purger.run({ dryRun: false, actor: { subject: 'retention-scheduler', role: 'system' } });
+      if (r.purged.length || r.held.length) this.logger.log(`Purge run ${r.runId}: ${r.purged.length} purged, ${r.held.length} held`);
+    } catch (err) {
+      this.logger.error(`Purge run failed: ${(err as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,183 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LessThanOrEqual, Not, type Repository } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { type Actor, DomainError, EVENT_STORE, type EventStore, loadState, ProjectionRegistry, runDecider } from '@app/event-store';
+import { CLOCK, type Clock } from '@app/platform';
+import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
+import { holdCovers, logArtefactDecider, logArtefactStreamId } from '../domain';
+import { LegalHoldRow, LogArtefactRow } from '../projections/retention.entities';
+import { RETENTION_PROJECTION } from '../projections/retention.projection';
+
+export interface PurgeRunOptions {
+  dryRun: boolean;
+  actor: Actor;
+  /** Artefacts requested per hold check; smaller means a hold placed mid-run stops more of it. */
+  chunkSize?: number;
+  /** Pause between chunks, to spare the disk on a large purge. */
+  pauseMs?: number;
+  /** Test seam: runs after a chunk's purge requests are committed and before holds are checked. */
+  afterRequested?: (artefactIds: string[]) => Promise<void>;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface PurgeRunReport {
+  runId: string;
+  dryRun: boolean;
+  at: string;
+  due: number;
+  purged: Array<{ artefactId: string; sha256: string; sizeBytes: number }>;
+  held: Array<{ artefactId: string; holdIds: string[] }>;
+  /** Changed under the run (e.g. its retention was extended): left for the next run. */
+  skipped: Array<{ artefactId: string; reason: string }>;
+  /** Blobs of earlier tombstones that a crash left on disk, deleted now. */
+  reconciled: number;
+}
+
+/**
+ * Finds artefacts past their maximum period and not held, and purges them crash-safely:
+ * PurgeRequested → holds checked (read model caught up past the request) → tombstone → blob
+ * deleted. The tombstone always commits before the blob goes (docs/adr/0007).
+ */
+@Injectable()
+export class RetentionPurger {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly projections: ProjectionRegistry,
+    @InjectRepository(LogArtefactRow) private readonly artefacts: Repository<LogArtefactRow>,
+    @InjectRepository(LegalHoldRow) private readonly holds: Repository<LegalHoldRow>,
+  ) {}
+
+  async run(options: PurgeRunOptions): Promise<PurgeRunReport> {
+    const runId = uuidv7();
+    const now = this.clock.now().toISOString();
+    await this.readModelsThrough(await this.store.headPosition());
+    const report: PurgeRunReport = { runId, dryRun: options.dryRun, at: now, due: 0, purged: [], held: [], skipped: [], reconciled: 0 };
+    if (!options.dryRun) report.reconciled = await this.reconcile();
+    const due = await this.artefacts.find({
+      where: { status: Not('purged'), purgeDueAt: LessThanOrEqual(now) },
+      order: { purgeDueAt: 'ASC', artefactId: 'ASC' },
+    });
+    report.due = due.length;
+    if (options.dryRun) {
+      const holds = await this.activeHolds();
+      for (const a of due) {
+        const holdIds = holds.filter((h) => holdCovers(h.scope, a)).map((h) => h.holdId);
+        if (holdIds.length) report.held.push({ artefactId: a.artefactId, holdIds });
+        else report.purged.push({ artefactId: a.artefactId, sha256: a.sha256, sizeBytes: Number(a.sizeBytes) });
+      }
+      return report;
+    }
+    // Held now and refused for exactly these holds before: reported, not requested again each run.
+    const heldNow = await this.activeHolds();
+    const candidates: LogArtefactRow[] = [];
+    for (const a of due) {
+      const holdIds = heldNow.filter((h) => holdCovers(h.scope, a)).map((h) => h.holdId);
+      if (holdIds.length && sameIds(holdIds, a.lastRefusal?.holdIds)) report.held.push({ artefactId: a.artefactId, holdIds });
+      else candidates.push(a);
+    }
+    const size = options.chunkSize ?? 25;
+    for (let i = 0; i < candidates.length; i += size) {
+      await this.purgeChunk(runId, candidates.slice(i, i + size), options, report);
+      options.onProgress?.(Math.min(i + size, candidates.length), candidates.length);
+      if (options.pauseMs) await new Promise((r) => setTimeout(r, options.pauseMs));
+    }
+    return report;
+  }
+
+  private async purgeChunk(runId: string, chunk: LogArtefactRow[], options: PurgeRunOptions, report: PurgeRunReport) {
+    const { actor } = options;
+    // Phase 1: the request is the decision point; every hold committed before it must be seen.
+    const requested: Array<{ row: LogArtefactRow; position: number }> = [];
+    for (const row of chunk) {
+      try {
+        const { result } = await runDecider(this.store, logArtefactDecider, logArtefactStreamId(row.artefactId), {
+          type: 'RequestPurge',
+          artefactId: row.artefactId,
+          runId,
+          requestedBy: actor,
+          now: this.clock.now().toISOString(),
+        }, { metadata: { actor } });
+        requested.push({ row, position: result.lastPosition });
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        report.skipped.push({ artefactId: row.artefactId, reason: err.code });
+      }
+    }
+    if (requested.length === 0) return;
+    await options.afterRequested?.(requested.map((r) => r.row.artefactId));
+    // Phase 2: holds from the read model, caught up at least past the last request of the chunk.
+    const checkedThrough = await this.readModelsThrough(Math.max(...requested.map((r) => r.position)));
+    const holds = await this.holds.find({ where: { placedPosition: LessThanOrEqual(checkedThrough) } });
+    for (const { row, position } of requested) {
+      // A hold counts when it was still in force at the request (released later, or not at all).
+      const holdIds = holds
+        .filter((h) => (h.releasedPosition === null || Number(h.releasedPosition) > position) && holdCovers(h.scope, row))
+        .map((h) => h.holdId);
+      try {
+        const { state } = await runDecider(this.store, logArtefactDecider, logArtefactStreamId(row.artefactId), {
+          type: 'CompletePurge',
+          artefactId: row.artefactId,
+          runId,
+          holdIds,
+          holdsCheckedThrough: checkedThrough,
+          by: actor,
+          now: this.clock.now().toISOString(),
+        }, { metadata: { actor } });
+        if (state.status !== 'purged') {
+          report.held.push({ artefactId: row.artefactId, holdIds });
+          continue;
+        }
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        report.skipped.push({ artefactId: row.artefactId, reason: err.code });
+        continue;
+      }
+      // The tombstone is committed: only now may the content go (a crash here is reconciled).
+      await this.blobs.delete(row.sha256);
+      report.purged.push({ artefactId: row.artefactId, sha256: row.sha256, sizeBytes: Number(row.sizeBytes) });
+    }
+  }
+
+  /**
+   * Deletes blobs whose artefact has a tombstone: the second half of a purge a crash interrupted.
+   * The artefact's own stream, not the read model, is what allows a deletion.
+   */
+  async reconcile(): Promise<number> {
+    let deleted = 0;
+    const purged = await this.artefacts.find({ where: { status: 'purged' }, select: { artefactId: true, sha256: true } });
+    for (const row of purged) {
+      if (!(await this.blobs.exists(row.sha256))) continue;
+      const { state } = await loadState(this.store, logArtefactDecider, logArtefactStreamId(row.artefactId));
+      if (state.status !== 'purged') continue;
+      if (await this.blobs.delete(row.sha256)) deleted++;
+    }
+    return deleted;
+  }
+
+  async activeHolds(): Promise<LegalHoldRow[]> {
+    return this.holds.find({ where: { status: 'active' }, order: { holdId: 'ASC' } });
+  }
+
+  /**
+   * Brings the read models up to at least `position` and returns the retention checkpoint. Refuses
+   * to go on when the retention read model cannot get there (e.g. it is being rebuilt): deciding
+   * on stale holds could purge held content.
+   */
+  private async readModelsThrough(position: number): Promise<number> {
+    const runner = this.projections.runner;
+    await runner.catchUp();
+    const at = (await runner.positions())[RETENTION_PROJECTION] ?? 0;
+    if (at < position) {
+      throw new Error(`The ${RETENTION_PROJECTION} read model is at ${at}, behind position ${position}; purge stopped`);
+    }
+    return at;
+  }
+}
+
+
+function sameIds(a: string[], b: string[] | undefined): boolean {
+  return b !== undefined && a.length === b.length && [...a].sort().every((id, i) => id === [...b].sort()[i]);
+}

@@ -1,0 +1,122 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { type Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export const BLOB_STORE = Symbol('BLOB_STORE');
+
+export interface StoredBlob {
+  sha256: string;
+  sizeBytes: number;
+  /** The content was there already (same SHA-256): nothing new was written. */
+  existed: boolean;
+}
+
+export type BlobRejection = 'empty' | 'sha256-mismatch' | 'too-large';
+
+/** The content was refused; no blob was written and the temporary file is gone. */
+export class BlobRejectedError extends Error {
+  override readonly name = 'BlobRejectedError';
+  constructor(
+    readonly reason: BlobRejection,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Content-addressed storage of log artefacts: a blob's name is its SHA-256. */
+export interface BlobStore {
+  /** Streams `source` in (never buffered whole), hashing as it goes. */
+  put(source: Readable, options?: { expectedSha256?: string; maxBytes?: number }): Promise<StoredBlob>;
+  exists(sha256: string): Promise<boolean>;
+  /** Null when the blob is not (or no longer) there. */
+  read(sha256: string): Promise<Readable | null>;
+  /** Idempotent: true when something was removed. */
+  delete(sha256: string): Promise<boolean>;
+}
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/**
+ * Blobs under `<root>/sha256/ab/cd/<sha256>`. A write goes to `<root>/tmp`, is fsynced and only
+ * then renamed to its hash name, so a blob under its name is always complete.
+ */
+export class FileSystemBlobStore implements BlobStore {
+  constructor(private readonly root: string) {}
+
+  pathOf(sha256: string): string {
+    if (!SHA256.test(sha256)) throw new Error(`Not a SHA-256: ${sha256}`);
+    return join(this.root, 'sha256', sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  }
+
+  async put(source: Readable, options: { expectedSha256?: string; maxBytes?: number } = {}): Promise<StoredBlob> {
+    const tmpDir = join(this.root, 'tmp');
+    await mkdir(tmpDir, { recursive: true });
+    const tmp = join(tmpDir, `${randomUUID()}.part`);
+    const hash = createHash('sha256');
+    let size = 0;
+    const max = options.maxBytes ?? Number.MAX_SAFE_INTEGER;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        if (size > max) return done(new BlobRejectedError('too-large', `The content is larger than ${max} bytes`));
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, meter, createWriteStream(tmp, { flags: 'wx' }));
+      const sha256 = hash.digest('hex');
+      if (size === 0) throw new BlobRejectedError('empty', 'The content is empty');
+      if (options.expectedSha256 !== undefined && options.expectedSha256 !== sha256) {
+        throw new BlobRejectedError('sha256-mismatch', `The content's SHA-256 is ${sha256}, not the one claimed`);
+      }
+      const target = this.pathOf(sha256);
+      if (await this.exists(sha256)) {
+        await rm(tmp, { force: true });
+        return { sha256, sizeBytes: size, existed: true };
+      }
+      await fsync(tmp);
+      await mkdir(dirname(target), { recursive: true });
+      await rename(tmp, target);
+      await fsync(dirname(target));
+      return { sha256, sizeBytes: size, existed: false };
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  async exists(sha256: string): Promise<boolean> {
+    try {
+      return (await stat(this.pathOf(sha256))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  async read(sha256: string): Promise<Readable | null> {
+    if (!(await this.exists(sha256))) return null;
+    return createReadStream(this.pathOf(sha256));
+  }
+
+  async delete(sha256: string): Promise<boolean> {
+    const had = await this.exists(sha256);
+    await rm(this.pathOf(sha256), { force: true });
+    if (had) await fsync(dirname(this.pathOf(sha256)));
+    return had;
+  }
+}
+
+/** Flushes a file or directory to disk; a rename is durable only once its directory is synced. */
+async function fsync(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,60 @@
+import { join } from 'node:path';
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ProjectionRegistry, STORAGE_CONFIG, type StorageConfig } from '@app/event-store';
+import { LogIngestService } from './application/log-ingest.service';
+import { ExecuteLegalHoldHandler, ExecuteLogArtefactHandler, SetRetentionPolicyHandler } from './application/retention.handlers';
+import { RetentionPurger } from './application/retention-purger';
+import {
+  DuePurgesHandler,
+  GetLegalHoldHandler,
+  GetLogArtefactHandler,
+  ListLegalHoldsHandler,
+  ListLogArtefactsHandler,
+  ListRetentionPoliciesHandler,
+} from './application/retention.queries';
+import { PurgeScheduler } from './application/purge-scheduler';
+import { BLOB_STORE, FileSystemBlobStore } from './blobs/blob-store';
+import { LegalHoldsController } from './http/legal-holds.controller';
+import { LogArtefactsController } from './http/log-artefacts.controller';
+import { RetentionController } from './http/retention.controller';
+import { LegalHoldRow, LogArtefactRow, RetentionPolicyRow } from './projections/retention.entities';
+import { RetentionProjection } from './projections/retention.projection';
+
+/** Log retention: artefacts, policies, legal holds and provable purges (AI Act Art. 12, 19, 26(6)). */
+@Module({
+  imports: [CqrsModule, TypeOrmModule.forFeature([LogArtefactRow, LegalHoldRow, RetentionPolicyRow])],
+  controllers: [LogArtefactsController, LegalHoldsController, RetentionController],
+  providers: [
+    {
+      provide: BLOB_STORE,
+      inject: [STORAGE_CONFIG],
+      useFactory: (c: StorageConfig) => new FileSystemBlobStore(process.env.BLOB_DIR ?? join(c.dataDir, 'blobs')),
+    },
+    LogIngestService,
+    RetentionPurger,
+    PurgeScheduler,
+    ExecuteLegalHoldHandler,
+    SetRetentionPolicyHandler,
+    ExecuteLogArtefactHandler,
+    GetLogArtefactHandler,
+    ListLogArtefactsHandler,
+    DuePurgesHandler,
+    ListLegalHoldsHandler,
+    GetLegalHoldHandler,
+    ListRetentionPoliciesHandler,
+    RetentionProjection,
+  ],
+  exports: [LogIngestService, RetentionPurger, BLOB_STORE],
+})
+export class RetentionModule implements OnModuleInit {
+  constructor(
+    private readonly projections: ProjectionRegistry,
+    private readonly projection: RetentionProjection,
+  ) {}
+
+  onModuleInit(): void {
+    this.projections.register(this.projection);
+  }
+}

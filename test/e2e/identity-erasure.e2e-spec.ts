@@ -1,0 +1,154 @@
+import { DataSource } from 'typeorm';
+import { ProjectionRegistry } from '@app/event-store';
+import { LedgerService } from '@app/evidence';
+import { ErasureBlockers, type ErasureGround } from '@app/identity';
+import { snapshotReadModels } from '../support/read-models';
+import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+
+/** GDPR Art. 17 by crypto-shredding; Art. 17(3)(b)/(e) restriction when a context must keep the data. */
+describe('erasure of a data subject (HTTP)', () => {
+  let t: TestApp;
+  let alice: string;
+  let legal: string;
+  let auditor: string;
+  let systemId: string;
+  const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const REASON = 'Patient mentioned a history of pneumothorax';
+  const held = new Set<string>();
+  const hold: ErasureGround = { ground: 'legal-hold', article: 'GDPR Art. 17(3)(e)', context: 'test-holds', reference: 'hold-42' };
+
+  const review = (patientId: string) => ({
+    aiSystemId: systemId,
+    modelVersion: '2.3.1',
+    outputReference: 'pacs://studies/9/ai',
+    outputSha256: sha256Hex(patientId),
+    patientId,
+    decision: 'modified',
+    reason: REASON,
+  });
+  const erase = (patientId: string, token = legal) => t.http.post('/api/v1/data-subjects/erasure').set(auth(token)).send({ patientId });
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    [alice, legal, auditor] = await Promise.all([t.token('clinician', 'alice'), t.token('legal', 'legal-1'), t.token('auditor', 'audit-1')]);
+    systemId = (await t.http.post('/api/v1/ai-systems').set(auth(await t.token('admin'))).send(aiSystemBody()).expect(201)).body.aiSystemId;
+    // The retention, incident and disclosure contexts contribute real checks the same way.
+    t.app.get(ErasureBlockers).register({ context: 'test-holds', groundsFor: async (p) => (held.has(p) ? [hold] : []) });
+  });
+  afterAll(async () => t?.close());
+
+  describe('with no ground to keep the data', () => {
+    let reviewId: string;
+    let pseudonym: string;
+
+    beforeAll(async () => {
+      const res = await t.http.post('/api/v1/reviews').set(auth(alice)).send(review('NL-ERASE-1')).expect(201);
+      reviewId = res.body.reviewId;
+      pseudonym = (await t.http.get(`/api/v1/reviews/${reviewId}`).set(auth(alice)).expect(200)).body.patientPseudonym;
+      await t.catchUp();
+    });
+
+    it('shreds the data key and records DataSubjectKeyShredded (only the pseudonym, never the raw id)', async () => {
+      const before = await t.eventCount();
+      const res = await erase('nl-erase 1').expect(200); // the same patient, written differently
+      expect(res.body).toMatchObject({ outcome: 'erased', pseudonym, kid: expect.stringMatching(/^dk-/), checkedContexts: ['test-holds'] });
+      expect(await t.eventCount()).toBe(before + 1);
+      const [event] = await t.store.readAll(before, 1);
+      expect(event).toMatchObject({
+        type: 'identity.DataSubjectKeyShredded',
+        streamId: `data-subject-${pseudonym}`,
+        data: { pseudonym, kid: res.body.kid, by: { subject: 'legal-1', role: 'legal' } },
+        metadata: { actor: { subject: 'legal-1', role: 'legal' } },
+      });
+      expect(JSON.stringify(event)).not.toMatch(/NL-?ERASE/i);
+    });
+
+    it('leaves the text unreadable in every read: review, list and timeline', async () => {
+      const erased = { text: null, erased: true };
+      expect((await t.http.get(`/api/v1/reviews/${reviewId}`).set(auth(alice)).expect(200)).body.reason).toEqual(erased);
+      await t.catchUp();
+      const list = (await t.http.get('/api/v1/reviews').set(auth(auditor)).expect(200)).body.items;
+      expect(list.find((r: { reviewId: string }) => r.reviewId === reviewId).reason).toEqual(erased);
+      const timeline = (await t.http.get(`/api/v1/patients/${pseudonym}/timeline`).set(auth(auditor)).expect(200)).body.items;
+      expect(timeline.map((e: { text: unknown }) => e.text)).toEqual([erased]);
+    });
+
+    it('survives a full projection rebuild and leaves the ledger verifiable', async () => {
+      const runner = t.app.get(ProjectionRegistry).runner;
+      const ds = t.app.get(DataSource);
+      const live = await snapshotReadModels(ds, runner);
+      for (const p of runner.projections) await runner.rebuild(p.name);
+      expect(await snapshotReadModels(ds, runner)).toEqual(live);
+      const timeline = (await t.http.get(`/api/v1/patients/${pseudonym}/timeline`).set(auth(auditor)).expect(200)).body.items;
+      expect(timeline[0].text).toEqual({ text: null, erased: true });
+
+      const ledger = t.app.get(LedgerService);
+      await ledger.checkpoint();
+      expect(await ledger.verify()).toMatchObject({ ok: true, problems: [] });
+      // The stored ciphertext is untouched: only the key is gone.
+      const [stored] = (await t.store.readStream(`review-${reviewId}`)).map((e) => e.data.reason as { ct: string });
+      expect(stored.ct).toEqual(expect.any(String));
+      expect(JSON.stringify(await t.store.readAll(0, 1000))).not.toContain(REASON);
+    });
+
+    it('answers a repeated request with the earlier outcome and records nothing new', async () => {
+      const before = await t.eventCount();
+      expect((await erase('NL-ERASE-1').expect(200)).body).toMatchObject({ outcome: 'erased', pseudonym, position: null });
+      expect(await t.eventCount()).toBe(before);
+    });
+
+    it('refuses new personal text about the erased subject with 409 problem+json', async () => {
+      const res = await t.http.post('/api/v1/reviews').set(auth(alice)).send(review('NL-ERASE-1')).expect(409);
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+      expect(res.body.code).toBe('data-subject-erased');
+    });
+  });
+
+  describe('with a legal hold on the subject', () => {
+    it('restricts the erasure, records ErasureRestricted with the ground, and keeps the text readable', async () => {
+      const res = await t.http.post('/api/v1/reviews').set(auth(alice)).send(review('NL-HELD-2')).expect(201);
+      const pseudonym = (await t.http.get(`/api/v1/reviews/${res.body.reviewId}`).set(auth(alice))).body.patientPseudonym;
+      held.add(pseudonym);
+      const before = await t.eventCount();
+      const restricted = await erase('NL-HELD-2').expect(200);
+      expect(restricted.body).toEqual({ outcome: 'restricted', pseudonym, grounds: [hold], checkedContexts: ['test-holds'], position: before + 1 });
+      const [event] = await t.store.readAll(before, 1);
+      expect(event).toMatchObject({ type: 'identity.ErasureRestricted', data: { pseudonym, grounds: [hold] } });
+      expect((await t.http.get(`/api/v1/reviews/${res.body.reviewId}`).set(auth(alice))).body.reason).toEqual({ text: REASON, erased: false });
+
+      // Once the hold is released the same request erases.
+      held.delete(pseudonym);
+      expect((await erase('NL-HELD-2').expect(200)).body.outcome).toBe('erased');
+    });
+  });
+
+  it('replays an Idempotency-Key retry without shredding or recording again', async () => {
+    await t.http.post('/api/v1/reviews').set(auth(alice)).send(review('NL-RETRY-3')).expect(201);
+    const send = () => erase('NL-RETRY-3').set('Idempotency-Key', 'erase-retry-3').expect(200);
+    const first = await send();
+    const count = await t.eventCount();
+    expect((await send()).body).toEqual(first.body);
+    expect(await t.eventCount()).toBe(count);
+  });
+
+  it('is for the legal role only, and a bad patient id is a 400 problem', async () => {
+    for (const token of [alice, auditor, await t.token('quality-manager'), await t.token('admin')]) await erase('NL-X', token).expect(403);
+    await erase('NL-X', '').expect(401);
+    const res = await t.http.post('/api/v1/data-subjects/erasure').set(auth(legal)).send({ patientId: '' }).expect(400);
+    expect(res.headers['content-type']).toMatch(/problem\+json/);
+  });
+
+  it('limits erasure requests per client (429 problem+json)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const res = await t.http.post('/api/v1/data-subjects/erasure').set(auth(legal)).send({});
+      statuses.push(res.status);
+      if (res.status === 429) {
+        expect(res.body).toMatchObject({ status: 429, code: 'too-many-requests' });
+        break;
+      }
+    }
+    expect(statuses).toContain(429);
+    expect(statuses.filter((s) => s !== 429).every((s) => s === 400)).toBe(true);
+  });
+});

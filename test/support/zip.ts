@@ -1,0 +1,38 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { promisify } from 'node:util';
+import * as yauzl from 'yauzl';
+import { ZipFile } from 'yazl';
+
+/** Reads every entry of a zip into memory (test bundles are small). */
+export async function readZip(path: string): Promise<Map<string, Buffer>> {
+  const zip = await promisify<string, yauzl.Options, yauzl.ZipFile>(yauzl.open)(path, { lazyEntries: true });
+  const out = new Map<string, Buffer>();
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', (entry: yauzl.Entry) => {
+      zip.openReadStream(entry, (err, stream) => {
+        if (err || !stream) return reject(err);
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          out.set(entry.fileName, Buffer.concat(chunks));
+          zip.readEntry();
+        });
+      });
+    });
+    zip.on('end', () => resolve());
+    zip.on('error', reject);
+    zip.readEntry();
+  });
+  return out;
+}
+
+/** Writes entries (in the given order) as a new zip: for tampering with a bundle in tests. */
+export async function writeZip(path: string, entries: Map<string, Buffer>): Promise<void> {
+  const zip = new ZipFile();
+  for (const [name, data] of entries) zip.addBuffer(data, name);
+  zip.end();
+  const out = createWriteStream(path);
+  zip.outputStream.pipe(out);
+  await once(out, 'finish');
+}
