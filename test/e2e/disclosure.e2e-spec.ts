@@ -64,6 +64,17 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
     requestId = (await t.http.post('/api/v1/disclosure-requests').set(auth(legal)).send(body).expect(201)).body.requestId;
   });
 
+  it('lists requests, and an open request naming the patient restricts their erasure (GDPR Art. 17(3)(e))', async () => {
+    await t.catchUp();
+    const list = (await t.http.get('/api/v1/disclosure-requests?status=open').set(auth(legal)).expect(200)).body;
+    expect(list.items.map((r: { requestId: string }) => r.requestId)).toContain(requestId);
+    const erasure = await t.http.post('/api/v1/data-subjects/erasure').set(auth(legal)).send({ patientId: 'NL-1001' }).expect(200);
+    expect(erasure.body).toMatchObject({
+      outcome: 'restricted',
+      grounds: [{ ground: 'disclosure-request', article: 'GDPR Art. 17(3)(e)', context: 'disclosure', reference: `disclosure-${requestId}` }],
+    });
+  });
+
   it('exports a bundle as a job, records it with its SHA-256, and serves it to legal only', async () => {
     await t.http.post(`/api/v1/disclosure-requests/${requestId}/bundles`).set(auth(admin)).expect(403);
     const started = await t.http.post(`/api/v1/disclosure-requests/${requestId}/bundles`).set(auth(legal)).expect(202);
@@ -113,6 +124,10 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
     expect(report).not.toContain('<script>');
     expect(files.get('data/timeline.csv')!.toString()).toContain('Missed a fracture');
     expect(files.get('bag-info.txt')!.toString()).toMatch(/External-Identifier: C\/13\/123456/);
+    // NEN 7513: the reads of this patient's data travel with the bundle.
+    const reads = files.get('data/access-log.jsonl')!.toString().trim().split('\n').map((l) => JSON.parse(l));
+    expect(reads.map((r) => r.dataSubject)).toEqual(reads.map(() => pseudonym));
+    expect(reads.map((r) => r.action)).toEqual(expect.arrayContaining(['read-timeline', 'export']));
   });
 
   it('verifies offline: registry verify-bundle, sha256sum -c and openssl', async () => {

@@ -51,7 +51,7 @@ describe('erasure of a data subject (HTTP)', () => {
     it('shreds the data key and records DataSubjectKeyShredded (only the pseudonym, never the raw id)', async () => {
       const before = await t.eventCount();
       const res = await erase('nl-erase 1').expect(200); // the same patient, written differently
-      expect(res.body).toMatchObject({ outcome: 'erased', pseudonym, kid: expect.stringMatching(/^dk-/), checkedContexts: ['test-holds'] });
+      expect(res.body).toMatchObject({ outcome: 'erased', pseudonym, kid: expect.stringMatching(/^dk-/), checkedContexts: ['disclosure', 'incidents', 'retention', 'test-holds'] });
       expect(await t.eventCount()).toBe(before + 1);
       const [event] = await t.store.readAll(before, 1);
       expect(event).toMatchObject({
@@ -111,7 +111,7 @@ describe('erasure of a data subject (HTTP)', () => {
       held.add(pseudonym);
       const before = await t.eventCount();
       const restricted = await erase('NL-HELD-2').expect(200);
-      expect(restricted.body).toEqual({ outcome: 'restricted', pseudonym, grounds: [hold], checkedContexts: ['test-holds'], position: before + 1 });
+      expect(restricted.body).toEqual({ outcome: 'restricted', pseudonym, grounds: [hold], checkedContexts: ['disclosure', 'incidents', 'retention', 'test-holds'], position: before + 1 });
       const [event] = await t.store.readAll(before, 1);
       expect(event).toMatchObject({ type: 'identity.ErasureRestricted', data: { pseudonym, grounds: [hold] } });
       expect((await t.http.get(`/api/v1/reviews/${res.body.reviewId}`).set(auth(alice))).body.reason).toEqual({ text: REASON, erased: false });

@@ -1,3 +1,4 @@
+import { ErasureBlockers } from '@app/identity';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLOCK, type Clock } from '@app/platform';
@@ -245,5 +246,18 @@ describe('Log retention (HTTP)', () => {
         expect(view.history.at(-1)).toMatchObject({ type: 'retention.PurgeRefused', data: { reason: 'legal-hold' } });
       }
     });
+  });
+
+  it('keeps a patient named in an active legal hold from erasure (GDPR Art. 17(3)(e))', async () => {
+    const system = await newSystem();
+    const pseudonym = (await t.http.post('/api/v1/patients/timeline').set(auth(lawyer)).send({ patientId: 'NL-HOLD-9' }).expect(200)).body.patientPseudonym;
+    const hold = (await placeHold({ aiSystemIds: [system], patientPseudonyms: [pseudonym] }).expect(201)).body.holdId;
+    await t.catchUp();
+    const erasure = await t.http.post('/api/v1/data-subjects/erasure').set(auth(lawyer)).send({ patientId: 'NL-HOLD-9' }).expect(200);
+    expect(erasure.body).toMatchObject({
+      outcome: 'restricted',
+      grounds: [{ ground: 'legal-hold', article: 'GDPR Art. 17(3)(e)', context: 'retention', reference: `hold-${hold}` }],
+    });
+    expect(await t.app.get(ErasureBlockers).groundsFor(`p-${'Z'.repeat(32)}`)).toEqual([]);
   });
 });

@@ -1,6 +1,8 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { ErasureBlockers, erasureBlocker } from '@app/identity';
 import { ProjectionRegistry } from '@app/event-store';
 import { IncidentDeliveryService } from './application/delivery.service';
 import { ExecuteIncidentCommandHandler } from './application/incident.handler';
@@ -44,9 +46,17 @@ export class IncidentsModule implements OnModuleInit {
     private readonly projections: ProjectionRegistry,
     private readonly board: IncidentsProjection,
     private readonly deliveries: IncidentDeliveriesProjection,
+    private readonly blockers: ErasureBlockers,
+    @InjectRepository(IncidentRow) private readonly incidents: Repository<IncidentRow>,
   ) {}
 
   onModuleInit(): void {
     this.projections.register(this.board, this.deliveries);
+    // GDPR Art. 17(3)(b): an open incident must still be reported and investigated (AI Act Art. 73, Wkkgz).
+    this.blockers.register(
+      erasureBlocker('incidents', 'open-incident', 'GDPR Art. 17(3)(b)', async (p) =>
+        (await this.incidents.find({ where: { status: 'open' } })).filter((i) => i.state.patientPseudonyms.includes(p)).map((i) => `incident-${i.incidentId}`),
+      ),
+    );
   }
 }

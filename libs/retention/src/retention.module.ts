@@ -3,6 +3,9 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProjectionRegistry, STORAGE_CONFIG, type StorageConfig } from '@app/event-store';
+import { ErasureBlockers, erasureBlocker } from '@app/identity';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
 import { LogIngestService } from './application/log-ingest.service';
 import { ExecuteLegalHoldHandler, ExecuteLogArtefactHandler, SetRetentionPolicyHandler } from './application/retention.handlers';
 import { RetentionPurger } from './application/retention-purger';
@@ -52,9 +55,17 @@ export class RetentionModule implements OnModuleInit {
   constructor(
     private readonly projections: ProjectionRegistry,
     private readonly projection: RetentionProjection,
+    private readonly blockers: ErasureBlockers,
+    @InjectRepository(LegalHoldRow) private readonly holds: Repository<LegalHoldRow>,
   ) {}
 
   onModuleInit(): void {
     this.projections.register(this.projection);
+    // GDPR Art. 17(3)(e): an active legal hold naming the patient keeps their data.
+    this.blockers.register(
+      erasureBlocker('retention', 'legal-hold', 'GDPR Art. 17(3)(e)', async (p) =>
+        (await this.holds.find({ where: { status: 'active' } })).filter((h) => h.scope.patientPseudonyms.includes(p)).map((h) => `hold-${h.holdId}`),
+      ),
+    );
   }
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { type Actor, EVENT_STORE, type EventStore, STORAGE_CONFIG, type StorageConfig } from '@app/event-store';
 import { type BundleProgress, LedgerService, writeBundle } from '@app/evidence';
-import { SubjectKeyStore } from '@app/identity';
+import { AccessLog, SubjectKeyStore } from '@app/identity';
 import { DomainError } from '@app/event-store';
 import { ExecuteDisclosureCommand, GetDisclosureQuery } from './disclosure.commands';
 
@@ -38,6 +38,7 @@ export class BundleExports {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly ledger: LedgerService,
     private readonly keys: SubjectKeyStore,
+    private readonly accessLog: AccessLog,
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
   ) {
@@ -81,7 +82,7 @@ export class BundleExports {
     const done = (async () => {
       try {
         const result = await writeBundle(
-          { store: this.store, ledger: this.ledger, decrypt: (v) => this.keys.decrypt(v) },
+          { store: this.store, ledger: this.ledger, decrypt: (v) => this.keys.decrypt(v), accessLog: (p) => this.accessEntries(p) },
           {
             requestId,
             reference: state.reference!,
@@ -118,6 +119,19 @@ export class BundleExports {
       return job;
     })();
     return { job, done };
+  }
+
+  /** Who read these patients' data, page by page (who, role, when, what, from where). */
+  private async *accessEntries(pseudonyms: string[]): AsyncGenerator<object> {
+    for (const subject of pseudonyms) {
+      let afterSeq = 0;
+      for (;;) {
+        const page = await this.accessLog.find({ subject, afterSeq, limit: 1000 });
+        yield* page;
+        if (page.length < 1000) break;
+        afterSeq = page[page.length - 1].seq;
+      }
+    }
   }
 
   open(bundleId: string) {

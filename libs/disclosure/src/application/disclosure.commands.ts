@@ -1,6 +1,8 @@
 import { Command, Query } from '@nestjs/cqrs';
 import type { Actor } from '@app/event-store';
+import type { Page } from '@app/platform';
 import type { DisclosureCommand, DisclosureState } from '../domain';
+import type { DisclosureRow } from '../projections/disclosure.projection';
 
 type WithoutContext<T> = T extends unknown ? Omit<T, 'now' | 'by'> : never;
 
@@ -22,6 +24,12 @@ export class ExecuteDisclosureCommand extends Command<DisclosureCommandResult> {
 
 export class GetDisclosureQuery extends Query<{ state: DisclosureState; revision: number | null }> {
   constructor(readonly requestId: string) {
+    super();
+  }
+}
+
+export class ListDisclosuresQuery extends Query<Page<DisclosureRow>> {
+  constructor(readonly filter: { status?: 'open' | 'closed'; limit: number; cursor?: string }) {
     super();
   }
 }

@@ -2,7 +2,11 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler, type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { EVENT_STORE, type EventStore, loadState, runDecider } from '@app/event-store';
 import { type DisclosureCommand, disclosureDecider, disclosureStreamId } from '../domain';
-import { type DisclosureCommandResult, ExecuteDisclosureCommand, GetDisclosureQuery } from './disclosure.commands';
+import { InjectRepository } from '@nestjs/typeorm';
+import { type FindOptionsWhere, LessThan, type Repository } from 'typeorm';
+import { decodeCursor, encodeCursor } from '@app/platform';
+import { DisclosureRow } from '../projections/disclosure.projection';
+import { type DisclosureCommandResult, ExecuteDisclosureCommand, GetDisclosureQuery, ListDisclosuresQuery } from './disclosure.commands';
 
 @CommandHandler(ExecuteDisclosureCommand)
 export class ExecuteDisclosureHandler implements ICommandHandler<ExecuteDisclosureCommand, DisclosureCommandResult> {
@@ -27,5 +31,20 @@ export class GetDisclosureHandler implements IQueryHandler<GetDisclosureQuery> {
   async execute({ requestId }: GetDisclosureQuery) {
     const { state, revision } = await loadState(this.store, disclosureDecider, disclosureStreamId(requestId));
     return { state, revision };
+  }
+}
+
+@QueryHandler(ListDisclosuresQuery)
+export class ListDisclosuresHandler implements IQueryHandler<ListDisclosuresQuery> {
+  constructor(@InjectRepository(DisclosureRow) private readonly rows: Repository<DisclosureRow>) {}
+
+  async execute({ filter }: ListDisclosuresQuery) {
+    const after = decodeCursor(filter.cursor, 1) as [string] | undefined;
+    const where: FindOptionsWhere<DisclosureRow> = {};
+    if (filter.status) where.status = filter.status;
+    if (after) where.requestId = LessThan(after[0]);
+    const rows = await this.rows.find({ where, order: { requestId: 'DESC' }, take: filter.limit + 1 });
+    const items = rows.slice(0, filter.limit);
+    return { items, nextCursor: rows.length > filter.limit ? encodeCursor([items[items.length - 1].requestId]) : null };
   }
 }

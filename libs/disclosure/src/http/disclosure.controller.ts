@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -6,9 +6,9 @@ import { v7 as uuidv7 } from 'uuid';
 import { AccessLogged, type AuthenticatedRequest, CurrentPrincipal, type Principal, Roles } from '@app/identity';
 import { IdempotencyKey, IfMatchRevision, ParseIdPipe, ProblemException, RequestHash, revisionETag } from '@app/platform';
 import { BundleExports } from '../application/bundle-exports';
-import { ExecuteDisclosureCommand, GetDisclosureQuery } from '../application/disclosure.commands';
+import { ExecuteDisclosureCommand, GetDisclosureQuery, ListDisclosuresQuery } from '../application/disclosure.commands';
 import type { DisclosureScope } from '../domain';
-import { ChangeScopeDto, CloseDisclosureDto, DeliveryDto, ReceiveDisclosureDto, RedactionsDto, type ScopeDto } from './disclosure.dto';
+import { ChangeScopeDto, CloseDisclosureDto, DeliveryDto, ListDisclosuresQueryDto, ReceiveDisclosureDto, RedactionsDto, type ScopeDto } from './disclosure.dto';
 
 const scopeOf = (s: ScopeDto): DisclosureScope => ({
   patientPseudonyms: s.patientPseudonyms ?? [],
@@ -58,6 +58,13 @@ export class DisclosureController {
     );
     res.status(201).setHeader('Location', `/api/v1/disclosure-requests/${result.requestId}`).setHeader('ETag', revisionETag(result.revision));
     return result;
+  }
+
+  @Get()
+  @Roles('legal', 'auditor')
+  @ApiOperation({ summary: 'Disclosure requests, newest first (filter by status)' })
+  list(@Query() q: ListDisclosuresQueryDto) {
+    return this.queries.execute(new ListDisclosuresQuery({ status: q.status, limit: q.limit ?? 50, cursor: q.cursor }));
   }
 
   @Get(':id')

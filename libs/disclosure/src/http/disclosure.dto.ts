@@ -13,6 +13,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { PageQueryDto } from '@app/platform';
 
 const PSEUDONYM = /^p-[A-Za-z0-9_-]{32}$/;
 
@@ -130,4 +131,10 @@ export class CloseDisclosureDto {
   @ApiPropertyOptional({ description: 'Required unless disclosed, e.g. PLD Art. 9(4) trade secrets' })
   @IsOptional() @IsString() @MaxLength(4000)
   reason?: string;
+}
+
+export class ListDisclosuresQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: ['open', 'closed'] })
+  @IsOptional() @IsIn(['open', 'closed'])
+  status?: 'open' | 'closed';
 }

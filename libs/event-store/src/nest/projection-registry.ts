@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '../event-store.port';
 import type { Projection } from '../projections/projection';
 import { ProjectionRunner } from '../projections/projection-runner';
@@ -9,7 +9,7 @@ import { SqlDatabase } from '../sql/sql-database';
  * API, started once every module is initialised. The CLI uses the runner without starting it.
  */
 @Injectable()
-export class ProjectionRegistry implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ProjectionRegistry implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Projections');
   private readonly projections: Projection[] = [];
   private runnerInstance?: ProjectionRunner;
@@ -44,7 +44,8 @@ export class ProjectionRegistry implements OnApplicationBootstrap, OnApplication
     this.logger.log(`Following the log with ${this.projections.map((p) => p.name).join(', ')}`);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before shutdown, not on it: the data source closes in onApplicationShutdown. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.unwatch?.();
     await this.runnerInstance?.stop();
   }

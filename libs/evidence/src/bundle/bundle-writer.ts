@@ -66,7 +66,13 @@ class Entry {
  * and nothing holds the whole bundle. The zip's own SHA-256 is taken as it leaves.
  */
 export async function writeBundle(
-  deps: { store: EventStore; ledger: LedgerService; decrypt: Decrypt },
+  deps: {
+    store: EventStore;
+    ledger: LedgerService;
+    decrypt: Decrypt;
+    /** NEN 7513 access-log entries about these patients, in log order (included when given). */
+    accessLog?: (pseudonyms: string[]) => AsyncIterable<object>;
+  },
   request: BundleRequest,
   out: Writable,
   onProgress: (p: BundleProgress) => void = () => undefined,
@@ -164,6 +170,13 @@ export async function writeBundle(
     await entry.write(csvRow(TIMELINE_COLUMNS));
     for await (const row of timeline()) await entry.write(csvRow(TIMELINE_COLUMNS.map((c) => row[c])));
   });
+
+  if (deps.accessLog && request.scope.patientPseudonyms.length) {
+    const entries = deps.accessLog(request.scope.patientPseudonyms);
+    await add('data/access-log.jsonl', async (entry) => {
+      for await (const e of entries) await entry.write(`${JSON.stringify(e)}\n`);
+    });
+  }
 
   const streamCount = revisions.size;
   await add('data/completeness.json', async (entry) => {

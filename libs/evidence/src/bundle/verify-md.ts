@@ -47,6 +47,12 @@ gaps up to the cut-off. Together with step 3 this shows no event of those stream
 
 runs every check above and names the first file, line or position that fails.
 
+## Who read the data
+
+\`data/access-log.jsonl\` (present when patients are in scope) lists every recorded read, export
+and download of those patients' data (NEN 7513): who, in which role, when, what, from where. Each
+entry carries the hash of the one before it in the registry's access log.
+
 ## For people
 
 \`data/report.html\` is a printable report with a timeline (English and Dutch labels).

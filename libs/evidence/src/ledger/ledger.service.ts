@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { EVENT_STORE, type EventStore, SqlDatabase } from '@app/event-store';
 import { KEY_MATERIAL, type KeyMaterial } from '@app/identity';
 import { CompactRange } from './compact-range';
@@ -37,7 +37,7 @@ const LEAF_BATCH = 2000;
  * signed every N leaves or T seconds, and on demand.
  */
 @Injectable()
-export class LedgerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class LedgerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Ledger');
   private range: CompactRange | null = null;
   private lastPosition = 0;
@@ -69,7 +69,8 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
     this.loop = this.follow();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops before the data source closes (that happens in onApplicationShutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
     this.unwatch?.();
     this.wake?.();

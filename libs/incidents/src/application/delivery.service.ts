@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThanOrEqual, type Repository } from 'typeorm';
@@ -24,7 +24,7 @@ type Outcome = RecordDeliveryAttempt['outcome'];
  * request carries `X-Oversight-Delivery` (the notification id) for the supplier to de-duplicate.
  */
 @Injectable()
-export class IncidentDeliveryService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class IncidentDeliveryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('IncidentDelivery');
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -45,7 +45,8 @@ export class IncidentDeliveryService implements OnApplicationBootstrap, OnApplic
     this.schedule();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the data source closes (it does in onApplicationShutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;

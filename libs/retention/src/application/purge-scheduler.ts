@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { ProjectionRegistry } from '@app/event-store';
 import { RetentionPurger } from './retention-purger';
 
@@ -8,7 +8,7 @@ import { RetentionPurger } from './retention-purger';
  * the per-artefact revision checks make concurrent runs safe (one wins, the other skips).
  */
 @Injectable()
-export class PurgeScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class PurgeScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('RetentionPurge');
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -24,7 +24,8 @@ export class PurgeScheduler implements OnApplicationBootstrap, OnApplicationShut
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the data source closes (it does in onApplicationShutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.running;
   }

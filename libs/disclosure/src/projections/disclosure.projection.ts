@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { EventEnvelope, Projection, ProjectionContext } from '@app/event-store';
+import { DISCLOSURE_EVENT_TYPES, type DisclosureEvent, type DisclosureScope } from '../domain';
+
+/** One row per disclosure request: the list for lawyers, and who is named in open requests. */
+@Entity('rm_disclosures')
+@Index('ix_rm_disclosures_status', ['status', 'dueAt'])
+export class DisclosureRow {
+  @PrimaryColumn({ type: 'varchar', length: 64 }) requestId!: string;
+  @Column({ type: 'varchar', length: 200 }) reference!: string;
+  @Column({ type: 'varchar', length: 300 }) requester!: string;
+  @Column({ type: 'varchar', length: 16 }) status!: 'open' | 'closed';
+  @Column({ type: 'varchar', length: 20, nullable: true }) outcome!: string | null;
+  @Column({ type: 'varchar', length: 32 }) receivedAt!: string;
+  @Column({ type: 'varchar', length: 32 }) dueAt!: string;
+  @Column({ type: 'simple-json' }) scope!: DisclosureScope;
+  @Column({ type: 'integer' }) bundles!: number;
+  @Column({ type: 'integer' }) deliveries!: number;
+  @Column({ type: 'integer' }) revision!: number;
+}
+
+@Injectable()
+export class DisclosuresProjection implements Projection {
+  readonly name = 'disclosures';
+  readonly version = 1;
+  readonly entities = [DisclosureRow];
+  readonly eventTypes = DISCLOSURE_EVENT_TYPES;
+
+  async handle(events: EventEnvelope[], ctx: ProjectionContext): Promise<void> {
+    for (const envelope of events) {
+      const e = envelope as unknown as DisclosureEvent & EventEnvelope;
+      const key = { requestId: e.data.requestId };
+      const revision = envelope.streamRevision;
+      switch (e.type) {
+        case 'disclosure.DisclosureRequestReceived': {
+          const d = e.data;
+          await ctx.upsert(
+            DisclosureRow,
+            { ...key, reference: d.reference, requester: `${d.requester.kind}: ${d.requester.name}`, status: 'open', outcome: null, receivedAt: d.receivedAt, dueAt: d.dueAt, scope: d.scope, bundles: 0, deliveries: 0, revision },
+            ['requestId'],
+          );
+          break;
+        }
+        case 'disclosure.DisclosureScopeChanged':
+          await ctx.update(DisclosureRow, { scope: e.data.scope, revision }, key);
+          break;
+        case 'disclosure.BundleExported':
+        case 'disclosure.DisclosureDelivered': {
+          const row = await ctx.find<DisclosureRow>(DisclosureRow, key);
+          if (!row) break;
+          const counts = e.type === 'disclosure.BundleExported' ? { bundles: row.bundles + 1 } : { deliveries: row.deliveries + 1 };
+          await ctx.update(DisclosureRow, { ...counts, revision }, key);
+          break;
+        }
+        case 'disclosure.DisclosureClosed':
+          await ctx.update(DisclosureRow, { status: 'closed', outcome: e.data.outcome, revision }, key);
+          break;
+        case 'disclosure.RedactionsDecided':
+          await ctx.update(DisclosureRow, { revision }, key);
+          break;
+      }
+    }
+  }
+}
