@@ -31,6 +31,20 @@ interface EventRow extends Row {
   metadata: string;
 }
 
+interface PreparedBatch {
+  streamId: string;
+  recordedAt: string;
+  events: Array<{
+    eventId: string;
+    type: string;
+    schemaVersion: number;
+    data: Record<string, unknown>;
+    metadata: EventMetadata;
+    dataText: string;
+    metadataText: string;
+  }>;
+}
+
 class IdempotentReplay {
   constructor(readonly result: AppendResult) {}
 }
@@ -56,45 +70,134 @@ export class SqlEventStore implements EventStore {
   async append(streamId: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     validateAppend(streamId, events);
     const expected = options.expectedRevision ?? 'any';
+    const batch = this.prepare(streamId, events, options);
     try {
-      const result = await this.db.transaction((tx) => this.appendIn(tx, streamId, events, expected, options));
-      this.appended.emit('appended', result.lastPosition);
+      const result =
+        this.db.dialect.kind === 'postgres'
+          ? await this.appendPostgres(batch, expected, options)
+          : await this.db.transaction((tx) => this.appendIn(tx, batch, expected, options));
+      if (!result.replayed) this.appended.emit('appended', result.lastPosition);
       return result;
     } catch (err) {
       if (err instanceof IdempotentReplay) return err.result;
       if (isUniqueViolation(err) && /event_id/.test(uniqueConstraintOf(err))) {
         throw new DuplicateEventIdError(events.map((e) => e.eventId).filter((id): id is string => !!id));
       }
+      if (isUniqueViolation(err) && options.idempotencyKey && /idempotency/.test(uniqueConstraintOf(err))) {
+        // The same key committed concurrently: answer with what it produced.
+        const first = await this.readIdempotent(options.idempotencyKey, options.requestHash);
+        if (first && first.streamId === streamId) return first;
+        throw new IdempotencyConflictError(options.idempotencyKey);
+      }
+      const code = (err as { driverError?: { code?: string; detail?: string } }).driverError;
+      if (code?.code === 'OR409') {
+        throw new ConcurrencyError(streamId, expected, code.detail === 'none' ? null : Number(code.detail));
+      }
       if (isUniqueViolation(err)) {
         // Only reachable if the head lock were bypassed; never report it as success.
-        const actual = await this.streamRevision(streamId);
-        throw new ConcurrencyError(streamId, expected, actual);
+        throw new ConcurrencyError(streamId, expected, await this.streamRevision(streamId));
       }
       throw err;
     }
   }
 
-  private async appendIn(
-    tx: SqlTx,
-    streamId: string,
-    events: NewEvent[],
-    expected: ExpectedRevision,
-    options: AppendOptions,
-  ): Promise<AppendResult> {
+  /** Ids, time and the exact JSON text of each event, fixed before any attempt to store them. */
+  private prepare(streamId: string, events: NewEvent[], options: AppendOptions): PreparedBatch {
+    return {
+      streamId,
+      recordedAt: this.clock().toISOString(),
+      events: events.map((e) => {
+        const metadata = mergeMetadata(options, e.metadata);
+        return {
+          eventId: e.eventId ?? uuidv7(),
+          type: e.type,
+          schemaVersion: e.schemaVersion ?? 1,
+          data: e.data,
+          metadata,
+          dataText: JSON.stringify(e.data),
+          metadataText: JSON.stringify(metadata),
+        };
+      }),
+    };
+  }
+
+  private envelopes(batch: PreparedBatch, lastPosition: number, startRevision: number): EventEnvelope[] {
+    const first = lastPosition - batch.events.length + 1;
+    return batch.events.map((e, i) => ({
+      eventId: e.eventId,
+      type: e.type,
+      schemaVersion: e.schemaVersion,
+      streamId: batch.streamId,
+      streamRevision: startRevision + i,
+      globalPosition: first + i,
+      recordedAt: batch.recordedAt,
+      data: e.data,
+      metadata: e.metadata,
+    }));
+  }
+
+  private result(batch: PreparedBatch, lastPosition: number, startRevision: number): AppendResult {
+    return {
+      streamId: batch.streamId,
+      nextExpectedRevision: startRevision + batch.events.length - 1,
+      firstPosition: lastPosition - batch.events.length + 1,
+      lastPosition,
+      events: this.envelopes(batch, lastPosition, startRevision).map((e) => this.upcasters.apply(e)),
+      replayed: false,
+    };
+  }
+
+  /** PostgreSQL: the whole append in one statement and one round trip (migration PgAppendFunction). */
+  private async appendPostgres(batch: PreparedBatch, expected: ExpectedRevision, options: AppendOptions): Promise<AppendResult> {
+    const [row] = await this.db.query<{
+      status: string;
+      last_position: string | number;
+      start_revision: number | null;
+      stored_stream: string | null;
+      stored_hash: string | null;
+      stored_first: string | number | null;
+      stored_next: number | null;
+    }>('SELECT * FROM oversight_append(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+      batch.streamId,
+      String(expected),
+      options.idempotencyKey ?? null,
+      options.requestHash ?? null,
+      batch.recordedAt,
+      batch.events.map((e) => e.eventId),
+      batch.events.map((e) => e.type),
+      batch.events.map((e) => e.schemaVersion),
+      batch.events.map((e) => e.dataText),
+      batch.events.map((e) => e.metadataText),
+    ]);
+    if (row.status === 'replay') {
+      if ((row.stored_hash ?? null) !== (options.requestHash ?? null) || row.stored_stream !== batch.streamId) {
+        throw new IdempotencyConflictError(options.idempotencyKey!);
+      }
+      return this.replayResult(this.db, {
+        stream_id: row.stored_stream,
+        first_position: row.stored_first,
+        last_position: row.last_position,
+        next_revision: row.stored_next,
+      });
+    }
+    return this.result(batch, Number(row.last_position), Number(row.start_revision));
+  }
+
+  /** SQLite: the same steps inside one BEGIN IMMEDIATE transaction of the serial queue. */
+  private async appendIn(tx: SqlTx, batch: PreparedBatch, expected: ExpectedRevision, options: AppendOptions): Promise<AppendResult> {
+    const n = batch.events.length;
     // Lock first: a write as the first statement also takes SQLite's write lock up front.
     const [head] = await tx.query<{ position: number | string }>(
       'UPDATE event_log_head SET position = position + ? WHERE id = 1 RETURNING position',
-      [events.length],
+      [n],
     );
     const last = Number(head.position);
-    const first = last - events.length + 1;
+    const first = last - n + 1;
 
     if (options.idempotencyKey) {
-      const [seen] = await tx.query('SELECT * FROM idempotency_keys WHERE idempotency_key = ?', [
-        options.idempotencyKey,
-      ]);
+      const [seen] = await tx.query('SELECT * FROM idempotency_keys WHERE idempotency_key = ?', [options.idempotencyKey]);
       if (seen) {
-        if ((seen.request_hash ?? null) !== (options.requestHash ?? null) || seen.stream_id !== streamId) {
+        if ((seen.request_hash ?? null) !== (options.requestHash ?? null) || seen.stream_id !== batch.streamId) {
           throw new IdempotencyConflictError(options.idempotencyKey);
         }
         // Rolls the head bump back; the first result is re-read from the log.
@@ -104,29 +207,17 @@ export class SqlEventStore implements EventStore {
 
     const [current] = await tx.query<{ rev: number | string | null }>(
       'SELECT MAX(stream_revision) AS rev FROM events WHERE stream_id = ?',
-      [streamId],
+      [batch.streamId],
     );
     const actual = current?.rev === null || current?.rev === undefined ? null : Number(current.rev);
-    if (!revisionMatches(expected, actual)) throw new ConcurrencyError(streamId, expected, actual);
+    if (!revisionMatches(expected, actual)) throw new ConcurrencyError(batch.streamId, expected, actual);
 
-    const recordedAt = this.clock().toISOString();
     const startRevision = actual === null ? 0 : actual + 1;
-    const envelopes: EventEnvelope[] = events.map((e, i) => ({
-      eventId: e.eventId ?? uuidv7(),
-      type: e.type,
-      schemaVersion: e.schemaVersion ?? 1,
-      streamId,
-      streamRevision: startRevision + i,
-      globalPosition: first + i,
-      recordedAt,
-      data: e.data,
-      metadata: mergeMetadata(options, e.metadata),
-    }));
-
-    for (let i = 0; i < envelopes.length; i += INSERT_CHUNK) {
-      const chunk = envelopes.slice(i, i + INSERT_CHUNK);
+    const rows = this.envelopes(batch, last, startRevision);
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const chunk = rows.slice(i, i + INSERT_CHUNK);
       const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-      const params = chunk.flatMap((e) => [
+      const params = chunk.flatMap((e, j) => [
         e.globalPosition,
         e.eventId,
         e.streamId,
@@ -134,31 +225,22 @@ export class SqlEventStore implements EventStore {
         e.type,
         e.schemaVersion,
         e.recordedAt,
-        JSON.stringify(e.data),
-        JSON.stringify(e.metadata),
+        batch.events[i + j].dataText,
+        batch.events[i + j].metadataText,
       ]);
       await tx.query(`INSERT INTO events (${COLUMNS}) VALUES ${values}`, params);
     }
-
-    const nextExpectedRevision = startRevision + events.length - 1;
     if (options.idempotencyKey) {
       await tx.query(
         `INSERT INTO idempotency_keys (idempotency_key, request_hash, stream_id, first_position, last_position, next_revision, recorded_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        [options.idempotencyKey, options.requestHash ?? null, streamId, first, last, nextExpectedRevision, recordedAt],
+        [options.idempotencyKey, options.requestHash ?? null, batch.streamId, first, last, startRevision + n - 1, batch.recordedAt],
       );
     }
-    return {
-      streamId,
-      nextExpectedRevision,
-      firstPosition: first,
-      lastPosition: last,
-      events: envelopes.map((e) => this.upcasters.apply(e)),
-      replayed: false,
-    };
+    return this.result(batch, last, startRevision);
   }
 
-  private async replayResult(tx: SqlTx, seen: Row): Promise<AppendResult> {
+  private async replayResult(tx: Pick<SqlTx, 'query'>, seen: Row): Promise<AppendResult> {
     const rows = await tx.query<EventRow>(
       `SELECT ${COLUMNS} FROM events WHERE global_position >= ? AND global_position <= ? ORDER BY global_position`,
       [Number(seen.first_position), Number(seen.last_position)],
