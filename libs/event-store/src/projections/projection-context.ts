@@ -2,8 +2,19 @@ import type { DataSource, EntityMetadata } from 'typeorm';
 import type { SqlTx } from '../sql/sql-database';
 import type { EntityClass, ProjectionContext, RowValues } from './projection';
 
-/** Maps entity property names to columns and values to what both drivers bind. */
+type Cached = { row: RowValues | null; dirty: boolean };
+
+/**
+ * The projection's unit of work for one batch. Rows addressed by primary key are kept in memory
+ * (read once, written once): a batch of 1,000 events becomes a few multi-row upserts instead of
+ * thousands of round trips. `flush` writes them inside the batch's transaction, before the
+ * checkpoint commits. Anything not addressed by primary key goes straight to SQL, after a flush.
+ */
 export class SqlProjectionContext implements ProjectionContext {
+  private readonly cache = new Map<EntityClass, Map<string, Cached>>();
+  /** Partial upserts of rows never read: column sets are merged per key until the flush. */
+  private readonly blind = new Map<EntityClass, Map<string, RowValues>>();
+
   constructor(
     readonly tx: SqlTx,
     private readonly dataSource: DataSource,
@@ -24,6 +35,24 @@ export class SqlProjectionContext implements ProjectionContext {
     return this.dataSource.getMetadata(entity);
   }
 
+  private pk(entity: EntityClass): string[] {
+    return this.meta(entity).primaryColumns.map((c) => c.propertyName);
+  }
+
+  /** The cache key when `where` names exactly the primary key, else undefined. */
+  private keyOf(entity: EntityClass, where: RowValues): string | undefined {
+    const pk = this.pk(entity);
+    const keys = Object.keys(where);
+    if (keys.length !== pk.length || !pk.every((k) => keys.includes(k))) return undefined;
+    return JSON.stringify(pk.map((k) => where[k]));
+  }
+
+  private entries(entity: EntityClass): Map<string, Cached> {
+    let m = this.cache.get(entity);
+    if (!m) this.cache.set(entity, (m = new Map()));
+    return m;
+  }
+
   private bind(value: unknown): unknown {
     if (value === undefined) return null;
     if (typeof value === 'boolean') return this.tx.dialect.kind === 'sqlite' ? (value ? 1 : 0) : value;
@@ -32,87 +61,141 @@ export class SqlProjectionContext implements ProjectionContext {
     return value;
   }
 
+  /** Loads one row by primary key into the cache (a blind upsert pending for it is flushed first). */
+  private async load(entity: EntityClass, where: RowValues, key: string): Promise<Cached> {
+    const entries = this.entries(entity);
+    const hit = entries.get(key);
+    if (hit) return hit;
+    if (this.blind.get(entity)?.has(key)) await this.flush();
+    const row = (await this.select(entity, where))[0] ?? null;
+    const loaded = { row, dirty: false };
+    entries.set(key, loaded);
+    return loaded;
+  }
+
   async insert(entity: EntityClass, rows: RowValues | RowValues[]): Promise<void> {
-    const list = Array.isArray(rows) ? rows : [rows];
-    if (list.length === 0) return;
-    const props = Object.keys(list[0]);
-    const cols = props.map((p) => this.column(entity, p)).join(', ');
+    for (const row of Array.isArray(rows) ? rows : [rows]) {
+      const key = this.keyOf(entity, Object.fromEntries(this.pk(entity).map((k) => [k, row[k]])))!;
+      const entries = this.entries(entity);
+      if (entries.get(key)?.row) throw new Error(`${entity.name} ${key} exists already`);
+      entries.set(key, { row: { ...row }, dirty: true });
+    }
+  }
+
+  async upsert(entity: EntityClass, row: RowValues, keys: string[]): Promise<void> {
+    const key = this.keyOf(entity, Object.fromEntries(keys.map((k) => [k, row[k]])));
+    if (!key) {
+      await this.flush();
+      return this.rawUpsert(entity, [row], keys);
+    }
+    const cached = this.entries(entity).get(key);
+    if (cached) {
+      cached.row = { ...(cached.row ?? {}), ...row };
+      cached.dirty = true;
+      return;
+    }
+    const blind = this.blind.get(entity) ?? new Map<string, RowValues>();
+    this.blind.set(entity, blind);
+    blind.set(key, { ...(blind.get(key) ?? {}), ...row });
+  }
+
+  async update(entity: EntityClass, set: RowValues, where: RowValues): Promise<void> {
+    const key = this.keyOf(entity, where);
+    if (!key) {
+      await this.flush();
+      this.cache.delete(entity);
+      const s = Object.keys(set);
+      const w = Object.keys(where);
+      await this.tx.query(
+        `UPDATE ${this.table(entity)} SET ${s.map((p) => `${this.column(entity, p)} = ?`).join(', ')}
+         WHERE ${w.map((p) => `${this.column(entity, p)} = ?`).join(' AND ')}`,
+        [...s.map((p) => this.bind(set[p])), ...w.map((p) => this.bind(where[p]))],
+      );
+      return;
+    }
+    const cached = await this.load(entity, where, key);
+    if (!cached.row) return; // as UPDATE … WHERE: no row, nothing changes
+    Object.assign(cached.row, set);
+    cached.dirty = true;
+  }
+
+  async increment(entity: EntityClass, key: RowValues, by: Record<string, number>, insertDefaults: RowValues = {}): Promise<void> {
+    const k = this.keyOf(entity, key);
+    if (!k) throw new Error(`increment on ${entity.name} needs its primary key`);
+    const cached = await this.load(entity, key, k);
+    const row = cached.row ?? { ...insertDefaults, ...key };
+    for (const [col, n] of Object.entries(by)) row[col] = Number(row[col] ?? 0) + n;
+    cached.row = row;
+    cached.dirty = true;
+  }
+
+  async find<T = RowValues>(entity: EntityClass, where: RowValues): Promise<T | undefined> {
+    const key = this.keyOf(entity, where);
+    if (key) {
+      const cached = await this.load(entity, where, key);
+      return cached.row ? (structuredClone(cached.row) as T) : undefined;
+    }
+    await this.flush();
+    return (await this.select(entity, where))[0] as T | undefined;
+  }
+
+  /** Writes every pending row: one multi-row upsert per entity and column set. */
+  async flush(): Promise<void> {
+    for (const [entity, entries] of this.cache) {
+      const rows = [...entries.values()].filter((c) => c.dirty && c.row).map((c) => c.row!);
+      for (const c of entries.values()) c.dirty = false;
+      if (rows.length) await this.rawUpsert(entity, rows, this.pk(entity));
+    }
+    for (const [entity, pending] of this.blind) {
+      this.blind.delete(entity);
+      const byShape = new Map<string, RowValues[]>();
+      for (const row of pending.values()) {
+        const shape = Object.keys(row).sort().join(',');
+        byShape.set(shape, [...(byShape.get(shape) ?? []), row]);
+      }
+      for (const rows of byShape.values()) await this.rawUpsert(entity, rows, this.pk(entity));
+      // Their full rows are unknown here: later reads go to the database.
+      for (const key of pending.keys()) this.entries(entity).delete(key);
+    }
+  }
+
+  private async rawUpsert(entity: EntityClass, rows: RowValues[], keys: string[]): Promise<void> {
+    const props = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    const updates = props.filter((p) => !keys.includes(p));
+    const set = updates.length
+      ? `DO UPDATE SET ${updates.map((p) => `${this.column(entity, p)} = excluded.${this.column(entity, p)}`).join(', ')}`
+      : 'DO NOTHING';
     // Chunked so the parameter count stays below SQLite's and PostgreSQL's limits.
     const chunk = Math.max(1, Math.floor(5000 / props.length));
-    for (let i = 0; i < list.length; i += chunk) {
-      const part = list.slice(i, i + chunk);
-      const values = part.map(() => `(${props.map(() => '?').join(', ')})`).join(', ');
+    for (let i = 0; i < rows.length; i += chunk) {
+      const part = rows.slice(i, i + chunk);
       await this.tx.query(
-        `INSERT INTO ${this.table(entity)} (${cols}) VALUES ${values}`,
+        `INSERT INTO ${this.table(entity)} (${props.map((p) => this.column(entity, p)).join(', ')})
+         VALUES ${part.map(() => `(${props.map(() => '?').join(', ')})`).join(', ')}
+         ON CONFLICT (${keys.map((k) => this.column(entity, k)).join(', ')}) ${set}`,
         part.flatMap((r) => props.map((p) => this.bind(r[p]))),
       );
     }
   }
 
-  async upsert(entity: EntityClass, row: RowValues, keys: string[]): Promise<void> {
-    const props = Object.keys(row);
-    const updates = props.filter((p) => !keys.includes(p));
-    const set = updates.length
-      ? `DO UPDATE SET ${updates.map((p) => `${this.column(entity, p)} = excluded.${this.column(entity, p)}`).join(', ')}`
-      : 'DO NOTHING';
-    await this.tx.query(
-      `INSERT INTO ${this.table(entity)} (${props.map((p) => this.column(entity, p)).join(', ')})
-       VALUES (${props.map(() => '?').join(', ')})
-       ON CONFLICT (${keys.map((k) => this.column(entity, k)).join(', ')}) ${set}`,
-      props.map((p) => this.bind(row[p])),
-    );
-  }
-
-  async update(entity: EntityClass, set: RowValues, where: RowValues): Promise<void> {
-    const s = Object.keys(set);
-    const w = Object.keys(where);
-    await this.tx.query(
-      `UPDATE ${this.table(entity)} SET ${s.map((p) => `${this.column(entity, p)} = ?`).join(', ')}
-       WHERE ${w.map((p) => `${this.column(entity, p)} = ?`).join(' AND ')}`,
-      [...s.map((p) => this.bind(set[p])), ...w.map((p) => this.bind(where[p]))],
-    );
-  }
-
-  async increment(
-    entity: EntityClass,
-    key: RowValues,
-    by: Record<string, number>,
-    insertDefaults: RowValues = {},
-  ): Promise<void> {
-    const keys = Object.keys(key);
-    const row: RowValues = { ...insertDefaults, ...key, ...by };
-    const props = Object.keys(row);
-    const t = this.table(entity);
-    await this.tx.query(
-      `INSERT INTO ${t} (${props.map((p) => this.column(entity, p)).join(', ')})
-       VALUES (${props.map(() => '?').join(', ')})
-       ON CONFLICT (${keys.map((k) => this.column(entity, k)).join(', ')}) DO UPDATE SET
-       ${Object.keys(by)
-         .map((p) => `${this.column(entity, p)} = ${t}.${this.column(entity, p)} + excluded.${this.column(entity, p)}`)
-         .join(', ')}`,
-      props.map((p) => this.bind(row[p])),
-    );
-  }
-
-  async find<T = RowValues>(entity: EntityClass, where: RowValues): Promise<T | undefined> {
+  private async select(entity: EntityClass, where: RowValues): Promise<RowValues[]> {
     const meta = this.meta(entity);
     const w = Object.keys(where);
-    const cols = meta.columns
-      .map((c) => `${this.tx.dialect.ident(c.databaseName)} AS ${this.tx.dialect.ident(c.propertyName)}`)
-      .join(', ');
-    const [row] = await this.tx.query(
+    const cols = meta.columns.map((c) => `${this.tx.dialect.ident(c.databaseName)} AS ${this.tx.dialect.ident(c.propertyName)}`).join(', ');
+    const rows = await this.tx.query(
       `SELECT ${cols} FROM ${this.table(entity)} WHERE ${w.map((p) => `${this.column(entity, p)} = ?`).join(' AND ')}`,
       w.map((p) => this.bind(where[p])),
     );
-    if (!row) return undefined;
-    for (const c of meta.columns) {
-      const v = row[c.propertyName];
-      if (c.type === 'simple-json' && typeof v === 'string') row[c.propertyName] = JSON.parse(v);
-      else if (c.type === Boolean || c.type === 'boolean') row[c.propertyName] = v === null ? null : Boolean(v);
-      else if (typeof v === 'string' && /^-?\d+$/.test(v) && (c.type === 'bigint' || c.type === Number || c.type === 'integer'))
-        row[c.propertyName] = Number(v);
+    for (const row of rows) {
+      for (const c of meta.columns) {
+        const v = row[c.propertyName];
+        if (c.type === 'simple-json' && typeof v === 'string') row[c.propertyName] = JSON.parse(v);
+        else if (c.type === Boolean || c.type === 'boolean') row[c.propertyName] = v === null ? null : Boolean(v);
+        else if (typeof v === 'string' && /^-?\d+$/.test(v) && (c.type === 'bigint' || c.type === Number || c.type === 'integer'))
+          row[c.propertyName] = Number(v);
+      }
     }
-    return row as T;
+    return rows;
   }
 }
 

@@ -41,6 +41,35 @@ const LABELS: Record<string, [string, string]> = {
   'oversight.ReviewWithdrawn': ['Review withdrawn', 'Beoordeling ingetrokken'],
   'oversight.ReviewLinkedToIncident': ['Review linked to incident', 'Beoordeling gekoppeld aan incident'],
   'evidence.LedgerSigningKeyActivated': ['Ledger signing key activated', 'Ondertekeningssleutel grootboek geactiveerd'],
+  'incidents.IncidentDetected': ['Incident detected', 'Incident gemeld'],
+  'incidents.AwarenessEstablished': ['Awareness established (clock starts)', 'Moment van kennisname vastgesteld'],
+  'incidents.IncidentClassified': ['Incident classified', 'Incident geclassificeerd'],
+  'incidents.DeadlinesComputed': ['Reporting deadlines computed', 'Meldtermijnen berekend'],
+  'incidents.SupplierNotified': ['Supplier notified', 'Leverancier geïnformeerd'],
+  'incidents.AuthorityNotified': ['Authority notified', 'Toezichthouder geïnformeerd'],
+  'incidents.FollowUpReported': ['Follow-up reported', 'Vervolgrapportage gedaan'],
+  'incidents.ReportDelivered': ['Report delivered', 'Rapport afgeleverd'],
+  'incidents.ReportDeliveryFailed': ['Report delivery failed', 'Aflevering rapport mislukt'],
+  'incidents.SupplierAcknowledged': ['Supplier acknowledged', 'Leverancier bevestigde ontvangst'],
+  'incidents.InvestigationNoteAdded': ['Investigation note added', 'Onderzoeksnotitie toegevoegd'],
+  'incidents.IncidentClosed': ['Incident closed', 'Incident gesloten'],
+  'incidents.IncidentReopened': ['Incident reopened', 'Incident heropend'],
+  'retention.LogArtefactRecorded': ['Log artefact recorded', 'Logbestand vastgelegd'],
+  'retention.RetentionPolicySet': ['Retention policy set', 'Bewaarbeleid vastgesteld'],
+  'retention.RetentionSet': ['Retention period set', 'Bewaartermijn vastgesteld'],
+  'retention.PurgeRequested': ['Purge requested', 'Vernietiging aangevraagd'],
+  'retention.PurgeRefused': ['Purge refused', 'Vernietiging geweigerd'],
+  'retention.LogArtefactPurged': ['Log artefact purged', 'Logbestand vernietigd'],
+  'retention.LogArtefactDownloaded': ['Log artefact downloaded', 'Logbestand gedownload'],
+  'retention.LegalHoldPlaced': ['Legal hold placed', 'Juridische bewaarplicht opgelegd'],
+  'retention.LegalHoldReviewed': ['Legal hold reviewed', 'Juridische bewaarplicht herbeoordeeld'],
+  'retention.LegalHoldReleased': ['Legal hold released', 'Juridische bewaarplicht opgeheven'],
+  'identity.DataSubjectKeyShredded': ['Personal data erased (key destroyed)', 'Persoonsgegevens gewist (sleutel vernietigd)'],
+  'identity.ErasureRestricted': ['Erasure restricted', 'Wissen beperkt'],
+  'disclosure.DisclosureScopeChanged': ['Disclosure scope changed', 'Reikwijdte openlegging gewijzigd'],
+  'disclosure.RedactionsDecided': ['Redactions decided', 'Weglakkingen vastgesteld'],
+  'disclosure.DisclosureDelivered': ['Disclosure delivered', 'Openlegging afgeleverd'],
+  'disclosure.DisclosureClosed': ['Disclosure request closed', 'Verzoek tot openlegging gesloten'],
   'disclosure.DisclosureRequestReceived': ['Disclosure request received', 'Verzoek tot openlegging ontvangen'],
   'disclosure.BundleExported': ['Evidence bundle exported', 'Bewijspakket geëxporteerd'],
 };
@@ -58,7 +87,7 @@ async function readable(decrypt: Decrypt, v: EncryptedTextLike): Promise<string>
   }
 }
 
-const TEXT_FIELDS = ['reason', 'narrative', 'note', 'correctionNote', 'description', 'rationale'];
+const TEXT_FIELDS = ['reason', 'narrative', 'note', 'correctionNote', 'description', 'rationale', 'awarenessReason', 'conclusion'];
 
 /** One human-readable line per event; free text decrypted per data subject where still possible. */
 export async function timelineEntry(e: EventEnvelope, decrypt: Decrypt): Promise<TimelineEntry> {
