@@ -19,6 +19,9 @@ interface Checkpoint {
   version: number;
 }
 
+/** How long a checkpoint may lag over events a projection does not read before it is written. */
+const SKIP_PERSIST_MS = 1000;
+
 /**
  * Feeds events from the global log to projections. Each batch's read-model writes and its
  * checkpoint commit in one transaction, guarded by `WHERE position = <where we started>`,
@@ -30,6 +33,13 @@ export class ProjectionRunner {
   private loops: Promise<void>[] = [];
   private wake: Array<() => void> = [];
   private readonly ready = new Map<string, boolean>();
+  /**
+   * Batches without an event a projection reads move its checkpoint in memory only, written at
+   * most once a second (and on idle, stop and the end of catchUp): otherwise every append would
+   * cost each projection a commit (an fsync each) just to step over another context's event.
+   * Skipping such events twice after a crash is harmless: they change nothing.
+   */
+  private readonly skipped = new Map<string, { position: number; since: number }>();
 
   constructor(
     private readonly db: SqlDatabase,
@@ -101,6 +111,24 @@ export class ProjectionRunner {
     for (const w of [...this.wake]) w();
     await Promise.allSettled(this.loops);
     this.loops = [];
+    // Best effort: at shutdown the connection may already be closed; re-skipping is harmless.
+    if (this.ds.isInitialized) await this.persistSkipped(0).catch(() => undefined);
+  }
+
+  /** Writes checkpoints moved in memory (over unread events) at least `olderThanMs` ago. */
+  private async persistSkipped(olderThanMs: number): Promise<void> {
+    for (const [name, skip] of [...this.skipped]) {
+      if (Date.now() - skip.since < olderThanMs) continue;
+      // Forward only: a position below ours means the events in between are ones this
+      // projection does not read; a position above it is newer than ours.
+      await this.db.query('UPDATE projection_checkpoints SET position = ?, updated_at = ? WHERE name = ? AND position < ?', [
+        skip.position,
+        new Date().toISOString(),
+        name,
+        skip.position,
+      ]);
+      if (this.skipped.get(name) === skip) this.skipped.delete(name);
+    }
   }
 
   /** Nudges idle loops after an append in this process. */
@@ -112,9 +140,12 @@ export class ProjectionRunner {
     let failures = 0;
     while (this.running) {
       try {
-        const n = await this.runBatch(p.name, p, liveTables(this.ds, p));
+        const n = await this.runBatch(p.name, p, liveTables(this.ds, p), true);
         failures = 0;
-        if (n === 0) await this.idle(this.options.pollIntervalMs ?? 250);
+        if (n === 0) {
+          await this.persistSkipped(SKIP_PERSIST_MS);
+          await this.idle(this.options.pollIntervalMs ?? 250);
+        }
       } catch (err) {
         if (err instanceof CheckpointMoved) continue;
         failures++;
@@ -142,12 +173,13 @@ export class ProjectionRunner {
       if (this.ready.get(p.name) === false) continue;
       for (;;) {
         try {
-          if ((await this.runBatch(p.name, p, liveTables(this.ds, p))) === 0) break;
+          if ((await this.runBatch(p.name, p, liveTables(this.ds, p), true)) === 0) break;
         } catch (err) {
           if (!(err instanceof CheckpointMoved)) throw err;
         }
       }
     }
+    await this.persistSkipped(0);
   }
 
   private async checkpoint(name: string): Promise<Checkpoint | undefined> {
@@ -160,27 +192,45 @@ export class ProjectionRunner {
 
   async positions(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
-    for (const p of this.projections) out[p.name] = (await this.checkpoint(p.name))?.position ?? 0;
+    for (const p of this.projections) {
+      out[p.name] = Math.max((await this.checkpoint(p.name))?.position ?? 0, this.skipped.get(p.name)?.position ?? 0);
+    }
     return out;
   }
 
   /** One batch: read after the checkpoint, then write rows and move the checkpoint atomically. */
-  private async runBatch(checkpointName: string, p: Projection, tables: Map<EntityClass, string>): Promise<number> {
+  private async runBatch(checkpointName: string, p: Projection, tables: Map<EntityClass, string>, lazy = false): Promise<number> {
     const cp = await this.checkpoint(checkpointName);
     if (!cp) throw new Error(`No checkpoint ${checkpointName}`);
-    const events = await this.store.readAll(cp.position, this.options.batchSize ?? 1000);
+    const skip = lazy ? this.skipped.get(checkpointName) : undefined;
+    const from = skip && skip.position > cp.position ? skip.position : cp.position;
+    const events = await this.store.readAll(from, this.options.batchSize ?? 1000);
     if (events.length === 0) return 0;
     const last = events[events.length - 1].globalPosition;
     const relevant = p.eventTypes ? events.filter((e) => p.eventTypes!.includes(e.type)) : events;
-    await this.db.transaction(async (tx) => {
-      // A write first: takes the row (PostgreSQL) or the database (SQLite) lock up front.
-      const moved = await tx.query(
-        'UPDATE projection_checkpoints SET position = ?, updated_at = ? WHERE name = ? AND position = ? RETURNING position',
-        [last, new Date().toISOString(), checkpointName, cp.position],
-      );
-      if (moved.length === 0) throw new CheckpointMoved();
-      if (relevant.length) await p.handle(relevant, new SqlProjectionContext(tx, this.ds, tables));
-    });
+    if (lazy && relevant.length === 0 && Date.now() - (skip?.since ?? Date.now()) < SKIP_PERSIST_MS) {
+      this.skipped.set(checkpointName, { position: last, since: skip?.since ?? Date.now() });
+      return events.length;
+    }
+    try {
+      await this.db.transaction(async (tx) => {
+        // A write first: takes the row (PostgreSQL) or the database (SQLite) lock up front.
+        const moved = await tx.query(
+          'UPDATE projection_checkpoints SET position = ?, updated_at = ? WHERE name = ? AND position = ? RETURNING position',
+          [last, new Date().toISOString(), checkpointName, cp.position],
+        );
+        if (moved.length === 0) throw new CheckpointMoved();
+        if (relevant.length) {
+          const ctx = new SqlProjectionContext(tx, this.ds, tables);
+          await p.handle(relevant, ctx);
+          await ctx.flush();
+        }
+      });
+    } catch (err) {
+      if (err instanceof CheckpointMoved) this.skipped.delete(checkpointName);
+      throw err;
+    }
+    if (this.skipped.get(checkpointName) === skip) this.skipped.delete(checkpointName);
     return events.length;
   }
 
