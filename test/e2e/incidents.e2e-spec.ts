@@ -263,6 +263,15 @@ describe('Serious incidents (HTTP)', () => {
     expect(items[6].data).not.toHaveProperty('report');
   });
 
+  it('records every read of the incident in the NEN 7513 access log, naming the patient', async () => {
+    const view = (await t.http.get(`/api/v1/incidents/${incidentId}`).set(auth(legal)).expect(200)).body;
+    const auditor = await t.token('auditor', 'audit-1');
+    const log = (await t.http.get(`/api/v1/access-log?subject=${view.patientPseudonyms[0]}`).set(auth(auditor)).expect(200)).body;
+    const reads = log.items.filter((e: { action: string }) => e.action.startsWith('read-incident'));
+    expect(reads.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['read-incident', 'read-incident-history']));
+    expect(reads.some((e: { actor: { subject: string } }) => e.actor.subject === 'lawyer-1')).toBe(true);
+  });
+
   it('reopens a closed incident', async () => {
     await t.http.post(`/api/v1/incidents/${incidentId}/reopen`).set(auth(qm)).send({ reason: 'New information from the supplier' }).expect(200);
     expect((await get()).body.status).toBe('open');

@@ -19,6 +19,8 @@ export async function createApp(config: StorageConfig = storageConfigFromEnv()):
   // 1 MB is far above any legitimate review; bigger bodies get 413 problem+json.
   app.useBodyParser('json', { limit: process.env.BODY_LIMIT ?? '1mb', type: ['application/json', 'application/*+json'] });
   app.disable('x-powered-by');
+  // Behind a reverse proxy the access log must record the client, not the proxy (e.g. TRUST_PROXY=1).
+  if (process.env.TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(process.env.TRUST_PROXY) ? Number(process.env.TRUST_PROXY) : process.env.TRUST_PROXY);
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'metrics', '.well-known/oversight-registry-keys'] });
   app.useGlobalPipes(problemValidationPipe());
   app.enableShutdownHooks();

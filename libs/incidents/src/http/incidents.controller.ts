@@ -4,7 +4,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { v7 as uuidv7 } from 'uuid';
 import { EVENT_STORE, type EventStore, loadState } from '@app/event-store';
-import { CurrentPrincipal, type Principal, Pseudonymizer, Public, Roles } from '@app/identity';
+import { AccessLogged, CurrentPrincipal, type Principal, Pseudonymizer, Public, Roles } from '@app/identity';
 import { IdempotencyKey, IfMatchRevision, ParseIdPipe, ProblemException, RequestHash, revisionETag } from '@app/platform';
 import { incidentDecider, incidentStreamId, SUPPLIER_RECIPIENTS } from '../domain';
 import { ExecuteIncidentCommand, type IncidentInput } from '../application/incident.commands';
@@ -92,6 +92,7 @@ export class IncidentsController {
 
   @Get(':id')
   @Roles('clinician', ...READERS)
+  @AccessLogged('read-incident', (view: { patientPseudonyms: string[] }) => view.patientPseudonyms)
   @ApiOperation({ summary: 'One incident from its events: deadlines (met, open, overdue), notifications, narrative' })
   async get(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() who: Principal, @Res({ passthrough: true }) res: Response) {
     const view = await this.queries.execute(new GetIncidentQuery(id));
@@ -103,6 +104,9 @@ export class IncidentsController {
 
   @Get(':id/history')
   @Roles(...READERS)
+  @AccessLogged('read-incident-history', (r: { items: Array<{ data: { patientPseudonyms?: unknown } }> }) =>
+    r.items.flatMap((i) => (Array.isArray(i.data.patientPseudonyms) ? (i.data.patientPseudonyms as string[]) : [])),
+  )
   @ApiOperation({ summary: 'Every event of the incident in order, with business time and recorded time' })
   async history(@Param('id', ParseIdPipe) id: string) {
     const items = await this.queries.execute(new IncidentHistoryQuery(id));
