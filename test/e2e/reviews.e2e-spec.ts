@@ -122,6 +122,12 @@ describe('Reviews of AI output (HTTP)', () => {
         .send({ incidentId: '01936f0e-8a4b-7c3d-9e2f-0123456789ab' })
         .expect(403);
       expect(link.body.code).toBe('not-your-review');
+      const unknown = await t.http
+        .post(`/api/v1/reviews/${reviewId}/incident-links`)
+        .set('Authorization', `Bearer ${alice}`)
+        .send({ incidentId: '01936f0e-8a4b-7c3d-9e2f-0123456789ab' })
+        .expect(404);
+      expect(unknown.body).toMatchObject({ code: 'incident-not-found', errors: [{ field: 'incidentId' }] });
       expect(await t.eventCount()).toBe(before);
       await t.catchUp();
       const mine = await t.http.get('/api/v1/reviews').set('Authorization', `Bearer ${bob}`).expect(200);

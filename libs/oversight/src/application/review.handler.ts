@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { GetAiSystemQuery } from '@app/ai-systems';
-import { EVENT_STORE, type EventStore, runDecider } from '@app/event-store';
+import { DomainError, EVENT_STORE, type EventStore, runDecider } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
 import { type EncryptedText, type ReviewCommand, reviewDecider, type ReviewState, reviewStreamId } from '../domain';
 import { ExecuteReviewCommand, type ReviewCommandResult } from './review.commands';
@@ -22,6 +22,7 @@ export class ExecuteReviewCommandHandler implements ICommandHandler<ExecuteRevie
     const build = async (state: ReviewState): Promise<ReviewCommand> => {
       switch (input.type) {
         case 'RecordReview': {
+          if (input.incidentId) await this.incidentMustExist(input.incidentId);
           const { state: system } = await this.queries.execute(new GetAiSystemQuery(input.aiSystemId));
           return {
             ...input,
@@ -50,6 +51,10 @@ export class ExecuteReviewCommandHandler implements ICommandHandler<ExecuteRevie
             now,
           };
         case 'LinkReviewToIncident':
+          // Only once the decider would allow the link: a stranger learns nothing about incidents.
+          if (state.exists && (state.reviewer.subject === actor.subject || actor.role === 'quality-manager')) {
+            await this.incidentMustExist(input.incidentId);
+          }
           return { ...input, linkedBy: actor, now };
       }
     };
@@ -60,6 +65,12 @@ export class ExecuteReviewCommandHandler implements ICommandHandler<ExecuteRevie
       metadata: { actor },
     });
     return { reviewId: result.streamId.slice('review-'.length), revision: result.nextExpectedRevision, replayed: result.replayed };
+  }
+
+  /** A link must point at a recorded incident; read from its stream, not from a read model. */
+  private async incidentMustExist(incidentId: string): Promise<void> {
+    const [first] = await this.store.readStream(`incident-${incidentId}`, { toPosition: Number.MAX_SAFE_INTEGER });
+    if (!first) throw new DomainError('incident-not-found', `No incident ${incidentId}`, 404, 'incidentId');
   }
 
   /** Encrypted under the patient's own key so erasure can shred it; nothing to encrypt → null. */
