@@ -112,7 +112,7 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
   it('holds exactly the events in scope, with BagIt files and a readable, escaped report', async () => {
     const files = await readZip(bundlePath);
     expect([...files.keys()]).toEqual(
-      expect.arrayContaining(['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt', 'data/events.jsonl', 'data/proofs.jsonl', 'data/timeline.json', 'data/timeline.csv', 'data/report.html', 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem', 'data/VERIFY.md', 'data/completeness.json']),
+      expect.arrayContaining(['data/report.pdf', 'bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt', 'data/events.jsonl', 'data/proofs.jsonl', 'data/timeline.json', 'data/timeline.csv', 'data/report.html', 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem', 'data/VERIFY.md', 'data/completeness.json']),
     );
     const events = files.get('data/events.jsonl')!.toString().trim().split('\n').map((l) => JSON.parse(l));
     const reviews = events.filter((e) => e.type === 'oversight.AiOutputReviewed');
@@ -123,6 +123,9 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
     expect(report).toContain('Missed a fracture &lt;script&gt;');
     expect(report).not.toContain('<script>');
     expect(files.get('data/timeline.csv')!.toString()).toContain('Missed a fracture');
+    const pdf = files.get('data/report.pdf')!;
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(pdf.subarray(-6).toString()).toMatch(/%%EOF/);
     expect(files.get('bag-info.txt')!.toString()).toMatch(/External-Identifier: C\/13\/123456/);
     // NEN 7513: the reads of this patient's data travel with the bundle.
     const reads = files.get('data/access-log.jsonl')!.toString().trim().split('\n').map((l) => JSON.parse(l));

@@ -8,7 +8,8 @@ import { MerkleTree } from '../ledger/merkle';
 import type { LedgerService } from '../ledger/ledger.service';
 import { treeHeadBytes, type SignedTreeHead } from '../ledger/tree-head';
 import { redact, type RedactionRule } from './redaction';
-import { reportHtml } from './report-html';
+import { reportHtml, type ReportMeta } from './report-html';
+import { reportPdf } from './report-pdf';
 import { type BundleScope, streamsInScope } from './scope';
 import { csvRow, type Decrypt, TIMELINE_COLUMNS, timelineEntry, type TimelineEntry } from './timeline';
 import { verifyMd } from './verify-md';
@@ -202,24 +203,20 @@ export async function writeBundle(
     );
   });
 
-  await add('data/report.html', async (entry) => {
-    await entry.write(
-      reportHtml(
-        {
-          title: `Evidence bundle ${request.reference}`,
-          reference: request.reference,
-          requester: request.requester,
-          producedAt: head.issuedAt,
-          producedBy: request.producedBy,
-          scope: request.scope,
-          head,
-          eventCount: included.length,
-          streamCount,
-        },
-        reportRows,
-        included.length > reportRows.length,
-      ),
-    );
+  const meta: ReportMeta = {
+    title: `Evidence bundle ${request.reference}`,
+    reference: request.reference,
+    requester: request.requester,
+    producedAt: head.issuedAt,
+    producedBy: request.producedBy,
+    scope: request.scope,
+    head,
+    eventCount: included.length,
+    streamCount,
+  };
+  await add('data/report.html', (entry) => entry.write(reportHtml(meta, reportRows, included.length > reportRows.length)));
+  await add('data/report.pdf', async (entry) => {
+    for await (const chunk of reportPdf(meta, reportRows)) await entry.write(chunk);
   });
   const publicKeyPem = (await deps.ledger.keysList()).find((k) => k.keyId === head.keyId)?.publicKeyPem;
   if (!publicKeyPem) throw new Error(`No public key for ledger key ${head.keyId}`);

@@ -55,7 +55,7 @@ entry carries the hash of the one before it in the registry's access log.
 
 ## For people
 
-\`data/report.html\` is a printable report with a timeline (English and Dutch labels).
+\`data/report.html\` and \`data/report.pdf\` are a printable report with a timeline (English and Dutch labels).
 \`data/timeline.csv\` / \`data/timeline.json\` hold the same reconstruction as data: for each
 event, when it happened (business time) and when the registry recorded it.
 `;
