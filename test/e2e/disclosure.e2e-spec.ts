@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyBundle } from '@app/evidence';
+import { CLOCK, type Clock } from '@app/platform';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 import { readZip, writeZip } from '../support/zip';
 
@@ -68,6 +69,16 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
     await t.catchUp();
     const list = (await t.http.get('/api/v1/disclosure-requests?status=open').set(auth(legal)).expect(200)).body;
     expect(list.items.map((r: { requestId: string }) => r.requestId)).toContain(requestId);
+    expect((await t.http.get('/api/v1/disclosure-requests?overdue=true').set(auth(legal)).expect(200)).body.items).toEqual([]);
+    const clock = t.app.get<Clock>(CLOCK);
+    clock.travelTo(new Date(Date.now() + 15 * 86_400_000)); // past the 14-day order
+    try {
+      const overdue = (await t.http.get('/api/v1/disclosure-requests?overdue=true').set(auth(legal)).expect(200)).body.items;
+      expect(overdue.map((r: { requestId: string }) => r.requestId)).toEqual([requestId]);
+      expect((await t.http.get('/metrics').expect(200)).text).toMatch(/^oversight_disclosures_overdue 1$/m);
+    } finally {
+      clock.reset();
+    }
     const erasure = await t.http.post('/api/v1/data-subjects/erasure').set(auth(legal)).send({ patientId: 'NL-1001' }).expect(200);
     expect(erasure.body).toMatchObject({
       outcome: 'restricted',

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
 import { AiSystemsModule } from '@app/ai-systems';
 import { DisclosureModule } from '@app/disclosure';
@@ -26,6 +27,7 @@ export class AppModule {
         StorageModule.forRoot(config),
         IdentityModule,
         TerminusModule,
+        CqrsModule,
         AiSystemsModule,
         OversightModule,
         IncidentsModule,

@@ -5,6 +5,9 @@ import { EVENT_STORE, type EventStore, ProjectionRegistry } from '@app/event-sto
 import { Public } from '@app/identity';
 import { OverdueIncidents } from '@app/incidents';
 import { Inject } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ListDisclosuresQuery } from '@app/disclosure';
+import { CLOCK, Clock } from '@app/platform';
 
 /** Prometheus metrics: process, event log head and how far each projection lags behind it. */
 @ApiTags('Operations')
@@ -16,6 +19,8 @@ export class MetricsController implements OnModuleInit {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly projections: ProjectionRegistry,
     private readonly overdueIncidents: OverdueIncidents,
+    private readonly queries: QueryBus,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
@@ -23,6 +28,8 @@ export class MetricsController implements OnModuleInit {
     const store = this.store;
     const projections = this.projections;
     const overdueIncidents = this.overdueIncidents;
+    const queries = this.queries;
+    const clock = this.clock;
     new Gauge({
       name: 'oversight_event_log_head_position',
       help: 'Global position of the last committed event',
@@ -49,6 +56,15 @@ export class MetricsController implements OnModuleInit {
       registers: [this.registry],
       async collect() {
         this.set(await overdueIncidents.count());
+      },
+    });
+    new Gauge({
+      name: 'oversight_disclosures_overdue',
+      help: 'Open disclosure requests past their due date (PLD Art. 9; business clock)',
+      registers: [this.registry],
+      async collect() {
+        const page = await queries.execute(new ListDisclosuresQuery({ overdueAt: clock.now().toISOString(), limit: 10_000 }));
+        this.set(page.items.length);
       },
     });
   }

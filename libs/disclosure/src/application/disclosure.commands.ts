@@ -29,7 +29,7 @@ export class GetDisclosureQuery extends Query<{ state: DisclosureState; revision
 }
 
 export class ListDisclosuresQuery extends Query<Page<DisclosureRow>> {
-  constructor(readonly filter: { status?: 'open' | 'closed'; limit: number; cursor?: string }) {
+  constructor(readonly filter: { status?: 'open' | 'closed'; overdueAt?: string; limit: number; cursor?: string }) {
     super();
   }
 }

@@ -42,6 +42,8 @@ export class ListDisclosuresHandler implements IQueryHandler<ListDisclosuresQuer
     const after = decodeCursor(filter.cursor, 1) as [string] | undefined;
     const where: FindOptionsWhere<DisclosureRow> = {};
     if (filter.status) where.status = filter.status;
+    // Overdue: still open after its due date (PLD Art. 9: a missed order presumes a defect, Art. 10).
+    if (filter.overdueAt) Object.assign(where, { status: 'open', dueAt: LessThan(filter.overdueAt) });
     if (after) where.requestId = LessThan(after[0]);
     const rows = await this.rows.find({ where, order: { requestId: 'DESC' }, take: filter.limit + 1 });
     const items = rows.slice(0, filter.limit);

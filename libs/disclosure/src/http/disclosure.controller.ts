@@ -1,10 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { v7 as uuidv7 } from 'uuid';
 import { AccessLogged, type AuthenticatedRequest, CurrentPrincipal, type Principal, Roles } from '@app/identity';
-import { IdempotencyKey, IfMatchRevision, ParseIdPipe, ProblemException, RequestHash, revisionETag } from '@app/platform';
+import { CLOCK, Clock, IdempotencyKey, IfMatchRevision, ParseIdPipe, ProblemException, RequestHash, revisionETag } from '@app/platform';
 import { BundleExports } from '../application/bundle-exports';
 import { ExecuteDisclosureCommand, GetDisclosureQuery, ListDisclosuresQuery } from '../application/disclosure.commands';
 import type { DisclosureScope } from '../domain';
@@ -28,6 +28,7 @@ export class DisclosureController {
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
     private readonly exports: BundleExports,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Post()
@@ -64,7 +65,8 @@ export class DisclosureController {
   @Roles('legal', 'auditor')
   @ApiOperation({ summary: 'Disclosure requests, newest first (filter by status)' })
   list(@Query() q: ListDisclosuresQueryDto) {
-    return this.queries.execute(new ListDisclosuresQuery({ status: q.status, limit: q.limit ?? 50, cursor: q.cursor }));
+    const overdueAt = q.overdue ? this.clock.now().toISOString() : undefined;
+    return this.queries.execute(new ListDisclosuresQuery({ status: q.status, overdueAt, limit: q.limit ?? 50, cursor: q.cursor }));
   }
 
   @Get(':id')

@@ -137,4 +137,8 @@ export class ListDisclosuresQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: ['open', 'closed'] })
   @IsOptional() @IsIn(['open', 'closed'])
   status?: 'open' | 'closed';
+
+  @ApiPropertyOptional({ enum: ['true'], description: 'Only open requests past their due date' })
+  @IsOptional() @IsIn(['true'])
+  overdue?: 'true';
 }
