@@ -17,3 +17,4 @@ export * from './nest/storage.tokens';
 export * from './nest/projection-registry';
 export * from './nest/storage.module';
 export * from './nest/decider-handler';
+export * from './kurrentdb/kurrentdb-event-store';

@@ -12,7 +12,15 @@ export interface StorageConfig {
   schema?: string;
   sqliteFile: string;
   migrationsRun: boolean;
+  /**
+   * `EVENT_STORE_URL=kurrentdb://…` / `esdb://…` (shared/DESIGN.md §2): the events live in
+   * KurrentDB; read models, checkpoints, ledger and keys stay in the SQL database above.
+   * Unset: the events stay in SQL (the default).
+   */
+  eventStoreUrl?: string;
 }
+
+const EVENT_STORE_URL = /^(kurrentdb|esdb)(\+discover)?:\/\//i;
 
 /** Reads the storage settings from the environment; the embedded SQLite default needs none. */
 export function storageConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StorageConfig {
@@ -24,6 +32,10 @@ export function storageConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Stor
   else kind = databaseUrl && /^postgres(ql)?:/.test(databaseUrl) ? 'postgres' : 'sqlite';
   if (kind === 'postgres' && !databaseUrl) throw new Error('STORAGE=postgres needs DATABASE_URL');
   const dataDir = resolve(env.DATA_DIR || './data');
+  const eventStoreUrl = env.EVENT_STORE_URL || undefined;
+  if (eventStoreUrl && !EVENT_STORE_URL.test(eventStoreUrl)) {
+    throw new Error('EVENT_STORE_URL must start with kurrentdb://, kurrentdb+discover://, esdb:// or esdb+discover://');
+  }
   return {
     kind,
     dataDir,
@@ -31,5 +43,6 @@ export function storageConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Stor
     schema: env.DATABASE_SCHEMA || undefined,
     sqliteFile: env.SQLITE_FILE ? resolve(env.SQLITE_FILE) : join(dataDir, 'registry.sqlite'),
     migrationsRun: (env.MIGRATIONS_RUN ?? 'true') !== 'false',
+    ...(eventStoreUrl ? { eventStoreUrl } : {}),
   };
 }

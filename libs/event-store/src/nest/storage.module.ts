@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { EVENT_STORE } from '../event-store.port';
 import { SqlDatabase } from '../sql/sql-database';
 import { SqlEventStore } from '../sql/sql-event-store';
+import { KurrentDbEventStore } from '../kurrentdb/kurrentdb-event-store';
 import { dataSourceOptions, ensureSchema } from '../sql/data-source';
 import { storageConfigFromEnv, type StorageConfig } from '../storage-config';
 import { UpcasterRegistry } from '../upcasters';
@@ -36,7 +37,11 @@ export class StorageModule {
         {
           provide: EVENT_STORE,
           inject: [SqlDatabase, UpcasterRegistry],
-          useFactory: (db: SqlDatabase, upcasters: UpcasterRegistry) => new SqlEventStore(db, upcasters),
+          // EVENT_STORE_URL moves only the events to KurrentDB; everything else stays in SQL.
+          useFactory: (db: SqlDatabase, upcasters: UpcasterRegistry) =>
+            config.eventStoreUrl
+              ? KurrentDbEventStore.fromConnectionString(config.eventStoreUrl, upcasters)
+              : new SqlEventStore(db, upcasters),
         },
         ProjectionRegistry,
         { provide: CLOCK, useValue: new Clock() },

@@ -1,0 +1,35 @@
+import { KurrentDbEventStore, UpcasterRegistry } from '@app/event-store';
+import { eventStoreContract } from './event-store.contract';
+
+/**
+ * The EventStore contract against a live KurrentDB / EventStoreDB server, e.g.
+ *   docker compose --profile kurrentdb up -d kurrentdb
+ *   KURRENTDB_URL=esdb://localhost:2113?tls=false npx jest test/contract/event-store.kurrentdb.spec.ts
+ * Each run writes fresh streams (unique names); nothing is deleted afterwards.
+ * Without KURRENTDB_URL the suite does not run, and says so in the test output.
+ */
+const url = process.env.KURRENTDB_URL;
+
+if (url) {
+  eventStoreContract(`KurrentDB (${url.replace(/\/\/[^@/]*@/, '//***@')})`, async ({ upcasters = [] }) => {
+    const registry = () => new UpcasterRegistry().register(...upcasters);
+    const store = KurrentDbEventStore.fromConnectionString(url, registry());
+    const other = KurrentDbEventStore.fromConnectionString(url, registry());
+    return {
+      store,
+      other,
+      gapFreePositions: false,
+      uniqueEventIdsAcrossStreams: false,
+      cleanup: async () => {
+        await store.dispose();
+        await other.dispose();
+      },
+    };
+  });
+} else {
+  describe('EventStore contract: KurrentDB', () => {
+    it('KurrentDB contract suite not run: set KURRENTDB_URL=esdb://localhost:2113?tls=false to run it', () => {
+      expect(process.env.KURRENTDB_URL).toBeUndefined();
+    });
+  });
+}
