@@ -196,7 +196,7 @@ describe('Serious incidents (HTTP)', () => {
     const queued = events.find((e) => e.type === 'incidents.SupplierNotified')!;
     const delivered = events.find((e) => e.type === 'incidents.ReportDelivered')!;
     expect(queued.data.reportSha256).toBe(sha256Hex(body.toString('utf8')));
-    expect(delivered.data).toMatchObject({ reportSha256: queued.data.reportSha256, attempt: 3, httpStatus: 204 });
+    expect(delivered.data).toMatchObject({ reportSha256: queued.data.reportSha256, attempt: 3, httpStatus: 204, channel: 'webhook' });
 
     const stored = await t.http.get(`/api/v1/incidents/${incidentId}/reports/${notificationId}`).set(auth(legal)).buffer(true).parse(rawBody as never).expect(200);
     expect((stored.body as Buffer).equals(body)).toBe(true);
@@ -212,6 +212,46 @@ describe('Serious incidents (HTTP)', () => {
     expect(await t.eventCount()).toBe(before);
     await t.http.post(ackUrl).send({ notificationId, token: report.acknowledge.token, supplierReference: 'ACME-2026-0042' }).expect(200);
     expect((await get()).body.notifications[0]).toMatchObject({ supplierReference: 'ACME-2026-0042' });
+  });
+
+  it('suspends use of the AI system from the incident; reviews of its output are then refused', async () => {
+    const url = `/api/v1/incidents/${incidentId}/system-suspension`;
+    const reason = 'Serious incident: missed pneumothorax; suspended pending the supplier\'s analysis';
+    await t.http.post(url).set(auth(alice)).send({ reason }).expect(403);
+    const res = await t.http.post(url).set(auth(qm)).send({ reason }).expect(200);
+    expect(res.headers.etag).toBe(`"${res.body.revision}"`);
+
+    const refused = await t.http
+      .post('/api/v1/reviews')
+      .set(auth(alice))
+      .send({
+        aiSystemId: systemId,
+        modelVersion: '2.3.1',
+        outputReference: 'pacs://studies/10/ai-report',
+        outputSha256: sha256Hex('AI: no fracture'),
+        patientId: 'NL-999 888 776',
+        decision: 'accepted',
+      })
+      .expect(409);
+    expect(refused.body.code).toBe('ai-system-suspended');
+
+    const systemEvents = await t.store.readStream(`ai-system-${systemId}`);
+    const suspension = systemEvents[systemEvents.length - 1];
+    expect(suspension).toMatchObject({
+      type: 'ai-systems.AiSystemUseSuspended',
+      data: { reason },
+      metadata: { actor: { subject: 'qm-1', role: 'quality-manager' }, correlationId: `incident-${incidentId}` },
+    });
+    const view = (await get()).body;
+    expect(view.suspensions).toEqual([
+      { systemSuspendedAt: suspension.data.suspendedAt, alreadySuspended: false, suspendedAt: expect.any(String), suspendedBy: { subject: 'qm-1', role: 'quality-manager' } },
+    ]);
+
+    // The same suspension is linked once; nothing is written the second time.
+    const before = await t.eventCount();
+    const again = await t.http.post(url).set(auth(qm)).send({ reason: 'Again' }).expect(409);
+    expect(again.body.code).toBe('suspension-already-linked');
+    expect(await t.eventCount()).toBe(before);
   });
 
   it('records the authority and inspectorate reports, refuses to close before, and closes after', async () => {
@@ -231,7 +271,7 @@ describe('Serious incidents (HTTP)', () => {
     const closed = await t.http.get('/api/v1/incidents?status=closed').set(auth(legal)).expect(200);
     expect(closed.body.items.map((i: { incidentId: string }) => i.incidentId)).toEqual([incidentId]);
     const systems = await t.http.get('/api/v1/incidents/systems').set(auth(legal)).expect(200);
-    expect(systems.body.items).toEqual([{ aiSystemId: systemId, total: 1, open: 0, serious: 1, suspended: false }]);
+    expect(systems.body.items).toEqual([{ aiSystemId: systemId, total: 1, open: 0, serious: 1, suspended: true }]);
   });
 
   it('shows the whole history in order, with business time and recorded time', async () => {
@@ -249,6 +289,7 @@ describe('Serious incidents (HTTP)', () => {
       'ReportDeliveryFailed',
       'ReportDelivered',
       'SupplierAcknowledged',
+      'SystemUseSuspended',
       'AuthorityNotified',
       'AuthorityNotified',
       'InvestigationNoteAdded',
@@ -260,6 +301,7 @@ describe('Serious incidents (HTTP)', () => {
     expect(items[0]).toMatchObject({ actor: { subject: 'alice', role: 'clinician' }, data: { narrative: { text: NARRATIVE } } });
     expect(items[7].data).toMatchObject({ httpStatus: 503, attempt: 1 });
     expect(items[10].actor).toEqual({ subject: 'supplier:Acme Imaging B.V.', role: 'supplier' });
+    expect(items[11].data).toMatchObject({ aiSystemId: systemId, alreadySuspended: false, suspendedBy: { subject: 'qm-1' } });
     expect(items[6].data).not.toHaveProperty('report');
   });
 

@@ -16,6 +16,7 @@ import {
 } from './application/incident.queries';
 import { OverdueIncidents } from './application/overdue-incidents';
 import { INCIDENTS_CONFIG, incidentsConfigFromEnv } from './application/incidents.config';
+import { ReportMailer } from './application/report-mailer';
 import { IncidentsController } from './http/incidents.controller';
 import { IncidentDeliveriesProjection } from './projections/deliveries.projection';
 import { IncidentDeliveryRow, IncidentRow, IncidentSystemRow } from './projections/incident.entities';
@@ -36,6 +37,7 @@ import { IncidentsProjection } from './projections/incidents.projection';
     GetSentReportHandler,
     IncidentsProjection,
     IncidentDeliveriesProjection,
+    ReportMailer,
     IncidentDeliveryService,
     OverdueIncidents,
   ],

@@ -54,6 +54,7 @@ const LABELS: Record<string, [string, string]> = {
   'incidents.InvestigationNoteAdded': ['Investigation note added', 'Onderzoeksnotitie toegevoegd'],
   'incidents.IncidentClosed': ['Incident closed', 'Incident gesloten'],
   'incidents.IncidentReopened': ['Incident reopened', 'Incident heropend'],
+  'incidents.SystemUseSuspended': ['AI system use suspended for the incident', 'Gebruik AI-systeem opgeschort vanwege incident'],
   'retention.LogArtefactRecorded': ['Log artefact recorded', 'Logbestand vastgelegd'],
   'retention.RetentionPolicySet': ['Retention policy set', 'Bewaarbeleid vastgesteld'],
   'retention.RetentionSet': ['Retention period set', 'Bewaartermijn vastgesteld'],

@@ -5,11 +5,12 @@ import { LessThanOrEqual, type Repository } from 'typeorm';
 import { DomainError, EVENT_STORE, type EventStore, loadState, ProjectionRegistry } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
 import { CLOCK, type Clock } from '@app/platform';
-import { incidentDecider, incidentStreamId, type RecordDeliveryAttempt } from '../domain';
+import { incidentDecider, type IncidentState, incidentStreamId, type NotificationState, type RecordDeliveryAttempt } from '../domain';
 import { IncidentDeliveryRow } from '../projections/incident.entities';
 import { ExecuteIncidentCommand } from './incident.commands';
 import { INCIDENTS_CONFIG, type IncidentsConfig, supplierEndpoint } from './incidents.config';
 import { sentReport } from './incident.queries';
+import { MailError, ReportMailer } from './report-mailer';
 import { sha256Hex, signature } from './report-bytes';
 
 /** Recorded as the actor of delivery outcomes. */
@@ -19,9 +20,10 @@ type Outcome = RecordDeliveryAttempt['outcome'];
 
 /**
  * Sends queued supplier reports: reads due rows of the deliveries projection (the outbox fed from
- * the event log), POSTs the exact stored bytes, signed, and appends the outcome as an event.
- * Delivery is at least once: a crash between the POST and the append repeats the POST, so every
- * request carries `X-Oversight-Delivery` (the notification id) for the supplier to de-duplicate.
+ * the event log), POSTs the exact stored bytes, signed, to the webhook or mails them as the
+ * attachment `report.json` (SMTP), and appends the outcome as an event. Delivery is at least
+ * once: a crash between sending and the append repeats the send, so every request and message
+ * carries `X-Oversight-Delivery` (the notification id) for the supplier to de-duplicate.
  */
 @Injectable()
 export class IncidentDeliveryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -37,6 +39,7 @@ export class IncidentDeliveryService implements OnApplicationBootstrap, BeforeAp
     @InjectRepository(IncidentDeliveryRow) private readonly outbox: Repository<IncidentDeliveryRow>,
     private readonly commands: CommandBus,
     private readonly keys: SubjectKeyStore,
+    private readonly mailer: ReportMailer,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -84,7 +87,7 @@ export class IncidentDeliveryService implements OnApplicationBootstrap, BeforeAp
     // The read model may lag the stream: trust the stream, and let the projection catch up.
     if (!n || n.status !== 'queued' || n.attempts !== row.attempts) return;
     const attempt = n.attempts + 1;
-    const outcome = await this.attempt(row, attempt, state.aiSystemId!, state.aiSystem!.supplierName);
+    const outcome = await this.attempt(row, attempt, state, n);
     try {
       await this.commands.execute(
         new ExecuteIncidentCommand(
@@ -98,18 +101,61 @@ export class IncidentDeliveryService implements OnApplicationBootstrap, BeforeAp
     }
   }
 
-  private async attempt(row: IncidentDeliveryRow, attempt: number, aiSystemId: string, supplierName: string): Promise<Outcome> {
+  private async attempt(row: IncidentDeliveryRow, attempt: number, state: IncidentState, n: NotificationState): Promise<Outcome> {
     const report = await sentReport(this.store, this.keys, row.incidentId, row.notificationId);
     if (!report?.bytes) return this.failure(attempt, null, 'The report was erased (subject key shredded); it cannot be sent', true);
     if (sha256Hex(report.bytes) !== report.sha256) return this.failure(attempt, null, 'Stored report does not match its SHA-256', true);
-    const endpoint = supplierEndpoint(this.config, aiSystemId, supplierName);
-    if (!endpoint) return this.failure(attempt, null, 'No webhook secret is configured for this supplier any more');
+    const endpoint = supplierEndpoint(this.config, state.aiSystemId!, state.aiSystem!.supplierName);
+    if (!endpoint) return this.failure(attempt, null, 'No secret is configured for this supplier any more');
+    const sent = { bytes: report.bytes, sha256: report.sha256, signature: signature(report.bytes, endpoint.secret) };
+    return n.channel === 'email' ? this.mail(row, attempt, state, n, sent) : this.post(row, attempt, sent);
+  }
+
+  /** The recorded destination is used, not today's configuration: the event says where it went. */
+  private async mail(
+    row: IncidentDeliveryRow,
+    attempt: number,
+    state: IncidentState,
+    n: NotificationState,
+    report: { bytes: Buffer; sha256: string; signature: string },
+  ): Promise<Outcome> {
+    if (!this.mailer.configured) return this.failure(attempt, null, 'SMTP is not configured (SMTP_URL) in this process');
+    const system = state.aiSystem!;
+    const kind = n.format === 'mdr-vigilance' ? 'MDR vigilance' : 'AI Act Art. 73';
+    try {
+      const smtpResponse = await this.mailer.send({
+        to: row.destination.replace(/^mailto:/, ''),
+        // No patient data in the subject or body: it is in the attachment only.
+        subject: `Serious incident report (${kind}): ${system.name} ${system.version} [${row.notificationId}]`,
+        text: [
+          `${this.config.organisation} reports a serious incident with ${system.name} (version ${system.version}, supplier ${system.supplierName}).`,
+          '',
+          'The report is the attachment report.json. Use its bytes as they are:',
+          `  SHA-256: ${report.sha256} (header X-Oversight-Report-SHA256)`,
+          `  Signature: ${report.signature} (header X-Oversight-Signature, HMAC-SHA-256 of report.json under your shared secret)`,
+          `  Delivery id: ${row.notificationId} (header X-Oversight-Delivery; the same on every attempt, de-duplicate on it)`,
+          '',
+          'Please acknowledge receipt as described in the report (acknowledge.url with acknowledge.token).',
+        ].join('\n'),
+        bytes: report.bytes,
+        sha256: report.sha256,
+        signature: report.signature,
+        notificationId: row.notificationId,
+        attempt,
+      });
+      return { delivered: true, httpStatus: null, smtpResponse, reportSha256: report.sha256 };
+    } catch (err) {
+      return this.failure(attempt, null, err instanceof MailError ? err.message : `SMTP: ${(err as Error).message}`);
+    }
+  }
+
+  private async post(row: IncidentDeliveryRow, attempt: number, report: { bytes: Buffer; sha256: string; signature: string }): Promise<Outcome> {
     try {
       const res = await fetch(row.destination, {
         method: 'POST',
         headers: {
           'Content-Type': 'application/json',
-          'X-Oversight-Signature': signature(report.bytes, endpoint.secret),
+          'X-Oversight-Signature': report.signature,
           'X-Oversight-Delivery': row.notificationId,
           'X-Oversight-Attempt': String(attempt),
         },

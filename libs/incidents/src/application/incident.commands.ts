@@ -28,13 +28,15 @@ export type IncidentInput =
       incidentId: string;
       notificationId: string;
       recipient: Recipient;
-      channel: Channel;
+      /** Null: webhook to a supplier with a URL, else email when it has an address and SMTP is set; recorded for authorities. */
+      channel: Channel | null;
       format: ReportFormat | null;
       complete: boolean;
       reference: string | null;
       notifiedAt: string | null;
       actionsTaken: string | null;
     }
+  | { type: 'SuspendSystemUse'; incidentId: string; reason: string }
   | { type: 'AddInvestigationNote'; incidentId: string; note: string }
   | { type: 'CloseIncident'; incidentId: string; conclusion: string }
   | { type: 'ReopenIncident'; incidentId: string; reason: string }
@@ -47,6 +49,8 @@ export interface IncidentCommandResult {
   replayed: boolean;
   /** Set when a notification was recorded (also on an idempotent replay). */
   notificationId?: string;
+  /** The notification's channel, with `notificationId`. */
+  channel?: Channel;
 }
 
 export class ExecuteIncidentCommand extends Command<IncidentCommandResult> {

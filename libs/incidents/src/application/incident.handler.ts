@@ -1,12 +1,15 @@
 import { Inject } from '@nestjs/common';
-import { CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
+import { CommandBus, CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { GetAiSystemQuery } from '@app/ai-systems';
 import { type Actor, EVENT_STORE, type EventStore, loadState, runDecider } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
 import { reviewDecider, reviewStreamId } from '@app/oversight';
+// The ai-systems context's own command (its index does not export the application layer).
+import { ExecuteAiSystemCommand } from '@app/ai-systems';
 import { CLOCK, type Clock } from '@app/platform';
 import {
   buildReport,
+  type Channel,
   type EncryptedText,
   type IncidentCommand,
   incidentDecider,
@@ -30,6 +33,7 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(INCIDENTS_CONFIG) private readonly config: IncidentsConfig,
     private readonly queries: QueryBus,
+    private readonly commands: CommandBus,
     private readonly keys: SubjectKeyStore,
   ) {}
 
@@ -41,8 +45,10 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
       requestHash: options.requestHash,
       metadata: { actor },
     });
+    const notified = result.events.find((e) => typeof e.data.notificationId === 'string' && typeof e.data.channel === 'string');
     const notificationId = result.events.map((e) => e.data.notificationId).find((id) => typeof id === 'string') as string | undefined;
-    return { incidentId: input.incidentId, revision: result.nextExpectedRevision, replayed: result.replayed, notificationId };
+    const channel = notified?.data.channel as Channel | undefined;
+    return { incidentId: input.incidentId, revision: result.nextExpectedRevision, replayed: result.replayed, notificationId, ...(channel ? { channel } : {}) };
   }
 
   private async command(input: IncidentInput, state: IncidentState, by: Actor, now: string): Promise<IncidentCommand> {
@@ -94,6 +100,8 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
       }
       case 'NotifyRecipient':
         return this.notification(input, state, by, now);
+      case 'SuspendSystemUse':
+        return this.suspension(input, state, by, now);
       case 'AddInvestigationNote':
         return { ...input, note: await this.encrypt(subject, input.note), hasNote: present(input.note), by, now };
       case 'CloseIncident':
@@ -118,10 +126,15 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
     now: string,
   ): Promise<IncidentCommand> {
     const format: ReportFormat = input.format ?? (input.recipient === 'manufacturer' ? 'mdr-vigilance' : 'ai-act-art73');
-    const base = { ...input, format, notifiedAt: input.notifiedAt ?? now, by, now, destination: null, report: null, reportSha256: null };
-    if (input.channel !== 'webhook' || !state.exists || !SUPPLIER_RECIPIENTS.includes(input.recipient)) return base;
-    const endpoint = supplierEndpoint(this.config, state.aiSystemId!, state.aiSystem!.supplierName);
-    if (!endpoint) return base; // the decider refuses: no endpoint configured
+    const supplier = SUPPLIER_RECIPIENTS.includes(input.recipient);
+    const endpoint = state.exists && supplier ? supplierEndpoint(this.config, state.aiSystemId!, state.aiSystem!.supplierName) : null;
+    const mail = endpoint?.email && this.config.smtp ? `mailto:${endpoint.email}` : null;
+    // Default: the webhook when there is one, else email; without either the decider refuses (no-supplier-endpoint).
+    const channel: Channel = input.channel ?? (!supplier ? 'recorded' : !endpoint?.url && mail ? 'email' : 'webhook');
+    const base = { ...input, channel, format, notifiedAt: input.notifiedAt ?? now, by, now, destination: null, report: null, reportSha256: null };
+    if (channel === 'recorded' || !supplier || !endpoint) return base;
+    const destination = channel === 'webhook' ? endpoint.url : mail;
+    if (!destination) return base; // the decider refuses: no webhook / no email address or SMTP
     const report = buildReport(format, state, {
       notificationId: input.notificationId,
       kind: state.notifications.some((n) => n.recipient === input.recipient) ? 'follow-up' : 'initial',
@@ -138,10 +151,50 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
     const bytes = reportBytes(report);
     return {
       ...base,
-      destination: endpoint.url,
+      destination,
       report: await this.keys.encrypt(state.narrativeSubject!, bytes.toString('utf8')),
       reportSha256: sha256Hex(bytes),
     };
+  }
+
+  /**
+   * Suspends the incident's AI system through the ai-systems context, unless its use is already
+   * suspended, and returns the command that links the suspension to the incident. The incident
+   * decider is asked first (without writing) so a closed or unknown incident suspends nothing.
+   * Two streams, two appends: if the link's append fails after the suspension, a retry finds the
+   * system suspended and links it with `alreadySuspended` (the ai-systems event carries the
+   * incident as its correlation id).
+   */
+  private async suspension(
+    input: Extract<IncidentInput, { type: 'SuspendSystemUse' }>,
+    state: IncidentState,
+    by: Actor,
+    now: string,
+  ): Promise<IncidentCommand> {
+    const command = (system: { suspendedAt: string; byThisRequest: boolean }): IncidentCommand => ({
+      type: 'SuspendSystemUse',
+      incidentId: input.incidentId,
+      reason: input.reason,
+      system,
+      by,
+      now,
+    });
+    if (!state.exists) return command({ suspendedAt: now, byThisRequest: true }); // the decider refuses: 404
+    const aiSystemId = state.aiSystemId!;
+    const since = await this.suspendedSince(aiSystemId);
+    if (since) return command({ suspendedAt: since, byThisRequest: false });
+    incidentDecider.decide(command({ suspendedAt: now, byThisRequest: true }), state);
+    // A concurrent suspension makes this a 409 ai-system-already-suspended from the ai-systems context.
+    await this.commands.execute(
+      new ExecuteAiSystemCommand({ type: 'SuspendAiSystemUse', aiSystemId, reason: input.reason }, by, { correlationId: incidentStreamId(input.incidentId) }),
+    );
+    return command({ suspendedAt: (await this.suspendedSince(aiSystemId)) ?? now, byThisRequest: true });
+  }
+
+  /** When the system's current suspension began; null while it is in use. */
+  private async suspendedSince(aiSystemId: string): Promise<string | null> {
+    const { state } = await this.queries.execute(new GetAiSystemQuery(aiSystemId));
+    return state.exists && state.status === 'suspended' ? (state.suspension?.suspendedAt ?? null) : null;
   }
 
   private async review(reviewId: string): Promise<ReviewSnapshot> {

@@ -55,6 +55,8 @@ export interface IncidentView extends IncidentSummary {
   patientPseudonyms: string[];
   linkedReviewIds: string[];
   notifications: NotificationState[];
+  /** Suspensions of the AI system linked to the incident (`POST …/system-suspension`). */
+  suspensions: IncidentState['suspensions'];
   notes: number;
   closedAt: string | null;
   revision: number;
@@ -155,6 +157,7 @@ export class GetIncidentHandler implements IQueryHandler<GetIncidentQuery> {
       patientPseudonyms: state.patientPseudonyms,
       linkedReviewIds: state.linkedReviewIds,
       notifications: state.notifications,
+      suspensions: state.suspensions,
       notes: state.notes,
       closedAt: state.closedAt,
       revision: revision!,
@@ -174,6 +177,7 @@ const BUSINESS_TIME: Record<IncidentEvent['type'], string> = {
   'incidents.ReportDelivered': 'deliveredAt',
   'incidents.ReportDeliveryFailed': 'failedAt',
   'incidents.SupplierAcknowledged': 'acknowledgedAt',
+  'incidents.SystemUseSuspended': 'suspendedAt',
   'incidents.InvestigationNoteAdded': 'addedAt',
   'incidents.IncidentClosed': 'closedAt',
   'incidents.IncidentReopened': 'reopenedAt',

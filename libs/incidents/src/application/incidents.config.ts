@@ -2,11 +2,28 @@ import { DEFAULT_DEADLINE_POLICY, type DeadlinePolicy } from '../domain';
 
 export const INCIDENTS_CONFIG = Symbol('INCIDENTS_CONFIG');
 
+/** How a supplier is reached: a webhook, an email address, or both (the webhook is the default). */
 export interface SupplierEndpoint {
-  /** HTTPS (or, for local testing, HTTP) URL the report is POSTed to. */
-  url: string;
+  /** HTTPS (or, for local testing, HTTP) URL the report is POSTed to; null: no webhook. */
+  url: string | null;
+  /** Address the report is mailed to (needs SMTP_URL); null: no email. */
+  email: string | null;
   /** Shared secret for `X-Oversight-Signature` and acknowledgement tokens. */
   secret: string;
+}
+
+/** The mail server reports are sent through (`SMTP_URL`, `SMTP_FROM`). */
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** Implicit TLS (`smtps://`); otherwise STARTTLS. */
+  secure: boolean;
+  /** Refuse to send unless the connection is upgraded with STARTTLS (smtp:// only). */
+  requireTLS: boolean;
+  user: string | null;
+  pass: string | null;
+  /** Sender, e.g. `"Oversight registry" <vigilance@hospital.example>`. */
+  from: string;
 }
 
 export interface DeliveryConfig {
@@ -28,6 +45,8 @@ export interface IncidentsConfig {
   delivery: DeliveryConfig;
   /** Keyed by AI system id or by supplier name (the system id wins). */
   suppliers: Record<string, SupplierEndpoint>;
+  /** Null: SMTP not configured, email reports are refused. */
+  smtp: SmtpConfig | null;
 }
 
 function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -56,6 +75,45 @@ export function incidentsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): In
       timeoutMs: positive(env, 'INCIDENT_DELIVERY_TIMEOUT_MS', 10_000),
     },
     suppliers: parseSuppliers(env.SUPPLIER_WEBHOOKS),
+    smtp: parseSmtp(env.SMTP_URL, env.SMTP_FROM),
+  };
+}
+
+/** A plain address (what goes into `mailto:`); display names belong in SMTP_FROM only. */
+const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+function parseSmtp(raw: string | undefined, from: string | undefined): SmtpConfig | null {
+  if (!raw) {
+    if (from) throw new Error('SMTP_FROM is set but SMTP_URL is not: set both to send reports by email');
+    return null;
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('SMTP_URL must be a URL: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465 (TLS)');
+  }
+  if ((url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) {
+    throw new Error('SMTP_URL must be a URL: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465 (TLS)');
+  }
+  if (!from || !/[^\s@<>]+@[^\s@<>]+/.test(from)) {
+    throw new Error('SMTP_FROM must be set with SMTP_URL: the sender address, e.g. vigilance@hospital.example');
+  }
+  const secure = url.protocol === 'smtps:';
+  const flag = url.searchParams.get('requireTLS');
+  if (flag !== null && flag !== 'true' && flag !== 'false') throw new Error('SMTP_URL ?requireTLS= must be true or false');
+  // Reports hold health data: outside this machine they travel encrypted unless explicitly allowed.
+  const requireTLS = !secure && (flag === null ? !LOOPBACK.has(url.hostname) : flag === 'true');
+  return {
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port ? Number(url.port) : secure ? 465 : 587,
+    secure,
+    requireTLS,
+    user: url.username ? decodeURIComponent(url.username) : null,
+    pass: url.password ? decodeURIComponent(url.password) : null,
+    from,
   };
 }
 
@@ -65,15 +123,19 @@ function parseSuppliers(raw: string | undefined): Record<string, SupplierEndpoin
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new Error('SUPPLIER_WEBHOOKS must be JSON: {"<AI system id or supplier name>": {"url": "https://…", "secret": "…"}}');
+    throw new Error('SUPPLIER_WEBHOOKS must be JSON: {"<AI system id or supplier name>": {"url": "https://…", "email": "…", "secret": "…"}}');
   }
   const out: Record<string, SupplierEndpoint> = {};
   for (const [key, value] of Object.entries((parsed ?? {}) as Record<string, unknown>)) {
-    const v = value as Partial<SupplierEndpoint>;
-    if (typeof v?.url !== 'string' || !/^https?:\/\//.test(v.url) || typeof v.secret !== 'string' || v.secret.length < 16) {
-      throw new Error(`SUPPLIER_WEBHOOKS["${key}"] needs an http(s) url and a secret of at least 16 characters`);
+    const v = (value ?? {}) as { url?: unknown; email?: unknown; secret?: unknown };
+    const url = v.url ?? null;
+    const email = v.email ?? null;
+    const urlOk = url === null || (typeof url === 'string' && /^https?:\/\//.test(url));
+    const emailOk = email === null || (typeof email === 'string' && EMAIL.test(email));
+    if (!urlOk || !emailOk || (url === null && email === null) || typeof v.secret !== 'string' || v.secret.length < 16) {
+      throw new Error(`SUPPLIER_WEBHOOKS["${key}"] needs an http(s) url and/or an email address, and a secret of at least 16 characters`);
     }
-    out[key.toLowerCase()] = { url: v.url, secret: v.secret };
+    out[key.toLowerCase()] = { url: url as string | null, email: email as string | null, secret: v.secret };
   }
   return out;
 }

@@ -72,7 +72,7 @@ export interface RecordDeliveryAttempt {
   notificationId: string;
   attempt: number;
   outcome:
-    | { delivered: true; httpStatus: number; reportSha256: string }
+    | { delivered: true; httpStatus: number | null; smtpResponse?: string; reportSha256: string }
     | { delivered: false; httpStatus: number | null; error: string; nextAttemptAt: string | null };
   now: string;
 }
@@ -82,6 +82,24 @@ export interface AcknowledgeReport {
   incidentId: string;
   notificationId: string;
   supplierReference: string | null;
+  now: string;
+}
+
+/**
+ * Link a suspension of the incident's AI system to the incident. The handler suspends the system
+ * through the ai-systems context first (unless it already is) and says what it found or did.
+ */
+export interface SuspendSystemUse {
+  type: 'SuspendSystemUse';
+  incidentId: string;
+  reason: string;
+  /**
+   * The system's suspension this links to: when it began, and whether this request began it
+   * (false: it was already suspended). For a check before suspending, the handler passes the
+   * suspension it is about to make (`suspendedAt: now`, `byThisRequest: true`).
+   */
+  system: { suspendedAt: string; byThisRequest: boolean };
+  by: Actor;
   now: string;
 }
 
@@ -119,6 +137,7 @@ export type IncidentCommand =
   | NotifyRecipient
   | RecordDeliveryAttempt
   | AcknowledgeReport
+  | SuspendSystemUse
   | AddInvestigationNote
   | CloseIncident
   | ReopenIncident;

@@ -10,6 +10,7 @@ import {
   type NotifyRecipient,
   NO_CRITERIA,
   type SeriousnessCriteria,
+  type SuspendSystemUse,
   incidentDecider,
   incidentStreamId,
 } from './index';
@@ -311,6 +312,144 @@ describe('incident decider', () => {
       given([...history, ...ack])
         .when({ type: 'AcknowledgeReport', incidentId, notificationId: 'n-1', supplierReference: null, now: later })
         .thenFails({ code: 'already-acknowledged', status: 409 });
+    });
+  });
+
+  describe('email delivery', () => {
+    const emailed = (more: Partial<NotifyRecipient> = {}) => notifyCommand({ channel: 'email', destination: 'mailto:vigilance@acme.example', ...more });
+    const attempt = (n: number, delivered: boolean, now: string): IncidentCommand => ({
+      type: 'RecordDeliveryAttempt',
+      incidentId,
+      notificationId: 'n-1',
+      attempt: n,
+      outcome: delivered
+        ? { delivered: true, httpStatus: null, smtpResponse: '250 2.0.0 Ok: queued as 4F2A', reportSha256: 'a'.repeat(64) }
+        : { delivered: false, httpStatus: null, error: 'SMTP 451: 451 Try again later', nextAttemptAt: now },
+      now,
+    });
+
+    it('queues a supplier report by email with its mailto: destination', () => {
+      given(classified())
+        .when(emailed())
+        .then((events) =>
+          expect(events).toMatchObject([
+            { type: 'incidents.SupplierNotified', data: { channel: 'email', destination: 'mailto:vigilance@acme.example', reportSha256: 'a'.repeat(64) } },
+          ]),
+        );
+    });
+
+    it('records the failed attempt and the delivery with the channel and the SMTP reply; the delivery meets the duty', () => {
+      let history = [...classified(), ...decide(classified(), emailed())];
+      const failed = decide(history, attempt(1, false, '2026-11-24T09:00:01.000Z'));
+      expect(failed).toEqual([
+        {
+          type: 'incidents.ReportDeliveryFailed',
+          data: {
+            incidentId,
+            notificationId: 'n-1',
+            attempt: 1,
+            channel: 'email',
+            destination: 'mailto:vigilance@acme.example',
+            httpStatus: null,
+            error: 'SMTP 451: 451 Try again later',
+            failedAt: '2026-11-24T09:00:01.000Z',
+            nextAttemptAt: '2026-11-24T09:00:01.000Z',
+          },
+        },
+      ]);
+      history = [...history, ...failed];
+      const delivered = decide(history, attempt(2, true, '2026-11-24T09:00:03.000Z'));
+      expect(delivered).toMatchObject([
+        { type: 'incidents.ReportDelivered', data: { channel: 'email', attempt: 2, httpStatus: null, smtpResponse: '250 2.0.0 Ok: queued as 4F2A' } },
+      ]);
+      const state = fold(incidentDecider, [...history, ...delivered]);
+      expect(state.notifications[0]).toMatchObject({ channel: 'email', status: 'delivered', attempts: 2 });
+      expect(state.informedAt.provider).toBe('2026-11-24T09:00:03.000Z');
+    });
+
+    it('takes an acknowledgement of an emailed report', () => {
+      const history = [...classified(), ...decide(classified(), emailed())];
+      given(history)
+        .when({ type: 'AcknowledgeReport', incidentId, notificationId: 'n-1', supplierReference: 'ACME-7', now: later })
+        .then((events) => expect(events[0].type).toBe('incidents.SupplierAcknowledged'));
+    });
+
+    it('refuses email without an address (or SMTP), and email to an authority', () => {
+      given(classified()).when(emailed({ destination: null })).thenFails({ code: 'no-supplier-email', status: 422, field: 'channel' });
+      given(classified()).when(emailed({ destination: 'https://supplier.example/hook' })).thenFails({ code: 'no-supplier-email', status: 422, field: 'channel' });
+      given(classified()).when(emailed({ recipient: 'igj' })).thenFails({ code: 'channel-not-supported', status: 422, field: 'channel' });
+    });
+
+    it('tags webhook outcomes with their channel too', () => {
+      const history = [...classified(), ...decide(classified(), notifyCommand())];
+      given(history)
+        .when({ ...attempt(1, false, later), outcome: { delivered: false, httpStatus: 503, error: 'HTTP 503', nextAttemptAt: later } } as IncidentCommand)
+        .then((events) => expect(events[0].data).toMatchObject({ channel: 'webhook', httpStatus: 503 }));
+    });
+  });
+
+  describe('SuspendSystemUse', () => {
+    const suspendedAt = '2026-11-24T09:00:00.500Z';
+    const suspend = (more: Partial<SuspendSystemUse> = {}): SuspendSystemUse => ({
+      type: 'SuspendSystemUse',
+      incidentId,
+      reason: '  Missed pneumothorax; suspended pending analysis ',
+      system: { suspendedAt, byThisRequest: true },
+      by: qm,
+      now: later,
+      ...more,
+    });
+
+    it('links the suspension this request made to the incident', () => {
+      given(classified())
+        .when(suspend())
+        .then((events) =>
+          expect(events).toEqual([
+            {
+              type: 'incidents.SystemUseSuspended',
+              data: {
+                incidentId,
+                aiSystemId,
+                reason: 'Missed pneumothorax; suspended pending analysis',
+                alreadySuspended: false,
+                systemSuspendedAt: suspendedAt,
+                suspendedBy: qm,
+                suspendedAt: later,
+              },
+            },
+          ]),
+        );
+    });
+
+    it('links an existing suspension (made by someone else) with alreadySuspended', () => {
+      const existing = '2026-11-21T08:00:00.000Z';
+      given(detected())
+        .when(suspend({ system: { suspendedAt: existing, byThisRequest: false } }))
+        .then(([e]) => expect(e.data).toMatchObject({ alreadySuspended: true, systemSuspendedAt: existing }));
+    });
+
+    it('keeps the links in the state', () => {
+      const history = [...classified(), ...decide(classified(), suspend())];
+      expect(fold(incidentDecider, history).suspensions).toEqual([{ systemSuspendedAt: suspendedAt, alreadySuspended: false, suspendedAt: later, suspendedBy: qm }]);
+    });
+
+    it('refuses to link the same suspension twice (409), but links a later one after use was resumed', () => {
+      const history = [...classified(), ...decide(classified(), suspend())];
+      given(history).when(suspend({ system: { suspendedAt, byThisRequest: false } })).thenFails({ code: 'suspension-already-linked', status: 409 });
+      given(history)
+        .when(suspend({ system: { suspendedAt: '2026-11-24T10:00:00.000Z', byThisRequest: true } }))
+        .then((events) => expect(events[0].type).toBe('incidents.SystemUseSuspended'));
+    });
+
+    it('refuses an unknown incident (404), a closed one (409), and no reason (400)', () => {
+      given([]).when(suspend()).thenFails({ code: 'incident-not-found', status: 404 });
+      const notSerious = classified({ serious: false, criteria: none, medicalDevice: false, wkkgzCalamity: false });
+      const closed = [
+        ...notSerious,
+        ...decide(notSerious, { type: 'CloseIncident', incidentId, conclusion: text('Y29uYw=='), hasConclusion: true, by: qm, now: later }),
+      ];
+      given(closed).when(suspend()).thenFails({ code: 'incident-closed', status: 409 });
+      given(classified()).when(suspend({ reason: '   ' })).thenFails({ code: 'reason-required', status: 400, field: 'reason' });
     });
   });
 

@@ -12,6 +12,7 @@ import type {
   NotifyRecipient,
   RecordDeliveryAttempt,
   ReopenIncident,
+  SuspendSystemUse,
 } from './incident.commands';
 import {
   type AiSystemFacts,
@@ -19,6 +20,7 @@ import {
   CRITERIA,
   type Deadline,
   type DeadlinePolicy,
+  type DeliveryChannel,
   type EncryptedText,
   type IncidentEvent,
   type NotificationData,
@@ -34,6 +36,14 @@ export interface NotificationState extends Omit<NotificationData, 'incidentId' |
   deliveredAt: string | null;
   acknowledgedAt: string | null;
   supplierReference: string | null;
+}
+
+/** A suspension of the AI system linked to the incident. */
+export interface SuspensionLink {
+  systemSuspendedAt: string;
+  alreadySuspended: boolean;
+  suspendedAt: string;
+  suspendedBy: Actor;
 }
 
 /** One state shape for "not yet detected" and "detected"; `exists` tells which. */
@@ -55,6 +65,8 @@ export interface IncidentState {
   notifications: NotificationState[];
   /** First moment each recipient was informed: the duty towards it is met. */
   informedAt: Partial<Record<Recipient, string>>;
+  /** Suspensions of the AI system linked to this incident, oldest first. */
+  suspensions: SuspensionLink[];
   notes: number;
   status: 'open' | 'closed';
   closedAt: string | null;
@@ -77,6 +89,7 @@ export const initialIncidentState = (): IncidentState => ({
   deadlines: [],
   notifications: [],
   informedAt: {},
+  suspensions: [],
   notes: 0,
   status: 'open',
   closedAt: null,
@@ -109,6 +122,8 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
       return recordAttempt(command, state);
     case 'AcknowledgeReport':
       return acknowledge(command, state);
+    case 'SuspendSystemUse':
+      return suspendSystemUse(command, open(state));
     case 'AddInvestigationNote':
       return addNote(command, open(state));
     case 'CloseIncident':
@@ -258,11 +273,20 @@ function notify(c: NotifyRecipient, state: IncidentState): IncidentEvent[] {
     throw new DomainError('notification-exists', `Notification ${c.notificationId} is already recorded.`, 409);
   }
   const supplier = SUPPLIER_RECIPIENTS.includes(c.recipient);
-  if (c.channel === 'webhook' && !supplier) {
+  const sent = c.channel !== 'recorded';
+  if (sent && !supplier) {
     throw new DomainError('channel-not-supported', `Reports to ${c.recipient} are made through its own portal: record them with channel "recorded".`, 422, 'channel');
   }
   if (c.channel === 'webhook' && (!c.destination || !c.report || !c.reportSha256)) {
     throw new DomainError('no-supplier-endpoint', `No webhook is configured for the supplier of ${state.aiSystem!.name}.`, 422, 'recipient');
+  }
+  if (c.channel === 'email' && (!c.destination?.startsWith('mailto:') || !c.report || !c.reportSha256)) {
+    throw new DomainError(
+      'no-supplier-email',
+      `No email address is configured for the supplier of ${state.aiSystem!.name}, or SMTP is not configured.`,
+      422,
+      'channel',
+    );
   }
   const first = !state.notifications.some((n) => n.recipient === c.recipient);
   const type = !first ? 'incidents.FollowUpReported' : supplier ? 'incidents.SupplierNotified' : 'incidents.AuthorityNotified';
@@ -274,7 +298,7 @@ function notify(c: NotifyRecipient, state: IncidentState): IncidentEvent[] {
         notificationId: c.notificationId,
         recipient: c.recipient,
         channel: c.channel,
-        destination: c.channel === 'webhook' ? c.destination : null,
+        destination: sent ? c.destination : null,
         format: c.format,
         complete: c.complete,
         report: c.report,
@@ -288,17 +312,19 @@ function notify(c: NotifyRecipient, state: IncidentState): IncidentEvent[] {
 }
 
 function recordAttempt(c: RecordDeliveryAttempt, state: IncidentState): IncidentEvent[] {
-  const n = webhookNotification(state, c.notificationId);
+  const n = sentNotification(state, c.notificationId);
   if (n.status === 'delivered') {
     throw new DomainError('already-delivered', `Report ${c.notificationId} was delivered at ${n.deliveredAt}.`, 409);
   }
   if (c.attempt !== n.attempts + 1) {
     throw new DomainError('stale-attempt', `Attempt ${c.attempt} of report ${c.notificationId} is already recorded.`, 409);
   }
-  const base = { incidentId: c.incidentId, notificationId: c.notificationId, attempt: c.attempt, destination: n.destination! };
+  const channel = n.channel as DeliveryChannel;
+  const base = { incidentId: c.incidentId, notificationId: c.notificationId, attempt: c.attempt, channel, destination: n.destination! };
   const o = c.outcome;
+  const smtp = channel === 'email' && o.delivered && o.smtpResponse ? { smtpResponse: o.smtpResponse.slice(0, 500) } : {};
   return o.delivered
-    ? [{ type: 'incidents.ReportDelivered', data: { ...base, httpStatus: o.httpStatus, reportSha256: o.reportSha256, deliveredAt: c.now } }]
+    ? [{ type: 'incidents.ReportDelivered', data: { ...base, httpStatus: o.httpStatus, ...smtp, reportSha256: o.reportSha256, deliveredAt: c.now } }]
     : [
         {
           type: 'incidents.ReportDeliveryFailed',
@@ -308,7 +334,7 @@ function recordAttempt(c: RecordDeliveryAttempt, state: IncidentState): Incident
 }
 
 function acknowledge(c: AcknowledgeReport, state: IncidentState): IncidentEvent[] {
-  const n = webhookNotification(state, c.notificationId);
+  const n = sentNotification(state, c.notificationId);
   if (n.acknowledgedAt) {
     throw new DomainError('already-acknowledged', `Report ${c.notificationId} was acknowledged at ${n.acknowledgedAt}.`, 409);
   }
@@ -316,6 +342,37 @@ function acknowledge(c: AcknowledgeReport, state: IncidentState): IncidentEvent[
     {
       type: 'incidents.SupplierAcknowledged',
       data: { incidentId: c.incidentId, notificationId: c.notificationId, supplierReference: c.supplierReference, acknowledgedAt: c.now },
+    },
+  ];
+}
+
+/**
+ * Links a suspension of the system to the incident. A new suspension, or an existing one (made by
+ * someone else or for another incident: `alreadySuspended`), is linked once per incident.
+ */
+function suspendSystemUse(c: SuspendSystemUse, state: IncidentState): IncidentEvent[] {
+  const reason = c.reason.trim();
+  if (!reason) throw new DomainError('reason-required', 'Suspending use of the AI system requires a reason.', 400, 'reason');
+  const linked = state.suspensions.find((s) => s.systemSuspendedAt === c.system.suspendedAt);
+  if (linked) {
+    throw new DomainError(
+      'suspension-already-linked',
+      `Use of AI system ${state.aiSystemId} is suspended since ${linked.systemSuspendedAt}, already linked to this incident at ${linked.suspendedAt}.`,
+      409,
+    );
+  }
+  return [
+    {
+      type: 'incidents.SystemUseSuspended',
+      data: {
+        incidentId: c.incidentId,
+        aiSystemId: state.aiSystemId!,
+        reason,
+        alreadySuspended: !c.system.byThisRequest,
+        systemSuspendedAt: c.system.suspendedAt,
+        suspendedBy: actor(c.by),
+        suspendedAt: c.now,
+      },
     },
   ];
 }
@@ -364,9 +421,10 @@ function open(state: IncidentState): IncidentState {
   return state;
 }
 
-function webhookNotification(state: IncidentState, notificationId: string): NotificationState {
+/** A report the registry sends itself (webhook or email), as opposed to one recorded as made elsewhere. */
+function sentNotification(state: IncidentState, notificationId: string): NotificationState {
   const n = state.notifications.find((x) => x.notificationId === notificationId);
-  if (!n || n.channel !== 'webhook') {
+  if (!n || n.channel === 'recorded') {
     throw new DomainError('notification-not-found', `No report ${notificationId} was sent to a supplier for this incident.`, 404, 'notificationId');
   }
   return n;
@@ -462,6 +520,12 @@ function evolve(state: IncidentState, event: IncidentEvent): IncidentState {
     case 'incidents.SupplierAcknowledged': {
       const d = event.data;
       return withNotification(state, d.notificationId, (n) => ({ ...n, acknowledgedAt: d.acknowledgedAt, supplierReference: d.supplierReference }));
+    }
+    case 'incidents.SystemUseSuspended': {
+      const d = event.data;
+      const link: SuspensionLink = { systemSuspendedAt: d.systemSuspendedAt, alreadySuspended: d.alreadySuspended, suspendedAt: d.suspendedAt, suspendedBy: d.suspendedBy };
+      // `?? []`: board rows folded before this event type existed have no `suspensions`.
+      return { ...state, suspensions: [...(state.suspensions ?? []), link] };
     }
     case 'incidents.InvestigationNoteAdded':
       return { ...state, notes: state.notes + 1 };

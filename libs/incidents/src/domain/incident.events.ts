@@ -77,8 +77,14 @@ export interface DeadlinePolicy {
 }
 
 export type ReportFormat = 'ai-act-art73' | 'mdr-vigilance';
-/** `webhook`: the registry delivers the report; `recorded`: made elsewhere (portal, phone), recorded here. */
-export type Channel = 'webhook' | 'recorded';
+/**
+ * `webhook`: the registry POSTs the report to the supplier's URL; `email`: the registry mails it
+ * (SMTP) with the report attached; `recorded`: made elsewhere (portal, phone), recorded here.
+ */
+export type Channel = 'webhook' | 'email' | 'recorded';
+/** Channels the registry delivers itself, through the outbox. */
+export type DeliveryChannel = Exclude<Channel, 'recorded'>;
+export const DELIVERY_CHANNELS: readonly DeliveryChannel[] = ['webhook', 'email'];
 
 export interface AiSystemFacts {
   name: string;
@@ -138,7 +144,7 @@ export interface NotificationData {
   notificationId: string;
   recipient: Recipient;
   channel: Channel;
-  /** Webhook URL for `webhook`; null otherwise. */
+  /** Webhook URL for `webhook`, `mailto:<address>` for `email`; null when recorded. */
   destination: string | null;
   format: ReportFormat;
   /** False for an initial, incomplete report (AI Act Art. 73(5)). */
@@ -156,8 +162,13 @@ export interface ReportDeliveredData {
   incidentId: string;
   notificationId: string;
   attempt: number;
+  /** How it was sent (events recorded before email delivery existed have none: webhook). */
+  channel: DeliveryChannel;
   destination: string;
-  httpStatus: number;
+  /** The supplier's HTTP status (webhook); null for email. */
+  httpStatus: number | null;
+  /** Email only: the SMTP server's reply accepting the message, e.g. `250 2.0.0 Ok: queued as …`. */
+  smtpResponse?: string;
   /** SHA-256 of the exact bytes that were sent. */
   reportSha256: string;
   deliveredAt: string;
@@ -167,7 +178,10 @@ export interface ReportDeliveryFailedData {
   incidentId: string;
   notificationId: string;
   attempt: number;
+  /** As in ReportDelivered. */
+  channel: DeliveryChannel;
   destination: string;
+  /** The supplier's HTTP status, when it answered (webhook); null for email and when nothing answered. */
   httpStatus: number | null;
   error: string;
   failedAt: string;
@@ -180,6 +194,26 @@ export interface SupplierAcknowledgedData {
   notificationId: string;
   supplierReference: string | null;
   acknowledgedAt: string;
+}
+
+/**
+ * Use of the incident's AI system is suspended because of it (through the ai-systems context,
+ * which then refuses reviews of the system's output). The reason is in clear text: it is also
+ * the reason of `ai-systems.AiSystemUseSuspended`.
+ */
+export interface SystemUseSuspendedData {
+  incidentId: string;
+  aiSystemId: string;
+  reason: string;
+  /**
+   * True when use was already suspended (by someone else, or for another incident) and this
+   * records that the incident is linked to that suspension; false when this request suspended it.
+   */
+  alreadySuspended: boolean;
+  /** When the system's current suspension began (`suspendedAt` of `ai-systems.AiSystemUseSuspended`). */
+  systemSuspendedAt: string;
+  suspendedBy: Actor;
+  suspendedAt: string;
 }
 
 export interface InvestigationNoteAddedData {
@@ -215,6 +249,7 @@ export type FollowUpReported = E<'incidents.FollowUpReported', NotificationData>
 export type ReportDelivered = E<'incidents.ReportDelivered', ReportDeliveredData>;
 export type ReportDeliveryFailed = E<'incidents.ReportDeliveryFailed', ReportDeliveryFailedData>;
 export type SupplierAcknowledged = E<'incidents.SupplierAcknowledged', SupplierAcknowledgedData>;
+export type SystemUseSuspended = E<'incidents.SystemUseSuspended', SystemUseSuspendedData>;
 export type InvestigationNoteAdded = E<'incidents.InvestigationNoteAdded', InvestigationNoteAddedData>;
 export type IncidentClosed = E<'incidents.IncidentClosed', IncidentClosedData>;
 export type IncidentReopened = E<'incidents.IncidentReopened', IncidentReopenedData>;
@@ -231,6 +266,7 @@ export type IncidentEvent =
   | ReportDelivered
   | ReportDeliveryFailed
   | SupplierAcknowledged
+  | SystemUseSuspended
   | InvestigationNoteAdded
   | IncidentClosed
   | IncidentReopened;
@@ -248,6 +284,7 @@ export const INCIDENT_EVENT_TYPES: readonly IncidentEventType[] = [
   'incidents.ReportDelivered',
   'incidents.ReportDeliveryFailed',
   'incidents.SupplierAcknowledged',
+  'incidents.SystemUseSuspended',
   'incidents.InvestigationNoteAdded',
   'incidents.IncidentClosed',
   'incidents.IncidentReopened',

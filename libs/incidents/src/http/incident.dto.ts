@@ -103,9 +103,13 @@ export class NotificationDto {
   @IsIn(RECIPIENTS)
   recipient!: (typeof RECIPIENTS)[number];
 
-  @ApiPropertyOptional({ enum: ['webhook', 'recorded'], description: 'webhook: the registry sends the report to the supplier; recorded: made elsewhere (portal, phone). Default: webhook for provider/manufacturer, recorded otherwise' })
-  @IsOptional() @IsIn(['webhook', 'recorded'])
-  channel?: 'webhook' | 'recorded';
+  @ApiPropertyOptional({
+    enum: ['webhook', 'email', 'recorded'],
+    description:
+      'webhook / email: the registry sends the report to the supplier (email needs the supplier\'s address in SUPPLIER_WEBHOOKS and SMTP_URL); recorded: made elsewhere (portal, phone). Default for provider/manufacturer: webhook when the supplier has a URL, else email; recorded otherwise',
+  })
+  @IsOptional() @IsIn(['webhook', 'email', 'recorded'])
+  channel?: 'webhook' | 'email' | 'recorded';
 
   @ApiPropertyOptional({ enum: ['ai-act-art73', 'mdr-vigilance'], description: 'Default: mdr-vigilance to the manufacturer, else ai-act-art73' })
   @IsOptional() @IsIn(['ai-act-art73', 'mdr-vigilance'])
@@ -126,6 +130,16 @@ export class NotificationDto {
   @ApiPropertyOptional({ description: 'Actions taken so far, for the report', maxLength: TEXT })
   @IsOptional() @IsString() @MaxLength(TEXT)
   actionsTaken?: string;
+}
+
+export class SystemSuspensionDto {
+  @ApiProperty({
+    description: 'Why use is suspended. Stored in clear in the AI system\'s record too: no patient data.',
+    example: 'Serious incident: missed pneumothorax; suspended pending the supplier\'s analysis',
+    maxLength: 2000,
+  })
+  @IsString() @IsNotEmpty() @MaxLength(2000)
+  reason!: string;
 }
 
 export class NoteDto {

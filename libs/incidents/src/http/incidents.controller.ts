@@ -6,7 +6,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { EVENT_STORE, type EventStore, loadState } from '@app/event-store';
 import { AccessLogged, CurrentPrincipal, type Principal, Pseudonymizer, Public, Roles } from '@app/identity';
 import { IdempotencyKey, IfMatchRevision, ParseIdPipe, ProblemException, RequestHash, revisionETag } from '@app/platform';
-import { incidentDecider, incidentStreamId, SUPPLIER_RECIPIENTS } from '../domain';
+import { incidentDecider, incidentStreamId } from '../domain';
 import { ExecuteIncidentCommand, type IncidentInput } from '../application/incident.commands';
 import {
   GetIncidentQuery,
@@ -28,6 +28,7 @@ import {
   ReopenDto,
   ReportIncidentDto,
   ReportQueryDto,
+  SystemSuspensionDto,
 } from './incident.dto';
 
 const READERS = ['quality-manager', 'legal', 'auditor'] as const;
@@ -180,7 +181,7 @@ export class IncidentsController {
 
   @Post(':id/notifications')
   @Roles('quality-manager')
-  @ApiOperation({ summary: 'Report to a recipient: sent to the supplier\'s webhook (queued, delivered with retries) or recorded as made elsewhere' })
+  @ApiOperation({ summary: 'Report to a recipient: sent to the supplier by webhook or email (queued, delivered with retries) or recorded as made elsewhere' })
   async notify(
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: NotificationDto,
@@ -190,23 +191,40 @@ export class IncidentsController {
     @IfMatchRevision() ifMatch: number | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const channel = dto.channel ?? (SUPPLIER_RECIPIENTS.includes(dto.recipient) ? 'webhook' : 'recorded');
     const result = await this.execute(who, { idempotencyKey, requestHash, ifMatch }, {
       type: 'NotifyRecipient',
       incidentId: id,
       notificationId: uuidv7(),
       recipient: dto.recipient,
-      channel,
+      channel: dto.channel ?? null,
       format: dto.format ?? null,
       complete: dto.complete ?? false,
       reference: dto.reference ?? null,
       notifiedAt: dto.notifiedAt ?? null,
       actionsTaken: dto.actionsTaken ?? null,
     });
-    // A webhook report is queued (202); one recorded as made elsewhere is done (201).
-    res.status(channel === 'webhook' ? 202 : 201).setHeader('ETag', revisionETag(result.revision));
+    // A report the registry sends (webhook, email) is queued (202); one recorded as made elsewhere is done (201).
+    res.status(result.channel === 'recorded' ? 201 : 202).setHeader('ETag', revisionETag(result.revision));
     res.setHeader('Location', `/api/v1/incidents/${id}/reports/${result.notificationId}`);
     return result;
+  }
+
+  @Post(':id/system-suspension')
+  @HttpCode(200)
+  @Roles('quality-manager')
+  @ApiOperation({
+    summary: 'Suspend use of the incident\'s AI system (through the AI-system register) and link the suspension to the incident; an existing suspension is linked with alreadySuspended',
+  })
+  suspendSystem(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: SystemSuspensionDto,
+    @CurrentPrincipal() who: Principal,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @RequestHash() requestHash: string,
+    @IfMatchRevision() ifMatch: number | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.run(res, who, { idempotencyKey, requestHash, ifMatch }, { type: 'SuspendSystemUse', incidentId: id, reason: dto.reason });
   }
 
   @Post(':id/notes')

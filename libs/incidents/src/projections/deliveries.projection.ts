@@ -4,7 +4,7 @@ import type { IncidentEvent } from '../domain';
 import { IncidentDeliveryRow } from './incident.entities';
 
 /**
- * The outbox as a read model: a webhook report appended with its decision becomes a pending
+ * The outbox as a read model: a webhook or email report appended with its decision becomes a pending
  * delivery here, in the transaction that moves this projection's checkpoint; the worker's
  * outcome events settle it. Rebuilding it from the log yields the same queue.
  */
@@ -26,7 +26,8 @@ export class IncidentDeliveriesProjection implements Projection {
       switch (e.type) {
         case 'incidents.SupplierNotified':
         case 'incidents.FollowUpReported':
-          if (e.data.channel !== 'webhook' || !e.data.destination) break;
+          // Webhook and email reports are sent by the worker; recorded ones were made elsewhere.
+          if (e.data.channel === 'recorded' || !e.data.destination) break;
           await ctx.insert(IncidentDeliveryRow, {
             notificationId: e.data.notificationId,
             incidentId: e.data.incidentId,

@@ -40,7 +40,7 @@ export class IncidentSystemRow {
   @Column({ type: 'boolean' }) suspended!: boolean;
 }
 
-/** Reports waiting to be delivered to a supplier webhook: the outbox, as read from the event log. */
+/** Reports waiting to be delivered to a supplier (webhook URL or `mailto:`): the outbox, as read from the event log. */
 @Entity('rm_incident_deliveries')
 @Index('ix_rm_incident_deliveries_due', ['status', 'nextAttemptAt'])
 export class IncidentDeliveryRow {

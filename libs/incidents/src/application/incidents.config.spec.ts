@@ -1,0 +1,51 @@
+import { incidentsConfigFromEnv, supplierEndpoint } from './incidents.config';
+
+const SECRET = 'a-secret-of-16-chars';
+
+describe('incidents configuration', () => {
+  it('reads suppliers with a webhook, an email address, or both', () => {
+    const config = incidentsConfigFromEnv({
+      SUPPLIER_WEBHOOKS: JSON.stringify({
+        'Acme Imaging B.V.': { url: 'https://acme.example/hook', secret: SECRET },
+        'Mail Only B.V.': { email: 'vigilance@mail-only.example', secret: SECRET },
+        Both: { url: 'https://both.example/hook', email: 'vigilance@both.example', secret: SECRET },
+      }),
+    });
+    expect(supplierEndpoint(config, 'x', 'ACME IMAGING B.V.')).toEqual({ url: 'https://acme.example/hook', email: null, secret: SECRET });
+    expect(supplierEndpoint(config, 'x', 'Mail Only B.V.')).toEqual({ url: null, email: 'vigilance@mail-only.example', secret: SECRET });
+    expect(supplierEndpoint(config, 'x', 'both')).toMatchObject({ url: 'https://both.example/hook', email: 'vigilance@both.example' });
+    expect(config.smtp).toBeNull();
+  });
+
+  it.each([
+    [{ secret: SECRET }],
+    [{ email: 'not an address', secret: SECRET }],
+    [{ email: 'vigilance@acme.example', secret: 'short' }],
+    [{ url: 'ftp://acme.example', secret: SECRET }],
+  ])('refuses a supplier entry %j', (entry) => {
+    expect(() => incidentsConfigFromEnv({ SUPPLIER_WEBHOOKS: JSON.stringify({ Acme: entry }) })).toThrow(/url and\/or an email address/);
+  });
+
+  it('reads SMTP_URL and SMTP_FROM; STARTTLS is required except on loopback or when switched off', () => {
+    const smtp = (url: string) => incidentsConfigFromEnv({ SMTP_URL: url, SMTP_FROM: '"Registry" <registry@hospital.example>' }).smtp;
+    expect(smtp('smtp://user%40x:p%3Ass@mail.hospital.example:587')).toEqual({
+      host: 'mail.hospital.example',
+      port: 587,
+      secure: false,
+      requireTLS: true,
+      user: 'user@x',
+      pass: 'p:ss',
+      from: '"Registry" <registry@hospital.example>',
+    });
+    expect(smtp('smtps://mail.hospital.example')).toMatchObject({ port: 465, secure: true, requireTLS: false, user: null, pass: null });
+    expect(smtp('smtp://127.0.0.1:2525')).toMatchObject({ requireTLS: false });
+    expect(smtp('smtp://relay.internal:25?requireTLS=false')).toMatchObject({ requireTLS: false });
+  });
+
+  it('refuses an SMTP_URL that is not smtp(s), or one without SMTP_FROM, and SMTP_FROM alone', () => {
+    expect(() => incidentsConfigFromEnv({ SMTP_URL: 'http://mail.example', SMTP_FROM: 'a@b.example' })).toThrow(/SMTP_URL must be/);
+    expect(() => incidentsConfigFromEnv({ SMTP_URL: 'smtp://mail.example' })).toThrow(/SMTP_FROM must be set/);
+    expect(() => incidentsConfigFromEnv({ SMTP_FROM: 'a@b.example' })).toThrow(/SMTP_URL is not/);
+    expect(() => incidentsConfigFromEnv({ SMTP_URL: 'smtp://mail.example?requireTLS=yes', SMTP_FROM: 'a@b.example' })).toThrow(/requireTLS/);
+  });
+});
