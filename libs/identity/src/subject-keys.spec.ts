@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { SqlDatabase } from '@app/event-store';
 import { newTestStorage, openTestDataSource, type TestStorage } from '../../../test/support/test-storage';
 import {
   DecryptionError,
+  type KeyWrapper,
   MasterKeyUnavailableError,
   SubjectKeyStore,
   SubjectShreddedError,
@@ -219,6 +220,40 @@ describe('SubjectKeyStore', () => {
     await expect(new SubjectKeyStore(ownDb, newMaster).decrypt(e)).resolves.toBe('new');
     // A key id cannot be reused for different key bytes.
     await expect(rs.rewrap({ id: 'mk-rewrap-new', key: randomBytes(32) })).rejects.toThrow(/already used/);
+  });
+
+  it('works with a key wrapper outside the store (the KMS interface), and rewraps onto it', async () => {
+    // A stand-in for a KMS with real crypto of its own: RSA-OAEP, the subject id bound by hash.
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const bind = (aad: string) => createHash('sha256').update(aad).digest();
+    const kms: KeyWrapper = {
+      id: 'kms-rsa-1',
+      wrap: async (key, aad) => publicEncrypt(publicKey, Buffer.concat([bind(aad), key])).toString('base64'),
+      unwrap: async (wrapped, aad) => {
+        let plain: Buffer;
+        try {
+          plain = privateDecrypt(privateKey, Buffer.from(wrapped, 'base64'));
+        } catch {
+          throw new DecryptionError('not wrapped by this KMS key');
+        }
+        if (!plain.subarray(0, 32).equals(bind(aad))) throw new DecryptionError('wrapped for another subject');
+        return plain.subarray(32);
+      },
+    };
+    const own = newTestStorage();
+    extra.push(own);
+    const ownDs = await openTestDataSource(own);
+    extraDs.push(ownDs);
+    const ownDb = new SqlDatabase(ownDs);
+    const local = masterKey('mk-before-kms');
+    const before = new SubjectKeyStore(ownDb, local);
+    const early = await before.encrypt(subject(), 'written under the local master key');
+    await expect(before.rewrap(kms)).resolves.toBe(1);
+    const viaKms = new SubjectKeyStore(ownDb, kms);
+    await expect(viaKms.decrypt(early)).resolves.toBe('written under the local master key');
+    const later = await viaKms.encrypt(subject(), 'written under the KMS');
+    await expect(new SubjectKeyStore(ownDb, kms).decrypt(later)).resolves.toBe('written under the KMS');
+    await expect(new SubjectKeyStore(ownDb, local).decrypt(later)).rejects.toBeInstanceOf(MasterKeyUnavailableError);
   });
 
   it('rewraps in batches larger than one page', async () => {

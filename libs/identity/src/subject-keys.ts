@@ -91,8 +91,8 @@ const INSERT_ATTEMPTS = 5;
  * expires (`cacheTtlMs`).
  */
 export class SubjectKeyStore {
-  #current: MasterKey;
-  #wrappingKeys = new Map<string, Buffer>();
+  #current: KeyWrapper;
+  #wrappingKeys = new Map<string, KeyWrapper>();
   /** LRU by kid; `#kidOf` maps subject → kid for the entries present. */
   readonly #cache = new Map<string, DataKey>();
   readonly #kidOf = new Map<string, string>();
@@ -104,12 +104,11 @@ export class SubjectKeyStore {
 
   constructor(
     private readonly db: SqlDatabase,
-    masterKey: MasterKey,
+    masterKey: MasterKey | KeyWrapper,
     options: SubjectKeyStoreOptions = {},
   ) {
-    checkMasterKey(masterKey);
-    this.#current = { id: masterKey.id, key: Buffer.from(masterKey.key) };
-    this.#wrappingKeys.set(masterKey.id, this.#current.key);
+    this.#current = keyWrapperOf(masterKey);
+    this.#wrappingKeys.set(this.#current.id, this.#current);
     this.#cacheSize = options.cacheSize ?? 10_000;
     this.#cacheTtlMs = options.cacheTtlMs ?? 60_000;
   }
@@ -208,14 +207,13 @@ export class SubjectKeyStore {
    * halfway can simply be run again. Returns the number of keys re-wrapped. All processes must
    * be restarted with the new master key afterwards.
    */
-  async rewrap(newMasterKey: MasterKey): Promise<number> {
-    checkMasterKey(newMasterKey);
-    const known = this.#wrappingKeys.get(newMasterKey.id);
-    if (known && !(known.length === newMasterKey.key.length && timingSafeEqual(known, newMasterKey.key))) {
-      throw new Error(`Master key id ${newMasterKey.id} is already used by a different key`);
+  async rewrap(newMasterKey: MasterKey | KeyWrapper): Promise<number> {
+    const next = keyWrapperOf(newMasterKey);
+    const known = this.#wrappingKeys.get(next.id);
+    if (known && known !== next && !(known instanceof LocalKeyWrapper && next instanceof LocalKeyWrapper && known.sameKeyAs(next))) {
+      throw new Error(`Master key id ${next.id} is already used by a different key`);
     }
-    const next: MasterKey = { id: newMasterKey.id, key: Buffer.from(newMasterKey.key) };
-    this.#wrappingKeys.set(next.id, next.key);
+    this.#wrappingKeys.set(next.id, next);
     this.#current = next;
 
     let total = 0;
@@ -233,11 +231,11 @@ export class SubjectKeyStore {
           );
           let rewrapped = 0;
           for (const row of rows) {
-            const key = this.unwrap(row);
+            const key = await this.unwrap(row);
             const updated = await tx.query(
               `UPDATE subject_keys SET wrapped_key = ?, wrapping_key_id = ?
                WHERE subject_id = ? AND wrapping_key_id = ? AND wrapped_key IS NOT NULL RETURNING subject_id`,
-              [wrap(key, row.subject_id, next), next.id, row.subject_id, row.wrapping_key_id],
+              [await next.wrap(key, row.subject_id), next.id, row.subject_id, row.wrapping_key_id],
             );
             rewrapped += updated.length;
           }
@@ -250,7 +248,7 @@ export class SubjectKeyStore {
       total += pass;
       if (pass === 0) break;
     }
-    this.#wrappingKeys = new Map([[next.id, next.key]]);
+    this.#wrappingKeys = new Map([[next.id, next]]);
     return total;
   }
 
@@ -296,7 +294,7 @@ export class SubjectKeyStore {
       );
       if (row) {
         if (row.wrapped_key === null) throw new SubjectShreddedError(subjectId);
-        return { subjectId, kid: row.kid, key: this.unwrap(row), loadedAt: Date.now() };
+        return { subjectId, kid: row.kid, key: await this.unwrap(row), loadedAt: Date.now() };
       }
       const key = randomBytes(KEY_BYTES);
       const kid = newKid();
@@ -306,7 +304,7 @@ export class SubjectKeyStore {
         // statement would abort the surrounding transaction.
         await this.db.query(
           'INSERT INTO subject_keys (subject_id, kid, wrapped_key, wrapping_key_id, created_at) VALUES (?, ?, ?, ?, ?)',
-          [subjectId, kid, wrap(key, subjectId, master), master.id, new Date().toISOString()],
+          [subjectId, kid, await master.wrap(key, subjectId), master.id, new Date().toISOString()],
         );
         return { subjectId, kid, key, loadedAt: Date.now() };
       } catch (err) {
@@ -329,29 +327,19 @@ export class SubjectKeyStore {
     );
     if (!row) throw new UnknownDataKeyError(kid);
     if (row.wrapped_key === null) return null;
-    const dk: DataKey = { subjectId: row.subject_id, kid: row.kid, key: this.unwrap(row), loadedAt: Date.now() };
+    const dk: DataKey = { subjectId: row.subject_id, kid: row.kid, key: await this.unwrap(row), loadedAt: Date.now() };
     if (epoch === this.#epoch) this.remember(dk);
     return dk;
   }
 
-  private unwrap(row: KeyRow): Buffer {
+  private async unwrap(row: KeyRow): Promise<Buffer> {
     const master = this.#wrappingKeys.get(row.wrapping_key_id);
     if (!master) throw new MasterKeyUnavailableError(row.wrapping_key_id, [...this.#wrappingKeys.keys()]);
-    const parts = (row.wrapped_key ?? '').split('.');
-    const iv = decodeBase64Url(parts[1]);
-    const ct = decodeBase64Url(parts[2]);
-    if (parts.length !== 3 || parts[0] !== WRAP_VERSION || !iv || iv.length !== IV_BYTES || !ct || ct.length !== KEY_BYTES + TAG_BYTES) {
-      throw new DecryptionError(`Wrapped key of data key ${row.kid} is malformed`);
-    }
     try {
-      const decipher = createDecipheriv(ENC, master, iv);
-      decipher.setAAD(Buffer.from(row.subject_id, 'utf8'));
-      decipher.setAuthTag(ct.subarray(KEY_BYTES));
-      return Buffer.concat([decipher.update(ct.subarray(0, KEY_BYTES)), decipher.final()]);
-    } catch {
-      throw new DecryptionError(
-        `Data key ${row.kid} cannot be unwrapped with master key ${row.wrapping_key_id} (wrong key or tampered)`,
-      );
+      return await master.unwrap(row.wrapped_key ?? '', row.subject_id);
+    } catch (err) {
+      if (err instanceof DecryptionError) throw new DecryptionError(`Data key ${row.kid}: ${err.message}`);
+      throw err;
     }
   }
 
@@ -393,12 +381,62 @@ export class SubjectKeyStore {
   }
 }
 
-function wrap(key: Buffer, subjectId: string, master: MasterKey): string {
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv(ENC, master.key, iv);
-  cipher.setAAD(Buffer.from(subjectId, 'utf8'));
-  const ct = Buffer.concat([cipher.update(key), cipher.final(), cipher.getAuthTag()]);
-  return `${WRAP_VERSION}.${iv.toString('base64url')}.${ct.toString('base64url')}`;
+/**
+ * Wraps data keys under a master key. The local one holds the key in memory (from configuration
+ * or a file); production can plug in a KMS or HSM that wraps and unwraps without ever showing the
+ * master key (e.g. AWS KMS Encrypt/Decrypt with the subject id as encryption context).
+ */
+export interface KeyWrapper {
+  readonly id: string;
+  /** Returns an opaque string; `aad` (the subject id) must be given again to unwrap. */
+  wrap(key: Buffer, aad: string): Promise<string>;
+  /** Throws DecryptionError when the wrapped key is malformed, tampered or under another key. */
+  unwrap(wrapped: string, aad: string): Promise<Buffer>;
+}
+
+/** AES-256-GCM under a 32-byte master key held by this process: `v1.<iv>.<ct+tag>`. */
+export class LocalKeyWrapper implements KeyWrapper {
+  readonly id: string;
+  readonly #key: Buffer;
+
+  constructor(masterKey: MasterKey) {
+    checkMasterKey(masterKey);
+    this.id = masterKey.id;
+    this.#key = Buffer.from(masterKey.key);
+  }
+
+  sameKeyAs(other: LocalKeyWrapper): boolean {
+    return timingSafeEqual(this.#key, other.#key);
+  }
+
+  async wrap(key: Buffer, aad: string): Promise<string> {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv(ENC, this.#key, iv);
+    cipher.setAAD(Buffer.from(aad, 'utf8'));
+    const ct = Buffer.concat([cipher.update(key), cipher.final(), cipher.getAuthTag()]);
+    return `${WRAP_VERSION}.${iv.toString('base64url')}.${ct.toString('base64url')}`;
+  }
+
+  async unwrap(wrapped: string, aad: string): Promise<Buffer> {
+    const parts = wrapped.split('.');
+    const iv = decodeBase64Url(parts[1]);
+    const ct = decodeBase64Url(parts[2]);
+    if (parts.length !== 3 || parts[0] !== WRAP_VERSION || !iv || iv.length !== IV_BYTES || !ct || ct.length !== KEY_BYTES + TAG_BYTES) {
+      throw new DecryptionError('the wrapped key is malformed');
+    }
+    try {
+      const decipher = createDecipheriv(ENC, this.#key, iv);
+      decipher.setAAD(Buffer.from(aad, 'utf8'));
+      decipher.setAuthTag(ct.subarray(KEY_BYTES));
+      return Buffer.concat([decipher.update(ct.subarray(0, KEY_BYTES)), decipher.final()]);
+    } catch {
+      throw new DecryptionError(`cannot be unwrapped with master key ${this.id} (wrong key or tampered)`);
+    }
+  }
+}
+
+function keyWrapperOf(k: MasterKey | KeyWrapper): KeyWrapper {
+  return 'wrap' in k ? k : new LocalKeyWrapper(k);
 }
 
 /** A random data key id: `dk-` + 128 random bits. */
