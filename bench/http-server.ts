@@ -1,0 +1,57 @@
+/**
+ * The real application on a fresh embedded SQLite store, for the HTTP benchmark. Started as a
+ * child process (so autocannon in the parent does not share its event loop); sends
+ * `{ url, token, aiSystemId }` over IPC once it listens, and exits on SIGTERM.
+ */
+import type { INestApplication } from '@nestjs/common';
+import { createApp } from '@app/api';
+import { issueLocalToken, KEY_MATERIAL, type KeyMaterial } from '@app/identity';
+import { newTestStorage } from '../test/support/test-storage';
+
+async function main() {
+  const storage = newTestStorage('sqlite');
+  process.env.DATA_DIR = storage.config.dataDir;
+  const app: INestApplication = await createApp(storage.config);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${port}`;
+  const keys = app.get<KeyMaterial>(KEY_MATERIAL);
+  const admin = await issueLocalToken(keys.tokenSigning, { sub: 'admin-1', role: 'admin' });
+  const token = await issueLocalToken(keys.tokenSigning, { sub: 'clinician-1', role: 'clinician' });
+  const res = await fetch(`${url}/api/v1/ai-systems`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+    body: JSON.stringify({
+      name: 'ChestXR Triage',
+      supplier: { name: 'Acme Imaging B.V.', incidentContactEmail: 'vigilance@acme.example' },
+      version: '2.3.1',
+      intendedPurpose: 'Flags suspected pneumothorax on chest X-rays for radiologist review',
+      aiActRiskClass: 'high',
+      mdrClass: 'IIa',
+      inHouseDevice: false,
+      ifuVersion: 'IFU-2.3',
+      oversightPersons: ['dr. A. de Vries'],
+    }),
+  });
+  if (res.status !== 201) throw new Error(`Registering the AI system failed: ${res.status} ${await res.text()}`);
+  const { aiSystemId } = (await res.json()) as { aiSystemId: string };
+  let closing = false;
+  const stop = async () => {
+    if (closing) return;
+    closing = true;
+    const events = await fetch(`${url}/metrics`).then(() => undefined, () => undefined);
+    void events;
+    const rss = Math.round(process.resourceUsage().maxRSS / 1024);
+    await app.close();
+    await storage.cleanup();
+    process.send?.({ stopped: true, peakRssMb: rss });
+    process.exit(0);
+  };
+  process.on('message', (m: { stop?: boolean }) => m?.stop && void stop());
+  process.send!({ url, token, aiSystemId });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,112 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { SqlDatabase } from '@app/event-store';
+
+/**
+ * Fills an empty or growing log with N domain-shaped events, fast: the same event mix as
+ * test/support/seed.ts (AI systems; reviews across 12 months; every 5th corrected, every 11th
+ * withdrawn, every 13th linked to an incident), written as the envelopes the store writes, with
+ * multi-row INSERTs of 1,000 rows per transaction, and the head row moved along.
+ * This is set-up, never measured: it bypasses the append path on purpose (a million one-review
+ * commits would take many minutes on PostgreSQL).
+ */
+const DECISIONS = ['accepted', 'modified', 'rejected', 'escalated'] as const;
+const fakeCipher = (i: number) => ({ enc: 'aes-256-gcm', kid: `dk-seed${i % 50}`, iv: 'AAAAAAAAAAAAAAAA', ct: `c2VlZC0${i}` });
+const COLUMNS = 'global_position, event_id, stream_id, stream_revision, type, schema_version, recorded_at, data, metadata';
+const ROWS_PER_INSERT = 1000;
+
+type Row = [number, string, string, number, string, number, string, string, string];
+
+function* domainEvents(startReview: number, systems: string[]) {
+  for (let i = startReview; ; i++) {
+    const reviewId = uuidv7();
+    const month = String((i % 12) + 1).padStart(2, '0');
+    const reviewer = { subject: `clinician-${i % 17}`, role: 'clinician' };
+    const stream = `review-${reviewId}`;
+    const meta = JSON.stringify({ actor: reviewer });
+    const events: Array<{ type: string; data: Record<string, unknown> }> = [
+      {
+        type: 'oversight.AiOutputReviewed',
+        data: {
+          reviewId, aiSystemId: systems[i % systems.length], modelVersion: '1.0', outputReference: `ref-${i}`,
+          outputSha256: 'a'.repeat(64), patientPseudonym: `p-${String(i % 997).padStart(32, '0')}`, reviewer,
+          decision: DECISIONS[i % 4], reason: i % 4 === 0 ? null : fakeCipher(i),
+          seenAt: `2026-${month}-10T10:00:00.000Z`, decidedAt: `2026-${month}-10T10:00:30.000Z`, incidentId: null,
+        },
+      },
+    ];
+    if (i % 5 === 0) {
+      events.push({
+        type: 'oversight.ReviewCorrected',
+        data: { reviewId, decision: DECISIONS[(i + 1) % 4], reason: fakeCipher(i + 1), correctionNote: null, correctedBy: reviewer, correctedAt: `2026-${month}-11T10:00:00.000Z` },
+      });
+    }
+    if (i % 11 === 0) {
+      events.push({ type: 'oversight.ReviewWithdrawn', data: { reviewId, reason: fakeCipher(i + 2), withdrawnBy: reviewer, withdrawnAt: `2026-${month}-12T10:00:00.000Z` } });
+    }
+    if (i % 13 === 0) {
+      events.push({ type: 'oversight.ReviewLinkedToIncident', data: { reviewId, incidentId: uuidv7(), linkedBy: reviewer, linkedAt: `2026-${month}-13T10:00:00.000Z` } });
+    }
+    yield* events.map((e, rev) => ({ stream, rev, type: e.type, data: JSON.stringify(e.data), meta }));
+  }
+}
+
+export interface SeedResult {
+  events: number;
+  seconds: number;
+  avgDataBytes: number;
+}
+
+/** Appends at least `count` events (whole review streams) after the current head. */
+export async function seedDomainEvents(db: SqlDatabase, count: number): Promise<SeedResult> {
+  const t0 = performance.now();
+  const [head] = await db.query<{ position: number | string }>('SELECT position FROM event_log_head WHERE id = 1');
+  let position = Number(head.position);
+  const recordedAt = new Date().toISOString();
+  let written = 0;
+  let dataBytes = 0;
+  if (position === 0) {
+    // Three AI systems, as the seed does (the review projection ignores them).
+    const systems = [uuidv7(), uuidv7(), uuidv7()];
+    await insertRows(
+      db,
+      systems.map((id, n) => [
+        ++position, uuidv7(), `ai-system-${id}`, 0, 'ai-systems.AiSystemRegistered', 1, recordedAt,
+        JSON.stringify({ aiSystemId: id, name: `System ${n}`, supplier: { name: 'Acme', incidentContactEmail: null }, version: '1.0', intendedPurpose: 'test', aiActRiskClass: 'high', mdrClass: 'IIa', inHouseDevice: false, ifuVersion: null, oversightPersons: [], ceMarking: null, udiDi: null, registeredAt: '2026-01-01T00:00:00.000Z' }),
+        JSON.stringify({ actor: { subject: 'seed-admin', role: 'admin' } }),
+      ]),
+    );
+    written += 3;
+    seedSystems = systems;
+  }
+  const gen = domainEvents(position, seedSystems ?? [uuidv7(), uuidv7(), uuidv7()]);
+  let batch: Row[] = [];
+  let lastStream = '';
+  for (;;) {
+    const e = gen.next().value!;
+    // Stop only at a stream boundary once enough are written, so no review is half-seeded.
+    if (written >= count && e.stream !== lastStream) break;
+    lastStream = e.stream;
+    dataBytes += e.data.length;
+    batch.push([++position, uuidv7(), e.stream, e.rev, e.type, 1, recordedAt, e.data, e.meta]);
+    written++;
+    if (batch.length === ROWS_PER_INSERT * 5) {
+      await insertRows(db, batch);
+      batch = [];
+    }
+  }
+  if (batch.length) await insertRows(db, batch);
+  await db.transaction((tx) => tx.query('UPDATE event_log_head SET position = ? WHERE id = 1', [position]));
+  return { events: written, seconds: (performance.now() - t0) / 1000, avgDataBytes: Math.round(dataBytes / Math.max(1, written - 3)) };
+}
+
+let seedSystems: string[] | undefined;
+
+async function insertRows(db: SqlDatabase, rows: Row[]) {
+  await db.transaction(async (tx) => {
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+      const part = rows.slice(i, i + ROWS_PER_INSERT);
+      const values = part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+      await tx.query(`INSERT INTO events (${COLUMNS}) VALUES ${values}`, part.flat());
+    }
+  });
+}
