@@ -72,33 +72,93 @@ export class SqlEventStore implements EventStore {
     const expected = options.expectedRevision ?? 'any';
     const batch = this.prepare(streamId, events, options);
     try {
+      // PostgreSQL: one autocommitted statement per append (round trips, not fsyncs, bound it);
+      // SQLite: group commit (fsyncs bound it).
       const result =
         this.db.dialect.kind === 'postgres'
-          ? await this.appendPostgres(batch, expected, options)
-          : await this.db.transaction((tx) => this.appendIn(tx, batch, expected, options));
+          ? await this.appendPostgres(this.db, batch, expected, options)
+          : await this.appendGrouped(batch, expected, options);
       if (!result.replayed) this.appended.emit('appended', result.lastPosition);
       return result;
     } catch (err) {
-      if (err instanceof IdempotentReplay) return err.result;
-      if (isUniqueViolation(err) && /event_id/.test(uniqueConstraintOf(err))) {
-        throw new DuplicateEventIdError(events.map((e) => e.eventId).filter((id): id is string => !!id));
-      }
-      if (isUniqueViolation(err) && options.idempotencyKey && /idempotency/.test(uniqueConstraintOf(err))) {
-        // The same key committed concurrently: answer with what it produced.
-        const first = await this.readIdempotent(options.idempotencyKey, options.requestHash);
-        if (first && first.streamId === streamId) return first;
-        throw new IdempotencyConflictError(options.idempotencyKey);
-      }
-      const code = (err as { driverError?: { code?: string; detail?: string } }).driverError;
-      if (code?.code === 'OR409') {
-        throw new ConcurrencyError(streamId, expected, code.detail === 'none' ? null : Number(code.detail));
-      }
-      if (isUniqueViolation(err)) {
-        // Only reachable if the head lock were bypassed; never report it as success.
-        throw new ConcurrencyError(streamId, expected, await this.streamRevision(streamId));
-      }
-      throw err;
+      return this.answerFailedAppend(err, batch, expected, options);
     }
+  }
+
+  /** Turns what a failed append threw into its answer: a replay, or the port's typed error. */
+  private async answerFailedAppend(err: unknown, batch: PreparedBatch, expected: ExpectedRevision, options: AppendOptions): Promise<AppendResult> {
+    const streamId = batch.streamId;
+    if (err instanceof IdempotentReplay) return err.result;
+    if (isUniqueViolation(err) && /event_id/.test(uniqueConstraintOf(err))) {
+      throw new DuplicateEventIdError(batch.events.map((e) => e.eventId));
+    }
+    if (isUniqueViolation(err) && options.idempotencyKey && /idempotency/.test(uniqueConstraintOf(err))) {
+      // The same key committed concurrently: answer with what it produced.
+      const first = await this.readIdempotent(options.idempotencyKey, options.requestHash);
+      if (first && first.streamId === streamId) return first;
+      throw new IdempotencyConflictError(options.idempotencyKey);
+    }
+    const code = (err as { driverError?: { code?: string; detail?: string } }).driverError;
+    if (code?.code === 'OR409') {
+      throw new ConcurrencyError(streamId, expected, code.detail === 'none' ? null : Number(code.detail));
+    }
+    if (isUniqueViolation(err)) {
+      // Only reachable if the head lock were bypassed; never report it as success.
+      throw new ConcurrencyError(streamId, expected, await this.streamRevision(streamId));
+    }
+    throw err;
+  }
+
+  private pending: Array<{
+    batch: PreparedBatch;
+    expected: ExpectedRevision;
+    options: AppendOptions;
+    settle: (outcome: { result?: AppendResult; error?: unknown }) => void;
+  }> = [];
+  private draining = false;
+
+  /**
+   * SQLite group commit: appends that queue up while a transaction runs go into the next one
+   * together, each inside its own savepoint (a conflict rolls back only that append), so many
+   * appends share one commit and one fsync. Each caller still gets its own result or error.
+   */
+  private appendGrouped(batch: PreparedBatch, expected: ExpectedRevision, options: AppendOptions): Promise<AppendResult> {
+    const outcome = new Promise<{ result?: AppendResult; error?: unknown }>((settle) => this.pending.push({ batch, expected, options, settle }));
+    if (!this.draining) {
+      this.draining = true;
+      void this.drain();
+    }
+    return outcome.then(({ result, error }) => {
+      if (error !== undefined) throw error;
+      return result!;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length) {
+      const group = this.pending.splice(0, 500);
+      const outcomes = new Map<(typeof group)[number], { result?: AppendResult; error?: unknown }>();
+      try {
+        await this.db.transaction(async (tx) => {
+          for (const item of group) {
+            await tx.query('SAVEPOINT append_item');
+            try {
+              outcomes.set(item, { result: await this.appendIn(tx, item.batch, item.expected, item.options) });
+              await tx.query('RELEASE append_item');
+            } catch (error) {
+              await tx.query('ROLLBACK TO append_item');
+              await tx.query('RELEASE append_item');
+              outcomes.set(item, { error });
+            }
+          }
+        });
+        for (const item of group) item.settle(outcomes.get(item)!);
+      } catch (error) {
+        // The group's transaction failed as a whole (busy, disk, commit): nothing of it is stored.
+        for (const item of group) item.settle({ error });
+      }
+    }
+    this.draining = false;
   }
 
   /** Ids, time and the exact JSON text of each event, fixed before any attempt to store them. */
@@ -147,9 +207,14 @@ export class SqlEventStore implements EventStore {
     };
   }
 
-  /** PostgreSQL: the whole append in one statement and one round trip (migration PgAppendFunction). */
-  private async appendPostgres(batch: PreparedBatch, expected: ExpectedRevision, options: AppendOptions): Promise<AppendResult> {
-    const [row] = await this.db.query<{
+  /** PostgreSQL: the whole append in one statement (migration PgAppendFunction). */
+  private async appendPostgres(
+    tx: Pick<SqlTx, 'query'>,
+    batch: PreparedBatch,
+    expected: ExpectedRevision,
+    options: AppendOptions,
+  ): Promise<AppendResult> {
+    const [row] = await tx.query<{
       status: string;
       last_position: string | number;
       start_revision: number | null;
@@ -173,7 +238,7 @@ export class SqlEventStore implements EventStore {
       if ((row.stored_hash ?? null) !== (options.requestHash ?? null) || row.stored_stream !== batch.streamId) {
         throw new IdempotencyConflictError(options.idempotencyKey!);
       }
-      return this.replayResult(this.db, {
+      return this.replayResult(tx, {
         stream_id: row.stored_stream,
         first_position: row.stored_first,
         last_position: row.last_position,
