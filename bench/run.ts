@@ -1,11 +1,12 @@
 /**
  * `npm run bench` (full) or `npm run bench -- --quick` (smoke, about a minute): runs every
  * benchmark job in a child process of its own, prints the table and rewrites BENCHMARKS.md.
- * `--only=append1,append100,replay,http,growth` runs a subset (BENCHMARKS.md is then not written
- * unless `--write` is given too).
+ * `--only=append1,append100,replay,http,bundle,ledger,ingest,growth` runs a subset: its figures
+ * replace the same figures in the saved results file (the others are kept, each with the command
+ * that produced it); BENCHMARKS.md is then rewritten from the merged file only with `--write`.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -75,7 +76,11 @@ function render(file: string) {
     started: string;
     results: Array<{ id: string } & Omit<FigureResult, 'figure'>>;
   };
-  const results = saved.results.map((r) => ({ ...r, figure: FIGURES.find((f) => f.id === r.id)! }));
+  // Figures no longer defined (e.g. an old placeholder) are left out.
+  const results = saved.results.flatMap((r) => {
+    const figure = FIGURES.find((f) => f.id === r.id);
+    return figure ? [{ ...r, figure }] : [];
+  });
   const md = renderMarkdown({ ...saved, started: new Date(saved.started), results });
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), md.document);
   console.log(md.table);
@@ -98,6 +103,7 @@ async function main() {
     code: codeVersion(),
   };
   const command = `npm run bench${quick ? ' -- --quick' : ''}`;
+  const commandLine = `npm run bench -- ${args.join(' ')}`;
   console.log(`${command}: ${machine.cores} cores, ${machine.memoryGb} GB, Node ${machine.node}, ${machine.postgres}`);
 
   const results: FigureResult[] = [];
@@ -125,11 +131,23 @@ async function main() {
   }
 
   // The raw results, so the document can be re-rendered without re-running (`--render`).
-  writeFileSync(
-    join(ROOT, 'bench', `results${quick ? '-quick' : ''}.json`),
-    JSON.stringify({ machine, command, quick, started, totalSeconds: (Date.now() - t0) / 1000, results: results.map((r) => ({ id: r.figure.id, jobs: r.jobs, outputs: r.outputs, seconds: r.seconds, load: r.load })) }, null, 1),
-  );
-  const md = renderMarkdown({ machine, command, quick, started, totalSeconds: (Date.now() - t0) / 1000, results });
+  const file = join(ROOT, 'bench', `results${quick ? '-quick' : ''}.json`);
+  const fresh = results.map((r) => ({ id: r.figure.id, jobs: r.jobs, outputs: r.outputs, seconds: r.seconds, load: r.load, ...(only ? { command: commandLine, started: started.toISOString(), code: machine.code } : {}) }));
+  let saved = { machine, command, quick, started: started.toISOString(), totalSeconds: (Date.now() - t0) / 1000, results: fresh };
+  if (only && existsSync(file)) {
+    // Merge: this run's figures replace the same ids; the rest of the saved run is kept as it was.
+    const prev = JSON.parse(readFileSync(file, 'utf8')) as typeof saved;
+    const byId = new Map(prev.results.map((r) => [r.id, r]));
+    for (const r of fresh) byId.set(r.id, r);
+    const merged = FIGURES.flatMap((f) => (byId.has(f.id) ? [byId.get(f.id)!] : []));
+    saved = { ...prev, results: merged };
+  }
+  writeFileSync(file, JSON.stringify(saved, null, 1));
+  const md = renderMarkdown({
+    ...saved,
+    started: new Date(saved.started),
+    results: saved.results.map((r) => ({ ...r, figure: FIGURES.find((f) => f.id === r.id)! })),
+  });
   console.log('\n' + md.table);
   if (write) {
     writeFileSync(join(ROOT, 'BENCHMARKS.md'), md.document);

@@ -10,6 +10,10 @@ const JOBS: Record<string, () => (params: never) => Promise<unknown>> = {
   replay: () => require('./scenarios/replay').replayJob,
   growth: () => require('./scenarios/replay').growthJob,
   http: () => require('./scenarios/http').httpJob,
+  bundleExport: () => require('./scenarios/evidence').bundleExportJob,
+  bundleVerify: () => require('./scenarios/evidence').bundleVerifyJob,
+  ledgerOverhead: () => require('./scenarios/evidence').ledgerOverheadJob,
+  logIngest: () => require('./scenarios/evidence').logIngestJob,
 };
 
 async function main() {

@@ -50,6 +50,7 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
 
   readonly everyLeaves = Number(process.env.LEDGER_CHECKPOINT_EVERY ?? 1000);
   readonly everyMs = Number(process.env.LEDGER_CHECKPOINT_SECONDS ?? 10) * 1000;
+  readonly sealIntervalMs = Number(process.env.LEDGER_SEAL_INTERVAL_MS ?? 500);
 
   constructor(
     private readonly db: SqlDatabase,
@@ -65,7 +66,9 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
     await this.activateKey();
     if (!LedgerService.autoStart || process.env.LEDGER_RUN === 'false') return;
     this.running = true;
-    this.unwatch = this.store.onAppended(() => this.wake?.());
+    // No wake-up per append: sealing in batches every LEDGER_SEAL_INTERVAL_MS keeps the ledger's
+    // commits (and fsyncs) from doubling the appends' own; the ledger lags by at most that much.
+    this.unwatch = () => undefined;
     this.loop = this.follow();
   }
 
@@ -88,7 +91,7 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
           await this.checkpoint();
           lastCheckpointAt = Date.now();
         }
-        if (sealed === 0) await this.idle(Math.min(this.everyMs, 1000));
+        await this.idle(sealed === 0 ? Math.min(this.everyMs, 1000) : this.sealIntervalMs);
       } catch (err) {
         this.logger.error(`Sealing failed: ${(err as Error).message}`);
         await this.idle(2000);

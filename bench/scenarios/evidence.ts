@@ -1,0 +1,232 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
+import { openDataSource, SqlDatabase, SqlEventStore } from '@app/event-store';
+import { LedgerService, verifyBundle, writeBundle } from '@app/evidence';
+import { loadKeyMaterial } from '@app/identity';
+import { newTestStorage } from '../../test/support/test-storage';
+import { now, peakRssMb } from '../lib/common';
+import { seedDomainEvents } from '../lib/seed-bulk';
+import { openOurs, type AppendTarget, type OurStore } from '../lib/stores';
+import { runAppendRun, type AppendRun } from './append';
+
+const ROOT = join(__dirname, '..', '..');
+
+function newLedger(o: OurStore): LedgerService {
+  return new LedgerService(o.db, o.store, loadKeyMaterial({ dataDir: o.storage.config.dataDir }));
+}
+
+export interface BundleExportOut {
+  events: number;
+  seedSeconds: number;
+  sealSeconds: number;
+  leavesPerSec: number;
+  exportSeconds: number;
+  eventCount: number;
+  streamCount: number;
+  bundleBytes: number;
+  peakRssMb: number;
+  file: string;
+}
+
+/**
+ * Seeds `events` review events on embedded SQLite (bulk seeder), seals them (timed: leaves/s),
+ * then exports a bundle scoped to every seeded AI system (timed) to `file`, which is left for
+ * the `bundleVerify` job (a process of its own, so each gets its own peak RSS).
+ */
+export async function bundleExportJob(p: { events: number; file: string }): Promise<BundleExportOut> {
+  const o = await openOurs('sqlite');
+  try {
+    const seed = await seedDomainEvents(o.db, p.events);
+    const systems = (await o.db.query<{ data: string }>("SELECT data FROM events WHERE type = 'ai-systems.AiSystemRegistered'")).map(
+      (r) => (JSON.parse(r.data) as { aiSystemId: string }).aiSystemId,
+    );
+    const ledger = newLedger(o);
+    await ledger.activateKey();
+    let t = now();
+    const head = await ledger.checkpoint();
+    const sealSeconds = (now() - t) / 1000;
+    t = now();
+    const out = createWriteStream(p.file);
+    const result = await writeBundle(
+      { store: o.store, ledger, decrypt: async () => null },
+      {
+        requestId: uuidv7(),
+        reference: 'BENCH-1',
+        requester: 'bench',
+        scope: { patientPseudonyms: [], aiSystemIds: systems, incidentIds: [], from: null, to: null },
+        redactions: [],
+        producedBy: 'bench',
+      },
+      out,
+    );
+    const exportSeconds = (now() - t) / 1000;
+    return {
+      events: seed.events,
+      seedSeconds: seed.seconds,
+      sealSeconds,
+      leavesPerSec: head.treeSize / sealSeconds,
+      exportSeconds,
+      eventCount: result.eventCount,
+      streamCount: result.streamCount,
+      bundleBytes: result.byteSize,
+      peakRssMb: peakRssMb(),
+      file: p.file,
+    };
+  } finally {
+    await o.close();
+  }
+}
+
+export async function bundleVerifyJob(p: { file: string }) {
+  try {
+    const t = now();
+    const v = await verifyBundle(p.file);
+    return { verifySeconds: (now() - t) / 1000, ok: v.ok, events: v.events, problems: v.problems.slice(0, 3), peakRssMb: peakRssMb() };
+  } finally {
+    rmSync(p.file, { force: true });
+  }
+}
+
+/**
+ * Append throughput (100 events/commit, 1 writer, SQLite) with and without a LedgerService
+ * following the log in the same process (its production loop: seal after commit, checkpoint
+ * every LEDGER_CHECKPOINT_EVERY leaves). Interleaved run by run, fresh store each time.
+ */
+export async function ledgerOverheadJob(p: { perCommit: number; commitsPerWriter: number; runs: number }) {
+  const out: Record<'without' | 'with', AppendRun[]> = { without: [], with: [] };
+  const sealed: number[] = [];
+  const lagAtEnd: number[] = [];
+  for (let r = 0; r < p.runs; r++) {
+    for (const variant of ['without', 'with'] as const) {
+      const o = await openOurs('sqlite');
+      const ledger = newLedger(o);
+      try {
+        // Both variants record the signing key first; 'with' then starts the production follower.
+        if (variant === 'with') await ledger.onApplicationBootstrap();
+        else await ledger.activateKey();
+        const target: AppendTarget = {
+          label: `ours/sqlite ${variant}`,
+          append: async (stream, events, expected) =>
+            (await o.store.append(stream, events, { expectedRevision: expected === null ? 'no_stream' : expected })).nextExpectedRevision,
+          close: async () => undefined,
+        };
+        out[variant].push(await runAppendRun(target, { impl: 'ours', kind: 'sqlite', writers: 1, perCommit: p.perCommit, commitsPerWriter: p.commitsPerWriter, runs: 1 }));
+        if (variant === 'with') {
+          const [head] = await o.db.query<{ position: number | string }>('SELECT position FROM event_log_head WHERE id = 1');
+          const [leaves] = await o.db.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM ledger_leaves');
+          sealed.push(Number(leaves.n));
+          lagAtEnd.push(Number(head.position) - Number(leaves.n));
+          await ledger.beforeApplicationShutdown();
+        }
+      } finally {
+        await o.close();
+      }
+    }
+  }
+  return { variants: out, sealedDuringRun: sealed, lagAtEnd, peakRssMb: peakRssMb() };
+}
+
+/** Streams `mb` MB of NDJSON log lines to `file` (never held in memory). */
+async function writeLogFile(file: string, mb: number): Promise<number> {
+  const out = createWriteStream(file);
+  const target = mb * 1024 * 1024;
+  let bytes = 0;
+  let i = 0;
+  const pad = 'x'.repeat(120);
+  while (bytes < target) {
+    let chunk = '';
+    for (let k = 0; k < 1000; k++, i++) {
+      chunk += `{"ts":"2026-11-20T09:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.000Z","seq":${i},"level":"info","model":"2.3.1","input":"ref-${i}","score":${(i % 1000) / 1000},"msg":"inference ${pad}"}\n`;
+    }
+    bytes += Buffer.byteLength(chunk);
+    if (!out.write(chunk)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  return bytes;
+}
+
+/** Peak RSS of a child from /usr/bin/time -v, or by polling /proc/<pid>/status VmHWM. */
+function runMeasured(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string; peakRssMb: number }> {
+  const useTime = existsSync('/usr/bin/time');
+  const child = useTime ? spawn('/usr/bin/time', ['-v', cmd, ...args], { cwd: ROOT, env }) : spawn(cmd, args, { cwd: ROOT, env });
+  let stdout = '';
+  let stderr = '';
+  let hwmKb = 0;
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const poll = useTime
+    ? undefined
+    : setInterval(() => {
+        try {
+          const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+          if (m) hwmKb = Math.max(hwmKb, Number(m[1]));
+        } catch {
+          /* exited */
+        }
+      }, 50);
+  return new Promise((resolve) => {
+    child.on('exit', (code) => {
+      if (poll) clearInterval(poll);
+      const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+      if (m) hwmKb = Number(m[1]);
+      resolve({ code, stdout, stderr, peakRssMb: Math.round(hwmKb / 1024) });
+    });
+  });
+}
+
+/**
+ * Generates an `mb` MB NDJSON file, then runs the real CLI (`node dist/apps/cli/src/main.js logs
+ * ingest`) on it `runs` times, each against a fresh DATA_DIR with the AI system registered.
+ */
+export async function logIngestJob(p: { mb: number; runs: number }) {
+  const cli = join(ROOT, 'dist/apps/cli/src/main.js');
+  if (!existsSync(cli)) throw new Error('dist/apps/cli/src/main.js missing: run `npx nest build` first');
+  const file = join(tmpdir(), `bench-log-${process.pid}.ndjson`);
+  const runs: Array<{ seconds: number; mbPerSec: number; peakRssMb: number }> = [];
+  try {
+    const t0 = now();
+    const bytes = await writeLogFile(file, p.mb);
+    const generateSeconds = (now() - t0) / 1000;
+    for (let r = 0; r < p.runs; r++) {
+      const storage = newTestStorage('sqlite');
+      try {
+        const ds = await openDataSource(storage.config, []);
+        const system = uuidv7();
+        await new SqlEventStore(new SqlDatabase(ds)).append(
+          `ai-system-${system}`,
+          [
+            {
+              type: 'ai-systems.AiSystemRegistered',
+              data: {
+                aiSystemId: system, name: 'Bench system', supplier: { name: 'Acme', incidentContactEmail: null }, version: '1.0',
+                intendedPurpose: 'test', aiActRiskClass: 'high', mdrClass: 'IIa', inHouseDevice: false, ifuVersion: null,
+                oversightPersons: [], ceMarking: null, udiDi: null, registeredAt: '2026-01-01T00:00:00.000Z',
+              },
+            },
+          ],
+          { expectedRevision: 'no_stream', metadata: { actor: { subject: 'bench-admin', role: 'admin' } } },
+        );
+        await ds.destroy();
+        const t = now();
+        const res = await runMeasured(
+          process.execPath,
+          [cli, 'logs', 'ingest', file, '--system', system, '--from', '2026-11-20T00:00:00Z', '--to', '2026-11-20T23:59:59Z'],
+          { ...process.env, ...storage.env, NODE_ENV: 'production', LOG_LEVEL: 'warn' },
+        );
+        const seconds = (now() - t) / 1000;
+        if (res.code !== 0 || !/Recorded/.test(res.stdout)) throw new Error(`logs ingest failed (exit ${res.code}): ${res.stdout.slice(-500)} ${res.stderr.slice(-1500)}`);
+        runs.push({ seconds, mbPerSec: bytes / 2 ** 20 / seconds, peakRssMb: res.peakRssMb });
+      } finally {
+        await storage.cleanup();
+      }
+    }
+    return { bytes, generateSeconds, runs, peakRssMb: peakRssMb() };
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
