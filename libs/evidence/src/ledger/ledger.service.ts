@@ -44,7 +44,6 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
-  private unwatch?: () => void;
   private sealing: Promise<number> | null = null;
   static autoStart = true;
 
@@ -68,14 +67,12 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
     this.running = true;
     // No wake-up per append: sealing in batches every LEDGER_SEAL_INTERVAL_MS keeps the ledger's
     // commits (and fsyncs) from doubling the appends' own; the ledger lags by at most that much.
-    this.unwatch = () => undefined;
     this.loop = this.follow();
   }
 
   /** Stops before the data source closes (that happens in onApplicationShutdown). */
   async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
-    this.unwatch?.();
     this.wake?.();
     await this.loop;
   }
