@@ -401,10 +401,11 @@ already parsed and waiting on the row lock), but the store stays below the concu
 for the same reason as in figure 1.
 
 **1–2 on SQLite (goals ≥ 1.0× Emmett; ≥ 100,000 events/s for 100-event commits).** SQLite
-has one writer at a time whatever the store does, and a commit costs one WAL fsync. Read ours
-against the raw-driver row of the same run (the goal column gives the percentage): the store's
-own work (head row, revision check, multi-row insert through TypeORM) is small next to the
-fsync. The 100,000 events/s goal needs a 100-event commit in under 1 ms; STACK.md's raw
+has one writer at a time whatever the store does, and a commit costs one WAL fsync. Since commit
+71012e0 the store group-commits: appends that queue while a transaction runs go into the next one
+together, each in its own savepoint, so 16 concurrent writers share one fsync per group — which
+is why ours is above the raw driver (one commit per event) at 1 event per commit. With one
+100-event writer there is nothing to group: read ours against the raw row of the same run. The 100,000 events/s goal needs a 100-event commit in under 1 ms; STACK.md's raw
 better-sqlite3 figure (113k events/s) was taken on a quiet machine, and the raw row here shows
 what the disk gives during this run. Emmett's SQLite store as configured by
 \`getSQLiteEventStore({ fileName })\` opens a connection per call and sets no busy timeout, so
@@ -426,24 +427,18 @@ binding; a CPU profile (\`node --cpu-prof -r ./bench/register.js bench/worker.ts
 
 **4. HTTP on embedded SQLite (goal p99 < 20 ms at 200 req/s, 0 errors).** A request includes
 authentication (Ed25519 JWT), validation, pseudonymisation (HMAC), encryption of the reason under
-the patient's key, the append, pino request logging, and the live projections in the same
-process. better-sqlite3 is synchronous: every commit's fsync blocks the event loop, so the number
-of commits per request sets the latency under load. \`strace -c -e fsync\` on the server counted
-**8.1 fsyncs per POST** before this issue: the append, and one checkpoint-only commit for *every*
-projection (six of them), even for projections that do not read review events. The projection
-runner now moves a checkpoint over events a projection does not read in memory and writes it at
-most once a second (and on idle, stop and at the end of \`catchUp\`); that brought it to
-**3.3 fsyncs per POST** (append, review read models, and the once-a-second checkpoints). What
-remains: the review projection commits per batch, and at 200 req/s a batch is usually one event;
-a short batching window in the live loop (e.g. 5–10 ms) would halve the commits again at the cost
-of read-model lag. In the full run the server saturated at ~115–130 req/s (the 200 req/s target
-was not sustained, so the p99 there is a queueing figure): with the fsync on the main thread the
-request rate is capped near 1 / (3.3 × fsync time), and on this shared machine an fsync took
-~1–3 ms (compare the raw SQLite row of figure 1). The fix that would reach the goal is **group
-commit on SQLite**: appends waiting in \`SqlDatabase\`'s queue committed together in one
-transaction (one fsync for many requests, each still atomic and ordered), plus a short batching
-window for the live projections; or running better-sqlite3 in a worker thread so that an fsync no
-longer stalls request handling. Neither was made in this issue.
+the patient's key, the append, pino request logging, the NEN 7513 access log, and the live
+projections in the same process. better-sqlite3 is synchronous: every commit's fsync blocks the
+event loop, so the number of commits per request sets the latency under load. \`strace -c -e
+fsync\` on the server counted **8.1 fsyncs per POST** early in this issue (the append, and a
+checkpoint-only commit for every one of six projections). Two changes since: the runner writes a
+checkpoint moved over unread events at most once a second (**3.3 fsyncs per POST**), and appends
+are group-committed (commit 71012e0), so concurrent requests share the append's fsync. The
+server now sustains the 200 req/s target and tops out near 340 req/s (was ~115–130), but p99
+stays above 20 ms: the review projection still commits per batch, and at this rate a batch is
+usually one event. What would reach the goal: a short batching window for the live projections
+(e.g. 5–10 ms, at the cost of read-model lag), or better-sqlite3 in a worker thread so an fsync no
+longer stalls request handling.
 
 **5a. Bundle export and verify of 100k events (goals < 10 s and peak RSS < 300 MB; < 5 s).**
 Both missed. Sealing itself is fine (~34k leaves/s, 3 s for 100k). The export took a median of
