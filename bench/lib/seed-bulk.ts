@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { SqlDatabase } from '@app/event-store';
+import { reviewStream } from '../../test/support/seed';
 
 /**
  * Fills an empty or growing log with N domain-shaped events, fast: the same event mix as
@@ -9,8 +10,6 @@ import type { SqlDatabase } from '@app/event-store';
  * This is set-up, never measured: it bypasses the append path on purpose (a million one-review
  * commits would take many minutes on PostgreSQL).
  */
-const DECISIONS = ['accepted', 'modified', 'rejected', 'escalated'] as const;
-const fakeCipher = (i: number) => ({ enc: 'aes-256-gcm', kid: `dk-seed${i % 50}`, iv: 'AAAAAAAAAAAAAAAA', ct: `c2VlZC0${i}` });
 const COLUMNS = 'global_position, event_id, stream_id, stream_revision, type, schema_version, recorded_at, data, metadata';
 const ROWS_PER_INSERT = 1000;
 
@@ -18,34 +17,9 @@ type Row = [number, string, string, number, string, number, string, string, stri
 
 function* domainEvents(startReview: number, systems: string[]) {
   for (let i = startReview; ; i++) {
-    const reviewId = uuidv7();
-    const month = String((i % 12) + 1).padStart(2, '0');
-    const reviewer = { subject: `clinician-${i % 17}`, role: 'clinician' };
+    const { reviewId, reviewer, events } = reviewStream(i, systems);
     const stream = `review-${reviewId}`;
     const meta = JSON.stringify({ actor: reviewer });
-    const events: Array<{ type: string; data: Record<string, unknown> }> = [
-      {
-        type: 'oversight.AiOutputReviewed',
-        data: {
-          reviewId, aiSystemId: systems[i % systems.length], modelVersion: '1.0', outputReference: `ref-${i}`,
-          outputSha256: 'a'.repeat(64), patientPseudonym: `p-${String(i % 997).padStart(32, '0')}`, reviewer,
-          decision: DECISIONS[i % 4], reason: i % 4 === 0 ? null : fakeCipher(i),
-          seenAt: `2026-${month}-10T10:00:00.000Z`, decidedAt: `2026-${month}-10T10:00:30.000Z`, incidentId: null,
-        },
-      },
-    ];
-    if (i % 5 === 0) {
-      events.push({
-        type: 'oversight.ReviewCorrected',
-        data: { reviewId, decision: DECISIONS[(i + 1) % 4], reason: fakeCipher(i + 1), correctionNote: null, correctedBy: reviewer, correctedAt: `2026-${month}-11T10:00:00.000Z` },
-      });
-    }
-    if (i % 11 === 0) {
-      events.push({ type: 'oversight.ReviewWithdrawn', data: { reviewId, reason: fakeCipher(i + 2), withdrawnBy: reviewer, withdrawnAt: `2026-${month}-12T10:00:00.000Z` } });
-    }
-    if (i % 13 === 0) {
-      events.push({ type: 'oversight.ReviewLinkedToIncident', data: { reviewId, incidentId: uuidv7(), linkedBy: reviewer, linkedAt: `2026-${month}-13T10:00:00.000Z` } });
-    }
     yield* events.map((e, rev) => ({ stream, rev, type: e.type, data: JSON.stringify(e.data), meta }));
   }
 }

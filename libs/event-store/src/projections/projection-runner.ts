@@ -73,7 +73,7 @@ export class ProjectionRunner {
     for (const p of this.projections) {
       const cp = await this.checkpoint(p.name);
       if (!cp) {
-        await this.createTables(p, liveTables(this.ds, p), true);
+        await this.createTables(liveTables(this.ds, p), true);
         await this.db.query(
           'INSERT INTO projection_checkpoints (name, position, version, updated_at) VALUES (?, 0, ?, ?) ON CONFLICT (name) DO NOTHING',
           [p.name, p.version, new Date().toISOString()],
@@ -244,7 +244,7 @@ export class ProjectionRunner {
     const tempName = `${p.name}#rebuild-${stamp}`;
     const live = liveTables(this.ds, p);
     const temp = new Map([...live].map(([entity, table]) => [entity, `${table}__r${stamp}`]));
-    await this.createTables(p, temp, false, stamp);
+    await this.createTables(temp, false, stamp);
     await this.db.query('INSERT INTO projection_checkpoints (name, position, version, updated_at) VALUES (?, 0, ?, ?)', [
       tempName,
       p.version,
@@ -305,8 +305,7 @@ export class ProjectionRunner {
     }
   }
 
-  private async createTables(p: Projection, tables: Map<EntityClass, string>, ifNotExists: boolean, suffix?: string) {
-    void p;
+  private async createTables(tables: Map<EntityClass, string>, ifNotExists: boolean, suffix?: string) {
     await this.db.transaction(async (tx) => {
       for (const [entity, name] of tables) {
         const def = Table.create(this.ds.getMetadata(entity), this.ds.driver);

@@ -281,7 +281,7 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
     let expectedPosition = 1;
     let after = 0;
     let leafAfter = -1;
-    const stored: Array<{ position: number; hash: string }> = [];
+    const positions: number[] = [];
     for (;;) {
       const batch = await this.store.readAll(after, LEAF_BATCH, { raw: true });
       if (batch.length === 0) break;
@@ -291,7 +291,7 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
         }
         expectedPosition = e.globalPosition + 1;
         recomputed.push(eventLeafHash(e));
-        stored.push({ position: e.globalPosition, hash: '' });
+        positions.push(e.globalPosition);
         events++;
       }
       after = batch[batch.length - 1].globalPosition;
@@ -309,7 +309,7 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
         const i = Number(r.leaf_index);
         const position = Number(r.position);
         sealed++;
-        if (i >= recomputed.length || stored[i].position !== position) {
+        if (i >= recomputed.length || positions[i] !== position) {
           bad({ position, problem: `sealed event at position ${position} is no longer in the log at its place` });
         } else if (recomputed[i].toString('hex') !== r.leaf_hash) {
           bad({ position, problem: `event at position ${position} differs from what was sealed` });

@@ -69,7 +69,7 @@ export class ExecuteReviewCommandHandler implements ICommandHandler<ExecuteRevie
 
   /** A link must point at a recorded incident; read from its stream, not from a read model. */
   private async incidentMustExist(incidentId: string): Promise<void> {
-    const [first] = await this.store.readStream(`incident-${incidentId}`, { toPosition: Number.MAX_SAFE_INTEGER });
+    const [first] = await this.store.readStream(`incident-${incidentId}`);
     if (!first) throw new DomainError('incident-not-found', `No incident ${incidentId}`, 404, 'incidentId');
   }
 
