@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { GetAiSystemQuery } from '@app/ai-systems';
-import { DomainError, EVENT_STORE, type EventStore, runDecider } from '@app/event-store';
+import { EVENT_STORE, type EventStore, runDecider } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
 import { type EncryptedText, type ReviewCommand, reviewDecider, type ReviewState, reviewStreamId } from '../domain';
 import { ExecuteReviewCommand, type ReviewCommandResult } from './review.commands';
@@ -22,10 +22,10 @@ export class ExecuteReviewCommandHandler implements ICommandHandler<ExecuteRevie
     const build = async (state: ReviewState): Promise<ReviewCommand> => {
       switch (input.type) {
         case 'RecordReview': {
-          if (input.incidentId) await this.incidentMustExist(input.incidentId);
           const { state: system } = await this.queries.execute(new GetAiSystemQuery(input.aiSystemId));
           return {
             ...input,
+            incidentExists: input.incidentId !== null && (await this.incidentRecorded(input.incidentId)),
             reason: await this.encrypt(input.patientPseudonym, input.reason),
             hasReason: present(input.reason),
             reviewer: actor,
@@ -51,11 +51,7 @@ export class ExecuteReviewCommandHandler implements ICommandHandler<ExecuteRevie
             now,
           };
         case 'LinkReviewToIncident':
-          // Only once the decider would allow the link: a stranger learns nothing about incidents.
-          if (state.exists && (state.reviewer.subject === actor.subject || actor.role === 'quality-manager')) {
-            await this.incidentMustExist(input.incidentId);
-          }
-          return { ...input, linkedBy: actor, now };
+          return { ...input, incidentExists: await this.incidentRecorded(input.incidentId), linkedBy: actor, now };
       }
     };
     const { result } = await runDecider(this.store, reviewDecider, reviewStreamId(input.reviewId), build, {
@@ -67,10 +63,9 @@ export class ExecuteReviewCommandHandler implements ICommandHandler<ExecuteRevie
     return { reviewId: result.streamId.slice('review-'.length), revision: result.nextExpectedRevision, replayed: result.replayed };
   }
 
-  /** A link must point at a recorded incident; read from its stream, not from a read model. */
-  private async incidentMustExist(incidentId: string): Promise<void> {
-    const [first] = await this.store.readStream(`incident-${incidentId}`);
-    if (!first) throw new DomainError('incident-not-found', `No incident ${incidentId}`, 404, 'incidentId');
+  /** Links point at recorded incidents: read from the incident's stream, not from a read model. */
+  private async incidentRecorded(incidentId: string): Promise<boolean> {
+    return (await this.store.readStream(`incident-${incidentId}`)).length > 0;
   }
 
   /** Encrypted under the patient's own key so erasure can shred it; nothing to encrypt → null. */

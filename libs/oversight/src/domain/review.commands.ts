@@ -34,6 +34,8 @@ export interface RecordReview {
   seenAt: string;
   decidedAt: string;
   incidentId: string | null;
+  /** Whether `incidentId` (when given) names a recorded incident, as the handler found it. */
+  incidentExists: boolean;
   system: AiSystemSnapshot;
   now: string;
 }
@@ -63,6 +65,8 @@ export interface LinkReviewToIncident {
   type: 'LinkReviewToIncident';
   reviewId: string;
   incidentId: string;
+  /** Whether the incident is recorded, as the handler found it in the incident's stream. */
+  incidentExists: boolean;
   linkedBy: Actor;
   now: string;
 }

@@ -58,6 +58,7 @@ const recordCommand = (more: Partial<RecordReview> = {}): RecordReview => ({
   seenAt,
   decidedAt,
   incidentId: null,
+  incidentExists: false,
   system: activeSystem,
   now,
   ...more,
@@ -134,6 +135,7 @@ const linkCommand = (
   type: 'LinkReviewToIncident',
   reviewId,
   incidentId,
+  incidentExists: true,
   linkedBy: qualityManager,
   now: later,
   ...more,
@@ -195,8 +197,11 @@ describe('review decider', () => {
 
     it('records a review of output from an earlier deployed version, linked to an incident', () => {
       given([])
-        .when(recordCommand({ modelVersion: '2.1.0', incidentId: 'inc-1' }))
+        .when(recordCommand({ modelVersion: '2.1.0', incidentId: 'inc-1', incidentExists: true }))
         .then([reviewed({ modelVersion: '2.1.0', incidentId: 'inc-1' })]);
+      given([])
+        .when(recordCommand({ incidentId: 'inc-unknown', incidentExists: false }))
+        .thenFails({ code: 'incident-not-found', status: 404, field: 'incidentId' });
     });
 
     it('puts only the event fields in the ledger (no snapshot, flag or command time)', () => {
@@ -359,6 +364,12 @@ describe('review decider', () => {
         ]);
     });
 
+    it('refuses an incident that is not recorded', () => {
+      given([reviewed()])
+        .when(linkCommand('inc-9', { incidentExists: false }))
+        .thenFails({ code: 'incident-not-found', status: 404, field: 'incidentId' });
+    });
+
     it('refuses another clinician', () => {
       given([reviewed()])
         .when(correctCommand({ correctedBy: colleague }))
@@ -395,6 +406,12 @@ describe('review decider', () => {
             data: { reviewId, reason: rationale, withdrawnBy: qualityManager, withdrawnAt: later },
           },
         ]);
+    });
+
+    it('refuses an incident that is not recorded', () => {
+      given([reviewed()])
+        .when(linkCommand('inc-9', { incidentExists: false }))
+        .thenFails({ code: 'incident-not-found', status: 404, field: 'incidentId' });
     });
 
     it('refuses another clinician', () => {
@@ -448,6 +465,12 @@ describe('review decider', () => {
       given([reviewed()])
         .when(linkCommand('inc-9', { linkedBy: clinician }))
         .then([{ type: 'oversight.ReviewLinkedToIncident', data: { reviewId, incidentId: 'inc-9', linkedBy: clinician, linkedAt: later } }]);
+    });
+
+    it('refuses an incident that is not recorded', () => {
+      given([reviewed()])
+        .when(linkCommand('inc-9', { incidentExists: false }))
+        .thenFails({ code: 'incident-not-found', status: 404, field: 'incidentId' });
     });
 
     it('refuses another clinician', () => {

@@ -98,6 +98,7 @@ function record(command: RecordReview, state: ReviewState): ReviewEvent[] {
       'aiSystemId',
     );
   }
+  if (command.incidentId !== null) incidentMustExist(command.incidentId, command.incidentExists);
   const systemName = system.name ?? command.aiSystemId;
   if (system.status === 'suspended') {
     throw new DomainError(
@@ -186,6 +187,7 @@ function withdraw(command: WithdrawReview, state: RecordedReview): ReviewEvent[]
 function link(command: LinkReviewToIncident, state: RecordedReview): ReviewEvent[] {
   mayAmend(command.linkedBy, state, 'link');
   notWithdrawn(state);
+  incidentMustExist(command.incidentId, command.incidentExists);
   if (state.incidentIds.includes(command.incidentId)) {
     throw new DomainError(
       'already-linked',
@@ -259,6 +261,10 @@ function mayAmend(by: Actor, state: RecordedReview, action: string): void {
       403,
     );
   }
+}
+
+function incidentMustExist(incidentId: string, exists: boolean): void {
+  if (!exists) throw new DomainError('incident-not-found', `No incident ${incidentId}`, 404, 'incidentId');
 }
 
 function notWithdrawn(state: RecordedReview): void {
