@@ -11,6 +11,7 @@ const JOBS: Record<string, () => (params: never) => Promise<unknown>> = {
   growth: () => require('./scenarios/replay').growthJob,
   http: () => require('./scenarios/http').httpJob,
   bundleExport: () => require('./scenarios/evidence').bundleExportJob,
+  bundleWrite: () => require('./scenarios/evidence').bundleWriteJob,
   bundleVerify: () => require('./scenarios/evidence').bundleVerifyJob,
   ledgerOverhead: () => require('./scenarios/evidence').ledgerOverheadJob,
   logIngest: () => require('./scenarios/evidence').logIngestJob,

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
@@ -25,34 +26,75 @@ export interface BundleExportOut {
   sealSeconds: number;
   leavesPerSec: number;
   exportSeconds: number;
+  /** CPU time of the export (all threads: zlib runs off the main one), steadier than wall time on a shared machine. */
+  exportCpuSeconds: number;
   eventCount: number;
   streamCount: number;
   bundleBytes: number;
+  /** Peak RSS of the export's own process (seeding and sealing ran in another). */
   peakRssMb: number;
+  /** V8 heap cap of the export's process. */
+  exportHeapMb: number;
+  seedPeakRssMb: number;
   file: string;
 }
 
+/** V8 heap cap of the export's process; V8 otherwise lets garbage pile up to far more before collecting. */
+const EXPORT_HEAP_MB = 128;
+
 /**
  * Seeds `events` review events on embedded SQLite (bulk seeder), seals them (timed: leaves/s),
- * then exports a bundle scoped to every seeded AI system (timed) to `file`, which is left for
- * the `bundleVerify` job (a process of its own, so each gets its own peak RSS).
+ * then exports a bundle scoped to every seeded AI system in a process of its own (`bundleWrite`:
+ * timed, and its peak RSS is the export's alone) to `file`, which is left for the `bundleVerify`
+ * job (again a process of its own).
  */
 export async function bundleExportJob(p: { events: number; file: string }): Promise<BundleExportOut> {
   const o = await openOurs('sqlite');
   try {
     const seed = await seedDomainEvents(o.db, p.events);
-    const systems = (await o.db.query<{ data: string }>("SELECT data FROM events WHERE type = 'ai-systems.AiSystemRegistered'")).map(
-      (r) => (JSON.parse(r.data) as { aiSystemId: string }).aiSystemId,
-    );
     const ledger = newLedger(o);
     await ledger.activateKey();
-    let t = now();
+    const t = now();
     const head = await ledger.checkpoint();
     const sealSeconds = (now() - t) / 1000;
-    t = now();
-    const out = createWriteStream(p.file);
+    // The heap cap shows the export streams: a writer that held the bundle (or a growing part of
+    // it) in memory would run out of heap at 100k events instead of merely growing its RSS.
+    const child = await runMeasured(process.execPath, [`--max-old-space-size=${EXPORT_HEAP_MB}`, '-r', './bench/register.js', 'bench/worker.ts', 'bundleWrite', JSON.stringify({ dataDir: o.storage.config.dataDir, file: p.file })], process.env);
+    const line = child.stdout.split('\n').find((l) => l.startsWith('@@RESULT '));
+    if (child.code !== 0 || !line) throw new Error(`bundleWrite failed (exit ${child.code}): ${child.stderr.slice(-1500)}`);
+    const written = JSON.parse(line.slice('@@RESULT '.length)) as Omit<BundleExportOut, 'events' | 'seedSeconds' | 'sealSeconds' | 'leavesPerSec' | 'exportHeapMb' | 'seedPeakRssMb' | 'file'>;
+    return {
+      events: seed.events,
+      seedSeconds: seed.seconds,
+      sealSeconds,
+      leavesPerSec: head.treeSize / sealSeconds,
+      ...written,
+      peakRssMb: child.peakRssMb,
+      exportHeapMb: EXPORT_HEAP_MB,
+      seedPeakRssMb: peakRssMb(),
+      file: p.file,
+    };
+  } finally {
+    await o.close();
+  }
+}
+
+/** The export alone, on the store `bundleExportJob` seeded and sealed (run as a child of it). */
+export async function bundleWriteJob(p: { dataDir: string; file: string }) {
+  const config = { kind: 'sqlite' as const, dataDir: p.dataDir, sqliteFile: join(p.dataDir, 'registry.sqlite'), migrationsRun: true };
+  const ds = await openDataSource(config, []);
+  try {
+    const db = new SqlDatabase(ds);
+    const store = new SqlEventStore(db);
+    const ledger = new LedgerService(db, store, loadKeyMaterial({ dataDir: p.dataDir }));
+    const systems = (await db.query<{ data: string }>("SELECT data FROM events WHERE type = 'ai-systems.AiSystemRegistered'")).map(
+      (r) => (JSON.parse(r.data) as { aiSystemId: string }).aiSystemId,
+    );
+    const t = now();
+    const cpu = process.cpuUsage();
+    const profile = await profileIf(process.env.BENCH_PROFILE);
     const result = await writeBundle(
-      { store: o.store, ledger, decrypt: async () => null },
+      { store, ledger, decrypt: async () => null },
       {
         requestId: uuidv7(),
         reference: 'BENCH-1',
@@ -61,31 +103,51 @@ export async function bundleExportJob(p: { events: number; file: string }): Prom
         redactions: [],
         producedBy: 'bench',
       },
-      out,
+      createWriteStream(p.file),
     );
     const exportSeconds = (now() - t) / 1000;
+    const used = process.cpuUsage(cpu);
+    await profile();
     return {
-      events: seed.events,
-      seedSeconds: seed.seconds,
-      sealSeconds,
-      leavesPerSec: head.treeSize / sealSeconds,
       exportSeconds,
+      exportCpuSeconds: (used.user + used.system) / 1e6,
       eventCount: result.eventCount,
       streamCount: result.streamCount,
       bundleBytes: result.byteSize,
-      peakRssMb: peakRssMb(),
-      file: p.file,
     };
   } finally {
-    await o.close();
+    await ds.destroy();
   }
+}
+
+/**
+ * `BENCH_PROFILE=<file.cpuprofile>`: a V8 CPU profile of the measured phase only (not the seeding
+ * before it), for Chrome DevTools or speedscope.
+ */
+async function profileIf(file: string | undefined): Promise<() => Promise<void>> {
+  if (!file) return async () => undefined;
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = (await post('Profiler.stop')) as { profile: object };
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
 }
 
 export async function bundleVerifyJob(p: { file: string }) {
   try {
     const t = now();
+    const cpu = process.cpuUsage();
+    const profile = await profileIf(process.env.BENCH_PROFILE);
     const v = await verifyBundle(p.file);
-    return { verifySeconds: (now() - t) / 1000, ok: v.ok, events: v.events, problems: v.problems.slice(0, 3), peakRssMb: peakRssMb() };
+    const used = process.cpuUsage(cpu);
+    await profile();
+    return { verifySeconds: (now() - t) / 1000, verifyCpuSeconds: (used.user + used.system) / 1e6, ok: v.ok, events: v.events, problems: v.problems.slice(0, 3), peakRssMb: peakRssMb() };
   } finally {
     rmSync(p.file, { force: true });
   }

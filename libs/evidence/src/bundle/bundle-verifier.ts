@@ -1,11 +1,11 @@
 import { createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import * as yauzl from 'yauzl';
 import { canonicalJson } from '../ledger/canonical-json';
-import { leafHash, verifyInclusion } from '../ledger/merkle';
+import { InclusionVerifier, leafHash } from '../ledger/merkle';
 
 export interface BundleProblem {
   file?: string;
@@ -44,26 +44,87 @@ function open(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
   return promisify<yauzl.Entry, Readable>(zip.openReadStream.bind(zip))(entry);
 }
 
-/** Reads an entry, hashing it, optionally handing each line to `onLine`. */
-async function read(
-  zip: yauzl.ZipFile,
-  entry: yauzl.Entry,
-  onLine?: (line: string, n: number) => void,
-): Promise<{ sha256: string; text?: string }> {
-  const stream = await open(zip, entry);
+/** Reads a whole (small) entry, hashing it. */
+async function read(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<{ sha256: string; text: string }> {
   const hash = createHash('sha256');
-  const small: Buffer[] = [];
-  stream.on('data', (c: Buffer) => {
-    hash.update(c);
-    if (!onLine) small.push(c);
-  });
-  if (onLine) {
-    let n = 0;
-    for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) if (line) onLine(line, ++n);
-  } else {
-    await new Promise((resolve, reject) => stream.on('end', resolve).on('error', reject));
+  const chunks: Buffer[] = [];
+  for await (const c of await open(zip, entry)) {
+    hash.update(c as Buffer);
+    chunks.push(c as Buffer);
   }
-  return { sha256: hash.digest('hex'), text: onLine ? undefined : Buffer.concat(small).toString('utf8') };
+  return { sha256: hash.digest('hex'), text: Buffer.concat(chunks).toString('utf8') };
+}
+
+/** Hashes an entry without keeping it. */
+async function digest(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const c of await open(zip, entry)) hash.update(c as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * The non-empty lines of an entry, one at a time, numbered from 1, while the entry's bytes are
+ * hashed as they stream past: one read of the file serves both the manifest and the checks.
+ */
+class LineReader {
+  private readonly hash = createHash('sha256');
+  private readonly chunks: AsyncIterator<Buffer>;
+  private readonly decoder = new StringDecoder('utf8');
+  private lines: string[] = [];
+  private at = 0;
+  private rest = '';
+  private done = false;
+  n = 0;
+
+  constructor(stream: Readable) {
+    this.chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  }
+
+  async next(): Promise<string | undefined> {
+    for (;;) {
+      while (this.at < this.lines.length) {
+        const line = this.lines[this.at++];
+        if (line) {
+          this.n++;
+          return line;
+        }
+      }
+      if (this.done) return undefined;
+      const { value, done } = await this.chunks.next();
+      let text: string;
+      if (done) {
+        this.done = true;
+        text = this.rest + this.decoder.end();
+        this.lines = [text.replace(/\r$/, '')];
+      } else {
+        this.hash.update(value);
+        text = this.rest + this.decoder.write(value);
+        this.lines = text.split('\n');
+        this.rest = this.lines.pop()!;
+        this.lines = this.lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+      }
+      this.at = 0;
+    }
+  }
+
+  /** Reads to the end; the SHA-256 of every byte. */
+  async sha256(): Promise<string> {
+    while ((await this.next()) !== undefined);
+    return this.hash.digest('hex');
+  }
+}
+
+/**
+ * RFC 8785 form of an event line, and of the leaf (the same without `globalPosition`, DESIGN §5),
+ * from one serialisation of each top-level member.
+ */
+function canonicalEvent(e: Record<string, unknown>): { line: string; leaf: string } {
+  const keys = Object.keys(e)
+    .filter((k) => e[k] !== undefined)
+    .sort();
+  const members = keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(e[k])}`);
+  const position = keys.indexOf('globalPosition');
+  return { line: `{${members.join(',')}}`, leaf: `{${members.filter((_, i) => i !== position).join(',')}}` };
 }
 
 function parseManifest(text: string): Map<string, string> {
@@ -73,6 +134,13 @@ function parseManifest(text: string): Map<string, string> {
     if (match) m.set(match[2], match[1]);
   }
   return m;
+}
+
+/** How many more lines a reader has (it is read to the end). */
+async function lineCount(reader: LineReader): Promise<number> {
+  let more = 0;
+  while ((await reader.next()) !== undefined) more++;
+  return more;
 }
 
 /**
@@ -148,65 +216,74 @@ async function checkEntries(zip: yauzl.ZipFile, problems: BundleProblem[], repor
     report.rootHash = head?.rootHash ?? null;
     report.keyId = head?.keyId ?? null;
 
-    // Events: leaf hashes recomputed here, never taken from the bundle (except redacted ones).
-    const leaves: Array<{ position: number; leaf: Buffer | null; streamId: string; revision: number }> = [];
-    const events = await read(zip, entries.get('data/events.jsonl')!, (line, n) => {
+    // Events and their proofs, line by line in step: leaf hashes are recomputed here, never taken
+    // from the bundle (except for redacted events, whose original leaf hash is what is proven).
+    const events = new LineReader(await open(zip, entries.get('data/events.jsonl')!));
+    const proofs = new LineReader(await open(zip, entries.get('data/proofs.jsonl')!));
+    const root = head ? Buffer.from(head.rootHash, 'hex') : null;
+    const inclusion = head && root ? new InclusionVerifier(head.treeSize, root) : null;
+    const nextRevision = new Map<string, number>();
+    const incomplete = new Set<string>();
+    let lastIndex = -1;
+    for (;;) {
+      const [line, proofLine] = await Promise.all([events.next(), proofs.next()]);
+      if (line === undefined || proofLine === undefined) {
+        if (line !== undefined || proofLine !== undefined) {
+          const eventCount = line === undefined ? events.n : events.n + (await lineCount(events));
+          const proofCount = proofLine === undefined ? proofs.n : proofs.n + (await lineCount(proofs));
+          problems.push({ file: 'data/proofs.jsonl', problem: `${proofCount} proofs for ${eventCount} events` });
+          report.events = eventCount;
+        }
+        break;
+      }
+      const n = events.n;
+      report.events = n;
+      let ev: { globalPosition: number; streamId: string; streamRevision: number } & Record<string, unknown>;
+      let leaf: Buffer | null;
       try {
-        const e = JSON.parse(line);
-        if (canonicalJson(e) !== line) problems.push({ file: 'data/events.jsonl', line: n, position: e.globalPosition, problem: 'not in canonical form' });
-        const { globalPosition, ...content } = e;
-        const redacted = line.includes('"$redacted"');
-        leaves.push({ position: globalPosition, leaf: redacted ? null : leafHash(Buffer.from(canonicalJson(content), 'utf8')), streamId: e.streamId, revision: e.streamRevision });
+        ev = JSON.parse(line);
+        const canonical = canonicalEvent(ev);
+        if (canonical.line !== line) problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: 'not in canonical form' });
+        leaf = line.includes('"$redacted"') ? null : leafHash(Buffer.from(canonical.leaf, 'utf8'));
       } catch {
         problems.push({ file: 'data/events.jsonl', line: n, problem: 'not valid JSON' });
+        continue;
       }
-    });
-    digests.set('data/events.jsonl', events.sha256);
-    report.events = leaves.length;
-
-    const root = head ? Buffer.from(head.rootHash, 'hex') : null;
-    let lastIndex = -1;
-    let proofCount = 0;
-    const proofs = await read(zip, entries.get('data/proofs.jsonl')!, (line, n) => {
-      proofCount = n;
-      const ev = leaves[n - 1];
+      // Completeness: each stream from revision 0 without gaps.
+      const expected = nextRevision.get(ev.streamId) ?? 0;
+      if (ev.streamRevision !== expected && !incomplete.has(ev.streamId)) {
+        incomplete.add(ev.streamId);
+        problems.push({ file: 'data/events.jsonl', problem: `stream ${ev.streamId} is incomplete: revision ${expected} is missing` });
+      }
+      nextRevision.set(ev.streamId, ev.streamRevision + 1);
       try {
-        const p = JSON.parse(line) as { position: number; leafIndex: number; treeSize: number; leafHash: string; redacted: boolean; proof: string[] };
-        if (!ev || p.position !== ev.position) {
+        const p = JSON.parse(proofLine) as { position: number; leafIndex: number; treeSize: number; leafHash: string; redacted: boolean; proof: string[] };
+        if (p.position !== ev.globalPosition) {
           problems.push({ file: 'data/proofs.jsonl', line: n, position: p.position, problem: 'does not belong to the event on the same line of events.jsonl' });
-          return;
+          continue;
         }
         if (p.leafIndex <= lastIndex) problems.push({ file: 'data/proofs.jsonl', line: n, position: p.position, problem: 'events are not in log order' });
         lastIndex = p.leafIndex;
-        const leaf = ev.leaf ?? Buffer.from(p.leafHash, 'hex');
-        if (ev.leaf === null) report.redacted++;
-        else if (p.leafHash !== ev.leaf.toString('hex')) {
-          problems.push({ file: 'data/events.jsonl', line: n, position: ev.position, problem: `event at position ${ev.position} was changed: it does not hash to its sealed leaf` });
-          return;
+        if (leaf === null) {
+          report.redacted++;
+          leaf = Buffer.from(p.leafHash, 'hex');
+        } else if (p.leafHash !== leaf.toString('hex')) {
+          problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: `event at position ${ev.globalPosition} was changed: it does not hash to its sealed leaf` });
+          continue;
         }
-        if (!root || p.treeSize !== head!.treeSize || !verifyInclusion(p.leafIndex, p.treeSize, leaf, p.proof.map((h) => Buffer.from(h, 'hex')), root)) {
-          problems.push({ file: 'data/proofs.jsonl', line: n, position: ev.position, problem: `event at position ${ev.position} is not proven to be in the signed tree` });
+        if (!inclusion || p.treeSize !== inclusion.treeSize || !inclusion.verify(p.leafIndex, leaf, p.proof.map((h) => Buffer.from(h, 'hex')))) {
+          problems.push({ file: 'data/proofs.jsonl', line: n, position: ev.globalPosition, problem: `event at position ${ev.globalPosition} is not proven to be in the signed tree` });
         }
       } catch {
         problems.push({ file: 'data/proofs.jsonl', line: n, problem: 'not valid JSON' });
       }
-    });
-    digests.set('data/proofs.jsonl', proofs.sha256);
-    if (proofCount !== leaves.length) {
-      problems.push({ file: 'data/proofs.jsonl', problem: `${proofCount} proofs for ${leaves.length} events` });
     }
-
-    // Completeness: each stream from revision 0 without gaps.
-    const byStream = new Map<string, number[]>();
-    for (const l of leaves) byStream.set(l.streamId, [...(byStream.get(l.streamId) ?? []), l.revision]);
-    for (const [streamId, revs] of byStream) {
-      const gap = revs.findIndex((r, i) => r !== i);
-      if (gap >= 0) problems.push({ file: 'data/events.jsonl', problem: `stream ${streamId} is incomplete: revision ${gap} is missing` });
-    }
+    digests.set('data/events.jsonl', await events.sha256());
+    digests.set('data/proofs.jsonl', await proofs.sha256());
 
     // Payload files not read above are hashed now; then both manifests are checked.
     for (const [name, entry] of entries) {
-      if (!digests.has(name) && !name.endsWith('/')) digests.set(name, (await read(zip, entry)).sha256);
+      if (!digests.has(name) && !name.endsWith('/')) digests.set(name, await digest(zip, entry));
     }
     const manifest = parseManifest(texts.get('manifest-sha256.txt')!);
     for (const [name, digest] of digests) {

@@ -1,17 +1,20 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
 import { ZipFile } from 'yazl';
-import type { EventEnvelope, EventStore } from '@app/event-store';
+import type { EventStore } from '@app/event-store';
 import { canonicalJson } from '../ledger/canonical-json';
-import { MerkleTree } from '../ledger/merkle';
+import { PackedTree } from '../ledger/packed-tree';
 import type { LedgerService } from '../ledger/ledger.service';
 import { treeHeadBytes, type SignedTreeHead } from '../ledger/tree-head';
 import { redact, type RedactionRule } from './redaction';
-import { reportHtml, type ReportMeta } from './report-html';
+import { ReportCollector, reportHtml, type ReportMeta } from './report-html';
 import { reportPdf } from './report-pdf';
 import { type BundleScope, streamsInScope } from './scope';
-import { csvRow, type Decrypt, TIMELINE_COLUMNS, timelineEntry, type TimelineEntry } from './timeline';
+import { csvRow, type Decrypt, TIMELINE_COLUMNS, timelineEntry } from './timeline';
 import { verifyMd } from './verify-md';
 
 export interface BundleRequest {
@@ -39,32 +42,55 @@ export interface BundleProgress {
   total: number;
 }
 
-const REPORT_ROWS = 5000;
+/** Rows kept for the human reports; the data files always hold every event. */
+const REPORT_ROWS = 2000;
+/** Events read from the log per page; each page becomes one write per file (bounded buffers). */
+const PAGE = 2000;
+/**
+ * Zip compression per file. Deflate at level 1 keeps most of the gain on JSON text at a fraction
+ * of the default level's cost; already-compressed or random bytes (PDF, signature) are stored.
+ */
+const FAST = 1;
+const STORED = 0;
 
-/** A payload file being streamed into the zip while its SHA-256 and size are taken. */
-class Entry {
+/** Bytes written to a stream while their SHA-256 and size are taken; waits when the stream is full. */
+class HashingWriter {
   private readonly hash = createHash('sha256');
-  readonly stream = new PassThrough();
   bytes = 0;
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    readonly stream: Writable,
+  ) {}
 
   async write(chunk: string | Buffer): Promise<void> {
+    if (chunk.length === 0) return;
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     this.hash.update(buf);
     this.bytes += buf.length;
     if (!this.stream.write(buf)) await once(this.stream, 'drain');
   }
 
-  end(): string {
+  async end(): Promise<[string, string, number]> {
+    const finished = once(this.stream, 'finish');
     this.stream.end();
-    return this.hash.digest('hex');
+    await finished;
+    return [this.hash.digest('hex'), this.name, this.bytes];
   }
 }
 
+/** RFC 8785 form of a proof line, written out directly (keys in code-unit order). */
+function proofLine(position: number, leafIndex: number, treeSize: number, leafHex: string, redacted: boolean, proof: string[]): string {
+  return `{"leafHash":"${leafHex}","leafIndex":${leafIndex},"position":${position},"proof":[${proof.map((h) => `"${h}"`).join(',')}],"redacted":${redacted},"treeSize":${treeSize}}\n`;
+}
+
 /**
- * Writes a BagIt (RFC 8493) bundle as a zip to `out`, streaming: events are read page by page
- * and nothing holds the whole bundle. The zip's own SHA-256 is taken as it leaves.
+ * Writes a BagIt (RFC 8493) bundle as a zip to `out`, streaming, in two passes over the log: one
+ * to decide which streams are in scope (a later event can bring a stream in), one that writes
+ * every in-scope event once to events.jsonl, proofs.jsonl and the timeline files together. The
+ * zip takes one entry at a time, so the files written alongside events.jsonl go to a temporary
+ * directory first and are copied in after it. Memory holds the tree's hashes (64 B per leaf), a
+ * few counters per stream and one page of output; the zip's own SHA-256 is taken as it leaves.
  */
 export async function writeBundle(
   deps: {
@@ -80,194 +106,193 @@ export async function writeBundle(
 ): Promise<BundleResult> {
   onProgress({ phase: 'sealing', done: 0, total: 1 });
   const head = await deps.ledger.checkpoint();
-  const { hashes, positions } = await deps.ledger.leaves(head.treeSize);
+  const { tree, positions } = await sealedTree(deps.ledger, head.treeSize);
   const cutoff = positions.length ? positions[positions.length - 1] : 0;
-  const leafIndex = new Map(positions.map((p, i) => [p, i]));
 
   onProgress({ phase: 'scoping', done: 0, total: head.treeSize });
   const streams = await streamsInScope(deps.store, request.scope, cutoff);
 
-  const zip = new ZipFile();
-  const whole = createHash('sha256');
-  let byteSize = 0;
-  zip.outputStream.on('data', (c: Buffer) => {
-    whole.update(c);
-    byteSize += c.length;
-  });
-  zip.outputStream.pipe(out);
-  const finished = once(out, 'finish');
-  const manifest: Array<[string, string, number]> = [];
+  const tmp = mkdtempSync(join(tmpdir(), 'bundle-'));
+  try {
+    const zip = new ZipFile();
+    const whole = createHash('sha256');
+    let byteSize = 0;
+    zip.outputStream.on('data', (c: Buffer) => {
+      whole.update(c);
+      byteSize += c.length;
+    });
+    zip.outputStream.pipe(out);
+    const finished = once(out, 'finish');
+    const mtime = new Date(head.issuedAt);
+    const manifest: Array<[string, string, number]> = [];
 
-  const add = async (name: string, produce: (e: Entry) => Promise<void>) => {
-    const entry = new Entry(name);
-    zip.addReadStream(entry.stream, name, { mtime: new Date(head.issuedAt) });
-    await produce(entry);
-    manifest.push([entry.end(), name, entry.bytes]);
-  };
+    const zipEntry = (name: string, compressionLevel: number) => {
+      const stream = new PassThrough();
+      zip.addReadStream(stream, name, { mtime, compressionLevel });
+      return new HashingWriter(name, stream);
+    };
+    const add = async (name: string, compressionLevel: number, produce: (w: HashingWriter) => Promise<void>) => {
+      const w = zipEntry(name, compressionLevel);
+      await produce(w);
+      manifest.push(await w.end());
+    };
+    const spill = (name: string) => new HashingWriter(name, createWriteStream(join(tmp, name.replace(/\//g, '_'))));
+    const addSpilled = (entry: [string, string, number], compressionLevel: number) => {
+      zip.addReadStream(createReadStream(join(tmp, entry[1].replace(/\//g, '_'))), entry[1], { mtime, compressionLevel, size: entry[2] });
+      manifest.push(entry);
+    };
 
-  // Every in-scope event up to the cut-off, in global order, exactly as stored (redactions marked).
-  const inScope = async function* (): AsyncGenerator<EventEnvelope> {
+    // The one pass: every in-scope event up to the cut-off, in global order, exactly as stored
+    // (redactions marked), with its proof and its timeline row.
+    const events = zipEntry('data/events.jsonl', FAST);
+    const proofs = spill('data/proofs.jsonl');
+    const timelineJson = spill('data/timeline.json');
+    const timelineCsv = spill('data/timeline.csv');
+    await timelineJson.write('[\n');
+    await timelineCsv.write(csvRow(TIMELINE_COLUMNS));
+    const report = new ReportCollector(REPORT_ROWS);
+    const revisions = new Map<string, { events: number; first: number; last: number; contiguous: boolean }>();
+    let included = 0;
+    let leafIndex = 0;
     let after = 0;
     while (after < cutoff) {
-      const batch = await deps.store.readAll(after, 2000, { raw: true });
-      if (batch.length === 0) return;
-      for (const e of batch) if (e.globalPosition <= cutoff && streams.has(e.streamId)) yield e;
+      const batch = await deps.store.readAll(after, PAGE, { raw: true });
+      if (batch.length === 0) break;
+      let ev = '';
+      let pr = '';
+      let tj = '';
+      let tc = '';
+      for (const stored of batch) {
+        const position = stored.globalPosition;
+        if (position > cutoff) break;
+        if (!streams.has(stored.streamId)) continue;
+        // Leaves are in position order: walk them alongside the log.
+        while (leafIndex < positions.length && positions[leafIndex] < position) leafIndex++;
+        if (positions[leafIndex] !== position) throw new Error(`event at position ${position} is not sealed in the ledger`);
+        const { event, redacted } = redact(stored, request.redactions);
+        ev += `${canonicalJson(event)}\n`;
+        pr += proofLine(position, leafIndex, head.treeSize, tree.leafHex(leafIndex), redacted, tree.inclusionProofHex(leafIndex));
+        const row = await timelineEntry(event, deps.decrypt);
+        tj += `${included === 0 ? '' : ',\n'}${JSON.stringify(row)}`;
+        tc += csvRow(TIMELINE_COLUMNS.map((c) => row[c]));
+        report.add(row);
+        const seen = revisions.get(stored.streamId);
+        if (seen) {
+          seen.contiguous &&= stored.streamRevision === seen.last + 1;
+          seen.last = stored.streamRevision;
+          seen.events++;
+        } else {
+          revisions.set(stored.streamId, { events: 1, first: stored.streamRevision, last: stored.streamRevision, contiguous: stored.streamRevision === 0 });
+        }
+        included++;
+      }
+      await Promise.all([events.write(ev), proofs.write(pr), timelineJson.write(tj), timelineCsv.write(tc)]);
+      onProgress({ phase: 'events', done: Math.min(batch[batch.length - 1].globalPosition, cutoff), total: cutoff });
       after = batch[batch.length - 1].globalPosition;
     }
-  };
+    await timelineJson.write('\n]\n');
+    manifest.push(await events.end());
+    onProgress({ phase: 'finishing', done: included, total: included });
+    addSpilled(await proofs.end(), FAST);
+    addSpilled(await timelineJson.end(), FAST);
+    addSpilled(await timelineCsv.end(), FAST);
 
-  const included: number[] = [];
-  const redactedPositions = new Set<number>();
-  const revisions = new Map<string, number[]>();
-  await add('data/events.jsonl', async (entry) => {
-    for await (const stored of inScope()) {
-      const { event, redacted } = redact(stored, request.redactions);
-      if (redacted) redactedPositions.add(stored.globalPosition);
-      await entry.write(`${canonicalJson(event)}\n`);
-      included.push(stored.globalPosition);
-      const list = revisions.get(stored.streamId) ?? [];
-      list.push(stored.streamRevision);
-      revisions.set(stored.streamId, list);
-      if (included.length % 1000 === 0) onProgress({ phase: 'events', done: included.length, total: head.treeSize });
+    if (deps.accessLog && request.scope.patientPseudonyms.length) {
+      const entries = deps.accessLog(request.scope.patientPseudonyms);
+      await add('data/access-log.jsonl', FAST, async (w) => {
+        for await (const e of entries) await w.write(`${JSON.stringify(e)}\n`);
+      });
     }
-  });
 
-  onProgress({ phase: 'proofs', done: 0, total: included.length });
-  const tree = new MerkleTree(hashes);
-  await add('data/proofs.jsonl', async (entry) => {
-    for (const [n, position] of included.entries()) {
-      const index = leafIndex.get(position)!;
-      await entry.write(
-        `${canonicalJson({
-          position,
-          leafIndex: index,
-          treeSize: head.treeSize,
-          leafHash: hashes[index].toString('hex'),
-          redacted: redactedPositions.has(position),
-          proof: tree.inclusionProof(index, head.treeSize).map((h) => h.toString('hex')),
-        })}\n`,
+    const streamCount = revisions.size;
+    await add('data/completeness.json', FAST, async (w) => {
+      await w.write(
+        `{\n"statement": ${JSON.stringify('Every stream in scope is included from revision 0 up to the cut-off without gaps, and every included event is a leaf of the signed tree (proofs.jsonl).')},\n"cutoffPosition": ${cutoff},\n"treeSize": ${head.treeSize},\n"streams": [\n`,
       );
-      if (n % 5000 === 0) onProgress({ phase: 'proofs', done: n, total: included.length });
-    }
-  });
-
-  onProgress({ phase: 'timeline', done: 0, total: included.length });
-  // The reconstruction, read again from the log for each file so neither is held in memory.
-  const timeline = async function* (): AsyncGenerator<TimelineEntry> {
-    for await (const stored of inScope()) yield timelineEntry(redact(stored, request.redactions).event, deps.decrypt);
-  };
-  const reportRows: TimelineEntry[] = [];
-  await add('data/timeline.json', async (entry) => {
-    await entry.write('[\n');
-    let first = true;
-    for await (const row of timeline()) {
-      await entry.write(`${first ? '' : ',\n'}${JSON.stringify(row)}`);
-      first = false;
-      if (reportRows.length < REPORT_ROWS) reportRows.push(row);
-    }
-    await entry.write('\n]\n');
-  });
-  await add('data/timeline.csv', async (entry) => {
-    await entry.write(csvRow(TIMELINE_COLUMNS));
-    for await (const row of timeline()) await entry.write(csvRow(TIMELINE_COLUMNS.map((c) => row[c])));
-  });
-
-  if (deps.accessLog && request.scope.patientPseudonyms.length) {
-    const entries = deps.accessLog(request.scope.patientPseudonyms);
-    await add('data/access-log.jsonl', async (entry) => {
-      for await (const e of entries) await entry.write(`${JSON.stringify(e)}\n`);
+      let chunk = '';
+      let n = 0;
+      for (const [streamId, r] of revisions) {
+        chunk += `${n++ === 0 ? '' : ',\n'}${JSON.stringify({ streamId, events: r.events, firstRevision: r.first, lastRevision: r.last, contiguous: r.contiguous })}`;
+        if (chunk.length > 1 << 16) {
+          await w.write(chunk);
+          chunk = '';
+        }
+      }
+      await w.write(`${chunk}\n]\n}\n`);
     });
-  }
 
-  const streamCount = revisions.size;
-  await add('data/completeness.json', async (entry) => {
-    const list = [...revisions.entries()].map(([streamId, revs]) => ({
-      streamId,
-      events: revs.length,
-      firstRevision: revs[0],
-      lastRevision: revs[revs.length - 1],
-      contiguous: revs.every((r, i) => r === i),
-    }));
-    await entry.write(
-      JSON.stringify(
-        {
-          statement:
-            'Every stream in scope is included from revision 0 up to the cut-off without gaps, and every included event is a leaf of the signed tree (proofs.jsonl).',
-          cutoffPosition: cutoff,
-          treeSize: head.treeSize,
-          streams: list,
-        },
-        null,
-        2,
+    const meta: ReportMeta = {
+      title: `Evidence bundle ${request.reference}`,
+      reference: request.reference,
+      requester: request.requester,
+      producedAt: head.issuedAt,
+      producedBy: request.producedBy,
+      scope: request.scope,
+      head,
+      eventCount: included,
+      streamCount,
+    };
+    await add('data/report.html', FAST, (w) => w.write(reportHtml(meta, report)));
+    await add('data/report.pdf', STORED, async (w) => {
+      for await (const chunk of reportPdf(meta, report)) await w.write(chunk);
+    });
+    const publicKeyPem = (await deps.ledger.keysList()).find((k) => k.keyId === head.keyId)?.publicKeyPem;
+    if (!publicKeyPem) throw new Error(`No public key for ledger key ${head.keyId}`);
+    await add('data/checkpoint.json', STORED, (w) => w.write(treeHeadBytes(head)));
+    await add('data/checkpoint.sig', STORED, (w) => w.write(Buffer.from(head.signature, 'base64')));
+    await add('data/public-key.pem', STORED, (w) => w.write(publicKeyPem));
+    await add('data/VERIFY.md', FAST, (w) => w.write(verifyMd(head)));
+
+    const tag = async (name: string, text: string) => {
+      const w = zipEntry(name, STORED);
+      await w.write(text);
+      return w.end();
+    };
+    const payloadBytes = manifest.reduce((s, [, , b]) => s + b, 0);
+    const tags = [
+      await tag('bagit.txt', 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n'),
+      await tag(
+        'bag-info.txt',
+        [
+          'Source-Organization: oversight-registry',
+          `Bagging-Date: ${head.issuedAt.slice(0, 10)}`,
+          `External-Identifier: ${oneLine(request.reference)}`,
+          `External-Description: Evidence bundle for disclosure request ${request.requestId}`,
+          `Payload-Oxum: ${payloadBytes}.${manifest.length}`,
+          `Disclosure-Request-Id: ${request.requestId}`,
+          `Requester: ${oneLine(request.requester)}`,
+          `Scope: ${oneLine(JSON.stringify(request.scope))}`,
+          `Produced-By: ${oneLine(request.producedBy)}`,
+          `Produced-At: ${head.issuedAt}`,
+          `Tree-Size: ${head.treeSize}`,
+          `Root-Hash: ${head.rootHash}`,
+          `Event-Count: ${included}`,
+          '',
+        ].join('\n'),
       ),
-    );
-  });
+      await tag('manifest-sha256.txt', manifest.map(([h, n]) => `${h}  ${n}\n`).join('')),
+    ];
+    await tag('tagmanifest-sha256.txt', tags.map(([h, n]) => `${h}  ${n}\n`).join(''));
+    zip.end();
+    await finished;
+    return {
+      treeSize: head.treeSize,
+      rootHash: head.rootHash,
+      eventCount: included,
+      streamCount,
+      byteSize,
+      bundleSha256: whole.digest('hex'),
+      head,
+    };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
 
-  const meta: ReportMeta = {
-    title: `Evidence bundle ${request.reference}`,
-    reference: request.reference,
-    requester: request.requester,
-    producedAt: head.issuedAt,
-    producedBy: request.producedBy,
-    scope: request.scope,
-    head,
-    eventCount: included.length,
-    streamCount,
-  };
-  await add('data/report.html', (entry) => entry.write(reportHtml(meta, reportRows, included.length > reportRows.length)));
-  await add('data/report.pdf', async (entry) => {
-    for await (const chunk of reportPdf(meta, reportRows)) await entry.write(chunk);
-  });
-  const publicKeyPem = (await deps.ledger.keysList()).find((k) => k.keyId === head.keyId)?.publicKeyPem;
-  if (!publicKeyPem) throw new Error(`No public key for ledger key ${head.keyId}`);
-  await add('data/checkpoint.json', (e) => e.write(treeHeadBytes(head)));
-  await add('data/checkpoint.sig', (e) => e.write(Buffer.from(head.signature, 'base64')));
-  await add('data/public-key.pem', (e) => e.write(publicKeyPem));
-  await add('data/VERIFY.md', (e) => e.write(verifyMd(head)));
-
-  onProgress({ phase: 'finishing', done: included.length, total: included.length });
-  const tag = async (name: string, text: string) => {
-    const entry = new Entry(name);
-    zip.addReadStream(entry.stream, name, { mtime: new Date(head.issuedAt) });
-    await entry.write(text);
-    return [entry.end(), name, entry.bytes] as [string, string, number];
-  };
-  const payloadBytes = manifest.reduce((s, [, , b]) => s + b, 0);
-  const tags = [
-    await tag('bagit.txt', 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n'),
-    await tag(
-      'bag-info.txt',
-      [
-        'Source-Organization: oversight-registry',
-        `Bagging-Date: ${head.issuedAt.slice(0, 10)}`,
-        `External-Identifier: ${oneLine(request.reference)}`,
-        `External-Description: Evidence bundle for disclosure request ${request.requestId}`,
-        `Payload-Oxum: ${payloadBytes}.${manifest.length}`,
-        `Disclosure-Request-Id: ${request.requestId}`,
-        `Requester: ${oneLine(request.requester)}`,
-        `Scope: ${oneLine(JSON.stringify(request.scope))}`,
-        `Produced-By: ${oneLine(request.producedBy)}`,
-        `Produced-At: ${head.issuedAt}`,
-        `Tree-Size: ${head.treeSize}`,
-        `Root-Hash: ${head.rootHash}`,
-        `Event-Count: ${included.length}`,
-        '',
-      ].join('\n'),
-    ),
-    await tag('manifest-sha256.txt', manifest.map(([h, n]) => `${h}  ${n}\n`).join('')),
-  ];
-  await tag('tagmanifest-sha256.txt', tags.map(([h, n]) => `${h}  ${n}\n`).join(''));
-  zip.end();
-  await finished;
-  return {
-    treeSize: head.treeSize,
-    rootHash: head.rootHash,
-    eventCount: included.length,
-    streamCount,
-    byteSize,
-    bundleSha256: whole.digest('hex'),
-    head,
-  };
+/** The sealed tree of the head as hashes only, and the log position of each leaf. */
+async function sealedTree(ledger: LedgerService, size: number): Promise<{ tree: PackedTree; positions: Float64Array }> {
+  const { hashes, positions } = await ledger.leaves(size);
+  return { tree: PackedTree.fromLeaves(hashes, size), positions: Float64Array.from(positions) };
 }
 
 function oneLine(s: string): string {

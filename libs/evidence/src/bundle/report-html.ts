@@ -5,6 +5,78 @@ import type { TimelineEntry } from './timeline';
 export const esc = (s: unknown): string =>
   String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
+/** Per AI system, incident or patient: how many events, from when to when, how many recorded late. */
+export interface ReportGroup {
+  kind: 'aiSystem' | 'incident' | 'patient';
+  key: string;
+  events: number;
+  first: string;
+  last: string;
+  late: number;
+}
+
+const GROUP_LABELS: Record<ReportGroup['kind'], string> = {
+  aiSystem: 'AI system / AI-systeem',
+  incident: 'Incident',
+  patient: 'Patient (pseudonym) / Patiënt (pseudoniem)',
+};
+
+/** Groups shown per kind in the reports (the largest first); the data files hold everything. */
+export const REPORT_GROUPS = 100;
+
+/**
+ * What the human reports show, gathered in the export's one pass with bounded memory: a summary
+ * per AI system, incident and patient over every event, and the first `rowLimit` events in full.
+ * A bundle of a hundred thousand events gets a readable summary rather than thousands of pages.
+ */
+export class ReportCollector {
+  readonly rows: TimelineEntry[] = [];
+  truncated = false;
+  private readonly groups = new Map<string, ReportGroup>();
+
+  constructor(private readonly rowLimit: number) {}
+
+  add(row: TimelineEntry): void {
+    if (this.rows.length < this.rowLimit) this.rows.push(row);
+    else this.truncated = true;
+    this.count('aiSystem', row.aiSystem, row);
+    this.count('incident', row.incident, row);
+    this.count('patient', row.patient, row);
+  }
+
+  private count(kind: ReportGroup['kind'], key: string | null, row: TimelineEntry): void {
+    if (!key) return;
+    const id = `${kind}:${key}`;
+    const g = this.groups.get(id);
+    if (!g) {
+      this.groups.set(id, { kind, key, events: 1, first: row.occurredAt, last: row.occurredAt, late: row.late ? 1 : 0 });
+      return;
+    }
+    g.events++;
+    if (row.occurredAt < g.first) g.first = row.occurredAt;
+    if (row.occurredAt > g.last) g.last = row.occurredAt;
+    if (row.late) g.late++;
+  }
+
+  /** The largest groups of each kind, and how many there are in all. */
+  summary(): { shown: ReportGroup[]; total: Record<ReportGroup['kind'], number> } {
+    const total = { aiSystem: 0, incident: 0, patient: 0 };
+    const byKind: Record<ReportGroup['kind'], ReportGroup[]> = { aiSystem: [], incident: [], patient: [] };
+    for (const g of this.groups.values()) {
+      total[g.kind]++;
+      byKind[g.kind].push(g);
+    }
+    const shown = (['aiSystem', 'incident', 'patient'] as const).flatMap((k) =>
+      byKind[k].sort((a, b) => b.events - a.events || a.key.localeCompare(b.key)).slice(0, REPORT_GROUPS),
+    );
+    return { shown, total };
+  }
+}
+
+export function groupLabel(kind: ReportGroup['kind']): string {
+  return GROUP_LABELS[kind];
+}
+
 export interface ReportMeta {
   title: string;
   reference: string;
@@ -45,8 +117,14 @@ function timelineSvg(entries: TimelineEntry[]): string {
 }
 
 /** Self-contained, printable report for people (English and Dutch labels); everything escaped. */
-export function reportHtml(meta: ReportMeta, entries: TimelineEntry[], truncated: boolean): string {
+export function reportHtml(meta: ReportMeta, report: ReportCollector): string {
   const scope = meta.scope;
+  const entries = report.rows;
+  const { shown, total } = report.summary();
+  const summary = shown
+    .map((g) => `<tr><td>${esc(groupLabel(g.kind))}</td><td><code>${esc(g.key)}</code></td><td>${g.events}</td><td>${esc(g.first)}</td><td>${esc(g.last)}</td><td>${g.late}</td></tr>`)
+    .join('\n');
+  const hidden = (Object.keys(total) as Array<ReportGroup['kind']>).filter((k) => total[k] > REPORT_GROUPS);
   const rows = entries
     .map(
       (e) => `<tr${e.late ? ' class="late"' : ''}><td>${e.position}</td><td>${esc(e.occurredAt)}</td><td>${esc(e.recordedAt)}</td><td>${esc(e.label)}<br><small>${esc(e.labelNl)}</small></td><td>${esc(e.actor)}<br><small>${esc(e.role)}</small></td><td>${esc(e.patient ?? '')}</td><td>${esc(e.decision ?? '')}</td><td>${esc(e.text ?? '')}</td></tr>`,
@@ -68,8 +146,14 @@ small{color:#555}dl{display:grid;grid-template-columns:max-content auto;gap:2px 
 <dt>Period / Periode</dt><dd>${esc(scope.from ?? '…')} – ${esc(scope.to ?? '…')}</dd>
 <dt>Events / Gebeurtenissen</dt><dd>${meta.eventCount} in ${meta.streamCount} streams</dd>
 <dt>Signed tree head</dt><dd>size ${meta.head.treeSize}, root <code>${esc(meta.head.rootHash)}</code>, key <code>${esc(meta.head.keyId)}</code>, ${esc(meta.head.issuedAt)}</dd></dl>
+<h2>Summary / Samenvatting</h2>
+<table><thead><tr><th>Kind / Soort</th><th>Id</th><th>Events / Gebeurtenissen</th><th>First occurred / Eerste</th><th>Last occurred / Laatste</th><th>Recorded late / Te laat geregistreerd</th></tr></thead>
+<tbody>
+${summary}
+</tbody></table>
+${hidden.length ? `<p>Only the ${REPORT_GROUPS} largest of ${hidden.map((k) => `${total[k]} ${esc(groupLabel(k))}`).join(', ')} are listed; timeline.csv holds all.</p>` : ''}
 <h2>Timeline / Tijdlijn</h2>${timelineSvg(entries)}
-<h2>Events / Gebeurtenissen</h2>${truncated ? '<p><strong>Only the first rows are shown here; timeline.csv and timeline.json hold every event.</strong></p>' : ''}
+<h2>Events / Gebeurtenissen</h2>${report.truncated ? `<p><strong>Only the first ${entries.length} of ${meta.eventCount} events are shown here; timeline.csv and timeline.json hold every event.</strong></p>` : ''}
 <table><thead><tr><th>#</th><th>Occurred / Gebeurd</th><th>Recorded / Geregistreerd</th><th>What / Wat</th><th>Who / Wie</th><th>Patient</th><th>Decision / Besluit</th><th>Text / Toelichting</th></tr></thead>
 <tbody>
 ${rows}

@@ -1,8 +1,9 @@
 import PDFDocument from 'pdfkit';
-import type { ReportMeta } from './report-html';
+import { groupLabel, REPORT_GROUPS, type ReportCollector, type ReportGroup, type ReportMeta } from './report-html';
 import type { TimelineEntry } from './timeline';
 
-const PDF_ROWS = 2000;
+/** Events listed in full in the PDF (about ten pages); the summary above covers all of them. */
+const PDF_ROWS = 300;
 
 /** The standard PDF fonts cover Latin-1 only: anything else is shown as '?' rather than as garbage. */
 const latin1 = (s: unknown) => String(s ?? '').replace(/[^\x09\x0a\x0d\x20-\x7e\xa0-\xff]/g, '?');
@@ -11,7 +12,8 @@ const latin1 = (s: unknown) => String(s ?? '').replace(/[^\x09\x0a\x0d\x20-\x7e\
  * The printable report as PDF for people (a judge, PLD Art. 9(6)): summary, a timeline picture
  * and the events, English with Dutch labels. Streamed chunk by chunk into the bundle.
  */
-export function reportPdf(meta: ReportMeta, entries: TimelineEntry[]): AsyncIterable<Buffer> {
+export function reportPdf(meta: ReportMeta, report: ReportCollector): AsyncIterable<Buffer> {
+  const entries = report.rows;
   const doc = new PDFDocument({ size: 'A4', layout: 'landscape', margin: 36, info: { Title: latin1(meta.title), Producer: 'oversight-registry', CreationDate: new Date(meta.producedAt) } });
   const width = doc.page.width - 72;
   doc.font('Helvetica-Bold').fontSize(16).text(latin1(meta.title));
@@ -28,6 +30,19 @@ export function reportPdf(meta: ReportMeta, entries: TimelineEntry[]): AsyncIter
   doc.moveDown(0.5).fontSize(8).text(
     'Occurred = when it happened (bedrijfstijd); recorded = when the registry learned it (registratietijd). Red: recorded more than an hour late. How to check this bundle: VERIFY.md.',
   );
+
+  // Summary per AI system, incident and patient, over every event of the bundle.
+  const { shown, total } = report.summary();
+  if (shown.length) {
+    doc.moveDown(0.5).font('Helvetica-Bold').fontSize(9).text('Summary / Samenvatting');
+    doc.font('Helvetica').fontSize(7);
+    for (const g of shown) {
+      if (doc.y > doc.page.height - 60) doc.addPage();
+      doc.text(latin1(`${groupLabel(g.kind)} ${g.key}: ${g.events} events, ${g.first} - ${g.last}${g.late ? `, ${g.late} recorded late` : ''}`), { width });
+    }
+    const hidden = (Object.keys(total) as Array<ReportGroup['kind']>).filter((k) => total[k] > REPORT_GROUPS);
+    if (hidden.length) doc.text(latin1(`Only the ${REPORT_GROUPS} largest of ${hidden.map((k) => `${total[k]} ${groupLabel(k)}`).join(', ')} are listed; timeline.csv holds all.`));
+  }
 
   // Timeline picture: one row per stream (first 25), a dot per event.
   const times = entries.map((e) => Date.parse(e.occurredAt)).filter(Number.isFinite);
@@ -81,8 +96,8 @@ export function reportPdf(meta: ReportMeta, entries: TimelineEntry[]): AsyncIter
   doc.moveDown(0.5);
   row(cols.map((c) => c[0]), true);
   for (const e of entries.slice(0, PDF_ROWS)) row(cols.map((c) => c[2](e)), false, e.late);
-  if (entries.length > PDF_ROWS || meta.eventCount > entries.length) {
-    doc.moveDown().font('Helvetica-Oblique').fontSize(8).fillColor('black').text('Only the first events are listed here; timeline.csv and timeline.json hold every event.');
+  if (meta.eventCount > Math.min(entries.length, PDF_ROWS)) {
+    doc.moveDown().font('Helvetica-Oblique').fontSize(8).fillColor('black').text(`Only the first ${Math.min(entries.length, PDF_ROWS)} of ${meta.eventCount} events are listed here; timeline.csv and timeline.json hold every event.`);
   }
   doc.end();
   return doc as unknown as AsyncIterable<Buffer>;
