@@ -7,7 +7,7 @@ import { verifyBundle } from '@app/evidence';
 import { CLOCK, type Clock } from '@app/platform';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 import { refLeafHash, refRootFromInclusion } from '../support/rfc9162-reference';
-import { readZip, writeZip } from '../support/zip';
+import { readZip, rebag, writeZip } from '../support/zip';
 
 /** A lawyer answers a court order with a bundle the other side can check offline. */
 describe('Disclosure requests and evidence bundles (HTTP)', () => {
@@ -201,6 +201,55 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
     inPayload[200] ^= 0x01; // inside the compressed events.jsonl
     writeFileSync(join(dir, 'payload-flip.zip'), inPayload);
     expect((await verifyBundle(join(dir, 'payload-flip.zip'))).ok).toBe(false);
+  });
+
+  it('detects a stream cut short, left out or not in scope, even when the producer redoes the manifests', async () => {
+    const files = await readZip(bundlePath);
+    const lines = files.get('data/events.jsonl')!.toString().trim().split('\n');
+    const proofs = files.get('data/proofs.jsonl')!.toString().trim().split('\n');
+    const completeness = JSON.parse(files.get('data/completeness.json')!.toString());
+    const review = completeness.streams.find((s: { streamId: string }) => s.streamId.startsWith('review-'));
+    expect(review).toMatchObject({ included: true, matchedBy: [`patient:${pseudonym}`], headRevision: 0 });
+    expect(completeness.scope).toMatchObject({ patientPseudonyms: [pseudonym] });
+    const variant = async (name: string, change: (f: Map<string, Buffer>) => void) => {
+      const f = new Map(files);
+      change(f);
+      rebag(f);
+      const p = join(dir, `${name}.zip`);
+      await writeZip(p, f);
+      return verifyBundle(p);
+    };
+    const withoutStream = (f: Map<string, Buffer>, streamId: string) => {
+      const keep = lines.map((l) => JSON.parse(l).streamId !== streamId);
+      f.set('data/events.jsonl', Buffer.from(`${lines.filter((_, i) => keep[i]).join('\n')}\n`));
+      f.set('data/proofs.jsonl', Buffer.from(`${proofs.filter((_, i) => keep[i]).join('\n')}\n`));
+    };
+    const listing = (f: Map<string, Buffer>, edit: (s: { streamId: string; included: boolean; headRevision: number }[]) => unknown[]) =>
+      f.set('data/completeness.json', Buffer.from(JSON.stringify({ ...completeness, streams: edit(completeness.streams) })));
+
+    // Its events dropped while still listed as included.
+    const dropped = await variant('dropped', (f) => withoutStream(f, review.streamId));
+    expect(dropped.problems).toEqual(expect.arrayContaining([expect.objectContaining({ problem: expect.stringMatching(new RegExp(`${review.streamId} is listed as included but has no events`)) })]));
+    // Its latest events dropped: the head revision stated for the cut-off shows the tail is missing.
+    const cut = await variant('cut', (f) => listing(f, (s) => s.map((x) => (x.streamId === review.streamId ? { ...x, headRevision: 1 } : x))));
+    expect(cut.problems).toEqual(expect.arrayContaining([expect.objectContaining({ problem: `stream ${review.streamId} is incomplete: revisions 1 to 1 (its head at the cut-off) are missing` })]));
+    // Left out although the scope and the period cover it.
+    const excluded = await variant('excluded', (f) => {
+      withoutStream(f, review.streamId);
+      listing(f, (s) => s.map((x) => (x.streamId === review.streamId ? { ...x, included: false } : x)));
+    });
+    expect(excluded.problems).toEqual(expect.arrayContaining([expect.objectContaining({ problem: expect.stringMatching(/in view of the scope and in its period, but was left out/) })]));
+    // A stream that names nothing in scope, slipped in.
+    const foreign = await variant('foreign', (f) => listing(f, (s) => s.map((x) => (x.streamId === review.streamId ? { ...x, matchedBy: ['patient:someone-else'] } : x))));
+    expect(foreign.problems).toEqual(expect.arrayContaining([expect.objectContaining({ problem: expect.stringMatching(/listed as matching patient:someone-else, its events match patient:/) })]));
+    // The limit (docs/evidence.md): a stream absent from both events.jsonl and the list is the
+    // producer's statement, not provable from the bundle; the list is bound by the bundle's SHA-256
+    // recorded in the ledger (BundleExported) and checkable against the log.
+    const unlisted = await variant('unlisted', (f) => {
+      withoutStream(f, review.streamId);
+      listing(f, (s) => s.filter((x) => x.streamId !== review.streamId));
+    });
+    expect(unlisted.ok).toBe(true);
   });
 
   it('redacts a field: content absent, the event still proven', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
@@ -35,4 +36,14 @@ export async function writeZip(path: string, entries: Map<string, Buffer>): Prom
   const out = createWriteStream(path);
   zip.outputStream.pipe(out);
   await once(out, 'finish');
+}
+
+/**
+ * Recomputes both BagIt manifests after a test changed payload files: what a dishonest producer
+ * would do, so that only the checks beyond the manifests can catch the change.
+ */
+export function rebag(files: Map<string, Buffer>): void {
+  const line = (name: string) => `${createHash('sha256').update(files.get(name)!).digest('hex')}  ${name}\n`;
+  files.set('manifest-sha256.txt', Buffer.from([...files.keys()].filter((n) => n.startsWith('data/')).map(line).join('')));
+  files.set('tagmanifest-sha256.txt', Buffer.from(['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt'].map(line).join('')));
 }

@@ -5,7 +5,9 @@ import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import * as yauzl from 'yauzl';
 import { canonicalJson } from '../ledger/canonical-json';
+import type { EventEnvelope } from '@app/event-store';
 import { InclusionVerifier, leafHash } from '../ledger/merkle';
+import { type BundleScope, businessTime, inPeriod, LEDGER_KEYS, type ScopedStream, scopeKeysOfStreamId, scopeMatcher } from './scope';
 
 export interface BundleProblem {
   file?: string;
@@ -136,6 +138,83 @@ function parseManifest(text: string): Map<string, string> {
   return m;
 }
 
+/** What the verifier saw of one stream in events.jsonl. */
+interface SeenStream {
+  next: number;
+  firstAt: string;
+  /** Scope keys named by its events (or its id), recomputed here. */
+  matched: Set<string>;
+  redacted: boolean;
+  gap: boolean;
+}
+
+interface Completeness {
+  treeSize: number;
+  scope: BundleScope;
+  streams: ScopedStream[];
+}
+
+function parseCompleteness(text: string, problems: BundleProblem[]): Completeness | null {
+  const file = 'data/completeness.json';
+  try {
+    const c = JSON.parse(text) as Completeness;
+    const scope = c.scope;
+    const list = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+    if (!scope || !list(scope.patientPseudonyms) || !list(scope.aiSystemIds) || !list(scope.incidentIds) || !Array.isArray(c.streams)) {
+      problems.push({ file, problem: 'does not state the scope and the streams in it' });
+      return null;
+    }
+    return c;
+  } catch {
+    problems.push({ file, problem: 'not valid JSON' });
+    return null;
+  }
+}
+
+/**
+ * What the bundle itself can prove about completeness (docs/evidence.md): every included stream is
+ * in view of the scope by its own events, runs from revision 0 to the head revision stated for the
+ * cut-off, and is listed; every listed stream that was left out has its first event outside the
+ * period. That the list names every stream in view is the producer's signed-off statement
+ * (checkable against the log), not something the bundle alone can prove.
+ */
+function checkCompleteness(c: Completeness, seen: Map<string, SeenStream>, treeSize: number | null, bagInfo: string, problems: BundleProblem[]): void {
+  const file = 'data/completeness.json';
+  if (treeSize !== null && c.treeSize !== treeSize) problems.push({ file, problem: `states tree size ${c.treeSize}, the signed tree head ${treeSize}` });
+  const stated = /^Scope: (.*)$/m.exec(bagInfo)?.[1];
+  if (stated === undefined || canonicalJson(JSON.parse(stated)) !== canonicalJson(c.scope)) {
+    problems.push({ file, problem: 'its scope differs from the Scope in bag-info.txt' });
+  }
+  const listed = new Map<string, ScopedStream>();
+  for (const s of c.streams) {
+    if (listed.has(s.streamId)) problems.push({ file, problem: `lists stream ${s.streamId} twice` });
+    listed.set(s.streamId, s);
+  }
+  for (const [streamId, got] of seen) {
+    const entry = listed.get(streamId);
+    if (!entry?.included) {
+      problems.push({ file, problem: `stream ${streamId} is in events.jsonl but not listed as included` });
+      continue;
+    }
+    const last = got.next - 1;
+    if (last < entry.headRevision) problems.push({ file: 'data/events.jsonl', problem: `stream ${streamId} is incomplete: revisions ${last + 1} to ${entry.headRevision} (its head at the cut-off) are missing` });
+    else if (last > entry.headRevision) problems.push({ file, problem: `stream ${streamId} has revision ${last}, past the head revision ${entry.headRevision} it states` });
+    const matched = [...got.matched].sort();
+    if (matched.length === 0) problems.push({ file: 'data/events.jsonl', problem: `stream ${streamId} names nothing in the scope: it does not belong in the bundle` });
+    // A redacted value may be the one that named the scope; then only what is still visible must agree.
+    const agrees = got.redacted ? matched.every((k) => entry.matchedBy.includes(k)) : canonicalJson(matched) === canonicalJson([...entry.matchedBy].sort());
+    if (!agrees) problems.push({ file, problem: `stream ${streamId}: listed as matching ${entry.matchedBy.join(', ')}, its events match ${matched.join(', ') || 'nothing'}` });
+    if (entry.firstAt !== got.firstAt) problems.push({ file, problem: `stream ${streamId}: listed as starting at ${entry.firstAt}, its first event is of ${got.firstAt}` });
+    if (streamId !== LEDGER_KEYS && !inPeriod(c.scope, got.firstAt)) problems.push({ file, problem: `stream ${streamId} starts at ${got.firstAt}, outside the period of the scope` });
+  }
+  for (const entry of c.streams) {
+    if (entry.included && !seen.has(entry.streamId)) problems.push({ file: 'data/events.jsonl', problem: `stream ${entry.streamId} is listed as included but has no events in the bundle` });
+    if (!entry.included && (entry.streamId === LEDGER_KEYS || inPeriod(c.scope, entry.firstAt))) {
+      problems.push({ file, problem: `stream ${entry.streamId} is in view of the scope and in its period, but was left out` });
+    }
+  }
+}
+
 /** How many more lines a reader has (it is read to the end). */
 async function lineCount(reader: LineReader): Promise<number> {
   let more = 0;
@@ -180,7 +259,7 @@ export async function verifyBundle(path: string, options: { expectedSha256?: str
 async function checkEntries(zip: yauzl.ZipFile, problems: BundleProblem[], report: BundleVerification): Promise<void> {
   {
     const entries = await listEntries(zip);
-    const need = ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt', 'data/events.jsonl', 'data/proofs.jsonl', 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem'];
+    const need = ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt', 'data/events.jsonl', 'data/proofs.jsonl', 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json'];
     for (const n of need) if (!entries.has(n)) problems.push({ file: n, problem: 'missing from the bundle' });
     if (problems.length) return;
 
@@ -222,8 +301,9 @@ async function checkEntries(zip: yauzl.ZipFile, problems: BundleProblem[], repor
     const proofs = new LineReader(await open(zip, entries.get('data/proofs.jsonl')!));
     const root = head ? Buffer.from(head.rootHash, 'hex') : null;
     const inclusion = head && root ? new InclusionVerifier(head.treeSize, root) : null;
-    const nextRevision = new Map<string, number>();
-    const incomplete = new Set<string>();
+    const completeness = parseCompleteness(texts.get('data/completeness.json')!, problems);
+    const match = completeness ? scopeMatcher(completeness.scope) : () => [];
+    const seen = new Map<string, SeenStream>();
     let lastIndex = -1;
     for (;;) {
       const [line, proofLine] = await Promise.all([events.next(), proofs.next()]);
@@ -249,13 +329,19 @@ async function checkEntries(zip: yauzl.ZipFile, problems: BundleProblem[], repor
         problems.push({ file: 'data/events.jsonl', line: n, problem: 'not valid JSON' });
         continue;
       }
-      // Completeness: each stream from revision 0 without gaps.
-      const expected = nextRevision.get(ev.streamId) ?? 0;
-      if (ev.streamRevision !== expected && !incomplete.has(ev.streamId)) {
-        incomplete.add(ev.streamId);
-        problems.push({ file: 'data/events.jsonl', problem: `stream ${ev.streamId} is incomplete: revision ${expected} is missing` });
+      // Completeness: each stream from revision 0 without gaps; what its events name in scope.
+      let stream = seen.get(ev.streamId);
+      if (!stream) {
+        stream = { next: 0, firstAt: businessTime(ev as unknown as EventEnvelope), matched: new Set(completeness ? scopeKeysOfStreamId(ev.streamId, completeness.scope) : []), redacted: false, gap: false };
+        seen.set(ev.streamId, stream);
       }
-      nextRevision.set(ev.streamId, ev.streamRevision + 1);
+      if (ev.streamRevision !== stream.next && !stream.gap) {
+        stream.gap = true;
+        problems.push({ file: 'data/events.jsonl', problem: `stream ${ev.streamId} is incomplete: revision ${stream.next} is missing` });
+      }
+      stream.next = ev.streamRevision + 1;
+      if (leaf === null) stream.redacted = true;
+      for (const k of match(ev as unknown as EventEnvelope)) stream.matched.add(k);
       try {
         const p = JSON.parse(proofLine) as { position: number; leafIndex: number; treeSize: number; leafHash: string; redacted: boolean; proof: string[] };
         if (p.position !== ev.globalPosition) {
@@ -278,6 +364,7 @@ async function checkEntries(zip: yauzl.ZipFile, problems: BundleProblem[], repor
         problems.push({ file: 'data/proofs.jsonl', line: n, problem: 'not valid JSON' });
       }
     }
+    if (completeness) checkCompleteness(completeness, seen, head?.treeSize ?? null, texts.get('bag-info.txt')!, problems);
     digests.set('data/events.jsonl', await events.sha256());
     digests.set('data/proofs.jsonl', await proofs.sha256());
 

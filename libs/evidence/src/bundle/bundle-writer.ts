@@ -13,7 +13,7 @@ import { treeHeadBytes, type SignedTreeHead } from '../ledger/tree-head';
 import { redact, type RedactionRule } from './redaction';
 import { ReportCollector, reportHtml, type ReportMeta } from './report-html';
 import { reportPdf } from './report-pdf';
-import { type BundleScope, streamsInScope } from './scope';
+import { type BundleScope, scopeCensus } from './scope';
 import { csvRow, type Decrypt, TIMELINE_COLUMNS, timelineEntry } from './timeline';
 import { verifyMd } from './verify-md';
 
@@ -79,6 +79,12 @@ class HashingWriter {
   }
 }
 
+/** What completeness.json states; docs/evidence.md says exactly what a verifier can check of it. */
+const COMPLETENESS_STATEMENT =
+  'Every stream below names a patient, AI system or incident of the scope (matchedBy) in the log up to the cut-off; this list of them is complete. ' +
+  'Each stream marked included is in events.jsonl from revision 0 to its headRevision without gaps, and every event there is a leaf of the signed tree (proofs.jsonl). ' +
+  'A stream not included has its first event (firstAt, business time) outside the period of the scope.';
+
 /** RFC 8785 form of a proof line, written out directly (keys in code-unit order). */
 function proofLine(position: number, leafIndex: number, treeSize: number, leafHex: string, redacted: boolean, proof: string[]): string {
   return `{"leafHash":"${leafHex}","leafIndex":${leafIndex},"position":${position},"proof":[${proof.map((h) => `"${h}"`).join(',')}],"redacted":${redacted},"treeSize":${treeSize}}\n`;
@@ -110,7 +116,8 @@ export async function writeBundle(
   const cutoff = positions.length ? positions[positions.length - 1] : 0;
 
   onProgress({ phase: 'scoping', done: 0, total: head.treeSize });
-  const streams = await streamsInScope(deps.store, request.scope, cutoff);
+  const census = await scopeCensus(deps.store, request.scope, cutoff);
+  const streams = new Set(census.filter((s) => s.included).map((s) => s.streamId));
 
   const tmp = mkdtempSync(join(tmpdir(), 'bundle-'));
   try {
@@ -204,15 +211,17 @@ export async function writeBundle(
       });
     }
 
-    const streamCount = revisions.size;
+    const streamCount = streams.size;
     await add('data/completeness.json', FAST, async (w) => {
       await w.write(
-        `{\n"statement": ${JSON.stringify('Every stream in scope is included from revision 0 up to the cut-off without gaps, and every included event is a leaf of the signed tree (proofs.jsonl).')},\n"cutoffPosition": ${cutoff},\n"treeSize": ${head.treeSize},\n"streams": [\n`,
+        `{\n"statement": ${JSON.stringify(COMPLETENESS_STATEMENT)},\n"cutoffPosition": ${cutoff},\n"treeSize": ${head.treeSize},\n"scope": ${JSON.stringify(request.scope)},\n"streams": [\n`,
       );
       let chunk = '';
       let n = 0;
-      for (const [streamId, r] of revisions) {
-        chunk += `${n++ === 0 ? '' : ',\n'}${JSON.stringify({ streamId, events: r.events, firstRevision: r.first, lastRevision: r.last, contiguous: r.contiguous })}`;
+      for (const s of census) {
+        const r = revisions.get(s.streamId);
+        const counted = r ? { events: r.events, firstRevision: r.first, lastRevision: r.last, contiguous: r.contiguous && r.last === s.headRevision } : {};
+        chunk += `${n++ === 0 ? '' : ',\n'}${JSON.stringify({ ...s, ...counted })}`;
         if (chunk.length > 1 << 16) {
           await w.write(chunk);
           chunk = '';

@@ -30,39 +30,92 @@ function values(d: Record<string, unknown>, single: string, plural: string): str
   return out;
 }
 
-/** Does this event put its stream in scope? Judged on the event's own content only. */
-export function touchesScope(e: EventEnvelope, scope: BundleScope): boolean {
-  const d = e.data as Record<string, unknown>;
-  const systems = new Set(scope.aiSystemIds);
+/**
+ * What an event names that is in scope, as `patient:<pseudonym>`, `aiSystem:<id>` or
+ * `incident:<id>`; judged on the event's own content only. Empty when it names nothing in scope.
+ */
+export function scopeMatcher(scope: BundleScope): (e: EventEnvelope) => string[] {
   const patients = new Set(scope.patientPseudonyms);
+  const systems = new Set(scope.aiSystemIds);
   const incidents = new Set(scope.incidentIds);
-  if (values(d, 'patientPseudonym', 'patientPseudonyms').some((p) => patients.has(p))) return true;
-  if (values(d, 'aiSystemId', 'aiSystemIds').some((s) => systems.has(s))) return true;
-  if (values(d, 'incidentId', 'incidentIds').some((i) => incidents.has(i))) return true;
-  return false;
+  return (e) => {
+    const d = e.data as Record<string, unknown>;
+    const keys: string[] = [];
+    for (const p of values(d, 'patientPseudonym', 'patientPseudonyms')) if (patients.has(p)) keys.push(`patient:${p}`);
+    for (const s of values(d, 'aiSystemId', 'aiSystemIds')) if (systems.has(s)) keys.push(`aiSystem:${s}`);
+    for (const i of values(d, 'incidentId', 'incidentIds')) if (incidents.has(i)) keys.push(`incident:${i}`);
+    return keys;
+  };
+}
+
+/** Streams in scope by their id alone: the systems' and incidents' own streams, and the ledger's keys. */
+export function scopeKeysOfStreamId(streamId: string, scope: BundleScope): string[] {
+  if (streamId === LEDGER_KEYS) return [LEDGER_KEYS];
+  const keys: string[] = [];
+  for (const id of scope.aiSystemIds) if (streamId === `ai-system-${id}`) keys.push(`aiSystem:${id}`);
+  for (const id of scope.incidentIds) if (streamId === `incident-${id}`) keys.push(`incident:${id}`);
+  return keys;
+}
+
+/** The period rule: a stream whose first event (business time) falls outside the period is left out. */
+export function inPeriod(scope: BundleScope, firstAt: string): boolean {
+  return (!scope.from || firstAt >= scope.from) && (!scope.to || firstAt <= scope.to);
+}
+
+/** The stream of the ledger's signing keys: always in a bundle, so signatures can be traced. */
+export const LEDGER_KEYS = 'ledger-keys';
+
+/** A stream that names something in scope (or is in scope by its id), as of the cut-off. */
+export interface ScopedStream {
+  streamId: string;
+  /** Business time of its first event. */
+  firstAt: string;
+  /** Its last revision at the cut-off: a bundle holds revisions 0..headRevision of it, or none. */
+  headRevision: number;
+  /** Why it is in view, sorted: `patient:<p>`, `aiSystem:<id>`, `incident:<id>` or `ledger-keys`. */
+  matchedBy: string[];
+  /** In the bundle: matched, and its first event in the period (the key stream always). */
+  included: boolean;
 }
 
 /**
- * Streams in scope at the cut-off, found from the events alone (no read model): a stream is in
- * when any of its events names a patient, system or incident in scope and its first event falls
- * in the period. The ledger's key stream always comes along so signatures can be traced.
+ * Every stream in view of the scope at the cut-off, found from the events alone (no read model),
+ * in one pass over the log: a stream is in when any of its events names a patient, system or
+ * incident in scope and its first event falls in the period. Memory: a first time and a head
+ * revision per stream of the log, the matched keys per stream in view.
  */
-export async function streamsInScope(store: EventStore, scope: BundleScope, cutoffPosition: number): Promise<Set<string>> {
-  const firstTime = new Map<string, string>();
-  const touched = new Set<string>(['ledger-keys']);
+export async function scopeCensus(store: EventStore, scope: BundleScope, cutoffPosition: number): Promise<ScopedStream[]> {
+  const streams = new Map<string, { firstAt: string; head: number; matched?: Set<string> }>();
+  const match = scopeMatcher(scope);
   let after = 0;
   while (after < cutoffPosition) {
     const batch = await store.readAll(after, 5000, { raw: true });
     if (batch.length === 0) break;
     for (const e of batch) {
       if (e.globalPosition > cutoffPosition) break;
-      if (!firstTime.has(e.streamId)) firstTime.set(e.streamId, businessTime(e));
-      if (touchesScope(e, scope)) touched.add(e.streamId);
+      let s = streams.get(e.streamId);
+      if (!s) {
+        s = { firstAt: businessTime(e), head: e.streamRevision };
+        const byId = scopeKeysOfStreamId(e.streamId, scope);
+        if (byId.length) s.matched = new Set(byId);
+        streams.set(e.streamId, s);
+      }
+      s.head = e.streamRevision;
+      const keys = match(e);
+      if (keys.length) for (const k of keys) (s.matched ??= new Set()).add(k);
     }
     after = batch[batch.length - 1].globalPosition;
   }
-  for (const id of scope.aiSystemIds) touched.add(`ai-system-${id}`);
-  for (const id of scope.incidentIds) touched.add(`incident-${id}`);
-  const inPeriod = (t: string | undefined) => !t || ((!scope.from || t >= scope.from) && (!scope.to || t <= scope.to));
-  return new Set([...touched].filter((s) => s === 'ledger-keys' || (firstTime.has(s) && inPeriod(firstTime.get(s)))));
+  const census: ScopedStream[] = [];
+  for (const [streamId, s] of streams) {
+    if (!s.matched) continue;
+    const matchedBy = [...s.matched].sort();
+    census.push({ streamId, firstAt: s.firstAt, headRevision: s.head, matchedBy, included: streamId === LEDGER_KEYS || inPeriod(scope, s.firstAt) });
+  }
+  return census;
+}
+
+/** The streams a bundle (or a reconstruction) of the scope holds at the cut-off. */
+export async function streamsInScope(store: EventStore, scope: BundleScope, cutoffPosition: number): Promise<Set<string>> {
+  return new Set((await scopeCensus(store, scope, cutoffPosition)).filter((s) => s.included).map((s) => s.streamId));
 }

@@ -38,8 +38,21 @@ given, and the SHA-256 of the withheld value lets it be checked if a court order
 
 ## 4. Nothing in scope is missing
 
-\`data/completeness.json\` lists every stream in scope; each must run from revision 0 without
-gaps up to the cut-off. Together with step 3 this shows no event of those streams was left out.
+\`data/completeness.json\` repeats the scope (as in \`bag-info.txt\`) and lists every stream whose
+events name a patient, AI system or incident of the scope up to the cut-off: why (\`matchedBy\`),
+when its first event happened (\`firstAt\`), its last revision at the cut-off (\`headRevision\`)
+and whether it is included. Check that:
+
+- every included stream is in \`events.jsonl\` with revisions 0 to \`headRevision\`, no gaps, and
+  its events themselves name what \`matchedBy\` says (so nothing was added that is out of scope,
+  and no stream was cut short);
+- every stream that is not included has its \`firstAt\` outside the period of the scope.
+
+That the list names *every* stream in view is the registry's statement, not something this bundle
+can prove by itself (an event you are not shown cannot be proven out of scope without showing it).
+The statement is bound to this bundle: its SHA-256 is recorded in the registry's ledger
+(\`disclosure.BundleExported\`), so an auditor with access to the full log can hold the hospital
+to it.
 
 ## All at once
 
