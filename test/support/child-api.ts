@@ -24,7 +24,7 @@ export interface ChildApi {
 }
 
 /** Starts `registry serve` and resolves once /health answers (or at once, with waitHealthy false). */
-export async function startChildApi(env: Record<string, string>, waitHealthy = true): Promise<ChildApi> {
+export async function startChildApi(env: Record<string, string>, waitHealthy = true, healthTimeoutMs = 30_000): Promise<ChildApi> {
   const port = await freePort();
   let out = '';
   const proc = spawn(process.execPath, [CLI, 'serve', '--port', String(port)], {
@@ -35,7 +35,7 @@ export async function startChildApi(env: Record<string, string>, waitHealthy = t
   proc.stderr!.on('data', (d) => (out += d));
   const url = `http://127.0.0.1:${port}`;
   if (!waitHealthy) return { proc, url, output: () => out };
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + healthTimeoutMs;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`API exited early (${proc.exitCode}):\n${out}`);
     try {

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, type OnModuleInit } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { EVENT_STORE, type EventStore, ProjectionRegistry } from '@app/event-store';
+import { EVENT_STORE, type EventStore, LEASES, type Leases, ProjectionRegistry } from '@app/event-store';
 import { Public } from '@app/identity';
 import { OverdueIncidents } from '@app/incidents';
 import { Inject } from '@nestjs/common';
@@ -21,6 +21,7 @@ export class MetricsController implements OnModuleInit {
     private readonly overdueIncidents: OverdueIncidents,
     private readonly queries: QueryBus,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LEASES) private readonly leases: Leases,
   ) {}
 
   onModuleInit(): void {
@@ -30,6 +31,7 @@ export class MetricsController implements OnModuleInit {
     const overdueIncidents = this.overdueIncidents;
     const queries = this.queries;
     const clock = this.clock;
+    const leases = this.leases;
     new Gauge({
       name: 'oversight_event_log_head_position',
       help: 'Global position of the last committed event',
@@ -48,6 +50,25 @@ export class MetricsController implements OnModuleInit {
         for (const [name, position] of Object.entries(await projections.runner.positions())) {
           this.set({ projection: name }, head - position);
         }
+      },
+    });
+    new Gauge({
+      name: 'oversight_projection_events_processed',
+      help: 'Events this process has run through each projection since it started (0 on a standby instance)',
+      labelNames: ['projection'],
+      registers: [this.registry],
+      collect() {
+        for (const p of projections.runner.projections) this.set({ projection: p.name }, projections.runner.processed.get(p.name) ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'oversight_leases_held',
+      help: 'Background work this instance runs now (1 per lease held: projections, ledger sealer, delivery, purge)',
+      labelNames: ['lease'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const name of leases.held()) this.set({ lease: name }, 1);
       },
     });
     new Gauge({

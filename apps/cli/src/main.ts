@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { serve } from './commands/serve';
 import { token } from './commands/token';
 import { migrate } from './commands/migrate';
+import { migrateStoreCommand } from './commands/migrate-store';
 import { projectionsRebuild, projectionsStatus } from './commands/projections';
 import { incidentsOverdue } from './commands/incidents';
 import { logsIngest, retentionPurge } from './commands/retention';
@@ -40,6 +41,16 @@ program
   .description('Apply the database migrations (or revert the last one)')
   .option('--revert', 'revert the most recent migration')
   .action((o: { revert?: boolean }) => migrate(Boolean(o.revert)));
+
+program
+  .command('migrate-store')
+  .description('Copy the event log (with keys, ledger and access log) to another store, identical envelopes, and check the ledger root')
+  .requiredOption('--from <store>', 'source: sqlite:<file or data folder> or postgres://…')
+  .requiredOption('--to <store>', 'target: postgres://…, sqlite:<file> or kurrentdb://… (not tested against a live server)')
+  .option('--schema <name>', 'PostgreSQL schema of the target (created if missing)')
+  .option('--from-schema <name>', 'PostgreSQL schema of the source')
+  .option('--resume', 'continue a copy that stopped (the target must hold a prefix of the source)')
+  .action((o: { from: string; to: string; schema?: string; fromSchema?: string; resume?: boolean }) => migrateStoreCommand(o));
 
 const projections = program.command('projections').description('Read models built from the event log');
 projections

@@ -18,3 +18,4 @@ export * from './nest/projection-registry';
 export * from './nest/storage.module';
 export * from './nest/decider-handler';
 export * from './kurrentdb/kurrentdb-event-store';
+export * from './projections/leases';

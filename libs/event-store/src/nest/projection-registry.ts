@@ -1,5 +1,13 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '../event-store.port';
+import { LEASES, type Leases } from '../projections/leases';
 import type { Projection } from '../projections/projection';
 import { ProjectionRunner } from '../projections/projection-runner';
 import { SqlDatabase } from '../sql/sql-database';
@@ -9,7 +17,7 @@ import { SqlDatabase } from '../sql/sql-database';
  * API, started once every module is initialised. The CLI uses the runner without starting it.
  */
 @Injectable()
-export class ProjectionRegistry implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ProjectionRegistry implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Projections');
   private readonly projections: Projection[] = [];
   private runnerInstance?: ProjectionRunner;
@@ -20,6 +28,7 @@ export class ProjectionRegistry implements OnApplicationBootstrap, BeforeApplica
   constructor(
     private readonly db: SqlDatabase,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(LEASES) private readonly leases: Leases,
   ) {}
 
   register(...projections: Projection[]): void {
@@ -30,16 +39,18 @@ export class ProjectionRegistry implements OnApplicationBootstrap, BeforeApplica
   get runner(): ProjectionRunner {
     this.runnerInstance ??= new ProjectionRunner(this.db, this.store, this.projections, {
       batchSize: Number(process.env.PROJECTION_BATCH_SIZE ?? 1000),
+      leases: this.leases,
     });
     return this.runnerInstance;
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // Instances starting together create read-model tables one at a time.
     if (!ProjectionRegistry.autoStart || process.env.PROJECTIONS_RUN === 'false') {
-      await this.runner.prepare();
+      await this.leases.exclusive('projections-prepare', () => this.runner.prepare());
       return;
     }
-    await this.runner.start();
+    await this.leases.exclusive('projections-prepare', () => this.runner.start());
     this.unwatch = this.store.onAppended(() => this.runner.notify());
     this.logger.log(`Following the log with ${this.projections.map((p) => p.name).join(', ')}`);
   }
@@ -48,5 +59,10 @@ export class ProjectionRegistry implements OnApplicationBootstrap, BeforeApplica
   async beforeApplicationShutdown(): Promise<void> {
     this.unwatch?.();
     await this.runnerInstance?.stop();
+  }
+
+  /** After every background worker stopped: their leases go with this connection. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.leases.close();
   }
 }

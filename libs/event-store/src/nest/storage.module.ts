@@ -8,6 +8,7 @@ import { KurrentDbEventStore } from '../kurrentdb/kurrentdb-event-store';
 import { dataSourceOptions, ensureSchema } from '../sql/data-source';
 import { storageConfigFromEnv, type StorageConfig } from '../storage-config';
 import { UpcasterRegistry } from '../upcasters';
+import { LEASES, leasesFor, withAdvisoryLock } from '../projections/leases';
 import { ProjectionRegistry } from './projection-registry';
 import { STORAGE_CONFIG } from './storage.tokens';
 import { CLOCK, Clock } from '../../../platform/src/clock';
@@ -23,16 +24,21 @@ export class StorageModule {
         TypeOrmModule.forRootAsync({
           useFactory: () => ({ ...dataSourceOptions(config), autoLoadEntities: true }),
           dataSourceFactory: async (options) => {
-            await ensureSchema(config);
-            const ds = await new DataSource(options!).initialize();
-            if (config.migrationsRun) await ds.runMigrations({ transaction: 'each' });
-            return ds;
+            const open = async () => {
+              await ensureSchema(config);
+              const ds = await new DataSource(options!).initialize();
+              if (config.migrationsRun) await ds.runMigrations({ transaction: 'each' });
+              return ds;
+            };
+            // Several instances starting at once on PostgreSQL migrate one after the other.
+            return config.kind === 'postgres' ? withAdvisoryLock(config, 'migrations', open) : open();
           },
         }),
       ],
       providers: [
         { provide: STORAGE_CONFIG, useValue: config },
         { provide: UpcasterRegistry, useValue: new UpcasterRegistry() },
+        { provide: LEASES, useFactory: () => leasesFor(config) },
         { provide: SqlDatabase, inject: [DataSource], useFactory: (ds: DataSource) => new SqlDatabase(ds) },
         {
           provide: EVENT_STORE,
@@ -46,7 +52,7 @@ export class StorageModule {
         ProjectionRegistry,
         { provide: CLOCK, useValue: new Clock() },
       ],
-      exports: [CLOCK, STORAGE_CONFIG, UpcasterRegistry, SqlDatabase, EVENT_STORE, ProjectionRegistry, TypeOrmModule],
+      exports: [CLOCK, LEASES, STORAGE_CONFIG, UpcasterRegistry, SqlDatabase, EVENT_STORE, ProjectionRegistry, TypeOrmModule],
     };
   }
 }

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Table, TableIndex, TableUnique, type DataSource } from 'typeorm';
 import type { EventStore } from '../event-store.port';
 import type { SqlDatabase } from '../sql/sql-database';
+import type { Leases } from './leases';
 import type { EntityClass, Projection } from './projection';
 import { SqlProjectionContext } from './projection-context';
 
@@ -40,12 +41,15 @@ export class ProjectionRunner {
    * Skipping such events twice after a crash is harmless: they change nothing.
    */
   private readonly skipped = new Map<string, { position: number; since: number }>();
+  /** Events each live projection has run through in this process (metrics; the lease test). */
+  readonly processed = new Map<string, number>();
 
   constructor(
     private readonly db: SqlDatabase,
     private readonly store: EventStore,
     readonly projections: Projection[],
-    private readonly options: { batchSize?: number; pollIntervalMs?: number } = {},
+    /** `leases`: with several processes on one database, only the holder runs a projection. */
+    private readonly options: { batchSize?: number; pollIntervalMs?: number; leases?: Leases } = {},
   ) {
     const names = new Set<string>();
     for (const p of projections) {
@@ -96,7 +100,9 @@ export class ProjectionRunner {
     for (const p of this.projections) {
       this.loops.push(
         (async () => {
-          if (stale.includes(p)) {
+          while (this.running && !(await this.leased(p))) await this.idle(this.options.pollIntervalMs ?? 250);
+          // Another instance may have rebuilt it while this one waited for the lease.
+          if (stale.includes(p) && this.running && (await this.checkpoint(p.name))?.version !== p.version) {
             this.logger.log(`Projection ${p.name} changed to version ${p.version}: rebuilding`);
             await this.rebuild(p.name);
           }
@@ -136,11 +142,21 @@ export class ProjectionRunner {
     for (const w of [...this.wake]) w();
   }
 
+  /** Whether this process may run `p` now: always without leases, else while it holds p's lease. */
+  private leased(p: Projection): Promise<boolean> {
+    return this.options.leases ? this.options.leases.hold(`projection:${p.name}`) : Promise.resolve(true);
+  }
+
   private async follow(p: Projection): Promise<void> {
     let failures = 0;
     while (this.running) {
       try {
+        if (!(await this.leased(p))) {
+          await this.idle(this.options.pollIntervalMs ?? 250);
+          continue;
+        }
         const n = await this.runBatch(p.name, p, liveTables(this.ds, p), true);
+        this.processed.set(p.name, (this.processed.get(p.name) ?? 0) + n);
         failures = 0;
         if (n === 0) {
           await this.persistSkipped(SKIP_PERSIST_MS);

@@ -1,5 +1,5 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { EVENT_STORE, type EventStore, SqlDatabase } from '@app/event-store';
+import { EVENT_STORE, type EventStore, LEASES, type Leases, LocalLeases, SqlDatabase } from '@app/event-store';
 import { KEY_MATERIAL, type KeyMaterial } from '@app/identity';
 import { CompactRange } from './compact-range';
 import { eventLeafHash } from './leaf';
@@ -55,6 +55,7 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly db: SqlDatabase,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(KEY_MATERIAL) private readonly keys: KeyMaterial,
+    @Inject(LEASES) private readonly leases: Leases = new LocalLeases(),
   ) {}
 
   get keyId(): string {
@@ -62,7 +63,8 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.activateKey();
+    // Instances starting together with one key record its activation once.
+    await this.leases.exclusive('ledger-key', () => this.activateKey());
     if (!LedgerService.autoStart || process.env.LEDGER_RUN === 'false') return;
     this.running = true;
     // No wake-up per append: sealing in batches every LEDGER_SEAL_INTERVAL_MS keeps the ledger's
@@ -81,6 +83,11 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
     let lastCheckpointAt = Date.now();
     while (this.running) {
       try {
+        // Several instances: the lease holder seals; the others stand by.
+        if (!(await this.leases.hold('ledger-sealer'))) {
+          await this.idle(1000);
+          continue;
+        }
         const sealed = await this.seal();
         const head = await this.latestCheckpoint();
         const pending = (this.range?.size ?? 0) - (head?.treeSize ?? 0);

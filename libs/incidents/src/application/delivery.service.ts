@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApp
 import { CommandBus } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThanOrEqual, type Repository } from 'typeorm';
-import { DomainError, EVENT_STORE, type EventStore, loadState, ProjectionRegistry } from '@app/event-store';
+import { DomainError, EVENT_STORE, type EventStore, LEASES, type Leases, loadState, ProjectionRegistry } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
 import { CLOCK, type Clock } from '@app/platform';
 import { incidentDecider, type IncidentState, incidentStreamId, type NotificationState, type RecordDeliveryAttempt } from '../domain';
@@ -40,6 +40,7 @@ export class IncidentDeliveryService implements OnApplicationBootstrap, BeforeAp
     private readonly commands: CommandBus,
     private readonly keys: SubjectKeyStore,
     private readonly mailer: ReportMailer,
+    @Inject(LEASES) private readonly leases: Leases,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -58,7 +59,10 @@ export class IncidentDeliveryService implements OnApplicationBootstrap, BeforeAp
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.running = this.deliverDue()
+      // Several instances: only the lease holder delivers (at least once still holds without it).
+      this.running = this.leases
+        .hold('incident-delivery')
+        .then((held) => (held ? this.deliverDue() : 0))
         .then(
           () => undefined,
           (err: Error) => this.logger.error(`Delivery round failed: ${err.message}`),

@@ -1,11 +1,12 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
-import { ProjectionRegistry } from '@app/event-store';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
+import { LEASES, type Leases, ProjectionRegistry } from '@app/event-store';
 import { RetentionPurger } from './retention-purger';
 
 /**
  * The scheduled purge: every RETENTION_PURGE_INTERVAL_MINUTES (off unless set) in a process that
- * follows the log (the API), never overlapping itself. Several API processes may each run it:
- * the per-artefact revision checks make concurrent runs safe (one wins, the other skips).
+ * follows the log (the API), never overlapping itself. With several API processes only the holder
+ * of the `retention-purge` lease runs it; the per-artefact revision checks would keep concurrent
+ * runs safe anyway (one wins, the other skips).
  */
 @Injectable()
 export class PurgeScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -13,7 +14,10 @@ export class PurgeScheduler implements OnApplicationBootstrap, BeforeApplication
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
-  constructor(private readonly purger: RetentionPurger) {}
+  constructor(
+    private readonly purger: RetentionPurger,
+    @Inject(LEASES) private readonly leases: Leases,
+  ) {}
 
   onApplicationBootstrap(): void {
     const minutes = Number(process.env.RETENTION_PURGE_INTERVAL_MINUTES ?? 0);
@@ -32,6 +36,8 @@ export class PurgeScheduler implements OnApplicationBootstrap, BeforeApplication
 
   private async tick(): Promise<void> {
     try {
+      // Several instances: the lease holder runs the scheduled purge; the others skip the tick.
+      if (!(await this.leases.hold('retention-purge'))) return;
       const r = await this.purger.run({ dryRun: false, actor: { subject: 'retention-scheduler', role: 'system' } });
       if (r.purged.length || r.held.length) this.logger.log(`Purge run ${r.runId}: ${r.purged.length} purged, ${r.held.length} held`);
     } catch (err) {

@@ -1,0 +1,158 @@
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, SqlDatabase, SqlEventStore } from '@app/event-store';
+import { issueLocalToken, loadKeyMaterial } from '@app/identity';
+import { type ChildApi, startChildApi, waitForExit } from '../support/child-api';
+import { openRegistry } from '../support/registry-context';
+import { seedReviews } from '../support/seed';
+import { newTestStorage, type TestStorage } from '../support/test-storage';
+import { aiSystemBody } from '../support/test-app';
+
+const PROJECTIONS = ['ai-systems', 'oversight-reviews', 'incidents-board', 'incidents-deliveries', 'retention', 'disclosures'];
+
+/** `name{label="value"} 3` lines of a Prometheus scrape, as { value: 3 } per label value. */
+async function metric(api: ChildApi, name: string, label: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${api.url}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(new RegExp(`^${name}\\{${label}="([^"]+)"\\} (\\S+)$`, 'gm'))) out[m[1]] = Number(m[2]);
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Two real `registry serve` processes on one PostgreSQL schema: each projection (and the ledger
+ * sealer) runs in exactly one of them; SIGKILL the holder and the other takes over and catches up.
+ */
+describe('Several API instances on one PostgreSQL (leases)', () => {
+  let storage: TestStorage;
+  let ds: DataSource;
+  let store: SqlEventStore;
+  const apis: ChildApi[] = [];
+  let starting: Promise<ChildApi>[] = [];
+
+  beforeAll(async () => {
+    storage = newTestStorage('postgres');
+  });
+  afterAll(async () => {
+    // Both, even when one failed to come up.
+    for (const r of await Promise.allSettled(starting)) if (r.status === 'fulfilled' && !apis.includes(r.value)) apis.push(r.value);
+    for (const api of apis) if (api.proc.exitCode === null && api.proc.signalCode === null) api.proc.kill('SIGKILL');
+    await Promise.all(apis.map((a) => waitForExit(a.proc)));
+    await ds?.destroy();
+    await storage?.cleanup();
+  });
+
+  const checkpoints = async () => {
+    const rows: Array<{ name: string; position: string }> = await ds.query('SELECT name, position FROM projection_checkpoints');
+    return Object.fromEntries(rows.map((r) => [r.name, Number(r.position)]));
+  };
+  const caughtUp = async () => {
+    const head = await store.headPosition();
+    const cps = await checkpoints();
+    return PROJECTIONS.every((p) => cps[p] === head);
+  };
+  const waitCaughtUp = async () => {
+    for (let i = 0; i < 1200 && !(await caughtUp()); i++) await sleep(50);
+    expect(await caughtUp()).toBe(true);
+  };
+
+  it('runs each projection in one instance only, fails over on kill -9, and equals a full rebuild', async () => {
+    const env = { ...storage.env, PROJECTION_BATCH_SIZE: '25', LEASE_RETRY_MS: '200', LEDGER_SEAL_INTERVAL_MS: '100' };
+    // Started together on an empty schema: migrations and read-model tables are made once.
+    starting = [startChildApi(env, true, 120_000), startChildApi(env, true, 120_000)];
+    apis.push(...(await Promise.all(starting)));
+    ds = new DataSource(dataSourceOptions(storage.config));
+    await ds.initialize();
+    store = new SqlEventStore(new SqlDatabase(ds));
+
+    // The checkpoint of the busiest projection is watched throughout: it may only move forward.
+    const seen: number[] = [];
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const at = (await checkpoints())['oversight-reviews'] ?? 0;
+        if (at !== seen[seen.length - 1]) seen.push(at);
+        await sleep(10);
+      }
+    })();
+
+    // The event flow: through both instances' HTTP APIs, and a bulk writer beside them.
+    const keys = loadKeyMaterial(storage.config);
+    const admin = await issueLocalToken(keys.tokenSigning, { sub: 'admin-1', role: 'admin' });
+    for (const [i, api] of apis.entries()) {
+      const res = await fetch(`${api.url}/api/v1/ai-systems`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+        body: JSON.stringify(aiSystemBody({ name: `System via instance ${i}` })),
+      });
+      expect(res.status).toBe(201);
+    }
+    await seedReviews(store, 300);
+    await waitCaughtUp();
+
+    // Every lease is held by exactly one instance; the other did no projection work at all.
+    const held = await Promise.all(apis.map((a) => metric(a, 'oversight_leases_held', 'lease')));
+    const processed = await Promise.all(apis.map((a) => metric(a, 'oversight_projection_events_processed', 'projection')));
+    for (const lease of [...PROJECTIONS.map((p) => `projection:${p}`), 'ledger-sealer']) {
+      expect([held[0][lease] ?? 0, held[1][lease] ?? 0].sort()).toEqual([0, 1]);
+    }
+    const head = await store.headPosition();
+    for (const p of PROJECTIONS) {
+      const holder = held[0][`projection:${p}`] === 1 ? 0 : 1;
+      expect(processed[holder][p]).toBe(head);
+      expect(processed[1 - holder][p]).toBe(0);
+    }
+
+    // kill -9 the instance running the reviews projection while it works through new events.
+    const victim = held[0]['projection:oversight-reviews'] === 1 ? 0 : 1;
+    const survivor = apis[1 - victim];
+    const seeding = seedReviews(store, 400);
+    let beforeKill = head;
+    for (let i = 0; i < 2000 && beforeKill < head + 50; i++) {
+      await sleep(5);
+      beforeKill = (await checkpoints())['oversight-reviews'];
+    }
+    apis[victim].proc.kill('SIGKILL');
+    await waitForExit(apis[victim].proc);
+    const killedAt = (await checkpoints())['oversight-reviews'];
+    expect(beforeKill).toBeGreaterThan(head); // the victim had made progress on the new events
+    await seeding;
+    await waitCaughtUp();
+
+    const after = await metric(survivor, 'oversight_leases_held', 'lease');
+    for (const lease of [...PROJECTIONS.map((p) => `projection:${p}`), 'ledger-sealer']) expect(after[lease]).toBe(1);
+    // The survivor took over where the killed one had committed: not before, nothing missed.
+    const finalHead = await store.headPosition();
+    const takenOver = (await metric(survivor, 'oversight_projection_events_processed', 'projection'))['oversight-reviews'];
+    expect(takenOver).toBeGreaterThanOrEqual(finalHead - killedAt);
+    expect(takenOver).toBeLessThanOrEqual(finalHead - beforeKill);
+
+    // The ledger kept sealing in the survivor too.
+    for (let i = 0; i < 200; i++) {
+      const [{ n }] = await ds.query('SELECT COUNT(*) AS n FROM ledger_leaves');
+      if (Number(n) === (await store.headPosition())) break;
+      await sleep(50);
+    }
+    expect(Number((await ds.query('SELECT COUNT(*) AS n FROM ledger_leaves'))[0].n)).toBe(await store.headPosition());
+
+    watching = false;
+    await watcher;
+    expect(seen.length).toBeGreaterThan(2);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]);
+
+    survivor.proc.kill('SIGTERM');
+    await waitForExit(survivor.proc);
+
+    // Read models written by the two instances equal a rebuild from position 0.
+    const registry = await openRegistry(storage.config);
+    try {
+      const live = await registry.readModels();
+      expect(live.rm_reviews).toHaveLength(700);
+      expect(live.rm_ai_systems).toHaveLength(8);
+      expect(await registry.rebuiltReadModels()).toEqual(live);
+      expect((await registry.ledger.verify()).ok).toBe(true);
+    } finally {
+      await registry.close();
+    }
+  }, 300_000);
+});
