@@ -53,12 +53,12 @@ export class MetricsController implements OnModuleInit {
       },
     });
     new Gauge({
-      name: 'oversight_projection_events_processed',
-      help: 'Events this process has run through each projection since it started (0 on a standby instance)',
+      name: 'oversight_projection_events_applied',
+      help: 'Events this process has applied to each read model since it started (0 on a standby instance)',
       labelNames: ['projection'],
       registers: [this.registry],
       collect() {
-        for (const p of projections.runner.projections) this.set({ projection: p.name }, projections.runner.processed.get(p.name) ?? 0);
+        for (const p of projections.runner.projections) this.set({ projection: p.name }, projections.runner.applied.get(p.name) ?? 0);
       },
     });
     new Gauge({

@@ -41,8 +41,8 @@ export class ProjectionRunner {
    * Skipping such events twice after a crash is harmless: they change nothing.
    */
   private readonly skipped = new Map<string, { position: number; since: number }>();
-  /** Events each live projection has run through in this process (metrics; the lease test). */
-  readonly processed = new Map<string, number>();
+  /** Events each live projection has applied (committed) in this process: metrics, lease tests. */
+  readonly applied = new Map<string, number>();
 
   constructor(
     private readonly db: SqlDatabase,
@@ -156,7 +156,6 @@ export class ProjectionRunner {
           continue;
         }
         const n = await this.runBatch(p.name, p, liveTables(this.ds, p), true);
-        this.processed.set(p.name, (this.processed.get(p.name) ?? 0) + n);
         failures = 0;
         if (n === 0) {
           await this.persistSkipped(SKIP_PERSIST_MS);
@@ -247,6 +246,7 @@ export class ProjectionRunner {
       throw err;
     }
     if (this.skipped.get(checkpointName) === skip) this.skipped.delete(checkpointName);
+    if (checkpointName === p.name) this.applied.set(p.name, (this.applied.get(p.name) ?? 0) + relevant.length);
     return events.length;
   }
 
