@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { storageConfigFromEnv, type StorageConfig } from '@app/event-store';
 import { problemValidationPipe } from '@app/platform';
 import { AppModule } from './app.module';
+import { serveWebApp } from './web-app';
 
 export const API_PREFIX = 'api/v1';
 
@@ -23,6 +24,8 @@ export async function createApp(config: StorageConfig = storageConfigFromEnv()):
   if (process.env.TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(process.env.TRUST_PROXY) ? Number(process.env.TRUST_PROXY) : process.env.TRUST_PROXY);
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'metrics', '.well-known/oversight-registry-keys'] });
   app.useGlobalPipes(problemValidationPipe());
+  // The browser app (apps/web) at `/`; registered before the routes, it leaves API paths alone.
+  serveWebApp(app);
   app.enableShutdownHooks();
 
   const doc = new DocumentBuilder()

@@ -11,6 +11,7 @@ export async function serve(port: number, host: string): Promise<void> {
     [
       '',
       `oversight-registry is running at ${url}  (${store})`,
+      `  Web app: ${url}/   (sign in with a token, see below)`,
       `  API:     ${url}/api/v1`,
       `  Docs:    ${url}/docs   (OpenAPI JSON at ${url}/docs-json)`,
       `  Health:  ${url}/health`,

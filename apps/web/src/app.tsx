@@ -1,0 +1,110 @@
+import { useEffect, useState } from 'preact/hooks';
+import { setBearer } from './api';
+import { loadSession, type Role, saveSession, type Session, type WebConfig } from './auth';
+import { lang, setLang, t, type TextKey } from './i18n';
+import { Audit } from './screens/audit';
+import { DisclosureDetail, Disclosures } from './screens/disclosure';
+import { IncidentBoard, IncidentDetail } from './screens/incidents';
+import { Insights } from './screens/insights';
+import { Login, OidcCallback } from './screens/login';
+import { Reviews } from './screens/reviews';
+import { navigate, route, useSignal } from './state';
+import { Link, PageTitle, tt } from './ui';
+
+type Screen = 'reviews' | 'incidents' | 'disclosures' | 'audit' | 'insights';
+/** Which screens each role sees; the API enforces the same rules (docs/roles.md). */
+const SCREENS: Record<Role, Screen[]> = {
+  clinician: ['reviews'],
+  'quality-manager': ['incidents', 'insights'],
+  legal: ['disclosures', 'incidents', 'insights'],
+  auditor: ['audit', 'incidents', 'disclosures', 'insights'],
+  admin: ['insights'],
+};
+
+export function App({ config }: { config: WebConfig }) {
+  const path = useSignal(route).split('?')[0];
+  useSignal(lang);
+  const [session, setSession] = useState<Session | null>(loadSession);
+  const signIn = (s: Session | null) => {
+    saveSession(s);
+    setSession(s);
+    setBearer(s?.token ?? null, () => signIn(null));
+    if (s) navigate(`/${SCREENS[s.role][0]}`, true);
+  };
+  setBearer(session?.token ?? null, () => signIn(null));
+  useEffect(() => {
+    document.documentElement.lang = lang.get();
+  }, []);
+
+  const screens = session ? SCREENS[session.role] : [];
+  const body = () => {
+    if (path === '/auth/callback') return <OidcCallback config={config} onSession={signIn} />;
+    if (!session) return <Login config={config} onSession={signIn} />;
+    const [, screen, id] = path.split('/');
+    if (!screen) {
+      navigate(`/${screens[0]}`, true);
+      return null;
+    }
+    if (!screens.includes(screen as Screen)) return <NotFound />;
+    const writes = (role: Role) => session.role === role;
+    switch (screen as Screen) {
+      case 'reviews':
+        return <Reviews />;
+      case 'incidents':
+        return id ? <IncidentDetail id={id} canWrite={writes('quality-manager')} /> : <IncidentBoard />;
+      case 'disclosures':
+        return id ? <DisclosureDetail id={id} canWrite={writes('legal')} /> : <Disclosures canWrite={writes('legal')} />;
+      case 'audit':
+        return <Audit />;
+      case 'insights':
+        return <Insights />;
+    }
+  };
+
+  return (
+    <>
+      <a class="skip" href="#main">
+        {t('skip')}
+      </a>
+      <header class="top">
+        <span class="brand">{t('appName')}</span>
+        {session && (
+          <nav aria-label={t('mainNav')}>
+            <ul>
+              {screens.map((s) => (
+                <li key={s}>
+                  <Link href={`/${s}`} aria-current={path.startsWith(`/${s}`) ? 'page' : undefined}>
+                    {t(`nav.${s}` as TextKey)}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        )}
+        <div class="who">
+          {session && <span>{t('signedInAs', { who: session.name ?? session.subject, role: tt(`role.${session.role}`) })}</span>}
+          <button type="button" class="link" lang={lang.get() === 'en' ? 'nl' : 'en'} aria-label={t('languageLabel')} onClick={() => setLang(lang.get() === 'en' ? 'nl' : 'en')}>
+            {t('language')}
+          </button>
+          {session && (
+            <button type="button" class="link" onClick={() => signIn(null)}>
+              {t('signOut')}
+            </button>
+          )}
+        </div>
+      </header>
+      <main id="main" key={path}>
+        {body()}
+      </main>
+    </>
+  );
+}
+
+function NotFound() {
+  return (
+    <>
+      <PageTitle>404</PageTitle>
+      <p>{t('notFound')}</p>
+    </>
+  );
+}

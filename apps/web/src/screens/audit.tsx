@@ -1,0 +1,114 @@
+import { useState } from 'preact/hooks';
+import { get } from '../api';
+import { formatDate, t } from '../i18n';
+import type { StoredEvent } from '../types';
+import { Loading, PageTitle, ProblemSummary, useLoad } from '../ui';
+
+interface Verification {
+  ok: boolean;
+  events: number;
+  sealed: number;
+  checkpoints: number;
+  firstBadPosition: number | null;
+  problems: Array<{ position?: number; problem: string }>;
+}
+interface Checkpoint {
+  treeSize: number;
+  rootHash: string;
+  issuedAt: string;
+  keyId: string;
+}
+const PAGE = 25;
+
+/** Auditor: the ledger's verification status and the event log, newest page first. */
+export function Audit() {
+  const verification = useLoad(() => get<Verification>('/ledger/verification'), []);
+  const checkpoint = useLoad(() => get<{ checkpoints: Checkpoint[] }>('/ledger/checkpoints?limit=1'), []);
+  // `from` is the position after which a page starts; null = the newest page.
+  const [from, setFrom] = useState<number | null>(null);
+  const log = useLoad(async () => {
+    const head = from === null ? (await get<{ head: number }>('/events?limit=1')).head : null;
+    const start = from ?? Math.max(0, head! - PAGE);
+    return get<{ events: StoredEvent[]; head: number }>(`/events?from=${start}&limit=${PAGE}`).then((r) => ({ ...r, start }));
+  }, [from]);
+  const v = verification.data;
+  const cp = checkpoint.data?.checkpoints[0];
+  return (
+    <>
+      <PageTitle>{t('audit.title')}</PageTitle>
+      <section aria-labelledby="ledger-title" class="card">
+        <h2 id="ledger-title">{t('audit.ledger')}</h2>
+        <ProblemSummary error={verification.error} />
+        {!v ? (
+          <Loading />
+        ) : (
+          <p id="ledger-status" class={v.ok ? 'ok' : 'bad'} data-ok={String(v.ok)}>
+            <span aria-hidden="true">{v.ok ? '✓ ' : '✗ '}</span>
+            {v.ok
+              ? t('audit.ok', { events: v.events, sealed: v.sealed, checkpoints: v.checkpoints })
+              : t('audit.bad', { position: v.firstBadPosition ?? '?', problems: v.problems.length })}
+          </p>
+        )}
+        {v && !v.ok && (
+          <ul>
+            {v.problems.slice(0, 20).map((p, i) => (
+              <li key={i}>{p.problem}</li>
+            ))}
+          </ul>
+        )}
+        {cp && <p class="mono small">{t('audit.latest', { size: cp.treeSize, root: cp.rootHash, at: formatDate(cp.issuedAt) })}</p>}
+        <button type="button" onClick={() => void Promise.all([verification.reload(), checkpoint.reload()])}>
+          {t('audit.verify')}
+        </button>
+      </section>
+      <section aria-labelledby="events-title">
+        <h2 id="events-title">{t('audit.events')}</h2>
+        <ProblemSummary error={log.error} />
+        {!log.data ? (
+          <Loading />
+        ) : (
+          <>
+            <p aria-live="polite">{t('audit.range', { from: log.data.start + 1, to: log.data.start + log.data.events.length, head: log.data.head })}</p>
+            <nav class="pager" aria-label={t('audit.events')}>
+              <button type="button" disabled={log.data.start === 0} onClick={() => setFrom(Math.max(0, log.data!.start - PAGE))}>
+                ← {t('audit.older')}
+              </button>
+              <button type="button" disabled={log.data.start + PAGE >= log.data.head} onClick={() => setFrom(log.data!.start + PAGE >= log.data!.head - PAGE ? null : log.data!.start + PAGE)}>
+                {t('audit.newer')} →
+              </button>
+            </nav>
+            <table id="event-log">
+              <thead>
+                <tr>
+                  <th scope="col">{t('audit.position')}</th>
+                  <th scope="col">{t('audit.type')}</th>
+                  <th scope="col">{t('audit.stream')}</th>
+                  <th scope="col">{t('audit.recordedAt')}</th>
+                  <th scope="col">{t('audit.actor')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {[...log.data.events].reverse().map((e) => (
+                  <tr key={e.globalPosition} data-position={e.globalPosition}>
+                    <td>{e.globalPosition}</td>
+                    <td>
+                      <details>
+                        <summary>{e.type}</summary>
+                        <pre class="json" tabIndex={0} aria-label={t('audit.details')}>
+                          {JSON.stringify(e.data, null, 2)}
+                        </pre>
+                      </details>
+                    </td>
+                    <td class="mono small">{e.streamId}</td>
+                    <td>{formatDate(e.recordedAt)}</td>
+                    <td>{e.metadata.actor ? `${e.metadata.actor.subject} (${e.metadata.actor.role})` : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,251 @@
+import { useState } from 'preact/hooks';
+import { api, ApiError, get, newKey } from '../api';
+import { formatDate, t } from '../i18n';
+import { CRITERIA, type Criteria, type IncidentItem, type IncidentView, type Page } from '../types';
+import { Checkbox, Clock, fieldErrorOf, Link, Loading, PageTitle, ProblemSummary, SelectField, Status, TextField, tt, until, useLoad, useNow } from '../ui';
+
+/** Quality manager: open incidents, the nearest deadline first (the API sorts), with live clocks. */
+export function IncidentBoard() {
+  const now = useNow();
+  const board = useLoad(() => get<Page<IncidentItem>>('/incidents?status=open&limit=100'), []);
+  return (
+    <>
+      <PageTitle>{t('incidents.title')}</PageTitle>
+      <p>{t('incidents.intro')}</p>
+      <ProblemSummary error={board.error} />
+      {!board.data ? (
+        <Loading />
+      ) : board.data.items.length === 0 ? (
+        <p>{t('none')}</p>
+      ) : (
+        <table id="incident-board">
+          <thead>
+            <tr>
+              <th scope="col">{t('incidents.next')}</th>
+              <th scope="col">{t('incidents.system')}</th>
+              <th scope="col">{t('incidents.serious')}</th>
+              <th scope="col">{t('incidents.awareAt')}</th>
+              <th scope="col">
+                <span class="visually-hidden">{t('incidents.open')}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {board.data.items.map((i) => (
+              <tr key={i.incidentId} data-incident-id={i.incidentId}>
+                <td>{i.nextDeadline ? <Clock dueAt={i.nextDeadline.dueAt} metAt={i.nextDeadline.metAt} now={now} /> : <span class="muted">{t('incidents.noDeadline')}</span>}</td>
+                <td>{i.aiSystemName}</td>
+                <td>{i.serious === null ? <span class="muted">{t('incidents.unclassified')}</span> : i.serious ? '✔' : '—'}</td>
+                <td>{formatDate(i.awareAt)}</td>
+                <td>
+                  <Link href={`/incidents/${i.incidentId}`} aria-label={`${t('incidents.open')}: ${i.aiSystemName}, ${formatDate(i.awareAt)}`}>
+                    {t('incidents.open')}
+                  </Link>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+const noCriteria = Object.fromEntries(CRITERIA.map((c) => [c, false])) as Criteria;
+
+export function IncidentDetail({ id, canWrite }: { id: string; canWrite: boolean }) {
+  const now = useNow(15_000);
+  const [etag, setEtag] = useState<string | null>(null);
+  const incident = useLoad(async () => {
+    const answer = await api<IncidentView>('GET', `/incidents/${id}`);
+    setEtag(answer.etag);
+    return answer.data;
+  }, [id]);
+  const i = incident.data;
+  return (
+    <>
+      <p>
+        <Link href="/incidents">← {t('incidents.back')}</Link>
+      </p>
+      <PageTitle>
+        {t('incidents.detail')}: {i?.aiSystemName ?? '…'}
+      </PageTitle>
+      <ProblemSummary error={incident.error} />
+      {!i ? (
+        <Loading />
+      ) : (
+        <>
+          <dl class="facts">
+            <dt>{t('incidents.narrative')}</dt>
+            <dd>{i.narrative.erased ? '[erased]' : i.narrative.text}</dd>
+            <dt>{t('incidents.awareAt')}</dt>
+            <dd>{formatDate(i.awareAt)}</dd>
+            <dt>{t('incidents.status')}</dt>
+            <dd>{i.status}</dd>
+          </dl>
+          <section aria-labelledby="deadlines-title">
+            <h2 id="deadlines-title">{t('incidents.deadlines')}</h2>
+            {i.deadlines.length === 0 ? (
+              <p class="muted">{t('incidents.noDeadline')}</p>
+            ) : (
+              <table id="deadlines">
+                <thead>
+                  <tr>
+                    <th scope="col">{t('incidents.obligation')}</th>
+                    <th scope="col">{t('incidents.rule')}</th>
+                    <th scope="col">{t('incidents.due')}</th>
+                    <th scope="col">{t('incidents.next')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {i.deadlines.map((d) => (
+                    <tr key={d.recipient + d.rule} data-recipient={d.recipient}>
+                      <td>{d.obligation}</td>
+                      <td>{d.rule}</td>
+                      <td>{formatDate(d.dueAt)}</td>
+                      <td>
+                        <Clock dueAt={d.dueAt} metAt={d.metAt} now={now} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+          {canWrite && <Classify incident={i} etag={etag} reload={incident.reload} />}
+          {canWrite && <SendReport incident={i} etag={etag} reload={incident.reload} />}
+          <Notifications incident={i} />
+        </>
+      )}
+    </>
+  );
+}
+
+type WriteProps = { incident: IncidentView; etag: string | null; reload: () => Promise<IncidentView | undefined> };
+
+function Classify({ incident, etag, reload }: WriteProps) {
+  const c = incident.classification;
+  const [serious, setSerious] = useState(c?.serious ?? false);
+  const [criteria, setCriteria] = useState<Criteria>(c?.criteria ?? noCriteria);
+  const [wkkgz, setWkkgz] = useState(c?.wkkgzCalamity ?? false);
+  const [rationale, setRationale] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setStatus(t('saving'));
+    try {
+      const body: Record<string, unknown> = { serious, criteria, wkkgzCalamity: wkkgz };
+      if (rationale.trim()) body.rationale = rationale;
+      await api('POST', `/incidents/${incident.incidentId}/classification`, { body, ifMatch: etag, idempotencyKey: newKey() });
+      setError(null);
+      setRationale('');
+      await reload();
+      setStatus(t('incidents.classified'));
+    } catch (err) {
+      setError(err);
+      setStatus(null);
+      if (err instanceof ApiError && err.problem.status === 409) await reload();
+    }
+  };
+  return (
+    <form class="card" onSubmit={submit} noValidate aria-labelledby="classify-title">
+      <h2 id="classify-title">{t('incidents.classify')}</h2>
+      <ProblemSummary error={error} />
+      <Checkbox id="serious" label={t('incidents.seriousLabel')} checked={serious} onValue={setSerious} />
+      <fieldset>
+        <legend>{t('incidents.criteria')}</legend>
+        {CRITERIA.map((k) => (
+          <Checkbox key={k} id={`criteria-${k}`} label={tt(`criteria.${k}`)} checked={criteria[k]} onValue={(v) => setCriteria((cr) => ({ ...cr, [k]: v }))} />
+        ))}
+      </fieldset>
+      <Checkbox id="wkkgzCalamity" label={t('incidents.wkkgz')} checked={wkkgz} onValue={setWkkgz} />
+      <TextField id="rationale" label={t('incidents.rationale')} multiline value={rationale} onValue={setRationale} help={t('incidents.rationaleHelp')} error={fieldErrorOf(error, 'rationale')} />
+      <button type="submit" class="primary">
+        {t('incidents.saveClassification')}
+      </button>
+      <Status message={status} />
+    </form>
+  );
+}
+
+function SendReport({ incident, etag, reload }: WriteProps) {
+  const [recipient, setRecipient] = useState('provider');
+  const [error, setError] = useState<unknown>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setStatus(t('saving'));
+    try {
+      const { data } = await api<{ notificationId: string }>('POST', `/incidents/${incident.incidentId}/notifications`, {
+        body: { recipient },
+        ifMatch: etag,
+        idempotencyKey: newKey(),
+      });
+      setError(null);
+      setStatus(t('incidents.sent'));
+      // The delivery worker sends it in the background; follow it until it is delivered or failed.
+      await until(async () => {
+        const view = await reload();
+        const n = view?.notifications.find((x) => x.notificationId === data.notificationId);
+        return n && n.status !== 'queued';
+      }, 60_000, 1000);
+    } catch (err) {
+      setError(err);
+      setStatus(null);
+      if (err instanceof ApiError && err.problem.status === 409) await reload();
+    }
+  };
+  return (
+    <form class="card" onSubmit={submit} noValidate aria-labelledby="report-title">
+      <h2 id="report-title">{t('incidents.report')}</h2>
+      <ProblemSummary error={error} />
+      <SelectField
+        id="recipient"
+        label={t('incidents.recipient')}
+        value={recipient}
+        onValue={setRecipient}
+        options={['provider', 'manufacturer'].map((r) => ({ value: r, label: tt(`recipient.${r}`) }))}
+        error={fieldErrorOf(error, 'recipient')}
+      />
+      <button type="submit" class="primary">
+        {t('incidents.send')}
+      </button>
+      <Status message={status} />
+    </form>
+  );
+}
+
+function Notifications({ incident }: { incident: IncidentView }) {
+  if (incident.notifications.length === 0) return null;
+  return (
+    <section aria-labelledby="notifications-title">
+      <h2 id="notifications-title">{t('incidents.notifications')}</h2>
+      <table id="notifications">
+        <thead>
+          <tr>
+            <th scope="col">{t('incidents.recipient')}</th>
+            <th scope="col">{t('incidents.channel')}</th>
+            <th scope="col">{t('incidents.delivery')}</th>
+            <th scope="col">{t('incidents.attempts')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {incident.notifications.map((n) => (
+            <tr key={n.notificationId} data-notification-id={n.notificationId}>
+              <td>{tt(`recipient.${n.recipient}`)}</td>
+              <td>{n.channel}</td>
+              <td>
+                <span class={`badge delivery-${n.status}`} data-delivery={n.status}>
+                  {tt(`delivery.${n.status}`)}
+                </span>{' '}
+                {n.deliveredAt && formatDate(n.deliveredAt)}
+              </td>
+              <td>{n.attempts}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

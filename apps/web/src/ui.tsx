@@ -1,0 +1,217 @@
+import type { ComponentChildren, JSX } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from './api';
+import { formatDate, t, type TextKey } from './i18n';
+import { navigate } from './state';
+
+/** The page heading takes focus when a screen opens, so keyboard and screen-reader users start there. */
+export function PageTitle({ children }: { children: ComponentChildren }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => ref.current?.focus(), []);
+  return (
+    <h1 tabIndex={-1} ref={ref} id="page-title">
+      {children}
+    </h1>
+  );
+}
+
+export function Link({ href, children, ...rest }: { href: string; children: ComponentChildren } & JSX.HTMLAttributes<HTMLAnchorElement>) {
+  return (
+    <a
+      {...rest}
+      href={href}
+      onClick={(e) => {
+        if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+        e.preventDefault();
+        navigate(href);
+      }}
+    >
+      {children}
+    </a>
+  );
+}
+
+interface FieldProps {
+  id: string;
+  label: string;
+  help?: string;
+  error?: string;
+  required?: boolean;
+}
+const describedBy = ({ id, help, error }: FieldProps) => [help && `${id}-help`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
+
+function FieldShell(p: FieldProps & { children: ComponentChildren }) {
+  return (
+    <div class={`field${p.error ? ' field-invalid' : ''}`}>
+      <label for={p.id}>
+        {p.label}
+        {p.required && <span class="req"> ({t('required')})</span>}
+      </label>
+      {p.help && (
+        <p class="help" id={`${p.id}-help`}>
+          {p.help}
+        </p>
+      )}
+      {p.children}
+      {p.error && (
+        <p class="error" id={`${p.id}-error`}>
+          {p.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+type InputProps = FieldProps & { value: string; onValue: (v: string) => void; type?: string; autoComplete?: string; multiline?: boolean; rows?: number };
+export function TextField(p: InputProps) {
+  const common = {
+    id: p.id,
+    name: p.id,
+    value: p.value,
+    'aria-invalid': p.error ? true : undefined,
+    'aria-describedby': describedBy(p),
+    onInput: (e: Event) => p.onValue((e.currentTarget as HTMLInputElement).value),
+  };
+  return (
+    <FieldShell {...p}>
+      {p.multiline ? <textarea {...common} rows={p.rows ?? 3} /> : <input {...common} type={p.type ?? 'text'} autoComplete={p.autoComplete ?? 'off'} />}
+    </FieldShell>
+  );
+}
+
+export function SelectField(p: FieldProps & { value: string; onValue: (v: string) => void; options: Array<{ value: string; label: string }>; placeholder?: string }) {
+  return (
+    <FieldShell {...p}>
+      <select id={p.id} name={p.id} value={p.value} aria-invalid={p.error ? true : undefined} aria-describedby={describedBy(p)} onChange={(e) => p.onValue(e.currentTarget.value)}>
+        {p.placeholder !== undefined && <option value="">{p.placeholder}</option>}
+        {p.options.map((o) => (
+          <option value={o.value} key={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </FieldShell>
+  );
+}
+
+export function Checkbox({ id, label, checked, onValue }: { id: string; label: string; checked: boolean; onValue: (v: boolean) => void }) {
+  return (
+    <div class="check">
+      <input type="checkbox" id={id} name={id} checked={checked} onChange={(e) => onValue(e.currentTarget.checked)} />
+      <label for={id}>{label}</label>
+    </div>
+  );
+}
+
+/** The API's problem+json, in words: the detail, and each field's message (also shown at the field). */
+export function ProblemSummary({ error }: { error: unknown }) {
+  if (!error) return null;
+  const problem = error instanceof ApiError ? error.problem : { title: String(error), status: 0 };
+  const text =
+    problem.code === 'network' ? t('networkError') : problem.code === 'revision-conflict' ? t('conflict') : (problem.detail ?? problem.title);
+  return (
+    <div class="problem" role="alert">
+      <p>
+        <strong>{t('errorSummary')}</strong> {text}
+      </p>
+      {'errors' in problem && problem.errors && problem.errors.length > 0 && (
+        <ul>
+          {problem.errors.map((e) => (
+            <li key={e.field}>
+              <code>{e.field}</code>: {e.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export function Status({ message }: { message: string | null }) {
+  return (
+    <p class="status" role="status" aria-live="polite">
+      {message ?? ''}
+    </p>
+  );
+}
+
+/** Re-renders every `ms` so clocks keep counting down. */
+export function useNow(ms = 30_000): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return now;
+}
+
+const AMBER_MS = 24 * 3600_000;
+export type ClockState = 'met' | 'red' | 'amber' | 'green';
+export function clockState(dueAt: string, metAt: string | null, now: number): ClockState {
+  if (metAt) return 'met';
+  const left = Date.parse(dueAt) - now;
+  return left < 0 ? 'red' : left < AMBER_MS ? 'amber' : 'green';
+}
+export function duration(ms: number): string {
+  const m = Math.floor(Math.abs(ms) / 60_000);
+  const d = Math.floor(m / 1440);
+  const h = Math.floor((m % 1440) / 60);
+  return d > 0 ? `${d} d ${h} h` : h > 0 ? `${h} h ${m % 60} min` : `${m % 60} min`;
+}
+
+/** A deadline as a coloured clock: red overdue, amber within 24 hours. Colour is never the only cue. */
+export function Clock({ dueAt, metAt = null, now }: { dueAt: string; metAt?: string | null; now: number }) {
+  const state = clockState(dueAt, metAt, now);
+  const left = Date.parse(dueAt) - now;
+  const text = state === 'met' ? t('clock.met') : left < 0 ? t('clock.overdue', { d: duration(left) }) : t('clock.dueIn', { d: duration(left) });
+  return (
+    <span class={`clock clock-${state}`} data-clock={state} title={formatDate(dueAt)}>
+      <span aria-hidden="true">{state === 'red' ? '● ' : state === 'amber' ? '▲ ' : state === 'met' ? '✓ ' : '○ '}</span>
+      {text}
+    </span>
+  );
+}
+
+/** Text for a key built from an API value (`decision.${d}`); an unknown value shows as itself. */
+export function tt(key: string): string {
+  return t(key as TextKey);
+}
+
+export function Loading() {
+  return <p class="loading">{t('loading')}</p>;
+}
+
+/** Loads data for a screen; `reload` fetches again (after a write, or to poll). */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T | undefined; error: unknown; reload: () => Promise<T | undefined> } {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<unknown>(null);
+  const reload = async () => {
+    try {
+      const value = await load();
+      setData(value);
+      setError(null);
+      return value;
+    } catch (e) {
+      setError(e);
+      return undefined;
+    }
+  };
+  useEffect(() => {
+    void reload();
+  }, deps);
+  return { data, error, reload };
+}
+
+/** Polls `check` until it returns a value (projections follow the log a few milliseconds behind). */
+export async function until<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000, everyMs = 250): Promise<T | undefined> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > end) return undefined;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** The API's message for one form field, from a problem+json error. */
+export const fieldErrorOf = (error: unknown, field: string) => (error instanceof ApiError ? error.fieldMessage(field) : undefined);

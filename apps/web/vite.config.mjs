@@ -1,0 +1,21 @@
+// Builds apps/web into dist/web (or WEB_OUT_DIR), which the API serves at `/`.
+import { resolve } from 'node:path';
+import { defineConfig } from 'vite';
+
+const here = import.meta.dirname;
+
+export default defineConfig({
+  root: here,
+  base: '/',
+  publicDir: false,
+  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  build: {
+    outDir: process.env.WEB_OUT_DIR ? resolve(process.env.WEB_OUT_DIR) : resolve(here, '../../dist/web'),
+    emptyOutDir: true,
+    target: 'es2022',
+    reportCompressedSize: false,
+    // The app is small: one script and one stylesheet, no source maps shipped to browsers.
+    sourcemap: false,
+  },
+  logLevel: 'warn',
+});
