@@ -100,6 +100,19 @@ describe('Web app journeys in Chromium', () => {
         })
         .expect(201);
     }
+    // Two months of the system's own logs, for the retention-volume chart.
+    const qm = await token('quality-manager', 'quinn');
+    await t.http.post('/api/v1/retention-policies').set(auth(qm)).send({ aiSystemId: chest, minimumMonths: 6, maximumMonths: null, legalBasis: 'AI Act Art. 26(6)' }).expect(201);
+    for (const [from, to, lines] of [
+      ['2026-09-01T00:00:00Z', '2026-10-01T00:00:00Z', 40],
+      ['2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z', 90],
+    ] as const) {
+      await t.http
+        .post(`/api/v1/log-artefacts?system=${chest}&from=${from}&to=${to}`)
+        .set({ ...auth(qm), 'Content-Type': 'application/x-ndjson' })
+        .send(Buffer.from(Array.from({ length: lines }, (_, i) => JSON.stringify({ at: from, inference: i, score: 0.5 })).join('\n')))
+        .expect(201);
+    }
     browser = await launchBrowser();
   });
 
@@ -366,6 +379,8 @@ describe('Web app journeys in Chromium', () => {
     await page.locator(`#overrides-${chest} svg rect`).first().waitFor();
     expect(await page.locator(`#overrides-${chest} svg rect`).count()).toBe(3); // September, October, November
     await page.locator('#incidents-per-system svg rect').first().waitFor();
+    await page.locator('#retention-volume svg rect').first().waitFor();
+    expect(await page.locator('#retention-volume svg rect').count()).toBe(2); // September, October
     await expectAccessible(page);
     await screenshot(page, 'insights');
     await page.close();

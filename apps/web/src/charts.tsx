@@ -12,7 +12,8 @@ export interface Bar {
  * Horizontal bars in plain SVG (no chart library: a few hundred bytes instead of a few hundred kB).
  * The picture is labelled for screen readers, and the same numbers are one click away as a table.
  */
-export function BarChart({ id, title, bars, max, columns }: { id: string; title: string; bars: Bar[]; max?: number; columns: [string, string] }) {
+export function BarChart(props: { id: string; title: string; bars: Bar[]; max?: number; columns: [string, string]; hideTitle?: boolean }) {
+  const { id, title, bars, max, columns, hideTitle } = props;
   const top = max ?? Math.max(1, ...bars.map((b) => b.value));
   const row = 28;
   const labelWidth = 170;
@@ -20,11 +21,13 @@ export function BarChart({ id, title, bars, max, columns }: { id: string; title:
   const height = bars.length * row + 8;
   return (
     <figure class="chart" id={id}>
-      <figcaption id={`${id}-title`}>{title}</figcaption>
+      <figcaption id={`${id}-title`} class={hideTitle ? 'visually-hidden' : undefined}>
+        {title}
+      </figcaption>
       {bars.length === 0 ? (
         <p class="muted">{t('none')}</p>
       ) : (
-        <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={`${id}-title`} width="100%" preserveAspectRatio="xMinYMin meet">
+        <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={`${id}-title`} width={width} height={height}>
           {bars.map((b, i) => {
             const w = Math.max(2, ((width - labelWidth - 70) * b.value) / top);
             const y = i * row + 4;

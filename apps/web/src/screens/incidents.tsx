@@ -94,7 +94,7 @@ export function IncidentDetail({ id, canWrite }: { id: string; canWrite: boolean
                     <th scope="col">{t('incidents.obligation')}</th>
                     <th scope="col">{t('incidents.rule')}</th>
                     <th scope="col">{t('incidents.due')}</th>
-                    <th scope="col">{t('incidents.next')}</th>
+                    <th scope="col">{t('incidents.left')}</th>
                   </tr>
                 </thead>
                 <tbody>

@@ -81,6 +81,7 @@ export function Insights() {
           <BarChart
             id="incidents-per-system"
             title={t('insights.incidents')}
+            hideTitle
             columns={[t('incidents.system'), `${t('insights.total')} (${t('insights.openCount')}, ${t('insights.seriousCount')})`]}
             bars={incidents.data.items.map((s) => ({ label: nameOf(s.aiSystemId), value: s.total, text: `${s.total} (${s.open}, ${s.serious})` }))}
           />
@@ -93,6 +94,7 @@ export function Insights() {
           <BarChart
             id="retention-volume"
             title={t('insights.retention')}
+            hideTitle
             columns={[t('insights.month'), t('insights.volume')]}
             bars={retention.data.map(([month, size]) => ({ label: month, value: size, text: bytes(size) }))}
           />
