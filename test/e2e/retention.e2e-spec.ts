@@ -246,6 +246,62 @@ describe('Log retention (HTTP)', () => {
         expect(view.history.at(-1)).toMatchObject({ type: 'retention.PurgeRefused', data: { reason: 'legal-hold' } });
       }
     });
+
+    it('lets a hold committed between the hold check and the tombstone win: the tombstone is taken back, the content kept', async () => {
+      const system = await newSystem({ minimumMonths: 6, maximumMonths: 6 });
+      const { body } = await upload(system, 'raced log\n').expect(201);
+      clock.travelTo(month(7));
+      await t.catchUp();
+      let holdId = '';
+      const report = await t.app.get(RetentionPurger).run({
+        dryRun: false,
+        actor: { subject: 'qm-1', role: 'quality-manager' },
+        // The run has read the holds (none); the hold commits before the tombstone is appended.
+        afterHoldsChecked: async (ids) => {
+          if (ids.includes(body.artefactId)) holdId = (await placeHold({ aiSystemIds: [system] }).expect(201)).body.holdId;
+        },
+      });
+      expect(report.held).toContainEqual({ artefactId: body.artefactId, holdIds: [holdId] });
+      expect(report.purged.map((p) => p.artefactId)).not.toContain(body.artefactId);
+      expect(existsSync(blobPath(body.sha256))).toBe(true);
+      const view = await artefact(body.artefactId);
+      expect(view.status).toBe('stored');
+      expect(view.contentPresent).toBe(true);
+      const types = view.history.map((h: { type: string }) => h.type);
+      expect(types).toEqual(['retention.LogArtefactRecorded', 'retention.PurgeRequested', 'retention.LogArtefactPurged', 'retention.PurgeRevoked']);
+      const [, , tombstone, revoked] = view.history;
+      const holdView = (await t.http.get(`/api/v1/legal-holds/${holdId}`).set(auth(auditor)).expect(200)).body;
+      const holdPosition = holdView.history[0].globalPosition;
+      // The order the log proves: checked through < hold < tombstone, and the hold won.
+      expect(tombstone.data.holdsCheckedThrough).toBeLessThan(holdPosition);
+      expect(holdPosition).toBeLessThan(tombstone.globalPosition);
+      expect(revoked.data).toMatchObject({ holdIds: [holdId], tombstonePosition: tombstone.globalPosition, reason: 'legal-hold' });
+      await t.http.get(`/api/v1/log-artefacts/${body.artefactId}/content`).set(auth(lawyer)).expect(200);
+      // Still held on the next run: reported, not requested again.
+      const before = await t.eventCount();
+      expect((await purge()).held).toContainEqual({ artefactId: body.artefactId, holdIds: [holdId] });
+      expect(await t.eventCount()).toBe(before);
+      await t.http.post(`/api/v1/legal-holds/${holdId}/release`).set(auth(lawyer)).send({ reason: 'Claim withdrawn' }).expect(200);
+      expect((await purge()).purged.map((p: { artefactId: string }) => p.artefactId)).toContain(body.artefactId);
+      expect(existsSync(blobPath(body.sha256))).toBe(false);
+    });
+
+    it('lets a purge whose tombstone committed first stand against a hold placed after it', async () => {
+      const system = await newSystem({ minimumMonths: 6, maximumMonths: 6 });
+      const { body } = await upload(system, 'purged before the hold\n').expect(201);
+      clock.travelTo(month(7));
+      await t.catchUp();
+      const report = await t.app.get(RetentionPurger).run({
+        dryRun: false,
+        actor: { subject: 'qm-1', role: 'quality-manager' },
+        afterTombstones: async (ids) => {
+          if (ids.includes(body.artefactId)) await placeHold({ aiSystemIds: [system] }).expect(201);
+        },
+      });
+      expect(report.purged.map((p) => p.artefactId)).toContain(body.artefactId);
+      expect(existsSync(blobPath(body.sha256))).toBe(false);
+      expect((await artefact(body.artefactId)).history.at(-1).type).toBe('retention.LogArtefactPurged');
+    });
   });
 
   it('keeps a patient named in an active legal hold from erasure (GDPR Art. 17(3)(e))', async () => {

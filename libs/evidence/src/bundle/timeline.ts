@@ -61,6 +61,7 @@ const LABELS: Record<string, [string, string]> = {
   'retention.PurgeRequested': ['Purge requested', 'Vernietiging aangevraagd'],
   'retention.PurgeRefused': ['Purge refused', 'Vernietiging geweigerd'],
   'retention.LogArtefactPurged': ['Log artefact purged', 'Logbestand vernietigd'],
+  'retention.PurgeRevoked': ['Purge taken back for a legal hold', 'Vernietiging teruggedraaid wegens juridische bewaarplicht'],
   'retention.LogArtefactDownloaded': ['Log artefact downloaded', 'Logbestand gedownload'],
   'retention.LegalHoldPlaced': ['Legal hold placed', 'Juridische bewaarplicht opgelegd'],
   'retention.LegalHoldReviewed': ['Legal hold reviewed', 'Juridische bewaarplicht herbeoordeeld'],

@@ -18,6 +18,10 @@ export interface PurgeRunOptions {
   pauseMs?: number;
   /** Test seam: runs after a chunk's purge requests are committed and before holds are checked. */
   afterRequested?: (artefactIds: string[]) => Promise<void>;
+  /** Test seam: runs after a chunk's holds are read and before its tombstones are appended. */
+  afterHoldsChecked?: (artefactIds: string[]) => Promise<void>;
+  /** Test seam: runs after a chunk's tombstones are committed and before any blob is deleted. */
+  afterTombstones?: (artefactIds: string[]) => Promise<void>;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -55,7 +59,7 @@ export class RetentionPurger {
     const now = this.clock.now().toISOString();
     await this.readModelsThrough(await this.store.headPosition());
     const report: PurgeRunReport = { runId, dryRun: options.dryRun, at: now, due: 0, purged: [], held: [], skipped: [], reconciled: 0 };
-    if (!options.dryRun) report.reconciled = await this.reconcile();
+    if (!options.dryRun) report.reconciled = await this.reconcile(options.actor);
     const due = await this.artefacts.find({
       where: { status: Not('purged'), purgeDueAt: LessThanOrEqual(now) },
       order: { purgeDueAt: 'ASC', artefactId: 'ASC' },
@@ -110,14 +114,13 @@ export class RetentionPurger {
     await options.afterRequested?.(requested.map((r) => r.row.artefactId));
     // Phase 2: holds from the read model, caught up at least past the last request of the chunk.
     const checkedThrough = await this.readModelsThrough(Math.max(...requested.map((r) => r.position)));
-    const holds = await this.holds.find({ where: { placedPosition: LessThanOrEqual(checkedThrough) } });
+    const holds = await this.holdsThrough(checkedThrough);
+    await options.afterHoldsChecked?.(requested.map((r) => r.row.artefactId));
+    const tombstones: Tombstone[] = [];
     for (const { row, position } of requested) {
-      // A hold counts when it was still in force at the request (released later, or not at all).
-      const holdIds = holds
-        .filter((h) => (h.releasedPosition === null || Number(h.releasedPosition) > position) && holdCovers(h.scope, row))
-        .map((h) => h.holdId);
+      const holdIds = holdsCovering(holds, row, position, checkedThrough);
       try {
-        const { state } = await runDecider(this.store, logArtefactDecider, logArtefactStreamId(row.artefactId), {
+        const { state, result } = await runDecider(this.store, logArtefactDecider, logArtefactStreamId(row.artefactId), {
           type: 'CompletePurge',
           artefactId: row.artefactId,
           runId,
@@ -130,31 +133,77 @@ export class RetentionPurger {
           report.held.push({ artefactId: row.artefactId, holdIds });
           continue;
         }
+        tombstones.push({ row, runId, requestPosition: position, tombstonePosition: result.lastPosition });
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
         report.skipped.push({ artefactId: row.artefactId, reason: err.code });
-        continue;
       }
-      // The tombstone is committed: only now may the content go (a crash here is reconciled).
-      await this.blobs.delete(row.sha256);
-      report.purged.push({ artefactId: row.artefactId, sha256: row.sha256, sizeBytes: Number(row.sizeBytes) });
+    }
+    if (tombstones.length === 0) return;
+    await options.afterTombstones?.(tombstones.map((x) => x.row.artefactId));
+    // Phase 3: the content goes only once every hold below its tombstone is checked.
+    for (const outcome of await this.settle(tombstones, actor)) {
+      if (outcome.holdIds.length) report.held.push({ artefactId: outcome.row.artefactId, holdIds: outcome.holdIds });
+      else report.purged.push({ artefactId: outcome.row.artefactId, sha256: outcome.row.sha256, sizeBytes: Number(outcome.row.sizeBytes) });
     }
   }
 
   /**
-   * Deletes blobs whose artefact has a tombstone: the second half of a purge a crash interrupted.
-   * The artefact's own stream, not the read model, is what allows a deletion.
+   * A hold committed after the check read the holds but before the tombstone (in the global
+   * order) still wins: the holds are read again through the tombstones' positions, and a
+   * tombstone such a hold covers is taken back (`PurgeRevoked`) with its content kept. Otherwise
+   * the blob is deleted. A crash anywhere here leaves tombstones with their blobs, which
+   * `reconcile` settles the same way.
    */
-  async reconcile(): Promise<number> {
-    let deleted = 0;
-    const purged = await this.artefacts.find({ where: { status: 'purged' }, select: { artefactId: true, sha256: true } });
+  private async settle(tombstones: Tombstone[], actor: Actor): Promise<Array<{ row: Tombstone['row']; holdIds: string[] }>> {
+    const through = await this.readModelsThrough(Math.max(...tombstones.map((x) => x.tombstonePosition)));
+    const holds = await this.holdsThrough(through);
+    const outcomes: Array<{ row: Tombstone['row']; holdIds: string[] }> = [];
+    for (const { row, runId, requestPosition, tombstonePosition } of tombstones) {
+      const holdIds = holdsCovering(holds, row, requestPosition, tombstonePosition);
+      if (holdIds.length) {
+        await runDecider(this.store, logArtefactDecider, logArtefactStreamId(row.artefactId), {
+          type: 'RevokePurge',
+          artefactId: row.artefactId,
+          runId,
+          holdIds,
+          tombstonePosition,
+          by: actor,
+          now: this.clock.now().toISOString(),
+        }, { metadata: { actor } });
+      } else {
+        // The tombstone stands: only now may the content go (a crash here is reconciled).
+        await this.blobs.delete(row.sha256);
+      }
+      outcomes.push({ row, holdIds });
+    }
+    return outcomes;
+  }
+
+  /**
+   * Settles tombstones whose blob is still there: the second half of a purge a crash interrupted.
+   * The artefact's own stream, not the read model, is what allows a deletion, and a late hold is
+   * checked exactly as in a run.
+   */
+  async reconcile(actor: Actor = SYSTEM_ACTOR): Promise<number> {
+    const pending: Tombstone[] = [];
+    const purged = await this.artefacts.find({ where: { status: 'purged' } });
     for (const row of purged) {
       if (!(await this.blobs.exists(row.sha256))) continue;
-      const { state } = await loadState(this.store, logArtefactDecider, logArtefactStreamId(row.artefactId));
+      const { state, events } = await loadState(this.store, logArtefactDecider, logArtefactStreamId(row.artefactId));
       if (state.status !== 'purged') continue;
-      if (await this.blobs.delete(row.sha256)) deleted++;
+      const last = (type: string, before = Infinity) => [...events].reverse().find((e) => e.type === type && e.globalPosition < before)!;
+      const tombstone = last('retention.LogArtefactPurged');
+      const request = last('retention.PurgeRequested', tombstone.globalPosition);
+      pending.push({ row, runId: state.purgedByRun!, requestPosition: request.globalPosition, tombstonePosition: tombstone.globalPosition });
     }
-    return deleted;
+    if (pending.length === 0) return 0;
+    return (await this.settle(pending, actor)).filter((o) => o.holdIds.length === 0).length;
+  }
+
+  /** Holds placed up to `position`, released or not. */
+  private holdsThrough(position: number): Promise<LegalHoldRow[]> {
+    return this.holds.find({ where: { placedPosition: LessThanOrEqual(position) } });
   }
 
   async activeHolds(): Promise<LegalHoldRow[]> {
@@ -177,6 +226,25 @@ export class RetentionPurger {
   }
 }
 
+interface Tombstone {
+  row: LogArtefactRow;
+  runId: string;
+  requestPosition: number;
+  tombstonePosition: number;
+}
+
+const SYSTEM_ACTOR: Actor = { subject: 'system:retention-reconciler', role: 'quality-manager' };
+
+/**
+ * Holds covering the artefact that were placed below `before` and still in force at the purge
+ * request (not released, or released after it).
+ */
+function holdsCovering(holds: LegalHoldRow[], row: LogArtefactRow, requestPosition: number, before: number): string[] {
+  return holds
+    .filter((h) => Number(h.placedPosition) <= before && (h.releasedPosition === null || Number(h.releasedPosition) > requestPosition))
+    .filter((h) => holdCovers(h.scope, row))
+    .map((h) => h.holdId);
+}
 
 function sameIds(a: string[], b: string[] | undefined): boolean {
   return b !== undefined && a.length === b.length && [...a].sort().every((id, i) => id === [...b].sort()[i]);

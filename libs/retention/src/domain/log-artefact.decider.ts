@@ -67,6 +67,22 @@ export interface PurgeRefusedData {
   refusedAt: string;
 }
 
+/**
+ * A tombstone taken back before the content was deleted: a hold covering the artefact committed
+ * before the tombstone (in the global order) but after the purge had read the holds. The blob is
+ * deleted only once the holds up to the tombstone's own position are checked (docs/adr/0020).
+ */
+export interface PurgeRevokedData {
+  artefactId: string;
+  runId: string;
+  reason: 'legal-hold';
+  holdIds: string[];
+  /** Global position of the tombstone taken back; every hold below it was checked. */
+  tombstonePosition: number;
+  revokedBy: Actor;
+  revokedAt: string;
+}
+
 /** Downloads are recorded on the artefact itself (NEN 7513-style access log). */
 export interface LogArtefactDownloadedData {
   artefactId: string;
@@ -80,6 +96,7 @@ export type LogArtefactEvent =
   | { type: 'retention.PurgeRequested'; data: PurgeRequestedData }
   | { type: 'retention.LogArtefactPurged'; data: LogArtefactPurgedData }
   | { type: 'retention.PurgeRefused'; data: PurgeRefusedData }
+  | { type: 'retention.PurgeRevoked'; data: PurgeRevokedData }
   | { type: 'retention.LogArtefactDownloaded'; data: LogArtefactDownloadedData };
 
 export const LOG_ARTEFACT_EVENT_TYPES: readonly LogArtefactEvent['type'][] = [
@@ -88,6 +105,7 @@ export const LOG_ARTEFACT_EVENT_TYPES: readonly LogArtefactEvent['type'][] = [
   'retention.PurgeRequested',
   'retention.LogArtefactPurged',
   'retention.PurgeRefused',
+  'retention.PurgeRevoked',
   'retention.LogArtefactDownloaded',
 ];
 
@@ -127,6 +145,17 @@ export interface CompletePurge {
   now: string;
 }
 
+/** After the tombstone: `holdIds` are holds committed before it that the purge had not seen. */
+export interface RevokePurge {
+  type: 'RevokePurge';
+  artefactId: string;
+  runId: string;
+  holdIds: string[];
+  tombstonePosition: number;
+  by: Actor;
+  now: string;
+}
+
 export interface RecordDownload {
   type: 'RecordDownload';
   artefactId: string;
@@ -134,7 +163,7 @@ export interface RecordDownload {
   now: string;
 }
 
-export type LogArtefactCommand = RecordLogArtefact | SetRetention | RequestPurge | CompletePurge | RecordDownload;
+export type LogArtefactCommand = RecordLogArtefact | SetRetention | RequestPurge | CompletePurge | RevokePurge | RecordDownload;
 
 export type ArtefactStatus = 'stored' | 'purge-requested' | 'purged';
 
@@ -146,6 +175,8 @@ export interface LogArtefactState {
   status: ArtefactStatus;
   pendingRunId: string | null;
   purgedAt: string | null;
+  /** The run whose tombstone stands (for taking it back). */
+  purgedByRun: string | null;
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -254,6 +285,27 @@ function decide(command: LogArtefactCommand, state: LogArtefactState): LogArtefa
         },
       ];
     }
+    case 'RevokePurge': {
+      const artefact = recorded(state);
+      if (state.status !== 'purged' || state.purgedByRun !== command.runId) {
+        throw new DomainError('no-tombstone', 'This run has no tombstone on the artefact to take back', 409);
+      }
+      if (command.holdIds.length === 0) throw new DomainError('no-hold', 'A tombstone is taken back only for a hold', 422);
+      return [
+        {
+          type: 'retention.PurgeRevoked',
+          data: {
+            artefactId: artefact.artefactId,
+            runId: command.runId,
+            reason: 'legal-hold',
+            holdIds: [...command.holdIds].sort(),
+            tombstonePosition: command.tombstonePosition,
+            revokedBy: command.by,
+            revokedAt: command.now,
+          },
+        },
+      ];
+    }
     case 'RecordDownload': {
       const artefact = stillStored(state);
       return [{ type: 'retention.LogArtefactDownloaded', data: { artefactId: artefact.artefactId, downloadedBy: command.downloadedBy, downloadedAt: command.now } }];
@@ -279,14 +331,16 @@ function evolve(state: LogArtefactState, event: LogArtefactEvent): LogArtefactSt
     case 'retention.PurgeRefused':
       return { ...state, status: 'stored', pendingRunId: null };
     case 'retention.LogArtefactPurged':
-      return { ...state, status: 'purged', pendingRunId: null, purgedAt: event.data.purgedAt };
+      return { ...state, status: 'purged', pendingRunId: null, purgedAt: event.data.purgedAt, purgedByRun: event.data.runId };
+    case 'retention.PurgeRevoked':
+      return { ...state, status: 'stored', purgedAt: null, purgedByRun: null };
     case 'retention.LogArtefactDownloaded':
       return state;
   }
 }
 
 export const logArtefactDecider: Decider<LogArtefactState, LogArtefactCommand, LogArtefactEvent> = {
-  initialState: () => ({ exists: false, artefact: null, purgeDueAt: null, legalBasis: null, status: 'stored', pendingRunId: null, purgedAt: null }),
+  initialState: () => ({ exists: false, artefact: null, purgeDueAt: null, legalBasis: null, status: 'stored', pendingRunId: null, purgedAt: null, purgedByRun: null }),
   decide,
   evolve,
 };

@@ -129,6 +129,21 @@ describe('log artefact decider', () => {
     const rerun: LogArtefactCommand = { type: 'RequestPurge', artefactId, runId: 'run-2', requestedBy: qm, now: '2028-02-02T00:00:00.000Z' };
     expect(artefactAfter([...crashed, rerun, complete([], 'run-2')]).events.at(-1)!.type).toBe('retention.LogArtefactPurged');
   });
+
+  it('takes a tombstone back for a hold that committed before it, only for the run that wrote it', () => {
+    const revoke = (holdIds: string[], runId = 'run-1'): LogArtefactCommand => ({
+      type: 'RevokePurge', artefactId, runId, holdIds, tombstonePosition: 21, by: qm, now: '2028-02-01T00:00:02.000Z',
+    });
+    const purged = [record(), requestAt('2028-02-01T00:00:00.000Z'), complete([])];
+    const { events } = artefactAfter([...purged, revoke(['h9'])]);
+    expect(events.at(-1)).toMatchObject({ type: 'retention.PurgeRevoked', data: { holdIds: ['h9'], tombstonePosition: 21, reason: 'legal-hold' } });
+    const state = fold(logArtefactDecider, events);
+    expect(state).toMatchObject({ status: 'stored', purgedAt: null, purgedByRun: null });
+    expect(() => logArtefactDecider.decide({ type: 'RecordDownload', artefactId, downloadedBy: legal, now: '2028-02-02T00:00:00.000Z' }, state)).not.toThrow();
+    refused(() => artefactAfter([...purged, revoke(['h9'], 'run-2')]), 'no-tombstone', 409);
+    refused(() => artefactAfter([...purged, revoke([])]), 'no-hold', 422);
+    refused(() => artefactAfter([record(), revoke(['h9'])]), 'no-tombstone', 409);
+  });
 });
 
 describe('retention policy decider', () => {

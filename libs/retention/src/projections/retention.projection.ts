@@ -64,6 +64,13 @@ export class RetentionProjection implements Projection {
             { artefactId: e.data.artefactId },
           );
           break;
+        case 'retention.PurgeRevoked':
+          await ctx.update(
+            LogArtefactRow,
+            { status: 'stored', purgedAt: null, lastRefusal: { holdIds: e.data.holdIds, refusedAt: e.data.revokedAt }, revision },
+            { artefactId: e.data.artefactId },
+          );
+          break;
         case 'retention.LogArtefactPurged':
           await ctx.update(LogArtefactRow, { status: 'purged', purgedAt: e.data.purgedAt, revision }, { artefactId: e.data.artefactId });
           break;
