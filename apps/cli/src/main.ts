@@ -7,7 +7,7 @@ import { migrate } from './commands/migrate';
 import { migrateStoreCommand } from './commands/migrate-store';
 import { projectionsRebuild, projectionsStatus } from './commands/projections';
 import { incidentsOverdue } from './commands/incidents';
-import { logsIngest, retentionPurge } from './commands/retention';
+import { logsIngest, logsWatch, retentionPurge } from './commands/retention';
 import { sealLedger, verifyLedger } from './commands/verify';
 import { exportBundleCommand, verifyBundleCommand } from './commands/bundles';
 import { docsRoles } from './commands/docs';
@@ -86,6 +86,16 @@ logs
   .option('--kind <kind>', 'artefact kind', 'ai-system-log')
   .option('--sha256 <hex>', 'expected SHA-256; refused when the content differs')
   .action((file: string, o: { system: string; from?: string; to?: string; kind?: string; sha256?: string }) => logsIngest(file, o));
+
+logs
+  .command('watch <dir>')
+  .description('Ingest every complete file dropped into <dir> once, then move it to <dir>/done (refused ones to <dir>/failed)')
+  .requiredOption('--system <id>', 'AI system that generated the logs')
+  .option('--kind <kind>', 'artefact kind', 'ai-system-log')
+  .option('--stable-ms <ms>', 'a file is complete once unchanged this long (or write it as *.part and rename)', '5000')
+  .option('--interval-ms <ms>', 'time between scans', '1000')
+  .option('--once', 'take what is complete now and exit')
+  .action((dir: string, o: { system: string; kind?: string; stableMs: string; intervalMs: string; once?: boolean }) => logsWatch(dir, o));
 
 const retention = program.command('retention').description('Retention policies, legal holds and purges');
 retention

@@ -6,3 +6,4 @@ export * from './projections/retention.projection';
 export * from './application/log-ingest.service';
 export * from './application/retention-purger';
 export * from './application/retention.queries';
+export * from './application/log-folder';

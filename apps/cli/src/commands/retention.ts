@@ -1,11 +1,10 @@
 import { NestFactory } from '@nestjs/core';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { userInfo } from 'node:os';
 import { AppModule } from '@app/api';
 import { ProjectionRegistry } from '@app/event-store';
-import { LogIngestService, type PurgeRunReport, RetentionPurger } from '@app/retention';
+import { fileIngestRequest, LogFolder, type LogFolderScan, LogIngestService, type PurgeRunReport, RetentionPurger } from '@app/retention';
 
 /** The operator at this terminal, as recorded in the events the command writes. */
 function operator(role: string) {
@@ -33,27 +32,48 @@ export interface LogsIngestOptions {
 export async function logsIngest(file: string, o: LogsIngestOptions): Promise<void> {
   const info = await stat(file);
   if (!info.isFile()) throw new Error(`${file} is not a file`);
-  // Without --from/--to the file's modification time stands for the period it covers.
-  const to = o.to ? new Date(o.to) : info.mtime;
-  const from = o.from ? new Date(o.from) : to;
-  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new Error('--from and --to must be date-times');
-  const contentType = file.endsWith('.ndjson') || file.endsWith('.jsonl') ? 'application/x-ndjson' : 'application/octet-stream';
+  const request = fileIngestRequest(file, info.mtime, { ...o, aiSystemId: o.system, channel: 'cli' });
   await withApp(async (get) => {
-    const result = await get(LogIngestService).ingest(
-      createReadStream(file),
-      {
-        aiSystemId: o.system.toLowerCase(),
-        periodFrom: from.toISOString(),
-        periodTo: to.toISOString(),
-        kind: o.kind,
-        source: { channel: 'cli', contentType, filename: basename(file) },
-        expectedSha256: o.sha256?.toLowerCase(),
-      },
-      operator('admin'),
-    );
+    const result = await get(LogIngestService).ingest(createReadStream(file), request, operator('admin'));
     process.stdout.write(
       `${result.duplicate ? 'Already recorded' : 'Recorded'} ${result.artefactId}  sha256 ${result.sha256}  ${result.sizeBytes} bytes\n`,
     );
+  });
+}
+
+export interface LogsWatchOptions {
+  system: string;
+  kind?: string;
+  stableMs: string;
+  intervalMs: string;
+  once?: boolean;
+}
+
+/** Watches an inbox folder until SIGINT/SIGTERM (or, with --once, takes what is complete and stops). */
+export async function logsWatch(dir: string, o: LogsWatchOptions): Promise<void> {
+  if (!(await stat(dir)).isDirectory()) throw new Error(`${dir} is not a folder`);
+  await withApp(async (get) => {
+    const folder = new LogFolder(
+      get(LogIngestService),
+      { dir, aiSystemId: o.system, kind: o.kind, stableMs: Number(o.stableMs) },
+      operator('admin'),
+    );
+    const print = (scan: LogFolderScan | Error) => {
+      if (scan instanceof Error) return void process.stderr.write(`registry: scan failed, retrying: ${scan.message}\n`);
+      for (const i of scan.ingested) process.stdout.write(`${i.duplicate ? 'Already recorded' : 'Recorded'} ${i.artefactId}  ${i.file} -> done/\n`);
+      for (const f of scan.failed) process.stdout.write(`Refused ${f.file} (${f.code}) -> failed/\n`);
+    };
+    if (o.once) {
+      // Two looks stableMs apart: only files that did not change in between are taken.
+      await folder.prepare();
+      await folder.scan();
+      await new Promise((r) => setTimeout(r, Number(o.stableMs)));
+      return print(await folder.scan());
+    }
+    const stop = new AbortController();
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
+    process.stdout.write(`Watching ${dir} for logs of AI system ${o.system} (stable after ${o.stableMs} ms)\n`);
+    await folder.watch(Number(o.intervalMs), stop.signal, print);
   });
 }
 

@@ -5,8 +5,8 @@ import { isIsoInstant, type RetentionRule } from './retention-rule';
 export const logArtefactStreamId = (artefactId: string) => `log-${artefactId}`;
 
 export interface ArtefactSource {
-  /** How it arrived: the HTTP upload or `registry logs ingest`. */
-  channel: 'api' | 'cli';
+  /** How it arrived: the HTTP upload, `registry logs ingest` or the watched folder (`registry logs watch`). */
+  channel: 'api' | 'cli' | 'folder';
   contentType: string;
   filename: string | null;
 }
