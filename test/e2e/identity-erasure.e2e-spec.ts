@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
 import { ProjectionRegistry } from '@app/event-store';
 import { LedgerService } from '@app/evidence';
-import { ErasureBlockers, type ErasureGround } from '@app/identity';
+import { CommandBus } from '@nestjs/cqrs';
+import { EraseDataSubjectCommand, ErasureBlockers, type ErasureGround, Pseudonymizer, SubjectKeyStore } from '@app/identity';
 import { snapshotReadModels } from '../support/read-models';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 
@@ -52,8 +53,9 @@ describe('erasure of a data subject (HTTP)', () => {
       const before = await t.eventCount();
       const res = await erase('nl-erase 1').expect(200); // the same patient, written differently
       expect(res.body).toMatchObject({ outcome: 'erased', pseudonym, kid: expect.stringMatching(/^dk-/), checkedContexts: ['disclosure', 'incidents', 'retention', 'test-holds'] });
-      expect(await t.eventCount()).toBe(before + 1);
-      const [event] = await t.store.readAll(before, 1);
+      expect(await t.eventCount()).toBe(before + 2);
+      const [decided, event] = await t.store.readAll(before, 2);
+      expect(decided).toMatchObject({ type: 'identity.ErasureDecided', streamId: `data-subject-${pseudonym}`, data: { pseudonym } });
       expect(event).toMatchObject({
         type: 'identity.DataSubjectKeyShredded',
         streamId: `data-subject-${pseudonym}`,
@@ -119,6 +121,53 @@ describe('erasure of a data subject (HTTP)', () => {
       // Once the hold is released the same request erases.
       held.delete(pseudonym);
       expect((await erase('NL-HELD-2').expect(200)).body.outcome).toBe('erased');
+    });
+  });
+
+  describe('with a legal hold placed while the erasure runs', () => {
+    const lawyer = { subject: 'legal-1', role: 'legal' };
+    const placeHold = async (pseudonym: string) =>
+      (await t.http.post('/api/v1/legal-holds').set(auth(legal)).send({ scope: { patientPseudonyms: [pseudonym] }, reason: 'Claim 2027-0099' }).expect(201)).body.holdId as string;
+    const subject = async (patientId: string) => {
+      await t.http.post('/api/v1/reviews').set(auth(alice)).send(review(patientId)).expect(201);
+      return t.app.get(Pseudonymizer).pseudonymise(patientId);
+    };
+
+    it('lets a hold committed after the first check and before the decision win: restricted, key kept', async () => {
+      const pseudonym = await subject('NL-RACE-5');
+      let holdId = '';
+      const outcome = await t.app.get(CommandBus).execute(
+        new EraseDataSubjectCommand(pseudonym, lawyer, { afterChecked: async () => void (holdId = await placeHold(pseudonym)) }),
+      );
+      expect(outcome).toMatchObject({ outcome: 'restricted', grounds: [{ ground: 'legal-hold', context: 'retention', reference: `hold-${holdId}` }] });
+      expect(await t.app.get(SubjectKeyStore).isShredded(pseudonym)).toBe(false);
+      const types = (await t.store.readStream(`data-subject-${pseudonym}`)).map((e) => e.type);
+      expect(types).toEqual(['identity.ErasureDecided', 'identity.ErasureRestricted']);
+    });
+
+    it('lets an erasure decided before the hold stand, and the log shows the hold came later', async () => {
+      const pseudonym = await subject('NL-RACE-6');
+      let holdId = '';
+      const outcome = await t.app.get(CommandBus).execute(
+        new EraseDataSubjectCommand(pseudonym, lawyer, { beforeShred: async () => void (holdId = await placeHold(pseudonym)) }),
+      );
+      expect(outcome).toMatchObject({ outcome: 'erased' });
+      expect(await t.app.get(SubjectKeyStore).isShredded(pseudonym)).toBe(true);
+      const [decided] = await t.store.readStream(`data-subject-${pseudonym}`);
+      const [placed] = await t.store.readStream(`hold-${holdId}`);
+      expect(decided.type).toBe('identity.ErasureDecided');
+      expect(placed.globalPosition).toBeGreaterThan(decided.globalPosition);
+    });
+
+    it('finishes an erasure a crash left decided: checks again, then shreds', async () => {
+      const pseudonym = await subject('NL-RACE-7');
+      const crash = new Error('killed after the decision');
+      await expect(t.app.get(CommandBus).execute(new EraseDataSubjectCommand(pseudonym, lawyer, { beforeShred: async () => Promise.reject(crash) }))).rejects.toBe(crash);
+      expect(await t.app.get(SubjectKeyStore).isShredded(pseudonym)).toBe(false);
+      const retried = await t.app.get(CommandBus).execute(new EraseDataSubjectCommand(pseudonym, lawyer));
+      expect(retried).toMatchObject({ outcome: 'erased' });
+      const types = (await t.store.readStream(`data-subject-${pseudonym}`)).map((e) => e.type);
+      expect(types).toEqual(['identity.ErasureDecided', 'identity.DataSubjectKeyShredded']);
     });
   });
 

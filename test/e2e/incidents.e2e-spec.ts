@@ -203,6 +203,10 @@ describe('Serious incidents (HTTP)', () => {
     const html = await t.http.get(`/api/v1/incidents/${incidentId}/reports/${notificationId}?as=html`).set(auth(legal)).expect(200);
     expect(html.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html.text).not.toContain('<script>');
+    // NEN 7513: reading a sent report is an access to the incident's patient's data.
+    const patient = (await get()).body.patientPseudonyms[0];
+    const reads = (await t.http.get(`/api/v1/access-log?subject=${patient}&action=read-incident-report`).set(auth(await t.token('auditor'))).expect(200)).body.items;
+    expect(reads.map((e: { resource: string }) => e.resource)).toEqual([`GET /api/v1/incidents/${incidentId}/reports/${notificationId}`, `GET /api/v1/incidents/${incidentId}/reports/${notificationId}`]);
 
     const before = await t.eventCount();
     const ackUrl = `/api/v1/incidents/${incidentId}/acknowledgements`;

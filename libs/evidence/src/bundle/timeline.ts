@@ -68,6 +68,7 @@ const LABELS: Record<string, [string, string]> = {
   'retention.LegalHoldReleased': ['Legal hold released', 'Juridische bewaarplicht opgeheven'],
   'identity.DataSubjectKeyShredded': ['Personal data erased (key destroyed)', 'Persoonsgegevens gewist (sleutel vernietigd)'],
   'identity.ErasureRestricted': ['Erasure restricted', 'Wissen beperkt'],
+  'identity.ErasureDecided': ['Erasure decided (grounds checked again before the key is destroyed)', 'Wissen besloten (gronden opnieuw gecontroleerd voor vernietiging sleutel)'],
   'disclosure.DisclosureScopeChanged': ['Disclosure scope changed', 'Reikwijdte openlegging gewijzigd'],
   'disclosure.RedactionsDecided': ['Redactions decided', 'Weglakkingen vastgesteld'],
   'disclosure.DisclosureDelivered': ['Disclosure delivered', 'Openlegging afgeleverd'],

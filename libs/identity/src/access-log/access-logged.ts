@@ -4,9 +4,17 @@ import { randomUUID } from 'node:crypto';
 import { from, mergeMap, type Observable } from 'rxjs';
 import { ProblemException } from '@app/platform';
 import type { AuthenticatedRequest } from '../nest/auth.decorators';
+import { isPseudonym } from '../pseudonymizer';
 import { AccessLog, type AccessAction } from './access-log';
 
 export const ACCESS_LOGGED_KEY = 'oversight:access-logged';
+export const ACCESS_LOG_EXEMPT_KEY = 'oversight:access-log-exempt';
+
+/**
+ * The data subject of an access to content that is not indexed by patient (an AI system's log
+ * file may name any patient): the entry is kept, and found by action or resource, not by subject.
+ */
+export const ANY_DATA_SUBJECT = '*';
 
 /** Which data subjects (pseudonyms) a response discloses; undefined and duplicates are dropped. */
 export type SubjectsOf = (result: any, req: AuthenticatedRequest) => Iterable<string | null | undefined>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -26,6 +34,27 @@ interface AccessLoggedMeta {
 export const AccessLogged = (action: AccessAction, subjects: SubjectsOf) =>
   SetMetadata(ACCESS_LOGGED_KEY, { action, subjects } satisfies AccessLoggedMeta);
 
+/**
+ * A GET route whose response may name patients but is not an access to their data, e.g. the
+ * access log itself. Every other GET response is scanned for pseudonyms (see the interceptor).
+ */
+export const AccessLogExempt = (why: string) => SetMetadata(ACCESS_LOG_EXEMPT_KEY, why);
+
+/** Every pseudonym anywhere in a JSON-like value (keys and strings), each once. */
+export function pseudonymsIn(value: unknown, found = new Set<string>()): Set<string> {
+  if (typeof value === 'string') {
+    if (isPseudonym(value)) found.add(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value) pseudonymsIn(v, found);
+  } else if (value && typeof value === 'object' && !Buffer.isBuffer(value) && !(value instanceof Uint8Array)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (isPseudonym(k)) found.add(k);
+      pseudonymsIn(v, found);
+    }
+  }
+  return found;
+}
+
 /** Pseudonyms of a page of items: `{ items: [{ patientPseudonym }] }`. */
 export const pseudonymsOfItems = (page: { items?: Array<{ patientPseudonym?: string }> }) =>
   (page.items ?? []).map((i) => i.patientPseudonym);
@@ -41,10 +70,22 @@ export class AccessLogInterceptor implements NestInterceptor {
   ) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const meta = this.reflector.get<AccessLoggedMeta | undefined>(ACCESS_LOGGED_KEY, ctx.getHandler());
-    if (!meta || ctx.getType() !== 'http') return next.handle();
+    if (ctx.getType() !== 'http') return next.handle();
     const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
+    const meta = this.reflector.get<AccessLoggedMeta | undefined>(ACCESS_LOGGED_KEY, ctx.getHandler()) ?? this.readOf(ctx, req);
+    if (!meta) return next.handle();
     return next.handle().pipe(mergeMap((result) => from(this.write(meta, req, result).then(() => result))));
+  }
+
+  /**
+   * Any other authenticated GET whose answer names a patient pseudonym is a read of patient-related
+   * data (NEN 7513) and is logged as `read`: a route added later is covered without remembering
+   * to. Writes are recorded as events with their actor; streamed answers declare @AccessLogged.
+   */
+  private readOf(ctx: ExecutionContext, req: AuthenticatedRequest): AccessLoggedMeta | undefined {
+    if (req.method !== 'GET' || !req.principal) return undefined;
+    if (this.reflector.get<string | undefined>(ACCESS_LOG_EXEMPT_KEY, ctx.getHandler())) return undefined;
+    return { action: 'read', subjects: (result) => pseudonymsIn(result) };
   }
 
   private async write(meta: AccessLoggedMeta, req: AuthenticatedRequest, result: unknown): Promise<void> {
@@ -52,6 +93,7 @@ export class AccessLogInterceptor implements NestInterceptor {
     // @Public routes carry no personal data; a logged route without a principal is a programming error.
     if (!who) throw new Error(`@AccessLogged route ${req.method} ${req.path} has no authenticated principal`);
     const subjects = [...new Set([...meta.subjects(result, req)].filter((s): s is string => typeof s === 'string' && s.length > 0))];
+    if (subjects.length === 0) return;
     const requestId = String(req.header('x-request-id') ?? '').slice(0, 64) || randomUUID();
     try {
       await this.log.record(

@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { type Actor, EVENT_STORE, type EventStore, loadState, runDecider } from '@app/event-store';
+import { type Actor, EVENT_STORE, type EventStore, loadState, ProjectionRegistry, runDecider } from '@app/event-store';
+import { ProblemException } from '@app/platform';
 import { SubjectKeyStore } from '../subject-keys';
 import { dataSubjectStreamId, erasureDecider, type ErasureEvent, type ErasureGround } from '../domain/erasure';
 import { ErasureBlockers } from './erasure-blockers';
@@ -13,7 +14,14 @@ export class EraseDataSubjectCommand extends Command<ErasureOutcome> {
   constructor(
     readonly pseudonym: string,
     readonly by: Actor,
-    readonly options: { idempotencyKey?: string; requestHash?: string } = {},
+    readonly options: {
+      idempotencyKey?: string;
+      requestHash?: string;
+      /** Test seam: runs after the first check of the grounds, before the decision is appended. */
+      afterChecked?: () => Promise<void>;
+      /** Test seam: runs after the check that follows the decision, before the key is shredded. */
+      beforeShred?: () => Promise<void>;
+    } = {},
   ) {
     super();
   }
@@ -23,8 +31,13 @@ export class EraseDataSubjectCommand extends Command<ErasureOutcome> {
  * GDPR Art. 17 by crypto-shredding: if no context has a legal ground to keep the subject's data,
  * destroy their data key (all their free text becomes unreadable everywhere, while every hash and
  * proof still verifies) and record `DataSubjectKeyShredded`; otherwise record `ErasureRestricted`.
- * The key is shredded before the event is appended: a crash in between leaves a shredded key whose
- * event the retry records (it does not consult the blockers again: the text is gone already).
+ *
+ * A ground (e.g. a legal hold) that commits while the erasure runs wins (docs/adr/0020): the
+ * erasure first appends `ErasureDecided`, brings the read models the blockers read up to its
+ * position and checks the grounds again; only then is the key shredded. A ground committed before
+ * the decision is seen; one committed after it is provably later in the log. A crash after the
+ * decision is finished by the retry (check again, then shred or restrict); a crash after the shred
+ * leaves a shredded key whose event the retry records.
  */
 @CommandHandler(EraseDataSubjectCommand)
 export class EraseDataSubjectHandler implements ICommandHandler<EraseDataSubjectCommand, ErasureOutcome> {
@@ -32,6 +45,7 @@ export class EraseDataSubjectHandler implements ICommandHandler<EraseDataSubject
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly keys: SubjectKeyStore,
     private readonly blockers: ErasureBlockers,
+    private readonly projections: ProjectionRegistry,
   ) {}
 
   async execute({ pseudonym, by, options }: EraseDataSubjectCommand): Promise<ErasureOutcome> {
@@ -41,29 +55,57 @@ export class EraseDataSubjectHandler implements ICommandHandler<EraseDataSubject
     const replay = idempotencyKey ? await this.store.readIdempotent(idempotencyKey, options.requestHash) : undefined;
     if (replay) return outcomeOf(replay.events[replay.events.length - 1] as unknown as ErasureEvent, replay.lastPosition);
     const checkedContexts = this.blockers.contexts;
-    const { state } = await loadState(this.store, erasureDecider, streamId);
+    const { state, events } = await loadState(this.store, erasureDecider, streamId);
     if (state.erased) {
       return { outcome: 'erased', pseudonym, kid: state.kid, erasedAt: state.erasedAt!, checkedContexts, position: null };
     }
     const run = { idempotencyKey, requestHash: options.requestHash, metadata: { actor: by } };
     const at = new Date().toISOString();
+    const restrict = async (grounds: ErasureGround[]): Promise<ErasureOutcome> => {
+      const { result } = await runDecider(this.store, erasureDecider, streamId, { type: 'RestrictErasure', pseudonym, grounds, checkedContexts, at, by }, run);
+      return { outcome: 'restricted', pseudonym, grounds, checkedContexts, position: result.lastPosition };
+    };
     if (!(await this.keys.isShredded(pseudonym))) {
-      const grounds = await this.blockers.groundsFor(pseudonym);
-      if (grounds.length > 0) {
-        const { result } = await runDecider(this.store, erasureDecider, streamId, { type: 'RestrictErasure', pseudonym, grounds, checkedContexts, at, by }, run);
-        return { outcome: 'restricted', pseudonym, grounds, checkedContexts, position: result.lastPosition };
+      let decidedAt: number;
+      if (state.pending) {
+        // A crashed run decided already: its decision point stands, the check after it is repeated.
+        decidedAt = [...events].reverse().find((e) => e.type === 'identity.ErasureDecided')!.globalPosition;
+      } else {
+        const grounds = await this.blockers.groundsFor(pseudonym);
+        if (grounds.length > 0) return restrict(grounds);
+        await options.afterChecked?.();
+        const { result } = await runDecider(this.store, erasureDecider, streamId, { type: 'DecideErasure', pseudonym, checkedContexts, at, by }, { metadata: { actor: by } });
+        decidedAt = result.lastPosition;
       }
+      await this.readModelsThrough(decidedAt);
+      const late = await this.blockers.groundsFor(pseudonym);
+      if (late.length > 0) return restrict(late);
+      await options.beforeShred?.();
       await this.keys.shred(pseudonym);
     }
     const kid = (await this.keys.kidOf(pseudonym)) ?? null;
     const { result } = await runDecider(this.store, erasureDecider, streamId, { type: 'RecordKeyShredded', pseudonym, kid, checkedContexts, at, by }, run);
     return { outcome: 'erased', pseudonym, kid, erasedAt: at, checkedContexts, position: result.lastPosition };
   }
+
+  /**
+   * The blockers read read models: every one must have processed the decision, or a ground
+   * committed just before it could be missed. Behind (e.g. being rebuilt): refuse, do not guess.
+   */
+  private async readModelsThrough(position: number): Promise<void> {
+    const runner = this.projections.runner;
+    await runner.catchUp();
+    const behind = Object.entries(await runner.positions()).filter(([, at]) => at < position);
+    if (behind.length > 0) {
+      throw new ProblemException(503, 'read-models-behind', 'Service unavailable', `Read models ${behind.map(([n]) => n).join(', ')} are behind the erasure decision; retry shortly`);
+    }
+  }
 }
 
 function outcomeOf(event: ErasureEvent, position: number): ErasureOutcome {
   const { pseudonym, checkedContexts } = event.data;
-  return event.type === 'identity.ErasureRestricted'
-    ? { outcome: 'restricted', pseudonym, grounds: event.data.grounds, checkedContexts, position }
-    : { outcome: 'erased', pseudonym, kid: event.data.kid, erasedAt: event.data.at, checkedContexts, position };
+  // Only outcomes carry the idempotency key (the decision is appended without it).
+  if (event.type === 'identity.ErasureRestricted') return { outcome: 'restricted', pseudonym, grounds: event.data.grounds, checkedContexts, position };
+  if (event.type === 'identity.DataSubjectKeyShredded') return { outcome: 'erased', pseudonym, kid: event.data.kid, erasedAt: event.data.at, checkedContexts, position };
+  throw new Error(`An erasure replay ends with its outcome, not ${event.type}`);
 }

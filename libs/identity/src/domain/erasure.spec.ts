@@ -29,4 +29,12 @@ describe('erasure decider', () => {
     expect(() => erasureDecider.decide({ type: 'RecordKeyShredded', ...base, kid: 'dk-1' }, erased)).toThrow(/already|erased/);
     expect(() => erasureDecider.decide({ type: 'RestrictErasure', ...base, grounds: [hold] }, erased)).toThrow(DomainError);
   });
+
+  it('decides first, then restricts or shreds; a restriction after the decision clears it', () => {
+    const decided = given({ type: 'DecideErasure', ...base });
+    expect(decided).toMatchObject({ pending: true, erased: false });
+    expect(given({ type: 'DecideErasure', ...base }, { type: 'RestrictErasure', ...base, grounds: [hold] })).toMatchObject({ pending: false, restrictions: 1 });
+    expect(given({ type: 'DecideErasure', ...base }, { type: 'RecordKeyShredded', ...base, kid: 'dk-1' })).toMatchObject({ pending: false, erased: true });
+    expect(() => erasureDecider.decide({ type: 'DecideErasure', ...base }, given({ type: 'RecordKeyShredded', ...base, kid: 'dk-1' }))).toThrow(DomainError);
+  });
 });

@@ -21,6 +21,14 @@ export const dataSubjectStreamId = (pseudonym: string) => `data-subject-${pseudo
 
 export type ErasureEvent =
   | {
+      /**
+       * The decision point (docs/adr/0020): every hold or other ground committed before it in the
+       * global order is checked after it, before the key is shredded.
+       */
+      type: 'identity.ErasureDecided';
+      data: { pseudonym: string; checkedContexts: string[]; at: string; by: Actor };
+    }
+  | {
       type: 'identity.ErasureRestricted';
       data: { pseudonym: string; grounds: ErasureGround[]; checkedContexts: string[]; at: string; by: Actor };
     }
@@ -30,10 +38,13 @@ export type ErasureEvent =
     };
 
 export type ErasureCommand =
+  | { type: 'DecideErasure'; pseudonym: string; checkedContexts: string[]; at: string; by: Actor }
   | { type: 'RestrictErasure'; pseudonym: string; grounds: ErasureGround[]; checkedContexts: string[]; at: string; by: Actor }
   | { type: 'RecordKeyShredded'; pseudonym: string; kid: string | null; checkedContexts: string[]; at: string; by: Actor };
 
 export interface DataSubjectState {
+  /** Decided and not yet shredded or restricted (a crash, or the check after the decision is running). */
+  pending: boolean;
   erased: boolean;
   erasedAt: string | null;
   kid: string | null;
@@ -42,10 +53,12 @@ export interface DataSubjectState {
 
 /** A data subject's erasure history: restricted any number of times, erased at most once. */
 export const erasureDecider: Decider<DataSubjectState, ErasureCommand, ErasureEvent> = {
-  initialState: () => ({ erased: false, erasedAt: null, kid: null, restrictions: 0 }),
+  initialState: () => ({ pending: false, erased: false, erasedAt: null, kid: null, restrictions: 0 }),
   decide(command, state) {
     if (state.erased) throw new DomainError('already-erased', `Data subject ${command.pseudonym} was erased at ${state.erasedAt}`, 409);
     switch (command.type) {
+      case 'DecideErasure':
+        return [{ type: 'identity.ErasureDecided', data: { pseudonym: command.pseudonym, checkedContexts: command.checkedContexts, at: command.at, by: command.by } }];
       case 'RestrictErasure':
         if (command.grounds.length === 0) throw new DomainError('no-erasure-ground', 'A restriction needs at least one legal ground', 422);
         return [{ type: 'identity.ErasureRestricted', data: { pseudonym: command.pseudonym, grounds: command.grounds, checkedContexts: command.checkedContexts, at: command.at, by: command.by } }];
@@ -55,10 +68,12 @@ export const erasureDecider: Decider<DataSubjectState, ErasureCommand, ErasureEv
   },
   evolve(state, event) {
     switch (event.type) {
+      case 'identity.ErasureDecided':
+        return { ...state, pending: true };
       case 'identity.ErasureRestricted':
-        return { ...state, restrictions: state.restrictions + 1 };
+        return { ...state, pending: false, restrictions: state.restrictions + 1 };
       case 'identity.DataSubjectKeyShredded':
-        return { ...state, erased: true, erasedAt: event.data.at, kid: event.data.kid };
+        return { ...state, pending: false, erased: true, erasedAt: event.data.at, kid: event.data.kid };
       default:
         return state;
     }

@@ -1,10 +1,10 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { v7 as uuidv7 } from 'uuid';
 import { EVENT_STORE, type EventStore, loadState } from '@app/event-store';
-import { AccessLogged, CurrentPrincipal, type Principal, Pseudonymizer, Public, Roles } from '@app/identity';
+import { AccessLogged, type AuthenticatedRequest, CurrentPrincipal, type Principal, Pseudonymizer, pseudonymsIn, Public, Roles } from '@app/identity';
 import { IdempotencyKey, IfMatchRevision, ParseIdPipe, ProblemException, RequestHash, revisionETag } from '@app/platform';
 import { incidentDecider, incidentStreamId } from '../domain';
 import { ExecuteIncidentCommand, type IncidentInput } from '../application/incident.commands';
@@ -117,12 +117,15 @@ export class IncidentsController {
 
   @Get(':id/reports/:notificationId')
   @Roles(...READERS)
+  // NEN 7513: the entry names the incident's patients and any named in the report.
+  @AccessLogged('read-incident-report', (_file, req: AuthenticatedRequest & { disclosedSubjects?: string[] }) => req.disclosedSubjects ?? [])
   @ApiOperation({ summary: 'A report exactly as sent (JSON bytes whose SHA-256 is in the event), or as HTML' })
   async sentReport(
     @Param('id', ParseIdPipe) id: string,
     @Param('notificationId', ParseIdPipe) notificationId: string,
     @Query() q: ReportQueryDto,
-    @Res() res: Response,
+    @Req() req: AuthenticatedRequest & { disclosedSubjects?: string[] },
+    @Res({ passthrough: true }) res: Response,
   ) {
     const report = await this.queries.execute(new GetSentReportQuery(id, notificationId));
     if (!report) {
@@ -134,12 +137,11 @@ export class IncidentsController {
       throw new ProblemException(410, 'report-erased', 'Gone', 'The report held personal data whose key was shredded', [], { sha256: report.sha256 });
     }
     res.setHeader('X-Content-SHA256', report.sha256);
-    if (q.as === 'html') {
-      const parsed = JSON.parse(report.bytes.toString('utf8')) as Record<string, unknown>;
-      res.type('text/html; charset=utf-8').send(reportHtml(parsed, `Incident report ${notificationId}`));
-      return;
-    }
-    res.type('application/json').send(report.bytes);
+    const parsed = JSON.parse(report.bytes.toString('utf8')) as Record<string, unknown>;
+    const incident = await this.queries.execute(new GetIncidentQuery(id));
+    req.disclosedSubjects = [...(incident?.patientPseudonyms ?? []), ...pseudonymsIn(parsed)];
+    if (q.as === 'html') return new StreamableFile(Buffer.from(reportHtml(parsed, `Incident report ${notificationId}`)), { type: 'text/html; charset=utf-8' });
+    return new StreamableFile(report.bytes, { type: 'application/json' });
   }
 
   @Post(':id/awareness')

@@ -1,9 +1,8 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { pipeline } from 'node:stream/promises';
-import { CurrentPrincipal, type Principal, Roles } from '@app/identity';
+import { ANY_DATA_SUBJECT, AccessLogged, CurrentPrincipal, type Principal, Roles } from '@app/identity';
 import { IdempotencyKey, IfMatchRevision, ParseIdPipe, ProblemException, RequestHash, revisionETag } from '@app/platform';
 import { ExecuteLogArtefactCommand } from '../application/retention.commands';
 import { GetLogArtefactQuery, ListLogArtefactsQuery } from '../application/retention.queries';
@@ -96,8 +95,10 @@ export class LogArtefactsController {
 
   @Get(':id/content')
   @Roles('legal', 'quality-manager')
-  @ApiOperation({ summary: 'Download the content; every download is recorded on the artefact (access log)' })
-  async content(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() who: Principal, @Res() res: Response) {
+  // Logs are not indexed by patient: the NEN 7513 entry names any patient ('*') and the artefact.
+  @AccessLogged('download-log-artefact', () => [ANY_DATA_SUBJECT])
+  @ApiOperation({ summary: 'Download the content; every download is recorded on the artefact and in the access log' })
+  async content(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() who: Principal, @Res({ passthrough: true }) res: Response) {
     const view = await this.queries.execute(new GetLogArtefactQuery(id));
     if (!view) throw notFound(id);
     if (view.status === 'purged') {
@@ -108,12 +109,8 @@ export class LogArtefactsController {
     const artefact = view.artefact!;
     const body = await this.blobs.read(artefact.sha256);
     if (!body) throw new ProblemException(500, 'content-missing', 'Internal error', 'The content of this artefact is missing from the blob store');
-    res.status(200);
-    res.setHeader('Content-Type', artefact.source.contentType);
-    res.setHeader('Content-Length', String(artefact.sizeBytes));
     res.setHeader('X-Content-SHA256', artefact.sha256);
-    res.setHeader('Content-Disposition', `attachment; filename="log-${id}"`);
-    await pipeline(body, res);
+    return new StreamableFile(body, { type: artefact.source.contentType, length: artefact.sizeBytes, disposition: `attachment; filename="log-${id}"` });
   }
 
   @Post(':id/retention')
