@@ -1,9 +1,13 @@
 import { DataSource } from 'typeorm';
 import { ProjectionRegistry } from '@app/event-store';
-import { LedgerService } from '@app/evidence';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LedgerService, verifyBundle } from '@app/evidence';
 import { CommandBus } from '@nestjs/cqrs';
 import { EraseDataSubjectCommand, ErasureBlockers, type ErasureGround, Pseudonymizer, SubjectKeyStore } from '@app/identity';
 import { snapshotReadModels } from '../support/read-models';
+import { readZip } from '../support/zip';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 
 /** GDPR Art. 17 by crypto-shredding; Art. 17(3)(b)/(e) restriction when a context must keep the data. */
@@ -91,6 +95,33 @@ describe('erasure of a data subject (HTTP)', () => {
       const [stored] = (await t.store.readStream(`review-${reviewId}`)).map((e) => e.data.reason as { ct: string });
       expect(stored.ct).toEqual(expect.any(String));
       expect(JSON.stringify(await t.store.readAll(0, 1000))).not.toContain(REASON);
+    });
+
+    it('exports a bundle about the erased subject without their text, and the bundle still verifies offline', async () => {
+      const request = await t.http
+        .post('/api/v1/disclosure-requests')
+        .set(auth(legal))
+        .send({ reference: 'E-1', requester: { kind: 'claimant', name: 'Counsel' }, legalBasis: 'PLD Art. 9', dueAt: new Date(Date.now() + 86_400_000).toISOString(), scope: { patientPseudonyms: [pseudonym] } })
+        .expect(201);
+      await t.catchUp();
+      const url = `/api/v1/disclosure-requests/${request.body.requestId}/bundles`;
+      let job = (await t.http.post(url).set(auth(legal)).expect(202)).body;
+      for (let i = 0; i < 400 && job.status === 'running'; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        job = (await t.http.get(`${url}/${job.bundleId}`).set(auth(legal)).expect(200)).body;
+      }
+      expect(job).toMatchObject({ status: 'done', error: null });
+      const zip = (await t.http.get(job.download).set(auth(legal)).buffer(true).parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      }).expect(200)).body as Buffer;
+      const path = join(mkdtempSync(join(tmpdir(), 'erased-bundle-')), 'bundle.zip');
+      writeFileSync(path, zip);
+      const files = await readZip(path);
+      expect(files.get('data/events.jsonl')!.toString()).toContain(`"patientPseudonym":"${pseudonym}"`);
+      for (const [name, content] of files) expect({ name, leaks: content.toString('latin1').includes(REASON) }).toEqual({ name, leaks: false });
+      expect(await verifyBundle(path)).toMatchObject({ ok: true, problems: [] });
     });
 
     it('answers a repeated request with the earlier outcome and records nothing new', async () => {
