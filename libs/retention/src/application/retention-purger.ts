@@ -40,8 +40,9 @@ export interface PurgeRunReport {
 
 /**
  * Finds artefacts past their maximum period and not held, and purges them crash-safely:
- * PurgeRequested → holds checked (read model caught up past the request) → tombstone → blob
- * deleted. The tombstone always commits before the blob goes (docs/adr/0007).
+ * PurgeRequested → holds checked (read model caught up past the request) → tombstone → holds
+ * checked again through the tombstone (a late hold takes it back) → blob deleted. The tombstone
+ * always commits before the blob goes (docs/adr/0007, 0020).
  */
 @Injectable()
 export class RetentionPurger {
@@ -93,7 +94,7 @@ export class RetentionPurger {
 
   private async purgeChunk(runId: string, chunk: LogArtefactRow[], options: PurgeRunOptions, report: PurgeRunReport) {
     const { actor } = options;
-    // Phase 1: the request is the decision point; every hold committed before it must be seen.
+    // Phase 1: requests; a hold committed before one is seen by the check that follows.
     const requested: Array<{ row: LogArtefactRow; position: number }> = [];
     for (const row of chunk) {
       try {
