@@ -271,6 +271,35 @@ export function eventStoreContract(name: string, factory: FixtureFactory): void 
         if (gapFree()) expect(ok.firstPosition).toBe(head + 1);
         else expect(ok.firstPosition).toBeGreaterThan(head);
       });
+      it('answers each of many concurrent appends alone when some of them fail', async () => {
+        // Concurrent appends may share one commit (group commit, docs/adr/0018): a failing one
+        // must not take the others with it, nor leave a gap.
+        const [first, exists, taken, fresh, keyed, many] = Array.from({ length: 6 }, () => stream('mixed'));
+        await store.append(exists, [ev('contract.A')]);
+        const usedId = (await store.append(stream('mixed'), [ev('contract.A')])).events[0].eventId;
+        const head = await store.headPosition();
+        const outcomes = await Promise.allSettled([
+          store.append(first, [ev('contract.M', { n: 1 })]),
+          store.append(fresh, [ev('contract.M', { n: 2 })], { expectedRevision: 'no_stream' }),
+          store.append(exists, [ev('contract.M', { n: 3 })], { expectedRevision: 'no_stream' }),
+          store.append(taken, [{ type: 'contract.M', data: { n: 4 }, eventId: usedId }]),
+          store.append(keyed, [ev('contract.M', { n: 5 })], { idempotencyKey: `key-${keyed}`, requestHash: 'h' }),
+          store.append(keyed, [ev('contract.M', { n: 5 })], { idempotencyKey: `key-${keyed}`, requestHash: 'h' }),
+          store.append(many, [ev('contract.M', { n: 6 }), ev('contract.M', { n: 7 }), ev('contract.M', { n: 8 })], { expectedRevision: 'no_stream' }),
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', fx.uniqueEventIdsAcrossStreams === false ? 'fulfilled' : 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+        expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
+        const [k1, k2] = [outcomes[4], outcomes[5]].map((o) => (o as PromiseFulfilledResult<{ replayed: boolean; firstPosition: number }>).value);
+        expect([k1.replayed, k2.replayed].sort()).toEqual([false, true]);
+        expect(k1.firstPosition).toBe(k2.firstPosition);
+        expect((await store.readStream(exists)).map((e) => e.type)).toEqual(['contract.A']);
+        expect((await store.readStream(keyed)).map((e) => e.data)).toEqual([{ n: 5 }]);
+        expect((await store.readStream(many)).map((e) => e.streamRevision)).toEqual([0, 1, 2]);
+        const after = await store.readAll(head, 1000);
+        const written = fx.uniqueEventIdsAcrossStreams === false ? 7 : 6;
+        expect(after).toHaveLength(written);
+        if (gapFree()) expect(after.map((e) => e.globalPosition)).toEqual(after.map((_, i) => head + 1 + i));
+      });
     });
 
     describe('global order', () => {

@@ -45,6 +45,34 @@ interface PreparedBatch {
   }>;
 }
 
+type Outcome = { result?: AppendResult; error?: unknown };
+
+interface PendingAppend {
+  batch: PreparedBatch;
+  expected: ExpectedRevision;
+  options: AppendOptions;
+  settle: (outcome: Outcome) => void;
+}
+
+interface GroupRow extends Row {
+  item: number;
+  status: 'ok' | 'replay' | 'error';
+  last_position: string | number | null;
+  start_revision: number | null;
+  stored_stream: string | null;
+  stored_hash: string | null;
+  stored_first: string | number | null;
+  stored_next: number | null;
+  error_code: string | null;
+  error_detail: string | null;
+  error_constraint: string | null;
+}
+
+/** Appends per group: SQLite savepoints are cheap; on PostgreSQL each append is a subtransaction,
+ * and more than 64 of them in one transaction overflow every backend's snapshot cache. */
+const SQLITE_GROUP_APPENDS = 500;
+const PG_GROUP_APPENDS = 32;
+
 class IdempotentReplay {
   constructor(readonly result: AppendResult) {}
 }
@@ -72,12 +100,7 @@ export class SqlEventStore implements EventStore {
     const expected = options.expectedRevision ?? 'any';
     const batch = this.prepare(streamId, events, options);
     try {
-      // PostgreSQL: one autocommitted statement per append (round trips, not fsyncs, bound it);
-      // SQLite: group commit (fsyncs bound it).
-      const result =
-        this.db.dialect.kind === 'postgres'
-          ? await this.appendPostgres(this.db, batch, expected, options)
-          : await this.appendGrouped(batch, expected, options);
+      const result = await this.appendGrouped(batch, expected, options);
       if (!result.replayed) this.appended.emit('appended', result.lastPosition);
       return result;
     } catch (err) {
@@ -109,21 +132,17 @@ export class SqlEventStore implements EventStore {
     throw err;
   }
 
-  private pending: Array<{
-    batch: PreparedBatch;
-    expected: ExpectedRevision;
-    options: AppendOptions;
-    settle: (outcome: { result?: AppendResult; error?: unknown }) => void;
-  }> = [];
+  private pending: PendingAppend[] = [];
   private draining = false;
 
   /**
-   * SQLite group commit: appends that queue up while a transaction runs go into the next one
-   * together, each inside its own savepoint (a conflict rolls back only that append), so many
-   * appends share one commit and one fsync. Each caller still gets its own result or error.
+   * Group commit: appends that queue up while a group is being committed go into the next one
+   * together, so many appends share one commit and one WAL flush / fsync (ADR 0018). Each append
+   * still succeeds or fails alone (savepoint on SQLite, exception block on PostgreSQL), and each
+   * caller gets its own result or error.
    */
   private appendGrouped(batch: PreparedBatch, expected: ExpectedRevision, options: AppendOptions): Promise<AppendResult> {
-    const outcome = new Promise<{ result?: AppendResult; error?: unknown }>((settle) => this.pending.push({ batch, expected, options, settle }));
+    const outcome = new Promise<Outcome>((settle) => this.pending.push({ batch, expected, options, settle }));
     if (!this.draining) {
       this.draining = true;
       void this.drain();
@@ -135,30 +154,88 @@ export class SqlEventStore implements EventStore {
   }
 
   private async drain(): Promise<void> {
+    const postgres = this.db.dialect.kind === 'postgres';
     while (this.pending.length) {
-      const group = this.pending.splice(0, 500);
-      const outcomes = new Map<(typeof group)[number], { result?: AppendResult; error?: unknown }>();
+      const group = this.pending.splice(0, postgres ? PG_GROUP_APPENDS : SQLITE_GROUP_APPENDS);
       try {
-        await this.db.transaction(async (tx) => {
-          for (const item of group) {
-            await tx.query('SAVEPOINT append_item');
-            try {
-              outcomes.set(item, { result: await this.appendIn(tx, item.batch, item.expected, item.options) });
-              await tx.query('RELEASE append_item');
-            } catch (error) {
-              await tx.query('ROLLBACK TO append_item');
-              await tx.query('RELEASE append_item');
-              outcomes.set(item, { error });
-            }
-          }
-        });
-        for (const item of group) item.settle(outcomes.get(item)!);
+        const outcomes = postgres ? await this.commitGroupPostgres(group) : await this.commitGroupSqlite(group);
+        group.forEach((item, i) => item.settle(outcomes[i]));
       } catch (error) {
-        // The group's transaction failed as a whole (busy, disk, commit): nothing of it is stored.
+        // The group's transaction failed as a whole (busy, disk, connection): nothing of it is stored.
         for (const item of group) item.settle({ error });
       }
     }
     this.draining = false;
+  }
+
+  /** SQLite: one BEGIN IMMEDIATE transaction of the serial queue, a savepoint per append. */
+  private async commitGroupSqlite(group: PendingAppend[]): Promise<Outcome[]> {
+    return this.db.transaction(async (tx) => {
+      const outcomes: Outcome[] = [];
+      for (const item of group) {
+        await tx.query('SAVEPOINT append_item');
+        try {
+          outcomes.push({ result: await this.appendIn(tx, item.batch, item.expected, item.options) });
+          await tx.query('RELEASE append_item');
+        } catch (error) {
+          await tx.query('ROLLBACK TO append_item');
+          await tx.query('RELEASE append_item');
+          outcomes.push({ error });
+        }
+      }
+      return outcomes;
+    });
+  }
+
+  /**
+   * PostgreSQL: the whole group in one autocommitted statement (migration PgAppendGroupFunction):
+   * one round trip and one WAL flush for the group, the head-row lock held only for its duration.
+   */
+  private async commitGroupPostgres(group: PendingAppend[]): Promise<Outcome[]> {
+    const events = group.flatMap((item) => item.batch.events);
+    const rows = await this.db.query<GroupRow>('SELECT * FROM oversight_append_group(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+      group.map((item) => item.batch.streamId),
+      group.map((item) => String(item.expected)),
+      group.map((item) => item.options.idempotencyKey ?? null),
+      group.map((item) => item.options.requestHash ?? null),
+      group.map((item) => item.batch.recordedAt),
+      group.map((item) => item.batch.events.length),
+      events.map((e) => e.eventId),
+      events.map((e) => e.type),
+      events.map((e) => e.schemaVersion),
+      events.map((e) => e.dataText),
+      events.map((e) => e.metadataText),
+    ]);
+    const byItem = new Map(rows.map((row) => [Number(row.item), row]));
+    return Promise.all(
+      group.map(async (item, i): Promise<Outcome> => {
+        const row = byItem.get(i + 1);
+        if (!row) return { error: new Error('oversight_append_group returned no row for an append') };
+        if (row.status === 'error') {
+          // Shaped like the driver's error, so answerFailedAppend reads it as for a single append.
+          const driverError = { code: row.error_code, detail: row.error_detail, constraint: row.error_constraint ?? undefined };
+          return { error: Object.assign(new Error(`append failed (${row.error_code})`), { code: row.error_code, driverError }) };
+        }
+        if (row.status === 'replay') {
+          const options = item.options;
+          if ((row.stored_hash ?? null) !== (options.requestHash ?? null) || row.stored_stream !== item.batch.streamId) {
+            return { error: new IdempotencyConflictError(options.idempotencyKey!) };
+          }
+          try {
+            const result = await this.replayResult(this.db, {
+              stream_id: row.stored_stream,
+              first_position: row.stored_first,
+              last_position: row.last_position,
+              next_revision: row.stored_next,
+            });
+            return { error: new IdempotentReplay(result) };
+          } catch (error) {
+            return { error };
+          }
+        }
+        return { result: this.result(item.batch, Number(row.last_position), Number(row.start_revision)) };
+      }),
+    );
   }
 
   /** Ids, time and the exact JSON text of each event, fixed before any attempt to store them. */
@@ -207,48 +284,7 @@ export class SqlEventStore implements EventStore {
     };
   }
 
-  /** PostgreSQL: the whole append in one statement (migration PgAppendFunction). */
-  private async appendPostgres(
-    tx: Pick<SqlTx, 'query'>,
-    batch: PreparedBatch,
-    expected: ExpectedRevision,
-    options: AppendOptions,
-  ): Promise<AppendResult> {
-    const [row] = await tx.query<{
-      status: string;
-      last_position: string | number;
-      start_revision: number | null;
-      stored_stream: string | null;
-      stored_hash: string | null;
-      stored_first: string | number | null;
-      stored_next: number | null;
-    }>('SELECT * FROM oversight_append(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
-      batch.streamId,
-      String(expected),
-      options.idempotencyKey ?? null,
-      options.requestHash ?? null,
-      batch.recordedAt,
-      batch.events.map((e) => e.eventId),
-      batch.events.map((e) => e.type),
-      batch.events.map((e) => e.schemaVersion),
-      batch.events.map((e) => e.dataText),
-      batch.events.map((e) => e.metadataText),
-    ]);
-    if (row.status === 'replay') {
-      if ((row.stored_hash ?? null) !== (options.requestHash ?? null) || row.stored_stream !== batch.streamId) {
-        throw new IdempotencyConflictError(options.idempotencyKey!);
-      }
-      return this.replayResult(tx, {
-        stream_id: row.stored_stream,
-        first_position: row.stored_first,
-        last_position: row.last_position,
-        next_revision: row.stored_next,
-      });
-    }
-    return this.result(batch, Number(row.last_position), Number(row.start_revision));
-  }
-
-  /** SQLite: the same steps inside one BEGIN IMMEDIATE transaction of the serial queue. */
+  /** SQLite: the steps of one append, inside the group's transaction. */
   private async appendIn(tx: SqlTx, batch: PreparedBatch, expected: ExpectedRevision, options: AppendOptions): Promise<AppendResult> {
     const n = batch.events.length;
     // Lock first: a write as the first statement also takes SQLite's write lock up front.
