@@ -31,20 +31,32 @@ export class SqlProjectionContext implements ProjectionContext {
     return this.tx.dialect.ident(columnName(this.meta(entity), property));
   }
 
+  private readonly metas = new Map<EntityClass, { meta: EntityMetadata; pk: string[] }>();
+
+  private described(entity: EntityClass) {
+    let d = this.metas.get(entity);
+    if (!d) {
+      const meta = this.dataSource.getMetadata(entity);
+      this.metas.set(entity, (d = { meta, pk: meta.primaryColumns.map((c) => c.propertyName) }));
+    }
+    return d;
+  }
+
   private meta(entity: EntityClass): EntityMetadata {
-    return this.dataSource.getMetadata(entity);
+    return this.described(entity).meta;
   }
 
   private pk(entity: EntityClass): string[] {
-    return this.meta(entity).primaryColumns.map((c) => c.propertyName);
+    return this.described(entity).pk;
   }
 
   /** The cache key when `where` names exactly the primary key, else undefined. */
   private keyOf(entity: EntityClass, where: RowValues): string | undefined {
     const pk = this.pk(entity);
-    const keys = Object.keys(where);
-    if (keys.length !== pk.length || !pk.every((k) => keys.includes(k))) return undefined;
-    return JSON.stringify(pk.map((k) => where[k]));
+    let names = 0;
+    for (const _ in where) names++;
+    if (names !== pk.length || !pk.every((k) => k in where)) return undefined;
+    return pkKey(pk, where);
   }
 
   private entries(entity: EntityClass): Map<string, Cached> {
@@ -74,8 +86,9 @@ export class SqlProjectionContext implements ProjectionContext {
   }
 
   async insert(entity: EntityClass, rows: RowValues | RowValues[]): Promise<void> {
+    const pk = this.pk(entity);
     for (const row of Array.isArray(rows) ? rows : [rows]) {
-      const key = this.keyOf(entity, Object.fromEntries(this.pk(entity).map((k) => [k, row[k]])))!;
+      const key = pkKey(pk, row);
       const entries = this.entries(entity);
       if (entries.get(key)?.row) throw new Error(`${entity.name} ${key} exists already`);
       entries.set(key, { row: { ...row }, dirty: true });
@@ -160,20 +173,25 @@ export class SqlProjectionContext implements ProjectionContext {
   }
 
   private async rawUpsert(entity: EntityClass, rows: RowValues[], keys: string[]): Promise<void> {
-    const props = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    const seen = new Set<string>();
+    for (const r of rows) for (const k in r) seen.add(k);
+    const props = [...seen];
     const updates = props.filter((p) => !keys.includes(p));
+    const cols = props.map((p) => this.column(entity, p));
     const set = updates.length
       ? `DO UPDATE SET ${updates.map((p) => `${this.column(entity, p)} = excluded.${this.column(entity, p)}`).join(', ')}`
       : 'DO NOTHING';
+    const conflict = `ON CONFLICT (${keys.map((k) => this.column(entity, k)).join(', ')}) ${set}`;
+    const tuple = `(${props.map(() => '?').join(', ')})`;
     // Chunked so the parameter count stays below SQLite's and PostgreSQL's limits.
     const chunk = Math.max(1, Math.floor(5000 / props.length));
     for (let i = 0; i < rows.length; i += chunk) {
       const part = rows.slice(i, i + chunk);
+      const params: unknown[] = [];
+      for (const r of part) for (const p of props) params.push(this.bind(r[p]));
       await this.tx.query(
-        `INSERT INTO ${this.table(entity)} (${props.map((p) => this.column(entity, p)).join(', ')})
-         VALUES ${part.map(() => `(${props.map(() => '?').join(', ')})`).join(', ')}
-         ON CONFLICT (${keys.map((k) => this.column(entity, k)).join(', ')}) ${set}`,
-        part.flatMap((r) => props.map((p) => this.bind(r[p]))),
+        `INSERT INTO ${this.table(entity)} (${cols.join(', ')}) VALUES ${new Array<string>(part.length).fill(tuple).join(', ')} ${conflict}`,
+        params,
       );
     }
   }
@@ -197,6 +215,10 @@ export class SqlProjectionContext implements ProjectionContext {
     }
     return rows;
   }
+}
+
+function pkKey(pk: string[], row: RowValues): string {
+  return pk.length === 1 ? JSON.stringify([row[pk[0]]]) : JSON.stringify(pk.map((k) => row[k]));
 }
 
 function columnName(meta: EntityMetadata, property: string): string {

@@ -260,7 +260,9 @@ export class ProjectionRunner {
     const tempName = `${p.name}#rebuild-${stamp}`;
     const live = liveTables(this.ds, p);
     const temp = new Map([...live].map(([entity, table]) => [entity, `${table}__r${stamp}`]));
-    await this.createTables(temp, false, stamp);
+    // Secondary indexes are built once after the replay: one sorted build instead of an index
+    // update per row (ADR 0018). Primary keys and unique constraints stay: upserts need them.
+    const deferred = await this.createTables(temp, false, stamp);
     await this.db.query('INSERT INTO projection_checkpoints (name, position, version, updated_at) VALUES (?, 0, ?, ?)', [
       tempName,
       p.version,
@@ -274,6 +276,9 @@ export class ProjectionRunner {
         }
         if (n === 0) break;
       }
+      await this.db.transaction(async (tx) => {
+        for (const [table, index] of deferred) await tx.runner.createIndex(table, index);
+      });
       const position = await this.db.transaction(async (tx) => {
         const locked = await tx.query('UPDATE projection_checkpoints SET updated_at = ? WHERE name = ? RETURNING position', [
           new Date().toISOString(),
@@ -321,18 +326,26 @@ export class ProjectionRunner {
     }
   }
 
-  private async createTables(tables: Map<EntityClass, string>, ifNotExists: boolean, suffix?: string) {
+  /**
+   * Creates the tables. With a suffix (a rebuild's fresh tables) their indexes are renamed to
+   * match, and the non-unique ones are not created but returned, for the caller to create later.
+   */
+  private async createTables(tables: Map<EntityClass, string>, ifNotExists: boolean, suffix?: string): Promise<Array<[string, TableIndex]>> {
+    const deferred: Array<[string, TableIndex]> = [];
     await this.db.transaction(async (tx) => {
       for (const [entity, name] of tables) {
         const def = Table.create(this.ds.getMetadata(entity), this.ds.driver);
         def.name = name;
         if (suffix) {
-          def.indices = def.indices.map((i) => new TableIndex({ ...i, name: `${i.name ?? 'IDX'}_${suffix}` }));
+          const indices = def.indices.map((i) => new TableIndex({ ...i, name: `${i.name ?? 'IDX'}_${suffix}` }));
+          def.indices = indices.filter((i) => i.isUnique);
+          for (const i of indices.filter((x) => !x.isUnique)) deferred.push([name, i]);
           def.uniques = def.uniques.map((u) => new TableUnique({ ...u, name: `${u.name ?? 'UQ'}_${suffix}` }));
         }
         await tx.runner.createTable(def, ifNotExists, false, true);
       }
     });
+    return deferred;
   }
 }
 

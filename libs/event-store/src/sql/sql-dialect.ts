@@ -22,6 +22,16 @@ export function dialectOf(ds: DataSource): SqlDialect {
 /** Numbers `?` placeholders for the dialect: write SQL once with `?`. */
 export function sql(dialect: SqlDialect, text: string): string {
   if (dialect.kind === 'sqlite') return text;
-  let n = 0;
-  return text.replace(/\?/g, () => dialect.param(++n));
+  let numbered = numberedTexts.get(text);
+  if (numbered === undefined) {
+    let n = 0;
+    numbered = text.replace(/\?/g, () => dialect.param(++n));
+    // Bounded memo: the same statements (appends, projection upserts) come back all the time,
+    // and numbering a multi-row statement's thousands of placeholders is not free.
+    if (numberedTexts.size >= 500) numberedTexts.clear();
+    numberedTexts.set(text, numbered);
+  }
+  return numbered;
 }
+
+const numberedTexts = new Map<string, string>();
