@@ -240,7 +240,8 @@ export class ProjectionRunner {
           await p.handle(relevant, ctx);
           await ctx.flush();
         }
-      });
+        // Not durable: a batch lost in a crash is lost with its checkpoint and applied again.
+      }, { durable: false });
     } catch (err) {
       if (err instanceof CheckpointMoved) this.skipped.delete(checkpointName);
       throw err;

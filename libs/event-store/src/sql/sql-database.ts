@@ -92,16 +92,28 @@ export class SqlDatabase {
     return this.dialect.kind === 'sqlite' ? this.queue.run(task) : task();
   }
 
-  transaction<T>(work: (tx: SqlTx) => Promise<T>): Promise<T> {
-    return this.dialect.kind === 'sqlite' ? this.queue.run(() => this.sqliteTransaction(work)) : this.pgTransaction(work);
+  /**
+   * `durable: false` commits without waiting for the flush to disk (SQLite `synchronous=NORMAL`,
+   * PostgreSQL `synchronous_commit=off`), for writes that can be derived again from the log
+   * (read models with their checkpoint). Both databases write their log in commit order, so
+   * such a commit can only be lost together with everything committed after it, and any later
+   * durable commit (an append) makes it durable too: a crash can undo a read-model batch and its
+   * checkpoint together, never an event it was computed from (docs/adr/0018).
+   */
+  transaction<T>(work: (tx: SqlTx) => Promise<T>, options: { durable?: boolean } = {}): Promise<T> {
+    const durable = options.durable ?? true;
+    return this.dialect.kind === 'sqlite'
+      ? this.queue.run(() => this.sqliteTransaction(work, durable))
+      : this.pgTransaction(work, durable);
   }
 
-  private async pgTransaction<T>(work: (tx: SqlTx) => Promise<T>): Promise<T> {
+  private async pgTransaction<T>(work: (tx: SqlTx) => Promise<T>, durable: boolean): Promise<T> {
     let runner: QueryRunner | undefined;
     try {
       runner = this.dataSource.createQueryRunner();
       await runner.connect();
       await runner.startTransaction();
+      if (!durable) await runner.query('SET LOCAL synchronous_commit = off');
       const result = await work(new SqlTx(runner, this.dialect));
       await runner.commitTransaction();
       return result;
@@ -118,10 +130,12 @@ export class SqlDatabase {
    * transaction is driven here: BEGIN IMMEDIATE takes the write lock up front, and another
    * process's writer makes us wait (busy timeout) rather than fail half-way.
    */
-  private async sqliteTransaction<T>(work: (tx: SqlTx) => Promise<T>): Promise<T> {
+  private async sqliteTransaction<T>(work: (tx: SqlTx) => Promise<T>, durable: boolean): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     let open = false;
     try {
+      // The safety level cannot change inside a transaction; FULL is restored below.
+      if (!durable) await runner.query('PRAGMA synchronous = NORMAL');
       await runner.query('BEGIN IMMEDIATE');
       open = true;
       const result = await work(new SqlTx(runner, this.dialect));
@@ -131,6 +145,8 @@ export class SqlDatabase {
     } catch (err) {
       if (open) await runner.query('ROLLBACK').catch(() => undefined);
       throw toStoreError(err);
+    } finally {
+      if (!durable) await runner.query('PRAGMA synchronous = FULL').catch(() => undefined);
     }
   }
 
