@@ -200,7 +200,9 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
             part.flatMap((e, j) => [start + i + j, e.globalPosition, hashes[i + j].toString('hex')]),
           );
         }
-      });
+        // Not durable: leaves are recomputed from the log if a crash loses them, and the durable
+        // commit of a signed checkpoint over them flushes them first (docs/adr/0018).
+      }, { durable: false });
       hashes.forEach((h) => range.append(h));
       this.lastPosition = events[events.length - 1].globalPosition;
       added += events.length;
