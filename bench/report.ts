@@ -380,25 +380,41 @@ The analysis below was written from profiles and round-trip counts of the figure
 **This machine is shared.** Other sessions compile and run test suites on the same 2 cores and
 disk while the benchmark runs (the load average per figure is listed above). The spreads are wide
 for that reason; ours and Emmett's are interleaved run by run so that both see the same load.
+Figures 1–3 were last re-run (code aec69b6, ADR 0018) at a load average of 29–38, about 10–30×
+slower than a quiet machine: in those rows compare ours with Emmett and the raw driver of the same
+run, not with the goals or with the other figures. A full \`npm run bench\` on a quiet machine
+replaces them.
 
 **1. One event per commit on PostgreSQL (goal ≥ 2,000 events/s).** Every append holds the
-\`event_log_head\` row lock until it commits (docs/adr/0002), so appends commit one at a time and
-the rate is 1 / (time the lock is held). Before this issue an append made 4 client round trips
-inside the lock (head \`UPDATE\`, revision \`SELECT\`, \`INSERT\`, \`COMMIT\`): a first full run
-measured 341 events/s (0.38× Emmett). Since commit 16daba4 the PostgreSQL append is one
-statement (the plpgsql function \`oversight_append\`, migration PgAppendFunction), so the lock
-spans one statement and the commit's WAL flush. What is left is the design limit: commits cannot
-share a WAL flush, because they never overlap; Emmett (ordering by transaction id with
-\`pg_snapshot_xmin\`) and the raw driver let 16 writers commit together. Read the figure against
-the raw-driver row of the same run. Beyond it: option 1 of ADR 0002 (order by \`xid8\`, dense
-numbering by a post-commit sequencer); a design change, not made here.
+\`event_log_head\` row lock until it commits (docs/adr/0002), so commits happen one at a time.
+Before this issue an append made 4 client round trips inside the lock: a first full run measured
+341 events/s (0.38× Emmett). Commit 16daba4 made it one statement (\`oversight_append\`), so the
+lock spanned one statement and its commit's WAL flush (1,326 events/s, 0.74× Emmett): the flush
+*was* the lock hold, and 16 writers could not share one. Since ADR 0018 the store **group-commits
+on PostgreSQL too**: the appends that arrive while a group is committing are sent together as one
+statement (\`oversight_append_group\`, each append in its own exception block, so a conflict fails
+only that append), i.e. one round trip and one WAL flush per group of up to 32. The lock and the
+gap-free, commit-ordered positions stay exactly as ADR 0002 argues (the group holds the head row
+until it commits, and commits atomically; the argument is in ADR 0018). Read ours against Emmett
+and the raw driver of the same run: in the run of code aec69b6 above, ours was 2.85× Emmett and 137 % of the raw
+driver (16 raw writers each wait for their own flush; a group waits for one), where the run of
+71012e0 had 0.74× Emmett and 36 % of raw. That run's absolute figures are not usable: the load
+average was 29–36 (other sessions' test suites on the 2 cores), so every figure in it is 10–30×
+below the quiet-machine run. If the fraction of the raw driver holds on a quiet machine (raw
+measured 3,685 events/s there), ours lands well above 2,000; the full run on a quiet machine
+decides the goal row. The option not taken is Emmett's own (order by
+\`xid8\`): it gives up the dense position the ledger needs.
 
 **2. 100 events per commit on PostgreSQL (goal ≥ 50,000 events/s).** STACK.md measured
 16–18.5k events/s for one plain \`pg\` writer and 48–53k only with 4–8 concurrent writers on a
-quiet machine; the raw-driver rows show what the machine gave during this run. With the lock
-spanning a single statement, 8 writers still help a little (the next writer's statement is
-already parsed and waiting on the row lock), but the store stays below the concurrent raw rate
-for the same reason as in figure 1.
+quiet machine. With one writer there is nothing to group, so ours is one writer's rate (read it
+against the raw row). With 8 writers, group commit sends their appends as one statement and one
+flush, which is what lets concurrent raw writers reach 50k: in the same loaded run, 2.15× Emmett and 106 % of the raw driver with 8
+writers (71012e0: 1.54× and 72 %), and 1.73× Emmett, 107 % of raw with one writer. Only these
+ratios mean something in that run; with 8 raw writers at 48–62k on quieter runs, the 50k goal
+is now within reach but not confirmed. What remains below the raw
+rate is server work on one backend (the group's inserts run in one transaction, on one core),
+where 8 raw writers use several.
 
 **1–2 on SQLite (goals ≥ 1.0× Emmett; ≥ 100,000 events/s for 100-event commits).** SQLite
 has one writer at a time whatever the store does, and a commit costs one WAL fsync. Since commit
@@ -416,29 +432,48 @@ comparison. Emmett's driver (node-sqlite3) runs statements on libuv's thread poo
 load, not throughput.
 
 **3. Replay (goal ≥ 50,000 events/s on both stores).** Reading is fast (the readAll rows). A
-rebuild was bound by the projections' row-at-a-time writes: \`ReviewsProjection\` issued 2–4
-statements per event, each a round trip through TypeORM (~0.15–0.25 ms on PostgreSQL, ~20–30 µs
-in-process on SQLite); the first full run measured 1,115 events/s on PostgreSQL and ~10,000 on
-SQLite. Since commit 18deb2c the projection context is a unit of work (rows by primary key
-cached per batch, flushed as multi-row upserts in the batch's transaction). What remains per
-event is JSON parsing of the envelope, the projection's own logic and the flush's parameter
-binding; a CPU profile (\`node --cpu-prof -r ./bench/register.js bench/worker.ts replay
-'{"kind":"sqlite","events":20000,"runs":1}'\`) shows where.
+rebuild was bound by the projections' row-at-a-time writes: the first full run measured 1,115
+events/s on PostgreSQL and ~10,000 on SQLite; commit 18deb2c made the projection context a unit
+of work (rows by primary key cached per batch, flushed as multi-row upserts). A profile of the
+rebuild alone (inspector session around \`ProjectionRunner.rebuild\`, per-statement timing of
+\`SqlTx.query\`, 20k events on SQLite) then showed the multi-row upserts into the fresh tables
+taking most of the time: every row also updated three secondary indexes of \`rm_reviews\` and one of
+the timeline, with random keys (pseudonyms, UUIDs). Since ADR 0018 a rebuild creates its
+non-unique indexes once, after the replay and before the swap (4.3 s → 1.3 s of statement time,
+1,440 → 3,670 events/s in the same heavily loaded conditions, ×2.5); read-model batches commit
+without waiting for the flush (they are derived from the log, ADR 0018 §3); the context caches
+entity metadata and builds its upserts in one pass; and PostgreSQL's \`?\` → \`$n\` numbering of
+the 5,000-parameter upsert texts (2–3 ms each in the profile) is memoised. In the loaded run of aec69b6 above the rebuild ran at 18 % of the readAll rate on
+SQLite (2,191 vs 12,179 events/s) and 17 % on PostgreSQL (882 vs 5,181), against 10 % and 7 % in
+the quiet run of 71012e0 (20,136 vs 202,521; 10,201 vs 151,342): per event, the rebuild's cost
+relative to reading halved. If that holds on a quiet machine, SQLite's rebuild lands near
+35–40k events/s and PostgreSQL's near 25k: better, and still short of 50k. What is left
+per event on SQLite is the upserts' own work in SQLite (about a third), JSON parsing of the
+envelope (\`readAll\`), the projection's logic and garbage collection. On PostgreSQL, with the
+server saturated by other sessions' test suites during this work, the upserts waited on the
+server (60 % of the rebuild's wall time idle in the client) and no change on the client side
+moved that figure; measure it again on a quiet machine before deciding on the next step
+(candidates: \`INSERT … SELECT FROM unnest(…)\` with one array per column instead of 5,000
+parameters, or \`COPY\` into the fresh tables).
 
 **4. HTTP on embedded SQLite (goal p99 < 20 ms at 200 req/s, 0 errors).** A request includes
 authentication (Ed25519 JWT), validation, pseudonymisation (HMAC), encryption of the reason under
 the patient's key, the append, pino request logging, the NEN 7513 access log, and the live
 projections in the same process. better-sqlite3 is synchronous: every commit's fsync blocks the
-event loop, so the number of commits per request sets the latency under load. \`strace -c -e
-fsync\` on the server counted **8.1 fsyncs per POST** early in this issue (the append, and a
-checkpoint-only commit for every one of six projections). Two changes since: the runner writes a
-checkpoint moved over unread events at most once a second (**3.3 fsyncs per POST**), and appends
-are group-committed (commit 71012e0), so concurrent requests share the append's fsync. The
-server now sustains the 200 req/s target and tops out near 340 req/s (was ~115–130), but p99
-stays above 20 ms: the review projection still commits per batch, and at this rate a batch is
-usually one event. What would reach the goal: a short batching window for the live projections
-(e.g. 5–10 ms, at the cost of read-model lag), or better-sqlite3 in a worker thread so an fsync no
-longer stalls request handling.
+event loop, so the number of fsyncs per request sets the latency under load. \`strace -f -e
+trace=fsync,fdatasync\` on the server counted 8.1 fsyncs per POST early in this issue (the append
+and a checkpoint-only commit for every one of six projections), then 3.3 once checkpoints over
+unread events were written at most once a second, with appends group-committed (commit 71012e0).
+Since ADR 0018 the read-model batches, those checkpoint-only writes and the ledger's leaf rows
+commit without waiting for the flush (they are derived from the log; SQLite's WAL and
+PostgreSQL's WAL are ordered, so a later durable commit flushes them and a crash can only undo
+them together with their checkpoint). Counted the same way on 100 sequential POSTs
+(\`bench/http-server.ts\`): **3.5 fsyncs per POST before, 1.05 after** — the append's own, shared
+by concurrent requests through group commit. Figure 4 was not re-measured in this session: at a load average above 30 the
+server managed ~8 requests/s in a 15 s check, which says nothing about p99 at 200 requests/s; the
+row above is still the run of 71012e0 (3.3 fsyncs per POST). If the p99 goal is still missed on a quiet
+machine, the next step is to take the append's fsync off the event loop (better-sqlite3 in a
+worker thread, or the append on node:sqlite's async API), since it is then the only one left.
 
 **5a. Bundle export and verify of 100k events (goals < 10 s and peak RSS < 300 MB; < 5 s).**
 Reworked for issue 8 (ADR 0019). The earlier profile (30k events, idle machine: 7.6 s) named
@@ -472,7 +507,12 @@ batches every \`LEDGER_SEAL_INTERVAL_MS\` (default 500 ms), which took the overh
 about half the time whatever the batching. The fix, not made here: run the follower in a worker
 thread or a separate process (SQLite WAL still serialises the writes, but reading and hashing
 leave the main thread). On PostgreSQL the sealing would not block the event loop on I/O; not
-measured here.
+measured here. Since ADR 0018 the leaf rows commit without waiting for the flush (they are
+recomputed from the log if lost; a signed checkpoint over them is durable and flushes them first),
+which removes the sealer's fsync every 500 ms from the writer's event loop; the hashing, which
+this profile shows to be the bulk, is still on it, so the goal is not expected to be met until
+the follower moves to a worker thread (not done: the worker needs its own read connection and a
+compiled entry file that works under Nest's build, the CLI and Jest).
 
 **5c. Log ingest of 1 GB (goal peak RSS < 200 MB).** Met: the CLI streams the file (hashing and
 blob write), ~200 MB/s including Node start and the Nest bootstrap. The peak RSS (~175 MB) is the
