@@ -464,12 +464,12 @@ event loop, so the number of fsyncs per request sets the latency under load. \`s
 trace=fsync,fdatasync\` on the server counted 8.1 fsyncs per POST early in this issue (the append
 and a checkpoint-only commit for every one of six projections), then 3.3 once checkpoints over
 unread events were written at most once a second, with appends group-committed (commit 71012e0).
-Since ADR 0018 the read-model batches, those checkpoint-only writes and the ledger's leaf rows
-commit without waiting for the flush (they are derived from the log; SQLite's WAL and
+Since ADR 0018 the read-model batches and the ledger's leaf rows commit without waiting for the
+flush (they are derived from the log; SQLite's WAL and
 PostgreSQL's WAL are ordered, so a later durable commit flushes them and a crash can only undo
 them together with their checkpoint). Counted the same way on 100 sequential POSTs
-(\`bench/http-server.ts\`): **3.5 fsyncs per POST before, 1.05 after** — the append's own, shared
-by concurrent requests through group commit. Figure 4 was not re-measured in this session: at a load average above 30 the
+(\`bench/http-server.ts\`): **3.5 fsyncs per POST before, 1.26 after** — the append's own
+(shared by concurrent requests through group commit) and the once-a-second checkpoint writes. Figure 4 was not re-measured in this session: at a load average above 30 the
 server managed ~8 requests/s in a 15 s check, which says nothing about p99 at 200 requests/s; the
 row above is still the run of 71012e0 (3.3 fsyncs per POST). If the p99 goal is still missed on a quiet
 machine, the next step is to take the append's fsync off the event loop (better-sqlite3 in a

@@ -127,17 +127,12 @@ export class ProjectionRunner {
       if (Date.now() - skip.since < olderThanMs) continue;
       // Forward only: a position below ours means the events in between are ones this
       // projection does not read; a position above it is newer than ours.
-      // Not durable (as a batch): losing it only means stepping over the same events again.
-      await this.db.transaction(
-        (tx) =>
-          tx.query('UPDATE projection_checkpoints SET position = ?, updated_at = ? WHERE name = ? AND position < ?', [
-            skip.position,
-            new Date().toISOString(),
-            name,
-            skip.position,
-          ]),
-        { durable: false },
-      );
+      await this.db.query('UPDATE projection_checkpoints SET position = ?, updated_at = ? WHERE name = ? AND position < ?', [
+        skip.position,
+        new Date().toISOString(),
+        name,
+        skip.position,
+      ]);
       if (this.skipped.get(name) === skip) this.skipped.delete(name);
     }
   }
