@@ -1,7 +1,7 @@
 import { Controller, Get, Header, type OnModuleInit } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { EVENT_STORE, type EventStore, LEASES, type Leases, ProjectionRegistry } from '@app/event-store';
+import { EVENT_STORE, type EventStore, LEASES, type Leases, ProjectionRegistry, eventsBehind } from '@app/event-store';
 import { Public } from '@app/identity';
 import { OverdueIncidents } from '@app/incidents';
 import { Inject } from '@nestjs/common';
@@ -42,13 +42,13 @@ export class MetricsController implements OnModuleInit {
     });
     new Gauge({
       name: 'oversight_projection_lag_events',
-      help: 'Events between the log head and each projection checkpoint',
+      help: 'Events between the log head and each projection checkpoint (on KurrentDB counted up to 10000)',
       labelNames: ['projection'],
       registers: [this.registry],
       async collect() {
         const head = await store.headPosition();
         for (const [name, position] of Object.entries(await projections.runner.positions())) {
-          this.set({ projection: name }, head - position);
+          this.set({ projection: name }, await eventsBehind(store, position, head));
         }
       },
     });

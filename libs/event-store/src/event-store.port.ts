@@ -30,6 +30,12 @@ export interface SubscribeOptions {
  * that commits later with a smaller position.
  */
 export interface EventStore {
+  /**
+   * False when positions are increasing but not contiguous (KurrentDB: log byte offsets).
+   * Absent or true: positions are 1, 2, 3… with no gaps (the SQL log), so a missing number is
+   * a missing event and `head − position` counts events.
+   */
+  readonly gapFreePositions?: boolean;
   append(streamId: string, events: NewEvent[], options?: AppendOptions): Promise<AppendResult>;
   /**
    * The result an idempotency key produced, if any; throws IdempotencyConflictError when the

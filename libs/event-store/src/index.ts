@@ -1,6 +1,7 @@
 export * from './envelope';
 export * from './errors';
 export * from './event-store.port';
+export * from './lag';
 export * from './upcasters';
 export * from './decider';
 export * from './storage-config';

@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { SingleBar, Presets } from 'cli-progress';
 import { AppModule } from '@app/api';
-import { EVENT_STORE, type EventStore, ProjectionRegistry } from '@app/event-store';
+import { EVENT_STORE, type EventStore, ProjectionRegistry, eventsBehind } from '@app/event-store';
 
 async function withRegistry<T>(work: (registry: ProjectionRegistry, store: EventStore) => Promise<T>): Promise<T> {
   ProjectionRegistry.autoStart = false; // this process rebuilds; the API keeps following the log
@@ -14,8 +14,10 @@ async function withRegistry<T>(work: (registry: ProjectionRegistry, store: Event
 }
 
 export function projectionsRebuild(name: string): Promise<void> {
-  return withRegistry(async (registry) => {
-    const bar = new SingleBar({ format: `${name} |{bar}| {value}/{total} events`, hideCursor: true }, Presets.shades_classic);
+  return withRegistry(async (registry, store) => {
+    // On a sparse log (KurrentDB) positions are byte offsets: the bar then shows positions, not events.
+    const unit = store.gapFreePositions === false ? 'position' : 'events';
+    const bar = new SingleBar({ format: `${name} |{bar}| {value}/{total} ${unit}`, hideCursor: true }, Presets.shades_classic);
     let started = false;
     const { position } = await registry.runner.rebuild(name, ({ position, head }) => {
       if (!started) {
@@ -33,11 +35,10 @@ export function projectionsRebuild(name: string): Promise<void> {
 export function projectionsStatus(): Promise<void> {
   return withRegistry(async (registry, store) => {
     const head = await store.headPosition();
-    const rows = Object.entries(await registry.runner.positions()).map(([projection, position]) => ({
-      projection,
-      position,
-      behind: head - position,
-    }));
+    const rows = [];
+    for (const [projection, position] of Object.entries(await registry.runner.positions())) {
+      rows.push({ projection, position, behind: await eventsBehind(store, position, head) });
+    }
     process.stdout.write(`log head: ${head}\n`);
     console.table(rows);
   });

@@ -62,6 +62,8 @@ const READ_PAGE = 512;
  * contract suite (test/contract/event-store.kurrentdb.spec.ts, KURRENTDB_URL) still has to confirm.
  */
 export class KurrentDbEventStore implements EventStore {
+  /** Positions are log byte offsets: increasing, never contiguous. */
+  readonly gapFreePositions = false;
   private readonly appended = new EventEmitter();
 
   constructor(

@@ -3,6 +3,7 @@ import { EVENT_STORE, type EventStore, LEASES, type Leases, LocalLeases, SqlData
 import { KEY_MATERIAL, type KeyMaterial } from '@app/identity';
 import { CompactRange } from './compact-range';
 import { eventLeafHash } from './leaf';
+import { checkSealedLeaf, leafRows, missingPosition } from './log-check';
 import { MerkleTree } from './merkle';
 import { LOG_ID, type SignedTreeHead, signTreeHead, verifyTreeHead } from './tree-head';
 
@@ -190,20 +191,19 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
     for (;;) {
       const events = await this.store.readAll(this.lastPosition, LEAF_BATCH, { raw: true });
       if (events.length === 0) return added;
-      const start = range.size;
-      const hashes = events.map((e) => eventLeafHash(e));
+      const rows = leafRows(range.size, events);
       await this.db.transaction(async (tx) => {
-        for (let i = 0; i < events.length; i += 500) {
-          const part = events.slice(i, i + 500);
+        for (let i = 0; i < rows.length; i += 500) {
+          const part = rows.slice(i, i + 500);
           await tx.query(
             `INSERT INTO ledger_leaves (leaf_index, position, leaf_hash) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`,
-            part.flatMap((e, j) => [start + i + j, e.globalPosition, hashes[i + j].toString('hex')]),
+            part.flatMap((r) => [r.leafIndex, r.position, r.leafHash]),
           );
         }
         // Not durable: leaves are recomputed from the log if a crash loses them, and the durable
         // commit of a signed checkpoint over them flushes them first (docs/adr/0018).
       }, { durable: false });
-      hashes.forEach((h) => range.append(h));
+      rows.forEach((r) => range.append(Buffer.from(r.leafHash, 'hex')));
       this.lastPosition = events[events.length - 1].globalPosition;
       added += events.length;
     }
@@ -287,7 +287,9 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
     };
     const recomputed: Buffer[] = [];
     let events = 0;
-    let expectedPosition = 1;
+    let previous = 0;
+    // Only a gap-free log (SQL) shows a removed, not yet sealed event by its missing number.
+    const gapFree = this.store.gapFreePositions !== false;
     let after = 0;
     let leafAfter = -1;
     const positions: number[] = [];
@@ -295,10 +297,9 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
       const batch = await this.store.readAll(after, LEAF_BATCH, { raw: true });
       if (batch.length === 0) break;
       for (const e of batch) {
-        if (e.globalPosition !== expectedPosition) {
-          bad({ position: expectedPosition, problem: `event at position ${expectedPosition} is missing (next stored position is ${e.globalPosition})` });
-        }
-        expectedPosition = e.globalPosition + 1;
+        const missing = missingPosition(previous, e.globalPosition, gapFree);
+        if (missing) bad(missing);
+        previous = e.globalPosition;
         recomputed.push(eventLeafHash(e));
         positions.push(e.globalPosition);
         events++;
@@ -315,14 +316,9 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
       );
       if (rows.length === 0) break;
       for (const r of rows) {
-        const i = Number(r.leaf_index);
-        const position = Number(r.position);
         sealed++;
-        if (i >= recomputed.length || positions[i] !== position) {
-          bad({ position, problem: `sealed event at position ${position} is no longer in the log at its place` });
-        } else if (recomputed[i].toString('hex') !== r.leaf_hash) {
-          bad({ position, problem: `event at position ${position} differs from what was sealed` });
-        }
+        const problem = checkSealedLeaf({ leafIndex: Number(r.leaf_index), position: Number(r.position), leafHash: r.leaf_hash }, positions, recomputed);
+        if (problem) bad(problem);
       }
       leafAfter = Number(rows[rows.length - 1].leaf_index);
     }
