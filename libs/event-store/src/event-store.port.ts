@@ -48,7 +48,10 @@ export interface EventStore {
   readAll(after?: number, limit?: number, options?: ReadAllOptions): Promise<EventEnvelope[]>;
   /** Position of the last committed event (0 when empty). */
   headPosition(): Promise<number>;
-  /** Called after each append committed by this process; returns an unsubscribe function. */
+  /**
+   * Called after each append committed by this process (an adapter may also report appends by
+   * other processes: KurrentDB does); returns an unsubscribe function.
+   */
   onAppended(listener: (lastPosition: number) => void): () => void;
   /** Catch-up subscription: replays from `after`, then follows new events. */
   subscribe(

@@ -17,7 +17,6 @@ import {
 import type { AppendOptions, AppendResult, EventEnvelope, ExpectedRevision, NewEvent, ReadStreamOptions } from '../envelope';
 import { IdempotencyConflictError } from '../errors';
 import type { EventStore, ReadAllOptions, SubscribeOptions, Subscription } from '../event-store.port';
-import { pollingSubscription } from '../subscription';
 import { UpcasterRegistry } from '../upcasters';
 import {
   IDEMPOTENCY_CLAIM_TYPE,
@@ -34,8 +33,10 @@ import {
   toEventData,
   toExpectedRevision,
 } from './kurrentdb-mapping';
+import { subscribeToRegistryEvents } from './kurrentdb-subscription';
 
 export * from './kurrentdb-mapping';
+export * from './kurrentdb-subscription';
 
 /** The claim record of an idempotency key (data of the one event in its `_idempotency-…` stream). */
 interface IdempotencyClaim {
@@ -56,7 +57,8 @@ const READ_PAGE = 512;
  *   `readAll(after)` resumes from `{commit: after, prepare: after}` (docs/adr/0013-kurrentdb.md).
  * - Idempotency: event ids derived from the key (UUID v5), then a claim record in the stream
  *   `_idempotency-<uuid v5 of the key>` holding the request hash and the result.
- * - System events (`$…` types and streams) and claim records are never returned.
+ * - System events (`$…` types and streams) and claim records are never returned; subscriptions
+ *   filter them on the server (`excludeSystemEvents()`), `readAll` in the adapter.
  *
  * NOT RUN AGAINST A LIVE SERVER on the machine where it was written: see the ADR for what the
  * contract suite (test/contract/event-store.kurrentdb.spec.ts, KURRENTDB_URL) still has to confirm.
@@ -65,6 +67,8 @@ export class KurrentDbEventStore implements EventStore {
   /** Positions are log byte offsets: increasing, never contiguous. */
   readonly gapFreePositions = false;
   private readonly appended = new EventEmitter();
+  /** The live subscription behind onAppended, while anyone listens. */
+  private live?: Subscription;
 
   constructor(
     private readonly client: EventStoreDBClient,
@@ -81,6 +85,7 @@ export class KurrentDbEventStore implements EventStore {
 
   /** Closes the gRPC channels so the process can exit. */
   async dispose(): Promise<void> {
+    await this.stopLive();
     await this.client.dispose();
   }
 
@@ -260,17 +265,40 @@ export class KurrentDbEventStore implements EventStore {
     }
   }
 
+  /**
+   * Listeners hear this process's appends at once and, through a live filtered `$all`
+   * subscription opened for the first listener, appends made by any other process too: projection
+   * runners in every API instance wake on the server's push instead of waiting for their poll.
+   */
   onAppended(listener: (lastPosition: number) => void): () => void {
     this.appended.on('appended', listener);
-    return () => this.appended.off('appended', listener);
+    this.live ??= subscribeToRegistryEvents(this.client, 'end', async (events) => {
+      this.appended.emit('appended', events[events.length - 1].globalPosition);
+    });
+    return () => {
+      this.appended.off('appended', listener);
+      if (this.appended.listenerCount('appended') === 0) void this.stopLive();
+    };
+  }
+
+  private async stopLive(): Promise<void> {
+    const live = this.live;
+    this.live = undefined;
+    await live?.stop();
   }
 
   /**
-   * Catch-up by polling `readAll` (as the SQL adapters do). A native `subscribeToAll` with the
-   * `excludeSystemEvents()` filter would push instead of poll: a later step (ADR 0013).
+   * Catch-up subscription to `$all` with the server-side filter that drops `$` event types (system
+   * events and our idempotency claims), in batches, resuming from the last completed batch after
+   * an error. Projection runners do not use it for their batches: they read after the checkpoint
+   * stored in SQL, inside the transaction that moves it (docs/adr/0013-kurrentdb.md).
    */
   subscribe(after: number, handler: (events: EventEnvelope[]) => Promise<void>, options: SubscribeOptions = {}): Subscription {
-    return pollingSubscription(this, this.appended, after, handler, options);
+    return subscribeToRegistryEvents(this.client, after, handler, {
+      batchSize: options.batchSize,
+      retryMs: Math.max(options.pollIntervalMs ?? 250, 1000),
+      map: (e) => this.upcasters.apply(e),
+    });
   }
 
   private async lastRevision(streamId: string): Promise<number | null> {

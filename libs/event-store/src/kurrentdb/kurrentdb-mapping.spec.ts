@@ -7,6 +7,7 @@ import {
   UnavailableError,
   WrongExpectedVersionError,
   convertToCommandError,
+  EVENT_TYPE,
   jsonEvent,
   type AllStreamResolvedEvent,
 } from '@eventstore/db-client';
@@ -16,7 +17,10 @@ import { validate as isUuid, version as uuidVersion } from 'uuid';
 import { ConcurrencyError, DuplicateEventIdError, StoreUnavailableError } from '../errors';
 import { storageConfigFromEnv } from '../storage-config';
 import {
+  IDEMPOTENCY_CLAIM_TYPE,
   KurrentDbEventStore,
+  registryEventsFilter,
+  subscribeToRegistryEvents,
   comparePositions,
   deriveEventId,
   fromGlobalPosition,
@@ -322,5 +326,42 @@ describe('KurrentDB error mapping with the client’s real error classes', () =>
         await store.dispose();
       }
     }, 30_000);
+
+    it('subscriptions: a filtered $all subscription retries while the server is away, never calls the handler, stops at once', async () => {
+      const store = KurrentDbEventStore.fromConnectionString('kurrentdb://127.0.0.1:1?tls=false');
+      const client = EventStoreDBClient.connectionString(url);
+      const subscribeToAll = jest.spyOn(client, 'subscribeToAll');
+      const handled: unknown[] = [];
+      try {
+        const sub = subscribeToRegistryEvents(client, 4_096, async (batch) => void handled.push(batch), { retryMs: 50 });
+        const stopListening = store.onAppended((p) => handled.push(p));
+        const viaPort = store.subscribe(0, async (batch) => void handled.push(batch), { pollIntervalMs: 10 });
+        for (let i = 0; i < 200 && subscribeToAll.mock.calls.length < 3; i++) await new Promise((r) => setTimeout(r, 25));
+        // Re-subscribed after each failure, each time from the same position and with the server-side filter.
+        expect(subscribeToAll.mock.calls.length).toBeGreaterThanOrEqual(3);
+        for (const [options] of subscribeToAll.mock.calls) {
+          expect(options).toEqual({ fromPosition: { commit: 4_096n, prepare: 4_096n }, filter: registryEventsFilter() });
+        }
+        const started = Date.now();
+        await Promise.all([sub.stop(), viaPort.stop()]);
+        stopListening();
+        expect(Date.now() - started).toBeLessThan(2_000);
+        expect(handled).toEqual([]);
+      } finally {
+        await client.dispose();
+        await store.dispose();
+      }
+    }, 30_000);
+  });
+});
+
+describe('The server-side $all filter', () => {
+  it('is the client’s event-type filter that keeps our types and drops system events and idempotency claims', () => {
+    const filter = registryEventsFilter();
+    expect(filter).toMatchObject({ filterOn: EVENT_TYPE, regex: '^[^$].*' });
+    // The server applies the same regular expression (.NET) to each event type.
+    const kept = (type: string) => new RegExp(filter.regex).test(type);
+    expect(['oversight.AiOutputReviewed', 'evidence.LedgerSigningKeyActivated', 'incidents.IncidentRegistered'].every(kept)).toBe(true);
+    expect([IDEMPOTENCY_CLAIM_TYPE, '$metadata', '$statsCollected', '$>', '$ProjectionsInitialized'].some(kept)).toBe(false);
   });
 });
