@@ -1,7 +1,7 @@
 import type { Decider } from '../decider';
 import { fold } from '../decider';
 import type { AppendResult, EventEnvelope, EventMetadata, NewEvent } from '../envelope';
-import { ConcurrencyError } from '../errors';
+import { ConcurrencyError, IdempotencyConflictError } from '../errors';
 import type { EventStore } from '../event-store.port';
 
 export interface DeciderRunOptions {
@@ -44,12 +44,21 @@ export async function runDecider<State, Command, Event extends DomainEvent>(
   const state = fold(decider, asEvents<Event>(history));
   const cmd = typeof command === 'function' ? await (command as (s: State) => Command | Promise<Command>)(state) : command;
   const events = decider.decide(cmd, state);
-  const result = await store.append(streamId, events as unknown as NewEvent[], {
-    expectedRevision: revision === null ? 'no_stream' : revision,
-    idempotencyKey: options.idempotencyKey,
-    requestHash: options.requestHash,
-    metadata: options.metadata,
-  });
+  const result = await store
+    .append(streamId, events as unknown as NewEvent[], {
+      expectedRevision: revision === null ? 'no_stream' : revision,
+      idempotencyKey: options.idempotencyKey,
+      requestHash: options.requestHash,
+      metadata: options.metadata,
+    })
+    .catch(async (err: unknown) => {
+      // The same request raced us with its key: a create mints a new id per attempt, so the
+      // store saw another stream. Same request hash → the first attempt's answer; else 422.
+      if (!(err instanceof IdempotencyConflictError) || !options.idempotencyKey) throw err;
+      const first = await store.readIdempotent(options.idempotencyKey, options.requestHash);
+      if (!first) throw err;
+      return first;
+    });
   if (result.replayed) {
     return { result, state: fold(decider, asEvents<Event>(await store.readStream(result.streamId))) };
   }
