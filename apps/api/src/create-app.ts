@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { storageConfigFromEnv, type StorageConfig } from '@app/event-store';
-import { problemValidationPipe } from '@app/platform';
+import { problemValidationPipe, rejectDeepJson } from '@app/platform';
 import { AppModule } from './app.module';
 import { serveWebApp } from './web-app';
 
@@ -18,7 +18,7 @@ export async function createApp(config: StorageConfig = storageConfigFromEnv()):
     bodyParser: false,
   });
   // 1 MB is far above any legitimate review; bigger bodies get 413 problem+json.
-  app.useBodyParser('json', { limit: process.env.BODY_LIMIT ?? '1mb', type: ['application/json', 'application/*+json'] });
+  app.useBodyParser('json', { limit: process.env.BODY_LIMIT ?? '1mb', type: ['application/json', 'application/*+json'], verify: rejectDeepJson() });
   app.disable('x-powered-by');
   // Behind a reverse proxy the access log must record the client, not the proxy (e.g. TRUST_PROXY=1).
   if (process.env.TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(process.env.TRUST_PROXY) ? Number(process.env.TRUST_PROXY) : process.env.TRUST_PROXY);

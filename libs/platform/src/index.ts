@@ -5,3 +5,4 @@ export * from './request-context';
 export * from './pagination';
 export * from './page-query.dto';
 export * from './clock';
+export * from './json-depth';

@@ -85,10 +85,17 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const bodyParser = e as { type?: string; status?: number; statusCode?: number; expose?: boolean; message?: string };
     if (bodyParser?.expose && (bodyParser.status ?? bodyParser.statusCode)) {
       const status = (bodyParser.status ?? bodyParser.statusCode)!;
-      const code = bodyParser.type === 'entity.too.large' ? 'body-too-large' : bodyParser.type === 'entity.parse.failed' ? 'malformed-json' : codeFor(status);
+      const code =
+        bodyParser.type === 'entity.too.large'
+          ? 'body-too-large'
+          : bodyParser.type === 'entity.parse.failed'
+            ? 'malformed-json'
+            : bodyParser.type === 'entity.too.deep'
+              ? 'body-too-deep'
+              : codeFor(status);
       const detail = code === 'malformed-json' ? 'The request body is not valid JSON' : (bodyParser.message ?? '');
       return this.problem(status, code, TITLES[status] ?? 'Error', detail, {
-        errors: code === 'malformed-json' ? [{ field: 'body', message: 'not valid JSON' }] : undefined,
+        errors: code === 'malformed-json' ? [{ field: 'body', message: 'not valid JSON' }] : code === 'body-too-deep' ? [{ field: 'body', message: 'nested too deeply' }] : undefined,
       });
     }
     return this.problem(500, 'internal-error', 'Internal error', 'Something went wrong on our side; it has been logged');
