@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
+  IsDefined,
   IsEmail,
   IsIn,
   IsNotEmpty,
@@ -32,7 +33,7 @@ export class RegisterAiSystemDto {
   name!: string;
 
   @ApiProperty({ type: SupplierDto })
-  @ValidateNested() @Type(() => SupplierDto)
+  @IsDefined() @ValidateNested() @Type(() => SupplierDto)
   supplier!: SupplierDto;
 
   @ApiProperty({ example: '2.3.1', description: 'Model / software version in use' })

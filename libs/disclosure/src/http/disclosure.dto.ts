@@ -3,8 +3,9 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
-  IsIn,
+  IsDefined,
   IsISO8601,
+  IsIn,
   IsNotEmpty,
   IsOptional,
   IsString,
@@ -55,7 +56,7 @@ export class ReceiveDisclosureDto {
   reference!: string;
 
   @ApiProperty({ type: RequesterDto })
-  @ValidateNested() @Type(() => RequesterDto)
+  @IsDefined() @ValidateNested() @Type(() => RequesterDto)
   requester!: RequesterDto;
 
   @ApiProperty({ example: 'Product Liability Directive (EU) 2024/2853 Art. 9' })
@@ -71,13 +72,13 @@ export class ReceiveDisclosureDto {
   dueAt!: string;
 
   @ApiProperty({ type: ScopeDto })
-  @ValidateNested() @Type(() => ScopeDto)
+  @IsDefined() @ValidateNested() @Type(() => ScopeDto)
   scope!: ScopeDto;
 }
 
 export class ChangeScopeDto {
   @ApiProperty({ type: ScopeDto })
-  @ValidateNested() @Type(() => ScopeDto)
+  @IsDefined() @ValidateNested() @Type(() => ScopeDto)
   scope!: ScopeDto;
 
   @ApiProperty()

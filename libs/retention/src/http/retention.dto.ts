@@ -4,9 +4,10 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
+  IsDefined,
+  IsISO8601,
   IsIn,
   IsInt,
-  IsISO8601,
   IsNotEmpty,
   IsOptional,
   IsString,
@@ -124,7 +125,7 @@ export class HoldScopeDto {
 
 export class PlaceLegalHoldDto {
   @ApiProperty({ type: HoldScopeDto, description: 'At least one system, patient, incident, disclosure request or a time range' })
-  @ValidateNested() @Type(() => HoldScopeDto)
+  @IsDefined() @ValidateNested() @Type(() => HoldScopeDto)
   scope!: HoldScopeDto;
 
   @ApiProperty({ example: 'Claim 2026-0042 (PLD); preserve all triage logs', maxLength: 4000 })
