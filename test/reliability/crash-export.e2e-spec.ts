@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SqlDatabase, SqlEventStore } from '@app/event-store';
+import { startChildApi, waitForExit } from '../support/child-api';
+import { seedReviews } from '../support/seed';
+import { newTestStorage, openTestDataSource, type TestStorage } from '../support/test-storage';
+import { eventually, pick, readModelsAndRebuild, registry, tokenFor } from './support';
+
+const REVIEWS = pick(800, 20000);
+const REQUEST_ID = '01936f0e-8a4b-7c3d-9e2f-0000000000bb';
+
+/**
+ * SIGKILL the API while it writes an evidence bundle: after a restart the half-written file is
+ * gone, the killed export is offered neither as a job nor for download, nothing was recorded
+ * for it, a new export completes and verifies offline, and `registry verify` passes.
+ */
+describe('Crash during bundle export (SIGKILL, child process)', () => {
+  let storage: TestStorage;
+  const bundles = () => join(storage.config.dataDir, 'bundles');
+  const files = () => (existsSync(bundles()) ? readdirSync(bundles()) : []);
+
+  beforeAll(async () => {
+    storage = newTestStorage();
+    const ds = await openTestDataSource(storage);
+    try {
+      const store = new SqlEventStore(new SqlDatabase(ds));
+      const { systems } = await seedReviews(store, REVIEWS, { systems: 1 });
+      await store.append(`disclosure-${REQUEST_ID}`, [
+        {
+          type: 'disclosure.DisclosureRequestReceived',
+          data: {
+            requestId: REQUEST_ID, reference: 'CRASH-1', requester: { kind: 'court', name: 'Rechtbank' }, legalBasis: 'PLD Art. 9',
+            receivedAt: '2026-11-01T00:00:00.000Z', dueAt: '2027-12-01T00:00:00.000Z',
+            scope: { patientPseudonyms: [], aiSystemIds: [systems[0]], incidentIds: [], from: null, to: null },
+            receivedBy: { subject: 'lawyer-1', role: 'legal' },
+          },
+        },
+      ]);
+    } finally {
+      await ds.destroy();
+    }
+  }, 240_000);
+  afterAll(async () => storage?.cleanup());
+
+  it('offers no half-written bundle after kill -9 mid-export, and exports again cleanly', async () => {
+    const legal = await tokenFor(storage, 'legal', 'lawyer-1');
+    const auth = { Authorization: `Bearer ${legal}` };
+    const base = `/api/v1/disclosure-requests/${REQUEST_ID}/bundles`;
+    const first = await startChildApi(storage.env);
+    const started = await fetch(`${first.url}${base}`, { method: 'POST', headers: auth });
+    expect(started.status).toBe(202);
+    const { bundleId } = (await started.json()) as { bundleId: string };
+    // Kill once the zip is being written: the partial file exists and has bytes in it.
+    const partial = join(bundles(), `${bundleId}.zip.partial`);
+    for (let i = 0; i < 30_000 && !(existsSync(partial) && statSync(partial).size > 0); i++) await new Promise((r) => setImmediate(r));
+    first.proc.kill('SIGKILL');
+    await waitForExit(first.proc);
+    expect(first.proc.signalCode).toBe('SIGKILL');
+    expect(files()).toEqual([`${bundleId}.zip.partial`]); // killed mid-write, never renamed
+
+    const second = await startChildApi(storage.env);
+    try {
+      const job = await fetch(`${second.url}${base}/${bundleId}`, { headers: auth });
+      expect(job.status).toBe(404);
+      expect(job.headers.get('content-type')).toMatch(/problem\+json/);
+      const download = await fetch(`${second.url}${base}/${bundleId}/content`, { headers: auth });
+      expect([download.status, ((await download.json()) as { code: string }).code]).toEqual([404, 'bundle-not-found']);
+      await eventually(async () => files().length === 0, 10_000, 'leftover partial removed');
+      const request = (await (await fetch(`${second.url}/api/v1/disclosure-requests/${REQUEST_ID}`, { headers: auth })).json()) as { bundles: unknown[] };
+      expect(request.bundles).toEqual([]);
+
+      // A new export runs to the end and verifies offline.
+      const again = (await (await fetch(`${second.url}${base}`, { method: 'POST', headers: auth })).json()) as { bundleId: string };
+      const done = await eventually(
+        async () => {
+          const j = (await (await fetch(`${second.url}${base}/${again.bundleId}`, { headers: auth })).json()) as { status: string; bundleSha256: string; download: string };
+          return j.status === 'running' ? undefined : j;
+        },
+        120_000,
+        'second export',
+      );
+      expect(done.status).toBe('done');
+      const zip = Buffer.from(await (await fetch(`${second.url}${done.download}`, { headers: auth })).arrayBuffer());
+      expect(createHash('sha256').update(zip).digest('hex')).toBe(done.bundleSha256);
+      const out = join(storage.config.dataDir, 'downloaded.zip');
+      writeFileSync(out, zip);
+      expect(await registry(storage, 'verify-bundle', out, '--sha256', done.bundleSha256)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^OK/) });
+    } finally {
+      second.proc.kill('SIGTERM');
+      await waitForExit(second.proc);
+    }
+
+    const ds = await openTestDataSource(storage);
+    try {
+      const exported = (await new SqlEventStore(new SqlDatabase(ds)).readStream(`disclosure-${REQUEST_ID}`)).filter((e) => e.type === 'disclosure.BundleExported');
+      expect(exported.map((e) => (e.data as { bundleId: string }).bundleId)).not.toContain(bundleId);
+      expect(exported).toHaveLength(1);
+    } finally {
+      await ds.destroy();
+    }
+    const { live, rebuilt } = await readModelsAndRebuild(storage);
+    expect(rebuilt).toEqual(live);
+    expect(await registry(storage, 'verify')).toMatchObject({ code: 0, stdout: expect.stringMatching(/OK: every event matches/) });
+  }, 300_000);
+});
