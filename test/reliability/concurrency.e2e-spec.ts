@@ -22,7 +22,7 @@ describe('Concurrent clients on one stream (HTTP, If-Match + Idempotency-Key)', 
     qm = await t.token('quality-manager', 'qm-1');
     const admin = await t.token('admin');
     aiSystemId = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody()).expect(201)).body.aiSystemId;
-  });
+  }, 120_000);
   afterAll(async () => t?.close());
 
   it('creates once when many clients send the same Idempotency-Key at the same moment', async () => {
@@ -34,7 +34,7 @@ describe('Concurrent clients on one stream (HTTP, If-Match + Idempotency-Key)', 
     expect(results.map((r) => r.status)).toEqual(results.map(() => 201));
     expect(new Set(results.map((r) => r.body.reviewId)).size).toBe(1);
     expect(await t.eventCount()).toBe(before + 1);
-  });
+  }, 120_000);
 
   /** Rounds of CLIENTS concurrent writes with the round's If-Match; each then retried. */
   async function race(stream: string, send: (ifMatch: string, key: string, n: number) => import('supertest').Test, okStatus: number, startRevision: number) {
@@ -75,7 +75,7 @@ describe('Concurrent clients on one stream (HTTP, If-Match + Idempotency-Key)', 
       200,
       0,
     );
-  });
+  }, 300_000);
 
   it('lets one note per revision win on an incident; retries are not duplicated', async () => {
     const created = await t.http.post('/api/v1/incidents').set(auth(alice)).send({ aiSystemId, narrative: 'Missed finding', occurredAt: '2026-01-01T08:00:00Z' }).expect(201);
@@ -87,5 +87,5 @@ describe('Concurrent clients on one stream (HTTP, If-Match + Idempotency-Key)', 
       200,
       revision,
     );
-  });
+  }, 300_000);
 });

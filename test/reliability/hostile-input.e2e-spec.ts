@@ -67,7 +67,7 @@ describe('Hostile input corpus against every route (HTTP)', () => {
     routes = routeRoles(t.app);
     for (const role of ROLES) tokens[role] = await t.token(role, `${role}-hostile`);
     openapi = (await t.http.get('/docs-json').expect(200)).body;
-  });
+  }, 120_000);
   afterAll(async () => {
     await t?.close();
     if (savedLimit === undefined) delete process.env.AUTH_FAILURES_PER_MINUTE;
@@ -221,7 +221,7 @@ describe('Hostile input corpus against every route (HTTP)', () => {
       const res = await t.http.post('/api/v1/ai-systems').set('Authorization', `Bearer ${admin}`).set('Idempotency-Key', encodeURIComponent(key) === key ? key : encodeURIComponent(key)).send(aiSystemBody());
       expect({ key, status: res.status, code: res.body.code }).toEqual({ key, status: 400, code: 'invalid-idempotency-key' });
     }
-  });
+  }, 120_000);
   it('escapes markup injected into every text field in the exported report.html', async () => {
     const x = (field: string) => `<script>alert("${field}")</script><img src=x onerror=alert(1)>"'&`;
     const admin = tokens.admin;
@@ -268,5 +268,5 @@ describe('Hostile input corpus against every route (HTTP)', () => {
     expect(html).not.toMatch(/<script|<img|onerror=alert\(1\)>|<b>/i);
     // The report's own markup carries no script at all (self-contained, printable).
     expect(html).not.toMatch(/<script[\s>]/i);
-  });
+  }, 120_000);
 });

@@ -30,14 +30,14 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
 }
 
 /** A bearer token the child API (same data dir, same keys) accepts. */
-export function tokenFor(storage: TestStorage, role: Role, sub = `${role}-1`): Promise<string> {
+export function tokenFor(storage: Pick<TestStorage, 'config'>, role: Role, sub = `${role}-1`): Promise<string> {
   return issueLocalToken(loadKeyMaterial(storage.config).tokenSigning, { sub, role });
 }
 
 const run = promisify(execFile);
 
 /** Runs the `registry` CLI against the store; resolves with exit code and output (never throws). */
-export async function registry(storage: TestStorage, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function registry(storage: Pick<TestStorage, 'env'>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...storage.env, LOG_LEVEL: 'warn' } });
     return { code: 0, stdout, stderr };
@@ -51,7 +51,7 @@ export async function registry(storage: TestStorage, ...args: string[]): Promise
  * Opens the whole application on the store without following the log, catches every projection
  * up, snapshots every read model, rebuilds each from position 0 and snapshots again.
  */
-export async function readModelsAndRebuild(storage: TestStorage): Promise<{ live: Record<string, unknown[]>; rebuilt: Record<string, unknown[]> }> {
+export async function readModelsAndRebuild(storage: Pick<TestStorage, 'config'>): Promise<{ live: Record<string, unknown[]>; rebuilt: Record<string, unknown[]> }> {
   const saved = { projections: ProjectionRegistry.autoStart, ledger: LedgerService.autoStart };
   ProjectionRegistry.autoStart = false;
   LedgerService.autoStart = false;

@@ -23,8 +23,11 @@ export interface ChildApi {
   output(): string;
 }
 
-/** Starts `registry serve` and resolves once /health answers (or at once, with waitHealthy false). */
-export async function startChildApi(env: Record<string, string>, waitHealthy = true, healthTimeoutMs = 30_000): Promise<ChildApi> {
+/**
+ * Starts `registry serve` and resolves once /health answers (or at once, with waitHealthy false).
+ * The deadline is generous: on a loaded CI machine start-up (migrations, ledger key, projections) can take a minute.
+ */
+export async function startChildApi(env: Record<string, string>, waitHealthy = true, healthTimeoutMs = 120_000): Promise<ChildApi> {
   const port = await freePort();
   let out = '';
   const proc = spawn(process.execPath, [CLI, 'serve', '--port', String(port)], {
