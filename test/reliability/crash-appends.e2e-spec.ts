@@ -108,5 +108,5 @@ describe('Crash during appends (SIGKILL, child process)', () => {
 
     const verify = await registry(storage, 'verify');
     expect(verify).toMatchObject({ code: 0, stdout: expect.stringMatching(/OK: every event matches/) });
-  }, 180_000);
+  }, 600_000);
 });
