@@ -163,7 +163,8 @@ export class IncidentDeliveryService implements OnApplicationBootstrap, BeforeAp
           'X-Oversight-Delivery': row.notificationId,
           'X-Oversight-Attempt': String(attempt),
         },
-        body: report.bytes,
+        // A copy typed as a plain ArrayBuffer view: fetch's BodyInit does not take Buffer<ArrayBufferLike>.
+        body: new Uint8Array(report.bytes),
         redirect: 'error',
         signal: AbortSignal.timeout(this.config.delivery.timeoutMs),
       });
