@@ -377,13 +377,11 @@ const ANALYSIS = `## Reading the figures: where goals are missed, why, and what 
 The analysis below was written from profiles and round-trip counts of the figures above; see
 \`docs/adr/0009-benchmarks.md\` for method and fairness decisions.
 
-**This machine is shared.** Other sessions compile and run test suites on the same 2 cores and
-disk while the benchmark runs (the load average per figure is listed above). The spreads are wide
-for that reason; ours and Emmett's are interleaved run by run so that both see the same load.
-Figures 1–3 were last re-run (code aec69b6, ADR 0018) at a load average of 29–38, about 10–30×
-slower than a quiet machine: in those rows compare ours with Emmett and the raw driver of the same
-run, not with the goals or with the other figures. A full \`npm run bench\` on a quiet machine
-replaces them.
+**This run** (code 4012a8b) was taken on a quiet machine at the end of a working session (the
+load average per figure is listed above); ours and Emmett's are interleaved run by run so that
+both see the same conditions. The raw-driver rows show what the disk gave during this run:
+PostgreSQL's raw 100-event writers reached 20–23k events/s here against 48–62k in earlier runs on
+this kind of machine, so read figures 1–2 against the raw rows of the same run.
 
 **1. One event per commit on PostgreSQL (goal ≥ 2,000 events/s).** Every append holds the
 \`event_log_head\` row lock until it commits (docs/adr/0002), so commits happen one at a time.
@@ -395,24 +393,21 @@ on PostgreSQL too**: the appends that arrive while a group is committing are sen
 statement (\`oversight_append_group\`, each append in its own exception block, so a conflict fails
 only that append), i.e. one round trip and one WAL flush per group of up to 32. The lock and the
 gap-free, commit-ordered positions stay exactly as ADR 0002 argues (the group holds the head row
-until it commits, and commits atomically; the argument is in ADR 0018). Read ours against Emmett
-and the raw driver of the same run: in the run of code aec69b6 above, ours was 2.85× Emmett and 137 % of the raw
-driver (16 raw writers each wait for their own flush; a group waits for one), where the run of
-71012e0 had 0.74× Emmett and 36 % of raw. That run's absolute figures are not usable: the load
-average was 29–36 (other sessions' test suites on the 2 cores), so every figure in it is 10–30×
-below the quiet-machine run. If the fraction of the raw driver holds on a quiet machine (raw
-measured 3,685 events/s there), ours lands well above 2,000; the full run on a quiet machine
-decides the goal row. The option not taken is Emmett's own (order by
+until it commits, and commits atomically; the argument is in ADR 0018). In this run ours made 3,720
+events/s, 3.53× Emmett and 213 % of the raw driver (16 raw writers each wait for their own flush;
+a group waits for one), where the run of 71012e0 had 1,326 events/s, 0.74× Emmett and 36 % of
+raw: **the goal is met**. The option not taken is Emmett's own (order by
 \`xid8\`): it gives up the dense position the ledger needs.
 
 **2. 100 events per commit on PostgreSQL (goal ≥ 50,000 events/s).** STACK.md measured
 16–18.5k events/s for one plain \`pg\` writer and 48–53k only with 4–8 concurrent writers on a
 quiet machine. With one writer there is nothing to group, so ours is one writer's rate (read it
 against the raw row). With 8 writers, group commit sends their appends as one statement and one
-flush, which is what lets concurrent raw writers reach 50k: in the same loaded run, 2.15× Emmett and 106 % of the raw driver with 8
-writers (71012e0: 1.54× and 72 %), and 1.73× Emmett, 107 % of raw with one writer. Only these
-ratios mean something in that run; with 8 raw writers at 48–62k on quieter runs, the 50k goal
-is now within reach but not confirmed. What remains below the raw
+flush, which is what lets concurrent raw writers reach 50k: in this run 24,820 events/s with 8 writers,
+1.82× Emmett and 125 % of the raw driver (71012e0: 1.54× and 72 %), and with one writer 2.08×
+Emmett and 98 % of raw. The 50k goal is missed because the disk gave the raw driver only
+20–23k events/s in this run; ours is at or above raw, so what is left is the server's insert and
+flush rate, not round trips. What remains below the raw
 rate is server work on one backend (the group's inserts run in one transaction, on one core),
 where 8 raw writers use several.
 
@@ -443,16 +438,14 @@ non-unique indexes once, after the replay and before the swap (4.3 s → 1.3 s o
 1,440 → 3,670 events/s in the same heavily loaded conditions, ×2.5); read-model batches commit
 without waiting for the flush (they are derived from the log, ADR 0018 §3); the context caches
 entity metadata and builds its upserts in one pass; and PostgreSQL's \`?\` → \`$n\` numbering of
-the 5,000-parameter upsert texts (2–3 ms each in the profile) is memoised. In the loaded run of aec69b6 above the rebuild ran at 18 % of the readAll rate on
-SQLite (2,191 vs 12,179 events/s) and 17 % on PostgreSQL (882 vs 5,181), against 10 % and 7 % in
-the quiet run of 71012e0 (20,136 vs 202,521; 10,201 vs 151,342): per event, the rebuild's cost
-relative to reading halved. If that holds on a quiet machine, SQLite's rebuild lands near
-35–40k events/s and PostgreSQL's near 25k: better, and still short of 50k. What is left
-per event on SQLite is the upserts' own work in SQLite (about a third), JSON parsing of the
-envelope (\`readAll\`), the projection's logic and garbage collection. On PostgreSQL, with the
-server saturated by other sessions' test suites during this work, the upserts waited on the
-server (60 % of the rebuild's wall time idle in the client) and no change on the client side
-moved that figure; measure it again on a quiet machine before deciding on the next step
+the 5,000-parameter upsert texts (2–3 ms each in the profile) is memoised. In this run the rebuild made 30,354 events/s
+on SQLite (17 % of readAll's 176k) and 11,919 on PostgreSQL (11 % of 104k), against 20,136 and
+10,201 in the run of 71012e0: ×1.5 on SQLite, ×1.17 on PostgreSQL, both still short of 50k. What
+is left per event on SQLite is the upserts' own work in SQLite (about a third), JSON parsing of
+the envelope (\`readAll\`), the projection's logic and garbage collection. On PostgreSQL the
+upserts wait on the server (60 % of the rebuild's wall time idle in the client in a profile), and
+the growth figure shows the PostgreSQL rebuild slower at 10k events (start-up and index builds
+dominate) than at 100k–1M; the next step is on the server side
 (candidates: \`INSERT … SELECT FROM unnest(…)\` with one array per column instead of 5,000
 parameters, or \`COPY\` into the fresh tables).
 
@@ -469,10 +462,9 @@ flush (they are derived from the log; SQLite's WAL and
 PostgreSQL's WAL are ordered, so a later durable commit flushes them and a crash can only undo
 them together with their checkpoint). Counted the same way on 100 sequential POSTs
 (\`bench/http-server.ts\`): **3.5 fsyncs per POST before, 1.26 after** — the append's own
-(shared by concurrent requests through group commit) and the once-a-second checkpoint writes. Figure 4 was not re-measured in this session: at a load average above 30 the
-server managed ~8 requests/s in a 15 s check, which says nothing about p99 at 200 requests/s; the
-row above is still the run of 71012e0 (3.3 fsyncs per POST). If the p99 goal is still missed on a quiet
-machine, the next step is to take the append's fsync off the event loop (better-sqlite3 in a
+(shared by concurrent requests through group commit) and the once-a-second checkpoint writes. In this run (1.26 fsyncs per POST) p99 was 53 ms
+at 200 requests/s with 0 errors (61 ms in the run of 71012e0), and the maximum sustained rate ~306
+requests/s: still missed. The next step is to take the append's fsync off the event loop (better-sqlite3 in a
 worker thread, or the append on node:sqlite's async API), since it is then the only one left.
 
 **5a. Bundle export and verify of 100k events (goals < 10 s and peak RSS < 300 MB; < 5 s).**
@@ -491,12 +483,13 @@ few hundred MB before a full collection (the heap is ~60 MB right after the pass
 the earlier ~580 MB mostly was, together with the seeding in the same process. Wall times on this
 shared 2-core machine swing with the load (load average 15–25 during development), so the CPU
 time column (all threads, zlib included) is the steadier figure; what remains per event is
-reading and decoding it twice, canonical JSON, the timeline row and deflate. Further steps if the
-wall-clock goal is missed on a quiet machine: a scoping read that decodes only stream id, revision
+reading and decoding it twice, canonical JSON, the timeline row and deflate. In this run (quiet machine): export 18.5 s with
+27 CPU-seconds and 322 MB peak RSS of the export's process, verify 6.0 s — all three goals still
+missed, from 30 s / 578 MB / 7.9 s before. Next steps: a scoping read that decodes only stream id, revision
 and the scope fields, and deflating in a worker while the pass continues.
 
 **5b. Ledger overhead on append (goal < 10 %).** Missed: with a \`LedgerService\` following in
-the same process, 100-event appends run at ~42 % of the rate without it (overhead ~55 %). The
+the same process, 100-event appends ran at ~51 % of the rate without it in this run (overhead 48.5 %; ~55 % at 71012e0). The
 append path itself does no ledger work; the cost is the follower sharing the one thread and the
 one SQLite writer. A first profile (\`node --cpu-prof -r ./bench/register.js bench/worker.ts
 ledgerOverhead '{"perCommit":100,"commitsPerWriter":300,"runs":1}'\`) showed the follower waking
