@@ -19,20 +19,9 @@ export function pollingSubscription(
   const pollMs = options.pollIntervalMs ?? 250;
   let position = after;
   let stopped = false;
-  let wake: (() => void) | undefined;
-  const onAppend = () => wake?.();
+  const { sleep, wake } = wakeableSleep();
+  const onAppend = () => wake();
   appended.on('appended', onAppend);
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
 
   const loop = (async () => {
     while (!stopped) {
@@ -55,8 +44,26 @@ export function pollingSubscription(
     async stop() {
       stopped = true;
       appended.off('appended', onAppend);
-      wake?.();
+      wake();
       await loop;
     },
+  };
+}
+
+/** A sleep that `wake()` ends at once: an append notification or a stop must not wait out a poll. */
+export function wakeableSleep(): { sleep(ms: number): Promise<void>; wake(): void } {
+  let wake: (() => void) | undefined;
+  return {
+    sleep: (ms) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          wake = undefined;
+          resolve();
+        }
+        wake = done;
+      }),
+    wake: () => wake?.(),
   };
 }

@@ -9,6 +9,7 @@ import {
 } from '@eventstore/db-client';
 import type { EventEnvelope } from '../envelope';
 import type { Subscription } from '../event-store.port';
+import { wakeableSleep } from '../subscription';
 import { comparePositions, fromGlobalPosition, isInternal, toEnvelope } from './kurrentdb-mapping';
 
 /**
@@ -47,18 +48,7 @@ export function subscribeToRegistryEvents(
   let position: number | 'end' = from;
   let stopped = false;
   let current: AllStreamSubscription | undefined;
-  let wake: (() => void) | undefined;
-
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
+  const { sleep: pause, wake } = wakeableSleep();
 
   const run = async (sub: AllStreamSubscription) => {
     let batch: EventEnvelope[] = [];
@@ -98,7 +88,7 @@ export function subscribeToRegistryEvents(
   return {
     async stop() {
       stopped = true;
-      wake?.();
+      wake();
       await current?.unsubscribe().catch(() => undefined);
       await loop;
     },
