@@ -39,6 +39,7 @@ export class ProjectionRegistry implements OnApplicationBootstrap, BeforeApplica
   get runner(): ProjectionRunner {
     this.runnerInstance ??= new ProjectionRunner(this.db, this.store, this.projections, {
       batchSize: Number(process.env.PROJECTION_BATCH_SIZE ?? 1000),
+      ...(process.env.PROJECTION_REBUILD_BATCH_SIZE ? { rebuildBatchSize: Number(process.env.PROJECTION_REBUILD_BATCH_SIZE) } : {}),
       leases: this.leases,
     });
     return this.runnerInstance;

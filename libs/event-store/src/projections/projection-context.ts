@@ -182,6 +182,17 @@ export class SqlProjectionContext implements ProjectionContext {
       ? `DO UPDATE SET ${updates.map((p) => `${this.column(entity, p)} = excluded.${this.column(entity, p)}`).join(', ')}`
       : 'DO NOTHING';
     const conflict = `ON CONFLICT (${keys.map((k) => this.column(entity, k)).join(', ')}) ${set}`;
+    const arrayTypes = this.tx.dialect.kind === 'postgres' ? this.pgArrayTypes(entity, props) : undefined;
+    if (arrayTypes) {
+      // One array per column, unnested on the server: a short statement text that is the same
+      // for any number of rows, instead of parsing and planning thousands of placeholders.
+      const params = props.map((p) => rows.map((r) => this.bind(r[p])));
+      await this.tx.query(
+        `INSERT INTO ${this.table(entity)} (${cols.join(', ')}) SELECT * FROM unnest(${arrayTypes.map((t) => `?::${t}`).join(', ')}) ${conflict}`,
+        params,
+      );
+      return;
+    }
     const tuple = `(${props.map(() => '?').join(', ')})`;
     // Chunked so the parameter count stays below SQLite's and PostgreSQL's limits.
     const chunk = Math.max(1, Math.floor(5000 / props.length));
@@ -194,6 +205,19 @@ export class SqlProjectionContext implements ProjectionContext {
         params,
       );
     }
+  }
+
+  /** PostgreSQL array types for `unnest`, or undefined if a column has no plain array type (enums, arrays). */
+  private pgArrayTypes(entity: EntityClass, props: string[]): string[] | undefined {
+    const meta = this.meta(entity);
+    const types: string[] = [];
+    for (const p of props) {
+      const col = meta.findColumnWithPropertyName(p)!;
+      const type = this.dataSource.driver.normalizeType(col);
+      if (col.isArray || !/^[a-z ]+$/.test(type) || type === 'enum') return undefined;
+      types.push(`${type}[]`);
+    }
+    return types;
   }
 
   private async select(entity: EntityClass, where: RowValues): Promise<RowValues[]> {

@@ -48,8 +48,12 @@ export class ProjectionRunner {
     private readonly db: SqlDatabase,
     private readonly store: EventStore,
     readonly projections: Projection[],
-    /** `leases`: with several processes on one database, only the holder runs a projection. */
-    private readonly options: { batchSize?: number; pollIntervalMs?: number; leases?: Leases } = {},
+    /**
+     * `leases`: with several processes on one database, only the holder runs a projection.
+     * `rebuildBatchSize` (default 5 × `batchSize`): events per transaction of a rebuild, which
+     * writes to tables nobody reads yet, so fewer, larger commits cost only its own latency.
+     */
+    private readonly options: { batchSize?: number; rebuildBatchSize?: number; pollIntervalMs?: number; leases?: Leases } = {},
   ) {
     const names = new Set<string>();
     for (const p of projections) {
@@ -214,12 +218,18 @@ export class ProjectionRunner {
   }
 
   /** One batch: read after the checkpoint, then write rows and move the checkpoint atomically. */
-  private async runBatch(checkpointName: string, p: Projection, tables: Map<EntityClass, string>, lazy = false): Promise<number> {
+  private async runBatch(
+    checkpointName: string,
+    p: Projection,
+    tables: Map<EntityClass, string>,
+    lazy = false,
+    limit = this.options.batchSize ?? 1000,
+  ): Promise<number> {
     const cp = await this.checkpoint(checkpointName);
     if (!cp) throw new Error(`No checkpoint ${checkpointName}`);
     const skip = lazy ? this.skipped.get(checkpointName) : undefined;
     const from = skip && skip.position > cp.position ? skip.position : cp.position;
-    const events = await this.store.readAll(from, this.options.batchSize ?? 1000);
+    const events = await this.read(from, limit);
     if (events.length === 0) return 0;
     const last = events[events.length - 1].globalPosition;
     const relevant = p.eventTypes ? events.filter((e) => p.eventTypes!.includes(e.type)) : events;
@@ -252,6 +262,22 @@ export class ProjectionRunner {
   }
 
   /**
+   * Up to `limit` events after `from`, read in pages of `batchSize`: with a LIMIT that is a large
+   * share of the table, PostgreSQL plans a sequential scan and sort of the whole log instead of
+   * walking the primary key (measured: 87 ms for 5,000 of 30,000 events against 0.4 ms for 1,000).
+   */
+  private async read(from: number, limit: number) {
+    const page = this.options.batchSize ?? 1000;
+    const events = await this.store.readAll(from, Math.min(page, limit));
+    for (let more = events.length; more === page && events.length < limit; ) {
+      const next = await this.store.readAll(events[events.length - 1].globalPosition, Math.min(page, limit - events.length));
+      more = next.length;
+      for (const e of next) events.push(e);
+    }
+    return events;
+  }
+
+  /**
    * Blue/green rebuild: replays the whole log into fresh tables while the old ones keep
    * serving, then swaps them in one transaction with the live checkpoint.
    */
@@ -271,7 +297,7 @@ export class ProjectionRunner {
     ]);
     try {
       for (;;) {
-        const n = await this.runBatch(tempName, p, temp);
+        const n = await this.runBatch(tempName, p, temp, false, this.options.rebuildBatchSize ?? 5 * (this.options.batchSize ?? 1000));
         if (onProgress) {
           onProgress({ projection: p.name, position: (await this.checkpoint(tempName))!.position, head: await this.store.headPosition() });
         }
