@@ -1,9 +1,9 @@
 /**
  * Profiling aid: `node --cpu-prof --cpu-prof-dir=/tmp/prof -r ./bench/register.js bench/profile-rebuild.ts sqlite 50000 3 [rebuildBatchSize]`
- * seeds <events> domain events, then rebuilds the review read models <runs> times (optionally with
- * [rebuildBatchSize] events per transaction) and prints,
- * per run, the rate and this process's CPU time (user+sys) per event: on a shared machine the
- * CPU time is the figure to compare before/after (PostgreSQL's own CPU time is not included).
+ * seeds <events> domain events, rebuilds the review read models <runs> times and prints per run
+ * the rate and this process's CPU time (user+sys) per event, then the statement time by kind.
+ * On a shared machine compare CPU time, back to back (PostgreSQL's own CPU is not included).
+ * `PRAGMAS='cache_size=-65536;…'` sets SQLite pragmas on the connection first (experiments).
  */
 import { seedDomainEvents } from './lib/seed-bulk';
 import { ProjectionRunner } from '@app/event-store';
