@@ -1,4 +1,4 @@
-// PostgreSQL-only suites (*.pg-spec.ts) run in `npm run test:pg`; the rest run on both stores.
+// PostgreSQL-only suites (*.pg-spec.ts) run in `npm run test:pg`, SQLite-only ones (*.sqlite-spec.ts) in `npm test`; the rest run on both stores.
 module.exports = {
   "testEnvironment": "node",
   "rootDir": ".",
@@ -9,7 +9,7 @@ module.exports = {
   ],
   "testRegex": process.env.STORAGE === 'postgres'
     ? '.*\\.(spec|e2e-spec|pg-spec)\\.ts$'
-    : '.*\\.(spec|e2e-spec)\\.ts$',
+    : '.*\\.(spec|e2e-spec|sqlite-spec)\\.ts$',
   "moduleFileExtensions": [
     "ts",
     "js",

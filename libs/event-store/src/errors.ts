@@ -22,10 +22,20 @@ export class IdempotencyConflictError extends Error {
   }
 }
 
-/** The store cannot be reached (database down, connection lost). */
+/**
+ * Why the store cannot take a write: it cannot be reached (database down, connection lost),
+ * its disk is full, or its file or folder is read-only. Each answers its own problem type.
+ */
+export type StoreFault = 'unreachable' | 'disk-full' | 'read-only';
+
+/** The store cannot take the request right now; nothing was written. */
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
-  constructor(message: string, cause?: unknown) {
+  constructor(
+    message: string,
+    cause?: unknown,
+    readonly fault: StoreFault = 'unreachable',
+  ) {
     super(message, { cause });
   }
 }

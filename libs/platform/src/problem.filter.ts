@@ -23,6 +23,7 @@ const TITLES: Record<number, string> = {
   429: 'Too many requests',
   500: 'Internal error',
   503: 'Service unavailable',
+  507: 'Insufficient storage',
 };
 
 /** Every error leaves the API as RFC 9457 problem+json; internals are logged, never sent. */
@@ -36,11 +37,22 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request>();
     const problem = this.toProblem(exception);
     problem.instance = req.originalUrl?.split('?')[0];
-    if (problem.status >= 500 && problem.status !== 503) {
+    if (exception instanceof StoreUnavailableError && exception.fault !== 'unreachable') {
+      this.logStoreFault(exception);
+    } else if (problem.status >= 500 && problem.status !== 503) {
       this.logger.error(`${req.method} ${problem.instance}: ${(exception as Error)?.stack ?? String(exception)}`);
     }
-    if (problem.status === 503) res.setHeader('Retry-After', '5');
+    if (problem.status === 503 || problem.status === 507) res.setHeader('Retry-After', '5');
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  }
+
+  private lastFaultLog = 0;
+
+  /** One plain line (no stack) at most every 10 s: a full disk fails every write until fixed. */
+  private logStoreFault(e: StoreUnavailableError): void {
+    if (Date.now() - this.lastFaultLog < 10_000) return;
+    this.lastFaultLog = Date.now();
+    this.logger.error(`Writes refused, the store is ${e.fault === 'disk-full' ? 'out of disk space' : 'read-only'}: ${e.message}`);
   }
 
   private toProblem(e: unknown): ProblemDetails {
@@ -66,6 +78,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return this.problem(409, 'duplicate-event', 'Conflict', 'An event with this id exists already');
     }
     if (e instanceof StoreUnavailableError) {
+      if (e.fault === 'disk-full') {
+        return this.problem(507, 'storage-full', 'Insufficient storage', 'The database disk is full; nothing was written. An administrator must free space, then retry');
+      }
+      if (e.fault === 'read-only') {
+        return this.problem(503, 'store-read-only', 'Service unavailable', 'The database is read-only; nothing was written. An administrator must restore write access, then retry');
+      }
       return this.problem(503, 'store-unavailable', 'Service unavailable', 'The database cannot be reached right now; retry shortly');
     }
     if (e instanceof HttpException) {
@@ -80,6 +98,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
           errors: [{ field: 'body', message: 'not valid JSON' }],
         });
       }
+      // @nestjs/terminus: keep each check's status, so /health says what is down and why.
+      const checks = (body as { details?: unknown })?.details;
+      if (status === 503 && checks) return this.problem(503, 'unhealthy', 'Service unavailable', 'A health check failed', { checks });
       return this.problem(status, codeFor(status, type), TITLES[status] ?? 'Error', String(detail));
     }
     const bodyParser = e as { type?: string; status?: number; statusCode?: number; expose?: boolean; message?: string };

@@ -1,8 +1,9 @@
 import { createApp } from '@app/api';
-import { storageConfigFromEnv } from '@app/event-store';
+import { assertStorageWritable, storageConfigFromEnv } from '@app/event-store';
 
 export async function serve(port: number, host: string): Promise<void> {
   const config = storageConfigFromEnv();
+  assertStorageWritable(config); // before Nest starts: a plain "registry: …" line and exit 1
   const app = await createApp(config);
   await app.listen(port, host);
   const url = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;

@@ -6,6 +6,8 @@ import { SqlDatabase } from '../sql/sql-database';
 import { SqlEventStore } from '../sql/sql-event-store';
 import { KurrentDbEventStore } from '../kurrentdb/kurrentdb-event-store';
 import { dataSourceOptions, ensureSchema } from '../sql/data-source';
+import { assertStorageWritable } from '../sql/storage-check';
+import { StoreUnavailableError } from '../errors';
 import { storageConfigFromEnv, type StorageConfig } from '../storage-config';
 import { UpcasterRegistry } from '../upcasters';
 import { LEASES, leasesFor, withAdvisoryLock } from '../projections/leases';
@@ -22,9 +24,11 @@ export class StorageModule {
       module: StorageModule,
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => ({ ...dataSourceOptions(config), autoLoadEntities: true }),
+          // A read-only data folder does not heal by retrying: fail at once with the reason.
+          useFactory: () => ({ ...dataSourceOptions(config), autoLoadEntities: true, toRetry: (err) => !(err instanceof StoreUnavailableError && err.fault === 'read-only') }),
           dataSourceFactory: async (options) => {
             const open = async () => {
+              assertStorageWritable(config);
               await ensureSchema(config);
               const ds = await new DataSource(options!).initialize();
               if (config.migrationsRun) await ds.runMigrations({ transaction: 'each' });

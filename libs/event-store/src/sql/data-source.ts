@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { DataSource, type DataSourceOptions, type MixedList } from 'typeorm';
 import { MIGRATIONS } from '../../../../migrations';
 import type { StorageConfig } from '../storage-config';
+import { assertStorageWritable } from './storage-check';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type EntityList = MixedList<Function | string>;
@@ -59,6 +60,7 @@ export async function ensureSchema(config: StorageConfig): Promise<void> {
 
 /** Opens the store and brings its schema up to date (PostgreSQL schema created if missing). */
 export async function openDataSource(config: StorageConfig, entities: EntityList = []): Promise<DataSource> {
+  assertStorageWritable(config);
   await ensureSchema(config);
   const ds = new DataSource(dataSourceOptions(config, entities));
   await ds.initialize();

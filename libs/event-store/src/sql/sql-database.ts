@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { StoreUnavailableError } from '../errors';
+import { type StoreFault, StoreUnavailableError } from '../errors';
 import { SerialQueue } from './serial-queue';
 import { dialectOf, sql, type SqlDialect } from './sql-dialect';
 
@@ -34,8 +34,6 @@ const CONNECTION_ERRORS = new Set([
   '08003',
   '08006',
   'SQLITE_BUSY',
-  'SQLITE_READONLY',
-  'SQLITE_FULL',
   'SQLITE_IOERR',
   'SQLITE_CANTOPEN',
 ]);
@@ -57,9 +55,18 @@ export function uniqueConstraintOf(err: unknown): string {
   return e?.driverError?.constraint ?? e?.constraint ?? e?.message ?? '';
 }
 
+/** SQLite and PostgreSQL codes for a store that is up but cannot write (DESIGN: clear error, no corruption). */
+function faultOf(code: string | undefined): StoreFault | undefined {
+  if (code === 'SQLITE_FULL' || code === '53100') return 'disk-full'; // 53100: PostgreSQL disk_full
+  if (code?.startsWith('SQLITE_READONLY') || code === '25006') return 'read-only'; // 25006: read_only_sql_transaction
+  return undefined;
+}
+
 function toStoreError(err: unknown): unknown {
   const code = errorCode(err);
   const message = (err as Error)?.message ?? '';
+  const fault = faultOf(code);
+  if (fault) return new StoreUnavailableError(`Event store cannot write: ${fault} (${code})`, err, fault);
   if (
     (code && (CONNECTION_ERRORS.has(code) || code.startsWith('SQLITE_IOERR'))) ||
     /Connection terminated|connection is closed|Client has encountered a connection error/i.test(message)
