@@ -18,7 +18,7 @@ class CountRow {
 
 /** Counts events per stream and remembers every position it saw: a skip or a repeat shows. */
 class CountingProjection implements Projection {
-  readonly name = 'test-counts';
+  readonly name: string = 'test-counts';
   readonly entities = [CountRow];
   readonly eventTypes = ['test.Counted', 'test.Poison'];
   calls = 0;
@@ -129,5 +129,24 @@ describe('ProjectionRunner', () => {
     expect(Number(cp.position)).toBe(head);
     const total = (await rows(ds)).reduce((sum: number, r: { n: number }) => sum + r.n, 0);
     expect(total).toBe(61);
+  });
+
+  it('fails the batch, with its checkpoint, when a projection inserts a row that exists already', async () => {
+    // New rows are written with a plain INSERT (no upsert): a duplicate is a projection bug to surface, not to paper over.
+    class Duplicating extends CountingProjection {
+      override readonly name = 'test-duplicating';
+      override async handle(events: EventEnvelope[], ctx: ProjectionContext) {
+        // Once per stream: a second insert in the same batch is caught by the context itself.
+        const streams = new Set(events.filter((e) => e.type === 'test.Counted').map((e) => e.streamId));
+        for (const key of streams) await ctx.insert(CountRow, { key, n: 0, seen: [] });
+      }
+    }
+    const before = await rows(ds);
+    expect(before.length).toBeGreaterThan(0);
+    const runner = new ProjectionRunner(new SqlDatabase(ds), store, [new Duplicating()], { batchSize: 100 });
+    await runner.prepare();
+    await expect(runner.catchUp()).rejects.toThrow(/duplicate key|UNIQUE constraint/);
+    expect(await rows(ds)).toEqual(before);
+    expect((await runner.positions())['test-duplicating']).toBe(0);
   });
 });

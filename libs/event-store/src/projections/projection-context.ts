@@ -2,7 +2,13 @@ import type { DataSource, EntityMetadata } from 'typeorm';
 import type { SqlTx } from '../sql/sql-database';
 import type { EntityClass, ProjectionContext, RowValues } from './projection';
 
-type Cached = { row: RowValues | null; dirty: boolean };
+/**
+ * `stored`: whether the row may exist in the table. False for a row the projection inserted or
+ * that a look-up found missing in this transaction: it is written with a plain INSERT (on
+ * PostgreSQL an upsert costs about twice as much: speculative insertion), and a duplicate
+ * `insert` fails instead of silently overwriting.
+ */
+type Cached = { row: RowValues | null; dirty: boolean; stored: boolean };
 
 /**
  * The projection's unit of work for one batch. Rows addressed by primary key are kept in memory
@@ -80,7 +86,7 @@ export class SqlProjectionContext implements ProjectionContext {
     if (hit) return hit;
     if (this.blind.get(entity)?.has(key)) await this.flush();
     const row = (await this.select(entity, where))[0] ?? null;
-    const loaded = { row, dirty: false };
+    const loaded = { row, dirty: false, stored: row !== null };
     entries.set(key, loaded);
     return loaded;
   }
@@ -91,7 +97,7 @@ export class SqlProjectionContext implements ProjectionContext {
       const key = pkKey(pk, row);
       const entries = this.entries(entity);
       if (entries.get(key)?.row) throw new Error(`${entity.name} ${key} exists already`);
-      entries.set(key, { row: { ...row }, dirty: true });
+      entries.set(key, { row: { ...row }, dirty: true, stored: false });
     }
   }
 
@@ -152,12 +158,19 @@ export class SqlProjectionContext implements ProjectionContext {
     return (await this.select(entity, where))[0] as T | undefined;
   }
 
-  /** Writes every pending row: one multi-row upsert per entity and column set. */
+  /** Writes every pending row: one multi-row insert (new rows) or upsert (others) per entity and column set. */
   async flush(): Promise<void> {
     for (const [entity, entries] of this.cache) {
-      const rows = [...entries.values()].filter((c) => c.dirty && c.row).map((c) => c.row!);
-      for (const c of entries.values()) c.dirty = false;
-      if (rows.length) await this.rawUpsert(entity, rows, this.pk(entity));
+      const fresh: RowValues[] = [];
+      const changed: RowValues[] = [];
+      for (const c of entries.values()) {
+        if (!c.dirty || !c.row) continue;
+        (c.stored ? changed : fresh).push(c.row);
+        c.dirty = false;
+        c.stored = true;
+      }
+      if (fresh.length) await this.rawUpsert(entity, fresh, null);
+      if (changed.length) await this.rawUpsert(entity, changed, this.pk(entity));
     }
     for (const [entity, pending] of this.blind) {
       this.blind.delete(entity);
@@ -172,16 +185,20 @@ export class SqlProjectionContext implements ProjectionContext {
     }
   }
 
-  private async rawUpsert(entity: EntityClass, rows: RowValues[], keys: string[]): Promise<void> {
+  /** Multi-row upsert on conflict of `keys`; `keys` null: a plain insert (rows known to be new). */
+  private async rawUpsert(entity: EntityClass, rows: RowValues[], keys: string[] | null): Promise<void> {
     const seen = new Set<string>();
     for (const r of rows) for (const k in r) seen.add(k);
     const props = [...seen];
-    const updates = props.filter((p) => !keys.includes(p));
     const cols = props.map((p) => this.column(entity, p));
-    const set = updates.length
-      ? `DO UPDATE SET ${updates.map((p) => `${this.column(entity, p)} = excluded.${this.column(entity, p)}`).join(', ')}`
-      : 'DO NOTHING';
-    const conflict = `ON CONFLICT (${keys.map((k) => this.column(entity, k)).join(', ')}) ${set}`;
+    let conflict = '';
+    if (keys) {
+      const updates = props.filter((p) => !keys.includes(p));
+      const set = updates.length
+        ? `DO UPDATE SET ${updates.map((p) => `${this.column(entity, p)} = excluded.${this.column(entity, p)}`).join(', ')}`
+        : 'DO NOTHING';
+      conflict = `ON CONFLICT (${keys.map((k) => this.column(entity, k)).join(', ')}) ${set}`;
+    }
     const arrayTypes = this.tx.dialect.kind === 'postgres' ? this.pgArrayTypes(entity, props) : undefined;
     if (arrayTypes) {
       // One array per column, unnested on the server: a short statement text that is the same
@@ -242,7 +259,13 @@ export class SqlProjectionContext implements ProjectionContext {
 }
 
 function pkKey(pk: string[], row: RowValues): string {
-  return pk.length === 1 ? JSON.stringify([row[pk[0]]]) : JSON.stringify(pk.map((k) => row[k]));
+  if (pk.length === 1) {
+    // The common case without JSON: a prefix keeps the string "1" and the number 1 apart.
+    const v = row[pk[0]];
+    if (typeof v === 'string') return `s${v}`;
+    if (typeof v === 'number') return `n${v}`;
+  }
+  return JSON.stringify(pk.map((k) => row[k]));
 }
 
 function columnName(meta: EntityMetadata, property: string): string {
