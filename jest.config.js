@@ -37,7 +37,7 @@ module.exports = {
     ]
   },
   "transformIgnorePatterns": [
-    "/node_modules/(?!jose/)"
+    "/node_modules/(?!(jose|parse5|entities)/)"
   ],
   "moduleNameMapper": {
     "^@app/migrations(|/.*)$": "<rootDir>/migrations$1",

@@ -1,14 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import type { Test } from 'supertest';
 import { ROLES, type Role, routeRoles, type RouteRoles } from '@app/identity';
 import { PROBLEM_BASE } from '@app/platform';
 import { aiSystemBody, startTestApp, type TestApp } from '../support/test-app';
-import { readZip } from '../support/zip';
-import { eventually, LONG, reviewBody } from './support';
+import { LONG, reviewBody } from './support';
 
 /** Hostile strings for every text field, path segment and query value. */
 export const HOSTILE_STRINGS = [
@@ -221,52 +217,5 @@ describe('Hostile input corpus against every route (HTTP)', () => {
       const res = await t.http.post('/api/v1/ai-systems').set('Authorization', `Bearer ${admin}`).set('Idempotency-Key', encodeURIComponent(key) === key ? key : encodeURIComponent(key)).send(aiSystemBody());
       expect({ key, status: res.status, code: res.body.code }).toEqual({ key, status: 400, code: 'invalid-idempotency-key' });
     }
-  }, 120_000);
-  it('escapes markup injected into every text field in the exported report.html', async () => {
-    const x = (field: string) => `<script>alert("${field}")</script><img src=x onerror=alert(1)>"'&`;
-    const admin = tokens.admin;
-    const legal = tokens.legal;
-    const clinician = tokens.clinician;
-    const a = (tk: string) => ({ Authorization: `Bearer ${tk}` });
-    const system = await t.http
-      .post('/api/v1/ai-systems')
-      .set(a(admin))
-      .send(aiSystemBody({ name: x('name'), supplier: { name: x('supplier'), incidentContactEmail: 'v@acme.example' }, version: '1<b>', intendedPurpose: x('purpose'), ifuVersion: x('ifu'), oversightPersons: [x('person')] }))
-      .expect(201);
-    const aiSystemId = system.body.aiSystemId;
-    const review = await t.http
-      .post('/api/v1/reviews')
-      .set(a(clinician))
-      .send(reviewBody(aiSystemId, 7, { modelVersion: '1<b>', outputReference: x('outputReference'), patientId: 'NL-<script>', reason: x('reason') }))
-      .expect(201);
-    await t.http.post(`/api/v1/reviews/${review.body.reviewId}/corrections`).set(a(clinician)).set('If-Match', '"0"').send({ decision: 'modified', reason: x('correction'), correctionNote: x('note') }).expect(200);
-    await t.http.post('/api/v1/incidents').set(a(clinician)).send({ aiSystemId, narrative: x('narrative'), linkedReviewIds: [review.body.reviewId] }).expect(201);
-    const request = await t.http
-      .post('/api/v1/disclosure-requests')
-      .set(a(legal))
-      .send({ reference: x('reference'), requester: { kind: 'court', name: x('requester') }, legalBasis: x('legalBasis'), dueAt: new Date(Date.now() + 86_400_000).toISOString(), scope: { aiSystemIds: [aiSystemId] } })
-      .expect(201);
-    const requestId = request.body.requestId;
-    const started = await t.http.post(`/api/v1/disclosure-requests/${requestId}/bundles`).set(a(legal)).expect(202);
-    const job = await eventually(async () => {
-      const j = (await t.http.get(`/api/v1/disclosure-requests/${requestId}/bundles/${started.body.bundleId}`).set(a(legal)).expect(200)).body;
-      return j.status === 'running' ? undefined : j;
-    });
-    expect(job.status).toBe('done');
-    const zip = await t.http.get(job.download).set(a(legal)).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
-    const file = join(mkdtempSync(join(tmpdir(), 'hostile-bundle-')), 'b.zip');
-    writeFileSync(file, zip.body as Buffer);
-    const html = (await readZip(file)).get('data/report.html')!.toString();
-    // The injected texts are in the report, escaped; no markup of ours survives.
-    for (const field of ['reference', 'requester', 'reason', 'correction', 'note', 'narrative']) {
-      expect(html).toContain(`&lt;script&gt;alert(&quot;${field}&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;`);
-    }
-    expect(html).not.toMatch(/<script|<img|onerror=alert\(1\)>|<b>/i);
-    // The report's own markup carries no script at all (self-contained, printable).
-    expect(html).not.toMatch(/<script[\s>]/i);
   }, 120_000);
 });

@@ -1,0 +1,142 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'parse5';
+import { decodePDFRawStream, PDFArray, PDFDocument, PDFRawStream } from 'pdf-lib';
+import { aiSystemBody, startTestApp, type TestApp } from '../support/test-app';
+import { readZip } from '../support/zip';
+import { eventually, reviewBody } from './support';
+
+/**
+ * Hostile text in every free-text field that reaches an evidence bundle. The first part is
+ * short so that it survives the PDF's narrow, height-limited cells; it carries what breaks
+ * PDF strings (parentheses, backslash) and what a font cannot show (Greek, CJK, emoji).
+ */
+const hostile = (field: string) =>
+  `[${field}] (a) \\ b\\) ( <script>alert(1)</script> Ωμέγα 中文 🏥 ` +
+  `"><img src=x onerror=alert(1)> </style></title><svg onload=alert(3)> ' onmouseover='alert(4)' ` +
+  `\u202eRTL-override nul\u0000byte &amp; ${'W'.repeat(400)}`;
+
+/** Every element and attribute the report writes itself; anything else came from user text. */
+const REPORT_ELEMENTS = new Set([
+  'html', 'head', 'meta', 'title', 'style', 'body', 'h1', 'h2', 'p', 'em', 'strong', 'dl', 'dt', 'dd', 'code',
+  'table', 'thead', 'tbody', 'tr', 'th', 'td', 'br', 'small', 'svg', 'circle', 'text', 'line',
+]);
+
+interface Node {
+  nodeName: string;
+  value?: string;
+  attrs?: Array<{ name: string; value: string }>;
+  childNodes?: Node[];
+  content?: Node;
+}
+
+function* walk(node: Node): Generator<Node> {
+  yield node;
+  for (const child of node.childNodes ?? []) yield* walk(child);
+  if (node.content) yield* walk(node.content);
+}
+
+/** The text a PDF page shows: every string of every TJ/Tj operator, PDFKit's hex strings decoded (WinAnsi). */
+function pdfText(pdf: PDFDocument): string {
+  let text = '';
+  for (const page of pdf.getPages()) {
+    const contents = page.node.Contents();
+    const streams = contents instanceof PDFArray ? contents.asArray().map((r) => pdf.context.lookup(r)) : [contents];
+    for (const s of streams) {
+      const ops = Buffer.from(decodePDFRawStream(s as PDFRawStream).decode()).toString('latin1');
+      for (const [, arg] of ops.matchAll(/(\[[^\]]*\]|<[0-9a-fA-F]*>)\s*T[Jj]/g)) {
+        for (const [, hex] of arg.matchAll(/<([0-9a-fA-F]*)>/g)) text += Buffer.from(hex, 'hex').toString('latin1');
+      }
+    }
+  }
+  return text;
+}
+
+const noSpace = (s: string) => s.replace(/\s+/g, '');
+/** What the PDF's standard fonts can show (the product's rule: Latin-1, else '?'). */
+const latin1 = (s: string) => s.replace(/[^\x09\x0a\x0d\x20-\x7e\xa0-\xff]/g, '?');
+
+describe('Exported report.html and report.pdf escape hostile text from every field', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  }, 120_000);
+  afterAll(async () => t?.close());
+
+  it('leaves no live markup in report.html and a well-formed PDF showing the text literally', async () => {
+    const [admin, legal, qm] = [await t.token('admin'), await t.token('legal', 'lawyer-1'), await t.token('quality-manager', 'qm-1')];
+    // The signed-in subject reaches the report too ("Who").
+    const clinician = await t.token('clinician', '"><svg onload=alert(5)>');
+    const a = (tk: string) => ({ Authorization: `Bearer ${tk}` });
+    const system = await t.http
+      .post('/api/v1/ai-systems')
+      .set(a(admin))
+      .send(aiSystemBody({ name: hostile('name').slice(0, 200), supplier: { name: hostile('supplier').slice(0, 200), incidentContactEmail: 'v@acme.example' }, intendedPurpose: hostile('purpose') }))
+      .expect(201);
+    const aiSystemId = system.body.aiSystemId as string;
+    const review = await t.http.post('/api/v1/reviews').set(a(clinician)).send(reviewBody(aiSystemId, 1, { reason: hostile('reason') })).expect(201);
+    await t.http
+      .post(`/api/v1/reviews/${review.body.reviewId}/corrections`)
+      .set(a(clinician))
+      .set('If-Match', '"0"')
+      .send({ decision: 'modified', reason: hostile('correction'), correctionNote: hostile('correctionNote') })
+      .expect(200);
+    const incident = await t.http.post('/api/v1/incidents').set(a(clinician)).send({ aiSystemId, narrative: hostile('narrative'), linkedReviewIds: [review.body.reviewId] }).expect(201);
+    const incidentId = incident.body.incidentId as string;
+    await t.http.post(`/api/v1/incidents/${incidentId}/awareness`).set(a(qm)).send({ awareAt: new Date().toISOString(), reason: hostile('awareness') }).expect(200);
+    await t.http.post(`/api/v1/incidents/${incidentId}/notes`).set(a(qm)).send({ note: hostile('note') }).expect(200);
+    const request = await t.http
+      .post('/api/v1/disclosure-requests')
+      .set(a(legal))
+      .send({
+        reference: hostile('reference').slice(0, 200),
+        requester: { kind: 'court', name: hostile('requester').slice(0, 200) },
+        legalBasis: hostile('legalBasis').slice(0, 300),
+        dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+        scope: { aiSystemIds: [aiSystemId], incidentIds: [incidentId] },
+      })
+      .expect(201);
+    const requestId = request.body.requestId as string;
+    const started = await t.http.post(`/api/v1/disclosure-requests/${requestId}/bundles`).set(a(legal)).expect(202);
+    const job = await eventually(async () => {
+      const j = (await t.http.get(`/api/v1/disclosure-requests/${requestId}/bundles/${started.body.bundleId}`).set(a(legal)).expect(200)).body;
+      return j.status === 'running' ? undefined : j;
+    }, 60_000);
+    expect(job.status).toBe('done');
+    const zip = await t.http.get(job.download).set(a(legal)).buffer(true).parse((res, cb) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'escaping-bundle-')), 'b.zip');
+    writeFileSync(file, zip.body as Buffer);
+    const entries = await readZip(file);
+
+    // report.html, parsed as a browser would (parse5 follows the HTML standard).
+    const html = entries.get('data/report.html')!.toString('utf8');
+    const nodes = [...walk(parse(html) as unknown as Node)];
+    const elements = nodes.filter((n) => !n.nodeName.startsWith('#'));
+    expect([...new Set(elements.map((n) => n.nodeName))].filter((name) => !REPORT_ELEMENTS.has(name))).toEqual([]);
+    expect(elements.flatMap((n) => (n.attrs ?? []).map((x) => `${n.nodeName}[${x.name}]`)).filter((x) => /\[on/i.test(x))).toEqual([]);
+    expect(elements.filter((n) => n.nodeName === 'style')).toHaveLength(1); // '</style>' in user text opened nothing
+    // Each field's text is in the report as text, whole (the parser drops the NUL, as a browser does).
+    const shown = nodes.filter((n) => n.nodeName === '#text').map((n) => n.value).join('');
+    const fields = ['reason', 'correction', 'correctionNote', 'narrative', 'awareness', 'note'];
+    for (const field of fields) expect({ field, found: shown.includes(hostile(field).replace(/\0/g, '')) }).toEqual({ field, found: true });
+    for (const field of ['reference', 'requester']) expect({ field, found: shown.includes(hostile(field).slice(0, 200).replace(/\0/g, '')) }).toEqual({ field, found: true });
+    expect(shown).toContain('"><svg onload=alert(5)>');
+
+    // report.pdf: it parses, its metadata keeps ( ) \ literally, and the cells show the text
+    // literally with anything outside Latin-1 as '?'.
+    const pdf = await PDFDocument.load(entries.get('data/report.pdf')!, { updateMetadata: false });
+    expect(pdf.getPageCount()).toBeGreaterThan(0);
+    expect(pdf.getTitle()).toContain(latin1(hostile('reference').slice(0, 40)));
+    const text = noSpace(pdfText(pdf));
+    // (correctionNote follows the long correction reason in the same cell, cut by the cell's height.)
+    for (const field of [...fields.filter((f) => f !== 'correctionNote'), 'reference', 'requester']) {
+      const start = noSpace(latin1(hostile(field).slice(0, 48)));
+      expect({ field, found: text.includes(start) }).toEqual({ field, found: true });
+    }
+  }, 180_000);
+});
