@@ -438,16 +438,29 @@ non-unique indexes once, after the replay and before the swap (4.3 s → 1.3 s o
 1,440 → 3,670 events/s in the same heavily loaded conditions, ×2.5); read-model batches commit
 without waiting for the flush (they are derived from the log, ADR 0018 §3); the context caches
 entity metadata and builds its upserts in one pass; and PostgreSQL's \`?\` → \`$n\` numbering of
-the 5,000-parameter upsert texts (2–3 ms each in the profile) is memoised. In this run the rebuild made 30,354 events/s
-on SQLite (17 % of readAll's 176k) and 11,919 on PostgreSQL (11 % of 104k), against 20,136 and
-10,201 in the run of 71012e0: ×1.5 on SQLite, ×1.17 on PostgreSQL, both still short of 50k. What
-is left per event on SQLite is the upserts' own work in SQLite (about a third), JSON parsing of
-the envelope (\`readAll\`), the projection's logic and garbage collection. On PostgreSQL the
-upserts wait on the server (60 % of the rebuild's wall time idle in the client in a profile), and
-the growth figure shows the PostgreSQL rebuild slower at 10k events (start-up and index builds
-dominate) than at 100k–1M; the next step is on the server side
-(candidates: \`INSERT … SELECT FROM unnest(…)\` with one array per column instead of 5,000
-parameters, or \`COPY\` into the fresh tables).
+the 5,000-parameter upsert texts (2–3 ms each in the profile) is memoised. The run of 4012a8b measured 30,354 events/s
+on SQLite (17 % of readAll's 176k) and 11,919 on PostgreSQL (11 % of 104k). A per-statement
+profile (\`bench/profile-rebuild.ts\`: statement time at the query runner, CPU time per event)
+then showed PostgreSQL spending most of a rebuild in the 5,000-placeholder upserts (17–20 ms
+each). Since ADR 0022: on PostgreSQL the context sends one array per column
+(\`INSERT … SELECT FROM unnest($1::type[], …)\`; upsert statement time 11.6 s → 3.4 s for
+3 × 30k events); rows known to be new (inserted by the projection, or looked up and missing) go
+out as plain INSERTs, not upserts (\`ON CONFLICT\` costs about twice as much on PostgreSQL);
+and a rebuild commits every 5,000 events (\`PROJECTION_REBUILD_BATCH_SIZE\`), still reading in
+pages of 1,000 (a larger LIMIT made PostgreSQL scan and sort the whole log). Measured back to
+back against f148278 (before) on a machine loaded by other sessions (load average 6–8 on 2 cores, so
+only the ratios mean something), \`npm run bench -- --only=replay\`: PostgreSQL 2,762 and
+2,728 → 3,818 and 4,657 events/s (×1.4–1.7), SQLite 8,606 and 8,436 → 22,417 and 10,911; in
+\`profile-rebuild.ts\` the SQLite rebuild's CPU time fell from a median of ~54 to ~46 µs per
+event. What is left, per event: on SQLite, SQLite's own work in about equal parts for reading
+the log, the inserts and the commits (WAL writes and checkpoints), then JSON parsing of each
+envelope, the projection's code and garbage collection (~18 % of the process's time); on
+PostgreSQL, the server's insert work (a plain 5,000-row insert of timeline rows takes ~60 ms
+in \`psql\` on this machine) and serialising the arrays in \`pg\` (50–200 ms per 5,000 rows
+under load; a JSON parameter with \`json_populate_recordset\` serialises ~10× faster but was no
+faster overall with client and server on the same 2 cores). Next steps: \`COPY\` into the fresh
+tables during a rebuild (empty tables, no conflicts possible), and parsing only the envelope
+fields a projection reads.
 
 **4. HTTP on embedded SQLite (goal p99 < 20 ms at 200 req/s, 0 errors).** A request includes
 authentication (Ed25519 JWT), validation, pseudonymisation (HMAC), encryption of the reason under
@@ -517,9 +530,13 @@ small for that reason, and a leaner module for the CLI would widen it.
 \`(stream_id, stream_revision)\` index and the primary key keep every statement O(log n); the
 spread between sizes is mostly the machine's load at the time of each step (read it with the
 spread of each cell). A rebuild replays the whole log, so its time grows linearly; its cost per
-event is what must stay flat. On SQLite it roughly doubles from 10k to 1M events (not yet
-profiled; the likely cause is the read-model tables and their indexes outgrowing SQLite's page
-cache, so lookups and upserts during the rebuild touch the disk; a larger \`cache_size\` during
-rebuilds is the first thing to try). On PostgreSQL it is flat up to 100k; the 1M rebuild was
-left out of that run (see its row).
+event is what must stay flat. In the run of 4012a8b it was flat on SQLite (1.04×) and not on
+PostgreSQL (2.21×), but the odd one out is the smallest size: 173 µs/event at 10k against 79
+and 89 at 100k and 1M, i.e. a cost per rebuild, not per event. Part of it is measured: each
+rebuild creates three tables through TypeORM (catalogue queries, ~90 ms), builds four indexes,
+swaps and drops in durable DDL commits (together 0.1–0.25 s, i.e. 10–25 µs/event at 10k and
+nothing at 1M), and the first rebuild in a process runs cold (in \`bench/profile-rebuild.ts\`
+its CPU time per event is 1.5–2.2× that of the third). The rest of the gap at 10k is not
+explained yet; ADR 0022 lowered the per-event cost on PostgreSQL, which makes a fixed cost
+weigh more at 10k, so read this row with its spread.
 `;
