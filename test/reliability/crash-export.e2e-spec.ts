@@ -2,12 +2,29 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqlDatabase, SqlEventStore } from '@app/event-store';
-import { startChildApi, waitForExit } from '../support/child-api';
+import { type ChildApi, startChildApi, waitForExit } from '../support/child-api';
 import { seedReviews } from '../support/seed';
 import { newTestStorage, openTestDataSource, type TestStorage } from '../support/test-storage';
 import { eventually, pick, readModelsAndRebuild, registry, tokenFor } from './support';
 
 const REVIEWS = pick(800, 20000);
+
+/**
+ * GET that survives one thing only: a kept-alive connection reset by a *running* API. Node closes
+ * a keep-alive socket when its event loop was blocked past `keepAliveTimeout` (5 s), even with the
+ * next request already sent; the export blocks it ~1.6 s at load 7, longer on a loaded CI machine
+ * (the one unexplained failure of this test, docs/reliability.md). A crashed API still fails.
+ */
+async function pollWhileAlive(api: ChildApi, path: string, headers: Record<string, string>): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(`${api.url}${path}`, { headers });
+    } catch (err) {
+      const reset = (err as { cause?: { code?: string } }).cause?.code === 'ECONNRESET';
+      if (!reset || attempt === 3 || api.proc.exitCode !== null || api.proc.signalCode !== null) throw err;
+    }
+  }
+}
 const REQUEST_ID = '01936f0e-8a4b-7c3d-9e2f-0000000000bb';
 
 /**
@@ -74,7 +91,7 @@ describe('Crash during bundle export (SIGKILL, child process)', () => {
       const again = (await (await fetch(`${second.url}${base}`, { method: 'POST', headers: auth })).json()) as { bundleId: string };
       const done = await eventually(
         async () => {
-          const j = (await (await fetch(`${second.url}${base}/${again.bundleId}`, { headers: auth })).json()) as { status: string; bundleSha256: string; download: string };
+          const j = (await (await pollWhileAlive(second, `${base}/${again.bundleId}`, auth)).json()) as { status: string; bundleSha256: string; download: string };
           return j.status === 'running' ? undefined : j;
         },
         120_000,
@@ -86,6 +103,10 @@ describe('Crash during bundle export (SIGKILL, child process)', () => {
       const out = join(storage.config.dataDir, 'downloaded.zip');
       writeFileSync(out, zip);
       expect(await registry(storage, 'verify-bundle', out, '--sha256', done.bundleSha256)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^OK/) });
+    } catch (err) {
+      // A rare failure here once went unexplained for want of the API's own account of it.
+      (err as Error).message += `\n--- restarted API (exit ${second.proc.exitCode ?? '-'} ${second.proc.signalCode ?? ''}):\n${second.output()}`;
+      throw err;
     } finally {
       second.proc.kill('SIGTERM');
       await waitForExit(second.proc);

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Test } from 'supertest';
-import { ROLES, type Role, routeRoles, type RouteRoles } from '@app/identity';
+import { KEY_MATERIAL, type KeyMaterial, ROLES, type Role, routeRoles, type RouteRoles } from '@app/identity';
 import { PROBLEM_BASE } from '@app/platform';
 import { aiSystemBody, startTestApp, type TestApp } from '../support/test-app';
 import { LONG, reviewBody } from './support';
@@ -179,7 +179,8 @@ describe('Hostile input corpus against every route (HTTP)', () => {
       ['alg none', `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...payload, roles: ['legal', 'auditor', 'admin'] })}.`],
       ['role tampered', `${h}.${b64({ ...payload, roles: ['legal', 'auditor'], role: 'legal' })}.${s}`],
       ['signed by another key', await new SignJWT({ ...payload, roles: ['legal'] }).setProtectedHeader(header).sign(privateKey)],
-      ['expired', await new SignJWT({ ...payload }).setProtectedHeader(header).setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(privateKey)],
+      // Signed with the registry's own key: only the expiry can reject it.
+      ['expired', await new SignJWT({ ...payload }).setProtectedHeader(header).setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(t.app.get<KeyMaterial>(KEY_MATERIAL).tokenSigning.privateKey)],
       ['HS256 with the public key as secret', await new SignJWT({ ...payload, roles: ['legal'] }).setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: header.kid }).sign(Buffer.from(header.kid ?? 'x'))],
       ['SQL in token', "' OR 1=1 --"],
     ] as const;
