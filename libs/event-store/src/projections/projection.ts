@@ -27,6 +27,7 @@ export interface ProjectionContext {
   /** The physical table an entity lives in during this run (differs while rebuilding). */
   table(entity: EntityClass): string;
   column(entity: EntityClass, property: string): string;
+  /** New rows: one that exists already (in the batch or the table) fails the batch. */
   insert(entity: EntityClass, rows: RowValues | RowValues[]): Promise<void>;
   /** Insert or, on conflict of `keys`, update the other given columns. */
   upsert(entity: EntityClass, row: RowValues, keys: string[]): Promise<void>;
