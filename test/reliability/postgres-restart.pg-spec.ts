@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type StorageConfig, SqlDatabase, SqlEventStore, openDataSource } from '@app/event-store';
-import { startChildApi, waitForExit } from '../support/child-api';
+import { type ChildApi, startChildApi, waitForExit } from '../support/child-api';
 import { aiSystemBody } from '../support/test-app';
 import { PrivatePostgres } from './private-postgres';
 import { eventually, pick, readModelsAndRebuild, reviewBody, sleep, tokenFor } from './support';
@@ -22,6 +22,7 @@ describe('PostgreSQL restart during load (private server, child API)', () => {
   let dataDir: string;
   let config: StorageConfig;
   let env: Record<string, string>;
+  let child: ChildApi | undefined;
 
   beforeAll(async () => {
     pg = await PrivatePostgres.create();
@@ -30,12 +31,17 @@ describe('PostgreSQL restart during load (private server, child API)', () => {
     env = { STORAGE: 'postgres', DATABASE_URL: pg.url, DATABASE_SCHEMA: 'registry', DATA_DIR: dataDir, AUTH_FAILURES_PER_MINUTE: '0' };
   }, 120_000);
   afterAll(async () => {
+    // A failed assertion must not leave the child API running (Jest would never exit).
+    if (child && child.proc.exitCode === null && child.proc.signalCode === null) {
+      child.proc.kill('SIGKILL');
+      await waitForExit(child.proc);
+    }
     await pg?.destroy();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('answers 503 while the database is down, recovers by itself and loses nothing acknowledged', async () => {
-    const api = await startChildApi(env);
+    const api = (child = await startChildApi(env));
     const storage = { config, env };
     const [admin, clinician] = [await tokenFor(storage, 'admin'), await tokenFor(storage, 'clinician', 'alice')];
     const post = (path: string, token: string, body: object, key: string) =>
