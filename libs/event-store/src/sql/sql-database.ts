@@ -2,6 +2,7 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { type StoreFault, StoreUnavailableError } from '../errors';
 import { SerialQueue } from './serial-queue';
 import { dialectOf, sql, type SqlDialect } from './sql-dialect';
+import { WalSync } from './wal-sync';
 
 export type Row = Record<string, unknown>;
 
@@ -77,6 +78,14 @@ function toStoreError(err: unknown): unknown {
 }
 
 const queues = new WeakMap<DataSource, SerialQueue>();
+const walSyncs = new WeakMap<DataSource, WalSync>();
+
+/** The file of an embedded SQLite store in WAL mode, whose commits can be flushed off-thread. */
+function walDatabaseFile(dataSource: DataSource): string | undefined {
+  const options = dataSource.options as { type: string; database?: unknown; enableWAL?: boolean };
+  if (options.type !== 'better-sqlite3' || !options.enableWAL) return undefined;
+  return typeof options.database === 'string' && options.database !== ':memory:' ? options.database : undefined;
+}
 
 /**
  * The SQL store shared by the event log, projections and key tables. On SQLite every
@@ -86,13 +95,34 @@ const queues = new WeakMap<DataSource, SerialQueue>();
 export class SqlDatabase {
   readonly dialect: SqlDialect;
   private readonly queue: SerialQueue;
+  /** SQLite in WAL mode: durable commits are flushed off the event loop (docs/adr/0024). */
+  readonly walSync?: WalSync;
 
   constructor(readonly dataSource: DataSource) {
     this.dialect = dialectOf(dataSource);
-    // One queue per connection, however many SqlDatabase wrappers share it.
+    // One queue (and one flusher) per connection, however many SqlDatabase wrappers share it.
     let queue = queues.get(dataSource);
     if (!queue) queues.set(dataSource, (queue = new SerialQueue()));
     this.queue = queue;
+    const file = walDatabaseFile(dataSource);
+    if (file) {
+      let walSync = walSyncs.get(dataSource);
+      if (!walSync) walSyncs.set(dataSource, (walSync = new WalSync(file)));
+      this.walSync = walSync;
+    }
+  }
+
+  /**
+   * Resolves once everything committed before the call is on disk: immediately where commits
+   * are flushed inside COMMIT (PostgreSQL, SQLite without WAL).
+   */
+  async flushed(): Promise<void> {
+    if (!this.walSync) return;
+    try {
+      await this.walSync.sync();
+    } catch (err) {
+      throw toStoreError(err);
+    }
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {
@@ -109,9 +139,14 @@ export class SqlDatabase {
    */
   transaction<T>(work: (tx: SqlTx) => Promise<T>, options: { durable?: boolean } = {}): Promise<T> {
     const durable = options.durable ?? true;
-    return this.dialect.kind === 'sqlite'
-      ? this.queue.run(() => this.sqliteTransaction(work, durable))
-      : this.pgTransaction(work, durable);
+    if (this.dialect.kind !== 'sqlite') return this.pgTransaction(work, durable);
+    if (!durable || !this.walSync) return this.queue.run(() => this.sqliteTransaction(work, durable ? 'FULL' : 'NORMAL'));
+    // Commit without the flush, free the connection for the next transaction, then wait for a
+    // flush off the event loop: the caller is answered only once the commit is on disk.
+    return this.queue.run(() => this.sqliteTransaction(work, 'NORMAL')).then(async (result) => {
+      await this.flushed();
+      return result;
+    });
   }
 
   private async pgTransaction<T>(work: (tx: SqlTx) => Promise<T>, durable: boolean): Promise<T> {
@@ -137,12 +172,12 @@ export class SqlDatabase {
    * transaction is driven here: BEGIN IMMEDIATE takes the write lock up front, and another
    * process's writer makes us wait (busy timeout) rather than fail half-way.
    */
-  private async sqliteTransaction<T>(work: (tx: SqlTx) => Promise<T>, durable: boolean): Promise<T> {
+  private async sqliteTransaction<T>(work: (tx: SqlTx) => Promise<T>, synchronous: 'FULL' | 'NORMAL'): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     let open = false;
     try {
       // The safety level cannot change inside a transaction; FULL is restored below.
-      if (!durable) await runner.query('PRAGMA synchronous = NORMAL');
+      if (synchronous === 'NORMAL') await runner.query('PRAGMA synchronous = NORMAL');
       await runner.query('BEGIN IMMEDIATE');
       open = true;
       const result = await work(new SqlTx(runner, this.dialect));
@@ -153,7 +188,7 @@ export class SqlDatabase {
       if (open) await runner.query('ROLLBACK').catch(() => undefined);
       throw toStoreError(err);
     } finally {
-      if (!durable) await runner.query('PRAGMA synchronous = FULL').catch(() => undefined);
+      if (synchronous === 'NORMAL') await runner.query('PRAGMA synchronous = FULL').catch(() => undefined);
     }
   }
 

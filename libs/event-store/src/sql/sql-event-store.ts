@@ -86,6 +86,12 @@ class IdempotentReplay {
  */
 export class SqlEventStore implements EventStore {
   private readonly appended = new EventEmitter();
+  /**
+   * Events up to here are known to be on disk. Where commits are flushed after COMMIT (SQLite,
+   * ADR 0024), a reader waits for a flush before it is given a later one: nothing is shown,
+   * projected, sealed into a signed tree head or sent on that a power cut could still undo.
+   */
+  private flushedThrough = 0;
 
   constructor(
     private readonly db: SqlDatabase,
@@ -101,10 +107,14 @@ export class SqlEventStore implements EventStore {
     const batch = this.prepare(streamId, events, options);
     try {
       const result = await this.appendGrouped(batch, expected, options);
+      // The group's transaction resolved after its flush.
+      this.flushedThrough = Math.max(this.flushedThrough, result.lastPosition);
       if (!result.replayed) this.appended.emit('appended', result.lastPosition);
       return result;
     } catch (err) {
-      return this.answerFailedAppend(err, batch, expected, options);
+      const answer = await this.answerFailedAppend(err, batch, expected, options);
+      await this.onDisk(answer.events);
+      return answer;
     }
   }
 
@@ -374,6 +384,7 @@ export class SqlEventStore implements EventStore {
        ORDER BY stream_revision`,
       [streamId, options.fromRevision ?? 0, options.toPosition ?? Number.MAX_SAFE_INTEGER],
     );
+    await this.onDisk(rows.map((r) => ({ globalPosition: Number(r.global_position) })));
     return rows.map((r) => this.toEnvelope(r));
   }
 
@@ -382,7 +393,26 @@ export class SqlEventStore implements EventStore {
       `SELECT ${COLUMNS} FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`,
       [after, limit],
     );
+    if (rows.length) await this.onDisk([{ globalPosition: Number(rows[rows.length - 1].global_position) }]);
+    // better-sqlite3 answers within the same turn of the event loop: a reader polling in a loop
+    // would never let a flush's completion (I/O) run, and the appends it waits for never end.
+    else if (this.db.walSync) await new Promise((resolve) => setImmediate(resolve));
     return rows.map((r) => this.toEnvelope(r, options.raw));
+  }
+
+  /** Waits, if need be, until the given events (already read, so committed) are on disk. */
+  private async onDisk(events: Array<{ globalPosition: number }>): Promise<void> {
+    if (!this.db.walSync || events.length === 0) return;
+    const last = events.reduce((max, e) => Math.max(max, e.globalPosition), 0);
+    if (last <= this.flushedThrough) return;
+    // A flush started after the read covers every commit the read saw.
+    await this.db.flushed();
+    this.flushedThrough = Math.max(this.flushedThrough, last);
+  }
+
+  /** The highest position known to be on disk in this process (tests, metrics). */
+  get flushedPosition(): number {
+    return this.flushedThrough;
   }
 
   async headPosition(): Promise<number> {
