@@ -203,6 +203,20 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
     expect((await verifyBundle(join(dir, 'payload-flip.zip'))).ok).toBe(false);
   });
 
+  it('reports a damaged events.jsonl as failed, neither crashing nor hanging, whichever byte of its compressed data is flipped', async () => {
+    const raw = readFileSync(bundlePath);
+    // events.jsonl is the first entry: its compressed data follows the local header.
+    expect(raw.toString('utf8', 30, 30 + raw.readUInt16LE(26))).toBe('data/events.jsonl');
+    const start = 30 + raw.readUInt16LE(26) + raw.readUInt16LE(28);
+    const p = join(dir, 'damaged.zip');
+    for (let at = start; at < Math.min(start + 400, raw.length); at++) {
+      const flipped = Buffer.from(raw);
+      flipped[at] ^= 0x10;
+      writeFileSync(p, flipped);
+      expect((await verifyBundle(p)).ok).toBe(false);
+    }
+  });
+
   it('detects a stream cut short, left out or not in scope, even when the producer redoes the manifests', async () => {
     const files = await readZip(bundlePath);
     const lines = files.get('data/events.jsonl')!.toString().trim().split('\n');

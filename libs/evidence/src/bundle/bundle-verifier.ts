@@ -42,8 +42,15 @@ async function listEntries(zip: yauzl.ZipFile): Promise<Map<string, yauzl.Entry>
   return entries;
 }
 
-function open(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
-  return promisify<yauzl.Entry, Readable>(zip.openReadStream.bind(zip))(entry);
+async function open(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
+  const stream = await promisify<yauzl.Entry, Readable>(zip.openReadStream.bind(zip))(entry);
+  // yauzl forwards an inflate error with emit('error'), a tick late and even before anyone reads:
+  // unheard it crashes the process, and heard it leaves the stream open, so a reader would wait
+  // for ever. Marking the stream failed makes any reader, now or later, get the error.
+  stream.on('error', (err) => {
+    if (!stream.destroyed) stream.destroy(err);
+  });
+  return stream;
 }
 
 /** Reads a whole (small) entry, hashing it. */
