@@ -13,7 +13,7 @@ import { treeHeadBytes, type SignedTreeHead } from '../ledger/tree-head';
 import { redact, type RedactionRule } from './redaction';
 import { ReportCollector, reportHtml, type ReportMeta } from './report-html';
 import { reportPdf } from './report-pdf';
-import { type BundleScope, scopeCensus } from './scope';
+import { type BundleScope, type ScopedStream, scopeCensus } from './scope';
 import { csvRow, type Decrypt, TIMELINE_COLUMNS, timelineEntry } from './timeline';
 import { verifyMd } from './verify-md';
 
@@ -45,7 +45,7 @@ export interface BundleProgress {
 /** Rows kept for the human reports; the data files always hold every event. */
 const REPORT_ROWS = 2000;
 /** Events read from the log per page; each page becomes one write per file (bounded buffers). */
-const PAGE = 2000;
+const PAGE = 500;
 /**
  * Zip compression per file. Deflate at level 1 keeps most of the gain on JSON text at a fraction
  * of the default level's cost; already-compressed or random bytes (PDF, signature) are stored.
@@ -85,18 +85,58 @@ const COMPLETENESS_STATEMENT =
   'Each stream marked included is in events.jsonl from revision 0 to its headRevision without gaps, and every event there is a leaf of the signed tree (proofs.jsonl). ' +
   'A stream not included has its first event (firstAt, business time) outside the period of the scope.';
 
-/** RFC 8785 form of a proof line, written out directly (keys in code-unit order). */
-function proofLine(position: number, leafIndex: number, treeSize: number, leafHex: string, redacted: boolean, proof: string[]): string {
-  return `{"leafHash":"${leafHex}","leafIndex":${leafIndex},"position":${position},"proof":[${proof.map((h) => `"${h}"`).join(',')}],"redacted":${redacted},"treeSize":${treeSize}}\n`;
+/**
+ * proofs.jsonl, in RFC 8785 form (keys in code-unit order), written as bytes straight from the
+ * tree's hex: a page of lines is one buffer outside the JS heap, with no string per hash.
+ */
+async function writeProofs(w: HashingWriter, tree: PackedTree, positions: Float64Array, leaves: LeafList, redacted: Set<number>, treeSize: number): Promise<void> {
+  const tail = (r: boolean) => Buffer.from(`],"redacted":${r},"treeSize":${treeSize}}\n`, 'latin1');
+  const tails = [tail(false), tail(true)];
+  const lineMax = 80 + 2 * 20 + tree.maxProofJsonBytes + tails[1].length;
+  for (let from = 0; from < leaves.length; from += PAGE) {
+    const to = Math.min(leaves.length, from + PAGE);
+    const page = Buffer.allocUnsafe((to - from) * lineMax);
+    let at = 0;
+    for (let k = from; k < to; k++) {
+      const leafIndex = leaves.at(k);
+      at += page.write('{"leafHash":"', at, 'latin1');
+      at = tree.writeLeafHex(leafIndex, page, at);
+      at += page.write(`","leafIndex":${leafIndex},"position":${positions[leafIndex]},"proof":[`, at, 'latin1');
+      at = tree.writeInclusionProofJson(leafIndex, page, at);
+      at += tails[redacted.has(leafIndex) ? 1 : 0].copy(page, at);
+    }
+    await w.write(page.subarray(0, at));
+  }
+}
+
+/** A growing list of leaf indices (4 B each), instead of an array of numbers or of proof lines. */
+class LeafList {
+  private items = new Int32Array(1 << 12);
+  length = 0;
+
+  push(leafIndex: number): void {
+    if (this.length === this.items.length) {
+      const bigger = new Int32Array(this.items.length * 2);
+      bigger.set(this.items);
+      this.items = bigger;
+    }
+    this.items[this.length++] = leafIndex;
+  }
+
+  at(k: number): number {
+    return this.items[k];
+  }
 }
 
 /**
  * Writes a BagIt (RFC 8493) bundle as a zip to `out`, streaming, in two passes over the log: one
  * to decide which streams are in scope (a later event can bring a stream in), one that writes
- * every in-scope event once to events.jsonl, proofs.jsonl and the timeline files together. The
- * zip takes one entry at a time, so the files written alongside events.jsonl go to a temporary
- * directory first and are copied in after it. Memory holds the tree's hashes (64 B per leaf), a
- * few counters per stream and one page of output; the zip's own SHA-256 is taken as it leaves.
+ * every in-scope event once to events.jsonl and the timeline files together, noting its leaf
+ * index. The zip takes one entry at a time, so the timeline files go to a temporary directory
+ * first and are copied in after it; proofs.jsonl needs nothing of the event but its leaf index,
+ * so it is written from those after events.jsonl. Memory holds the tree's hashes and their hex
+ * (192 B per leaf, outside the JS heap), 4 B per included event, a few counters per stream and one
+ * page of output; the zip's own SHA-256 is taken as it leaves.
  */
 export async function writeBundle(
   deps: {
@@ -116,8 +156,8 @@ export async function writeBundle(
   const cutoff = positions.length ? positions[positions.length - 1] : 0;
 
   onProgress({ phase: 'scoping', done: 0, total: head.treeSize });
-  const census = await scopeCensus(deps.store, request.scope, cutoff);
-  const streams = new Set(census.filter((s) => s.included).map((s) => s.streamId));
+  // Counted in place on the census entries: one entry (and one id string) per stream, not two.
+  const census = (await scopeCensus(deps.store, request.scope, cutoff)) as Map<string, CountedStream>;
 
   const tmp = mkdtempSync(join(tmpdir(), 'bundle-'));
   try {
@@ -150,15 +190,16 @@ export async function writeBundle(
     };
 
     // The one pass: every in-scope event up to the cut-off, in global order, exactly as stored
-    // (redactions marked), with its proof and its timeline row.
+    // (redactions marked), with its leaf index and its timeline row.
     const events = zipEntry('data/events.jsonl', FAST);
-    const proofs = spill('data/proofs.jsonl');
+    const leaves = new LeafList();
+    const redactedLeaves = new Set<number>();
     const timelineJson = spill('data/timeline.json');
     const timelineCsv = spill('data/timeline.csv');
     await timelineJson.write('[\n');
     await timelineCsv.write(csvRow(TIMELINE_COLUMNS));
     const report = new ReportCollector(REPORT_ROWS);
-    const revisions = new Map<string, { events: number; first: number; last: number; contiguous: boolean }>();
+    let streamCount = 0;
     let included = 0;
     let leafIndex = 0;
     let after = 0;
@@ -166,41 +207,44 @@ export async function writeBundle(
       const batch = await deps.store.readAll(after, PAGE, { raw: true });
       if (batch.length === 0) break;
       let ev = '';
-      let pr = '';
       let tj = '';
       let tc = '';
       for (const stored of batch) {
         const position = stored.globalPosition;
         if (position > cutoff) break;
-        if (!streams.has(stored.streamId)) continue;
+        const stream = census.get(stored.streamId);
+        if (!stream?.included) continue;
         // Leaves are in position order: walk them alongside the log.
         while (leafIndex < positions.length && positions[leafIndex] < position) leafIndex++;
         if (positions[leafIndex] !== position) throw new Error(`event at position ${position} is not sealed in the ledger`);
         const { event, redacted } = redact(stored, request.redactions);
         ev += `${canonicalJson(event)}\n`;
-        pr += proofLine(position, leafIndex, head.treeSize, tree.leafHex(leafIndex), redacted, tree.inclusionProofHex(leafIndex));
+        leaves.push(leafIndex);
+        if (redacted) redactedLeaves.add(leafIndex);
         const row = await timelineEntry(event, deps.decrypt);
         tj += `${included === 0 ? '' : ',\n'}${JSON.stringify(row)}`;
         tc += csvRow(TIMELINE_COLUMNS.map((c) => row[c]));
         report.add(row);
-        const seen = revisions.get(stored.streamId);
+        const seen = stream.counted;
         if (seen) {
-          seen.contiguous &&= stored.streamRevision === seen.last + 1;
-          seen.last = stored.streamRevision;
+          seen.contiguous &&= stored.streamRevision === seen.lastRevision + 1;
+          seen.lastRevision = stored.streamRevision;
           seen.events++;
         } else {
-          revisions.set(stored.streamId, { events: 1, first: stored.streamRevision, last: stored.streamRevision, contiguous: stored.streamRevision === 0 });
+          stream.counted = { events: 1, firstRevision: stored.streamRevision, lastRevision: stored.streamRevision, contiguous: stored.streamRevision === 0 };
+          streamCount++;
         }
         included++;
       }
-      await Promise.all([events.write(ev), proofs.write(pr), timelineJson.write(tj), timelineCsv.write(tc)]);
+      await Promise.all([events.write(ev), timelineJson.write(tj), timelineCsv.write(tc)]);
       onProgress({ phase: 'events', done: Math.min(batch[batch.length - 1].globalPosition, cutoff), total: cutoff });
       after = batch[batch.length - 1].globalPosition;
     }
     await timelineJson.write('\n]\n');
     manifest.push(await events.end());
+    onProgress({ phase: 'proofs', done: 0, total: included });
+    await add('data/proofs.jsonl', FAST, (w) => writeProofs(w, tree, positions, leaves, redactedLeaves, head.treeSize));
     onProgress({ phase: 'finishing', done: included, total: included });
-    addSpilled(await proofs.end(), FAST);
     addSpilled(await timelineJson.end(), FAST);
     addSpilled(await timelineCsv.end(), FAST);
 
@@ -211,17 +255,15 @@ export async function writeBundle(
       });
     }
 
-    const streamCount = streams.size;
     await add('data/completeness.json', FAST, async (w) => {
       await w.write(
         `{\n"statement": ${JSON.stringify(COMPLETENESS_STATEMENT)},\n"cutoffPosition": ${cutoff},\n"treeSize": ${head.treeSize},\n"scope": ${JSON.stringify(request.scope)},\n"streams": [\n`,
       );
       let chunk = '';
       let n = 0;
-      for (const s of census) {
-        const r = revisions.get(s.streamId);
-        const counted = r ? { events: r.events, firstRevision: r.first, lastRevision: r.last, contiguous: r.contiguous && r.last === s.headRevision } : {};
-        chunk += `${n++ === 0 ? '' : ',\n'}${JSON.stringify({ ...s, ...counted })}`;
+      for (const { counted, ...s } of census.values()) {
+        const r = counted ? { ...counted, contiguous: counted.contiguous && counted.lastRevision === s.headRevision } : {};
+        chunk += `${n++ === 0 ? '' : ',\n'}${JSON.stringify({ ...s, ...r })}`;
         if (chunk.length > 1 << 16) {
           await w.write(chunk);
           chunk = '';
@@ -296,6 +338,11 @@ export async function writeBundle(
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** A census entry with what the pass counted of the stream (when it was included). */
+interface CountedStream extends ScopedStream {
+  counted?: { events: number; firstRevision: number; lastRevision: number; contiguous: boolean };
 }
 
 /** The sealed tree of the head as hashes only, and the log position of each leaf. */

@@ -35,15 +35,23 @@ function values(d: Record<string, unknown>, single: string, plural: string): str
  * `incident:<id>`; judged on the event's own content only. Empty when it names nothing in scope.
  */
 export function scopeMatcher(scope: BundleScope): (e: EventEnvelope) => string[] {
-  const patients = new Set(scope.patientPseudonyms);
-  const systems = new Set(scope.aiSystemIds);
-  const incidents = new Set(scope.incidentIds);
+  // Each key string made once: a census holds one per matching stream, so they are shared, not copied.
+  const keyed = (prefix: string, ids: string[]) => new Map(ids.map((id) => [id, `${prefix}:${id}`]));
+  const patients = keyed('patient', scope.patientPseudonyms);
+  const systems = keyed('aiSystem', scope.aiSystemIds);
+  const incidents = keyed('incident', scope.incidentIds);
+  const add = (keys: string[], known: Map<string, string>, ids: string[]) => {
+    for (const id of ids) {
+      const k = known.get(id);
+      if (k !== undefined) keys.push(k);
+    }
+  };
   return (e) => {
     const d = e.data as Record<string, unknown>;
     const keys: string[] = [];
-    for (const p of values(d, 'patientPseudonym', 'patientPseudonyms')) if (patients.has(p)) keys.push(`patient:${p}`);
-    for (const s of values(d, 'aiSystemId', 'aiSystemIds')) if (systems.has(s)) keys.push(`aiSystem:${s}`);
-    for (const i of values(d, 'incidentId', 'incidentIds')) if (incidents.has(i)) keys.push(`incident:${i}`);
+    add(keys, patients, values(d, 'patientPseudonym', 'patientPseudonyms'));
+    add(keys, systems, values(d, 'aiSystemId', 'aiSystemIds'));
+    add(keys, incidents, values(d, 'incidentId', 'incidentIds'));
     return keys;
   };
 }
@@ -82,9 +90,10 @@ export interface ScopedStream {
  * Every stream in view of the scope at the cut-off, found from the events alone (no read model),
  * in one pass over the log: a stream is in when any of its events names a patient, system or
  * incident in scope and its first event falls in the period. Memory: a first time and a head
- * revision per stream of the log, the matched keys per stream in view.
+ * revision per stream of the log, the matched keys per stream in view. Keyed by stream id, in
+ * the order the streams first appear in the log.
  */
-export async function scopeCensus(store: EventStore, scope: BundleScope, cutoffPosition: number): Promise<ScopedStream[]> {
+export async function scopeCensus(store: EventStore, scope: BundleScope, cutoffPosition: number): Promise<Map<string, ScopedStream>> {
   const streams = new Map<string, { firstAt: string; head: number; matched?: Set<string> }>();
   const match = scopeMatcher(scope);
   let after = 0;
@@ -106,16 +115,18 @@ export async function scopeCensus(store: EventStore, scope: BundleScope, cutoffP
     }
     after = batch[batch.length - 1].globalPosition;
   }
-  const census: ScopedStream[] = [];
+  const census = new Map<string, ScopedStream>();
   for (const [streamId, s] of streams) {
     if (!s.matched) continue;
     const matchedBy = [...s.matched].sort();
-    census.push({ streamId, firstAt: s.firstAt, headRevision: s.head, matchedBy, included: streamId === LEDGER_KEYS || inPeriod(scope, s.firstAt) });
+    census.set(streamId, { streamId, firstAt: s.firstAt, headRevision: s.head, matchedBy, included: streamId === LEDGER_KEYS || inPeriod(scope, s.firstAt) });
   }
   return census;
 }
 
 /** The streams a bundle (or a reconstruction) of the scope holds at the cut-off. */
 export async function streamsInScope(store: EventStore, scope: BundleScope, cutoffPosition: number): Promise<Set<string>> {
-  return new Set((await scopeCensus(store, scope, cutoffPosition)).filter((s) => s.included).map((s) => s.streamId));
+  const streams = new Set<string>();
+  for (const [streamId, s] of await scopeCensus(store, scope, cutoffPosition)) if (s.included) streams.add(streamId);
+  return streams;
 }

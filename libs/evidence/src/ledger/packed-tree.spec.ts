@@ -19,6 +19,23 @@ describe('PackedTree (hashes only) and InclusionVerifier', () => {
     }
   });
 
+  it('writes the leaf hash and the proof as JSON bytes equal to the RFC 8785 form of the reference proof', () => {
+    for (const n of [1, 2, 5, 64, 70]) {
+      const l = leaves(n);
+      const reference = new MerkleTree(l);
+      const packed = PackedTree.fromLeaves(l, n);
+      for (let i = 0; i < n; i++) {
+        const out = Buffer.alloc(packed.maxProofJsonBytes + 8, 0x2e);
+        const afterLeaf = packed.writeLeafHex(i, out, 4);
+        expect(out.toString('latin1', 4, afterLeaf)).toBe(hex(l[i]));
+        const end = packed.writeInclusionProofJson(i, out, afterLeaf);
+        expect(end).toBeLessThanOrEqual(4 + packed.maxProofJsonBytes);
+        expect(JSON.parse(`[${out.toString('latin1', afterLeaf, end)}]`)).toEqual(reference.inclusionProof(i).map(hex));
+        expect(out.toString('latin1', 0, 4) + out.toString('latin1', end)).toMatch(/^\.+$/);
+      }
+    }
+  });
+
   it('takes only the first `size` leaves, and refuses too few', () => {
     const l = leaves(10);
     expect(hex(PackedTree.fromLeaves(l, 7).root())).toBe(hex(new MerkleTree(l).root(7)));

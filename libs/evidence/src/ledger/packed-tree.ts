@@ -10,8 +10,6 @@ const HASH = 32;
  */
 export class PackedTree {
   private readonly levels: Buffer[];
-  /** Hex of every level, made once: proofs slice it instead of converting a hash per use. */
-  private hexLevels?: string[];
 
   private constructor(levels: Buffer[]) {
     this.levels = levels;
@@ -56,22 +54,64 @@ export class PackedTree {
   }
 
   leafHex(index: number): string {
-    return this.hex(0).slice(index * 64, (index + 1) * 64);
+    return this.node(0, index).toString('hex');
   }
 
   /** PATH(index, D[0:size]) of RFC 9162 §2.1.3.1, as hex strings (bottom-up, as the RFC lists it). */
   inclusionProofHex(index: number): string[] {
+    return this.path(index).map(([level, node]) => this.node(level, node).toString('hex'));
+  }
+
+  /** Most bytes `writeLeafHex` and `writeInclusionProofJson` write together. */
+  get maxProofJsonBytes(): number {
+    return 64 + this.levels.length * 67;
+  }
+
+  /** Writes the leaf hash as hex into `out` at `offset`; returns the offset after it. */
+  writeLeafHex(index: number, out: Buffer, offset: number): number {
+    return writeHex(this.levels[0], index * HASH, out, offset);
+  }
+
+  /**
+   * Writes PATH(index) as the members of a JSON array of hex strings (`"…","…"`, RFC 8785 form)
+   * into `out` at `offset`; returns the offset after it. Bytes only: no string per hash.
+   */
+  writeInclusionProofJson(index: number, out: Buffer, offset: number): number {
+    let at = offset;
+    for (const [level, node] of this.path(index)) {
+      if (at !== offset) out[at++] = 0x2c; // ,
+      out[at++] = 0x22; // "
+      at = writeHex(this.levels[level], node * HASH, out, at);
+      out[at++] = 0x22;
+    }
+    return at;
+  }
+
+  /** The sibling nodes of PATH(index), bottom-up, as [level, index in level]. */
+  private path(index: number): Array<[number, number]> {
     if (!Number.isInteger(index) || index < 0 || index >= this.size) throw new RangeError(`leaf ${index} is not in a tree of ${this.size}`);
-    const path: string[] = [];
+    const path: Array<[number, number]> = [];
     for (let level = 0, i = index; level < this.levels.length - 1; level++, i >>= 1) {
       const sibling = i ^ 1;
-      if (sibling * HASH < this.levels[level].length) path.push(this.hex(level).slice(sibling * 64, (sibling + 1) * 64));
+      if (sibling * HASH < this.levels[level].length) path.push([level, sibling]);
     }
     return path;
   }
 
-  private hex(level: number): string {
-    this.hexLevels ??= this.levels.map((l) => l.toString('hex'));
-    return this.hexLevels[level];
+  private node(level: number, index: number): Buffer {
+    return this.levels[level].subarray(index * HASH, (index + 1) * HASH);
   }
+}
+
+/** Lower-case hex digits of every byte value, as two ASCII codes each. */
+const HEX_DIGITS = Uint8Array.from({ length: 512 }, (_, i) => '0123456789abcdef'.charCodeAt(i & 1 ? (i >> 1) & 15 : i >> 5));
+
+/** Writes the 32-byte hash at `from` of `src` as 64 hex digits into `out` at `at`; returns the offset after it. */
+function writeHex(src: Buffer, from: number, out: Buffer, at: number): number {
+  for (let i = from; i < from + HASH; i++) {
+    const b = src[i] << 1;
+    out[at++] = HEX_DIGITS[b];
+    out[at++] = HEX_DIGITS[b + 1];
+  }
+  return at;
 }
