@@ -498,8 +498,16 @@ shared 2-core machine swing with the load (load average 15–25 during developme
 time column (all threads, zlib included) is the steadier figure; what remains per event is
 reading and decoding it twice, canonical JSON, the timeline row and deflate. In this run (quiet machine): export 18.5 s with
 27 CPU-seconds and 322 MB peak RSS of the export's process, verify 6.0 s — all three goals still
-missed, from 30 s / 578 MB / 7.9 s before. Next steps: a scoping read that decodes only stream id, revision
-and the scope fields, and deflating in a worker while the pass continues.
+missed, from 30 s / 578 MB / 7.9 s before. Since then (ADR 0023) a profile of the 100k export showed
+a third of its CPU in garbage collection (the live heap near the 128 MB cap, half of it the module
+graph before the export starts), proof lines built as one JS string per hash and spilled to a
+temporary file, and a second copy of every stream id: \`proofs.jsonl\` is now written after
+\`events.jsonl\` from 4-byte leaf indices, hex-encoded straight into page buffers, and the writer
+counts on the census entries. Same store, one run each on the loaded machine: export CPU 30.2 →
+17.7 s, peak RSS 326 → 301 MB, bundle byte-identical. Next steps: fewer allocations per event
+(canonical JSON from the stored text, a scoping read that skips \`metadata\`), CRC-32 with
+\`zlib.crc32\` instead of yazl's JavaScript one, and for verify proof elements compared as hex
+against the last verified path instead of a Buffer each.
 
 **5b. Ledger overhead on append (goal < 10 %).** Missed: with a \`LedgerService\` following in
 the same process, 100-event appends ran at ~51 % of the rate without it in this run (overhead 48.5 %; ~55 % at 71012e0). The
