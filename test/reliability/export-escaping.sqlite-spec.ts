@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'parse5';
 import { decodePDFRawStream, PDFArray, PDFDocument, PDFRawStream } from 'pdf-lib';
+import { NO_CRITERIA } from '@app/incidents';
 import { aiSystemBody, startTestApp, type TestApp } from '../support/test-app';
 import { readZip } from '../support/zip';
 import { eventually, reviewBody } from './support';
@@ -57,12 +58,36 @@ const noSpace = (s: string) => s.replace(/\s+/g, '');
 /** What the PDF's standard fonts can show (the product's rule: Latin-1, else '?'). */
 const latin1 = (s: string) => s.replace(/[^\x09\x0a\x0d\x20-\x7e\xa0-\xff]/g, '?');
 
-describe('Exported report.html and report.pdf escape hostile text from every field', () => {
+/**
+ * Parses `html` as a browser would (parse5 follows the HTML standard): only the reports' own
+ * elements, no `on*` attribute, one `<style>` ('</style>' in user text opened nothing), and each
+ * field's text present as text, whole (the parser drops the NUL, as a browser does).
+ */
+function expectInertHtml(html: string, fields: string[]): string {
+  const nodes = [...walk(parse(html) as unknown as Node)];
+  const elements = nodes.filter((n) => !n.nodeName.startsWith('#'));
+  expect([...new Set(elements.map((n) => n.nodeName))].filter((name) => !REPORT_ELEMENTS.has(name))).toEqual([]);
+  expect(elements.flatMap((n) => (n.attrs ?? []).map((x) => `${n.nodeName}[${x.name}]`)).filter((x) => /\[on/i.test(x))).toEqual([]);
+  expect(elements.filter((n) => n.nodeName === 'style')).toHaveLength(1);
+  const shown = nodes.filter((n) => n.nodeName === '#text').map((n) => n.value).join('');
+  for (const field of fields) expect({ field, found: shown.includes(hostile(field).replace(/\0/g, '')) }).toEqual({ field, found: true });
+  return shown;
+}
+
+describe('Exported report.html, report.pdf and the incident report escape hostile text from every field', () => {
   let t: TestApp;
+  const savedWebhooks = process.env.SUPPLIER_WEBHOOKS;
   beforeAll(async () => {
+    // The supplier (named with hostile text) needs an endpoint for a report to be made; nothing
+    // listens there: deliveries fail and retry, the report stays as made.
+    process.env.SUPPLIER_WEBHOOKS = JSON.stringify({ [hostile('supplier').slice(0, 200)]: { url: 'http://127.0.0.1:9/hook', secret: 'escaping-test-secret-0123456789' } });
     t = await startTestApp();
   }, 120_000);
-  afterAll(async () => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    if (savedWebhooks === undefined) delete process.env.SUPPLIER_WEBHOOKS;
+    else process.env.SUPPLIER_WEBHOOKS = savedWebhooks;
+  });
 
   it('leaves no live markup in report.html and a well-formed PDF showing the text literally', async () => {
     const [admin, legal, qm] = [await t.token('admin'), await t.token('legal', 'lawyer-1'), await t.token('quality-manager', 'qm-1')];
@@ -86,6 +111,29 @@ describe('Exported report.html and report.pdf escape hostile text from every fie
     const incidentId = incident.body.incidentId as string;
     await t.http.post(`/api/v1/incidents/${incidentId}/awareness`).set(a(qm)).send({ awareAt: new Date().toISOString(), reason: hostile('awareness') }).expect(200);
     await t.http.post(`/api/v1/incidents/${incidentId}/notes`).set(a(qm)).send({ note: hostile('note') }).expect(200);
+    // The report sent to the supplier, as the quality manager opens it (?as=html).
+    await t.http
+      .post(`/api/v1/incidents/${incidentId}/classification`)
+      .set(a(qm))
+      .send({ serious: true, criteria: { ...NO_CRITERIA, seriousHarmToHealth: true }, wkkgzCalamity: true, rationale: hostile('rationale') })
+      .expect(200);
+    const notified = await t.http
+      .post(`/api/v1/incidents/${incidentId}/notifications`)
+      .set(a(qm))
+      .send({ recipient: 'provider', actionsTaken: hostile('actionsTaken') });
+    expect(notified.status).toBe(202);
+    const incidentReport = await t.http
+      .get(`/api/v1/incidents/${incidentId}/reports/${notified.body.notificationId}?as=html`)
+      .set(a(qm))
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
+    expectInertHtml((incidentReport.body as Buffer).toString('utf8'), ['narrative', 'actionsTaken']);
+
     const request = await t.http
       .post('/api/v1/disclosure-requests')
       .set(a(legal))
@@ -114,16 +162,8 @@ describe('Exported report.html and report.pdf escape hostile text from every fie
     const entries = await readZip(file);
 
     // report.html, parsed as a browser would (parse5 follows the HTML standard).
-    const html = entries.get('data/report.html')!.toString('utf8');
-    const nodes = [...walk(parse(html) as unknown as Node)];
-    const elements = nodes.filter((n) => !n.nodeName.startsWith('#'));
-    expect([...new Set(elements.map((n) => n.nodeName))].filter((name) => !REPORT_ELEMENTS.has(name))).toEqual([]);
-    expect(elements.flatMap((n) => (n.attrs ?? []).map((x) => `${n.nodeName}[${x.name}]`)).filter((x) => /\[on/i.test(x))).toEqual([]);
-    expect(elements.filter((n) => n.nodeName === 'style')).toHaveLength(1); // '</style>' in user text opened nothing
-    // Each field's text is in the report as text, whole (the parser drops the NUL, as a browser does).
-    const shown = nodes.filter((n) => n.nodeName === '#text').map((n) => n.value).join('');
     const fields = ['reason', 'correction', 'correctionNote', 'narrative', 'awareness', 'note'];
-    for (const field of fields) expect({ field, found: shown.includes(hostile(field).replace(/\0/g, '')) }).toEqual({ field, found: true });
+    const shown = expectInertHtml(entries.get('data/report.html')!.toString('utf8'), fields);
     for (const field of ['reference', 'requester']) expect({ field, found: shown.includes(hostile(field).slice(0, 200).replace(/\0/g, '')) }).toEqual({ field, found: true });
     expect(shown).toContain('"><svg onload=alert(5)>');
 
