@@ -125,9 +125,13 @@ export class ProjectionRunner {
     if (this.ds.isInitialized) await this.persistSkipped(0).catch(() => undefined);
   }
 
-  /** Writes checkpoints moved in memory (over unread events) at least `olderThanMs` ago. */
-  private async persistSkipped(olderThanMs: number): Promise<void> {
+  /**
+   * Writes checkpoints moved in memory (over unread events) at least `olderThanMs` ago: one
+   * projection's own from its loop (another's may be inside its batch right now), all at stop.
+   */
+  private async persistSkipped(olderThanMs: number, only?: string): Promise<void> {
     for (const [name, skip] of [...this.skipped]) {
+      if (only !== undefined && name !== only) continue;
       if (Date.now() - skip.since < olderThanMs) continue;
       // Forward only: a position below ours means the events in between are ones this
       // projection does not read; a position above it is newer than ours.
@@ -162,7 +166,7 @@ export class ProjectionRunner {
         const n = await this.runBatch(p.name, p, liveTables(this.ds, p), true);
         failures = 0;
         if (n === 0) {
-          await this.persistSkipped(SKIP_PERSIST_MS);
+          await this.persistSkipped(SKIP_PERSIST_MS, p.name);
           await this.idle(this.options.pollIntervalMs ?? 250);
         }
       } catch (err) {
