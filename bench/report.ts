@@ -424,7 +424,15 @@ with 16 concurrent writers most appends fail with \`SQLITE_BUSY\` (its row shows
 the "serialised" variant (one shared connection plus a queue in the caller) is the fair
 comparison. Emmett's driver (node-sqlite3) runs statements on libuv's thread pool, ours
 (better-sqlite3) on the main thread; for a single writer at a time that changes latency under
-load, not throughput.
+load, not throughput. Since ADR 0024 (f2c2fae) our durable commits flush the WAL on the thread
+pool after \`COMMIT\` (for HTTP latency, figure 4); a single sequential writer pays for it with
+two more \`PRAGMA\`s and three file operations per commit: in this run 100-event commits ran at 82 %
+of the raw driver (30,051 events/s; 101 % and 39,696 in the run of 4012a8b, when the raw driver
+also had 6 % more), and 16 one-event writers at 190 % of raw (256 % before; raw itself 13 % lower
+in this run). Keeping the WAL's descriptor open between flushes and setting the safety level once
+per connection would take back part of it. The unserialised Emmett variant can also crash its
+process (an unheard \`error\` event of node-sqlite3, "cannot change into wal mode from within a
+transaction"); the benchmark now counts that as failed appends instead of losing figure 1.
 
 **3. Replay (goal ≥ 50,000 events/s on both stores).** Reading is fast (the readAll rows). A
 rebuild was bound by the projections' row-at-a-time writes: the first full run measured 1,115
@@ -477,8 +485,19 @@ them together with their checkpoint). Counted the same way on 100 sequential POS
 (\`bench/http-server.ts\`): **3.5 fsyncs per POST before, 1.26 after** — the append's own
 (shared by concurrent requests through group commit) and the once-a-second checkpoint writes. In this run (1.26 fsyncs per POST) p99 was 53 ms
 at 200 requests/s with 0 errors (61 ms in the run of 71012e0), and the maximum sustained rate ~306
-requests/s: still missed. The next step is to take the append's fsync off the event loop (better-sqlite3 in a
-worker thread, or the append on node:sqlite's async API), since it is then the only one left.
+requests/s: still missed. Since ADR 0024 that last flush is off the event loop: a durable
+SQLite transaction commits with \`synchronous=NORMAL\` and its caller waits for an
+\`fdatasync\` of the WAL on libuv's thread pool (coalesced; readers get no event before a flush),
+so the answer still comes only after the flush. Timing every statement of the server (a
+\`-r\` hook on TypeORM's better-sqlite3 runner, quick HTTP job) showed \`COMMIT\` on the main
+thread at 1.5–4 ms a piece before and ~0.3 ms after. In this run of f2c2fae (load average ~2):
+p99 44 ms (from 53), p50 14 ms (from 18), maximum sustained rate 457 requests/s (from 306),
+0 errors — better, still above the 20 ms goal. What is left is CPU per request on the one event
+loop (authentication, validation, Nest's pipeline, pino, the append, ~a dozen projections each
+reading the new events, the access log; garbage collection): at 200 requests/s the loop is about
+half busy, and the tail is requests queued behind each other and behind GC pauses. Next steps:
+projections fed from one shared read per append instead of one read each, and the ledger sealer
+in a worker thread (5b).
 
 **5a. Bundle export and verify of 100k events (goals < 10 s and peak RSS < 300 MB; < 5 s).**
 Reworked for issue 8 (ADR 0019). The earlier profile (30k events, idle machine: 7.6 s) named
@@ -507,7 +526,9 @@ counts on the census entries. Same store, one run each on the loaded machine: ex
 17.7 s, peak RSS 326 → 301 MB, bundle byte-identical. Next steps: fewer allocations per event
 (canonical JSON from the stored text, a scoping read that skips \`metadata\`), CRC-32 with
 \`zlib.crc32\` instead of yazl's JavaScript one, and for verify proof elements compared as hex
-against the last verified path instead of a Buffer each.
+against the last verified path instead of a Buffer each. In the run of f2c2fae (load average
+~2): export 11.9 s wall, 16.2 CPU-seconds, peak RSS 291 MB of the export's process — the
+300 MB goal met, the 10 s goal missed by ~2 s; verify 6.3 s, missed (unchanged code).
 
 **5b. Ledger overhead on append (goal < 10 %).** Missed: with a \`LedgerService\` following in
 the same process, 100-event appends ran at ~51 % of the rate without it in this run (overhead 48.5 %; ~55 % at 71012e0). The
@@ -526,7 +547,10 @@ recomputed from the log if lost; a signed checkpoint over them is durable and fl
 which removes the sealer's fsync every 500 ms from the writer's event loop; the hashing, which
 this profile shows to be the bulk, is still on it, so the goal is not expected to be met until
 the follower moves to a worker thread (not done: the worker needs its own read connection and a
-compiled entry file that works under Nest's build, the CLI and Jest).
+compiled entry file that works under Nest's build, the CLI and Jest). In the run of f2c2fae the
+overhead was 56.9 % (range 28.8–57.4 %): the flush off the event loop (ADR 0024) lets the sealer
+hash while an append waits for its flush, but the appends without the ledger slowed as well
+(figure 2), so the ratio did not improve; the worker thread is still the fix.
 
 **5c. Log ingest of 1 GB (goal peak RSS < 200 MB).** Met: the CLI streams the file (hashing and
 blob write), ~200 MB/s including Node start and the Nest bootstrap. The peak RSS (~175 MB) is the

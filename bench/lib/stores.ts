@@ -106,6 +106,19 @@ export async function openTarget(impl: Impl, kind: Kind, serialised = false): Pr
     });
     return Number(r.nextExpectedStreamVersion);
   };
+  // Unserialised, Emmett's connection-per-call store can also fail by emitting 'error' on a
+  // node-sqlite3 Statement nobody listens to ("cannot change into wal mode from within a
+  // transaction"): an uncaught exception, and the append's promise never settles. Counted as a
+  // failed append (bounded wait) instead of ending the whole job.
+  const stray = (err: Error & { code?: string }) => {
+    if (!String(err?.code ?? '').startsWith('SQLITE')) throw err;
+  };
+  if (!serialised) process.on('uncaughtException', stray);
+  const bounded = (stream: string, events: BenchEvent[], expected: number | null) =>
+    Promise.race([
+      append(stream, events, expected),
+      new Promise<number>((_, reject) => setTimeout(() => reject(new Error('no answer in 10 s (uncaught SQLite error in Emmett)')), 10_000).unref()),
+    ]);
   return {
     label: serialised ? 'emmett/sqlite (serialised)' : 'emmett/sqlite',
     append: serialised
@@ -114,8 +127,9 @@ export async function openTarget(impl: Impl, kind: Kind, serialised = false): Pr
           queue = run.catch(() => undefined);
           return run;
         }
-      : append,
+      : bounded,
     close: async () => {
+      process.off('uncaughtException', stray);
       connection?.close();
       tmp.cleanup();
     },
