@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyBundle } from '@app/evidence';
 import { CLOCK, type Clock } from '@app/platform';
-import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { aiSystemBody, sha256Hex, startTestApp, type TestApp, rawBody } from '../support/test-app';
 import { refLeafHash, refRootFromInclusion } from '../support/rfc9162-reference';
 import { readZip, rebag, writeZip } from '../support/zip';
 
@@ -100,11 +100,7 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
       .get(job.download)
       .set(auth(legal))
       .buffer(true)
-      .parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      })
+      .parse(rawBody as never)
       .expect(200);
     const zip = download.body as Buffer;
     expect(createHash('sha256').update(zip).digest('hex')).toBe(job.bundleSha256);

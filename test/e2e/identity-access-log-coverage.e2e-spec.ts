@@ -1,5 +1,5 @@
 import { AccessLog, type AccessLogEntry, ROLES, type Role, routeRoles, type RouteRoles } from '@app/identity';
-import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { aiSystemBody, sha256Hex, startTestApp, type TestApp, rawBody } from '../support/test-app';
 
 const ANY_ID = '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
 /** Reading the access log is auditing it, not an access to a patient's data (ADR 0010). */
@@ -82,11 +82,7 @@ describe('access log covers every route that discloses patient data (HTTP)', () 
           .get(url)
           .set(auth(await t.token(role, `walker-${role}`)))
           .buffer(true)
-          .parse((r, cb) => {
-            const chunks: Buffer[] = [];
-            r.on('data', (c: Buffer) => chunks.push(c));
-            r.on('end', () => cb(null, Buffer.concat(chunks)));
-          });
+          .parse(rawBody as never);
         const entries: AccessLogEntry[] = await log.find({ afterSeq: seq, limit: 100_000 });
         seq = entries.at(-1)?.seq ?? seq;
         if (res.status < 200 || res.status > 299) continue;

@@ -8,7 +8,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { EraseDataSubjectCommand, ErasureBlockers, type ErasureGround, Pseudonymizer, SubjectKeyStore } from '@app/identity';
 import { snapshotReadModels } from '../support/read-models';
 import { readZip } from '../support/zip';
-import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { aiSystemBody, sha256Hex, startTestApp, type TestApp, rawBody } from '../support/test-app';
 
 /** GDPR Art. 17 by crypto-shredding; Art. 17(3)(b)/(e) restriction when a context must keep the data. */
 describe('erasure of a data subject (HTTP)', () => {
@@ -111,11 +111,7 @@ describe('erasure of a data subject (HTTP)', () => {
         job = (await t.http.get(`${url}/${job.bundleId}`).set(auth(legal)).expect(200)).body;
       }
       expect(job).toMatchObject({ status: 'done', error: null });
-      const zip = (await t.http.get(job.download).set(auth(legal)).buffer(true).parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      }).expect(200)).body as Buffer;
+      const zip = (await t.http.get(job.download).set(auth(legal)).buffer(true).parse(rawBody as never).expect(200)).body as Buffer;
       const path = join(mkdtempSync(join(tmpdir(), 'erased-bundle-')), 'bundle.zip');
       writeFileSync(path, zip);
       const files = await readZip(path);

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerEnvelope } from 'smtp-server';
 import { NO_CRITERIA } from '@app/incidents';
-import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { aiSystemBody, sha256Hex, startTestApp, type TestApp, rawBody } from '../support/test-app';
 
 const SECRET = 'mailer-shared-secret-0123456789';
 const SUPPLIER = 'Mailer Imaging B.V.';
@@ -208,8 +208,3 @@ describe('Serious incidents: email delivery and linking an existing suspension (
   });
 });
 
-function rawBody(res: NodeJS.ReadableStream, done: (err: Error | null, body: Buffer) => void) {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-}

@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NO_CRITERIA } from '@app/incidents';
 import { CLOCK, type Clock } from '@app/platform';
-import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { aiSystemBody, sha256Hex, startTestApp, type TestApp, rawBody } from '../support/test-app';
 
 const SECRET = 'acme-webhook-secret-0123456789';
 const NARRATIVE = 'AI missed a pneumothorax <script>alert(1)</script>; patient needed an emergency drain';
@@ -374,8 +374,3 @@ function criteria(set: Record<string, boolean>) {
   return { ...NO_CRITERIA, ...set };
 }
 
-function rawBody(res: NodeJS.ReadableStream, done: (err: Error | null, body: Buffer) => void) {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-}

@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLOCK, type Clock } from '@app/platform';
 import { RetentionPurger } from '@app/retention';
-import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { aiSystemBody, sha256Hex, startTestApp, type TestApp, rawBody } from '../support/test-app';
 
 const T0 = '2027-01-01T00:00:00.000Z';
 const month = (n: number) => new Date(Date.UTC(2027, n, 1)).toISOString();
@@ -78,11 +78,7 @@ describe('Log retention (HTTP)', () => {
         recordedBy: { subject: 'qm-1', role: 'quality-manager' },
       });
 
-      const download = await t.http.get(`/api/v1/log-artefacts/${res.body.artefactId}/content`).set(auth(lawyer)).buffer(true).parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      }).expect(200);
+      const download = await t.http.get(`/api/v1/log-artefacts/${res.body.artefactId}/content`).set(auth(lawyer)).buffer(true).parse(rawBody as never).expect(200);
       expect((download.body as Buffer).toString()).toBe(body);
       expect(download.headers['x-content-sha256']).toBe(sha256Hex(body));
       const history = (await artefact(res.body.artefactId)).history.map((h: { type: string }) => h.type);

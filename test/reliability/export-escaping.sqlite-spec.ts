@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'parse5';
 import { decodePDFRawStream, PDFArray, PDFDocument, PDFRawStream } from 'pdf-lib';
 import { NO_CRITERIA } from '@app/incidents';
-import { aiSystemBody, startTestApp, type TestApp } from '../support/test-app';
+import { aiSystemBody, startTestApp, type TestApp, rawBody } from '../support/test-app';
 import { readZip } from '../support/zip';
 import { eventually, reviewBody } from './support';
 
@@ -126,11 +126,7 @@ describe('Exported report.html, report.pdf and the incident report escape hostil
       .get(`/api/v1/incidents/${incidentId}/reports/${notified.body.notificationId}?as=html`)
       .set(a(qm))
       .buffer(true)
-      .parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      })
+      .parse(rawBody as never)
       .expect(200);
     expectInertHtml((incidentReport.body as Buffer).toString('utf8'), ['narrative', 'actionsTaken']);
 
@@ -152,11 +148,7 @@ describe('Exported report.html, report.pdf and the incident report escape hostil
       return j.status === 'running' ? undefined : j;
     }, 60_000);
     expect(job.status).toBe('done');
-    const zip = await t.http.get(job.download).set(a(legal)).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const zip = await t.http.get(job.download).set(a(legal)).buffer(true).parse(rawBody as never);
     const file = join(mkdtempSync(join(tmpdir(), 'escaping-bundle-')), 'b.zip');
     writeFileSync(file, zip.body as Buffer);
     const entries = await readZip(file);

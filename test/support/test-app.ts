@@ -59,3 +59,10 @@ export function aiSystemBody(overrides: Record<string, unknown> = {}) {
     ...overrides,
   };
 }
+
+/** supertest parser that keeps a response body as raw bytes (zips, reports exactly as sent). */
+export function rawBody(res: NodeJS.ReadableStream, done: (err: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+}
