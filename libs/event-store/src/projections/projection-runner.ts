@@ -62,6 +62,10 @@ export class ProjectionRunner {
     }
   }
 
+  private get batchSize(): number {
+    return this.options.batchSize ?? 1000;
+  }
+
   private get ds(): DataSource {
     return this.db.dataSource;
   }
@@ -227,7 +231,7 @@ export class ProjectionRunner {
     p: Projection,
     tables: Map<EntityClass, string>,
     lazy = false,
-    limit = this.options.batchSize ?? 1000,
+    limit = this.batchSize,
   ): Promise<number> {
     const cp = await this.checkpoint(checkpointName);
     if (!cp) throw new Error(`No checkpoint ${checkpointName}`);
@@ -271,7 +275,7 @@ export class ProjectionRunner {
    * walking the primary key (measured: 87 ms for 5,000 of 30,000 events against 0.4 ms for 1,000).
    */
   private async read(from: number, limit: number) {
-    const page = this.options.batchSize ?? 1000;
+    const page = this.batchSize;
     const events = await this.store.readAll(from, Math.min(page, limit));
     for (let more = events.length; more === page && events.length < limit; ) {
       const next = await this.store.readAll(events[events.length - 1].globalPosition, Math.min(page, limit - events.length));
@@ -301,7 +305,7 @@ export class ProjectionRunner {
     ]);
     try {
       for (;;) {
-        const n = await this.runBatch(tempName, p, temp, false, this.options.rebuildBatchSize ?? 5 * (this.options.batchSize ?? 1000));
+        const n = await this.runBatch(tempName, p, temp, false, this.options.rebuildBatchSize ?? 5 * this.batchSize);
         if (onProgress) {
           onProgress({ projection: p.name, position: (await this.checkpoint(tempName))!.position, head: await this.store.headPosition() });
         }

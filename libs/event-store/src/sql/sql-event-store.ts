@@ -113,7 +113,7 @@ export class SqlEventStore implements EventStore {
       return result;
     } catch (err) {
       const answer = await this.answerFailedAppend(err, batch, expected, options);
-      await this.onDisk(answer.events);
+      await this.onDisk(answer.lastPosition);
       return answer;
     }
   }
@@ -384,7 +384,8 @@ export class SqlEventStore implements EventStore {
        ORDER BY stream_revision`,
       [streamId, options.fromRevision ?? 0, options.toPosition ?? Number.MAX_SAFE_INTEGER],
     );
-    await this.onDisk(rows.map((r) => ({ globalPosition: Number(r.global_position) })));
+    // In revision order, so also in position order: the last row is the latest.
+    if (rows.length) await this.onDisk(Number(rows[rows.length - 1].global_position));
     return rows.map((r) => this.toEnvelope(r));
   }
 
@@ -393,18 +394,16 @@ export class SqlEventStore implements EventStore {
       `SELECT ${COLUMNS} FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`,
       [after, limit],
     );
-    if (rows.length) await this.onDisk([{ globalPosition: Number(rows[rows.length - 1].global_position) }]);
+    if (rows.length) await this.onDisk(Number(rows[rows.length - 1].global_position));
     // better-sqlite3 answers within the same turn of the event loop: a reader polling in a loop
     // would never let a flush's completion (I/O) run, and the appends it waits for never end.
     else if (this.db.walSync) await new Promise((resolve) => setImmediate(resolve));
     return rows.map((r) => this.toEnvelope(r, options.raw));
   }
 
-  /** Waits, if need be, until the given events (already read, so committed) are on disk. */
-  private async onDisk(events: Array<{ globalPosition: number }>): Promise<void> {
-    if (!this.db.walSync || events.length === 0) return;
-    const last = events.reduce((max, e) => Math.max(max, e.globalPosition), 0);
-    if (last <= this.flushedThrough) return;
+  /** Waits, if need be, until events up to `last` (already read, so committed) are on disk. */
+  private async onDisk(last: number): Promise<void> {
+    if (!this.db.walSync || last <= this.flushedThrough) return;
     // A flush started after the read covers every commit the read saw.
     await this.db.flushed();
     this.flushedThrough = Math.max(this.flushedThrough, last);
