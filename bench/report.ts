@@ -351,7 +351,7 @@ ${input.quick ? '> **Quick run** (`--quick`): reduced sizes, a smoke test of the
 | machine | ${m.cores} cores (${m.cpu}), ${m.memoryGb} GB RAM, load average at start ${m.loadAtStart} |
 | Node | ${m.node} |
 | PostgreSQL | ${m.postgres}, 127.0.0.1 |
-| SQLite | ours: better-sqlite3 (WAL, synchronous=FULL); Emmett: node-sqlite3 (WAL, synchronous=FULL by default) |
+| SQLite | ours: better-sqlite3 (WAL; each durable commit's WAL fdatasync'd before it is answered, off the event loop: ADR 0024); Emmett: node-sqlite3 (WAL, synchronous=FULL by default) |
 | Emmett | ${m.emmett} |
 
 Every figure is the median of 3 runs with the spread (min–max) in brackets. Each job runs in a
@@ -377,10 +377,12 @@ const ANALYSIS = `## Reading the figures: where goals are missed, why, and what 
 The analysis below was written from profiles and round-trip counts of the figures above; see
 \`docs/adr/0009-benchmarks.md\` for method and fairness decisions.
 
-**This run** (code 4012a8b) was taken on a quiet machine at the end of a working session (the
-load average per figure is listed above); ours and Emmett's are interleaved run by run so that
-both see the same conditions. The raw-driver rows show what the disk gave during this run:
-PostgreSQL's raw 100-event writers reached 20–23k events/s here against 48–62k in earlier runs on
+**This run** (code f2c2fae) was taken on a quiet machine at the end of a working session (the
+load average per figure is listed above; figure 1 was re-run alone with \`--only=append1
+--write\` after the benchmark's Emmett SQLite fix, same code); ours and Emmett's are interleaved
+run by run so that both see the same conditions. The text below quotes the previous full run
+(4012a8b) where it explains a change. The raw-driver rows show what the disk gave during this run:
+PostgreSQL's raw 100-event writers reached 17–21k events/s here against 48–62k in earlier runs on
 this kind of machine, so read figures 1–2 against the raw rows of the same run.
 
 **1. One event per commit on PostgreSQL (goal ≥ 2,000 events/s).** Every append holds the
@@ -393,8 +395,8 @@ on PostgreSQL too**: the appends that arrive while a group is committing are sen
 statement (\`oversight_append_group\`, each append in its own exception block, so a conflict fails
 only that append), i.e. one round trip and one WAL flush per group of up to 32. The lock and the
 gap-free, commit-ordered positions stay exactly as ADR 0002 argues (the group holds the head row
-until it commits, and commits atomically; the argument is in ADR 0018). In this run ours made 3,720
-events/s, 3.53× Emmett and 213 % of the raw driver (16 raw writers each wait for their own flush;
+until it commits, and commits atomically; the argument is in ADR 0018). In the run of 4012a8b ours made 3,720
+events/s, 3.53× Emmett and 213 % of the raw driver (f2c2fae: 3,570, 3.55×, 213 %) (16 raw writers each wait for their own flush;
 a group waits for one), where the run of 71012e0 had 1,326 events/s, 0.74× Emmett and 36 % of
 raw: **the goal is met**. The option not taken is Emmett's own (order by
 \`xid8\`): it gives up the dense position the ledger needs.
@@ -403,11 +405,12 @@ raw: **the goal is met**. The option not taken is Emmett's own (order by
 16–18.5k events/s for one plain \`pg\` writer and 48–53k only with 4–8 concurrent writers on a
 quiet machine. With one writer there is nothing to group, so ours is one writer's rate (read it
 against the raw row). With 8 writers, group commit sends their appends as one statement and one
-flush, which is what lets concurrent raw writers reach 50k: in this run 24,820 events/s with 8 writers,
-1.82× Emmett and 125 % of the raw driver (71012e0: 1.54× and 72 %), and with one writer 2.08×
-Emmett and 98 % of raw. The 50k goal is missed because the disk gave the raw driver only
-20–23k events/s in this run; ours is at or above raw, so what is left is the server's insert and
-flush rate, not round trips. What remains below the raw
+flush, which is what lets concurrent raw writers reach 50k: in this run 27,961 events/s with 8 writers,
+1.94× Emmett and 130 % of the raw driver (4012a8b: 1.82× and 125 %; 71012e0: 1.54× and 72 %), and
+with one writer 1.64× Emmett and 77 % of raw (4012a8b: 98 %). The 50k goal is missed because the
+disk gave the raw driver only 17–21k events/s in this run; with 8 writers ours is above raw, so
+what is left there is the server's insert and flush rate, not round trips (one writer's spread,
+13–19k, overlaps the raw one's, 13–19k). What remains below the raw
 rate is server work on one backend (the group's inserts run in one transaction, on one core),
 where 8 raw writers use several.
 
@@ -483,7 +486,7 @@ flush (they are derived from the log; SQLite's WAL and
 PostgreSQL's WAL are ordered, so a later durable commit flushes them and a crash can only undo
 them together with their checkpoint). Counted the same way on 100 sequential POSTs
 (\`bench/http-server.ts\`): **3.5 fsyncs per POST before, 1.26 after** — the append's own
-(shared by concurrent requests through group commit) and the once-a-second checkpoint writes. In this run (1.26 fsyncs per POST) p99 was 53 ms
+(shared by concurrent requests through group commit) and the once-a-second checkpoint writes. In the run of 4012a8b (1.26 fsyncs per POST) p99 was 53 ms
 at 200 requests/s with 0 errors (61 ms in the run of 71012e0), and the maximum sustained rate ~306
 requests/s: still missed. Since ADR 0024 that last flush is off the event loop: a durable
 SQLite transaction commits with \`synchronous=NORMAL\` and its caller waits for an
@@ -515,7 +518,7 @@ few hundred MB before a full collection (the heap is ~60 MB right after the pass
 the earlier ~580 MB mostly was, together with the seeding in the same process. Wall times on this
 shared 2-core machine swing with the load (load average 15–25 during development), so the CPU
 time column (all threads, zlib included) is the steadier figure; what remains per event is
-reading and decoding it twice, canonical JSON, the timeline row and deflate. In this run (quiet machine): export 18.5 s with
+reading and decoding it twice, canonical JSON, the timeline row and deflate. In the run of 4012a8b (quiet machine): export 18.5 s with
 27 CPU-seconds and 322 MB peak RSS of the export's process, verify 6.0 s — all three goals still
 missed, from 30 s / 578 MB / 7.9 s before. Since then (ADR 0023) a profile of the 100k export showed
 a third of its CPU in garbage collection (the live heap near the 128 MB cap, half of it the module
@@ -531,7 +534,7 @@ against the last verified path instead of a Buffer each. In the run of f2c2fae (
 300 MB goal met, the 10 s goal missed by ~2 s; verify 6.3 s, missed (unchanged code).
 
 **5b. Ledger overhead on append (goal < 10 %).** Missed: with a \`LedgerService\` following in
-the same process, 100-event appends ran at ~51 % of the rate without it in this run (overhead 48.5 %; ~55 % at 71012e0). The
+the same process, 100-event appends ran at ~51 % of the rate without it in the run of 4012a8b (overhead 48.5 %; ~55 % at 71012e0). The
 append path itself does no ledger work; the cost is the follower sharing the one thread and the
 one SQLite writer. A first profile (\`node --cpu-prof -r ./bench/register.js bench/worker.ts
 ledgerOverhead '{"perCommit":100,"commitsPerWriter":300,"runs":1}'\`) showed the follower waking
