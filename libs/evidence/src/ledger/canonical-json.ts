@@ -2,6 +2,9 @@
  * JSON Canonicalization Scheme (RFC 8785): object members sorted by UTF-16 code units,
  * no whitespace, numbers and strings serialised as ECMAScript's JSON.stringify does.
  * The ledger hashes these bytes, so this function is part of the evidence format.
+ *
+ * It runs for every event sealed, exported and verified: the text is built by appending (no
+ * array of members per object to filter, map and join) and a member name is quoted once.
  */
 export function canonicalJson(value: unknown): string {
   if (value === null) return 'null';
@@ -14,15 +17,40 @@ export function canonicalJson(value: unknown): string {
     case 'string':
       return JSON.stringify(value);
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          const v: unknown = value[i];
+          if (i !== 0) out += ',';
+          out += canonicalJson(v === undefined ? null : v);
+        }
+        return out + ']';
+      }
       const obj = value as Record<string, unknown>;
       // Default sort compares UTF-16 code units, exactly what RFC 8785 §3.2.3 asks.
-      const keys = Object.keys(obj)
-        .filter((k) => obj[k] !== undefined)
-        .sort();
-      return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+      const keys = Object.keys(obj).sort();
+      let out = '{';
+      for (const k of keys) {
+        const v = obj[k];
+        if (v === undefined) continue;
+        if (out.length !== 1) out += ',';
+        out += memberName(k) + canonicalJson(v);
+      }
+      return out + '}';
     }
     default:
       throw new TypeError(`JCS: cannot serialise ${typeof value}`);
   }
+}
+
+/** `"name":`, quoted once per name: events repeat a few dozen names (bounded for arbitrary data). */
+const names = new Map<string, string>();
+function memberName(k: string): string {
+  let q = names.get(k);
+  if (q === undefined) {
+    if (names.size >= 4096) names.clear();
+    q = `${JSON.stringify(k)}:`;
+    names.set(k, q);
+  }
+  return q;
 }

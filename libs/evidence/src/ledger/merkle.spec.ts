@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { canonicalJson } from './canonical-json';
 import { EMPTY_ROOT, leafHash, MerkleTree, verifyConsistency, verifyInclusion } from './merkle';
 
@@ -110,6 +111,35 @@ describe('JSON canonicalisation (RFC 8785)', () => {
   it('refuses values JSON cannot hold', () => {
     expect(() => canonicalJson({ x: Number.NaN })).toThrow(TypeError);
     expect(() => canonicalJson({ x: () => 1 })).toThrow(TypeError);
+  });
+
+  // RFC 8785 §3.2 read literally: members sorted, each primitive as JSON.stringify writes it.
+  const definition = (v: unknown): string => {
+    if (v === null || typeof v !== 'object') return JSON.stringify(v);
+    if (Array.isArray(v)) return `[${v.map(definition).join(',')}]`;
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${definition(o[k])}`).join(',')}}`;
+  };
+  const reversed = (v: unknown): unknown => {
+    if (v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) return v.map(reversed);
+    return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)]));
+  };
+
+  it('is the definition for any JSON value, whatever the order of its members', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        expect(canonicalJson(v)).toBe(definition(v));
+        expect(canonicalJson(reversed(v))).toBe(definition(v));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('stays the definition with more member names than it quotes once and keeps', () => {
+    const many = Object.fromEntries(Array.from({ length: 9000 }, (_, i) => [`k${(i * 7919) % 9000}`, { [`n${i}`]: i, a: [i, `s${i}`] }]));
+    expect(canonicalJson(many)).toBe(definition(many));
+    expect(canonicalJson(many)).toBe(definition(many));
   });
 });
 
