@@ -13,9 +13,10 @@ import { treeHeadBytes, type SignedTreeHead } from '../ledger/tree-head';
 import { redact, type RedactionRule } from './redaction';
 import { ReportCollector, reportHtml, type ReportMeta } from './report-html';
 import { reportPdf } from './report-pdf';
-import { type BundleScope, type ScopedStream, scopeCensus } from './scope';
+import { type BundleScope, nextTurn, type ScopedStream, scopeCensus } from './scope';
 import { csvRow, type Decrypt, TIMELINE_COLUMNS, timelineEntry } from './timeline';
 import { verifyMd } from './verify-md';
+import './zip-crc';
 
 export interface BundleRequest {
   requestId: string;
@@ -106,6 +107,7 @@ async function writeProofs(w: HashingWriter, tree: PackedTree, positions: Float6
       at += tails[redacted.has(leafIndex) ? 1 : 0].copy(page, at);
     }
     await w.write(page.subarray(0, at));
+    await nextTurn();
   }
 }
 
@@ -199,6 +201,7 @@ export async function writeBundle(
     await timelineJson.write('[\n');
     await timelineCsv.write(csvRow(TIMELINE_COLUMNS));
     const report = new ReportCollector(REPORT_ROWS);
+    const rules = rulesByEvent(request.redactions);
     let streamCount = 0;
     let included = 0;
     let leafIndex = 0;
@@ -217,7 +220,7 @@ export async function writeBundle(
         // Leaves are in position order: walk them alongside the log.
         while (leafIndex < positions.length && positions[leafIndex] < position) leafIndex++;
         if (positions[leafIndex] !== position) throw new Error(`event at position ${position} is not sealed in the ledger`);
-        const { event, redacted } = redact(stored, request.redactions);
+        const { event, redacted } = redact(stored, rules.get(stored.eventId) ?? NO_RULES);
         ev += `${canonicalJson(event)}\n`;
         leaves.push(leafIndex);
         if (redacted) redactedLeaves.add(leafIndex);
@@ -225,13 +228,14 @@ export async function writeBundle(
         tj += `${included === 0 ? '' : ',\n'}${JSON.stringify(row)}`;
         tc += csvRow(TIMELINE_COLUMNS.map((c) => row[c]));
         report.add(row);
-        const seen = stream.counted;
-        if (seen) {
-          seen.contiguous &&= stored.streamRevision === seen.lastRevision + 1;
-          seen.lastRevision = stored.streamRevision;
-          seen.events++;
+        if (stream.events) {
+          stream.contiguous &&= stored.streamRevision === stream.lastRevision! + 1;
+          stream.lastRevision = stored.streamRevision;
+          stream.events++;
         } else {
-          stream.counted = { events: 1, firstRevision: stored.streamRevision, lastRevision: stored.streamRevision, contiguous: stored.streamRevision === 0 };
+          stream.events = 1;
+          stream.firstRevision = stream.lastRevision = stored.streamRevision;
+          stream.contiguous = stored.streamRevision === 0;
           streamCount++;
         }
         included++;
@@ -239,6 +243,7 @@ export async function writeBundle(
       await Promise.all([events.write(ev), timelineJson.write(tj), timelineCsv.write(tc)]);
       onProgress({ phase: 'events', done: Math.min(batch[batch.length - 1].globalPosition, cutoff), total: cutoff });
       after = batch[batch.length - 1].globalPosition;
+      await nextTurn();
     }
     await timelineJson.write('\n]\n');
     manifest.push(await events.end());
@@ -261,9 +266,8 @@ export async function writeBundle(
       );
       let chunk = '';
       let n = 0;
-      for (const { counted, ...s } of census.values()) {
-        const r = counted ? { ...counted, contiguous: counted.contiguous && counted.lastRevision === s.headRevision } : {};
-        chunk += `${n++ === 0 ? '' : ',\n'}${JSON.stringify({ ...s, ...r })}`;
+      for (const s of census.values()) {
+        chunk += `${n++ === 0 ? '' : ',\n'}${JSON.stringify(completenessEntry(s))}`;
         if (chunk.length > 1 << 16) {
           await w.write(chunk);
           chunk = '';
@@ -340,9 +344,32 @@ export async function writeBundle(
   }
 }
 
-/** A census entry with what the pass counted of the stream (when it was included). */
+/** A census entry with what the pass counted of the stream (when it was included), in place. */
 interface CountedStream extends ScopedStream {
-  counted?: { events: number; firstRevision: number; lastRevision: number; contiguous: boolean };
+  events?: number;
+  firstRevision?: number;
+  lastRevision?: number;
+  contiguous?: boolean;
+}
+
+/** A stream's line of completeness.json: the census entry, then what the bundle holds of it. */
+function completenessEntry(s: CountedStream): object {
+  const listed = { streamId: s.streamId, firstAt: s.firstAt, headRevision: s.headRevision, matchedBy: s.matchedBy, included: s.included };
+  if (!s.events) return listed;
+  return { ...listed, events: s.events, firstRevision: s.firstRevision, lastRevision: s.lastRevision, contiguous: s.contiguous && s.lastRevision === s.headRevision };
+}
+
+const NO_RULES: RedactionRule[] = [];
+
+/** Redaction rules by event id: looked up per event instead of filtering every rule each time. */
+function rulesByEvent(rules: RedactionRule[]): Map<string, RedactionRule[]> {
+  const byEvent = new Map<string, RedactionRule[]>();
+  for (const r of rules) {
+    const mine = byEvent.get(r.eventId);
+    if (mine) mine.push(r);
+    else byEvent.set(r.eventId, [r]);
+  }
+  return byEvent;
 }
 
 /** The sealed tree of the head as hashes only, and the log position of each leaf. */

@@ -89,12 +89,15 @@ export interface ScopedStream {
 /**
  * Every stream in view of the scope at the cut-off, found from the events alone (no read model),
  * in one pass over the log: a stream is in when any of its events names a patient, system or
- * incident in scope and its first event falls in the period. Memory: a first time and a head
- * revision per stream of the log, the matched keys per stream in view. Keyed by stream id, in
- * the order the streams first appear in the log.
+ * incident in scope and its first event falls in the period. Memory: one entry (first time, head
+ * revision) per stream of the log while scanning, then only the streams in view; equal `matchedBy`
+ * lists are one shared array. Keyed by stream id, in the order the streams first appear in the log.
+ * Yields to the event loop between pages.
  */
 export async function scopeCensus(store: EventStore, scope: BundleScope, cutoffPosition: number): Promise<Map<string, ScopedStream>> {
-  const streams = new Map<string, { firstAt: string; head: number; matched?: Set<string> }>();
+  // Entries become the census itself; streams that never match share one empty `matchedBy`.
+  const none: string[] = [];
+  const streams = new Map<string, ScopedStream>();
   const match = scopeMatcher(scope);
   let after = 0;
   while (after < cutoffPosition) {
@@ -104,24 +107,37 @@ export async function scopeCensus(store: EventStore, scope: BundleScope, cutoffP
       if (e.globalPosition > cutoffPosition) break;
       let s = streams.get(e.streamId);
       if (!s) {
-        s = { firstAt: businessTime(e), head: e.streamRevision };
         const byId = scopeKeysOfStreamId(e.streamId, scope);
-        if (byId.length) s.matched = new Set(byId);
+        s = { streamId: e.streamId, firstAt: businessTime(e), headRevision: e.streamRevision, matchedBy: byId.length ? byId : none, included: false };
         streams.set(e.streamId, s);
       }
-      s.head = e.streamRevision;
-      const keys = match(e);
-      if (keys.length) for (const k of keys) (s.matched ??= new Set()).add(k);
+      s.headRevision = e.streamRevision;
+      for (const k of match(e)) {
+        if (s.matchedBy === none) s.matchedBy = [k];
+        else if (!s.matchedBy.includes(k)) s.matchedBy.push(k);
+      }
     }
     after = batch[batch.length - 1].globalPosition;
+    await nextTurn();
   }
-  const census = new Map<string, ScopedStream>();
+  const shared = new Map<string, string[]>();
   for (const [streamId, s] of streams) {
-    if (!s.matched) continue;
-    const matchedBy = [...s.matched].sort();
-    census.set(streamId, { streamId, firstAt: s.firstAt, headRevision: s.head, matchedBy, included: streamId === LEDGER_KEYS || inPeriod(scope, s.firstAt) });
+    if (s.matchedBy.length === 0) {
+      streams.delete(streamId);
+      continue;
+    }
+    const key = JSON.stringify(s.matchedBy.sort());
+    const same = shared.get(key);
+    if (same) s.matchedBy = same;
+    else shared.set(key, s.matchedBy);
+    s.included = streamId === LEDGER_KEYS || inPeriod(scope, s.firstAt);
   }
-  return census;
+  return streams;
+}
+
+/** Lets timers, I/O and HTTP requests run between pages of a long pass over the log. */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** The streams a bundle (or a reconstruction) of the scope holds at the cut-off. */
