@@ -128,12 +128,15 @@ class LineReader {
  * from one serialisation of each top-level member.
  */
 function canonicalEvent(e: Record<string, unknown>): { line: string; leaf: string } {
-  const keys = Object.keys(e)
-    .filter((k) => e[k] !== undefined)
-    .sort();
-  const members = keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(e[k])}`);
-  const position = keys.indexOf('globalPosition');
-  return { line: `{${members.join(',')}}`, leaf: `{${members.filter((_, i) => i !== position).join(',')}}` };
+  let line = '{';
+  let leaf = '{';
+  for (const k of Object.keys(e).sort()) {
+    if (e[k] === undefined) continue;
+    const member = `${JSON.stringify(k)}:${canonicalJson(e[k])}`;
+    line += line.length === 1 ? member : `,${member}`;
+    if (k !== 'globalPosition') leaf += leaf.length === 1 ? member : `,${member}`;
+  }
+  return { line: `${line}}`, leaf: `${leaf}}` };
 }
 
 function parseManifest(text: string): Map<string, string> {
@@ -331,7 +334,7 @@ async function checkEntries(zip: yauzl.ZipFile, problems: BundleProblem[], repor
         ev = JSON.parse(line);
         const canonical = canonicalEvent(ev);
         if (canonical.line !== line) problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: 'not in canonical form' });
-        leaf = line.includes('"$redacted"') ? null : leafHash(Buffer.from(canonical.leaf, 'utf8'));
+        leaf = line.includes('"$redacted"') ? null : leafHash(canonical.leaf);
       } catch {
         problems.push({ file: 'data/events.jsonl', line: n, problem: 'not valid JSON' });
         continue;
@@ -364,7 +367,7 @@ async function checkEntries(zip: yauzl.ZipFile, problems: BundleProblem[], repor
           problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: `event at position ${ev.globalPosition} was changed: it does not hash to its sealed leaf` });
           continue;
         }
-        if (!inclusion || p.treeSize !== inclusion.treeSize || !inclusion.verify(p.leafIndex, leaf, p.proof.map((h) => Buffer.from(h, 'hex')))) {
+        if (!inclusion || p.treeSize !== inclusion.treeSize || !Array.isArray(p.proof) || !inclusion.verifyHex(p.leafIndex, leaf, p.proof)) {
           problems.push({ file: 'data/proofs.jsonl', line: n, position: ev.globalPosition, problem: `event at position ${ev.globalPosition} is not proven to be in the signed tree` });
         }
       } catch {

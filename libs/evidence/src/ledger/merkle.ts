@@ -107,18 +107,29 @@ export function verifyInclusion(index: number, treeSize: number, leaf: Buffer, p
   return new InclusionVerifier(treeSize, root).verify(index, leaf, proof);
 }
 
+/** A proof element as written in a bundle: a SHA-256 node hash in lower-case hex. */
+const HEX_HASH = /^[0-9a-f]{64}$/;
+
 /**
  * Checks many inclusion proofs against one tree head (RFC 9162 §2.1.3.2). Proofs of leaves in
  * order share most of their path, so the last verified path is kept (one node per level): once a
  * proof reaches a node already proven at the same place in the tree with the same hash, the rest
  * of the path is known to lead to the root, and its remaining elements must equal the ones that
  * were proven. A proof that differs anywhere still fails; the work drops from log n hashes per
- * proof to about two.
+ * proof to about two. Elements are taken as hex text (as bundles hold them): only those hashed
+ * become bytes, the rest are compared as text, and every element must be 64 lower-case hex digits.
  */
 export class InclusionVerifier {
-  /** The last verified path: node after each proof element, keyed by level. */
-  private known = new Map<number, { index: number; hash: Buffer; step: number }>();
-  private knownProof: Buffer[] = [];
+  /** The last verified path by level (1 = above the leaves): node index (−1: level skipped), hash, proof element. */
+  private readonly knownIndex: number[] = [];
+  private readonly knownHash: Buffer[] = [];
+  private readonly knownStep: number[] = [];
+  private knownTop = 0;
+  private knownProof: string[] = [];
+  /** The path being checked, committed to `known*` only when it verifies. */
+  private readonly pathIndex: number[] = [];
+  private readonly pathHash: Buffer[] = [];
+  private readonly pathStep: number[] = [];
 
   constructor(
     readonly treeSize: number,
@@ -126,50 +137,62 @@ export class InclusionVerifier {
   ) {}
 
   verify(index: number, leaf: Buffer, proof: Buffer[]): boolean {
+    return this.verifyHex(index, leaf, proof.map((p) => p.toString('hex')));
+  }
+
+  verifyHex(index: number, leaf: Buffer, proof: string[]): boolean {
     if (!Number.isInteger(index) || index < 0 || index >= this.treeSize) return false;
     let fn = index;
     let sn = this.treeSize - 1;
     let level = 0;
     let r = leaf;
-    const path = new Map<number, { index: number; hash: Buffer; step: number }>();
     for (let k = 0; k < proof.length; k++) {
       const p = proof[k];
-      if (sn === 0) return false;
+      if (sn === 0 || !HEX_HASH.test(p)) return false;
+      const element = Buffer.from(p, 'hex');
       if ((fn & 1) === 1 || fn === sn) {
-        r = nodeHash(p, r);
+        r = nodeHash(element, r);
         if ((fn & 1) === 0) {
           while ((fn & 1) === 0 && fn !== 0) {
             fn >>= 1;
             sn >>= 1;
-            level++;
+            this.pathIndex[++level] = -1;
           }
         }
       } else {
-        r = nodeHash(r, p);
+        r = nodeHash(r, element);
       }
       fn >>= 1;
       sn >>= 1;
       level++;
-      path.set(level, { index: fn, hash: r, step: k });
-      const seen = this.known.get(level);
-      if (seen && seen.index === fn) {
+      this.pathIndex[level] = fn;
+      this.pathHash[level] = r;
+      this.pathStep[level] = k;
+      if (level <= this.knownTop && this.knownIndex[level] === fn) {
         // Same place in the same tree: the state (fn, sn) from here on is the same as before.
-        if (!seen.hash.equals(r)) return false;
+        const step = this.knownStep[level];
+        if (!this.knownHash[level].equals(r)) return false;
         const rest = proof.length - k - 1;
-        if (rest !== this.knownProof.length - seen.step - 1) return false;
-        for (let t = 1; t <= rest; t++) if (!proof[k + t].equals(this.knownProof[seen.step + t])) return false;
-        for (const [l, node] of this.known) if (l > level) path.set(l, { ...node, step: node.step - seen.step + k });
-        this.remember(path, proof);
+        if (rest !== this.knownProof.length - step - 1) return false;
+        for (let t = 1; t <= rest; t++) if (proof[k + t] !== this.knownProof[step + t]) return false;
+        for (let l = level + 1; l <= this.knownTop; l++) this.knownStep[l] += k - step;
+        this.remember(level, proof);
         return true;
       }
     }
     if (sn !== 0 || !r.equals(this.rootHash)) return false;
-    this.remember(path, proof);
+    this.knownTop = level;
+    this.remember(level, proof);
     return true;
   }
 
-  private remember(path: Map<number, { index: number; hash: Buffer; step: number }>, proof: Buffer[]): void {
-    this.known = path;
+  /** Makes levels 1..top of the checked path the known one (the levels above stay). */
+  private remember(top: number, proof: string[]): void {
+    for (let l = 1; l <= top; l++) {
+      this.knownIndex[l] = this.pathIndex[l];
+      this.knownHash[l] = this.pathHash[l];
+      this.knownStep[l] = this.pathStep[l];
+    }
     this.knownProof = proof;
   }
 }

@@ -81,4 +81,22 @@ describe('PackedTree (hashes only) and InclusionVerifier', () => {
       expect(verifier.verify(i, l[i], proof)).toBe(true);
     }
   });
+
+  it('takes proof elements as text only as 64 lower-case hex digits, at any depth, after earlier successes', () => {
+    const n = 37;
+    const l = leaves(n);
+    const tree = new MerkleTree(l);
+    const verifier = new InclusionVerifier(n, tree.root());
+    for (let i = 0; i < n; i++) {
+      const proof = tree.inclusionProof(i).map(hex);
+      for (let k = 0; k < proof.length; k++) {
+        for (const variant of [proof[k].toUpperCase(), `${proof[k]}0`, `${proof[k]}zz`, proof[k].slice(2), ` ${proof[k]}`]) {
+          const bad = [...proof];
+          bad[k] = variant;
+          expect(verifier.verifyHex(i, l[i], bad)).toBe(false);
+        }
+      }
+      expect(verifier.verifyHex(i, l[i], proof)).toBe(true);
+    }
+  });
 });
