@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseDocument } from 'yaml';
 import { storageConfigFromEnv } from '@app/event-store';
+import { blobStoreFromEnv } from '@app/retention';
 
 /**
  * docker-compose.yml and the Dockerfile cannot be run here (no container engine): this checks
@@ -20,6 +21,7 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
   ports?: string[];
+  restart?: string;
 }
 const compose = parse(composeText) as { services: Record<string, Service>; volumes: Record<string, unknown> };
 const services = compose.services;
@@ -41,31 +43,38 @@ describe('docker-compose.yml', () => {
       Object.entries(services)
         .filter(([, s]) => s.build !== undefined)
         .map(([name, s]) => {
-          const config = storageConfigFromEnv(interpolate(s.environment));
-          return [name, { sql: config.kind, events: config.eventStoreUrl ? 'kurrentdb' : config.kind, profiles: s.profiles ?? [] }];
+          const env = interpolate(s.environment);
+          const config = storageConfigFromEnv(env);
+          const blobs = blobStoreFromEnv(config.dataDir, env).kind;
+          return [name, { sql: config.kind, events: config.eventStoreUrl ? 'kurrentdb' : config.kind, blobs, profiles: s.profiles ?? [] }];
         }),
     );
     expect(stores).toEqual({
-      api: { sql: 'postgres', events: 'postgres', profiles: [] },
-      'api-kurrentdb': { sql: 'postgres', events: 'kurrentdb', profiles: ['kurrentdb'] },
-      'api-embedded': { sql: 'sqlite', events: 'sqlite', profiles: ['embedded'] },
+      api: { sql: 'postgres', events: 'postgres', blobs: 'filesystem', profiles: [] },
+      'api-kurrentdb': { sql: 'postgres', events: 'kurrentdb', blobs: 'filesystem', profiles: ['kurrentdb'] },
+      'api-embedded': { sql: 'sqlite', events: 'sqlite', blobs: 'filesystem', profiles: ['embedded'] },
+      'api-s3': { sql: 'postgres', events: 'postgres', blobs: 's3', profiles: ['s3'] },
     });
+    // Its artefacts are in the bucket: its events must not mix with the default api's.
+    expect(services['api-s3'].environment!.DATABASE_SCHEMA).toBeTruthy();
     // The KurrentDB api talks to the compose service, in the same (insecure, dev) mode it runs in.
     expect(services['api-kurrentdb'].environment!.EVENT_STORE_URL).toBe('kurrentdb://kurrentdb:2113?tls=false');
     // Its read models never mix with the PostgreSQL api's tables (another event log).
     expect(services['api-kurrentdb'].environment!.DATABASE_SCHEMA).toBeTruthy();
   });
 
-  it('gives every service a waited-on dependency with a health check, in the same profile', () => {
+  it('gives every service a waited-on dependency with a health check (or a one-shot job run to success), in the same profile', () => {
     for (const [name, s] of Object.entries(services)) {
       for (const [dep, { condition }] of Object.entries(s.depends_on ?? {})) {
-        expect([name, dep, condition]).toEqual([name, dep, 'service_healthy']);
-        expect(services[dep].healthcheck?.test.length).toBeGreaterThan(0);
+        const oneShot = services[dep].restart === 'no';
+        expect([name, dep, condition]).toEqual([name, dep, oneShot ? 'service_completed_successfully' : 'service_healthy']);
+        if (!oneShot) expect(services[dep].healthcheck?.test.length).toBeGreaterThan(0);
         for (const p of services[dep].profiles ?? []) expect(s.profiles ?? []).toContain(p);
       }
     }
     expect(services.postgres.healthcheck!.test.join(' ')).toContain('pg_isready');
     expect(services.kurrentdb.healthcheck!.test.join(' ')).toContain('/health/live');
+    expect(services.minio.healthcheck!.test.join(' ')).toContain('mc ready');
   });
 
   it('runs the official KurrentDB image at a pinned version, insecure mode marked dev-only, port on localhost only', () => {
@@ -82,7 +91,7 @@ describe('docker-compose.yml', () => {
   it('keeps data in named volumes and secrets out of the file', () => {
     for (const [name, s] of Object.entries(services)) {
       for (const v of (s as { volumes?: string[] }).volumes ?? []) expect([name, v.split(':')[0] in compose.volumes]).toEqual([name, true]);
-      for (const key of ['POSTGRES_PASSWORD', 'PSEUDONYM_KEY', 'MASTER_KEY']) {
+      for (const key of ['POSTGRES_PASSWORD', 'PSEUDONYM_KEY', 'MASTER_KEY', 'MINIO_ROOT_PASSWORD', 'AWS_SECRET_ACCESS_KEY']) {
         const value = s.environment?.[key];
         if (value !== undefined) expect(value).toMatch(/^\$\{[A-Z_]+:\?/);
       }

@@ -1,6 +1,7 @@
 export * from './domain';
 export * from './retention.module';
 export * from './blobs/blob-store';
+export * from './blobs/blob-store-from-env';
 export * from './projections/retention.entities';
 export * from './projections/retention.projection';
 export * from './application/log-ingest.service';

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -18,7 +17,8 @@ import {
   ListRetentionPoliciesHandler,
 } from './application/retention.queries';
 import { PurgeScheduler } from './application/purge-scheduler';
-import { BLOB_STORE, FileSystemBlobStore } from './blobs/blob-store';
+import { BLOB_STORE } from './blobs/blob-store';
+import { blobStoreFromEnv } from './blobs/blob-store-from-env';
 import { LegalHoldsController } from './http/legal-holds.controller';
 import { LogArtefactsController } from './http/log-artefacts.controller';
 import { RetentionController } from './http/retention.controller';
@@ -33,7 +33,7 @@ import { RetentionProjection } from './projections/retention.projection';
     {
       provide: BLOB_STORE,
       inject: [STORAGE_CONFIG],
-      useFactory: (c: StorageConfig) => new FileSystemBlobStore(process.env.BLOB_DIR ?? join(c.dataDir, 'blobs')),
+      useFactory: (c: StorageConfig) => blobStoreFromEnv(c.dataDir),
     },
     LogIngestService,
     RetentionPurger,

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { access, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type Readable, Transform } from 'node:stream';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 export const BLOB_STORE = Symbol('BLOB_STORE');
@@ -29,6 +29,8 @@ export class BlobRejectedError extends Error {
 
 /** Content-addressed storage of log artefacts: a blob's name is its SHA-256. */
 export interface BlobStore {
+  /** What /health names: `filesystem` or `s3`. */
+  readonly kind: string;
   /** Streams `source` in (never buffered whole), hashing as it goes. */
   put(source: Readable, options?: { expectedSha256?: string; maxBytes?: number }): Promise<StoredBlob>;
   exists(sha256: string): Promise<boolean>;
@@ -36,15 +38,54 @@ export interface BlobStore {
   read(sha256: string): Promise<Readable | null>;
   /** Idempotent: true when something was removed. */
   delete(sha256: string): Promise<boolean>;
+  /** Rejects, saying why, when the store cannot be reached or written (for /health). */
+  probe(): Promise<void>;
 }
 
-const SHA256 = /^[0-9a-f]{64}$/;
+export const SHA256 = /^[0-9a-f]{64}$/;
+
+/**
+ * Counts and hashes the bytes that pass through, and fails the stream as soon as more than
+ * `maxBytes` came, so an oversized upload stops there instead of being stored first.
+ */
+export class ContentMeter extends Transform {
+  private readonly hash = createHash('sha256');
+  sizeBytes = 0;
+  /** Set when the meter itself refused the content (not when the source or the sink failed). */
+  rejection: BlobRejectedError | undefined;
+
+  constructor(private readonly maxBytes = Number.MAX_SAFE_INTEGER) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.sizeBytes += chunk.length;
+    if (this.sizeBytes > this.maxBytes) {
+      this.rejection = new BlobRejectedError('too-large', `The content is larger than ${this.maxBytes} bytes`);
+      return done(this.rejection);
+    }
+    this.hash.update(chunk);
+    done(null, chunk);
+  }
+
+  /** Once the stream has ended: the content's SHA-256, or why it is refused (empty, not the claimed hash). */
+  verify(expectedSha256?: string): string {
+    const sha256 = this.hash.digest('hex');
+    if (this.sizeBytes === 0) throw new BlobRejectedError('empty', 'The content is empty');
+    if (expectedSha256 !== undefined && expectedSha256 !== sha256) {
+      throw new BlobRejectedError('sha256-mismatch', `The content's SHA-256 is ${sha256}, not the one claimed`);
+    }
+    return sha256;
+  }
+}
 
 /**
  * Blobs under `<root>/sha256/ab/cd/<sha256>`. A write goes to `<root>/tmp`, is fsynced and only
  * then renamed to its hash name, so a blob under its name is always complete.
  */
 export class FileSystemBlobStore implements BlobStore {
+  readonly kind = 'filesystem';
+
   constructor(private readonly root: string) {}
 
   pathOf(sha256: string): string {
@@ -56,24 +97,11 @@ export class FileSystemBlobStore implements BlobStore {
     const tmpDir = join(this.root, 'tmp');
     await mkdir(tmpDir, { recursive: true });
     const tmp = join(tmpDir, `${randomUUID()}.part`);
-    const hash = createHash('sha256');
-    let size = 0;
-    const max = options.maxBytes ?? Number.MAX_SAFE_INTEGER;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        if (size > max) return done(new BlobRejectedError('too-large', `The content is larger than ${max} bytes`));
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
+    const meter = new ContentMeter(options.maxBytes);
     try {
       await pipeline(source, meter, createWriteStream(tmp, { flags: 'wx' }));
-      const sha256 = hash.digest('hex');
-      if (size === 0) throw new BlobRejectedError('empty', 'The content is empty');
-      if (options.expectedSha256 !== undefined && options.expectedSha256 !== sha256) {
-        throw new BlobRejectedError('sha256-mismatch', `The content's SHA-256 is ${sha256}, not the one claimed`);
-      }
+      const sha256 = meter.verify(options.expectedSha256);
+      const size = meter.sizeBytes;
       const target = this.pathOf(sha256);
       if (await this.exists(sha256)) {
         await rm(tmp, { force: true });
@@ -108,6 +136,22 @@ export class FileSystemBlobStore implements BlobStore {
     await rm(this.pathOf(sha256), { force: true });
     if (had) await fsync(dirname(this.pathOf(sha256)));
     return had;
+  }
+
+  async probe(): Promise<void> {
+    // The folder is made on the first upload: until then its nearest existing parent must be writable.
+    let path = this.root;
+    for (;;) {
+      try {
+        await access(path, constants.W_OK);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(path) === path) {
+          throw new Error(`${path} is not writable (${(err as NodeJS.ErrnoException).code})`);
+        }
+        path = dirname(path);
+      }
+    }
   }
 }
 
