@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseDocument } from 'yaml';
 import { storageConfigFromEnv } from '@app/event-store';
-import { blobStoreFromEnv } from '@app/retention';
+import { blobStoreConfigFromEnv } from '@app/retention';
 
 /**
  * docker-compose.yml and the Dockerfile cannot be run here (no container engine): this checks
@@ -45,7 +45,7 @@ describe('docker-compose.yml', () => {
         .map(([name, s]) => {
           const env = interpolate(s.environment);
           const config = storageConfigFromEnv(env);
-          const blobs = blobStoreFromEnv(config.dataDir, env).kind;
+          const blobs = blobStoreConfigFromEnv(config.dataDir, env).kind;
           return [name, { sql: config.kind, events: config.eventStoreUrl ? 'kurrentdb' : config.kind, blobs, profiles: s.profiles ?? [] }];
         }),
     );

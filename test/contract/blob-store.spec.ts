@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { BlobRejectedError, type BlobStore, blobStoreFromEnv, FileSystemBlobStore } from '@app/retention';
+import { BlobRejectedError, type BlobStore, blobStoreConfigFromEnv, FileSystemBlobStore, openBlobStore } from '@app/retention';
 import { S3BlobStore, type S3BlobStoreOptions } from '../../libs/retention/src/blobs/s3-blob-store';
 import { startS3Server, type TestS3Server } from '../support/s3-server';
 
@@ -197,19 +197,29 @@ describe('S3 blob store specifics', () => {
   });
 });
 
-describe('blobStoreFromEnv', () => {
-  it('keeps blobs in BLOB_DIR or the data folder by default', () => {
-    expect(blobStoreFromEnv('/data', {})).toBeInstanceOf(FileSystemBlobStore);
-    expect((blobStoreFromEnv('/data', {}) as FileSystemBlobStore).pathOf('a'.repeat(64))).toBe(`/data/blobs/sha256/aa/aa/${'a'.repeat(64)}`);
-    expect((blobStoreFromEnv('/data', { BLOB_DIR: '/mnt/blobs' }) as FileSystemBlobStore).pathOf('b'.repeat(64))).toMatch(/^\/mnt\/blobs\//);
+describe('blob store configuration', () => {
+  it('keeps blobs in BLOB_DIR, or by default in the data folder', () => {
+    expect(blobStoreConfigFromEnv('/data', {})).toEqual({ kind: 'filesystem', dir: '/data/blobs' });
+    expect(blobStoreConfigFromEnv('/data', { BLOB_DIR: '/mnt/blobs' })).toEqual({ kind: 'filesystem', dir: '/mnt/blobs' });
+    expect(openBlobStore(blobStoreConfigFromEnv('/data', {}))).toBeInstanceOf(FileSystemBlobStore);
   });
 
-  it('selects S3 and refuses an incomplete or unknown configuration', () => {
-    const s3 = blobStoreFromEnv('/data', { BLOB_STORE: 's3', S3_BUCKET: 'logs', S3_PREFIX: 'hospital-a/' });
-    expect(s3.kind).toBe('s3');
-    expect((s3 as S3BlobStore).keyOf('c'.repeat(64))).toBe(`hospital-a/sha256/${'c'.repeat(64)}`);
-    expect(() => blobStoreFromEnv('/data', { BLOB_STORE: 's3' })).toThrow('BLOB_STORE=s3 needs S3_BUCKET');
-    expect(() => blobStoreFromEnv('/data', { BLOB_STORE: 's3', S3_BUCKET: 'logs', S3_FORCE_PATH_STYLE: 'yes' })).toThrow('S3_FORCE_PATH_STYLE must be true or false');
-    expect(() => blobStoreFromEnv('/data', { BLOB_STORE: 'gcs' })).toThrow('BLOB_STORE must be filesystem or s3, not "gcs"');
+  it('selects S3 from S3_*, and refuses an incomplete or unknown configuration', () => {
+    const env = { BLOB_STORE: 'S3', S3_BUCKET: 'logs', S3_PREFIX: 'hospital-a/', S3_ENDPOINT: 'http://minio:9000', S3_FORCE_PATH_STYLE: 'true' };
+    const config = blobStoreConfigFromEnv('/data', env);
+    expect(config).toEqual({ kind: 's3', bucket: 'logs', prefix: 'hospital-a/', endpoint: 'http://minio:9000', region: 'us-east-1', forcePathStyle: true });
+    expect(blobStoreConfigFromEnv('/data', { BLOB_STORE: 's3', S3_BUCKET: 'logs', AWS_REGION: 'eu-central-1' })).toEqual({
+      kind: 's3',
+      bucket: 'logs',
+      prefix: '',
+      region: 'eu-central-1',
+      forcePathStyle: false,
+    });
+    const store = openBlobStore(config) as S3BlobStore;
+    expect(store.kind).toBe('s3');
+    expect(store.keyOf('c'.repeat(64))).toBe(`hospital-a/sha256/${'c'.repeat(64)}`);
+    expect(() => blobStoreConfigFromEnv('/data', { BLOB_STORE: 's3' })).toThrow('BLOB_STORE=s3 needs S3_BUCKET');
+    expect(() => blobStoreConfigFromEnv('/data', { ...env, S3_FORCE_PATH_STYLE: 'yes' })).toThrow('S3_FORCE_PATH_STYLE must be true or false');
+    expect(() => blobStoreConfigFromEnv('/data', { BLOB_STORE: 'gcs' })).toThrow('BLOB_STORE must be filesystem or s3, not "gcs"');
   });
 });

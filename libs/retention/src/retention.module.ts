@@ -18,7 +18,7 @@ import {
 } from './application/retention.queries';
 import { PurgeScheduler } from './application/purge-scheduler';
 import { BLOB_STORE } from './blobs/blob-store';
-import { blobStoreFromEnv } from './blobs/blob-store-from-env';
+import { blobStoreConfigFromEnv, openBlobStore } from './blobs/blob-store-config';
 import { LegalHoldsController } from './http/legal-holds.controller';
 import { LogArtefactsController } from './http/log-artefacts.controller';
 import { RetentionController } from './http/retention.controller';
@@ -33,7 +33,7 @@ import { RetentionProjection } from './projections/retention.projection';
     {
       provide: BLOB_STORE,
       inject: [STORAGE_CONFIG],
-      useFactory: (c: StorageConfig) => blobStoreFromEnv(c.dataDir),
+      useFactory: (c: StorageConfig) => openBlobStore(blobStoreConfigFromEnv(c.dataDir)),
     },
     LogIngestService,
     RetentionPurger,

@@ -1,9 +1,11 @@
 import { createApp } from '@app/api';
 import { assertStorageWritable, storageConfigFromEnv } from '@app/event-store';
+import { blobStoreConfigFromEnv, blobStoreLocation } from '@app/retention';
 
 export async function serve(port: number, host: string): Promise<void> {
   const config = storageConfigFromEnv();
   assertStorageWritable(config); // before Nest starts: a plain "registry: …" line and exit 1
+  const blobs = blobStoreConfigFromEnv(config.dataDir); // likewise for a wrong BLOB_STORE / S3_* setting
   const app = await createApp(config);
   await app.listen(port, host);
   const url = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
@@ -16,6 +18,7 @@ export async function serve(port: number, host: string): Promise<void> {
       `  API:     ${url}/api/v1`,
       `  Docs:    ${url}/docs   (OpenAPI JSON at ${url}/docs-json)`,
       `  Health:  ${url}/health`,
+      `  Log artefacts: ${blobStoreLocation(blobs)}`,
       '  Get a token (embedded mode), in another terminal:',
       '    npm run --silent registry -- token --role clinician --sub alice',
       '',

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { type BlobStore, ContentMeter, SHA256, type StoredBlob } from './blob-store';
+import type { S3BlobStoreConfig } from './blob-store-config';
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -58,18 +59,10 @@ export class S3BlobStore implements BlobStore {
     this.copyPartSize = options.copyPartSize ?? 1 * GiB;
   }
 
-  /** From `S3_BUCKET`, `S3_ENDPOINT`, `S3_REGION`, `S3_PREFIX`, `S3_FORCE_PATH_STYLE`; credentials from the SDK's default chain. */
-  static fromEnv(env: NodeJS.ProcessEnv = process.env): S3BlobStore {
-    const bucket = env.S3_BUCKET;
-    if (!bucket) throw new Error('BLOB_STORE=s3 needs S3_BUCKET');
-    const pathStyle = (env.S3_FORCE_PATH_STYLE ?? 'false').toLowerCase();
-    if (pathStyle !== 'true' && pathStyle !== 'false') throw new Error(`S3_FORCE_PATH_STYLE must be true or false, not "${env.S3_FORCE_PATH_STYLE}"`);
-    const client = new S3Client({
-      ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT } : {}),
-      region: env.S3_REGION || env.AWS_REGION || 'us-east-1',
-      forcePathStyle: pathStyle === 'true',
-    });
-    return new S3BlobStore(client, { bucket, prefix: env.S3_PREFIX ?? '' });
+  /** A client for `config`; credentials from the AWS SDK's default chain (AWS_ACCESS_KEY_ID, profile, instance role, …). */
+  static connect(config: S3BlobStoreConfig): S3BlobStore {
+    const client = new S3Client({ ...(config.endpoint ? { endpoint: config.endpoint } : {}), region: config.region, forcePathStyle: config.forcePathStyle });
+    return new S3BlobStore(client, { bucket: config.bucket, prefix: config.prefix });
   }
 
   keyOf(sha256: string): string {
