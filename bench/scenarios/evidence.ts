@@ -153,13 +153,20 @@ export async function bundleVerifyJob(p: { file: string }) {
   }
 }
 
+/** One append run, with the CPU time of the process (all threads) and the main thread's busy time. */
+export interface LedgerOverheadRun extends AppendRun {
+  cpuSeconds: number;
+  /** Event loop active time: the main thread's share, which the leaf worker (ADR 0025) relieves. */
+  mainThreadSeconds: number;
+}
+
 /**
  * Append throughput (100 events/commit, 1 writer, SQLite) with and without a LedgerService
  * following the log in the same process (its production loop: seal after commit, checkpoint
  * every LEDGER_CHECKPOINT_EVERY leaves). Interleaved run by run, fresh store each time.
  */
 export async function ledgerOverheadJob(p: { perCommit: number; commitsPerWriter: number; runs: number }) {
-  const out: Record<'without' | 'with', AppendRun[]> = { without: [], with: [] };
+  const out: Record<'without' | 'with', LedgerOverheadRun[]> = { without: [], with: [] };
   const sealed: number[] = [];
   const lagAtEnd: number[] = [];
   for (let r = 0; r < p.runs; r++) {
@@ -176,7 +183,11 @@ export async function ledgerOverheadJob(p: { perCommit: number; commitsPerWriter
             (await o.store.append(stream, events, { expectedRevision: expected === null ? 'no_stream' : expected })).nextExpectedRevision,
           close: async () => undefined,
         };
-        out[variant].push(await runAppendRun(target, { impl: 'ours', kind: 'sqlite', writers: 1, perCommit: p.perCommit, commitsPerWriter: p.commitsPerWriter, runs: 1 }));
+        const cpu = process.cpuUsage();
+        const loop = performance.eventLoopUtilization();
+        const run = await runAppendRun(target, { impl: 'ours', kind: 'sqlite', writers: 1, perCommit: p.perCommit, commitsPerWriter: p.commitsPerWriter, runs: 1 });
+        const used = process.cpuUsage(cpu);
+        out[variant].push({ ...run, cpuSeconds: (used.user + used.system) / 1e6, mainThreadSeconds: performance.eventLoopUtilization(loop).active / 1000 });
         if (variant === 'with') {
           const [head] = await o.db.query<{ position: number | string }>('SELECT position FROM event_log_head WHERE id = 1');
           const [leaves] = await o.db.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM ledger_leaves');

@@ -4,6 +4,7 @@ export * from './ledger/compact-range';
 export * from './ledger/leaf';
 export * from './ledger/tree-head';
 export * from './ledger/ledger.service';
+export * from './ledger/leaf-worker';
 export * from './evidence.module';
 export * from './bundle/scope';
 export * from './bundle/redaction';

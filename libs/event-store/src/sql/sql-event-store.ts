@@ -13,23 +13,13 @@ import { ConcurrencyError, DuplicateEventIdError, IdempotencyConflictError } fro
 import type { EventStore, ReadAllOptions, SubscribeOptions, Subscription } from '../event-store.port';
 import { pollingSubscription } from '../subscription';
 import { UpcasterRegistry } from '../upcasters';
+import { EVENT_COLUMNS, type EventRow as StoredEventRow, storedEnvelope } from './event-row';
 import { isUniqueViolation, uniqueConstraintOf, type Row, type SqlDatabase, type SqlTx } from './sql-database';
 
-const COLUMNS =
-  'global_position, event_id, stream_id, stream_revision, type, schema_version, recorded_at, data, metadata';
+const COLUMNS = EVENT_COLUMNS;
 const INSERT_CHUNK = 500;
 
-interface EventRow extends Row {
-  global_position: number | string;
-  event_id: string;
-  stream_id: string;
-  stream_revision: number;
-  type: string;
-  schema_version: number;
-  recorded_at: string;
-  data: string;
-  metadata: string;
-}
+type EventRow = StoredEventRow & Row;
 
 interface PreparedBatch {
   streamId: string;
@@ -409,6 +399,16 @@ export class SqlEventStore implements EventStore {
     this.flushedThrough = Math.max(this.flushedThrough, last);
   }
 
+  /**
+   * The last committed position, once it is on disk: the bound for a reader that reads the
+   * database file with a connection of its own (the ledger's leaf worker) and so bypasses onDisk.
+   */
+  async durableHead(): Promise<number> {
+    const head = await this.headPosition();
+    await this.onDisk(head);
+    return head;
+  }
+
   /** The highest position known to be on disk in this process (tests, metrics). */
   get flushedPosition(): number {
     return this.flushedThrough;
@@ -433,17 +433,7 @@ export class SqlEventStore implements EventStore {
   }
 
   private toEnvelope(r: EventRow, raw = false): EventEnvelope {
-    const stored: EventEnvelope = {
-      eventId: r.event_id,
-      type: r.type,
-      schemaVersion: Number(r.schema_version),
-      streamId: r.stream_id,
-      streamRevision: Number(r.stream_revision),
-      globalPosition: Number(r.global_position),
-      recordedAt: r.recorded_at,
-      data: JSON.parse(r.data) as Record<string, unknown>,
-      metadata: JSON.parse(r.metadata) as EventMetadata,
-    };
+    const stored = storedEnvelope(r);
     return raw ? stored : this.upcasters.apply(stored);
   }
 }

@@ -20,7 +20,7 @@ export class WalSync {
   /** Flushes done (metrics and tests: several commits share one). */
   flushes = 0;
 
-  constructor(private readonly databaseFile: string) {}
+  constructor(readonly databaseFile: string) {}
 
   /** Resolves after a flush that started after this call. */
   sync(): Promise<void> {

@@ -1,5 +1,11 @@
 import { EMPTY_ROOT, nodeHash } from './merkle';
 
+/** A compact range as plain data, to hand to another thread and back (a Buffer arrives as a Uint8Array). */
+export interface RangeEdge {
+  count: number;
+  peaks: Array<{ size: number; hash: Uint8Array }>;
+}
+
 /**
  * The right edge of an append-only Merkle tree: one hash per perfect subtree, so appending
  * a leaf and computing the root cost O(log n) without keeping every leaf in memory.
@@ -10,6 +16,17 @@ export class CompactRange {
 
   get size(): number {
     return this.count;
+  }
+
+  get edge(): RangeEdge {
+    return { count: this.count, peaks: this.peaks.map((p) => ({ size: p.size, hash: p.hash })) };
+  }
+
+  static from(edge: RangeEdge): CompactRange {
+    const range = new CompactRange();
+    for (const p of edge.peaks) range.peaks.push({ size: p.size, hash: Buffer.from(p.hash.buffer, p.hash.byteOffset, p.hash.byteLength) });
+    range.count = edge.count;
+    return range;
   }
 
   append(leaf: Buffer): void {

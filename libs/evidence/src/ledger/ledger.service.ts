@@ -3,7 +3,8 @@ import { EVENT_STORE, type EventStore, LEASES, type Leases, LocalLeases, SqlData
 import { KEY_MATERIAL, type KeyMaterial } from '@app/identity';
 import { CompactRange } from './compact-range';
 import { eventLeafHash } from './leaf';
-import { checkSealedLeaf, leafRows, missingPosition } from './log-check';
+import { type LeafBatch, LeafWorker } from './leaf-worker';
+import { checkSealedLeaf, type LeafRow, leafRows, missingPosition } from './log-check';
 import { MerkleTree } from './merkle';
 import { LOG_ID, type SignedTreeHead, signTreeHead, verifyTreeHead } from './tree-head';
 
@@ -46,6 +47,8 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
   private loop?: Promise<void>;
   private wake?: () => void;
   private sealing: Promise<number> | null = null;
+  /** Reads and hashes leaves off the event loop on embedded SQLite (docs/adr/0025); none: in-process. */
+  readonly leafWorker?: LeafWorker;
   static autoStart = true;
 
   readonly everyLeaves = Number(process.env.LEDGER_CHECKPOINT_EVERY ?? 1000);
@@ -57,7 +60,9 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(KEY_MATERIAL) private readonly keys: KeyMaterial,
     @Inject(LEASES) private readonly leases: Leases = new LocalLeases(),
-  ) {}
+  ) {
+    this.leafWorker = LeafWorker.for(db, store);
+  }
 
   get keyId(): string {
     return this.keys.ledgerSigning.kid;
@@ -78,6 +83,7 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
     this.running = false;
     this.wake?.();
     await this.loop;
+    await this.leafWorker?.stop();
   }
 
   private async follow(): Promise<void> {
@@ -186,12 +192,15 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async sealPending(): Promise<number> {
-    const range = await this.loadRange();
+    let range = await this.loadRange();
+    // With a worker, one round seals up to the head as it is now: chasing appends that keep
+    // coming would cost a round trip and a transaction per handful of events.
+    const upTo = this.leafWorker?.usable ? await this.leafWorker.durableHead() : Number.MAX_SAFE_INTEGER;
     let added = 0;
     for (;;) {
-      const events = await this.store.readAll(this.lastPosition, LEAF_BATCH, { raw: true });
-      if (events.length === 0) return added;
-      const rows = leafRows(range.size, events);
+      const batch = await this.nextLeaves(range, upTo);
+      const rows = batch.rows;
+      if (rows.length === 0) return added;
       await this.db.transaction(async (tx) => {
         for (let i = 0; i < rows.length; i += 500) {
           const part = rows.slice(i, i + 500);
@@ -203,10 +212,28 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
         // Not durable: leaves are recomputed from the log if a crash loses them, and the durable
         // commit of a signed checkpoint over them flushes them first (docs/adr/0018).
       }, { durable: false });
-      rows.forEach((r) => range.append(Buffer.from(r.leafHash, 'hex')));
-      this.lastPosition = events[events.length - 1].globalPosition;
-      added += events.length;
+      range = this.range = batch.range;
+      this.lastPosition = rows[rows.length - 1].position;
+      added += rows.length;
     }
+  }
+
+  /** The next batch of leaves: from the worker where there is one, else read and hashed here. */
+  private async nextLeaves(range: CompactRange, upTo: number): Promise<LeafBatch> {
+    const worker = this.leafWorker;
+    if (worker?.usable) {
+      try {
+        return await worker.leaves(range, this.lastPosition, upTo, LEAF_BATCH);
+      } catch (err) {
+        // Sealing goes on either way; only where the hashing runs changes.
+        const next = worker.usable ? 'the next batch starts a new worker' : 'sealing in-process from now on';
+        this.logger.warn(`Leaf worker failed (${(err as Error).message}): this batch is sealed in-process, ${next}`);
+      }
+    }
+    const rows = leafRows(range.size, await this.store.readAll(this.lastPosition, LEAF_BATCH, { raw: true }));
+    const extended = CompactRange.from(range.edge);
+    rows.forEach((r) => extended.append(Buffer.from(r.leafHash, 'hex')));
+    return { rows, range: extended };
   }
 
   /** Seals what is pending and signs a tree head over everything sealed (if it grew). */
