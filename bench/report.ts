@@ -222,7 +222,10 @@ export const FIGURES: Figure[] = [
       const withL = stats(r.variants.with.map((x) => x.eventsPerSec));
       // Paired by round (the two variants of a round run back to back).
       const overhead = stats(r.variants.with.map((x, i) => 100 * (1 - x.eventsPerSec / r.variants.without[i].eventsPerSec)));
-      const line = (runs: AppendRun[]) => `commit p50 ${fmt(med(runs.map((x) => x.commitP50Ms)), 1)} ms, p99 ${fmt(med(runs.map((x) => x.commitP99Ms)), 1)} ms, ${runs.reduce((a, x) => a + x.errors, 0)} errors`;
+      // Main-thread CPU (Linux /proc) is what the leaf worker relieves (ADR 0026); older results lack it.
+      const cpu = (runs: Array<AppendRun & { mainThreadCpuSeconds?: number; cpuSeconds?: number }>) =>
+        runs[0].mainThreadCpuSeconds === undefined ? '' : `; CPU main thread ${fmtStats(stats(runs.map((x) => x.mainThreadCpuSeconds!)), 2)} s, all threads ${fmtStats(stats(runs.map((x) => x.cpuSeconds!)), 2)} s`;
+      const line = (runs: AppendRun[]) => `commit p50 ${fmt(med(runs.map((x) => x.commitP50Ms)), 1)} ms, p99 ${fmt(med(runs.map((x) => x.commitP99Ms)), 1)} ms, ${runs.reduce((a, x) => a + x.errors, 0)} errors${cpu(runs)}`;
       return [
         { what: 'append without ledger', store: 'sqlite', impl: 'ours', value: without, unit: 'events/s', detail: line(r.variants.without), goal: '', met: null },
         { what: 'append with LedgerService following in the same process', store: 'sqlite', impl: 'ours', value: withL, unit: 'events/s', detail: `${line(r.variants.with)}; leaves sealed during the run ${r.sealedDuringRun.map((x) => fmt(x)).join(' / ')}, unsealed at the end ${r.lagAtEnd.map((x) => fmt(x)).join(' / ')}`, goal: '', met: null },
@@ -499,8 +502,8 @@ p99 44 ms (from 53), p50 14 ms (from 18), maximum sustained rate 457 requests/s 
 loop (authentication, validation, Nest's pipeline, pino, the append, ~a dozen projections each
 reading the new events, the access log; garbage collection): at 200 requests/s the loop is about
 half busy, and the tail is requests queued behind each other and behind GC pauses. Next steps:
-projections fed from one shared read per append instead of one read each, and the ledger sealer
-in a worker thread (5b).
+projections fed from one shared read per append instead of one read each. (The ledger sealer now
+reads and hashes in a worker thread, ADR 0026 / 5b; its effect on this figure is not measured.)
 
 **5a. Bundle export and verify of 100k events (goals < 10 s and peak RSS < 300 MB; < 5 s).**
 Reworked for issue 8 (ADR 0019). The earlier profile (30k events, idle machine: 7.6 s) named
@@ -533,27 +536,26 @@ against the last verified path instead of a Buffer each. In the run of f2c2fae (
 ~2): export 11.9 s wall, 16.2 CPU-seconds, peak RSS 291 MB of the export's process — the
 300 MB goal met, the 10 s goal missed by ~2 s; verify 6.3 s, missed (unchanged code).
 
-**5b. Ledger overhead on append (goal < 10 %).** Missed: with a \`LedgerService\` following in
-the same process, 100-event appends ran at ~51 % of the rate without it in the run of 4012a8b (overhead 48.5 %; ~55 % at 71012e0). The
-append path itself does no ledger work; the cost is the follower sharing the one thread and the
-one SQLite writer. A first profile (\`node --cpu-prof -r ./bench/register.js bench/worker.ts
-ledgerOverhead '{"perCommit":100,"commitsPerWriter":300,"runs":1}'\`) showed the follower waking
-on every append and committing a sealing transaction (a second fsync) per append; it now seals in
-batches every \`LEDGER_SEAL_INTERVAL_MS\` (default 500 ms), which took the overhead from ~64 % to
-~55 %. What remains is the sealing work itself (reading the events back, canonical JSON, SHA-256,
-~33k leaves/s) on the same event loop as appends running at ~60k events/s: in one thread that is
-about half the time whatever the batching. The fix, not made here: run the follower in a worker
-thread or a separate process (SQLite WAL still serialises the writes, but reading and hashing
-leave the main thread). On PostgreSQL the sealing would not block the event loop on I/O; not
-measured here. Since ADR 0018 the leaf rows commit without waiting for the flush (they are
-recomputed from the log if lost; a signed checkpoint over them is durable and flushes them first),
-which removes the sealer's fsync every 500 ms from the writer's event loop; the hashing, which
-this profile shows to be the bulk, is still on it, so the goal is not expected to be met until
-the follower moves to a worker thread (not done: the worker needs its own read connection and a
-compiled entry file that works under Nest's build, the CLI and Jest). In the run of f2c2fae the
-overhead was 56.9 % (range 28.8–57.4 %): the flush off the event loop (ADR 0024) lets the sealer
-hash while an append waits for its flush, but the appends without the ledger slowed as well
-(figure 2), so the ratio did not improve; the worker thread is still the fix.
+**5b. Ledger overhead on append (goal < 10 %).** The append path does no ledger work; the cost was
+the follower sharing the one thread and the one SQLite connection: reading the events back,
+canonical JSON, SHA-256 (~33k leaves/s), the compact range and the leaf rows. Batching the sealing
+every \`LEDGER_SEAL_INTERVAL_MS\` (500 ms) instead of on each append took the overhead from ~64 % to
+~55 %, the flush off the event loop (ADR 0024) did not change it (56.9 % in the run of f2c2fae).
+Since ADR 0026 a worker thread reads the events with its own read-only connection up to the
+durable head handed to it, hashes the leaves and extends the compact range; the main thread reads
+the durable head, inserts the leaf rows and adopts the range, and a round seals up to the head as
+it was when the round began. Measured back to back on the same checkout, \`LEDGER_WORKER=false\`
+(before) against the default (after), three alternating runs each of \`node -r ./bench/register.js
+bench/worker.ts ledgerOverhead '{"perCommit":100,"commitsPerWriter":500,"runs":1}'\` on the shared
+2-core machine (load average 3.6–4.0): the main thread's CPU with the ledger went from +114–144 %
+of its CPU without it to +9.5–10 % (e.g. 0.85 → 1.82 s before, 0.80 → 0.88 s after); the process
+CPU (all threads) from +113–145 % to +76–82 %; the append rate overhead from 46–63 % to 29–38 %.
+So the event loop's share meets the goal, while the rate does not yet on this machine: the worker's
+hashing (~0.8 CPU-seconds per 50k leaves, mostly canonical JSON and \`JSON.parse\`) competes with
+the appends for the two busy cores; with a spare core the rate overhead should approach the main
+thread's. The worker also lets the ledger lag further behind a writer running flat out (17–21k of
+50k events unsealed when the appends stopped, sealed by the next rounds; in-process: 100).
+PostgreSQL keeps sealing in-process (ADR 0026 says why); not measured here.
 
 **5c. Log ingest of 1 GB (goal peak RSS < 200 MB).** Met: the CLI streams the file (hashing and
 blob write), ~200 MB/s including Node start and the Nest bootstrap. The peak RSS (~175 MB) is the

@@ -153,11 +153,21 @@ export async function bundleVerifyJob(p: { file: string }) {
   }
 }
 
-/** One append run, with the CPU time of the process (all threads) and the main thread's busy time. */
+/** One append run, with the CPU time of the process (all threads) and of its main thread. */
 export interface LedgerOverheadRun extends AppendRun {
   cpuSeconds: number;
-  /** Event loop active time: the main thread's share, which the leaf worker (ADR 0025) relieves. */
-  mainThreadSeconds: number;
+  /** The main thread's share, which the leaf worker (ADR 0026) relieves; NaN where /proc is missing. */
+  mainThreadCpuSeconds: number;
+}
+
+/** CPU time of the main thread (Linux: its /proc task entry, in clock ticks of 1/100 s). */
+function mainThreadCpuSeconds(): number {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /**
@@ -184,10 +194,10 @@ export async function ledgerOverheadJob(p: { perCommit: number; commitsPerWriter
           close: async () => undefined,
         };
         const cpu = process.cpuUsage();
-        const loop = performance.eventLoopUtilization();
+        const mainCpu = mainThreadCpuSeconds();
         const run = await runAppendRun(target, { impl: 'ours', kind: 'sqlite', writers: 1, perCommit: p.perCommit, commitsPerWriter: p.commitsPerWriter, runs: 1 });
         const used = process.cpuUsage(cpu);
-        out[variant].push({ ...run, cpuSeconds: (used.user + used.system) / 1e6, mainThreadSeconds: performance.eventLoopUtilization(loop).active / 1000 });
+        out[variant].push({ ...run, cpuSeconds: (used.user + used.system) / 1e6, mainThreadCpuSeconds: mainThreadCpuSeconds() - mainCpu });
         if (variant === 'with') {
           const [head] = await o.db.query<{ position: number | string }>('SELECT position FROM event_log_head WHERE id = 1');
           const [leaves] = await o.db.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM ledger_leaves');

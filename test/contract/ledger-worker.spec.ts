@@ -26,7 +26,7 @@ async function leafTable(db: SqlDatabase) {
 }
 
 /**
- * On embedded SQLite the ledger reads and hashes leaves in a worker thread (ADR 0025). What must
+ * On embedded SQLite the ledger reads and hashes leaves in a worker thread (ADR 0026). What must
  * hold: the same leaves and signed roots as hashing in-process, nothing read past what is on disk
  * (ADR 0024), sealing that goes on when the worker dies, and no thread left after shutdown.
  */

@@ -1,5 +1,5 @@
 /**
- * Entry of the ledger's leaf worker thread (docs/adr/0025): reads committed events from the
+ * Entry of the ledger's leaf worker thread (docs/adr/0026): reads committed events from the
  * embedded SQLite file with a read-only connection of its own and hashes them into RFC 9162
  * leaves, so reading, canonical JSON and SHA-256 run off the event loop that serves appends.
  * It loads only better-sqlite3 and the leaf code (no Nest, no TypeORM), by relative paths, so it

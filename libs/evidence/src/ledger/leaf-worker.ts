@@ -16,7 +16,7 @@ const MAX_FAILURES = 3;
 const HASH_BYTES = 32;
 
 /**
- * The main thread's side of the leaf worker (docs/adr/0025). On embedded SQLite the ledger's
+ * The main thread's side of the leaf worker (docs/adr/0026). On embedded SQLite the ledger's
  * sealer hands reading and hashing to a worker thread and keeps only the coordination: the
  * durable bound, the leaf rows' insert and the compact range. PostgreSQL and KurrentDB keep
  * sealing in-process (`LeafWorker.for` gives no worker).

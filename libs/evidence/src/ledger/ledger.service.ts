@@ -47,7 +47,7 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
   private loop?: Promise<void>;
   private wake?: () => void;
   private sealing: Promise<number> | null = null;
-  /** Reads and hashes leaves off the event loop on embedded SQLite (docs/adr/0025); none: in-process. */
+  /** Reads and hashes leaves off the event loop on embedded SQLite (docs/adr/0026); none: in-process. */
   readonly leafWorker?: LeafWorker;
   static autoStart = true;
 
