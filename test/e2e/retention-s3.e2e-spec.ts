@@ -95,13 +95,23 @@ describe('Log retention with the S3 blob store (HTTP)', () => {
     clock.travelTo(T0);
   });
 
-  it('answers /health 503 while the bucket cannot be reached', async () => {
+  it('answers 503 blob-store-unavailable (and /health 503) while the bucket cannot be reached, and records nothing', async () => {
+    const system = await systemPurgedAfterSixMonths();
+    const stored = await upload(system, 'stored before the outage\n').expect(201);
     await s3.stop();
     try {
       const health = await t.http.get('/health').expect(503);
       expect(health.body.checks.blobs).toMatchObject({ status: 'down', store: 's3' });
+      const before = await t.eventCount();
+      const refused = await upload(system, 'sent during the outage\n').expect(503);
+      expect(refused.headers['retry-after']).toBe('5');
+      expect(refused.body).toMatchObject({ code: 'blob-store-unavailable', title: 'Service unavailable' });
+      expect(await t.eventCount()).toBe(before);
+      const download = await t.http.get(`/api/v1/log-artefacts/${stored.body.artefactId}/content`).set(auth(lawyer)).expect(503);
+      expect(download.body.code).toBe('blob-store-unavailable');
     } finally {
       await s3.start();
     }
+    await upload(system, 'sent during the outage\n').expect(201);
   });
 });

@@ -4,6 +4,7 @@ import { access, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ProblemException } from '@app/platform';
 
 export const BLOB_STORE = Symbol('BLOB_STORE');
 
@@ -24,6 +25,17 @@ export class BlobRejectedError extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/**
+ * The store (a bucket) cannot be reached right now; nothing was stored. Answered like a database
+ * outage: 503 with Retry-After, and the watched folder keeps the file for its next scan.
+ */
+export class BlobStoreUnavailableError extends ProblemException {
+  constructor(why: string, cause?: unknown) {
+    super(503, 'blob-store-unavailable', 'Service unavailable', `The blob store cannot be reached right now (${why}); retry shortly`);
+    this.cause = cause;
   }
 }
 

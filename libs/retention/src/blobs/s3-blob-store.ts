@@ -13,7 +13,7 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { type BlobStore, ContentMeter, SHA256, type StoredBlob } from './blob-store';
+import { type BlobStore, BlobStoreUnavailableError, ContentMeter, SHA256, type StoredBlob } from './blob-store';
 import type { S3BlobStoreConfig } from './blob-store-config';
 
 export interface S3BlobStoreOptions {
@@ -81,7 +81,7 @@ export class S3BlobStore implements BlobStore {
         await upload.done();
       } catch (err) {
         body.destroy();
-        throw meter.rejection ?? err;
+        throw meter.rejection ?? this.unavailable(err);
       }
       const sha256 = meter.verify(options.expectedSha256);
       const sizeBytes = meter.sizeBytes;
@@ -96,7 +96,7 @@ export class S3BlobStore implements BlobStore {
 
   async exists(sha256: string): Promise<boolean> {
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(sha256) }));
+      await this.reachable(this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(sha256) })));
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
@@ -106,7 +106,7 @@ export class S3BlobStore implements BlobStore {
 
   async read(sha256: string): Promise<Readable | null> {
     try {
-      const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(sha256) }));
+      const object = await this.reachable(this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(sha256) })));
       return object.Body as Readable;
     } catch (err) {
       if (isNotFound(err)) return null;
@@ -116,7 +116,7 @@ export class S3BlobStore implements BlobStore {
 
   async delete(sha256: string): Promise<boolean> {
     const had = await this.exists(sha256);
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(sha256) }));
+    await this.reachable(this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(sha256) })));
     return had;
   }
 
@@ -128,14 +128,33 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  private reachable<T>(request: Promise<T>): Promise<T> {
+    return request.catch((err: unknown) => {
+      throw this.unavailable(err);
+    });
+  }
+
+  /**
+   * What the SDK retried and still failed (network, timeout, 5xx, throttling: its own judgement of
+   * transient), or a 5xx, becomes BlobStoreUnavailableError: retrying later may help. Anything else
+   * (403, 404, credentials, 501) is left as it is.
+   */
+  private unavailable(err: unknown): unknown {
+    const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number; attempts?: number } };
+    const status = e.$metadata?.httpStatusCode;
+    const transient =
+      (e.$metadata?.attempts ?? 0) > 1 || (status !== undefined && status >= 500 && status !== 501) || (e.code !== undefined && NETWORK_ERRORS.has(e.code));
+    return transient ? new BlobStoreUnavailableError(e.code ?? (status ? `HTTP ${status}` : 'no answer'), err) : err;
+  }
+
   /** Server-side copy: one CopyObject up to its 5 GiB limit, part by part above it. */
   private async copy(from: string, to: string, sizeBytes: number): Promise<void> {
     const source = `${this.bucket}/${from.split('/').map(encodeURIComponent).join('/')}`;
     if (sizeBytes <= this.singleCopyMaxBytes) {
-      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: to, CopySource: source }));
+      await this.reachable(this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: to, CopySource: source })));
       return;
     }
-    const { UploadId } = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: to }));
+    const { UploadId } = await this.reachable(this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: to })));
     try {
       const parts = [];
       for (let start = 0, n = 1; start < sizeBytes; start += this.copyPartSize, n++) {
@@ -148,10 +167,12 @@ export class S3BlobStore implements BlobStore {
       await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: to, UploadId, MultipartUpload: { Parts: parts } }));
     } catch (err) {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: to, UploadId })).catch(() => undefined);
-      throw err;
+      throw this.unavailable(err);
     }
   }
 }
+
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
