@@ -27,6 +27,10 @@ describe('Merkle tree (RFC 9162)', () => {
     for (let n = 1; n <= 8; n++) expect(hex(ct.root(n))).toBe(CT_ROOTS[n - 1]);
   });
 
+  it('hashes a leaf given as text exactly as its UTF-8 bytes', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (text) => expect(hex(leafHash(text))).toBe(hex(leafHash(Buffer.from(text, 'utf8'))))));
+  });
+
   it('produces the reference inclusion proofs', () => {
     expect(ct.inclusionProof(0, 8).map(hex)).toEqual([
       '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',

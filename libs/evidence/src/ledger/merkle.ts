@@ -1,15 +1,23 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /** RFC 9162 §2.1: the Merkle Tree Hash over leaf hashes, with inclusion and consistency proofs. */
 const LEAF = Buffer.from([0x00]);
 const NODE = Buffer.from([0x01]);
+const HASH = 32;
+/** 0x01 ‖ left ‖ right, reused: a node is hashed in one call, without a Hash object per node. */
+const NODE_INPUT = Buffer.alloc(1 + 2 * HASH, 0x01);
 
 export function leafHash(leafBytes: Buffer | string): Buffer {
+  // As text the leaf is hashed in one call: U+0000 is the one byte 0x00 in UTF-8.
+  if (typeof leafBytes === 'string') return hash('sha256', `\u0000${leafBytes}`, 'buffer');
   return createHash('sha256').update(LEAF).update(leafBytes).digest();
 }
 
 export function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256').update(NODE).update(left).update(right).digest();
+  if (left.length !== HASH || right.length !== HASH) return createHash('sha256').update(NODE).update(left).update(right).digest();
+  left.copy(NODE_INPUT, 1);
+  right.copy(NODE_INPUT, 1 + HASH);
+  return hash('sha256', NODE_INPUT, 'buffer');
 }
 
 export const EMPTY_ROOT = createHash('sha256').digest();
