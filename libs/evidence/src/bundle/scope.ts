@@ -1,4 +1,5 @@
 import type { EventEnvelope, EventStore } from '@app/event-store';
+import { nextTurn } from '../next-turn';
 
 /** What a bundle covers; the same shape as a disclosure request's scope. */
 export interface BundleScope {
@@ -86,6 +87,9 @@ export interface ScopedStream {
   included: boolean;
 }
 
+/** Events per page of the census: one page is ~50 ms of the event loop on a small machine. */
+const CENSUS_PAGE = 2000;
+
 /**
  * Every stream in view of the scope at the cut-off, found from the events alone (no read model),
  * in one pass over the log: a stream is in when any of its events names a patient, system or
@@ -101,7 +105,7 @@ export async function scopeCensus(store: EventStore, scope: BundleScope, cutoffP
   const match = scopeMatcher(scope);
   let after = 0;
   while (after < cutoffPosition) {
-    const batch = await store.readAll(after, 5000, { raw: true });
+    const batch = await store.readAll(after, CENSUS_PAGE, { raw: true });
     if (batch.length === 0) break;
     for (const e of batch) {
       if (e.globalPosition > cutoffPosition) break;
@@ -133,11 +137,6 @@ export async function scopeCensus(store: EventStore, scope: BundleScope, cutoffP
     s.included = streamId === LEDGER_KEYS || inPeriod(scope, s.firstAt);
   }
   return streams;
-}
-
-/** Lets timers, I/O and HTTP requests run between pages of a long pass over the log. */
-export function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** The streams a bundle (or a reconstruction) of the scope holds at the cut-off. */

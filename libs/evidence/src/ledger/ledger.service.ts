@@ -6,6 +6,7 @@ import { eventLeafHash } from './leaf';
 import { type LeafBatch, LeafWorker } from './leaf-worker';
 import { checkSealedLeaf, type LeafRow, leafRows, missingPosition } from './log-check';
 import { MerkleTree } from './merkle';
+import { nextTurn } from '../next-turn';
 import { LOG_ID, type SignedTreeHead, signTreeHead, verifyTreeHead } from './tree-head';
 
 export interface LedgerKey {
@@ -169,6 +170,7 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
       }
       if (rows.length < 10000) break;
       after = Number(rows[rows.length - 1].leaf_index);
+      await nextTurn();
     }
     this.range = range;
     return range;
@@ -287,6 +289,7 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
         positions.push(Number(r.position));
       }
       after = Number(rows[rows.length - 1].leaf_index);
+      await nextTurn();
     }
     return { hashes, positions };
   }
