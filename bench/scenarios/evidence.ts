@@ -28,6 +28,8 @@ export interface BundleExportOut {
   exportSeconds: number;
   /** CPU time of the export (all threads: zlib runs off the main one), steadier than wall time on a shared machine. */
   exportCpuSeconds: number;
+  /** Longest time the event loop was blocked during the export (monitorEventLoopDelay max). */
+  longestStallMs: number;
   eventCount: number;
   streamCount: number;
   bundleBytes: number;
@@ -59,7 +61,12 @@ export async function bundleExportJob(p: { events: number; file: string }): Prom
     const sealSeconds = (now() - t) / 1000;
     // The heap cap shows the export streams: a writer that held the bundle (or a growing part of
     // it) in memory would run out of heap at 100k events instead of merely growing its RSS.
-    const child = await runMeasured(process.execPath, [`--max-old-space-size=${EXPORT_HEAP_MB}`, '-r', './bench/register.js', 'bench/worker.ts', 'bundleWrite', JSON.stringify({ dataDir: o.storage.config.dataDir, file: p.file })], process.env);
+    // Without source maps, as production runs dist/ (bench/register.js): their cache is not the export's.
+    const child = await runMeasured(
+      process.execPath,
+      [`--max-old-space-size=${EXPORT_HEAP_MB}`, '-r', './bench/register.js', 'bench/worker.ts', 'bundleWrite', JSON.stringify({ dataDir: o.storage.config.dataDir, file: p.file })],
+      { ...process.env, BENCH_SOURCE_MAPS: 'off' },
+    );
     const line = child.stdout.split('\n').find((l) => l.startsWith('@@RESULT '));
     if (child.code !== 0 || !line) throw new Error(`bundleWrite failed (exit ${child.code}): ${child.stderr.slice(-1500)}`);
     const written = JSON.parse(line.slice('@@RESULT '.length)) as Omit<BundleExportOut, 'events' | 'seedSeconds' | 'sealSeconds' | 'leavesPerSec' | 'exportHeapMb' | 'seedPeakRssMb' | 'file'>;
@@ -93,6 +100,13 @@ export async function bundleWriteJob(p: { dataDir: string; file: string }) {
     const t = now();
     const cpu = process.cpuUsage();
     const profile = await profileIf(process.env.BENCH_PROFILE);
+    // The longest the export kept the event loop from timers and requests (an API process serves on).
+    let longestStallMs = 0;
+    let tick = now();
+    const probe = setInterval(() => {
+      longestStallMs = Math.max(longestStallMs, now() - tick);
+      tick = now();
+    }, 5);
     const result = await writeBundle(
       { store, ledger, decrypt: async () => null },
       {
@@ -107,10 +121,12 @@ export async function bundleWriteJob(p: { dataDir: string; file: string }) {
     );
     const exportSeconds = (now() - t) / 1000;
     const used = process.cpuUsage(cpu);
+    clearInterval(probe);
     await profile();
     return {
       exportSeconds,
       exportCpuSeconds: (used.user + used.system) / 1e6,
+      longestStallMs: Math.round(longestStallMs),
       eventCount: result.eventCount,
       streamCount: result.streamCount,
       bundleBytes: result.byteSize,
