@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { BlobRejectedError, type BlobStore, blobStoreConfigFromEnv, FileSystemBlobStore, openBlobStore } from '@app/retention';
+import { BlobRejectedError, type BlobStore, blobStoreConfigFromEnv, BlobStoreUnavailableError, FileSystemBlobStore, openBlobStore } from '@app/retention';
 import { S3BlobStore, type S3BlobStoreOptions } from '../../libs/retention/src/blobs/s3-blob-store';
 import { startS3Server, type TestS3Server } from '../support/s3-server';
 
@@ -194,6 +195,33 @@ describe('S3 blob store specifics', () => {
     await expect(store.put(chunked(body))).rejects.toThrow(/not implemented/i);
     expect(await store.exists(sha256(body))).toBe(false);
     expect(await h.stored()).toEqual(before);
+  });
+});
+
+describe('S3 blob store against a server that accepts and never answers', () => {
+  let silent: Server;
+  const sockets: Socket[] = [];
+  const saved = { ...process.env };
+  beforeAll(async () => {
+    // Credentials come from the SDK's default chain, as in production.
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
+    silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+    process.env = saved;
+  });
+
+  it('gives up after its idle timeout: BlobStoreUnavailableError (503), not a request that hangs', async () => {
+    const { port } = silent.address() as AddressInfo;
+    const store = openBlobStore({ kind: 's3', bucket: 'logs', prefix: '', endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true, idleTimeoutMs: 200 });
+    const err = await store.exists('d'.repeat(64)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BlobStoreUnavailableError);
+    expect((err as BlobStoreUnavailableError).getStatus()).toBe(503);
+    const put = await store.put(Readable.from([Buffer.from('x')])).catch((e: unknown) => e);
+    expect(put).toBeInstanceOf(BlobStoreUnavailableError);
   });
 });
 

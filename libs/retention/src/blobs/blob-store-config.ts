@@ -10,6 +10,9 @@ export interface S3BlobStoreConfig {
   endpoint?: string;
   region: string;
   forcePathStyle: boolean;
+  /** Without them the SDK waits for ever on a server that accepts and never answers. Defaults: 5 s to connect, 60 s of silence. */
+  connectTimeoutMs?: number;
+  idleTimeoutMs?: number;
 }
 
 export type BlobStoreConfig = { kind: 'filesystem'; dir: string } | S3BlobStoreConfig;

@@ -61,7 +61,12 @@ export class S3BlobStore implements BlobStore {
 
   /** A client for `config`; credentials from the AWS SDK's default chain (AWS_ACCESS_KEY_ID, profile, instance role, …). */
   static connect(config: S3BlobStoreConfig): S3BlobStore {
-    const client = new S3Client({ ...(config.endpoint ? { endpoint: config.endpoint } : {}), region: config.region, forcePathStyle: config.forcePathStyle });
+    const client = new S3Client({
+      ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+      region: config.region,
+      forcePathStyle: config.forcePathStyle,
+      requestHandler: { connectionTimeout: config.connectTimeoutMs ?? 5_000, socketTimeout: config.idleTimeoutMs ?? 60_000 },
+    });
     return new S3BlobStore(client, { bucket: config.bucket, prefix: config.prefix });
   }
 
@@ -143,8 +148,11 @@ export class S3BlobStore implements BlobStore {
     const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number; attempts?: number } };
     const status = e.$metadata?.httpStatusCode;
     const transient =
-      (e.$metadata?.attempts ?? 0) > 1 || (status !== undefined && status >= 500 && status !== 501) || (e.code !== undefined && NETWORK_ERRORS.has(e.code));
-    return transient ? new BlobStoreUnavailableError(e.code ?? (status ? `HTTP ${status}` : 'no answer'), err) : err;
+      (e.$metadata?.attempts ?? 0) > 1 ||
+      (status !== undefined && status >= 500 && status !== 501) ||
+      e.name === 'TimeoutError' ||
+      (e.code !== undefined && NETWORK_ERRORS.has(e.code));
+    return transient ? new BlobStoreUnavailableError(e.code ?? (status ? `HTTP ${status}` : (e.name ?? 'no answer')), err) : err;
   }
 
   /** Server-side copy: one CopyObject up to its 5 GiB limit, part by part above it. */
