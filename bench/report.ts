@@ -550,11 +550,14 @@ bench/worker.ts ledgerOverhead '{"perCommit":100,"commitsPerWriter":500,"runs":1
 2-core machine (load average 3.6–4.0): the main thread's CPU with the ledger went from +114–144 %
 of its CPU without it to +9.5–10 % (e.g. 0.85 → 1.82 s before, 0.80 → 0.88 s after); the process
 CPU (all threads) from +113–145 % to +76–82 %; the append rate overhead from 46–63 % to 29–38 %.
-So the event loop's share meets the goal, while the rate does not yet on this machine: the worker's
-hashing (~0.8 CPU-seconds per 50k leaves, mostly canonical JSON and \`JSON.parse\`) competes with
-the appends for the two busy cores; with a spare core the rate overhead should approach the main
-thread's. The worker also lets the ledger lag further behind a writer running flat out (17–21k of
-50k events unsealed when the appends stopped, sealed by the next rounds; in-process: 100).
+Nine paired runs per mode later (\`"runs":3\`, load average 5.3–6.5): rate overhead median 59.2 % →
+22.5 % (range after −8.5–54.7 %), main-thread CPU +143.9 % → +12.7 %, most of what is left being the
+leaf rows' insert (~2 µs a row). So the event loop's share is about a tenth, while the rate is not
+yet within 10 % on this machine: the worker's hashing (~0.8 CPU-seconds per 50k leaves, mostly
+canonical JSON and \`JSON.parse\`) competes with the appends for the two busy cores; with a spare
+core the rate overhead should approach the main thread's (not measured: no quiet machine). The
+worker also lets the ledger lag further behind a writer running flat out (median 13.8k of 50k
+events unsealed when the appends stopped, sealed by the next rounds; in-process: 100).
 PostgreSQL keeps sealing in-process (ADR 0026 says why); not measured here.
 
 **5c. Log ingest of 1 GB (goal peak RSS < 200 MB).** Met: the CLI streams the file (hashing and
