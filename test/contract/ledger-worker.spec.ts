@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
 import { type NewEvent, SqlDatabase, SqlEventStore } from '@app/event-store';
 import { CompactRange, eventLeafHash, LeafWorker, LedgerService, MerkleTree } from '@app/evidence';
@@ -140,6 +141,29 @@ describe('Ledger leaf worker on SQLite (whatever STORAGE says)', () => {
     await expect(broken.leaves(new CompactRange(), 0, 10, 100)).rejects.toThrow(/could not start/);
     expect(broken.usable).toBe(false);
     await expect(broken.leaves(new CompactRange(), 0, 10, 100)).rejects.toThrow(/stopped/);
+  });
+
+  it('gives a worker whose reads keep failing up after three batches in a row', async () => {
+    await appendEvents(store, 10);
+    // A database of its own with an events table the test can take away under the live worker.
+    const file = join(storage.config.dataDir, 'other.sqlite');
+    const other = new BetterSqlite3(file);
+    try {
+      other.exec(
+        'CREATE TABLE events (global_position integer, event_id text, stream_id text, stream_revision integer, type text, schema_version integer, recorded_at text, data text, metadata text)',
+      );
+      const worker = new LeafWorker(store, file);
+      expect((await worker.leaves(new CompactRange(), 0, 10, 100)).rows).toEqual([]);
+      other.exec('DROP TABLE events');
+      for (let i = 0; i < 3; i++) {
+        expect(worker.usable).toBe(true);
+        await expect(worker.leaves(new CompactRange(), 0, 10, 100)).rejects.toThrow(/no such table/);
+      }
+      expect(worker.usable).toBe(false);
+      await worker.stop();
+    } finally {
+      other.close();
+    }
   });
 
   it('ends the thread on shutdown; sealing after that runs in-process', async () => {

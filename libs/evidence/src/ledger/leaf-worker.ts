@@ -11,7 +11,7 @@ export interface LeafBatch {
   range: CompactRange;
 }
 
-/** Crashes in a row after which sealing stays in-process (a worker that keeps dying helps no one). */
+/** Failed batches in a row after which sealing stays in-process (a worker that keeps failing helps no one). */
 const MAX_FAILURES = 3;
 const HASH_BYTES = 32;
 
@@ -24,7 +24,7 @@ const HASH_BYTES = 32;
 export class LeafWorker {
   /** The running thread, if any (tests). */
   worker?: Worker;
-  /** False once the worker could not start, crashed MAX_FAILURES times in a row, or was stopped. */
+  /** False once the worker could not start, failed MAX_FAILURES batches in a row, or was stopped. */
   usable = true;
   private starting?: Promise<Worker>;
   private readonly pending = new Map<number, { resolve: (reply: LeafReply) => void; reject: (err: Error) => void }>();
@@ -60,7 +60,11 @@ export class LeafWorker {
   async leaves(range: CompactRange, after: number, upTo: number, limit: number): Promise<LeafBatch> {
     if (upTo <= after) return { rows: [], range };
     const reply = await this.request({ after, upTo, limit, edge: range.edge });
-    if ('error' in reply) throw new Error(reply.error);
+    if ('error' in reply) {
+      // The thread lives on (e.g. a read that failed); repeated failures still end the worker's use.
+      this.countFailure();
+      throw new Error(reply.error);
+    }
     if (!('positions' in reply)) throw new Error('leaf worker answered out of turn');
     this.failures = 0;
     const hashes = Buffer.from(reply.hashes.buffer, reply.hashes.byteOffset, reply.hashes.byteLength);
@@ -129,10 +133,15 @@ export class LeafWorker {
     });
   }
 
+  private countFailure(): void {
+    if (++this.failures >= MAX_FAILURES) this.usable = false;
+  }
+
   /** A crash fails the request in flight; the next one starts a new worker, unless this one never started. */
   private died(worker: Worker, err: Error, ready: boolean): void {
     if (this.worker === worker) this.worker = undefined;
-    if (!ready || ++this.failures >= MAX_FAILURES) this.usable = false;
+    if (ready) this.countFailure();
+    else this.usable = false;
     for (const { reject } of this.pending.values()) reject(err);
     this.pending.clear();
   }

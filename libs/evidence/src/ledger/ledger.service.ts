@@ -228,7 +228,7 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
         return await worker.leaves(range, this.lastPosition, upTo, LEAF_BATCH);
       } catch (err) {
         // Sealing goes on either way; only where the hashing runs changes.
-        const next = worker.usable ? 'the next batch starts a new worker' : 'sealing in-process from now on';
+        const next = worker.usable ? 'the next batch goes to the worker again (a new one if it died)' : 'sealing in-process from now on';
         this.logger.warn(`Leaf worker failed (${(err as Error).message}): this batch is sealed in-process, ${next}`);
       }
     }
