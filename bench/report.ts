@@ -552,7 +552,9 @@ of its CPU without it to +9.5–10 % (e.g. 0.85 → 1.82 s before, 0.80 → 0.88
 CPU (all threads) from +113–145 % to +76–82 %; the append rate overhead from 46–63 % to 29–38 %.
 Nine paired runs per mode later (\`"runs":3\`, load average 5.3–6.5): rate overhead median 59.2 % →
 22.5 % (range after −8.5–54.7 %), main-thread CPU +143.9 % → +12.7 %, most of what is left being the
-leaf rows' insert (~2 µs a row). So the event loop's share is about a tenth, while the rate is not
+leaf rows' insert (~2 µs a row); \`npm run bench -- --only=ledger\` (3 paired runs, load ~5):
+overhead 23.8 % (16.6–27.6 %), main-thread CPU 0.99 s without and 1.00 s with the ledger, all
+threads 1.18 → 1.87 s. So the event loop's share is about a tenth or less, while the rate is not
 yet within 10 % on this machine: the worker's hashing (~0.8 CPU-seconds per 50k leaves, mostly
 canonical JSON and \`JSON.parse\`) competes with the appends for the two busy cores; with a spare
 core the rate overhead should approach the main thread's (not measured: no quiet machine). The
