@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { openLoop, type OpenLoopRun } from '../lib/open-loop';
 
 interface Server {
   proc: ChildProcess;
@@ -51,8 +52,8 @@ export interface HttpRun {
   timeouts: number;
 }
 
-async function cannon(s: Server, opts: { rate?: number; connections: number; seconds: number }): Promise<HttpRun> {
-  const body = JSON.stringify({
+function reviewBody(s: Server): string {
+  return JSON.stringify({
     aiSystemId: s.aiSystemId,
     modelVersion: '2.3.1',
     outputReference: 'pacs://studies/1.2.3/ai-report',
@@ -63,6 +64,19 @@ async function cannon(s: Server, opts: { rate?: number; connections: number; sec
     seenAt: '2026-11-20T09:00:00.000Z',
     decidedAt: '2026-11-20T09:00:40.000Z',
   });
+}
+
+function constantRate(s: Server, opts: { rate: number; connections: number; seconds: number }): Promise<OpenLoopRun> {
+  return openLoop({
+    url: `${s.url}/api/v1/reviews`,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` },
+    body: reviewBody(s),
+    ...opts,
+  });
+}
+
+async function cannon(s: Server, opts: { rate?: number; connections: number; seconds: number }): Promise<HttpRun> {
+  const body = reviewBody(s);
   const r = await autocannon({
     url: `${s.url}/api/v1/reviews`,
     method: 'POST',
@@ -88,6 +102,8 @@ async function cannon(s: Server, opts: { rate?: number; connections: number; sec
 export interface HttpParams {
   rate: number;
   seconds: number;
+  /** autocannon with `overallRate` (bursts at the start of each second), for comparison. */
+  burstSeconds: number;
   /** Closed-loop run (no rate limit) to find the maximum sustained rate. */
   maxSeconds: number;
   maxConnections: number;
@@ -97,22 +113,25 @@ export interface HttpParams {
 
 /**
  * Figure 4: POST /api/v1/reviews on the embedded SQLite default. Each run starts a fresh server
- * (fresh store) and warms it up for 2 s; then a fixed-rate run and a saturation run.
+ * (fresh store) and warms it up for 2 s; then a constant-rate run (open loop, the goal's figure),
+ * the same rate as autocannon paces it (per-second bursts) and a saturation run.
  */
 export async function httpJob(p: HttpParams) {
-  const fixed: HttpRun[] = [];
+  const fixed: OpenLoopRun[] = [];
+  const bursts: HttpRun[] = [];
   const max: HttpRun[] = [];
   const serverRss: number[] = [];
   for (let r = 0; r < p.runs; r++) {
     const s = await startServer();
     try {
       await cannon(s, { connections: 4, seconds: p.warmupSeconds ?? 2 });
-      fixed.push(await cannon(s, { rate: p.rate, connections: 10, seconds: p.seconds }));
+      fixed.push(await constantRate(s, { rate: p.rate, connections: 10, seconds: p.seconds }));
+      bursts.push(await cannon(s, { rate: p.rate, connections: 10, seconds: p.burstSeconds }));
       max.push(await cannon(s, { connections: p.maxConnections, seconds: p.maxSeconds }));
     } finally {
       const rss = await stopServer(s);
       if (rss) serverRss.push(rss);
     }
   }
-  return { fixed, max, serverPeakRssMb: Math.max(...serverRss, 0) };
+  return { fixed, bursts, max, serverPeakRssMb: Math.max(...serverRss, 0) };
 }

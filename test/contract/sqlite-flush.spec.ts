@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import type { DataSource } from 'typeorm';
 import { SqlDatabase, SqlEventStore } from '@app/event-store';
 import { newTestStorage, openTestDataSource, type TestStorage } from '../support/test-storage';
@@ -85,5 +85,32 @@ describe('SQLite (whatever STORAGE says): flush off the event loop', () => {
     expect(db.walSync!.flushes).toBe(before);
     await db.transaction((tx) => tx.query('UPDATE event_log_head SET position = position WHERE id = 1'));
     expect(db.walSync!.flushes).toBe(before + 1);
+  });
+
+  it('keeps one descriptor of the WAL open while the store is open and closes it with the data source', async () => {
+    const walDescriptors = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).endsWith('-wal');
+        } catch {
+          return false; // closed between listing and reading
+        }
+      }).length;
+    const before = walDescriptors();
+    for (let i = 0; i < 5; i++) await store.append(`review-fd-${i}`, [review(i)]);
+    // SQLite's own descriptor and ours: the same one for every flush, not one per flush.
+    const open = walDescriptors();
+    expect(open).toBeLessThanOrEqual(before + 1);
+    expect(db.walSync!.flushes).toBeGreaterThanOrEqual(1);
+    await ds.destroy();
+    expect(walDescriptors()).toBe(0);
+    // Opened again, the same file is flushed again (through a new descriptor).
+    ds = await openTestDataSource(storage);
+    db = new SqlDatabase(ds);
+    store = new SqlEventStore(db);
+    const flushes = db.walSync!.flushes;
+    await store.append('review-fd-again', [review(9)]);
+    expect(db.walSync!.flushes).toBe(flushes + 1);
+    expect((await store.readStream('review-fd-again')).length).toBe(1);
   });
 });

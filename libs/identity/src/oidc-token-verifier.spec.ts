@@ -31,8 +31,8 @@ describe('OIDC configuration', () => {
 
   it('chooses verifiers by issuer, and refuses a set-up where nobody could sign in', () => {
     const { publicKey } = generateKeyPairSync('ed25519');
-    expect(tokenVerifierFor(publicKey, undefined, {})).toBeInstanceOf(LocalTokenVerifier);
-    expect(tokenVerifierFor(publicKey, oidcConfigFromEnv(base), {})).toBeInstanceOf(IssuerRoutingTokenVerifier);
+    expect(tokenVerifierFor(publicKey, undefined, { TOKEN_CACHE_SECONDS: '0' })).toBeInstanceOf(LocalTokenVerifier);
+    expect(tokenVerifierFor(publicKey, oidcConfigFromEnv(base), { TOKEN_CACHE_SECONDS: '0' })).toBeInstanceOf(IssuerRoutingTokenVerifier);
     expect(() => tokenVerifierFor(publicKey, undefined, { LOCAL_TOKENS: 'false' })).toThrow(/OIDC_ISSUER/);
   });
 

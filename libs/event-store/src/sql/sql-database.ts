@@ -80,6 +80,15 @@ function toStoreError(err: unknown): unknown {
 const queues = new WeakMap<DataSource, SerialQueue>();
 const walSyncs = new WeakMap<DataSource, WalSync>();
 
+/** The WAL's kept descriptor closes with the connection, whoever destroys the data source. */
+function closeBeforeDestroy(dataSource: DataSource, walSync: WalSync): void {
+  const destroy = dataSource.destroy.bind(dataSource);
+  dataSource.destroy = async () => {
+    await walSync.close();
+    return destroy();
+  };
+}
+
 /** The file of an embedded SQLite store in WAL mode, whose commits can be flushed off-thread. */
 function walDatabaseFile(dataSource: DataSource): string | undefined {
   const options = dataSource.options as { type: string; database?: unknown; enableWAL?: boolean };
@@ -107,7 +116,10 @@ export class SqlDatabase {
     const file = walDatabaseFile(dataSource);
     if (file) {
       let walSync = walSyncs.get(dataSource);
-      if (!walSync) walSyncs.set(dataSource, (walSync = new WalSync(file)));
+      if (!walSync) {
+        walSyncs.set(dataSource, (walSync = new WalSync(file)));
+        closeBeforeDestroy(dataSource, walSync);
+      }
       this.walSync = walSync;
     }
   }

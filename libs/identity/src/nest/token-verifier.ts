@@ -52,6 +52,13 @@ export class IssuerRoutingTokenVerifier implements TokenVerifier {
  * configured, the IdP's tokens and, unless `LOCAL_TOKENS=false`, local ones too.
  */
 export function tokenVerifierFor(localPublicKey: KeyObject, oidc: OidcConfig | undefined, env: NodeJS.ProcessEnv = process.env): TokenVerifier {
+  const maxAgeMs = Number(env.TOKEN_CACHE_SECONDS ?? 60) * 1000;
+  if (!Number.isFinite(maxAgeMs) || maxAgeMs < 0) throw new Error('TOKEN_CACHE_SECONDS must be a number of seconds, 0 or more');
+  const verifier = uncachedTokenVerifierFor(localPublicKey, oidc, env);
+  return maxAgeMs > 0 ? new CachingTokenVerifier(verifier, { maxAgeMs }) : verifier;
+}
+
+function uncachedTokenVerifierFor(localPublicKey: KeyObject, oidc: OidcConfig | undefined, env: NodeJS.ProcessEnv): TokenVerifier {
   const local = new LocalTokenVerifier(localPublicKey);
   const localAllowed = (env.LOCAL_TOKENS ?? 'true').toLowerCase() !== 'false';
   if (!oidc) {
@@ -62,4 +69,45 @@ export function tokenVerifierFor(localPublicKey: KeyObject, oidc: OidcConfig | u
   const byIssuer = new Map<string, TokenVerifier>([[oidc.issuer, new OidcTokenVerifier(oidc)]]);
   if (localAllowed) byIssuer.set(LOCAL_TOKEN_ISSUER, local);
   return new IssuerRoutingTokenVerifier(byIssuer);
+}
+
+/**
+ * Remembers tokens it has verified, for at most `maxAgeMs` and never past their `exp`: a
+ * clinician's client sends the same bearer token with every request, and checking its
+ * signature again each time was ~9 % of the CPU of a review POST (profile in docs/adr/0025).
+ * Only successes are kept, keyed by the whole token, so a token that differs in one byte is
+ * verified afresh. The cost: a key withdrawn from the IdP's JWKS stops tokens already seen
+ * here only after `maxAgeMs` (default 60 s, `TOKEN_CACHE_SECONDS`; 0 turns the cache off).
+ */
+export class CachingTokenVerifier implements TokenVerifier {
+  private readonly verified = new Map<string, { token: VerifiedToken; until: number }>();
+
+  constructor(
+    private readonly inner: TokenVerifier,
+    private readonly options: { maxAgeMs: number; maxEntries?: number; now?: () => number },
+  ) {}
+
+  async verify(token: string): Promise<VerifiedToken> {
+    const now = this.options.now?.() ?? Date.now();
+    const hit = this.verified.get(token);
+    if (hit && now < hit.until) return hit.token;
+    if (hit) this.verified.delete(token);
+    const result = await this.inner.verify(token);
+    const exp = expiryOf(token);
+    if (exp !== undefined && this.options.maxAgeMs > 0) {
+      // Oldest first in a Map: evict the oldest entry when full.
+      if (this.verified.size >= (this.options.maxEntries ?? 10_000)) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, { token: result, until: Math.min(exp * 1000, now + this.options.maxAgeMs) });
+    }
+    return result;
+  }
+}
+
+function expiryOf(token: string): number | undefined {
+  try {
+    const { exp } = decodeJwt(token);
+    return typeof exp === 'number' ? exp : undefined;
+  } catch {
+    return undefined;
+  }
 }
