@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqlDatabase, SqlEventStore } from '@app/event-store';
 import { type ChildApi, startChildApi, waitForExit } from '../support/child-api';
@@ -24,6 +24,10 @@ async function pollWhileAlive(api: ChildApi, path: string, headers: Record<strin
       if (!reset || attempt === 3 || api.proc.exitCode !== null || api.proc.signalCode !== null) throw err;
     }
   }
+}
+async function stop(api: ChildApi): Promise<void> {
+  api.proc.kill('SIGTERM');
+  await waitForExit(api.proc);
 }
 const REQUEST_ID = '01936f0e-8a4b-7c3d-9e2f-0000000000bb';
 
@@ -69,12 +73,12 @@ describe('Crash during bundle export (SIGKILL, child process)', () => {
     expect(started.status).toBe(202);
     const { bundleId } = (await started.json()) as { bundleId: string };
     // Kill once the zip is being written: the partial file exists and has bytes in it.
-    const partial = join(bundles(), `${bundleId}.zip.partial`);
+    const partial = join(bundles(), `${REQUEST_ID}--${bundleId}.zip.partial`);
     for (let i = 0; i < 30_000 && !(existsSync(partial) && statSync(partial).size > 0); i++) await new Promise((r) => setImmediate(r));
     first.proc.kill('SIGKILL');
     await waitForExit(first.proc);
     expect(first.proc.signalCode).toBe('SIGKILL');
-    expect(files()).toEqual([`${bundleId}.zip.partial`]); // killed mid-write, never renamed
+    expect(files()).toEqual([`${REQUEST_ID}--${bundleId}.zip.partial`]); // killed mid-write, never renamed
 
     const second = await startChildApi(storage.env);
     try {
@@ -123,5 +127,59 @@ describe('Crash during bundle export (SIGKILL, child process)', () => {
     const { live, rebuilt } = await readModelsAndRebuild(storage);
     expect(rebuilt).toEqual(live);
     expect(await registry(storage, 'verify')).toMatchObject({ code: 0, stdout: expect.stringMatching(/OK: every event matches/) });
+  }, 300_000);
+
+  /**
+   * The window between recording BundleExported and the rename: the process dies with the
+   * recorded bundle still under its `.partial` name. Made here by stopping the API and putting
+   * a recorded bundle back under that name (a kill cannot be aimed at a window of one rename).
+   */
+  it('finishes a recorded bundle left under its .partial name at start-up, and removes one that does not match the record', async () => {
+    const legal = await tokenFor(storage, 'legal', 'lawyer-1');
+    const auth = { Authorization: `Bearer ${legal}` };
+    const base = `/api/v1/disclosure-requests/${REQUEST_ID}/bundles`;
+    const recorded = async (api: ChildApi) =>
+      ((await (await fetch(`${api.url}/api/v1/disclosure-requests/${REQUEST_ID}`, { headers: auth })).json()) as { bundles: Array<{ bundleId: string; bundleSha256: string }> }).bundles;
+    let api = await startChildApi(storage.env);
+    let good: { bundleId: string; bundleSha256: string };
+    try {
+      // One recorded bundle (the test above leaves one; alone, this test exports its own).
+      [good] = await recorded(api);
+      if (!good) {
+        const { bundleId } = (await (await fetch(`${api.url}${base}`, { method: 'POST', headers: auth })).json()) as { bundleId: string };
+        await eventually(async () => ((await (await pollWhileAlive(api, `${base}/${bundleId}`, auth)).json()) as { status: string }).status === 'done', 120_000, 'export');
+        [good] = await recorded(api);
+      }
+    } finally {
+      await stop(api);
+    }
+    const zip = join(bundles(), `${good.bundleId}.zip`);
+    const original = readFileSync(zip);
+    renameSync(zip, join(bundles(), `${REQUEST_ID}--${good.bundleId}.zip.partial`));
+    api = await startChildApi(storage.env);
+    try {
+      expect(files()).toContain(`${good.bundleId}.zip`);
+      expect(files().filter((f) => f.endsWith('.partial'))).toEqual([]);
+      const download = await fetch(`${api.url}${base}/${good.bundleId}/content`, { headers: auth });
+      expect(download.status).toBe(200);
+      expect(createHash('sha256').update(Buffer.from(await download.arrayBuffer())).digest('hex')).toBe(good.bundleSha256);
+    } finally {
+      await stop(api);
+    }
+
+    // Recorded, but the bytes under the .partial name are not the recorded ones: never offered.
+    const changed = Buffer.from(original);
+    changed[changed.length >> 1] ^= 0x01;
+    renameSync(zip, join(bundles(), `${REQUEST_ID}--${good.bundleId}.zip.partial`));
+    writeFileSync(join(bundles(), `${REQUEST_ID}--${good.bundleId}.zip.partial`), changed);
+    api = await startChildApi(storage.env);
+    try {
+      expect(files()).toEqual([]);
+      const download = await fetch(`${api.url}${base}/${good.bundleId}/content`, { headers: auth });
+      expect(download.status).toBe(404);
+      expect(api.output()).toMatch(/does not match the recorded SHA-256/);
+    } finally {
+      await stop(api);
+    }
   }, 300_000);
 });

@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { open, readdir, rename } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { type Actor, EVENT_STORE, type EventStore, STORAGE_CONFIG, type StorageConfig } from '@app/event-store';
@@ -24,11 +25,14 @@ export interface BundleJob {
 }
 
 /**
- * Runs bundle exports as jobs. The zip is written under a `.partial` name and renamed only once
- * complete and recorded (BundleExported, with its SHA-256): a half-written bundle is never offered.
+ * Runs bundle exports as jobs. The zip is written under a `.partial` name, flushed to disk, and
+ * renamed only once complete and recorded (BundleExported, with its SHA-256): a half-written
+ * bundle is never offered. A crash between the record and the rename leaves a recorded bundle
+ * under its `.partial` name: at start-up it is renamed if its SHA-256 is the recorded one, so the
+ * chain of custody never names a bundle the hospital no longer has; any other leftover is removed.
  */
 @Injectable()
-export class BundleExports {
+export class BundleExports implements OnApplicationBootstrap {
   private readonly logger = new Logger('Bundles');
   private readonly jobs = new Map<string, BundleJob>();
   private readonly dir: string;
@@ -44,11 +48,47 @@ export class BundleExports {
   ) {
     this.dir = join(config.dataDir, 'bundles');
     mkdirSync(this.dir, { recursive: true });
-    void this.removeLeftovers();
   }
 
-  private async removeLeftovers() {
-    for (const f of await readdir(this.dir)) if (f.endsWith('.partial')) rmSync(join(this.dir, f), { force: true });
+  /** After the query handlers are registered: bundles left by an earlier process. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.settleLeftovers().catch((err: Error) => this.logger.error(`Settling unfinished bundles failed: ${err.message}`));
+  }
+
+  private partialOf(requestId: string, bundleId: string): string {
+    return join(this.dir, `${requestId}--${bundleId}.zip.partial`);
+  }
+
+  private async settleLeftovers(): Promise<void> {
+    for (const f of await readdir(this.dir)) {
+      if (!f.endsWith('.partial')) continue;
+      const [requestId, bundleId] = f.slice(0, -'.zip.partial'.length).split('--');
+      const file = join(this.dir, f);
+      const recorded = requestId && bundleId ? await this.recorded(requestId, bundleId) : undefined;
+      if (recorded && (await sha256Of(file)) === recorded.bundleSha256) {
+        await this.publish(file, bundleId);
+        this.logger.warn(`Bundle ${bundleId} was recorded but not yet renamed when the last process stopped: renamed now`);
+      } else {
+        rmSync(file, { force: true });
+        if (recorded) this.logger.error(`Bundle ${bundleId} is recorded, but its file does not match the recorded SHA-256: removed`);
+      }
+    }
+  }
+
+  private async recorded(requestId: string, bundleId: string) {
+    const { state } = await this.queries.execute(new GetDisclosureQuery(requestId));
+    return state.exists ? state.bundles.find((b) => b.bundleId === bundleId) : undefined;
+  }
+
+  /** Renames into place and makes the rename durable (the directory entry is flushed too). */
+  private async publish(partial: string, bundleId: string): Promise<void> {
+    await rename(partial, this.fileOf(bundleId));
+    const dir = await open(this.dir, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
   }
 
   fileOf(bundleId: string): string {
@@ -78,7 +118,7 @@ export class BundleExports {
       error: null,
     };
     this.jobs.set(bundleId, job);
-    const partial = `${this.fileOf(bundleId)}.partial`;
+    const partial = this.partialOf(requestId, bundleId);
     const done = (async () => {
       try {
         const result = await writeBundle(
@@ -94,6 +134,13 @@ export class BundleExports {
           createWriteStream(partial, { flags: 'wx' }),
           (p) => (job.progress = p),
         );
+        // On disk before the record that names its SHA-256.
+        const written = await open(partial, 'r+');
+        try {
+          await written.sync();
+        } finally {
+          await written.close();
+        }
         await this.commands.execute(
           new ExecuteDisclosureCommand(
             {
@@ -109,7 +156,7 @@ export class BundleExports {
             actor,
           ),
         );
-        renameSync(partial, this.fileOf(bundleId));
+        await this.publish(partial, bundleId);
         Object.assign(job, { status: 'done', finishedAt: new Date().toISOString(), bundleSha256: result.bundleSha256, byteSize: result.byteSize, eventCount: result.eventCount });
       } catch (err) {
         rmSync(partial, { force: true });
@@ -138,4 +185,10 @@ export class BundleExports {
     const file = this.fileOf(bundleId);
     return existsSync(file) ? createReadStream(file) : undefined;
   }
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
