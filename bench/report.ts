@@ -210,7 +210,7 @@ export const FIGURES: Figure[] = [
       const verifyOk = ve.every((x) => x.ok && x.events === ex[0].eventCount);
       return [
         { what: `seal ${n} events (hash leaves + signed checkpoint)`, store: 'sqlite', impl: 'ours', value: stats(ex.map((x) => x.leavesPerSec)), unit: 'leaves/s', detail: `${fmtStats(stats(ex.map((x) => x.sealSeconds)), 2)} s; bulk seeding (not measured) ${fmt(med(ex.map((x) => x.seedSeconds)), 1)} s`, goal: '(report)', met: null },
-        { what: `bundle export of ${n} events (scope: all AI systems)`, store: 'sqlite', impl: 'ours', value: exportS, unit: 's', detail: `${fmt(ex[0].eventCount)} events in ${fmt(ex[0].streamCount)} streams, zip ${fmt(med(ex.map((x) => x.bundleBytes)) / 2 ** 20, 1)} MB, ${fmt(ex[0].eventCount / exportS.median)} events/s; ${ex[0].exportHeapMb ? `CPU ${fmtStats(stats(ex.map((x) => x.exportCpuSeconds)), 1)} s (all threads); peak RSS ${fmtStats(exportRss)} MB of the export's own process (V8 heap capped at ${ex[0].exportHeapMb} MB; seeding and sealing ran in another, ${fmtStats(stats(ex.map((x) => x.seedPeakRssMb)))} MB)` : `peak RSS of the job ${fmtStats(exportRss)} MB (includes seeding and sealing in the same process)`}`, goal: '< 10 s, peak RSS < 300 MB', met: exportS.median < 10 && exportRss.max < 300 },
+        { what: `bundle export of ${n} events (scope: all AI systems)`, store: 'sqlite', impl: 'ours', value: exportS, unit: 's', detail: `${fmt(ex[0].eventCount)} events in ${fmt(ex[0].streamCount)} streams, zip ${fmt(med(ex.map((x) => x.bundleBytes)) / 2 ** 20, 1)} MB, ${fmt(ex[0].eventCount / exportS.median)} events/s; ${ex[0].exportHeapMb ? `CPU ${fmtStats(stats(ex.map((x) => x.exportCpuSeconds)), 1)} s (all threads); peak RSS ${fmtStats(exportRss)} MB of the export's own process (V8 heap capped at ${ex[0].exportHeapMb} MB; seeding and sealing ran in another, ${fmtStats(stats(ex.map((x) => x.seedPeakRssMb)))} MB)${ex[0].longestStallMs === undefined ? '' : `; longest event-loop stall ${fmtStats(stats(ex.map((x) => x.longestStallMs)))} ms`}` : `peak RSS of the job ${fmtStats(exportRss)} MB (includes seeding and sealing in the same process)`}`, goal: '< 10 s, peak RSS < 300 MB', met: exportS.median < 10 && exportRss.max < 300 },
         { what: `bundle verify (${n} events)`, store: 'sqlite', impl: 'ours', value: verifyS, unit: 's', detail: `${verifyOk ? 'verified OK in every run' : `**not OK**: ${JSON.stringify(ve.map((x) => x.problems[0] ?? x.events))}`}, ${fmt(ex[0].eventCount / verifyS.median)} events/s${ve[0].verifyCpuSeconds === undefined ? '' : `, CPU ${fmtStats(stats(ve.map((x) => x.verifyCpuSeconds)), 1)} s`}; peak RSS ${fmtStats(stats(ve.map((x) => x.peakRssMb)))} MB (process of its own)`, goal: '< 5 s', met: verifyS.median < 5 && verifyOk },
       ];
     },
@@ -534,12 +534,22 @@ graph before the export starts), proof lines built as one JS string per hash and
 temporary file, and a second copy of every stream id: \`proofs.jsonl\` is now written after
 \`events.jsonl\` from 4-byte leaf indices, hex-encoded straight into page buffers, and the writer
 counts on the census entries. Same store, one run each on the loaded machine: export CPU 30.2 →
-17.7 s, peak RSS 326 → 301 MB, bundle byte-identical. Next steps: fewer allocations per event
-(canonical JSON from the stored text, a scoping read that skips \`metadata\`), CRC-32 with
-\`zlib.crc32\` instead of yazl's JavaScript one, and for verify proof elements compared as hex
-against the last verified path instead of a Buffer each. In the run of f2c2fae (load average
+17.7 s, peak RSS 326 → 301 MB, bundle byte-identical. In the run of f2c2fae (load average
 ~2): export 11.9 s wall, 16.2 CPU-seconds, peak RSS 291 MB of the export's process — the
-300 MB goal met, the 10 s goal missed by ~2 s; verify 6.3 s, missed (unchanged code).
+300 MB goal met, the 10 s goal missed by ~2 s; verify 6.3 s, missed (unchanged code). ADR 0027
+then took the next items of the profile (GC 3.4 of 12 s sampled, canonical JSON 1.2 s, yazl's
+JavaScript CRC-32 0.7 s): canonical JSON built by appending, CRC-32 from \`zlib.crc32\`, SHA-256
+in one call per hash, census entries that are the scan's own objects, and pages of 50 events (250
+in the census) so that little is alive at each young GC (bytes copied by scavenges 448 → 159 MB,
+full GCs 27 → 16); verify compares proof elements as hex text with the last verified path. The
+export also yields to the event loop between pages: its longest stall went from 1.0–1.2 s to
+0.2–0.35 s (now reported by the job). Same 100k store, three runs alternating 832e8ce and
+f9dca28 (\`node --max-old-space-size=128 -r ./bench/register.js bench/worker.ts bundleWrite …\`,
+load average ~4): export CPU 11.7–15.9 → 8.5–8.7 s, wall 11.9–17.2 → 8.3–9.4 s, peak RSS
+293–304 → 283–298 MB; verify CPU 5.9–7.0 → 3.7–5.3 s, wall 5.8–6.9 → 3.7–4.8 s; bundle
+byte-identical. The export's child now runs without the swc hook's inline source maps
+(\`BENCH_SOURCE_MAPS=off\`: 17 MB of its 128 MB heap, which production, running \`dist/\`, does
+not have): peak RSS 265–282 MB in the same conditions.
 
 **5b. Ledger overhead on append (goal < 10 %).** The append path does no ledger work; the cost was
 the follower sharing the one thread and the one SQLite connection: reading the events back,
