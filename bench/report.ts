@@ -540,8 +540,8 @@ counts on the census entries. Same store, one run each on the loaded machine: ex
 then took the next items of the profile (GC 3.4 of 12 s sampled, canonical JSON 1.2 s, yazl's
 JavaScript CRC-32 0.7 s): canonical JSON built by appending, CRC-32 from \`zlib.crc32\`, SHA-256
 in one call per hash, census entries that are the scan's own objects, and pages of 50 events (250
-in the census) so that little is alive at each young GC (bytes copied by scavenges 448 → 159 MB,
-full GCs 27 → 16); verify compares proof elements as hex text with the last verified path. The
+in the census) so that less is alive at each young GC (bytes copied by scavenges 362–448 →
+151–276 MB); verify compares proof elements as hex text with the last verified path. The
 export also yields to the event loop between pages: its longest stall went from 1.0–1.2 s to
 0.2–0.35 s (now reported by the job). Same 100k store, three runs alternating 832e8ce and
 f9dca28 (\`node --max-old-space-size=128 -r ./bench/register.js bench/worker.ts bundleWrite …\`,
