@@ -22,7 +22,7 @@ export interface OpenLoopRun {
  * omission). autocannon's `overallRate` instead lets every connection send its share of each
  * second back to back as soon as the second starts, then pause: at 200 requests/s over 10
  * connections that is a burst of 10 concurrent requests at the start of every second, not 200
- * requests a second (docs/adr/0009).
+ * requests a second (docs/adr/0028).
  */
 export function openLoop(o: {
   url: string;
