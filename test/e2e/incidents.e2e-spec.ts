@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NO_CRITERIA } from '@app/incidents';
+import { IncidentReviewLinks } from '@app/oversight';
 import { CLOCK, type Clock } from '@app/platform';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp, rawBody } from '../support/test-app';
 
@@ -100,7 +101,22 @@ describe('Serious incidents (HTTP)', () => {
       .expect(201);
     incidentId = res.body.incidentId;
     expect(res.headers.location).toBe(`/api/v1/incidents/${incidentId}`);
-    expect(await t.eventCount()).toBe(before + 2);
+    const incidentEvents = (await t.store.readStream(`incident-${incidentId}`)).map((e) => e.type);
+    expect(incidentEvents).toEqual(['incidents.IncidentDetected', 'incidents.AwarenessEstablished']);
+    // The link is written back to the review's own stream, by the reporter, once.
+    const links = await eventually(async () => {
+      const found = (await t.store.readStream(`review-${reviewId}`)).filter((e) => e.type === 'oversight.ReviewLinkedToIncident');
+      return found.length ? found : undefined;
+    });
+    expect(links.map((e) => [e.data.incidentId, e.metadata.actor])).toEqual([[incidentId, { subject: 'alice', role: 'clinician' }]]);
+    expect(await t.eventCount()).toBe(before + 3);
+    await t.catchUp();
+    const review = await t.http.get(`/api/v1/reviews/${reviewId}`).set(auth(alice)).expect(200);
+    expect(review.body.incidentIds).toEqual([incidentId]);
+    // Handled again (a restart before its checkpoint moved): no second link.
+    const detected = (await t.store.readStream(`incident-${incidentId}`)).slice(0, 1);
+    await t.app.get(IncidentReviewLinks).handle(detected);
+    expect(await t.eventCount()).toBe(before + 3);
     const view = (await get()).body;
     expect(view).toMatchObject({ status: 'open', serious: null, linkedReviewIds: [reviewId], narrative: { text: NARRATIVE, erased: false }, deadlines: [] });
     expect(view.patientPseudonyms).toHaveLength(1);

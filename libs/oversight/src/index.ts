@@ -3,3 +3,4 @@ export * from './oversight.module';
 export * from './projections/review.entities';
 export * from './projections/reviews.projection';
 export * from './application/review.queries';
+export * from './application/incident-review-links';

@@ -2,6 +2,7 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProjectionRegistry } from '@app/event-store';
+import { IncidentReviewLinks } from './application/incident-review-links';
 import { ExecuteReviewCommandHandler } from './application/review.handler';
 import { GetReviewHandler, ListReviewsHandler, OverrideRatesHandler, PatientTimelineHandler } from './application/review.queries';
 import { AiSystemReviewsController } from './http/ai-system-reviews.controller';
@@ -21,6 +22,7 @@ import { ReviewsProjection } from './projections/reviews.projection';
     PatientTimelineHandler,
     OverrideRatesHandler,
     ReviewsProjection,
+    IncidentReviewLinks,
   ],
 })
 export class OversightModule implements OnModuleInit {
