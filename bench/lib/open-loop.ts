@@ -1,7 +1,8 @@
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 
-export interface OpenLoopRun {
+/** One load run's result, whichever tool made it. */
+export interface HttpRun {
   /** Requests answered (any status). */
   requests: number;
   rps: number;
@@ -11,6 +12,9 @@ export interface OpenLoopRun {
   errors: number;
   non2xx: number;
   timeouts: number;
+}
+
+export interface OpenLoopRun extends HttpRun {
   /** How late the generator itself sent its worst request (its own event loop), for honesty. */
   maxSendLagMs: number;
 }

@@ -2,7 +2,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { openLoop, type OpenLoopRun } from '../lib/open-loop';
+import { type HttpRun, openLoop, type OpenLoopRun } from '../lib/open-loop';
+
+export type { HttpRun };
 
 interface Server {
   proc: ChildProcess;
@@ -39,17 +41,6 @@ function stopServer(s: Server): Promise<number | undefined> {
     });
     s.proc.send({ stop: true });
   });
-}
-
-export interface HttpRun {
-  requests: number;
-  rps: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  errors: number;
-  non2xx: number;
-  timeouts: number;
 }
 
 function reviewBody(s: Server): string {
