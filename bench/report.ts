@@ -385,13 +385,12 @@ const ANALYSIS = `## Reading the figures: where goals are missed, why, and what 
 The analysis below was written from profiles and round-trip counts of the figures above; see
 \`docs/adr/0009-benchmarks.md\` for method and fairness decisions.
 
-**This run** (code f2c2fae) was taken on a quiet machine at the end of a working session (the
-load average per figure is listed above; figure 1 was re-run alone with \`--only=append1
---write\` after the benchmark's Emmett SQLite fix, same code); ours and Emmett's are interleaved
-run by run so that both see the same conditions. The text below quotes the previous full run
-(4012a8b) where it explains a change. The raw-driver rows show what the disk gave during this run:
-PostgreSQL's raw 100-event writers reached 17–21k events/s here against 48–62k in earlier runs on
-this kind of machine, so read figures 1–2 against the raw rows of the same run.
+**This run** (code 2be2a0f) was taken on a quiet machine at the end of a working session (the
+load average per figure is listed above); ours and Emmett's are interleaved run by run so that
+both see the same conditions. The text below quotes earlier full runs (f2c2fae, 4012a8b) where it
+explains a change. The raw-driver rows show what the disk gave during this run (PostgreSQL's raw
+100-event writers: 33k with one writer and 44k with eight here, 17–21k in the run of f2c2fae), so
+read figures 1–2 against the raw rows of the same run.
 
 **1. One event per commit on PostgreSQL (goal ≥ 2,000 events/s).** Every append holds the
 \`event_log_head\` row lock until it commits (docs/adr/0002), so commits happen one at a time.
@@ -404,7 +403,7 @@ statement (\`oversight_append_group\`, each append in its own exception block, s
 only that append), i.e. one round trip and one WAL flush per group of up to 32. The lock and the
 gap-free, commit-ordered positions stay exactly as ADR 0002 argues (the group holds the head row
 until it commits, and commits atomically; the argument is in ADR 0018). In the run of 4012a8b ours made 3,720
-events/s, 3.53× Emmett and 213 % of the raw driver (f2c2fae: 3,570, 3.55×, 213 %) (16 raw writers each wait for their own flush;
+events/s, 3.53× Emmett and 213 % of the raw driver (f2c2fae: 3,570, 3.55×, 213 %; 2be2a0f: 5,187, 2.99×, 124 %) (16 raw writers each wait for their own flush;
 a group waits for one), where the run of 71012e0 had 1,326 events/s, 0.74× Emmett and 36 % of
 raw: **the goal is met**. The option not taken is Emmett's own (order by
 \`xid8\`): it gives up the dense position the ledger needs.
@@ -413,14 +412,15 @@ raw: **the goal is met**. The option not taken is Emmett's own (order by
 16–18.5k events/s for one plain \`pg\` writer and 48–53k only with 4–8 concurrent writers on a
 quiet machine. With one writer there is nothing to group, so ours is one writer's rate (read it
 against the raw row). With 8 writers, group commit sends their appends as one statement and one
-flush, which is what lets concurrent raw writers reach 50k: in this run 27,961 events/s with 8 writers,
-1.94× Emmett and 130 % of the raw driver (4012a8b: 1.82× and 125 %; 71012e0: 1.54× and 72 %), and
-with one writer 1.64× Emmett and 77 % of raw (4012a8b: 98 %). The 50k goal is missed because the
-disk gave the raw driver only 17–21k events/s in this run; with 8 writers ours is above raw, so
-what is left there is the server's insert and flush rate, not round trips (one writer's spread,
-13–19k, overlaps the raw one's, 13–19k). What remains below the raw
-rate is server work on one backend (the group's inserts run in one transaction, on one core),
-where 8 raw writers use several.
+flush, which is what lets concurrent raw writers reach 50k. In the run of f2c2fae, when the disk
+gave the raw driver only 17–21k events/s, ours made 27,961 events/s with 8 writers (1.94× Emmett,
+130 % of raw). In this run of 2be2a0f the disk was faster: raw 8 writers 44,378 (37–53k), ours
+28,051 (1.18× Emmett, 63 % of raw); one writer 24,336 (1.52× Emmett, 73 % of raw 33,451). So ours
+is capped near 28k with 8 writers whatever the disk gives: the group's inserts run in one
+transaction on one backend (one core of two, with the client on the other), where 8 raw writers
+use 8 backends. **The 50k goal is missed.** What would fix it: spreading a group's inserts over
+several connections while one of them holds the head row (positions are assigned first, rows
+inserted in parallel, committed together), or \`COPY\` for large groups; neither is built.
 
 **1–2 on SQLite (goals ≥ 1.0× Emmett; ≥ 100,000 events/s for 100-event commits).** SQLite
 has one writer at a time whatever the store does, and a commit costs one WAL fsync. Since commit
@@ -437,11 +437,12 @@ comparison. Emmett's driver (node-sqlite3) runs statements on libuv's thread poo
 (better-sqlite3) on the main thread; for a single writer at a time that changes latency under
 load, not throughput. Since ADR 0024 (f2c2fae) our durable commits flush the WAL on the thread
 pool after \`COMMIT\` (for HTTP latency, figure 4); a single sequential writer pays for it with
-two more \`PRAGMA\`s and three file operations per commit: in this run 100-event commits ran at 82 %
-of the raw driver (30,051 events/s; 101 % and 39,696 in the run of 4012a8b, when the raw driver
-also had 6 % more), and 16 one-event writers at 190 % of raw (256 % before; raw itself 13 % lower
-in this run). Keeping the WAL's descriptor open between flushes and setting the safety level once
-per connection would take back part of it. The unserialised Emmett variant can also crash its
+two more \`PRAGMA\`s and file operations per commit: in the run of f2c2fae 100-event commits ran at
+82 % of the raw driver (30,051 events/s). Since ADR 0028 the WAL descriptor stays open (one
+\`fdatasync\` job per flush instead of open, sync, close): in this run of 2be2a0f one 100-event
+writer made 63,945 events/s, **110 % of the raw driver** (58,304) and 1.98× Emmett (serialised),
+and 16 one-event writers 10,652 events/s, 272 % of raw and 9.95× Emmett. The 100,000 events/s
+goal is still missed, as the raw driver shows: the disk's flush rate bounds one writer. The unserialised Emmett variant can also crash its
 process (an unheard \`error\` event of node-sqlite3, "cannot change into wal mode from within a
 transaction"); the benchmark now counts that as failed appends instead of losing figure 1.
 
@@ -503,12 +504,29 @@ so the answer still comes only after the flush. Timing every statement of the se
 \`-r\` hook on TypeORM's better-sqlite3 runner, quick HTTP job) showed \`COMMIT\` on the main
 thread at 1.5–4 ms a piece before and ~0.3 ms after. In this run of f2c2fae (load average ~2):
 p99 44 ms (from 53), p50 14 ms (from 18), maximum sustained rate 457 requests/s (from 306),
-0 errors — better, still above the 20 ms goal. What is left is CPU per request on the one event
-loop (authentication, validation, Nest's pipeline, pino, the append, ~a dozen projections each
-reading the new events, the access log; garbage collection): at 200 requests/s the loop is about
-half busy, and the tail is requests queued behind each other and behind GC pauses. Next steps:
-projections fed from one shared read per append instead of one read each. (The ledger sealer now
-reads and hashes in a worker thread, ADR 0026 / 5b; its effect on this figure is not measured.)
+0 errors — better, still above the 20 ms goal.
+
+**How figure 4 is measured changed on 2026-12-03 (ADR 0028).** Until then the 200 requests/s
+came from autocannon's \`overallRate\`, which paces each connection with a counter reset every
+second: each of the 10 connections sent its 20 requests back to back as fast as answers came, then
+waited for the next second, so the server saw a burst of 10 concurrent requests at the start of
+every second (closed loop) and then nothing — a saturation test, not 200 requests a second.
+The goal row is now an open-loop generator (\`bench/lib/open-loop.ts\`): request *i* is due at
+*i*/200 s, whatever happened to the ones before, and its latency counts from when it was due, so
+time queued behind a slow answer counts too (no coordinated omission). autocannon's paced run
+stays as a reported row. A profile of the server under load (\`BENCH_SERVER_ARGS='--cpu-prof …'\`
+and a \`-r\` hook timing every statement and every WAL flush) then showed no dominant cost: SQL
+~0.45 ms per request; Ed25519 checks of the (same) bearer token ~9 % of the CPU, pino ~6 %,
+validation ~5 %, projections ~2.4 %; and the WAL flush a median 5 ms from call to answer under
+load where a bare \`fdatasync\` on this disk takes 0.1–0.5 ms: it was three jobs on the thread
+pool (open, sync, close), each waiting for a turn of the busy event loop to go on. Now a verified
+token is remembered for up to 60 s (never past its \`exp\`; \`TOKEN_CACHE_SECONDS\`) and the WAL
+descriptor stays open (one job per flush). In the run of 2be2a0f (quiet machine, load average
+0.9 at the start): **p99 10.4 ms (8.8–14.5), p50 3.1 ms, 200 requests/s, 0 errors — the goal is
+met**. On the old method, same run, autocannon's paced bursts give p99 23 ms (p50 7 ms) against
+44 ms in the run of f2c2fae: that halving is the server (token cache, one job per flush, the ledger
+sealer in a worker thread, ADR 0026, and cheaper canonical JSON, ADR 0027), not the method; which
+of them did most was not separated. The maximum sustained rate rose from 457 to 979 requests/s.
 
 **5a. Bundle export and verify of 100k events (goals < 10 s and peak RSS < 300 MB; < 5 s).**
 Reworked for issue 8 (ADR 0019). The earlier profile (30k events, idle machine: 7.6 s) named
@@ -549,7 +567,9 @@ load average ~4): export CPU 11.7–15.9 → 8.5–8.7 s, wall 11.9–17.2 → 8
 293–304 → 283–298 MB; verify CPU 5.9–7.0 → 3.7–5.3 s, wall 5.8–6.9 → 3.7–4.8 s; bundle
 byte-identical. The export's child now runs without the swc hook's inline source maps
 (\`BENCH_SOURCE_MAPS=off\`: 17 MB of its 128 MB heap, which production, running \`dist/\`, does
-not have): peak RSS 265–282 MB in the same conditions.
+not have): peak RSS 265–282 MB in the same conditions. In the full run of 2be2a0f on a quiet
+machine: **export 6.75 s (6.0–7.7), 8.6 CPU-seconds, peak RSS 258 MB; verify 3.86 s (3.5–4.3):
+all three goals met.**
 
 **5b. Ledger overhead on append (goal < 10 %).** The append path does no ledger work; the cost was
 the follower sharing the one thread and the one SQLite connection: reading the events back,
@@ -575,13 +595,20 @@ canonical JSON and \`JSON.parse\`) competes with the appends for the two busy co
 core the rate overhead should approach the main thread's (not measured: no quiet machine). The
 worker also lets the ledger lag further behind a writer running flat out (median 13.8k of 50k
 events unsealed when the appends stopped, sealed by the next rounds; in-process: 100).
-PostgreSQL keeps sealing in-process (ADR 0026 says why); not measured here.
+In the full run of 2be2a0f on a quiet machine: **overhead 9.2 % (5.1–10.9 %), goal met**; main
+thread CPU 0.52 s without and 0.56 s with the ledger, all threads 0.61 → 0.86 s. Read it with the
+lag: appends ran at ~70k events/s and the sealer alone seals ~58k leaves/s (5a), so while a writer
+runs flat out the ledger falls behind (36–40k of the ~50k events were unsealed when the appends
+stopped) and catches up afterwards; the figure is the cost to appends, and the ledger's own
+throughput is the 5a "seal" row. PostgreSQL keeps sealing in-process (ADR 0026 says why); not measured here.
 
 **5c. Log ingest of 1 GB (goal peak RSS < 200 MB).** Met: the CLI streams the file (hashing and
 blob write), ~200 MB/s including Node start and the Nest bootstrap. The peak RSS (~175 MB) is the
 same for 100 MB (quick run) and 1 GB, i.e. it is the application's baseline (the whole AppModule
 with its libraries is loaded for a one-shot command), not the file; the margin to the goal is
-small for that reason, and a leaner module for the CLI would widen it.
+small for that reason, and a leaner module for the CLI would widen it. In the run of 2be2a0f the
+peak was 188 MB (179 in f2c2fae): the baseline grew with this session's code (not analysed; the
+S3 SDK is loaded only with \`BLOB_STORE=s3\`), still under the goal, by 12 MB.
 
 **6. Growth.** Appends should stay flat with the size of the log: the head row, the
 \`(stream_id, stream_revision)\` index and the primary key keep every statement O(log n); the
