@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { type NewEvent, SqlDatabase, SqlEventStore } from '@app/event-store';
 import { CompactRange, eventLeafHash, LeafWorker, LedgerService, MerkleTree } from '@app/evidence';
 import { loadKeyMaterial } from '@app/identity';
-import { newTestStorage, openTestDataSource, testStorageKind, type TestStorage } from '../support/test-storage';
+import { newTestStorage, openTestDataSource, openTestStore, testStorageKind, type TestStorage } from '../support/test-storage';
 
 /** Events whose canonical JSON exercises key order, escapes, non-ASCII and number forms. */
 function events(n: number, from: number): NewEvent[] {
@@ -51,10 +51,7 @@ describe('Ledger leaf worker on SQLite (whatever STORAGE says)', () => {
   };
 
   beforeEach(async () => {
-    storage = newTestStorage('sqlite');
-    ds = await openTestDataSource(storage);
-    db = new SqlDatabase(ds);
-    store = new SqlEventStore(db);
+    ({ storage, ds, db, store } = await openTestStore('sqlite'));
   });
   afterEach(async () => {
     for (const ledger of ledgers.splice(0)) await ledger.beforeApplicationShutdown();

@@ -1,7 +1,7 @@
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import type { DataSource } from 'typeorm';
 import { SqlDatabase, SqlEventStore } from '@app/event-store';
-import { newTestStorage, openTestDataSource, type TestStorage } from '../support/test-storage';
+import { openTestDataSource, openTestStore, type TestStorage } from '../support/test-storage';
 
 const review = (n: number) => ({ type: 'oversight.AiOutputReviewed', data: { n, reason: 'x'.repeat(200) } });
 
@@ -17,10 +17,7 @@ describe('SQLite (whatever STORAGE says): flush off the event loop', () => {
   let db: SqlDatabase;
   let store: SqlEventStore;
   beforeEach(async () => {
-    storage = newTestStorage('sqlite');
-    ds = await openTestDataSource(storage);
-    db = new SqlDatabase(ds);
-    store = new SqlEventStore(db);
+    ({ storage, ds, db, store } = await openTestStore('sqlite'));
   });
   afterEach(async () => {
     await ds.destroy();

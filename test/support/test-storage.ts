@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { openDataSource, type StorageConfig } from '@app/event-store';
+import { openDataSource, SqlDatabase, SqlEventStore, type StorageConfig } from '@app/event-store';
 
 export const TEST_PG_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -61,4 +61,12 @@ export function newTestStorage(kind = testStorageKind()): TestStorage {
 
 export async function openTestDataSource(storage: TestStorage, entities: Parameters<typeof openDataSource>[1] = []) {
   return openDataSource(storage.config, entities);
+}
+
+/** A fresh store and its connection, for suites that drive the event store directly. */
+export async function openTestStore(kind = testStorageKind()) {
+  const storage = newTestStorage(kind);
+  const ds = await openTestDataSource(storage);
+  const db = new SqlDatabase(ds);
+  return { storage, ds, db, store: new SqlEventStore(db) };
 }
