@@ -189,8 +189,9 @@ export class RetentionPurger {
   async reconcile(actor: Actor = SYSTEM_ACTOR): Promise<number> {
     const pending: Tombstone[] = [];
     const purged = await this.artefacts.find({ where: { status: 'purged' } });
+    const present = await this.stillStored(purged);
     for (const row of purged) {
-      if (!(await this.blobs.exists(row.sha256))) continue;
+      if (!present.has(row.sha256)) continue;
       const { state, events } = await loadState(this.store, logArtefactDecider, logArtefactStreamId(row.artefactId));
       if (state.status !== 'purged') continue;
       const last = (type: string, before = Infinity) => [...events].reverse().find((e) => e.type === type && e.globalPosition < before)!;
@@ -200,6 +201,20 @@ export class RetentionPurger {
     }
     if (pending.length === 0) return 0;
     return (await this.settle(pending, actor)).filter((o) => o.holdIds.length === 0).length;
+  }
+
+  /**
+   * Which of the purged artefacts' blobs are still there, asked RECONCILE_CONCURRENCY at a time:
+   * against an object store each question is a round trip, and every purge ever made is asked.
+   */
+  private async stillStored(rows: LogArtefactRow[]): Promise<Set<string>> {
+    const present = new Set<string>();
+    for (let i = 0; i < rows.length; i += RECONCILE_CONCURRENCY) {
+      const batch = rows.slice(i, i + RECONCILE_CONCURRENCY);
+      const found = await Promise.all(batch.map((r) => this.blobs.exists(r.sha256)));
+      batch.forEach((r, j) => found[j] && present.add(r.sha256));
+    }
+    return present;
   }
 
   /** Holds placed up to `position`, released or not. */
@@ -235,6 +250,7 @@ interface Tombstone {
 }
 
 const SYSTEM_ACTOR: Actor = { subject: 'system:retention-reconciler', role: 'quality-manager' };
+const RECONCILE_CONCURRENCY = 16;
 
 /**
  * Holds covering the artefact that were placed below `before` and still in force at the purge
