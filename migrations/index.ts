@@ -3,6 +3,16 @@ import { Ledger1764100000000 } from './1764100000000-ledger';
 import { AccessLog1764710000000 } from './1764710000000-access-log';
 import { PgAppendFunction1764800000000 } from './1764800000000-pg-append-function';
 import { PgAppendGroupFunction1764900000000 } from './1764900000000-pg-append-group-function';
+import { PgAppendGroupUnnest1765000000000 } from './1765000000000-pg-append-group-unnest';
+import { DropEventTypeIndex1765000000001 } from './1765000000001-drop-event-type-index';
 
 /** Every migration, oldest first; both SQL dialects run the same list. */
-export const MIGRATIONS = [EventLog1764000000000, Ledger1764100000000, AccessLog1764710000000, PgAppendFunction1764800000000, PgAppendGroupFunction1764900000000];
+export const MIGRATIONS = [
+  EventLog1764000000000,
+  Ledger1764100000000,
+  AccessLog1764710000000,
+  PgAppendFunction1764800000000,
+  PgAppendGroupFunction1764900000000,
+  PgAppendGroupUnnest1765000000000,
+  DropEventTypeIndex1765000000001,
+];
