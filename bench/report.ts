@@ -405,7 +405,9 @@ gap-free, commit-ordered positions stay exactly as ADR 0002 argues (the group ho
 until it commits, and commits atomically; the argument is in ADR 0018). In the run of 4012a8b ours made 3,720
 events/s, 3.53× Emmett and 213 % of the raw driver (f2c2fae: 3,570, 3.55×, 213 %; 2be2a0f: 5,187, 2.99×, 124 %) (16 raw writers each wait for their own flush;
 a group waits for one), where the run of 71012e0 had 1,326 events/s, 0.74× Emmett and 36 % of
-raw: **the goal is met**. The option not taken is Emmett's own (order by
+raw: **the goal is met**. With ADR 0029 (the stream's last revision read from the index, not
+aggregated, and one index fewer) the run of 6b9fb3e (\`--only=append1\`) made 7,313 events/s, 4.98×
+Emmett and 278 % of raw. The option not taken is Emmett's own (order by
 \`xid8\`): it gives up the dense position the ledger needs.
 
 **2. 100 events per commit on PostgreSQL (goal ≥ 50,000 events/s).** STACK.md measured
@@ -415,12 +417,23 @@ against the raw row). With 8 writers, group commit sends their appends as one st
 flush, which is what lets concurrent raw writers reach 50k. In the run of f2c2fae, when the disk
 gave the raw driver only 17–21k events/s, ours made 27,961 events/s with 8 writers (1.94× Emmett,
 130 % of raw). In this run of 2be2a0f the disk was faster: raw 8 writers 44,378 (37–53k), ours
-28,051 (1.18× Emmett, 63 % of raw); one writer 24,336 (1.52× Emmett, 73 % of raw 33,451). So ours
-is capped near 28k with 8 writers whatever the disk gives: the group's inserts run in one
-transaction on one backend (one core of two, with the client on the other), where 8 raw writers
-use 8 backends. **The 50k goal is missed.** What would fix it: spreading a group's inserts over
-several connections while one of them holds the head row (positions are assigned first, rows
-inserted in parallel, committed together), or \`COPY\` for large groups; neither is built.
+28,051 (1.18× Emmett, 63 % of raw); one writer 24,336 (1.52× Emmett, 73 % of raw 33,451). That
+run's text put the cap down to the group's inserts running on one backend; measured since
+(ADR 0029), the cap was the function's cost per event: it read each event's columns by array
+subscript, and finding an element of a text array walks the array from its start (a group of 8 ×
+100 events cost more per event than 8 groups of one), and its \`MAX(stream_revision)\`, planned once
+per connection while the table was empty, stayed an aggregate over the whole stream (\`perf\` on
+the backend: \`_bt_checkkeys\`, \`int4larger\`), so each append grew with its stream. Since ADR 0029
+each append's events are unnested from one slice, the last revision is one backward index read,
+and an index no query used (\`type, global_position\`) is gone: the function's server time for
+groups of 8 × 100 fell from 17 to 11 µs per event (psql, no client). Run of 6b9fb3e
+(\`--only=append100\`, quiet machine): **8 writers 47,656 events/s (39.5–49.5k), 151 % of the raw
+driver (31,494) and 2.56× Emmett; one writer 34,149, 119 % of raw and 2.51× Emmett** — the
+50,000 goal is close and still missed. What is left is PostgreSQL's own insert into a table with
+three indexes (~11 µs per row here, as for a plain multi-row insert in psql) and the alternation
+of client and server: 8 writers settle into groups of 1 and 7 taking turns, each with its own
+round trip and flush; a second group in flight on another connection gained ~7 % in paired runs
+(within the spread) at the cost of the call order of concurrent appends (ADR 0029: not taken).
 
 **1–2 on SQLite (goals ≥ 1.0× Emmett; ≥ 100,000 events/s for 100-event commits).** SQLite
 has one writer at a time whatever the store does, and a commit costs one WAL fsync. Since commit
@@ -441,7 +454,9 @@ two more \`PRAGMA\`s and file operations per commit: in the run of f2c2fae 100-e
 82 % of the raw driver (30,051 events/s). Since ADR 0028 the WAL descriptor stays open (one
 \`fdatasync\` job per flush instead of open, sync, close): in this run of 2be2a0f one 100-event
 writer made 63,945 events/s, **110 % of the raw driver** (58,304) and 1.98× Emmett (serialised),
-and 16 one-event writers 10,652 events/s, 272 % of raw and 9.95× Emmett. The 100,000 events/s
+and 16 one-event writers 10,652 events/s, 272 % of raw and 9.95× Emmett. In the run of 6b9fb3e (\`--only=append1\`,
+\`--only=append100\`, after the unused type index was dropped): 65,539 (117 % of raw 56,116) and
+10,010 (200 % of raw). The 100,000 events/s
 goal is still missed, as the raw driver shows: the disk's flush rate bounds one writer. The unserialised Emmett variant can also crash its
 process (an unheard \`error\` event of node-sqlite3, "cannot change into wal mode from within a
 transaction"); the benchmark now counts that as failed appends instead of losing figure 1.
