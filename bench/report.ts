@@ -265,7 +265,7 @@ export const FIGURES: Figure[] = [
           kind,
           sizes: quick ? [1_000, 5_000] : [10_000, 100_000, 1_000_000],
           batchEvents: quick ? 1_000 : 5_000,
-          singleCommitsPerWriter: quick ? 5 : 25,
+          singleCommitsPerWriter: quick ? 5 : 100,
           runs: 3,
           // Set rebuildMaxSize to leave out rebuilds above a size (readAll is still measured there).
         },
@@ -637,5 +637,13 @@ swaps and drops in durable DDL commits (together 0.1–0.25 s, i.e. 10–25 µs/
 nothing at 1M), and the first rebuild in a process runs cold (in \`bench/profile-rebuild.ts\`
 its CPU time per event is 1.5–2.2× that of the third). The rest of the gap at 10k is not
 explained yet; ADR 0022 lowered the per-event cost on PostgreSQL, which makes a fixed cost
-weigh more at 10k, so read this row with its spread.
+weigh more at 10k, so read this row with its spread. Two runs of \`--only=growth\` on 2026-12-04 (code
+6b9fb3e) showed the same at the smallest size in other rows (SQLite 100-event appends at 10k:
+34 µs/event against 20.5 at 1M; 16 one-event writers: 1.54×), each time the first step measured
+in the job's process. The job now runs one unmeasured round on the empty store first (append,
+readAll, rebuild; its events count toward the first size), and the 16-writer step appends 1,600
+events per run instead of 400 (about 60 ms, too short to time). With both (same day, same code): the append and readAll
+rows are flat (≤ 1.3×); the PostgreSQL rebuild is not (68 µs/event at 10k against 44 at 1M,
+1.54×): the fixed cost of each rebuild described above (tables, four index builds, swap), about
+0.2 s, weighs 20 µs/event at 10k and nothing at 1M; per event above that fixed cost it is flat.
 `;
