@@ -426,7 +426,7 @@ per connection while the table was empty, stayed an aggregate over the whole str
 the backend: \`_bt_checkkeys\`, \`int4larger\`), so each append grew with its stream. Since ADR 0029
 each append's events are unnested from one slice, the last revision is one backward index read,
 and an index no query used (\`type, global_position\`) is gone: the function's server time for
-groups of 8 × 100 fell from 17 to 11 µs per event (psql, no client). Run of 6b9fb3e
+groups of 8 × 100 fell from 19 to 11 µs per event (psql, no client, same table: 458 → 257 ms for 24,000 events). Run of 6b9fb3e
 (\`--only=append100\`, quiet machine): **8 writers 47,656 events/s (39.5–49.5k), 151 % of the raw
 driver (31,494) and 2.56× Emmett; one writer 34,149, 119 % of raw and 2.51× Emmett** — the
 50,000 goal is close and still missed. What is left is PostgreSQL's own insert into a table with
@@ -643,7 +643,7 @@ weigh more at 10k, so read this row with its spread. Two runs of \`--only=growth
 in the job's process. The job now runs one unmeasured round on the empty store first (append,
 readAll, rebuild; its events count toward the first size), and the 16-writer step appends 1,600
 events per run instead of 400 (about 60 ms, too short to time). With both (same day, same code): the append and readAll
-rows are flat (≤ 1.3×); the PostgreSQL rebuild is not (68 µs/event at 10k against 44 at 1M,
+rows are flat (1.08–1.36×); the PostgreSQL rebuild is not (68 µs/event at 10k against 44 at 1M,
 1.54×): the fixed cost of each rebuild described above (tables, four index builds, swap), about
 0.2 s, weighs 20 µs/event at 10k and nothing at 1M; per event above that fixed cost it is flat.
 `;
