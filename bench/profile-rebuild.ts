@@ -4,7 +4,10 @@
  * the rate and this process's CPU time (user+sys) per event, then the statement time by kind.
  * On a shared machine compare CPU time, back to back (PostgreSQL's own CPU is not included).
  * `PRAGMAS='cache_size=-65536;…'` sets SQLite pragmas on the connection first (experiments).
+ * `CPU_PROFILE=/tmp/rebuild.cpuprofile` profiles the rebuilds only (not the seeding or start-up).
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { seedDomainEvents } from './lib/seed-bulk';
 import { ProjectionRunner } from '@app/event-store';
 import { ReviewsProjection } from '@app/oversight';
@@ -34,6 +37,12 @@ async function main() {
       }
     };
     for (const pragma of (process.env.PRAGMAS ?? '').split(';').filter(Boolean)) await o.db.query(`PRAGMA ${pragma}`);
+    const profiler = process.env.CPU_PROFILE ? new Session() : undefined;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
     for (let r = 0; r < Number(runs); r++) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
@@ -44,6 +53,10 @@ async function main() {
       console.log(
         `${kind} run ${r + 1}: ${head} events, ${(head / s).toFixed(0)} events/s wall, ${(cpuUs / head).toFixed(1)} µs CPU/event (client), ${((s * 1e6) / head).toFixed(1)} µs wall/event`,
       );
+    }
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(process.env.CPU_PROFILE!, JSON.stringify(profile));
     }
     for (const [k, v] of [...stmts].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) {
       console.log(`${v.ms.toFixed(0).padStart(7)} ms ${String(v.n).padStart(6)}× ${k}`);

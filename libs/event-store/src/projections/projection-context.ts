@@ -1,5 +1,5 @@
 import type { DataSource, EntityMetadata } from 'typeorm';
-import type { SqlTx } from '../sql/sql-database';
+import { copyValue, type SqlTx } from '../sql/sql-database';
 import type { EntityClass, ProjectionContext, RowValues } from './projection';
 
 /**
@@ -9,6 +9,12 @@ import type { EntityClass, ProjectionContext, RowValues } from './projection';
  * `insert` fails instead of silently overwriting.
  */
 type Cached = { row: RowValues | null; dirty: boolean; stored: boolean };
+
+/**
+ * New rows from this many on go to PostgreSQL by COPY (rebuilds, catch-up): it starts with one
+ * more round trip than an INSERT, which a live batch of a few rows would feel (ADR 0030).
+ */
+const COPY_MIN_ROWS = 200;
 
 /**
  * The projection's unit of work for one batch. Rows addressed by primary key are kept in memory
@@ -198,6 +204,16 @@ export class SqlProjectionContext implements ProjectionContext {
         ? `DO UPDATE SET ${updates.map((p) => `${this.column(entity, p)} = excluded.${this.column(entity, p)}`).join(', ')}`
         : 'DO NOTHING';
       conflict = `ON CONFLICT (${keys.map((k) => this.column(entity, k)).join(', ')}) ${set}`;
+    }
+    if (!keys && this.tx.dialect.kind === 'postgres' && rows.length >= COPY_MIN_ROWS) {
+      const lines = new Array<string>(rows.length);
+      const values = new Array<string>(props.length);
+      for (let r = 0; r < rows.length; r++) {
+        for (let i = 0; i < props.length; i++) values[i] = copyValue(this.bind(rows[r][props[i]]));
+        lines[r] = values.join('\t') + '\n';
+      }
+      await this.tx.copyIn(this.table(entity), cols, lines);
+      return;
     }
     const arrayTypes = this.tx.dialect.kind === 'postgres' ? this.pgArrayTypes(entity, props) : undefined;
     if (arrayTypes) {
