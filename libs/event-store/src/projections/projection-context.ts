@@ -26,12 +26,44 @@ export class SqlProjectionContext implements ProjectionContext {
   private readonly cache = new Map<EntityClass, Map<string, Cached>>();
   /** Partial upserts of rows never read: column sets are merged per key until the flush. */
   private readonly blind = new Map<EntityClass, Map<string, RowValues>>();
+  /** Rows were changed by a statement not addressed by primary key (not held in `cache`). */
+  private wroteByQuery = false;
 
+  /**
+   * `previous`: the batch before this one, still committing while this one is projected (a
+   * pipelined rebuild, ADR 0030). Everything before `previous` has committed. Rows `previous`
+   * holds are taken from its unit of work (it may not have written them yet); any other row is
+   * read from the table, which `previous` does not touch; writes and anything not addressed by
+   * primary key wait for `previous` to commit.
+   */
   constructor(
     readonly tx: SqlTx,
     private readonly dataSource: DataSource,
     private readonly tables: Map<EntityClass, string>,
+    private previous?: { context: SqlProjectionContext; committed: Promise<unknown> },
   ) {}
+
+  /** Waits until the previous batch has committed: from then on the tables show all of it. */
+  private async barrier(): Promise<void> {
+    if (!this.previous) return;
+    await this.previous.committed;
+    this.previous = undefined;
+  }
+
+  /** A copy of what the previous batch holds for this key, if anything (see `previous`). */
+  private async fromPrevious(entity: EntityClass, key: string): Promise<Cached | undefined> {
+    const before = this.previous?.context;
+    if (!before) return undefined;
+    if (before.wroteByQuery || before.blind.get(entity)?.has(key)) {
+      // Only a partial row is known there, or rows changed by a statement that names no key:
+      // read from the table once that batch has committed.
+      await this.barrier();
+      return undefined;
+    }
+    const c = before.cache.get(entity)?.get(key);
+    // The previous batch's flush may be reading its row object right now: never share it.
+    return c && { row: c.row && { ...c.row }, dirty: false, stored: c.row !== null };
+  }
 
   table(entity: EntityClass): string {
     const name = this.tables.get(entity);
@@ -88,8 +120,11 @@ export class SqlProjectionContext implements ProjectionContext {
   /** Loads one row by primary key into the cache (a blind upsert pending for it is flushed first). */
   private async load(entity: EntityClass, where: RowValues, key: string): Promise<Cached> {
     const entries = this.entries(entity);
-    const hit = entries.get(key);
-    if (hit) return hit;
+    const hit = entries.get(key) ?? (await this.fromPrevious(entity, key));
+    if (hit) {
+      entries.set(key, hit);
+      return hit;
+    }
     if (this.blind.get(entity)?.has(key)) await this.flush();
     const row = (await this.select(entity, where))[0] ?? null;
     const loaded = { row, dirty: false, stored: row !== null };
@@ -111,6 +146,7 @@ export class SqlProjectionContext implements ProjectionContext {
     const key = this.keyOf(entity, Object.fromEntries(keys.map((k) => [k, row[k]])));
     if (!key) {
       await this.flush();
+      this.wroteByQuery = true;
       return this.rawUpsert(entity, [row], keys);
     }
     const cached = this.entries(entity).get(key);
@@ -129,6 +165,7 @@ export class SqlProjectionContext implements ProjectionContext {
     if (!key) {
       await this.flush();
       this.cache.delete(entity);
+      this.wroteByQuery = true;
       const s = Object.keys(set);
       const w = Object.keys(where);
       await this.tx.query(
@@ -166,6 +203,7 @@ export class SqlProjectionContext implements ProjectionContext {
 
   /** Writes every pending row: one multi-row insert (new rows) or upsert (others) per entity and column set. */
   async flush(): Promise<void> {
+    await this.barrier();
     for (const [entity, entries] of this.cache) {
       const fresh: RowValues[] = [];
       const changed: RowValues[] = [];

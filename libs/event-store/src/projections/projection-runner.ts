@@ -286,6 +286,66 @@ export class ProjectionRunner {
   }
 
   /**
+   * A rebuild's batches on PostgreSQL, two at a time: batch N+1 is read and projected (on its
+   * own connection) while batch N writes and commits, so that the client's work and the
+   * server's overlap (ADR 0030). N+1 starts once everything before N has committed; it takes
+   * the rows N holds from N's unit of work, and writes, moves the checkpoint (guarded as in
+   * `runBatch`) and commits only after N has committed.
+   */
+  private async replayPipelined(
+    checkpointName: string,
+    p: Projection,
+    tables: Map<EntityClass, string>,
+    limit: number,
+    onProgress?: (p: RebuildProgress) => void,
+  ): Promise<void> {
+    let position = (await this.checkpoint(checkpointName))!.position;
+    let previous: { context: SqlProjectionContext; committed: Promise<unknown> } | undefined;
+    let current: Promise<unknown> | undefined;
+    let committedAt = position;
+    try {
+      for (;;) {
+        const events = await this.read(position, limit);
+        if (events.length === 0) break;
+        const from = position;
+        const last = events[events.length - 1].globalPosition;
+        const relevant = p.eventTypes ? events.filter((e) => p.eventTypes!.includes(e.type)) : events;
+        const before = previous;
+        let context: SqlProjectionContext | undefined;
+        let flushing!: () => void;
+        const handedOver = new Promise<void>((resolve) => (flushing = resolve));
+        const committed = this.db.transaction(
+          async (tx) => {
+            context = new SqlProjectionContext(tx, this.ds, tables, before);
+            if (relevant.length) await p.handle(relevant, context);
+            await before?.committed;
+            flushing();
+            const moved = await tx.query(
+              'UPDATE projection_checkpoints SET position = ?, updated_at = ? WHERE name = ? AND position = ? RETURNING position',
+              [last, new Date().toISOString(), checkpointName, from],
+            );
+            if (moved.length === 0) throw new CheckpointMoved();
+            await context.flush();
+          },
+          { durable: false },
+        );
+        current = committed;
+        committed.then(() => (committedAt = Math.max(committedAt, last))).catch(() => undefined);
+        await Promise.race([handedOver, committed]);
+        previous = { context: context!, committed };
+        position = last;
+        onProgress?.({ projection: p.name, position: committedAt, head: await this.store.headPosition() });
+      }
+      await previous?.committed;
+      onProgress?.({ projection: p.name, position: committedAt, head: await this.store.headPosition() });
+    } catch (err) {
+      // Let the batches still in flight finish before the caller drops the tables they write to.
+      await Promise.allSettled([previous?.committed, current]);
+      throw err;
+    }
+  }
+
+  /**
    * Blue/green rebuild: replays the whole log into fresh tables while the old ones keep
    * serving, then swaps them in one transaction with the live checkpoint.
    */
@@ -304,12 +364,18 @@ export class ProjectionRunner {
       new Date().toISOString(),
     ]);
     try {
-      for (;;) {
-        const n = await this.runBatch(tempName, p, temp, false, this.options.rebuildBatchSize ?? 5 * this.batchSize);
-        if (onProgress) {
-          onProgress({ projection: p.name, position: (await this.checkpoint(tempName))!.position, head: await this.store.headPosition() });
+      const limit = this.options.rebuildBatchSize ?? 5 * this.batchSize;
+      if (this.db.dialect.kind === 'postgres') {
+        await this.replayPipelined(tempName, p, temp, limit, onProgress);
+      } else {
+        // SQLite: one connection, one thread; nothing would run beside a batch's writes.
+        for (;;) {
+          const n = await this.runBatch(tempName, p, temp, false, limit);
+          if (onProgress) {
+            onProgress({ projection: p.name, position: (await this.checkpoint(tempName))!.position, head: await this.store.headPosition() });
+          }
+          if (n === 0) break;
         }
-        if (n === 0) break;
       }
       await this.db.transaction(async (tx) => {
         for (const [table, index] of deferred) await tx.runner.createIndex(table, index);

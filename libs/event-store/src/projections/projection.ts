@@ -1,5 +1,4 @@
 import type { EventEnvelope } from '../envelope';
-import type { SqlTx } from '../sql/sql-database';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export type EntityClass = Function;
@@ -23,7 +22,6 @@ export type RowValues = Record<string, unknown>;
 
 /** Writes to the read model's tables; rows are keyed by entity property names. */
 export interface ProjectionContext {
-  readonly tx: SqlTx;
   /** The physical table an entity lives in during this run (differs while rebuilding). */
   table(entity: EntityClass): string;
   column(entity: EntityClass, property: string): string;
