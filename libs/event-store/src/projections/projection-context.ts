@@ -1,5 +1,6 @@
 import type { DataSource, EntityMetadata } from 'typeorm';
-import { copyValue, type SqlTx } from '../sql/sql-database';
+import { CopyText } from '../sql/copy-text';
+import type { SqlTx } from '../sql/sql-database';
 import type { EntityClass, ProjectionContext, RowValues } from './projection';
 
 /**
@@ -244,13 +245,10 @@ export class SqlProjectionContext implements ProjectionContext {
       conflict = `ON CONFLICT (${keys.map((k) => this.column(entity, k)).join(', ')}) ${set}`;
     }
     if (!keys && this.tx.dialect.kind === 'postgres' && rows.length >= COPY_MIN_ROWS) {
-      const lines = new Array<string>(rows.length);
-      const values = new Array<string>(props.length);
-      for (let r = 0; r < rows.length; r++) {
-        for (let i = 0; i < props.length; i++) values[i] = copyValue(this.bind(rows[r][props[i]]));
-        lines[r] = values.join('\t') + '\n';
-      }
-      await this.tx.copyIn(this.table(entity), cols, lines);
+      const text = new CopyText();
+      const last = props.length - 1;
+      for (const r of rows) for (let i = 0; i <= last; i++) text.value(this.bind(r[props[i]]), i === last);
+      await this.tx.copyIn(this.table(entity), cols, text.chunks());
       return;
     }
     const arrayTypes = this.tx.dialect.kind === 'postgres' ? this.pgArrayTypes(entity, props) : undefined;
