@@ -493,9 +493,26 @@ envelope, the projection's code and garbage collection (~18 % of the process's t
 PostgreSQL, the server's insert work (a plain 5,000-row insert of timeline rows takes ~60 ms
 in \`psql\` on this machine) and serialising the arrays in \`pg\` (50–200 ms per 5,000 rows
 under load; a JSON parameter with \`json_populate_recordset\` serialises ~10× faster but was no
-faster overall with client and server on the same 2 cores). Next steps: \`COPY\` into the fresh
-tables during a rebuild (empty tables, no conflicts possible), and parsing only the envelope
-fields a projection reads.
+faster overall with client and server on the same 2 cores). Since ADR 0030 (PostgreSQL only):
+rows known to be new go by \`COPY … FROM STDIN\` from 200 rows on (\`pg-copy-streams\` on the
+transaction's own client; measured on 5,000 review rows: 8.5 µs per row end to end against 13.5
+for the arrays, whose parsing on the server was most of the cost), and a rebuild projects batch
+N+1 on its own connection while batch N writes and commits (rows N holds come from N's unit of
+work; N+1 writes only after N commits). In \`bench/profile-rebuild.ts postgres 50000 3\` back to
+back: 13–17k → 20–27k events/s with \`COPY\`, 25–30k with the pipeline; in this run of the code
+of 53a251d/f5eb1b4 (\`--only=replay,growth --write\`) **27,196 events/s on PostgreSQL (was
+15,919 in the full run of 2be2a0f) and 33,708 on SQLite** (unchanged code there; 26,798 in 2be2a0f, a busier
+machine). Both still miss 50,000. What is left, per event: the client's own CPU, ~30 µs on
+either store (CPU profile of the rebuilds alone, \`CPU_PROFILE=… bench/profile-rebuild.ts\`):
+garbage collection 20–27 % (the batches' envelopes and rows outlive the young generation; a
+larger one, \`--max-semi-space-size\` 32–128, and smaller batches did not help), parsing the
+envelopes (~2 µs), the unit of work and the projection (~8 µs), and on SQLite the inserts and
+commits themselves (~11 µs of SQLite's own time: ~6 µs per bound row, a plain
+\`INSERT … SELECT\` of the same rows takes 3). Both processes share the machine's two cores:
+a writer thread for SQLite's inserts (tried, ADR 0030) only moved the work, since V8's parallel
+garbage collector already used the second core. A faster disk and more cores, or a read model
+with fewer and narrower rows per event (the timeline repeats most of a review's columns), are
+what would close the gap.
 
 **4. HTTP on embedded SQLite (goal p99 < 20 ms at 200 req/s, 0 errors).** A request includes
 authentication (Ed25519 JWT), validation, pseudonymisation (HMAC), encryption of the reason under
@@ -646,4 +663,7 @@ events per run instead of 400 (about 60 ms, too short to time). With both (same 
 rows are flat (1.08–1.36×); the PostgreSQL rebuild is not (68 µs/event at 10k against 44 at 1M,
 1.54×): the fixed cost of each rebuild described above (tables, four index builds, swap), about
 0.2 s, weighs 20 µs/event at 10k and nothing at 1M; per event above that fixed cost it is flat.
+Re-run after ADR 0030 (\`--only=replay,growth --write\`, code of 8eec8b1): every row is flat now,
+the PostgreSQL rebuild 1.39× (44 µs/event at 10k, 32–34 at 100k and 1M: the same fixed cost per
+rebuild over a lower cost per event).
 `;
