@@ -238,8 +238,11 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
     return { rows, range: extended };
   }
 
-  /** Seals what is pending and signs a tree head over everything sealed (if it grew). */
+  /** Seals everything committed before the call and signs a tree head over it (if it grew). */
   async checkpoint(): Promise<SignedTreeHead> {
+    // A sealing round already running may have started before the last appends (with the leaf
+    // worker it seals up to the head it saw then): wait for it, then seal once more.
+    await this.sealing?.catch(() => undefined);
     await this.seal();
     const range = await this.loadRange();
     const latest = await this.latestCheckpoint();
