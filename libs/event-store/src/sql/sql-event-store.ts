@@ -13,6 +13,7 @@ import { ConcurrencyError, DuplicateEventIdError, IdempotencyConflictError } fro
 import type { EventStore, ReadAllOptions, SubscribeOptions, Subscription } from '../event-store.port';
 import { pollingSubscription } from '../subscription';
 import { UpcasterRegistry } from '../upcasters';
+import { pgInt4Array, pgTextArray } from './pg-binary-array';
 import { EVENT_COLUMNS, type EventRow as StoredEventRow, storedEnvelope } from './event-row';
 import { isUniqueViolation, uniqueConstraintOf, type Row, type SqlDatabase, type SqlTx } from './sql-database';
 
@@ -193,18 +194,19 @@ export class SqlEventStore implements EventStore {
    */
   private async commitGroupPostgres(group: PendingAppend[]): Promise<Outcome[]> {
     const events = group.flatMap((item) => item.batch.events);
+    // Arrays in binary form: no escaping of the JSON's quotes on either side (ADR 0031).
     const rows = await this.db.query<GroupRow>('SELECT * FROM oversight_append_group(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
-      group.map((item) => item.batch.streamId),
-      group.map((item) => String(item.expected)),
-      group.map((item) => item.options.idempotencyKey ?? null),
-      group.map((item) => item.options.requestHash ?? null),
-      group.map((item) => item.batch.recordedAt),
-      group.map((item) => item.batch.events.length),
-      events.map((e) => e.eventId),
-      events.map((e) => e.type),
-      events.map((e) => e.schemaVersion),
-      events.map((e) => e.dataText),
-      events.map((e) => e.metadataText),
+      pgTextArray(group.map((item) => item.batch.streamId)),
+      pgTextArray(group.map((item) => String(item.expected))),
+      pgTextArray(group.map((item) => item.options.idempotencyKey ?? null)),
+      pgTextArray(group.map((item) => item.options.requestHash ?? null)),
+      pgTextArray(group.map((item) => item.batch.recordedAt)),
+      pgInt4Array(group.map((item) => item.batch.events.length)),
+      pgTextArray(events.map((e) => e.eventId)),
+      pgTextArray(events.map((e) => e.type)),
+      pgInt4Array(events.map((e) => e.schemaVersion)),
+      pgTextArray(events.map((e) => e.dataText)),
+      pgTextArray(events.map((e) => e.metadataText)),
     ]);
     const byItem = new Map(rows.map((row) => [Number(row.item), row]));
     return Promise.all(
