@@ -434,6 +434,13 @@ three indexes (~11 µs per row here, as for a plain multi-row insert in psql) an
 of client and server: 8 writers settle into groups of 1 and 7 taking turns, each with its own
 round trip and flush; a second group in flight on another connection gained ~7 % in paired runs
 (within the spread) at the cost of the call order of concurrent appends (ADR 0029: not taken).
+Since ADR 0031 the group's arrays go in PostgreSQL's binary format (\`array_recv\`): event data
+is JSON, and as array literals every quote was escaped by \`pg\` on the client and scanned back
+by \`array_in\` on the server. Back to back on a busier machine, 8 writers: 30–35k → 36–46k
+events/s. In this run of the code of that commit (\`--only=append1,append100 --write\`):
+**8 writers 52,925 events/s (45.3–56.6k), 180 % of the raw driver (29,357) and 2.98× Emmett:
+the goal is met**; one writer 33,236 (138 % of raw, 2.62× Emmett). 16 one-event writers (figure
+1): 6,837 events/s, 4.91× Emmett, 294 % of raw.
 
 **1–2 on SQLite (goals ≥ 1.0× Emmett; ≥ 100,000 events/s for 100-event commits).** SQLite
 has one writer at a time whatever the store does, and a commit costs one WAL fsync. Since commit
@@ -456,7 +463,8 @@ two more \`PRAGMA\`s and file operations per commit: in the run of f2c2fae 100-e
 writer made 63,945 events/s, **110 % of the raw driver** (58,304) and 1.98× Emmett (serialised),
 and 16 one-event writers 10,652 events/s, 272 % of raw and 9.95× Emmett. In the run of 6b9fb3e (\`--only=append1\`,
 \`--only=append100\`, after the unused type index was dropped): 65,539 (117 % of raw 56,116) and
-10,010 (200 % of raw). The 100,000 events/s
+10,010 (200 % of raw). In the run of ADR 0031's commit (\`--only=append1,append100\`, SQLite code
+unchanged, a busier disk): 59,144 (107 % of raw 55,224) and 10,782 (186 % of raw). The 100,000 events/s
 goal is still missed, as the raw driver shows: the disk's flush rate bounds one writer. The unserialised Emmett variant can also crash its
 process (an unheard \`error\` event of node-sqlite3, "cannot change into wal mode from within a
 transaction"); the benchmark now counts that as failed appends instead of losing figure 1.
