@@ -100,7 +100,8 @@ export class SqlProjectionContext implements ProjectionContext {
     const pk = this.pk(entity);
     let names = 0;
     for (const _ in where) names++;
-    if (names !== pk.length || !pk.every((k) => k in where)) return undefined;
+    if (names !== pk.length) return undefined;
+    for (let i = 0; i < pk.length; i++) if (!(pk[i] in where)) return undefined;
     return pkKey(pk, where);
   }
 
@@ -121,7 +122,7 @@ export class SqlProjectionContext implements ProjectionContext {
   /** Loads one row by primary key into the cache (a blind upsert pending for it is flushed first). */
   private async load(entity: EntityClass, where: RowValues, key: string): Promise<Cached> {
     const entries = this.entries(entity);
-    const hit = entries.get(key) ?? (await this.fromPrevious(entity, key));
+    const hit = this.previous ? (entries.get(key) ?? (await this.fromPrevious(entity, key))) : entries.get(key);
     if (hit) {
       entries.set(key, hit);
       return hit;
@@ -134,13 +135,15 @@ export class SqlProjectionContext implements ProjectionContext {
   }
 
   async insert(entity: EntityClass, rows: RowValues | RowValues[]): Promise<void> {
-    const pk = this.pk(entity);
-    for (const row of Array.isArray(rows) ? rows : [rows]) {
-      const key = pkKey(pk, row);
-      const entries = this.entries(entity);
-      if (entries.get(key)?.row) throw new Error(`${entity.name} ${key} exists already`);
-      entries.set(key, { row: { ...row }, dirty: true, stored: false });
-    }
+    if (!Array.isArray(rows)) return this.insertOne(entity, rows);
+    for (const row of rows) this.insertOne(entity, row);
+  }
+
+  private insertOne(entity: EntityClass, row: RowValues): void {
+    const key = pkKey(this.pk(entity), row);
+    const entries = this.entries(entity);
+    if (entries.get(key)?.row) throw new Error(`${entity.name} ${key} exists already`);
+    entries.set(key, { row: { ...row }, dirty: true, stored: false });
   }
 
   async upsert(entity: EntityClass, row: RowValues, keys: string[]): Promise<void> {
@@ -176,7 +179,7 @@ export class SqlProjectionContext implements ProjectionContext {
       );
       return;
     }
-    const cached = await this.load(entity, where, key);
+    const cached = this.entries(entity).get(key) ?? (await this.load(entity, where, key));
     if (!cached.row) return; // as UPDATE … WHERE: no row, nothing changes
     Object.assign(cached.row, set);
     cached.dirty = true;
@@ -185,9 +188,9 @@ export class SqlProjectionContext implements ProjectionContext {
   async increment(entity: EntityClass, key: RowValues, by: Record<string, number>, insertDefaults: RowValues = {}): Promise<void> {
     const k = this.keyOf(entity, key);
     if (!k) throw new Error(`increment on ${entity.name} needs its primary key`);
-    const cached = await this.load(entity, key, k);
+    const cached = this.entries(entity).get(k) ?? (await this.load(entity, key, k));
     const row = cached.row ?? { ...insertDefaults, ...key };
-    for (const [col, n] of Object.entries(by)) row[col] = Number(row[col] ?? 0) + n;
+    for (const col in by) row[col] = Number(row[col] ?? 0) + by[col];
     cached.row = row;
     cached.dirty = true;
   }
@@ -195,7 +198,7 @@ export class SqlProjectionContext implements ProjectionContext {
   async find<T = RowValues>(entity: EntityClass, where: RowValues): Promise<T | undefined> {
     const key = this.keyOf(entity, where);
     if (key) {
-      const cached = await this.load(entity, where, key);
+      const cached = this.entries(entity).get(key) ?? (await this.load(entity, where, key));
       return cached.row ? (structuredClone(cached.row) as T) : undefined;
     }
     await this.flush();
@@ -262,17 +265,15 @@ export class SqlProjectionContext implements ProjectionContext {
       );
       return;
     }
-    const tuple = `(${props.map(() => '?').join(', ')})`;
     // Chunked so the parameter count stays below SQLite's and PostgreSQL's limits.
     const chunk = Math.max(1, Math.floor(5000 / props.length));
+    const head = `INSERT INTO ${this.table(entity)} (${cols.join(', ')}) VALUES `;
     for (let i = 0; i < rows.length; i += chunk) {
-      const part = rows.slice(i, i + chunk);
-      const params: unknown[] = [];
-      for (const r of part) for (const p of props) params.push(this.bind(r[p]));
-      await this.tx.query(
-        `INSERT INTO ${this.table(entity)} (${cols.join(', ')}) VALUES ${new Array<string>(part.length).fill(tuple).join(', ')} ${conflict}`,
-        params,
-      );
+      const end = Math.min(rows.length, i + chunk);
+      const params = new Array<unknown>((end - i) * props.length);
+      let n = 0;
+      for (let r = i; r < end; r++) for (let c = 0; c < props.length; c++) params[n++] = this.bind(rows[r][props[c]]);
+      await this.tx.query(valuesStatement(head, props.length, end - i, conflict), params);
     }
   }
 
@@ -308,6 +309,25 @@ export class SqlProjectionContext implements ProjectionContext {
     }
     return rows;
   }
+}
+
+/**
+ * Multi-row INSERT texts by shape: a full chunk's text (thousands of placeholders) is built once
+ * and then found again, not rebuilt and re-hashed by the driver's statement cache per statement.
+ */
+const statements = new Map<string, string>();
+
+function valuesStatement(head: string, columns: number, rows: number, conflict: string): string {
+  const key = `${rows}|${columns}|${head}|${conflict}`;
+  let text = statements.get(key);
+  if (text === undefined) {
+    const tuple = `(${new Array<string>(columns).fill('?').join(', ')})`;
+    text = `${head}${new Array<string>(rows).fill(tuple).join(', ')} ${conflict}`;
+    statements.set(key, text);
+    // Rebuild tables carry a suffix per rebuild: keep the map from growing without end.
+    if (statements.size > 200) statements.delete(statements.keys().next().value!);
+  }
+  return text;
 }
 
 function pkKey(pk: string[], row: RowValues): string {
