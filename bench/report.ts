@@ -465,7 +465,15 @@ and 16 one-event writers 10,652 events/s, 272 % of raw and 9.95× Emmett. In the
 \`--only=append100\`, after the unused type index was dropped): 65,539 (117 % of raw 56,116) and
 10,010 (200 % of raw). In the run of ADR 0031's commit (\`--only=append1,append100\`, SQLite code
 unchanged, a busier disk): 59,144 (107 % of raw 55,224) and 10,782 (186 % of raw). The 100,000 events/s
-goal is still missed, as the raw driver shows: the disk's flush rate bounds one writer. The unserialised Emmett variant can also crash its
+goal is still missed, and the raw driver misses it too. Measured on 2026-12-04 rather than
+assumed: the flush is not the bound — an \`fdatasync\` after an 80 KB append takes 0.3–0.4 ms
+(p50) on this disk, 3–4 µs per event of a 100-event commit. A CPU profile of one 100-event
+writer (\`bench/profile-append.ts sqlite 100 1000\`, 55k events/s in that process, 1.8 ms per
+commit) puts 0.69 ms per commit in SQLite's own statements (inserting 100 rows into \`events\`
+with its three indexes, ~7 µs per event), 0.55 ms waiting for the flush and its callback, 0.15
+ms drawing random bytes for the UUIDv7 event ids and ~0.4 ms in the store's JavaScript and GC.
+100,000 events/s needs 1 ms per commit; with SQLite's per-row cost alone at 0.7 ms, one
+sequential writer on one core does not get there. The unserialised Emmett variant can also crash its
 process (an unheard \`error\` event of node-sqlite3, "cannot change into wal mode from within a
 transaction"); the benchmark now counts that as failed appends instead of losing figure 1.
 
