@@ -21,3 +21,4 @@ export * from './nest/storage.module';
 export * from './nest/decider-handler';
 export * from './kurrentdb/kurrentdb-event-store';
 export * from './projections/leases';
+export * from './event-id';

@@ -14,7 +14,8 @@ import {
   type Position,
   type ResolvedEvent,
 } from '@eventstore/db-client';
-import { v5 as uuidv5, v7 as uuidv7, validate as isUuid } from 'uuid';
+import { v5 as uuidv5, validate as isUuid } from 'uuid';
+import { newEventId } from '../event-id';
 import type { EventEnvelope, EventMetadata, ExpectedRevision, NewEvent } from '../envelope';
 import { ConcurrencyError, DuplicateEventIdError, StoreUnavailableError } from '../errors';
 
@@ -77,7 +78,7 @@ export function toEventData(event: NewEvent, options: ToEventDataOptions): Event
   const metadata = mergeMetadata(options.metadata, event.metadata, options.idempotencyKey);
   const id =
     event.eventId ??
-    (options.idempotencyKey !== undefined ? deriveEventId(options.idempotencyKey, options.index ?? 0) : uuidv7());
+    (options.idempotencyKey !== undefined ? deriveEventId(options.idempotencyKey, options.index ?? 0) : newEventId());
   const kurrentMetadata: KurrentMetadata = {
     schemaVersion: event.schemaVersion ?? 1,
     recordedAt: options.recordedAt,

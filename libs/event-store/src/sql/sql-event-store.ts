@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { v7 as uuidv7, validate as isUuid } from 'uuid';
+import { validate as isUuid } from 'uuid';
+import { newEventId } from '../event-id';
 import type {
   AppendOptions,
   AppendResult,
@@ -248,7 +249,7 @@ export class SqlEventStore implements EventStore {
       events: events.map((e) => {
         const metadata = mergeMetadata(options, e.metadata);
         return {
-          eventId: e.eventId ?? uuidv7(),
+          eventId: e.eventId ?? newEventId(),
           type: e.type,
           schemaVersion: e.schemaVersion ?? 1,
           data: e.data,
