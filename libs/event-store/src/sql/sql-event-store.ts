@@ -21,6 +21,14 @@ import { isUniqueViolation, uniqueConstraintOf, type Row, type SqlDatabase, type
 const COLUMNS = EVENT_COLUMNS;
 const INSERT_CHUNK = 500;
 
+const valuesTexts = new Map<number, string>();
+/** `(?, …), (?, …)` for `rows` events, built once per row count (the statement cache keys on it anyway). */
+function insertValues(rows: number): string {
+  let text = valuesTexts.get(rows);
+  if (text === undefined) valuesTexts.set(rows, (text = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')));
+  return text;
+}
+
 type EventRow = StoredEventRow & Row;
 
 interface PreparedBatch {
@@ -317,22 +325,14 @@ export class SqlEventStore implements EventStore {
     if (!revisionMatches(expected, actual)) throw new ConcurrencyError(batch.streamId, expected, actual);
 
     const startRevision = actual === null ? 0 : actual + 1;
-    const rows = this.envelopes(batch, last, startRevision);
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      const chunk = rows.slice(i, i + INSERT_CHUNK);
-      const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-      const params = chunk.flatMap((e, j) => [
-        e.globalPosition,
-        e.eventId,
-        e.streamId,
-        e.streamRevision,
-        e.type,
-        e.schemaVersion,
-        e.recordedAt,
-        batch.events[i + j].dataText,
-        batch.events[i + j].metadataText,
-      ]);
-      await tx.query(`INSERT INTO events (${COLUMNS}) VALUES ${values}`, params);
+    for (let i = 0; i < n; i += INSERT_CHUNK) {
+      const chunk = batch.events.slice(i, i + INSERT_CHUNK);
+      const params: unknown[] = [];
+      chunk.forEach((e, j) => {
+        const k = i + j;
+        params.push(first + k, e.eventId, batch.streamId, startRevision + k, e.type, e.schemaVersion, batch.recordedAt, e.dataText, e.metadataText);
+      });
+      await tx.query(`INSERT INTO events (${COLUMNS}) VALUES ${insertValues(chunk.length)}`, params);
     }
     if (options.idempotencyKey) {
       await tx.query(
