@@ -388,12 +388,32 @@ const ANALYSIS = `## Reading the figures: where goals are missed, why, and what 
 The analysis below was written from profiles and round-trip counts of the figures above; see
 \`docs/adr/0009-benchmarks.md\` for method and fairness decisions.
 
-**This run** (code 2be2a0f) was taken on a quiet machine at the end of a working session (the
-load average per figure is listed above); ours and Emmett's are interleaved run by run so that
-both see the same conditions. The text below quotes earlier full runs (f2c2fae, 4012a8b) where it
-explains a change. The raw-driver rows show what the disk gave during this run (PostgreSQL's raw
-100-event writers: 33k with one writer and 44k with eight here, 17–21k in the run of f2c2fae), so
-read figures 1–2 against the raw rows of the same run.
+**This run** (code 5b74400, a full \`npm run bench\` on a quiet machine at the start of a working
+session; the load average per figure is listed above). Ours and Emmett's are interleaved run by
+run so that both see the same conditions. Since ADR 0032 every append's events are made before
+the clock starts (before, the harness's own JSON and UUIDs counted against every implementation's
+rate), and figure 2 has 8 concurrent 100-event writers on SQLite as well as on PostgreSQL. The
+text below quotes earlier runs where it explains a change. The raw-driver rows show what the disk
+gave during this run, so read figures 1–2 against the raw rows of the same run.
+
+**Where this run stands.** Met: figure 1 on both stores (PostgreSQL 7,615 events/s, 5.19×
+Emmett), figure 2 on PostgreSQL with 8 writers (59,541 events/s, 2.92× Emmett), every ≥ 1.0×
+Emmett comparison, figure 4 (p99 14.1 ms at 200 req/s, 0 errors), figure 5 (export 7.9 s and
+266 MB, verify 4.0 s, ledger overhead 8.2 %, ingest 188 MB) and figure 6 (all flat). **Missed, on
+this 2-core machine:**
+- *Figure 2, one 100-event writer on PostgreSQL, goal 50,000 events/s*: 37,796 (130 % of the raw
+  driver's 29,142). One writer waits for its own round trip and WAL flush per commit; STACK.md
+  measured 16–18.5k for a plain \`pg\` writer here. The goal is met where there is something to
+  share, with concurrent writers (the 8-writer row).
+- *Figure 2, 100-event commits on SQLite, goal 100,000 events/s*: 66,457 with one writer (115 % of
+  the raw driver, which makes 57,957) and 73,128 with 8 writers (153 % of raw). Bound by SQLite's
+  own insert work and the WAL flush, both measured below; more cores would not help one writer,
+  a faster disk (flush) and the checkpoint moved off the main thread would (see 1–2 on SQLite).
+- *Figure 3, full rebuild, goal 50,000 events/s*: 29,165 on PostgreSQL and 36,266 on SQLite.
+  Bound by CPU on the client (~28–34 µs per event, half of it SQLite's own work on the embedded
+  store) with two cores shared by client, database and garbage collector. What would close it:
+  more cores for a parallel rebuild (one projection's batches written by a second thread was
+  tried and only moved work on 2 cores), or a narrower read model (see 3).
 
 **1. One event per commit on PostgreSQL (goal ≥ 2,000 events/s).** Every append holds the
 \`event_log_head\` row lock until it commits (docs/adr/0002), so commits happen one at a time.
@@ -467,16 +487,25 @@ writer made 63,945 events/s, **110 % of the raw driver** (58,304) and 1.98× Emm
 and 16 one-event writers 10,652 events/s, 272 % of raw and 9.95× Emmett. In the run of 6b9fb3e (\`--only=append1\`,
 \`--only=append100\`, after the unused type index was dropped): 65,539 (117 % of raw 56,116) and
 10,010 (200 % of raw). In the run of ADR 0031's commit (\`--only=append1,append100\`, SQLite code
-unchanged, a busier disk): 59,144 (107 % of raw 55,224) and 10,782 (186 % of raw). The 100,000 events/s
-goal is still missed, and the raw driver misses it too. Measured on 2026-12-04 rather than
-assumed: the flush is not the bound — an \`fdatasync\` after an 80 KB append takes 0.3–0.4 ms
-(p50) on this disk, 3–4 µs per event of a 100-event commit. A CPU profile of one 100-event
-writer (\`bench/profile-append.ts sqlite 100 1000\`, 55k events/s in that process, 1.8 ms per
-commit) puts 0.69 ms per commit in SQLite's own statements (inserting 100 rows into \`events\`
-with its three indexes, ~7 µs per event), 0.55 ms waiting for the flush and its callback, 0.15
-ms drawing random bytes for the UUIDv7 event ids and ~0.4 ms in the store's JavaScript and GC.
-100,000 events/s needs 1 ms per commit; with SQLite's per-row cost alone at 0.7 ms, one
-sequential writer on one core does not get there. The unserialised Emmett variant can also crash its
+unchanged, a busier disk): 59,144 (107 % of raw 55,224) and 10,782 (186 % of raw). In the full run of
+5b74400 (events made before the clock, event ids from a larger random pool: ADR 0032): one
+100-event writer 66,457 events/s (115 % of raw 57,957), 8 writers 73,128 (153 % of raw 47,672:
+group commit shares one flush among the 8 appends of a group), 16 one-event writers 11,820 (206 %
+of raw). **The 100,000 events/s goal is missed, and the raw driver misses it by more.** What
+bounds it, measured on 2026-12-04 rather than assumed: (a) SQLite's own work for 100 rows of
+this table (rowid plus two unique indexes, ~580-byte rows) is 0.4–0.7 ms per commit *without any
+flush* (\`synchronous=OFF\`, plain better-sqlite3, prepared statements: 3.6 µs per row with no
+index, 4.3 with the stream index, 5–7 with both); (b) an \`fdatasync\` of the WAL after an 80 KB
+commit takes 0.3–0.4 ms (p50) on this disk, and the store waits ~0.55 ms for it including the
+thread-pool round trip; (c) the store's JavaScript and GC ~0.3 ms. 100,000 events/s needs the
+whole commit in 1 ms: with (a) + (b) alone at 0.8–1.1 ms, one sequential writer cannot get
+there on this disk. With 8 writers the flush is shared, and what is left per 800-event group
+(~10 ms) is SQLite's inserts (~2.1 µs per event, timed at better-sqlite3), \`COMMIT\` (~1.3 µs
+per event: WAL writes, and the automatic checkpoint every 1,000 pages, which copies the pages
+to the database file and fsyncs it on the main thread), and waiting for the shared flush; a
+checkpoint in a worker thread is the next step there (tried for rebuilds in ADR 0030, +7 %, not
+kept), and larger pages (16 KB) made ours slower (the index pages at the right edge are
+rewritten whole in every commit). The unserialised Emmett variant can also crash its
 process (an unheard \`error\` event of node-sqlite3, "cannot change into wal mode from within a
 transaction"); the benchmark now counts that as failed appends instead of losing figure 1.
 
@@ -518,20 +547,24 @@ transaction's own client; measured on 5,000 review rows: 8.5 µs per row end to 
 for the arrays, whose parsing on the server was most of the cost), and a rebuild projects batch
 N+1 on its own connection while batch N writes and commits (rows N holds come from N's unit of
 work; N+1 writes only after N commits). In \`bench/profile-rebuild.ts postgres 50000 3\` back to
-back: 13–17k → 20–27k events/s with \`COPY\`, 25–30k with the pipeline; in this run of the code
-of 53a251d/f5eb1b4 (\`--only=replay,growth --write\`) **27,196 events/s on PostgreSQL (was
-15,919 in the full run of 2be2a0f) and 33,708 on SQLite** (unchanged code there; 26,798 in 2be2a0f, a busier
-machine). Both still miss 50,000. What is left, per event: the client's own CPU, ~30 µs on
+back: 13–17k → 20–27k events/s with \`COPY\`, 25–30k with the pipeline; in the run of the code
+of 53a251d/f5eb1b4 (\`--only=replay,growth --write\`) 27,196 events/s on PostgreSQL (was
+15,919 in the full run of 2be2a0f) and 33,708 on SQLite; **in the full run of 5b74400, 29,165
+and 36,266**. Both still miss 50,000. What is left, per event: the client's own CPU, ~28–34 µs on
 either store (CPU profile of the rebuilds alone, \`CPU_PROFILE=… bench/profile-rebuild.ts\`):
-garbage collection 20–27 % (the batches' envelopes and rows outlive the young generation; a
+garbage collection 17–27 % (the batches' envelopes and rows outlive the young generation; a
 larger one, \`--max-semi-space-size\` 32–128, and smaller batches did not help), parsing the
-envelopes (~2 µs), the unit of work and the projection (~8 µs), and on SQLite the inserts and
-commits themselves (~11 µs of SQLite's own time: ~6 µs per bound row, a plain
-\`INSERT … SELECT\` of the same rows takes 3). Both processes share the machine's two cores:
+envelopes (~2 µs), the unit of work and the projection (~8 µs), and on SQLite SQLite's own
+work, ~13 µs per event, timed per statement in \`bench/profile-rebuild.ts sqlite 50000 3\` on
+2026-12-04: \`COMMIT\` 4.4 µs (of which ~2.9 µs is the automatic checkpoint: 660 → 229 ms of
+\`COMMIT\` time with \`wal_autocheckpoint=0\`, but a WAL that is never checkpointed only defers
+the copy; the rate moved ~6 %), reading the log 2.9 µs, the two rows' inserts 4.3 µs and the
+index builds before the swap 1.1 µs. Both processes share the machine's two cores:
 a writer thread for SQLite's inserts (tried, ADR 0030) only moved the work, since V8's parallel
-garbage collector already used the second core. A faster disk and more cores, or a read model
-with fewer and narrower rows per event (the timeline repeats most of a review's columns), are
-what would close the gap.
+garbage collector already used the second core. More cores (a writer thread, or the
+projections of one rebuild run side by side), a faster disk, or a read model with fewer and
+narrower rows per event (the timeline repeats most of a review's columns) are what would close
+the gap.
 
 **4. HTTP on embedded SQLite (goal p99 < 20 ms at 200 req/s, 0 errors).** A request includes
 authentication (Ed25519 JWT), validation, pseudonymisation (HMAC), encryption of the reason under
