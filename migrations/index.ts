@@ -5,6 +5,7 @@ import { PgAppendFunction1764800000000 } from './1764800000000-pg-append-functio
 import { PgAppendGroupFunction1764900000000 } from './1764900000000-pg-append-group-function';
 import { PgAppendGroupUnnest1765000000000 } from './1765000000000-pg-append-group-unnest';
 import { DropEventTypeIndex1765000000001 } from './1765000000001-drop-event-type-index';
+import { AccessLogPurges1765100000000 } from './1765100000000-access-log-purges';
 
 /** Every migration, oldest first; both SQL dialects run the same list. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   PgAppendGroupFunction1764900000000,
   PgAppendGroupUnnest1765000000000,
   DropEventTypeIndex1765000000001,
+  AccessLogPurges1765100000000,
 ];

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { EventEnvelope, EventStore, StorageConfig } from '@app/event-store';
-import { loadKeyMaterial } from '@app/identity';
+import { type EventEnvelope, type EventStore, SqlDatabase, type StorageConfig } from '@app/event-store';
+import { AccessLog, loadKeyMaterial } from '@app/identity';
 import { CLI, startChildApi, waitForExit } from '../support/child-api';
 import { populateViaApi } from '../support/populate';
 import { openRegistry } from '../support/registry-context';
@@ -38,6 +38,14 @@ describe('registry migrate-store: SQLite pilot to PostgreSQL', () => {
     targetConfig = { ...target.config, dataDir: source.config.dataDir };
     const registry = await openRegistry(source.config);
     try {
+      // A pilot old enough to have purged access-log entries: the anchor must move with the log.
+      const accessLog = new AccessLog(new SqlDatabase(registry.ds));
+      accessLog.now = () => new Date(Date.now() - 6 * 366 * 24 * 3600 * 1000);
+      const read = (n: number) => ({ requestId: `r-${n}`, actor: { subject: 'alice', role: 'clinician' as const }, action: 'read-review', dataSubject: `p-${n}`, resource: 'GET /x' });
+      await accessLog.record([read(1), read(2)]);
+      accessLog.now = () => new Date();
+      await accessLog.record([read(3)]);
+      expect((await accessLog.purge(new Date(Date.now() - 5.5 * 366 * 24 * 3600 * 1000).toISOString(), { subject: 'os:test' })).entries).toBe(2);
       await seedReviews(registry.store, 150);
     } finally {
       await registry.close();
@@ -77,7 +85,7 @@ describe('registry migrate-store: SQLite pilot to PostgreSQL', () => {
       const sourceKeys = await from.ds.query(keys);
       expect(sourceKeys.length).toBeGreaterThanOrEqual(5);
       expect(sameTypes({ k: await to.ds.query(keys) })).toEqual(sameTypes({ k: sourceKeys }));
-      for (const table of ['subject_keys', 'ledger_keys', 'access_log']) {
+      for (const table of ['subject_keys', 'ledger_keys', 'access_log', 'access_log_purges']) {
         const q = `SELECT COUNT(*) AS n FROM ${table}`;
         expect(Number((await to.ds.query(q))[0].n)).toBe(Number((await from.ds.query(q))[0].n));
       }
@@ -90,6 +98,7 @@ describe('registry migrate-store: SQLite pilot to PostgreSQL', () => {
   it('passes `registry verify` on the target, and new appends continue the same order', async () => {
     const verified = await cli(targetEnv(), 'verify');
     expect(verified.stdout).toMatch(/OK: every event matches/);
+    expect((await cli(targetEnv(), 'access-log', 'verify')).stdout).toMatch(/Access log verified: [1-9]\d* entries after #2\./);
     const sealed = await cli(targetEnv(), 'ledger', 'seal');
     expect(sealed.stdout).toContain(`root ${root}`);
   }, 180_000);

@@ -12,6 +12,7 @@ import { sealLedger, verifyLedger } from './commands/verify';
 import { exportBundleCommand, verifyBundleCommand } from './commands/bundles';
 import { docsRoles } from './commands/docs';
 import { rotateMasterKey } from './commands/keys';
+import { accessLogPurge, accessLogVerify } from './commands/access-log';
 
 const ROLES = ['clinician', 'quality-manager', 'legal', 'auditor', 'admin'];
 
@@ -125,6 +126,15 @@ program
   .requiredOption('--new-key-file <file>', 'file with the new master key: 32 random bytes, base64 (e.g. openssl rand -base64 32)')
   .option('--new-key-id <id>', 'id for the new key; default derived from the key')
   .action((o: { newKeyFile: string; newKeyId?: string }) => rotateMasterKey(o));
+
+const accessLog = program.command('access-log').description('The NEN 7513 access log: who read whose data');
+accessLog
+  .command('purge')
+  .description('Delete entries recorded before a date at least five years ago, keeping the rest of the chain verifiable')
+  .requiredOption('--before <date>', 'ISO date or time, e.g. 2020-01-01')
+  .option('--reason <text>', 'why (recorded with the purge)')
+  .action((o: { before: string; reason?: string }) => accessLogPurge(o));
+accessLog.command('verify').description("Recompute the access log's hash chain").action(() => accessLogVerify());
 
 program
   .command('docs')

@@ -43,7 +43,25 @@ export interface AccessLogVerification {
   ok: boolean;
   entries: number;
   firstBadSeq: number | null;
+  /** Entries up to here were purged; the chain was checked from the purge's anchor hash. */
+  purgedThroughSeq: number;
 }
+
+/** NEN 7513: access logs are kept at least five years; nothing younger can be purged. */
+export const ACCESS_LOG_MIN_RETENTION_YEARS = 5;
+
+export interface AccessLogPurge {
+  /** The last purged entry (0 when nothing was purged). */
+  throughSeq: number;
+  /** That entry's hash: the remaining chain links to it. */
+  anchorHash: string;
+  entries: number;
+  purgedBefore: string;
+  purgedAt: string;
+}
+
+/** `before` is too recent: it would purge entries younger than the minimum retention. */
+export class AccessLogRetentionError extends Error {}
 
 interface Row {
   seq: number | string;
@@ -72,6 +90,9 @@ const COLUMNS = 'seq, entry_id, request_id, at, actor_subject, actor_role, actio
  */
 @Injectable()
 export class AccessLog {
+  /** The clock entries and purges are stamped with (tests set it to write an older log). */
+  now: () => Date = () => new Date();
+
   constructor(private readonly db: SqlDatabase) {}
 
   async record(records: AccessRecord[]): Promise<AccessLogEntry[]> {
@@ -79,12 +100,15 @@ export class AccessLog {
     return this.db.transaction(async (tx) => {
       // The chain needs one writer at a time; SQLite transactions are serialised already.
       if (tx.dialect.kind === 'postgres') await tx.query('LOCK TABLE access_log IN SHARE ROW EXCLUSIVE MODE');
+      // After a purge of every entry the chain goes on from the purge's anchor.
       const [last] = await tx.query<{ seq: number | string; entry_hash: string }>(
-        'SELECT seq, entry_hash FROM access_log ORDER BY seq DESC LIMIT 1',
+        `SELECT seq, entry_hash FROM (SELECT seq, entry_hash FROM access_log ORDER BY seq DESC LIMIT 1) AS l
+         UNION ALL SELECT seq, entry_hash FROM (SELECT through_seq AS seq, anchor_hash AS entry_hash FROM access_log_purges ORDER BY through_seq DESC LIMIT 1) AS p
+         ORDER BY seq DESC LIMIT 1`,
       );
       let seq = last ? Number(last.seq) : 0;
       let prevHash = last?.entry_hash ?? GENESIS;
-      const at = new Date().toISOString();
+      const at = this.now().toISOString();
       const written: AccessLogEntry[] = [];
       for (const r of records) {
         seq += 1;
@@ -122,10 +146,56 @@ export class AccessLog {
     return rows.map(entryOf);
   }
 
-  /** Recomputes the whole chain; reports the first entry whose hash or link does not match. */
+  /**
+   * Deletes the entries recorded before `before` (an ISO time at least five years ago), oldest
+   * first and without gaps: the purge is recorded first, with the hash of the last entry it
+   * removes, and the database lets only entries a recorded purge covers be deleted. The rest of
+   * the chain is then verified from that anchor. Nothing to purge: `entries` 0, nothing written.
+   */
+  async purge(before: string, by: { subject: string }, reason?: string): Promise<AccessLogPurge> {
+    const purgedAt = this.now();
+    const limit = new Date(purgedAt);
+    limit.setUTCFullYear(limit.getUTCFullYear() - ACCESS_LOG_MIN_RETENTION_YEARS);
+    const cutoff = new Date(before);
+    if (Number.isNaN(cutoff.getTime())) throw new AccessLogRetentionError(`"${before}" is not a date`);
+    if (cutoff > limit) {
+      throw new AccessLogRetentionError(
+        `Access-log entries are kept at least ${ACCESS_LOG_MIN_RETENTION_YEARS} years (NEN 7513): the purge date must be on or before ${limit.toISOString()}`,
+      );
+    }
+    const purgedBefore = cutoff.toISOString();
+    return this.db.transaction(async (tx) => {
+      if (tx.dialect.kind === 'postgres') await tx.query('LOCK TABLE access_log IN SHARE ROW EXCLUSIVE MODE');
+      const [done] = await tx.query<{ through_seq: number | string; anchor_hash: string }>(
+        'SELECT through_seq, anchor_hash FROM access_log_purges ORDER BY through_seq DESC LIMIT 1',
+      );
+      const from = done ? Number(done.through_seq) : 0;
+      // A prefix of the chain: up to the entry before the first one recorded at or after the cutoff.
+      const [firstKept] = await tx.query<{ seq: number | string | null }>('SELECT MIN(seq) AS seq FROM access_log WHERE at >= ?', [purgedBefore]);
+      const [last] = await tx.query<{ seq: number | string | null }>('SELECT MAX(seq) AS seq FROM access_log');
+      const through = firstKept?.seq !== null && firstKept?.seq !== undefined ? Number(firstKept.seq) - 1 : Number(last?.seq ?? 0);
+      const nothing = { throughSeq: from, anchorHash: done?.anchor_hash ?? GENESIS, entries: 0, purgedBefore, purgedAt: purgedAt.toISOString() };
+      if (through <= from) return nothing;
+      const [anchor] = await tx.query<{ entry_hash: string }>('SELECT entry_hash FROM access_log WHERE seq = ?', [through]);
+      const purge = { throughSeq: through, anchorHash: anchor.entry_hash, entries: through - from, purgedBefore, purgedAt: purgedAt.toISOString() };
+      await tx.query(
+        `INSERT INTO access_log_purges (through_seq, anchor_hash, entries, purged_before, purged_at, actor_subject, reason)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        [purge.throughSeq, purge.anchorHash, purge.entries, purgedBefore, purge.purgedAt, by.subject, reason?.slice(0, 500) ?? null],
+      );
+      await tx.query('DELETE FROM access_log WHERE seq > ? AND seq <= ?', [from, through]);
+      return purge;
+    });
+  }
+
+  /** Recomputes the chain from the last purge's anchor; reports the first entry whose hash or link does not match. */
   async verify(batch = 1000): Promise<AccessLogVerification> {
-    let prevHash = GENESIS;
-    let after = 0;
+    const [purged] = await this.db.query<{ through_seq: number | string; anchor_hash: string }>(
+      'SELECT through_seq, anchor_hash FROM access_log_purges ORDER BY through_seq DESC LIMIT 1',
+    );
+    const purgedThroughSeq = purged ? Number(purged.through_seq) : 0;
+    let prevHash = purged?.anchor_hash ?? GENESIS;
+    let after = purgedThroughSeq;
     let entries = 0;
     for (;;) {
       const rows = await this.db.query<Row>(`SELECT ${COLUMNS} FROM access_log WHERE seq > ? ORDER BY seq LIMIT ${batch}`, [after]);
@@ -133,12 +203,12 @@ export class AccessLog {
         const entry = entryOf(row);
         entries++;
         if (entry.seq !== after + 1 || entry.prevHash !== prevHash || hashOf(entry) !== entry.entryHash) {
-          return { ok: false, entries, firstBadSeq: after + 1 };
+          return { ok: false, entries, firstBadSeq: after + 1, purgedThroughSeq };
         }
         prevHash = entry.entryHash;
         after = entry.seq;
       }
-      if (rows.length < batch) return { ok: true, entries, firstBadSeq: null };
+      if (rows.length < batch) return { ok: true, entries, firstBadSeq: null, purgedThroughSeq };
     }
   }
 }

@@ -1,0 +1,123 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { DataSource } from 'typeorm';
+import { AccessLog, AccessLogRetentionError, type AccessRecord } from '@app/identity';
+import { CLI } from '../support/child-api';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+const run = promisify(execFile);
+const YEAR = 365.25 * 24 * 3600 * 1000;
+const ago = (years: number) => new Date(Date.now() - years * YEAR);
+
+function access(n: number): AccessRecord {
+  return {
+    requestId: `req-${n}`,
+    actor: { subject: `clinician-${n}`, role: 'clinician' },
+    action: 'read-review',
+    dataSubject: `p-${n}`,
+    resource: `GET /api/v1/reviews/${n}`,
+  };
+}
+
+/** Writes entries stamped `years` ago, as if the log had been kept that long. */
+async function recordAgo(log: AccessLog, years: number, n: number[]): Promise<void> {
+  log.now = () => ago(years);
+  try {
+    await log.record(n.map(access));
+  } finally {
+    log.now = () => new Date();
+  }
+}
+
+/** NEN 7513 retention: entries are kept five years, then purged as a prefix of the chain that stays verifiable. */
+describe('access-log retention (purge after five years)', () => {
+  let t: TestApp;
+  let log: AccessLog;
+  let ds: DataSource;
+
+  beforeEach(async () => {
+    t = await startTestApp();
+    log = t.app.get(AccessLog);
+    ds = t.app.get(DataSource);
+  });
+  afterEach(() => t.close());
+
+  const seqs = async () => (await ds.query('SELECT seq FROM access_log ORDER BY seq')).map((r: { seq: number | string }) => Number(r.seq));
+
+  it('purges only what is older than the date, records the anchor, and the rest still verifies', async () => {
+    await recordAgo(log, 7, [1, 2, 3]);
+    await recordAgo(log, 2, [4, 5]);
+    await log.record([access(6)]);
+    const [third] = await ds.query('SELECT entry_hash FROM access_log WHERE seq = 3');
+
+    const purge = await log.purge(ago(5.5).toISOString(), { subject: 'os:admin' }, 'NEN 7513 term passed');
+    expect(purge).toMatchObject({ throughSeq: 3, anchorHash: third.entry_hash, entries: 3 });
+    expect(await seqs()).toEqual([4, 5, 6]);
+    expect(await log.verify()).toEqual({ ok: true, entries: 3, firstBadSeq: null, purgedThroughSeq: 3 });
+    const [row] = await ds.query('SELECT * FROM access_log_purges');
+    expect(row).toMatchObject({ anchor_hash: third.entry_hash, entries: 3, actor_subject: 'os:admin', reason: 'NEN 7513 term passed' });
+
+    // Nothing older is left: a second purge changes nothing.
+    expect(await log.purge(ago(5.5).toISOString(), { subject: 'os:admin' })).toMatchObject({ entries: 0, throughSeq: 3 });
+    // The chain goes on from the last entry.
+    await log.record([access(7)]);
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 4, purgedThroughSeq: 3 });
+  });
+
+  it('refuses a date within the five years, and the database refuses any delete no purge covers', async () => {
+    await recordAgo(log, 6, [1]);
+    await recordAgo(log, 4, [2]);
+    await expect(log.purge(ago(4.5).toISOString(), { subject: 'os:admin' })).rejects.toThrow(AccessLogRetentionError);
+    await expect(log.purge('not a date', { subject: 'os:admin' })).rejects.toThrow(AccessLogRetentionError);
+    expect(await seqs()).toEqual([1, 2]);
+
+    await log.purge(ago(5).toISOString(), { subject: 'os:admin' });
+    expect(await seqs()).toEqual([2]);
+    await expect(ds.query('DELETE FROM access_log')).rejects.toThrow(/append-only/);
+    await expect(ds.query(`UPDATE access_log SET actor_subject = 'x'`)).rejects.toThrow(/append-only/);
+    await expect(ds.query('DELETE FROM access_log_purges')).rejects.toThrow(/append-only/);
+    await expect(ds.query(`UPDATE access_log_purges SET anchor_hash = 'x'`)).rejects.toThrow(/append-only/);
+    expect(await seqs()).toEqual([2]);
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 1, purgedThroughSeq: 1 });
+  });
+
+  it('continues the chain from the anchor when every entry was purged, and a broken link is still found', async () => {
+    await recordAgo(log, 8, [1, 2]);
+    const purge = await log.purge(ago(6).toISOString(), { subject: 'os:admin' });
+    expect(purge).toMatchObject({ throughSeq: 2, entries: 2 });
+    expect(await seqs()).toEqual([]);
+    expect(await log.verify()).toEqual({ ok: true, entries: 0, firstBadSeq: null, purgedThroughSeq: 2 });
+
+    const [next] = await log.record([access(3)]);
+    expect(next).toMatchObject({ seq: 3, prevHash: purge.anchorHash });
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 1 });
+
+    // Someone past the triggers rewrites the remaining entry: verification from the anchor finds it.
+    const pg = ds.options.type === 'postgres';
+    await ds.query(pg ? 'ALTER TABLE access_log DISABLE TRIGGER USER' : 'DROP TRIGGER access_log_no_update');
+    await ds.query(`UPDATE access_log SET actor_subject = 'someone-else' WHERE seq = 3`);
+    expect(await log.verify()).toEqual({ ok: false, entries: 1, firstBadSeq: 3, purgedThroughSeq: 2 });
+  });
+
+  it('`registry access-log purge` purges, records identity.AccessLogPurged in the event log and verifies; a recent date fails', async () => {
+    await recordAgo(log, 6, [1, 2]);
+    await log.record([access(3)]);
+    const env = { ...process.env, ...t.storage.env, LOG_LEVEL: 'warn' };
+    const before = ago(5.2).toISOString().slice(0, 10);
+
+    const { stdout } = await run(process.execPath, [CLI, 'access-log', 'purge', '--before', before, '--reason', 'term passed'], { env });
+    expect(stdout).toContain('Purged 2 access-log entries');
+    expect(stdout).toContain('Chain verified: 1 entries after #2.');
+    expect((await run(process.execPath, [CLI, 'access-log', 'verify'], { env })).stdout).toContain('Access log verified: 1 entries after #2.');
+
+    const events = await t.store.readStream('access-log-purges');
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: 'identity.AccessLogPurged', data: { throughSeq: 2, entries: 2, reason: 'term passed' } });
+    const [row] = await ds.query('SELECT anchor_hash FROM access_log_purges');
+    expect((events[0].data as { anchorHash: string }).anchorHash).toBe(row.anchor_hash);
+
+    const refused = run(process.execPath, [CLI, 'access-log', 'purge', '--before', ago(1).toISOString()], { env });
+    await expect(refused).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('kept at least 5 years') });
+    expect(await seqs()).toEqual([3]);
+  });
+});
