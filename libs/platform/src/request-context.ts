@@ -6,8 +6,7 @@ import { ProblemException } from './problem';
 const KEY = /^[A-Za-z0-9._:-]{8,200}$/;
 
 /** The `Idempotency-Key` header, checked for shape; undefined when the client sent none. */
-export const IdempotencyKey = createParamDecorator((_: unknown, ctx: ExecutionContext): string | undefined => {
-  const req = ctx.switchToHttp().getRequest<Request>();
+export function idempotencyKeyOf(req: Request): string | undefined {
   const raw = req.header('idempotency-key');
   if (raw === undefined) return undefined;
   if (!KEY.test(raw)) {
@@ -16,11 +15,11 @@ export const IdempotencyKey = createParamDecorator((_: unknown, ctx: ExecutionCo
     ]);
   }
   return raw;
-});
+}
 
 /** `If-Match: "3"` (or `3`) → 3: the stream revision the client last saw. */
-export const IfMatchRevision = createParamDecorator((_: unknown, ctx: ExecutionContext): number | undefined => {
-  const raw = ctx.switchToHttp().getRequest<Request>().header('if-match');
+export function ifMatchRevisionOf(req: Request): number | undefined {
+  const raw = req.header('if-match');
   if (raw === undefined) return undefined;
   const m = /^(?:W\/)?"?(\d{1,9})"?$/.exec(raw.trim());
   if (!m) {
@@ -29,12 +28,33 @@ export const IfMatchRevision = createParamDecorator((_: unknown, ctx: ExecutionC
     ]);
   }
   return Number(m[1]);
-});
+}
 
 /** Fingerprint of a request for idempotency: method, path and body. */
-export const RequestHash = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {
-  const req = ctx.switchToHttp().getRequest<Request>();
+export function requestHashOf(req: Request): string {
   return requestHash(req.method, req.originalUrl.split('?')[0], req.body);
+}
+
+/** The request's fingerprint alone: a write without an idempotency key (a supplier's acknowledgement). */
+export const RequestHash = createParamDecorator((_: unknown, ctx: ExecutionContext) => requestHashOf(ctx.switchToHttp().getRequest<Request>()));
+
+/** What a write takes from its request: idempotency (key and fingerprint) and, for changes, If-Match. */
+export interface WriteRequestOptions {
+  idempotencyKey?: string;
+  requestHash: string;
+  ifMatch?: number;
+}
+
+/**
+ * `@WriteRequest()`: the checked `Idempotency-Key` and the request's fingerprint;
+ * `@WriteRequest('if-match')` also the `If-Match` revision (a change to an existing stream).
+ * A malformed header is a 400 naming it, the key checked before If-Match.
+ */
+export const WriteRequest = createParamDecorator((data: 'if-match' | undefined, ctx: ExecutionContext): WriteRequestOptions => {
+  const req = ctx.switchToHttp().getRequest<Request>();
+  const options: WriteRequestOptions = { idempotencyKey: idempotencyKeyOf(req), requestHash: requestHashOf(req) };
+  if (data === 'if-match') options.ifMatch = ifMatchRevisionOf(req);
+  return options;
 });
 
 export function requestHash(method: string, path: string, body: unknown): string {

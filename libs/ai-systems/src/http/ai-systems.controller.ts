@@ -3,15 +3,7 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal, type Principal, Roles } from '@app/identity';
-import {
-  IdempotencyKey,
-  IfMatchRevision,
-  PageQueryDto,
-  ParseIdPipe,
-  ProblemException,
-  RequestHash,
-  revisionETag,
-} from '@app/platform';
+import { PageQueryDto, ParseIdPipe, ProblemException, revisionETag, WriteRequest, type WriteRequestOptions } from '@app/platform';
 import { v7 as uuidv7 } from 'uuid';
 import { ExecuteAiSystemCommand } from '../application/ai-system.commands';
 import { GetAiSystemQuery, ListAiSystemsQuery } from '../application/ai-system.queries';
@@ -34,8 +26,7 @@ export class AiSystemsController {
   async register(
     @Body() dto: RegisterAiSystemDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
+    @WriteRequest() write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
     const result = await this.commands.execute(
@@ -56,7 +47,7 @@ export class AiSystemsController {
           udiDi: dto.udiDi ?? null,
         },
         actorOf(who),
-        { idempotencyKey, requestHash },
+        write,
       ),
     );
     res.status(201).setHeader('Location', `/api/v1/ai-systems/${result.aiSystemId}`).setHeader('ETag', revisionETag(result.revision));
@@ -86,9 +77,7 @@ export class AiSystemsController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: ChangeVersionDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
-    @IfMatchRevision() ifMatch: number | undefined,
+    @WriteRequest('if-match') write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
     return this.run(
@@ -96,7 +85,7 @@ export class AiSystemsController {
       new ExecuteAiSystemCommand(
         { type: 'ChangeAiSystemVersion', aiSystemId: id, version: dto.version, ifuVersion: dto.ifuVersion ?? null, reason: dto.reason ?? null },
         actorOf(who),
-        { idempotencyKey, requestHash, ifMatch },
+        write,
       ),
     );
   }
@@ -109,18 +98,12 @@ export class AiSystemsController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: UseChangeDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
-    @IfMatchRevision() ifMatch: number | undefined,
+    @WriteRequest('if-match') write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
     return this.run(
       res,
-      new ExecuteAiSystemCommand({ type: 'SuspendAiSystemUse', aiSystemId: id, reason: dto.reason }, actorOf(who), {
-        idempotencyKey,
-        requestHash,
-        ifMatch,
-      }),
+      new ExecuteAiSystemCommand({ type: 'SuspendAiSystemUse', aiSystemId: id, reason: dto.reason }, actorOf(who), write),
     );
   }
 
@@ -132,18 +115,12 @@ export class AiSystemsController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: UseChangeDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
-    @IfMatchRevision() ifMatch: number | undefined,
+    @WriteRequest('if-match') write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
     return this.run(
       res,
-      new ExecuteAiSystemCommand({ type: 'ResumeAiSystemUse', aiSystemId: id, reason: dto.reason }, actorOf(who), {
-        idempotencyKey,
-        requestHash,
-        ifMatch,
-      }),
+      new ExecuteAiSystemCommand({ type: 'ResumeAiSystemUse', aiSystemId: id, reason: dto.reason }, actorOf(who), write),
     );
   }
 

@@ -4,7 +4,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { v7 as uuidv7 } from 'uuid';
 import { AccessLogged, type AuthenticatedRequest, CurrentPrincipal, type Principal, Roles } from '@app/identity';
-import { CLOCK, Clock, IdempotencyKey, IfMatchRevision, ParseIdPipe, ProblemException, RequestHash, revisionETag } from '@app/platform';
+import { CLOCK, Clock, ParseIdPipe, ProblemException, revisionETag, WriteRequest, type WriteRequestOptions } from '@app/platform';
 import { BundleExports } from '../application/bundle-exports';
 import { ExecuteDisclosureCommand, GetDisclosureQuery, ListDisclosuresQuery } from '../application/disclosure.commands';
 import type { DisclosureScope } from '../domain';
@@ -37,8 +37,7 @@ export class DisclosureController {
   async receive(
     @Body() dto: ReceiveDisclosureDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
+    @WriteRequest() write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
     const result = await this.commands.execute(
@@ -54,7 +53,7 @@ export class DisclosureController {
           scope: scopeOf(dto.scope),
         },
         actorOf(who),
-        { idempotencyKey, requestHash },
+        write,
       ),
     );
     res.status(201).setHeader('Location', `/api/v1/disclosure-requests/${result.requestId}`).setHeader('ETag', revisionETag(result.revision));
@@ -86,16 +85,10 @@ export class DisclosureController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: ChangeScopeDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
-    @IfMatchRevision() ifMatch: number | undefined,
+    @WriteRequest('if-match') write: WriteRequestOptions,
   ) {
     return this.commands.execute(
-      new ExecuteDisclosureCommand({ type: 'ChangeDisclosureScope', requestId: id, scope: scopeOf(dto.scope), reason: dto.reason }, actorOf(who), {
-        idempotencyKey,
-        requestHash,
-        ifMatch,
-      }),
+      new ExecuteDisclosureCommand({ type: 'ChangeDisclosureScope', requestId: id, scope: scopeOf(dto.scope), reason: dto.reason }, actorOf(who), write),
     );
   }
 
@@ -107,15 +100,13 @@ export class DisclosureController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: RedactionsDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
-    @IfMatchRevision() ifMatch: number | undefined,
+    @WriteRequest('if-match') write: WriteRequestOptions,
   ) {
     return this.commands.execute(
       new ExecuteDisclosureCommand(
         { type: 'DecideRedactions', requestId: id, redactions: dto.redactions.map((r) => ({ eventId: r.eventId.toLowerCase(), path: r.path, ground: r.ground, note: r.note ?? null })) },
         actorOf(who),
-        { idempotencyKey, requestHash, ifMatch },
+        write,
       ),
     );
   }
@@ -167,21 +158,18 @@ export class DisclosureController {
   @Post(':id/deliveries')
   @HttpCode(200)
   @Roles('legal')
-  deliver(@Param('id', ParseIdPipe) id: string, @Body() dto: DeliveryDto, @CurrentPrincipal() who: Principal, @IdempotencyKey() idempotencyKey: string | undefined, @RequestHash() requestHash: string) {
+  deliver(@Param('id', ParseIdPipe) id: string, @Body() dto: DeliveryDto, @CurrentPrincipal() who: Principal, @WriteRequest() write: WriteRequestOptions) {
     return this.commands.execute(
-      new ExecuteDisclosureCommand({ type: 'RecordDelivery', requestId: id, bundleId: dto.bundleId.toLowerCase(), channel: dto.channel, deliveredTo: dto.deliveredTo }, actorOf(who), {
-        idempotencyKey,
-        requestHash,
-      }),
+      new ExecuteDisclosureCommand({ type: 'RecordDelivery', requestId: id, bundleId: dto.bundleId.toLowerCase(), channel: dto.channel, deliveredTo: dto.deliveredTo }, actorOf(who), write),
     );
   }
 
   @Post(':id/close')
   @HttpCode(200)
   @Roles('legal')
-  close(@Param('id', ParseIdPipe) id: string, @Body() dto: CloseDisclosureDto, @CurrentPrincipal() who: Principal, @IdempotencyKey() idempotencyKey: string | undefined, @RequestHash() requestHash: string) {
+  close(@Param('id', ParseIdPipe) id: string, @Body() dto: CloseDisclosureDto, @CurrentPrincipal() who: Principal, @WriteRequest() write: WriteRequestOptions) {
     return this.commands.execute(
-      new ExecuteDisclosureCommand({ type: 'CloseDisclosure', requestId: id, outcome: dto.outcome, reason: dto.reason ?? null }, actorOf(who), { idempotencyKey, requestHash }),
+      new ExecuteDisclosureCommand({ type: 'CloseDisclosure', requestId: id, outcome: dto.outcome, reason: dto.reason ?? null }, actorOf(who), write),
     );
   }
 

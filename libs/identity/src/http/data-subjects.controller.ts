@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
-import { IdempotencyKey, RequestHash } from '@app/platform';
+import { WriteRequest, type WriteRequestOptions } from '@app/platform';
 import { EraseDataSubjectCommand } from '../application/erasure.handler';
 import { CurrentPrincipal, type Principal, pseudonymOfPatientId, Roles } from '../nest/auth.decorators';
 import { Pseudonymizer } from '../pseudonymizer';
@@ -29,10 +29,9 @@ export class DataSubjectsController {
   erase(
     @Body() dto: ErasureRequestDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
+    @WriteRequest() write: WriteRequestOptions,
   ) {
     const pseudonym = pseudonymOfPatientId(this.pseudonyms, dto.patientId);
-    return this.commands.execute(new EraseDataSubjectCommand(pseudonym, { subject: who.subject, role: who.role }, { idempotencyKey, requestHash }));
+    return this.commands.execute(new EraseDataSubjectCommand(pseudonym, { subject: who.subject, role: who.role }, write));
   }
 }

@@ -5,7 +5,7 @@ import type { Response } from 'express';
 import { v7 as uuidv7 } from 'uuid';
 import { EVENT_STORE, type EventStore, loadState } from '@app/event-store';
 import { AccessLogged, type AuthenticatedRequest, CurrentPrincipal, type Principal, Pseudonymizer, pseudonymsIn, Public, Roles } from '@app/identity';
-import { IdempotencyKey, IfMatchRevision, ParseIdPipe, ProblemException, RequestHash, revisionETag } from '@app/platform';
+import { ParseIdPipe, ProblemException, RequestHash, revisionETag, WriteRequest, type WriteRequestOptions } from '@app/platform';
 import { incidentDecider, incidentStreamId } from '../domain';
 import { ExecuteIncidentCommand, type IncidentInput } from '../application/incident.commands';
 import {
@@ -33,7 +33,6 @@ import {
 
 const READERS = ['quality-manager', 'legal', 'auditor'] as const;
 
-type WriteOptions = { idempotencyKey?: string; requestHash: string; ifMatch?: number };
 
 const notFound = (id: string) => new ProblemException(404, 'incident-not-found', 'Not found', `No incident ${id}`, [{ field: 'id', message: 'no such incident' }]);
 
@@ -55,12 +54,11 @@ export class IncidentsController {
   async report(
     @Body() dto: ReportIncidentDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
+    @WriteRequest() write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
     const patientPseudonyms = [...(dto.patientPseudonyms ?? []), ...(dto.patientIds ?? []).map((id) => this.pseudonymise(id))];
-    const result = await this.execute(who, { idempotencyKey, requestHash }, {
+    const result = await this.execute(who, write, {
       type: 'DetectIncident',
       incidentId: uuidv7(),
       aiSystemId: dto.aiSystemId.toLowerCase(),
@@ -152,12 +150,10 @@ export class IncidentsController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: AwarenessDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
-    @IfMatchRevision() ifMatch: number | undefined,
+    @WriteRequest('if-match') write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.run(res, who, { idempotencyKey, requestHash, ifMatch }, { type: 'EstablishAwareness', incidentId: id, awareAt: dto.awareAt, reason: dto.reason });
+    return this.run(res, who, write, { type: 'EstablishAwareness', incidentId: id, awareAt: dto.awareAt, reason: dto.reason });
   }
 
   @Post(':id/classification')
@@ -168,12 +164,10 @@ export class IncidentsController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: ClassificationDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
-    @IfMatchRevision() ifMatch: number | undefined,
+    @WriteRequest('if-match') write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.run(res, who, { idempotencyKey, requestHash, ifMatch }, {
+    return this.run(res, who, write, {
       type: 'ClassifyIncident',
       incidentId: id,
       classification: { serious: dto.serious, criteria: { ...dto.criteria }, medicalDevice: dto.medicalDevice ?? null, wkkgzCalamity: dto.wkkgzCalamity },
@@ -188,12 +182,10 @@ export class IncidentsController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: NotificationDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
-    @IfMatchRevision() ifMatch: number | undefined,
+    @WriteRequest('if-match') write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const result = await this.execute(who, { idempotencyKey, requestHash, ifMatch }, {
+    const result = await this.execute(who, write, {
       type: 'NotifyRecipient',
       incidentId: id,
       notificationId: uuidv7(),
@@ -221,12 +213,10 @@ export class IncidentsController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: SystemSuspensionDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
-    @IfMatchRevision() ifMatch: number | undefined,
+    @WriteRequest('if-match') write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.run(res, who, { idempotencyKey, requestHash, ifMatch }, { type: 'SuspendSystemUse', incidentId: id, reason: dto.reason });
+    return this.run(res, who, write, { type: 'SuspendSystemUse', incidentId: id, reason: dto.reason });
   }
 
   @Post(':id/notes')
@@ -237,12 +227,10 @@ export class IncidentsController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: NoteDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
-    @IfMatchRevision() ifMatch: number | undefined,
+    @WriteRequest('if-match') write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.run(res, who, { idempotencyKey, requestHash, ifMatch }, { type: 'AddInvestigationNote', incidentId: id, note: dto.note });
+    return this.run(res, who, write, { type: 'AddInvestigationNote', incidentId: id, note: dto.note });
   }
 
   @Post(':id/close')
@@ -253,12 +241,10 @@ export class IncidentsController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: CloseDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
-    @IfMatchRevision() ifMatch: number | undefined,
+    @WriteRequest('if-match') write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.run(res, who, { idempotencyKey, requestHash, ifMatch }, { type: 'CloseIncident', incidentId: id, conclusion: dto.conclusion });
+    return this.run(res, who, write, { type: 'CloseIncident', incidentId: id, conclusion: dto.conclusion });
   }
 
   @Post(':id/reopen')
@@ -269,12 +255,10 @@ export class IncidentsController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: ReopenDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
-    @IfMatchRevision() ifMatch: number | undefined,
+    @WriteRequest('if-match') write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.run(res, who, { idempotencyKey, requestHash, ifMatch }, { type: 'ReopenIncident', incidentId: id, reason: dto.reason });
+    return this.run(res, who, write, { type: 'ReopenIncident', incidentId: id, reason: dto.reason });
   }
 
   /**
@@ -304,11 +288,11 @@ export class IncidentsController {
     );
   }
 
-  private execute(who: Principal, options: WriteOptions, input: IncidentInput) {
+  private execute(who: Principal, options: WriteRequestOptions, input: IncidentInput) {
     return this.commands.execute(new ExecuteIncidentCommand(input, { subject: who.subject, role: who.role }, options));
   }
 
-  private async run(res: Response, who: Principal, options: WriteOptions, input: IncidentInput) {
+  private async run(res: Response, who: Principal, options: WriteRequestOptions, input: IncidentInput) {
     const result = await this.execute(who, options, input);
     res.setHeader('ETag', revisionETag(result.revision));
     return result;

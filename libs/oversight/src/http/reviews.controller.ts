@@ -4,7 +4,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { v7 as uuidv7 } from 'uuid';
 import { AccessLogged, CurrentPrincipal, type Principal, Pseudonymizer, pseudonymOfPatientId, pseudonymsOfItems, Roles } from '@app/identity';
-import { IdempotencyKey, IfMatchRevision, ParseIdPipe, ProblemException, RequestHash, revisionETag } from '@app/platform';
+import { ParseIdPipe, ProblemException, revisionETag, WriteRequest, type WriteRequestOptions } from '@app/platform';
 import { ExecuteReviewCommand, type ReviewInput } from '../application/review.commands';
 import { GetReviewQuery, ListReviewsQuery } from '../application/review.queries';
 import { CorrectReviewDto, LinkIncidentDto, ListReviewsQueryDto, RecordReviewDto, WithdrawReviewDto } from './review.dto';
@@ -27,8 +27,7 @@ export class ReviewsController {
   async record(
     @Body() dto: RecordReviewDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
+    @WriteRequest() write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
     if (dto.patientId !== undefined && dto.patientPseudonym !== undefined) {
@@ -55,7 +54,7 @@ export class ReviewsController {
           incidentId: dto.incidentId?.toLowerCase() ?? null,
         },
         { subject: who.subject, role: who.role },
-        { idempotencyKey, requestHash },
+        write,
       ),
     );
     res.status(201).setHeader('Location', `/api/v1/reviews/${result.reviewId}`).setHeader('ETag', revisionETag(result.revision));
@@ -96,12 +95,10 @@ export class ReviewsController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: CorrectReviewDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
-    @IfMatchRevision() ifMatch: number | undefined,
+    @WriteRequest('if-match') write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.run(res, who, { idempotencyKey, requestHash, ifMatch }, {
+    return this.run(res, who, write, {
       type: 'CorrectReview',
       reviewId: id,
       decision: dto.decision,
@@ -118,12 +115,10 @@ export class ReviewsController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: WithdrawReviewDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
-    @IfMatchRevision() ifMatch: number | undefined,
+    @WriteRequest('if-match') write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.run(res, who, { idempotencyKey, requestHash, ifMatch }, { type: 'WithdrawReview', reviewId: id, reason: dto.reason });
+    return this.run(res, who, write, { type: 'WithdrawReview', reviewId: id, reason: dto.reason });
   }
 
   @Post(':id/incident-links')
@@ -134,12 +129,10 @@ export class ReviewsController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: LinkIncidentDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
-    @IfMatchRevision() ifMatch: number | undefined,
+    @WriteRequest('if-match') write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.run(res, who, { idempotencyKey, requestHash, ifMatch }, {
+    return this.run(res, who, write, {
       type: 'LinkReviewToIncident',
       reviewId: id,
       incidentId: dto.incidentId.toLowerCase(),
@@ -149,7 +142,7 @@ export class ReviewsController {
   private async run(
     res: Response,
     who: Principal,
-    options: { idempotencyKey?: string; requestHash: string; ifMatch?: number },
+    options: WriteRequestOptions,
     input: ReviewInput,
   ) {
     const result = await this.commands.execute(new ExecuteReviewCommand(input, { subject: who.subject, role: who.role }, options));

@@ -4,7 +4,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { v7 as uuidv7 } from 'uuid';
 import { CurrentPrincipal, type Principal, Roles } from '@app/identity';
-import { IdempotencyKey, IfMatchRevision, ParseIdPipe, ProblemException, RequestHash, revisionETag } from '@app/platform';
+import { ParseIdPipe, ProblemException, revisionETag, WriteRequest, type WriteRequestOptions } from '@app/platform';
 import { ExecuteLegalHoldCommand, type LegalHoldInput } from '../application/retention.commands';
 import { GetLegalHoldQuery, ListLegalHoldsQuery } from '../application/retention.queries';
 import { actorOf, iso } from './log-artefacts.controller';
@@ -28,8 +28,7 @@ export class LegalHoldsController {
   async place(
     @Body() dto: PlaceLegalHoldDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
+    @WriteRequest() write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
     const s = dto.scope;
@@ -46,7 +45,7 @@ export class LegalHoldsController {
       },
       reason: dto.reason,
     };
-    const result = await this.run(res, who, { idempotencyKey, requestHash }, input);
+    const result = await this.run(res, who, write, input);
     res.status(201).setHeader('Location', `/api/v1/legal-holds/${result.holdId}`);
     return result;
   }
@@ -76,12 +75,10 @@ export class LegalHoldsController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: ReviewLegalHoldDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
-    @IfMatchRevision() ifMatch: number | undefined,
+    @WriteRequest('if-match') write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.run(res, who, { idempotencyKey, requestHash, ifMatch }, { type: 'ReviewLegalHold', holdId: id, note: dto.note });
+    return this.run(res, who, write, { type: 'ReviewLegalHold', holdId: id, note: dto.note });
   }
 
   @Post(':id/release')
@@ -92,18 +89,16 @@ export class LegalHoldsController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: ReleaseLegalHoldDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
-    @IfMatchRevision() ifMatch: number | undefined,
+    @WriteRequest('if-match') write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.run(res, who, { idempotencyKey, requestHash, ifMatch }, { type: 'ReleaseLegalHold', holdId: id, reason: dto.reason });
+    return this.run(res, who, write, { type: 'ReleaseLegalHold', holdId: id, reason: dto.reason });
   }
 
   private async run(
     res: Response,
     who: Principal,
-    options: { idempotencyKey?: string; requestHash: string; ifMatch?: number },
+    options: WriteRequestOptions,
     input: LegalHoldInput,
   ) {
     const result = await this.commands.execute(new ExecuteLegalHoldCommand(input, actorOf(who), options));

@@ -3,7 +3,7 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ANY_DATA_SUBJECT, AccessLogged, CurrentPrincipal, type Principal, Roles } from '@app/identity';
-import { IdempotencyKey, IfMatchRevision, ParseIdPipe, ProblemException, RequestHash, revisionETag } from '@app/platform';
+import { ParseIdPipe, ProblemException, revisionETag, WriteRequest, type WriteRequestOptions } from '@app/platform';
 import { ExecuteLogArtefactCommand } from '../application/retention.commands';
 import { GetLogArtefactQuery, ListLogArtefactsQuery } from '../application/retention.queries';
 import { LogIngestService } from '../application/log-ingest.service';
@@ -121,16 +121,14 @@ export class LogArtefactsController {
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: SetRetentionDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
-    @IfMatchRevision() ifMatch: number | undefined,
+    @WriteRequest('if-match') write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
     const result = await this.commands.execute(
       new ExecuteLogArtefactCommand(
         { type: 'SetRetention', artefactId: id, purgeDueAt: dto.purgeDueAt === null ? null : iso(dto.purgeDueAt), legalBasis: dto.legalBasis },
         actorOf(who),
-        { idempotencyKey, requestHash, ifMatch },
+        write,
       ),
     );
     res.setHeader('ETag', revisionETag(result.revision));

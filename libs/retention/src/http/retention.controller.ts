@@ -3,7 +3,7 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal, type Principal, Roles } from '@app/identity';
-import { IdempotencyKey, RequestHash, revisionETag } from '@app/platform';
+import { revisionETag, WriteRequest, type WriteRequestOptions } from '@app/platform';
 import { SetRetentionPolicyCommand } from '../application/retention.commands';
 import { DuePurgesQuery, ListRetentionPoliciesQuery } from '../application/retention.queries';
 import { RetentionPurger } from '../application/retention-purger';
@@ -30,8 +30,7 @@ export class RetentionController {
   async setPolicy(
     @Body() dto: SetRetentionPolicyDto,
     @CurrentPrincipal() who: Principal,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @RequestHash() requestHash: string,
+    @WriteRequest() write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
     const kind = dto.kind ?? DEFAULT_KIND;
@@ -40,7 +39,7 @@ export class RetentionController {
       new SetRetentionPolicyCommand(
         { aiSystemId, kind, minimumMonths: dto.minimumMonths, maximumMonths: dto.maximumMonths ?? null, legalBasis: dto.legalBasis },
         actorOf(who),
-        { idempotencyKey, requestHash },
+        write,
       ),
     );
     res.status(201).setHeader('ETag', revisionETag(result.revision));
