@@ -99,25 +99,35 @@ describe('access-log retention (purge after five years)', () => {
     expect(await log.verify()).toEqual({ ok: false, entries: 1, firstBadSeq: 3, purgedThroughSeq: 2 });
   });
 
-  it('`registry access-log purge` purges, records identity.AccessLogPurged in the event log and verifies; a recent date fails', async () => {
+  it('`registry access-log purge` records identity.AccessLogPurged before it deletes, finishes a run that died in between, and refuses a recent date', async () => {
     await recordAgo(log, 6, [1, 2]);
-    await log.record([access(3)]);
+    await recordAgo(log, 5.8, [3]);
+    await log.record([access(4)]);
     const env = { ...process.env, ...t.storage.env, LOG_LEVEL: 'warn' };
-    const before = ago(5.2).toISOString().slice(0, 10);
+    const cli = (...args: string[]) => run(process.execPath, [CLI, 'access-log', ...args], { env });
+    const before = ago(5.9).toISOString();
 
-    const { stdout } = await run(process.execPath, [CLI, 'access-log', 'purge', '--before', before, '--reason', 'term passed'], { env });
+    const { stdout } = await cli('purge', '--before', before, '--reason', 'term passed');
     expect(stdout).toContain('Purged 2 access-log entries');
-    expect(stdout).toContain('Chain verified: 1 entries after #2.');
-    expect((await run(process.execPath, [CLI, 'access-log', 'verify'], { env })).stdout).toContain('Access log verified: 1 entries after #2.');
-
-    const events = await t.store.readStream('access-log-purges');
-    expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ type: 'identity.AccessLogPurged', data: { throughSeq: 2, entries: 2, reason: 'term passed' } });
+    expect(stdout).toContain('Chain verified: 2 entries after #2.');
+    expect((await cli('verify')).stdout).toContain('Access log verified: 2 entries after #2.\nAnchors in the event log: 1, all match.');
+    const [event] = await t.store.readStream('access-log-purges');
+    expect(event).toMatchObject({ type: 'identity.AccessLogPurged', data: { throughSeq: 2, entries: 2, reason: 'term passed' } });
     const [row] = await ds.query('SELECT anchor_hash FROM access_log_purges');
-    expect((events[0].data as { anchorHash: string }).anchorHash).toBe(row.anchor_hash);
+    expect((event.data as { anchorHash: string }).anchorHash).toBe(row.anchor_hash);
 
-    const refused = run(process.execPath, [CLI, 'access-log', 'purge', '--before', ago(1).toISOString()], { env });
-    await expect(refused).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('kept at least 5 years') });
-    expect(await seqs()).toEqual([3]);
+    // A run that recorded its event and died before deleting: verify still passes (the anchor
+    // names an entry that is there), and the rerun finishes without a second event.
+    const later = ago(5.5).toISOString();
+    const { fromSeq, ...planned } = await log.planPurge(later);
+    expect({ fromSeq, ...planned }).toMatchObject({ fromSeq: 2, throughSeq: 3, entries: 1 });
+    await t.store.append('access-log-purges', [{ type: 'identity.AccessLogPurged', data: { ...planned, reason: null } }], { idempotencyKey: 'access-log-purge-3' });
+    expect((await cli('verify')).stdout).toContain('Anchors in the event log: 2, all match.');
+    expect((await cli('purge', '--before', later)).stdout).toContain('Purged 1 access-log entries');
+    expect(await t.store.readStream('access-log-purges')).toHaveLength(2);
+    expect((await cli('verify')).stdout).toContain('Access log verified: 1 entries after #3.\nAnchors in the event log: 2, all match.');
+
+    await expect(cli('purge', '--before', ago(1).toISOString())).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('kept at least 5 years') });
+    expect(await seqs()).toEqual([4]);
   });
 });

@@ -12,7 +12,7 @@ import { sealLedger, verifyLedger } from './commands/verify';
 import { exportBundleCommand, verifyBundleCommand } from './commands/bundles';
 import { docsRoles } from './commands/docs';
 import { rotateMasterKey } from './commands/keys';
-import { accessLogPurge, accessLogVerify } from './commands/access-log';
+import { accessLogAnchor, accessLogPurge, accessLogVerify } from './commands/access-log';
 
 const ROLES = ['clinician', 'quality-manager', 'legal', 'auditor', 'admin'];
 
@@ -134,7 +134,14 @@ accessLog
   .requiredOption('--before <date>', 'ISO date or time, e.g. 2020-01-01')
   .option('--reason <text>', 'why (recorded with the purge)')
   .action((o: { before: string; reason?: string }) => accessLogPurge(o));
-accessLog.command('verify').description("Recompute the access log's hash chain").action(() => accessLogVerify());
+accessLog
+  .command('verify')
+  .description("Recompute the access log's hash chain and check it against the hashes anchored in the event log")
+  .action(() => accessLogVerify());
+accessLog
+  .command('anchor')
+  .description("Record the access log's current head in the event log, where the ledger seals it (run from cron)")
+  .action(() => accessLogAnchor());
 
 program
   .command('docs')

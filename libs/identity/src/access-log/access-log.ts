@@ -80,6 +80,10 @@ interface Row {
 }
 
 const GENESIS = '0'.repeat(64);
+/** The last link of the chain: the newest entry, or after a purge of every entry the purge's anchor. */
+const LAST_LINK = `SELECT seq, entry_hash FROM (SELECT seq, entry_hash FROM access_log ORDER BY seq DESC LIMIT 1) AS l
+  UNION ALL SELECT seq, entry_hash FROM (SELECT through_seq AS seq, anchor_hash AS entry_hash FROM access_log_purges ORDER BY through_seq DESC LIMIT 1) AS p
+  ORDER BY seq DESC LIMIT 1`;
 const COLUMNS = 'seq, entry_id, request_id, at, actor_subject, actor_role, action, data_subject, resource, ip, user_agent, prev_hash, entry_hash';
 
 /**
@@ -102,9 +106,7 @@ export class AccessLog {
       if (tx.dialect.kind === 'postgres') await tx.query('LOCK TABLE access_log IN SHARE ROW EXCLUSIVE MODE');
       // After a purge of every entry the chain goes on from the purge's anchor.
       const [last] = await tx.query<{ seq: number | string; entry_hash: string }>(
-        `SELECT seq, entry_hash FROM (SELECT seq, entry_hash FROM access_log ORDER BY seq DESC LIMIT 1) AS l
-         UNION ALL SELECT seq, entry_hash FROM (SELECT through_seq AS seq, anchor_hash AS entry_hash FROM access_log_purges ORDER BY through_seq DESC LIMIT 1) AS p
-         ORDER BY seq DESC LIMIT 1`,
+        LAST_LINK,
       );
       let seq = last ? Number(last.seq) : 0;
       let prevHash = last?.entry_hash ?? GENESIS;
@@ -147,12 +149,11 @@ export class AccessLog {
   }
 
   /**
-   * Deletes the entries recorded before `before` (an ISO time at least five years ago), oldest
-   * first and without gaps: the purge is recorded first, with the hash of the last entry it
-   * removes, and the database lets only entries a recorded purge covers be deleted. The rest of
-   * the chain is then verified from that anchor. Nothing to purge: `entries` 0, nothing written.
+   * What `purge(before)` would delete: the entries recorded before `before` (an ISO time at least
+   * five years ago), as the oldest part of the chain: up to the entry before the first one
+   * recorded at or after `before`. `entries` 0 when nothing is left to purge.
    */
-  async purge(before: string, by: { subject: string }, reason?: string): Promise<AccessLogPurge> {
+  async planPurge(before: string): Promise<AccessLogPurge & { fromSeq: number }> {
     const purgedAt = this.now();
     const limit = new Date(purgedAt);
     limit.setUTCFullYear(limit.getUTCFullYear() - ACCESS_LOG_MIN_RETENTION_YEARS);
@@ -164,28 +165,87 @@ export class AccessLog {
       );
     }
     const purgedBefore = cutoff.toISOString();
-    return this.db.transaction(async (tx) => {
+    const [done] = await this.db.query<{ through_seq: number | string; anchor_hash: string }>(
+      'SELECT through_seq, anchor_hash FROM access_log_purges ORDER BY through_seq DESC LIMIT 1',
+    );
+    const from = done ? Number(done.through_seq) : 0;
+    const [firstKept] = await this.db.query<{ seq: number | string | null }>('SELECT MIN(seq) AS seq FROM access_log WHERE at >= ?', [purgedBefore]);
+    const [last] = await this.db.query<{ seq: number | string | null }>('SELECT MAX(seq) AS seq FROM access_log');
+    const through = firstKept?.seq !== null && firstKept?.seq !== undefined ? Number(firstKept.seq) - 1 : Number(last?.seq ?? from);
+    const plan = { fromSeq: from, purgedBefore, purgedAt: purgedAt.toISOString() };
+    if (through <= from) return { ...plan, throughSeq: from, anchorHash: done?.anchor_hash ?? GENESIS, entries: 0 };
+    const [anchor] = await this.db.query<{ entry_hash: string }>('SELECT entry_hash FROM access_log WHERE seq = ?', [through]);
+    return { ...plan, throughSeq: through, anchorHash: anchor.entry_hash, entries: through - from };
+  }
+
+  /**
+   * Carries out a plan: records the purge (with its anchor, the hash of the last entry it
+   * removes), then deletes; the database lets only entries a recorded purge covers be deleted,
+   * and the rest of the chain verifies from the anchor. Refused if another purge came first.
+   */
+  async applyPurge(plan: AccessLogPurge & { fromSeq: number }, by: { subject: string }, reason?: string): Promise<void> {
+    if (plan.entries === 0) return;
+    await this.db.transaction(async (tx) => {
       if (tx.dialect.kind === 'postgres') await tx.query('LOCK TABLE access_log IN SHARE ROW EXCLUSIVE MODE');
-      const [done] = await tx.query<{ through_seq: number | string; anchor_hash: string }>(
-        'SELECT through_seq, anchor_hash FROM access_log_purges ORDER BY through_seq DESC LIMIT 1',
-      );
-      const from = done ? Number(done.through_seq) : 0;
-      // A prefix of the chain: up to the entry before the first one recorded at or after the cutoff.
-      const [firstKept] = await tx.query<{ seq: number | string | null }>('SELECT MIN(seq) AS seq FROM access_log WHERE at >= ?', [purgedBefore]);
-      const [last] = await tx.query<{ seq: number | string | null }>('SELECT MAX(seq) AS seq FROM access_log');
-      const through = firstKept?.seq !== null && firstKept?.seq !== undefined ? Number(firstKept.seq) - 1 : Number(last?.seq ?? 0);
-      const nothing = { throughSeq: from, anchorHash: done?.anchor_hash ?? GENESIS, entries: 0, purgedBefore, purgedAt: purgedAt.toISOString() };
-      if (through <= from) return nothing;
-      const [anchor] = await tx.query<{ entry_hash: string }>('SELECT entry_hash FROM access_log WHERE seq = ?', [through]);
-      const purge = { throughSeq: through, anchorHash: anchor.entry_hash, entries: through - from, purgedBefore, purgedAt: purgedAt.toISOString() };
+      const [done] = await tx.query<{ through_seq: number | string }>('SELECT through_seq FROM access_log_purges ORDER BY through_seq DESC LIMIT 1');
+      const [anchor] = await tx.query<{ entry_hash: string }>('SELECT entry_hash FROM access_log WHERE seq = ?', [plan.throughSeq]);
+      if (Number(done?.through_seq ?? 0) !== plan.fromSeq || anchor?.entry_hash !== plan.anchorHash) {
+        throw new AccessLogRetentionError('Another purge ran in the meantime: plan again');
+      }
       await tx.query(
         `INSERT INTO access_log_purges (through_seq, anchor_hash, entries, purged_before, purged_at, actor_subject, reason)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        [purge.throughSeq, purge.anchorHash, purge.entries, purgedBefore, purge.purgedAt, by.subject, reason?.slice(0, 500) ?? null],
+        [plan.throughSeq, plan.anchorHash, plan.entries, plan.purgedBefore, plan.purgedAt, by.subject, reason?.slice(0, 500) ?? null],
       );
-      await tx.query('DELETE FROM access_log WHERE seq > ? AND seq <= ?', [from, through]);
-      return purge;
+      await tx.query('DELETE FROM access_log WHERE seq > ? AND seq <= ?', [plan.fromSeq, plan.throughSeq]);
     });
+  }
+
+  /** `planPurge` then `applyPurge`. The CLI records the plan in the event log in between (ADR 0033). */
+  async purge(before: string, by: { subject: string }, reason?: string): Promise<AccessLogPurge> {
+    const plan = await this.planPurge(before);
+    await this.applyPurge(plan, by, reason);
+    const { fromSeq: _, ...purge } = plan;
+    return purge;
+  }
+
+  /** The last entry (or, with every entry purged, the last purge's anchor): what to anchor in the event log. */
+  async head(): Promise<{ seq: number; entryHash: string } | null> {
+    const [last] = await this.db.query<{ seq: number | string; entry_hash: string }>(
+      LAST_LINK,
+    );
+    return last ? { seq: Number(last.seq), entryHash: last.entry_hash } : null;
+  }
+
+  /** The purges recorded in SQL, oldest first. */
+  async purges(): Promise<Array<{ throughSeq: number; anchorHash: string }>> {
+    const rows = await this.db.query<{ through_seq: number | string; anchor_hash: string }>('SELECT through_seq, anchor_hash FROM access_log_purges ORDER BY through_seq');
+    return rows.map((r) => ({ throughSeq: Number(r.through_seq), anchorHash: r.anchor_hash }));
+  }
+
+  /**
+   * Checks hashes recorded elsewhere (the event log, which the ledger signs) against the stored
+   * chain: a chain rewritten from some entry on and re-hashed to the end passes `verify()`, but
+   * not this. Anchors inside a purged range are checked against the purge that covers them only
+   * when they are its own anchor. Returns the anchors that do not match.
+   */
+  async mismatchedAnchors(anchors: Array<{ seq: number; entryHash: string }>): Promise<Array<{ seq: number; entryHash: string; found: string | null }>> {
+    const purges = await this.purges();
+    const purgedThrough = purges.length ? purges[purges.length - 1].throughSeq : 0;
+    const bad: Array<{ seq: number; entryHash: string; found: string | null }> = [];
+    for (const anchor of anchors) {
+      let found: string | null;
+      if (anchor.seq <= purgedThrough) {
+        const purge = purges.find((p) => p.throughSeq === anchor.seq);
+        if (!purge) continue; // its entry is gone: the covering purge's own anchor stands for it
+        found = purge.anchorHash;
+      } else {
+        const [row] = await this.db.query<{ entry_hash: string }>('SELECT entry_hash FROM access_log WHERE seq = ?', [anchor.seq]);
+        found = row?.entry_hash ?? null;
+      }
+      if (found !== anchor.entryHash) bad.push({ ...anchor, found });
+    }
+    return bad;
   }
 
   /** Recomputes the chain from the last purge's anchor; reports the first entry whose hash or link does not match. */
