@@ -58,12 +58,27 @@ describe('access-log anchors in the event log', () => {
     expect(anchors).toHaveLength(1);
     expect(anchors[0]).toMatchObject({ type: 'identity.AccessLogAnchored', data: { seq: 3, entryHash: head } });
     expect((await cli('verify')).stdout).toContain('Anchors in the event log: 1, all match.');
+    // The auditor gets the same verdict over HTTP; nobody else does.
+    const auditor = { Authorization: `Bearer ${await t.token('auditor', 'audit-1')}` };
+    for (const role of ['admin', 'legal', 'quality-manager', 'clinician'] as const) {
+      await t.http.get('/api/v1/access-log/verification').set({ Authorization: `Bearer ${await t.token(role)}` }).expect(403);
+    }
+    expect((await t.http.get('/api/v1/access-log/verification').set(auditor).expect(200)).body).toEqual({
+      ok: true,
+      chain: { ok: true, entries: 3, firstBadSeq: null, purgedThroughSeq: 0 },
+      anchors: 1,
+      mismatchedAnchors: [],
+      unrecordedPurges: [],
+    });
 
     await forge(ds, 2, 'someone-else');
     // The chain alone cannot tell: it was re-hashed to the end.
     expect(await log.verify()).toMatchObject({ ok: true, entries: 3 });
     const failed = cli('verify');
     await expect(failed).rejects.toMatchObject({ code: 1, stdout: expect.stringContaining('Entry #3 does not match the hash anchored in the event log') });
+    const report = (await t.http.get('/api/v1/access-log/verification').set(auditor).expect(200)).body;
+    expect(report).toMatchObject({ ok: false, chain: { ok: true }, mismatchedAnchors: [{ seq: 3, entryHash: head }] });
+    expect(report.mismatchedAnchors[0].found).not.toBe(head);
     // A chain that does not verify is never anchored.
     await ds.query(`UPDATE access_log SET action = 'changed' WHERE seq = 1`);
     await expect(cli('anchor')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('does not verify (entry #1)') });

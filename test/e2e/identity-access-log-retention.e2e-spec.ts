@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
-import { AccessLog, AccessLogRetentionError, type AccessRecord } from '@app/identity';
+import { AccessLog, AccessLogEvidence, AccessLogRetentionError, type AccessRecord } from '@app/identity';
 import { CLI } from '../support/child-api';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -33,11 +33,13 @@ async function recordAgo(log: AccessLog, years: number, n: number[]): Promise<vo
 describe('access-log retention (purge after five years)', () => {
   let t: TestApp;
   let log: AccessLog;
+  let evidence: AccessLogEvidence;
   let ds: DataSource;
 
   beforeEach(async () => {
     t = await startTestApp();
     log = t.app.get(AccessLog);
+    evidence = t.app.get(AccessLogEvidence);
     ds = t.app.get(DataSource);
   });
   afterEach(() => t.close());
@@ -50,7 +52,7 @@ describe('access-log retention (purge after five years)', () => {
     await log.record([access(6)]);
     const [third] = await ds.query('SELECT entry_hash FROM access_log WHERE seq = 3');
 
-    const purge = await log.purge(ago(5.5).toISOString(), { subject: 'os:admin' }, 'NEN 7513 term passed');
+    const purge = await evidence.purge(ago(5.5).toISOString(), { subject: 'os:admin', role: 'admin' }, 'NEN 7513 term passed');
     expect(purge).toMatchObject({ throughSeq: 3, anchorHash: third.entry_hash, entries: 3 });
     expect(await seqs()).toEqual([4, 5, 6]);
     expect(await log.verify()).toEqual({ ok: true, entries: 3, firstBadSeq: null, purgedThroughSeq: 3 });
@@ -58,7 +60,7 @@ describe('access-log retention (purge after five years)', () => {
     expect(row).toMatchObject({ anchor_hash: third.entry_hash, entries: 3, actor_subject: 'os:admin', reason: 'NEN 7513 term passed' });
 
     // Nothing older is left: a second purge changes nothing.
-    expect(await log.purge(ago(5.5).toISOString(), { subject: 'os:admin' })).toMatchObject({ entries: 0, throughSeq: 3 });
+    expect(await evidence.purge(ago(5.5).toISOString(), { subject: 'os:admin', role: 'admin' })).toMatchObject({ entries: 0, throughSeq: 3 });
     // The chain goes on from the last entry.
     await log.record([access(7)]);
     expect(await log.verify()).toMatchObject({ ok: true, entries: 4, purgedThroughSeq: 3 });
@@ -67,11 +69,11 @@ describe('access-log retention (purge after five years)', () => {
   it('refuses a date within the five years, and the database refuses any delete no purge covers', async () => {
     await recordAgo(log, 6, [1]);
     await recordAgo(log, 4, [2]);
-    await expect(log.purge(ago(4.5).toISOString(), { subject: 'os:admin' })).rejects.toThrow(AccessLogRetentionError);
-    await expect(log.purge('not a date', { subject: 'os:admin' })).rejects.toThrow(AccessLogRetentionError);
+    await expect(evidence.purge(ago(4.5).toISOString(), { subject: 'os:admin', role: 'admin' })).rejects.toThrow(AccessLogRetentionError);
+    await expect(evidence.purge('not a date', { subject: 'os:admin', role: 'admin' })).rejects.toThrow(AccessLogRetentionError);
     expect(await seqs()).toEqual([1, 2]);
 
-    await log.purge(ago(5).toISOString(), { subject: 'os:admin' });
+    await evidence.purge(ago(5).toISOString(), { subject: 'os:admin', role: 'admin' });
     expect(await seqs()).toEqual([2]);
     await expect(ds.query('DELETE FROM access_log')).rejects.toThrow(/append-only/);
     await expect(ds.query(`UPDATE access_log SET actor_subject = 'x'`)).rejects.toThrow(/append-only/);
@@ -83,7 +85,7 @@ describe('access-log retention (purge after five years)', () => {
 
   it('continues the chain from the anchor when every entry was purged, and a broken link is still found', async () => {
     await recordAgo(log, 8, [1, 2]);
-    const purge = await log.purge(ago(6).toISOString(), { subject: 'os:admin' });
+    const purge = await evidence.purge(ago(6).toISOString(), { subject: 'os:admin', role: 'admin' });
     expect(purge).toMatchObject({ throughSeq: 2, entries: 2 });
     expect(await seqs()).toEqual([]);
     expect(await log.verify()).toEqual({ ok: true, entries: 0, firstBadSeq: null, purgedThroughSeq: 2 });
@@ -109,7 +111,7 @@ describe('access-log retention (purge after five years)', () => {
 
     const { stdout } = await cli('purge', '--before', before, '--reason', 'term passed');
     expect(stdout).toContain('Purged 2 access-log entries');
-    expect(stdout).toContain('Chain verified: 2 entries after #2.');
+    expect(stdout).toContain('Access log verified: 2 entries after #2.\nAnchors in the event log: 1, all match.');
     expect((await cli('verify')).stdout).toContain('Access log verified: 2 entries after #2.\nAnchors in the event log: 1, all match.');
     const [event] = await t.store.readStream('access-log-purges');
     expect(event).toMatchObject({ type: 'identity.AccessLogPurged', data: { throughSeq: 2, entries: 2, reason: 'term passed' } });

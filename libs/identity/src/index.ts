@@ -4,6 +4,7 @@ export * from './subject-keys';
 export * from './local-tokens';
 export * from './oidc-token-verifier';
 export * from './access-log/access-log';
+export * from './access-log/access-log-evidence';
 export * from './access-log/access-logged';
 export * from './domain/erasure';
 export * from './application/erasure-blockers';

@@ -201,14 +201,6 @@ export class AccessLog {
     });
   }
 
-  /** `planPurge` then `applyPurge`. The CLI records the plan in the event log in between (ADR 0033). */
-  async purge(before: string, by: { subject: string }, reason?: string): Promise<AccessLogPurge> {
-    const plan = await this.planPurge(before);
-    await this.applyPurge(plan, by, reason);
-    const { fromSeq: _, ...purge } = plan;
-    return purge;
-  }
-
   /** The last entry (or, with every entry purged, the last purge's anchor): what to anchor in the event log. */
   async head(): Promise<{ seq: number; entryHash: string } | null> {
     const [last] = await this.db.query<{ seq: number | string; entry_hash: string }>(

@@ -2,6 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { decodeCursor, encodeCursor } from '@app/platform';
 import { AccessLog } from '../access-log/access-log';
+import { AccessLogEvidence } from '../access-log/access-log-evidence';
 import { AccessLogExempt } from '../access-log/access-logged';
 import { Roles } from '../nest/auth.decorators';
 import { AccessLogQueryDto } from './identity.dto';
@@ -11,7 +12,20 @@ import { AccessLogQueryDto } from './identity.dto';
 @ApiBearerAuth()
 @Controller('access-log')
 export class AccessLogController {
-  constructor(private readonly log: AccessLog) {}
+  constructor(
+    private readonly log: AccessLog,
+    private readonly evidence: AccessLogEvidence,
+  ) {}
+
+  @Get('verification')
+  @Roles('auditor')
+  @AccessLogExempt('names no data subject: a verdict on the whole log')
+  @ApiOperation({
+    summary: 'Recompute the hash chain and check it against the anchors and purges the ledger-sealed event log holds (ok: false names what differs)',
+  })
+  verification() {
+    return this.evidence.verify();
+  }
 
   @Get()
   @Roles('auditor')

@@ -4,6 +4,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { SqlDatabase, STORAGE_CONFIG, type StorageConfig } from '@app/event-store';
 import { AccessLog } from '../access-log/access-log';
+import { AccessLogEvidence } from '../access-log/access-log-evidence';
 import { AccessLogInterceptor } from '../access-log/access-logged';
 import { EraseDataSubjectHandler } from '../application/erasure.handler';
 import { ErasureBlockers } from '../application/erasure-blockers';
@@ -48,11 +49,12 @@ export const KEY_MATERIAL = Symbol('KEY_MATERIAL');
     },
     FailedAuthenticationLimiter,
     AccessLog,
+    AccessLogEvidence,
     ErasureBlockers,
     EraseDataSubjectHandler,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_INTERCEPTOR, useClass: AccessLogInterceptor },
   ],
-  exports: [KEY_MATERIAL, Pseudonymizer, SubjectKeyStore, TOKEN_VERIFIER, AccessLog, ErasureBlockers],
+  exports: [KEY_MATERIAL, Pseudonymizer, SubjectKeyStore, TOKEN_VERIFIER, AccessLog, AccessLogEvidence, ErasureBlockers],
 })
 export class IdentityModule {}

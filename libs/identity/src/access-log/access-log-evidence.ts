@@ -1,0 +1,75 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type Actor, EVENT_STORE, type EventStore } from '@app/event-store';
+import { AccessLog, type AccessLogPurge, type AccessLogVerification } from './access-log';
+
+const ANCHORS = 'access-log-anchors';
+const PURGES = 'access-log-purges';
+
+export interface AccessLogReport {
+  /** The chain verifies, every anchor matches and every purge record has its event. */
+  ok: boolean;
+  chain: AccessLogVerification;
+  /** Anchors and purges the event log holds (the ledger seals them). */
+  anchors: number;
+  mismatchedAnchors: Array<{ seq: number; entryHash: string; found: string | null }>;
+  /** Purge records in the database with no `identity.AccessLogPurged` event: deleted behind the CLI. */
+  unrecordedPurges: Array<{ throughSeq: number; anchorHash: string }>;
+}
+
+/**
+ * The access log's tie to the event log, which the ledger seals into signed tree heads (ADR 0033):
+ * purges recorded there before they happen, the chain's head anchored there, and a check of the
+ * stored chain against both. The hash chain alone cannot show an entry changed by someone who
+ * also re-hashed every later entry; a hash kept in the sealed event log can.
+ */
+@Injectable()
+export class AccessLogEvidence {
+  constructor(
+    private readonly log: AccessLog,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  /** Plans the purge, records `identity.AccessLogPurged` (once per purge, by key), then applies it. */
+  async purge(before: string, by: Actor, reason?: string): Promise<AccessLogPurge> {
+    const { fromSeq, ...purge } = await this.log.planPurge(before);
+    if (purge.entries === 0) return purge;
+    // A rerun after a failure plans the same purge: the key makes its event count once.
+    await this.store.append(PURGES, [{ type: 'identity.AccessLogPurged', data: { ...purge, reason: reason ?? null, by } }], {
+      expectedRevision: 'any',
+      idempotencyKey: `access-log-purge-${purge.throughSeq}`,
+      metadata: { actor: by },
+    });
+    await this.log.applyPurge({ ...purge, fromSeq }, by, reason);
+    return purge;
+  }
+
+  /**
+   * Records the chain's head as `identity.AccessLogAnchored`; refuses a chain that does not
+   * verify. `null` when the log is empty; `anchored: false` when that head is anchored already.
+   */
+  async anchor(by: Actor): Promise<{ seq: number; entryHash: string; anchored: boolean } | null> {
+    const check = await this.log.verify();
+    if (!check.ok) throw new Error(`The access log does not verify (entry #${check.firstBadSeq}): nothing anchored`);
+    const head = await this.log.head();
+    if (!head) return null;
+    const last = (await this.store.readStream(ANCHORS)).at(-1)?.data as { seq: number } | undefined;
+    if (last?.seq === head.seq) return { ...head, anchored: false };
+    await this.store.append(ANCHORS, [{ type: 'identity.AccessLogAnchored', data: { ...head, at: new Date().toISOString(), by } }], {
+      expectedRevision: 'any',
+      metadata: { actor: by },
+    });
+    return { ...head, anchored: true };
+  }
+
+  /** The chain, then every anchor and purge event against it, then every purge record against an event. */
+  async verify(): Promise<AccessLogReport> {
+    const chain = await this.log.verify();
+    const anchored = (await this.store.readStream(ANCHORS)).map((e) => e.data as { seq: number; entryHash: string });
+    const purged = (await this.store.readStream(PURGES)).map((e) => e.data as { throughSeq: number; anchorHash: string });
+    const anchors = [...anchored, ...purged.map((p) => ({ seq: p.throughSeq, entryHash: p.anchorHash }))];
+    const mismatchedAnchors = await this.log.mismatchedAnchors(anchors);
+    const recorded = new Set(purged.map((p) => `${p.throughSeq}:${p.anchorHash}`));
+    const unrecordedPurges = (await this.log.purges()).filter((p) => !recorded.has(`${p.throughSeq}:${p.anchorHash}`));
+    return { ok: chain.ok && !mismatchedAnchors.length && !unrecordedPurges.length, chain, anchors: anchors.length, mismatchedAnchors, unrecordedPurges };
+  }
+}
