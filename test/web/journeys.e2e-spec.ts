@@ -355,6 +355,12 @@ describe('Web app journeys in Chromium', () => {
     await status.waitFor();
     expect(await status.getAttribute('data-ok')).toBe('true');
     await expect(status.textContent()).resolves.toMatch(/Verified: all \d+ events match/);
+    // The NEN 7513 access log is checked too: the readers of the journeys above are in it.
+    const accessLog = page.locator('#access-log-status');
+    await accessLog.waitFor();
+    expect(await accessLog.getAttribute('data-ok')).toBe('true');
+    const entries = Number((await accessLog.textContent())!.match(/the (\d+) entries after #0 chain correctly, and all 0 anchors/)![1]);
+    expect(entries).toBeGreaterThan(0);
     const rows = page.locator('#event-log tbody tr');
     await rows.first().waitFor();
     const positions = (await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-position'))))) as number[];
@@ -372,6 +378,7 @@ describe('Web app journeys in Chromium', () => {
     await page.getByRole('heading', { level: 1, name: 'Gebeurtenissenlog en grootboek' }).waitFor();
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('nl');
     await expect(page.locator('#ledger-status').textContent()).resolves.toMatch(/Gecontroleerd/);
+    await expect(page.locator('#access-log-status').textContent()).resolves.toMatch(/Gecontroleerd: de \d+ regels/);
     await page.getByRole('button', { name: 'Switch to English' }).click();
 
     await page.getByRole('link', { name: 'Insights' }).click();

@@ -18,12 +18,30 @@ interface Checkpoint {
   issuedAt: string;
   keyId: string;
 }
+/** `GET /access-log/verification` (ADR 0033). */
+interface AccessLogReport {
+  ok: boolean;
+  chain: { ok: boolean; entries: number; firstBadSeq: number | null; purgedThroughSeq: number };
+  anchors: number;
+  mismatchedAnchors: Array<{ seq: number }>;
+  unrecordedPurges: Array<{ throughSeq: number }>;
+}
 const PAGE = 25;
 
-/** Auditor: the ledger's verification status and the event log, newest page first. */
+/** What is wrong with the access log, one line per finding. */
+function accessLogProblems(a: AccessLogReport): string[] {
+  return [
+    ...(a.chain.ok ? [] : [t('audit.accessLogChain', { seq: a.chain.firstBadSeq ?? '?' })]),
+    ...a.mismatchedAnchors.map((m) => t('audit.accessLogAnchor', { seq: m.seq })),
+    ...a.unrecordedPurges.map((p) => t('audit.accessLogPurge', { seq: p.throughSeq })),
+  ];
+}
+
+/** Auditor: the ledger's and the access log's verification status, and the event log, newest page first. */
 export function Audit() {
   const verification = useLoad(() => get<Verification>('/ledger/verification'), []);
   const checkpoint = useLoad(() => get<{ checkpoints: Checkpoint[] }>('/ledger/checkpoints?limit=1'), []);
+  const accessLog = useLoad(() => get<AccessLogReport>('/access-log/verification'), []);
   // `from` is the position after which a page starts; null = the newest page.
   const [from, setFrom] = useState<number | null>(null);
   const log = useLoad(async () => {
@@ -33,6 +51,7 @@ export function Audit() {
   }, [from]);
   const v = verification.data;
   const cp = checkpoint.data?.checkpoints[0];
+  const a = accessLog.data;
   return (
     <>
       <PageTitle>{t('audit.title')}</PageTitle>
@@ -57,9 +76,32 @@ export function Audit() {
           </ul>
         )}
         {cp && <p class="mono small">{t('audit.latest', { size: cp.treeSize, root: cp.rootHash, at: formatDate(cp.issuedAt) })}</p>}
-        <button type="button" onClick={() => void Promise.all([verification.reload(), checkpoint.reload()])}>
+        <button type="button" onClick={() => void Promise.all([verification.reload(), checkpoint.reload(), accessLog.reload()])}>
           {t('audit.verify')}
         </button>
+      </section>
+      <section aria-labelledby="access-log-title" class="card">
+        <h2 id="access-log-title">{t('audit.accessLog')}</h2>
+        <ProblemSummary error={accessLog.error} />
+        {!a ? (
+          <Loading />
+        ) : (
+          <p id="access-log-status" class={a.ok ? 'ok' : 'bad'} data-ok={String(a.ok)}>
+            <span aria-hidden="true">{a.ok ? '✓ ' : '✗ '}</span>
+            {a.ok
+              ? t('audit.accessLogOk', { entries: a.chain.entries, purged: a.chain.purgedThroughSeq, anchors: a.anchors })
+              : t('audit.accessLogBad', { problems: accessLogProblems(a).length })}
+          </p>
+        )}
+        {a && !a.ok && (
+          <ul>
+            {accessLogProblems(a)
+              .slice(0, 20)
+              .map((line, i) => (
+                <li key={i}>{line}</li>
+              ))}
+          </ul>
+        )}
       </section>
       <section aria-labelledby="events-title">
         <h2 id="events-title">{t('audit.events')}</h2>
