@@ -88,9 +88,13 @@ export function Audit() {
         ) : (
           <p id="access-log-status" class={a.ok ? 'ok' : 'bad'} data-ok={String(a.ok)}>
             <span aria-hidden="true">{a.ok ? '✓ ' : '✗ '}</span>
-            {a.ok
-              ? t('audit.accessLogOk', { entries: a.chain.entries, purged: a.chain.purgedThroughSeq, anchors: a.anchors })
-              : t('audit.accessLogBad', { problems: accessLogProblems(a).length })}
+            {a.ok ? t('audit.accessLogOk', { entries: a.chain.entries }) : t('audit.accessLogBad', { problems: accessLogProblems(a).length })}
+          </p>
+        )}
+        {a && (
+          <p id="access-log-anchors" class="small">
+            {a.chain.purgedThroughSeq > 0 && `${t('audit.accessLogPurged', { seq: a.chain.purgedThroughSeq })} `}
+            {a.anchors > 0 ? t('audit.accessLogAnchors', { anchors: a.anchors }) : t('audit.accessLogNoAnchors')}
           </p>
         )}
         {a && !a.ok && (
