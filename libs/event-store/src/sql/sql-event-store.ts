@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { validate as isUuid } from 'uuid';
 import { newEventId } from '../event-id';
+import { valuesStatement } from './values-statement';
 import type {
   AppendOptions,
   AppendResult,
@@ -20,14 +21,7 @@ import { isUniqueViolation, uniqueConstraintOf, type Row, type SqlDatabase, type
 
 const COLUMNS = EVENT_COLUMNS;
 const INSERT_CHUNK = 500;
-
-const valuesTexts = new Map<number, string>();
-/** `(?, …), (?, …)` for `rows` events, built once per row count (the statement cache keys on it anyway). */
-function insertValues(rows: number): string {
-  let text = valuesTexts.get(rows);
-  if (text === undefined) valuesTexts.set(rows, (text = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')));
-  return text;
-}
+const INSERT_HEAD = `INSERT INTO events (${COLUMNS}) VALUES `;
 
 type EventRow = StoredEventRow & Row;
 
@@ -332,7 +326,7 @@ export class SqlEventStore implements EventStore {
         const k = i + j;
         params.push(first + k, e.eventId, batch.streamId, startRevision + k, e.type, e.schemaVersion, batch.recordedAt, e.dataText, e.metadataText);
       });
-      await tx.query(`INSERT INTO events (${COLUMNS}) VALUES ${insertValues(chunk.length)}`, params);
+      await tx.query(valuesStatement(INSERT_HEAD, 9, chunk.length, ''), params);
     }
     if (options.idempotencyKey) {
       await tx.query(
