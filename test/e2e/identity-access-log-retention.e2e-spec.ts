@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
 import { AccessLog, AccessLogEvidence, AccessLogRetentionError, type AccessRecord } from '@app/identity';
+import { CLOCK, type Clock } from '@app/platform';
 import { CLI } from '../support/child-api';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -19,13 +20,14 @@ function access(n: number): AccessRecord {
   };
 }
 
-/** Writes entries stamped `years` ago, as if the log had been kept that long. */
-async function recordAgo(log: AccessLog, years: number, n: number[]): Promise<void> {
-  log.now = () => ago(years);
+/** Writes entries stamped `years` ago, as if the log had been kept that long (the app's Clock travels back). */
+async function recordAgo(t: TestApp, years: number, n: number[]): Promise<void> {
+  const clock = t.app.get<Clock>(CLOCK);
+  clock.travelTo(ago(years));
   try {
-    await log.record(n.map(access));
+    await t.app.get(AccessLog).record(n.map(access));
   } finally {
-    log.now = () => new Date();
+    clock.reset();
   }
 }
 
@@ -47,8 +49,8 @@ describe('access-log retention (purge after five years)', () => {
   const seqs = async () => (await ds.query('SELECT seq FROM access_log ORDER BY seq')).map((r: { seq: number | string }) => Number(r.seq));
 
   it('purges only what is older than the date, records the anchor, and the rest still verifies', async () => {
-    await recordAgo(log, 7, [1, 2, 3]);
-    await recordAgo(log, 2, [4, 5]);
+    await recordAgo(t, 7, [1, 2, 3]);
+    await recordAgo(t, 2, [4, 5]);
     await log.record([access(6)]);
     const [third] = await ds.query('SELECT entry_hash FROM access_log WHERE seq = 3');
 
@@ -67,8 +69,8 @@ describe('access-log retention (purge after five years)', () => {
   });
 
   it('refuses a date within the five years, and the database refuses any delete no purge covers', async () => {
-    await recordAgo(log, 6, [1]);
-    await recordAgo(log, 4, [2]);
+    await recordAgo(t, 6, [1]);
+    await recordAgo(t, 4, [2]);
     await expect(evidence.purge(ago(4.5).toISOString(), { subject: 'os:admin', role: 'admin' })).rejects.toThrow(AccessLogRetentionError);
     await expect(evidence.purge('not a date', { subject: 'os:admin', role: 'admin' })).rejects.toThrow(AccessLogRetentionError);
     expect(await seqs()).toEqual([1, 2]);
@@ -84,7 +86,7 @@ describe('access-log retention (purge after five years)', () => {
   });
 
   it('continues the chain from the anchor when every entry was purged, and a broken link is still found', async () => {
-    await recordAgo(log, 8, [1, 2]);
+    await recordAgo(t, 8, [1, 2]);
     const purge = await evidence.purge(ago(6).toISOString(), { subject: 'os:admin', role: 'admin' });
     expect(purge).toMatchObject({ throughSeq: 2, entries: 2 });
     expect(await seqs()).toEqual([]);
@@ -102,8 +104,8 @@ describe('access-log retention (purge after five years)', () => {
   });
 
   it('`registry access-log purge` records identity.AccessLogPurged before it deletes, finishes a run that died in between, and refuses a recent date', async () => {
-    await recordAgo(log, 6, [1, 2]);
-    await recordAgo(log, 5.8, [3]);
+    await recordAgo(t, 6, [1, 2]);
+    await recordAgo(t, 5.8, [3]);
     await log.record([access(4)]);
     const env = { ...process.env, ...t.storage.env, LOG_LEVEL: 'warn' };
     const cli = (...args: string[]) => run(process.execPath, [CLI, 'access-log', ...args], { env });

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { type EventEnvelope, type EventStore, SqlDatabase, type StorageConfig } from '@app/event-store';
 import { AccessLog, loadKeyMaterial } from '@app/identity';
+import { Clock } from '@app/platform';
 import { CLI, startChildApi, waitForExit } from '../support/child-api';
 import { populateViaApi } from '../support/populate';
 import { openRegistry } from '../support/registry-context';
@@ -39,11 +40,12 @@ describe('registry migrate-store: SQLite pilot to PostgreSQL', () => {
     const registry = await openRegistry(source.config);
     try {
       // A pilot old enough to have purged access-log entries: the anchor must move with the log.
-      const accessLog = new AccessLog(new SqlDatabase(registry.ds));
-      accessLog.now = () => new Date(Date.now() - 6 * 366 * 24 * 3600 * 1000);
+      const clock = new Clock();
+      const accessLog = new AccessLog(new SqlDatabase(registry.ds), clock);
+      clock.travelTo(new Date(Date.now() - 6 * 366 * 24 * 3600 * 1000));
       const read = (n: number) => ({ requestId: `r-${n}`, actor: { subject: 'alice', role: 'clinician' as const }, action: 'read-review', dataSubject: `p-${n}`, resource: 'GET /x' });
       await accessLog.record([read(1), read(2)]);
-      accessLog.now = () => new Date();
+      clock.reset();
       await accessLog.record([read(3)]);
       // As `registry access-log purge` does it: the event, then the purge.
       const { fromSeq, ...purge } = await accessLog.planPurge(new Date(Date.now() - 5.5 * 366 * 24 * 3600 * 1000).toISOString());

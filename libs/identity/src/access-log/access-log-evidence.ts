@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Actor, EVENT_STORE, type EventStore } from '@app/event-store';
+import { CLOCK, type Clock } from '@app/platform';
 import { AccessLog, type AccessLogPurge, type AccessLogVerification } from './access-log';
 
 const ANCHORS = 'access-log-anchors';
@@ -27,6 +28,7 @@ export class AccessLogEvidence {
   constructor(
     private readonly log: AccessLog,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** Plans the purge, records `identity.AccessLogPurged` (once per purge, by key), then applies it. */
@@ -54,7 +56,7 @@ export class AccessLogEvidence {
     if (!head) return null;
     const last = (await this.store.readStream(ANCHORS)).at(-1)?.data as { seq: number } | undefined;
     if (last?.seq === head.seq) return { ...head, anchored: false };
-    await this.store.append(ANCHORS, [{ type: 'identity.AccessLogAnchored', data: { ...head, at: new Date().toISOString(), by } }], {
+    await this.store.append(ANCHORS, [{ type: 'identity.AccessLogAnchored', data: { ...head, at: this.clock.now().toISOString(), by } }], {
       expectedRevision: 'any',
       metadata: { actor: by },
     });
@@ -67,9 +69,10 @@ export class AccessLogEvidence {
     const anchored = (await this.store.readStream(ANCHORS)).map((e) => e.data as { seq: number; entryHash: string });
     const purged = (await this.store.readStream(PURGES)).map((e) => e.data as { throughSeq: number; anchorHash: string });
     const anchors = [...anchored, ...purged.map((p) => ({ seq: p.throughSeq, entryHash: p.anchorHash }))];
-    const mismatchedAnchors = await this.log.mismatchedAnchors(anchors);
+    const purges = await this.log.purges();
+    const mismatchedAnchors = await this.log.mismatchedAnchors(anchors, purges);
     const recorded = new Set(purged.map((p) => `${p.throughSeq}:${p.anchorHash}`));
-    const unrecordedPurges = (await this.log.purges()).filter((p) => !recorded.has(`${p.throughSeq}:${p.anchorHash}`));
+    const unrecordedPurges = purges.filter((p) => !recorded.has(`${p.throughSeq}:${p.anchorHash}`));
     return { ok: chain.ok && !mismatchedAnchors.length && !unrecordedPurges.length, chain, anchors: anchors.length, mismatchedAnchors, unrecordedPurges };
   }
 }

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
-import { SqlDatabase } from '@app/event-store';
+import { Inject, Injectable } from '@nestjs/common';
+import { SqlDatabase, type SqlTx } from '@app/event-store';
+import { CLOCK, type Clock } from '@app/platform';
 import type { Role } from '../local-tokens';
 
 /** What was done with a data subject's data (NEN 7513 "welke handeling"). */
@@ -60,6 +61,9 @@ export interface AccessLogPurge {
   purgedAt: string;
 }
 
+/** What `applyPurge` carries out: a purge and the last purge it follows. */
+export type AccessLogPurgePlan = AccessLogPurge & { fromSeq: number };
+
 /** `before` is too recent: it would purge entries younger than the minimum retention. */
 export class AccessLogRetentionError extends Error {}
 
@@ -94,10 +98,18 @@ const COLUMNS = 'seq, entry_id, request_id, at, actor_subject, actor_role, actio
  */
 @Injectable()
 export class AccessLog {
-  /** The clock entries and purges are stamped with (tests set it to write an older log). */
-  now: () => Date = () => new Date();
+  constructor(
+    private readonly db: SqlDatabase,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
-  constructor(private readonly db: SqlDatabase) {}
+  /** The latest purge, if any: where the chain now starts. */
+  private async lastPurge(q: Pick<SqlTx, 'query'> = this.db): Promise<{ throughSeq: number; anchorHash: string } | undefined> {
+    const [row] = await q.query<{ through_seq: number | string; anchor_hash: string }>(
+      'SELECT through_seq, anchor_hash FROM access_log_purges ORDER BY through_seq DESC LIMIT 1',
+    );
+    return row && { throughSeq: Number(row.through_seq), anchorHash: row.anchor_hash };
+  }
 
   async record(records: AccessRecord[]): Promise<AccessLogEntry[]> {
     if (records.length === 0) return [];
@@ -110,7 +122,7 @@ export class AccessLog {
       );
       let seq = last ? Number(last.seq) : 0;
       let prevHash = last?.entry_hash ?? GENESIS;
-      const at = this.now().toISOString();
+      const at = this.clock.now().toISOString();
       const written: AccessLogEntry[] = [];
       for (const r of records) {
         seq += 1;
@@ -153,8 +165,8 @@ export class AccessLog {
    * five years ago), as the oldest part of the chain: up to the entry before the first one
    * recorded at or after `before`. `entries` 0 when nothing is left to purge.
    */
-  async planPurge(before: string): Promise<AccessLogPurge & { fromSeq: number }> {
-    const purgedAt = this.now();
+  async planPurge(before: string): Promise<AccessLogPurgePlan> {
+    const purgedAt = this.clock.now();
     const limit = new Date(purgedAt);
     limit.setUTCFullYear(limit.getUTCFullYear() - ACCESS_LOG_MIN_RETENTION_YEARS);
     const cutoff = new Date(before);
@@ -165,15 +177,15 @@ export class AccessLog {
       );
     }
     const purgedBefore = cutoff.toISOString();
-    const [done] = await this.db.query<{ through_seq: number | string; anchor_hash: string }>(
-      'SELECT through_seq, anchor_hash FROM access_log_purges ORDER BY through_seq DESC LIMIT 1',
+    const done = await this.lastPurge();
+    const from = done?.throughSeq ?? 0;
+    const [bounds] = await this.db.query<{ first_kept: number | string | null; last: number | string | null }>(
+      'SELECT (SELECT MIN(seq) FROM access_log WHERE at >= ?) AS first_kept, (SELECT MAX(seq) FROM access_log) AS last',
+      [purgedBefore],
     );
-    const from = done ? Number(done.through_seq) : 0;
-    const [firstKept] = await this.db.query<{ seq: number | string | null }>('SELECT MIN(seq) AS seq FROM access_log WHERE at >= ?', [purgedBefore]);
-    const [last] = await this.db.query<{ seq: number | string | null }>('SELECT MAX(seq) AS seq FROM access_log');
-    const through = firstKept?.seq !== null && firstKept?.seq !== undefined ? Number(firstKept.seq) - 1 : Number(last?.seq ?? from);
+    const through = bounds.first_kept !== null ? Number(bounds.first_kept) - 1 : Number(bounds.last ?? from);
     const plan = { fromSeq: from, purgedBefore, purgedAt: purgedAt.toISOString() };
-    if (through <= from) return { ...plan, throughSeq: from, anchorHash: done?.anchor_hash ?? GENESIS, entries: 0 };
+    if (through <= from) return { ...plan, throughSeq: from, anchorHash: done?.anchorHash ?? GENESIS, entries: 0 };
     const [anchor] = await this.db.query<{ entry_hash: string }>('SELECT entry_hash FROM access_log WHERE seq = ?', [through]);
     return { ...plan, throughSeq: through, anchorHash: anchor.entry_hash, entries: through - from };
   }
@@ -183,13 +195,13 @@ export class AccessLog {
    * removes), then deletes; the database lets only entries a recorded purge covers be deleted,
    * and the rest of the chain verifies from the anchor. Refused if another purge came first.
    */
-  async applyPurge(plan: AccessLogPurge & { fromSeq: number }, by: { subject: string }, reason?: string): Promise<void> {
+  async applyPurge(plan: AccessLogPurgePlan, by: { subject: string }, reason?: string): Promise<void> {
     if (plan.entries === 0) return;
     await this.db.transaction(async (tx) => {
       if (tx.dialect.kind === 'postgres') await tx.query('LOCK TABLE access_log IN SHARE ROW EXCLUSIVE MODE');
-      const [done] = await tx.query<{ through_seq: number | string }>('SELECT through_seq FROM access_log_purges ORDER BY through_seq DESC LIMIT 1');
+      const done = await this.lastPurge(tx);
       const [anchor] = await tx.query<{ entry_hash: string }>('SELECT entry_hash FROM access_log WHERE seq = ?', [plan.throughSeq]);
-      if (Number(done?.through_seq ?? 0) !== plan.fromSeq || anchor?.entry_hash !== plan.anchorHash) {
+      if ((done?.throughSeq ?? 0) !== plan.fromSeq || anchor?.entry_hash !== plan.anchorHash) {
         throw new AccessLogRetentionError('Another purge ran in the meantime: plan again');
       }
       await tx.query(
@@ -221,8 +233,10 @@ export class AccessLog {
    * not this. Anchors inside a purged range are checked against the purge that covers them only
    * when they are its own anchor. Returns the anchors that do not match.
    */
-  async mismatchedAnchors(anchors: Array<{ seq: number; entryHash: string }>): Promise<Array<{ seq: number; entryHash: string; found: string | null }>> {
-    const purges = await this.purges();
+  async mismatchedAnchors(
+    anchors: Array<{ seq: number; entryHash: string }>,
+    purges: Array<{ throughSeq: number; anchorHash: string }>,
+  ): Promise<Array<{ seq: number; entryHash: string; found: string | null }>> {
     const purgedThrough = purges.length ? purges[purges.length - 1].throughSeq : 0;
     const bad: Array<{ seq: number; entryHash: string; found: string | null }> = [];
     for (const anchor of anchors) {
@@ -242,11 +256,9 @@ export class AccessLog {
 
   /** Recomputes the chain from the last purge's anchor; reports the first entry whose hash or link does not match. */
   async verify(batch = 1000): Promise<AccessLogVerification> {
-    const [purged] = await this.db.query<{ through_seq: number | string; anchor_hash: string }>(
-      'SELECT through_seq, anchor_hash FROM access_log_purges ORDER BY through_seq DESC LIMIT 1',
-    );
-    const purgedThroughSeq = purged ? Number(purged.through_seq) : 0;
-    let prevHash = purged?.anchor_hash ?? GENESIS;
+    const purged = await this.lastPurge();
+    const purgedThroughSeq = purged?.throughSeq ?? 0;
+    let prevHash = purged?.anchorHash ?? GENESIS;
     let after = purgedThroughSeq;
     let entries = 0;
     for (;;) {
