@@ -1,21 +1,11 @@
 import { userInfo } from 'node:os';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from '@app/api';
-import { LedgerService } from '@app/evidence';
-import { ProjectionRegistry, storageConfigFromEnv } from '@app/event-store';
 import { AccessLogEvidence, type AccessLogReport } from '@app/identity';
+import { withAppContext } from '../app-context';
 
 const operator = () => ({ subject: `os:${userInfo().username}`, role: 'admin' });
 
-async function withEvidence<T>(work: (evidence: AccessLogEvidence) => Promise<T>): Promise<T> {
-  ProjectionRegistry.autoStart = false;
-  LedgerService.autoStart = false;
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(storageConfigFromEnv()), { logger: ['error', 'warn'] });
-  try {
-    return await work(app.get(AccessLogEvidence));
-  } finally {
-    await app.close();
-  }
+function withEvidence<T>(work: (evidence: AccessLogEvidence) => Promise<T>): Promise<T> {
+  return withAppContext((app) => work(app.get(AccessLogEvidence)), { ledger: false });
 }
 
 function reportLines(r: AccessLogReport): string {

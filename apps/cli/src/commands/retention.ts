@@ -1,24 +1,16 @@
-import { NestFactory } from '@nestjs/core';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { AppModule } from '@app/api';
-import { ProjectionRegistry } from '@app/event-store';
 import { fileIngestRequest, LogFolder, type LogFolderScan, LogIngestService, type PurgeRunReport, RetentionPurger } from '@app/retention';
+import { withAppContext } from '../app-context';
 
 /** The operator at this terminal, as recorded in the events the command writes. */
 function operator(role: string) {
   return { subject: `cli:${userInfo().username}`, role };
 }
 
-async function withApp<T>(work: (get: <S>(type: new (...args: never[]) => S) => S) => Promise<T>): Promise<T> {
-  ProjectionRegistry.autoStart = false; // a one-shot: it catches projections up itself where it must
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(), { logger: ['error', 'warn'] });
-  try {
-    return await work((type) => app.get(type));
-  } finally {
-    await app.close();
-  }
+function withApp<T>(work: (get: <S>(type: new (...args: never[]) => S) => S) => Promise<T>): Promise<T> {
+  return withAppContext((app) => work((type) => app.get(type)));
 }
 
 export interface LogsIngestOptions {

@@ -1,17 +1,8 @@
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from '@app/api';
 import { LedgerService } from '@app/evidence';
-import { ProjectionRegistry } from '@app/event-store';
+import { withAppContext } from '../app-context';
 
-async function withLedger<T>(work: (ledger: LedgerService) => Promise<T>): Promise<T> {
-  ProjectionRegistry.autoStart = false;
-  LedgerService.autoStart = false;
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(), { logger: ['error', 'warn'] });
-  try {
-    return await work(app.get(LedgerService));
-  } finally {
-    await app.close();
-  }
+function withLedger<T>(work: (ledger: LedgerService) => Promise<T>): Promise<T> {
+  return withAppContext((app) => work(app.get(LedgerService)), { ledger: false });
 }
 
 /** Seals everything committed so far and signs a tree head (e.g. right before an export). */
