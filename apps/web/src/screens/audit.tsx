@@ -37,6 +37,25 @@ function accessLogProblems(a: AccessLogReport): string[] {
   ];
 }
 
+/** A verification's outcome: ✓ or ✗ with its sentence, then (when it failed) what was found, at most 20. */
+function Verdict({ id, ok, text, problems }: { id: string; ok: boolean; text: string; problems: string[] }) {
+  return (
+    <>
+      <p id={id} class={ok ? 'ok' : 'bad'} data-ok={String(ok)}>
+        <span aria-hidden="true">{ok ? '✓ ' : '✗ '}</span>
+        {text}
+      </p>
+      {!ok && (
+        <ul>
+          {problems.slice(0, 20).map((p, i) => (
+            <li key={i}>{p}</li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
 /** Auditor: the ledger's and the access log's verification status, and the event log, newest page first. */
 export function Audit() {
   const verification = useLoad(() => get<Verification>('/ledger/verification'), []);
@@ -52,6 +71,7 @@ export function Audit() {
   const v = verification.data;
   const cp = checkpoint.data?.checkpoints[0];
   const a = accessLog.data;
+  const aProblems = a ? accessLogProblems(a) : [];
   return (
     <>
       <PageTitle>{t('audit.title')}</PageTitle>
@@ -61,19 +81,12 @@ export function Audit() {
         {!v ? (
           <Loading />
         ) : (
-          <p id="ledger-status" class={v.ok ? 'ok' : 'bad'} data-ok={String(v.ok)}>
-            <span aria-hidden="true">{v.ok ? '✓ ' : '✗ '}</span>
-            {v.ok
-              ? t('audit.ok', { events: v.events, sealed: v.sealed, checkpoints: v.checkpoints })
-              : t('audit.bad', { position: v.firstBadPosition ?? '?', problems: v.problems.length })}
-          </p>
-        )}
-        {v && !v.ok && (
-          <ul>
-            {v.problems.slice(0, 20).map((p, i) => (
-              <li key={i}>{p.problem}</li>
-            ))}
-          </ul>
+          <Verdict
+            id="ledger-status"
+            ok={v.ok}
+            text={v.ok ? t('audit.ok', { events: v.events, sealed: v.sealed, checkpoints: v.checkpoints }) : t('audit.bad', { position: v.firstBadPosition ?? '?', problems: v.problems.length })}
+            problems={v.problems.map((p) => p.problem)}
+          />
         )}
         {cp && <p class="mono small">{t('audit.latest', { size: cp.treeSize, root: cp.rootHash, at: formatDate(cp.issuedAt) })}</p>}
         <button type="button" onClick={() => void Promise.all([verification.reload(), checkpoint.reload(), accessLog.reload()])}>
@@ -86,25 +99,18 @@ export function Audit() {
         {!a ? (
           <Loading />
         ) : (
-          <p id="access-log-status" class={a.ok ? 'ok' : 'bad'} data-ok={String(a.ok)}>
-            <span aria-hidden="true">{a.ok ? '✓ ' : '✗ '}</span>
-            {a.ok ? t('audit.accessLogOk', { entries: a.chain.entries }) : t('audit.accessLogBad', { problems: accessLogProblems(a).length })}
-          </p>
+          <Verdict
+            id="access-log-status"
+            ok={a.ok}
+            text={a.ok ? t('audit.accessLogOk', { entries: a.chain.entries }) : t('audit.accessLogBad', { problems: aProblems.length })}
+            problems={aProblems}
+          />
         )}
         {a && (
           <p id="access-log-anchors" class="small">
             {a.chain.purgedThroughSeq > 0 && `${t('audit.accessLogPurged', { seq: a.chain.purgedThroughSeq })} `}
             {a.anchors > 0 ? t('audit.accessLogAnchors', { anchors: a.anchors }) : t('audit.accessLogNoAnchors')}
           </p>
-        )}
-        {a && !a.ok && (
-          <ul>
-            {accessLogProblems(a)
-              .slice(0, 20)
-              .map((line, i) => (
-                <li key={i}>{line}</li>
-              ))}
-          </ul>
         )}
       </section>
       <section aria-labelledby="events-title">
