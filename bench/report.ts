@@ -493,19 +493,23 @@ unchanged, a busier disk): 59,144 (107 % of raw 55,224) and 10,782 (186 % of raw
 group commit shares one flush among the 8 appends of a group), 16 one-event writers 11,820 (206 %
 of raw). **The 100,000 events/s goal is missed, and the raw driver misses it by more.** What
 bounds it, measured on 2026-12-04 rather than assumed: (a) SQLite's own work for 100 rows of
-this table (rowid plus two unique indexes, ~580-byte rows) is 0.4–0.7 ms per commit *without any
-flush* (\`synchronous=OFF\`, plain better-sqlite3, prepared statements: 3.6 µs per row with no
-index, 4.3 with the stream index, 5–7 with both); (b) an \`fdatasync\` of the WAL after an 80 KB
-commit takes 0.3–0.4 ms (p50) on this disk, and the store waits ~0.55 ms for it including the
-thread-pool round trip; (c) the store's JavaScript and GC ~0.3 ms. 100,000 events/s needs the
-whole commit in 1 ms: with (a) + (b) alone at 0.8–1.1 ms, one sequential writer cannot get
-there on this disk. With 8 writers the flush is shared, and what is left per 800-event group
-(~10 ms) is SQLite's inserts (~2.1 µs per event, timed at better-sqlite3), \`COMMIT\` (~1.3 µs
-per event: WAL writes, and the automatic checkpoint every 1,000 pages, which copies the pages
-to the database file and fsyncs it on the main thread), and waiting for the shared flush; a
-checkpoint in a worker thread is the next step there (tried for rebuilds in ADR 0030, +7 %, not
-kept), and larger pages (16 KB) made ours slower (the index pages at the right edge are
-rewritten whole in every commit). The unserialised Emmett variant can also crash its
+this table is 0.5–0.7 ms per commit *without any flush* (\`bench/sqlite-floor.ts 300\`: plain
+better-sqlite3, \`synchronous=OFF\`, prepared statements, the review events of figure 3, ~590
+bytes of JSON per row: 5–7 µs per row with no index, the stream index or both, after a
+discarded warm-up round); (b) an \`fdatasync\` after an 80 KB append takes 0.24–0.28 ms (p50,
+same script) on this disk, and the store waits ~0.6 ms per commit for it including the
+thread-pool round trip (the idle time in \`node --cpu-prof -r ./bench/register.js
+bench/profile-append.ts sqlite 100 1000\`); (c) the store's JavaScript and GC ~0.3 ms (same
+profile). 100,000 events/s needs the whole commit in 1 ms: with (a) + (b) alone at 0.8–1.3 ms,
+one sequential writer cannot get there on this disk. With 8 writers the flush is shared, and
+what is left per 800-event group (~10 ms) is, timed inside better-sqlite3
+(\`NATIVE_TIMING=1 … bench/profile-append.ts sqlite 100 500 8\`), SQLite's inserts (~2.3 µs per
+event), \`COMMIT\` (~2.8 µs per event: WAL writes, and the automatic checkpoint every 1,000
+pages, which copies the pages to the database file and fsyncs it on the main thread), and
+waiting for the shared flush; a checkpoint in a worker thread is the next step there (tried for
+rebuilds in ADR 0030, +7 %, not kept). Larger pages help SQLite alone
+(\`bench/sqlite-floor.ts 300 16384\`: 5–5.6 µs per row) but made the store slower (ADR 0032:
+every commit rewrites the index pages it touches whole, and they are 4× larger). The unserialised Emmett variant can also crash its
 process (an unheard \`error\` event of node-sqlite3, "cannot change into wal mode from within a
 transaction"); the benchmark now counts that as failed appends instead of losing figure 1.
 
@@ -557,7 +561,7 @@ larger one, \`--max-semi-space-size\` 32–128, and smaller batches did not help
 envelopes (~2 µs), the unit of work and the projection (~8 µs), and on SQLite SQLite's own
 work, ~13 µs per event, timed per statement in \`bench/profile-rebuild.ts sqlite 50000 3\` on
 2026-12-04: \`COMMIT\` 4.4 µs (of which ~2.9 µs is the automatic checkpoint: 660 → 229 ms of
-\`COMMIT\` time with \`wal_autocheckpoint=0\`, but a WAL that is never checkpointed only defers
+\`COMMIT\` time with \`PRAGMAS=wal_autocheckpoint=0\` before the same command, but a WAL that is never checkpointed only defers
 the copy; the rate moved ~6 %), reading the log 2.9 µs, the two rows' inserts 4.3 µs and the
 index builds before the swap 1.1 µs. Both processes share the machine's two cores:
 a writer thread for SQLite's inserts (tried, ADR 0030) only moved the work, since V8's parallel
