@@ -6,3 +6,5 @@ export * from './pagination';
 export * from './page-query.dto';
 export * from './clock';
 export * from './json-depth';
+export * from './input-text';
+export * from './nested-object';

@@ -1,4 +1,6 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
+import type { ValidatorOptions } from 'class-validator';
+import { unsafeInputProblems } from './input-text';
 import { ProblemException, type FieldProblem } from './problem';
 
 function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
@@ -11,23 +13,65 @@ function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
   return out;
 }
 
-/** Whitelists, rejects unknown fields and answers with one problem naming every bad field. */
+function validationFailed(list: FieldProblem[]): ProblemException {
+  return new ProblemException(400, 'validation-failed', 'The request is not valid', list.map((e) => `${e.field}: ${e.message}`).join('; '), list);
+}
+
+type Validate = (object: object, options?: ValidatorOptions) => Promise<ValidationError[]> | ValidationError[];
+
+/**
+ * The field whose validator threw: each property validated on its own (missing ones skipped),
+ * descending into nested objects and arrays. `undefined` when no single property throws.
+ */
+async function throwingField(validate: Validate, object: object, options: ValidatorOptions | undefined, path = ''): Promise<string | undefined> {
+  for (const [key, value] of Object.entries(object)) {
+    // An array item is validated as itself; an object's property inside an otherwise empty copy.
+    const alone = Array.isArray(object) ? value : Object.assign(Object.create(Object.getPrototypeOf(object)), { [key]: value });
+    if (alone === null || typeof alone !== 'object') continue;
+    try {
+      await validate(alone, { ...options, skipMissingProperties: true, whitelist: false, forbidNonWhitelisted: false });
+    } catch {
+      const field = `${path}${key}`;
+      const inner = value !== null && typeof value === 'object' ? await throwingField(validate, value, options, `${field}.`) : undefined;
+      return inner ?? field;
+    }
+  }
+  return undefined;
+}
+
+class ProblemValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // Bodies, queries and path parameters; custom parameters come from headers and the token.
+    if (metadata.type !== 'custom') {
+      const problems = unsafeInputProblems(value, metadata.data ?? '');
+      if (problems.length) throw validationFailed(problems);
+    }
+    return super.transform(value, metadata);
+  }
+
+  /** A validator that throws (validator.js's URIError on a lone surrogate was a 500) is a 400 naming the field. */
+  protected override async validate(object: object, options?: ValidatorOptions): Promise<ValidationError[]> {
+    try {
+      return await super.validate(object, options);
+    } catch {
+      const field = (await throwingField((o, opts) => super.validate(o, opts), object, options)) ?? 'body';
+      throw validationFailed([{ field, message: 'could not be checked: not a valid value' }]);
+    }
+  }
+}
+
+/**
+ * Whitelists, rejects unknown fields and answers with one problem naming every bad field.
+ * Before any DTO: every string refuses control characters and lone surrogates, every key
+ * `__proto__` / `constructor` / `prototype` (see input-text.ts).
+ */
 export function problemValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ProblemValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
     stopAtFirstError: true,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) => {
-      const list = flatten(errors);
-      return new ProblemException(
-        400,
-        'validation-failed',
-        'The request is not valid',
-        list.map((e) => `${e.field}: ${e.message}`).join('; '),
-        list,
-      );
-    },
+    exceptionFactory: (errors) => validationFailed(flatten(errors)),
   });
 }

@@ -1,18 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
-  IsDefined,
   IsEmail,
   IsIn,
   IsNotEmpty,
   IsOptional,
   IsString,
   MaxLength,
-  ValidateNested,
 } from 'class-validator';
+import { NestedObject } from '@app/platform';
 
 const RISK = ['prohibited', 'high', 'limited', 'minimal'] as const;
 const MDR = ['none', 'I', 'IIa', 'IIb', 'III'] as const;
@@ -33,7 +31,7 @@ export class RegisterAiSystemDto {
   name!: string;
 
   @ApiProperty({ type: SupplierDto })
-  @IsDefined() @ValidateNested() @Type(() => SupplierDto)
+  @NestedObject(() => SupplierDto)
   supplier!: SupplierDto;
 
   @ApiProperty({ example: '2.3.1', description: 'Model / software version in use' })

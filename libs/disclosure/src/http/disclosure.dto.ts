@@ -1,9 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
-  IsDefined,
   IsISO8601,
   IsIn,
   IsNotEmpty,
@@ -12,9 +10,8 @@ import {
   IsUUID,
   Matches,
   MaxLength,
-  ValidateNested,
 } from 'class-validator';
-import { PageQueryDto } from '@app/platform';
+import { PageQueryDto, NestedObject } from '@app/platform';
 
 const PSEUDONYM = /^p-[A-Za-z0-9_-]{32}$/;
 
@@ -56,7 +53,7 @@ export class ReceiveDisclosureDto {
   reference!: string;
 
   @ApiProperty({ type: RequesterDto })
-  @IsDefined() @ValidateNested() @Type(() => RequesterDto)
+  @NestedObject(() => RequesterDto)
   requester!: RequesterDto;
 
   @ApiProperty({ example: 'Product Liability Directive (EU) 2024/2853 Art. 9' })
@@ -72,13 +69,13 @@ export class ReceiveDisclosureDto {
   dueAt!: string;
 
   @ApiProperty({ type: ScopeDto })
-  @IsDefined() @ValidateNested() @Type(() => ScopeDto)
+  @NestedObject(() => ScopeDto)
   scope!: ScopeDto;
 }
 
 export class ChangeScopeDto {
   @ApiProperty({ type: ScopeDto })
-  @IsDefined() @ValidateNested() @Type(() => ScopeDto)
+  @NestedObject(() => ScopeDto)
   scope!: ScopeDto;
 
   @ApiProperty()
@@ -106,7 +103,7 @@ export class RedactionDto {
 
 export class RedactionsDto {
   @ApiProperty({ type: [RedactionDto] })
-  @IsArray() @ArrayMaxSize(10_000) @ValidateNested({ each: true }) @Type(() => RedactionDto)
+  @NestedObject(() => RedactionDto, { array: true }) @ArrayMaxSize(10_000)
   redactions!: RedactionDto[];
 }
 

@@ -1,10 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
-  IsDefined,
   IsIn,
   IsISO8601,
   IsNotEmpty,
@@ -13,9 +12,8 @@ import {
   IsUUID,
   Matches,
   MaxLength,
-  ValidateNested,
 } from 'class-validator';
-import { PageQueryDto } from '@app/platform';
+import { PageQueryDto, NestedObject } from '@app/platform';
 import { RECIPIENTS } from '../domain';
 
 const PSEUDONYM = /^p-[A-Za-z0-9_-]{32}$/;
@@ -82,7 +80,7 @@ export class ClassificationDto {
   serious!: boolean;
 
   @ApiProperty({ type: CriteriaDto, description: 'Every criterion, true or false' })
-  @IsDefined() @ValidateNested() @Type(() => CriteriaDto)
+  @NestedObject(() => CriteriaDto)
   criteria!: CriteriaDto;
 
   @ApiProperty({ description: 'The system is a medical device (MDR); default: its MDR class is not "none"' })

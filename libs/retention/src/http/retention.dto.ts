@@ -4,7 +4,6 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
-  IsDefined,
   IsISO8601,
   IsIn,
   IsInt,
@@ -17,9 +16,8 @@ import {
   MaxLength,
   Min,
   ValidateIf,
-  ValidateNested,
 } from 'class-validator';
-import { PageQueryDto } from '@app/platform';
+import { PageQueryDto, NestedObject } from '@app/platform';
 
 const ISO = { strict: true, strictSeparator: true } as const;
 const KIND = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -125,7 +123,7 @@ export class HoldScopeDto {
 
 export class PlaceLegalHoldDto {
   @ApiProperty({ type: HoldScopeDto, description: 'At least one system, patient, incident, disclosure request or a time range' })
-  @IsDefined() @ValidateNested() @Type(() => HoldScopeDto)
+  @NestedObject(() => HoldScopeDto)
   scope!: HoldScopeDto;
 
   @ApiProperty({ example: 'Claim 2026-0042 (PLD); preserve all triage logs', maxLength: 4000 })

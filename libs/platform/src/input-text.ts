@@ -1,0 +1,51 @@
+import type { FieldProblem } from './problem';
+
+/**
+ * C0 control characters except tab, line feed and carriage return. PostgreSQL refuses NUL in
+ * text and jsonb (SQLite keeps it), so a NUL accepted here stalled a projection on one store only.
+ * CR is kept: browsers submit textarea line breaks as CRLF, and both stores keep it as is.
+ */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+
+/** In unicode mode a surrogate pair is one code point, so only a lone surrogate is category Cs. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Keys JSON.parse makes own properties but class-transformer drops without a word; refused
+ * so a client learns its field was not taken.
+ */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Cycles cannot come from JSON or a query string; the bound only keeps a bug from hanging here. */
+const MAX_DEPTH = 100;
+
+/** What is wrong with a text, if anything; the message never repeats the text (it may be personal data). */
+function textProblem(s: string): string | undefined {
+  const control = CONTROL.exec(s);
+  if (control) return `must not contain control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} (only tab, line feed and carriage return are allowed)`;
+  if (LONE_SURROGATE.test(s)) return 'must be well-formed Unicode (contains a lone surrogate)';
+  return undefined;
+}
+
+const isPlain = (v: object) => Array.isArray(v) || [Object.prototype, null].includes(Object.getPrototypeOf(v));
+
+/**
+ * Every string (and every key) of a request body, query or path parameter, checked before any
+ * DTO sees it: one rule for every route, so a new DTO cannot forget it and both stores get
+ * the same text. Buffers and other non-plain objects (raw uploads) are not walked.
+ */
+export function unsafeInputProblems(value: unknown, path = '', depth = 0, out: FieldProblem[] = []): FieldProblem[] {
+  const field = path || 'body';
+  if (typeof value === 'string') {
+    const problem = textProblem(value);
+    if (problem) out.push({ field, message: problem });
+  } else if (value !== null && typeof value === 'object' && isPlain(value) && depth < MAX_DEPTH) {
+    for (const [key, inner] of Object.entries(value)) {
+      const at = path ? `${path}.${key}` : key;
+      if (PROTOTYPE_KEYS.has(key)) out.push({ field: at, message: `property ${key} is not allowed` });
+      else if (!Array.isArray(value) && textProblem(key)) out.push({ field: path || 'body', message: `a property name ${textProblem(key)}` });
+      else unsafeInputProblems(inner, at, depth + 1, out);
+    }
+  }
+  return out;
+}
