@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { storageConfigFromEnv, type StorageConfig } from '@app/event-store';
+import { routeRoles, withPublicRoutesUnsecured } from '@app/identity';
 import { problemValidationPipe, rejectDeepJson } from '@app/platform';
 import { AppModule } from './app.module';
 import { serveWebApp } from './web-app';
@@ -37,7 +38,7 @@ export async function createApp(config: StorageConfig = storageConfigFromEnv()):
     .setVersion('0.1.0')
     .addBearerAuth()
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, () => withPublicRoutesUnsecured(SwaggerModule.createDocument(app, doc), routeRoles(app)), { jsonDocumentUrl: 'docs-json' });
   await app.init();
   // Route mapping at init stays quiet; from here on application logs go through pino.
   app.useLogger(app.get(Logger));

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { createPublicKey } from 'node:crypto';
@@ -8,7 +8,7 @@ import { ProblemException } from '@app/platform';
 import { LedgerService } from '../ledger/ledger.service';
 
 export class InclusionQueryDto {
-  @ApiPropertyOptional({ description: 'Global position of the event' })
+  @ApiProperty({ description: 'Global position of the event' })
   @Type(() => Number) @IsInt() @Min(1)
   position!: number;
 
@@ -18,10 +18,10 @@ export class InclusionQueryDto {
 }
 
 export class ConsistencyQueryDto {
-  @ApiPropertyOptional() @Type(() => Number) @IsInt() @Min(1)
+  @ApiProperty() @Type(() => Number) @IsInt() @Min(1)
   from!: number;
 
-  @ApiPropertyOptional() @Type(() => Number) @IsInt() @Min(1)
+  @ApiProperty() @Type(() => Number) @IsInt() @Min(1)
   to!: number;
 }
 

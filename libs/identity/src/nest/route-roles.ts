@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, Reflector } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ROLES, type Role } from '../local-tokens';
 import { ACCESS_LOGGED_KEY } from '../access-log/access-logged';
 import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
@@ -69,6 +69,19 @@ export function routeRoles(app: INestApplication): RouteRoles[] {
   const missing = [...handlers.keys()].filter((k) => !seen.has(k));
   if (missing.length) throw new Error(`Routes missing from the OpenAPI document (add them, do not exclude them): ${missing.join(', ')}`);
   return routes.sort((a, b) => a.path.localeCompare(b.path) || HTTP_METHODS.indexOf(a.method.toLowerCase() as never) - HTTP_METHODS.indexOf(b.method.toLowerCase() as never));
+}
+
+/**
+ * Public routes need no token in the OpenAPI document either. A controller's @ApiBearerAuth
+ * cannot be taken back for one method, so the document is corrected from the metadata the
+ * AuthGuard reads (test/e2e/openapi-contract.e2e-spec.ts keeps the two equal).
+ */
+export function withPublicRoutesUnsecured(doc: OpenAPIObject, routes: RouteRoles[]): OpenAPIObject {
+  for (const r of routes.filter((x) => x.public)) {
+    const op = doc.paths[r.path]?.[r.method.toLowerCase() as (typeof HTTP_METHODS)[number]];
+    if (op) op.security = [];
+  }
+  return doc;
 }
 
 /** docs/roles.md: the route-by-role matrix, generated from the metadata the guard enforces. */

@@ -83,7 +83,7 @@ export class ClassificationDto {
   @NestedObject(() => CriteriaDto)
   criteria!: CriteriaDto;
 
-  @ApiProperty({ description: 'The system is a medical device (MDR); default: its MDR class is not "none"' })
+  @ApiPropertyOptional({ description: 'The system is a medical device (MDR); default: its MDR class is not "none"' })
   @IsOptional() @IsBoolean()
   medicalDevice?: boolean;
 

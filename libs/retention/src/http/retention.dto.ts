@@ -74,7 +74,7 @@ export class SetRetentionPolicyDto {
   @IsInt() @Min(0) @Max(1200)
   minimumMonths!: number;
 
-  @ApiPropertyOptional({ nullable: true, example: 24, description: 'Purge after this; null: keep until a policy sets one' })
+  @ApiProperty({ nullable: true, example: 24, description: 'Purge after this; null: keep until a policy sets one' })
   @ValidateIf((o: SetRetentionPolicyDto) => o.maximumMonths !== null)
   @IsInt() @Min(0) @Max(1200)
   maximumMonths!: number | null;
