@@ -5,7 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { storageConfigFromEnv, type StorageConfig } from '@app/event-store';
 import { routeRoles, withPublicRoutesUnsecured } from '@app/identity';
-import { problemValidationPipe, rejectDeepJson } from '@app/platform';
+import { answerClientErrorsAsProblems, problemValidationPipe, rejectDeepJson } from '@app/platform';
 import { AppModule } from './app.module';
 import { serveWebApp } from './web-app';
 
@@ -21,6 +21,7 @@ export async function createApp(config: StorageConfig = storageConfigFromEnv()):
   // 1 MB is far above any legitimate review; bigger bodies get 413 problem+json.
   app.useBodyParser('json', { limit: process.env.BODY_LIMIT ?? '1mb', type: ['application/json', 'application/*+json'], verify: rejectDeepJson() });
   app.disable('x-powered-by');
+  answerClientErrorsAsProblems(app.getHttpServer());
   // Behind a reverse proxy the access log must record the client, not the proxy (e.g. TRUST_PROXY=1).
   if (process.env.TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(process.env.TRUST_PROXY) ? Number(process.env.TRUST_PROXY) : process.env.TRUST_PROXY);
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'metrics', '.well-known/oversight-registry-keys'] });

@@ -1,9 +1,11 @@
 import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
+import { routePattern } from '@app/platform';
 
 /**
- * Request logs carry method, path, status and time; never bodies (patient ids and free text
- * travel in bodies) and never the Authorization header.
+ * Request logs carry method, route pattern, status and time; never bodies (patient ids and free
+ * text travel in bodies), never the values in a path or query (a wrong client may put a raw
+ * patient id there) and never the Authorization header.
  */
 export function loggerOptions(): Params {
   const level = process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info');
@@ -13,9 +15,12 @@ export function loggerOptions(): Params {
       level,
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.body', 'res.body'], remove: true },
       serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url?.split('?')[0] }),
+        // The route is only known once the request is routed: added to the completion line below.
+        req: (req: { id: unknown; method: string }) => ({ id: req.id, method: req.method }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
+      customSuccessObject: (req, _res, line) => ({ ...line, route: routePattern(req) }),
+      customErrorObject: (req, _res, _err, line) => ({ ...line, route: routePattern(req) }),
       autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     },

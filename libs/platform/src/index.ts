@@ -8,3 +8,5 @@ export * from './clock';
 export * from './json-depth';
 export * from './input-text';
 export * from './nested-object';
+export * from './route-pattern';
+export * from './client-error';

@@ -8,6 +8,7 @@ import {
   StoreUnavailableError,
 } from '@app/event-store';
 import { PROBLEM_BASE, ProblemException, type ProblemDetails } from './problem';
+import { routePattern } from './route-pattern';
 
 const TITLES: Record<number, string> = {
   400: 'Bad request',
@@ -36,11 +37,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request>();
     const problem = this.toProblem(exception);
-    problem.instance = req.originalUrl?.split('?')[0];
+    // No route matched: the path is the client's own text (it may hold a patient id); not echoed.
+    if (!(problem.status === 404 && routePattern(req) === null)) problem.instance = req.originalUrl?.split('?')[0];
     if (exception instanceof StoreUnavailableError && exception.fault !== 'unreachable') {
       this.logStoreFault(exception);
     } else if (problem.status >= 500 && problem.status !== 503) {
-      this.logger.error(`${req.method} ${problem.instance}: ${(exception as Error)?.stack ?? String(exception)}`);
+      // The route pattern, not the path: a path may hold a patient id.
+      this.logger.error(`${req.method} ${routePattern(req) ?? '(no route)'}: ${(exception as Error)?.stack ?? String(exception)}`);
     }
     if (problem.status === 503 || problem.status === 507) res.setHeader('Retry-After', '5');
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
@@ -98,6 +101,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
           errors: [{ field: 'body', message: 'not valid JSON' }],
         });
       }
+      // Express's "Cannot GET /path?query" would echo the whole URL, query values included.
+      if (status === 404 && /^Cannot [A-Z]+ /.test(String(detail))) return this.problem(404, 'not-found', 'Not found', 'No route matches this method and path');
       // @nestjs/terminus: keep each check's status, so /health says what is down and why.
       const checks = (body as { details?: unknown })?.details;
       if (status === 503 && checks) return this.problem(503, 'unhealthy', 'Service unavailable', 'A health check failed', { checks });
