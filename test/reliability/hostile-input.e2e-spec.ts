@@ -24,6 +24,12 @@ export const HOSTILE_STRINGS = [
   '${jndi:ldap://x.example/a}',
 ];
 
+/**
+ * Text one store accepts and another cannot project (PostgreSQL refuses NUL), other C0 controls
+ * and lone surrogates: refused on every route, naming the field (issue 20, finding 1).
+ */
+const POISON = ['x\u0000y', 'bell\u0007', 'esc\u001b[31m', 'lone \ud800', 'lone \udfff'];
+
 /** The short profile sends a representative handful; the long one the whole list. */
 const STRINGS = LONG ? HOSTILE_STRINGS : HOSTILE_STRINGS.filter((_, i) => [0, 2, 5, 7, 8, 9].includes(i));
 
@@ -50,6 +56,7 @@ describe('Hostile input corpus against every route (HTTP)', () => {
 
   interface Schema {
     type?: string;
+    items?: { type?: string };
     properties?: Record<string, Schema & { $ref?: string }>;
     required?: string[];
   }
@@ -102,6 +109,11 @@ describe('Hostile input corpus against every route (HTTP)', () => {
     return ref ? openapi.components.schemas[ref.split('/').pop()!] : undefined;
   }
 
+  /** A refusal that must be a 400 naming `field` (issue 20: refused, not dropped or stored). */
+  function mustName(name: string, res: { status: number; body: { errors?: Array<{ field: string }> } }, field: string) {
+    if (res.status !== 400 || !res.body.errors?.some((e) => e.field === field)) failures.push(`${name}: ${res.status} ${JSON.stringify(res.body.errors ?? res.body)} does not refuse ${field}`);
+  }
+
   /** A value of the wrong JSON type for a property of the given schema. */
   const wrongType = (s: Schema & { $ref?: string }) =>
     s.type === 'string' ? 12345 : s.type === 'array' ? 'not-an-array' : s.type === 'number' || s.type === 'integer' ? 'NaN' : s.type === 'boolean' ? 'yes' : s.$ref ? 'not-an-object' : [null];
@@ -139,7 +151,9 @@ describe('Hostile input corpus against every route (HTTP)', () => {
         for (const top of ['[]', '"text"', '123', 'null', 'true']) {
           judge(name(`body ${top}`), await post().set('Content-Type', 'application/json').send(top), bodyless);
         }
-        judge(name('prototype pollution'), await post().set('Content-Type', 'application/json').send('{"__proto__":{"admin":true},"constructor":{"prototype":{"x":1}}}'), bodyless);
+        const pollution = await post().set('Content-Type', 'application/json').send('{"__proto__":{"admin":true},"constructor":{"prototype":{"x":1}}}');
+        judge(name('prototype pollution'), pollution, bodyless);
+        if (!bodyless) for (const key of ['__proto__', 'constructor']) mustName(name('prototype pollution'), pollution, key);
         judge(name('unknown field'), await post().send({ definitelyNotAField: 'x', $where: 'sleep(1000)' }), bodyless);
         judge(name('text/plain'), await post().set('Content-Type', 'text/plain').send('hello'), bodyless);
         const schema = bodySchema(r);
@@ -149,6 +163,21 @@ describe('Hostile input corpus against every route (HTTP)', () => {
           if (res.status === 400 && res.body.errors && !res.body.errors.some((e: { field: string }) => e.field === prop || e.field.startsWith(`${prop}.`))) {
             failures.push(name(`${prop} wrong type: 400 does not name the field (${JSON.stringify(res.body.errors)})`));
           }
+        }
+      }
+      // Poison text in every text field, nested ones and array elements included, and an array
+      // where an object is expected: 400 naming the field on every store (issue 20, findings 1 and 2).
+      if (write) {
+        for (const [prop, s] of Object.entries(bodySchema(r)?.properties ?? {})) {
+          const texts: Array<[string, (v: string) => object]> = [];
+          if (s.type === 'string') texts.push([prop, (v) => ({ [prop]: v })]);
+          if (s.type === 'array' && s.items?.type === 'string') texts.push([`${prop}.0`, (v) => ({ [prop]: [v] })]);
+          const nestedSchema = s.$ref ? openapi.components.schemas[s.$ref.split('/').pop()!] : undefined;
+          for (const [inner, is] of Object.entries(nestedSchema?.properties ?? {})) if (is.type === 'string') texts.push([`${prop}.${inner}`, (v) => ({ [prop]: { [inner]: v } })]);
+          for (const [field, body] of texts) {
+            for (const p of LONG ? POISON : POISON.slice(0, 4)) mustName(name(`${field}=${JSON.stringify(p)}`), await call(r.method, path, token).send(body(p)), field);
+          }
+          if (s.$ref) mustName(name(`${prop}=[]`), await call(r.method, path, token).send({ [prop]: [] }), prop);
         }
       }
       const after = await t.eventCount();
