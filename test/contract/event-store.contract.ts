@@ -2,6 +2,7 @@ import { validate as isUuid, version as uuidVersion } from 'uuid';
 import {
   ConcurrencyError,
   IdempotencyConflictError,
+  UnstorableTextError,
   type EventEnvelope,
   type EventStore,
   type NewEvent,
@@ -131,7 +132,7 @@ export function eventStoreContract(name: string, factory: FixtureFactory): void 
 
       it('round-trips large payloads and unicode exactly', async () => {
         const s = stream();
-        const text = 'ü é ß 漢字 😀 \u200f RTL עברית \u0000 nul "quotes" \\ back \n newline \ud83d\ude00';
+        const text = 'ü é ß 漢字 😀 \u200f RTL עברית "quotes" \\ back \\u0000 not a nul \\\\\\b \n newline \r\n crlf \t tab \ud83d\ude00';
         const big = 'x'.repeat(1024 * 1024);
         await store.append(s, [ev('contract.Text', { text, nested: { list: [1, 2.5, null, true] } }), ev('contract.Big', { big })]);
         const [a, b] = await store.readStream(s);
@@ -144,6 +145,35 @@ export function eventStoreContract(name: string, factory: FixtureFactory): void 
         await expect(store.append(stream(), [])).rejects.toThrow(TypeError);
         await expect(store.append('bad stream id!', [ev('contract.A')])).rejects.toThrow(TypeError);
         await expect(store.append(stream(), [ev('contract.A'), ev('not a type')])).rejects.toThrow(TypeError);
+        expect(await store.headPosition()).toBe(head);
+      });
+
+      // Accepted means projected: PostgreSQL refuses NUL in text, so a NUL in the log stalled a
+      // read model there and not on SQLite (issue 20). No store takes text a read model can't keep.
+      it.each([
+        ['a NUL', { reason: 'x\u0000y' }, 'data.reason'],
+        ['a backspace', { nested: { list: ['ok', 'a\bb'] } }, 'data.nested.list.1'],
+        ['a form feed after escaped backslashes', { note: '\\\\\f' }, 'data.note'],
+        ['a lone high surrogate', { name: 'a\ud800' }, 'data.name'],
+        ['a lone low surrogate', { name: '\udfff b' }, 'data.name'],
+        ['an escape in a key', { ['k\u0001']: 1 }, 'data.<key>'],
+      ])('refuses an event holding %s, naming the field and writing nothing', async (_what, data, field) => {
+        const head = await store.headPosition();
+        const s = stream();
+        const err = await store.append(s, [ev('contract.A'), ev('contract.Text', data)]).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(UnstorableTextError);
+        expect((err as UnstorableTextError).field).toBe(field);
+        expect(await store.headPosition()).toBe(head);
+        expect(await store.readStream(s)).toEqual([]);
+      });
+
+      it('refuses unstorable text in metadata, writing nothing', async () => {
+        const head = await store.headPosition();
+        const err = await store
+          .append(stream(), [ev('contract.A')], { metadata: { actor: { subject: 'a\u0000b', role: 'clinician' } } })
+          .catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(UnstorableTextError);
+        expect((err as UnstorableTextError).field).toBe('metadata.actor.subject');
         expect(await store.headPosition()).toBe(head);
       });
     });

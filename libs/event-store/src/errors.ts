@@ -47,3 +47,18 @@ export class DuplicateEventIdError extends Error {
     super(`Event id already in the log (one of ${eventIds.join(', ')})`);
   }
 }
+
+/**
+ * An event holds text that not every store and read model can keep (a NUL, another C0 control
+ * but tab/LF/CR, or a lone surrogate): refused before anything is written. `field` names where
+ * in the event (`data.reason`), never the text.
+ */
+export class UnstorableTextError extends TypeError {
+  override readonly name = 'UnstorableTextError';
+  constructor(
+    readonly eventType: string,
+    readonly field: string,
+  ) {
+    super(`Event ${eventType}: ${field} holds a control character or a lone surrogate that the stores cannot keep alike`);
+  }
+}

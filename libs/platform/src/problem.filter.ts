@@ -4,6 +4,7 @@ import {
   ConcurrencyError,
   DomainError,
   DuplicateEventIdError,
+  UnstorableTextError,
   IdempotencyConflictError,
   StoreUnavailableError,
 } from '@app/event-store';
@@ -75,6 +76,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (e instanceof IdempotencyConflictError) {
       return this.problem(422, 'idempotency-key-reused', 'Unprocessable request', 'This Idempotency-Key was already used for a different request', {
         errors: [{ field: 'Idempotency-Key', message: 'already used for a different request' }],
+      });
+    }
+    if (e instanceof UnstorableTextError) {
+      // The request boundary refuses such text first; this is the store's own refusal (nothing written).
+      return this.problem(400, 'validation-failed', 'The request is not valid', `${e.field}: must not contain control characters (but tab, line feed, carriage return) or lone surrogates`, {
+        errors: [{ field: e.field, message: 'must not contain control characters (but tab, line feed, carriage return) or lone surrogates' }],
       });
     }
     if (e instanceof DuplicateEventIdError) {

@@ -94,7 +94,7 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   async append(streamId: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
-    validateAppend(streamId, events);
+    validateAppend(streamId, events, options.metadata);
     const expected = options.expectedRevision ?? 'any';
     const key = options.idempotencyKey;
     try {

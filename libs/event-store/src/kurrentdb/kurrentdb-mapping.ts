@@ -14,7 +14,8 @@ import {
   type Position,
   type ResolvedEvent,
 } from '@eventstore/db-client';
-import { v5 as uuidv5, validate as isUuid } from 'uuid';
+import { v5 as uuidv5 } from 'uuid';
+import { storableJson, validateAppend as validateAppendInput } from '../append-rules';
 import { newEventId } from '../event-id';
 import type { EventEnvelope, EventMetadata, ExpectedRevision, NewEvent } from '../envelope';
 import { ConcurrencyError, DuplicateEventIdError, StoreUnavailableError } from '../errors';
@@ -198,21 +199,19 @@ export function mapClientError(err: unknown, streamId: string, expected: Expecte
   return err;
 }
 
-const STREAM_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,254}$/;
-const TYPE = /^[A-Za-z][A-Za-z0-9._-]{0,254}$/;
-
-/** The same input rules as the SQL adapter, checked before anything is sent. */
-export function validateAppend(streamId: string, events: NewEvent[]): void {
-  if (!STREAM_ID.test(streamId)) throw new TypeError(`Invalid stream id "${streamId}"`);
-  if (!Array.isArray(events) || events.length === 0) throw new TypeError('append needs at least one event');
+/**
+ * The SQL adapter's input rules (append-rules.ts), then what only this adapter must check
+ * itself: text the stores cannot keep alike (the SQL adapter checks its own JSON text) and
+ * repeated ids within one append.
+ */
+export function validateAppend(streamId: string, events: NewEvent[], metadata?: EventMetadata): void {
+  validateAppendInput(streamId, events);
   const ids = new Set<string>();
   const duplicates: string[] = [];
   for (const e of events) {
-    if (!TYPE.test(e.type)) throw new TypeError(`Invalid event type "${e.type}"`);
-    if (e.eventId !== undefined && !isUuid(e.eventId)) throw new TypeError(`Invalid event id "${e.eventId}"`);
-    if (e.data === null || typeof e.data !== 'object' || Array.isArray(e.data)) {
-      throw new TypeError(`Event data of ${e.type} must be an object`);
-    }
+    storableJson(JSON.stringify(e.data), e.type, 'data', e.data);
+    const meta = { ...metadata, ...e.metadata };
+    storableJson(JSON.stringify(meta), e.type, 'metadata', meta);
     if (e.eventId !== undefined) {
       if (ids.has(e.eventId)) duplicates.push(e.eventId);
       ids.add(e.eventId);

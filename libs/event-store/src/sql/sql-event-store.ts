@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { validate as isUuid } from 'uuid';
+import { storableJson, validateAppend } from '../append-rules';
 import { newEventId } from '../event-id';
 import { valuesStatement } from './values-statement';
 import type {
@@ -256,8 +256,8 @@ export class SqlEventStore implements EventStore {
           schemaVersion: e.schemaVersion ?? 1,
           data: e.data,
           metadata,
-          dataText: JSON.stringify(e.data),
-          metadataText: JSON.stringify(metadata),
+          dataText: storableJson(JSON.stringify(e.data), e.type, 'data', e.data),
+          metadataText: storableJson(JSON.stringify(metadata), e.type, 'metadata', metadata),
         };
       }),
     };
@@ -457,19 +457,4 @@ function mergeMetadata(options: AppendOptions, own: EventMetadata | undefined): 
   const merged: EventMetadata = { ...(options.metadata ?? {}), ...(own ?? {}) };
   if (options.idempotencyKey && merged.idempotencyKey === undefined) merged.idempotencyKey = options.idempotencyKey;
   return merged;
-}
-
-const STREAM_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,254}$/;
-const TYPE = /^[A-Za-z][A-Za-z0-9._-]{0,254}$/;
-
-function validateAppend(streamId: string, events: NewEvent[]): void {
-  if (!STREAM_ID.test(streamId)) throw new TypeError(`Invalid stream id "${streamId}"`);
-  if (!Array.isArray(events) || events.length === 0) throw new TypeError('append needs at least one event');
-  for (const e of events) {
-    if (!TYPE.test(e.type)) throw new TypeError(`Invalid event type "${e.type}"`);
-    if (e.eventId !== undefined && !isUuid(e.eventId)) throw new TypeError(`Invalid event id "${e.eventId}"`);
-    if (e.data === null || typeof e.data !== 'object' || Array.isArray(e.data)) {
-      throw new TypeError(`Event data of ${e.type} must be an object`);
-    }
-  }
 }
