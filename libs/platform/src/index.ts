@@ -6,3 +6,4 @@ export * from './pagination';
 export * from './page-query.dto';
 export * from './clock';
 export * from './json-depth';
+export * from './failpoint';
