@@ -35,9 +35,12 @@ export class EraseDataSubjectCommand extends Command<ErasureOutcome> {
  * A ground (e.g. a legal hold) that commits while the erasure runs wins (docs/adr/0020): the
  * erasure first appends `ErasureDecided`, brings the read models the blockers read up to its
  * position and checks the grounds again; only then is the key shredded. A ground committed before
- * the decision is seen; one committed after it is provably later in the log. A crash after the
- * decision is finished by the retry (check again, then shred or restrict); a crash after the shred
- * leaves a shredded key whose event the retry records.
+ * the decision is seen; one committed after it is provably later in the log.
+ *
+ * All or nothing (docs/adr/0034): nothing is written unless every read model is at the head of
+ * the log first (503 otherwise). A crash or error after the decision leaves it pending, finished by
+ * a retry or at the next start (UnfinishedErasures): check again, then shred or restrict; a crash
+ * after the shred leaves a shredded key whose event the retry records.
  */
 @CommandHandler(EraseDataSubjectCommand)
 export class EraseDataSubjectHandler implements ICommandHandler<EraseDataSubjectCommand, ErasureOutcome> {
