@@ -120,9 +120,10 @@ describe('erasure of a data subject (HTTP)', () => {
       expect(await verifyBundle(path)).toMatchObject({ ok: true, problems: [] });
     });
 
-    it('answers a repeated request with the earlier outcome and records nothing new', async () => {
+    it('answers a repeated request with the earlier outcome, as recorded, and records nothing new', async () => {
       const before = await t.eventCount();
-      expect((await erase('NL-ERASE-1').expect(200)).body).toMatchObject({ outcome: 'erased', pseudonym, position: null });
+      const [, shredded] = await t.store.readStream(`data-subject-${pseudonym}`);
+      expect((await erase('NL-ERASE-1').expect(200)).body).toMatchObject({ outcome: 'erased', pseudonym, kid: shredded.data.kid, erasedAt: shredded.data.at, position: shredded.globalPosition });
       expect(await t.eventCount()).toBe(before);
     });
 

@@ -1,10 +1,10 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { IsNull, type Repository } from 'typeorm';
 import { ProjectionRegistry } from '@app/event-store';
-import { ErasureBlockers, erasureBlocker } from '@app/identity';
-import { DisclosureRow, DisclosuresProjection } from './projections/disclosure.projection';
+import { ErasureBlockers, type ErasureGround } from '@app/identity';
+import { DisclosureBundleRow, DisclosureRow, DisclosuresProjection } from './projections/disclosure.projection';
 import { ListDisclosuresHandler } from './application/disclosure.handlers';
 import { EvidenceModule } from '@app/evidence';
 import { BundleExports } from './application/bundle-exports';
@@ -13,7 +13,7 @@ import { DisclosureController } from './http/disclosure.controller';
 
 /** Disclosure requests (PLD Art. 9–10) and the evidence bundles that answer them. */
 @Module({
-  imports: [CqrsModule, EvidenceModule, TypeOrmModule.forFeature([DisclosureRow])],
+  imports: [CqrsModule, EvidenceModule, TypeOrmModule.forFeature([DisclosureRow, DisclosureBundleRow])],
   controllers: [DisclosureController],
   providers: [ExecuteDisclosureHandler, GetDisclosureHandler, ListDisclosuresHandler, BundleExports, DisclosuresProjection],
   exports: [BundleExports],
@@ -24,15 +24,22 @@ export class DisclosureModule implements OnModuleInit {
     private readonly projection: DisclosuresProjection,
     private readonly blockers: ErasureBlockers,
     @InjectRepository(DisclosureRow) private readonly disclosures: Repository<DisclosureRow>,
+    @InjectRepository(DisclosureBundleRow) private readonly bundles: Repository<DisclosureBundleRow>,
   ) {}
 
   onModuleInit(): void {
     this.projections.register(this.projection);
-    // GDPR Art. 17(3)(e): data named in an open disclosure request is evidence in a legal claim.
-    this.blockers.register(
-      erasureBlocker('disclosure', 'disclosure-request', 'GDPR Art. 17(3)(e)', async (p) =>
-        (await this.disclosures.find({ where: { status: 'open' } })).filter((d) => d.scope.patientPseudonyms.includes(p)).map((d) => `disclosure-${d.requestId}`),
-      ),
-    );
+    // GDPR Art. 17(3)(e): data named in an open disclosure request, or held readable in a stored
+    // bundle (exported for a claim; its SHA-256 is chain-of-custody evidence, ADR 0034), is kept.
+    const ground = (name: string, reference: string): ErasureGround => ({ ground: name, article: 'GDPR Art. 17(3)(e)', context: 'disclosure', reference });
+    this.blockers.register({
+      context: 'disclosure',
+      groundsFor: async (p) => [
+        ...(await this.disclosures.find({ where: { status: 'open' } })).filter((d) => d.scope.patientPseudonyms.includes(p)).map((d) => ground('disclosure-request', `disclosure-${d.requestId}`)),
+        ...(await this.bundles.find({ where: { discardedAt: IsNull() } }))
+          .filter((b) => b.dataSubjects.includes(p))
+          .map((b) => ground('stored-bundle', `disclosure-${b.requestId}/bundle-${b.bundleId}`)),
+      ],
+    });
   }
 }

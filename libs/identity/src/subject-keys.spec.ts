@@ -77,6 +77,13 @@ describe('SubjectKeyStore', () => {
     expect(again.ct).not.toBe(enc.ct);
   });
 
+  it('names the subjects of data keys (what a bundle records), across lookup batches, unknown kids left out', async () => {
+    const subjects = Array.from({ length: 501 }, subject);
+    const kids = await Promise.all(subjects.map(async (s) => (await store.encrypt(s, 'x')).kid));
+    expect(await store.subjectsOf([...kids, kids[0], 'dk-unknown'])).toEqual([...subjects].sort());
+    expect(await store.subjectsOf([])).toEqual([]);
+  });
+
   it('gives two subjects different kids', async () => {
     const a = await store.encrypt(subject(), 'x');
     const b = await store.encrypt(subject(), 'x');

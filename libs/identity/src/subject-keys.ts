@@ -76,6 +76,8 @@ const WRAP_VERSION = 'v1';
 const MAX_SUBJECT_ID = 128;
 const KID = /^[A-Za-z0-9_-]{1,64}$/;
 const REWRAP_BATCH = 500;
+/** Kids per lookup: well under SQLite's and PostgreSQL's limits on bound parameters. */
+const LOOKUP_BATCH = 500;
 const INSERT_ATTEMPTS = 5;
 
 /**
@@ -190,6 +192,18 @@ export class SubjectKeyStore {
     checkSubjectId(subjectId);
     const [row] = await this.db.query<{ kid: string }>('SELECT kid FROM subject_keys WHERE subject_id = ?', [subjectId]);
     return row?.kid;
+  }
+
+  /** The subjects whose data keys these are (unknown kids are left out), e.g. whose text a bundle holds. */
+  async subjectsOf(kids: Iterable<string>): Promise<string[]> {
+    const all = [...new Set(kids)];
+    const subjects: string[] = [];
+    for (let i = 0; i < all.length; i += LOOKUP_BATCH) {
+      const batch = all.slice(i, i + LOOKUP_BATCH);
+      const rows = await this.db.query<{ subject_id: string }>(`SELECT subject_id FROM subject_keys WHERE kid IN (${batch.map(() => '?').join(', ')})`, batch);
+      subjects.push(...rows.map((r) => r.subject_id));
+    }
+    return subjects.sort();
   }
 
   async isShredded(subjectId: string): Promise<boolean> {

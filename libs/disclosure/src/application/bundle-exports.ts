@@ -1,15 +1,18 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { open, readdir, rename } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
-import { type Actor, EVENT_STORE, type EventStore, STORAGE_CONFIG, type StorageConfig } from '@app/event-store';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Not, IsNull, type Repository } from 'typeorm';
+import { type Actor, EVENT_STORE, type EventStore, loadState, STORAGE_CONFIG, type StorageConfig } from '@app/event-store';
 import { type BundleProgress, LedgerService, writeBundle } from '@app/evidence';
-import { AccessLog, SubjectKeyStore } from '@app/identity';
+import { AccessLog, dataSubjectStreamId, erasureDecider, SubjectKeyStore } from '@app/identity';
 import { DomainError } from '@app/event-store';
-import { ExecuteDisclosureCommand, GetDisclosureQuery } from './disclosure.commands';
+import { type DisclosureCommandResult, ExecuteDisclosureCommand, GetDisclosureQuery } from './disclosure.commands';
+import { DisclosureBundleRow } from '../projections/disclosure.projection';
 
 export interface BundleJob {
   bundleId: string;
@@ -45,6 +48,7 @@ export class BundleExports implements OnApplicationBootstrap {
     private readonly accessLog: AccessLog,
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
+    @InjectRepository(DisclosureBundleRow) private readonly bundleRows: Repository<DisclosureBundleRow>,
   ) {
     this.dir = join(config.dataDir, 'bundles');
     mkdirSync(this.dir, { recursive: true });
@@ -60,6 +64,8 @@ export class BundleExports implements OnApplicationBootstrap {
   }
 
   private async settleLeftovers(): Promise<void> {
+    // A crash between recording a discard and deleting the file: delete it now.
+    for (const { bundleId } of await this.bundleRows.find({ where: { discardedAt: Not(IsNull()) } })) await this.remove(bundleId);
     for (const f of await readdir(this.dir)) {
       if (!f.endsWith('.partial')) continue;
       const [requestId, bundleId] = f.slice(0, -'.zip.partial'.length).split('--');
@@ -119,10 +125,18 @@ export class BundleExports implements OnApplicationBootstrap {
     };
     this.jobs.set(bundleId, job);
     const partial = this.partialOf(requestId, bundleId);
+    // Whose text the bundle holds readable (by data key): recorded with it, so that their erasure
+    // sees the stored bundle without opening it (ADR 0034).
+    const kids = new Set<string>();
+    const decrypt = async (v: Parameters<SubjectKeyStore['decrypt']>[0]) => {
+      const text = await this.keys.decrypt(v);
+      if (text !== null) kids.add(v.kid);
+      return text;
+    };
     const done = (async () => {
       try {
         const result = await writeBundle(
-          { store: this.store, ledger: this.ledger, decrypt: (v) => this.keys.decrypt(v), accessLog: (p) => this.accessEntries(p) },
+          { store: this.store, ledger: this.ledger, decrypt, accessLog: (p) => this.accessEntries(p) },
           {
             requestId,
             reference: state.reference!,
@@ -152,11 +166,13 @@ export class BundleExports implements OnApplicationBootstrap {
               eventCount: result.eventCount,
               byteSize: result.byteSize,
               bundleSha256: result.bundleSha256,
+              dataSubjects: await this.keys.subjectsOf(kids),
             },
             actor,
           ),
         );
         await this.publish(partial, bundleId);
+        await this.discardIfErasureDecided(requestId, bundleId, actor);
         Object.assign(job, { status: 'done', finishedAt: new Date().toISOString(), bundleSha256: result.bundleSha256, byteSize: result.byteSize, eventCount: result.eventCount });
       } catch (err) {
         rmSync(partial, { force: true });
@@ -166,6 +182,46 @@ export class BundleExports implements OnApplicationBootstrap {
       return job;
     })();
     return { job, done };
+  }
+
+  /**
+   * An erasure decided before this bundle was recorded did not see it (its check reads the log up
+   * to its decision): the bundle must not outlive that subject's text, so it is discarded here. One
+   * decided after the record sees the bundle and is restricted by it. Either way no stored bundle
+   * holds an erased subject's text.
+   */
+  private async discardIfErasureDecided(requestId: string, bundleId: string, actor: Actor): Promise<void> {
+    const { state } = await this.queries.execute(new GetDisclosureQuery(requestId));
+    for (const subject of state.bundles.find((b) => b.bundleId === bundleId)?.dataSubjects ?? []) {
+      const { state: erasure } = await loadState(this.store, erasureDecider, dataSubjectStreamId(subject));
+      if (erasure.pending || erasure.erased) {
+        await this.discard(requestId, bundleId, actor, 'The erasure of a data subject in it was decided while it was exported');
+        throw new Error('An erasure of a data subject in this bundle was decided while it was exported: the bundle is discarded; export again');
+      }
+    }
+  }
+
+  /**
+   * Records that a stored bundle is discarded (who, when, why; its SHA-256 stays in the log), then
+   * deletes the file. A retry after a crash in between deletes it (so does the next start).
+   */
+  async discard(requestId: string, bundleId: string, actor: Actor, reason: string, options: { idempotencyKey?: string; requestHash?: string } = {}): Promise<DisclosureCommandResult> {
+    try {
+      return await this.commands.execute(new ExecuteDisclosureCommand({ type: 'DiscardBundle', requestId, bundleId, reason }, actor, options));
+    } finally {
+      const { state } = await this.queries.execute(new GetDisclosureQuery(requestId));
+      if (state.bundles.find((b) => b.bundleId === bundleId)?.discardedAt) await this.remove(bundleId);
+    }
+  }
+
+  private async remove(bundleId: string): Promise<void> {
+    await rm(this.fileOf(bundleId), { force: true });
+    const dir = await open(this.dir, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
   }
 
   /** Who read these patients' data, page by page (who, role, when, what, from where). */

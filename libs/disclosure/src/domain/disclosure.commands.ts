@@ -37,6 +37,14 @@ export interface RecordBundleExport extends Base {
   eventCount: number;
   byteSize: number;
   bundleSha256: string;
+  /** Pseudonyms whose free text the bundle holds readable. */
+  dataSubjects: string[];
+}
+
+export interface DiscardBundle extends Base {
+  type: 'DiscardBundle';
+  bundleId: string;
+  reason: string;
 }
 
 export interface RecordDelivery extends Base {
@@ -57,5 +65,6 @@ export type DisclosureCommand =
   | ChangeDisclosureScope
   | DecideRedactions
   | RecordBundleExport
+  | DiscardBundle
   | RecordDelivery
   | CloseDisclosure;

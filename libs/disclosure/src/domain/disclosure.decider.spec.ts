@@ -69,6 +69,19 @@ describe('disclosure decider', () => {
     const closed = disclosureDecider.decide(close('refused', 'PLD Art. 9(4): trade secrets'), [received].reduce(disclosureDecider.evolve, disclosureDecider.initialState()))[0];
     given(received, closed).when(deliver).fails('disclosure-closed', 409);
   });
+  it('discards a stored bundle with a reason, also after the request is closed, once; a discarded bundle is not delivered', () => {
+    const discard = (reason: string) => ({ type: 'DiscardBundle', requestId, by: lawyer, now, bundleId: 'b-1', reason }) as DisclosureCommand;
+    const discarded: DisclosureEvent = { type: 'disclosure.BundleDiscarded', data: { requestId, bundleId: 'b-1', reason: 'Claim settled', discardedBy: lawyer, discardedAt: now } };
+    given(received).when(discard('Claim settled')).fails('bundle-not-found', 409, 'bundleId');
+    given(received, exported).when(discard(' ')).fails('reason-required', 400, 'reason');
+    const closed: DisclosureEvent = { type: 'disclosure.DisclosureClosed', data: { requestId, outcome: 'disclosed', reason: null, closedBy: lawyer, closedAt: now } };
+    given(received, exported, delivered, closed).when(discard('Claim settled')).then([discarded]);
+    given(received, exported, discarded).when(discard('again')).fails('bundle-discarded', 409, 'bundleId');
+    given(received, exported, discarded).when({ type: 'RecordDelivery', requestId, by: lawyer, now, bundleId: 'b-1', channel: 'sftp', deliveredTo: 'counsel' } as DisclosureCommand).fails('bundle-discarded', 409, 'bundleId');
+    // The recorded hash stays; bundles recorded before they named their subjects hold the request's patients.
+    const state = [received, exported, discarded].reduce(disclosureDecider.evolve, disclosureDecider.initialState());
+    expect(state.bundles).toEqual([expect.objectContaining({ bundleSha256: 'b'.repeat(64), dataSubjects: scope.patientPseudonyms, discardedBy: lawyer, discardReason: 'Claim settled' })]);
+  });
   it('accepts redactions as JSON pointers only', () => {
     const redact = (path: string) => ({ type: 'DecideRedactions', requestId, by: lawyer, now, redactions: [{ eventId: 'e-1', path, ground: 'trade-secret', note: null }] }) as DisclosureCommand;
     given(received).when(redact('/reason')).then([{ type: 'disclosure.RedactionsDecided' }]);

@@ -1,4 +1,5 @@
 import { type Decider, DomainError } from '../../../event-store/src/decider';
+import type { Actor } from '../../../event-store/src/envelope';
 import type { DisclosureCommand } from './disclosure.commands';
 import type { DisclosureEvent, DisclosureScope, Redaction, RequesterKind } from './disclosure.events';
 
@@ -12,7 +13,17 @@ export interface DisclosureState {
   dueAt: string | null;
   scope: DisclosureScope | null;
   redactions: Redaction[];
-  bundles: Array<{ bundleId: string; bundleSha256: string; treeSize: number; exportedAt: string; eventCount: number }>;
+  bundles: Array<{
+    bundleId: string;
+    bundleSha256: string;
+    treeSize: number;
+    exportedAt: string;
+    eventCount: number;
+    dataSubjects: string[];
+    discardedAt: string | null;
+    discardedBy: Actor | null;
+    discardReason: string | null;
+  }>;
   deliveries: Array<{ bundleId: string; deliveredAt: string; deliveredTo: string }>;
   status: 'open' | 'closed';
   outcome: 'disclosed' | 'partly-refused' | 'refused' | null;
@@ -49,6 +60,12 @@ function validScope(scope: DisclosureScope): void {
 function mustBeOpen(state: DisclosureState): void {
   if (!state.exists) throw new DomainError('disclosure-not-found', `No disclosure request ${state.requestId ?? ''}`.trim(), 404);
   if (state.status === 'closed') throw new DomainError('disclosure-closed', 'The disclosure request is closed', 409);
+}
+
+function bundleOf(state: DisclosureState, bundleId: string): DisclosureState['bundles'][number] {
+  const bundle = state.bundles.find((b) => b.bundleId === bundleId);
+  if (!bundle) throw new DomainError('bundle-not-found', `Bundle ${bundleId} was not exported for this request`, 409, 'bundleId');
+  return bundle;
 }
 
 function decide(command: DisclosureCommand, state: DisclosureState): DisclosureEvent[] {
@@ -93,13 +110,22 @@ function decide(command: DisclosureCommand, state: DisclosureState): DisclosureE
             eventCount: command.eventCount,
             byteSize: command.byteSize,
             bundleSha256: command.bundleSha256,
+            dataSubjects: command.dataSubjects,
           },
         },
       ];
+    case 'DiscardBundle': {
+      // Also after the request is closed: that is when a claim usually stops needing the bundle.
+      if (!state.exists) throw new DomainError('disclosure-not-found', `No disclosure request ${requestId}`, 404);
+      const bundle = bundleOf(state, command.bundleId);
+      if (bundle.discardedAt) throw new DomainError('bundle-discarded', `Bundle ${command.bundleId} was discarded at ${bundle.discardedAt}`, 409, 'bundleId');
+      if (!command.reason.trim()) throw new DomainError('reason-required', 'Say why the bundle is no longer needed', 400, 'reason');
+      return [{ type: 'disclosure.BundleDiscarded', data: { requestId, bundleId: command.bundleId, reason: command.reason, discardedBy: by, discardedAt: now } }];
+    }
     case 'RecordDelivery':
       mustBeOpen(state);
-      if (!state.bundles.some((b) => b.bundleId === command.bundleId)) {
-        throw new DomainError('bundle-not-found', `Bundle ${command.bundleId} was not exported for this request`, 409, 'bundleId');
+      if (bundleOf(state, command.bundleId).discardedAt) {
+        throw new DomainError('bundle-discarded', `Bundle ${command.bundleId} was discarded`, 409, 'bundleId');
       }
       return [
         {
@@ -131,7 +157,23 @@ function evolve(state: DisclosureState, event: DisclosureEvent): DisclosureState
       return { ...state, redactions: event.data.redactions };
     case 'disclosure.BundleExported': {
       const d = event.data;
-      return { ...state, bundles: [...state.bundles, { bundleId: d.bundleId, bundleSha256: d.bundleSha256, treeSize: d.treeSize, exportedAt: d.exportedAt, eventCount: d.eventCount }] };
+      const bundle = {
+        bundleId: d.bundleId,
+        bundleSha256: d.bundleSha256,
+        treeSize: d.treeSize,
+        exportedAt: d.exportedAt,
+        eventCount: d.eventCount,
+        dataSubjects: d.dataSubjects ?? state.scope?.patientPseudonyms ?? [],
+        discardedAt: null,
+        discardedBy: null,
+        discardReason: null,
+      };
+      return { ...state, bundles: [...state.bundles, bundle] };
+    }
+    case 'disclosure.BundleDiscarded': {
+      const d = event.data;
+      const discarded = { discardedAt: d.discardedAt, discardedBy: d.discardedBy, discardReason: d.reason };
+      return { ...state, bundles: state.bundles.map((b) => (b.bundleId === d.bundleId ? { ...b, ...discarded } : b)) };
     }
     case 'disclosure.DisclosureDelivered':
       return { ...state, deliveries: [...state.deliveries, { bundleId: event.data.bundleId, deliveredAt: event.data.deliveredAt, deliveredTo: event.data.deliveredTo }] };

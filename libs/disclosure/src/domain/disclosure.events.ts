@@ -60,7 +60,19 @@ export interface BundleExported {
     eventCount: number;
     byteSize: number;
     bundleSha256: string;
+    /**
+     * Pseudonyms of the data subjects whose free text the bundle holds readable: their erasure
+     * is restricted while it is stored (GDPR Art. 17(3)(e), ADR 0034). Absent on bundles recorded
+     * before it was: the request's patients then.
+     */
+    dataSubjects?: string[];
   };
+}
+
+/** The stored file is deleted (the claim no longer needs it); its recorded SHA-256 stays in the log. */
+export interface BundleDiscarded {
+  type: 'disclosure.BundleDiscarded';
+  data: { requestId: string; bundleId: string; reason: string; discardedBy: Actor; discardedAt: string };
 }
 
 export interface DisclosureDelivered {
@@ -78,6 +90,7 @@ export type DisclosureEvent =
   | DisclosureScopeChanged
   | RedactionsDecided
   | BundleExported
+  | BundleDiscarded
   | DisclosureDelivered
   | DisclosureClosed;
 
@@ -86,6 +99,7 @@ export const DISCLOSURE_EVENT_TYPES: readonly DisclosureEvent['type'][] = [
   'disclosure.DisclosureScopeChanged',
   'disclosure.RedactionsDecided',
   'disclosure.BundleExported',
+  'disclosure.BundleDiscarded',
   'disclosure.DisclosureDelivered',
   'disclosure.DisclosureClosed',
 ];

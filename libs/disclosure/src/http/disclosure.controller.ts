@@ -8,7 +8,7 @@ import { CLOCK, Clock, ParseIdPipe, ProblemException, revisionETag, WriteRequest
 import { BundleExports } from '../application/bundle-exports';
 import { ExecuteDisclosureCommand, GetDisclosureQuery, ListDisclosuresQuery } from '../application/disclosure.commands';
 import type { DisclosureScope } from '../domain';
-import { ChangeScopeDto, CloseDisclosureDto, DeliveryDto, ListDisclosuresQueryDto, ReceiveDisclosureDto, RedactionsDto, type ScopeDto } from './disclosure.dto';
+import { ChangeScopeDto, CloseDisclosureDto, DeliveryDto, DiscardBundleDto, ListDisclosuresQueryDto, ReceiveDisclosureDto, RedactionsDto, type ScopeDto } from './disclosure.dto';
 
 const scopeOf = (s: ScopeDto): DisclosureScope => ({
   patientPseudonyms: s.patientPseudonyms ?? [],
@@ -146,13 +146,33 @@ export class DisclosureController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const { state } = await this.queries.execute(new GetDisclosureQuery(id));
-    // The NEN 7513 entry names every patient the bundle is about.
-    req.disclosedSubjects = state.scope?.patientPseudonyms ?? [];
     const recorded = state.bundles.find((b) => b.bundleId === bundleId);
+    // The NEN 7513 entry names every patient the bundle is about.
+    req.disclosedSubjects = [...new Set([...(state.scope?.patientPseudonyms ?? []), ...(recorded?.dataSubjects ?? [])])];
+    if (recorded?.discardedAt) {
+      throw new ProblemException(410, 'bundle-discarded', 'Gone', `Bundle ${bundleId} was discarded at ${recorded.discardedAt}; its SHA-256 stays recorded`);
+    }
     const stream = recorded ? this.exports.open(bundleId) : undefined;
     if (!recorded || !stream) throw this.noBundle(bundleId);
     res.setHeader('Digest', `sha-256=${Buffer.from(recorded.bundleSha256, 'hex').toString('base64')}`);
     return new StreamableFile(stream, { type: 'application/zip', disposition: `attachment; filename="bundle-${bundleId}.zip"` });
+  }
+
+  @Post(':id/bundles/:bundleId/discard')
+  @HttpCode(200)
+  @Roles('legal')
+  @ApiOperation({
+    summary: 'Discard a stored bundle the claim no longer needs: the file is deleted, who, when and why are recorded, its SHA-256 stays',
+    description: 'A stored bundle restricts the erasure of every data subject whose text it holds (GDPR Art. 17(3)(e)); once discarded it no longer does.',
+  })
+  discard(
+    @Param('id', ParseIdPipe) id: string,
+    @Param('bundleId', ParseIdPipe) bundleId: string,
+    @Body() dto: DiscardBundleDto,
+    @CurrentPrincipal() who: Principal,
+    @WriteRequest() write: WriteRequestOptions,
+  ) {
+    return this.exports.discard(id, bundleId, actorOf(who), dto.reason, write);
   }
 
   @Post(':id/deliveries')

@@ -121,6 +121,12 @@ export class DeliveryDto {
   deliveredTo!: string;
 }
 
+export class DiscardBundleDto {
+  @ApiProperty({ example: 'Claim settled; no appeal possible', description: 'Why the stored bundle is no longer needed for the claim' })
+  @IsString() @IsNotEmpty() @MaxLength(2000)
+  reason!: string;
+}
+
 export class CloseDisclosureDto {
   @ApiProperty({ enum: ['disclosed', 'partly-refused', 'refused'] })
   @IsIn(['disclosed', 'partly-refused', 'refused'])

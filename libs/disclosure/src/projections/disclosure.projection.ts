@@ -20,11 +20,21 @@ export class DisclosureRow {
   @Column({ type: 'integer' }) revision!: number;
 }
 
+/** One row per exported bundle: which subjects' text it holds while stored (the erasure check, ADR 0034). */
+@Entity('rm_disclosure_bundles')
+export class DisclosureBundleRow {
+  @PrimaryColumn({ type: 'varchar', length: 64 }) bundleId!: string;
+  @Column({ type: 'varchar', length: 64 }) requestId!: string;
+  /** Pseudonyms only. */
+  @Column({ type: 'simple-json' }) dataSubjects!: string[];
+  @Column({ type: 'varchar', length: 32, nullable: true }) discardedAt!: string | null;
+}
+
 @Injectable()
 export class DisclosuresProjection implements Projection {
   readonly name = 'disclosures';
-  readonly version = 1;
-  readonly entities = [DisclosureRow];
+  readonly version = 2;
+  readonly entities = [DisclosureRow, DisclosureBundleRow];
   readonly eventTypes = DISCLOSURE_EVENT_TYPES;
 
   async handle(events: EventEnvelope[], ctx: ProjectionContext): Promise<void> {
@@ -51,8 +61,17 @@ export class DisclosuresProjection implements Projection {
           if (!row) break;
           const counts = e.type === 'disclosure.BundleExported' ? { bundles: row.bundles + 1 } : { deliveries: row.deliveries + 1 };
           await ctx.update(DisclosureRow, { ...counts, revision }, key);
+          if (e.type === 'disclosure.BundleExported') {
+            // Recorded before bundles named their subjects: the request's patients at the time.
+            const dataSubjects = e.data.dataSubjects ?? row.scope.patientPseudonyms;
+            await ctx.insert(DisclosureBundleRow, { bundleId: e.data.bundleId, requestId: e.data.requestId, dataSubjects, discardedAt: null });
+          }
           break;
         }
+        case 'disclosure.BundleDiscarded':
+          await ctx.update(DisclosureBundleRow, { discardedAt: e.data.discardedAt }, { bundleId: e.data.bundleId });
+          await ctx.update(DisclosureRow, { revision }, key);
+          break;
         case 'disclosure.DisclosureClosed':
           await ctx.update(DisclosureRow, { status: 'closed', outcome: e.data.outcome, revision }, key);
           break;

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { type Actor, EVENT_STORE, type EventStore, loadState, ProjectionRegistry, runDecider } from '@app/event-store';
-import { ProblemException } from '@app/platform';
+import { failpoint, ProblemException } from '@app/platform';
 import { SubjectKeyStore } from '../subject-keys';
 import { dataSubjectStreamId, erasureDecider, type ErasureEvent, type ErasureGround } from '../domain/erasure';
 import { ErasureBlockers } from './erasure-blockers';
@@ -35,9 +35,12 @@ export class EraseDataSubjectCommand extends Command<ErasureOutcome> {
  * A ground (e.g. a legal hold) that commits while the erasure runs wins (docs/adr/0020): the
  * erasure first appends `ErasureDecided`, brings the read models the blockers read up to its
  * position and checks the grounds again; only then is the key shredded. A ground committed before
- * the decision is seen; one committed after it is provably later in the log. A crash after the
- * decision is finished by the retry (check again, then shred or restrict); a crash after the shred
- * leaves a shredded key whose event the retry records.
+ * the decision is seen; one committed after it is provably later in the log.
+ *
+ * All or nothing (docs/adr/0034): nothing is written unless every read model is at the head of
+ * the log first (503 otherwise). A crash or error after the decision leaves it pending, finished by
+ * a retry or at the next start (UnfinishedErasures): check again, then shred or restrict; a crash
+ * after the shred leaves a shredded key whose event the retry records.
  */
 @CommandHandler(EraseDataSubjectCommand)
 export class EraseDataSubjectHandler implements ICommandHandler<EraseDataSubjectCommand, ErasureOutcome> {
@@ -57,7 +60,9 @@ export class EraseDataSubjectHandler implements ICommandHandler<EraseDataSubject
     const checkedContexts = this.blockers.contexts;
     const { state, events } = await loadState(this.store, erasureDecider, streamId);
     if (state.erased) {
-      return { outcome: 'erased', pseudonym, kid: state.kid, erasedAt: state.erasedAt!, checkedContexts, position: null };
+      // The recorded outcome, as the request that recorded it answered (also after a restart finished it).
+      const shredded = [...events].reverse().find((e) => e.type === 'identity.DataSubjectKeyShredded')!;
+      return outcomeOf(shredded as unknown as ErasureEvent, shredded.globalPosition);
     }
     const run = { idempotencyKey, requestHash: options.requestHash, metadata: { actor: by } };
     const at = new Date().toISOString();
@@ -68,20 +73,25 @@ export class EraseDataSubjectHandler implements ICommandHandler<EraseDataSubject
     if (!(await this.keys.isShredded(pseudonym))) {
       let decidedAt: number;
       if (state.pending) {
-        // A crashed run decided already: its decision point stands, the check after it is repeated.
+        // A crashed or failed run decided already: its decision point stands, the check after it is repeated.
         decidedAt = [...events].reverse().find((e) => e.type === 'identity.ErasureDecided')!.globalPosition;
       } else {
+        // All or nothing (issue 20): nothing is written while a read model is behind or stalled,
+        // or the decision below could not be finished (a refused request that wrote something).
+        await this.readModelsThrough(await this.store.headPosition(), false);
         const grounds = await this.blockers.groundsFor(pseudonym);
         if (grounds.length > 0) return restrict(grounds);
         await options.afterChecked?.();
         const { result } = await runDecider(this.store, erasureDecider, streamId, { type: 'DecideErasure', pseudonym, checkedContexts, at, by }, { metadata: { actor: by } });
         decidedAt = result.lastPosition;
       }
-      await this.readModelsThrough(decidedAt);
+      await failpoint('erasure-decided');
+      await this.readModelsThrough(decidedAt, true);
       const late = await this.blockers.groundsFor(pseudonym);
       if (late.length > 0) return restrict(late);
       await options.beforeShred?.();
       await this.keys.shred(pseudonym);
+      await failpoint('erasure-shredded');
     }
     const kid = (await this.keys.kidOf(pseudonym)) ?? null;
     const { result } = await runDecider(this.store, erasureDecider, streamId, { type: 'RecordKeyShredded', pseudonym, kid, checkedContexts, at, by }, run);
@@ -90,14 +100,16 @@ export class EraseDataSubjectHandler implements ICommandHandler<EraseDataSubject
 
   /**
    * The blockers read read models: every one must have processed the decision, or a ground
-   * committed just before it could be missed. Behind (e.g. being rebuilt): refuse, do not guess.
+   * committed just before it could be missed. Behind (being rebuilt, or stalled on an event it
+   * cannot apply): refuse, do not guess. The projection's own error stays in the server log.
    */
-  private async readModelsThrough(position: number): Promise<void> {
+  private async readModelsThrough(position: number, decided: boolean): Promise<void> {
     const runner = this.projections.runner;
-    await runner.catchUp();
+    await runner.catchUp().catch(() => undefined);
     const behind = Object.entries(await runner.positions()).filter(([, at]) => at < position);
     if (behind.length > 0) {
-      throw new ProblemException(503, 'read-models-behind', 'Service unavailable', `Read models ${behind.map(([n]) => n).join(', ')} are behind the erasure decision; retry shortly`);
+      const then = decided ? 'the erasure is decided and is finished by a retry or at the next start' : 'nothing was written';
+      throw new ProblemException(503, 'read-models-behind', 'Service unavailable', `Read models ${behind.map(([n]) => n).join(', ')} are behind the event log; ${then}. Retry shortly`);
     }
   }
 }

@@ -1,13 +1,16 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Module, type OnModuleInit } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { SqlDatabase, STORAGE_CONFIG, type StorageConfig } from '@app/event-store';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ProjectionRegistry, SqlDatabase, STORAGE_CONFIG, type StorageConfig } from '@app/event-store';
 import { AccessLog } from '../access-log/access-log';
 import { AccessLogEvidence } from '../access-log/access-log-evidence';
 import { AccessLogInterceptor } from '../access-log/access-logged';
 import { EraseDataSubjectHandler } from '../application/erasure.handler';
 import { ErasureBlockers } from '../application/erasure-blockers';
+import { UnfinishedErasures } from '../application/unfinished-erasures';
+import { ErasureRow, ErasuresProjection } from '../projections/erasures.projection';
 import { AccessLogController } from '../http/access-log.controller';
 import { DataSubjectsController } from '../http/data-subjects.controller';
 import { loadKeyMaterial, type KeyMaterial } from '../key-material';
@@ -30,6 +33,7 @@ export const KEY_MATERIAL = Symbol('KEY_MATERIAL');
   imports: [
     CqrsModule,
     DiscoveryModule,
+    TypeOrmModule.forFeature([ErasureRow]),
     // Only routes with @UseGuards(ThrottlerGuard) are limited (erasure); reads stay unthrottled.
     ThrottlerModule.forRoot([{ name: 'erasure', ttl: 60_000, limit: Number(process.env.ERASURE_REQUESTS_PER_MINUTE ?? 10) }]),
   ],
@@ -52,9 +56,20 @@ export const KEY_MATERIAL = Symbol('KEY_MATERIAL');
     AccessLogEvidence,
     ErasureBlockers,
     EraseDataSubjectHandler,
+    ErasuresProjection,
+    UnfinishedErasures,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_INTERCEPTOR, useClass: AccessLogInterceptor },
   ],
   exports: [KEY_MATERIAL, Pseudonymizer, SubjectKeyStore, TOKEN_VERIFIER, AccessLog, AccessLogEvidence, ErasureBlockers],
 })
-export class IdentityModule {}
+export class IdentityModule implements OnModuleInit {
+  constructor(
+    private readonly projections: ProjectionRegistry,
+    private readonly erasures: ErasuresProjection,
+  ) {}
+
+  onModuleInit(): void {
+    this.projections.register(this.erasures);
+  }
+}

@@ -1,0 +1,66 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { EVENT_STORE, type EventStore, ProjectionRegistry } from '@app/event-store';
+import { dataSubjectStreamId, type ErasureEvent } from '../domain/erasure';
+import { ErasureRow } from '../projections/erasures.projection';
+import { EraseDataSubjectCommand } from './erasure.handler';
+
+const RETRY_MS = 30_000;
+
+/**
+ * An erasure is all or nothing (issue 20): once `ErasureDecided` is in the log, a crash or an
+ * error before `DataSubjectKeyShredded` (or `ErasureRestricted`) leaves it pending, and the API
+ * finishes every pending one when it starts (a retry of the request finishes it too), in the name
+ * of whoever decided it. Until it succeeds it tries again every 30 s.
+ */
+@Injectable()
+export class UnfinishedErasures implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Erasure');
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    private readonly projections: ProjectionRegistry,
+    private readonly commands: CommandBus,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @InjectRepository(ErasureRow) private readonly rows: Repository<ErasureRow>,
+  ) {}
+
+  /** In the API only (CLI one-shots do not follow the log); in the background, start-up does not wait. */
+  onApplicationBootstrap(): void {
+    if (ProjectionRegistry.autoStart) this.timer = setTimeout(() => void this.finishAll(), 0);
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** Finishes every pending erasure; true when none is left. */
+  async finishAll(): Promise<boolean> {
+    let left = 0;
+    try {
+      await this.projections.runner.catchUp().catch(() => undefined);
+      for (const { pseudonym } of await this.rows.find({ where: { status: 'pending' } })) {
+        if (this.stopped) return false;
+        try {
+          const events = await this.store.readStream(dataSubjectStreamId(pseudonym));
+          const decided = [...events].reverse().find((e) => e.type === 'identity.ErasureDecided') as unknown as ErasureEvent | undefined;
+          if (!decided) continue;
+          const outcome = await this.commands.execute(new EraseDataSubjectCommand(pseudonym, decided.data.by));
+          this.logger.warn(`A pending erasure (decided before the last stop) is finished: ${outcome.outcome}`);
+        } catch (err) {
+          left++;
+          this.logger.error(`A pending erasure could not be finished yet: ${(err as Error).message}`);
+        }
+      }
+    } catch (err) {
+      left++;
+      this.logger.error(`Pending erasures could not be read: ${(err as Error).message}`);
+    }
+    if (left > 0 && !this.stopped) this.timer = setTimeout(() => void this.finishAll(), RETRY_MS).unref();
+    return left === 0;
+  }
+}
