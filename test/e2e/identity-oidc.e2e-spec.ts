@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { KEY_MATERIAL, type KeyMaterial, LOCAL_TOKEN_AUDIENCE, LOCAL_TOKEN_ISSUER } from '@app/identity';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 type SigningKey = { kid: string; alg: 'RS256' | 'ES256'; privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey']; jwk: JWK };
@@ -36,14 +37,14 @@ class LocalIssuer {
     this.issuer = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/realms/hospital`;
   }
 
-  sign(key: SigningKey, claims: Record<string, unknown>, options: { iss?: string; aud?: string; exp?: number; sub?: string } = {}) {
+  sign(key: SigningKey, claims: Record<string, unknown>, options: { iss?: string; aud?: string; iat?: number; exp?: number; sub?: string } = {}) {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT(claims)
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
       .setIssuer(options.iss ?? this.issuer)
       .setAudience(options.aud ?? 'oversight-registry')
       .setSubject(options.sub ?? 'employee-4711')
-      .setIssuedAt(now)
+      .setIssuedAt(options.iat ?? now)
       .setExpirationTime(options.exp ?? now + 300)
       .sign(key.privateKey);
   }
@@ -112,6 +113,19 @@ describe('OIDC bearer tokens from the hospital identity provider (HTTP)', () => 
       const other = await newKey('rsa-1', 'RS256'); // same kid as the published key, different key
       return idp.sign(other, keycloakRoles('auditor'));
     }, 'signature'],
+    ['issued in the future (beyond OIDC_CLOCK_TOLERANCE_SECONDS)', async () => idp.sign(rsa, keycloakRoles('auditor'), { iat: Math.floor(Date.now() / 1000) + 600 }), 'not-yet-valid'],
+    ['local, issued in the future (beyond TOKEN_CLOCK_SKEW_SECONDS)', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const { tokenSigning } = t.app.get<KeyMaterial>(KEY_MATERIAL);
+      return new SignJWT({ roles: ['auditor'] })
+        .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: tokenSigning.kid })
+        .setIssuer(LOCAL_TOKEN_ISSUER)
+        .setAudience(LOCAL_TOKEN_AUDIENCE)
+        .setSubject('auditor-1')
+        .setIssuedAt(now + 600)
+        .setExpirationTime(now + 3600)
+        .sign(tokenSigning.privateKey);
+    }, 'not-yet-valid'],
     ['malformed', async () => 'abc.def.ghi', 'malformed'],
     ['without an issuer', async () => 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln', 'issuer'],
   ])('rejects a token %s with 401 problem+json', async (_case, make, reason) => {
@@ -142,12 +156,14 @@ describe('OIDC bearer tokens from the hospital identity provider (HTTP)', () => 
     await get(await idp.sign(rsa, keycloakRoles('auditor'))).expect(401);
   });
 
-  it('blocks a client that keeps sending invalid tokens with 429, valid tokens included (last: it blocks this client)', async () => {
-    const valid = await idp.sign(rsa, keycloakRoles('auditor'));
-    let status = 0;
-    for (let i = 0; i < 25 && status !== 429; i++) status = (await get('abc.def.ghi')).status;
-    expect(status).toBe(429);
-    const res = await get(valid).expect(429);
+  it('answers a client that keeps sending invalid tokens with 429 and Retry-After, yet serves its valid IdP token', async () => {
+    // ec-1 is still published (rsa-1 was retired above).
+    const valid = await idp.sign(ec, keycloakRoles('auditor'));
+    let res = await get('abc.def.ghi');
+    for (let i = 0; i < 25 && res.status !== 429; i++) res = await get('abc.def.ghi');
+    expect(res.status).toBe(429);
     expect(res.body).toMatchObject({ code: 'too-many-failed-authentications', retryAfterSeconds: expect.any(Number) });
+    expect(res.headers['retry-after']).toBe(String(res.body.retryAfterSeconds));
+    await get(valid).expect(200);
   });
 });

@@ -16,14 +16,21 @@ describe('Concurrent clients on one stream (HTTP, If-Match + Idempotency-Key)', 
   let aiSystemId: string;
   const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
+  const env = { ...process.env };
+
   beforeAll(async () => {
+    // The long profile sends ~700 writes a minute as one user: the per-user write limit is not what this tests.
+    process.env.WRITES_PER_MINUTE = '0';
     t = await startTestApp();
     alice = await t.token('clinician', 'alice');
     qm = await t.token('quality-manager', 'qm-1');
     const admin = await t.token('admin');
     aiSystemId = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody()).expect(201)).body.aiSystemId;
   }, 120_000);
-  afterAll(async () => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    process.env = env;
+  });
 
   it('creates once when many clients send the same Idempotency-Key at the same moment', async () => {
     const before = await t.eventCount();

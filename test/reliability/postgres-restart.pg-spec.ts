@@ -28,7 +28,7 @@ describe('PostgreSQL restart during load (private server, child API)', () => {
     pg = await PrivatePostgres.create();
     dataDir = mkdtempSync(join(tmpdir(), 'oversight-pgrestart-'));
     config = { kind: 'postgres', dataDir, databaseUrl: pg.url, schema: 'registry', sqliteFile: join(dataDir, 'unused.sqlite'), migrationsRun: true };
-    env = { STORAGE: 'postgres', DATABASE_URL: pg.url, DATABASE_SCHEMA: 'registry', DATA_DIR: dataDir, AUTH_FAILURES_PER_MINUTE: '0' };
+    env = { STORAGE: 'postgres', DATABASE_URL: pg.url, DATABASE_SCHEMA: 'registry', DATA_DIR: dataDir, AUTH_FAILURES_PER_MINUTE: '0', WRITES_PER_MINUTE: '0' };
   }, 120_000);
   afterAll(async () => {
     // A failed assertion must not leave the child API running (Jest would never exit).

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { storageConfigFromEnv, type StorageConfig } from '@app/event-store';
+import { restrictNewFiles, storageConfigFromEnv, type StorageConfig } from '@app/event-store';
 import { routeRoles, withPublicRoutesUnsecured } from '@app/identity';
 import { answerClientErrorsAsProblems, problemValidationPipe, rejectDeepJson } from '@app/platform';
 import { AppModule } from './app.module';
@@ -13,6 +13,8 @@ export const API_PREFIX = 'api/v1';
 
 /** Builds the configured application; used by `registry serve` and by the e2e tests alike. */
 export async function createApp(config: StorageConfig = storageConfigFromEnv()): Promise<INestApplication> {
+  // Before anything opens the database or writes a key, bundle or blob: files at rest 0600 (FILE_MODE).
+  restrictNewFiles();
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     // Start-up chatter stays quiet; request and error logs go through pino from here on.
     logger: ['error', 'warn'],

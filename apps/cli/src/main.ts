@@ -13,6 +13,10 @@ import { exportBundleCommand, verifyBundleCommand } from './commands/bundles';
 import { docsRoles } from './commands/docs';
 import { rotateMasterKey } from './commands/keys';
 import { accessLogAnchor, accessLogPurge, accessLogVerify } from './commands/access-log';
+import { restrictNewFiles } from '@app/event-store';
+
+// Every command may create files under the data folder (database, keys, bundles): 0600 unless FILE_MODE says otherwise.
+restrictNewFiles();
 
 const ROLES = ['clinician', 'quality-manager', 'legal', 'auditor', 'admin'];
 

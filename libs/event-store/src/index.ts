@@ -12,6 +12,7 @@ export * from './sql/sql-database';
 export * from './sql/sql-event-store';
 export * from './sql/data-source';
 export * from './sql/storage-check';
+export * from './sql/file-modes';
 export * from './projections/projection';
 export * from './projections/projection-context';
 export * from './projections/projection-runner';

@@ -27,15 +27,15 @@ async function expectReason(token: string, reason: InvalidTokenReason, key = sig
 }
 
 /** A token signed like the real thing, with overrides. */
-function forge(opts: { iss?: string; aud?: string; exp?: number; roles?: unknown; key?: typeof signing.privateKey }) {
+function forge(opts: { iss?: string; aud?: string; iat?: number; exp?: number; roles?: unknown; key?: typeof signing.privateKey }) {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ roles: opts.roles ?? ['clinician'] })
     .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: signing.kid })
     .setIssuer(opts.iss ?? LOCAL_TOKEN_ISSUER)
     .setAudience(opts.aud ?? LOCAL_TOKEN_AUDIENCE)
     .setSubject('user-1')
-    .setIssuedAt(now - 10)
-    .setExpirationTime(opts.exp ?? now + 60)
+    .setIssuedAt(opts.iat ?? now - 10)
+    .setExpirationTime(opts.exp ?? now + 3600)
     .sign(opts.key ?? signing.privateKey);
 }
 
@@ -61,6 +61,14 @@ describe('local tokens', () => {
 
   it('rejects an expired token', async () => {
     await expectReason(await forge({ exp: Math.floor(Date.now() / 1000) - 5 }), 'expired');
+  });
+
+  it('rejects a token issued in the future beyond the clock skew, and accepts one within it', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await expectReason(await forge({ iat: now + 600 }), 'not-yet-valid');
+    await expect(verifyLocalToken(signing.publicKey, await forge({ iat: now + 10 }))).resolves.toMatchObject({ sub: 'user-1' });
+    // The skew is configurable: none at all refuses the same token.
+    await expect(verifyLocalToken(signing.publicKey, await forge({ iat: now + 10 }), 0)).rejects.toMatchObject({ reason: 'not-yet-valid' });
   });
 
   it('rejects a tampered token', async () => {

@@ -95,12 +95,27 @@ export async function issueLocalToken(
     .sign(signing.privateKey);
 }
 
+/** Allowed difference between the issuer's clock and ours, for `iat` (and `nbf`/`exp`) checks. */
+export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
+
+/**
+ * Refuses a token issued in the future beyond the clock skew: jose checks `iat` only together
+ * with a maximum token age, and a token dated ahead would outlive the lifetime its issuer meant.
+ */
+export function refuseFutureIssuedAt(payload: { iat?: unknown }, clockSkewSeconds: number, nowMs = Date.now()): void {
+  if (typeof payload.iat === 'number' && payload.iat > nowMs / 1000 + clockSkewSeconds) throw new InvalidTokenError('not-yet-valid', 'iat');
+}
+
 /**
  * Verifies a local token: algorithm EdDSA, signature under `publicKey`, issuer, audience,
- * expiry (and `nbf` if present), and that every role is known. Any failure throws
- * InvalidTokenError.
+ * expiry (and `nbf` if present), `iat` not in the future (beyond `clockSkewSeconds`), and that
+ * every role is known. Any failure throws InvalidTokenError.
  */
-export async function verifyLocalToken(publicKey: KeyObject, token: string): Promise<VerifiedLocalToken> {
+export async function verifyLocalToken(
+  publicKey: KeyObject,
+  token: string,
+  clockSkewSeconds = DEFAULT_CLOCK_SKEW_SECONDS,
+): Promise<VerifiedLocalToken> {
   if (typeof token !== 'string' || token.length === 0 || token.length > 8192) {
     throw new InvalidTokenError('malformed');
   }
@@ -117,6 +132,7 @@ export async function verifyLocalToken(publicKey: KeyObject, token: string): Pro
   } catch (err) {
     throw new InvalidTokenError(reasonOf(err));
   }
+  refuseFutureIssuedAt(payload, clockSkewSeconds);
 
   const { sub, roles, name } = payload;
   if (typeof sub !== 'string' || sub.length === 0) throw new InvalidTokenError('claims', 'sub');

@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import { InvalidTokenError, isRole, reasonOf, type Role } from './local-tokens';
+import { DEFAULT_CLOCK_SKEW_SECONDS, InvalidTokenError, isRole, reasonOf, refuseFutureIssuedAt, type Role } from './local-tokens';
 
 /** How the registry trusts the hospital's identity provider (env `OIDC_*`, see docs/identity.md). */
 export interface OidcConfig {
@@ -44,7 +44,7 @@ export function oidcConfigFromEnv(env: NodeJS.ProcessEnv = process.env): OidcCon
     rolesClaim: env.OIDC_ROLES_CLAIM?.trim() || 'roles',
     roleMap: env.OIDC_ROLE_MAP ? parseRoleMap(env.OIDC_ROLE_MAP) : undefined,
     algorithms: env.OIDC_ALGORITHMS ? env.OIDC_ALGORITHMS.split(',').map((a) => a.trim()).filter(Boolean) : DEFAULT_ALGORITHMS,
-    clockToleranceSeconds: numberFrom(env.OIDC_CLOCK_TOLERANCE_SECONDS, 30, 'OIDC_CLOCK_TOLERANCE_SECONDS'),
+    clockToleranceSeconds: numberFrom(env.OIDC_CLOCK_TOLERANCE_SECONDS, DEFAULT_CLOCK_SKEW_SECONDS, 'OIDC_CLOCK_TOLERANCE_SECONDS'),
     jwksCooldownMs: numberFrom(env.OIDC_JWKS_COOLDOWN_MS, 30_000, 'OIDC_JWKS_COOLDOWN_MS'),
     jwksCacheMaxAgeMs: numberFrom(env.OIDC_JWKS_CACHE_MAX_AGE_MS, 600_000, 'OIDC_JWKS_CACHE_MAX_AGE_MS'),
     httpTimeoutMs: numberFrom(env.OIDC_HTTP_TIMEOUT_MS, 5_000, 'OIDC_HTTP_TIMEOUT_MS'),
@@ -127,6 +127,7 @@ export class OidcTokenVerifier {
       }
       throw new InvalidTokenError(reasonOf(err));
     }
+    refuseFutureIssuedAt(payload, this.config.clockToleranceSeconds);
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new InvalidTokenError('claims', 'sub');
     const name = typeof payload.name === 'string' ? payload.name : typeof payload.preferred_username === 'string' ? payload.preferred_username : undefined;
     const roles = rolesFromClaims(payload, this.config.rolesClaim, this.config.roleMap);

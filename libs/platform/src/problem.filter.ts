@@ -47,6 +47,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       this.logger.error(`${req.method} ${routePattern(req) ?? '(no route)'}: ${(exception as Error)?.stack ?? String(exception)}`);
     }
     if (problem.status === 503 || problem.status === 507) res.setHeader('Retry-After', '5');
+    // Every 429 says when to come back (RFC 9110 §10.2.3); limiters put the wait in `retryAfterSeconds`.
+    if (problem.status === 429) res.setHeader('Retry-After', String(typeof problem.retryAfterSeconds === 'number' ? problem.retryAfterSeconds : 60));
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 

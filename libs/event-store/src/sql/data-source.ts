@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { DataSource, type DataSourceOptions, type MixedList } from 'typeorm';
 import { MIGRATIONS } from '../../../../migrations';
 import type { StorageConfig } from '../storage-config';
+import { fileModesFromEnv, tightenExisting } from './file-modes';
 import { assertStorageWritable } from './storage-check';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -29,6 +30,8 @@ export function dataSourceOptions(config: StorageConfig, entities: EntityList = 
     };
   }
   mkdirSync(dirname(config.sqliteFile), { recursive: true });
+  // A database created before FILE_MODE existed was 0644: SQLite gives new -wal/-shm files the database's mode.
+  tightenExisting(['', '-wal', '-shm'].map((suffix) => config.sqliteFile + suffix), fileModesFromEnv().file);
   return {
     type: 'better-sqlite3',
     database: config.sqliteFile,

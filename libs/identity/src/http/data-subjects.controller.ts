@@ -1,10 +1,10 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ThrottlerGuard } from '@nestjs/throttler';
 import { WriteRequest, type WriteRequestOptions } from '@app/platform';
 import { EraseDataSubjectCommand } from '../application/erasure.handler';
 import { CurrentPrincipal, type Principal, pseudonymOfPatientId, Roles } from '../nest/auth.decorators';
+import { ProblemThrottlerGuard } from '../nest/rate-limits';
 import { Pseudonymizer } from '../pseudonymizer';
 import { ErasureRequestDto } from './identity.dto';
 
@@ -21,7 +21,7 @@ export class DataSubjectsController {
   @Post('erasure')
   @HttpCode(200)
   @Roles('legal')
-  @UseGuards(ThrottlerGuard)
+  @UseGuards(ProblemThrottlerGuard)
   @ApiOperation({
     summary: 'Erase a data subject (GDPR Art. 17) by destroying their data key, unless a legal hold or claim requires keeping it',
     description: 'outcome `erased` (DataSubjectKeyShredded) or `restricted` (ErasureRestricted, with the grounds, Art. 17(3)(b)/(e))',

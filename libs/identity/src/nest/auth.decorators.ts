@@ -6,10 +6,13 @@ import type { Pseudonymizer } from '../pseudonymizer';
 
 export const ROLES_KEY = 'oversight:roles';
 export const PUBLIC_KEY = 'oversight:public';
+export const READS_ONLY_KEY = 'oversight:reads-only';
 
 /** Roles allowed on a route; every route not marked @Public needs a valid bearer token. */
 export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
 export const Public = () => SetMetadata(PUBLIC_KEY, true);
+/** A POST that only reads (its parameters in the body to keep them out of URLs): not counted as a write. */
+export const ReadsOnly = () => SetMetadata(READS_ONLY_KEY, true);
 
 /** Who is acting, as the event metadata records it: the role is the one this route allowed. */
 export interface Principal {

@@ -3,9 +3,11 @@ import { Reflector } from '@nestjs/core';
 import { ProblemException } from '@app/platform';
 import { InvalidTokenError, ROLES, type Role } from '../local-tokens';
 import { IdentityProviderUnavailableError } from '../oidc-token-verifier';
-import { type AuthenticatedRequest, PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
+import { type AuthenticatedRequest, PUBLIC_KEY, READS_ONLY_KEY, ROLES_KEY } from './auth.decorators';
 import { TOKEN_VERIFIER, type TokenVerifier, type VerifiedToken } from './token-verifier';
-import { FailedAuthenticationLimiter } from './failed-authentication-limiter';
+import { FailedAuthenticationLimiter, WriteRateLimiter } from './rate-limits';
+
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The roles a route admits: its @Roles, else every role (any authenticated user). */
 export function allowedRoles(reflector: Reflector, targets: Parameters<Reflector['getAllAndOverride']>[1]): readonly Role[] {
@@ -15,22 +17,22 @@ export function allowedRoles(reflector: Reflector, targets: Parameters<Reflector
 /**
  * The one place access is decided: no or invalid token → 401, a valid token without an allowed
  * role → 403 (also for an IdP user who has none of our roles: they are known, just not allowed).
- * A route without @Roles is open to every authenticated role.
+ * A route without @Roles is open to every authenticated role. Failed tokens are rate limited
+ * (never a valid one), and each user's writes too.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(TOKEN_VERIFIER) private readonly verifier: TokenVerifier,
-    private readonly limiter: FailedAuthenticationLimiter,
+    private readonly failures: FailedAuthenticationLimiter,
+    private readonly writes: WriteRateLimiter,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
-    const client = req.ip ?? 'unknown';
-    this.limiter.check(client);
     const header = req.header('authorization');
     const match = header ? /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(header) : null;
     if (!match) {
@@ -43,7 +45,8 @@ export class AuthGuard implements CanActivate {
       if (err instanceof IdentityProviderUnavailableError) {
         throw new ProblemException(503, 'identity-provider-unavailable', 'Service unavailable', 'The identity provider cannot be reached right now; retry shortly');
       }
-      this.limiter.failed(client);
+      // Only failures are counted and refused: a valid token from the same address is still served.
+      await this.failures.failed(req.ip ?? 'unknown', match[1]);
       const reason = err instanceof InvalidTokenError ? err.reason : 'invalid';
       throw new ProblemException(401, 'invalid-token', 'Authentication required', `The bearer token is not valid (${reason})`, undefined, { reason });
     }
@@ -56,6 +59,8 @@ export class AuthGuard implements CanActivate {
       throw new ProblemException(403, verified.roles.length ? 'forbidden' : 'no-role', 'Forbidden', detail, undefined, { requiredRoles: allowed });
     }
     req.principal = { subject: verified.sub, role, roles: verified.roles, name: verified.name };
+    const reads = READ_METHODS.has(req.method) || this.reflector.getAllAndOverride<boolean>(READS_ONLY_KEY, targets);
+    if (!reads) await this.writes.written(verified.sub);
     return true;
   }
 }

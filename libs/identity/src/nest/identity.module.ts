@@ -18,7 +18,7 @@ import { oidcConfigFromEnv } from '../oidc-token-verifier';
 import { Pseudonymizer } from '../pseudonymizer';
 import { SubjectKeyStore } from '../subject-keys';
 import { AuthGuard } from './auth.guard';
-import { FailedAuthenticationLimiter } from './failed-authentication-limiter';
+import { FailedAuthenticationLimiter, limitFromEnv, WriteRateLimiter } from './rate-limits';
 import { TOKEN_VERIFIER, tokenVerifierFor } from './token-verifier';
 
 export const KEY_MATERIAL = Symbol('KEY_MATERIAL');
@@ -34,8 +34,9 @@ export const KEY_MATERIAL = Symbol('KEY_MATERIAL');
     CqrsModule,
     DiscoveryModule,
     TypeOrmModule.forFeature([ErasureRow]),
-    // Only routes with @UseGuards(ThrottlerGuard) are limited (erasure); reads stay unthrottled.
-    ThrottlerModule.forRoot([{ name: 'erasure', ttl: 60_000, limit: Number(process.env.ERASURE_REQUESTS_PER_MINUTE ?? 10) }]),
+    // Only routes with @UseGuards(ProblemThrottlerGuard) are limited by it (erasure); reads stay unthrottled.
+    // Read at start-up, not at import, like the other limits.
+    ThrottlerModule.forRootAsync({ useFactory: () => [{ name: 'erasure', ttl: 60_000, limit: limitFromEnv('ERASURE_REQUESTS_PER_MINUTE', 10) }] }),
   ],
   controllers: [DataSubjectsController, AccessLogController],
   providers: [
@@ -52,6 +53,7 @@ export const KEY_MATERIAL = Symbol('KEY_MATERIAL');
       useFactory: (k: KeyMaterial) => tokenVerifierFor(k.tokenSigning.publicKey, oidcConfigFromEnv()),
     },
     FailedAuthenticationLimiter,
+    WriteRateLimiter,
     AccessLog,
     AccessLogEvidence,
     ErasureBlockers,

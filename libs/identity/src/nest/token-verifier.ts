@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { InvalidTokenError, LOCAL_TOKEN_ISSUER, verifyLocalToken, type Role } from '../local-tokens';
+import { DEFAULT_CLOCK_SKEW_SECONDS, InvalidTokenError, LOCAL_TOKEN_ISSUER, verifyLocalToken, type Role } from '../local-tokens';
 import { OidcTokenVerifier, type OidcConfig } from '../oidc-token-verifier';
 
 export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
@@ -19,10 +19,13 @@ export interface TokenVerifier {
 
 /** Embedded mode: EdDSA tokens minted by `registry token`. */
 export class LocalTokenVerifier implements TokenVerifier {
-  constructor(private readonly publicKey: KeyObject) {}
+  constructor(
+    private readonly publicKey: KeyObject,
+    private readonly clockSkewSeconds = DEFAULT_CLOCK_SKEW_SECONDS,
+  ) {}
 
   async verify(token: string): Promise<VerifiedToken> {
-    const v = await verifyLocalToken(this.publicKey, token);
+    const v = await verifyLocalToken(this.publicKey, token, this.clockSkewSeconds);
     return { sub: v.sub, roles: v.roles, name: v.name };
   }
 }
@@ -59,7 +62,9 @@ export function tokenVerifierFor(localPublicKey: KeyObject, oidc: OidcConfig | u
 }
 
 function uncachedTokenVerifierFor(localPublicKey: KeyObject, oidc: OidcConfig | undefined, env: NodeJS.ProcessEnv): TokenVerifier {
-  const local = new LocalTokenVerifier(localPublicKey);
+  const skew = Number(env.TOKEN_CLOCK_SKEW_SECONDS ?? DEFAULT_CLOCK_SKEW_SECONDS);
+  if (!Number.isFinite(skew) || skew < 0) throw new Error('TOKEN_CLOCK_SKEW_SECONDS must be a number of seconds, 0 or more');
+  const local = new LocalTokenVerifier(localPublicKey, skew);
   const localAllowed = (env.LOCAL_TOKENS ?? 'true').toLowerCase() !== 'false';
   if (!oidc) {
     if (!localAllowed) throw new Error('LOCAL_TOKENS=false needs OIDC_ISSUER: otherwise nobody could sign in');

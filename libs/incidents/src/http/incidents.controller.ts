@@ -34,7 +34,8 @@ import {
 const READERS = ['quality-manager', 'legal', 'auditor'] as const;
 
 
-const notFound = (id: string) => new ProblemException(404, 'incident-not-found', 'Not found', `No incident ${id}`, [{ field: 'id', message: 'no such incident' }]);
+// Without the id: the same bytes for an unknown incident and one the caller may not see.
+const notFound = () => new ProblemException(404, 'incident-not-found', 'Not found', 'No incident with this id', [{ field: 'id', message: 'no such incident' }]);
 
 @ApiTags('Serious incidents')
 @ApiBearerAuth()
@@ -96,7 +97,7 @@ export class IncidentsController {
   async get(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() who: Principal, @Res({ passthrough: true }) res: Response) {
     const view = await this.queries.execute(new GetIncidentQuery(id));
     // A clinician sees only incidents they reported; others get 404, not 403: existence is not disclosed.
-    if (!view || (who.role === 'clinician' && view.detectedBy.subject !== who.subject)) throw notFound(id);
+    if (!view || (who.role === 'clinician' && view.detectedBy.subject !== who.subject)) throw notFound();
     res.setHeader('ETag', revisionETag(view.revision));
     return view;
   }
@@ -109,7 +110,7 @@ export class IncidentsController {
   @ApiOperation({ summary: 'Every event of the incident in order, with business time and recorded time' })
   async history(@Param('id', ParseIdPipe) id: string) {
     const items = await this.queries.execute(new IncidentHistoryQuery(id));
-    if (!items) throw notFound(id);
+    if (!items) throw notFound();
     return { incidentId: id, items };
   }
 

@@ -1,9 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { GetAiSystemQuery } from '@app/ai-systems';
-import { EVENT_STORE, type EventStore, runDecider } from '@app/event-store';
+import { type Actor, EVENT_STORE, type EventStore, runDecider } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
-import { type EncryptedText, type ReviewCommand, reviewDecider, type ReviewState, reviewStreamId } from '../domain';
+import { type EncryptedText, type IncidentSnapshot, type ReviewCommand, reviewDecider, type ReviewState, reviewStreamId } from '../domain';
 import { ExecuteReviewCommand, type ReviewCommandResult } from './review.commands';
 
 const present = (text: string | null | undefined): text is string => typeof text === 'string' && text.trim() !== '';
@@ -25,7 +25,7 @@ export class ExecuteReviewCommandHandler implements ICommandHandler<ExecuteRevie
           const { state: system } = await this.queries.execute(new GetAiSystemQuery(input.aiSystemId));
           return {
             ...input,
-            incidentExists: input.incidentId !== null && (await this.incidentRecorded(input.incidentId)),
+            incident: input.incidentId === null ? null : await this.incident(input.incidentId),
             reason: await this.encrypt(input.patientPseudonym, input.reason),
             hasReason: present(input.reason),
             reviewer: actor,
@@ -51,7 +51,7 @@ export class ExecuteReviewCommandHandler implements ICommandHandler<ExecuteRevie
             now,
           };
         case 'LinkReviewToIncident':
-          return { ...input, incidentExists: await this.incidentRecorded(input.incidentId), linkedBy: actor, now };
+          return { ...input, incident: await this.incident(input.incidentId), linkedBy: actor, now };
       }
     };
     const { result } = await runDecider(this.store, reviewDecider, reviewStreamId(input.reviewId), build, {
@@ -63,9 +63,14 @@ export class ExecuteReviewCommandHandler implements ICommandHandler<ExecuteRevie
     return { reviewId: result.streamId.slice('review-'.length), revision: result.nextExpectedRevision, replayed: result.replayed };
   }
 
-  /** Links point at recorded incidents: read from the incident's stream, not from a read model. */
-  private async incidentRecorded(incidentId: string): Promise<boolean> {
-    return (await this.store.readStream(`incident-${incidentId}`)).length > 0;
+  /**
+   * Links point at recorded incidents: read from the incident's stream, not from a read model.
+   * Its first event (`incidents.IncidentDetected`, the incident context's event contract) says who reported it.
+   */
+  private async incident(incidentId: string): Promise<IncidentSnapshot | null> {
+    const [detected] = await this.store.readStream(`incident-${incidentId}`);
+    if (detected?.type !== 'incidents.IncidentDetected') return null;
+    return { reportedBy: (detected.data as { detectedBy: Actor }).detectedBy };
   }
 
   /** Encrypted under the patient's own key so erasure can shred it; nothing to encrypt → null. */

@@ -15,6 +15,14 @@ export interface AiSystemSnapshot {
 }
 
 /**
+ * A recorded incident as the handler found it in the incident's own stream (its
+ * `IncidentDetected`), just before deciding; null when no incident has that id.
+ */
+export interface IncidentSnapshot {
+  reportedBy: Actor;
+}
+
+/**
  * Encrypted free text arrives with `hasReason`, set by the edge from the clear text
  * (not blank), because the decider cannot read the ciphertext to tell.
  * Every command carries `now` (ISO 8601): the decider never reads the clock.
@@ -34,8 +42,8 @@ export interface RecordReview {
   seenAt: string;
   decidedAt: string;
   incidentId: string | null;
-  /** Whether `incidentId` (when given) names a recorded incident, as the handler found it. */
-  incidentExists: boolean;
+  /** The incident `incidentId` names (when given), as the handler found it; null if not recorded. */
+  incident: IncidentSnapshot | null;
   system: AiSystemSnapshot;
   now: string;
 }
@@ -65,8 +73,8 @@ export interface LinkReviewToIncident {
   type: 'LinkReviewToIncident';
   reviewId: string;
   incidentId: string;
-  /** Whether the incident is recorded, as the handler found it in the incident's stream. */
-  incidentExists: boolean;
+  /** The incident, as the handler found it in the incident's stream; null if not recorded. */
+  incident: IncidentSnapshot | null;
   linkedBy: Actor;
   now: string;
 }

@@ -58,7 +58,7 @@ const recordCommand = (more: Partial<RecordReview> = {}): RecordReview => ({
   seenAt,
   decidedAt,
   incidentId: null,
-  incidentExists: false,
+  incident: null,
   system: activeSystem,
   now,
   ...more,
@@ -135,7 +135,7 @@ const linkCommand = (
   type: 'LinkReviewToIncident',
   reviewId,
   incidentId,
-  incidentExists: true,
+  incident: { reportedBy: clinician },
   linkedBy: qualityManager,
   now: later,
   ...more,
@@ -197,11 +197,17 @@ describe('review decider', () => {
 
     it('records a review of output from an earlier deployed version, linked to an incident', () => {
       given([])
-        .when(recordCommand({ modelVersion: '2.1.0', incidentId: 'inc-1', incidentExists: true }))
+        .when(recordCommand({ modelVersion: '2.1.0', incidentId: 'inc-1', incident: { reportedBy: clinician } }))
         .then([reviewed({ modelVersion: '2.1.0', incidentId: 'inc-1' })]);
       given([])
-        .when(recordCommand({ incidentId: 'inc-unknown', incidentExists: false }))
+        .when(recordCommand({ incidentId: 'inc-unknown', incident: null }))
         .thenFails({ code: 'incident-not-found', status: 404, field: 'incidentId' });
+      // Another clinician's incident is answered exactly like an unknown one.
+      const unknown = given([]).when(recordCommand({ incidentId: 'inc-unknown', incident: null })).thenFails({ code: 'incident-not-found', status: 404, field: 'incidentId' });
+      const unseen = given([])
+        .when(recordCommand({ incidentId: 'inc-1', incident: { reportedBy: colleague } }))
+        .thenFails({ code: 'incident-not-found', status: 404, field: 'incidentId' });
+      expect(unseen.message).toBe(unknown.message);
     });
 
     it('puts only the event fields in the ledger (no snapshot, flag or command time)', () => {
@@ -366,7 +372,7 @@ describe('review decider', () => {
 
     it('refuses an incident that is not recorded', () => {
       given([reviewed()])
-        .when(linkCommand('inc-9', { incidentExists: false }))
+        .when(linkCommand('inc-9', { incident: null }))
         .thenFails({ code: 'incident-not-found', status: 404, field: 'incidentId' });
     });
 
@@ -410,7 +416,7 @@ describe('review decider', () => {
 
     it('refuses an incident that is not recorded', () => {
       given([reviewed()])
-        .when(linkCommand('inc-9', { incidentExists: false }))
+        .when(linkCommand('inc-9', { incident: null }))
         .thenFails({ code: 'incident-not-found', status: 404, field: 'incidentId' });
     });
 
@@ -469,7 +475,7 @@ describe('review decider', () => {
 
     it('refuses an incident that is not recorded', () => {
       given([reviewed()])
-        .when(linkCommand('inc-9', { incidentExists: false }))
+        .when(linkCommand('inc-9', { incident: null }))
         .thenFails({ code: 'incident-not-found', status: 404, field: 'incidentId' });
     });
 
@@ -477,6 +483,15 @@ describe('review decider', () => {
       given([reviewed()])
         .when(linkCommand('inc-9', { linkedBy: { subject: 'u-someone-else', role: 'clinician' } }))
         .thenFails({ code: 'not-your-review', status: 403 });
+    });
+
+    it('answers a clinician linking an incident they did not report like an unknown one; a quality manager may', () => {
+      given([reviewed()])
+        .when(linkCommand('inc-9', { linkedBy: clinician, incident: { reportedBy: colleague } }))
+        .thenFails({ code: 'incident-not-found', status: 404, field: 'incidentId' });
+      given([reviewed()])
+        .when(linkCommand('inc-9', { linkedBy: qualityManager, incident: { reportedBy: colleague } }))
+        .then([{ type: 'oversight.ReviewLinkedToIncident', data: { reviewId, incidentId: 'inc-9', linkedBy: qualityManager, linkedAt: later } }]);
     });
   });
 

@@ -3,6 +3,7 @@ import type { Actor } from '../../../event-store/src/envelope';
 import type { EncryptedText } from './encrypted-text';
 import type {
   CorrectReview,
+  IncidentSnapshot,
   LinkReviewToIncident,
   RecordReview,
   ReviewCommand,
@@ -98,7 +99,7 @@ function record(command: RecordReview, state: ReviewState): ReviewEvent[] {
       'aiSystemId',
     );
   }
-  if (command.incidentId !== null) incidentMustExist(command.incidentId, command.incidentExists);
+  if (command.incidentId !== null) incidentMustBeVisible(command.incident, command.reviewer);
   const systemName = system.name ?? command.aiSystemId;
   if (system.status === 'suspended') {
     throw new DomainError(
@@ -187,7 +188,7 @@ function withdraw(command: WithdrawReview, state: RecordedReview): ReviewEvent[]
 function link(command: LinkReviewToIncident, state: RecordedReview): ReviewEvent[] {
   mayAmend(command.linkedBy, state, 'link');
   notWithdrawn(state);
-  incidentMustExist(command.incidentId, command.incidentExists);
+  incidentMustBeVisible(command.incident, command.linkedBy);
   if (state.incidentIds.includes(command.incidentId)) {
     throw new DomainError(
       'already-linked',
@@ -263,8 +264,14 @@ function mayAmend(by: Actor, state: RecordedReview, action: string): void {
   }
 }
 
-function incidentMustExist(incidentId: string, exists: boolean): void {
-  if (!exists) throw new DomainError('incident-not-found', `No incident ${incidentId}`, 404, 'incidentId');
+/**
+ * A clinician sees only the incidents they reported (the incidents API answers 404 for the
+ * others), so linking to any other is refused exactly like an unknown id: the same answer,
+ * without the id, leaves nothing to learn about which incident ids exist.
+ */
+function incidentMustBeVisible(incident: IncidentSnapshot | null, by: Actor): void {
+  const visible = incident !== null && (by.role !== 'clinician' || incident.reportedBy.subject === by.subject);
+  if (!visible) throw new DomainError('incident-not-found', 'No incident with this id', 404, 'incidentId');
 }
 
 function notWithdrawn(state: RecordedReview): void {

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AccessLogged, CurrentPrincipal, type Principal, Pseudonymizer, pseudonymOfPatientId, Roles } from '@app/identity';
+import { AccessLogged, CurrentPrincipal, type Principal, Pseudonymizer, pseudonymOfPatientId, ReadsOnly, Roles } from '@app/identity';
 import { ProblemException } from '@app/platform';
 import { PatientTimelineQuery } from '../application/review.queries';
 import { PatientTimelineRequestDto, TimelineQueryDto } from './review.dto';
@@ -25,6 +25,7 @@ export class PatientsController {
   @HttpCode(200)
   @Roles(...READERS)
   @AccessLogged('read-timeline', timelineSubject)
+  @ReadsOnly()
   @ApiOperation({ summary: 'Timeline of AI reviews for a patient, looked up by raw id (in the body)' })
   async byPatientId(@Body() dto: PatientTimelineRequestDto, @CurrentPrincipal() who: Principal) {
     const pseudonym = pseudonymOfPatientId(this.pseudonyms, dto.patientId);
