@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { tokenSigningKeyFrom } from '../key-material';
 import { InvalidTokenError, issueLocalToken } from '../local-tokens';
-import { CachingTokenVerifier, LocalTokenVerifier, tokenVerifierFor, type VerifiedToken } from './token-verifier';
+import { CachingTokenVerifier, LocalTokenVerifier, PlainTextClaims, tokenVerifierFor, type VerifiedToken } from './token-verifier';
 
 const signing = tokenSigningKeyFrom(generateKeyPairSync('ed25519').privateKey);
 
@@ -68,7 +68,26 @@ describe('CachingTokenVerifier', () => {
 
   it('is on by default (TOKEN_CACHE_SECONDS=60), off with 0, and refuses a bad setting', () => {
     expect(tokenVerifierFor(signing.publicKey, undefined, {})).toBeInstanceOf(CachingTokenVerifier);
-    expect(tokenVerifierFor(signing.publicKey, undefined, { TOKEN_CACHE_SECONDS: '0' })).toBeInstanceOf(LocalTokenVerifier);
+    expect(tokenVerifierFor(signing.publicKey, undefined, { TOKEN_CACHE_SECONDS: '0' })).toBeInstanceOf(PlainTextClaims);
     expect(() => tokenVerifierFor(signing.publicKey, undefined, { TOKEN_CACHE_SECONDS: 'soon' })).toThrow(/TOKEN_CACHE_SECONDS/);
+  });
+});
+
+describe('tokenVerifierFor: claims that become event metadata', () => {
+  it.each([
+    ['a NUL in sub', { sub: 'a\u0000b', role: 'clinician' as const }, 'sub'],
+    ['a lone surrogate in sub', { sub: 'x\ud800', role: 'clinician' as const }, 'sub'],
+    ['a control character in name', { sub: 'c-1', role: 'clinician' as const, name: 'Dr.\u0007 Bell' }, 'name'],
+  ])('refuses a correctly signed token with %s', async (_what, claims, field) => {
+    const verifier = tokenVerifierFor(signing.publicKey, undefined, { TOKEN_CACHE_SECONDS: '0' });
+    const err = await verifier.verify(await issueLocalToken(signing, claims)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidTokenError);
+    expect(err).toMatchObject({ reason: 'claims', message: expect.stringContaining(field) });
+  });
+
+  it('accepts plain text, accents and emoji in sub and name', async () => {
+    const verifier = tokenVerifierFor(signing.publicKey, undefined, { TOKEN_CACHE_SECONDS: '60' });
+    const token = await issueLocalToken(signing, { sub: 'zoë-😀', role: 'clinician', name: 'Zoë Ørsted' });
+    expect(await verifier.verify(token)).toEqual({ sub: 'zoë-😀', roles: ['clinician'], name: 'Zoë Ørsted' });
   });
 });

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { decodeJwt } from 'jose';
+import { unsafeInputProblems } from '@app/platform';
 import { DEFAULT_CLOCK_SKEW_SECONDS, InvalidTokenError, LOCAL_TOKEN_ISSUER, verifyLocalToken, type Role } from '../local-tokens';
 import { OidcTokenVerifier, type OidcConfig } from '../oidc-token-verifier';
 
@@ -61,7 +62,27 @@ export function tokenVerifierFor(localPublicKey: KeyObject, oidc: OidcConfig | u
   return maxAgeMs > 0 ? new CachingTokenVerifier(verifier, { maxAgeMs }) : verifier;
 }
 
+/**
+ * A token's subject and name go into every event's metadata and into the access log: text the
+ * stores cannot keep alike (a NUL: PostgreSQL refuses it) makes it a bad token (401), not a
+ * 500 on a read or a 400 on a write. The same text rule as request bodies.
+ */
+export class PlainTextClaims implements TokenVerifier {
+  constructor(private readonly inner: TokenVerifier) {}
+
+  async verify(token: string): Promise<VerifiedToken> {
+    const v = await this.inner.verify(token);
+    if (unsafeInputProblems(v.sub).length) throw new InvalidTokenError('claims', 'sub');
+    if (v.name !== undefined && unsafeInputProblems(v.name).length) throw new InvalidTokenError('claims', 'name');
+    return v;
+  }
+}
+
 function uncachedTokenVerifierFor(localPublicKey: KeyObject, oidc: OidcConfig | undefined, env: NodeJS.ProcessEnv): TokenVerifier {
+  return new PlainTextClaims(issuerVerifierFor(localPublicKey, oidc, env));
+}
+
+function issuerVerifierFor(localPublicKey: KeyObject, oidc: OidcConfig | undefined, env: NodeJS.ProcessEnv): TokenVerifier {
   const skew = Number(env.TOKEN_CLOCK_SKEW_SECONDS ?? DEFAULT_CLOCK_SKEW_SECONDS);
   if (!Number.isFinite(skew) || skew < 0) throw new Error('TOKEN_CLOCK_SKEW_SECONDS must be a number of seconds, 0 or more');
   const local = new LocalTokenVerifier(localPublicKey, skew);
