@@ -6,6 +6,7 @@ import { PgAppendGroupFunction1764900000000 } from './1764900000000-pg-append-gr
 import { PgAppendGroupUnnest1765000000000 } from './1765000000000-pg-append-group-unnest';
 import { DropEventTypeIndex1765000000001 } from './1765000000001-drop-event-type-index';
 import { AccessLogPurges1765100000000 } from './1765100000000-access-log-purges';
+import { ProjectionFailures1765200000000 } from './1765200000000-projection-failures';
 
 /** Every migration, oldest first; both SQL dialects run the same list. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   PgAppendGroupUnnest1765000000000,
   DropEventTypeIndex1765000000001,
   AccessLogPurges1765100000000,
+  ProjectionFailures1765200000000,
 ];

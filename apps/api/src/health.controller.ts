@@ -1,9 +1,16 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { STORAGE_CONFIG, storageProblem, type StorageConfig } from '@app/event-store';
+import type { Response } from 'express';
+import { ProjectionRegistry, STORAGE_CONFIG, storageProblem, type StorageConfig } from '@app/event-store';
 import { Public } from '@app/identity';
 import { BLOB_STORE, type BlobStore } from '@app/retention';
+
+/** HTTP status of a degraded answer: 503 by default; 200 for load balancers that should keep routing. */
+function degradedStatus(): number {
+  const status = Number(process.env.HEALTH_DEGRADED_STATUS ?? 503);
+  return Number.isInteger(status) && status >= 200 && status <= 599 ? status : 503;
+}
 
 @ApiTags('Operations')
 @Controller('health')
@@ -14,17 +21,20 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     @Inject(STORAGE_CONFIG) private readonly config: StorageConfig,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    private readonly projections: ProjectionRegistry,
   ) {}
 
   /**
    * 503 when the database does not answer, the data folder is read-only or full, or the blob store
-   * (folder or bucket) cannot be reached or written: writes would fail.
+   * (folder or bucket) cannot be reached or written: writes would fail. Otherwise `degraded`
+   * (`HEALTH_DEGRADED_STATUS`, 503 by default) when a projection stands still on an event:
+   * writes are accepted but its read model falls behind.
    */
   @Get()
   @Public()
   @HealthCheck()
-  check() {
-    return this.health.check([
+  async check(@Res({ passthrough: true }) res: Response) {
+    const result = await this.health.check([
       () => this.db.pingCheck('database', { timeout: 3000 }),
       () => {
         const storage = this.indicators.check('storage');
@@ -41,5 +51,16 @@ export class HealthController {
         }
       },
     ]);
+    const stalled = (await this.projections.runner.status()).filter((s) => s.failure);
+    if (stalled.length === 0) {
+      const projections = { status: 'up' as const };
+      return { ...result, info: { ...result.info, projections }, details: { ...result.details, projections } };
+    }
+    const projections = {
+      status: 'down' as const,
+      stalled: stalled.map(({ projection, position, failure }) => ({ projection, checkpoint: position, ...failure })),
+    };
+    res.status(degradedStatus());
+    return { ...result, status: 'degraded', error: { ...result.error, projections }, details: { ...result.details, projections } };
   }
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, type OnModuleInit } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { EVENT_STORE, type EventStore, LEASES, type Leases, ProjectionRegistry, eventsBehind } from '@app/event-store';
 import { Public } from '@app/identity';
 import { OverdueIncidents } from '@app/incidents';
@@ -59,6 +59,25 @@ export class MetricsController implements OnModuleInit {
       registers: [this.registry],
       collect() {
         for (const p of projections.runner.projections) this.set({ projection: p.name }, projections.runner.applied.get(p.name) ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'oversight_projection_stalled',
+      help: '1 while a projection fails on an event and stands still (recorded in the store, seen by every instance), else 0',
+      labelNames: ['projection'],
+      registers: [this.registry],
+      async collect() {
+        for (const s of await projections.runner.status()) this.set({ projection: s.projection }, s.failure ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'oversight_projection_failures_total',
+      help: 'Failed attempts of each projection in this process since it started (each retry counts)',
+      labelNames: ['projection'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const p of projections.runner.projections) this.inc({ projection: p.name }, projections.runner.failed.get(p.name) ?? 0);
       },
     });
     new Gauge({

@@ -62,7 +62,7 @@ projections
   .command('rebuild <name>')
   .description('Rebuild a projection from position 0 into new tables, then swap them in (blue/green)')
   .action((name: string) => projectionsRebuild(name));
-projections.command('status').description('Checkpoint and lag of every projection').action(() => projectionsStatus());
+projections.command('status').description('Checkpoint, head and lag of every projection; a stalled one with its position and error (exit code 2)').action(() => projectionsStatus());
 program
   .command('rebuild <name>')
   .description('Same as `projections rebuild <name>`')

@@ -32,14 +32,29 @@ export function projectionsRebuild(name: string): Promise<void> {
   });
 }
 
+/**
+ * Checkpoint, head and lag of every projection, and for one that stands still on an event its
+ * position, error and since when (recorded in the store by whichever process runs it).
+ * Exit code 2 when a projection is stalled, for scripts and checks.
+ */
 export function projectionsStatus(): Promise<void> {
   return withRegistry(async (registry, store) => {
     const head = await store.headPosition();
     const rows = [];
-    for (const [projection, position] of Object.entries(await registry.runner.positions())) {
-      rows.push({ projection, position, behind: await eventsBehind(store, position, head) });
+    const stalled: string[] = [];
+    for (const { projection, position, failure } of await registry.runner.status()) {
+      rows.push({ projection, checkpoint: position, head, lag: await eventsBehind(store, position, head), state: failure ? 'STALLED' : 'ok' });
+      if (failure) {
+        const event = failure.position === null ? 'before reaching an event' : `on position ${failure.position} (${failure.eventType}, stream ${failure.streamId})`;
+        stalled.push(`${projection} is stalled since ${failure.since}, ${failure.attempts} attempt(s), ${event}: ${failure.error}`);
+      }
     }
     process.stdout.write(`log head: ${head}\n`);
     console.table(rows);
+    for (const line of stalled) process.stdout.write(`${line}\n`);
+    if (stalled.length) {
+      process.stdout.write('Runbook: docs/operations.md, "A projection is stalled".\n');
+      process.exitCode = 2;
+    }
   });
 }

@@ -1,10 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { Table, TableIndex, TableUnique, type DataSource } from 'typeorm';
+import type { EventEnvelope } from '../envelope';
 import type { EventStore } from '../event-store.port';
 import type { SqlDatabase } from '../sql/sql-database';
 import type { Leases } from './leases';
 import type { EntityClass, Projection } from './projection';
 import { SqlProjectionContext } from './projection-context';
+import { failureMessage } from './failure-message';
 
 export interface RebuildProgress {
   projection: string;
@@ -15,10 +17,43 @@ export interface RebuildProgress {
 /** The checkpoint moved under us (another runner or a swap): the batch is dropped and re-read. */
 class CheckpointMoved extends Error {}
 
+/** A batch's transaction failed; `relevant` are the events of it the projection read. */
+class BatchFailed extends Error {
+  constructor(
+    readonly relevant: EventEnvelope[],
+    readonly last: number,
+    override readonly cause: unknown,
+  ) {
+    super(failureMessage(cause));
+  }
+}
+
 interface Checkpoint {
   position: number;
   version: number;
+  /** A failure is recorded on the row: the next batch that moves past it clears it. */
+  failing: boolean;
 }
+
+/** Why a projection stands still, as recorded on its checkpoint row (any process can read it). */
+export interface ProjectionFailure {
+  /** Global position of the event it fails on; null when it failed before reaching one. */
+  position: number | null;
+  eventType: string | null;
+  streamId: string | null;
+  /** Sanitised (`failureMessage`): no event payload, no quoted row values. */
+  error: string;
+  since: string;
+  attempts: number;
+}
+
+export interface ProjectionStatus {
+  projection: string;
+  position: number;
+  failure?: ProjectionFailure;
+}
+
+const CLEAR_FAILURE = 'last_error = NULL, last_error_position = NULL, last_error_event_type = NULL, last_error_stream = NULL, failing_since = NULL, attempts = 0';
 
 /** How long a checkpoint may lag over events a projection does not read before it is written. */
 const SKIP_PERSIST_MS = 1000;
@@ -43,6 +78,8 @@ export class ProjectionRunner {
   private readonly skipped = new Map<string, { position: number; since: number }>();
   /** Events each live projection has applied (committed) in this process: metrics, lease tests. */
   readonly applied = new Map<string, number>();
+  /** Failed attempts of each live projection in this process: metrics. */
+  readonly failed = new Map<string, number>();
 
   constructor(
     private readonly db: SqlDatabase,
@@ -161,25 +198,67 @@ export class ProjectionRunner {
 
   private async follow(p: Projection): Promise<void> {
     let failures = 0;
+    // After a batch of several events failed: batches end at the first event `p` reads until
+    // the checkpoint passes this position, so that a failure names the one event it fails on.
+    let narrowUntil = 0;
     while (this.running) {
       try {
         if (!(await this.leased(p))) {
           await this.idle(this.options.pollIntervalMs ?? 250);
           continue;
         }
-        const n = await this.runBatch(p.name, p, liveTables(this.ds, p), true);
+        const { events, last } = await this.runBatch(p.name, p, liveTables(this.ds, p), true, this.batchSize, narrowUntil > 0);
         failures = 0;
-        if (n === 0) {
+        if (last >= narrowUntil) narrowUntil = 0;
+        if (events === 0) {
           await this.persistSkipped(SKIP_PERSIST_MS, p.name);
           await this.idle(this.options.pollIntervalMs ?? 250);
         }
       } catch (err) {
         if (err instanceof CheckpointMoved) continue;
+        if (err instanceof BatchFailed && err.relevant.length > 1) {
+          narrowUntil = err.last;
+          continue;
+        }
         failures++;
-        this.logger.error(`Projection ${p.name} failed (attempt ${failures}): ${(err as Error).message}`);
+        await this.failedOn(p.name, err instanceof BatchFailed ? err.relevant[0] : undefined, err instanceof BatchFailed ? err.cause : err, failures);
         await this.idle(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
       }
     }
+  }
+
+  /**
+   * Records a failure on the checkpoint row (attempts count up while it is the same event) and
+   * logs one structured line: projection, position, event type, attempt; never the payload.
+   */
+  private async failedOn(name: string, event: EventEnvelope | undefined, cause: unknown, attempt: number): Promise<void> {
+    this.failed.set(name, (this.failed.get(name) ?? 0) + 1);
+    const error = failureMessage(cause);
+    const position = event?.globalPosition ?? null;
+    let attempts = attempt;
+    try {
+      const [row] = await this.db.query<{ last_error_position: number | string | null; failing_since: string | null; attempts: number | string }>(
+        'SELECT last_error_position, failing_since, attempts FROM projection_checkpoints WHERE name = ?',
+        [name],
+      );
+      const now = new Date().toISOString();
+      const same = !!row && Number(row.attempts) > 0 && (row.last_error_position === null ? null : Number(row.last_error_position)) === position;
+      attempts = same ? Number(row.attempts) + 1 : 1;
+      await this.db.query(
+        'UPDATE projection_checkpoints SET last_error = ?, last_error_position = ?, last_error_event_type = ?, last_error_stream = ?, failing_since = ?, attempts = ? WHERE name = ?',
+        [error, position, event?.type ?? null, event?.streamId ?? null, same ? row.failing_since : now, attempts, name],
+      );
+    } catch {
+      // The store itself may be what fails; the log line below still tells.
+    }
+    this.logger.error({
+      msg: `Projection ${name} failed on position ${position ?? '?'} (${event?.type ?? 'no event'}), attempt ${attempts}: ${error}`,
+      projection: name,
+      position,
+      eventType: event?.type ?? null,
+      attempt: attempts,
+      error,
+    });
   }
 
   private idle(ms: number): Promise<void> {
@@ -200,8 +279,9 @@ export class ProjectionRunner {
       if (this.ready.get(p.name) === false) continue;
       for (;;) {
         try {
-          if ((await this.runBatch(p.name, p, liveTables(this.ds, p), true)) === 0) break;
+          if ((await this.runBatch(p.name, p, liveTables(this.ds, p), true)).events === 0) break;
         } catch (err) {
+          if (err instanceof BatchFailed) throw err.cause;
           if (!(err instanceof CheckpointMoved)) throw err;
         }
       }
@@ -210,11 +290,43 @@ export class ProjectionRunner {
   }
 
   private async checkpoint(name: string): Promise<Checkpoint | undefined> {
-    const [row] = await this.db.query<{ position: number | string; version: number | string }>(
-      'SELECT position, version FROM projection_checkpoints WHERE name = ?',
+    const [row] = await this.db.query<{ position: number | string; version: number | string; attempts: number | string }>(
+      'SELECT position, version, attempts FROM projection_checkpoints WHERE name = ?',
       [name],
     );
-    return row ? { position: Number(row.position), version: Number(row.version) } : undefined;
+    return row ? { position: Number(row.position), version: Number(row.version), failing: Number(row.attempts) > 0 } : undefined;
+  }
+
+  /** Each projection's checkpoint and, when it stands still on an event, why: read from the store. */
+  async status(): Promise<ProjectionStatus[]> {
+    const rows = await this.db.query<{
+      name: string;
+      position: number | string;
+      last_error: string | null;
+      last_error_position: number | string | null;
+      last_error_event_type: string | null;
+      last_error_stream: string | null;
+      failing_since: string | null;
+      attempts: number | string;
+    }>('SELECT name, position, last_error, last_error_position, last_error_event_type, last_error_stream, failing_since, attempts FROM projection_checkpoints');
+    const byName = new Map(rows.map((r) => [r.name, r]));
+    return this.projections.map((p) => {
+      const row = byName.get(p.name);
+      const position = Math.max(Number(row?.position ?? 0), this.skipped.get(p.name)?.position ?? 0);
+      if (!row || Number(row.attempts) === 0) return { projection: p.name, position };
+      return {
+        projection: p.name,
+        position,
+        failure: {
+          position: row.last_error_position === null ? null : Number(row.last_error_position),
+          eventType: row.last_error_event_type,
+          streamId: row.last_error_stream,
+          error: row.last_error ?? '',
+          since: row.failing_since ?? '',
+          attempts: Number(row.attempts),
+        },
+      };
+    });
   }
 
   async positions(): Promise<Record<string, number>> {
@@ -225,25 +337,35 @@ export class ProjectionRunner {
     return out;
   }
 
-  /** One batch: read after the checkpoint, then write rows and move the checkpoint atomically. */
+  /**
+   * One batch: read after the checkpoint, then write rows and move the checkpoint atomically.
+   * `narrow`: the batch ends at the first event the projection reads (to name a failing one).
+   */
   private async runBatch(
     checkpointName: string,
     p: Projection,
     tables: Map<EntityClass, string>,
     lazy = false,
     limit = this.batchSize,
-  ): Promise<number> {
+    narrow = false,
+  ): Promise<{ events: number; last: number }> {
     const cp = await this.checkpoint(checkpointName);
     if (!cp) throw new Error(`No checkpoint ${checkpointName}`);
     const skip = lazy ? this.skipped.get(checkpointName) : undefined;
     const from = skip && skip.position > cp.position ? skip.position : cp.position;
-    const events = await this.read(from, limit);
-    if (events.length === 0) return 0;
+    let events = await this.read(from, limit);
+    if (events.length === 0) return { events: 0, last: from };
+    const reads = (e: EventEnvelope) => !p.eventTypes || p.eventTypes.includes(e.type);
+    if (narrow) {
+      const first = events.findIndex(reads);
+      if (first >= 0) events = events.slice(0, first + 1);
+    }
     const last = events[events.length - 1].globalPosition;
-    const relevant = p.eventTypes ? events.filter((e) => p.eventTypes!.includes(e.type)) : events;
-    if (lazy && relevant.length === 0 && Date.now() - (skip?.since ?? Date.now()) < SKIP_PERSIST_MS) {
+    const relevant = events.filter(reads);
+    // A recorded failure is cleared in a transaction, not skipped over in memory.
+    if (lazy && !cp.failing && relevant.length === 0 && Date.now() - (skip?.since ?? Date.now()) < SKIP_PERSIST_MS) {
       this.skipped.set(checkpointName, { position: last, since: skip?.since ?? Date.now() });
-      return events.length;
+      return { events: events.length, last };
     }
     try {
       await this.db.transaction(async (tx) => {
@@ -258,15 +380,24 @@ export class ProjectionRunner {
           await p.handle(relevant, ctx);
           await ctx.flush();
         }
+        if (cp.failing) {
+          await tx.query(
+            `UPDATE projection_checkpoints SET ${CLEAR_FAILURE} WHERE name = ? AND (last_error_position IS NULL OR last_error_position <= ?)`,
+            [checkpointName, last],
+          );
+        }
         // Not durable: a batch lost in a crash is lost with its checkpoint and applied again.
       }, { durable: false });
     } catch (err) {
-      if (err instanceof CheckpointMoved) this.skipped.delete(checkpointName);
-      throw err;
+      if (err instanceof CheckpointMoved) {
+        this.skipped.delete(checkpointName);
+        throw err;
+      }
+      throw new BatchFailed(relevant, last, err);
     }
     if (this.skipped.get(checkpointName) === skip) this.skipped.delete(checkpointName);
     if (checkpointName === p.name) this.applied.set(p.name, (this.applied.get(p.name) ?? 0) + relevant.length);
-    return events.length;
+    return { events: events.length, last };
   }
 
   /**
@@ -370,11 +501,13 @@ export class ProjectionRunner {
       } else {
         // SQLite: one connection, one thread; nothing would run beside a batch's writes.
         for (;;) {
-          const n = await this.runBatch(tempName, p, temp, false, limit);
+          const { events } = await this.runBatch(tempName, p, temp, false, limit).catch((err: unknown) => {
+            throw err instanceof BatchFailed ? err.cause : err;
+          });
           if (onProgress) {
             onProgress({ projection: p.name, position: (await this.checkpoint(tempName))!.position, head: await this.store.headPosition() });
           }
-          if (n === 0) break;
+          if (events === 0) break;
         }
       }
       await this.db.transaction(async (tx) => {
@@ -404,7 +537,8 @@ export class ProjectionRunner {
             new Date().toISOString(),
           ]);
         } else {
-          await tx.query('UPDATE projection_checkpoints SET position = ?, version = ? WHERE name = ?', [at, p.version, p.name]);
+          // A failure recorded by the live run is gone with the tables it failed on.
+          await tx.query(`UPDATE projection_checkpoints SET position = ?, version = ?, ${CLEAR_FAILURE} WHERE name = ?`, [at, p.version, p.name]);
         }
         await tx.query('DELETE FROM projection_checkpoints WHERE name = ?', [tempName]);
         return at;
