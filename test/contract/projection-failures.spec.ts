@@ -50,6 +50,13 @@ describe('ProjectionRunner: a failing projection is recorded, and only it stands
   let ds: DataSource;
   let store: SqlEventStore;
   let runner: ProjectionRunner;
+  const runners: ProjectionRunner[] = [];
+  // A failed assertion must not leave a runner following the log (Jest would never exit).
+  const newRunner = () => {
+    runner = new ProjectionRunner(new SqlDatabase(ds), store, [refusing, new Steady()], { batchSize: 50, pollIntervalMs: 20 });
+    runners.push(runner);
+    return runner;
+  };
   const refusing = new Refusing();
   const count = async (table: string) => Number((await ds.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
   const note = (i: number, extra: Record<string, unknown> = {}) => store.append(`note-${i}`, [{ type: 'test.Noted', data: { i, ...extra } }]);
@@ -61,7 +68,7 @@ describe('ProjectionRunner: a failing projection is recorded, and only it stands
     store = new SqlEventStore(new SqlDatabase(ds));
   });
   afterAll(async () => {
-    await runner?.stop();
+    for (const r of runners) await r.stop();
     await ds.destroy();
     await storage.cleanup();
   });
@@ -70,8 +77,7 @@ describe('ProjectionRunner: a failing projection is recorded, and only it stands
     for (let i = 0; i < 5; i++) await note(i);
     const poison = await note(5, { poison: true, text: 'Jansen, Anna' });
     for (let i = 6; i < 10; i++) await note(i);
-    runner = new ProjectionRunner(new SqlDatabase(ds), store, [refusing, new Steady()], { batchSize: 50, pollIntervalMs: 20 });
-    await runner.start();
+    await newRunner().start();
 
     // The first batch held all ten notes: narrowed, the five before the poison are applied.
     const stalled = await eventually(async () => (await statusOf('test-refusing')).failure, 10_000, 'failure recorded');
@@ -111,8 +117,7 @@ describe('ProjectionRunner: a failing projection is recorded, and only it stands
   it('a rebuild clears a recorded failure', async () => {
     refusing.refuse = true;
     const poison = await note(12, { poison: true, text: 'x' });
-    runner = new ProjectionRunner(new SqlDatabase(ds), store, [refusing, new Steady()], { batchSize: 50, pollIntervalMs: 20 });
-    await runner.start();
+    await newRunner().start();
     expect((await eventually(async () => (await statusOf('test-refusing')).failure, 10_000, 'failure recorded')).position).toBe(poison.lastPosition);
     await runner.stop();
 
