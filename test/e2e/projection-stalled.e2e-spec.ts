@@ -68,7 +68,8 @@ describe('A stalled projection shows in /health, /metrics, the log and `registry
     };
     const health = async () => {
       const res = await fetch(`${api.url}/health`);
-      return { status: res.status, body: (await res.json()) as { status: string; details: Record<string, { status: string }>; error?: Record<string, any> } };
+      const body = (await res.json()) as { status: string; details: Record<string, { status: string }>; error?: { projections: { stalled: Array<{ since: string }> } } };
+      return { status: res.status, body };
     };
     const metric = async (name: string, projection: string) => {
       const text = await (await fetch(`${api.url}/metrics`)).text();

@@ -297,6 +297,14 @@ export class ProjectionRunner {
     return row ? { position: Number(row.position), version: Number(row.version), failing: Number(row.attempts) > 0 } : undefined;
   }
 
+  /** Clears a recorded failure once the checkpoint is at or past its event. */
+  private async clearFailure(name: string, position: number, tx: Pick<SqlDatabase, 'query'> = this.db): Promise<void> {
+    await tx.query(`UPDATE projection_checkpoints SET ${CLEAR_FAILURE} WHERE name = ? AND (last_error_position IS NULL OR last_error_position <= ?)`, [
+      name,
+      position,
+    ]);
+  }
+
   /** Each projection's checkpoint and, when it stands still on an event, why: read from the store. */
   async status(): Promise<ProjectionStatus[]> {
     const rows = await this.db.query<{
@@ -354,7 +362,11 @@ export class ProjectionRunner {
     const skip = lazy ? this.skipped.get(checkpointName) : undefined;
     const from = skip && skip.position > cp.position ? skip.position : cp.position;
     let events = await this.read(from, limit);
-    if (events.length === 0) return { events: 0, last: from };
+    if (events.length === 0) {
+      // A failure before any event (the log could not be read) is over once reading works again.
+      if (cp.failing) await this.clearFailure(checkpointName, from);
+      return { events: 0, last: from };
+    }
     const reads = (e: EventEnvelope) => !p.eventTypes || p.eventTypes.includes(e.type);
     if (narrow) {
       const first = events.findIndex(reads);
@@ -380,12 +392,7 @@ export class ProjectionRunner {
           await p.handle(relevant, ctx);
           await ctx.flush();
         }
-        if (cp.failing) {
-          await tx.query(
-            `UPDATE projection_checkpoints SET ${CLEAR_FAILURE} WHERE name = ? AND (last_error_position IS NULL OR last_error_position <= ?)`,
-            [checkpointName, last],
-          );
-        }
+        if (cp.failing) await this.clearFailure(checkpointName, last, tx);
         // Not durable: a batch lost in a crash is lost with its checkpoint and applied again.
       }, { durable: false });
     } catch (err) {
