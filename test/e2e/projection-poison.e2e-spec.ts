@@ -7,21 +7,22 @@ import { newTestStorage, openTestDataSource, type TestStorage } from '../support
 import { eventually, registry, reviewBody, tokenFor } from '../reliability/support';
 
 /**
- * Issue 20, finding 1, as PostgreSQL sees it: an accepted review whose `outputReference` holds a
- * NUL cannot enter `rm_reviews` (`invalid byte sequence for encoding "UTF8": 0x00`). The event
- * is appended with the event store itself (the HTTP boundary refuses it once validation is fixed):
- * this test is about what happens after, whatever let it in. The reviews projection stands
- * still on it, loudly; every other projection keeps following the log within a second of a
- * quiet system; a rebuild fails on the same event (the fix is an upcaster, docs/operations.md).
- * `HEALTH_DEGRADED_STATUS=200` keeps the answer 200 while it says `degraded`.
+ * Issue 20, finding 2, after it was let in: an AI system registered with `"supplier": []` was
+ * stored as a supplier without a name, which `rm_ai_systems.supplierName` (NOT NULL) refuses on
+ * every store. The event is appended with the event store itself, as the old validation let it
+ * through (the HTTP boundary refuses it now): this test is about what happens after. The
+ * ai-systems projection stands still on it, loudly; every other projection keeps following the
+ * log within a second of a quiet system; a rebuild fails on the same event (the fix is an
+ * upcaster, docs/operations.md §7). `HEALTH_DEGRADED_STATUS=200` keeps the answer 200 while it
+ * says `degraded`.
  */
-describe('PostgreSQL: a poison event stalls only its projection, and says so', () => {
+describe('A poison event stalls only its projection, and says so', () => {
   let storage: TestStorage;
   let child: ChildApi | undefined;
   let ds: DataSource;
 
   beforeAll(() => {
-    storage = newTestStorage('postgres');
+    storage = newTestStorage();
   });
   afterAll(async () => {
     if (child && child.proc.exitCode === null && child.proc.signalCode === null) {
@@ -32,7 +33,7 @@ describe('PostgreSQL: a poison event stalls only its projection, and says so', (
     await storage?.cleanup();
   });
 
-  it('reviews stall on a NUL, /health names it, the other read models stay at the head', async () => {
+  it('ai-systems stall on a supplier without a name, /health names it, the other read models stay at the head', async () => {
     // Configured for a load balancer that keeps routing to it: degraded, but 200.
     const api = (child = await startChildApi({ ...storage.env, AUTH_FAILURES_PER_MINUTE: '0', HEALTH_DEGRADED_STATUS: '200' }));
     ds = await openTestDataSource(storage);
@@ -53,13 +54,15 @@ describe('PostgreSQL: a poison event stalls only its projection, and says so', (
         [...text.matchAll(/^oversight_projection_lag_events\{projection="([^"]+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]),
       );
     };
+    const refusal = storage.config.kind === 'postgres'
+      ? 'null value in column "supplierName" of relation "rm_ai_systems" violates not-null constraint'
+      : 'SqliteError: NOT NULL constraint failed: rm_ai_systems.supplierName';
 
     const aiSystemId = (await call('POST', '/api/v1/ai-systems', admin, aiSystemBody())).body.aiSystemId as string;
-    const first = await call('POST', '/api/v1/reviews', alice, reviewBody(aiSystemId, 1));
-    const recorded = (await store.readAll(0, 100)).find((e) => e.streamId === `review-${first.body.reviewId as string}`)!;
-    const reviewId = randomUUID();
-    const poison = await store.append(`review-${reviewId}`, [
-      { type: recorded.type, schemaVersion: recorded.schemaVersion, data: { ...recorded.data, reviewId, outputReference: 'x\u0000y' } },
+    const [registered] = await store.readStream(`ai-system-${aiSystemId}`);
+    const poisonId = randomUUID();
+    const poison = await store.append(`ai-system-${poisonId}`, [
+      { type: registered.type, data: { ...registered.data, aiSystemId: poisonId, supplier: { incidentContactEmail: null } } },
     ]);
 
     const degraded = await eventually(async () => {
@@ -69,33 +72,28 @@ describe('PostgreSQL: a poison event stalls only its projection, and says so', (
     }, 20_000, '/health degraded');
     expect(degraded.code).toBe(200);
     expect(degraded.error!.projections!.stalled).toEqual([
-      expect.objectContaining({
-        projection: 'oversight-reviews',
-        position: poison.lastPosition,
-        eventType: recorded.type,
-        streamId: `review-${reviewId}`,
-        error: 'invalid byte sequence for encoding "UTF8": 0x00',
-      }),
+      expect.objectContaining({ projection: 'ai-systems', position: poison.lastPosition, eventType: registered.type, streamId: `ai-system-${poisonId}`, error: refusal }),
     ]);
 
     // Quiet system, then normal writes: every other projection is at the head within a second.
-    const system = (await call('POST', '/api/v1/ai-systems', admin, aiSystemBody({ name: 'After the poison' }))).body.aiSystemId as string;
-    const behind = await call('POST', '/api/v1/reviews', alice, reviewBody(system, 2));
+    const review = await call('POST', '/api/v1/reviews', alice, reviewBody(aiSystemId, 1));
+    expect(review.status).toBe(201);
+    const behind = await call('POST', '/api/v1/ai-systems', admin, aiSystemBody({ name: 'Registered after the poison' }));
     expect(behind.status).toBe(201);
     const head = await store.headPosition();
     const settled = await eventually(async () => {
       const l = await lags();
-      return Object.entries(l).every(([name, lag]) => name === 'oversight-reviews' || lag === 0) ? l : undefined;
+      return Object.entries(l).every(([name, lag]) => name === 'ai-systems' || lag === 0) ? l : undefined;
     }, 1_000, 'every other projection at the head');
-    expect(settled['oversight-reviews']).toBe(head - poison.lastPosition + 1);
-    expect(((await call('GET', '/api/v1/ai-systems', admin)).body.items as Array<{ aiSystemId: string }>).map((s) => s.aiSystemId)).toContain(system);
+    expect(settled['ai-systems']).toBe(head - poison.lastPosition + 1);
+    expect(((await call('GET', '/api/v1/reviews', alice)).body.items as Array<{ reviewId: string }>).map((r) => r.reviewId)).toContain(review.body.reviewId);
 
     // A rebuild meets the same event: it fails, the live read model keeps serving as it was.
-    const rebuild = await registry(storage, 'projections', 'rebuild', 'oversight-reviews');
+    const rebuild = await registry(storage, 'projections', 'rebuild', 'ai-systems');
     expect(rebuild.code).not.toBe(0);
-    expect(rebuild.stderr).toContain('invalid byte sequence for encoding "UTF8": 0x00');
+    expect(rebuild.stderr).toContain('supplierName');
     const status = await registry(storage, 'projections', 'status');
     expect(status.code).toBe(2);
-    expect(status.stdout).toContain(`on position ${poison.lastPosition} (${recorded.type}, stream review-${reviewId}): invalid byte sequence for encoding "UTF8": 0x00`);
+    expect(status.stdout).toContain(`on position ${poison.lastPosition} (${registered.type}, stream ai-system-${poisonId}): ${refusal}`);
   }, 180_000);
 });
