@@ -53,7 +53,7 @@ describe('ProjectionRunner: a failing projection is recorded, and only it stands
   const runners: ProjectionRunner[] = [];
   // A failed assertion must not leave a runner following the log (Jest would never exit).
   const newRunner = () => {
-    runner = new ProjectionRunner(new SqlDatabase(ds), store, [refusing, new Steady()], { batchSize: 50, pollIntervalMs: 20 });
+    runner = new ProjectionRunner(new SqlDatabase(ds), store, [refusing, new Steady()], { batchSize: 50, pollIntervalMs: 20, failureBackoffMs: 50 });
     runners.push(runner);
     return runner;
   };
@@ -102,14 +102,14 @@ describe('ProjectionRunner: a failing projection is recorded, and only it stands
     expect(again.since).toBe(stalled.since);
     expect(again.position).toBe(poison.lastPosition);
 
-    // The fix is deployed: the next attempt (woken by an append) moves past and clears it.
+    // The fix is deployed: the next attempt after the back-off moves past and clears it.
     refusing.refuse = false;
     const last = await note(11);
     runner.notify();
     await eventually(async () => {
       const s = await statusOf('test-refusing');
       return s.position === last.lastPosition && !s.failure;
-    }, 5_000, 'recovered');
+    }, 10_000, 'recovered');
     expect(await count('rm_test_notes_a')).toBe(12);
     await runner.stop();
   }, 60_000);
@@ -127,5 +127,28 @@ describe('ProjectionRunner: a failing projection is recorded, and only it stands
     expect(after.failure).toBeUndefined();
     expect(after.position).toBe(poison.lastPosition);
     expect(await count('rm_test_notes_a')).toBe(13);
+  }, 60_000);
+
+  it('does not retry a stalled projection on every append: under write load it waits out its back-off', async () => {
+    refusing.refuse = true;
+    const poison = await note(13, { poison: true, text: 'y' });
+    await newRunner().start();
+    const first = await eventually(async () => {
+      const f = (await statusOf('test-refusing')).failure;
+      return f?.position === poison.lastPosition && f.attempts >= 3 ? f : undefined;
+    }, 10_000, 'third attempt');
+    // Back-off now 50 ms × 2³ = 400 ms and doubling: 40 appends in ~0.5 s, each nudging the loops.
+    const start = Date.now();
+    for (let i = 0; i < 40; i++) {
+      await note(100 + i);
+      runner.notify();
+      await new Promise((r) => setTimeout(r, 12));
+    }
+    const attempts = (await statusOf('test-refusing')).failure!.attempts - first.attempts;
+    const elapsed = Date.now() - start;
+    // Each append waking the loop would be ~40 attempts; the back-off allows a few.
+    expect(attempts).toBeLessThanOrEqual(Math.ceil(elapsed / 400) + 1);
+    await runner.stop();
+    refusing.refuse = false;
   }, 60_000);
 });

@@ -67,7 +67,9 @@ export class ProjectionRunner {
   private readonly logger = new Logger('Projections');
   private running = false;
   private loops: Promise<void>[] = [];
-  private wake: Array<() => void> = [];
+  private readonly wake: Array<() => void> = [];
+  /** Loops waiting out a failure's back-off: woken by stop, not by appends. */
+  private readonly backingOff: Array<() => void> = [];
   private readonly ready = new Map<string, boolean>();
   /**
    * Batches without an event a projection reads move its checkpoint in memory only, written at
@@ -89,8 +91,9 @@ export class ProjectionRunner {
      * `leases`: with several processes on one database, only the holder runs a projection.
      * `rebuildBatchSize` (default 5 × `batchSize`): events per transaction of a rebuild, which
      * writes to tables nobody reads yet, so fewer, larger commits cost only its own latency.
+     * `failureBackoffMs` (default 500): the first wait after a failure, doubled per attempt up to 64×, at most 30 s.
      */
-    private readonly options: { batchSize?: number; rebuildBatchSize?: number; pollIntervalMs?: number; leases?: Leases } = {},
+    private readonly options: { batchSize?: number; rebuildBatchSize?: number; pollIntervalMs?: number; failureBackoffMs?: number; leases?: Leases } = {},
   ) {
     const names = new Set<string>();
     for (const p of projections) {
@@ -159,7 +162,7 @@ export class ProjectionRunner {
 
   async stop(): Promise<void> {
     this.running = false;
-    for (const w of [...this.wake]) w();
+    for (const w of [...this.wake, ...this.backingOff]) w();
     await Promise.allSettled(this.loops);
     this.loops = [];
     // Best effort: at shutdown the connection may already be closed; re-skipping is harmless.
@@ -222,7 +225,9 @@ export class ProjectionRunner {
         }
         failures++;
         await this.failedOn(p.name, err instanceof BatchFailed ? err.relevant[0] : undefined, err instanceof BatchFailed ? err.cause : err, failures);
-        await this.idle(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
+        // An append does not cut a back-off short (only stop does): under write load each append
+        // would otherwise be one more failed attempt and one more log line for the same event.
+        await this.idle(Math.min(30_000, (this.options.failureBackoffMs ?? 500) * 2 ** Math.min(failures, 6)), 'back-off');
       }
     }
   }
@@ -261,15 +266,17 @@ export class ProjectionRunner {
     });
   }
 
-  private idle(ms: number): Promise<void> {
+  private idle(ms: number, kind: 'poll' | 'back-off' = 'poll'): Promise<void> {
+    const waiting = kind === 'poll' ? this.wake : this.backingOff;
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.wake = this.wake.filter((w) => w !== done);
+        const i = waiting.indexOf(done);
+        if (i >= 0) waiting.splice(i, 1);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.wake.push(done);
+      waiting.push(done);
     });
   }
 
