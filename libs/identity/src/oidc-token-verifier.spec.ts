@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { oidcConfigFromEnv, OidcTokenVerifier, IdentityProviderUnavailableError, rolesFromClaims } from './oidc-token-verifier';
-import { IssuerRoutingTokenVerifier, LocalTokenVerifier, tokenVerifierFor } from './nest/token-verifier';
+import { IssuerRoutingTokenVerifier, LocalTokenVerifier, type PlainTextClaims, tokenVerifierFor } from './nest/token-verifier';
 
 describe('OIDC configuration', () => {
   const base = { OIDC_ISSUER: 'https://idp.hospital.example/realms/zorg', OIDC_AUDIENCE: 'oversight-registry' };
@@ -31,8 +31,10 @@ describe('OIDC configuration', () => {
 
   it('chooses verifiers by issuer, and refuses a set-up where nobody could sign in', () => {
     const { publicKey } = generateKeyPairSync('ed25519');
-    expect(tokenVerifierFor(publicKey, undefined, { TOKEN_CACHE_SECONDS: '0' })).toBeInstanceOf(LocalTokenVerifier);
-    expect(tokenVerifierFor(publicKey, oidcConfigFromEnv(base), { TOKEN_CACHE_SECONDS: '0' })).toBeInstanceOf(IssuerRoutingTokenVerifier);
+    // Every verifier is wrapped in the claims' text check (token-verifier.spec.ts).
+    const inner = (v: unknown) => (v as PlainTextClaims).inner;
+    expect(inner(tokenVerifierFor(publicKey, undefined, { TOKEN_CACHE_SECONDS: '0' }))).toBeInstanceOf(LocalTokenVerifier);
+    expect(inner(tokenVerifierFor(publicKey, oidcConfigFromEnv(base), { TOKEN_CACHE_SECONDS: '0' }))).toBeInstanceOf(IssuerRoutingTokenVerifier);
     expect(() => tokenVerifierFor(publicKey, undefined, { LOCAL_TOKENS: 'false' })).toThrow(/OIDC_ISSUER/);
   });
 

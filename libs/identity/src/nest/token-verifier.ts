@@ -68,7 +68,7 @@ export function tokenVerifierFor(localPublicKey: KeyObject, oidc: OidcConfig | u
  * 500 on a read or a 400 on a write. The same text rule as request bodies.
  */
 export class PlainTextClaims implements TokenVerifier {
-  constructor(private readonly inner: TokenVerifier) {}
+  constructor(readonly inner: TokenVerifier) {}
 
   async verify(token: string): Promise<VerifiedToken> {
     const v = await this.inner.verify(token);
