@@ -75,6 +75,8 @@ const PLAIN = ['Second reading', 'Acme Imaging B.V.', 'pacs://studies/1.2.840/re
 
 /** Moments in the recent past: most business times may not lie in the future. */
 const isoDate = fc.date({ min: new Date('2025-01-01T00:00:00Z'), max: new Date(Date.now() - 3_600_000), noInvalidDate: true }).map((d) => d.toISOString());
+/** A deadline: in the coming year. */
+const dueDate = fc.integer({ min: 1, max: 365 }).map((days) => new Date(Date.now() + days * 86_400_000).toISOString());
 
 /** A well-formed text of at most `max` characters for a named field. */
 function plainText(name: string, s: JsonSchema): fc.Arbitrary<string> {
@@ -144,7 +146,7 @@ export function valueArb(doc: OpenApiDocument, schema: JsonSchema, name: string,
   const kind = idKindOf(name);
   if (kind && (s.type === 'string' || s.type === undefined)) return poolRef(kind);
   if (s.format === 'uuid') return fc.uuid({ version: 7 });
-  if (s.format === 'date-time') return nullable(isoDate);
+  if (s.format === 'date-time') return nullable(/^due/.test(name) ? dueDate : isoDate);
   switch (s.type) {
     case 'string':
       return flavour === 'spiced' ? fc.oneof({ weight: 1, arbitrary: plainText(name, s) }, { weight: 2, arbitrary: spicedText(name, s) }) : plainText(name, s);
@@ -170,6 +172,12 @@ export function valueArb(doc: OpenApiDocument, schema: JsonSchema, name: string,
  * names its patient by id or by pseudonym.
  */
 const ONE_OF = [['patientId', 'patientPseudonym']];
+/** Moments a request gives in order (the schema cannot say so either). */
+const ORDERED = [
+  ['from', 'to'],
+  ['seenAt', 'decidedAt'],
+  ['occurredAt', 'awareAt'],
+];
 
 /**
  * An object for `s`: every required property, each optional one four times in five (an absent
@@ -183,7 +191,13 @@ export function objectArb(doc: OpenApiDocument, schema: JsonSchema, flavour: Fla
   const required = new Set([...(s.required ?? []), ...(group && flavour !== 'hostile' ? group : [])]);
   const props = Object.entries(s.properties ?? {});
   const model = Object.fromEntries(props.map(([k, p]) => [k, required.has(k) ? valueArb(doc, p, k, flavour) : fc.option(valueArb(doc, p, k, flavour), { nil: undefined, freq: 5 })]));
-  const record = fc.record(model) as fc.Arbitrary<Record<string, unknown>>;
+  const record = (fc.record(model) as fc.Arbitrary<Record<string, unknown>>).map((generated) => {
+    const o = { ...generated };
+    for (const [a, b] of ORDERED) {
+      if (typeof o[a] === 'string' && typeof o[b] === 'string' && o[a] > o[b]) [o[a], o[b]] = [o[b], o[a]];
+    }
+    return o;
+  });
   if (!group || flavour === 'hostile') return record;
   return fc.tuple(record, fc.constantFrom(...group)).map(([o, keep]) => {
     const out = { ...o };
