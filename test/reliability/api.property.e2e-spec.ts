@@ -286,7 +286,11 @@ describe(`API property: accepted means projected (${testStorageKind()})`, () => 
       }
       const rebuilt = await snapshotReadModels(ds, runner);
       for (const table of Object.keys(live)) {
-        if (JSON.stringify(live[table]) !== JSON.stringify(rebuilt[table])) wrong.push(`table ${table} differs after a rebuild (${live[table].length} rows live, ${rebuilt[table].length} rebuilt)`);
+        if (JSON.stringify(live[table]) === JSON.stringify(rebuilt[table])) continue;
+        const i = live[table].findIndex((row, n) => JSON.stringify(row) !== JSON.stringify(rebuilt[table][n]));
+        const [a, b] = [live[table][i] as Record<string, unknown>, (rebuilt[table][i] ?? {}) as Record<string, unknown>];
+        const column = Object.keys(a ?? {}).find((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+        wrong.push(`table ${table} differs after a rebuild (${live[table].length} rows live, ${rebuilt[table].length} rebuilt; row ${i}${column ? ` ${column}: ${compact(a[column])} live, ${compact(b[column])} rebuilt` : ''})`);
       }
     }
     return wrong;
