@@ -287,7 +287,8 @@ describe(`API property: accepted means projected (${testStorageKind()})`, () => 
       const rebuilt = await snapshotReadModels(ds, runner);
       for (const table of Object.keys(live)) {
         if (JSON.stringify(live[table]) === JSON.stringify(rebuilt[table])) continue;
-        const i = live[table].findIndex((row, n) => JSON.stringify(row) !== JSON.stringify(rebuilt[table][n]));
+        const differs = live[table].findIndex((row, n) => JSON.stringify(row) !== JSON.stringify(rebuilt[table][n]));
+        const i = differs < 0 ? live[table].length : differs;
         const [a, b] = [live[table][i] as Record<string, unknown>, (rebuilt[table][i] ?? {}) as Record<string, unknown>];
         const column = Object.keys(a ?? {}).find((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
         wrong.push(`table ${table} differs after a rebuild (${live[table].length} rows live, ${rebuilt[table].length} rebuilt; row ${i}${column ? ` ${column}: ${compact(a[column])} live, ${compact(b[column])} rebuilt` : ''})`);
