@@ -83,6 +83,8 @@ function plainText(name: string, s: JsonSchema): fc.Arbitrary<string> {
   const max = s.maxLength ?? 200;
   if (/sha256/i.test(name)) return fc.stringMatching(/^[0-9a-f]{64}$/);
   if (/email/i.test(name)) return fc.constantFrom('vigilance@acme.example', 'qa@supplier.example');
+  // A review names a version the system has: most are registered with the example's.
+  if (/^(model)?version$/i.test(name)) return fc.constantFrom('2.3.1', '2.3.1', '2.4.0');
   if (name === 'patientId') return fc.integer({ min: 100000, max: 100040 }).map((n) => `NL-${n}`);
   const texts: Array<fc.Arbitrary<string>> = [fc.constantFrom(...PLAIN), fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme-ascii' })];
   if (typeof s.example === 'string') texts.unshift(fc.constant(s.example), fc.constant(s.example));
@@ -91,8 +93,9 @@ function plainText(name: string, s: JsonSchema): fc.Arbitrary<string> {
 
 /** A valid-looking text with poison characters put in (NUL, other C0 controls, lone surrogates, RTL, …). */
 function spicedText(name: string, s: JsonSchema): fc.Arbitrary<string> {
-  // A digest that is not hex, an address that is not one, is refused whatever it holds: poison those only as `hostile`.
-  if (/sha256|email/i.test(name)) return plainText(name, s);
+  // A digest that is not hex, an address that is not one, a version never deployed, is refused
+  // whatever it holds: poison those only as `hostile`.
+  if (/sha256|email|^(model)?version$/i.test(name)) return plainText(name, s);
   return fc
     .tuple(plainText(name, s), fc.array(fc.tuple(fc.constantFrom(...POISON), fc.nat()), { minLength: 1, maxLength: 3 }))
     .map(([text, cuts]) => cuts.reduce((t, [c, at]) => t.slice(0, at % (t.length + 1)) + c + t.slice(at % (t.length + 1)), text));
