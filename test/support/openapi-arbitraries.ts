@@ -68,7 +68,7 @@ export const idKindOf = (property: string): string | undefined => ID_KINDS[prope
 export const poolRef = (kind: string) =>
   fc.tuple(fc.nat(1000), fc.oneof({ weight: 6, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) })).map(([pick, known]) => new PoolRef(kind, pick, known));
 
- /** Characters a text field must survive or refuse the same way on every store; NUL (PostgreSQL refuses it in text) thrice as often. */
+/** Characters a text field must survive or refuse the same way on every store; NUL (PostgreSQL refuses it in text) thrice as often. */
 const POISON = ['\u0000', '\u0000', '\u0000', '\u0001', '\u0007', '\u001b', '\u001f', '\u007f', '\ud800', '\udfff', '\u202e', '\u200b', '\ufeff', '🏥', '\t', '\n', '\r'];
 
 const PLAIN = ['Second reading', 'Acme Imaging B.V.', 'pacs://studies/1.2.840/report/ai', 'Rechtbank Amsterdam', 'IFU-2.3', '2.3.1', 'x', 'Zoë Ørsted', 'Ω'];
