@@ -231,7 +231,7 @@ describe(`API property: accepted means projected (${testStorageKind()})`, () => 
   /** Judges one answer; returns what is wrong with it. */
   async function judge(p: Planned, res: { status: number; headers: Record<string, string>; body: Record<string, unknown> }, before: number, after: number): Promise<string[]> {
     const wrong: string[] = [];
-    if (res.status >= 500) wrong.push(`answered ${res.status} ${compact(res.body)}`);
+    if (res.status >= 500) wrong.push(`answered ${res.status} ${String(res.body.code ?? compact(res.body))}`);
     // Unknown keys, `__proto__` and `constructor` included, are refused, never dropped silently.
     if (p.unknownKey && res.status < 400) wrong.push(`accepted the unknown key ${JSON.stringify(p.field)} with ${res.status}`);
     if (res.status >= 400) {
@@ -360,8 +360,9 @@ describe(`API property: accepted means projected (${testStorageKind()})`, () => 
     const result = await fc.check(property, { numRuns: RUNS });
     const summary = `${testStorageKind()}: ${sequences} sequences, ${requests} requests; statuses ${[...statuses].sort(([a], [b]) => a - b).map(([x, n]) => `${x}×${n}`).join(' ')}`;
     console.log(`API property ${summary}`);
-    // Stalled projections first: they are what this test is for.
-    const ordered = [...findings].sort(([a], [b]) => Number(b.startsWith('sequence')) - Number(a.startsWith('sequence'))).map(([, f]) => f);
+    // Stalled projections first (what this test is for), then 5xx, then refusals that wrote.
+    const rank = ([key, { first }]: [string, { first: string }]) => (key.startsWith('sequence') ? 0 : first.startsWith('answered 5') ? 1 : first.startsWith('answered ') ? 2 : 3);
+    const ordered = [...findings].sort((a, b) => rank(a) - rank(b)).map(([, f]) => f);
     const report = ordered.slice(0, 25).map((f) => `- ${f.first}${f.count > 1 ? `\n    (and ${f.count - 1} more like it)` : ''}`);
     if (ordered.length > 25) report.push(`- … and ${ordered.length - 25} more kinds of finding`);
     if (result.failed) report.push(`- the run broke off after ${result.numRuns} sequences (seed ${result.seed}): ${(result.errorInstance as Error)?.stack ?? String(result.errorInstance)}`);
