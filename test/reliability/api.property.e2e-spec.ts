@@ -93,7 +93,9 @@ describe(`API property: accepted means projected (${testStorageKind()})`, () => 
     // The runner reports a failing batch through the `Projections` logger: collect those lines.
     const logError = Logger.prototype.error;
     logSpy = jest.spyOn(Logger.prototype, 'error').mockImplementation(function (this: Logger, message: unknown, ...rest: unknown[]) {
-      if ((this as unknown as { context?: string }).context === 'Projections') projectionErrors.push(String(message));
+      // A plain line, or a structured one whose `msg` reads the same (`Projection <name> failed …`).
+      const line = message && typeof message === 'object' && 'msg' in message ? String(message.msg) : String(message);
+      if ((this as unknown as { context?: string }).context === 'Projections') projectionErrors.push(line);
       logError.call(this, message, ...rest);
     });
     await seed();
