@@ -88,6 +88,18 @@ describe('A poison event stalls only its projection, and says so', () => {
     expect(settled['ai-systems']).toBe(head - poison.lastPosition + 1);
     expect(((await call('GET', '/api/v1/reviews', alice)).body.items as Array<{ reviewId: string }>).map((r) => r.reviewId)).toContain(review.body.reviewId);
 
+    // Decisions that read other read models are not stopped by this one (issue 20: a dry-run
+    // purge answered 500); one that reads it says which read model is behind and writes nothing.
+    const qm = await tokenFor(storage, 'quality-manager');
+    const purge = await call('POST', '/api/v1/retention/purge-runs', qm, { dryRun: true });
+    expect(purge.status).toBe(200);
+    const legal = await tokenFor(storage, 'legal');
+    const before = await store.headPosition();
+    const erasure = await call('POST', '/api/v1/data-subjects/erasure', legal, { patientId: 'PAT-POISON-1' });
+    expect({ status: erasure.status, type: erasure.body.type }).toEqual({ status: 503, type: expect.stringMatching(/read-models-behind$/) });
+    expect(erasure.body.detail).toMatch(/^Read models ai-systems are behind/);
+    expect(await store.headPosition()).toBe(before);
+
     // A rebuild meets the same event: it fails, the live read model keeps serving as it was.
     const rebuild = await registry(storage, 'projections', 'rebuild', 'ai-systems');
     expect(rebuild.code).not.toBe(0);

@@ -62,3 +62,17 @@ export class UnstorableTextError extends TypeError {
     super(`Event ${eventType}: ${field} holds a control character or a lone surrogate that the stores cannot keep alike`);
   }
 }
+
+/**
+ * Read models a decision depends on are below the position it must see (being rebuilt, or a
+ * projection stalled on an event): nothing was decided. 503 over HTTP; retry later.
+ */
+export class ReadModelsBehindError extends Error {
+  override readonly name = 'ReadModelsBehindError';
+  constructor(
+    readonly projections: string[],
+    readonly position: number,
+  ) {
+    super(`Read models ${projections.join(', ')} are behind the event log (position ${position})`);
+  }
+}

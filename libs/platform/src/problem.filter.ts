@@ -5,6 +5,7 @@ import {
   DomainError,
   DuplicateEventIdError,
   UnstorableTextError,
+  ReadModelsBehindError,
   IdempotencyConflictError,
   StoreUnavailableError,
 } from '@app/event-store';
@@ -79,6 +80,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return this.problem(422, 'idempotency-key-reused', 'Unprocessable request', 'This Idempotency-Key was already used for a different request', {
         errors: [{ field: 'Idempotency-Key', message: 'already used for a different request' }],
       });
+    }
+    if (e instanceof ReadModelsBehindError) {
+      return this.problem(503, 'read-models-behind', 'Service unavailable', `Read models ${e.projections.join(', ')} are behind the event log; nothing was decided. Retry shortly`);
     }
     if (e instanceof UnstorableTextError) {
       // The request boundary refuses such text first; this is the store's own refusal (nothing written).

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Table, TableIndex, TableUnique, type DataSource } from 'typeorm';
 import type { EventEnvelope } from '../envelope';
 import type { EventStore } from '../event-store.port';
+import { ReadModelsBehindError } from '../errors';
 import type { SqlDatabase } from '../sql/sql-database';
 import type { Leases } from './leases';
 import type { EntityClass, Projection } from './projection';
@@ -282,18 +283,36 @@ export class ProjectionRunner {
 
   /** Processes every event up to the current head for all live projections (tests, CLI). */
   async catchUp(): Promise<void> {
-    for (const p of this.projections) {
-      if (this.ready.get(p.name) === false) continue;
-      for (;;) {
-        try {
-          if ((await this.runBatch(p.name, p, liveTables(this.ds, p), true)).events === 0) break;
-        } catch (err) {
-          if (err instanceof BatchFailed) throw err.cause;
-          if (!(err instanceof CheckpointMoved)) throw err;
-        }
+    for (const p of this.projections) await this.catchUpOne(p);
+    await this.persistSkipped(0);
+  }
+
+  private async catchUpOne(p: Projection): Promise<void> {
+    if (this.ready.get(p.name) === false) return;
+    for (;;) {
+      try {
+        if ((await this.runBatch(p.name, p, liveTables(this.ds, p), true)).events === 0) return;
+      } catch (err) {
+        if (err instanceof BatchFailed) throw err.cause;
+        if (!(err instanceof CheckpointMoved)) throw err;
       }
     }
+  }
+
+  /**
+   * For a decision read from read models (erasure grounds, holds before a purge): brings `only`
+   * (default: all) up to the head, then refuses with ReadModelsBehindError, naming them, if any
+   * is still below `position` (being rebuilt, or stalled on an event: its failure is on its
+   * checkpoint row). A projection stalled elsewhere neither fails nor delays the decision.
+   */
+  async requireThrough(position: number, only?: readonly string[]): Promise<Record<string, number>> {
+    const wanted = only ? only.map((name) => this.get(name)) : this.projections;
+    for (const p of wanted) await this.catchUpOne(p).catch(() => undefined);
     await this.persistSkipped(0);
+    const positions = await this.positions();
+    const behind = wanted.filter((p) => positions[p.name] < position).map((p) => p.name);
+    if (behind.length > 0) throw new ReadModelsBehindError(behind, position);
+    return positions;
   }
 
   private async checkpoint(name: string): Promise<Checkpoint | undefined> {

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { type Actor, EVENT_STORE, type EventStore, loadState, ProjectionRegistry, runDecider } from '@app/event-store';
+import { type Actor, EVENT_STORE, type EventStore, loadState, ProjectionRegistry, ReadModelsBehindError, runDecider } from '@app/event-store';
 import { failpoint, ProblemException } from '@app/platform';
 import { SubjectKeyStore } from '../subject-keys';
 import { dataSubjectStreamId, erasureDecider, type ErasureEvent, type ErasureGround } from '../domain/erasure';
@@ -104,12 +104,12 @@ export class EraseDataSubjectHandler implements ICommandHandler<EraseDataSubject
    * cannot apply): refuse, do not guess. The projection's own error stays in the server log.
    */
   private async readModelsThrough(position: number, decided: boolean): Promise<void> {
-    const runner = this.projections.runner;
-    await runner.catchUp().catch(() => undefined);
-    const behind = Object.entries(await runner.positions()).filter(([, at]) => at < position);
-    if (behind.length > 0) {
+    try {
+      await this.projections.runner.requireThrough(position);
+    } catch (err) {
+      if (!(err instanceof ReadModelsBehindError)) throw err;
       const then = decided ? 'the erasure is decided and is finished by a retry or at the next start' : 'nothing was written';
-      throw new ProblemException(503, 'read-models-behind', 'Service unavailable', `Read models ${behind.map(([n]) => n).join(', ')} are behind the event log; ${then}. Retry shortly`);
+      throw new ProblemException(503, 'read-models-behind', 'Service unavailable', `Read models ${err.projections.join(', ')} are behind the event log; ${then}. Retry shortly`);
     }
   }
 }

@@ -232,13 +232,8 @@ export class RetentionPurger {
    * on stale holds could purge held content.
    */
   private async readModelsThrough(position: number): Promise<number> {
-    const runner = this.projections.runner;
-    await runner.catchUp();
-    const at = (await runner.positions())[RETENTION_PROJECTION] ?? 0;
-    if (at < position) {
-      throw new Error(`The ${RETENTION_PROJECTION} read model is at ${at}, behind position ${position}; purge stopped`);
-    }
-    return at;
+    // Only the retention read model is read: another projection's stall does not stop a purge.
+    return (await this.projections.runner.requireThrough(position, [RETENTION_PROJECTION]))[RETENTION_PROJECTION];
   }
 }
 
