@@ -49,3 +49,15 @@ describe('incidents configuration', () => {
     expect(() => incidentsConfigFromEnv({ SMTP_URL: 'smtp://mail.example?requireTLS=yes', SMTP_FROM: 'a@b.example' })).toThrow(/requireTLS/);
   });
 });
+
+describe('incident deadline policy settings', () => {
+  it('counts 5 May as a holiday by default (Algemene termijnenwet art. 3(1)) and reads the setting', () => {
+    expect(incidentsConfigFromEnv({}).policy).toEqual({ providerInformHours: 24, igjWorkingDays: 3, liberationDayIsHoliday: true });
+    expect(incidentsConfigFromEnv({ INCIDENT_LIBERATION_DAY_IS_HOLIDAY: 'false' }).policy.liberationDayIsHoliday).toBe(false);
+  });
+
+  it('refuses a setting it would have to guess, and working days that are not whole', () => {
+    expect(() => incidentsConfigFromEnv({ INCIDENT_LIBERATION_DAY_IS_HOLIDAY: 'no' })).toThrow(/INCIDENT_LIBERATION_DAY_IS_HOLIDAY must be true or false/);
+    expect(() => incidentsConfigFromEnv({ INCIDENT_IGJ_WORKING_DAYS: '2.5' })).toThrow(/INCIDENT_IGJ_WORKING_DAYS must be a whole number/);
+  });
+});

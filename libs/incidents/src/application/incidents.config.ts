@@ -57,12 +57,28 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   return n;
 }
 
+/** Working days are counted whole: 2.5 working days has no end of day to fall due at. */
+function wholeDays(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const n = positive(env, name, fallback);
+  if (!Number.isInteger(n)) throw new Error(`${name} must be a whole number of days (got "${env[name]}")`);
+  return n;
+}
+
+/** A legal setting is spelled out: anything but true or false stops the start rather than guess. */
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new Error(`${name} must be true or false (got "${raw}")`);
+  return raw === 'true';
+}
+
 /** Reads the incident settings once at start-up; a bad value stops the start with a clear message. */
 export function incidentsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): IncidentsConfig {
   return {
     policy: {
       providerInformHours: positive(env, 'INCIDENT_PROVIDER_INFORM_HOURS', DEFAULT_DEADLINE_POLICY.providerInformHours),
-      igjWorkingDays: positive(env, 'INCIDENT_IGJ_WORKING_DAYS', DEFAULT_DEADLINE_POLICY.igjWorkingDays),
+      igjWorkingDays: wholeDays(env, 'INCIDENT_IGJ_WORKING_DAYS', DEFAULT_DEADLINE_POLICY.igjWorkingDays),
+      liberationDayIsHoliday: flag(env, 'INCIDENT_LIBERATION_DAY_IS_HOLIDAY', DEFAULT_DEADLINE_POLICY.liberationDayIsHoliday),
     },
     organisation: env.HOSPITAL_NAME ?? 'Hospital (set HOSPITAL_NAME)',
     publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.PORT ?? '3000'}`).replace(/\/+$/, ''),

@@ -1,4 +1,4 @@
-import { addWorkingDays, computeDeadlines, deadlineStatus, DEFAULT_DEADLINE_POLICY } from './deadlines';
+import { computeDeadlines, deadlineStatus, DEFAULT_DEADLINE_POLICY } from './deadlines';
 import { type Classification, NO_CRITERIA, type SeriousnessCriteria } from './incident.events';
 
 const awareAt = '2026-11-23T10:00:00.000Z'; // a Monday
@@ -71,21 +71,41 @@ describe('computeDeadlines', () => {
     expect(rows(c).map((d) => d.recipient).sort()).toEqual(['manufacturer', 'market-surveillance-authority', 'provider']);
   });
 
-  it('Wkkgz art. 11: a calamity goes to the IGJ within 3 working days, skipping the weekend', () => {
-    const friday = '2026-11-27T16:00:00.000Z';
-    expect(rows(serious({ death: true }, { wkkgzCalamity: true }), friday).find((d) => d.recipient === 'igj')).toEqual({
-      recipient: 'igj',
-      rule: 'Wkkgz art. 11(1)(a)',
-      dueAt: '2026-12-02T16:00:00.000Z',
+  describe('Wkkgz art. 11: a calamity goes to the IGJ within 3 Dutch working days', () => {
+    // IGJ, "Melding doen van een calamiteit": onverwijld = "binnen 3 werkdagen"; a term runs "tot en met" its last day (Atw art. 1).
+    const calamity = serious({ death: true }, { wkkgzCalamity: true });
+    const igj = (at: string, policy = DEFAULT_DEADLINE_POLICY) => computeDeadlines(calamity, at, policy).find((d) => d.recipient === 'igj')!;
+
+    it('skips the weekend and falls due at the end of the third working day in Amsterdam', () => {
+      expect(igj('2026-11-27T16:00:00.000Z')).toMatchObject({ rule: 'Wkkgz art. 11(1)(a)', dueAt: '2026-12-02T22:59:59.999Z' });
+    });
+
+    it('skips Good Friday and Easter Monday 2026 (Algemene termijnenwet art. 3)', () => {
+      // Atw art. 3(1) "de Christelijke tweede Paasdag"; art. 3(2) "Goede Vrijdag" gelijkgesteld.
+      expect(igj('2026-04-01T08:00:00.000Z').dueAt).toBe('2026-04-08T21:59:59.999Z');
+    });
+
+    it('awareness at 23:30 on a Friday in Amsterdam (22:30 UTC) counts from that Friday', () => {
+      expect(igj('2026-11-27T22:30:00.000Z').dueAt).toBe('2026-12-02T22:59:59.999Z');
+    });
+
+    it('counts 5 May as the setting says and records the calendar in the basis', () => {
+      // Atw art. 3(1): "… en de vijfde mei".
+      const withHoliday = igj('2026-05-04T08:00:00.000Z');
+      const without = igj('2026-05-04T08:00:00.000Z', { ...DEFAULT_DEADLINE_POLICY, liberationDayIsHoliday: false });
+      expect(withHoliday.dueAt).toBe('2026-05-08T21:59:59.999Z');
+      expect(without.dueAt).toBe('2026-05-07T21:59:59.999Z');
+      expect(withHoliday.basis).toMatch(/Dutch working days \(Europe\/Amsterdam; holidays of the Algemene termijnenwet art\. 3 including Good Friday; 5 May a holiday\)/);
+      expect(without.basis).toMatch(/5 May a working day/);
     });
   });
 
   it('takes the policy values as parameters and cites them', () => {
-    const policy = { providerInformHours: 4, igjWorkingDays: 1 };
+    const policy = { providerInformHours: 4, igjWorkingDays: 1, liberationDayIsHoliday: true };
     const [provider, igj] = computeDeadlines(serious({ death: true }, { wkkgzCalamity: true }), awareAt, policy);
     expect(provider).toMatchObject({ recipient: 'provider', dueAt: '2026-11-23T14:00:00.000Z' });
     expect(provider.basis).toMatch(/within 4 h/);
-    expect(igj).toMatchObject({ recipient: 'igj', dueAt: '2026-11-24T10:00:00.000Z' });
+    expect(igj).toMatchObject({ recipient: 'igj', dueAt: '2026-11-24T22:59:59.999Z' });
     expect(igj.basis).toMatch(/1 working days/);
   });
 
@@ -93,16 +113,6 @@ describe('computeDeadlines', () => {
     const all = computeDeadlines(serious({ death: true }, { medicalDevice: true, wkkgzCalamity: true }), awareAt, DEFAULT_DEADLINE_POLICY);
     expect(all.map((d) => d.dueAt)).toEqual([...all.map((d) => d.dueAt)].sort());
     for (const d of all) expect(d.obligation && d.rule && d.basis).toBeTruthy();
-  });
-});
-
-describe('addWorkingDays', () => {
-  it.each([
-    ['2026-11-23T09:00:00.000Z', 3, '2026-11-26T09:00:00.000Z'], // Mon → Thu
-    ['2026-11-28T09:00:00.000Z', 1, '2026-11-30T09:00:00.000Z'], // Sat → Mon
-    ['2026-11-26T09:00:00.000Z', 2, '2026-11-30T09:00:00.000Z'], // Thu → Mon
-  ])('%s + %i working days = %s', (from, n, expected) => {
-    expect(addWorkingDays(from, n)).toBe(expected);
   });
 });
 

@@ -1,10 +1,14 @@
+import { addDutchWorkingDays } from './dutch-working-days';
 import type { Classification, Deadline, DeadlinePolicy, Recipient, SeriousnessCriteria } from './incident.events';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-/** Defaults documented in docs/adr/0005: "immediately" = 24 h, "onverwijld" = 3 working days. */
-export const DEFAULT_DEADLINE_POLICY: DeadlinePolicy = { providerInformHours: 24, igjWorkingDays: 3 };
+/**
+ * Defaults documented in docs/adr/0005 and docs/incidents.md: "immediately" = 24 h, "onverwijld" =
+ * 3 Dutch working days (the IGJ's reading), 5 May a holiday (Algemene termijnenwet art. 3(1)).
+ */
+export const DEFAULT_DEADLINE_POLICY: DeadlinePolicy = { providerInformHours: 24, igjWorkingDays: 3, liberationDayIsHoliday: true };
 
 interface Rule {
   recipient: Recipient;
@@ -92,8 +96,11 @@ export const DEADLINE_RULES: readonly Rule[] = [
     obligation: 'Report the calamity to the Inspectie Gezondheidszorg en Jeugd',
     rule: 'Wkkgz art. 11(1)(a)',
     applies: (c) => c.wkkgzCalamity,
-    due: (awareAt, p) => addWorkingDays(awareAt, p.igjWorkingDays),
-    basis: (p) => `Calamities are reported "onverwijld"; policy: within ${p.igjWorkingDays} working days (Mon–Fri) of awareness`,
+    due: (awareAt, p) => addDutchWorkingDays(awareAt, p.igjWorkingDays, p),
+    basis: (p) =>
+      `Calamities are reported "onverwijld"; policy: within ${p.igjWorkingDays} working days of awareness, to the end of the last day, ` +
+      `counted in Dutch working days (Europe/Amsterdam; holidays of the Algemene termijnenwet art. 3 including Good Friday; ` +
+      `5 May ${p.liberationDayIsHoliday ? 'a holiday' : 'a working day'})`,
   },
 ];
 
@@ -108,17 +115,6 @@ export function computeDeadlines(classification: Classification | null, awareAt:
     if (!current || row.dueAt < current.dueAt) governing.set(r.recipient, row);
   }
   return [...governing.values()].sort((a, b) => a.dueAt.localeCompare(b.dueAt));
-}
-
-/** Adds working days (Monday–Friday, UTC calendar; public holidays are not skipped), keeping the time of day. */
-export function addWorkingDays(at: string, n: number): string {
-  let t = Date.parse(at);
-  for (let added = 0; added < n; ) {
-    t += DAY_MS;
-    const weekday = new Date(t).getUTCDay();
-    if (weekday !== 0 && weekday !== 6) added++;
-  }
-  return new Date(t).toISOString();
 }
 
 export interface DeadlineStatus extends Deadline {

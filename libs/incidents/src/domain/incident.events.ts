@@ -72,8 +72,14 @@ export interface Deadline {
 export interface DeadlinePolicy {
   /** AI Act Art. 26(5): inform the provider "immediately" — hours after awareness. */
   providerInformHours: number;
-  /** Wkkgz art. 11: report a calamity "onverwijld" — working days after awareness. */
+  /** Wkkgz art. 11: report a calamity "onverwijld" — Dutch working days after awareness. */
   igjWorkingDays: number;
+  /**
+   * Whether 5 May counts as a holiday in the Dutch working-day calendar (Algemene termijnenwet
+   * art. 3(1) lists it every year). Absent in events recorded before the Dutch calendar: those
+   * counted Monday–Friday on the UTC calendar, as their `basis` text says.
+   */
+  liberationDayIsHoliday: boolean;
 }
 
 export type ReportFormat = 'ai-act-art73' | 'mdr-vigilance';

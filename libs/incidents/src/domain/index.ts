@@ -3,3 +3,4 @@ export * from './incident.commands';
 export * from './deadlines';
 export * from './incident.decider';
 export * from './reports';
+export * from './dutch-working-days';
