@@ -339,6 +339,27 @@ describe('Serious incidents (HTTP)', () => {
     expect((await get()).body.status).toBe('open');
   });
 
+  it('counts the IGJ\'s 3 working days in Dutch working days: across Easter 2026, due at midnight in Amsterdam, the calendar on record', async () => {
+    // IGJ: "binnen 3 werkdagen"; Algemene termijnenwet art. 3: Good Friday (3 April) and Easter Monday (6 April) are no working days.
+    const res = await t.http
+      .post('/api/v1/incidents')
+      .set(auth(qm))
+      .send({ aiSystemId: systemId, narrative: 'Wrong dose advice', occurredAt: '2026-04-01T06:00:00Z', awareAt: '2026-04-01T08:00:00Z', awarenessReason: 'Ward report' })
+      .expect(201);
+    const id = res.body.incidentId;
+    await t.http
+      .post(`/api/v1/incidents/${id}/classification`)
+      .set(auth(qm))
+      .send({ serious: true, criteria: criteria({ seriousHarmToHealth: true }), wkkgzCalamity: true, rationale: 'Calamity' })
+      .expect(200);
+    const view = (await t.http.get(`/api/v1/incidents/${id}`).set(auth(qm)).expect(200)).body;
+    const igj = view.deadlines.find((d: { recipient: string }) => d.recipient === 'igj');
+    expect(igj.dueAt).toBe('2026-04-08T21:59:59.999Z'); // Wednesday 8 April, 23:59:59.999 summer time
+    expect(igj.basis).toMatch(/Dutch working days \(Europe\/Amsterdam; .*5 May a holiday\)/);
+    const computed = (await t.store.readStream(`incident-${id}`)).filter((e) => e.type === 'incidents.DeadlinesComputed');
+    expect(computed.at(-1)!.data.policy).toEqual({ providerInformHours: 24, igjWorkingDays: 3, liberationDayIsHoliday: true });
+  });
+
   describe('bad input writes nothing and answers problem+json', () => {
     const expectProblem = async (req: Promise<{ status: number; headers: Record<string, string>; body: { code: string } }>, status: number, code: string) => {
       const before = await t.eventCount();
