@@ -141,7 +141,7 @@ describe('Serious incidents (HTTP)', () => {
       ['provider', 'AI Act Art. 26(5)'],
       ['market-surveillance-authority', 'AI Act Art. 73(2)'],
       // A possible calamity: the IGJ's 6-week triage window; the IGJ report waits for its establishment.
-      ['calamity-decision', 'IGJ guidance (Wkkgz art. 11(1)(a)): calamity triage window'],
+      ['calamity-decision', 'IGJ guidance: calamity triage'],
     ]);
     expect(Date.parse(view.deadlines[0].dueAt) - awareAt).toBe(24 * 3_600_000);
     expect(Date.parse(view.deadlines[1].dueAt) - awareAt).toBe(15 * 86_400_000);

@@ -127,7 +127,7 @@ describe('Wkkgz calamity clocks (IGJ guidance: REGULATOR POLICY, not statute; do
   it('a possible calamity gets a triage window of 6 calendar weeks from awareness, to the end of that day in Amsterdam, and no IGJ report yet', () => {
     // IGJ: "… dan heeft u vanaf de constatering van de gebeurtenis 6 weken de tijd om dat te onderzoeken."
     const rows = computeDeadlines(suspected, aware, DEFAULT_DEADLINE_POLICY);
-    expect(find(rows, 'calamity-decision')).toMatchObject({ dueAt: '2027-05-26T21:59:59.999Z', rule: 'IGJ guidance (Wkkgz art. 11(1)(a)): calamity triage window' });
+    expect(find(rows, 'calamity-decision')).toMatchObject({ dueAt: '2027-05-26T21:59:59.999Z', rule: 'IGJ guidance: calamity triage' });
     expect(find(rows, 'calamity-decision')!.basis).toMatch(/^REGULATOR POLICY \(IGJ, not statute\): "… dan heeft u vanaf de constatering van de gebeurtenis 6 weken/);
     expect(find(rows, 'igj')).toBeUndefined();
   });
@@ -163,6 +163,11 @@ describe('Wkkgz calamity clocks (IGJ guidance: REGULATOR POLICY, not statute; do
   it('a calamity established without the classification flag (or before classification) still gets both clocks', () => {
     const rows = computeDeadlines(null, aware, DEFAULT_DEADLINE_POLICY, { status: 'established', at: aware });
     expect(rows.map((d) => d.recipient)).toEqual(['igj', 'calamity-decision']);
+  });
+
+  it('every rule name fits the board\'s nextRule column (varchar(40); PostgreSQL refuses longer)', () => {
+    const all = computeDeadlines(serious({ death: true }, { medicalDevice: true, wkkgzCalamity: true }), aware, DEFAULT_DEADLINE_POLICY, { status: 'established', at: aware });
+    for (const d of all) expect(d.rule.length).toBeLessThanOrEqual(40);
   });
 
   it('an incident neither flagged nor decided has no Wkkgz clock', () => {

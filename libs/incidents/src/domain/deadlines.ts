@@ -118,7 +118,7 @@ function wkkgzDeadlines(classification: Classification | null, awareAt: string, 
       obligation: 'Establish whether the event is a calamity (Wkkgz art. 1), or rule it out, with reasons',
       recipient: 'calamity-decision',
       dueAt: endOfAmsterdamDayWeeksAfter(awareAt, IGJ_TRIAGE_WEEKS),
-      rule: 'IGJ guidance (Wkkgz art. 11(1)(a)): calamity triage window',
+      rule: 'IGJ guidance: calamity triage',
       basis:
         `REGULATOR POLICY (IGJ, not statute): "… dan heeft u vanaf de constatering van de gebeurtenis 6 weken de tijd om dat te onderzoeken." ` +
         `Counted ${IGJ_TRIAGE_WEEKS} calendar weeks from awareness on the Europe/Amsterdam date, to the end of that day`,
