@@ -1,3 +1,5 @@
+import { timelineEntry } from '@app/evidence';
+import { SubjectKeyStore } from '@app/identity';
 import { NO_CRITERIA } from '@app/incidents';
 import { CLOCK, type Clock } from '@app/platform';
 import { incidentsOverdue, OVERDUE_EXIT_CODE } from '../../apps/cli/src/commands/incidents';
@@ -98,6 +100,9 @@ describe('Wkkgz calamity: triage window and IGJ report from establishment (HTTP)
     // The reasons are personal free text: encrypted in the log, readable in the history.
     expect(JSON.stringify(events)).not.toContain('unexpected death');
     expect(events.at(-1)).toMatchObject({ type: 'incidents.DeadlinesComputed', data: { cause: 'establishment', calamityEstablishedAt: day20 } });
+    // An evidence bundle's timeline names the decision and shows its reasons (decrypted with the patient's key).
+    const keys = t.app.get(SubjectKeyStore);
+    expect(await timelineEntry(established, (v) => keys.decrypt(v))).toMatchObject({ label: 'Calamity established (Wkkgz)', occurredAt: day20, text: reasons });
     const history = (await t.http.get(`/api/v1/incidents/${incidentId}/history`).set(auth(legal)).expect(200)).body.items;
     expect(history.find((h: { type: string }) => h.type === 'incidents.CalamityEstablished')).toMatchObject({ occurredAt: day20, data: { reasons: { text: reasons } } });
     // An established calamity is not ruled out afterwards.
