@@ -139,11 +139,12 @@ describe('Serious incidents (HTTP)', () => {
     const awareAt = Date.parse(view.awareAt);
     expect(view.deadlines.map((d: { recipient: string; rule: string }) => [d.recipient, d.rule])).toEqual([
       ['provider', 'AI Act Art. 26(5)'],
-      ['igj', 'Wkkgz art. 11(1)(a)'],
       ['market-surveillance-authority', 'AI Act Art. 73(2)'],
+      // A possible calamity: the IGJ's 6-week triage window; the IGJ report waits for its establishment.
+      ['calamity-decision', 'IGJ guidance: calamity triage'],
     ]);
     expect(Date.parse(view.deadlines[0].dueAt) - awareAt).toBe(24 * 3_600_000);
-    expect(Date.parse(view.deadlines[2].dueAt) - awareAt).toBe(15 * 86_400_000);
+    expect(Date.parse(view.deadlines[1].dueAt) - awareAt).toBe(15 * 86_400_000);
   });
 
   it('shortens the authority deadline when a death is discovered later', async () => {
@@ -282,6 +283,7 @@ describe('Serious incidents (HTTP)', () => {
       .set(auth(qm))
       .send({ recipient: 'market-surveillance-authority', reference: 'RDI-2026-17', complete: true })
       .expect(201);
+    await t.http.post(`/api/v1/incidents/${incidentId}/calamity-establishment`).set(auth(qm)).send({ reasons: 'Calamity committee: serious harm' }).expect(200);
     await t.http.post(`/api/v1/incidents/${incidentId}/notifications`).set(auth(qm)).send({ recipient: 'igj', reference: 'IGJ-55' }).expect(201);
     await t.http.post(`/api/v1/incidents/${incidentId}/notes`).set(auth(qm)).send({ note: 'Root cause: training data lacked supine films' }).expect(200);
     await t.http.post(`/api/v1/incidents/${incidentId}/close`).set(auth(qm)).send({ conclusion: 'Supplier released 2.3.2' }).expect(200);
@@ -311,6 +313,8 @@ describe('Serious incidents (HTTP)', () => {
       'SupplierAcknowledged',
       'SystemUseSuspended',
       'AuthorityNotified',
+      'CalamityEstablished',
+      'DeadlinesComputed',
       'AuthorityNotified',
       'InvestigationNoteAdded',
       'IncidentClosed',
@@ -339,8 +343,8 @@ describe('Serious incidents (HTTP)', () => {
     expect((await get()).body.status).toBe('open');
   });
 
-  it('counts the IGJ\'s 3 working days in Dutch working days: across Easter 2026, due at midnight in Amsterdam, the calendar on record', async () => {
-    // IGJ: "binnen 3 werkdagen"; Algemene termijnenwet art. 3: Good Friday (3 April) and Easter Monday (6 April) are no working days.
+  it('counts the IGJ\'s 3 working days after establishment in Dutch working days: across Easter 2026, due at midnight in Amsterdam, the calendar on record', async () => {
+    // IGJ: "Binnen 3 werkdagen nadat u heeft vastgesteld dat het om een calamiteit gaat"; Algemene termijnenwet art. 3: Good Friday (3 April) and Easter Monday (6 April) are no working days.
     const res = await t.http
       .post('/api/v1/incidents')
       .set(auth(qm))
@@ -351,6 +355,11 @@ describe('Serious incidents (HTTP)', () => {
       .post(`/api/v1/incidents/${id}/classification`)
       .set(auth(qm))
       .send({ serious: true, criteria: criteria({ seriousHarmToHealth: true }), wkkgzCalamity: true, rationale: 'Calamity' })
+      .expect(200);
+    await t.http
+      .post(`/api/v1/incidents/${id}/calamity-establishment`)
+      .set(auth(qm))
+      .send({ establishedAt: '2026-04-01T08:00:00Z', reasons: 'Calamity committee, same morning' })
       .expect(200);
     const view = (await t.http.get(`/api/v1/incidents/${id}`).set(auth(qm)).expect(200)).body;
     const igj = view.deadlines.find((d: { recipient: string }) => d.recipient === 'igj');

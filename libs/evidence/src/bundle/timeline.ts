@@ -45,6 +45,8 @@ const LABELS: Record<string, [string, string]> = {
   'incidents.AwarenessEstablished': ['Awareness established (clock starts)', 'Moment van kennisname vastgesteld'],
   'incidents.IncidentClassified': ['Incident classified', 'Incident geclassificeerd'],
   'incidents.DeadlinesComputed': ['Reporting deadlines computed', 'Meldtermijnen berekend'],
+  'incidents.CalamityEstablished': ['Calamity established (Wkkgz)', 'Calamiteit vastgesteld (Wkkgz)'],
+  'incidents.CalamityRuledOut': ['Not a calamity (Wkkgz)', 'Geen calamiteit (Wkkgz)'],
   'incidents.SupplierNotified': ['Supplier notified', 'Leverancier geïnformeerd'],
   'incidents.AuthorityNotified': ['Authority notified', 'Toezichthouder geïnformeerd'],
   'incidents.FollowUpReported': ['Follow-up reported', 'Vervolgrapportage gedaan'],
@@ -90,7 +92,7 @@ async function readable(decrypt: Decrypt, v: EncryptedTextLike): Promise<string>
   }
 }
 
-const TEXT_FIELDS = ['reason', 'narrative', 'note', 'correctionNote', 'description', 'rationale', 'awarenessReason', 'conclusion'];
+const TEXT_FIELDS = ['reason', 'narrative', 'note', 'correctionNote', 'description', 'rationale', 'awarenessReason', 'conclusion', 'reasons'];
 
 /** One human-readable line per event; free text decrypted per data subject where still possible. */
 export async function timelineEntry(e: EventEnvelope, decrypt: Decrypt): Promise<TimelineEntry> {

@@ -23,6 +23,9 @@ export type IncidentInput =
       classification: Omit<Classification, 'medicalDevice'> & { medicalDevice: boolean | null };
       rationale: string | null;
     }
+  /** `establishedAt` / `decidedAt` null: now. */
+  | { type: 'EstablishCalamity'; incidentId: string; establishedAt: string | null; reasons: string }
+  | { type: 'RuleOutCalamity'; incidentId: string; decidedAt: string | null; reasons: string }
   | {
       type: 'NotifyRecipient';
       incidentId: string;

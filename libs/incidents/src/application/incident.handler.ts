@@ -98,6 +98,14 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
           now,
         };
       }
+      case 'EstablishCalamity': {
+        const reasons = { reasons: await this.encrypt(subject, input.reasons), hasReasons: present(input.reasons) };
+        return { ...input, establishedAt: input.establishedAt ?? now, ...reasons, policy, by, now };
+      }
+      case 'RuleOutCalamity': {
+        const reasons = { reasons: await this.encrypt(subject, input.reasons), hasReasons: present(input.reasons) };
+        return { ...input, decidedAt: input.decidedAt ?? now, ...reasons, by, now };
+      }
       case 'NotifyRecipient':
         return this.notification(input, state, by, now);
       case 'SuspendSystemUse':

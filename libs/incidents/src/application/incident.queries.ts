@@ -44,6 +44,12 @@ export interface IncidentSummary {
   deadlines: DeadlineStatus[];
   nextDeadline: DeadlineStatus | null;
   overdue: boolean;
+  /**
+   * Wkkgz triage: `open` while a possible calamity (or nothing flagged yet: `not-suspected`) awaits
+   * the hospital's decision; `established` or `ruled-out` (with `calamityDecidedAt`) once decided.
+   */
+  calamityTriage: 'not-suspected' | 'open' | 'established' | 'ruled-out';
+  calamityDecidedAt: string | null;
 }
 
 export interface IncidentView extends IncidentSummary {
@@ -78,6 +84,9 @@ function summarise(s: IncidentState, now: string): Omit<IncidentSummary, 'aiSyst
     deadlines,
     nextDeadline: open[0] ?? null,
     overdue,
+    // `?? null`: board rows folded before the calamity decision existed have no `calamity`.
+    calamityTriage: s.calamity?.status ?? (s.classification?.wkkgzCalamity ? 'open' : 'not-suspected'),
+    calamityDecidedAt: s.calamity?.at ?? null,
   };
 }
 
@@ -171,6 +180,8 @@ const BUSINESS_TIME: Record<IncidentEvent['type'], string> = {
   'incidents.AwarenessEstablished': 'awareAt',
   'incidents.IncidentClassified': 'classifiedAt',
   'incidents.DeadlinesComputed': 'computedAt',
+  'incidents.CalamityEstablished': 'establishedAt',
+  'incidents.CalamityRuledOut': 'decidedAt',
   'incidents.SupplierNotified': 'notifiedAt',
   'incidents.AuthorityNotified': 'notifiedAt',
   'incidents.FollowUpReported': 'notifiedAt',

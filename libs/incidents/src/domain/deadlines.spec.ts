@@ -71,10 +71,12 @@ describe('computeDeadlines', () => {
     expect(rows(c).map((d) => d.recipient).sort()).toEqual(['manufacturer', 'market-surveillance-authority', 'provider']);
   });
 
-  describe('Wkkgz art. 11: a calamity goes to the IGJ within 3 Dutch working days', () => {
-    // IGJ, "Melding doen van een calamiteit": onverwijld = "binnen 3 werkdagen"; a term runs "tot en met" its last day (Atw art. 1).
+  describe('Wkkgz art. 11: an established calamity goes to the IGJ within 3 Dutch working days of its establishment', () => {
+    // IGJ, "Melding doen van een calamiteit": "Binnen 3 werkdagen nadat u heeft vastgesteld dat het om een calamiteit gaat";
+    // a term runs "tot en met" its last day (Atw art. 1). `at` is the establishment; awareness lies a week before.
     const calamity = serious({ death: true }, { wkkgzCalamity: true });
-    const igj = (at: string, policy = DEFAULT_DEADLINE_POLICY) => computeDeadlines(calamity, at, policy).find((d) => d.recipient === 'igj')!;
+    const igj = (at: string, policy = DEFAULT_DEADLINE_POLICY) =>
+      computeDeadlines(calamity, new Date(Date.parse(at) - 7 * 86_400_000).toISOString(), policy, { status: 'established', at }).find((d) => d.recipient === 'igj')!;
 
     it('skips the weekend and falls due at the end of the third working day in Amsterdam', () => {
       expect(igj('2026-11-27T16:00:00.000Z')).toMatchObject({ rule: 'Wkkgz art. 11(1)(a)', dueAt: '2026-12-02T22:59:59.999Z' });
@@ -85,7 +87,7 @@ describe('computeDeadlines', () => {
       expect(igj('2026-04-01T08:00:00.000Z').dueAt).toBe('2026-04-08T21:59:59.999Z');
     });
 
-    it('awareness at 23:30 on a Friday in Amsterdam (22:30 UTC) counts from that Friday', () => {
+    it('establishment at 23:30 on a Friday in Amsterdam (22:30 UTC) counts from that Friday', () => {
       expect(igj('2026-11-27T22:30:00.000Z').dueAt).toBe('2026-12-02T22:59:59.999Z');
     });
 
@@ -102,7 +104,7 @@ describe('computeDeadlines', () => {
 
   it('takes the policy values as parameters and cites them', () => {
     const policy = { providerInformHours: 4, igjWorkingDays: 1, liberationDayIsHoliday: true };
-    const [provider, igj] = computeDeadlines(serious({ death: true }, { wkkgzCalamity: true }), awareAt, policy);
+    const [provider, igj] = computeDeadlines(serious({ death: true }, { wkkgzCalamity: true }), awareAt, policy, { status: 'established', at: awareAt });
     expect(provider).toMatchObject({ recipient: 'provider', dueAt: '2026-11-23T14:00:00.000Z' });
     expect(provider.basis).toMatch(/within 4 h/);
     expect(igj).toMatchObject({ recipient: 'igj', dueAt: '2026-11-24T22:59:59.999Z' });
@@ -110,9 +112,66 @@ describe('computeDeadlines', () => {
   });
 
   it('sorts duties by due time and gives every row an obligation, rule and basis', () => {
-    const all = computeDeadlines(serious({ death: true }, { medicalDevice: true, wkkgzCalamity: true }), awareAt, DEFAULT_DEADLINE_POLICY);
+    const all = computeDeadlines(serious({ death: true }, { medicalDevice: true, wkkgzCalamity: true }), awareAt, DEFAULT_DEADLINE_POLICY, { status: 'established', at: awareAt });
     expect(all.map((d) => d.dueAt)).toEqual([...all.map((d) => d.dueAt)].sort());
     for (const d of all) expect(d.obligation && d.rule && d.basis).toBeTruthy();
+  });
+});
+
+describe('Wkkgz calamity clocks (IGJ guidance: REGULATOR POLICY, not statute; docs/legal/sources.md § 11)', () => {
+  // Awareness (our "constatering van de gebeurtenis", judgement J3) Wednesday 14 April 2027, 09:00 in Amsterdam.
+  const aware = '2027-04-14T07:00:00.000Z';
+  const suspected = serious({ death: true }, { wkkgzCalamity: true });
+  const find = (rows: ReturnType<typeof computeDeadlines>, party: string) => rows.find((d) => d.recipient === party);
+
+  it('a possible calamity gets a triage window of 6 calendar weeks from awareness, to the end of that day in Amsterdam, and no IGJ report yet', () => {
+    // IGJ: "… dan heeft u vanaf de constatering van de gebeurtenis 6 weken de tijd om dat te onderzoeken."
+    const rows = computeDeadlines(suspected, aware, DEFAULT_DEADLINE_POLICY);
+    expect(find(rows, 'calamity-decision')).toMatchObject({ dueAt: '2027-05-26T21:59:59.999Z', rule: 'IGJ guidance: calamity triage' });
+    expect(find(rows, 'calamity-decision')!.basis).toMatch(/^REGULATOR POLICY \(IGJ, not statute\): "… dan heeft u vanaf de constatering van de gebeurtenis 6 weken/);
+    expect(find(rows, 'igj')).toBeUndefined();
+  });
+
+  it('established on day 20 → the IGJ report is due 3 Dutch working days later, across Liberation Day and Ascension Day 2027', () => {
+    // IGJ: "Binnen 3 werkdagen nadat u heeft vastgesteld dat het om een calamiteit gaat." Atw art. 3(1): "de Hemelvaartsdag … en de vijfde mei".
+    // Tuesday 4 May; Wed 5 May (Liberation Day) and Thu 6 May (Ascension Day) are no working days: Fri 7, Mon 10, Tue 11 May.
+    const established = { status: 'established', at: '2027-05-04T08:00:00.000Z' } as const;
+    const rows = computeDeadlines(suspected, aware, DEFAULT_DEADLINE_POLICY, established);
+    expect(find(rows, 'igj')).toMatchObject({ rule: 'Wkkgz art. 11(1)(a)', dueAt: '2027-05-11T21:59:59.999Z' });
+    expect(find(rows, 'igj')!.basis).toMatch(/^LAW: calamities are reported "onverwijld" \(Wkkgz art\. 11\(1\)\(a\)\); REGULATOR POLICY reading \(IGJ\): "Binnen 3 werkdagen nadat u heeft vastgesteld/);
+    expect(find(rows, 'igj')!.basis).toContain('within 3 working days of establishment (2027-05-04T08:00:00.000Z)');
+    // The triage window stays, from awareness: the decision meets it.
+    expect(find(rows, 'calamity-decision')!.dueAt).toBe('2027-05-26T21:59:59.999Z');
+    // With 5 May a working day (hospital policy), only Ascension Day is skipped.
+    const stricter = computeDeadlines(suspected, aware, { ...DEFAULT_DEADLINE_POLICY, liberationDayIsHoliday: false }, established);
+    expect(find(stricter, 'igj')!.dueAt).toBe('2027-05-10T21:59:59.999Z');
+  });
+
+  it('ruled out → no IGJ report; the triage window is listed and met by the decision', () => {
+    const rows = computeDeadlines(suspected, aware, DEFAULT_DEADLINE_POLICY, { status: 'ruled-out', at: '2027-04-20T10:00:00.000Z' });
+    expect(find(rows, 'igj')).toBeUndefined();
+    const [triage] = deadlineStatus(rows.filter((d) => d.recipient === 'calamity-decision'), { 'calamity-decision': '2027-04-20T10:00:00.000Z' }, '2027-06-30T00:00:00.000Z');
+    expect(triage).toMatchObject({ metAt: '2027-04-20T10:00:00.000Z', overdue: false });
+  });
+
+  it('not decided after 6 weeks → the triage window is overdue', () => {
+    const rows = computeDeadlines(suspected, aware, DEFAULT_DEADLINE_POLICY).filter((d) => d.recipient === 'calamity-decision');
+    expect(deadlineStatus(rows, {}, '2027-05-26T21:59:59.000Z')[0].overdue).toBe(false);
+    expect(deadlineStatus(rows, {}, '2027-05-26T22:00:00.000Z')[0].overdue).toBe(true);
+  });
+
+  it('a calamity established without the classification flag (or before classification) still gets both clocks', () => {
+    const rows = computeDeadlines(null, aware, DEFAULT_DEADLINE_POLICY, { status: 'established', at: aware });
+    expect(rows.map((d) => d.recipient)).toEqual(['igj', 'calamity-decision']);
+  });
+
+  it('every rule name fits the board\'s nextRule column (varchar(40); PostgreSQL refuses longer)', () => {
+    const all = computeDeadlines(serious({ death: true }, { medicalDevice: true, wkkgzCalamity: true }), aware, DEFAULT_DEADLINE_POLICY, { status: 'established', at: aware });
+    for (const d of all) expect(d.rule.length).toBeLessThanOrEqual(40);
+  });
+
+  it('an incident neither flagged nor decided has no Wkkgz clock', () => {
+    expect(computeDeadlines(serious({ seriousHarmToHealth: true }), aware, DEFAULT_DEADLINE_POLICY).map((d) => d.recipient)).not.toContain('calamity-decision');
   });
 });
 

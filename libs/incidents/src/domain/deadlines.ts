@@ -1,5 +1,5 @@
-import { addDutchWorkingDays } from './dutch-working-days';
-import type { Classification, Deadline, DeadlinePolicy, Recipient, SeriousnessCriteria } from './incident.events';
+import { addDutchWorkingDays, endOfAmsterdamDayWeeksAfter } from './dutch-working-days';
+import type { Classification, Deadline, DeadlineParty, DeadlinePolicy, Recipient, SeriousnessCriteria } from './incident.events';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -91,25 +91,69 @@ export const DEADLINE_RULES: readonly Rule[] = [
     due: days(10),
     basis: () => `${MDR_BASIS}: death or unanticipated serious deterioration of health, 10 days after awareness`,
   },
-  {
-    recipient: 'igj',
-    obligation: 'Report the calamity to the Inspectie Gezondheidszorg en Jeugd',
-    rule: 'Wkkgz art. 11(1)(a)',
-    applies: (c) => c.wkkgzCalamity,
-    due: (awareAt, p) => addDutchWorkingDays(awareAt, p.igjWorkingDays, p),
-    basis: (p) =>
-      `Calamities are reported "onverwijld"; policy: within ${p.igjWorkingDays} working days of awareness, to the end of the last day, ` +
-      `counted in Dutch working days (Europe/Amsterdam; holidays of the Algemene termijnenwet art. 3 including Good Friday; ` +
-      `5 May ${p.liberationDayIsHoliday ? 'a holiday' : 'a working day'})`,
-  },
 ];
 
-/** Every reporting duty the classification creates, strictest rule per recipient, earliest first. */
-export function computeDeadlines(classification: Classification | null, awareAt: string, policy: DeadlinePolicy): Deadline[] {
-  if (!classification) return [];
-  const governing = new Map<Recipient, Deadline>();
-  for (const r of DEADLINE_RULES) {
-    if (!r.applies(classification)) continue;
+/** What the hospital decided about a possible calamity (Wkkgz art. 1); null while undecided. */
+export interface CalamityDecision {
+  status: 'established' | 'ruled-out';
+  /** Business time of the decision: `establishedAt` or `decidedAt`. */
+  at: string;
+}
+
+/** IGJ guidance: "vanaf de constatering van de gebeurtenis 6 weken" (docs/legal/sources.md § 11). */
+export const IGJ_TRIAGE_WEEKS = 6;
+
+/**
+ * The Wkkgz clocks (docs/legal/sources.md § 11). Both periods are REGULATOR POLICY: the statute
+ * (Wkkgz art. 11(1)(a)) says only "onverwijld"; the IGJ's guidance gives the numbers.
+ * - `igj.calamity.triage`: a possible calamity (classification flag) or a decided one has a window
+ *   to establish whether it is one, 6 calendar weeks from awareness (our "constatering").
+ * - `igj.calamity.report`: an established calamity is reported within the policy's working days
+ *   of its establishment, not of awareness.
+ */
+function wkkgzDeadlines(classification: Classification | null, awareAt: string, decision: CalamityDecision | null, policy: DeadlinePolicy): Deadline[] {
+  const rows: Deadline[] = [];
+  if (classification?.wkkgzCalamity || decision) {
+    rows.push({
+      obligation: 'Establish whether the event is a calamity (Wkkgz art. 1), or rule it out, with reasons',
+      recipient: 'calamity-decision',
+      dueAt: endOfAmsterdamDayWeeksAfter(awareAt, IGJ_TRIAGE_WEEKS),
+      rule: 'IGJ guidance: calamity triage',
+      basis:
+        `REGULATOR POLICY (IGJ, not statute): "… dan heeft u vanaf de constatering van de gebeurtenis 6 weken de tijd om dat te onderzoeken." ` +
+        `Counted ${IGJ_TRIAGE_WEEKS} calendar weeks from awareness on the Europe/Amsterdam date, to the end of that day`,
+    });
+  }
+  if (decision?.status === 'established') {
+    rows.push({
+      obligation: 'Report the calamity to the Inspectie Gezondheidszorg en Jeugd',
+      recipient: 'igj',
+      dueAt: addDutchWorkingDays(decision.at, policy.igjWorkingDays, policy),
+      rule: 'Wkkgz art. 11(1)(a)',
+      basis:
+        `LAW: calamities are reported "onverwijld" (Wkkgz art. 11(1)(a)); REGULATOR POLICY reading (IGJ): "Binnen 3 werkdagen nadat u heeft vastgesteld dat het om een calamiteit gaat." ` +
+        `Policy: within ${policy.igjWorkingDays} working days of establishment (${decision.at}), to the end of the last day, ` +
+        `counted in Dutch working days (Europe/Amsterdam; holidays of the Algemene termijnenwet art. 3 including Good Friday; ` +
+        `5 May ${policy.liberationDayIsHoliday ? 'a holiday' : 'a working day'})`,
+    });
+  }
+  return rows;
+}
+
+/**
+ * Every reporting duty the classification and the calamity decision create, strictest rule per
+ * recipient, earliest first.
+ */
+export function computeDeadlines(
+  classification: Classification | null,
+  awareAt: string,
+  policy: DeadlinePolicy,
+  calamity: CalamityDecision | null = null,
+): Deadline[] {
+  const governing = new Map<DeadlineParty, Deadline>();
+  for (const d of wkkgzDeadlines(classification, awareAt, calamity, policy)) governing.set(d.recipient, d);
+  for (const r of classification ? DEADLINE_RULES : []) {
+    if (!r.applies(classification!)) continue;
     const row: Deadline = { obligation: r.obligation, recipient: r.recipient, dueAt: r.due(awareAt, policy), rule: r.rule, basis: r.basis(policy) };
     const current = governing.get(r.recipient);
     if (!current || row.dueAt < current.dueAt) governing.set(r.recipient, row);
@@ -124,7 +168,7 @@ export interface DeadlineStatus extends Deadline {
 }
 
 /** Deadlines with their state at `now`: met (possibly late), open, or overdue. */
-export function deadlineStatus(deadlines: readonly Deadline[], informedAt: Partial<Record<Recipient, string>>, now: string): DeadlineStatus[] {
+export function deadlineStatus(deadlines: readonly Deadline[], informedAt: Partial<Record<DeadlineParty, string>>, now: string): DeadlineStatus[] {
   return deadlines.map((d) => {
     const metAt = informedAt[d.recipient] ?? null;
     return { ...d, metAt, overdue: metAt === null && d.dueAt < now };

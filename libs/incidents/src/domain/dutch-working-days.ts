@@ -98,3 +98,16 @@ export function addDutchWorkingDays(instant: string, n: number, options: DutchCa
   }
   return day.endOf('day').toUTC().toJSDate().toISOString();
 }
+
+/**
+ * The end (23:59:59.999 Europe/Amsterdam) of the local date `weeks` calendar weeks after the
+ * instant's local date, as a UTC ISO instant: the IGJ's "6 weken" triage window. Calendar weeks,
+ * not working weeks; the starting day does not count and the end is not moved off a weekend or
+ * holiday (the window is the hospital's own investigation, not a statutory term: no Atw art. 1).
+ */
+export function endOfAmsterdamDayWeeksAfter(instant: string, weeks: number): string {
+  if (!Number.isInteger(weeks) || weeks < 1) throw new RangeError(`Weeks must be a whole number of at least 1 (got ${weeks})`);
+  const start = DateTime.fromISO(instant, { zone: AMSTERDAM });
+  if (!start.isValid) throw new RangeError(`Not an instant: "${instant}"`);
+  return start.startOf('day').plus({ weeks }).endOf('day').toUTC().toJSDate().toISOString();
+}

@@ -59,6 +59,30 @@ export interface ClassifyIncident {
   now: string;
 }
 
+/** Wkkgz art. 1: the hospital establishes that the incident is a calamity (*vaststelling*). */
+export interface EstablishCalamity {
+  type: 'EstablishCalamity';
+  incidentId: string;
+  /** The moment of establishment; the IGJ report clock runs from it. */
+  establishedAt: string;
+  reasons: EncryptedText | null;
+  hasReasons: boolean;
+  policy: DeadlinePolicy;
+  by: Actor;
+  now: string;
+}
+
+/** The hospital decides the incident is not a calamity. */
+export interface RuleOutCalamity {
+  type: 'RuleOutCalamity';
+  incidentId: string;
+  decidedAt: string;
+  reasons: EncryptedText | null;
+  hasReasons: boolean;
+  by: Actor;
+  now: string;
+}
+
 /** The notification as it will be recorded; the decider chooses the event type. */
 export interface NotifyRecipient extends Omit<NotificationData, 'notifiedBy'> {
   type: 'NotifyRecipient';
@@ -134,6 +158,8 @@ export type IncidentCommand =
   | DetectIncident
   | EstablishAwareness
   | ClassifyIncident
+  | EstablishCalamity
+  | RuleOutCalamity
   | NotifyRecipient
   | RecordDeliveryAttempt
   | AcknowledgeReport

@@ -4,6 +4,8 @@ import {
   type ClassifyIncident,
   type DetectIncident,
   DEFAULT_DEADLINE_POLICY,
+  type EstablishCalamity,
+  type RuleOutCalamity,
   type EncryptedText,
   type IncidentCommand,
   type IncidentEvent,
@@ -450,6 +452,126 @@ describe('incident decider', () => {
       ];
       given(closed).when(suspend()).thenFails({ code: 'incident-closed', status: 409 });
       given(classified()).when(suspend({ reason: '   ' })).thenFails({ code: 'reason-required', status: 400, field: 'reason' });
+    });
+  });
+
+  describe('Wkkgz calamity: established or ruled out (IGJ guidance, REGULATOR POLICY; docs/legal/sources.md § 11)', () => {
+    // Awareness Wednesday 14 April 2027, 09:00 in Amsterdam; a possible calamity (classification flag).
+    const aware = '2027-04-14T07:00:00.000Z';
+    const suspectedAt = '2027-04-15T08:00:00.000Z';
+    const day20 = '2027-05-04T08:00:00.000Z';
+    const suspected = () => {
+      const h = decide([], detectCommand({ occurredAt: null, now: aware }));
+      return [...h, ...decide(h, classifyCommand(harm({ death: true }, { wkkgzCalamity: true }), { now: suspectedAt }))];
+    };
+    const establish = (more: Partial<EstablishCalamity> = {}): EstablishCalamity => ({
+      type: 'EstablishCalamity',
+      incidentId,
+      establishedAt: day20,
+      reasons: text('cmVhc29ucw=='),
+      hasReasons: true,
+      policy,
+      by: qm,
+      now: day20,
+      ...more,
+    });
+    const ruleOut = (more: Partial<RuleOutCalamity> = {}): RuleOutCalamity => ({
+      type: 'RuleOutCalamity',
+      incidentId,
+      decidedAt: '2027-04-20T10:00:00.000Z',
+      reasons: text('bm90IGEgY2FsYW1pdHk='),
+      hasReasons: true,
+      by: qm,
+      now: '2027-04-20T10:00:00.000Z',
+      ...more,
+    });
+    const party = (events: IncidentEvent[], p: string) => fold(incidentDecider, events).deadlines.find((d) => d.recipient === p);
+
+    it('a possible calamity has the 6-week triage window from awareness and no IGJ report clock', () => {
+      // IGJ: "… dan heeft u vanaf de constatering van de gebeurtenis 6 weken de tijd om dat te onderzoeken."
+      const history = suspected();
+      expect(party(history, 'calamity-decision')).toMatchObject({ dueAt: '2027-05-26T21:59:59.999Z' });
+      expect(party(history, 'igj')).toBeUndefined();
+    });
+
+    it('established on day 20 → IGJ report due 3 Dutch working days after establishment, across Liberation and Ascension Day 2027; triage met', () => {
+      // IGJ: "Binnen 3 werkdagen nadat u heeft vastgesteld dat het om een calamiteit gaat."
+      given(suspected())
+        .when(establish())
+        .then((events) => {
+          expect(events[0]).toEqual({
+            type: 'incidents.CalamityEstablished',
+            data: { incidentId, establishedAt: day20, reasons: text('cmVhc29ucw=='), previousRuledOutAt: null, establishedBy: qm },
+          });
+          expect(events[1]).toMatchObject({ type: 'incidents.DeadlinesComputed', data: { cause: 'establishment', awareAt: aware, calamityEstablishedAt: day20 } });
+          const state = fold(incidentDecider, [...suspected(), ...events]);
+          expect(state.calamity).toEqual({ status: 'established', at: day20 });
+          expect(state.informedAt['calamity-decision']).toBe(day20);
+          expect(state.deadlines.find((d) => d.recipient === 'igj')).toMatchObject({ rule: 'Wkkgz art. 11(1)(a)', dueAt: '2027-05-11T21:59:59.999Z' });
+        });
+    });
+
+    it('ruled out → no IGJ clock, and the triage window is met by the decision', () => {
+      const history = [...suspected(), ...decide(suspected(), ruleOut())];
+      const state = fold(incidentDecider, history);
+      expect(history.at(-1)).toMatchObject({ type: 'incidents.CalamityRuledOut', data: { decidedAt: '2027-04-20T10:00:00.000Z', decidedBy: qm } });
+      expect(state.deadlines.find((d) => d.recipient === 'igj')).toBeUndefined();
+      expect(state.informedAt['calamity-decision']).toBe('2027-04-20T10:00:00.000Z');
+    });
+
+    it('a ruled-out calamity can be established later with new reasons; both decisions stay on record', () => {
+      const ruledOut = [...suspected(), ...decide(suspected(), ruleOut())];
+      given(ruledOut)
+        .when(establish())
+        .then(([established]) => expect(established.data).toMatchObject({ previousRuledOutAt: '2027-04-20T10:00:00.000Z', establishedAt: day20 }));
+      given(ruledOut).when(establish({ establishedAt: '2027-04-19T10:00:00.000Z' })).thenFails({ code: 'established-before-ruling-out', status: 422, field: 'establishedAt' });
+    });
+
+    it('an established calamity is never silently un-established, nor established twice', () => {
+      const established = [...suspected(), ...decide(suspected(), establish())];
+      given(established).when(ruleOut({ now: day20, decidedAt: day20 })).thenFails({ code: 'calamity-established', status: 409 });
+      given(established).when(establish()).thenFails({ code: 'calamity-already-established', status: 409 });
+      const ruledOut = [...suspected(), ...decide(suspected(), ruleOut())];
+      given(ruledOut).when(ruleOut()).thenFails({ code: 'calamity-already-ruled-out', status: 409 });
+    });
+
+    it('requires reasons, and a decision between awareness and now', () => {
+      given(suspected()).when(establish({ reasons: null, hasReasons: false })).thenFails({ code: 'reasons-required', status: 400, field: 'reasons' });
+      given(suspected()).when(ruleOut({ reasons: null, hasReasons: false })).thenFails({ code: 'reasons-required', status: 400, field: 'reasons' });
+      given(suspected()).when(establish({ establishedAt: '2027-04-14T06:59:59.000Z' })).thenFails({ code: 'decided-before-awareness', status: 422, field: 'establishedAt' });
+      given(suspected()).when(establish({ establishedAt: '2027-05-05T08:00:00.000Z' })).thenFails({ code: 'time-in-future', status: 400, field: 'establishedAt' });
+      given(suspected()).when(ruleOut({ decidedAt: '2027-04-13T00:00:00.000Z' })).thenFails({ code: 'decided-before-awareness', status: 422, field: 'decidedAt' });
+    });
+
+    it('moving awareness moves the triage window, not the IGJ report clock (which runs from establishment)', () => {
+      const established = [...suspected(), ...decide(suspected(), establish())];
+      given(established)
+        .when({ type: 'EstablishAwareness', incidentId, awareAt: '2027-04-13T07:00:00.000Z', reason: text('ZWFybGllcg=='), hasReason: true, policy, by: qm, now: day20 })
+        .then((events) => {
+          const state = fold(incidentDecider, [...established, ...events]);
+          expect(state.deadlines.find((d) => d.recipient === 'calamity-decision')!.dueAt).toBe('2027-05-25T21:59:59.999Z');
+          expect(state.deadlines.find((d) => d.recipient === 'igj')!.dueAt).toBe('2027-05-11T21:59:59.999Z');
+        });
+    });
+
+    it('refuses a decision on an unknown incident', () => {
+      given([]).when(establish()).thenFails({ code: 'incident-not-found', status: 404 });
+    });
+
+    it('old-style events (before 2026-12: wkkgzCalamity meant "reported to the IGJ from awareness") replay with their recorded deadlines', () => {
+      // As recorded by the earlier code: the IGJ clock ran 3 working days from awareness; the evidence is not rewritten.
+      const recorded = [
+        { obligation: 'Inform the provider of the serious incident', recipient: 'provider' as const, dueAt: '2026-11-24T10:00:00.000Z', rule: 'AI Act Art. 26(5)', basis: 'policy' },
+        { obligation: 'Report the calamity to the Inspectie Gezondheidszorg en Jeugd', recipient: 'igj' as const, dueAt: '2026-11-26T10:00:00.000Z', rule: 'Wkkgz art. 11(1)(a)', basis: 'policy: within 3 working days (Mon–Fri) of awareness' },
+      ];
+      const history: IncidentEvent[] = [
+        ...detected(),
+        { type: 'incidents.IncidentClassified', data: { incidentId, ...harm({ death: true }, { wkkgzCalamity: true }), rationale: null, previous: null, classifiedBy: qm, classifiedAt: later } },
+        { type: 'incidents.DeadlinesComputed', data: { incidentId, awareAt: detectedAt, deadlines: recorded, policy: { providerInformHours: 24, igjWorkingDays: 3 } as typeof policy, cause: 'classification', computedAt: later } },
+      ];
+      const state = fold(incidentDecider, history);
+      expect(state.deadlines).toEqual(recorded);
+      expect(state.calamity).toBeNull();
     });
   });
 

@@ -1,6 +1,6 @@
 import { type Decider, DomainError } from '../../../event-store/src/decider';
 import type { Actor } from '../../../event-store/src/envelope';
-import { computeDeadlines } from './deadlines';
+import { type CalamityDecision, computeDeadlines } from './deadlines';
 import type {
   AcknowledgeReport,
   AddInvestigationNote,
@@ -8,10 +8,12 @@ import type {
   CloseIncident,
   DetectIncident,
   EstablishAwareness,
+  EstablishCalamity,
   IncidentCommand,
   NotifyRecipient,
   RecordDeliveryAttempt,
   ReopenIncident,
+  RuleOutCalamity,
   SuspendSystemUse,
 } from './incident.commands';
 import {
@@ -19,7 +21,9 @@ import {
   type Classification,
   CRITERIA,
   type Deadline,
+  type DeadlineParty,
   type DeadlinePolicy,
+  type DeadlinesComputedData,
   type DeliveryChannel,
   type EncryptedText,
   type IncidentEvent,
@@ -61,10 +65,12 @@ export interface IncidentState {
   detectedBy: Actor | null;
   awareAt: string | null;
   classification: Classification | null;
+  /** Wkkgz: whether the incident was established as a calamity or ruled out, and when; null while undecided. */
+  calamity: CalamityDecision | null;
   deadlines: Deadline[];
   notifications: NotificationState[];
-  /** First moment each recipient was informed: the duty towards it is met. */
-  informedAt: Partial<Record<Recipient, string>>;
+  /** First moment each recipient was informed (or the calamity decided): the duty towards it is met. */
+  informedAt: Partial<Record<DeadlineParty, string>>;
   /** Suspensions of the AI system linked to this incident, oldest first. */
   suspensions: SuspensionLink[];
   notes: number;
@@ -86,6 +92,7 @@ export const initialIncidentState = (): IncidentState => ({
   detectedBy: null,
   awareAt: null,
   classification: null,
+  calamity: null,
   deadlines: [],
   notifications: [],
   informedAt: {},
@@ -116,6 +123,10 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
       return establishAwareness(command, open(state));
     case 'ClassifyIncident':
       return classify(command, open(state));
+    case 'EstablishCalamity':
+      return establishCalamity(command, open(state));
+    case 'RuleOutCalamity':
+      return ruleOutCalamity(command, open(state));
     case 'NotifyRecipient':
       return notify(command, open(state));
     case 'RecordDeliveryAttempt':
@@ -198,7 +209,7 @@ function establishAwareness(c: EstablishAwareness, state: IncidentState): Incide
       data: { incidentId: c.incidentId, awareAt, reason, previousAwareAt: state.awareAt, establishedBy: actor(c.by), establishedAt: c.now },
     },
   ];
-  if (state.classification) events.push(deadlines(c.incidentId, state.classification, awareAt, c.policy, 'awareness', c.now));
+  if (state.classification || state.calamity) events.push(deadlines(c.incidentId, state, awareAt, c.policy, 'awareness', c.now));
   return events;
 }
 
@@ -255,8 +266,63 @@ function classify(c: ClassifyIncident, state: IncidentState): IncidentEvent[] {
         classifiedAt: c.now,
       },
     },
-    deadlines(c.incidentId, classification, state.awareAt!, c.policy, 'classification', c.now),
+    deadlines(c.incidentId, { ...state, classification }, state.awareAt!, c.policy, 'classification', c.now),
   ];
+}
+
+/**
+ * Wkkgz art. 1 *vaststelling*: the IGJ report clock starts at `establishedAt` (IGJ: "Binnen 3
+ * werkdagen nadat u heeft vastgesteld dat het om een calamiteit gaat"). A ruled-out incident may
+ * be established later (both decisions stay in the log); an established one is never un-established.
+ */
+function establishCalamity(c: EstablishCalamity, state: IncidentState): IncidentEvent[] {
+  if (state.calamity?.status === 'established') {
+    throw new DomainError('calamity-already-established', `The calamity was established at ${state.calamity.at}.`, 409);
+  }
+  const establishedAt = decisionTime(c.establishedAt, 'establishedAt', c.now, state);
+  if (state.calamity && establishedAt < state.calamity.at) {
+    throw new DomainError(
+      'established-before-ruling-out',
+      `The calamity was ruled out at ${state.calamity.at}; an establishment that overturns it cannot precede it.`,
+      422,
+      'establishedAt',
+    );
+  }
+  const reasons = required(c.reasons, c.hasReasons, 'reasons', 'Establishing a calamity requires the reasons.');
+  const calamity: CalamityDecision = { status: 'established', at: establishedAt };
+  return [
+    {
+      type: 'incidents.CalamityEstablished',
+      data: { incidentId: c.incidentId, establishedAt, reasons, previousRuledOutAt: state.calamity?.at ?? null, establishedBy: actor(c.by) },
+    },
+    deadlines(c.incidentId, { ...state, calamity }, state.awareAt!, c.policy, 'establishment', c.now),
+  ];
+}
+
+/**
+ * The incident is not a calamity: the triage window is met and no IGJ report is due. Refused once
+ * a calamity is established: the IGJ is (or must be) told, and taking the clock away silently
+ * would hide that; a correction would be its own recorded decision (not built).
+ */
+function ruleOutCalamity(c: RuleOutCalamity, state: IncidentState): IncidentEvent[] {
+  if (state.calamity?.status === 'established') {
+    throw new DomainError('calamity-established', `The calamity was established at ${state.calamity.at}; it cannot be ruled out.`, 409);
+  }
+  if (state.calamity?.status === 'ruled-out') {
+    throw new DomainError('calamity-already-ruled-out', `The calamity was ruled out at ${state.calamity.at}.`, 409);
+  }
+  const decidedAt = decisionTime(c.decidedAt, 'decidedAt', c.now, state);
+  const reasons = required(c.reasons, c.hasReasons, 'reasons', 'Ruling out a calamity requires the reasons.');
+  return [{ type: 'incidents.CalamityRuledOut', data: { incidentId: c.incidentId, decidedAt, reasons, decidedBy: actor(c.by) } }];
+}
+
+/** A calamity decision lies between awareness (the start of the triage window) and now. */
+function decisionTime(at: string, field: string, now: string, state: IncidentState): string {
+  const t = notInFuture(at, now, field);
+  if (t < state.awareAt!) {
+    throw new DomainError('decided-before-awareness', `${field} (${t}) cannot precede awareness of the incident (${state.awareAt}).`, 422, field);
+  }
+  return t;
 }
 
 function notify(c: NotifyRecipient, state: IncidentState): IncidentEvent[] {
@@ -402,15 +468,25 @@ function reopen(c: ReopenIncident, state: IncidentState): IncidentEvent[] {
 
 function deadlines(
   incidentId: string,
-  classification: Classification,
+  facts: Pick<IncidentState, 'classification' | 'calamity'>,
   awareAt: string,
   policy: DeadlinePolicy,
-  cause: 'classification' | 'awareness',
+  cause: DeadlinesComputedData['cause'],
   now: string,
 ): IncidentEvent {
+  const calamity = facts.calamity ?? null;
+  const established = calamity?.status === 'established' ? { calamityEstablishedAt: calamity.at } : {};
   return {
     type: 'incidents.DeadlinesComputed',
-    data: { incidentId, awareAt, deadlines: computeDeadlines(classification, awareAt, policy), policy: { ...policy }, cause, computedAt: now },
+    data: {
+      incidentId,
+      awareAt,
+      deadlines: computeDeadlines(facts.classification, awareAt, policy, calamity),
+      policy: { ...policy },
+      cause,
+      ...established,
+      computedAt: now,
+    },
   };
 }
 
@@ -490,6 +566,14 @@ function evolve(state: IncidentState, event: IncidentEvent): IncidentState {
     }
     case 'incidents.DeadlinesComputed':
       return { ...state, deadlines: event.data.deadlines };
+    case 'incidents.CalamityEstablished': {
+      const at = event.data.establishedAt;
+      return informed({ ...state, calamity: { status: 'established', at } }, 'calamity-decision', at);
+    }
+    case 'incidents.CalamityRuledOut': {
+      const at = event.data.decidedAt;
+      return informed({ ...state, calamity: { status: 'ruled-out', at } }, 'calamity-decision', at);
+    }
     case 'incidents.SupplierNotified':
     case 'incidents.AuthorityNotified':
     case 'incidents.FollowUpReported': {
@@ -544,7 +628,7 @@ function withNotification(state: IncidentState, id: string, change: (n: Notifica
 }
 
 /** The first report to a recipient meets the duty; later ones are follow-ups. */
-function informed(state: IncidentState, recipient: Recipient, at: string): IncidentState {
+function informed(state: IncidentState, recipient: DeadlineParty, at: string): IncidentState {
   const current = state.informedAt[recipient];
   return current && current <= at ? state : { ...state, informedAt: { ...state.informedAt, [recipient]: at } };
 }

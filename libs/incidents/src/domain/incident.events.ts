@@ -14,6 +14,12 @@ export type Recipient = 'provider' | 'market-surveillance-authority' | 'manufact
 export const RECIPIENTS: readonly Recipient[] = ['provider', 'market-surveillance-authority', 'manufacturer', 'igj'];
 /** Recipients reached through the supplier's endpoint (provider and manufacturer are the supplier). */
 export const SUPPLIER_RECIPIENTS: readonly Recipient[] = ['provider', 'manufacturer'];
+/**
+ * Whom a deadline is owed to: a recipient, or `calamity-decision` — the hospital's own decision
+ * whether the event is a calamity (IGJ triage window), met by CalamityEstablished or
+ * CalamityRuledOut; nobody is told.
+ */
+export type DeadlineParty = Recipient | 'calamity-decision';
 
 /** AI Act Art. 3(49) criteria, plus the two that shorten deadlines (Art. 3(61), MDR Art. 2(66)). */
 export interface SeriousnessCriteria {
@@ -53,14 +59,18 @@ export interface Classification {
   criteria: SeriousnessCriteria;
   /** The system is a medical device under the MDR: the hospital reports to the manufacturer. */
   medicalDevice: boolean;
-  /** A calamity under the Wkkgz (art. 1): reported to the IGJ. */
+  /**
+   * A possible calamity under the Wkkgz (art. 1): starts the IGJ's 6-week window to establish
+   * whether it is one. Before 2026-12 it meant an established calamity and started the IGJ report
+   * clock from awareness; events recorded then keep the deadlines they computed.
+   */
   wkkgzCalamity: boolean;
 }
 
 /** One reporting duty: to whom, by when, under which rule. */
 export interface Deadline {
   obligation: string;
-  recipient: Recipient;
+  recipient: DeadlineParty;
   dueAt: string;
   /** The legal rule, e.g. `AI Act Art. 73(2)`. */
   rule: string;
@@ -72,7 +82,7 @@ export interface Deadline {
 export interface DeadlinePolicy {
   /** AI Act Art. 26(5): inform the provider "immediately" — hours after awareness. */
   providerInformHours: number;
-  /** Wkkgz art. 11: report a calamity "onverwijld" — Dutch working days after awareness. */
+  /** Wkkgz art. 11: report a calamity "onverwijld" — Dutch working days after its establishment (after awareness in events before 2026-12). */
   igjWorkingDays: number;
   /**
    * Whether 5 May counts as a holiday in the Dutch working-day calendar (Algemene termijnenwet
@@ -140,8 +150,32 @@ export interface DeadlinesComputedData {
   awareAt: string;
   deadlines: Deadline[];
   policy: DeadlinePolicy;
-  cause: 'classification' | 'awareness';
+  cause: 'classification' | 'awareness' | 'establishment';
+  /** When the calamity was established (Wkkgz); absent when it is not. The IGJ report clock runs from it. */
+  calamityEstablishedAt?: string;
   computedAt: string;
+}
+
+/**
+ * The hospital established that the incident is a calamity (Wkkgz art. 1): the IGJ report clock
+ * starts at `establishedAt` (the moment of *vaststelling*, business time). Reasons encrypted as
+ * other free text. Cannot be undone: a ruling-out after it is refused (docs/incidents.md).
+ */
+export interface CalamityEstablishedData {
+  incidentId: string;
+  establishedAt: string;
+  reasons: EncryptedText;
+  /** The ruling-out this overturns, if the incident had been ruled out before; null otherwise. */
+  previousRuledOutAt: string | null;
+  establishedBy: Actor;
+}
+
+/** The hospital decided the incident is not a calamity (the issue's "NotACalamity"); the triage window is met. */
+export interface CalamityRuledOutData {
+  incidentId: string;
+  decidedAt: string;
+  reasons: EncryptedText;
+  decidedBy: Actor;
 }
 
 /** A report made or queued: the first to a recipient is Supplier/AuthorityNotified, later ones FollowUpReported. */
@@ -249,6 +283,8 @@ export type IncidentDetected = E<'incidents.IncidentDetected', IncidentDetectedD
 export type AwarenessEstablished = E<'incidents.AwarenessEstablished', AwarenessEstablishedData>;
 export type IncidentClassified = E<'incidents.IncidentClassified', IncidentClassifiedData>;
 export type DeadlinesComputed = E<'incidents.DeadlinesComputed', DeadlinesComputedData>;
+export type CalamityEstablished = E<'incidents.CalamityEstablished', CalamityEstablishedData>;
+export type CalamityRuledOut = E<'incidents.CalamityRuledOut', CalamityRuledOutData>;
 export type SupplierNotified = E<'incidents.SupplierNotified', NotificationData>;
 export type AuthorityNotified = E<'incidents.AuthorityNotified', NotificationData>;
 export type FollowUpReported = E<'incidents.FollowUpReported', NotificationData>;
@@ -266,6 +302,8 @@ export type IncidentEvent =
   | AwarenessEstablished
   | IncidentClassified
   | DeadlinesComputed
+  | CalamityEstablished
+  | CalamityRuledOut
   | SupplierNotified
   | AuthorityNotified
   | FollowUpReported
@@ -284,6 +322,8 @@ export const INCIDENT_EVENT_TYPES: readonly IncidentEventType[] = [
   'incidents.AwarenessEstablished',
   'incidents.IncidentClassified',
   'incidents.DeadlinesComputed',
+  'incidents.CalamityEstablished',
+  'incidents.CalamityRuledOut',
   'incidents.SupplierNotified',
   'incidents.AuthorityNotified',
   'incidents.FollowUpReported',

@@ -87,13 +87,36 @@ export class ClassificationDto {
   @IsOptional() @IsBoolean()
   medicalDevice?: boolean;
 
-  @ApiProperty({ description: 'A calamity under the Wkkgz, reported to the IGJ' })
+  @ApiProperty({
+    description:
+      'A possible calamity under the Wkkgz (art. 1): starts the IGJ\'s 6-week window to establish whether it is one (POST …/calamity-establishment or …/calamity-ruling-out)',
+  })
   @IsBoolean()
   wkkgzCalamity!: boolean;
 
   @ApiPropertyOptional({ description: 'Why; required when re-classifying', maxLength: TEXT })
   @IsOptional() @IsString() @MaxLength(TEXT)
   rationale?: string;
+}
+
+export class CalamityEstablishmentDto {
+  @ApiPropertyOptional({ format: 'date-time', description: 'When the calamity was established (vaststelling); the IGJ report clock runs from it. Default now' })
+  @IsOptional() @IsISO8601(ISO)
+  establishedAt?: string;
+
+  @ApiProperty({ description: 'Why it is a calamity (Wkkgz art. 1). Encrypted under the incident\'s data subject', maxLength: TEXT })
+  @IsString() @IsNotEmpty() @MaxLength(TEXT)
+  reasons!: string;
+}
+
+export class CalamityRulingOutDto {
+  @ApiPropertyOptional({ format: 'date-time', description: 'When it was decided that the incident is not a calamity. Default now' })
+  @IsOptional() @IsISO8601(ISO)
+  decidedAt?: string;
+
+  @ApiProperty({ description: 'Why it is not a calamity. Encrypted under the incident\'s data subject', maxLength: TEXT })
+  @IsString() @IsNotEmpty() @MaxLength(TEXT)
+  reasons!: string;
 }
 
 export class NotificationDto {

@@ -20,6 +20,8 @@ import { acknowledgementToken, reportHtml, tokenMatches } from '../application/r
 import {
   AcknowledgementDto,
   AwarenessDto,
+  CalamityEstablishmentDto,
+  CalamityRulingOutDto,
   ClassificationDto,
   CloseDto,
   ListIncidentsQueryDto,
@@ -174,6 +176,36 @@ export class IncidentsController {
       classification: { serious: dto.serious, criteria: { ...dto.criteria }, medicalDevice: dto.medicalDevice ?? null, wkkgzCalamity: dto.wkkgzCalamity },
       rationale: dto.rationale ?? null,
     });
+  }
+
+  @Post(':id/calamity-establishment')
+  @HttpCode(200)
+  @Roles('quality-manager')
+  @ApiOperation({
+    summary: 'Wkkgz: establish that the incident is a calamity, with reasons; the IGJ report is due 3 Dutch working days after establishedAt (IGJ policy)',
+  })
+  establishCalamity(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: CalamityEstablishmentDto,
+    @CurrentPrincipal() who: Principal,
+    @WriteRequest('if-match') write: WriteRequestOptions,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.run(res, who, write, { type: 'EstablishCalamity', incidentId: id, establishedAt: dto.establishedAt ?? null, reasons: dto.reasons });
+  }
+
+  @Post(':id/calamity-ruling-out')
+  @HttpCode(200)
+  @Roles('quality-manager')
+  @ApiOperation({ summary: 'Wkkgz: decide, with reasons, that the incident is not a calamity; meets the IGJ triage window' })
+  ruleOutCalamity(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: CalamityRulingOutDto,
+    @CurrentPrincipal() who: Principal,
+    @WriteRequest('if-match') write: WriteRequestOptions,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.run(res, who, write, { type: 'RuleOutCalamity', incidentId: id, decidedAt: dto.decidedAt ?? null, reasons: dto.reasons });
   }
 
   @Post(':id/notifications')

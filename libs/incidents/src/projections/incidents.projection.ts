@@ -10,7 +10,8 @@ const SYSTEM_EVENTS = ['ai-systems.AiSystemUseSuspended', 'ai-systems.AiSystemUs
 @Injectable()
 export class IncidentsProjection implements Projection {
   readonly name = 'incidents-board';
-  readonly version = 1;
+  // 2: the row's state holds the Wkkgz calamity decision and the triage clock (issue 21).
+  readonly version = 2;
   readonly entities = [IncidentRow, IncidentSystemRow];
   readonly eventTypes = [...INCIDENT_EVENT_TYPES, ...SYSTEM_EVENTS];
 
