@@ -402,7 +402,7 @@ Emmett comparison, figure 4 (p99 14.1 ms at 200 req/s, 0 errors), figure 5 (expo
 266 MB, verify 4.0 s, ledger overhead 8.2 %, ingest 188 MB) and figure 6 (all flat). **Missed, on
 this 2-core machine:**
 - *Figure 2, one 100-event writer on PostgreSQL, goal 50,000 events/s*: 37,796 (130 % of the raw
-  driver's 29,142). One writer waits for its own round trip and WAL flush per commit; STACK.md
+  driver's 29,142). One writer waits for its own round trip and WAL flush per commit; docs/design.md §7
   measured 16–18.5k for a plain \`pg\` writer here. The goal is met where there is something to
   share, with concurrent writers (the 8-writer row).
 - *Figure 2, 100-event commits on SQLite, goal 100,000 events/s*: 66,457 with one writer (115 % of
@@ -433,7 +433,7 @@ aggregated, and one index fewer) the run of 6b9fb3e (\`--only=append1\`) made 7,
 Emmett and 278 % of raw. The option not taken is Emmett's own (order by
 \`xid8\`): it gives up the dense position the ledger needs.
 
-**2. 100 events per commit on PostgreSQL (goal ≥ 50,000 events/s).** STACK.md measured
+**2. 100 events per commit on PostgreSQL (goal ≥ 50,000 events/s).** docs/design.md §7 measured
 16–18.5k events/s for one plain \`pg\` writer and 48–53k only with 4–8 concurrent writers on a
 quiet machine. With one writer there is nothing to group, so ours is one writer's rate (read it
 against the raw row). With 8 writers, group commit sends their appends as one statement and one
@@ -470,7 +470,7 @@ has one writer at a time whatever the store does, and a commit costs one WAL fsy
 71012e0 the store group-commits: appends that queue while a transaction runs go into the next one
 together, each in its own savepoint, so 16 concurrent writers share one fsync per group — which
 is why ours is above the raw driver (one commit per event) at 1 event per commit. With one
-100-event writer there is nothing to group: read ours against the raw row of the same run. The 100,000 events/s goal needs a 100-event commit in under 1 ms; STACK.md's raw
+100-event writer there is nothing to group: read ours against the raw row of the same run. The 100,000 events/s goal needs a 100-event commit in under 1 ms; docs/design.md §7's raw
 better-sqlite3 figure (113k events/s) was taken on a quiet machine, and the raw row here shows
 what the disk gives during this run. Emmett's SQLite store as configured by
 \`getSQLiteEventStore({ fileName })\` opens a connection per call and sets no busy timeout, so

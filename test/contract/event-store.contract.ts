@@ -30,7 +30,7 @@ let streamSeq = 0;
 const stream = (prefix = 'test') => `${prefix}-${Date.now().toString(36)}-${++streamSeq}`;
 
 /**
- * The behaviour every EventStore adapter must show (shared/DESIGN.md §3–4).
+ * The behaviour every EventStore adapter must show (docs/design.md §3–4).
  * Run by event-store.sql.spec.ts (SQLite, PostgreSQL) and event-store.kurrentdb.spec.ts.
  */
 export function eventStoreContract(name: string, factory: FixtureFactory): void {

@@ -51,7 +51,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 const scenario = fc.array(fc.array(op, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: pick(6, 12) });
 
 /**
- * Property-based test of the event store (DESIGN.md §3–4) on the store this run targets: two
+ * Property-based test of the event store (docs/design.md §3–4) on the store this run targets: two
  * store instances and two projection runners (two PostgreSQL sessions) interleave appends with every kind of expected revision, reads
  * of the global log and projection runs. After every step: appends are atomic, a conflict writes
  * nothing, positions are one gap-free total order, a reader never sees a gap, stream revisions

@@ -1,5 +1,5 @@
 /**
- * The event envelope of shared/DESIGN.md §3. Every adapter stores and returns exactly this shape.
+ * The event envelope of docs/design.md §3. Every adapter stores and returns exactly this shape.
  * `recordedAt` is system time (when the registry learned it); business time lives in `data`.
  */
 export interface Actor {

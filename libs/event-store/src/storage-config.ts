@@ -13,7 +13,7 @@ export interface StorageConfig {
   sqliteFile: string;
   migrationsRun: boolean;
   /**
-   * `EVENT_STORE_URL=kurrentdb://…` / `esdb://…` (shared/DESIGN.md §2): the events live in
+   * `EVENT_STORE_URL=kurrentdb://…` / `esdb://…` (docs/design.md §2): the events live in
    * KurrentDB; read models, checkpoints, ledger and keys stay in the SQL database above.
    * Unset: the events stay in SQL (the default).
    */

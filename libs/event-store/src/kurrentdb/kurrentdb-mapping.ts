@@ -21,7 +21,7 @@ import type { EventEnvelope, EventMetadata, ExpectedRevision, NewEvent } from '.
 import { ConcurrencyError, DuplicateEventIdError, StoreUnavailableError } from '../errors';
 
 /**
- * Pure mapping between the registry's envelope (shared/DESIGN.md §3) and KurrentDB / EventStoreDB
+ * Pure mapping between the registry's envelope (docs/design.md §3) and KurrentDB / EventStoreDB
  * records. No I/O here: every function is unit-tested without a server
  * (kurrentdb-mapping.spec.ts). Decisions and limits: docs/adr/0013-kurrentdb.md.
  */

@@ -5,7 +5,7 @@ export const incidentStreamId = (incidentId: string): string => `incident-${inci
 
 /**
  * Free text that may hold personal data (narrative, notes, the report sent), encrypted at the
- * edge with AES-256-GCM under the data subject's key (shared/DESIGN.md §6). Opaque here.
+ * edge with AES-256-GCM under the data subject's key (docs/design.md §6). Opaque here.
  */
 export type EncryptedText = { enc: 'aes-256-gcm'; kid: string; iv: string; ct: string };
 

@@ -1,6 +1,6 @@
 /**
  * Free text that may hold personal data (a rationale, a note), encrypted at the edge with AES-256-GCM
- * under the data subject's key `kid` (shared/DESIGN.md §6). The domain only ever sees this opaque
+ * under the data subject's key `kid` (docs/design.md §6). The domain only ever sees this opaque
  * value: shredding the key erases the text while the ledger, which hashes the ciphertext, stays verifiable.
  */
 export type EncryptedText = {
