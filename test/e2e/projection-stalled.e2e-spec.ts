@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { SqlDatabase, SqlEventStore } from '@app/event-store';
-import { type ChildApi, startChildApi, waitForExit } from '../support/child-api';
+import { type ChildApi, startChildApi, stopChildApi } from '../support/child-api';
 import { aiSystemBody } from '../support/test-app';
 import { newTestStorage, openTestDataSource, type TestStorage } from '../support/test-storage';
 import { eventually, registry, reviewBody, tokenFor } from '../reliability/support';
@@ -44,10 +44,7 @@ describe('A stalled projection shows in /health, /metrics, the log and `registry
     storage = newTestStorage();
   });
   afterAll(async () => {
-    if (child && child.proc.exitCode === null && child.proc.signalCode === null) {
-      child.proc.kill('SIGKILL');
-      await waitForExit(child.proc);
-    }
+    await stopChildApi(child);
     await ds?.destroy();
     await storage?.cleanup();
   });

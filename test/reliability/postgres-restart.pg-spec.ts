@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type StorageConfig, SqlDatabase, SqlEventStore, openDataSource } from '@app/event-store';
-import { type ChildApi, startChildApi, waitForExit } from '../support/child-api';
+import { type ChildApi, startChildApi, stopChildApi, waitForExit } from '../support/child-api';
 import { aiSystemBody } from '../support/test-app';
 import { PrivatePostgres } from './private-postgres';
 import { eventually, pick, readModelsAndRebuild, reviewBody, sleep, tokenFor } from './support';
@@ -31,11 +31,7 @@ describe('PostgreSQL restart during load (private server, child API)', () => {
     env = { STORAGE: 'postgres', DATABASE_URL: pg.url, DATABASE_SCHEMA: 'registry', DATA_DIR: dataDir, AUTH_FAILURES_PER_MINUTE: '0', WRITES_PER_MINUTE: '0' };
   }, 120_000);
   afterAll(async () => {
-    // A failed assertion must not leave the child API running (Jest would never exit).
-    if (child && child.proc.exitCode === null && child.proc.signalCode === null) {
-      child.proc.kill('SIGKILL');
-      await waitForExit(child.proc);
-    }
+    await stopChildApi(child);
     await pg?.destroy();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });

@@ -56,3 +56,10 @@ export async function startChildApi(env: Record<string, string>, waitHealthy = t
 export function waitForExit(proc: ChildProcess): Promise<void> {
   return new Promise((resolve) => (proc.exitCode !== null || proc.signalCode !== null ? resolve() : proc.once('exit', () => resolve())));
 }
+
+/** Kills a child API still running (a failed assertion must not leave one behind: Jest would never exit). */
+export async function stopChildApi(child: ChildApi | undefined): Promise<void> {
+  if (!child || child.proc.exitCode !== null || child.proc.signalCode !== null) return;
+  child.proc.kill('SIGKILL');
+  await waitForExit(child.proc);
+}

@@ -37,15 +37,26 @@ export function storableJson(json: string, type: string, part: 'data' | 'metadat
   throw new UnstorableTextError(type, `${part}${unstorablePath(value) ?? ''}`);
 }
 
-const UNSTORABLE_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]|\p{Cs}/u;
+/**
+ * C0 control characters except tab, line feed and carriage return. PostgreSQL refuses NUL in
+ * text and jsonb (SQLite keeps it), so a NUL let in stalled a projection on one store only.
+ * CR is kept: browsers submit textarea line breaks as CRLF, and both stores keep it as is.
+ * The request boundary (libs/platform input-text.ts) applies the same rule, naming the field.
+ */
+export const CONTROL_CHARACTER = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+
+/** In unicode mode a surrogate pair is one code point, so only a lone surrogate is category Cs. */
+export const LONE_SURROGATE = /\p{Cs}/u;
+
+const unstorable = (s: string) => CONTROL_CHARACTER.test(s) || LONE_SURROGATE.test(s);
 
 /** Where in a value the first unstorable text is (`.a.b.0`), found only once one is known to exist. */
 function unstorablePath(value: unknown, path = ''): string | undefined {
-  if (typeof value === 'string') return UNSTORABLE_CHAR.test(value) ? path : undefined;
+  if (typeof value === 'string') return unstorable(value) ? path : undefined;
   if (value === null || typeof value !== 'object') return undefined;
   for (const [key, inner] of Object.entries(value)) {
-    const at = `${path}.${UNSTORABLE_CHAR.test(key) ? '<key>' : key}`;
-    if (UNSTORABLE_CHAR.test(key)) return at;
+    if (unstorable(key)) return `${path}.<key>`;
+    const at = `${path}.${key}`;
     const found = unstorablePath(inner, at);
     if (found !== undefined) return found;
   }

@@ -1,5 +1,6 @@
 export * from './envelope';
 export * from './errors';
+export { CONTROL_CHARACTER, LONE_SURROGATE } from './append-rules';
 export * from './event-store.port';
 export * from './lag';
 export * from './upcasters';

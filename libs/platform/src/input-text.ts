@@ -1,14 +1,5 @@
+import { CONTROL_CHARACTER as CONTROL, LONE_SURROGATE } from '@app/event-store';
 import type { FieldProblem } from './problem';
-
-/**
- * C0 control characters except tab, line feed and carriage return. PostgreSQL refuses NUL in
- * text and jsonb (SQLite keeps it), so a NUL accepted here stalled a projection on one store only.
- * CR is kept: browsers submit textarea line breaks as CRLF, and both stores keep it as is.
- */
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
-
-/** In unicode mode a surrogate pair is one code point, so only a lone surrogate is category Cs. */
-const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * Keys JSON.parse makes own properties but class-transformer drops without a word; refused
