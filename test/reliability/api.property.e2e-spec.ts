@@ -4,7 +4,7 @@ import type { Test } from 'supertest';
 import { type EventEnvelope, ProjectionRegistry, SqlDatabase } from '@app/event-store';
 import { ROLES, type Role, routeRoles, type RouteRoles } from '@app/identity';
 import { PROBLEM_BASE } from '@app/platform';
-import { DELIVERY_ACTOR } from '../../libs/incidents/src/application/delivery.service';
+import { DELIVERY_ACTOR } from '@app/incidents';
 import { chaosArb, type JsonSchema, objectArb, oneOffArb, type OpenApiDocument, PoolRef, poolRef, resolve, resolveRefs, valueArb } from '../support/openapi-arbitraries';
 import { snapshotReadModels } from '../support/read-models';
 import { aiSystemBody, startTestApp, type TestApp } from '../support/test-app';

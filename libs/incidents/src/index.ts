@@ -6,5 +6,5 @@ export * from './projections/deliveries.projection';
 export * from './application/incident.queries';
 export * from './application/incidents.config';
 export * from './application/report-bytes';
-export { IncidentDeliveryService } from './application/delivery.service';
+export { DELIVERY_ACTOR, IncidentDeliveryService } from './application/delivery.service';
 export { OverdueIncidents } from './application/overdue-incidents';

@@ -364,11 +364,7 @@ export class ProjectionRunner {
   }
 
   async positions(): Promise<Record<string, number>> {
-    const out: Record<string, number> = {};
-    for (const p of this.projections) {
-      out[p.name] = Math.max((await this.checkpoint(p.name))?.position ?? 0, this.skipped.get(p.name)?.position ?? 0);
-    }
-    return out;
+    return Object.fromEntries((await this.status()).map((s) => [s.projection, s.position]));
   }
 
   /**
