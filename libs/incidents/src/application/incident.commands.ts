@@ -39,6 +39,9 @@ export type IncidentInput =
       notifiedAt: string | null;
       actionsTaken: string | null;
     }
+  /** `unreachableAt` null: now. */
+  | { type: 'RecordProviderUnreachable'; incidentId: string; unreachableAt: string | null; reasons: string }
+  | { type: 'RecomputeDeadlines'; incidentId: string; reason: string }
   | { type: 'SuspendSystemUse'; incidentId: string; reason: string }
   | { type: 'AddInvestigationNote'; incidentId: string; note: string }
   | { type: 'CloseIncident'; incidentId: string; conclusion: string }

@@ -18,12 +18,20 @@ import {
   type ReportFormat,
   type ReviewSnapshot,
   SUPPLIER_RECIPIENTS,
+  type SystemScope,
 } from '../domain';
 import { ExecuteIncidentCommand, type IncidentCommandResult, type IncidentInput } from './incident.commands';
 import { INCIDENTS_CONFIG, type IncidentsConfig, supplierEndpoint } from './incidents.config';
 import { acknowledgementToken, reportBytes, sha256Hex } from './report-bytes';
 
 const present = (text: string | null | undefined): text is string => typeof text === 'string' && text.trim() !== '';
+
+/** The register's facts the rulebook reads; `unknown` risk class when the register has none. */
+const scopeOf = (system: { aiActRiskClass?: SystemScope['aiActRiskClass'] | null; mdrClass?: string | null; inHouseDevice?: boolean | null }): SystemScope => ({
+  aiActRiskClass: system.aiActRiskClass ?? 'unknown',
+  mdrClass: system.mdrClass ?? 'none',
+  inHouseDevice: system.inHouseDevice ?? false,
+});
 
 /** Loads the incident (and the system and reviews it cites), encrypts free text, builds reports, decides, appends. */
 @CommandHandler(ExecuteIncidentCommand)
@@ -70,8 +78,8 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
             name: system.name ?? '',
             supplierName: system.supplier?.name ?? '',
             version: system.currentVersion ?? '',
-            mdrClass: system.mdrClass ?? 'none',
             udiDi: system.udiDi ?? null,
+            ...scopeOf(system),
           },
           narrative: await this.encrypt(narrativeSubject, input.narrative),
           hasNarrative: present(input.narrative),
@@ -81,26 +89,33 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
           occurredAt: input.occurredAt,
           awareAt: input.awareAt,
           awarenessReason: await this.encrypt(narrativeSubject, input.awarenessReason),
+          policy,
           reporter: by,
           now,
         };
       }
       case 'EstablishAwareness':
-        return { ...input, reason: await this.encrypt(subject, input.reason), hasReason: present(input.reason), policy, by, now };
+        return { ...input, reason: await this.encrypt(subject, input.reason), hasReason: present(input.reason), ...(await this.clocked(state)), by, now };
+      case 'RecordProviderUnreachable': {
+        const reasons = { reasons: await this.encrypt(subject, input.reasons), hasReasons: present(input.reasons) };
+        return { ...input, unreachableAt: input.unreachableAt ?? now, ...reasons, ...(await this.clocked(state)), by, now };
+      }
+      case 'RecomputeDeadlines':
+        return { ...input, ...(await this.clocked(state)), now };
       case 'ClassifyIncident': {
         const medicalDevice = input.classification.medicalDevice ?? (state.aiSystem !== null && state.aiSystem.mdrClass !== 'none');
         return {
           ...input,
           classification: { ...input.classification, medicalDevice },
           rationale: await this.encrypt(subject, input.rationale), hasRationale: present(input.rationale),
-          policy,
+          ...(await this.clocked(state)),
           by,
           now,
         };
       }
       case 'EstablishCalamity': {
         const reasons = { reasons: await this.encrypt(subject, input.reasons), hasReasons: present(input.reasons) };
-        return { ...input, establishedAt: input.establishedAt ?? now, ...reasons, policy, by, now };
+        return { ...input, establishedAt: input.establishedAt ?? now, ...reasons, ...(await this.clocked(state)), by, now };
       }
       case 'RuleOutCalamity': {
         const reasons = { reasons: await this.encrypt(subject, input.reasons), hasReasons: present(input.reasons) };
@@ -197,6 +212,16 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
       new ExecuteAiSystemCommand({ type: 'SuspendAiSystemUse', aiSystemId, reason: input.reason }, by, { correlationId: incidentStreamId(input.incidentId) }),
     );
     return command({ suspendedAt: (await this.suspendedSince(aiSystemId)) ?? now, byThisRequest: true });
+  }
+
+  /**
+   * The policy and the AI system's facts as the register holds them now: a correction of the
+   * system's risk class reaches the next computation (and is recorded with it).
+   */
+  private async clocked(state: IncidentState): Promise<{ policy: IncidentsConfig['policy']; scope: SystemScope }> {
+    if (!state.exists) return { policy: this.config.policy, scope: scopeOf({}) }; // the decider refuses: 404
+    const { state: system } = await this.queries.execute(new GetAiSystemQuery(state.aiSystemId!));
+    return { policy: this.config.policy, scope: scopeOf(system.exists ? system : { mdrClass: state.aiSystem?.mdrClass }) };
   }
 
   /** When the system's current suspension began; null while it is in use. */

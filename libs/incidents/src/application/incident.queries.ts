@@ -180,6 +180,8 @@ const BUSINESS_TIME: Record<IncidentEvent['type'], string> = {
   'incidents.AwarenessEstablished': 'awareAt',
   'incidents.IncidentClassified': 'classifiedAt',
   'incidents.DeadlinesComputed': 'computedAt',
+  'incidents.DeadlinesRecomputed': 'computedAt',
+  'incidents.ProviderUnreachable': 'unreachableAt',
   'incidents.CalamityEstablished': 'establishedAt',
   'incidents.CalamityRuledOut': 'decidedAt',
   'incidents.SupplierNotified': 'notifiedAt',

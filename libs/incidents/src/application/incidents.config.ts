@@ -72,13 +72,24 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   return raw === 'true';
 }
 
+/** Who adopted the policy values (e.g. "Raad van Bestuur, besluit 2026-11-20"); recorded in every computation. */
+function adoptedBy(raw: string | undefined): string | null {
+  const v = raw?.trim();
+  if (!v) return null;
+  if (v.length > 200) throw new Error('INCIDENT_POLICY_ADOPTED_BY must be at most 200 characters: who adopted the policy, and where');
+  return v;
+}
+
 /** Reads the incident settings once at start-up; a bad value stops the start with a clear message. */
 export function incidentsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): IncidentsConfig {
   return {
     policy: {
       providerInformHours: positive(env, 'INCIDENT_PROVIDER_INFORM_HOURS', DEFAULT_DEADLINE_POLICY.providerInformHours),
+      authorityInformHours: positive(env, 'INCIDENT_AUTHORITY_INFORM_HOURS', DEFAULT_DEADLINE_POLICY.authorityInformHours),
       igjWorkingDays: wholeDays(env, 'INCIDENT_IGJ_WORKING_DAYS', DEFAULT_DEADLINE_POLICY.igjWorkingDays),
       liberationDayIsHoliday: flag(env, 'INCIDENT_LIBERATION_DAY_IS_HOLIDAY', DEFAULT_DEADLINE_POLICY.liberationDayIsHoliday),
+      aiActBeforeApplication: flag(env, 'INCIDENT_AI_ACT_BEFORE_APPLICATION', DEFAULT_DEADLINE_POLICY.aiActBeforeApplication),
+      adoptedBy: adoptedBy(env.INCIDENT_POLICY_ADOPTED_BY),
     },
     organisation: env.HOSPITAL_NAME ?? 'Hospital (set HOSPITAL_NAME)',
     publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${env.PORT ?? '3000'}`).replace(/\/+$/, ''),

@@ -1,120 +1,226 @@
 import { computeDeadlines, deadlineStatus, DEFAULT_DEADLINE_POLICY } from './deadlines';
-import { type Classification, NO_CRITERIA, type SeriousnessCriteria } from './incident.events';
+import { type Classification, type Deadline, NO_CRITERIA, type SeriousnessCriteria, type SystemScope } from './incident.events';
+import { type DeadlineFacts, RULEBOOK_VERSION, RULES } from './rulebook';
 
-const awareAt = '2026-11-23T10:00:00.000Z'; // a Monday
-const none = NO_CRITERIA;
+// Sources and judgements (J…): docs/legal/sources.md. Each case quotes the text the rule implements.
+
+/** High-risk through Annex III (not a notified-body device): the AI Act duties apply from 2 December 2027. */
+const ANNEX_III: SystemScope = { aiActRiskClass: 'high', mdrClass: 'none', inHouseDevice: false };
+/** High-risk AI in an MDR class IIa device (Annex I): from 2 August 2028. */
+const ANNEX_I: SystemScope = { aiActRiskClass: 'high', mdrClass: 'IIa', inHouseDevice: false };
+const MINIMAL: SystemScope = { aiActRiskClass: 'minimal', mdrClass: 'none', inHouseDevice: false };
+
+const before = '2026-11-23T10:00:00.000Z'; // a Monday, before any AI Act high-risk duty applies
+const inForce = '2028-01-10T10:00:00.000Z'; // a Monday, after 2 December 2027 (Annex III)
+const hoursAfter = (at: string, h: number) => new Date(Date.parse(at) + h * 3_600_000).toISOString();
+const daysAfter = (at: string, d: number) => hoursAfter(at, 24 * d);
+
 const serious = (criteria: Partial<SeriousnessCriteria>, more: Partial<Classification> = {}): Classification => ({
   serious: true,
-  criteria: { ...none, ...criteria },
+  criteria: { ...NO_CRITERIA, ...criteria },
   medicalDevice: false,
   wkkgzCalamity: false,
   ...more,
 });
-const rows = (c: Classification | null, at = awareAt, policy = DEFAULT_DEADLINE_POLICY) =>
-  computeDeadlines(c, at, policy).map(({ recipient, rule, dueAt }) => ({ recipient, rule, dueAt }));
+const notSerious: Classification = { serious: false, criteria: NO_CRITERIA, medicalDevice: false, wkkgzCalamity: false };
 
-describe('computeDeadlines', () => {
-  it('has no duties before classification or for an incident that is not serious', () => {
-    expect(rows(null)).toEqual([]);
-    expect(rows({ serious: false, criteria: none, medicalDevice: false, wkkgzCalamity: false })).toEqual([]);
+/** Facts for a high-risk Annex III system, aware at `inForce`, classified serious at the moment of awareness. */
+const facts = (more: Partial<DeadlineFacts> = {}): DeadlineFacts => ({
+  classification: null,
+  awareAt: inForce,
+  identifiedAt: null,
+  calamity: null,
+  providerUnreachableAt: null,
+  system: ANNEX_III,
+  policy: DEFAULT_DEADLINE_POLICY,
+  ...more,
+});
+const identified = (c: Classification, more: Partial<DeadlineFacts> = {}) => facts({ classification: c, identifiedAt: more.awareAt ?? inForce, ...more });
+const rows = (f: DeadlineFacts) => computeDeadlines(f).map(({ ruleId, recipient, dueAt, nature }) => ({ ruleId, recipient, dueAt, nature }));
+const byRule = (f: DeadlineFacts, id: string): Deadline | undefined => computeDeadlines(f).find((d) => d.ruleId === id);
+
+describe('the incident rulebook', () => {
+  it('every rule has a unique id, a quote of its text, and an article that fits the board column (varchar(40))', () => {
+    expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
+    for (const r of RULES) {
+      expect(r.quote.length).toBeGreaterThan(20);
+      expect(r.article.length).toBeLessThanOrEqual(40);
+      expect(r.family).toBeTruthy();
+    }
   });
 
-  it('AI Act Art. 26(5) + 73(2): provider within 24 h, authority within 15 days', () => {
-    expect(rows(serious({ seriousHarmToHealth: true }))).toEqual([
-      { recipient: 'provider', rule: 'AI Act Art. 26(5)', dueAt: '2026-11-24T10:00:00.000Z' },
-      { recipient: 'market-surveillance-authority', rule: 'AI Act Art. 73(2)', dueAt: '2026-12-08T10:00:00.000Z' },
+  it('every deadline records its rule id, the rulebook version, whether it is law or policy, the moment its clock runs from, and who adopted the policy', () => {
+    const all = computeDeadlines(
+      identified(serious({ death: true, fundamentalRightsInfringement: true }, { medicalDevice: true, wkkgzCalamity: true }), {
+        calamity: { status: 'established', at: inForce },
+        providerUnreachableAt: inForce,
+        system: ANNEX_III,
+      }),
+    );
+    expect(all.map((d) => d.ruleId).sort()).toEqual(['aiact.26-5.msa', 'aiact.26-5.provider', 'aiact.73-4', 'igj.calamity.report', 'igj.calamity.triage', 'mdr.87-5.hospital']);
+    expect(all.map((d) => d.dueAt)).toEqual([...all.map((d) => d.dueAt)].sort());
+    for (const d of all) {
+      expect(d.rulebookVersion).toBe(RULEBOOK_VERSION);
+      expect(RULES.map((r) => r.id)).toContain(d.ruleId);
+      expect(['law', 'regulator-policy', 'hospital-policy']).toContain(d.nature);
+      expect(d.from).toEqual({ trigger: expect.any(String), at: inForce });
+      expect(d.basis.startsWith(d.nature === 'law' ? 'LAW.' : d.nature === 'regulator-policy' ? 'REGULATOR POLICY.' : 'HOSPITAL POLICY.')).toBe(true);
+      expect(d.basis).toContain('adopted by nobody');
+    }
+    const adopted = computeDeadlines(facts({ policy: { ...DEFAULT_DEADLINE_POLICY, adoptedBy: 'Raad van Bestuur, besluit 2026-11-20' } }));
+    expect(adopted[0].basis).toContain('Policy values adopted by Raad van Bestuur, besluit 2026-11-20');
+  });
+});
+
+describe('AI Act scope: Art. 26 binds deployers of high-risk systems only, and only from its date of application', () => {
+  // Art. 26 is headed "Obligations of deployers of high-risk AI systems"; Art. 73 concerns "providers of high-risk AI systems".
+
+  it.each([
+    ['minimal', MINIMAL],
+    ['limited', { ...MINIMAL, aiActRiskClass: 'limited' } as SystemScope],
+  ])('a %s-risk system gets no AI Act clock, even for a death', (_, system) => {
+    expect(rows(identified(serious({ death: true }), { system, providerUnreachableAt: inForce }))).toEqual([]);
+    expect(rows(facts({ system }))).toEqual([]);
+  });
+
+  it('Annex III high-risk system, incident after 2 December 2027: the Art. 26(5) duties are law', () => {
+    // Art. 113 as amended by the Digital Omnibus (unverified, sources.md § 3): Annex III high-risk duties from 2 December 2027.
+    const law = byRule(identified(serious({ seriousHarmToHealth: true })), 'aiact.26-5.provider')!;
+    expect(law.nature).toBe('law');
+    expect(law.basis).toContain('applies from 2 December 2027');
+  });
+
+  it('the same incident before 2 December 2027 → a hospital-policy clock, never shown as law (J9)', () => {
+    const f = identified(serious({ seriousHarmToHealth: true }), { awareAt: before, identifiedAt: before });
+    const all = computeDeadlines(f);
+    expect(all.map((d) => d.ruleId)).toEqual(['aiact.26-5.msa', 'aiact.26-5.provider']);
+    for (const d of all) {
+      expect(d.nature).toBe('hospital-policy');
+      expect(d.basis).toContain('kept before then as hospital policy (J9)');
+    }
+    // A hospital that chooses not to follow the AI Act early keeps no AI Act clock.
+    expect(rows({ ...f, policy: { ...DEFAULT_DEADLINE_POLICY, aiActBeforeApplication: false } })).toEqual([]);
+  });
+
+  it('high-risk AI in an MDR class IIa device (Annex I) is in scope only from 2 August 2028', () => {
+    const f = (at: string) => identified(serious({ fundamentalRightsInfringement: true }, { medicalDevice: true }), { awareAt: at, identifiedAt: at, system: ANNEX_I });
+    expect(byRule(f(inForce), 'aiact.26-5.provider')!.nature).toBe('hospital-policy');
+    expect(byRule(f('2028-09-04T10:00:00.000Z'), 'aiact.26-5.provider')).toMatchObject({ nature: 'law' });
+    expect(byRule(f('2028-09-04T10:00:00.000Z'), 'aiact.26-5.provider')!.basis).toContain('applies from 2 August 2028');
+  });
+
+  it('a system whose risk class the register does not hold gets the clocks as hospital policy, saying why', () => {
+    const d = byRule(identified(serious({ death: true }), { system: { ...ANNEX_III, aiActRiskClass: 'unknown' } }), 'aiact.26-5.provider')!;
+    expect(d.nature).toBe('hospital-policy');
+    expect(d.basis).toContain('risk class is not recorded');
+  });
+});
+
+describe('AI Act Art. 26(5): "immediately inform first the provider, and then the importer or distributor and the relevant market surveillance authorities"', () => {
+  // "Where deployers have identified a serious incident, they shall also immediately inform first the provider, and then the
+  // importer or distributor and the relevant market surveillance authorities of that incident."
+
+  it('an unclassified incident on a high-risk system: a provider clock from awareness, as hospital policy (J12)', () => {
+    expect(rows(facts())).toEqual([
+      { ruleId: 'aiact.26-5.provider.on-awareness', recipient: 'provider', dueAt: hoursAfter(inForce, 24), nature: 'hospital-policy' },
+    ]);
+    expect(byRule(facts(), 'aiact.26-5.provider.on-awareness')!.basis).toContain('runs from awareness so that an unclassified incident cannot hide (J12)');
+  });
+
+  it('classified not serious → no clock at all', () => {
+    expect(rows(facts({ classification: notSerious }))).toEqual([]);
+  });
+
+  it('identified as serious two days after awareness: the legal clocks run from identification, the policy clock from awareness stays beside them', () => {
+    const identifiedAt = daysAfter(inForce, 2);
+    expect(rows(facts({ classification: serious({ seriousHarmToHealth: true }), identifiedAt }))).toEqual([
+      { ruleId: 'aiact.26-5.provider.on-awareness', recipient: 'provider', dueAt: hoursAfter(inForce, 24), nature: 'hospital-policy' },
+      { ruleId: 'aiact.26-5.msa', recipient: 'market-surveillance-authority', dueAt: hoursAfter(identifiedAt, 24), nature: 'law' },
+      { ruleId: 'aiact.26-5.provider', recipient: 'provider', dueAt: hoursAfter(identifiedAt, 24), nature: 'law' },
     ]);
   });
 
-  it('AI Act Art. 73(4): death shortens the authority deadline to 10 days', () => {
-    expect(rows(serious({ death: true }))[1]).toEqual({
+  it('"immediately" is the hospital\'s number, per recipient (J1), and the basis cites it', () => {
+    const policy = { ...DEFAULT_DEADLINE_POLICY, providerInformHours: 4, authorityInformHours: 12 };
+    const f = identified(serious({ death: true }), { policy });
+    expect(byRule(f, 'aiact.26-5.provider')).toMatchObject({ dueAt: hoursAfter(inForce, 4) });
+    expect(byRule(f, 'aiact.26-5.provider')!.basis).toContain('within 4 h of identification (J1)');
+    expect(byRule(f, 'aiact.26-5.msa')).toMatchObject({ dueAt: hoursAfter(inForce, 12) });
+  });
+
+  it('AI that is a medical device informs the authority only of an infringement of fundamental rights (Art. 73(10), J11)', () => {
+    // Art. 73(10): "the notification of serious incidents shall be limited to those referred to in Article 3, point (49)(c)".
+    const device = (c: Partial<SeriousnessCriteria>) => rows(identified(serious(c, { medicalDevice: true }), { system: { ...ANNEX_III, mdrClass: 'I' } }));
+    expect(device({ seriousHarmToHealth: true }).map((r) => r.recipient)).not.toContain('market-surveillance-authority');
+    expect(device({ fundamentalRightsInfringement: true }).map((r) => r.recipient)).toContain('market-surveillance-authority');
+  });
+});
+
+describe('AI Act Art. 73 for the hospital: "If the deployer is not able to reach the provider, Article 73 shall apply mutatis mutandis"', () => {
+  const unreachable = (c: Partial<SeriousnessCriteria>) => identified(serious(c), { providerUnreachableAt: hoursAfter(inForce, 6) });
+
+  it('not reached → no Art. 73 clock; unreachable → 15 days from awareness (Art. 73(2))', () => {
+    // Art. 73(2): "not later than 15 days after the provider or, where applicable, the deployer, becomes aware of the serious incident."
+    expect(byRule(identified(serious({ seriousHarmToHealth: true })), 'aiact.73-2')).toBeUndefined();
+    expect(byRule(unreachable({ seriousHarmToHealth: true }), 'aiact.73-2')).toMatchObject({
       recipient: 'market-surveillance-authority',
-      rule: 'AI Act Art. 73(4)',
-      dueAt: '2026-12-03T10:00:00.000Z',
+      dueAt: daysAfter(inForce, 15),
+      nature: 'law',
+      from: { trigger: 'awareness', at: inForce },
     });
+  });
+
+  it('death → 10 days (Art. 73(4)), one Art. 73 row: the earliest governs', () => {
+    // Art. 73(4): "not later than 10 days after the date on which the provider or, where applicable, the deployer becomes aware".
+    const art73 = computeDeadlines(unreachable({ death: true })).filter((d) => d.ruleId?.startsWith('aiact.73'));
+    expect(art73).toEqual([expect.objectContaining({ ruleId: 'aiact.73-4', dueAt: daysAfter(inForce, 10) })]);
   });
 
   it.each([
-    ['critical infrastructure', { criticalInfrastructureDisruption: true }],
-    ['a widespread infringement', { fundamentalRightsInfringement: true, widespreadInfringement: true }],
-  ])('AI Act Art. 73(3): %s gives 2 days, stricter even than death', (_, criteria) => {
-    const msa = computeDeadlines(serious({ ...criteria, death: true }), awareAt, DEFAULT_DEADLINE_POLICY).find(
-      (d) => d.recipient === 'market-surveillance-authority',
-    );
-    expect(msa).toMatchObject({ rule: 'AI Act Art. 73(3)', dueAt: '2026-11-25T10:00:00.000Z' });
-    expect(msa!.basis).toMatch(/2 days/);
+    ['a widespread infringement alone (Art. 3(61) needs no fundamental-rights criterion)', { widespreadInfringement: true }],
+    ['a serious and irreversible disruption of critical infrastructure (Art. 3(49)(b))', { criticalInfrastructureDisruption: true }],
+  ])('%s → 2 days (Art. 73(3))', (_, criteria) => {
+    // Art. 73(3): "in the event of a widespread infringement or a serious incident as defined in Article 3, point (49)(b) … not later than two days".
+    expect(byRule(unreachable({ ...criteria, death: true }), 'aiact.73-3')).toMatchObject({ dueAt: daysAfter(inForce, 2) });
   });
 
-  it('MDR Art. 87(3)/(5): a medical device reports to the manufacturer, 10 days for serious deterioration; AI Act Art. 73(10) leaves the authority out', () => {
-    expect(rows(serious({ seriousHarmToHealth: true }, { medicalDevice: true }))).toEqual([
-      { recipient: 'provider', rule: 'AI Act Art. 26(5)', dueAt: '2026-11-24T10:00:00.000Z' },
-      { recipient: 'manufacturer', rule: 'MDR Art. 87(5)', dueAt: '2026-12-03T10:00:00.000Z' },
+  it('an in-house high-risk system makes the hospital the provider: Art. 73 runs without Art. 26(5), to the authority (J18)', () => {
+    const inHouse = identified(serious({ seriousHarmToHealth: true }), { system: { ...ANNEX_III, inHouseDevice: true } });
+    expect(rows(inHouse)).toEqual([{ ruleId: 'aiact.73-2', recipient: 'market-surveillance-authority', dueAt: daysAfter(inForce, 15), nature: 'law' }]);
+  });
+});
+
+describe('MDR Art. 87: the manufacturer\'s clocks, mirrored as the hospital\'s policy towards the manufacturer (J17)', () => {
+  const device = (c: Partial<SeriousnessCriteria>, system: SystemScope = MINIMAL) =>
+    computeDeadlines(identified(serious(c, { medicalDevice: true }), { system: { ...system, mdrClass: 'IIa' } })).filter((d) => d.recipient === 'manufacturer');
+
+  it('serious deterioration of health → 10 days (Art. 87(5)), hospital policy, whatever the AI Act class', () => {
+    // Art. 87(5): "not later than 10 days after the date on which the manufacturer becomes aware of the serious incident."
+    expect(device({ seriousHarmToHealth: true })).toEqual([
+      expect.objectContaining({ ruleId: 'mdr.87-5.hospital', dueAt: daysAfter(inForce, 10), nature: 'hospital-policy' }),
     ]);
-    expect(rows(serious({ propertyOrEnvironmentHarm: true }, { medicalDevice: true }))[1]).toEqual({
-      recipient: 'manufacturer',
-      rule: 'MDR Art. 87(3)',
-      dueAt: '2026-12-08T10:00:00.000Z',
-    });
+    expect(device({ seriousHarmToHealth: true })[0].basis).toContain('the MDR sets no period for the hospital (J17)');
   });
 
-  it('MDR Art. 87(4): a serious public health threat gives the manufacturer 2 days', () => {
-    const c = serious({ seriousHarmToHealth: true, seriousPublicHealthThreat: true }, { medicalDevice: true });
-    expect(rows(c).find((d) => d.recipient === 'manufacturer')).toEqual({
-      recipient: 'manufacturer',
-      rule: 'MDR Art. 87(4)',
-      dueAt: '2026-11-25T10:00:00.000Z',
-    });
+  it('a near miss ("might have led") is an MDR serious incident without asserting harm: 15 days (Art. 87(3)), and no AI Act clock', () => {
+    // Art. 2(65): "any incident that directly or indirectly led, might have led or might lead to" death, serious deterioration, public health threat.
+    // Art. 87(3): "not later than 15 days after they become aware of the incident."
+    expect(device({ couldHaveLedToSeriousHarm: true })).toEqual([expect.objectContaining({ ruleId: 'mdr.87-3.hospital', dueAt: daysAfter(inForce, 15) })]);
+    const all = computeDeadlines(identified(serious({ couldHaveLedToSeriousHarm: true }, { medicalDevice: true }), { system: ANNEX_I }));
+    expect(all.filter((d) => d.ruleId?.startsWith('aiact.26-5.provider') && d.ruleId !== 'aiact.26-5.provider.on-awareness')).toEqual([]);
   });
 
-  it('AI Act Art. 73(10): a device infringing fundamental rights is still reported to the authority', () => {
-    const c = serious({ fundamentalRightsInfringement: true }, { medicalDevice: true });
-    expect(rows(c).map((d) => d.recipient).sort()).toEqual(['manufacturer', 'market-surveillance-authority', 'provider']);
+  it('a serious public health threat → 2 days (Art. 87(4))', () => {
+    // Art. 87(4): "immediately, and not later than 2 days after the manufacturer becomes aware of that threat."
+    expect(device({ seriousPublicHealthThreat: true })[0]).toMatchObject({ ruleId: 'mdr.87-4.hospital', dueAt: daysAfter(inForce, 2) });
   });
 
-  describe('Wkkgz art. 11: an established calamity goes to the IGJ within 3 Dutch working days of its establishment', () => {
-    // IGJ, "Melding doen van een calamiteit": "Binnen 3 werkdagen nadat u heeft vastgesteld dat het om een calamiteit gaat";
-    // a term runs "tot en met" its last day (Atw art. 1). `at` is the establishment; awareness lies a week before.
-    const calamity = serious({ death: true }, { wkkgzCalamity: true });
-    const igj = (at: string, policy = DEFAULT_DEADLINE_POLICY) =>
-      computeDeadlines(calamity, new Date(Date.parse(at) - 7 * 86_400_000).toISOString(), policy, { status: 'established', at }).find((d) => d.recipient === 'igj')!;
-
-    it('skips the weekend and falls due at the end of the third working day in Amsterdam', () => {
-      expect(igj('2026-11-27T16:00:00.000Z')).toMatchObject({ rule: 'Wkkgz art. 11(1)(a)', dueAt: '2026-12-02T22:59:59.999Z' });
-    });
-
-    it('skips Good Friday and Easter Monday 2026 (Algemene termijnenwet art. 3)', () => {
-      // Atw art. 3(1) "de Christelijke tweede Paasdag"; art. 3(2) "Goede Vrijdag" gelijkgesteld.
-      expect(igj('2026-04-01T08:00:00.000Z').dueAt).toBe('2026-04-08T21:59:59.999Z');
-    });
-
-    it('establishment at 23:30 on a Friday in Amsterdam (22:30 UTC) counts from that Friday', () => {
-      expect(igj('2026-11-27T22:30:00.000Z').dueAt).toBe('2026-12-02T22:59:59.999Z');
-    });
-
-    it('counts 5 May as the setting says and records the calendar in the basis', () => {
-      // Atw art. 3(1): "… en de vijfde mei".
-      const withHoliday = igj('2026-05-04T08:00:00.000Z');
-      const without = igj('2026-05-04T08:00:00.000Z', { ...DEFAULT_DEADLINE_POLICY, liberationDayIsHoliday: false });
-      expect(withHoliday.dueAt).toBe('2026-05-08T21:59:59.999Z');
-      expect(without.dueAt).toBe('2026-05-07T21:59:59.999Z');
-      expect(withHoliday.basis).toMatch(/Dutch working days \(Europe\/Amsterdam; holidays of the Algemene termijnenwet art\. 3 including Good Friday; 5 May a holiday\)/);
-      expect(without.basis).toMatch(/5 May a working day/);
-    });
+  it('harm to property or the environment is not an MDR criterion (Art. 2(65) names death, health and public health only)', () => {
+    expect(device({ propertyOrEnvironmentHarm: true })).toEqual([]);
   });
 
-  it('takes the policy values as parameters and cites them', () => {
-    const policy = { providerInformHours: 4, igjWorkingDays: 1, liberationDayIsHoliday: true };
-    const [provider, igj] = computeDeadlines(serious({ death: true }, { wkkgzCalamity: true }), awareAt, policy, { status: 'established', at: awareAt });
-    expect(provider).toMatchObject({ recipient: 'provider', dueAt: '2026-11-23T14:00:00.000Z' });
-    expect(provider.basis).toMatch(/within 4 h/);
-    expect(igj).toMatchObject({ recipient: 'igj', dueAt: '2026-11-24T22:59:59.999Z' });
-    expect(igj.basis).toMatch(/1 working days/);
-  });
-
-  it('sorts duties by due time and gives every row an obligation, rule and basis', () => {
-    const all = computeDeadlines(serious({ death: true }, { medicalDevice: true, wkkgzCalamity: true }), awareAt, DEFAULT_DEADLINE_POLICY, { status: 'established', at: awareAt });
-    expect(all.map((d) => d.dueAt)).toEqual([...all.map((d) => d.dueAt)].sort());
-    for (const d of all) expect(d.obligation && d.rule && d.basis).toBeTruthy();
+  it('an in-house device (Art. 5(5)) has no manufacturer to report to', () => {
+    expect(device({ death: true }, { ...MINIMAL, inHouseDevice: true })).toEqual([]);
   });
 });
 
@@ -122,68 +228,78 @@ describe('Wkkgz calamity clocks (IGJ guidance: REGULATOR POLICY, not statute; do
   // Awareness (our "constatering van de gebeurtenis", judgement J3) Wednesday 14 April 2027, 09:00 in Amsterdam.
   const aware = '2027-04-14T07:00:00.000Z';
   const suspected = serious({ death: true }, { wkkgzCalamity: true });
-  const find = (rows: ReturnType<typeof computeDeadlines>, party: string) => rows.find((d) => d.recipient === party);
+  const wkkgz = (more: Partial<DeadlineFacts> = {}) => facts({ classification: suspected, awareAt: aware, identifiedAt: aware, system: MINIMAL, ...more });
+  const find = (f: DeadlineFacts, party: string) => computeDeadlines(f).find((d) => d.recipient === party);
 
   it('a possible calamity gets a triage window of 6 calendar weeks from awareness, to the end of that day in Amsterdam, and no IGJ report yet', () => {
     // IGJ: "… dan heeft u vanaf de constatering van de gebeurtenis 6 weken de tijd om dat te onderzoeken."
-    const rows = computeDeadlines(suspected, aware, DEFAULT_DEADLINE_POLICY);
-    expect(find(rows, 'calamity-decision')).toMatchObject({ dueAt: '2027-05-26T21:59:59.999Z', rule: 'IGJ guidance: calamity triage' });
-    expect(find(rows, 'calamity-decision')!.basis).toMatch(/^REGULATOR POLICY \(IGJ, not statute\): "… dan heeft u vanaf de constatering van de gebeurtenis 6 weken/);
-    expect(find(rows, 'igj')).toBeUndefined();
+    expect(find(wkkgz(), 'calamity-decision')).toMatchObject({
+      ruleId: 'igj.calamity.triage',
+      nature: 'regulator-policy',
+      dueAt: '2027-05-26T21:59:59.999Z',
+      rule: 'IGJ guidance: calamity triage',
+    });
+    expect(find(wkkgz(), 'calamity-decision')!.basis).toMatch(/^REGULATOR POLICY\. IGJ guidance: calamity triage: "… dan heeft u vanaf de constatering van de gebeurtenis 6 weken/);
+    expect(find(wkkgz(), 'igj')).toBeUndefined();
   });
 
   it('established on day 20 → the IGJ report is due 3 Dutch working days later, across Liberation Day and Ascension Day 2027', () => {
     // IGJ: "Binnen 3 werkdagen nadat u heeft vastgesteld dat het om een calamiteit gaat." Atw art. 3(1): "de Hemelvaartsdag … en de vijfde mei".
     // Tuesday 4 May; Wed 5 May (Liberation Day) and Thu 6 May (Ascension Day) are no working days: Fri 7, Mon 10, Tue 11 May.
     const established = { status: 'established', at: '2027-05-04T08:00:00.000Z' } as const;
-    const rows = computeDeadlines(suspected, aware, DEFAULT_DEADLINE_POLICY, established);
-    expect(find(rows, 'igj')).toMatchObject({ rule: 'Wkkgz art. 11(1)(a)', dueAt: '2027-05-11T21:59:59.999Z' });
-    expect(find(rows, 'igj')!.basis).toMatch(/^LAW: calamities are reported "onverwijld" \(Wkkgz art\. 11\(1\)\(a\)\); REGULATOR POLICY reading \(IGJ\): "Binnen 3 werkdagen nadat u heeft vastgesteld/);
-    expect(find(rows, 'igj')!.basis).toContain('within 3 working days of establishment (2027-05-04T08:00:00.000Z)');
+    const igj = find(wkkgz({ calamity: established }), 'igj')!;
+    expect(igj).toMatchObject({ ruleId: 'igj.calamity.report', rule: 'Wkkgz art. 11(1)(a)', dueAt: '2027-05-11T21:59:59.999Z', from: { trigger: 'establishment', at: established.at } });
+    expect(igj.basis).toMatch(/^REGULATOR POLICY\. Wkkgz art\. 11\(1\)\(a\): "Binnen 3 werkdagen nadat u heeft vastgesteld/);
+    expect(igj.basis).toContain('the statute says "onverwijld"');
+    expect(igj.basis).toContain('5 May a holiday; J4');
     // The triage window stays, from awareness: the decision meets it.
-    expect(find(rows, 'calamity-decision')!.dueAt).toBe('2027-05-26T21:59:59.999Z');
+    expect(find(wkkgz({ calamity: established }), 'calamity-decision')!.dueAt).toBe('2027-05-26T21:59:59.999Z');
     // With 5 May a working day (hospital policy), only Ascension Day is skipped.
-    const stricter = computeDeadlines(suspected, aware, { ...DEFAULT_DEADLINE_POLICY, liberationDayIsHoliday: false }, established);
-    expect(find(stricter, 'igj')!.dueAt).toBe('2027-05-10T21:59:59.999Z');
+    const stricter = find(wkkgz({ calamity: established, policy: { ...DEFAULT_DEADLINE_POLICY, liberationDayIsHoliday: false } }), 'igj')!;
+    expect(stricter.dueAt).toBe('2027-05-10T21:59:59.999Z');
+    expect(stricter.basis).toContain('5 May a working day');
+  });
+
+  it.each([
+    ['skips the weekend', '2026-11-27T16:00:00.000Z', '2026-12-02T22:59:59.999Z'],
+    // Atw art. 3(1) "de Christelijke tweede Paasdag"; art. 3(2) "Goede Vrijdag" gelijkgesteld.
+    ['skips Good Friday and Easter Monday 2026', '2026-04-01T08:00:00.000Z', '2026-04-08T21:59:59.999Z'],
+    ['counts a Friday 23:30 establishment in Amsterdam from that Friday', '2026-11-27T22:30:00.000Z', '2026-12-02T22:59:59.999Z'],
+  ])('IGJ report %s (Algemene termijnenwet art. 3 as the working-day calendar, J4)', (_, at, due) => {
+    expect(find(wkkgz({ awareAt: at, calamity: { status: 'established', at } }), 'igj')!.dueAt).toBe(due);
   });
 
   it('ruled out → no IGJ report; the triage window is listed and met by the decision', () => {
-    const rows = computeDeadlines(suspected, aware, DEFAULT_DEADLINE_POLICY, { status: 'ruled-out', at: '2027-04-20T10:00:00.000Z' });
-    expect(find(rows, 'igj')).toBeUndefined();
-    const [triage] = deadlineStatus(rows.filter((d) => d.recipient === 'calamity-decision'), { 'calamity-decision': '2027-04-20T10:00:00.000Z' }, '2027-06-30T00:00:00.000Z');
+    const f = wkkgz({ calamity: { status: 'ruled-out', at: '2027-04-20T10:00:00.000Z' } });
+    expect(find(f, 'igj')).toBeUndefined();
+    const [triage] = deadlineStatus([find(f, 'calamity-decision')!], { 'calamity-decision': '2027-04-20T10:00:00.000Z' }, '2027-06-30T00:00:00.000Z');
     expect(triage).toMatchObject({ metAt: '2027-04-20T10:00:00.000Z', overdue: false });
   });
 
   it('not decided after 6 weeks → the triage window is overdue', () => {
-    const rows = computeDeadlines(suspected, aware, DEFAULT_DEADLINE_POLICY).filter((d) => d.recipient === 'calamity-decision');
-    expect(deadlineStatus(rows, {}, '2027-05-26T21:59:59.000Z')[0].overdue).toBe(false);
-    expect(deadlineStatus(rows, {}, '2027-05-26T22:00:00.000Z')[0].overdue).toBe(true);
+    const triage = [find(wkkgz(), 'calamity-decision')!];
+    expect(deadlineStatus(triage, {}, '2027-05-26T21:59:59.000Z')[0].overdue).toBe(false);
+    expect(deadlineStatus(triage, {}, '2027-05-26T22:00:00.000Z')[0].overdue).toBe(true);
   });
 
   it('a calamity established without the classification flag (or before classification) still gets both clocks', () => {
-    const rows = computeDeadlines(null, aware, DEFAULT_DEADLINE_POLICY, { status: 'established', at: aware });
-    expect(rows.map((d) => d.recipient)).toEqual(['igj', 'calamity-decision']);
-  });
-
-  it('every rule name fits the board\'s nextRule column (varchar(40); PostgreSQL refuses longer)', () => {
-    const all = computeDeadlines(serious({ death: true }, { medicalDevice: true, wkkgzCalamity: true }), aware, DEFAULT_DEADLINE_POLICY, { status: 'established', at: aware });
-    for (const d of all) expect(d.rule.length).toBeLessThanOrEqual(40);
+    expect(rows(wkkgz({ classification: null, calamity: { status: 'established', at: aware } })).map((d) => d.recipient)).toEqual(['igj', 'calamity-decision']);
   });
 
   it('an incident neither flagged nor decided has no Wkkgz clock', () => {
-    expect(computeDeadlines(serious({ seriousHarmToHealth: true }), aware, DEFAULT_DEADLINE_POLICY).map((d) => d.recipient)).not.toContain('calamity-decision');
+    expect(rows(wkkgz({ classification: serious({ seriousHarmToHealth: true }) })).map((d) => d.recipient)).not.toContain('calamity-decision');
   });
 });
 
 describe('deadlineStatus', () => {
-  const deadlines = computeDeadlines(serious({ death: true }), awareAt, DEFAULT_DEADLINE_POLICY);
+  const deadlines = computeDeadlines(identified(serious({ death: true })));
 
   it('is overdue once past due and not met; met duties are never overdue', () => {
-    const later = '2026-11-25T00:00:00.000Z';
-    const [provider, msa] = deadlineStatus(deadlines, {}, later);
-    expect(provider).toMatchObject({ recipient: 'provider', metAt: null, overdue: true });
-    expect(msa).toMatchObject({ overdue: false });
-    const [met] = deadlineStatus(deadlines, { provider: '2026-11-24T12:00:00.000Z' }, later);
-    expect(met).toMatchObject({ metAt: '2026-11-24T12:00:00.000Z', overdue: false });
+    const later = daysAfter(inForce, 2);
+    const provider = deadlineStatus(deadlines, {}, later).find((d) => d.ruleId === 'aiact.26-5.provider')!;
+    expect(provider).toMatchObject({ metAt: null, overdue: true });
+    const met = deadlineStatus(deadlines, { provider: hoursAfter(inForce, 3) }, later).filter((d) => d.recipient === 'provider');
+    expect(met.map((d) => d.overdue)).toEqual([false]);
+    expect(met[0].metAt).toBe(hoursAfter(inForce, 3));
   });
 });

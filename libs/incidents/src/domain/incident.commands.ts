@@ -1,9 +1,19 @@
 import type { Actor } from '../../../event-store/src/envelope';
-import type { AiSystemFacts, Classification, DeadlinePolicy, EncryptedText, NotificationData } from './incident.events';
+import type { AiSystemFacts, Classification, DeadlinePolicy, EncryptedText, NotificationData, SystemScope } from './incident.events';
 
 /** The AI system as the handler loaded it from its own stream. */
-export interface AiSystemSnapshot extends AiSystemFacts {
+export interface AiSystemSnapshot extends AiSystemFacts, SystemScope {
   exists: boolean;
+}
+
+/**
+ * What a command that (re)computes deadlines brings: the hospital's policy values and the AI
+ * system's facts as the register holds them now (risk class, MDR class, in-house), both recorded
+ * with the computation.
+ */
+export interface Clocked {
+  policy: DeadlinePolicy;
+  scope: SystemScope;
 }
 
 /** A linked review as the handler loaded it from its own stream. */
@@ -33,41 +43,39 @@ export interface DetectIncident {
   /** Null: awareness is the moment of recording. */
   awareAt: string | null;
   awarenessReason: EncryptedText | null;
+  policy: DeadlinePolicy;
   reporter: Actor;
   now: string;
 }
 
-export interface EstablishAwareness {
+export interface EstablishAwareness extends Clocked {
   type: 'EstablishAwareness';
   incidentId: string;
   awareAt: string;
   reason: EncryptedText | null;
   hasReason: boolean;
-  policy: DeadlinePolicy;
   by: Actor;
   now: string;
 }
 
-export interface ClassifyIncident {
+export interface ClassifyIncident extends Clocked {
   type: 'ClassifyIncident';
   incidentId: string;
   classification: Classification;
   rationale: EncryptedText | null;
   hasRationale: boolean;
-  policy: DeadlinePolicy;
   by: Actor;
   now: string;
 }
 
 /** Wkkgz art. 1: the hospital establishes that the incident is a calamity (*vaststelling*). */
-export interface EstablishCalamity {
+export interface EstablishCalamity extends Clocked {
   type: 'EstablishCalamity';
   incidentId: string;
   /** The moment of establishment; the IGJ report clock runs from it. */
   establishedAt: string;
   reasons: EncryptedText | null;
   hasReasons: boolean;
-  policy: DeadlinePolicy;
   by: Actor;
   now: string;
 }
@@ -154,8 +162,30 @@ export interface ReopenIncident {
   now: string;
 }
 
+/** AI Act Art. 26(5), 4th sentence: the hospital could not reach the provider (what it tried, J13). */
+export interface RecordProviderUnreachable extends Clocked {
+  type: 'RecordProviderUnreachable';
+  incidentId: string;
+  unreachableAt: string;
+  reasons: EncryptedText | null;
+  hasReasons: boolean;
+  by: Actor;
+  now: string;
+}
+
+/** Apply the current rulebook to an open incident computed with an older one. */
+export interface RecomputeDeadlines extends Clocked {
+  type: 'RecomputeDeadlines';
+  incidentId: string;
+  /** Why the rulebook changed; required. */
+  reason: string;
+  now: string;
+}
+
 export type IncidentCommand =
   | DetectIncident
+  | RecordProviderUnreachable
+  | RecomputeDeadlines
   | EstablishAwareness
   | ClassifyIncident
   | EstablishCalamity

@@ -13,7 +13,9 @@ import {
   NO_CRITERIA,
   type SeriousnessCriteria,
   type SuspendSystemUse,
+  type SystemScope,
   incidentDecider,
+  RULEBOOK_VERSION,
   incidentStreamId,
 } from './index';
 
@@ -25,6 +27,9 @@ const later = '2026-11-24T09:00:00.000Z';
 const qm = { subject: 'qm-1', role: 'quality-manager' };
 const clinician = { subject: 'alice', role: 'clinician' };
 const policy = DEFAULT_DEADLINE_POLICY;
+/** A high-risk system (AI Act) in an MDR class IIa device: in 2026 its AI Act clocks are hospital policy (J9). */
+const scope: SystemScope = { aiActRiskClass: 'high', mdrClass: 'IIa', inHouseDevice: false };
+const minimal: SystemScope = { ...scope, aiActRiskClass: 'minimal' };
 const text = (ct: string): EncryptedText => ({ enc: 'aes-256-gcm', kid: 'k1', iv: 'aXY=', ct });
 const none = NO_CRITERIA;
 const harm = (criteria: Partial<SeriousnessCriteria> = { seriousHarmToHealth: true }, more: Partial<Classification> = {}): Classification => ({
@@ -39,7 +44,7 @@ const detectCommand = (more: Partial<DetectIncident> = {}): DetectIncident => ({
   type: 'DetectIncident',
   incidentId,
   aiSystemId,
-  system: { exists: true, name: 'ChestXR Triage', supplierName: 'Acme', version: '2.3.1', mdrClass: 'IIa', udiDi: null },
+  system: { exists: true, name: 'ChestXR Triage', supplierName: 'Acme', version: '2.3.1', udiDi: null, ...scope },
   narrative: text('bmFycmF0aXZl'),
   hasNarrative: true,
   narrativeSubject: 'p-1',
@@ -48,6 +53,7 @@ const detectCommand = (more: Partial<DetectIncident> = {}): DetectIncident => ({
   occurredAt: '2026-11-20T09:00:00.000Z',
   awareAt: null,
   awarenessReason: null,
+  policy,
   reporter: clinician,
   now: detectedAt,
   ...more,
@@ -60,6 +66,7 @@ const classifyCommand = (classification: Classification, more: Partial<ClassifyI
   rationale: text('cmF0aW9uYWxl'),
   hasRationale: true,
   policy,
+  scope,
   by: qm,
   now: later,
   ...more,
@@ -113,11 +120,6 @@ function given(history: IncidentEvent[]) {
   };
 }
 
-const msaDeadline = (events: IncidentEvent[]) => {
-  const computed = events.filter((e) => e.type === 'incidents.DeadlinesComputed').pop();
-  if (computed?.type !== 'incidents.DeadlinesComputed') throw new Error('no deadlines computed');
-  return computed.data.deadlines.find((d) => d.recipient === 'market-surveillance-authority');
-};
 
 describe('incident decider', () => {
   it('names the stream incident-<id>', () => {
@@ -128,7 +130,7 @@ describe('incident decider', () => {
     it('records the incident with linked reviews, their patients, and awareness at the moment of recording', () => {
       given([])
         .when(detectCommand())
-        .then(([detectedEvent, awareness]) => {
+        .then(([detectedEvent, awareness, computed]) => {
           expect(detectedEvent).toMatchObject({
             type: 'incidents.IncidentDetected',
             data: { incidentId, linkedReviewIds: [reviewId], patientPseudonyms: ['p-1', 'p-2'], detectedBy: clinician, detectedAt },
@@ -137,7 +139,23 @@ describe('incident decider', () => {
             type: 'incidents.AwarenessEstablished',
             data: { incidentId, awareAt: detectedAt, reason: null, previousAwareAt: null, establishedBy: clinician, establishedAt: detectedAt },
           });
+          // A high-risk system: the provider clock runs from awareness before anyone classifies (hospital policy, J12).
+          expect(computed).toMatchObject({
+            type: 'incidents.DeadlinesComputed',
+            data: {
+              cause: 'detection',
+              rulebookVersion: RULEBOOK_VERSION,
+              scope,
+              deadlines: [{ ruleId: 'aiact.26-5.provider.on-awareness', recipient: 'provider', dueAt: '2026-11-24T10:00:00.000Z', nature: 'hospital-policy' }],
+            },
+          });
         });
+    });
+
+    it('a system that is not high-risk starts no clock at detection', () => {
+      given([])
+        .when(detectCommand({ system: { ...detectCommand().system, ...minimal } }))
+        .then((events) => expect(events.map((e) => e.type)).toEqual(['incidents.IncidentDetected', 'incidents.AwarenessEstablished']));
     });
 
     it('accepts an awareness earlier than the record, with its reason', () => {
@@ -158,12 +176,14 @@ describe('incident decider', () => {
     });
 
     it('lets a quality manager link anyone\'s review', () => {
-      given([]).when(detectCommand({ reporter: qm })).then((events) => expect(events).toHaveLength(2));
+      given([]).when(detectCommand({ reporter: qm })).then((events) => expect(events[0].type).toBe('incidents.IncidentDetected'));
     });
   });
 
   describe('ClassifyIncident', () => {
-    it('classifies and computes the deadlines from awareness', () => {
+    it('classifies (the moment of identification, Art. 26(5)) and computes the deadlines with the system\'s scope', () => {
+      // Art. 26(5): "Where deployers have identified a serious incident, they shall also immediately inform first the provider,
+      // and then … the relevant market surveillance authorities"; before 2 August 2028 (Annex I route) as hospital policy (J9).
       given(detected())
         .when(classifyCommand(harm()))
         .then(([classifiedEvent, computed]) => {
@@ -174,24 +194,61 @@ describe('incident decider', () => {
               awareAt: detectedAt,
               cause: 'classification',
               policy,
+              scope,
+              rulebookVersion: RULEBOOK_VERSION,
               deadlines: [
-                { recipient: 'provider', rule: 'AI Act Art. 26(5)', dueAt: '2026-11-24T10:00:00.000Z' },
-                { recipient: 'market-surveillance-authority', rule: 'AI Act Art. 73(2)', dueAt: '2026-12-08T10:00:00.000Z' },
+                { ruleId: 'aiact.26-5.provider.on-awareness', recipient: 'provider', dueAt: '2026-11-24T10:00:00.000Z', nature: 'hospital-policy' },
+                { ruleId: 'aiact.26-5.msa', recipient: 'market-surveillance-authority', dueAt: '2026-11-25T09:00:00.000Z', from: { trigger: 'identification', at: later } },
+                { ruleId: 'aiact.26-5.provider', recipient: 'provider', dueAt: '2026-11-25T09:00:00.000Z', nature: 'hospital-policy' },
               ],
             },
           });
+          expect(fold(incidentDecider, [...detected(), classifiedEvent, computed]).identifiedAt).toBe(later);
         });
     });
 
-    it('re-classification: death discovered later shortens the authority deadline from 15 to 10 days', () => {
-      const history = classified(harm());
-      expect(msaDeadline(history)).toMatchObject({ rule: 'AI Act Art. 73(2)', dueAt: '2026-12-08T10:00:00.000Z' });
-      given(history)
-        .when(classifyCommand(harm({ seriousHarmToHealth: true, death: true })))
-        .then((events) => {
-          expect(events[0].data).toMatchObject({ previous: harm(), criteria: { death: true } });
-          expect(msaDeadline(events)).toMatchObject({ rule: 'AI Act Art. 73(4)', dueAt: '2026-12-03T10:00:00.000Z' });
+    it('provider unreachable: Art. 73 applies to the hospital; death discovered later shortens the authority deadline from 15 to 10 days', () => {
+      // Art. 26(5): "If the deployer is not able to reach the provider, Article 73 shall apply mutatis mutandis." Art. 73(2): 15 days; 73(4): 10 days.
+      const unreachable: IncidentCommand = {
+        type: 'RecordProviderUnreachable',
+        incidentId,
+        unreachableAt: later,
+        reasons: text('dHJpZWQ='),
+        hasReasons: true,
+        policy,
+        scope,
+        by: qm,
+        now: later,
+      };
+      const history = [...classified(harm()), ...decide(classified(harm()), unreachable)];
+      expect(history.at(-2)).toMatchObject({ type: 'incidents.ProviderUnreachable', data: { unreachableAt: later, recordedBy: qm } });
+      const art73 = (events: IncidentEvent[]) => fold(incidentDecider, events).deadlines.find((d) => d.ruleId?.startsWith('aiact.73'));
+      expect(art73(history)).toMatchObject({ ruleId: 'aiact.73-2', dueAt: '2026-12-08T10:00:00.000Z' });
+      const death = decide(history, classifyCommand(harm({ seriousHarmToHealth: true, death: true })));
+      expect(death[0].data).toMatchObject({ previous: harm(), criteria: { death: true } });
+      expect(art73([...history, ...death])).toMatchObject({ ruleId: 'aiact.73-4', dueAt: '2026-12-03T10:00:00.000Z' });
+      given(history).when(unreachable).thenFails({ code: 'provider-unreachable-recorded', status: 409 });
+      given(classified()).when({ ...unreachable, reasons: null, hasReasons: false }).thenFails({ code: 'reasons-required', status: 400, field: 'reasons' });
+      const informed = [...classified(), ...decide(classified(), notifyCommand({ channel: 'recorded', destination: null, report: null, reportSha256: null }))];
+      given(informed).when(unreachable).thenFails({ code: 'provider-informed', status: 409 });
+    });
+
+    it('a rulebook correction recomputes an open incident once, with its reason, keeping the earlier computation', () => {
+      const old = classified().map((e) =>
+        e.type === 'incidents.DeadlinesComputed' ? { ...e, data: { ...e.data, rulebookVersion: undefined, deadlines: [] } } : e,
+      ) as IncidentEvent[];
+      const recompute: IncidentCommand = { type: 'RecomputeDeadlines', incidentId, reason: 'Rulebook 2026-12-06.1: AI Act scope', policy, scope, now: later };
+      given(old)
+        .when(recompute)
+        .then(([recomputed]) => {
+          expect(recomputed).toMatchObject({
+            type: 'incidents.DeadlinesRecomputed',
+            data: { cause: 'rulebook-correction', rulebookVersion: RULEBOOK_VERSION, previousRulebookVersion: null, reason: 'Rulebook 2026-12-06.1: AI Act scope' },
+          });
+          expect(fold(incidentDecider, [...old, recomputed]).deadlines.map((d) => d.ruleId)).toContain('aiact.26-5.provider');
         });
+      given(classified()).when(recompute).thenFails({ code: 'deadlines-current', status: 409 });
+      given(old).when({ ...recompute, reason: ' ' }).thenFails({ code: 'reason-required', status: 400, field: 'reason' });
     });
 
     it('re-classification as not serious clears the duties', () => {
@@ -200,20 +257,23 @@ describe('incident decider', () => {
         .then(([, computed]) => expect(computed.data).toMatchObject({ deadlines: [] }));
     });
 
-    it('refuses a serious classification without an Art. 3(49) criterion', () => {
+    it('refuses a serious classification without any criterion', () => {
       given(detected()).when(classifyCommand(harm({}))).thenFails({ code: 'criteria-required', status: 400, field: 'criteria' });
-      given(detected())
-        .when(classifyCommand(harm({ seriousPublicHealthThreat: true })))
-        .thenFails({ code: 'criteria-required', status: 400, field: 'criteria' });
     });
 
-    it('refuses "not serious" when a criterion is met, and a widespread infringement without an infringement', () => {
+    it('accepts a serious incident under the MDR alone (a public health threat, a near miss) and a widespread infringement alone', () => {
+      // MDR Art. 2(65) "led, might have led or might lead to"; Art. 2(66); AI Act Art. 3(61) (no fundamental-rights criterion needed).
+      for (const c of [{ seriousPublicHealthThreat: true }, { couldHaveLedToSeriousHarm: true }, { widespreadInfringement: true }]) {
+        given(detected())
+          .when(classifyCommand(harm(c)))
+          .then(([classifiedEvent]) => expect(classifiedEvent.data).toMatchObject({ serious: true, criteria: c }));
+      }
+    });
+
+    it('refuses "not serious" when a criterion is met', () => {
       given(detected())
         .when(classifyCommand({ ...harm({ death: true }), serious: false }))
         .thenFails({ code: 'criteria-contradict-classification', status: 422, field: 'serious' });
-      given(detected())
-        .when(classifyCommand(harm({ widespreadInfringement: true, seriousHarmToHealth: true })))
-        .thenFails({ code: 'widespread-without-infringement', status: 422, field: 'criteria.widespreadInfringement' });
     });
 
     it('refuses an unchanged classification, and a re-classification without rationale', () => {
@@ -232,12 +292,13 @@ describe('incident decider', () => {
       reason: text('cmVhc29u'),
       hasReason: true,
       policy,
+      scope,
       by: qm,
       now: later,
       ...more,
     });
 
-    it('awareness moved earlier moves every deadline earlier', () => {
+    it('awareness moved earlier moves the clocks that run from awareness, not those from identification', () => {
       given(classified())
         .when(establish('2026-11-21T10:00:00.000Z'))
         .then(([awareness, computed]) => {
@@ -245,16 +306,18 @@ describe('incident decider', () => {
           expect(computed.data).toMatchObject({
             cause: 'awareness',
             deadlines: [
-              { recipient: 'provider', dueAt: '2026-11-22T10:00:00.000Z' },
-              { recipient: 'market-surveillance-authority', dueAt: '2026-12-06T10:00:00.000Z' },
+              { ruleId: 'aiact.26-5.provider.on-awareness', dueAt: '2026-11-22T10:00:00.000Z' },
+              { ruleId: 'aiact.26-5.msa', dueAt: '2026-11-25T09:00:00.000Z' },
+              { ruleId: 'aiact.26-5.provider', dueAt: '2026-11-25T09:00:00.000Z' },
             ],
           });
         });
     });
 
-    it('before classification only records awareness', () => {
-      given(detected())
-        .when(establish('2026-11-21T10:00:00.000Z'))
+    it('before classification, on a system without clocks, only records awareness', () => {
+      const h = decide([], detectCommand({ system: { ...detectCommand().system, ...minimal } }));
+      given(h)
+        .when(establish('2026-11-21T10:00:00.000Z', { scope: minimal }))
         .then((events) => expect(events.map((e) => e.type)).toEqual(['incidents.AwarenessEstablished']));
     });
 
@@ -471,6 +534,7 @@ describe('incident decider', () => {
       reasons: text('cmVhc29ucw=='),
       hasReasons: true,
       policy,
+      scope,
       by: qm,
       now: day20,
       ...more,
@@ -546,7 +610,7 @@ describe('incident decider', () => {
     it('moving awareness moves the triage window, not the IGJ report clock (which runs from establishment)', () => {
       const established = [...suspected(), ...decide(suspected(), establish())];
       given(established)
-        .when({ type: 'EstablishAwareness', incidentId, awareAt: '2027-04-13T07:00:00.000Z', reason: text('ZWFybGllcg=='), hasReason: true, policy, by: qm, now: day20 })
+        .when({ type: 'EstablishAwareness', incidentId, awareAt: '2027-04-13T07:00:00.000Z', reason: text('ZWFybGllcg=='), hasReason: true, policy, scope, by: qm, now: day20 })
         .then((events) => {
           const state = fold(incidentDecider, [...established, ...events]);
           expect(state.deadlines.find((d) => d.recipient === 'calamity-decision')!.dueAt).toBe('2027-05-25T21:59:59.999Z');

@@ -1,17 +1,20 @@
 import { type Decider, DomainError } from '../../../event-store/src/decider';
 import type { Actor } from '../../../event-store/src/envelope';
-import { type CalamityDecision, computeDeadlines } from './deadlines';
+import { computeDeadlines } from './deadlines';
 import type {
   AcknowledgeReport,
   AddInvestigationNote,
   ClassifyIncident,
+  Clocked,
   CloseIncident,
   DetectIncident,
   EstablishAwareness,
   EstablishCalamity,
   IncidentCommand,
   NotifyRecipient,
+  RecomputeDeadlines,
   RecordDeliveryAttempt,
+  RecordProviderUnreachable,
   ReopenIncident,
   RuleOutCalamity,
   SuspendSystemUse,
@@ -21,9 +24,8 @@ import {
   type Classification,
   CRITERIA,
   type Deadline,
+  type DeadlineCause,
   type DeadlineParty,
-  type DeadlinePolicy,
-  type DeadlinesComputedData,
   type DeliveryChannel,
   type EncryptedText,
   type IncidentEvent,
@@ -31,7 +33,9 @@ import {
   type Recipient,
   type SeriousnessCriteria,
   SUPPLIER_RECIPIENTS,
+  type SystemScope,
 } from './incident.events';
+import { aiActSerious, type CalamityDecision, RULEBOOK_VERSION } from './rulebook';
 
 /** A notification without its (encrypted) report bytes, plus how its delivery went. */
 export interface NotificationState extends Omit<NotificationData, 'incidentId' | 'report' | 'notifiedBy'> {
@@ -67,7 +71,13 @@ export interface IncidentState {
   classification: Classification | null;
   /** Wkkgz: whether the incident was established as a calamity or ruled out, and when; null while undecided. */
   calamity: CalamityDecision | null;
+  /** AI Act Art. 26(5) "have identified": the first classification as a serious incident under the AI Act. */
+  identifiedAt: string | null;
+  /** AI Act Art. 26(5), 4th sentence: since when the provider could not be reached; null otherwise. */
+  providerUnreachableAt: string | null;
   deadlines: Deadline[];
+  /** The rulebook version of the last computation; null before any, or before versioning (2026-12). */
+  rulebookVersion: string | null;
   notifications: NotificationState[];
   /** First moment each recipient was informed (or the calamity decided): the duty towards it is met. */
   informedAt: Partial<Record<DeadlineParty, string>>;
@@ -93,7 +103,10 @@ export const initialIncidentState = (): IncidentState => ({
   awareAt: null,
   classification: null,
   calamity: null,
+  identifiedAt: null,
+  providerUnreachableAt: null,
   deadlines: [],
+  rulebookVersion: null,
   notifications: [],
   informedAt: {},
   suspensions: [],
@@ -104,14 +117,6 @@ export const initialIncidentState = (): IncidentState => ({
 
 /** Tolerated clock difference between a workstation and the registry. */
 const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
-/** Art. 3(49)(a)–(d): at least one makes an incident serious. */
-const ART_3_49: readonly (keyof SeriousnessCriteria)[] = [
-  'death',
-  'seriousHarmToHealth',
-  'criticalInfrastructureDisruption',
-  'fundamentalRightsInfringement',
-  'propertyOrEnvironmentHarm',
-];
 
 function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[] {
   if (command.type === 'DetectIncident') return detect(command, state);
@@ -121,6 +126,10 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
   switch (command.type) {
     case 'EstablishAwareness':
       return establishAwareness(command, open(state));
+    case 'RecordProviderUnreachable':
+      return providerUnreachable(command, open(state));
+    case 'RecomputeDeadlines':
+      return recompute(command, open(state));
     case 'ClassifyIncident':
       return classify(command, open(state));
     case 'EstablishCalamity':
@@ -166,6 +175,9 @@ function detect(c: DetectIncident, state: IncidentState): IncidentEvent[] {
     if (r.patientPseudonym) patients.add(r.patientPseudonym);
   }
   const { system } = c;
+  const scope: SystemScope = { aiActRiskClass: system.aiActRiskClass, mdrClass: system.mdrClass, inHouseDevice: system.inHouseDevice };
+  // Clocks that run before classification (the provider policy clock, J12) start at detection.
+  const computed = deadlines(c.incidentId, initialIncidentState(), awareAt, { policy: c.policy, scope }, 'detection', c.now);
   return [
     {
       type: 'incidents.IncidentDetected',
@@ -193,6 +205,7 @@ function detect(c: DetectIncident, state: IncidentState): IncidentEvent[] {
         establishedAt: c.now,
       },
     },
+    ...(computed.data.deadlines.length ? [computed] : []),
   ];
 }
 
@@ -209,17 +222,20 @@ function establishAwareness(c: EstablishAwareness, state: IncidentState): Incide
       data: { incidentId: c.incidentId, awareAt, reason, previousAwareAt: state.awareAt, establishedBy: actor(c.by), establishedAt: c.now },
     },
   ];
-  if (state.classification || state.calamity) events.push(deadlines(c.incidentId, state, awareAt, c.policy, 'awareness', c.now));
+  const computed = deadlines(c.incidentId, state, awareAt, c, 'awareness', c.now);
+  if (state.deadlines.length || computed.data.deadlines.length) events.push(computed);
   return events;
 }
 
 function classify(c: ClassifyIncident, state: IncidentState): IncidentEvent[] {
   const next = c.classification;
-  const met = ART_3_49.filter((k) => next.criteria[k]);
+  // Every criterion makes the incident serious under some instrument: AI Act Art. 3(49) and 73(3),
+  // MDR Art. 2(65) (including "might have led": a near miss) and 2(66).
+  const met = CRITERIA.filter((k) => next.criteria[k] === true);
   if (next.serious && met.length === 0) {
     throw new DomainError(
       'criteria-required',
-      'A serious incident needs at least one criterion of AI Act Art. 3(49): death or serious harm to health, critical infrastructure, fundamental rights, property or environment.',
+      'A serious incident needs at least one criterion: AI Act Art. 3(49) (death or serious harm to health, critical infrastructure, fundamental rights, property or environment), a widespread infringement (Art. 3(61)), or MDR Art. 2(65)/(66) (a serious public health threat, or an incident that might have led to death or serious deterioration of health).',
       400,
       'criteria',
     );
@@ -227,17 +243,9 @@ function classify(c: ClassifyIncident, state: IncidentState): IncidentEvent[] {
   if (!next.serious && met.length > 0) {
     throw new DomainError(
       'criteria-contradict-classification',
-      `An incident meeting Art. 3(49) (${met.join(', ')}) is serious by definition.`,
+      `An incident meeting ${met.join(', ')} is serious by definition.`,
       422,
       'serious',
-    );
-  }
-  if (next.criteria.widespreadInfringement && !next.criteria.fundamentalRightsInfringement) {
-    throw new DomainError(
-      'widespread-without-infringement',
-      'A widespread infringement (Art. 3(61)) is an infringement: set fundamentalRightsInfringement as well.',
-      422,
-      'criteria.widespreadInfringement',
     );
   }
   if (state.classification && sameClassification(state.classification, next)) {
@@ -266,7 +274,7 @@ function classify(c: ClassifyIncident, state: IncidentState): IncidentEvent[] {
         classifiedAt: c.now,
       },
     },
-    deadlines(c.incidentId, { ...state, classification }, state.awareAt!, c.policy, 'classification', c.now),
+    deadlines(c.incidentId, { ...state, classification, identifiedAt: state.identifiedAt ?? (aiActSerious(classification) ? c.now : null) }, state.awareAt!, c, 'classification', c.now),
   ];
 }
 
@@ -295,7 +303,45 @@ function establishCalamity(c: EstablishCalamity, state: IncidentState): Incident
       type: 'incidents.CalamityEstablished',
       data: { incidentId: c.incidentId, establishedAt, reasons, previousRuledOutAt: state.calamity?.at ?? null, establishedBy: actor(c.by) },
     },
-    deadlines(c.incidentId, { ...state, calamity }, state.awareAt!, c.policy, 'establishment', c.now),
+    deadlines(c.incidentId, { ...state, calamity }, state.awareAt!, c, 'establishment', c.now),
+  ];
+}
+
+/**
+ * AI Act Art. 26(5): "If the deployer is not able to reach the provider, Article 73 shall apply
+ * mutatis mutandis." Recorded once, with what was tried; the Art. 73 clocks then run for the hospital.
+ */
+function providerUnreachable(c: RecordProviderUnreachable, state: IncidentState): IncidentEvent[] {
+  if (state.providerUnreachableAt) {
+    throw new DomainError('provider-unreachable-recorded', `The provider was recorded as unreachable at ${state.providerUnreachableAt}.`, 409);
+  }
+  if (state.informedAt.provider) {
+    throw new DomainError('provider-informed', `The provider was informed at ${state.informedAt.provider}.`, 409);
+  }
+  const unreachableAt = decisionTime(c.unreachableAt, 'unreachableAt', c.now, state);
+  const reasons = required(c.reasons, c.hasReasons, 'reasons', 'Recording that the provider could not be reached requires what was tried.');
+  return [
+    { type: 'incidents.ProviderUnreachable', data: { incidentId: c.incidentId, unreachableAt, reasons, recordedBy: actor(c.by), recordedAt: c.now } },
+    deadlines(c.incidentId, { ...state, providerUnreachableAt: unreachableAt }, state.awareAt!, c, 'provider-unreachable', c.now),
+  ];
+}
+
+/**
+ * A rulebook correction: the current rulebook's deadlines for an incident computed with another
+ * version. The earlier computation stays in the log; this one governs from now on.
+ */
+function recompute(c: RecomputeDeadlines, state: IncidentState): IncidentEvent[] {
+  if (state.rulebookVersion === RULEBOOK_VERSION) {
+    throw new DomainError('deadlines-current', `The deadlines were computed with rulebook ${RULEBOOK_VERSION} already.`, 409);
+  }
+  const reason = c.reason.trim();
+  if (!reason) throw new DomainError('reason-required', 'A rulebook correction requires its reason.', 400, 'reason');
+  const computed = deadlines(c.incidentId, state, state.awareAt!, c, 'rulebook-correction', c.now);
+  return [
+    {
+      type: 'incidents.DeadlinesRecomputed',
+      data: { ...computed.data, cause: 'rulebook-correction', rulebookVersion: RULEBOOK_VERSION, previousRulebookVersion: state.rulebookVersion, reason },
+    },
   ];
 }
 
@@ -468,23 +514,34 @@ function reopen(c: ReopenIncident, state: IncidentState): IncidentEvent[] {
 
 function deadlines(
   incidentId: string,
-  facts: Pick<IncidentState, 'classification' | 'calamity'>,
+  facts: Pick<IncidentState, 'classification' | 'calamity' | 'identifiedAt' | 'providerUnreachableAt'>,
   awareAt: string,
-  policy: DeadlinePolicy,
-  cause: DeadlinesComputedData['cause'],
+  { policy, scope }: Clocked,
+  cause: DeadlineCause,
   now: string,
-): IncidentEvent {
+): Extract<IncidentEvent, { type: 'incidents.DeadlinesComputed' }> {
   const calamity = facts.calamity ?? null;
   const established = calamity?.status === 'established' ? { calamityEstablishedAt: calamity.at } : {};
+  const computed = computeDeadlines({
+    classification: facts.classification,
+    awareAt,
+    identifiedAt: facts.identifiedAt,
+    calamity,
+    providerUnreachableAt: facts.providerUnreachableAt,
+    system: scope,
+    policy,
+  });
   return {
     type: 'incidents.DeadlinesComputed',
     data: {
       incidentId,
       awareAt,
-      deadlines: computeDeadlines(facts.classification, awareAt, policy, calamity),
+      deadlines: computed,
       policy: { ...policy },
       cause,
       ...established,
+      rulebookVersion: RULEBOOK_VERSION,
+      scope: { ...scope },
       computedAt: now,
     },
   };
@@ -562,10 +619,15 @@ function evolve(state: IncidentState, event: IncidentEvent): IncidentState {
       return { ...state, awareAt: event.data.awareAt };
     case 'incidents.IncidentClassified': {
       const { serious, criteria, medicalDevice, wkkgzCalamity } = event.data;
-      return { ...state, classification: { serious, criteria, medicalDevice, wkkgzCalamity } };
+      const classification = { serious, criteria, medicalDevice, wkkgzCalamity };
+      const identifiedAt = state.identifiedAt ?? (aiActSerious(classification) ? event.data.classifiedAt : null);
+      return { ...state, classification, identifiedAt };
     }
     case 'incidents.DeadlinesComputed':
-      return { ...state, deadlines: event.data.deadlines };
+    case 'incidents.DeadlinesRecomputed':
+      return { ...state, deadlines: event.data.deadlines, rulebookVersion: event.data.rulebookVersion ?? null };
+    case 'incidents.ProviderUnreachable':
+      return { ...state, providerUnreachableAt: event.data.unreachableAt };
     case 'incidents.CalamityEstablished': {
       const at = event.data.establishedAt;
       return informed({ ...state, calamity: { status: 'established', at } }, 'calamity-decision', at);

@@ -21,7 +21,11 @@ export const SUPPLIER_RECIPIENTS: readonly Recipient[] = ['provider', 'manufactu
  */
 export type DeadlineParty = Recipient | 'calamity-decision';
 
-/** AI Act Art. 3(49) criteria, plus the two that shorten deadlines (Art. 3(61), MDR Art. 2(66)). */
+/**
+ * AI Act Art. 3(49) criteria, the two that shorten deadlines (Art. 3(61), MDR Art. 2(66)), and the
+ * MDR near miss (Art. 2(65) "might have led or might lead to"). Each one met makes the incident
+ * serious under at least one instrument; which clocks start is the rulebook's business.
+ */
 export interface SeriousnessCriteria {
   /** Art. 3(49)(a): death of a person. */
   death: boolean;
@@ -37,6 +41,12 @@ export interface SeriousnessCriteria {
   propertyOrEnvironmentHarm: boolean;
   /** MDR Art. 2(66): serious public health threat (MDR Art. 87(4) two-day deadline). */
   seriousPublicHealthThreat: boolean;
+  /**
+   * MDR Art. 2(65): the incident "might have led or might lead to" death, a serious deterioration of
+   * health or a serious public health threat, although none happened (a near miss). An MDR serious
+   * incident, not an AI Act one (Art. 3(49) says "leads to"). Absent in events recorded before 2026-12: false.
+   */
+  couldHaveLedToSeriousHarm: boolean;
 }
 
 export const CRITERIA: readonly (keyof SeriousnessCriteria)[] = [
@@ -47,6 +57,7 @@ export const CRITERIA: readonly (keyof SeriousnessCriteria)[] = [
   'widespreadInfringement',
   'propertyOrEnvironmentHarm',
   'seriousPublicHealthThreat',
+  'couldHaveLedToSeriousHarm',
 ];
 
 /** Every criterion false: the starting point for a classification. */
@@ -67,21 +78,55 @@ export interface Classification {
   wkkgzCalamity: boolean;
 }
 
+/**
+ * What a deadline rests on (docs/legal/sources.md): `law` — a period written in a statute or
+ * regulation binding the hospital; `regulator-policy` — the regulator's published reading of a
+ * statute without a number (the IGJ's 3 working days); `hospital-policy` — a clock the hospital
+ * keeps although no law sets it, e.g. before the AI Act applies or towards a manufacturer.
+ */
+export type RuleNature = 'law' | 'regulator-policy' | 'hospital-policy';
+
+/** The moment a clock runs from. */
+export type ClockTrigger = 'awareness' | 'identification' | 'establishment';
+
 /** One reporting duty: to whom, by when, under which rule. */
 export interface Deadline {
   obligation: string;
   recipient: DeadlineParty;
   dueAt: string;
-  /** The legal rule, e.g. `AI Act Art. 73(2)`. */
+  /** The article, e.g. `AI Act Art. 73(2)`. */
   rule: string;
-  /** Why this rule and period apply, including the policy value where the law says "immediately". */
+  /** Why this rule and period apply, quoting the text, with the policy value where the law says "immediately". */
   basis: string;
+  /** The rulebook's id for the rule, e.g. `aiact.73-2`; absent in deadlines computed before the rulebook (2026-12). */
+  ruleId?: string;
+  /** The rulebook version that computed this deadline. */
+  rulebookVersion?: string;
+  /** Law, the regulator's policy, or the hospital's own policy. */
+  nature?: RuleNature;
+  /** The moment the clock runs from, and what it is. */
+  from?: { trigger: ClockTrigger; at: string };
 }
 
-/** Configurable readings of "immediately" / "onverwijld"; recorded with every computation. */
+/** The facts about the AI system that decide which rules apply; recorded with every computation. */
+export interface SystemScope {
+  /** EU AI Act risk tier as the AI-system register records it; `unknown` when it could not be read. */
+  aiActRiskClass: 'prohibited' | 'high' | 'limited' | 'minimal' | 'unknown';
+  /** MDR class (`none` when the software is not a medical device). */
+  mdrClass: string;
+  /** Made and used within the hospital (MDR Art. 5(5)). */
+  inHouseDevice: boolean;
+}
+
+/**
+ * The hospital's judgements where the law sets no number (docs/legal/sources.md, "Judgements");
+ * recorded with every computation. Fields added later are absent in older events.
+ */
 export interface DeadlinePolicy {
-  /** AI Act Art. 26(5): inform the provider "immediately" — hours after awareness. */
+  /** J1, AI Act Art. 26(5): inform the provider "immediately" — hours (also the policy clock from awareness, J12). */
   providerInformHours: number;
+  /** J1, AI Act Art. 26(5): "and then" the market surveillance authority — hours after identification. */
+  authorityInformHours: number;
   /** Wkkgz art. 11: report a calamity "onverwijld" — Dutch working days after its establishment (after awareness in events before 2026-12). */
   igjWorkingDays: number;
   /**
@@ -90,6 +135,13 @@ export interface DeadlinePolicy {
    * counted Monday–Friday on the UTC calendar, as their `basis` text says.
    */
   liberationDayIsHoliday: boolean;
+  /**
+   * J9: before the AI Act's high-risk duties apply to the system (Art. 113 as amended), keep their
+   * clocks anyway as hospital policy (true), or keep none (false).
+   */
+  aiActBeforeApplication: boolean;
+  /** Who adopted these values and where (e.g. a board decision); null: the product's defaults, adopted by nobody. */
+  adoptedBy: string | null;
 }
 
 export type ReportFormat = 'ai-act-art73' | 'mdr-vigilance';
@@ -109,6 +161,9 @@ export interface AiSystemFacts {
   mdrClass: string;
   udiDi: string | null;
 }
+
+/** Why deadlines were (re)computed. */
+export type DeadlineCause = 'detection' | 'classification' | 'awareness' | 'establishment' | 'provider-unreachable' | 'rulebook-correction';
 
 export interface IncidentDetectedData {
   incidentId: string;
@@ -150,10 +205,41 @@ export interface DeadlinesComputedData {
   awareAt: string;
   deadlines: Deadline[];
   policy: DeadlinePolicy;
-  cause: 'classification' | 'awareness' | 'establishment';
+  cause: DeadlineCause;
   /** When the calamity was established (Wkkgz); absent when it is not. The IGJ report clock runs from it. */
   calamityEstablishedAt?: string;
+  /** The rulebook that computed the deadlines; absent before the rulebook (2026-12). */
+  rulebookVersion?: string;
+  /** The AI system's facts the rules read (risk class, MDR class, in-house); absent before the rulebook. */
+  scope?: SystemScope;
   computedAt: string;
+}
+
+/**
+ * A rulebook correction applied to an open incident: the deadlines as the current rulebook computes
+ * them, with the reason. The earlier computation stays in the log; this one governs from now on.
+ */
+export interface DeadlinesRecomputedData extends DeadlinesComputedData {
+  cause: 'rulebook-correction';
+  rulebookVersion: string;
+  /** The version the incident's deadlines were computed with before; null when they predate versioning. */
+  previousRulebookVersion: string | null;
+  /** Why the rulebook changed (not personal data: it concerns the rules). */
+  reason: string;
+}
+
+/**
+ * AI Act Art. 26(5), 4th sentence: "If the deployer is not able to reach the provider, Article 73
+ * shall apply mutatis mutandis." The hospital records that it could not reach the provider (what it
+ * tried, encrypted as other free text); the Art. 73 clocks then run for the hospital itself.
+ */
+export interface ProviderUnreachableData {
+  incidentId: string;
+  /** Business time from which the provider counted as unreachable. */
+  unreachableAt: string;
+  reasons: EncryptedText;
+  recordedBy: Actor;
+  recordedAt: string;
 }
 
 /**
@@ -283,6 +369,8 @@ export type IncidentDetected = E<'incidents.IncidentDetected', IncidentDetectedD
 export type AwarenessEstablished = E<'incidents.AwarenessEstablished', AwarenessEstablishedData>;
 export type IncidentClassified = E<'incidents.IncidentClassified', IncidentClassifiedData>;
 export type DeadlinesComputed = E<'incidents.DeadlinesComputed', DeadlinesComputedData>;
+export type DeadlinesRecomputed = E<'incidents.DeadlinesRecomputed', DeadlinesRecomputedData>;
+export type ProviderUnreachable = E<'incidents.ProviderUnreachable', ProviderUnreachableData>;
 export type CalamityEstablished = E<'incidents.CalamityEstablished', CalamityEstablishedData>;
 export type CalamityRuledOut = E<'incidents.CalamityRuledOut', CalamityRuledOutData>;
 export type SupplierNotified = E<'incidents.SupplierNotified', NotificationData>;
@@ -302,6 +390,8 @@ export type IncidentEvent =
   | AwarenessEstablished
   | IncidentClassified
   | DeadlinesComputed
+  | DeadlinesRecomputed
+  | ProviderUnreachable
   | CalamityEstablished
   | CalamityRuledOut
   | SupplierNotified
@@ -322,6 +412,8 @@ export const INCIDENT_EVENT_TYPES: readonly IncidentEventType[] = [
   'incidents.AwarenessEstablished',
   'incidents.IncidentClassified',
   'incidents.DeadlinesComputed',
+  'incidents.DeadlinesRecomputed',
+  'incidents.ProviderUnreachable',
   'incidents.CalamityEstablished',
   'incidents.CalamityRuledOut',
   'incidents.SupplierNotified',

@@ -69,9 +69,15 @@ export class CriteriaDto {
   @ApiProperty({ description: 'Art. 3(49)(a): serious harm to a person\'s health' }) @IsBoolean() seriousHarmToHealth!: boolean;
   @ApiProperty({ description: 'Art. 3(49)(b): serious and irreversible disruption of critical infrastructure' }) @IsBoolean() criticalInfrastructureDisruption!: boolean;
   @ApiProperty({ description: 'Art. 3(49)(c): infringement of obligations protecting fundamental rights' }) @IsBoolean() fundamentalRightsInfringement!: boolean;
-  @ApiProperty({ description: 'Art. 3(61): widespread infringement (2-day deadline)' }) @IsBoolean() widespreadInfringement!: boolean;
+  @ApiProperty({ description: 'Art. 3(61): widespread infringement of Union law protecting individuals\' interests (Art. 73(3): 2-day deadline)' }) @IsBoolean() widespreadInfringement!: boolean;
   @ApiProperty({ description: 'Art. 3(49)(d): serious harm to property or the environment' }) @IsBoolean() propertyOrEnvironmentHarm!: boolean;
   @ApiProperty({ description: 'MDR Art. 2(66): serious public health threat (2-day deadline)' }) @IsBoolean() seriousPublicHealthThreat!: boolean;
+  @ApiPropertyOptional({
+    description:
+      'MDR Art. 2(65): might have led, or might lead, to death, serious deterioration of health or a serious public health threat, although none happened (a near miss). Default false',
+  })
+  @IsOptional() @IsBoolean()
+  couldHaveLedToSeriousHarm?: boolean;
 }
 
 export class ClassificationDto {
@@ -105,6 +111,16 @@ export class CalamityEstablishmentDto {
   establishedAt?: string;
 
   @ApiProperty({ description: 'Why it is a calamity (Wkkgz art. 1). Encrypted under the incident\'s data subject', maxLength: TEXT })
+  @IsString() @IsNotEmpty() @MaxLength(TEXT)
+  reasons!: string;
+}
+
+export class ProviderUnreachableDto {
+  @ApiPropertyOptional({ format: 'date-time', description: 'Since when the provider counted as unreachable. Default now' })
+  @IsOptional() @IsISO8601(ISO)
+  unreachableAt?: string;
+
+  @ApiProperty({ description: 'What was tried (channels, times, answers). Encrypted under the incident\'s data subject', maxLength: TEXT })
   @IsString() @IsNotEmpty() @MaxLength(TEXT)
   reasons!: string;
 }

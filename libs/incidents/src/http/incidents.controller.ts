@@ -22,6 +22,7 @@ import {
   AwarenessDto,
   CalamityEstablishmentDto,
   CalamityRulingOutDto,
+  ProviderUnreachableDto,
   ClassificationDto,
   CloseDto,
   ListIncidentsQueryDto,
@@ -173,7 +174,12 @@ export class IncidentsController {
     return this.run(res, who, write, {
       type: 'ClassifyIncident',
       incidentId: id,
-      classification: { serious: dto.serious, criteria: { ...dto.criteria }, medicalDevice: dto.medicalDevice ?? null, wkkgzCalamity: dto.wkkgzCalamity },
+      classification: {
+        serious: dto.serious,
+        criteria: { ...dto.criteria, couldHaveLedToSeriousHarm: dto.criteria.couldHaveLedToSeriousHarm ?? false },
+        medicalDevice: dto.medicalDevice ?? null,
+        wkkgzCalamity: dto.wkkgzCalamity,
+      },
       rationale: dto.rationale ?? null,
     });
   }
@@ -192,6 +198,23 @@ export class IncidentsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     return this.run(res, who, write, { type: 'EstablishCalamity', incidentId: id, establishedAt: dto.establishedAt ?? null, reasons: dto.reasons });
+  }
+
+  @Post(':id/provider-unreachable')
+  @HttpCode(200)
+  @Roles('quality-manager')
+  @ApiOperation({
+    summary:
+      'AI Act Art. 26(5): record, with what was tried, that the provider could not be reached; Art. 73 then applies to the hospital (report to the market surveillance authority)',
+  })
+  providerUnreachable(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: ProviderUnreachableDto,
+    @CurrentPrincipal() who: Principal,
+    @WriteRequest('if-match') write: WriteRequestOptions,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.run(res, who, write, { type: 'RecordProviderUnreachable', incidentId: id, unreachableAt: dto.unreachableAt ?? null, reasons: dto.reasons });
   }
 
   @Post(':id/calamity-ruling-out')
