@@ -55,7 +55,7 @@ describe('Wkkgz calamity: triage window and IGJ report from establishment (HTTP)
     expect(view.calamityTriage).toBe('open');
     // IGJ: "… dan heeft u vanaf de constatering van de gebeurtenis 6 weken de tijd om dat te onderzoeken."
     expect(party(view, 'calamity-decision')).toMatchObject({ dueAt: '2027-05-26T21:59:59.999Z', metAt: null, overdue: false });
-    expect(party(view, 'calamity-decision')!.basis).toMatch(/^REGULATOR POLICY \(IGJ, not statute\)/);
+    expect(party(view, 'calamity-decision')!.basis).toMatch(/^REGULATOR POLICY\. IGJ guidance: calamity triage: "… dan heeft u vanaf de constatering van de gebeurtenis 6 weken/);
     expect(party(view, 'igj')).toBeUndefined();
   });
 

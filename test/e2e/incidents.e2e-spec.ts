@@ -102,23 +102,25 @@ describe('Serious incidents (HTTP)', () => {
     incidentId = res.body.incidentId;
     expect(res.headers.location).toBe(`/api/v1/incidents/${incidentId}`);
     const incidentEvents = (await t.store.readStream(`incident-${incidentId}`)).map((e) => e.type);
-    expect(incidentEvents).toEqual(['incidents.IncidentDetected', 'incidents.AwarenessEstablished']);
+    // A high-risk system: the provider clock runs from awareness before anyone classifies (hospital policy, J12).
+    expect(incidentEvents).toEqual(['incidents.IncidentDetected', 'incidents.AwarenessEstablished', 'incidents.DeadlinesComputed']);
     // The link is written back to the review's own stream, by the reporter, once.
     const links = await eventually(async () => {
       const found = (await t.store.readStream(`review-${reviewId}`)).filter((e) => e.type === 'oversight.ReviewLinkedToIncident');
       return found.length ? found : undefined;
     });
     expect(links.map((e) => [e.data.incidentId, e.metadata.actor])).toEqual([[incidentId, { subject: 'alice', role: 'clinician' }]]);
-    expect(await t.eventCount()).toBe(before + 3);
+    expect(await t.eventCount()).toBe(before + 4);
     await t.catchUp();
     const review = await t.http.get(`/api/v1/reviews/${reviewId}`).set(auth(alice)).expect(200);
     expect(review.body.incidentIds).toEqual([incidentId]);
     // Handled again (a restart before its checkpoint moved): no second link.
     const detected = (await t.store.readStream(`incident-${incidentId}`)).slice(0, 1);
     await t.app.get(IncidentReviewLinks).handle(detected);
-    expect(await t.eventCount()).toBe(before + 3);
+    expect(await t.eventCount()).toBe(before + 4);
     const view = (await get()).body;
-    expect(view).toMatchObject({ status: 'open', serious: null, linkedReviewIds: [reviewId], narrative: { text: NARRATIVE, erased: false }, deadlines: [] });
+    expect(view).toMatchObject({ status: 'open', serious: null, linkedReviewIds: [reviewId], narrative: { text: NARRATIVE, erased: false } });
+    expect(view.deadlines).toMatchObject([{ ruleId: 'aiact.26-5.provider.on-awareness', recipient: 'provider', nature: 'hospital-policy' }]);
     expect(view.patientPseudonyms).toHaveLength(1);
     expect(JSON.stringify(await t.store.readAll(0, 1000))).not.toContain('pneumothorax <script>');
   });
@@ -137,26 +139,35 @@ describe('Serious incidents (HTTP)', () => {
     expect(res.headers.etag).toBe(`"${res.body.revision}"`);
     const view = (await get()).body;
     const awareAt = Date.parse(view.awareAt);
-    expect(view.deadlines.map((d: { recipient: string; rule: string }) => [d.recipient, d.rule])).toEqual([
-      ['provider', 'AI Act Art. 26(5)'],
-      ['market-surveillance-authority', 'AI Act Art. 73(2)'],
+    // An Annex III high-risk system in 2026: the Art. 26(5) duties apply from 2 December 2027, kept until then as hospital policy (J9).
+    expect(view.deadlines.map((d: { ruleId: string; rule: string; nature: string }) => [d.ruleId, d.rule, d.nature])).toEqual([
+      ['aiact.26-5.provider.on-awareness', 'AI Act Art. 26(5)', 'hospital-policy'],
+      ['aiact.26-5.msa', 'AI Act Art. 26(5)', 'hospital-policy'],
+      ['aiact.26-5.provider', 'AI Act Art. 26(5)', 'hospital-policy'],
       // A possible calamity: the IGJ's 6-week triage window; the IGJ report waits for its establishment.
-      ['calamity-decision', 'IGJ guidance: calamity triage'],
+      ['igj.calamity.triage', 'IGJ guidance: calamity triage', 'regulator-policy'],
     ]);
     expect(Date.parse(view.deadlines[0].dueAt) - awareAt).toBe(24 * 3_600_000);
-    expect(Date.parse(view.deadlines[1].dueAt) - awareAt).toBe(15 * 86_400_000);
+    expect(view.deadlines[2].from.trigger).toBe('identification');
+    expect(Date.parse(view.deadlines[2].dueAt) - Date.parse(view.deadlines[2].from.at)).toBe(24 * 3_600_000);
   });
 
-  it('shortens the authority deadline when a death is discovered later', async () => {
+  it('records that the provider could not be reached: Art. 73 then runs for the hospital, 10 days for a death', async () => {
+    // Art. 26(5): "If the deployer is not able to reach the provider, Article 73 shall apply mutatis mutandis"; Art. 73(4): 10 days.
+    const url = `/api/v1/incidents/${incidentId}/provider-unreachable`;
+    await t.http.post(url).set(auth(alice)).send({ reasons: 'Phone and e-mail unanswered' }).expect(403);
+    const missing = await t.http.post(url).set(auth(qm)).send({}).expect(400);
+    expect(missing.body.errors?.[0]?.field ?? missing.body.field).toBe('reasons');
+    await t.http.post(url).set(auth(qm)).send({ reasons: 'Phone and e-mail unanswered for 6 hours' }).expect(200);
     await t.http
       .post(`/api/v1/incidents/${incidentId}/classification`)
       .set(auth(qm))
       .send({ serious: true, criteria: criteria({ seriousHarmToHealth: true, death: true }), wkkgzCalamity: true, rationale: 'Patient died' })
       .expect(200);
     const view = (await get()).body;
-    const msa = view.deadlines.find((d: { recipient: string }) => d.recipient === 'market-surveillance-authority');
-    expect(msa.rule).toBe('AI Act Art. 73(4)');
-    expect(Date.parse(msa.dueAt) - Date.parse(view.awareAt)).toBe(10 * 86_400_000);
+    const art73 = view.deadlines.find((d: { ruleId: string }) => d.ruleId.startsWith('aiact.73'));
+    expect(art73).toMatchObject({ ruleId: 'aiact.73-4', rule: 'AI Act Art. 73(4)', recipient: 'market-surveillance-authority' });
+    expect(Date.parse(art73.dueAt) - Date.parse(view.awareAt)).toBe(10 * 86_400_000);
   });
 
   it('puts it on the overdue board and in the metrics once the provider deadline passes', async () => {
@@ -302,7 +313,10 @@ describe('Serious incidents (HTTP)', () => {
     expect(items.map((i) => i.type.replace('incidents.', ''))).toEqual([
       'IncidentDetected',
       'AwarenessEstablished',
+      'DeadlinesComputed',
       'IncidentClassified',
+      'DeadlinesComputed',
+      'ProviderUnreachable',
       'DeadlinesComputed',
       'IncidentClassified',
       'DeadlinesComputed',
@@ -323,10 +337,12 @@ describe('Serious incidents (HTTP)', () => {
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
     for (const i of items) expect(i.recordedAt && i.occurredAt).toBeTruthy();
     expect(items[0]).toMatchObject({ actor: { subject: 'alice', role: 'clinician' }, data: { narrative: { text: NARRATIVE } } });
-    expect(items[7].data).toMatchObject({ httpStatus: 503, attempt: 1 });
-    expect(items[10].actor).toEqual({ subject: 'supplier:Acme Imaging B.V.', role: 'supplier' });
-    expect(items[11].data).toMatchObject({ aiSystemId: systemId, alreadySuspended: false, suspendedBy: { subject: 'qm-1' } });
-    expect(items[6].data).not.toHaveProperty('report');
+    expect(items[10].data).toMatchObject({ httpStatus: 503, attempt: 1 });
+    expect(items[13].actor).toEqual({ subject: 'supplier:Acme Imaging B.V.', role: 'supplier' });
+    expect(items[14].data).toMatchObject({ aiSystemId: systemId, alreadySuspended: false, suspendedBy: { subject: 'qm-1' } });
+    expect(items[9].data).not.toHaveProperty('report');
+    // The unreachable provider's reasons are free text: shown decrypted to the lawyer, stored encrypted.
+    expect(items[5].data).toMatchObject({ reasons: { text: 'Phone and e-mail unanswered for 6 hours' } });
   });
 
   it('records every read of the incident in the NEN 7513 access log, naming the patient', async () => {
@@ -364,9 +380,13 @@ describe('Serious incidents (HTTP)', () => {
     const view = (await t.http.get(`/api/v1/incidents/${id}`).set(auth(qm)).expect(200)).body;
     const igj = view.deadlines.find((d: { recipient: string }) => d.recipient === 'igj');
     expect(igj.dueAt).toBe('2026-04-08T21:59:59.999Z'); // Wednesday 8 April, 23:59:59.999 summer time
-    expect(igj.basis).toMatch(/Dutch working days \(Europe\/Amsterdam; .*5 May a holiday\)/);
+    expect(igj.basis).toMatch(/Dutch working days \(Europe\/Amsterdam; .*5 May a holiday; J4\)/);
     const computed = (await t.store.readStream(`incident-${id}`)).filter((e) => e.type === 'incidents.DeadlinesComputed');
-    expect(computed.at(-1)!.data.policy).toEqual({ providerInformHours: 24, igjWorkingDays: 3, liberationDayIsHoliday: true });
+    expect(computed.at(-1)!.data).toMatchObject({
+      policy: { providerInformHours: 24, authorityInformHours: 24, igjWorkingDays: 3, liberationDayIsHoliday: true, aiActBeforeApplication: true, adoptedBy: null },
+      scope: { aiActRiskClass: 'high', mdrClass: 'none', inHouseDevice: false },
+      rulebookVersion: expect.stringMatching(/^\d{4}-\d{2}-\d{2}\.\d+$/),
+    });
   });
 
   describe('bad input writes nothing and answers problem+json', () => {

@@ -6,7 +6,7 @@ import { token } from './commands/token';
 import { migrate } from './commands/migrate';
 import { migrateStoreCommand } from './commands/migrate-store';
 import { projectionsRebuild, projectionsStatus } from './commands/projections';
-import { incidentsOverdue } from './commands/incidents';
+import { incidentsOverdue, incidentsRecomputeDeadlines } from './commands/incidents';
 import { logsIngest, logsWatch, retentionPurge } from './commands/retention';
 import { sealLedger, verifyLedger } from './commands/verify';
 import { exportBundleCommand, verifyBundleCommand } from './commands/bundles';
@@ -120,6 +120,13 @@ incidents
   .option('--json', 'print the incidents as JSON')
   .action(async (o: { json?: boolean }) => {
     process.exitCode = await incidentsOverdue(o);
+  });
+incidents
+  .command('recompute-deadlines')
+  .description('Apply the current rulebook to open incidents computed with an older one (appends DeadlinesRecomputed, history stays)')
+  .requiredOption('--reason <text>', 'what changed in the rulebook, recorded with every recomputation')
+  .action(async (o: { reason: string }) => {
+    process.exitCode = await incidentsRecomputeDeadlines(o);
   });
 
 program

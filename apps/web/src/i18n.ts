@@ -112,6 +112,23 @@ const en = {
   'criteria.widespreadInfringement': 'Widespread infringement',
   'criteria.propertyOrEnvironmentHarm': 'Serious harm to property or the environment',
   'criteria.seriousPublicHealthThreat': 'Serious public health threat',
+  'criteria.couldHaveLedToSeriousHarm': 'Near miss: might have led to death or serious harm (MDR)',
+  'recipient.calamity-decision': 'calamity decision (internal)',
+  'incidents.nature': 'Basis',
+  'nature.law': 'law',
+  'nature.regulator-policy': 'regulator\'s policy',
+  'nature.hospital-policy': 'hospital policy',
+  'rule.aiact.26-5.provider.on-awareness': 'Inform the provider of the suspected serious incident (or classify it)',
+  'rule.aiact.26-5.provider': 'Inform the provider of the serious incident, first',
+  'rule.aiact.26-5.msa': 'Inform the market surveillance authority, after the provider',
+  'rule.aiact.73-2': 'Report to the market surveillance authority (Art. 73)',
+  'rule.aiact.73-3': 'Report to the market surveillance authority (Art. 73)',
+  'rule.aiact.73-4': 'Report to the market surveillance authority (Art. 73)',
+  'rule.mdr.87-3.hospital': 'Report the serious incident to the manufacturer',
+  'rule.mdr.87-4.hospital': 'Report the serious incident to the manufacturer',
+  'rule.mdr.87-5.hospital': 'Report the serious incident to the manufacturer',
+  'rule.igj.calamity.triage': 'Decide whether it is a calamity (Wkkgz), with reasons',
+  'rule.igj.calamity.report': 'Report the calamity to the IGJ',
   'clock.overdue': 'overdue by {d}',
   'clock.dueIn': 'due in {d}',
   'clock.met': 'met',
@@ -308,6 +325,23 @@ const nl: Record<TextKey, string> = {
   'criteria.widespreadInfringement': 'Wijdverbreide inbreuk',
   'criteria.propertyOrEnvironmentHarm': 'Ernstige schade aan eigendom of milieu',
   'criteria.seriousPublicHealthThreat': 'Ernstige bedreiging van de volksgezondheid',
+  'criteria.couldHaveLedToSeriousHarm': 'Bijna-incident: had kunnen leiden tot overlijden of ernstige schade (MDR)',
+  'recipient.calamity-decision': 'besluit over calamiteit (intern)',
+  'incidents.nature': 'Grondslag',
+  'nature.law': 'wet',
+  'nature.regulator-policy': 'beleid toezichthouder',
+  'nature.hospital-policy': 'ziekenhuisbeleid',
+  'rule.aiact.26-5.provider.on-awareness': 'Aanbieder informeren over het vermoedelijk ernstige incident (of het classificeren)',
+  'rule.aiact.26-5.provider': 'Eerst de aanbieder informeren over het ernstige incident',
+  'rule.aiact.26-5.msa': 'Daarna de markttoezichtautoriteit informeren',
+  'rule.aiact.73-2': 'Melden bij de markttoezichtautoriteit (art. 73)',
+  'rule.aiact.73-3': 'Melden bij de markttoezichtautoriteit (art. 73)',
+  'rule.aiact.73-4': 'Melden bij de markttoezichtautoriteit (art. 73)',
+  'rule.mdr.87-3.hospital': 'Het ernstige incident melden bij de fabrikant',
+  'rule.mdr.87-4.hospital': 'Het ernstige incident melden bij de fabrikant',
+  'rule.mdr.87-5.hospital': 'Het ernstige incident melden bij de fabrikant',
+  'rule.igj.calamity.triage': 'Besluiten of het een calamiteit is (Wkkgz), met redenen',
+  'rule.igj.calamity.report': 'De calamiteit melden bij de IGJ',
   'clock.overdue': '{d} te laat',
   'clock.dueIn': 'nog {d}',
   'clock.met': 'voldaan',
@@ -413,6 +447,11 @@ export function t(key: TextKey, vars: Record<string, string | number> = {}): str
   // Keys built from API values (a role, a status) may be unknown here: show the key's last part.
   const text = texts[lang.get()][key] ?? en[key] ?? String(key).split('.').pop() ?? String(key);
   return text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? `{${k}}`));
+}
+
+/** Whether the app has a text for this key (keys built from API values may be unknown). */
+export function hasText(key: string): key is TextKey {
+  return key in en;
 }
 
 export function formatDate(iso: string | null | undefined, withTime = true): string {

@@ -25,6 +25,9 @@ export interface Deadline {
   dueAt: string;
   rule: string;
   basis: string;
+  /** Absent on deadlines computed before the rulebook (2026-12). */
+  ruleId?: string;
+  nature?: 'law' | 'regulator-policy' | 'hospital-policy';
   metAt: string | null;
   overdue: boolean;
 }
@@ -58,6 +61,7 @@ export const CRITERIA = [
   'widespreadInfringement',
   'propertyOrEnvironmentHarm',
   'seriousPublicHealthThreat',
+  'couldHaveLedToSeriousHarm',
 ] as const;
 export interface IncidentView extends IncidentItem {
   narrative: { text: string | null; erased: boolean };

@@ -8,3 +8,4 @@ export * from './application/incidents.config';
 export * from './application/report-bytes';
 export { DELIVERY_ACTOR, IncidentDeliveryService } from './application/delivery.service';
 export { OverdueIncidents } from './application/overdue-incidents';
+export { ExecuteIncidentCommand } from './application/incident.commands';

@@ -1,8 +1,9 @@
+import { userInfo } from 'node:os';
 import { NestFactory } from '@nestjs/core';
-import { QueryBus } from '@nestjs/cqrs';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { AppModule } from '@app/api';
-import { ProjectionRegistry, storageConfigFromEnv, type StorageConfig } from '@app/event-store';
-import { ListIncidentsQuery } from '@app/incidents';
+import { DomainError, ProjectionRegistry, storageConfigFromEnv, type StorageConfig } from '@app/event-store';
+import { ExecuteIncidentCommand, ListIncidentsQuery, RULEBOOK_VERSION } from '@app/incidents';
 
 /** Exit code when something is overdue, for cron and monitoring (1 stays "the command failed"). */
 export const OVERDUE_EXIT_CODE = 2;
@@ -34,6 +35,51 @@ export async function incidentsOverdue(
       }
     }
     return items.length > 0 ? OVERDUE_EXIT_CODE : 0;
+  } finally {
+    await app.close();
+    ProjectionRegistry.autoStart = autoStart;
+  }
+}
+
+/**
+ * Applies the current rulebook to every open incident whose deadlines were computed with another
+ * version: one `incidents.DeadlinesRecomputed` each, with the reason. Closed incidents keep their
+ * history as it was; an incident already on this version is left alone.
+ */
+export async function incidentsRecomputeDeadlines(
+  options: { reason: string },
+  config: StorageConfig = storageConfigFromEnv(),
+  write: (text: string) => void = (text) => process.stdout.write(text),
+): Promise<number> {
+  const reason = options.reason.trim();
+  if (!reason) {
+    write('A reason is required: --reason "what changed in the rulebook".\n');
+    return 1;
+  }
+  const autoStart = ProjectionRegistry.autoStart;
+  ProjectionRegistry.autoStart = false; // one-shot: no live subscription, no delivery worker
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error', 'warn'] });
+  const actor = { subject: `os:${userInfo().username}`, role: 'quality-manager' };
+  let recomputed = 0;
+  let current = 0;
+  try {
+    await app.get(ProjectionRegistry).runner.catchUp();
+    let cursor: string | undefined;
+    do {
+      const page = await app.get(QueryBus).execute(new ListIncidentsQuery({ status: 'open', limit: 200, cursor }));
+      for (const i of page.items) {
+        try {
+          await app.get(CommandBus).execute(new ExecuteIncidentCommand({ type: 'RecomputeDeadlines', incidentId: i.incidentId, reason }, actor));
+          recomputed++;
+        } catch (e) {
+          if (!(e instanceof DomainError && e.code === 'deadlines-current')) throw e;
+          current++;
+        }
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    write(`Rulebook ${RULEBOOK_VERSION}: ${recomputed} open incident(s) recomputed, ${current} already current.\n`);
+    return 0;
   } finally {
     await app.close();
     ProjectionRegistry.autoStart = autoStart;

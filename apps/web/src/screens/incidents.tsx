@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, get, newKey } from '../api';
-import { formatDate, t } from '../i18n';
-import { CRITERIA, type Criteria, type IncidentItem, type IncidentView, type Page } from '../types';
+import { formatDate, hasText, t, type TextKey } from '../i18n';
+import { CRITERIA, type Criteria, type Deadline, type IncidentItem, type IncidentView, type Page } from '../types';
 import { Checkbox, Clock, fieldErrorOf, Link, Loading, PageTitle, ProblemSummary, SelectField, Status, TextField, tt, until, useLoad, useNow } from '../ui';
 
 /** Quality manager: open incidents, the nearest deadline first (the API sorts), with live clocks. */
@@ -93,15 +93,17 @@ export function IncidentDetail({ id, canWrite }: { id: string; canWrite: boolean
                   <tr>
                     <th scope="col">{t('incidents.obligation')}</th>
                     <th scope="col">{t('incidents.rule')}</th>
+                    <th scope="col">{t('incidents.nature')}</th>
                     <th scope="col">{t('incidents.due')}</th>
                     <th scope="col">{t('incidents.left')}</th>
                   </tr>
                 </thead>
                 <tbody>
                   {i.deadlines.map((d) => (
-                    <tr key={d.recipient + d.rule} data-recipient={d.recipient}>
-                      <td>{d.obligation}</td>
-                      <td>{d.rule}</td>
+                    <tr key={d.ruleId ?? d.recipient + d.rule} data-recipient={d.recipient} data-rule={d.ruleId}>
+                      <td>{obligation(d)}</td>
+                      <td title={d.basis}>{d.rule}</td>
+                      <td>{d.nature ? t(`nature.${d.nature}` as TextKey) : ''}</td>
                       <td>{formatDate(d.dueAt)}</td>
                       <td>
                         <Clock dueAt={d.dueAt} metAt={d.metAt} now={now} />
@@ -119,6 +121,12 @@ export function IncidentDetail({ id, canWrite }: { id: string; canWrite: boolean
       )}
     </>
   );
+}
+
+/** The duty in the chosen language, by its rule id; the API's English text for deadlines from before the rulebook. */
+function obligation(d: Deadline): string {
+  const key = `rule.${d.ruleId ?? ''}`;
+  return hasText(key) ? t(key) : d.obligation;
 }
 
 type WriteProps = { incident: IncidentView; etag: string | null; reload: () => Promise<IncidentView | undefined> };

@@ -52,8 +52,26 @@ describe('incidents configuration', () => {
 
 describe('incident deadline policy settings', () => {
   it('counts 5 May as a holiday by default (Algemene termijnenwet art. 3(1)) and reads the setting', () => {
-    expect(incidentsConfigFromEnv({}).policy).toEqual({ providerInformHours: 24, igjWorkingDays: 3, liberationDayIsHoliday: true });
+    expect(incidentsConfigFromEnv({}).policy).toEqual({
+      providerInformHours: 24,
+      authorityInformHours: 24,
+      igjWorkingDays: 3,
+      liberationDayIsHoliday: true,
+      aiActBeforeApplication: true,
+      adoptedBy: null,
+    });
     expect(incidentsConfigFromEnv({ INCIDENT_LIBERATION_DAY_IS_HOLIDAY: 'false' }).policy.liberationDayIsHoliday).toBe(false);
+  });
+
+  it('reads the judgements the hospital records (docs/legal/sources.md J1, J9) and who adopted them', () => {
+    const policy = incidentsConfigFromEnv({
+      INCIDENT_AUTHORITY_INFORM_HOURS: '12',
+      INCIDENT_AI_ACT_BEFORE_APPLICATION: 'false',
+      INCIDENT_POLICY_ADOPTED_BY: '  Raad van Bestuur, besluit 2026-11-20  ',
+    }).policy;
+    expect(policy).toMatchObject({ authorityInformHours: 12, aiActBeforeApplication: false, adoptedBy: 'Raad van Bestuur, besluit 2026-11-20' });
+    expect(() => incidentsConfigFromEnv({ INCIDENT_POLICY_ADOPTED_BY: 'x'.repeat(201) })).toThrow(/at most 200 characters/);
+    expect(() => incidentsConfigFromEnv({ INCIDENT_AI_ACT_BEFORE_APPLICATION: 'yes' })).toThrow(/must be true or false/);
   });
 
   it('refuses a setting it would have to guess, and working days that are not whole', () => {

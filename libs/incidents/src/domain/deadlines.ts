@@ -77,12 +77,7 @@ export function computeDeadlines(f: DeadlineFacts): Deadline[] {
     if (at === null) continue;
     const scope = rule.aiAct ? aiActScope(rule, f, at) : { nature: rule.nature, note: '' };
     if (!scope) continue;
-    const basis = [
-      `${NATURE_TEXT[scope.nature]}. ${rule.article}: "${rule.quote}"`,
-      rule.reading(f.policy),
-      scope.note,
-      adoption(f.policy),
-    ].filter(Boolean).join('. ');
+    const basis = `${NATURE_TEXT[scope.nature]}. ${rule.article}: "${rule.quote}" — ${[rule.reading(f.policy), scope.note, adoption(f.policy)].filter(Boolean).join('; ')}.`;
     const row: Deadline = {
       obligation: rule.obligation,
       recipient: rule.recipient,

@@ -10,8 +10,8 @@ const SYSTEM_EVENTS = ['ai-systems.AiSystemUseSuspended', 'ai-systems.AiSystemUs
 @Injectable()
 export class IncidentsProjection implements Projection {
   readonly name = 'incidents-board';
-  // 2: the row's state holds the Wkkgz calamity decision and the triage clock (issue 21).
-  readonly version = 2;
+  // 3: the row's state holds identification, an unreachable provider and the rulebook version (issue 21).
+  readonly version = 3;
   readonly entities = [IncidentRow, IncidentSystemRow];
   readonly eventTypes = [...INCIDENT_EVENT_TYPES, ...SYSTEM_EVENTS];
 
