@@ -40,6 +40,8 @@ export interface Rule {
   family: string;
   /** The article shown with the deadline. */
   article: string;
+  /** When the rule applies, in words (docs/incidents.md shows it; `applies` is the rule itself). */
+  when: string;
   /** The words of the text the rule implements (quoted from the sources in docs/legal/sources.md). */
   quote: string;
   /** What the rule is when it applies in full; AI Act rules become hospital policy before their date (J9). */
@@ -112,6 +114,7 @@ const ART_26_5 =
 export const RULES: readonly Rule[] = [
   {
     id: 'aiact.26-5.provider.on-awareness',
+    when: 'High-risk system, incident not yet classified or classified serious under the AI Act later than awareness; not when the hospital is the provider',
     family: 'provider-on-awareness',
     article: 'AI Act Art. 26(5)',
     quote: ART_26_5,
@@ -129,6 +132,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'aiact.26-5.provider',
+    when: 'High-risk system; serious incident under the AI Act (Art. 3(49), or a widespread infringement); not when the hospital is the provider',
     family: 'provider',
     article: 'AI Act Art. 26(5)',
     quote: ART_26_5,
@@ -143,6 +147,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'aiact.26-5.msa',
+    when: 'As `aiact.26-5.provider`; for AI that is a medical device only an infringement of fundamental rights (Art. 73(10), J11)',
     family: 'msa-informed',
     article: 'AI Act Art. 26(5)',
     quote: ART_26_5,
@@ -158,6 +163,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'aiact.73-2',
+    when: 'High-risk system; serious incident under the AI Act; the provider recorded as unreachable, or an in-house system (hospital is the provider)',
     family: 'msa-art73',
     article: 'AI Act Art. 73(2)',
     quote:
@@ -173,6 +179,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'aiact.73-3',
+    when: 'As `aiact.73-2`, with a widespread infringement or a critical-infrastructure disruption',
     family: 'msa-art73',
     article: 'AI Act Art. 73(3)',
     quote:
@@ -188,6 +195,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'aiact.73-4',
+    when: 'As `aiact.73-2`, with a death',
     family: 'msa-art73',
     article: 'AI Act Art. 73(4)',
     quote: 'not later than 10 days after the date on which the provider or, where applicable, the deployer becomes aware of the serious incident',
@@ -202,6 +210,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'mdr.87-3.hospital',
+    when: 'Medical device, not in-house; MDR serious incident (death, serious deterioration, public health threat, or a near miss)',
     family: 'manufacturer',
     article: 'MDR Art. 87(3)',
     quote:
@@ -217,6 +226,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'mdr.87-4.hospital',
+    when: 'As `mdr.87-3.hospital`, with a serious public health threat',
     family: 'manufacturer',
     article: 'MDR Art. 87(4)',
     quote: 'immediately, and not later than 2 days after the manufacturer becomes aware of that threat.',
@@ -231,6 +241,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'mdr.87-5.hospital',
+    when: 'As `mdr.87-3.hospital`, with a death or serious deterioration of health',
     family: 'manufacturer',
     article: 'MDR Art. 87(5)',
     quote: 'not later than 10 days after the date on which the manufacturer becomes aware of the serious incident.',
@@ -245,6 +256,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'igj.calamity.triage',
+    when: 'Classified as a possible calamity (`wkkgzCalamity`), or a calamity decision recorded',
     family: 'calamity-triage',
     article: 'IGJ guidance: calamity triage',
     quote: '… dan heeft u vanaf de constatering van de gebeurtenis 6 weken de tijd om dat te onderzoeken.',
@@ -259,6 +271,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'igj.calamity.report',
+    when: 'Calamity established (`CalamityEstablished`)',
     family: 'igj-report',
     article: 'Wkkgz art. 11(1)(a)',
     quote: 'Binnen 3 werkdagen nadat u heeft vastgesteld dat het om een calamiteit gaat.',
