@@ -61,3 +61,12 @@ describe('the rulebook table in docs/incidents.md', () => {
     else expect(current).toBe(render());
   });
 });
+
+describe('the web app names every rule in both languages', () => {
+  it('has an English and a Dutch text for each rule id and each recipient', () => {
+    const i18n = readFileSync(join(__dirname, '..', 'apps', 'web', 'src', 'i18n.ts'), 'utf8');
+    const count = (key: string) => i18n.split(`'${key}':`).length - 1;
+    const missing = [...RULES.map((r) => `rule.${r.id}`), ...RULES.map((r) => `recipient.${r.recipient}`)].filter((k) => count(k) !== 2);
+    expect([...new Set(missing)]).toEqual([]);
+  });
+});

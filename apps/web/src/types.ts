@@ -53,6 +53,8 @@ export interface Notification {
   deliveredAt: string | null;
 }
 export type Criteria = Record<(typeof CRITERIA)[number], boolean>;
+/** GDPR Art. 33/34: the controller's risk assessment of a personal data breach. */
+export const BREACH_LEVELS = ['none', 'unlikely-risk', 'risk', 'high-risk'] as const;
 export const CRITERIA = [
   'death',
   'seriousHarmToHealth',
@@ -65,7 +67,13 @@ export const CRITERIA = [
 ] as const;
 export interface IncidentView extends IncidentItem {
   narrative: { text: string | null; erased: boolean };
-  classification: { serious: boolean; criteria: Criteria; wkkgzCalamity: boolean } | null;
+  classification: {
+    serious: boolean;
+    criteria: Criteria;
+    wkkgzCalamity: boolean;
+    personalDataBreach?: (typeof BREACH_LEVELS)[number];
+    patientConsequences?: boolean;
+  } | null;
   notifications: Notification[];
   revision: number;
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, get, newKey } from '../api';
 import { formatDate, hasText, t, type TextKey } from '../i18n';
-import { CRITERIA, type Criteria, type Deadline, type IncidentItem, type IncidentView, type Page } from '../types';
+import { BREACH_LEVELS, CRITERIA, type Criteria, type Deadline, type IncidentItem, type IncidentView, type Page } from '../types';
 import { Checkbox, Clock, fieldErrorOf, Link, Loading, PageTitle, ProblemSummary, SelectField, Status, TextField, tt, until, useLoad, useNow } from '../ui';
 
 /** Quality manager: open incidents, the nearest deadline first (the API sorts), with live clocks. */
@@ -136,6 +136,8 @@ function Classify({ incident, etag, reload }: WriteProps) {
   const [serious, setSerious] = useState(c?.serious ?? false);
   const [criteria, setCriteria] = useState<Criteria>(c?.criteria ?? noCriteria);
   const [wkkgz, setWkkgz] = useState(c?.wkkgzCalamity ?? false);
+  const [breach, setBreach] = useState<string>(c?.personalDataBreach ?? 'none');
+  const [patient, setPatient] = useState(c?.patientConsequences ?? false);
   const [rationale, setRationale] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [status, setStatus] = useState<string | null>(null);
@@ -143,7 +145,7 @@ function Classify({ incident, etag, reload }: WriteProps) {
     e.preventDefault();
     setStatus(t('saving'));
     try {
-      const body: Record<string, unknown> = { serious, criteria, wkkgzCalamity: wkkgz };
+      const body: Record<string, unknown> = { serious, criteria, wkkgzCalamity: wkkgz, personalDataBreach: breach, patientConsequences: patient };
       if (rationale.trim()) body.rationale = rationale;
       await api('POST', `/incidents/${incident.incidentId}/classification`, { body, ifMatch: etag, idempotencyKey: newKey() });
       setError(null);
@@ -168,6 +170,15 @@ function Classify({ incident, etag, reload }: WriteProps) {
         ))}
       </fieldset>
       <Checkbox id="wkkgzCalamity" label={t('incidents.wkkgz')} checked={wkkgz} onValue={setWkkgz} />
+      <Checkbox id="patientConsequences" label={t('incidents.patientConsequences')} checked={patient} onValue={setPatient} />
+      <SelectField
+        id="personalDataBreach"
+        label={t('incidents.personalDataBreach')}
+        value={breach}
+        onValue={setBreach}
+        options={BREACH_LEVELS.map((b) => ({ value: b, label: t(`breach.${b}`) }))}
+        error={fieldErrorOf(error, 'personalDataBreach')}
+      />
       <TextField id="rationale" label={t('incidents.rationale')} multiline value={rationale} onValue={setRationale} help={t('incidents.rationaleHelp')} error={fieldErrorOf(error, 'rationale')} />
       <button type="submit" class="primary">
         {t('incidents.saveClassification')}

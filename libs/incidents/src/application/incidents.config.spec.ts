@@ -58,6 +58,8 @@ describe('incident deadline policy settings', () => {
       igjWorkingDays: 3,
       liberationDayIsHoliday: true,
       aiActBeforeApplication: true,
+      patientInformHours: 72,
+      dataSubjectInformHours: 72,
       adoptedBy: null,
     });
     expect(incidentsConfigFromEnv({ INCIDENT_LIBERATION_DAY_IS_HOLIDAY: 'false' }).policy.liberationDayIsHoliday).toBe(false);

@@ -89,6 +89,8 @@ export function incidentsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): In
       igjWorkingDays: wholeDays(env, 'INCIDENT_IGJ_WORKING_DAYS', DEFAULT_DEADLINE_POLICY.igjWorkingDays),
       liberationDayIsHoliday: flag(env, 'INCIDENT_LIBERATION_DAY_IS_HOLIDAY', DEFAULT_DEADLINE_POLICY.liberationDayIsHoliday),
       aiActBeforeApplication: flag(env, 'INCIDENT_AI_ACT_BEFORE_APPLICATION', DEFAULT_DEADLINE_POLICY.aiActBeforeApplication),
+      patientInformHours: positive(env, 'INCIDENT_PATIENT_INFORM_HOURS', DEFAULT_DEADLINE_POLICY.patientInformHours),
+      dataSubjectInformHours: positive(env, 'INCIDENT_DATA_SUBJECT_INFORM_HOURS', DEFAULT_DEADLINE_POLICY.dataSubjectInformHours),
       adoptedBy: adoptedBy(env.INCIDENT_POLICY_ADOPTED_BY),
     },
     organisation: env.HOSPITAL_NAME ?? 'Hospital (set HOSPITAL_NAME)',

@@ -224,6 +224,45 @@ describe('MDR Art. 87: the manufacturer\'s clocks, mirrored as the hospital\'s p
   });
 });
 
+describe('GDPR Art. 33(1) and 34(1): personal data breaches (LAW; the hospital is the controller)', () => {
+  const breach = (personalDataBreach: Classification['personalDataBreach']) =>
+    computeDeadlines(facts({ classification: { ...notSerious, personalDataBreach }, system: MINIMAL, awareAt: before }));
+
+  it('a breach that is a risk → the Autoriteit Persoonsgegevens within 72 hours of awareness, on any AI system', () => {
+    // Art. 33(1): "without undue delay and, where feasible, not later than 72 hours after having become aware of it, notify … to the supervisory authority".
+    expect(breach('risk').map(({ ruleId, recipient, dueAt, nature }) => ({ ruleId, recipient, dueAt, nature }))).toEqual([
+      { ruleId: 'gdpr.33-1', recipient: 'supervisory-authority', dueAt: hoursAfter(before, 72), nature: 'law' },
+    ]);
+    expect(breach('risk')[0].basis).toContain('"where feasible"');
+  });
+
+  it('a high-risk breach → also the data subjects, "without undue delay" read as the hospital\'s hours (J14)', () => {
+    // Art. 34(1): "When the personal data breach is likely to result in a high risk … communicate the personal data breach to the data subject without undue delay."
+    expect(breach('high-risk').map((d) => d.ruleId).sort()).toEqual(['gdpr.33-1', 'gdpr.34-1']);
+    const policy = { ...DEFAULT_DEADLINE_POLICY, dataSubjectInformHours: 24 };
+    const subjects = computeDeadlines(facts({ classification: { ...notSerious, personalDataBreach: 'high-risk' }, system: MINIMAL, policy })).find((d) => d.recipient === 'data-subjects')!;
+    expect(subjects).toMatchObject({ dueAt: hoursAfter(inForce, 24) });
+    expect(subjects.basis).toContain('within 24 h of awareness (J14)');
+  });
+
+  it('"unlikely to result in a risk" (or no breach) → no notification clock', () => {
+    // Art. 33(1): "… unless the personal data breach is unlikely to result in a risk to the rights and freedoms of natural persons."
+    expect(breach('unlikely-risk')).toEqual([]);
+    expect(breach('none')).toEqual([]);
+    expect(breach(undefined)).toEqual([]);
+  });
+});
+
+describe('Wkkgz art. 10(3): telling the patient (LAW, "onverwijld" read as the hospital\'s hours, J2)', () => {
+  it('an incident with (possible) noticeable consequences for the patient → tell the patient within the policy hours of awareness', () => {
+    // Wkkgz art. 10(3): "De zorgaanbieder doet aan een cliënt … onverwijld mededeling van de aard en toedracht van incidenten … die voor de cliënt merkbare gevolgen hebben of kunnen hebben".
+    const f = facts({ classification: { ...notSerious, patientConsequences: true }, system: MINIMAL });
+    expect(rows(f)).toEqual([{ ruleId: 'wkkgz.10-3', recipient: 'patient', dueAt: hoursAfter(inForce, 72), nature: 'law' }]);
+    expect(computeDeadlines({ ...f, policy: { ...DEFAULT_DEADLINE_POLICY, patientInformHours: 24 } })[0].dueAt).toBe(hoursAfter(inForce, 24));
+    expect(rows(facts({ classification: notSerious, system: MINIMAL }))).toEqual([]);
+  });
+});
+
 describe('Wkkgz calamity clocks (IGJ guidance: REGULATOR POLICY, not statute; docs/legal/sources.md § 11)', () => {
   // Awareness (our "constatering van de gebeurtenis", judgement J3) Wednesday 14 April 2027, 09:00 in Amsterdam.
   const aware = '2027-04-14T07:00:00.000Z';

@@ -5,7 +5,8 @@ import { AI_ACT_HIGH_RISK_APPLICATION, aiActRoute, type DeadlineFacts, type Peri
 /**
  * The product's defaults for the judgements the law leaves open (docs/legal/sources.md J1, J4, J9):
  * "immediately" = 24 h, the IGJ's 3 working days, 5 May a holiday (Algemene termijnenwet art. 3(1)),
- * AI Act clocks kept as hospital policy before they apply. Adopted by nobody until the hospital
+ * AI Act clocks kept as hospital policy before they apply, the patient (J2) and the data subjects
+ * of a high-risk breach (J14) told within 72 h of awareness. Adopted by nobody until the hospital
  * says who did (INCIDENT_POLICY_ADOPTED_BY).
  */
 export const DEFAULT_DEADLINE_POLICY: DeadlinePolicy = {
@@ -14,6 +15,8 @@ export const DEFAULT_DEADLINE_POLICY: DeadlinePolicy = {
   igjWorkingDays: 3,
   liberationDayIsHoliday: true,
   aiActBeforeApplication: true,
+  patientInformHours: 72,
+  dataSubjectInformHours: 72,
   adoptedBy: null,
 };
 

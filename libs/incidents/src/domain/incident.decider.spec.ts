@@ -270,6 +270,17 @@ describe('incident decider', () => {
       }
     });
 
+    it('a breach judged unlikely to result in a risk needs its reasons (GDPR Art. 33(1), 33(5)); other breach levels are recorded as given', () => {
+      const unlikely = { serious: false, criteria: none, medicalDevice: false, wkkgzCalamity: false, personalDataBreach: 'unlikely-risk' as const };
+      given(detected()).when(classifyCommand(unlikely, { rationale: null, hasRationale: false })).thenFails({ code: 'rationale-required', status: 400, field: 'rationale' });
+      given(detected())
+        .when(classifyCommand({ ...unlikely, personalDataBreach: 'high-risk', patientConsequences: true }, { rationale: null, hasRationale: false }))
+        .then(([classifiedEvent, computed]) => {
+          expect(classifiedEvent.data).toMatchObject({ personalDataBreach: 'high-risk', patientConsequences: true });
+          expect(computed.type === 'incidents.DeadlinesComputed' && computed.data.deadlines.map((d) => d.ruleId).sort()).toEqual(['gdpr.33-1', 'gdpr.34-1', 'wkkgz.10-3']);
+        });
+    });
+
     it('refuses "not serious" when a criterion is met', () => {
       given(detected())
         .when(classifyCommand({ ...harm({ death: true }), serious: false }))

@@ -251,16 +251,21 @@ function classify(c: ClassifyIncident, state: IncidentState): IncidentEvent[] {
   if (state.classification && sameClassification(state.classification, next)) {
     throw new DomainError('classification-unchanged', 'The incident already has this classification.', 409);
   }
+  // GDPR Art. 33(5): the controller documents every breach; "unlikely to result in a risk" needs its reasons.
   const rationale = state.classification
     ? required(c.rationale, c.hasRationale, 'rationale', 'Re-classifying an incident requires a rationale.')
-    : c.hasRationale
-      ? c.rationale
-      : null;
+    : next.personalDataBreach === 'unlikely-risk'
+      ? required(c.rationale, c.hasRationale, 'rationale', 'A personal data breach judged unlikely to result in a risk (GDPR Art. 33(1)) requires the reasons.')
+      : c.hasRationale
+        ? c.rationale
+        : null;
   const classification: Classification = {
     serious: next.serious,
     criteria: Object.fromEntries(CRITERIA.map((k) => [k, next.criteria[k] === true])) as unknown as SeriousnessCriteria,
     medicalDevice: next.medicalDevice,
     wkkgzCalamity: next.wkkgzCalamity,
+    personalDataBreach: next.personalDataBreach ?? 'none',
+    patientConsequences: next.patientConsequences === true,
   };
   return [
     {
@@ -589,6 +594,8 @@ function sameClassification(a: Classification, b: Classification): boolean {
     a.serious === b.serious &&
     a.medicalDevice === b.medicalDevice &&
     a.wkkgzCalamity === b.wkkgzCalamity &&
+    (a.personalDataBreach ?? 'none') === (b.personalDataBreach ?? 'none') &&
+    (a.patientConsequences === true) === (b.patientConsequences === true) &&
     CRITERIA.every((k) => a.criteria[k] === (b.criteria[k] === true))
   );
 }
@@ -618,8 +625,15 @@ function evolve(state: IncidentState, event: IncidentEvent): IncidentState {
     case 'incidents.AwarenessEstablished':
       return { ...state, awareAt: event.data.awareAt };
     case 'incidents.IncidentClassified': {
-      const { serious, criteria, medicalDevice, wkkgzCalamity } = event.data;
-      const classification = { serious, criteria, medicalDevice, wkkgzCalamity };
+      const { serious, criteria, medicalDevice, wkkgzCalamity, personalDataBreach, patientConsequences } = event.data;
+      const classification: Classification = {
+        serious,
+        criteria,
+        medicalDevice,
+        wkkgzCalamity,
+        personalDataBreach: personalDataBreach ?? 'none',
+        patientConsequences: patientConsequences === true,
+      };
       const identifiedAt = state.identifiedAt ?? (aiActSerious(classification) ? event.data.classifiedAt : null);
       return { ...state, classification, identifiedAt };
     }

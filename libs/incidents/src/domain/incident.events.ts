@@ -9,9 +9,29 @@ export const incidentStreamId = (incidentId: string): string => `incident-${inci
  */
 export type EncryptedText = { enc: 'aes-256-gcm'; kid: string; iv: string; ct: string };
 
-/** Who must be told: the AI provider, the market surveillance authority, the device manufacturer, the Dutch inspectorate. */
-export type Recipient = 'provider' | 'market-surveillance-authority' | 'manufacturer' | 'igj';
-export const RECIPIENTS: readonly Recipient[] = ['provider', 'market-surveillance-authority', 'manufacturer', 'igj'];
+/**
+ * Who must be told: the AI provider, the market surveillance authority, the device manufacturer,
+ * the Dutch inspectorate (IGJ), the data-protection supervisory authority (Autoriteit
+ * Persoonsgegevens, GDPR Art. 33), the data subjects of a breach (GDPR Art. 34), the patient
+ * (Wkkgz art. 10(3): a recorded conversation, its note in the patient's file).
+ */
+export type Recipient =
+  | 'provider'
+  | 'market-surveillance-authority'
+  | 'manufacturer'
+  | 'igj'
+  | 'supervisory-authority'
+  | 'data-subjects'
+  | 'patient';
+export const RECIPIENTS: readonly Recipient[] = [
+  'provider',
+  'market-surveillance-authority',
+  'manufacturer',
+  'igj',
+  'supervisory-authority',
+  'data-subjects',
+  'patient',
+];
 /** Recipients reached through the supplier's endpoint (provider and manufacturer are the supplier). */
 export const SUPPLIER_RECIPIENTS: readonly Recipient[] = ['provider', 'manufacturer'];
 /**
@@ -65,6 +85,15 @@ export const NO_CRITERIA: Readonly<SeriousnessCriteria> = Object.freeze(
   Object.fromEntries(CRITERIA.map((k) => [k, false])) as unknown as SeriousnessCriteria,
 );
 
+/**
+ * GDPR Art. 33/34: whether the incident is a personal data breach and, if so, the controller's
+ * risk assessment. `unlikely-risk`: Art. 33(1) "unless … unlikely to result in a risk" (no
+ * notification; reasons required); `risk`: notify the authority; `high-risk`: also the data
+ * subjects (Art. 34(1)). Absent in events recorded before 2026-12: `none`.
+ */
+export type PersonalDataBreach = 'none' | 'unlikely-risk' | 'risk' | 'high-risk';
+export const PERSONAL_DATA_BREACH: readonly PersonalDataBreach[] = ['none', 'unlikely-risk', 'risk', 'high-risk'];
+
 export interface Classification {
   serious: boolean;
   criteria: SeriousnessCriteria;
@@ -76,6 +105,13 @@ export interface Classification {
    * clock from awareness; events recorded then keep the deadlines they computed.
    */
   wkkgzCalamity: boolean;
+  /** GDPR: a personal data breach and its risk (absent before 2026-12: `none`). */
+  personalDataBreach?: PersonalDataBreach;
+  /**
+   * Wkkgz art. 10(3): the incident has or may have noticeable consequences for the patient, who is
+   * then told "onverwijld" (absent before 2026-12: false).
+   */
+  patientConsequences?: boolean;
 }
 
 /**
@@ -140,6 +176,10 @@ export interface DeadlinePolicy {
    * clocks anyway as hospital policy (true), or keep none (false).
    */
   aiActBeforeApplication: boolean;
+  /** J2, Wkkgz art. 10(3): tell the patient "onverwijld" — hours after awareness. */
+  patientInformHours: number;
+  /** J14, GDPR Art. 34(1): tell the data subjects "without undue delay" — hours after awareness. */
+  dataSubjectInformHours: number;
   /** Who adopted these values and where (e.g. a board decision); null: the product's defaults, adopted by nobody. */
   adoptedBy: string | null;
 }

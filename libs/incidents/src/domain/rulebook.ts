@@ -9,7 +9,9 @@ import type { Classification, ClockTrigger, DeadlineParty, DeadlinePolicy, RuleN
  * them, and `registry incidents recompute-deadlines` appends `DeadlinesRecomputed` to open incidents
  * computed with an older one. History is never rewritten.
  */
-export const RULEBOOK_VERSION = '2026-12-06.1';
+export const RULEBOOK_VERSION = '2026-12-06.2';
+// 2026-12-06.1: AI Act scope and dates, Art. 26(5) as written, Art. 73 for the hospital, MDR near misses, Wkkgz triage and IGJ report.
+// 2026-12-06.2: GDPR Art. 33(1) and 34(1) for personal data breaches; Wkkgz art. 10(3), telling the patient.
 
 /** What a decision about a possible calamity (Wkkgz art. 1) was, and when; null while undecided. */
 export interface CalamityDecision {
@@ -253,6 +255,56 @@ export const RULES: readonly Rule[] = [
     period: days(10),
     reading: () => `${MDR_MIRROR}: death or unanticipated serious deterioration of health, 10 days`,
     applies: (f) => !!f.classification?.medicalDevice && !f.system.inHouseDevice && mdrSerious(f.classification) && met(f.classification!, 'death', 'seriousHarmToHealth'),
+  },
+  {
+    id: 'gdpr.33-1',
+    when: 'A personal data breach assessed as a risk or a high risk (`personalDataBreach`); none when unlikely to result in a risk (reasons in the rationale)',
+    family: 'supervisory-authority',
+    article: 'GDPR Art. 33(1)',
+    quote:
+      'In the case of a personal data breach, the controller shall without undue delay and, where feasible, not later than 72 hours after having become aware of it, notify the personal data breach to the supervisory authority competent in accordance with Article 55, unless the personal data breach is unlikely to result in a risk to the rights and freedoms of natural persons.',
+    nature: 'law',
+    aiAct: false,
+    recipient: 'supervisory-authority',
+    obligation: 'Notify the personal data breach to the Autoriteit Persoonsgegevens',
+    trigger: 'awareness',
+    period: () => hours(72),
+    reading: () =>
+      '72 hours from awareness, "where feasible": a later notification is allowed with the reasons for the delay (same paragraph), so past due it shows overdue and the reasons must be given',
+    applies: (f) => f.classification?.personalDataBreach === 'risk' || f.classification?.personalDataBreach === 'high-risk',
+  },
+  {
+    id: 'gdpr.34-1',
+    when: 'A personal data breach assessed as likely to result in a high risk; Art. 34(3) exceptions are for the rationale',
+    family: 'data-subjects',
+    article: 'GDPR Art. 34(1)',
+    quote:
+      'When the personal data breach is likely to result in a high risk to the rights and freedoms of natural persons, the controller shall communicate the personal data breach to the data subject without undue delay.',
+    nature: 'law',
+    aiAct: false,
+    recipient: 'data-subjects',
+    obligation: 'Communicate the personal data breach to the data subjects',
+    trigger: 'awareness',
+    period: (p) => hours(p.dataSubjectInformHours),
+    reading: (p) => `"without undue delay" sets no number: within ${p.dataSubjectInformHours} h of awareness (J14)`,
+    applies: (f) => f.classification?.personalDataBreach === 'high-risk',
+  },
+  {
+    id: 'wkkgz.10-3',
+    when: 'The incident has or may have noticeable consequences for the patient (`patientConsequences`)',
+    family: 'patient',
+    article: 'Wkkgz art. 10(3)',
+    quote:
+      'De zorgaanbieder doet aan een cliënt, alsmede een vertegenwoordiger van de cliënt dan wel een nabestaande van de overleden cliënt, onverwijld mededeling van de aard en toedracht van incidenten bij de zorgverlening aan de cliënt die voor de cliënt merkbare gevolgen hebben of kunnen hebben',
+    nature: 'law',
+    aiAct: false,
+    recipient: 'patient',
+    obligation: 'Tell the patient (or representative, or surviving relative) what happened and how; note it in the patient\'s file',
+    trigger: 'awareness',
+    period: (p) => hours(p.patientInformHours),
+    reading: (p) =>
+      `"onverwijld" sets no number: within ${p.patientInformHours} h of awareness (J2); met by recording the conversation (recipient patient, channel recorded, the file note as reference)`,
+    applies: (f) => f.classification?.patientConsequences === true,
   },
   {
     id: 'igj.calamity.triage',

@@ -14,7 +14,7 @@ import {
   MaxLength,
 } from 'class-validator';
 import { PageQueryDto, NestedObject } from '@app/platform';
-import { RECIPIENTS } from '../domain';
+import { PERSONAL_DATA_BREACH, RECIPIENTS } from '../domain';
 
 const PSEUDONYM = /^p-[A-Za-z0-9_-]{32}$/;
 const ISO = { strict: true, strictSeparator: true } as const;
@@ -99,6 +99,18 @@ export class ClassificationDto {
   })
   @IsBoolean()
   wkkgzCalamity!: boolean;
+
+  @ApiPropertyOptional({
+    enum: PERSONAL_DATA_BREACH,
+    description:
+      'GDPR: a personal data breach and the controller\'s risk assessment. risk: notify the Autoriteit Persoonsgegevens within 72 h of awareness (Art. 33(1)); high-risk: also the data subjects (Art. 34(1)); unlikely-risk: no notification, rationale required. Default none',
+  })
+  @IsOptional() @IsIn(PERSONAL_DATA_BREACH)
+  personalDataBreach?: (typeof PERSONAL_DATA_BREACH)[number];
+
+  @ApiPropertyOptional({ description: 'Wkkgz art. 10(3): the incident has or may have noticeable consequences for the patient, who is told "onverwijld". Default false' })
+  @IsOptional() @IsBoolean()
+  patientConsequences?: boolean;
 
   @ApiPropertyOptional({ description: 'Why; required when re-classifying', maxLength: TEXT })
   @IsOptional() @IsString() @MaxLength(TEXT)

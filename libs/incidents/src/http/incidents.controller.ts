@@ -179,6 +179,8 @@ export class IncidentsController {
         criteria: { ...dto.criteria, couldHaveLedToSeriousHarm: dto.criteria.couldHaveLedToSeriousHarm ?? false },
         medicalDevice: dto.medicalDevice ?? null,
         wkkgzCalamity: dto.wkkgzCalamity,
+        personalDataBreach: dto.personalDataBreach ?? 'none',
+        patientConsequences: dto.patientConsequences ?? false,
       },
       rationale: dto.rationale ?? null,
     });
