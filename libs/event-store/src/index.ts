@@ -24,3 +24,4 @@ export * from './nest/decider-handler';
 export * from './kurrentdb/kurrentdb-event-store';
 export * from './projections/leases';
 export * from './event-id';
+export * from './clock';
