@@ -140,6 +140,22 @@ describe('architecture: boundaries between libs', () => {
     if (process.env.UPDATE_ARCHITECTURE_DOC === '1' && current !== block) writeFileSync(DOC, doc.slice(0, start) + block + doc.slice(end + GRAPH_END.length));
     else expect(current).toBe(block);
   });
+
+  it('docs/architecture.md names only files that exist (in its lib table, relative to the lib)', () => {
+    const named = readFileSync(DOC, 'utf8')
+      .split('\n')
+      .flatMap((line) => {
+        // A row of the lib table: `| \`oversight\` | … | \`src/…\` |` names files under that lib.
+        const row = /^\| `([a-z/-]+)` \|/.exec(line);
+        const base = row ? (row[1].includes('/') || row[1] === 'migrations' ? row[1] : `libs/${row[1]}`) : '';
+        return [...line.matchAll(/`([^`\s]+\.(?:ts|js|json|md)|[^`\s]+\/)`/g)]
+          .map((m) => m[1])
+          .filter((p) => !/[<*]/.test(p))
+          .flatMap((p) => (/^(libs|apps|test|docs|migrations|bench)\//.test(p) ? [p] : row && p.startsWith('src/') ? [`${base}/${p}`] : []));
+      });
+    expect(named.length).toBeGreaterThan(40);
+    expect(named.filter((p) => !statSync(join(ROOT, p), { throwIfNoEntry: false }))).toEqual([]);
+  });
 });
 
 /** Deciders stay pure: no framework, database, I/O or clock in any domain/ folder, and only the event store's core. */
