@@ -13,5 +13,12 @@ export default defineConfig(
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
+    rules: {
+      // The code's convention: a leading underscore names what is left out on purpose
+      // (`const { globalPosition: _position, ...content } = e`, `for (const _ in where)`).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      // `let { buf, at } = …` where only `at` moves: one declaration reads better than two.
+      'prefer-const': ['error', { destructuring: 'all' }],
+    },
   },
 );
