@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyBundle } from '@app/evidence';
-import { CLOCK, type Clock } from '@app/platform';
+import { CLOCK, type Clock } from '@app/event-store';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp, rawBody } from '../support/test-app';
 import { refLeafHash, refRootFromInclusion } from '../support/rfc9162-reference';
 import { readZip, rebag, writeZip } from '../support/zip';

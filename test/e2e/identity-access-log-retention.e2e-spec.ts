@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
 import { AccessLog, AccessLogEvidence, AccessLogRetentionError, type AccessRecord } from '@app/identity';
-import { CLOCK, type Clock } from '@app/platform';
+import { CLOCK, type Clock } from '@app/event-store';
 import { CLI } from '../support/child-api';
 import { startTestApp, type TestApp } from '../support/test-app';
 

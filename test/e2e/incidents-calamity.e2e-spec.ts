@@ -1,7 +1,7 @@
 import { timelineEntry } from '@app/evidence';
 import { SubjectKeyStore } from '@app/identity';
 import { NO_CRITERIA } from '@app/incidents';
-import { CLOCK, type Clock } from '@app/platform';
+import { CLOCK, type Clock } from '@app/event-store';
 import { incidentsOverdue, OVERDUE_EXIT_CODE } from '../../apps/cli/src/commands/incidents';
 import { aiSystemBody, startTestApp, type TestApp } from '../support/test-app';
 

@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NO_CRITERIA } from '@app/incidents';
 import { IncidentReviewLinks } from '@app/oversight';
-import { CLOCK, type Clock } from '@app/platform';
+import { CLOCK, type Clock } from '@app/event-store';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp, rawBody } from '../support/test-app';
 
 const SECRET = 'acme-webhook-secret-0123456789';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { CLOCK, type Clock } from '@app/platform';
+import { CLOCK, type Clock } from '@app/event-store';
 import { RetentionPurger } from '@app/retention';
 import { startS3Server, type TestS3Server } from '../support/s3-server';
 import { aiSystemBody, rawBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';

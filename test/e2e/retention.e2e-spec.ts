@@ -1,7 +1,7 @@
 import { ErasureBlockers } from '@app/identity';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLOCK, type Clock } from '@app/platform';
+import { CLOCK, type Clock } from '@app/event-store';
 import { RetentionPurger } from '@app/retention';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp, rawBody } from '../support/test-app';
 

@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { type EventEnvelope, type EventStore, SqlDatabase, type StorageConfig } from '@app/event-store';
+import { Clock, type EventEnvelope, type EventStore, SqlDatabase, type StorageConfig } from '@app/event-store';
 import { AccessLog, loadKeyMaterial } from '@app/identity';
-import { Clock } from '@app/platform';
 import { CLI, startChildApi, waitForExit } from '../support/child-api';
 import { populateViaApi } from '../support/populate';
 import { openRegistry } from '../support/registry-context';

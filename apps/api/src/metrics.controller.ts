@@ -1,13 +1,12 @@
 import { Controller, Get, Header, type OnModuleInit } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import { EVENT_STORE, type EventStore, LEASES, type Leases, ProjectionRegistry, eventsBehind } from '@app/event-store';
+import { CLOCK, Clock, EVENT_STORE, type EventStore, LEASES, type Leases, ProjectionRegistry, eventsBehind } from '@app/event-store';
 import { Public } from '@app/identity';
 import { OverdueIncidents } from '@app/incidents';
 import { Inject } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ListDisclosuresQuery } from '@app/disclosure';
-import { CLOCK, Clock } from '@app/platform';
 
 /** Prometheus metrics: process, event log head and how far each projection lags behind it. */
 @ApiTags('Operations')

@@ -43,6 +43,7 @@ export function storableJson(json: string, type: string, part: 'data' | 'metadat
  * CR is kept: browsers submit textarea line breaks as CRLF, and both stores keep it as is.
  * The request boundary (libs/platform input-text.ts) applies the same rule, naming the field.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const CONTROL_CHARACTER = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 
 /** In unicode mode a surrogate pair is one code point, so only a lone surrogate is category Cs. */

@@ -1,10 +1,8 @@
-export * from './envelope';
-export * from './errors';
+// The pure part first: `@app/event-store/core` is what domain code may import.
+export * from './core';
 export { CONTROL_CHARACTER, LONE_SURROGATE } from './append-rules';
-export * from './event-store.port';
 export * from './lag';
 export * from './upcasters';
-export * from './decider';
 export * from './storage-config';
 export * from './subscription';
 export * from './sql/serial-queue';
@@ -14,7 +12,6 @@ export * from './sql/sql-event-store';
 export * from './sql/data-source';
 export * from './sql/storage-check';
 export * from './sql/file-modes';
-export * from './projections/projection';
 export * from './projections/projection-context';
 export * from './projections/projection-runner';
 export * from './nest/storage.tokens';
@@ -24,3 +21,4 @@ export * from './nest/decider-handler';
 export * from './kurrentdb/kurrentdb-event-store';
 export * from './projections/leases';
 export * from './event-id';
+export * from './clock';

@@ -51,7 +51,7 @@ export function pollingSubscription(
 }
 
 /** A sleep that `wake()` ends at once: an append notification or a stop must not wait out a poll. */
-export function wakeableSleep(): { sleep(ms: number): Promise<void>; wake(): void } {
+export function wakeableSleep(): { sleep: (ms: number) => Promise<void>; wake: () => void } {
   let wake: (() => void) | undefined;
   return {
     sleep: (ms) =>

@@ -4,7 +4,6 @@ export * from './validation';
 export * from './request-context';
 export * from './pagination';
 export * from './page-query.dto';
-export * from './clock';
 export * from './json-depth';
 export * from './input-text';
 export * from './nested-object';

@@ -1,4 +1,4 @@
-import { type Decider, DomainError } from '../../../event-store/src/decider';
+import { type Decider, DomainError } from '@app/event-store/core';
 import type {
   ChangeAiSystemVersion,
   AiSystemCommand,

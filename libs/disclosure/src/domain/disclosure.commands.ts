@@ -1,4 +1,4 @@
-import type { Actor } from '../../../event-store/src/envelope';
+import type { Actor } from '@app/event-store/core';
 import type { DisclosureScope, Redaction, RequesterKind } from './disclosure.events';
 
 /** Every command carries `now` (ISO 8601) and the acting person; the decider reads no clock. */

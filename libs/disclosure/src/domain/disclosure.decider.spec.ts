@@ -1,4 +1,4 @@
-import { DomainError } from '../../../event-store/src/decider';
+import { DomainError } from '@app/event-store/core';
 import type { DisclosureCommand } from './disclosure.commands';
 import { disclosureDecider } from './disclosure.decider';
 import type { DisclosureEvent } from './disclosure.events';

@@ -1,4 +1,4 @@
-import type { Actor } from '../../../event-store/src/envelope';
+import type { Actor } from '@app/event-store/core';
 
 export const disclosureStreamId = (requestId: string): string => `disclosure-${requestId}`;
 

@@ -13,7 +13,7 @@ import { UpcasterRegistry } from '../upcasters';
 import { LEASES, leasesFor, withAdvisoryLock } from '../projections/leases';
 import { ProjectionRegistry } from './projection-registry';
 import { STORAGE_CONFIG } from './storage.tokens';
-import { CLOCK, Clock } from '../../../platform/src/clock';
+import { CLOCK, Clock } from '../clock';
 
 /** The shared kernel's storage: TypeORM data source, the event store port and projections. */
 @Global()

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource, type DataSourceOptions, type MixedList } from 'typeorm';
-import { MIGRATIONS } from '../../../../migrations';
+import { MIGRATIONS } from '@app/migrations';
 import type { StorageConfig } from '../storage-config';
 import { fileModesFromEnv, tightenExisting } from './file-modes';
 import { assertStorageWritable } from './storage-check';

@@ -4,9 +4,9 @@ import type { DataSource } from 'typeorm';
 export interface SqlDialect {
   kind: 'sqlite' | 'postgres';
   /** Placeholder for the n-th (1-based) parameter. */
-  param(n: number): string;
+  param: (n: number) => string;
   /** Quotes an identifier (table or column name). */
-  ident(name: string): string;
+  ident: (name: string) => string;
 }
 
 const sqlite: SqlDialect = { kind: 'sqlite', param: () => '?', ident: (n) => `"${n.replace(/"/g, '""')}"` };

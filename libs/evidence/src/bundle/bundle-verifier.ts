@@ -280,7 +280,7 @@ async function checkEntries(zip: yauzl.ZipFile, problems: BundleProblem[], repor
       if (!entry) continue;
       const r = await read(zip, entry);
       digests.set(name, r.sha256);
-      texts.set(name, r.text!);
+      texts.set(name, r.text);
     }
     const sigStream = await open(zip, entries.get('data/checkpoint.sig')!);
     const sigChunks: Buffer[] = [];

@@ -21,7 +21,7 @@ function unescape(token: string): string {
 export function redact(e: EventEnvelope, rules: RedactionRule[]): { event: EventEnvelope; redacted: boolean } {
   const mine = rules.filter((r) => r.eventId === e.eventId);
   if (mine.length === 0) return { event: e, redacted: false };
-  const data = structuredClone(e.data) as Record<string, unknown>;
+  const data = structuredClone<Record<string, unknown>>(e.data);
   let changed = false;
   for (const r of mine) {
     const tokens = r.path.split('/').slice(1).map(unescape);

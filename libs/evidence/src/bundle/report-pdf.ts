@@ -6,6 +6,7 @@ import type { TimelineEntry } from './timeline';
 const PDF_ROWS = 300;
 
 /** The standard PDF fonts cover Latin-1 only: anything else is shown as '?' rather than as garbage. */
+// eslint-disable-next-line no-control-regex -- tab, LF and CR are the controls PDF text may keep
 const latin1 = (s: unknown) => String(s ?? '').replace(/[^\x09\x0a\x0d\x20-\x7e\xa0-\xff]/g, '?');
 
 /**
@@ -100,5 +101,5 @@ export function reportPdf(meta: ReportMeta, report: ReportCollector): AsyncItera
     doc.moveDown().font('Helvetica-Oblique').fontSize(8).fillColor('black').text(`Only the first ${Math.min(entries.length, PDF_ROWS)} of ${meta.eventCount} events are listed here; timeline.csv and timeline.json hold every event.`);
   }
   doc.end();
-  return doc as unknown as AsyncIterable<Buffer>;
+  return doc;
 }

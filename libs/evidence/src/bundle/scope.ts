@@ -18,15 +18,15 @@ const TIME_FIELDS = [
 
 /** When it happened (business time), as opposed to when the registry recorded it. */
 export function businessTime(e: EventEnvelope): string {
-  const d = e.data as Record<string, unknown>;
-  for (const f of TIME_FIELDS) if (typeof d[f] === 'string') return d[f] as string;
+  const d = e.data;
+  for (const f of TIME_FIELDS) if (typeof d[f] === 'string') return d[f];
   for (const [k, v] of Object.entries(d)) if (k.endsWith('At') && typeof v === 'string') return v;
   return e.recordedAt;
 }
 
 function values(d: Record<string, unknown>, single: string, plural: string): string[] {
   const out: string[] = [];
-  if (typeof d[single] === 'string') out.push(d[single] as string);
+  if (typeof d[single] === 'string') out.push(d[single]);
   if (Array.isArray(d[plural])) for (const v of d[plural] as unknown[]) if (typeof v === 'string') out.push(v);
   return out;
 }
@@ -48,7 +48,7 @@ export function scopeMatcher(scope: BundleScope): (e: EventEnvelope) => string[]
     }
   };
   return (e) => {
-    const d = e.data as Record<string, unknown>;
+    const d = e.data;
     const keys: string[] = [];
     add(keys, patients, values(d, 'patientPseudonym', 'patientPseudonyms'));
     add(keys, systems, values(d, 'aiSystemId', 'aiSystemIds'));

@@ -98,7 +98,7 @@ const TEXT_FIELDS = ['reason', 'narrative', 'note', 'correctionNote', 'descripti
 
 /** One human-readable line per event; free text decrypted per data subject where still possible. */
 export async function timelineEntry(e: EventEnvelope, decrypt: Decrypt): Promise<TimelineEntry> {
-  const d = e.data as Record<string, unknown>;
+  const d = e.data;
   const texts: string[] = [];
   for (const f of TEXT_FIELDS) {
     const v = d[f];
@@ -108,7 +108,7 @@ export async function timelineEntry(e: EventEnvelope, decrypt: Decrypt): Promise
   }
   const occurredAt = businessTime(e);
   const [label, labelNl] = LABELS[e.type] ?? [e.type, e.type];
-  const str = (k: string) => (typeof d[k] === 'string' ? (d[k] as string) : null);
+  const str = (k: string) => (typeof d[k] === 'string' ? d[k] : null);
   return {
     position: e.globalPosition,
     streamId: e.streamId,

@@ -4,7 +4,7 @@ import { KEY_MATERIAL, type KeyMaterial } from '@app/identity';
 import { CompactRange } from './compact-range';
 import { eventLeafHash } from './leaf';
 import { type LeafBatch, LeafWorker } from './leaf-worker';
-import { checkSealedLeaf, type LeafRow, leafRows, missingPosition } from './log-check';
+import { checkSealedLeaf, leafRows, missingPosition } from './log-check';
 import { MerkleTree } from './merkle';
 import { nextTurn } from '../next-turn';
 import { LOG_ID, type SignedTreeHead, signTreeHead, verifyTreeHead } from './tree-head';
@@ -113,13 +113,12 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
 
   private idle(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        self.wake = undefined;
+        this.wake = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wake = done;
     });
   }

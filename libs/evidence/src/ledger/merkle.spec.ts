@@ -149,7 +149,7 @@ describe('JSON canonicalisation (RFC 8785)', () => {
 
 describe('CompactRange', () => {
   it('computes the same root as the full tree after every append', () => {
-    const { CompactRange } = jest.requireActual('./compact-range') as typeof import('./compact-range');
+    const { CompactRange } = jest.requireActual<typeof import('./compact-range')>('./compact-range');
     const leaves = Array.from({ length: 70 }, (_, i) => leafHash(Buffer.from(`x${i}`)));
     const full = new MerkleTree(leaves);
     const range = new CompactRange();

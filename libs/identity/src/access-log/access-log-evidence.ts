@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type Actor, EVENT_STORE, type EventStore } from '@app/event-store';
-import { CLOCK, type Clock } from '@app/platform';
+import { type Actor, CLOCK, type Clock, EVENT_STORE, type EventStore } from '@app/event-store';
 import { AccessLog, type AccessLogPurge, type AccessLogVerification } from './access-log';
 
 const ANCHORS = 'access-log-anchors';

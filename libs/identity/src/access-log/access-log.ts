@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { SqlDatabase, type SqlTx } from '@app/event-store';
-import { CLOCK, type Clock } from '@app/platform';
+import { CLOCK, type Clock, SqlDatabase, type SqlTx } from '@app/event-store';
 import type { Role } from '../local-tokens';
 
 /** What was done with a data subject's data (NEN 7513 "welke handeling"). */

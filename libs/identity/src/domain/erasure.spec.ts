@@ -1,4 +1,4 @@
-import { DomainError } from '../../../event-store/src/decider';
+import { DomainError } from '@app/event-store/core';
 import { erasureDecider, type ErasureCommand } from './erasure';
 
 const by = { subject: 'legal-1', role: 'legal' };

@@ -1,5 +1,4 @@
-import { type Decider, DomainError } from '../../../event-store/src/decider';
-import type { Actor } from '../../../event-store/src/envelope';
+import { type Actor, type Decider, DomainError } from '@app/event-store/core';
 
 /**
  * Why a data subject's erasure is restricted: GDPR Art. 17(3)(b) (a legal obligation, e.g. an

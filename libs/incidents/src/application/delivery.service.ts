@@ -2,9 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApp
 import { CommandBus } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThanOrEqual, type Repository } from 'typeorm';
-import { DomainError, EVENT_STORE, type EventStore, LEASES, type Leases, loadState, ProjectionRegistry } from '@app/event-store';
+import { CLOCK, type Clock, DomainError, EVENT_STORE, type EventStore, LEASES, type Leases, loadState, ProjectionRegistry } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
-import { CLOCK, type Clock } from '@app/platform';
 import { incidentDecider, type IncidentState, incidentStreamId, type NotificationState, type RecordDeliveryAttempt } from '../domain';
 import { IncidentDeliveryRow } from '../projections/incident.entities';
 import { ExecuteIncidentCommand } from './incident.commands';

@@ -1,12 +1,11 @@
 import { Inject } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { GetAiSystemQuery } from '@app/ai-systems';
-import { type Actor, EVENT_STORE, type EventStore, loadState, runDecider } from '@app/event-store';
+import { type Actor, CLOCK, type Clock, EVENT_STORE, type EventStore, loadState, runDecider } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
 import { reviewDecider, reviewStreamId } from '@app/oversight';
 // The ai-systems context's own command (its index does not export the application layer).
 import { ExecuteAiSystemCommand } from '@app/ai-systems';
-import { CLOCK, type Clock } from '@app/platform';
 import {
   buildReport,
   type Channel,

@@ -2,9 +2,9 @@ import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { EVENT_STORE, type EventStore, loadState } from '@app/event-store';
+import { CLOCK, type Clock, EVENT_STORE, type EventStore, loadState } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
-import { CLOCK, type Clock, decodeCursor, encodeCursor, type Page } from '@app/platform';
+import { decodeCursor, encodeCursor, type Page } from '@app/platform';
 import {
   type DeadlineStatus,
   deadlineStatus,

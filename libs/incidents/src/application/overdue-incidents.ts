@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { CLOCK, type Clock } from '@app/platform';
+import { CLOCK, type Clock } from '@app/event-store';
 import { IncidentRow } from '../projections/incident.entities';
 
 /** How many open incidents have a reporting deadline passed and not met, by the business clock (metrics, CLI). */

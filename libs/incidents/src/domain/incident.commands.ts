@@ -1,4 +1,4 @@
-import type { Actor } from '../../../event-store/src/envelope';
+import type { Actor } from '@app/event-store/core';
 import type { AiSystemFacts, Classification, DeadlinePolicy, EncryptedText, NotificationData, SystemScope } from './incident.events';
 
 /** The AI system as the handler loaded it from its own stream. */

@@ -1,4 +1,4 @@
-import type { Actor } from '../../../event-store/src/envelope';
+import type { Actor } from '@app/event-store/core';
 
 /** Stream of one incident: `incident-<id>`. */
 export const incidentStreamId = (incidentId: string): string => `incident-${incidentId}`;

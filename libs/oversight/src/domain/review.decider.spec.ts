@@ -1,5 +1,4 @@
-import { DomainError, fold } from '../../../event-store/src/decider';
-import type { EventEnvelope } from '../../../event-store/src/envelope';
+import { DomainError, type EventEnvelope, fold } from '@app/event-store/core';
 import { aiSystemDecider, reviewableSnapshot } from '../../../ai-systems/src/domain';
 import {
   type AiOutputReviewed,

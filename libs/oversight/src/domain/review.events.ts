@@ -1,4 +1,4 @@
-import type { Actor } from '../../../event-store/src/envelope';
+import type { Actor } from '@app/event-store/core';
 import type { EncryptedText } from './encrypted-text';
 
 /** Stream of one human review of one AI output: `review-<id>`. */

@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import type { Readable } from 'node:stream';
 import { GetAiSystemQuery } from '@app/ai-systems';
-import { type Actor, ConcurrencyError, DomainError, EVENT_STORE, type EventStore, loadState, runDecider } from '@app/event-store';
-import { CLOCK, type Clock, ProblemException } from '@app/platform';
+import { type Actor, CLOCK, type Clock, ConcurrencyError, DomainError, EVENT_STORE, type EventStore, loadState, runDecider } from '@app/event-store';
+import { ProblemException } from '@app/platform';
 import { BLOB_STORE, BlobRejectedError, type BlobStore } from '../blobs/blob-store';
 import {
   type ArtefactSource,

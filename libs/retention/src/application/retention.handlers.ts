@@ -1,8 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { GetAiSystemQuery } from '@app/ai-systems';
-import { type Actor, type DeciderRunOptions, EVENT_STORE, type EventStore, runDecider } from '@app/event-store';
-import { CLOCK, type Clock } from '@app/platform';
+import { type Actor, CLOCK, type Clock, type DeciderRunOptions, EVENT_STORE, type EventStore, runDecider } from '@app/event-store';
 import {
   legalHoldDecider,
   legalHoldStreamId,

@@ -1,19 +1,5 @@
 import { join } from 'node:path';
-import { type BlobStore, FileSystemBlobStore } from './blob-store';
-
-export interface S3BlobStoreConfig {
-  kind: 's3';
-  bucket: string;
-  /** Put before every key, e.g. `registry/`; empty for the bucket's root. */
-  prefix: string;
-  /** Unset for AWS itself; the URL of MinIO, Ceph RGW, … otherwise. */
-  endpoint?: string;
-  region: string;
-  forcePathStyle: boolean;
-  /** Without them the SDK waits for ever on a server that accepts and never answers. Defaults: 5 s to connect, 60 s of silence. */
-  connectTimeoutMs?: number;
-  idleTimeoutMs?: number;
-}
+import { type BlobStore, FileSystemBlobStore, type S3BlobStoreConfig } from './blob-store';
 
 export type BlobStoreConfig = { kind: 'filesystem'; dir: string } | S3BlobStoreConfig;
 

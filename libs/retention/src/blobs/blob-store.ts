@@ -8,6 +8,21 @@ import { ProblemException } from '@app/platform';
 
 export const BLOB_STORE = Symbol('BLOB_STORE');
 
+/** Here rather than in blob-store-config.ts, which loads the S3 store lazily: both read it without importing each other. */
+export interface S3BlobStoreConfig {
+  kind: 's3';
+  bucket: string;
+  /** Put before every key, e.g. `registry/`; empty for the bucket's root. */
+  prefix: string;
+  /** Unset for AWS itself; the URL of MinIO, Ceph RGW, … otherwise. */
+  endpoint?: string;
+  region: string;
+  forcePathStyle: boolean;
+  /** Without them the SDK waits for ever on a server that accepts and never answers. Defaults: 5 s to connect, 60 s of silence. */
+  connectTimeoutMs?: number;
+  idleTimeoutMs?: number;
+}
+
 export interface StoredBlob {
   sha256: string;
   sizeBytes: number;

@@ -13,8 +13,7 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { type BlobStore, BlobStoreUnavailableError, ContentMeter, SHA256, type StoredBlob } from './blob-store';
-import type { S3BlobStoreConfig } from './blob-store-config';
+import { type BlobStore, BlobStoreUnavailableError, ContentMeter, type S3BlobStoreConfig, SHA256, type StoredBlob } from './blob-store';
 
 export interface S3BlobStoreOptions {
   bucket: string;

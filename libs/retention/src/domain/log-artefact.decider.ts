@@ -1,5 +1,4 @@
-import { type Decider, DomainError } from '../../../event-store/src/decider';
-import type { Actor } from '../../../event-store/src/envelope';
+import { type Actor, type Decider, DomainError } from '@app/event-store/core';
 import { isIsoInstant, type RetentionRule } from './retention-rule';
 
 export const logArtefactStreamId = (artefactId: string) => `log-${artefactId}`;

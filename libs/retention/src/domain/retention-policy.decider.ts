@@ -1,5 +1,4 @@
-import { type Decider, DomainError } from '../../../event-store/src/decider';
-import type { Actor } from '../../../event-store/src/envelope';
+import { type Actor, type Decider, DomainError } from '@app/event-store/core';
 import { AI_ACT_MINIMUM_MONTHS, type RetentionTerms } from './retention-rule';
 
 export const retentionPolicyStreamId = (aiSystemId: string, kind: string) => `retention-policy-${aiSystemId}-${kind}`;

@@ -1,4 +1,4 @@
-import { DomainError, fold } from '../../../event-store/src/decider';
+import { DomainError, fold } from '@app/event-store/core';
 import {
   addMonths,
   type HoldScope,
