@@ -330,6 +330,8 @@ export async function writeBundle(
           `Tree-Size: ${head.treeSize}`,
           `Root-Hash: ${head.rootHash}`,
           `Event-Count: ${included}`,
+          // VERIFY.md: on a gap-free log (SQL stores) leaf index = position − 1; KurrentDB's are sparse.
+          `Log-Positions: ${deps.store.gapFreePositions === false ? 'sparse' : 'gap-free'}`,
           '',
         ].join('\n'),
       ),

@@ -1,0 +1,117 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verifyBundle } from '@app/evidence';
+import { aiSystemBody, rawBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { readZip, rebag, writeZip, writeZipEntries } from '../support/zip';
+
+/**
+ * Forged bundles against `registry verify-bundle`'s checks, as the other side's expert would make
+ * them (issue 22, found 6): each forgery keeps the signature and the manifests valid, so only the
+ * rule under test can catch it.
+ */
+describe('Evidence bundle forgeries (verify-bundle)', () => {
+  let t: TestApp;
+  let bundlePath: string;
+  let files: Map<string, Buffer>;
+  const dir = mkdtempSync(join(tmpdir(), 'bundle-forgery-'));
+  const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    const [legal, alice, admin] = await Promise.all([t.token('legal', 'lawyer-1'), t.token('clinician', 'alice'), t.token('admin', 'admin-1')]);
+    const systemId = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody()).expect(201)).body.aiSystemId;
+    for (const decision of ['rejected', 'accepted', 'rejected']) {
+      await t.http
+        .post('/api/v1/reviews')
+        .set(auth(alice))
+        .send({ aiSystemId: systemId, modelVersion: '2.3.1', outputReference: 'pacs://NL-1001', outputSha256: sha256Hex(decision), patientId: 'NL-1001', decision, reason: 'Second read' })
+        .expect(201);
+    }
+    const pseudonym = (await t.http.post('/api/v1/patients/timeline').set(auth(legal)).send({ patientId: 'NL-1001' }).expect(200)).body.patientPseudonym;
+    const requestId = (
+      await t.http
+        .post('/api/v1/disclosure-requests')
+        .set(auth(legal))
+        .send({ reference: 'FORGERY-1', requester: { kind: 'court', name: 'Rechtbank' }, legalBasis: 'PLD Art. 9', dueAt: new Date(Date.now() + 86_400_000).toISOString(), scope: { patientPseudonyms: [pseudonym] } })
+        .expect(201)
+    ).body.requestId;
+    let job = (await t.http.post(`/api/v1/disclosure-requests/${requestId}/bundles`).set(auth(legal)).expect(202)).body;
+    for (let i = 0; i < 400 && job.status === 'running'; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      job = (await t.http.get(`/api/v1/disclosure-requests/${requestId}/bundles/${job.bundleId}`).set(auth(legal)).expect(200)).body;
+    }
+    expect(job).toMatchObject({ status: 'done' });
+    const zip = (await t.http.get(job.download).set(auth(legal)).buffer(true).parse(rawBody as never).expect(200)).body as Buffer;
+    bundlePath = join(dir, 'bundle.zip');
+    writeFileSync(bundlePath, zip);
+    files = await readZip(bundlePath);
+  });
+  afterAll(async () => t?.close());
+
+  const lines = (name: string) => files.get(name)!.toString().trim().split('\n');
+  /** A copy of the bundle with `change` applied and both manifests redone, as a dishonest producer would. */
+  const forged = async (name: string, change: (f: Map<string, Buffer>) => void) => {
+    const f = new Map(files);
+    change(f);
+    rebag(f);
+    const p = join(dir, `${name}.zip`);
+    await writeZip(p, f);
+    return verifyBundle(p);
+  };
+
+  it('accepts the untouched bundle, and says the signature rests on the key inside it', async () => {
+    const report = await verifyBundle(bundlePath);
+    expect(report).toMatchObject({ ok: true, problems: [], signedBy: 'bundled-key' });
+    expect(report.events).toBeGreaterThanOrEqual(4);
+    expect(report.restsOnHospital).toEqual(expect.arrayContaining([expect.stringMatching(/key shipped inside the bundle/)]));
+    expect(files.get('bag-info.txt')!.toString()).toMatch(/^Log-Positions: gap-free$/m);
+  });
+
+  it('refuses a relabelled position: on a gap-free log the position is bound to the leaf index', async () => {
+    const events = lines('data/events.jsonl');
+    const proofs = lines('data/proofs.jsonl');
+    const i = events.findIndex((l) => l.includes('oversight.AiOutputReviewed'));
+    const from = JSON.parse(events[i]).globalPosition as number;
+    const to = from + 1000;
+    const relabel = (f: Map<string, Buffer>) => {
+      const ev = [...events];
+      const pr = [...proofs];
+      ev[i] = ev[i].replace(`"globalPosition":${from},`, `"globalPosition":${to},`);
+      pr[i] = pr[i].replace(`"position":${from},`, `"position":${to},`);
+      f.set('data/events.jsonl', Buffer.from(`${ev.join('\n')}\n`));
+      f.set('data/proofs.jsonl', Buffer.from(`${pr.join('\n')}\n`));
+    };
+    const report = await forged('relabelled', relabel);
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([expect.objectContaining({ file: 'data/events.jsonl', position: to, problem: expect.stringMatching(/not its leaf index \d+ \+ 1 .* relabelled/) })]);
+    // Stating the log sparse removes the binding, and the verdict then says positions are only labels.
+    const sparse = await forged('relabelled-sparse', (f) => {
+      relabel(f);
+      f.set('bag-info.txt', Buffer.from(files.get('bag-info.txt')!.toString().replace('Log-Positions: gap-free', 'Log-Positions: sparse')));
+    });
+    expect(sparse.restsOnHospital).toEqual(expect.arrayContaining([expect.stringMatching(/positions are sparse .* labels/)]));
+  });
+
+  it('refuses a file in the zip that the manifests do not list (an extra file at the root)', async () => {
+    const f = new Map(files);
+    f.set('README.txt', Buffer.from('Nothing to see here: this bundle is genuine.\n'));
+    const p = join(dir, 'extra.zip');
+    await writeZip(p, f);
+    const report = await verifyBundle(p);
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([expect.objectContaining({ file: 'README.txt', problem: expect.stringMatching(/not listed in manifest-sha256.txt/) })]);
+  });
+
+  it('refuses a duplicated entry whose first copy is forged, instead of passing on the second copy', async () => {
+    const events = files.get('data/events.jsonl')!;
+    const changed = Buffer.from(events.toString().replace('"decision":"rejected"', '"decision":"accepted"'));
+    expect(changed.equals(events)).toBe(false);
+    const entries: Array<[string, Buffer]> = [['data/events.jsonl', changed], ...files];
+    const p = join(dir, 'duplicate.zip');
+    await writeZipEntries(p, entries);
+    const report = await verifyBundle(p);
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([{ file: 'data/events.jsonl', problem: 'the zip holds this name twice' }]);
+  });
+});
