@@ -12,3 +12,4 @@ export * from './bundle/timeline';
 export * from './bundle/bundle-writer';
 export * from './bundle/bundle-verifier';
 export * from './bundle/reconstruction';
+export * from './bundle/bag-zip';

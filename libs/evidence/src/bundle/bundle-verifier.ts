@@ -206,6 +206,14 @@ export async function verifyBundle(path: string, options: VerifyBundleOptions = 
   return report;
 }
 
+function isTreeHead(h: unknown): h is { log: string; treeSize: number; rootHash: string; issuedAt: string; keyId: string } {
+  const o = h as Record<string, unknown> | null;
+  return (
+    typeof o === 'object' && o !== null && typeof o.log === 'string' && typeof o.issuedAt === 'string' && typeof o.keyId === 'string' &&
+    Number.isSafeInteger(o.treeSize) && (o.treeSize as number) >= 0 && typeof o.rootHash === 'string' && /^[0-9a-f]{64}$/.test(o.rootHash)
+  );
+}
+
 function refused(err: BundleRefused): BundleProblem {
   return err.file === undefined ? { problem: `refused: ${err.message}` } : { file: err.file, problem: err.message };
 }
@@ -243,6 +251,10 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
   try {
     head = JSON.parse(headBytes);
     if (canonicalJson(head) !== headBytes) problems.push({ file: 'data/checkpoint.json', problem: 'not in canonical form' });
+    if (!isTreeHead(head)) {
+      problems.push({ file: 'data/checkpoint.json', problem: 'not a tree head {issuedAt, keyId, log, rootHash (64 hex), treeSize (integer ≥ 0)}' });
+      head = null;
+    }
   } catch (err) {
     problems.push({ file: 'data/checkpoint.json', problem: `cannot be checked: ${(err as Error).message}` });
   }
