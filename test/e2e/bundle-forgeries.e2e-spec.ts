@@ -1,7 +1,12 @@
+import { execFile } from 'node:child_process';
+import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verifyBundle } from '@app/evidence';
+import { promisify } from 'node:util';
+import { canonicalJson, trustedKeyFrom, trustedKeySetFrom, verifyBundle } from '@app/evidence';
+import { ed25519Thumbprint } from '@app/identity';
+import { CLI } from '../support/child-api';
 import { aiSystemBody, rawBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 import { readZip, rebag, writeZip, writeZipEntries } from '../support/zip';
 
@@ -14,6 +19,8 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
   let t: TestApp;
   let bundlePath: string;
   let files: Map<string, Buffer>;
+  /** The hospital's published ledger keys, fetched over HTTP as a reader would, outside the bundle. */
+  let jwks: string;
   const dir = mkdtempSync(join(tmpdir(), 'bundle-forgery-'));
   const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
@@ -46,6 +53,7 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
     bundlePath = join(dir, 'bundle.zip');
     writeFileSync(bundlePath, zip);
     files = await readZip(bundlePath);
+    jwks = (await t.http.get('/.well-known/oversight-registry-keys').expect(200)).text;
   });
   afterAll(async () => t?.close());
 
@@ -113,5 +121,73 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
     const report = await verifyBundle(p);
     expect(report.ok).toBe(false);
     expect(report.problems).toEqual([{ file: 'data/events.jsonl', problem: 'the zip holds this name twice' }]);
+  });
+
+  describe('pinned trust (--trusted-key, --trusted-keys)', () => {
+    const run = promisify(execFile);
+    const cli = (...args: string[]) => run(process.execPath, [CLI, 'verify-bundle', ...args]).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    /** The bundle re-signed with another Ed25519 key: checkpoint, signature, key and key id all consistent. */
+    let foreignPath: string;
+
+    beforeAll(async () => {
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      const head = JSON.parse(files.get('data/checkpoint.json')!.toString());
+      const body = Buffer.from(canonicalJson({ ...head, keyId: ed25519Thumbprint(publicKey) }));
+      const f = new Map(files);
+      f.set('data/checkpoint.json', body);
+      f.set('data/checkpoint.sig', sign(null, body, privateKey));
+      f.set('data/public-key.pem', Buffer.from(publicKey.export({ type: 'spki', format: 'pem' }).toString()));
+      rebag(f);
+      foreignPath = join(dir, 'foreign-key.zip');
+      await writeZip(foreignPath, f);
+      writeFileSync(join(dir, 'keys.jwks'), jwks);
+      writeFileSync(join(dir, 'hospital.pem'), files.get('data/public-key.pem')!);
+      const jwk = JSON.parse(jwks).keys[0];
+      writeFileSync(join(dir, 'hospital.jwk'), JSON.stringify({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }));
+      writeFileSync(join(dir, 'foreign.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+    });
+
+    it('without a pin, a bundle re-signed with a foreign key verifies: the verdict says it rests on the bundled key', async () => {
+      const report = await verifyBundle(foreignPath);
+      expect(report).toMatchObject({ ok: true, signedBy: 'bundled-key' });
+      expect(report.restsOnHospital[0]).toMatch(/key shipped inside the bundle .* alone/);
+      // A forger who keeps the hospital's key id under a foreign key is caught: the id is the key's RFC 7638 thumbprint.
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      const body = files.get('data/checkpoint.json')!;
+      const lazy = await forged('foreign-key-old-id', (f) => {
+        f.set('data/checkpoint.sig', sign(null, body, privateKey));
+        f.set('data/public-key.pem', Buffer.from(publicKey.export({ type: 'spki', format: 'pem' }).toString()));
+      });
+      expect(lazy.problems).toEqual([{ file: 'data/checkpoint.json', problem: `names key ${JSON.parse(body.toString()).keyId}, but data/public-key.pem is key ${ed25519Thumbprint(publicKey)} (its RFC 7638 thumbprint)` }]);
+    });
+
+    it('with the hospital key pinned, the foreign re-signature fails and the genuine bundle passes', async () => {
+      const pinned = trustedKeySetFrom(jwks);
+      const foreign = await verifyBundle(foreignPath, { trustedKeys: pinned });
+      expect(foreign.ok).toBe(false);
+      expect(foreign.problems).toEqual([{ file: 'data/public-key.pem', problem: expect.stringMatching(/not among the trusted keys/) }]);
+      const genuine = await verifyBundle(bundlePath, { trustedKeys: pinned });
+      expect(genuine).toMatchObject({ ok: true, signedBy: 'pinned-key' });
+      expect(genuine.restsOnHospital.join('\n')).not.toMatch(/key shipped inside the bundle/);
+      // A key id that is not the thumbprint of the bundled key is caught even without a pin.
+      const head = JSON.parse(files.get('data/checkpoint.json')!.toString());
+      expect(head.keyId).toBe(ed25519Thumbprint(createPublicKey(files.get('data/public-key.pem')!)));
+    });
+
+    it('registry verify-bundle: --trusted-keys (JWKS), --trusted-key (PEM or JWK); an unreadable pin exits 2', async () => {
+      const foreign = await cli(foreignPath, '--trusted-keys', join(dir, 'keys.jwks'));
+      expect(foreign).toMatchObject({ code: 1, stdout: expect.stringMatching(/FAILED:[\s\S]*not among the trusted keys/) });
+      for (const pin of ['hospital.pem', 'hospital.jwk']) {
+        const ok = await cli(bundlePath, '--trusted-key', join(dir, pin));
+        expect(ok).toMatchObject({ stdout: expect.stringMatching(/^OK: .*\nSignature checked with a pinned key/) });
+        expect(ok).not.toHaveProperty('code');
+      }
+      expect(await cli(bundlePath, '--trusted-key', join(dir, 'foreign.pem'))).toMatchObject({ code: 1 });
+      const unpinned = await cli(foreignPath);
+      expect(unpinned).toMatchObject({ stdout: expect.stringMatching(/Signature checked with the key inside the bundle alone: not pinned\nRests on the hospital alone:/) });
+      const bad = await cli(bundlePath, '--trusted-key', join(dir, 'keys.jwks'));
+      expect(bad).toMatchObject({ code: 2, stderr: expect.stringMatching(/--trusted-key .*keys\.jwks: the JWK is not an Ed25519 JWK/) });
+      expect(() => trustedKeyFrom('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----')).toThrow();
+    });
   });
 });

@@ -13,3 +13,4 @@ export * from './bundle/bundle-writer';
 export * from './bundle/bundle-verifier';
 export * from './bundle/reconstruction';
 export * from './bundle/bag-zip';
+export * from './bundle/trusted-keys';
