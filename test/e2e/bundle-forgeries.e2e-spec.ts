@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,12 +21,16 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
   let files: Map<string, Buffer>;
   /** The hospital's published ledger keys, fetched over HTTP as a reader would, outside the bundle. */
   let jwks: string;
+  let requestId: string;
+  let legal: string;
   const dir = mkdtempSync(join(tmpdir(), 'bundle-forgery-'));
   const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
   beforeAll(async () => {
     t = await startTestApp();
-    const [legal, alice, admin] = await Promise.all([t.token('legal', 'lawyer-1'), t.token('clinician', 'alice'), t.token('admin', 'admin-1')]);
+    let alice: string;
+    let admin: string;
+    [legal, alice, admin] = await Promise.all([t.token('legal', 'lawyer-1'), t.token('clinician', 'alice'), t.token('admin', 'admin-1')]);
     const systemId = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody()).expect(201)).body.aiSystemId;
     for (const decision of ['rejected', 'accepted', 'rejected']) {
       await t.http
@@ -36,13 +40,21 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
         .expect(201);
     }
     const pseudonym = (await t.http.post('/api/v1/patients/timeline').set(auth(legal)).send({ patientId: 'NL-1001' }).expect(200)).body.patientPseudonym;
-    const requestId = (
+    requestId = (
       await t.http
         .post('/api/v1/disclosure-requests')
         .set(auth(legal))
         .send({ reference: 'FORGERY-1', requester: { kind: 'court', name: 'Rechtbank' }, legalBasis: 'PLD Art. 9', dueAt: new Date(Date.now() + 86_400_000).toISOString(), scope: { patientPseudonyms: [pseudonym] } })
         .expect(201)
     ).body.requestId;
+    bundlePath = await exportBundle('bundle.zip');
+    files = await readZip(bundlePath);
+    jwks = (await t.http.get('/.well-known/oversight-registry-keys').expect(200)).text;
+  });
+  afterAll(async () => t?.close());
+
+  /** Exports the request's bundle over HTTP, as a lawyer does, to a file in the test folder. */
+  async function exportBundle(name: string): Promise<string> {
     let job = (await t.http.post(`/api/v1/disclosure-requests/${requestId}/bundles`).set(auth(legal)).expect(202)).body;
     for (let i = 0; i < 400 && job.status === 'running'; i++) {
       await new Promise((r) => setTimeout(r, 25));
@@ -50,12 +62,10 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
     }
     expect(job).toMatchObject({ status: 'done' });
     const zip = (await t.http.get(job.download).set(auth(legal)).buffer(true).parse(rawBody as never).expect(200)).body as Buffer;
-    bundlePath = join(dir, 'bundle.zip');
-    writeFileSync(bundlePath, zip);
-    files = await readZip(bundlePath);
-    jwks = (await t.http.get('/.well-known/oversight-registry-keys').expect(200)).text;
-  });
-  afterAll(async () => t?.close());
+    const p = join(dir, name);
+    writeFileSync(p, zip);
+    return p;
+  }
 
   const lines = (name: string) => files.get(name)!.toString().trim().split('\n');
   /** A copy of the bundle with `change` applied and both manifests redone, as a dishonest producer would. */
@@ -188,6 +198,97 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
       const bad = await cli(bundlePath, '--trusted-key', join(dir, 'keys.jwks'));
       expect(bad).toMatchObject({ code: 2, stderr: expect.stringMatching(/--trusted-key .*keys\.jwks: the JWK is not an Ed25519 JWK/) });
       expect(() => trustedKeyFrom('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----')).toThrow();
+    });
+  });
+
+  /**
+   * VERIFY.md as a specification (issue 22, item 9): its rules, followed here with node:crypto
+   * only (no code of the product), reproduce the worked example's bytes and the signed root.
+   */
+  describe('VERIFY.md, followed by the letter', () => {
+    const sha256 = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
+    /** B.3, as written: members sorted by UTF-16 code units, no whitespace, JSON.stringify for the rest. */
+    const jcs = (v: unknown): string =>
+      v === null || typeof v !== 'object'
+        ? JSON.stringify(v)
+        : Array.isArray(v)
+          ? `[${v.map(jcs).join(',')}]`
+          : `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${jcs((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    /** The indented block that follows a line starting with `heading` in VERIFY.md. */
+    const blockAfter = (md: string, heading: string) => {
+      const lines = md.split('\n');
+      const at = lines.findIndex((l) => l.startsWith(heading));
+      expect(at).toBeGreaterThan(-1);
+      return lines.slice(at + 1).find((l) => l.startsWith('    '))!.slice(4);
+    };
+
+    it('recomputes the worked example: leaf bytes, leaf hash, every fold step and the signed root', () => {
+      const md = files.get('data/VERIFY.md')!.toString();
+      writeFileSync(join(dir, 'VERIFY.md'), md);
+      const head = JSON.parse(files.get('data/checkpoint.json')!.toString());
+      const eventLine = blockAfter(md, 'Line 1 of `data/events.jsonl`');
+      expect(eventLine).toBe(lines('data/events.jsonl')[0]);
+      const event = JSON.parse(eventLine);
+      expect(jcs(event)).toBe(eventLine); // B.3: the line is canonical
+
+      // B.4: the event without globalPosition, canonical; the same as deleting its text.
+      const { globalPosition, ...content } = event;
+      const leafBytes = Buffer.from(jcs(content), 'utf8');
+      expect(leafBytes.toString()).toBe(eventLine.replace(`"globalPosition":${globalPosition},`, ''));
+      expect(blockAfter(md, 'Its leaf bytes')).toBe(leafBytes.toString());
+      const leaf = sha256(Buffer.from([0]), leafBytes);
+      expect(md).toContain(`Leaf hash: \`${leaf.toString('hex')}\``);
+
+      // B.5 and B.6 on line 1 of proofs.jsonl.
+      const proof = JSON.parse(lines('data/proofs.jsonl')[0]);
+      expect(proof).toMatchObject({ position: globalPosition, leafIndex: globalPosition - 1, treeSize: head.treeSize, leafHash: leaf.toString('hex') });
+      const steps = md.split('\n').filter((l) => /^\| \d+ \| `/.test(l)).map((l) => l.split('|').map((c) => c.trim().replace(/`/g, '')));
+      expect(steps).toHaveLength(proof.proof.length);
+      let r = leaf;
+      let fn = proof.leafIndex;
+      let sn = proof.treeSize - 1;
+      proof.proof.forEach((hex: string, i: number) => {
+        expect(sn).not.toBe(0);
+        const p = Buffer.from(hex, 'hex');
+        const side = fn % 2 === 1 || fn === sn ? 'left' : 'right';
+        if (side === 'left') {
+          r = sha256(Buffer.from([1]), p, r);
+          while (fn % 2 === 0 && fn !== 0) [fn, sn] = [fn >> 1, sn >> 1];
+        } else r = sha256(Buffer.from([1]), r, p);
+        [fn, sn] = [fn >> 1, sn >> 1];
+        expect(steps[i].slice(2, 5)).toEqual([hex, side, r.toString('hex')]);
+      });
+      expect(sn).toBe(0);
+      expect(r.toString('hex')).toBe(head.rootHash);
+      expect(md).toContain(`\`rootHash\` of \`data/checkpoint.json\`: \`${head.rootHash}\``);
+    });
+
+    it('recomputes the key id (RFC 7638 thumbprint) and states the rules a second verifier needs', () => {
+      const md = files.get('data/VERIFY.md')!.toString();
+      const head = JSON.parse(files.get('data/checkpoint.json')!.toString());
+      // B.7: base64url SHA-256 of {"crv","kty","x"}, x the raw 32-byte key.
+      const spki = createPublicKey(files.get('data/public-key.pem')!).export({ type: 'spki', format: 'der' });
+      const x = spki.subarray(spki.length - 32).toString('base64url');
+      expect(sha256(Buffer.from(`{"crv":"Ed25519","kty":"OKP","x":"${x}"}`)).toString('base64url')).toBe(head.keyId);
+      for (const rule of ['leaf index = globalPosition − 1', 'without its\n  `globalPosition` member', 'RFC 7638 JWK thumbprint', '**unsalted**', 'Log-Positions: gap-free', 'more than 64 entries', 'holds a name twice']) {
+        expect(md).toContain(rule);
+      }
+    });
+
+    it('redaction marker: the SHA-256 of the canonical value, unsalted, as B.8 says (so a guessable value is found)', async () => {
+      const review = JSON.parse(lines('data/events.jsonl').find((l) => l.includes('oversight.AiOutputReviewed'))!);
+      await t.http
+        .post(`/api/v1/disclosure-requests/${requestId}/redactions`)
+        .set(auth(legal))
+        .send({ redactions: [{ eventId: review.eventId, path: '/decision', ground: 'third-party-personal-data' }] })
+        .expect(200);
+      const redacted = await readZip(await exportBundle('redacted.zip'));
+      const line = redacted.get('data/events.jsonl')!.toString().split('\n').find((l) => l.includes(review.eventId))!;
+      const marker = JSON.parse(line).data.decision.$redacted;
+      expect(marker.sha256).toBe(sha256(Buffer.from(jcs(review.data.decision))).toString('hex'));
+      // The limitation stated in VERIFY.md B.8, shown: two guesses recover the withheld decision.
+      const guessed = ['accepted', 'rejected'].find((d) => sha256(Buffer.from(jcs(d))).toString('hex') === marker.sha256);
+      expect(guessed).toBe(review.data.decision);
     });
   });
 });
