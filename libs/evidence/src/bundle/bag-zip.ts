@@ -126,13 +126,16 @@ export class BagZip {
       if (!stream.destroyed) stream.destroy(err);
     });
     let bytes = 0;
+    const past = () => new BundleRefused(name, `inflates past ${limit} bytes (its stated size or the limit for this file)`);
     try {
       for await (const chunk of stream) {
         bytes += (chunk as Buffer).length;
-        // yauzl checks the declared size too; this does not depend on it.
-        if (bytes > limit) throw new BundleRefused(name, `inflates past ${limit} bytes (its stated size or the limit for this file)`);
+        // yauzl checks the stated size too (validateEntrySizes); this does not depend on it.
+        if (bytes > limit) throw past();
         yield chunk as Buffer;
       }
+    } catch (err) {
+      throw /^too many bytes in the stream/.test((err as Error).message) ? past() : err;
     } finally {
       if (!stream.destroyed) stream.destroy();
     }
