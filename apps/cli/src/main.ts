@@ -72,7 +72,8 @@ program
   .command('verify')
   .description('Check the whole ledger: every stored event against its sealed leaf, every signed tree head')
   .option('--json', 'print the full report as JSON')
-  .action((o: { json?: boolean }) => verifyLedger(o));
+  .option('--strict', 'also exit 1 when events are not sealed yet (they are always named)')
+  .action((o: { json?: boolean; strict?: boolean }) => verifyLedger(o));
 
 program
   .command('ledger')
