@@ -47,3 +47,13 @@ export function rebag(files: Map<string, Buffer>): void {
   files.set('manifest-sha256.txt', Buffer.from([...files.keys()].filter((n) => n.startsWith('data/')).map(line).join('')));
   files.set('tagmanifest-sha256.txt', Buffer.from(['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt'].map(line).join('')));
 }
+
+/** Writes entries as a new zip, a name as often as it is given (duplicates included). */
+export async function writeZipEntries(path: string, entries: Array<[string, Buffer]>): Promise<void> {
+  const zip = new ZipFile();
+  for (const [name, data] of entries) zip.addBuffer(data, name);
+  zip.end();
+  const out = createWriteStream(path);
+  zip.outputStream.pipe(out);
+  await once(out, 'finish');
+}

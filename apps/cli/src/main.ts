@@ -72,7 +72,8 @@ program
   .command('verify')
   .description('Check the whole ledger: every stored event against its sealed leaf, every signed tree head')
   .option('--json', 'print the full report as JSON')
-  .action((o: { json?: boolean }) => verifyLedger(o));
+  .option('--strict', 'also exit 1 when events are not sealed yet (they are always named)')
+  .action((o: { json?: boolean; strict?: boolean }) => verifyLedger(o));
 
 program
   .command('ledger')
@@ -167,7 +168,9 @@ program
   .description('Check an evidence bundle offline: manifests, signature, every proof, completeness')
   .option('--sha256 <hex>', 'the bundle SHA-256 recorded at export (also checks the zip container bytes)')
   .option('--json', 'print the full report as JSON')
-  .action((zip: string, o: { sha256?: string; json?: boolean }) => verifyBundleCommand(zip, o));
+  .option('--trusted-key <file>', "pin the ledger key: the hospital's public key as PEM or JWK, obtained outside the bundle")
+  .option('--trusted-keys <file>', 'pin the ledger keys of a JWK Set (e.g. a saved /.well-known/oversight-registry-keys)')
+  .action((zip: string, o: { sha256?: string; json?: boolean; trustedKey?: string; trustedKeys?: string }) => verifyBundleCommand(zip, o));
 
 program
   .command('export-bundle')

@@ -12,3 +12,5 @@ export * from './bundle/timeline';
 export * from './bundle/bundle-writer';
 export * from './bundle/bundle-verifier';
 export * from './bundle/reconstruction';
+export * from './bundle/bag-zip';
+export * from './bundle/trusted-keys';

@@ -1,19 +1,50 @@
-import { copyFileSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { Presets, SingleBar } from 'cli-progress';
 import { AppModule } from '@app/api';
 import { BundleExports } from '@app/disclosure';
-import { LedgerService, verifyBundle } from '@app/evidence';
+import { LedgerService, trustedKeyFrom, trustedKeySetFrom, verifyBundle } from '@app/evidence';
 import { ProjectionRegistry } from '@app/event-store';
 
-/** Offline check of a bundle; exit code 1 names what failed. */
-export async function verifyBundleCommand(file: string, o: { sha256?: string; json?: boolean }): Promise<void> {
-  const report = await verifyBundle(file, { expectedSha256: o.sha256 });
+/** Reads the pinned keys named on the command line; a file that is not a key is a usage error. */
+function pinnedKeys(o: { trustedKey?: string; trustedKeys?: string }): KeyObject[] | undefined {
+  if (!o.trustedKey && !o.trustedKeys) return undefined;
+  const keys: KeyObject[] = [];
+  const read = (option: string, file: string, parse: (text: string) => KeyObject[]) => {
+    try {
+      keys.push(...parse(readFileSync(file, 'utf8')));
+    } catch (err) {
+      throw new UsageError(`${option} ${file}: ${(err as Error).message}`);
+    }
+  };
+  if (o.trustedKey) read('--trusted-key', o.trustedKey, (t) => [trustedKeyFrom(t)]);
+  if (o.trustedKeys) read('--trusted-keys', o.trustedKeys, trustedKeySetFrom);
+  return keys;
+}
+
+class UsageError extends Error {}
+
+/** Offline check of a bundle; exit code 1 names what failed, 2 a pinned key that cannot be read. */
+export async function verifyBundleCommand(file: string, o: { sha256?: string; json?: boolean; trustedKey?: string; trustedKeys?: string }): Promise<void> {
+  let trustedKeys: KeyObject[] | undefined;
+  try {
+    trustedKeys = pinnedKeys(o);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`verify-bundle: ${err.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const report = await verifyBundle(file, { expectedSha256: o.sha256, trustedKeys });
   if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else if (report.ok) {
+    const signer = report.signedBy === 'pinned-key' ? 'a pinned key (--trusted-key/--trusted-keys)' : 'the key inside the bundle alone: not pinned';
     process.stdout.write(
       `OK: ${report.events} events proven in the signed tree of size ${report.treeSize} (root ${report.rootHash}, key ${report.keyId})` +
-        `${report.redacted ? `, ${report.redacted} with redacted values` : ''}; manifests and signature valid\n`,
+        `${report.redacted ? `, ${report.redacted} with redacted values` : ''}; manifests and signature valid\n` +
+        `Signature checked with ${signer}\n` +
+        `Rests on the hospital alone:\n${report.restsOnHospital.map((c) => `  - ${c}`).join('\n')}\n`,
     );
   } else {
     const where = (p: { file?: string; line?: number; position?: number }) =>

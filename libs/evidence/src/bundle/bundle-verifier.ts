@@ -1,11 +1,9 @@
-import { createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject, verify as verifySignature } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
-import type { Readable } from 'node:stream';
-import { promisify } from 'node:util';
-import * as yauzl from 'yauzl';
-import { canonicalJson } from '../ledger/canonical-json';
 import type { EventEnvelope } from '@app/event-store';
+import { ed25519Thumbprint } from '@app/identity';
+import { canonicalJson } from '../ledger/canonical-json';
+import { BagZip, BundleRefused, isPayloadPath, type LineReader, TAG_FILES } from './bag-zip';
 import { InclusionVerifier, leafHash } from '../ledger/merkle';
 import { type BundleScope, businessTime, inPeriod, LEDGER_KEYS, type ScopedStream, scopeKeysOfStreamId, scopeMatcher } from './scope';
 
@@ -23,104 +21,11 @@ export interface BundleVerification {
   rootHash: string | null;
   keyId: string | null;
   redacted: number;
+  /** Which key the tree-head signature was checked with: one the reader pinned, or only the bundle's own. */
+  signedBy: 'pinned-key' | 'bundled-key' | null;
+  /** What a passing verdict still rests on the hospital alone for (RESTS_ON_HOSPITAL), said plainly. */
+  restsOnHospital: string[];
   problems: BundleProblem[];
-}
-
-const openZip = promisify<string, yauzl.Options, yauzl.ZipFile>(yauzl.open);
-
-async function listEntries(zip: yauzl.ZipFile): Promise<Map<string, yauzl.Entry>> {
-  const entries = new Map<string, yauzl.Entry>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', (e: yauzl.Entry) => {
-      entries.set(e.fileName, e);
-      zip.readEntry();
-    });
-    zip.on('end', () => resolve());
-    zip.on('error', reject);
-    zip.readEntry();
-  });
-  return entries;
-}
-
-async function open(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
-  const stream = await promisify<yauzl.Entry, Readable>(zip.openReadStream.bind(zip))(entry);
-  // yauzl forwards an inflate error with emit('error'), a tick late and even before anyone reads:
-  // unheard it crashes the process, and heard it leaves the stream open, so a reader would wait
-  // for ever. Marking the stream failed makes any reader, now or later, get the error.
-  stream.on('error', (err) => {
-    if (!stream.destroyed) stream.destroy(err);
-  });
-  return stream;
-}
-
-/** Reads a whole (small) entry, hashing it. */
-async function read(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<{ sha256: string; text: string }> {
-  const hash = createHash('sha256');
-  const chunks: Buffer[] = [];
-  for await (const c of await open(zip, entry)) {
-    hash.update(c as Buffer);
-    chunks.push(c as Buffer);
-  }
-  return { sha256: hash.digest('hex'), text: Buffer.concat(chunks).toString('utf8') };
-}
-
-/** Hashes an entry without keeping it. */
-async function digest(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const c of await open(zip, entry)) hash.update(c as Buffer);
-  return hash.digest('hex');
-}
-
-/**
- * The non-empty lines of an entry, one at a time, numbered from 1, while the entry's bytes are
- * hashed as they stream past: one read of the file serves both the manifest and the checks.
- */
-class LineReader {
-  private readonly hash = createHash('sha256');
-  private readonly chunks: AsyncIterator<Buffer>;
-  private readonly decoder = new StringDecoder('utf8');
-  private lines: string[] = [];
-  private at = 0;
-  private rest = '';
-  private done = false;
-  n = 0;
-
-  constructor(stream: Readable) {
-    this.chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  }
-
-  async next(): Promise<string | undefined> {
-    for (;;) {
-      while (this.at < this.lines.length) {
-        const line = this.lines[this.at++];
-        if (line) {
-          this.n++;
-          return line;
-        }
-      }
-      if (this.done) return undefined;
-      const { value, done } = await this.chunks.next();
-      let text: string;
-      if (done) {
-        this.done = true;
-        text = this.rest + this.decoder.end();
-        this.lines = [text.replace(/\r$/, '')];
-      } else {
-        this.hash.update(value);
-        text = this.rest + this.decoder.write(value);
-        this.lines = text.split('\n');
-        this.rest = this.lines.pop()!;
-        this.lines = this.lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
-      }
-      this.at = 0;
-    }
-  }
-
-  /** Reads to the end; the SHA-256 of every byte. */
-  async sha256(): Promise<string> {
-    while ((await this.next()) !== undefined);
-    return this.hash.digest('hex');
-  }
 }
 
 /**
@@ -139,13 +44,28 @@ function canonicalEvent(e: Record<string, unknown>): { line: string; leaf: strin
   return { line: `${line}}`, leaf: `${leaf}}` };
 }
 
-function parseManifest(text: string): Map<string, string> {
+/**
+ * A BagIt manifest: `<64 hex> <name>` per line (one or two spaces, sha256sum's `*` allowed).
+ * Any other line, a name twice, or a name outside the rules is a problem: what a manifest lists
+ * is exactly what the bag may hold.
+ */
+function parseManifest(file: string, text: string, validName: (name: string) => boolean, problems: BundleProblem[]): Map<string, string> {
   const m = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const match = /^([0-9a-f]{64}) {1,2}\*?(.+)$/.exec(line.trim());
-    if (match) m.set(match[2], match[1]);
-  }
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line === '') return;
+    const match = /^([0-9a-f]{64}) {1,2}\*?(.+)$/.exec(line);
+    if (!match) problems.push({ file, line: i + 1, problem: 'not a manifest line (<SHA-256 in lower-case hex> <file name>)' });
+    else if (!validName(match[2])) problems.push({ file, line: i + 1, problem: `lists ${JSON.stringify(match[2])}, which a bag may not hold` });
+    else if (m.has(match[2])) problems.push({ file, line: i + 1, problem: `lists ${match[2]} twice` });
+    else m.set(match[2], match[1]);
+  });
   return m;
+}
+
+/** `Label: value` lines of bag-info.txt (the first of a label). */
+function bagInfoValue(text: string, label: string): string | undefined {
+  return new RegExp(`^${label}: (.*)$`, 'm').exec(text)?.[1]?.replace(/\r$/, '');
 }
 
 /** What the verifier saw of one stream in events.jsonl. */
@@ -232,13 +152,33 @@ async function lineCount(reader: LineReader): Promise<number> {
   return more;
 }
 
+export interface VerifyBundleOptions {
+  /** The bundle's SHA-256 as recorded at export (BundleExported): checks the zip container bytes too. */
+  expectedSha256?: string;
+  /** Pinned trust: the tree head must be signed by one of these Ed25519 public keys. */
+  trustedKeys?: KeyObject[];
+}
+
+/** Claims a verified bundle still rests on the hospital alone for (docs/evidence.md), as the verdict states them. */
+export const RESTS_ON_HOSPITAL = {
+  bundledKey:
+    'the signature was checked with the key shipped inside the bundle (data/public-key.pem, the hospital’s own key) alone: a bundle re-signed with another key passes too; pin the key with --trusted-key or --trusted-keys',
+  history: 'the signed history: the tree head is signed by the hospital’s key only, with no external timestamp or witness, so a history rewritten and re-signed with that key would verify too',
+  completeness: 'completeness: that no stream in view of the scope is missing from both events.jsonl and completeness.json is the hospital’s statement',
+  plaintext: 'the plaintext in timeline.* and report.* is the hospital’s decryption, outside the signed tree: only events.jsonl is proven',
+  redacted: 'redacted events: their leaf hash is taken from proofs.jsonl, not recomputed, so the fields they still show are not proven',
+  sparsePositions: 'positions: this log’s positions are sparse (Log-Positions: sparse), so they are labels the hospital gave, not bound to the tree; the order is proven by leaf index',
+} as const;
+
 /**
- * Checks a bundle offline, trusting nothing in it but the mathematics: manifests, the tree-head
- * signature, every event's leaf and inclusion proof, and per-stream completeness.
+ * Checks a bundle offline, trusting nothing in it but the mathematics (and a pinned key, when
+ * given): the zip's limits and names, the manifests, the tree-head signature, every event's leaf,
+ * position and inclusion proof, and per-stream completeness. Hostile input gets a verdict, not a
+ * crash or a hang: the zip is checked against BUNDLE_LIMITS before anything is inflated.
  */
-export async function verifyBundle(path: string, options: { expectedSha256?: string } = {}): Promise<BundleVerification> {
+export async function verifyBundle(path: string, options: VerifyBundleOptions = {}): Promise<BundleVerification> {
   const problems: BundleProblem[] = [];
-  const report: BundleVerification = { ok: false, events: 0, treeSize: null, rootHash: null, keyId: null, redacted: 0, problems };
+  const report: BundleVerification = { ok: false, events: 0, treeSize: null, rootHash: null, keyId: null, redacted: 0, signedBy: null, restsOnHospital: [], problems };
   if (options.expectedSha256) {
     // The zip's own bytes (headers, timestamps) as recorded in the chain of custody (BundleExported).
     const actual = createHash('sha256');
@@ -247,18 +187,18 @@ export async function verifyBundle(path: string, options: { expectedSha256?: str
       problems.push({ problem: 'the file is not the bundle that was exported: its SHA-256 differs from the recorded one' });
     }
   }
-  let zip: yauzl.ZipFile;
+  let zip: BagZip;
   try {
-    zip = await openZip(path, { lazyEntries: true, autoClose: false });
+    zip = await BagZip.open(path);
   } catch (err) {
-    problems.push({ problem: `not a readable zip file: ${(err as Error).message}` });
+    problems.push(err instanceof BundleRefused ? refused(err) : { problem: `not a readable zip file: ${(err as Error).message}` });
     return report;
   }
   try {
-    await checkEntries(zip, problems, report);
+    await checkBag(zip, problems, report, options.trustedKeys);
   } catch (err) {
     // A damaged archive (bad CRC, truncated data) is a failed verification, not a crash.
-    problems.push({ problem: `the archive is damaged: ${(err as Error).message}` });
+    problems.push(err instanceof BundleRefused ? refused(err) : { problem: `the archive is damaged: ${(err as Error).message}` });
   } finally {
     zip.close();
   }
@@ -266,133 +206,190 @@ export async function verifyBundle(path: string, options: { expectedSha256?: str
   return report;
 }
 
-async function checkEntries(zip: yauzl.ZipFile, problems: BundleProblem[], report: BundleVerification): Promise<void> {
-  {
-    const entries = await listEntries(zip);
-    const need = ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt', 'data/events.jsonl', 'data/proofs.jsonl', 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json'];
-    for (const n of need) if (!entries.has(n)) problems.push({ file: n, problem: 'missing from the bundle' });
-    if (problems.length) return;
+function isTreeHead(h: unknown): h is { log: string; treeSize: number; rootHash: string; issuedAt: string; keyId: string } {
+  const o = h as Record<string, unknown> | null;
+  return (
+    typeof o === 'object' && o !== null && typeof o.log === 'string' && typeof o.issuedAt === 'string' && typeof o.keyId === 'string' &&
+    Number.isSafeInteger(o.treeSize) && (o.treeSize as number) >= 0 && typeof o.rootHash === 'string' && /^[0-9a-f]{64}$/.test(o.rootHash)
+  );
+}
 
-    const digests = new Map<string, string>();
-    const texts = new Map<string, string>();
-    for (const name of ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt', 'data/checkpoint.json', 'data/public-key.pem', 'data/completeness.json']) {
-      const entry = entries.get(name);
-      if (!entry) continue;
-      const r = await read(zip, entry);
-      digests.set(name, r.sha256);
-      texts.set(name, r.text);
+function refused(err: BundleRefused): BundleProblem {
+  return err.file === undefined ? { problem: `refused: ${err.message}` } : { file: err.file, problem: err.message };
+}
+
+const REQUIRED = [...TAG_FILES, 'data/events.jsonl', 'data/proofs.jsonl', 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json'];
+/** Read whole (each within its limit, BUNDLE_LIMITS); the rest is streamed. */
+const READ_WHOLE = [...TAG_FILES, 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json'];
+
+async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVerification, trustedKeys: KeyObject[] | undefined): Promise<void> {
+  for (const n of REQUIRED) if (!zip.entries.has(n)) problems.push({ file: n, problem: 'missing from the bundle' });
+  if (problems.length) return;
+
+  const digests = new Map<string, string>();
+  const texts = new Map<string, string>();
+  let signature: Buffer = Buffer.alloc(0);
+  for (const name of READ_WHOLE) {
+    const r = await zip.read(name);
+    digests.set(name, r.sha256);
+    if (name === 'data/checkpoint.sig') signature = r.bytes;
+    else texts.set(name, r.bytes.toString('utf8'));
+  }
+  if (!/^BagIt-Version: 1\.0/m.test(texts.get('bagit.txt')!)) problems.push({ file: 'bagit.txt', problem: 'not a BagIt 1.0 declaration' });
+  const bagInfo = texts.get('bag-info.txt')!;
+
+  // What the bag may hold: its tag files and the payload manifest-sha256.txt lists, nothing else
+  // (an extra file would reach whoever unzips the bag unverified).
+  const manifest = parseManifest('manifest-sha256.txt', texts.get('manifest-sha256.txt')!, isPayloadPath, problems);
+  const tagManifest = parseManifest('tagmanifest-sha256.txt', texts.get('tagmanifest-sha256.txt')!, (n) => n !== 'tagmanifest-sha256.txt' && (TAG_FILES as readonly string[]).includes(n), problems);
+  const unlisted = [...zip.entries.keys()].filter((n) => !(TAG_FILES as readonly string[]).includes(n) && !manifest.has(n));
+  for (const n of unlisted) problems.push({ file: n, problem: 'not listed in manifest-sha256.txt: a bag holds its tag files and the payload its manifest lists, nothing else' });
+
+  // The signed tree head, its key, and (pinned trust) whether that key is one the reader trusts.
+  const headBytes = texts.get('data/checkpoint.json')!;
+  let head: { log: string; treeSize: number; rootHash: string; issuedAt: string; keyId: string } | null = null;
+  try {
+    head = JSON.parse(headBytes);
+    if (canonicalJson(head) !== headBytes) problems.push({ file: 'data/checkpoint.json', problem: 'not in canonical form' });
+    if (!isTreeHead(head)) {
+      problems.push({ file: 'data/checkpoint.json', problem: 'not a tree head {issuedAt, keyId, log, rootHash (64 hex), treeSize (integer ≥ 0)}' });
+      head = null;
     }
-    const sigStream = await open(zip, entries.get('data/checkpoint.sig')!);
-    const sigChunks: Buffer[] = [];
-    for await (const c of sigStream) sigChunks.push(c as Buffer);
-    const signature = Buffer.concat(sigChunks);
-    digests.set('data/checkpoint.sig', createHash('sha256').update(signature).digest('hex'));
-
-    if (!/^BagIt-Version: 1\.0/m.test(texts.get('bagit.txt')!)) problems.push({ file: 'bagit.txt', problem: 'not a BagIt 1.0 declaration' });
-
-    // The signed tree head.
-    const headBytes = texts.get('data/checkpoint.json')!;
-    let head: { log: string; treeSize: number; rootHash: string; issuedAt: string; keyId: string } | null = null;
-    try {
-      head = JSON.parse(headBytes);
-      if (canonicalJson(head) !== headBytes) problems.push({ file: 'data/checkpoint.json', problem: 'not in canonical form' });
-      const ok = verifySignature(null, Buffer.from(headBytes, 'utf8'), createPublicKey(texts.get('data/public-key.pem')!), signature);
-      if (!ok) problems.push({ file: 'data/checkpoint.sig', problem: 'the signature does not match checkpoint.json and public-key.pem' });
-    } catch (err) {
-      problems.push({ file: 'data/checkpoint.json', problem: `cannot be checked: ${(err as Error).message}` });
+  } catch (err) {
+    problems.push({ file: 'data/checkpoint.json', problem: `cannot be checked: ${(err as Error).message}` });
+  }
+  let key: KeyObject | null = null;
+  try {
+    key = createPublicKey(texts.get('data/public-key.pem')!);
+    if (key.asymmetricKeyType !== 'ed25519') {
+      problems.push({ file: 'data/public-key.pem', problem: `an ${key.asymmetricKeyType} key: tree heads are signed with Ed25519` });
+      key = null;
     }
-    report.treeSize = head?.treeSize ?? null;
-    report.rootHash = head?.rootHash ?? null;
-    report.keyId = head?.keyId ?? null;
+  } catch (err) {
+    problems.push({ file: 'data/public-key.pem', problem: `not a public key: ${(err as Error).message}` });
+  }
+  if (key && head) {
+    const keyId = ed25519Thumbprint(key);
+    if (head.keyId !== keyId) problems.push({ file: 'data/checkpoint.json', problem: `names key ${head.keyId}, but data/public-key.pem is key ${keyId} (its RFC 7638 thumbprint)` });
+    if (!verifySignature(null, Buffer.from(headBytes, 'utf8'), key, signature)) {
+      problems.push({ file: 'data/checkpoint.sig', problem: 'the signature does not match checkpoint.json and public-key.pem' });
+    }
+    if (trustedKeys) {
+      const der = key.export({ type: 'spki', format: 'der' });
+      if (trustedKeys.some((k) => k.export({ type: 'spki', format: 'der' }).equals(der))) report.signedBy = 'pinned-key';
+      else problems.push({ file: 'data/public-key.pem', problem: `the tree head is signed by key ${keyId}, which is not among the trusted keys` });
+    } else report.signedBy = 'bundled-key';
+  }
+  report.treeSize = head?.treeSize ?? null;
+  report.rootHash = head?.rootHash ?? null;
+  report.keyId = head?.keyId ?? null;
 
-    // Events and their proofs, line by line in step: leaf hashes are recomputed here, never taken
-    // from the bundle (except for redacted events, whose original leaf hash is what is proven).
-    const events = new LineReader(await open(zip, entries.get('data/events.jsonl')!));
-    const proofs = new LineReader(await open(zip, entries.get('data/proofs.jsonl')!));
-    const root = head ? Buffer.from(head.rootHash, 'hex') : null;
-    const inclusion = head && root ? new InclusionVerifier(head.treeSize, root) : null;
-    const completeness = parseCompleteness(texts.get('data/completeness.json')!, problems);
-    const match = completeness ? scopeMatcher(completeness.scope) : () => [];
-    const seen = new Map<string, SeenStream>();
-    let lastIndex = -1;
-    for (;;) {
-      const [line, proofLine] = await Promise.all([events.next(), proofs.next()]);
-      if (line === undefined || proofLine === undefined) {
-        if (line !== undefined || proofLine !== undefined) {
-          const eventCount = line === undefined ? events.n : events.n + (await lineCount(events));
-          const proofCount = proofLine === undefined ? proofs.n : proofs.n + (await lineCount(proofs));
-          problems.push({ file: 'data/proofs.jsonl', problem: `${proofCount} proofs for ${eventCount} events` });
-          report.events = eventCount;
-        }
-        break;
+  // How positions relate to leaves (docs/evidence.md): on a gap-free log (SQL stores, the
+  // default when not stated) leaf index = position − 1, so a relabelled position is caught.
+  const positionRule = bagInfoValue(bagInfo, 'Log-Positions') ?? 'gap-free';
+  if (positionRule !== 'gap-free' && positionRule !== 'sparse') problems.push({ file: 'bag-info.txt', problem: `Log-Positions: ${positionRule} is neither gap-free nor sparse` });
+  const gapFree = positionRule !== 'sparse';
+
+  // Events and their proofs, line by line in step: leaf hashes are recomputed here, never taken
+  // from the bundle (except for redacted events, whose original leaf hash is what is proven).
+  const events = zip.lines('data/events.jsonl');
+  const proofs = zip.lines('data/proofs.jsonl');
+  const root = head ? Buffer.from(head.rootHash, 'hex') : null;
+  const inclusion = head && root ? new InclusionVerifier(head.treeSize, root) : null;
+  const completeness = parseCompleteness(texts.get('data/completeness.json')!, problems);
+  const match = completeness ? scopeMatcher(completeness.scope) : () => [];
+  const seen = new Map<string, SeenStream>();
+  let lastIndex = -1;
+  let lastPosition = 0;
+  for (;;) {
+    const [line, proofLine] = await Promise.all([events.next(), proofs.next()]);
+    if (line === undefined || proofLine === undefined) {
+      if (line !== undefined || proofLine !== undefined) {
+        const eventCount = line === undefined ? events.n : events.n + (await lineCount(events));
+        const proofCount = proofLine === undefined ? proofs.n : proofs.n + (await lineCount(proofs));
+        problems.push({ file: 'data/proofs.jsonl', problem: `${proofCount} proofs for ${eventCount} events` });
+        report.events = eventCount;
       }
-      const n = events.n;
-      report.events = n;
-      let ev: { globalPosition: number; streamId: string; streamRevision: number } & Record<string, unknown>;
-      let leaf: Buffer | null;
-      try {
-        ev = JSON.parse(line);
-        const canonical = canonicalEvent(ev);
-        if (canonical.line !== line) problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: 'not in canonical form' });
-        leaf = line.includes('"$redacted"') ? null : leafHash(canonical.leaf);
-      } catch {
-        problems.push({ file: 'data/events.jsonl', line: n, problem: 'not valid JSON' });
+      break;
+    }
+    const n = events.n;
+    report.events = n;
+    let ev: { globalPosition: number; streamId: string; streamRevision: number } & Record<string, unknown>;
+    let leaf: Buffer | null;
+    try {
+      ev = JSON.parse(line);
+      const canonical = canonicalEvent(ev);
+      if (canonical.line !== line) problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: 'not in canonical form' });
+      leaf = line.includes('"$redacted"') ? null : leafHash(canonical.leaf);
+    } catch {
+      problems.push({ file: 'data/events.jsonl', line: n, problem: 'not valid JSON' });
+      continue;
+    }
+    // Completeness: each stream from revision 0 without gaps; what its events name in scope.
+    let stream = seen.get(ev.streamId);
+    if (!stream) {
+      stream = { next: 0, firstAt: businessTime(ev as unknown as EventEnvelope), matched: new Set(completeness ? scopeKeysOfStreamId(ev.streamId, completeness.scope) : []), redacted: false, gap: false };
+      seen.set(ev.streamId, stream);
+    }
+    if (ev.streamRevision !== stream.next && !stream.gap) {
+      stream.gap = true;
+      problems.push({ file: 'data/events.jsonl', problem: `stream ${ev.streamId} is incomplete: revision ${stream.next} is missing` });
+    }
+    stream.next = ev.streamRevision + 1;
+    if (leaf === null) stream.redacted = true;
+    for (const k of match(ev as unknown as EventEnvelope)) stream.matched.add(k);
+    try {
+      const p = JSON.parse(proofLine) as { position: number; leafIndex: number; treeSize: number; leafHash: string; redacted: boolean; proof: string[] };
+      if (p.position !== ev.globalPosition) {
+        problems.push({ file: 'data/proofs.jsonl', line: n, position: p.position, problem: 'does not belong to the event on the same line of events.jsonl' });
         continue;
       }
-      // Completeness: each stream from revision 0 without gaps; what its events name in scope.
-      let stream = seen.get(ev.streamId);
-      if (!stream) {
-        stream = { next: 0, firstAt: businessTime(ev as unknown as EventEnvelope), matched: new Set(completeness ? scopeKeysOfStreamId(ev.streamId, completeness.scope) : []), redacted: false, gap: false };
-        seen.set(ev.streamId, stream);
+      if (p.leafIndex <= lastIndex) problems.push({ file: 'data/proofs.jsonl', line: n, position: p.position, problem: 'events are not in log order' });
+      lastIndex = p.leafIndex;
+      // The position is not part of the leaf: only this rule ties it to the signed tree.
+      if (gapFree && ev.globalPosition !== p.leafIndex + 1) {
+        problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: `position ${ev.globalPosition} is not its leaf index ${p.leafIndex} + 1 (gap-free log): the position was relabelled` });
+      } else if (!gapFree && !(ev.globalPosition > lastPosition)) {
+        problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: 'positions do not increase with the leaf index' });
       }
-      if (ev.streamRevision !== stream.next && !stream.gap) {
-        stream.gap = true;
-        problems.push({ file: 'data/events.jsonl', problem: `stream ${ev.streamId} is incomplete: revision ${stream.next} is missing` });
+      lastPosition = ev.globalPosition;
+      if (leaf === null) {
+        report.redacted++;
+        leaf = Buffer.from(p.leafHash, 'hex');
+      } else if (p.leafHash !== leaf.toString('hex')) {
+        problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: `event at position ${ev.globalPosition} was changed: it does not hash to its sealed leaf` });
+        continue;
       }
-      stream.next = ev.streamRevision + 1;
-      if (leaf === null) stream.redacted = true;
-      for (const k of match(ev as unknown as EventEnvelope)) stream.matched.add(k);
-      try {
-        const p = JSON.parse(proofLine) as { position: number; leafIndex: number; treeSize: number; leafHash: string; redacted: boolean; proof: string[] };
-        if (p.position !== ev.globalPosition) {
-          problems.push({ file: 'data/proofs.jsonl', line: n, position: p.position, problem: 'does not belong to the event on the same line of events.jsonl' });
-          continue;
-        }
-        if (p.leafIndex <= lastIndex) problems.push({ file: 'data/proofs.jsonl', line: n, position: p.position, problem: 'events are not in log order' });
-        lastIndex = p.leafIndex;
-        if (leaf === null) {
-          report.redacted++;
-          leaf = Buffer.from(p.leafHash, 'hex');
-        } else if (p.leafHash !== leaf.toString('hex')) {
-          problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: `event at position ${ev.globalPosition} was changed: it does not hash to its sealed leaf` });
-          continue;
-        }
-        if (!inclusion || p.treeSize !== inclusion.treeSize || !Array.isArray(p.proof) || !inclusion.verifyHex(p.leafIndex, leaf, p.proof)) {
-          problems.push({ file: 'data/proofs.jsonl', line: n, position: ev.globalPosition, problem: `event at position ${ev.globalPosition} is not proven to be in the signed tree` });
-        }
-      } catch {
-        problems.push({ file: 'data/proofs.jsonl', line: n, problem: 'not valid JSON' });
+      if (!inclusion || p.treeSize !== inclusion.treeSize || !Array.isArray(p.proof) || !inclusion.verifyHex(p.leafIndex, leaf, p.proof)) {
+        problems.push({ file: 'data/proofs.jsonl', line: n, position: ev.globalPosition, problem: `event at position ${ev.globalPosition} is not proven to be in the signed tree` });
       }
-    }
-    if (completeness) checkCompleteness(completeness, seen, head?.treeSize ?? null, texts.get('bag-info.txt')!, problems);
-    digests.set('data/events.jsonl', await events.sha256());
-    digests.set('data/proofs.jsonl', await proofs.sha256());
-
-    // Payload files not read above are hashed now; then both manifests are checked.
-    for (const [name, entry] of entries) {
-      if (!digests.has(name) && !name.endsWith('/')) digests.set(name, await digest(zip, entry));
-    }
-    const manifest = parseManifest(texts.get('manifest-sha256.txt')!);
-    for (const [name, digest] of digests) {
-      if (!name.startsWith('data/')) continue;
-      const listed = manifest.get(name);
-      if (!listed) problems.push({ file: name, problem: 'not listed in manifest-sha256.txt' });
-      else if (listed !== digest) problems.push({ file: name, problem: 'its SHA-256 differs from manifest-sha256.txt' });
-    }
-    for (const name of manifest.keys()) if (!digests.has(name)) problems.push({ file: name, problem: 'listed in the manifest but missing' });
-    const tagManifest = parseManifest(texts.get('tagmanifest-sha256.txt')!);
-    for (const name of ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt']) {
-      if (tagManifest.get(name) !== digests.get(name)) problems.push({ file: name, problem: 'its SHA-256 differs from tagmanifest-sha256.txt' });
+    } catch {
+      problems.push({ file: 'data/proofs.jsonl', line: n, problem: 'not valid JSON' });
     }
   }
+  if (completeness) checkCompleteness(completeness, seen, head?.treeSize ?? null, bagInfo, problems);
+  digests.set('data/events.jsonl', await events.sha256());
+  digests.set('data/proofs.jsonl', await proofs.sha256());
+
+  // Listed payload files not read above are hashed now (unlisted ones are never read); then both manifests are checked.
+  for (const name of manifest.keys()) {
+    if (!digests.has(name) && zip.entries.has(name)) digests.set(name, await zip.digest(name));
+  }
+  for (const [name, listed] of manifest) {
+    const digest = digests.get(name);
+    if (digest === undefined) problems.push({ file: name, problem: 'listed in the manifest but missing' });
+    else if (digest !== listed) problems.push({ file: name, problem: 'its SHA-256 differs from manifest-sha256.txt' });
+  }
+  for (const name of ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt']) {
+    if (tagManifest.get(name) !== digests.get(name)) problems.push({ file: name, problem: 'its SHA-256 differs from tagmanifest-sha256.txt' });
+  }
+
+  report.restsOnHospital = [
+    ...(report.signedBy === 'pinned-key' ? [] : [RESTS_ON_HOSPITAL.bundledKey]),
+    RESTS_ON_HOSPITAL.history,
+    RESTS_ON_HOSPITAL.completeness,
+    RESTS_ON_HOSPITAL.plaintext,
+    ...(report.redacted ? [RESTS_ON_HOSPITAL.redacted] : []),
+    ...(gapFree ? [] : [RESTS_ON_HOSPITAL.sparsePositions]),
+  ];
 }

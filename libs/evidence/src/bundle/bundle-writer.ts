@@ -98,7 +98,8 @@ const COMPLETENESS_STATEMENT =
  * proofs.jsonl, in RFC 8785 form (keys in code-unit order), written as bytes straight from the
  * tree's hex: a page of lines is one buffer outside the JS heap, with no string per hash.
  */
-async function writeProofs(w: HashingWriter, tree: PackedTree, positions: Float64Array, leaves: LeafList, redacted: Set<number>, treeSize: number): Promise<void> {
+async function writeProofs(w: HashingWriter, tree: PackedTree, positions: Float64Array, leaves: LeafList, redacted: Set<number>, treeSize: number): Promise<string | undefined> {
+  let first: string | undefined;
   const tail = (r: boolean) => Buffer.from(`],"redacted":${r},"treeSize":${treeSize}}\n`, 'latin1');
   const tails = [tail(false), tail(true)];
   const lineMax = 80 + 2 * 20 + tree.maxProofJsonBytes + tails[1].length;
@@ -114,9 +115,11 @@ async function writeProofs(w: HashingWriter, tree: PackedTree, positions: Float6
       at = tree.writeInclusionProofJson(leafIndex, page, at);
       at += tails[redacted.has(leafIndex) ? 1 : 0].copy(page, at);
     }
+    first ??= page.toString('latin1', 0, page.indexOf(0x0a));
     await w.write(page.subarray(0, at));
     await nextTurn();
   }
+  return first;
 }
 
 /** A growing list of leaf indices (4 B each), instead of an array of numbers or of proof lines. */
@@ -212,6 +215,9 @@ export async function writeBundle(
     const rules = rulesByEvent(request.redactions);
     let streamCount = 0;
     let included = 0;
+    /** The first event and its proof: VERIFY.md's worked example. */
+    let firstEvent: string | undefined;
+    let firstProof: string | undefined;
     let leafIndex = 0;
     let after = 0;
     while (after < cutoff) {
@@ -229,7 +235,9 @@ export async function writeBundle(
         while (leafIndex < positions.length && positions[leafIndex] < position) leafIndex++;
         if (positions[leafIndex] !== position) throw new Error(`event at position ${position} is not sealed in the ledger`);
         const { event, redacted } = redact(stored, rules.get(stored.eventId) ?? NO_RULES);
-        ev += `${canonicalJson(event)}\n`;
+        const line = canonicalJson(event);
+        if (included === 0 && !redacted) firstEvent = line;
+        ev += `${line}\n`;
         leaves.push(leafIndex);
         if (redacted) redactedLeaves.add(leafIndex);
         const row = await timelineEntry(event, deps.decrypt);
@@ -256,7 +264,9 @@ export async function writeBundle(
     await timelineJson.write('\n]\n');
     manifest.push(await events.end());
     onProgress({ phase: 'proofs', done: 0, total: included });
-    await add('data/proofs.jsonl', FAST, (w) => writeProofs(w, tree, positions, leaves, redactedLeaves, head.treeSize));
+    await add('data/proofs.jsonl', FAST, async (w) => {
+      firstProof = await writeProofs(w, tree, positions, leaves, redactedLeaves, head.treeSize);
+    });
     onProgress({ phase: 'finishing', done: included, total: included });
     addSpilled(await timelineJson.end(), FAST);
     addSpilled(await timelineCsv.end(), FAST);
@@ -304,7 +314,8 @@ export async function writeBundle(
     await add('data/checkpoint.json', STORED, (w) => w.write(treeHeadBytes(head)));
     await add('data/checkpoint.sig', STORED, (w) => w.write(Buffer.from(head.signature, 'base64')));
     await add('data/public-key.pem', STORED, (w) => w.write(publicKeyPem));
-    await add('data/VERIFY.md', FAST, (w) => w.write(verifyMd(head)));
+    const example = firstEvent && firstProof ? { eventLine: firstEvent, proofLine: firstProof } : undefined;
+    await add('data/VERIFY.md', FAST, (w) => w.write(verifyMd(head, example)));
 
     const tag = async (name: string, text: string) => {
       const w = zipEntry(name, STORED);
@@ -330,6 +341,8 @@ export async function writeBundle(
           `Tree-Size: ${head.treeSize}`,
           `Root-Hash: ${head.rootHash}`,
           `Event-Count: ${included}`,
+          // VERIFY.md: on a gap-free log (SQL stores) leaf index = position − 1; KurrentDB's are sparse.
+          `Log-Positions: ${deps.store.gapFreePositions === false ? 'sparse' : 'gap-free'}`,
           '',
         ].join('\n'),
       ),

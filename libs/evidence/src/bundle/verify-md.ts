@@ -1,12 +1,29 @@
+import { createHash } from 'node:crypto';
 import type { SignedTreeHead } from '../ledger/tree-head';
+import { BUNDLE_LIMITS, TAG_FILES } from './bag-zip';
 
-/** Instructions for the other side's expert: every check works with standard tools, offline. */
-export function verifyMd(head: SignedTreeHead): string {
+/** The first event of the bundle and its proof line, exactly as written: the worked example. */
+export interface VerifyExample {
+  eventLine: string;
+  proofLine: string;
+}
+
+const MiB = 2 ** 20;
+const size = (n: number) => (n >= 2 ** 30 ? `${n / 2 ** 30} GiB` : `${n / MiB} MiB`);
+
+/**
+ * Instructions for the other side's expert, and the specification a second, independent verifier
+ * is written from: every rule `registry verify-bundle` applies is stated here (issue 22, item 9).
+ * The example is computed from this bundle's own bytes; the tests recompute it from the text.
+ */
+export function verifyMd(head: SignedTreeHead, example?: VerifyExample): string {
   return `# How to verify this evidence bundle
 
 This bundle is a BagIt bag (RFC 8493). Unzip it, then run the checks below from the folder that
 holds \`bagit.txt\`. None of them needs network access or this software; the last one uses it
-as a convenience.
+as a convenience. Part B states every rule exactly, for anyone writing a verifier of their own.
+
+# A. With standard tools
 
 ## 1. Nothing was changed after the bundle was made
 
@@ -20,21 +37,19 @@ Every line must say OK. The manifests cover every file in \`data/\`.
     openssl pkeyutl -verify -pubin -inkey data/public-key.pem -rawin \\
       -in data/checkpoint.json -sigfile data/checkpoint.sig
 
-It must print \`Signature Verified Successfully\`. Compare the key with the one the hospital
-publishes at \`/.well-known/oversight-registry-keys\` (key id \`${head.keyId}\`).
+It must print \`Signature Verified Successfully\`. This proves only that the key *shipped in this
+bundle* signed it: compare that key with one you hold from elsewhere, e.g. the hospital's
+\`/.well-known/oversight-registry-keys\` saved before the dispute (key id \`${head.keyId}\`), or
+let \`registry verify-bundle --trusted-keys <that file>\` do it.
 
 The signed tree head says: ${head.treeSize} events in the log at ${head.issuedAt},
 Merkle root \`${head.rootHash}\`.
 
 ## 3. Every event is in that log, in that order
 
-\`data/events.jsonl\` holds one event per line in RFC 8785 canonical JSON. For each line, remove
-\`globalPosition\`, canonicalise, and compute the leaf hash \`SHA-256(0x00 || bytes)\` (RFC 9162
-§2.1.1). \`data/proofs.jsonl\` holds, line by line, the inclusion proof of that leaf (RFC 9162
-§2.1.3) in the tree of size ${head.treeSize}; any RFC 9162 / Certificate Transparency verifier
-can check it against the signed root. Redacted values (PLD Art. 9(4)–(5)) appear as
-\`{"$redacted": {"sha256": …}}\`: the proof then covers the original event, whose leaf hash is
-given, and the SHA-256 of the withheld value lets it be checked if a court orders it produced.
+\`data/events.jsonl\` holds one event per line; \`data/proofs.jsonl\` holds, line by line, the
+RFC 9162 inclusion proof of that event's leaf in the tree of size ${head.treeSize}. B.4–B.6 say
+how to recompute each leaf and fold its proof up to the signed root.
 
 ## 4. Nothing in scope is missing
 
@@ -56,10 +71,108 @@ to it.
 
 ## All at once
 
-    registry verify-bundle <bundle.zip>
+    registry verify-bundle <bundle.zip> [--trusted-key <pem|jwk>] [--trusted-keys <jwks>]
 
-runs every check above and names the first file, line or position that fails.
+runs every check of part B and names each file, line or position that fails. Its verdict lists
+what a passing bundle still rests on the hospital alone for.
 
+# B. The rules, exactly
+
+## B.1 The zip
+
+A verifier refuses the whole bundle, before reading any content, when the zip:
+
+- has more than ${BUNDLE_LIMITS.entries} entries;
+- has an entry whose name is absolute (\`/…\`, \`C:…\`), contains a \`..\` segment or a backslash,
+  ends in \`/\` (a directory), is a symbolic link or any non-regular file (Unix mode bits in the
+  high 16 bits of the external attributes), is encrypted, or uses a compression method other
+  than 0 (stored) or 8 (deflate);
+- holds a name twice, also when two names differ only in letter case (after Unicode NFC);
+- states, in its central directory, an uncompressed size over the limit for that file:
+  ${size(BUNDLE_LIMITS.smallFileBytes)} for ${[...TAG_FILES, 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem'].map((n) => `\`${n}\``).join(', ')};
+  ${size(BUNDLE_LIMITS.completenessBytes)} for \`data/completeness.json\`; ${size(BUNDLE_LIMITS.entryBytes)} for any other file;
+  ${size(BUNDLE_LIMITS.totalBytes)} for all entries together;
+- has an entry over ${size(BUNDLE_LIMITS.ratioFloorBytes)} uncompressed whose uncompressed size is more than
+  ${BUNDLE_LIMITS.ratio} times its compressed size.
+
+While inflating, an entry that yields more bytes than its stated size (or its limit) is refused;
+a line of a \`.jsonl\` file longer than ${size(BUNDLE_LIMITS.lineBytes)}, or not UTF-8, is refused.
+
+## B.2 The bag
+
+- The zip holds exactly the four tag files ${TAG_FILES.map((n) => `\`${n}\``).join(', ')} and
+  the payload files listed in \`manifest-sha256.txt\`; any other entry is a failure.
+- A manifest line is \`<SHA-256 of the file, 64 lower-case hex digits> <name>\` (one or two
+  spaces; \`*\` before the name allowed). A payload name starts with \`data/\`, has no empty, \`.\`
+  or \`..\` segment, no backslash and no control character, and appears once.
+- \`tagmanifest-sha256.txt\` lists \`bagit.txt\`, \`bag-info.txt\` and \`manifest-sha256.txt\` only.
+- Required: \`data/events.jsonl\`, \`data/proofs.jsonl\`, \`data/checkpoint.json\`,
+  \`data/checkpoint.sig\`, \`data/public-key.pem\`, \`data/completeness.json\`.
+
+## B.3 Canonical JSON (RFC 8785)
+
+Every hash and signature input below is canonical JSON: object members sorted by the UTF-16 code
+units of their names, no whitespace, strings and numbers written as ECMAScript's
+\`JSON.stringify\` writes them (only \`"\`, \`\\\` and characters below U+0020 escaped, with
+\`\\b \\f \\n \\r \\t\` where they exist and \`\\u00xx\` otherwise; everything else as UTF-8), a
+member without a value left out. Each line of \`events.jsonl\` must already be in this form.
+
+## B.4 Leaves
+
+- Leaf bytes of an event = the canonical JSON of the event object **without its
+  \`globalPosition\` member** (the only member removed). Because the line is canonical, this is the
+  line with the text \`"globalPosition":<n>,\` deleted.
+- Leaf hash = SHA-256(0x00 ‖ leaf bytes); an interior node = SHA-256(0x01 ‖ left ‖ right); the
+  tree over n leaves is RFC 9162 §2.1.1's (the left subtree holds the largest power of two
+  smaller than n leaves).
+- Leaves are numbered 0, 1, 2… in the log's global order; each line of \`proofs.jsonl\` is
+  \`{"leafHash","leafIndex","position","proof","redacted","treeSize"}\` for the event on the same
+  line of \`events.jsonl\`: \`position\` equals the event's \`globalPosition\`, \`leafHash\` equals the
+  recomputed leaf hash, \`treeSize\` equals the signed tree size, and \`leafIndex\` strictly increases
+  from line to line.
+
+## B.5 Positions
+
+\`bag-info.txt\` states \`Log-Positions: gap-free\` or \`Log-Positions: sparse\` (absent means
+gap-free). On a gap-free log (the registry's SQL stores) **leaf index = globalPosition − 1**, so a
+relabelled position fails. On a sparse log (KurrentDB: positions are byte offsets) positions must
+only increase with the leaf index: they are then labels, not bound to the tree.
+
+## B.6 Inclusion (RFC 9162 §2.1.3.2)
+
+Fail unless leafIndex < treeSize. Start with r = the leaf hash, fn = leafIndex, sn = treeSize − 1. For each proof hash p, in order:
+fail if sn = 0; if fn is odd or fn = sn, set r = SHA-256(0x01 ‖ p ‖ r) and then, while fn is even
+and not 0, halve fn and sn (integer division); otherwise set r = SHA-256(0x01 ‖ r ‖ p). Then halve
+fn and sn. At the end sn must be 0 and r must equal \`rootHash\`.
+
+## B.7 The signed tree head
+
+- \`data/checkpoint.json\` is exactly the canonical JSON of
+  \`{"issuedAt","keyId","log","rootHash","treeSize"}\`; those bytes are signed.
+- \`data/checkpoint.sig\` is the raw 64-byte Ed25519 signature (RFC 8032) over them, by the key in
+  \`data/public-key.pem\` (SubjectPublicKeyInfo PEM, Ed25519 only).
+- \`keyId\` is that key's RFC 7638 JWK thumbprint: the unpadded base64url SHA-256 of
+  \`{"crv":"Ed25519","kty":"OKP","x":"<x>"}\`, x being the unpadded base64url of the raw 32-byte
+  public key.
+- Without a key obtained elsewhere (pinned), the signature proves only that whoever made the
+  bundle held the key it ships.
+
+## B.8 Redacted values
+
+A withheld value is replaced by \`{"$redacted":{"ground":<why>,"sha256":<hex>}}\`, where \`sha256\`
+is the SHA-256 of the canonical JSON of the withheld value (UTF-8). It is **unsalted**: a value
+from a small set (a name, a decision, a date) can be found by hashing the candidates. A line
+holding \`"$redacted"\` is not recomputed: its leaf hash is taken from \`proofs.jsonl\` and proven,
+so the fields it still shows are **not** proven by it.
+
+## B.9 Completeness
+
+As in A.4: every stream in \`events.jsonl\` runs from revision 0 to the \`headRevision\` its
+\`completeness.json\` entry states, without gaps; its events (or its id) name exactly the scope
+keys in \`matchedBy\` (only a subset where a value is redacted); its first event's business time
+equals \`firstAt\` and lies in the period; a listed stream not included has \`firstAt\` outside the
+period; the scope equals bag-info's \`Scope\`; \`treeSize\` equals the signed one.
+${example ? workedExample(head, example) : ''}
 ## Who read the data
 
 \`data/access-log.jsonl\` (present when patients are in scope) lists every recorded read, export
@@ -70,6 +183,51 @@ entry carries the hash of the one before it in the registry's access log.
 
 \`data/report.html\` and \`data/report.pdf\` are a printable report with a timeline (English and Dutch labels).
 \`data/timeline.csv\` / \`data/timeline.json\` hold the same reconstruction as data: for each
-event, when it happened (business time) and when the registry recorded it.
+event, when it happened (business time) and when the registry recorded it. They are the
+registry's own decryption of the events, not covered by the signed tree.
+`;
+}
+
+const sha256 = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
+
+/** B.4–B.6 on this bundle's first event, every intermediate hash written out. */
+function workedExample(head: SignedTreeHead, ex: VerifyExample): string {
+  const position = (JSON.parse(ex.eventLine) as { globalPosition: number }).globalPosition;
+  const leafText = ex.eventLine.replace(`"globalPosition":${position},`, '');
+  const proof = JSON.parse(ex.proofLine) as { leafIndex: number; treeSize: number; proof: string[] };
+  let r = sha256(Buffer.from([0]), Buffer.from(leafText, 'utf8'));
+  const leaf = r.toString('hex');
+  let fn = proof.leafIndex;
+  let sn = proof.treeSize - 1;
+  const steps: string[] = [];
+  proof.proof.forEach((hex, i) => {
+    const p = Buffer.from(hex, 'hex');
+    const left = fn % 2 === 1 || fn === sn;
+    r = left ? sha256(Buffer.from([1]), p, r) : sha256(Buffer.from([1]), r, p);
+    steps.push(`| ${i + 1} | \`${hex}\` | ${left ? 'left' : 'right'} | \`${r.toString('hex')}\` |`);
+    if (left) while (fn % 2 === 0 && fn !== 0) [fn, sn] = [fn >> 1, sn >> 1];
+    [fn, sn] = [Math.floor(fn / 2), Math.floor(sn / 2)];
+  });
+  return `
+## B.10 Worked example: the first event of this bundle
+
+Line 1 of \`data/events.jsonl\` (position ${position}):
+
+    ${ex.eventLine}
+
+Its leaf bytes (B.4; ${Buffer.byteLength(leafText, 'utf8')} bytes of UTF-8):
+
+    ${leafText}
+
+Leaf hash: \`${leaf}\`
+
+Line 1 of \`data/proofs.jsonl\`: leaf index ${proof.leafIndex} (position ${position} − 1, B.5), tree size
+${proof.treeSize}, ${proof.proof.length} proof hashes. Folding them (B.6), "side" being where the proof hash goes:
+
+| step | proof hash | side | r after the step |
+|---|---|---|---|
+${steps.join('\n')}
+
+The last r is the \`rootHash\` of \`data/checkpoint.json\`: \`${head.rootHash}\`.
 `;
 }
