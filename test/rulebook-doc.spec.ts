@@ -11,13 +11,21 @@ const DOC = join(__dirname, '..', 'docs', 'incidents.md');
 const START = '<!-- rulebook:start (generated from libs/incidents/src/domain/rulebook.ts by test/rulebook-doc.spec.ts) -->';
 const END = '<!-- rulebook:end -->';
 
-const TRIGGERS = { awareness: 'awareness (`awareAt`)', identification: 'identification (classified serious)', establishment: 'calamity established' };
+const TRIGGERS = {
+  awareness: 'awareness (`awareAt`)',
+  identification: 'identification (classified serious)',
+  establishment: 'calamity established',
+  'incident-notification': 'the incident notification submitted',
+  'term-set': 'the IGJ set the term',
+};
 const NATURE = { law: 'LAW', 'regulator-policy': 'REGULATOR POLICY', 'hospital-policy': 'HOSPITAL POLICY' };
 
 function period(p: Period): string {
   if ('hours' in p) return `${p.hours} h`;
   if ('days' in p) return `${p.days} days`;
   if ('weeks' in p) return `${p.weeks} weeks`;
+  if ('months' in p) return `${p.months} month${p.months === 1 ? '' : 's'}`;
+  if ('until' in p) return 'the term the IGJ set';
   return `${p.workingDays} Dutch working days`;
 }
 
@@ -31,7 +39,10 @@ function render(): string {
       `\`${r.recipient}\``,
       TRIGGERS[r.trigger],
       period(r.period(DEFAULT_DEADLINE_POLICY)),
-      NATURE[r.nature] + (r.aiAct && r.nature !== 'hospital-policy' ? ' (HOSPITAL POLICY before the AI Act applies, J9)' : ''),
+      NATURE[r.nature] +
+        (r.aiAct && r.nature !== 'hospital-policy' ? ' (HOSPITAL POLICY before the AI Act applies, J9)' : '') +
+        (r.cbw ? ' (HOSPITAL POLICY until the Cyberbeveiligingswet binds the hospital, J15)' : '') +
+        (r.reportKind ? `; met by a report of kind \`${r.reportKind}\`` : ''),
       r.when,
       `"${r.quote}"`,
     ]

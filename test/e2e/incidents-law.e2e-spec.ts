@@ -19,8 +19,8 @@ describe('Incident clocks in law (HTTP): a calamity walked through, and a data b
   const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
   const view = async (id: string) => (await t.http.get(`/api/v1/incidents/${id}`).set(auth(qm)).expect(200)).body;
   const byRule = (v: { deadlines: Array<{ ruleId: string }> }, id: string) => v.deadlines.find((d) => d.ruleId === id) as Record<string, unknown> | undefined;
-  const record = (id: string, recipient: string, reference: string) =>
-    t.http.post(`/api/v1/incidents/${id}/notifications`).set(auth(qm)).send({ recipient, channel: 'recorded', reference }).expect(201);
+  const record = (id: string, recipient: string, reference: string, reportKind?: string) =>
+    t.http.post(`/api/v1/incidents/${id}/notifications`).set(auth(qm)).send({ recipient, channel: 'recorded', reference, reportKind }).expect(201);
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -38,7 +38,7 @@ describe('Incident clocks in law (HTTP): a calamity walked through, and a data b
     await t?.storage.cleanup();
   });
 
-  it('a calamity: intake → possible calamity with consequences for the patient → patient told → established on day 20 → IGJ report → nothing overdue', async () => {
+  it('a calamity: intake → possible calamity with consequences for the patient → patient told → established on day 20 → IGJ report → investigation report on the IGJ\'s term → nothing overdue', async () => {
     // Awareness Wednesday 14 April 2027, 09:00 in Amsterdam.
     clock.freeze('2027-04-14T07:00:00.000Z');
     const id = (
@@ -71,13 +71,57 @@ describe('Incident clocks in law (HTTP): a calamity walked through, and a data b
     // IGJ: "Binnen 3 werkdagen nadat u heeft vastgesteld dat het om een calamiteit gaat": past 5 May and Ascension Day.
     expect(byRule(v, 'igj.calamity.report')).toMatchObject({ dueAt: '2027-05-11T21:59:59.999Z', metAt: null, from: { trigger: 'establishment', at: '2027-05-04T08:00:00.000Z' } });
     clock.advance(2 * 86_400_000);
+    const termUrl = `/api/v1/incidents/${id}/investigation-report-term`;
+    // The IGJ asks for the investigation report after the calamity report, not before.
+    expect((await t.http.post(termUrl).set(auth(qm)).send({ dueAt: '2027-07-02T22:00:00Z' }).expect(409)).body.code).toBe('igj-not-informed');
     await record(id, 'igj', 'IGJ-2027-0042');
     v = await view(id);
     expect(v).toMatchObject({ overdue: false, nextDeadline: null, calamityTriage: 'established' });
+    // The IGJ's acknowledgement names the term (J8: set per incident, no 8-week default); an extension is a new term on record.
+    await t.http.post(termUrl).set(auth(alice)).send({ dueAt: '2027-07-02T22:00:00Z' }).expect(403);
+    await t.http.post(termUrl).set(auth(qm)).send({ dueAt: '2027-07-02T22:00:00Z', igjReference: 'IGJ-2027-0042' }).expect(200);
+    await t.http.post(termUrl).set(auth(qm)).send({ dueAt: '2027-07-30T22:00:00Z', igjReference: 'IGJ-2027-0042, extension' }).expect(200);
+    v = await view(id);
+    expect(byRule(v, 'igj.investigation-report')).toMatchObject({ dueAt: '2027-07-30T22:00:00.000Z', metAt: null, reportKind: 'investigation-report' });
+    expect(byRule(v, 'igj.calamity.report')).toMatchObject({ metAt: '2027-05-06T08:00:00.000Z' });
+    clock.freeze('2027-07-20T08:00:00.000Z');
+    await record(id, 'igj', 'IGJ-2027-0042 report', 'investigation-report');
+    v = await view(id);
+    expect(byRule(v, 'igj.investigation-report')).toMatchObject({ metAt: '2027-07-20T08:00:00.000Z', overdue: false });
+    expect(v).toMatchObject({ overdue: false, nextDeadline: null });
     await t.catchUp();
     expect((await t.http.get('/api/v1/incidents?overdue=true').set(auth(legal)).expect(200)).body.items).toEqual([]);
     expect((await t.http.get('/metrics').expect(200)).text).toMatch(/^oversight_incidents_overdue 0$/m);
     await t.http.post(`/api/v1/incidents/${id}/close`).set(auth(qm)).send({ conclusion: 'Threshold of the score lowered; staff briefed' }).expect(200);
+  });
+
+  it('a significant cybersecurity incident (NIS2 via the Cyberbeveiligingswet): early warning, notification, then a final report a month after the notification', async () => {
+    clock.freeze('2027-03-01T09:00:00.000Z');
+    const id = (await t.http.post('/api/v1/incidents').set(auth(qm)).send({ aiSystemId: minimalSystem, narrative: 'Ransomware on the scoring server' }).expect(201)).body.incidentId;
+    await t.http
+      .post(`/api/v1/incidents/${id}/classification`)
+      .set(auth(qm))
+      .send({ serious: false, criteria: NO_CRITERIA, wkkgzCalamity: false, significantCyberIncident: true, rationale: 'Scoring down for all wards' })
+      .expect(200);
+    let v = await view(id);
+    // Art. 23(4)(a) 24 h, (b) 72 h; hospital policy while the Cbw's entry into force is not recorded (J15).
+    expect(v.deadlines.map((d: { ruleId: string; dueAt: string; nature: string }) => [d.ruleId, d.dueAt, d.nature])).toEqual([
+      ['nis2.23-4-a', '2027-03-02T09:00:00.000Z', 'hospital-policy'],
+      ['nis2.23-4-b', '2027-03-04T09:00:00.000Z', 'hospital-policy'],
+    ]);
+    clock.advance(20 * 3_600_000);
+    await record(id, 'csirt', 'Z-CERT early warning');
+    clock.advance(30 * 3_600_000);
+    const wrongKind = await t.http.post(`/api/v1/incidents/${id}/notifications`).set(auth(qm)).send({ recipient: 'igj', channel: 'recorded', reportKind: 'final-report' }).expect(422);
+    expect(wrongKind.body.code).toBe('report-kind-not-for-recipient');
+    await record(id, 'csirt', 'Z-CERT notification', 'incident-notification');
+    v = await view(id);
+    // Art. 23(4)(d): "a final report not later than one month after the submission of the incident notification".
+    expect(byRule(v, 'nis2.23-4-d')).toMatchObject({ dueAt: '2027-04-03T11:00:00.000Z', metAt: null, from: { trigger: 'incident-notification', at: '2027-03-03T11:00:00.000Z' } });
+    expect(v.deadlines.filter((d: { metAt: string | null }) => d.metAt === null).map((d: { ruleId: string }) => d.ruleId)).toEqual(['nis2.23-4-d']);
+    clock.advance(20 * 86_400_000);
+    await record(id, 'csirt', 'Z-CERT final report', 'final-report');
+    expect(await view(id)).toMatchObject({ overdue: false, nextDeadline: null });
   });
 
   it('a breach judged unlikely to result in a risk needs the reasons: 400 naming rationale, nothing written', async () => {

@@ -262,11 +262,12 @@ describe('Web app journeys in Chromium', () => {
     const rows = page.locator('#incident-board tbody tr');
     await rows.first().waitFor();
     expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-incident-id')))).toEqual([red, amber, fresh]);
-    expect(await page.locator('#incident-board [data-clock]').evaluateAll((cs) => cs.map((c) => c.getAttribute('data-clock')))).toEqual(['red', 'amber']);
+    // The fresh, unclassified incident already has the provider clock from awareness (hospital policy, J12): 24 h, amber.
+    expect(await page.locator('#incident-board [data-clock]').evaluateAll((cs) => cs.map((c) => c.getAttribute('data-clock')))).toEqual(['red', 'amber', 'amber']);
     await expect(rows.nth(0).textContent()).resolves.toMatch(/overdue by 2 d/);
     await expect(rows.nth(1).textContent()).resolves.toMatch(/due in (9|10) h/);
     // Red and amber differ in more than colour: the computed colours differ too.
-    const colours = await page.locator('#incident-board [data-clock]').evaluateAll((cs) => cs.map((c) => getComputedStyle(c).backgroundColor));
+    const colours = await page.locator('#incident-board [data-clock]').evaluateAll((cs) => cs.slice(0, 2).map((c) => getComputedStyle(c).backgroundColor));
     expect(new Set(colours).size).toBe(2);
     await expectAccessible(page);
     await screenshot(page, 'quality-manager-incident-board');
@@ -279,11 +280,13 @@ describe('Web app journeys in Chromium', () => {
     await page.getByLabel('Calamity under the Wkkgz').check();
     await page.getByRole('button', { name: 'Save classification' }).click();
     await page.getByRole('status').filter({ hasText: 'Classification saved' }).waitFor();
-    await page.locator('#deadlines tr[data-recipient="provider"]').waitFor();
+    await page.locator('#deadlines tr[data-rule="aiact.26-5.provider"]').waitFor();
+    // Each deadline says what it rests on: the AI Act's Art. 26(5) for this class IIa device applies from 2 August 2028.
+    await expect(page.locator('#deadlines tr[data-rule="aiact.26-5.provider"]').textContent()).resolves.toContain('hospital policy');
     // A possible calamity: the IGJ triage window (the IGJ report waits for the establishment).
     await page.locator('#deadlines tr[data-recipient="calamity-decision"]').waitFor();
 
-    await page.getByLabel('Recipient').selectOption('provider');
+    await page.locator('#recipient').selectOption('provider');
     await page.getByRole('button', { name: 'Send report' }).click();
     await page.locator('#notifications [data-delivery="delivered"]').waitFor({ timeout: 60_000 });
     expect(supplier.received).toHaveLength(1);
@@ -292,7 +295,16 @@ describe('Web app journeys in Chromium', () => {
     expect(view.notifications).toMatchObject([{ recipient: 'provider', status: 'delivered' }]);
     expect(supplier.received[0]['x-oversight-delivery']).toBe(view.notifications[0].notificationId);
     // Delivered to the provider: its deadline shows as met.
-    await page.locator('#deadlines tr[data-recipient="provider"] [data-clock="met"]').waitFor();
+    await page.locator('#deadlines tr[data-rule="aiact.26-5.provider"] [data-clock="met"]').waitFor();
+    await page.locator('#deadlines tr[data-rule="aiact.26-5.provider.on-awareness"] [data-clock="met"]').waitFor();
+    // A report made elsewhere (the IGJ's portal) is recorded with its reference and time.
+    await page.locator('#record-recipient').selectOption('igj');
+    await page.getByLabel('Recipient\'s reference').fill('IGJ-2026-0099');
+    await page.getByRole('button', { name: 'Record report' }).click();
+    await page.getByRole('status').filter({ hasText: 'Report recorded.' }).waitFor();
+    const recorded = (await t.http.get(`/api/v1/incidents/${fresh}`).set(auth(qm)).expect(200)).body.notifications;
+    expect(recorded).toMatchObject([{ recipient: 'provider' }, { recipient: 'igj', channel: 'recorded', status: 'recorded', reference: 'IGJ-2026-0099' }]);
+    await page.locator('#notifications [data-delivery="recorded"]').waitFor();
     await expectAccessible(page);
     await screenshot(page, 'quality-manager-incident');
     await page.close();

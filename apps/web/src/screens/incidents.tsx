@@ -116,6 +116,7 @@ export function IncidentDetail({ id, canWrite }: { id: string; canWrite: boolean
           </section>
           {canWrite && <Classify incident={i} etag={etag} reload={incident.reload} />}
           {canWrite && <SendReport incident={i} etag={etag} reload={incident.reload} />}
+          {canWrite && <RecordReport incident={i} etag={etag} reload={incident.reload} />}
           <Notifications incident={i} />
         </>
       )}
@@ -234,6 +235,72 @@ function SendReport({ incident, etag, reload }: WriteProps) {
     </form>
   );
 }
+
+/**
+ * A report made elsewhere (an authority's portal, a phone call, the conversation with the patient),
+ * recorded with its reference and time so the deadline it meets shows as met.
+ */
+function RecordReport({ incident, etag, reload }: WriteProps) {
+  const [recipient, setRecipient] = useState<string>(RECORDABLE[0]);
+  const [kind, setKind] = useState('');
+  const [reference, setReference] = useState('');
+  const [when, setWhen] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setStatus(t('saving'));
+    try {
+      const body: Record<string, unknown> = { recipient, channel: 'recorded' };
+      if (kind) body.reportKind = kind;
+      if (reference.trim()) body.reference = reference.trim();
+      // datetime-local is the browser's local wall-clock time; the API takes an instant.
+      if (when) body.notifiedAt = new Date(when).toISOString();
+      await api('POST', `/incidents/${incident.incidentId}/notifications`, { body, ifMatch: etag, idempotencyKey: newKey() });
+      setError(null);
+      setReference('');
+      setWhen('');
+      setKind('');
+      await reload();
+      setStatus(t('incidents.recorded'));
+    } catch (err) {
+      setError(err);
+      setStatus(null);
+      if (err instanceof ApiError && err.problem.status === 409) await reload();
+    }
+  };
+  return (
+    <form class="card" onSubmit={submit} noValidate aria-labelledby="record-title">
+      <h2 id="record-title">{t('incidents.recordTitle')}</h2>
+      <ProblemSummary error={error} />
+      <SelectField
+        id="record-recipient"
+        label={t('incidents.recipient')}
+        value={recipient}
+        onValue={setRecipient}
+        options={RECORDABLE.map((r) => ({ value: r, label: tt(`recipient.${r}`) }))}
+        error={fieldErrorOf(error, 'recipient')}
+      />
+      <SelectField
+        id="record-kind"
+        label={t('incidents.reportKind')}
+        value={kind}
+        onValue={setKind}
+        placeholder={t('kind.none')}
+        options={REPORT_KINDS.map((k) => ({ value: k, label: t(`kind.${k}`) }))}
+        error={fieldErrorOf(error, 'reportKind')}
+      />
+      <TextField id="record-reference" label={t('incidents.reference')} value={reference} onValue={setReference} error={fieldErrorOf(error, 'reference')} />
+      <TextField id="record-when" label={t('incidents.madeAt')} type="datetime-local" value={when} onValue={setWhen} help={t('incidents.madeAtHelp')} error={fieldErrorOf(error, 'notifiedAt')} />
+      <button type="submit">{t('incidents.record')}</button>
+      <Status message={status} />
+    </form>
+  );
+}
+
+/** Whom a report can be recorded for (made elsewhere); the supplier's reports are sent above. */
+const RECORDABLE = ['igj', 'market-surveillance-authority', 'supervisory-authority', 'data-subjects', 'patient', 'csirt', 'provider', 'manufacturer'] as const;
+const REPORT_KINDS = ['incident-notification', 'final-report', 'investigation-report'] as const;
 
 function Notifications({ incident }: { incident: IncidentView }) {
   if (incident.notifications.length === 0) return null;

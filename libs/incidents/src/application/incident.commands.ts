@@ -1,6 +1,6 @@
 import { Command } from '@nestjs/cqrs';
 import type { Actor } from '@app/event-store';
-import type { Channel, Classification, RecordDeliveryAttempt, Recipient, ReportFormat } from '../domain';
+import type { Channel, Classification, RecordDeliveryAttempt, Recipient, ReportFormat, ReportKind } from '../domain';
 
 /** What the edge sends: free text still in clear; the handler encrypts it under the incident's data subject. */
 export type IncidentInput =
@@ -38,7 +38,9 @@ export type IncidentInput =
       reference: string | null;
       notifiedAt: string | null;
       actionsTaken: string | null;
+      reportKind: ReportKind | null;
     }
+  | { type: 'SetInvestigationReportTerm'; incidentId: string; dueAt: string; igjReference: string | null }
   /** `unreachableAt` null: now. */
   | { type: 'RecordProviderUnreachable'; incidentId: string; unreachableAt: string | null; reasons: string }
   | { type: 'RecomputeDeadlines'; incidentId: string; reason: string }

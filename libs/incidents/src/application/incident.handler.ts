@@ -101,6 +101,8 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
       }
       case 'RecomputeDeadlines':
         return { ...input, ...(await this.clocked(state)), now };
+      case 'SetInvestigationReportTerm':
+        return { ...input, ...(await this.clocked(state)), by, now };
       case 'ClassifyIncident': {
         const medicalDevice = input.classification.medicalDevice ?? (state.aiSystem !== null && state.aiSystem.mdrClass !== 'none');
         return {
@@ -153,7 +155,18 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
     const mail = endpoint?.email && this.config.smtp ? `mailto:${endpoint.email}` : null;
     // Default: the webhook when there is one, else email; without either the decider refuses (no-supplier-endpoint).
     const channel: Channel = input.channel ?? (!supplier ? 'recorded' : !endpoint?.url && mail ? 'email' : 'webhook');
-    const base = { ...input, channel, format, notifiedAt: input.notifiedAt ?? now, by, now, destination: null, report: null, reportSha256: null };
+    const base = {
+      ...input,
+      channel,
+      format,
+      notifiedAt: input.notifiedAt ?? now,
+      ...(await this.clocked(state)),
+      by,
+      now,
+      destination: null,
+      report: null,
+      reportSha256: null,
+    };
     if (channel === 'recorded' || !supplier || !endpoint) return base;
     const destination = channel === 'webhook' ? endpoint.url : mail;
     if (!destination) return base; // the decider refuses: no webhook / no email address or SMTP

@@ -182,6 +182,7 @@ const BUSINESS_TIME: Record<IncidentEvent['type'], string> = {
   'incidents.DeadlinesComputed': 'computedAt',
   'incidents.DeadlinesRecomputed': 'computedAt',
   'incidents.ProviderUnreachable': 'unreachableAt',
+  'incidents.InvestigationReportTermSet': 'setAt',
   'incidents.CalamityEstablished': 'establishedAt',
   'incidents.CalamityRuledOut': 'decidedAt',
   'incidents.SupplierNotified': 'notifiedAt',

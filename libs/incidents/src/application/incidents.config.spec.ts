@@ -60,6 +60,7 @@ describe('incident deadline policy settings', () => {
       aiActBeforeApplication: true,
       patientInformHours: 72,
       dataSubjectInformHours: 72,
+      nis2AppliesFrom: null,
       adoptedBy: null,
     });
     expect(incidentsConfigFromEnv({ INCIDENT_LIBERATION_DAY_IS_HOLIDAY: 'false' }).policy.liberationDayIsHoliday).toBe(false);

@@ -72,6 +72,15 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   return raw === 'true';
 }
 
+/** An ISO 8601 date or date-time, normalised to an instant; unset → null. */
+function instant(env: NodeJS.ProcessEnv, name: string): string | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  const t = Date.parse(raw);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(t)) throw new Error(`${name} must be an ISO 8601 date, e.g. 2027-01-01 (got "${raw}")`);
+  return new Date(t).toISOString();
+}
+
 /** Who adopted the policy values (e.g. "Raad van Bestuur, besluit 2026-11-20"); recorded in every computation. */
 function adoptedBy(raw: string | undefined): string | null {
   const v = raw?.trim();
@@ -91,6 +100,7 @@ export function incidentsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): In
       aiActBeforeApplication: flag(env, 'INCIDENT_AI_ACT_BEFORE_APPLICATION', DEFAULT_DEADLINE_POLICY.aiActBeforeApplication),
       patientInformHours: positive(env, 'INCIDENT_PATIENT_INFORM_HOURS', DEFAULT_DEADLINE_POLICY.patientInformHours),
       dataSubjectInformHours: positive(env, 'INCIDENT_DATA_SUBJECT_INFORM_HOURS', DEFAULT_DEADLINE_POLICY.dataSubjectInformHours),
+      nis2AppliesFrom: instant(env, 'INCIDENT_NIS2_APPLIES_FROM'),
       adoptedBy: adoptedBy(env.INCIDENT_POLICY_ADOPTED_BY),
     },
     organisation: env.HOSPITAL_NAME ?? 'Hospital (set HOSPITAL_NAME)',

@@ -33,6 +33,8 @@ const facts = (more: Partial<DeadlineFacts> = {}): DeadlineFacts => ({
   providerUnreachableAt: null,
   system: ANNEX_III,
   policy: DEFAULT_DEADLINE_POLICY,
+  reports: {},
+  investigationReport: null,
   ...more,
 });
 const identified = (c: Classification, more: Partial<DeadlineFacts> = {}) => facts({ classification: c, identifiedAt: more.awareAt ?? inForce, ...more });
@@ -260,6 +262,57 @@ describe('Wkkgz art. 10(3): telling the patient (LAW, "onverwijld" read as the h
     expect(rows(f)).toEqual([{ ruleId: 'wkkgz.10-3', recipient: 'patient', dueAt: hoursAfter(inForce, 72), nature: 'law' }]);
     expect(computeDeadlines({ ...f, policy: { ...DEFAULT_DEADLINE_POLICY, patientInformHours: 24 } })[0].dueAt).toBe(hoursAfter(inForce, 24));
     expect(rows(facts({ classification: notSerious, system: MINIMAL }))).toEqual([]);
+  });
+});
+
+describe('NIS2 Art. 23(4) through the Cyberbeveiligingswet: early warning, notification, final report to the CSIRT', () => {
+  const cyber = (more: Partial<DeadlineFacts> = {}) => facts({ classification: { ...notSerious, significantCyberIncident: true }, system: MINIMAL, ...more });
+
+  it('24 h early warning and 72 h notification from awareness; no final report before the notification is submitted', () => {
+    // Art. 23(4)(a): "within 24 hours of becoming aware of the significant incident, an early warning"; (b): "within 72 hours …, an incident notification".
+    expect(rows(cyber()).map(({ ruleId, dueAt }) => ({ ruleId, dueAt }))).toEqual([
+      { ruleId: 'nis2.23-4-a', dueAt: hoursAfter(inForce, 24) },
+      { ruleId: 'nis2.23-4-b', dueAt: hoursAfter(inForce, 72) },
+    ]);
+    expect(byRule(cyber(), 'nis2.23-4-b')).toMatchObject({ reportKind: 'incident-notification' });
+  });
+
+  it('the final report is due one calendar month after the notification was submitted, not after awareness', () => {
+    // Art. 23(4)(d): "a final report not later than one month after the submission of the incident notification under point (b)".
+    const submitted = '2028-01-31T15:00:00.000Z';
+    const f = cyber({ reports: { csirt: '2028-01-10T20:00:00.000Z', 'csirt#incident-notification': submitted } });
+    expect(byRule(f, 'nis2.23-4-d')).toMatchObject({ reportKind: 'final-report', dueAt: '2028-02-29T15:00:00.000Z', from: { trigger: 'incident-notification', at: submitted } });
+  });
+
+  it('hospital policy until the hospital records from when the Cyberbeveiligingswet binds it (J15), law after', () => {
+    expect(byRule(cyber(), 'nis2.23-4-a')).toMatchObject({ nature: 'hospital-policy' });
+    expect(byRule(cyber(), 'nis2.23-4-a')!.basis).toContain('entry into force is not verified');
+    const inForceCbw = { ...DEFAULT_DEADLINE_POLICY, nis2AppliesFrom: '2027-06-01T00:00:00.000Z' };
+    expect(byRule(cyber({ policy: inForceCbw }), 'nis2.23-4-a')).toMatchObject({ nature: 'law' });
+    expect(byRule(cyber({ policy: inForceCbw, awareAt: before }), 'nis2.23-4-a')).toMatchObject({ nature: 'hospital-policy' });
+  });
+
+  it('a deadline that asks for a kind of report is met only by that kind; one without a kind by the first report', () => {
+    const all = computeDeadlines(cyber());
+    const early = deadlineStatus(all, { csirt: hoursAfter(inForce, 10) }, daysAfter(inForce, 5));
+    expect(early.map((d) => [d.ruleId, d.metAt !== null, d.overdue])).toEqual([
+      ['nis2.23-4-a', true, false],
+      ['nis2.23-4-b', false, true],
+    ]);
+  });
+});
+
+describe('the IGJ\'s investigation-report term (regulator policy, set per incident, J8)', () => {
+  it('no term, no clock (the product assumes no 8 weeks); a term set → due then, met by an investigation report', () => {
+    expect(rows(facts({ system: MINIMAL, calamity: { status: 'established', at: inForce } })).map((d) => d.ruleId)).not.toContain('igj.investigation-report');
+    const f = facts({ system: MINIMAL, calamity: { status: 'established', at: inForce }, investigationReport: { dueAt: '2028-03-20T23:00:00.000Z', setAt: daysAfter(inForce, 5) } });
+    expect(byRule(f, 'igj.investigation-report')).toMatchObject({
+      recipient: 'igj',
+      reportKind: 'investigation-report',
+      dueAt: '2028-03-20T23:00:00.000Z',
+      nature: 'regulator-policy',
+      from: { trigger: 'term-set', at: daysAfter(inForce, 5) },
+    });
   });
 });
 

@@ -1,5 +1,6 @@
+import { DateTime } from 'luxon';
 import { addDutchWorkingDays, endOfAmsterdamDayWeeksAfter } from './dutch-working-days';
-import type { Deadline, DeadlineParty, DeadlinePolicy, RuleNature } from './incident.events';
+import { type Deadline, type DeadlinePolicy, reportKey, type RuleNature } from './incident.events';
 import { AI_ACT_HIGH_RISK_APPLICATION, aiActRoute, type DeadlineFacts, type Period, type Rule, RULEBOOK_VERSION, RULES } from './rulebook';
 
 /**
@@ -17,6 +18,7 @@ export const DEFAULT_DEADLINE_POLICY: DeadlinePolicy = {
   aiActBeforeApplication: true,
   patientInformHours: 72,
   dataSubjectInformHours: 72,
+  nis2AppliesFrom: null,
   adoptedBy: null,
 };
 
@@ -32,12 +34,17 @@ function dueAt(period: Period, at: string, policy: DeadlinePolicy): string {
   if ('hours' in period) return new Date(Date.parse(at) + period.hours * HOUR_MS).toISOString();
   if ('days' in period) return new Date(Date.parse(at) + period.days * 24 * HOUR_MS).toISOString();
   if ('weeks' in period) return endOfAmsterdamDayWeeksAfter(at, period.weeks);
+  // A calendar month: the same day next month, or its last day when it has none (31 Jan → 28/29 Feb).
+  if ('months' in period) return DateTime.fromISO(at, { zone: 'utc' }).plus({ months: period.months }).toISO()!;
+  if ('until' in period) return period.until;
   return addDutchWorkingDays(at, period.workingDays, policy);
 }
 
 function clockStart(rule: Rule, f: DeadlineFacts): string | null {
   if (rule.trigger === 'awareness') return f.awareAt;
   if (rule.trigger === 'identification') return f.identifiedAt;
+  if (rule.trigger === 'incident-notification') return f.reports[reportKey('csirt', 'incident-notification')] ?? null;
+  if (rule.trigger === 'term-set') return f.investigationReport?.setAt ?? null;
   return f.calamity?.status === 'established' ? f.calamity.at : null;
 }
 
@@ -63,6 +70,23 @@ function aiActScope(rule: Rule, f: DeadlineFacts, at: string): { nature: RuleNat
   };
 }
 
+/**
+ * NIS2 binds Member States; the hospital's duty comes from the Dutch Cyberbeveiligingswet, whose
+ * entry into force was not verified (docs/legal/sources.md § 13): law only from the date the
+ * hospital's counsel recorded (J15), hospital policy before.
+ */
+function cbwScope(rule: Rule, f: DeadlineFacts, at: string): { nature: RuleNature; note: string } {
+  const from = f.policy.nis2AppliesFrom ?? null;
+  if (from !== null && at >= from) return { nature: rule.nature, note: `Cyberbeveiligingswet in force for the hospital from ${from} (INCIDENT_NIS2_APPLIES_FROM, J15)` };
+  return {
+    nature: 'hospital-policy',
+    note:
+      from === null
+        ? 'the Cyberbeveiligingswet\'s entry into force is not verified (INCIDENT_NIS2_APPLIES_FROM unset, J15): kept as hospital policy'
+        : `the Cyberbeveiligingswet binds the hospital only from ${from} (J15): kept before then as hospital policy`,
+  };
+}
+
 function adoption(policy: DeadlinePolicy): string {
   return policy.adoptedBy ? `Policy values adopted by ${policy.adoptedBy}` : 'Policy values are the product\'s defaults, adopted by nobody (INCIDENT_POLICY_ADOPTED_BY)';
 }
@@ -78,19 +102,20 @@ export function computeDeadlines(f: DeadlineFacts): Deadline[] {
     if (!rule.applies(f)) continue;
     const at = clockStart(rule, f);
     if (at === null) continue;
-    const scope = rule.aiAct ? aiActScope(rule, f, at) : { nature: rule.nature, note: '' };
+    const scope = rule.aiAct ? aiActScope(rule, f, at) : rule.cbw ? cbwScope(rule, f, at) : { nature: rule.nature, note: '' };
     if (!scope) continue;
     const basis = `${NATURE_TEXT[scope.nature]}. ${rule.article}: "${rule.quote}" — ${[rule.reading(f.policy), scope.note, adoption(f.policy)].filter(Boolean).join('; ')}.`;
     const row: Deadline = {
       obligation: rule.obligation,
       recipient: rule.recipient,
-      dueAt: dueAt(rule.period(f.policy), at, f.policy),
+      dueAt: dueAt(rule.period(f.policy, f), at, f.policy),
       rule: rule.article,
       basis,
       ruleId: rule.id,
       rulebookVersion: RULEBOOK_VERSION,
       nature: scope.nature,
       from: { trigger: rule.trigger, at },
+      ...(rule.reportKind ? { reportKind: rule.reportKind } : {}),
     };
     const current = governing.get(rule.family);
     if (!current || row.dueAt < current.dueAt) governing.set(rule.family, row);
@@ -104,10 +129,13 @@ export interface DeadlineStatus extends Deadline {
   overdue: boolean;
 }
 
+/** When a deadline was met: by the first report to its recipient, or of its kind when it asks for one; null while open. */
+export const metAt = (d: Deadline, informedAt: Partial<Record<string, string>>): string | null => informedAt[reportKey(d.recipient, d.reportKind)] ?? null;
+
 /** Deadlines with their state at `now`: met (possibly late), open, or overdue. */
-export function deadlineStatus(deadlines: readonly Deadline[], informedAt: Partial<Record<DeadlineParty, string>>, now: string): DeadlineStatus[] {
+export function deadlineStatus(deadlines: readonly Deadline[], informedAt: Partial<Record<string, string>>, now: string): DeadlineStatus[] {
   return deadlines.map((d) => {
-    const metAt = informedAt[d.recipient] ?? null;
-    return { ...d, metAt, overdue: metAt === null && d.dueAt < now };
+    const met = metAt(d, informedAt);
+    return { ...d, metAt: met, overdue: met === null && d.dueAt < now };
   });
 }

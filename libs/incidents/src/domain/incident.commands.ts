@@ -91,8 +91,11 @@ export interface RuleOutCalamity {
   now: string;
 }
 
-/** The notification as it will be recorded; the decider chooses the event type. */
-export interface NotifyRecipient extends Omit<NotificationData, 'notifiedBy'> {
+/**
+ * The notification as it will be recorded; the decider chooses the event type. Clocked: a report
+ * can start a clock (NIS2's final report runs from the incident notification).
+ */
+export interface NotifyRecipient extends Omit<NotificationData, 'notifiedBy'>, Clocked {
   type: 'NotifyRecipient';
   by: Actor;
   now: string;
@@ -173,6 +176,16 @@ export interface RecordProviderUnreachable extends Clocked {
   now: string;
 }
 
+/** The IGJ asked for an investigation report by `dueAt` (J8); again for an extension. */
+export interface SetInvestigationReportTerm extends Clocked {
+  type: 'SetInvestigationReportTerm';
+  incidentId: string;
+  dueAt: string;
+  igjReference: string | null;
+  by: Actor;
+  now: string;
+}
+
 /** Apply the current rulebook to an open incident computed with an older one. */
 export interface RecomputeDeadlines extends Clocked {
   type: 'RecomputeDeadlines';
@@ -185,6 +198,7 @@ export interface RecomputeDeadlines extends Clocked {
 export type IncidentCommand =
   | DetectIncident
   | RecordProviderUnreachable
+  | SetInvestigationReportTerm
   | RecomputeDeadlines
   | EstablishAwareness
   | ClassifyIncident

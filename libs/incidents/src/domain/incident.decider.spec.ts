@@ -15,6 +15,7 @@ import {
   type SuspendSystemUse,
   type SystemScope,
   incidentDecider,
+  metAt,
   RULEBOOK_VERSION,
   incidentStreamId,
 } from './index';
@@ -85,6 +86,8 @@ const notifyCommand = (more: Partial<NotifyRecipient> = {}): NotifyRecipient => 
   reportSha256: 'a'.repeat(64),
   reference: null,
   notifiedAt: later,
+  policy,
+  scope,
   by: qm,
   now: later,
   ...more,
@@ -279,6 +282,23 @@ describe('incident decider', () => {
           expect(classifiedEvent.data).toMatchObject({ personalDataBreach: 'high-risk', patientConsequences: true });
           expect(computed.type === 'incidents.DeadlinesComputed' && computed.data.deadlines.map((d) => d.ruleId).sort()).toEqual(['gdpr.33-1', 'gdpr.34-1', 'wkkgz.10-3']);
         });
+    });
+
+    it('NIS2: the incident notification to the CSIRT starts the final-report clock (recorded with the report); a kind for another recipient is refused', () => {
+      const cyber = { serious: false, criteria: none, medicalDevice: false, wkkgzCalamity: false, significantCyberIncident: true };
+      const history = [...detected(), ...decide(detected(), classifyCommand(cyber))];
+      const recorded = { channel: 'recorded' as const, destination: null, report: null, reportSha256: null };
+      const early = decide(history, notifyCommand({ ...recorded, recipient: 'csirt', notificationId: 'n-ew' }));
+      expect(early.map((e) => e.type)).toEqual(['incidents.AuthorityNotified']);
+      const h2 = [...history, ...early];
+      const notification = decide(h2, notifyCommand({ ...recorded, recipient: 'csirt', notificationId: 'n-nt', reportKind: 'incident-notification', notifiedAt: later }));
+      expect(notification.map((e) => e.type)).toEqual(['incidents.FollowUpReported', 'incidents.DeadlinesComputed']);
+      const state = fold(incidentDecider, [...h2, ...notification]);
+      expect(state.deadlines.find((d) => d.ruleId === 'nis2.23-4-d')).toMatchObject({ dueAt: '2026-12-24T09:00:00.000Z', reportKind: 'final-report' });
+      expect(state.informedAt).toMatchObject({ csirt: later, 'csirt#incident-notification': later });
+      given(h2)
+        .when(notifyCommand({ ...recorded, recipient: 'igj', reportKind: 'final-report' }))
+        .thenFails({ code: 'report-kind-not-for-recipient', status: 422, field: 'reportKind' });
     });
 
     it('refuses "not serious" when a criterion is met', () => {
@@ -627,6 +647,37 @@ describe('incident decider', () => {
           expect(state.deadlines.find((d) => d.recipient === 'calamity-decision')!.dueAt).toBe('2027-05-25T21:59:59.999Z');
           expect(state.deadlines.find((d) => d.recipient === 'igj')!.dueAt).toBe('2027-05-11T21:59:59.999Z');
         });
+    });
+
+    it('the IGJ\'s investigation-report term: only after a report to the IGJ, extendable on record, met by an investigation report (J8)', () => {
+      const established = [...suspected(), ...decide(suspected(), establish())];
+      const term = (dueAt: string, now = '2027-05-07T08:00:00.000Z'): IncidentCommand => ({
+        type: 'SetInvestigationReportTerm',
+        incidentId,
+        dueAt,
+        igjReference: 'IGJ-2027-0042',
+        policy,
+        scope,
+        by: qm,
+        now,
+      });
+      given(established).when(term('2027-07-02T22:00:00.000Z')).thenFails({ code: 'igj-not-informed', status: 409 });
+      const igjReport = notifyCommand({ recipient: 'igj', channel: 'recorded', destination: null, report: null, reportSha256: null, notificationId: 'n-igj', notifiedAt: '2027-05-06T08:00:00.000Z', now: '2027-05-06T08:00:00.000Z' });
+      const reported = [...established, ...decide(established, igjReport)];
+      given(reported).when(term('2027-05-05T00:00:00.000Z')).thenFails({ code: 'term-before-report', status: 422, field: 'dueAt' });
+      const set = decide(reported, term('2027-07-02T22:00:00.000Z'));
+      expect(set[0]).toMatchObject({ type: 'incidents.InvestigationReportTermSet', data: { dueAt: '2027-07-02T22:00:00.000Z', previousDueAt: null, igjReference: 'IGJ-2027-0042' } });
+      const withTerm = [...reported, ...set];
+      expect(party(withTerm, 'igj')).toMatchObject({ ruleId: 'igj.calamity.report' }); // the calamity report stays listed, met
+      const investigation = () => fold(incidentDecider, withTerm).deadlines.find((d) => d.ruleId === 'igj.investigation-report');
+      expect(investigation()).toMatchObject({ dueAt: '2027-07-02T22:00:00.000Z', reportKind: 'investigation-report' });
+      given(withTerm).when(term('2027-07-02T22:00:00.000Z')).thenFails({ code: 'term-unchanged', status: 409, field: 'dueAt' });
+      const extended = decide(withTerm, term('2027-07-30T22:00:00.000Z', '2027-06-20T08:00:00.000Z'));
+      expect(extended[0].data).toMatchObject({ previousDueAt: '2027-07-02T22:00:00.000Z', dueAt: '2027-07-30T22:00:00.000Z' });
+      // The first report to the IGJ met the calamity report; only an investigation report meets this one.
+      const state = fold(incidentDecider, [...withTerm, ...extended]);
+      const igjOpen = state.deadlines.filter((d) => d.recipient === 'igj' && !metAt(d, state.informedAt)).map((d) => d.ruleId);
+      expect(igjOpen).toEqual(['igj.investigation-report']);
     });
 
     it('refuses a decision on an unknown incident', () => {

@@ -1,5 +1,5 @@
 import { type Actor, type Decider, DomainError } from '@app/event-store/core';
-import { computeDeadlines } from './deadlines';
+import { computeDeadlines, metAt } from './deadlines';
 import type {
   AcknowledgeReport,
   AddInvestigationNote,
@@ -15,6 +15,7 @@ import type {
   RecordDeliveryAttempt,
   RecordProviderUnreachable,
   ReopenIncident,
+  SetInvestigationReportTerm,
   RuleOutCalamity,
   SuspendSystemUse,
 } from './incident.commands';
@@ -30,6 +31,8 @@ import {
   type IncidentEvent,
   type NotificationData,
   type Recipient,
+  type ReportKind,
+  reportKey,
   type SeriousnessCriteria,
   SUPPLIER_RECIPIENTS,
   type SystemScope,
@@ -77,9 +80,14 @@ export interface IncidentState {
   deadlines: Deadline[];
   /** The rulebook version of the last computation; null before any, or before versioning (2026-12). */
   rulebookVersion: string | null;
+  /** The IGJ's investigation-report term (J8), the latest set; null until it asks for one. */
+  investigationReport: { dueAt: string; setAt: string } | null;
   notifications: NotificationState[];
-  /** First moment each recipient was informed (or the calamity decided): the duty towards it is met. */
-  informedAt: Partial<Record<DeadlineParty, string>>;
+  /**
+   * First moment each recipient was informed (or the calamity decided), under the recipient, and
+   * for a report of a kind also under `reportKey(recipient, kind)`: the duties they meet.
+   */
+  informedAt: Partial<Record<string, string>>;
   /** Suspensions of the AI system linked to this incident, oldest first. */
   suspensions: SuspensionLink[];
   notes: number;
@@ -106,6 +114,7 @@ export const initialIncidentState = (): IncidentState => ({
   providerUnreachableAt: null,
   deadlines: [],
   rulebookVersion: null,
+  investigationReport: null,
   notifications: [],
   informedAt: {},
   suspensions: [],
@@ -129,6 +138,8 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
       return providerUnreachable(command, open(state));
     case 'RecomputeDeadlines':
       return recompute(command, open(state));
+    case 'SetInvestigationReportTerm':
+      return setInvestigationTerm(command, open(state));
     case 'ClassifyIncident':
       return classify(command, open(state));
     case 'EstablishCalamity':
@@ -265,6 +276,7 @@ function classify(c: ClassifyIncident, state: IncidentState): IncidentEvent[] {
     wkkgzCalamity: next.wkkgzCalamity,
     personalDataBreach: next.personalDataBreach ?? 'none',
     patientConsequences: next.patientConsequences === true,
+    significantCyberIncident: next.significantCyberIncident === true,
   };
   return [
     {
@@ -404,11 +416,14 @@ function notify(c: NotifyRecipient, state: IncidentState): IncidentEvent[] {
       'channel',
     );
   }
+  const kind = c.reportKind ?? null;
+  if (kind && REPORT_KIND_RECIPIENT[kind] !== c.recipient) {
+    throw new DomainError('report-kind-not-for-recipient', `A report of kind ${kind} goes to ${REPORT_KIND_RECIPIENT[kind]}, not to ${c.recipient}.`, 422, 'reportKind');
+  }
   const first = !state.notifications.some((n) => n.recipient === c.recipient);
   const type = !first ? 'incidents.FollowUpReported' : supplier ? 'incidents.SupplierNotified' : 'incidents.AuthorityNotified';
-  return [
-    {
-      type,
+  const notification: IncidentEvent = {
+    type,
       data: {
         incidentId: c.incidentId,
         notificationId: c.notificationId,
@@ -420,10 +435,58 @@ function notify(c: NotifyRecipient, state: IncidentState): IncidentEvent[] {
         report: c.report,
         reportSha256: c.reportSha256,
         reference: c.reference,
+        ...(kind ? { reportKind: kind } : {}),
         notifiedBy: actor(c.by),
         notifiedAt,
       },
+  };
+  // A report recorded as made can start a clock (NIS2: the final report runs from the incident notification).
+  const after = incidentDecider.evolve(state, notification);
+  const computed = deadlines(c.incidentId, after, state.awareAt!, c, 'report', c.now);
+  const changed = JSON.stringify(computed.data.deadlines.map(clockOf)) !== JSON.stringify(state.deadlines.map(clockOf));
+  return changed && state.rulebookVersion === RULEBOOK_VERSION ? [notification, computed] : [notification];
+}
+
+/** What identifies a clock, for "did the report change the deadlines?". */
+const clockOf = (d: Deadline) => [d.ruleId, d.recipient, d.dueAt];
+
+/** Which recipient receives a report of each kind. */
+const REPORT_KIND_RECIPIENT: Record<ReportKind, Recipient> = {
+  'incident-notification': 'csirt',
+  'final-report': 'csirt',
+  'investigation-report': 'igj',
+};
+
+/**
+ * The IGJ names the investigation-report term in its acknowledgement of the calamity report (J8);
+ * an extension is a new term with the earlier one on record. Only after a report to the IGJ.
+ */
+function setInvestigationTerm(c: SetInvestigationReportTerm, state: IncidentState): IncidentEvent[] {
+  const reported = state.informedAt.igj;
+  if (!reported) {
+    throw new DomainError('igj-not-informed', 'The IGJ asks for an investigation report after the calamity was reported to it: record that report first.', 409);
+  }
+  const t = Date.parse(c.dueAt);
+  if (Number.isNaN(t)) throw new DomainError('invalid-timestamp', 'dueAt must be an ISO 8601 date-time.', 400, 'dueAt');
+  const dueAt = new Date(t).toISOString();
+  if (dueAt <= reported) {
+    throw new DomainError('term-before-report', `The term (${dueAt}) must fall after the report to the IGJ (${reported}).`, 422, 'dueAt');
+  }
+  if (state.investigationReport?.dueAt === dueAt) throw new DomainError('term-unchanged', `The term is already ${dueAt}.`, 409, 'dueAt');
+  const investigationReport = { dueAt, setAt: c.now };
+  return [
+    {
+      type: 'incidents.InvestigationReportTermSet',
+      data: {
+        incidentId: c.incidentId,
+        dueAt,
+        igjReference: c.igjReference,
+        previousDueAt: state.investigationReport?.dueAt ?? null,
+        setBy: actor(c.by),
+        setAt: c.now,
+      },
     },
+    deadlines(c.incidentId, { ...state, investigationReport }, state.awareAt!, c, 'investigation-term', c.now),
   ];
 }
 
@@ -502,7 +565,7 @@ function close(c: CloseIncident, state: IncidentState): IncidentEvent[] {
   if (!state.classification) {
     throw new DomainError('not-classified', 'Classify the incident (serious or not) before closing it.', 409);
   }
-  const open = state.deadlines.filter((d) => !state.informedAt[d.recipient]).map((d) => `${d.recipient} (${d.rule})`);
+  const open = state.deadlines.filter((d) => !metAt(d, state.informedAt)).map((d) => `${d.recipient} (${d.rule})`);
   if (open.length) {
     throw new DomainError('obligations-open', `Reports still due before closing: ${open.join(', ')}.`, 409);
   }
@@ -518,7 +581,7 @@ function reopen(c: ReopenIncident, state: IncidentState): IncidentEvent[] {
 
 function deadlines(
   incidentId: string,
-  facts: Pick<IncidentState, 'classification' | 'calamity' | 'identifiedAt' | 'providerUnreachableAt'>,
+  facts: Pick<IncidentState, 'classification' | 'calamity' | 'identifiedAt' | 'providerUnreachableAt' | 'informedAt' | 'investigationReport'>,
   awareAt: string,
   { policy, scope }: Clocked,
   cause: DeadlineCause,
@@ -534,6 +597,8 @@ function deadlines(
     providerUnreachableAt: facts.providerUnreachableAt,
     system: scope,
     policy,
+    reports: facts.informedAt ?? {},
+    investigationReport: facts.investigationReport ?? null,
   });
   return {
     type: 'incidents.DeadlinesComputed',
@@ -595,6 +660,7 @@ function sameClassification(a: Classification, b: Classification): boolean {
     a.wkkgzCalamity === b.wkkgzCalamity &&
     (a.personalDataBreach ?? 'none') === (b.personalDataBreach ?? 'none') &&
     (a.patientConsequences === true) === (b.patientConsequences === true) &&
+    (a.significantCyberIncident === true) === (b.significantCyberIncident === true) &&
     CRITERIA.every((k) => a.criteria[k] === (b.criteria[k] === true))
   );
 }
@@ -624,7 +690,7 @@ function evolve(state: IncidentState, event: IncidentEvent): IncidentState {
     case 'incidents.AwarenessEstablished':
       return { ...state, awareAt: event.data.awareAt };
     case 'incidents.IncidentClassified': {
-      const { serious, criteria, medicalDevice, wkkgzCalamity, personalDataBreach, patientConsequences } = event.data;
+      const { serious, criteria, medicalDevice, wkkgzCalamity, personalDataBreach, patientConsequences, significantCyberIncident } = event.data;
       const classification: Classification = {
         serious,
         criteria,
@@ -632,6 +698,7 @@ function evolve(state: IncidentState, event: IncidentEvent): IncidentState {
         wkkgzCalamity,
         personalDataBreach: personalDataBreach ?? 'none',
         patientConsequences: patientConsequences === true,
+        significantCyberIncident: significantCyberIncident === true,
       };
       const identifiedAt = state.identifiedAt ?? (aiActSerious(classification) ? event.data.classifiedAt : null);
       return { ...state, classification, identifiedAt };
@@ -641,6 +708,8 @@ function evolve(state: IncidentState, event: IncidentEvent): IncidentState {
       return { ...state, deadlines: event.data.deadlines, rulebookVersion: event.data.rulebookVersion ?? null };
     case 'incidents.ProviderUnreachable':
       return { ...state, providerUnreachableAt: event.data.unreachableAt };
+    case 'incidents.InvestigationReportTermSet':
+      return { ...state, investigationReport: { dueAt: event.data.dueAt, setAt: event.data.setAt } };
     case 'incidents.CalamityEstablished': {
       const at = event.data.establishedAt;
       return informed({ ...state, calamity: { status: 'established', at } }, 'calamity-decision', at);
@@ -664,13 +733,13 @@ function evolve(state: IncidentState, event: IncidentEvent): IncidentState {
         supplierReference: null,
       };
       const next = { ...state, notifications: [...state.notifications, n] };
-      return recorded ? informed(next, d.recipient, d.notifiedAt) : next;
+      return recorded ? informed(next, d.recipient, d.notifiedAt, d.reportKind) : next;
     }
     case 'incidents.ReportDelivered': {
       const d = event.data;
       const next = withNotification(state, d.notificationId, (n) => ({ ...n, status: 'delivered', attempts: d.attempt, deliveredAt: d.deliveredAt }));
       const n = next.notifications.find((x) => x.notificationId === d.notificationId);
-      return n ? informed(next, n.recipient, d.deliveredAt) : next;
+      return n ? informed(next, n.recipient, d.deliveredAt, n.reportKind) : next;
     }
     case 'incidents.ReportDeliveryFailed': {
       const d = event.data;
@@ -702,10 +771,14 @@ function withNotification(state: IncidentState, id: string, change: (n: Notifica
   return { ...state, notifications: state.notifications.map((n) => (n.notificationId === id ? change(n) : n)) };
 }
 
-/** The first report to a recipient meets the duty; later ones are follow-ups. */
-function informed(state: IncidentState, recipient: DeadlineParty, at: string): IncidentState {
-  const current = state.informedAt[recipient];
-  return current && current <= at ? state : { ...state, informedAt: { ...state.informedAt, [recipient]: at } };
+/** The first report to a recipient (and the first of each kind) meets the duty; later ones are follow-ups. */
+function informed(state: IncidentState, recipient: DeadlineParty, at: string, kind?: ReportKind | null): IncidentState {
+  const informedAt = { ...state.informedAt };
+  for (const key of kind ? [recipient, reportKey(recipient, kind)] : [recipient]) {
+    const current = informedAt[key];
+    if (!current || at < current) informedAt[key] = at;
+  }
+  return { ...state, informedAt };
 }
 
 export const incidentDecider: Decider<IncidentState, IncidentCommand, IncidentEvent> = {

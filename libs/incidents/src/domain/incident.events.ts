@@ -22,7 +22,8 @@ export type Recipient =
   | 'igj'
   | 'supervisory-authority'
   | 'data-subjects'
-  | 'patient';
+  | 'patient'
+  | 'csirt';
 export const RECIPIENTS: readonly Recipient[] = [
   'provider',
   'market-surveillance-authority',
@@ -31,7 +32,19 @@ export const RECIPIENTS: readonly Recipient[] = [
   'supervisory-authority',
   'data-subjects',
   'patient',
+  'csirt',
 ];
+
+/**
+ * Which report a deadline asks for, when a recipient is owed several: NIS2 Art. 23(4) (an early
+ * warning, then an incident notification, then a final report to the CSIRT), the IGJ's
+ * investigation report after the calamity report. A deadline without a kind is met by the first
+ * report of any kind to its recipient; one with a kind only by a report of that kind.
+ */
+export type ReportKind = 'incident-notification' | 'final-report' | 'investigation-report';
+export const REPORT_KINDS: readonly ReportKind[] = ['incident-notification', 'final-report', 'investigation-report'];
+/** The key in `informedAt` a report of this kind (or any report, without one) sets. */
+export const reportKey = (recipient: DeadlineParty, kind?: ReportKind | null): string => (kind ? `${recipient}#${kind}` : recipient);
 /** Recipients reached through the supplier's endpoint (provider and manufacturer are the supplier). */
 export const SUPPLIER_RECIPIENTS: readonly Recipient[] = ['provider', 'manufacturer'];
 /**
@@ -112,6 +125,11 @@ export interface Classification {
    * then told "onverwijld" (absent before 2026-12: false).
    */
   patientConsequences?: boolean;
+  /**
+   * NIS2 Art. 23(3): a significant incident (severe operational disruption or financial loss, or
+   * considerable damage to others), reported to the CSIRT (J15). Absent before 2026-12: false.
+   */
+  significantCyberIncident?: boolean;
 }
 
 /**
@@ -123,7 +141,7 @@ export interface Classification {
 export type RuleNature = 'law' | 'regulator-policy' | 'hospital-policy';
 
 /** The moment a clock runs from. */
-export type ClockTrigger = 'awareness' | 'identification' | 'establishment';
+export type ClockTrigger = 'awareness' | 'identification' | 'establishment' | 'incident-notification' | 'term-set';
 
 /** One reporting duty: to whom, by when, under which rule. */
 export interface Deadline {
@@ -142,6 +160,8 @@ export interface Deadline {
   nature?: RuleNature;
   /** The moment the clock runs from, and what it is. */
   from?: { trigger: ClockTrigger; at: string };
+  /** The kind of report that meets it; absent: any report to the recipient. */
+  reportKind?: ReportKind;
 }
 
 /** The facts about the AI system that decide which rules apply; recorded with every computation. */
@@ -180,6 +200,11 @@ export interface DeadlinePolicy {
   patientInformHours: number;
   /** J14, GDPR Art. 34(1): tell the data subjects "without undue delay" — hours after awareness. */
   dataSubjectInformHours: number;
+  /**
+   * J15: from when the Cyberbeveiligingswet (the Dutch NIS2 law) binds the hospital, as the
+   * hospital's counsel verified it (ISO date-time); null: not verified, NIS2 clocks are hospital policy.
+   */
+  nis2AppliesFrom: string | null;
   /** Who adopted these values and where (e.g. a board decision); null: the product's defaults, adopted by nobody. */
   adoptedBy: string | null;
 }
@@ -203,7 +228,15 @@ export interface AiSystemFacts {
 }
 
 /** Why deadlines were (re)computed. */
-export type DeadlineCause = 'detection' | 'classification' | 'awareness' | 'establishment' | 'provider-unreachable' | 'rulebook-correction';
+export type DeadlineCause =
+  | 'detection'
+  | 'classification'
+  | 'awareness'
+  | 'establishment'
+  | 'provider-unreachable'
+  | 'rulebook-correction'
+  | 'report'
+  | 'investigation-term';
 
 export interface IncidentDetectedData {
   incidentId: string;
@@ -320,8 +353,25 @@ export interface NotificationData {
   reportSha256: string | null;
   /** The recipient's case number, when known. */
   reference: string | null;
+  /** Which report this is, when the recipient is owed several (NIS2, the IGJ's investigation report); absent: unspecified. */
+  reportKind?: ReportKind | null;
   notifiedBy: Actor;
   notifiedAt: string;
+}
+
+/**
+ * The IGJ asked for an investigation report and set its term (J8: the term is the IGJ's, named in
+ * its acknowledgement, extendable on a motivated request). Set again for an extension.
+ */
+export interface InvestigationReportTermSetData {
+  incidentId: string;
+  dueAt: string;
+  /** The IGJ's case number or letter, when known. */
+  igjReference: string | null;
+  /** The term this one replaces (an extension); null the first time. */
+  previousDueAt: string | null;
+  setBy: Actor;
+  setAt: string;
 }
 
 export interface ReportDeliveredData {
@@ -411,6 +461,7 @@ export type IncidentClassified = E<'incidents.IncidentClassified', IncidentClass
 export type DeadlinesComputed = E<'incidents.DeadlinesComputed', DeadlinesComputedData>;
 export type DeadlinesRecomputed = E<'incidents.DeadlinesRecomputed', DeadlinesRecomputedData>;
 export type ProviderUnreachable = E<'incidents.ProviderUnreachable', ProviderUnreachableData>;
+export type InvestigationReportTermSet = E<'incidents.InvestigationReportTermSet', InvestigationReportTermSetData>;
 export type CalamityEstablished = E<'incidents.CalamityEstablished', CalamityEstablishedData>;
 export type CalamityRuledOut = E<'incidents.CalamityRuledOut', CalamityRuledOutData>;
 export type SupplierNotified = E<'incidents.SupplierNotified', NotificationData>;
@@ -432,6 +483,7 @@ export type IncidentEvent =
   | DeadlinesComputed
   | DeadlinesRecomputed
   | ProviderUnreachable
+  | InvestigationReportTermSet
   | CalamityEstablished
   | CalamityRuledOut
   | SupplierNotified
@@ -454,6 +506,7 @@ export const INCIDENT_EVENT_TYPES: readonly IncidentEventType[] = [
   'incidents.DeadlinesComputed',
   'incidents.DeadlinesRecomputed',
   'incidents.ProviderUnreachable',
+  'incidents.InvestigationReportTermSet',
   'incidents.CalamityEstablished',
   'incidents.CalamityRuledOut',
   'incidents.SupplierNotified',

@@ -1,4 +1,14 @@
-import type { Classification, ClockTrigger, DeadlineParty, DeadlinePolicy, RuleNature, SeriousnessCriteria, SystemScope } from './incident.events';
+import {
+  type Classification,
+  type ClockTrigger,
+  type DeadlineParty,
+  type DeadlinePolicy,
+  type ReportKind,
+  reportKey,
+  type RuleNature,
+  type SeriousnessCriteria,
+  type SystemScope,
+} from './incident.events';
 
 /**
  * The incident rulebook: every clock the registry computes, as data, with the legal text it
@@ -9,9 +19,10 @@ import type { Classification, ClockTrigger, DeadlineParty, DeadlinePolicy, RuleN
  * them, and `registry incidents recompute-deadlines` appends `DeadlinesRecomputed` to open incidents
  * computed with an older one. History is never rewritten.
  */
-export const RULEBOOK_VERSION = '2026-12-06.2';
+export const RULEBOOK_VERSION = '2026-12-06.3';
 // 2026-12-06.1: AI Act scope and dates, Art. 26(5) as written, Art. 73 for the hospital, MDR near misses, Wkkgz triage and IGJ report.
 // 2026-12-06.2: GDPR Art. 33(1) and 34(1) for personal data breaches; Wkkgz art. 10(3), telling the patient.
+// 2026-12-06.3: NIS2 Art. 23(4)(a), (b), (d) via the Cyberbeveiligingswet; the IGJ's investigation-report term.
 
 /** What a decision about a possible calamity (Wkkgz art. 1) was, and when; null while undecided. */
 export interface CalamityDecision {
@@ -32,9 +43,13 @@ export interface DeadlineFacts {
   providerUnreachableAt: string | null;
   system: SystemScope;
   policy: DeadlinePolicy;
+  /** First report per recipient, and per recipient and kind (`reportKey`): some clocks run from a report. */
+  reports: Partial<Record<string, string>>;
+  /** The IGJ's investigation-report term, when it set one (J8). */
+  investigationReport: { dueAt: string; setAt: string } | null;
 }
 
-export type Period = { hours: number } | { days: number } | { weeks: number } | { workingDays: number };
+export type Period = { hours: number } | { days: number } | { weeks: number } | { months: number } | { workingDays: number } | { until: string };
 
 export interface Rule {
   id: string;
@@ -50,10 +65,15 @@ export interface Rule {
   nature: RuleNature;
   /** Subject to the AI Act's scope (high-risk systems) and dates of application. */
   aiAct: boolean;
+  /** Law only once the Cyberbeveiligingswet binds the hospital (`nis2AppliesFrom`, J15); hospital policy before. */
+  cbw?: boolean;
+  /** The kind of report that meets it, when the recipient is owed several. */
+  reportKind?: ReportKind;
   recipient: DeadlineParty;
   obligation: string;
   trigger: ClockTrigger;
-  period: (policy: DeadlinePolicy) => Period;
+  /** The period; `facts` absent when the docs render the table. */
+  period: (policy: DeadlinePolicy, facts?: DeadlineFacts) => Period;
   /** How the period reads the text, naming the judgement where the text sets no number. */
   reading: (policy: DeadlinePolicy) => string;
   applies: (facts: DeadlineFacts) => boolean;
@@ -305,6 +325,74 @@ export const RULES: readonly Rule[] = [
     reading: (p) =>
       `"onverwijld" sets no number: within ${p.patientInformHours} h of awareness (J2); met by recording the conversation (recipient patient, channel recorded, the file note as reference)`,
     applies: (f) => f.classification?.patientConsequences === true,
+  },
+  {
+    id: 'nis2.23-4-a',
+    when: 'A significant cybersecurity incident (`significantCyberIncident`, NIS2 Art. 23(3), J15)',
+    family: 'csirt-early-warning',
+    article: 'NIS2 Art. 23(4)(a)',
+    quote: 'without undue delay and in any event within 24 hours of becoming aware of the significant incident, an early warning',
+    nature: 'law',
+    aiAct: false,
+    cbw: true,
+    recipient: 'csirt',
+    obligation: 'Send the CSIRT (Z-CERT for care) an early warning of the significant incident',
+    trigger: 'awareness',
+    period: () => hours(24),
+    reading: () => '24 hours from awareness; met by the first report to the CSIRT (a full notification within 24 h meets it too)',
+    applies: (f) => f.classification?.significantCyberIncident === true,
+  },
+  {
+    id: 'nis2.23-4-b',
+    when: 'As `nis2.23-4-a`',
+    family: 'csirt-notification',
+    article: 'NIS2 Art. 23(4)(b)',
+    quote: 'without undue delay and in any event within 72 hours of becoming aware of the significant incident, an incident notification',
+    nature: 'law',
+    aiAct: false,
+    cbw: true,
+    reportKind: 'incident-notification',
+    recipient: 'csirt',
+    obligation: 'Send the CSIRT the incident notification (severity, impact, indicators of compromise)',
+    trigger: 'awareness',
+    period: () => hours(72),
+    reading: () => '72 hours from awareness; met by a report of kind incident-notification',
+    applies: (f) => f.classification?.significantCyberIncident === true,
+  },
+  {
+    id: 'nis2.23-4-d',
+    when: 'As `nis2.23-4-a`, once the incident notification was submitted',
+    family: 'csirt-final-report',
+    article: 'NIS2 Art. 23(4)(d)',
+    quote: 'a final report not later than one month after the submission of the incident notification under point (b)',
+    nature: 'law',
+    aiAct: false,
+    cbw: true,
+    reportKind: 'final-report',
+    recipient: 'csirt',
+    obligation: 'Send the CSIRT the final report',
+    trigger: 'incident-notification',
+    period: () => ({ months: 1 }),
+    reading: () =>
+      'one calendar month from the submission of the incident notification, not from awareness; an incident still ongoing then gets a progress report and a final report within a month of its handling (Art. 23(4)(e), not computed)',
+    applies: (f) => f.classification?.significantCyberIncident === true,
+  },
+  {
+    id: 'igj.investigation-report',
+    when: 'The IGJ asked for an investigation report and set its term (`POST …/investigation-report-term`)',
+    family: 'igj-investigation-report',
+    article: 'IGJ: investigation report term',
+    quote:
+      'No written rule to quote (paraphrase of IGJ practice, docs/legal/sources.md § 11, J8): the IGJ names the term in its acknowledgement of the report; it can be extended on a motivated request made within it',
+    nature: 'regulator-policy',
+    aiAct: false,
+    reportKind: 'investigation-report',
+    recipient: 'igj',
+    obligation: 'Send the IGJ the calamity investigation report',
+    trigger: 'term-set',
+    period: (_, f) => ({ until: f?.investigationReport?.dueAt ?? '' }),
+    reading: () => 'the term the IGJ set (no default: the product does not assume 8 weeks, J8); an extension is a new term on record',
+    applies: (f) => f.investigationReport !== null,
   },
   {
     id: 'igj.calamity.triage',

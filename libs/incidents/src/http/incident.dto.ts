@@ -14,7 +14,7 @@ import {
   MaxLength,
 } from 'class-validator';
 import { PageQueryDto, NestedObject } from '@app/platform';
-import { PERSONAL_DATA_BREACH, RECIPIENTS } from '../domain';
+import { PERSONAL_DATA_BREACH, RECIPIENTS, REPORT_KINDS } from '../domain';
 
 const PSEUDONYM = /^p-[A-Za-z0-9_-]{32}$/;
 const ISO = { strict: true, strictSeparator: true } as const;
@@ -112,6 +112,12 @@ export class ClassificationDto {
   @IsOptional() @IsBoolean()
   patientConsequences?: boolean;
 
+  @ApiPropertyOptional({
+    description: 'NIS2 Art. 23(3): a significant cybersecurity incident; the CSIRT gets an early warning (24 h), a notification (72 h) and a final report (one month after the notification). Default false',
+  })
+  @IsOptional() @IsBoolean()
+  significantCyberIncident?: boolean;
+
   @ApiPropertyOptional({ description: 'Why; required when re-classifying', maxLength: TEXT })
   @IsOptional() @IsString() @MaxLength(TEXT)
   rationale?: string;
@@ -135,6 +141,16 @@ export class ProviderUnreachableDto {
   @ApiProperty({ description: 'What was tried (channels, times, answers). Encrypted under the incident\'s data subject', maxLength: TEXT })
   @IsString() @IsNotEmpty() @MaxLength(TEXT)
   reasons!: string;
+}
+
+export class InvestigationReportTermDto {
+  @ApiProperty({ format: 'date-time', description: 'The term the IGJ set for the investigation report (its acknowledgement letter); set again for an extension' })
+  @IsISO8601(ISO)
+  dueAt!: string;
+
+  @ApiPropertyOptional({ description: 'The IGJ\'s case number or letter', maxLength: 200 })
+  @IsOptional() @IsString() @MaxLength(200)
+  igjReference?: string;
 }
 
 export class CalamityRulingOutDto {
@@ -163,6 +179,14 @@ export class NotificationDto {
   @ApiPropertyOptional({ enum: ['ai-act-art73', 'mdr-vigilance'], description: 'Default: mdr-vigilance to the manufacturer, else ai-act-art73' })
   @IsOptional() @IsIn(['ai-act-art73', 'mdr-vigilance'])
   format?: 'ai-act-art73' | 'mdr-vigilance';
+
+  @ApiPropertyOptional({
+    enum: REPORT_KINDS,
+    description:
+      'Which report this is when the recipient is owed several: incident-notification / final-report to the CSIRT (NIS2 Art. 23(4)(b), (d)), investigation-report to the IGJ. Default: unspecified (meets the first-report duty only)',
+  })
+  @IsOptional() @IsIn(REPORT_KINDS)
+  reportKind?: (typeof REPORT_KINDS)[number];
 
   @ApiPropertyOptional({ description: 'False for an initial, incomplete report (AI Act Art. 73(5)); default false' })
   @IsOptional() @IsBoolean()

@@ -23,6 +23,7 @@ import {
   CalamityEstablishmentDto,
   CalamityRulingOutDto,
   ProviderUnreachableDto,
+  InvestigationReportTermDto,
   ClassificationDto,
   CloseDto,
   ListIncidentsQueryDto,
@@ -181,6 +182,7 @@ export class IncidentsController {
         wkkgzCalamity: dto.wkkgzCalamity,
         personalDataBreach: dto.personalDataBreach ?? 'none',
         patientConsequences: dto.patientConsequences ?? false,
+        significantCyberIncident: dto.significantCyberIncident ?? false,
       },
       rationale: dto.rationale ?? null,
     });
@@ -219,6 +221,22 @@ export class IncidentsController {
     return this.run(res, who, write, { type: 'RecordProviderUnreachable', incidentId: id, unreachableAt: dto.unreachableAt ?? null, reasons: dto.reasons });
   }
 
+  @Post(':id/investigation-report-term')
+  @HttpCode(200)
+  @Roles('quality-manager')
+  @ApiOperation({
+    summary: 'Wkkgz/IGJ: record the term the IGJ set for the calamity investigation report (again for an extension); met by a report of kind investigation-report',
+  })
+  investigationReportTerm(
+    @Param('id', ParseIdPipe) id: string,
+    @Body() dto: InvestigationReportTermDto,
+    @CurrentPrincipal() who: Principal,
+    @WriteRequest('if-match') write: WriteRequestOptions,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.run(res, who, write, { type: 'SetInvestigationReportTerm', incidentId: id, dueAt: dto.dueAt, igjReference: dto.igjReference ?? null });
+  }
+
   @Post(':id/calamity-ruling-out')
   @HttpCode(200)
   @Roles('quality-manager')
@@ -254,6 +272,7 @@ export class IncidentsController {
       reference: dto.reference ?? null,
       notifiedAt: dto.notifiedAt ?? null,
       actionsTaken: dto.actionsTaken ?? null,
+      reportKind: dto.reportKind ?? null,
     });
     // A report the registry sends (webhook, email) is queued (202); one recorded as made elsewhere is done (201).
     res.status(result.channel === 'recorded' ? 201 : 202).setHeader('ETag', revisionETag(result.revision));

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EventEnvelope, Projection, ProjectionContext } from '@app/event-store';
-import { type IncidentEvent, incidentDecider, type IncidentState, INCIDENT_EVENT_TYPES } from '../domain';
+import { type IncidentEvent, incidentDecider, type IncidentState, INCIDENT_EVENT_TYPES, metAt } from '../domain';
 import { IncidentRow, IncidentSystemRow } from './incident.entities';
 
 const NOTHING_DUE = '9999-12-31T23:59:59.999Z';
@@ -29,7 +29,7 @@ export class IncidentsProjection implements Projection {
       const before = row?.state ?? incidentDecider.initialState();
       const after = incidentDecider.evolve(before, event);
       if (!after.exists) continue; // cannot happen for a stream the decider wrote
-      const next = after.deadlines.filter((d) => !after.informedAt[d.recipient]).sort((a, b) => a.dueAt.localeCompare(b.dueAt))[0];
+      const next = after.deadlines.filter((d) => !metAt(d, after.informedAt)).sort((a, b) => a.dueAt.localeCompare(b.dueAt))[0];
       await ctx.upsert(
         IncidentRow,
         {
