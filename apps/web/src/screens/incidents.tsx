@@ -299,7 +299,7 @@ function RecordReport({ incident, etag, reload }: WriteProps) {
 }
 
 /** Whom a report can be recorded for (made elsewhere); the supplier's reports are sent above. */
-const RECORDABLE = ['igj', 'market-surveillance-authority', 'supervisory-authority', 'data-subjects', 'patient', 'csirt', 'provider', 'manufacturer'] as const;
+const RECORDABLE = ['igj', 'market-surveillance-authority', 'importer-distributor', 'supervisory-authority', 'data-subjects', 'patient', 'csirt', 'provider', 'manufacturer'] as const;
 const REPORT_KINDS = ['incident-notification', 'final-report', 'investigation-report'] as const;
 
 function Notifications({ incident }: { incident: IncidentView }) {

@@ -37,7 +37,7 @@ const registerCommand: RegisterAiSystem = {
 const registeredData: AiSystemRegisteredData = {
   aiSystemId: id,
   name: 'LungNodule Detect',
-  supplier: { name: 'Acme Imaging B.V.', incidentContactEmail: 'vigilance@acme.example' },
+  supplier: { name: 'Acme Imaging B.V.', incidentContactEmail: 'vigilance@acme.example', importerOrDistributor: null },
   version: '2.1.0',
   intendedPurpose: 'Flags pulmonary nodules on chest CT for radiologist review.',
   aiActRiskClass: 'high',
@@ -277,7 +277,7 @@ describe('ai-system decider', () => {
         exists: true,
         aiSystemId: id,
         name: 'LungNodule Detect',
-        supplier: { name: 'Acme Imaging B.V.', incidentContactEmail: 'vigilance@acme.example' },
+        supplier: { name: 'Acme Imaging B.V.', incidentContactEmail: 'vigilance@acme.example', importerOrDistributor: null },
         intendedPurpose: 'Flags pulmonary nodules on chest CT for radiologist review.',
         aiActRiskClass: 'high',
         mdrClass: 'IIa',

@@ -124,6 +124,7 @@ function register(command: RegisterAiSystem, state: AiSystemState): AiSystemEven
         supplier: {
           name: command.supplier.name,
           incidentContactEmail: command.supplier.incidentContactEmail,
+          importerOrDistributor: command.supplier.importerOrDistributor ?? null,
         },
         version: requireVersion(command.version),
         intendedPurpose: command.intendedPurpose,

@@ -10,6 +10,11 @@ export interface Supplier {
   name: string;
   /** Where serious incidents are reported to the provider (AI Act Art. 26(5)); unknown at first for some. */
   incidentContactEmail: string | null;
+  /**
+   * The importer or distributor the hospital obtained the system through, if any: AI Act Art. 26(5)
+   * has it informed after the provider. Absent in events recorded before 2026-12: none.
+   */
+  importerOrDistributor?: string | null;
 }
 
 export interface AiSystemRegisteredData {

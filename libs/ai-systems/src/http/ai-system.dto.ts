@@ -23,6 +23,10 @@ export class SupplierDto {
   @ApiPropertyOptional({ example: 'vigilance@acme.example', description: 'Where serious incidents are reported' })
   @IsOptional() @IsEmail() @MaxLength(320)
   incidentContactEmail?: string;
+
+  @ApiPropertyOptional({ example: 'MedTech Distributie B.V.', description: 'The importer or distributor the system was obtained through, if any (AI Act Art. 26(5) informs it after the provider)' })
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200)
+  importerOrDistributor?: string;
 }
 
 export class RegisterAiSystemDto {

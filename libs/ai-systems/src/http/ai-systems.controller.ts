@@ -35,7 +35,11 @@ export class AiSystemsController {
           type: 'RegisterAiSystem',
           aiSystemId: uuidv7(),
           name: dto.name,
-          supplier: { name: dto.supplier.name, incidentContactEmail: dto.supplier.incidentContactEmail ?? null },
+          supplier: {
+            name: dto.supplier.name,
+            incidentContactEmail: dto.supplier.incidentContactEmail ?? null,
+            importerOrDistributor: dto.supplier.importerOrDistributor ?? null,
+          },
           version: dto.version,
           intendedPurpose: dto.intendedPurpose,
           aiActRiskClass: dto.aiActRiskClass,

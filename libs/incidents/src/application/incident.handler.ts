@@ -26,10 +26,16 @@ import { acknowledgementToken, reportBytes, sha256Hex } from './report-bytes';
 const present = (text: string | null | undefined): text is string => typeof text === 'string' && text.trim() !== '';
 
 /** The register's facts the rulebook reads; `unknown` risk class when the register has none. */
-const scopeOf = (system: { aiActRiskClass?: SystemScope['aiActRiskClass'] | null; mdrClass?: string | null; inHouseDevice?: boolean | null }): SystemScope => ({
+const scopeOf = (system: {
+  aiActRiskClass?: SystemScope['aiActRiskClass'] | null;
+  mdrClass?: string | null;
+  inHouseDevice?: boolean | null;
+  supplier?: { importerOrDistributor?: string | null } | null;
+}): SystemScope => ({
   aiActRiskClass: system.aiActRiskClass ?? 'unknown',
   mdrClass: system.mdrClass ?? 'none',
   inHouseDevice: system.inHouseDevice ?? false,
+  importerOrDistributor: system.supplier?.importerOrDistributor ?? null,
 });
 
 /** Loads the incident (and the system and reviews it cites), encrypts free text, builds reports, decides, appends. */

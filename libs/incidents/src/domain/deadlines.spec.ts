@@ -142,6 +142,12 @@ describe('AI Act Art. 26(5): "immediately inform first the provider, and then th
     ]);
   });
 
+  it('"and then the importer or distributor": only when the register names one, after the provider (J1)', () => {
+    expect(byRule(identified(serious({ death: true })), 'aiact.26-5.importer-distributor')).toBeUndefined();
+    const f = identified(serious({ death: true }), { system: { ...ANNEX_III, importerOrDistributor: 'MedTech Distributie B.V.' } });
+    expect(byRule(f, 'aiact.26-5.importer-distributor')).toMatchObject({ recipient: 'importer-distributor', dueAt: hoursAfter(inForce, 24), nature: 'law' });
+  });
+
   it('"immediately" is the hospital\'s number, per recipient (J1), and the basis cites it', () => {
     const policy = { ...DEFAULT_DEADLINE_POLICY, providerInformHours: 4, authorityInformHours: 12 };
     const f = identified(serious({ death: true }), { policy });

@@ -23,7 +23,8 @@ export type Recipient =
   | 'supervisory-authority'
   | 'data-subjects'
   | 'patient'
-  | 'csirt';
+  | 'csirt'
+  | 'importer-distributor';
 export const RECIPIENTS: readonly Recipient[] = [
   'provider',
   'market-surveillance-authority',
@@ -33,6 +34,7 @@ export const RECIPIENTS: readonly Recipient[] = [
   'data-subjects',
   'patient',
   'csirt',
+  'importer-distributor',
 ];
 
 /**
@@ -172,6 +174,8 @@ export interface SystemScope {
   mdrClass: string;
   /** Made and used within the hospital (MDR Art. 5(5)). */
   inHouseDevice: boolean;
+  /** The importer or distributor the system was obtained through (AI Act Art. 26(5)); absent or null: none. */
+  importerOrDistributor?: string | null;
 }
 
 /**

@@ -19,10 +19,11 @@ import {
  * them, and `registry incidents recompute-deadlines` appends `DeadlinesRecomputed` to open incidents
  * computed with an older one. History is never rewritten.
  */
-export const RULEBOOK_VERSION = '2026-12-06.3';
+export const RULEBOOK_VERSION = '2026-12-06.4';
 // 2026-12-06.1: AI Act scope and dates, Art. 26(5) as written, Art. 73 for the hospital, MDR near misses, Wkkgz triage and IGJ report.
 // 2026-12-06.2: GDPR Art. 33(1) and 34(1) for personal data breaches; Wkkgz art. 10(3), telling the patient.
 // 2026-12-06.3: NIS2 Art. 23(4)(a), (b), (d) via the Cyberbeveiligingswet; the IGJ's investigation-report term.
+// 2026-12-06.4: Art. 26(5) "and then the importer or distributor", when the register names one.
 
 /** What a decision about a possible calamity (Wkkgz art. 1) was, and when; null while undecided. */
 export interface CalamityDecision {
@@ -182,6 +183,21 @@ export const RULES: readonly Rule[] = [
     reading: (p) =>
       `"immediately", after the provider, sets no number: within ${p.authorityInformHours} h of identification (J1); for AI that is a medical device only infringements of fundamental rights (Art. 73(10), J11)`,
     applies: (f) => !hospitalIsProvider(f) && aiActSerious(f.classification) && aiActNotifiable(f.classification!),
+  },
+  {
+    id: 'aiact.26-5.importer-distributor',
+    when: 'As `aiact.26-5.provider`, when the register names the importer or distributor the system was obtained through',
+    family: 'importer-distributor',
+    article: 'AI Act Art. 26(5)',
+    quote: ART_26_5,
+    nature: 'law',
+    aiAct: true,
+    recipient: 'importer-distributor',
+    obligation: 'Inform the importer or distributor of the serious incident, after the provider',
+    trigger: 'identification',
+    period: (p) => hours(p.authorityInformHours),
+    reading: (p) => `"immediately", after the provider, sets no number: within ${p.authorityInformHours} h of identification (J1)`,
+    applies: (f) => !hospitalIsProvider(f) && aiActSerious(f.classification) && !!f.system.importerOrDistributor,
   },
   {
     id: 'aiact.73-2',
