@@ -13,6 +13,8 @@ import {
   IncidentHistoryHandler,
   IncidentSystemsHandler,
   ListIncidentsHandler,
+  MyReportsHandler,
+  TriageQueueHandler,
 } from './application/incident.queries';
 import { OverdueIncidents } from './application/overdue-incidents';
 import { INCIDENTS_CONFIG, incidentsConfigFromEnv } from './application/incidents.config';
@@ -32,6 +34,8 @@ import { IncidentsProjection } from './projections/incidents.projection';
     GetIncidentHandler,
     IncidentHistoryHandler,
     ListIncidentsHandler,
+    MyReportsHandler,
+    TriageQueueHandler,
     CountOverdueIncidentsHandler,
     IncidentSystemsHandler,
     GetSentReportHandler,

@@ -14,6 +14,7 @@ export type IncidentInput =
       occurredAt: string | null;
       awareAt: string | null;
       awarenessReason: string | null;
+      nearMiss: boolean;
     }
   | { type: 'EstablishAwareness'; incidentId: string; awareAt: string; reason: string }
   | {

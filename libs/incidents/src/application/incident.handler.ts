@@ -94,6 +94,7 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
           occurredAt: input.occurredAt,
           awareAt: input.awareAt,
           awarenessReason: await this.encrypt(narrativeSubject, input.awarenessReason),
+          nearMiss: input.nearMiss,
           policy,
           reporter: by,
           now,

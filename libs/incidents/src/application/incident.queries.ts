@@ -41,6 +41,8 @@ export interface IncidentSummary {
   serious: boolean | null;
   awareAt: string | null;
   detectedAt: string;
+  /** Reported as a near miss at intake. */
+  nearMiss: boolean;
   deadlines: DeadlineStatus[];
   nextDeadline: DeadlineStatus | null;
   overdue: boolean;
@@ -81,6 +83,7 @@ function summarise(s: IncidentState, now: string): Omit<IncidentSummary, 'aiSyst
     serious: s.classification?.serious ?? null,
     awareAt: s.awareAt,
     detectedAt: s.detectedAt!,
+    nearMiss: s.nearMiss === true,
     deadlines,
     nextDeadline: open[0] ?? null,
     overdue,
@@ -132,6 +135,69 @@ export class ListIncidentsQuery extends Query<Page<IncidentSummary>> {
 }
 
 export class CountOverdueIncidentsQuery extends Query<number> {}
+
+/** What a reporter sees of their own reports: status, never the narrative of someone else's. */
+export interface ReportedIncident {
+  incidentId: string;
+  aiSystemName: string;
+  detectedAt: string;
+  nearMiss: boolean;
+  /** `awaiting-triage` until a quality manager classifies it. */
+  triage: 'awaiting-triage' | 'triaged';
+  status: 'open' | 'closed';
+  closedAt: string | null;
+}
+
+/** The incidents one person reported, newest first (any signed-in employee: `GET /incidents/mine`). */
+export class MyReportsQuery extends Query<ReportedIncident[]> {
+  constructor(readonly subject: string) {
+    super();
+  }
+}
+
+/** Open incidents nobody classified yet, oldest first: the quality managers' triage queue. */
+export class TriageQueueQuery extends Query<IncidentSummary[]> {}
+
+const MAX_LIST = 200;
+
+@QueryHandler(MyReportsQuery)
+export class MyReportsHandler implements IQueryHandler<MyReportsQuery> {
+  constructor(@InjectRepository(IncidentRow) private readonly rows: Repository<IncidentRow>) {}
+
+  async execute({ subject }: MyReportsQuery): Promise<ReportedIncident[]> {
+    const rows = await this.rows.find({ where: { detectedBy: subject }, order: { detectedAt: 'DESC', incidentId: 'DESC' }, take: MAX_LIST });
+    return rows.map(({ state: s }) => ({
+      incidentId: s.incidentId!,
+      aiSystemName: s.aiSystem!.name,
+      detectedAt: s.detectedAt!,
+      nearMiss: s.nearMiss === true,
+      triage: s.classification ? 'triaged' : 'awaiting-triage',
+      status: s.status,
+      closedAt: s.closedAt,
+    }));
+  }
+}
+
+@QueryHandler(TriageQueueQuery)
+export class TriageQueueHandler implements IQueryHandler<TriageQueueQuery> {
+  constructor(
+    @InjectRepository(IncidentRow) private readonly rows: Repository<IncidentRow>,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute(): Promise<IncidentSummary[]> {
+    const now = this.clock.now().toISOString();
+    const rows = await this.rows
+      .createQueryBuilder('i')
+      .where('i.status = :open', { open: 'open' })
+      .andWhere('i.serious IS NULL')
+      .orderBy('i.detectedAt', 'ASC')
+      .addOrderBy('i.incidentId', 'ASC')
+      .take(MAX_LIST)
+      .getMany();
+    return rows.map((r) => summarise(r.state, now));
+  }
+}
 
 export class IncidentSystemsQuery extends Query<IncidentSystemRow[]> {}
 

@@ -43,6 +43,8 @@ export interface DetectIncident {
   /** Null: awareness is the moment of recording. */
   awareAt: string | null;
   awarenessReason: EncryptedText | null;
+  /** The reporter calls it a near miss (no harm happened). */
+  nearMiss: boolean;
   policy: DeadlinePolicy;
   reporter: Actor;
   now: string;

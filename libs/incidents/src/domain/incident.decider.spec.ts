@@ -54,6 +54,7 @@ const detectCommand = (more: Partial<DetectIncident> = {}): DetectIncident => ({
   occurredAt: '2026-11-20T09:00:00.000Z',
   awareAt: null,
   awarenessReason: null,
+  nearMiss: false,
   policy,
   reporter: clinician,
   now: detectedAt,

@@ -67,6 +67,8 @@ export interface IncidentState {
   patientPseudonyms: string[];
   linkedReviewIds: string[];
   occurredAt: string | null;
+  /** Reported as a near miss at intake. */
+  nearMiss: boolean;
   detectedAt: string | null;
   detectedBy: Actor | null;
   awareAt: string | null;
@@ -105,6 +107,7 @@ export const initialIncidentState = (): IncidentState => ({
   patientPseudonyms: [],
   linkedReviewIds: [],
   occurredAt: null,
+  nearMiss: false,
   detectedAt: null,
   detectedBy: null,
   awareAt: null,
@@ -178,8 +181,8 @@ function detect(c: DetectIncident, state: IncidentState): IncidentEvent[] {
     if (r.aiSystemId !== c.aiSystemId) {
       throw new DomainError('review-of-other-system', `Review ${r.reviewId} is about another AI system.`, 422, 'linkedReviewIds');
     }
-    // Clinicians may link only their own reviews (as in the oversight context).
-    if (c.reporter.role === 'clinician' && r.reviewerSubject !== c.reporter.subject) {
+    // Staff other than quality managers may link only their own reviews (as in the oversight context).
+    if (c.reporter.role !== 'quality-manager' && r.reviewerSubject !== c.reporter.subject) {
       throw new DomainError('not-your-review', `Review ${r.reviewId} was recorded by someone else.`, 403, 'linkedReviewIds');
     }
     if (r.patientPseudonym) patients.add(r.patientPseudonym);
@@ -200,6 +203,7 @@ function detect(c: DetectIncident, state: IncidentState): IncidentEvent[] {
         patientPseudonyms: [...patients],
         linkedReviewIds: c.linkedReviews.map((r) => r.reviewId),
         occurredAt,
+        ...(c.nearMiss ? { nearMiss: true } : {}),
         detectedBy: actor(c.reporter),
         detectedAt: c.now,
       },
@@ -683,6 +687,7 @@ function evolve(state: IncidentState, event: IncidentEvent): IncidentState {
         patientPseudonyms: d.patientPseudonyms,
         linkedReviewIds: d.linkedReviewIds,
         occurredAt: d.occurredAt,
+        nearMiss: d.nearMiss === true,
         detectedAt: d.detectedAt,
         detectedBy: d.detectedBy,
       };

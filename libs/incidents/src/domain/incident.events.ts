@@ -253,6 +253,11 @@ export interface IncidentDetectedData {
   patientPseudonyms: string[];
   linkedReviewIds: string[];
   occurredAt: string | null;
+  /**
+   * Reported as a near miss (Uitvoeringsbesluit Wkkgz art. 1.1: an incident that "had kunnen
+   * leiden" to harm): the reporter's view at intake, not a classification. Absent before 2026-12: false.
+   */
+  nearMiss?: boolean;
   detectedBy: Actor;
   detectedAt: string;
 }

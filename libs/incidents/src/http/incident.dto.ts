@@ -25,6 +25,10 @@ export class ReportIncidentDto {
   @IsUUID('all')
   aiSystemId!: string;
 
+  @ApiPropertyOptional({ description: 'A near miss: it could have led to harm but did not. Default false' })
+  @IsOptional() @IsBoolean()
+  nearMiss?: boolean;
+
   @ApiProperty({ description: 'What happened. Encrypted under the (first) patient\'s key.', maxLength: TEXT })
   @IsString() @IsNotEmpty() @MaxLength(TEXT)
   narrative!: string;

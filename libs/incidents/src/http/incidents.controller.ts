@@ -14,6 +14,8 @@ import {
   IncidentHistoryQuery,
   IncidentSystemsQuery,
   ListIncidentsQuery,
+  MyReportsQuery,
+  TriageQueueQuery,
 } from '../application/incident.queries';
 import { INCIDENTS_CONFIG, type IncidentsConfig, supplierEndpoint } from '../application/incidents.config';
 import { acknowledgementToken, reportHtml, tokenMatches } from '../application/report-bytes';
@@ -36,6 +38,9 @@ import {
 } from './incident.dto';
 
 const READERS = ['quality-manager', 'legal', 'auditor'] as const;
+/** Every signed-in employee may report an incident and follow their own reports (VIM intake). */
+const STAFF = ['clinician', 'quality-manager', 'legal', 'auditor', 'admin'] as const;
+const isReader = (role: string) => (READERS as readonly string[]).includes(role);
 
 
 // Without the id: the same bytes for an unknown incident and one the caller may not see.
@@ -54,8 +59,8 @@ export class IncidentsController {
   ) {}
 
   @Post()
-  @Roles('clinician', 'quality-manager')
-  @ApiOperation({ summary: 'Report a (suspected) incident with an AI system; the awareness clock starts' })
+  @Roles(...STAFF)
+  @ApiOperation({ summary: 'Report a (suspected) incident or a near miss with an AI system (any signed-in employee); the awareness clock starts' })
   async report(
     @Body() dto: ReportIncidentDto,
     @CurrentPrincipal() who: Principal,
@@ -73,6 +78,7 @@ export class IncidentsController {
       occurredAt: dto.occurredAt ?? null,
       awareAt: dto.awareAt ?? null,
       awarenessReason: dto.awarenessReason ?? null,
+      nearMiss: dto.nearMiss ?? false,
     });
     res.status(201).setHeader('Location', `/api/v1/incidents/${result.incidentId}`).setHeader('ETag', revisionETag(result.revision));
     return result;
@@ -87,6 +93,20 @@ export class IncidentsController {
     );
   }
 
+  @Get('mine')
+  @Roles(...STAFF)
+  @ApiOperation({ summary: 'The incidents I reported, newest first, with their status (awaiting triage, triaged, closed)' })
+  async mine(@CurrentPrincipal() who: Principal) {
+    return { items: await this.queries.execute(new MyReportsQuery(who.subject)) };
+  }
+
+  @Get('triage')
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'The triage queue: open incidents nobody classified yet, oldest first' })
+  async triage() {
+    return { items: await this.queries.execute(new TriageQueueQuery()) };
+  }
+
   @Get('systems')
   @Roles(...READERS)
   @ApiOperation({ summary: 'Incidents per AI system and whether its use is suspended' })
@@ -95,13 +115,13 @@ export class IncidentsController {
   }
 
   @Get(':id')
-  @Roles('clinician', ...READERS)
+  @Roles(...STAFF)
   @AccessLogged('read-incident', (view: { patientPseudonyms: string[] }) => view.patientPseudonyms)
   @ApiOperation({ summary: 'One incident from its events: deadlines (met, open, overdue), notifications, narrative' })
   async get(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() who: Principal, @Res({ passthrough: true }) res: Response) {
     const view = await this.queries.execute(new GetIncidentQuery(id));
-    // A clinician sees only incidents they reported; others get 404, not 403: existence is not disclosed.
-    if (!view || (who.role === 'clinician' && view.detectedBy.subject !== who.subject)) throw notFound();
+    // Staff other than readers see only incidents they reported; others get 404, not 403: existence is not disclosed.
+    if (!view || (!isReader(who.role) && view.detectedBy.subject !== who.subject)) throw notFound();
     res.setHeader('ETag', revisionETag(view.revision));
     return view;
   }
