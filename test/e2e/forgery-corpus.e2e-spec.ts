@@ -1,32 +1,18 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalJson, trustedKeySetFrom, verifyBundle } from '@app/evidence';
 import { ed25519Thumbprint } from '@app/identity';
+import { deflated, rawZip, repeatedDeflate } from '../support/hostile-zip';
 import { aiSystemBody, rawBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
 import { readZip, rebag, writeZip, writeZipEntries } from '../support/zip';
-
-/** The second verifier, written from VERIFY.md alone (issue 22, item 6). */
-const PY_VERIFIER = join(__dirname, '..', 'verifier-py', 'verify_bundle.py');
 
 interface Verdicts {
   ts: { ok: boolean; problems: Array<{ file?: string; problem: string }> };
-  py: { ok: boolean; eventsProven: number; problems: Array<{ file?: string; problem: string }> };
-}
-
-/** Runs the Python verifier; its exit code must match its verdict (0 ok, 1 refused). */
-function runPython(path: string, args: string[]): Promise<Verdicts['py']> {
-  return new Promise((resolve, reject) => {
-    execFile('python3', [PY_VERIFIER, path, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (err as { code?: number }).code : 0;
-      if (code !== 0 && code !== 1) return reject(new Error(`verify_bundle.py exited ${String(code)}: ${stderr}`));
-      const verdict = JSON.parse(stdout) as Verdicts['py'];
-      if (verdict.ok !== (code === 0)) return reject(new Error(`verify_bundle.py exited ${code} with ok=${verdict.ok}`));
-      resolve(verdict);
-    });
-  });
+  py: PythonVerdict;
 }
 
 /**
@@ -53,14 +39,8 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
   const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
   beforeAll(async () => {
-    // No skip: without python3 and openssl (Debian: apt-get install python3 openssl) this suite fails here.
-    for (const [cmd, arg] of [['python3', '--version'], ['openssl', 'version']]) {
-      try {
-        execFileSync(cmd, [arg], { stdio: 'pipe' });
-      } catch {
-        throw new Error(`The forgery corpus needs \`${cmd}\` on the PATH (the second verifier, test/verifier-py, runs with it)`);
-      }
-    }
+    // No skip: without python3 and openssl this suite fails here, saying which is missing.
+    requirePythonVerifier();
     t = await startTestApp();
     const [legal, alice, admin] = await Promise.all([t.token('legal', 'lawyer-1'), t.token('clinician', 'alice'), t.token('admin', 'admin-1')]);
     const systemId = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody()).expect(201)).body.aiSystemId;
@@ -160,7 +140,7 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
 
   async function both(path: string, args: string[] = []): Promise<Verdicts> {
     const trustedKeys = args.includes('--trusted-keys') ? pinned : undefined;
-    const [ts, py] = await Promise.all([verifyBundle(path, { trustedKeys }), runPython(path, args)]);
+    const [ts, py] = await Promise.all([verifyBundle(path, { trustedKeys }), verifyWithPython(path, args)]);
     // The point of the second verifier: the same verdict on every bundle.
     expect({ bundle: path, pythonOk: py.ok }).toEqual({ bundle: path, pythonOk: ts.ok });
     return { ts, py };
@@ -264,6 +244,34 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
         setLines(f, 'data/events.jsonl', ev);
       });
       rejected(v, 'data/events.jsonl');
+    });
+
+    it('hostile, every manifest right: a line over 16 MiB in events.jsonl is refused while streaming', async () => {
+      const f = new Map(plain);
+      f.set('data/events.jsonl', Buffer.concat([plain.get('data/events.jsonl')!, Buffer.from(randomBytes(8.5 * 2 ** 20).toString('hex'))]));
+      recount(f);
+      rebag(f);
+      const p = join(dir, 'long-line.zip');
+      await writeZip(p, f);
+      const v = await both(p);
+      rejected(v, 'data/events.jsonl');
+      expect(v.py.problems).toEqual([expect.objectContaining({ problem: expect.stringMatching(/line \d+ is longer than 16777216 bytes/) })]);
+    });
+
+    it('hostile, every manifest right: an entry inflating past the size its header states (CRC and digest of the stated part)', async () => {
+      // 64 MiB of zeros in report.pdf under a header that says 1 MiB: what the header states is self-consistent.
+      const stated = Buffer.alloc(2 ** 20);
+      const f = new Map(plain);
+      f.set('data/report.pdf', stated);
+      recount(f);
+      rebag(f);
+      const entries = [...f].map(([name, bytes]) => (name === 'data/report.pdf' ? { name, data: repeatedDeflate(stated, 64), uncompressedSize: stated.length, crc: crc32(stated) } : deflated(name, bytes)));
+      expect(f.get('manifest-sha256.txt')!.toString()).toContain(`${createHash('sha256').update(stated).digest('hex')}  data/report.pdf`);
+      const p = join(dir, 'understated.zip');
+      writeFileSync(p, rawZip(entries));
+      const v = await both(p);
+      rejected(v, 'data/report.pdf');
+      expect(v.py.problems).toEqual([expect.objectContaining({ problem: expect.stringMatching(/inflates past 1048576 bytes/) })]);
     });
 
     it('a re-signature with a foreign key: caught with the hospital key pinned, accepted without a pin', async () => {

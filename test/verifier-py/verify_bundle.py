@@ -14,6 +14,7 @@ or 2 (the command itself was used wrongly).
 
 import argparse
 import base64
+import copy
 import hashlib
 import json
 import os
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
+import zlib
 from decimal import Decimal
 import zipfile
 
@@ -210,48 +212,87 @@ class Verifier:
             return COMPLETENESS_LIMIT
         return OTHER_LIMIT
 
+    def inflate(self, zf, info):
+        """An entry's bytes in chunks, inflated here from the raw stream so that an entry yielding more
+        than its stated size (or its limit) is refused (B.1): zipfile alone would stop silently at
+        the stated size. The CRC-32 is checked at the end."""
+        raw = copy.copy(info)
+        raw.compress_type = zipfile.ZIP_STORED
+        raw.file_size = info.compress_size
+        del raw.CRC  # zipfile would check the CRC of the compressed bytes; it is checked below instead
+        limit = min(info.file_size, self.limit_for(info.filename))
+        inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+        crc, n = 0, 0
+        with zf.open(raw) as f:
+            while True:
+                chunk = f.read(CHUNK)
+                pending = chunk
+                while True:
+                    if inflater is None:
+                        out, pending = pending, b''
+                    else:
+                        out = inflater.decompress(pending, CHUNK)
+                        pending = inflater.unconsumed_tail
+                    n += len(out)
+                    if n > limit:
+                        raise Refused((info.filename, 'inflates past %d bytes (its stated size or its limit)' % limit))
+                    if out:
+                        crc = zlib.crc32(out, crc)
+                        yield out
+                    if not pending:
+                        break
+                if not chunk or (inflater is not None and inflater.eof):
+                    break
+        if inflater is not None and inflater.flush(1):
+            raise Refused((info.filename, 'inflates past %d bytes (its stated size or its limit)' % limit))
+        if n != info.file_size or crc != info.CRC:
+            raise Refused((info.filename, 'the entry is damaged: its size or CRC-32 is not the one its header states'))
+
     def read_small(self, zf, info):
         """A whole entry whose limit (B.1) is small enough to hold: the tag files, the key, the head."""
-        with zf.open(info) as f:
-            data = f.read(self.limit_for(info.filename) + 1)
-        if len(data) > max(info.file_size, 0) or len(data) > self.limit_for(info.filename):
-            raise Refused((info.filename, 'inflates past its stated size'))
-        return data
+        return b''.join(self.inflate(zf, info))
 
     def stream_sha256(self, zf, info):
         h = hashlib.sha256()
-        n = 0
-        with zf.open(info) as f:
-            while True:
-                chunk = f.read(CHUNK)
-                if not chunk:
-                    break
-                n += len(chunk)
-                if n > info.file_size:
-                    raise Refused((info.filename, 'inflates past its stated size'))
-                h.update(chunk)
+        for chunk in self.inflate(zf, info):
+            h.update(chunk)
         return h.hexdigest()
 
     def lines(self, zf, info):
-        """The lines of a .jsonl entry, streamed (B.1: at most 16 MiB each, UTF-8)."""
-        with zf.open(info) as f:
-            number = 0
+        """The non-empty lines of a .jsonl entry, streamed (B.1: at most 16 MiB each, UTF-8; B.2:
+        cut at LF, a final CR dropped), numbered from 1."""
+        pending = bytearray()
+        number = 0
+
+        def line(raw):
+            if len(raw) > MAX_LINE:
+                raise Refused((info.filename, 'line %d is longer than %d bytes' % (number + 1, MAX_LINE)))
+            try:
+                text = bytes(raw).decode('utf-8')
+            except UnicodeDecodeError:
+                raise Refused((info.filename, 'line %d is not UTF-8' % (number + 1)))
+            return text[:-1] if text.endswith('\r') else text
+
+        for chunk in self.inflate(zf, info):
+            start = 0
             while True:
-                raw = f.readline(MAX_LINE + 2)
-                if not raw:
-                    return
-                if raw in (b'\n', b'\r\n'):
-                    continue  # B.4: empty lines are skipped and not numbered
-                number += 1
-                if raw.endswith(b'\n'):
-                    raw = raw[:-1]
-                if len(raw) > MAX_LINE:
-                    raise Refused((info.filename, 'line %d is longer than %d bytes' % (number, MAX_LINE)))
-                try:
-                    text = raw.decode('utf-8')
-                except UnicodeDecodeError:
-                    raise Refused((info.filename, 'line %d is not UTF-8' % number))
-                yield number, text[:-1] if text.endswith('\r') else text
+                nl = chunk.find(b'\n', start)
+                if nl == -1:
+                    pending += chunk[start:]
+                    if len(pending) > MAX_LINE:
+                        raise Refused((info.filename, 'line %d is longer than %d bytes' % (number + 1, MAX_LINE)))
+                    break
+                pending += chunk[start:nl]
+                text = line(pending)
+                pending = bytearray()
+                start = nl + 1
+                if text:
+                    number += 1
+                    yield number, text
+        if pending:
+            text = line(pending)
+            if text:
+                yield number + 1, text
 
     # ---- B.2 the bag
 
@@ -390,7 +431,9 @@ class Verifier:
     def check_events(self, zf, entries, head, gap_free):
         tree_size = head['treeSize']
         root = bytes.fromhex(head['rootHash'])
-        streams = {}  # streamId -> {'next': revision, 'first': event, 'names': set}
+        # streamId -> next revision due, first event's business time, keys named, whether a line is redacted:
+        # a few values per stream, never the events themselves (memory stays bounded by the streams).
+        streams = {}
         ev_file, pr_file = 'data/events.jsonl', 'data/proofs.jsonl'
         ev_lines = self.lines(zf, entries[ev_file])
         pr_lines = self.lines(zf, entries[pr_file])
@@ -465,7 +508,7 @@ class Verifier:
             sid = event['streamId']
             s = streams.get(sid)
             if s is None:
-                s = streams[sid] = {'next': 0, 'first': event, 'names': set(), 'partial': False}
+                s = streams[sid] = {'next': 0, 'firstAt': business_time(event), 'names': set(), 'partial': False}
             if event['streamRevision'] != s['next']:
                 self.fail(ev_file, 'stream %s: revision %d where %d was due (B.9)' % (sid, event['streamRevision'], s['next']), line=line_no, position=position)
             s['next'] = event['streamRevision'] + 1
@@ -478,7 +521,7 @@ class Verifier:
     def check_completeness(self, zf, entries, head, bag_info, streams):
         file = 'data/completeness.json'
         try:
-            c = parse_json(self.read_whole(zf, entries[file]).decode('utf-8'))
+            c = parse_json(self.read_small(zf, entries[file]).decode('utf-8'))
         except (ValueError, UnicodeDecodeError) as e:
             self.fail(file, 'is not JSON: %s' % e)
             return
@@ -518,7 +561,7 @@ class Verifier:
             # Where a value is withheld, the withheld value may be what named the scope: a subset is enough.
             if not (named <= matched if seen['partial'] else named == matched):
                 self.fail(file, 'stream %s: matchedBy %s, but its events name %s' % (sid, sorted(matched), sorted(named)))
-            at = business_time(seen['first'])
+            at = seen['firstAt']
             if entry.get('firstAt') != at:
                 self.fail(file, 'stream %s: firstAt %r is not its first event\'s business time %r' % (sid, entry.get('firstAt'), at))
             if sid != LEDGER_KEYS and not in_period(at, scope):
@@ -529,13 +572,6 @@ class Verifier:
                     self.fail(file, 'stream %s is marked included but has no events in events.jsonl' % sid)
             elif sid == LEDGER_KEYS or in_period(entry.get('firstAt'), scope):
                 self.fail(file, 'stream %s is in view and in the period, but was left out' % sid)
-
-    def read_whole(self, zf, info):
-        with zf.open(info) as f:
-            data = f.read(self.limit_for(info.filename) + 1)
-        if len(data) > info.file_size:
-            raise Refused((info.filename, 'inflates past its stated size'))
-        return data
 
     # ---- all of it
 
