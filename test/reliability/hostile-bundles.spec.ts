@@ -5,22 +5,27 @@ import { randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { BUNDLE_LIMITS, verifyBundle } from '@app/evidence';
 import { bundleSkeleton, deflated, rawZip, type RawEntry, repeatedDeflate } from '../support/hostile-zip';
+import { requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
 
 /**
  * Zips built to knock a verifier over (issue 22, found 6: one 3 GiB line hung the verifier for
  * more than 300 s at 1.6 GB; a 1 MB zip bomb took it to 2.25 GB). Each gets a refusal naming the
  * broken limit or rule, read from the central directory or stopped while inflating. The verdict
- * is asserted, not the time; a hang fails by Jest's timeout.
+ * is asserted, not the time; a hang fails by Jest's timeout. The second verifier, written from
+ * VERIFY.md's limits (test/verifier-py), must refuse every one of them too.
  */
 describe('verify-bundle against hostile zips', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hostile-bundle-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const GiB = 2 ** 30;
   const MiB = 2 ** 20;
+  beforeAll(() => requirePythonVerifier());
   const verify = async (name: string, entries: RawEntry[]) => {
     const p = join(dir, `${name}.zip`);
     writeFileSync(p, rawZip(entries));
-    return verifyBundle(p);
+    const [report, python] = await Promise.all([verifyBundle(p), verifyWithPython(p)]);
+    expect({ zip: name, pythonOk: python.ok }).toEqual({ zip: name, pythonOk: false });
+    return report;
   };
   const withEntry = (entry: RawEntry) => [...bundleSkeleton([entry.name]), entry];
   /** 3 GiB of "a" with no newline, deflated to about 3 MB. */

@@ -11,7 +11,8 @@ export interface BundleScope {
   to: string | null;
 }
 
-const TIME_FIELDS = [
+/** Members of `data` that hold an event's business time, in the order they are looked for (VERIFY.md B.9 lists them). */
+export const TIME_FIELDS = [
   'decidedAt', 'occurredAt', 'awareAt', 'correctedAt', 'withdrawnAt', 'linkedAt', 'registeredAt', 'changedAt',
   'suspendedAt', 'resumedAt', 'receivedAt', 'exportedAt', 'deliveredAt', 'closedAt', 'activatedAt', 'placedAt', 'releasedAt',
 ];

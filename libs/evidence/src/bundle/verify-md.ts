@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SignedTreeHead } from '../ledger/tree-head';
 import { BUNDLE_LIMITS, TAG_FILES } from './bag-zip';
+import { LEDGER_KEYS, TIME_FIELDS } from './scope';
 
 /** The first event of the bundle and its proof line, exactly as written: the worked example. */
 export interface VerifyExample {
@@ -105,9 +106,16 @@ a line of a \`.jsonl\` file longer than ${size(BUNDLE_LIMITS.lineBytes)}, or not
 - A manifest line is \`<SHA-256 of the file, 64 lower-case hex digits> <name>\` (one or two
   spaces; \`*\` before the name allowed). A payload name starts with \`data/\`, has no empty, \`.\`
   or \`..\` segment, no backslash and no control character, and appears once.
-- \`tagmanifest-sha256.txt\` lists \`bagit.txt\`, \`bag-info.txt\` and \`manifest-sha256.txt\` only.
+- \`tagmanifest-sha256.txt\` lists exactly \`bagit.txt\`, \`bag-info.txt\` and \`manifest-sha256.txt\`,
+  each with its SHA-256 (one missing is a failure, as is any other name).
 - Required: \`data/events.jsonl\`, \`data/proofs.jsonl\`, \`data/checkpoint.json\`,
   \`data/checkpoint.sig\`, \`data/public-key.pem\`, \`data/completeness.json\`.
+- \`bagit.txt\` has a line starting with \`BagIt-Version: 1.0\`.
+- Text files are UTF-8 and split into lines at LF; a CR at the end of a line is dropped and empty
+  lines are skipped (they are not counted when lines are numbered).
+- A field of \`bag-info.txt\` is the first line \`<Label>: <value>\` (one space after the colon). A
+  verifier reads two: \`Log-Positions\` (B.5) and \`Scope\` (B.9). The others (\`Payload-Oxum\`,
+  \`Event-Count\`, \`Tree-Size\`, \`Root-Hash\`…) are for people and are not checked.
 
 ## B.3 Canonical JSON (RFC 8785)
 
@@ -125,11 +133,15 @@ member without a value left out. Each line of \`events.jsonl\` must already be i
 - Leaf hash = SHA-256(0x00 ‖ leaf bytes); an interior node = SHA-256(0x01 ‖ left ‖ right); the
   tree over n leaves is RFC 9162 §2.1.1's (the left subtree holds the largest power of two
   smaller than n leaves).
+- Line n of \`events.jsonl\` goes with line n of \`proofs.jsonl\`; the two files have the same
+  number of lines. An event line is a JSON object with \`globalPosition\`, \`streamId\` and
+  \`streamRevision\` (a line that names a member twice cannot be canonical).
 - Leaves are numbered 0, 1, 2… in the log's global order; each line of \`proofs.jsonl\` is
   \`{"leafHash","leafIndex","position","proof","redacted","treeSize"}\` for the event on the same
   line of \`events.jsonl\`: \`position\` equals the event's \`globalPosition\`, \`leafHash\` equals the
   recomputed leaf hash, \`treeSize\` equals the signed tree size, and \`leafIndex\` strictly increases
-  from line to line.
+  from line to line. \`proof\` is the list of sibling hashes (64 lower-case hex digits each), leaf
+  to root. \`redacted\` is for people and is not checked (B.8 decides what is redacted).
 
 ## B.5 Positions
 
@@ -148,7 +160,8 @@ fn and sn. At the end sn must be 0 and r must equal \`rootHash\`.
 ## B.7 The signed tree head
 
 - \`data/checkpoint.json\` is exactly the canonical JSON of
-  \`{"issuedAt","keyId","log","rootHash","treeSize"}\`; those bytes are signed.
+  \`{"issuedAt","keyId","log","rootHash","treeSize"}\`; those bytes are signed. \`issuedAt\`, \`keyId\`
+  and \`log\` are strings, \`rootHash\` 64 lower-case hex digits, \`treeSize\` an integer ≥ 0.
 - \`data/checkpoint.sig\` is the raw 64-byte Ed25519 signature (RFC 8032) over them, by the key in
   \`data/public-key.pem\` (SubjectPublicKeyInfo PEM, Ed25519 only).
 - \`keyId\` is that key's RFC 7638 JWK thumbprint: the unpadded base64url SHA-256 of
@@ -162,16 +175,51 @@ fn and sn. At the end sn must be 0 and r must equal \`rootHash\`.
 A withheld value is replaced by \`{"$redacted":{"ground":<why>,"sha256":<hex>}}\`, where \`sha256\`
 is the SHA-256 of the canonical JSON of the withheld value (UTF-8). It is **unsalted**: a value
 from a small set (a name, a decision, a date) can be found by hashing the candidates. A line
-holding \`"$redacted"\` is not recomputed: its leaf hash is taken from \`proofs.jsonl\` and proven,
-so the fields it still shows are **not** proven by it.
+whose text contains \`"$redacted"\` (with the quotes: as a member name or as a whole string value)
+is not recomputed: its leaf hash is taken from \`proofs.jsonl\` and proven, so the fields it still
+shows are **not** proven by it. Nothing checks a marker either (its form, \`ground\`, \`sha256\`):
+with the leaf taken as given there is nothing to check it against. A marker put on a line that was
+never redacted, a changed value next to a marker, a changed or removed marker, and a line made up
+with a marker all pass these rules as long as the line's leaf hash and proof are a genuine leaf's
+(docs/evidence.md lists this as unproven; salted commitments inside the leaf are the fix).
 
 ## B.9 Completeness
 
-As in A.4: every stream in \`events.jsonl\` runs from revision 0 to the \`headRevision\` its
-\`completeness.json\` entry states, without gaps; its events (or its id) name exactly the scope
-keys in \`matchedBy\` (only a subset where a value is redacted); its first event's business time
-equals \`firstAt\` and lies in the period; a listed stream not included has \`firstAt\` outside the
-period; the scope equals bag-info's \`Scope\`; \`treeSize\` equals the signed one.
+\`data/completeness.json\` is a JSON object with \`scope\`, \`treeSize\` and \`streams\`; its other
+members (\`statement\`, \`cutoffPosition\`) and the stream members not named below (\`events\`,
+\`firstRevision\`, \`lastRevision\`, \`contiguous\`) are for people and are not checked.
+
+- \`scope\` is \`{"patientPseudonyms":[…],"aiSystemIds":[…],"incidentIds":[…],"from","to"}\` (three
+  lists of strings; \`from\`/\`to\` an ISO 8601 time or null). Its canonical JSON equals that of the
+  \`Scope\` field of \`bag-info.txt\`. \`treeSize\` equals the signed one.
+- **Scope keys**: \`patient:<p>\` for each p of \`patientPseudonyms\`, \`aiSystem:<id>\` for each of
+  \`aiSystemIds\`, \`incident:<id>\` for each of \`incidentIds\`.
+- **What an event names**: the scope keys among \`patient:<v>\` for v = \`data.patientPseudonym\` and
+  each element of \`data.patientPseudonyms\`, \`aiSystem:<v>\` for \`data.aiSystemId\` / \`data.aiSystemIds\`,
+  \`incident:<v>\` for \`data.incidentId\` / \`data.incidentIds\`. Only these top-level members of
+  \`data\`, and only string values (null or a redaction marker names nothing).
+- **What a stream id names**: \`${LEDGER_KEYS}\` names the key \`${LEDGER_KEYS}\` (the ledger's signing keys, in
+  every bundle); \`ai-system-<id>\` names \`aiSystem:<id>\` and \`incident-<id>\` names \`incident:<id>\`
+  when that id is in the scope.
+- **Business time** of an event: the first of these members of \`data\` that is a string:
+  ${TIME_FIELDS.map((f) => `\`${f}\``).join(', ')}; else the first member of \`data\`, in the line's order, whose name
+  ends in \`At\` and whose value is a string; else the event's \`recordedAt\`.
+- **The period**: a time t is in it when (\`from\` is null or t ≥ \`from\`) and (\`to\` is null or
+  t ≤ \`to\`), comparing the strings character by character; both ends are included.
+
+For every stream with events in \`events.jsonl\` (its events in file order):
+
+- \`streams\` lists it (each \`streamId\` at most once) with \`"included": true\`;
+- its \`streamRevision\`s are 0, 1, 2… with no gap, and the last is its \`headRevision\`;
+- what its id and its events name (N) is not empty, and N equals the set \`matchedBy\`; when one
+  of its lines holds \`"$redacted"\`, N need only be a subset of \`matchedBy\` (the withheld value
+  may be what named the scope);
+- its \`firstAt\` equals the business time of its first event, which (except for \`${LEDGER_KEYS}\`) is in
+  the period.
+
+For every entry of \`streams\`: if \`included\` is true the stream has events in \`events.jsonl\`;
+otherwise it is not \`${LEDGER_KEYS}\` and its \`firstAt\` is not in the period (a missing \`firstAt\` is in
+a period without bounds).
 ${example ? workedExample(head, example) : ''}
 ## Who read the data
 

@@ -1,0 +1,401 @@
+import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { canonicalJson, trustedKeySetFrom, verifyBundle } from '@app/evidence';
+import { ed25519Thumbprint } from '@app/identity';
+import { deflated, rawZip, repeatedDeflate } from '../support/hostile-zip';
+import { aiSystemBody, rawBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
+import { readZip, rebag, writeZip, writeZipEntries } from '../support/zip';
+
+interface Verdicts {
+  ts: { ok: boolean; problems: Array<{ file?: string; problem: string }> };
+  py: PythonVerdict;
+}
+
+/**
+ * A corpus of forged bundles, each made from a real export as the other side's expert would make
+ * it (manifests redone, counts and completeness fixed where the forgery needs it), run through
+ * `registry verify-bundle`'s verifier and the independent Python one. They must agree on every
+ * bundle. Cases named "known gap" are forgeries that today's format cannot catch (unsalted
+ * redaction taken as given, plaintext outside the tree, completeness as the hospital's statement):
+ * both verifiers accept them, which is asserted so that the fix (issue 22, items 1, 2 and 5) turns
+ * each into a rejection here. docs/evidence.md lists them.
+ */
+describe('Forgery corpus: registry verify-bundle and an independent Python verifier agree', () => {
+  let t: TestApp;
+  const dir = mkdtempSync(join(tmpdir(), 'forgery-corpus-'));
+  /** The genuine exports: one without redactions, one with a review's reason withheld. */
+  let plain: Map<string, Buffer>;
+  let redacted: Map<string, Buffer>;
+  let plainPath: string;
+  let redactedPath: string;
+  let jwksPath: string;
+  let pinned: ReturnType<typeof trustedKeySetFrom>;
+  /** The review corrected twice: its stream has revisions 0, 1 and 2. */
+  let correctedReviewId: string;
+  const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+  beforeAll(async () => {
+    // No skip: without python3 and openssl this suite fails here, saying which is missing.
+    requirePythonVerifier();
+    t = await startTestApp();
+    const [legal, alice, admin] = await Promise.all([t.token('legal', 'lawyer-1'), t.token('clinician', 'alice'), t.token('admin', 'admin-1')]);
+    const systemId = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody()).expect(201)).body.aiSystemId;
+    const reviewIds: string[] = [];
+    for (const decision of ['rejected', 'accepted', 'rejected']) {
+      const body = { aiSystemId: systemId, modelVersion: '2.3.1', outputReference: 'pacs://NL-1001', outputSha256: sha256Hex(decision), patientId: 'NL-1001', decision, reason: 'Second read' };
+      reviewIds.push((await t.http.post('/api/v1/reviews').set(auth(alice)).send(body).expect(201)).body.reviewId);
+    }
+    correctedReviewId = reviewIds[1];
+    for (const [revision, decision] of [[0, 'modified'], [1, 'rejected']] as const) {
+      await t.http
+        .post(`/api/v1/reviews/${correctedReviewId}/corrections`)
+        .set(auth(alice))
+        .set('If-Match', `"${revision}"`)
+        .send({ decision, reason: 'Looked again', correctionNote: 'second look' })
+        .expect(200);
+    }
+    // A patient out of scope: their review is a leaf of the tree that the bundle does not show.
+    await t.http
+      .post('/api/v1/reviews')
+      .set(auth(alice))
+      .send({ aiSystemId: systemId, modelVersion: '2.3.1', outputReference: 'pacs://NL-2002', outputSha256: sha256Hex('other'), patientId: 'NL-2002', decision: 'accepted', reason: 'Other patient' })
+      .expect(201);
+    const pseudonym = (await t.http.post('/api/v1/patients/timeline').set(auth(legal)).send({ patientId: 'NL-1001' }).expect(200)).body.patientPseudonym;
+    const requestId = (
+      await t.http
+        .post('/api/v1/disclosure-requests')
+        .set(auth(legal))
+        .send({ reference: 'CORPUS-1', requester: { kind: 'court', name: 'Rechtbank' }, legalBasis: 'PLD Art. 9', dueAt: new Date(Date.now() + 86_400_000).toISOString(), scope: { patientPseudonyms: [pseudonym] } })
+        .expect(201)
+    ).body.requestId;
+    const exportBundle = async (name: string) => {
+      let job = (await t.http.post(`/api/v1/disclosure-requests/${requestId}/bundles`).set(auth(legal)).expect(202)).body;
+      for (let i = 0; i < 400 && job.status === 'running'; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        job = (await t.http.get(`/api/v1/disclosure-requests/${requestId}/bundles/${job.bundleId}`).set(auth(legal)).expect(200)).body;
+      }
+      expect(job).toMatchObject({ status: 'done' });
+      const p = join(dir, name);
+      writeFileSync(p, (await t.http.get(job.download).set(auth(legal)).buffer(true).parse(rawBody as never).expect(200)).body as Buffer);
+      return p;
+    };
+    plainPath = await exportBundle('plain.zip');
+    plain = await readZip(plainPath);
+    const firstReview = JSON.parse(lineOf(plain, 'data/events.jsonl', reviewIds[0]));
+    await t.http
+      .post(`/api/v1/disclosure-requests/${requestId}/redactions`)
+      .set(auth(legal))
+      .send({ redactions: [{ eventId: firstReview.eventId, path: '/reason', ground: 'third-party-personal-data' }] })
+      .expect(200);
+    redactedPath = await exportBundle('redacted.zip');
+    redacted = await readZip(redactedPath);
+    const jwks = (await t.http.get('/.well-known/oversight-registry-keys').expect(200)).text;
+    jwksPath = join(dir, 'keys.jwks');
+    writeFileSync(jwksPath, jwks);
+    pinned = trustedKeySetFrom(jwks);
+  });
+  afterAll(async () => t?.close());
+
+  const lines = (f: Map<string, Buffer>, name: string) => f.get(name)!.toString().trim().split('\n');
+  const lineOf = (f: Map<string, Buffer>, name: string, needle: string) => lines(f, name).find((l) => l.includes(needle))!;
+  const setLines = (f: Map<string, Buffer>, name: string, ls: string[]) => f.set(name, Buffer.from(`${ls.join('\n')}\n`));
+  const indexOf = (f: Map<string, Buffer>, needle: string) => lines(f, 'data/events.jsonl').findIndex((l) => l.includes(needle));
+
+  /** What a producer who fixes everything up would also redo: bag-info's counts. */
+  function recount(f: Map<string, Buffer>): void {
+    const payload = [...f.keys()].filter((n) => n.startsWith('data/'));
+    const octets = payload.reduce((sum, n) => sum + f.get(n)!.length, 0);
+    const info = f
+      .get('bag-info.txt')!
+      .toString()
+      .replace(/^Event-Count: .*$/m, `Event-Count: ${lines(f, 'data/events.jsonl').length}`)
+      .replace(/^Payload-Oxum: .*$/m, `Payload-Oxum: ${octets}.${payload.length}`);
+    f.set('bag-info.txt', Buffer.from(info));
+  }
+
+  /** A stream taken out of completeness.json, timeline.json and timeline.csv. */
+  function dropStream(f: Map<string, Buffer>, streamId: string): void {
+    const c = JSON.parse(f.get('data/completeness.json')!.toString());
+    c.streams = c.streams.filter((s: { streamId: string }) => s.streamId !== streamId);
+    f.set('data/completeness.json', Buffer.from(JSON.stringify(c, null, 1)));
+    const rows = JSON.parse(f.get('data/timeline.json')!.toString()) as Array<{ streamId: string }>;
+    f.set('data/timeline.json', Buffer.from(JSON.stringify(rows.filter((r) => r.streamId !== streamId), null, 1)));
+    f.set('data/timeline.csv', Buffer.from(f.get('data/timeline.csv')!.toString().split('\n').filter((l) => !l.includes(streamId)).join('\n')));
+  }
+
+  /** Writes a forgery of `base` (manifests redone after `change`) and runs both verifiers on it. */
+  async function forge(name: string, base: Map<string, Buffer>, change: (f: Map<string, Buffer>) => void, args: string[] = []): Promise<Verdicts> {
+    const f = new Map(base);
+    change(f);
+    recount(f);
+    rebag(f);
+    const p = join(dir, `${name}.zip`);
+    await writeZip(p, f);
+    return both(p, args);
+  }
+
+  async function both(path: string, args: string[] = []): Promise<Verdicts> {
+    const trustedKeys = args.includes('--trusted-keys') ? pinned : undefined;
+    const [ts, py] = await Promise.all([verifyBundle(path, { trustedKeys }), verifyWithPython(path, args)]);
+    // The point of the second verifier: the same verdict on every bundle.
+    expect({ bundle: path, pythonOk: py.ok }).toEqual({ bundle: path, pythonOk: ts.ok });
+    return { ts, py };
+  }
+
+  const rejected = (v: Verdicts, file: string) => {
+    expect(v.ts.ok).toBe(false);
+    expect(v.py.ok).toBe(false);
+    expect(v.py.problems).toEqual(expect.arrayContaining([expect.objectContaining({ file })]));
+  };
+  const accepted = (v: Verdicts) => {
+    expect(v.ts).toMatchObject({ ok: true, problems: [] });
+    expect(v.py).toMatchObject({ ok: true, problems: [] });
+  };
+
+  describe('genuine bundles', () => {
+    it('both accept the untouched bundles, with and without a redaction, pinned or not', async () => {
+      for (const path of [plainPath, redactedPath]) {
+        const free = await both(path);
+        accepted(free);
+        expect(free.py.eventsProven).toBe(lines(plain, 'data/events.jsonl').length);
+        accepted(await both(path, ['--trusted-keys', jwksPath]));
+      }
+      // The corpus relies on these: a stream with revisions 0–2, a redacted line, a leaf the bundle does not show.
+      expect(lines(plain, 'data/events.jsonl').filter((l) => l.includes(correctedReviewId))).toHaveLength(3);
+      expect(redacted.get('data/events.jsonl')!.toString()).toContain('"$redacted"');
+      expect(JSON.parse(lines(plain, 'data/proofs.jsonl')[1]).leafIndex).toBeGreaterThan(1);
+    });
+  });
+
+  describe('forgeries both reject', () => {
+    it('a changed byte in an event', async () => {
+      const v = await forge('changed-byte', plain, (f) => {
+        const ev = lines(f, 'data/events.jsonl');
+        const i = ev.findIndex((l) => l.includes('"decision":"accepted"'));
+        ev[i] = ev[i].replace('"decision":"accepted"', '"decision":"acceptee"');
+        setLines(f, 'data/events.jsonl', ev);
+      });
+      rejected(v, 'data/events.jsonl');
+    });
+
+    it('a deleted event (the middle revision of a stream), with proofs, counts and timeline fixed', async () => {
+      const v = await forge('deleted-middle', plain, (f) => {
+        const i = lines(f, 'data/events.jsonl').findIndex((l) => l.includes(correctedReviewId) && l.includes('"streamRevision":1'));
+        for (const name of ['data/events.jsonl', 'data/proofs.jsonl']) setLines(f, name, lines(f, name).filter((_, j) => j !== i));
+      });
+      rejected(v, 'data/events.jsonl');
+    });
+
+    it('reordered events (two streams swapped, each with its own proof line)', async () => {
+      const v = await forge('reordered', plain, (f) => {
+        for (const name of ['data/events.jsonl', 'data/proofs.jsonl']) {
+          const ls = lines(f, name);
+          [ls[1], ls[2]] = [ls[2], ls[1]];
+          setLines(f, name, ls);
+        }
+      });
+      rejected(v, 'data/proofs.jsonl');
+    });
+
+    it('a relabelled position (event and proof line agree, the leaf index does not)', async () => {
+      const v = await forge('relabelled', plain, (f) => {
+        const ev = lines(f, 'data/events.jsonl');
+        const pr = lines(f, 'data/proofs.jsonl');
+        const last = ev.length - 1;
+        const from = JSON.parse(ev[last]).globalPosition as number;
+        ev[last] = ev[last].replace(`"globalPosition":${from},`, `"globalPosition":${from + 1000},`);
+        pr[last] = pr[last].replace(`"position":${from},`, `"position":${from + 1000},`);
+        setLines(f, 'data/events.jsonl', ev);
+        setLines(f, 'data/proofs.jsonl', pr);
+      });
+      rejected(v, 'data/events.jsonl');
+    });
+
+    it('a fabricated event on a leaf the bundle does not show, its proof built from a neighbour’s', async () => {
+      const v = await forge('fabricated', plain, (f) => fabricate(f, false));
+      rejected(v, 'data/events.jsonl');
+    });
+
+    it('an extra file at the zip root, not in any manifest', async () => {
+      const f = new Map(plain);
+      f.set('README.txt', Buffer.from('This bundle is genuine.\n'));
+      const p = join(dir, 'extra-entry.zip');
+      await writeZip(p, f);
+      rejected(await both(p), 'README.txt');
+    });
+
+    it('a duplicated zip entry whose first copy is forged', async () => {
+      const events = plain.get('data/events.jsonl')!;
+      const changed = Buffer.from(events.toString().replace('"decision":"rejected"', '"decision":"accepted"'));
+      const p = join(dir, 'duplicate-entry.zip');
+      await writeZipEntries(p, [['data/events.jsonl', changed], ...plain]);
+      rejected(await both(p), 'data/events.jsonl');
+    });
+
+    it('a removed redaction marker, a made-up value in its place', async () => {
+      const v = await forge('removed-marker', redacted, (f) => {
+        const ev = lines(f, 'data/events.jsonl');
+        const i = ev.findIndex((l) => l.includes('"$redacted"'));
+        ev[i] = ev[i].replace(/\{"\$redacted":\{[^}]*\}\}/, '{"ct":"AAAA","enc":"aes-256-gcm","iv":"AAAAAAAAAAAAAAAA","kid":"dk-x"}');
+        setLines(f, 'data/events.jsonl', ev);
+      });
+      rejected(v, 'data/events.jsonl');
+    });
+
+    it('hostile, every manifest right: a line over 16 MiB in events.jsonl is refused while streaming', async () => {
+      const f = new Map(plain);
+      f.set('data/events.jsonl', Buffer.concat([plain.get('data/events.jsonl')!, Buffer.from(randomBytes(8.5 * 2 ** 20).toString('hex'))]));
+      recount(f);
+      rebag(f);
+      const p = join(dir, 'long-line.zip');
+      await writeZip(p, f);
+      const v = await both(p);
+      rejected(v, 'data/events.jsonl');
+      expect(v.py.problems).toEqual([expect.objectContaining({ problem: expect.stringMatching(/line \d+ is longer than 16777216 bytes/) })]);
+    });
+
+    it('hostile, every manifest right: an entry inflating past the size its header states (CRC and digest of the stated part)', async () => {
+      // 64 MiB of zeros in report.pdf under a header that says 1 MiB: what the header states is self-consistent.
+      const stated = Buffer.alloc(2 ** 20);
+      const f = new Map(plain);
+      f.set('data/report.pdf', stated);
+      recount(f);
+      rebag(f);
+      const entries = [...f].map(([name, bytes]) => (name === 'data/report.pdf' ? { name, data: repeatedDeflate(stated, 64), uncompressedSize: stated.length, crc: crc32(stated) } : deflated(name, bytes)));
+      expect(f.get('manifest-sha256.txt')!.toString()).toContain(`${createHash('sha256').update(stated).digest('hex')}  data/report.pdf`);
+      const p = join(dir, 'understated.zip');
+      writeFileSync(p, rawZip(entries));
+      const v = await both(p);
+      rejected(v, 'data/report.pdf');
+      expect(v.py.problems).toEqual([expect.objectContaining({ problem: expect.stringMatching(/inflates past 1048576 bytes/) })]);
+    });
+
+    it('a re-signature with a foreign key: caught with the hospital key pinned, accepted without a pin', async () => {
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      const resign = (f: Map<string, Buffer>) => {
+        const head = JSON.parse(f.get('data/checkpoint.json')!.toString());
+        const body = Buffer.from(canonicalJson({ ...head, keyId: ed25519Thumbprint(publicKey) }));
+        f.set('data/checkpoint.json', body);
+        f.set('data/checkpoint.sig', sign(null, body, privateKey));
+        f.set('data/public-key.pem', Buffer.from(publicKey.export({ type: 'spki', format: 'pem' }).toString()));
+      };
+      rejected(await forge('foreign-key-pinned', plain, resign, ['--trusted-keys', jwksPath]), 'data/public-key.pem');
+      // Without a pin the signature only proves that whoever made the bundle held the key it ships.
+      accepted(await forge('foreign-key-unpinned', plain, resign));
+    });
+  });
+
+  /**
+   * An event made up from the bundle alone: placed on leaf 1 (position 2, the AI system's
+   * registration, out of the patient scope), whose hash and proof any reader can take from leaf
+   * 0's proof. Listed in completeness.json as a stream of the patient.
+   */
+  function fabricate(f: Map<string, Buffer>, withMarker: boolean): void {
+    const ev = lines(f, 'data/events.jsonl');
+    const pr = lines(f, 'data/proofs.jsonl');
+    const review = JSON.parse(ev.find((l) => l.includes('oversight.AiOutputReviewed'))!);
+    const first = JSON.parse(pr[0]);
+    const streamId = `review-${randomUUID()}`;
+    const data = { ...review.data, decision: 'accepted', reviewId: streamId.slice(7), reason: withMarker ? { $redacted: { ground: 'third-party-personal-data', sha256: sha256Hex('x') } } : review.data.reason };
+    const made = { ...review, data, eventId: randomUUID(), globalPosition: 2, streamId, streamRevision: 0 };
+    ev.splice(1, 0, canonicalJson(made));
+    pr.splice(1, 0, canonicalJson({ leafHash: first.proof[0], leafIndex: 1, position: 2, proof: [first.leafHash, ...first.proof.slice(1)], redacted: withMarker, treeSize: first.treeSize }));
+    setLines(f, 'data/events.jsonl', ev);
+    setLines(f, 'data/proofs.jsonl', pr);
+    const c = JSON.parse(f.get('data/completeness.json')!.toString());
+    const like = c.streams.find((s: { streamId: string }) => s.streamId === review.streamId);
+    c.streams.push({ ...like, streamId, firstAt: data.decidedAt, headRevision: 0 });
+    f.set('data/completeness.json', Buffer.from(JSON.stringify(c, null, 1)));
+  }
+
+  describe('known gaps: forgeries both accept today (docs/evidence.md, "What a bundle does not prove")', () => {
+    it('known gap: a fabricated redacted event, made from the bundle alone (leaf taken as given, B.8)', async () => {
+      accepted(await forge('fabricated-redacted', redacted, (f) => fabricate(f, true)));
+    });
+
+    it('known gap: a changed field in a redacted event (its shown fields are not proven)', async () => {
+      const v = await forge('changed-in-redacted', redacted, (f) => {
+        const ev = lines(f, 'data/events.jsonl');
+        const i = ev.findIndex((l) => l.includes('"$redacted"'));
+        const decision = JSON.parse(ev[i]).data.decision as string;
+        ev[i] = ev[i].replace(`"decision":"${decision}"`, `"decision":"${decision === 'accepted' ? 'rejected' : 'accepted'}"`);
+        setLines(f, 'data/events.jsonl', ev);
+      });
+      accepted(v);
+    });
+
+    it('known gap: a fake redaction on a clean event hides a changed value', async () => {
+      const v = await forge('fake-redaction', plain, (f) => {
+        const ev = lines(f, 'data/events.jsonl');
+        const i = indexOf(f, '"decision":"accepted"');
+        ev[i] = ev[i].replace(/"reason":\{[^}]*\}/, `"reason":{"$redacted":{"ground":"trade-secret","sha256":"${sha256Hex('x')}"}}`).replace('"decision":"accepted"', '"decision":"rejected"');
+        setLines(f, 'data/events.jsonl', ev);
+      });
+      accepted(v);
+    });
+
+    it('known gap: an altered redaction marker (its hash and ground are not checked against anything)', async () => {
+      const v = await forge('altered-marker', redacted, (f) => {
+        const ev = lines(f, 'data/events.jsonl');
+        const i = ev.findIndex((l) => l.includes('"$redacted"'));
+        ev[i] = ev[i].replace(/"sha256":"[0-9a-f]{64}"\}\}/, `"sha256":"${sha256Hex('guess')}"}}`).replace('third-party-personal-data', 'trade-secret');
+        setLines(f, 'data/events.jsonl', ev);
+      });
+      accepted(v);
+    });
+
+    it('known gap: a whole stream deleted together with its completeness entry, counts and timeline rows', async () => {
+      const v = await forge('deleted-stream', plain, (f) => {
+        const sid = JSON.parse(lineOf(f, 'data/events.jsonl', correctedReviewId)).streamId as string;
+        const keep = lines(f, 'data/events.jsonl').map((l) => !l.includes(`"streamId":"${sid}"`));
+        for (const name of ['data/events.jsonl', 'data/proofs.jsonl']) setLines(f, name, lines(f, name).filter((_, j) => keep[j]));
+        dropStream(f, sid);
+      });
+      accepted(v);
+    });
+
+    it('known gap: a stream cut short (its last revision deleted, headRevision lowered)', async () => {
+      const v = await forge('cut-short', plain, (f) => {
+        const i = lines(f, 'data/events.jsonl').findIndex((l) => l.includes(correctedReviewId) && l.includes('"streamRevision":2'));
+        for (const name of ['data/events.jsonl', 'data/proofs.jsonl']) setLines(f, name, lines(f, name).filter((_, j) => j !== i));
+        const c = JSON.parse(f.get('data/completeness.json')!.toString());
+        for (const s of c.streams) if (s.streamId.endsWith(correctedReviewId)) s.headRevision = 1;
+        f.set('data/completeness.json', Buffer.from(JSON.stringify(c, null, 1)));
+      });
+      accepted(v);
+    });
+
+    it('known gap: edited timeline and report text (the hospital’s decryption, outside the signed tree)', async () => {
+      const v = await forge('edited-report', plain, (f) => {
+        for (const name of ['data/timeline.json', 'data/timeline.csv', 'data/report.html']) {
+          expect(f.get(name)!.toString()).toContain('Second read');
+          f.set(name, Buffer.from(f.get(name)!.toString().replaceAll('Second read', 'AI output not looked at')));
+        }
+      });
+      accepted(v);
+    });
+
+    it('known gap: an extra payload file that the manifest lists is accepted, its content unproven like report.*', async () => {
+      accepted(await forge('listed-extra', plain, (f) => f.set('data/NOTE.txt', Buffer.from('The hospital did nothing wrong.\n'))));
+    });
+
+    it('known gap: the last position relabelled under a bag-info that declares the log sparse', async () => {
+      const v = await forge('relabelled-sparse', plain, (f) => {
+        const ev = lines(f, 'data/events.jsonl');
+        const pr = lines(f, 'data/proofs.jsonl');
+        const last = ev.length - 1;
+        const from = JSON.parse(ev[last]).globalPosition as number;
+        ev[last] = ev[last].replace(`"globalPosition":${from},`, `"globalPosition":${from + 1000},`);
+        pr[last] = pr[last].replace(`"position":${from},`, `"position":${from + 1000},`);
+        setLines(f, 'data/events.jsonl', ev);
+        setLines(f, 'data/proofs.jsonl', pr);
+        f.set('bag-info.txt', Buffer.from(f.get('bag-info.txt')!.toString().replace('Log-Positions: gap-free', 'Log-Positions: sparse')));
+      });
+      accepted(v);
+    });
+  });
+});

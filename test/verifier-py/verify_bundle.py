@@ -1,0 +1,750 @@
+#!/usr/bin/env python3
+"""A second, independent verifier of oversight-registry evidence bundles.
+
+Written only from the VERIFY.md that every bundle carries (part B, "The rules, exactly"), in
+another language, with the Python 3 standard library and the `openssl` command (Ed25519), so
+that the specification is shown to be complete: if this file and `registry verify-bundle`
+disagree on a bundle, VERIFY.md is missing a rule. Section numbers below are VERIFY.md's.
+
+    python3 verify_bundle.py <bundle.zip> [--trusted-key <pem|jwk>]...
+
+Prints one JSON verdict {"ok", "eventsProven", "problems", ...} and exits 0 (ok), 1 (refused)
+or 2 (the command itself was used wrongly).
+"""
+
+import argparse
+import base64
+import copy
+import hashlib
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+import tempfile
+import unicodedata
+import zlib
+from decimal import Decimal
+import zipfile
+
+MiB = 1 << 20
+GiB = 1 << 30
+
+# B.1: limits, checked on the central directory before any content is read.
+MAX_ENTRIES = 64
+SMALL_FILES = {
+    'bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt',
+    'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem',
+}
+SMALL_LIMIT = 1 * MiB
+COMPLETENESS_LIMIT = 64 * MiB
+OTHER_LIMIT = 2 * GiB
+TOTAL_LIMIT = 4 * GiB
+RATIO_FLOOR = 1 * MiB
+MAX_RATIO = 200
+MAX_LINE = 16 * MiB
+CHUNK = 64 * 1024
+
+TAG_FILES = ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt']
+REQUIRED = ['data/events.jsonl', 'data/proofs.jsonl', 'data/checkpoint.json',
+            'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json']
+HEX64 = re.compile(r'^[0-9a-f]{64}$')
+# B.7: an Ed25519 SubjectPublicKeyInfo is this 12-byte DER prefix and the 32-byte key.
+ED25519_SPKI_PREFIX = bytes.fromhex('302a300506032b6570032100')
+PROOF_MEMBERS = ['leafHash', 'leafIndex', 'position', 'proof', 'redacted', 'treeSize']
+CHECKPOINT_MEMBERS = ['issuedAt', 'keyId', 'log', 'rootHash', 'treeSize']
+
+
+class Refused(Exception):
+    """The bundle is refused as a whole (B.1): no later check is worth running."""
+
+
+# ---------------------------------------------------------------- B.3 canonical JSON
+
+def _es_number(x):
+    """A number as ECMAScript's Number::toString writes it (JSON.stringify uses it)."""
+    if isinstance(x, bool):
+        raise ValueError('not a number')
+    if isinstance(x, int) and abs(x) < 2 ** 53:
+        return str(x)
+    f = float(x)
+    if f != f or f in (float('inf'), float('-inf')):
+        raise ValueError('NaN and infinities have no JSON form')
+    if f == 0:
+        return '0'
+    sign = '-' if f < 0 else ''
+    # repr gives the shortest digits that round-trip, as ECMAScript requires; then place the point:
+    # the value is 0.<digits> x 10^n.
+    _, ds, exp = Decimal(repr(abs(f))).as_tuple()
+    digits = ''.join(map(str, ds)).lstrip('0')
+    stripped = digits.rstrip('0')
+    exp += len(digits) - len(stripped)
+    digits = stripped
+    n = len(digits) + exp
+    k = len(digits)
+    if k <= n <= 21:
+        s = digits + '0' * (n - k)
+    elif 0 < n <= 21:
+        s = digits[:n] + '.' + digits[n:]
+    elif -6 < n <= 0:
+        s = '0.' + '0' * (-n) + digits
+    else:
+        e = n - 1
+        s = digits[0] + ('.' + digits[1:] if k > 1 else '') + 'e' + ('+' if e > 0 else '-') + str(abs(e))
+    return sign + s
+
+
+_SHORT_ESCAPES = {'"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t'}
+
+
+def _es_string(s):
+    out = ['"']
+    for ch in s:
+        if ch in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[ch])
+        elif ord(ch) < 0x20:
+            out.append('\\u%04x' % ord(ch))
+        else:
+            out.append(ch)
+    out.append('"')
+    return ''.join(out)
+
+
+def canonical(value):
+    """RFC 8785 canonical JSON text of a parsed value (B.3)."""
+    if value is None:
+        return 'null'
+    if value is True:
+        return 'true'
+    if value is False:
+        return 'false'
+    if isinstance(value, str):
+        return _es_string(value)
+    if isinstance(value, (int, float)):
+        return _es_number(value)
+    if isinstance(value, list):
+        return '[' + ','.join(canonical(v) for v in value) + ']'
+    if isinstance(value, dict):
+        # Member names sorted by UTF-16 code units: big-endian UTF-16 bytes sort the same way.
+        names = sorted(value, key=lambda k: k.encode('utf-16-be', 'surrogatepass'))
+        return '{' + ','.join(_es_string(k) + ':' + canonical(value[k]) for k in names) + '}'
+    raise ValueError('not a JSON value')
+
+
+def _reject_duplicates(pairs):
+    seen = {}
+    for k, v in pairs:
+        if k in seen:
+            raise ValueError('member %r appears twice' % k)
+        seen[k] = v
+    return seen
+
+
+def parse_json(text):
+    return json.loads(text, object_pairs_hook=_reject_duplicates)
+
+
+def sha256(*parts):
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p)
+    return h.digest()
+
+
+# ---------------------------------------------------------------- the verifier
+
+class Verifier:
+    def __init__(self, path, trusted_keys):
+        self.path = path
+        self.trusted = trusted_keys  # raw 32-byte Ed25519 keys; None when nothing is pinned
+        self.problems = []
+        self.events_proven = 0
+        self.redacted = 0
+        self.signed_by = None
+
+    def fail(self, file, problem, **where):
+        entry = {'file': file}
+        entry.update(where)
+        entry['problem'] = problem
+        self.problems.append(entry)
+
+    # ---- B.1 the zip, from its central directory
+
+    def check_zip(self, zf):
+        infos = zf.infolist()
+        if len(infos) > MAX_ENTRIES:
+            raise Refused(('', 'the zip has %d entries, more than %d' % (len(infos), MAX_ENTRIES)))
+        seen = {}
+        total = 0
+        for info in infos:
+            name = info.filename
+            if name.startswith('/') or re.match(r'^[A-Za-z]:', name) or '\\' in name or '..' in name.split('/'):
+                raise Refused((name, 'the entry name is absolute or leaves the bag'))
+            if name.endswith('/') or info.is_dir():
+                raise Refused((name, 'the entry is a directory'))
+            mode = info.external_attr >> 16
+            if mode and stat.S_IFMT(mode) not in (0, stat.S_IFREG):
+                raise Refused((name, 'the entry is a symbolic link or not a regular file'))
+            if info.flag_bits & 0x1:
+                raise Refused((name, 'the entry is encrypted'))
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise Refused((name, 'the entry uses compression method %d' % info.compress_type))
+            folded = unicodedata.normalize('NFC', name).lower()
+            if folded in seen:
+                raise Refused((name, 'the zip holds this name twice'))
+            seen[folded] = name
+            limit = self.limit_for(name)
+            if info.file_size > limit:
+                raise Refused((name, 'states %d bytes uncompressed, over its limit of %d' % (info.file_size, limit)))
+            if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * info.compress_size:
+                raise Refused((name, 'inflates more than %d times' % MAX_RATIO))
+            total += info.file_size
+        if total > TOTAL_LIMIT:
+            raise Refused(('', 'the entries state %d bytes together, over %d' % (total, TOTAL_LIMIT)))
+        return {i.filename: i for i in infos}
+
+    @staticmethod
+    def limit_for(name):
+        if name in SMALL_FILES:
+            return SMALL_LIMIT
+        if name == 'data/completeness.json':
+            return COMPLETENESS_LIMIT
+        return OTHER_LIMIT
+
+    def inflate(self, zf, info):
+        """An entry's bytes in chunks, inflated here from the raw stream so that an entry yielding more
+        than its stated size (or its limit) is refused (B.1): zipfile alone would stop silently at
+        the stated size. The CRC-32 is checked at the end."""
+        raw = copy.copy(info)
+        raw.compress_type = zipfile.ZIP_STORED
+        raw.file_size = info.compress_size
+        del raw.CRC  # zipfile would check the CRC of the compressed bytes; it is checked below instead
+        limit = min(info.file_size, self.limit_for(info.filename))
+        inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+        crc, n = 0, 0
+        with zf.open(raw) as f:
+            while True:
+                chunk = f.read(CHUNK)
+                pending = chunk
+                while True:
+                    if inflater is None:
+                        out, pending = pending, b''
+                    else:
+                        out = inflater.decompress(pending, CHUNK)
+                        pending = inflater.unconsumed_tail
+                    n += len(out)
+                    if n > limit:
+                        raise Refused((info.filename, 'inflates past %d bytes (its stated size or its limit)' % limit))
+                    if out:
+                        crc = zlib.crc32(out, crc)
+                        yield out
+                    if not pending:
+                        break
+                if not chunk or (inflater is not None and inflater.eof):
+                    break
+        if inflater is not None and inflater.flush(1):
+            raise Refused((info.filename, 'inflates past %d bytes (its stated size or its limit)' % limit))
+        if n != info.file_size or crc != info.CRC:
+            raise Refused((info.filename, 'the entry is damaged: its size or CRC-32 is not the one its header states'))
+
+    def read_small(self, zf, info):
+        """A whole entry whose limit (B.1) is small enough to hold: the tag files, the key, the head."""
+        return b''.join(self.inflate(zf, info))
+
+    def stream_sha256(self, zf, info):
+        h = hashlib.sha256()
+        for chunk in self.inflate(zf, info):
+            h.update(chunk)
+        return h.hexdigest()
+
+    def lines(self, zf, info):
+        """The non-empty lines of a .jsonl entry, streamed (B.1: at most 16 MiB each, UTF-8; B.2:
+        cut at LF, a final CR dropped), numbered from 1."""
+        pending = bytearray()
+        number = 0
+
+        def line(raw):
+            if len(raw) > MAX_LINE:
+                raise Refused((info.filename, 'line %d is longer than %d bytes' % (number + 1, MAX_LINE)))
+            try:
+                text = bytes(raw).decode('utf-8')
+            except UnicodeDecodeError:
+                raise Refused((info.filename, 'line %d is not UTF-8' % (number + 1)))
+            return text[:-1] if text.endswith('\r') else text
+
+        for chunk in self.inflate(zf, info):
+            start = 0
+            while True:
+                nl = chunk.find(b'\n', start)
+                if nl == -1:
+                    pending += chunk[start:]
+                    if len(pending) > MAX_LINE:
+                        raise Refused((info.filename, 'line %d is longer than %d bytes' % (number + 1, MAX_LINE)))
+                    break
+                pending += chunk[start:nl]
+                text = line(pending)
+                pending = bytearray()
+                start = nl + 1
+                if text:
+                    number += 1
+                    yield number, text
+        if pending:
+            text = line(pending)
+            if text:
+                yield number + 1, text
+
+    # ---- B.2 the bag
+
+    @staticmethod
+    def parse_manifest(text, file, fail):
+        entries = {}
+        for number, line in enumerate(text.split('\n'), 1):
+            line = line[:-1] if line.endswith('\r') else line
+            if line == '':
+                continue
+            m = re.match(r'^([0-9a-f]{64}) {1,2}\*?(.+)$', line)
+            if not m:
+                fail(file, 'line %d is not "<sha256> <name>"' % number)
+                continue
+            digest, name = m.group(1), m.group(2)
+            if name in entries:
+                fail(file, 'lists %s twice' % name)
+            entries[name] = digest
+        return entries
+
+    @staticmethod
+    def payload_name_ok(name):
+        if not name.startswith('data/') or '\\' in name or any(ord(c) < 0x20 or ord(c) == 0x7f for c in name):
+            return False
+        return all(seg not in ('', '.', '..') for seg in name.split('/'))
+
+    def check_bag(self, zf, entries):
+        for tag in TAG_FILES:
+            if tag not in entries:
+                self.fail(tag, 'the bag has no %s' % tag)
+        if self.problems:
+            return None
+        texts = {}
+        for tag in TAG_FILES:
+            try:
+                texts[tag] = self.read_small(zf, entries[tag]).decode('utf-8')
+            except UnicodeDecodeError:
+                self.fail(tag, 'is not UTF-8')
+        if self.problems:
+            return None
+        if not re.search(r'^BagIt-Version: 1\.0', texts['bagit.txt'], re.M):
+            self.fail('bagit.txt', 'not a BagIt 1.0 declaration')
+        manifest = self.parse_manifest(texts['manifest-sha256.txt'], 'manifest-sha256.txt', self.fail)
+        tagmanifest = self.parse_manifest(texts['tagmanifest-sha256.txt'], 'tagmanifest-sha256.txt', self.fail)
+        for name in manifest:
+            if not self.payload_name_ok(name):
+                self.fail('manifest-sha256.txt', 'lists %r, not a payload name' % name)
+        if sorted(tagmanifest) != sorted(TAG_FILES[:3]):
+            self.fail('tagmanifest-sha256.txt', 'must list exactly bagit.txt, bag-info.txt and manifest-sha256.txt')
+        for name in entries:
+            if name not in TAG_FILES and name not in manifest:
+                self.fail(name, 'the zip holds a file not listed in manifest-sha256.txt')
+        for name in manifest:
+            if name not in entries:
+                self.fail(name, 'listed in manifest-sha256.txt but not in the zip')
+        for name in REQUIRED:
+            if name not in manifest:
+                self.fail(name, 'required file missing')
+        if self.problems:
+            return None
+        for tag, digest in tagmanifest.items():
+            if hashlib.sha256(texts[tag].encode('utf-8')).hexdigest() != digest:
+                self.fail(tag, 'SHA-256 differs from tagmanifest-sha256.txt')
+        for name, digest in manifest.items():
+            if self.stream_sha256(zf, entries[name]) != digest:
+                self.fail(name, 'SHA-256 differs from manifest-sha256.txt')
+        return texts
+
+    @staticmethod
+    def bag_info_value(text, label):
+        """B.2: the value of the first line "<label>: <value>" of bag-info.txt."""
+        m = re.search(r'^' + re.escape(label) + r': (.*)$', text, re.M)
+        return m.group(1).rstrip('\r') if m else None
+
+    # ---- B.7 the signed tree head
+
+    def check_head(self, zf, entries):
+        body = self.read_small(zf, entries['data/checkpoint.json'])
+        sig = self.read_small(zf, entries['data/checkpoint.sig'])
+        pem = self.read_small(zf, entries['data/public-key.pem'])
+        try:
+            head = parse_json(body.decode('utf-8'))
+        except ValueError as e:
+            self.fail('data/checkpoint.json', 'is not JSON: %s' % e)
+            return None
+        if not isinstance(head, dict) or not all(isinstance(head.get(k), str) for k in ('issuedAt', 'keyId', 'log', 'rootHash')):
+            self.fail('data/checkpoint.json', 'must hold %s' % ', '.join(CHECKPOINT_MEMBERS))
+            return None
+        if canonical(head).encode('utf-8') != body:
+            self.fail('data/checkpoint.json', 'is not canonical JSON')
+        if not (isinstance(head['treeSize'], int) and not isinstance(head['treeSize'], bool) and head['treeSize'] >= 0):
+            self.fail('data/checkpoint.json', 'treeSize is not a count')
+            return None
+        if not (isinstance(head['rootHash'], str) and HEX64.match(head['rootHash'])):
+            self.fail('data/checkpoint.json', 'rootHash is not 64 lower-case hex digits')
+            return None
+        raw_key = self.ed25519_from_pem(pem)
+        if raw_key is None:
+            self.fail('data/public-key.pem', 'is not an Ed25519 SubjectPublicKeyInfo PEM')
+            return None
+        thumbprint = b64url(sha256(('{"crv":"Ed25519","kty":"OKP","x":"%s"}' % b64url(raw_key)).encode('ascii')))
+        if head['keyId'] != thumbprint:
+            self.fail('data/checkpoint.json', 'names key %s, but data/public-key.pem is key %s (its RFC 7638 thumbprint)' % (head['keyId'], thumbprint))
+        if len(sig) != 64:
+            self.fail('data/checkpoint.sig', 'is not a 64-byte Ed25519 signature')
+        elif not openssl_verify(pem, body, sig):
+            self.fail('data/checkpoint.sig', 'the signature does not verify with data/public-key.pem')
+        if self.trusted is not None:
+            if raw_key in self.trusted:
+                self.signed_by = 'pinned-key'
+            else:
+                self.fail('data/public-key.pem', 'key %s is not among the trusted keys' % thumbprint)
+        else:
+            self.signed_by = 'bundled-key'
+        return head
+
+    @staticmethod
+    def ed25519_from_pem(pem):
+        try:
+            text = pem.decode('ascii')
+        except UnicodeDecodeError:
+            return None
+        m = re.match(r'^-----BEGIN PUBLIC KEY-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END PUBLIC KEY-----\r?\n?$', text)
+        if not m:
+            return None
+        try:
+            der = base64.b64decode(''.join(m.group(1).split()), validate=True)
+        except ValueError:
+            return None
+        if len(der) != 44 or not der.startswith(ED25519_SPKI_PREFIX):
+            return None
+        return der[12:]
+
+    # ---- B.4–B.6 and B.8: every event, line by line, against its proof
+
+    def check_events(self, zf, entries, head, gap_free):
+        tree_size = head['treeSize']
+        root = bytes.fromhex(head['rootHash'])
+        # streamId -> next revision due, first event's business time, keys named, whether a line is redacted:
+        # a few values per stream, never the events themselves (memory stays bounded by the streams).
+        streams = {}
+        ev_file, pr_file = 'data/events.jsonl', 'data/proofs.jsonl'
+        ev_lines = self.lines(zf, entries[ev_file])
+        pr_lines = self.lines(zf, entries[pr_file])
+        last_index = -1
+        last_position = 0
+        while True:
+            ev = next(ev_lines, None)
+            pr = next(pr_lines, None)
+            if ev is None and pr is None:
+                break
+            if ev is None or pr is None:
+                self.fail(pr_file if ev is None else ev_file, 'events.jsonl and proofs.jsonl differ in their number of lines')
+                break
+            (line_no, ev_text), (_, pr_text) = ev, pr
+            try:
+                event = parse_json(ev_text)
+            except ValueError as e:
+                self.fail(ev_file, 'not JSON: %s' % e, line=line_no)
+                continue
+            try:
+                proof = parse_json(pr_text)
+            except ValueError as e:
+                self.fail(pr_file, 'not JSON: %s' % e, line=line_no)
+                continue
+            if not isinstance(event, dict) or not is_count(event.get('globalPosition')) or not isinstance(event.get('streamId'), str) or not is_count(event.get('streamRevision')):
+                self.fail(ev_file, 'not an event with globalPosition, streamId and streamRevision', line=line_no)
+                continue
+            position = event['globalPosition']
+            if canonical(event) != ev_text:
+                self.fail(ev_file, 'the line is not canonical JSON (B.3)', line=line_no, position=position)
+                continue
+            if not isinstance(proof, dict) or not all(k in proof for k in PROOF_MEMBERS if k != 'redacted'):
+                self.fail(pr_file, 'must hold %s' % ', '.join(PROOF_MEMBERS), line=line_no)
+                continue
+            if not (isinstance(proof['leafHash'], str) and HEX64.match(proof['leafHash'])) or not is_count(proof['leafIndex']) \
+                    or not isinstance(proof['proof'], list) or not all(isinstance(p, str) and HEX64.match(p) for p in proof['proof']):
+                self.fail(pr_file, 'leafHash, leafIndex or proof malformed', line=line_no)
+                continue
+            if proof['position'] != position:
+                self.fail(pr_file, 'position %r is not the event\'s globalPosition %d' % (proof['position'], position), line=line_no)
+                continue
+            if proof['treeSize'] != tree_size:
+                self.fail(pr_file, 'treeSize %r is not the signed tree size %d' % (proof['treeSize'], tree_size), line=line_no)
+                continue
+            index = proof['leafIndex']
+            if index <= last_index:
+                self.fail(pr_file, 'leafIndex %d does not increase' % index, line=line_no)
+                continue
+            if gap_free and index != position - 1:
+                self.fail(ev_file, 'position %d is not its leaf index %d + 1: relabelled' % (position, index), line=line_no, position=position)
+                continue
+            if not gap_free and position <= last_position:
+                self.fail(ev_file, 'position %d does not increase with the leaf index' % position, line=line_no, position=position)
+                continue
+            last_index, last_position = index, position
+            # B.8: the line's text decides, and the marker's content is not checked (nothing could check it).
+            redacted = '"$redacted"' in ev_text
+            if redacted:
+                leaf_hash = bytes.fromhex(proof['leafHash'])  # B.8: taken as given
+                self.redacted += 1
+            else:
+                leaf = dict(event)
+                del leaf['globalPosition']
+                leaf_hash = sha256(b'\x00', canonical(leaf).encode('utf-8'))
+                if leaf_hash.hex() != proof['leafHash']:
+                    self.fail(ev_file, 'the recomputed leaf hash is not the proof\'s leafHash', line=line_no, position=position)
+                    continue
+            if not inclusion_ok(leaf_hash, index, tree_size, [bytes.fromhex(p) for p in proof['proof']], root):
+                self.fail(pr_file, 'the inclusion proof does not lead to the signed root', line=line_no, position=position)
+                continue
+            self.events_proven += 1
+            sid = event['streamId']
+            s = streams.get(sid)
+            if s is None:
+                s = streams[sid] = {'next': 0, 'firstAt': business_time(event), 'names': set(), 'partial': False}
+            if event['streamRevision'] != s['next']:
+                self.fail(ev_file, 'stream %s: revision %d where %d was due (B.9)' % (sid, event['streamRevision'], s['next']), line=line_no, position=position)
+            s['next'] = event['streamRevision'] + 1
+            s['names'] |= names_in(event)
+            s['partial'] = s['partial'] or redacted
+        return streams
+
+    # ---- B.9 completeness
+
+    def check_completeness(self, zf, entries, head, bag_info, streams):
+        file = 'data/completeness.json'
+        try:
+            c = parse_json(self.read_small(zf, entries[file]).decode('utf-8'))
+        except (ValueError, UnicodeDecodeError) as e:
+            self.fail(file, 'is not JSON: %s' % e)
+            return
+        strings = lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v)
+        scope = c.get('scope') if isinstance(c, dict) else None
+        if not isinstance(scope, dict) or not all(strings(scope.get(k)) for k in ('patientPseudonyms', 'aiSystemIds', 'incidentIds')) \
+                or not isinstance(c.get('streams'), list) or not all(isinstance(e, dict) for e in c['streams']):
+            self.fail(file, 'does not state the scope and the streams in it')
+            return
+        if c.get('treeSize') != head['treeSize']:
+            self.fail(file, 'treeSize %r is not the signed tree size %d' % (c.get('treeSize'), head['treeSize']))
+        try:
+            bag_scope = parse_json(self.bag_info_value(bag_info, 'Scope') or '')
+        except ValueError:
+            bag_scope = None
+        if bag_scope is None or canonical(bag_scope) != canonical(scope):
+            self.fail(file, 'its scope is not bag-info.txt\'s Scope')
+        keys = scope_keys(scope)
+        listed = {}
+        for entry in c['streams']:
+            sid = entry.get('streamId')
+            if sid in listed:
+                self.fail(file, 'lists stream %s twice' % sid)
+            listed[sid] = entry
+        for sid, seen in streams.items():
+            entry = listed.get(sid)
+            if entry is None or entry.get('included') is not True:
+                self.fail(file, 'stream %s is in events.jsonl but not listed as included' % sid)
+                continue
+            last = seen['next'] - 1
+            if last != entry.get('headRevision'):
+                self.fail(file, 'stream %s: events.jsonl ends at revision %d, headRevision is %r' % (sid, last, entry.get('headRevision')))
+            named = (seen['names'] & keys) | names_by_stream_id(sid, scope)
+            matched = set(entry.get('matchedBy') or [])
+            if not named:
+                self.fail('data/events.jsonl', 'stream %s names nothing in the scope' % sid)
+            # Where a value is withheld, the withheld value may be what named the scope: a subset is enough.
+            if not (named <= matched if seen['partial'] else named == matched):
+                self.fail(file, 'stream %s: matchedBy %s, but its events name %s' % (sid, sorted(matched), sorted(named)))
+            at = seen['firstAt']
+            if entry.get('firstAt') != at:
+                self.fail(file, 'stream %s: firstAt %r is not its first event\'s business time %r' % (sid, entry.get('firstAt'), at))
+            if sid != LEDGER_KEYS and not in_period(at, scope):
+                self.fail(file, 'stream %s: its first event (%s) is outside the period' % (sid, at))
+        for sid, entry in listed.items():
+            if entry.get('included') is True:
+                if sid not in streams:
+                    self.fail(file, 'stream %s is marked included but has no events in events.jsonl' % sid)
+            elif sid == LEDGER_KEYS or in_period(entry.get('firstAt'), scope):
+                self.fail(file, 'stream %s is in view and in the period, but was left out' % sid)
+
+    # ---- all of it
+
+    def run(self):
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                entries = self.check_zip(zf)
+                texts = self.check_bag(zf, entries)
+                if texts is None or self.problems:
+                    return
+                bag_info = texts['bag-info.txt']
+                head = self.check_head(zf, entries)
+                if head is None:
+                    return
+                mode = self.bag_info_value(bag_info, 'Log-Positions') or 'gap-free'
+                if mode not in ('gap-free', 'sparse'):
+                    self.fail('bag-info.txt', 'Log-Positions is neither gap-free nor sparse')
+                    return
+                streams = self.check_events(zf, entries, head, mode == 'gap-free')
+                self.check_completeness(zf, entries, head, bag_info, streams)
+        except Refused as r:
+            file, problem = r.args[0]
+            self.fail(file, problem)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as e:
+            self.fail('', 'the zip cannot be read: %s' % e)
+
+    def verdict(self):
+        ok = not self.problems
+        return {
+            'ok': ok,
+            'eventsProven': self.events_proven if ok else 0,
+            'redacted': self.redacted if ok else 0,
+            'signedBy': self.signed_by,
+            'problems': self.problems,
+        }
+
+
+# ---------------------------------------------------------------- helpers
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b'=').decode('ascii')
+
+
+def is_count(v):
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def inclusion_ok(leaf_hash, index, size, proof, root):
+    """B.6, RFC 9162 §2.1.3.2."""
+    if index >= size:
+        return False
+    r, fn, sn = leaf_hash, index, size - 1
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn % 2 == 1 or fn == sn:
+            r = sha256(b'\x01', p, r)
+            while fn % 2 == 0 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = sha256(b'\x01', r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
+# B.9: what names a scope key, when an event happened, and the period.
+LEDGER_KEYS = 'ledger-keys'
+TIME_MEMBERS = [
+    'decidedAt', 'occurredAt', 'awareAt', 'correctedAt', 'withdrawnAt', 'linkedAt', 'registeredAt', 'changedAt',
+    'suspendedAt', 'resumedAt', 'receivedAt', 'exportedAt', 'deliveredAt', 'closedAt', 'activatedAt', 'placedAt', 'releasedAt',
+]
+NAMING_MEMBERS = [('patient', 'patientPseudonym', 'patientPseudonyms'), ('aiSystem', 'aiSystemId', 'aiSystemIds'), ('incident', 'incidentId', 'incidentIds')]
+
+
+def scope_keys(scope):
+    return {'patient:' + p for p in scope['patientPseudonyms']} | {'aiSystem:' + a for a in scope['aiSystemIds']} | {'incident:' + i for i in scope['incidentIds']}
+
+
+def names_in(event):
+    """The keys an event's own data names: top-level members of data only, string values only."""
+    data = event.get('data')
+    out = set()
+    if not isinstance(data, dict):
+        return out
+    for prefix, single, plural in NAMING_MEMBERS:
+        if isinstance(data.get(single), str):
+            out.add(prefix + ':' + data[single])
+        if isinstance(data.get(plural), list):
+            out |= {prefix + ':' + v for v in data[plural] if isinstance(v, str)}
+    return out
+
+
+def names_by_stream_id(stream_id, scope):
+    if stream_id == LEDGER_KEYS:
+        return {LEDGER_KEYS}
+    return {'aiSystem:' + a for a in scope['aiSystemIds'] if stream_id == 'ai-system-' + a} | \
+        {'incident:' + i for i in scope['incidentIds'] if stream_id == 'incident-' + i}
+
+
+def business_time(event):
+    data = event.get('data') if isinstance(event.get('data'), dict) else {}
+    for m in TIME_MEMBERS:
+        if isinstance(data.get(m), str):
+            return data[m]
+    for k, v in data.items():  # in the line's (canonical) order
+        if k.endswith('At') and isinstance(v, str):
+            return v
+    return event.get('recordedAt')
+
+
+def in_period(at, scope):
+    """Both ends inclusive, compared as strings; null is open (so a missing time is in an open period)."""
+    ok = lambda cmp, bound: not bound or (isinstance(at, str) and isinstance(bound, str) and cmp(at, bound))
+    return ok(lambda x, y: x >= y, scope.get('from')) and ok(lambda x, y: x <= y, scope.get('to'))
+
+
+def openssl_verify(pem, body, sig):
+    with tempfile.TemporaryDirectory(prefix='verify-bundle-') as d:
+        paths = {}
+        for name, data in (('key.pem', pem), ('body', body), ('sig', sig)):
+            paths[name] = os.path.join(d, name)
+            with open(paths[name], 'wb') as f:
+                f.write(data)
+        r = subprocess.run(['openssl', 'pkeyutl', '-verify', '-pubin', '-inkey', paths['key.pem'], '-rawin',
+                            '-in', paths['body'], '-sigfile', paths['sig']], capture_output=True, timeout=30)
+        return r.returncode == 0 and b'Signature Verified Successfully' in r.stdout
+
+
+def trusted_key_from(path):
+    """A pinned key: an Ed25519 PEM (SubjectPublicKeyInfo) or JWK ({"kty":"OKP","crv":"Ed25519","x"})."""
+    with open(path, 'rb') as f:
+        data = f.read(1 * MiB)
+    if data.lstrip().startswith(b'-----BEGIN'):
+        key = Verifier.ed25519_from_pem(data.strip() + b'\n')
+        if key is None:
+            raise ValueError('not an Ed25519 public key PEM')
+        return [key]
+    jwk = json.loads(data)
+    jwks = jwk['keys'] if isinstance(jwk, dict) and 'keys' in jwk else [jwk]
+    keys = []
+    for k in jwks:
+        if not isinstance(k, dict) or k.get('kty') != 'OKP' or k.get('crv') != 'Ed25519' or not isinstance(k.get('x'), str):
+            raise ValueError('the JWK is not an Ed25519 JWK')
+        raw = base64.urlsafe_b64decode(k['x'] + '=' * (-len(k['x']) % 4))
+        if len(raw) != 32:
+            raise ValueError('the JWK is not an Ed25519 JWK')
+        keys.append(raw)
+    return keys
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description='Verify an oversight-registry evidence bundle (VERIFY.md, part B).')
+    parser.add_argument('bundle')
+    parser.add_argument('--trusted-key', action='append', default=[], help='an Ed25519 public key (PEM or JWK) the signature must be made with')
+    parser.add_argument('--trusted-keys', action='append', default=[], help='a JWKS file of keys the signature must be made with')
+    args = parser.parse_args(argv)
+    trusted = None
+    if args.trusted_key or args.trusted_keys:
+        trusted = []
+        for path in args.trusted_key + args.trusted_keys:
+            try:
+                trusted += trusted_key_from(path)
+            except (OSError, ValueError, KeyError, TypeError) as e:
+                print('--trusted-key %s: %s' % (path, e), file=sys.stderr)
+                return 2
+    v = Verifier(args.bundle, trusted)
+    v.run()
+    verdict = v.verdict()
+    print(json.dumps(verdict, indent=2, ensure_ascii=False))
+    return 0 if verdict['ok'] else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
