@@ -7,18 +7,19 @@ import { DisclosureDetail, Disclosures } from './screens/disclosure';
 import { IncidentBoard, IncidentDetail } from './screens/incidents';
 import { Insights } from './screens/insights';
 import { Login, OidcCallback } from './screens/login';
+import { ReportIncident } from './screens/report';
 import { Reviews } from './screens/reviews';
 import { navigate, route, useSignal } from './state';
 import { Link, PageTitle, tt } from './ui';
 
-type Screen = 'reviews' | 'incidents' | 'disclosures' | 'audit' | 'insights';
-/** Which screens each role sees; the API enforces the same rules (docs/roles.md). */
+type Screen = 'reviews' | 'incidents' | 'disclosures' | 'audit' | 'insights' | 'report';
+/** Which screens each role sees; the API enforces the same rules (docs/roles.md). Everyone may report an incident. */
 const SCREENS: Record<Role, Screen[]> = {
-  clinician: ['reviews'],
-  'quality-manager': ['incidents', 'insights'],
-  legal: ['disclosures', 'incidents', 'insights'],
-  auditor: ['audit', 'incidents', 'disclosures', 'insights'],
-  admin: ['insights'],
+  clinician: ['reviews', 'report'],
+  'quality-manager': ['incidents', 'insights', 'report'],
+  legal: ['disclosures', 'incidents', 'insights', 'report'],
+  auditor: ['audit', 'incidents', 'disclosures', 'insights', 'report'],
+  admin: ['insights', 'report'],
 };
 
 export function App({ config }: { config: WebConfig }) {
@@ -58,6 +59,8 @@ export function App({ config }: { config: WebConfig }) {
         return <Audit />;
       case 'insights':
         return <Insights />;
+      case 'report':
+        return <ReportIncident />;
     }
   };
 

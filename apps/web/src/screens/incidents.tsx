@@ -11,6 +11,7 @@ export function IncidentBoard() {
   return (
     <>
       <PageTitle>{t('incidents.title')}</PageTitle>
+      <TriageQueue />
       <p>{t('incidents.intro')}</p>
       <ProblemSummary error={board.error} />
       {!board.data ? (
@@ -121,6 +122,45 @@ export function IncidentDetail({ id, canWrite }: { id: string; canWrite: boolean
         </>
       )}
     </>
+  );
+}
+
+/** Reports nobody classified yet, oldest first: where a quality manager starts the day. */
+function TriageQueue() {
+  const queue = useLoad(() => get<{ items: Array<IncidentItem & { nearMiss: boolean }> }>('/incidents/triage'), []);
+  if (!queue.data || queue.data.items.length === 0) return null;
+  return (
+    <section aria-labelledby="triage-title">
+      <h2 id="triage-title">{t('incidents.triage')}</h2>
+      <p>{t('incidents.triageIntro')}</p>
+      <table id="triage-queue">
+        <thead>
+          <tr>
+            <th scope="col">{t('incidents.reportedAt')}</th>
+            <th scope="col">{t('incidents.system')}</th>
+            <th scope="col">
+              <span class="visually-hidden">{t('incidents.open')}</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {queue.data.items.map((i) => (
+            <tr key={i.incidentId} data-incident-id={i.incidentId}>
+              <td>{formatDate(i.detectedAt)}</td>
+              <td>
+                {i.aiSystemName}
+                {i.nearMiss ? ` (${t('report.nearMissShort')})` : ''}
+              </td>
+              <td>
+                <Link href={`/incidents/${i.incidentId}`} aria-label={`${t('incidents.open')}: ${i.aiSystemName}, ${formatDate(i.detectedAt)}`}>
+                  {t('incidents.open')}
+                </Link>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 
@@ -320,7 +360,7 @@ function Notifications({ incident }: { incident: IncidentView }) {
           {incident.notifications.map((n) => (
             <tr key={n.notificationId} data-notification-id={n.notificationId}>
               <td>{tt(`recipient.${n.recipient}`)}</td>
-              <td>{n.channel}</td>
+              <td>{tt(`channel.${n.channel}`)}</td>
               <td>
                 <span class={`badge delivery-${n.status}`} data-delivery={n.status}>
                   {tt(`delivery.${n.status}`)}

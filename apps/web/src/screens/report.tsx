@@ -1,0 +1,127 @@
+import { useState } from 'preact/hooks';
+import { api, get, newKey } from '../api';
+import { formatDate, t } from '../i18n';
+import type { AiSystem, Page } from '../types';
+import { Checkbox, fieldErrorOf, Loading, PageTitle, ProblemSummary, SelectField, Status, TextField, useLoad } from '../ui';
+
+interface ReportedIncident {
+  incidentId: string;
+  aiSystemName: string;
+  detectedAt: string;
+  nearMiss: boolean;
+  triage: 'awaiting-triage' | 'triaged';
+  status: 'open' | 'closed';
+  closedAt: string | null;
+}
+
+const empty = { aiSystemId: '', narrative: '', patientId: '', nearMiss: false };
+
+/**
+ * Any employee: report an incident or a near miss with an AI system in under a minute (three
+ * fields), and follow what became of one's own reports. The quality manager triages them.
+ */
+export function ReportIncident() {
+  const systems = useLoad(() => get<Page<AiSystem>>('/ai-systems?limit=200'), []);
+  const mine = useLoad(() => get<{ items: ReportedIncident[] }>('/incidents/mine'), []);
+  const [form, setForm] = useState(empty);
+  const [error, setError] = useState<unknown>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  // One key per filled-in form: a double submit or a retry records one incident.
+  const [key, setKey] = useState(newKey);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setStatus(t('saving'));
+    try {
+      const body: Record<string, unknown> = { aiSystemId: form.aiSystemId, narrative: form.narrative, nearMiss: form.nearMiss };
+      if (form.patientId.trim()) body.patientIds = [form.patientId.trim()];
+      await api('POST', '/incidents', { body, idempotencyKey: key });
+      setError(null);
+      setForm(empty);
+      setKey(newKey());
+      await mine.reload();
+      setStatus(t('report.done'));
+    } catch (err) {
+      setError(err);
+      setStatus(null);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <PageTitle>{t('report.title')}</PageTitle>
+      <p>{t('report.intro')}</p>
+      <form class="card" onSubmit={submit} noValidate aria-labelledby="report-form-title">
+        <h2 id="report-form-title">{t('report.form')}</h2>
+        <ProblemSummary error={error} />
+        <SelectField
+          id="report-system"
+          label={t('incidents.system')}
+          required
+          value={form.aiSystemId}
+          onValue={(v) => setForm((f) => ({ ...f, aiSystemId: v }))}
+          placeholder={t('report.choose')}
+          options={(systems.data?.items ?? []).map((s) => ({ value: s.aiSystemId, label: `${s.name} (${s.supplierName})` }))}
+          error={fieldErrorOf(error, 'aiSystemId')}
+        />
+        <TextField
+          id="report-narrative"
+          label={t('incidents.narrative')}
+          required
+          multiline
+          value={form.narrative}
+          onValue={(v) => setForm((f) => ({ ...f, narrative: v }))}
+          help={t('report.narrativeHelp')}
+          error={fieldErrorOf(error, 'narrative')}
+        />
+        <Checkbox id="report-near-miss" label={t('report.nearMiss')} checked={form.nearMiss} onValue={(v) => setForm((f) => ({ ...f, nearMiss: v }))} />
+        <TextField
+          id="report-patient"
+          label={t('report.patient')}
+          value={form.patientId}
+          onValue={(v) => setForm((f) => ({ ...f, patientId: v }))}
+          help={t('report.patientHelp')}
+          error={fieldErrorOf(error, 'patientIds')}
+        />
+        <button type="submit" class="primary" disabled={busy}>
+          {t('report.submit')}
+        </button>
+        <Status message={status} />
+      </form>
+      <section aria-labelledby="mine-title">
+        <h2 id="mine-title">{t('report.mine')}</h2>
+        {!mine.data ? (
+          <Loading />
+        ) : mine.data.items.length === 0 ? (
+          <p>{t('none')}</p>
+        ) : (
+          <table id="my-reports">
+            <thead>
+              <tr>
+                <th scope="col">{t('report.reportedAt')}</th>
+                <th scope="col">{t('incidents.system')}</th>
+                <th scope="col">{t('incidents.status')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {mine.data.items.map((r) => (
+                <tr key={r.incidentId} data-incident-id={r.incidentId} data-triage={r.triage}>
+                  <td>{formatDate(r.detectedAt)}</td>
+                  <td>
+                    {r.aiSystemName}
+                    {r.nearMiss ? ` (${t('report.nearMissShort')})` : ''}
+                  </td>
+                  <td>{r.status === 'closed' ? t('report.closed') : t(`report.${r.triage}`)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </>
+  );
+}
