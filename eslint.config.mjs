@@ -1,6 +1,6 @@
 // @ts-check
 // Type-aware lint of the server, the CLI, the libs, the migrations and the tests (issue 24,
-// item 5). The web app (its own tsconfig), the bench and plain JS files are not linted yet.
+// item 5); `npm run lint` runs in .ci/run. The web app (its own tsconfig), the bench and plain JS files are not linted yet.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
@@ -19,6 +19,21 @@ export default defineConfig(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
       // `let { buf, at } = …` where only `at` moves: one declaration reads better than two.
       'prefer-const': ['error', { destructuring: 'all' }],
+    },
+  },
+  {
+    // Suites that read HTTP, child-process and browser answers: supertest types every response
+    // body `any` and Jest's asymmetric matchers (`expect.any`, `expect.stringMatching`) return
+    // `any`, so these rules flag nearly every assertion (about 850 findings); typing each body at
+    // every use was more cast than check. New code uses `body<T>(res)` from test/support/http.ts.
+    // Every other rule stays on here, and all of them stay on for libs/, apps/ and the rest of test/.
+    files: ['test/e2e/**', 'test/reliability/**', 'test/web/**'],
+    rules: {
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
     },
   },
 );

@@ -29,7 +29,7 @@ describe('every nested object of every request DTO is validated as its class', (
   const nested = [...dtos.values()].flatMap((cls) =>
     [...validationMetadata(cls)].flatMap(([property, metas]) => {
       const nestedMeta = metas.find((m) => m.type === ValidationTypes.NESTED_VALIDATION);
-      const designType = Reflect.getMetadata('design:type', cls.prototype, property) as unknown;
+      const designType = Reflect.getMetadata('design:type', cls.prototype as object, property) as unknown;
       const holdsDto = !SCALARS.includes(designType);
       return nestedMeta || holdsDto ? [{ dto: cls.name, property, cls, array: nestedMeta?.each === true || designType === Array }] : [];
     }),
@@ -41,12 +41,12 @@ describe('every nested object of every request DTO is validated as its class', (
   });
 
   it.each(nested.filter((n) => !n.array).map((n) => [`${n.dto}.${n.property}`, n] as const))('%s refuses what is not an object and yields its class', async (_name, { cls, property }) => {
-    for (const bad of [[], [{}], 'text', null, 42]) expect({ bad, named: await refusal(cls, { [property]: bad }) }).toEqual({ bad, named: expect.arrayContaining([property]) });
+    for (const bad of [[], [{}], 'text', null, 42]) expect({ bad, named: await refusal(cls, { [property]: bad }) }).toEqual({ bad, named: expect.arrayContaining([property]) as unknown });
     expect((plainToInstance(cls, { [property]: {} }) as Record<string, object>)[property]?.constructor).not.toBe(Object);
   });
 
   it.each(nested.filter((n) => n.array).map((n) => [`${n.dto}.${n.property}`, n] as const))('%s refuses elements that are not objects and yields its class', async (_name, { cls, property }) => {
-    for (const bad of [[[]], ['text'], [null], {}, 'text']) expect({ bad, named: await refusal(cls, { [property]: bad }) }).toEqual({ bad, named: expect.arrayContaining([expect.stringMatching(new RegExp(`^${property}(\\.|$)`))]) });
+    for (const bad of [[[]], ['text'], [null], {}, 'text']) expect({ bad, named: await refusal(cls, { [property]: bad }) }).toEqual({ bad, named: expect.arrayContaining([expect.stringMatching(new RegExp(`^${property}(\\.|$)`)) as unknown]) as unknown });
     const [element] = (plainToInstance(cls, { [property]: [{}] }) as Record<string, object[]>)[property];
     expect(element.constructor).not.toBe(Object);
   });

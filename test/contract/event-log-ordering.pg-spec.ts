@@ -32,7 +32,7 @@ describe('PostgreSQL global order under an open transaction', () => {
 
     // An appender that has taken position 2 the way the adapter does, then stalls before commit.
     await slow.query('BEGIN');
-    const { rows } = await slow.query('UPDATE event_log_head SET position = position + 1 WHERE id = 1 RETURNING position');
+    const { rows } = await slow.query<{ position: string }>('UPDATE event_log_head SET position = position + 1 WHERE id = 1 RETURNING position');
     const slowPosition = Number(rows[0].position);
     await slow.query(
       `INSERT INTO events (global_position, event_id, stream_id, stream_revision, type, schema_version, recorded_at, data, metadata)

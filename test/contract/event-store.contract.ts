@@ -207,7 +207,7 @@ export function eventStoreContract(name: string, factory: FixtureFactory): void 
           Array.from({ length: writers }, (_, i) => store.append(s, [ev('contract.Race', { writer: i })], { expectedRevision: 0 })),
         );
         const won = outcomes.filter((o) => o.status === 'fulfilled');
-        const lost = outcomes.filter((o) => o.status === 'rejected') as PromiseRejectedResult[];
+        const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
         expect(won).toHaveLength(1);
         expect(lost).toHaveLength(writers - 1);
         for (const l of lost) expect(l.reason).toBeInstanceOf(ConcurrencyError);
@@ -231,7 +231,7 @@ export function eventStoreContract(name: string, factory: FixtureFactory): void 
         );
         const events = await store.readStream(s);
         expect(events.map((e) => e.streamRevision)).toEqual(events.map((_, i) => i));
-        const retries = events.filter((e) => e.type === 'contract.Retry').map((e) => `${e.data.w}/${e.data.k}`);
+        const retries = events.filter((e) => e.type === 'contract.Retry').map((e) => `${String(e.data.w)}/${String(e.data.k)}`);
         expect(new Set(retries).size).toBe(writers * perWriter);
         expect(retries).toHaveLength(writers * perWriter);
       });
@@ -388,9 +388,10 @@ export function eventStoreContract(name: string, factory: FixtureFactory): void 
         const enough = new Promise<void>((r) => (resolve = r));
         const sub = store.subscribe(
           start,
-          async (batch) => {
+          (batch) => {
             for (const e of batch) if (e.streamId === s) got.push(e.data.i as number);
             if (got.length >= 4) resolve();
+            return Promise.resolve();
           },
           { pollIntervalMs: 20 },
         );

@@ -44,7 +44,7 @@ class BulkProjection implements Projection {
 
 async function stored(ds: DataSource, table = 'rm_test_bulk') {
   const rows: Array<Record<string, unknown>> = await ds.query(`SELECT position, label, note, n, flag, data FROM "${table}" ORDER BY position`);
-  return rows.map((r) => ({ position: Number(r.position), label: r.label, note: r.note, n: Number(r.n), flag: Boolean(r.flag), data: JSON.parse(String(r.data)) }));
+  return rows.map((r) => ({ position: Number(r.position), label: r.label, note: r.note, n: Number(r.n), flag: Boolean(r.flag), data: JSON.parse(String(r.data)) as unknown }));
 }
 
 describe('Projection rows written in bulk (COPY on PostgreSQL)', () => {

@@ -1,4 +1,4 @@
-import { Column, type DataSource, Entity, PrimaryColumn } from 'typeorm';
+import { type DataSource, Entity, PrimaryColumn } from 'typeorm';
 import { type EventEnvelope, type Projection, type ProjectionContext, ProjectionRunner, SqlDatabase, SqlEventStore } from '@app/event-store';
 import { eventually } from '../reliability/support';
 import { newTestStorage, openTestDataSource, type TestStorage } from '../support/test-storage';
@@ -58,7 +58,7 @@ describe('ProjectionRunner: a failing projection is recorded, and only it stands
     return runner;
   };
   const refusing = new Refusing();
-  const count = async (table: string) => Number((await ds.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
+  const count = async (table: string) => Number((await ds.query<Array<{ n: number | string }>>(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
   const note = (i: number, extra: Record<string, unknown> = {}) => store.append(`note-${i}`, [{ type: 'test.Noted', data: { i, ...extra } }]);
   const statusOf = async (name: string) => (await runner.status()).find((s) => s.projection === name)!;
 

@@ -37,7 +37,7 @@ class TallyProjection implements Projection {
 }
 
 async function rows(ds: DataSource) {
-  return ds.query(`SELECT "key", bucket, n, seen, "lastInBucket", observed FROM rm_test_pipeline ORDER BY "key"`);
+  return ds.query<Array<Record<string, unknown> & { n: number | string }>>(`SELECT "key", bucket, n, seen, "lastInBucket", observed FROM rm_test_pipeline ORDER BY "key"`);
 }
 
 /**
@@ -68,7 +68,7 @@ describe('PostgreSQL rebuild: the next batch projected while the previous one co
     await runner.catchUp();
     const live = await rows(ds);
     expect(live).toHaveLength(7);
-    expect(live.reduce((sum: number, r: { n: number }) => sum + Number(r.n), 0)).toBe(120);
+    expect(live.reduce((sum, r) => sum + Number(r.n), 0)).toBe(120);
 
     await ds.query(`
       CREATE FUNCTION slow_rebuild_batch() RETURNS trigger LANGUAGE plpgsql AS $$

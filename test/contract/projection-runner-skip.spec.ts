@@ -1,4 +1,4 @@
-import { Column, DataSource, Entity, PrimaryColumn } from 'typeorm';
+import { DataSource, Entity, PrimaryColumn } from 'typeorm';
 import {
   type EventEnvelope,
   type Projection,
@@ -46,8 +46,8 @@ describe('ProjectionRunner over events a projection does not read', () => {
   });
 
   const stored = async () =>
-    Number((await ds.query(`SELECT position FROM projection_checkpoints WHERE name = 'test-skip'`))[0].position);
-  const seen = async () => (await ds.query(`SELECT position FROM rm_test_skip ORDER BY position`)).map((r: { position: number | string }) => Number(r.position));
+    Number((await ds.query<Array<{ position: number | string }>>(`SELECT position FROM projection_checkpoints WHERE name = 'test-skip'`))[0].position);
+  const seen = async () => (await ds.query<Array<{ position: number | string }>>(`SELECT position FROM rm_test_skip ORDER BY position`)).map((r) => Number(r.position));
 
   it('applies every wanted event once and still stores the head after catchUp and stop', async () => {
     const runner = new ProjectionRunner(new SqlDatabase(ds), store, [new WantedProjection()], { batchSize: 3, pollIntervalMs: 10 });

@@ -40,7 +40,7 @@ if (url) {
       stores.push(s);
       return s;
     };
-    const seen = async () => (await ds.query('SELECT position FROM rm_test_kurrent_seen')).map((r: { position: string }) => Number(r.position));
+    const seen = async () => (await ds.query<Array<{ position: string }>>('SELECT position FROM rm_test_kurrent_seen')).map((r) => Number(r.position));
 
     beforeAll(async () => {
       storage = newTestStorage();

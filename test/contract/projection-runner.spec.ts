@@ -36,8 +36,8 @@ class CountingProjection implements Projection {
 }
 
 async function rows(ds: DataSource, table = 'rm_test_counts') {
-  const r = await ds.query(`SELECT "key", n, seen FROM "${table}" ORDER BY "key"`);
-  return r.map((x: { key: string; n: number | string; seen: string }) => ({ key: x.key, n: Number(x.n), seen: x.seen }));
+  const r = await ds.query<Array<{ key: string; n: number | string; seen: string }>>(`SELECT "key", n, seen FROM "${table}" ORDER BY "key"`);
+  return r.map((x) => ({ key: x.key, n: Number(x.n), seen: x.seen }));
 }
 
 describe('ProjectionRunner', () => {
@@ -124,7 +124,7 @@ describe('ProjectionRunner', () => {
     const head = await store.headPosition();
     for (let i = 0; i < 200 && (await runner.positions())['test-counts'] < head; i++) await new Promise((r) => setTimeout(r, 25));
     await runner.stop();
-    const [cp] = await ds.query(`SELECT position, version FROM projection_checkpoints WHERE name = 'test-counts'`);
+    const [cp] = await ds.query<Array<{ position: number | string; version: number | string }>>(`SELECT position, version FROM projection_checkpoints WHERE name = 'test-counts'`);
     expect(Number(cp.version)).toBe(2);
     expect(Number(cp.position)).toBe(head);
     const total = (await rows(ds)).reduce((sum: number, r: { n: number }) => sum + r.n, 0);

@@ -48,7 +48,8 @@ describe('Files at rest (child API, real files)', () => {
         headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': type }) },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
-      const json = (await res.json()) as Record<string, unknown>;
+      // The ids and states this walk reads are strings; `items` is the one list.
+      const json = (await res.json()) as Record<string, string> & { items?: unknown[] };
       if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
       return json;
     };

@@ -20,10 +20,26 @@ const access = (n: number): AccessRecord => ({
  * What someone past the database's triggers could do: change an entry and re-hash the chain from
  * there to the end, with the published algorithm (ADR 0010), so that the chain verifies again.
  */
+/** The columns the chain hashes (the database answers `seq` as a number or a string). */
+interface AccessLogRow {
+  seq: number | string;
+  entry_hash: string;
+  entry_id: string;
+  request_id: string | null;
+  at: string;
+  actor_subject: string;
+  actor_role: string;
+  action: string;
+  data_subject: string | null;
+  resource: string;
+  ip: string | null;
+  user_agent: string | null;
+}
+
 async function forge(ds: DataSource, fromSeq: number, actor: string): Promise<void> {
   const pg = ds.options.type === 'postgres';
   await ds.query(pg ? 'ALTER TABLE access_log DISABLE TRIGGER USER' : 'DROP TRIGGER access_log_no_update');
-  const rows: Array<Record<string, any>> = await ds.query('SELECT * FROM access_log ORDER BY seq');
+  const rows = await ds.query<AccessLogRow[]>('SELECT * FROM access_log ORDER BY seq');
   let prev = rows.find((r) => Number(r.seq) === fromSeq - 1)?.entry_hash ?? '0'.repeat(64);
   for (const r of rows.filter((x) => Number(x.seq) >= fromSeq)) {
     const subject = Number(r.seq) === fromSeq ? actor : r.actor_subject;

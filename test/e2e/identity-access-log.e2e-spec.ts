@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
-import { AccessLog } from '@app/identity';
+import { AccessLog, type AccessLogEntry } from '@app/identity';
+import { body } from '../support/http';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 
 /** NEN 7513: every read of patient-related data leaves an entry the auditor can query and nobody can change. */
@@ -16,7 +17,7 @@ describe('access log of patient data reads (HTTP)', () => {
   const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
   const entries = async (query: string) =>
-    (await t.http.get(`/api/v1/access-log?${query}`).set(auth(auditor)).expect(200)).body.items as Array<Record<string, any>>;
+    body<{ items: AccessLogEntry[] }>(await t.http.get(`/api/v1/access-log?${query}`).set(auth(auditor)).expect(200)).items;
 
   beforeAll(async () => {
     t = await startTestApp();

@@ -38,7 +38,7 @@ describe('erasure of a data subject (HTTP)', () => {
     [alice, legal, auditor] = await Promise.all([t.token('clinician', 'alice'), t.token('legal', 'legal-1'), t.token('auditor', 'audit-1')]);
     systemId = (await t.http.post('/api/v1/ai-systems').set(auth(await t.token('admin'))).send(aiSystemBody()).expect(201)).body.aiSystemId;
     // The retention, incident and disclosure contexts contribute real checks the same way.
-    t.app.get(ErasureBlockers).register({ context: 'test-holds', groundsFor: async (p) => (held.has(p) ? [hold] : []) });
+    t.app.get(ErasureBlockers).register({ context: 'test-holds', groundsFor: (p) => Promise.resolve(held.has(p) ? [hold] : []) });
   });
   afterAll(async () => t?.close());
 

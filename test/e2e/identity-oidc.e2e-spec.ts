@@ -126,8 +126,8 @@ describe('OIDC bearer tokens from the hospital identity provider (HTTP)', () => 
         .setExpirationTime(now + 3600)
         .sign(tokenSigning.privateKey);
     }, 'not-yet-valid'],
-    ['malformed', async () => 'abc.def.ghi', 'malformed'],
-    ['without an issuer', async () => 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln', 'issuer'],
+    ['malformed', () => Promise.resolve('abc.def.ghi'), 'malformed'],
+    ['without an issuer', () => Promise.resolve('eyJhbGciOiJSUzI1NiJ9.e30.c2ln'), 'issuer'],
   ])('rejects a token %s with 401 problem+json', async (_case, make, reason) => {
     const res = await get(await make()).expect(401);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);

@@ -28,7 +28,7 @@ describe('Read models are a pure function of the log', () => {
 
   it('serves the override rate from the rebuilt tables', async () => {
     const qm = await t.token('quality-manager');
-    const [system] = (await ds.query('SELECT "aiSystemId" FROM rm_ai_systems ORDER BY "aiSystemId"')) as Array<{ aiSystemId: string }>;
+    const [system] = await ds.query<Array<{ aiSystemId: string }>>('SELECT "aiSystemId" FROM rm_ai_systems ORDER BY "aiSystemId"');
     const res = await t.http.get(`/api/v1/ai-systems/${system.aiSystemId}/override-rates`).set('Authorization', `Bearer ${qm}`).expect(200);
     const total = res.body.months.reduce((s: number, m: { total: number }) => s + m.total, 0);
     const withdrawn = Number(

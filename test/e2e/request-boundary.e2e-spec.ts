@@ -9,7 +9,7 @@ function rawRequest(url: string, bytes: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname, () => socket.write(Buffer.from(bytes, 'latin1')));
     let answer = '';
-    socket.on('data', (d) => (answer += d));
+    socket.on('data', (d: Buffer) => (answer += d.toString()));
     socket.on('end', () => resolve(answer));
     socket.on('error', reject);
   });

@@ -37,7 +37,7 @@ describe('PostgreSQL advisory leases', () => {
       const key = BigInt(leaseLockKey(schema, 'ledger-sealer'));
       const classid = Number(BigInt.asUintN(32, key >> 32n));
       const objid = Number(BigInt.asUintN(32, key));
-      const { rows } = await admin.query(
+      const { rows } = await admin.query<{ pid: number }>(
         "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = $1 AND objid::bigint = $2 AND granted",
         [classid, objid],
       );

@@ -31,7 +31,7 @@ describe('Several API instances on one PostgreSQL (leases)', () => {
   const apis: ChildApi[] = [];
   let starting: Promise<ChildApi>[] = [];
 
-  beforeAll(async () => {
+  beforeAll(() => {
     storage = newTestStorage('postgres');
   });
   afterAll(async () => {
@@ -49,7 +49,7 @@ describe('Several API instances on one PostgreSQL (leases)', () => {
   };
   const reviewEventsAfter = async (position: number) =>
     Number(
-      (await ds.query('SELECT COUNT(*) AS n FROM events WHERE global_position > $1 AND type = ANY($2)', [position, [...REVIEW_EVENT_TYPES]]))[0].n,
+      (await ds.query<Array<{ n: string }>>('SELECT COUNT(*) AS n FROM events WHERE global_position > $1 AND type = ANY($2)', [position, [...REVIEW_EVENT_TYPES]]))[0].n,
     );
   const caughtUp = async () => {
     const head = await store.headPosition();
@@ -137,11 +137,11 @@ describe('Several API instances on one PostgreSQL (leases)', () => {
 
     // The ledger kept sealing in the survivor too.
     for (let i = 0; i < 200; i++) {
-      const [{ n }] = await ds.query('SELECT COUNT(*) AS n FROM ledger_leaves');
+      const [{ n }] = await ds.query<Array<{ n: string }>>('SELECT COUNT(*) AS n FROM ledger_leaves');
       if (Number(n) === (await store.headPosition())) break;
       await sleep(50);
     }
-    expect(Number((await ds.query('SELECT COUNT(*) AS n FROM ledger_leaves'))[0].n)).toBe(await store.headPosition());
+    expect(Number((await ds.query<Array<{ n: string }>>('SELECT COUNT(*) AS n FROM ledger_leaves'))[0].n)).toBe(await store.headPosition());
 
     watching = false;
     await watcher;

@@ -20,7 +20,7 @@ async function everyEvent(store: EventStore): Promise<EventEnvelope[]> {
 
 /** SQLite answers booleans as 0/1 and bigints as numbers where PostgreSQL answers true/false and strings. */
 const sameTypes = (rows: Record<string, unknown[]>) =>
-  JSON.parse(JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'boolean' ? Number(v) : typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : v)));
+  JSON.parse(JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'boolean' ? Number(v) : typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : v))) as Record<string, unknown[]>;
 
 /** How a pilot on the embedded default moves to production: the real CLI, a real SQLite file and schema. */
 describe('registry migrate-store: SQLite pilot to PostgreSQL', () => {
@@ -87,12 +87,12 @@ describe('registry migrate-store: SQLite pilot to PostgreSQL', () => {
       expect(a.length).toBe(Number(n));
       expect(b).toEqual(a);
       const keys = 'SELECT * FROM idempotency_keys ORDER BY idempotency_key';
-      const sourceKeys = await from.ds.query(keys);
+      const sourceKeys = await from.ds.query<unknown[]>(keys);
       expect(sourceKeys.length).toBeGreaterThanOrEqual(5);
-      expect(sameTypes({ k: await to.ds.query(keys) })).toEqual(sameTypes({ k: sourceKeys }));
+      expect(sameTypes({ k: await to.ds.query<unknown[]>(keys) })).toEqual(sameTypes({ k: sourceKeys }));
       for (const table of ['subject_keys', 'ledger_keys', 'access_log', 'access_log_purges']) {
         const q = `SELECT COUNT(*) AS n FROM ${table}`;
-        expect(Number((await to.ds.query(q))[0].n)).toBe(Number((await from.ds.query(q))[0].n));
+        expect(Number((await to.ds.query<Array<{ n: string }>>(q))[0].n)).toBe(Number((await from.ds.query<Array<{ n: string }>>(q))[0].n));
       }
     } finally {
       await from.close();
@@ -123,7 +123,7 @@ describe('registry migrate-store: SQLite pilot to PostgreSQL', () => {
   it('refuses a non-empty target, and --resume continues a copy that stopped half-way', async () => {
     const args = ['migrate-store', '--from', `sqlite:${source.config.dataDir}`, '--to', TEST_PG_URL, '--schema', target.config.schema!];
     const refused = await cli({}, ...args).catch((e: { code: number; stderr: string }) => e);
-    expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/already holds \d+ events: refusing/) });
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/already holds \d+ events: refusing/) as unknown });
 
     // Cut the target back to a prefix, as if the copy had stopped there.
     const to = await openRegistry(targetConfig);

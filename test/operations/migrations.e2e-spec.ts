@@ -45,7 +45,7 @@ describe('Migrations are reversible', () => {
       await store.append('review-1', [{ type: 'test.Happened', data: { n: 1 } }], { expectedRevision: 'no_stream' });
 
       for (let i = 0; i < MIGRATIONS.length; i++) await ds.undoLastMigration({ transaction: 'each' });
-      expect((await ds.query('SELECT * FROM migrations')).length).toBe(0);
+      expect(await ds.query<unknown[]>('SELECT * FROM migrations')).toHaveLength(0);
       // Only TypeORM's own bookkeeping table is left.
       expect((await schemaObjects(ds, storage.config.schema)).filter((o) => !/migrations/.test(o))).toEqual([]);
     } finally {

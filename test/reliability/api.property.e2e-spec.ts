@@ -94,6 +94,8 @@ describe(`API property: accepted means projected (${testStorageKind()})`, () => 
     doc = (await t.http.get('/docs-json').expect(200)).body;
     for (const role of ROLES) for (const person of [0, 1]) tokens.set(`${role}/${person}`, await t.token(role, `${role}-prop-${person}`));
     // The runner reports a failing batch through the `Projections` logger: collect those lines.
+    // Called below with `.call(this, …)`: the spied logger stays its own `this`.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     const logError = Logger.prototype.error;
     logSpy = jest.spyOn(Logger.prototype, 'error').mockImplementation(function (this: Logger, message: unknown, ...rest: unknown[]) {
       // A plain line, or a structured one whose `msg` reads the same (`Projection <name> failed …`).
@@ -243,7 +245,7 @@ describe(`API property: accepted means projected (${testStorageKind()})`, () => 
   /** Judges one answer; returns what is wrong with it. */
   async function judge(p: Planned, res: { status: number; headers: Record<string, string>; body: Record<string, unknown> }, before: number, after: number): Promise<string[]> {
     const wrong: string[] = [];
-    if (res.status >= 500) wrong.push(`answered ${res.status} ${String(res.body.code ?? compact(res.body))}`);
+    if (res.status >= 500) wrong.push(`answered ${res.status} ${typeof res.body.code === 'string' ? res.body.code : compact(res.body)}`);
     // Unknown keys, `__proto__` and `constructor` included, are refused, never dropped silently.
     if (p.unknownKey && res.status < 400) wrong.push(`accepted the unknown key ${JSON.stringify(p.field)} with ${res.status}`);
     if (res.status >= 400) {

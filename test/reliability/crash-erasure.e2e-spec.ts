@@ -55,7 +55,7 @@ describe('Crash during an erasure (SIGKILL between its steps, child process)', (
           (res) => res.status,
           () => 'no answer',
         );
-        await eventually(async () => first.output().includes(`failpoint ${point} reached`), 60_000, `failpoint ${point}`);
+        await eventually(() => first.output().includes(`failpoint ${point} reached`), 60_000, `failpoint ${point}`);
         first.proc.kill('SIGKILL');
         await waitForExit(first.proc);
         expect(first.proc.signalCode).toBe('SIGKILL');

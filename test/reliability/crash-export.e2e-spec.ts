@@ -87,7 +87,7 @@ describe('Crash during bundle export (SIGKILL, child process)', () => {
       expect(job.headers.get('content-type')).toMatch(/problem\+json/);
       const download = await fetch(`${second.url}${base}/${bundleId}/content`, { headers: auth });
       expect([download.status, ((await download.json()) as { code: string }).code]).toEqual([404, 'bundle-not-found']);
-      await eventually(async () => files().length === 0, 10_000, 'leftover partial removed');
+      await eventually(() => files().length === 0, 10_000, 'leftover partial removed');
       const request = (await (await fetch(`${second.url}/api/v1/disclosure-requests/${REQUEST_ID}`, { headers: auth })).json()) as { bundles: unknown[] };
       expect(request.bundles).toEqual([]);
 

@@ -91,7 +91,7 @@ describe('PostgreSQL restart during load (private server, child API)', () => {
       await pg.start();
       phase = 'back';
       // No restart of the API: it finds the database again on its own.
-      await eventually(async () => ackedAfterRestart >= 20, 60_000, 'writes acknowledged after the restart');
+      await eventually(() => ackedAfterRestart >= 20, 60_000, 'writes acknowledged after the restart');
       expect((await fetch(`${api.url}/health`)).status).toBe(200);
     } finally {
       stop = true;

@@ -44,14 +44,21 @@ export class PrivatePostgres {
     }).toString();
   }
 
-  async start(): Promise<void> {
+  // pg_ctl runs synchronously; Promises keep the callers' shape (and a failure rejects).
+  start(): Promise<void> {
     const opts = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c max_connections=50`;
-    this.run('pg_ctl', ['-D', join(this.dir, 'data'), '-o', opts, '-l', join(this.dir, 'log'), '-w', 'start']);
+    return new Promise((resolve) => {
+      this.run('pg_ctl', ['-D', join(this.dir, 'data'), '-o', opts, '-l', join(this.dir, 'log'), '-w', 'start']);
+      resolve();
+    });
   }
 
   /** `fast`: disconnects every client at once, as a restart or failover does. */
-  async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
-    this.run('pg_ctl', ['-D', join(this.dir, 'data'), '-m', mode, '-w', 'stop']);
+  stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
+    return new Promise((resolve) => {
+      this.run('pg_ctl', ['-D', join(this.dir, 'data'), '-m', mode, '-w', 'stop']);
+      resolve();
+    });
   }
 
   async destroy(): Promise<void> {

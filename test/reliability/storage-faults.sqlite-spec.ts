@@ -110,7 +110,7 @@ if (mountError) {
           const key = String(e.metadata.idempotencyKey).replace(/^alice:/, '');
           byKey.set(key, [...(byKey.get(key) ?? []), String((e.data as { reviewId: string }).reviewId)]);
         }
-        const [{ integrity_check }] = (await ds.query('PRAGMA integrity_check')) as Array<{ integrity_check: string }>;
+        const [{ integrity_check }] = await ds.query<Array<{ integrity_check: string }>>('PRAGMA integrity_check');
         return { byKey, positions: events.map((e) => e.globalPosition), integrity: integrity_check };
       } finally {
         await ds.destroy();

@@ -19,7 +19,7 @@ export const pick = <T>(short: T, long: T): T => (LONG ? long : short);
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls (bounded) until `check` returns a value; the assertion is on the value, never on time. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -34,8 +34,8 @@ export async function startChildApi(env: Record<string, string>, waitHealthy = t
     env: { ...process.env, ...env, LOG_LEVEL: 'warn', NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
+  proc.stdout.on('data', (d) => (out += d));
+  proc.stderr.on('data', (d) => (out += d));
   const url = `http://127.0.0.1:${port}`;
   if (!waitHealthy) return { proc, url, output: () => out };
   const deadline = Date.now() + healthTimeoutMs;

@@ -27,7 +27,7 @@ const rel = (p: string) => relative(ROOT, p).split(sep).join('/');
 
 // The compiler's own reading of tsconfig.json (the `@app/*` paths included) resolves each
 // specifier exactly as `tsc` and the build do; nothing here guesses at aliases.
-const parsed = ts.parseJsonConfigFileContent(ts.readConfigFile(join(ROOT, 'tsconfig.json'), ts.sys.readFile).config, ts.sys, ROOT);
+const parsed = ts.parseJsonConfigFileContent(ts.readConfigFile(join(ROOT, 'tsconfig.json'), (p) => ts.sys.readFile(p)).config, ts.sys, ROOT);
 const resolutionCache = ts.createModuleResolutionCache(ROOT, (s) => s, parsed.options);
 
 /** Every static import, export-from, `require()` and `import()` (types included) of a file. */

@@ -226,7 +226,7 @@ export function chaosArb(doc: OpenApiDocument, schema: JsonSchema): fc.Arbitrary
   const model = Object.fromEntries(
     Object.entries(s.properties ?? {}).map(([k, p]) => [k, fc.oneof(valueArb(doc, p, k, 'valid'), valueArb(doc, p, k, 'spiced'), valueArb(doc, p, k, 'hostile'))]),
   );
-  return fc.record(model, { requiredKeys: [] }) as fc.Arbitrary<Record<string, unknown>>;
+  return fc.record(model, { requiredKeys: [] });
 }
 
 /** Replaces every PoolRef in a generated value by an id from `pool` (or an unknown one). */

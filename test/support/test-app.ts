@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
@@ -30,7 +31,7 @@ export async function startTestApp(): Promise<TestApp> {
   const registry = app.get(ProjectionRegistry);
   return {
     app,
-    http: request(app.getHttpServer()),
+    http: request(app.getHttpServer() as Server),
     storage,
     store,
     token: (role, sub = `${role}-1`) => issueLocalToken(keys.tokenSigning, { sub, role }),

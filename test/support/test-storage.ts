@@ -31,7 +31,11 @@ export function newTestStorage(kind = testStorageKind()): TestStorage {
     return {
       config,
       env: { STORAGE: 'sqlite', DATA_DIR: dataDir },
-      cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
+      cleanup: () =>
+        new Promise<void>((resolve) => {
+          rmSync(dataDir, { recursive: true, force: true });
+          resolve();
+        }),
     };
   }
   const schema = `t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;

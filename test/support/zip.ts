@@ -12,7 +12,7 @@ export async function readZip(path: string): Promise<Map<string, Buffer>> {
   await new Promise<void>((resolve, reject) => {
     zip.on('entry', (entry: yauzl.Entry) => {
       zip.openReadStream(entry, (err, stream) => {
-        if (err || !stream) return reject(err);
+        if (err || !stream) return reject(err ?? new Error(`${entry.fileName}: no read stream`));
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {

@@ -1,4 +1,5 @@
 // Drives Debian's Chromium (never a browser downloaded by playwright) against the real API.
+import axe from 'axe-core';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,7 +65,7 @@ export async function launchBrowser(): Promise<Browser> {
   };
 }
 
-const AXE_SOURCE: string = require('axe-core').source;
+const AXE_SOURCE = axe.source;
 
 export interface AxeViolation {
   id: string;
@@ -76,9 +77,9 @@ export interface AxeViolation {
 /** Runs axe-core in the page (WCAG 2.1 A/AA rules) and returns the serious and critical violations. */
 export async function seriousViolations(page: Page): Promise<Array<{ id: string; impact: string | null; help: string; targets: string }>> {
   await page.evaluate(AXE_SOURCE);
-  const violations = (await page.evaluate(
+  const violations = await page.evaluate<AxeViolation[]>(
     `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }).then((r) => r.violations)`,
-  )) as AxeViolation[];
+  );
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => JSON.stringify(n.target)).join(' ') }));

@@ -377,7 +377,7 @@ describe('Web app journeys in Chromium', () => {
     await expect(page.locator('#access-log-anchors').textContent()).resolves.toContain('No hash of the access log is anchored');
     const rows = page.locator('#event-log tbody tr');
     await rows.first().waitFor();
-    const positions = (await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-position'))))) as number[];
+    const positions = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-position'))));
     expect(positions).toHaveLength(Math.min(25, head));
     expect(positions[0]).toBeGreaterThanOrEqual(head);
     expect([...positions].sort((a, b) => b - a)).toEqual(positions);

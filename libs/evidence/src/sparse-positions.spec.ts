@@ -72,9 +72,9 @@ describe('Ledger on sparse positions (pure functions)', () => {
 describe('As-of reconstruction cut-off on sparse positions', () => {
   const log = SPARSE.map(event);
   const reads: number[] = [];
-  const firstAfter = async (after: number) => {
+  const firstAfter = (after: number) => {
     reads.push(after);
-    return log.find((e) => e.globalPosition > after);
+    return Promise.resolve(log.find((e) => e.globalPosition > after));
   };
   const head = SPARSE[SPARSE.length - 1];
 

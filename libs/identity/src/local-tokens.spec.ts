@@ -48,10 +48,10 @@ describe('local tokens', () => {
         roles: [role],
         name: 'Dr. Ödön',
       });
-      const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString());
+      const header: unknown = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString());
       expect(header).toMatchObject({ alg: 'EdDSA', kid: signing.kid });
       expect(signing.kid).toBe(ed25519Thumbprint(signing.publicKey));
-      const payload = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+      const payload = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { exp: number; iat: number };
       expect(payload).toMatchObject({ iss: 'oversight-registry-local', aud: 'oversight-registry', roles: [role] });
       expect(payload.exp - payload.iat).toBe(8 * 3600);
     }
@@ -74,7 +74,7 @@ describe('local tokens', () => {
   it('rejects a tampered token', async () => {
     const token = await issueLocalToken(signing, { sub: 'user-1', role: 'clinician' });
     const [h, p, s] = token.split('.');
-    const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
+    const payload = JSON.parse(Buffer.from(p, 'base64url').toString()) as { roles: string[] };
     payload.roles = ['admin'];
     const tamperedPayload = [h, Buffer.from(JSON.stringify(payload)).toString('base64url'), s].join('.');
     await expectReason(tamperedPayload, 'signature');

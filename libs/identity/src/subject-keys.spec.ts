@@ -235,17 +235,18 @@ describe('SubjectKeyStore', () => {
     const bind = (aad: string) => createHash('sha256').update(aad).digest();
     const kms: KeyWrapper = {
       id: 'kms-rsa-1',
-      wrap: async (key, aad) => publicEncrypt(publicKey, Buffer.concat([bind(aad), key])).toString('base64'),
-      unwrap: async (wrapped, aad) => {
-        let plain: Buffer;
-        try {
-          plain = privateDecrypt(privateKey, Buffer.from(wrapped, 'base64'));
-        } catch {
-          throw new DecryptionError('not wrapped by this KMS key');
-        }
-        if (!plain.subarray(0, 32).equals(bind(aad))) throw new DecryptionError('wrapped for another subject');
-        return plain.subarray(32);
-      },
+      wrap: (key, aad) => new Promise((resolve) => resolve(publicEncrypt(publicKey, Buffer.concat([bind(aad), key])).toString('base64'))),
+      unwrap: (wrapped, aad) =>
+        new Promise((resolve) => {
+          let plain: Buffer;
+          try {
+            plain = privateDecrypt(privateKey, Buffer.from(wrapped, 'base64'));
+          } catch {
+            throw new DecryptionError('not wrapped by this KMS key');
+          }
+          if (!plain.subarray(0, 32).equals(bind(aad))) throw new DecryptionError('wrapped for another subject');
+          resolve(plain.subarray(32));
+        }),
     };
     const own = newTestStorage();
     extra.push(own);

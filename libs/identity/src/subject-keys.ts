@@ -423,7 +423,16 @@ export class LocalKeyWrapper implements KeyWrapper {
     return timingSafeEqual(this.#key, other.#key);
   }
 
-  async wrap(key: Buffer, aad: string): Promise<string> {
+  // Local AES-GCM needs no I/O; Promises because a KMS wrapper does (a failure still rejects).
+  wrap(key: Buffer, aad: string): Promise<string> {
+    return new Promise((resolve) => resolve(this.seal(key, aad)));
+  }
+
+  unwrap(wrapped: string, aad: string): Promise<Buffer> {
+    return new Promise((resolve) => resolve(this.open(wrapped, aad)));
+  }
+
+  private seal(key: Buffer, aad: string): string {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv(ENC, this.#key, iv);
     cipher.setAAD(Buffer.from(aad, 'utf8'));
@@ -431,7 +440,7 @@ export class LocalKeyWrapper implements KeyWrapper {
     return `${WRAP_VERSION}.${iv.toString('base64url')}.${ct.toString('base64url')}`;
   }
 
-  async unwrap(wrapped: string, aad: string): Promise<Buffer> {
+  private open(wrapped: string, aad: string): Buffer {
     const parts = wrapped.split('.');
     const iv = decodeBase64Url(parts[1]);
     const ct = decodeBase64Url(parts[2]);

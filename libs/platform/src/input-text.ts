@@ -18,7 +18,7 @@ function textProblem(s: string): string | undefined {
   return undefined;
 }
 
-const isPlain = (v: object) => Array.isArray(v) || [Object.prototype, null].includes(Object.getPrototypeOf(v));
+const isPlain = (v: object) => Array.isArray(v) || [Object.prototype, null].includes(Object.getPrototypeOf(v) as object | null);
 
 /**
  * Every string (and every key) of a request body, query or path parameter, checked before any

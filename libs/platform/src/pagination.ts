@@ -9,7 +9,7 @@ export function decodeCursor(cursor: string | undefined, arity: number): unknown
   if (cursor === undefined || cursor === '') return undefined;
   try {
     const keys = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(keys) && keys.length === arity) return keys;
+    if (Array.isArray(keys) && keys.length === arity) return keys as unknown[];
   } catch {
     /* fall through */
   }

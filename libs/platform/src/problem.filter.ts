@@ -107,19 +107,19 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const body = e.getResponse();
       const type = (e as { type?: string }).type ?? (body as { type?: string })?.type;
       // body-parser errors arrive as HttpException-like objects from Nest's express adapter.
-      const detail = typeof body === 'string' ? body : ((body as { message?: unknown })?.message ?? e.message);
+      const detail = messageText(typeof body === 'string' ? body : ((body as { message?: unknown })?.message ?? e.message));
       // Nest turns body-parser's SyntaxError into a bare BadRequestException carrying its message.
-      if (status === 400 && /JSON/.test(String(detail))) {
+      if (status === 400 && /JSON/.test(detail)) {
         return this.problem(400, 'malformed-json', 'Bad request', 'The request body is not valid JSON', {
           errors: [{ field: 'body', message: 'not valid JSON' }],
         });
       }
       // Express's "Cannot GET /path?query" would echo the whole URL, query values included.
-      if (status === 404 && /^Cannot [A-Z]+ /.test(String(detail))) return this.problem(404, 'not-found', 'Not found', 'No route matches this method and path');
+      if (status === 404 && /^Cannot [A-Z]+ /.test(detail)) return this.problem(404, 'not-found', 'Not found', 'No route matches this method and path');
       // @nestjs/terminus: keep each check's status, so /health says what is down and why.
       const checks = (body as { details?: unknown })?.details;
       if (status === 503 && checks) return this.problem(503, 'unhealthy', 'Service unavailable', 'A health check failed', { checks });
-      return this.problem(status, codeFor(status, type), TITLES[status] ?? 'Error', String(detail));
+      return this.problem(status, codeFor(status, type), TITLES[status] ?? 'Error', detail);
     }
     const bodyParser = e as { type?: string; status?: number; statusCode?: number; expose?: boolean; message?: string };
     if (bodyParser?.expose && (bodyParser.status ?? bodyParser.statusCode)) {
@@ -146,6 +146,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     for (const [k, v] of Object.entries(ext)) if (v !== undefined) p[k] = v;
     return p;
   }
+}
+
+/** An exception's message as text: class-validator's list joined as String() joins it, an object as JSON. */
+function messageText(message: unknown): string {
+  if (typeof message === 'string') return message;
+  if (Array.isArray(message)) return message.join(',');
+  if (typeof message === 'number' || typeof message === 'boolean' || typeof message === 'bigint') return String(message);
+  return JSON.stringify(message) ?? '';
 }
 
 function codeFor(status: number, type?: string): string {

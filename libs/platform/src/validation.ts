@@ -24,9 +24,9 @@ type Validate = (object: object, options?: ValidatorOptions) => Promise<Validati
  * descending into nested objects and arrays. `undefined` when no single property throws.
  */
 async function throwingField(validate: Validate, object: object, options: ValidatorOptions | undefined, path = ''): Promise<string | undefined> {
-  for (const [key, value] of Object.entries(object)) {
+  for (const [key, value] of Object.entries(object) as [string, unknown][]) {
     // An array item is validated as itself; an object's property inside an otherwise empty copy.
-    const alone = Array.isArray(object) ? value : Object.assign(Object.create(Object.getPrototypeOf(object)), { [key]: value });
+    const alone = Array.isArray(object) ? value : Object.assign(Object.create(Object.getPrototypeOf(object) as object | null) as object, { [key]: value });
     if (alone === null || typeof alone !== 'object') continue;
     try {
       await validate(alone, { ...options, skipMissingProperties: true, whitelist: false, forbidNonWhitelisted: false });

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { EVENT_STORE, type EventStore, runDecider } from '@app/event-store';
-import { aiSystemDecider, aiSystemStreamId, type AiSystemCommand } from '../domain';
+import { aiSystemDecider, aiSystemStreamId } from '../domain';
 import { type AiSystemCommandResult, ExecuteAiSystemCommand } from './ai-system.commands';
 
 @CommandHandler(ExecuteAiSystemCommand)
@@ -9,7 +9,7 @@ export class ExecuteAiSystemCommandHandler implements ICommandHandler<ExecuteAiS
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute({ command, actor, options }: ExecuteAiSystemCommand): Promise<AiSystemCommandResult> {
-    const full = { ...command, now: new Date().toISOString() } as AiSystemCommand;
+    const full = { ...command, now: new Date().toISOString() };
     const { result } = await runDecider(this.store, aiSystemDecider, aiSystemStreamId(command.aiSystemId), full, {
       ifMatch: options.ifMatch,
       idempotencyKey: options.idempotencyKey ? `${actor.subject}:${options.idempotencyKey}` : undefined,

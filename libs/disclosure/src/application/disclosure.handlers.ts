@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler, type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { EVENT_STORE, type EventStore, loadState, runDecider } from '@app/event-store';
-import { type DisclosureCommand, disclosureDecider, disclosureStreamId } from '../domain';
+import { disclosureDecider, disclosureStreamId } from '../domain';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type FindOptionsWhere, LessThan, type Repository } from 'typeorm';
 import { decodeCursor, encodeCursor } from '@app/platform';
@@ -13,7 +13,7 @@ export class ExecuteDisclosureHandler implements ICommandHandler<ExecuteDisclosu
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute({ command, actor, options }: ExecuteDisclosureCommand): Promise<DisclosureCommandResult> {
-    const full = { ...command, by: actor, now: new Date().toISOString() } as DisclosureCommand;
+    const full = { ...command, by: actor, now: new Date().toISOString() };
     const { result } = await runDecider(this.store, disclosureDecider, disclosureStreamId(command.requestId), full, {
       ifMatch: options.ifMatch,
       idempotencyKey: options.idempotencyKey ? `${actor.subject}:${options.idempotencyKey}` : undefined,

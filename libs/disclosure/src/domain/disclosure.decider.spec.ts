@@ -47,9 +47,9 @@ describe('disclosure decider', () => {
     given().when(receive()).then([{ type: 'disclosure.DisclosureRequestReceived', data: { requestId, scope, receivedBy: lawyer } }]);
   });
   it('refuses an empty scope, a deadline before receipt, a receipt in the future, a duplicate', () => {
-    given().when(receive({ scope: { ...scope, patientPseudonyms: [] } } as never)).fails('scope-empty', 400, 'scope');
-    given().when(receive({ dueAt: '2026-11-01T00:00:00.000Z' } as never)).fails('due-before-received', 400, 'dueAt');
-    given().when(receive({ receivedAt: '2027-01-01T00:00:00.000Z', dueAt: '2027-02-01T00:00:00.000Z' } as never)).fails('received-in-future', 400, 'receivedAt');
+    given().when(receive({ scope: { ...scope, patientPseudonyms: [] } })).fails('scope-empty', 400, 'scope');
+    given().when(receive({ dueAt: '2026-11-01T00:00:00.000Z' })).fails('due-before-received', 400, 'dueAt');
+    given().when(receive({ receivedAt: '2027-01-01T00:00:00.000Z', dueAt: '2027-02-01T00:00:00.000Z' })).fails('received-in-future', 400, 'receivedAt');
     given(received).when(receive()).fails('disclosure-exists', 409);
   });
   it('records an export with its digests, and only on an open request', () => {
@@ -77,7 +77,7 @@ describe('disclosure decider', () => {
     const closed: DisclosureEvent = { type: 'disclosure.DisclosureClosed', data: { requestId, outcome: 'disclosed', reason: null, closedBy: lawyer, closedAt: now } };
     given(received, exported, delivered, closed).when(discard('Claim settled')).then([discarded]);
     given(received, exported, discarded).when(discard('again')).fails('bundle-discarded', 409, 'bundleId');
-    given(received, exported, discarded).when({ type: 'RecordDelivery', requestId, by: lawyer, now, bundleId: 'b-1', channel: 'sftp', deliveredTo: 'counsel' } as DisclosureCommand).fails('bundle-discarded', 409, 'bundleId');
+    given(received, exported, discarded).when({ type: 'RecordDelivery', requestId, by: lawyer, now, bundleId: 'b-1', channel: 'sftp', deliveredTo: 'counsel' }).fails('bundle-discarded', 409, 'bundleId');
     // The recorded hash stays; bundles recorded before they named their subjects hold the request's patients.
     const state = [received, exported, discarded].reduce(disclosureDecider.evolve, disclosureDecider.initialState());
     expect(state.bundles).toEqual([expect.objectContaining({ bundleSha256: 'b'.repeat(64), dataSubjects: scope.patientPseudonyms, discardedBy: lawyer, discardReason: 'Claim settled' })]);

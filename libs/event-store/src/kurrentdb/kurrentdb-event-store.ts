@@ -272,8 +272,9 @@ export class KurrentDbEventStore implements EventStore {
    */
   onAppended(listener: (lastPosition: number) => void): () => void {
     this.appended.on('appended', listener);
-    this.live ??= subscribeToRegistryEvents(this.client, 'end', async (events) => {
+    this.live ??= subscribeToRegistryEvents(this.client, 'end', (events) => {
       this.appended.emit('appended', events[events.length - 1].globalPosition);
+      return Promise.resolve();
     });
     return () => {
       this.appended.off('appended', listener);

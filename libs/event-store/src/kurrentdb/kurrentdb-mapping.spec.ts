@@ -333,9 +333,9 @@ describe('KurrentDB error mapping with the client’s real error classes', () =>
       const subscribeToAll = jest.spyOn(client, 'subscribeToAll');
       const handled: unknown[] = [];
       try {
-        const sub = subscribeToRegistryEvents(client, 4_096, async (batch) => void handled.push(batch), { retryMs: 50 });
+        const sub = subscribeToRegistryEvents(client, 4_096, (batch) => Promise.resolve(void handled.push(batch)), { retryMs: 50 });
         const stopListening = store.onAppended((p) => handled.push(p));
-        const viaPort = store.subscribe(0, async (batch) => void handled.push(batch), { pollIntervalMs: 10 });
+        const viaPort = store.subscribe(0, (batch) => Promise.resolve(void handled.push(batch)), { pollIntervalMs: 10 });
         for (let i = 0; i < 200 && subscribeToAll.mock.calls.length < 3; i++) await new Promise((r) => setTimeout(r, 25));
         // Re-subscribed after each failure, each time from the same position and with the server-side filter.
         expect(subscribeToAll.mock.calls.length).toBeGreaterThanOrEqual(3);

@@ -39,8 +39,9 @@ export class LocalLeases implements Leases {
     return work();
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.names.clear();
+    return Promise.resolve();
   }
 }
 

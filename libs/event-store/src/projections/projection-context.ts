@@ -108,7 +108,7 @@ export class SqlProjectionContext implements ProjectionContext {
 
   private entries(entity: EntityClass): Map<string, Cached> {
     let m = this.cache.get(entity);
-    if (!m) this.cache.set(entity, (m = new Map()));
+    if (!m) this.cache.set(entity, (m = new Map<string, Cached>()));
     return m;
   }
 
@@ -135,9 +135,12 @@ export class SqlProjectionContext implements ProjectionContext {
     return loaded;
   }
 
-  async insert(entity: EntityClass, rows: RowValues | RowValues[]): Promise<void> {
-    if (!Array.isArray(rows)) return this.insertOne(entity, rows);
-    for (const row of rows) this.insertOne(entity, row);
+  // Only fills the cache (flushed later); a Promise like the other writes, rejected by a bad row.
+  insert(entity: EntityClass, rows: RowValues | RowValues[]): Promise<void> {
+    return new Promise((resolve) => {
+      for (const row of Array.isArray(rows) ? rows : [rows]) this.insertOne(entity, row);
+      resolve();
+    });
   }
 
   private insertOne(entity: EntityClass, row: RowValues): void {

@@ -7,7 +7,9 @@ export function copyValue(value: unknown): string {
   if (typeof value === 'boolean') return value ? 't' : 'f';
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   if (Buffer.isBuffer(value)) return `\\\\x${value.toString('hex')}`;
-  const s = String(value);
+  // `ProjectionContext.bind` has already turned dates and objects into text.
+  if (typeof value !== 'string') throw new TypeError(`COPY cannot encode a value of type ${typeof value}`);
+  const s = value;
   if (!SPECIAL.test(s)) return s;
   return s.replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t'));
 }

@@ -34,7 +34,7 @@ export class SqlTx {
     if (this.dialect.kind !== 'postgres') throw new Error('COPY is PostgreSQL only');
     // The transaction's own pg client: TypeORM's runner holds it for the whole transaction.
     const client = (await this.runner.connect()) as { query(stream: unknown): NodeJS.WritableStream };
-    await pipeline(Readable.from(rows), client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)) as never);
+    await pipeline(Readable.from(rows), client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
   }
 }
 
@@ -222,7 +222,7 @@ export class SqlDatabase {
   query<T = Row>(text: string, params: unknown[] = []): Promise<T[]> {
     return this.serial(async () => {
       try {
-        const result = await this.dataSource.query(sql(this.dialect, text), params);
+        const result: unknown = await this.dataSource.query(sql(this.dialect, text), params);
         return result as T[];
       } catch (err) {
         throw toStoreError(err);

@@ -39,7 +39,7 @@ interface PreparedBatch {
   }>;
 }
 
-type Outcome = { result?: AppendResult; error?: unknown };
+type Outcome = { result: AppendResult } | { error: unknown };
 
 interface PendingAppend {
   batch: PreparedBatch;
@@ -67,8 +67,10 @@ interface GroupRow extends Row {
 const SQLITE_GROUP_APPENDS = 500;
 const PG_GROUP_APPENDS = 32;
 
-class IdempotentReplay {
-  constructor(readonly result: AppendResult) {}
+class IdempotentReplay extends Error {
+  constructor(readonly result: AppendResult) {
+    super('idempotent replay');
+  }
 }
 
 /**
@@ -151,9 +153,9 @@ export class SqlEventStore implements EventStore {
       this.draining = true;
       void this.drain();
     }
-    return outcome.then(({ result, error }) => {
-      if (error !== undefined) throw error;
-      return result!;
+    return outcome.then((o) => {
+      if ('error' in o) throw o.error;
+      return o.result;
     });
   }
 

@@ -74,7 +74,7 @@ export class AccessLogInterceptor implements NestInterceptor {
     const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
     const meta = this.reflector.get<AccessLoggedMeta | undefined>(ACCESS_LOGGED_KEY, ctx.getHandler()) ?? this.readOf(ctx, req);
     if (!meta) return next.handle();
-    return next.handle().pipe(mergeMap((result) => from(this.write(meta, req, result).then(() => result))));
+    return next.handle().pipe(mergeMap((result: unknown) => from(this.write(meta, req, result).then(() => result))));
   }
 
   /**

@@ -174,7 +174,7 @@ export class FileSystemBlobStore implements BlobStore {
         return;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(path) === path) {
-          throw new Error(`${path} is not writable (${(err as NodeJS.ErrnoException).code})`);
+          throw new Error(`${path} is not writable (${(err as NodeJS.ErrnoException).code})`, { cause: err });
         }
         path = dirname(path);
       }

@@ -128,7 +128,7 @@ export class S3BlobStore implements BlobStore {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: AbortSignal.timeout(3000) });
     } catch (err) {
-      throw new Error(`Bucket ${this.bucket}: ${(err as Error).name} ${(err as Error).message}`.trim());
+      throw new Error(`Bucket ${this.bucket}: ${(err as Error).name} ${(err as Error).message}`.trim(), { cause: err });
     }
   }
 
