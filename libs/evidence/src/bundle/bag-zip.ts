@@ -53,6 +53,7 @@ export function entryLimit(name: string): number {
  * an extracted bag has exactly the files the manifests list, where they list them.
  */
 export function isPayloadPath(name: string): boolean {
+  // eslint-disable-next-line no-control-regex -- a control character in an entry name is refused on purpose
   if (!name.startsWith('data/') || /[\\\u0000-\u001f\u007f]/.test(name)) return false;
   return name.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
 }
@@ -222,12 +223,13 @@ export class LineReader {
       if (this.done) return undefined;
       this.lines = [];
       this.at = 0;
-      const { value, done } = await this.source.next();
-      if (done) {
+      const step: IteratorResult<Buffer, unknown> = await this.source.next();
+      if (step.done) {
         this.done = true;
         if (this.pendingBytes) this.lines.push(this.take(Buffer.alloc(0)));
         continue;
       }
+      const value = step.value;
       this.hash.update(value);
       let from = 0;
       for (let nl = value.indexOf(0x0a); nl !== -1; nl = value.indexOf(0x0a, from)) {

@@ -247,9 +247,10 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
 
   // The signed tree head, its key, and (pinned trust) whether that key is one the reader trusts.
   const headBytes = texts.get('data/checkpoint.json')!;
-  let head: { log: string; treeSize: number; rootHash: string; issuedAt: string; keyId: string } | null = null;
+  type Head = { log: string; treeSize: number; rootHash: string; issuedAt: string; keyId: string };
+  let head: Head | null = null;
   try {
-    head = JSON.parse(headBytes);
+    head = JSON.parse(headBytes) as Head | null;
     if (canonicalJson(head) !== headBytes) problems.push({ file: 'data/checkpoint.json', problem: 'not in canonical form' });
     if (!isTreeHead(head)) {
       problems.push({ file: 'data/checkpoint.json', problem: 'not a tree head {issuedAt, keyId, log, rootHash (64 hex), treeSize (integer ≥ 0)}' });
@@ -317,7 +318,7 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
     let ev: { globalPosition: number; streamId: string; streamRevision: number } & Record<string, unknown>;
     let leaf: Buffer | null;
     try {
-      ev = JSON.parse(line);
+      ev = JSON.parse(line) as typeof ev;
       const canonical = canonicalEvent(ev);
       if (canonical.line !== line) problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: 'not in canonical form' });
       leaf = line.includes('"$redacted"') ? null : leafHash(canonical.leaf);

@@ -1,9 +1,10 @@
 import type { SignedTreeHead } from '../ledger/tree-head';
 import type { BundleScope } from './scope';
+import { asText } from './text';
 import type { TimelineEntry } from './timeline';
 
 export const esc = (s: unknown): string =>
-  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  asText(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** Per AI system, incident or patient: how many events, from when to when, how many recorded late. */
 export interface ReportGroup {

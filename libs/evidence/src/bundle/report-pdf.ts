@@ -1,5 +1,6 @@
 import PDFDocument from 'pdfkit';
 import { groupLabel, REPORT_GROUPS, type ReportCollector, type ReportGroup, type ReportMeta } from './report-html';
+import { asText } from './text';
 import type { TimelineEntry } from './timeline';
 
 /** Events listed in full in the PDF (about ten pages); the summary above covers all of them. */
@@ -7,7 +8,7 @@ const PDF_ROWS = 300;
 
 /** The standard PDF fonts cover Latin-1 only: anything else is shown as '?' rather than as garbage. */
 // eslint-disable-next-line no-control-regex -- tab, LF and CR are the controls PDF text may keep
-const latin1 = (s: unknown) => String(s ?? '').replace(/[^\x09\x0a\x0d\x20-\x7e\xa0-\xff]/g, '?');
+const latin1 = (s: unknown) => asText(s).replace(/[^\x09\x0a\x0d\x20-\x7e\xa0-\xff]/g, '?');
 
 /**
  * The printable report as PDF for people (a judge, PLD Art. 9(6)): summary, a timeline picture

@@ -1,4 +1,5 @@
 import type { EventEnvelope } from '@app/event-store';
+import { asText } from './text';
 import { businessTime } from './scope';
 
 export interface EncryptedTextLike {
@@ -139,7 +140,7 @@ export function csvRow(values: unknown[]): string {
   return (
     values
       .map((v) => {
-        let s = v === null || v === undefined ? '' : String(v);
+        let s = asText(v);
         if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
         return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
       })

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -5,7 +6,8 @@ import { zipCrc32 } from './zip-crc';
 
 describe("yazl's CRC-32 (zip-crc)", () => {
   it("is the function yazl's own buffer-crc32 now runs", () => {
-    const yazlCopy = require(require.resolve('buffer-crc32', { paths: [dirname(require.resolve('yazl'))] })) as { unsigned: unknown };
+    const load = createRequire(__filename);
+    const yazlCopy = load(load.resolve('buffer-crc32', { paths: [dirname(load.resolve('yazl'))] })) as { unsigned: unknown };
     expect(yazlCopy.unsigned).toBe(zipCrc32);
   });
 

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -9,7 +10,8 @@ type Crc32 = (input: Buffer | string, previous?: Buffer | number) => number;
  * Node's zlib.crc32 (Node ≥ 20.15; package.json asks ≥ 20.19) computes the same checksum natively,
  * so yazl's own copy of buffer-crc32 is pointed at it for Buffers; anything else keeps the original.
  */
-const yazlCrc32 = require(require.resolve('buffer-crc32', { paths: [dirname(require.resolve('yazl'))] })) as { unsigned: Crc32 };
+const load = createRequire(__filename);
+const yazlCrc32 = load(load.resolve('buffer-crc32', { paths: [dirname(load.resolve('yazl'))] })) as { unsigned: Crc32 };
 
 const javascript = yazlCrc32.unsigned;
 if (javascript.name !== 'nativeUnsigned') {

@@ -59,7 +59,7 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
       metadata: { actor },
     });
     const notified = result.events.find((e) => typeof e.data.notificationId === 'string' && typeof e.data.channel === 'string');
-    const notificationId = result.events.map((e) => e.data.notificationId).find((id) => typeof id === 'string') as string | undefined;
+    const notificationId = result.events.map((e) => e.data.notificationId).find((id): id is string => typeof id === 'string');
     const channel = notified?.data.channel as Channel | undefined;
     return { incidentId: input.incidentId, revision: result.nextExpectedRevision, replayed: result.replayed, notificationId, ...(channel ? { channel } : {}) };
   }

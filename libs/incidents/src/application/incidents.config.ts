@@ -174,7 +174,7 @@ function parseSuppliers(raw: string | undefined): Record<string, SupplierEndpoin
     if (!urlOk || !emailOk || (url === null && email === null) || typeof v.secret !== 'string' || v.secret.length < 16) {
       throw new Error(`SUPPLIER_WEBHOOKS["${key}"] needs an http(s) url and/or an email address, and a secret of at least 16 characters`);
     }
-    out[key.toLowerCase()] = { url: url as string | null, email: email as string | null, secret: v.secret };
+    out[key.toLowerCase()] = { url: url, email: email, secret: v.secret };
   }
   return out;
 }

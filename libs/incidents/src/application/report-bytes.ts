@@ -18,8 +18,15 @@ export function tokenMatches(expected: string, given: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** A value as text for the report page: '—' for nothing, objects as JSON (never "[object Object]"). */
+function asText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return v === null || v === undefined ? '—' : (JSON.stringify(v) ?? '—');
+}
+
 const escape = (v: unknown): string =>
-  String(v ?? '—').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  asText(v).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function rows(value: unknown, path = ''): string[] {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {

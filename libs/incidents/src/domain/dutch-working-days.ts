@@ -94,7 +94,7 @@ export function addDutchWorkingDays(instant: string, n: number, options: DutchCa
   let day = start.startOf('day');
   for (let counted = 0; counted < n; ) {
     day = day.plus({ days: 1 });
-    if (isDutchWorkingDay(day.toISODate()!, options)) counted++;
+    if (isDutchWorkingDay(day.toISODate(), options)) counted++;
   }
   return day.endOf('day').toUTC().toJSDate().toISOString();
 }

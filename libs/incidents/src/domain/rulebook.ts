@@ -4,7 +4,6 @@ import {
   type DeadlineParty,
   type DeadlinePolicy,
   type ReportKind,
-  reportKey,
   type RuleNature,
   type SeriousnessCriteria,
   type SystemScope,
@@ -275,7 +274,7 @@ export const RULES: readonly Rule[] = [
     trigger: 'awareness',
     period: days(2),
     reading: () => `${MDR_MIRROR}: serious public health threat, 2 days`,
-    applies: (f) => !!f.classification?.medicalDevice && !f.system.inHouseDevice && mdrSerious(f.classification) && met(f.classification!, 'seriousPublicHealthThreat'),
+    applies: (f) => !!f.classification?.medicalDevice && !f.system.inHouseDevice && mdrSerious(f.classification) && met(f.classification, 'seriousPublicHealthThreat'),
   },
   {
     id: 'mdr.87-5.hospital',
@@ -290,7 +289,7 @@ export const RULES: readonly Rule[] = [
     trigger: 'awareness',
     period: days(10),
     reading: () => `${MDR_MIRROR}: death or unanticipated serious deterioration of health, 10 days`,
-    applies: (f) => !!f.classification?.medicalDevice && !f.system.inHouseDevice && mdrSerious(f.classification) && met(f.classification!, 'death', 'seriousHarmToHealth'),
+    applies: (f) => !!f.classification?.medicalDevice && !f.system.inHouseDevice && mdrSerious(f.classification) && met(f.classification, 'death', 'seriousHarmToHealth'),
   },
   {
     id: 'gdpr.33-1',

@@ -253,7 +253,7 @@ export class AcknowledgementDto {
 
 export class ListIncidentsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Only open incidents with a deadline passed and not met' })
-  @IsOptional() @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value)) @IsBoolean()
+  @IsOptional() @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value)) @IsBoolean()
   overdue?: boolean;
 
   @ApiPropertyOptional({ enum: ['open', 'closed'] })
