@@ -82,7 +82,7 @@ export function IncidentDetail({ id, canWrite }: { id: string; canWrite: boolean
             <dt>{t('incidents.awareAt')}</dt>
             <dd>{formatDate(i.awareAt)}</dd>
             <dt>{t('incidents.status')}</dt>
-            <dd>{i.status}</dd>
+            <dd>{t(i.status === 'open' ? 'incidents.statusOpen' : 'incidents.statusClosed')}</dd>
           </dl>
           <section aria-labelledby="deadlines-title">
             <h2 id="deadlines-title">{t('incidents.deadlines')}</h2>
@@ -95,6 +95,7 @@ export function IncidentDetail({ id, canWrite }: { id: string; canWrite: boolean
                     <th scope="col">{t('incidents.obligation')}</th>
                     <th scope="col">{t('incidents.rule')}</th>
                     <th scope="col">{t('incidents.nature')}</th>
+                    <th scope="col">{t('incidents.whose')}</th>
                     <th scope="col">{t('incidents.due')}</th>
                     <th scope="col">{t('incidents.left')}</th>
                   </tr>
@@ -105,6 +106,7 @@ export function IncidentDetail({ id, canWrite }: { id: string; canWrite: boolean
                       <td>{obligation(d)}</td>
                       <td title={d.basis}>{d.rule}</td>
                       <td>{d.nature ? t(`nature.${d.nature}` as TextKey) : ''}</td>
+                      <td>{whose(d)}</td>
                       <td>{formatDate(d.dueAt)}</td>
                       <td>
                         <Clock dueAt={d.dueAt} metAt={d.metAt} now={now} />
@@ -162,6 +164,14 @@ function TriageQueue() {
       </table>
     </section>
   );
+}
+
+/**
+ * Whose clock it is. Every deadline on the board is the hospital's own; the MDR rows mirror the
+ * manufacturer's clock (MDR Art. 87 binds the manufacturer), which runs from its own awareness.
+ */
+function whose(d: Deadline): string {
+  return d.ruleId?.startsWith('mdr.') ? t('whose.mirrorsManufacturer') : t('whose.ours');
 }
 
 /** The duty in the chosen language, by its rule id; the API's English text for deadlines from before the rulebook. */
