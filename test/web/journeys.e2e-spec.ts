@@ -287,6 +287,9 @@ describe('Web app journeys in Chromium', () => {
     await page.locator('#deadlines tr[data-recipient="calamity-decision"]').waitFor();
 
     await page.locator('#recipient').selectOption('provider');
+    // The report as it would go out, before sending (nothing written).
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await expect(page.locator('#report-preview').textContent()).resolves.toContain('ai-act-art73-serious-incident');
     await page.getByRole('button', { name: 'Send report' }).click();
     await page.locator('#notifications [data-delivery="delivered"]').waitFor({ timeout: 60_000 });
     expect(supplier.received).toHaveLength(1);

@@ -14,6 +14,7 @@ import {
   IncidentSystemsHandler,
   ListIncidentsHandler,
   MyReportsHandler,
+  ReportPreviewHandler,
   TriageQueueHandler,
 } from './application/incident.queries';
 import { OverdueIncidents } from './application/overdue-incidents';
@@ -35,6 +36,7 @@ import { IncidentsProjection } from './projections/incidents.projection';
     IncidentHistoryHandler,
     ListIncidentsHandler,
     MyReportsHandler,
+    ReportPreviewHandler,
     TriageQueueHandler,
     CountOverdueIncidentsHandler,
     IncidentSystemsHandler,

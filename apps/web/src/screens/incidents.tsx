@@ -120,7 +120,7 @@ export function IncidentDetail({ id, canWrite }: { id: string; canWrite: boolean
           {canWrite && <Classify incident={i} etag={etag} reload={incident.reload} />}
           {canWrite && <SendReport incident={i} etag={etag} reload={incident.reload} />}
           {canWrite && <RecordReport incident={i} etag={etag} reload={incident.reload} />}
-          <Notifications incident={i} />
+          <Notifications incident={i} etag={etag} reload={incident.reload} canWrite={canWrite} />
         </>
       )}
     </>
@@ -266,6 +266,16 @@ function SendReport({ incident, etag, reload }: WriteProps) {
       if (err instanceof ApiError && err.problem.status === 409) await reload();
     }
   };
+  const [preview, setPreview] = useState<string | null>(null);
+  const showPreview = async () => {
+    try {
+      const report = await get<Record<string, unknown>>(`/incidents/${incident.incidentId}/report-preview?recipient=${encodeURIComponent(recipient)}`);
+      setPreview(JSON.stringify(report, null, 2));
+      setError(null);
+    } catch (err) {
+      setError(err);
+    }
+  };
   return (
     <form class="card" onSubmit={submit} noValidate aria-labelledby="report-title">
       <h2 id="report-title">{t('incidents.report')}</h2>
@@ -278,9 +288,18 @@ function SendReport({ incident, etag, reload }: WriteProps) {
         options={['provider', 'manufacturer'].map((r) => ({ value: r, label: tt(`recipient.${r}`) }))}
         error={fieldErrorOf(error, 'recipient')}
       />
+      <button type="button" onClick={() => void showPreview()}>
+        {t('incidents.preview')}
+      </button>{' '}
       <button type="submit" class="primary">
         {t('incidents.send')}
       </button>
+      {preview && (
+        <details open>
+          <summary>{t('incidents.previewTitle')}</summary>
+          <pre id="report-preview">{preview}</pre>
+        </details>
+      )}
       <Status message={status} />
     </form>
   );
@@ -352,11 +371,24 @@ function RecordReport({ incident, etag, reload }: WriteProps) {
 const RECORDABLE = ['igj', 'market-surveillance-authority', 'importer-distributor', 'supervisory-authority', 'data-subjects', 'patient', 'csirt', 'provider', 'manufacturer'] as const;
 const REPORT_KINDS = ['incident-notification', 'final-report', 'investigation-report'] as const;
 
-function Notifications({ incident }: { incident: IncidentView }) {
+function Notifications({ incident, etag, reload, canWrite }: WriteProps & { canWrite: boolean }) {
+  const [error, setError] = useState<unknown>(null);
   if (incident.notifications.length === 0) return null;
+  // The same bytes, one more attempt (only for a report the worker gave up on).
+  const resend = async (notificationId: string) => {
+    try {
+      await api('POST', `/incidents/${incident.incidentId}/notifications/${notificationId}/resend`, { ifMatch: etag, idempotencyKey: newKey() });
+      setError(null);
+      await reload();
+    } catch (err) {
+      setError(err);
+      if (err instanceof ApiError && err.problem.status === 409) await reload();
+    }
+  };
   return (
     <section aria-labelledby="notifications-title">
       <h2 id="notifications-title">{t('incidents.notifications')}</h2>
+      <ProblemSummary error={error} />
       <table id="notifications">
         <thead>
           <tr>
@@ -376,6 +408,11 @@ function Notifications({ incident }: { incident: IncidentView }) {
                   {tt(`delivery.${n.status}`)}
                 </span>{' '}
                 {n.deliveredAt && formatDate(n.deliveredAt)}
+                {canWrite && n.status === 'gave-up' && (
+                  <button type="button" onClick={() => void resend(n.notificationId)}>
+                    {t('incidents.resend')}
+                  </button>
+                )}
               </td>
               <td>{n.attempts}</td>
             </tr>

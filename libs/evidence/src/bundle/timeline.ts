@@ -48,6 +48,8 @@ const LABELS: Record<string, [string, string]> = {
   'incidents.DeadlinesComputed': ['Reporting deadlines computed', 'Meldtermijnen berekend'],
   'incidents.DeadlinesRecomputed': ['Reporting deadlines recomputed (rulebook correction)', 'Meldtermijnen herberekend (correctie regelboek)'],
   'incidents.ProviderUnreachable': ['Provider could not be reached (AI Act Art. 26(5))', 'Aanbieder onbereikbaar (AI-verordening art. 26 lid 5)'],
+  'incidents.InvestigationReportTermSet': ['IGJ investigation-report term set', 'Termijn onderzoeksrapport IGJ vastgelegd'],
+  'incidents.ReportResendRequested': ['Report sent again', 'Rapport opnieuw verzonden'],
   'incidents.CalamityEstablished': ['Calamity established (Wkkgz)', 'Calamiteit vastgesteld (Wkkgz)'],
   'incidents.CalamityRuledOut': ['Not a calamity (Wkkgz)', 'Geen calamiteit (Wkkgz)'],
   'incidents.SupplierNotified': ['Supplier notified', 'Leverancier geïnformeerd'],

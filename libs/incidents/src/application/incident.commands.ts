@@ -42,6 +42,7 @@ export type IncidentInput =
       reportKind: ReportKind | null;
     }
   | { type: 'SetInvestigationReportTerm'; incidentId: string; dueAt: string; igjReference: string | null }
+  | { type: 'ResendReport'; incidentId: string; notificationId: string }
   /** `unreachableAt` null: now. */
   | { type: 'RecordProviderUnreachable'; incidentId: string; unreachableAt: string | null; reasons: string }
   | { type: 'RecomputeDeadlines'; incidentId: string; reason: string }

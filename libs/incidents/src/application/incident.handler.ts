@@ -110,6 +110,8 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
         return { ...input, ...(await this.clocked(state)), now };
       case 'SetInvestigationReportTerm':
         return { ...input, ...(await this.clocked(state)), by, now };
+      case 'ResendReport':
+        return { ...input, by, now };
       case 'ClassifyIncident': {
         const medicalDevice = input.classification.medicalDevice ?? (state.aiSystem !== null && state.aiSystem.mdrClass !== 'none');
         return {

@@ -6,6 +6,7 @@ import { CLOCK, type Clock, EVENT_STORE, type EventStore, loadState } from '@app
 import { SubjectKeyStore } from '@app/identity';
 import { decodeCursor, encodeCursor, type Page } from '@app/platform';
 import {
+  buildReport,
   type DeadlineStatus,
   deadlineStatus,
   type EncryptedText,
@@ -14,6 +15,7 @@ import {
   type IncidentState,
   incidentStreamId,
   type NotificationState,
+  type ReportFormat,
 } from '../domain';
 import { IncidentRow, IncidentSystemRow } from '../projections/incident.entities';
 import { OverdueIncidents } from './overdue-incidents';
@@ -136,6 +138,48 @@ export class ListIncidentsQuery extends Query<Page<IncidentSummary>> {
 
 export class CountOverdueIncidentsQuery extends Query<number> {}
 
+/**
+ * The report as it would be sent now to a recipient, built by the same function as a sent one,
+ * written nowhere (no notification id, no acknowledgement token): for the quality manager to read
+ * before sending.
+ */
+export class ReportPreviewQuery extends Query<{ report: Record<string, unknown>; patientPseudonyms: string[] } | null> {
+  constructor(
+    readonly incidentId: string,
+    readonly format: ReportFormat,
+    readonly complete: boolean,
+    readonly actionsTaken: string | null,
+    readonly organisation: string,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(ReportPreviewQuery)
+export class ReportPreviewHandler implements IQueryHandler<ReportPreviewQuery> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly keys: SubjectKeyStore,
+  ) {}
+
+  async execute(q: ReportPreviewQuery): Promise<{ report: Record<string, unknown>; patientPseudonyms: string[] } | null> {
+    const { state } = await loadState(this.store, incidentDecider, incidentStreamId(q.incidentId));
+    if (!state.exists) return null;
+    const report = buildReport(q.format, state, {
+      notificationId: 'preview',
+      kind: state.notifications.length ? 'follow-up' : 'initial',
+      complete: q.complete,
+      narrative: state.narrative ? await this.keys.decrypt(state.narrative) : null,
+      actionsTaken: q.actionsTaken,
+      reporterOrganisation: q.organisation,
+      generatedAt: this.clock.now().toISOString(),
+      acknowledge: null,
+    });
+    return { report, patientPseudonyms: state.patientPseudonyms };
+  }
+}
+
 /** What a reporter sees of their own reports: status, never the narrative of someone else's. */
 export interface ReportedIncident {
   incidentId: string;
@@ -249,6 +293,7 @@ const BUSINESS_TIME: Record<IncidentEvent['type'], string> = {
   'incidents.DeadlinesRecomputed': 'computedAt',
   'incidents.ProviderUnreachable': 'unreachableAt',
   'incidents.InvestigationReportTermSet': 'setAt',
+  'incidents.ReportResendRequested': 'requestedAt',
   'incidents.CalamityEstablished': 'establishedAt',
   'incidents.CalamityRuledOut': 'decidedAt',
   'incidents.SupplierNotified': 'notifiedAt',

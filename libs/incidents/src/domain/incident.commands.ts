@@ -188,6 +188,15 @@ export interface SetInvestigationReportTerm extends Clocked {
   now: string;
 }
 
+/** Send again a report the delivery worker gave up on (same bytes). */
+export interface ResendReport {
+  type: 'ResendReport';
+  incidentId: string;
+  notificationId: string;
+  by: Actor;
+  now: string;
+}
+
 /** Apply the current rulebook to an open incident computed with an older one. */
 export interface RecomputeDeadlines extends Clocked {
   type: 'RecomputeDeadlines';
@@ -201,6 +210,7 @@ export type IncidentCommand =
   | DetectIncident
   | RecordProviderUnreachable
   | SetInvestigationReportTerm
+  | ResendReport
   | RecomputeDeadlines
   | EstablishAwareness
   | ClassifyIncident

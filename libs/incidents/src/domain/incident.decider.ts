@@ -15,6 +15,7 @@ import type {
   RecordDeliveryAttempt,
   RecordProviderUnreachable,
   ReopenIncident,
+  ResendReport,
   SetInvestigationReportTerm,
   RuleOutCalamity,
   SuspendSystemUse,
@@ -143,6 +144,8 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
       return recompute(command, open(state));
     case 'SetInvestigationReportTerm':
       return setInvestigationTerm(command, open(state));
+    case 'ResendReport':
+      return resend(command, state);
     case 'ClassifyIncident':
       return classify(command, open(state));
     case 'EstablishCalamity':
@@ -516,6 +519,14 @@ function recordAttempt(c: RecordDeliveryAttempt, state: IncidentState): Incident
       ];
 }
 
+function resend(c: ResendReport, state: IncidentState): IncidentEvent[] {
+  const n = sentNotification(state, c.notificationId);
+  if (n.status !== 'gave-up') {
+    throw new DomainError('report-not-given-up', `Report ${c.notificationId} is ${n.status}: only a report the worker gave up on is sent again.`, 409);
+  }
+  return [{ type: 'incidents.ReportResendRequested', data: { incidentId: c.incidentId, notificationId: c.notificationId, requestedBy: actor(c.by), requestedAt: c.now } }];
+}
+
 function acknowledge(c: AcknowledgeReport, state: IncidentState): IncidentEvent[] {
   const n = sentNotification(state, c.notificationId);
   if (n.acknowledgedAt) {
@@ -750,6 +761,8 @@ function evolve(state: IncidentState, event: IncidentEvent): IncidentState {
       const d = event.data;
       return withNotification(state, d.notificationId, (n) => ({ ...n, attempts: d.attempt, status: d.nextAttemptAt ? 'queued' : 'gave-up' }));
     }
+    case 'incidents.ReportResendRequested':
+      return withNotification(state, event.data.notificationId, (n) => ({ ...n, status: 'queued' }));
     case 'incidents.SupplierAcknowledged': {
       const d = event.data;
       return withNotification(state, d.notificationId, (n) => ({ ...n, acknowledgedAt: d.acknowledgedAt, supplierReference: d.supplierReference }));

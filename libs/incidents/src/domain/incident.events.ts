@@ -414,6 +414,18 @@ export interface ReportDeliveryFailedData {
   nextAttemptAt: string | null;
 }
 
+/**
+ * A quality manager asked for a report the worker gave up on to be sent again: the same bytes (the
+ * SHA-256 in the notification event), one more attempt; if it fails it gives up again and can be
+ * re-sent again. Nothing about the report changes.
+ */
+export interface ReportResendRequestedData {
+  incidentId: string;
+  notificationId: string;
+  requestedBy: Actor;
+  requestedAt: string;
+}
+
 export interface SupplierAcknowledgedData {
   incidentId: string;
   notificationId: string;
@@ -471,6 +483,7 @@ export type DeadlinesComputed = E<'incidents.DeadlinesComputed', DeadlinesComput
 export type DeadlinesRecomputed = E<'incidents.DeadlinesRecomputed', DeadlinesRecomputedData>;
 export type ProviderUnreachable = E<'incidents.ProviderUnreachable', ProviderUnreachableData>;
 export type InvestigationReportTermSet = E<'incidents.InvestigationReportTermSet', InvestigationReportTermSetData>;
+export type ReportResendRequested = E<'incidents.ReportResendRequested', ReportResendRequestedData>;
 export type CalamityEstablished = E<'incidents.CalamityEstablished', CalamityEstablishedData>;
 export type CalamityRuledOut = E<'incidents.CalamityRuledOut', CalamityRuledOutData>;
 export type SupplierNotified = E<'incidents.SupplierNotified', NotificationData>;
@@ -493,6 +506,7 @@ export type IncidentEvent =
   | DeadlinesRecomputed
   | ProviderUnreachable
   | InvestigationReportTermSet
+  | ReportResendRequested
   | CalamityEstablished
   | CalamityRuledOut
   | SupplierNotified
@@ -516,6 +530,7 @@ export const INCIDENT_EVENT_TYPES: readonly IncidentEventType[] = [
   'incidents.DeadlinesRecomputed',
   'incidents.ProviderUnreachable',
   'incidents.InvestigationReportTermSet',
+  'incidents.ReportResendRequested',
   'incidents.CalamityEstablished',
   'incidents.CalamityRuledOut',
   'incidents.SupplierNotified',

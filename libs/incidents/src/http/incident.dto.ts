@@ -265,6 +265,28 @@ export class ListIncidentsQueryDto extends PageQueryDto {
   aiSystemId?: string;
 }
 
+export class ReportPreviewQueryDto {
+  @ApiPropertyOptional({ enum: ['provider', 'manufacturer', 'market-surveillance-authority'], description: 'Whom the report is for; decides the default format' })
+  @IsOptional() @IsIn(['provider', 'manufacturer', 'market-surveillance-authority'])
+  recipient?: 'provider' | 'manufacturer' | 'market-surveillance-authority';
+
+  @ApiPropertyOptional({ enum: ['ai-act-art73', 'mdr-vigilance'], description: 'Default: mdr-vigilance for the manufacturer, else ai-act-art73' })
+  @IsOptional() @IsIn(['ai-act-art73', 'mdr-vigilance'])
+  format?: 'ai-act-art73' | 'mdr-vigilance';
+
+  @ApiPropertyOptional({ description: 'Preview a complete (final) report; default false' })
+  @IsOptional() @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value)) @IsBoolean()
+  complete?: boolean;
+
+  @ApiPropertyOptional({ description: 'Actions taken, as they would go into the report', maxLength: TEXT })
+  @IsOptional() @IsString() @MaxLength(TEXT)
+  actionsTaken?: string;
+
+  @ApiPropertyOptional({ enum: ['json', 'html'], default: 'json' })
+  @IsOptional() @IsIn(['json', 'html'])
+  as?: 'json' | 'html';
+}
+
 export class ReportQueryDto {
   @ApiPropertyOptional({ enum: ['json', 'html'], default: 'json' })
   @IsOptional() @IsIn(['json', 'html'])

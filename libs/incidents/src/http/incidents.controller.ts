@@ -15,6 +15,7 @@ import {
   IncidentSystemsQuery,
   ListIncidentsQuery,
   MyReportsQuery,
+  ReportPreviewQuery,
   TriageQueueQuery,
 } from '../application/incident.queries';
 import { INCIDENTS_CONFIG, type IncidentsConfig, supplierEndpoint } from '../application/incidents.config';
@@ -33,6 +34,7 @@ import {
   NotificationDto,
   ReopenDto,
   ReportIncidentDto,
+  ReportPreviewQueryDto,
   ReportQueryDto,
   SystemSuspensionDto,
 } from './incident.dto';
@@ -136,6 +138,37 @@ export class IncidentsController {
     const items = await this.queries.execute(new IncidentHistoryQuery(id));
     if (!items) throw notFound();
     return { incidentId: id, items };
+  }
+
+  @Get(':id/report-preview')
+  @Roles('quality-manager')
+  @AccessLogged('read-incident-report-preview', (_file, req: AuthenticatedRequest & { disclosedSubjects?: string[] }) => req.disclosedSubjects ?? [])
+  @ApiOperation({ summary: 'The report as it would be sent now (same builder as a sent report; nothing written), as JSON or HTML' })
+  async reportPreview(
+    @Param('id', ParseIdPipe) id: string,
+    @Query() q: ReportPreviewQueryDto,
+    @Req() req: AuthenticatedRequest & { disclosedSubjects?: string[] },
+  ) {
+    const format = q.format ?? (q.recipient === 'manufacturer' ? 'mdr-vigilance' : 'ai-act-art73');
+    const preview = await this.queries.execute(new ReportPreviewQuery(id, format, q.complete ?? false, q.actionsTaken ?? null, this.config.organisation));
+    if (!preview) throw notFound();
+    req.disclosedSubjects = preview.patientPseudonyms;
+    if (q.as === 'html') return new StreamableFile(Buffer.from(reportHtml(preview.report, `Report preview (${format})`)), { type: 'text/html; charset=utf-8' });
+    return preview.report;
+  }
+
+  @Post(':id/notifications/:notificationId/resend')
+  @HttpCode(200)
+  @Roles('quality-manager')
+  @ApiOperation({ summary: 'Send again a report the delivery worker gave up on: the same bytes, one more attempt' })
+  resend(
+    @Param('id', ParseIdPipe) id: string,
+    @Param('notificationId', ParseIdPipe) notificationId: string,
+    @CurrentPrincipal() who: Principal,
+    @WriteRequest('if-match') write: WriteRequestOptions,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.run(res, who, write, { type: 'ResendReport', incidentId: id, notificationId });
   }
 
   @Get(':id/reports/:notificationId')

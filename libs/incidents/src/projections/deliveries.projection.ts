@@ -18,6 +18,7 @@ export class IncidentDeliveriesProjection implements Projection {
     'incidents.FollowUpReported',
     'incidents.ReportDelivered',
     'incidents.ReportDeliveryFailed',
+    'incidents.ReportResendRequested',
   ];
 
   async handle(events: EventEnvelope[], ctx: ProjectionContext): Promise<void> {
@@ -45,6 +46,10 @@ export class IncidentDeliveriesProjection implements Projection {
             { status: 'delivered', attempts: e.data.attempt, nextAttemptAt: null, deliveredAt: e.data.deliveredAt },
             { notificationId: e.data.notificationId },
           );
+          break;
+        case 'incidents.ReportResendRequested':
+          // One more attempt now; the attempt count goes on, so a failure gives up again at once.
+          await ctx.update(IncidentDeliveryRow, { status: 'pending', nextAttemptAt: e.data.requestedAt }, { notificationId: e.data.notificationId });
           break;
         case 'incidents.ReportDeliveryFailed':
           await ctx.update(
