@@ -8,16 +8,17 @@ import { IncidentBoard, IncidentDetail } from './screens/incidents';
 import { Insights } from './screens/insights';
 import { Login, OidcCallback } from './screens/login';
 import { Reviews } from './screens/reviews';
+import { SupplierNoticeDetail, SupplierNotices } from './screens/supplier-notices';
 import { navigate, route, useSignal } from './state';
 import { Link, PageTitle, tt } from './ui';
 
-type Screen = 'reviews' | 'incidents' | 'disclosures' | 'audit' | 'insights';
+type Screen = 'reviews' | 'incidents' | 'disclosures' | 'audit' | 'insights' | 'supplier-notices';
 /** Which screens each role sees; the API enforces the same rules (docs/roles.md). */
 const SCREENS: Record<Role, Screen[]> = {
   clinician: ['reviews'],
-  'quality-manager': ['incidents', 'insights'],
-  legal: ['disclosures', 'incidents', 'insights'],
-  auditor: ['audit', 'incidents', 'disclosures', 'insights'],
+  'quality-manager': ['incidents', 'supplier-notices', 'insights'],
+  legal: ['disclosures', 'incidents', 'supplier-notices', 'insights'],
+  auditor: ['audit', 'incidents', 'disclosures', 'supplier-notices', 'insights'],
   admin: ['insights'],
 };
 
@@ -58,6 +59,8 @@ export function App({ config }: { config: WebConfig }) {
         return <Audit />;
       case 'insights':
         return <Insights />;
+      case 'supplier-notices':
+        return id ? <SupplierNoticeDetail id={id} canWrite={writes('quality-manager')} /> : <SupplierNotices canWrite={writes('quality-manager')} />;
     }
   };
 
