@@ -182,7 +182,7 @@ describe('supplier notices: intake, overdue by the business clock, actions, clos
     expect(streams).toContain(`supplier-notice-${fsnId}`);
     expect(streams).toContain(`supplier-notice-${advisoryId}`);
     const events = await t.store.readStream(`supplier-notice-${fsnId}`);
-    const entries = await Promise.all(events.map((e: EventEnvelope) => timelineEntry(e, async () => null)));
+    const entries = await Promise.all(events.map((e: EventEnvelope) => timelineEntry(e, () => Promise.resolve(null))));
     expect(entries.map((e) => [e.label, e.labelNl, e.aiSystem, e.occurredAt])).toEqual([
       ['Supplier notice received (field safety notice or security advisory)', 'Bericht van leverancier ontvangen (veiligheidsmededeling of beveiligingsadvies)', systemId, received],
       ['Action on a supplier notice recorded', 'Actie op bericht van leverancier vastgelegd', systemId, '2027-02-16T08:00:00.000Z'],

@@ -216,7 +216,7 @@ describe('supplier notice decider', () => {
     });
 
     it('none without dates', () => {
-      const state = stateAfter([{ ...received, data: { ...receivedData, requestedAction: null, actBy: null } } as SupplierNoticeEvent]);
+      const state = stateAfter([{ ...received, data: { ...receivedData, requestedAction: null, actBy: null } }]);
       expect(earliestOpenDeadline(state)).toBeNull();
     });
   });
