@@ -313,6 +313,21 @@ describe('Web app journeys in Chromium', () => {
     await page.close();
   });
 
+  it('quality manager: records a supplier field safety notice through the form and finds it among the open notices', async () => {
+    const page = await signIn('quality-manager', 'quinn');
+    await page.getByRole('link', { name: 'Supplier notices' }).click();
+    await page.locator('#notice-system').selectOption(chest);
+    await page.getByLabel('Supplier\'s reference').fill('FSN-2026-017');
+    await page.getByLabel('Subject').fill('Missed pneumothorax on portable X-rays');
+    await page.getByLabel('2.3.1').check();
+    await page.getByLabel('Our own deadline for acting').fill(new Date(Date.now() + 3 * 24 * HOUR).toISOString().slice(0, 10));
+    await page.getByRole('button', { name: 'Record notice' }).click();
+    await page.getByRole('status').filter({ hasText: 'Notice recorded.' }).waitFor();
+    await expect(page.locator('#supplier-notices tbody tr').first().textContent()).resolves.toContain('FSN-2026-017');
+    await expectAccessible(page);
+    await page.close();
+  });
+
   it('lawyer: opens a disclosure request, sets its scope, previews the timeline, exports and downloads the bundle', async () => {
     const page = await signIn('legal', 'lena');
     await page.getByRole('heading', { level: 1, name: 'Disclosure requests' }).waitFor();

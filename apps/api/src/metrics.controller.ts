@@ -4,6 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { CLOCK, Clock, EVENT_STORE, type EventStore, LEASES, type Leases, ProjectionRegistry, eventsBehind } from '@app/event-store';
 import { Public } from '@app/identity';
 import { OverdueIncidents } from '@app/incidents';
+import { OverdueSupplierNotices } from '@app/ai-systems';
 import { Inject } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ListDisclosuresQuery } from '@app/disclosure';
@@ -18,6 +19,7 @@ export class MetricsController implements OnModuleInit {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly projections: ProjectionRegistry,
     private readonly overdueIncidents: OverdueIncidents,
+    private readonly overdueNotices: OverdueSupplierNotices,
     private readonly queries: QueryBus,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LEASES) private readonly leases: Leases,
@@ -28,6 +30,7 @@ export class MetricsController implements OnModuleInit {
     const store = this.store;
     const projections = this.projections;
     const overdueIncidents = this.overdueIncidents;
+    const overdueNotices = this.overdueNotices;
     const queries = this.queries;
     const clock = this.clock;
     const leases = this.leases;
@@ -95,6 +98,14 @@ export class MetricsController implements OnModuleInit {
       registers: [this.registry],
       async collect() {
         this.set(await overdueIncidents.count());
+      },
+    });
+    new Gauge({
+      name: 'oversight_supplier_notices_overdue',
+      help: "Open supplier notices (field safety notices, security advisories) past the supplier's or the hospital's deadline (business clock)",
+      registers: [this.registry],
+      async collect() {
+        this.set(await overdueNotices.count());
       },
     });
     new Gauge({

@@ -9,16 +9,17 @@ import { Insights } from './screens/insights';
 import { Login, OidcCallback } from './screens/login';
 import { ReportIncident } from './screens/report';
 import { Reviews } from './screens/reviews';
+import { SupplierNoticeDetail, SupplierNotices } from './screens/supplier-notices';
 import { navigate, route, useSignal } from './state';
 import { Link, PageTitle, tt } from './ui';
 
-type Screen = 'reviews' | 'incidents' | 'disclosures' | 'audit' | 'insights' | 'report';
+type Screen = 'reviews' | 'incidents' | 'disclosures' | 'audit' | 'insights' | 'supplier-notices' | 'report';
 /** Which screens each role sees; the API enforces the same rules (docs/roles.md). Everyone may report an incident. */
 const SCREENS: Record<Role, Screen[]> = {
   clinician: ['reviews', 'report'],
-  'quality-manager': ['incidents', 'insights', 'report'],
-  legal: ['disclosures', 'incidents', 'insights', 'report'],
-  auditor: ['audit', 'incidents', 'disclosures', 'insights', 'report'],
+  'quality-manager': ['incidents', 'supplier-notices', 'insights', 'report'],
+  legal: ['disclosures', 'incidents', 'supplier-notices', 'insights', 'report'],
+  auditor: ['audit', 'incidents', 'disclosures', 'supplier-notices', 'insights', 'report'],
   admin: ['insights', 'report'],
 };
 
@@ -59,6 +60,8 @@ export function App({ config }: { config: WebConfig }) {
         return <Audit />;
       case 'insights':
         return <Insights />;
+      case 'supplier-notices':
+        return id ? <SupplierNoticeDetail id={id} canWrite={writes('quality-manager')} /> : <SupplierNotices canWrite={writes('quality-manager')} />;
       case 'report':
         return <ReportIncident />;
     }

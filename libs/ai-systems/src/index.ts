@@ -4,3 +4,6 @@ export * from './projections/ai-system.entity';
 export * from './projections/ai-systems.projection';
 export * from './application/ai-system.queries';
 export * from './application/ai-system.commands';
+export * from './projections/supplier-notice.entity';
+export * from './application/supplier-notice.queries';
+export * from './application/supplier-notice.commands';

@@ -37,6 +37,9 @@ const LABELS: Record<string, [string, string]> = {
   'ai-systems.AiSystemVersionChanged': ['AI system version changed', 'Versie AI-systeem gewijzigd'],
   'ai-systems.AiSystemUseSuspended': ['Use of AI system suspended', 'Gebruik AI-systeem opgeschort'],
   'ai-systems.AiSystemUseResumed': ['Use of AI system resumed', 'Gebruik AI-systeem hervat'],
+  'ai-systems.SupplierNoticeReceived': ['Supplier notice received (field safety notice or security advisory)', 'Bericht van leverancier ontvangen (veiligheidsmededeling of beveiligingsadvies)'],
+  'ai-systems.SupplierNoticeActionRecorded': ['Action on a supplier notice recorded', 'Actie op bericht van leverancier vastgelegd'],
+  'ai-systems.SupplierNoticeClosed': ['Supplier notice closed', 'Bericht van leverancier afgesloten'],
   'oversight.AiOutputReviewed': ['AI output reviewed', 'AI-uitkomst beoordeeld'],
   'oversight.ReviewCorrected': ['Review corrected', 'Beoordeling gecorrigeerd'],
   'oversight.ReviewWithdrawn': ['Review withdrawn', 'Beoordeling ingetrokken'],
@@ -97,7 +100,8 @@ async function readable(decrypt: Decrypt, v: EncryptedTextLike): Promise<string>
   }
 }
 
-const TEXT_FIELDS = ['reason', 'narrative', 'note', 'correctionNote', 'description', 'rationale', 'awarenessReason', 'conclusion', 'reasons'];
+// `title` is a supplier notice's subject: what the notice is about, never personal data.
+const TEXT_FIELDS = ['reason', 'narrative', 'note', 'correctionNote', 'description', 'rationale', 'awarenessReason', 'conclusion', 'reasons', 'title'];
 
 /** One human-readable line per event; free text decrypted per data subject where still possible. */
 export async function timelineEntry(e: EventEnvelope, decrypt: Decrypt): Promise<TimelineEntry> {

@@ -1,0 +1,152 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { CLOCK, type Clock, EVENT_STORE, type EventStore, loadState } from '@app/event-store';
+import { decodeCursor, encodeCursor, type Page } from '@app/platform';
+import {
+  earliestOpenDeadline,
+  isNoticeOverdue,
+  type NoticeDeadline,
+  noticeDeadlines,
+  type ReceivedSupplierNotice,
+  supplierNoticeDecider,
+  supplierNoticeStreamId,
+} from '../domain';
+import { SupplierNoticeRow } from '../projections/supplier-notice.entity';
+
+/** One notice as the API shows it: its stream folded, deadlines and overdue judged by the business clock. */
+export interface SupplierNoticeView extends Omit<ReceivedSupplierNotice, 'exists'> {
+  deadlines: Array<NoticeDeadline & { overdue: boolean }>;
+  nextDueAt: string | null;
+  overdue: boolean;
+  revision: number;
+}
+
+export interface SupplierNoticeSummary {
+  supplierNoticeId: string;
+  aiSystemId: string;
+  kind: string;
+  supplierReference: string;
+  title: string;
+  receivedAt: string;
+  affectedVersions: string[];
+  requestedActionDueBy: string | null;
+  actBy: string | null;
+  nextDueAt: string | null;
+  overdue: boolean;
+  status: string;
+  actionCount: number;
+  completedAt: string | null;
+  closedAt: string | null;
+  revision: number;
+}
+
+export interface SupplierNoticeFilter {
+  open?: boolean;
+  overdue?: boolean;
+  aiSystemId?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** Null when no notice has that id. */
+export class GetSupplierNoticeQuery extends Query<SupplierNoticeView | null> {
+  constructor(readonly supplierNoticeId: string) {
+    super();
+  }
+}
+
+export class ListSupplierNoticesQuery extends Query<Page<SupplierNoticeSummary>> {
+  constructor(readonly filter: SupplierNoticeFilter) {
+    super();
+  }
+}
+
+@QueryHandler(GetSupplierNoticeQuery)
+export class GetSupplierNoticeHandler implements IQueryHandler<GetSupplierNoticeQuery> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ supplierNoticeId }: GetSupplierNoticeQuery): Promise<SupplierNoticeView | null> {
+    const { state, revision } = await loadState(this.store, supplierNoticeDecider, supplierNoticeStreamId(supplierNoticeId));
+    if (!state.exists || revision === null) return null;
+    const now = this.clock.now().toISOString();
+    const { exists: _exists, ...notice } = state;
+    return {
+      ...notice,
+      deadlines: noticeDeadlines(state).map((d) => ({ ...d, overdue: d.metAt === null && d.dueAt < now })),
+      nextDueAt: earliestOpenDeadline(state),
+      overdue: isNoticeOverdue(state, now),
+      revision,
+    };
+  }
+}
+
+/** The list, the earliest open deadline first: overdue notices lead, those with nothing due come last. */
+@QueryHandler(ListSupplierNoticesQuery)
+export class ListSupplierNoticesHandler implements IQueryHandler<ListSupplierNoticesQuery> {
+  constructor(
+    @InjectRepository(SupplierNoticeRow) private readonly rows: Repository<SupplierNoticeRow>,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ filter }: ListSupplierNoticesQuery): Promise<Page<SupplierNoticeSummary>> {
+    const now = this.clock.now().toISOString();
+    const after = decodeCursor(filter.cursor, 2) as [string, string] | undefined;
+    const qb = this.rows.createQueryBuilder('n').orderBy('n.sortKey', 'ASC').addOrderBy('n.supplierNoticeId', 'ASC').take(filter.limit + 1);
+    // Overdue implies open: a closed notice has no deadline left.
+    const status = filter.open || filter.overdue ? 'open' : filter.open === false ? 'closed' : undefined;
+    if (status) qb.andWhere('n.status = :status', { status });
+    if (filter.overdue) qb.andWhere('n.nextDueAt < :now', { now });
+    if (filter.aiSystemId) qb.andWhere('n.aiSystemId = :system', { system: filter.aiSystemId });
+    if (after) qb.andWhere('(n.sortKey > :k OR (n.sortKey = :k AND n.supplierNoticeId > :id))', { k: after[0], id: after[1] });
+    const rows = await qb.getMany();
+    const page = rows.slice(0, filter.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => summary(r, now)),
+      nextCursor: rows.length > filter.limit ? encodeCursor([last.sortKey, last.supplierNoticeId]) : null,
+    };
+  }
+}
+
+function summary(r: SupplierNoticeRow, now: string): SupplierNoticeSummary {
+  return {
+    supplierNoticeId: r.supplierNoticeId,
+    aiSystemId: r.aiSystemId,
+    kind: r.kind,
+    supplierReference: r.supplierReference,
+    title: r.title,
+    receivedAt: r.receivedAt,
+    affectedVersions: r.affectedVersions,
+    requestedActionDueBy: r.requestedActionDueBy,
+    actBy: r.actBy,
+    nextDueAt: r.nextDueAt,
+    overdue: r.status === 'open' && r.nextDueAt !== null && r.nextDueAt < now,
+    status: r.status,
+    actionCount: r.actionCount,
+    completedAt: r.completedAt,
+    closedAt: r.closedAt,
+    revision: r.revision,
+  };
+}
+
+/** How many open notices have a deadline passed and not met, by the business clock (metrics). */
+@Injectable()
+export class OverdueSupplierNotices {
+  constructor(
+    @InjectRepository(SupplierNoticeRow) private readonly rows: Repository<SupplierNoticeRow>,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  count(): Promise<number> {
+    return this.rows
+      .createQueryBuilder('n')
+      .where('n.status = :open', { open: 'open' })
+      .andWhere('n.nextDueAt < :now', { now: this.clock.now().toISOString() })
+      .getCount();
+  }
+}
