@@ -208,7 +208,7 @@ describe('Web app journeys in Chromium', () => {
   it('bad input: the form shows the API problem message at the field and nothing is written', async () => {
     const page = await signIn('clinician', 'alice');
     await page.locator('#aiSystemId option', { hasText: 'ChestXR Triage' }).waitFor({ state: 'attached' });
-    await page.getByLabel('AI system').selectOption(chest);
+    await page.locator('#report-system').selectOption(chest);
     await page.getByLabel('Patient id').fill('NL-123 456 789');
     await page.getByLabel('Output reference').fill('pacs://studies/typo');
     await page.getByLabel('Output digest (SHA-256)').fill('not-a-digest');
@@ -326,6 +326,28 @@ describe('Web app journeys in Chromium', () => {
     await expect(page.locator('#supplier-notices tbody tr').first().textContent()).resolves.toContain('FSN-2026-017');
     await expectAccessible(page);
     await page.close();
+  });
+
+  it('any employee: reports a near miss in three fields and follows it under My reports; the quality manager finds it in the triage queue', async () => {
+    const page = await signIn('admin', 'ivo-it');
+    await page.getByRole('link', { name: 'Report an incident' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Report an incident' }).waitFor();
+    await page.locator('#report-system').selectOption(chest);
+    await page.locator('#report-narrative').fill('Chest X-ray worklist showed yesterday\'s AI flags after the night update');
+    await page.getByLabel(/A near miss/).check();
+    await page.getByRole('button', { name: 'Report', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Reported.' }).waitFor();
+    const mine = page.locator('#my-reports tbody tr');
+    await mine.first().waitFor();
+    await expect(mine.first().textContent()).resolves.toMatch(/near miss.*awaiting triage/);
+    await expectAccessible(page);
+    await screenshot(page, 'staff-report-incident');
+    await page.close();
+    await t.catchUp();
+    const qm = await signIn('quality-manager', 'quinn');
+    const queued = qm.locator('#triage-queue tbody tr').filter({ hasText: 'near miss' });
+    await queued.first().waitFor();
+    await qm.close();
   });
 
   it('lawyer: opens a disclosure request, sets its scope, previews the timeline, exports and downloads the bundle', async () => {
