@@ -32,6 +32,7 @@ describe('Incident intake for all staff (HTTP)', () => {
       ids[role] = res.body.incidentId;
     }
     const admin = await t.token('admin', 'admin-reporter');
+    await t.catchUp(); // "my reports" is a read model
     const mine = (await t.http.get('/api/v1/incidents/mine').set(auth(admin)).expect(200)).body.items;
     expect(mine).toEqual([
       { incidentId: ids.admin, aiSystemName: 'ChestXR Triage', detectedAt: expect.any(String), nearMiss: true, triage: 'awaiting-triage', status: 'open', closedAt: null },
