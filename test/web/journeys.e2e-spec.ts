@@ -208,7 +208,7 @@ describe('Web app journeys in Chromium', () => {
   it('bad input: the form shows the API problem message at the field and nothing is written', async () => {
     const page = await signIn('clinician', 'alice');
     await page.locator('#aiSystemId option', { hasText: 'ChestXR Triage' }).waitFor({ state: 'attached' });
-    await page.locator('#report-system').selectOption(chest);
+    await page.getByLabel('AI system').selectOption(chest);
     await page.getByLabel('Patient id').fill('NL-123 456 789');
     await page.getByLabel('Output reference').fill('pacs://studies/typo');
     await page.getByLabel('Output digest (SHA-256)').fill('not-a-digest');
