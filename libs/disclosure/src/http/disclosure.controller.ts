@@ -134,9 +134,10 @@ export class DisclosureController {
     if (job && job.requestId === id && job.status !== 'done') return this.view(job);
     const { state } = await this.queries.execute(new GetDisclosureQuery(id));
     const recorded = state.bundles.find((b) => b.bundleId === bundleId);
-    if (!recorded && job?.requestId === id) return this.view(job);
+    const finished = job?.requestId === id ? this.view(job) : {};
+    if (!recorded && job?.requestId === id) return finished;
     if (!recorded) throw this.noBundle(bundleId);
-    return { requestId: id, status: 'done', ...recorded, download: `/api/v1/disclosure-requests/${id}/bundles/${bundleId}/content` };
+    return { requestId: id, status: 'done', ...recorded, download: `/api/v1/disclosure-requests/${id}/bundles/${bundleId}/content`, ...finished };
   }
 
   @Get(':id/bundles/:bundleId/content')
