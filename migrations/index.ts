@@ -7,6 +7,7 @@ import { PgAppendGroupUnnest1765000000000 } from './1765000000000-pg-append-grou
 import { DropEventTypeIndex1765000000001 } from './1765000000001-drop-event-type-index';
 import { AccessLogPurges1765100000000 } from './1765100000000-access-log-purges';
 import { ProjectionFailures1765200000000 } from './1765200000000-projection-failures';
+import { BundleExportJobs1765310000000 } from './1765310000000-bundle-export-jobs';
 
 /** Every migration, oldest first; both SQL dialects run the same list. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   DropEventTypeIndex1765000000001,
   AccessLogPurges1765100000000,
   ProjectionFailures1765200000000,
+  BundleExportJobs1765310000000,
 ];

@@ -164,3 +164,143 @@ describe('Several API instances on one PostgreSQL (leases)', () => {
     }
   }, 300_000);
 });
+
+/**
+ * Issue 22, item 9: whoever holds `ledger-sealer`, every instance signs checkpoints and exports
+ * bundles (a non-holder never writes leaves: it waits for the holder, bounded, and reads the tree
+ * from the database), an export's job answers the same on every instance, and the first seal of
+ * a new holder after kill -9 starts from the stored tree, not from what it remembered.
+ */
+describe('Checkpoints and exports on any instance (leases)', () => {
+  const REQUEST_ID = '01936f0e-8a4b-7c3d-9e2f-0000000000c9';
+  let storage: TestStorage;
+  let ds: DataSource;
+  let store: SqlEventStore;
+  const apis: ChildApi[] = [];
+
+  beforeAll(() => {
+    storage = newTestStorage('postgres');
+  });
+  afterAll(async () => {
+    for (const api of apis) {
+      if (api.proc.exitCode === null && api.proc.signalCode === null) {
+        api.proc.kill('SIGCONT');
+        api.proc.kill('SIGKILL');
+      }
+    }
+    await Promise.all(apis.map((a) => waitForExit(a.proc)));
+    await ds?.destroy();
+    await storage?.cleanup();
+  });
+
+  it('signs checkpoints and exports on a non-holder and right after failover; export jobs answer the same everywhere', async () => {
+    const env = { ...storage.env, LEASE_RETRY_MS: '200', LEDGER_SEAL_INTERVAL_MS: '100', LEDGER_HANDOFF_TIMEOUT_MS: '3000' };
+    apis.push(...(await Promise.all([startChildApi(env, true, 120_000), startChildApi(env, true, 120_000)])));
+    ds = new DataSource(dataSourceOptions(storage.config));
+    await ds.initialize();
+    store = new SqlEventStore(new SqlDatabase(ds));
+    const { systems } = await seedReviews(store, 200, { systems: 1 });
+    await store.append(`disclosure-${REQUEST_ID}`, [
+      {
+        type: 'disclosure.DisclosureRequestReceived',
+        data: {
+          requestId: REQUEST_ID, reference: 'LEASES-1', requester: { kind: 'court', name: 'Rechtbank' }, legalBasis: 'PLD Art. 9',
+          receivedAt: '2026-11-01T00:00:00.000Z', dueAt: '2027-12-01T00:00:00.000Z',
+          scope: { patientPseudonyms: [], aiSystemIds: [systems[0]], incidentIds: [], from: null, to: null },
+          receivedBy: { subject: 'lawyer-1', role: 'legal' },
+        },
+      },
+    ]);
+    const keys = loadKeyMaterial(storage.config);
+    const auth = { authorization: `Bearer ${await issueLocalToken(keys.tokenSigning, { sub: 'lawyer-1', role: 'legal' })}` };
+    const leaves = async () => Number((await ds.query<Array<{ n: string }>>('SELECT COUNT(*) AS n FROM ledger_leaves'))[0].n);
+    for (let i = 0; i < 400 && (await leaves()) < (await store.headPosition()); i++) await sleep(50);
+    // The projection that serves GET /disclosure-requests/:id runs in one of them: wait for it.
+    for (let i = 0; i < 400; i++) {
+      if ((await fetch(`${apis[0].url}/api/v1/disclosure-requests/${REQUEST_ID}`, { headers: auth })).status === 200) break;
+      await sleep(50);
+    }
+    const sealerOf = async () => Promise.all(apis.map(async (a) => (await metric(a, 'oversight_leases_held', 'lease'))['ledger-sealer'] === 1));
+    const holding = await sealerOf();
+    expect(holding.filter(Boolean)).toHaveLength(1);
+    const holder = apis[holding.indexOf(true)];
+    const other = apis[holding.indexOf(false)];
+
+    const checkpointOn = async (api: ChildApi) => {
+      const res = await fetch(`${api.url}/api/v1/ledger/checkpoints`, { method: 'POST', headers: auth });
+      const body = (await res.json()) as { treeSize: number; rootHash: string };
+      return { status: res.status, body };
+    };
+    const exportOn = async (api: ChildApi) => {
+      const res = await fetch(`${api.url}/api/v1/disclosure-requests/${REQUEST_ID}/bundles`, { method: 'POST', headers: auth });
+      expect(res.status).toBe(202);
+      return ((await res.json()) as { bundleId: string }).bundleId;
+    };
+    const jobOn = async (api: ChildApi, bundleId: string) => {
+      const res = await fetch(`${api.url}/api/v1/disclosure-requests/${REQUEST_ID}/bundles/${bundleId}`, { headers: auth });
+      return { status: res.status, body: (await res.json()) as { status: string; bundleSha256?: string | null; error?: string | null } };
+    };
+    const settled = async (api: ChildApi, bundleId: string) => {
+      for (let i = 0; i < 600; i++) {
+        const job = await jobOn(api, bundleId);
+        if (job.status === 200 && job.body.status !== 'running') return job;
+        await sleep(50);
+      }
+      throw new Error(`bundle ${bundleId} did not settle`);
+    };
+
+    // A non-holder signs checkpoints and exports, again and again, while the log grows.
+    for (let round = 0; round < 3; round++) {
+      // The holder seals these first: what the non-holder knew of the tree is now behind.
+      await seedReviews(store, 20);
+      for (let i = 0; i < 400 && (await leaves()) < (await store.headPosition()); i++) await sleep(50);
+      await seedReviews(store, 5);
+      const head = await store.headPosition();
+      const cp = await checkpointOn(other);
+      expect(cp.status).toBe(201);
+      expect(cp.body.treeSize).toBeGreaterThanOrEqual(head);
+      const bundleId = await exportOn(other);
+      // Asked on the instance that did not run it: the same job, the same answer.
+      const onHolder = await settled(holder, bundleId);
+      expect(onHolder.body.status).toBe('done');
+      const onOther = await jobOn(other, bundleId);
+      expect(onOther.body.status).toBe('done');
+      expect(onOther.body.bundleSha256).toBe(onHolder.body.bundleSha256);
+    }
+
+    // A holder that stops sealing (paused, still holding the lease): the non-holder's export fails
+    // after the bounded wait, and the failure is seen on the holder too once it runs again.
+    holder.proc.kill('SIGSTOP');
+    await seedReviews(store, 5);
+    const failed = await exportOn(other);
+    const failedOnOther = await settled(other, failed);
+    expect(failedOnOther.body.status).toBe('failed');
+    expect(failedOnOther.body.error).toMatch(/seal/i);
+    holder.proc.kill('SIGCONT');
+    const failedOnHolder = await settled(holder, failed);
+    expect(failedOnHolder.body).toEqual(failedOnOther.body);
+
+    // kill -9 the holder with events unsealed: the survivor's first seal, checkpoint and export work.
+    holder.proc.kill('SIGSTOP');
+    await seedReviews(store, 30);
+    holder.proc.kill('SIGKILL');
+    await waitForExit(holder.proc);
+    const head = await store.headPosition();
+    const cp = await checkpointOn(other);
+    expect(cp.status).toBe(201);
+    expect(cp.body.treeSize).toBeGreaterThanOrEqual(head);
+    const afterFailover = await settled(other, await exportOn(other));
+    expect(afterFailover.body.status).toBe('done');
+
+    other.proc.kill('SIGTERM');
+    await waitForExit(other.proc);
+    const registry = await openRegistry(storage.config);
+    try {
+      const report = await registry.ledger.verify();
+      expect(report.problems).toEqual([]);
+      expect(report.sealed).toBe(report.events);
+    } finally {
+      await registry.close();
+    }
+  }, 300_000);
+});

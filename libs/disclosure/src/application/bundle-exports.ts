@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Not, IsNull, type Repository } from 'typeorm';
-import { type Actor, EVENT_STORE, type EventStore, loadState, STORAGE_CONFIG, type StorageConfig } from '@app/event-store';
+import { type Actor, EVENT_STORE, type EventStore, loadState, SqlDatabase, STORAGE_CONFIG, type StorageConfig } from '@app/event-store';
 import { type BundleProgress, LedgerService, writeBundle } from '@app/evidence';
 import { AccessLog, dataSubjectStreamId, erasureDecider, SubjectKeyStore } from '@app/identity';
 import { DomainError } from '@app/event-store';
@@ -27,18 +27,36 @@ export interface BundleJob {
   error: string | null;
 }
 
+interface BundleJobRow {
+  bundle_id: string;
+  request_id: string;
+  status: BundleJob['status'];
+  progress: string;
+  started_at: string;
+  finished_at: string | null;
+  bundle_sha256: string | null;
+  byte_size: number | string | null;
+  event_count: number | string | null;
+  error: string | null;
+}
+
+/** How often a running export writes its progress to its job row (and on every phase change). */
+const PROGRESS_EVERY_MS = 500;
+
 /**
  * Runs bundle exports as jobs. The zip is written under a `.partial` name, flushed to disk, and
  * renamed only once complete and recorded (BundleExported, with its SHA-256): a half-written
  * bundle is never offered. A crash between the record and the rename leaves a recorded bundle
  * under its `.partial` name: at start-up it is renamed if its SHA-256 is the recorded one, so the
  * chain of custody never names a bundle the hospital no longer has; any other leftover is removed.
+ * Jobs and their progress are rows (bundle_export_jobs), so every instance answers the same.
  */
 @Injectable()
 export class BundleExports implements OnApplicationBootstrap {
   private readonly logger = new Logger('Bundles');
-  private readonly jobs = new Map<string, BundleJob>();
   private readonly dir: string;
+  /** One process on embedded SQLite: a job still running at start-up was cut short by a stop. */
+  private readonly singleProcess: boolean;
 
   constructor(
     @Inject(STORAGE_CONFIG) config: StorageConfig,
@@ -48,9 +66,11 @@ export class BundleExports implements OnApplicationBootstrap {
     private readonly accessLog: AccessLog,
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
+    private readonly db: SqlDatabase,
     @InjectRepository(DisclosureBundleRow) private readonly bundleRows: Repository<DisclosureBundleRow>,
   ) {
     this.dir = join(config.dataDir, 'bundles');
+    this.singleProcess = config.kind !== 'postgres';
     mkdirSync(this.dir, { recursive: true });
   }
 
@@ -64,6 +84,9 @@ export class BundleExports implements OnApplicationBootstrap {
   }
 
   private async settleLeftovers(): Promise<void> {
+    // Nothing runs before start-up in a single process: its unfinished jobs are gone with the
+    // partial files below (a killed export is offered neither as a job nor for download).
+    if (this.singleProcess) await this.db.query("DELETE FROM bundle_export_jobs WHERE status = 'running'");
     // A crash between recording a discard and deleting the file: delete it now.
     for (const { bundleId } of await this.bundleRows.find({ where: { discardedAt: Not(IsNull()) } })) await this.remove(bundleId);
     for (const f of await readdir(this.dir)) {
@@ -76,6 +99,7 @@ export class BundleExports implements OnApplicationBootstrap {
         this.logger.warn(`Bundle ${bundleId} was recorded but not yet renamed when the last process stopped: renamed now`);
       } else {
         rmSync(file, { force: true });
+        if (bundleId) await this.db.query('DELETE FROM bundle_export_jobs WHERE bundle_id = ?', [bundleId]);
         if (recorded) this.logger.error(`Bundle ${bundleId} is recorded, but its file does not match the recorded SHA-256: removed`);
       }
     }
@@ -101,8 +125,29 @@ export class BundleExports implements OnApplicationBootstrap {
     return join(this.dir, `${bundleId}.zip`);
   }
 
-  job(bundleId: string): BundleJob | undefined {
-    return this.jobs.get(bundleId);
+  /** The job as stored: the same answer on every instance, whichever ran it. */
+  async job(bundleId: string): Promise<BundleJob | undefined> {
+    const [r] = await this.db.query<BundleJobRow>('SELECT * FROM bundle_export_jobs WHERE bundle_id = ?', [bundleId]);
+    if (!r) return undefined;
+    return {
+      bundleId: r.bundle_id,
+      requestId: r.request_id,
+      status: r.status,
+      progress: JSON.parse(r.progress) as BundleProgress,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      bundleSha256: r.bundle_sha256,
+      byteSize: r.byte_size === null ? null : Number(r.byte_size),
+      eventCount: r.event_count === null ? null : Number(r.event_count),
+      error: r.error,
+    };
+  }
+
+  private async saveJob(job: BundleJob): Promise<void> {
+    await this.db.query(
+      `UPDATE bundle_export_jobs SET status = ?, progress = ?, finished_at = ?, bundle_sha256 = ?, byte_size = ?, event_count = ?, error = ? WHERE bundle_id = ?`,
+      [job.status, JSON.stringify(job.progress), job.finishedAt, job.bundleSha256, job.byteSize, job.eventCount, job.error?.slice(0, 1000) ?? null, job.bundleId],
+    );
   }
 
   /** Starts an export; resolves with the job at once (`done` resolves when the bundle is recorded). */
@@ -123,7 +168,21 @@ export class BundleExports implements OnApplicationBootstrap {
       eventCount: null,
       error: null,
     };
-    this.jobs.set(bundleId, job);
+    await this.db.query(
+      'INSERT INTO bundle_export_jobs (bundle_id, request_id, status, progress, started_at) VALUES (?, ?, ?, ?, ?)',
+      [bundleId, requestId, job.status, JSON.stringify(job.progress), job.startedAt],
+    );
+    // Progress rows are written one at a time, at most every PROGRESS_EVERY_MS and on each new
+    // phase; the final state waits for the last of them so it is never overwritten.
+    let saving: Promise<void> = Promise.resolve();
+    let savedAt = Date.now();
+    const onProgress = (p: BundleProgress) => {
+      const phaseChanged = p.phase !== job.progress.phase;
+      job.progress = p;
+      if (!phaseChanged && Date.now() - savedAt < PROGRESS_EVERY_MS) return;
+      savedAt = Date.now();
+      saving = saving.then(() => this.saveJob(job)).catch((err: Error) => this.logger.warn(`Progress of bundle ${bundleId} not saved: ${err.message}`));
+    };
     const partial = this.partialOf(requestId, bundleId);
     // Whose text the bundle holds readable (by data key): recorded with it, so that their erasure
     // sees the stored bundle without opening it (ADR 0034).
@@ -146,7 +205,7 @@ export class BundleExports implements OnApplicationBootstrap {
             producedBy: `${actor.subject} (${actor.role})`,
           },
           createWriteStream(partial, { flags: 'wx' }),
-          (p) => (job.progress = p),
+          onProgress,
         );
         // On disk before the record that names its SHA-256.
         const written = await open(partial, 'r+');
@@ -179,6 +238,8 @@ export class BundleExports implements OnApplicationBootstrap {
         Object.assign(job, { status: 'failed', finishedAt: new Date().toISOString(), error: (err as Error).message });
         this.logger.error(`Bundle ${bundleId} failed: ${(err as Error).message}`);
       }
+      await saving;
+      await this.saveJob(job).catch((err: Error) => this.logger.error(`Bundle ${bundleId}: its final state was not saved: ${err.message}`));
       return job;
     })();
     return { job, done };

@@ -128,12 +128,16 @@ export class DisclosureController {
   @Roles('legal', 'auditor')
   @ApiOperation({ summary: 'Export job status and progress, or the recorded export' })
   async bundle(@Param('id', ParseIdPipe) id: string, @Param('bundleId', ParseIdPipe) bundleId: string) {
-    const job = this.exports.job(bundleId);
-    if (job && job.requestId === id) return this.view(job);
+    // Jobs are rows, so every instance answers alike; a recorded bundle answers with its record
+    // (a discard shows there).
+    const job = await this.exports.job(bundleId);
+    if (job && job.requestId === id && job.status !== 'done') return this.view(job);
     const { state } = await this.queries.execute(new GetDisclosureQuery(id));
     const recorded = state.bundles.find((b) => b.bundleId === bundleId);
+    const finished = job?.requestId === id ? this.view(job) : {};
+    if (!recorded && job?.requestId === id) return finished;
     if (!recorded) throw this.noBundle(bundleId);
-    return { requestId: id, status: 'done', ...recorded, download: `/api/v1/disclosure-requests/${id}/bundles/${bundleId}/content` };
+    return { requestId: id, status: 'done', ...recorded, download: `/api/v1/disclosure-requests/${id}/bundles/${bundleId}/content`, ...finished };
   }
 
   @Get(':id/bundles/:bundleId/content')

@@ -1,6 +1,7 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { EVENT_STORE, type EventStore, LEASES, type Leases, LocalLeases, SqlDatabase } from '@app/event-store';
 import { KEY_MATERIAL, type KeyMaterial } from '@app/identity';
+import { ProblemException } from '@app/platform';
 import { CompactRange } from './compact-range';
 import { eventLeafHash } from './leaf';
 import { type LeafBatch, LeafWorker } from './leaf-worker';
@@ -60,6 +61,10 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
   readonly everyLeaves = Number(process.env.LEDGER_CHECKPOINT_EVERY ?? 1000);
   readonly everyMs = Number(process.env.LEDGER_CHECKPOINT_SECONDS ?? 10) * 1000;
   readonly sealIntervalMs = Number(process.env.LEDGER_SEAL_INTERVAL_MS ?? 500);
+  /** How long a checkpoint on an instance without the sealing lease waits for the holder to seal. */
+  readonly handoffTimeoutMs = Number(process.env.LEDGER_HANDOFF_TIMEOUT_MS ?? 10_000);
+  /** Several processes on one database (PostgreSQL leases): the tree in memory may be behind the stored one. */
+  private readonly shared: boolean;
 
   constructor(
     private readonly db: SqlDatabase,
@@ -68,6 +73,7 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(LEASES) private readonly leases: Leases = new LocalLeases(),
   ) {
     this.leafWorker = LeafWorker.for(db, store);
+    this.shared = !(leases instanceof LocalLeases);
   }
 
   get keyId(): string {
@@ -197,6 +203,32 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
     return range;
   }
 
+  /**
+   * Brings the tree in memory up to the stored leaves: another instance (an earlier lease holder)
+   * may have sealed since. One indexed query when nothing changed; only with several instances.
+   */
+  private async refreshRange(): Promise<CompactRange> {
+    if (!this.range) return this.loadRange();
+    const range = this.range;
+    for (;;) {
+      const rows = await this.db.query<{ leaf_index: number | string; position: number | string; leaf_hash: string }>(
+        'SELECT leaf_index, position, leaf_hash FROM ledger_leaves WHERE leaf_index >= ? ORDER BY leaf_index LIMIT 10000',
+        [range.size],
+      );
+      for (const r of rows) {
+        // A gap would mean rows removed under us: start again from what is stored.
+        if (Number(r.leaf_index) !== range.size) {
+          this.range = null;
+          return this.loadRange();
+        }
+        range.append(Buffer.from(r.leaf_hash, 'hex'));
+        this.lastPosition = Number(r.position);
+      }
+      if (rows.length < 10000) return range;
+      await nextTurn();
+    }
+  }
+
   /** Hashes every committed event not yet in the tree; returns how many were added. */
   seal(): Promise<number> {
     // One sealing at a time per process; a second process is fenced by the primary keys.
@@ -215,7 +247,8 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async sealPending(): Promise<number> {
-    let range = await this.loadRange();
+    // Once per seal, not per batch: the hot path (one process, SQLite) is as it was.
+    let range = this.shared ? await this.refreshRange() : await this.loadRange();
     // With a worker, one round seals up to the head as it is now: chasing appends that keep
     // coming would cost a round trip and a transaction per handful of events.
     const upTo = this.leafWorker?.usable ? await this.leafWorker.durableHead() : Number.MAX_SAFE_INTEGER;
@@ -264,8 +297,15 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
     // A sealing round already running may have started before the last appends (with the leaf
     // worker it seals up to the head it saw then): wait for it, then seal once more.
     await this.sealing?.catch(() => undefined);
-    await this.seal();
-    const range = await this.loadRange();
+    let range: CompactRange;
+    if (!this.shared || (await this.leases.hold('ledger-sealer'))) {
+      await this.seal();
+      range = await this.loadRange();
+    } else {
+      // Only the lease holder writes leaves: wait for it to seal what is committed now, then
+      // read the tree it stored.
+      range = await this.sealedByHolder(await this.store.headPosition());
+    }
     const latest = await this.latestCheckpoint();
     if (latest && latest.treeSize === range.size) return latest;
     const head = signTreeHead(
@@ -278,6 +318,24 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
       [head.treeSize, head.rootHash, head.issuedAt, head.keyId, JSON.stringify(head), head.signature],
     );
     return (await this.checkpointAt(head.treeSize))!;
+  }
+
+  /** The stored tree once the holder has sealed up to `head`; fails after handoffTimeoutMs. */
+  private async sealedByHolder(head: number): Promise<CompactRange> {
+    const deadline = Date.now() + this.handoffTimeoutMs;
+    for (;;) {
+      const range = await this.refreshRange();
+      if (this.lastPosition >= head) return range;
+      if (Date.now() >= deadline) {
+        throw new ProblemException(
+          503,
+          'ledger-not-sealed',
+          'Service unavailable',
+          `The instance holding the ledger-sealer lease has not sealed up to position ${head} within ${this.handoffTimeoutMs} ms (sealed up to ${this.lastPosition}); nothing was signed. Retry shortly`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   async checkpoints(limit = 100, before?: number): Promise<SignedTreeHead[]> {
