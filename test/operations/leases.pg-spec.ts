@@ -8,7 +8,7 @@ import { seedReviews } from '../support/seed';
 import { newTestStorage, type TestStorage } from '../support/test-storage';
 import { aiSystemBody } from '../support/test-app';
 
-const PROJECTIONS = ['ai-systems', 'oversight-reviews', 'incidents-board', 'incidents-deliveries', 'retention', 'disclosures', 'erasures'];
+const PROJECTIONS = ['ai-systems', 'oversight-reviews', 'incidents-board', 'incidents-deliveries', 'retention', 'disclosures', 'erasures', 'supplier-notices'];
 
 /** `name{label="value"} 3` lines of a Prometheus scrape, as { value: 3 } per label value. */
 async function metric(api: ChildApi, name: string, label: string): Promise<Record<string, number>> {
