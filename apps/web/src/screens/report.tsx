@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, get, newKey } from '../api';
 import { formatDate, t } from '../i18n';
 import type { AiSystem, Page } from '../types';
-import { Checkbox, fieldErrorOf, Loading, PageTitle, ProblemSummary, SelectField, Status, TextField, useLoad } from '../ui';
+import { Checkbox, fieldErrorOf, Loading, PageTitle, ProblemSummary, SelectField, Status, TextField, until, useLoad } from '../ui';
 
 interface ReportedIncident {
   incidentId: string;
@@ -37,12 +37,13 @@ export function ReportIncident() {
     try {
       const body: Record<string, unknown> = { aiSystemId: form.aiSystemId, narrative: form.narrative, nearMiss: form.nearMiss };
       if (form.patientId.trim()) body.patientIds = [form.patientId.trim()];
-      await api('POST', '/incidents', { body, idempotencyKey: key });
+      const { data } = await api<{ incidentId: string }>('POST', '/incidents', { body, idempotencyKey: key });
       setError(null);
       setForm(empty);
       setKey(newKey());
-      await mine.reload();
       setStatus(t('report.done'));
+      // "My reports" is a read model: follow it until it shows the report just made.
+      await until(async () => (await mine.reload())?.items.some((r) => r.incidentId === data.incidentId), 10_000, 250);
     } catch (err) {
       setError(err);
       setStatus(null);
