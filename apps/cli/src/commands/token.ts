@@ -1,5 +1,5 @@
-import { storageConfigFromEnv } from '@app/event-store';
-import { issueLocalToken, loadTokenSigningKey, type Role } from '@app/identity';
+import { storageConfigFromEnv } from '@app/event-store/settings';
+import { issueLocalToken, loadTokenSigningKey, type Role } from '@app/identity/tokens';
 
 export async function token(o: { role: string; sub: string; name?: string; ttl: string }): Promise<void> {
   const ttl = Number(o.ttl);
