@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -103,5 +103,16 @@ describe("newcomer: the README's Compose .env", () => {
     const errors: string[] = [];
     interpolateAll({ x: '${A:?set A} ${B:-ok} $$C ${D?set D}' }, { D: '' }, errors);
     expect(errors).toEqual(['required variable A is missing a value: set A']);
+  });
+});
+
+describe('newcomer: one name for the person at the terminal', () => {
+  it('every CLI command records its operator through operatorActor (`os:<login name>`), none spells its own', () => {
+    const dir = join(ROOT, 'apps', 'cli', 'src', 'commands');
+    const ownNames = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts') && f !== 'operator.ts')
+      .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/subject:\s*`[^`]*`|subject:\s*'[a-z]+:[^']*'/g)].map((m) => `${f}: ${m[0]}`));
+    expect(ownNames).toEqual([]);
+    expect(readFileSync(join(dir, 'operator.ts'), 'utf8')).toMatch(/subject: `os:\$\{userInfo\(\)\.username\}`/);
   });
 });

@@ -184,8 +184,9 @@ program
   .description('Export the evidence bundle of a disclosure request to a file (recorded as an export)')
   .requiredOption('--request <id>', 'disclosure request id')
   .requiredOption('--out <file>', 'where to write the .zip')
-  .requiredOption('--as <subject>', 'the legal user doing the export (recorded in the chain of custody)')
-  .action((o: { request: string; out: string; as: string }) => commands.bundles().exportBundleCommand(o));
+  .requiredOption('--as <subject>', 'the user doing the export (recorded in the chain of custody)')
+  .addOption(new Option('--role <role>', "that user's role; the API's rule applies (only legal may export)").choices([...ROLES]).makeOptionMandatory())
+  .action((o: { request: string; out: string; as: string; role: string }) => commands.bundles().exportBundleCommand(o));
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`registry: ${err.message}\n`);
