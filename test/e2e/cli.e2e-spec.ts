@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
@@ -72,7 +72,11 @@ describe('registry CLI', () => {
       },
     ]);
     const out = join(storage.config.dataDir, 'out.zip');
-    const exported = await cli('export-bundle', '--request', requestId, '--out', out, '--as', 'lawyer-1');
+    // The API's role rule holds here too: an admin cannot export, and nothing is written.
+    const refused = await cli('export-bundle', '--request', requestId, '--out', out, '--as', 'boss', '--role', 'admin').catch((e: { code: number; stderr: string }) => e);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/--role admin may not export a bundle \(the API allows legal\)/) });
+    expect(existsSync(out)).toBe(false);
+    const exported = await cli('export-bundle', '--request', requestId, '--out', out, '--as', 'lawyer-1', '--role', 'legal');
     expect(exported.stdout).toMatch(/Wrote .*out\.zip: \d+ events/);
     const sha = /SHA-256 ([0-9a-f]{64})/.exec(exported.stdout)![1];
     expect((await cli('verify-bundle', out, '--sha256', sha)).stdout).toMatch(/^OK: \d+ events proven/);

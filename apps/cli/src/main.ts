@@ -1,24 +1,31 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { Command, Option } from 'commander';
-import { serve } from './commands/serve';
-import { token } from './commands/token';
-import { migrate } from './commands/migrate';
-import { migrateStoreCommand } from './commands/migrate-store';
-import { projectionsRebuild, projectionsStatus } from './commands/projections';
-import { incidentsOverdue, incidentsRecomputeDeadlines } from './commands/incidents';
-import { logsIngest, logsWatch, retentionPurge } from './commands/retention';
-import { sealLedger, verifyLedger } from './commands/verify';
-import { exportBundleCommand, verifyBundleCommand } from './commands/bundles';
-import { docsRoles } from './commands/docs';
-import { rotateMasterKey } from './commands/keys';
-import { accessLogAnchor, accessLogPurge, accessLogVerify } from './commands/access-log';
-import { restrictNewFiles } from '@app/event-store';
+import { restrictNewFiles } from '@app/event-store/settings';
+import { ROLES } from '@app/identity/tokens';
 
 // Every command may create files under the data folder (database, keys, bundles): 0600 unless FILE_MODE says otherwise.
 restrictNewFiles();
 
-const ROLES = ['clinician', 'quality-manager', 'legal', 'auditor', 'admin'];
+// Each command's module is loaded only when that command runs: loading them all (Nest, TypeORM,
+// every context) cost every call over a second, `registry token` included. A synchronous
+// require keeps the types, and test/architecture.spec.ts still sees each module through `typeof import`.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const commands = {
+  serve: () => require('./commands/serve') as typeof import('./commands/serve'),
+  token: () => require('./commands/token') as typeof import('./commands/token'),
+  migrate: () => require('./commands/migrate') as typeof import('./commands/migrate'),
+  migrateStore: () => require('./commands/migrate-store') as typeof import('./commands/migrate-store'),
+  projections: () => require('./commands/projections') as typeof import('./commands/projections'),
+  incidents: () => require('./commands/incidents') as typeof import('./commands/incidents'),
+  retention: () => require('./commands/retention') as typeof import('./commands/retention'),
+  verify: () => require('./commands/verify') as typeof import('./commands/verify'),
+  bundles: () => require('./commands/bundles') as typeof import('./commands/bundles'),
+  docs: () => require('./commands/docs') as typeof import('./commands/docs'),
+  keys: () => require('./commands/keys') as typeof import('./commands/keys'),
+  accessLog: () => require('./commands/access-log') as typeof import('./commands/access-log'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const program = new Command()
   .name('registry')
@@ -30,22 +37,22 @@ program
   .description('Run the HTTP API (embedded SQLite under ./data unless DATABASE_URL is set)')
   .option('-p, --port <port>', 'port', process.env.PORT ?? '3000')
   .option('--host <host>', 'interface to listen on', process.env.HOST ?? '127.0.0.1')
-  .action((o: { port: string; host: string }) => serve(Number(o.port), o.host));
+  .action((o: { port: string; host: string }) => commands.serve().serve(Number(o.port), o.host));
 
 program
   .command('token')
   .description('Mint a local bearer token (embedded mode) signed with the key in ./data/keys')
-  .addOption(new Option('--role <role>', 'role').choices(ROLES).makeOptionMandatory())
+  .addOption(new Option('--role <role>', 'role').choices([...ROLES]).makeOptionMandatory())
   .requiredOption('--sub <subject>', 'user id, e.g. an employee number')
   .option('--name <name>', 'display name')
   .option('--ttl <seconds>', 'lifetime in seconds', '28800')
-  .action((o: { role: string; sub: string; name?: string; ttl: string }) => token(o));
+  .action((o: { role: string; sub: string; name?: string; ttl: string }) => commands.token().token(o));
 
 program
   .command('migrate')
   .description('Apply the database migrations (or revert the last one)')
   .option('--revert', 'revert the most recent migration')
-  .action((o: { revert?: boolean }) => migrate(Boolean(o.revert)));
+  .action((o: { revert?: boolean }) => commands.migrate().migrate(Boolean(o.revert)));
 
 program
   .command('migrate-store')
@@ -55,32 +62,32 @@ program
   .option('--schema <name>', 'PostgreSQL schema of the target (created if missing)')
   .option('--from-schema <name>', 'PostgreSQL schema of the source')
   .option('--resume', 'continue a copy that stopped (the target must hold a prefix of the source)')
-  .action((o: { from: string; to: string; schema?: string; fromSchema?: string; resume?: boolean }) => migrateStoreCommand(o));
+  .action((o: { from: string; to: string; schema?: string; fromSchema?: string; resume?: boolean }) => commands.migrateStore().migrateStoreCommand(o));
 
 const projections = program.command('projections').description('Read models built from the event log');
 projections
   .command('rebuild <name>')
   .description('Rebuild a projection from position 0 into new tables, then swap them in (blue/green)')
-  .action((name: string) => projectionsRebuild(name));
-projections.command('status').description('Checkpoint, head and lag of every projection; a stalled one with its position and error (exit code 2)').action(() => projectionsStatus());
+  .action((name: string) => commands.projections().projectionsRebuild(name));
+projections.command('status').description('Checkpoint, head and lag of every projection; a stalled one with its position and error (exit code 2)').action(() => commands.projections().projectionsStatus());
 program
   .command('rebuild <name>')
   .description('Same as `projections rebuild <name>`')
-  .action((name: string) => projectionsRebuild(name));
+  .action((name: string) => commands.projections().projectionsRebuild(name));
 
 program
   .command('verify')
   .description('Check the whole ledger: every stored event against its sealed leaf, every signed tree head')
   .option('--json', 'print the full report as JSON')
   .option('--strict', 'also exit 1 when events are not sealed yet (they are always named)')
-  .action((o: { json?: boolean; strict?: boolean }) => verifyLedger(o));
+  .action((o: { json?: boolean; strict?: boolean }) => commands.verify().verifyLedger(o));
 
 program
   .command('ledger')
   .description('The tamper-evident ledger')
   .command('seal')
   .description('Seal every committed event and sign a tree head now')
-  .action(() => sealLedger());
+  .action(() => commands.verify().sealLedger());
 
 const logs = program.command('logs').description('AI-system logs kept for retention (AI Act Art. 26(6))');
 logs
@@ -91,7 +98,7 @@ logs
   .option('--to <date-time>', 'end of the period covered (default: file modification time)')
   .option('--kind <kind>', 'artefact kind', 'ai-system-log')
   .option('--sha256 <hex>', 'expected SHA-256; refused when the content differs')
-  .action((file: string, o: { system: string; from?: string; to?: string; kind?: string; sha256?: string }) => logsIngest(file, o));
+  .action((file: string, o: { system: string; from?: string; to?: string; kind?: string; sha256?: string }) => commands.retention().logsIngest(file, o));
 
 logs
   .command('watch <dir>')
@@ -101,7 +108,7 @@ logs
   .option('--stable-ms <ms>', 'a file is complete once unchanged this long (or write it as *.part and rename)', '5000')
   .option('--interval-ms <ms>', 'time between scans', '1000')
   .option('--once', 'take what is complete now and exit')
-  .action((dir: string, o: { system: string; kind?: string; stableMs: string; intervalMs: string; once?: boolean }) => logsWatch(dir, o));
+  .action((dir: string, o: { system: string; kind?: string; stableMs: string; intervalMs: string; once?: boolean }) => commands.retention().logsWatch(dir, o));
 
 const retention = program.command('retention').description('Retention policies, legal holds and purges');
 retention
@@ -112,7 +119,7 @@ retention
   .option('--json', 'print the run report as JSON')
   .option('--chunk-size <n>', 'artefacts per hold check')
   .option('--pause-ms <ms>', 'pause between chunks, to spare the disk')
-  .action((o: { dryRun?: boolean; apply?: boolean; json?: boolean; chunkSize?: string; pauseMs?: string }) => retentionPurge(o));
+  .action((o: { dryRun?: boolean; apply?: boolean; json?: boolean; chunkSize?: string; pauseMs?: string }) => commands.retention().retentionPurge(o));
 
 const incidents = program.command('incidents').description('Serious incidents and their reporting deadlines');
 incidents
@@ -120,14 +127,14 @@ incidents
   .description('List open incidents with a reporting deadline passed and not met; exit code 2 when there are any')
   .option('--json', 'print the incidents as JSON')
   .action(async (o: { json?: boolean }) => {
-    process.exitCode = await incidentsOverdue(o);
+    process.exitCode = await commands.incidents().incidentsOverdue(o);
   });
 incidents
   .command('recompute-deadlines')
   .description('Apply the current rulebook to open incidents computed with an older one (appends DeadlinesRecomputed, history stays)')
   .requiredOption('--reason <text>', 'what changed in the rulebook, recorded with every recomputation')
   .action(async (o: { reason: string }) => {
-    process.exitCode = await incidentsRecomputeDeadlines(o);
+    process.exitCode = await commands.incidents().incidentsRecomputeDeadlines(o);
   });
 
 program
@@ -137,7 +144,7 @@ program
   .description('Re-wrap every subject data key under a new master key (no event is re-encrypted)')
   .requiredOption('--new-key-file <file>', 'file with the new master key: 32 random bytes, base64 (e.g. openssl rand -base64 32)')
   .option('--new-key-id <id>', 'id for the new key; default derived from the key')
-  .action((o: { newKeyFile: string; newKeyId?: string }) => rotateMasterKey(o));
+  .action((o: { newKeyFile: string; newKeyId?: string }) => commands.keys().rotateMasterKey(o));
 
 const accessLog = program.command('access-log').description('The NEN 7513 access log: who read whose data');
 accessLog
@@ -145,15 +152,15 @@ accessLog
   .description('Delete entries recorded before a date at least five years ago, keeping the rest of the chain verifiable')
   .requiredOption('--before <date>', 'ISO date or time, e.g. 2020-01-01')
   .option('--reason <text>', 'why (recorded with the purge)')
-  .action((o: { before: string; reason?: string }) => accessLogPurge(o));
+  .action((o: { before: string; reason?: string }) => commands.accessLog().accessLogPurge(o));
 accessLog
   .command('verify')
   .description("Recompute the access log's hash chain and check it against the hashes anchored in the event log")
-  .action(() => accessLogVerify());
+  .action(() => commands.accessLog().accessLogVerify());
 accessLog
   .command('anchor')
   .description("Record the access log's current head in the event log, where the ledger seals it (run from cron)")
-  .action(() => accessLogAnchor());
+  .action(() => commands.accessLog().accessLogAnchor());
 
 program
   .command('docs')
@@ -161,7 +168,7 @@ program
   .command('roles')
   .description('Print (or write) the route-by-role matrix from the @Roles metadata the guard enforces')
   .option('--out <file>', 'write to this file, e.g. docs/roles.md')
-  .action((o: { out?: string }) => docsRoles(o.out));
+  .action((o: { out?: string }) => commands.docs().docsRoles(o.out));
 
 program
   .command('verify-bundle <zip>')
@@ -170,15 +177,16 @@ program
   .option('--json', 'print the full report as JSON')
   .option('--trusted-key <file>', "pin the ledger key: the hospital's public key as PEM or JWK, obtained outside the bundle")
   .option('--trusted-keys <file>', 'pin the ledger keys of a JWK Set (e.g. a saved /.well-known/oversight-registry-keys)')
-  .action((zip: string, o: { sha256?: string; json?: boolean; trustedKey?: string; trustedKeys?: string }) => verifyBundleCommand(zip, o));
+  .action((zip: string, o: { sha256?: string; json?: boolean; trustedKey?: string; trustedKeys?: string }) => commands.bundles().verifyBundleCommand(zip, o));
 
 program
   .command('export-bundle')
   .description('Export the evidence bundle of a disclosure request to a file (recorded as an export)')
   .requiredOption('--request <id>', 'disclosure request id')
   .requiredOption('--out <file>', 'where to write the .zip')
-  .requiredOption('--as <subject>', 'the legal user doing the export (recorded in the chain of custody)')
-  .action((o: { request: string; out: string; as: string }) => exportBundleCommand(o));
+  .requiredOption('--as <subject>', 'the user doing the export (recorded in the chain of custody)')
+  .addOption(new Option('--role <role>', "that user's role; the API's rule applies (only legal may export)").choices([...ROLES]).makeOptionMandatory())
+  .action((o: { request: string; out: string; as: string; role: string }) => commands.bundles().exportBundleCommand(o));
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`registry: ${err.message}\n`);

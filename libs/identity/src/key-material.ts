@@ -103,11 +103,19 @@ export function loadKeyMaterial(config: { dataDir: string }, env: NodeJS.Process
     ? parseSigningKey(readKeyFile(env.LEDGER_SIGNING_KEY_FILE!.trim(), 'LEDGER_SIGNING_KEY_FILE'), 'LEDGER_SIGNING_KEY_FILE')
     : readOrCreate(join(keysDir, LEDGER_SIGNING_KEY_PEM), newSigningKeyPem, parseSigningKey);
 
-  const tokenSigning = nonEmpty(env.TOKEN_SIGNING_KEY_FILE)
-    ? parseSigningKey(readKeyFile(env.TOKEN_SIGNING_KEY_FILE!.trim(), 'TOKEN_SIGNING_KEY_FILE'), 'TOKEN_SIGNING_KEY_FILE')
-    : readOrCreate(join(keysDir, TOKEN_SIGNING_KEY_PEM), newSigningKeyPem, parseSigningKey);
+  const tokenSigning = loadTokenSigningKey(config, env);
 
   return { pseudonymKey, masterKey: { id: masterKeyId, key: masterBytes }, tokenSigning, ledgerSigning };
+}
+
+/**
+ * Only the key that signs local tokens (`TOKEN_SIGNING_KEY_FILE`, else `<dataDir>/keys/token-signing.pem`):
+ * `registry token` needs no other secret, so it neither reads nor creates the others.
+ */
+export function loadTokenSigningKey(config: { dataDir: string }, env: NodeJS.ProcessEnv = process.env): TokenSigningKey {
+  return nonEmpty(env.TOKEN_SIGNING_KEY_FILE)
+    ? parseSigningKey(readKeyFile(env.TOKEN_SIGNING_KEY_FILE!.trim(), 'TOKEN_SIGNING_KEY_FILE'), 'TOKEN_SIGNING_KEY_FILE')
+    : readOrCreate(join(config.dataDir, KEYS_DIR, TOKEN_SIGNING_KEY_PEM), newSigningKeyPem, parseSigningKey);
 }
 
 /** A new master key from a file (base64, 32 bytes), e.g. for `registry keys rotate-master`. */

@@ -1,8 +1,6 @@
-import { userInfo } from 'node:os';
 import { AccessLogEvidence, type AccessLogReport } from '@app/identity';
 import { withAppContext } from '../app-context';
-
-const operator = () => ({ subject: `os:${userInfo().username}`, role: 'admin' });
+import { operatorActor } from './operator';
 
 function withEvidence<T>(work: (evidence: AccessLogEvidence) => Promise<T>): Promise<T> {
   return withAppContext((app) => work(app.get(AccessLogEvidence)), { ledger: false });
@@ -22,7 +20,7 @@ function reportLines(r: AccessLogReport): string {
 /** `registry access-log purge`: entries older than five years, the purge recorded in the event log first (ADR 0033). */
 export async function accessLogPurge(o: { before: string; reason?: string }): Promise<void> {
   await withEvidence(async (evidence) => {
-    const purge = await evidence.purge(o.before, operator(), o.reason);
+    const purge = await evidence.purge(o.before, operatorActor('admin'), o.reason);
     const report = await evidence.verify();
     process.stdout.write(
       (purge.entries > 0
@@ -45,7 +43,7 @@ export async function accessLogVerify(): Promise<void> {
 /** `registry access-log anchor`: the chain's head into the event log, for the ledger to seal (cron). */
 export async function accessLogAnchor(): Promise<void> {
   await withEvidence(async (evidence) => {
-    const head = await evidence.anchor(operator());
+    const head = await evidence.anchor(operatorActor('admin'));
     process.stdout.write(
       !head
         ? 'The access log is empty: nothing to anchor.\n'

@@ -3,7 +3,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { Presets, SingleBar } from 'cli-progress';
 import { AppModule } from '@app/api';
-import { BundleExports } from '@app/disclosure';
+import { BUNDLE_EXPORT_ROLES, BundleExports } from '@app/disclosure';
 import { LedgerService, trustedKeyFrom, trustedKeySetFrom, verifyBundle } from '@app/evidence';
 import { ProjectionRegistry } from '@app/event-store';
 
@@ -54,14 +54,18 @@ export async function verifyBundleCommand(file: string, o: { sha256?: string; js
   process.exitCode = report.ok ? 0 : 1;
 }
 
-/** Exports a bundle for a disclosure request as `--as` (a legal user), recorded like an API export. */
-export async function exportBundleCommand(o: { request: string; out: string; as: string }): Promise<void> {
+/** Exports a bundle for a disclosure request as `--as` in `--role`, recorded like an API export, under the API's role rule. */
+export async function exportBundleCommand(o: { request: string; out: string; as: string; role: string }): Promise<void> {
+  // Before anything starts: a role the API would answer 403 writes nothing here either.
+  if (!(BUNDLE_EXPORT_ROLES as readonly string[]).includes(o.role)) {
+    throw new Error(`--role ${o.role} may not export a bundle (the API allows ${BUNDLE_EXPORT_ROLES.join(', ')})`);
+  }
   ProjectionRegistry.autoStart = false;
   LedgerService.autoStart = false;
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(), { logger: ['error', 'warn'] });
   try {
     const exports = app.get(BundleExports);
-    const { job: running, done } = await exports.start(o.request, { subject: o.as, role: 'legal' });
+    const { job: running, done } = await exports.start(o.request, { subject: o.as, role: o.role });
     const bar = new SingleBar({ format: 'bundle |{bar}| {phase} {value}/{total}', hideCursor: true }, Presets.shades_classic);
     bar.start(1, 0, { phase: 'sealing' });
     const poll = setInterval(() => {

@@ -1,4 +1,4 @@
-import { userInfo } from 'node:os';
+import { operatorActor } from './operator';
 import { NestFactory } from '@nestjs/core';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { AppModule } from '@app/api';
@@ -59,7 +59,7 @@ export async function incidentsRecomputeDeadlines(
   const autoStart = ProjectionRegistry.autoStart;
   ProjectionRegistry.autoStart = false; // one-shot: no live subscription, no delivery worker
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error', 'warn'] });
-  const actor = { subject: `os:${userInfo().username}`, role: 'quality-manager' };
+  const actor = operatorActor('quality-manager');
   let recomputed = 0;
   let current = 0;
   try {

@@ -1,4 +1,4 @@
-import { userInfo } from 'node:os';
+import { operatorActor } from './operator';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '@app/api';
 import { LedgerService } from '@app/evidence';
@@ -23,7 +23,7 @@ export async function rotateMasterKey(o: { newKeyFile: string; newKeyId?: string
     if (current.key.equals(next.key)) throw new Error('The new master key is the key in use');
     if (current.id === next.id) throw new Error(`The new master key needs a new id (${next.id} is in use)`);
     const rewrapped = await app.get(SubjectKeyStore).rewrap(next);
-    const actor = { subject: `os:${userInfo().username}`, role: 'admin' };
+    const actor = operatorActor('admin');
     await app.get<EventStore>(EVENT_STORE).append(
       'master-keys',
       [{ type: 'identity.MasterKeyRotated', data: { from: current.id, to: next.id, rewrapped, at: new Date().toISOString(), by: actor } }],

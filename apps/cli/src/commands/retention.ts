@@ -1,13 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import { fileIngestRequest, LogFolder, type LogFolderScan, LogIngestService, type PurgeRunReport, RetentionPurger } from '@app/retention';
 import { withAppContext } from '../app-context';
-
-/** The operator at this terminal, as recorded in the events the command writes. */
-function operator(role: string) {
-  return { subject: `cli:${userInfo().username}`, role };
-}
+import { operatorActor } from './operator';
 
 function withApp<T>(work: (get: <S>(type: new (...args: never[]) => S) => S) => Promise<T>): Promise<T> {
   return withAppContext((app) => work((type) => app.get(type)));
@@ -26,7 +21,7 @@ export async function logsIngest(file: string, o: LogsIngestOptions): Promise<vo
   if (!info.isFile()) throw new Error(`${file} is not a file`);
   const request = fileIngestRequest(file, info.mtime, { ...o, aiSystemId: o.system, channel: 'cli' });
   await withApp(async (get) => {
-    const result = await get(LogIngestService).ingest(createReadStream(file), request, operator('admin'));
+    const result = await get(LogIngestService).ingest(createReadStream(file), request, operatorActor('admin'));
     process.stdout.write(
       `${result.duplicate ? 'Already recorded' : 'Recorded'} ${result.artefactId}  sha256 ${result.sha256}  ${result.sizeBytes} bytes\n`,
     );
@@ -48,7 +43,7 @@ export async function logsWatch(dir: string, o: LogsWatchOptions): Promise<void>
     const folder = new LogFolder(
       get(LogIngestService),
       { dir, aiSystemId: o.system, kind: o.kind, stableMs: Number(o.stableMs) },
-      operator('admin'),
+      operatorActor('admin'),
     );
     const print = (scan: LogFolderScan | Error) => {
       if (scan instanceof Error) return void process.stderr.write(`registry: scan failed, retrying: ${scan.message}\n`);
@@ -82,7 +77,7 @@ export async function retentionPurge(o: PurgeOptions): Promise<void> {
   const report = await withApp((get) =>
     get(RetentionPurger).run({
       dryRun: Boolean(o.dryRun),
-      actor: operator('quality-manager'),
+      actor: operatorActor('quality-manager'),
       chunkSize: o.chunkSize ? Number(o.chunkSize) : undefined,
       pauseMs: o.pauseMs ? Number(o.pauseMs) : undefined,
     }),

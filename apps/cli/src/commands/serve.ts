@@ -1,6 +1,7 @@
 import { createApp } from '@app/api';
 import { assertStorageWritable, storageConfigFromEnv } from '@app/event-store';
 import { blobStoreConfigFromEnv, blobStoreLocation } from '@app/retention';
+import { tokenCommandFor } from './token-hint';
 
 export async function serve(port: number, host: string): Promise<void> {
   const config = storageConfigFromEnv();
@@ -19,8 +20,8 @@ export async function serve(port: number, host: string): Promise<void> {
       `  Docs:    ${url}/docs   (OpenAPI JSON at ${url}/docs-json)`,
       `  Health:  ${url}/health`,
       `  Log artefacts: ${blobStoreLocation(blobs)}`,
-      '  Get a token (embedded mode), in another terminal:',
-      '    npm run --silent registry -- token --role clinician --sub alice',
+      '  Get a token, in another terminal (in this repository):',
+      `    ${tokenCommandFor(config.dataDir)}`,
       '',
     ].join('\n') + '\n',
   );

@@ -9,10 +9,13 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Not, IsNull, type Repository } from 'typeorm';
 import { type Actor, EVENT_STORE, type EventStore, loadState, SqlDatabase, STORAGE_CONFIG, type StorageConfig } from '@app/event-store';
 import { type BundleProgress, LedgerService, writeBundle } from '@app/evidence';
-import { AccessLog, dataSubjectStreamId, erasureDecider, SubjectKeyStore } from '@app/identity';
+import { AccessLog, dataSubjectStreamId, erasureDecider, type Role, SubjectKeyStore } from '@app/identity';
 import { DomainError } from '@app/event-store';
 import { type DisclosureCommandResult, ExecuteDisclosureCommand, GetDisclosureQuery } from './disclosure.commands';
 import { DisclosureBundleRow } from '../projections/disclosure.projection';
+
+/** Who may export a bundle: the API's route and `registry export-bundle` both hold to this. */
+export const BUNDLE_EXPORT_ROLES = ['legal'] as const satisfies readonly Role[];
 
 export interface BundleJob {
   bundleId: string;

@@ -6,7 +6,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { AccessLogged, type AuthenticatedRequest, CurrentPrincipal, type Principal, Roles } from '@app/identity';
 import { CLOCK, Clock } from '@app/event-store';
 import { ParseIdPipe, ProblemException, revisionETag, WriteRequest, type WriteRequestOptions } from '@app/platform';
-import { BundleExports } from '../application/bundle-exports';
+import { BUNDLE_EXPORT_ROLES, BundleExports } from '../application/bundle-exports';
 import { ExecuteDisclosureCommand, GetDisclosureQuery, ListDisclosuresQuery } from '../application/disclosure.commands';
 import type { DisclosureScope } from '../domain';
 import { ChangeScopeDto, CloseDisclosureDto, DeliveryDto, DiscardBundleDto, ListDisclosuresQueryDto, ReceiveDisclosureDto, RedactionsDto, type ScopeDto } from './disclosure.dto';
@@ -114,7 +114,7 @@ export class DisclosureController {
 
   @Post(':id/bundles')
   @HttpCode(202)
-  @Roles('legal')
+  @Roles(...BUNDLE_EXPORT_ROLES)
   @AccessLogged('export', (job: { scope?: { patientPseudonyms: string[] } }) => job.scope?.patientPseudonyms ?? [])
   @ApiOperation({ summary: 'Start a bundle export (202 + job with progress; download when done)' })
   async exportBundle(@Param('id', ParseIdPipe) id: string, @CurrentPrincipal() who: Principal, @Res({ passthrough: true }) res: Response) {
