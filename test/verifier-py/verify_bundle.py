@@ -428,7 +428,7 @@ class Verifier:
 
     # ---- B.4–B.6 and B.8: every event, line by line, against its proof
 
-    def check_events(self, zf, entries, head, gap_free):
+    def check_events(self, zf, entries, head, gap_free, scope):
         tree_size = head['treeSize']
         root = bytes.fromhex(head['rootHash'])
         # streamId -> next revision due, first event's business time, keys named, whether a line is redacted:
@@ -508,12 +508,14 @@ class Verifier:
             sid = event['streamId']
             s = streams.get(sid)
             if s is None:
-                s = streams[sid] = {'next': 0, 'firstAt': business_time(event), 'names': set(), 'partial': False}
+                s = streams[sid] = {'next': 0, 'firstAt': business_time(event), 'names': set(), 'partial': False, 'inPeriod': False}
             if event['streamRevision'] != s['next']:
                 self.fail(ev_file, 'stream %s: revision %d where %d was due (B.9)' % (sid, event['streamRevision'], s['next']), line=line_no, position=position)
             s['next'] = event['streamRevision'] + 1
             s['names'] |= names_in(event)
             s['partial'] = s['partial'] or redacted
+            # B.9: the period selects a stream by any of its events, not by its first.
+            s['inPeriod'] = s['inPeriod'] or (scope is not None and in_period(business_time(event), scope))
         return streams
 
     # ---- B.9 completeness
@@ -564,8 +566,8 @@ class Verifier:
             at = seen['firstAt']
             if entry.get('firstAt') != at:
                 self.fail(file, 'stream %s: firstAt %r is not its first event\'s business time %r' % (sid, entry.get('firstAt'), at))
-            if sid != LEDGER_KEYS and not in_period(at, scope):
-                self.fail(file, 'stream %s: its first event (%s) is outside the period' % (sid, at))
+            if sid != LEDGER_KEYS and not seen['inPeriod']:
+                self.fail(file, 'stream %s: none of its events is in the period' % sid)
         for sid, entry in listed.items():
             if entry.get('included') is True:
                 if sid not in streams:
@@ -590,7 +592,12 @@ class Verifier:
                 if mode not in ('gap-free', 'sparse'):
                     self.fail('bag-info.txt', 'Log-Positions is neither gap-free nor sparse')
                     return
-                streams = self.check_events(zf, entries, head, mode == 'gap-free')
+                # The period of B.9, from bag-info's Scope (check_completeness holds completeness.json to the same).
+                try:
+                    scope = parse_json(self.bag_info_value(bag_info, 'Scope') or '')
+                except ValueError:
+                    scope = None
+                streams = self.check_events(zf, entries, head, mode == 'gap-free', scope if isinstance(scope, dict) else None)
                 self.check_completeness(zf, entries, head, bag_info, streams)
         except Refused as r:
             file, problem = r.args[0]
@@ -645,7 +652,11 @@ TIME_MEMBERS = [
     'decidedAt', 'occurredAt', 'awareAt', 'correctedAt', 'withdrawnAt', 'linkedAt', 'registeredAt', 'changedAt',
     'suspendedAt', 'resumedAt', 'receivedAt', 'exportedAt', 'deliveredAt', 'closedAt', 'activatedAt', 'placedAt', 'releasedAt',
 ]
-NAMING_MEMBERS = [('patient', 'patientPseudonym', 'patientPseudonyms'), ('aiSystem', 'aiSystemId', 'aiSystemIds'), ('incident', 'incidentId', 'incidentIds')]
+NAMING_MEMBERS = {
+    'patientPseudonym': 'patient', 'patientPseudonyms': 'patient',
+    'aiSystemId': 'aiSystem', 'aiSystemIds': 'aiSystem',
+    'incidentId': 'incident', 'incidentIds': 'incident',
+}
 
 
 def scope_keys(scope):
@@ -653,16 +664,26 @@ def scope_keys(scope):
 
 
 def names_in(event):
-    """The keys an event's own data names: top-level members of data only, string values only."""
-    data = event.get('data')
+    """The keys an event's data names: a naming member at any depth of data; a string value, or each
+    string element of an array value. Walked with a stack, not recursion (hostile lines nest deep)."""
     out = set()
-    if not isinstance(data, dict):
-        return out
-    for prefix, single, plural in NAMING_MEMBERS:
-        if isinstance(data.get(single), str):
-            out.add(prefix + ':' + data[single])
-        if isinstance(data.get(plural), list):
-            out |= {prefix + ':' + v for v in data[plural] if isinstance(v, str)}
+    stack = [event.get('data')]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, list):
+            stack.extend(x for x in v if isinstance(x, (dict, list)))
+            continue
+        if not isinstance(v, dict):
+            continue
+        for k, x in v.items():
+            prefix = NAMING_MEMBERS.get(k)
+            if prefix is not None:
+                if isinstance(x, str):
+                    out.add(prefix + ':' + x)
+                elif isinstance(x, list):
+                    out |= {prefix + ':' + y for y in x if isinstance(y, str)}
+            if isinstance(x, (dict, list)):
+                stack.append(x)
     return out
 
 

@@ -74,6 +74,8 @@ interface SeenStream {
   firstAt: string;
   /** Scope keys named by its events (or its id), recomputed here. */
   matched: Set<string>;
+  /** One of its events has its business time in the period of the scope. */
+  inPeriod: boolean;
   redacted: boolean;
   gap: boolean;
 }
@@ -103,9 +105,9 @@ function parseCompleteness(text: string, problems: BundleProblem[]): Completenes
 
 /**
  * What the bundle itself can prove about completeness (docs/evidence.md): every included stream is
- * in view of the scope by its own events, runs from revision 0 to the head revision stated for the
- * cut-off, and is listed; every listed stream that was left out has its first event outside the
- * period. That the list names every stream in view is the producer's signed-off statement
+ * in view of the scope by its own events, has an event in the period, runs from revision 0 to the
+ * head revision stated for the cut-off, and is listed; every listed stream that was left out has
+ * its first event outside the period (its other events are not shown). That the list names every stream in view is the producer's signed-off statement
  * (checkable against the log), not something the bundle alone can prove.
  */
 function checkCompleteness(c: Completeness, seen: Map<string, SeenStream>, treeSize: number | null, bagInfo: string, problems: BundleProblem[]): void {
@@ -135,7 +137,7 @@ function checkCompleteness(c: Completeness, seen: Map<string, SeenStream>, treeS
     const agrees = got.redacted ? matched.every((k) => entry.matchedBy.includes(k)) : canonicalJson(matched) === canonicalJson([...entry.matchedBy].sort());
     if (!agrees) problems.push({ file, problem: `stream ${streamId}: listed as matching ${entry.matchedBy.join(', ')}, its events match ${matched.join(', ') || 'nothing'}` });
     if (entry.firstAt !== got.firstAt) problems.push({ file, problem: `stream ${streamId}: listed as starting at ${entry.firstAt}, its first event is of ${got.firstAt}` });
-    if (streamId !== LEDGER_KEYS && !inPeriod(c.scope, got.firstAt)) problems.push({ file, problem: `stream ${streamId} starts at ${got.firstAt}, outside the period of the scope` });
+    if (streamId !== LEDGER_KEYS && !got.inPeriod) problems.push({ file, problem: `stream ${streamId} has no event in the period of the scope` });
   }
   for (const entry of c.streams) {
     if (entry.included && !seen.has(entry.streamId)) problems.push({ file: 'data/events.jsonl', problem: `stream ${entry.streamId} is listed as included but has no events in the bundle` });
@@ -329,7 +331,7 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
     // Completeness: each stream from revision 0 without gaps; what its events name in scope.
     let stream = seen.get(ev.streamId);
     if (!stream) {
-      stream = { next: 0, firstAt: businessTime(ev as unknown as EventEnvelope), matched: new Set(completeness ? scopeKeysOfStreamId(ev.streamId, completeness.scope) : []), redacted: false, gap: false };
+      stream = { next: 0, firstAt: businessTime(ev as unknown as EventEnvelope), matched: new Set(completeness ? scopeKeysOfStreamId(ev.streamId, completeness.scope) : []), inPeriod: false, redacted: false, gap: false };
       seen.set(ev.streamId, stream);
     }
     if (ev.streamRevision !== stream.next && !stream.gap) {
@@ -339,6 +341,7 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
     stream.next = ev.streamRevision + 1;
     if (leaf === null) stream.redacted = true;
     for (const k of match(ev as unknown as EventEnvelope)) stream.matched.add(k);
+    if (!stream.inPeriod && completeness && inPeriod(completeness.scope, businessTime(ev as unknown as EventEnvelope))) stream.inPeriod = true;
     try {
       const p = JSON.parse(proofLine) as { position: number; leafIndex: number; treeSize: number; leafHash: string; redacted: boolean; proof: string[] };
       if (p.position !== ev.globalPosition) {

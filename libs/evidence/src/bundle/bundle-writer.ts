@@ -92,7 +92,7 @@ class HashingWriter {
 const COMPLETENESS_STATEMENT =
   'Every stream below names a patient, AI system or incident of the scope (matchedBy) in the log up to the cut-off; this list of them is complete. ' +
   'Each stream marked included is in events.jsonl from revision 0 to its headRevision without gaps, and every event there is a leaf of the signed tree (proofs.jsonl). ' +
-  'A stream not included has its first event (firstAt, business time) outside the period of the scope.';
+  'A stream not included has none of its events (business time) in the period of the scope.';
 
 /**
  * proofs.jsonl, in RFC 8785 form (keys in code-unit order), written as bytes straight from the

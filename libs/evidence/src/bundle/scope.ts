@@ -6,7 +6,7 @@ export interface BundleScope {
   patientPseudonyms: string[];
   aiSystemIds: string[];
   incidentIds: string[];
-  /** Business-time window for the streams' first event (ISO 8601), inclusive. */
+  /** Business-time window (ISO 8601), inclusive: a stream is in when any of its events falls in it. */
   from: string | null;
   to: string | null;
 }
@@ -20,16 +20,42 @@ export const TIME_FIELDS = [
 /** When it happened (business time), as opposed to when the registry recorded it. */
 export function businessTime(e: EventEnvelope): string {
   const d = e.data;
+  if (typeof d !== 'object' || d === null) return e.recordedAt; // a verifier reads hostile lines too
   for (const f of TIME_FIELDS) if (typeof d[f] === 'string') return d[f];
   for (const [k, v] of Object.entries(d)) if (k.endsWith('At') && typeof v === 'string') return v;
   return e.recordedAt;
 }
 
-function values(d: Record<string, unknown>, single: string, plural: string): string[] {
-  const out: string[] = [];
-  if (typeof d[single] === 'string') out.push(d[single]);
-  if (Array.isArray(d[plural])) for (const v of d[plural] as unknown[]) if (typeof v === 'string') out.push(v);
-  return out;
+/** Members that name a scope key, at any depth of `data`, with the key's prefix (VERIFY.md B.9). */
+export const NAMING_MEMBERS: ReadonlyMap<string, 'patient' | 'aiSystem' | 'incident'> = new Map([
+  ['patientPseudonym', 'patient'], ['patientPseudonyms', 'patient'],
+  ['aiSystemId', 'aiSystem'], ['aiSystemIds', 'aiSystem'],
+  ['incidentId', 'incident'], ['incidentIds', 'incident'],
+] as const);
+
+/**
+ * Every (prefix, value) an event's data names: a naming member anywhere in `data` (a legal hold's
+ * or a disclosure request's `scope` names its subjects one level down), string values only. An
+ * explicit stack, not recursion: a verifier walks hostile lines too.
+ */
+function namedValues(data: unknown, visit: (prefix: 'patient' | 'aiSystem' | 'incident', value: string) => void): void {
+  const stack: unknown[] = [data];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (Array.isArray(v)) {
+      for (const x of v) if (typeof x === 'object' && x !== null) stack.push(x);
+      continue;
+    }
+    if (typeof v !== 'object' || v === null) continue;
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      const prefix = NAMING_MEMBERS.get(k);
+      if (prefix !== undefined) {
+        if (typeof x === 'string') visit(prefix, x);
+        else if (Array.isArray(x)) for (const y of x) if (typeof y === 'string') visit(prefix, y);
+      }
+      if (typeof x === 'object' && x !== null) stack.push(x);
+    }
+  }
 }
 
 /**
@@ -39,21 +65,13 @@ function values(d: Record<string, unknown>, single: string, plural: string): str
 export function scopeMatcher(scope: BundleScope): (e: EventEnvelope) => string[] {
   // Each key string made once: a census holds one per matching stream, so they are shared, not copied.
   const keyed = (prefix: string, ids: string[]) => new Map(ids.map((id) => [id, `${prefix}:${id}`]));
-  const patients = keyed('patient', scope.patientPseudonyms);
-  const systems = keyed('aiSystem', scope.aiSystemIds);
-  const incidents = keyed('incident', scope.incidentIds);
-  const add = (keys: string[], known: Map<string, string>, ids: string[]) => {
-    for (const id of ids) {
-      const k = known.get(id);
-      if (k !== undefined) keys.push(k);
-    }
-  };
+  const known = { patient: keyed('patient', scope.patientPseudonyms), aiSystem: keyed('aiSystem', scope.aiSystemIds), incident: keyed('incident', scope.incidentIds) };
   return (e) => {
-    const d = e.data;
     const keys: string[] = [];
-    add(keys, patients, values(d, 'patientPseudonym', 'patientPseudonyms'));
-    add(keys, systems, values(d, 'aiSystemId', 'aiSystemIds'));
-    add(keys, incidents, values(d, 'incidentId', 'incidentIds'));
+    namedValues(e.data, (prefix, value) => {
+      const k = known[prefix].get(value);
+      if (k !== undefined && !keys.includes(k)) keys.push(k);
+    });
     return keys;
   };
 }
@@ -67,9 +85,12 @@ export function scopeKeysOfStreamId(streamId: string, scope: BundleScope): strin
   return keys;
 }
 
-/** The period rule: a stream whose first event (business time) falls outside the period is left out. */
-export function inPeriod(scope: BundleScope, firstAt: string): boolean {
-  return (!scope.from || firstAt >= scope.from) && (!scope.to || firstAt <= scope.to);
+/**
+ * Whether a business time is in the period (both ends included). A stream is in the bundle when
+ * any of its events is, not only its first: a correction inside the period of a review made before it counts.
+ */
+export function inPeriod(scope: BundleScope, at: string): boolean {
+  return (!scope.from || at >= scope.from) && (!scope.to || at <= scope.to);
 }
 
 /** The stream of the ledger's signing keys: always in a bundle, so signatures can be traced. */
@@ -84,7 +105,7 @@ export interface ScopedStream {
   headRevision: number;
   /** Why it is in view, sorted: `patient:<p>`, `aiSystem:<id>`, `incident:<id>` or `ledger-keys`. */
   matchedBy: string[];
-  /** In the bundle: matched, and its first event in the period (the key stream always). */
+  /** In the bundle: matched, and one of its events in the period (the key stream always). */
   included: boolean;
 }
 
@@ -94,7 +115,7 @@ const CENSUS_PAGE = 250;
 /**
  * Every stream in view of the scope at the cut-off, found from the events alone (no read model),
  * in one pass over the log: a stream is in when any of its events names a patient, system or
- * incident in scope and its first event falls in the period. Memory: one entry (first time, head
+ * incident in scope and any of its events falls in the period. Memory: one entry (first time, head
  * revision) per stream of the log while scanning, then only the streams in view; equal `matchedBy`
  * lists are one shared array. Keyed by stream id, in the order the streams first appear in the log.
  * Yields to the event loop between pages.
@@ -104,6 +125,7 @@ export async function scopeCensus(store: EventStore, scope: BundleScope, cutoffP
   const none: string[] = [];
   const streams = new Map<string, ScopedStream>();
   const match = scopeMatcher(scope);
+  const open = !scope.from && !scope.to;
   let after = 0;
   while (after < cutoffPosition) {
     const batch = await store.readAll(after, CENSUS_PAGE, { raw: true });
@@ -117,6 +139,8 @@ export async function scopeCensus(store: EventStore, scope: BundleScope, cutoffP
         streams.set(e.streamId, s);
       }
       s.headRevision = e.streamRevision;
+      // `included` collects "some event in the period" while scanning; the match is added below.
+      if (!s.included && (open || inPeriod(scope, businessTime(e)))) s.included = true;
       for (const k of match(e)) {
         if (s.matchedBy === none) s.matchedBy = [k];
         else if (!s.matchedBy.includes(k)) s.matchedBy.push(k);
@@ -135,7 +159,7 @@ export async function scopeCensus(store: EventStore, scope: BundleScope, cutoffP
     const same = shared.get(key);
     if (same) s.matchedBy = same;
     else shared.set(key, s.matchedBy);
-    s.included = streamId === LEDGER_KEYS || inPeriod(scope, s.firstAt);
+    s.included = streamId === LEDGER_KEYS || s.included;
   }
   return streams;
 }

@@ -62,7 +62,13 @@ and whether it is included. Check that:
 - every included stream is in \`events.jsonl\` with revisions 0 to \`headRevision\`, no gaps, and
   its events themselves name what \`matchedBy\` says (so nothing was added that is out of scope,
   and no stream was cut short);
-- every stream that is not included has its \`firstAt\` outside the period of the scope.
+- a stream is in view when its id or any of its events names a scope key: a member
+  \`patientPseudonym(s)\`, \`aiSystemId(s)\` or \`incidentId(s)\` **at any depth** of its data, so a
+  legal hold or a disclosure request whose \`scope\` names the patient is in view (B.9);
+- a period selects by **every** event: a stream is included when any one of its events happened
+  in the period (so a correction inside the period brings in a review made before it); every
+  included stream has such an event, and every stream not included has its \`firstAt\` outside
+  the period (its other events are not shown, so that is all the bundle can show).
 
 That the list names *every* stream in view is the registry's statement, not something this bundle
 can prove by itself (an event you are not shown cannot be proven out of scope without showing it).
@@ -194,10 +200,15 @@ members (\`statement\`, \`cutoffPosition\`) and the stream members not named bel
   \`Scope\` field of \`bag-info.txt\`. \`treeSize\` equals the signed one.
 - **Scope keys**: \`patient:<p>\` for each p of \`patientPseudonyms\`, \`aiSystem:<id>\` for each of
   \`aiSystemIds\`, \`incident:<id>\` for each of \`incidentIds\`.
-- **What an event names**: the scope keys among \`patient:<v>\` for v = \`data.patientPseudonym\` and
-  each element of \`data.patientPseudonyms\`, \`aiSystem:<v>\` for \`data.aiSystemId\` / \`data.aiSystemIds\`,
-  \`incident:<v>\` for \`data.incidentId\` / \`data.incidentIds\`. Only these top-level members of
-  \`data\`, and only string values (null or a redaction marker names nothing).
+- **What an event names**: the scope keys among \`patient:<v>\`, \`aiSystem:<v>\` and \`incident:<v>\`
+  for every member named \`patientPseudonym\` or \`patientPseudonyms\` (patient),
+  \`aiSystemId\` or \`aiSystemIds\` (AI system), \`incidentId\` or \`incidentIds\` (incident) **at
+  any depth** of \`data\` (inside nested objects and arrays too, e.g. a legal hold's or a
+  disclosure request's \`data.scope.patientPseudonyms\`): v is the member's value when it is a
+  string, or each string element when it is an array. Other values (null, numbers, a redaction
+  marker) name nothing. No other member names anything.
+- **\`matchedBy\`** of a stream: the sorted set of scope keys that its id or any of its events up to
+  the cut-off names; \`${LEDGER_KEYS}\` for the key stream.
 - **What a stream id names**: \`${LEDGER_KEYS}\` names the key \`${LEDGER_KEYS}\` (the ledger's signing keys, in
   every bundle); \`ai-system-<id>\` names \`aiSystem:<id>\` and \`incident-<id>\` names \`incident:<id>\`
   when that id is in the scope.
@@ -214,8 +225,9 @@ For every stream with events in \`events.jsonl\` (its events in file order):
 - what its id and its events name (N) is not empty, and N equals the set \`matchedBy\`; when one
   of its lines holds \`"$redacted"\`, N need only be a subset of \`matchedBy\` (the withheld value
   may be what named the scope);
-- its \`firstAt\` equals the business time of its first event, which (except for \`${LEDGER_KEYS}\`) is in
-  the period.
+- its \`firstAt\` equals the business time of its first event;
+- except for \`${LEDGER_KEYS}\`, the business time of **at least one** of its events is in the period
+  (the period selects a stream by any of its events, not by its first).
 
 For every entry of \`streams\`: if \`included\` is true the stream has events in \`events.jsonl\`;
 otherwise it is not \`${LEDGER_KEYS}\` and its \`firstAt\` is not in the period (a missing \`firstAt\` is in
