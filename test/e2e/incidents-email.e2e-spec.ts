@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerEnvelope } from 'smtp-server';
+import { PSEUDONYM_IN_TEXT } from '@app/identity';
 import { NO_CRITERIA } from '@app/incidents';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp, rawBody } from '../support/test-app';
 
@@ -164,7 +165,7 @@ describe('Serious incidents: email delivery and linking an existing suspension (
     expect(header(raw, 'Subject')).toContain('FractureFinder');
     // Health data only in the attachment; no pseudonyms anywhere.
     expect(raw).not.toContain('fracture; the patient');
-    expect(raw).not.toMatch(/p-[A-Za-z0-9_-]{32}/);
+    expect(raw).not.toMatch(PSEUDONYM_IN_TEXT);
 
     const stored = await t.http
       .get(`/api/v1/incidents/${incidentId}/reports/${notificationId}`)

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PSEUDONYM_IN_TEXT } from '@app/identity';
 import { NO_CRITERIA } from '@app/incidents';
 import { IncidentReviewLinks } from '@app/oversight';
 import { CLOCK, type Clock } from '@app/event-store';
@@ -218,7 +219,7 @@ describe('Serious incidents (HTTP)', () => {
       incident: { incidentId, description: NARRATIVE },
       affected: { patients: 1, linkedReviews: 1 },
     });
-    expect(body.toString()).not.toMatch(/p-[A-Za-z0-9_-]{32}/);
+    expect(body.toString()).not.toMatch(PSEUDONYM_IN_TEXT);
 
     const events = await t.store.readStream(`incident-${incidentId}`);
     const queued = events.find((e) => e.type === 'incidents.SupplierNotified')!;

@@ -1,3 +1,4 @@
+import { PSEUDONYM_PATTERN } from '@app/identity';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 
 /** The clinician's review journey over real HTTP, on the store this run targets. */
@@ -75,7 +76,7 @@ describe('Reviews of AI output (HTTP)', () => {
         reason: { text: 'Pneumothorax visible at left apex; AI missed it', erased: false },
         decidedAt: '2026-11-20T09:00:40.000Z',
       });
-      expect(got.body.patientPseudonym).toMatch(/^p-[A-Za-z0-9_-]{32}$/);
+      expect(got.body.patientPseudonym).toMatch(PSEUDONYM_PATTERN);
     });
 
     it('stores neither the raw patient id nor the reason in clear', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isPseudonym, normalisePatientId, Pseudonymizer } from './pseudonymizer';
+import { isPseudonym, normalisePatientId, PSEUDONYM_IN_TEXT, PSEUDONYM_PATTERN, Pseudonymizer } from './pseudonymizer';
 
 describe('Pseudonymizer', () => {
   const key = randomBytes(32);
@@ -8,9 +8,20 @@ describe('Pseudonymizer', () => {
   it('gives the same pseudonym for the same id, in the documented format', () => {
     const a = p.pseudonymise('NL123456');
     expect(a).toBe(p.pseudonymise('NL123456'));
+    // Written out here on purpose: the documented format, pinned apart from PSEUDONYM_PATTERN.
     expect(a).toMatch(/^p-[A-Za-z0-9_-]{32}$/);
     expect(isPseudonym(a)).toBe(true);
     expect(a).not.toContain('123456');
+  });
+
+  it('has one pattern for a pseudonym: p- and 32 base64url characters, whole or inside a text', () => {
+    const a = p.pseudonymise('NL123456');
+    expect(a).toMatch(PSEUDONYM_PATTERN);
+    for (const near of [a.slice(0, -1), `${a}x`, `q${a.slice(1)}`, `${a.slice(0, -1)}+`, `${a.slice(0, -1)}=`, ` ${a}`]) {
+      expect({ near, matches: PSEUDONYM_PATTERN.test(near) }).toEqual({ near, matches: false });
+    }
+    expect(`mail to counsel about ${a}.`).toMatch(PSEUDONYM_IN_TEXT);
+    expect('mail to counsel about p-short.').not.toMatch(PSEUDONYM_IN_TEXT);
   });
 
   it('normalises case, spaces and dashes', () => {

@@ -5,11 +5,15 @@ export const PSEUDONYM_PREFIX = 'p-';
 export const PSEUDONYM_HASH_CHARS = 32;
 export const MAX_PATIENT_ID_LENGTH = 128;
 
-const PSEUDONYM = /^p-[A-Za-z0-9_-]{32}$/;
+const PSEUDONYM_SOURCE = `${PSEUDONYM_PREFIX}[A-Za-z0-9_-]{${PSEUDONYM_HASH_CHARS}}`;
+/** A whole string that is a pseudonym: `p-` + 32 base64url characters. The one definition. */
+export const PSEUDONYM_PATTERN = new RegExp(`^${PSEUDONYM_SOURCE}$`);
+/** A pseudonym anywhere in a text (a log line, a mail, a file): what must not leak there. */
+export const PSEUDONYM_IN_TEXT = new RegExp(PSEUDONYM_SOURCE);
 
 /** True when `s` has the pseudonym format `p-` + 32 base64url characters. */
 export function isPseudonym(s: unknown): s is string {
-  return typeof s === 'string' && PSEUDONYM.test(s);
+  return typeof s === 'string' && PSEUDONYM_PATTERN.test(s);
 }
 
 /**

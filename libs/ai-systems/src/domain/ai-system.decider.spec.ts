@@ -1,4 +1,5 @@
-import { DomainError, type EventEnvelope, fold } from '@app/event-store/core';
+import { type EventEnvelope, fold } from '@app/event-store/core';
+import { DeciderSpecification } from '@app/event-store/testing';
 import {
   type AiSystemCommand,
   type AiSystemEvent,
@@ -105,28 +106,7 @@ const resume = (reason = 'Corrective action verified'): AiSystemCommand => ({
 
 const stateAfter = (events: AiSystemEvent[]) => fold(aiSystemDecider, events);
 
-/** given (history) – when (command) – then (new events, or the rule that refused it). */
-function given(history: AiSystemEvent[]) {
-  return {
-    when(command: AiSystemCommand) {
-      const run = () => aiSystemDecider.decide(command, stateAfter(history));
-      return {
-        then: (expected: AiSystemEvent[]) => expect(run()).toEqual(expected),
-        thenFails(expected: { code: string; status: number; field?: string }) {
-          let error: unknown;
-          try {
-            run();
-          } catch (e) {
-            error = e;
-          }
-          expect(error).toBeInstanceOf(DomainError);
-          const { code, status, field } = error as DomainError;
-          expect({ code, status, field }).toEqual({ field: undefined, ...expected });
-        },
-      };
-    },
-  };
-}
+const given = DeciderSpecification.for(aiSystemDecider);
 
 describe('ai-system decider', () => {
   it('names the stream ai-system-<id>', () => {
@@ -147,19 +127,19 @@ describe('ai-system decider', () => {
     });
 
     it('refuses a system that is already registered', () => {
-      given([registered]).when(registerCommand).thenFails({ code: 'ai-system-exists', status: 409 });
+      given([registered]).when(registerCommand).thenThrows({ code: 'ai-system-exists', status: 409 });
     });
 
     it('refuses a blank version', () => {
       given([])
         .when({ ...registerCommand, version: '  ' })
-        .thenFails({ code: 'version-required', status: 400, field: 'version' });
+        .thenThrows({ code: 'version-required', status: 400, field: 'version' });
     });
   });
 
   describe('on a system that is not registered', () => {
     it.each([changeVersion('2.2.0'), suspend(), resume()])('refuses $type with 404', (command) => {
-      given([]).when(command).thenFails({ code: 'ai-system-not-found', status: 404 });
+      given([]).when(command).thenThrows({ code: 'ai-system-not-found', status: 404 });
     });
   });
 
@@ -203,13 +183,13 @@ describe('ai-system decider', () => {
     it('refuses a change to the version already running', () => {
       given([registered, versionChanged('2.1.0', '2.2.0')])
         .when(changeVersion('2.2.0'))
-        .thenFails({ code: 'version-unchanged', status: 409, field: 'version' });
+        .thenThrows({ code: 'version-unchanged', status: 409, field: 'version' });
     });
 
     it('refuses a blank version', () => {
       given([registered])
         .when(changeVersion(''))
-        .thenFails({ code: 'version-required', status: 400, field: 'version' });
+        .thenThrows({ code: 'version-required', status: 400, field: 'version' });
     });
   });
 
@@ -228,13 +208,13 @@ describe('ai-system decider', () => {
     it('refuses when use is already suspended', () => {
       given([registered, suspended])
         .when(suspend())
-        .thenFails({ code: 'ai-system-already-suspended', status: 409 });
+        .thenThrows({ code: 'ai-system-already-suspended', status: 409 });
     });
 
     it('refuses a blank reason', () => {
       given([registered])
         .when(suspend(' '))
-        .thenFails({ code: 'reason-required', status: 400, field: 'reason' });
+        .thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
     });
   });
 
@@ -251,16 +231,16 @@ describe('ai-system decider', () => {
     });
 
     it('refuses when use is not suspended', () => {
-      given([registered]).when(resume()).thenFails({ code: 'ai-system-not-suspended', status: 409 });
+      given([registered]).when(resume()).thenThrows({ code: 'ai-system-not-suspended', status: 409 });
       given([registered, suspended, resumed])
         .when(resume())
-        .thenFails({ code: 'ai-system-not-suspended', status: 409 });
+        .thenThrows({ code: 'ai-system-not-suspended', status: 409 });
     });
 
     it('refuses a blank reason', () => {
       given([registered, suspended])
         .when(resume(''))
-        .thenFails({ code: 'reason-required', status: 400, field: 'reason' });
+        .thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
     });
   });
 

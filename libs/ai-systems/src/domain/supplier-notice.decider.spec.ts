@@ -1,4 +1,5 @@
-import { DomainError, fold } from '@app/event-store/core';
+import { fold } from '@app/event-store/core';
+import { DeciderSpecification } from '@app/event-store/testing';
 import {
   earliestOpenDeadline,
   isNoticeOverdue,
@@ -68,28 +69,7 @@ const closed: SupplierNoticeEvent = {
 
 const stateAfter = (events: SupplierNoticeEvent[]) => fold(supplierNoticeDecider, events);
 
-/** given (history) – when (command) – then (new events, or the rule that refused it). */
-function given(history: SupplierNoticeEvent[]) {
-  return {
-    when(command: SupplierNoticeCommand) {
-      const run = () => supplierNoticeDecider.decide(command, stateAfter(history));
-      return {
-        then: (expected: SupplierNoticeEvent[]) => expect(run()).toEqual(expected),
-        thenFails(expected: { code: string; status: number; field?: string }) {
-          let error: unknown;
-          try {
-            run();
-          } catch (e) {
-            error = e;
-          }
-          expect(error).toBeInstanceOf(DomainError);
-          const { code, status, field } = error as DomainError;
-          expect({ code, status, field }).toEqual({ field: undefined, ...expected });
-        },
-      };
-    },
-  };
-}
+const given = DeciderSpecification.for(supplierNoticeDecider);
 
 describe('supplier notice decider', () => {
   it('names the stream supplier-notice-<id>', () => {
@@ -115,7 +95,7 @@ describe('supplier notice decider', () => {
     });
 
     it('refuses a version the register does not know for the system, unless the notice says why', () => {
-      given([]).when(receive({ affectedVersions: ['2.3.1', '2.4.0'] })).thenFails({ code: 'version-not-known', status: 422, field: 'affectedVersions' });
+      given([]).when(receive({ affectedVersions: ['2.3.1', '2.4.0'] })).thenThrows({ code: 'version-not-known', status: 422, field: 'affectedVersions' });
       const [event] = supplierNoticeDecider.decide(
         receive({ affectedVersions: ['2.4.0'], unknownVersionsReason: ' Supplier lists every 2.x; we never ran 2.4.0 ' }),
         supplierNoticeDecider.initialState(),
@@ -124,35 +104,35 @@ describe('supplier notice decider', () => {
     });
 
     it('refuses a notice for a system the register does not hold', () => {
-      given([]).when(receive({ system: { exists: false, knownVersions: [] } })).thenFails({ code: 'ai-system-not-found', status: 404, field: 'aiSystemId' });
+      given([]).when(receive({ system: { exists: false, knownVersions: [] } })).thenThrows({ code: 'ai-system-not-found', status: 404, field: 'aiSystemId' });
     });
 
     it('refuses blank texts and no versions, naming the field', () => {
-      given([]).when(receive({ title: ' ' })).thenFails({ code: 'title-required', status: 400, field: 'title' });
-      given([]).when(receive({ supplierReference: '' })).thenFails({ code: 'supplier-reference-required', status: 400, field: 'supplierReference' });
-      given([]).when(receive({ affectedVersions: [' '] })).thenFails({ code: 'affected-versions-required', status: 400, field: 'affectedVersions' });
+      given([]).when(receive({ title: ' ' })).thenThrows({ code: 'title-required', status: 400, field: 'title' });
+      given([]).when(receive({ supplierReference: '' })).thenThrows({ code: 'supplier-reference-required', status: 400, field: 'supplierReference' });
+      given([]).when(receive({ affectedVersions: [' '] })).thenThrows({ code: 'affected-versions-required', status: 400, field: 'affectedVersions' });
       given([])
         .when(receive({ requestedAction: { description: ' ', dueBy: null } }))
-        .thenFails({ code: 'description-required', status: 400, field: 'requestedAction.description' });
+        .thenThrows({ code: 'description-required', status: 400, field: 'requestedAction.description' });
     });
 
     it('refuses a receipt in the future and deadlines before the receipt', () => {
-      given([]).when(receive({ receivedAt: '2027-02-01T10:00:00Z' })).thenFails({ code: 'in-the-future', status: 422, field: 'receivedAt' });
-      given([]).when(receive({ actBy: '2027-01-31' })).thenFails({ code: 'before-receipt', status: 422, field: 'actBy' });
+      given([]).when(receive({ receivedAt: '2027-02-01T10:00:00Z' })).thenThrows({ code: 'in-the-future', status: 422, field: 'receivedAt' });
+      given([]).when(receive({ actBy: '2027-01-31' })).thenThrows({ code: 'before-receipt', status: 422, field: 'actBy' });
       given([])
         .when(receive({ requestedAction: { description: 'Patch', dueBy: '2027-01-01T00:00:00Z' } }))
-        .thenFails({ code: 'before-receipt', status: 422, field: 'requestedAction.dueBy' });
-      given([]).when(receive({ actBy: '2027-02-30' })).thenFails({ code: 'invalid-date', status: 400, field: 'actBy' });
+        .thenThrows({ code: 'before-receipt', status: 422, field: 'requestedAction.dueBy' });
+      given([]).when(receive({ actBy: '2027-02-30' })).thenThrows({ code: 'invalid-date', status: 400, field: 'actBy' });
     });
 
     it('refuses a notice that is already recorded', () => {
-      given([received]).when(receive()).thenFails({ code: 'supplier-notice-exists', status: 409 });
+      given([received]).when(receive()).thenThrows({ code: 'supplier-notice-exists', status: 409 });
     });
   });
 
   describe('on a notice that is not recorded', () => {
     it.each([action(), close()])('refuses $type with 404', (command) => {
-      given([]).when(command).thenFails({ code: 'supplier-notice-not-found', status: 404 });
+      given([]).when(command).thenThrows({ code: 'supplier-notice-not-found', status: 404 });
     });
   });
 
@@ -164,13 +144,13 @@ describe('supplier notice decider', () => {
     });
 
     it('refuses a blank description, a time in the future and a time before the notice arrived', () => {
-      given([received]).when(action({ description: '  ' })).thenFails({ code: 'description-required', status: 400, field: 'description' });
-      given([received]).when(action({ doneAt: '2027-02-11T00:00:00Z' })).thenFails({ code: 'in-the-future', status: 422, field: 'doneAt' });
-      given([received]).when(action({ doneAt: '2027-01-31T00:00:00Z' })).thenFails({ code: 'before-receipt', status: 422, field: 'doneAt' });
+      given([received]).when(action({ description: '  ' })).thenThrows({ code: 'description-required', status: 400, field: 'description' });
+      given([received]).when(action({ doneAt: '2027-02-11T00:00:00Z' })).thenThrows({ code: 'in-the-future', status: 422, field: 'doneAt' });
+      given([received]).when(action({ doneAt: '2027-01-31T00:00:00Z' })).thenThrows({ code: 'before-receipt', status: 422, field: 'doneAt' });
     });
 
     it('refuses an action on a closed notice', () => {
-      given([received, closed]).when(action()).thenFails({ code: 'supplier-notice-closed', status: 409 });
+      given([received, closed]).when(action()).thenThrows({ code: 'supplier-notice-closed', status: 409 });
     });
   });
 
@@ -180,8 +160,8 @@ describe('supplier notice decider', () => {
     });
 
     it('refuses a blank conclusion and a second close', () => {
-      given([received]).when(close(' ')).thenFails({ code: 'conclusion-required', status: 400, field: 'conclusion' });
-      given([received, closed]).when(close()).thenFails({ code: 'supplier-notice-closed', status: 409 });
+      given([received]).when(close(' ')).thenThrows({ code: 'conclusion-required', status: 400, field: 'conclusion' });
+      given([received, closed]).when(close()).thenThrows({ code: 'supplier-notice-closed', status: 409 });
     });
   });
 

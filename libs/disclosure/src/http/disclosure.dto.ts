@@ -12,12 +12,12 @@ import {
   MaxLength,
 } from 'class-validator';
 import { PageQueryDto, NestedObject } from '@app/platform';
+import { PSEUDONYM_PATTERN } from '@app/identity';
 
-const PSEUDONYM = /^p-[A-Za-z0-9_-]{32}$/;
 
 export class ScopeDto {
   @ApiPropertyOptional({ type: [String], description: 'Patient pseudonyms (p-…)' })
-  @IsOptional() @IsArray() @ArrayMaxSize(1000) @Matches(PSEUDONYM, { each: true, message: 'each patient must be a pseudonym (p-…)' })
+  @IsOptional() @IsArray() @ArrayMaxSize(1000) @Matches(PSEUDONYM_PATTERN, { each: true, message: 'each patient must be a pseudonym (p-…)' })
   patientPseudonyms?: string[];
 
   @ApiPropertyOptional({ type: [String], format: 'uuid' })

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsISO8601, IsOptional, IsUUID, Matches } from 'class-validator';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
-import { AccessLogged, Roles, SubjectKeyStore } from '@app/identity';
+import { AccessLogged, PSEUDONYM_PATTERN, Roles, SubjectKeyStore } from '@app/identity';
 import { ProblemException } from '@app/platform';
 import { reconstruct } from '../bundle/reconstruction';
 
@@ -12,7 +12,7 @@ export class ReconstructionQueryDto {
   asOf?: string;
 
   @ApiPropertyOptional({ description: 'Patient pseudonym (p-…); raw ids never go in a URL' })
-  @IsOptional() @Matches(/^p-[A-Za-z0-9_-]{32}$/, { message: 'patient must be a pseudonym issued by this registry (p-…)' })
+  @IsOptional() @Matches(PSEUDONYM_PATTERN, { message: 'patient must be a pseudonym issued by this registry (p-…)' })
   patient?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })

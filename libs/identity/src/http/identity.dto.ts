@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '@app/platform';
+import { PSEUDONYM_PATTERN } from '../pseudonymizer';
 
-const PSEUDONYM = /^p-[A-Za-z0-9_-]{32}$/;
 
 export class ErasureRequestDto {
   @ApiProperty({ example: 'NL-123456789', description: 'Raw patient id (in the body, never in a URL); pseudonymised on arrival' })
@@ -12,7 +12,7 @@ export class ErasureRequestDto {
 
 export class AccessLogQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Data subject pseudonym (p-…)' })
-  @IsOptional() @Matches(PSEUDONYM, { message: 'subject must be a pseudonym issued by this registry (p-…)' })
+  @IsOptional() @Matches(PSEUDONYM_PATTERN, { message: 'subject must be a pseudonym issued by this registry (p-…)' })
   subject?: string;
 
   @ApiPropertyOptional({ description: 'Subject (user id) of the staff member who accessed the data' })

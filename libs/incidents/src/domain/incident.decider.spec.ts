@@ -1,4 +1,5 @@
 import { DomainError, fold } from '@app/event-store/core';
+import { DeciderSpecification } from '@app/event-store/testing';
 import {
   type Classification,
   type ClassifyIncident,
@@ -112,27 +113,7 @@ function codeOf(run: () => unknown): string | null {
   return null;
 }
 
-function given(history: IncidentEvent[]) {
-  return {
-    when(command: IncidentCommand) {
-      const run = () => decide(history, command);
-      return {
-        then: (check: (events: IncidentEvent[]) => void) => check(run()),
-        thenFails(expected: { code: string; status: number; field?: string }) {
-          let error: unknown;
-          try {
-            run();
-          } catch (e) {
-            error = e;
-          }
-          expect(error).toBeInstanceOf(DomainError);
-          const { code, status, field } = error as DomainError;
-          expect({ code, status, field }).toEqual({ field: undefined, ...expected });
-        },
-      };
-    },
-  };
-}
+const given = DeciderSpecification.for(incidentDecider);
 
 
 describe('incident decider', () => {
@@ -179,14 +160,14 @@ describe('incident decider', () => {
     });
 
     it('refuses an unknown system, a missing narrative, a review by someone else, and awareness before the incident', () => {
-      given([]).when(detectCommand({ system: { ...detectCommand().system, exists: false } })).thenFails({ code: 'ai-system-not-found', status: 404, field: 'aiSystemId' });
-      given([]).when(detectCommand({ narrative: null, hasNarrative: false })).thenFails({ code: 'narrative-required', status: 400, field: 'narrative' });
-      given([]).when(detectCommand({ reporter: { subject: 'bob', role: 'clinician' } })).thenFails({ code: 'not-your-review', status: 403, field: 'linkedReviewIds' });
-      given([]).when(detectCommand({ awareAt: '2026-11-19T00:00:00.000Z' })).thenFails({ code: 'aware-before-occurred', status: 422, field: 'awareAt' });
+      given([]).when(detectCommand({ system: { ...detectCommand().system, exists: false } })).thenThrows({ code: 'ai-system-not-found', status: 404, field: 'aiSystemId' });
+      given([]).when(detectCommand({ narrative: null, hasNarrative: false })).thenThrows({ code: 'narrative-required', status: 400, field: 'narrative' });
+      given([]).when(detectCommand({ reporter: { subject: 'bob', role: 'clinician' } })).thenThrows({ code: 'not-your-review', status: 403, field: 'linkedReviewIds' });
+      given([]).when(detectCommand({ awareAt: '2026-11-19T00:00:00.000Z' })).thenThrows({ code: 'aware-before-occurred', status: 422, field: 'awareAt' });
       given([])
         .when(detectCommand({ linkedReviews: [{ reviewId, exists: false, aiSystemId: null, reviewerSubject: null, patientPseudonym: null }] }))
-        .thenFails({ code: 'review-not-found', status: 404, field: 'linkedReviewIds' });
-      given(detected()).when(detectCommand()).thenFails({ code: 'incident-exists', status: 409 });
+        .thenThrows({ code: 'review-not-found', status: 404, field: 'linkedReviewIds' });
+      given(detected()).when(detectCommand()).thenThrows({ code: 'incident-exists', status: 409 });
     });
 
     it('lets a quality manager link anyone\'s review', () => {
@@ -241,10 +222,10 @@ describe('incident decider', () => {
       const death = decide(history, classifyCommand(harm({ seriousHarmToHealth: true, death: true })));
       expect(death[0].data).toMatchObject({ previous: harm(), criteria: { death: true } });
       expect(art73([...history, ...death])).toMatchObject({ ruleId: 'aiact.73-4', dueAt: '2026-12-03T10:00:00.000Z' });
-      given(history).when(unreachable).thenFails({ code: 'provider-unreachable-recorded', status: 409 });
-      given(classified()).when({ ...unreachable, reasons: null, hasReasons: false }).thenFails({ code: 'reasons-required', status: 400, field: 'reasons' });
+      given(history).when(unreachable).thenThrows({ code: 'provider-unreachable-recorded', status: 409 });
+      given(classified()).when({ ...unreachable, reasons: null, hasReasons: false }).thenThrows({ code: 'reasons-required', status: 400, field: 'reasons' });
       const informed = [...classified(), ...decide(classified(), notifyCommand({ channel: 'recorded', destination: null, report: null, reportSha256: null }))];
-      given(informed).when(unreachable).thenFails({ code: 'provider-informed', status: 409 });
+      given(informed).when(unreachable).thenThrows({ code: 'provider-informed', status: 409 });
     });
 
     it('a rulebook correction recomputes an open incident once, with its reason, keeping the earlier computation', () => {
@@ -261,8 +242,8 @@ describe('incident decider', () => {
           });
           expect(fold(incidentDecider, [...old, recomputed]).deadlines.map((d) => d.ruleId)).toContain('aiact.26-5.provider');
         });
-      given(classified()).when(recompute).thenFails({ code: 'deadlines-current', status: 409 });
-      given(old).when({ ...recompute, reason: ' ' }).thenFails({ code: 'reason-required', status: 400, field: 'reason' });
+      given(classified()).when(recompute).thenThrows({ code: 'deadlines-current', status: 409 });
+      given(old).when({ ...recompute, reason: ' ' }).thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
     });
 
     it('re-classification as not serious clears the duties', () => {
@@ -272,7 +253,7 @@ describe('incident decider', () => {
     });
 
     it('refuses a serious classification without any criterion', () => {
-      given(detected()).when(classifyCommand(harm({}))).thenFails({ code: 'criteria-required', status: 400, field: 'criteria' });
+      given(detected()).when(classifyCommand(harm({}))).thenThrows({ code: 'criteria-required', status: 400, field: 'criteria' });
     });
 
     it('accepts a serious incident under the MDR alone (a public health threat, a near miss) and a widespread infringement alone', () => {
@@ -286,7 +267,7 @@ describe('incident decider', () => {
 
     it('a breach judged unlikely to result in a risk needs its reasons (GDPR Art. 33(1), 33(5)); other breach levels are recorded as given', () => {
       const unlikely = { serious: false, criteria: none, medicalDevice: false, wkkgzCalamity: false, personalDataBreach: 'unlikely-risk' as const };
-      given(detected()).when(classifyCommand(unlikely, { rationale: null, hasRationale: false })).thenFails({ code: 'rationale-required', status: 400, field: 'rationale' });
+      given(detected()).when(classifyCommand(unlikely, { rationale: null, hasRationale: false })).thenThrows({ code: 'rationale-required', status: 400, field: 'rationale' });
       given(detected())
         .when(classifyCommand({ ...unlikely, personalDataBreach: 'high-risk', patientConsequences: true }, { rationale: null, hasRationale: false }))
         .then(([classifiedEvent, computed]) => {
@@ -309,20 +290,20 @@ describe('incident decider', () => {
       expect(state.informedAt).toMatchObject({ csirt: later, 'csirt#incident-notification': later });
       given(h2)
         .when(notifyCommand({ ...recorded, recipient: 'igj', reportKind: 'final-report' }))
-        .thenFails({ code: 'report-kind-not-for-recipient', status: 422, field: 'reportKind' });
+        .thenThrows({ code: 'report-kind-not-for-recipient', status: 422, field: 'reportKind' });
     });
 
     it('refuses "not serious" when a criterion is met', () => {
       given(detected())
         .when(classifyCommand({ ...harm({ death: true }), serious: false }))
-        .thenFails({ code: 'criteria-contradict-classification', status: 422, field: 'serious' });
+        .thenThrows({ code: 'criteria-contradict-classification', status: 422, field: 'serious' });
     });
 
     it('refuses an unchanged classification, and a re-classification without rationale', () => {
-      given(classified()).when(classifyCommand(harm())).thenFails({ code: 'classification-unchanged', status: 409 });
+      given(classified()).when(classifyCommand(harm())).thenThrows({ code: 'classification-unchanged', status: 409 });
       given(classified())
         .when(classifyCommand(harm({ death: true }), { rationale: null, hasRationale: false }))
-        .thenFails({ code: 'rationale-required', status: 400, field: 'rationale' });
+        .thenThrows({ code: 'rationale-required', status: 400, field: 'rationale' });
     });
   });
 
@@ -364,11 +345,11 @@ describe('incident decider', () => {
     });
 
     it('refuses no reason, the same moment, the future, and a time before the incident', () => {
-      given(classified()).when(establish('2026-11-21T10:00:00.000Z', { reason: null, hasReason: false })).thenFails({ code: 'reason-required', status: 400, field: 'reason' });
-      given(classified()).when(establish(detectedAt)).thenFails({ code: 'awareness-unchanged', status: 409, field: 'awareAt' });
-      given(classified()).when(establish('2026-11-25T00:00:00.000Z')).thenFails({ code: 'time-in-future', status: 400, field: 'awareAt' });
-      given(classified()).when(establish('2026-11-19T00:00:00.000Z')).thenFails({ code: 'aware-before-occurred', status: 422, field: 'awareAt' });
-      given(classified()).when(establish('not a time')).thenFails({ code: 'invalid-timestamp', status: 400, field: 'awareAt' });
+      given(classified()).when(establish('2026-11-21T10:00:00.000Z', { reason: null, hasReason: false })).thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
+      given(classified()).when(establish(detectedAt)).thenThrows({ code: 'awareness-unchanged', status: 409, field: 'awareAt' });
+      given(classified()).when(establish('2026-11-25T00:00:00.000Z')).thenThrows({ code: 'time-in-future', status: 400, field: 'awareAt' });
+      given(classified()).when(establish('2026-11-19T00:00:00.000Z')).thenThrows({ code: 'aware-before-occurred', status: 422, field: 'awareAt' });
+      given(classified()).when(establish('not a time')).thenThrows({ code: 'invalid-timestamp', status: 400, field: 'awareAt' });
     });
   });
 
@@ -389,10 +370,10 @@ describe('incident decider', () => {
     });
 
     it('refuses a notification before detection, a webhook to an authority, a supplier without endpoint, and an unknown incident', () => {
-      given(classified()).when(notifyCommand({ notifiedAt: '2026-11-22T00:00:00.000Z' })).thenFails({ code: 'notified-before-detection', status: 422, field: 'notifiedAt' });
-      given(classified()).when(notifyCommand({ recipient: 'igj' })).thenFails({ code: 'channel-not-supported', status: 422, field: 'channel' });
-      given(classified()).when(notifyCommand({ destination: null })).thenFails({ code: 'no-supplier-endpoint', status: 422, field: 'recipient' });
-      given([]).when(notifyCommand()).thenFails({ code: 'incident-not-found', status: 404 });
+      given(classified()).when(notifyCommand({ notifiedAt: '2026-11-22T00:00:00.000Z' })).thenThrows({ code: 'notified-before-detection', status: 422, field: 'notifiedAt' });
+      given(classified()).when(notifyCommand({ recipient: 'igj' })).thenThrows({ code: 'channel-not-supported', status: 422, field: 'channel' });
+      given(classified()).when(notifyCommand({ destination: null })).thenThrows({ code: 'no-supplier-endpoint', status: 422, field: 'recipient' });
+      given([]).when(notifyCommand()).thenThrows({ code: 'incident-not-found', status: 404 });
     });
 
     it('records failed attempts, then the delivery, which meets the provider duty', () => {
@@ -418,7 +399,7 @@ describe('incident decider', () => {
       expect(ack).toMatchObject([{ type: 'incidents.SupplierAcknowledged', data: { supplierReference: 'ACME-1' } }]);
       given([...history, ...ack])
         .when({ type: 'AcknowledgeReport', incidentId, notificationId: 'n-1', supplierReference: null, now: later })
-        .thenFails({ code: 'already-acknowledged', status: 409 });
+        .thenThrows({ code: 'already-acknowledged', status: 409 });
     });
   });
 
@@ -482,9 +463,9 @@ describe('incident decider', () => {
     });
 
     it('refuses email without an address (or SMTP), and email to an authority', () => {
-      given(classified()).when(emailed({ destination: null })).thenFails({ code: 'no-supplier-email', status: 422, field: 'channel' });
-      given(classified()).when(emailed({ destination: 'https://supplier.example/hook' })).thenFails({ code: 'no-supplier-email', status: 422, field: 'channel' });
-      given(classified()).when(emailed({ recipient: 'igj' })).thenFails({ code: 'channel-not-supported', status: 422, field: 'channel' });
+      given(classified()).when(emailed({ destination: null })).thenThrows({ code: 'no-supplier-email', status: 422, field: 'channel' });
+      given(classified()).when(emailed({ destination: 'https://supplier.example/hook' })).thenThrows({ code: 'no-supplier-email', status: 422, field: 'channel' });
+      given(classified()).when(emailed({ recipient: 'igj' })).thenThrows({ code: 'channel-not-supported', status: 422, field: 'channel' });
     });
 
     it('tags webhook outcomes with their channel too', () => {
@@ -542,21 +523,21 @@ describe('incident decider', () => {
 
     it('refuses to link the same suspension twice (409), but links a later one after use was resumed', () => {
       const history = [...classified(), ...decide(classified(), suspend())];
-      given(history).when(suspend({ system: { suspendedAt, byThisRequest: false } })).thenFails({ code: 'suspension-already-linked', status: 409 });
+      given(history).when(suspend({ system: { suspendedAt, byThisRequest: false } })).thenThrows({ code: 'suspension-already-linked', status: 409 });
       given(history)
         .when(suspend({ system: { suspendedAt: '2026-11-24T10:00:00.000Z', byThisRequest: true } }))
         .then((events) => expect(events[0].type).toBe('incidents.SystemUseSuspended'));
     });
 
     it('refuses an unknown incident (404), a closed one (409), and no reason (400)', () => {
-      given([]).when(suspend()).thenFails({ code: 'incident-not-found', status: 404 });
+      given([]).when(suspend()).thenThrows({ code: 'incident-not-found', status: 404 });
       const notSerious = classified({ serious: false, criteria: none, medicalDevice: false, wkkgzCalamity: false });
       const closed = [
         ...notSerious,
         ...decide(notSerious, { type: 'CloseIncident', incidentId, conclusion: text('Y29uYw=='), hasConclusion: true, by: qm, now: later }),
       ];
-      given(closed).when(suspend()).thenFails({ code: 'incident-closed', status: 409 });
-      given(classified()).when(suspend({ reason: '   ' })).thenFails({ code: 'reason-required', status: 400, field: 'reason' });
+      given(closed).when(suspend()).thenThrows({ code: 'incident-closed', status: 409 });
+      given(classified()).when(suspend({ reason: '   ' })).thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
     });
   });
 
@@ -630,23 +611,23 @@ describe('incident decider', () => {
       given(ruledOut)
         .when(establish())
         .then(([established]) => expect(established.data).toMatchObject({ previousRuledOutAt: '2027-04-20T10:00:00.000Z', establishedAt: day20 }));
-      given(ruledOut).when(establish({ establishedAt: '2027-04-19T10:00:00.000Z' })).thenFails({ code: 'established-before-ruling-out', status: 422, field: 'establishedAt' });
+      given(ruledOut).when(establish({ establishedAt: '2027-04-19T10:00:00.000Z' })).thenThrows({ code: 'established-before-ruling-out', status: 422, field: 'establishedAt' });
     });
 
     it('an established calamity is never silently un-established, nor established twice', () => {
       const established = [...suspected(), ...decide(suspected(), establish())];
-      given(established).when(ruleOut({ now: day20, decidedAt: day20 })).thenFails({ code: 'calamity-established', status: 409 });
-      given(established).when(establish()).thenFails({ code: 'calamity-already-established', status: 409 });
+      given(established).when(ruleOut({ now: day20, decidedAt: day20 })).thenThrows({ code: 'calamity-established', status: 409 });
+      given(established).when(establish()).thenThrows({ code: 'calamity-already-established', status: 409 });
       const ruledOut = [...suspected(), ...decide(suspected(), ruleOut())];
-      given(ruledOut).when(ruleOut()).thenFails({ code: 'calamity-already-ruled-out', status: 409 });
+      given(ruledOut).when(ruleOut()).thenThrows({ code: 'calamity-already-ruled-out', status: 409 });
     });
 
     it('requires reasons, and a decision between awareness and now', () => {
-      given(suspected()).when(establish({ reasons: null, hasReasons: false })).thenFails({ code: 'reasons-required', status: 400, field: 'reasons' });
-      given(suspected()).when(ruleOut({ reasons: null, hasReasons: false })).thenFails({ code: 'reasons-required', status: 400, field: 'reasons' });
-      given(suspected()).when(establish({ establishedAt: '2027-04-14T06:59:59.000Z' })).thenFails({ code: 'decided-before-awareness', status: 422, field: 'establishedAt' });
-      given(suspected()).when(establish({ establishedAt: '2027-05-05T08:00:00.000Z' })).thenFails({ code: 'time-in-future', status: 400, field: 'establishedAt' });
-      given(suspected()).when(ruleOut({ decidedAt: '2027-04-13T00:00:00.000Z' })).thenFails({ code: 'decided-before-awareness', status: 422, field: 'decidedAt' });
+      given(suspected()).when(establish({ reasons: null, hasReasons: false })).thenThrows({ code: 'reasons-required', status: 400, field: 'reasons' });
+      given(suspected()).when(ruleOut({ reasons: null, hasReasons: false })).thenThrows({ code: 'reasons-required', status: 400, field: 'reasons' });
+      given(suspected()).when(establish({ establishedAt: '2027-04-14T06:59:59.000Z' })).thenThrows({ code: 'decided-before-awareness', status: 422, field: 'establishedAt' });
+      given(suspected()).when(establish({ establishedAt: '2027-05-05T08:00:00.000Z' })).thenThrows({ code: 'time-in-future', status: 400, field: 'establishedAt' });
+      given(suspected()).when(ruleOut({ decidedAt: '2027-04-13T00:00:00.000Z' })).thenThrows({ code: 'decided-before-awareness', status: 422, field: 'decidedAt' });
     });
 
     it('moving awareness moves the triage window, not the IGJ report clock (which runs from establishment)', () => {
@@ -672,17 +653,17 @@ describe('incident decider', () => {
         by: qm,
         now,
       });
-      given(established).when(term('2027-07-02T22:00:00.000Z')).thenFails({ code: 'igj-not-informed', status: 409 });
+      given(established).when(term('2027-07-02T22:00:00.000Z')).thenThrows({ code: 'igj-not-informed', status: 409 });
       const igjReport = notifyCommand({ recipient: 'igj', channel: 'recorded', destination: null, report: null, reportSha256: null, notificationId: 'n-igj', notifiedAt: '2027-05-06T08:00:00.000Z', now: '2027-05-06T08:00:00.000Z' });
       const reported = [...established, ...decide(established, igjReport)];
-      given(reported).when(term('2027-05-05T00:00:00.000Z')).thenFails({ code: 'term-before-report', status: 422, field: 'dueAt' });
+      given(reported).when(term('2027-05-05T00:00:00.000Z')).thenThrows({ code: 'term-before-report', status: 422, field: 'dueAt' });
       const set = decide(reported, term('2027-07-02T22:00:00.000Z'));
       expect(set[0]).toMatchObject({ type: 'incidents.InvestigationReportTermSet', data: { dueAt: '2027-07-02T22:00:00.000Z', previousDueAt: null, igjReference: 'IGJ-2027-0042' } });
       const withTerm = [...reported, ...set];
       expect(party(withTerm, 'igj')).toMatchObject({ ruleId: 'igj.calamity.report' }); // the calamity report stays listed, met
       const investigation = () => fold(incidentDecider, withTerm).deadlines.find((d) => d.ruleId === 'igj.investigation-report');
       expect(investigation()).toMatchObject({ dueAt: '2027-07-02T22:00:00.000Z', reportKind: 'investigation-report' });
-      given(withTerm).when(term('2027-07-02T22:00:00.000Z')).thenFails({ code: 'term-unchanged', status: 409, field: 'dueAt' });
+      given(withTerm).when(term('2027-07-02T22:00:00.000Z')).thenThrows({ code: 'term-unchanged', status: 409, field: 'dueAt' });
       const extended = decide(withTerm, term('2027-07-30T22:00:00.000Z', '2027-06-20T08:00:00.000Z'));
       expect(extended[0].data).toMatchObject({ previousDueAt: '2027-07-02T22:00:00.000Z', dueAt: '2027-07-30T22:00:00.000Z' });
       // The first report to the IGJ met the calamity report; only an investigation report meets this one.
@@ -692,7 +673,7 @@ describe('incident decider', () => {
     });
 
     it('refuses a decision on an unknown incident', () => {
-      given([]).when(establish()).thenFails({ code: 'incident-not-found', status: 404 });
+      given([]).when(establish()).thenThrows({ code: 'incident-not-found', status: 404 });
     });
 
     it('old-style events (before 2026-12: wkkgzCalamity meant "reported to the IGJ from awareness") replay with their recorded deadlines', () => {
@@ -716,8 +697,8 @@ describe('incident decider', () => {
     const closeCommand: IncidentCommand = { type: 'CloseIncident', incidentId, conclusion: text('Y29uYw=='), hasConclusion: true, by: qm, now: later };
 
     it('refuses to close while a report is due, or before classification', () => {
-      given(classified()).when(closeCommand).thenFails({ code: 'obligations-open', status: 409 });
-      given(detected()).when(closeCommand).thenFails({ code: 'not-classified', status: 409 });
+      given(classified()).when(closeCommand).thenThrows({ code: 'obligations-open', status: 409 });
+      given(detected()).when(closeCommand).thenThrows({ code: 'not-classified', status: 409 });
     });
 
     it('closes an incident that is not serious, refuses changes while closed, and reopens it', () => {
@@ -727,13 +708,13 @@ describe('incident decider', () => {
       const after = [...history, ...closedEvents];
       given(after)
         .when({ type: 'AddInvestigationNote', incidentId, note: text('bm90ZQ=='), hasNote: true, by: qm, now: later })
-        .thenFails({ code: 'incident-closed', status: 409 });
+        .thenThrows({ code: 'incident-closed', status: 409 });
       given(after)
         .when({ type: 'ReopenIncident', incidentId, reason: text('bmV3'), hasReason: true, by: qm, now: later })
         .then((events) => expect(events[0].type).toBe('incidents.IncidentReopened'));
       given(history)
         .when({ type: 'ReopenIncident', incidentId, reason: text('bmV3'), hasReason: true, by: qm, now: later })
-        .thenFails({ code: 'incident-open', status: 409 });
+        .thenThrows({ code: 'incident-open', status: 409 });
     });
   });
 });

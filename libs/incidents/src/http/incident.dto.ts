@@ -15,8 +15,8 @@ import {
 } from 'class-validator';
 import { PageQueryDto, NestedObject } from '@app/platform';
 import { PERSONAL_DATA_BREACH, RECIPIENTS, REPORT_KINDS } from '../domain';
+import { PSEUDONYM_PATTERN } from '@app/identity';
 
-const PSEUDONYM = /^p-[A-Za-z0-9_-]{32}$/;
 const ISO = { strict: true, strictSeparator: true } as const;
 const TEXT = 8000;
 
@@ -42,7 +42,7 @@ export class ReportIncidentDto {
   patientIds?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'Pseudonyms issued by this registry' })
-  @IsOptional() @IsArray() @ArrayMaxSize(100) @Matches(PSEUDONYM, { each: true, message: 'each patient pseudonym must be one issued by this registry (p-…)' })
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @Matches(PSEUDONYM_PATTERN, { each: true, message: 'each patient pseudonym must be one issued by this registry (p-…)' })
   patientPseudonyms?: string[];
 
   @ApiPropertyOptional({ format: 'date-time', description: 'When the incident happened, if known' })

@@ -1,4 +1,5 @@
-import { DomainError, type EventEnvelope, fold } from '@app/event-store/core';
+import { type EventEnvelope, fold } from '@app/event-store/core';
+import { DeciderSpecification } from '@app/event-store/testing';
 import { aiSystemDecider, reviewableSnapshot } from '../../../ai-systems/src/domain';
 import {
   type AiOutputReviewed,
@@ -7,7 +8,6 @@ import {
   type EncryptedText,
   type LinkReviewToIncident,
   type RecordReview,
-  type ReviewCommand,
   type ReviewEvent,
   type WithdrawReview,
   reviewDecider,
@@ -142,29 +142,7 @@ const linkCommand = (
 
 const stateAfter = (events: ReviewEvent[]) => fold(reviewDecider, events);
 
-/** given (history) – when (command) – then (new events, or the rule that refused it). */
-function given(history: ReviewEvent[]) {
-  return {
-    when(command: ReviewCommand) {
-      const run = () => reviewDecider.decide(command, stateAfter(history));
-      return {
-        then: (expected: ReviewEvent[]) => expect(run()).toEqual(expected),
-        thenFails(expected: { code: string; status: number; field?: string }): DomainError {
-          let error: unknown;
-          try {
-            run();
-          } catch (e) {
-            error = e;
-          }
-          expect(error).toBeInstanceOf(DomainError);
-          const { code, status, field } = error as DomainError;
-          expect({ code, status, field }).toEqual({ field: undefined, ...expected });
-          return error as DomainError;
-        },
-      };
-    },
-  };
-}
+const given = DeciderSpecification.for(reviewDecider);
 
 describe('review decider', () => {
   it('names the stream review-<id>', () => {
@@ -200,12 +178,12 @@ describe('review decider', () => {
         .then([reviewed({ modelVersion: '2.1.0', incidentId: 'inc-1' })]);
       given([])
         .when(recordCommand({ incidentId: 'inc-unknown', incident: null }))
-        .thenFails({ code: 'incident-not-found', status: 404, field: 'incidentId' });
+        .thenThrows({ code: 'incident-not-found', status: 404, field: 'incidentId' });
       // Another clinician's incident is answered exactly like an unknown one.
-      const unknown = given([]).when(recordCommand({ incidentId: 'inc-unknown', incident: null })).thenFails({ code: 'incident-not-found', status: 404, field: 'incidentId' });
+      const unknown = given([]).when(recordCommand({ incidentId: 'inc-unknown', incident: null })).thenThrows({ code: 'incident-not-found', status: 404, field: 'incidentId' });
       const unseen = given([])
         .when(recordCommand({ incidentId: 'inc-1', incident: { reportedBy: colleague } }))
-        .thenFails({ code: 'incident-not-found', status: 404, field: 'incidentId' });
+        .thenThrows({ code: 'incident-not-found', status: 404, field: 'incidentId' });
       expect(unseen.message).toBe(unknown.message);
     });
 
@@ -245,44 +223,44 @@ describe('review decider', () => {
     });
 
     it('refuses a review that is already recorded', () => {
-      given([reviewed()]).when(recordCommand()).thenFails({ code: 'review-exists', status: 409 });
+      given([reviewed()]).when(recordCommand()).thenThrows({ code: 'review-exists', status: 409 });
     });
 
     it('refuses a review of a system that is not registered', () => {
       given([])
         .when(recordCommand({ system: { exists: false, status: 'active', knownVersions: [], name: null } }))
-        .thenFails({ code: 'ai-system-not-found', status: 404, field: 'aiSystemId' });
+        .thenThrows({ code: 'ai-system-not-found', status: 404, field: 'aiSystemId' });
     });
 
     it('refuses a review while use of the system is suspended', () => {
       const error = given([])
         .when(recordCommand({ system: { ...activeSystem, status: 'suspended' } }))
-        .thenFails({ code: 'ai-system-suspended', status: 409 });
+        .thenThrows({ code: 'ai-system-suspended', status: 409 });
       expect(error.message).toMatch(/LungNodule Detect.*suspended.*reviews cannot be recorded/);
     });
 
     it('refuses a model version that was never deployed', () => {
       given([])
         .when(recordCommand({ modelVersion: '3.0.0' }))
-        .thenFails({ code: 'unknown-model-version', status: 422, field: 'modelVersion' });
+        .thenThrows({ code: 'unknown-model-version', status: 422, field: 'modelVersion' });
     });
 
     it.each(['modified', 'rejected', 'escalated'] as const)('refuses "%s" without a reason', (decision) => {
       given([])
         .when(recordCommand({ decision, reason: null, hasReason: false }))
-        .thenFails({ code: 'reason-required', status: 400, field: 'reason' });
+        .thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
     });
 
     it('refuses a reason flagged present but missing', () => {
       given([])
         .when(recordCommand({ reason: null, hasReason: true }))
-        .thenFails({ code: 'reason-required', status: 400, field: 'reason' });
+        .thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
     });
 
     it('refuses a decision before the output was seen', () => {
       given([])
         .when(recordCommand({ decidedAt: '2026-11-23T09:59:59.999Z' }))
-        .thenFails({ code: 'decided-before-seen', status: 400, field: 'decidedAt' });
+        .thenThrows({ code: 'decided-before-seen', status: 400, field: 'decidedAt' });
     });
 
     it('accepts a decision at the moment the output was seen', () => {
@@ -297,13 +275,13 @@ describe('review decider', () => {
     it('refuses a decision more than five minutes in the future', () => {
       given([])
         .when(recordCommand({ decidedAt: '2026-11-23T10:08:00.001Z' }))
-        .thenFails({ code: 'decided-in-future', status: 400, field: 'decidedAt' });
+        .thenThrows({ code: 'decided-in-future', status: 400, field: 'decidedAt' });
     });
 
     it('refuses a time that is not a date-time', () => {
       given([])
         .when(recordCommand({ seenAt: 'yesterday' }))
-        .thenFails({ code: 'invalid-timestamp', status: 400, field: 'seenAt' });
+        .thenThrows({ code: 'invalid-timestamp', status: 400, field: 'seenAt' });
     });
 
     it.each([
@@ -314,13 +292,13 @@ describe('review decider', () => {
     ])('refuses an output digest that is %s', (_, outputSha256) => {
       given([])
         .when(recordCommand({ outputSha256 }))
-        .thenFails({ code: 'invalid-output-sha256', status: 400, field: 'outputSha256' });
+        .thenThrows({ code: 'invalid-output-sha256', status: 400, field: 'outputSha256' });
     });
   });
 
   describe('on a review that does not exist', () => {
     it.each([correctCommand(), withdrawCommand(), linkCommand()])('refuses $type with 404', (command) => {
-      given([]).when(command).thenFails({ code: 'review-not-found', status: 404 });
+      given([]).when(command).thenThrows({ code: 'review-not-found', status: 404 });
     });
   });
 
@@ -372,19 +350,19 @@ describe('review decider', () => {
     it('refuses an incident that is not recorded', () => {
       given([reviewed()])
         .when(linkCommand('inc-9', { incident: null }))
-        .thenFails({ code: 'incident-not-found', status: 404, field: 'incidentId' });
+        .thenThrows({ code: 'incident-not-found', status: 404, field: 'incidentId' });
     });
 
     it('refuses another clinician', () => {
       given([reviewed()])
         .when(correctCommand({ correctedBy: colleague }))
-        .thenFails({ code: 'not-your-review', status: 403 });
+        .thenThrows({ code: 'not-your-review', status: 403 });
     });
 
     it('refuses a withdrawn review', () => {
       given([reviewed(), withdrawn])
         .when(correctCommand())
-        .thenFails({ code: 'review-withdrawn', status: 409 });
+        .thenThrows({ code: 'review-withdrawn', status: 409 });
     });
 
     it.each(['modified', 'rejected', 'escalated'] as const)(
@@ -392,7 +370,7 @@ describe('review decider', () => {
       (decision) => {
         given([reviewed({ decision: 'accepted', reason: null })])
           .when(correctCommand({ decision, reason: null, hasReason: false }))
-          .thenFails({ code: 'reason-required', status: 400, field: 'reason' });
+          .thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
       },
     );
   });
@@ -416,28 +394,28 @@ describe('review decider', () => {
     it('refuses an incident that is not recorded', () => {
       given([reviewed()])
         .when(linkCommand('inc-9', { incident: null }))
-        .thenFails({ code: 'incident-not-found', status: 404, field: 'incidentId' });
+        .thenThrows({ code: 'incident-not-found', status: 404, field: 'incidentId' });
     });
 
     it('refuses another clinician', () => {
       given([reviewed()])
         .when(withdrawCommand({ withdrawnBy: colleague }))
-        .thenFails({ code: 'not-your-review', status: 403 });
+        .thenThrows({ code: 'not-your-review', status: 403 });
     });
 
     it('refuses a review already withdrawn', () => {
       given([reviewed(), withdrawn])
         .when(withdrawCommand())
-        .thenFails({ code: 'review-withdrawn', status: 409 });
+        .thenThrows({ code: 'review-withdrawn', status: 409 });
     });
 
     it('refuses a withdrawal without a reason', () => {
       given([reviewed()])
         .when(withdrawCommand({ reason: null, hasReason: false }))
-        .thenFails({ code: 'reason-required', status: 400, field: 'reason' });
+        .thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
       given([reviewed()])
         .when(withdrawCommand({ hasReason: false }))
-        .thenFails({ code: 'reason-required', status: 400, field: 'reason' });
+        .thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
     });
   });
 
@@ -453,17 +431,17 @@ describe('review decider', () => {
     it('refuses an incident linked before', () => {
       given([reviewed(), linked('inc-1')])
         .when(linkCommand('inc-1'))
-        .thenFails({ code: 'already-linked', status: 409 });
+        .thenThrows({ code: 'already-linked', status: 409 });
     });
 
     it('refuses the incident the review was recorded with', () => {
       given([reviewed({ incidentId: 'inc-1' })])
         .when(linkCommand('inc-1'))
-        .thenFails({ code: 'already-linked', status: 409 });
+        .thenThrows({ code: 'already-linked', status: 409 });
     });
 
     it('refuses a withdrawn review', () => {
-      given([reviewed(), withdrawn]).when(linkCommand()).thenFails({ code: 'review-withdrawn', status: 409 });
+      given([reviewed(), withdrawn]).when(linkCommand()).thenThrows({ code: 'review-withdrawn', status: 409 });
     });
 
     it('lets the reviewer link their own review', () => {
@@ -475,19 +453,19 @@ describe('review decider', () => {
     it('refuses an incident that is not recorded', () => {
       given([reviewed()])
         .when(linkCommand('inc-9', { incident: null }))
-        .thenFails({ code: 'incident-not-found', status: 404, field: 'incidentId' });
+        .thenThrows({ code: 'incident-not-found', status: 404, field: 'incidentId' });
     });
 
     it('refuses another clinician', () => {
       given([reviewed()])
         .when(linkCommand('inc-9', { linkedBy: { subject: 'u-someone-else', role: 'clinician' } }))
-        .thenFails({ code: 'not-your-review', status: 403 });
+        .thenThrows({ code: 'not-your-review', status: 403 });
     });
 
     it('answers a clinician linking an incident they did not report like an unknown one; a quality manager may', () => {
       given([reviewed()])
         .when(linkCommand('inc-9', { linkedBy: clinician, incident: { reportedBy: colleague } }))
-        .thenFails({ code: 'incident-not-found', status: 404, field: 'incidentId' });
+        .thenThrows({ code: 'incident-not-found', status: 404, field: 'incidentId' });
       given([reviewed()])
         .when(linkCommand('inc-9', { linkedBy: qualityManager, incident: { reportedBy: colleague } }))
         .then([{ type: 'oversight.ReviewLinkedToIncident', data: { reviewId, incidentId: 'inc-9', linkedBy: qualityManager, linkedAt: later } }]);

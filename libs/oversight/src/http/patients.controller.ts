@@ -1,12 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AccessLogged, CurrentPrincipal, type Principal, Pseudonymizer, pseudonymOfPatientId, ReadsOnly, Roles } from '@app/identity';
+import { AccessLogged, CurrentPrincipal, type Principal, PSEUDONYM_PATTERN, Pseudonymizer, pseudonymOfPatientId, ReadsOnly, Roles } from '@app/identity';
 import { ProblemException } from '@app/platform';
 import { PatientTimelineQuery } from '../application/review.queries';
 import { PatientTimelineRequestDto, TimelineQueryDto } from './review.dto';
 
-const PSEUDONYM = /^p-[A-Za-z0-9_-]{32}$/;
 const READERS = ['clinician', 'quality-manager', 'legal', 'auditor'] as const;
 /** A timeline request is an access to that patient's record even when it comes back empty. */
 const timelineSubject = (timeline: { patientPseudonym: string }) => [timeline.patientPseudonym];
@@ -38,7 +37,7 @@ export class PatientsController {
   @AccessLogged('read-timeline', timelineSubject)
   @ApiOperation({ summary: 'Timeline of AI reviews for a pseudonymised patient' })
   async byPseudonym(@Param('pseudonym') pseudonym: string, @Query() q: TimelineQueryDto, @CurrentPrincipal() who: Principal) {
-    if (!PSEUDONYM.test(pseudonym)) {
+    if (!PSEUDONYM_PATTERN.test(pseudonym)) {
       throw new ProblemException(400, 'invalid-pseudonym', 'Bad request', 'pseudonym must be one this registry issued (p-…)', [
         { field: 'pseudonym', message: 'is not a pseudonym issued by this registry' },
       ]);

@@ -11,9 +11,9 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { PageQueryDto } from '@app/platform';
+import { PSEUDONYM_PATTERN } from '@app/identity';
 
 export const DECISIONS = ['accepted', 'modified', 'rejected', 'escalated'] as const;
-const PSEUDONYM = /^p-[A-Za-z0-9_-]{32}$/;
 
 export class RecordReviewDto {
   @ApiProperty({ format: 'uuid', description: 'The AI system whose output was reviewed' })
@@ -39,7 +39,7 @@ export class RecordReviewDto {
 
   @ApiPropertyOptional({ description: 'Pseudonym as returned by this registry, instead of patientId' })
   @ValidateIf((o: RecordReviewDto) => o.patientId === undefined || o.patientPseudonym !== undefined)
-  @Matches(PSEUDONYM, { message: 'patientPseudonym must be a pseudonym issued by this registry (p-…)' })
+  @Matches(PSEUDONYM_PATTERN, { message: 'patientPseudonym must be a pseudonym issued by this registry (p-…)' })
   patientPseudonym?: string;
 
   @ApiProperty({ enum: DECISIONS })

@@ -1,4 +1,5 @@
-import { DomainError, fold } from '@app/event-store/core';
+import { fold } from '@app/event-store/core';
+import { expectDomainError } from '@app/event-store/testing';
 import {
   addMonths,
   type HoldScope,
@@ -46,16 +47,7 @@ function artefactAfter(commands: LogArtefactCommand[]): { events: LogArtefactEve
   return { events };
 }
 
-function refused(run: () => unknown, code: string, status: number) {
-  let error: unknown;
-  try {
-    run();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(DomainError);
-  expect({ code: (error as DomainError).code, status: (error as DomainError).status }).toEqual({ code, status });
-}
+const refused = (run: () => unknown, code: string, status: number) => expectDomainError(run, { code, status });
 
 describe('retention rule', () => {
   it('counts calendar months from the end of the period, clamping to month end', () => {

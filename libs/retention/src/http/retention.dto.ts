@@ -18,11 +18,11 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { PageQueryDto, NestedObject } from '@app/platform';
+import { PSEUDONYM_PATTERN } from '@app/identity';
 
 const ISO = { strict: true, strictSeparator: true } as const;
 const KIND = /^[a-z0-9][a-z0-9-]{0,39}$/;
 const KIND_MESSAGE = 'kind must be 1–40 characters a–z, 0–9 and - (e.g. ai-system-log)';
-const PSEUDONYM = /^p-[A-Za-z0-9_-]{32}$/;
 
 /** Query string of the raw upload; the body is the log content itself. */
 export class IngestQueryDto {
@@ -101,7 +101,7 @@ export class HoldScopeDto {
   aiSystemIds?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'Pseudonyms issued by this registry (p-…)' })
-  @IsOptional() @IsArray() @ArrayMaxSize(1000) @Matches(PSEUDONYM, { each: true, message: 'patientPseudonyms must be pseudonyms issued by this registry (p-…)' })
+  @IsOptional() @IsArray() @ArrayMaxSize(1000) @Matches(PSEUDONYM_PATTERN, { each: true, message: 'patientPseudonyms must be pseudonyms issued by this registry (p-…)' })
   patientPseudonyms?: string[];
 
   @ApiPropertyOptional({ type: [String], format: 'uuid' })
