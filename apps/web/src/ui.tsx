@@ -215,3 +215,29 @@ export async function until<T>(check: () => Promise<T | undefined | null | false
 
 /** The API's message for one form field, from a problem+json error. */
 export const fieldErrorOf = (error: unknown, field: string) => (error instanceof ApiError ? error.fieldMessage(field) : undefined);
+
+/**
+ * One write from a form on a record read with an ETag: "saving", then the API's problem or the done
+ * text; the record is read again after the write, and after a 409 (someone changed it first).
+ * `run` answers whether the write went through, so the form can clear its fields.
+ */
+export function useWrite(reload: () => Promise<unknown>) {
+  const [error, setError] = useState<unknown>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const run = async (write: () => Promise<unknown>, done: string | null): Promise<boolean> => {
+    setStatus(t('saving'));
+    try {
+      await write();
+      setError(null);
+      await reload();
+      setStatus(done);
+      return true;
+    } catch (err) {
+      setError(err);
+      setStatus(null);
+      if (err instanceof ApiError && err.problem.status === 409) await reload();
+      return false;
+    }
+  };
+  return { error, status, run };
+}

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, get, newKey } from '../api';
 import { formatDate, hasText, t, type TextKey } from '../i18n';
 import { BREACH_LEVELS, CRITERIA, type Criteria, type Deadline, type IncidentItem, type IncidentView, type Page } from '../types';
-import { Checkbox, Clock, fieldErrorOf, Link, Loading, PageTitle, ProblemSummary, SelectField, Status, TextField, tt, until, useLoad, useNow } from '../ui';
+import { Checkbox, Clock, fieldErrorOf, Link, Loading, PageTitle, ProblemSummary, SelectField, Status, TextField, tt, until, useLoad, useNow, useWrite } from '../ui';
 
 /** Quality manager: open incidents, the nearest deadline first (the API sorts), with live clocks. */
 export function IncidentBoard() {
@@ -190,24 +190,13 @@ function Classify({ incident, etag, reload }: WriteProps) {
   const [breach, setBreach] = useState<string>(c?.personalDataBreach ?? 'none');
   const [patient, setPatient] = useState(c?.patientConsequences ?? false);
   const [rationale, setRationale] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [status, setStatus] = useState<string | null>(null);
+  const { error, status, run } = useWrite(reload);
   const submit = async (e: Event) => {
     e.preventDefault();
-    setStatus(t('saving'));
-    try {
-      const body: Record<string, unknown> = { serious, criteria, wkkgzCalamity: wkkgz, personalDataBreach: breach, patientConsequences: patient };
-      if (rationale.trim()) body.rationale = rationale;
-      await api('POST', `/incidents/${incident.incidentId}/classification`, { body, ifMatch: etag, idempotencyKey: newKey() });
-      setError(null);
-      setRationale('');
-      await reload();
-      setStatus(t('incidents.classified'));
-    } catch (err) {
-      setError(err);
-      setStatus(null);
-      if (err instanceof ApiError && err.problem.status === 409) await reload();
-    }
+    const body: Record<string, unknown> = { serious, criteria, wkkgzCalamity: wkkgz, personalDataBreach: breach, patientConsequences: patient };
+    if (rationale.trim()) body.rationale = rationale;
+    const written = await run(() => api('POST', `/incidents/${incident.incidentId}/classification`, { body, ifMatch: etag, idempotencyKey: newKey() }), t('incidents.classified'));
+    if (written) setRationale('');
   };
   return (
     <form class="card" onSubmit={submit} noValidate aria-labelledby="classify-title">
@@ -314,28 +303,18 @@ function RecordReport({ incident, etag, reload }: WriteProps) {
   const [kind, setKind] = useState('');
   const [reference, setReference] = useState('');
   const [when, setWhen] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [status, setStatus] = useState<string | null>(null);
+  const { error, status, run } = useWrite(reload);
   const submit = async (e: Event) => {
     e.preventDefault();
-    setStatus(t('saving'));
-    try {
-      const body: Record<string, unknown> = { recipient, channel: 'recorded' };
-      if (kind) body.reportKind = kind;
-      if (reference.trim()) body.reference = reference.trim();
-      // datetime-local is the browser's local wall-clock time; the API takes an instant.
-      if (when) body.notifiedAt = new Date(when).toISOString();
-      await api('POST', `/incidents/${incident.incidentId}/notifications`, { body, ifMatch: etag, idempotencyKey: newKey() });
-      setError(null);
+    const body: Record<string, unknown> = { recipient, channel: 'recorded' };
+    if (kind) body.reportKind = kind;
+    if (reference.trim()) body.reference = reference.trim();
+    // datetime-local is the browser's local wall-clock time; the API takes an instant.
+    if (when) body.notifiedAt = new Date(when).toISOString();
+    if (await run(() => api('POST', `/incidents/${incident.incidentId}/notifications`, { body, ifMatch: etag, idempotencyKey: newKey() }), t('incidents.recorded'))) {
       setReference('');
       setWhen('');
       setKind('');
-      await reload();
-      setStatus(t('incidents.recorded'));
-    } catch (err) {
-      setError(err);
-      setStatus(null);
-      if (err instanceof ApiError && err.problem.status === 409) await reload();
     }
   };
   return (
@@ -372,19 +351,11 @@ const RECORDABLE = ['igj', 'market-surveillance-authority', 'importer-distributo
 const REPORT_KINDS = ['incident-notification', 'final-report', 'investigation-report'] as const;
 
 function Notifications({ incident, etag, reload, canWrite }: WriteProps & { canWrite: boolean }) {
-  const [error, setError] = useState<unknown>(null);
+  const { error, run } = useWrite(reload);
   if (incident.notifications.length === 0) return null;
   // The same bytes, one more attempt (only for a report the worker gave up on).
-  const resend = async (notificationId: string) => {
-    try {
-      await api('POST', `/incidents/${incident.incidentId}/notifications/${notificationId}/resend`, { ifMatch: etag, idempotencyKey: newKey() });
-      setError(null);
-      await reload();
-    } catch (err) {
-      setError(err);
-      if (err instanceof ApiError && err.problem.status === 409) await reload();
-    }
-  };
+  const resend = (notificationId: string) =>
+    run(() => api('POST', `/incidents/${incident.incidentId}/notifications/${notificationId}/resend`, { ifMatch: etag, idempotencyKey: newKey() }), null);
   return (
     <section aria-labelledby="notifications-title">
       <h2 id="notifications-title">{t('incidents.notifications')}</h2>

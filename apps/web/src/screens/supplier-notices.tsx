@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, get, newKey } from '../api';
 import { formatDate, t, type TextKey } from '../i18n';
 import type { AiSystem, Page } from '../types';
-import { Checkbox, Clock, fieldErrorOf, Link, Loading, PageTitle, ProblemSummary, SelectField, Status, TextField, tt, until, useLoad, useNow } from '../ui';
+import { Checkbox, Clock, fieldErrorOf, Link, Loading, PageTitle, ProblemSummary, SelectField, Status, TextField, tt, until, useLoad, useNow, useWrite } from '../ui';
 
 // Shapes of /supplier-notices answers (the OpenAPI document at /docs has them in full).
 type Kind = 'field-safety-notice' | 'security-advisory';
@@ -258,22 +258,13 @@ type WriteProps = { id: string; etag: string | null; reload: () => Promise<Notic
 function RecordAction({ id, etag, reload }: WriteProps) {
   const [description, setDescription] = useState('');
   const [completes, setCompletes] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [status, setStatus] = useState<string | null>(null);
+  const { error, status, run } = useWrite(reload);
   const submit = async (e: Event) => {
     e.preventDefault();
-    setStatus(t('saving'));
-    try {
-      await api('POST', `/supplier-notices/${id}/actions`, { body: { description, completesRequestedAction: completes }, ifMatch: etag, idempotencyKey: newKey() });
-      setError(null);
+    const body = { description, completesRequestedAction: completes };
+    if (await run(() => api('POST', `/supplier-notices/${id}/actions`, { body, ifMatch: etag, idempotencyKey: newKey() }), t('notices.actionRecorded'))) {
       setDescription('');
       setCompletes(false);
-      await reload();
-      setStatus(t('notices.actionRecorded'));
-    } catch (err) {
-      setError(err);
-      setStatus(null);
-      if (err instanceof ApiError && err.problem.status === 409) await reload();
     }
   };
   return (
@@ -290,21 +281,10 @@ function RecordAction({ id, etag, reload }: WriteProps) {
 
 function CloseNotice({ id, etag, reload }: WriteProps) {
   const [conclusion, setConclusion] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [status, setStatus] = useState<string | null>(null);
+  const { error, status, run } = useWrite(reload);
   const submit = async (e: Event) => {
     e.preventDefault();
-    setStatus(t('saving'));
-    try {
-      await api('POST', `/supplier-notices/${id}/close`, { body: { conclusion }, ifMatch: etag, idempotencyKey: newKey() });
-      setError(null);
-      await reload();
-      setStatus(t('notices.closed'));
-    } catch (err) {
-      setError(err);
-      setStatus(null);
-      if (err instanceof ApiError && err.problem.status === 409) await reload();
-    }
+    await run(() => api('POST', `/supplier-notices/${id}/close`, { body: { conclusion }, ifMatch: etag, idempotencyKey: newKey() }), t('notices.closed'));
   };
   return (
     <form class="card" onSubmit={submit} noValidate aria-labelledby="close-notice-title">
