@@ -285,20 +285,16 @@ function classify(c: ClassifyIncident, state: IncidentState): IncidentEvent[] {
     patientConsequences: next.patientConsequences === true,
     significantCyberIncident: next.significantCyberIncident === true,
   };
-  return [
-    {
-      type: 'incidents.IncidentClassified',
-      data: {
-        incidentId: c.incidentId,
-        ...classification,
-        rationale,
-        previous: state.classification,
-        classifiedBy: actor(c.by),
-        classifiedAt: c.now,
-      },
-    },
-    deadlines(c.incidentId, { ...state, classification, identifiedAt: state.identifiedAt ?? (aiActSerious(classification) ? c.now : null) }, state.awareAt!, c, 'classification', c.now),
-  ];
+  const classified: IncidentEvent = {
+    type: 'incidents.IncidentClassified',
+    data: { incidentId: c.incidentId, ...classification, rationale, previous: state.classification, classifiedBy: actor(c.by), classifiedAt: c.now },
+  };
+  return withDeadlines(classified, state, c, 'classification', c.now);
+}
+
+/** An event that changes what the rules read, and the deadlines computed on the state it leads to (`evolve`, not a copy of it). */
+function withDeadlines(event: IncidentEvent, state: IncidentState, clocked: Clocked, cause: DeadlineCause, now: string): IncidentEvent[] {
+  return [event, deadlines(state.incidentId!, evolve(state, event), state.awareAt!, clocked, cause, now)];
 }
 
 /**
@@ -320,14 +316,11 @@ function establishCalamity(c: EstablishCalamity, state: IncidentState): Incident
     );
   }
   const reasons = required(c.reasons, c.hasReasons, 'reasons', 'Establishing a calamity requires the reasons.');
-  const calamity: CalamityDecision = { status: 'established', at: establishedAt };
-  return [
-    {
-      type: 'incidents.CalamityEstablished',
-      data: { incidentId: c.incidentId, establishedAt, reasons, previousRuledOutAt: state.calamity?.at ?? null, establishedBy: actor(c.by) },
-    },
-    deadlines(c.incidentId, { ...state, calamity }, state.awareAt!, c, 'establishment', c.now),
-  ];
+  const established: IncidentEvent = {
+    type: 'incidents.CalamityEstablished',
+    data: { incidentId: c.incidentId, establishedAt, reasons, previousRuledOutAt: state.calamity?.at ?? null, establishedBy: actor(c.by) },
+  };
+  return withDeadlines(established, state, c, 'establishment', c.now);
 }
 
 /**
@@ -343,10 +336,13 @@ function providerUnreachable(c: RecordProviderUnreachable, state: IncidentState)
   }
   const unreachableAt = decisionTime(c.unreachableAt, 'unreachableAt', c.now, state);
   const reasons = required(c.reasons, c.hasReasons, 'reasons', 'Recording that the provider could not be reached requires what was tried.');
-  return [
+  return withDeadlines(
     { type: 'incidents.ProviderUnreachable', data: { incidentId: c.incidentId, unreachableAt, reasons, recordedBy: actor(c.by), recordedAt: c.now } },
-    deadlines(c.incidentId, { ...state, providerUnreachableAt: unreachableAt }, state.awareAt!, c, 'provider-unreachable', c.now),
-  ];
+    state,
+    c,
+    'provider-unreachable',
+    c.now,
+  );
 }
 
 /**
@@ -480,21 +476,11 @@ function setInvestigationTerm(c: SetInvestigationReportTerm, state: IncidentStat
     throw new DomainError('term-before-report', `The term (${dueAt}) must fall after the report to the IGJ (${reported}).`, 422, 'dueAt');
   }
   if (state.investigationReport?.dueAt === dueAt) throw new DomainError('term-unchanged', `The term is already ${dueAt}.`, 409, 'dueAt');
-  const investigationReport = { dueAt, setAt: c.now };
-  return [
-    {
-      type: 'incidents.InvestigationReportTermSet',
-      data: {
-        incidentId: c.incidentId,
-        dueAt,
-        igjReference: c.igjReference,
-        previousDueAt: state.investigationReport?.dueAt ?? null,
-        setBy: actor(c.by),
-        setAt: c.now,
-      },
-    },
-    deadlines(c.incidentId, { ...state, investigationReport }, state.awareAt!, c, 'investigation-term', c.now),
-  ];
+  const termSet: IncidentEvent = {
+    type: 'incidents.InvestigationReportTermSet',
+    data: { incidentId: c.incidentId, dueAt, igjReference: c.igjReference, previousDueAt: state.investigationReport?.dueAt ?? null, setBy: actor(c.by), setAt: c.now },
+  };
+  return withDeadlines(termSet, state, c, 'investigation-term', c.now);
 }
 
 function recordAttempt(c: RecordDeliveryAttempt, state: IncidentState): IncidentEvent[] {
