@@ -8,6 +8,7 @@ import {
   MasterKeyUnavailableError,
   SubjectKeyStore,
   SubjectShreddedError,
+  textCommitment,
   UnknownDataKeyError,
   type EncryptedText,
 } from './subject-keys';
@@ -56,6 +57,43 @@ describe('SubjectKeyStore', () => {
       // A fresh store (no cache) reads it from the table.
       await expect(new SubjectKeyStore(db, master).decrypt(enc)).resolves.toBe(text);
     }
+  });
+
+  describe('commitment to the plaintext (ADR 0036)', () => {
+    it('reveals a salt that opens the commitment to exactly this text, a new salt per text', async () => {
+      const s = subject();
+      const enc = await store.encrypt(s, 'Second read');
+      const again = await store.encrypt(s, 'Second read');
+      const opened = await new SubjectKeyStore(db, master).reveal(enc);
+      expect(opened).toEqual({ text: 'Second read', salt: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(textCommitment(Buffer.from(opened!.salt!, 'hex'), 'Second read')).toBe(enc.commitment);
+      expect(textCommitment(Buffer.from(opened!.salt!, 'hex'), 'Second reed')).not.toBe(enc.commitment);
+      // The same text twice: different salts, so equal texts cannot be told apart by their commitments.
+      expect(again.commitment).not.toBe(enc.commitment);
+      expect((await store.reveal(again))!.salt).not.toBe(opened!.salt);
+    });
+
+    it('refuses a commitment that does not match the text, and says when a text has none', async () => {
+      const s = subject();
+      const enc = await store.encrypt(s, 'Looked again');
+      await expect(store.reveal({ ...enc, commitment: textCommitment(randomBytes(32), 'Looked again') })).rejects.toThrow(DecryptionError);
+      const { commitment: _none, ...before } = enc;
+      await expect(store.reveal(before)).resolves.toEqual({ text: 'Looked again', salt: null });
+    });
+
+    it('after shredding, the commitment can no longer be opened: the salt went with the key', async () => {
+      const s = subject();
+      const enc = await store.encrypt(s, 'accepted');
+      const salt = (await store.reveal(enc))!.salt!;
+      await store.shred(s);
+      await expect(store.reveal(enc)).resolves.toBeNull();
+      // Nothing public opens it: not the iv, not the kid, not an unsalted hash (a dictionary of guesses fails).
+      for (const guess of ['accepted', 'rejected', 'modified', 'Second read']) {
+        for (const key of [Buffer.alloc(0), Buffer.from(enc.iv, 'base64url'), Buffer.from(enc.kid)]) expect(textCommitment(key, guess)).not.toBe(enc.commitment);
+        expect(createHash('sha256').update(guess).digest('hex')).not.toBe(enc.commitment);
+      }
+      expect(textCommitment(Buffer.from(salt, 'hex'), 'accepted')).toBe(enc.commitment);
+    });
   });
 
   it('does not leak the plaintext or the subject id', async () => {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DomainError, isUniqueViolation, type SqlDatabase } from '@app/event-store';
 import { decodeBase64Url } from './encoding';
 import type { MasterKey } from './key-material';
@@ -7,8 +7,26 @@ import type { MasterKey } from './key-material';
  * Personal free text encrypted under the data key of one subject. `kid` names that data key
  * (random, it reveals nothing about the subject); `iv` (12 bytes) and `ct` (ciphertext with the
  * 16-byte GCM tag appended) are base64url. The kid is the additional authenticated data.
+ * `commitment` (text written since TEXT_COMMITMENT, ADR 0036) is HMAC-SHA256(salt, UTF-8 text) in
+ * hex: it puts the plaintext inside the event's leaf, so a bundle can prove a revealed text without
+ * shipping keys. The salt is derived from the data key, so once the key is shredded nobody can open
+ * or guess the commitment; text written before has none and cannot be proven.
  */
-export type EncryptedText = { enc: 'aes-256-gcm'; kid: string; iv: string; ct: string };
+export type EncryptedText = { enc: 'aes-256-gcm'; kid: string; iv: string; ct: string; commitment?: string };
+
+/** The name of the commitment format, as bundles and their verifiers name it (ADR 0036). */
+export const TEXT_COMMITMENT = 'text-commitment-v1';
+
+/** A decrypted text with what opens its commitment: the salt (hex), or null for text written before TEXT_COMMITMENT. */
+export interface RevealedText {
+  text: string;
+  salt: string | null;
+}
+
+/** The commitment to a text under a salt (hex): what a verifier recomputes from a revealed text (VERIFY.md). */
+export function textCommitment(salt: Buffer, text: string): string {
+  return createHmac('sha256', salt).update(text, 'utf8').digest('hex');
+}
 
 /**
  * The subject's key was shredded: nothing can be encrypted for it any more. A DomainError, so a
@@ -128,7 +146,24 @@ export class SubjectKeyStore {
     const cipher = createCipheriv(ENC, dataKey.key, iv);
     cipher.setAAD(Buffer.from(dataKey.kid, 'utf8'));
     const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-    return { enc: ENC, kid: dataKey.kid, iv: iv.toString('base64url'), ct: ct.toString('base64url') };
+    const commitment = textCommitment(commitmentSalt(dataKey.key, iv), plaintext);
+    return { enc: ENC, kid: dataKey.kid, iv: iv.toString('base64url'), ct: ct.toString('base64url'), commitment };
+  }
+
+  /**
+   * The plaintext with the salt that opens its commitment (null for text written before there were
+   * commitments), or null when the subject's key was shredded. Throws as `decrypt` does, and
+   * DecryptionError when the commitment does not match the decrypted text.
+   */
+  async reveal(value: EncryptedText): Promise<RevealedText | null> {
+    const text = await this.decrypt(value);
+    if (text === null) return null;
+    if (value.commitment === undefined) return { text, salt: null };
+    const dataKey = await this.keyForKid(value.kid);
+    if (!dataKey) return null;
+    const salt = commitmentSalt(dataKey.key, parseEncrypted(value).iv);
+    if (textCommitment(salt, text) !== value.commitment) throw new DecryptionError('The text does not match its commitment');
+    return { text, salt: salt.toString('hex') };
   }
 
   /**
@@ -481,6 +516,17 @@ function checkMasterKey(mk: MasterKey): void {
     throw new TypeError(`Master key must be a Buffer of ${KEY_BYTES} bytes`);
   }
 }
+
+/**
+ * The salt of a text's commitment: HKDF-SHA256 of the data key with the text's random iv as HKDF
+ * salt. Unique per text, and gone with the key: after shredding, the commitment is an HMAC under an
+ * unknown 256-bit key, so no dictionary can open it (ADR 0036).
+ */
+function commitmentSalt(key: Buffer, iv: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', key, iv, COMMITMENT_INFO, KEY_BYTES));
+}
+
+const COMMITMENT_INFO = Buffer.from(`oversight-registry/${TEXT_COMMITMENT}/salt`, 'utf8');
 
 function parseEncrypted(value: EncryptedText): { kid: string; iv: Buffer; ct: Buffer } {
   if (!value || typeof value !== 'object' || value.enc !== ENC || typeof value.kid !== 'string' || !KID.test(value.kid)) {

@@ -5,9 +5,10 @@ export const incidentStreamId = (incidentId: string): string => `incident-${inci
 
 /**
  * Free text that may hold personal data (narrative, notes, the report sent), encrypted at the
- * edge with AES-256-GCM under the data subject's key (docs/design.md §6). Opaque here.
+ * edge with AES-256-GCM under the data subject's key (docs/design.md §6), with a salted commitment
+ * to the plaintext since ADR 0036. Opaque here.
  */
-export type EncryptedText = { enc: 'aes-256-gcm'; kid: string; iv: string; ct: string };
+export type EncryptedText = { enc: 'aes-256-gcm'; kid: string; iv: string; ct: string; commitment?: string };
 
 /**
  * Who must be told: the AI provider, the market surveillance authority, the device manufacturer,

@@ -11,4 +11,6 @@ export type EncryptedText = {
   iv: string;
   /** Base64 ciphertext including the GCM tag. */
   ct: string;
+  /** Salted commitment to the plaintext, inside the leaf (ADR 0036); absent on text written before it. */
+  commitment?: string;
 };
