@@ -108,7 +108,7 @@ export async function bundleWriteJob(p: { dataDir: string; file: string }) {
       tick = now();
     }, 5);
     const result = await writeBundle(
-      { store, ledger, decrypt: async () => null },
+      { store, ledger, reveal: async () => null },
       {
         requestId: uuidv7(),
         reference: 'BENCH-1',

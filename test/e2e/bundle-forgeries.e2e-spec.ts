@@ -8,7 +8,7 @@ import { canonicalJson, trustedKeyFrom, trustedKeySetFrom, verifyBundle } from '
 import { ed25519Thumbprint } from '@app/identity';
 import { CLI } from '../support/child-api';
 import { aiSystemBody, rawBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
-import { readZip, rebag, writeZip, writeZipEntries } from '../support/zip';
+import { readZip, rebag, relabelDerived, writeZip, writeZipEntries } from '../support/zip';
 
 /**
  * Forged bundles against `registry verify-bundle`'s checks, as the other side's expert would make
@@ -99,6 +99,7 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
       pr[i] = pr[i].replace(`"position":${from},`, `"position":${to},`);
       f.set('data/events.jsonl', Buffer.from(`${ev.join('\n')}\n`));
       f.set('data/proofs.jsonl', Buffer.from(`${pr.join('\n')}\n`));
+      relabelDerived(f, from, to);
     };
     const report = await forged('relabelled', relabel);
     expect(report.ok).toBe(false);

@@ -1,17 +1,35 @@
-import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
+import { createHash, createHmac, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canonicalJson, trustedKeySetFrom, verifyBundle } from '@app/evidence';
-import { ed25519Thumbprint } from '@app/identity';
+import type { EventEnvelope } from '@app/event-store';
+import {
+  type BundleVerification,
+  canonicalJson,
+  csvRow,
+  eventRowHtml,
+  EVENTS_TABLE_HEAD,
+  isEncrypted,
+  NOT_PROVABLE,
+  type PlaintextLine,
+  REPORT_ROWS,
+  shownText,
+  TEXT_FIELDS,
+  textsOf,
+  TIMELINE_COLUMNS,
+  timelineRow,
+  trustedKeySetFrom,
+  verifyBundle,
+} from '@app/evidence';
+import { ed25519Thumbprint, SubjectKeyStore } from '@app/identity';
 import { deflated, rawZip, repeatedDeflate } from '../support/hostile-zip';
 import { aiSystemBody, rawBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 import { type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
 import { readZip, rebag, writeZip, writeZipEntries } from '../support/zip';
 
 interface Verdicts {
-  ts: { ok: boolean; problems: Array<{ file?: string; problem: string }> };
+  ts: BundleVerification;
   py: PythonVerdict;
 }
 
@@ -36,6 +54,9 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
   let pinned: ReturnType<typeof trustedKeySetFrom>;
   /** The review corrected twice: its stream has revisions 0, 1 and 2. */
   let correctedReviewId: string;
+  /** A review whose reason has no commitment: written before text-commitment-v1. */
+  let legacyReviewId: string;
+  const LEGACY_TEXT = 'Written before commitments';
   const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
   beforeAll(async () => {
@@ -50,6 +71,13 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       reviewIds.push((await t.http.post('/api/v1/reviews').set(auth(alice)).send(body).expect(201)).body.reviewId);
     }
     correctedReviewId = reviewIds[1];
+    // A review written before text commitments (ADR 0036): its reason encrypted, with no commitment.
+    const [model] = await t.store.readStream(`review-${reviewIds[0]}`);
+    legacyReviewId = randomUUID();
+    const { commitment: _none, ...legacyReason } = await t.app.get(SubjectKeyStore).encrypt(model.data.patientPseudonym as string, LEGACY_TEXT);
+    await t.store.append(`review-${legacyReviewId}`, [{ type: model.type, data: { ...model.data, reviewId: legacyReviewId, reason: legacyReason }, metadata: model.metadata }], {
+      expectedRevision: 'no_stream',
+    });
     for (const [revision, decision] of [[0, 'modified'], [1, 'rejected']] as const) {
       await t.http
         .post(`/api/v1/reviews/${correctedReviewId}/corrections`)
@@ -127,10 +155,50 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     f.set('data/timeline.csv', Buffer.from(f.get('data/timeline.csv')!.toString().split('\n').filter((l) => !l.includes(streamId)).join('\n')));
   }
 
+  /**
+   * What a forger redoes after changing events.jsonl, so that only the rule under test can catch
+   * the forgery: plaintexts.jsonl (each encrypted text given the opening the genuine bundle has for
+   * its commitment, or for its place), then timeline.*, and report.html's events table derived
+   * from them as VERIFY.md B.11 says.
+   */
+  async function rederive(f: Map<string, Buffer>, base: Map<string, Buffer>): Promise<void> {
+    const openings = lines(base, 'data/plaintexts.jsonl').map((l) => JSON.parse(l) as PlaintextLine);
+    const byPlace = new Map(openings.map((o) => [`${o.position}/${o.field}`, o]));
+    const byCommitment = new Map<string, PlaintextLine>();
+    for (const l of lines(base, 'data/events.jsonl')) {
+      const e = JSON.parse(l) as EventEnvelope;
+      for (const field of TEXT_FIELDS) {
+        const v = e.data[field];
+        const o = byPlace.get(`${e.globalPosition}/${field}`);
+        if (isEncrypted(v) && v.commitment && o) byCommitment.set(v.commitment, o);
+      }
+    }
+    const pt: string[] = [];
+    const rows: ReturnType<typeof timelineRow>[] = [];
+    for (const l of lines(f, 'data/events.jsonl')) {
+      const e = JSON.parse(l) as EventEnvelope;
+      const texts = await textsOf(e, (field, v) => {
+        const found = (v.commitment && byCommitment.get(v.commitment)) || byPlace.get(`${e.globalPosition}/${field}`);
+        const o: PlaintextLine = found ? { ...found, field, position: e.globalPosition } : { field, position: e.globalPosition, withheld: 'erased' };
+        pt.push(canonicalJson(o));
+        return shownText(o);
+      });
+      rows.push(timelineRow(e, texts));
+    }
+    f.set('data/plaintexts.jsonl', Buffer.from(pt.map((l) => `${l}\n`).join('')));
+    f.set('data/timeline.json', Buffer.from(`[\n${rows.map((r) => JSON.stringify(r)).join(',\n')}\n]\n`));
+    f.set('data/timeline.csv', Buffer.from([TIMELINE_COLUMNS, ...rows.map((r) => TIMELINE_COLUMNS.map((c) => r[c]))].map(csvRow).join('')));
+    const html = f.get('data/report.html')!.toString().split('\n');
+    const from = html.indexOf(EVENTS_TABLE_HEAD) + 2;
+    const to = html.indexOf('</tbody></table>', from);
+    html.splice(from, to - from, ...rows.slice(0, REPORT_ROWS).map(eventRowHtml));
+    f.set('data/report.html', Buffer.from(html.join('\n')));
+  }
+
   /** Writes a forgery of `base` (manifests redone after `change`) and runs both verifiers on it. */
-  async function forge(name: string, base: Map<string, Buffer>, change: (f: Map<string, Buffer>) => void, args: string[] = []): Promise<Verdicts> {
+  async function forge(name: string, base: Map<string, Buffer>, change: (f: Map<string, Buffer>) => void | Promise<void>, args: string[] = []): Promise<Verdicts> {
     const f = new Map(base);
-    change(f);
+    await change(f);
     recount(f);
     rebag(f);
     const p = join(dir, `${name}.zip`);
@@ -290,6 +358,70 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     });
   });
 
+  describe('texts: what a judge reads is derived from proven events (ADR 0036, VERIFY.md B.11)', () => {
+    it('both accept the genuine texts: every committed one proven, the one written before commitments marked and counted, never proven', async () => {
+      const v = await both(plainPath);
+      accepted(v);
+      const reviews = lines(plain, 'data/events.jsonl').filter((l) => l.includes('"reason":{') && !l.includes(legacyReviewId)).length;
+      expect(reviews).toBeGreaterThanOrEqual(5);
+      expect(v.py.texts).toEqual(v.ts.texts);
+      expect(v.ts.texts).toMatchObject({ notProvable: 1, withheld: 0 });
+      expect(v.ts.texts.proven).toBeGreaterThanOrEqual(reviews);
+      expect(v.ts.restsOnHospital).toEqual(expect.arrayContaining([expect.stringMatching(/^1 text\(s\) written before text-commitment-v1 are shown marked “not provable”/)]));
+      const row = (JSON.parse(plain.get('data/timeline.json')!.toString()) as Array<{ streamId: string; text: string }>).find((r) => r.streamId.endsWith(legacyReviewId))!;
+      expect(row.text).toBe(`${NOT_PROVABLE} ${LEGACY_TEXT}`);
+      expect(plain.get('data/report.html')!.toString()).toContain(`${NOT_PROVABLE} ${LEGACY_TEXT}`);
+    });
+
+    for (const file of ['data/timeline.json', 'data/timeline.csv', 'data/report.html']) {
+      it(`an edited text in ${file} alone (the other files untouched)`, async () => {
+        const v = await forge(`edited-${file.slice(5)}`, plain, (f) => {
+          expect(f.get(file)!.toString()).toContain('Second read');
+          f.set(file, Buffer.from(f.get(file)!.toString().replace('Second read', 'AI output not looked at')));
+        });
+        rejected(v, file);
+      });
+    }
+
+    it('an edited text everywhere: plaintexts.jsonl, timeline and report made to agree (the commitment in the leaf does not)', async () => {
+      const v = await forge('edited-plaintext', plain, async (f) => {
+        f.set('data/plaintexts.jsonl', Buffer.from(f.get('data/plaintexts.jsonl')!.toString().replace('"text":"Second read"', '"text":"AI output not looked at"')));
+        await rederive(f, f);
+      });
+      rejected(v, 'data/plaintexts.jsonl');
+    });
+
+    it('a committed text passed off as "not provable" with other words, everything rederived', async () => {
+      const v = await forge('committed-as-unproven', plain, async (f) => {
+        const pt = lines(f, 'data/plaintexts.jsonl');
+        const i = pt.findIndex((l) => l.includes('"text":"Second read"'));
+        const o = JSON.parse(pt[i]) as { field: string; position: number };
+        pt[i] = canonicalJson({ ...o, salt: undefined, text: 'AI output not looked at', unproven: 'written before text-commitment-v1' });
+        setLines(f, 'data/plaintexts.jsonl', pt);
+        await rederive(f, f);
+      });
+      rejected(v, 'data/plaintexts.jsonl');
+    });
+
+    it('a line dropped from plaintexts.jsonl', async () => {
+      const v = await forge('dropped-opening', plain, (f) => {
+        setLines(f, 'data/plaintexts.jsonl', lines(f, 'data/plaintexts.jsonl').slice(1));
+      });
+      rejected(v, 'data/plaintexts.jsonl');
+    });
+
+    it('a text guessed from a dictionary does not open a commitment (the 12-guess attack of issue 22)', () => {
+      const ev = JSON.parse(lineOf(plain, 'data/events.jsonl', '"decision":"accepted"')) as EventEnvelope;
+      const commitment = (ev.data.reason as { commitment: string }).commitment;
+      const guesses = ['Second read', 'Looked again', 'second look', 'accepted', 'rejected', 'modified', 'alice', 'Other patient', 'NL-1001', '', 'reason', 'ok'];
+      const keys = [Buffer.alloc(0), Buffer.alloc(32), Buffer.from((ev.data.reason as { iv: string }).iv, 'base64url'), Buffer.from((ev.data.reason as { kid: string }).kid)];
+      for (const g of guesses) {
+        expect(sha256Hex(g)).not.toBe(commitment);
+        for (const k of keys) expect(createHmac('sha256', k).update(g).digest('hex')).not.toBe(commitment);
+      }
+    });
+  });
+
   /**
    * An event made up from the bundle alone: placed on leaf 1 (position 2, the AI system's
    * registration, out of the patient scope), whose hash and proof any reader can take from leaf
@@ -315,77 +447,89 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
 
   describe('known gaps: forgeries both accept today (docs/evidence.md, "What a bundle does not prove")', () => {
     it('known gap: a fabricated redacted event, made from the bundle alone (leaf taken as given, B.8)', async () => {
-      accepted(await forge('fabricated-redacted', redacted, (f) => fabricate(f, true)));
+      accepted(await forge('fabricated-redacted', redacted, async (f) => {
+        fabricate(f, true);
+        await rederive(f, redacted);
+      }));
     });
 
     it('known gap: a changed field in a redacted event (its shown fields are not proven)', async () => {
-      const v = await forge('changed-in-redacted', redacted, (f) => {
+      const v = await forge('changed-in-redacted', redacted, async (f) => {
         const ev = lines(f, 'data/events.jsonl');
         const i = ev.findIndex((l) => l.includes('"$redacted"'));
         const decision = JSON.parse(ev[i]).data.decision as string;
         ev[i] = ev[i].replace(`"decision":"${decision}"`, `"decision":"${decision === 'accepted' ? 'rejected' : 'accepted'}"`);
         setLines(f, 'data/events.jsonl', ev);
+        await rederive(f, redacted);
       });
       accepted(v);
     });
 
     it('known gap: a fake redaction on a clean event hides a changed value', async () => {
-      const v = await forge('fake-redaction', plain, (f) => {
+      const v = await forge('fake-redaction', plain, async (f) => {
         const ev = lines(f, 'data/events.jsonl');
         const i = indexOf(f, '"decision":"accepted"');
         ev[i] = ev[i].replace(/"reason":\{[^}]*\}/, `"reason":{"$redacted":{"ground":"trade-secret","sha256":"${sha256Hex('x')}"}}`).replace('"decision":"accepted"', '"decision":"rejected"');
         setLines(f, 'data/events.jsonl', ev);
+        await rederive(f, plain);
       });
       accepted(v);
     });
 
     it('known gap: an altered redaction marker (its hash and ground are not checked against anything)', async () => {
-      const v = await forge('altered-marker', redacted, (f) => {
+      const v = await forge('altered-marker', redacted, async (f) => {
         const ev = lines(f, 'data/events.jsonl');
         const i = ev.findIndex((l) => l.includes('"$redacted"'));
         ev[i] = ev[i].replace(/"sha256":"[0-9a-f]{64}"\}\}/, `"sha256":"${sha256Hex('guess')}"}}`).replace('third-party-personal-data', 'trade-secret');
         setLines(f, 'data/events.jsonl', ev);
+        await rederive(f, redacted);
       });
       accepted(v);
     });
 
     it('known gap: a whole stream deleted together with its completeness entry, counts and timeline rows', async () => {
-      const v = await forge('deleted-stream', plain, (f) => {
+      const v = await forge('deleted-stream', plain, async (f) => {
         const sid = JSON.parse(lineOf(f, 'data/events.jsonl', correctedReviewId)).streamId as string;
         const keep = lines(f, 'data/events.jsonl').map((l) => !l.includes(`"streamId":"${sid}"`));
         for (const name of ['data/events.jsonl', 'data/proofs.jsonl']) setLines(f, name, lines(f, name).filter((_, j) => keep[j]));
         dropStream(f, sid);
+        await rederive(f, plain);
       });
       accepted(v);
     });
 
     it('known gap: a stream cut short (its last revision deleted, headRevision lowered)', async () => {
-      const v = await forge('cut-short', plain, (f) => {
+      const v = await forge('cut-short', plain, async (f) => {
         const i = lines(f, 'data/events.jsonl').findIndex((l) => l.includes(correctedReviewId) && l.includes('"streamRevision":2'));
         for (const name of ['data/events.jsonl', 'data/proofs.jsonl']) setLines(f, name, lines(f, name).filter((_, j) => j !== i));
         const c = JSON.parse(f.get('data/completeness.json')!.toString());
         for (const s of c.streams) if (s.streamId.endsWith(correctedReviewId)) s.headRevision = 1;
         f.set('data/completeness.json', Buffer.from(JSON.stringify(c, null, 1)));
+        await rederive(f, plain);
       });
       accepted(v);
     });
 
-    it('known gap: edited timeline and report text (the hospital’s decryption, outside the signed tree)', async () => {
-      const v = await forge('edited-report', plain, (f) => {
-        for (const name of ['data/timeline.json', 'data/timeline.csv', 'data/report.html']) {
-          expect(f.get(name)!.toString()).toContain('Second read');
-          f.set(name, Buffer.from(f.get(name)!.toString().replaceAll('Second read', 'AI output not looked at')));
-        }
+    it('known gap: a committed text shown as [erased] although its key exists (withheld is the hospital’s statement; the verdict says so)', async () => {
+      const v = await forge('withheld-as-erased', plain, async (f) => {
+        const pt = lines(f, 'data/plaintexts.jsonl');
+        const i = pt.findIndex((l) => l.includes('"salt"'));
+        const o = JSON.parse(pt[i]) as { field: string; position: number };
+        pt[i] = canonicalJson({ field: o.field, position: o.position, withheld: 'erased' });
+        setLines(f, 'data/plaintexts.jsonl', pt);
+        await rederive(f, f);
       });
       accepted(v);
+      expect(v.ts.restsOnHospital).toEqual(expect.arrayContaining([expect.stringMatching(/^1 text\(s\) are shown as \[erased\]/)]));
+      expect(v.py.texts).toMatchObject({ withheld: 1 });
     });
 
     it('known gap: an extra payload file that the manifest lists is accepted, its content unproven like report.*', async () => {
-      accepted(await forge('listed-extra', plain, (f) => f.set('data/NOTE.txt', Buffer.from('The hospital did nothing wrong.\n'))));
+      accepted(await forge('listed-extra', plain, (f) => void f.set('data/NOTE.txt', Buffer.from('The hospital did nothing wrong.\n'))));
     });
 
     it('known gap: the last position relabelled under a bag-info that declares the log sparse', async () => {
-      const v = await forge('relabelled-sparse', plain, (f) => {
+      const v = await forge('relabelled-sparse', plain, async (f) => {
         const ev = lines(f, 'data/events.jsonl');
         const pr = lines(f, 'data/proofs.jsonl');
         const last = ev.length - 1;
@@ -395,6 +539,7 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
         setLines(f, 'data/events.jsonl', ev);
         setLines(f, 'data/proofs.jsonl', pr);
         f.set('bag-info.txt', Buffer.from(f.get('bag-info.txt')!.toString().replace('Log-Positions: gap-free', 'Log-Positions: sparse')));
+        await rederive(f, plain);
       });
       accepted(v);
     });

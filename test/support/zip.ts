@@ -57,3 +57,16 @@ export async function writeZipEntries(path: string, entries: Array<[string, Buff
   zip.outputStream.pipe(out);
   await once(out, 'finish');
 }
+
+/**
+ * What a forger who relabels an event's position must redo besides events.jsonl and proofs.jsonl:
+ * the files a verifier derives from the events (plaintexts.jsonl, timeline.*, report.html's row),
+ * so that only the rule under test can catch the forgery.
+ */
+export function relabelDerived(files: Map<string, Buffer>, from: number, to: number): void {
+  const edit = (name: string, change: (text: string) => string) => files.set(name, Buffer.from(change(files.get(name)!.toString())));
+  edit('data/plaintexts.jsonl', (s) => s.replaceAll(`"position":${from},`, `"position":${to},`));
+  edit('data/timeline.json', (s) => s.replace(`{"position":${from},`, `{"position":${to},`));
+  edit('data/timeline.csv', (s) => s.replace(new RegExp(`^${from},`, 'm'), `${to},`));
+  edit('data/report.html', (s) => s.replace(new RegExp(`^(<tr(?: class="late")?><td>)${from}</td>`, 'm'), `$1${to}</td>`));
+}

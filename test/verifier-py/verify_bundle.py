@@ -16,6 +16,7 @@ import argparse
 import base64
 import copy
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -27,6 +28,7 @@ import unicodedata
 import zlib
 from decimal import Decimal
 import zipfile
+from datetime import datetime, timedelta, timezone
 
 MiB = 1 << 20
 GiB = 1 << 30
@@ -48,7 +50,9 @@ CHUNK = 64 * 1024
 
 TAG_FILES = ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt']
 REQUIRED = ['data/events.jsonl', 'data/proofs.jsonl', 'data/checkpoint.json',
-            'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json']
+            'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json',
+            # B.2 / B.11: the texts' openings and what is derived from them.
+            'data/plaintexts.jsonl', 'data/timeline.json', 'data/timeline.csv', 'data/report.html']
 HEX64 = re.compile(r'^[0-9a-f]{64}$')
 # B.7: an Ed25519 SubjectPublicKeyInfo is this 12-byte DER prefix and the 32-byte key.
 ED25519_SPKI_PREFIX = bytes.fromhex('302a300506032b6570032100')
@@ -162,6 +166,7 @@ class Verifier:
         self.events_proven = 0
         self.redacted = 0
         self.signed_by = None
+        self.texts = None
 
     def fail(self, file, problem, **where):
         entry = {'file': file}
@@ -437,6 +442,7 @@ class Verifier:
         ev_file, pr_file = 'data/events.jsonl', 'data/proofs.jsonl'
         ev_lines = self.lines(zf, entries[ev_file])
         pr_lines = self.lines(zf, entries[pr_file])
+        texts = Texts(self, self.lines(zf, entries['data/plaintexts.jsonl']))
         last_index = -1
         last_position = 0
         while True:
@@ -465,6 +471,8 @@ class Verifier:
             if canonical(event) != ev_text:
                 self.fail(ev_file, 'the line is not canonical JSON (B.3)', line=line_no, position=position)
                 continue
+            # B.11: its texts opened in step with plaintexts.jsonl; its timeline row derived.
+            texts.event(event, '"$redacted"' not in ev_text)
             if not isinstance(proof, dict) or not all(k in proof for k in PROOF_MEMBERS if k != 'redacted'):
                 self.fail(pr_file, 'must hold %s' % ', '.join(PROOF_MEMBERS), line=line_no)
                 continue
@@ -516,6 +524,8 @@ class Verifier:
             s['partial'] = s['partial'] or redacted
             # B.9: the period selects a stream by any of its events, not by its first.
             s['inPeriod'] = s['inPeriod'] or (scope is not None and in_period(business_time(event), scope))
+        texts.finish(zf, entries)
+        self.texts = texts
         return streams
 
     # ---- B.9 completeness
@@ -612,6 +622,7 @@ class Verifier:
             'eventsProven': self.events_proven if ok else 0,
             'redacted': self.redacted if ok else 0,
             'signedBy': self.signed_by,
+            'texts': {'proven': self.texts.proven, 'notProvable': self.texts.not_provable, 'withheld': self.texts.withheld} if self.texts else None,
             'problems': self.problems,
         }
 
@@ -709,6 +720,278 @@ def in_period(at, scope):
     """Both ends inclusive, compared as strings; null is open (so a missing time is in an open period)."""
     ok = lambda cmp, bound: not bound or (isinstance(at, str) and isinstance(bound, str) and cmp(at, bound))
     return ok(lambda x, y: x >= y, scope.get('from')) and ok(lambda x, y: x <= y, scope.get('to'))
+
+
+# ---------------------------------------------------------------- B.11 texts and the timeline
+
+TEXT_COMMITMENT = 'text-commitment-v1'
+NOT_PROVABLE = '[not provable (written before %s)]' % TEXT_COMMITMENT
+TEXT_FIELDS = ['reason', 'narrative', 'note', 'correctionNote', 'description', 'rationale', 'awarenessReason', 'conclusion', 'reasons', 'title']
+TIMELINE_COLUMNS = ['position', 'streamId', 'revision', 'type', 'label', 'labelNl', 'occurredAt', 'recordedAt', 'late', 'actor', 'role',
+                    'patient', 'aiSystem', 'incident', 'decision', 'text']
+REPORT_ROWS = 2000
+EVENTS_TABLE_HEAD = ('<table><thead><tr><th>#</th><th>Occurred / Gebeurd</th><th>Recorded / Geregistreerd</th><th>What / Wat</th>'
+                     '<th>Who / Wie</th><th>Patient</th><th>Decision / Besluit</th><th>Text / Toelichting</th></tr></thead>')
+# B.11's table, type -> (label, labelNl).
+LABELS = {
+    'ai-systems.AiSystemRegistered': ('AI system registered', 'AI-systeem geregistreerd'),
+    'ai-systems.AiSystemVersionChanged': ('AI system version changed', 'Versie AI-systeem gewijzigd'),
+    'ai-systems.AiSystemUseSuspended': ('Use of AI system suspended', 'Gebruik AI-systeem opgeschort'),
+    'ai-systems.AiSystemUseResumed': ('Use of AI system resumed', 'Gebruik AI-systeem hervat'),
+    'ai-systems.SupplierNoticeReceived': ('Supplier notice received (field safety notice or security advisory)', 'Bericht van leverancier ontvangen (veiligheidsmededeling of beveiligingsadvies)'),
+    'ai-systems.SupplierNoticeActionRecorded': ('Action on a supplier notice recorded', 'Actie op bericht van leverancier vastgelegd'),
+    'ai-systems.SupplierNoticeClosed': ('Supplier notice closed', 'Bericht van leverancier afgesloten'),
+    'oversight.AiOutputReviewed': ('AI output reviewed', 'AI-uitkomst beoordeeld'),
+    'oversight.ReviewCorrected': ('Review corrected', 'Beoordeling gecorrigeerd'),
+    'oversight.ReviewWithdrawn': ('Review withdrawn', 'Beoordeling ingetrokken'),
+    'oversight.ReviewLinkedToIncident': ('Review linked to incident', 'Beoordeling gekoppeld aan incident'),
+    'evidence.LedgerSigningKeyActivated': ('Ledger signing key activated', 'Ondertekeningssleutel grootboek geactiveerd'),
+    'incidents.IncidentDetected': ('Incident detected', 'Incident gemeld'),
+    'incidents.AwarenessEstablished': ('Awareness established (clock starts)', 'Moment van kennisname vastgesteld'),
+    'incidents.IncidentClassified': ('Incident classified', 'Incident geclassificeerd'),
+    'incidents.DeadlinesComputed': ('Reporting deadlines computed', 'Meldtermijnen berekend'),
+    'incidents.DeadlinesRecomputed': ('Reporting deadlines recomputed (rulebook correction)', 'Meldtermijnen herberekend (correctie regelboek)'),
+    'incidents.ProviderUnreachable': ('Provider could not be reached (AI Act Art. 26(5))', 'Aanbieder onbereikbaar (AI-verordening art. 26 lid 5)'),
+    'incidents.InvestigationReportTermSet': ('IGJ investigation-report term set', 'Termijn onderzoeksrapport IGJ vastgelegd'),
+    'incidents.ReportResendRequested': ('Report sent again', 'Rapport opnieuw verzonden'),
+    'incidents.CalamityEstablished': ('Calamity established (Wkkgz)', 'Calamiteit vastgesteld (Wkkgz)'),
+    'incidents.CalamityRuledOut': ('Not a calamity (Wkkgz)', 'Geen calamiteit (Wkkgz)'),
+    'incidents.SupplierNotified': ('Supplier notified', 'Leverancier geïnformeerd'),
+    'incidents.AuthorityNotified': ('Authority notified', 'Toezichthouder geïnformeerd'),
+    'incidents.FollowUpReported': ('Follow-up reported', 'Vervolgrapportage gedaan'),
+    'incidents.ReportDelivered': ('Report delivered', 'Rapport afgeleverd'),
+    'incidents.ReportDeliveryFailed': ('Report delivery failed', 'Aflevering rapport mislukt'),
+    'incidents.SupplierAcknowledged': ('Supplier acknowledged', 'Leverancier bevestigde ontvangst'),
+    'incidents.InvestigationNoteAdded': ('Investigation note added', 'Onderzoeksnotitie toegevoegd'),
+    'incidents.IncidentClosed': ('Incident closed', 'Incident gesloten'),
+    'incidents.IncidentReopened': ('Incident reopened', 'Incident heropend'),
+    'incidents.SystemUseSuspended': ('AI system use suspended for the incident', 'Gebruik AI-systeem opgeschort vanwege incident'),
+    'retention.LogArtefactRecorded': ('Log artefact recorded', 'Logbestand vastgelegd'),
+    'retention.RetentionPolicySet': ('Retention policy set', 'Bewaarbeleid vastgesteld'),
+    'retention.RetentionSet': ('Retention period set', 'Bewaartermijn vastgesteld'),
+    'retention.PurgeRequested': ('Purge requested', 'Vernietiging aangevraagd'),
+    'retention.PurgeRefused': ('Purge refused', 'Vernietiging geweigerd'),
+    'retention.LogArtefactPurged': ('Log artefact purged', 'Logbestand vernietigd'),
+    'retention.PurgeRevoked': ('Purge taken back for a legal hold', 'Vernietiging teruggedraaid wegens juridische bewaarplicht'),
+    'retention.LogArtefactDownloaded': ('Log artefact downloaded', 'Logbestand gedownload'),
+    'retention.LegalHoldPlaced': ('Legal hold placed', 'Juridische bewaarplicht opgelegd'),
+    'retention.LegalHoldReviewed': ('Legal hold reviewed', 'Juridische bewaarplicht herbeoordeeld'),
+    'retention.LegalHoldReleased': ('Legal hold released', 'Juridische bewaarplicht opgeheven'),
+    'identity.DataSubjectKeyShredded': ('Personal data erased (key destroyed)', 'Persoonsgegevens gewist (sleutel vernietigd)'),
+    'identity.ErasureRestricted': ('Erasure restricted', 'Wissen beperkt'),
+    'identity.ErasureDecided': ('Erasure decided (grounds checked again before the key is destroyed)', 'Wissen besloten (gronden opnieuw gecontroleerd voor vernietiging sleutel)'),
+    'disclosure.DisclosureScopeChanged': ('Disclosure scope changed', 'Reikwijdte openlegging gewijzigd'),
+    'disclosure.RedactionsDecided': ('Redactions decided', 'Weglakkingen vastgesteld'),
+    'disclosure.DisclosureDelivered': ('Disclosure delivered', 'Openlegging afgeleverd'),
+    'disclosure.DisclosureClosed': ('Disclosure request closed', 'Verzoek tot openlegging gesloten'),
+    'disclosure.DisclosureRequestReceived': ('Disclosure request received', 'Verzoek tot openlegging ontvangen'),
+    'disclosure.BundleExported': ('Evidence bundle exported', 'Bewijspakket geëxporteerd'),
+}
+
+
+def js_json(v):
+    """A value as JSON.stringify writes it: members in their order, no whitespace, strings as in B.3."""
+    if v is None:
+        return 'null'
+    if v is True or v is False:
+        return 'true' if v else 'false'
+    if isinstance(v, (int, float)):
+        return _es_number(v)
+    if isinstance(v, str):
+        return _es_string(v)
+    if isinstance(v, list):
+        return '[' + ','.join(js_json(x) for x in v) + ']'
+    return '{' + ','.join(_es_string(k) + ':' + js_json(x) for k, x in v.items()) + '}'
+
+
+def as_text(v):
+    """A cell's value as text (B.11): null as empty, true/false, numbers in decimal, objects as JSON."""
+    if isinstance(v, str):
+        return v
+    if v is None:
+        return ''
+    return js_json(v)
+
+
+def csv_row(values):
+    cells = []
+    for v in values:
+        s = as_text(v)
+        if s[:1] in ('=', '+', '-', '@', '\t', '\r'):
+            s = "'" + s
+        if any(c in s for c in '",\r\n'):
+            s = '"' + s.replace('"', '""') + '"'
+        cells.append(s)
+    return ','.join(cells) + '\r\n'
+
+
+_HTML = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '\n': '&#10;', '\r': '&#13;'}
+
+
+def esc(v):
+    return ''.join(_HTML.get(c, c) for c in as_text(v))
+
+
+_ISO = re.compile(r'^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2}))?$')
+
+
+def iso_ms(s):
+    """An ISO 8601 time (date alone = UTC midnight) in milliseconds since 1970, or None."""
+    m = _ISO.match(s) if isinstance(s, str) else None
+    if not m:
+        return None
+    y, mo, d, h, mi, sec, frac, zone = m.groups()
+    try:
+        t = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(sec or 0), tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    if zone and zone != 'Z':
+        t -= (1 if zone[0] == '+' else -1) * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+    return int((t - datetime(1970, 1, 1, tzinfo=timezone.utc)).total_seconds()) * 1000 + int((frac or '0')[:3].ljust(3, '0'))
+
+
+def timeline_row(event, texts):
+    data = event.get('data') if isinstance(event.get('data'), dict) else {}
+    occurred = business_time(event)
+    meta = event.get('metadata')
+    actor = meta.get('actor') if isinstance(meta, dict) else None
+    actor = actor if isinstance(actor, dict) else {}
+    label, label_nl = LABELS.get(event.get('type'), (event.get('type'), event.get('type'))) if isinstance(event.get('type'), str) else (event.get('type'),) * 2
+    recorded, started = iso_ms(event.get('recordedAt')), iso_ms(occurred)
+    string = lambda k: data[k] if isinstance(data.get(k), str) else None
+    row = {
+        'position': event['globalPosition'], 'streamId': event['streamId'], 'revision': event['streamRevision'], 'type': event.get('type'),
+        'label': label, 'labelNl': label_nl, 'occurredAt': occurred, 'recordedAt': event.get('recordedAt'),
+        'late': recorded is not None and started is not None and recorded - started > 3600000,
+        'actor': actor.get('subject') if actor.get('subject') is not None else '',
+        'role': actor.get('role') if actor.get('role') is not None else '',
+        'patient': string('patientPseudonym'), 'aiSystem': string('aiSystemId'), 'incident': string('incidentId'), 'decision': string('decision'),
+        'text': ' | '.join(texts) if texts else None,
+    }
+    return row
+
+
+def event_row_html(r):
+    return '<tr%s><td>%s</td><td>%s</td><td>%s</td><td>%s<br><small>%s</small></td><td>%s<br><small>%s</small></td><td>%s</td><td>%s</td><td>%s</td></tr>' % (
+        ' class="late"' if r['late'] else '', as_text(r['position']), esc(r['occurredAt']), esc(r['recordedAt']), esc(r['label']), esc(r['labelNl']),
+        esc(r['actor']), esc(r['role']), esc(r['patient']), esc(r['decision']), esc(r['text']))
+
+
+class Texts:
+    """B.11 in one pass with the events: each encrypted text opened by its plaintexts.jsonl line, and
+    the timeline files and report.html's events table derived (hashed as made; report rows kept)."""
+    FORMS = {('field', 'position', 'salt', 'text'), ('field', 'position', 'text', 'unproven'), ('field', 'position', 'withheld')}
+
+    def __init__(self, verifier, lines):
+        self.v = verifier
+        self.lines = lines
+        self.line_no = 0
+        self.json = hashlib.sha256(b'[\n')
+        self.csv = hashlib.sha256(csv_row(TIMELINE_COLUMNS).encode('utf-8'))
+        self.rows = 0
+        self.report_rows = []
+        self.proven = self.not_provable = self.withheld = 0
+
+    def opened(self, position, field, value, proven):
+        """The text shown for one encrypted member, after checking its line."""
+        file = 'data/plaintexts.jsonl'
+        nxt = next(self.lines, None)
+        if nxt is None:
+            self.v.fail(file, 'no line for the %s text of the event at position %d' % (field, position))
+            return ''
+        self.line_no, text = nxt
+        try:
+            o = parse_json(text)
+        except ValueError:
+            o = None
+        if not isinstance(o, dict) or canonical(o) != text or tuple(sorted(o)) not in self.FORMS \
+                or not isinstance(o.get('field'), str) or not is_count(o.get('position')):
+            self.v.fail(file, 'not one of the three forms of B.11 in canonical JSON', line=self.line_no)
+            return ''
+        if o['position'] != position or o['field'] != field:
+            self.v.fail(file, 'is for %s at %d, where %s at %d was due' % (o['field'], o['position'], field, position), line=self.line_no)
+            return ''
+        committed = isinstance(value.get('commitment'), str)
+        if 'salt' in o:
+            if not (isinstance(o['salt'], str) and HEX64.match(o['salt']) and isinstance(o['text'], str)):
+                self.v.fail(file, 'salt or text malformed', line=self.line_no)
+                return ''
+            if not committed:
+                self.v.fail(file, 'opens a text that has no commitment', line=self.line_no)
+                return ''
+            try:
+                mac = hmac.new(bytes.fromhex(o['salt']), o['text'].encode('utf-8'), hashlib.sha256).hexdigest()
+            except UnicodeEncodeError:
+                mac = None
+            if mac != value['commitment']:
+                self.v.fail(file, 'the text does not match the commitment in the event at position %d' % position, line=self.line_no)
+                return ''
+            self.proven += 1 if proven else 0
+            return o['text']
+        if 'unproven' in o:
+            if o['unproven'] != 'written before ' + TEXT_COMMITMENT or not isinstance(o['text'], str) or committed:
+                self.v.fail(file, 'a text marked not provable must have no commitment', line=self.line_no)
+                return ''
+            self.not_provable += 1
+            return NOT_PROVABLE + ' ' + o['text']
+        if o['withheld'] not in ('erased', 'unreadable'):
+            self.v.fail(file, 'withheld is neither erased nor unreadable', line=self.line_no)
+            return ''
+        self.withheld += 1
+        return '[%s]' % o['withheld']
+
+    def event(self, event, proven):
+        data = event.get('data') if isinstance(event.get('data'), dict) else {}
+        texts = []
+        for f in TEXT_FIELDS:
+            if f not in data:
+                continue
+            v = data[f]
+            if isinstance(v, dict) and v.get('enc') == 'aes-256-gcm':
+                texts.append(self.opened(event['globalPosition'], f, v, proven))
+            elif isinstance(v, dict) and '$redacted' in v:
+                texts.append('[redacted]')
+            elif isinstance(v, str) and v:
+                texts.append(v)
+        row = timeline_row(event, texts)
+        self.json.update(((',\n' if self.rows else '') + js_json(row)).encode('utf-8'))
+        self.csv.update(csv_row([row[c] for c in TIMELINE_COLUMNS]).encode('utf-8'))
+        if len(self.report_rows) < REPORT_ROWS:
+            self.report_rows.append(event_row_html(row))
+        self.rows += 1
+
+    def finish(self, zf, entries):
+        if next(self.lines, None) is not None:
+            self.v.fail('data/plaintexts.jsonl', 'has a line for a text that no event holds')
+        self.json.update(b'\n]\n')
+        for name, h in (('data/timeline.json', self.json), ('data/timeline.csv', self.csv)):
+            if self.v.stream_sha256(zf, entries[name]) != h.hexdigest():
+                self.v.fail(name, 'is not the timeline derived from the proven events (B.11)')
+        file = 'data/report.html'
+        lines = self.v.lines(zf, entries[file])
+        tables = 0
+        for _, line in lines:
+            if line != EVENTS_TABLE_HEAD:
+                continue
+            tables += 1
+            if tables > 1:
+                break
+            nxt = next(lines, None)
+            if nxt is None or nxt[1] != '<tbody>':
+                self.v.fail(file, 'the events table has no <tbody> line')
+                return
+            rows = []
+            for _, row in lines:
+                if row == '</tbody></table>':
+                    break
+                rows.append(row)
+                if len(rows) > len(self.report_rows):
+                    break
+            if rows != self.report_rows:
+                self.v.fail(file, 'the events table is not the one derived from the proven events (B.11)')
+                return
+        if tables != 1:
+            self.v.fail(file, 'has not exactly one events table (B.11)')
 
 
 def openssl_verify(pem, body, sig):

@@ -65,7 +65,8 @@ describe('SubjectKeyStore', () => {
       const enc = await store.encrypt(s, 'Second read');
       const again = await store.encrypt(s, 'Second read');
       const opened = await new SubjectKeyStore(db, master).reveal(enc);
-      expect(opened).toEqual({ text: 'Second read', salt: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(opened?.text).toBe('Second read');
+      expect(opened?.salt).toMatch(/^[0-9a-f]{64}$/);
       expect(textCommitment(Buffer.from(opened!.salt!, 'hex'), 'Second read')).toBe(enc.commitment);
       expect(textCommitment(Buffer.from(opened!.salt!, 'hex'), 'Second reed')).not.toBe(enc.commitment);
       // The same text twice: different salts, so equal texts cannot be told apart by their commitments.

@@ -190,15 +190,15 @@ export class BundleExports implements OnApplicationBootstrap {
     // Whose text the bundle holds readable (by data key): recorded with it, so that their erasure
     // sees the stored bundle without opening it (ADR 0034).
     const kids = new Set<string>();
-    const decrypt = async (v: Parameters<SubjectKeyStore['decrypt']>[0]) => {
-      const text = await this.keys.decrypt(v);
-      if (text !== null) kids.add(v.kid);
-      return text;
+    const reveal = async (v: Parameters<SubjectKeyStore['reveal']>[0]) => {
+      const opened = await this.keys.reveal(v);
+      if (opened !== null) kids.add(v.kid);
+      return opened;
     };
     const done = (async () => {
       try {
         const result = await writeBundle(
-          { store: this.store, ledger: this.ledger, decrypt, accessLog: (p) => this.accessEntries(p) },
+          { store: this.store, ledger: this.ledger, reveal, accessLog: (p) => this.accessEntries(p) },
           {
             requestId,
             reference: state.reference!,

@@ -5,6 +5,7 @@ import { ed25519Thumbprint } from '@app/identity';
 import { canonicalJson } from '../ledger/canonical-json';
 import { BagZip, BundleRefused, isPayloadPath, type LineReader, TAG_FILES } from './bag-zip';
 import { InclusionVerifier, leafHash } from '../ledger/merkle';
+import { ProvenTexts, type TextCounts } from './proven-texts';
 import { type BundleScope, businessTime, inPeriod, LEDGER_KEYS, type ScopedStream, scopeKeysOfStreamId, scopeMatcher } from './scope';
 
 export interface BundleProblem {
@@ -21,6 +22,8 @@ export interface BundleVerification {
   rootHash: string | null;
   keyId: string | null;
   redacted: number;
+  /** How the encrypted texts were shown: proven against their commitments, not provable, withheld (VERIFY.md B.11). */
+  texts: TextCounts;
   /** Which key the tree-head signature was checked with: one the reader pinned, or only the bundle's own. */
   signedBy: 'pinned-key' | 'bundled-key' | null;
   /** What a passing verdict still rests on the hospital alone for (RESTS_ON_HOSPITAL), said plainly. */
@@ -167,7 +170,10 @@ export const RESTS_ON_HOSPITAL = {
     'the signature was checked with the key shipped inside the bundle (data/public-key.pem, the hospital’s own key) alone: a bundle re-signed with another key passes too; pin the key with --trusted-key or --trusted-keys',
   history: 'the signed history: the tree head is signed by the hospital’s key only, with no external timestamp or witness, so a history rewritten and re-signed with that key would verify too',
   completeness: 'completeness: that no stream in view of the scope is missing from both events.jsonl and completeness.json is the hospital’s statement',
-  plaintext: 'the plaintext in timeline.* and report.* is the hospital’s decryption, outside the signed tree: only events.jsonl is proven',
+  report:
+    'report.pdf, and report.html outside its events table, are renderings for people that are not checked; timeline.json, timeline.csv and report.html’s events table are derived from the proven events and checked',
+  notProvable: (n: number) => `${n} text(s) written before text-commitment-v1 are shown marked “not provable”: they are the hospital’s decryption, not proven`,
+  withheld: (n: number) => `${n} text(s) are shown as [erased] or [unreadable]: that their key was destroyed (or the text damaged) is the hospital’s statement`,
   redacted: 'redacted events: their leaf hash is taken from proofs.jsonl, not recomputed, so the fields they still show are not proven',
   sparsePositions: 'positions: this log’s positions are sparse (Log-Positions: sparse), so they are labels the hospital gave, not bound to the tree; the order is proven by leaf index',
 } as const;
@@ -180,7 +186,7 @@ export const RESTS_ON_HOSPITAL = {
  */
 export async function verifyBundle(path: string, options: VerifyBundleOptions = {}): Promise<BundleVerification> {
   const problems: BundleProblem[] = [];
-  const report: BundleVerification = { ok: false, events: 0, treeSize: null, rootHash: null, keyId: null, redacted: 0, signedBy: null, restsOnHospital: [], problems };
+  const report: BundleVerification = { ok: false, events: 0, treeSize: null, rootHash: null, keyId: null, redacted: 0, texts: { proven: 0, notProvable: 0, withheld: 0 }, signedBy: null, restsOnHospital: [], problems };
   if (options.expectedSha256) {
     // The zip's own bytes (headers, timestamps) as recorded in the chain of custody (BundleExported).
     const actual = createHash('sha256');
@@ -220,7 +226,11 @@ function refused(err: BundleRefused): BundleProblem {
   return err.file === undefined ? { problem: `refused: ${err.message}` } : { file: err.file, problem: err.message };
 }
 
-const REQUIRED = [...TAG_FILES, 'data/events.jsonl', 'data/proofs.jsonl', 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json'];
+const REQUIRED = [
+  ...TAG_FILES, 'data/events.jsonl', 'data/proofs.jsonl', 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json',
+  // Provable plaintext (VERIFY.md B.11): the texts' openings, and what is derived from them.
+  'data/plaintexts.jsonl', 'data/timeline.json', 'data/timeline.csv', 'data/report.html',
+];
 /** Read whole (each within its limit, BUNDLE_LIMITS); the rest is streamed. */
 const READ_WHOLE = [...TAG_FILES, 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json'];
 
@@ -302,6 +312,7 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
   const completeness = parseCompleteness(texts.get('data/completeness.json')!, problems);
   const match = completeness ? scopeMatcher(completeness.scope) : () => [];
   const seen = new Map<string, SeenStream>();
+  const provenTexts = new ProvenTexts(zip.lines('data/plaintexts.jsonl'), problems);
   let lastIndex = -1;
   let lastPosition = 0;
   for (;;) {
@@ -340,6 +351,7 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
     }
     stream.next = ev.streamRevision + 1;
     if (leaf === null) stream.redacted = true;
+    await provenTexts.event(ev as unknown as EventEnvelope, leaf !== null);
     for (const k of match(ev as unknown as EventEnvelope)) stream.matched.add(k);
     if (!stream.inPeriod && completeness && inPeriod(completeness.scope, businessTime(ev as unknown as EventEnvelope))) stream.inPeriod = true;
     try {
@@ -374,6 +386,9 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
   if (completeness) checkCompleteness(completeness, seen, head?.treeSize ?? null, bagInfo, problems);
   digests.set('data/events.jsonl', await events.sha256());
   digests.set('data/proofs.jsonl', await proofs.sha256());
+  for (const name of ['data/timeline.json', 'data/timeline.csv']) digests.set(name, await zip.digest(name));
+  await provenTexts.finish(digests, zip.lines('data/report.html'));
+  report.texts = provenTexts.counts;
 
   // Listed payload files not read above are hashed now (unlisted ones are never read); then both manifests are checked.
   for (const name of manifest.keys()) {
@@ -392,7 +407,9 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
     ...(report.signedBy === 'pinned-key' ? [] : [RESTS_ON_HOSPITAL.bundledKey]),
     RESTS_ON_HOSPITAL.history,
     RESTS_ON_HOSPITAL.completeness,
-    RESTS_ON_HOSPITAL.plaintext,
+    RESTS_ON_HOSPITAL.report,
+    ...(provenTexts.counts.notProvable ? [RESTS_ON_HOSPITAL.notProvable(provenTexts.counts.notProvable)] : []),
+    ...(provenTexts.counts.withheld ? [RESTS_ON_HOSPITAL.withheld(provenTexts.counts.withheld)] : []),
     ...(report.redacted ? [RESTS_ON_HOSPITAL.redacted] : []),
     ...(gapFree ? [] : [RESTS_ON_HOSPITAL.sparsePositions]),
   ];

@@ -11,11 +11,11 @@ import { PackedTree } from '../ledger/packed-tree';
 import type { LedgerService } from '../ledger/ledger.service';
 import { treeHeadBytes, type SignedTreeHead } from '../ledger/tree-head';
 import { redact, type RedactionRule } from './redaction';
-import { ReportCollector, reportHtml, type ReportMeta } from './report-html';
+import { REPORT_ROWS, ReportCollector, reportHtml, type ReportMeta } from './report-html';
 import { reportPdf } from './report-pdf';
 import { nextTurn } from '../next-turn';
 import { type BundleScope, type ScopedStream, scopeCensus } from './scope';
-import { csvRow, type Decrypt, TIMELINE_COLUMNS, timelineEntry } from './timeline';
+import { csvRow, plaintextLine, type PlaintextLine, type Reveal, shownText, textsOf, TIMELINE_COLUMNS, timelineRow } from './timeline';
 import { verifyMd } from './verify-md';
 import './zip-crc';
 
@@ -44,8 +44,6 @@ export interface BundleProgress {
   total: number;
 }
 
-/** Rows kept for the human reports; the data files always hold every event. */
-const REPORT_ROWS = 2000;
 /**
  * Events read from the log per page of the pass. Small on purpose: a page and its output text
  * are alive until written, and whatever is alive at a young-generation GC is copied (and soon
@@ -155,7 +153,8 @@ export async function writeBundle(
   deps: {
     store: EventStore;
     ledger: LedgerService;
-    decrypt: Decrypt;
+    /** Opens each encrypted text for data/plaintexts.jsonl (ADR 0036). */
+    reveal: Reveal;
     /** NEN 7513 access-log entries about these patients, in log order (included when given). */
     accessLog?: (pseudonyms: string[]) => AsyncIterable<object>;
   },
@@ -209,6 +208,9 @@ export async function writeBundle(
     const redactedLeaves = new Set<number>();
     const timelineJson = spill('data/timeline.json');
     const timelineCsv = spill('data/timeline.csv');
+    const plaintexts = spill('data/plaintexts.jsonl');
+    /** The first opened text: VERIFY.md's worked example of a commitment. */
+    let firstOpened: { line: string; commitment: string } | undefined;
     await timelineJson.write('[\n');
     await timelineCsv.write(csvRow(TIMELINE_COLUMNS));
     const report = new ReportCollector(REPORT_ROWS);
@@ -226,6 +228,7 @@ export async function writeBundle(
       let ev = '';
       let tj = '';
       let tc = '';
+      let pt = '';
       for (const stored of batch) {
         const position = stored.globalPosition;
         if (position > cutoff) break;
@@ -240,7 +243,15 @@ export async function writeBundle(
         ev += `${line}\n`;
         leaves.push(leafIndex);
         if (redacted) redactedLeaves.add(leafIndex);
-        const row = await timelineEntry(event, deps.decrypt);
+        // Each encrypted text opened (or said why not) in plaintexts.jsonl; the row shows exactly that.
+        const texts = await textsOf(event, async (field, v) => {
+          const opened: PlaintextLine = await plaintextLine(deps.reveal, position, field, v);
+          const text = canonicalJson(opened);
+          if (!firstOpened && !redacted && 'salt' in opened && v.commitment) firstOpened = { line: text, commitment: v.commitment };
+          pt += `${text}\n`;
+          return shownText(opened);
+        });
+        const row = timelineRow(event, texts);
         tj += `${included === 0 ? '' : ',\n'}${JSON.stringify(row)}`;
         tc += csvRow(TIMELINE_COLUMNS.map((c) => row[c]));
         report.add(row);
@@ -256,7 +267,7 @@ export async function writeBundle(
         }
         included++;
       }
-      await Promise.all([events.write(ev), timelineJson.write(tj), timelineCsv.write(tc)]);
+      await Promise.all([events.write(ev), timelineJson.write(tj), timelineCsv.write(tc), plaintexts.write(pt)]);
       onProgress({ phase: 'events', done: Math.min(batch[batch.length - 1].globalPosition, cutoff), total: cutoff });
       after = batch[batch.length - 1].globalPosition;
       await nextTurn();
@@ -270,6 +281,7 @@ export async function writeBundle(
     onProgress({ phase: 'finishing', done: included, total: included });
     addSpilled(await timelineJson.end(), FAST);
     addSpilled(await timelineCsv.end(), FAST);
+    addSpilled(await plaintexts.end(), FAST);
 
     if (deps.accessLog && request.scope.patientPseudonyms.length) {
       const entries = deps.accessLog(request.scope.patientPseudonyms);
@@ -314,7 +326,7 @@ export async function writeBundle(
     await add('data/checkpoint.json', STORED, (w) => w.write(treeHeadBytes(head)));
     await add('data/checkpoint.sig', STORED, (w) => w.write(Buffer.from(head.signature, 'base64')));
     await add('data/public-key.pem', STORED, (w) => w.write(publicKeyPem));
-    const example = firstEvent && firstProof ? { eventLine: firstEvent, proofLine: firstProof } : undefined;
+    const example = firstEvent && firstProof ? { eventLine: firstEvent, proofLine: firstProof, opened: firstOpened } : undefined;
     await add('data/VERIFY.md', FAST, (w) => w.write(verifyMd(head, example)));
 
     const tag = async (name: string, text: string) => {

@@ -3,8 +3,21 @@ import type { BundleScope } from './scope';
 import { asText } from './text';
 import type { TimelineEntry } from './timeline';
 
+/** HTML-escaped text; line breaks as character references, so a table row stays on one line (VERIFY.md B.11). */
 export const esc = (s: unknown): string =>
-  asText(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  asText(s).replace(/[&<>"'\n\r]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '\n': '&#10;', '\r': '&#13;' })[c]!);
+
+/** Rows kept for the human reports; the data files always hold every event. */
+export const REPORT_ROWS = 2000;
+
+/** The header line of report.html's events table: its rows follow, one per line, after `<tbody>`. */
+export const EVENTS_TABLE_HEAD =
+  '<table><thead><tr><th>#</th><th>Occurred / Gebeurd</th><th>Recorded / Geregistreerd</th><th>What / Wat</th><th>Who / Wie</th><th>Patient</th><th>Decision / Besluit</th><th>Text / Toelichting</th></tr></thead>';
+
+/** One event's row of report.html's events table, on one line: a verifier derives it from the proven event. */
+export function eventRowHtml(e: TimelineEntry): string {
+  return `<tr${e.late ? ' class="late"' : ''}><td>${e.position}</td><td>${esc(e.occurredAt)}</td><td>${esc(e.recordedAt)}</td><td>${esc(e.label)}<br><small>${esc(e.labelNl)}</small></td><td>${esc(e.actor)}<br><small>${esc(e.role)}</small></td><td>${esc(e.patient ?? '')}</td><td>${esc(e.decision ?? '')}</td><td>${esc(e.text ?? '')}</td></tr>`;
+}
 
 /** Per AI system, incident or patient: how many events, from when to when, how many recorded late. */
 export interface ReportGroup {
@@ -126,11 +139,7 @@ export function reportHtml(meta: ReportMeta, report: ReportCollector): string {
     .map((g) => `<tr><td>${esc(groupLabel(g.kind))}</td><td><code>${esc(g.key)}</code></td><td>${g.events}</td><td>${esc(g.first)}</td><td>${esc(g.last)}</td><td>${g.late}</td></tr>`)
     .join('\n');
   const hidden = (Object.keys(total) as Array<ReportGroup['kind']>).filter((k) => total[k] > REPORT_GROUPS);
-  const rows = entries
-    .map(
-      (e) => `<tr${e.late ? ' class="late"' : ''}><td>${e.position}</td><td>${esc(e.occurredAt)}</td><td>${esc(e.recordedAt)}</td><td>${esc(e.label)}<br><small>${esc(e.labelNl)}</small></td><td>${esc(e.actor)}<br><small>${esc(e.role)}</small></td><td>${esc(e.patient ?? '')}</td><td>${esc(e.decision ?? '')}</td><td>${esc(e.text ?? '')}</td></tr>`,
-    )
-    .join('\n');
+  const rows = entries.map(eventRowHtml).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(meta.title)}</title>
 <style>body{font-family:system-ui,Arial,sans-serif;margin:2em;color:#111}table{border-collapse:collapse;width:100%;font-size:12px}
@@ -155,7 +164,7 @@ ${summary}
 ${hidden.length ? `<p>Only the ${REPORT_GROUPS} largest of ${hidden.map((k) => `${total[k]} ${esc(groupLabel(k))}`).join(', ')} are listed; timeline.csv holds all.</p>` : ''}
 <h2>Timeline / Tijdlijn</h2>${timelineSvg(entries)}
 <h2>Events / Gebeurtenissen</h2>${report.truncated ? `<p><strong>Only the first ${entries.length} of ${meta.eventCount} events are shown here; timeline.csv and timeline.json hold every event.</strong></p>` : ''}
-<table><thead><tr><th>#</th><th>Occurred / Gebeurd</th><th>Recorded / Geregistreerd</th><th>What / Wat</th><th>Who / Wie</th><th>Patient</th><th>Decision / Besluit</th><th>Text / Toelichting</th></tr></thead>
+${EVENTS_TABLE_HEAD}
 <tbody>
 ${rows}
 </tbody></table>

@@ -7,9 +7,35 @@ export interface EncryptedTextLike {
   kid: string;
   iv: string;
   ct: string;
+  /** HMAC-SHA256(salt, plaintext), hex: inside the leaf since TEXT_COMMITMENT (ADR 0036). */
+  commitment?: string;
 }
 
 export type Decrypt = (value: EncryptedTextLike) => Promise<string | null>;
+/** The plaintext and the salt that opens its commitment (null: written before commitments); null when erased. */
+export type Reveal = (value: EncryptedTextLike) => Promise<{ text: string; salt: string | null } | null>;
+
+/** Same name as @app/identity's: the format a bundle's plaintexts.jsonl opens (VERIFY.md B.11). */
+export const TEXT_COMMITMENT = 'text-commitment-v1';
+/** What marks a text that was decrypted but cannot be proven (no commitment in its event). */
+export const NOT_PROVABLE = `[not provable (written before ${TEXT_COMMITMENT})]`;
+
+/**
+ * One line of data/plaintexts.jsonl, for each encrypted text of an event shown in the bundle:
+ * opened (salt and text: proven against the commitment in the leaf), decrypted but unprovable
+ * (text written before commitments), or withheld (its key was destroyed, or it cannot be read).
+ */
+export type PlaintextLine =
+  | { field: string; position: number; salt: string; text: string }
+  | { field: string; position: number; text: string; unproven: string }
+  | { field: string; position: number; withheld: 'erased' | 'unreadable' };
+
+/** How the timeline shows the text of a plaintexts.jsonl line (VERIFY.md B.11). */
+export function shownText(line: PlaintextLine): string {
+  if ('withheld' in line) return `[${line.withheld}]`;
+  if ('unproven' in line) return `${NOT_PROVABLE} ${line.text}`;
+  return line.text;
+}
 
 export interface TimelineEntry {
   position: number;
@@ -32,7 +58,8 @@ export interface TimelineEntry {
   text: string | null;
 }
 
-const LABELS: Record<string, [string, string]> = {
+/** English and Dutch label per event type (VERIFY.md B.11 lists them: a verifier derives the timeline's labels too). */
+export const LABELS: Record<string, [string, string]> = {
   'ai-systems.AiSystemRegistered': ['AI system registered', 'AI-systeem geregistreerd'],
   'ai-systems.AiSystemVersionChanged': ['AI system version changed', 'Versie AI-systeem gewijzigd'],
   'ai-systems.AiSystemUseSuspended': ['Use of AI system suspended', 'Gebruik AI-systeem opgeschort'],
@@ -87,7 +114,7 @@ const LABELS: Record<string, [string, string]> = {
   'disclosure.BundleExported': ['Evidence bundle exported', 'Bewijspakket geëxporteerd'],
 };
 
-function isEncrypted(v: unknown): v is EncryptedTextLike {
+export function isEncrypted(v: unknown): v is EncryptedTextLike {
   return !!v && typeof v === 'object' && (v as { enc?: unknown }).enc === 'aes-256-gcm';
 }
 
@@ -101,20 +128,51 @@ async function readable(decrypt: Decrypt, v: EncryptedTextLike): Promise<string>
 }
 
 // `title` is a supplier notice's subject: what the notice is about, never personal data.
-const TEXT_FIELDS = ['reason', 'narrative', 'note', 'correctionNote', 'description', 'rationale', 'awarenessReason', 'conclusion', 'reasons', 'title'];
+export const TEXT_FIELDS = ['reason', 'narrative', 'note', 'correctionNote', 'description', 'rationale', 'awarenessReason', 'conclusion', 'reasons', 'title'];
 
-/** One human-readable line per event; free text decrypted per data subject where still possible. */
-export async function timelineEntry(e: EventEnvelope, decrypt: Decrypt): Promise<TimelineEntry> {
+/**
+ * The event's texts as the timeline shows them, in TEXT_FIELDS order: an encrypted one through
+ * `encrypted` (called in that order), a redacted one as `[redacted]`, a plain one as it is.
+ */
+export async function textsOf(e: EventEnvelope, encrypted: (field: string, v: EncryptedTextLike) => Promise<string> | string): Promise<string[]> {
   const d = e.data;
   const texts: string[] = [];
   for (const f of TEXT_FIELDS) {
     const v = d[f];
-    if (isEncrypted(v)) texts.push(await readable(decrypt, v));
+    if (isEncrypted(v)) texts.push(await encrypted(f, v));
     else if (v && typeof v === 'object' && '$redacted' in v) texts.push('[redacted]');
     else if (typeof v === 'string' && v) texts.push(v);
   }
+  return texts;
+}
+
+/** One human-readable line per event; free text decrypted per data subject where still possible. */
+export async function timelineEntry(e: EventEnvelope, decrypt: Decrypt): Promise<TimelineEntry> {
+  return timelineRow(e, await textsOf(e, (_, v) => readable(decrypt, v)));
+}
+
+/**
+ * An encrypted text for a bundle: its plaintexts.jsonl line (opened with its salt when it has a
+ * commitment) and so what the timeline shows. Never blocks an export: damage shows as unreadable.
+ */
+export async function plaintextLine(reveal: Reveal, position: number, field: string, v: EncryptedTextLike): Promise<PlaintextLine> {
+  try {
+    const r = await reveal(v);
+    if (r === null) return { field, position, withheld: 'erased' };
+    if (v.commitment === undefined || r.salt === null) return { field, position, text: r.text, unproven: `written before ${TEXT_COMMITMENT}` };
+    return { field, position, salt: r.salt, text: r.text };
+  } catch {
+    return { field, position, withheld: 'unreadable' };
+  }
+}
+
+/** The timeline row of an event given its texts as shown (textsOf): pure, so a verifier derives the same row. */
+export function timelineRow(e: EventEnvelope, texts: string[]): TimelineEntry {
+  const d = e.data;
   const occurredAt = businessTime(e);
-  const [label, labelNl] = LABELS[e.type] ?? [e.type, e.type];
+  // A verifier derives rows from events it does not trust yet: a line without metadata gives '' here too.
+  const actor = (e.metadata as EventEnvelope['metadata'] | undefined)?.actor;
+  const [label, labelNl] = Object.hasOwn(LABELS, e.type) ? LABELS[e.type] : [e.type, e.type];
   const str = (k: string) => (typeof d[k] === 'string' ? d[k] : null);
   return {
     position: e.globalPosition,
@@ -126,8 +184,8 @@ export async function timelineEntry(e: EventEnvelope, decrypt: Decrypt): Promise
     occurredAt,
     recordedAt: e.recordedAt,
     late: Date.parse(e.recordedAt) - Date.parse(occurredAt) > 3_600_000,
-    actor: e.metadata.actor?.subject ?? '',
-    role: e.metadata.actor?.role ?? '',
+    actor: actor?.subject ?? '',
+    role: actor?.role ?? '',
     patient: str('patientPseudonym'),
     aiSystem: str('aiSystemId'),
     incident: str('incidentId'),

@@ -1,12 +1,16 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { SignedTreeHead } from '../ledger/tree-head';
 import { BUNDLE_LIMITS, TAG_FILES } from './bag-zip';
+import { EVENTS_TABLE_HEAD, REPORT_ROWS } from './report-html';
 import { LEDGER_KEYS, TIME_FIELDS } from './scope';
+import { LABELS, NOT_PROVABLE, TEXT_COMMITMENT, TEXT_FIELDS, TIMELINE_COLUMNS } from './timeline';
 
 /** The first event of the bundle and its proof line, exactly as written: the worked example. */
 export interface VerifyExample {
   eventLine: string;
   proofLine: string;
+  /** The first opened text's plaintexts.jsonl line and the commitment in its event (B.11's example). */
+  opened?: { line: string; commitment: string };
 }
 
 const MiB = 2 ** 20;
@@ -116,6 +120,8 @@ a line of a \`.jsonl\` file longer than ${size(BUNDLE_LIMITS.lineBytes)}, or not
   each with its SHA-256 (one missing is a failure, as is any other name).
 - Required: \`data/events.jsonl\`, \`data/proofs.jsonl\`, \`data/checkpoint.json\`,
   \`data/checkpoint.sig\`, \`data/public-key.pem\`, \`data/completeness.json\`.
+- Also required (B.11): \`data/plaintexts.jsonl\`, \`data/timeline.json\`, \`data/timeline.csv\`,
+  \`data/report.html\`.
 - \`bagit.txt\` has a line starting with \`BagIt-Version: 1.0\`.
 - Text files are UTF-8 and split into lines at LF; a CR at the end of a line is dropped and empty
   lines are skipped (they are not counted when lines are numbered).
@@ -232,7 +238,7 @@ For every stream with events in \`events.jsonl\` (its events in file order):
 For every entry of \`streams\`: if \`included\` is true the stream has events in \`events.jsonl\`;
 otherwise it is not \`${LEDGER_KEYS}\` and its \`firstAt\` is not in the period (a missing \`firstAt\` is in
 a period without bounds).
-${example ? workedExample(head, example) : ''}
+${textsSection()}${example ? workedExample(head, example) : ''}${example?.opened ? openedExample(example.opened) : ''}
 ## Who read the data
 
 \`data/access-log.jsonl\` (present when patients are in scope) lists every recorded read, export
@@ -243,8 +249,100 @@ entry carries the hash of the one before it in the registry's access log.
 
 \`data/report.html\` and \`data/report.pdf\` are a printable report with a timeline (English and Dutch labels).
 \`data/timeline.csv\` / \`data/timeline.json\` hold the same reconstruction as data: for each
-event, when it happened (business time) and when the registry recorded it. They are the
-registry's own decryption of the events, not covered by the signed tree.
+event, when it happened (business time) and when the registry recorded it. B.11 derives the
+timeline files and report.html's events table from the proven events, so an edited line fails;
+report.pdf and the rest of report.html are not checked.
+`;
+}
+
+/** B.11: the texts of the events, their openings, and the timeline and report rows derived from them. */
+function textsSection(): string {
+  const labels = Object.entries(LABELS)
+    .map(([type, [en, nl]]) => `| \`${type}\` | ${en} | ${nl} |`)
+    .join('\n');
+  return `
+## B.11 Texts, and the timeline derived from them (${TEXT_COMMITMENT})
+
+Free text about a person is stored in events encrypted: a member of \`data\` whose value is an
+object with \`"enc":"aes-256-gcm"\`. Since ${TEXT_COMMITMENT} that object also holds \`commitment\`: 64
+lower-case hex digits, **HMAC-SHA256 (RFC 2104) keyed with a 32-byte salt over the UTF-8 bytes of the
+plaintext**. The commitment is inside the event, so inside its leaf; the salt is known only to the
+registry (derived from the person's data key, destroyed with it on erasure), so nobody can test
+guesses against a commitment that was not opened.
+
+**The texts of an event**, in this order: the members ${TEXT_FIELDS.map((f) => `\`${f}\``).join(', ')}
+of \`data\` (top level only). For each present member: an encrypted object (as above) gives the
+text of its line in \`plaintexts.jsonl\` (below); an object with a member \`$redacted\` gives
+\`[redacted]\`; a non-empty string gives itself; anything else gives nothing.
+
+**\`data/plaintexts.jsonl\`** has one line per encrypted text of the events, in the order of
+\`events.jsonl\` and, within an event, the order above (no other lines). Each line is the canonical
+JSON (B.3) of exactly one of:
+
+- \`{"field","position","salt","text"}\`: opened. Fail unless the encrypted object has a
+  \`commitment\` and HMAC-SHA256(key = the 32 bytes of hex \`salt\`, message = UTF-8 of \`text\`), in
+  lower-case hex, equals it. The text shown is \`text\`. It is proven when the event's leaf was
+  recomputed (not a redacted line, B.8).
+- \`{"field","position","text","unproven":"written before ${TEXT_COMMITMENT}"}\`: text written before
+  commitments existed. Fail if the encrypted object has a \`commitment\`. The text shown is
+  \`${NOT_PROVABLE} \` followed by \`text\`; it is the registry's decryption and **not proven**.
+- \`{"field","position","withheld":"erased"}\` or \`… "withheld":"unreadable"}\`: the key was destroyed
+  or the ciphertext cannot be read. The text shown is \`[erased]\` or \`[unreadable]\`; that this is
+  so is the registry's statement.
+
+\`position\` is the event's \`globalPosition\` and \`field\` the member's name.
+
+**The timeline row of an event** is an object with these members in this order:
+${TIMELINE_COLUMNS.map((c) => `\`${c}\``).join(', ')}:
+\`position\` = \`globalPosition\`; \`streamId\`; \`revision\` = \`streamRevision\`; \`type\`; \`label\` and
+\`labelNl\` from the table below (both = \`type\` for a type not in it); \`occurredAt\` = the business
+time (B.9); \`recordedAt\`; \`late\` = true when \`recordedAt\` is more than 3,600,000 ms after
+\`occurredAt\` (both read as ISO 8601 times; false when either is not one); \`actor\` and \`role\` =
+\`metadata.actor.subject\` and \`metadata.actor.role\` (\`""\` when absent); \`patient\`, \`aiSystem\`,
+\`incident\`, \`decision\` = the string members \`patientPseudonym\`, \`aiSystemId\`, \`incidentId\`,
+\`decision\` of \`data\` (null when absent or not a string); \`text\` = the texts of the event joined
+with \` | \`, or null when it has none.
+
+- \`data/timeline.json\` is exactly \`[\` LF, the rows written as ECMAScript's \`JSON.stringify\` writes
+  them (members in the order above, no whitespace, strings escaped as in B.3) joined with \`,\` LF,
+  then LF \`]\` LF.
+- \`data/timeline.csv\` is exactly (RFC 4180) the header line of the member names, then one line per
+  row, each ending CR LF: cells joined with \`,\`; a cell is the value as text (null as empty,
+  true/false, numbers in decimal), prefixed with \`'\` when it starts with \`=\`, \`+\`, \`-\`, \`@\`, TAB or
+  CR, and then put in double quotes (inner \`"\` doubled) when it holds \`"\`, \`,\`, CR or LF.
+- \`data/report.html\` has exactly one line \`${EVENTS_TABLE_HEAD.replace(/`/g, '\\`')}\`,
+  followed by a line \`<tbody>\`, then one line per row for the first ${REPORT_ROWS} events (all when fewer),
+  then \`</tbody></table>\`. A row's line is
+  \`<tr class="late">\` (late) or \`<tr>\`, then \`<td>\` cells: position; occurredAt; recordedAt; label
+  \`<br><small>\` labelNl \`</small>\`; actor \`<br><small>\` role \`</small>\`; patient; decision; text
+  (null as empty), then \`</tr>\`; each value escaped: \`&\` \`&amp;\`, \`<\` \`&lt;\`, \`>\` \`&gt;\`, \`"\`
+  \`&quot;\`, \`'\` \`&#39;\`, LF \`&#10;\`, CR \`&#13;\`.
+
+The rest of \`report.html\` (summary, picture) and \`report.pdf\` are renderings for people and are
+not checked.
+
+| type | label | labelNl |
+|---|---|---|
+${labels}
+`;
+}
+
+/** B.11 on this bundle's first opened text: the commitment recomputed from its line. */
+function openedExample(opened: { line: string; commitment: string }): string {
+  const o = JSON.parse(opened.line) as { field: string; position: number; salt: string; text: string };
+  const computed = createHmac('sha256', Buffer.from(o.salt, 'hex')).update(o.text, 'utf8').digest('hex');
+  return `
+## B.12 Worked example: the first opened text of this bundle
+
+Its line of \`data/plaintexts.jsonl\`:
+
+    ${opened.line}
+
+HMAC-SHA256 with the ${Buffer.from(o.salt, 'hex').length}-byte salt \`${o.salt}\` as key over the
+${Buffer.byteLength(o.text, 'utf8')} bytes of UTF-8 of the text gives \`${computed}\`, which is${computed === opened.commitment ? '' : ' NOT'} the
+\`commitment\` of \`data.${o.field}\` in the event at position ${o.position}. With standard tools:
+
+    printf '%s' '<text>' | openssl dgst -sha256 -mac HMAC -macopt hexkey:${o.salt}
 `;
 }
 
