@@ -7,6 +7,7 @@ import { verifyBundle } from '@app/evidence';
 import { CLOCK, type Clock } from '@app/event-store';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp, rawBody } from '../support/test-app';
 import { refLeafHash, refRootFromInclusion } from '../support/rfc9162-reference';
+import { rederive } from '../support/rederive';
 import { readZip, rebag, writeZip } from '../support/zip';
 
 /** A lawyer answers a court order with a bundle the other side can check offline. */
@@ -224,6 +225,8 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
     const variant = async (name: string, change: (f: Map<string, Buffer>) => void) => {
       const f = new Map(files);
       change(f);
+      // As a producer who fixes everything up would: what B.11 derives from the events, redone.
+      await rederive(f, files);
       rebag(f);
       const p = join(dir, `${name}.zip`);
       await writeZip(p, f);

@@ -4,29 +4,13 @@ import { crc32 } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventEnvelope } from '@app/event-store';
-import {
-  type BundleVerification,
-  canonicalJson,
-  csvRow,
-  eventRowHtml,
-  EVENTS_TABLE_HEAD,
-  isEncrypted,
-  NOT_PROVABLE,
-  type PlaintextLine,
-  REPORT_ROWS,
-  shownText,
-  TEXT_FIELDS,
-  textsOf,
-  TIMELINE_COLUMNS,
-  timelineRow,
-  trustedKeySetFrom,
-  verifyBundle,
-} from '@app/evidence';
+import { type BundleVerification, canonicalJson, NOT_PROVABLE, trustedKeySetFrom, verifyBundle } from '@app/evidence';
 import { ed25519Thumbprint, SubjectKeyStore } from '@app/identity';
 import { deflated, rawZip, repeatedDeflate } from '../support/hostile-zip';
 import { aiSystemBody, rawBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 import { type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
 import { readZip, rebag, writeZip, writeZipEntries } from '../support/zip';
+import { rederive } from '../support/rederive';
 
 interface Verdicts {
   ts: BundleVerification;
@@ -153,46 +137,6 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     const rows = JSON.parse(f.get('data/timeline.json')!.toString()) as Array<{ streamId: string }>;
     f.set('data/timeline.json', Buffer.from(JSON.stringify(rows.filter((r) => r.streamId !== streamId), null, 1)));
     f.set('data/timeline.csv', Buffer.from(f.get('data/timeline.csv')!.toString().split('\n').filter((l) => !l.includes(streamId)).join('\n')));
-  }
-
-  /**
-   * What a forger redoes after changing events.jsonl, so that only the rule under test can catch
-   * the forgery: plaintexts.jsonl (each encrypted text given the opening the genuine bundle has for
-   * its commitment, or for its place), then timeline.*, and report.html's events table derived
-   * from them as VERIFY.md B.11 says.
-   */
-  async function rederive(f: Map<string, Buffer>, base: Map<string, Buffer>): Promise<void> {
-    const openings = lines(base, 'data/plaintexts.jsonl').map((l) => JSON.parse(l) as PlaintextLine);
-    const byPlace = new Map(openings.map((o) => [`${o.position}/${o.field}`, o]));
-    const byCommitment = new Map<string, PlaintextLine>();
-    for (const l of lines(base, 'data/events.jsonl')) {
-      const e = JSON.parse(l) as EventEnvelope;
-      for (const field of TEXT_FIELDS) {
-        const v = e.data[field];
-        const o = byPlace.get(`${e.globalPosition}/${field}`);
-        if (isEncrypted(v) && v.commitment && o) byCommitment.set(v.commitment, o);
-      }
-    }
-    const pt: string[] = [];
-    const rows: ReturnType<typeof timelineRow>[] = [];
-    for (const l of lines(f, 'data/events.jsonl')) {
-      const e = JSON.parse(l) as EventEnvelope;
-      const texts = await textsOf(e, (field, v) => {
-        const found = (v.commitment && byCommitment.get(v.commitment)) || byPlace.get(`${e.globalPosition}/${field}`);
-        const o: PlaintextLine = found ? { ...found, field, position: e.globalPosition } : { field, position: e.globalPosition, withheld: 'erased' };
-        pt.push(canonicalJson(o));
-        return shownText(o);
-      });
-      rows.push(timelineRow(e, texts));
-    }
-    f.set('data/plaintexts.jsonl', Buffer.from(pt.map((l) => `${l}\n`).join('')));
-    f.set('data/timeline.json', Buffer.from(`[\n${rows.map((r) => JSON.stringify(r)).join(',\n')}\n]\n`));
-    f.set('data/timeline.csv', Buffer.from([TIMELINE_COLUMNS, ...rows.map((r) => TIMELINE_COLUMNS.map((c) => r[c]))].map(csvRow).join('')));
-    const html = f.get('data/report.html')!.toString().split('\n');
-    const from = html.indexOf(EVENTS_TABLE_HEAD) + 2;
-    const to = html.indexOf('</tbody></table>', from);
-    html.splice(from, to - from, ...rows.slice(0, REPORT_ROWS).map(eventRowHtml));
-    f.set('data/report.html', Buffer.from(html.join('\n')));
   }
 
   /** Writes a forgery of `base` (manifests redone after `change`) and runs both verifiers on it. */
