@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createHash, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, createHmac, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -262,6 +262,21 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
       expect(sn).toBe(0);
       expect(r.toString('hex')).toBe(head.rootHash);
       expect(md).toContain(`\`rootHash\` of \`data/checkpoint.json\`: \`${head.rootHash}\``);
+    });
+
+    it('recomputes B.12: the first opened text’s HMAC under its salt is the commitment in its event, also with openssl', async () => {
+      const md = files.get('data/VERIFY.md')!.toString();
+      const line = blockAfter(md, 'Its line of `data/plaintexts.jsonl`');
+      expect(lines('data/plaintexts.jsonl')).toContain(line);
+      const o = JSON.parse(line) as { field: string; position: number; salt: string; text: string };
+      expect(jcs(o)).toBe(line);
+      const event = JSON.parse(lines('data/events.jsonl').find((l) => JSON.parse(l).globalPosition === o.position)!);
+      const commitment = (event.data[o.field] as { commitment: string }).commitment;
+      expect(createHmac('sha256', Buffer.from(o.salt, 'hex')).update(o.text, 'utf8').digest('hex')).toBe(commitment);
+      expect(md).toContain(`gives \`${commitment}\`, which is the`);
+      // The stock-tool line VERIFY.md prints, run as written with the text filled in.
+      const { stdout } = await promisify(execFile)('sh', ['-c', `printf '%s' "$T" | openssl dgst -sha256 -mac HMAC -macopt hexkey:${o.salt}`], { env: { ...process.env, T: o.text } });
+      expect(stdout.trim().split(' ').pop()).toBe(commitment);
     });
 
     it('recomputes the key id (RFC 7638 thumbprint) and states the rules a second verifier needs', () => {

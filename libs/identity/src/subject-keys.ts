@@ -23,7 +23,12 @@ export interface RevealedText {
   salt: string | null;
 }
 
-/** The commitment to a text under a salt (hex): what a verifier recomputes from a revealed text (VERIFY.md). */
+/**
+ * The commitment to a text under a salt (hex): what a verifier recomputes from a revealed text
+ * (VERIFY.md B.11). RFC 2104 §2: "To compute HMAC over the data `text' we perform
+ * H(K XOR opad, H(K XOR ipad, text))"; "the minimal recommended length for K is L bytes (as the
+ * hash output length)" — the salt is 32 bytes.
+ */
 export function textCommitment(salt: Buffer, text: string): string {
   return createHmac('sha256', salt).update(text, 'utf8').digest('hex');
 }
@@ -520,7 +525,8 @@ function checkMasterKey(mk: MasterKey): void {
 /**
  * The salt of a text's commitment: HKDF-SHA256 of the data key with the text's random iv as HKDF
  * salt. Unique per text, and gone with the key: after shredding, the commitment is an HMAC under an
- * unknown 256-bit key, so no dictionary can open it (ADR 0036).
+ * unknown 256-bit key, so no dictionary can open it (ADR 0036). RFC 5869 §2.2: "PRK =
+ * HMAC-Hash(salt, IKM)", salt being an "optional salt value (a non-secret random value)".
  */
 function commitmentSalt(key: Buffer, iv: Buffer): Buffer {
   return Buffer.from(hkdfSync('sha256', key, iv, COMMITMENT_INFO, KEY_BYTES));
