@@ -286,25 +286,27 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
       const spki = createPublicKey(files.get('data/public-key.pem')!).export({ type: 'spki', format: 'der' });
       const x = spki.subarray(spki.length - 32).toString('base64url');
       expect(sha256(Buffer.from(`{"crv":"Ed25519","kty":"OKP","x":"${x}"}`)).toString('base64url')).toBe(head.keyId);
-      for (const rule of ['leaf index = globalPosition − 1', 'without its\n  `globalPosition` member', 'RFC 7638 JWK thumbprint', '**unsalted**', 'Log-Positions: gap-free', 'more than 64 entries', 'holds a name twice']) {
+      for (const rule of ['leaf index = globalPosition − 1', 'without its\n  `globalPosition` member', 'RFC 7638 JWK thumbprint', 'withheld whole', 'Log-Positions: gap-free', 'more than 64 entries', 'holds a name twice']) {
         expect(md).toContain(rule);
       }
     });
 
-    it('redaction marker: the SHA-256 of the canonical value, unsalted, as B.8 says (so a guessable value is found)', async () => {
+    it('B.8: a redacted event is withheld whole, as the rule says, and no value of it can be guessed from the bundle', async () => {
       const review = JSON.parse(lines('data/events.jsonl').find((l) => l.includes('oversight.AiOutputReviewed'))!);
       await t.http
         .post(`/api/v1/disclosure-requests/${requestId}/redactions`)
         .set(auth(legal))
-        .send({ redactions: [{ eventId: review.eventId, path: '/decision', ground: 'third-party-personal-data' }] })
+        .send({ redactions: [{ eventId: review.eventId, path: '/decision', ground: 'third-party-personal-data' }, { eventId: review.eventId, path: '/reason', ground: 'privilege' }] })
         .expect(200);
-      const redacted = await readZip(await exportBundle('redacted.zip'));
+      const path = await exportBundle('redacted.zip');
+      const redacted = await readZip(path);
       const line = redacted.get('data/events.jsonl')!.toString().split('\n').find((l) => l.includes(review.eventId))!;
-      const marker = JSON.parse(line).data.decision.$redacted;
-      expect(marker.sha256).toBe(sha256(Buffer.from(jcs(review.data.decision))).toString('hex'));
-      // The limitation stated in VERIFY.md B.8, shown: two guesses recover the withheld decision.
-      const guessed = ['accepted', 'rejected'].find((d) => sha256(Buffer.from(jcs(d))).toString('hex') === marker.sha256);
-      expect(guessed).toBe(review.data.decision);
+      // The exact line B.8 states, grounds each once, sorted, joined with ", ".
+      expect(line).toBe(jcs({ $withheld: { eventId: review.eventId, ground: 'privilege, third-party-personal-data' }, globalPosition: review.globalPosition, streamId: review.streamId, streamRevision: review.streamRevision }));
+      expect(await verifyBundle(path)).toMatchObject({ ok: true, redacted: 1 });
+      // The old unsalted marker let two guesses recover the decision; now no hash of it is anywhere.
+      const all = [...redacted.values()].map((b) => b.toString('latin1')).join('');
+      for (const d of ['accepted', 'rejected', 'modified']) expect(all).not.toContain(sha256(Buffer.from(jcs(d))).toString('hex'));
     });
   });
 });

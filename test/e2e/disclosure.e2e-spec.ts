@@ -265,7 +265,7 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
     expect(unlisted.ok).toBe(true);
   });
 
-  it('redacts a field: content absent, the event still proven', async () => {
+  it('redacts an event: withheld whole, its leaf still in the tree, bound to the decision, nothing of it shown', async () => {
     const files = await readZip(bundlePath);
     const review = files.get('data/events.jsonl')!.toString().trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.type === 'oversight.AiOutputReviewed');
     await t.http
@@ -288,9 +288,12 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
     writeFileSync(p, zip);
     const report = await verifyBundle(p);
     expect(report).toMatchObject({ ok: true, redacted: 1 });
+    expect(report.restsOnHospital).toEqual(expect.arrayContaining([expect.stringMatching(/^withheld \(redacted\) events: nothing of them is shown/)]));
     const redactedLine = (await readZip(p)).get('data/events.jsonl')!.toString().split('\n').find((l) => l.includes(review.eventId))!;
-    expect(redactedLine).toContain('"$redacted"');
-    expect(redactedLine).not.toContain(review.data.reason.ct);
-    expect((await readZip(p)).get('data/report.html')!.toString()).toContain('[redacted]');
+    expect(JSON.parse(redactedLine)).toEqual({ $withheld: { eventId: review.eventId, ground: 'third-party-personal-data' }, globalPosition: review.globalPosition, streamId: review.streamId, streamRevision: review.streamRevision });
+    const all = [...(await readZip(p)).values()].map((b) => b.toString('latin1')).join('');
+    // (completeness.json still lists its stream, with the time of its first event: B.9's bookkeeping, not content.)
+    for (const secret of [review.data.reason.ct, review.data.reason.commitment, review.data.outputReference, review.data.outputSha256]) expect(all).not.toContain(secret);
+    expect((await readZip(p)).get('data/report.html')!.toString()).toContain('[withheld: third-party-personal-data]');
   });
 });

@@ -21,8 +21,8 @@ interface Verdicts {
  * A corpus of forged bundles, each made from a real export as the other side's expert would make
  * it (manifests redone, counts and completeness fixed where the forgery needs it), run through
  * `registry verify-bundle`'s verifier and the independent Python one. They must agree on every
- * bundle. Cases named "known gap" are forgeries that today's format cannot catch (unsalted
- * redaction taken as given, plaintext outside the tree, completeness as the hospital's statement):
+ * bundle. Cases named "known gap" are forgeries that today's format cannot catch (completeness as
+ * the hospital's statement, a text withheld as erased, a sparse log's positions):
  * both verifiers accept them, which is asserted so that the fix (issue 22, items 1, 2 and 5) turns
  * each into a rejection here. docs/evidence.md lists them.
  */
@@ -174,12 +174,14 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       for (const [path, files] of [[plainPath, plain], [redactedPath, redacted]] as const) {
         const free = await both(path);
         accepted(free);
-        expect(free.py.eventsProven).toBe(lines(files, 'data/events.jsonl').length);
+        // A withheld event is proven to be a leaf, never counted as a proven event.
+        expect(free.py.eventsProven).toBe(lines(files, 'data/events.jsonl').length - free.ts.redacted);
+        expect(free.py.redacted).toBe(free.ts.redacted);
         accepted(await both(path, ['--trusted-keys', jwksPath]));
       }
       // The corpus relies on these: a stream with revisions 0–2, a redacted line, a leaf the bundle does not show.
       expect(lines(plain, 'data/events.jsonl').filter((l) => l.includes(correctedReviewId))).toHaveLength(3);
-      expect(redacted.get('data/events.jsonl')!.toString()).toContain('"$redacted"');
+      expect(redacted.get('data/events.jsonl')!.toString()).toContain('"$withheld"');
       expect(JSON.parse(lines(plain, 'data/proofs.jsonl')[1]).leafIndex).toBeGreaterThan(1);
     });
   });
@@ -249,12 +251,14 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       rejected(await both(p), 'data/events.jsonl');
     });
 
-    it('a removed redaction marker, a made-up value in its place', async () => {
-      const v = await forge('removed-marker', redacted, (f) => {
+    it('a withheld line replaced by its event with a made-up value (the line is recomputed)', async () => {
+      const v = await forge('unwithheld', redacted, async (f) => {
         const ev = lines(f, 'data/events.jsonl');
-        const i = ev.findIndex((l) => l.includes('"$redacted"'));
-        ev[i] = ev[i].replace(/\{"\$redacted":\{[^}]*\}\}/, '{"ct":"AAAA","enc":"aes-256-gcm","iv":"AAAAAAAAAAAAAAAA","kid":"dk-x"}');
+        const i = ev.findIndex((l) => l.includes('"$withheld"'));
+        const id = (JSON.parse(ev[i]) as { $withheld: { eventId: string } }).$withheld.eventId;
+        ev[i] = lineOf(plain, 'data/events.jsonl', id).replace(/"decision":"(accepted|rejected)"/, '"decision":"modified"');
         setLines(f, 'data/events.jsonl', ev);
+        await rederive(f, plain);
       });
       rejected(v, 'data/events.jsonl');
     });
@@ -299,6 +303,60 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       rejected(await forge('foreign-key-pinned', plain, resign, ['--trusted-keys', jwksPath]), 'data/public-key.pem');
       // Without a pin the signature only proves that whoever made the bundle held the key it ships.
       accepted(await forge('foreign-key-unpinned', plain, resign));
+    });
+  });
+
+  describe('redaction: an event withheld whole, bound to the signed decision (VERIFY.md B.8)', () => {
+    it('a fabricated withheld event on a leaf the bundle does not show (not named by the decision)', async () => {
+      const v = await forge('fabricated-withheld', redacted, async (f) => {
+        fabricate(f, true);
+        await rederive(f, redacted);
+      });
+      rejected(v, 'data/events.jsonl');
+    });
+
+    it('a fake redaction: a clean event withheld to hide it, everything rederived', async () => {
+      const v = await forge('fake-redaction', plain, async (f) => {
+        const ev = lines(f, 'data/events.jsonl');
+        const i = indexOf(f, '"decision":"accepted"');
+        const e = JSON.parse(ev[i]) as EventEnvelope;
+        ev[i] = canonicalJson({ $withheld: { eventId: e.eventId, ground: 'trade-secret' }, globalPosition: e.globalPosition, streamId: e.streamId, streamRevision: e.streamRevision });
+        setLines(f, 'data/events.jsonl', ev);
+        await rederive(f, plain);
+      });
+      rejected(v, 'data/events.jsonl');
+    });
+
+    it('an altered marker: the withheld event’s ground changed, everything rederived', async () => {
+      const v = await forge('altered-ground', redacted, async (f) => {
+        setLines(f, 'data/events.jsonl', lines(f, 'data/events.jsonl').map((l) => l.replace('"ground":"third-party-personal-data"},"globalPosition"', '"ground":"trade-secret"},"globalPosition"')));
+        await rederive(f, redacted);
+      });
+      rejected(v, 'data/events.jsonl');
+    });
+
+    it('a removed marker: the withheld line dropped with its proof, everything rederived (a revision gap)', async () => {
+      const v = await forge('removed-withheld', redacted, async (f) => {
+        const i = lines(f, 'data/events.jsonl').findIndex((l) => l.includes('"$withheld"'));
+        for (const name of ['data/events.jsonl', 'data/proofs.jsonl']) setLines(f, name, lines(f, name).filter((_, j) => j !== i));
+        await rederive(f, redacted);
+      });
+      expect(v.ts.ok).toBe(false);
+      expect(v.py.ok).toBe(false);
+    });
+
+    it('nothing of the withheld event is in the bundle: no value, ciphertext, commitment, actor line or hash of a value to guess (the 12-guess attack of issue 22)', () => {
+      const id = (JSON.parse(lineOf(redacted, 'data/events.jsonl', '"$withheld"')) as { $withheld: { eventId: string } }).$withheld.eventId;
+      const original = JSON.parse(lineOf(plain, 'data/events.jsonl', id)) as EventEnvelope;
+      const reason = original.data.reason as { ct: string; commitment: string };
+      const opened = lines(plain, 'data/plaintexts.jsonl').map((l) => JSON.parse(l) as { position: number; salt?: string; text: string }).find((o) => o.position === original.globalPosition)!;
+      const everything = [...redacted].filter(([n]) => n !== 'data/report.pdf').map(([, b]) => b.toString()).join('\n');
+      for (const secret of [reason.ct, reason.commitment, opened.salt!]) expect(everything).not.toContain(secret);
+      // The old marker's hash (SHA-256 of the value's canonical JSON) of no candidate is anywhere in the bundle.
+      const guesses = ['Second read', 'Looked again', 'second look', 'accepted', 'rejected', 'modified', 'alice', 'lawyer-1', 'Other patient', 'NL-1001', 'clinician', ''];
+      for (const g of [...guesses, reason]) expect(everything).not.toContain(sha256Hex(canonicalJson(g)));
+      expect(lines(redacted, 'data/plaintexts.jsonl').some((l) => JSON.parse(l).position === original.globalPosition)).toBe(false);
+      expect(redacted.get('data/report.html')!.toString()).toContain('[withheld: third-party-personal-data]');
     });
   });
 
@@ -377,8 +435,10 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     const review = JSON.parse(ev.find((l) => l.includes('oversight.AiOutputReviewed'))!);
     const first = JSON.parse(pr[0]);
     const streamId = `review-${randomUUID()}`;
-    const data = { ...review.data, decision: 'accepted', reviewId: streamId.slice(7), reason: withMarker ? { $redacted: { ground: 'third-party-personal-data', sha256: sha256Hex('x') } } : review.data.reason };
-    const made = { ...review, data, eventId: randomUUID(), globalPosition: 2, streamId, streamRevision: 0 };
+    const data = { ...review.data, decision: 'accepted', reviewId: streamId.slice(7) };
+    const made = withMarker
+      ? { $withheld: { eventId: randomUUID(), ground: 'third-party-personal-data' }, globalPosition: 2, streamId, streamRevision: 0 }
+      : { ...review, data, eventId: randomUUID(), globalPosition: 2, streamId, streamRevision: 0 };
     ev.splice(1, 0, canonicalJson(made));
     pr.splice(1, 0, canonicalJson({ leafHash: first.proof[0], leafIndex: 1, position: 2, proof: [first.leafHash, ...first.proof.slice(1)], redacted: withMarker, treeSize: first.treeSize }));
     setLines(f, 'data/events.jsonl', ev);
@@ -390,47 +450,6 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
   }
 
   describe('known gaps: forgeries both accept today (docs/evidence.md, "What a bundle does not prove")', () => {
-    it('known gap: a fabricated redacted event, made from the bundle alone (leaf taken as given, B.8)', async () => {
-      accepted(await forge('fabricated-redacted', redacted, async (f) => {
-        fabricate(f, true);
-        await rederive(f, redacted);
-      }));
-    });
-
-    it('known gap: a changed field in a redacted event (its shown fields are not proven)', async () => {
-      const v = await forge('changed-in-redacted', redacted, async (f) => {
-        const ev = lines(f, 'data/events.jsonl');
-        const i = ev.findIndex((l) => l.includes('"$redacted"'));
-        const decision = JSON.parse(ev[i]).data.decision as string;
-        ev[i] = ev[i].replace(`"decision":"${decision}"`, `"decision":"${decision === 'accepted' ? 'rejected' : 'accepted'}"`);
-        setLines(f, 'data/events.jsonl', ev);
-        await rederive(f, redacted);
-      });
-      accepted(v);
-    });
-
-    it('known gap: a fake redaction on a clean event hides a changed value', async () => {
-      const v = await forge('fake-redaction', plain, async (f) => {
-        const ev = lines(f, 'data/events.jsonl');
-        const i = indexOf(f, '"decision":"accepted"');
-        ev[i] = ev[i].replace(/"reason":\{[^}]*\}/, `"reason":{"$redacted":{"ground":"trade-secret","sha256":"${sha256Hex('x')}"}}`).replace('"decision":"accepted"', '"decision":"rejected"');
-        setLines(f, 'data/events.jsonl', ev);
-        await rederive(f, plain);
-      });
-      accepted(v);
-    });
-
-    it('known gap: an altered redaction marker (its hash and ground are not checked against anything)', async () => {
-      const v = await forge('altered-marker', redacted, async (f) => {
-        const ev = lines(f, 'data/events.jsonl');
-        const i = ev.findIndex((l) => l.includes('"$redacted"'));
-        ev[i] = ev[i].replace(/"sha256":"[0-9a-f]{64}"\}\}/, `"sha256":"${sha256Hex('guess')}"}}`).replace('third-party-personal-data', 'trade-secret');
-        setLines(f, 'data/events.jsonl', ev);
-        await rederive(f, redacted);
-      });
-      accepted(v);
-    });
-
     it('known gap: a whole stream deleted together with its completeness entry, counts and timeline rows', async () => {
       const v = await forge('deleted-stream', plain, async (f) => {
         const sid = JSON.parse(lineOf(f, 'data/events.jsonl', correctedReviewId)).streamId as string;

@@ -5,6 +5,7 @@ import {
   eventRowHtml,
   EVENTS_TABLE_HEAD,
   isEncrypted,
+  isWithheld,
   type PlaintextLine,
   REPORT_ROWS,
   shownText,
@@ -12,6 +13,7 @@ import {
   textsOf,
   TIMELINE_COLUMNS,
   timelineRow,
+  withheldRow,
 } from '@app/evidence';
 
 const lines = (f: Map<string, Buffer>, name: string) => f.get(name)!.toString().trim().split('\n').filter((l) => l !== '');
@@ -28,6 +30,7 @@ export async function rederive(f: Map<string, Buffer>, base: Map<string, Buffer>
   const byCommitment = new Map<string, PlaintextLine>();
   for (const l of lines(base, 'data/events.jsonl')) {
     const e = JSON.parse(l) as EventEnvelope;
+    if (isWithheld(e)) continue;
     for (const field of TEXT_FIELDS) {
       const v = e.data[field];
       const o = byPlace.get(`${e.globalPosition}/${field}`);
@@ -38,6 +41,10 @@ export async function rederive(f: Map<string, Buffer>, base: Map<string, Buffer>
   const rows: ReturnType<typeof timelineRow>[] = [];
   for (const l of lines(f, 'data/events.jsonl')) {
     const e = JSON.parse(l) as EventEnvelope;
+    if (isWithheld(e)) {
+      rows.push(withheldRow(e));
+      continue;
+    }
     const texts = await textsOf(e, (field, v) => {
       const found = (v.commitment && byCommitment.get(v.commitment)) || byPlace.get(`${e.globalPosition}/${field}`);
       const o: PlaintextLine = found ? { ...found, field, position: e.globalPosition } : { field, position: e.globalPosition, withheld: 'erased' };

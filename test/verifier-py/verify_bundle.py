@@ -167,6 +167,9 @@ class Verifier:
         self.redacted = 0
         self.signed_by = None
         self.texts = None
+        self.request_id = None
+        self.withheld = {}  # eventId -> (ground, line, position), B.8
+        self.decided = None  # eventId -> grounds, from the last proven RedactionsDecided of the request
 
     def fail(self, file, problem, **where):
         entry = {'file': file}
@@ -471,8 +474,12 @@ class Verifier:
             if canonical(event) != ev_text:
                 self.fail(ev_file, 'the line is not canonical JSON (B.3)', line=line_no, position=position)
                 continue
+            # B.8: a withheld line shows nothing; its leaf is the one thing taken from proofs.jsonl.
+            redacted = '$withheld' in event
+            if redacted and not self.withheld_line(event, line_no):
+                continue
             # B.11: its texts opened in step with plaintexts.jsonl; its timeline row derived.
-            texts.event(event, '"$redacted"' not in ev_text)
+            texts.event(event, not redacted)
             if not isinstance(proof, dict) or not all(k in proof for k in PROOF_MEMBERS if k != 'redacted'):
                 self.fail(pr_file, 'must hold %s' % ', '.join(PROOF_MEMBERS), line=line_no)
                 continue
@@ -497,8 +504,6 @@ class Verifier:
                 self.fail(ev_file, 'position %d does not increase with the leaf index' % position, line=line_no, position=position)
                 continue
             last_index, last_position = index, position
-            # B.8: the line's text decides, and the marker's content is not checked (nothing could check it).
-            redacted = '"$redacted"' in ev_text
             if redacted:
                 leaf_hash = bytes.fromhex(proof['leafHash'])  # B.8: taken as given
                 self.redacted += 1
@@ -512,21 +517,58 @@ class Verifier:
             if not inclusion_ok(leaf_hash, index, tree_size, [bytes.fromhex(p) for p in proof['proof']], root):
                 self.fail(pr_file, 'the inclusion proof does not lead to the signed root', line=line_no, position=position)
                 continue
-            self.events_proven += 1
+            if not redacted:
+                self.events_proven += 1
+                self.decision(event)
             sid = event['streamId']
             s = streams.get(sid)
             if s is None:
-                s = streams[sid] = {'next': 0, 'firstAt': business_time(event), 'names': set(), 'partial': False, 'inPeriod': False}
+                # B.9: a stream whose first line is withheld has no firstAt to check.
+                s = streams[sid] = {'next': 0, 'firstAt': None if redacted else business_time(event), 'names': set(), 'partial': False, 'inPeriod': False}
             if event['streamRevision'] != s['next']:
                 self.fail(ev_file, 'stream %s: revision %d where %d was due (B.9)' % (sid, event['streamRevision'], s['next']), line=line_no, position=position)
             s['next'] = event['streamRevision'] + 1
-            s['names'] |= names_in(event)
             s['partial'] = s['partial'] or redacted
-            # B.9: the period selects a stream by any of its events, not by its first.
-            s['inPeriod'] = s['inPeriod'] or (scope is not None and in_period(business_time(event), scope))
+            if not redacted:
+                s['names'] |= names_in(event)
+                # B.9: the period selects a stream by any of its events, not by its first.
+                s['inPeriod'] = s['inPeriod'] or (scope is not None and in_period(business_time(event), scope))
+        self.check_withheld()
         texts.finish(zf, entries)
         self.texts = texts
         return streams
+
+    # ---- B.8 withheld events
+
+    def withheld_line(self, event, line_no):
+        w = event.get('$withheld')
+        if sorted(event) != ['$withheld', 'globalPosition', 'streamId', 'streamRevision'] or not isinstance(w, dict) \
+                or sorted(w) != ['eventId', 'ground'] or not isinstance(w['eventId'], str) or not isinstance(w['ground'], str):
+            self.fail('data/events.jsonl', 'a withheld line is not {"$withheld":{"eventId","ground"},"globalPosition","streamId","streamRevision"}', line=line_no)
+            return False
+        if w['eventId'] in self.withheld:
+            self.fail('data/events.jsonl', 'event %s is withheld twice' % w['eventId'], line=line_no)
+        self.withheld[w['eventId']] = (w['ground'], line_no, event['globalPosition'])
+        return True
+
+    def decision(self, event):
+        data = event.get('data')
+        if event.get('type') != 'disclosure.RedactionsDecided' or not isinstance(data, dict) or data.get('requestId') != self.request_id \
+                or not isinstance(data.get('redactions'), list):
+            return
+        grounds = {}
+        for r in data['redactions']:
+            if isinstance(r, dict) and isinstance(r.get('eventId'), str) and isinstance(r.get('ground'), str):
+                grounds.setdefault(r['eventId'], set()).add(r['ground'])
+        self.decided = {k: ', '.join(sorted(v)) for k, v in grounds.items()}
+
+    def check_withheld(self):
+        for event_id, (ground, line_no, position) in self.withheld.items():
+            decided = (self.decided or {}).get(event_id)
+            if decided is None:
+                self.fail('data/events.jsonl', 'event %s is withheld, but the last redaction decision of the request does not name it' % event_id, line=line_no, position=position)
+            elif decided != ground:
+                self.fail('data/events.jsonl', 'event %s is withheld on %r, the decision says %r' % (event_id, ground, decided), line=line_no, position=position)
 
     # ---- B.9 completeness
 
@@ -568,15 +610,15 @@ class Verifier:
                 self.fail(file, 'stream %s: events.jsonl ends at revision %d, headRevision is %r' % (sid, last, entry.get('headRevision')))
             named = (seen['names'] & keys) | names_by_stream_id(sid, scope)
             matched = set(entry.get('matchedBy') or [])
-            if not named:
+            if not named and not seen['partial']:
                 self.fail('data/events.jsonl', 'stream %s names nothing in the scope' % sid)
             # Where a value is withheld, the withheld value may be what named the scope: a subset is enough.
             if not (named <= matched if seen['partial'] else named == matched):
                 self.fail(file, 'stream %s: matchedBy %s, but its events name %s' % (sid, sorted(matched), sorted(named)))
             at = seen['firstAt']
-            if entry.get('firstAt') != at:
+            if at is not None and entry.get('firstAt') != at:
                 self.fail(file, 'stream %s: firstAt %r is not its first event\'s business time %r' % (sid, entry.get('firstAt'), at))
-            if sid != LEDGER_KEYS and not seen['inPeriod']:
+            if sid != LEDGER_KEYS and not seen['inPeriod'] and not seen['partial']:
                 self.fail(file, 'stream %s: none of its events is in the period' % sid)
         for sid, entry in listed.items():
             if entry.get('included') is True:
@@ -607,6 +649,7 @@ class Verifier:
                     scope = parse_json(self.bag_info_value(bag_info, 'Scope') or '')
                 except ValueError:
                     scope = None
+                self.request_id = self.bag_info_value(bag_info, 'Disclosure-Request-Id')
                 streams = self.check_events(zf, entries, head, mode == 'gap-free', scope if isinstance(scope, dict) else None)
                 self.check_completeness(zf, entries, head, bag_info, streams)
         except Refused as r:
@@ -871,6 +914,16 @@ def timeline_row(event, texts):
     return row
 
 
+def withheld_row(event):
+    """B.11: the row of a withheld line: its place and its grounds, nothing else."""
+    return {
+        'position': event['globalPosition'], 'streamId': event['streamId'], 'revision': event['streamRevision'], 'type': 'withheld',
+        'label': 'Event withheld (redacted)', 'labelNl': 'Gebeurtenis achtergehouden (weggelakt)', 'occurredAt': '', 'recordedAt': '',
+        'late': False, 'actor': '', 'role': '', 'patient': None, 'aiSystem': None, 'incident': None, 'decision': None,
+        'text': '[withheld: %s]' % event['$withheld']['ground'],
+    }
+
+
 def event_row_html(r):
     return '<tr%s><td>%s</td><td>%s</td><td>%s</td><td>%s<br><small>%s</small></td><td>%s<br><small>%s</small></td><td>%s</td><td>%s</td><td>%s</td></tr>' % (
         ' class="late"' if r['late'] else '', as_text(r['position']), esc(r['occurredAt']), esc(r['recordedAt']), esc(r['label']), esc(r['labelNl']),
@@ -941,6 +994,8 @@ class Texts:
         return '[%s]' % o['withheld']
 
     def event(self, event, proven):
+        if '$withheld' in event:
+            return self.add_row(withheld_row(event))
         data = event.get('data') if isinstance(event.get('data'), dict) else {}
         texts = []
         for f in TEXT_FIELDS:
@@ -953,7 +1008,9 @@ class Texts:
                 texts.append('[redacted]')
             elif isinstance(v, str) and v:
                 texts.append(v)
-        row = timeline_row(event, texts)
+        self.add_row(timeline_row(event, texts))
+
+    def add_row(self, row):
         self.json.update(((',\n' if self.rows else '') + js_json(row)).encode('utf-8'))
         self.csv.update(csv_row([row[c] for c in TIMELINE_COLUMNS]).encode('utf-8'))
         if len(self.report_rows) < REPORT_ROWS:

@@ -6,6 +6,8 @@ import { canonicalJson } from '../ledger/canonical-json';
 import { BagZip, BundleRefused, isPayloadPath, type LineReader, TAG_FILES } from './bag-zip';
 import { InclusionVerifier, leafHash } from '../ledger/merkle';
 import { ProvenTexts, type TextCounts } from './proven-texts';
+import { isWithheld } from './redaction';
+import { WithheldEvents } from './withheld-events';
 import { type BundleScope, businessTime, inPeriod, LEDGER_KEYS, type ScopedStream, scopeKeysOfStreamId, scopeMatcher } from './scope';
 
 export interface BundleProblem {
@@ -74,7 +76,8 @@ function bagInfoValue(text: string, label: string): string | undefined {
 /** What the verifier saw of one stream in events.jsonl. */
 interface SeenStream {
   next: number;
-  firstAt: string;
+  /** The business time of its first line; null when that line is withheld (B.8). */
+  firstAt: string | null;
   /** Scope keys named by its events (or its id), recomputed here. */
   matched: Set<string>;
   /** One of its events has its business time in the period of the scope. */
@@ -135,12 +138,13 @@ function checkCompleteness(c: Completeness, seen: Map<string, SeenStream>, treeS
     if (last < entry.headRevision) problems.push({ file: 'data/events.jsonl', problem: `stream ${streamId} is incomplete: revisions ${last + 1} to ${entry.headRevision} (its head at the cut-off) are missing` });
     else if (last > entry.headRevision) problems.push({ file, problem: `stream ${streamId} has revision ${last}, past the head revision ${entry.headRevision} it states` });
     const matched = [...got.matched].sort();
-    if (matched.length === 0) problems.push({ file: 'data/events.jsonl', problem: `stream ${streamId} names nothing in the scope: it does not belong in the bundle` });
+    // A withheld line shows nothing: it may be what named the scope, be its first event, or its event in the period.
+    if (matched.length === 0 && !got.redacted) problems.push({ file: 'data/events.jsonl', problem: `stream ${streamId} names nothing in the scope: it does not belong in the bundle` });
     // A redacted value may be the one that named the scope; then only what is still visible must agree.
     const agrees = got.redacted ? matched.every((k) => entry.matchedBy.includes(k)) : canonicalJson(matched) === canonicalJson([...entry.matchedBy].sort());
     if (!agrees) problems.push({ file, problem: `stream ${streamId}: listed as matching ${entry.matchedBy.join(', ')}, its events match ${matched.join(', ') || 'nothing'}` });
-    if (entry.firstAt !== got.firstAt) problems.push({ file, problem: `stream ${streamId}: listed as starting at ${entry.firstAt}, its first event is of ${got.firstAt}` });
-    if (streamId !== LEDGER_KEYS && !got.inPeriod) problems.push({ file, problem: `stream ${streamId} has no event in the period of the scope` });
+    if (got.firstAt !== null && entry.firstAt !== got.firstAt) problems.push({ file, problem: `stream ${streamId}: listed as starting at ${entry.firstAt}, its first event is of ${got.firstAt}` });
+    if (streamId !== LEDGER_KEYS && !got.inPeriod && !got.redacted) problems.push({ file, problem: `stream ${streamId} has no event in the period of the scope` });
   }
   for (const entry of c.streams) {
     if (entry.included && !seen.has(entry.streamId)) problems.push({ file: 'data/events.jsonl', problem: `stream ${entry.streamId} is listed as included but has no events in the bundle` });
@@ -174,7 +178,7 @@ export const RESTS_ON_HOSPITAL = {
     'report.pdf, and report.html outside its events table, are renderings for people that are not checked; timeline.json, timeline.csv and report.html’s events table are derived from the proven events and checked',
   notProvable: (n: number) => `${n} text(s) written before text-commitment-v1 are shown marked “not provable”: they are the hospital’s decryption, not proven`,
   withheld: (n: number) => `${n} text(s) are shown as [erased] or [unreadable]: that their key was destroyed (or the text damaged) is the hospital’s statement`,
-  redacted: 'redacted events: their leaf hash is taken from proofs.jsonl, not recomputed, so the fields they still show are not proven',
+  redacted: 'withheld (redacted) events: nothing of them is shown and their leaf hash is taken from proofs.jsonl, not recomputed; which leaf each withheld event is rests on the hospital (the signed redaction decision names their event ids)',
   sparsePositions: 'positions: this log’s positions are sparse (Log-Positions: sparse), so they are labels the hospital gave, not bound to the tree; the order is proven by leaf index',
 } as const;
 
@@ -313,6 +317,7 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
   const match = completeness ? scopeMatcher(completeness.scope) : () => [];
   const seen = new Map<string, SeenStream>();
   const provenTexts = new ProvenTexts(zip.lines('data/plaintexts.jsonl'), problems);
+  const withheld = new WithheldEvents(bagInfoValue(bagInfo, 'Disclosure-Request-Id'), problems);
   let lastIndex = -1;
   let lastPosition = 0;
   for (;;) {
@@ -334,7 +339,8 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
       ev = JSON.parse(line) as typeof ev;
       const canonical = canonicalEvent(ev);
       if (canonical.line !== line) problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: 'not in canonical form' });
-      leaf = line.includes('"$redacted"') ? null : leafHash(canonical.leaf);
+      // B.8: a withheld line's leaf is taken from its proof; every other line's is recomputed.
+      leaf = withheld.line(ev, n) ? null : leafHash(canonical.leaf);
     } catch {
       problems.push({ file: 'data/events.jsonl', line: n, problem: 'not valid JSON' });
       continue;
@@ -342,7 +348,7 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
     // Completeness: each stream from revision 0 without gaps; what its events name in scope.
     let stream = seen.get(ev.streamId);
     if (!stream) {
-      stream = { next: 0, firstAt: businessTime(ev as unknown as EventEnvelope), matched: new Set(completeness ? scopeKeysOfStreamId(ev.streamId, completeness.scope) : []), inPeriod: false, redacted: false, gap: false };
+      stream = { next: 0, firstAt: leaf === null ? null : businessTime(ev as unknown as EventEnvelope), matched: new Set(completeness ? scopeKeysOfStreamId(ev.streamId, completeness.scope) : []), inPeriod: false, redacted: false, gap: false };
       seen.set(ev.streamId, stream);
     }
     if (ev.streamRevision !== stream.next && !stream.gap) {
@@ -352,8 +358,8 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
     stream.next = ev.streamRevision + 1;
     if (leaf === null) stream.redacted = true;
     await provenTexts.event(ev as unknown as EventEnvelope, leaf !== null);
-    for (const k of match(ev as unknown as EventEnvelope)) stream.matched.add(k);
-    if (!stream.inPeriod && completeness && inPeriod(completeness.scope, businessTime(ev as unknown as EventEnvelope))) stream.inPeriod = true;
+    if (leaf !== null) for (const k of match(ev as unknown as EventEnvelope)) stream.matched.add(k);
+    if (leaf !== null && !stream.inPeriod && completeness && inPeriod(completeness.scope, businessTime(ev as unknown as EventEnvelope))) stream.inPeriod = true;
     try {
       const p = JSON.parse(proofLine) as { position: number; leafIndex: number; treeSize: number; leafHash: string; redacted: boolean; proof: string[] };
       if (p.position !== ev.globalPosition) {
@@ -378,11 +384,12 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
       }
       if (!inclusion || p.treeSize !== inclusion.treeSize || !Array.isArray(p.proof) || !inclusion.verifyHex(p.leafIndex, leaf, p.proof)) {
         problems.push({ file: 'data/proofs.jsonl', line: n, position: ev.globalPosition, problem: `event at position ${ev.globalPosition} is not proven to be in the signed tree` });
-      }
+      } else if (!isWithheld(ev)) withheld.proven(ev); // only a proven decision binds (B.8)
     } catch {
       problems.push({ file: 'data/proofs.jsonl', line: n, problem: 'not valid JSON' });
     }
   }
+  withheld.finish();
   if (completeness) checkCompleteness(completeness, seen, head?.treeSize ?? null, bagInfo, problems);
   digests.set('data/events.jsonl', await events.sha256());
   digests.set('data/proofs.jsonl', await proofs.sha256());

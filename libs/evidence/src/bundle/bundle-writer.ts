@@ -10,12 +10,12 @@ import { canonicalJson } from '../ledger/canonical-json';
 import { PackedTree } from '../ledger/packed-tree';
 import type { LedgerService } from '../ledger/ledger.service';
 import { treeHeadBytes, type SignedTreeHead } from '../ledger/tree-head';
-import { redact, type RedactionRule } from './redaction';
+import { type RedactionRule, withhold } from './redaction';
 import { REPORT_ROWS, ReportCollector, reportHtml, type ReportMeta } from './report-html';
 import { reportPdf } from './report-pdf';
 import { nextTurn } from '../next-turn';
 import { type BundleScope, type ScopedStream, scopeCensus } from './scope';
-import { csvRow, plaintextLine, type PlaintextLine, type Reveal, shownText, textsOf, TIMELINE_COLUMNS, timelineRow } from './timeline';
+import { csvRow, plaintextLine, type PlaintextLine, type Reveal, shownText, textsOf, TIMELINE_COLUMNS, timelineRow, withheldRow } from './timeline';
 import { verifyMd } from './verify-md';
 import './zip-crc';
 
@@ -237,21 +237,23 @@ export async function writeBundle(
         // Leaves are in position order: walk them alongside the log.
         while (leafIndex < positions.length && positions[leafIndex] < position) leafIndex++;
         if (positions[leafIndex] !== position) throw new Error(`event at position ${position} is not sealed in the ledger`);
-        const { event, redacted } = redact(stored, rules.get(stored.eventId) ?? NO_RULES);
-        const line = canonicalJson(event);
+        // A redacted event is withheld whole (VERIFY.md B.8): nothing of it reaches any file.
+        const withheld = withhold(stored, rules.get(stored.eventId) ?? NO_RULES);
+        const redacted = withheld !== null;
+        const line = canonicalJson(withheld ?? stored);
         if (included === 0 && !redacted) firstEvent = line;
         ev += `${line}\n`;
         leaves.push(leafIndex);
         if (redacted) redactedLeaves.add(leafIndex);
         // Each encrypted text opened (or said why not) in plaintexts.jsonl; the row shows exactly that.
-        const texts = await textsOf(event, async (field, v) => {
+        const texts = withheld ? [] : await textsOf(stored, async (field, v) => {
           const opened: PlaintextLine = await plaintextLine(deps.reveal, position, field, v);
           const text = canonicalJson(opened);
           if (!firstOpened && !redacted && 'salt' in opened && v.commitment) firstOpened = { line: text, commitment: v.commitment };
           pt += `${text}\n`;
           return shownText(opened);
         });
-        const row = timelineRow(event, texts);
+        const row = withheld ? withheldRow(withheld) : timelineRow(stored, texts);
         tj += `${included === 0 ? '' : ',\n'}${JSON.stringify(row)}`;
         tc += csvRow(TIMELINE_COLUMNS.map((c) => row[c]));
         report.add(row);

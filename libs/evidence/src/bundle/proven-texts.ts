@@ -3,7 +3,8 @@ import type { EventEnvelope } from '@app/event-store';
 import { canonicalJson } from '../ledger/canonical-json';
 import type { LineReader } from './bag-zip';
 import { EVENTS_TABLE_HEAD, eventRowHtml, REPORT_ROWS } from './report-html';
-import { csvRow, type EncryptedTextLike, type PlaintextLine, shownText, TEXT_COMMITMENT, textsOf, TIMELINE_COLUMNS, timelineRow } from './timeline';
+import { isWithheld } from './redaction';
+import { csvRow, type EncryptedTextLike, type PlaintextLine, shownText, TEXT_COMMITMENT, textsOf, TIMELINE_COLUMNS, timelineRow, withheldRow } from './timeline';
 
 interface Problem {
   file?: string;
@@ -68,6 +69,7 @@ export class ProvenTexts {
 
   /** One event of events.jsonl, in file order; `proven` when its leaf was recomputed (not redacted). */
   async event(e: EventEnvelope, proven: boolean): Promise<void> {
+    if (isWithheld(e)) return this.row(withheldRow(e));
     const position = e.globalPosition;
     const texts = await textsOf(e, async (field, v) => {
       const line = await this.take();
@@ -92,7 +94,10 @@ export class ProvenTexts {
       else this.counts.withheld++;
       return shownText(opened);
     });
-    const row = timelineRow(e, texts);
+    this.row(timelineRow(e, texts));
+  }
+
+  private row(row: ReturnType<typeof timelineRow>): void {
     this.json.update(`${this.rows === 0 ? '' : ',\n'}${JSON.stringify(row)}`);
     this.csv.update(csvRow(TIMELINE_COLUMNS.map((c) => row[c])));
     if (this.reportRows.length < REPORT_ROWS) this.reportRows.push(eventRowHtml(row));

@@ -1,5 +1,4 @@
 import type { EventEnvelope, EventStore } from '@app/event-store';
-import { redact } from './redaction';
 import { type BundleScope, streamsInScope } from './scope';
 import { type Decrypt, timelineEntry, type TimelineEntry } from './timeline';
 
@@ -68,7 +67,7 @@ export async function reconstruct(
         truncated = true;
         break outer;
       }
-      timeline.push(await timelineEntry(redact(e, []).event, deps.decrypt));
+      timeline.push(await timelineEntry(e, deps.decrypt));
     }
     after = batch[batch.length - 1].globalPosition;
   }

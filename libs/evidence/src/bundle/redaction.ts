@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
 import type { EventEnvelope } from '@app/event-store';
-import { canonicalJson } from '../ledger/canonical-json';
 
 export interface RedactionRule {
   eventId: string;
@@ -8,32 +6,32 @@ export interface RedactionRule {
   ground: string;
 }
 
-/** The marker left where a value was redacted: its hash keeps it provable if a court later asks. */
-export interface RedactedValue {
-  $redacted: { sha256: string; ground: string };
+/**
+ * What a bundle shows of a redacted event (VERIFY.md B.8): its place and why, nothing of its
+ * content. A value of today's events cannot be withheld on its own and stay provable (the leaf
+ * hashes the values themselves, and an unsalted hash of a withheld value is guessed from a short
+ * list), so the whole event is withheld: its leaf hash is shown, never its fields, and a verifier
+ * counts it as withheld, not proven. `eventId` ties it to the signed redaction decision in the bundle.
+ */
+export interface WithheldEvent {
+  $withheld: { eventId: string; ground: string };
+  globalPosition: number;
+  streamId: string;
+  streamRevision: number;
 }
 
-function unescape(token: string): string {
-  return token.replace(/~1/g, '/').replace(/~0/g, '~');
+/** The grounds of an event's redactions as one text: sorted, each once, joined with ", " (VERIFY.md B.8). */
+export function groundsOf(rules: ReadonlyArray<Pick<RedactionRule, 'ground'>>): string {
+  return [...new Set(rules.map((r) => r.ground))].sort().join(', ');
 }
 
-/** Applies the redactions for one event (JSON pointers into `data`); returns a copy or the event itself. */
-export function redact(e: EventEnvelope, rules: RedactionRule[]): { event: EventEnvelope; redacted: boolean } {
+/** The event withheld under its redaction rules, or null when none is for it. */
+export function withhold(e: EventEnvelope, rules: RedactionRule[]): WithheldEvent | null {
   const mine = rules.filter((r) => r.eventId === e.eventId);
-  if (mine.length === 0) return { event: e, redacted: false };
-  const data = structuredClone<Record<string, unknown>>(e.data);
-  let changed = false;
-  for (const r of mine) {
-    const tokens = r.path.split('/').slice(1).map(unescape);
-    let parent: Record<string, unknown> | undefined = data;
-    for (const t of tokens.slice(0, -1)) parent = parent?.[t] as Record<string, unknown> | undefined;
-    const last = tokens[tokens.length - 1];
-    if (!parent || !(last in parent)) continue;
-    const marker: RedactedValue = {
-      $redacted: { sha256: createHash('sha256').update(canonicalJson(parent[last])).digest('hex'), ground: r.ground },
-    };
-    parent[last] = marker;
-    changed = true;
-  }
-  return changed ? { event: { ...e, data }, redacted: true } : { event: e, redacted: false };
+  if (mine.length === 0) return null;
+  return { $withheld: { eventId: e.eventId, ground: groundsOf(mine) }, globalPosition: e.globalPosition, streamId: e.streamId, streamRevision: e.streamRevision };
+}
+
+export function isWithheld(v: unknown): v is WithheldEvent {
+  return typeof v === 'object' && v !== null && Object.hasOwn(v, '$withheld');
 }

@@ -1,5 +1,6 @@
 import type { EventEnvelope } from '@app/event-store';
 import { asText } from './text';
+import type { WithheldEvent } from './redaction';
 import { businessTime } from './scope';
 
 export interface EncryptedTextLike {
@@ -191,6 +192,28 @@ export function timelineRow(e: EventEnvelope, texts: string[]): TimelineEntry {
     incident: str('incidentId'),
     decision: str('decision'),
     text: texts.length ? texts.join(' | ') : null,
+  };
+}
+
+/** The row of a withheld event (VERIFY.md B.11): its place and the grounds, nothing of its content. */
+export function withheldRow(w: WithheldEvent): TimelineEntry {
+  return {
+    position: w.globalPosition,
+    streamId: w.streamId,
+    revision: w.streamRevision,
+    type: 'withheld',
+    label: 'Event withheld (redacted)',
+    labelNl: 'Gebeurtenis achtergehouden (weggelakt)',
+    occurredAt: '',
+    recordedAt: '',
+    late: false,
+    actor: '',
+    role: '',
+    patient: null,
+    aiSystem: null,
+    incident: null,
+    decision: null,
+    text: `[withheld: ${w.$withheld.ground}]`,
   };
 }
 

@@ -182,18 +182,22 @@ fn and sn. At the end sn must be 0 and r must equal \`rootHash\`.
 - Without a key obtained elsewhere (pinned), the signature proves only that whoever made the
   bundle held the key it ships.
 
-## B.8 Redacted values
+## B.8 Withheld (redacted) events
 
-A withheld value is replaced by \`{"$redacted":{"ground":<why>,"sha256":<hex>}}\`, where \`sha256\`
-is the SHA-256 of the canonical JSON of the withheld value (UTF-8). It is **unsalted**: a value
-from a small set (a name, a decision, a date) can be found by hashing the candidates. A line
-whose text contains \`"$redacted"\` (with the quotes: as a member name or as a whole string value)
-is not recomputed: its leaf hash is taken from \`proofs.jsonl\` and proven, so the fields it still
-shows are **not** proven by it. Nothing checks a marker either (its form, \`ground\`, \`sha256\`):
-with the leaf taken as given there is nothing to check it against. A marker put on a line that was
-never redacted, a changed value next to a marker, a changed or removed marker, and a line made up
-with a marker all pass these rules as long as the line's leaf hash and proof are a genuine leaf's
-(docs/evidence.md lists this as unproven; salted commitments inside the leaf are the fix).
+A redacted event is withheld whole: its line is exactly the canonical JSON of
+\`{"$withheld":{"eventId":<id>,"ground":<grounds>},"globalPosition","streamId","streamRevision"}\`
+(a line with a top-level member \`$withheld\` and any other members, or other members inside it,
+fails). Nothing of its content is in the bundle, so there is no value to guess. Its leaf hash is
+taken from its line of \`proofs.jsonl\` and proven to be in the tree; it is counted as withheld,
+never as proven. Every other line's leaf is recomputed (B.4), whatever it contains.
+
+What binds a withheld line: the **last** proven event of \`events.jsonl\` with \`type\`
+\`disclosure.RedactionsDecided\` whose \`data.requestId\` is bag-info.txt's
+\`Disclosure-Request-Id\` (the redaction decision, itself a recomputed leaf). Its
+\`data.redactions\` lists \`{eventId, ground, …}\`. Fail unless that decision exists and names
+the withheld line's \`eventId\`, and \`ground\` equals the grounds the decision gives that event:
+each once, sorted by code units, joined with \`, \`. Fail if an \`eventId\` is withheld twice. Which
+leaf a withheld event occupies rests on the registry (its content is not shown to bind it).
 
 ## B.9 Completeness
 
@@ -229,11 +233,12 @@ For every stream with events in \`events.jsonl\` (its events in file order):
 - \`streams\` lists it (each \`streamId\` at most once) with \`"included": true\`;
 - its \`streamRevision\`s are 0, 1, 2… with no gap, and the last is its \`headRevision\`;
 - what its id and its events name (N) is not empty, and N equals the set \`matchedBy\`; when one
-  of its lines holds \`"$redacted"\`, N need only be a subset of \`matchedBy\` (the withheld value
-  may be what named the scope);
-- its \`firstAt\` equals the business time of its first event;
-- except for \`${LEDGER_KEYS}\`, the business time of **at least one** of its events is in the period
-  (the period selects a stream by any of its events, not by its first).
+  of its lines is withheld (B.8), N need only be a subset of \`matchedBy\` and may be empty (the
+  withheld event may be what named the scope), and a withheld line names nothing;
+- its \`firstAt\` equals the business time of its first event (not checked when that line is withheld);
+- except for \`${LEDGER_KEYS}\` and streams with a withheld line, the business time of **at least one**
+  of its events is in the period (the period selects a stream by any of its events, not by its
+  first).
 
 For every entry of \`streams\`: if \`included\` is true the stream has events in \`events.jsonl\`;
 otherwise it is not \`${LEDGER_KEYS}\` and its \`firstAt\` is not in the period (a missing \`firstAt\` is in
@@ -291,6 +296,12 @@ JSON (B.3) of exactly one of:
   so is the registry's statement.
 
 \`position\` is the event's \`globalPosition\` and \`field\` the member's name.
+
+**The row of a withheld line** (B.8) has \`position\`, \`streamId\`, \`revision\` from the line, \`type\`
+\`withheld\`, \`label\` \`Event withheld (redacted)\`, \`labelNl\` \`Gebeurtenis achtergehouden
+(weggelakt)\`, \`occurredAt\` and \`recordedAt\` \`""\`, \`late\` false, \`actor\` and \`role\` \`""\`,
+\`patient\`, \`aiSystem\`, \`incident\`, \`decision\` null, and \`text\` \`[withheld: <ground>]\`; it has no
+line in \`plaintexts.jsonl\`.
 
 **The timeline row of an event** is an object with these members in this order:
 ${TIMELINE_COLUMNS.map((c) => `\`${c}\``).join(', ')}:
