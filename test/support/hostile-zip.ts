@@ -89,7 +89,10 @@ export function repeatedDeflate(block: Buffer, copies: number): Buffer {
  * decides the verdict.
  */
 export function bundleSkeleton(except: string[] = []): RawEntry[] {
-  const payload = ['data/events.jsonl', 'data/proofs.jsonl', 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json', 'data/report.pdf'];
+  const payload = [
+    'data/events.jsonl', 'data/proofs.jsonl', 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json', 'data/report.pdf',
+    'data/plaintexts.jsonl', 'data/timeline.json', 'data/timeline.csv', 'data/report.html',
+  ];
   const files: Record<string, string> = {
     'bagit.txt': 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n',
     'bag-info.txt': 'Source-Organization: x\n',
@@ -102,6 +105,10 @@ export function bundleSkeleton(except: string[] = []): RawEntry[] {
     'data/public-key.pem': '',
     'data/completeness.json': '{}',
     'data/report.pdf': '',
+    'data/plaintexts.jsonl': '',
+    'data/timeline.json': '',
+    'data/timeline.csv': '',
+    'data/report.html': '',
   };
   return Object.entries(files)
     .filter(([name]) => !except.includes(name))
