@@ -360,7 +360,7 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     });
   });
 
-  describe('texts: what a judge reads is derived from proven events (ADR 0036, VERIFY.md B.11)', () => {
+  describe('texts: what a judge reads is derived from proven events (ADR 0036, VERIFY.md B.14)', () => {
     it('both accept the genuine texts: every committed one proven, the one written before commitments marked and counted, never proven', async () => {
       const v = await both(plainPath);
       accepted(v);

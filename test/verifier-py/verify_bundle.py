@@ -51,7 +51,7 @@ CHUNK = 64 * 1024
 TAG_FILES = ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt']
 REQUIRED = ['data/events.jsonl', 'data/proofs.jsonl', 'data/checkpoint.json',
             'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json',
-            # B.2 / B.11: the texts' openings and what is derived from them.
+            # B.2 / B.14: the texts' openings and what is derived from them.
             'data/plaintexts.jsonl', 'data/timeline.json', 'data/timeline.csv', 'data/report.html']
 HEX64 = re.compile(r'^[0-9a-f]{64}$')
 # B.7: an Ed25519 SubjectPublicKeyInfo is this 12-byte DER prefix and the 32-byte key.
@@ -478,7 +478,7 @@ class Verifier:
             redacted = '$withheld' in event
             if redacted and not self.withheld_line(event, line_no):
                 continue
-            # B.11: its texts opened in step with plaintexts.jsonl; its timeline row derived.
+            # B.14: its texts opened in step with plaintexts.jsonl; its timeline row derived.
             texts.event(event, not redacted)
             if not isinstance(proof, dict) or not all(k in proof for k in PROOF_MEMBERS if k != 'redacted'):
                 self.fail(pr_file, 'must hold %s' % ', '.join(PROOF_MEMBERS), line=line_no)
@@ -765,7 +765,7 @@ def in_period(at, scope):
     return ok(lambda x, y: x >= y, scope.get('from')) and ok(lambda x, y: x <= y, scope.get('to'))
 
 
-# ---------------------------------------------------------------- B.11 texts and the timeline
+# ---------------------------------------------------------------- B.14 texts and the timeline
 
 TEXT_COMMITMENT = 'text-commitment-v1'
 NOT_PROVABLE = '[not provable (written before %s)]' % TEXT_COMMITMENT
@@ -775,7 +775,7 @@ TIMELINE_COLUMNS = ['position', 'streamId', 'revision', 'type', 'label', 'labelN
 REPORT_ROWS = 2000
 EVENTS_TABLE_HEAD = ('<table><thead><tr><th>#</th><th>Occurred / Gebeurd</th><th>Recorded / Geregistreerd</th><th>What / Wat</th>'
                      '<th>Who / Wie</th><th>Patient</th><th>Decision / Besluit</th><th>Text / Toelichting</th></tr></thead>')
-# B.11's table, type -> (label, labelNl).
+# B.14's table, type -> (label, labelNl).
 LABELS = {
     'ai-systems.AiSystemRegistered': ('AI system registered', 'AI-systeem geregistreerd'),
     'ai-systems.AiSystemVersionChanged': ('AI system version changed', 'Versie AI-systeem gewijzigd'),
@@ -848,7 +848,7 @@ def js_json(v):
 
 
 def as_text(v):
-    """A cell's value as text (B.11): null as empty, true/false, numbers in decimal, objects as JSON."""
+    """A cell's value as text (B.14): null as empty, true/false, numbers in decimal, objects as JSON."""
     if isinstance(v, str):
         return v
     if v is None:
@@ -915,7 +915,7 @@ def timeline_row(event, texts):
 
 
 def withheld_row(event):
-    """B.11: the row of a withheld line: its place and its grounds, nothing else."""
+    """B.14: the row of a withheld line: its place and its grounds, nothing else."""
     return {
         'position': event['globalPosition'], 'streamId': event['streamId'], 'revision': event['streamRevision'], 'type': 'withheld',
         'label': 'Event withheld (redacted)', 'labelNl': 'Gebeurtenis achtergehouden (weggelakt)', 'occurredAt': '', 'recordedAt': '',
@@ -931,7 +931,7 @@ def event_row_html(r):
 
 
 class Texts:
-    """B.11 in one pass with the events: each encrypted text opened by its plaintexts.jsonl line, and
+    """B.14 in one pass with the events: each encrypted text opened by its plaintexts.jsonl line, and
     the timeline files and report.html's events table derived (hashed as made; report rows kept)."""
     FORMS = {('field', 'position', 'salt', 'text'), ('field', 'position', 'text', 'unproven'), ('field', 'position', 'withheld')}
 
@@ -959,7 +959,7 @@ class Texts:
             o = None
         if not isinstance(o, dict) or canonical(o) != text or tuple(sorted(o)) not in self.FORMS \
                 or not isinstance(o.get('field'), str) or not is_count(o.get('position')):
-            self.v.fail(file, 'not one of the three forms of B.11 in canonical JSON', line=self.line_no)
+            self.v.fail(file, 'not one of the three forms of B.14 in canonical JSON', line=self.line_no)
             return ''
         if o['position'] != position or o['field'] != field:
             self.v.fail(file, 'is for %s at %d, where %s at %d was due' % (o['field'], o['position'], field, position), line=self.line_no)
@@ -1023,7 +1023,7 @@ class Texts:
         self.json.update(b'\n]\n')
         for name, h in (('data/timeline.json', self.json), ('data/timeline.csv', self.csv)):
             if self.v.stream_sha256(zf, entries[name]) != h.hexdigest():
-                self.v.fail(name, 'is not the timeline derived from the proven events (B.11)')
+                self.v.fail(name, 'is not the timeline derived from the proven events (B.14)')
         file = 'data/report.html'
         lines = self.v.lines(zf, entries[file])
         tables = 0
@@ -1045,10 +1045,10 @@ class Texts:
                 if len(rows) > len(self.report_rows):
                     break
             if rows != self.report_rows:
-                self.v.fail(file, 'the events table is not the one derived from the proven events (B.11)')
+                self.v.fail(file, 'the events table is not the one derived from the proven events (B.14)')
                 return
         if tables != 1:
-            self.v.fail(file, 'has not exactly one events table (B.11)')
+            self.v.fail(file, 'has not exactly one events table (B.14)')
 
 
 def openssl_verify(pem, body, sig):

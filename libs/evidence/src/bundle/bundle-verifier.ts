@@ -24,7 +24,7 @@ export interface BundleVerification {
   rootHash: string | null;
   keyId: string | null;
   redacted: number;
-  /** How the encrypted texts were shown: proven against their commitments, not provable, withheld (VERIFY.md B.11). */
+  /** How the encrypted texts were shown: proven against their commitments, not provable, withheld (VERIFY.md B.14). */
   texts: TextCounts;
   /** Which key the tree-head signature was checked with: one the reader pinned, or only the bundle's own. */
   signedBy: 'pinned-key' | 'bundled-key' | null;
@@ -232,7 +232,7 @@ function refused(err: BundleRefused): BundleProblem {
 
 const REQUIRED = [
   ...TAG_FILES, 'data/events.jsonl', 'data/proofs.jsonl', 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json',
-  // Provable plaintext (VERIFY.md B.11): the texts' openings, and what is derived from them.
+  // Provable plaintext (VERIFY.md B.14): the texts' openings, and what is derived from them.
   'data/plaintexts.jsonl', 'data/timeline.json', 'data/timeline.csv', 'data/report.html',
 ];
 /** Read whole (each within its limit, BUNDLE_LIMITS); the rest is streamed. */
