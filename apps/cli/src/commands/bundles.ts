@@ -41,8 +41,9 @@ export async function verifyBundleCommand(file: string, o: { sha256?: string; js
   else if (report.ok) {
     const signer = report.signedBy === 'pinned-key' ? 'a pinned key (--trusted-key/--trusted-keys)' : 'the key inside the bundle alone: not pinned';
     process.stdout.write(
-      `OK: ${report.events} events proven in the signed tree of size ${report.treeSize} (root ${report.rootHash}, key ${report.keyId})` +
-        `${report.redacted ? `, ${report.redacted} with redacted values` : ''}; manifests and signature valid\n` +
+      `OK: ${report.events - report.redacted} events proven in the signed tree of size ${report.treeSize} (root ${report.rootHash}, key ${report.keyId})` +
+        `${report.redacted ? `, ${report.redacted} withheld (redacted: in the tree, not shown, not proven)` : ''}; manifests and signature valid\n` +
+        `Texts: ${report.texts.proven} proven against their commitments, ${report.texts.notProvable} not provable (written before text-commitment-v1), ${report.texts.withheld} shown as erased or unreadable; timeline and report rows derived from the proven events\n` +
         `Signature checked with ${signer}\n` +
         `Rests on the hospital alone:\n${report.restsOnHospital.map((c) => `  - ${c}`).join('\n')}\n`,
     );
