@@ -1,14 +1,15 @@
 import { createHash, createHmac, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { crc32 } from 'node:zlib';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { EventEnvelope } from '@app/event-store';
 import { type BundleVerification, canonicalJson, NOT_PROVABLE, trustedKeySetFrom, verifyBundle } from '@app/evidence';
 import { ed25519Thumbprint, SubjectKeyStore } from '@app/identity';
 import { deflated, rawZip, repeatedDeflate } from '../support/hostile-zip';
 import { aiSystemBody, rawBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
-import { type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
+import { PY_VERIFIER, type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
 import { readZip, rebag, writeZip, writeZipEntries } from '../support/zip';
 import { rederive } from '../support/rederive';
 
@@ -373,6 +374,20 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       const row = (JSON.parse(plain.get('data/timeline.json')!.toString()) as Array<{ streamId: string; text: string }>).find((r) => r.streamId.endsWith(legacyReviewId))!;
       expect(row.text).toBe(`${NOT_PROVABLE} ${LEGACY_TEXT}`);
       expect(plain.get('data/report.html')!.toString()).toContain(`${NOT_PROVABLE} ${LEGACY_TEXT}`);
+    });
+
+    it('the Python verifier’s B.14 tables are VERIFY.md’s: labels, text fields, columns, the events table head', () => {
+      const md = plain.get('data/VERIFY.md')!.toString();
+      const section = md.slice(md.indexOf('## B.14'), md.indexOf('## B.15') === -1 ? undefined : md.indexOf('## B.15'));
+      const labels = Object.fromEntries([...section.matchAll(/^\| `([^`]+)` \| (.+) \| (.+) \|$/gm)].map((m) => [m[1], [m[2], m[3]]]));
+      const dump = execFileSync('python3', ['-c', 'import json,sys; sys.path.insert(0, sys.argv[1]); import verify_bundle as v; print(json.dumps([v.LABELS, v.TEXT_FIELDS, v.TIMELINE_COLUMNS, v.EVENTS_TABLE_HEAD, v.REPORT_ROWS]))', dirname(PY_VERIFIER)]).toString();
+      const [pyLabels, fields, columns, tableHead, rows] = JSON.parse(dump) as [Record<string, [string, string]>, string[], string[], string, number];
+      expect(Object.keys(labels).length).toBeGreaterThan(40);
+      expect(pyLabels).toEqual(labels);
+      expect(section).toContain(fields.map((f) => `\`${f}\``).join(', '));
+      expect(section.replace(/\n/g, ' ')).toContain(columns.map((c) => `\`${c}\``).join(', '));
+      expect(section).toContain(`\`${tableHead}\``);
+      expect(section).toContain(`the first ${rows} events`);
     });
 
     for (const file of ['data/timeline.json', 'data/timeline.csv', 'data/report.html']) {
