@@ -43,9 +43,9 @@ export async function verifyBundleCommand(file: string, o: { sha256?: string; js
     process.stdout.write(
       `OK: ${report.events - report.redacted} events proven in the signed tree of size ${report.treeSize} (root ${report.rootHash}, key ${report.keyId})` +
         `${report.redacted ? `, ${report.redacted} withheld (redacted: in the tree, not shown, not proven)` : ''}; manifests and signature valid\n` +
-        `Texts: ${report.texts.proven} proven against their commitments, ${report.texts.notProvable} not provable (written before text-commitment-v1), ${report.texts.withheld} shown as erased or unreadable; timeline and report rows derived from the proven events\n` +
         `Signature checked with ${signer}\n` +
-        `Rests on the hospital alone:\n${report.restsOnHospital.map((c) => `  - ${c}`).join('\n')}\n`,
+        `Rests on the hospital alone:\n${report.restsOnHospital.map((c) => `  - ${c}`).join('\n')}\n` +
+        `Texts: ${report.texts.proven} proven against their commitments, ${report.texts.notProvable} not provable (written before text-commitment-v1), ${report.texts.withheld} shown as erased or unreadable; timeline and report rows derived from the proven events\n`,
     );
   } else {
     const where = (p: { file?: string; line?: number; position?: number }) =>
