@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { EVENT_STORE, type EventStore, ProjectionRegistry, Workers } from '@app/event-store';
+import { asDomainEvents, EVENT_STORE, type EventStore, ProjectionRegistry, Workers } from '@app/event-store';
 import { dataSubjectStreamId, type ErasureEvent } from '../domain/erasure';
 import { ErasureRow } from '../projections/erasures.projection';
 import { EraseDataSubjectCommand } from './erasure.handler';
@@ -55,7 +55,7 @@ export class UnfinishedErasures implements OnModuleInit {
         if (this.stopped) return false;
         try {
           const events = await this.store.readStream(dataSubjectStreamId(pseudonym));
-          const decided = [...events].reverse().find((e) => e.type === 'identity.ErasureDecided') as unknown as ErasureEvent | undefined;
+          const decided = asDomainEvents<ErasureEvent>(events).reverse().find((e) => e.type === 'identity.ErasureDecided');
           if (!decided) continue;
           const outcome = await this.commands.execute(new EraseDataSubjectCommand(pseudonym, decided.data.by));
           this.logger.warn(`A pending erasure (decided before the last stop) is finished: ${outcome.outcome}`);

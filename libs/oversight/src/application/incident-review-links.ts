@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   type Actor,
+  asDomainEvents,
   DomainError,
   EVENT_STORE,
   type EventEnvelope,
@@ -88,7 +89,7 @@ export class IncidentReviewLinks implements OnModuleInit {
   async handle(events: EventEnvelope[]): Promise<void> {
     for (const e of events) {
       if (e.type !== 'incidents.IncidentDetected') continue;
-      const d = e.data as unknown as IncidentDetected;
+      const [{ data: d }] = asDomainEvents<{ type: 'incidents.IncidentDetected'; data: IncidentDetected }>([e]);
       for (const reviewId of d.linkedReviewIds ?? []) await this.link(reviewId, d);
     }
     const last = events[events.length - 1].globalPosition;
