@@ -13,6 +13,7 @@ export default defineConfig({
     alias: {
       '@app/event-store/core': resolve(here, '../../libs/event-store/src/core.ts'),
       '@app/incidents/contract': resolve(here, '../../libs/incidents/src/contract.ts'),
+      '@app/ai-systems/contract': resolve(here, '../../libs/ai-systems/src/contract.ts'),
     },
   },
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
