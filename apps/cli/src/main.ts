@@ -82,12 +82,15 @@ program
   .option('--strict', 'also exit 1 when events are not sealed yet (they are always named)')
   .action((o: { json?: boolean; strict?: boolean }) => commands.verify().verifyLedger(o));
 
-program
-  .command('ledger')
-  .description('The tamper-evident ledger')
+const ledger = program.command('ledger').description('The tamper-evident ledger');
+ledger
   .command('seal')
   .description('Seal every committed event and sign a tree head now')
   .action(() => commands.verify().sealLedger());
+ledger
+  .command('anchor')
+  .description('Sign a tree head now and have the configured RFC 3161 TSA (LEDGER_TSA_URL) time-stamp it')
+  .action(() => commands.verify().anchorLedger());
 
 const logs = program.command('logs').description('AI-system logs kept for retention (AI Act Art. 26(6))');
 logs
