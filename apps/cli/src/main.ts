@@ -180,7 +180,8 @@ program
   .option('--json', 'print the full report as JSON')
   .option('--trusted-key <file>', "pin the ledger key: the hospital's public key as PEM or JWK, obtained outside the bundle")
   .option('--trusted-keys <file>', 'pin the ledger keys of a JWK Set (e.g. a saved /.well-known/oversight-registry-keys)')
-  .action((zip: string, o: { sha256?: string; json?: boolean; trustedKey?: string; trustedKeys?: string }) => commands.bundles().verifyBundleCommand(zip, o));
+  .option('--trusted-tsa <pem>', "pin the time-stamping authority: the TSA's (or its CA's) certificate; the bundle's RFC 3161 anchors must chain to it")
+  .action((zip: string, o: { sha256?: string; json?: boolean; trustedKey?: string; trustedKeys?: string; trustedTsa?: string }) => commands.bundles().verifyBundleCommand(zip, o));
 
 program
   .command('export-bundle')
