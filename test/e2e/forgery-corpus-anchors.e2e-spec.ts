@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { createHash, sign } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   type BundleVerification,
   canonicalJson,
@@ -17,6 +19,7 @@ import {
   verifyBundle,
 } from '@app/evidence';
 import { KEY_MATERIAL, type KeyMaterial } from '@app/identity';
+import { CLI } from '../support/child-api';
 import { LocalTsa } from '../support/local-tsa';
 import { type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
 import { aiSystemBody, rawBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
@@ -181,6 +184,25 @@ describe('Forgery corpus, anchors: an own-key history rewrite fails once an earl
     const v = await both(path);
     expect(v.ts).toMatchObject({ ok: true, anchors: { checkedAgainst: null, anchored: [] } });
     expect(v.ts.restsOnHospital.join('\n')).toContain('a history rewritten and re-signed with that key would verify too');
+  });
+
+  it('registry verify-bundle --trusted-tsa (the real CLI) prints since when the events are anchored, and fails the own-key rewrite naming the anchor', async () => {
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [CLI, 'verify-bundle', ...args]).then(
+        (r) => ({ code: 0, stdout: r.stdout }),
+        (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+      );
+    const good = await cli(anchoredPath, '--trusted-tsa', tsa.certFile);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toContain('External anchors: 1 RFC 3161 timestamps checked against the pinned TSA');
+    expect(good.stdout).toMatch(/positions 1–\d+ \(\d+ events\): anchored since \d{4}-\d\d-\d\dT/);
+    expect(good.stdout).toMatch(/\d+ later events: not anchored yet/);
+    expect((await cli(anchoredPath)).stdout).toContain('External anchors: 1, not checked (no --trusted-tsa)');
+    const forged = await cli(join(dir, 'own-key-rewrite.zip'));
+    expect(forged.code).toBe(1);
+    expect(forged.stdout).toContain('data/anchors.jsonl, line 1: the signed tree head is not an append-only extension');
+    const unreadable = await cli(anchoredPath, '--trusted-tsa', join(dir, 'anchored.zip'));
+    expect(unreadable.code).toBe(2);
   });
 
   it('an anchor whose token is by a TSA not pinned, or whose genTime or anchored head was changed: both reject with the TSA pinned', async () => {

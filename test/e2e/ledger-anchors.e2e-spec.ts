@@ -1,10 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { LEASES, type Leases, SqlDatabase } from '@app/event-store';
 import { LedgerAnchorService, LedgerService, treeHeadBytes, verifyTreeHead } from '@app/evidence';
+import { CLI } from '../support/child-api';
 import { LocalTsa } from '../support/local-tsa';
 import { seedReviews } from '../support/seed';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -103,6 +105,33 @@ describe('Ledger anchors: RFC 3161 timestamps of signed tree heads by a real TSA
     tsa.slowMs = 0;
     const anchor = await until('the anchor after the TSA is back', async () => (await anchors.anchorsUpTo(head.treeSize)).find((a) => a.treeSize === head.treeSize));
     expect(anchor.checkpoint.rootHash).toBe(head.rootHash);
+  });
+
+  it('registry ledger anchor (the real CLI) signs a head and has it time-stamped now; with the TSA down it exits 1 saying why', async () => {
+    await seedReviews(t.store, 1);
+    const env = { ...process.env, ...t.storage.env, LEDGER_TSA_URL: tsa.url, LEDGER_TSA_CERT_FILE: tsa.certFile, LOG_LEVEL: 'warn' };
+    const cli = () =>
+      promisify(execFile)(process.execPath, [CLI, 'ledger', 'anchor'], { env }).then(
+        (r) => ({ code: 0, out: r.stdout }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: `${e.stdout}${e.stderr}` }),
+      );
+    const head = await t.store.headPosition();
+    // The API's own sealer first (one process seals on SQLite): the CLI then only signs and anchors.
+    await until('the head sealed by the API', async () => ((await ledger.latestCheckpoint())?.treeSize === head ? true : undefined));
+    const done = await cli();
+    expect(done).toEqual({ code: 0, out: expect.stringMatching(new RegExp(`^Tree head of size ${head} \\(root [0-9a-f]{64}\\) time-stamped at \\d{4}-.*Z by ${tsa.url.replace(/[.]/g, '\\.')}\\n$`)) });
+    expect((await anchors.anchorsUpTo(head)).some((a) => a.treeSize === head)).toBe(true);
+    tsa.mode = 'down';
+    try {
+      await seedReviews(t.store, 1);
+      const next = await t.store.headPosition();
+      await until('the head sealed by the API', async () => ((await ledger.latestCheckpoint())?.treeSize === next ? true : undefined));
+      const down = await cli();
+      expect(down.code).toBe(1);
+      expect(down.out).toContain('registry: the TSA answered HTTP 503');
+    } finally {
+      tsa.mode = 'up';
+    }
   });
 
   it('refuses a token that does not chain to the configured TSA certificate, and stores nothing', async () => {
