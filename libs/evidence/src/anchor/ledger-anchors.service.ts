@@ -37,6 +37,25 @@ interface AnchorRow {
 
 export class AnchoringError extends Error {}
 
+/** What choosing a bundle's anchors needs of each, without its token. */
+export interface AnchorSummary {
+  anchorId: string;
+  treeSize: number;
+  genTime: string;
+}
+
+/** The TSA's URL as stored, logged and put in bundles: without any user name or password in it. */
+function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
 /**
  * Time-stamps signed tree heads with an RFC 3161 TSA (LEDGER_TSA_URL) every
  * LEDGER_ANCHOR_INTERVAL_MINUTES, and on demand. It runs in a loop of its own and reads only
@@ -49,6 +68,8 @@ export class AnchoringError extends Error {}
 export class LedgerAnchorService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('LedgerAnchors');
   readonly tsaUrl = process.env.LEDGER_TSA_URL || undefined;
+  /** The URL without credentials: what the rows, the logs and the bundles name. */
+  private readonly authority = withoutCredentials(this.tsaUrl ?? '');
   readonly intervalMs = Number(process.env.LEDGER_ANCHOR_INTERVAL_MINUTES ?? 60) * 60_000;
   readonly retryMs = Number(process.env.LEDGER_ANCHOR_RETRY_SECONDS ?? 60) * 1000;
   readonly timeoutMs = Number(process.env.LEDGER_TSA_TIMEOUT_MS ?? 10_000);
@@ -119,7 +140,7 @@ export class LedgerAnchorService implements OnApplicationBootstrap, BeforeApplic
     if (!this.tsaUrl) throw new AnchoringError('No TSA is configured (LEDGER_TSA_URL)');
     const head = options.fresh ? await this.ledger.checkpoint() : await this.ledger.latestCheckpoint();
     if (!head || head.treeSize === 0) return null;
-    const done = await this.db.query<AnchorRow>('SELECT * FROM ledger_anchors WHERE tree_size = ? AND authority = ? ORDER BY gen_time LIMIT 1', [head.treeSize, this.tsaUrl]);
+    const done = await this.db.query<AnchorRow>('SELECT * FROM ledger_anchors WHERE tree_size = ? AND authority = ? ORDER BY gen_time LIMIT 1', [head.treeSize, this.authority]);
     if (done.length) return anchorOf(done[0]);
     const message = treeHeadBytes(head);
     const { der, nonce } = timestampRequest(createHash('sha256').update(message).digest());
@@ -135,7 +156,7 @@ export class LedgerAnchorService implements OnApplicationBootstrap, BeforeApplic
       reply = Buffer.from(await res.arrayBuffer());
     } catch (err) {
       if (err instanceof AnchoringError) throw err;
-      throw new AnchoringError(`the TSA at ${this.tsaUrl} cannot be reached: ${(err as Error).message}`);
+      throw new AnchoringError(`the TSA at ${this.authority} cannot be reached: ${(err as Error).message}`);
     }
     let token: Buffer;
     let verified: Awaited<ReturnType<typeof verifyTimestampToken>>;
@@ -151,7 +172,7 @@ export class LedgerAnchorService implements OnApplicationBootstrap, BeforeApplic
       treeSize: head.treeSize,
       rootHash: head.rootHash,
       checkpoint: head,
-      authority: this.tsaUrl,
+      authority: this.authority,
       genTime: verified.genTime,
       token: token.toString('base64'),
       recordedAt: new Date().toISOString(),
@@ -168,6 +189,26 @@ export class LedgerAnchorService implements OnApplicationBootstrap, BeforeApplic
   async anchorsUpTo(treeSize: number): Promise<LedgerAnchor[]> {
     const rows = await this.db.query<AnchorRow>('SELECT * FROM ledger_anchors WHERE tree_size <= ? ORDER BY tree_size, gen_time', [treeSize]);
     return rows.map(anchorOf);
+  }
+
+  /** The same without tokens (a few bytes a row, for years of hourly anchors): to choose from. */
+  async anchorSummaries(treeSize: number): Promise<AnchorSummary[]> {
+    const rows = await this.db.query<{ anchor_id: string; tree_size: number | string; gen_time: string }>(
+      'SELECT anchor_id, tree_size, gen_time FROM ledger_anchors WHERE tree_size <= ? ORDER BY tree_size, gen_time',
+      [treeSize],
+    );
+    return rows.map((r) => ({ anchorId: r.anchor_id, treeSize: Number(r.tree_size), genTime: r.gen_time }));
+  }
+
+  /** The anchors with these ids, whole, by tree size. */
+  async anchorsById(ids: string[]): Promise<LedgerAnchor[]> {
+    const found: LedgerAnchor[] = [];
+    for (let i = 0; i < ids.length; i += 100) {
+      const part = ids.slice(i, i + 100);
+      const rows = await this.db.query<AnchorRow>(`SELECT * FROM ledger_anchors WHERE anchor_id IN (${part.map(() => '?').join(', ')})`, part);
+      found.push(...rows.map(anchorOf));
+    }
+    return found.sort((a, b) => a.treeSize - b.treeSize);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
-import type { LedgerAnchor } from '../anchor/ledger-anchors.service';
+import type { AnchorSummary, LedgerAnchor } from '../anchor/ledger-anchors.service';
 import { TimestampError, verifyTimestampToken } from '../anchor/rfc3161';
 import { canonicalJson } from '../ledger/canonical-json';
 import { nodeHash } from '../ledger/merkle';
@@ -27,16 +27,16 @@ export const MAX_BUNDLE_ANCHORS = 100;
  * The anchors this bundle relies on: for each of its events (leaf indices, ascending) the first
  * anchored tree head that holds it, i.e. the earliest time it is proven to have been in the log.
  */
-export function anchorsForBundle(all: LedgerAnchor[], leafCount: number, leafAt: (k: number) => number, treeSize: number): LedgerAnchor[] {
+export function anchorsForBundle<A extends AnchorSummary>(all: A[], leafCount: number, leafAt: (k: number) => number, treeSize: number): A[] {
   // One anchor per tree size (the earliest), smallest first.
-  const bySize = new Map<number, LedgerAnchor>();
+  const bySize = new Map<number, A>();
   for (const a of all) {
     if (a.treeSize > treeSize || a.treeSize < 1) continue;
     const seen = bySize.get(a.treeSize);
     if (!seen || a.genTime < seen.genTime) bySize.set(a.treeSize, a);
   }
   const sorted = [...bySize.values()].sort((x, y) => x.treeSize - y.treeSize);
-  const chosen: LedgerAnchor[] = [];
+  const chosen: A[] = [];
   let a = 0;
   for (let k = 0; k < leafCount && a < sorted.length; k++) {
     const leaf = leafAt(k);

@@ -161,7 +161,7 @@ export async function writeBundle(
     /** NEN 7513 access-log entries about these patients, in log order (included when given). */
     accessLog?: (pseudonyms: string[]) => AsyncIterable<object>;
     /** External anchors of earlier tree heads (ADR 0037): data/anchors.jsonl when any covers an event. */
-    anchors?: Pick<LedgerAnchorService, 'anchorsUpTo'>;
+    anchors?: Pick<LedgerAnchorService, 'anchorSummaries' | 'anchorsById'>;
   },
   request: BundleRequest,
   out: Writable,
@@ -272,7 +272,8 @@ export async function writeBundle(
       firstProof = await writeProofs(w, tree, positions, leaves, redactedLeaves, head.treeSize);
     });
     // The anchors the bundle relies on, each with its RFC 9162 consistency proof to this head.
-    const anchors = deps.anchors ? anchorsForBundle(await deps.anchors.anchorsUpTo(head.treeSize), leaves.length, (k) => leaves.at(k), head.treeSize) : [];
+    const chosen = deps.anchors ? anchorsForBundle(await deps.anchors.anchorSummaries(head.treeSize), leaves.length, (k) => leaves.at(k), head.treeSize) : [];
+    const anchors = chosen.length ? await deps.anchors!.anchorsById(chosen.map((a) => a.anchorId)) : [];
     if (anchors.length) await add(ANCHORS_FILE, FAST, (w) => w.write(anchors.map((a) => `${anchorLine(a, tree)}\n`).join('')));
     onProgress({ phase: 'finishing', done: included, total: included });
     addSpilled(await timelineJson.end(), FAST);
