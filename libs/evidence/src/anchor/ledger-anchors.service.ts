@@ -71,7 +71,8 @@ export class LedgerAnchorService implements OnApplicationBootstrap, BeforeApplic
   /** The URL without credentials: what the rows, the logs and the bundles name. */
   private readonly authority = withoutCredentials(this.tsaUrl ?? '');
   readonly intervalMs = Number(process.env.LEDGER_ANCHOR_INTERVAL_MINUTES ?? 60) * 60_000;
-  readonly retryMs = Number(process.env.LEDGER_ANCHOR_RETRY_SECONDS ?? 60) * 1000;
+  // At least 0.1 s between attempts: a zero or a typo must not become a busy loop against the TSA.
+  readonly retryMs = Math.max(100, Number(process.env.LEDGER_ANCHOR_RETRY_SECONDS ?? 60) * 1000 || 60_000);
   readonly timeoutMs = Number(process.env.LEDGER_TSA_TIMEOUT_MS ?? 10_000);
   private readonly trusted: X509Certificate[] = [];
   private running = false;
@@ -95,7 +96,8 @@ export class LedgerAnchorService implements OnApplicationBootstrap, BeforeApplic
   }
 
   onApplicationBootstrap(): void {
-    if (!this.tsaUrl || !LedgerService.autoStart || process.env.LEDGER_RUN === 'false') return;
+    // An interval of 0 switches the loop off; `registry ledger anchor` still works.
+    if (!this.tsaUrl || !(this.intervalMs > 0) || !LedgerService.autoStart || process.env.LEDGER_RUN === 'false') return;
     this.running = true;
     this.loop = this.follow();
   }
@@ -113,7 +115,7 @@ export class LedgerAnchorService implements OnApplicationBootstrap, BeforeApplic
         // Several instances: one anchors (the same head twice would only cost a second token).
         if (await this.leases.hold('ledger-anchor')) await this.anchor({ fresh: false });
       } catch (err) {
-        next = Math.min(this.retryMs, this.intervalMs);
+        next = Math.min(this.retryMs, Math.max(this.intervalMs, 100));
         this.logger.warn(`Anchoring failed, next attempt in ${Math.round(next / 1000)} s: ${(err as Error).message}`);
       }
       await this.idle(next);
