@@ -2,8 +2,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * External anchors of signed tree heads (issue 22, build 3): each RFC 3161 TimeStampToken with
- * the checkpoint it time-stamps. Append-only, like the checkpoints: a trigger refuses UPDATE and
- * DELETE on both stores, so a token once stored stays what the TSA signed.
+ * the checkpoint it time-stamps. Append-only: a trigger refuses UPDATE and DELETE on both stores
+ * (and TRUNCATE on PostgreSQL), so a token once stored stays what the TSA signed.
  */
 export class LedgerAnchors1765400000000 implements MigrationInterface {
   name = 'LedgerAnchors1765400000000';
@@ -28,6 +28,8 @@ export class LedgerAnchors1765400000000 implements MigrationInterface {
         BEGIN RAISE EXCEPTION 'ledger_anchors is append-only'; END $$`);
       await q.query(`CREATE TRIGGER ledger_anchors_append_only BEFORE UPDATE OR DELETE ON ledger_anchors
         FOR EACH ROW EXECUTE FUNCTION ledger_anchors_append_only()`);
+      await q.query(`CREATE TRIGGER ledger_anchors_no_truncate BEFORE TRUNCATE ON ledger_anchors
+        FOR EACH STATEMENT EXECUTE FUNCTION ledger_anchors_append_only()`);
     } else {
       for (const op of ['UPDATE', 'DELETE']) {
         await q.query(`CREATE TRIGGER ledger_anchors_no_${op.toLowerCase()} BEFORE ${op} ON ledger_anchors

@@ -83,6 +83,7 @@ describe('Ledger anchors: RFC 3161 timestamps of signed tree heads by a real TSA
     expect(Number(before[0].n)).toBeGreaterThan(0);
     await expect(db.query("UPDATE ledger_anchors SET gen_time = '2000-01-01T00:00:00.000Z'")).rejects.toThrow(/append-only/);
     await expect(db.query('DELETE FROM ledger_anchors')).rejects.toThrow(/append-only/);
+    if (t.storage.config.kind === 'postgres') await expect(db.query('TRUNCATE ledger_anchors')).rejects.toThrow(/append-only/);
     const after = await db.query<{ n: number | string; early: number | string }>("SELECT COUNT(*) AS n, SUM(CASE WHEN gen_time < '2001' THEN 1 ELSE 0 END) AS early FROM ledger_anchors");
     expect(Number(after[0].n)).toBe(Number(before[0].n));
     expect(Number(after[0].early ?? 0)).toBe(0);
@@ -150,5 +151,20 @@ describe('Ledger anchors: RFC 3161 timestamps of signed tree heads by a real TSA
       tsa.mode = 'up';
       await other.stop();
     }
+  });
+  it('registry verify catches a history changed under an anchored head, even with the leaves and signed heads redone by the hospital', async () => {
+    const anchored = (await anchors.anchorsUpTo(Number.MAX_SAFE_INTEGER))[0];
+    expect(anchored.treeSize).toBeGreaterThan(2);
+    expect((await ledger.verify()).ok).toBe(true);
+    // What the hospital could do with its own database and key: change an early event, then drop
+    // the leaves and heads that no longer match (new ones would be re-signed with the same key).
+    await db.query("UPDATE events SET metadata = REPLACE(metadata, 'actor', 'actos') WHERE global_position = 2");
+    await db.query('DELETE FROM ledger_checkpoints');
+    await db.query('DELETE FROM ledger_leaves');
+    const report = await ledger.verify();
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual(
+      expect.arrayContaining([{ treeSize: anchored.treeSize, problem: expect.stringContaining(`do not hash to the root of the tree head of size ${anchored.treeSize} time-stamped by ${tsa.url}`) }]),
+    );
   });
 });
