@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { type Actor, EVENT_STORE, type EventStore, loadState, ProjectionRegistry, ReadModelsBehindError, runDecider } from '@app/event-store';
+import { type Actor, CLOCK, type Clock, EVENT_STORE, type EventStore, loadState, ProjectionRegistry, ReadModelsBehindError, runDecider } from '@app/event-store';
 import { failpoint, ProblemException } from '@app/platform';
 import { SubjectKeyStore } from '../subject-keys';
 import { dataSubjectStreamId, erasureDecider, type ErasureEvent, type ErasureGround } from '../domain/erasure';
@@ -42,10 +42,13 @@ export class EraseDataSubjectCommand extends Command<ErasureOutcome> {
  * a retry or at the next start (UnfinishedErasures): check again, then shred or restrict; a crash
  * after the shred leaves a shredded key whose event the retry records.
  */
+// Not written with commandHandler: an erasure is a process of up to three appends with its own
+// idempotency rule (the decision carries no key, the outcome does), each through runDecider.
 @CommandHandler(EraseDataSubjectCommand)
 export class EraseDataSubjectHandler implements ICommandHandler<EraseDataSubjectCommand, ErasureOutcome> {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
     private readonly keys: SubjectKeyStore,
     private readonly blockers: ErasureBlockers,
     private readonly projections: ProjectionRegistry,
@@ -65,7 +68,7 @@ export class EraseDataSubjectHandler implements ICommandHandler<EraseDataSubject
       return outcomeOf(shredded as unknown as ErasureEvent, shredded.globalPosition);
     }
     const run = { idempotencyKey, requestHash: options.requestHash, metadata: { actor: by } };
-    const at = new Date().toISOString();
+    const at = this.clock.now().toISOString();
     const restrict = async (grounds: ErasureGround[]): Promise<ErasureOutcome> => {
       const { result } = await runDecider(this.store, erasureDecider, streamId, { type: 'RestrictErasure', pseudonym, grounds, checkedContexts, at, by }, run);
       return { outcome: 'restricted', pseudonym, grounds, checkedContexts, position: result.lastPosition };

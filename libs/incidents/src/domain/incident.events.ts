@@ -1,7 +1,9 @@
+import { streamIdentity } from '@app/event-store/core';
 import type { Actor } from '@app/event-store/core';
 
 /** Stream of one incident: `incident-<id>`. */
-export const incidentStreamId = (incidentId: string): string => `incident-${incidentId}`;
+export const incidentStream = streamIdentity('incident-');
+export const incidentStreamId = incidentStream.streamOf;
 
 /**
  * Free text that may hold personal data (narrative, notes, the report sent), encrypted at the

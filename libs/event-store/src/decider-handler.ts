@@ -1,8 +1,8 @@
-import type { Decider } from '../decider';
-import { fold } from '../decider';
-import type { AppendResult, EventEnvelope, EventMetadata, NewEvent } from '../envelope';
-import { ConcurrencyError, IdempotencyConflictError } from '../errors';
-import type { EventStore } from '../event-store.port';
+import type { Decider } from './decider';
+import { fold } from './decider';
+import type { AppendResult, EventEnvelope, EventMetadata, NewEvent } from './envelope';
+import { ConcurrencyError, IdempotencyConflictError } from './errors';
+import type { EventStore } from './event-store.port';
 
 export interface DeciderRunOptions {
   /** Revision the client last saw (HTTP If-Match); a different current revision is a conflict. */
