@@ -69,7 +69,7 @@ export async function verifyBundleCommand(file: string, o: { sha256?: string; js
 
 /** Since when external anchors cover the events, in runs (B.11). */
 function anchorsSummary(a: Awaited<ReturnType<typeof verifyBundle>>['anchors']): string {
-  if (a.checkedAgainst === null) return 'External anchors: none in the bundle\n';
+  if (a.checkedAgainst === null) return ''; // none in the bundle: the history line under "Rests on the hospital alone" says it
   if (a.checkedAgainst === 'not-pinned') return `External anchors: ${a.anchors}, not checked (no --trusted-tsa)\n`;
   const runs = a.anchored.map((r) => `  - positions ${r.firstPosition}–${r.lastPosition} (${r.events} events): anchored since ${r.since}\n`).join('');
   return `External anchors: ${a.anchors} RFC 3161 timestamps checked against the pinned TSA\n${runs}${a.unanchored ? `  - ${a.unanchored} later events: not anchored yet\n` : ''}`;
