@@ -103,9 +103,14 @@ describe('Ledger anchors: RFC 3161 timestamps of signed tree heads by a real TSA
     const head = await ledger.checkpoint();
     expect(head.treeSize).toBe(await t.store.headPosition());
     expect((await anchors.anchorsUpTo(head.treeSize)).some((a) => a.treeSize === head.treeSize)).toBe(false);
+    // Monitoring sees the backlog while the TSA is away.
+    const metric = async (name: string) => Number(new RegExp(`^${name} (-?\\d+)$`, 'm').exec((await t.http.get('/metrics').expect(200)).text)?.[1]);
+    expect(await metric('oversight_ledger_unanchored_events')).toBeGreaterThanOrEqual(10);
+    expect(await metric('oversight_ledger_anchor_age_seconds')).toBeGreaterThanOrEqual(0);
     tsa.slowMs = 0;
     const anchor = await until('the anchor after the TSA is back', async () => (await anchors.anchorsUpTo(head.treeSize)).find((a) => a.treeSize === head.treeSize));
     expect(anchor.checkpoint.rootHash).toBe(head.rootHash);
+    expect(await metric('oversight_ledger_unanchored_events')).toBe(0);
   });
 
   it('registry ledger anchor (the real CLI) signs a head and has it time-stamped now; with the TSA down it exits 1 saying why', async () => {

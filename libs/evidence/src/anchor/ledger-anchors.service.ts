@@ -187,6 +187,16 @@ export class LedgerAnchorService implements OnApplicationBootstrap, BeforeApplic
     return anchor;
   }
 
+  /**
+   * For monitoring: events under the latest signed tree head that no anchor covers yet, and the
+   * time of the newest anchor (null before the first). Growing while the TSA is down.
+   */
+  async backlog(): Promise<{ unanchoredEvents: number; lastGenTime: string | null }> {
+    const [head] = await this.db.query<{ size: number | string | null }>('SELECT MAX(tree_size) AS size FROM ledger_checkpoints');
+    const [anchored] = await this.db.query<{ size: number | string | null; at: string | null }>('SELECT MAX(tree_size) AS size, MAX(gen_time) AS at FROM ledger_anchors');
+    return { unanchoredEvents: Math.max(0, Number(head?.size ?? 0) - Number(anchored?.size ?? 0)), lastGenTime: anchored?.at ?? null };
+  }
+
   /** Every stored anchor of a tree head no larger than `treeSize`, by tree size then time. */
   async anchorsUpTo(treeSize: number): Promise<LedgerAnchor[]> {
     const rows = await this.db.query<AnchorRow>('SELECT * FROM ledger_anchors WHERE tree_size <= ? ORDER BY tree_size, gen_time', [treeSize]);
