@@ -205,7 +205,7 @@ describe('Forgery corpus, anchors: an own-key history rewrite fails once an earl
     expect(unreadable.code).toBe(2);
   });
 
-  it('an anchor whose token is by a TSA not pinned, or whose genTime or anchored head was changed: both reject with the TSA pinned', async () => {
+  it('an anchor whose token is by a TSA not pinned, or whose genTime or anchored head was changed, or that gained a member: both reject with the TSA pinned', async () => {
     const anchor = JSON.parse(lines(genuine, 'data/anchors.jsonl')[0]) as { genTime: string; token: string; checkpoint: SignedTreeHead };
     // A token of another TSA over the same head, as a forger with a TSA of their own would make it.
     const query = timestampRequest(createHash('sha256').update(treeHeadBytes(anchor.checkpoint)).digest()).der;
@@ -215,6 +215,8 @@ describe('Forgery corpus, anchors: an own-key history rewrite fails once an earl
       'foreign-tsa': (a) => ({ ...a, token: foreignToken.toString('base64') }),
       'gen-time': (a) => ({ ...a, genTime: '2020-01-01T00:00:00.000Z' }),
       'anchored-head': (a) => ({ ...a, checkpoint: { ...a.checkpoint, issuedAt: '2020-01-01T00:00:00.000Z' } }),
+      // A member the TSA never saw: one verifier hashing it and the other not would disagree.
+      'extra-member': (a) => ({ ...a, checkpoint: { ...a.checkpoint, note: 'added later' } }),
     };
     for (const [name, change] of Object.entries(cases)) {
       const path = await forge(`anchor-${name}`, (f) => {

@@ -50,6 +50,8 @@ CHUNK = 64 * 1024
 TAG_FILES = ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt']
 ANCHORS_FILE = 'data/anchors.jsonl'
 MAX_ANCHORS = 100
+ANCHOR_MEMBERS = ['authority', 'checkpoint', 'consistency', 'genTime', 'kind', 'token']
+ANCHOR_CHECKPOINT_MEMBERS = ['issuedAt', 'keyId', 'log', 'rootHash', 'signature', 'treeSize']
 REQUIRED = ['data/events.jsonl', 'data/proofs.jsonl', 'data/checkpoint.json',
             'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json']
 HEX64 = re.compile(r'^[0-9a-f]{64}$')
@@ -543,9 +545,9 @@ class Verifier:
                 self.fail(f, 'not JSON: %s' % e, line=line_no)
                 continue
             c = a.get('checkpoint') if isinstance(a, dict) else None
-            if not (isinstance(a, dict) and a.get('kind') == 'rfc3161' and all(isinstance(a.get(k), str) for k in ('authority', 'genTime', 'token'))
+            if not (isinstance(a, dict) and sorted(a) == ANCHOR_MEMBERS and a.get('kind') == 'rfc3161' and all(isinstance(a.get(k), str) for k in ('authority', 'genTime', 'token'))
                     and isinstance(a.get('consistency'), list) and all(isinstance(h, str) and HEX64.match(h) for h in a['consistency'])
-                    and isinstance(c, dict) and all(isinstance(c.get(k), str) for k in ('issuedAt', 'keyId', 'log', 'signature'))
+                    and isinstance(c, dict) and sorted(c) == ANCHOR_CHECKPOINT_MEMBERS and all(isinstance(c.get(k), str) for k in ('issuedAt', 'keyId', 'log', 'signature'))
                     and isinstance(c.get('rootHash'), str) and HEX64.match(c['rootHash']) and isinstance(c.get('treeSize'), int) and not isinstance(c['treeSize'], bool)):
                 self.fail(f, 'not an anchor line (B.11)', line=line_no)
                 continue

@@ -146,6 +146,9 @@ export interface AnchorsVerdict {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+/** The members of a line and of its checkpoint, exactly (B.11): an extra one would be hashed by one verifier and not another. */
+const LINE_MEMBERS = 'authority,checkpoint,consistency,genTime,kind,token';
+const CHECKPOINT_MEMBERS = 'issuedAt,keyId,log,rootHash,signature,treeSize';
 
 /**
  * Checks anchors.jsonl against the bundle's tree head (every line: form, tree size, RFC 9162
@@ -185,9 +188,9 @@ export class AnchorChecker {
       }
       const c = a?.checkpoint as SignedTreeHead | undefined;
       const wellFormed =
-        typeof a === 'object' && a !== null && a.kind === 'rfc3161' && typeof a.authority === 'string' && typeof a.genTime === 'string' && typeof a.token === 'string' &&
+        typeof a === 'object' && a !== null && !Array.isArray(a) && Object.keys(a).sort().join() === LINE_MEMBERS && a.kind === 'rfc3161' && typeof a.authority === 'string' && typeof a.genTime === 'string' && typeof a.token === 'string' &&
         Array.isArray(a.consistency) && a.consistency.every((h) => typeof h === 'string' && HEX64.test(h)) &&
-        typeof c === 'object' && c !== null && typeof c.issuedAt === 'string' && typeof c.keyId === 'string' && typeof c.log === 'string' && typeof c.signature === 'string' &&
+        typeof c === 'object' && c !== null && !Array.isArray(c) && Object.keys(c).sort().join() === CHECKPOINT_MEMBERS && typeof c.issuedAt === 'string' && typeof c.keyId === 'string' && typeof c.log === 'string' && typeof c.signature === 'string' &&
         typeof c.rootHash === 'string' && HEX64.test(c.rootHash) && Number.isSafeInteger(c.treeSize);
       if (!wellFormed) {
         fail('not an anchor {authority, checkpoint {issuedAt, keyId, log, rootHash, signature, treeSize}, consistency [64 hex…], genTime, kind "rfc3161", token}');
@@ -274,7 +277,8 @@ export function anchorsRules(): string {
   return `
 ## B.11 External anchors (RFC 3161 and RFC 9162 §2.1.4)
 
-\`${ANCHORS_FILE}\` is optional (at most ${MAX_BUNDLE_ANCHORS} lines). Each line is canonical JSON (B.3):
+\`${ANCHORS_FILE}\` is optional (at most ${MAX_BUNDLE_ANCHORS} lines). Each line is canonical JSON (B.3) with exactly
+these members, and its \`checkpoint\` exactly the six shown:
 
     {"authority":<TSA URL, for people>,
      "checkpoint":{"issuedAt","keyId","log","rootHash","signature","treeSize"},
