@@ -97,6 +97,8 @@ function makeTsaCertificate(dir: string, name: string): void {
       'default_policy = 1.3.6.1.4.1.99999.1',
       'digests = sha256',
       'accuracy = secs:1',
+      // Fractions of a second in genTime (4 digits): both verifiers must cut them to milliseconds alike.
+      'clock_precision_digits = 4',
       'ordering = no',
       'tsa_name = no',
       'ess_cert_id_chain = no',
