@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, sign } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -88,6 +88,7 @@ describe('Forgery corpus, anchors: an own-key history rewrite fails once an earl
     await t?.close();
     await Promise.all([tsa?.stop(), other?.stop()]);
     process.env = saved;
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const lines = (f: Map<string, Buffer>, name: string) => f.get(name)!.toString().trim().split('\n');
