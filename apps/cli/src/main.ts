@@ -24,6 +24,7 @@ const commands = {
   docs: () => require('./commands/docs') as typeof import('./commands/docs'),
   keys: () => require('./commands/keys') as typeof import('./commands/keys'),
   accessLog: () => require('./commands/access-log') as typeof import('./commands/access-log'),
+  workers: () => require('./commands/workers') as typeof import('./commands/workers'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -74,6 +75,13 @@ program
   .command('rebuild <name>')
   .description('Same as `projections rebuild <name>`')
   .action((name: string) => commands.projections().projectionsRebuild(name));
+
+program
+  .command('workers')
+  .description('Background work: projections, incident-review links, report delivery, scheduled purge, ledger sealer, unfinished erasures')
+  .command('status')
+  .description('Each worker on or off under this environment and why (WORKERS_OFF), and how far it has come (exit code 2 if a projection is stalled)')
+  .action(() => commands.workers().workersStatus());
 
 program
   .command('verify')

@@ -4,8 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { Presets, SingleBar } from 'cli-progress';
 import { AppModule } from '@app/api';
 import { BUNDLE_EXPORT_ROLES, BundleExports } from '@app/disclosure';
-import { certificatesFromPem, LedgerService, trustedKeyFrom, trustedKeySetFrom, verifyBundle } from '@app/evidence';
-import { ProjectionRegistry } from '@app/event-store';
+import { certificatesFromPem, trustedKeyFrom, trustedKeySetFrom, verifyBundle } from '@app/evidence';
+import { Workers } from '@app/event-store';
 
 /** Reads the pinned keys named on the command line; a file that is not a key is a usage error. */
 function pinnedKeys(o: { trustedKey?: string; trustedKeys?: string }): KeyObject[] | undefined {
@@ -81,8 +81,7 @@ export async function exportBundleCommand(o: { request: string; out: string; as:
   if (!(BUNDLE_EXPORT_ROLES as readonly string[]).includes(o.role)) {
     throw new Error(`--role ${o.role} may not export a bundle (the API allows ${BUNDLE_EXPORT_ROLES.join(', ')})`);
   }
-  ProjectionRegistry.autoStart = false;
-  LedgerService.autoStart = false;
+  Workers.autoStart = false;
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(), { logger: ['error', 'warn'] });
   try {
     const exports = app.get(BundleExports);

@@ -1,8 +1,10 @@
+import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { LedgerAnchorService, LedgerService } from '@app/evidence';
 import { withAppContext } from '../app-context';
+import { progressBar } from '../progress';
 
-function withLedger<T>(work: (ledger: LedgerService) => Promise<T>): Promise<T> {
-  return withAppContext((app) => work(app.get(LedgerService)), { ledger: false });
+function withLedger<T>(work: (ledger: LedgerService, store: EventStore) => Promise<T>): Promise<T> {
+  return withAppContext((app) => work(app.get(LedgerService), app.get<EventStore>(EVENT_STORE)), { ledger: false });
 }
 
 /** Seals everything committed so far and signs a tree head (e.g. right before an export). */
@@ -27,8 +29,10 @@ export function anchorLedger(): Promise<void> {
  * with `--strict` also when events are not sealed yet (always named: they are unprotected).
  */
 export function verifyLedger(options: { json?: boolean; strict?: boolean }): Promise<void> {
-  return withLedger(async (ledger) => {
-    const report = await ledger.verify();
+  return withLedger(async (ledger, store) => {
+    const head = await store.headPosition();
+    const bar = progressBar('verify', 'events');
+    const report = await ledger.verify((done) => bar.update(done, head)).finally(() => bar.stop());
     const { unsealed } = report;
     if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else {

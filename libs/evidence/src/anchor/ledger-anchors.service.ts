@@ -1,7 +1,7 @@
 import { createHash, randomUUID, type X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { LEASES, type Leases, LocalLeases, SqlDatabase } from '@app/event-store';
+import { Inject, Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common';
+import { LEASES, type Leases, LocalLeases, SqlDatabase, Workers } from '@app/event-store';
 import { LedgerService } from '../ledger/ledger.service';
 import { type SignedTreeHead, treeHeadBytes } from '../ledger/tree-head';
 import { certificatesFromPem, TimestampError, timestampRequest, tokenFromResponse, verifyTimestampToken } from './rfc3161';
@@ -65,7 +65,7 @@ function withoutCredentials(url: string): string {
  * ledger_anchors.
  */
 @Injectable()
-export class LedgerAnchorService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class LedgerAnchorService implements OnModuleInit {
   private readonly logger = new Logger('LedgerAnchors');
   readonly tsaUrl = process.env.LEDGER_TSA_URL || undefined;
   /** The URL without credentials: what the rows, the logs and the bundles name. */
@@ -83,6 +83,7 @@ export class LedgerAnchorService implements OnApplicationBootstrap, BeforeApplic
     private readonly db: SqlDatabase,
     private readonly ledger: LedgerService,
     @Inject(LEASES) private readonly leases: Leases = new LocalLeases(),
+    @Optional() private readonly workers?: Workers,
   ) {
     if (!this.tsaUrl) return;
     const file = process.env.LEDGER_TSA_CERT_FILE;
@@ -95,17 +96,24 @@ export class LedgerAnchorService implements OnApplicationBootstrap, BeforeApplic
     }
   }
 
-  onApplicationBootstrap(): void {
-    // An interval of 0 switches the loop off; `registry ledger anchor` still works.
-    if (!this.tsaUrl || !(this.intervalMs > 0) || !LedgerService.autoStart || process.env.LEDGER_RUN === 'false') return;
-    this.running = true;
-    this.loop = this.follow();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+  onModuleInit(): void {
+    this.workers?.register({
+      name: 'ledger-anchor',
+      summary: 'has an RFC 3161 time-stamping authority time-stamp the latest signed tree head every interval (lease ledger-anchor)',
+      // An interval of 0 leaves the loop off; `registry ledger anchor` still works.
+      unconfigured: () =>
+        !this.tsaUrl ? 'LEDGER_TSA_URL is not set' : this.intervalMs > 0 ? undefined : 'LEDGER_ANCHOR_INTERVAL_MINUTES=0 (on demand only)',
+      start: () => {
+        this.running = true;
+        this.loop = this.follow();
+        return Promise.resolve();
+      },
+      stop: async () => {
+        this.running = false;
+        this.wake?.();
+        await this.loop;
+      },
+    });
   }
 
   private async follow(): Promise<void> {

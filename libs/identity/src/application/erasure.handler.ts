@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { type Actor, CLOCK, type Clock, EVENT_STORE, type EventStore, loadState, ProjectionRegistry, ReadModelsBehindError, runDecider } from '@app/event-store';
+import { type Actor, asDomainEvents, CLOCK, type Clock, EVENT_STORE, type EventStore, loadState, ProjectionRegistry, ReadModelsBehindError, runDecider } from '@app/event-store';
 import { failpoint, ProblemException } from '@app/platform';
 import { SubjectKeyStore } from '../subject-keys';
 import { dataSubjectStreamId, erasureDecider, type ErasureEvent, type ErasureGround } from '../domain/erasure';
@@ -59,13 +59,13 @@ export class EraseDataSubjectHandler implements ICommandHandler<EraseDataSubject
     const idempotencyKey = options.idempotencyKey ? `${by.subject}:${options.idempotencyKey}` : undefined;
     // A retry is answered before anything is shredded: the key must not go on a replayed restriction.
     const replay = idempotencyKey ? await this.store.readIdempotent(idempotencyKey, options.requestHash) : undefined;
-    if (replay) return outcomeOf(replay.events[replay.events.length - 1] as unknown as ErasureEvent, replay.lastPosition);
+    if (replay) return outcomeOf(asDomainEvents<ErasureEvent>(replay.events)[replay.events.length - 1], replay.lastPosition);
     const checkedContexts = this.blockers.contexts;
     const { state, events } = await loadState(this.store, erasureDecider, streamId);
     if (state.erased) {
       // The recorded outcome, as the request that recorded it answered (also after a restart finished it).
-      const shredded = [...events].reverse().find((e) => e.type === 'identity.DataSubjectKeyShredded')!;
-      return outcomeOf(shredded as unknown as ErasureEvent, shredded.globalPosition);
+      const shredded = asDomainEvents<ErasureEvent>(events).reverse().find((e) => e.type === 'identity.DataSubjectKeyShredded')!;
+      return outcomeOf(shredded, shredded.globalPosition);
     }
     const run = { idempotencyKey, requestHash: options.requestHash, metadata: { actor: by } };
     const at = this.clock.now().toISOString();

@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { CLOCK, type Clock, EVENT_STORE, type EventStore, loadState } from '@app/event-store';
+import { asDomainEvents, CLOCK, type Clock, EVENT_STORE, type EventStore, loadState } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
 import { decodeCursor, encodeCursor, type Page } from '@app/platform';
 import {
@@ -401,7 +401,7 @@ export class GetSentReportHandler implements IQueryHandler<GetSentReportQuery> {
 
 /** Decrypts the report bytes stored with a notification event; null when there is no such report. */
 export async function sentReport(store: EventStore, keys: SubjectKeyStore, incidentId: string, notificationId: string) {
-  const events = (await store.readStream(incidentStreamId(incidentId))) as unknown as IncidentEvent[];
+  const events = asDomainEvents<IncidentEvent>(await store.readStream(incidentStreamId(incidentId)));
   const event = events.find(
     (e) =>
       (e.type === 'incidents.SupplierNotified' || e.type === 'incidents.FollowUpReported' || e.type === 'incidents.AuthorityNotified') &&

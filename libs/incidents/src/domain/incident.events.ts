@@ -97,9 +97,16 @@ export const CRITERIA: readonly (keyof SeriousnessCriteria)[] = [
   'couldHaveLedToSeriousHarm',
 ];
 
+/** Every criterion, each answered by `answer`. */
+export function criteriaFrom(answer: (criterion: (typeof CRITERIA)[number]) => boolean): SeriousnessCriteria {
+  const criteria = {} as SeriousnessCriteria;
+  for (const k of CRITERIA) criteria[k] = answer(k);
+  return criteria;
+}
+
 /** Every criterion false: the starting point for a classification. */
 export const NO_CRITERIA: Readonly<SeriousnessCriteria> = Object.freeze(
-  Object.fromEntries(CRITERIA.map((k) => [k, false])) as unknown as SeriousnessCriteria,
+  criteriaFrom(() => false),
 );
 
 /**
