@@ -50,6 +50,7 @@ CHUNK = 64 * 1024
 TAG_FILES = ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt']
 ANCHORS_FILE = 'data/anchors.jsonl'
 MAX_ANCHORS = 100
+BASE64 = re.compile(r'^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\Z')
 ANCHOR_MEMBERS = ['authority', 'checkpoint', 'consistency', 'genTime', 'kind', 'token']
 ANCHOR_CHECKPOINT_MEMBERS = ['issuedAt', 'keyId', 'log', 'rootHash', 'signature', 'treeSize']
 REQUIRED = ['data/events.jsonl', 'data/proofs.jsonl', 'data/checkpoint.json',
@@ -546,6 +547,7 @@ class Verifier:
                 continue
             c = a.get('checkpoint') if isinstance(a, dict) else None
             if not (isinstance(a, dict) and sorted(a) == ANCHOR_MEMBERS and a.get('kind') == 'rfc3161' and all(isinstance(a.get(k), str) for k in ('authority', 'genTime', 'token'))
+                    and BASE64.match(a['token'])
                     and isinstance(a.get('consistency'), list) and all(isinstance(h, str) and HEX64.match(h) for h in a['consistency'])
                     and isinstance(c, dict) and sorted(c) == ANCHOR_CHECKPOINT_MEMBERS and all(isinstance(c.get(k), str) for k in ('issuedAt', 'keyId', 'log', 'signature'))
                     and isinstance(c.get('rootHash'), str) and HEX64.match(c['rootHash']) and isinstance(c.get('treeSize'), int) and not isinstance(c['treeSize'], bool)):
@@ -566,7 +568,12 @@ class Verifier:
             if not self.trusted_tsa:
                 continue
             body = canonical({k: v for k, v in c.items() if k != 'signature'}).encode('utf-8')
-            gen_time = openssl_ts_verify(base64.b64decode(a['token']), sha256(body).hex(), self.trusted_tsa)
+            try:
+                token = base64.b64decode(a['token'], validate=True)
+            except ValueError:
+                self.fail(f, 'the token is not base64 (B.11)', line=line_no)
+                continue
+            gen_time = openssl_ts_verify(token, sha256(body).hex(), self.trusted_tsa)
             if gen_time is None:
                 self.fail(f, 'the RFC 3161 token does not verify against the pinned TSA certificate (openssl ts -verify)', line=line_no)
                 continue

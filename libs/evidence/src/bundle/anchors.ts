@@ -148,6 +148,8 @@ export interface AnchorsVerdict {
 const HEX64 = /^[0-9a-f]{64}$/;
 /** The members of a line and of its checkpoint, exactly (B.11): an extra one would be hashed by one verifier and not another. */
 const LINE_MEMBERS = 'authority,checkpoint,consistency,genTime,kind,token';
+/** Standard base64 with its padding, nothing else (Node's decoder would skip a stray character; Python's strict one refuses it). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const CHECKPOINT_MEMBERS = 'issuedAt,keyId,log,rootHash,signature,treeSize';
 
 /**
@@ -189,7 +191,7 @@ export class AnchorChecker {
       }
       const c = a?.checkpoint as SignedTreeHead | undefined;
       const wellFormed =
-        typeof a === 'object' && a !== null && !Array.isArray(a) && Object.keys(a).sort().join() === LINE_MEMBERS && a.kind === 'rfc3161' && typeof a.authority === 'string' && typeof a.genTime === 'string' && typeof a.token === 'string' &&
+        typeof a === 'object' && a !== null && !Array.isArray(a) && Object.keys(a).sort().join() === LINE_MEMBERS && a.kind === 'rfc3161' && typeof a.authority === 'string' && typeof a.genTime === 'string' && typeof a.token === 'string' && BASE64.test(a.token) &&
         Array.isArray(a.consistency) && a.consistency.every((h) => typeof h === 'string' && HEX64.test(h)) &&
         typeof c === 'object' && c !== null && !Array.isArray(c) && Object.keys(c).sort().join() === CHECKPOINT_MEMBERS && typeof c.issuedAt === 'string' && typeof c.keyId === 'string' && typeof c.log === 'string' && typeof c.signature === 'string' &&
         typeof c.rootHash === 'string' && HEX64.test(c.rootHash) && Number.isSafeInteger(c.treeSize);
@@ -301,7 +303,7 @@ these members, and its \`checkpoint\` exactly the six shown:
   and sn. At the end fr must equal \`rootHash\`, sr the signed \`rootHash\`, and sn 0. When treeSize
   equals the signed treeSize, \`consistency\` is empty and both roots are equal.
 - **The token** is checked only against a TSA certificate the verifier was given (pinned); then:
-  \`token\` is the base64 of a DER RFC 3161 TimeStampToken (CMS SignedData over a TSTInfo) whose
+  \`token\` is the standard base64 (RFC 4648 §4, padded, no other character) of a DER RFC 3161 TimeStampToken (CMS SignedData over a TSTInfo) whose
   message imprint is SHA-256 over the canonical JSON of \`checkpoint\` without \`signature\` (the
   bytes B.7 describes for \`checkpoint.json\`), whose signature chains to the pinned certificate
   at the token's genTime, by a certificate with one critical extended key usage, timeStamping
