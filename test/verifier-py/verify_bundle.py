@@ -6,7 +6,7 @@ another language, with the Python 3 standard library and the `openssl` command (
 that the specification is shown to be complete: if this file and `registry verify-bundle`
 disagree on a bundle, VERIFY.md is missing a rule. Section numbers below are VERIFY.md's.
 
-    python3 verify_bundle.py <bundle.zip> [--trusted-key <pem|jwk>]...
+    python3 verify_bundle.py <bundle.zip> [--trusted-key <pem|jwk>]... [--trusted-tsa <pem>]
 
 Prints one JSON verdict {"ok", "eventsProven", "problems", ...} and exits 0 (ok), 1 (refused)
 or 2 (the command itself was used wrongly).
@@ -14,6 +14,7 @@ or 2 (the command itself was used wrongly).
 
 import argparse
 import base64
+import calendar
 import copy
 import hashlib
 import json
@@ -47,6 +48,11 @@ MAX_LINE = 16 * MiB
 CHUNK = 64 * 1024
 
 TAG_FILES = ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt']
+ANCHORS_FILE = 'data/anchors.jsonl'
+MAX_ANCHORS = 100
+BASE64 = re.compile(r'^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\Z')
+ANCHOR_MEMBERS = ['authority', 'checkpoint', 'consistency', 'genTime', 'kind', 'token']
+ANCHOR_CHECKPOINT_MEMBERS = ['issuedAt', 'keyId', 'log', 'rootHash', 'signature', 'treeSize']
 REQUIRED = ['data/events.jsonl', 'data/proofs.jsonl', 'data/checkpoint.json',
             'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json']
 HEX64 = re.compile(r'^[0-9a-f]{64}$')
@@ -155,9 +161,13 @@ def sha256(*parts):
 # ---------------------------------------------------------------- the verifier
 
 class Verifier:
-    def __init__(self, path, trusted_keys):
+    def __init__(self, path, trusted_keys, trusted_tsa=None):
         self.path = path
         self.trusted = trusted_keys  # raw 32-byte Ed25519 keys; None when nothing is pinned
+        self.trusted_tsa = trusted_tsa  # path of the pinned TSA certificate(s), PEM; None when not pinned
+        # B.11: the checked anchors' tree sizes, the earliest genTime at or after each, and the verdict.
+        self.anchor_sizes, self.anchor_since, self.anchor_next = [], [], 0
+        self.anchors = {'anchors': 0, 'checkedAgainst': None, 'anchored': [], 'unanchored': 0}
         self.problems = []
         self.events_proven = 0
         self.redacted = 0
@@ -489,6 +499,7 @@ class Verifier:
                 self.fail(ev_file, 'position %d does not increase with the leaf index' % position, line=line_no, position=position)
                 continue
             last_index, last_position = index, position
+            self.cover(index, position)
             # B.8: the line's text decides, and the marker's content is not checked (nothing could check it).
             redacted = '"$redacted"' in ev_text
             if redacted:
@@ -517,6 +528,78 @@ class Verifier:
             # B.9: the period selects a stream by any of its events, not by its first.
             s['inPeriod'] = s['inPeriod'] or (scope is not None and in_period(business_time(event), scope))
         return streams
+
+    # ---- B.11 external anchors
+
+    def check_anchors(self, zf, info, head):
+        f = ANCHORS_FILE
+        self.anchors['checkedAgainst'] = 'pinned-tsa' if self.trusted_tsa else 'not-pinned'
+        previous, times = 0, []
+        for line_no, text in self.lines(zf, info):
+            self.anchors['anchors'] = line_no
+            if line_no > MAX_ANCHORS:
+                self.fail(f, 'more than %d anchors (B.11)' % MAX_ANCHORS, line=line_no)
+                break
+            try:
+                a = parse_json(text)
+            except ValueError as e:
+                self.fail(f, 'not JSON: %s' % e, line=line_no)
+                continue
+            c = a.get('checkpoint') if isinstance(a, dict) else None
+            if not (isinstance(a, dict) and sorted(a) == ANCHOR_MEMBERS and a.get('kind') == 'rfc3161' and all(isinstance(a.get(k), str) for k in ('authority', 'genTime', 'token'))
+                    and BASE64.match(a['token'])
+                    and isinstance(a.get('consistency'), list) and all(isinstance(h, str) and HEX64.match(h) for h in a['consistency'])
+                    and isinstance(c, dict) and sorted(c) == ANCHOR_CHECKPOINT_MEMBERS and all(isinstance(c.get(k), str) for k in ('issuedAt', 'keyId', 'log', 'signature'))
+                    and isinstance(c.get('rootHash'), str) and HEX64.match(c['rootHash']) and isinstance(c.get('treeSize'), int) and not isinstance(c['treeSize'], bool)):
+                self.fail(f, 'not an anchor line (B.11)', line=line_no)
+                continue
+            if canonical(a) != text:
+                self.fail(f, 'the line is not canonical JSON (B.3)', line=line_no)
+            m = c['treeSize']
+            if not 1 <= m <= head['treeSize']:
+                self.fail(f, 'tree size %d is not between 1 and the signed %d' % (m, head['treeSize']), line=line_no)
+                continue
+            if m <= previous:
+                self.fail(f, 'tree sizes do not increase', line=line_no)
+            previous = m
+            if not consistency_ok(m, head['treeSize'], bytes.fromhex(c['rootHash']), bytes.fromhex(head['rootHash']), [bytes.fromhex(h) for h in a['consistency']]):
+                self.fail(f, 'the consistency proof from the anchored tree of %d does not lead to the signed root: history rewritten' % m, line=line_no)
+                continue
+            if not self.trusted_tsa:
+                continue
+            body = canonical({k: v for k, v in c.items() if k != 'signature'}).encode('utf-8')
+            try:
+                token = base64.b64decode(a['token'], validate=True)
+            except ValueError:
+                self.fail(f, 'the token is not base64 (B.11)', line=line_no)
+                continue
+            gen_time = openssl_ts_verify(token, sha256(body).hex(), self.trusted_tsa)
+            if gen_time is None:
+                self.fail(f, 'the RFC 3161 token does not verify against the pinned TSA certificate (openssl ts -verify)', line=line_no)
+                continue
+            if gen_time != a['genTime']:
+                self.fail(f, 'genTime %s, the token says %s' % (a['genTime'], gen_time), line=line_no)
+                continue
+            self.anchor_sizes.append(m)
+            times.append(a['genTime'])
+        self.anchor_since = times[:]
+        for i in range(len(times) - 2, -1, -1):
+            self.anchor_since[i] = min(self.anchor_since[i], self.anchor_since[i + 1])
+
+    def cover(self, index, position):
+        """B.11: the event at leaf `index` is anchored by the first checked anchor with treeSize > index."""
+        while self.anchor_next < len(self.anchor_sizes) and self.anchor_sizes[self.anchor_next] <= index:
+            self.anchor_next += 1
+        if self.anchor_next == len(self.anchor_sizes):
+            self.anchors['unanchored'] += 1
+            return
+        since = self.anchor_since[self.anchor_next]
+        runs = self.anchors['anchored']
+        if runs and runs[-1]['since'] == since:
+            runs[-1]['events'] += 1
+            runs[-1]['lastPosition'] = position
+        else:
+            runs.append({'since': since, 'events': 1, 'firstPosition': position, 'lastPosition': position})
 
     # ---- B.9 completeness
 
@@ -597,6 +680,8 @@ class Verifier:
                     scope = parse_json(self.bag_info_value(bag_info, 'Scope') or '')
                 except ValueError:
                     scope = None
+                if ANCHORS_FILE in entries:
+                    self.check_anchors(zf, entries[ANCHORS_FILE], head)
                 streams = self.check_events(zf, entries, head, mode == 'gap-free', scope if isinstance(scope, dict) else None)
                 self.check_completeness(zf, entries, head, bag_info, streams)
         except Refused as r:
@@ -612,6 +697,7 @@ class Verifier:
             'eventsProven': self.events_proven if ok else 0,
             'redacted': self.redacted if ok else 0,
             'signedBy': self.signed_by,
+            'anchors': self.anchors,
             'problems': self.problems,
         }
 
@@ -644,6 +730,54 @@ def inclusion_ok(leaf_hash, index, size, proof, root):
         fn >>= 1
         sn >>= 1
     return sn == 0 and r == root
+
+
+def consistency_ok(first, second, first_hash, second_hash, path):
+    """B.11, RFC 9162 §2.1.4.2 (equal sizes: an empty path and equal roots)."""
+    if not 0 < first <= second:
+        return False
+    if first == second:
+        return not path and first_hash == second_hash
+    if not path:
+        return False
+    if first & (first - 1) == 0:
+        path = [first_hash] + path
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = sha256(b'\x01', c, fr), sha256(b'\x01', c, sr)
+            while not fn & 1 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = sha256(b'\x01', sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    return fr == first_hash and sr == second_hash and sn == 0
+
+
+MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+
+
+def openssl_ts_verify(token, digest_hex, ca_file):
+    """B.11: the token's genTime (ISO 8601, milliseconds) if `openssl ts -verify` accepts it at that time, else None."""
+    with tempfile.TemporaryDirectory(prefix='verify-bundle-') as d:
+        path = os.path.join(d, 'token.tst')
+        with open(path, 'wb') as f:
+            f.write(token)
+        text = subprocess.run(['openssl', 'ts', '-reply', '-in', path, '-token_in', '-token_out', '-text'], capture_output=True, timeout=30)
+        m = re.search(r'^Time stamp: (\w{3}) +(\d{1,2}) (\d\d):(\d\d):(\d\d)(?:\.(\d+))? (\d{4}) GMT$', text.stdout.decode('utf-8', 'replace'), re.M)
+        if text.returncode != 0 or not m or m.group(1) not in MONTHS:
+            return None
+        mon, day, hh, mm, ss, frac, year = m.groups()
+        gen_time = '%s-%02d-%02dT%s:%s:%s.%sZ' % (year, MONTHS.index(mon) + 1, int(day), hh, mm, ss, (frac or '')[:3].ljust(3, '0'))
+        epoch = int(calendar.timegm((int(year), MONTHS.index(mon) + 1, int(day), int(hh), int(mm), int(ss))))
+        r = subprocess.run(['openssl', 'ts', '-verify', '-digest', digest_hex, '-in', path, '-token_in', '-CAfile', ca_file,
+                            '-attime', str(epoch)], capture_output=True, timeout=30)
+        return gen_time if r.returncode == 0 and b'Verification: OK' in r.stdout else None
 
 
 # B.9: what names a scope key, when an event happened, and the period.
@@ -750,6 +884,7 @@ def main(argv):
     parser.add_argument('bundle')
     parser.add_argument('--trusted-key', action='append', default=[], help='an Ed25519 public key (PEM or JWK) the signature must be made with')
     parser.add_argument('--trusted-keys', action='append', default=[], help='a JWKS file of keys the signature must be made with')
+    parser.add_argument('--trusted-tsa', help='the TSA certificate (or its CA\'s), PEM, that anchors must chain to (B.11)')
     args = parser.parse_args(argv)
     trusted = None
     if args.trusted_key or args.trusted_keys:
@@ -760,7 +895,10 @@ def main(argv):
             except (OSError, ValueError, KeyError, TypeError) as e:
                 print('--trusted-key %s: %s' % (path, e), file=sys.stderr)
                 return 2
-    v = Verifier(args.bundle, trusted)
+    if args.trusted_tsa and not os.path.isfile(args.trusted_tsa):
+        print('--trusted-tsa %s: no such file' % args.trusted_tsa, file=sys.stderr)
+        return 2
+    v = Verifier(args.bundle, trusted, args.trusted_tsa)
     v.run()
     verdict = v.verdict()
     print(json.dumps(verdict, indent=2, ensure_ascii=False))

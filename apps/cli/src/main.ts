@@ -90,12 +90,15 @@ program
   .option('--strict', 'also exit 1 when events are not sealed yet (they are always named)')
   .action((o: { json?: boolean; strict?: boolean }) => commands.verify().verifyLedger(o));
 
-program
-  .command('ledger')
-  .description('The tamper-evident ledger')
+const ledger = program.command('ledger').description('The tamper-evident ledger');
+ledger
   .command('seal')
   .description('Seal every committed event and sign a tree head now')
   .action(() => commands.verify().sealLedger());
+ledger
+  .command('anchor')
+  .description('Sign a tree head now and have the configured RFC 3161 TSA (LEDGER_TSA_URL) time-stamp it')
+  .action(() => commands.verify().anchorLedger());
 
 const logs = program.command('logs').description('AI-system logs kept for retention (AI Act Art. 26(6))');
 logs
@@ -185,7 +188,8 @@ program
   .option('--json', 'print the full report as JSON')
   .option('--trusted-key <file>', "pin the ledger key: the hospital's public key as PEM or JWK, obtained outside the bundle")
   .option('--trusted-keys <file>', 'pin the ledger keys of a JWK Set (e.g. a saved /.well-known/oversight-registry-keys)')
-  .action((zip: string, o: { sha256?: string; json?: boolean; trustedKey?: string; trustedKeys?: string }) => commands.bundles().verifyBundleCommand(zip, o));
+  .option('--trusted-tsa <pem>', "pin the time-stamping authority: the TSA's (or its CA's) certificate; the bundle's RFC 3161 anchors must chain to it")
+  .action((zip: string, o: { sha256?: string; json?: boolean; trustedKey?: string; trustedKeys?: string; trustedTsa?: string }) => commands.bundles().verifyBundleCommand(zip, o));
 
 program
   .command('export-bundle')

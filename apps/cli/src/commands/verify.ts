@@ -1,5 +1,5 @@
 import { EVENT_STORE, type EventStore } from '@app/event-store';
-import { LedgerService } from '@app/evidence';
+import { LedgerAnchorService, LedgerService } from '@app/evidence';
 import { withAppContext } from '../app-context';
 import { progressBar } from '../progress';
 
@@ -13,6 +13,15 @@ export function sealLedger(): Promise<void> {
     const head = await ledger.checkpoint();
     process.stdout.write(`Signed tree head: ${head.treeSize} events, root ${head.rootHash}, key ${head.keyId}\n`);
   });
+}
+
+/** Signs a tree head and has the configured TSA time-stamp it (issue 22, build 3); exit 1 when it cannot. */
+export function anchorLedger(): Promise<void> {
+  return withAppContext(async (app) => {
+    const anchor = await app.get(LedgerAnchorService).anchor({ fresh: true });
+    if (!anchor) process.stdout.write('Nothing to anchor: the log is empty\n');
+    else process.stdout.write(`Tree head of size ${anchor.treeSize} (root ${anchor.rootHash}) time-stamped at ${anchor.genTime} by ${anchor.authority}\n`);
+  }, { ledger: false });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { EVENT_STORE, type EventStore, eventsBehind, ProjectionRegistry, SqlDatabase, Workers } from '@app/event-store';
+import { LedgerAnchorService } from '@app/evidence';
 import { withAppContext } from '../app-context';
 import { table } from '../table';
 
@@ -28,6 +29,10 @@ export function workersStatus(): Promise<void> {
         'ledger-sealer': async () => {
           const [row] = await db.query<{ sealed: number | string; last: number | string | null }>('SELECT COUNT(*) AS sealed, MAX(position) AS last FROM ledger_leaves');
           return `${Number(row.sealed)} events sealed, ${await behind(Number(row.last ?? 0))} not yet`;
+        },
+        'ledger-anchor': async () => {
+          const { unanchoredEvents, lastGenTime } = await app.get(LedgerAnchorService).backlog();
+          return `newest anchor ${lastGenTime ?? 'none yet'}, ${unanchoredEvents} signed events not anchored yet`;
         },
       };
       const rows = [];

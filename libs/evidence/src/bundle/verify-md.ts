@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SignedTreeHead } from '../ledger/tree-head';
+import { anchorsByHand, anchorsRules } from './anchors';
 import { BUNDLE_LIMITS, TAG_FILES } from './bag-zip';
 import { LEDGER_KEYS, TIME_FIELDS } from './scope';
 
@@ -76,9 +77,9 @@ The statement is bound to this bundle: its SHA-256 is recorded in the registry's
 (\`disclosure.BundleExported\`), so an auditor with access to the full log can hold the hospital
 to it.
 
-## All at once
+${anchorsByHand()}## All at once
 
-    registry verify-bundle <bundle.zip> [--trusted-key <pem|jwk>] [--trusted-keys <jwks>]
+    registry verify-bundle <bundle.zip> [--trusted-key <pem|jwk>] [--trusted-keys <jwks>] [--trusted-tsa <pem>]
 
 runs every check of part B and names each file, line or position that fails. Its verdict lists
 what a passing bundle still rests on the hospital alone for.
@@ -232,7 +233,7 @@ For every stream with events in \`events.jsonl\` (its events in file order):
 For every entry of \`streams\`: if \`included\` is true the stream has events in \`events.jsonl\`;
 otherwise it is not \`${LEDGER_KEYS}\` and its \`firstAt\` is not in the period (a missing \`firstAt\` is in
 a period without bounds).
-${example ? workedExample(head, example) : ''}
+${example ? workedExample(head, example) : ''}${anchorsRules()}
 ## Who read the data
 
 \`data/access-log.jsonl\` (present when patients are in scope) lists every recorded read, export

@@ -475,6 +475,20 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, Befo
         bad({ treeSize: head.treeSize, problem: `events in the first ${head.treeSize} positions do not hash to the signed root` });
       }
     }
+    // External anchors (ADR 0037): a rewrite that also rewrote the leaves and re-signed the heads
+    // with the hospital's key still differs from a root a TSA time-stamped. (Their tokens are
+    // checked where they are relied on: in a bundle, or by hand with openssl.)
+    const anchors = await this.db.query<{ tree_size: number | string; root_hash: string; authority: string; gen_time: string }>(
+      'SELECT tree_size, root_hash, authority, gen_time FROM ledger_anchors ORDER BY tree_size, gen_time',
+    );
+    for (const a of anchors) {
+      const size = Number(a.tree_size);
+      const anchored = `the tree head of size ${size} time-stamped by ${a.authority} at ${a.gen_time}`;
+      if (size > tree.size) bad({ treeSize: size, problem: `${anchored} covers events no longer in the log` });
+      else if (tree.root(size).toString('hex') !== a.root_hash) {
+        bad({ treeSize: size, problem: `events in the first ${size} positions do not hash to the root of ${anchored}: the history was changed after it was anchored` });
+      }
+    }
     // Leaves are a prefix of the log in read order: what follows the last one is unsealed.
     const unsealed = { count: Math.max(0, positions.length - sealed), positions: positions.slice(sealed, sealed + 100) };
     return { ok: problems.length === 0, events, sealed, checkpoints: heads.length, unsealed, firstBadPosition: firstBad, problems };
