@@ -8,6 +8,7 @@ import { DropEventTypeIndex1765000000001 } from './1765000000001-drop-event-type
 import { AccessLogPurges1765100000000 } from './1765100000000-access-log-purges';
 import { ProjectionFailures1765200000000 } from './1765200000000-projection-failures';
 import { BundleExportJobs1765310000000 } from './1765310000000-bundle-export-jobs';
+import { LedgerAnchors1765400000000 } from './1765400000000-ledger-anchors';
 
 /** Every migration, oldest first; both SQL dialects run the same list. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   AccessLogPurges1765100000000,
   ProjectionFailures1765200000000,
   BundleExportJobs1765310000000,
+  LedgerAnchors1765400000000,
 ];

@@ -219,3 +219,43 @@ describe('architecture: domain code', () => {
     expect(intoEventStore).toEqual([]);
   });
 });
+
+/**
+ * The web app talks to the API over HTTP; from the server's code it imports only the answer
+ * shapes a context declares in its contract (`@app/<context>/contract`) and the event store's
+ * core, never a module that would bring Nest, TypeORM or Node into the browser. A contract is
+ * pure: its own context's domain and the event store's core.
+ */
+describe('architecture: the web app and the contracts', () => {
+  const webFiles = (dir = 'apps/web/src'): string[] =>
+    readdirSync(join(ROOT, dir)).flatMap((name) => {
+      const p = `${dir}/${name}`;
+      if (statSync(join(ROOT, p)).isDirectory()) return webFiles(p);
+      return /\.tsx?$/.test(name) && !/\.spec\.ts$/.test(name) ? [p] : [];
+    });
+  const contracts = readdirSync(join(ROOT, 'libs'))
+    .map((lib) => `libs/${lib}/src/contract.ts`)
+    .filter((f) => statSync(join(ROOT, f), { throwIfNoEntry: false }));
+
+  it('has web files and at least one contract', () => {
+    expect(webFiles().length).toBeGreaterThan(10);
+    expect(contracts.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('imports from outside apps/web only contracts and the event store core', () => {
+    const outside = webFiles()
+      .flatMap((f) => importsOf(f))
+      .filter((i) => i.spec.startsWith('@app/') || i.spec.includes('libs/') || i.spec.includes('apps/api') || i.spec.includes('apps/cli'))
+      .filter((i) => !/^@app\/[a-z-]+\/contract$/.test(i.spec) && i.spec !== '@app/event-store/core')
+      .map((i) => `${i.from} → ${i.spec}`);
+    expect(outside).toEqual([]);
+  });
+
+  it.each(contracts)('%s imports only its own domain and the event store core', (file) => {
+    const ownDomain = file.replace(/contract\.ts$/, 'domain/');
+    for (const { spec, to } of importsOf(file)) {
+      const allowed = spec === '@app/event-store/core' || (spec.startsWith('.') && to !== undefined && to.startsWith(ownDomain));
+      expect({ spec, allowed }).toEqual({ spec, allowed: true });
+    }
+  });
+});

@@ -4,15 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
-/** A newcomer's first steps that need no running server: `npm start` and the README's Compose `.env`. */
+/** A newcomer's first steps that need no running server: `npm start` and the documented Compose `.env`. */
 const ROOT = join(__dirname, '..');
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const DEPLOYMENT = readFileSync(join(ROOT, 'docs', 'deployment.md'), 'utf8');
 const COMPOSE = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
 
-/** The README's `cat > .env <<EOF … EOF` step, exactly as written. */
+/** The `cat > .env <<EOF … EOF` step of docs/deployment.md (Docker Compose), exactly as written. */
 function readmeEnvStep(): string {
-  const step = /^cat > \.env <<EOF\n[\s\S]*?\nEOF$/m.exec(README)?.[0];
-  if (!step) throw new Error('README.md has no `cat > .env <<EOF` step');
+  const step = /^cat > \.env <<EOF\n[\s\S]*?\nEOF$/m.exec(DEPLOYMENT)?.[0];
+  if (!step) throw new Error('docs/deployment.md has no `cat > .env <<EOF` step');
   return step;
 }
 
@@ -73,12 +73,12 @@ describe('newcomer: npm start', () => {
   });
 });
 
-describe("newcomer: the README's Compose .env", () => {
+describe("newcomer: the Compose .env of docs/deployment.md", () => {
   let dir: string;
   let env: Record<string, string>;
 
   beforeAll(() => {
-    // Run the README's step as a newcomer would (real openssl, a real file), in a scratch folder.
+    // Run the documented step as a newcomer would (real openssl, a real file), in a scratch folder.
     dir = mkdtempSync(join(tmpdir(), 'compose-env-'));
     execFileSync('/bin/bash', ['-c', readmeEnvStep()], { cwd: dir });
     env = parseDotEnv(readFileSync(join(dir, '.env'), 'utf8'));

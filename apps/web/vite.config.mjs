@@ -8,6 +8,14 @@ export default defineConfig({
   root: here,
   base: '/',
   publicDir: false,
+  // The API's answer types and a few constants, declared once beside the server code (apps/web/tsconfig.json).
+  resolve: {
+    alias: {
+      '@app/event-store/core': resolve(here, '../../libs/event-store/src/core.ts'),
+      '@app/incidents/contract': resolve(here, '../../libs/incidents/src/contract.ts'),
+      '@app/ai-systems/contract': resolve(here, '../../libs/ai-systems/src/contract.ts'),
+    },
+  },
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: {
     outDir: process.env.WEB_OUT_DIR ? resolve(process.env.WEB_OUT_DIR) : resolve(here, '../../dist/web'),

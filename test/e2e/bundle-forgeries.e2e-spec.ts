@@ -264,7 +264,7 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
       expect(md).toContain(`\`rootHash\` of \`data/checkpoint.json\`: \`${head.rootHash}\``);
     });
 
-    it('recomputes B.15: the first opened text’s HMAC under its salt is the commitment in its event, also with openssl', async () => {
+    it('recomputes B.13: the first opened text’s HMAC under its salt is the commitment in its event, also with openssl', async () => {
       const md = files.get('data/VERIFY.md')!.toString();
       const line = blockAfter(md, 'Its line of `data/plaintexts.jsonl`');
       expect(lines('data/plaintexts.jsonl')).toContain(line);

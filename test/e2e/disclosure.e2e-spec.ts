@@ -225,7 +225,7 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
     const variant = async (name: string, change: (f: Map<string, Buffer>) => void) => {
       const f = new Map(files);
       change(f);
-      // As a producer who fixes everything up would: what B.14 derives from the events, redone.
+      // As a producer who fixes everything up would: what B.12 derives from the events, redone.
       await rederive(f, files);
       rebag(f);
       const p = join(dir, `${name}.zip`);

@@ -361,7 +361,7 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     });
   });
 
-  describe('texts: what a judge reads is derived from proven events (ADR 0036, VERIFY.md B.14)', () => {
+  describe('texts: what a judge reads is derived from proven events (ADR 0036, VERIFY.md B.12)', () => {
     it('both accept the genuine texts: every committed one proven, the one written before commitments marked and counted, never proven', async () => {
       const v = await both(plainPath);
       accepted(v);
@@ -376,9 +376,9 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       expect(plain.get('data/report.html')!.toString()).toContain(`${NOT_PROVABLE} ${LEGACY_TEXT}`);
     });
 
-    it('the Python verifier’s B.14 tables are VERIFY.md’s: labels, text fields, columns, the events table head', () => {
+    it('the Python verifier’s B.12 tables are VERIFY.md’s: labels, text fields, columns, the events table head', () => {
       const md = plain.get('data/VERIFY.md')!.toString();
-      const section = md.slice(md.indexOf('## B.14'), md.indexOf('## B.15') === -1 ? undefined : md.indexOf('## B.15'));
+      const section = md.slice(md.indexOf('## B.12'), md.indexOf('## B.13') === -1 ? undefined : md.indexOf('## B.13'));
       const labels = Object.fromEntries([...section.matchAll(/^\| `([^`]+)` \| (.+) \| (.+) \|$/gm)].map((m) => [m[1], [m[2], m[3]]]));
       const dump = execFileSync('python3', ['-c', 'import json,sys; sys.path.insert(0, sys.argv[1]); import verify_bundle as v; print(json.dumps([v.LABELS, v.TEXT_FIELDS, v.TIMELINE_COLUMNS, v.EVENTS_TABLE_HEAD, v.REPORT_ROWS]))', dirname(PY_VERIFIER)]).toString();
       const [pyLabels, fields, columns, tableHead, rows] = JSON.parse(dump) as [Record<string, [string, string]>, string[], string[], string, number];

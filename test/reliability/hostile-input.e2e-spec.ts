@@ -33,7 +33,7 @@ const POISON = ['x\u0000y', 'bell\u0007', 'esc\u001b[31m', 'lone \ud800', 'lone 
 /** The short profile sends a representative handful; the long one the whole list. */
 const STRINGS = LONG ? HOSTILE_STRINGS : HOSTILE_STRINGS.filter((_, i) => [0, 2, 5, 7, 8, 9].includes(i));
 
-/** Statuses the API documents for bad input (README: errors). */
+/** Statuses the API documents for bad input (docs/api.md: errors). */
 const DOCUMENTED_4XX = [400, 401, 403, 404, 405, 409, 413, 415, 422, 428, 429];
 
 /** Percent-encodes a path segment; a lone surrogate (not encodable) goes as invalid UTF-8 bytes. */

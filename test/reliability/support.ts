@@ -2,8 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { createApp } from '@app/api';
-import { ProjectionRegistry, SqlDatabase } from '@app/event-store';
-import { LedgerService } from '@app/evidence';
+import { ProjectionRegistry, SqlDatabase, Workers } from '@app/event-store';
 import { issueLocalToken, loadKeyMaterial, type Role } from '@app/identity';
 import { CLI } from '../support/child-api';
 import { snapshotReadModels } from '../support/read-models';
@@ -52,9 +51,8 @@ export async function registry(storage: Pick<TestStorage, 'env'>, ...args: strin
  * up, snapshots every read model, rebuilds each from position 0 and snapshots again.
  */
 export async function readModelsAndRebuild(storage: Pick<TestStorage, 'config'>): Promise<{ live: Record<string, unknown[]>; rebuilt: Record<string, unknown[]> }> {
-  const saved = { projections: ProjectionRegistry.autoStart, ledger: LedgerService.autoStart };
-  ProjectionRegistry.autoStart = false;
-  LedgerService.autoStart = false;
+  const saved = Workers.autoStart;
+  Workers.autoStart = false;
   const app = await createApp(storage.config);
   try {
     const runner = app.get(ProjectionRegistry).runner;
@@ -65,8 +63,7 @@ export async function readModelsAndRebuild(storage: Pick<TestStorage, 'config'>)
     return { live, rebuilt: await snapshotReadModels(ds, runner) };
   } finally {
     await app.close();
-    ProjectionRegistry.autoStart = saved.projections;
-    LedgerService.autoStart = saved.ledger;
+    Workers.autoStart = saved;
   }
 }
 

@@ -9,7 +9,7 @@ export interface PythonVerdict {
   eventsProven: number;
   redacted: number;
   signedBy: 'pinned-key' | 'bundled-key' | null;
-  /** VERIFY.md B.14: texts opened against their commitments, marked not provable, withheld. */
+  /** VERIFY.md B.12: texts opened against their commitments, marked not provable, withheld. */
   texts: { proven: number; notProvable: number; withheld: number } | null;
   problems: Array<{ file?: string; line?: number; position?: number; problem: string }>;
 }

@@ -22,7 +22,7 @@ const lines = (f: Map<string, Buffer>, name: string) => f.get(name)!.toString().
  * What a forger redoes after changing events.jsonl, so that only the rule under test can catch
  * the forgery: plaintexts.jsonl (each encrypted text given the opening the genuine bundle has for
  * its commitment, or for its place), then timeline.*, and report.html's events table derived
- * from them as VERIFY.md B.14 says.
+ * from them as VERIFY.md B.12 says.
  */
 export async function rederive(f: Map<string, Buffer>, base: Map<string, Buffer>): Promise<void> {
   const openings = lines(base, 'data/plaintexts.jsonl').map((l) => JSON.parse(l) as PlaintextLine);

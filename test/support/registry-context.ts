@@ -2,7 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AppModule } from '@app/api';
-import { EVENT_STORE, type EventStore, ProjectionRegistry, type ProjectionRunner, type StorageConfig } from '@app/event-store';
+import { EVENT_STORE, type EventStore, ProjectionRegistry, type ProjectionRunner, type StorageConfig, Workers } from '@app/event-store';
 import { LedgerService } from '@app/evidence';
 import { snapshotReadModels } from './read-models';
 
@@ -21,8 +21,7 @@ export interface RegistryContext {
 
 /** The whole registry on a store, in this process, following nothing (like the CLI one-shots). */
 export async function openRegistry(config: StorageConfig): Promise<RegistryContext> {
-  ProjectionRegistry.autoStart = false;
-  LedgerService.autoStart = false;
+  Workers.autoStart = false;
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error'] });
   const ds = app.get(DataSource);
   const runner = app.get(ProjectionRegistry).runner;

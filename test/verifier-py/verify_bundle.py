@@ -6,7 +6,7 @@ another language, with the Python 3 standard library and the `openssl` command (
 that the specification is shown to be complete: if this file and `registry verify-bundle`
 disagree on a bundle, VERIFY.md is missing a rule. Section numbers below are VERIFY.md's.
 
-    python3 verify_bundle.py <bundle.zip> [--trusted-key <pem|jwk>]...
+    python3 verify_bundle.py <bundle.zip> [--trusted-key <pem|jwk>]... [--trusted-tsa <pem>]
 
 Prints one JSON verdict {"ok", "eventsProven", "problems", ...} and exits 0 (ok), 1 (refused)
 or 2 (the command itself was used wrongly).
@@ -14,6 +14,7 @@ or 2 (the command itself was used wrongly).
 
 import argparse
 import base64
+import calendar
 import copy
 import hashlib
 import hmac
@@ -49,9 +50,14 @@ MAX_LINE = 16 * MiB
 CHUNK = 64 * 1024
 
 TAG_FILES = ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt']
+ANCHORS_FILE = 'data/anchors.jsonl'
+MAX_ANCHORS = 100
+BASE64 = re.compile(r'^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\Z')
+ANCHOR_MEMBERS = ['authority', 'checkpoint', 'consistency', 'genTime', 'kind', 'token']
+ANCHOR_CHECKPOINT_MEMBERS = ['issuedAt', 'keyId', 'log', 'rootHash', 'signature', 'treeSize']
 REQUIRED = ['data/events.jsonl', 'data/proofs.jsonl', 'data/checkpoint.json',
             'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json',
-            # B.2 / B.14: the texts' openings and what is derived from them.
+            # B.2 / B.12: the texts' openings and what is derived from them.
             'data/plaintexts.jsonl', 'data/timeline.json', 'data/timeline.csv', 'data/report.html']
 HEX64 = re.compile(r'^[0-9a-f]{64}$')
 # B.7: an Ed25519 SubjectPublicKeyInfo is this 12-byte DER prefix and the 32-byte key.
@@ -159,9 +165,13 @@ def sha256(*parts):
 # ---------------------------------------------------------------- the verifier
 
 class Verifier:
-    def __init__(self, path, trusted_keys):
+    def __init__(self, path, trusted_keys, trusted_tsa=None):
         self.path = path
         self.trusted = trusted_keys  # raw 32-byte Ed25519 keys; None when nothing is pinned
+        self.trusted_tsa = trusted_tsa  # path of the pinned TSA certificate(s), PEM; None when not pinned
+        # B.11: the checked anchors' tree sizes, the earliest genTime at or after each, and the verdict.
+        self.anchor_sizes, self.anchor_since, self.anchor_next = [], [], 0
+        self.anchors = {'anchors': 0, 'checkedAgainst': None, 'anchored': [], 'unanchored': 0}
         self.problems = []
         self.events_proven = 0
         self.redacted = 0
@@ -478,7 +488,7 @@ class Verifier:
             redacted = '$withheld' in event
             if redacted and not self.withheld_line(event, line_no):
                 continue
-            # B.14: its texts opened in step with plaintexts.jsonl; its timeline row derived.
+            # B.12: its texts opened in step with plaintexts.jsonl; its timeline row derived.
             texts.event(event, not redacted)
             if not isinstance(proof, dict) or not all(k in proof for k in PROOF_MEMBERS if k != 'redacted'):
                 self.fail(pr_file, 'must hold %s' % ', '.join(PROOF_MEMBERS), line=line_no)
@@ -504,6 +514,7 @@ class Verifier:
                 self.fail(ev_file, 'position %d does not increase with the leaf index' % position, line=line_no, position=position)
                 continue
             last_index, last_position = index, position
+            self.cover(index, position)
             if redacted:
                 leaf_hash = bytes.fromhex(proof['leafHash'])  # B.8: taken as given
                 self.redacted += 1
@@ -569,6 +580,78 @@ class Verifier:
                 self.fail('data/events.jsonl', 'event %s is withheld, but the last redaction decision of the request does not name it' % event_id, line=line_no, position=position)
             elif decided != ground:
                 self.fail('data/events.jsonl', 'event %s is withheld on %r, the decision says %r' % (event_id, ground, decided), line=line_no, position=position)
+
+    # ---- B.11 external anchors
+
+    def check_anchors(self, zf, info, head):
+        f = ANCHORS_FILE
+        self.anchors['checkedAgainst'] = 'pinned-tsa' if self.trusted_tsa else 'not-pinned'
+        previous, times = 0, []
+        for line_no, text in self.lines(zf, info):
+            self.anchors['anchors'] = line_no
+            if line_no > MAX_ANCHORS:
+                self.fail(f, 'more than %d anchors (B.11)' % MAX_ANCHORS, line=line_no)
+                break
+            try:
+                a = parse_json(text)
+            except ValueError as e:
+                self.fail(f, 'not JSON: %s' % e, line=line_no)
+                continue
+            c = a.get('checkpoint') if isinstance(a, dict) else None
+            if not (isinstance(a, dict) and sorted(a) == ANCHOR_MEMBERS and a.get('kind') == 'rfc3161' and all(isinstance(a.get(k), str) for k in ('authority', 'genTime', 'token'))
+                    and BASE64.match(a['token'])
+                    and isinstance(a.get('consistency'), list) and all(isinstance(h, str) and HEX64.match(h) for h in a['consistency'])
+                    and isinstance(c, dict) and sorted(c) == ANCHOR_CHECKPOINT_MEMBERS and all(isinstance(c.get(k), str) for k in ('issuedAt', 'keyId', 'log', 'signature'))
+                    and isinstance(c.get('rootHash'), str) and HEX64.match(c['rootHash']) and isinstance(c.get('treeSize'), int) and not isinstance(c['treeSize'], bool)):
+                self.fail(f, 'not an anchor line (B.11)', line=line_no)
+                continue
+            if canonical(a) != text:
+                self.fail(f, 'the line is not canonical JSON (B.3)', line=line_no)
+            m = c['treeSize']
+            if not 1 <= m <= head['treeSize']:
+                self.fail(f, 'tree size %d is not between 1 and the signed %d' % (m, head['treeSize']), line=line_no)
+                continue
+            if m <= previous:
+                self.fail(f, 'tree sizes do not increase', line=line_no)
+            previous = m
+            if not consistency_ok(m, head['treeSize'], bytes.fromhex(c['rootHash']), bytes.fromhex(head['rootHash']), [bytes.fromhex(h) for h in a['consistency']]):
+                self.fail(f, 'the consistency proof from the anchored tree of %d does not lead to the signed root: history rewritten' % m, line=line_no)
+                continue
+            if not self.trusted_tsa:
+                continue
+            body = canonical({k: v for k, v in c.items() if k != 'signature'}).encode('utf-8')
+            try:
+                token = base64.b64decode(a['token'], validate=True)
+            except ValueError:
+                self.fail(f, 'the token is not base64 (B.11)', line=line_no)
+                continue
+            gen_time = openssl_ts_verify(token, sha256(body).hex(), self.trusted_tsa)
+            if gen_time is None:
+                self.fail(f, 'the RFC 3161 token does not verify against the pinned TSA certificate (openssl ts -verify)', line=line_no)
+                continue
+            if gen_time != a['genTime']:
+                self.fail(f, 'genTime %s, the token says %s' % (a['genTime'], gen_time), line=line_no)
+                continue
+            self.anchor_sizes.append(m)
+            times.append(a['genTime'])
+        self.anchor_since = times[:]
+        for i in range(len(times) - 2, -1, -1):
+            self.anchor_since[i] = min(self.anchor_since[i], self.anchor_since[i + 1])
+
+    def cover(self, index, position):
+        """B.11: the event at leaf `index` is anchored by the first checked anchor with treeSize > index."""
+        while self.anchor_next < len(self.anchor_sizes) and self.anchor_sizes[self.anchor_next] <= index:
+            self.anchor_next += 1
+        if self.anchor_next == len(self.anchor_sizes):
+            self.anchors['unanchored'] += 1
+            return
+        since = self.anchor_since[self.anchor_next]
+        runs = self.anchors['anchored']
+        if runs and runs[-1]['since'] == since:
+            runs[-1]['events'] += 1
+            runs[-1]['lastPosition'] = position
+        else:
+            runs.append({'since': since, 'events': 1, 'firstPosition': position, 'lastPosition': position})
 
     # ---- B.9 completeness
 
@@ -650,6 +733,8 @@ class Verifier:
                 except ValueError:
                     scope = None
                 self.request_id = self.bag_info_value(bag_info, 'Disclosure-Request-Id')
+                if ANCHORS_FILE in entries:
+                    self.check_anchors(zf, entries[ANCHORS_FILE], head)
                 streams = self.check_events(zf, entries, head, mode == 'gap-free', scope if isinstance(scope, dict) else None)
                 self.check_completeness(zf, entries, head, bag_info, streams)
         except Refused as r:
@@ -666,6 +751,7 @@ class Verifier:
             'redacted': self.redacted if ok else 0,
             'signedBy': self.signed_by,
             'texts': {'proven': self.texts.proven, 'notProvable': self.texts.not_provable, 'withheld': self.texts.withheld} if self.texts else None,
+            'anchors': self.anchors,
             'problems': self.problems,
         }
 
@@ -698,6 +784,54 @@ def inclusion_ok(leaf_hash, index, size, proof, root):
         fn >>= 1
         sn >>= 1
     return sn == 0 and r == root
+
+
+def consistency_ok(first, second, first_hash, second_hash, path):
+    """B.11, RFC 9162 §2.1.4.2 (equal sizes: an empty path and equal roots)."""
+    if not 0 < first <= second:
+        return False
+    if first == second:
+        return not path and first_hash == second_hash
+    if not path:
+        return False
+    if first & (first - 1) == 0:
+        path = [first_hash] + path
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = sha256(b'\x01', c, fr), sha256(b'\x01', c, sr)
+            while not fn & 1 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = sha256(b'\x01', sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    return fr == first_hash and sr == second_hash and sn == 0
+
+
+MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+
+
+def openssl_ts_verify(token, digest_hex, ca_file):
+    """B.11: the token's genTime (ISO 8601, milliseconds) if `openssl ts -verify` accepts it at that time, else None."""
+    with tempfile.TemporaryDirectory(prefix='verify-bundle-') as d:
+        path = os.path.join(d, 'token.tst')
+        with open(path, 'wb') as f:
+            f.write(token)
+        text = subprocess.run(['openssl', 'ts', '-reply', '-in', path, '-token_in', '-token_out', '-text'], capture_output=True, timeout=30)
+        m = re.search(r'^Time stamp: (\w{3}) +(\d{1,2}) (\d\d):(\d\d):(\d\d)(?:\.(\d+))? (\d{4}) GMT$', text.stdout.decode('utf-8', 'replace'), re.M)
+        if text.returncode != 0 or not m or m.group(1) not in MONTHS:
+            return None
+        mon, day, hh, mm, ss, frac, year = m.groups()
+        gen_time = '%s-%02d-%02dT%s:%s:%s.%sZ' % (year, MONTHS.index(mon) + 1, int(day), hh, mm, ss, (frac or '')[:3].ljust(3, '0'))
+        epoch = int(calendar.timegm((int(year), MONTHS.index(mon) + 1, int(day), int(hh), int(mm), int(ss))))
+        r = subprocess.run(['openssl', 'ts', '-verify', '-digest', digest_hex, '-in', path, '-token_in', '-CAfile', ca_file,
+                            '-attime', str(epoch)], capture_output=True, timeout=30)
+        return gen_time if r.returncode == 0 and b'Verification: OK' in r.stdout else None
 
 
 # B.9: what names a scope key, when an event happened, and the period.
@@ -765,7 +899,7 @@ def in_period(at, scope):
     return ok(lambda x, y: x >= y, scope.get('from')) and ok(lambda x, y: x <= y, scope.get('to'))
 
 
-# ---------------------------------------------------------------- B.14 texts and the timeline
+# ---------------------------------------------------------------- B.12 texts and the timeline
 
 TEXT_COMMITMENT = 'text-commitment-v1'
 NOT_PROVABLE = '[not provable (written before %s)]' % TEXT_COMMITMENT
@@ -775,7 +909,7 @@ TIMELINE_COLUMNS = ['position', 'streamId', 'revision', 'type', 'label', 'labelN
 REPORT_ROWS = 2000
 EVENTS_TABLE_HEAD = ('<table><thead><tr><th>#</th><th>Occurred / Gebeurd</th><th>Recorded / Geregistreerd</th><th>What / Wat</th>'
                      '<th>Who / Wie</th><th>Patient</th><th>Decision / Besluit</th><th>Text / Toelichting</th></tr></thead>')
-# B.14's table, type -> (label, labelNl).
+# B.12's table, type -> (label, labelNl).
 LABELS = {
     'ai-systems.AiSystemRegistered': ('AI system registered', 'AI-systeem geregistreerd'),
     'ai-systems.AiSystemVersionChanged': ('AI system version changed', 'Versie AI-systeem gewijzigd'),
@@ -848,7 +982,7 @@ def js_json(v):
 
 
 def as_text(v):
-    """A cell's value as text (B.14): null as empty, true/false, numbers in decimal, objects as JSON."""
+    """A cell's value as text (B.12): null as empty, true/false, numbers in decimal, objects as JSON."""
     if isinstance(v, str):
         return v
     if v is None:
@@ -915,7 +1049,7 @@ def timeline_row(event, texts):
 
 
 def withheld_row(event):
-    """B.14: the row of a withheld line: its place and its grounds, nothing else."""
+    """B.12: the row of a withheld line: its place and its grounds, nothing else."""
     return {
         'position': event['globalPosition'], 'streamId': event['streamId'], 'revision': event['streamRevision'], 'type': 'withheld',
         'label': 'Event withheld (redacted)', 'labelNl': 'Gebeurtenis achtergehouden (weggelakt)', 'occurredAt': '', 'recordedAt': '',
@@ -931,7 +1065,7 @@ def event_row_html(r):
 
 
 class Texts:
-    """B.14 in one pass with the events: each encrypted text opened by its plaintexts.jsonl line, and
+    """B.12 in one pass with the events: each encrypted text opened by its plaintexts.jsonl line, and
     the timeline files and report.html's events table derived (hashed as made; report rows kept)."""
     FORMS = {('field', 'position', 'salt', 'text'), ('field', 'position', 'text', 'unproven'), ('field', 'position', 'withheld')}
 
@@ -959,7 +1093,7 @@ class Texts:
             o = None
         if not isinstance(o, dict) or canonical(o) != text or tuple(sorted(o)) not in self.FORMS \
                 or not isinstance(o.get('field'), str) or not is_count(o.get('position')):
-            self.v.fail(file, 'not one of the three forms of B.14 in canonical JSON', line=self.line_no)
+            self.v.fail(file, 'not one of the three forms of B.12 in canonical JSON', line=self.line_no)
             return ''
         if o['position'] != position or o['field'] != field:
             self.v.fail(file, 'is for %s at %d, where %s at %d was due' % (o['field'], o['position'], field, position), line=self.line_no)
@@ -1023,7 +1157,7 @@ class Texts:
         self.json.update(b'\n]\n')
         for name, h in (('data/timeline.json', self.json), ('data/timeline.csv', self.csv)):
             if self.v.stream_sha256(zf, entries[name]) != h.hexdigest():
-                self.v.fail(name, 'is not the timeline derived from the proven events (B.14)')
+                self.v.fail(name, 'is not the timeline derived from the proven events (B.12)')
         file = 'data/report.html'
         lines = self.v.lines(zf, entries[file])
         tables = 0
@@ -1045,10 +1179,10 @@ class Texts:
                 if len(rows) > len(self.report_rows):
                     break
             if rows != self.report_rows:
-                self.v.fail(file, 'the events table is not the one derived from the proven events (B.14)')
+                self.v.fail(file, 'the events table is not the one derived from the proven events (B.12)')
                 return
         if tables != 1:
-            self.v.fail(file, 'has not exactly one events table (B.14)')
+            self.v.fail(file, 'has not exactly one events table (B.12)')
 
 
 def openssl_verify(pem, body, sig):
@@ -1090,6 +1224,7 @@ def main(argv):
     parser.add_argument('bundle')
     parser.add_argument('--trusted-key', action='append', default=[], help='an Ed25519 public key (PEM or JWK) the signature must be made with')
     parser.add_argument('--trusted-keys', action='append', default=[], help='a JWKS file of keys the signature must be made with')
+    parser.add_argument('--trusted-tsa', help='the TSA certificate (or its CA\'s), PEM, that anchors must chain to (B.11)')
     args = parser.parse_args(argv)
     trusted = None
     if args.trusted_key or args.trusted_keys:
@@ -1100,7 +1235,10 @@ def main(argv):
             except (OSError, ValueError, KeyError, TypeError) as e:
                 print('--trusted-key %s: %s' % (path, e), file=sys.stderr)
                 return 2
-    v = Verifier(args.bundle, trusted)
+    if args.trusted_tsa and not os.path.isfile(args.trusted_tsa):
+        print('--trusted-tsa %s: no such file' % args.trusted_tsa, file=sys.stderr)
+        return 2
+    v = Verifier(args.bundle, trusted, args.trusted_tsa)
     v.run()
     verdict = v.verdict()
     print(json.dumps(verdict, indent=2, ensure_ascii=False))

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { Response } from 'express';
-import { ProjectionRegistry, STORAGE_CONFIG, storageProblem, type StorageConfig } from '@app/event-store';
+import { ProjectionRegistry, STORAGE_CONFIG, storageProblem, type StorageConfig, Workers } from '@app/event-store';
 import { Public } from '@app/identity';
 import { BLOB_STORE, type BlobStore } from '@app/retention';
 
@@ -22,7 +22,14 @@ export class HealthController {
     @Inject(STORAGE_CONFIG) private readonly config: StorageConfig,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     private readonly projections: ProjectionRegistry,
+    private readonly workers: Workers,
   ) {}
+
+  /** Which background workers this instance runs, and why each other one is off (information, never a failure). */
+  private workersInfo() {
+    const running = new Set(this.workers.running());
+    return Object.fromEntries(this.workers.switches().map((w) => [w.name, running.has(w.name) ? 'running' : `off: ${w.on ? 'not started in this process' : w.why}`]));
+  }
 
   /**
    * 503 when the database does not answer, the data folder is read-only or full, or the blob store
@@ -52,15 +59,16 @@ export class HealthController {
       },
     ]);
     const stalled = (await this.projections.runner.status()).filter((s) => s.failure);
+    const workers = { status: 'up' as const, ...this.workersInfo() };
     if (stalled.length === 0) {
       const projections = { status: 'up' as const };
-      return { ...result, info: { ...result.info, projections }, details: { ...result.details, projections } };
+      return { ...result, info: { ...result.info, projections, workers }, details: { ...result.details, projections, workers } };
     }
     const projections = {
       status: 'down' as const,
       stalled: stalled.map(({ projection, position, failure }) => ({ projection, checkpoint: position, ...failure })),
     };
     res.status(degradedStatus());
-    return { ...result, status: 'degraded', error: { ...result.error, projections }, details: { ...result.details, projections } };
+    return { ...result, status: 'degraded', info: { ...result.info, workers }, error: { ...result.error, projections }, details: { ...result.details, projections, workers } };
   }
 }

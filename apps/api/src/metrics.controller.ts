@@ -8,6 +8,7 @@ import { OverdueSupplierNotices } from '@app/ai-systems';
 import { Inject } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ListDisclosuresQuery } from '@app/disclosure';
+import { LedgerAnchorService } from '@app/evidence';
 
 /** Prometheus metrics: process, event log head and how far each projection lags behind it. */
 @ApiTags('Operations')
@@ -23,6 +24,7 @@ export class MetricsController implements OnModuleInit {
     private readonly queries: QueryBus,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LEASES) private readonly leases: Leases,
+    private readonly anchors: LedgerAnchorService,
   ) {}
 
   onModuleInit(): void {
@@ -34,6 +36,7 @@ export class MetricsController implements OnModuleInit {
     const queries = this.queries;
     const clock = this.clock;
     const leases = this.leases;
+    const anchors = this.anchors;
     new Gauge({
       name: 'oversight_event_log_head_position',
       help: 'Global position of the last committed event',
@@ -92,6 +95,26 @@ export class MetricsController implements OnModuleInit {
         for (const name of leases.held()) this.set({ lease: name }, 1);
       },
     });
+    // Only with a TSA configured (LEDGER_TSA_URL): then a growing backlog means it is down or refusing.
+    if (anchors.tsaUrl) {
+      new Gauge({
+        name: 'oversight_ledger_unanchored_events',
+        help: 'Events under the latest signed tree head that no RFC 3161 anchor covers yet (grows while the TSA is down)',
+        registers: [this.registry],
+        async collect() {
+          this.set((await anchors.backlog()).unanchoredEvents);
+        },
+      });
+      new Gauge({
+        name: 'oversight_ledger_anchor_age_seconds',
+        help: 'Seconds since the genTime of the newest RFC 3161 anchor (-1 before the first)',
+        registers: [this.registry],
+        async collect() {
+          const { lastGenTime } = await anchors.backlog();
+          this.set(lastGenTime ? Math.round((Date.now() - Date.parse(lastGenTime)) / 1000) : -1);
+        },
+      });
+    }
     new Gauge({
       name: 'oversight_incidents_overdue',
       help: 'Open incidents with a reporting deadline passed and not met (business clock)',

@@ -24,6 +24,7 @@ const commands = {
   docs: () => require('./commands/docs') as typeof import('./commands/docs'),
   keys: () => require('./commands/keys') as typeof import('./commands/keys'),
   accessLog: () => require('./commands/access-log') as typeof import('./commands/access-log'),
+  workers: () => require('./commands/workers') as typeof import('./commands/workers'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -76,18 +77,28 @@ program
   .action((name: string) => commands.projections().projectionsRebuild(name));
 
 program
+  .command('workers')
+  .description('Background work: projections, incident-review links, report delivery, scheduled purge, ledger sealer, unfinished erasures')
+  .command('status')
+  .description('Each worker on or off under this environment and why (WORKERS_OFF), and how far it has come (exit code 2 if a projection is stalled)')
+  .action(() => commands.workers().workersStatus());
+
+program
   .command('verify')
   .description('Check the whole ledger: every stored event against its sealed leaf, every signed tree head')
   .option('--json', 'print the full report as JSON')
   .option('--strict', 'also exit 1 when events are not sealed yet (they are always named)')
   .action((o: { json?: boolean; strict?: boolean }) => commands.verify().verifyLedger(o));
 
-program
-  .command('ledger')
-  .description('The tamper-evident ledger')
+const ledger = program.command('ledger').description('The tamper-evident ledger');
+ledger
   .command('seal')
   .description('Seal every committed event and sign a tree head now')
   .action(() => commands.verify().sealLedger());
+ledger
+  .command('anchor')
+  .description('Sign a tree head now and have the configured RFC 3161 TSA (LEDGER_TSA_URL) time-stamp it')
+  .action(() => commands.verify().anchorLedger());
 
 const logs = program.command('logs').description('AI-system logs kept for retention (AI Act Art. 26(6))');
 logs
@@ -177,7 +188,8 @@ program
   .option('--json', 'print the full report as JSON')
   .option('--trusted-key <file>', "pin the ledger key: the hospital's public key as PEM or JWK, obtained outside the bundle")
   .option('--trusted-keys <file>', 'pin the ledger keys of a JWK Set (e.g. a saved /.well-known/oversight-registry-keys)')
-  .action((zip: string, o: { sha256?: string; json?: boolean; trustedKey?: string; trustedKeys?: string }) => commands.bundles().verifyBundleCommand(zip, o));
+  .option('--trusted-tsa <pem>', "pin the time-stamping authority: the TSA's (or its CA's) certificate; the bundle's RFC 3161 anchors must chain to it")
+  .action((zip: string, o: { sha256?: string; json?: boolean; trustedKey?: string; trustedKeys?: string; trustedTsa?: string }) => commands.bundles().verifyBundleCommand(zip, o));
 
 program
   .command('export-bundle')

@@ -22,6 +22,7 @@ const en = {
   'role.legal': 'legal',
   'role.auditor': 'auditor',
   'role.admin': 'administrator',
+  'role.system': 'the registry itself',
   // nav
   'nav.reviews': 'Reviews',
   'nav.incidents': 'Incidents',
@@ -344,6 +345,7 @@ const nl: Record<TextKey, string> = {
   'role.legal': 'jurist',
   'role.auditor': 'auditor',
   'role.admin': 'beheerder',
+  'role.system': 'het register zelf',
   'nav.reviews': 'Beoordelingen',
   'nav.incidents': 'Incidenten',
   'nav.disclosures': 'Openbaarmaking',
@@ -653,9 +655,21 @@ export function setLang(l: Lang): void {
   lang.set(l);
 }
 
+/**
+ * Keys a screen asked for that the chosen language has no text for (`nl:deadline.foo`), each said
+ * once on the console: the browser journeys fail on any, so an API value the app does not
+ * translate cannot slip through to the screen as a raw code.
+ */
+const untranslated = new Set<string>();
+
 export function t(key: TextKey, vars: Record<string, string | number> = {}): string {
   // Keys built from API values (a role, a status) may be unknown here: show the key's last part.
-  const text = texts[lang.get()][key] ?? en[key] ?? String(key).split('.').pop() ?? String(key);
+  const l = lang.get();
+  if (texts[l][key] === undefined && !untranslated.has(`${l}:${String(key)}`)) {
+    untranslated.add(`${l}:${String(key)}`);
+    console.warn(`untranslated text: ${l}:${String(key)}`);
+  }
+  const text = texts[l][key] ?? en[key] ?? String(key).split('.').pop() ?? String(key);
   return text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? `{${k}}`));
 }
 

@@ -1,4 +1,14 @@
-// Shapes of the API answers this app reads (see /docs for the full OpenAPI description).
+// Shapes of the API answers this app reads (see /docs for the full OpenAPI description). Where the
+// server declares an answer in a context's contract (`@app/<context>/contract`), it is used as is.
+import type { EventEnvelope } from '@app/event-store/core';
+import type { DeadlineStatus, IncidentSummary } from '@app/incidents/contract';
+
+export { CRITERIA, NO_CRITERIA, PERSONAL_DATA_BREACH as BREACH_LEVELS } from '@app/incidents/contract';
+export type { IncidentView, ReportedIncident, SeriousnessCriteria as Criteria } from '@app/incidents/contract';
+export type Deadline = DeadlineStatus;
+export type IncidentItem = IncidentSummary;
+/** An event of the log as `GET /events` answers it. */
+export type StoredEvent = EventEnvelope;
 export interface AiSystem {
   aiSystemId: string;
   name: string;
@@ -18,64 +28,6 @@ export interface ReviewItem {
   decision: string;
   decidedAt: string;
   reason: { text: string | null; erased: boolean };
-}
-export interface Deadline {
-  obligation: string;
-  recipient: string;
-  dueAt: string;
-  rule: string;
-  basis: string;
-  /** Absent on deadlines computed before the rulebook (2026-12). */
-  ruleId?: string;
-  nature?: 'law' | 'regulator-policy' | 'hospital-policy';
-  metAt: string | null;
-  overdue: boolean;
-}
-export interface IncidentItem {
-  incidentId: string;
-  aiSystemId: string;
-  aiSystemName: string;
-  status: string;
-  serious: boolean | null;
-  awareAt: string;
-  detectedAt: string;
-  deadlines: Deadline[];
-  nextDeadline: Deadline | null;
-  overdue: boolean;
-}
-export interface Notification {
-  notificationId: string;
-  recipient: string;
-  channel: string;
-  status: string;
-  attempts: number;
-  notifiedAt: string;
-  deliveredAt: string | null;
-}
-export type Criteria = Record<(typeof CRITERIA)[number], boolean>;
-/** GDPR Art. 33/34: the controller's risk assessment of a personal data breach. */
-export const BREACH_LEVELS = ['none', 'unlikely-risk', 'risk', 'high-risk'] as const;
-export const CRITERIA = [
-  'death',
-  'seriousHarmToHealth',
-  'criticalInfrastructureDisruption',
-  'fundamentalRightsInfringement',
-  'widespreadInfringement',
-  'propertyOrEnvironmentHarm',
-  'seriousPublicHealthThreat',
-  'couldHaveLedToSeriousHarm',
-] as const;
-export interface IncidentView extends IncidentItem {
-  narrative: { text: string | null; erased: boolean };
-  classification: {
-    serious: boolean;
-    criteria: Criteria;
-    wkkgzCalamity: boolean;
-    personalDataBreach?: (typeof BREACH_LEVELS)[number];
-    patientConsequences?: boolean;
-  } | null;
-  notifications: Notification[];
-  revision: number;
 }
 export interface Scope {
   patientPseudonyms: string[];
@@ -125,13 +77,4 @@ export interface TimelineEntry {
   actor: string;
   role: string;
   text: string | null;
-}
-export interface StoredEvent {
-  eventId: string;
-  type: string;
-  streamId: string;
-  globalPosition: number;
-  recordedAt: string;
-  data: unknown;
-  metadata: { actor?: { subject: string; role: string } };
 }

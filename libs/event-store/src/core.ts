@@ -9,3 +9,4 @@ export * from './envelope';
 export * from './errors';
 export * from './event-store.port';
 export * from './projections/projection';
+export * from './stream-identity';

@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { LedgerController, LedgerKeysController } from './http/ledger.controller';
 import { ReconstructionController } from './http/reconstruction.controller';
 import { LedgerService } from './ledger/ledger.service';
+import { LedgerAnchorService } from './anchor/ledger-anchors.service';
 
 /** Shared kernel for evidence: the ledger, as-of reconstruction and the bundle format. */
 @Module({
   controllers: [LedgerController, LedgerKeysController, ReconstructionController],
-  providers: [LedgerService],
-  exports: [LedgerService],
+  providers: [LedgerService, LedgerAnchorService],
+  exports: [LedgerService, LedgerAnchorService],
 })
 export class EvidenceModule {}

@@ -5,6 +5,8 @@ export * from './ledger/leaf';
 export * from './ledger/tree-head';
 export * from './ledger/ledger.service';
 export * from './ledger/leaf-worker';
+export * from './anchor/rfc3161';
+export * from './anchor/ledger-anchors.service';
 export * from './evidence.module';
 export * from './bundle/scope';
 export * from './bundle/redaction';

@@ -25,7 +25,7 @@ export interface RevealedText {
 
 /**
  * The commitment to a text under a salt (hex): what a verifier recomputes from a revealed text
- * (VERIFY.md B.14). RFC 2104 §2: "To compute HMAC over the data `text' we perform
+ * (VERIFY.md B.12). RFC 2104 §2: "To compute HMAC over the data `text' we perform
  * H(K XOR opad, H(K XOR ipad, text))"; "the minimal recommended length for K is L bytes (as the
  * hash output length)" — the salt is 32 bytes.
  */

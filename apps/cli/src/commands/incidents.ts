@@ -2,7 +2,7 @@ import { operatorActor } from './operator';
 import { NestFactory } from '@nestjs/core';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { AppModule } from '@app/api';
-import { DomainError, ProjectionRegistry, storageConfigFromEnv, type StorageConfig } from '@app/event-store';
+import { DomainError, ProjectionRegistry, storageConfigFromEnv, type StorageConfig, Workers } from '@app/event-store';
 import { ExecuteIncidentCommand, ListIncidentsQuery, RULEBOOK_VERSION } from '@app/incidents';
 
 /** Exit code when something is overdue, for cron and monitoring (1 stays "the command failed"). */
@@ -17,8 +17,8 @@ export async function incidentsOverdue(
   config: StorageConfig = storageConfigFromEnv(),
   write: (text: string) => void = (text) => process.stdout.write(text),
 ): Promise<number> {
-  const autoStart = ProjectionRegistry.autoStart;
-  ProjectionRegistry.autoStart = false; // one-shot: no live subscription, no delivery worker
+  const autoStart = Workers.autoStart;
+  Workers.autoStart = ['ledger-sealer']; // one-shot: no live subscription, no delivery worker
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error', 'warn'] });
   try {
     await app.get(ProjectionRegistry).runner.catchUp();
@@ -37,7 +37,7 @@ export async function incidentsOverdue(
     return items.length > 0 ? OVERDUE_EXIT_CODE : 0;
   } finally {
     await app.close();
-    ProjectionRegistry.autoStart = autoStart;
+    Workers.autoStart = autoStart;
   }
 }
 
@@ -56,8 +56,8 @@ export async function incidentsRecomputeDeadlines(
     write('A reason is required: --reason "what changed in the rulebook".\n');
     return 1;
   }
-  const autoStart = ProjectionRegistry.autoStart;
-  ProjectionRegistry.autoStart = false; // one-shot: no live subscription, no delivery worker
+  const autoStart = Workers.autoStart;
+  Workers.autoStart = ['ledger-sealer']; // one-shot: no live subscription, no delivery worker
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error', 'warn'] });
   const actor = operatorActor('quality-manager');
   let recomputed = 0;
@@ -82,6 +82,6 @@ export async function incidentsRecomputeDeadlines(
     return 0;
   } finally {
     await app.close();
-    ProjectionRegistry.autoStart = autoStart;
+    Workers.autoStart = autoStart;
   }
 }

@@ -1,8 +1,7 @@
 import { operatorActor } from './operator';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '@app/api';
-import { LedgerService } from '@app/evidence';
-import { EVENT_STORE, type EventStore, ProjectionRegistry, storageConfigFromEnv } from '@app/event-store';
+import { EVENT_STORE, type EventStore, storageConfigFromEnv, Workers } from '@app/event-store';
 import { KEY_MATERIAL, type KeyMaterial, readMasterKeyFile, replaceMasterKeyFile, SubjectKeyStore } from '@app/identity';
 
 /**
@@ -15,8 +14,7 @@ import { KEY_MATERIAL, type KeyMaterial, readMasterKeyFile, replaceMasterKeyFile
 export async function rotateMasterKey(o: { newKeyFile: string; newKeyId?: string }): Promise<void> {
   const config = storageConfigFromEnv();
   const next = readMasterKeyFile(o.newKeyFile, o.newKeyId);
-  ProjectionRegistry.autoStart = false;
-  LedgerService.autoStart = false;
+  Workers.autoStart = false;
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error', 'warn'] });
   try {
     const current = app.get<KeyMaterial>(KEY_MATERIAL).masterKey;

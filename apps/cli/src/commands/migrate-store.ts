@@ -37,6 +37,7 @@ const SIDE_TABLES: Array<{ table: string; key: string[] }> = [
   { table: 'ledger_keys', key: ['key_id'] },
   { table: 'ledger_leaves', key: ['leaf_index'] },
   { table: 'ledger_checkpoints', key: ['tree_size'] },
+  { table: 'ledger_anchors', key: ['anchor_id'] },
   // A purge's anchor before the entries that link to it (ADR 0033).
   { table: 'access_log_purges', key: ['through_seq'] },
   { table: 'access_log', key: ['seq'] },

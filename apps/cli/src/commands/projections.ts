@@ -1,10 +1,11 @@
 import { NestFactory } from '@nestjs/core';
 import { SingleBar, Presets } from 'cli-progress';
 import { AppModule } from '@app/api';
-import { EVENT_STORE, type EventStore, ProjectionRegistry, eventsBehind } from '@app/event-store';
+import { EVENT_STORE, type EventStore, ProjectionRegistry, eventsBehind, Workers } from '@app/event-store';
+import { table } from '../table';
 
 async function withRegistry<T>(work: (registry: ProjectionRegistry, store: EventStore) => Promise<T>): Promise<T> {
-  ProjectionRegistry.autoStart = false; // this process rebuilds; the API keeps following the log
+  Workers.autoStart = ['ledger-sealer']; // this process rebuilds; the API keeps following the log
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(), { logger: ['error', 'warn'] });
   try {
     return await work(app.get(ProjectionRegistry), app.get<EventStore>(EVENT_STORE));
@@ -43,14 +44,14 @@ export function projectionsStatus(): Promise<void> {
     const rows = [];
     const stalled: string[] = [];
     for (const { projection, position, failure } of await registry.runner.status()) {
-      rows.push({ projection, checkpoint: position, head, lag: await eventsBehind(store, position, head), state: failure ? 'STALLED' : 'ok' });
+      rows.push([projection, position, head, await eventsBehind(store, position, head), failure ? 'STALLED' : 'ok']);
       if (failure) {
         const event = failure.position === null ? 'before reaching an event' : `on position ${failure.position} (${failure.eventType}, stream ${failure.streamId})`;
         stalled.push(`${projection} is stalled since ${failure.since}, ${failure.attempts} attempt(s), ${event}: ${failure.error}`);
       }
     }
     process.stdout.write(`log head: ${head}\n`);
-    console.table(rows);
+    process.stdout.write(table(['projection', 'checkpoint', 'head', 'lag', 'state'], rows));
     for (const line of stalled) process.stdout.write(`${line}\n`);
     if (stalled.length) {
       process.stdout.write('Runbook: docs/operations.md, "A projection is stalled".\n');

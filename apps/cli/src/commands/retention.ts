@@ -1,7 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { Transform } from 'node:stream';
 import { fileIngestRequest, LogFolder, type LogFolderScan, LogIngestService, type PurgeRunReport, RetentionPurger } from '@app/retention';
 import { withAppContext } from '../app-context';
+import { progressBar } from '../progress';
 import { operatorActor } from './operator';
 
 function withApp<T>(work: (get: <S>(type: new (...args: never[]) => S) => S) => Promise<T>): Promise<T> {
@@ -21,7 +23,18 @@ export async function logsIngest(file: string, o: LogsIngestOptions): Promise<vo
   if (!info.isFile()) throw new Error(`${file} is not a file`);
   const request = fileIngestRequest(file, info.mtime, { ...o, aiSystemId: o.system, channel: 'cli' });
   await withApp(async (get) => {
-    const result = await get(LogIngestService).ingest(createReadStream(file), request, operatorActor('admin'));
+    const bar = progressBar('ingest', 'bytes');
+    // Counted on the way through (a 'data' listener on the file itself would start it flowing early).
+    let read = 0;
+    const content = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        bar.update((read += chunk.length), info.size);
+        done(null, chunk);
+      },
+    });
+    const file$ = createReadStream(file).on('error', (err) => content.destroy(err));
+    file$.pipe(content);
+    const result = await get(LogIngestService).ingest(content, request, operatorActor('admin')).finally(() => bar.stop());
     process.stdout.write(
       `${result.duplicate ? 'Already recorded' : 'Recorded'} ${result.artefactId}  sha256 ${result.sha256}  ${result.sizeBytes} bytes\n`,
     );
@@ -74,14 +87,16 @@ export interface PurgeOptions {
 
 export async function retentionPurge(o: PurgeOptions): Promise<void> {
   if (Boolean(o.dryRun) === Boolean(o.apply)) throw new Error('Say --dry-run or --apply');
+  const bar = progressBar(o.dryRun ? 'due' : 'purge', 'artefacts');
   const report = await withApp((get) =>
     get(RetentionPurger).run({
       dryRun: Boolean(o.dryRun),
       actor: operatorActor('quality-manager'),
       chunkSize: o.chunkSize ? Number(o.chunkSize) : undefined,
       pauseMs: o.pauseMs ? Number(o.pauseMs) : undefined,
+      onProgress: (done, total) => bar.update(done, total),
     }),
-  );
+  ).finally(() => bar.stop());
   process.stdout.write(o.json ? `${JSON.stringify(report)}\n` : summary(report));
 }
 

@@ -1,8 +1,10 @@
-import { LedgerService } from '@app/evidence';
+import { EVENT_STORE, type EventStore } from '@app/event-store';
+import { LedgerAnchorService, LedgerService } from '@app/evidence';
 import { withAppContext } from '../app-context';
+import { progressBar } from '../progress';
 
-function withLedger<T>(work: (ledger: LedgerService) => Promise<T>): Promise<T> {
-  return withAppContext((app) => work(app.get(LedgerService)), { ledger: false });
+function withLedger<T>(work: (ledger: LedgerService, store: EventStore) => Promise<T>): Promise<T> {
+  return withAppContext((app) => work(app.get(LedgerService), app.get<EventStore>(EVENT_STORE)), { ledger: false });
 }
 
 /** Seals everything committed so far and signs a tree head (e.g. right before an export). */
@@ -13,13 +15,24 @@ export function sealLedger(): Promise<void> {
   });
 }
 
+/** Signs a tree head and has the configured TSA time-stamp it (issue 22, build 3); exit 1 when it cannot. */
+export function anchorLedger(): Promise<void> {
+  return withAppContext(async (app) => {
+    const anchor = await app.get(LedgerAnchorService).anchor({ fresh: true });
+    if (!anchor) process.stdout.write('Nothing to anchor: the log is empty\n');
+    else process.stdout.write(`Tree head of size ${anchor.treeSize} (root ${anchor.rootHash}) time-stamped at ${anchor.genTime} by ${anchor.authority}\n`);
+  }, { ledger: false });
+}
+
 /**
  * Recomputes the whole ledger from the stored events; exit code 1 when anything differs, and
  * with `--strict` also when events are not sealed yet (always named: they are unprotected).
  */
 export function verifyLedger(options: { json?: boolean; strict?: boolean }): Promise<void> {
-  return withLedger(async (ledger) => {
-    const report = await ledger.verify();
+  return withLedger(async (ledger, store) => {
+    const head = await store.headPosition();
+    const bar = progressBar('verify', 'events');
+    const report = await ledger.verify((done) => bar.update(done, head)).finally(() => bar.stop());
     const { unsealed } = report;
     if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else {

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, get, newKey } from '../api';
 import { formatDate, hasText, t, type TextKey } from '../i18n';
-import { BREACH_LEVELS, CRITERIA, type Criteria, type Deadline, type IncidentItem, type IncidentView, type Page } from '../types';
+import { BREACH_LEVELS, CRITERIA, type Criteria, NO_CRITERIA, type Deadline, type IncidentItem, type IncidentView, type Page } from '../types';
 import { Checkbox, Clock, fieldErrorOf, Link, Loading, PageTitle, ProblemSummary, SelectField, Status, TextField, tt, until, useLoad, useNow, useWrite } from '../ui';
 
 /** Quality manager: open incidents, the nearest deadline first (the API sorts), with live clocks. */
@@ -52,7 +52,7 @@ export function IncidentBoard() {
   );
 }
 
-const noCriteria = Object.fromEntries(CRITERIA.map((c) => [c, false])) as Criteria;
+const noCriteria: Criteria = { ...NO_CRITERIA };
 
 export function IncidentDetail({ id, canWrite }: { id: string; canWrite: boolean }) {
   const now = useNow(15_000);
@@ -129,7 +129,7 @@ export function IncidentDetail({ id, canWrite }: { id: string; canWrite: boolean
 
 /** Reports nobody classified yet, oldest first: where a quality manager starts the day. */
 function TriageQueue() {
-  const queue = useLoad(() => get<{ items: Array<IncidentItem & { nearMiss: boolean }> }>('/incidents/triage'), []);
+  const queue = useLoad(() => get<{ items: IncidentItem[] }>('/incidents/triage'), []);
   if (!queue.data || queue.data.items.length === 0) return null;
   return (
     <section aria-labelledby="triage-title">

@@ -1,18 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api, get, newKey } from '../api';
 import { formatDate, t } from '../i18n';
-import type { AiSystem, Page } from '../types';
+import type { AiSystem, Page, ReportedIncident } from '../types';
 import { Checkbox, fieldErrorOf, Loading, PageTitle, ProblemSummary, SelectField, Status, TextField, until, useLoad } from '../ui';
-
-interface ReportedIncident {
-  incidentId: string;
-  aiSystemName: string;
-  detectedAt: string;
-  nearMiss: boolean;
-  triage: 'awaiting-triage' | 'triaged';
-  status: 'open' | 'closed';
-  closedAt: string | null;
-}
 
 const empty = { aiSystemId: '', narrative: '', patientId: '', nearMiss: false };
 

@@ -1,31 +1,14 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, get, newKey } from '../api';
 import { formatDate, t, type TextKey } from '../i18n';
+import type { SupplierNoticeKind, SupplierNoticeSummary, SupplierNoticeView } from '@app/ai-systems/contract';
 import type { AiSystem, Page } from '../types';
 import { Checkbox, Clock, fieldErrorOf, Link, Loading, PageTitle, ProblemSummary, SelectField, Status, TextField, tt, until, useLoad, useNow, useWrite } from '../ui';
 
 // Shapes of /supplier-notices answers (the OpenAPI document at /docs has them in full).
-type Kind = 'field-safety-notice' | 'security-advisory';
-interface NoticeItem {
-  supplierNoticeId: string;
-  aiSystemId: string;
-  kind: Kind;
-  supplierReference: string;
-  title: string;
-  receivedAt: string;
-  affectedVersions: string[];
-  nextDueAt: string | null;
-  overdue: boolean;
-  status: 'open' | 'closed';
-}
-interface NoticeView extends NoticeItem {
-  requestedAction: { description: string; dueBy: string | null } | null;
-  documentReference: string | null;
-  unknownVersionsReason: string | null;
-  deadlines: Array<{ kind: 'requested-action' | 'act-by'; dueAt: string; metAt: string | null; overdue: boolean }>;
-  actions: Array<{ description: string; doneAt: string; completesRequestedAction: boolean; doneBy: { subject: string } }>;
-  closure: { conclusion: string; closedAt: string } | null;
-}
+type Kind = SupplierNoticeKind;
+type NoticeItem = SupplierNoticeSummary;
+type NoticeView = SupplierNoticeView;
 type SystemRow = AiSystem & { knownVersions: string[] };
 
 const KINDS: Kind[] = ['field-safety-notice', 'security-advisory'];

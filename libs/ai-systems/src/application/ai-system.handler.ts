@@ -1,25 +1,19 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { EVENT_STORE, type EventStore, runDecider } from '@app/event-store';
-import { aiSystemDecider, aiSystemStreamId } from '../domain';
+import { CLOCK, type Clock, commandHandler, EVENT_STORE, type EventStore } from '@app/event-store';
+import { aiSystemDecider, aiSystemStream } from '../domain';
 import { type AiSystemCommandResult, ExecuteAiSystemCommand } from './ai-system.commands';
 
 @CommandHandler(ExecuteAiSystemCommand)
 export class ExecuteAiSystemCommandHandler implements ICommandHandler<ExecuteAiSystemCommand, AiSystemCommandResult> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  private readonly write;
+
+  constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(CLOCK) clock: Clock) {
+    this.write = commandHandler({ store, clock }, aiSystemDecider, aiSystemStream);
+  }
 
   async execute({ command, actor, options }: ExecuteAiSystemCommand): Promise<AiSystemCommandResult> {
-    const full = { ...command, now: new Date().toISOString() };
-    const { result } = await runDecider(this.store, aiSystemDecider, aiSystemStreamId(command.aiSystemId), full, {
-      ifMatch: options.ifMatch,
-      idempotencyKey: options.idempotencyKey ? `${actor.subject}:${options.idempotencyKey}` : undefined,
-      requestHash: options.requestHash,
-      metadata: { actor, ...(options.correlationId ? { correlationId: options.correlationId } : {}) },
-    });
-    return {
-      aiSystemId: result.streamId.slice('ai-system-'.length),
-      revision: result.nextExpectedRevision,
-      replayed: result.replayed,
-    };
+    const { id, revision, replayed } = await this.write(command.aiSystemId, (_, now) => ({ ...command, now }), { actor, ...options });
+    return { aiSystemId: id, revision, replayed };
   }
 }

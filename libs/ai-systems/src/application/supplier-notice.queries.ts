@@ -7,40 +7,15 @@ import { decodeCursor, encodeCursor, type Page } from '@app/platform';
 import {
   earliestOpenDeadline,
   isNoticeOverdue,
-  type NoticeDeadline,
   noticeDeadlines,
-  type ReceivedSupplierNotice,
   supplierNoticeDecider,
+  type SupplierNoticeKind,
   supplierNoticeStreamId,
 } from '../domain';
 import { SupplierNoticeRow } from '../projections/supplier-notice.entity';
+import type { SupplierNoticeSummary, SupplierNoticeView } from '../contract';
 
-/** One notice as the API shows it: its stream folded, deadlines and overdue judged by the business clock. */
-export interface SupplierNoticeView extends Omit<ReceivedSupplierNotice, 'exists'> {
-  deadlines: Array<NoticeDeadline & { overdue: boolean }>;
-  nextDueAt: string | null;
-  overdue: boolean;
-  revision: number;
-}
-
-export interface SupplierNoticeSummary {
-  supplierNoticeId: string;
-  aiSystemId: string;
-  kind: string;
-  supplierReference: string;
-  title: string;
-  receivedAt: string;
-  affectedVersions: string[];
-  requestedActionDueBy: string | null;
-  actBy: string | null;
-  nextDueAt: string | null;
-  overdue: boolean;
-  status: string;
-  actionCount: number;
-  completedAt: string | null;
-  closedAt: string | null;
-  revision: number;
-}
+export type { SupplierNoticeSummary, SupplierNoticeView } from '../contract';
 
 export interface SupplierNoticeFilter {
   open?: boolean;
@@ -117,7 +92,7 @@ function summary(r: SupplierNoticeRow, now: string): SupplierNoticeSummary {
   return {
     supplierNoticeId: r.supplierNoticeId,
     aiSystemId: r.aiSystemId,
-    kind: r.kind,
+    kind: r.kind as SupplierNoticeKind,
     supplierReference: r.supplierReference,
     title: r.title,
     receivedAt: r.receivedAt,
@@ -126,7 +101,7 @@ function summary(r: SupplierNoticeRow, now: string): SupplierNoticeSummary {
     actBy: r.actBy,
     nextDueAt: r.nextDueAt,
     overdue: r.status === 'open' && r.nextDueAt !== null && r.nextDueAt < now,
-    status: r.status,
+    status: r.status as SupplierNoticeSummary['status'],
     actionCount: r.actionCount,
     completedAt: r.completedAt,
     closedAt: r.closedAt,

@@ -1,43 +1,27 @@
-import type { AiActRiskClass, MdrClass, Supplier } from './ai-system.events';
+import type { AiSystemRegisteredData, AiSystemUseResumedData, AiSystemUseSuspendedData, AiSystemVersionChangedData } from './ai-system.events';
 
-/** Every command carries `now` (ISO 8601): the decider never reads the clock. */
-export interface RegisterAiSystem {
+/**
+ * Each command is declared from the event it leads to (its data, less what the decider stamps or
+ * works out). Every command carries `now` (ISO 8601): the decider never reads the clock.
+ */
+export interface RegisterAiSystem extends Omit<AiSystemRegisteredData, 'registeredAt'> {
   type: 'RegisterAiSystem';
-  aiSystemId: string;
-  name: string;
-  supplier: Supplier;
-  version: string;
-  intendedPurpose: string;
-  aiActRiskClass: AiActRiskClass;
-  mdrClass: MdrClass;
-  inHouseDevice: boolean;
-  ifuVersion: string | null;
-  oversightPersons: string[];
-  ceMarking: string | null;
-  udiDi: string | null;
   now: string;
 }
 
-export interface ChangeAiSystemVersion {
+/** The previous version is the decider's to state, from the stream. */
+export interface ChangeAiSystemVersion extends Omit<AiSystemVersionChangedData, 'previousVersion' | 'changedAt'> {
   type: 'ChangeAiSystemVersion';
-  aiSystemId: string;
-  version: string;
-  ifuVersion: string | null;
-  reason: string | null;
   now: string;
 }
 
-export interface SuspendAiSystemUse {
+export interface SuspendAiSystemUse extends Omit<AiSystemUseSuspendedData, 'suspendedAt'> {
   type: 'SuspendAiSystemUse';
-  aiSystemId: string;
-  reason: string;
   now: string;
 }
 
-export interface ResumeAiSystemUse {
+export interface ResumeAiSystemUse extends Omit<AiSystemUseResumedData, 'resumedAt'> {
   type: 'ResumeAiSystemUse';
-  aiSystemId: string;
-  reason: string;
   now: string;
 }
 

@@ -1,5 +1,7 @@
+import { streamIdentity } from '@app/event-store/core';
 /** Stream of one deployed AI system: `ai-system-<id>`. */
-export const aiSystemStreamId = (aiSystemId: string): string => `ai-system-${aiSystemId}`;
+export const aiSystemStream = streamIdentity('ai-system-');
+export const aiSystemStreamId = aiSystemStream.streamOf;
 
 /** EU AI Act risk tier (Art. 5, Art. 6 + Annex III, Art. 50, rest). */
 export type AiActRiskClass = 'prohibited' | 'high' | 'limited' | 'minimal';

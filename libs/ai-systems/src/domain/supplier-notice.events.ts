@@ -1,5 +1,7 @@
+import { streamIdentity } from '@app/event-store/core';
 /** Stream of one notice a supplier sent about an AI system: `supplier-notice-<id>`. */
-export const supplierNoticeStreamId = (supplierNoticeId: string): string => `supplier-notice-${supplierNoticeId}`;
+export const supplierNoticeStream = streamIdentity('supplier-notice-');
+export const supplierNoticeStreamId = supplierNoticeStream.streamOf;
 
 /** A field safety notice (MDR FSN/FSCA) or a security advisory; both arrive from the supplier. */
 export type SupplierNoticeKind = 'field-safety-notice' | 'security-advisory';

@@ -1,20 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import type { EventEnvelope, Projection, ProjectionContext } from '@app/event-store';
+import type { Envelope, Projection, ProjectionContext } from '@app/event-store';
 import { AI_SYSTEM_EVENT_TYPES, type AiSystemEvent } from '../domain';
 import { AiSystemRow } from './ai-system.entity';
 
 /** Keeps `rm_ai_systems` equal to the fold of every ai-system stream. */
 @Injectable()
-export class AiSystemsProjection implements Projection {
+export class AiSystemsProjection implements Projection<AiSystemEvent> {
   readonly name = 'ai-systems';
   readonly version = 1;
   readonly entities = [AiSystemRow];
   readonly eventTypes = AI_SYSTEM_EVENT_TYPES;
 
-  async handle(events: EventEnvelope[], ctx: ProjectionContext): Promise<void> {
-    for (const envelope of events) {
-      const e = envelope as unknown as AiSystemEvent & EventEnvelope;
-      const common = { updatedAt: envelope.recordedAt, revision: envelope.streamRevision };
+  async handle(events: Envelope<AiSystemEvent>[], ctx: ProjectionContext): Promise<void> {
+    for (const e of events) {
+      const common = { updatedAt: e.recordedAt, revision: e.streamRevision };
       switch (e.type) {
         case 'ai-systems.AiSystemRegistered': {
           const d = e.data;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EventEnvelope, Projection, ProjectionContext } from '@app/event-store';
+import type { Envelope, Projection, ProjectionContext } from '@app/event-store';
 import { SUPPLIER_NOTICE_EVENT_TYPES, type SupplierNoticeEvent } from '../domain';
 import { SupplierNoticeRow } from './supplier-notice.entity';
 
@@ -9,16 +9,15 @@ const earliest = (...dates: Array<string | null>): string | null => dates.filter
 
 /** Keeps `rm_supplier_notices` equal to the fold of every supplier-notice stream (overdue is decided when read). */
 @Injectable()
-export class SupplierNoticesProjection implements Projection {
+export class SupplierNoticesProjection implements Projection<SupplierNoticeEvent> {
   readonly name = 'supplier-notices';
   readonly version = 1;
   readonly entities = [SupplierNoticeRow];
   readonly eventTypes = SUPPLIER_NOTICE_EVENT_TYPES;
 
-  async handle(events: EventEnvelope[], ctx: ProjectionContext): Promise<void> {
-    for (const envelope of events) {
-      const e = envelope as unknown as SupplierNoticeEvent & EventEnvelope;
-      const common = { updatedAt: envelope.recordedAt, revision: envelope.streamRevision };
+  async handle(events: Envelope<SupplierNoticeEvent>[], ctx: ProjectionContext): Promise<void> {
+    for (const e of events) {
+      const common = { updatedAt: e.recordedAt, revision: e.streamRevision };
       const where = { supplierNoticeId: e.data.supplierNoticeId };
       switch (e.type) {
         case 'ai-systems.SupplierNoticeReceived': {

@@ -8,7 +8,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Not, IsNull, type Repository } from 'typeorm';
 import { type Actor, EVENT_STORE, type EventStore, loadState, SqlDatabase, STORAGE_CONFIG, type StorageConfig } from '@app/event-store';
-import { type BundleProgress, LedgerService, writeBundle } from '@app/evidence';
+import { type BundleProgress, LedgerAnchorService, LedgerService, writeBundle } from '@app/evidence';
 import { AccessLog, dataSubjectStreamId, erasureDecider, type Role, SubjectKeyStore } from '@app/identity';
 import { DomainError } from '@app/event-store';
 import { type DisclosureCommandResult, ExecuteDisclosureCommand, GetDisclosureQuery } from './disclosure.commands';
@@ -65,6 +65,7 @@ export class BundleExports implements OnApplicationBootstrap {
     @Inject(STORAGE_CONFIG) config: StorageConfig,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly ledger: LedgerService,
+    private readonly anchors: LedgerAnchorService,
     private readonly keys: SubjectKeyStore,
     private readonly accessLog: AccessLog,
     private readonly commands: CommandBus,
@@ -198,7 +199,7 @@ export class BundleExports implements OnApplicationBootstrap {
     const done = (async () => {
       try {
         const result = await writeBundle(
-          { store: this.store, ledger: this.ledger, reveal, accessLog: (p) => this.accessEntries(p) },
+          { store: this.store, ledger: this.ledger, anchors: this.anchors, reveal, accessLog: (p) => this.accessEntries(p) },
           {
             requestId,
             reference: state.reference!,

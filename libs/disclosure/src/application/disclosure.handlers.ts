@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler, type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { EVENT_STORE, type EventStore, loadState, runDecider } from '@app/event-store';
-import { disclosureDecider, disclosureStreamId } from '../domain';
+import { CLOCK, type Clock, commandHandler, EVENT_STORE, type EventStore, loadState } from '@app/event-store';
+import { disclosureDecider, disclosureStream, disclosureStreamId } from '../domain';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type FindOptionsWhere, LessThan, type Repository } from 'typeorm';
 import { decodeCursor, encodeCursor } from '@app/platform';
@@ -10,17 +10,15 @@ import { type DisclosureCommandResult, ExecuteDisclosureCommand, GetDisclosureQu
 
 @CommandHandler(ExecuteDisclosureCommand)
 export class ExecuteDisclosureHandler implements ICommandHandler<ExecuteDisclosureCommand, DisclosureCommandResult> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  private readonly write;
+
+  constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(CLOCK) clock: Clock) {
+    this.write = commandHandler({ store, clock }, disclosureDecider, disclosureStream);
+  }
 
   async execute({ command, actor, options }: ExecuteDisclosureCommand): Promise<DisclosureCommandResult> {
-    const full = { ...command, by: actor, now: new Date().toISOString() };
-    const { result } = await runDecider(this.store, disclosureDecider, disclosureStreamId(command.requestId), full, {
-      ifMatch: options.ifMatch,
-      idempotencyKey: options.idempotencyKey ? `${actor.subject}:${options.idempotencyKey}` : undefined,
-      requestHash: options.requestHash,
-      metadata: { actor },
-    });
-    return { requestId: result.streamId.slice('disclosure-'.length), revision: result.nextExpectedRevision, replayed: result.replayed };
+    const { id, revision, replayed } = await this.write(command.requestId, (_, now) => ({ ...command, by: actor, now }), { actor, ...options });
+    return { requestId: id, revision, replayed };
   }
 }
 

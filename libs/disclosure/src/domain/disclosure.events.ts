@@ -1,6 +1,8 @@
+import { streamIdentity } from '@app/event-store/core';
 import type { Actor } from '@app/event-store/core';
 
-export const disclosureStreamId = (requestId: string): string => `disclosure-${requestId}`;
+export const disclosureStream = streamIdentity('disclosure-');
+export const disclosureStreamId = disclosureStream.streamOf;
 
 /** What a disclosure covers: any combination, optionally limited to a period of business time. */
 export interface DisclosureScope {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { EventEnvelope, Projection, ProjectionContext } from '@app/event-store';
+import type { Envelope, Projection, ProjectionContext } from '@app/event-store';
 import { DISCLOSURE_EVENT_TYPES, type DisclosureEvent, type DisclosureScope } from '../domain';
 
 /** One row per disclosure request: the list for lawyers, and who is named in open requests. */
@@ -31,17 +31,16 @@ export class DisclosureBundleRow {
 }
 
 @Injectable()
-export class DisclosuresProjection implements Projection {
+export class DisclosuresProjection implements Projection<DisclosureEvent> {
   readonly name = 'disclosures';
   readonly version = 2;
   readonly entities = [DisclosureRow, DisclosureBundleRow];
   readonly eventTypes = DISCLOSURE_EVENT_TYPES;
 
-  async handle(events: EventEnvelope[], ctx: ProjectionContext): Promise<void> {
-    for (const envelope of events) {
-      const e = envelope as unknown as DisclosureEvent & EventEnvelope;
+  async handle(events: Envelope<DisclosureEvent>[], ctx: ProjectionContext): Promise<void> {
+    for (const e of events) {
       const key = { requestId: e.data.requestId };
-      const revision = envelope.streamRevision;
+      const revision = e.streamRevision;
       switch (e.type) {
         case 'disclosure.DisclosureRequestReceived': {
           const d = e.data;

@@ -198,6 +198,7 @@ export class KurrentDbEventStore implements EventStore {
   async readIdempotent(idempotencyKey: string, requestHash?: string): Promise<AppendResult | undefined> {
     const [record] = await this.readRange(idempotencyStream(idempotencyKey), 0, 1);
     if (!record?.event) return undefined;
+    // Written by this adapter only (claimIdempotency), so its JSON is a claim.
     const claim = record.event.data as unknown as IdempotencyClaim;
     if ((claim.requestHash ?? null) !== (requestHash ?? null)) throw new IdempotencyConflictError(idempotencyKey);
     const count = claim.nextExpectedRevision - claim.firstRevision + 1;

@@ -88,6 +88,7 @@ export function toEventData(event: NewEvent, options: ToEventDataOptions): Event
   if (options.idempotencyKey !== undefined) kurrentMetadata.idempotencyRequestHash = options.requestHash ?? null;
   if (typeof metadata.correlationId === 'string') kurrentMetadata.$correlationId = metadata.correlationId;
   if (typeof metadata.causationId === 'string') kurrentMetadata.$causationId = metadata.causationId;
+  // The client types metadata as a plain JSON record; ours is one, with KurrentDB's `$` members.
   return jsonEvent({ id, type: event.type, data: event.data, metadata: kurrentMetadata as unknown as Record<string, unknown> });
 }
 

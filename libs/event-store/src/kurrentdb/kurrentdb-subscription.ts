@@ -60,6 +60,7 @@ export function subscribeToRegistryEvents(
       if (typeof position === 'number' && position > 0 && comparePositions(e.position, fromGlobalPosition(position)) <= 0) continue;
       batch.push(map(toEnvelope(r)));
       // Hand on what has arrived: a full batch, or whatever is buffered once the buffer is empty.
+      // The client's subscription is a Node Readable at run time; its type does not say so.
       if (batch.length >= batchSize || (sub as unknown as Readable).readableLength === 0) {
         await handler(batch);
         position = batch[batch.length - 1].globalPosition;

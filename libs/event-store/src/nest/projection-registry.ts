@@ -1,35 +1,46 @@
 import {
-  type BeforeApplicationShutdown,
   Inject,
   Injectable,
   Logger,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
+  type OnModuleInit,
 } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '../event-store.port';
 import { LEASES, type Leases } from '../projections/leases';
 import type { Projection } from '../projections/projection';
 import { ProjectionRunner } from '../projections/projection-runner';
 import { SqlDatabase } from '../sql/sql-database';
+import { Workers } from './workers';
 
 /**
- * Contexts register their projections here in `onModuleInit`; the runner is made and, in the
- * API, started once every module is initialised. The CLI uses the runner without starting it.
+ * Contexts register their projections here in `onModuleInit`; the runner is made, its tables
+ * prepared at start-up in every process, and it follows the log as the `projections` worker
+ * (`Workers`), in a serving process only. The CLI uses the runner without starting it.
  */
 @Injectable()
-export class ProjectionRegistry implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class ProjectionRegistry implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Projections');
   private readonly projections: Projection[] = [];
   private runnerInstance?: ProjectionRunner;
   private unwatch?: () => void;
-  /** Set false by processes that must not follow the log (CLI one-shots, some tests). */
-  static autoStart = true;
+  private prepared?: Promise<unknown>;
 
   constructor(
     private readonly db: SqlDatabase,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(LEASES) private readonly leases: Leases,
+    private readonly workers: Workers,
   ) {}
+
+  onModuleInit(): void {
+    this.workers.register({
+      name: 'projections',
+      summary: 'every read model follows the log from its checkpoint (lease projection:<name> each)',
+      start: () => this.follow(),
+      stop: () => this.stopFollowing(),
+    });
+  }
 
   register(...projections: Projection[]): void {
     if (this.runnerInstance) throw new Error('Projections must be registered before the runner starts');
@@ -45,19 +56,23 @@ export class ProjectionRegistry implements OnApplicationBootstrap, BeforeApplica
     return this.runnerInstance;
   }
 
+  /** Instances starting together create read-model tables one at a time; once per process. */
+  private prepare(): Promise<unknown> {
+    return (this.prepared ??= this.leases.exclusive('projections-prepare', () => this.runner.prepare()));
+  }
+
   async onApplicationBootstrap(): Promise<void> {
-    // Instances starting together create read-model tables one at a time.
-    if (!ProjectionRegistry.autoStart || process.env.PROJECTIONS_RUN === 'false') {
-      await this.leases.exclusive('projections-prepare', () => this.runner.prepare());
-      return;
-    }
+    await this.prepare();
+  }
+
+  private async follow(): Promise<void> {
+    await this.prepare();
     await this.leases.exclusive('projections-prepare', () => this.runner.start());
     this.unwatch = this.store.onAppended(() => this.runner.notify());
     this.logger.log(`Following the log with ${this.projections.map((p) => p.name).join(', ')}`);
   }
 
-  /** Before shutdown, not on it: the data source closes in onApplicationShutdown. */
-  async beforeApplicationShutdown(): Promise<void> {
+  private async stopFollowing(): Promise<void> {
     this.unwatch?.();
     await this.runnerInstance?.stop();
   }

@@ -3,19 +3,32 @@ import type { EventEnvelope } from '../envelope';
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export type EntityClass = Function;
 
+/** A domain event's type and data, as a context's event union declares them. */
+export interface DomainEventShape {
+  type: string;
+  data: object;
+}
+
+/** An event as the store hands it to a projection: the envelope, typed by the domain event it holds. */
+export type Envelope<E extends DomainEventShape> = E extends unknown ? EventEnvelope<E['data'], E['type']> : never;
+
 /**
  * A read model fed from the global log. `handle` gets a batch in global order and writes
  * through `ctx`, inside the transaction that also moves the checkpoint: exactly once.
  * Bump `version` when the read model changes shape or meaning: it is then rebuilt.
+ *
+ * Typed by the events it reads (Emmett's `ProjectionDefinition<EventType>`): a projection of
+ * `ReviewEvent` declares `eventTypes` from that union, the runner hands it only those (upcast to
+ * their current schema), and `handle` narrows each by its `type` with no cast.
  */
-export interface Projection {
+export interface Projection<E extends DomainEventShape = DomainEventShape> {
   readonly name: string;
   readonly version: number;
   /** TypeORM entities of the read model; their tables are created and rebuilt by the runner. */
   readonly entities: EntityClass[];
   /** Event types the projection reads; others are skipped without calling `handle`. */
-  readonly eventTypes?: readonly string[];
-  handle(events: EventEnvelope[], ctx: ProjectionContext): Promise<void>;
+  readonly eventTypes?: readonly E['type'][];
+  handle(events: Envelope<E>[], ctx: ProjectionContext): Promise<void>;
 }
 
 export type RowValues = Record<string, unknown>;

@@ -1,8 +1,9 @@
-import { createHash, createPublicKey, type KeyObject, verify as verifySignature } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject, verify as verifySignature, type X509Certificate } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { EventEnvelope } from '@app/event-store';
 import { ed25519Thumbprint } from '@app/identity';
 import { canonicalJson } from '../ledger/canonical-json';
+import { AnchorChecker, ANCHORS_FILE, type AnchorsVerdict } from './anchors';
 import { BagZip, BundleRefused, isPayloadPath, type LineReader, TAG_FILES } from './bag-zip';
 import { InclusionVerifier, leafHash } from '../ledger/merkle';
 import { ProvenTexts, type TextCounts } from './proven-texts';
@@ -24,10 +25,12 @@ export interface BundleVerification {
   rootHash: string | null;
   keyId: string | null;
   redacted: number;
-  /** How the encrypted texts were shown: proven against their commitments, not provable, withheld (VERIFY.md B.14). */
+  /** How the encrypted texts were shown: proven against their commitments, not provable, withheld (VERIFY.md B.12). */
   texts: TextCounts;
   /** Which key the tree-head signature was checked with: one the reader pinned, or only the bundle's own. */
   signedBy: 'pinned-key' | 'bundled-key' | null;
+  /** External anchors (data/anchors.jsonl) and, per run of events, since when one covers them. */
+  anchors: AnchorsVerdict;
   /** What a passing verdict still rests on the hospital alone for (RESTS_ON_HOSPITAL), said plainly. */
   restsOnHospital: string[];
   problems: BundleProblem[];
@@ -166,6 +169,8 @@ export interface VerifyBundleOptions {
   expectedSha256?: string;
   /** Pinned trust: the tree head must be signed by one of these Ed25519 public keys. */
   trustedKeys?: KeyObject[];
+  /** Pinned TSA: anchors' RFC 3161 tokens must chain to one of these certificates; without it no token is checked. */
+  trustedTsa?: X509Certificate[];
 }
 
 /** Claims a verified bundle still rests on the hospital alone for (docs/evidence.md), as the verdict states them. */
@@ -173,6 +178,9 @@ export const RESTS_ON_HOSPITAL = {
   bundledKey:
     'the signature was checked with the key shipped inside the bundle (data/public-key.pem, the hospital’s own key) alone: a bundle re-signed with another key passes too; pin the key with --trusted-key or --trusted-keys',
   history: 'the signed history: the tree head is signed by the hospital’s key only, with no external timestamp or witness, so a history rewritten and re-signed with that key would verify too',
+  unanchored:
+    'the signed history of the events no checked external anchor covers (anchors.unanchored): for them the tree head is signed by the hospital’s key only, so a rewrite re-signed with that key would verify too',
+  unpinnedTsa: 'the external anchors: no TSA certificate was pinned (--trusted-tsa), so their RFC 3161 tokens were not checked and no event is counted as anchored',
   completeness: 'completeness: that no stream in view of the scope is missing from both events.jsonl and completeness.json is the hospital’s statement',
   report:
     'report.pdf, and report.html outside its events table, are renderings for people that are not checked; timeline.json, timeline.csv and report.html’s events table are derived from the proven events and checked',
@@ -190,7 +198,8 @@ export const RESTS_ON_HOSPITAL = {
  */
 export async function verifyBundle(path: string, options: VerifyBundleOptions = {}): Promise<BundleVerification> {
   const problems: BundleProblem[] = [];
-  const report: BundleVerification = { ok: false, events: 0, treeSize: null, rootHash: null, keyId: null, redacted: 0, texts: { proven: 0, notProvable: 0, withheld: 0 }, signedBy: null, restsOnHospital: [], problems };
+  const anchors = new AnchorChecker(options.trustedTsa);
+  const report: BundleVerification = { ok: false, events: 0, treeSize: null, rootHash: null, keyId: null, redacted: 0, texts: { proven: 0, notProvable: 0, withheld: 0 }, signedBy: null, anchors: anchors.verdict, restsOnHospital: [], problems };
   if (options.expectedSha256) {
     // The zip's own bytes (headers, timestamps) as recorded in the chain of custody (BundleExported).
     const actual = createHash('sha256');
@@ -207,7 +216,7 @@ export async function verifyBundle(path: string, options: VerifyBundleOptions = 
     return report;
   }
   try {
-    await checkBag(zip, problems, report, options.trustedKeys);
+    await checkBag(zip, problems, report, options.trustedKeys, anchors);
   } catch (err) {
     // A damaged archive (bad CRC, truncated data) is a failed verification, not a crash.
     problems.push(err instanceof BundleRefused ? refused(err) : { problem: `the archive is damaged: ${(err as Error).message}` });
@@ -232,13 +241,13 @@ function refused(err: BundleRefused): BundleProblem {
 
 const REQUIRED = [
   ...TAG_FILES, 'data/events.jsonl', 'data/proofs.jsonl', 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json',
-  // Provable plaintext (VERIFY.md B.14): the texts' openings, and what is derived from them.
+  // Provable plaintext (VERIFY.md B.12): the texts' openings, and what is derived from them.
   'data/plaintexts.jsonl', 'data/timeline.json', 'data/timeline.csv', 'data/report.html',
 ];
 /** Read whole (each within its limit, BUNDLE_LIMITS); the rest is streamed. */
 const READ_WHOLE = [...TAG_FILES, 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json'];
 
-async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVerification, trustedKeys: KeyObject[] | undefined): Promise<void> {
+async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVerification, trustedKeys: KeyObject[] | undefined, anchors: AnchorChecker): Promise<void> {
   for (const n of REQUIRED) if (!zip.entries.has(n)) problems.push({ file: n, problem: 'missing from the bundle' });
   if (problems.length) return;
 
@@ -307,6 +316,13 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
   if (positionRule !== 'gap-free' && positionRule !== 'sparse') problems.push({ file: 'bag-info.txt', problem: `Log-Positions: ${positionRule} is neither gap-free nor sparse` });
   const gapFree = positionRule !== 'sparse';
 
+  // External anchors (B.11), before the events: each event is then told since when one covers it.
+  if (head && manifest.has(ANCHORS_FILE) && zip.entries.has(ANCHORS_FILE)) {
+    const lines = zip.lines(ANCHORS_FILE);
+    await anchors.read(lines, head, problems);
+    digests.set(ANCHORS_FILE, await lines.sha256());
+  }
+
   // Events and their proofs, line by line in step: leaf hashes are recomputed here, never taken
   // from the bundle (except for redacted events, whose original leaf hash is what is proven).
   const events = zip.lines('data/events.jsonl');
@@ -368,6 +384,7 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
       }
       if (p.leafIndex <= lastIndex) problems.push({ file: 'data/proofs.jsonl', line: n, position: p.position, problem: 'events are not in log order' });
       lastIndex = p.leafIndex;
+      anchors.cover(p.leafIndex, ev.globalPosition);
       // The position is not part of the leaf: only this rule ties it to the signed tree.
       if (gapFree && ev.globalPosition !== p.leafIndex + 1) {
         problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: `position ${ev.globalPosition} is not its leaf index ${p.leafIndex} + 1 (gap-free log): the position was relabelled` });
@@ -412,7 +429,7 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
 
   report.restsOnHospital = [
     ...(report.signedBy === 'pinned-key' ? [] : [RESTS_ON_HOSPITAL.bundledKey]),
-    RESTS_ON_HOSPITAL.history,
+    ...historyClaims(anchors.verdict),
     RESTS_ON_HOSPITAL.completeness,
     RESTS_ON_HOSPITAL.report,
     ...(provenTexts.counts.notProvable ? [RESTS_ON_HOSPITAL.notProvable(provenTexts.counts.notProvable)] : []),
@@ -420,4 +437,11 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
     ...(report.redacted ? [RESTS_ON_HOSPITAL.redacted] : []),
     ...(gapFree ? [] : [RESTS_ON_HOSPITAL.sparsePositions]),
   ];
+}
+
+/** What the history rests on: the hospital's key alone, unless checked anchors cover every event. */
+function historyClaims(v: AnchorsVerdict): string[] {
+  if (v.checkedAgainst === 'not-pinned') return [RESTS_ON_HOSPITAL.unpinnedTsa, RESTS_ON_HOSPITAL.history];
+  if (v.anchored.length === 0) return [RESTS_ON_HOSPITAL.history];
+  return v.unanchored ? [RESTS_ON_HOSPITAL.unanchored] : [];
 }

@@ -10,6 +10,8 @@ import { canonicalJson } from '../ledger/canonical-json';
 import { PackedTree } from '../ledger/packed-tree';
 import type { LedgerService } from '../ledger/ledger.service';
 import { treeHeadBytes, type SignedTreeHead } from '../ledger/tree-head';
+import type { LedgerAnchorService } from '../anchor/ledger-anchors.service';
+import { anchorLine, ANCHORS_FILE, anchorsForBundle } from './anchors';
 import { type RedactionRule, withhold } from './redaction';
 import { REPORT_ROWS, ReportCollector, reportHtml, type ReportMeta } from './report-html';
 import { reportPdf } from './report-pdf';
@@ -157,6 +159,8 @@ export async function writeBundle(
     reveal: Reveal;
     /** NEN 7513 access-log entries about these patients, in log order (included when given). */
     accessLog?: (pseudonyms: string[]) => AsyncIterable<object>;
+    /** External anchors of earlier tree heads (ADR 0037): data/anchors.jsonl when any covers an event. */
+    anchors?: Pick<LedgerAnchorService, 'anchorSummaries' | 'anchorsById'>;
   },
   request: BundleRequest,
   out: Writable,
@@ -280,6 +284,10 @@ export async function writeBundle(
     await add('data/proofs.jsonl', FAST, async (w) => {
       firstProof = await writeProofs(w, tree, positions, leaves, redactedLeaves, head.treeSize);
     });
+    // The anchors the bundle relies on, each with its RFC 9162 consistency proof to this head.
+    const chosen = deps.anchors ? anchorsForBundle(await deps.anchors.anchorSummaries(head.treeSize), leaves.length, (k) => leaves.at(k), head.treeSize) : [];
+    const anchors = chosen.length ? await deps.anchors!.anchorsById(chosen.map((a) => a.anchorId)) : [];
+    if (anchors.length) await add(ANCHORS_FILE, FAST, (w) => w.write(anchors.map((a) => `${anchorLine(a, tree)}\n`).join('')));
     onProgress({ phase: 'finishing', done: included, total: included });
     addSpilled(await timelineJson.end(), FAST);
     addSpilled(await timelineCsv.end(), FAST);

@@ -27,7 +27,7 @@ const PLAINTEXTS = 'data/plaintexts.jsonl';
 const UNPROVEN = `written before ${TEXT_COMMITMENT}`;
 const HEX64 = /^[0-9a-f]{64}$/;
 
-/** A plaintexts.jsonl line of exactly one of its three forms (VERIFY.md B.14), or why not. */
+/** A plaintexts.jsonl line of exactly one of its three forms (VERIFY.md B.12), or why not. */
 function parseOpened(text: string): PlaintextLine | string {
   let o: Record<string, unknown>;
   try {
@@ -45,7 +45,7 @@ function parseOpened(text: string): PlaintextLine | string {
 }
 
 /**
- * Provable plaintext (ADR 0036, VERIFY.md B.14): each encrypted text of a proven event is opened
+ * Provable plaintext (ADR 0036, VERIFY.md B.12): each encrypted text of a proven event is opened
  * against the commitment in its leaf by its line of plaintexts.jsonl (or marked not provable, or
  * withheld), and the timeline files and report.html's events table are derived here from the
  * proven events and those lines, never trusted: the derived bytes are hashed as they are made and
@@ -163,6 +163,6 @@ export class ProvenTexts {
         return;
       }
     }
-    if (tables !== 1) this.problems.push({ file, problem: 'has not exactly one events table with its rows (VERIFY.md B.14)' });
+    if (tables !== 1) this.problems.push({ file, problem: 'has not exactly one events table with its rows (VERIFY.md B.12)' });
   }
 }

@@ -3,7 +3,7 @@ import type { BundleScope } from './scope';
 import { asText } from './text';
 import type { TimelineEntry } from './timeline';
 
-/** HTML-escaped text; line breaks as character references, so a table row stays on one line (VERIFY.md B.14). */
+/** HTML-escaped text; line breaks as character references, so a table row stays on one line (VERIFY.md B.12). */
 export const esc = (s: unknown): string =>
   asText(s).replace(/[&<>"'\n\r]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '\n': '&#10;', '\r': '&#13;' })[c]!);
 

@@ -16,7 +16,7 @@ export type Decrypt = (value: EncryptedTextLike) => Promise<string | null>;
 /** The plaintext and the salt that opens its commitment (null: written before commitments); null when erased. */
 export type Reveal = (value: EncryptedTextLike) => Promise<{ text: string; salt: string | null } | null>;
 
-/** Same name as @app/identity's: the format a bundle's plaintexts.jsonl opens (VERIFY.md B.14). */
+/** Same name as @app/identity's: the format a bundle's plaintexts.jsonl opens (VERIFY.md B.12). */
 export const TEXT_COMMITMENT = 'text-commitment-v1';
 /** What marks a text that was decrypted but cannot be proven (no commitment in its event). */
 export const NOT_PROVABLE = `[not provable (written before ${TEXT_COMMITMENT})]`;
@@ -31,7 +31,7 @@ export type PlaintextLine =
   | { field: string; position: number; text: string; unproven: string }
   | { field: string; position: number; withheld: 'erased' | 'unreadable' };
 
-/** How the timeline shows the text of a plaintexts.jsonl line (VERIFY.md B.14). */
+/** How the timeline shows the text of a plaintexts.jsonl line (VERIFY.md B.12). */
 export function shownText(line: PlaintextLine): string {
   if ('withheld' in line) return `[${line.withheld}]`;
   if ('unproven' in line) return `${NOT_PROVABLE} ${line.text}`;
@@ -59,7 +59,7 @@ export interface TimelineEntry {
   text: string | null;
 }
 
-/** English and Dutch label per event type (VERIFY.md B.14 lists them: a verifier derives the timeline's labels too). */
+/** English and Dutch label per event type (VERIFY.md B.12 lists them: a verifier derives the timeline's labels too). */
 export const LABELS: Record<string, [string, string]> = {
   'ai-systems.AiSystemRegistered': ['AI system registered', 'AI-systeem geregistreerd'],
   'ai-systems.AiSystemVersionChanged': ['AI system version changed', 'Versie AI-systeem gewijzigd'],
@@ -195,7 +195,7 @@ export function timelineRow(e: EventEnvelope, texts: string[]): TimelineEntry {
   };
 }
 
-/** The row of a withheld event (VERIFY.md B.14): its place and the grounds, nothing of its content. */
+/** The row of a withheld event (VERIFY.md B.12): its place and the grounds, nothing of its content. */
 export function withheldRow(w: WithheldEvent): TimelineEntry {
   return {
     position: w.globalPosition,

@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { SignedTreeHead } from '../ledger/tree-head';
+import { anchorsByHand, anchorsRules } from './anchors';
 import { BUNDLE_LIMITS, TAG_FILES } from './bag-zip';
 import { EVENTS_TABLE_HEAD, REPORT_ROWS } from './report-html';
 import { LEDGER_KEYS, TIME_FIELDS } from './scope';
@@ -9,7 +10,7 @@ import { LABELS, NOT_PROVABLE, TEXT_COMMITMENT, TEXT_FIELDS, TIMELINE_COLUMNS } 
 export interface VerifyExample {
   eventLine: string;
   proofLine: string;
-  /** The first opened text's plaintexts.jsonl line and the commitment in its event (B.14's example). */
+  /** The first opened text's plaintexts.jsonl line and the commitment in its event (B.12's example). */
   opened?: { line: string; commitment: string };
 }
 
@@ -80,9 +81,9 @@ The statement is bound to this bundle: its SHA-256 is recorded in the registry's
 (\`disclosure.BundleExported\`), so an auditor with access to the full log can hold the hospital
 to it.
 
-## All at once
+${anchorsByHand()}## All at once
 
-    registry verify-bundle <bundle.zip> [--trusted-key <pem|jwk>] [--trusted-keys <jwks>]
+    registry verify-bundle <bundle.zip> [--trusted-key <pem|jwk>] [--trusted-keys <jwks>] [--trusted-tsa <pem>]
 
 runs every check of part B and names each file, line or position that fails. Its verdict lists
 what a passing bundle still rests on the hospital alone for.
@@ -120,7 +121,7 @@ a line of a \`.jsonl\` file longer than ${size(BUNDLE_LIMITS.lineBytes)}, or not
   each with its SHA-256 (one missing is a failure, as is any other name).
 - Required: \`data/events.jsonl\`, \`data/proofs.jsonl\`, \`data/checkpoint.json\`,
   \`data/checkpoint.sig\`, \`data/public-key.pem\`, \`data/completeness.json\`.
-- Also required (B.14): \`data/plaintexts.jsonl\`, \`data/timeline.json\`, \`data/timeline.csv\`,
+- Also required (B.12): \`data/plaintexts.jsonl\`, \`data/timeline.json\`, \`data/timeline.csv\`,
   \`data/report.html\`.
 - \`bagit.txt\` has a line starting with \`BagIt-Version: 1.0\`.
 - Text files are UTF-8 and split into lines at LF; a CR at the end of a line is dropped and empty
@@ -243,7 +244,7 @@ For every stream with events in \`events.jsonl\` (its events in file order):
 For every entry of \`streams\`: if \`included\` is true the stream has events in \`events.jsonl\`;
 otherwise it is not \`${LEDGER_KEYS}\` and its \`firstAt\` is not in the period (a missing \`firstAt\` is in
 a period without bounds).
-${textsSection()}${example ? workedExample(head, example) : ''}${example?.opened ? openedExample(example.opened) : ''}
+${example ? workedExample(head, example) : ''}${anchorsRules()}${textsSection()}${example?.opened ? openedExample(example.opened) : ''}
 ## Who read the data
 
 \`data/access-log.jsonl\` (present when patients are in scope) lists every recorded read, export
@@ -254,19 +255,19 @@ entry carries the hash of the one before it in the registry's access log.
 
 \`data/report.html\` and \`data/report.pdf\` are a printable report with a timeline (English and Dutch labels).
 \`data/timeline.csv\` / \`data/timeline.json\` hold the same reconstruction as data: for each
-event, when it happened (business time) and when the registry recorded it. B.14 derives the
+event, when it happened (business time) and when the registry recorded it. B.12 derives the
 timeline files and report.html's events table from the proven events, so an edited line fails;
 report.pdf and the rest of report.html are not checked.
 `;
 }
 
-/** B.14: the texts of the events, their openings, and the timeline and report rows derived from them. */
+/** B.12: the texts of the events, their openings, and the timeline and report rows derived from them. */
 function textsSection(): string {
   const labels = Object.entries(LABELS)
     .map(([type, [en, nl]]) => `| \`${type}\` | ${en} | ${nl} |`)
     .join('\n');
   return `
-## B.14 Texts, and the timeline derived from them (${TEXT_COMMITMENT})
+## B.12 Texts, and the timeline derived from them (${TEXT_COMMITMENT})
 
 Free text about a person is stored in events encrypted: a member of \`data\` whose value is an
 object with \`"enc":"aes-256-gcm"\`. Since ${TEXT_COMMITMENT} that object also holds \`commitment\`: 64
@@ -338,12 +339,12 @@ ${labels}
 `;
 }
 
-/** B.14 on this bundle's first opened text: the commitment recomputed from its line. */
+/** B.12 on this bundle's first opened text: the commitment recomputed from its line. */
 function openedExample(opened: { line: string; commitment: string }): string {
   const o = JSON.parse(opened.line) as { field: string; position: number; salt: string; text: string };
   const computed = createHmac('sha256', Buffer.from(o.salt, 'hex')).update(o.text, 'utf8').digest('hex');
   return `
-## B.15 Worked example: the first opened text of this bundle
+## B.13 Worked example: the first opened text of this bundle
 
 Its line of \`data/plaintexts.jsonl\`:
 

@@ -1,5 +1,5 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { EVENT_STORE, type EventStore, LEASES, type Leases, LocalLeases, SqlDatabase } from '@app/event-store';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit, Optional } from '@nestjs/common';
+import { EVENT_STORE, type EventStore, LEASES, type Leases, LocalLeases, SqlDatabase, Workers } from '@app/event-store';
 import { KEY_MATERIAL, type KeyMaterial } from '@app/identity';
 import { ProblemException } from '@app/platform';
 import { CompactRange } from './compact-range';
@@ -46,7 +46,7 @@ const LEAF_BATCH = 2000;
  * signed every N leaves or T seconds, and on demand.
  */
 @Injectable()
-export class LedgerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class LedgerService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Ledger');
   private range: CompactRange | null = null;
   private lastPosition = 0;
@@ -56,7 +56,8 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
   private sealing: Promise<number> | null = null;
   /** Reads and hashes leaves off the event loop on embedded SQLite (docs/adr/0026); none: in-process. */
   readonly leafWorker?: LeafWorker;
-  static autoStart = true;
+  private keyActivated?: Promise<void>;
+  private stopped?: Promise<void>;
 
   readonly everyLeaves = Number(process.env.LEDGER_CHECKPOINT_EVERY ?? 1000);
   readonly everyMs = Number(process.env.LEDGER_CHECKPOINT_SECONDS ?? 10) * 1000;
@@ -71,6 +72,7 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(KEY_MATERIAL) private readonly keys: KeyMaterial,
     @Inject(LEASES) private readonly leases: Leases = new LocalLeases(),
+    @Optional() private readonly workers?: Workers,
   ) {
     this.leafWorker = LeafWorker.for(db, store);
     this.shared = !(leases instanceof LocalLeases);
@@ -80,22 +82,45 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
     return this.keys.ledgerSigning.kid;
   }
 
+  onModuleInit(): void {
+    this.workers?.register({
+      name: 'ledger-sealer',
+      summary: 'hashes new events into the ledger and signs tree heads every N events or T seconds (lease ledger-sealer)',
+      start: () => this.start(),
+      stop: () => this.stopSealing(),
+    });
+  }
+
+  /** Instances starting together with one key record its activation once; once per process. */
+  private activation(): Promise<void> {
+    return (this.keyActivated ??= this.leases.exclusive('ledger-key', () => this.activateKey()));
+  }
+
   async onApplicationBootstrap(): Promise<void> {
-    // Instances starting together with one key record its activation once.
-    await this.leases.exclusive('ledger-key', () => this.activateKey());
-    if (!LedgerService.autoStart || process.env.LEDGER_RUN === 'false') return;
+    await this.activation();
+  }
+
+  private async start(): Promise<void> {
+    await this.activation();
     this.running = true;
     // No wake-up per append: sealing in batches every LEDGER_SEAL_INTERVAL_MS keeps the ledger's
     // commits (and fsyncs) from doubling the appends' own; the ledger lags by at most that much.
     this.loop = this.follow();
   }
 
-  /** Stops before the data source closes (that happens in onApplicationShutdown). */
+  /** Stops the loop and seals what is committed; once, whichever shutdown hook comes first. */
+  private stopSealing(): Promise<void> {
+    return (this.stopped ??= (async () => {
+      this.running = false;
+      this.wake?.();
+      await this.loop;
+      if (this.loop) await this.sealOnStop();
+    })());
+  }
+
+  /** Before the data source closes: the sealer first (if it ran), then the leaf worker thread (a checkpoint may have started it). */
   async beforeApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
-    if (this.loop) await this.sealOnStop();
+    await this.stopSealing();
     await this.leafWorker?.stop();
   }
 
@@ -448,6 +473,20 @@ export class LedgerService implements OnApplicationBootstrap, BeforeApplicationS
         bad({ treeSize: head.treeSize, problem: `tree head of size ${head.treeSize} covers events no longer in the log` });
       } else if (tree.root(head.treeSize).toString('hex') !== head.rootHash) {
         bad({ treeSize: head.treeSize, problem: `events in the first ${head.treeSize} positions do not hash to the signed root` });
+      }
+    }
+    // External anchors (ADR 0037): a rewrite that also rewrote the leaves and re-signed the heads
+    // with the hospital's key still differs from a root a TSA time-stamped. (Their tokens are
+    // checked where they are relied on: in a bundle, or by hand with openssl.)
+    const anchors = await this.db.query<{ tree_size: number | string; root_hash: string; authority: string; gen_time: string }>(
+      'SELECT tree_size, root_hash, authority, gen_time FROM ledger_anchors ORDER BY tree_size, gen_time',
+    );
+    for (const a of anchors) {
+      const size = Number(a.tree_size);
+      const anchored = `the tree head of size ${size} time-stamped by ${a.authority} at ${a.gen_time}`;
+      if (size > tree.size) bad({ treeSize: size, problem: `${anchored} covers events no longer in the log` });
+      else if (tree.root(size).toString('hex') !== a.root_hash) {
+        bad({ treeSize: size, problem: `events in the first ${size} positions do not hash to the root of ${anchored}: the history was changed after it was anchored` });
       }
     }
     // Leaves are a prefix of the log in read order: what follows the last one is unsealed.

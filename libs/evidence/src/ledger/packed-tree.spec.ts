@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { InclusionVerifier, leafHash, MerkleTree, verifyInclusion } from './merkle';
+import { InclusionVerifier, leafHash, MerkleTree, verifyConsistency, verifyInclusion } from './merkle';
 import { PackedTree } from './packed-tree';
 
 const leaves = (n: number) => Array.from({ length: n }, (_, i) => leafHash(Buffer.from(`event ${i}`)));
@@ -15,6 +15,19 @@ describe('PackedTree (hashes only) and InclusionVerifier', () => {
       for (let i = 0; i < n; i++) {
         expect(packed.inclusionProofHex(i)).toEqual(reference.inclusionProof(i).map(hex));
         expect(packed.leafHex(i)).toBe(hex(l[i]));
+      }
+    }
+  });
+
+  it('gives the RFC 9162 §2.1.4.1 consistency proof of the recursive definition from every earlier size, for every size up to 70', () => {
+    for (let n = 1; n <= 70; n++) {
+      const l = leaves(n);
+      const reference = new MerkleTree(l);
+      const packed = PackedTree.fromLeaves(l, n);
+      for (let m = 1; m <= n; m++) {
+        const proof = packed.consistencyProofHex(m);
+        expect(proof).toEqual(reference.consistencyProof(m).map(hex));
+        expect(verifyConsistency(m, n, reference.root(m), packed.root(), proof.map((p) => Buffer.from(p, 'hex')))).toBe(true);
       }
     }
   });

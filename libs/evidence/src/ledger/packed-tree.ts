@@ -87,6 +87,37 @@ export class PackedTree {
     return at;
   }
 
+  /**
+   * PROOF(m, D[0:size]) of RFC 9162 §2.1.4.1, as hex strings. Every subtree the proof names is a
+   * node held here: a complete one, or one on the right edge of the tree (a lone last node is
+   * carried up, so MTH(D[start:size]) is the node at the level where it fits).
+   */
+  consistencyProofHex(m: number): string[] {
+    if (!Number.isInteger(m) || m < 1 || m > this.size) throw new RangeError(`no consistency proof from ${m} to ${this.size}`);
+    const proof: string[] = [];
+    const hashOf = (start: number, n: number) => {
+      const level = n <= 1 ? 0 : Math.ceil(Math.log2(n));
+      return this.node(level, start / 2 ** level).toString('hex');
+    };
+    const sub = (m: number, start: number, n: number, complete: boolean): void => {
+      if (m === n) {
+        if (!complete) proof.push(hashOf(start, n));
+        return;
+      }
+      let k = 1;
+      while (k * 2 < n) k *= 2;
+      if (m <= k) {
+        sub(m, start, k, complete);
+        proof.push(hashOf(start + k, n - k));
+      } else {
+        sub(m - k, start + k, n - k, false);
+        proof.push(hashOf(start, k));
+      }
+    };
+    sub(m, 0, this.size, true);
+    return proof;
+  }
+
   /** The sibling nodes of PATH(index), bottom-up, as [level, index in level]. */
   private path(index: number): Array<[number, number]> {
     if (!Number.isInteger(index) || index < 0 || index >= this.size) throw new RangeError(`leaf ${index} is not in a tree of ${this.size}`);

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { type Actor, EVENT_STORE, type EventStore, loadState, ProjectionRegistry, ReadModelsBehindError, runDecider } from '@app/event-store';
+import { type Actor, asDomainEvents, CLOCK, type Clock, EVENT_STORE, type EventStore, loadState, ProjectionRegistry, ReadModelsBehindError, runDecider } from '@app/event-store';
 import { failpoint, ProblemException } from '@app/platform';
 import { SubjectKeyStore } from '../subject-keys';
 import { dataSubjectStreamId, erasureDecider, type ErasureEvent, type ErasureGround } from '../domain/erasure';
@@ -42,10 +42,13 @@ export class EraseDataSubjectCommand extends Command<ErasureOutcome> {
  * a retry or at the next start (UnfinishedErasures): check again, then shred or restrict; a crash
  * after the shred leaves a shredded key whose event the retry records.
  */
+// Not written with commandHandler: an erasure is a process of up to three appends with its own
+// idempotency rule (the decision carries no key, the outcome does), each through runDecider.
 @CommandHandler(EraseDataSubjectCommand)
 export class EraseDataSubjectHandler implements ICommandHandler<EraseDataSubjectCommand, ErasureOutcome> {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
     private readonly keys: SubjectKeyStore,
     private readonly blockers: ErasureBlockers,
     private readonly projections: ProjectionRegistry,
@@ -56,16 +59,16 @@ export class EraseDataSubjectHandler implements ICommandHandler<EraseDataSubject
     const idempotencyKey = options.idempotencyKey ? `${by.subject}:${options.idempotencyKey}` : undefined;
     // A retry is answered before anything is shredded: the key must not go on a replayed restriction.
     const replay = idempotencyKey ? await this.store.readIdempotent(idempotencyKey, options.requestHash) : undefined;
-    if (replay) return outcomeOf(replay.events[replay.events.length - 1] as unknown as ErasureEvent, replay.lastPosition);
+    if (replay) return outcomeOf(asDomainEvents<ErasureEvent>(replay.events)[replay.events.length - 1], replay.lastPosition);
     const checkedContexts = this.blockers.contexts;
     const { state, events } = await loadState(this.store, erasureDecider, streamId);
     if (state.erased) {
       // The recorded outcome, as the request that recorded it answered (also after a restart finished it).
-      const shredded = [...events].reverse().find((e) => e.type === 'identity.DataSubjectKeyShredded')!;
-      return outcomeOf(shredded as unknown as ErasureEvent, shredded.globalPosition);
+      const shredded = asDomainEvents<ErasureEvent>(events).reverse().find((e) => e.type === 'identity.DataSubjectKeyShredded')!;
+      return outcomeOf(shredded, shredded.globalPosition);
     }
     const run = { idempotencyKey, requestHash: options.requestHash, metadata: { actor: by } };
-    const at = new Date().toISOString();
+    const at = this.clock.now().toISOString();
     const restrict = async (grounds: ErasureGround[]): Promise<ErasureOutcome> => {
       const { result } = await runDecider(this.store, erasureDecider, streamId, { type: 'RestrictErasure', pseudonym, grounds, checkedContexts, at, by }, run);
       return { outcome: 'restricted', pseudonym, grounds, checkedContexts, position: result.lastPosition };

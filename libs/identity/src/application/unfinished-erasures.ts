@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { EVENT_STORE, type EventStore, ProjectionRegistry } from '@app/event-store';
+import { asDomainEvents, EVENT_STORE, type EventStore, ProjectionRegistry, Workers } from '@app/event-store';
 import { dataSubjectStreamId, type ErasureEvent } from '../domain/erasure';
 import { ErasureRow } from '../projections/erasures.projection';
 import { EraseDataSubjectCommand } from './erasure.handler';
@@ -16,7 +16,7 @@ const RETRY_MS = 30_000;
  * of whoever decided it. Until it succeeds it tries again every 30 s.
  */
 @Injectable()
-export class UnfinishedErasures implements OnApplicationBootstrap, OnApplicationShutdown {
+export class UnfinishedErasures implements OnModuleInit {
   private readonly logger = new Logger('Erasure');
   private timer?: NodeJS.Timeout;
   private stopped = false;
@@ -26,16 +26,24 @@ export class UnfinishedErasures implements OnApplicationBootstrap, OnApplication
     private readonly commands: CommandBus,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @InjectRepository(ErasureRow) private readonly rows: Repository<ErasureRow>,
+    private readonly workers: Workers,
   ) {}
 
-  /** In the API only (CLI one-shots do not follow the log); in the background, start-up does not wait. */
-  onApplicationBootstrap(): void {
-    if (ProjectionRegistry.autoStart) this.timer = setTimeout(() => void this.finishAll(), 0);
-  }
-
-  onApplicationShutdown(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
+  onModuleInit(): void {
+    this.workers.register({
+      name: 'unfinished-erasures',
+      summary: 'finishes an erasure decided before a crash or an error, retried every 30 s',
+      // In the background: start-up does not wait for it.
+      start: () => {
+        this.timer = setTimeout(() => void this.finishAll(), 0);
+        return Promise.resolve();
+      },
+      stop: () => {
+        this.stopped = true;
+        clearTimeout(this.timer);
+        return Promise.resolve();
+      },
+    });
   }
 
   /** Finishes every pending erasure; true when none is left. */
@@ -47,7 +55,7 @@ export class UnfinishedErasures implements OnApplicationBootstrap, OnApplication
         if (this.stopped) return false;
         try {
           const events = await this.store.readStream(dataSubjectStreamId(pseudonym));
-          const decided = [...events].reverse().find((e) => e.type === 'identity.ErasureDecided') as unknown as ErasureEvent | undefined;
+          const decided = asDomainEvents<ErasureEvent>(events).reverse().find((e) => e.type === 'identity.ErasureDecided');
           if (!decided) continue;
           const outcome = await this.commands.execute(new EraseDataSubjectCommand(pseudonym, decided.data.by));
           this.logger.warn(`A pending erasure (decided before the last stop) is finished: ${outcome.outcome}`);

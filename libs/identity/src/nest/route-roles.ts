@@ -95,7 +95,7 @@ export function rolesMarkdown(routes: RouteRoles[]): string {
     '"any role" marks routes without @Roles: every authenticated role may call them. 📝 = every successful call is written to the',
     'NEN 7513 access log with the action named. Every other authenticated GET whose answer names a patient pseudonym is logged',
     'as `read` (the access log itself excepted). Row-level rules (a clinician sees only their own reviews) are applied by the',
-    'route itself and described in the README. `GET /docs` and `GET /docs-json` (OpenAPI) are public.',
+    'route itself and described in docs/api.md. `GET /docs` and `GET /docs-json` (OpenAPI) are public.',
     '',
     `| Method | Path | ${ROLES.join(' | ')} | |`,
     `|---|---|${ROLES.map(() => '---|').join('')}---|`,

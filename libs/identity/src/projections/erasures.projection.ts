@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { EventEnvelope, Projection, ProjectionContext } from '@app/event-store';
+import type { Envelope, Projection, ProjectionContext } from '@app/event-store';
 import type { ErasureEvent } from '../domain/erasure';
 
 /** Each data subject's last erasure step: `pending` ones (decided, not finished) are finished at start-up. */
@@ -19,16 +19,15 @@ const STATUS: Record<ErasureEvent['type'], ErasureRow['status']> = {
 };
 
 @Injectable()
-export class ErasuresProjection implements Projection {
+export class ErasuresProjection implements Projection<ErasureEvent> {
   readonly name = 'erasures';
   readonly version = 1;
   readonly entities = [ErasureRow];
-  readonly eventTypes = Object.keys(STATUS);
+  readonly eventTypes = Object.keys(STATUS) as ErasureEvent['type'][];
 
-  async handle(events: EventEnvelope[], ctx: ProjectionContext): Promise<void> {
+  async handle(events: Envelope<ErasureEvent>[], ctx: ProjectionContext): Promise<void> {
     for (const e of events) {
-      const { pseudonym } = (e as unknown as ErasureEvent).data;
-      await ctx.upsert(ErasureRow, { pseudonym, status: STATUS[e.type as ErasureEvent['type']], position: e.globalPosition }, ['pseudonym']);
+      await ctx.upsert(ErasureRow, { pseudonym: e.data.pseudonym, status: STATUS[e.type], position: e.globalPosition }, ['pseudonym']);
     }
   }
 }

@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThanOrEqual, type Repository } from 'typeorm';
-import { CLOCK, type Clock, DomainError, EVENT_STORE, type EventStore, LEASES, type Leases, loadState, ProjectionRegistry } from '@app/event-store';
+import { CLOCK, type Clock, DomainError, EVENT_STORE, type EventStore, LEASES, type Leases, loadState, Workers } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
 import { incidentDecider, type IncidentState, incidentStreamId, type NotificationState, type RecordDeliveryAttempt } from '../domain';
 import { IncidentDeliveryRow } from '../projections/incident.entities';
@@ -25,7 +25,7 @@ type Outcome = RecordDeliveryAttempt['outcome'];
  * carries `X-Oversight-Delivery` (the notification id) for the supplier to de-duplicate.
  */
 @Injectable()
-export class IncidentDeliveryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class IncidentDeliveryService implements OnModuleInit {
   private readonly logger = new Logger('IncidentDelivery');
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -40,16 +40,21 @@ export class IncidentDeliveryService implements OnApplicationBootstrap, BeforeAp
     private readonly keys: SubjectKeyStore,
     private readonly mailer: ReportMailer,
     @Inject(LEASES) private readonly leases: Leases,
+    private readonly workers: Workers,
   ) {}
 
-  onApplicationBootstrap(): void {
-    // Like the projections: one-shot processes (CLI) and PROJECTIONS_RUN=false do not deliver.
-    if (!this.config.delivery.enabled || !ProjectionRegistry.autoStart || process.env.PROJECTIONS_RUN === 'false') return;
-    this.schedule();
+  onModuleInit(): void {
+    this.workers.register({
+      name: 'incident-delivery',
+      summary: 'sends queued supplier reports by webhook or e-mail and records each outcome (lease incident-delivery)',
+      unconfigured: () => (this.config.delivery.enabled ? undefined : 'delivery is switched off (INCIDENT_DELIVERY)'),
+      start: () => Promise.resolve(this.schedule()),
+      stop: () => this.stop(),
+    });
   }
 
   /** Before the data source closes (it does in onApplicationShutdown). */
-  async beforeApplicationShutdown(): Promise<void> {
+  private async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { GetAiSystemQuery } from '@app/ai-systems';
-import { type Actor, CLOCK, type Clock, EVENT_STORE, type EventStore, loadState, runDecider } from '@app/event-store';
+import { type Actor, CLOCK, type Clock, commandHandler, EVENT_STORE, type EventStore, loadState } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
 import { reviewDecider, reviewStreamId } from '@app/oversight';
 // The ai-systems context's own command (its index does not export the application layer).
@@ -13,6 +13,7 @@ import {
   type IncidentCommand,
   incidentDecider,
   type IncidentState,
+  incidentStream,
   incidentStreamId,
   type ReportFormat,
   type ReviewSnapshot,
@@ -41,27 +42,26 @@ const scopeOf = (system: {
 /** Loads the incident (and the system and reviews it cites), encrypts free text, builds reports, decides, appends. */
 @CommandHandler(ExecuteIncidentCommand)
 export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteIncidentCommand, IncidentCommandResult> {
+  private readonly write;
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CLOCK) clock: Clock,
     @Inject(INCIDENTS_CONFIG) private readonly config: IncidentsConfig,
     private readonly queries: QueryBus,
     private readonly commands: CommandBus,
     private readonly keys: SubjectKeyStore,
-  ) {}
+  ) {
+    this.write = commandHandler({ store, clock }, incidentDecider, incidentStream);
+  }
 
   async execute({ input, actor, options }: ExecuteIncidentCommand): Promise<IncidentCommandResult> {
-    const now = this.clock.now().toISOString();
-    const { result } = await runDecider(this.store, incidentDecider, incidentStreamId(input.incidentId), (state) => this.command(input, state, actor, now), {
-      ifMatch: options.ifMatch,
-      idempotencyKey: options.idempotencyKey ? `${actor.subject}:${options.idempotencyKey}` : undefined,
-      requestHash: options.requestHash,
-      metadata: { actor },
-    });
+    // A retried create answers with the first attempt's incident (the id read from the stream written).
+    const { id, result } = await this.write(input.incidentId, (state, now) => this.command(input, state, actor, now), { actor, ...options });
     const notified = result.events.find((e) => typeof e.data.notificationId === 'string' && typeof e.data.channel === 'string');
     const notificationId = result.events.map((e) => e.data.notificationId).find((id): id is string => typeof id === 'string');
     const channel = notified?.data.channel as Channel | undefined;
-    return { incidentId: input.incidentId, revision: result.nextExpectedRevision, replayed: result.replayed, notificationId, ...(channel ? { channel } : {}) };
+    return { incidentId: id, revision: result.nextExpectedRevision, replayed: result.replayed, notificationId, ...(channel ? { channel } : {}) };
   }
 
   private async command(input: IncidentInput, state: IncidentState, by: Actor, now: string): Promise<IncidentCommand> {

@@ -2,29 +2,24 @@ import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { CLOCK, type Clock, EVENT_STORE, type EventStore, loadState } from '@app/event-store';
+import { asDomainEvents, CLOCK, type Clock, EVENT_STORE, type EventStore, loadState } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
 import { decodeCursor, encodeCursor, type Page } from '@app/platform';
 import {
   buildReport,
-  type DeadlineStatus,
   deadlineStatus,
   type EncryptedText,
   incidentDecider,
   type IncidentEvent,
   type IncidentState,
   incidentStreamId,
-  type NotificationState,
   type ReportFormat,
 } from '../domain';
 import { IncidentRow, IncidentSystemRow } from '../projections/incident.entities';
 import { OverdueIncidents } from './overdue-incidents';
+import type { IncidentSummary, IncidentView, ReportedIncident, TextView } from '../contract';
 
-/** Free text as readers get it: clear, absent, or erased (its subject key was shredded). */
-export interface TextView {
-  text: string | null;
-  erased: boolean;
-}
+export type { IncidentSummary, IncidentView, ReportedIncident, TextView } from '../contract';
 
 const isEncrypted = (v: unknown): v is EncryptedText =>
   typeof v === 'object' && v !== null && (v as EncryptedText).enc === 'aes-256-gcm' && typeof (v as EncryptedText).ct === 'string';
@@ -33,43 +28,6 @@ async function readText(keys: SubjectKeyStore, value: EncryptedText | null): Pro
   if (!value) return { text: null, erased: false };
   const text = await keys.decrypt(value);
   return text === null ? { text: null, erased: true } : { text, erased: false };
-}
-
-export interface IncidentSummary {
-  incidentId: string;
-  aiSystemId: string;
-  aiSystemName: string;
-  status: 'open' | 'closed';
-  serious: boolean | null;
-  awareAt: string | null;
-  detectedAt: string;
-  /** Reported as a near miss at intake. */
-  nearMiss: boolean;
-  deadlines: DeadlineStatus[];
-  nextDeadline: DeadlineStatus | null;
-  overdue: boolean;
-  /**
-   * Wkkgz triage: `open` while a possible calamity (or nothing flagged yet: `not-suspected`) awaits
-   * the hospital's decision; `established` or `ruled-out` (with `calamityDecidedAt`) once decided.
-   */
-  calamityTriage: 'not-suspected' | 'open' | 'established' | 'ruled-out';
-  calamityDecidedAt: string | null;
-}
-
-export interface IncidentView extends IncidentSummary {
-  narrative: TextView;
-  occurredAt: string | null;
-  detectedBy: { subject: string; role: string };
-  aiSystem: IncidentState['aiSystem'];
-  classification: IncidentState['classification'];
-  patientPseudonyms: string[];
-  linkedReviewIds: string[];
-  notifications: NotificationState[];
-  /** Suspensions of the AI system linked to the incident (`POST …/system-suspension`). */
-  suspensions: IncidentState['suspensions'];
-  notes: number;
-  closedAt: string | null;
-  revision: number;
 }
 
 /** Deadlines and their state now, by the business clock. */
@@ -181,17 +139,6 @@ export class ReportPreviewHandler implements IQueryHandler<ReportPreviewQuery> {
 }
 
 /** What a reporter sees of their own reports: status, never the narrative of someone else's. */
-export interface ReportedIncident {
-  incidentId: string;
-  aiSystemName: string;
-  detectedAt: string;
-  nearMiss: boolean;
-  /** `awaiting-triage` until a quality manager classifies it. */
-  triage: 'awaiting-triage' | 'triaged';
-  status: 'open' | 'closed';
-  closedAt: string | null;
-}
-
 /** The incidents one person reported, newest first (any signed-in employee: `GET /incidents/mine`). */
 export class MyReportsQuery extends Query<ReportedIncident[]> {
   constructor(readonly subject: string) {
@@ -401,7 +348,7 @@ export class GetSentReportHandler implements IQueryHandler<GetSentReportQuery> {
 
 /** Decrypts the report bytes stored with a notification event; null when there is no such report. */
 export async function sentReport(store: EventStore, keys: SubjectKeyStore, incidentId: string, notificationId: string) {
-  const events = (await store.readStream(incidentStreamId(incidentId))) as unknown as IncidentEvent[];
+  const events = asDomainEvents<IncidentEvent>(await store.readStream(incidentStreamId(incidentId)));
   const event = events.find(
     (e) =>
       (e.type === 'incidents.SupplierNotified' || e.type === 'incidents.FollowUpReported' || e.type === 'incidents.AuthorityNotified') &&

@@ -24,6 +24,7 @@ import {
   type AiSystemFacts,
   type Classification,
   CRITERIA,
+  criteriaFrom,
   type Deadline,
   type DeadlineCause,
   type DeadlineParty,
@@ -34,7 +35,6 @@ import {
   type Recipient,
   type ReportKind,
   reportKey,
-  type SeriousnessCriteria,
   SUPPLIER_RECIPIENTS,
   type SystemScope,
 } from './incident.events';
@@ -278,7 +278,7 @@ function classify(c: ClassifyIncident, state: IncidentState): IncidentEvent[] {
         : null;
   const classification: Classification = {
     serious: next.serious,
-    criteria: Object.fromEntries(CRITERIA.map((k) => [k, next.criteria[k] === true])) as unknown as SeriousnessCriteria,
+    criteria: criteriaFrom((k) => next.criteria[k] === true),
     medicalDevice: next.medicalDevice,
     wkkgzCalamity: next.wkkgzCalamity,
     personalDataBreach: next.personalDataBreach ?? 'none',

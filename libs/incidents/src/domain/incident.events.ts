@@ -1,7 +1,9 @@
+import { streamIdentity } from '@app/event-store/core';
 import type { Actor } from '@app/event-store/core';
 
 /** Stream of one incident: `incident-<id>`. */
-export const incidentStreamId = (incidentId: string): string => `incident-${incidentId}`;
+export const incidentStream = streamIdentity('incident-');
+export const incidentStreamId = incidentStream.streamOf;
 
 /**
  * Free text that may hold personal data (narrative, notes, the report sent), encrypted at the
@@ -96,9 +98,16 @@ export const CRITERIA: readonly (keyof SeriousnessCriteria)[] = [
   'couldHaveLedToSeriousHarm',
 ];
 
+/** Every criterion, each answered by `answer`. */
+export function criteriaFrom(answer: (criterion: (typeof CRITERIA)[number]) => boolean): SeriousnessCriteria {
+  const criteria = {} as SeriousnessCriteria;
+  for (const k of CRITERIA) criteria[k] = answer(k);
+  return criteria;
+}
+
 /** Every criterion false: the starting point for a classification. */
 export const NO_CRITERIA: Readonly<SeriousnessCriteria> = Object.freeze(
-  Object.fromEntries(CRITERIA.map((k) => [k, false])) as unknown as SeriousnessCriteria,
+  criteriaFrom(() => false),
 );
 
 /**

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EventEnvelope, Projection, ProjectionContext } from '@app/event-store';
+import type { Envelope, Projection, ProjectionContext } from '@app/event-store';
 import type { IncidentEvent } from '../domain';
 import { IncidentDeliveryRow } from './incident.entities';
 
@@ -9,7 +9,7 @@ import { IncidentDeliveryRow } from './incident.entities';
  * outcome events settle it. Rebuilding it from the log yields the same queue.
  */
 @Injectable()
-export class IncidentDeliveriesProjection implements Projection {
+export class IncidentDeliveriesProjection implements Projection<IncidentEvent> {
   readonly name = 'incidents-deliveries';
   readonly version = 1;
   readonly entities = [IncidentDeliveryRow];
@@ -19,11 +19,10 @@ export class IncidentDeliveriesProjection implements Projection {
     'incidents.ReportDelivered',
     'incidents.ReportDeliveryFailed',
     'incidents.ReportResendRequested',
-  ];
+  ] as const;
 
-  async handle(events: EventEnvelope[], ctx: ProjectionContext): Promise<void> {
-    for (const envelope of events) {
-      const e = envelope as unknown as IncidentEvent;
+  async handle(events: Envelope<IncidentEvent>[], ctx: ProjectionContext): Promise<void> {
+    for (const e of events) {
       switch (e.type) {
         case 'incidents.SupplierNotified':
         case 'incidents.FollowUpReported':

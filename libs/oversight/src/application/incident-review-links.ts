@@ -1,16 +1,17 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   type Actor,
+  asDomainEvents,
   DomainError,
   EVENT_STORE,
   type EventEnvelope,
   type EventStore,
   LEASES,
   type Leases,
-  ProjectionRegistry,
   SqlDatabase,
   type Subscription,
+  Workers,
 } from '@app/event-store';
 import { ExecuteReviewCommand } from './review.commands';
 
@@ -35,7 +36,7 @@ const NAME = 'process:incident-review-links';
  * the incident's own event still names the review.
  */
 @Injectable()
-export class IncidentReviewLinks implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class IncidentReviewLinks implements OnModuleInit {
   private readonly logger = new Logger('IncidentReviewLinks');
   private subscription?: Subscription;
   private stopped = false;
@@ -46,11 +47,19 @@ export class IncidentReviewLinks implements OnApplicationBootstrap, BeforeApplic
     private readonly db: SqlDatabase,
     private readonly commands: CommandBus,
     @Inject(LEASES) private readonly leases: Leases,
+    private readonly workers: Workers,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    // Like projections and deliveries: one-shot processes (CLI) and PROJECTIONS_RUN=false do not follow.
-    if (!ProjectionRegistry.autoStart || process.env.PROJECTIONS_RUN === 'false') return;
+  onModuleInit(): void {
+    this.workers.register({
+      name: 'incident-review-links',
+      summary: "writes an incident's links into the reviews it names (lease process:incident-review-links)",
+      start: () => this.start(),
+      stop: () => this.stop(),
+    });
+  }
+
+  private async start(): Promise<void> {
     await this.db.query('INSERT INTO projection_checkpoints (name, position, version, updated_at) VALUES (?, 0, 1, ?) ON CONFLICT (name) DO NOTHING', [
       NAME,
       new Date().toISOString(),
@@ -58,7 +67,7 @@ export class IncidentReviewLinks implements OnApplicationBootstrap, BeforeApplic
     void this.follow();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  private async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retry);
     await this.subscription?.stop();
@@ -80,7 +89,7 @@ export class IncidentReviewLinks implements OnApplicationBootstrap, BeforeApplic
   async handle(events: EventEnvelope[]): Promise<void> {
     for (const e of events) {
       if (e.type !== 'incidents.IncidentDetected') continue;
-      const d = e.data as unknown as IncidentDetected;
+      const [{ data: d }] = asDomainEvents<{ type: 'incidents.IncidentDetected'; data: IncidentDetected }>([e]);
       for (const reviewId of d.linkedReviewIds ?? []) await this.link(reviewId, d);
     }
     const last = events[events.length - 1].globalPosition;

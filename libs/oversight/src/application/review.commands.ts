@@ -1,26 +1,19 @@
 import { Command } from '@nestjs/cqrs';
 import type { Actor } from '@app/event-store';
-import type { ReviewDecision } from '../domain';
+import type { CorrectReview, LinkReviewToIncident, RecordReview, WithdrawReview } from '../domain';
 
-/** What the edge sends: free text still in clear; the handler encrypts it per patient. */
+/** Free text as the edge has it: in clear (or absent); the handler encrypts it per patient. */
+type InClear<T, K extends keyof T> = Omit<T, K> & { [P in K]: string | null };
+
+/**
+ * What the edge sends, declared from the domain's commands: free text still in clear, and
+ * nothing the handler adds (the actor, `now`, `hasReason`, the snapshots it loads).
+ */
 export type ReviewInput =
-  | {
-      type: 'RecordReview';
-      reviewId: string;
-      aiSystemId: string;
-      modelVersion: string;
-      outputReference: string;
-      outputSha256: string;
-      patientPseudonym: string;
-      decision: ReviewDecision;
-      reason: string | null;
-      seenAt: string;
-      decidedAt: string;
-      incidentId: string | null;
-    }
-  | { type: 'CorrectReview'; reviewId: string; decision: ReviewDecision; reason: string | null; correctionNote: string | null }
-  | { type: 'WithdrawReview'; reviewId: string; reason: string }
-  | { type: 'LinkReviewToIncident'; reviewId: string; incidentId: string };
+  | InClear<Omit<RecordReview, 'reviewer' | 'hasReason' | 'incident' | 'system' | 'now'>, 'reason'>
+  | InClear<Omit<CorrectReview, 'correctedBy' | 'hasReason' | 'now'>, 'reason' | 'correctionNote'>
+  | (Omit<WithdrawReview, 'withdrawnBy' | 'hasReason' | 'now' | 'reason'> & { reason: string })
+  | Omit<LinkReviewToIncident, 'linkedBy' | 'incident' | 'now'>;
 
 export interface ReviewCommandResult {
   reviewId: string;

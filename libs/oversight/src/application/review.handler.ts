@@ -1,9 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { GetAiSystemQuery } from '@app/ai-systems';
-import { type Actor, EVENT_STORE, type EventStore, runDecider } from '@app/event-store';
+import { type Actor, CLOCK, type Clock, commandHandler, EVENT_STORE, type EventStore } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
-import { type EncryptedText, type IncidentSnapshot, type ReviewCommand, reviewDecider, type ReviewState, reviewStreamId } from '../domain';
+import { type EncryptedText, type IncidentSnapshot, type ReviewCommand, reviewDecider, type ReviewState, reviewStream } from '../domain';
 import { ExecuteReviewCommand, type ReviewCommandResult } from './review.commands';
 
 const present = (text: string | null | undefined): text is string => typeof text === 'string' && text.trim() !== '';
@@ -11,15 +11,19 @@ const present = (text: string | null | undefined): text is string => typeof text
 /** Loads the review (and, to record one, its AI system), encrypts free text per patient, decides, appends. */
 @CommandHandler(ExecuteReviewCommand)
 export class ExecuteReviewCommandHandler implements ICommandHandler<ExecuteReviewCommand, ReviewCommandResult> {
+  private readonly write;
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) clock: Clock,
     private readonly queries: QueryBus,
     private readonly keys: SubjectKeyStore,
-  ) {}
+  ) {
+    this.write = commandHandler({ store, clock }, reviewDecider, reviewStream);
+  }
 
   async execute({ input, actor, options }: ExecuteReviewCommand): Promise<ReviewCommandResult> {
-    const now = new Date().toISOString();
-    const build = async (state: ReviewState): Promise<ReviewCommand> => {
+    const build = async (state: ReviewState, now: string): Promise<ReviewCommand> => {
       switch (input.type) {
         case 'RecordReview': {
           const { state: system } = await this.queries.execute(new GetAiSystemQuery(input.aiSystemId));
@@ -54,13 +58,8 @@ export class ExecuteReviewCommandHandler implements ICommandHandler<ExecuteRevie
           return { ...input, incident: await this.incident(input.incidentId), linkedBy: actor, now };
       }
     };
-    const { result } = await runDecider(this.store, reviewDecider, reviewStreamId(input.reviewId), build, {
-      ifMatch: options.ifMatch,
-      idempotencyKey: options.idempotencyKey ? `${actor.subject}:${options.idempotencyKey}` : undefined,
-      requestHash: options.requestHash,
-      metadata: { actor },
-    });
-    return { reviewId: result.streamId.slice('review-'.length), revision: result.nextExpectedRevision, replayed: result.replayed };
+    const { id, revision, replayed } = await this.write(input.reviewId, build, { actor, ...options });
+    return { reviewId: id, revision, replayed };
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { Actor } from '@app/event-store/core';
 import type { EncryptedText } from './encrypted-text';
-import type { ReviewDecision } from './review.events';
+import type { AiOutputReviewedData, ReviewCorrectedData, ReviewLinkedToIncidentData, ReviewWithdrawnData } from './review.events';
 
 /**
  * The AI system as the handler loaded it from its own stream, just before deciding.
@@ -23,59 +23,39 @@ export interface IncidentSnapshot {
 }
 
 /**
+ * Each command is declared from the event it leads to (its data, less what the decider stamps).
  * Encrypted free text arrives with `hasReason`, set by the edge from the clear text
  * (not blank), because the decider cannot read the ciphertext to tell.
  * Every command carries `now` (ISO 8601): the decider never reads the clock.
  */
-export interface RecordReview {
+export interface RecordReview extends AiOutputReviewedData {
   type: 'RecordReview';
-  reviewId: string;
-  aiSystemId: string;
-  modelVersion: string;
-  outputReference: string;
-  outputSha256: string;
-  patientPseudonym: string;
-  reviewer: Actor;
-  decision: ReviewDecision;
-  reason: EncryptedText | null;
   hasReason: boolean;
-  seenAt: string;
-  decidedAt: string;
-  incidentId: string | null;
   /** The incident `incidentId` names (when given), as the handler found it; null if not recorded. */
   incident: IncidentSnapshot | null;
   system: AiSystemSnapshot;
   now: string;
 }
 
-export interface CorrectReview {
+/** Restates decision and reason; the note is optional (the edge passes null when it is blank). */
+export interface CorrectReview extends Omit<ReviewCorrectedData, 'correctedAt'> {
   type: 'CorrectReview';
-  reviewId: string;
-  decision: ReviewDecision;
-  reason: EncryptedText | null;
   hasReason: boolean;
-  /** Optional; the edge passes null when the note is blank. */
-  correctionNote: EncryptedText | null;
-  correctedBy: Actor;
   now: string;
 }
 
-export interface WithdrawReview {
+/** The reason may arrive empty: the decider refuses that (`reason-required`), so the event's is never null. */
+export interface WithdrawReview extends Omit<ReviewWithdrawnData, 'withdrawnAt' | 'reason'> {
   type: 'WithdrawReview';
-  reviewId: string;
   reason: EncryptedText | null;
   hasReason: boolean;
-  withdrawnBy: Actor;
   now: string;
 }
 
-export interface LinkReviewToIncident {
+export interface LinkReviewToIncident extends Omit<ReviewLinkedToIncidentData, 'linkedAt'> {
   type: 'LinkReviewToIncident';
-  reviewId: string;
-  incidentId: string;
   /** The incident, as the handler found it in the incident's stream; null if not recorded. */
   incident: IncidentSnapshot | null;
-  linkedBy: Actor;
   now: string;
 }
 

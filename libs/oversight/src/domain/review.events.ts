@@ -1,8 +1,10 @@
+import { streamIdentity } from '@app/event-store/core';
 import type { Actor } from '@app/event-store/core';
 import type { EncryptedText } from './encrypted-text';
 
 /** Stream of one human review of one AI output: `review-<id>`. */
-export const reviewStreamId = (reviewId: string): string => `review-${reviewId}`;
+export const reviewStream = streamIdentity('review-');
+export const reviewStreamId = reviewStream.streamOf;
 
 export type ReviewDecision = 'accepted' | 'modified' | 'rejected' | 'escalated';
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EventEnvelope, Projection, ProjectionContext } from '@app/event-store';
+import type { Envelope, Projection, ProjectionContext } from '@app/event-store';
 import { REVIEW_EVENT_TYPES, type ReviewDecision, type ReviewEvent } from '../domain';
 import { ReviewMonthlyRow, ReviewRow, ReviewTimelineRow } from './review.entities';
 
@@ -7,15 +7,14 @@ const ZERO = { total: 0, accepted: 0, modified: 0, rejected: 0, escalated: 0 };
 
 /** Reviews, the per-patient timeline and monthly decision counts, from review events only. */
 @Injectable()
-export class ReviewsProjection implements Projection {
+export class ReviewsProjection implements Projection<ReviewEvent> {
   readonly name = 'oversight-reviews';
   readonly version = 1;
   readonly entities = [ReviewRow, ReviewTimelineRow, ReviewMonthlyRow];
   readonly eventTypes = REVIEW_EVENT_TYPES;
 
-  async handle(events: EventEnvelope[], ctx: ProjectionContext): Promise<void> {
-    for (const envelope of events) {
-      const e = envelope as unknown as ReviewEvent & EventEnvelope;
+  async handle(events: Envelope<ReviewEvent>[], ctx: ProjectionContext): Promise<void> {
+    for (const e of events) {
       if (e.type === 'oversight.AiOutputReviewed') {
         const d = e.data;
         const month = d.decidedAt.slice(0, 7);
@@ -91,7 +90,7 @@ export class ReviewsProjection implements Projection {
 
   private timeline(
     ctx: ProjectionContext,
-    e: EventEnvelope,
+    e: Envelope<ReviewEvent>,
     review: Pick<ReviewRow, 'reviewId' | 'patientPseudonym' | 'aiSystemId' | 'modelVersion' | 'reviewerSubject'>,
     what: { actor: { subject: string; role: string }; decision?: string; text?: unknown; incidentId?: string | null; occurredAt: string },
   ) {

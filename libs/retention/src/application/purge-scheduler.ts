@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
-import { LEASES, type Leases, ProjectionRegistry } from '@app/event-store';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { LEASES, type Leases, Workers } from '@app/event-store';
 import { RetentionPurger } from './retention-purger';
 
 /**
@@ -9,7 +9,7 @@ import { RetentionPurger } from './retention-purger';
  * runs safe anyway (one wins, the other skips).
  */
 @Injectable()
-export class PurgeScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class PurgeScheduler implements OnModuleInit {
   private readonly logger = new Logger('RetentionPurge');
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -17,11 +17,23 @@ export class PurgeScheduler implements OnApplicationBootstrap, BeforeApplication
   constructor(
     private readonly purger: RetentionPurger,
     @Inject(LEASES) private readonly leases: Leases,
+    private readonly workers: Workers,
   ) {}
 
-  onApplicationBootstrap(): void {
-    const minutes = Number(process.env.RETENTION_PURGE_INTERVAL_MINUTES ?? 0);
-    if (!(minutes > 0) || !ProjectionRegistry.autoStart) return;
+  private readonly minutes = Number(process.env.RETENTION_PURGE_INTERVAL_MINUTES ?? 0);
+
+  onModuleInit(): void {
+    this.workers.register({
+      name: 'retention-purge',
+      summary: 'purges the log artefacts past their maximum and not held, on a schedule (lease retention-purge)',
+      unconfigured: () => (this.minutes > 0 ? undefined : 'RETENTION_PURGE_INTERVAL_MINUTES is not set'),
+      start: () => Promise.resolve(this.start()),
+      stop: () => this.stop(),
+    });
+  }
+
+  private start(): void {
+    const minutes = this.minutes;
     this.timer = setInterval(() => {
       this.running ??= this.tick().finally(() => (this.running = undefined));
     }, minutes * 60_000);
@@ -29,7 +41,7 @@ export class PurgeScheduler implements OnApplicationBootstrap, BeforeApplication
   }
 
   /** Before the data source closes (it does in onApplicationShutdown). */
-  async beforeApplicationShutdown(): Promise<void> {
+  private async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.running;
   }

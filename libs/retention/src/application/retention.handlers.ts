@@ -1,93 +1,71 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { GetAiSystemQuery } from '@app/ai-systems';
-import { type Actor, CLOCK, type Clock, type DeciderRunOptions, EVENT_STORE, type EventStore, runDecider } from '@app/event-store';
+import { CLOCK, type Clock, commandHandler, EVENT_STORE, type EventStore } from '@app/event-store';
+import { legalHoldDecider, legalHoldStream, logArtefactDecider, logArtefactStream, retentionPolicyDecider, retentionPolicyStream } from '../domain';
 import {
-  legalHoldDecider,
-  legalHoldStreamId,
-  logArtefactDecider,
-  logArtefactStreamId,
-  retentionPolicyDecider,
-  retentionPolicyStreamId,
-} from '../domain';
-import {
-  type CommandOptions,
   ExecuteLegalHoldCommand,
   ExecuteLogArtefactCommand,
   type RetentionCommandResult,
   SetRetentionPolicyCommand,
 } from './retention.commands';
 
-/** Idempotency keys are scoped by actor (as in every context); the actor goes into metadata. */
-export function runOptions(actor: Actor, options: CommandOptions): DeciderRunOptions {
-  return {
-    ifMatch: options.ifMatch,
-    idempotencyKey: options.idempotencyKey ? `${actor.subject}:${options.idempotencyKey}` : undefined,
-    requestHash: options.requestHash,
-    metadata: { actor },
-  };
-}
-
-const result = (id: string, r: { nextExpectedRevision: number; replayed: boolean }): RetentionCommandResult => ({
-  id,
-  revision: r.nextExpectedRevision,
-  replayed: r.replayed,
-});
-
 @CommandHandler(ExecuteLegalHoldCommand)
 export class ExecuteLegalHoldHandler implements ICommandHandler<ExecuteLegalHoldCommand, RetentionCommandResult> {
-  constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  private readonly write;
+
+  constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(CLOCK) clock: Clock) {
+    this.write = commandHandler({ store, clock }, legalHoldDecider, legalHoldStream);
+  }
 
   async execute({ input, actor, options }: ExecuteLegalHoldCommand): Promise<RetentionCommandResult> {
-    const now = this.clock.now().toISOString();
-    const command =
+    const command = (_: unknown, now: string) =>
       input.type === 'PlaceLegalHold'
         ? { ...input, placedBy: actor, now }
         : input.type === 'ReviewLegalHold'
           ? { ...input, reviewedBy: actor, now }
           : { ...input, releasedBy: actor, now };
-    const run = await runDecider(this.store, legalHoldDecider, legalHoldStreamId(input.holdId), command, runOptions(actor, options));
     // On an idempotent replay the stream is the first request's, not this one's new id.
-    return result(run.result.streamId.slice('hold-'.length), run.result);
+    const { id, revision, replayed } = await this.write(input.holdId, command, { actor, ...options });
+    return { id, revision, replayed };
   }
 }
 
 @CommandHandler(SetRetentionPolicyCommand)
 export class SetRetentionPolicyHandler implements ICommandHandler<SetRetentionPolicyCommand, RetentionCommandResult> {
+  private readonly write;
+
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(CLOCK) clock: Clock,
     private readonly queries: QueryBus,
-  ) {}
+  ) {
+    this.write = commandHandler({ store, clock }, retentionPolicyDecider, retentionPolicyStream);
+  }
 
   async execute({ input, actor, options }: SetRetentionPolicyCommand): Promise<RetentionCommandResult> {
     const { state: system } = await this.queries.execute(new GetAiSystemQuery(input.aiSystemId));
-    const streamId = retentionPolicyStreamId(input.aiSystemId, input.kind);
-    const run = await runDecider(
-      this.store,
-      retentionPolicyDecider,
-      streamId,
-      { type: 'SetRetentionPolicy', ...input, systemExists: system.exists, setBy: actor, now: this.clock.now().toISOString() },
-      runOptions(actor, options),
+    const { id, revision, replayed } = await this.write(
+      `${input.aiSystemId}-${input.kind}`,
+      (_, now) => ({ type: 'SetRetentionPolicy' as const, ...input, systemExists: system.exists, setBy: actor, now }),
+      { actor, ...options },
     );
-    return result(streamId, run.result);
+    // The API has always answered a policy's stream name as its id.
+    return { id: retentionPolicyStream.streamOf(id), revision, replayed };
   }
 }
 
 @CommandHandler(ExecuteLogArtefactCommand)
 export class ExecuteLogArtefactHandler implements ICommandHandler<ExecuteLogArtefactCommand, RetentionCommandResult> {
-  constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  private readonly write;
+
+  constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(CLOCK) clock: Clock) {
+    this.write = commandHandler({ store, clock }, logArtefactDecider, logArtefactStream);
+  }
 
   async execute({ input, actor, options }: ExecuteLogArtefactCommand): Promise<RetentionCommandResult> {
-    const now = this.clock.now().toISOString();
-    const command = input.type === 'SetRetention' ? { ...input, setBy: actor, now } : { ...input, downloadedBy: actor, now };
-    const run = await runDecider(this.store, logArtefactDecider, logArtefactStreamId(input.artefactId), command, runOptions(actor, options));
-    return result(input.artefactId, run.result);
+    const command = (_: unknown, now: string) => (input.type === 'SetRetention' ? { ...input, setBy: actor, now } : { ...input, downloadedBy: actor, now });
+    const { id, revision, replayed } = await this.write(input.artefactId, command, { actor, ...options });
+    return { id, revision, replayed };
   }
 }

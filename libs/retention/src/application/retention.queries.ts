@@ -2,10 +2,10 @@ import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type Repository } from 'typeorm';
-import { CLOCK, type Clock, EVENT_STORE, type EventEnvelope, type EventStore, loadState } from '@app/event-store';
+import { asDomainEvents, CLOCK, type Clock, EVENT_STORE, type EventEnvelope, type EventStore, loadState } from '@app/event-store';
 import { decodeCursor, encodeCursor, type Page } from '@app/platform';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
-import { holdCovers, legalHoldDecider, legalHoldStreamId, logArtefactDecider, logArtefactStreamId, type LegalHoldPlacedData, type LogArtefactRecordedData, type LogArtefactState } from '../domain';
+import { holdCovers, legalHoldDecider, legalHoldStreamId, logArtefactDecider, logArtefactStreamId, type LegalHoldEvent, type LegalHoldPlacedData, type LogArtefactRecordedData, type LogArtefactState } from '../domain';
 import { LegalHoldRow, LogArtefactRow, RetentionPolicyRow } from '../projections/retention.entities';
 
 export interface HistoryEntry {
@@ -165,7 +165,9 @@ export class GetLegalHoldHandler implements IQueryHandler<GetLegalHoldQuery> {
   async execute({ holdId }: GetLegalHoldQuery) {
     const { state, revision, events } = await loadState(this.store, legalHoldDecider, legalHoldStreamId(holdId));
     if (!state.exists) return null;
-    const placed = events[0].data as unknown as LegalHoldPlacedData;
+    const [first] = asDomainEvents<LegalHoldEvent>(events);
+    if (first.type !== 'retention.LegalHoldPlaced') return null;
+    const placed: LegalHoldPlacedData = first.data;
     return { ...placed, active: state.active, revision: revision!, history: history(events) };
   }
 }

@@ -1,8 +1,9 @@
-import { type Actor, type Decider, DomainError } from '@app/event-store/core';
+import { type Actor, type Decider, DomainError, streamIdentity } from '@app/event-store/core';
 import { type HoldScope, scopeIsEmpty } from './hold-scope';
 import { isIsoInstant } from './retention-rule';
 
-export const legalHoldStreamId = (holdId: string) => `hold-${holdId}`;
+export const legalHoldStream = streamIdentity('hold-');
+export const legalHoldStreamId = legalHoldStream.streamOf;
 
 export interface LegalHoldPlacedData {
   holdId: string;

@@ -1,7 +1,8 @@
-import { type Actor, type Decider, DomainError } from '@app/event-store/core';
+import { type Actor, type Decider, DomainError, streamIdentity } from '@app/event-store/core';
 import { isIsoInstant, type RetentionRule } from './retention-rule';
 
-export const logArtefactStreamId = (artefactId: string) => `log-${artefactId}`;
+export const logArtefactStream = streamIdentity('log-');
+export const logArtefactStreamId = logArtefactStream.streamOf;
 
 export interface ArtefactSource {
   /** How it arrived: the HTTP upload, `registry logs ingest` or the watched folder (`registry logs watch`). */

@@ -1,7 +1,9 @@
-import { type Actor, type Decider, DomainError } from '@app/event-store/core';
+import { type Actor, type Decider, DomainError, streamIdentity } from '@app/event-store/core';
 import { AI_ACT_MINIMUM_MONTHS, type RetentionTerms } from './retention-rule';
 
-export const retentionPolicyStreamId = (aiSystemId: string, kind: string) => `retention-policy-${aiSystemId}-${kind}`;
+/** One policy per AI system and kind of log: its id is `<aiSystemId>-<kind>`. */
+export const retentionPolicyStream = streamIdentity('retention-policy-');
+export const retentionPolicyStreamId = (aiSystemId: string, kind: string) => retentionPolicyStream.streamOf(`${aiSystemId}-${kind}`);
 
 /** Applies to artefacts recorded from now on; artefacts recorded earlier keep their rule. */
 export interface RetentionPolicySetData extends RetentionTerms {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EventEnvelope, Projection, ProjectionContext } from '@app/event-store';
+import type { Envelope, Projection, ProjectionContext } from '@app/event-store';
 import {
   LEGAL_HOLD_EVENT_TYPES,
   LOG_ARTEFACT_EVENT_TYPES,
@@ -10,21 +10,20 @@ import {
 } from '../domain';
 import { LegalHoldRow, LogArtefactRow, RetentionPolicyRow } from './retention.entities';
 
-type RetentionEvent = (LogArtefactEvent | LegalHoldEvent | RetentionPolicyEvent) & EventEnvelope;
+type RetentionEvent = LogArtefactEvent | LegalHoldEvent | RetentionPolicyEvent;
 
 export const RETENTION_PROJECTION = 'retention';
 
 /** Artefacts, holds and policies from the retention context's own events. */
 @Injectable()
-export class RetentionProjection implements Projection {
+export class RetentionProjection implements Projection<RetentionEvent> {
   readonly name = RETENTION_PROJECTION;
   readonly version = 1;
   readonly entities = [LogArtefactRow, LegalHoldRow, RetentionPolicyRow];
   readonly eventTypes = [...LOG_ARTEFACT_EVENT_TYPES, ...LEGAL_HOLD_EVENT_TYPES, ...RETENTION_POLICY_EVENT_TYPES];
 
-  async handle(events: EventEnvelope[], ctx: ProjectionContext): Promise<void> {
-    for (const envelope of events) {
-      const e = envelope as unknown as RetentionEvent;
+  async handle(events: Envelope<RetentionEvent>[], ctx: ProjectionContext): Promise<void> {
+    for (const e of events) {
       const revision = e.streamRevision;
       switch (e.type) {
         case 'retention.LogArtefactRecorded': {

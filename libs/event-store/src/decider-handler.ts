@@ -1,8 +1,9 @@
-import type { Decider } from '../decider';
-import { fold } from '../decider';
-import type { AppendResult, EventEnvelope, EventMetadata, NewEvent } from '../envelope';
-import { ConcurrencyError, IdempotencyConflictError } from '../errors';
-import type { EventStore } from '../event-store.port';
+import type { Decider } from './decider';
+import { fold } from './decider';
+import type { AppendResult, EventEnvelope, EventMetadata, NewEvent } from './envelope';
+import { ConcurrencyError, IdempotencyConflictError } from './errors';
+import type { EventStore } from './event-store.port';
+import type { DomainEventShape, Envelope } from './projections/projection';
 
 export interface DeciderRunOptions {
   /** Revision the client last saw (HTTP If-Match); a different current revision is a conflict. */
@@ -45,6 +46,7 @@ export async function runDecider<State, Command, Event extends DomainEvent>(
   const cmd = typeof command === 'function' ? await (command as (s: State) => Command | Promise<Command>)(state) : command;
   const events = decider.decide(cmd, state);
   const result = await store
+    // A decider's events are NewEvents whose data is the event's own interface (no index signature).
     .append(streamId, events as unknown as NewEvent[], {
       expectedRevision: revision === null ? 'no_stream' : revision,
       idempotencyKey: options.idempotencyKey,
@@ -80,6 +82,18 @@ export async function loadState<State, Event extends DomainEvent>(
   };
 }
 
+/**
+ * Where the log's JSON becomes a decider's event type: a stream holds only the events its decider
+ * wrote (older schema versions are upcast on read), so its envelopes are that decider's events.
+ */
 function asEvents<Event>(envelopes: EventEnvelope[]): Event[] {
   return envelopes as unknown as Event[];
+}
+
+/**
+ * The same, for code that reads a stream outside a decider (a query, a process, another
+ * context's stream read by its event contract): the envelopes typed by the events the stream holds.
+ */
+export function asDomainEvents<E extends DomainEventShape>(envelopes: EventEnvelope[]): Envelope<E>[] {
+  return envelopes as unknown as Envelope<E>[];
 }
