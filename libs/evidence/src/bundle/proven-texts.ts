@@ -56,6 +56,9 @@ export class ProvenTexts {
   private readonly json = createHash('sha256');
   private readonly csv = createHash('sha256');
   private rows = 0;
+  // Rows are hashed in chunks of about 64 KB: one native update per row cost ~0.3 s on 100,000 events.
+  private jsonChunk = '';
+  private csvChunk = '';
   private readonly reportRows: string[] = [];
   private pending: string | undefined;
 
@@ -100,10 +103,18 @@ export class ProvenTexts {
   }
 
   private row(row: ReturnType<typeof timelineRow>): void {
-    this.json.update(`${this.rows === 0 ? '' : ',\n'}${JSON.stringify(row)}`);
-    this.csv.update(csvRow(TIMELINE_COLUMNS.map((c) => row[c])));
+    this.jsonChunk += `${this.rows === 0 ? '' : ',\n'}${JSON.stringify(row)}`;
+    this.csvChunk += csvRow(TIMELINE_COLUMNS.map((c) => row[c]));
+    if (this.jsonChunk.length > 65_536) this.flush();
     if (this.reportRows.length < REPORT_ROWS) this.reportRows.push(eventRowHtml(row));
     this.rows++;
+  }
+
+  private flush(): void {
+    this.json.update(this.jsonChunk);
+    this.csv.update(this.csvChunk);
+    this.jsonChunk = '';
+    this.csvChunk = '';
   }
 
   private check(opened: PlaintextLine, v: EncryptedTextLike): string | undefined {
@@ -128,6 +139,7 @@ export class ProvenTexts {
   async finish(digests: Map<string, string>, report: LineReader): Promise<void> {
     if ((await this.take()) !== undefined) this.problems.push({ file: PLAINTEXTS, line: this.plaintexts.n, problem: 'opens a text that no event of events.jsonl holds' });
     digests.set(PLAINTEXTS, await this.plaintexts.sha256());
+    this.flush();
     this.json.update('\n]\n');
     const derived: Array<[string, string]> = [
       ['data/timeline.json', this.json.digest('hex')],
