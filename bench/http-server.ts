@@ -41,7 +41,10 @@ async function main() {
   const stop = async () => {
     if (closing) return;
     closing = true;
-    const events = await fetch(`${url}/metrics`).then(() => undefined, () => undefined);
+    const events = await fetch(`${url}/metrics`).then(
+      () => undefined,
+      () => undefined,
+    );
     void events;
     const rss = Math.round(process.resourceUsage().maxRSS / 1024);
     await app.close();

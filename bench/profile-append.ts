@@ -63,7 +63,9 @@ async function main() {
   );
   const s = (performance.now() - t0) / 1000;
   const appends = Number(commits) * Number(writers);
-  console.log(`${kind}: ${((Number(perCommit) * appends) / s).toFixed(0)} events/s, ${(statements / appends).toFixed(1)} statements per append, ${((s / Number(commits)) * 1000).toFixed(2)} ms per round of appends`);
+  console.log(
+    `${kind}: ${((Number(perCommit) * appends) / s).toFixed(0)} events/s, ${(statements / appends).toFixed(1)} statements per append, ${((s / Number(commits)) * 1000).toFixed(2)} ms per round of appends`,
+  );
   if (native) {
     const events = Number(perCommit) * appends;
     for (const [sql, t] of [...native].sort((a, b) => b[1].ms - a[1].ms).slice(0, 10)) {

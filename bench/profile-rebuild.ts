@@ -25,18 +25,22 @@ async function main() {
     const stmts = new Map<string, { n: number; ms: number }>();
     const proto = Object.getPrototypeOf(o.ds.createQueryRunner()) as { query: (...a: unknown[]) => Promise<unknown> };
     const original = proto.query;
-    if (!process.env.CPU_PROFILE) proto.query = async function (this: unknown, ...a: unknown[]) {
-      const k = String(a[0]).replace(/\s+/g, ' ').replace(/"[a-z_]+__r[a-z0-9]+"/g, '"…"').slice(0, 60);
-      const t = performance.now();
-      try {
-        return await original.apply(this, a);
-      } finally {
-        const s = stmts.get(k) ?? { n: 0, ms: 0 };
-        s.n++;
-        s.ms += performance.now() - t;
-        stmts.set(k, s);
-      }
-    };
+    if (!process.env.CPU_PROFILE)
+      proto.query = async function (this: unknown, ...a: unknown[]) {
+        const k = String(a[0])
+          .replace(/\s+/g, ' ')
+          .replace(/"[a-z_]+__r[a-z0-9]+"/g, '"…"')
+          .slice(0, 60);
+        const t = performance.now();
+        try {
+          return await original.apply(this, a);
+        } finally {
+          const s = stmts.get(k) ?? { n: 0, ms: 0 };
+          s.n++;
+          s.ms += performance.now() - t;
+          stmts.set(k, s);
+        }
+      };
     for (const pragma of (process.env.PRAGMAS ?? '').split(';').filter(Boolean)) await o.db.query(`PRAGMA ${pragma}`);
     const profiler = process.env.CPU_PROFILE ? new Session() : undefined;
     if (profiler) {

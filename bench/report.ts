@@ -56,10 +56,13 @@ const RSQ = { impl: 'raw', kind: 'sqlite' };
 const med = (xs: number[]) => stats(xs).median;
 const fmt = (n: number, digits = 0) =>
   Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a';
-export const fmtStats = (s: Stats | undefined, digits = 0) =>
-  s ? `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})` : 'n/a';
+export const fmtStats = (s: Stats | undefined, digits = 0) => (s ? `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})` : 'n/a');
 
-function appendRows(out: AppendOut | Failed, what: string, goals: (label: string, s: Stats, all: Record<string, Stats>) => { goal: string; met: boolean | null; note?: string }): Row[] {
+function appendRows(
+  out: AppendOut | Failed,
+  what: string,
+  goals: (label: string, s: Stats, all: Record<string, Stats>) => { goal: string; met: boolean | null; note?: string },
+): Row[] {
   if (isFailed(out)) return [{ what, store: '', impl: '', unit: '', detail: `FAILED: ${out.failed.split('\n')[0]}`, goal: '', met: false }];
   const all: Record<string, Stats> = {};
   for (const [label, runs] of Object.entries(out.variants)) all[label] = stats(runs.map((r) => r.eventsPerSec));
@@ -127,9 +130,7 @@ export const FIGURES: Figure[] = [
       },
     ],
     rows: ([out]) =>
-      appendRows(out as AppendOut, '1 event/commit, 16 writers', (label, s, all) =>
-        goalCheck(label, s, all, label.includes('postgres') ? 2000 : undefined),
-      ),
+      appendRows(out as AppendOut, '1 event/commit, 16 writers', (label, s, all) => goalCheck(label, s, all, label.includes('postgres') ? 2000 : undefined)),
   },
   {
     id: 'append100',
@@ -140,7 +141,16 @@ export const FIGURES: Figure[] = [
       { job: 'append', params: { writers: 8, perCommit: 100, commitsPerWriter: quick ? 4 : 25, runs: 3, variants: [PG, EPG, RPG] } },
       { job: 'append', params: { writers: 1, perCommit: 100, commitsPerWriter: quick ? 15 : 100, runs: 3, variants: [SQ, ESQ, ESQS, RSQ] } },
       // As on PostgreSQL: concurrent writers are where group commit shares a commit and its flush.
-      { job: 'append', params: { writers: 8, perCommit: 100, commitsPerWriter: quick ? 4 : 25, runs: 3, variants: quick ? [SQ, ESQS, RSQ] : [SQ, { ...ESQ, commitsPerWriter: 2 }, ESQS, RSQ] } },
+      {
+        job: 'append',
+        params: {
+          writers: 8,
+          perCommit: 100,
+          commitsPerWriter: quick ? 4 : 25,
+          runs: 3,
+          variants: quick ? [SQ, ESQS, RSQ] : [SQ, { ...ESQ, commitsPerWriter: 2 }, ESQS, RSQ],
+        },
+      },
     ],
     rows: ([one, eight, sqlite, sqliteEight]) => [
       ...appendRows(one as AppendOut, '100 events/commit, 1 writer', (l, s, all) => goalCheck(l, s, all, 50_000)),
@@ -154,7 +164,10 @@ export const FIGURES: Figure[] = [
     no: '3',
     title: 'Read all + full projection replay (review read models)',
     jobs: (quick) =>
-      (['postgres', 'sqlite'] as const).map((kind) => ({ job: 'replay', params: { kind, events: quick ? 3_000 : kind === 'postgres' ? 30_000 : 50_000, runs: 3 } })),
+      (['postgres', 'sqlite'] as const).map((kind) => ({
+        job: 'replay',
+        params: { kind, events: quick ? 3_000 : kind === 'postgres' ? 30_000 : 50_000, runs: 3 },
+      })),
     rows: (outs) =>
       outs.flatMap((o, i): Row[] => {
         const kind = i === 0 ? 'postgres' : 'sqlite';
@@ -162,8 +175,26 @@ export const FIGURES: Figure[] = [
         const r = o as { seed: { events: number; avgDataBytes: number }; readAll: number[]; rebuild: number[]; reviews: number; peakRssMb: number };
         const rb = stats(r.rebuild);
         return [
-          { what: `readAll, pages of 1,000 (${fmt(r.seed.events)} events)`, store: kind, impl: 'ours', value: stats(r.readAll), unit: 'events/s', detail: `avg data ${r.seed.avgDataBytes} B`, goal: '≥ 50,000', met: stats(r.readAll).median >= 50_000 },
-          { what: `rebuild oversight-reviews (${fmt(r.seed.events)} events → ${fmt(r.reviews)} reviews)`, store: kind, impl: 'ours', value: rb, unit: 'events/s', detail: `${fmt(1e6 / rb.median, 1)} µs/event; peak RSS ${r.peakRssMb} MB`, goal: '≥ 50,000', met: rb.median >= 50_000 },
+          {
+            what: `readAll, pages of 1,000 (${fmt(r.seed.events)} events)`,
+            store: kind,
+            impl: 'ours',
+            value: stats(r.readAll),
+            unit: 'events/s',
+            detail: `avg data ${r.seed.avgDataBytes} B`,
+            goal: '≥ 50,000',
+            met: stats(r.readAll).median >= 50_000,
+          },
+          {
+            what: `rebuild oversight-reviews (${fmt(r.seed.events)} events → ${fmt(r.reviews)} reviews)`,
+            store: kind,
+            impl: 'ours',
+            value: rb,
+            unit: 'events/s',
+            detail: `${fmt(1e6 / rb.median, 1)} µs/event; peak RSS ${r.peakRssMb} MB`,
+            goal: '≥ 50,000',
+            met: rb.median >= 50_000,
+          },
         ];
       }),
   },
@@ -171,19 +202,62 @@ export const FIGURES: Figure[] = [
     id: 'http',
     no: '4',
     title: 'HTTP POST /api/v1/reviews, embedded SQLite (constant-rate open loop and autocannon, 127.0.0.1)',
-    jobs: (quick) => [{ job: 'http', params: { rate: 200, seconds: quick ? 3 : 30, burstSeconds: quick ? 2 : 10, maxSeconds: quick ? 2 : 10, warmupSeconds: quick ? 1 : 2, maxConnections: 16, runs: 3 } }],
+    jobs: (quick) => [
+      {
+        job: 'http',
+        params: {
+          rate: 200,
+          seconds: quick ? 3 : 30,
+          burstSeconds: quick ? 2 : 10,
+          maxSeconds: quick ? 2 : 10,
+          warmupSeconds: quick ? 1 : 2,
+          maxConnections: 16,
+          runs: 3,
+        },
+      },
+    ],
     rows: ([o], quick) => {
-      if (isFailed(o)) return [{ what: 'POST /reviews', store: 'sqlite', impl: 'ours', unit: '', detail: `FAILED: ${o.failed.split('\n')[0]}`, goal: '', met: false }];
+      if (isFailed(o))
+        return [{ what: 'POST /reviews', store: 'sqlite', impl: 'ours', unit: '', detail: `FAILED: ${o.failed.split('\n')[0]}`, goal: '', met: false }];
       const r = o as { fixed: OpenLoopRun[]; bursts?: HttpRun[]; max: HttpRun[]; serverPeakRssMb: number };
       const errs = (runs: Array<HttpRun | OpenLoopRun>) => runs.reduce((a, x) => a + x.errors + x.non2xx + x.timeouts, 0);
       const p99 = stats(r.fixed.map((x) => x.p99Ms));
       const bursts = r.bursts ?? [];
       return [
-        { what: `200 req/s for ${quick ? 3 : 30} s, evenly spaced (open loop, up to 10 connections): p99`, store: 'sqlite', impl: 'ours', value: p99, unit: 'ms', detail: `p50 ${fmt(med(r.fixed.map((x) => x.p50Ms)), 1)} ms, max ${fmt(med(r.fixed.map((x) => x.maxMs)), 1)} ms, latency from each request's due time; ${fmt(med(r.fixed.map((x) => x.rps)))} req/s achieved, ${errs(r.fixed)} errors/non-2xx; generator's worst send lag ${fmt(Math.max(...r.fixed.map((x) => x.maxSendLagMs ?? 0)), 1)} ms; server peak RSS ${r.serverPeakRssMb} MB`, goal: 'p99 < 20 ms, 0 errors', met: p99.median < 20 && errs(r.fixed) === 0 },
+        {
+          what: `200 req/s for ${quick ? 3 : 30} s, evenly spaced (open loop, up to 10 connections): p99`,
+          store: 'sqlite',
+          impl: 'ours',
+          value: p99,
+          unit: 'ms',
+          detail: `p50 ${fmt(med(r.fixed.map((x) => x.p50Ms)), 1)} ms, max ${fmt(med(r.fixed.map((x) => x.maxMs)), 1)} ms, latency from each request's due time; ${fmt(med(r.fixed.map((x) => x.rps)))} req/s achieved, ${errs(r.fixed)} errors/non-2xx; generator's worst send lag ${fmt(Math.max(...r.fixed.map((x) => x.maxSendLagMs ?? 0)), 1)} ms; server peak RSS ${r.serverPeakRssMb} MB`,
+          goal: 'p99 < 20 ms, 0 errors',
+          met: p99.median < 20 && errs(r.fixed) === 0,
+        },
         ...(bursts.length
-          ? [{ what: `200 req/s as autocannon paces it (10 connections, each sends its 20 of a second back to back, then waits), ${quick ? 2 : 10} s: p99`, store: 'sqlite', impl: 'ours', value: stats(bursts.map((x) => x.p99Ms)), unit: 'ms', detail: `p50 ${fmt(med(bursts.map((x) => x.p50Ms)), 1)} ms, max ${fmt(med(bursts.map((x) => x.maxMs)), 1)} ms, ${errs(bursts)} errors/non-2xx (bursts of 10 concurrent requests: a saturation test for the first part of each second)`, goal: '(report)', met: null }]
+          ? [
+              {
+                what: `200 req/s as autocannon paces it (10 connections, each sends its 20 of a second back to back, then waits), ${quick ? 2 : 10} s: p99`,
+                store: 'sqlite',
+                impl: 'ours',
+                value: stats(bursts.map((x) => x.p99Ms)),
+                unit: 'ms',
+                detail: `p50 ${fmt(med(bursts.map((x) => x.p50Ms)), 1)} ms, max ${fmt(med(bursts.map((x) => x.maxMs)), 1)} ms, ${errs(bursts)} errors/non-2xx (bursts of 10 concurrent requests: a saturation test for the first part of each second)`,
+                goal: '(report)',
+                met: null,
+              },
+            ]
           : []),
-        { what: `max sustained rate (16 connections, no rate limit, ${quick ? 2 : 10} s)`, store: 'sqlite', impl: 'ours', value: stats(r.max.map((x) => x.rps)), unit: 'req/s', detail: `p50 ${fmt(med(r.max.map((x) => x.p50Ms)), 1)} ms, p99 ${fmt(med(r.max.map((x) => x.p99Ms)), 1)} ms, ${errs(r.max)} errors/non-2xx`, goal: '(report)', met: null },
+        {
+          what: `max sustained rate (16 connections, no rate limit, ${quick ? 2 : 10} s)`,
+          store: 'sqlite',
+          impl: 'ours',
+          value: stats(r.max.map((x) => x.rps)),
+          unit: 'req/s',
+          detail: `p50 ${fmt(med(r.max.map((x) => x.p50Ms)), 1)} ms, p99 ${fmt(med(r.max.map((x) => x.p99Ms)), 1)} ms, ${errs(r.max)} errors/non-2xx`,
+          goal: '(report)',
+          met: null,
+        },
       ];
     },
   },
@@ -203,7 +277,10 @@ export const FIGURES: Figure[] = [
       const exports = outs.filter((_, i) => i % 2 === 0);
       const verifies = outs.filter((_, i) => i % 2 === 1);
       const failed = outs.find(isFailed);
-      if (failed) return [{ what: 'bundle export/verify', store: 'sqlite', impl: 'ours', unit: '', detail: `FAILED: ${failed.failed.split('\n')[0]}`, goal: '', met: false }];
+      if (failed)
+        return [
+          { what: 'bundle export/verify', store: 'sqlite', impl: 'ours', unit: '', detail: `FAILED: ${failed.failed.split('\n')[0]}`, goal: '', met: false },
+        ];
       const ex = exports as BundleExportOut[];
       const ve = verifies as Array<{ verifySeconds: number; verifyCpuSeconds: number; ok: boolean; events: number; problems: unknown[]; peakRssMb: number }>;
       const n = fmt(ex[0].events);
@@ -212,9 +289,36 @@ export const FIGURES: Figure[] = [
       const verifyS = stats(ve.map((x) => x.verifySeconds));
       const verifyOk = ve.every((x) => x.ok && x.events === ex[0].eventCount);
       return [
-        { what: `seal ${n} events (hash leaves + signed checkpoint)`, store: 'sqlite', impl: 'ours', value: stats(ex.map((x) => x.leavesPerSec)), unit: 'leaves/s', detail: `${fmtStats(stats(ex.map((x) => x.sealSeconds)), 2)} s; bulk seeding (not measured) ${fmt(med(ex.map((x) => x.seedSeconds)), 1)} s`, goal: '(report)', met: null },
-        { what: `bundle export of ${n} events (scope: all AI systems)`, store: 'sqlite', impl: 'ours', value: exportS, unit: 's', detail: `${fmt(ex[0].eventCount)} events in ${fmt(ex[0].streamCount)} streams, zip ${fmt(med(ex.map((x) => x.bundleBytes)) / 2 ** 20, 1)} MB, ${fmt(ex[0].eventCount / exportS.median)} events/s; ${ex[0].exportHeapMb ? `CPU ${fmtStats(stats(ex.map((x) => x.exportCpuSeconds)), 1)} s (all threads); peak RSS ${fmtStats(exportRss)} MB of the export's own process (V8 heap capped at ${ex[0].exportHeapMb} MB; seeding and sealing ran in another, ${fmtStats(stats(ex.map((x) => x.seedPeakRssMb)))} MB)${ex[0].longestStallMs === undefined ? '' : `; longest event-loop stall ${fmtStats(stats(ex.map((x) => x.longestStallMs)))} ms`}` : `peak RSS of the job ${fmtStats(exportRss)} MB (includes seeding and sealing in the same process)`}`, goal: '< 10 s, peak RSS < 300 MB', met: exportS.median < 10 && exportRss.max < 300 },
-        { what: `bundle verify (${n} events)`, store: 'sqlite', impl: 'ours', value: verifyS, unit: 's', detail: `${verifyOk ? 'verified OK in every run' : `**not OK**: ${JSON.stringify(ve.map((x) => x.problems[0] ?? x.events))}`}, ${fmt(ex[0].eventCount / verifyS.median)} events/s${ve[0].verifyCpuSeconds === undefined ? '' : `, CPU ${fmtStats(stats(ve.map((x) => x.verifyCpuSeconds)), 1)} s`}; peak RSS ${fmtStats(stats(ve.map((x) => x.peakRssMb)))} MB (process of its own)`, goal: '< 5 s', met: verifyS.median < 5 && verifyOk },
+        {
+          what: `seal ${n} events (hash leaves + signed checkpoint)`,
+          store: 'sqlite',
+          impl: 'ours',
+          value: stats(ex.map((x) => x.leavesPerSec)),
+          unit: 'leaves/s',
+          detail: `${fmtStats(stats(ex.map((x) => x.sealSeconds)), 2)} s; bulk seeding (not measured) ${fmt(med(ex.map((x) => x.seedSeconds)), 1)} s`,
+          goal: '(report)',
+          met: null,
+        },
+        {
+          what: `bundle export of ${n} events (scope: all AI systems)`,
+          store: 'sqlite',
+          impl: 'ours',
+          value: exportS,
+          unit: 's',
+          detail: `${fmt(ex[0].eventCount)} events in ${fmt(ex[0].streamCount)} streams, zip ${fmt(med(ex.map((x) => x.bundleBytes)) / 2 ** 20, 1)} MB, ${fmt(ex[0].eventCount / exportS.median)} events/s; ${ex[0].exportHeapMb ? `CPU ${fmtStats(stats(ex.map((x) => x.exportCpuSeconds)), 1)} s (all threads); peak RSS ${fmtStats(exportRss)} MB of the export's own process (V8 heap capped at ${ex[0].exportHeapMb} MB; seeding and sealing ran in another, ${fmtStats(stats(ex.map((x) => x.seedPeakRssMb)))} MB)${ex[0].longestStallMs === undefined ? '' : `; longest event-loop stall ${fmtStats(stats(ex.map((x) => x.longestStallMs)))} ms`}` : `peak RSS of the job ${fmtStats(exportRss)} MB (includes seeding and sealing in the same process)`}`,
+          goal: '< 10 s, peak RSS < 300 MB',
+          met: exportS.median < 10 && exportRss.max < 300,
+        },
+        {
+          what: `bundle verify (${n} events)`,
+          store: 'sqlite',
+          impl: 'ours',
+          value: verifyS,
+          unit: 's',
+          detail: `${verifyOk ? 'verified OK in every run' : `**not OK**: ${JSON.stringify(ve.map((x) => x.problems[0] ?? x.events))}`}, ${fmt(ex[0].eventCount / verifyS.median)} events/s${ve[0].verifyCpuSeconds === undefined ? '' : `, CPU ${fmtStats(stats(ve.map((x) => x.verifyCpuSeconds)), 1)} s`}; peak RSS ${fmtStats(stats(ve.map((x) => x.peakRssMb)))} MB (process of its own)`,
+          goal: '< 5 s',
+          met: verifyS.median < 5 && verifyOk,
+        },
       ];
     },
   },
@@ -224,7 +328,8 @@ export const FIGURES: Figure[] = [
     title: 'Ledger overhead on append (100 events/commit, 1 writer, embedded SQLite)',
     jobs: (quick) => [{ job: 'ledgerOverhead', params: { perCommit: 100, commitsPerWriter: quick ? 50 : 500, runs: 3 } }],
     rows: ([o]) => {
-      if (isFailed(o)) return [{ what: 'ledger overhead', store: 'sqlite', impl: 'ours', unit: '', detail: `FAILED: ${o.failed.split('\n')[0]}`, goal: '', met: false }];
+      if (isFailed(o))
+        return [{ what: 'ledger overhead', store: 'sqlite', impl: 'ours', unit: '', detail: `FAILED: ${o.failed.split('\n')[0]}`, goal: '', met: false }];
       const r = o as { variants: { without: AppendRun[]; with: AppendRun[] }; sealedDuringRun: number[]; lagAtEnd: number[]; peakRssMb: number };
       const without = stats(r.variants.without.map((x) => x.eventsPerSec));
       const withL = stats(r.variants.with.map((x) => x.eventsPerSec));
@@ -232,12 +337,42 @@ export const FIGURES: Figure[] = [
       const overhead = stats(r.variants.with.map((x, i) => 100 * (1 - x.eventsPerSec / r.variants.without[i].eventsPerSec)));
       // Main-thread CPU (Linux /proc) is what the leaf worker relieves (ADR 0026); older results lack it.
       const cpu = (runs: Array<AppendRun & { mainThreadCpuSeconds?: number; cpuSeconds?: number }>) =>
-        runs[0].mainThreadCpuSeconds === undefined ? '' : `; CPU main thread ${fmtStats(stats(runs.map((x) => x.mainThreadCpuSeconds!)), 2)} s, all threads ${fmtStats(stats(runs.map((x) => x.cpuSeconds!)), 2)} s`;
-      const line = (runs: AppendRun[]) => `commit p50 ${fmt(med(runs.map((x) => x.commitP50Ms)), 1)} ms, p99 ${fmt(med(runs.map((x) => x.commitP99Ms)), 1)} ms, ${runs.reduce((a, x) => a + x.errors, 0)} errors${cpu(runs)}`;
+        runs[0].mainThreadCpuSeconds === undefined
+          ? ''
+          : `; CPU main thread ${fmtStats(stats(runs.map((x) => x.mainThreadCpuSeconds!)), 2)} s, all threads ${fmtStats(stats(runs.map((x) => x.cpuSeconds!)), 2)} s`;
+      const line = (runs: AppendRun[]) =>
+        `commit p50 ${fmt(med(runs.map((x) => x.commitP50Ms)), 1)} ms, p99 ${fmt(med(runs.map((x) => x.commitP99Ms)), 1)} ms, ${runs.reduce((a, x) => a + x.errors, 0)} errors${cpu(runs)}`;
       return [
-        { what: 'append without ledger', store: 'sqlite', impl: 'ours', value: without, unit: 'events/s', detail: line(r.variants.without), goal: '', met: null },
-        { what: 'append with LedgerService following in the same process', store: 'sqlite', impl: 'ours', value: withL, unit: 'events/s', detail: `${line(r.variants.with)}; leaves sealed during the run ${r.sealedDuringRun.map((x) => fmt(x)).join(' / ')}, unsealed at the end ${r.lagAtEnd.map((x) => fmt(x)).join(' / ')}`, goal: '', met: null },
-        { what: 'ledger overhead on append (1 − with/without, paired per round)', store: 'sqlite', impl: 'ours', value: overhead, unit: '%', detail: `ratio of medians ${(withL.median / without.median).toFixed(3)}; job peak RSS ${r.peakRssMb} MB`, goal: '< 10 %', met: overhead.median < 10 },
+        {
+          what: 'append without ledger',
+          store: 'sqlite',
+          impl: 'ours',
+          value: without,
+          unit: 'events/s',
+          detail: line(r.variants.without),
+          goal: '',
+          met: null,
+        },
+        {
+          what: 'append with LedgerService following in the same process',
+          store: 'sqlite',
+          impl: 'ours',
+          value: withL,
+          unit: 'events/s',
+          detail: `${line(r.variants.with)}; leaves sealed during the run ${r.sealedDuringRun.map((x) => fmt(x)).join(' / ')}, unsealed at the end ${r.lagAtEnd.map((x) => fmt(x)).join(' / ')}`,
+          goal: '',
+          met: null,
+        },
+        {
+          what: 'ledger overhead on append (1 − with/without, paired per round)',
+          store: 'sqlite',
+          impl: 'ours',
+          value: overhead,
+          unit: '%',
+          detail: `ratio of medians ${(withL.median / without.median).toFixed(3)}; job peak RSS ${r.peakRssMb} MB`,
+          goal: '< 10 %',
+          met: overhead.median < 10,
+        },
       ];
     },
   },
@@ -247,13 +382,32 @@ export const FIGURES: Figure[] = [
     title: 'Log ingest through the CLI (`node dist/apps/cli/src/main.js logs ingest`), embedded SQLite',
     jobs: (quick) => [{ job: 'logIngest', params: { mb: quick ? 100 : 1024, runs: 3 } }],
     rows: ([o]) => {
-      if (isFailed(o)) return [{ what: 'log ingest', store: 'sqlite', impl: 'ours', unit: '', detail: `FAILED: ${o.failed.split('\n')[0]}`, goal: '', met: false }];
+      if (isFailed(o))
+        return [{ what: 'log ingest', store: 'sqlite', impl: 'ours', unit: '', detail: `FAILED: ${o.failed.split('\n')[0]}`, goal: '', met: false }];
       const r = o as { bytes: number; generateSeconds: number; runs: Array<{ seconds: number; mbPerSec: number; peakRssMb: number }> };
       const size = r.bytes >= 2 ** 30 * 0.99 ? `${(r.bytes / 2 ** 30).toFixed(2)} GB` : `${fmt(r.bytes / 2 ** 20)} MB`;
       const rss = stats(r.runs.map((x) => x.peakRssMb));
       return [
-        { what: `ingest ${size} NDJSON (${r.runs.length} run${r.runs.length === 1 ? '' : 's'}): throughput`, store: 'sqlite', impl: 'ours', value: stats(r.runs.map((x) => x.mbPerSec)), unit: 'MB/s', detail: `wall time of the CLI process ${fmtStats(stats(r.runs.map((x) => x.seconds)), 1)} s (Node start, Nest bootstrap, hashing, blob write, event)`, goal: '(report)', met: null },
-        { what: `ingest ${size} NDJSON: peak RSS of the CLI process`, store: 'sqlite', impl: 'ours', value: rss, unit: 'MB', detail: 'VmHWM via /usr/bin/time -v (max over runs is what the goal is checked on)', goal: 'peak RSS < 200 MB', met: rss.max < 200 },
+        {
+          what: `ingest ${size} NDJSON (${r.runs.length} run${r.runs.length === 1 ? '' : 's'}): throughput`,
+          store: 'sqlite',
+          impl: 'ours',
+          value: stats(r.runs.map((x) => x.mbPerSec)),
+          unit: 'MB/s',
+          detail: `wall time of the CLI process ${fmtStats(stats(r.runs.map((x) => x.seconds)), 1)} s (Node start, Nest bootstrap, hashing, blob write, event)`,
+          goal: '(report)',
+          met: null,
+        },
+        {
+          what: `ingest ${size} NDJSON: peak RSS of the CLI process`,
+          store: 'sqlite',
+          impl: 'ours',
+          value: rss,
+          unit: 'MB',
+          detail: 'VmHWM via /usr/bin/time -v (max over runs is what the goal is checked on)',
+          goal: 'peak RSS < 200 MB',
+          met: rss.max < 200,
+        },
       ];
     },
   },
@@ -277,7 +431,10 @@ export const FIGURES: Figure[] = [
       outs.flatMap((o, i): Row[] => {
         const kind = i === 0 ? 'postgres' : 'sqlite';
         if (isFailed(o)) return [{ what: 'growth', store: kind, impl: 'ours', unit: '', detail: `FAILED: ${o.failed.split('\n')[0]}`, goal: '', met: false }];
-        const r = o as { steps: Array<{ size: number; seedSeconds: number; batch: AppendRun[]; single: AppendRun[]; readAll: number[]; rebuild: number[] }>; peakRssMb: number };
+        const r = o as {
+          steps: Array<{ size: number; seedSeconds: number; batch: AppendRun[]; single: AppendRun[]; readAll: number[]; rebuild: number[] }>;
+          peakRssMb: number;
+        };
         const rows: Row[] = [];
         const flat = (pick: (s: (typeof r.steps)[number]) => number[]) => {
           const costs = r.steps.filter((s) => pick(s).length).map((s) => 1 / med(pick(s)));
@@ -294,7 +451,16 @@ export const FIGURES: Figure[] = [
           const measured = r.steps.filter((s) => pick(s).length);
           for (const s of r.steps) {
             if (!pick(s).length) {
-              rows.push({ what: `${what} @ ${fmt(s.size)} events`, store: kind, impl: 'ours', unit: '', detail: 'not run in this job (rebuildMaxSize; in the run of 2026-11-25 because a 1M rebuild took ~15 min before the projection unit of work landed); readAll at this size is measured', goal: '', met: null });
+              rows.push({
+                what: `${what} @ ${fmt(s.size)} events`,
+                store: kind,
+                impl: 'ours',
+                unit: '',
+                detail:
+                  'not run in this job (rebuildMaxSize; in the run of 2026-11-25 because a 1M rebuild took ~15 min before the projection unit of work landed); readAll at this size is measured',
+                goal: '',
+                met: null,
+              });
               continue;
             }
             const v = stats(pick(s));
@@ -317,13 +483,12 @@ export const FIGURES: Figure[] = [
 ];
 
 function table(rows: Array<Row & { fig: string }>): string {
-  const lines = [
-    '| # | work | store | impl | median (min–max) | unit | detail | goal | met |',
-    '|---|---|---|---|---|---|---|---|---|',
-  ];
+  const lines = ['| # | work | store | impl | median (min–max) | unit | detail | goal | met |', '|---|---|---|---|---|---|---|---|---|'];
   for (const r of rows) {
     const met = r.met === null ? '' : r.met ? '✅ yes' : '❌ no';
-    lines.push(`| ${r.fig} | ${r.what} | ${r.store} | ${r.impl} | ${fmtStats(r.value, r.unit === 's' ? 2 : r.unit === 'ms' || r.unit === '%' ? 1 : 0)} | ${r.unit} | ${r.detail} | ${r.goal} | ${met} |`);
+    lines.push(
+      `| ${r.fig} | ${r.what} | ${r.store} | ${r.impl} | ${fmtStats(r.value, r.unit === 's' ? 2 : r.unit === 'ms' || r.unit === '%' ? 1 : 0)} | ${r.unit} | ${r.detail} | ${r.goal} | ${met} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -345,7 +510,8 @@ export function renderMarkdown(input: ReportInput): { table: string; document: s
     .map((r) => {
       const load = r.load.length ? ` — load average (1 min) during the jobs ${Math.min(...r.load).toFixed(1)}–${Math.max(...r.load).toFixed(1)}` : '';
       const jobs = r.jobs.map((j) => `\`${j.job} ${JSON.stringify(j.params)}\``).join('; ') || 'none';
-      const by = r.command && r.command !== input.command ? ` Produced by \`${r.command}\` at ${r.started} (code ${r.code}), merged into the saved results.` : '';
+      const by =
+        r.command && r.command !== input.command ? ` Produced by \`${r.command}\` at ${r.started} (code ${r.code}), merged into the saved results.` : '';
       return `- **${r.figure.no}. ${r.figure.title}** (${r.seconds.toFixed(0)} s${load}).${by} Jobs: ${jobs}`;
     })
     .join('\n');

@@ -16,7 +16,10 @@ import { FIGURES, renderMarkdown, type FigureResult, type JobSpec } from './repo
 const ROOT = join(__dirname, '..');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 const write = !only || args.includes('--write');
 
 function runJob(job: JobSpec): Promise<{ result: unknown; seconds: number; load: [number, number] }> {
@@ -99,7 +102,9 @@ async function main() {
     node: process.version,
     postgres: await postgresVersion(),
     emmett: `@event-driven-io/emmett-postgresql ${pkg.devDependencies['@event-driven-io/emmett-postgresql']}, @event-driven-io/emmett-sqlite ${pkg.devDependencies['@event-driven-io/emmett-sqlite']} (with @event-driven-io/emmett 0.42.0)`,
-    loadAtStart: loadavg().map((l) => l.toFixed(2)).join(' '),
+    loadAtStart: loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
     code: codeVersion(),
   };
   const command = `npm run bench${quick ? ' -- --quick' : ''}`;
@@ -132,7 +137,14 @@ async function main() {
 
   // The raw results, so the document can be re-rendered without re-running (`--render`).
   const file = join(ROOT, 'bench', `results${quick ? '-quick' : ''}.json`);
-  const fresh = results.map((r) => ({ id: r.figure.id, jobs: r.jobs, outputs: r.outputs, seconds: r.seconds, load: r.load, ...(only ? { command: commandLine, started: started.toISOString(), code: machine.code } : {}) }));
+  const fresh = results.map((r) => ({
+    id: r.figure.id,
+    jobs: r.jobs,
+    outputs: r.outputs,
+    seconds: r.seconds,
+    load: r.load,
+    ...(only ? { command: commandLine, started: started.toISOString(), code: machine.code } : {}),
+  }));
   let saved = { machine, command, quick, started: started.toISOString(), totalSeconds: (Date.now() - t0) / 1000, results: fresh };
   if (only && existsSync(file)) {
     // Merge: this run's figures replace the same ids; the rest of the saved run is kept as it was.

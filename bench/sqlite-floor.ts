@@ -51,7 +51,9 @@ function inserts(dir: string, label: string, commits: number, pageSize: number |
   db.close();
   if (!report) return;
   const perRow = Number(ns) / 1e3 / position;
-  console.log(`inserts, synchronous=OFF, ${label}${pageSize ? `, page_size ${pageSize}` : ''}: ${perRow.toFixed(2)} µs per row, ${((perRow * 100) / 1000).toFixed(2)} ms per 100-row commit (${Math.round(bytes / position)} B of JSON per row)`);
+  console.log(
+    `inserts, synchronous=OFF, ${label}${pageSize ? `, page_size ${pageSize}` : ''}: ${perRow.toFixed(2)} µs per row, ${((perRow * 100) / 1000).toFixed(2)} ms per 100-row commit (${Math.round(bytes / position)} B of JSON per row)`,
+  );
 }
 
 function flushes(dir: string, commits: number): void {

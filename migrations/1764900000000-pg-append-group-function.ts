@@ -18,9 +18,7 @@ export class PgAppendGroupFunction1764900000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     if (q.connection.options.type !== 'postgres') return;
-    await q.query(
-      'DROP FUNCTION IF EXISTS oversight_append_group(text[], text[], text[], text[], text[], int[], text[], text[], int[], text[], text[])',
-    );
+    await q.query('DROP FUNCTION IF EXISTS oversight_append_group(text[], text[], text[], text[], text[], int[], text[], text[], int[], text[], text[])');
   }
 }
 

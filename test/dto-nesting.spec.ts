@@ -37,17 +37,30 @@ describe('every nested object of every request DTO is validated as its class', (
 
   it('finds the DTOs and their nested properties', () => {
     expect(dtos.size).toBeGreaterThan(30);
-    expect(nested.map((n) => `${n.dto}.${n.property}`)).toEqual(expect.arrayContaining(['RegisterAiSystemDto.supplier', 'ReceiveDisclosureDto.requester', 'RedactionsDto.redactions']));
+    expect(nested.map((n) => `${n.dto}.${n.property}`)).toEqual(
+      expect.arrayContaining(['RegisterAiSystemDto.supplier', 'ReceiveDisclosureDto.requester', 'RedactionsDto.redactions']),
+    );
   });
 
-  it.each(nested.filter((n) => !n.array).map((n) => [`${n.dto}.${n.property}`, n] as const))('%s refuses what is not an object and yields its class', async (_name, { cls, property }) => {
-    for (const bad of [[], [{}], 'text', null, 42]) expect({ bad, named: await refusal(cls, { [property]: bad }) }).toEqual({ bad, named: expect.arrayContaining([property]) as unknown });
-    expect((plainToInstance(cls, { [property]: {} }) as Record<string, object>)[property]?.constructor).not.toBe(Object);
-  });
+  it.each(nested.filter((n) => !n.array).map((n) => [`${n.dto}.${n.property}`, n] as const))(
+    '%s refuses what is not an object and yields its class',
+    async (_name, { cls, property }) => {
+      for (const bad of [[], [{}], 'text', null, 42])
+        expect({ bad, named: await refusal(cls, { [property]: bad }) }).toEqual({ bad, named: expect.arrayContaining([property]) as unknown });
+      expect((plainToInstance(cls, { [property]: {} }) as Record<string, object>)[property]?.constructor).not.toBe(Object);
+    },
+  );
 
-  it.each(nested.filter((n) => n.array).map((n) => [`${n.dto}.${n.property}`, n] as const))('%s refuses elements that are not objects and yields its class', async (_name, { cls, property }) => {
-    for (const bad of [[[]], ['text'], [null], {}, 'text']) expect({ bad, named: await refusal(cls, { [property]: bad }) }).toEqual({ bad, named: expect.arrayContaining([expect.stringMatching(new RegExp(`^${property}(\\.|$)`)) as unknown]) as unknown });
-    const [element] = (plainToInstance(cls, { [property]: [{}] }) as Record<string, object[]>)[property];
-    expect(element.constructor).not.toBe(Object);
-  });
+  it.each(nested.filter((n) => n.array).map((n) => [`${n.dto}.${n.property}`, n] as const))(
+    '%s refuses elements that are not objects and yields its class',
+    async (_name, { cls, property }) => {
+      for (const bad of [[[]], ['text'], [null], {}, 'text'])
+        expect({ bad, named: await refusal(cls, { [property]: bad }) }).toEqual({
+          bad,
+          named: expect.arrayContaining([expect.stringMatching(new RegExp(`^${property}(\\.|$)`)) as unknown]) as unknown,
+        });
+      const [element] = (plainToInstance(cls, { [property]: [{}] }) as Record<string, object[]>)[property];
+      expect(element.constructor).not.toBe(Object);
+    },
+  );
 });

@@ -33,28 +33,31 @@ function parseDotEnv(text: string): Record<string, string> {
  * every service, whichever profiles are on, so a `:?` in an off profile fails `docker compose config` too.
  */
 function interpolate(value: string, env: Record<string, string>, errors: string[]): string {
-  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (all, braced?: string, op?: string, arg?: string, bare?: string) => {
-    if (all === '$$') return '$';
-    const name = (braced ?? bare)!;
-    const set = name in env;
-    const nonEmpty = set && env[name] !== '';
-    switch (op) {
-      case ':?':
-      case '?':
-        if (op === ':?' ? !nonEmpty : !set) errors.push(`required variable ${name} is missing a value: ${arg}`);
-        return env[name] ?? '';
-      case ':-':
-        return nonEmpty ? env[name] : arg!;
-      case '-':
-        return set ? env[name] : arg!;
-      case ':+':
-        return nonEmpty ? arg! : '';
-      case '+':
-        return set ? arg! : '';
-      default:
-        return env[name] ?? '';
-    }
-  });
+  return value.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (all, braced?: string, op?: string, arg?: string, bare?: string) => {
+      if (all === '$$') return '$';
+      const name = (braced ?? bare)!;
+      const set = name in env;
+      const nonEmpty = set && env[name] !== '';
+      switch (op) {
+        case ':?':
+        case '?':
+          if (op === ':?' ? !nonEmpty : !set) errors.push(`required variable ${name} is missing a value: ${arg}`);
+          return env[name] ?? '';
+        case ':-':
+          return nonEmpty ? env[name] : arg!;
+        case '-':
+          return set ? env[name] : arg!;
+        case ':+':
+          return nonEmpty ? arg! : '';
+        case '+':
+          return set ? arg! : '';
+        default:
+          return env[name] ?? '';
+      }
+    },
+  );
 }
 
 function interpolateAll(node: unknown, env: Record<string, string>, errors: string[]): void {
@@ -73,7 +76,7 @@ describe('newcomer: npm start', () => {
   });
 });
 
-describe("newcomer: the Compose .env of docs/deployment.md", () => {
+describe('newcomer: the Compose .env of docs/deployment.md', () => {
   let dir: string;
   let env: Record<string, string>;
 

@@ -123,10 +123,18 @@ export function domainReviewEvent(i: number): { type: string; data: Record<strin
   return {
     type: 'oversight.AiOutputReviewed',
     data: {
-      reviewId: uuidv7(), aiSystemId: SYSTEMS[i % 3], modelVersion: '1.0', outputReference: `ref-${i}`,
-      outputSha256: 'a'.repeat(64), patientPseudonym: `p-${String(i % 997).padStart(32, '0')}`, reviewer,
-      decision: DECISIONS[i % 4], reason: i % 4 === 0 ? null : { enc: 'aes-256-gcm', kid: `dk-seed${i % 50}`, iv: 'AAAAAAAAAAAAAAAA', ct: `c2VlZC0${i}` },
-      seenAt: `2026-${month}-10T10:00:00.000Z`, decidedAt: `2026-${month}-10T10:00:30.000Z`, incidentId: null,
+      reviewId: uuidv7(),
+      aiSystemId: SYSTEMS[i % 3],
+      modelVersion: '1.0',
+      outputReference: `ref-${i}`,
+      outputSha256: 'a'.repeat(64),
+      patientPseudonym: `p-${String(i % 997).padStart(32, '0')}`,
+      reviewer,
+      decision: DECISIONS[i % 4],
+      reason: i % 4 === 0 ? null : { enc: 'aes-256-gcm', kid: `dk-seed${i % 50}`, iv: 'AAAAAAAAAAAAAAAA', ct: `c2VlZC0${i}` },
+      seenAt: `2026-${month}-10T10:00:00.000Z`,
+      decidedAt: `2026-${month}-10T10:00:30.000Z`,
+      incidentId: null,
     },
     metadata: { actor: reviewer },
   };

@@ -95,9 +95,7 @@ export async function openTarget(impl: Impl, kind: Kind, serialised = false): Pr
   const tmp = tempDir('bench-emmett-');
   const fileName = join(tmp.dir, 'emmett.sqlite');
   const connection = serialised ? sqliteConnection({ fileName }) : undefined;
-  const es = getSQLiteEventStore(
-    connection ? { fileName, connectionOptions: { connection, singleton: true } } : { fileName },
-  );
+  const es = getSQLiteEventStore(connection ? { fileName, connectionOptions: { connection, singleton: true } } : { fileName });
   await es.schema.migrate();
   let queue: Promise<unknown> = Promise.resolve();
   const append = async (stream: string, events: BenchEvent[], expected: number | null) => {
@@ -145,7 +143,12 @@ export async function openTarget(impl: Impl, kind: Kind, serialised = false): Pr
 async function openRaw(kind: Kind): Promise<AppendTarget> {
   const COLS = 'event_id, stream_id, stream_revision, type, data, metadata';
   const row = (stream: string, e: BenchEvent, i: number, base: number) => [
-    randomUUID(), stream, base + i, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata),
+    randomUUID(),
+    stream,
+    base + i,
+    e.type,
+    JSON.stringify(e.data),
+    JSON.stringify(e.metadata),
   ];
   if (kind === 'postgres') {
     const db = await createPgDatabase('bench_raw');

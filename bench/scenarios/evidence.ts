@@ -64,12 +64,22 @@ export async function bundleExportJob(p: { events: number; file: string }): Prom
     // Without source maps, as production runs dist/ (bench/register.js): their cache is not the export's.
     const child = await runMeasured(
       process.execPath,
-      [`--max-old-space-size=${EXPORT_HEAP_MB}`, '-r', './bench/register.js', 'bench/worker.ts', 'bundleWrite', JSON.stringify({ dataDir: o.storage.config.dataDir, file: p.file })],
+      [
+        `--max-old-space-size=${EXPORT_HEAP_MB}`,
+        '-r',
+        './bench/register.js',
+        'bench/worker.ts',
+        'bundleWrite',
+        JSON.stringify({ dataDir: o.storage.config.dataDir, file: p.file }),
+      ],
       { ...process.env, BENCH_SOURCE_MAPS: 'off' },
     );
     const line = child.stdout.split('\n').find((l) => l.startsWith('@@RESULT '));
     if (child.code !== 0 || !line) throw new Error(`bundleWrite failed (exit ${child.code}): ${child.stderr.slice(-1500)}`);
-    const written = JSON.parse(line.slice('@@RESULT '.length)) as Omit<BundleExportOut, 'events' | 'seedSeconds' | 'sealSeconds' | 'leavesPerSec' | 'exportHeapMb' | 'seedPeakRssMb' | 'file'>;
+    const written = JSON.parse(line.slice('@@RESULT '.length)) as Omit<
+      BundleExportOut,
+      'events' | 'seedSeconds' | 'sealSeconds' | 'leavesPerSec' | 'exportHeapMb' | 'seedPeakRssMb' | 'file'
+    >;
     return {
       events: seed.events,
       seedSeconds: seed.seconds,
@@ -163,7 +173,14 @@ export async function bundleVerifyJob(p: { file: string }) {
     const v = await verifyBundle(p.file);
     const used = process.cpuUsage(cpu);
     await profile();
-    return { verifySeconds: (now() - t) / 1000, verifyCpuSeconds: (used.user + used.system) / 1e6, ok: v.ok, events: v.events, problems: v.problems.slice(0, 3), peakRssMb: peakRssMb() };
+    return {
+      verifySeconds: (now() - t) / 1000,
+      verifyCpuSeconds: (used.user + used.system) / 1e6,
+      ok: v.ok,
+      events: v.events,
+      problems: v.problems.slice(0, 3),
+      peakRssMb: peakRssMb(),
+    };
   } finally {
     rmSync(p.file, { force: true });
   }
@@ -211,7 +228,14 @@ export async function ledgerOverheadJob(p: { perCommit: number; commitsPerWriter
         };
         const cpu = process.cpuUsage();
         const mainCpu = mainThreadCpuSeconds();
-        const run = await runAppendRun(target, { impl: 'ours', kind: 'sqlite', writers: 1, perCommit: p.perCommit, commitsPerWriter: p.commitsPerWriter, runs: 1 });
+        const run = await runAppendRun(target, {
+          impl: 'ours',
+          kind: 'sqlite',
+          writers: 1,
+          perCommit: p.perCommit,
+          commitsPerWriter: p.commitsPerWriter,
+          runs: 1,
+        });
         const used = process.cpuUsage(cpu);
         out[variant].push({ ...run, cpuSeconds: (used.user + used.system) / 1e6, mainThreadCpuSeconds: mainThreadCpuSeconds() - mainCpu });
         if (variant === 'with') {
@@ -302,9 +326,19 @@ export async function logIngestJob(p: { mb: number; runs: number }) {
             {
               type: 'ai-systems.AiSystemRegistered',
               data: {
-                aiSystemId: system, name: 'Bench system', supplier: { name: 'Acme', incidentContactEmail: null }, version: '1.0',
-                intendedPurpose: 'test', aiActRiskClass: 'high', mdrClass: 'IIa', inHouseDevice: false, ifuVersion: null,
-                oversightPersons: [], ceMarking: null, udiDi: null, registeredAt: '2026-01-01T00:00:00.000Z',
+                aiSystemId: system,
+                name: 'Bench system',
+                supplier: { name: 'Acme', incidentContactEmail: null },
+                version: '1.0',
+                intendedPurpose: 'test',
+                aiActRiskClass: 'high',
+                mdrClass: 'IIa',
+                inHouseDevice: false,
+                ifuVersion: null,
+                oversightPersons: [],
+                ceMarking: null,
+                udiDi: null,
+                registeredAt: '2026-01-01T00:00:00.000Z',
               },
             },
           ],
@@ -318,7 +352,8 @@ export async function logIngestJob(p: { mb: number; runs: number }) {
           { ...process.env, ...storage.env, NODE_ENV: 'production', LOG_LEVEL: 'warn' },
         );
         const seconds = (now() - t) / 1000;
-        if (res.code !== 0 || !/Recorded/.test(res.stdout)) throw new Error(`logs ingest failed (exit ${res.code}): ${res.stdout.slice(-500)} ${res.stderr.slice(-1500)}`);
+        if (res.code !== 0 || !/Recorded/.test(res.stdout))
+          throw new Error(`logs ingest failed (exit ${res.code}): ${res.stdout.slice(-500)} ${res.stderr.slice(-1500)}`);
         runs.push({ seconds, mbPerSec: bytes / 2 ** 20 / seconds, peakRssMb: res.peakRssMb });
       } finally {
         await storage.cleanup();

@@ -86,12 +86,36 @@ export async function growthJob(p: GrowthParams) {
   };
   /** One round at the store's current size: both appends, readAll, and (if asked) a rebuild. */
   const round = async (rebuild: boolean) => ({
-    batch: await runAppendRun(target, { impl: 'ours', kind: p.kind, writers: 1, perCommit: 100, commitsPerWriter: Math.ceil(p.batchEvents / 100), runs: 1, events: 'domain' }),
-    single: await runAppendRun(target, { impl: 'ours', kind: p.kind, writers: 16, perCommit: 1, commitsPerWriter: p.singleCommitsPerWriter, runs: 1, events: 'domain' }),
+    batch: await runAppendRun(target, {
+      impl: 'ours',
+      kind: p.kind,
+      writers: 1,
+      perCommit: 100,
+      commitsPerWriter: Math.ceil(p.batchEvents / 100),
+      runs: 1,
+      events: 'domain',
+    }),
+    single: await runAppendRun(target, {
+      impl: 'ours',
+      kind: p.kind,
+      writers: 16,
+      perCommit: 1,
+      commitsPerWriter: p.singleCommitsPerWriter,
+      runs: 1,
+      events: 'domain',
+    }),
     readAll: (await readAllRate(o)).eventsPerSec,
     rebuild: rebuild ? await rebuildRate(o, runner) : undefined,
   });
-  const steps: Array<{ size: number; seedSeconds: number; batch: AppendRun[]; single: AppendRun[]; readAll: number[]; rebuild: number[]; rebuildEvents: number[] }> = [];
+  const steps: Array<{
+    size: number;
+    seedSeconds: number;
+    batch: AppendRun[];
+    single: AppendRun[];
+    readAll: number[];
+    rebuild: number[];
+    rebuildEvents: number[];
+  }> = [];
   try {
     // One unmeasured round first: otherwise the smallest size alone pays for a cold process (JIT,
     // first plans and statements), which reads as a cost that falls with the size of the log.
@@ -99,7 +123,15 @@ export async function growthJob(p: GrowthParams) {
     for (const size of p.sizes) {
       const head = await o.store.headPosition();
       const seed = size > head ? await seedDomainEvents(o.db, size - head) : { seconds: 0 };
-      const step = { size, seedSeconds: seed.seconds, batch: [] as AppendRun[], single: [] as AppendRun[], readAll: [] as number[], rebuild: [] as number[], rebuildEvents: [] as number[] };
+      const step = {
+        size,
+        seedSeconds: seed.seconds,
+        batch: [] as AppendRun[],
+        single: [] as AppendRun[],
+        readAll: [] as number[],
+        rebuild: [] as number[],
+        rebuildEvents: [] as number[],
+      };
       for (let r = 0; r < p.runs; r++) {
         const m = await round(size <= (p.rebuildMaxSize ?? Infinity));
         step.batch.push(m.batch);

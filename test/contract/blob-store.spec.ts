@@ -218,7 +218,15 @@ describe('S3 blob store against a server that accepts and never answers', () => 
 
   it('gives up after its idle timeout: BlobStoreUnavailableError (503), not a request that hangs', async () => {
     const { port } = silent.address() as AddressInfo;
-    const store = openBlobStore({ kind: 's3', bucket: 'logs', prefix: '', endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true, idleTimeoutMs: 200 });
+    const store = openBlobStore({
+      kind: 's3',
+      bucket: 'logs',
+      prefix: '',
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      idleTimeoutMs: 200,
+    });
     const err = await store.exists('d'.repeat(64)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BlobStoreUnavailableError);
     expect((err as BlobStoreUnavailableError).getStatus()).toBe(503);

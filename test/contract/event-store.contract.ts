@@ -38,8 +38,7 @@ export function eventStoreContract(name: string, factory: FixtureFactory): void 
     let fx: ContractFixture;
     let store: EventStore;
     const gapFree = () => fx.gapFreePositions !== false;
-    const expectIncreasing = (positions: number[]) =>
-      positions.forEach((p, i) => i > 0 && expect(p).toBeGreaterThan(positions[i - 1]));
+    const expectIncreasing = (positions: number[]) => positions.forEach((p, i) => i > 0 && expect(p).toBeGreaterThan(positions[i - 1]));
 
     beforeAll(async () => {
       fx = await factory({
@@ -189,12 +188,8 @@ export function eventStoreContract(name: string, factory: FixtureFactory): void 
           streamId: s,
           actual: 0,
         });
-        await expect(store.append(stream(), [ev('contract.A')], { expectedRevision: 'stream_exists' })).rejects.toBeInstanceOf(
-          ConcurrencyError,
-        );
-        await expect(store.append(stream(), [ev('contract.A')], { expectedRevision: 0 })).rejects.toBeInstanceOf(
-          ConcurrencyError,
-        );
+        await expect(store.append(stream(), [ev('contract.A')], { expectedRevision: 'stream_exists' })).rejects.toBeInstanceOf(ConcurrencyError);
+        await expect(store.append(stream(), [ev('contract.A')], { expectedRevision: 0 })).rejects.toBeInstanceOf(ConcurrencyError);
         expect(await store.headPosition()).toBe(head);
         expect(await store.readStream(s)).toHaveLength(1);
       });
@@ -262,21 +257,15 @@ export function eventStoreContract(name: string, factory: FixtureFactory): void 
         const key = `key-${s}`;
         await store.append(s, [ev('contract.A')], { idempotencyKey: key, requestHash: 'h1' });
         const head = await store.headPosition();
-        await expect(store.append(s, [ev('contract.A')], { idempotencyKey: key, requestHash: 'h2' })).rejects.toBeInstanceOf(
-          IdempotencyConflictError,
-        );
-        await expect(store.append(stream(), [ev('contract.A')], { idempotencyKey: key, requestHash: 'h1' })).rejects.toBeInstanceOf(
-          IdempotencyConflictError,
-        );
+        await expect(store.append(s, [ev('contract.A')], { idempotencyKey: key, requestHash: 'h2' })).rejects.toBeInstanceOf(IdempotencyConflictError);
+        await expect(store.append(stream(), [ev('contract.A')], { idempotencyKey: key, requestHash: 'h1' })).rejects.toBeInstanceOf(IdempotencyConflictError);
         expect(await store.headPosition()).toBe(head);
       });
 
       it('writes once when the same key arrives concurrently', async () => {
         const s = stream();
         const key = `key-${s}`;
-        const results = await Promise.all(
-          Array.from({ length: 8 }, () => store.append(s, [ev('contract.A')], { idempotencyKey: key, requestHash: 'h' })),
-        );
+        const results = await Promise.all(Array.from({ length: 8 }, () => store.append(s, [ev('contract.A')], { idempotencyKey: key, requestHash: 'h' })));
         expect(results.filter((r) => !r.replayed)).toHaveLength(1);
         expect(new Set(results.map((r) => r.events[0].eventId)).size).toBe(1);
         expect(await store.readStream(s)).toHaveLength(1);
@@ -317,7 +306,15 @@ export function eventStoreContract(name: string, factory: FixtureFactory): void 
           store.append(keyed, [ev('contract.M', { n: 5 })], { idempotencyKey: `key-${keyed}`, requestHash: 'h' }),
           store.append(many, [ev('contract.M', { n: 6 }), ev('contract.M', { n: 7 }), ev('contract.M', { n: 8 })], { expectedRevision: 'no_stream' }),
         ]);
-        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', fx.uniqueEventIdsAcrossStreams === false ? 'fulfilled' : 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+        expect(outcomes.map((o) => o.status)).toEqual([
+          'fulfilled',
+          'fulfilled',
+          'rejected',
+          fx.uniqueEventIdsAcrossStreams === false ? 'fulfilled' : 'rejected',
+          'fulfilled',
+          'fulfilled',
+          'fulfilled',
+        ]);
         expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
         const [k1, k2] = [outcomes[4], outcomes[5]].map((o) => (o as PromiseFulfilledResult<{ replayed: boolean; firstPosition: number }>).value);
         expect([k1.replayed, k2.replayed].sort()).toEqual([false, true]);
@@ -326,7 +323,11 @@ export function eventStoreContract(name: string, factory: FixtureFactory): void 
         expect((await store.readStream(keyed)).map((e) => e.data)).toEqual([{ n: 5 }]);
         // Several events after other appends of the same group: each lands with its own data.
         const manyRead = await store.readStream(many);
-        expect(manyRead.map((e) => [e.streamRevision, e.data])).toEqual([[0, { n: 6 }], [1, { n: 7 }], [2, { n: 8 }]]);
+        expect(manyRead.map((e) => [e.streamRevision, e.data])).toEqual([
+          [0, { n: 6 }],
+          [1, { n: 7 }],
+          [2, { n: 8 }],
+        ]);
         const after = await store.readAll(head, 1000);
         const written = fx.uniqueEventIdsAcrossStreams === false ? 7 : 6;
         expect(after).toHaveLength(written);

@@ -16,7 +16,11 @@ describe('eventsBehind', () => {
     storage = newTestStorage();
     ds = await openTestDataSource(storage);
     store = new SqlEventStore(new SqlDatabase(ds));
-    for (let i = 0; i < 7; i++) await store.append(`lag-${i % 3}`, [{ type: 'test.Lag', data: { i } }, { type: 'test.Lag', data: { i } }]);
+    for (let i = 0; i < 7; i++)
+      await store.append(`lag-${i % 3}`, [
+        { type: 'test.Lag', data: { i } },
+        { type: 'test.Lag', data: { i } },
+      ]);
   });
   afterAll(async () => {
     await ds.destroy();

@@ -44,7 +44,14 @@ class BulkProjection implements Projection {
 
 async function stored(ds: DataSource, table = 'rm_test_bulk') {
   const rows: Array<Record<string, unknown>> = await ds.query(`SELECT position, label, note, n, flag, data FROM "${table}" ORDER BY position`);
-  return rows.map((r) => ({ position: Number(r.position), label: r.label, note: r.note, n: Number(r.n), flag: Boolean(r.flag), data: JSON.parse(String(r.data)) as unknown }));
+  return rows.map((r) => ({
+    position: Number(r.position),
+    label: r.label,
+    note: r.note,
+    n: Number(r.n),
+    flag: Boolean(r.flag),
+    data: JSON.parse(String(r.data)) as unknown,
+  }));
 }
 
 describe('Projection rows written in bulk (COPY on PostgreSQL)', () => {
@@ -58,7 +65,10 @@ describe('Projection rows written in bulk (COPY on PostgreSQL)', () => {
     ds = await openTestDataSource(storage, [BulkRow]);
     store = new SqlEventStore(new SqlDatabase(ds));
     for (let i = 0; i < EVENTS; i += 100) {
-      await store.append(`bulk-${i}`, Array.from({ length: 100 }, (_, k) => ({ type: 'test.Bulk', data: { i: i + k } })));
+      await store.append(
+        `bulk-${i}`,
+        Array.from({ length: 100 }, (_, k) => ({ type: 'test.Bulk', data: { i: i + k } })),
+      );
     }
   });
   afterAll(async () => {

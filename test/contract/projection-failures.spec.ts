@@ -35,7 +35,10 @@ class Steady implements Projection {
   readonly entities = [NoteB];
   readonly eventTypes = ['test.Noted'];
   async handle(events: EventEnvelope[], ctx: ProjectionContext) {
-    await ctx.insert(NoteB, events.map((e) => ({ position: e.globalPosition })));
+    await ctx.insert(
+      NoteB,
+      events.map((e) => ({ position: e.globalPosition })),
+    );
   }
 }
 
@@ -95,10 +98,14 @@ describe('ProjectionRunner: a failing projection is recorded, and only it stands
     expect((await statusOf('test-steady')).failure).toBeUndefined();
 
     // Retries count up on the same event; the start of the stall stays.
-    const again = await eventually(async () => {
-      const f = (await statusOf('test-refusing')).failure;
-      return f && f.attempts >= 2 ? f : undefined;
-    }, 10_000, 'second attempt');
+    const again = await eventually(
+      async () => {
+        const f = (await statusOf('test-refusing')).failure;
+        return f && f.attempts >= 2 ? f : undefined;
+      },
+      10_000,
+      'second attempt',
+    );
     expect(again.since).toBe(stalled.since);
     expect(again.position).toBe(poison.lastPosition);
 
@@ -106,10 +113,14 @@ describe('ProjectionRunner: a failing projection is recorded, and only it stands
     refusing.refuse = false;
     const last = await note(11);
     runner.notify();
-    await eventually(async () => {
-      const s = await statusOf('test-refusing');
-      return s.position === last.lastPosition && !s.failure;
-    }, 10_000, 'recovered');
+    await eventually(
+      async () => {
+        const s = await statusOf('test-refusing');
+        return s.position === last.lastPosition && !s.failure;
+      },
+      10_000,
+      'recovered',
+    );
     expect(await count('rm_test_notes_a')).toBe(12);
     await runner.stop();
   }, 60_000);
@@ -133,10 +144,14 @@ describe('ProjectionRunner: a failing projection is recorded, and only it stands
     refusing.refuse = true;
     const poison = await note(13, { poison: true, text: 'y' });
     await newRunner().start();
-    const first = await eventually(async () => {
-      const f = (await statusOf('test-refusing')).failure;
-      return f?.position === poison.lastPosition && f.attempts >= 3 ? f : undefined;
-    }, 10_000, 'third attempt');
+    const first = await eventually(
+      async () => {
+        const f = (await statusOf('test-refusing')).failure;
+        return f?.position === poison.lastPosition && f.attempts >= 3 ? f : undefined;
+      },
+      10_000,
+      'third attempt',
+    );
     // Back-off now 50 ms × 2³ = 400 ms and doubling: 40 appends in ~0.5 s, each nudging the loops.
     const start = Date.now();
     for (let i = 0; i < 40; i++) {

@@ -37,7 +37,9 @@ class TallyProjection implements Projection {
 }
 
 async function rows(ds: DataSource) {
-  return ds.query<Array<Record<string, unknown> & { n: number | string }>>(`SELECT "key", bucket, n, seen, "lastInBucket", observed FROM rm_test_pipeline ORDER BY "key"`);
+  return ds.query<Array<Record<string, unknown> & { n: number | string }>>(
+    `SELECT "key", bucket, n, seen, "lastInBucket", observed FROM rm_test_pipeline ORDER BY "key"`,
+  );
 }
 
 /**
@@ -55,7 +57,7 @@ describe('PostgreSQL rebuild: the next batch projected while the previous one co
     storage = newTestStorage('postgres');
     ds = await openTestDataSource(storage, [TallyRow]);
     store = new SqlEventStore(new SqlDatabase(ds));
-    for (let i = 0; i < 120; i++) await store.append(`s-${i % 7}`, [{ type: 'test.Tallied', data: { bucket: i % 7 % 3 } }]);
+    for (let i = 0; i < 120; i++) await store.append(`s-${i % 7}`, [{ type: 'test.Tallied', data: { bucket: (i % 7) % 3 } }]);
   });
   afterAll(async () => {
     await ds.destroy();

@@ -1,12 +1,5 @@
 import { DataSource, Entity, PrimaryColumn } from 'typeorm';
-import {
-  type EventEnvelope,
-  type Projection,
-  type ProjectionContext,
-  ProjectionRunner,
-  SqlDatabase,
-  SqlEventStore,
-} from '@app/event-store';
+import { type EventEnvelope, type Projection, type ProjectionContext, ProjectionRunner, SqlDatabase, SqlEventStore } from '@app/event-store';
 import { newTestStorage, openTestDataSource, type TestStorage } from '../support/test-storage';
 
 @Entity('rm_test_skip')
@@ -21,7 +14,10 @@ class WantedProjection implements Projection {
   readonly entities = [SeenRow];
   readonly eventTypes = ['test.Wanted'];
   async handle(events: EventEnvelope[], ctx: ProjectionContext) {
-    await ctx.insert(SeenRow, events.map((e) => ({ position: e.globalPosition })));
+    await ctx.insert(
+      SeenRow,
+      events.map((e) => ({ position: e.globalPosition })),
+    );
   }
 }
 
@@ -47,7 +43,8 @@ describe('ProjectionRunner over events a projection does not read', () => {
 
   const stored = async () =>
     Number((await ds.query<Array<{ position: number | string }>>(`SELECT position FROM projection_checkpoints WHERE name = 'test-skip'`))[0].position);
-  const seen = async () => (await ds.query<Array<{ position: number | string }>>(`SELECT position FROM rm_test_skip ORDER BY position`)).map((r) => Number(r.position));
+  const seen = async () =>
+    (await ds.query<Array<{ position: number | string }>>(`SELECT position FROM rm_test_skip ORDER BY position`)).map((r) => Number(r.position));
 
   it('applies every wanted event once and still stores the head after catchUp and stop', async () => {
     const runner = new ProjectionRunner(new SqlDatabase(ds), store, [new WantedProjection()], { batchSize: 3, pollIntervalMs: 10 });

@@ -25,7 +25,11 @@ class SeenProjection implements Projection {
   readonly entities = [SeenRow];
   async handle(events: EventEnvelope[], ctx: ProjectionContext) {
     const ours = events.filter((e) => e.streamId.startsWith(`${run}-`));
-    if (ours.length) await ctx.insert(SeenRow, ours.map((e) => ({ eventId: e.eventId, position: String(e.globalPosition) })));
+    if (ours.length)
+      await ctx.insert(
+        SeenRow,
+        ours.map((e) => ({ eventId: e.eventId, position: String(e.globalPosition) })),
+      );
   }
 }
 
@@ -58,7 +62,10 @@ if (url) {
       const writer = kurrent();
       const positions: number[] = [];
       for (let i = 0; i < 30; i++) {
-        const r = await writer.append(`${run}-${i % 4}`, [{ type: 'test.Seen', data: { i } }, { type: 'test.Seen', data: { i } }]);
+        const r = await writer.append(`${run}-${i % 4}`, [
+          { type: 'test.Seen', data: { i } },
+          { type: 'test.Seen', data: { i } },
+        ]);
         positions.push(...r.events.map((e) => e.globalPosition));
       }
       const a = new ProjectionRunner(new SqlDatabase(ds), kurrent(), [new SeenProjection()], { batchSize: 7 });
@@ -92,7 +99,9 @@ if (url) {
 } else {
   describe('ProjectionRunner on KurrentDB', () => {
     beforeAll(() => {
-      console.warn('ProjectionRunner-on-KurrentDB suite NOT RUN: KURRENTDB_URL is not set (no KurrentDB server can run on this machine); see docs/kurrentdb.md.');
+      console.warn(
+        'ProjectionRunner-on-KurrentDB suite NOT RUN: KURRENTDB_URL is not set (no KurrentDB server can run on this machine); see docs/kurrentdb.md.',
+      );
     });
     it('NOT RUN (no KURRENTDB_URL, no server on this machine)', () => {
       expect(process.env.KURRENTDB_URL).toBeUndefined();

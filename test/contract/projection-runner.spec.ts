@@ -1,12 +1,5 @@
 import { Column, DataSource, Entity, PrimaryColumn } from 'typeorm';
-import {
-  type EventEnvelope,
-  type Projection,
-  type ProjectionContext,
-  ProjectionRunner,
-  SqlDatabase,
-  SqlEventStore,
-} from '@app/event-store';
+import { type EventEnvelope, type Projection, type ProjectionContext, ProjectionRunner, SqlDatabase, SqlEventStore } from '@app/event-store';
 import { newTestStorage, openTestDataSource, type TestStorage } from '../support/test-storage';
 
 @Entity('rm_test_counts')
@@ -114,7 +107,10 @@ describe('ProjectionRunner', () => {
     // The poison event from the previous test is still in the log: make this version skip it.
     class V2 extends CountingProjection {
       override async handle(events: EventEnvelope[], ctx: ProjectionContext) {
-        return super.handle(events.filter((e) => e.type !== 'test.Poison'), ctx);
+        return super.handle(
+          events.filter((e) => e.type !== 'test.Poison'),
+          ctx,
+        );
       }
     }
     const runner = new ProjectionRunner(new SqlDatabase(ds), store, [new V2(2)], { batchSize: 50, pollIntervalMs: 10 });
@@ -124,7 +120,9 @@ describe('ProjectionRunner', () => {
     const head = await store.headPosition();
     for (let i = 0; i < 200 && (await runner.positions())['test-counts'] < head; i++) await new Promise((r) => setTimeout(r, 25));
     await runner.stop();
-    const [cp] = await ds.query<Array<{ position: number | string; version: number | string }>>(`SELECT position, version FROM projection_checkpoints WHERE name = 'test-counts'`);
+    const [cp] = await ds.query<Array<{ position: number | string; version: number | string }>>(
+      `SELECT position, version FROM projection_checkpoints WHERE name = 'test-counts'`,
+    );
     expect(Number(cp.version)).toBe(2);
     expect(Number(cp.position)).toBe(head);
     const total = (await rows(ds)).reduce((sum: number, r: { n: number }) => sum + r.n, 0);

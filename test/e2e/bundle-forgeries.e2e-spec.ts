@@ -36,7 +36,15 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
       await t.http
         .post('/api/v1/reviews')
         .set(auth(alice))
-        .send({ aiSystemId: systemId, modelVersion: '2.3.1', outputReference: 'pacs://NL-1001', outputSha256: sha256Hex(decision), patientId: 'NL-1001', decision, reason: 'Second read' })
+        .send({
+          aiSystemId: systemId,
+          modelVersion: '2.3.1',
+          outputReference: 'pacs://NL-1001',
+          outputSha256: sha256Hex(decision),
+          patientId: 'NL-1001',
+          decision,
+          reason: 'Second read',
+        })
         .expect(201);
     }
     const pseudonym = (await t.http.post('/api/v1/patients/timeline').set(auth(legal)).send({ patientId: 'NL-1001' }).expect(200)).body.patientPseudonym;
@@ -44,7 +52,13 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
       await t.http
         .post('/api/v1/disclosure-requests')
         .set(auth(legal))
-        .send({ reference: 'FORGERY-1', requester: { kind: 'court', name: 'Rechtbank' }, legalBasis: 'PLD Art. 9', dueAt: new Date(Date.now() + 86_400_000).toISOString(), scope: { patientPseudonyms: [pseudonym] } })
+        .send({
+          reference: 'FORGERY-1',
+          requester: { kind: 'court', name: 'Rechtbank' },
+          legalBasis: 'PLD Art. 9',
+          dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+          scope: { patientPseudonyms: [pseudonym] },
+        })
         .expect(201)
     ).body.requestId;
     bundlePath = await exportBundle('bundle.zip');
@@ -61,7 +75,14 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
       job = (await t.http.get(`/api/v1/disclosure-requests/${requestId}/bundles/${job.bundleId}`).set(auth(legal)).expect(200)).body;
     }
     expect(job).toMatchObject({ status: 'done' });
-    const zip = (await t.http.get(job.download).set(auth(legal)).buffer(true).parse(rawBody as never).expect(200)).body as Buffer;
+    const zip = (
+      await t.http
+        .get(job.download)
+        .set(auth(legal))
+        .buffer(true)
+        .parse(rawBody as never)
+        .expect(200)
+    ).body as Buffer;
     const p = join(dir, name);
     writeFileSync(p, zip);
     return p;
@@ -103,7 +124,9 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
     };
     const report = await forged('relabelled', relabel);
     expect(report.ok).toBe(false);
-    expect(report.problems).toEqual([expect.objectContaining({ file: 'data/events.jsonl', position: to, problem: expect.stringMatching(/not its leaf index \d+ \+ 1 .* relabelled/) })]);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ file: 'data/events.jsonl', position: to, problem: expect.stringMatching(/not its leaf index \d+ \+ 1 .* relabelled/) }),
+    ]);
     // Stating the log sparse removes the binding, and the verdict then says positions are only labels.
     const sparse = await forged('relabelled-sparse', (f) => {
       relabel(f);
@@ -169,7 +192,12 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
         f.set('data/checkpoint.sig', sign(null, body, privateKey));
         f.set('data/public-key.pem', Buffer.from(publicKey.export({ type: 'spki', format: 'pem' }).toString()));
       });
-      expect(lazy.problems).toEqual([{ file: 'data/checkpoint.json', problem: `names key ${JSON.parse(body.toString()).keyId}, but data/public-key.pem is key ${ed25519Thumbprint(publicKey)} (its RFC 7638 thumbprint)` }]);
+      expect(lazy.problems).toEqual([
+        {
+          file: 'data/checkpoint.json',
+          problem: `names key ${JSON.parse(body.toString()).keyId}, but data/public-key.pem is key ${ed25519Thumbprint(publicKey)} (its RFC 7638 thumbprint)`,
+        },
+      ]);
     });
 
     it('with the hospital key pinned, the foreign re-signature fails and the genuine bundle passes', async () => {
@@ -195,7 +223,9 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
       }
       expect(await cli(bundlePath, '--trusted-key', join(dir, 'foreign.pem'))).toMatchObject({ code: 1 });
       const unpinned = await cli(foreignPath);
-      expect(unpinned).toMatchObject({ stdout: expect.stringMatching(/Signature checked with the key inside the bundle alone: not pinned\nRests on the hospital alone:/) });
+      expect(unpinned).toMatchObject({
+        stdout: expect.stringMatching(/Signature checked with the key inside the bundle alone: not pinned\nRests on the hospital alone:/),
+      });
       const bad = await cli(bundlePath, '--trusted-key', join(dir, 'keys.jwks'));
       expect(bad).toMatchObject({ code: 2, stderr: expect.stringMatching(/--trusted-key .*keys\.jwks: the JWK is not an Ed25519 JWK/) });
       expect(() => trustedKeyFrom('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----')).toThrow();
@@ -214,13 +244,20 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
         ? JSON.stringify(v)
         : Array.isArray(v)
           ? `[${v.map(jcs).join(',')}]`
-          : `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${jcs((v as Record<string, unknown>)[k])}`).join(',')}}`;
+          : `{${Object.keys(v)
+              .sort()
+              .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+              .map((k) => `${JSON.stringify(k)}:${jcs((v as Record<string, unknown>)[k])}`)
+              .join(',')}}`;
     /** The indented block that follows a line starting with `heading` in VERIFY.md. */
     const blockAfter = (md: string, heading: string) => {
       const lines = md.split('\n');
       const at = lines.findIndex((l) => l.startsWith(heading));
       expect(at).toBeGreaterThan(-1);
-      return lines.slice(at + 1).find((l) => l.startsWith('    '))!.slice(4);
+      return lines
+        .slice(at + 1)
+        .find((l) => l.startsWith('    '))!
+        .slice(4);
     };
 
     it('recomputes the worked example: leaf bytes, leaf hash, every fold step and the signed root', () => {
@@ -243,7 +280,10 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
       // B.5 and B.6 on line 1 of proofs.jsonl.
       const proof = JSON.parse(lines('data/proofs.jsonl')[0]);
       expect(proof).toMatchObject({ position: globalPosition, leafIndex: globalPosition - 1, treeSize: head.treeSize, leafHash: leaf.toString('hex') });
-      const steps = md.split('\n').filter((l) => /^\| \d+ \| `/.test(l)).map((l) => l.split('|').map((c) => c.trim().replace(/`/g, '')));
+      const steps = md
+        .split('\n')
+        .filter((l) => /^\| \d+ \| `/.test(l))
+        .map((l) => l.split('|').map((c) => c.trim().replace(/`/g, '')));
       expect(steps).toHaveLength(proof.proof.length);
       let r = leaf;
       let fn = proof.leafIndex;
@@ -275,7 +315,9 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
       expect(createHmac('sha256', Buffer.from(o.salt, 'hex')).update(o.text, 'utf8').digest('hex')).toBe(commitment);
       expect(md).toContain(`gives \`${commitment}\`, which is the`);
       // The stock-tool line VERIFY.md prints, run as written with the text filled in.
-      const { stdout } = await promisify(execFile)('sh', ['-c', `printf '%s' "$T" | openssl dgst -sha256 -mac HMAC -macopt hexkey:${o.salt}`], { env: { ...process.env, T: o.text } });
+      const { stdout } = await promisify(execFile)('sh', ['-c', `printf '%s' "$T" | openssl dgst -sha256 -mac HMAC -macopt hexkey:${o.salt}`], {
+        env: { ...process.env, T: o.text },
+      });
       expect(stdout.trim().split(' ').pop()).toBe(commitment);
     });
 
@@ -286,7 +328,15 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
       const spki = createPublicKey(files.get('data/public-key.pem')!).export({ type: 'spki', format: 'der' });
       const x = spki.subarray(spki.length - 32).toString('base64url');
       expect(sha256(Buffer.from(`{"crv":"Ed25519","kty":"OKP","x":"${x}"}`)).toString('base64url')).toBe(head.keyId);
-      for (const rule of ['leaf index = globalPosition − 1', 'without its\n  `globalPosition` member', 'RFC 7638 JWK thumbprint', 'withheld whole', 'Log-Positions: gap-free', 'more than 64 entries', 'holds a name twice']) {
+      for (const rule of [
+        'leaf index = globalPosition − 1',
+        'without its\n  `globalPosition` member',
+        'RFC 7638 JWK thumbprint',
+        'withheld whole',
+        'Log-Positions: gap-free',
+        'more than 64 entries',
+        'holds a name twice',
+      ]) {
         expect(md).toContain(rule);
       }
     });
@@ -296,13 +346,29 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
       await t.http
         .post(`/api/v1/disclosure-requests/${requestId}/redactions`)
         .set(auth(legal))
-        .send({ redactions: [{ eventId: review.eventId, path: '/decision', ground: 'third-party-personal-data' }, { eventId: review.eventId, path: '/reason', ground: 'privilege' }] })
+        .send({
+          redactions: [
+            { eventId: review.eventId, path: '/decision', ground: 'third-party-personal-data' },
+            { eventId: review.eventId, path: '/reason', ground: 'privilege' },
+          ],
+        })
         .expect(200);
       const path = await exportBundle('redacted.zip');
       const redacted = await readZip(path);
-      const line = redacted.get('data/events.jsonl')!.toString().split('\n').find((l) => l.includes(review.eventId))!;
+      const line = redacted
+        .get('data/events.jsonl')!
+        .toString()
+        .split('\n')
+        .find((l) => l.includes(review.eventId))!;
       // The exact line B.8 states, grounds each once, sorted, joined with ", ".
-      expect(line).toBe(jcs({ $withheld: { eventId: review.eventId, ground: 'privilege, third-party-personal-data' }, globalPosition: review.globalPosition, streamId: review.streamId, streamRevision: review.streamRevision }));
+      expect(line).toBe(
+        jcs({
+          $withheld: { eventId: review.eventId, ground: 'privilege, third-party-personal-data' },
+          globalPosition: review.globalPosition,
+          streamId: review.streamId,
+          streamRevision: review.streamRevision,
+        }),
+      );
       expect(await verifyBundle(path)).toMatchObject({ ok: true, redacted: 1 });
       // The old unsalted marker let two guesses recover the decision; now no hash of it is anywhere.
       const all = [...redacted.values()].map((b) => b.toString('latin1')).join('');

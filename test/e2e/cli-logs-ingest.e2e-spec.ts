@@ -23,7 +23,13 @@ describe('registry logs ingest', () => {
   beforeAll(async () => {
     const t = await startTestApp();
     storage = t.storage;
-    system = (await t.http.post('/api/v1/ai-systems').set('Authorization', `Bearer ${await t.token('admin')}`).send(aiSystemBody()).expect(201)).body.aiSystemId;
+    system = (
+      await t.http
+        .post('/api/v1/ai-systems')
+        .set('Authorization', `Bearer ${await t.token('admin')}`)
+        .send(aiSystemBody())
+        .expect(201)
+    ).body.aiSystemId;
     await t.app.close();
   }, 60_000);
   afterAll(async () => {
@@ -33,7 +39,9 @@ describe('registry logs ingest', () => {
 
   it('stores the file byte for byte under its SHA-256 and records it once', async () => {
     // ~1.5 MB of lines: many read chunks of the file stream.
-    const lines = Array.from({ length: 12_000 }, (_, i) => JSON.stringify({ at: '2026-11-01T00:00:00Z', inference: i, noise: randomBytes(48).toString('hex') }));
+    const lines = Array.from({ length: 12_000 }, (_, i) =>
+      JSON.stringify({ at: '2026-11-01T00:00:00Z', inference: i, noise: randomBytes(48).toString('hex') }),
+    );
     const file = join(folder, 'inference.ndjson');
     writeFileSync(file, `${lines.join('\n')}\n`);
     const bytes = readFileSync(file);

@@ -64,8 +64,12 @@ describe('registry CLI', () => {
       {
         type: 'disclosure.DisclosureRequestReceived',
         data: {
-          requestId, reference: 'CLI-1', requester: { kind: 'court', name: 'Rechtbank' }, legalBasis: 'PLD Art. 9',
-          receivedAt: '2026-11-01T00:00:00.000Z', dueAt: '2026-12-01T00:00:00.000Z',
+          requestId,
+          reference: 'CLI-1',
+          requester: { kind: 'court', name: 'Rechtbank' },
+          legalBasis: 'PLD Art. 9',
+          receivedAt: '2026-11-01T00:00:00.000Z',
+          dueAt: '2026-12-01T00:00:00.000Z',
           scope: { patientPseudonyms: [], aiSystemIds: [systems[0]], incidentIds: [], from: null, to: null },
           receivedBy: { subject: 'lawyer-1', role: 'legal' },
         },
@@ -73,7 +77,9 @@ describe('registry CLI', () => {
     ]);
     const out = join(storage.config.dataDir, 'out.zip');
     // The API's role rule holds here too: an admin cannot export, and nothing is written.
-    const refused = await cli('export-bundle', '--request', requestId, '--out', out, '--as', 'boss', '--role', 'admin').catch((e: { code: number; stderr: string }) => e);
+    const refused = await cli('export-bundle', '--request', requestId, '--out', out, '--as', 'boss', '--role', 'admin').catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/--role admin may not export a bundle \(the API allows legal\)/) });
     expect(existsSync(out)).toBe(false);
     const exported = await cli('export-bundle', '--request', requestId, '--out', out, '--as', 'lawyer-1', '--role', 'legal');

@@ -27,8 +27,7 @@ describe('Crash in the middle of projection batches', () => {
     await storage?.cleanup();
   });
 
-  const checkpoint = async (name: string) =>
-    Number((await ds.query(`SELECT position FROM projection_checkpoints WHERE name = '${name}'`))[0]?.position ?? 0);
+  const checkpoint = async (name: string) => Number((await ds.query(`SELECT position FROM projection_checkpoints WHERE name = '${name}'`))[0]?.position ?? 0);
 
   it('loses and repeats nothing: read models equal a full rebuild after restart', async () => {
     const head = await store.headPosition();

@@ -13,12 +13,25 @@ describe('Create retried with the same Idempotency-Key (HTTP)', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    system = (await t.http.post('/api/v1/ai-systems').set(await auth('admin', 'boss')).send(aiSystemBody()).expect(201)).body.aiSystemId;
+    system = (
+      await t.http
+        .post('/api/v1/ai-systems')
+        .set(await auth('admin', 'boss'))
+        .send(aiSystemBody())
+        .expect(201)
+    ).body.aiSystemId;
   });
   afterAll(async () => t?.close());
 
   const cases: Array<{ route: string; role: Role; sub: string; idField: string; read: (id: string) => string; body: () => object }> = [
-    { route: '/api/v1/ai-systems', role: 'admin', sub: 'boss', idField: 'aiSystemId', read: (id) => `/api/v1/ai-systems/${id}`, body: () => aiSystemBody({ name: 'Retry XR' }) },
+    {
+      route: '/api/v1/ai-systems',
+      role: 'admin',
+      sub: 'boss',
+      idField: 'aiSystemId',
+      read: (id) => `/api/v1/ai-systems/${id}`,
+      body: () => aiSystemBody({ name: 'Retry XR' }),
+    },
     {
       route: '/api/v1/reviews',
       role: 'clinician',
@@ -74,6 +87,9 @@ describe('Create retried with the same Idempotency-Key (HTTP)', () => {
     expect(again.body).toMatchObject({ [idField]: first.body[idField], revision: first.body.revision, replayed: true });
     expect(again.headers.location).toBe(first.headers.location);
     expect(await t.eventCount()).toBe(before);
-    await t.http.get(read(again.body[idField] as string)).set(await auth(role, sub)).expect(200);
+    await t.http
+      .get(read(again.body[idField] as string))
+      .set(await auth(role, sub))
+      .expect(200);
   });
 });

@@ -41,7 +41,16 @@ describe('Completeness of a bundle: what names a subject, and how a period selec
       await t.http
         .post('/api/v1/reviews')
         .set(auth(alice))
-        .send({ aiSystemId: systemId, modelVersion: '2.3.1', outputReference: `pacs://${patientId}`, outputSha256: sha256Hex(patientId), patientId, decision: 'rejected', reason: 'Missed a nodule', decidedAt })
+        .send({
+          aiSystemId: systemId,
+          modelVersion: '2.3.1',
+          outputReference: `pacs://${patientId}`,
+          outputSha256: sha256Hex(patientId),
+          patientId,
+          decision: 'rejected',
+          reason: 'Missed a nodule',
+          decidedAt,
+        })
         .expect(201)
     ).body.reviewId;
   const pseudonymOf = async (patientId: string): Promise<string> =>
@@ -51,7 +60,13 @@ describe('Completeness of a bundle: what names a subject, and how a period selec
       await t.http
         .post('/api/v1/disclosure-requests')
         .set(auth(legal))
-        .send({ reference: 'C/13/777 / HA ZA 26-1', requester: { kind: 'court', name: 'Rechtbank Utrecht' }, legalBasis: 'PLD (EU) 2024/2853 Art. 9', dueAt: new Date(Date.now() + 14 * 86_400_000).toISOString(), scope })
+        .send({
+          reference: 'C/13/777 / HA ZA 26-1',
+          requester: { kind: 'court', name: 'Rechtbank Utrecht' },
+          legalBasis: 'PLD (EU) 2024/2853 Art. 9',
+          dueAt: new Date(Date.now() + 14 * 86_400_000).toISOString(),
+          scope,
+        })
         .expect(201)
     ).body.requestId;
 
@@ -63,12 +78,26 @@ describe('Completeness of a bundle: what names a subject, and how a period selec
       job = (await t.http.get(`/api/v1/disclosure-requests/${requestId}/bundles/${job.bundleId}`).set(auth(legal)).expect(200)).body;
     }
     expect(job).toMatchObject({ status: 'done', error: null });
-    const zip = (await t.http.get(job.download).set(auth(legal)).buffer(true).parse(rawBody as never).expect(200)).body as Buffer;
+    const zip = (
+      await t.http
+        .get(job.download)
+        .set(auth(legal))
+        .buffer(true)
+        .parse(rawBody as never)
+        .expect(200)
+    ).body as Buffer;
     const path = join(dir, `${name}.zip`);
     writeFileSync(path, zip);
     const files = await readZip(path);
     const streams = JSON.parse(files.get('data/completeness.json')!.toString()).streams as Listed[];
-    const inEvents = new Set(files.get('data/events.jsonl')!.toString().trim().split('\n').map((l) => (JSON.parse(l) as { streamId: string }).streamId));
+    const inEvents = new Set(
+      files
+        .get('data/events.jsonl')!
+        .toString()
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { streamId: string }).streamId),
+    );
     return { path, streams, inEvents };
   };
 
@@ -76,7 +105,13 @@ describe('Completeness of a bundle: what names a subject, and how a period selec
     await review('NL-3003');
     const pseudonym = await pseudonymOf('NL-3003');
     // The patient is named only inside the hold's and the request's `scope` object.
-    const holdId = (await t.http.post('/api/v1/legal-holds').set(auth(legal)).send({ scope: { patientPseudonyms: [pseudonym] }, reason: 'Claim 2026-0042' }).expect(201)).body.holdId;
+    const holdId = (
+      await t.http
+        .post('/api/v1/legal-holds')
+        .set(auth(legal))
+        .send({ scope: { patientPseudonyms: [pseudonym] }, reason: 'Claim 2026-0042' })
+        .expect(201)
+    ).body.holdId;
     const requestId = await request({ patientPseudonyms: [pseudonym] });
 
     const { path, streams, inEvents } = await exportBundle(requestId, 'named');
@@ -95,7 +130,11 @@ describe('Completeness of a bundle: what names a subject, and how a period selec
     const reviewId = await review('NL-4004', new Date(Date.now() - 10 * 86_400_000).toISOString());
     const pseudonym = await pseudonymOf('NL-4004');
     const from = new Date(Date.now() - 86_400_000).toISOString();
-    await t.http.post(`/api/v1/reviews/${reviewId}/corrections`).set(auth(alice)).send({ decision: 'modified', reason: 'Nodule seen on review', correctionNote: 'second read' }).expect(200);
+    await t.http
+      .post(`/api/v1/reviews/${reviewId}/corrections`)
+      .set(auth(alice))
+      .send({ decision: 'modified', reason: 'Nodule seen on review', correctionNote: 'second read' })
+      .expect(200);
     const requestId = await request({ patientPseudonyms: [pseudonym], from });
 
     const { path, streams, inEvents } = await exportBundle(requestId, 'period');

@@ -61,7 +61,11 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
     };
     const before = await t.eventCount();
     await t.http.post('/api/v1/disclosure-requests').set(auth(admin)).send(body).expect(403);
-    const empty = await t.http.post('/api/v1/disclosure-requests').set(auth(legal)).send({ ...body, scope: {} }).expect(400);
+    const empty = await t.http
+      .post('/api/v1/disclosure-requests')
+      .set(auth(legal))
+      .send({ ...body, scope: {} })
+      .expect(400);
     expect(empty.body).toMatchObject({ code: 'scope-empty', errors: [{ field: 'scope' }] });
     expect(await t.eventCount()).toBe(before);
     requestId = (await t.http.post('/api/v1/disclosure-requests').set(auth(legal)).send(body).expect(201)).body.requestId;
@@ -121,9 +125,30 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
   it('holds exactly the events in scope, with BagIt files and a readable, escaped report', async () => {
     const files = await readZip(bundlePath);
     expect([...files.keys()]).toEqual(
-      expect.arrayContaining(['data/report.pdf', 'bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt', 'data/events.jsonl', 'data/proofs.jsonl', 'data/timeline.json', 'data/timeline.csv', 'data/report.html', 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem', 'data/VERIFY.md', 'data/completeness.json']),
+      expect.arrayContaining([
+        'data/report.pdf',
+        'bagit.txt',
+        'bag-info.txt',
+        'manifest-sha256.txt',
+        'tagmanifest-sha256.txt',
+        'data/events.jsonl',
+        'data/proofs.jsonl',
+        'data/timeline.json',
+        'data/timeline.csv',
+        'data/report.html',
+        'data/checkpoint.json',
+        'data/checkpoint.sig',
+        'data/public-key.pem',
+        'data/VERIFY.md',
+        'data/completeness.json',
+      ]),
     );
-    const events = files.get('data/events.jsonl')!.toString().trim().split('\n').map((l) => JSON.parse(l));
+    const events = files
+      .get('data/events.jsonl')!
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const reviews = events.filter((e) => e.type === 'oversight.AiOutputReviewed');
     expect(reviews).toHaveLength(1);
     expect(reviews[0].data.patientPseudonym).toBe(pseudonym);
@@ -138,7 +163,12 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
     expect(pdf.subarray(-6).toString()).toMatch(/%%EOF/);
     expect(files.get('bag-info.txt')!.toString()).toMatch(/External-Identifier: C\/13\/123456/);
     // NEN 7513: the reads of this patient's data travel with the bundle.
-    const reads = files.get('data/access-log.jsonl')!.toString().trim().split('\n').map((l) => JSON.parse(l));
+    const reads = files
+      .get('data/access-log.jsonl')!
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(reads.map((r) => r.dataSubject)).toEqual(reads.map(() => pseudonym));
     // The export of this very bundle is logged as the job starts, so it may or may not be inside it.
     expect(reads.map((r) => r.action)).toEqual(expect.arrayContaining(['read-timeline']));
@@ -152,19 +182,31 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
     execFileSync('python3', ['-m', 'zipfile', '-e', bundlePath, out]);
     expect(execFileSync('sha256sum', ['-c', 'manifest-sha256.txt'], { cwd: out }).toString()).not.toMatch(/FAILED/);
     execFileSync('sha256sum', ['-c', 'tagmanifest-sha256.txt'], { cwd: out });
-    const openssl = execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', 'data/public-key.pem', '-rawin', '-in', 'data/checkpoint.json', '-sigfile', 'data/checkpoint.sig'], { cwd: out }).toString();
+    const openssl = execFileSync(
+      'openssl',
+      ['pkeyutl', '-verify', '-pubin', '-inkey', 'data/public-key.pem', '-rawin', '-in', 'data/checkpoint.json', '-sigfile', 'data/checkpoint.sig'],
+      { cwd: out },
+    ).toString();
     expect(openssl).toMatch(/Signature Verified Successfully/);
 
     // The proofs, checked by the independently written RFC 9162 verifier of the tests: each line of
     // events.jsonl minus its position (the leaf, DESIGN §5) hashes to a leaf that reaches the signed root.
     const head = JSON.parse(readFileSync(join(out, 'data/checkpoint.json'), 'utf8'));
     const eventLines = readFileSync(join(out, 'data/events.jsonl'), 'utf8').trim().split('\n');
-    const proofs = readFileSync(join(out, 'data/proofs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const proofs = readFileSync(join(out, 'data/proofs.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(proofs).toHaveLength(eventLines.length);
     eventLines.forEach((line, i) => {
       const leaf = refLeafHash(Buffer.from(line.replace(/,"globalPosition":\d+(?=,"metadata":)/, ''), 'utf8'));
       expect(proofs[i]).toMatchObject({ position: JSON.parse(line).globalPosition, treeSize: head.treeSize, leafHash: leaf.toString('hex') });
-      const root = refRootFromInclusion(proofs[i].leafIndex, head.treeSize, leaf, proofs[i].proof.map((h: string) => Buffer.from(h, 'hex')));
+      const root = refRootFromInclusion(
+        proofs[i].leafIndex,
+        head.treeSize,
+        leaf,
+        proofs[i].proof.map((h: string) => Buffer.from(h, 'hex')),
+      );
       expect(root?.toString('hex')).toBe(head.rootHash);
     });
   });
@@ -242,19 +284,35 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
 
     // Its events dropped while still listed as included.
     const dropped = await variant('dropped', (f) => withoutStream(f, review.streamId));
-    expect(dropped.problems).toEqual(expect.arrayContaining([expect.objectContaining({ problem: expect.stringMatching(new RegExp(`${review.streamId} is listed as included but has no events`)) })]));
+    expect(dropped.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ problem: expect.stringMatching(new RegExp(`${review.streamId} is listed as included but has no events`)) }),
+      ]),
+    );
     // Its latest events dropped: the head revision stated for the cut-off shows the tail is missing.
     const cut = await variant('cut', (f) => listing(f, (s) => s.map((x) => (x.streamId === review.streamId ? { ...x, headRevision: 1 } : x))));
-    expect(cut.problems).toEqual(expect.arrayContaining([expect.objectContaining({ problem: `stream ${review.streamId} is incomplete: revisions 1 to 1 (its head at the cut-off) are missing` })]));
+    expect(cut.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ problem: `stream ${review.streamId} is incomplete: revisions 1 to 1 (its head at the cut-off) are missing` }),
+      ]),
+    );
     // Left out although the scope and the period cover it.
     const excluded = await variant('excluded', (f) => {
       withoutStream(f, review.streamId);
       listing(f, (s) => s.map((x) => (x.streamId === review.streamId ? { ...x, included: false } : x)));
     });
-    expect(excluded.problems).toEqual(expect.arrayContaining([expect.objectContaining({ problem: expect.stringMatching(/in view of the scope and in its period, but was left out/) })]));
+    expect(excluded.problems).toEqual(
+      expect.arrayContaining([expect.objectContaining({ problem: expect.stringMatching(/in view of the scope and in its period, but was left out/) })]),
+    );
     // A stream that names nothing in scope, slipped in.
-    const foreign = await variant('foreign', (f) => listing(f, (s) => s.map((x) => (x.streamId === review.streamId ? { ...x, matchedBy: ['patient:someone-else'] } : x))));
-    expect(foreign.problems).toEqual(expect.arrayContaining([expect.objectContaining({ problem: expect.stringMatching(/listed as matching patient:someone-else, its events match patient:/) })]));
+    const foreign = await variant('foreign', (f) =>
+      listing(f, (s) => s.map((x) => (x.streamId === review.streamId ? { ...x, matchedBy: ['patient:someone-else'] } : x))),
+    );
+    expect(foreign.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ problem: expect.stringMatching(/listed as matching patient:someone-else, its events match patient:/) }),
+      ]),
+    );
     // The limit (docs/evidence.md): a stream absent from both events.jsonl and the list is the
     // producer's statement, not provable from the bundle; the list is bound by the bundle's SHA-256
     // recorded in the ledger (BundleExported) and checkable against the log.
@@ -267,7 +325,13 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
 
   it('redacts an event: withheld whole, its leaf still in the tree, bound to the decision, nothing of it shown', async () => {
     const files = await readZip(bundlePath);
-    const review = files.get('data/events.jsonl')!.toString().trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.type === 'oversight.AiOutputReviewed');
+    const review = files
+      .get('data/events.jsonl')!
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .find((e) => e.type === 'oversight.AiOutputReviewed');
     await t.http
       .post(`/api/v1/disclosure-requests/${requestId}/redactions`)
       .set(auth(legal))
@@ -279,21 +343,37 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
       await new Promise((r) => setTimeout(r, 25));
       job = (await t.http.get(`/api/v1/disclosure-requests/${requestId}/bundles/${job.bundleId}`).set(auth(legal))).body;
     }
-    const zip = (await t.http.get(job.download).set(auth(legal)).buffer(true).parse((res, cb) => {
-      const c: Buffer[] = [];
-      res.on('data', (d: Buffer) => c.push(d));
-      res.on('end', () => cb(null, Buffer.concat(c)));
-    })).body as Buffer;
+    const zip = (
+      await t.http
+        .get(job.download)
+        .set(auth(legal))
+        .buffer(true)
+        .parse((res, cb) => {
+          const c: Buffer[] = [];
+          res.on('data', (d: Buffer) => c.push(d));
+          res.on('end', () => cb(null, Buffer.concat(c)));
+        })
+    ).body as Buffer;
     const p = join(dir, 'redacted.zip');
     writeFileSync(p, zip);
     const report = await verifyBundle(p);
     expect(report).toMatchObject({ ok: true, redacted: 1 });
     expect(report.restsOnHospital).toEqual(expect.arrayContaining([expect.stringMatching(/^withheld \(redacted\) events: nothing of them is shown/)]));
-    const redactedLine = (await readZip(p)).get('data/events.jsonl')!.toString().split('\n').find((l) => l.includes(review.eventId))!;
-    expect(JSON.parse(redactedLine)).toEqual({ $withheld: { eventId: review.eventId, ground: 'third-party-personal-data' }, globalPosition: review.globalPosition, streamId: review.streamId, streamRevision: review.streamRevision });
+    const redactedLine = (await readZip(p))
+      .get('data/events.jsonl')!
+      .toString()
+      .split('\n')
+      .find((l) => l.includes(review.eventId))!;
+    expect(JSON.parse(redactedLine)).toEqual({
+      $withheld: { eventId: review.eventId, ground: 'third-party-personal-data' },
+      globalPosition: review.globalPosition,
+      streamId: review.streamId,
+      streamRevision: review.streamRevision,
+    });
     const all = [...(await readZip(p)).values()].map((b) => b.toString('latin1')).join('');
     // (completeness.json still lists its stream, with the time of its first event: B.9's bookkeeping, not content.)
-    for (const secret of [review.data.reason.ct, review.data.reason.commitment, review.data.outputReference, review.data.outputSha256]) expect(all).not.toContain(secret);
+    for (const secret of [review.data.reason.ct, review.data.reason.commitment, review.data.outputReference, review.data.outputSha256])
+      expect(all).not.toContain(secret);
     expect((await readZip(p)).get('data/report.html')!.toString()).toContain('[withheld: third-party-personal-data]');
   });
 });

@@ -70,7 +70,13 @@ describe('Files at rest (child API, real files)', () => {
       reason: 'Pneumothorax visible at the left apex',
     });
     const { patientPseudonym } = await call('GET', `/reviews/${reviewId}`, alice);
-    await call('POST', `/log-artefacts?system=${aiSystemId}&from=2027-01-01T00:00:00Z&to=2027-01-02T00:00:00Z`, qm, '{"ai":"output"}\n', 'application/x-ndjson');
+    await call(
+      'POST',
+      `/log-artefacts?system=${aiSystemId}&from=2027-01-01T00:00:00Z&to=2027-01-02T00:00:00Z`,
+      qm,
+      '{"ai":"output"}\n',
+      'application/x-ndjson',
+    );
     // The bundle holds what the read models hold: wait until the review is projected.
     await eventually(async () => ((await call('GET', '/reviews', alice)).items as unknown[]).length > 0, 60_000, 'review projected');
     const { requestId } = await call('POST', '/disclosure-requests', legal, {

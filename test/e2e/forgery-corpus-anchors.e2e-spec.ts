@@ -59,7 +59,15 @@ describe('Forgery corpus, anchors: an own-key history rewrite fails once an earl
     const [legal, alice, admin] = await Promise.all([t.token('legal', 'lawyer-1'), t.token('clinician', 'alice'), t.token('admin', 'admin-1')]);
     const systemId = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody()).expect(201)).body.aiSystemId;
     const review = async (decision: string) => {
-      const body = { aiSystemId: systemId, modelVersion: '2.3.1', outputReference: 'pacs://NL-1001', outputSha256: sha256Hex(decision), patientId: 'NL-1001', decision, reason: 'Second read' };
+      const body = {
+        aiSystemId: systemId,
+        modelVersion: '2.3.1',
+        outputReference: 'pacs://NL-1001',
+        outputSha256: sha256Hex(decision),
+        patientId: 'NL-1001',
+        decision,
+        reason: 'Second read',
+      };
       return (await t.http.post('/api/v1/reviews').set(auth(alice)).send(body).expect(201)).body.reviewId as string;
     };
     firstReviewId = await review('rejected');
@@ -72,7 +80,13 @@ describe('Forgery corpus, anchors: an own-key history rewrite fails once an earl
       await t.http
         .post('/api/v1/disclosure-requests')
         .set(auth(legal))
-        .send({ reference: 'ANCHORS-1', requester: { kind: 'court', name: 'Rechtbank' }, legalBasis: 'PLD Art. 9', dueAt: new Date(Date.now() + 86_400_000).toISOString(), scope: { patientPseudonyms: [pseudonym] } })
+        .send({
+          reference: 'ANCHORS-1',
+          requester: { kind: 'court', name: 'Rechtbank' },
+          legalBasis: 'PLD Art. 9',
+          dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+          scope: { patientPseudonyms: [pseudonym] },
+        })
         .expect(201)
     ).body.requestId;
     let job = (await t.http.post(`/api/v1/disclosure-requests/${requestId}/bundles`).set(auth(legal)).expect(202)).body;
@@ -82,7 +96,17 @@ describe('Forgery corpus, anchors: an own-key history rewrite fails once an earl
     }
     expect(job).toMatchObject({ status: 'done' });
     anchoredPath = join(dir, 'anchored.zip');
-    writeFileSync(anchoredPath, (await t.http.get(job.download).set(auth(legal)).buffer(true).parse(rawBody as never).expect(200)).body as Buffer);
+    writeFileSync(
+      anchoredPath,
+      (
+        await t.http
+          .get(job.download)
+          .set(auth(legal))
+          .buffer(true)
+          .parse(rawBody as never)
+          .expect(200)
+      ).body as Buffer,
+    );
     genuine = await readZip(anchoredPath);
   });
   afterAll(async () => {

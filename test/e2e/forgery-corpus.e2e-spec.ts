@@ -52,7 +52,15 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     const systemId = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody()).expect(201)).body.aiSystemId;
     const reviewIds: string[] = [];
     for (const decision of ['rejected', 'accepted', 'rejected']) {
-      const body = { aiSystemId: systemId, modelVersion: '2.3.1', outputReference: 'pacs://NL-1001', outputSha256: sha256Hex(decision), patientId: 'NL-1001', decision, reason: 'Second read' };
+      const body = {
+        aiSystemId: systemId,
+        modelVersion: '2.3.1',
+        outputReference: 'pacs://NL-1001',
+        outputSha256: sha256Hex(decision),
+        patientId: 'NL-1001',
+        decision,
+        reason: 'Second read',
+      };
       reviewIds.push((await t.http.post('/api/v1/reviews').set(auth(alice)).send(body).expect(201)).body.reviewId);
     }
     correctedReviewId = reviewIds[1];
@@ -60,10 +68,17 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     const [model] = await t.store.readStream(`review-${reviewIds[0]}`);
     legacyReviewId = randomUUID();
     const { commitment: _none, ...legacyReason } = await t.app.get(SubjectKeyStore).encrypt(model.data.patientPseudonym as string, LEGACY_TEXT);
-    await t.store.append(`review-${legacyReviewId}`, [{ type: model.type, data: { ...model.data, reviewId: legacyReviewId, reason: legacyReason }, metadata: model.metadata }], {
-      expectedRevision: 'no_stream',
-    });
-    for (const [revision, decision] of [[0, 'modified'], [1, 'rejected']] as const) {
+    await t.store.append(
+      `review-${legacyReviewId}`,
+      [{ type: model.type, data: { ...model.data, reviewId: legacyReviewId, reason: legacyReason }, metadata: model.metadata }],
+      {
+        expectedRevision: 'no_stream',
+      },
+    );
+    for (const [revision, decision] of [
+      [0, 'modified'],
+      [1, 'rejected'],
+    ] as const) {
       await t.http
         .post(`/api/v1/reviews/${correctedReviewId}/corrections`)
         .set(auth(alice))
@@ -75,14 +90,28 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     await t.http
       .post('/api/v1/reviews')
       .set(auth(alice))
-      .send({ aiSystemId: systemId, modelVersion: '2.3.1', outputReference: 'pacs://NL-2002', outputSha256: sha256Hex('other'), patientId: 'NL-2002', decision: 'accepted', reason: 'Other patient' })
+      .send({
+        aiSystemId: systemId,
+        modelVersion: '2.3.1',
+        outputReference: 'pacs://NL-2002',
+        outputSha256: sha256Hex('other'),
+        patientId: 'NL-2002',
+        decision: 'accepted',
+        reason: 'Other patient',
+      })
       .expect(201);
     const pseudonym = (await t.http.post('/api/v1/patients/timeline').set(auth(legal)).send({ patientId: 'NL-1001' }).expect(200)).body.patientPseudonym;
     const requestId = (
       await t.http
         .post('/api/v1/disclosure-requests')
         .set(auth(legal))
-        .send({ reference: 'CORPUS-1', requester: { kind: 'court', name: 'Rechtbank' }, legalBasis: 'PLD Art. 9', dueAt: new Date(Date.now() + 86_400_000).toISOString(), scope: { patientPseudonyms: [pseudonym] } })
+        .send({
+          reference: 'CORPUS-1',
+          requester: { kind: 'court', name: 'Rechtbank' },
+          legalBasis: 'PLD Art. 9',
+          dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+          scope: { patientPseudonyms: [pseudonym] },
+        })
         .expect(201)
     ).body.requestId;
     const exportBundle = async (name: string) => {
@@ -93,7 +122,17 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       }
       expect(job).toMatchObject({ status: 'done' });
       const p = join(dir, name);
-      writeFileSync(p, (await t.http.get(job.download).set(auth(legal)).buffer(true).parse(rawBody as never).expect(200)).body as Buffer);
+      writeFileSync(
+        p,
+        (
+          await t.http
+            .get(job.download)
+            .set(auth(legal))
+            .buffer(true)
+            .parse(rawBody as never)
+            .expect(200)
+        ).body as Buffer,
+      );
       return p;
     };
     plainPath = await exportBundle('plain.zip');
@@ -136,12 +175,36 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     c.streams = c.streams.filter((s: { streamId: string }) => s.streamId !== streamId);
     f.set('data/completeness.json', Buffer.from(JSON.stringify(c, null, 1)));
     const rows = JSON.parse(f.get('data/timeline.json')!.toString()) as Array<{ streamId: string }>;
-    f.set('data/timeline.json', Buffer.from(JSON.stringify(rows.filter((r) => r.streamId !== streamId), null, 1)));
-    f.set('data/timeline.csv', Buffer.from(f.get('data/timeline.csv')!.toString().split('\n').filter((l) => !l.includes(streamId)).join('\n')));
+    f.set(
+      'data/timeline.json',
+      Buffer.from(
+        JSON.stringify(
+          rows.filter((r) => r.streamId !== streamId),
+          null,
+          1,
+        ),
+      ),
+    );
+    f.set(
+      'data/timeline.csv',
+      Buffer.from(
+        f
+          .get('data/timeline.csv')!
+          .toString()
+          .split('\n')
+          .filter((l) => !l.includes(streamId))
+          .join('\n'),
+      ),
+    );
   }
 
   /** Writes a forgery of `base` (manifests redone after `change`) and runs both verifiers on it. */
-  async function forge(name: string, base: Map<string, Buffer>, change: (f: Map<string, Buffer>) => void | Promise<void>, args: string[] = []): Promise<Verdicts> {
+  async function forge(
+    name: string,
+    base: Map<string, Buffer>,
+    change: (f: Map<string, Buffer>) => void | Promise<void>,
+    args: string[] = [],
+  ): Promise<Verdicts> {
     const f = new Map(base);
     await change(f);
     recount(f);
@@ -172,7 +235,10 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
   describe('genuine bundles', () => {
     it('both accept the untouched bundles, with and without a redaction, pinned or not', async () => {
       // Each bundle holds its own request's stream (it names the patient), so their counts differ.
-      for (const [path, files] of [[plainPath, plain], [redactedPath, redacted]] as const) {
+      for (const [path, files] of [
+        [plainPath, plain],
+        [redactedPath, redacted],
+      ] as const) {
         const free = await both(path);
         accepted(free);
         // A withheld event is proven to be a leaf, never counted as a proven event.
@@ -201,7 +267,12 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     it('a deleted event (the middle revision of a stream), with proofs, counts and timeline fixed', async () => {
       const v = await forge('deleted-middle', plain, (f) => {
         const i = lines(f, 'data/events.jsonl').findIndex((l) => l.includes(correctedReviewId) && l.includes('"streamRevision":1'));
-        for (const name of ['data/events.jsonl', 'data/proofs.jsonl']) setLines(f, name, lines(f, name).filter((_, j) => j !== i));
+        for (const name of ['data/events.jsonl', 'data/proofs.jsonl'])
+          setLines(
+            f,
+            name,
+            lines(f, name).filter((_, j) => j !== i),
+          );
       });
       rejected(v, 'data/events.jsonl');
     });
@@ -283,7 +354,9 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       f.set('data/report.pdf', stated);
       recount(f);
       rebag(f);
-      const entries = [...f].map(([name, bytes]) => (name === 'data/report.pdf' ? { name, data: repeatedDeflate(stated, 64), uncompressedSize: stated.length, crc: crc32(stated) } : deflated(name, bytes)));
+      const entries = [...f].map(([name, bytes]) =>
+        name === 'data/report.pdf' ? { name, data: repeatedDeflate(stated, 64), uncompressedSize: stated.length, crc: crc32(stated) } : deflated(name, bytes),
+      );
       expect(f.get('manifest-sha256.txt')!.toString()).toContain(`${createHash('sha256').update(stated).digest('hex')}  data/report.pdf`);
       const p = join(dir, 'understated.zip');
       writeFileSync(p, rawZip(entries));
@@ -321,7 +394,12 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
         const ev = lines(f, 'data/events.jsonl');
         const i = indexOf(f, '"decision":"accepted"');
         const e = JSON.parse(ev[i]) as EventEnvelope;
-        ev[i] = canonicalJson({ $withheld: { eventId: e.eventId, ground: 'trade-secret' }, globalPosition: e.globalPosition, streamId: e.streamId, streamRevision: e.streamRevision });
+        ev[i] = canonicalJson({
+          $withheld: { eventId: e.eventId, ground: 'trade-secret' },
+          globalPosition: e.globalPosition,
+          streamId: e.streamId,
+          streamRevision: e.streamRevision,
+        });
         setLines(f, 'data/events.jsonl', ev);
         await rederive(f, plain);
       });
@@ -330,7 +408,13 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
 
     it('an altered marker: the withheld event’s ground changed, everything rederived', async () => {
       const v = await forge('altered-ground', redacted, async (f) => {
-        setLines(f, 'data/events.jsonl', lines(f, 'data/events.jsonl').map((l) => l.replace('"ground":"third-party-personal-data"},"globalPosition"', '"ground":"trade-secret"},"globalPosition"')));
+        setLines(
+          f,
+          'data/events.jsonl',
+          lines(f, 'data/events.jsonl').map((l) =>
+            l.replace('"ground":"third-party-personal-data"},"globalPosition"', '"ground":"trade-secret"},"globalPosition"'),
+          ),
+        );
         await rederive(f, redacted);
       });
       rejected(v, 'data/events.jsonl');
@@ -339,7 +423,12 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     it('a removed marker: the withheld line dropped with its proof, everything rederived (a revision gap)', async () => {
       const v = await forge('removed-withheld', redacted, async (f) => {
         const i = lines(f, 'data/events.jsonl').findIndex((l) => l.includes('"$withheld"'));
-        for (const name of ['data/events.jsonl', 'data/proofs.jsonl']) setLines(f, name, lines(f, name).filter((_, j) => j !== i));
+        for (const name of ['data/events.jsonl', 'data/proofs.jsonl'])
+          setLines(
+            f,
+            name,
+            lines(f, name).filter((_, j) => j !== i),
+          );
         await rederive(f, redacted);
       });
       expect(v.ts.ok).toBe(false);
@@ -350,11 +439,29 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       const id = (JSON.parse(lineOf(redacted, 'data/events.jsonl', '"$withheld"')) as { $withheld: { eventId: string } }).$withheld.eventId;
       const original = JSON.parse(lineOf(plain, 'data/events.jsonl', id)) as EventEnvelope;
       const reason = original.data.reason as { ct: string; commitment: string };
-      const opened = lines(plain, 'data/plaintexts.jsonl').map((l) => JSON.parse(l) as { position: number; salt?: string; text: string }).find((o) => o.position === original.globalPosition)!;
-      const everything = [...redacted].filter(([n]) => n !== 'data/report.pdf').map(([, b]) => b.toString()).join('\n');
+      const opened = lines(plain, 'data/plaintexts.jsonl')
+        .map((l) => JSON.parse(l) as { position: number; salt?: string; text: string })
+        .find((o) => o.position === original.globalPosition)!;
+      const everything = [...redacted]
+        .filter(([n]) => n !== 'data/report.pdf')
+        .map(([, b]) => b.toString())
+        .join('\n');
       for (const secret of [reason.ct, reason.commitment, opened.salt!]) expect(everything).not.toContain(secret);
       // The old marker's hash (SHA-256 of the value's canonical JSON) of no candidate is anywhere in the bundle.
-      const guesses = ['Second read', 'Looked again', 'second look', 'accepted', 'rejected', 'modified', 'alice', 'lawyer-1', 'Other patient', 'NL-1001', 'clinician', ''];
+      const guesses = [
+        'Second read',
+        'Looked again',
+        'second look',
+        'accepted',
+        'rejected',
+        'modified',
+        'alice',
+        'lawyer-1',
+        'Other patient',
+        'NL-1001',
+        'clinician',
+        '',
+      ];
       for (const g of [...guesses, reason]) expect(everything).not.toContain(sha256Hex(canonicalJson(g)));
       expect(lines(redacted, 'data/plaintexts.jsonl').some((l) => JSON.parse(l).position === original.globalPosition)).toBe(false);
       expect(redacted.get('data/report.html')!.toString()).toContain('[withheld: third-party-personal-data]');
@@ -370,8 +477,12 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       expect(v.py.texts).toEqual(v.ts.texts);
       expect(v.ts.texts).toMatchObject({ notProvable: 1, withheld: 0 });
       expect(v.ts.texts.proven).toBeGreaterThanOrEqual(reviews);
-      expect(v.ts.restsOnHospital).toEqual(expect.arrayContaining([expect.stringMatching(/^1 text\(s\) written before text-commitment-v1 are shown marked “not provable”/)]));
-      const row = (JSON.parse(plain.get('data/timeline.json')!.toString()) as Array<{ streamId: string; text: string }>).find((r) => r.streamId.endsWith(legacyReviewId))!;
+      expect(v.ts.restsOnHospital).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^1 text\(s\) written before text-commitment-v1 are shown marked “not provable”/)]),
+      );
+      const row = (JSON.parse(plain.get('data/timeline.json')!.toString()) as Array<{ streamId: string; text: string }>).find((r) =>
+        r.streamId.endsWith(legacyReviewId),
+      )!;
       expect(row.text).toBe(`${NOT_PROVABLE} ${LEGACY_TEXT}`);
       expect(plain.get('data/report.html')!.toString()).toContain(`${NOT_PROVABLE} ${LEGACY_TEXT}`);
     });
@@ -380,7 +491,11 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       const md = plain.get('data/VERIFY.md')!.toString();
       const section = md.slice(md.indexOf('## B.12'), md.indexOf('## B.13') === -1 ? undefined : md.indexOf('## B.13'));
       const labels = Object.fromEntries([...section.matchAll(/^\| `([^`]+)` \| (.+) \| (.+) \|$/gm)].map((m) => [m[1], [m[2], m[3]]]));
-      const dump = execFileSync('python3', ['-c', 'import json,sys; sys.path.insert(0, sys.argv[1]); import verify_bundle as v; print(json.dumps([v.LABELS, v.TEXT_FIELDS, v.TIMELINE_COLUMNS, v.EVENTS_TABLE_HEAD, v.REPORT_ROWS]))', dirname(PY_VERIFIER)]).toString();
+      const dump = execFileSync('python3', [
+        '-c',
+        'import json,sys; sys.path.insert(0, sys.argv[1]); import verify_bundle as v; print(json.dumps([v.LABELS, v.TEXT_FIELDS, v.TIMELINE_COLUMNS, v.EVENTS_TABLE_HEAD, v.REPORT_ROWS]))',
+        dirname(PY_VERIFIER),
+      ]).toString();
       const [pyLabels, fields, columns, tableHead, rows] = JSON.parse(dump) as [Record<string, [string, string]>, string[], string[], string, number];
       expect(Object.keys(labels).length).toBeGreaterThan(40);
       expect(pyLabels).toEqual(labels);
@@ -402,7 +517,10 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
 
     it('an edited text everywhere: plaintexts.jsonl, timeline and report made to agree (the commitment in the leaf does not)', async () => {
       const v = await forge('edited-plaintext', plain, async (f) => {
-        f.set('data/plaintexts.jsonl', Buffer.from(f.get('data/plaintexts.jsonl')!.toString().replace('"text":"Second read"', '"text":"AI output not looked at"')));
+        f.set(
+          'data/plaintexts.jsonl',
+          Buffer.from(f.get('data/plaintexts.jsonl')!.toString().replace('"text":"Second read"', '"text":"AI output not looked at"')),
+        );
         await rederive(f, f);
       });
       rejected(v, 'data/plaintexts.jsonl');
@@ -430,8 +548,26 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     it('a text guessed from a dictionary does not open a commitment (the 12-guess attack of issue 22)', () => {
       const ev = JSON.parse(lineOf(plain, 'data/events.jsonl', '"decision":"accepted"')) as EventEnvelope;
       const commitment = (ev.data.reason as { commitment: string }).commitment;
-      const guesses = ['Second read', 'Looked again', 'second look', 'accepted', 'rejected', 'modified', 'alice', 'Other patient', 'NL-1001', '', 'reason', 'ok'];
-      const keys = [Buffer.alloc(0), Buffer.alloc(32), Buffer.from((ev.data.reason as { iv: string }).iv, 'base64url'), Buffer.from((ev.data.reason as { kid: string }).kid)];
+      const guesses = [
+        'Second read',
+        'Looked again',
+        'second look',
+        'accepted',
+        'rejected',
+        'modified',
+        'alice',
+        'Other patient',
+        'NL-1001',
+        '',
+        'reason',
+        'ok',
+      ];
+      const keys = [
+        Buffer.alloc(0),
+        Buffer.alloc(32),
+        Buffer.from((ev.data.reason as { iv: string }).iv, 'base64url'),
+        Buffer.from((ev.data.reason as { kid: string }).kid),
+      ];
       for (const g of guesses) {
         expect(sha256Hex(g)).not.toBe(commitment);
         for (const k of keys) expect(createHmac('sha256', k).update(g).digest('hex')).not.toBe(commitment);
@@ -455,7 +591,18 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       ? { $withheld: { eventId: randomUUID(), ground: 'third-party-personal-data' }, globalPosition: 2, streamId, streamRevision: 0 }
       : { ...review, data, eventId: randomUUID(), globalPosition: 2, streamId, streamRevision: 0 };
     ev.splice(1, 0, canonicalJson(made));
-    pr.splice(1, 0, canonicalJson({ leafHash: first.proof[0], leafIndex: 1, position: 2, proof: [first.leafHash, ...first.proof.slice(1)], redacted: withMarker, treeSize: first.treeSize }));
+    pr.splice(
+      1,
+      0,
+      canonicalJson({
+        leafHash: first.proof[0],
+        leafIndex: 1,
+        position: 2,
+        proof: [first.leafHash, ...first.proof.slice(1)],
+        redacted: withMarker,
+        treeSize: first.treeSize,
+      }),
+    );
     setLines(f, 'data/events.jsonl', ev);
     setLines(f, 'data/proofs.jsonl', pr);
     const c = JSON.parse(f.get('data/completeness.json')!.toString());
@@ -469,7 +616,12 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       const v = await forge('deleted-stream', plain, async (f) => {
         const sid = JSON.parse(lineOf(f, 'data/events.jsonl', correctedReviewId)).streamId as string;
         const keep = lines(f, 'data/events.jsonl').map((l) => !l.includes(`"streamId":"${sid}"`));
-        for (const name of ['data/events.jsonl', 'data/proofs.jsonl']) setLines(f, name, lines(f, name).filter((_, j) => keep[j]));
+        for (const name of ['data/events.jsonl', 'data/proofs.jsonl'])
+          setLines(
+            f,
+            name,
+            lines(f, name).filter((_, j) => keep[j]),
+          );
         dropStream(f, sid);
         await rederive(f, plain);
       });
@@ -479,7 +631,12 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     it('known gap: a stream cut short (its last revision deleted, headRevision lowered)', async () => {
       const v = await forge('cut-short', plain, async (f) => {
         const i = lines(f, 'data/events.jsonl').findIndex((l) => l.includes(correctedReviewId) && l.includes('"streamRevision":2'));
-        for (const name of ['data/events.jsonl', 'data/proofs.jsonl']) setLines(f, name, lines(f, name).filter((_, j) => j !== i));
+        for (const name of ['data/events.jsonl', 'data/proofs.jsonl'])
+          setLines(
+            f,
+            name,
+            lines(f, name).filter((_, j) => j !== i),
+          );
         const c = JSON.parse(f.get('data/completeness.json')!.toString());
         for (const s of c.streams) if (s.streamId.endsWith(correctedReviewId)) s.headRevision = 1;
         f.set('data/completeness.json', Buffer.from(JSON.stringify(c, null, 1)));

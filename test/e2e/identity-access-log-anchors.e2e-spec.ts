@@ -45,7 +45,10 @@ async function forge(ds: DataSource, fromSeq: number, actor: string): Promise<vo
     const subject = Number(r.seq) === fromSeq ? actor : r.actor_subject;
     const fields = [Number(r.seq), r.entry_id, r.request_id, r.at, subject, r.actor_role, r.action, r.data_subject, r.resource, r.ip, r.user_agent];
     const hash = createHash('sha256').update(prev).update('\n').update(JSON.stringify(fields)).digest('hex');
-    await ds.query(`UPDATE access_log SET actor_subject = ${pg ? '$1' : '?'}, prev_hash = ${pg ? '$2' : '?'}, entry_hash = ${pg ? '$3' : '?'} WHERE seq = ${pg ? '$4' : '?'}`, [subject, prev, hash, r.seq]);
+    await ds.query(
+      `UPDATE access_log SET actor_subject = ${pg ? '$1' : '?'}, prev_hash = ${pg ? '$2' : '?'}, entry_hash = ${pg ? '$3' : '?'} WHERE seq = ${pg ? '$4' : '?'}`,
+      [subject, prev, hash, r.seq],
+    );
     prev = hash;
   }
 }
@@ -77,7 +80,10 @@ describe('access-log anchors in the event log', () => {
     // The auditor gets the same verdict over HTTP; nobody else does.
     const auditor = { Authorization: `Bearer ${await t.token('auditor', 'audit-1')}` };
     for (const role of ['admin', 'legal', 'quality-manager', 'clinician'] as const) {
-      await t.http.get('/api/v1/access-log/verification').set({ Authorization: `Bearer ${await t.token(role)}` }).expect(403);
+      await t.http
+        .get('/api/v1/access-log/verification')
+        .set({ Authorization: `Bearer ${await t.token(role)}` })
+        .expect(403);
     }
     expect((await t.http.get('/api/v1/access-log/verification').set(auditor).expect(200)).body).toEqual({
       ok: true,
@@ -110,6 +116,9 @@ describe('access-log anchors in the event log', () => {
     await ds.query('DELETE FROM access_log WHERE seq = 1');
     expect(await log.verify()).toMatchObject({ ok: true, entries: 1, purgedThroughSeq: 1 });
     // ...but no purge event says so.
-    await expect(cli('verify')).rejects.toMatchObject({ code: 1, stdout: expect.stringContaining('Purge through #1 is in the database but not in the event log.') });
+    await expect(cli('verify')).rejects.toMatchObject({
+      code: 1,
+      stdout: expect.stringContaining('Purge through #1 is in the database but not in the event log.'),
+    });
   });
 });

@@ -19,21 +19,48 @@ describe('access log covers every route that discloses patient data (HTTP)', () 
 
   beforeAll(async () => {
     t = await startTestApp();
-    const [admin, alice, qm, legal] = await Promise.all([t.token('admin'), t.token('clinician', 'alice'), t.token('quality-manager', 'qm-1'), t.token('legal', 'lena')]);
+    const [admin, alice, qm, legal] = await Promise.all([
+      t.token('admin'),
+      t.token('clinician', 'alice'),
+      t.token('quality-manager', 'qm-1'),
+      t.token('legal', 'lena'),
+    ]);
     const system = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody()).expect(201)).body.aiSystemId;
     const patientId = 'NL-WALK-1';
     const review = await t.http
       .post('/api/v1/reviews')
       .set(auth(alice))
-      .send({ aiSystemId: system, modelVersion: '2.3.1', outputReference: 'pacs://walk', outputSha256: sha256Hex(patientId), patientId, decision: 'rejected', reason: 'Missed finding' })
+      .send({
+        aiSystemId: system,
+        modelVersion: '2.3.1',
+        outputReference: 'pacs://walk',
+        outputSha256: sha256Hex(patientId),
+        patientId,
+        decision: 'rejected',
+        reason: 'Missed finding',
+      })
       .expect(201);
     pseudonym = (await t.http.get(`/api/v1/reviews/${review.body.reviewId}`).set(auth(alice)).expect(200)).body.patientPseudonym;
-    const incident = await t.http.post('/api/v1/incidents').set(auth(alice)).send({ aiSystemId: system, narrative: 'Walk incident', patientIds: [patientId] }).expect(201);
-    const hold = await t.http.post('/api/v1/legal-holds').set(auth(legal)).send({ scope: { aiSystemIds: [system], patientPseudonyms: [pseudonym] }, reason: 'Claim W-1' }).expect(201);
+    const incident = await t.http
+      .post('/api/v1/incidents')
+      .set(auth(alice))
+      .send({ aiSystemId: system, narrative: 'Walk incident', patientIds: [patientId] })
+      .expect(201);
+    const hold = await t.http
+      .post('/api/v1/legal-holds')
+      .set(auth(legal))
+      .send({ scope: { aiSystemIds: [system], patientPseudonyms: [pseudonym] }, reason: 'Claim W-1' })
+      .expect(201);
     const request = await t.http
       .post('/api/v1/disclosure-requests')
       .set(auth(legal))
-      .send({ reference: 'W-1', requester: { kind: 'court', name: 'Rechtbank' }, legalBasis: 'PLD Art. 9', dueAt: new Date(Date.now() + 86_400_000).toISOString(), scope: { patientPseudonyms: [pseudonym] } })
+      .send({
+        reference: 'W-1',
+        requester: { kind: 'court', name: 'Rechtbank' },
+        legalBasis: 'PLD Art. 9',
+        dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+        scope: { patientPseudonyms: [pseudonym] },
+      })
       .expect(201);
     await t.catchUp();
     const job = (await t.http.post(`/api/v1/disclosure-requests/${request.body.requestId}/bundles`).set(auth(legal)).send({}).expect(202)).body;

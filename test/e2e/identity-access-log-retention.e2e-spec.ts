@@ -125,7 +125,9 @@ describe('access-log retention (purge after five years)', () => {
     const later = ago(5.5).toISOString();
     const { fromSeq, ...planned } = await log.planPurge(later);
     expect({ fromSeq, ...planned }).toMatchObject({ fromSeq: 2, throughSeq: 3, entries: 1 });
-    await t.store.append('access-log-purges', [{ type: 'identity.AccessLogPurged', data: { ...planned, reason: null } }], { idempotencyKey: 'access-log-purge-3' });
+    await t.store.append('access-log-purges', [{ type: 'identity.AccessLogPurged', data: { ...planned, reason: null } }], {
+      idempotencyKey: 'access-log-purge-3',
+    });
     expect((await cli('verify')).stdout).toContain('Anchors in the event log: 2, all match.');
     expect((await cli('purge', '--before', later)).stdout).toContain('Purged 1 access-log entries');
     expect(await t.store.readStream('access-log-purges')).toHaveLength(2);

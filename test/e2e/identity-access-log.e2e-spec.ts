@@ -91,7 +91,10 @@ describe('access log of patient data reads (HTTP)', () => {
     let cursor: string | null = '';
     while (cursor !== null) {
       const page: { items: Array<{ seq: number }>; nextCursor: string | null } = (
-        await t.http.get(`/api/v1/access-log?limit=2${cursor ? `&cursor=${cursor}` : ''}`).set(auth(auditor)).expect(200)
+        await t.http
+          .get(`/api/v1/access-log?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+          .set(auth(auditor))
+          .expect(200)
       ).body;
       seen.push(...page.items.map((e) => e.seq));
       cursor = page.nextCursor;

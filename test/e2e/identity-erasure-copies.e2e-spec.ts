@@ -40,7 +40,13 @@ describe('erasure reaches every copy (HTTP)', () => {
       await t.http
         .post('/api/v1/disclosure-requests')
         .set(auth(legal))
-        .send({ reference: `C-${randomUUID().slice(0, 8)}`, requester: { kind: 'court', name: 'Rechtbank Utrecht' }, legalBasis: 'PLD Art. 9', dueAt: dueAt(), scope: { patientPseudonyms: [pseudonym] } })
+        .send({
+          reference: `C-${randomUUID().slice(0, 8)}`,
+          requester: { kind: 'court', name: 'Rechtbank Utrecht' },
+          legalBasis: 'PLD Art. 9',
+          dueAt: dueAt(),
+          scope: { patientPseudonyms: [pseudonym] },
+        })
         .expect(201)
     ).body.requestId as string;
   const exportBundle = async (requestId: string) => {
@@ -54,7 +60,15 @@ describe('erasure reaches every copy (HTTP)', () => {
     expect(job).toMatchObject({ status: 'done', error: null });
     return job as { bundleId: string; download: string };
   };
-  const download = async (path: string) => (await t.http.get(path).set(auth(legal)).buffer(true).parse(rawBody as never).expect(200)).body as Buffer;
+  const download = async (path: string) =>
+    (
+      await t.http
+        .get(path)
+        .set(auth(legal))
+        .buffer(true)
+        .parse(rawBody as never)
+        .expect(200)
+    ).body as Buffer;
   /** Every place the secret can still be read: files under the data folder, and on PostgreSQL every row. */
   const everywhere = async () => {
     const files = await filesHolding(t.storage.config.dataDir, SECRET);
@@ -65,12 +79,22 @@ describe('erasure reaches every copy (HTTP)', () => {
   beforeAll(async () => {
     t = await startTestApp();
     [alice, legal] = await Promise.all([t.token('clinician', 'alice'), t.token('legal', 'legal-1')]);
-    systemId = (await t.http.post('/api/v1/ai-systems').set(auth(await t.token('admin'))).send(aiSystemBody()).expect(201)).body.aiSystemId;
+    systemId = (
+      await t.http
+        .post('/api/v1/ai-systems')
+        .set(auth(await t.token('admin')))
+        .send(aiSystemBody())
+        .expect(201)
+    ).body.aiSystemId;
   });
   afterAll(async () => t?.close());
 
   it('keeps a stored bundle for the legal claim (restricted, bundle named); after the lawyer discards it, erases, and nothing anywhere holds the text', async () => {
-    const res = await t.http.post('/api/v1/reviews').set(auth(alice)).send(review('NL-COPY-1', `${SECRET} noted on the film`)).expect(201);
+    const res = await t.http
+      .post('/api/v1/reviews')
+      .set(auth(alice))
+      .send(review('NL-COPY-1', `${SECRET} noted on the film`))
+      .expect(201);
     const pseudonym = (await t.http.get(`/api/v1/reviews/${res.body.reviewId}`).set(auth(alice)).expect(200)).body.patientPseudonym as string;
     const requestId = await openRequest(pseudonym);
     const { bundleId, download: content } = await exportBundle(requestId);
@@ -83,7 +107,12 @@ describe('erasure reaches every copy (HTTP)', () => {
     ]);
 
     // Art. 17(3)(e): the stored bundle restricts the erasure and is named with its request.
-    const storedBundle = { ground: 'stored-bundle', article: 'GDPR Art. 17(3)(e)', context: 'disclosure', reference: `disclosure-${requestId}/bundle-${bundleId}` };
+    const storedBundle = {
+      ground: 'stored-bundle',
+      article: 'GDPR Art. 17(3)(e)',
+      context: 'disclosure',
+      reference: `disclosure-${requestId}/bundle-${bundleId}`,
+    };
     const first = await erase('NL-COPY-1').expect(200);
     expect(first.body).toMatchObject({ outcome: 'restricted', grounds: expect.arrayContaining([storedBundle]) });
     expect(await t.app.get(SubjectKeyStore).isShredded(pseudonym)).toBe(false);
@@ -109,7 +138,12 @@ describe('erasure reaches every copy (HTTP)', () => {
     expect(gone.body).toMatchObject({ code: 'bundle-discarded' });
     const [discarded] = (await t.http.get(`/api/v1/disclosure-requests/${requestId}`).set(auth(legal)).expect(200)).body.bundles;
     // Chain of custody: the recorded hash stays, with who discarded it, when and why.
-    expect(discarded).toMatchObject({ bundleId, bundleSha256: expect.stringMatching(/^[0-9a-f]{64}$/), discardedBy: { subject: 'legal-1', role: 'legal' }, discardReason: 'Claim settled, no appeal' });
+    expect(discarded).toMatchObject({
+      bundleId,
+      bundleSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      discardedBy: { subject: 'legal-1', role: 'legal' },
+      discardReason: 'Claim settled, no appeal',
+    });
     await t.http.post(discard).set(auth(legal)).send({ reason: 'again' }).expect(409);
     await t.catchUp();
 
@@ -123,26 +157,40 @@ describe('erasure reaches every copy (HTTP)', () => {
   });
 
   it('discards, by itself, a bundle recorded after an erasure of a subject in it was decided', async () => {
-    const res = await t.http.post('/api/v1/reviews').set(auth(alice)).send(review('NL-COPY-2', `${SECRET} late bundle`)).expect(201);
+    const res = await t.http
+      .post('/api/v1/reviews')
+      .set(auth(alice))
+      .send(review('NL-COPY-2', `${SECRET} late bundle`))
+      .expect(201);
     const pseudonym = (await t.http.get(`/api/v1/reviews/${res.body.reviewId}`).set(auth(alice)).expect(200)).body.patientPseudonym as string;
     // An AI-system scope: the open request does not name the patient, the bundle holds their text.
     const { requestId } = (
       await t.http
         .post('/api/v1/disclosure-requests')
         .set(auth(legal))
-        .send({ reference: 'C-LATE', requester: { kind: 'court', name: 'Rechtbank' }, legalBasis: 'PLD Art. 9', dueAt: dueAt(), scope: { aiSystemIds: [systemId] } })
+        .send({
+          reference: 'C-LATE',
+          requester: { kind: 'court', name: 'Rechtbank' },
+          legalBasis: 'PLD Art. 9',
+          dueAt: dueAt(),
+          scope: { aiSystemIds: [systemId] },
+        })
         .expect(201)
     ).body;
     await t.catchUp();
     let late: { bundleId: string; status: string; error: string | null } | undefined;
     const outcome = await t.app.get(CommandBus).execute(
-      new EraseDataSubjectCommand(pseudonym, { subject: 'legal-1', role: 'legal' }, {
-        // Between the decision and the shred: the export records its bundle after the decision.
-        beforeShred: async () => {
-          const started = await t.app.get(BundleExports).start(requestId, { subject: 'legal-1', role: 'legal' });
-          late = await started.done;
+      new EraseDataSubjectCommand(
+        pseudonym,
+        { subject: 'legal-1', role: 'legal' },
+        {
+          // Between the decision and the shred: the export records its bundle after the decision.
+          beforeShred: async () => {
+            const started = await t.app.get(BundleExports).start(requestId, { subject: 'legal-1', role: 'legal' });
+            late = await started.done;
+          },
         },
-      }),
+      ),
     );
     expect(outcome).toMatchObject({ outcome: 'erased' });
     expect(late).toMatchObject({ status: 'failed', error: expect.stringMatching(/erasure/) });

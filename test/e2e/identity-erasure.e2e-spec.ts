@@ -36,7 +36,13 @@ describe('erasure of a data subject (HTTP)', () => {
   beforeAll(async () => {
     t = await startTestApp();
     [alice, legal, auditor] = await Promise.all([t.token('clinician', 'alice'), t.token('legal', 'legal-1'), t.token('auditor', 'audit-1')]);
-    systemId = (await t.http.post('/api/v1/ai-systems').set(auth(await t.token('admin'))).send(aiSystemBody()).expect(201)).body.aiSystemId;
+    systemId = (
+      await t.http
+        .post('/api/v1/ai-systems')
+        .set(auth(await t.token('admin')))
+        .send(aiSystemBody())
+        .expect(201)
+    ).body.aiSystemId;
     // The retention, incident and disclosure contexts contribute real checks the same way.
     t.app.get(ErasureBlockers).register({ context: 'test-holds', groundsFor: (p) => Promise.resolve(held.has(p) ? [hold] : []) });
   });
@@ -56,7 +62,12 @@ describe('erasure of a data subject (HTTP)', () => {
     it('shreds the data key and records DataSubjectKeyShredded (only the pseudonym, never the raw id)', async () => {
       const before = await t.eventCount();
       const res = await erase('nl-erase 1').expect(200); // the same patient, written differently
-      expect(res.body).toMatchObject({ outcome: 'erased', pseudonym, kid: expect.stringMatching(/^dk-/), checkedContexts: ['disclosure', 'incidents', 'retention', 'test-holds'] });
+      expect(res.body).toMatchObject({
+        outcome: 'erased',
+        pseudonym,
+        kid: expect.stringMatching(/^dk-/),
+        checkedContexts: ['disclosure', 'incidents', 'retention', 'test-holds'],
+      });
       expect(await t.eventCount()).toBe(before + 2);
       const [decided, event] = await t.store.readAll(before, 2);
       expect(decided).toMatchObject({ type: 'identity.ErasureDecided', streamId: `data-subject-${pseudonym}`, data: { pseudonym } });
@@ -101,7 +112,13 @@ describe('erasure of a data subject (HTTP)', () => {
       const request = await t.http
         .post('/api/v1/disclosure-requests')
         .set(auth(legal))
-        .send({ reference: 'E-1', requester: { kind: 'claimant', name: 'Counsel' }, legalBasis: 'PLD Art. 9', dueAt: new Date(Date.now() + 86_400_000).toISOString(), scope: { patientPseudonyms: [pseudonym] } })
+        .send({
+          reference: 'E-1',
+          requester: { kind: 'claimant', name: 'Counsel' },
+          legalBasis: 'PLD Art. 9',
+          dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+          scope: { patientPseudonyms: [pseudonym] },
+        })
         .expect(201);
       await t.catchUp();
       const url = `/api/v1/disclosure-requests/${request.body.requestId}/bundles`;
@@ -111,7 +128,14 @@ describe('erasure of a data subject (HTTP)', () => {
         job = (await t.http.get(`${url}/${job.bundleId}`).set(auth(legal)).expect(200)).body;
       }
       expect(job).toMatchObject({ status: 'done', error: null });
-      const zip = (await t.http.get(job.download).set(auth(legal)).buffer(true).parse(rawBody as never).expect(200)).body as Buffer;
+      const zip = (
+        await t.http
+          .get(job.download)
+          .set(auth(legal))
+          .buffer(true)
+          .parse(rawBody as never)
+          .expect(200)
+      ).body as Buffer;
       const path = join(mkdtempSync(join(tmpdir(), 'erased-bundle-')), 'bundle.zip');
       writeFileSync(path, zip);
       const files = await readZip(path);
@@ -123,7 +147,13 @@ describe('erasure of a data subject (HTTP)', () => {
     it('answers a repeated request with the earlier outcome, as recorded, and records nothing new', async () => {
       const before = await t.eventCount();
       const [, shredded] = await t.store.readStream(`data-subject-${pseudonym}`);
-      expect((await erase('NL-ERASE-1').expect(200)).body).toMatchObject({ outcome: 'erased', pseudonym, kid: shredded.data.kid, erasedAt: shredded.data.at, position: shredded.globalPosition });
+      expect((await erase('NL-ERASE-1').expect(200)).body).toMatchObject({
+        outcome: 'erased',
+        pseudonym,
+        kid: shredded.data.kid,
+        erasedAt: shredded.data.at,
+        position: shredded.globalPosition,
+      });
       expect(await t.eventCount()).toBe(before);
     });
 
@@ -141,7 +171,13 @@ describe('erasure of a data subject (HTTP)', () => {
       held.add(pseudonym);
       const before = await t.eventCount();
       const restricted = await erase('NL-HELD-2').expect(200);
-      expect(restricted.body).toEqual({ outcome: 'restricted', pseudonym, grounds: [hold], checkedContexts: ['disclosure', 'incidents', 'retention', 'test-holds'], position: before + 1 });
+      expect(restricted.body).toEqual({
+        outcome: 'restricted',
+        pseudonym,
+        grounds: [hold],
+        checkedContexts: ['disclosure', 'incidents', 'retention', 'test-holds'],
+        position: before + 1,
+      });
       const [event] = await t.store.readAll(before, 1);
       expect(event).toMatchObject({ type: 'identity.ErasureRestricted', data: { pseudonym, grounds: [hold] } });
       expect((await t.http.get(`/api/v1/reviews/${res.body.reviewId}`).set(auth(alice))).body.reason).toEqual({ text: REASON, erased: false });
@@ -155,7 +191,13 @@ describe('erasure of a data subject (HTTP)', () => {
   describe('with a legal hold placed while the erasure runs', () => {
     const lawyer = { subject: 'legal-1', role: 'legal' };
     const placeHold = async (pseudonym: string) =>
-      (await t.http.post('/api/v1/legal-holds').set(auth(legal)).send({ scope: { patientPseudonyms: [pseudonym] }, reason: 'Claim 2027-0099' }).expect(201)).body.holdId as string;
+      (
+        await t.http
+          .post('/api/v1/legal-holds')
+          .set(auth(legal))
+          .send({ scope: { patientPseudonyms: [pseudonym] }, reason: 'Claim 2027-0099' })
+          .expect(201)
+      ).body.holdId as string;
     const subject = async (patientId: string) => {
       await t.http.post('/api/v1/reviews').set(auth(alice)).send(review(patientId)).expect(201);
       return t.app.get(Pseudonymizer).pseudonymise(patientId);
@@ -164,9 +206,9 @@ describe('erasure of a data subject (HTTP)', () => {
     it('lets a hold committed after the first check and before the decision win: restricted, key kept', async () => {
       const pseudonym = await subject('NL-RACE-5');
       let holdId = '';
-      const outcome = await t.app.get(CommandBus).execute(
-        new EraseDataSubjectCommand(pseudonym, lawyer, { afterChecked: async () => void (holdId = await placeHold(pseudonym)) }),
-      );
+      const outcome = await t.app
+        .get(CommandBus)
+        .execute(new EraseDataSubjectCommand(pseudonym, lawyer, { afterChecked: async () => void (holdId = await placeHold(pseudonym)) }));
       expect(outcome).toMatchObject({ outcome: 'restricted', grounds: [{ ground: 'legal-hold', context: 'retention', reference: `hold-${holdId}` }] });
       expect(await t.app.get(SubjectKeyStore).isShredded(pseudonym)).toBe(false);
       const types = (await t.store.readStream(`data-subject-${pseudonym}`)).map((e) => e.type);
@@ -176,9 +218,9 @@ describe('erasure of a data subject (HTTP)', () => {
     it('lets an erasure decided before the hold stand, and the log shows the hold came later', async () => {
       const pseudonym = await subject('NL-RACE-6');
       let holdId = '';
-      const outcome = await t.app.get(CommandBus).execute(
-        new EraseDataSubjectCommand(pseudonym, lawyer, { beforeShred: async () => void (holdId = await placeHold(pseudonym)) }),
-      );
+      const outcome = await t.app
+        .get(CommandBus)
+        .execute(new EraseDataSubjectCommand(pseudonym, lawyer, { beforeShred: async () => void (holdId = await placeHold(pseudonym)) }));
       expect(outcome).toMatchObject({ outcome: 'erased' });
       expect(await t.app.get(SubjectKeyStore).isShredded(pseudonym)).toBe(true);
       const [decided] = await t.store.readStream(`data-subject-${pseudonym}`);
@@ -190,7 +232,9 @@ describe('erasure of a data subject (HTTP)', () => {
     it('finishes an erasure a crash left decided: checks again, then shreds', async () => {
       const pseudonym = await subject('NL-RACE-7');
       const crash = new Error('killed after the decision');
-      await expect(t.app.get(CommandBus).execute(new EraseDataSubjectCommand(pseudonym, lawyer, { beforeShred: async () => Promise.reject(crash) }))).rejects.toBe(crash);
+      await expect(
+        t.app.get(CommandBus).execute(new EraseDataSubjectCommand(pseudonym, lawyer, { beforeShred: async () => Promise.reject(crash) })),
+      ).rejects.toBe(crash);
       expect(await t.app.get(SubjectKeyStore).isShredded(pseudonym)).toBe(false);
       const retried = await t.app.get(CommandBus).execute(new EraseDataSubjectCommand(pseudonym, lawyer));
       expect(retried).toMatchObject({ outcome: 'erased' });

@@ -38,9 +38,26 @@ describe('master key rotation (CLI)', () => {
     const admin = { Authorization: `Bearer ${await s.token('admin', 'admin-1')}` };
     const alice = { Authorization: `Bearer ${await s.token('clinician', 'alice')}` };
     const systemId = (await s.http.post('/api/v1/ai-systems').set(admin).send(aiSystemBody()).expect(201)).body.aiSystemId;
-    const body = { aiSystemId: systemId, modelVersion: '2.3.1', outputReference: 'pacs://1', outputSha256: sha256Hex('x'), decision: 'rejected', reason: 'Missed it' };
-    const reviewId = (await s.http.post('/api/v1/reviews').set(alice).send({ ...body, patientId: 'NL-KEY-1' }).expect(201)).body.reviewId;
-    await s.http.post('/api/v1/reviews').set(alice).send({ ...body, patientId: 'NL-KEY-2' }).expect(201);
+    const body = {
+      aiSystemId: systemId,
+      modelVersion: '2.3.1',
+      outputReference: 'pacs://1',
+      outputSha256: sha256Hex('x'),
+      decision: 'rejected',
+      reason: 'Missed it',
+    };
+    const reviewId = (
+      await s.http
+        .post('/api/v1/reviews')
+        .set(alice)
+        .send({ ...body, patientId: 'NL-KEY-1' })
+        .expect(201)
+    ).body.reviewId;
+    await s.http
+      .post('/api/v1/reviews')
+      .set(alice)
+      .send({ ...body, patientId: 'NL-KEY-2' })
+      .expect(201);
     const oldId = app!.get<KeyMaterial>(KEY_MATERIAL).masterKey.id;
     const eventsBefore = JSON.stringify(await app!.get<EventStore>(EVENT_STORE).readAll(0, 100));
     await app!.close();
@@ -49,20 +66,27 @@ describe('master key rotation (CLI)', () => {
     const newKey = randomBytes(32);
     const keyFile = join(storage.config.dataDir, 'new-master.key');
     writeFileSync(keyFile, newKey.toString('base64'), { mode: 0o600 });
-    const { stdout } = await run(process.execPath, [CLI, 'keys', 'rotate-master', '--new-key-file', keyFile], { env: { ...process.env, ...storage.env, LOG_LEVEL: 'warn' } });
+    const { stdout } = await run(process.execPath, [CLI, 'keys', 'rotate-master', '--new-key-file', keyFile], {
+      env: { ...process.env, ...storage.env, LOG_LEVEL: 'warn' },
+    });
     expect(stdout).toContain(`Re-wrapped 2 data keys from ${oldId} to ${masterKeyIdOf(newKey)}`);
     expect(loadKeyMaterial(storage.config).masterKey.key.equals(newKey)).toBe(true);
 
     s = await start();
     const rows = await app!.get(SqlDatabase).query<{ wrapping_key_id: string }>('SELECT wrapping_key_id FROM subject_keys');
     expect(rows.map((r) => r.wrapping_key_id)).toEqual([masterKeyIdOf(newKey), masterKeyIdOf(newKey)]);
-    const got = await s.http.get(`/api/v1/reviews/${reviewId}`).set({ Authorization: `Bearer ${await s.token('clinician', 'alice')}` }).expect(200);
+    const got = await s.http
+      .get(`/api/v1/reviews/${reviewId}`)
+      .set({ Authorization: `Bearer ${await s.token('clinician', 'alice')}` })
+      .expect(200);
     expect(got.body.reason).toEqual({ text: 'Missed it', erased: false });
     const events = await app!.get<EventStore>(EVENT_STORE).readAll(0, 100);
     expect(JSON.stringify(events.slice(0, -1))).toBe(eventsBefore);
     expect(events[events.length - 1]).toMatchObject({ type: 'identity.MasterKeyRotated', data: { from: oldId, to: masterKeyIdOf(newKey), rewrapped: 2 } });
 
     // Rotating to the key in use is refused.
-    await expect(run(process.execPath, [CLI, 'keys', 'rotate-master', '--new-key-file', keyFile], { env: { ...process.env, ...storage.env } })).rejects.toMatchObject({ code: 1 });
+    await expect(
+      run(process.execPath, [CLI, 'keys', 'rotate-master', '--new-key-file', keyFile], { env: { ...process.env, ...storage.env } }),
+    ).rejects.toMatchObject({ code: 1 });
   });
 });

@@ -90,11 +90,7 @@ describe('OIDC bearer tokens from the hospital identity provider (HTTP)', () => 
     expect(res.body.items).toEqual([]);
 
     const legal = await idp.sign(ec, { ...keycloakRoles('juridische-zaken'), name: 'Mr. J. Jansen' }, { sub: 'jurist-7' });
-    const erasure = await t.http
-      .post('/api/v1/data-subjects/erasure')
-      .set('Authorization', `Bearer ${legal}`)
-      .send({ patientId: 'NL-OIDC-1' })
-      .expect(200);
+    const erasure = await t.http.post('/api/v1/data-subjects/erasure').set('Authorization', `Bearer ${legal}`).send({ patientId: 'NL-OIDC-1' }).expect(200);
     // The actor recorded in the event is the IdP subject with our role.
     const [event] = await t.store.readAll(erasure.body.position - 1, 1);
     expect(event.metadata.actor).toEqual({ subject: 'jurist-7', role: 'legal' });
@@ -109,23 +105,35 @@ describe('OIDC bearer tokens from the hospital identity provider (HTTP)', () => 
     ['for another audience', async () => idp.sign(rsa, keycloakRoles('auditor'), { aud: 'some-other-app' }), 'audience'],
     ['from an issuer we do not trust', async () => idp.sign(rsa, keycloakRoles('auditor'), { iss: 'https://evil.example/realms/x' }), 'issuer'],
     ['signed by a key the IdP does not publish', async () => idp.sign(await newKey('rogue', 'ES256'), keycloakRoles('auditor')), 'unknown-key'],
-    ['with our issuer but a forged signature', async () => {
-      const other = await newKey('rsa-1', 'RS256'); // same kid as the published key, different key
-      return idp.sign(other, keycloakRoles('auditor'));
-    }, 'signature'],
-    ['issued in the future (beyond OIDC_CLOCK_TOLERANCE_SECONDS)', async () => idp.sign(rsa, keycloakRoles('auditor'), { iat: Math.floor(Date.now() / 1000) + 600 }), 'not-yet-valid'],
-    ['local, issued in the future (beyond TOKEN_CLOCK_SKEW_SECONDS)', async () => {
-      const now = Math.floor(Date.now() / 1000);
-      const { tokenSigning } = t.app.get<KeyMaterial>(KEY_MATERIAL);
-      return new SignJWT({ roles: ['auditor'] })
-        .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: tokenSigning.kid })
-        .setIssuer(LOCAL_TOKEN_ISSUER)
-        .setAudience(LOCAL_TOKEN_AUDIENCE)
-        .setSubject('auditor-1')
-        .setIssuedAt(now + 600)
-        .setExpirationTime(now + 3600)
-        .sign(tokenSigning.privateKey);
-    }, 'not-yet-valid'],
+    [
+      'with our issuer but a forged signature',
+      async () => {
+        const other = await newKey('rsa-1', 'RS256'); // same kid as the published key, different key
+        return idp.sign(other, keycloakRoles('auditor'));
+      },
+      'signature',
+    ],
+    [
+      'issued in the future (beyond OIDC_CLOCK_TOLERANCE_SECONDS)',
+      async () => idp.sign(rsa, keycloakRoles('auditor'), { iat: Math.floor(Date.now() / 1000) + 600 }),
+      'not-yet-valid',
+    ],
+    [
+      'local, issued in the future (beyond TOKEN_CLOCK_SKEW_SECONDS)',
+      async () => {
+        const now = Math.floor(Date.now() / 1000);
+        const { tokenSigning } = t.app.get<KeyMaterial>(KEY_MATERIAL);
+        return new SignJWT({ roles: ['auditor'] })
+          .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: tokenSigning.kid })
+          .setIssuer(LOCAL_TOKEN_ISSUER)
+          .setAudience(LOCAL_TOKEN_AUDIENCE)
+          .setSubject('auditor-1')
+          .setIssuedAt(now + 600)
+          .setExpirationTime(now + 3600)
+          .sign(tokenSigning.privateKey);
+      },
+      'not-yet-valid',
+    ],
     ['malformed', () => Promise.resolve('abc.def.ghi'), 'malformed'],
     ['without an issuer', () => Promise.resolve('eyJhbGciOiJSUzI1NiJ9.e30.c2ln'), 'issuer'],
   ])('rejects a token %s with 401 problem+json', async (_case, make, reason) => {

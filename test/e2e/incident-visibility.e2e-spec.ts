@@ -46,9 +46,19 @@ describe('Incidents a clinician may not see (HTTP)', () => {
     t = await startTestApp();
     alice = await t.token('clinician', 'alice');
     const bob = await t.token('clinician', 'bob');
-    systemId = (await t.http.post('/api/v1/ai-systems').set(bearer(await t.token('admin'))).send(aiSystemBody()).expect(201)).body.aiSystemId;
+    systemId = (
+      await t.http
+        .post('/api/v1/ai-systems')
+        .set(bearer(await t.token('admin')))
+        .send(aiSystemBody())
+        .expect(201)
+    ).body.aiSystemId;
     bobsIncident = (
-      await t.http.post('/api/v1/incidents').set(bearer(bob)).send({ aiSystemId: systemId, narrative: 'Missed pneumothorax', occurredAt: '2026-11-01T08:00:00Z' }).expect(201)
+      await t.http
+        .post('/api/v1/incidents')
+        .set(bearer(bob))
+        .send({ aiSystemId: systemId, narrative: 'Missed pneumothorax', occurredAt: '2026-11-01T08:00:00Z' })
+        .expect(201)
     ).body.incidentId;
     alicesReview = (await t.http.post('/api/v1/reviews').set(bearer(alice)).send(review()).expect(201)).body.reviewId;
   });

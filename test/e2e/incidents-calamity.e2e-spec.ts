@@ -25,14 +25,21 @@ describe('Wkkgz calamity: triage window and IGJ report from establishment (HTTP)
   const day20 = '2027-05-04T08:00:00.000Z';
   const SUSPECTED = { serious: false, criteria: NO_CRITERIA, wkkgzCalamity: true, rationale: 'Possible calamity: patient died after delayed care' };
   const get = (id = incidentId) => t.http.get(`/api/v1/incidents/${id}`).set(auth(qm)).expect(200);
-  const party = (view: { deadlines: Array<{ recipient: string }> }, p: string) => view.deadlines.find((d) => d.recipient === p) as Record<string, unknown> | undefined;
+  const party = (view: { deadlines: Array<{ recipient: string }> }, p: string) =>
+    view.deadlines.find((d) => d.recipient === p) as Record<string, unknown> | undefined;
 
   beforeAll(async () => {
     t = await startTestApp();
     clock = t.app.get<Clock>(CLOCK);
     const admin = await t.token('admin', 'admin-1');
     [qm, alice, legal] = await Promise.all([t.token('quality-manager', 'qm-1'), t.token('clinician', 'alice'), t.token('legal', 'lawyer-1')]);
-    systemId = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody({ mdrClass: 'none' })).expect(201)).body.aiSystemId;
+    systemId = (
+      await t.http
+        .post('/api/v1/ai-systems')
+        .set(auth(admin))
+        .send(aiSystemBody({ mdrClass: 'none' }))
+        .expect(201)
+    ).body.aiSystemId;
   });
 
   afterAll(async () => {
@@ -55,7 +62,9 @@ describe('Wkkgz calamity: triage window and IGJ report from establishment (HTTP)
     expect(view.calamityTriage).toBe('open');
     // IGJ: "… dan heeft u vanaf de constatering van de gebeurtenis 6 weken de tijd om dat te onderzoeken."
     expect(party(view, 'calamity-decision')).toMatchObject({ dueAt: '2027-05-26T21:59:59.999Z', metAt: null, overdue: false });
-    expect(party(view, 'calamity-decision')!.basis).toMatch(/^REGULATOR POLICY\. IGJ guidance: calamity triage: "… dan heeft u vanaf de constatering van de gebeurtenis 6 weken/);
+    expect(party(view, 'calamity-decision')!.basis).toMatch(
+      /^REGULATOR POLICY\. IGJ guidance: calamity triage: "… dan heeft u vanaf de constatering van de gebeurtenis 6 weken/,
+    );
     expect(party(view, 'igj')).toBeUndefined();
   });
 
@@ -86,7 +95,12 @@ describe('Wkkgz calamity: triage window and IGJ report from establishment (HTTP)
       .send({ reasons })
       .expect(200);
     // Repeated with the same key: the same answer, nothing written twice.
-    const again = await t.http.post(`/api/v1/incidents/${incidentId}/calamity-establishment`).set(auth(qm)).set('Idempotency-Key', 'establish-1').send({ reasons }).expect(200);
+    const again = await t.http
+      .post(`/api/v1/incidents/${incidentId}/calamity-establishment`)
+      .set(auth(qm))
+      .set('Idempotency-Key', 'establish-1')
+      .send({ reasons })
+      .expect(200);
     expect(again.body).toMatchObject({ revision: res.body.revision, replayed: true });
     const view = (await get()).body;
     expect(view.calamityTriage).toBe('established');
@@ -104,7 +118,10 @@ describe('Wkkgz calamity: triage window and IGJ report from establishment (HTTP)
     const keys = t.app.get(SubjectKeyStore);
     expect(await timelineEntry(established, (v) => keys.decrypt(v))).toMatchObject({ label: 'Calamity established (Wkkgz)', occurredAt: day20, text: reasons });
     const history = (await t.http.get(`/api/v1/incidents/${incidentId}/history`).set(auth(legal)).expect(200)).body.items;
-    expect(history.find((h: { type: string }) => h.type === 'incidents.CalamityEstablished')).toMatchObject({ occurredAt: day20, data: { reasons: { text: reasons } } });
+    expect(history.find((h: { type: string }) => h.type === 'incidents.CalamityEstablished')).toMatchObject({
+      occurredAt: day20,
+      data: { reasons: { text: reasons } },
+    });
     // An established calamity is not ruled out afterwards.
     const refused = await t.http.post(`/api/v1/incidents/${incidentId}/calamity-ruling-out`).set(auth(qm)).send({ reasons: 'Second opinion' }).expect(409);
     expect(refused.body.code).toBe('calamity-established');
@@ -142,7 +159,11 @@ describe('Wkkgz calamity: triage window and IGJ report from establishment (HTTP)
     // Awareness 50 days ago (real time: the CLI reads the real clock).
     const awareAt = new Date(Date.now() - 50 * 86_400_000).toISOString();
     const id = (
-      await t.http.post('/api/v1/incidents').set(auth(qm)).send({ aiSystemId: systemId, narrative: 'Wrong dose advice', awareAt, awarenessReason: 'Ward report' }).expect(201)
+      await t.http
+        .post('/api/v1/incidents')
+        .set(auth(qm))
+        .send({ aiSystemId: systemId, narrative: 'Wrong dose advice', awareAt, awarenessReason: 'Ward report' })
+        .expect(201)
     ).body.incidentId;
     await t.http.post(`/api/v1/incidents/${id}/classification`).set(auth(qm)).send(SUSPECTED).expect(200);
     const view = (await get(id)).body;

@@ -73,7 +73,9 @@ describe('registry incidents recompute-deadlines', () => {
           data: {
             incidentId: incident.body.incidentId,
             awareAt: awareness.data.awareAt,
-            deadlines: [{ obligation: 'Inform the provider', recipient: 'provider', dueAt: '2030-01-01T00:00:00.000Z', rule: 'AI Act Art. 26(5)', basis: 'policy: 24 h' }],
+            deadlines: [
+              { obligation: 'Inform the provider', recipient: 'provider', dueAt: '2030-01-01T00:00:00.000Z', rule: 'AI Act Art. 26(5)', basis: 'policy: 24 h' },
+            ],
             policy: { providerInformHours: 24, igjWorkingDays: 3 },
             cause: 'awareness',
             computedAt: awareness.data.awareAt,
@@ -89,7 +91,12 @@ describe('registry incidents recompute-deadlines', () => {
       const last = events.at(-1)!;
       expect(last).toMatchObject({
         type: 'incidents.DeadlinesRecomputed',
-        data: { cause: 'rulebook-correction', rulebookVersion: RULEBOOK_VERSION, previousRulebookVersion: null, reason: 'Rulebook: AI Act scope and Art. 26(5) as written' },
+        data: {
+          cause: 'rulebook-correction',
+          rulebookVersion: RULEBOOK_VERSION,
+          previousRulebookVersion: null,
+          reason: 'Rulebook: AI Act scope and Art. 26(5) as written',
+        },
       });
       expect(last.data.deadlines).toMatchObject([{ ruleId: 'aiact.26-5.provider.on-awareness' }]);
       expect(events.filter((e) => e.type === 'incidents.DeadlinesComputed')).toHaveLength(2);

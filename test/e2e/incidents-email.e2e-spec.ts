@@ -45,7 +45,7 @@ async function startMailServer(): Promise<{ server: SMTPServer; port: number; re
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
+  const port = (server as unknown as { server: { address(): AddressInfo } }).server.address().port;
   return { server, port, received, attempts: () => attempts };
 }
 
@@ -208,4 +208,3 @@ describe('Serious incidents: email delivery and linking an existing suspension (
     expect(again.body.code).toBe('suspension-already-linked');
   });
 });
-

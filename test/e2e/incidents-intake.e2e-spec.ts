@@ -12,7 +12,13 @@ describe('Incident intake for all staff (HTTP)', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    systemId = (await t.http.post('/api/v1/ai-systems').set(auth(await t.token('admin'))).send(aiSystemBody({ aiActRiskClass: 'minimal' })).expect(201)).body.aiSystemId;
+    systemId = (
+      await t.http
+        .post('/api/v1/ai-systems')
+        .set(auth(await t.token('admin')))
+        .send(aiSystemBody({ aiActRiskClass: 'minimal' }))
+        .expect(201)
+    ).body.aiSystemId;
   });
 
   afterAll(async () => {
@@ -35,7 +41,15 @@ describe('Incident intake for all staff (HTTP)', () => {
     await t.catchUp(); // "my reports" is a read model
     const mine = (await t.http.get('/api/v1/incidents/mine').set(auth(admin)).expect(200)).body.items;
     expect(mine).toEqual([
-      { incidentId: ids.admin, aiSystemName: 'ChestXR Triage', detectedAt: expect.any(String), nearMiss: true, triage: 'awaiting-triage', status: 'open', closedAt: null },
+      {
+        incidentId: ids.admin,
+        aiSystemName: 'ChestXR Triage',
+        detectedAt: expect.any(String),
+        nearMiss: true,
+        triage: 'awaiting-triage',
+        status: 'open',
+        closedAt: null,
+      },
     ]);
     // Reading someone else's report answers as for an id that does not exist.
     const other = await t.http.get(`/api/v1/incidents/${ids.clinician}`).set(auth(admin)).expect(404);
@@ -55,10 +69,24 @@ describe('Incident intake for all staff (HTTP)', () => {
     await t.http
       .post(`/api/v1/incidents/${ids.admin}/classification`)
       .set(auth(qm))
-      .send({ serious: false, criteria: { death: false, seriousHarmToHealth: false, criticalInfrastructureDisruption: false, fundamentalRightsInfringement: false, widespreadInfringement: false, propertyOrEnvironmentHarm: false, seriousPublicHealthThreat: false }, wkkgzCalamity: false })
+      .send({
+        serious: false,
+        criteria: {
+          death: false,
+          seriousHarmToHealth: false,
+          criticalInfrastructureDisruption: false,
+          fundamentalRightsInfringement: false,
+          widespreadInfringement: false,
+          propertyOrEnvironmentHarm: false,
+          seriousPublicHealthThreat: false,
+        },
+        wkkgzCalamity: false,
+      })
       .expect(200);
     await t.catchUp();
-    expect((await t.http.get('/api/v1/incidents/triage').set(auth(qm)).expect(200)).body.items.map((i: { incidentId: string }) => i.incidentId)).not.toContain(ids.admin);
+    expect((await t.http.get('/api/v1/incidents/triage').set(auth(qm)).expect(200)).body.items.map((i: { incidentId: string }) => i.incidentId)).not.toContain(
+      ids.admin,
+    );
     expect((await t.http.get('/api/v1/incidents/mine').set(auth(admin)).expect(200)).body.items[0]).toMatchObject({ triage: 'triaged' });
   });
 

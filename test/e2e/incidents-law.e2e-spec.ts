@@ -28,8 +28,13 @@ describe('Incident clocks in law (HTTP): a calamity walked through, and a data b
     const admin = await t.token('admin', 'admin-1');
     [qm, alice, legal] = await Promise.all([t.token('quality-manager', 'qm-1'), t.token('clinician', 'alice'), t.token('legal', 'lawyer-1')]);
     // A sepsis early-warning score the register holds as minimal-risk under the AI Act: no AI Act clock, the Wkkgz ones only.
-    minimalSystem = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody({ name: 'Sepsis EWS', aiActRiskClass: 'minimal', mdrClass: 'none' })).expect(201)).body
-      .aiSystemId;
+    minimalSystem = (
+      await t.http
+        .post('/api/v1/ai-systems')
+        .set(auth(admin))
+        .send(aiSystemBody({ name: 'Sepsis EWS', aiActRiskClass: 'minimal', mdrClass: 'none' }))
+        .expect(201)
+    ).body.aiSystemId;
   });
 
   afterAll(async () => {
@@ -38,7 +43,7 @@ describe('Incident clocks in law (HTTP): a calamity walked through, and a data b
     await t?.storage.cleanup();
   });
 
-  it('a calamity: intake → possible calamity with consequences for the patient → patient told → established on day 20 → IGJ report → investigation report on the IGJ\'s term → nothing overdue', async () => {
+  it("a calamity: intake → possible calamity with consequences for the patient → patient told → established on day 20 → IGJ report → investigation report on the IGJ's term → nothing overdue", async () => {
     // Awareness Wednesday 14 April 2027, 09:00 in Amsterdam.
     clock.freeze('2027-04-14T07:00:00.000Z');
     const id = (
@@ -53,7 +58,13 @@ describe('Incident clocks in law (HTTP): a calamity walked through, and a data b
     await t.http
       .post(`/api/v1/incidents/${id}/classification`)
       .set(auth(qm))
-      .send({ serious: true, criteria: { ...NO_CRITERIA, seriousHarmToHealth: true }, wkkgzCalamity: true, patientConsequences: true, rationale: 'Possible calamity' })
+      .send({
+        serious: true,
+        criteria: { ...NO_CRITERIA, seriousHarmToHealth: true },
+        wkkgzCalamity: true,
+        patientConsequences: true,
+        rationale: 'Possible calamity',
+      })
       .expect(200);
     let v = await view(id);
     // Wkkgz art. 10(3): "onverwijld mededeling … van incidenten … die voor de cliënt merkbare gevolgen hebben of kunnen hebben" — 72 h (J2).
@@ -69,7 +80,11 @@ describe('Incident clocks in law (HTTP): a calamity walked through, and a data b
     v = await view(id);
     expect(byRule(v, 'wkkgz.10-3')).toMatchObject({ metAt: '2027-04-15T08:00:00.000Z', overdue: false });
     // IGJ: "Binnen 3 werkdagen nadat u heeft vastgesteld dat het om een calamiteit gaat": past 5 May and Ascension Day.
-    expect(byRule(v, 'igj.calamity.report')).toMatchObject({ dueAt: '2027-05-11T21:59:59.999Z', metAt: null, from: { trigger: 'establishment', at: '2027-05-04T08:00:00.000Z' } });
+    expect(byRule(v, 'igj.calamity.report')).toMatchObject({
+      dueAt: '2027-05-11T21:59:59.999Z',
+      metAt: null,
+      from: { trigger: 'establishment', at: '2027-05-04T08:00:00.000Z' },
+    });
     clock.advance(2 * 86_400_000);
     const termUrl = `/api/v1/incidents/${id}/investigation-report-term`;
     // The IGJ asks for the investigation report after the calamity report, not before.
@@ -97,7 +112,9 @@ describe('Incident clocks in law (HTTP): a calamity walked through, and a data b
 
   it('a significant cybersecurity incident (NIS2 via the Cyberbeveiligingswet): early warning, notification, then a final report a month after the notification', async () => {
     clock.freeze('2027-03-01T09:00:00.000Z');
-    const id = (await t.http.post('/api/v1/incidents').set(auth(qm)).send({ aiSystemId: minimalSystem, narrative: 'Ransomware on the scoring server' }).expect(201)).body.incidentId;
+    const id = (
+      await t.http.post('/api/v1/incidents').set(auth(qm)).send({ aiSystemId: minimalSystem, narrative: 'Ransomware on the scoring server' }).expect(201)
+    ).body.incidentId;
     await t.http
       .post(`/api/v1/incidents/${id}/classification`)
       .set(auth(qm))
@@ -112,12 +129,20 @@ describe('Incident clocks in law (HTTP): a calamity walked through, and a data b
     clock.advance(20 * 3_600_000);
     await record(id, 'csirt', 'Z-CERT early warning');
     clock.advance(30 * 3_600_000);
-    const wrongKind = await t.http.post(`/api/v1/incidents/${id}/notifications`).set(auth(qm)).send({ recipient: 'igj', channel: 'recorded', reportKind: 'final-report' }).expect(422);
+    const wrongKind = await t.http
+      .post(`/api/v1/incidents/${id}/notifications`)
+      .set(auth(qm))
+      .send({ recipient: 'igj', channel: 'recorded', reportKind: 'final-report' })
+      .expect(422);
     expect(wrongKind.body.code).toBe('report-kind-not-for-recipient');
     await record(id, 'csirt', 'Z-CERT notification', 'incident-notification');
     v = await view(id);
     // Art. 23(4)(d): "a final report not later than one month after the submission of the incident notification".
-    expect(byRule(v, 'nis2.23-4-d')).toMatchObject({ dueAt: '2027-04-03T11:00:00.000Z', metAt: null, from: { trigger: 'incident-notification', at: '2027-03-03T11:00:00.000Z' } });
+    expect(byRule(v, 'nis2.23-4-d')).toMatchObject({
+      dueAt: '2027-04-03T11:00:00.000Z',
+      metAt: null,
+      from: { trigger: 'incident-notification', at: '2027-03-03T11:00:00.000Z' },
+    });
     expect(v.deadlines.filter((d: { metAt: string | null }) => d.metAt === null).map((d: { ruleId: string }) => d.ruleId)).toEqual(['nis2.23-4-d']);
     clock.advance(20 * 86_400_000);
     await record(id, 'csirt', 'Z-CERT final report', 'final-report');
@@ -126,8 +151,13 @@ describe('Incident clocks in law (HTTP): a calamity walked through, and a data b
 
   it('a breach judged unlikely to result in a risk needs the reasons: 400 naming rationale, nothing written', async () => {
     clock.reset();
-    const id = (await t.http.post('/api/v1/incidents').set(auth(qm)).send({ aiSystemId: minimalSystem, narrative: 'Export of a worklist e-mailed to the wrong ward' }).expect(201)).body
-      .incidentId;
+    const id = (
+      await t.http
+        .post('/api/v1/incidents')
+        .set(auth(qm))
+        .send({ aiSystemId: minimalSystem, narrative: 'Export of a worklist e-mailed to the wrong ward' })
+        .expect(201)
+    ).body.incidentId;
     const before = await t.eventCount();
     const res = await t.http
       .post(`/api/v1/incidents/${id}/classification`)
@@ -154,7 +184,12 @@ describe('Incident clocks in law (HTTP): a calamity walked through, and a data b
       await t.http
         .post('/api/v1/incidents')
         .set(auth(qm))
-        .send({ aiSystemId: minimalSystem, narrative: 'Model inputs with patient data left on a public bucket by the supplier', awareAt, awarenessReason: 'Supplier e-mail' })
+        .send({
+          aiSystemId: minimalSystem,
+          narrative: 'Model inputs with patient data left on a public bucket by the supplier',
+          awareAt,
+          awarenessReason: 'Supplier e-mail',
+        })
         .expect(201)
     ).body.incidentId;
     await t.http

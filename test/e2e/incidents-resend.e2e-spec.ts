@@ -46,9 +46,19 @@ describe('Report preview and re-send (HTTP)', () => {
 
   it('previews without writing, gives up after the attempts, and sends the same bytes again on request', async () => {
     const qm = await t.token('quality-manager', 'qm-1');
-    const systemId = (await t.http.post('/api/v1/ai-systems').set(auth(await t.token('admin'))).send(aiSystemBody()).expect(201)).body.aiSystemId;
+    const systemId = (
+      await t.http
+        .post('/api/v1/ai-systems')
+        .set(auth(await t.token('admin')))
+        .send(aiSystemBody())
+        .expect(201)
+    ).body.aiSystemId;
     const id = (
-      await t.http.post('/api/v1/incidents').set(auth(qm)).send({ aiSystemId: systemId, narrative: 'Triage score wrong for a child', patientIds: ['NL-55'] }).expect(201)
+      await t.http
+        .post('/api/v1/incidents')
+        .set(auth(qm))
+        .send({ aiSystemId: systemId, narrative: 'Triage score wrong for a child', patientIds: ['NL-55'] })
+        .expect(201)
     ).body.incidentId;
     await t.http
       .post(`/api/v1/incidents/${id}/classification`)
@@ -58,10 +68,17 @@ describe('Report preview and re-send (HTTP)', () => {
 
     const before = await t.eventCount();
     const preview = (await t.http.get(`/api/v1/incidents/${id}/report-preview?recipient=provider&actionsTaken=Suspended`).set(auth(qm)).expect(200)).body;
-    expect(preview).toMatchObject({ reportType: 'ai-act-art73-serious-incident', notificationId: 'preview', incident: { description: 'Triage score wrong for a child' } });
+    expect(preview).toMatchObject({
+      reportType: 'ai-act-art73-serious-incident',
+      notificationId: 'preview',
+      incident: { description: 'Triage score wrong for a child' },
+    });
     const html = await t.http.get(`/api/v1/incidents/${id}/report-preview?recipient=manufacturer&as=html`).set(auth(qm)).expect(200);
     expect(html.headers['content-type']).toMatch(/text\/html/);
-    await t.http.get(`/api/v1/incidents/${id}/report-preview`).set(auth(await t.token('legal'))).expect(403);
+    await t.http
+      .get(`/api/v1/incidents/${id}/report-preview`)
+      .set(auth(await t.token('legal')))
+      .expect(403);
     expect((await t.http.get(`/api/v1/incidents/${id}/report-preview?recipient=igj`).set(auth(qm)).expect(400)).body.errors[0].field).toBe('recipient');
     await t.catchUp();
     // Nothing written but the NEN 7513 access-log entry: reading the preview reads the patient's data.
@@ -70,12 +87,20 @@ describe('Report preview and re-send (HTTP)', () => {
 
     const sent = await t.http.post(`/api/v1/incidents/${id}/notifications`).set(auth(qm)).send({ recipient: 'provider' }).expect(202);
     const nid = sent.body.notificationId as string;
-    const view = () => t.http.get(`/api/v1/incidents/${id}`).set(auth(qm)).expect(200).then((r) => r.body as { notifications: Array<{ status: string; attempts: number }> });
+    const view = () =>
+      t.http
+        .get(`/api/v1/incidents/${id}`)
+        .set(auth(qm))
+        .expect(200)
+        .then((r) => r.body as { notifications: Array<{ status: string; attempts: number }> });
     await eventually(async () => ((await view()).notifications[0].status === 'gave-up' ? true : undefined));
     expect(bodies).toHaveLength(2);
 
     // Re-send is for a report the worker gave up on, and only by the quality manager.
-    await t.http.post(`/api/v1/incidents/${id}/notifications/${nid}/resend`).set(auth(await t.token('clinician'))).expect(403);
+    await t.http
+      .post(`/api/v1/incidents/${id}/notifications/${nid}/resend`)
+      .set(auth(await t.token('clinician')))
+      .expect(403);
     up = true;
     await t.http.post(`/api/v1/incidents/${id}/notifications/${nid}/resend`).set(auth(qm)).expect(200);
     const delivered = await eventually(async () => {

@@ -67,7 +67,11 @@ describe('Serious incidents (HTTP)', () => {
     clock = t.app.get<Clock>(CLOCK);
     const admin = await t.token('admin', 'admin-1');
     [qm, alice, legal] = await Promise.all([t.token('quality-manager', 'qm-1'), t.token('clinician', 'alice'), t.token('legal', 'lawyer-1')]);
-    const system = await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody({ mdrClass: 'none' })).expect(201);
+    const system = await t.http
+      .post('/api/v1/ai-systems')
+      .set(auth(admin))
+      .send(aiSystemBody({ mdrClass: 'none' }))
+      .expect(201);
     systemId = system.body.aiSystemId;
     const review = await t.http
       .post('/api/v1/reviews')
@@ -227,20 +231,36 @@ describe('Serious incidents (HTTP)', () => {
     expect(queued.data.reportSha256).toBe(sha256Hex(body.toString('utf8')));
     expect(delivered.data).toMatchObject({ reportSha256: queued.data.reportSha256, attempt: 3, httpStatus: 204, channel: 'webhook' });
 
-    const stored = await t.http.get(`/api/v1/incidents/${incidentId}/reports/${notificationId}`).set(auth(legal)).buffer(true).parse(rawBody as never).expect(200);
+    const stored = await t.http
+      .get(`/api/v1/incidents/${incidentId}/reports/${notificationId}`)
+      .set(auth(legal))
+      .buffer(true)
+      .parse(rawBody as never)
+      .expect(200);
     expect((stored.body as Buffer).equals(body)).toBe(true);
     const html = await t.http.get(`/api/v1/incidents/${incidentId}/reports/${notificationId}?as=html`).set(auth(legal)).expect(200);
     expect(html.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html.text).not.toContain('<script>');
     // NEN 7513: reading a sent report is an access to the incident's patient's data.
     const patient = (await get()).body.patientPseudonyms[0];
-    const reads = (await t.http.get(`/api/v1/access-log?subject=${patient}&action=read-incident-report`).set(auth(await t.token('auditor'))).expect(200)).body.items;
-    expect(reads.map((e: { resource: string }) => e.resource)).toEqual([`GET /api/v1/incidents/${incidentId}/reports/${notificationId}`, `GET /api/v1/incidents/${incidentId}/reports/${notificationId}`]);
+    const reads = (
+      await t.http
+        .get(`/api/v1/access-log?subject=${patient}&action=read-incident-report`)
+        .set(auth(await t.token('auditor')))
+        .expect(200)
+    ).body.items;
+    expect(reads.map((e: { resource: string }) => e.resource)).toEqual([
+      `GET /api/v1/incidents/${incidentId}/reports/${notificationId}`,
+      `GET /api/v1/incidents/${incidentId}/reports/${notificationId}`,
+    ]);
 
     const before = await t.eventCount();
     const ackUrl = `/api/v1/incidents/${incidentId}/acknowledgements`;
     expect(report.acknowledge.url).toBe(`https://registry.hospital.example${ackUrl}`);
-    const forged = await t.http.post(ackUrl).send({ notificationId, token: 'f'.repeat(64) }).expect(403);
+    const forged = await t.http
+      .post(ackUrl)
+      .send({ notificationId, token: 'f'.repeat(64) })
+      .expect(403);
     expect(forged.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(await t.eventCount()).toBe(before);
     await t.http.post(ackUrl).send({ notificationId, token: report.acknowledge.token, supplierReference: 'ACME-2026-0042' }).expect(200);
@@ -249,7 +269,7 @@ describe('Serious incidents (HTTP)', () => {
 
   it('suspends use of the AI system from the incident; reviews of its output are then refused', async () => {
     const url = `/api/v1/incidents/${incidentId}/system-suspension`;
-    const reason = 'Serious incident: missed pneumothorax; suspended pending the supplier\'s analysis';
+    const reason = "Serious incident: missed pneumothorax; suspended pending the supplier's analysis";
     await t.http.post(url).set(auth(alice)).send({ reason }).expect(403);
     const res = await t.http.post(url).set(auth(qm)).send({ reason }).expect(200);
     expect(res.headers.etag).toBe(`"${res.body.revision}"`);
@@ -277,7 +297,12 @@ describe('Serious incidents (HTTP)', () => {
     });
     const view = (await get()).body;
     expect(view.suspensions).toEqual([
-      { systemSuspendedAt: suspension.data.suspendedAt, alreadySuspended: false, suspendedAt: expect.any(String), suspendedBy: { subject: 'qm-1', role: 'quality-manager' } },
+      {
+        systemSuspendedAt: suspension.data.suspendedAt,
+        alreadySuspended: false,
+        suspendedAt: expect.any(String),
+        suspendedBy: { subject: 'qm-1', role: 'quality-manager' },
+      },
     ]);
 
     // The same suspension is linked once; nothing is written the second time.
@@ -310,7 +335,14 @@ describe('Serious incidents (HTTP)', () => {
 
   it('shows the whole history in order, with business time and recorded time', async () => {
     const res = await t.http.get(`/api/v1/incidents/${incidentId}/history`).set(auth(legal)).expect(200);
-    const items = res.body.items as Array<{ type: string; position: number; recordedAt: string; occurredAt: string; actor: { role: string }; data: Record<string, unknown> }>;
+    const items = res.body.items as Array<{
+      type: string;
+      position: number;
+      recordedAt: string;
+      occurredAt: string;
+      actor: { role: string };
+      data: Record<string, unknown>;
+    }>;
     expect(items.map((i) => i.type.replace('incidents.', ''))).toEqual([
       'IncidentDetected',
       'AwarenessEstablished',
@@ -360,12 +392,18 @@ describe('Serious incidents (HTTP)', () => {
     expect((await get()).body.status).toBe('open');
   });
 
-  it('counts the IGJ\'s 3 working days after establishment in Dutch working days: across Easter 2026, due at midnight in Amsterdam, the calendar on record', async () => {
+  it("counts the IGJ's 3 working days after establishment in Dutch working days: across Easter 2026, due at midnight in Amsterdam, the calendar on record", async () => {
     // IGJ: "Binnen 3 werkdagen nadat u heeft vastgesteld dat het om een calamiteit gaat"; Algemene termijnenwet art. 3: Good Friday (3 April) and Easter Monday (6 April) are no working days.
     const res = await t.http
       .post('/api/v1/incidents')
       .set(auth(qm))
-      .send({ aiSystemId: systemId, narrative: 'Wrong dose advice', occurredAt: '2026-04-01T06:00:00Z', awareAt: '2026-04-01T08:00:00Z', awarenessReason: 'Ward report' })
+      .send({
+        aiSystemId: systemId,
+        narrative: 'Wrong dose advice',
+        occurredAt: '2026-04-01T06:00:00Z',
+        awareAt: '2026-04-01T08:00:00Z',
+        awarenessReason: 'Ward report',
+      })
       .expect(201);
     const id = res.body.incidentId;
     await t.http
@@ -384,7 +422,14 @@ describe('Serious incidents (HTTP)', () => {
     expect(igj.basis).toMatch(/Dutch working days \(Europe\/Amsterdam; .*5 May a holiday; J4\)/);
     const computed = (await t.store.readStream(`incident-${id}`)).filter((e) => e.type === 'incidents.DeadlinesComputed');
     expect(computed.at(-1)!.data).toMatchObject({
-      policy: { providerInformHours: 24, authorityInformHours: 24, igjWorkingDays: 3, liberationDayIsHoliday: true, aiActBeforeApplication: true, adoptedBy: null },
+      policy: {
+        providerInformHours: 24,
+        authorityInformHours: 24,
+        igjWorkingDays: 3,
+        liberationDayIsHoliday: true,
+        aiActBeforeApplication: true,
+        adoptedBy: null,
+      },
       scope: { aiActRiskClass: 'high', mdrClass: 'none', inHouseDevice: false },
       rulebookVersion: expect.stringMatching(/^\d{4}-\d{2}-\d{2}\.\d+$/),
     });
@@ -402,7 +447,14 @@ describe('Serious incidents (HTTP)', () => {
     it('refuses a classification without criteria', async () => {
       const url = `/api/v1/incidents/${incidentId}/classification`;
       await expectProblem(t.http.post(url).set(auth(qm)).send({ serious: true, wkkgzCalamity: false }), 400, 'validation-failed');
-      await expectProblem(t.http.post(url).set(auth(qm)).send({ serious: true, criteria: criteria({}), wkkgzCalamity: false, rationale: 'x' }), 400, 'criteria-required');
+      await expectProblem(
+        t.http
+          .post(url)
+          .set(auth(qm))
+          .send({ serious: true, criteria: criteria({}), wkkgzCalamity: false, rationale: 'x' }),
+        400,
+        'criteria-required',
+      );
     });
 
     it('refuses a notification dated before the incident was detected', async () => {
@@ -429,7 +481,10 @@ describe('Serious incidents (HTTP)', () => {
         'ai-system-not-found',
       );
       await expectProblem(
-        t.http.post('/api/v1/incidents').set(auth(bob)).send({ aiSystemId: systemId, narrative: 'x', linkedReviewIds: [reviewId] }),
+        t.http
+          .post('/api/v1/incidents')
+          .set(auth(bob))
+          .send({ aiSystemId: systemId, narrative: 'x', linkedReviewIds: [reviewId] }),
         403,
         'not-your-review',
       );
@@ -440,4 +495,3 @@ describe('Serious incidents (HTTP)', () => {
 function criteria(set: Record<string, boolean>) {
   return { ...NO_CRITERIA, ...set };
 }
-

@@ -16,7 +16,10 @@ function opensslTsVerify(token: Buffer, digestHex: string, caFile: string): stri
   const dir = mkdtempSync(join(tmpdir(), 'tst-'));
   try {
     writeFileSync(join(dir, 'token.tst'), token);
-    return execFileSync('openssl', ['ts', '-verify', '-digest', digestHex, '-in', join(dir, 'token.tst'), '-token_in', '-CAfile', caFile], { encoding: 'utf8', stdio: 'pipe' });
+    return execFileSync('openssl', ['ts', '-verify', '-digest', digestHex, '-in', join(dir, 'token.tst'), '-token_in', '-CAfile', caFile], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
   } catch (err) {
     return `${(err as { stdout?: string }).stdout ?? ''}${(err as { stderr?: string }).stderr ?? ''}`;
   } finally {
@@ -84,7 +87,9 @@ describe('Ledger anchors: RFC 3161 timestamps of signed tree heads by a real TSA
     await expect(db.query("UPDATE ledger_anchors SET gen_time = '2000-01-01T00:00:00.000Z'")).rejects.toThrow(/append-only/);
     await expect(db.query('DELETE FROM ledger_anchors')).rejects.toThrow(/append-only/);
     if (t.storage.config.kind === 'postgres') await expect(db.query('TRUNCATE ledger_anchors')).rejects.toThrow(/append-only/);
-    const after = await db.query<{ n: number | string; early: number | string }>("SELECT COUNT(*) AS n, SUM(CASE WHEN gen_time < '2001' THEN 1 ELSE 0 END) AS early FROM ledger_anchors");
+    const after = await db.query<{ n: number | string; early: number | string }>(
+      "SELECT COUNT(*) AS n, SUM(CASE WHEN gen_time < '2001' THEN 1 ELSE 0 END) AS early FROM ledger_anchors",
+    );
     expect(Number(after[0].n)).toBe(Number(before[0].n));
     expect(Number(after[0].early ?? 0)).toBe(0);
   });
@@ -108,7 +113,9 @@ describe('Ledger anchors: RFC 3161 timestamps of signed tree heads by a real TSA
     expect(await metric('oversight_ledger_unanchored_events')).toBeGreaterThanOrEqual(10);
     expect(await metric('oversight_ledger_anchor_age_seconds')).toBeGreaterThanOrEqual(0);
     tsa.slowMs = 0;
-    const anchor = await until('the anchor after the TSA is back', async () => (await anchors.anchorsUpTo(head.treeSize)).find((a) => a.treeSize === head.treeSize));
+    const anchor = await until('the anchor after the TSA is back', async () =>
+      (await anchors.anchorsUpTo(head.treeSize)).find((a) => a.treeSize === head.treeSize),
+    );
     expect(anchor.checkpoint.rootHash).toBe(head.rootHash);
     expect(await metric('oversight_ledger_unanchored_events')).toBe(0);
   });
@@ -125,7 +132,12 @@ describe('Ledger anchors: RFC 3161 timestamps of signed tree heads by a real TSA
     // The API's own sealer first (one process seals on SQLite): the CLI then only signs and anchors.
     await until('the head sealed by the API', async () => ((await ledger.latestCheckpoint())?.treeSize === head ? true : undefined));
     const done = await cli();
-    expect(done).toEqual({ code: 0, out: expect.stringMatching(new RegExp(`^Tree head of size ${head} \\(root [0-9a-f]{64}\\) time-stamped at \\d{4}-.*Z by ${tsa.url.replace(/[.]/g, '\\.')}\\n$`)) });
+    expect(done).toEqual({
+      code: 0,
+      out: expect.stringMatching(
+        new RegExp(`^Tree head of size ${head} \\(root [0-9a-f]{64}\\) time-stamped at \\d{4}-.*Z by ${tsa.url.replace(/[.]/g, '\\.')}\\n$`),
+      ),
+    });
     expect((await anchors.anchorsUpTo(head)).some((a) => a.treeSize === head)).toBe(true);
     tsa.mode = 'down';
     try {
@@ -169,7 +181,12 @@ describe('Ledger anchors: RFC 3161 timestamps of signed tree heads by a real TSA
     const report = await ledger.verify();
     expect(report.ok).toBe(false);
     expect(report.problems).toEqual(
-      expect.arrayContaining([{ treeSize: anchored.treeSize, problem: expect.stringContaining(`do not hash to the root of the tree head of size ${anchored.treeSize} time-stamped by ${tsa.url}`) }]),
+      expect.arrayContaining([
+        {
+          treeSize: anchored.treeSize,
+          problem: expect.stringContaining(`do not hash to the root of the tree head of size ${anchored.treeSize} time-stamped by ${tsa.url}`),
+        },
+      ]),
     );
   });
 });

@@ -47,7 +47,9 @@ describe('Ledger: signed tree heads and RFC 9162 proofs (HTTP)', () => {
     const { signature, ...body } = head;
     const signed = Buffer.from(sortedJson(body));
     expect(verify(null, signed, createPublicKey(key.pem), Buffer.from(signature, 'base64'))).toBe(true);
-    expect(verify(null, Buffer.from(sortedJson({ ...body, treeSize: body.treeSize - 1 })), createPublicKey(key.pem), Buffer.from(signature, 'base64'))).toBe(false);
+    expect(verify(null, Buffer.from(sortedJson({ ...body, treeSize: body.treeSize - 1 })), createPublicKey(key.pem), Buffer.from(signature, 'base64'))).toBe(
+      false,
+    );
 
     // The root is the RFC 9162 hash of the envelopes, recomputed here with independent code.
     const events = (await t.http.get(`/api/v1/events?limit=1000`).set(auth(auditor)).expect(200)).body.events;
@@ -63,7 +65,12 @@ describe('Ledger: signed tree heads and RFC 9162 proofs (HTTP)', () => {
       const p = (await t.http.get(`/api/v1/ledger/proofs/inclusion?position=${globalPosition}&treeSize=${head.treeSize}`).set(auth(auditor)).expect(200)).body;
       const leaf = refLeafHash(Buffer.from(sortedJson(rest)));
       expect(p.leafHash).toBe(leaf.toString('hex'));
-      const root = refRootFromInclusion(p.leafIndex, p.treeSize, leaf, p.proof.map((h: string) => Buffer.from(h, 'hex')));
+      const root = refRootFromInclusion(
+        p.leafIndex,
+        p.treeSize,
+        leaf,
+        p.proof.map((h: string) => Buffer.from(h, 'hex')),
+      );
       expect(root?.toString('hex')).toBe(head.rootHash);
       expect(p.checkpoint).toEqual(head);
     }

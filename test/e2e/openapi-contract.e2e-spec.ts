@@ -58,7 +58,8 @@ describe('OpenAPI document matches the validators and the guard', () => {
       compared++;
       const documented = [...(schema.required ?? [])].sort();
       const enforced = await requiredByValidators(cls);
-      if (JSON.stringify(documented) !== JSON.stringify(enforced)) drift.push(`${name}: documented ${JSON.stringify(documented)}, enforced ${JSON.stringify(enforced)}`);
+      if (JSON.stringify(documented) !== JSON.stringify(enforced))
+        drift.push(`${name}: documented ${JSON.stringify(documented)}, enforced ${JSON.stringify(enforced)}`);
       const missing = [...validationMetadata(cls).keys()].filter((p) => !(p in (schema.properties ?? {})));
       if (missing.length) drift.push(`${name}: validated but undocumented ${JSON.stringify(missing)}`);
     }
@@ -78,8 +79,12 @@ describe('OpenAPI document matches the validators and the guard', () => {
         if (!candidates.length) drift.push(`${method.toUpperCase()} ${path}: no query DTO with ${JSON.stringify(names)}`);
         for (const cls of candidates) {
           const enforced = await requiredByValidators(cls);
-          const documented = query.filter((p) => p.required).map((p) => p.name).sort();
-          if (JSON.stringify(documented) !== JSON.stringify(enforced)) drift.push(`${method.toUpperCase()} ${path} (${cls.name}): documented ${JSON.stringify(documented)}, enforced ${JSON.stringify(enforced)}`);
+          const documented = query
+            .filter((p) => p.required)
+            .map((p) => p.name)
+            .sort();
+          if (JSON.stringify(documented) !== JSON.stringify(enforced))
+            drift.push(`${method.toUpperCase()} ${path} (${cls.name}): documented ${JSON.stringify(documented)}, enforced ${JSON.stringify(enforced)}`);
         }
       }
     }
@@ -90,7 +95,11 @@ describe('OpenAPI document matches the validators and the guard', () => {
     const routes = routeRoles(t.app);
     expect(routes.filter((r) => r.public).length).toBeGreaterThan(0);
     const wrong = routes
-      .map((r) => ({ route: `${r.method} ${r.path}`, public: r.public, bearer: (doc.paths[r.path][r.method.toLowerCase()].security ?? []).some((s) => 'bearer' in s) }))
+      .map((r) => ({
+        route: `${r.method} ${r.path}`,
+        public: r.public,
+        bearer: (doc.paths[r.path][r.method.toLowerCase()].security ?? []).some((s) => 'bearer' in s),
+      }))
       .filter((r) => r.public === r.bearer);
     expect(wrong).toEqual([]);
   });

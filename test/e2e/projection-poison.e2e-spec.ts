@@ -47,13 +47,12 @@ describe('A poison event stalls only its projection, and says so', () => {
     };
     const lags = async () => {
       const text = await (await fetch(`${api.url}/metrics`)).text();
-      return Object.fromEntries(
-        [...text.matchAll(/^oversight_projection_lag_events\{projection="([^"]+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]),
-      );
+      return Object.fromEntries([...text.matchAll(/^oversight_projection_lag_events\{projection="([^"]+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
     };
-    const refusal = storage.config.kind === 'postgres'
-      ? 'null value in column "supplierName" of relation "rm_ai_systems" violates not-null constraint'
-      : 'SqliteError: NOT NULL constraint failed: rm_ai_systems.supplierName';
+    const refusal =
+      storage.config.kind === 'postgres'
+        ? 'null value in column "supplierName" of relation "rm_ai_systems" violates not-null constraint'
+        : 'SqliteError: NOT NULL constraint failed: rm_ai_systems.supplierName';
 
     const aiSystemId = (await call('POST', '/api/v1/ai-systems', admin, aiSystemBody())).body.aiSystemId as string;
     const [registered] = await store.readStream(`ai-system-${aiSystemId}`);
@@ -62,14 +61,24 @@ describe('A poison event stalls only its projection, and says so', () => {
       { type: registered.type, data: { ...registered.data, aiSystemId: poisonId, supplier: { incidentContactEmail: null } } },
     ]);
 
-    const degraded = await eventually(async () => {
-      const res = await fetch(`${api.url}/health`);
-      const body = (await res.json()) as { status: string; error?: { projections?: { stalled: Array<Record<string, unknown>> } } };
-      return body.status === 'degraded' ? { ...body, code: res.status } : undefined;
-    }, 20_000, '/health degraded');
+    const degraded = await eventually(
+      async () => {
+        const res = await fetch(`${api.url}/health`);
+        const body = (await res.json()) as { status: string; error?: { projections?: { stalled: Array<Record<string, unknown>> } } };
+        return body.status === 'degraded' ? { ...body, code: res.status } : undefined;
+      },
+      20_000,
+      '/health degraded',
+    );
     expect(degraded.code).toBe(200);
     expect(degraded.error!.projections!.stalled).toEqual([
-      expect.objectContaining({ projection: 'ai-systems', position: poison.lastPosition, eventType: registered.type, streamId: `ai-system-${poisonId}`, error: refusal }),
+      expect.objectContaining({
+        projection: 'ai-systems',
+        position: poison.lastPosition,
+        eventType: registered.type,
+        streamId: `ai-system-${poisonId}`,
+        error: refusal,
+      }),
     ]);
 
     // Quiet system, then normal writes: every other projection is at the head within a second.
@@ -78,10 +87,14 @@ describe('A poison event stalls only its projection, and says so', () => {
     const behind = await call('POST', '/api/v1/ai-systems', admin, aiSystemBody({ name: 'Registered after the poison' }));
     expect(behind.status).toBe(201);
     const head = await store.headPosition();
-    const settled = await eventually(async () => {
-      const l = await lags();
-      return Object.entries(l).every(([name, lag]) => name === 'ai-systems' || lag === 0) ? l : undefined;
-    }, 1_000, 'every other projection at the head');
+    const settled = await eventually(
+      async () => {
+        const l = await lags();
+        return Object.entries(l).every(([name, lag]) => name === 'ai-systems' || lag === 0) ? l : undefined;
+      },
+      1_000,
+      'every other projection at the head',
+    );
     expect(settled['ai-systems']).toBe(head - poison.lastPosition + 1);
     expect(((await call('GET', '/api/v1/reviews', alice)).body.items as Array<{ reviewId: string }>).map((r) => r.reviewId)).toContain(review.body.reviewId);
 

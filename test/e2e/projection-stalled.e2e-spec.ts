@@ -65,7 +65,11 @@ describe('A stalled projection shows in /health, /metrics, the log and `registry
     };
     const health = async () => {
       const res = await fetch(`${api.url}/health`);
-      const body = (await res.json()) as { status: string; details: Record<string, { status: string }>; error?: { projections: { stalled: Array<{ since: string }> } } };
+      const body = (await res.json()) as {
+        status: string;
+        details: Record<string, { status: string }>;
+        error?: { projections: { stalled: Array<{ since: string }> } };
+      };
       return { status: res.status, body };
     };
     const metric = async (name: string, projection: string) => {
@@ -88,10 +92,14 @@ describe('A stalled projection shows in /health, /metrics, the log and `registry
     expect(behind.status).toBe(201);
 
     // /health: degraded, 503, naming projection, position, event and the error; the rest is up.
-    const degraded = await eventually(async () => {
-      const h = await health();
-      return h.status === 503 && h.body.status === 'degraded' ? h : undefined;
-    }, 20_000, '/health degraded');
+    const degraded = await eventually(
+      async () => {
+        const h = await health();
+        return h.status === 503 && h.body.status === 'degraded' ? h : undefined;
+      },
+      20_000,
+      '/health degraded',
+    );
     expect(degraded.body.details.database.status).toBe('up');
     expect(degraded.body.details.storage.status).toBe('up');
     expect(degraded.body.error!.projections.stalled).toEqual([
@@ -109,7 +117,11 @@ describe('A stalled projection shows in /health, /metrics, the log and `registry
 
     // Other projections are not held back: a system registered now is listed.
     const other = (await call('POST', '/api/v1/ai-systems', admin, aiSystemBody({ name: 'Registered while reviews stall' }))).body.aiSystemId as string;
-    await eventually(async () => ((await call('GET', '/api/v1/ai-systems', admin)).body.items as Array<{ aiSystemId: string }>).some((s) => s.aiSystemId === other), 5_000, 'other system listed');
+    await eventually(
+      async () => ((await call('GET', '/api/v1/ai-systems', admin)).body.items as Array<{ aiSystemId: string }>).some((s) => s.aiSystemId === other),
+      5_000,
+      'other system listed',
+    );
     // The review after the refused one waits behind it (by design: no event is skipped).
     expect(await listed(behind.body.reviewId as string)).toBe(false);
 
@@ -142,10 +154,14 @@ describe('A stalled projection shows in /health, /metrics, the log and `registry
     // The fix: the read model takes the row again; the next append wakes the projection.
     await refuseMarkedReviews(ds, false);
     const after = await call('POST', '/api/v1/reviews', alice, reviewBody(aiSystemId, 3));
-    const ok = await eventually(async () => {
-      const h = await health();
-      return h.status === 200 ? h : undefined;
-    }, 10_000, '/health ok again');
+    const ok = await eventually(
+      async () => {
+        const h = await health();
+        return h.status === 200 ? h : undefined;
+      },
+      10_000,
+      '/health ok again',
+    );
     expect(ok.body.status).toBe('ok');
     expect(ok.body.details.projections).toEqual({ status: 'up' });
     for (const id of [refused.body.reviewId, behind.body.reviewId, after.body.reviewId] as string[]) {

@@ -32,7 +32,11 @@ describe('Read models are a pure function of the log', () => {
     const res = await t.http.get(`/api/v1/ai-systems/${system.aiSystemId}/override-rates`).set('Authorization', `Bearer ${qm}`).expect(200);
     const total = res.body.months.reduce((s: number, m: { total: number }) => s + m.total, 0);
     const withdrawn = Number(
-      (await ds.query(`SELECT COUNT(*) AS n FROM rm_reviews WHERE "aiSystemId" = '${system.aiSystemId}' AND withdrawn = ${ds.options.type === 'postgres' ? 'true' : '1'}`))[0].n,
+      (
+        await ds.query(
+          `SELECT COUNT(*) AS n FROM rm_reviews WHERE "aiSystemId" = '${system.aiSystemId}' AND withdrawn = ${ds.options.type === 'postgres' ? 'true' : '1'}`,
+        )
+      )[0].n,
     );
     const all = Number((await ds.query(`SELECT COUNT(*) AS n FROM rm_reviews WHERE "aiSystemId" = '${system.aiSystemId}'`))[0].n);
     expect(total).toBe(all - withdrawn);

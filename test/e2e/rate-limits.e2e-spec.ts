@@ -48,9 +48,16 @@ describe('Rate limits (HTTP)', () => {
     }
     // A valid token from that address is served, for reads and writes, whoever holds it …
     for (const role of ['clinician', 'quality-manager', 'legal', 'auditor'] as const) {
-      await t.http.get('/api/v1/reviews').set(bearer(await t.token(role, `ward-${role}`))).expect(200);
+      await t.http
+        .get('/api/v1/reviews')
+        .set(bearer(await t.token(role, `ward-${role}`)))
+        .expect(200);
     }
-    await t.http.post('/api/v1/reviews').set(bearer(await t.token('clinician', 'ward-nurse'))).send(review('NL-WARD-1')).expect(201);
+    await t.http
+      .post('/api/v1/reviews')
+      .set(bearer(await t.token('clinician', 'ward-nurse')))
+      .send(review('NL-WARD-1'))
+      .expect(201);
 
     // … while the failures past the limit got 429, and so does other garbage from that address.
     expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
@@ -60,14 +67,29 @@ describe('Rate limits (HTTP)', () => {
 
   it('answers a write beyond WRITES_PER_MINUTE with 429 and Retry-After, writing nothing; other users and reads go on', async () => {
     const alice = await t.token('clinician', 'alice');
-    for (let i = 0; i < 5; i++) await t.http.post('/api/v1/reviews').set(bearer(alice)).send(review(`NL-ALICE-${i}`)).expect(201);
+    for (let i = 0; i < 5; i++)
+      await t.http
+        .post('/api/v1/reviews')
+        .set(bearer(alice))
+        .send(review(`NL-ALICE-${i}`))
+        .expect(201);
     const before = await t.eventCount();
     expectTooMany(await t.http.post('/api/v1/reviews').set(bearer(alice)).send(review('NL-ALICE-6')), 'too-many-writes');
     expect(await t.eventCount()).toBe(before);
 
     // Keyed by the token's subject: a fresh token of the same user is limited too, another user is not.
-    expectTooMany(await t.http.post('/api/v1/reviews').set(bearer(await t.token('clinician', 'alice'))).send(review('NL-ALICE-7')), 'too-many-writes');
-    await t.http.post('/api/v1/reviews').set(bearer(await t.token('clinician', 'bob'))).send(review('NL-BOB-1')).expect(201);
+    expectTooMany(
+      await t.http
+        .post('/api/v1/reviews')
+        .set(bearer(await t.token('clinician', 'alice')))
+        .send(review('NL-ALICE-7')),
+      'too-many-writes',
+    );
+    await t.http
+      .post('/api/v1/reviews')
+      .set(bearer(await t.token('clinician', 'bob')))
+      .send(review('NL-BOB-1'))
+      .expect(201);
     // Reads are never limited, nor a POST that only reads (the patient id stays out of the URL).
     for (let i = 0; i < 10; i++) {
       await t.http.get('/api/v1/reviews').set(bearer(alice)).expect(200);

@@ -69,7 +69,12 @@ describe('Request boundary: parser errors, unknown routes and the request log (r
     // The access log line is written when the response finishes, so the previous test's 404 line
     // may arrive after `start`: judge the 400s by their routes and every 404 by having none.
     const lines = (status: number) =>
-      api.output().slice(start).split('\n').filter((l) => l.includes(`"statusCode":${status}`)).map((l) => (JSON.parse(l) as { route: string | null }).route);
+      api
+        .output()
+        .slice(start)
+        .split('\n')
+        .filter((l) => l.includes(`"statusCode":${status}`))
+        .map((l) => (JSON.parse(l) as { route: string | null }).route);
     for (let i = 0; i < 100 && (lines(400).length < 2 || lines(404).length < 1); i++) await new Promise((r) => setTimeout(r, 50));
     expect(lines(400).sort()).toEqual(['/api/v1/patients/:pseudonym/timeline', '/api/v1/reviews']);
     expect(lines(404).length).toBeGreaterThanOrEqual(1);

@@ -23,8 +23,7 @@ describe('Crash in the middle of a purge', () => {
   let store: SqlEventStore;
   const shas = new Map<string, string>();
   const blob = (sha: string) => join(storage.config.dataDir, 'blobs', 'sha256', sha.slice(0, 2), sha.slice(2, 4), sha);
-  const tombstones = async () =>
-    Number((await ds.query(`SELECT COUNT(*) AS n FROM events WHERE type = 'retention.LogArtefactPurged'`))[0].n);
+  const tombstones = async () => Number((await ds.query(`SELECT COUNT(*) AS n FROM events WHERE type = 'retention.LogArtefactPurged'`))[0].n);
 
   beforeAll(async () => {
     const t = await startTestApp();
@@ -42,7 +41,12 @@ describe('Crash in the middle of a purge', () => {
       // Logs of two years ago: due now by the real clock the child process uses.
       const r = await ingest.ingest(
         Readable.from([Buffer.from(`{"n":${i},"line":"${'x'.repeat(200)}"}\n`)]),
-        { aiSystemId: system, periodFrom: '2020-01-01T00:00:00.000Z', periodTo: '2020-01-31T00:00:00.000Z', source: { channel: 'cli', contentType: 'application/x-ndjson', filename: null } },
+        {
+          aiSystemId: system,
+          periodFrom: '2020-01-01T00:00:00.000Z',
+          periodTo: '2020-01-31T00:00:00.000Z',
+          source: { channel: 'cli', contentType: 'application/x-ndjson', filename: null },
+        },
         { subject: 'seed', role: 'admin' },
       );
       shas.set(r.artefactId, r.sha256);

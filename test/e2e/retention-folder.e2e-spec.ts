@@ -53,13 +53,19 @@ describe('Log ingest from a watched folder', () => {
     now += 2000;
     const scan = await folder.scan();
     const content = '{"n":1}\n{"n":2}\n';
-    expect(scan.ingested).toEqual([{ file: 'triage-2027-01-05.ndjson', artefactId: artefactIdFor(sha256(content)), sha256: sha256(content), duplicate: false }]);
+    expect(scan.ingested).toEqual([
+      { file: 'triage-2027-01-05.ndjson', artefactId: artefactIdFor(sha256(content)), sha256: sha256(content), duplicate: false },
+    ]);
     expect(existsSync(file)).toBe(false);
     expect(readFileSync(join(inbox, 'done', 'triage-2027-01-05.ndjson'), 'utf8')).toBe(content);
     const [event] = await recorded(content);
     expect(event).toMatchObject({
       type: 'retention.LogArtefactRecorded',
-      data: { aiSystemId: system, sizeBytes: content.length, source: { channel: 'folder', contentType: 'application/x-ndjson', filename: 'triage-2027-01-05.ndjson' } },
+      data: {
+        aiSystemId: system,
+        sizeBytes: content.length,
+        source: { channel: 'folder', contentType: 'application/x-ndjson', filename: 'triage-2027-01-05.ndjson' },
+      },
       metadata: { actor },
     });
     now += 10_000;
@@ -83,10 +89,16 @@ describe('Log ingest from a watched folder', () => {
   it('moves a file whose move a crash prevented without recording it twice', async () => {
     const content = '{"recorded":"before the crash"}\n';
     // The first attempt recorded the content and died before the rename.
-    await t.app.get(LogIngestService).ingest(Readable.from([Buffer.from(content)]), {
-      aiSystemId: system, periodFrom: '2027-01-01T00:00:00.000Z', periodTo: '2027-01-02T00:00:00.000Z',
-      source: { channel: 'folder', contentType: 'application/x-ndjson', filename: 'again.ndjson' },
-    }, actor);
+    await t.app.get(LogIngestService).ingest(
+      Readable.from([Buffer.from(content)]),
+      {
+        aiSystemId: system,
+        periodFrom: '2027-01-01T00:00:00.000Z',
+        periodTo: '2027-01-02T00:00:00.000Z',
+        source: { channel: 'folder', contentType: 'application/x-ndjson', filename: 'again.ndjson' },
+      },
+      actor,
+    );
     const events = await t.eventCount();
     writeFileSync(join(inbox, 'again.ndjson'), content);
     await folder.scan();
@@ -154,7 +166,7 @@ describe('registry logs watch (child process)', () => {
     });
   const done = () => (existsSync(join(inbox, 'done')) ? readdirSync(join(inbox, 'done')).length : 0);
   const until = async (ok: () => boolean, ms: number) => {
-    for (const end = Date.now() + ms; !ok() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+    for (const end = Date.now() + ms; !ok() && Date.now() < end;) await new Promise((r) => setTimeout(r, 20));
   };
 
   it('ingests every dropped file exactly once across kill -9 and restart', async () => {

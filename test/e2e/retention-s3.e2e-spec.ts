@@ -40,7 +40,11 @@ describe('Log retention with the S3 blob store (HTTP)', () => {
   async function systemPurgedAfterSixMonths(): Promise<string> {
     const admin = await t.token('admin');
     const system = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody()).expect(201)).body.aiSystemId;
-    await t.http.post('/api/v1/retention-policies').set(auth(qm)).send({ aiSystemId: system, minimumMonths: 6, maximumMonths: 6, legalBasis: 'test' }).expect(201);
+    await t.http
+      .post('/api/v1/retention-policies')
+      .set(auth(qm))
+      .send({ aiSystemId: system, minimumMonths: 6, maximumMonths: 6, legalBasis: 'test' })
+      .expect(201);
     return system;
   }
   const upload = (system: string, body: string) =>
@@ -64,7 +68,12 @@ describe('Log retention with the S3 blob store (HTTP)', () => {
     expect(await objects()).toEqual([`registry/sha256/${sha}`]);
     expect(existsSync(join(t.storage.config.dataDir, 'blobs'))).toBe(false);
 
-    const download = await t.http.get(`/api/v1/log-artefacts/${first.body.artefactId}/content`).set(auth(lawyer)).buffer(true).parse(rawBody as never).expect(200);
+    const download = await t.http
+      .get(`/api/v1/log-artefacts/${first.body.artefactId}/content`)
+      .set(auth(lawyer))
+      .buffer(true)
+      .parse(rawBody as never)
+      .expect(200);
     expect((download.body as Buffer).toString()).toBe(body);
 
     clock.travelTo(month(7));
@@ -86,7 +95,9 @@ describe('Log retention with the S3 blob store (HTTP)', () => {
     await expect(purger.run({ dryRun: false, actor, afterTombstones: () => s3.stop() })).rejects.toThrow();
     await s3.start();
     expect(await objects()).toEqual([`registry/sha256/${body.sha256}`]);
-    expect((await t.http.get(`/api/v1/log-artefacts/${body.artefactId}`).set(auth(qm)).expect(200)).body.history.at(-1).type).toBe('retention.LogArtefactPurged');
+    expect((await t.http.get(`/api/v1/log-artefacts/${body.artefactId}`).set(auth(qm)).expect(200)).body.history.at(-1).type).toBe(
+      'retention.LogArtefactPurged',
+    );
     expect((await t.http.get('/health').expect(200)).body.info.blobs.status).toBe('up');
 
     const again = await purger.run({ dryRun: false, actor });

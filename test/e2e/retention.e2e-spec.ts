@@ -41,9 +41,17 @@ describe('Log retention (HTTP)', () => {
     return id;
   }
   const setPolicy = (aiSystemId: string, terms: { minimumMonths: number; maximumMonths: number | null }) =>
-    t.http.post('/api/v1/retention-policies').set(auth(qm)).send({ aiSystemId, ...terms, legalBasis: 'Hospital log policy v3' });
+    t.http
+      .post('/api/v1/retention-policies')
+      .set(auth(qm))
+      .send({ aiSystemId, ...terms, legalBasis: 'Hospital log policy v3' });
 
-  const upload = (system: string, content: string | Buffer, period = { from: '2026-12-01T00:00:00Z', to: '2027-01-01T00:00:00Z' }, headers: Record<string, string> = {}) =>
+  const upload = (
+    system: string,
+    content: string | Buffer,
+    period = { from: '2026-12-01T00:00:00Z', to: '2027-01-01T00:00:00Z' },
+    headers: Record<string, string> = {},
+  ) =>
     t.http
       .post(`/api/v1/log-artefacts?system=${system}&from=${period.from}&to=${period.to}`)
       .set({ ...auth(qm), 'Content-Type': 'application/x-ndjson', ...headers })
@@ -78,7 +86,12 @@ describe('Log retention (HTTP)', () => {
         recordedBy: { subject: 'qm-1', role: 'quality-manager' },
       });
 
-      const download = await t.http.get(`/api/v1/log-artefacts/${res.body.artefactId}/content`).set(auth(lawyer)).buffer(true).parse(rawBody as never).expect(200);
+      const download = await t.http
+        .get(`/api/v1/log-artefacts/${res.body.artefactId}/content`)
+        .set(auth(lawyer))
+        .buffer(true)
+        .parse(rawBody as never)
+        .expect(200);
       expect((download.body as Buffer).toString()).toBe(body);
       expect(download.headers['x-content-sha256']).toBe(sha256Hex(body));
       const history = (await artefact(res.body.artefactId)).history.map((h: { type: string }) => h.type);
@@ -112,7 +125,11 @@ describe('Log retention (HTTP)', () => {
       expect(existsSync(blobPath(sha256Hex('some log\n')))).toBe(false);
       expect(problem(await upload(system, 'x', { from: '2027-01-02T00:00:00Z', to: '2027-01-01T00:00:00Z' }).expect(400))).toBe('period-reversed');
       expect(problem(await upload('0193a1b2-0000-7000-8000-000000000001', 'x').expect(404))).toBe('ai-system-not-found');
-      const json = await t.http.post(`/api/v1/log-artefacts?system=${system}&from=2026-12-01T00:00:00Z&to=2027-01-01T00:00:00Z`).set(auth(qm)).send({ a: 1 }).expect(415);
+      const json = await t.http
+        .post(`/api/v1/log-artefacts?system=${system}&from=2026-12-01T00:00:00Z&to=2027-01-01T00:00:00Z`)
+        .set(auth(qm))
+        .send({ a: 1 })
+        .expect(415);
       expect(problem(json)).toBe('unsupported-media-type');
       await upload(system, 'x').set(auth(clinician)).expect(403);
       expect(problem(await placeHold({}).expect(400))).toBe('hold-without-scope');
@@ -129,7 +146,11 @@ describe('Log retention (HTTP)', () => {
       const system = await newSystem({ minimumMonths: 6, maximumMonths: 12 });
       const { body } = await upload(system, 'minimum period log\n').expect(201);
       // Shortening below the minimum is refused whatever the caller wants.
-      const early = await t.http.post(`/api/v1/log-artefacts/${body.artefactId}/retention`).set(auth(qm)).send({ purgeDueAt: month(3), legalBasis: 'no longer needed' }).expect(422);
+      const early = await t.http
+        .post(`/api/v1/log-artefacts/${body.artefactId}/retention`)
+        .set(auth(qm))
+        .send({ purgeDueAt: month(3), legalBasis: 'no longer needed' })
+        .expect(422);
       expect(early.body.code).toBe('below-minimum-retention');
       clock.travelTo(month(11)); // past the minimum, before the maximum
       const run = await purge();
@@ -232,7 +253,11 @@ describe('Log retention (HTTP)', () => {
           if (++chunks === 2) await placeHold({ aiSystemIds: [system] }).expect(201);
         },
       });
-      const mine = (list: Array<{ artefactId: string }>) => list.map((x) => x.artefactId).filter((id) => ids.includes(id)).sort();
+      const mine = (list: Array<{ artefactId: string }>) =>
+        list
+          .map((x) => x.artefactId)
+          .filter((id) => ids.includes(id))
+          .sort();
       expect(mine(report.purged)).toHaveLength(2);
       expect(mine(report.held)).toHaveLength(4);
       for (const { artefactId } of report.held.filter((h) => ids.includes(h.artefactId))) {

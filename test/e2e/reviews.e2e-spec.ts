@@ -92,21 +92,14 @@ describe('Reviews of AI output (HTTP)', () => {
 
     it('shows the patient timeline by raw id (POST body) and by pseudonym, as of a moment', async () => {
       await t.catchUp();
-      const byId = await t.http
-        .post('/api/v1/patients/timeline')
-        .set('Authorization', `Bearer ${qm}`)
-        .send({ patientId: 'nl-123456789' })
-        .expect(200);
+      const byId = await t.http.post('/api/v1/patients/timeline').set('Authorization', `Bearer ${qm}`).send({ patientId: 'nl-123456789' }).expect(200);
       expect(byId.body.items).toHaveLength(1);
       expect(byId.body.items[0]).toMatchObject({ reviewId, event: 'oversight.AiOutputReviewed', decision: 'rejected', late: true });
       expect(byId.body.items[0].text.text).toContain('left apex');
       const pseudonym = byId.body.patientPseudonym;
       const byPseudonym = await t.http.get(`/api/v1/patients/${pseudonym}/timeline`).set('Authorization', `Bearer ${qm}`).expect(200);
       expect(byPseudonym.body.items).toEqual(byId.body.items);
-      const before = await t.http
-        .get(`/api/v1/patients/${pseudonym}/timeline?asOf=2020-01-01T00:00:00Z`)
-        .set('Authorization', `Bearer ${qm}`)
-        .expect(200);
+      const before = await t.http.get(`/api/v1/patients/${pseudonym}/timeline?asOf=2020-01-01T00:00:00Z`).set('Authorization', `Bearer ${qm}`).expect(200);
       expect(before.body.items).toEqual([]);
     });
 
@@ -114,7 +107,11 @@ describe('Reviews of AI output (HTTP)', () => {
       await t.http.get(`/api/v1/reviews/${reviewId}`).set('Authorization', `Bearer ${bob}`).expect(404);
       const bobsTimeline = await t.http.post('/api/v1/patients/timeline').set('Authorization', `Bearer ${bob}`).send({ patientId: 'NL-123456789' }).expect(200);
       expect(bobsTimeline.body.items).toEqual([]);
-      const alicesTimeline = await t.http.post('/api/v1/patients/timeline').set('Authorization', `Bearer ${alice}`).send({ patientId: 'NL-123456789' }).expect(200);
+      const alicesTimeline = await t.http
+        .post('/api/v1/patients/timeline')
+        .set('Authorization', `Bearer ${alice}`)
+        .send({ patientId: 'NL-123456789' })
+        .expect(200);
       expect(alicesTimeline.body.items).toHaveLength(1);
       const before = await t.eventCount();
       const link = await t.http
@@ -192,9 +189,19 @@ describe('Reviews of AI output (HTTP)', () => {
   describe('idempotency', () => {
     it('returns the first result for a retried Idempotency-Key and writes once', async () => {
       const body = review({ patientId: 'NL-777' });
-      const first = await t.http.post('/api/v1/reviews').set('Authorization', `Bearer ${alice}`).set('Idempotency-Key', 'retry-key-0001').send(body).expect(201);
+      const first = await t.http
+        .post('/api/v1/reviews')
+        .set('Authorization', `Bearer ${alice}`)
+        .set('Idempotency-Key', 'retry-key-0001')
+        .send(body)
+        .expect(201);
       const count = await t.eventCount();
-      const again = await t.http.post('/api/v1/reviews').set('Authorization', `Bearer ${alice}`).set('Idempotency-Key', 'retry-key-0001').send(body).expect(201);
+      const again = await t.http
+        .post('/api/v1/reviews')
+        .set('Authorization', `Bearer ${alice}`)
+        .set('Idempotency-Key', 'retry-key-0001')
+        .send(body)
+        .expect(201);
       expect(again.body.reviewId).toBe(first.body.reviewId);
       expect(again.body.replayed).toBe(true);
       expect(await t.eventCount()).toBe(count);
@@ -213,10 +220,19 @@ describe('Reviews of AI output (HTTP)', () => {
     });
 
     it('answers a retried suspension with the first result, not a conflict', async () => {
-      const sys = (await t.http.post('/api/v1/ai-systems').set('Authorization', `Bearer ${admin}`).send(aiSystemBody({ name: 'Sepsis alert' })).expect(201)).body
-        .aiSystemId;
+      const sys = (
+        await t.http
+          .post('/api/v1/ai-systems')
+          .set('Authorization', `Bearer ${admin}`)
+          .send(aiSystemBody({ name: 'Sepsis alert' }))
+          .expect(201)
+      ).body.aiSystemId;
       const send = () =>
-        t.http.post(`/api/v1/ai-systems/${sys}/suspension`).set('Authorization', `Bearer ${qm}`).set('Idempotency-Key', 'suspend-0001').send({ reason: 'vendor recall' });
+        t.http
+          .post(`/api/v1/ai-systems/${sys}/suspension`)
+          .set('Authorization', `Bearer ${qm}`)
+          .set('Idempotency-Key', 'suspend-0001')
+          .send({ reason: 'vendor recall' });
       const a = await send().expect(200);
       const b = await send().expect(200);
       expect(b.body).toEqual({ ...a.body, replayed: true });
@@ -248,7 +264,11 @@ describe('Reviews of AI output (HTTP)', () => {
 
     it('answers a 1 MB reason with 413 problem+json', async () => {
       const before = await t.eventCount();
-      const res = await t.http.post('/api/v1/reviews').set('Authorization', `Bearer ${alice}`).send(review({ reason: 'x'.repeat(1024 * 1024) })).expect(413);
+      const res = await t.http
+        .post('/api/v1/reviews')
+        .set('Authorization', `Bearer ${alice}`)
+        .send(review({ reason: 'x'.repeat(1024 * 1024) }))
+        .expect(413);
       expect(res.body).toMatchObject({ status: 413, code: 'body-too-large' });
       expect(await t.eventCount()).toBe(before);
     });

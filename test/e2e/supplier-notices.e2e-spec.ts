@@ -29,7 +29,8 @@ describe('supplier notices: intake, overdue by the business clock, actions, clos
     actBy: '2027-02-15',
     documentReference: 'https://acme.example/fsn/2027-004.pdf',
   };
-  const list = async (query = 'open=true') => (await t.http.get(`/api/v1/supplier-notices?${query}`).set(auth(qm)).expect(200)).body.items as Array<Record<string, unknown>>;
+  const list = async (query = 'open=true') =>
+    (await t.http.get(`/api/v1/supplier-notices?${query}`).set(auth(qm)).expect(200)).body.items as Array<Record<string, unknown>>;
   const view = async (id = fsnId) => (await t.http.get(`/api/v1/supplier-notices/${id}`).set(auth(qm)).expect(200)).body;
   const gauge = async () => Number(/^oversight_supplier_notices_overdue (\d+)$/m.exec((await t.http.get('/metrics').expect(200)).text)?.[1]);
 
@@ -38,7 +39,12 @@ describe('supplier notices: intake, overdue by the business clock, actions, clos
     clock = t.app.get<Clock>(CLOCK);
     clock.freeze(received);
     const admin = await t.token('admin', 'admin-1');
-    [qm, legal, auditor, clinician] = await Promise.all([t.token('quality-manager', 'qm-1'), t.token('legal', 'lawyer-1'), t.token('auditor', 'auditor-1'), t.token('clinician', 'alice')]);
+    [qm, legal, auditor, clinician] = await Promise.all([
+      t.token('quality-manager', 'qm-1'),
+      t.token('legal', 'lawyer-1'),
+      t.token('auditor', 'auditor-1'),
+      t.token('clinician', 'alice'),
+    ]);
     systemId = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody()).expect(201)).body.aiSystemId;
   });
 
@@ -48,11 +54,21 @@ describe('supplier notices: intake, overdue by the business clock, actions, clos
   });
 
   it('records a field safety notice for version 2.3.1; a retry with the same key answers the same', async () => {
-    const res = await t.http.post(`/api/v1/ai-systems/${systemId}/supplier-notices`).set(auth(qm)).set('Idempotency-Key', 'receive-fsn-2027-004').send(fsn).expect(201);
+    const res = await t.http
+      .post(`/api/v1/ai-systems/${systemId}/supplier-notices`)
+      .set(auth(qm))
+      .set('Idempotency-Key', 'receive-fsn-2027-004')
+      .send(fsn)
+      .expect(201);
     fsnId = res.body.supplierNoticeId;
     expect(res.headers.location).toBe(`/api/v1/supplier-notices/${fsnId}`);
     expect(res.headers.etag).toBe('"0"');
-    const again = await t.http.post(`/api/v1/ai-systems/${systemId}/supplier-notices`).set(auth(qm)).set('Idempotency-Key', 'receive-fsn-2027-004').send(fsn).expect(201);
+    const again = await t.http
+      .post(`/api/v1/ai-systems/${systemId}/supplier-notices`)
+      .set(auth(qm))
+      .set('Idempotency-Key', 'receive-fsn-2027-004')
+      .send(fsn)
+      .expect(201);
     expect(again.body).toMatchObject({ supplierNoticeId: fsnId, revision: 0, replayed: true });
     const [event] = await t.store.readStream(`supplier-notice-${fsnId}`);
     expect(event).toMatchObject({
@@ -72,7 +88,13 @@ describe('supplier notices: intake, overdue by the business clock, actions, clos
       await t.http
         .post(`/api/v1/ai-systems/${systemId}/supplier-notices`)
         .set(auth(qm))
-        .send({ kind: 'security-advisory', supplierReference: 'ACME-SA-2027-01', title: 'TLS library update', affectedVersions: ['2.3.1'], actBy: '2027-04-01' })
+        .send({
+          kind: 'security-advisory',
+          supplierReference: 'ACME-SA-2027-01',
+          title: 'TLS library update',
+          affectedVersions: ['2.3.1'],
+          actBy: '2027-04-01',
+        })
         .expect(201)
     ).body.supplierNoticeId;
   });
@@ -96,7 +118,11 @@ describe('supplier notices: intake, overdue by the business clock, actions, clos
     ];
     for (const [body, status, field] of cases) {
       const res = await t.http.post(url).set(auth(qm)).send(body);
-      expect({ field, status: res.status, type: res.headers['content-type'] }).toEqual({ field, status, type: expect.stringMatching(/^application\/problem\+json/) });
+      expect({ field, status: res.status, type: res.headers['content-type'] }).toEqual({
+        field,
+        status,
+        type: expect.stringMatching(/^application\/problem\+json/),
+      });
       expect({ field, named: (res.body.errors ?? []).map((e: { field: string }) => e.field) }).toEqual({ field, named: expect.arrayContaining([field]) });
     }
     const unknown = await t.http.post('/api/v1/ai-systems/0193a1b2-0000-7000-8000-00000000dead/supplier-notices').set(auth(qm)).send(fsn).expect(404);
@@ -113,7 +139,14 @@ describe('supplier notices: intake, overdue by the business clock, actions, clos
     const res = await t.http
       .post(`/api/v1/ai-systems/${systemId}/supplier-notices`)
       .set(auth(qm))
-      .send({ ...fsn, supplierReference: 'FSN-2027-005', affectedVersions: ['2.3.1', '2.4.0'], unknownVersionsReason: 'The supplier lists every 2.x release; we never ran 2.4.0', requestedAction: undefined, actBy: undefined })
+      .send({
+        ...fsn,
+        supplierReference: 'FSN-2027-005',
+        affectedVersions: ['2.3.1', '2.4.0'],
+        unknownVersionsReason: 'The supplier lists every 2.x release; we never ran 2.4.0',
+        requestedAction: undefined,
+        actBy: undefined,
+      })
       .expect(201);
     expect((await view(res.body.supplierNoticeId)).unknownVersionsReason).toBe('The supplier lists every 2.x release; we never ran 2.4.0');
   });
@@ -147,11 +180,21 @@ describe('supplier notices: intake, overdue by the business clock, actions, clos
 
   it('records actions: one that does not do what the notice asks meets nothing; the one that does meets both deadlines', async () => {
     const url = `/api/v1/supplier-notices/${fsnId}/actions`;
-    const first = await t.http.post(url).set(auth(qm)).set('If-Match', '"0"').send({ description: 'Radiologists told to double-read portable X-rays' }).expect(200);
+    const first = await t.http
+      .post(url)
+      .set(auth(qm))
+      .set('If-Match', '"0"')
+      .send({ description: 'Radiologists told to double-read portable X-rays' })
+      .expect(200);
     expect(first.headers.etag).toBe('"1"');
     expect((await view()).overdue).toBe(true);
     clock.freeze('2027-02-17T10:00:00.000Z');
-    await t.http.post(url).set(auth(qm)).set('If-Match', '"1"').send({ description: 'Installed 2.3.2 on all reading stations', doneAt: '2027-02-17T09:30:00Z', completesRequestedAction: true }).expect(200);
+    await t.http
+      .post(url)
+      .set(auth(qm))
+      .set('If-Match', '"1"')
+      .send({ description: 'Installed 2.3.2 on all reading stations', doneAt: '2027-02-17T09:30:00Z', completesRequestedAction: true })
+      .expect(200);
     const v = await view();
     expect(v).toMatchObject({ overdue: false, nextDueAt: null, completedAt: '2027-02-17T09:30:00.000Z' });
     expect(v.actions.map((a: { description: string; doneBy: { subject: string } }) => [a.description, a.doneBy.subject])).toEqual([
@@ -165,12 +208,25 @@ describe('supplier notices: intake, overdue by the business clock, actions, clos
   });
 
   it('closes with a conclusion; a closed notice takes no more actions and leaves the open list', async () => {
-    await t.http.post(`/api/v1/supplier-notices/${fsnId}/close`).set(auth(qm)).set('Idempotency-Key', 'close-fsn-2027-004').send({ conclusion: 'Patched; 20 test studies read correctly' }).expect(200);
-    const again = await t.http.post(`/api/v1/supplier-notices/${fsnId}/close`).set(auth(qm)).set('Idempotency-Key', 'close-fsn-2027-004').send({ conclusion: 'Patched; 20 test studies read correctly' }).expect(200);
+    await t.http
+      .post(`/api/v1/supplier-notices/${fsnId}/close`)
+      .set(auth(qm))
+      .set('Idempotency-Key', 'close-fsn-2027-004')
+      .send({ conclusion: 'Patched; 20 test studies read correctly' })
+      .expect(200);
+    const again = await t.http
+      .post(`/api/v1/supplier-notices/${fsnId}/close`)
+      .set(auth(qm))
+      .set('Idempotency-Key', 'close-fsn-2027-004')
+      .send({ conclusion: 'Patched; 20 test studies read correctly' })
+      .expect(200);
     expect(again.body.replayed).toBe(true);
     const refused = await t.http.post(`/api/v1/supplier-notices/${fsnId}/actions`).set(auth(qm)).send({ description: 'Late note' }).expect(409);
     expect(refused.body.code).toBe('supplier-notice-closed');
-    expect(await view()).toMatchObject({ status: 'closed', closure: { conclusion: 'Patched; 20 test studies read correctly', closedAt: '2027-02-17T10:00:00.000Z' } });
+    expect(await view()).toMatchObject({
+      status: 'closed',
+      closure: { conclusion: 'Patched; 20 test studies read correctly', closedAt: '2027-02-17T10:00:00.000Z' },
+    });
     await t.catchUp();
     expect((await list()).map((i) => i.supplierNoticeId)).not.toContain(fsnId);
     expect((await list('open=false')).map((i) => [i.supplierNoticeId, i.status])).toEqual([[fsnId, 'closed']]);
@@ -178,13 +234,22 @@ describe('supplier notices: intake, overdue by the business clock, actions, clos
   });
 
   it('an evidence bundle scoped to the system holds the notices, with English and Dutch labels on the timeline', async () => {
-    const streams = await streamsInScope(t.store, { aiSystemIds: [systemId], patientPseudonyms: [], incidentIds: [], from: null, to: null }, await t.store.headPosition());
+    const streams = await streamsInScope(
+      t.store,
+      { aiSystemIds: [systemId], patientPseudonyms: [], incidentIds: [], from: null, to: null },
+      await t.store.headPosition(),
+    );
     expect(streams).toContain(`supplier-notice-${fsnId}`);
     expect(streams).toContain(`supplier-notice-${advisoryId}`);
     const events = await t.store.readStream(`supplier-notice-${fsnId}`);
     const entries = await Promise.all(events.map((e: EventEnvelope) => timelineEntry(e, () => Promise.resolve(null))));
     expect(entries.map((e) => [e.label, e.labelNl, e.aiSystem, e.occurredAt])).toEqual([
-      ['Supplier notice received (field safety notice or security advisory)', 'Bericht van leverancier ontvangen (veiligheidsmededeling of beveiligingsadvies)', systemId, received],
+      [
+        'Supplier notice received (field safety notice or security advisory)',
+        'Bericht van leverancier ontvangen (veiligheidsmededeling of beveiligingsadvies)',
+        systemId,
+        received,
+      ],
       ['Action on a supplier notice recorded', 'Actie op bericht van leverancier vastgelegd', systemId, '2027-02-16T08:00:00.000Z'],
       ['Action on a supplier notice recorded', 'Actie op bericht van leverancier vastgelegd', systemId, '2027-02-17T09:30:00.000Z'],
       ['Supplier notice closed', 'Bericht van leverancier afgesloten', systemId, '2027-02-17T10:00:00.000Z'],

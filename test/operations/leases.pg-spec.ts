@@ -49,7 +49,12 @@ describe('Several API instances on one PostgreSQL (leases)', () => {
   };
   const reviewEventsAfter = async (position: number) =>
     Number(
-      (await ds.query<Array<{ n: string }>>('SELECT COUNT(*) AS n FROM events WHERE global_position > $1 AND type = ANY($2)', [position, [...REVIEW_EVENT_TYPES]]))[0].n,
+      (
+        await ds.query<Array<{ n: string }>>('SELECT COUNT(*) AS n FROM events WHERE global_position > $1 AND type = ANY($2)', [
+          position,
+          [...REVIEW_EVENT_TYPES],
+        ])
+      )[0].n,
     );
   const caughtUp = async () => {
     const head = await store.headPosition();
@@ -204,8 +209,12 @@ describe('Checkpoints and exports on any instance (leases)', () => {
       {
         type: 'disclosure.DisclosureRequestReceived',
         data: {
-          requestId: REQUEST_ID, reference: 'LEASES-1', requester: { kind: 'court', name: 'Rechtbank' }, legalBasis: 'PLD Art. 9',
-          receivedAt: '2026-11-01T00:00:00.000Z', dueAt: '2027-12-01T00:00:00.000Z',
+          requestId: REQUEST_ID,
+          reference: 'LEASES-1',
+          requester: { kind: 'court', name: 'Rechtbank' },
+          legalBasis: 'PLD Art. 9',
+          receivedAt: '2026-11-01T00:00:00.000Z',
+          dueAt: '2027-12-01T00:00:00.000Z',
           scope: { patientPseudonyms: [], aiSystemIds: [systems[0]], incidentIds: [], from: null, to: null },
           receivedBy: { subject: 'lawyer-1', role: 'legal' },
         },

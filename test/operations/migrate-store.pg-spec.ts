@@ -12,7 +12,11 @@ const run = promisify(execFile);
 
 async function everyEvent(store: EventStore): Promise<EventEnvelope[]> {
   const out: EventEnvelope[] = [];
-  for (let batch = await store.readAll(0, 1000, { raw: true }); batch.length; batch = await store.readAll(out[out.length - 1].globalPosition, 1000, { raw: true })) {
+  for (
+    let batch = await store.readAll(0, 1000, { raw: true });
+    batch.length;
+    batch = await store.readAll(out[out.length - 1].globalPosition, 1000, { raw: true })
+  ) {
     out.push(...batch);
   }
   return out;
@@ -20,7 +24,9 @@ async function everyEvent(store: EventStore): Promise<EventEnvelope[]> {
 
 /** SQLite answers booleans as 0/1 and bigints as numbers where PostgreSQL answers true/false and strings. */
 const sameTypes = (rows: Record<string, unknown[]>) =>
-  JSON.parse(JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'boolean' ? Number(v) : typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : v))) as Record<string, unknown[]>;
+  JSON.parse(
+    JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'boolean' ? Number(v) : typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : v)),
+  ) as Record<string, unknown[]>;
 
 /** How a pilot on the embedded default moves to production: the real CLI, a real SQLite file and schema. */
 describe('registry migrate-store: SQLite pilot to PostgreSQL', () => {
@@ -42,7 +48,13 @@ describe('registry migrate-store: SQLite pilot to PostgreSQL', () => {
       const clock = new Clock();
       const accessLog = new AccessLog(new SqlDatabase(registry.ds), clock);
       clock.travelTo(new Date(Date.now() - 6 * 366 * 24 * 3600 * 1000));
-      const read = (n: number) => ({ requestId: `r-${n}`, actor: { subject: 'alice', role: 'clinician' as const }, action: 'read-review', dataSubject: `p-${n}`, resource: 'GET /x' });
+      const read = (n: number) => ({
+        requestId: `r-${n}`,
+        actor: { subject: 'alice', role: 'clinician' as const },
+        action: 'read-review',
+        dataSubject: `p-${n}`,
+        resource: 'GET /x',
+      });
       await accessLog.record([read(1), read(2)]);
       clock.reset();
       await accessLog.record([read(3)]);
@@ -103,7 +115,9 @@ describe('registry migrate-store: SQLite pilot to PostgreSQL', () => {
   it('passes `registry verify` on the target, and new appends continue the same order', async () => {
     const verified = await cli(targetEnv(), 'verify');
     expect(verified.stdout).toMatch(/OK: every event matches/);
-    expect((await cli(targetEnv(), 'access-log', 'verify')).stdout).toMatch(/Access log verified: [1-9]\d* entries after #2\.\nAnchors in the event log: 1, all match\./);
+    expect((await cli(targetEnv(), 'access-log', 'verify')).stdout).toMatch(
+      /Access log verified: [1-9]\d* entries after #2\.\nAnchors in the event log: 1, all match\./,
+    );
     const sealed = await cli(targetEnv(), 'ledger', 'seal');
     expect(sealed.stdout).toContain(`root ${root}`);
   }, 180_000);

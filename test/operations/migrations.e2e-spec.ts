@@ -20,9 +20,7 @@ async function schemaObjects(ds: DataSource, schema?: string): Promise<string[]>
     );
     return rows.map((r) => r.o).sort();
   }
-  const rows: Array<{ type: string; name: string }> = await ds.query(
-    "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
-  );
+  const rows: Array<{ type: string; name: string }> = await ds.query("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name");
   return rows.map((r) => `${r.type} ${r.name}`).sort();
 }
 

@@ -5,7 +5,18 @@ import { type EventEnvelope, ProjectionRegistry, SqlDatabase } from '@app/event-
 import { ROLES, type Role, routeRoles, type RouteRoles } from '@app/identity';
 import { PROBLEM_BASE } from '@app/platform';
 import { DELIVERY_ACTOR } from '@app/incidents';
-import { chaosArb, type JsonSchema, objectArb, oneOffArb, type OpenApiDocument, PoolRef, poolRef, resolve, resolveRefs, valueArb } from '../support/openapi-arbitraries';
+import {
+  chaosArb,
+  type JsonSchema,
+  objectArb,
+  oneOffArb,
+  type OpenApiDocument,
+  PoolRef,
+  poolRef,
+  resolve,
+  resolveRefs,
+  valueArb,
+} from '../support/openapi-arbitraries';
 import { snapshotReadModels } from '../support/read-models';
 import { aiSystemBody, startTestApp, type TestApp } from '../support/test-app';
 import { testStorageKind } from '../support/test-storage';
@@ -176,7 +187,15 @@ describe(`API property: accepted means projected (${testStorageKind()})`, () => 
       ? fc.oneof(
           { weight: 3, arbitrary: objectArb(doc, json, 'valid').map((b) => ({ body: b, mode: 'valid' as const })) },
           { weight: 4, arbitrary: objectArb(doc, json, 'spiced').map((b) => ({ body: b, mode: 'spiced' as const })) },
-          { weight: 3, arbitrary: oneOffArb(doc, json).map(({ body: b, field }) => ({ body: b, field, unknownKey: !Object.hasOwn(resolve(doc, json).properties ?? {}, field), mode: 'one-off' as const })) },
+          {
+            weight: 3,
+            arbitrary: oneOffArb(doc, json).map(({ body: b, field }) => ({
+              body: b,
+              field,
+              unknownKey: !Object.hasOwn(resolve(doc, json).properties ?? {}, field),
+              mode: 'one-off' as const,
+            })),
+          },
           { weight: 1, arbitrary: chaosArb(doc, json).map((b) => ({ body: b, mode: 'chaos' as const })) },
         )
       : rawType
@@ -187,7 +206,15 @@ describe(`API property: accepted means projected (${testStorageKind()})`, () => 
     const queryParams = (op.parameters ?? []).filter((p) => p.in === 'query');
     const query = queryParams.length
       ? fc.record(
-          Object.fromEntries(queryParams.map((p) => [p.name, fc.oneof({ weight: 5, arbitrary: valueArb(doc, p.schema as JsonSchema, p.name, 'valid') }, { weight: 1, arbitrary: valueArb(doc, p.schema as JsonSchema, p.name, 'hostile') })])),
+          Object.fromEntries(
+            queryParams.map((p) => [
+              p.name,
+              fc.oneof(
+                { weight: 5, arbitrary: valueArb(doc, p.schema as JsonSchema, p.name, 'valid') },
+                { weight: 1, arbitrary: valueArb(doc, p.schema as JsonSchema, p.name, 'hostile') },
+              ),
+            ]),
+          ),
           { requiredKeys: queryParams.filter((p) => p.required).map((p) => p.name) },
         )
       : fc.constant(undefined);
@@ -196,7 +223,14 @@ describe(`API property: accepted means projected (${testStorageKind()})`, () => 
       ? fc.oneof({ weight: 9, arbitrary: poolRef(kind ?? 'unknown') }, { weight: 1, arbitrary: fc.constantFrom('not-a-uuid', '%00', 'x'.repeat(300)) })
       : fc.constant(undefined);
     return fc
-      .record({ body, query, path, role: fc.nat(), person: fc.nat(1), idempotency: fc.constantFrom('none' as const, 'none' as const, 'fresh' as const, 'reuse' as const) })
+      .record({
+        body,
+        query,
+        path,
+        role: fc.nat(),
+        person: fc.nat(1),
+        idempotency: fc.constantFrom('none' as const, 'none' as const, 'fresh' as const, 'reuse' as const),
+      })
       .map(({ body: b, ...rest }) => ({ route: r, ...rest, ...b }));
   }
 
@@ -208,7 +242,8 @@ describe(`API property: accepted means projected (${testStorageKind()})`, () => 
     const role = p.route.public ? undefined : p.route.roles[p.role % p.route.roles.length];
     const path = p.path instanceof PoolRef ? idFor(p.path) : p.path;
     let url = path === undefined ? p.route.path : p.route.path.replace(/\{[^}]+\}/, encodeURIComponent(path));
-    if (p.query) url += `?${new URLSearchParams(Object.entries(resolveRefs(p.query, idFor) as object).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString()}`;
+    if (p.query)
+      url += `?${new URLSearchParams(Object.entries(resolveRefs(p.query, idFor) as object).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString()}`;
     let req = (t.http as unknown as Record<string, (u: string) => Test>)[p.route.method.toLowerCase()](url);
     if (role) req = req.set('Authorization', `Bearer ${tokens.get(`${role}/${p.person}`)}`);
     let key: string | undefined;
@@ -222,7 +257,11 @@ describe(`API property: accepted means projected (${testStorageKind()})`, () => 
     // A bundle export answers 202 and records its bundle later, as the same person: wait for it.
     if (res.status === 202 && res.headers.location) {
       const auth = `Bearer ${tokens.get(`${role}/${p.person}`)}`;
-      await eventually(async () => (await t.http.get(res.headers.location).set('Authorization', auth)).body.status !== 'running', 60_000, 'the bundle export finished');
+      await eventually(
+        async () => (await t.http.get(res.headers.location).set('Authorization', auth)).body.status !== 'running',
+        60_000,
+        'the bundle export finished',
+      );
     }
     const who = role ? `${role}#${p.person}` : 'public';
     const line = `${p.route.method} ${url.length > 120 ? `${url.slice(0, 120)}…` : url} as ${who}${key ? ` key=${key}` : ''} [${p.mode}${p.field ? `: ${p.field}` : ''}] ${p.raw ? compact(p.raw.text) : compact(body)}`;
@@ -231,11 +270,15 @@ describe(`API property: accepted means projected (${testStorageKind()})`, () => 
 
   /** The incident-review-links process writes events after a 2xx: wait until it has read the head. */
   async function quiet() {
-    await eventually(async () => {
-      const head = await t.store.headPosition();
-      const [row] = await db.query<{ position: number | string }>('SELECT position FROM projection_checkpoints WHERE name = ?', [LINKS]);
-      return Number(row?.position ?? 0) >= head;
-    }, 20_000, `${LINKS} at the head`);
+    await eventually(
+      async () => {
+        const head = await t.store.headPosition();
+        const [row] = await db.query<{ position: number | string }>('SELECT position FROM projection_checkpoints WHERE name = ?', [LINKS]);
+        return Number(row?.position ?? 0) >= head;
+      },
+      20_000,
+      `${LINKS} at the head`,
+    );
   }
 
   /** Events a request wrote: those in its window, less those of background workers (deliveries). */
@@ -243,7 +286,12 @@ describe(`API property: accepted means projected (${testStorageKind()})`, () => 
     after === before ? [] : (await t.store.readAll(before, after - before)).filter((e) => e.metadata.actor?.subject !== DELIVERY_ACTOR.subject);
 
   /** Judges one answer; returns what is wrong with it. */
-  async function judge(p: Planned, res: { status: number; headers: Record<string, string>; body: Record<string, unknown> }, before: number, after: number): Promise<string[]> {
+  async function judge(
+    p: Planned,
+    res: { status: number; headers: Record<string, string>; body: Record<string, unknown> },
+    before: number,
+    after: number,
+  ): Promise<string[]> {
     const wrong: string[] = [];
     if (res.status >= 500) wrong.push(`answered ${res.status} ${typeof res.body.code === 'string' ? res.body.code : compact(res.body)}`);
     // Unknown keys, `__proto__` and `constructor` included, are refused, never dropped silently.
@@ -301,9 +349,16 @@ describe(`API property: accepted means projected (${testStorageKind()})`, () => 
       const [next] = await t.store.readAll(at, 1);
       const i = next ? culprit(log, next.globalPosition) : -1;
       // The live runner backs off after a failure; its own log line says why, else catchUp does.
-      const reason = errorsOf(name)[0] ?? (await runner.catchUp().then(() => 'it caught up only when asked (catchUp)', (e: Error) => e.message));
+      const reason =
+        errorsOf(name)[0] ??
+        (await runner.catchUp().then(
+          () => 'it caught up only when asked (catchUp)',
+          (e: Error) => e.message,
+        ));
       stalled.set(name, reason);
-      wrong.push(`projection ${name} stuck at ${at} of ${head}: next event ${next?.globalPosition} ${next?.type}${i >= 0 ? ` from request #${i}` : ''}: ${reason}`);
+      wrong.push(
+        `projection ${name} stuck at ${at} of ${head}: next event ${next?.globalPosition} ${next?.type}${i >= 0 ? ` from request #${i}` : ''}: ${reason}`,
+      );
     }
     for (const p of failing()) if (!stalled.has(p.name)) wrong.push(`projection errors logged: ${[...new Set(errorsOf(p.name))].slice(0, 2).join(' | ')}`);
     if (rebuild && !wrong.length) {
@@ -324,74 +379,87 @@ describe(`API property: accepted means projected (${testStorageKind()})`, () => 
         const i = differs < 0 ? live[table].length : differs;
         const [a, b] = [live[table][i] as Record<string, unknown>, (rebuilt[table][i] ?? {}) as Record<string, unknown>];
         const column = Object.keys(a ?? {}).find((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
-        wrong.push(`table ${table} differs after a rebuild (${live[table].length} rows live, ${rebuilt[table].length} rebuilt; row ${i}${column ? ` ${column}: ${compact(a[column])} live, ${compact(b[column])} rebuilt` : ''})`);
+        wrong.push(
+          `table ${table} differs after a rebuild (${live[table].length} rows live, ${rebuilt[table].length} rebuilt; row ${i}${column ? ` ${column}: ${compact(a[column])} live, ${compact(b[column])} rebuilt` : ''})`,
+        );
       }
     }
     return wrong;
   }
 
-  it('never a 5xx; a 4xx writes nothing; every accepted request reaches every projection and a rebuild', async () => {
-    const routes = writeRoutes();
-    expect(routes.length).toBeGreaterThan(25);
-    // Creating routes (no id in the path) thrice as often: they make what the others act on.
-    const request = fc.oneof(...routes.map((r) => ({ weight: r.path.includes('{') ? 1 : 3, arbitrary: requestArb(r) })));
-    const sequence = fc.array(request, { minLength: 1, maxLength: MAX_LENGTH, size: 'max' });
+  it(
+    'never a 5xx; a 4xx writes nothing; every accepted request reaches every projection and a rebuild',
+    async () => {
+      const routes = writeRoutes();
+      expect(routes.length).toBeGreaterThan(25);
+      // Creating routes (no id in the path) thrice as often: they make what the others act on.
+      const request = fc.oneof(...routes.map((r) => ({ weight: r.path.includes('{') ? 1 : 3, arbitrary: requestArb(r) })));
+      const sequence = fc.array(request, { minLength: 1, maxLength: MAX_LENGTH, size: 'max' });
 
-    /**
-     * Every finding is collected, once per route and kind (a stuck projection once), and the run
-     * goes on, so that one run shows all it can find; the test fails at the end if there is any.
-     */
-    const findings = new Map<string, { first: string; count: number }>();
-    const found = (key: string, text: string) => {
-      const seen = findings.get(key);
-      if (seen) seen.count++;
-      else findings.set(key, { first: text, count: 1 });
-    };
-    const property = fc.asyncProperty(sequence, async (plans) => {
-      if (LONG && requests >= LONG_REQUESTS) return;
-      sequences++;
-      // Relative to the head before this sequence; redaction targets are recent events.
-      await quiet();
-      for (const e of await t.store.readAll(Math.max(0, (await t.store.headPosition()) - 40), 40)) remember('eventId', e.eventId);
-      projectionErrors.length = 0;
-      const log: Sent[] = [];
-      for (const p of plans) {
-        const before = await t.store.headPosition();
-        const { res, line } = await send(p);
-        lastAnswerAt = performance.now();
-        requests++;
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        if (res.status < 300) collect(res.body);
-        if (res.status < 300) await quiet();
-        const after = await t.store.headPosition();
-        log.push({ line, status: res.status, before, after });
-        for (const w of await judge(p, res, before, after)) {
-          found(`${p.route.method} ${p.route.path} ${res.status} ${w.replace(/[0-9a-f-]{36}|\d+/g, '…').slice(0, 80)}`, `${w}\n    request: ${line}`);
+      /**
+       * Every finding is collected, once per route and kind (a stuck projection once), and the run
+       * goes on, so that one run shows all it can find; the test fails at the end if there is any.
+       */
+      const findings = new Map<string, { first: string; count: number }>();
+      const found = (key: string, text: string) => {
+        const seen = findings.get(key);
+        if (seen) seen.count++;
+        else findings.set(key, { first: text, count: 1 });
+      };
+      const property = fc.asyncProperty(sequence, async (plans) => {
+        if (LONG && requests >= LONG_REQUESTS) return;
+        sequences++;
+        // Relative to the head before this sequence; redaction targets are recent events.
+        await quiet();
+        for (const e of await t.store.readAll(Math.max(0, (await t.store.headPosition()) - 40), 40)) remember('eventId', e.eventId);
+        projectionErrors.length = 0;
+        const log: Sent[] = [];
+        for (const p of plans) {
+          const before = await t.store.headPosition();
+          const { res, line } = await send(p);
+          lastAnswerAt = performance.now();
+          requests++;
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          if (res.status < 300) collect(res.body);
+          if (res.status < 300) await quiet();
+          const after = await t.store.headPosition();
+          log.push({ line, status: res.status, before, after });
+          for (const w of await judge(p, res, before, after)) {
+            found(`${p.route.method} ${p.route.path} ${res.status} ${w.replace(/[0-9a-f-]{36}|\d+/g, '…').slice(0, 80)}`, `${w}\n    request: ${line}`);
+          }
         }
-      }
-      const wrong = await projected(log, sequences % REBUILD_EVERY === 0);
-      if (wrong.length) {
-        const lines = log.map((x, i) => `      #${i} ${x.line} → ${x.status}${x.after > x.before ? ` (events ${x.before + 1}..${x.after})` : ''}`);
-        found(`sequence ${sequences}`, `${wrong.join('\n    ')}\n    in sequence ${sequences} (head before it ${log[0]?.before}):\n${lines.join('\n')}`);
-      }
-    });
-    // No shrinking (nothing throws): a poisoned projection stays poisoned, so every smaller run would fail as well.
-    const result = await fc.check(property, { numRuns: RUNS });
-    const sorted = [...settleMs].sort((a, b) => a - b);
-    const slow = sorted.filter((ms) => ms > 1000).length;
-    const settle = `read models at the head after the last answer: p50 ${Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0)} ms, p99 ${Math.round(sorted[Math.floor(sorted.length * 0.99)] ?? 0)} ms, max ${Math.round(sorted.at(-1) ?? 0)} ms, ${slow} of ${sorted.length} over 1 s`;
-    const summary = `${testStorageKind()}: ${sequences} sequences, ${requests} requests; statuses ${[...statuses].sort(([a], [b]) => a - b).map(([x, n]) => `${x}×${n}`).join(' ')}; ${settle}`;
-    // Timed only in the long profile, meant for a quiet machine; CI's short run shares two cores with other suites.
-    if (LONG && slow > 0) found('within a second', `${slow} sequences took longer than 1 s to reach the head (${settle})`);
-    console.log(`API property ${summary}`);
-    // Stalled projections first (what this test is for), then 5xx, then refusals that wrote.
-    const rank = ([key, { first }]: [string, { first: string }]) => (key.startsWith('sequence') ? 0 : first.startsWith('answered 5') ? 1 : first.startsWith('answered ') ? 2 : 3);
-    const ordered = [...findings].sort((a, b) => rank(a) - rank(b)).map(([, f]) => f);
-    const report = ordered.slice(0, 25).map((f) => `- ${f.first}${f.count > 1 ? `\n    (and ${f.count - 1} more like it)` : ''}`);
-    if (ordered.length > 25) report.push(`- … and ${ordered.length - 25} more kinds of finding`);
-    if (result.failed) report.push(`- the run broke off after ${result.numRuns} sequences (seed ${result.seed}): ${(result.errorInstance as Error)?.stack ?? String(result.errorInstance)}`);
-    if (report.length) throw new Error(`${report.join('\n')}\n${summary}`);
-    // A last rebuild check after the last sequence, whatever REBUILD_EVERY.
-    expect(await projected([], true)).toEqual([]);
-  }, pick(300_000, 3_600_000));
+        const wrong = await projected(log, sequences % REBUILD_EVERY === 0);
+        if (wrong.length) {
+          const lines = log.map((x, i) => `      #${i} ${x.line} → ${x.status}${x.after > x.before ? ` (events ${x.before + 1}..${x.after})` : ''}`);
+          found(`sequence ${sequences}`, `${wrong.join('\n    ')}\n    in sequence ${sequences} (head before it ${log[0]?.before}):\n${lines.join('\n')}`);
+        }
+      });
+      // No shrinking (nothing throws): a poisoned projection stays poisoned, so every smaller run would fail as well.
+      const result = await fc.check(property, { numRuns: RUNS });
+      const sorted = [...settleMs].sort((a, b) => a - b);
+      const slow = sorted.filter((ms) => ms > 1000).length;
+      const settle = `read models at the head after the last answer: p50 ${Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0)} ms, p99 ${Math.round(sorted[Math.floor(sorted.length * 0.99)] ?? 0)} ms, max ${Math.round(sorted.at(-1) ?? 0)} ms, ${slow} of ${sorted.length} over 1 s`;
+      const summary = `${testStorageKind()}: ${sequences} sequences, ${requests} requests; statuses ${[...statuses]
+        .sort(([a], [b]) => a - b)
+        .map(([x, n]) => `${x}×${n}`)
+        .join(' ')}; ${settle}`;
+      // Timed only in the long profile, meant for a quiet machine; CI's short run shares two cores with other suites.
+      if (LONG && slow > 0) found('within a second', `${slow} sequences took longer than 1 s to reach the head (${settle})`);
+      console.log(`API property ${summary}`);
+      // Stalled projections first (what this test is for), then 5xx, then refusals that wrote.
+      const rank = ([key, { first }]: [string, { first: string }]) =>
+        key.startsWith('sequence') ? 0 : first.startsWith('answered 5') ? 1 : first.startsWith('answered ') ? 2 : 3;
+      const ordered = [...findings].sort((a, b) => rank(a) - rank(b)).map(([, f]) => f);
+      const report = ordered.slice(0, 25).map((f) => `- ${f.first}${f.count > 1 ? `\n    (and ${f.count - 1} more like it)` : ''}`);
+      if (ordered.length > 25) report.push(`- … and ${ordered.length - 25} more kinds of finding`);
+      if (result.failed)
+        report.push(
+          `- the run broke off after ${result.numRuns} sequences (seed ${result.seed}): ${(result.errorInstance as Error)?.stack ?? String(result.errorInstance)}`,
+        );
+      if (report.length) throw new Error(`${report.join('\n')}\n${summary}`);
+      // A last rebuild check after the last sequence, whatever REBUILD_EVERY.
+      expect(await projected([], true)).toEqual([]);
+    },
+    pick(300_000, 3_600_000),
+  );
 });

@@ -85,12 +85,22 @@ describe('Concurrent clients on one stream (HTTP, If-Match + Idempotency-Key)', 
   }, 300_000);
 
   it('lets one note per revision win on an incident; retries are not duplicated', async () => {
-    const created = await t.http.post('/api/v1/incidents').set(auth(alice)).send({ aiSystemId, narrative: 'Missed finding', occurredAt: '2026-01-01T08:00:00Z' }).expect(201);
+    const created = await t.http
+      .post('/api/v1/incidents')
+      .set(auth(alice))
+      .send({ aiSystemId, narrative: 'Missed finding', occurredAt: '2026-01-01T08:00:00Z' })
+      .expect(201);
     const incidentId = created.body.incidentId;
     const revision = Number(/"(\d+)"/.exec(created.headers.etag)![1]);
     await race(
       `incident-${incidentId}`,
-      (ifMatch, key, c) => t.http.post(`/api/v1/incidents/${incidentId}/notes`).set(auth(qm)).set('If-Match', ifMatch).set('Idempotency-Key', key).send({ note: `note from client ${c}` }),
+      (ifMatch, key, c) =>
+        t.http
+          .post(`/api/v1/incidents/${incidentId}/notes`)
+          .set(auth(qm))
+          .set('If-Match', ifMatch)
+          .set('Idempotency-Key', key)
+          .send({ note: `note from client ${c}` }),
       200,
       revision,
     );

@@ -35,7 +35,11 @@ describe('Crash during an erasure (SIGKILL between its steps, child process)', (
       const secret = `Quetzal${point.replace('-', '')}${Date.now().toString(36)}`;
       const patientId = `NL-CRASH-${point}`;
       const erase = (api: ChildApi) =>
-        fetch(`${api.url}/api/v1/data-subjects/erasure`, { method: 'POST', headers: { ...as(legal), 'Idempotency-Key': `erase-${point}` }, body: JSON.stringify({ patientId }) });
+        fetch(`${api.url}/api/v1/data-subjects/erasure`, {
+          method: 'POST',
+          headers: { ...as(legal), 'Idempotency-Key': `erase-${point}` },
+          body: JSON.stringify({ patientId }),
+        });
       const stream = async (api: ChildApi, pseudonym: string) => {
         const { events } = (await (await fetch(`${api.url}/api/v1/events?limit=1000`, { headers: as(auditor) })).json()) as { events: Envelope[] };
         return events.filter((e) => e.streamId === `data-subject-${pseudonym}`);
@@ -45,11 +49,18 @@ describe('Crash during an erasure (SIGKILL between its steps, child process)', (
       let reviewId: string;
       let pseudonym: string;
       try {
-        const system = (await (await fetch(`${first.url}/api/v1/ai-systems`, { method: 'POST', headers: as(admin), body: JSON.stringify(aiSystemBody()) })).json()) as { aiSystemId: string };
-        const review = await fetch(`${first.url}/api/v1/reviews`, { method: 'POST', headers: as(alice), body: JSON.stringify(reviewBody(system.aiSystemId, 1, { patientId, reason: `${secret} seen` })) });
+        const system = (await (
+          await fetch(`${first.url}/api/v1/ai-systems`, { method: 'POST', headers: as(admin), body: JSON.stringify(aiSystemBody()) })
+        ).json()) as { aiSystemId: string };
+        const review = await fetch(`${first.url}/api/v1/reviews`, {
+          method: 'POST',
+          headers: as(alice),
+          body: JSON.stringify(reviewBody(system.aiSystemId, 1, { patientId, reason: `${secret} seen` })),
+        });
         expect(review.status).toBe(201);
         reviewId = ((await review.json()) as { reviewId: string }).reviewId;
-        pseudonym = ((await (await fetch(`${first.url}/api/v1/reviews/${reviewId}`, { headers: as(alice) })).json()) as { patientPseudonym: string }).patientPseudonym;
+        pseudonym = ((await (await fetch(`${first.url}/api/v1/reviews/${reviewId}`, { headers: as(alice) })).json()) as { patientPseudonym: string })
+          .patientPseudonym;
 
         const answer = erase(first).then(
           (res) => res.status,
@@ -69,10 +80,14 @@ describe('Crash during an erasure (SIGKILL between its steps, child process)', (
       let shredded: Envelope;
       try {
         // Finished by the start, before any request about it: decision, then the outcome, once.
-        const events = await eventually(async () => {
-          const e = await stream(second, pseudonym);
-          return e.some((x) => x.type === 'identity.DataSubjectKeyShredded') && e;
-        }, 60_000, 'erasure finished at start-up');
+        const events = await eventually(
+          async () => {
+            const e = await stream(second, pseudonym);
+            return e.some((x) => x.type === 'identity.DataSubjectKeyShredded') && e;
+          },
+          60_000,
+          'erasure finished at start-up',
+        );
         expect(events.map((e) => e.type)).toEqual(['identity.ErasureDecided', 'identity.DataSubjectKeyShredded']);
         shredded = events[1];
         const reason = ((await (await fetch(`${second.url}/api/v1/reviews/${reviewId}`, { headers: as(alice) })).json()) as { reason: unknown }).reason;

@@ -51,8 +51,12 @@ describe('Crash during bundle export (SIGKILL, child process)', () => {
         {
           type: 'disclosure.DisclosureRequestReceived',
           data: {
-            requestId: REQUEST_ID, reference: 'CRASH-1', requester: { kind: 'court', name: 'Rechtbank' }, legalBasis: 'PLD Art. 9',
-            receivedAt: '2026-11-01T00:00:00.000Z', dueAt: '2027-12-01T00:00:00.000Z',
+            requestId: REQUEST_ID,
+            reference: 'CRASH-1',
+            requester: { kind: 'court', name: 'Rechtbank' },
+            legalBasis: 'PLD Art. 9',
+            receivedAt: '2026-11-01T00:00:00.000Z',
+            dueAt: '2027-12-01T00:00:00.000Z',
             scope: { patientPseudonyms: [], aiSystemIds: [systems[0]], incidentIds: [], from: null, to: null },
             receivedBy: { subject: 'lawyer-1', role: 'legal' },
           },
@@ -95,7 +99,11 @@ describe('Crash during bundle export (SIGKILL, child process)', () => {
       const again = (await (await fetch(`${second.url}${base}`, { method: 'POST', headers: auth })).json()) as { bundleId: string };
       const done = await eventually(
         async () => {
-          const j = (await (await pollWhileAlive(second, `${base}/${again.bundleId}`, auth)).json()) as { status: string; bundleSha256: string; download: string };
+          const j = (await (await pollWhileAlive(second, `${base}/${again.bundleId}`, auth)).json()) as {
+            status: string;
+            bundleSha256: string;
+            download: string;
+          };
           return j.status === 'running' ? undefined : j;
         },
         120_000,
@@ -118,7 +126,9 @@ describe('Crash during bundle export (SIGKILL, child process)', () => {
 
     const ds = await openTestDataSource(storage);
     try {
-      const exported = (await new SqlEventStore(new SqlDatabase(ds)).readStream(`disclosure-${REQUEST_ID}`)).filter((e) => e.type === 'disclosure.BundleExported');
+      const exported = (await new SqlEventStore(new SqlDatabase(ds)).readStream(`disclosure-${REQUEST_ID}`)).filter(
+        (e) => e.type === 'disclosure.BundleExported',
+      );
       expect(exported.map((e) => (e.data as { bundleId: string }).bundleId)).not.toContain(bundleId);
       expect(exported).toHaveLength(1);
     } finally {
@@ -139,7 +149,11 @@ describe('Crash during bundle export (SIGKILL, child process)', () => {
     const auth = { Authorization: `Bearer ${legal}` };
     const base = `/api/v1/disclosure-requests/${REQUEST_ID}/bundles`;
     const recorded = async (api: ChildApi) =>
-      ((await (await fetch(`${api.url}/api/v1/disclosure-requests/${REQUEST_ID}`, { headers: auth })).json()) as { bundles: Array<{ bundleId: string; bundleSha256: string }> }).bundles;
+      (
+        (await (await fetch(`${api.url}/api/v1/disclosure-requests/${REQUEST_ID}`, { headers: auth })).json()) as {
+          bundles: Array<{ bundleId: string; bundleSha256: string }>;
+        }
+      ).bundles;
     let api = await startChildApi(storage.env);
     let good: { bundleId: string; bundleSha256: string };
     try {
@@ -147,7 +161,11 @@ describe('Crash during bundle export (SIGKILL, child process)', () => {
       [good] = await recorded(api);
       if (!good) {
         const { bundleId } = (await (await fetch(`${api.url}${base}`, { method: 'POST', headers: auth })).json()) as { bundleId: string };
-        await eventually(async () => ((await (await pollWhileAlive(api, `${base}/${bundleId}`, auth)).json()) as { status: string }).status === 'done', 120_000, 'export');
+        await eventually(
+          async () => ((await (await pollWhileAlive(api, `${base}/${bundleId}`, auth)).json()) as { status: string }).status === 'done',
+          120_000,
+          'export',
+        );
         [good] = await recorded(api);
       }
     } finally {
@@ -162,7 +180,11 @@ describe('Crash during bundle export (SIGKILL, child process)', () => {
       expect(files().filter((f) => f.endsWith('.partial'))).toEqual([]);
       const download = await fetch(`${api.url}${base}/${good.bundleId}/content`, { headers: auth });
       expect(download.status).toBe(200);
-      expect(createHash('sha256').update(Buffer.from(await download.arrayBuffer())).digest('hex')).toBe(good.bundleSha256);
+      expect(
+        createHash('sha256')
+          .update(Buffer.from(await download.arrayBuffer()))
+          .digest('hex'),
+      ).toBe(good.bundleSha256);
     } finally {
       await stop(api);
     }

@@ -20,8 +20,33 @@ const hostile = (field: string) =>
 
 /** Every element and attribute the report writes itself; anything else came from user text. */
 const REPORT_ELEMENTS = new Set([
-  'html', 'head', 'meta', 'title', 'style', 'body', 'h1', 'h2', 'p', 'em', 'strong', 'dl', 'dt', 'dd', 'code',
-  'table', 'thead', 'tbody', 'tr', 'th', 'td', 'br', 'small', 'svg', 'circle', 'text', 'line',
+  'html',
+  'head',
+  'meta',
+  'title',
+  'style',
+  'body',
+  'h1',
+  'h2',
+  'p',
+  'em',
+  'strong',
+  'dl',
+  'dt',
+  'dd',
+  'code',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
+  'br',
+  'small',
+  'svg',
+  'circle',
+  'text',
+  'line',
 ]);
 
 interface Node {
@@ -71,7 +96,10 @@ function expectInertHtml(html: string, fields: string[]): string {
   expect([...new Set(elements.map((n) => n.nodeName))].filter((name) => !REPORT_ELEMENTS.has(name))).toEqual([]);
   expect(elements.flatMap((n) => (n.attrs ?? []).map((x) => `${n.nodeName}[${x.name}]`)).filter((x) => /\[on/i.test(x))).toEqual([]);
   expect(elements.filter((n) => n.nodeName === 'style')).toHaveLength(1);
-  const shown = nodes.filter((n) => n.nodeName === '#text').map((n) => n.value).join('');
+  const shown = nodes
+    .filter((n) => n.nodeName === '#text')
+    .map((n) => n.value)
+    .join('');
   for (const field of fields) expect({ field, found: shown.includes(hostile(field)) }).toEqual({ field, found: true });
   return shown;
 }
@@ -82,7 +110,9 @@ describe('Exported report.html, report.pdf and the incident report escape hostil
   beforeAll(async () => {
     // The supplier (named with hostile text) needs an endpoint for a report to be made; nothing
     // listens there: deliveries fail and retry, the report stays as made.
-    process.env.SUPPLIER_WEBHOOKS = JSON.stringify({ [hostile('supplier').slice(0, 200)]: { url: 'http://127.0.0.1:9/hook', secret: 'escaping-test-secret-0123456789' } });
+    process.env.SUPPLIER_WEBHOOKS = JSON.stringify({
+      [hostile('supplier').slice(0, 200)]: { url: 'http://127.0.0.1:9/hook', secret: 'escaping-test-secret-0123456789' },
+    });
     t = await startTestApp();
   }, 120_000);
   afterAll(async () => {
@@ -99,20 +129,42 @@ describe('Exported report.html, report.pdf and the incident report escape hostil
     const system = await t.http
       .post('/api/v1/ai-systems')
       .set(a(admin))
-      .send(aiSystemBody({ name: hostile('name').slice(0, 200), supplier: { name: hostile('supplier').slice(0, 200), incidentContactEmail: 'v@acme.example' }, intendedPurpose: hostile('purpose') }))
+      .send(
+        aiSystemBody({
+          name: hostile('name').slice(0, 200),
+          supplier: { name: hostile('supplier').slice(0, 200), incidentContactEmail: 'v@acme.example' },
+          intendedPurpose: hostile('purpose'),
+        }),
+      )
       .expect(201);
     const aiSystemId = system.body.aiSystemId as string;
-    const review = await t.http.post('/api/v1/reviews').set(a(clinician)).send(reviewBody(aiSystemId, 1, { reason: hostile('reason') })).expect(201);
+    const review = await t.http
+      .post('/api/v1/reviews')
+      .set(a(clinician))
+      .send(reviewBody(aiSystemId, 1, { reason: hostile('reason') }))
+      .expect(201);
     await t.http
       .post(`/api/v1/reviews/${review.body.reviewId}/corrections`)
       .set(a(clinician))
       .set('If-Match', '"0"')
       .send({ decision: 'modified', reason: hostile('correction'), correctionNote: hostile('correctionNote') })
       .expect(200);
-    const incident = await t.http.post('/api/v1/incidents').set(a(clinician)).send({ aiSystemId, narrative: hostile('narrative'), linkedReviewIds: [review.body.reviewId] }).expect(201);
+    const incident = await t.http
+      .post('/api/v1/incidents')
+      .set(a(clinician))
+      .send({ aiSystemId, narrative: hostile('narrative'), linkedReviewIds: [review.body.reviewId] })
+      .expect(201);
     const incidentId = incident.body.incidentId as string;
-    await t.http.post(`/api/v1/incidents/${incidentId}/awareness`).set(a(qm)).send({ awareAt: new Date().toISOString(), reason: hostile('awareness') }).expect(200);
-    await t.http.post(`/api/v1/incidents/${incidentId}/notes`).set(a(qm)).send({ note: hostile('note') }).expect(200);
+    await t.http
+      .post(`/api/v1/incidents/${incidentId}/awareness`)
+      .set(a(qm))
+      .send({ awareAt: new Date().toISOString(), reason: hostile('awareness') })
+      .expect(200);
+    await t.http
+      .post(`/api/v1/incidents/${incidentId}/notes`)
+      .set(a(qm))
+      .send({ note: hostile('note') })
+      .expect(200);
     // The report sent to the supplier, as the quality manager opens it (?as=html).
     await t.http
       .post(`/api/v1/incidents/${incidentId}/classification`)
@@ -150,7 +202,11 @@ describe('Exported report.html, report.pdf and the incident report escape hostil
       return j.status === 'running' ? undefined : j;
     }, 60_000);
     expect(job.status).toBe('done');
-    const zip = await t.http.get(job.download).set(a(legal)).buffer(true).parse(rawBody as never);
+    const zip = await t.http
+      .get(job.download)
+      .set(a(legal))
+      .buffer(true)
+      .parse(rawBody as never);
     const file = join(mkdtempSync(join(tmpdir(), 'escaping-bundle-')), 'b.zip');
     writeFileSync(file, zip.body as Buffer);
     const entries = await readZip(file);

@@ -36,22 +36,30 @@ describe('verify-bundle against hostile zips', () => {
     expect(data.length).toBeLessThan(4 * MiB);
     const stated = await verify('line-honest', withEntry({ name: 'data/events.jsonl', data, uncompressedSize: 3 * GiB }));
     expect(stated.ok).toBe(false);
-    expect(stated.problems).toEqual([{ file: 'data/events.jsonl', problem: `refused: ${3 * GiB} bytes uncompressed, over the limit of ${BUNDLE_LIMITS.entryBytes} for this file` }]);
+    expect(stated.problems).toEqual([
+      { file: 'data/events.jsonl', problem: `refused: ${3 * GiB} bytes uncompressed, over the limit of ${BUNDLE_LIMITS.entryBytes} for this file` },
+    ]);
     // Stated at 1.5 GiB (within the size limit), the ratio gives it away.
     const ratio = await verify('line-ratio', withEntry({ name: 'data/events.jsonl', data, uncompressedSize: 1.5 * GiB }));
-    expect(ratio.problems).toEqual([{ file: 'data/events.jsonl', problem: expect.stringMatching(/^refused: compressed \d+:1, over the limit of 200:1 \(a zip bomb\)$/) }]);
+    expect(ratio.problems).toEqual([
+      { file: 'data/events.jsonl', problem: expect.stringMatching(/^refused: compressed \d+:1, over the limit of 200:1 \(a zip bomb\)$/) },
+    ]);
   });
 
   it('refuses the same line under a header that understates it: the line limit, while inflating', async () => {
     const report = await verify('line-lying', withEntry({ name: 'data/events.jsonl', data: oneLine3GiB(), uncompressedSize: 400 * MiB }));
     expect(report.ok).toBe(false);
-    expect(report.problems).toEqual(expect.arrayContaining([{ file: 'data/events.jsonl', problem: `line 1 is longer than the limit of ${BUNDLE_LIMITS.lineBytes} bytes` }]));
+    expect(report.problems).toEqual(
+      expect.arrayContaining([{ file: 'data/events.jsonl', problem: `line 1 is longer than the limit of ${BUNDLE_LIMITS.lineBytes} bytes` }]),
+    );
   });
 
   it('refuses a line over the limit that compresses poorly (no ratio to give it away)', async () => {
     const line = randomBytes(BUNDLE_LIMITS.lineBytes / 2 + MiB).toString('hex');
     const report = await verify('line-random', withEntry(deflated('data/proofs.jsonl', line)));
-    expect(report.problems).toEqual(expect.arrayContaining([{ file: 'data/proofs.jsonl', problem: `line 1 is longer than the limit of ${BUNDLE_LIMITS.lineBytes} bytes` }]));
+    expect(report.problems).toEqual(
+      expect.arrayContaining([{ file: 'data/proofs.jsonl', problem: `line 1 is longer than the limit of ${BUNDLE_LIMITS.lineBytes} bytes` }]),
+    );
   });
 
   it('refuses a zip bomb in a file read whole, whether its header tells the truth or not', async () => {
@@ -73,19 +81,26 @@ describe('verify-bundle against hostile zips', () => {
   it('refuses a zip of many entries from its end record, before listing them', async () => {
     const many = Array.from({ length: 5000 }, (_, i) => deflated(`data/f${i}`, ''));
     const report = await verify('many', [...bundleSkeleton(), ...many]);
-    expect(report.problems).toEqual([{ problem: `refused: the zip has ${5000 + bundleSkeleton().length} entries, over the limit of ${BUNDLE_LIMITS.entries}` }]);
+    expect(report.problems).toEqual([
+      { problem: `refused: the zip has ${5000 + bundleSkeleton().length} entries, over the limit of ${BUNDLE_LIMITS.entries}` },
+    ]);
   });
 
   it('refuses names outside the bag: absolute, drive letters, .., backslashes', async () => {
     for (const name of ['/etc/passwd', 'C:/Windows/x', 'data/../../x', '..\\x', 'data\\events.jsonl']) {
       const report = await verify('path', [...bundleSkeleton(), deflated(name, 'x')]);
       expect(report.ok).toBe(false);
-      expect(report.problems).toEqual([{ problem: expect.stringMatching(/^refused: entry name refused: (absolute path|invalid relative path|invalid characters in fileName)/) }]);
+      expect(report.problems).toEqual([
+        { problem: expect.stringMatching(/^refused: entry name refused: (absolute path|invalid relative path|invalid characters in fileName)/) },
+      ]);
     }
   });
 
   it('refuses symbolic links, directories, and a name twice (also in another case)', async () => {
-    const link = await verify('symlink', [...bundleSkeleton(['data/public-key.pem']), { ...deflated('data/public-key.pem', '/etc/ssl/key.pem'), mode: 0o120777 }]);
+    const link = await verify('symlink', [
+      ...bundleSkeleton(['data/public-key.pem']),
+      { ...deflated('data/public-key.pem', '/etc/ssl/key.pem'), mode: 0o120777 },
+    ]);
     expect(link.problems).toEqual([{ file: 'data/public-key.pem', problem: 'refused: a symbolic link' }]);
     const folder = await verify('folder', [...bundleSkeleton(), { name: 'data/', data: Buffer.alloc(0), method: 0, mode: 0o40755 }]);
     expect(folder.problems).toEqual([{ file: 'data/', problem: 'refused: a directory entry: a bundle zip holds files only' }]);

@@ -37,7 +37,11 @@ const STRINGS = LONG ? HOSTILE_STRINGS : HOSTILE_STRINGS.filter((_, i) => [0, 2,
 const DOCUMENTED_4XX = [400, 401, 403, 404, 405, 409, 413, 415, 422, 428, 429];
 
 /** Percent-encodes a path segment; a lone surrogate (not encodable) goes as invalid UTF-8 bytes. */
-const encodeSegment = (s: string) => s.split(/([\ud800-\udfff])/).map((part) => (/^[\ud800-\udfff]$/.test(part) ? '%ED%A0%80' : encodeURIComponent(part))).join('');
+const encodeSegment = (s: string) =>
+  s
+    .split(/([\ud800-\udfff])/)
+    .map((part) => (/^[\ud800-\udfff]$/.test(part) ? '%ED%A0%80' : encodeURIComponent(part)))
+    .join('');
 
 const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 
@@ -51,7 +55,10 @@ describe('Hostile input corpus against every route (HTTP)', () => {
   let t: TestApp;
   let routes: RouteRoles[];
   const tokens = {} as Record<Role, string>;
-  let openapi: { paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: { $ref?: string } }> } }>>; components: { schemas: Record<string, Schema> } };
+  let openapi: {
+    paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: { $ref?: string } }> } }>>;
+    components: { schemas: Record<string, Schema> };
+  };
   const failures: string[] = [];
 
   interface Schema {
@@ -89,7 +96,11 @@ describe('Hostile input corpus against every route (HTTP)', () => {
   };
 
   /** Records what is wrong with an answer to a hostile request (collected, reported at once). */
-  function judge(name: string, res: { status: number; headers: Record<string, string>; body: { status?: number; code?: string; type?: string } }, allowOk: boolean) {
+  function judge(
+    name: string,
+    res: { status: number; headers: Record<string, string>; body: { status?: number; code?: string; type?: string } },
+    allowOk: boolean,
+  ) {
     if (res.status >= 500) return failures.push(`${name}: ${res.status} ${res.body?.code}`);
     if (res.status < 400) {
       if (!allowOk) failures.push(`${name}: accepted with ${res.status}`);
@@ -111,12 +122,23 @@ describe('Hostile input corpus against every route (HTTP)', () => {
 
   /** A refusal that must be a 400 naming `field` (issue 20: refused, not dropped or stored). */
   function mustName(name: string, res: { status: number; body: { errors?: Array<{ field: string }> } }, field: string) {
-    if (res.status !== 400 || !res.body.errors?.some((e) => e.field === field)) failures.push(`${name}: ${res.status} ${JSON.stringify(res.body.errors ?? res.body)} does not refuse ${field}`);
+    if (res.status !== 400 || !res.body.errors?.some((e) => e.field === field))
+      failures.push(`${name}: ${res.status} ${JSON.stringify(res.body.errors ?? res.body)} does not refuse ${field}`);
   }
 
   /** A value of the wrong JSON type for a property of the given schema. */
   const wrongType = (s: Schema & { $ref?: string }) =>
-    s.type === 'string' ? 12345 : s.type === 'array' ? 'not-an-array' : s.type === 'number' || s.type === 'integer' ? 'NaN' : s.type === 'boolean' ? 'yes' : s.$ref ? 'not-an-object' : [null];
+    s.type === 'string'
+      ? 12345
+      : s.type === 'array'
+        ? 'not-an-array'
+        : s.type === 'number' || s.type === 'integer'
+          ? 'NaN'
+          : s.type === 'boolean'
+            ? 'yes'
+            : s.$ref
+              ? 'not-an-object'
+              : [null];
 
   it('answers hostile path parameters, queries and bodies on every route with 4xx problem+json and writes nothing', async () => {
     expect(routes.length).toBeGreaterThan(50);
@@ -138,7 +160,18 @@ describe('Hostile input corpus against every route (HTTP)', () => {
       const path = withPath(r, VALID_ID);
       if (!write) {
         // Junk query values and qs-style objects: rejected or ignored, never a 5xx.
-        for (const q of ['limit=-1', 'limit=abc', 'limit=99999999999999999999', 'cursor=%3Cscript%3E', "from=' OR 1=1 --", 'limit[$gt]=1', 'status[]=open&status[]=closed', 'asOf=not-a-date', 'a=%00', 'patient=..%2F..%2Fetc']) {
+        for (const q of [
+          'limit=-1',
+          'limit=abc',
+          'limit=99999999999999999999',
+          'cursor=%3Cscript%3E',
+          "from=' OR 1=1 --",
+          'limit[$gt]=1',
+          'status[]=open&status[]=closed',
+          'asOf=not-a-date',
+          'a=%00',
+          'patient=..%2F..%2Fetc',
+        ]) {
           judge(name(`?${q}`), await call(r.method, `${path}?${q}`, token), true);
         }
       } else {
@@ -146,8 +179,20 @@ describe('Hostile input corpus against every route (HTTP)', () => {
         // Routes that take no body (e.g. seal a checkpoint now) may ignore one.
         const bodyless = !bodySchema(r);
         judge(name('malformed JSON'), await post().set('Content-Type', 'application/json').send('{"a": '), false);
-        judge(name('deep JSON'), await post().set('Content-Type', 'application/json').send(`{"a":${nested(20_000)}}`), false);
-        judge(name('huge body'), await post().set('Content-Type', 'application/json').send({ note: 'x'.repeat(2 * 1024 * 1024) }), false);
+        judge(
+          name('deep JSON'),
+          await post()
+            .set('Content-Type', 'application/json')
+            .send(`{"a":${nested(20_000)}}`),
+          false,
+        );
+        judge(
+          name('huge body'),
+          await post()
+            .set('Content-Type', 'application/json')
+            .send({ note: 'x'.repeat(2 * 1024 * 1024) }),
+          false,
+        );
         for (const top of ['[]', '"text"', '123', 'null', 'true']) {
           judge(name(`body ${top}`), await post().set('Content-Type', 'application/json').send(top), bodyless);
         }
@@ -173,9 +218,11 @@ describe('Hostile input corpus against every route (HTTP)', () => {
           if (s.type === 'string') texts.push([prop, (v) => ({ [prop]: v })]);
           if (s.type === 'array' && s.items?.type === 'string') texts.push([`${prop}.0`, (v) => ({ [prop]: [v] })]);
           const nestedSchema = s.$ref ? openapi.components.schemas[s.$ref.split('/').pop()!] : undefined;
-          for (const [inner, is] of Object.entries(nestedSchema?.properties ?? {})) if (is.type === 'string') texts.push([`${prop}.${inner}`, (v) => ({ [prop]: { [inner]: v } })]);
+          for (const [inner, is] of Object.entries(nestedSchema?.properties ?? {}))
+            if (is.type === 'string') texts.push([`${prop}.${inner}`, (v) => ({ [prop]: { [inner]: v } })]);
           for (const [field, body] of texts) {
-            for (const p of LONG ? POISON : POISON.slice(0, 4)) mustName(name(`${field}=${JSON.stringify(p)}`), await call(r.method, path, token).send(body(p)), field);
+            for (const p of LONG ? POISON : POISON.slice(0, 4))
+              mustName(name(`${field}=${JSON.stringify(p)}`), await call(r.method, path, token).send(body(p)), field);
           }
           if (s.$ref) mustName(name(`${prop}=[]`), await call(r.method, path, token).send({ [prop]: [] }), prop);
         }
@@ -186,7 +233,8 @@ describe('Hostile input corpus against every route (HTTP)', () => {
       // erasure request), so acceptance is fine; a 5xx or a broken store is not.
       for (const [prop, s] of Object.entries(bodySchema(r)?.properties ?? {})) {
         if (s.type !== 'string') continue;
-        for (const h of STRINGS.slice(0, LONG ? undefined : 3)) judge(name(`${prop}=${JSON.stringify(h.slice(0, 20))} alone`), await call(r.method, path, token).send({ [prop]: h }), true);
+        for (const h of STRINGS.slice(0, LONG ? undefined : 3))
+          judge(name(`${prop}=${JSON.stringify(h.slice(0, 20))} alone`), await call(r.method, path, token).send({ [prop]: h }), true);
       }
       if ((await t.eventCount()) < after) failures.push(name('events disappeared'));
     }
@@ -209,15 +257,27 @@ describe('Hostile input corpus against every route (HTTP)', () => {
       ['role tampered', `${h}.${b64({ ...payload, roles: ['legal', 'auditor'], role: 'legal' })}.${s}`],
       ['signed by another key', await new SignJWT({ ...payload, roles: ['legal'] }).setProtectedHeader(header).sign(privateKey)],
       // Signed with the registry's own key: only the expiry can reject it.
-      ['expired', await new SignJWT({ ...payload }).setProtectedHeader(header).setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(t.app.get<KeyMaterial>(KEY_MATERIAL).tokenSigning.privateKey)],
-      ['HS256 with the public key as secret', await new SignJWT({ ...payload, roles: ['legal'] }).setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: header.kid }).sign(Buffer.from(header.kid ?? 'x'))],
+      [
+        'expired',
+        await new SignJWT({ ...payload })
+          .setProtectedHeader(header)
+          .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+          .sign(t.app.get<KeyMaterial>(KEY_MATERIAL).tokenSigning.privateKey),
+      ],
+      [
+        'HS256 with the public key as secret',
+        await new SignJWT({ ...payload, roles: ['legal'] })
+          .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: header.kid })
+          .sign(Buffer.from(header.kid ?? 'x')),
+      ],
       ['SQL in token', "' OR 1=1 --"],
     ] as const;
     const before = await t.eventCount();
     for (const r of routes.filter((x) => !x.public)) {
       for (const [what, token] of forged) {
         const res = await call(r.method, withPath(r, VALID_ID), token).send(r.method === 'GET' ? undefined : {});
-        if (res.status !== 401 || !['invalid-token', 'unauthenticated'].includes(res.body.code) || !/problem\+json/.test(res.headers['content-type'])) failures.push(`${r.method} ${r.path} ${what}: ${res.status} ${res.body.code}`);
+        if (res.status !== 401 || !['invalid-token', 'unauthenticated'].includes(res.body.code) || !/problem\+json/.test(res.headers['content-type']))
+          failures.push(`${r.method} ${r.path} ${what}: ${res.status} ${res.body.code}`);
       }
     }
     expect(failures).toEqual([]);
@@ -227,7 +287,12 @@ describe('Hostile input corpus against every route (HTTP)', () => {
   it('answers a replayed Idempotency-Key with a different body with 422, writing nothing', async () => {
     const admin = tokens.admin;
     const clinician = tokens.clinician;
-    const system = await t.http.post('/api/v1/ai-systems').set('Authorization', `Bearer ${admin}`).set('Idempotency-Key', 'hostile-sys-0001').send(aiSystemBody()).expect(201);
+    const system = await t.http
+      .post('/api/v1/ai-systems')
+      .set('Authorization', `Bearer ${admin}`)
+      .set('Idempotency-Key', 'hostile-sys-0001')
+      .send(aiSystemBody())
+      .expect(201);
     const cases: Array<[string, string, object, object]> = [
       ['/api/v1/ai-systems', admin, aiSystemBody(), aiSystemBody({ name: 'Another' })],
       ['/api/v1/reviews', clinician, reviewBody(system.body.aiSystemId, 1), reviewBody(system.body.aiSystemId, 2)],
@@ -244,7 +309,11 @@ describe('Hostile input corpus against every route (HTTP)', () => {
     }
     // Hostile key shapes are refused before anything runs.
     for (const key of ['short', 'x'.repeat(201), 'key with spaces', 'key\u0000nul', '<script>']) {
-      const res = await t.http.post('/api/v1/ai-systems').set('Authorization', `Bearer ${admin}`).set('Idempotency-Key', encodeURIComponent(key) === key ? key : encodeURIComponent(key)).send(aiSystemBody());
+      const res = await t.http
+        .post('/api/v1/ai-systems')
+        .set('Authorization', `Bearer ${admin}`)
+        .set('Idempotency-Key', encodeURIComponent(key) === key ? key : encodeURIComponent(key))
+        .send(aiSystemBody());
       expect({ key, status: res.status, code: res.body.code }).toEqual({ key, status: 400, code: 'invalid-idempotency-key' });
     }
   }, 120_000);

@@ -25,7 +25,11 @@ describe('Ledger: unsealed events are named, and a clean stop seals them', () =>
     api = await startChildApi({ ...storage.env, LEDGER_SEAL_INTERVAL_MS: '600000', LEDGER_CHECKPOINT_SECONDS: '600' });
     const [admin, clinician] = [await tokenFor(storage, 'admin'), await tokenFor(storage, 'clinician', 'alice')];
     const post = async (path: string, token: string, body: object) => {
-      const res = await fetch(`${api!.url}${path}`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${api!.url}${path}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       expect(res.status).toBe(201);
       return res.json() as Promise<Record<string, string>>;
     };

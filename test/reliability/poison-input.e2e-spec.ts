@@ -58,7 +58,13 @@ describe('Validation boundary: no poison event reaches the log (HTTP)', () => {
   });
 
   it('refuses lone surrogates everywhere, and a validator that would throw on one answers 400, not 500 (finding 5)', async () => {
-    await expectRefused('admin', 'post', '/api/v1/ai-systems', aiSystemBody({ supplier: { name: 'Acme', incidentContactEmail: 'vigilance\ud800@acme.example' } }), 'supplier.incidentContactEmail');
+    await expectRefused(
+      'admin',
+      'post',
+      '/api/v1/ai-systems',
+      aiSystemBody({ supplier: { name: 'Acme', incidentContactEmail: 'vigilance\ud800@acme.example' } }),
+      'supplier.incidentContactEmail',
+    );
     await expectRefused('clinician', 'post', '/api/v1/reviews', reviewBody(systemId, 4, { reason: 'half a pair \udc00' }), 'reason');
     // As a JSON escape the way an attacker sends it (a UTF-8 encoder would not let it through).
     await expectRefused('admin', 'post', '/api/v1/ai-systems', JSON.stringify(aiSystemBody()).replace('ChestXR', 'Chest\\ud83dXR'), 'name');
@@ -108,6 +114,8 @@ describe('Validation boundary: no poison event reaches the log (HTTP)', () => {
     const systems = await t.http.get('/api/v1/ai-systems').set('Authorization', `Bearer ${tokens.admin}`).expect(200);
     expect(systems.body.items.find((s: { aiSystemId: string }) => s.aiSystemId === sys.body.aiSystemId)?.name).toBe(name);
     const reviews = await t.http.get(`/api/v1/reviews?aiSystemId=${sys.body.aiSystemId}`).set('Authorization', `Bearer ${tokens.clinician}`).expect(200);
-    expect(reviews.body.items.map((r: { reviewId: string; outputReference: string }) => [r.reviewId, r.outputReference])).toEqual([[review.body.reviewId, outputReference]]);
+    expect(reviews.body.items.map((r: { reviewId: string; outputReference: string }) => [r.reviewId, r.outputReference])).toEqual([
+      [review.body.reviewId, outputReference],
+    ]);
   });
 });

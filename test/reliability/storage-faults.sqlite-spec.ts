@@ -26,7 +26,10 @@ function mountAllowed(): string | undefined {
 const mountError = mountAllowed();
 const mount = (...args: string[]) => execFileSync('mount', args, { stdio: 'pipe' });
 const umount = (dir: string) => execFileSync('umount', [dir], { stdio: 'pipe' });
-const mounted = (dir: string) => readFileSync('/proc/self/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === dir);
+const mounted = (dir: string) =>
+  readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .some((l) => l.split(' ')[1] === dir);
 
 /** Fills the file system holding `dir` to the last byte (ENOSPC), like a runaway log would. */
 function fillDisk(file: string): void {

@@ -50,7 +50,9 @@ export async function registry(storage: Pick<TestStorage, 'env'>, ...args: strin
  * Opens the whole application on the store without following the log, catches every projection
  * up, snapshots every read model, rebuilds each from position 0 and snapshots again.
  */
-export async function readModelsAndRebuild(storage: Pick<TestStorage, 'config'>): Promise<{ live: Record<string, unknown[]>; rebuilt: Record<string, unknown[]> }> {
+export async function readModelsAndRebuild(
+  storage: Pick<TestStorage, 'config'>,
+): Promise<{ live: Record<string, unknown[]>; rebuilt: Record<string, unknown[]> }> {
   const saved = Workers.autoStart;
   Workers.autoStart = false;
   const app = await createApp(storage.config);

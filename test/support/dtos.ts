@@ -10,13 +10,19 @@ function dtoModules(): string[] {
   const inLibs = readdirSync(join(ROOT, 'libs')).flatMap((lib) => {
     const http = join(ROOT, 'libs', lib, 'src', 'http');
     try {
-      return readdirSync(http).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts')).map((f) => join(http, f));
+      return readdirSync(http)
+        .filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))
+        .map((f) => join(http, f));
     } catch {
       return [];
     }
   });
-  const platform = readdirSync(join(ROOT, 'libs', 'platform', 'src')).filter((f) => f.endsWith('.dto.ts')).map((f) => join(ROOT, 'libs', 'platform', 'src', f));
-  const api = readdirSync(join(ROOT, 'apps', 'api', 'src')).filter((f) => f.endsWith('.controller.ts')).map((f) => join(ROOT, 'apps', 'api', 'src', f));
+  const platform = readdirSync(join(ROOT, 'libs', 'platform', 'src'))
+    .filter((f) => f.endsWith('.dto.ts'))
+    .map((f) => join(ROOT, 'libs', 'platform', 'src', f));
+  const api = readdirSync(join(ROOT, 'apps', 'api', 'src'))
+    .filter((f) => f.endsWith('.controller.ts'))
+    .map((f) => join(ROOT, 'apps', 'api', 'src', f));
   return [...inLibs, ...platform, ...api];
 }
 

@@ -90,8 +90,17 @@ export function repeatedDeflate(block: Buffer, copies: number): Buffer {
  */
 export function bundleSkeleton(except: string[] = []): RawEntry[] {
   const payload = [
-    'data/events.jsonl', 'data/proofs.jsonl', 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json', 'data/report.pdf',
-    'data/plaintexts.jsonl', 'data/timeline.json', 'data/timeline.csv', 'data/report.html',
+    'data/events.jsonl',
+    'data/proofs.jsonl',
+    'data/checkpoint.json',
+    'data/checkpoint.sig',
+    'data/public-key.pem',
+    'data/completeness.json',
+    'data/report.pdf',
+    'data/plaintexts.jsonl',
+    'data/timeline.json',
+    'data/timeline.csv',
+    'data/report.html',
   ];
   const files: Record<string, string> = {
     'bagit.txt': 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n',

@@ -110,9 +110,47 @@ function makeTsaCertificate(dir: string, name: string): void {
   writeFileSync(join(dir, 'serial'), '01\n');
   const cnf = join(dir, 'openssl.cnf');
   const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  run(['req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'ca.key'), '-out', join(dir, 'ca.crt'), '-days', '3650', '-config', cnf, '-extensions', 'ca_ext', '-subj', `/CN=${name} CA`]);
+  run([
+    'req',
+    '-x509',
+    '-new',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    join(dir, 'ca.key'),
+    '-out',
+    join(dir, 'ca.crt'),
+    '-days',
+    '3650',
+    '-config',
+    cnf,
+    '-extensions',
+    'ca_ext',
+    '-subj',
+    `/CN=${name} CA`,
+  ]);
   run(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'tsa.key'), '-out', join(dir, 'tsa.csr'), '-config', cnf, '-subj', `/CN=${name}`]);
-  run(['x509', '-req', '-in', join(dir, 'tsa.csr'), '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-set_serial', '2', '-days', '3650', '-extfile', cnf, '-extensions', 'tsa_ext', '-out', join(dir, 'tsa.crt')]);
+  run([
+    'x509',
+    '-req',
+    '-in',
+    join(dir, 'tsa.csr'),
+    '-CA',
+    join(dir, 'ca.crt'),
+    '-CAkey',
+    join(dir, 'ca.key'),
+    '-set_serial',
+    '2',
+    '-days',
+    '3650',
+    '-extfile',
+    cnf,
+    '-extensions',
+    'tsa_ext',
+    '-out',
+    join(dir, 'tsa.crt'),
+  ]);
 }
 
 let replies = 0;

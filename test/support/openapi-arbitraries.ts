@@ -32,7 +32,16 @@ export interface JsonSchema {
 }
 
 export interface OpenApiDocument {
-  paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string; required?: boolean; schema?: JsonSchema }>; requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        parameters?: Array<{ name: string; in: string; required?: boolean; schema?: JsonSchema }>;
+        requestBody?: { content?: Record<string, { schema?: JsonSchema }> };
+      }
+    >
+  >;
   components: { schemas: Record<string, JsonSchema> };
 }
 
@@ -66,10 +75,30 @@ export const idKindOf = (property: string): string | undefined => ID_KINDS[prope
 
 /** Mostly an id that exists (returned by an earlier 2xx), sometimes a well-formed unknown one. */
 export const poolRef = (kind: string) =>
-  fc.tuple(fc.nat(1000), fc.oneof({ weight: 6, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) })).map(([pick, known]) => new PoolRef(kind, pick, known));
+  fc
+    .tuple(fc.nat(1000), fc.oneof({ weight: 6, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }))
+    .map(([pick, known]) => new PoolRef(kind, pick, known));
 
 /** Characters a text field must survive or refuse the same way on every store; NUL (PostgreSQL refuses it in text) thrice as often. */
-const POISON = ['\u0000', '\u0000', '\u0000', '\u0001', '\u0007', '\u001b', '\u001f', '\u007f', '\ud800', '\udfff', '\u202e', '\u200b', '\ufeff', '🏥', '\t', '\n', '\r'];
+const POISON = [
+  '\u0000',
+  '\u0000',
+  '\u0000',
+  '\u0001',
+  '\u0007',
+  '\u001b',
+  '\u001f',
+  '\u007f',
+  '\ud800',
+  '\udfff',
+  '\u202e',
+  '\u200b',
+  '\ufeff',
+  '🏥',
+  '\t',
+  '\n',
+  '\r',
+];
 
 const PLAIN = ['Second reading', 'Acme Imaging B.V.', 'pacs://studies/1.2.840/report/ai', 'Rechtbank Amsterdam', 'IFU-2.3', '2.3.1', 'x', 'Zoë Ørsted', 'Ω'];
 
@@ -103,7 +132,8 @@ function spicedText(name: string, s: JsonSchema): fc.Arbitrary<string> {
 
 /** A copy of `o` with `key` as an own property, even `__proto__` (so that JSON.stringify writes it). */
 export const withOwnKey = (o: Record<string, unknown>, key: string, value: unknown) => setOwn({ ...o }, key, value);
-const setOwn = (o: Record<string, unknown>, key: string, value: unknown) => Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+const setOwn = (o: Record<string, unknown>, key: string, value: unknown) =>
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
 
 /** Values of the wrong JSON type or shape for any property. */
 const protoKeys = fc.constantFrom('__proto__', 'constructor', 'prototype');
@@ -163,7 +193,12 @@ export function valueArb(doc: OpenApiDocument, schema: JsonSchema, name: string,
     case 'object':
       if (!s.properties) return nullable(typeof s.example === 'number' ? fc.integer({ min: s.example, max: s.example + 96 }) : fc.constant({}));
       // An array is an object to `typeof`: without @ValidateNested it passes as an empty object.
-      if (flavour === 'spiced') return fc.oneof({ weight: 3, arbitrary: objectArb(doc, s, 'spiced') }, { weight: 2, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.constant({}) });
+      if (flavour === 'spiced')
+        return fc.oneof(
+          { weight: 3, arbitrary: objectArb(doc, s, 'spiced') },
+          { weight: 2, arbitrary: fc.constant([]) },
+          { weight: 1, arbitrary: fc.constant({}) },
+        );
       return objectArb(doc, s, flavour);
     default:
       return fc.constant('x');
@@ -193,7 +228,9 @@ export function objectArb(doc: OpenApiDocument, schema: JsonSchema, flavour: Fla
   // Generated as if required; all but one are dropped below.
   const required = new Set([...(s.required ?? []), ...(group && flavour !== 'hostile' ? group : [])]);
   const props = Object.entries(s.properties ?? {});
-  const model = Object.fromEntries(props.map(([k, p]) => [k, required.has(k) ? valueArb(doc, p, k, flavour) : fc.option(valueArb(doc, p, k, flavour), { nil: undefined, freq: 5 })]));
+  const model = Object.fromEntries(
+    props.map(([k, p]) => [k, required.has(k) ? valueArb(doc, p, k, flavour) : fc.option(valueArb(doc, p, k, flavour), { nil: undefined, freq: 5 })]),
+  );
   const record = (fc.record(model) as fc.Arbitrary<Record<string, unknown>>).map((generated) => {
     const o = { ...generated };
     for (const [a, b] of ORDERED) {
@@ -224,7 +261,10 @@ export function oneOffArb(doc: OpenApiDocument, schema: JsonSchema): fc.Arbitrar
 export function chaosArb(doc: OpenApiDocument, schema: JsonSchema): fc.Arbitrary<Record<string, unknown>> {
   const s = resolve(doc, schema);
   const model = Object.fromEntries(
-    Object.entries(s.properties ?? {}).map(([k, p]) => [k, fc.oneof(valueArb(doc, p, k, 'valid'), valueArb(doc, p, k, 'spiced'), valueArb(doc, p, k, 'hostile'))]),
+    Object.entries(s.properties ?? {}).map(([k, p]) => [
+      k,
+      fc.oneof(valueArb(doc, p, k, 'valid'), valueArb(doc, p, k, 'spiced'), valueArb(doc, p, k, 'hostile')),
+    ]),
   );
   return fc.record(model, { requiredKeys: [] });
 }

@@ -12,7 +12,11 @@ import { readZip } from './zip';
  * zip's deflated timeline.json, so an "erased" subject's text could hide there.
  */
 async function views(bytes: Buffer, name: string): Promise<Array<[string, string]>> {
-  const out: Array<[string, string]> = [[name, bytes.toString('latin1')], [name, bytes.toString('utf8')], [name, bytes.toString('utf16le')]];
+  const out: Array<[string, string]> = [
+    [name, bytes.toString('latin1')],
+    [name, bytes.toString('utf8')],
+    [name, bytes.toString('utf16le')],
+  ];
   if (bytes.subarray(0, 4).toString('latin1') === 'PK\x03\x04') {
     const dir = mkdtempSync(join(tmpdir(), 'grep-zip-'));
     try {

@@ -16,7 +16,10 @@ export interface PythonVerdict {
 
 /** Fails (no skip) when the machine lacks what the Python verifier runs with: CI is Debian (apt-get install python3 openssl). */
 export function requirePythonVerifier(): void {
-  for (const [cmd, arg] of [['python3', '--version'], ['openssl', 'version']]) {
+  for (const [cmd, arg] of [
+    ['python3', '--version'],
+    ['openssl', 'version'],
+  ]) {
     try {
       execFileSync(cmd, [arg], { stdio: 'pipe' });
     } catch {

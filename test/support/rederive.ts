@@ -16,7 +16,13 @@ import {
   withheldRow,
 } from '@app/evidence';
 
-const lines = (f: Map<string, Buffer>, name: string) => f.get(name)!.toString().trim().split('\n').filter((l) => l !== '');
+const lines = (f: Map<string, Buffer>, name: string) =>
+  f
+    .get(name)!
+    .toString()
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '');
 
 /**
  * What a forger redoes after changing events.jsonl, so that only the rule under test can catch

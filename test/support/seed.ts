@@ -16,24 +16,45 @@ export function reviewStream(i: number, systems: string[]) {
     {
       type: 'oversight.AiOutputReviewed',
       data: {
-        reviewId, aiSystemId: systems[i % systems.length], modelVersion: '1.0', outputReference: `ref-${i}`,
-        outputSha256: 'a'.repeat(64), patientPseudonym: `p-${String(i % 997).padStart(32, '0')}`, reviewer,
-        decision: DECISIONS[i % 4], reason: i % 4 === 0 ? null : fakeCipher(i),
-        seenAt: `2026-${month}-10T10:00:00.000Z`, decidedAt: `2026-${month}-10T10:00:30.000Z`, incidentId: null,
+        reviewId,
+        aiSystemId: systems[i % systems.length],
+        modelVersion: '1.0',
+        outputReference: `ref-${i}`,
+        outputSha256: 'a'.repeat(64),
+        patientPseudonym: `p-${String(i % 997).padStart(32, '0')}`,
+        reviewer,
+        decision: DECISIONS[i % 4],
+        reason: i % 4 === 0 ? null : fakeCipher(i),
+        seenAt: `2026-${month}-10T10:00:00.000Z`,
+        decidedAt: `2026-${month}-10T10:00:30.000Z`,
+        incidentId: null,
       },
     },
   ];
   if (i % 5 === 0) {
     events.push({
       type: 'oversight.ReviewCorrected',
-      data: { reviewId, decision: DECISIONS[(i + 1) % 4], reason: fakeCipher(i + 1), correctionNote: null, correctedBy: reviewer, correctedAt: `2026-${month}-11T10:00:00.000Z` },
+      data: {
+        reviewId,
+        decision: DECISIONS[(i + 1) % 4],
+        reason: fakeCipher(i + 1),
+        correctionNote: null,
+        correctedBy: reviewer,
+        correctedAt: `2026-${month}-11T10:00:00.000Z`,
+      },
     });
   }
   if (i % 11 === 0) {
-    events.push({ type: 'oversight.ReviewWithdrawn', data: { reviewId, reason: fakeCipher(i + 2), withdrawnBy: reviewer, withdrawnAt: `2026-${month}-12T10:00:00.000Z` } });
+    events.push({
+      type: 'oversight.ReviewWithdrawn',
+      data: { reviewId, reason: fakeCipher(i + 2), withdrawnBy: reviewer, withdrawnAt: `2026-${month}-12T10:00:00.000Z` },
+    });
   }
   if (i % 13 === 0) {
-    events.push({ type: 'oversight.ReviewLinkedToIncident', data: { reviewId, incidentId: uuidv7(), linkedBy: reviewer, linkedAt: `2026-${month}-13T10:00:00.000Z` } });
+    events.push({
+      type: 'oversight.ReviewLinkedToIncident',
+      data: { reviewId, incidentId: uuidv7(), linkedBy: reviewer, linkedAt: `2026-${month}-13T10:00:00.000Z` },
+    });
   }
   return { reviewId, reviewer, events };
 }
@@ -52,9 +73,19 @@ export async function seedReviews(store: EventStore, reviews: number, options: {
         {
           type: 'ai-systems.AiSystemRegistered',
           data: {
-            aiSystemId: id, name: `System ${n}`, supplier: { name: 'Acme', incidentContactEmail: null }, version: '1.0',
-            intendedPurpose: 'test', aiActRiskClass: 'high', mdrClass: 'IIa', inHouseDevice: false, ifuVersion: null,
-            oversightPersons: [], ceMarking: null, udiDi: null, registeredAt: '2026-01-01T00:00:00.000Z',
+            aiSystemId: id,
+            name: `System ${n}`,
+            supplier: { name: 'Acme', incidentContactEmail: null },
+            version: '1.0',
+            intendedPurpose: 'test',
+            aiActRiskClass: 'high',
+            mdrClass: 'IIa',
+            inHouseDevice: false,
+            ifuVersion: null,
+            oversightPersons: [],
+            ceMarking: null,
+            udiDi: null,
+            registeredAt: '2026-01-01T00:00:00.000Z',
           },
         },
       ],

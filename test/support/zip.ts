@@ -44,7 +44,15 @@ export async function writeZip(path: string, entries: Map<string, Buffer>): Prom
  */
 export function rebag(files: Map<string, Buffer>): void {
   const line = (name: string) => `${createHash('sha256').update(files.get(name)!).digest('hex')}  ${name}\n`;
-  files.set('manifest-sha256.txt', Buffer.from([...files.keys()].filter((n) => n.startsWith('data/')).map(line).join('')));
+  files.set(
+    'manifest-sha256.txt',
+    Buffer.from(
+      [...files.keys()]
+        .filter((n) => n.startsWith('data/'))
+        .map(line)
+        .join(''),
+    ),
+  );
   files.set('tagmanifest-sha256.txt', Buffer.from(['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt'].map(line).join('')));
 }
 

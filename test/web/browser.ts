@@ -14,7 +14,7 @@ export function requireChromium(): void {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `Chromium is not installed at ${CHROMIUM}. The browser tests cannot run without it: ` +
-        'run `bash scripts/ensure-chromium.sh` (as root, installs Debian\'s chromium package) or set CHROMIUM_PATH.',
+        "run `bash scripts/ensure-chromium.sh` (as root, installs Debian's chromium package) or set CHROMIUM_PATH.",
     );
   }
 }

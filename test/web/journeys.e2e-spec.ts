@@ -71,7 +71,14 @@ describe('Web app journeys in Chromium', () => {
       await t.http
         .post('/api/v1/ai-systems')
         .set(auth(admin))
-        .send(aiSystemBody({ name: 'Sepsis Early Warning', supplier: { name: 'Vitalis Analytics', incidentContactEmail: 'safety@vitalis.example' }, version: '4.0.2', mdrClass: 'IIb' }))
+        .send(
+          aiSystemBody({
+            name: 'Sepsis Early Warning',
+            supplier: { name: 'Vitalis Analytics', incidentContactEmail: 'safety@vitalis.example' },
+            version: '4.0.2',
+            mdrClass: 'IIb',
+          }),
+        )
         .expect(201)
     ).body.aiSystemId;
     // Earlier reviews by another clinician, so the override-rate chart has months to show.
@@ -102,7 +109,11 @@ describe('Web app journeys in Chromium', () => {
     }
     // Two months of the system's own logs, for the retention-volume chart.
     const qm = await token('quality-manager', 'quinn');
-    await t.http.post('/api/v1/retention-policies').set(auth(qm)).send({ aiSystemId: chest, minimumMonths: 6, maximumMonths: null, legalBasis: 'AI Act Art. 26(6)' }).expect(201);
+    await t.http
+      .post('/api/v1/retention-policies')
+      .set(auth(qm))
+      .send({ aiSystemId: chest, minimumMonths: 6, maximumMonths: null, legalBasis: 'AI Act Art. 26(6)' })
+      .expect(201);
     for (const [from, to, lines] of [
       ['2026-09-01T00:00:00Z', '2026-10-01T00:00:00Z', 40],
       ['2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z', 90],
@@ -206,7 +217,10 @@ describe('Web app journeys in Chromium', () => {
     await expect(row.textContent()).resolves.toContain('Pneumothorax on the right');
     expect(await t.eventCount()).toBe(before + 1);
     const reviewId = await row.getAttribute('data-review-id');
-    const stored = await t.http.get(`/api/v1/reviews/${reviewId}`).set(auth(await token('clinician', 'alice'))).expect(200);
+    const stored = await t.http
+      .get(`/api/v1/reviews/${reviewId}`)
+      .set(auth(await token('clinician', 'alice')))
+      .expect(200);
     expect(stored.body).toMatchObject({ aiSystemId: chest, modelVersion: '2.3.1', outputSha256: digest, decision: 'rejected' });
     // The form is ready for the next one; the system stays chosen.
     expect(await page.locator('#aiSystemId').inputValue()).toBe(chest);
@@ -225,7 +239,12 @@ describe('Web app journeys in Chromium', () => {
     await page.getByLabel('Decision').selectOption('accepted');
     await t.catchUp();
     const before = await t.eventCount();
-    const reviewsBefore = (await t.http.get('/api/v1/reviews').set(auth(await token('clinician', 'alice'))).expect(200)).body.items.length;
+    const reviewsBefore = (
+      await t.http
+        .get('/api/v1/reviews')
+        .set(auth(await token('clinician', 'alice')))
+        .expect(200)
+    ).body.items.length;
     await page.getByRole('button', { name: 'Record review' }).click();
 
     const message = page.locator('#outputSha256-error');
@@ -242,7 +261,14 @@ describe('Web app journeys in Chromium', () => {
     expect(await page.getByRole('alert').textContent()).toContain(apiMessage);
     await t.catchUp();
     expect(await t.eventCount()).toBe(before);
-    expect((await t.http.get('/api/v1/reviews').set(auth(await token('clinician', 'alice'))).expect(200)).body.items).toHaveLength(reviewsBefore);
+    expect(
+      (
+        await t.http
+          .get('/api/v1/reviews')
+          .set(auth(await token('clinician', 'alice')))
+          .expect(200)
+      ).body.items,
+    ).toHaveLength(reviewsBefore);
     await expectAccessible(page);
     await screenshot(page, 'bad-input');
     await page.close();
@@ -259,7 +285,11 @@ describe('Web app journeys in Chromium', () => {
           .expect(201)
       ).body.incidentId as string;
     const classify = (id: string) =>
-      t.http.post(`/api/v1/incidents/${id}/classification`).set(auth(qm)).send({ serious: true, criteria: criteria({ seriousHarmToHealth: true }), wkkgzCalamity: false }).expect(200);
+      t.http
+        .post(`/api/v1/incidents/${id}/classification`)
+        .set(auth(qm))
+        .send({ serious: true, criteria: criteria({ seriousHarmToHealth: true }), wkkgzCalamity: false })
+        .expect(200);
     // Reported in the opposite order of their deadlines, so the board's order is the API's sort.
     const fresh = await report(10 * 60_000, 'Drain placed late after a missed pneumothorax');
     const amber = await report(14 * HOUR, 'Wrong side flagged on a chest X-ray');
@@ -273,7 +303,11 @@ describe('Web app journeys in Chromium', () => {
     await rows.first().waitFor();
     expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-incident-id')))).toEqual([red, amber, fresh]);
     // The fresh, unclassified incident already has the provider clock from awareness (hospital policy, J12): 24 h, amber.
-    expect(await page.locator('#incident-board [data-clock]').evaluateAll((cs) => cs.map((c) => c.getAttribute('data-clock')))).toEqual(['red', 'amber', 'amber']);
+    expect(await page.locator('#incident-board [data-clock]').evaluateAll((cs) => cs.map((c) => c.getAttribute('data-clock')))).toEqual([
+      'red',
+      'amber',
+      'amber',
+    ]);
     await expect(rows.nth(0).textContent()).resolves.toMatch(/overdue by 2 d/);
     await expect(rows.nth(1).textContent()).resolves.toMatch(/due in (9|10) h/);
     // Red and amber differ in more than colour: the computed colours differ too.
@@ -312,7 +346,7 @@ describe('Web app journeys in Chromium', () => {
     await page.locator('#deadlines tr[data-rule="aiact.26-5.provider.on-awareness"] [data-clock="met"]').waitFor();
     // A report made elsewhere (the IGJ's portal) is recorded with its reference and time.
     await page.locator('#record-recipient').selectOption('igj');
-    await page.getByLabel('Recipient\'s reference').fill('IGJ-2026-0099');
+    await page.getByLabel("Recipient's reference").fill('IGJ-2026-0099');
     await page.getByRole('button', { name: 'Record report' }).click();
     await page.getByRole('status').filter({ hasText: 'Report recorded.' }).waitFor();
     const recorded = (await t.http.get(`/api/v1/incidents/${fresh}`).set(auth(qm)).expect(200)).body.notifications;
@@ -327,7 +361,7 @@ describe('Web app journeys in Chromium', () => {
     const page = await signIn('quality-manager', 'quinn');
     await page.getByRole('link', { name: 'Supplier notices' }).click();
     await page.locator('#notice-system').selectOption(chest);
-    await page.getByLabel('Supplier\'s reference').fill('FSN-2026-017');
+    await page.getByLabel("Supplier's reference").fill('FSN-2026-017');
     await page.getByLabel('Subject').fill('Missed pneumothorax on portable X-rays');
     await page.getByLabel('2.3.1').check();
     await page.getByLabel('Our own deadline for acting').fill(new Date(Date.now() + 3 * 24 * HOUR).toISOString().slice(0, 10));
@@ -343,7 +377,7 @@ describe('Web app journeys in Chromium', () => {
     await page.getByRole('link', { name: 'Report an incident' }).click();
     await page.getByRole('heading', { level: 1, name: 'Report an incident' }).waitFor();
     await page.locator('#report-system').selectOption(chest);
-    await page.locator('#report-narrative').fill('Chest X-ray worklist showed yesterday\'s AI flags after the night update');
+    await page.locator('#report-narrative').fill("Chest X-ray worklist showed yesterday's AI flags after the night update");
     await page.getByLabel(/A near miss/).check();
     await page.getByRole('button', { name: 'Report', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Reported.' }).waitFor();

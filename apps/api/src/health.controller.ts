@@ -28,7 +28,9 @@ export class HealthController {
   /** Which background workers this instance runs, and why each other one is off (information, never a failure). */
   private workersInfo() {
     const running = new Set(this.workers.running());
-    return Object.fromEntries(this.workers.switches().map((w) => [w.name, running.has(w.name) ? 'running' : `off: ${w.on ? 'not started in this process' : w.why}`]));
+    return Object.fromEntries(
+      this.workers.switches().map((w) => [w.name, running.has(w.name) ? 'running' : `off: ${w.on ? 'not started in this process' : w.why}`]),
+    );
   }
 
   /**
@@ -69,6 +71,12 @@ export class HealthController {
       stalled: stalled.map(({ projection, position, failure }) => ({ projection, checkpoint: position, ...failure })),
     };
     res.status(degradedStatus());
-    return { ...result, status: 'degraded', info: { ...result.info, workers }, error: { ...result.error, projections }, details: { ...result.details, projections, workers } };
+    return {
+      ...result,
+      status: 'degraded',
+      info: { ...result.info, workers },
+      error: { ...result.error, projections },
+      details: { ...result.details, projections, workers },
+    };
   }
 }

@@ -70,7 +70,10 @@ projections
   .command('rebuild <name>')
   .description('Rebuild a projection from position 0 into new tables, then swap them in (blue/green)')
   .action((name: string) => commands.projections().projectionsRebuild(name));
-projections.command('status').description('Checkpoint, head and lag of every projection; a stalled one with its position and error (exit code 2)').action(() => commands.projections().projectionsStatus());
+projections
+  .command('status')
+  .description('Checkpoint, head and lag of every projection; a stalled one with its position and error (exit code 2)')
+  .action(() => commands.projections().projectionsStatus());
 program
   .command('rebuild <name>')
   .description('Same as `projections rebuild <name>`')
@@ -189,7 +192,9 @@ program
   .option('--trusted-key <file>', "pin the ledger key: the hospital's public key as PEM or JWK, obtained outside the bundle")
   .option('--trusted-keys <file>', 'pin the ledger keys of a JWK Set (e.g. a saved /.well-known/oversight-registry-keys)')
   .option('--trusted-tsa <pem>', "pin the time-stamping authority: the TSA's (or its CA's) certificate; the bundle's RFC 3161 anchors must chain to it")
-  .action((zip: string, o: { sha256?: string; json?: boolean; trustedKey?: string; trustedKeys?: string; trustedTsa?: string }) => commands.bundles().verifyBundleCommand(zip, o));
+  .action((zip: string, o: { sha256?: string; json?: boolean; trustedKey?: string; trustedKeys?: string; trustedTsa?: string }) =>
+    commands.bundles().verifyBundleCommand(zip, o),
+  );
 
 program
   .command('export-bundle')

@@ -68,7 +68,7 @@ export async function api<T>(method: string, path: string, opts: CallOptions = {
   return { data, etag: res.headers.get('ETag'), status: res.status };
 }
 
-export const get = <T,>(path: string) => api<T>('GET', path).then((a) => a.data);
+export const get = <T>(path: string) => api<T>('GET', path).then((a) => a.data);
 
 /** Downloads a protected file (the bearer token cannot ride on a plain link). */
 export async function download(path: string, filename: string): Promise<Blob> {

@@ -89,7 +89,13 @@ export function App({ config }: { config: WebConfig }) {
         )}
         <div class="who">
           {session && <span>{t('signedInAs', { who: session.name ?? session.subject, role: tt(`role.${session.role}`) })}</span>}
-          <button type="button" class="link" lang={lang.get() === 'en' ? 'nl' : 'en'} aria-label={t('languageLabel')} onClick={() => setLang(lang.get() === 'en' ? 'nl' : 'en')}>
+          <button
+            type="button"
+            class="link"
+            lang={lang.get() === 'en' ? 'nl' : 'en'}
+            aria-label={t('languageLabel')}
+            onClick={() => setLang(lang.get() === 'en' ? 'nl' : 'en')}
+          >
             {t('language')}
           </button>
           {session && (

@@ -30,7 +30,12 @@ const PENDING = 'oversight-registry.oidc';
 export function decodeJwtPayload(token: string): Record<string, unknown> {
   const part = token.trim().split('.')[1];
   if (!part) throw new Error('not a JWT');
-  const json = atob(part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '='));
+  const json = atob(
+    part
+      .replace(/-/g, '+')
+      .replace(/_/g, '/')
+      .padEnd(Math.ceil(part.length / 4) * 4, '='),
+  );
   return JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (c) => c.charCodeAt(0)))) as Record<string, unknown>;
 }
 

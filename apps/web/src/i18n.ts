@@ -32,14 +32,15 @@ const en = {
   'nav.report': 'Report an incident',
   'incidents.whose': 'Whose clock',
   'whose.ours': 'ours',
-  'whose.mirrorsManufacturer': 'ours, mirroring the manufacturer\'s MDR clock',
+  'whose.mirrorsManufacturer': "ours, mirroring the manufacturer's MDR clock",
   'incidents.statusOpen': 'open',
   'incidents.statusClosed': 'closed',
   'channel.webhook': 'sent by webhook',
   'channel.email': 'sent by e-mail',
   'channel.recorded': 'made elsewhere, recorded',
   'report.title': 'Report an incident',
-  'report.intro': 'Anyone may report something that went wrong, or nearly did, with an AI system. The quality manager takes it from here; you can follow it below.',
+  'report.intro':
+    'Anyone may report something that went wrong, or nearly did, with an AI system. The quality manager takes it from here; you can follow it below.',
   'report.form': 'Your report',
   'report.choose': 'Choose the AI system',
   'report.narrativeHelp': 'In your own words: what, when, where. Patient details go in the next field, not here.',
@@ -168,7 +169,7 @@ const en = {
   'recipient.csirt': 'CSIRT (Z-CERT)',
   'incidents.recordTitle': 'Record a report made elsewhere',
   'incidents.reportKind': 'Kind of report',
-  'incidents.reference': 'Recipient\'s reference',
+  'incidents.reference': "Recipient's reference",
   'incidents.madeAt': 'Made at',
   'incidents.madeAtHelp': 'Leave empty for now.',
   'incidents.record': 'Record report',
@@ -179,7 +180,7 @@ const en = {
   'kind.investigation-report': 'calamity investigation report (IGJ)',
   'incidents.nature': 'Basis',
   'nature.law': 'law',
-  'nature.regulator-policy': 'regulator\'s policy',
+  'nature.regulator-policy': "regulator's policy",
   'nature.hospital-policy': 'hospital policy',
   'rule.aiact.26-5.provider.on-awareness': 'Inform the provider of the suspected serious incident (or classify it)',
   'rule.aiact.26-5.provider': 'Inform the provider of the serious incident, first',
@@ -288,7 +289,7 @@ const en = {
   'notices.system': 'AI system',
   'notices.chooseSystem': 'Choose an AI system',
   'notices.noticeTitle': 'Subject',
-  'notices.reference': 'Supplier\'s reference',
+  'notices.reference': "Supplier's reference",
   'notices.versions': 'Affected versions',
   'notices.open': 'Open',
   'notices.noDeadline': 'no deadline',
@@ -307,7 +308,7 @@ const en = {
   'notices.status.open': 'open',
   'notices.status.closed': 'closed',
   'notices.deadlines': 'Deadlines',
-  'notices.deadline.requested-action': 'Supplier\'s date for its requested action',
+  'notices.deadline.requested-action': "Supplier's date for its requested action",
   'notices.deadline.act-by': 'Our own deadline',
   'notices.actions': 'Actions taken',
   'notices.completes': 'does what the notice asks',
@@ -361,7 +362,8 @@ const nl: Record<TextKey, string> = {
   'channel.email': 'verzonden per e-mail',
   'channel.recorded': 'elders gedaan, vastgelegd',
   'report.title': 'Incident melden',
-  'report.intro': 'Iedereen mag melden wat er misging, of bijna misging, met een AI-systeem. De kwaliteitsmanager neemt het over; hieronder volgt u de melding.',
+  'report.intro':
+    'Iedereen mag melden wat er misging, of bijna misging, met een AI-systeem. De kwaliteitsmanager neemt het over; hieronder volgt u de melding.',
   'report.form': 'Uw melding',
   'report.choose': 'Kies het AI-systeem',
   'report.narrativeHelp': 'In uw eigen woorden: wat, wanneer, waar. Patiëntgegevens in het volgende veld, niet hier.',
@@ -564,7 +566,8 @@ const nl: Record<TextKey, string> = {
   'audit.accessLogOk': 'Gecontroleerd: alle {entries} regels sluiten op elkaar aan.',
   'audit.accessLogPurged': 'Regels tot en met #{seq} zijn na hun bewaartermijn opgeschoond; de keten wordt gecontroleerd vanaf het anker van die opschoning.',
   'audit.accessLogAnchors': 'In het verzegelde gebeurtenissenlog verankerde hashes: {anchors}, alle kloppen.',
-  'audit.accessLogNoAnchors': 'Er is nog geen hash van het toegangslog verankerd in het verzegelde gebeurtenissenlog (de beheerder draait registry access-log anchor).',
+  'audit.accessLogNoAnchors':
+    'Er is nog geen hash van het toegangslog verankerd in het verzegelde gebeurtenissenlog (de beheerder draait registry access-log anchor).',
   'audit.accessLogBad': 'Controle MISLUKT: {problems} probleem/problemen.',
   'audit.accessLogChain': 'De hashketen breekt bij regel #{seq}.',
   'audit.accessLogAnchor': 'Regel #{seq} wijkt af van de hash die in het gebeurtenissenlog is verankerd.',
@@ -681,5 +684,8 @@ export function hasText(key: string): key is TextKey {
 export function formatDate(iso: string | null | undefined, withTime = true): string {
   if (!iso) return '—';
   const d = new Date(iso);
-  return new Intl.DateTimeFormat(lang.get() === 'nl' ? 'nl-NL' : 'en-GB', withTime ? { dateStyle: 'medium', timeStyle: 'short' } : { dateStyle: 'medium' }).format(d);
+  return new Intl.DateTimeFormat(
+    lang.get() === 'nl' ? 'nl-NL' : 'en-GB',
+    withTime ? { dateStyle: 'medium', timeStyle: 'short' } : { dateStyle: 'medium' },
+  ).format(d);
 }

@@ -79,10 +79,19 @@ export function TextField(p: InputProps) {
   );
 }
 
-export function SelectField(p: FieldProps & { value: string; onValue: (v: string) => void; options: Array<{ value: string; label: string }>; placeholder?: string }) {
+export function SelectField(
+  p: FieldProps & { value: string; onValue: (v: string) => void; options: Array<{ value: string; label: string }>; placeholder?: string },
+) {
   return (
     <FieldShell {...p}>
-      <select id={p.id} name={p.id} value={p.value} aria-invalid={p.error ? true : undefined} aria-describedby={describedBy(p)} onChange={(e) => p.onValue(e.currentTarget.value)}>
+      <select
+        id={p.id}
+        name={p.id}
+        value={p.value}
+        aria-invalid={p.error ? true : undefined}
+        aria-describedby={describedBy(p)}
+        onChange={(e) => p.onValue(e.currentTarget.value)}
+      >
         {p.placeholder !== undefined && <option value="">{p.placeholder}</option>}
         {p.options.map((o) => (
           <option value={o.value} key={o.value}>
@@ -107,8 +116,7 @@ export function Checkbox({ id, label, checked, onValue }: { id: string; label: s
 export function ProblemSummary({ error }: { error: unknown }) {
   if (!error) return null;
   const problem = error instanceof ApiError ? error.problem : { title: String(error), status: 0 };
-  const text =
-    problem.code === 'network' ? t('networkError') : problem.code === 'revision-conflict' ? t('conflict') : (problem.detail ?? problem.title);
+  const text = problem.code === 'network' ? t('networkError') : problem.code === 'revision-conflict' ? t('conflict') : (problem.detail ?? problem.title);
   return (
     <div class="problem" role="alert">
       <p>

@@ -34,4 +34,3 @@ export interface SupplierNoticeSummary {
   closedAt: string | null;
   revision: number;
 }
-

@@ -35,7 +35,9 @@ export class DisclosureModule implements OnModuleInit {
     this.blockers.register({
       context: 'disclosure',
       groundsFor: async (p) => [
-        ...(await this.disclosures.find({ where: { status: 'open' } })).filter((d) => d.scope.patientPseudonyms.includes(p)).map((d) => ground('disclosure-request', `disclosure-${d.requestId}`)),
+        ...(await this.disclosures.find({ where: { status: 'open' } }))
+          .filter((d) => d.scope.patientPseudonyms.includes(p))
+          .map((d) => ground('disclosure-request', `disclosure-${d.requestId}`)),
         ...(await this.bundles.find({ where: { discardedAt: IsNull() } }))
           .filter((b) => b.dataSubjects.includes(p))
           .map((b) => ground('stored-bundle', `disclosure-${b.requestId}/bundle-${b.bundleId}`)),

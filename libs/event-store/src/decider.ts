@@ -24,10 +24,7 @@ export class DomainError extends Error {
   }
 }
 
-export function fold<State, Event>(
-  decider: Pick<Decider<State, unknown, Event>, 'initialState' | 'evolve'>,
-  events: Iterable<Event>,
-): State {
+export function fold<State, Event>(decider: Pick<Decider<State, unknown, Event>, 'initialState' | 'evolve'>, events: Iterable<Event>): State {
   let state = decider.initialState();
   for (const e of events) state = decider.evolve(state, e);
   return state;

@@ -8,9 +8,7 @@ export class ConcurrencyError extends Error {
     readonly expected: ExpectedRevision,
     readonly actual: number | null,
   ) {
-    super(
-      `Stream ${streamId}: expected revision ${String(expected)}, actual ${actual === null ? 'no stream' : actual}`,
-    );
+    super(`Stream ${streamId}: expected revision ${String(expected)}, actual ${actual === null ? 'no stream' : actual}`);
   }
 }
 

@@ -1,10 +1,4 @@
-import type {
-  AppendOptions,
-  AppendResult,
-  EventEnvelope,
-  NewEvent,
-  ReadStreamOptions,
-} from './envelope';
+import type { AppendOptions, AppendResult, EventEnvelope, NewEvent, ReadStreamOptions } from './envelope';
 
 export const EVENT_STORE = Symbol('EVENT_STORE');
 
@@ -54,9 +48,5 @@ export interface EventStore {
    */
   onAppended(listener: (lastPosition: number) => void): () => void;
   /** Catch-up subscription: replays from `after`, then follows new events. */
-  subscribe(
-    after: number,
-    handler: (events: EventEnvelope[]) => Promise<void>,
-    options?: SubscribeOptions,
-  ): Subscription;
+  subscribe(after: number, handler: (events: EventEnvelope[]) => Promise<void>, options?: SubscribeOptions): Subscription;
 }

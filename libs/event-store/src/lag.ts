@@ -4,12 +4,7 @@ import type { EventStore } from './event-store.port';
  * How many events lie after `position` up to `head`: a subtraction on a gap-free log (SQL); on a
  * sparse one (KurrentDB byte offsets) the events are counted, at most `cap` (then "≥ cap").
  */
-export async function eventsBehind(
-  store: Pick<EventStore, 'readAll' | 'gapFreePositions'>,
-  position: number,
-  head: number,
-  cap = 10_000,
-): Promise<number> {
+export async function eventsBehind(store: Pick<EventStore, 'readAll' | 'gapFreePositions'>, position: number, head: number, cap = 10_000): Promise<number> {
   if (head <= position) return 0;
   if (store.gapFreePositions !== false) return head - position;
   let count = 0;

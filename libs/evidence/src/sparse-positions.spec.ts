@@ -50,7 +50,12 @@ describe('Ledger on sparse positions (pure functions)', () => {
 
   it('reports a removed, an edited and a reordered event by their positions', () => {
     const rows = leafRows(0, log);
-    expect(check(rows, log.filter((e) => e.globalPosition !== 9_811))).toEqual([
+    expect(
+      check(
+        rows,
+        log.filter((e) => e.globalPosition !== 9_811),
+      ),
+    ).toEqual([
       { position: 9_811, problem: 'sealed event at position 9811 is no longer in the log at its place' },
       { position: 1_048_576, problem: 'sealed event at position 1048576 is no longer in the log at its place' },
       { position: 2 ** 40 + 17, problem: `sealed event at position ${2 ** 40 + 17} is no longer in the log at its place` },

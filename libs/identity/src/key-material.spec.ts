@@ -103,10 +103,7 @@ describe('loadKeyMaterial', () => {
   it('rejects a signing key file that is not a PKCS#8 Ed25519 key', () => {
     const dir = newDir();
     const rsa = join(dir, 'rsa.pem');
-    writeFileSync(
-      rsa,
-      generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }),
-    );
+    writeFileSync(rsa, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
     const junk = join(dir, 'junk.pem');
     writeFileSync(junk, '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n');
     const pub = join(dir, 'pub.pem');
@@ -118,9 +115,7 @@ describe('loadKeyMaterial', () => {
 
   it('refuses the same secret as pseudonym key and master key', () => {
     const same = randomBytes(32).toString('base64');
-    expect(() => loadKeyMaterial({ dataDir: newDir() }, { PSEUDONYM_KEY: same, MASTER_KEY: same })).toThrow(
-      /different secrets/,
-    );
+    expect(() => loadKeyMaterial({ dataDir: newDir() }, { PSEUDONYM_KEY: same, MASTER_KEY: same })).toThrow(/different secrets/);
   });
 
   it('throws when a key file is corrupted, naming the file but not the content', () => {

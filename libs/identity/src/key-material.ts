@@ -1,25 +1,6 @@
-import {
-  chmodSync,
-  closeSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  readFileSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  randomBytes,
-  timingSafeEqual,
-  type KeyObject,
-} from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { decodeBase64Strict } from './encoding';
 
 /** A key-encryption key for the per-subject data keys; `id` is stored beside every wrapped key. */
@@ -83,11 +64,7 @@ export function loadKeyMaterial(config: { dataDir: string }, env: NodeJS.Process
       // Almost certainly a forgotten MASTER_KEY: silently generating a new one would strand data.
       throw new Error('MASTER_KEY_ID is set but MASTER_KEY is not');
     }
-    masterBytes = readOrCreate(
-      join(keysDir, MASTER_KEY_FILE),
-      () => randomBytes(MASTER_KEY_BYTES).toString('base64') + '\n',
-      parseMasterKey,
-    );
+    masterBytes = readOrCreate(join(keysDir, MASTER_KEY_FILE), () => randomBytes(MASTER_KEY_BYTES).toString('base64') + '\n', parseMasterKey);
   }
   const masterKeyId = nonEmpty(env.MASTER_KEY_ID) ? env.MASTER_KEY_ID!.trim() : masterKeyIdOf(masterBytes);
   if (!MASTER_KEY_ID.test(masterKeyId)) {

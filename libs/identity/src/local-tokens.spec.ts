@@ -1,15 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { ed25519Thumbprint, tokenSigningKeyFrom } from './key-material';
-import {
-  InvalidTokenError,
-  issueLocalToken,
-  LOCAL_TOKEN_AUDIENCE,
-  LOCAL_TOKEN_ISSUER,
-  ROLES,
-  verifyLocalToken,
-  type InvalidTokenReason,
-} from './local-tokens';
+import { InvalidTokenError, issueLocalToken, LOCAL_TOKEN_AUDIENCE, LOCAL_TOKEN_ISSUER, ROLES, verifyLocalToken, type InvalidTokenReason } from './local-tokens';
 
 const signing = tokenSigningKeyFrom(generateKeyPairSync('ed25519').privateKey);
 
@@ -104,9 +96,9 @@ describe('local tokens', () => {
   it('rejects malformed tokens and other algorithms', async () => {
     for (const bad of ['', 'abc', 'a.b.c', 'x'.repeat(10_000)]) await expectReason(bad, 'malformed');
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
-    const body = Buffer.from(
-      JSON.stringify({ sub: 'u', roles: ['admin'], iss: LOCAL_TOKEN_ISSUER, aud: LOCAL_TOKEN_AUDIENCE, exp: 9e9 }),
-    ).toString('base64url');
+    const body = Buffer.from(JSON.stringify({ sub: 'u', roles: ['admin'], iss: LOCAL_TOKEN_ISSUER, aud: LOCAL_TOKEN_AUDIENCE, exp: 9e9 })).toString(
+      'base64url',
+    );
     await expectReason(`${header}.${body}.`, 'algorithm');
     const hs = await new SignJWT({ roles: ['admin'] })
       .setProtectedHeader({ alg: 'HS256' })

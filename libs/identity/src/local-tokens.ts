@@ -14,16 +14,7 @@ export function isRole(value: unknown): value is Role {
 }
 
 export type InvalidTokenReason =
-  | 'malformed'
-  | 'expired'
-  | 'not-yet-valid'
-  | 'signature'
-  | 'algorithm'
-  | 'issuer'
-  | 'audience'
-  | 'claims'
-  | 'unknown-role'
-  | 'unknown-key';
+  'malformed' | 'expired' | 'not-yet-valid' | 'signature' | 'algorithm' | 'issuer' | 'audience' | 'claims' | 'unknown-role' | 'unknown-key';
 
 const REASON_TEXT: Record<InvalidTokenReason, string> = {
   malformed: 'token is malformed',
@@ -68,10 +59,7 @@ export interface VerifiedLocalToken {
  * `oversight-registry-local`, audience `oversight-registry`, the signing key's `kid` in the
  * header and the claim `roles: [role]`.
  */
-export async function issueLocalToken(
-  signing: { privateKey: KeyObject; kid: string },
-  claims: LocalTokenClaims,
-): Promise<string> {
+export async function issueLocalToken(signing: { privateKey: KeyObject; kid: string }, claims: LocalTokenClaims): Promise<string> {
   if (typeof claims.sub !== 'string' || claims.sub.trim().length === 0) throw new TypeError('sub must be non-empty');
   if (!isRole(claims.role)) throw new TypeError(`role must be one of ${ROLES.join(', ')}`);
   if (claims.name !== undefined && typeof claims.name !== 'string') throw new TypeError('name must be a string');
@@ -111,11 +99,7 @@ export function refuseFutureIssuedAt(payload: { iat?: unknown }, clockSkewSecond
  * expiry (and `nbf` if present), `iat` not in the future (beyond `clockSkewSeconds`), and that
  * every role is known. Any failure throws InvalidTokenError.
  */
-export async function verifyLocalToken(
-  publicKey: KeyObject,
-  token: string,
-  clockSkewSeconds = DEFAULT_CLOCK_SKEW_SECONDS,
-): Promise<VerifiedLocalToken> {
+export async function verifyLocalToken(publicKey: KeyObject, token: string, clockSkewSeconds = DEFAULT_CLOCK_SKEW_SECONDS): Promise<VerifiedLocalToken> {
   if (typeof token !== 'string' || token.length === 0 || token.length > 8192) {
     throw new InvalidTokenError('malformed');
   }

@@ -43,7 +43,11 @@ export function oidcConfigFromEnv(env: NodeJS.ProcessEnv = process.env): OidcCon
     jwksUri,
     rolesClaim: env.OIDC_ROLES_CLAIM?.trim() || 'roles',
     roleMap: env.OIDC_ROLE_MAP ? parseRoleMap(env.OIDC_ROLE_MAP) : undefined,
-    algorithms: env.OIDC_ALGORITHMS ? env.OIDC_ALGORITHMS.split(',').map((a) => a.trim()).filter(Boolean) : DEFAULT_ALGORITHMS,
+    algorithms: env.OIDC_ALGORITHMS
+      ? env.OIDC_ALGORITHMS.split(',')
+          .map((a) => a.trim())
+          .filter(Boolean)
+      : DEFAULT_ALGORITHMS,
     clockToleranceSeconds: numberFrom(env.OIDC_CLOCK_TOLERANCE_SECONDS, DEFAULT_CLOCK_SKEW_SECONDS, 'OIDC_CLOCK_TOLERANCE_SECONDS'),
     jwksCooldownMs: numberFrom(env.OIDC_JWKS_COOLDOWN_MS, 30_000, 'OIDC_JWKS_COOLDOWN_MS'),
     jwksCacheMaxAgeMs: numberFrom(env.OIDC_JWKS_CACHE_MAX_AGE_MS, 600_000, 'OIDC_JWKS_CACHE_MAX_AGE_MS'),

@@ -90,7 +90,8 @@ describe('SubjectKeyStore', () => {
       await expect(store.reveal(enc)).resolves.toBeNull();
       // Nothing public opens it: not the iv, not the kid, not an unsalted hash (a dictionary of guesses fails).
       for (const guess of ['accepted', 'rejected', 'modified', 'Second read']) {
-        for (const key of [Buffer.alloc(0), Buffer.from(enc.iv, 'base64url'), Buffer.from(enc.kid)]) expect(textCommitment(key, guess)).not.toBe(enc.commitment);
+        for (const key of [Buffer.alloc(0), Buffer.from(enc.iv, 'base64url'), Buffer.from(enc.kid)])
+          expect(textCommitment(key, guess)).not.toBe(enc.commitment);
         expect(createHash('sha256').update(guess).digest('hex')).not.toBe(enc.commitment);
       }
       expect(textCommitment(Buffer.from(salt, 'hex'), 'accepted')).toBe(enc.commitment);
@@ -137,15 +138,11 @@ describe('SubjectKeyStore', () => {
       return b.toString('base64url');
     };
     await expect(store.decrypt({ ...enc, ct: flip(enc.ct) })).rejects.toThrow(DecryptionError);
-    await expect(store.decrypt({ ...enc, ct: flip(enc.ct, Buffer.from(enc.ct, 'base64url').length - 1) })).rejects.toThrow(
-      DecryptionError,
-    );
+    await expect(store.decrypt({ ...enc, ct: flip(enc.ct, Buffer.from(enc.ct, 'base64url').length - 1) })).rejects.toThrow(DecryptionError);
     await expect(store.decrypt({ ...enc, iv: flip(enc.iv) })).rejects.toThrow(DecryptionError);
     await expect(store.decrypt({ ...enc, ct: enc.ct.slice(0, 10) })).rejects.toThrow(DecryptionError);
     await expect(store.decrypt({ ...enc, iv: 'AAAA' })).rejects.toThrow(DecryptionError);
-    await expect(store.decrypt({ ...enc, enc: 'aes-128-cbc' } as unknown as EncryptedText)).rejects.toThrow(
-      DecryptionError,
-    );
+    await expect(store.decrypt({ ...enc, enc: 'aes-128-cbc' } as unknown as EncryptedText)).rejects.toThrow(DecryptionError);
     // Ciphertext moved to another subject's key.
     const otherEnc = await store.encrypt(subject(), 'other');
     await expect(store.decrypt({ ...enc, kid: otherEnc.kid })).rejects.toThrow(DecryptionError);
@@ -161,10 +158,7 @@ describe('SubjectKeyStore', () => {
     const parts = row.wrapped_key.split('.');
     const ct = Buffer.from(parts[2], 'base64url');
     ct[3] ^= 0x80;
-    await db.query('UPDATE subject_keys SET wrapped_key = ? WHERE subject_id = ?', [
-      `${parts[0]}.${parts[1]}.${ct.toString('base64url')}`,
-      s,
-    ]);
+    await db.query('UPDATE subject_keys SET wrapped_key = ? WHERE subject_id = ?', [`${parts[0]}.${parts[1]}.${ct.toString('base64url')}`, s]);
     await expect(new SubjectKeyStore(db, master).decrypt(enc)).rejects.toThrow(DecryptionError);
   });
 
@@ -245,9 +239,7 @@ describe('SubjectKeyStore', () => {
     expect(rs.masterKeyId).toBe('mk-rewrap-new');
     await expect(rs.rewrap(newMaster)).resolves.toBe(0);
 
-    const ids = await ownDb.query<{ wrapping_key_id: string }>(
-      'SELECT DISTINCT wrapping_key_id FROM subject_keys WHERE wrapped_key IS NOT NULL',
-    );
+    const ids = await ownDb.query<{ wrapping_key_id: string }>('SELECT DISTINCT wrapping_key_id FROM subject_keys WHERE wrapped_key IS NOT NULL');
     expect(ids.map((r) => r.wrapping_key_id)).toEqual(['mk-rewrap-new']);
 
     for (const [i, s] of live.entries()) {
@@ -256,9 +248,7 @@ describe('SubjectKeyStore', () => {
       await expect(new SubjectKeyStore(ownDb, oldMaster).decrypt(encs[i])).rejects.toThrow(MasterKeyUnavailableError);
       await expect(new SubjectKeyStore(ownDb, oldMaster).encrypt(s, 'x')).rejects.toThrow(MasterKeyUnavailableError);
       // Same id, other bytes: authentication of the wrapped key fails.
-      await expect(
-        new SubjectKeyStore(ownDb, { id: 'mk-rewrap-new', key: oldMaster.key }).decrypt(encs[i]),
-      ).rejects.toThrow(DecryptionError);
+      await expect(new SubjectKeyStore(ownDb, { id: 'mk-rewrap-new', key: oldMaster.key }).decrypt(encs[i])).rejects.toThrow(DecryptionError);
     }
     await expect(rs.decrypt(goneEnc)).resolves.toBeNull();
     // New keys are wrapped under the new master key.
@@ -321,9 +311,7 @@ describe('SubjectKeyStore', () => {
     await expect(rs.rewrap(b)).resolves.toBe(subjects.length);
     const reader = new SubjectKeyStore(ownDb, b);
     for (const i of [0, 499, 500, 999, 1000, 1202]) await expect(reader.decrypt(encs[i])).resolves.toBe(subjects[i]);
-    const [{ n }] = await ownDb.query<{ n: number | string }>(
-      "SELECT COUNT(*) AS n FROM subject_keys WHERE wrapping_key_id = 'mk-b'",
-    );
+    const [{ n }] = await ownDb.query<{ n: number | string }>("SELECT COUNT(*) AS n FROM subject_keys WHERE wrapping_key_id = 'mk-b'");
     expect(Number(n)).toBe(subjects.length);
   });
 

@@ -202,10 +202,10 @@ export class SubjectKeyStore {
       for (let attempt = 0; attempt < INSERT_ATTEMPTS; attempt++) {
         const now = new Date().toISOString();
         const updated = await this.db.transaction((tx) =>
-          tx.query(
-            'UPDATE subject_keys SET wrapped_key = NULL, shredded_at = ? WHERE subject_id = ? AND wrapped_key IS NOT NULL RETURNING kid',
-            [now, subjectId],
-          ),
+          tx.query('UPDATE subject_keys SET wrapped_key = NULL, shredded_at = ? WHERE subject_id = ? AND wrapped_key IS NOT NULL RETURNING kid', [
+            now,
+            subjectId,
+          ]),
         );
         if (updated.length > 0) return true;
         const [row] = await this.db.query('SELECT kid FROM subject_keys WHERE subject_id = ?', [subjectId]);
@@ -248,10 +248,7 @@ export class SubjectKeyStore {
 
   async isShredded(subjectId: string): Promise<boolean> {
     checkSubjectId(subjectId);
-    const [row] = await this.db.query<{ wrapped_key: string | null }>(
-      'SELECT wrapped_key FROM subject_keys WHERE subject_id = ?',
-      [subjectId],
-    );
+    const [row] = await this.db.query<{ wrapped_key: string | null }>('SELECT wrapped_key FROM subject_keys WHERE subject_id = ?', [subjectId]);
     return row !== undefined && row.wrapped_key === null;
   }
 
@@ -342,10 +339,7 @@ export class SubjectKeyStore {
 
   private async loadOrCreate(subjectId: string): Promise<DataKey> {
     for (let attempt = 0; attempt < INSERT_ATTEMPTS; attempt++) {
-      const [row] = await this.db.query<KeyRow>(
-        'SELECT subject_id, kid, wrapped_key, wrapping_key_id FROM subject_keys WHERE subject_id = ?',
-        [subjectId],
-      );
+      const [row] = await this.db.query<KeyRow>('SELECT subject_id, kid, wrapped_key, wrapping_key_id FROM subject_keys WHERE subject_id = ?', [subjectId]);
       if (row) {
         if (row.wrapped_key === null) throw new SubjectShreddedError(subjectId);
         return { subjectId, kid: row.kid, key: await this.unwrap(row), loadedAt: Date.now() };
@@ -356,10 +350,13 @@ export class SubjectKeyStore {
       try {
         // Its own statement, not part of a larger transaction: on PostgreSQL a failed
         // statement would abort the surrounding transaction.
-        await this.db.query(
-          'INSERT INTO subject_keys (subject_id, kid, wrapped_key, wrapping_key_id, created_at) VALUES (?, ?, ?, ?, ?)',
-          [subjectId, kid, await master.wrap(key, subjectId), master.id, new Date().toISOString()],
-        );
+        await this.db.query('INSERT INTO subject_keys (subject_id, kid, wrapped_key, wrapping_key_id, created_at) VALUES (?, ?, ?, ?, ?)', [
+          subjectId,
+          kid,
+          await master.wrap(key, subjectId),
+          master.id,
+          new Date().toISOString(),
+        ]);
         return { subjectId, kid, key, loadedAt: Date.now() };
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
@@ -375,10 +372,7 @@ export class SubjectKeyStore {
     const cached = this.cached(kid);
     if (cached) return cached;
     const epoch = this.#epoch;
-    const [row] = await this.db.query<KeyRow>(
-      'SELECT subject_id, kid, wrapped_key, wrapping_key_id FROM subject_keys WHERE kid = ?',
-      [kid],
-    );
+    const [row] = await this.db.query<KeyRow>('SELECT subject_id, kid, wrapped_key, wrapping_key_id FROM subject_keys WHERE kid = ?', [kid]);
     if (!row) throw new UnknownDataKeyError(kid);
     if (row.wrapped_key === null) return null;
     const dk: DataKey = { subjectId: row.subject_id, kid: row.kid, key: await this.unwrap(row), loadedAt: Date.now() };

@@ -65,4 +65,3 @@ export interface ReportedIncident {
   status: 'open' | 'closed';
   closedAt: string | null;
 }
-

@@ -13,7 +13,8 @@ const MAX_DEPTH = 100;
 /** What is wrong with a text, if anything; the message never repeats the text (it may be personal data). */
 function textProblem(s: string): string | undefined {
   const control = CONTROL.exec(s);
-  if (control) return `must not contain control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} (only tab, line feed and carriage return are allowed)`;
+  if (control)
+    return `must not contain control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} (only tab, line feed and carriage return are allowed)`;
   if (LONE_SURROGATE.test(s)) return 'must be well-formed Unicode (contains a lone surrogate)';
   return undefined;
 }

@@ -82,23 +82,44 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       });
     }
     if (e instanceof ReadModelsBehindError) {
-      return this.problem(503, 'read-models-behind', 'Service unavailable', `Read models ${e.projections.join(', ')} are behind the event log; nothing was decided. Retry shortly`);
+      return this.problem(
+        503,
+        'read-models-behind',
+        'Service unavailable',
+        `Read models ${e.projections.join(', ')} are behind the event log; nothing was decided. Retry shortly`,
+      );
     }
     if (e instanceof UnstorableTextError) {
       // The request boundary refuses such text first; this is the store's own refusal (nothing written).
-      return this.problem(400, 'validation-failed', 'The request is not valid', `${e.field}: must not contain control characters (but tab, line feed, carriage return) or lone surrogates`, {
-        errors: [{ field: e.field, message: 'must not contain control characters (but tab, line feed, carriage return) or lone surrogates' }],
-      });
+      return this.problem(
+        400,
+        'validation-failed',
+        'The request is not valid',
+        `${e.field}: must not contain control characters (but tab, line feed, carriage return) or lone surrogates`,
+        {
+          errors: [{ field: e.field, message: 'must not contain control characters (but tab, line feed, carriage return) or lone surrogates' }],
+        },
+      );
     }
     if (e instanceof DuplicateEventIdError) {
       return this.problem(409, 'duplicate-event', 'Conflict', 'An event with this id exists already');
     }
     if (e instanceof StoreUnavailableError) {
       if (e.fault === 'disk-full') {
-        return this.problem(507, 'storage-full', 'Insufficient storage', 'The database disk is full; nothing was written. An administrator must free space, then retry');
+        return this.problem(
+          507,
+          'storage-full',
+          'Insufficient storage',
+          'The database disk is full; nothing was written. An administrator must free space, then retry',
+        );
       }
       if (e.fault === 'read-only') {
-        return this.problem(503, 'store-read-only', 'Service unavailable', 'The database is read-only; nothing was written. An administrator must restore write access, then retry');
+        return this.problem(
+          503,
+          'store-read-only',
+          'Service unavailable',
+          'The database is read-only; nothing was written. An administrator must restore write access, then retry',
+        );
       }
       return this.problem(503, 'store-unavailable', 'Service unavailable', 'The database cannot be reached right now; retry shortly');
     }
@@ -134,7 +155,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
               : codeFor(status);
       const detail = code === 'malformed-json' ? 'The request body is not valid JSON' : (bodyParser.message ?? '');
       return this.problem(status, code, TITLES[status] ?? 'Error', detail, {
-        errors: code === 'malformed-json' ? [{ field: 'body', message: 'not valid JSON' }] : code === 'body-too-deep' ? [{ field: 'body', message: 'nested too deeply' }] : undefined,
+        errors:
+          code === 'malformed-json'
+            ? [{ field: 'body', message: 'not valid JSON' }]
+            : code === 'body-too-deep'
+              ? [{ field: 'body', message: 'nested too deeply' }]
+              : undefined,
       });
     }
     return this.problem(500, 'internal-error', 'Internal error', 'Something went wrong on our side; it has been logged');

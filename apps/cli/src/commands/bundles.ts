@@ -36,7 +36,10 @@ function pinnedTsa(file: string | undefined): X509Certificate[] | undefined {
 }
 
 /** Offline check of a bundle; exit code 1 names what failed, 2 a pinned key that cannot be read. */
-export async function verifyBundleCommand(file: string, o: { sha256?: string; json?: boolean; trustedKey?: string; trustedKeys?: string; trustedTsa?: string }): Promise<void> {
+export async function verifyBundleCommand(
+  file: string,
+  o: { sha256?: string; json?: boolean; trustedKey?: string; trustedKeys?: string; trustedTsa?: string },
+): Promise<void> {
   let trustedKeys: KeyObject[] | undefined;
   let trustedTsa: X509Certificate[] | undefined;
   try {

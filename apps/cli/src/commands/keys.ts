@@ -22,11 +22,13 @@ export async function rotateMasterKey(o: { newKeyFile: string; newKeyId?: string
     if (current.id === next.id) throw new Error(`The new master key needs a new id (${next.id} is in use)`);
     const rewrapped = await app.get(SubjectKeyStore).rewrap(next);
     const actor = operatorActor('admin');
-    await app.get<EventStore>(EVENT_STORE).append(
-      'master-keys',
-      [{ type: 'identity.MasterKeyRotated', data: { from: current.id, to: next.id, rewrapped, at: new Date().toISOString(), by: actor } }],
-      { expectedRevision: 'any', metadata: { actor } },
-    );
+    await app
+      .get<EventStore>(EVENT_STORE)
+      .append(
+        'master-keys',
+        [{ type: 'identity.MasterKeyRotated', data: { from: current.id, to: next.id, rewrapped, at: new Date().toISOString(), by: actor } }],
+        { expectedRevision: 'any', metadata: { actor } },
+      );
     const fromEnv = Boolean(process.env.MASTER_KEY?.trim());
     if (!fromEnv) replaceMasterKeyFile(config.dataDir, next.key);
     process.stdout.write(

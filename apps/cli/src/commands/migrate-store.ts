@@ -160,7 +160,7 @@ async function insertRows(tx: { query: SqlDatabase['query'] }, table: string, ro
 /** The RFC 9162 root over every event of a store, hashed as the ledger hashes them. */
 export async function ledgerRoot(store: EventStore): Promise<{ events: number; root: string }> {
   const range = new CompactRange();
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const events = await store.readAll(after, 2000, { raw: true });
     if (events.length === 0) break;
     for (const e of events) range.append(eventLeafHash(e));
@@ -192,11 +192,13 @@ async function toKurrentDb(source: SqlDatabase, o: MigrateStoreOptions, say: Say
   try {
     if ((await target.headPosition()) !== 0) throw new Error('The target KurrentDB already holds events: refusing to copy into it');
     const keys = new Map<string, string | null>();
-    for (const r of await source.query<{ idempotency_key: string; request_hash: string | null }>('SELECT idempotency_key, request_hash FROM idempotency_keys')) {
+    for (const r of await source.query<{ idempotency_key: string; request_hash: string | null }>(
+      'SELECT idempotency_key, request_hash FROM idempotency_keys',
+    )) {
       keys.set(r.idempotency_key, r.request_hash);
     }
     let copied = 0;
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const events = await sourceStore.readAll(after, 1000, { raw: true });
       if (events.length === 0) break;
       for (const group of originalAppends(events)) {
@@ -235,5 +237,7 @@ function originalAppends(events: EventEnvelope[]): EventEnvelope[][] {
 
 export async function migrateStoreCommand(o: MigrateStoreOptions): Promise<void> {
   const { root } = await migrateStore(o, (line) => process.stdout.write(`${line}\n`));
-  process.stdout.write(`Done. Point DATABASE_URL${o.schema ? '/DATABASE_SCHEMA' : ''} at the target and start the registry: read models are rebuilt from the log. Ledger root ${root}\n`);
+  process.stdout.write(
+    `Done. Point DATABASE_URL${o.schema ? '/DATABASE_SCHEMA' : ''} at the target and start the registry: read models are rebuilt from the log. Ledger root ${root}\n`,
+  );
 }

@@ -46,7 +46,8 @@ export function projectionsStatus(): Promise<void> {
     for (const { projection, position, failure } of await registry.runner.status()) {
       rows.push([projection, position, head, await eventsBehind(store, position, head), failure ? 'STALLED' : 'ok']);
       if (failure) {
-        const event = failure.position === null ? 'before reaching an event' : `on position ${failure.position} (${failure.eventType}, stream ${failure.streamId})`;
+        const event =
+          failure.position === null ? 'before reaching an event' : `on position ${failure.position} (${failure.eventType}, stream ${failure.streamId})`;
         stalled.push(`${projection} is stalled since ${failure.since}, ${failure.attempts} attempt(s), ${event}: ${failure.error}`);
       }
     }

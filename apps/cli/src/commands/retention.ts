@@ -34,10 +34,10 @@ export async function logsIngest(file: string, o: LogsIngestOptions): Promise<vo
     });
     const file$ = createReadStream(file).on('error', (err) => content.destroy(err));
     file$.pipe(content);
-    const result = await get(LogIngestService).ingest(content, request, operatorActor('admin')).finally(() => bar.stop());
-    process.stdout.write(
-      `${result.duplicate ? 'Already recorded' : 'Recorded'} ${result.artefactId}  sha256 ${result.sha256}  ${result.sizeBytes} bytes\n`,
-    );
+    const result = await get(LogIngestService)
+      .ingest(content, request, operatorActor('admin'))
+      .finally(() => bar.stop());
+    process.stdout.write(`${result.duplicate ? 'Already recorded' : 'Recorded'} ${result.artefactId}  sha256 ${result.sha256}  ${result.sizeBytes} bytes\n`);
   });
 }
 
@@ -53,11 +53,7 @@ export interface LogsWatchOptions {
 export async function logsWatch(dir: string, o: LogsWatchOptions): Promise<void> {
   if (!(await stat(dir)).isDirectory()) throw new Error(`${dir} is not a folder`);
   await withApp(async (get) => {
-    const folder = new LogFolder(
-      get(LogIngestService),
-      { dir, aiSystemId: o.system, kind: o.kind, stableMs: Number(o.stableMs) },
-      operatorActor('admin'),
-    );
+    const folder = new LogFolder(get(LogIngestService), { dir, aiSystemId: o.system, kind: o.kind, stableMs: Number(o.stableMs) }, operatorActor('admin'));
     const print = (scan: LogFolderScan | Error) => {
       if (scan instanceof Error) return void process.stderr.write(`registry: scan failed, retrying: ${scan.message}\n`);
       for (const i of scan.ingested) process.stdout.write(`${i.duplicate ? 'Already recorded' : 'Recorded'} ${i.artefactId}  ${i.file} -> done/\n`);

@@ -17,11 +17,14 @@ export function sealLedger(): Promise<void> {
 
 /** Signs a tree head and has the configured TSA time-stamp it (issue 22, build 3); exit 1 when it cannot. */
 export function anchorLedger(): Promise<void> {
-  return withAppContext(async (app) => {
-    const anchor = await app.get(LedgerAnchorService).anchor({ fresh: true });
-    if (!anchor) process.stdout.write('Nothing to anchor: the log is empty\n');
-    else process.stdout.write(`Tree head of size ${anchor.treeSize} (root ${anchor.rootHash}) time-stamped at ${anchor.genTime} by ${anchor.authority}\n`);
-  }, { ledger: false });
+  return withAppContext(
+    async (app) => {
+      const anchor = await app.get(LedgerAnchorService).anchor({ fresh: true });
+      if (!anchor) process.stdout.write('Nothing to anchor: the log is empty\n');
+      else process.stdout.write(`Tree head of size ${anchor.treeSize} (root ${anchor.rootHash}) time-stamped at ${anchor.genTime} by ${anchor.authority}\n`);
+    },
+    { ledger: false },
+  );
 }
 
 /**

@@ -23,11 +23,15 @@ export function workersStatus(): Promise<void> {
           return `${projections.length} read models, at most ${lag} behind${stalled.length ? `; STALLED: ${stalled.join(', ')}` : ''}`;
         },
         'incident-review-links': async () => {
-          const [row] = await db.query<{ position: number | string }>('SELECT position FROM projection_checkpoints WHERE name = ?', ['process:incident-review-links']);
+          const [row] = await db.query<{ position: number | string }>('SELECT position FROM projection_checkpoints WHERE name = ?', [
+            'process:incident-review-links',
+          ]);
           return row ? `${await behind(Number(row.position))} behind` : 'not started yet';
         },
         'ledger-sealer': async () => {
-          const [row] = await db.query<{ sealed: number | string; last: number | string | null }>('SELECT COUNT(*) AS sealed, MAX(position) AS last FROM ledger_leaves');
+          const [row] = await db.query<{ sealed: number | string; last: number | string | null }>(
+            'SELECT COUNT(*) AS sealed, MAX(position) AS last FROM ledger_leaves',
+          );
           return `${Number(row.sealed)} events sealed, ${await behind(Number(row.last ?? 0))} not yet`;
         },
         'ledger-anchor': async () => {
@@ -36,7 +40,8 @@ export function workersStatus(): Promise<void> {
         },
       };
       const rows = [];
-      for (const w of app.get(Workers).switches()) rows.push([w.name, w.on ? 'on' : 'off', w.on ? '' : w.why, progress[w.name] ? await progress[w.name]() : '', w.summary]);
+      for (const w of app.get(Workers).switches())
+        rows.push([w.name, w.on ? 'on' : 'off', w.on ? '' : w.why, progress[w.name] ? await progress[w.name]() : '', w.summary]);
       process.stdout.write(`log head: ${head}\n`);
       process.stdout.write(table(['worker', 'state', 'why off', 'progress', 'what it does'], rows));
       if (stalled.length) {

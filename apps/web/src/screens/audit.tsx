@@ -84,7 +84,11 @@ export function Audit() {
           <Verdict
             id="ledger-status"
             ok={v.ok}
-            text={v.ok ? t('audit.ok', { events: v.events, sealed: v.sealed, checkpoints: v.checkpoints }) : t('audit.bad', { position: v.firstBadPosition ?? '?', problems: v.problems.length })}
+            text={
+              v.ok
+                ? t('audit.ok', { events: v.events, sealed: v.sealed, checkpoints: v.checkpoints })
+                : t('audit.bad', { position: v.firstBadPosition ?? '?', problems: v.problems.length })
+            }
             problems={v.problems.map((p) => p.problem)}
           />
         )}
@@ -125,7 +129,11 @@ export function Audit() {
               <button type="button" disabled={log.data.start === 0} onClick={() => setFrom(Math.max(0, log.data!.start - PAGE))}>
                 ← {t('audit.older')}
               </button>
-              <button type="button" disabled={log.data.start + PAGE >= log.data.head} onClick={() => setFrom(log.data!.start + PAGE >= log.data!.head - PAGE ? null : log.data!.start + PAGE)}>
+              <button
+                type="button"
+                disabled={log.data.start + PAGE >= log.data.head}
+                onClick={() => setFrom(log.data!.start + PAGE >= log.data!.head - PAGE ? null : log.data!.start + PAGE)}
+              >
                 {t('audit.newer')} →
               </button>
             </nav>

@@ -12,7 +12,11 @@ interface ScopeForm {
   from: string;
   to: string;
 }
-const lines = (s: string) => s.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
+const lines = (s: string) =>
+  s
+    .split(/[\s,]+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
 const dayStart = (d: string) => (d ? `${d}T00:00:00Z` : undefined);
 const scopeBody = (f: ScopeForm) => ({
   aiSystemIds: f.aiSystemIds,
@@ -52,7 +56,15 @@ function ScopeFields({ value, onChange, error }: { value: ScopeForm; onChange: (
           />
         ))}
       </fieldset>
-      <TextField id="incidentIds" label={t('disclosures.incidents')} multiline rows={2} value={value.incidentIds} onValue={(v) => set({ incidentIds: v })} error={fieldErrorOf(error, 'incidentIds')} />
+      <TextField
+        id="incidentIds"
+        label={t('disclosures.incidents')}
+        multiline
+        rows={2}
+        value={value.incidentIds}
+        onValue={(v) => set({ incidentIds: v })}
+        error={fieldErrorOf(error, 'incidentIds')}
+      />
       <TextField
         id="patientPseudonyms"
         label={t('disclosures.patients')}
@@ -63,7 +75,14 @@ function ScopeFields({ value, onChange, error }: { value: ScopeForm; onChange: (
         error={fieldErrorOf(error, 'patientPseudonyms')}
       />
       <div class="row">
-        <TextField id="from" type="date" label={t('disclosures.from')} value={value.from} onValue={(v) => set({ from: v })} error={fieldErrorOf(error, 'from')} />
+        <TextField
+          id="from"
+          type="date"
+          label={t('disclosures.from')}
+          value={value.from}
+          onValue={(v) => set({ from: v })}
+          error={fieldErrorOf(error, 'from')}
+        />
         <TextField id="to" type="date" label={t('disclosures.to')} value={value.to} onValue={(v) => set({ to: v })} error={fieldErrorOf(error, 'to')} />
       </div>
     </fieldset>
@@ -120,7 +139,13 @@ function NewDisclosure() {
     e.preventDefault();
     try {
       const { data } = await api<{ requestId: string }>('POST', '/disclosure-requests', {
-        body: { reference: f.reference, requester: { kind: f.kind, name: f.name }, legalBasis: f.legalBasis, dueAt: f.dueAt ? `${f.dueAt}T23:59:59Z` : '', scope: scopeBody(scope) },
+        body: {
+          reference: f.reference,
+          requester: { kind: f.kind, name: f.name },
+          legalBasis: f.legalBasis,
+          dueAt: f.dueAt ? `${f.dueAt}T23:59:59Z` : '',
+          scope: scopeBody(scope),
+        },
         idempotencyKey: key,
       });
       navigate(`/disclosures/${data.requestId}`);
@@ -132,7 +157,14 @@ function NewDisclosure() {
     <form class="card" onSubmit={submit} noValidate aria-labelledby="new-title">
       <h2 id="new-title">{t('disclosures.new')}</h2>
       <ProblemSummary error={error} />
-      <TextField id="reference" label={t('disclosures.reference')} required value={f.reference} onValue={set('reference')} error={fieldErrorOf(error, 'reference')} />
+      <TextField
+        id="reference"
+        label={t('disclosures.reference')}
+        required
+        value={f.reference}
+        onValue={set('reference')}
+        error={fieldErrorOf(error, 'reference')}
+      />
       <SelectField
         id="requesterKind"
         label={t('disclosures.requesterKind')}
@@ -141,8 +173,22 @@ function NewDisclosure() {
         options={['court', 'claimant', 'authority', 'other'].map((k) => ({ value: k, label: tt(`kind.${k}`) }))}
         error={fieldErrorOf(error, 'requester.kind')}
       />
-      <TextField id="requesterName" label={t('disclosures.requesterName')} required value={f.name} onValue={set('name')} error={fieldErrorOf(error, 'requester.name')} />
-      <TextField id="legalBasis" label={t('disclosures.legalBasis')} required value={f.legalBasis} onValue={set('legalBasis')} error={fieldErrorOf(error, 'legalBasis')} />
+      <TextField
+        id="requesterName"
+        label={t('disclosures.requesterName')}
+        required
+        value={f.name}
+        onValue={set('name')}
+        error={fieldErrorOf(error, 'requester.name')}
+      />
+      <TextField
+        id="legalBasis"
+        label={t('disclosures.legalBasis')}
+        required
+        value={f.legalBasis}
+        onValue={set('legalBasis')}
+        error={fieldErrorOf(error, 'legalBasis')}
+      />
       <TextField id="dueAt" type="date" label={t('disclosures.dueAt')} required value={f.dueAt} onValue={set('dueAt')} error={fieldErrorOf(error, 'dueAt')} />
       <ScopeFields value={scope} onChange={setScope} error={error} />
       <button type="submit" class="primary">
@@ -188,7 +234,11 @@ function ScopeEditor({ request, etag, reload }: { request: DisclosureView; etag:
   const submit = async (e: Event) => {
     e.preventDefault();
     try {
-      await api('POST', `/disclosure-requests/${request.requestId}/scope`, { body: { scope: scopeBody(scope), reason }, ifMatch: etag, idempotencyKey: newKey() });
+      await api('POST', `/disclosure-requests/${request.requestId}/scope`, {
+        body: { scope: scopeBody(scope), reason },
+        ifMatch: etag,
+        idempotencyKey: newKey(),
+      });
       setError(null);
       setReason('');
       await reload();

@@ -2,7 +2,23 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, get, newKey } from '../api';
 import { formatDate, hasText, t, type TextKey } from '../i18n';
 import { BREACH_LEVELS, CRITERIA, type Criteria, NO_CRITERIA, type Deadline, type IncidentItem, type IncidentView, type Page } from '../types';
-import { Checkbox, Clock, fieldErrorOf, Link, Loading, PageTitle, ProblemSummary, SelectField, Status, TextField, tt, until, useLoad, useNow, useWrite } from '../ui';
+import {
+  Checkbox,
+  Clock,
+  fieldErrorOf,
+  Link,
+  Loading,
+  PageTitle,
+  ProblemSummary,
+  SelectField,
+  Status,
+  TextField,
+  tt,
+  until,
+  useLoad,
+  useNow,
+  useWrite,
+} from '../ui';
 
 /** Quality manager: open incidents, the nearest deadline first (the API sorts), with live clocks. */
 export function IncidentBoard() {
@@ -34,7 +50,13 @@ export function IncidentBoard() {
           <tbody>
             {board.data.items.map((i) => (
               <tr key={i.incidentId} data-incident-id={i.incidentId}>
-                <td>{i.nextDeadline ? <Clock dueAt={i.nextDeadline.dueAt} metAt={i.nextDeadline.metAt} now={now} /> : <span class="muted">{t('incidents.noDeadline')}</span>}</td>
+                <td>
+                  {i.nextDeadline ? (
+                    <Clock dueAt={i.nextDeadline.dueAt} metAt={i.nextDeadline.metAt} now={now} />
+                  ) : (
+                    <span class="muted">{t('incidents.noDeadline')}</span>
+                  )}
+                </td>
                 <td>{i.aiSystemName}</td>
                 <td>{i.serious === null ? <span class="muted">{t('incidents.unclassified')}</span> : i.serious ? '✔' : '—'}</td>
                 <td>{formatDate(i.awareAt)}</td>
@@ -195,7 +217,10 @@ function Classify({ incident, etag, reload }: WriteProps) {
     e.preventDefault();
     const body: Record<string, unknown> = { serious, criteria, wkkgzCalamity: wkkgz, personalDataBreach: breach, patientConsequences: patient };
     if (rationale.trim()) body.rationale = rationale;
-    const written = await run(() => api('POST', `/incidents/${incident.incidentId}/classification`, { body, ifMatch: etag, idempotencyKey: newKey() }), t('incidents.classified'));
+    const written = await run(
+      () => api('POST', `/incidents/${incident.incidentId}/classification`, { body, ifMatch: etag, idempotencyKey: newKey() }),
+      t('incidents.classified'),
+    );
     if (written) setRationale('');
   };
   return (
@@ -219,7 +244,15 @@ function Classify({ incident, etag, reload }: WriteProps) {
         options={BREACH_LEVELS.map((b) => ({ value: b, label: t(`breach.${b}`) }))}
         error={fieldErrorOf(error, 'personalDataBreach')}
       />
-      <TextField id="rationale" label={t('incidents.rationale')} multiline value={rationale} onValue={setRationale} help={t('incidents.rationaleHelp')} error={fieldErrorOf(error, 'rationale')} />
+      <TextField
+        id="rationale"
+        label={t('incidents.rationale')}
+        multiline
+        value={rationale}
+        onValue={setRationale}
+        help={t('incidents.rationaleHelp')}
+        error={fieldErrorOf(error, 'rationale')}
+      />
       <button type="submit" class="primary">
         {t('incidents.saveClassification')}
       </button>
@@ -244,11 +277,15 @@ function SendReport({ incident, etag, reload }: WriteProps) {
       setError(null);
       setStatus(t('incidents.sent'));
       // The delivery worker sends it in the background; follow it until it is delivered or failed.
-      await until(async () => {
-        const view = await reload();
-        const n = view?.notifications.find((x) => x.notificationId === data.notificationId);
-        return n && n.status !== 'queued';
-      }, 60_000, 1000);
+      await until(
+        async () => {
+          const view = await reload();
+          const n = view?.notifications.find((x) => x.notificationId === data.notificationId);
+          return n && n.status !== 'queued';
+        },
+        60_000,
+        1000,
+      );
     } catch (err) {
       setError(err);
       setStatus(null);
@@ -311,7 +348,12 @@ function RecordReport({ incident, etag, reload }: WriteProps) {
     if (reference.trim()) body.reference = reference.trim();
     // datetime-local is the browser's local wall-clock time; the API takes an instant.
     if (when) body.notifiedAt = new Date(when).toISOString();
-    if (await run(() => api('POST', `/incidents/${incident.incidentId}/notifications`, { body, ifMatch: etag, idempotencyKey: newKey() }), t('incidents.recorded'))) {
+    if (
+      await run(
+        () => api('POST', `/incidents/${incident.incidentId}/notifications`, { body, ifMatch: etag, idempotencyKey: newKey() }),
+        t('incidents.recorded'),
+      )
+    ) {
       setReference('');
       setWhen('');
       setKind('');
@@ -339,7 +381,15 @@ function RecordReport({ incident, etag, reload }: WriteProps) {
         error={fieldErrorOf(error, 'reportKind')}
       />
       <TextField id="record-reference" label={t('incidents.reference')} value={reference} onValue={setReference} error={fieldErrorOf(error, 'reference')} />
-      <TextField id="record-when" label={t('incidents.madeAt')} type="datetime-local" value={when} onValue={setWhen} help={t('incidents.madeAtHelp')} error={fieldErrorOf(error, 'notifiedAt')} />
+      <TextField
+        id="record-when"
+        label={t('incidents.madeAt')}
+        type="datetime-local"
+        value={when}
+        onValue={setWhen}
+        help={t('incidents.madeAtHelp')}
+        error={fieldErrorOf(error, 'notifiedAt')}
+      />
       <button type="submit">{t('incidents.record')}</button>
       <Status message={status} />
     </form>
@@ -347,7 +397,17 @@ function RecordReport({ incident, etag, reload }: WriteProps) {
 }
 
 /** Whom a report can be recorded for (made elsewhere); the supplier's reports are sent above. */
-const RECORDABLE = ['igj', 'market-surveillance-authority', 'importer-distributor', 'supervisory-authority', 'data-subjects', 'patient', 'csirt', 'provider', 'manufacturer'] as const;
+const RECORDABLE = [
+  'igj',
+  'market-surveillance-authority',
+  'importer-distributor',
+  'supervisory-authority',
+  'data-subjects',
+  'patient',
+  'csirt',
+  'provider',
+  'manufacturer',
+] as const;
 const REPORT_KINDS = ['incident-notification', 'final-report', 'investigation-report'] as const;
 
 function Notifications({ incident, etag, reload, canWrite }: WriteProps & { canWrite: boolean }) {

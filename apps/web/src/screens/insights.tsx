@@ -25,7 +25,7 @@ const pct = (x: number) => `${Math.round(x * 100)} %`;
 function bytes(n: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   let i = 0;
-  while (n >= 1000 && i < units.length - 1) (n /= 1000), i++;
+  while (n >= 1000 && i < units.length - 1) ((n /= 1000), i++);
   return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
 }
 const forbidden = (e: unknown) => !!e && typeof e === 'object' && 'problem' in e && (e as { problem: { status: number } }).problem.status === 403;
@@ -35,7 +35,9 @@ export function Insights() {
   const systems = useLoad(() => get<Page<AiSystem>>('/ai-systems?limit=200'), []);
   const rates = useLoad(async () => {
     const list = (await get<Page<AiSystem>>('/ai-systems?limit=200')).items;
-    return Promise.all(list.map(async (s) => ({ system: s, months: (await get<{ months: MonthRate[] }>(`/ai-systems/${s.aiSystemId}/override-rates`)).months })));
+    return Promise.all(
+      list.map(async (s) => ({ system: s, months: (await get<{ months: MonthRate[] }>(`/ai-systems/${s.aiSystemId}/override-rates`)).months })),
+    );
   }, []);
   const incidents = useLoad(() => get<{ items: SystemIncidents[] }>('/incidents/systems'), []);
   const retention = useLoad(async () => {
@@ -44,7 +46,8 @@ export function Insights() {
     // Bounded: 20 pages of 200 artefacts is plenty for a monthly picture.
     for (let page = 0; page < 20; page++) {
       const answer: Page<Artefact> = await get<Page<Artefact>>(`/log-artefacts?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-      for (const a of answer.items) if (a.status !== 'purged') perMonth.set(a.periodFrom.slice(0, 7), (perMonth.get(a.periodFrom.slice(0, 7)) ?? 0) + Number(a.sizeBytes));
+      for (const a of answer.items)
+        if (a.status !== 'purged') perMonth.set(a.periodFrom.slice(0, 7), (perMonth.get(a.periodFrom.slice(0, 7)) ?? 0) + Number(a.sizeBytes));
       cursor = answer.nextCursor;
       if (!cursor) break;
     }

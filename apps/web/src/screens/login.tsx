@@ -20,7 +20,11 @@ export function Login({ config, onSession }: { config: WebConfig; onSession: (s:
       {config.oidc && (
         <>
           <p>
-            <button type="button" class="primary" onClick={() => void startOidcLogin(config.oidc!).catch((e: Error) => setError(t('login.failed', { why: e.message })))}>
+            <button
+              type="button"
+              class="primary"
+              onClick={() => void startOidcLogin(config.oidc!).catch((e: Error) => setError(t('login.failed', { why: e.message })))}
+            >
               {t('login.oidc')}
             </button>
           </p>

@@ -77,7 +77,15 @@ export function Reviews() {
           error={fieldError('aiSystemId')}
           help={system ? t('reviews.version', { v: system.currentVersion }) : undefined}
         />
-        <TextField id="patientId" label={t('reviews.patient')} required value={form.patientId} onValue={set('patientId')} help={t('reviews.patientHelp')} error={fieldError('patientId')} />
+        <TextField
+          id="patientId"
+          label={t('reviews.patient')}
+          required
+          value={form.patientId}
+          onValue={set('patientId')}
+          help={t('reviews.patientHelp')}
+          error={fieldError('patientId')}
+        />
         <TextField
           id="outputReference"
           label={t('reviews.outputReference')}
@@ -87,7 +95,14 @@ export function Reviews() {
           help={t('reviews.outputReferenceHelp')}
           error={fieldError('outputReference')}
         />
-        <TextField id="outputSha256" label={t('reviews.outputSha256')} required value={form.outputSha256} onValue={set('outputSha256')} error={fieldError('outputSha256')} />
+        <TextField
+          id="outputSha256"
+          label={t('reviews.outputSha256')}
+          required
+          value={form.outputSha256}
+          onValue={set('outputSha256')}
+          error={fieldError('outputSha256')}
+        />
         <SelectField
           id="decision"
           label={t('reviews.decision')}
@@ -98,7 +113,15 @@ export function Reviews() {
           options={DECISIONS.map((d) => ({ value: d, label: tt(`decision.${d}`) }))}
           error={fieldError('decision')}
         />
-        <TextField id="reason" label={t('reviews.reason')} multiline value={form.reason} onValue={set('reason')} help={t('reviews.reasonHelp')} error={fieldError('reason')} />
+        <TextField
+          id="reason"
+          label={t('reviews.reason')}
+          multiline
+          value={form.reason}
+          onValue={set('reason')}
+          help={t('reviews.reasonHelp')}
+          error={fieldError('reason')}
+        />
         <button type="submit" class="primary" disabled={busy}>
           {t('reviews.submit')}
         </button>

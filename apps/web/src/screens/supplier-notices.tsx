@@ -3,7 +3,23 @@ import { api, ApiError, get, newKey } from '../api';
 import { formatDate, t, type TextKey } from '../i18n';
 import type { SupplierNoticeKind, SupplierNoticeSummary, SupplierNoticeView } from '@app/ai-systems/contract';
 import type { AiSystem, Page } from '../types';
-import { Checkbox, Clock, fieldErrorOf, Link, Loading, PageTitle, ProblemSummary, SelectField, Status, TextField, tt, until, useLoad, useNow, useWrite } from '../ui';
+import {
+  Checkbox,
+  Clock,
+  fieldErrorOf,
+  Link,
+  Loading,
+  PageTitle,
+  ProblemSummary,
+  SelectField,
+  Status,
+  TextField,
+  tt,
+  until,
+  useLoad,
+  useNow,
+  useWrite,
+} from '../ui';
 
 // Shapes of /supplier-notices answers (the OpenAPI document at /docs has them in full).
 type Kind = SupplierNoticeKind;
@@ -86,7 +102,8 @@ function ReceiveNotice({ systems, reload }: { systems: SystemRow[]; reload: () =
     e.preventDefault();
     setStatus(t('saving'));
     try {
-      if (!systemId) throw new ApiError({ title: t('notices.chooseSystem'), status: 400, errors: [{ field: 'aiSystemId', message: t('notices.chooseSystem') }] });
+      if (!systemId)
+        throw new ApiError({ title: t('notices.chooseSystem'), status: 400, errors: [{ field: 'aiSystemId', message: t('notices.chooseSystem') }] });
       const body: Record<string, unknown> = { kind, supplierReference: reference, title, affectedVersions: versions, actBy: dateOrUndefined(actBy) };
       if (requested.trim() || requestedBy) body.requestedAction = { description: requested, dueBy: dateOrUndefined(requestedBy) };
       if (document.trim()) body.documentReference = document.trim();
@@ -125,8 +142,23 @@ function ReceiveNotice({ systems, reload }: { systems: SystemRow[]; reload: () =
         options={systems.map((s) => ({ value: s.aiSystemId, label: s.name }))}
         error={fieldErrorOf(error, 'aiSystemId')}
       />
-      <SelectField id="notice-kind" label={t('notices.kind')} required value={kind} onValue={setKind} options={KINDS.map((k) => ({ value: k, label: t(`notices.kind.${k}` as TextKey) }))} error={fieldErrorOf(error, 'kind')} />
-      <TextField id="notice-reference" label={t('notices.reference')} required value={reference} onValue={setReference} error={fieldErrorOf(error, 'supplierReference')} />
+      <SelectField
+        id="notice-kind"
+        label={t('notices.kind')}
+        required
+        value={kind}
+        onValue={setKind}
+        options={KINDS.map((k) => ({ value: k, label: t(`notices.kind.${k}` as TextKey) }))}
+        error={fieldErrorOf(error, 'kind')}
+      />
+      <TextField
+        id="notice-reference"
+        label={t('notices.reference')}
+        required
+        value={reference}
+        onValue={setReference}
+        error={fieldErrorOf(error, 'supplierReference')}
+      />
       <TextField id="notice-title" label={t('notices.noticeTitle')} required value={title} onValue={setTitle} error={fieldErrorOf(error, 'title')} />
       {system && (
         <fieldset>
@@ -137,9 +169,31 @@ function ReceiveNotice({ systems, reload }: { systems: SystemRow[]; reload: () =
           {fieldErrorOf(error, 'affectedVersions') && <p class="error">{fieldErrorOf(error, 'affectedVersions')}</p>}
         </fieldset>
       )}
-      <TextField id="notice-requested" label={t('notices.requested')} multiline value={requested} onValue={setRequested} error={fieldErrorOf(error, 'requestedAction.description')} />
-      <TextField id="notice-requested-by" label={t('notices.requestedBy')} type="date" value={requestedBy} onValue={setRequestedBy} error={fieldErrorOf(error, 'requestedAction.dueBy')} />
-      <TextField id="notice-act-by" label={t('notices.actBy')} help={t('notices.actByHelp')} type="date" value={actBy} onValue={setActBy} error={fieldErrorOf(error, 'actBy')} />
+      <TextField
+        id="notice-requested"
+        label={t('notices.requested')}
+        multiline
+        value={requested}
+        onValue={setRequested}
+        error={fieldErrorOf(error, 'requestedAction.description')}
+      />
+      <TextField
+        id="notice-requested-by"
+        label={t('notices.requestedBy')}
+        type="date"
+        value={requestedBy}
+        onValue={setRequestedBy}
+        error={fieldErrorOf(error, 'requestedAction.dueBy')}
+      />
+      <TextField
+        id="notice-act-by"
+        label={t('notices.actBy')}
+        help={t('notices.actByHelp')}
+        type="date"
+        value={actBy}
+        onValue={setActBy}
+        error={fieldErrorOf(error, 'actBy')}
+      />
       <TextField id="notice-document" label={t('notices.document')} value={document} onValue={setDocument} error={fieldErrorOf(error, 'documentReference')} />
       <button type="submit">{t('notices.receive')}</button>
       <Status message={status} />
@@ -254,7 +308,15 @@ function RecordAction({ id, etag, reload }: WriteProps) {
     <form class="card" onSubmit={submit} noValidate aria-labelledby="action-title">
       <h2 id="action-title">{t('notices.actionTitle')}</h2>
       <ProblemSummary error={error} />
-      <TextField id="action-description" label={t('notices.actionDescription')} required multiline value={description} onValue={setDescription} error={fieldErrorOf(error, 'description')} />
+      <TextField
+        id="action-description"
+        label={t('notices.actionDescription')}
+        required
+        multiline
+        value={description}
+        onValue={setDescription}
+        error={fieldErrorOf(error, 'description')}
+      />
       <Checkbox id="action-completes" label={t('notices.completesLabel')} checked={completes} onValue={setCompletes} />
       <button type="submit">{t('notices.recordAction')}</button>
       <Status message={status} />
@@ -273,7 +335,15 @@ function CloseNotice({ id, etag, reload }: WriteProps) {
     <form class="card" onSubmit={submit} noValidate aria-labelledby="close-notice-title">
       <h2 id="close-notice-title">{t('notices.closeTitle')}</h2>
       <ProblemSummary error={error} />
-      <TextField id="notice-conclusion" label={t('notices.conclusion')} required multiline value={conclusion} onValue={setConclusion} error={fieldErrorOf(error, 'conclusion')} />
+      <TextField
+        id="notice-conclusion"
+        label={t('notices.conclusion')}
+        required
+        multiline
+        value={conclusion}
+        onValue={setConclusion}
+        error={fieldErrorOf(error, 'conclusion')}
+      />
       <button type="submit">{t('notices.close')}</button>
       <Status message={status} />
     </form>

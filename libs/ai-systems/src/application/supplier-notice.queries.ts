@@ -4,14 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { CLOCK, type Clock, EVENT_STORE, type EventStore, loadState } from '@app/event-store';
 import { decodeCursor, encodeCursor, type Page } from '@app/platform';
-import {
-  earliestOpenDeadline,
-  isNoticeOverdue,
-  noticeDeadlines,
-  supplierNoticeDecider,
-  type SupplierNoticeKind,
-  supplierNoticeStreamId,
-} from '../domain';
+import { earliestOpenDeadline, isNoticeOverdue, noticeDeadlines, supplierNoticeDecider, type SupplierNoticeKind, supplierNoticeStreamId } from '../domain';
 import { SupplierNoticeRow } from '../projections/supplier-notice.entity';
 import type { SupplierNoticeSummary, SupplierNoticeView } from '../contract';
 
@@ -71,7 +64,11 @@ export class ListSupplierNoticesHandler implements IQueryHandler<ListSupplierNot
   async execute({ filter }: ListSupplierNoticesQuery): Promise<Page<SupplierNoticeSummary>> {
     const now = this.clock.now().toISOString();
     const after = decodeCursor(filter.cursor, 2) as [string, string] | undefined;
-    const qb = this.rows.createQueryBuilder('n').orderBy('n.sortKey', 'ASC').addOrderBy('n.supplierNoticeId', 'ASC').take(filter.limit + 1);
+    const qb = this.rows
+      .createQueryBuilder('n')
+      .orderBy('n.sortKey', 'ASC')
+      .addOrderBy('n.supplierNoticeId', 'ASC')
+      .take(filter.limit + 1);
     // Overdue implies open: a closed notice has no deadline left.
     const status = filter.open || filter.overdue ? 'open' : filter.open === false ? 'closed' : undefined;
     if (status) qb.andWhere('n.status = :status', { status });

@@ -25,8 +25,4 @@ export interface ResumeAiSystemUse extends Omit<AiSystemUseResumedData, 'resumed
   now: string;
 }
 
-export type AiSystemCommand =
-  | RegisterAiSystem
-  | ChangeAiSystemVersion
-  | SuspendAiSystemUse
-  | ResumeAiSystemUse;
+export type AiSystemCommand = RegisterAiSystem | ChangeAiSystemVersion | SuspendAiSystemUse | ResumeAiSystemUse;

@@ -53,11 +53,7 @@ const registeredData: AiSystemRegisteredData = {
 
 const registered: AiSystemRegistered = { type: 'ai-systems.AiSystemRegistered', data: registeredData };
 
-const versionChanged = (
-  previousVersion: string,
-  version: string,
-  more: Partial<AiSystemVersionChangedData> = {},
-): AiSystemEvent => ({
+const versionChanged = (previousVersion: string, version: string, more: Partial<AiSystemVersionChangedData> = {}): AiSystemEvent => ({
   type: 'ai-systems.AiSystemVersionChanged',
   data: {
     aiSystemId: id,
@@ -119,10 +115,7 @@ describe('ai-system decider', () => {
     });
 
     it('does not copy fields the event does not define', () => {
-      const [event] = aiSystemDecider.decide(
-        { ...registerCommand, note: 'stray' } as RegisterAiSystem,
-        aiSystemDecider.initialState(),
-      );
+      const [event] = aiSystemDecider.decide({ ...registerCommand, note: 'stray' } as RegisterAiSystem, aiSystemDecider.initialState());
       expect(Object.keys(event.data).sort()).toEqual(Object.keys(registeredData).sort());
     });
 
@@ -187,9 +180,7 @@ describe('ai-system decider', () => {
     });
 
     it('refuses a blank version', () => {
-      given([registered])
-        .when(changeVersion(''))
-        .thenThrows({ code: 'version-required', status: 400, field: 'version' });
+      given([registered]).when(changeVersion('')).thenThrows({ code: 'version-required', status: 400, field: 'version' });
     });
   });
 
@@ -206,15 +197,11 @@ describe('ai-system decider', () => {
     });
 
     it('refuses when use is already suspended', () => {
-      given([registered, suspended])
-        .when(suspend())
-        .thenThrows({ code: 'ai-system-already-suspended', status: 409 });
+      given([registered, suspended]).when(suspend()).thenThrows({ code: 'ai-system-already-suspended', status: 409 });
     });
 
     it('refuses a blank reason', () => {
-      given([registered])
-        .when(suspend(' '))
-        .thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
+      given([registered]).when(suspend(' ')).thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
     });
   });
 
@@ -232,15 +219,11 @@ describe('ai-system decider', () => {
 
     it('refuses when use is not suspended', () => {
       given([registered]).when(resume()).thenThrows({ code: 'ai-system-not-suspended', status: 409 });
-      given([registered, suspended, resumed])
-        .when(resume())
-        .thenThrows({ code: 'ai-system-not-suspended', status: 409 });
+      given([registered, suspended, resumed]).when(resume()).thenThrows({ code: 'ai-system-not-suspended', status: 409 });
     });
 
     it('refuses a blank reason', () => {
-      given([registered, suspended])
-        .when(resume(''))
-        .thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
+      given([registered, suspended]).when(resume('')).thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
     });
   });
 
@@ -275,12 +258,7 @@ describe('ai-system decider', () => {
     });
 
     it('AiSystemVersionChanged: moves the current version and remembers every version once, in order', () => {
-      const state = stateAfter([
-        registered,
-        versionChanged('2.1.0', '2.2.0'),
-        versionChanged('2.2.0', '2.1.0'),
-        versionChanged('2.1.0', '3.0.0'),
-      ]);
+      const state = stateAfter([registered, versionChanged('2.1.0', '2.2.0'), versionChanged('2.2.0', '2.1.0'), versionChanged('2.1.0', '3.0.0')]);
       expect(state).toMatchObject({
         currentVersion: '3.0.0',
         ifuVersion: 'IFU-3.0.0',

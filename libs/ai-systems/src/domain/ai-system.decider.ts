@@ -1,18 +1,6 @@
 import { type Decider, DomainError } from '@app/event-store/core';
-import type {
-  ChangeAiSystemVersion,
-  AiSystemCommand,
-  RegisterAiSystem,
-  ResumeAiSystemUse,
-  SuspendAiSystemUse,
-} from './ai-system.commands';
-import type {
-  AiActRiskClass,
-  AiSystemEvent,
-  AiSystemRegisteredData,
-  MdrClass,
-  Supplier,
-} from './ai-system.events';
+import type { ChangeAiSystemVersion, AiSystemCommand, RegisterAiSystem, ResumeAiSystemUse, SuspendAiSystemUse } from './ai-system.commands';
+import type { AiActRiskClass, AiSystemEvent, AiSystemRegisteredData, MdrClass, Supplier } from './ai-system.events';
 
 export type AiSystemStatus = 'active' | 'suspended';
 
@@ -90,11 +78,7 @@ export function reviewableSnapshot(state: AiSystemState): ReviewableAiSystem {
 function decide(command: AiSystemCommand, state: AiSystemState): AiSystemEvent[] {
   if (command.type === 'RegisterAiSystem') return register(command, state);
   if (!state.exists) {
-    throw new DomainError(
-      'ai-system-not-found',
-      `AI system ${command.aiSystemId} is not registered.`,
-      404,
-    );
+    throw new DomainError('ai-system-not-found', `AI system ${command.aiSystemId} is not registered.`, 404);
   }
   switch (command.type) {
     case 'ChangeAiSystemVersion':
@@ -108,11 +92,7 @@ function decide(command: AiSystemCommand, state: AiSystemState): AiSystemEvent[]
 
 function register(command: RegisterAiSystem, state: AiSystemState): AiSystemEvent[] {
   if (state.exists) {
-    throw new DomainError(
-      'ai-system-exists',
-      `AI system ${command.aiSystemId} is already registered.`,
-      409,
-    );
+    throw new DomainError('ai-system-exists', `AI system ${command.aiSystemId} is already registered.`, 409);
   }
   // Fields are listed one by one so nothing unexpected on the command lands in the ledger.
   return [
@@ -144,12 +124,7 @@ function register(command: RegisterAiSystem, state: AiSystemState): AiSystemEven
 function changeVersion(command: ChangeAiSystemVersion, state: RegisteredAiSystem): AiSystemEvent[] {
   const version = requireVersion(command.version);
   if (version === state.currentVersion) {
-    throw new DomainError(
-      'version-unchanged',
-      `AI system ${state.aiSystemId} already runs version ${version}.`,
-      409,
-      'version',
-    );
+    throw new DomainError('version-unchanged', `AI system ${state.aiSystemId} already runs version ${version}.`, 409, 'version');
   }
   return [
     {
@@ -168,11 +143,7 @@ function changeVersion(command: ChangeAiSystemVersion, state: RegisteredAiSystem
 
 function suspend(command: SuspendAiSystemUse, state: RegisteredAiSystem): AiSystemEvent[] {
   if (state.status === 'suspended') {
-    throw new DomainError(
-      'ai-system-already-suspended',
-      `Use of AI system ${state.aiSystemId} is already suspended.`,
-      409,
-    );
+    throw new DomainError('ai-system-already-suspended', `Use of AI system ${state.aiSystemId} is already suspended.`, 409);
   }
   return [
     {
@@ -188,11 +159,7 @@ function suspend(command: SuspendAiSystemUse, state: RegisteredAiSystem): AiSyst
 
 function resume(command: ResumeAiSystemUse, state: RegisteredAiSystem): AiSystemEvent[] {
   if (state.status !== 'suspended') {
-    throw new DomainError(
-      'ai-system-not-suspended',
-      `Use of AI system ${state.aiSystemId} is not suspended.`,
-      409,
-    );
+    throw new DomainError('ai-system-not-suspended', `Use of AI system ${state.aiSystemId} is not suspended.`, 409);
   }
   return [
     {
@@ -232,9 +199,7 @@ function evolve(state: AiSystemState, event: AiSystemEvent): AiSystemState {
         ...state,
         currentVersion: event.data.version,
         ifuVersion: event.data.ifuVersion,
-        knownVersions: state.knownVersions.includes(event.data.version)
-          ? state.knownVersions
-          : [...state.knownVersions, event.data.version],
+        knownVersions: state.knownVersions.includes(event.data.version) ? state.knownVersions : [...state.knownVersions, event.data.version],
       };
     case 'ai-systems.AiSystemUseSuspended':
       return {

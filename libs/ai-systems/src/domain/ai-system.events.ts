@@ -79,11 +79,7 @@ export interface AiSystemUseResumed {
 }
 
 /** Stored envelopes (`EventEnvelope<Data, Type>`) satisfy these shapes, so they can be folded directly. */
-export type AiSystemEvent =
-  | AiSystemRegistered
-  | AiSystemVersionChanged
-  | AiSystemUseSuspended
-  | AiSystemUseResumed;
+export type AiSystemEvent = AiSystemRegistered | AiSystemVersionChanged | AiSystemUseSuspended | AiSystemUseResumed;
 
 export type AiSystemEventType = AiSystemEvent['type'];
 

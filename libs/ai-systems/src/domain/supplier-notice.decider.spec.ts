@@ -56,12 +56,27 @@ const receivedData: SupplierNoticeReceivedData = {
 const received: SupplierNoticeEvent = { type: 'ai-systems.SupplierNoticeReceived', data: receivedData };
 
 const action = (more: Partial<SupplierNoticeCommand> = {}): SupplierNoticeCommand =>
-  ({ type: 'RecordSupplierNoticeAction', supplierNoticeId: noticeId, description: 'Told radiologists to double-read portable X-rays', doneAt: null, completesRequestedAction: false, by: qm, now: t1, ...more }) as SupplierNoticeCommand;
+  ({
+    type: 'RecordSupplierNoticeAction',
+    supplierNoticeId: noticeId,
+    description: 'Told radiologists to double-read portable X-rays',
+    doneAt: null,
+    completesRequestedAction: false,
+    by: qm,
+    now: t1,
+    ...more,
+  }) as SupplierNoticeCommand;
 const actionRecorded = (completes = false, doneAt = t1): SupplierNoticeEvent => ({
   type: 'ai-systems.SupplierNoticeActionRecorded',
   data: { supplierNoticeId: noticeId, aiSystemId: systemId, description: 'Installed 2.3.2', doneAt, completesRequestedAction: completes, doneBy: qm },
 });
-const close = (conclusion = 'Patched and verified on 20 test studies'): SupplierNoticeCommand => ({ type: 'CloseSupplierNotice', supplierNoticeId: noticeId, conclusion, by: qm, now: t2 });
+const close = (conclusion = 'Patched and verified on 20 test studies'): SupplierNoticeCommand => ({
+  type: 'CloseSupplierNotice',
+  supplierNoticeId: noticeId,
+  conclusion,
+  by: qm,
+  now: t2,
+});
 const closed: SupplierNoticeEvent = {
   type: 'ai-systems.SupplierNoticeClosed',
   data: { supplierNoticeId: noticeId, aiSystemId: systemId, conclusion: 'Patched and verified on 20 test studies', closedAt: t2, closedBy: qm },
@@ -95,7 +110,9 @@ describe('supplier notice decider', () => {
     });
 
     it('refuses a version the register does not know for the system, unless the notice says why', () => {
-      given([]).when(receive({ affectedVersions: ['2.3.1', '2.4.0'] })).thenThrows({ code: 'version-not-known', status: 422, field: 'affectedVersions' });
+      given([])
+        .when(receive({ affectedVersions: ['2.3.1', '2.4.0'] }))
+        .thenThrows({ code: 'version-not-known', status: 422, field: 'affectedVersions' });
       const [event] = supplierNoticeDecider.decide(
         receive({ affectedVersions: ['2.4.0'], unknownVersionsReason: ' Supplier lists every 2.x; we never ran 2.4.0 ' }),
         supplierNoticeDecider.initialState(),
@@ -104,25 +121,39 @@ describe('supplier notice decider', () => {
     });
 
     it('refuses a notice for a system the register does not hold', () => {
-      given([]).when(receive({ system: { exists: false, knownVersions: [] } })).thenThrows({ code: 'ai-system-not-found', status: 404, field: 'aiSystemId' });
+      given([])
+        .when(receive({ system: { exists: false, knownVersions: [] } }))
+        .thenThrows({ code: 'ai-system-not-found', status: 404, field: 'aiSystemId' });
     });
 
     it('refuses blank texts and no versions, naming the field', () => {
-      given([]).when(receive({ title: ' ' })).thenThrows({ code: 'title-required', status: 400, field: 'title' });
-      given([]).when(receive({ supplierReference: '' })).thenThrows({ code: 'supplier-reference-required', status: 400, field: 'supplierReference' });
-      given([]).when(receive({ affectedVersions: [' '] })).thenThrows({ code: 'affected-versions-required', status: 400, field: 'affectedVersions' });
+      given([])
+        .when(receive({ title: ' ' }))
+        .thenThrows({ code: 'title-required', status: 400, field: 'title' });
+      given([])
+        .when(receive({ supplierReference: '' }))
+        .thenThrows({ code: 'supplier-reference-required', status: 400, field: 'supplierReference' });
+      given([])
+        .when(receive({ affectedVersions: [' '] }))
+        .thenThrows({ code: 'affected-versions-required', status: 400, field: 'affectedVersions' });
       given([])
         .when(receive({ requestedAction: { description: ' ', dueBy: null } }))
         .thenThrows({ code: 'description-required', status: 400, field: 'requestedAction.description' });
     });
 
     it('refuses a receipt in the future and deadlines before the receipt', () => {
-      given([]).when(receive({ receivedAt: '2027-02-01T10:00:00Z' })).thenThrows({ code: 'in-the-future', status: 422, field: 'receivedAt' });
-      given([]).when(receive({ actBy: '2027-01-31' })).thenThrows({ code: 'before-receipt', status: 422, field: 'actBy' });
+      given([])
+        .when(receive({ receivedAt: '2027-02-01T10:00:00Z' }))
+        .thenThrows({ code: 'in-the-future', status: 422, field: 'receivedAt' });
+      given([])
+        .when(receive({ actBy: '2027-01-31' }))
+        .thenThrows({ code: 'before-receipt', status: 422, field: 'actBy' });
       given([])
         .when(receive({ requestedAction: { description: 'Patch', dueBy: '2027-01-01T00:00:00Z' } }))
         .thenThrows({ code: 'before-receipt', status: 422, field: 'requestedAction.dueBy' });
-      given([]).when(receive({ actBy: '2027-02-30' })).thenThrows({ code: 'invalid-date', status: 400, field: 'actBy' });
+      given([])
+        .when(receive({ actBy: '2027-02-30' }))
+        .thenThrows({ code: 'invalid-date', status: 400, field: 'actBy' });
     });
 
     it('refuses a notice that is already recorded', () => {
@@ -144,9 +175,15 @@ describe('supplier notice decider', () => {
     });
 
     it('refuses a blank description, a time in the future and a time before the notice arrived', () => {
-      given([received]).when(action({ description: '  ' })).thenThrows({ code: 'description-required', status: 400, field: 'description' });
-      given([received]).when(action({ doneAt: '2027-02-11T00:00:00Z' })).thenThrows({ code: 'in-the-future', status: 422, field: 'doneAt' });
-      given([received]).when(action({ doneAt: '2027-01-31T00:00:00Z' })).thenThrows({ code: 'before-receipt', status: 422, field: 'doneAt' });
+      given([received])
+        .when(action({ description: '  ' }))
+        .thenThrows({ code: 'description-required', status: 400, field: 'description' });
+      given([received])
+        .when(action({ doneAt: '2027-02-11T00:00:00Z' }))
+        .thenThrows({ code: 'in-the-future', status: 422, field: 'doneAt' });
+      given([received])
+        .when(action({ doneAt: '2027-01-31T00:00:00Z' }))
+        .thenThrows({ code: 'before-receipt', status: 422, field: 'doneAt' });
     });
 
     it('refuses an action on a closed notice', () => {
@@ -156,7 +193,9 @@ describe('supplier notice decider', () => {
 
   describe('CloseSupplierNotice', () => {
     it('closes with a conclusion', () => {
-      given([received, actionRecorded(true)]).when(close('  Patched and verified on 20 test studies ')).then([closed]);
+      given([received, actionRecorded(true)])
+        .when(close('  Patched and verified on 20 test studies '))
+        .then([closed]);
     });
 
     it('refuses a blank conclusion and a second close', () => {

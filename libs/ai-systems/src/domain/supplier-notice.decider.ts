@@ -1,17 +1,7 @@
 import { DateTime } from 'luxon';
 import { type Decider, DomainError } from '@app/event-store/core';
-import type {
-  CloseSupplierNotice,
-  ReceiveSupplierNotice,
-  RecordSupplierNoticeAction,
-  SupplierNoticeCommand,
-} from './supplier-notice.commands';
-import type {
-  NoticeActor,
-  RequestedAction,
-  SupplierNoticeEvent,
-  SupplierNoticeReceivedData,
-} from './supplier-notice.events';
+import type { CloseSupplierNotice, ReceiveSupplierNotice, RecordSupplierNoticeAction, SupplierNoticeCommand } from './supplier-notice.commands';
+import type { NoticeActor, RequestedAction, SupplierNoticeEvent, SupplierNoticeReceivedData } from './supplier-notice.events';
 
 export type SupplierNoticeStatus = 'open' | 'closed';
 
@@ -253,7 +243,10 @@ export function noticeDeadlines(state: SupplierNoticeState): NoticeDeadline[] {
 
 /** The earliest deadline not yet met, or null when none runs. */
 export function earliestOpenDeadline(state: SupplierNoticeState): string | null {
-  const open = noticeDeadlines(state).filter((d) => d.metAt === null).map((d) => d.dueAt).sort();
+  const open = noticeDeadlines(state)
+    .filter((d) => d.metAt === null)
+    .map((d) => d.dueAt)
+    .sort();
   return open[0] ?? null;
 }
 

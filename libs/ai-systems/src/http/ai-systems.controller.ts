@@ -105,10 +105,7 @@ export class AiSystemsController {
     @WriteRequest('if-match') write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.run(
-      res,
-      new ExecuteAiSystemCommand({ type: 'SuspendAiSystemUse', aiSystemId: id, reason: dto.reason }, actorOf(who), write),
-    );
+    return this.run(res, new ExecuteAiSystemCommand({ type: 'SuspendAiSystemUse', aiSystemId: id, reason: dto.reason }, actorOf(who), write));
   }
 
   @Post(':id/resumption')
@@ -122,10 +119,7 @@ export class AiSystemsController {
     @WriteRequest('if-match') write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.run(
-      res,
-      new ExecuteAiSystemCommand({ type: 'ResumeAiSystemUse', aiSystemId: id, reason: dto.reason }, actorOf(who), write),
-    );
+    return this.run(res, new ExecuteAiSystemCommand({ type: 'ResumeAiSystemUse', aiSystemId: id, reason: dto.reason }, actorOf(who), write));
   }
 
   private async run(res: Response, command: ExecuteAiSystemCommand) {

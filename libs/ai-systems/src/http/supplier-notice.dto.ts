@@ -22,11 +22,14 @@ const asBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : 
 
 export class RequestedActionDto {
   @ApiProperty({ example: 'Install software version 2.3.2 before further use on portable X-rays' })
-  @IsString() @IsNotEmpty() @MaxLength(2000)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
   description!: string;
 
   @ApiPropertyOptional({ example: '2027-03-01', description: `The date the supplier asks it by (${DATE})` })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional()
+  @IsISO8601({ strict: true })
   dueBy?: string;
 }
 
@@ -36,69 +39,99 @@ export class ReceiveSupplierNoticeDto {
   kind!: (typeof SUPPLIER_NOTICE_KINDS)[number];
 
   @ApiProperty({ example: 'FSN-2027-004', description: "The supplier's own reference" })
-  @IsString() @IsNotEmpty() @MaxLength(100)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
   supplierReference!: string;
 
   @ApiProperty({ example: 'Missed pneumothorax on portable chest X-rays' })
-  @IsString() @IsNotEmpty() @MaxLength(200)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
   title!: string;
 
   @ApiPropertyOptional({ example: '2027-02-01T09:00:00Z', description: `When it arrived; now if left out (${DATE})` })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional()
+  @IsISO8601({ strict: true })
   receivedAt?: string;
 
   @ApiProperty({ type: [String], example: ['2.3.1'], description: 'Versions it concerns, as the register knows them' })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @IsString({ each: true }) @IsNotEmpty({ each: true }) @MaxLength(100, { each: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @IsNotEmpty({ each: true })
+  @MaxLength(100, { each: true })
   affectedVersions!: string[];
 
-  @ApiPropertyOptional({ example: 'The supplier lists every 2.x release; we never ran 2.4.0', description: 'Required when a version is not one the register knows' })
-  @IsOptional() @IsString() @MaxLength(500)
+  @ApiPropertyOptional({
+    example: 'The supplier lists every 2.x release; we never ran 2.4.0',
+    description: 'Required when a version is not one the register knows',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
   unknownVersionsReason?: string;
 
   @ApiPropertyOptional({ type: RequestedActionDto, description: 'What the supplier asks the hospital to do' })
   // Left out when the supplier asks nothing; null is not an object and is refused like any other non-object.
-  @ValidateIf((_, value) => value !== undefined) @NestedObject(() => RequestedActionDto)
+  @ValidateIf((_, value) => value !== undefined)
+  @NestedObject(() => RequestedActionDto)
   requestedAction?: RequestedActionDto;
 
   @ApiPropertyOptional({ example: '2027-02-15', description: `The hospital's own deadline for acting (${DATE})` })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional()
+  @IsISO8601({ strict: true })
   actBy?: string;
 
   @ApiPropertyOptional({ example: 'https://acme.example/fsn/2027-004.pdf', description: 'Where the notice is kept: a link or a document number' })
-  @IsOptional() @IsString() @MaxLength(500)
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
   documentReference?: string;
 }
 
 export class RecordNoticeActionDto {
   @ApiProperty({ example: 'Installed 2.3.2 on all reading stations' })
-  @IsString() @IsNotEmpty() @MaxLength(1000)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
   description!: string;
 
   @ApiPropertyOptional({ example: '2027-02-10T15:00:00Z', description: `When it was done; now if left out (${DATE})` })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional()
+  @IsISO8601({ strict: true })
   doneAt?: string;
 
   @ApiPropertyOptional({ default: false, description: "This action does what the notice asks: the notice's deadlines are met" })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   completesRequestedAction?: boolean;
 }
 
 export class CloseNoticeDto {
   @ApiProperty({ example: 'Patched; 20 test studies read correctly after the update' })
-  @IsString() @IsNotEmpty() @MaxLength(2000)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
   conclusion!: string;
 }
 
 export class ListSupplierNoticesQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'true: open notices only; false: closed ones only' })
-  @IsOptional() @Transform(asBoolean) @IsBoolean()
+  @IsOptional()
+  @Transform(asBoolean)
+  @IsBoolean()
   open?: boolean;
 
   @ApiPropertyOptional({ description: 'Only open notices with a deadline passed and not met (business clock)' })
-  @IsOptional() @Transform(asBoolean) @IsBoolean()
+  @IsOptional()
+  @Transform(asBoolean)
+  @IsBoolean()
   overdue?: boolean;
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional() @IsUUID('all')
+  @IsOptional()
+  @IsUUID('all')
   aiSystemId?: string;
 }

@@ -60,7 +60,9 @@ export class SupplierNoticesController {
   @Roles(...READERS)
   @ApiOperation({ summary: 'List supplier notices, the earliest open deadline first (overdue ones lead)' })
   list(@Query() q: ListSupplierNoticesQueryDto) {
-    return this.queries.execute(new ListSupplierNoticesQuery({ open: q.open, overdue: q.overdue, aiSystemId: q.aiSystemId, limit: q.limit ?? 50, cursor: q.cursor }));
+    return this.queries.execute(
+      new ListSupplierNoticesQuery({ open: q.open, overdue: q.overdue, aiSystemId: q.aiSystemId, limit: q.limit ?? 50, cursor: q.cursor }),
+    );
   }
 
   @Get('supplier-notices/:id')
@@ -68,7 +70,10 @@ export class SupplierNoticesController {
   @ApiOperation({ summary: 'One supplier notice with its actions and deadlines' })
   async get(@Param('id', ParseIdPipe) id: string, @Res({ passthrough: true }) res: Response) {
     const view = await this.queries.execute(new GetSupplierNoticeQuery(id));
-    if (!view) throw new ProblemException(404, 'supplier-notice-not-found', 'Not found', `No supplier notice ${id}`, [{ field: 'id', message: 'no such supplier notice' }]);
+    if (!view)
+      throw new ProblemException(404, 'supplier-notice-not-found', 'Not found', `No supplier notice ${id}`, [
+        { field: 'id', message: 'no such supplier notice' },
+      ]);
     res.setHeader('ETag', revisionETag(view.revision));
     return view;
   }
@@ -84,7 +89,13 @@ export class SupplierNoticesController {
     @WriteRequest('if-match') write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const input = { type: 'RecordSupplierNoticeAction' as const, supplierNoticeId: id, description: dto.description, doneAt: dto.doneAt ?? null, completesRequestedAction: dto.completesRequestedAction ?? false };
+    const input = {
+      type: 'RecordSupplierNoticeAction' as const,
+      supplierNoticeId: id,
+      description: dto.description,
+      doneAt: dto.doneAt ?? null,
+      completesRequestedAction: dto.completesRequestedAction ?? false,
+    };
     return this.run(res, new ExecuteSupplierNoticeCommand(input, actorOf(who), write));
   }
 
@@ -99,7 +110,10 @@ export class SupplierNoticesController {
     @WriteRequest('if-match') write: WriteRequestOptions,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.run(res, new ExecuteSupplierNoticeCommand({ type: 'CloseSupplierNotice', supplierNoticeId: id, conclusion: dto.conclusion }, actorOf(who), write));
+    return this.run(
+      res,
+      new ExecuteSupplierNoticeCommand({ type: 'CloseSupplierNotice', supplierNoticeId: id, conclusion: dto.conclusion }, actorOf(who), write),
+    );
   }
 
   private async run(res: Response, command: ExecuteSupplierNoticeCommand) {

@@ -150,7 +150,16 @@ export class BundleExports implements OnApplicationBootstrap {
   private async saveJob(job: BundleJob): Promise<void> {
     await this.db.query(
       `UPDATE bundle_export_jobs SET status = ?, progress = ?, finished_at = ?, bundle_sha256 = ?, byte_size = ?, event_count = ?, error = ? WHERE bundle_id = ?`,
-      [job.status, JSON.stringify(job.progress), job.finishedAt, job.bundleSha256, job.byteSize, job.eventCount, job.error?.slice(0, 1000) ?? null, job.bundleId],
+      [
+        job.status,
+        JSON.stringify(job.progress),
+        job.finishedAt,
+        job.bundleSha256,
+        job.byteSize,
+        job.eventCount,
+        job.error?.slice(0, 1000) ?? null,
+        job.bundleId,
+      ],
     );
   }
 
@@ -172,10 +181,13 @@ export class BundleExports implements OnApplicationBootstrap {
       eventCount: null,
       error: null,
     };
-    await this.db.query(
-      'INSERT INTO bundle_export_jobs (bundle_id, request_id, status, progress, started_at) VALUES (?, ?, ?, ?, ?)',
-      [bundleId, requestId, job.status, JSON.stringify(job.progress), job.startedAt],
-    );
+    await this.db.query('INSERT INTO bundle_export_jobs (bundle_id, request_id, status, progress, started_at) VALUES (?, ?, ?, ?, ?)', [
+      bundleId,
+      requestId,
+      job.status,
+      JSON.stringify(job.progress),
+      job.startedAt,
+    ]);
     // Progress rows are written one at a time, at most every PROGRESS_EVERY_MS and on each new
     // phase; the final state waits for the last of them so it is never overwritten.
     let saving: Promise<void> = Promise.resolve();
@@ -236,7 +248,13 @@ export class BundleExports implements OnApplicationBootstrap {
         );
         await this.publish(partial, bundleId);
         await this.discardIfErasureDecided(requestId, bundleId, actor);
-        Object.assign(job, { status: 'done', finishedAt: new Date().toISOString(), bundleSha256: result.bundleSha256, byteSize: result.byteSize, eventCount: result.eventCount });
+        Object.assign(job, {
+          status: 'done',
+          finishedAt: new Date().toISOString(),
+          bundleSha256: result.bundleSha256,
+          byteSize: result.byteSize,
+          eventCount: result.eventCount,
+        });
       } catch (err) {
         rmSync(partial, { force: true });
         Object.assign(job, { status: 'failed', finishedAt: new Date().toISOString(), error: (err as Error).message });
@@ -270,7 +288,13 @@ export class BundleExports implements OnApplicationBootstrap {
    * Records that a stored bundle is discarded (who, when, why; its SHA-256 stays in the log), then
    * deletes the file. A retry after a crash in between deletes it (so does the next start).
    */
-  async discard(requestId: string, bundleId: string, actor: Actor, reason: string, options: { idempotencyKey?: string; requestHash?: string } = {}): Promise<DisclosureCommandResult> {
+  async discard(
+    requestId: string,
+    bundleId: string,
+    actor: Actor,
+    reason: string,
+    options: { idempotencyKey?: string; requestHash?: string } = {},
+  ): Promise<DisclosureCommandResult> {
     try {
       return await this.commands.execute(new ExecuteDisclosureCommand({ type: 'DiscardBundle', requestId, bundleId, reason }, actor, options));
     } finally {

@@ -61,10 +61,4 @@ export interface CloseDisclosure extends Base {
 }
 
 export type DisclosureCommand =
-  | ReceiveDisclosureRequest
-  | ChangeDisclosureScope
-  | DecideRedactions
-  | RecordBundleExport
-  | DiscardBundle
-  | RecordDelivery
-  | CloseDisclosure;
+  ReceiveDisclosureRequest | ChangeDisclosureScope | DecideRedactions | RecordBundleExport | DiscardBundle | RecordDelivery | CloseDisclosure;

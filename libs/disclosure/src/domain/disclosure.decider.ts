@@ -119,7 +119,9 @@ function decide(command: DisclosureCommand, state: DisclosureState): DisclosureE
       const bundle = bundleOf(state, command.bundleId);
       if (bundle.discardedAt) throw new DomainError('bundle-discarded', `Bundle ${command.bundleId} was discarded at ${bundle.discardedAt}`, 409, 'bundleId');
       if (!command.reason.trim()) throw new DomainError('reason-required', 'Say why the bundle is no longer needed', 400, 'reason');
-      return [{ type: 'disclosure.BundleDiscarded', data: { requestId, bundleId: command.bundleId, reason: command.reason, discardedBy: by, discardedAt: now } }];
+      return [
+        { type: 'disclosure.BundleDiscarded', data: { requestId, bundleId: command.bundleId, reason: command.reason, discardedBy: by, discardedAt: now } },
+      ];
     }
     case 'RecordDelivery':
       mustBeOpen(state);
@@ -148,7 +150,17 @@ function evolve(state: DisclosureState, event: DisclosureEvent): DisclosureState
   switch (event.type) {
     case 'disclosure.DisclosureRequestReceived': {
       const d = event.data;
-      return { ...state, exists: true, requestId: d.requestId, reference: d.reference, requester: d.requester, legalBasis: d.legalBasis, receivedAt: d.receivedAt, dueAt: d.dueAt, scope: d.scope };
+      return {
+        ...state,
+        exists: true,
+        requestId: d.requestId,
+        reference: d.reference,
+        requester: d.requester,
+        legalBasis: d.legalBasis,
+        receivedAt: d.receivedAt,
+        dueAt: d.dueAt,
+        scope: d.scope,
+      };
     }
     case 'disclosure.DisclosureScopeChanged':
       return { ...state, scope: event.data.scope };
@@ -175,7 +187,10 @@ function evolve(state: DisclosureState, event: DisclosureEvent): DisclosureState
       return { ...state, bundles: state.bundles.map((b) => (b.bundleId === d.bundleId ? { ...b, ...discarded } : b)) };
     }
     case 'disclosure.DisclosureDelivered':
-      return { ...state, deliveries: [...state.deliveries, { bundleId: event.data.bundleId, deliveredAt: event.data.deliveredAt, deliveredTo: event.data.deliveredTo }] };
+      return {
+        ...state,
+        deliveries: [...state.deliveries, { bundleId: event.data.bundleId, deliveredAt: event.data.deliveredAt, deliveredTo: event.data.deliveredTo }],
+      };
     case 'disclosure.DisclosureClosed':
       return { ...state, status: 'closed', outcome: event.data.outcome };
     default:

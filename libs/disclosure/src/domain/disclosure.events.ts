@@ -88,13 +88,7 @@ export interface DisclosureClosed {
 }
 
 export type DisclosureEvent =
-  | DisclosureRequestReceived
-  | DisclosureScopeChanged
-  | RedactionsDecided
-  | BundleExported
-  | BundleDiscarded
-  | DisclosureDelivered
-  | DisclosureClosed;
+  DisclosureRequestReceived | DisclosureScopeChanged | RedactionsDecided | BundleExported | BundleDiscarded | DisclosureDelivered | DisclosureClosed;
 
 export const DISCLOSURE_EVENT_TYPES: readonly DisclosureEvent['type'][] = [
   'disclosure.DisclosureRequestReceived',

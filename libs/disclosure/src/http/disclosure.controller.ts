@@ -9,7 +9,16 @@ import { ParseIdPipe, ProblemException, revisionETag, WriteRequest, type WriteRe
 import { BUNDLE_EXPORT_ROLES, BundleExports } from '../application/bundle-exports';
 import { ExecuteDisclosureCommand, GetDisclosureQuery, ListDisclosuresQuery } from '../application/disclosure.commands';
 import type { DisclosureScope } from '../domain';
-import { ChangeScopeDto, CloseDisclosureDto, DeliveryDto, DiscardBundleDto, ListDisclosuresQueryDto, ReceiveDisclosureDto, RedactionsDto, type ScopeDto } from './disclosure.dto';
+import {
+  ChangeScopeDto,
+  CloseDisclosureDto,
+  DeliveryDto,
+  DiscardBundleDto,
+  ListDisclosuresQueryDto,
+  ReceiveDisclosureDto,
+  RedactionsDto,
+  type ScopeDto,
+} from './disclosure.dto';
 
 const scopeOf = (s: ScopeDto): DisclosureScope => ({
   patientPseudonyms: s.patientPseudonyms ?? [],
@@ -74,7 +83,8 @@ export class DisclosureController {
   @ApiOperation({ summary: 'One disclosure request with its bundles and deliveries' })
   async get(@Param('id', ParseIdPipe) id: string, @Res({ passthrough: true }) res: Response) {
     const { state, revision } = await this.queries.execute(new GetDisclosureQuery(id));
-    if (!state.exists) throw new ProblemException(404, 'disclosure-not-found', 'Not found', `No disclosure request ${id}`, [{ field: 'id', message: 'no such request' }]);
+    if (!state.exists)
+      throw new ProblemException(404, 'disclosure-not-found', 'Not found', `No disclosure request ${id}`, [{ field: 'id', message: 'no such request' }]);
     res.setHeader('ETag', revisionETag(revision));
     return { ...state, revision };
   }
@@ -105,7 +115,11 @@ export class DisclosureController {
   ) {
     return this.commands.execute(
       new ExecuteDisclosureCommand(
-        { type: 'DecideRedactions', requestId: id, redactions: dto.redactions.map((r) => ({ eventId: r.eventId.toLowerCase(), path: r.path, ground: r.ground, note: r.note ?? null })) },
+        {
+          type: 'DecideRedactions',
+          requestId: id,
+          redactions: dto.redactions.map((r) => ({ eventId: r.eventId.toLowerCase(), path: r.path, ground: r.ground, note: r.note ?? null })),
+        },
         actorOf(who),
         write,
       ),
@@ -185,7 +199,11 @@ export class DisclosureController {
   @Roles('legal')
   deliver(@Param('id', ParseIdPipe) id: string, @Body() dto: DeliveryDto, @CurrentPrincipal() who: Principal, @WriteRequest() write: WriteRequestOptions) {
     return this.commands.execute(
-      new ExecuteDisclosureCommand({ type: 'RecordDelivery', requestId: id, bundleId: dto.bundleId.toLowerCase(), channel: dto.channel, deliveredTo: dto.deliveredTo }, actorOf(who), write),
+      new ExecuteDisclosureCommand(
+        { type: 'RecordDelivery', requestId: id, bundleId: dto.bundleId.toLowerCase(), channel: dto.channel, deliveredTo: dto.deliveredTo },
+        actorOf(who),
+        write,
+      ),
     );
   }
 
@@ -203,6 +221,8 @@ export class DisclosureController {
   }
 
   private noBundle(bundleId: string) {
-    return new ProblemException(404, 'bundle-not-found', 'Not found', `No finished bundle ${bundleId}`, [{ field: 'bundleId', message: 'no such finished bundle' }]);
+    return new ProblemException(404, 'bundle-not-found', 'Not found', `No finished bundle ${bundleId}`, [
+      { field: 'bundleId', message: 'no such finished bundle' },
+    ]);
   }
 }

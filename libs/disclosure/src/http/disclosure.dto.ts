@@ -1,39 +1,38 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsISO8601,
-  IsIn,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  MaxLength,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsISO8601, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto, NestedObject } from '@app/platform';
 import { PSEUDONYM_PATTERN } from '@app/identity';
 
-
 export class ScopeDto {
   @ApiPropertyOptional({ type: [String], description: 'Patient pseudonyms (p-…)' })
-  @IsOptional() @IsArray() @ArrayMaxSize(1000) @Matches(PSEUDONYM_PATTERN, { each: true, message: 'each patient must be a pseudonym (p-…)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @Matches(PSEUDONYM_PATTERN, { each: true, message: 'each patient must be a pseudonym (p-…)' })
   patientPseudonyms?: string[];
 
   @ApiPropertyOptional({ type: [String], format: 'uuid' })
-  @IsOptional() @IsArray() @ArrayMaxSize(1000) @IsUUID('all', { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsUUID('all', { each: true })
   aiSystemIds?: string[];
 
   @ApiPropertyOptional({ type: [String], format: 'uuid' })
-  @IsOptional() @IsArray() @ArrayMaxSize(1000) @IsUUID('all', { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsUUID('all', { each: true })
   incidentIds?: string[];
 
   @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional() @IsISO8601({ strict: true, strictSeparator: true })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
   from?: string;
 
   @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional() @IsISO8601({ strict: true, strictSeparator: true })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
   to?: string;
 }
 
@@ -43,13 +42,17 @@ export class RequesterDto {
   kind!: 'court' | 'claimant' | 'authority' | 'other';
 
   @ApiProperty({ example: 'Rechtbank Amsterdam' })
-  @IsString() @IsNotEmpty() @MaxLength(300)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(300)
   name!: string;
 }
 
 export class ReceiveDisclosureDto {
   @ApiProperty({ example: 'C/13/123456 / HA ZA 26-789' })
-  @IsString() @IsNotEmpty() @MaxLength(200)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
   reference!: string;
 
   @ApiProperty({ type: RequesterDto })
@@ -57,11 +60,14 @@ export class ReceiveDisclosureDto {
   requester!: RequesterDto;
 
   @ApiProperty({ example: 'Product Liability Directive (EU) 2024/2853 Art. 9' })
-  @IsString() @IsNotEmpty() @MaxLength(500)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
   legalBasis!: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Default now' })
-  @IsOptional() @IsISO8601({ strict: true, strictSeparator: true })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
   receivedAt?: string;
 
   @ApiProperty({ format: 'date-time' })
@@ -79,7 +85,9 @@ export class ChangeScopeDto {
   scope!: ScopeDto;
 
   @ApiProperty()
-  @IsString() @IsNotEmpty() @MaxLength(2000)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
   reason!: string;
 }
 
@@ -97,13 +105,16 @@ export class RedactionDto {
   ground!: 'trade-secret' | 'third-party-personal-data' | 'privilege';
 
   @ApiPropertyOptional()
-  @IsOptional() @IsString() @MaxLength(2000)
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
   note?: string;
 }
 
 export class RedactionsDto {
   @ApiProperty({ type: [RedactionDto] })
-  @NestedObject(() => RedactionDto, { array: true }) @ArrayMaxSize(10_000)
+  @NestedObject(() => RedactionDto, { array: true })
+  @ArrayMaxSize(10_000)
   redactions!: RedactionDto[];
 }
 
@@ -113,17 +124,23 @@ export class DeliveryDto {
   bundleId!: string;
 
   @ApiProperty({ example: 'secure file transfer' })
-  @IsString() @IsNotEmpty() @MaxLength(200)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
   channel!: string;
 
   @ApiProperty({ example: 'mr. J. Jansen, counsel for claimant' })
-  @IsString() @IsNotEmpty() @MaxLength(300)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(300)
   deliveredTo!: string;
 }
 
 export class DiscardBundleDto {
   @ApiProperty({ example: 'Claim settled; no appeal possible', description: 'Why the stored bundle is no longer needed for the claim' })
-  @IsString() @IsNotEmpty() @MaxLength(2000)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
   reason!: string;
 }
 
@@ -133,16 +150,20 @@ export class CloseDisclosureDto {
   outcome!: 'disclosed' | 'partly-refused' | 'refused';
 
   @ApiPropertyOptional({ description: 'Required unless disclosed, e.g. PLD Art. 9(4) trade secrets' })
-  @IsOptional() @IsString() @MaxLength(4000)
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
   reason?: string;
 }
 
 export class ListDisclosuresQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: ['open', 'closed'] })
-  @IsOptional() @IsIn(['open', 'closed'])
+  @IsOptional()
+  @IsIn(['open', 'closed'])
   status?: 'open' | 'closed';
 
   @ApiPropertyOptional({ enum: ['true'], description: 'Only open requests past their due date' })
-  @IsOptional() @IsIn(['true'])
+  @IsOptional()
+  @IsIn(['true'])
   overdue?: 'true';
 }

@@ -46,7 +46,19 @@ export class DisclosuresProjection implements Projection<DisclosureEvent> {
           const d = e.data;
           await ctx.upsert(
             DisclosureRow,
-            { ...key, reference: d.reference, requester: `${d.requester.kind}: ${d.requester.name}`, status: 'open', outcome: null, receivedAt: d.receivedAt, dueAt: d.dueAt, scope: d.scope, bundles: 0, deliveries: 0, revision },
+            {
+              ...key,
+              reference: d.reference,
+              requester: `${d.requester.kind}: ${d.requester.name}`,
+              status: 'open',
+              outcome: null,
+              receivedAt: d.receivedAt,
+              dueAt: d.dueAt,
+              scope: d.scope,
+              bundles: 0,
+              deliveries: 0,
+              revision,
+            },
             ['requestId'],
           );
           break;

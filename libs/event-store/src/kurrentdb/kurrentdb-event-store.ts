@@ -144,12 +144,7 @@ export class KurrentDbEventStore implements EventStore {
    * as written; `any` is pinned to the current revision so the server's idempotency check is the
    * strict one (it is best-effort for `any`).
    */
-  private async write(
-    streamId: string,
-    data: ReturnType<typeof toEventData>[],
-    expected: ExpectedRevision,
-    idempotent: boolean,
-  ): Promise<number> {
+  private async write(streamId: string, data: ReturnType<typeof toEventData>[], expected: ExpectedRevision, idempotent: boolean): Promise<number> {
     for (let attempt = 0; ; attempt++) {
       let pinned: ExpectedRevision = expected;
       if (idempotent && expected === 'any') {
@@ -181,11 +176,9 @@ export class KurrentDbEventStore implements EventStore {
       nextExpectedRevision: result.nextExpectedRevision,
     };
     try {
-      await this.client.appendToStream(
-        idempotencyStream(key),
-        jsonEvent({ id: deriveEventId(key, -1), type: IDEMPOTENCY_CLAIM_TYPE, data: { ...claim } }),
-        { expectedRevision: NO_STREAM },
-      );
+      await this.client.appendToStream(idempotencyStream(key), jsonEvent({ id: deriveEventId(key, -1), type: IDEMPOTENCY_CLAIM_TYPE, data: { ...claim } }), {
+        expectedRevision: NO_STREAM,
+      });
       return undefined;
     } catch (err) {
       if (!(err instanceof WrongExpectedVersionError)) throw err;

@@ -313,9 +313,7 @@ describe('KurrentDB error mapping with the client’s real error classes', () =>
       const store = KurrentDbEventStore.fromConnectionString('kurrentdb://127.0.0.1:1?tls=false');
       try {
         await expect(store.append('s-1', [{ type: 'x.A', data: {} }])).rejects.toBeInstanceOf(StoreUnavailableError);
-        await expect(store.append('s-1', [{ type: 'x.A', data: {} }], { idempotencyKey: 'k', requestHash: 'h' })).rejects.toBeInstanceOf(
-          StoreUnavailableError,
-        );
+        await expect(store.append('s-1', [{ type: 'x.A', data: {} }], { idempotencyKey: 'k', requestHash: 'h' })).rejects.toBeInstanceOf(StoreUnavailableError);
         await expect(store.readStream('s-1')).rejects.toBeInstanceOf(StoreUnavailableError);
         await expect(store.readAll(0, 10)).rejects.toBeInstanceOf(StoreUnavailableError);
         await expect(store.headPosition()).rejects.toBeInstanceOf(StoreUnavailableError);

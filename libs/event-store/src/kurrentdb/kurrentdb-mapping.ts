@@ -77,9 +77,7 @@ export function mergeMetadata(base: EventMetadata | undefined, own: EventMetadat
 /** One NewEvent as a KurrentDB JSON event: type and data as they are, our fields in its metadata. */
 export function toEventData(event: NewEvent, options: ToEventDataOptions): EventData<JSONEventType> {
   const metadata = mergeMetadata(options.metadata, event.metadata, options.idempotencyKey);
-  const id =
-    event.eventId ??
-    (options.idempotencyKey !== undefined ? deriveEventId(options.idempotencyKey, options.index ?? 0) : newEventId());
+  const id = event.eventId ?? (options.idempotencyKey !== undefined ? deriveEventId(options.idempotencyKey, options.index ?? 0) : newEventId());
   const kurrentMetadata: KurrentMetadata = {
     schemaVersion: event.schemaVersion ?? 1,
     recordedAt: options.recordedAt,
@@ -121,9 +119,7 @@ export function fromCurrentRevision(current: CurrentRevision | AppendExpectedRev
 export function toGlobalPosition(position: Position | undefined): number {
   if (!position) throw new Error('KurrentDB returned an event without a log position (server older than 22.6?)');
   if (position.commit !== position.prepare) {
-    throw new Error(
-      `KurrentDB position commit ${position.commit} ≠ prepare ${position.prepare} (legacy transaction): not supported`,
-    );
+    throw new Error(`KurrentDB position commit ${position.commit} ≠ prepare ${position.prepare} (legacy transaction): not supported`);
   }
   return toSafeNumber(position.commit, 'log position');
 }

@@ -1,12 +1,5 @@
 import type { Readable } from 'node:stream';
-import {
-  END,
-  START,
-  excludeSystemEvents,
-  type AllStreamSubscription,
-  type EventStoreDBClient,
-  type RegexFilter,
-} from '@eventstore/db-client';
+import { END, START, excludeSystemEvents, type AllStreamSubscription, type EventStoreDBClient, type RegexFilter } from '@eventstore/db-client';
 import type { EventEnvelope } from '../envelope';
 import type { Subscription } from '../event-store.port';
 import { wakeableSleep } from '../subscription';

@@ -26,7 +26,11 @@ export class StorageModule {
       imports: [
         TypeOrmModule.forRootAsync({
           // A read-only data folder does not heal by retrying: fail at once with the reason.
-          useFactory: () => ({ ...dataSourceOptions(config), autoLoadEntities: true, toRetry: (err) => !(err instanceof StoreUnavailableError && err.fault === 'read-only') }),
+          useFactory: () => ({
+            ...dataSourceOptions(config),
+            autoLoadEntities: true,
+            toRetry: (err) => !(err instanceof StoreUnavailableError && err.fault === 'read-only'),
+          }),
           dataSourceFactory: async (options) => {
             const open = async () => {
               assertStorageWritable(config);
@@ -50,9 +54,7 @@ export class StorageModule {
           inject: [SqlDatabase, UpcasterRegistry],
           // EVENT_STORE_URL moves only the events to KurrentDB; everything else stays in SQL.
           useFactory: (db: SqlDatabase, upcasters: UpcasterRegistry) =>
-            config.eventStoreUrl
-              ? KurrentDbEventStore.fromConnectionString(config.eventStoreUrl, upcasters)
-              : new SqlEventStore(db, upcasters),
+            config.eventStoreUrl ? KurrentDbEventStore.fromConnectionString(config.eventStoreUrl, upcasters) : new SqlEventStore(db, upcasters),
         },
         ProjectionRegistry,
         Workers,

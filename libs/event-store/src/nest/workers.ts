@@ -81,7 +81,11 @@ export class Workers implements OnApplicationBootstrap, BeforeApplicationShutdow
   async onApplicationBootstrap(): Promise<void> {
     if (Workers.autoStart === false) return;
     const only = Workers.autoStart === true ? undefined : new Set(Workers.autoStart);
-    const on = new Set(this.switches().filter((s) => s.on && (!only || only.has(s.name))).map((s) => s.name));
+    const on = new Set(
+      this.switches()
+        .filter((s) => s.on && (!only || only.has(s.name)))
+        .map((s) => s.name),
+    );
     for (const w of this.workers) {
       if (!on.has(w.name)) continue;
       await w.start();

@@ -54,7 +54,8 @@ export interface ProjectionStatus {
   failure?: ProjectionFailure;
 }
 
-const CLEAR_FAILURE = 'last_error = NULL, last_error_position = NULL, last_error_event_type = NULL, last_error_stream = NULL, failing_since = NULL, attempts = 0';
+const CLEAR_FAILURE =
+  'last_error = NULL, last_error_position = NULL, last_error_event_type = NULL, last_error_stream = NULL, failing_since = NULL, attempts = 0';
 
 /** How long a checkpoint may lag over events a projection does not read before it is written. */
 const SKIP_PERSIST_MS = 1000;
@@ -127,10 +128,11 @@ export class ProjectionRunner {
       const cp = await this.checkpoint(p.name);
       if (!cp) {
         await this.createTables(liveTables(this.ds, p), true);
-        await this.db.query(
-          'INSERT INTO projection_checkpoints (name, position, version, updated_at) VALUES (?, 0, ?, ?) ON CONFLICT (name) DO NOTHING',
-          [p.name, p.version, new Date().toISOString()],
-        );
+        await this.db.query('INSERT INTO projection_checkpoints (name, position, version, updated_at) VALUES (?, 0, ?, ?) ON CONFLICT (name) DO NOTHING', [
+          p.name,
+          p.version,
+          new Date().toISOString(),
+        ]);
         this.ready.set(p.name, true);
       } else if (cp.version !== p.version) {
         stale.push(p);
@@ -402,21 +404,26 @@ export class ProjectionRunner {
       return { events: events.length, last };
     }
     try {
-      await this.db.transaction(async (tx) => {
-        // A write first: takes the row (PostgreSQL) or the database (SQLite) lock up front.
-        const moved = await tx.query(
-          'UPDATE projection_checkpoints SET position = ?, updated_at = ? WHERE name = ? AND position = ? RETURNING position',
-          [last, new Date().toISOString(), checkpointName, cp.position],
-        );
-        if (moved.length === 0) throw new CheckpointMoved();
-        if (relevant.length) {
-          const ctx = new SqlProjectionContext(tx, this.ds, tables);
-          await p.handle(relevant, ctx);
-          await ctx.flush();
-        }
-        if (cp.failing) await this.clearFailure(checkpointName, last, tx);
-        // Not durable: a batch lost in a crash is lost with its checkpoint and applied again.
-      }, { durable: false });
+      await this.db.transaction(
+        async (tx) => {
+          // A write first: takes the row (PostgreSQL) or the database (SQLite) lock up front.
+          const moved = await tx.query('UPDATE projection_checkpoints SET position = ?, updated_at = ? WHERE name = ? AND position = ? RETURNING position', [
+            last,
+            new Date().toISOString(),
+            checkpointName,
+            cp.position,
+          ]);
+          if (moved.length === 0) throw new CheckpointMoved();
+          if (relevant.length) {
+            const ctx = new SqlProjectionContext(tx, this.ds, tables);
+            await p.handle(relevant, ctx);
+            await ctx.flush();
+          }
+          if (cp.failing) await this.clearFailure(checkpointName, last, tx);
+          // Not durable: a batch lost in a crash is lost with its checkpoint and applied again.
+        },
+        { durable: false },
+      );
     } catch (err) {
       if (err instanceof CheckpointMoved) {
         this.skipped.delete(checkpointName);
@@ -437,7 +444,7 @@ export class ProjectionRunner {
   private async read(from: number, limit: number) {
     const page = this.batchSize;
     const events = await this.store.readAll(from, Math.min(page, limit));
-    for (let more = events.length; more === page && events.length < limit; ) {
+    for (let more = events.length; more === page && events.length < limit;) {
       const next = await this.store.readAll(events[events.length - 1].globalPosition, Math.min(page, limit - events.length));
       more = next.length;
       for (const e of next) events.push(e);
@@ -480,10 +487,12 @@ export class ProjectionRunner {
             if (relevant.length) await p.handle(relevant, context);
             await before?.committed;
             flushing();
-            const moved = await tx.query(
-              'UPDATE projection_checkpoints SET position = ?, updated_at = ? WHERE name = ? AND position = ? RETURNING position',
-              [last, new Date().toISOString(), checkpointName, from],
-            );
+            const moved = await tx.query('UPDATE projection_checkpoints SET position = ?, updated_at = ? WHERE name = ? AND position = ? RETURNING position', [
+              last,
+              new Date().toISOString(),
+              checkpointName,
+              from,
+            ]);
             if (moved.length === 0) throw new CheckpointMoved();
             await context.flush();
           },
@@ -543,14 +552,8 @@ export class ProjectionRunner {
         for (const [table, index] of deferred) await tx.runner.createIndex(table, index);
       });
       const position = await this.db.transaction(async (tx) => {
-        const locked = await tx.query('UPDATE projection_checkpoints SET updated_at = ? WHERE name = ? RETURNING position', [
-          new Date().toISOString(),
-          p.name,
-        ]);
-        const [rebuilt] = await tx.query<{ position: number | string }>(
-          'SELECT position FROM projection_checkpoints WHERE name = ?',
-          [tempName],
-        );
+        const locked = await tx.query('UPDATE projection_checkpoints SET updated_at = ? WHERE name = ? RETURNING position', [new Date().toISOString(), p.name]);
+        const [rebuilt] = await tx.query<{ position: number | string }>('SELECT position FROM projection_checkpoints WHERE name = ?', [tempName]);
         const at = Number(rebuilt.position);
         for (const [entity, table] of live) {
           const q = tx.dialect.ident;
@@ -582,9 +585,7 @@ export class ProjectionRunner {
       // Leave the live tables untouched; remove what the failed rebuild made.
       await this.db.query('DELETE FROM projection_checkpoints WHERE name = ?', [tempName]).catch(() => undefined);
       for (const table of temp.values()) {
-        await this.db
-          .transaction((tx) => tx.query(`DROP TABLE IF EXISTS ${tx.dialect.ident(table)}`))
-          .catch(() => undefined);
+        await this.db.transaction((tx) => tx.query(`DROP TABLE IF EXISTS ${tx.dialect.ident(table)}`)).catch(() => undefined);
       }
       throw err;
     }

@@ -31,7 +31,10 @@ export function dataSourceOptions(config: StorageConfig, entities: EntityList = 
   }
   mkdirSync(dirname(config.sqliteFile), { recursive: true });
   // A database created before FILE_MODE existed was 0644: SQLite gives new -wal/-shm files the database's mode.
-  tightenExisting(['', '-wal', '-shm'].map((suffix) => config.sqliteFile + suffix), fileModesFromEnv().file);
+  tightenExisting(
+    ['', '-wal', '-shm'].map((suffix) => config.sqliteFile + suffix),
+    fileModesFromEnv().file,
+  );
   return {
     type: 'better-sqlite3',
     database: config.sqliteFile,

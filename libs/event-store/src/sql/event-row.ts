@@ -5,8 +5,7 @@ import type { EventEnvelope, EventMetadata } from '../envelope';
  * TypeORM and Nest: the ledger's leaf worker reads the table with its own connection and must
  * build exactly the envelope the store hands out (the leaf is its canonical JSON, ADR 0012).
  */
-export const EVENT_COLUMNS =
-  'global_position, event_id, stream_id, stream_revision, type, schema_version, recorded_at, data, metadata';
+export const EVENT_COLUMNS = 'global_position, event_id, stream_id, stream_revision, type, schema_version, recorded_at, data, metadata';
 
 export interface EventRow {
   global_position: number | string;

@@ -170,10 +170,12 @@ export class SqlDatabase {
     if (!durable || !this.walSync) return this.queue.run(() => this.sqliteTransaction(work, durable ? 'FULL' : 'NORMAL'));
     // Commit without the flush, free the connection for the next transaction, then wait for a
     // flush off the event loop: the caller is answered only once the commit is on disk.
-    return this.queue.run(() => this.sqliteTransaction(work, 'NORMAL')).then(async (result) => {
-      await this.flushed();
-      return result;
-    });
+    return this.queue
+      .run(() => this.sqliteTransaction(work, 'NORMAL'))
+      .then(async (result) => {
+        await this.flushed();
+        return result;
+      });
   }
 
   private async pgTransaction<T>(work: (tx: SqlTx) => Promise<T>, durable: boolean): Promise<T> {

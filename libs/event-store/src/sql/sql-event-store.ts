@@ -2,15 +2,7 @@ import { EventEmitter } from 'node:events';
 import { storableJson, validateAppend } from '../append-rules';
 import { newEventId } from '../event-id';
 import { valuesStatement } from './values-statement';
-import type {
-  AppendOptions,
-  AppendResult,
-  EventEnvelope,
-  EventMetadata,
-  ExpectedRevision,
-  NewEvent,
-  ReadStreamOptions,
-} from '../envelope';
+import type { AppendOptions, AppendResult, EventEnvelope, EventMetadata, ExpectedRevision, NewEvent, ReadStreamOptions } from '../envelope';
 import { ConcurrencyError, DuplicateEventIdError, IdempotencyConflictError } from '../errors';
 import type { EventStore, ReadAllOptions, SubscribeOptions, Subscription } from '../event-store.port';
 import { pollingSubscription } from '../subscription';
@@ -295,10 +287,7 @@ export class SqlEventStore implements EventStore {
   private async appendIn(tx: SqlTx, batch: PreparedBatch, expected: ExpectedRevision, options: AppendOptions): Promise<AppendResult> {
     const n = batch.events.length;
     // Lock first: a write as the first statement also takes SQLite's write lock up front.
-    const [head] = await tx.query<{ position: number | string }>(
-      'UPDATE event_log_head SET position = position + ? WHERE id = 1 RETURNING position',
-      [n],
-    );
+    const [head] = await tx.query<{ position: number | string }>('UPDATE event_log_head SET position = position + ? WHERE id = 1 RETURNING position', [n]);
     const last = Number(head.position);
     const first = last - n + 1;
 
@@ -313,10 +302,7 @@ export class SqlEventStore implements EventStore {
       }
     }
 
-    const [current] = await tx.query<{ rev: number | string | null }>(
-      'SELECT MAX(stream_revision) AS rev FROM events WHERE stream_id = ?',
-      [batch.streamId],
-    );
+    const [current] = await tx.query<{ rev: number | string | null }>('SELECT MAX(stream_revision) AS rev FROM events WHERE stream_id = ?', [batch.streamId]);
     const actual = current?.rev === null || current?.rev === undefined ? null : Number(current.rev);
     if (!revisionMatches(expected, actual)) throw new ConcurrencyError(batch.streamId, expected, actual);
 
@@ -341,29 +327,32 @@ export class SqlEventStore implements EventStore {
   }
 
   private async replayResult(tx: Pick<SqlTx, 'query'>, seen: Row): Promise<AppendResult> {
-    const rows = await tx.query<EventRow>(
-      `SELECT ${COLUMNS} FROM events WHERE global_position >= ? AND global_position <= ? ORDER BY global_position`,
-      [Number(seen.first_position), Number(seen.last_position)],
+    const rows = await tx.query<EventRow>(`SELECT ${COLUMNS} FROM events WHERE global_position >= ? AND global_position <= ? ORDER BY global_position`, [
+      Number(seen.first_position),
+      Number(seen.last_position),
+    ]);
+    return idempotentResult(
+      seen,
+      rows.map((r) => this.toEnvelope(r)),
     );
-    return idempotentResult(seen, rows.map((r) => this.toEnvelope(r)));
   }
 
   async readIdempotent(idempotencyKey: string, requestHash?: string): Promise<AppendResult | undefined> {
     const [seen] = await this.db.query('SELECT * FROM idempotency_keys WHERE idempotency_key = ?', [idempotencyKey]);
     if (!seen) return undefined;
     if ((seen.request_hash ?? null) !== (requestHash ?? null)) throw new IdempotencyConflictError(idempotencyKey);
-    const rows = await this.db.query<EventRow>(
-      `SELECT ${COLUMNS} FROM events WHERE global_position >= ? AND global_position <= ? ORDER BY global_position`,
-      [Number(seen.first_position), Number(seen.last_position)],
+    const rows = await this.db.query<EventRow>(`SELECT ${COLUMNS} FROM events WHERE global_position >= ? AND global_position <= ? ORDER BY global_position`, [
+      Number(seen.first_position),
+      Number(seen.last_position),
+    ]);
+    return idempotentResult(
+      seen,
+      rows.map((r) => this.toEnvelope(r)),
     );
-    return idempotentResult(seen, rows.map((r) => this.toEnvelope(r)));
   }
 
   private async streamRevision(streamId: string): Promise<number | null> {
-    const [row] = await this.db.query<{ rev: number | string | null }>(
-      'SELECT MAX(stream_revision) AS rev FROM events WHERE stream_id = ?',
-      [streamId],
-    );
+    const [row] = await this.db.query<{ rev: number | string | null }>('SELECT MAX(stream_revision) AS rev FROM events WHERE stream_id = ?', [streamId]);
     return row?.rev === null || row?.rev === undefined ? null : Number(row.rev);
   }
 
@@ -379,10 +368,7 @@ export class SqlEventStore implements EventStore {
   }
 
   async readAll(after = 0, limit = 1000, options: ReadAllOptions = {}): Promise<EventEnvelope[]> {
-    const rows = await this.db.query<EventRow>(
-      `SELECT ${COLUMNS} FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`,
-      [after, limit],
-    );
+    const rows = await this.db.query<EventRow>(`SELECT ${COLUMNS} FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`, [after, limit]);
     if (rows.length) await this.onDisk(Number(rows[rows.length - 1].global_position));
     // better-sqlite3 answers within the same turn of the event loop: a reader polling in a loop
     // would never let a flush's completion (I/O) run, and the appends it waits for never end.
@@ -423,11 +409,7 @@ export class SqlEventStore implements EventStore {
     return () => this.appended.off('appended', listener);
   }
 
-  subscribe(
-    after: number,
-    handler: (events: EventEnvelope[]) => Promise<void>,
-    options: SubscribeOptions = {},
-  ): Subscription {
+  subscribe(after: number, handler: (events: EventEnvelope[]) => Promise<void>, options: SubscribeOptions = {}): Subscription {
     return pollingSubscription(this, this.appended, after, handler, options);
   }
 

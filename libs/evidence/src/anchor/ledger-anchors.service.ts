@@ -88,7 +88,10 @@ export class LedgerAnchorService implements OnModuleInit {
     if (!this.tsaUrl) return;
     const file = process.env.LEDGER_TSA_CERT_FILE;
     // A token is only worth storing once checked against a TSA certificate chosen by the operator.
-    if (!file) throw new AnchoringError('LEDGER_TSA_URL is set but LEDGER_TSA_CERT_FILE is not: name the PEM certificate (the TSA’s, or its CA’s) its tokens must chain to');
+    if (!file)
+      throw new AnchoringError(
+        'LEDGER_TSA_URL is set but LEDGER_TSA_CERT_FILE is not: name the PEM certificate (the TSA’s, or its CA’s) its tokens must chain to',
+      );
     try {
       this.trusted = certificatesFromPem(readFileSync(file, 'utf8'));
     } catch (err) {
@@ -101,8 +104,7 @@ export class LedgerAnchorService implements OnModuleInit {
       name: 'ledger-anchor',
       summary: 'has an RFC 3161 time-stamping authority time-stamp the latest signed tree head every interval (lease ledger-anchor)',
       // An interval of 0 leaves the loop off; `registry ledger anchor` still works.
-      unconfigured: () =>
-        !this.tsaUrl ? 'LEDGER_TSA_URL is not set' : this.intervalMs > 0 ? undefined : 'LEDGER_ANCHOR_INTERVAL_MINUTES=0 (on demand only)',
+      unconfigured: () => (!this.tsaUrl ? 'LEDGER_TSA_URL is not set' : this.intervalMs > 0 ? undefined : 'LEDGER_ANCHOR_INTERVAL_MINUTES=0 (on demand only)'),
       start: () => {
         this.running = true;
         this.loop = this.follow();
@@ -150,7 +152,10 @@ export class LedgerAnchorService implements OnModuleInit {
     if (!this.tsaUrl) throw new AnchoringError('No TSA is configured (LEDGER_TSA_URL)');
     const head = options.fresh ? await this.ledger.checkpoint() : await this.ledger.latestCheckpoint();
     if (!head || head.treeSize === 0) return null;
-    const done = await this.db.query<AnchorRow>('SELECT * FROM ledger_anchors WHERE tree_size = ? AND authority = ? ORDER BY gen_time LIMIT 1', [head.treeSize, this.authority]);
+    const done = await this.db.query<AnchorRow>('SELECT * FROM ledger_anchors WHERE tree_size = ? AND authority = ? ORDER BY gen_time LIMIT 1', [
+      head.treeSize,
+      this.authority,
+    ]);
     if (done.length) return anchorOf(done[0]);
     const message = treeHeadBytes(head);
     const { der, nonce } = timestampRequest(createHash('sha256').update(message).digest());
@@ -201,7 +206,9 @@ export class LedgerAnchorService implements OnModuleInit {
    */
   async backlog(): Promise<{ unanchoredEvents: number; lastGenTime: string | null }> {
     const [head] = await this.db.query<{ size: number | string | null }>('SELECT MAX(tree_size) AS size FROM ledger_checkpoints');
-    const [anchored] = await this.db.query<{ size: number | string | null; at: string | null }>('SELECT MAX(tree_size) AS size, MAX(gen_time) AS at FROM ledger_anchors');
+    const [anchored] = await this.db.query<{ size: number | string | null; at: string | null }>(
+      'SELECT MAX(tree_size) AS size, MAX(gen_time) AS at FROM ledger_anchors',
+    );
     return { unanchoredEvents: Math.max(0, Number(head?.size ?? 0) - Number(anchored?.size ?? 0)), lastGenTime: anchored?.at ?? null };
   }
 

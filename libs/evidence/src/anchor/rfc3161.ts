@@ -6,7 +6,10 @@ import * as pkijs from 'pkijs';
  * RFC 3161 time-stamp requests and tokens. The ASN.1 and CMS work is PKI.js's; what is ours is
  * which checks a token must pass before the registry (or a verifier) relies on it.
  */
-pkijs.setEngine('node', new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'] }));
+pkijs.setEngine(
+  'node',
+  new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'] }),
+);
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 /** id-ct-TSTInfo, RFC 3161 §2.4.2. */
@@ -44,7 +47,9 @@ export function tokenFromResponse(der: Buffer): Buffer {
   }
   const status = resp.status.status;
   if (status !== pkijs.PKIStatus.granted && status !== pkijs.PKIStatus.grantedWithMods) {
-    throw new TimestampError(`the TSA refused the request (PKIStatus ${status}${resp.status.statusStrings ? `: ${resp.status.statusStrings.map((s) => s.valueBlock.value).join('; ')}` : ''})`);
+    throw new TimestampError(
+      `the TSA refused the request (PKIStatus ${status}${resp.status.statusStrings ? `: ${resp.status.statusStrings.map((s) => s.valueBlock.value).join('; ')}` : ''})`,
+    );
   }
   if (!resp.timeStampToken) throw new TimestampError('the TSA granted the request but sent no token');
   return Buffer.from(resp.timeStampToken.toSchema().toBER(false));
@@ -77,7 +82,8 @@ export async function verifyTimestampToken(token: Buffer, message: Buffer, trust
     throw new TimestampError(`not an RFC 3161 TimeStampToken: ${(err as Error).message}`);
   }
   const imprint = createHash('sha256').update(message).digest();
-  if (info.messageImprint.hashAlgorithm.algorithmId !== SHA256) throw new TimestampError(`the token's imprint is not SHA-256 (${info.messageImprint.hashAlgorithm.algorithmId})`);
+  if (info.messageImprint.hashAlgorithm.algorithmId !== SHA256)
+    throw new TimestampError(`the token's imprint is not SHA-256 (${info.messageImprint.hashAlgorithm.algorithmId})`);
   if (!Buffer.from(info.messageImprint.hashedMessage.valueBlock.valueHexView).equals(imprint)) {
     throw new TimestampError('the token time-stamps another message (its message imprint is not the checkpoint’s SHA-256)');
   }

@@ -191,12 +191,32 @@ export class AnchorChecker {
       }
       const c = a?.checkpoint as SignedTreeHead | undefined;
       const wellFormed =
-        typeof a === 'object' && a !== null && !Array.isArray(a) && Object.keys(a).sort().join() === LINE_MEMBERS && a.kind === 'rfc3161' && typeof a.authority === 'string' && typeof a.genTime === 'string' && typeof a.token === 'string' && BASE64.test(a.token) &&
-        Array.isArray(a.consistency) && a.consistency.every((h) => typeof h === 'string' && HEX64.test(h)) &&
-        typeof c === 'object' && c !== null && !Array.isArray(c) && Object.keys(c).sort().join() === CHECKPOINT_MEMBERS && typeof c.issuedAt === 'string' && typeof c.keyId === 'string' && typeof c.log === 'string' && typeof c.signature === 'string' &&
-        typeof c.rootHash === 'string' && HEX64.test(c.rootHash) && Number.isSafeInteger(c.treeSize);
+        typeof a === 'object' &&
+        a !== null &&
+        !Array.isArray(a) &&
+        Object.keys(a).sort().join() === LINE_MEMBERS &&
+        a.kind === 'rfc3161' &&
+        typeof a.authority === 'string' &&
+        typeof a.genTime === 'string' &&
+        typeof a.token === 'string' &&
+        BASE64.test(a.token) &&
+        Array.isArray(a.consistency) &&
+        a.consistency.every((h) => typeof h === 'string' && HEX64.test(h)) &&
+        typeof c === 'object' &&
+        c !== null &&
+        !Array.isArray(c) &&
+        Object.keys(c).sort().join() === CHECKPOINT_MEMBERS &&
+        typeof c.issuedAt === 'string' &&
+        typeof c.keyId === 'string' &&
+        typeof c.log === 'string' &&
+        typeof c.signature === 'string' &&
+        typeof c.rootHash === 'string' &&
+        HEX64.test(c.rootHash) &&
+        Number.isSafeInteger(c.treeSize);
       if (!wellFormed) {
-        fail('not an anchor {authority, checkpoint {issuedAt, keyId, log, rootHash, signature, treeSize}, consistency [64 hex…], genTime, kind "rfc3161", token}');
+        fail(
+          'not an anchor {authority, checkpoint {issuedAt, keyId, log, rootHash, signature, treeSize}, consistency [64 hex…], genTime, kind "rfc3161", token}',
+        );
         continue;
       }
       if (canonicalJson(a) !== line) fail('not in canonical form');
@@ -208,7 +228,9 @@ export class AnchorChecker {
       previous = c.treeSize;
       const proof = (a.consistency as string[]).map((h) => Buffer.from(h, 'hex'));
       if (!consistent(c.treeSize, head.treeSize, Buffer.from(c.rootHash, 'hex'), Buffer.from(head.rootHash, 'hex'), proof)) {
-        fail(`the signed tree head is not an append-only extension of the tree of ${c.treeSize} events anchored at ${a.genTime} (RFC 9162 consistency proof fails): the history was rewritten`);
+        fail(
+          `the signed tree head is not an append-only extension of the tree of ${c.treeSize} events anchored at ${a.genTime} (RFC 9162 consistency proof fails): the history was rewritten`,
+        );
         continue;
       }
       if (this.trusted) {

@@ -101,7 +101,8 @@ export class BagZip {
       validateEntrySizes: true,
     });
     try {
-      if (zip.entryCount > BUNDLE_LIMITS.entries) throw new BundleRefused(undefined, `the zip has ${zip.entryCount} entries, over the limit of ${BUNDLE_LIMITS.entries}`);
+      if (zip.entryCount > BUNDLE_LIMITS.entries)
+        throw new BundleRefused(undefined, `the zip has ${zip.entryCount} entries, over the limit of ${BUNDLE_LIMITS.entries}`);
       const entries = await listEntries(zip);
       return new BagZip(zip, entries);
     } catch (err) {
@@ -178,7 +179,8 @@ async function listEntries(zip: yauzl.ZipFile): Promise<Map<string, yauzl.Entry>
       const why = refusal(e);
       if (why) return reject(new BundleRefused(e.fileName, `refused: ${why}`));
       total += e.uncompressedSize;
-      if (total > BUNDLE_LIMITS.totalBytes) return reject(new BundleRefused(undefined, `the entries total more than ${BUNDLE_LIMITS.totalBytes} bytes uncompressed`));
+      if (total > BUNDLE_LIMITS.totalBytes)
+        return reject(new BundleRefused(undefined, `the entries total more than ${BUNDLE_LIMITS.totalBytes} bytes uncompressed`));
       entries.set(e.fileName, e);
       folded.add(key);
       zip.readEntry();

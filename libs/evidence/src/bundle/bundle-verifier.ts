@@ -138,19 +138,32 @@ function checkCompleteness(c: Completeness, seen: Map<string, SeenStream>, treeS
       continue;
     }
     const last = got.next - 1;
-    if (last < entry.headRevision) problems.push({ file: 'data/events.jsonl', problem: `stream ${streamId} is incomplete: revisions ${last + 1} to ${entry.headRevision} (its head at the cut-off) are missing` });
-    else if (last > entry.headRevision) problems.push({ file, problem: `stream ${streamId} has revision ${last}, past the head revision ${entry.headRevision} it states` });
+    if (last < entry.headRevision)
+      problems.push({
+        file: 'data/events.jsonl',
+        problem: `stream ${streamId} is incomplete: revisions ${last + 1} to ${entry.headRevision} (its head at the cut-off) are missing`,
+      });
+    else if (last > entry.headRevision)
+      problems.push({ file, problem: `stream ${streamId} has revision ${last}, past the head revision ${entry.headRevision} it states` });
     const matched = [...got.matched].sort();
     // A withheld line shows nothing: it may be what named the scope, be its first event, or its event in the period.
-    if (matched.length === 0 && !got.redacted) problems.push({ file: 'data/events.jsonl', problem: `stream ${streamId} names nothing in the scope: it does not belong in the bundle` });
+    if (matched.length === 0 && !got.redacted)
+      problems.push({ file: 'data/events.jsonl', problem: `stream ${streamId} names nothing in the scope: it does not belong in the bundle` });
     // A redacted value may be the one that named the scope; then only what is still visible must agree.
     const agrees = got.redacted ? matched.every((k) => entry.matchedBy.includes(k)) : canonicalJson(matched) === canonicalJson([...entry.matchedBy].sort());
-    if (!agrees) problems.push({ file, problem: `stream ${streamId}: listed as matching ${entry.matchedBy.join(', ')}, its events match ${matched.join(', ') || 'nothing'}` });
-    if (got.firstAt !== null && entry.firstAt !== got.firstAt) problems.push({ file, problem: `stream ${streamId}: listed as starting at ${entry.firstAt}, its first event is of ${got.firstAt}` });
-    if (streamId !== LEDGER_KEYS && !got.inPeriod && !got.redacted) problems.push({ file, problem: `stream ${streamId} has no event in the period of the scope` });
+    if (!agrees)
+      problems.push({
+        file,
+        problem: `stream ${streamId}: listed as matching ${entry.matchedBy.join(', ')}, its events match ${matched.join(', ') || 'nothing'}`,
+      });
+    if (got.firstAt !== null && entry.firstAt !== got.firstAt)
+      problems.push({ file, problem: `stream ${streamId}: listed as starting at ${entry.firstAt}, its first event is of ${got.firstAt}` });
+    if (streamId !== LEDGER_KEYS && !got.inPeriod && !got.redacted)
+      problems.push({ file, problem: `stream ${streamId} has no event in the period of the scope` });
   }
   for (const entry of c.streams) {
-    if (entry.included && !seen.has(entry.streamId)) problems.push({ file: 'data/events.jsonl', problem: `stream ${entry.streamId} is listed as included but has no events in the bundle` });
+    if (entry.included && !seen.has(entry.streamId))
+      problems.push({ file: 'data/events.jsonl', problem: `stream ${entry.streamId} is listed as included but has no events in the bundle` });
     if (!entry.included && (entry.streamId === LEDGER_KEYS || inPeriod(c.scope, entry.firstAt))) {
       problems.push({ file, problem: `stream ${entry.streamId} is in view of the scope and in its period, but was left out` });
     }
@@ -177,17 +190,21 @@ export interface VerifyBundleOptions {
 export const RESTS_ON_HOSPITAL = {
   bundledKey:
     'the signature was checked with the key shipped inside the bundle (data/public-key.pem, the hospital’s own key) alone: a bundle re-signed with another key passes too; pin the key with --trusted-key or --trusted-keys',
-  history: 'the signed history: the tree head is signed by the hospital’s key only, with no external timestamp or witness, so a history rewritten and re-signed with that key would verify too',
+  history:
+    'the signed history: the tree head is signed by the hospital’s key only, with no external timestamp or witness, so a history rewritten and re-signed with that key would verify too',
   unanchored:
     'the signed history of the events no checked external anchor covers (anchors.unanchored): for them the tree head is signed by the hospital’s key only, so a rewrite re-signed with that key would verify too',
-  unpinnedTsa: 'the external anchors: no TSA certificate was pinned (--trusted-tsa), so their RFC 3161 tokens were not checked and no event is counted as anchored',
+  unpinnedTsa:
+    'the external anchors: no TSA certificate was pinned (--trusted-tsa), so their RFC 3161 tokens were not checked and no event is counted as anchored',
   completeness: 'completeness: that no stream in view of the scope is missing from both events.jsonl and completeness.json is the hospital’s statement',
   report:
     'report.pdf, and report.html outside its events table, are renderings for people that are not checked; timeline.json, timeline.csv and report.html’s events table are derived from the proven events and checked',
   notProvable: (n: number) => `${n} text(s) written before text-commitment-v1 are shown marked “not provable”: they are the hospital’s decryption, not proven`,
   withheld: (n: number) => `${n} text(s) are shown as [erased] or [unreadable]: that their key was destroyed (or the text damaged) is the hospital’s statement`,
-  redacted: 'withheld (redacted) events: nothing of them is shown and their leaf hash is taken from proofs.jsonl, not recomputed; which leaf each withheld event is rests on the hospital (the signed redaction decision names their event ids)',
-  sparsePositions: 'positions: this log’s positions are sparse (Log-Positions: sparse), so they are labels the hospital gave, not bound to the tree; the order is proven by leaf index',
+  redacted:
+    'withheld (redacted) events: nothing of them is shown and their leaf hash is taken from proofs.jsonl, not recomputed; which leaf each withheld event is rests on the hospital (the signed redaction decision names their event ids)',
+  sparsePositions:
+    'positions: this log’s positions are sparse (Log-Positions: sparse), so they are labels the hospital gave, not bound to the tree; the order is proven by leaf index',
 } as const;
 
 /**
@@ -199,7 +216,19 @@ export const RESTS_ON_HOSPITAL = {
 export async function verifyBundle(path: string, options: VerifyBundleOptions = {}): Promise<BundleVerification> {
   const problems: BundleProblem[] = [];
   const anchors = new AnchorChecker(options.trustedTsa);
-  const report: BundleVerification = { ok: false, events: 0, treeSize: null, rootHash: null, keyId: null, redacted: 0, texts: { proven: 0, notProvable: 0, withheld: 0 }, signedBy: null, anchors: anchors.verdict, restsOnHospital: [], problems };
+  const report: BundleVerification = {
+    ok: false,
+    events: 0,
+    treeSize: null,
+    rootHash: null,
+    keyId: null,
+    redacted: 0,
+    texts: { proven: 0, notProvable: 0, withheld: 0 },
+    signedBy: null,
+    anchors: anchors.verdict,
+    restsOnHospital: [],
+    problems,
+  };
   if (options.expectedSha256) {
     // The zip's own bytes (headers, timestamps) as recorded in the chain of custody (BundleExported).
     const actual = createHash('sha256');
@@ -230,8 +259,15 @@ export async function verifyBundle(path: string, options: VerifyBundleOptions = 
 function isTreeHead(h: unknown): h is { log: string; treeSize: number; rootHash: string; issuedAt: string; keyId: string } {
   const o = h as Record<string, unknown> | null;
   return (
-    typeof o === 'object' && o !== null && typeof o.log === 'string' && typeof o.issuedAt === 'string' && typeof o.keyId === 'string' &&
-    Number.isSafeInteger(o.treeSize) && (o.treeSize as number) >= 0 && typeof o.rootHash === 'string' && /^[0-9a-f]{64}$/.test(o.rootHash)
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o.log === 'string' &&
+    typeof o.issuedAt === 'string' &&
+    typeof o.keyId === 'string' &&
+    Number.isSafeInteger(o.treeSize) &&
+    (o.treeSize as number) >= 0 &&
+    typeof o.rootHash === 'string' &&
+    /^[0-9a-f]{64}$/.test(o.rootHash)
   );
 }
 
@@ -240,14 +276,29 @@ function refused(err: BundleRefused): BundleProblem {
 }
 
 const REQUIRED = [
-  ...TAG_FILES, 'data/events.jsonl', 'data/proofs.jsonl', 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json',
+  ...TAG_FILES,
+  'data/events.jsonl',
+  'data/proofs.jsonl',
+  'data/checkpoint.json',
+  'data/checkpoint.sig',
+  'data/public-key.pem',
+  'data/completeness.json',
   // Provable plaintext (VERIFY.md B.12): the texts' openings, and what is derived from them.
-  'data/plaintexts.jsonl', 'data/timeline.json', 'data/timeline.csv', 'data/report.html',
+  'data/plaintexts.jsonl',
+  'data/timeline.json',
+  'data/timeline.csv',
+  'data/report.html',
 ];
 /** Read whole (each within its limit, BUNDLE_LIMITS); the rest is streamed. */
 const READ_WHOLE = [...TAG_FILES, 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json'];
 
-async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVerification, trustedKeys: KeyObject[] | undefined, anchors: AnchorChecker): Promise<void> {
+async function checkBag(
+  zip: BagZip,
+  problems: BundleProblem[],
+  report: BundleVerification,
+  trustedKeys: KeyObject[] | undefined,
+  anchors: AnchorChecker,
+): Promise<void> {
   for (const n of REQUIRED) if (!zip.entries.has(n)) problems.push({ file: n, problem: 'missing from the bundle' });
   if (problems.length) return;
 
@@ -266,9 +317,15 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
   // What the bag may hold: its tag files and the payload manifest-sha256.txt lists, nothing else
   // (an extra file would reach whoever unzips the bag unverified).
   const manifest = parseManifest('manifest-sha256.txt', texts.get('manifest-sha256.txt')!, isPayloadPath, problems);
-  const tagManifest = parseManifest('tagmanifest-sha256.txt', texts.get('tagmanifest-sha256.txt')!, (n) => n !== 'tagmanifest-sha256.txt' && (TAG_FILES as readonly string[]).includes(n), problems);
+  const tagManifest = parseManifest(
+    'tagmanifest-sha256.txt',
+    texts.get('tagmanifest-sha256.txt')!,
+    (n) => n !== 'tagmanifest-sha256.txt' && (TAG_FILES as readonly string[]).includes(n),
+    problems,
+  );
   const unlisted = [...zip.entries.keys()].filter((n) => !(TAG_FILES as readonly string[]).includes(n) && !manifest.has(n));
-  for (const n of unlisted) problems.push({ file: n, problem: 'not listed in manifest-sha256.txt: a bag holds its tag files and the payload its manifest lists, nothing else' });
+  for (const n of unlisted)
+    problems.push({ file: n, problem: 'not listed in manifest-sha256.txt: a bag holds its tag files and the payload its manifest lists, nothing else' });
 
   // The signed tree head, its key, and (pinned trust) whether that key is one the reader trusts.
   const headBytes = texts.get('data/checkpoint.json')!;
@@ -296,7 +353,8 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
   }
   if (key && head) {
     const keyId = ed25519Thumbprint(key);
-    if (head.keyId !== keyId) problems.push({ file: 'data/checkpoint.json', problem: `names key ${head.keyId}, but data/public-key.pem is key ${keyId} (its RFC 7638 thumbprint)` });
+    if (head.keyId !== keyId)
+      problems.push({ file: 'data/checkpoint.json', problem: `names key ${head.keyId}, but data/public-key.pem is key ${keyId} (its RFC 7638 thumbprint)` });
     if (!verifySignature(null, Buffer.from(headBytes, 'utf8'), key, signature)) {
       problems.push({ file: 'data/checkpoint.sig', problem: 'the signature does not match checkpoint.json and public-key.pem' });
     }
@@ -313,7 +371,8 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
   // How positions relate to leaves (docs/evidence.md): on a gap-free log (SQL stores, the
   // default when not stated) leaf index = position − 1, so a relabelled position is caught.
   const positionRule = bagInfoValue(bagInfo, 'Log-Positions') ?? 'gap-free';
-  if (positionRule !== 'gap-free' && positionRule !== 'sparse') problems.push({ file: 'bag-info.txt', problem: `Log-Positions: ${positionRule} is neither gap-free nor sparse` });
+  if (positionRule !== 'gap-free' && positionRule !== 'sparse')
+    problems.push({ file: 'bag-info.txt', problem: `Log-Positions: ${positionRule} is neither gap-free nor sparse` });
   const gapFree = positionRule !== 'sparse';
 
   // External anchors (B.11), before the events: each event is then told since when one covers it.
@@ -371,7 +430,14 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
     // Completeness: each stream from revision 0 without gaps; what its events name in scope.
     let stream = seen.get(ev.streamId);
     if (!stream) {
-      stream = { next: 0, firstAt: leaf === null ? null : businessTime(ev as unknown as EventEnvelope), matched: new Set(completeness ? scopeKeysOfStreamId(ev.streamId, completeness.scope) : []), inPeriod: false, redacted: false, gap: false };
+      stream = {
+        next: 0,
+        firstAt: leaf === null ? null : businessTime(ev as unknown as EventEnvelope),
+        matched: new Set(completeness ? scopeKeysOfStreamId(ev.streamId, completeness.scope) : []),
+        inPeriod: false,
+        redacted: false,
+        gap: false,
+      };
       seen.set(ev.streamId, stream);
     }
     if (ev.streamRevision !== stream.next && !stream.gap) {
@@ -394,7 +460,12 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
       anchors.cover(p.leafIndex, ev.globalPosition);
       // The position is not part of the leaf: only this rule ties it to the signed tree.
       if (gapFree && ev.globalPosition !== p.leafIndex + 1) {
-        problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: `position ${ev.globalPosition} is not its leaf index ${p.leafIndex} + 1 (gap-free log): the position was relabelled` });
+        problems.push({
+          file: 'data/events.jsonl',
+          line: n,
+          position: ev.globalPosition,
+          problem: `position ${ev.globalPosition} is not its leaf index ${p.leafIndex} + 1 (gap-free log): the position was relabelled`,
+        });
       } else if (!gapFree && !(ev.globalPosition > lastPosition)) {
         problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: 'positions do not increase with the leaf index' });
       }
@@ -403,11 +474,21 @@ async function checkBag(zip: BagZip, problems: BundleProblem[], report: BundleVe
         report.redacted++;
         leaf = Buffer.from(p.leafHash, 'hex');
       } else if (p.leafHash !== leaf.toString('hex')) {
-        problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: `event at position ${ev.globalPosition} was changed: it does not hash to its sealed leaf` });
+        problems.push({
+          file: 'data/events.jsonl',
+          line: n,
+          position: ev.globalPosition,
+          problem: `event at position ${ev.globalPosition} was changed: it does not hash to its sealed leaf`,
+        });
         continue;
       }
       if (!inclusion || p.treeSize !== inclusion.treeSize || !Array.isArray(p.proof) || !inclusion.verifyHex(p.leafIndex, leaf, p.proof)) {
-        problems.push({ file: 'data/proofs.jsonl', line: n, position: ev.globalPosition, problem: `event at position ${ev.globalPosition} is not proven to be in the signed tree` });
+        problems.push({
+          file: 'data/proofs.jsonl',
+          line: n,
+          position: ev.globalPosition,
+          problem: `event at position ${ev.globalPosition} is not proven to be in the signed tree`,
+        });
       } else if (!isWithheld(ev)) withheld.proven(ev); // only a proven decision binds (B.8)
     } catch {
       problems.push({ file: 'data/proofs.jsonl', line: n, problem: 'not valid JSON' });

@@ -98,7 +98,14 @@ const COMPLETENESS_STATEMENT =
  * proofs.jsonl, in RFC 8785 form (keys in code-unit order), written as bytes straight from the
  * tree's hex: a page of lines is one buffer outside the JS heap, with no string per hash.
  */
-async function writeProofs(w: HashingWriter, tree: PackedTree, positions: Float64Array, leaves: LeafList, redacted: Set<number>, treeSize: number): Promise<string | undefined> {
+async function writeProofs(
+  w: HashingWriter,
+  tree: PackedTree,
+  positions: Float64Array,
+  leaves: LeafList,
+  redacted: Set<number>,
+  treeSize: number,
+): Promise<string | undefined> {
   let first: string | undefined;
   const tail = (r: boolean) => Buffer.from(`],"redacted":${r},"treeSize":${treeSize}}\n`, 'latin1');
   const tails = [tail(false), tail(true)];
@@ -250,13 +257,15 @@ export async function writeBundle(
         leaves.push(leafIndex);
         if (redacted) redactedLeaves.add(leafIndex);
         // Each encrypted text opened (or said why not) in plaintexts.jsonl; the row shows exactly that.
-        const texts = withheld ? [] : await textsOf(stored, async (field, v) => {
-          const opened: PlaintextLine = await plaintextLine(deps.reveal, position, field, v);
-          const text = canonicalJson(opened);
-          if (!firstOpened && !redacted && 'salt' in opened && v.commitment) firstOpened = { line: text, commitment: v.commitment };
-          pt += `${text}\n`;
-          return shownText(opened);
-        });
+        const texts = withheld
+          ? []
+          : await textsOf(stored, async (field, v) => {
+              const opened: PlaintextLine = await plaintextLine(deps.reveal, position, field, v);
+              const text = canonicalJson(opened);
+              if (!firstOpened && !redacted && 'salt' in opened && v.commitment) firstOpened = { line: text, commitment: v.commitment };
+              pt += `${text}\n`;
+              return shownText(opened);
+            });
         const row = withheld ? withheldRow(withheld) : timelineRow(stored, texts);
         tj += `${included === 0 ? '' : ',\n'}${JSON.stringify(row)}`;
         tc += csvRow(TIMELINE_COLUMNS.map((c) => row[c]));
@@ -399,7 +408,13 @@ interface CountedStream extends ScopedStream {
 function completenessEntry(s: CountedStream): object {
   const listed = { streamId: s.streamId, firstAt: s.firstAt, headRevision: s.headRevision, matchedBy: s.matchedBy, included: s.included };
   if (!s.events) return listed;
-  return { ...listed, events: s.events, firstRevision: s.firstRevision, lastRevision: s.lastRevision, contiguous: s.contiguous && s.lastRevision === s.headRevision };
+  return {
+    ...listed,
+    events: s.events,
+    firstRevision: s.firstRevision,
+    lastRevision: s.lastRevision,
+    contiguous: s.contiguous && s.lastRevision === s.headRevision,
+  };
 }
 
 const NO_RULES: RedactionRule[] = [];

@@ -4,7 +4,17 @@ import { canonicalJson } from '../ledger/canonical-json';
 import type { LineReader } from './bag-zip';
 import { EVENTS_TABLE_HEAD, eventRowHtml, REPORT_ROWS } from './report-html';
 import { isWithheld } from './redaction';
-import { csvRow, type EncryptedTextLike, type PlaintextLine, shownText, TEXT_COMMITMENT, textsOf, TIMELINE_COLUMNS, timelineRow, withheldRow } from './timeline';
+import {
+  csvRow,
+  type EncryptedTextLike,
+  type PlaintextLine,
+  shownText,
+  TEXT_COMMITMENT,
+  textsOf,
+  TIMELINE_COLUMNS,
+  timelineRow,
+  withheldRow,
+} from './timeline';
 
 interface Problem {
   file?: string;
@@ -83,13 +93,19 @@ export class ProvenTexts {
       }
       // The common line of an erased text, recognised by its bytes without a parse (100,000-event bundles).
       const head = `{"field":${JSON.stringify(field)},"position":${position},"withheld":"`;
-      const opened = line.startsWith(head) && (line === `${head}erased"}` || line === `${head}unreadable"}`) ? ({ field, position, withheld: line.length === head.length + 8 ? 'erased' : 'unreadable' } as const) : parseOpened(line);
+      const opened =
+        line.startsWith(head) && (line === `${head}erased"}` || line === `${head}unreadable"}`)
+          ? ({ field, position, withheld: line.length === head.length + 8 ? 'erased' : 'unreadable' } as const)
+          : parseOpened(line);
       if (typeof opened === 'string') {
         this.problems.push({ ...where, problem: opened });
         return '';
       }
       if (opened.position !== position || opened.field !== field) {
-        this.problems.push({ ...where, problem: `is for ${opened.field} at position ${opened.position}, where the ${field} text at position ${position} was due` });
+        this.problems.push({
+          ...where,
+          problem: `is for ${opened.field} at position ${opened.position}, where the ${field} text at position ${position} was due`,
+        });
         return '';
       }
       const why = this.check(opened, v);
@@ -122,7 +138,8 @@ export class ProvenTexts {
     if ('salt' in opened) {
       if (!committed) return `opens a text that has no commitment (written before ${TEXT_COMMITMENT}): there is nothing to check it against`;
       const commitment = createHmac('sha256', Buffer.from(opened.salt, 'hex')).update(opened.text, 'utf8').digest('hex');
-      if (commitment !== v.commitment) return `the text does not match its commitment in the event at position ${opened.position}: it is not the text that was recorded`;
+      if (commitment !== v.commitment)
+        return `the text does not match its commitment in the event at position ${opened.position}: it is not the text that was recorded`;
     } else if ('unproven' in opened && committed) {
       return `marks a text not provable that has a commitment: a committed text is opened or withheld`;
     }
@@ -137,7 +154,8 @@ export class ProvenTexts {
 
   /** After the last event: nothing left over in plaintexts.jsonl, and the derived files equal the bundle's. */
   async finish(digests: Map<string, string>, report: LineReader): Promise<void> {
-    if ((await this.take()) !== undefined) this.problems.push({ file: PLAINTEXTS, line: this.plaintexts.n, problem: 'opens a text that no event of events.jsonl holds' });
+    if ((await this.take()) !== undefined)
+      this.problems.push({ file: PLAINTEXTS, line: this.plaintexts.n, problem: 'opens a text that no event of events.jsonl holds' });
     digests.set(PLAINTEXTS, await this.plaintexts.sha256());
     this.flush();
     this.json.update('\n]\n');
@@ -146,7 +164,8 @@ export class ProvenTexts {
       ['data/timeline.csv', this.csv.digest('hex')],
     ];
     for (const [file, digest] of derived) {
-      if (digests.get(file) !== digest) this.problems.push({ file, problem: 'is not the timeline derived from the proven events and plaintexts.jsonl: it was edited' });
+      if (digests.get(file) !== digest)
+        this.problems.push({ file, problem: 'is not the timeline derived from the proven events and plaintexts.jsonl: it was edited' });
     }
     await this.checkReport(report);
     digests.set('data/report.html', await report.sha256());
@@ -166,7 +185,14 @@ export class ProvenTexts {
       let k = 0;
       for (line = await report.next(); line !== undefined && line !== '</tbody></table>'; line = await report.next(), k++) {
         if (line !== this.reportRows[k]) {
-          this.problems.push({ file, line: report.n, problem: k < this.reportRows.length ? `row ${k + 1} of the events table is not the one derived from the proven event at its place: it was edited` : 'the events table has more rows than events' });
+          this.problems.push({
+            file,
+            line: report.n,
+            problem:
+              k < this.reportRows.length
+                ? `row ${k + 1} of the events table is not the one derived from the proven event at its place: it was edited`
+                : 'the events table has more rows than events',
+          });
           return;
         }
       }

@@ -45,12 +45,7 @@ export async function lastPositionRecordedBy(
 }
 
 /** What the registry knew at `asOf` about the scope, rebuilt from the events alone. */
-export async function reconstruct(
-  deps: { store: EventStore; decrypt: Decrypt },
-  scope: BundleScope,
-  asOf: string,
-  limit = 5000,
-): Promise<Reconstruction> {
+export async function reconstruct(deps: { store: EventStore; decrypt: Decrypt }, scope: BundleScope, asOf: string, limit = 5000): Promise<Reconstruction> {
   const cutoff = await positionAsOf(deps.store, asOf);
   const streams = await streamsInScope(deps.store, scope, cutoff);
   streams.delete('ledger-keys');

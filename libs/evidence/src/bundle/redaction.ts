@@ -29,7 +29,12 @@ export function groundsOf(rules: ReadonlyArray<Pick<RedactionRule, 'ground'>>): 
 export function withhold(e: EventEnvelope, rules: RedactionRule[]): WithheldEvent | null {
   const mine = rules.filter((r) => r.eventId === e.eventId);
   if (mine.length === 0) return null;
-  return { $withheld: { eventId: e.eventId, ground: groundsOf(mine) }, globalPosition: e.globalPosition, streamId: e.streamId, streamRevision: e.streamRevision };
+  return {
+    $withheld: { eventId: e.eventId, ground: groundsOf(mine) },
+    globalPosition: e.globalPosition,
+    streamId: e.streamId,
+    streamRevision: e.streamRevision,
+  };
 }
 
 export function isWithheld(v: unknown): v is WithheldEvent {

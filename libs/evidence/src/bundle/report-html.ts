@@ -120,7 +120,10 @@ function timelineSvg(entries: TimelineEntry[]): string {
       const y = 20 + i * rowH;
       const dots = entries
         .filter((e) => e.streamId === s)
-        .map((e) => `<circle cx="${x(Date.parse(e.occurredAt)).toFixed(1)}" cy="${y}" r="4" fill="${e.late ? '#b00020' : '#1f4e79'}"><title>${esc(e.label)} — ${esc(e.occurredAt)}</title></circle>`)
+        .map(
+          (e) =>
+            `<circle cx="${x(Date.parse(e.occurredAt)).toFixed(1)}" cy="${y}" r="4" fill="${e.late ? '#b00020' : '#1f4e79'}"><title>${esc(e.label)} — ${esc(e.occurredAt)}</title></circle>`,
+        )
         .join('');
       return `<text x="4" y="${y + 4}" font-size="10">${esc(s.length > 38 ? `${s.slice(0, 36)}…` : s)}</text><line x1="${left}" y1="${y}" x2="${width - 20}" y2="${y}" stroke="#ddd"/>${dots}`;
     })
@@ -136,7 +139,10 @@ export function reportHtml(meta: ReportMeta, report: ReportCollector): string {
   const entries = report.rows;
   const { shown, total } = report.summary();
   const summary = shown
-    .map((g) => `<tr><td>${esc(groupLabel(g.kind))}</td><td><code>${esc(g.key)}</code></td><td>${g.events}</td><td>${esc(g.first)}</td><td>${esc(g.last)}</td><td>${g.late}</td></tr>`)
+    .map(
+      (g) =>
+        `<tr><td>${esc(groupLabel(g.kind))}</td><td><code>${esc(g.key)}</code></td><td>${g.events}</td><td>${esc(g.first)}</td><td>${esc(g.last)}</td><td>${g.late}</td></tr>`,
+    )
     .join('\n');
   const hidden = (Object.keys(total) as Array<ReportGroup['kind']>).filter((k) => total[k] > REPORT_GROUPS);
   const rows = entries.map(eventRowHtml).join('\n');

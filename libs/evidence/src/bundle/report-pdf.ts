@@ -16,7 +16,12 @@ const latin1 = (s: unknown) => asText(s).replace(/[^\x09\x0a\x0d\x20-\x7e\xa0-\x
  */
 export function reportPdf(meta: ReportMeta, report: ReportCollector): AsyncIterable<Buffer> {
   const entries = report.rows;
-  const doc = new PDFDocument({ size: 'A4', layout: 'landscape', margin: 36, info: { Title: latin1(meta.title), Producer: 'oversight-registry', CreationDate: new Date(meta.producedAt) } });
+  const doc = new PDFDocument({
+    size: 'A4',
+    layout: 'landscape',
+    margin: 36,
+    info: { Title: latin1(meta.title), Producer: 'oversight-registry', CreationDate: new Date(meta.producedAt) },
+  });
   const width = doc.page.width - 72;
   doc.font('Helvetica-Bold').fontSize(16).text(latin1(meta.title));
   doc.moveDown(0.3).font('Helvetica').fontSize(9);
@@ -29,9 +34,12 @@ export function reportPdf(meta: ReportMeta, report: ReportCollector): AsyncItera
   line('Incidents', meta.scope.incidentIds.join(', ') || '-');
   line('Events / Gebeurtenissen', `${meta.eventCount} in ${meta.streamCount} streams`);
   line('Signed tree head', `size ${meta.head.treeSize}, root ${meta.head.rootHash}, key ${meta.head.keyId}`);
-  doc.moveDown(0.5).fontSize(8).text(
-    'Occurred = when it happened (bedrijfstijd); recorded = when the registry learned it (registratietijd). Red: recorded more than an hour late. How to check this bundle: VERIFY.md.',
-  );
+  doc
+    .moveDown(0.5)
+    .fontSize(8)
+    .text(
+      'Occurred = when it happened (bedrijfstijd); recorded = when the registry learned it (registratietijd). Red: recorded more than an hour late. How to check this bundle: VERIFY.md.',
+    );
 
   // Summary per AI system, incident and patient, over every event of the bundle.
   const { shown, total } = report.summary();
@@ -43,7 +51,10 @@ export function reportPdf(meta: ReportMeta, report: ReportCollector): AsyncItera
       doc.text(latin1(`${groupLabel(g.kind)} ${g.key}: ${g.events} events, ${g.first} - ${g.last}${g.late ? `, ${g.late} recorded late` : ''}`), { width });
     }
     const hidden = (Object.keys(total) as Array<ReportGroup['kind']>).filter((k) => total[k] > REPORT_GROUPS);
-    if (hidden.length) doc.text(latin1(`Only the ${REPORT_GROUPS} largest of ${hidden.map((k) => `${total[k]} ${groupLabel(k)}`).join(', ')} are listed; timeline.csv holds all.`));
+    if (hidden.length)
+      doc.text(
+        latin1(`Only the ${REPORT_GROUPS} largest of ${hidden.map((k) => `${total[k]} ${groupLabel(k)}`).join(', ')} are listed; timeline.csv holds all.`),
+      );
   }
 
   // Timeline picture: one row per stream (first 25), a dot per event.
@@ -59,10 +70,18 @@ export function reportPdf(meta: ReportMeta, report: ReportCollector): AsyncItera
     streams.forEach((s, i) => {
       const y = top + i * 10;
       doc.fillColor('black').text(latin1(s.slice(0, 45)), 36, y - 3, { width: 195, lineBreak: false });
-      doc.moveTo(left, y).lineTo(left + width - 210, y).strokeColor('#dddddd').stroke();
+      doc
+        .moveTo(left, y)
+        .lineTo(left + width - 210, y)
+        .strokeColor('#dddddd')
+        .stroke();
       for (const e of entries.filter((x) => x.streamId === s)) {
         const t = Date.parse(e.occurredAt);
-        if (Number.isFinite(t)) doc.circle(x(t), y, 2).fillColor(e.late ? '#b00020' : '#1f4e79').fill();
+        if (Number.isFinite(t))
+          doc
+            .circle(x(t), y, 2)
+            .fillColor(e.late ? '#b00020' : '#1f4e79')
+            .fill();
       }
     });
     doc.fillColor('black').text(new Date(min).toISOString(), left, top + streams.length * 10, { lineBreak: false });
@@ -85,7 +104,10 @@ export function reportPdf(meta: ReportMeta, report: ReportCollector): AsyncItera
     if (doc.y > doc.page.height - 60) doc.addPage();
     const y = doc.y;
     let xPos = 36;
-    doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(7).fillColor(late ? '#b00020' : 'black');
+    doc
+      .font(bold ? 'Helvetica-Bold' : 'Helvetica')
+      .fontSize(7)
+      .fillColor(late ? '#b00020' : 'black');
     let bottom = y;
     values.forEach((v, i) => {
       doc.text(latin1(v), xPos, y, { width: cols[i][1] - 4, height: 40, ellipsis: true });
@@ -96,10 +118,25 @@ export function reportPdf(meta: ReportMeta, report: ReportCollector): AsyncItera
     doc.y = bottom + 2;
   };
   doc.moveDown(0.5);
-  row(cols.map((c) => c[0]), true);
-  for (const e of entries.slice(0, PDF_ROWS)) row(cols.map((c) => c[2](e)), false, e.late);
+  row(
+    cols.map((c) => c[0]),
+    true,
+  );
+  for (const e of entries.slice(0, PDF_ROWS))
+    row(
+      cols.map((c) => c[2](e)),
+      false,
+      e.late,
+    );
   if (meta.eventCount > Math.min(entries.length, PDF_ROWS)) {
-    doc.moveDown().font('Helvetica-Oblique').fontSize(8).fillColor('black').text(`Only the first ${Math.min(entries.length, PDF_ROWS)} of ${meta.eventCount} events are listed here; timeline.csv and timeline.json hold every event.`);
+    doc
+      .moveDown()
+      .font('Helvetica-Oblique')
+      .fontSize(8)
+      .fillColor('black')
+      .text(
+        `Only the first ${Math.min(entries.length, PDF_ROWS)} of ${meta.eventCount} events are listed here; timeline.csv and timeline.json hold every event.`,
+      );
   }
   doc.end();
   return doc;

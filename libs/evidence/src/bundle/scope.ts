@@ -13,8 +13,23 @@ export interface BundleScope {
 
 /** Members of `data` that hold an event's business time, in the order they are looked for (VERIFY.md B.9 lists them). */
 export const TIME_FIELDS = [
-  'decidedAt', 'occurredAt', 'awareAt', 'correctedAt', 'withdrawnAt', 'linkedAt', 'registeredAt', 'changedAt',
-  'suspendedAt', 'resumedAt', 'receivedAt', 'exportedAt', 'deliveredAt', 'closedAt', 'activatedAt', 'placedAt', 'releasedAt',
+  'decidedAt',
+  'occurredAt',
+  'awareAt',
+  'correctedAt',
+  'withdrawnAt',
+  'linkedAt',
+  'registeredAt',
+  'changedAt',
+  'suspendedAt',
+  'resumedAt',
+  'receivedAt',
+  'exportedAt',
+  'deliveredAt',
+  'closedAt',
+  'activatedAt',
+  'placedAt',
+  'releasedAt',
 ];
 
 /** When it happened (business time), as opposed to when the registry recorded it. */
@@ -28,9 +43,12 @@ export function businessTime(e: EventEnvelope): string {
 
 /** Members that name a scope key, at any depth of `data`, with the key's prefix (VERIFY.md B.9). */
 export const NAMING_MEMBERS: ReadonlyMap<string, 'patient' | 'aiSystem' | 'incident'> = new Map([
-  ['patientPseudonym', 'patient'], ['patientPseudonyms', 'patient'],
-  ['aiSystemId', 'aiSystem'], ['aiSystemIds', 'aiSystem'],
-  ['incidentId', 'incident'], ['incidentIds', 'incident'],
+  ['patientPseudonym', 'patient'],
+  ['patientPseudonyms', 'patient'],
+  ['aiSystemId', 'aiSystem'],
+  ['aiSystemIds', 'aiSystem'],
+  ['incidentId', 'incident'],
+  ['incidentIds', 'incident'],
 ] as const);
 
 /**
@@ -65,7 +83,11 @@ function namedValues(data: unknown, visit: (prefix: 'patient' | 'aiSystem' | 'in
 export function scopeMatcher(scope: BundleScope): (e: EventEnvelope) => string[] {
   // Each key string made once: a census holds one per matching stream, so they are shared, not copied.
   const keyed = (prefix: string, ids: string[]) => new Map(ids.map((id) => [id, `${prefix}:${id}`]));
-  const known = { patient: keyed('patient', scope.patientPseudonyms), aiSystem: keyed('aiSystem', scope.aiSystemIds), incident: keyed('incident', scope.incidentIds) };
+  const known = {
+    patient: keyed('patient', scope.patientPseudonyms),
+    aiSystem: keyed('aiSystem', scope.aiSystemIds),
+    incident: keyed('incident', scope.incidentIds),
+  };
   return (e) => {
     const keys: string[] = [];
     namedValues(e.data, (prefix, value) => {

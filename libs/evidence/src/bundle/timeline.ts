@@ -65,7 +65,10 @@ export const LABELS: Record<string, [string, string]> = {
   'ai-systems.AiSystemVersionChanged': ['AI system version changed', 'Versie AI-systeem gewijzigd'],
   'ai-systems.AiSystemUseSuspended': ['Use of AI system suspended', 'Gebruik AI-systeem opgeschort'],
   'ai-systems.AiSystemUseResumed': ['Use of AI system resumed', 'Gebruik AI-systeem hervat'],
-  'ai-systems.SupplierNoticeReceived': ['Supplier notice received (field safety notice or security advisory)', 'Bericht van leverancier ontvangen (veiligheidsmededeling of beveiligingsadvies)'],
+  'ai-systems.SupplierNoticeReceived': [
+    'Supplier notice received (field safety notice or security advisory)',
+    'Bericht van leverancier ontvangen (veiligheidsmededeling of beveiligingsadvies)',
+  ],
   'ai-systems.SupplierNoticeActionRecorded': ['Action on a supplier notice recorded', 'Actie op bericht van leverancier vastgelegd'],
   'ai-systems.SupplierNoticeClosed': ['Supplier notice closed', 'Bericht van leverancier afgesloten'],
   'oversight.AiOutputReviewed': ['AI output reviewed', 'AI-uitkomst beoordeeld'],
@@ -106,7 +109,10 @@ export const LABELS: Record<string, [string, string]> = {
   'retention.LegalHoldReleased': ['Legal hold released', 'Juridische bewaarplicht opgeheven'],
   'identity.DataSubjectKeyShredded': ['Personal data erased (key destroyed)', 'Persoonsgegevens gewist (sleutel vernietigd)'],
   'identity.ErasureRestricted': ['Erasure restricted', 'Wissen beperkt'],
-  'identity.ErasureDecided': ['Erasure decided (grounds checked again before the key is destroyed)', 'Wissen besloten (gronden opnieuw gecontroleerd voor vernietiging sleutel)'],
+  'identity.ErasureDecided': [
+    'Erasure decided (grounds checked again before the key is destroyed)',
+    'Wissen besloten (gronden opnieuw gecontroleerd voor vernietiging sleutel)',
+  ],
   'disclosure.DisclosureScopeChanged': ['Disclosure scope changed', 'Reikwijdte openlegging gewijzigd'],
   'disclosure.RedactionsDecided': ['Redactions decided', 'Weglakkingen vastgesteld'],
   'disclosure.DisclosureDelivered': ['Disclosure delivered', 'Openlegging afgeleverd'],
@@ -218,8 +224,22 @@ export function withheldRow(w: WithheldEvent): TimelineEntry {
 }
 
 export const TIMELINE_COLUMNS: Array<keyof TimelineEntry> = [
-  'position', 'streamId', 'revision', 'type', 'label', 'labelNl', 'occurredAt', 'recordedAt', 'late', 'actor', 'role',
-  'patient', 'aiSystem', 'incident', 'decision', 'text',
+  'position',
+  'streamId',
+  'revision',
+  'type',
+  'label',
+  'labelNl',
+  'occurredAt',
+  'recordedAt',
+  'late',
+  'actor',
+  'role',
+  'patient',
+  'aiSystem',
+  'incident',
+  'decision',
+  'text',
 ];
 
 /** RFC 4180 CSV; cells that a spreadsheet would run as formulas are prefixed with a quote. */

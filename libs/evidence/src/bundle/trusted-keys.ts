@@ -12,7 +12,13 @@ function ed25519(key: KeyObject, what: string): KeyObject {
 }
 
 function fromJwk(jwk: unknown, what: string): KeyObject {
-  if (typeof jwk !== 'object' || jwk === null || (jwk as JsonWebKey).kty !== 'OKP' || (jwk as JsonWebKey).crv !== 'Ed25519' || typeof (jwk as JsonWebKey).x !== 'string') {
+  if (
+    typeof jwk !== 'object' ||
+    jwk === null ||
+    (jwk as JsonWebKey).kty !== 'OKP' ||
+    (jwk as JsonWebKey).crv !== 'Ed25519' ||
+    typeof (jwk as JsonWebKey).x !== 'string'
+  ) {
     throw new Error(`${what} is not an Ed25519 JWK (kty OKP, crv Ed25519, x)`);
   }
   const { kty, crv, x } = jwk as JsonWebKey;

@@ -32,9 +32,18 @@ export class WithheldEvents {
     if (!Object.hasOwn(ev, '$withheld')) return false;
     const w = ev.$withheld as { eventId?: unknown; ground?: unknown } | null;
     const position = ev.globalPosition as number;
-    const shape = Object.keys(ev).sort().join(',') === '$withheld,globalPosition,streamId,streamRevision' && typeof w === 'object' && w !== null && Object.keys(w).sort().join(',') === 'eventId,ground';
+    const shape =
+      Object.keys(ev).sort().join(',') === '$withheld,globalPosition,streamId,streamRevision' &&
+      typeof w === 'object' &&
+      w !== null &&
+      Object.keys(w).sort().join(',') === 'eventId,ground';
     if (!shape || typeof w.eventId !== 'string' || typeof w.ground !== 'string') {
-      this.problems.push({ file: FILE, line: n, position, problem: 'a withheld event must be exactly {"$withheld":{"eventId","ground"},"globalPosition","streamId","streamRevision"}' });
+      this.problems.push({
+        file: FILE,
+        line: n,
+        position,
+        problem: 'a withheld event must be exactly {"$withheld":{"eventId","ground"},"globalPosition","streamId","streamRevision"}',
+      });
       return true;
     }
     if (this.seen.has(w.eventId)) this.problems.push({ file: FILE, line: n, position, problem: `event ${w.eventId} is withheld twice` });
@@ -63,9 +72,19 @@ export class WithheldEvents {
     for (const [eventId, w] of this.seen) {
       const ground = this.decided?.get(eventId);
       if (ground === undefined) {
-        this.problems.push({ file: FILE, line: w.line, position: w.position, problem: `event ${eventId} is withheld, but the bundle's redaction decision (disclosure.RedactionsDecided of request ${this.requestId ?? '?'}) does not name it` });
+        this.problems.push({
+          file: FILE,
+          line: w.line,
+          position: w.position,
+          problem: `event ${eventId} is withheld, but the bundle's redaction decision (disclosure.RedactionsDecided of request ${this.requestId ?? '?'}) does not name it`,
+        });
       } else if (ground !== w.ground) {
-        this.problems.push({ file: FILE, line: w.line, position: w.position, problem: `event ${eventId} is withheld on "${w.ground}", the redaction decision says "${ground}"` });
+        this.problems.push({
+          file: FILE,
+          line: w.line,
+          position: w.position,
+          problem: `event ${eventId} is withheld on "${w.ground}", the redaction decision says "${ground}"`,
+        });
       }
     }
   }

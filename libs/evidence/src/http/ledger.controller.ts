@@ -9,29 +9,47 @@ import { LedgerService } from '../ledger/ledger.service';
 
 export class InclusionQueryDto {
   @ApiProperty({ description: 'Global position of the event' })
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   position!: number;
 
   @ApiPropertyOptional({ description: 'Tree size to prove against; default the latest signed tree head' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   treeSize?: number;
 }
 
 export class ConsistencyQueryDto {
-  @ApiProperty() @Type(() => Number) @IsInt() @Min(1)
+  @ApiProperty()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   from!: number;
 
-  @ApiProperty() @Type(() => Number) @IsInt() @Min(1)
+  @ApiProperty()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   to!: number;
 }
 
 export class CheckpointsQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'Only tree heads smaller than this size (paging back in time)' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   before?: number;
 }
 

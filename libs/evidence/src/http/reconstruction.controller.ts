@@ -8,19 +8,23 @@ import { reconstruct } from '../bundle/reconstruction';
 
 export class ReconstructionQueryDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'Default now' })
-  @IsOptional() @IsISO8601({ strict: true, strictSeparator: true })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
   asOf?: string;
 
   @ApiPropertyOptional({ description: 'Patient pseudonym (p-…); raw ids never go in a URL' })
-  @IsOptional() @Matches(PSEUDONYM_PATTERN, { message: 'patient must be a pseudonym issued by this registry (p-…)' })
+  @IsOptional()
+  @Matches(PSEUDONYM_PATTERN, { message: 'patient must be a pseudonym issued by this registry (p-…)' })
   patient?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional() @IsUUID('all')
+  @IsOptional()
+  @IsUUID('all')
   system?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional() @IsUUID('all')
+  @IsOptional()
+  @IsUUID('all')
   incident?: string;
 }
 

@@ -22,10 +22,7 @@ export interface LeafRequest {
   edge: RangeEdge;
 }
 
-export type LeafReply =
-  | { id: number; positions: Float64Array; hashes: Uint8Array; edge: RangeEdge }
-  | { id: number; error: string }
-  | { ready: true };
+export type LeafReply = { id: number; positions: Float64Array; hashes: Uint8Array; edge: RangeEdge } | { id: number; error: string } | { ready: true };
 
 const HASH_BYTES = 32;
 

@@ -282,17 +282,20 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, Befo
       const batch = await this.nextLeaves(range, upTo);
       const rows = batch.rows;
       if (rows.length === 0) return added;
-      await this.db.transaction(async (tx) => {
-        for (let i = 0; i < rows.length; i += 500) {
-          const part = rows.slice(i, i + 500);
-          await tx.query(
-            `INSERT INTO ledger_leaves (leaf_index, position, leaf_hash) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`,
-            part.flatMap((r) => [r.leafIndex, r.position, r.leafHash]),
-          );
-        }
-        // Not durable: leaves are recomputed from the log if a crash loses them, and the durable
-        // commit of a signed checkpoint over them flushes them first (docs/adr/0018).
-      }, { durable: false });
+      await this.db.transaction(
+        async (tx) => {
+          for (let i = 0; i < rows.length; i += 500) {
+            const part = rows.slice(i, i + 500);
+            await tx.query(
+              `INSERT INTO ledger_leaves (leaf_index, position, leaf_hash) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`,
+              part.flatMap((r) => [r.leafIndex, r.position, r.leafHash]),
+            );
+          }
+          // Not durable: leaves are recomputed from the log if a crash loses them, and the durable
+          // commit of a signed checkpoint over them flushes them first (docs/adr/0018).
+        },
+        { durable: false },
+      );
       range = this.range = batch.range;
       this.lastPosition = rows[rows.length - 1].position;
       added += rows.length;
@@ -364,10 +367,10 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, Befo
   }
 
   async checkpoints(limit = 100, before?: number): Promise<SignedTreeHead[]> {
-    const rows = await this.db.query<{ body: string }>(
-      'SELECT body FROM ledger_checkpoints WHERE tree_size < ? ORDER BY tree_size DESC LIMIT ?',
-      [before ?? Number.MAX_SAFE_INTEGER, limit],
-    );
+    const rows = await this.db.query<{ body: string }>('SELECT body FROM ledger_checkpoints WHERE tree_size < ? ORDER BY tree_size DESC LIMIT ?', [
+      before ?? Number.MAX_SAFE_INTEGER,
+      limit,
+    ]);
     return rows.map((r) => JSON.parse(r.body) as SignedTreeHead);
   }
 
@@ -486,7 +489,10 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, Befo
       const anchored = `the tree head of size ${size} time-stamped by ${a.authority} at ${a.gen_time}`;
       if (size > tree.size) bad({ treeSize: size, problem: `${anchored} covers events no longer in the log` });
       else if (tree.root(size).toString('hex') !== a.root_hash) {
-        bad({ treeSize: size, problem: `events in the first ${size} positions do not hash to the root of ${anchored}: the history was changed after it was anchored` });
+        bad({
+          treeSize: size,
+          problem: `events in the first ${size} positions do not hash to the root of ${anchored}: the history was changed after it was anchored`,
+        });
       }
     }
     // Leaves are a prefix of the log in read order: what follows the last one is unsealed.

@@ -145,7 +145,11 @@ export class InclusionVerifier {
   ) {}
 
   verify(index: number, leaf: Buffer, proof: Buffer[]): boolean {
-    return this.verifyHex(index, leaf, proof.map((p) => p.toString('hex')));
+    return this.verifyHex(
+      index,
+      leaf,
+      proof.map((p) => p.toString('hex')),
+    );
   }
 
   verifyHex(index: number, leaf: Buffer, proof: string[]): boolean {

@@ -27,7 +27,15 @@ describe('PackedTree (hashes only) and InclusionVerifier', () => {
       for (let m = 1; m <= n; m++) {
         const proof = packed.consistencyProofHex(m);
         expect(proof).toEqual(reference.consistencyProof(m).map(hex));
-        expect(verifyConsistency(m, n, reference.root(m), packed.root(), proof.map((p) => Buffer.from(p, 'hex')))).toBe(true);
+        expect(
+          verifyConsistency(
+            m,
+            n,
+            reference.root(m),
+            packed.root(),
+            proof.map((p) => Buffer.from(p, 'hex')),
+          ),
+        ).toBe(true);
       }
     }
   });

@@ -25,7 +25,7 @@ export class PackedTree {
     }
     if (n !== size) throw new RangeError(`expected ${size} leaf hashes, got ${n}`);
     const levels = [bottom];
-    for (let width = size; width > 1; ) {
+    for (let width = size; width > 1;) {
       const below = levels[levels.length - 1];
       const next = Math.ceil(width / 2);
       const level = Buffer.allocUnsafe(next * HASH);

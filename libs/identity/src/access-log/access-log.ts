@@ -116,9 +116,7 @@ export class AccessLog {
       // The chain needs one writer at a time; SQLite transactions are serialised already.
       if (tx.dialect.kind === 'postgres') await tx.query('LOCK TABLE access_log IN SHARE ROW EXCLUSIVE MODE');
       // After a purge of every entry the chain goes on from the purge's anchor.
-      const [last] = await tx.query<{ seq: number | string; entry_hash: string }>(
-        LAST_LINK,
-      );
+      const [last] = await tx.query<{ seq: number | string; entry_hash: string }>(LAST_LINK);
       let seq = last ? Number(last.seq) : 0;
       let prevHash = last?.entry_hash ?? GENESIS;
       const at = this.clock.now().toISOString();
@@ -127,10 +125,21 @@ export class AccessLog {
         seq += 1;
         const entry = { ...r, seq, entryId: randomUUID(), at, ip: clip(r.ip, 64), userAgent: clip(r.userAgent, 500), prevHash, entryHash: '' };
         entry.entryHash = hashOf(entry);
-        await tx.query(
-          `INSERT INTO access_log (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [seq, entry.entryId, r.requestId, at, r.actor.subject, r.actor.role, r.action, r.dataSubject, clip(r.resource, 500), entry.ip ?? null, entry.userAgent ?? null, prevHash, entry.entryHash],
-        );
+        await tx.query(`INSERT INTO access_log (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+          seq,
+          entry.entryId,
+          r.requestId,
+          at,
+          r.actor.subject,
+          r.actor.role,
+          r.action,
+          r.dataSubject,
+          clip(r.resource, 500),
+          entry.ip ?? null,
+          entry.userAgent ?? null,
+          prevHash,
+          entry.entryHash,
+        ]);
         written.push(entry);
         prevHash = entry.entryHash;
       }
@@ -214,15 +223,15 @@ export class AccessLog {
 
   /** The last entry (or, with every entry purged, the last purge's anchor): what to anchor in the event log. */
   async head(): Promise<{ seq: number; entryHash: string } | null> {
-    const [last] = await this.db.query<{ seq: number | string; entry_hash: string }>(
-      LAST_LINK,
-    );
+    const [last] = await this.db.query<{ seq: number | string; entry_hash: string }>(LAST_LINK);
     return last ? { seq: Number(last.seq), entryHash: last.entry_hash } : null;
   }
 
   /** The purges recorded in SQL, oldest first. */
   async purges(): Promise<Array<{ throughSeq: number; anchorHash: string }>> {
-    const rows = await this.db.query<{ through_seq: number | string; anchor_hash: string }>('SELECT through_seq, anchor_hash FROM access_log_purges ORDER BY through_seq');
+    const rows = await this.db.query<{ through_seq: number | string; anchor_hash: string }>(
+      'SELECT through_seq, anchor_hash FROM access_log_purges ORDER BY through_seq',
+    );
     return rows.map((r) => ({ throughSeq: Number(r.through_seq), anchorHash: r.anchor_hash }));
   }
 
@@ -278,7 +287,19 @@ export class AccessLog {
 
 function hashOf(e: Omit<AccessLogEntry, 'entryHash'>): string {
   // A fixed field order: the same entry always hashes the same on every dialect.
-  const fields = [e.seq, e.entryId, e.requestId, e.at, e.actor.subject, e.actor.role, e.action, e.dataSubject, clip(e.resource, 500), e.ip ?? null, e.userAgent ?? null];
+  const fields = [
+    e.seq,
+    e.entryId,
+    e.requestId,
+    e.at,
+    e.actor.subject,
+    e.actor.role,
+    e.action,
+    e.dataSubject,
+    clip(e.resource, 500),
+    e.ip ?? null,
+    e.userAgent ?? null,
+  ];
   return createHash('sha256').update(e.prevHash).update('\n').update(JSON.stringify(fields)).digest('hex');
 }
 

@@ -31,8 +31,7 @@ interface AccessLoggedMeta {
  *
  *     @AccessLogged('read-review', (review) => [review.patientPseudonym])
  */
-export const AccessLogged = (action: AccessAction, subjects: SubjectsOf) =>
-  SetMetadata(ACCESS_LOGGED_KEY, { action, subjects } satisfies AccessLoggedMeta);
+export const AccessLogged = (action: AccessAction, subjects: SubjectsOf) => SetMetadata(ACCESS_LOGGED_KEY, { action, subjects } satisfies AccessLoggedMeta);
 
 /**
  * A GET route whose response may name patients but is not an access to their data, e.g. the
@@ -56,8 +55,7 @@ export function pseudonymsIn(value: unknown, found = new Set<string>()): Set<str
 }
 
 /** Pseudonyms of a page of items: `{ items: [{ patientPseudonym }] }`. */
-export const pseudonymsOfItems = (page: { items?: Array<{ patientPseudonym?: string }> }) =>
-  (page.items ?? []).map((i) => i.patientPseudonym);
+export const pseudonymsOfItems = (page: { items?: Array<{ patientPseudonym?: string }> }) => (page.items ?? []).map((i) => i.patientPseudonym);
 
 /** Global interceptor behind @AccessLogged. */
 @Injectable()

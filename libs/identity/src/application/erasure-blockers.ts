@@ -38,12 +38,7 @@ export class ErasureBlockers {
  * A blocker from a lookup: `references(pseudonym)` returns the ids (never personal data) of what
  * requires keeping the subject's data, e.g. the active legal holds that name them.
  */
-export function erasureBlocker(
-  context: string,
-  ground: string,
-  article: string,
-  references: (pseudonym: string) => Promise<string[]>,
-): ErasureBlocker {
+export function erasureBlocker(context: string, ground: string, article: string, references: (pseudonym: string) => Promise<string[]>): ErasureBlocker {
   return {
     context,
     async groundsFor(pseudonym) {

@@ -1,6 +1,17 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { type Actor, asDomainEvents, CLOCK, type Clock, EVENT_STORE, type EventStore, loadState, ProjectionRegistry, ReadModelsBehindError, runDecider } from '@app/event-store';
+import {
+  type Actor,
+  asDomainEvents,
+  CLOCK,
+  type Clock,
+  EVENT_STORE,
+  type EventStore,
+  loadState,
+  ProjectionRegistry,
+  ReadModelsBehindError,
+  runDecider,
+} from '@app/event-store';
 import { failpoint, ProblemException } from '@app/platform';
 import { SubjectKeyStore } from '../subject-keys';
 import { dataSubjectStreamId, erasureDecider, type ErasureEvent, type ErasureGround } from '../domain/erasure';
@@ -64,7 +75,9 @@ export class EraseDataSubjectHandler implements ICommandHandler<EraseDataSubject
     const { state, events } = await loadState(this.store, erasureDecider, streamId);
     if (state.erased) {
       // The recorded outcome, as the request that recorded it answered (also after a restart finished it).
-      const shredded = asDomainEvents<ErasureEvent>(events).reverse().find((e) => e.type === 'identity.DataSubjectKeyShredded')!;
+      const shredded = asDomainEvents<ErasureEvent>(events)
+        .reverse()
+        .find((e) => e.type === 'identity.DataSubjectKeyShredded')!;
       return outcomeOf(shredded, shredded.globalPosition);
     }
     const run = { idempotencyKey, requestHash: options.requestHash, metadata: { actor: by } };
@@ -85,7 +98,13 @@ export class EraseDataSubjectHandler implements ICommandHandler<EraseDataSubject
         const grounds = await this.blockers.groundsFor(pseudonym);
         if (grounds.length > 0) return restrict(grounds);
         await options.afterChecked?.();
-        const { result } = await runDecider(this.store, erasureDecider, streamId, { type: 'DecideErasure', pseudonym, checkedContexts, at, by }, { metadata: { actor: by } });
+        const { result } = await runDecider(
+          this.store,
+          erasureDecider,
+          streamId,
+          { type: 'DecideErasure', pseudonym, checkedContexts, at, by },
+          { metadata: { actor: by } },
+        );
         decidedAt = result.lastPosition;
       }
       await failpoint('erasure-decided');
@@ -112,7 +131,12 @@ export class EraseDataSubjectHandler implements ICommandHandler<EraseDataSubject
     } catch (err) {
       if (!(err instanceof ReadModelsBehindError)) throw err;
       const then = decided ? 'the erasure is decided and is finished by a retry or at the next start' : 'nothing was written';
-      throw new ProblemException(503, 'read-models-behind', 'Service unavailable', `Read models ${err.projections.join(', ')} are behind the event log; ${then}. Retry shortly`);
+      throw new ProblemException(
+        503,
+        'read-models-behind',
+        'Service unavailable',
+        `Read models ${err.projections.join(', ')} are behind the event log; ${then}. Retry shortly`,
+      );
     }
   }
 }
@@ -121,6 +145,7 @@ function outcomeOf(event: ErasureEvent, position: number): ErasureOutcome {
   const { pseudonym, checkedContexts } = event.data;
   // Only outcomes carry the idempotency key (the decision is appended without it).
   if (event.type === 'identity.ErasureRestricted') return { outcome: 'restricted', pseudonym, grounds: event.data.grounds, checkedContexts, position };
-  if (event.type === 'identity.DataSubjectKeyShredded') return { outcome: 'erased', pseudonym, kid: event.data.kid, erasedAt: event.data.at, checkedContexts, position };
+  if (event.type === 'identity.DataSubjectKeyShredded')
+    return { outcome: 'erased', pseudonym, kid: event.data.kid, erasedAt: event.data.at, checkedContexts, position };
   throw new Error(`An erasure replay ends with its outcome, not ${event.type}`);
 }

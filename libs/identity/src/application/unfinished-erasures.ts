@@ -55,7 +55,9 @@ export class UnfinishedErasures implements OnModuleInit {
         if (this.stopped) return false;
         try {
           const events = await this.store.readStream(dataSubjectStreamId(pseudonym));
-          const decided = asDomainEvents<ErasureEvent>(events).reverse().find((e) => e.type === 'identity.ErasureDecided');
+          const decided = asDomainEvents<ErasureEvent>(events)
+            .reverse()
+            .find((e) => e.type === 'identity.ErasureDecided');
           if (!decided) continue;
           const outcome = await this.commands.execute(new EraseDataSubjectCommand(pseudonym, decided.data.by));
           this.logger.warn(`A pending erasure (decided before the last stop) is finished: ${outcome.outcome}`);

@@ -57,12 +57,24 @@ export const erasureDecider: Decider<DataSubjectState, ErasureCommand, ErasureEv
     if (state.erased) throw new DomainError('already-erased', `Data subject ${command.pseudonym} was erased at ${state.erasedAt}`, 409);
     switch (command.type) {
       case 'DecideErasure':
-        return [{ type: 'identity.ErasureDecided', data: { pseudonym: command.pseudonym, checkedContexts: command.checkedContexts, at: command.at, by: command.by } }];
+        return [
+          { type: 'identity.ErasureDecided', data: { pseudonym: command.pseudonym, checkedContexts: command.checkedContexts, at: command.at, by: command.by } },
+        ];
       case 'RestrictErasure':
         if (command.grounds.length === 0) throw new DomainError('no-erasure-ground', 'A restriction needs at least one legal ground', 422);
-        return [{ type: 'identity.ErasureRestricted', data: { pseudonym: command.pseudonym, grounds: command.grounds, checkedContexts: command.checkedContexts, at: command.at, by: command.by } }];
+        return [
+          {
+            type: 'identity.ErasureRestricted',
+            data: { pseudonym: command.pseudonym, grounds: command.grounds, checkedContexts: command.checkedContexts, at: command.at, by: command.by },
+          },
+        ];
       case 'RecordKeyShredded':
-        return [{ type: 'identity.DataSubjectKeyShredded', data: { pseudonym: command.pseudonym, kid: command.kid, checkedContexts: command.checkedContexts, at: command.at, by: command.by } }];
+        return [
+          {
+            type: 'identity.DataSubjectKeyShredded',
+            data: { pseudonym: command.pseudonym, kid: command.kid, checkedContexts: command.checkedContexts, at: command.at, by: command.by },
+          },
+        ];
     }
   },
   evolve(state, event) {

@@ -26,11 +26,7 @@ export class DataSubjectsController {
     summary: 'Erase a data subject (GDPR Art. 17) by destroying their data key, unless a legal hold or claim requires keeping it',
     description: 'outcome `erased` (DataSubjectKeyShredded) or `restricted` (ErasureRestricted, with the grounds, Art. 17(3)(b)/(e))',
   })
-  erase(
-    @Body() dto: ErasureRequestDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest() write: WriteRequestOptions,
-  ) {
+  erase(@Body() dto: ErasureRequestDto, @CurrentPrincipal() who: Principal, @WriteRequest() write: WriteRequestOptions) {
     const pseudonym = pseudonymOfPatientId(this.pseudonyms, dto.patientId);
     return this.commands.execute(new EraseDataSubjectCommand(pseudonym, { subject: who.subject, role: who.role }, write));
   }

@@ -43,7 +43,12 @@ export class AuthGuard implements CanActivate {
       verified = await this.verifier.verify(match[1]);
     } catch (err) {
       if (err instanceof IdentityProviderUnavailableError) {
-        throw new ProblemException(503, 'identity-provider-unavailable', 'Service unavailable', 'The identity provider cannot be reached right now; retry shortly');
+        throw new ProblemException(
+          503,
+          'identity-provider-unavailable',
+          'Service unavailable',
+          'The identity provider cannot be reached right now; retry shortly',
+        );
       }
       // Only failures are counted and refused: a valid token from the same address is still served.
       await this.failures.failed(req.ip ?? 'unknown', match[1]);

@@ -68,7 +68,9 @@ export function routeRoles(app: INestApplication): RouteRoles[] {
   }
   const missing = [...handlers.keys()].filter((k) => !seen.has(k));
   if (missing.length) throw new Error(`Routes missing from the OpenAPI document (add them, do not exclude them): ${missing.join(', ')}`);
-  return routes.sort((a, b) => a.path.localeCompare(b.path) || HTTP_METHODS.indexOf(a.method.toLowerCase() as never) - HTTP_METHODS.indexOf(b.method.toLowerCase() as never));
+  return routes.sort(
+    (a, b) => a.path.localeCompare(b.path) || HTTP_METHODS.indexOf(a.method.toLowerCase() as never) - HTTP_METHODS.indexOf(b.method.toLowerCase() as never),
+  );
 }
 
 /**

@@ -117,7 +117,8 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
         return {
           ...input,
           classification: { ...input.classification, medicalDevice },
-          rationale: await this.encrypt(subject, input.rationale), hasRationale: present(input.rationale),
+          rationale: await this.encrypt(subject, input.rationale),
+          hasRationale: present(input.rationale),
           ...(await this.clocked(state)),
           by,
           now,

@@ -299,7 +299,11 @@ export class ListIncidentsHandler implements IQueryHandler<ListIncidentsQuery> {
   async execute({ filter }: ListIncidentsQuery): Promise<Page<IncidentSummary>> {
     const now = this.clock.now().toISOString();
     const after = decodeCursor(filter.cursor, 2) as [string, string] | undefined;
-    const qb = this.rows.createQueryBuilder('i').orderBy('i.sortKey', 'ASC').addOrderBy('i.incidentId', 'ASC').take(filter.limit + 1);
+    const qb = this.rows
+      .createQueryBuilder('i')
+      .orderBy('i.sortKey', 'ASC')
+      .addOrderBy('i.incidentId', 'ASC')
+      .take(filter.limit + 1);
     // Overdue implies open: a closed incident has nothing left to report.
     const status = filter.overdue ? 'open' : filter.status;
     if (status) qb.andWhere('i.status = :status', { status });

@@ -25,8 +25,7 @@ function asText(v: unknown): string {
   return v === null || v === undefined ? '—' : (JSON.stringify(v) ?? '—');
 }
 
-const escape = (v: unknown): string =>
-  asText(v).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escape = (v: unknown): string => asText(v).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function rows(value: unknown, path = ''): string[] {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {

@@ -60,7 +60,14 @@ describe('the incident rulebook', () => {
         system: ANNEX_III,
       }),
     );
-    expect(all.map((d) => d.ruleId).sort()).toEqual(['aiact.26-5.msa', 'aiact.26-5.provider', 'aiact.73-4', 'igj.calamity.report', 'igj.calamity.triage', 'mdr.87-5.hospital']);
+    expect(all.map((d) => d.ruleId).sort()).toEqual([
+      'aiact.26-5.msa',
+      'aiact.26-5.provider',
+      'aiact.73-4',
+      'igj.calamity.report',
+      'igj.calamity.triage',
+      'mdr.87-5.hospital',
+    ]);
     expect(all.map((d) => d.dueAt)).toEqual([...all.map((d) => d.dueAt)].sort());
     for (const d of all) {
       expect(d.rulebookVersion).toBe(RULEBOOK_VERSION);
@@ -107,7 +114,8 @@ describe('AI Act scope: Art. 26 binds deployers of high-risk systems only, and o
   });
 
   it('high-risk AI in an MDR class IIa device (Annex I) is in scope only from 2 August 2028', () => {
-    const f = (at: string) => identified(serious({ fundamentalRightsInfringement: true }, { medicalDevice: true }), { awareAt: at, identifiedAt: at, system: ANNEX_I });
+    const f = (at: string) =>
+      identified(serious({ fundamentalRightsInfringement: true }, { medicalDevice: true }), { awareAt: at, identifiedAt: at, system: ANNEX_I });
     expect(byRule(f(inForce), 'aiact.26-5.provider')!.nature).toBe('hospital-policy');
     expect(byRule(f('2028-09-04T10:00:00.000Z'), 'aiact.26-5.provider')).toMatchObject({ nature: 'law' });
     expect(byRule(f('2028-09-04T10:00:00.000Z'), 'aiact.26-5.provider')!.basis).toContain('applies from 2 August 2028');
@@ -200,7 +208,7 @@ describe('AI Act Art. 73 for the hospital: "If the deployer is not able to reach
   });
 });
 
-describe('MDR Art. 87: the manufacturer\'s clocks, mirrored as the hospital\'s policy towards the manufacturer (J17)', () => {
+describe("MDR Art. 87: the manufacturer's clocks, mirrored as the hospital's policy towards the manufacturer (J17)", () => {
   const device = (c: Partial<SeriousnessCriteria>, system: SystemScope = MINIMAL) =>
     computeDeadlines(identified(serious(c, { medicalDevice: true }), { system: { ...system, mdrClass: 'IIa' } })).filter((d) => d.recipient === 'manufacturer');
 
@@ -248,9 +256,15 @@ describe('GDPR Art. 33(1) and 34(1): personal data breaches (LAW; the hospital i
 
   it('a high-risk breach → also the data subjects, "without undue delay" read as the hospital\'s hours (J14)', () => {
     // Art. 34(1): "When the personal data breach is likely to result in a high risk … communicate the personal data breach to the data subject without undue delay."
-    expect(breach('high-risk').map((d) => d.ruleId).sort()).toEqual(['gdpr.33-1', 'gdpr.34-1']);
+    expect(
+      breach('high-risk')
+        .map((d) => d.ruleId)
+        .sort(),
+    ).toEqual(['gdpr.33-1', 'gdpr.34-1']);
     const policy = { ...DEFAULT_DEADLINE_POLICY, dataSubjectInformHours: 24 };
-    const subjects = computeDeadlines(facts({ classification: { ...notSerious, personalDataBreach: 'high-risk' }, system: MINIMAL, policy })).find((d) => d.recipient === 'data-subjects')!;
+    const subjects = computeDeadlines(facts({ classification: { ...notSerious, personalDataBreach: 'high-risk' }, system: MINIMAL, policy })).find(
+      (d) => d.recipient === 'data-subjects',
+    )!;
     expect(subjects).toMatchObject({ dueAt: hoursAfter(inForce, 24) });
     expect(subjects.basis).toContain('within 24 h of awareness (J14)');
   });
@@ -289,7 +303,11 @@ describe('NIS2 Art. 23(4) through the Cyberbeveiligingswet: early warning, notif
     // Art. 23(4)(d): "a final report not later than one month after the submission of the incident notification under point (b)".
     const submitted = '2028-01-31T15:00:00.000Z';
     const f = cyber({ reports: { csirt: '2028-01-10T20:00:00.000Z', 'csirt#incident-notification': submitted } });
-    expect(byRule(f, 'nis2.23-4-d')).toMatchObject({ reportKind: 'final-report', dueAt: '2028-02-29T15:00:00.000Z', from: { trigger: 'incident-notification', at: submitted } });
+    expect(byRule(f, 'nis2.23-4-d')).toMatchObject({
+      reportKind: 'final-report',
+      dueAt: '2028-02-29T15:00:00.000Z',
+      from: { trigger: 'incident-notification', at: submitted },
+    });
   });
 
   it('hospital policy until the hospital records from when the Cyberbeveiligingswet binds it (J15), law after', () => {
@@ -310,10 +328,14 @@ describe('NIS2 Art. 23(4) through the Cyberbeveiligingswet: early warning, notif
   });
 });
 
-describe('the IGJ\'s investigation-report term (regulator policy, set per incident, J8)', () => {
+describe("the IGJ's investigation-report term (regulator policy, set per incident, J8)", () => {
   it('no term, no clock (the product assumes no 8 weeks); a term set → due then, met by an investigation report', () => {
     expect(rows(facts({ system: MINIMAL, calamity: { status: 'established', at: inForce } })).map((d) => d.ruleId)).not.toContain('igj.investigation-report');
-    const f = facts({ system: MINIMAL, calamity: { status: 'established', at: inForce }, investigationReport: { dueAt: '2028-03-20T23:00:00.000Z', setAt: daysAfter(inForce, 5) } });
+    const f = facts({
+      system: MINIMAL,
+      calamity: { status: 'established', at: inForce },
+      investigationReport: { dueAt: '2028-03-20T23:00:00.000Z', setAt: daysAfter(inForce, 5) },
+    });
     expect(byRule(f, 'igj.investigation-report')).toMatchObject({
       recipient: 'igj',
       reportKind: 'investigation-report',
@@ -339,7 +361,9 @@ describe('Wkkgz calamity clocks (IGJ guidance: REGULATOR POLICY, not statute; do
       dueAt: '2027-05-26T21:59:59.999Z',
       rule: 'IGJ guidance: calamity triage',
     });
-    expect(find(wkkgz(), 'calamity-decision')!.basis).toMatch(/^REGULATOR POLICY\. IGJ guidance: calamity triage: "… dan heeft u vanaf de constatering van de gebeurtenis 6 weken/);
+    expect(find(wkkgz(), 'calamity-decision')!.basis).toMatch(
+      /^REGULATOR POLICY\. IGJ guidance: calamity triage: "… dan heeft u vanaf de constatering van de gebeurtenis 6 weken/,
+    );
     expect(find(wkkgz(), 'igj')).toBeUndefined();
   });
 
@@ -348,7 +372,12 @@ describe('Wkkgz calamity clocks (IGJ guidance: REGULATOR POLICY, not statute; do
     // Tuesday 4 May; Wed 5 May (Liberation Day) and Thu 6 May (Ascension Day) are no working days: Fri 7, Mon 10, Tue 11 May.
     const established = { status: 'established', at: '2027-05-04T08:00:00.000Z' } as const;
     const igj = find(wkkgz({ calamity: established }), 'igj')!;
-    expect(igj).toMatchObject({ ruleId: 'igj.calamity.report', rule: 'Wkkgz art. 11(1)(a)', dueAt: '2027-05-11T21:59:59.999Z', from: { trigger: 'establishment', at: established.at } });
+    expect(igj).toMatchObject({
+      ruleId: 'igj.calamity.report',
+      rule: 'Wkkgz art. 11(1)(a)',
+      dueAt: '2027-05-11T21:59:59.999Z',
+      from: { trigger: 'establishment', at: established.at },
+    });
     expect(igj.basis).toMatch(/^REGULATOR POLICY\. Wkkgz art\. 11\(1\)\(a\): "Binnen 3 werkdagen nadat u heeft vastgesteld/);
     expect(igj.basis).toContain('the statute says "onverwijld"');
     expect(igj.basis).toContain('5 May a holiday; J4');

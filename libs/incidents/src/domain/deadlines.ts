@@ -56,13 +56,14 @@ function clockStart(rule: Rule, f: DeadlineFacts): string | null {
 function aiActScope(rule: Rule, f: DeadlineFacts, at: string): { nature: RuleNature; note: string } | null {
   const riskClass = f.system.aiActRiskClass;
   if (riskClass === 'unknown') {
-    return { nature: 'hospital-policy', note: 'The AI system\'s risk class is not recorded: kept as hospital policy until it is' };
+    return { nature: 'hospital-policy', note: "The AI system's risk class is not recorded: kept as hospital policy until it is" };
   }
   if (riskClass !== 'high') return null;
   const route = aiActRoute(f.system);
   const applies = AI_ACT_HIGH_RISK_APPLICATION[route];
   const where = route === 'annex-i' ? `Annex I product (MDR class ${f.system.mdrClass}, J10)` : 'Annex III system (J10)';
-  if (at >= applies.from) return { nature: rule.nature, note: `High-risk ${where}; the duty applies from ${applies.date} (${AI_ACT_HIGH_RISK_APPLICATION.source})` };
+  if (at >= applies.from)
+    return { nature: rule.nature, note: `High-risk ${where}; the duty applies from ${applies.date} (${AI_ACT_HIGH_RISK_APPLICATION.source})` };
   if (!f.policy.aiActBeforeApplication) return null;
   return {
     nature: 'hospital-policy',
@@ -77,18 +78,21 @@ function aiActScope(rule: Rule, f: DeadlineFacts, at: string): { nature: RuleNat
  */
 function cbwScope(rule: Rule, f: DeadlineFacts, at: string): { nature: RuleNature; note: string } {
   const from = f.policy.nis2AppliesFrom ?? null;
-  if (from !== null && at >= from) return { nature: rule.nature, note: `Cyberbeveiligingswet in force for the hospital from ${from} (INCIDENT_NIS2_APPLIES_FROM, J15)` };
+  if (from !== null && at >= from)
+    return { nature: rule.nature, note: `Cyberbeveiligingswet in force for the hospital from ${from} (INCIDENT_NIS2_APPLIES_FROM, J15)` };
   return {
     nature: 'hospital-policy',
     note:
       from === null
-        ? 'the Cyberbeveiligingswet\'s entry into force is not verified (INCIDENT_NIS2_APPLIES_FROM unset, J15): kept as hospital policy'
+        ? "the Cyberbeveiligingswet's entry into force is not verified (INCIDENT_NIS2_APPLIES_FROM unset, J15): kept as hospital policy"
         : `the Cyberbeveiligingswet binds the hospital only from ${from} (J15): kept before then as hospital policy`,
   };
 }
 
 function adoption(policy: DeadlinePolicy): string {
-  return policy.adoptedBy ? `Policy values adopted by ${policy.adoptedBy}` : 'Policy values are the product\'s defaults, adopted by nobody (INCIDENT_POLICY_ADOPTED_BY)';
+  return policy.adoptedBy
+    ? `Policy values adopted by ${policy.adoptedBy}`
+    : "Policy values are the product's defaults, adopted by nobody (INCIDENT_POLICY_ADOPTED_BY)";
 }
 
 /**

@@ -27,7 +27,7 @@ const KINGS_DAY: Record<number, string> = {
 const plusDays = (date: string, n: number) => new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 /** Local wall-clock time in Amsterdam of a UTC instant, to show what the result means to a reader there. */
-const local = (instant: string) => DateTime.fromISO(instant, { zone: AMSTERDAM }).toFormat("cccc yyyy-MM-dd HH:mm:ss.SSS");
+const local = (instant: string) => DateTime.fromISO(instant, { zone: AMSTERDAM }).toFormat('cccc yyyy-MM-dd HH:mm:ss.SSS');
 
 describe('Dutch holidays (Algemene termijnenwet art. 3)', () => {
   // Atw art. 3(1): "de Nieuwjaarsdag, de Christelijke tweede Paas- en Pinksterdag, de beide Kerstdagen, de Hemelvaartsdag,

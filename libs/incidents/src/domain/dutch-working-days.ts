@@ -92,7 +92,7 @@ export function addDutchWorkingDays(instant: string, n: number, options: DutchCa
   const start = DateTime.fromISO(instant, { zone: AMSTERDAM });
   if (!start.isValid) throw new RangeError(`Not an instant: "${instant}"`);
   let day = start.startOf('day');
-  for (let counted = 0; counted < n; ) {
+  for (let counted = 0; counted < n;) {
     day = day.plus({ days: 1 });
     if (isDutchWorkingDay(day.toISODate(), options)) counted++;
   }

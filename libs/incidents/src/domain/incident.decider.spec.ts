@@ -115,7 +115,6 @@ function codeOf(run: () => unknown): string | null {
 
 const given = DeciderSpecification.for(incidentDecider);
 
-
 describe('incident decider', () => {
   it('names the stream incident-<id>', () => {
     expect(incidentStreamId(incidentId)).toBe(`incident-${incidentId}`);
@@ -160,23 +159,33 @@ describe('incident decider', () => {
     });
 
     it('refuses an unknown system, a missing narrative, a review by someone else, and awareness before the incident', () => {
-      given([]).when(detectCommand({ system: { ...detectCommand().system, exists: false } })).thenThrows({ code: 'ai-system-not-found', status: 404, field: 'aiSystemId' });
-      given([]).when(detectCommand({ narrative: null, hasNarrative: false })).thenThrows({ code: 'narrative-required', status: 400, field: 'narrative' });
-      given([]).when(detectCommand({ reporter: { subject: 'bob', role: 'clinician' } })).thenThrows({ code: 'not-your-review', status: 403, field: 'linkedReviewIds' });
-      given([]).when(detectCommand({ awareAt: '2026-11-19T00:00:00.000Z' })).thenThrows({ code: 'aware-before-occurred', status: 422, field: 'awareAt' });
+      given([])
+        .when(detectCommand({ system: { ...detectCommand().system, exists: false } }))
+        .thenThrows({ code: 'ai-system-not-found', status: 404, field: 'aiSystemId' });
+      given([])
+        .when(detectCommand({ narrative: null, hasNarrative: false }))
+        .thenThrows({ code: 'narrative-required', status: 400, field: 'narrative' });
+      given([])
+        .when(detectCommand({ reporter: { subject: 'bob', role: 'clinician' } }))
+        .thenThrows({ code: 'not-your-review', status: 403, field: 'linkedReviewIds' });
+      given([])
+        .when(detectCommand({ awareAt: '2026-11-19T00:00:00.000Z' }))
+        .thenThrows({ code: 'aware-before-occurred', status: 422, field: 'awareAt' });
       given([])
         .when(detectCommand({ linkedReviews: [{ reviewId, exists: false, aiSystemId: null, reviewerSubject: null, patientPseudonym: null }] }))
         .thenThrows({ code: 'review-not-found', status: 404, field: 'linkedReviewIds' });
       given(detected()).when(detectCommand()).thenThrows({ code: 'incident-exists', status: 409 });
     });
 
-    it('lets a quality manager link anyone\'s review', () => {
-      given([]).when(detectCommand({ reporter: qm })).then((events) => expect(events[0].type).toBe('incidents.IncidentDetected'));
+    it("lets a quality manager link anyone's review", () => {
+      given([])
+        .when(detectCommand({ reporter: qm }))
+        .then((events) => expect(events[0].type).toBe('incidents.IncidentDetected'));
     });
   });
 
   describe('ClassifyIncident', () => {
-    it('classifies (the moment of identification, Art. 26(5)) and computes the deadlines with the system\'s scope', () => {
+    it("classifies (the moment of identification, Art. 26(5)) and computes the deadlines with the system's scope", () => {
       // Art. 26(5): "Where deployers have identified a serious incident, they shall also immediately inform first the provider,
       // and then … the relevant market surveillance authorities"; before 2 August 2028 (Annex I route) as hospital policy (J9).
       given(detected())
@@ -193,7 +202,12 @@ describe('incident decider', () => {
               rulebookVersion: RULEBOOK_VERSION,
               deadlines: [
                 { ruleId: 'aiact.26-5.provider.on-awareness', recipient: 'provider', dueAt: '2026-11-24T10:00:00.000Z', nature: 'hospital-policy' },
-                { ruleId: 'aiact.26-5.msa', recipient: 'market-surveillance-authority', dueAt: '2026-11-25T09:00:00.000Z', from: { trigger: 'identification', at: later } },
+                {
+                  ruleId: 'aiact.26-5.msa',
+                  recipient: 'market-surveillance-authority',
+                  dueAt: '2026-11-25T09:00:00.000Z',
+                  from: { trigger: 'identification', at: later },
+                },
                 { ruleId: 'aiact.26-5.provider', recipient: 'provider', dueAt: '2026-11-25T09:00:00.000Z', nature: 'hospital-policy' },
               ],
             },
@@ -223,7 +237,9 @@ describe('incident decider', () => {
       expect(death[0].data).toMatchObject({ previous: harm(), criteria: { death: true } });
       expect(art73([...history, ...death])).toMatchObject({ ruleId: 'aiact.73-4', dueAt: '2026-12-03T10:00:00.000Z' });
       given(history).when(unreachable).thenThrows({ code: 'provider-unreachable-recorded', status: 409 });
-      given(classified()).when({ ...unreachable, reasons: null, hasReasons: false }).thenThrows({ code: 'reasons-required', status: 400, field: 'reasons' });
+      given(classified())
+        .when({ ...unreachable, reasons: null, hasReasons: false })
+        .thenThrows({ code: 'reasons-required', status: 400, field: 'reasons' });
       const informed = [...classified(), ...decide(classified(), notifyCommand({ channel: 'recorded', destination: null, report: null, reportSha256: null }))];
       given(informed).when(unreachable).thenThrows({ code: 'provider-informed', status: 409 });
     });
@@ -238,12 +254,19 @@ describe('incident decider', () => {
         .then(([recomputed]) => {
           expect(recomputed).toMatchObject({
             type: 'incidents.DeadlinesRecomputed',
-            data: { cause: 'rulebook-correction', rulebookVersion: RULEBOOK_VERSION, previousRulebookVersion: null, reason: 'Rulebook 2026-12-06.1: AI Act scope' },
+            data: {
+              cause: 'rulebook-correction',
+              rulebookVersion: RULEBOOK_VERSION,
+              previousRulebookVersion: null,
+              reason: 'Rulebook 2026-12-06.1: AI Act scope',
+            },
           });
           expect(fold(incidentDecider, [...old, recomputed]).deadlines.map((d) => d.ruleId)).toContain('aiact.26-5.provider');
         });
       given(classified()).when(recompute).thenThrows({ code: 'deadlines-current', status: 409 });
-      given(old).when({ ...recompute, reason: ' ' }).thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
+      given(old)
+        .when({ ...recompute, reason: ' ' })
+        .thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
     });
 
     it('re-classification as not serious clears the duties', () => {
@@ -253,7 +276,9 @@ describe('incident decider', () => {
     });
 
     it('refuses a serious classification without any criterion', () => {
-      given(detected()).when(classifyCommand(harm({}))).thenThrows({ code: 'criteria-required', status: 400, field: 'criteria' });
+      given(detected())
+        .when(classifyCommand(harm({})))
+        .thenThrows({ code: 'criteria-required', status: 400, field: 'criteria' });
     });
 
     it('accepts a serious incident under the MDR alone (a public health threat, a near miss) and a widespread infringement alone', () => {
@@ -267,12 +292,18 @@ describe('incident decider', () => {
 
     it('a breach judged unlikely to result in a risk needs its reasons (GDPR Art. 33(1), 33(5)); other breach levels are recorded as given', () => {
       const unlikely = { serious: false, criteria: none, medicalDevice: false, wkkgzCalamity: false, personalDataBreach: 'unlikely-risk' as const };
-      given(detected()).when(classifyCommand(unlikely, { rationale: null, hasRationale: false })).thenThrows({ code: 'rationale-required', status: 400, field: 'rationale' });
+      given(detected())
+        .when(classifyCommand(unlikely, { rationale: null, hasRationale: false }))
+        .thenThrows({ code: 'rationale-required', status: 400, field: 'rationale' });
       given(detected())
         .when(classifyCommand({ ...unlikely, personalDataBreach: 'high-risk', patientConsequences: true }, { rationale: null, hasRationale: false }))
         .then(([classifiedEvent, computed]) => {
           expect(classifiedEvent.data).toMatchObject({ personalDataBreach: 'high-risk', patientConsequences: true });
-          expect(computed.type === 'incidents.DeadlinesComputed' && computed.data.deadlines.map((d) => d.ruleId).sort()).toEqual(['gdpr.33-1', 'gdpr.34-1', 'wkkgz.10-3']);
+          expect(computed.type === 'incidents.DeadlinesComputed' && computed.data.deadlines.map((d) => d.ruleId).sort()).toEqual([
+            'gdpr.33-1',
+            'gdpr.34-1',
+            'wkkgz.10-3',
+          ]);
         });
     });
 
@@ -283,7 +314,10 @@ describe('incident decider', () => {
       const early = decide(history, notifyCommand({ ...recorded, recipient: 'csirt', notificationId: 'n-ew' }));
       expect(early.map((e) => e.type)).toEqual(['incidents.AuthorityNotified']);
       const h2 = [...history, ...early];
-      const notification = decide(h2, notifyCommand({ ...recorded, recipient: 'csirt', notificationId: 'n-nt', reportKind: 'incident-notification', notifiedAt: later }));
+      const notification = decide(
+        h2,
+        notifyCommand({ ...recorded, recipient: 'csirt', notificationId: 'n-nt', reportKind: 'incident-notification', notifiedAt: later }),
+      );
       expect(notification.map((e) => e.type)).toEqual(['incidents.FollowUpReported', 'incidents.DeadlinesComputed']);
       const state = fold(incidentDecider, [...h2, ...notification]);
       expect(state.deadlines.find((d) => d.ruleId === 'nis2.23-4-d')).toMatchObject({ dueAt: '2026-12-24T09:00:00.000Z', reportKind: 'final-report' });
@@ -345,7 +379,9 @@ describe('incident decider', () => {
     });
 
     it('refuses no reason, the same moment, the future, and a time before the incident', () => {
-      given(classified()).when(establish('2026-11-21T10:00:00.000Z', { reason: null, hasReason: false })).thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
+      given(classified())
+        .when(establish('2026-11-21T10:00:00.000Z', { reason: null, hasReason: false }))
+        .thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
       given(classified()).when(establish(detectedAt)).thenThrows({ code: 'awareness-unchanged', status: 409, field: 'awareAt' });
       given(classified()).when(establish('2026-11-25T00:00:00.000Z')).thenThrows({ code: 'time-in-future', status: 400, field: 'awareAt' });
       given(classified()).when(establish('2026-11-19T00:00:00.000Z')).thenThrows({ code: 'aware-before-occurred', status: 422, field: 'awareAt' });
@@ -364,15 +400,31 @@ describe('incident decider', () => {
 
     it('records an authority report made through its portal; it meets the duty at its business time', () => {
       const history = classified();
-      const events = decide(history, notifyCommand({ recipient: 'market-surveillance-authority', channel: 'recorded', destination: null, report: null, reportSha256: null, reference: 'MSA-2026-17' }));
+      const events = decide(
+        history,
+        notifyCommand({
+          recipient: 'market-surveillance-authority',
+          channel: 'recorded',
+          destination: null,
+          report: null,
+          reportSha256: null,
+          reference: 'MSA-2026-17',
+        }),
+      );
       expect(events).toMatchObject([{ type: 'incidents.AuthorityNotified', data: { reference: 'MSA-2026-17' } }]);
       expect(fold(incidentDecider, [...history, ...events]).informedAt).toEqual({ 'market-surveillance-authority': later });
     });
 
     it('refuses a notification before detection, a webhook to an authority, a supplier without endpoint, and an unknown incident', () => {
-      given(classified()).when(notifyCommand({ notifiedAt: '2026-11-22T00:00:00.000Z' })).thenThrows({ code: 'notified-before-detection', status: 422, field: 'notifiedAt' });
-      given(classified()).when(notifyCommand({ recipient: 'igj' })).thenThrows({ code: 'channel-not-supported', status: 422, field: 'channel' });
-      given(classified()).when(notifyCommand({ destination: null })).thenThrows({ code: 'no-supplier-endpoint', status: 422, field: 'recipient' });
+      given(classified())
+        .when(notifyCommand({ notifiedAt: '2026-11-22T00:00:00.000Z' }))
+        .thenThrows({ code: 'notified-before-detection', status: 422, field: 'notifiedAt' });
+      given(classified())
+        .when(notifyCommand({ recipient: 'igj' }))
+        .thenThrows({ code: 'channel-not-supported', status: 422, field: 'channel' });
+      given(classified())
+        .when(notifyCommand({ destination: null }))
+        .thenThrows({ code: 'no-supplier-endpoint', status: 422, field: 'recipient' });
       given([]).when(notifyCommand()).thenThrows({ code: 'incident-not-found', status: 404 });
     });
 
@@ -463,9 +515,15 @@ describe('incident decider', () => {
     });
 
     it('refuses email without an address (or SMTP), and email to an authority', () => {
-      given(classified()).when(emailed({ destination: null })).thenThrows({ code: 'no-supplier-email', status: 422, field: 'channel' });
-      given(classified()).when(emailed({ destination: 'https://supplier.example/hook' })).thenThrows({ code: 'no-supplier-email', status: 422, field: 'channel' });
-      given(classified()).when(emailed({ recipient: 'igj' })).thenThrows({ code: 'channel-not-supported', status: 422, field: 'channel' });
+      given(classified())
+        .when(emailed({ destination: null }))
+        .thenThrows({ code: 'no-supplier-email', status: 422, field: 'channel' });
+      given(classified())
+        .when(emailed({ destination: 'https://supplier.example/hook' }))
+        .thenThrows({ code: 'no-supplier-email', status: 422, field: 'channel' });
+      given(classified())
+        .when(emailed({ recipient: 'igj' }))
+        .thenThrows({ code: 'channel-not-supported', status: 422, field: 'channel' });
     });
 
     it('tags webhook outcomes with their channel too', () => {
@@ -518,12 +576,16 @@ describe('incident decider', () => {
 
     it('keeps the links in the state', () => {
       const history = [...classified(), ...decide(classified(), suspend())];
-      expect(fold(incidentDecider, history).suspensions).toEqual([{ systemSuspendedAt: suspendedAt, alreadySuspended: false, suspendedAt: later, suspendedBy: qm }]);
+      expect(fold(incidentDecider, history).suspensions).toEqual([
+        { systemSuspendedAt: suspendedAt, alreadySuspended: false, suspendedAt: later, suspendedBy: qm },
+      ]);
     });
 
     it('refuses to link the same suspension twice (409), but links a later one after use was resumed', () => {
       const history = [...classified(), ...decide(classified(), suspend())];
-      given(history).when(suspend({ system: { suspendedAt, byThisRequest: false } })).thenThrows({ code: 'suspension-already-linked', status: 409 });
+      given(history)
+        .when(suspend({ system: { suspendedAt, byThisRequest: false } }))
+        .thenThrows({ code: 'suspension-already-linked', status: 409 });
       given(history)
         .when(suspend({ system: { suspendedAt: '2026-11-24T10:00:00.000Z', byThisRequest: true } }))
         .then((events) => expect(events[0].type).toBe('incidents.SystemUseSuspended'));
@@ -537,7 +599,9 @@ describe('incident decider', () => {
         ...decide(notSerious, { type: 'CloseIncident', incidentId, conclusion: text('Y29uYw=='), hasConclusion: true, by: qm, now: later }),
       ];
       given(closed).when(suspend()).thenThrows({ code: 'incident-closed', status: 409 });
-      given(classified()).when(suspend({ reason: '   ' })).thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
+      given(classified())
+        .when(suspend({ reason: '   ' }))
+        .thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
     });
   });
 
@@ -590,7 +654,10 @@ describe('incident decider', () => {
             type: 'incidents.CalamityEstablished',
             data: { incidentId, establishedAt: day20, reasons: text('cmVhc29ucw=='), previousRuledOutAt: null, establishedBy: qm },
           });
-          expect(events[1]).toMatchObject({ type: 'incidents.DeadlinesComputed', data: { cause: 'establishment', awareAt: aware, calamityEstablishedAt: day20 } });
+          expect(events[1]).toMatchObject({
+            type: 'incidents.DeadlinesComputed',
+            data: { cause: 'establishment', awareAt: aware, calamityEstablishedAt: day20 },
+          });
           const state = fold(incidentDecider, [...suspected(), ...events]);
           expect(state.calamity).toEqual({ status: 'established', at: day20 });
           expect(state.informedAt['calamity-decision']).toBe(day20);
@@ -611,29 +678,53 @@ describe('incident decider', () => {
       given(ruledOut)
         .when(establish())
         .then(([established]) => expect(established.data).toMatchObject({ previousRuledOutAt: '2027-04-20T10:00:00.000Z', establishedAt: day20 }));
-      given(ruledOut).when(establish({ establishedAt: '2027-04-19T10:00:00.000Z' })).thenThrows({ code: 'established-before-ruling-out', status: 422, field: 'establishedAt' });
+      given(ruledOut)
+        .when(establish({ establishedAt: '2027-04-19T10:00:00.000Z' }))
+        .thenThrows({ code: 'established-before-ruling-out', status: 422, field: 'establishedAt' });
     });
 
     it('an established calamity is never silently un-established, nor established twice', () => {
       const established = [...suspected(), ...decide(suspected(), establish())];
-      given(established).when(ruleOut({ now: day20, decidedAt: day20 })).thenThrows({ code: 'calamity-established', status: 409 });
+      given(established)
+        .when(ruleOut({ now: day20, decidedAt: day20 }))
+        .thenThrows({ code: 'calamity-established', status: 409 });
       given(established).when(establish()).thenThrows({ code: 'calamity-already-established', status: 409 });
       const ruledOut = [...suspected(), ...decide(suspected(), ruleOut())];
       given(ruledOut).when(ruleOut()).thenThrows({ code: 'calamity-already-ruled-out', status: 409 });
     });
 
     it('requires reasons, and a decision between awareness and now', () => {
-      given(suspected()).when(establish({ reasons: null, hasReasons: false })).thenThrows({ code: 'reasons-required', status: 400, field: 'reasons' });
-      given(suspected()).when(ruleOut({ reasons: null, hasReasons: false })).thenThrows({ code: 'reasons-required', status: 400, field: 'reasons' });
-      given(suspected()).when(establish({ establishedAt: '2027-04-14T06:59:59.000Z' })).thenThrows({ code: 'decided-before-awareness', status: 422, field: 'establishedAt' });
-      given(suspected()).when(establish({ establishedAt: '2027-05-05T08:00:00.000Z' })).thenThrows({ code: 'time-in-future', status: 400, field: 'establishedAt' });
-      given(suspected()).when(ruleOut({ decidedAt: '2027-04-13T00:00:00.000Z' })).thenThrows({ code: 'decided-before-awareness', status: 422, field: 'decidedAt' });
+      given(suspected())
+        .when(establish({ reasons: null, hasReasons: false }))
+        .thenThrows({ code: 'reasons-required', status: 400, field: 'reasons' });
+      given(suspected())
+        .when(ruleOut({ reasons: null, hasReasons: false }))
+        .thenThrows({ code: 'reasons-required', status: 400, field: 'reasons' });
+      given(suspected())
+        .when(establish({ establishedAt: '2027-04-14T06:59:59.000Z' }))
+        .thenThrows({ code: 'decided-before-awareness', status: 422, field: 'establishedAt' });
+      given(suspected())
+        .when(establish({ establishedAt: '2027-05-05T08:00:00.000Z' }))
+        .thenThrows({ code: 'time-in-future', status: 400, field: 'establishedAt' });
+      given(suspected())
+        .when(ruleOut({ decidedAt: '2027-04-13T00:00:00.000Z' }))
+        .thenThrows({ code: 'decided-before-awareness', status: 422, field: 'decidedAt' });
     });
 
     it('moving awareness moves the triage window, not the IGJ report clock (which runs from establishment)', () => {
       const established = [...suspected(), ...decide(suspected(), establish())];
       given(established)
-        .when({ type: 'EstablishAwareness', incidentId, awareAt: '2027-04-13T07:00:00.000Z', reason: text('ZWFybGllcg=='), hasReason: true, policy, scope, by: qm, now: day20 })
+        .when({
+          type: 'EstablishAwareness',
+          incidentId,
+          awareAt: '2027-04-13T07:00:00.000Z',
+          reason: text('ZWFybGllcg=='),
+          hasReason: true,
+          policy,
+          scope,
+          by: qm,
+          now: day20,
+        })
         .then((events) => {
           const state = fold(incidentDecider, [...established, ...events]);
           expect(state.deadlines.find((d) => d.recipient === 'calamity-decision')!.dueAt).toBe('2027-05-25T21:59:59.999Z');
@@ -641,7 +732,7 @@ describe('incident decider', () => {
         });
     });
 
-    it('the IGJ\'s investigation-report term: only after a report to the IGJ, extendable on record, met by an investigation report (J8)', () => {
+    it("the IGJ's investigation-report term: only after a report to the IGJ, extendable on record, met by an investigation report (J8)", () => {
       const established = [...suspected(), ...decide(suspected(), establish())];
       const term = (dueAt: string, now = '2027-05-07T08:00:00.000Z'): IncidentCommand => ({
         type: 'SetInvestigationReportTerm',
@@ -654,11 +745,23 @@ describe('incident decider', () => {
         now,
       });
       given(established).when(term('2027-07-02T22:00:00.000Z')).thenThrows({ code: 'igj-not-informed', status: 409 });
-      const igjReport = notifyCommand({ recipient: 'igj', channel: 'recorded', destination: null, report: null, reportSha256: null, notificationId: 'n-igj', notifiedAt: '2027-05-06T08:00:00.000Z', now: '2027-05-06T08:00:00.000Z' });
+      const igjReport = notifyCommand({
+        recipient: 'igj',
+        channel: 'recorded',
+        destination: null,
+        report: null,
+        reportSha256: null,
+        notificationId: 'n-igj',
+        notifiedAt: '2027-05-06T08:00:00.000Z',
+        now: '2027-05-06T08:00:00.000Z',
+      });
       const reported = [...established, ...decide(established, igjReport)];
       given(reported).when(term('2027-05-05T00:00:00.000Z')).thenThrows({ code: 'term-before-report', status: 422, field: 'dueAt' });
       const set = decide(reported, term('2027-07-02T22:00:00.000Z'));
-      expect(set[0]).toMatchObject({ type: 'incidents.InvestigationReportTermSet', data: { dueAt: '2027-07-02T22:00:00.000Z', previousDueAt: null, igjReference: 'IGJ-2027-0042' } });
+      expect(set[0]).toMatchObject({
+        type: 'incidents.InvestigationReportTermSet',
+        data: { dueAt: '2027-07-02T22:00:00.000Z', previousDueAt: null, igjReference: 'IGJ-2027-0042' },
+      });
       const withTerm = [...reported, ...set];
       expect(party(withTerm, 'igj')).toMatchObject({ ruleId: 'igj.calamity.report' }); // the calamity report stays listed, met
       const investigation = () => fold(incidentDecider, withTerm).deadlines.find((d) => d.ruleId === 'igj.investigation-report');
@@ -679,13 +782,38 @@ describe('incident decider', () => {
     it('old-style events (before 2026-12: wkkgzCalamity meant "reported to the IGJ from awareness") replay with their recorded deadlines', () => {
       // As recorded by the earlier code: the IGJ clock ran 3 working days from awareness; the evidence is not rewritten.
       const recorded = [
-        { obligation: 'Inform the provider of the serious incident', recipient: 'provider' as const, dueAt: '2026-11-24T10:00:00.000Z', rule: 'AI Act Art. 26(5)', basis: 'policy' },
-        { obligation: 'Report the calamity to the Inspectie Gezondheidszorg en Jeugd', recipient: 'igj' as const, dueAt: '2026-11-26T10:00:00.000Z', rule: 'Wkkgz art. 11(1)(a)', basis: 'policy: within 3 working days (Mon–Fri) of awareness' },
+        {
+          obligation: 'Inform the provider of the serious incident',
+          recipient: 'provider' as const,
+          dueAt: '2026-11-24T10:00:00.000Z',
+          rule: 'AI Act Art. 26(5)',
+          basis: 'policy',
+        },
+        {
+          obligation: 'Report the calamity to the Inspectie Gezondheidszorg en Jeugd',
+          recipient: 'igj' as const,
+          dueAt: '2026-11-26T10:00:00.000Z',
+          rule: 'Wkkgz art. 11(1)(a)',
+          basis: 'policy: within 3 working days (Mon–Fri) of awareness',
+        },
       ];
       const history: IncidentEvent[] = [
         ...detected(),
-        { type: 'incidents.IncidentClassified', data: { incidentId, ...harm({ death: true }, { wkkgzCalamity: true }), rationale: null, previous: null, classifiedBy: qm, classifiedAt: later } },
-        { type: 'incidents.DeadlinesComputed', data: { incidentId, awareAt: detectedAt, deadlines: recorded, policy: { providerInformHours: 24, igjWorkingDays: 3 } as typeof policy, cause: 'classification', computedAt: later } },
+        {
+          type: 'incidents.IncidentClassified',
+          data: { incidentId, ...harm({ death: true }, { wkkgzCalamity: true }), rationale: null, previous: null, classifiedBy: qm, classifiedAt: later },
+        },
+        {
+          type: 'incidents.DeadlinesComputed',
+          data: {
+            incidentId,
+            awareAt: detectedAt,
+            deadlines: recorded,
+            policy: { providerInformHours: 24, igjWorkingDays: 3 } as typeof policy,
+            cause: 'classification',
+            computedAt: later,
+          },
+        },
       ];
       const state = fold(incidentDecider, history);
       expect(state.deadlines).toEqual(recorded);

@@ -258,12 +258,7 @@ function classify(c: ClassifyIncident, state: IncidentState): IncidentEvent[] {
     );
   }
   if (!next.serious && met.length > 0) {
-    throw new DomainError(
-      'criteria-contradict-classification',
-      `An incident meeting ${met.join(', ')} is serious by definition.`,
-      422,
-      'serious',
-    );
+    throw new DomainError('criteria-contradict-classification', `An incident meeting ${met.join(', ')} is serious by definition.`, 422, 'serious');
   }
   if (state.classification && sameClassification(state.classification, next)) {
     throw new DomainError('classification-unchanged', 'The incident already has this classification.', 409);
@@ -406,7 +401,12 @@ function notify(c: NotifyRecipient, state: IncidentState): IncidentEvent[] {
   const supplier = SUPPLIER_RECIPIENTS.includes(c.recipient);
   const sent = c.channel !== 'recorded';
   if (sent && !supplier) {
-    throw new DomainError('channel-not-supported', `Reports to ${c.recipient} are made through its own portal: record them with channel "recorded".`, 422, 'channel');
+    throw new DomainError(
+      'channel-not-supported',
+      `Reports to ${c.recipient} are made through its own portal: record them with channel "recorded".`,
+      422,
+      'channel',
+    );
   }
   if (c.channel === 'webhook' && (!c.destination || !c.report || !c.reportSha256)) {
     throw new DomainError('no-supplier-endpoint', `No webhook is configured for the supplier of ${state.aiSystem!.name}.`, 422, 'recipient');
@@ -421,27 +421,32 @@ function notify(c: NotifyRecipient, state: IncidentState): IncidentEvent[] {
   }
   const kind = c.reportKind ?? null;
   if (kind && REPORT_KIND_RECIPIENT[kind] !== c.recipient) {
-    throw new DomainError('report-kind-not-for-recipient', `A report of kind ${kind} goes to ${REPORT_KIND_RECIPIENT[kind]}, not to ${c.recipient}.`, 422, 'reportKind');
+    throw new DomainError(
+      'report-kind-not-for-recipient',
+      `A report of kind ${kind} goes to ${REPORT_KIND_RECIPIENT[kind]}, not to ${c.recipient}.`,
+      422,
+      'reportKind',
+    );
   }
   const first = !state.notifications.some((n) => n.recipient === c.recipient);
   const type = !first ? 'incidents.FollowUpReported' : supplier ? 'incidents.SupplierNotified' : 'incidents.AuthorityNotified';
   const notification: IncidentEvent = {
     type,
-      data: {
-        incidentId: c.incidentId,
-        notificationId: c.notificationId,
-        recipient: c.recipient,
-        channel: c.channel,
-        destination: sent ? c.destination : null,
-        format: c.format,
-        complete: c.complete,
-        report: c.report,
-        reportSha256: c.reportSha256,
-        reference: c.reference,
-        ...(kind ? { reportKind: kind } : {}),
-        notifiedBy: actor(c.by),
-        notifiedAt,
-      },
+    data: {
+      incidentId: c.incidentId,
+      notificationId: c.notificationId,
+      recipient: c.recipient,
+      channel: c.channel,
+      destination: sent ? c.destination : null,
+      format: c.format,
+      complete: c.complete,
+      report: c.report,
+      reportSha256: c.reportSha256,
+      reference: c.reference,
+      ...(kind ? { reportKind: kind } : {}),
+      notifiedBy: actor(c.by),
+      notifiedAt,
+    },
   };
   // A report recorded as made can start a clock (NIS2: the final report runs from the incident notification).
   const after = incidentDecider.evolve(state, notification);
@@ -478,7 +483,14 @@ function setInvestigationTerm(c: SetInvestigationReportTerm, state: IncidentStat
   if (state.investigationReport?.dueAt === dueAt) throw new DomainError('term-unchanged', `The term is already ${dueAt}.`, 409, 'dueAt');
   const termSet: IncidentEvent = {
     type: 'incidents.InvestigationReportTermSet',
-    data: { incidentId: c.incidentId, dueAt, igjReference: c.igjReference, previousDueAt: state.investigationReport?.dueAt ?? null, setBy: actor(c.by), setAt: c.now },
+    data: {
+      incidentId: c.incidentId,
+      dueAt,
+      igjReference: c.igjReference,
+      previousDueAt: state.investigationReport?.dueAt ?? null,
+      setBy: actor(c.by),
+      setAt: c.now,
+    },
   };
   return withDeadlines(termSet, state, c, 'investigation-term', c.now);
 }
@@ -510,7 +522,12 @@ function resend(c: ResendReport, state: IncidentState): IncidentEvent[] {
   if (n.status !== 'gave-up') {
     throw new DomainError('report-not-given-up', `Report ${c.notificationId} is ${n.status}: only a report the worker gave up on is sent again.`, 409);
   }
-  return [{ type: 'incidents.ReportResendRequested', data: { incidentId: c.incidentId, notificationId: c.notificationId, requestedBy: actor(c.by), requestedAt: c.now } }];
+  return [
+    {
+      type: 'incidents.ReportResendRequested',
+      data: { incidentId: c.incidentId, notificationId: c.notificationId, requestedBy: actor(c.by), requestedAt: c.now },
+    },
+  ];
 }
 
 function acknowledge(c: AcknowledgeReport, state: IncidentState): IncidentEvent[] {
@@ -755,7 +772,12 @@ function evolve(state: IncidentState, event: IncidentEvent): IncidentState {
     }
     case 'incidents.SystemUseSuspended': {
       const d = event.data;
-      const link: SuspensionLink = { systemSuspendedAt: d.systemSuspendedAt, alreadySuspended: d.alreadySuspended, suspendedAt: d.suspendedAt, suspendedBy: d.suspendedBy };
+      const link: SuspensionLink = {
+        systemSuspendedAt: d.systemSuspendedAt,
+        alreadySuspended: d.alreadySuspended,
+        suspendedAt: d.suspendedAt,
+        suspendedBy: d.suspendedBy,
+      };
       // `?? []`: board rows folded before this event type existed have no `suspensions`.
       return { ...state, suspensions: [...(state.suspensions ?? []), link] };
     }

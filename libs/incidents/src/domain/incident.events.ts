@@ -106,9 +106,7 @@ export function criteriaFrom(answer: (criterion: (typeof CRITERIA)[number]) => b
 }
 
 /** Every criterion false: the starting point for a classification. */
-export const NO_CRITERIA: Readonly<SeriousnessCriteria> = Object.freeze(
-  criteriaFrom(() => false),
-);
+export const NO_CRITERIA: Readonly<SeriousnessCriteria> = Object.freeze(criteriaFrom(() => false));
 
 /**
  * GDPR Art. 33/34: whether the incident is a personal data breach and, if so, the controller's
@@ -243,14 +241,7 @@ export interface AiSystemFacts {
 
 /** Why deadlines were (re)computed. */
 export type DeadlineCause =
-  | 'detection'
-  | 'classification'
-  | 'awareness'
-  | 'establishment'
-  | 'provider-unreachable'
-  | 'rulebook-correction'
-  | 'report'
-  | 'investigation-term';
+  'detection' | 'classification' | 'awareness' | 'establishment' | 'provider-unreachable' | 'rulebook-correction' | 'report' | 'investigation-term';
 
 export interface IncidentDetectedData {
   incidentId: string;

@@ -45,9 +45,7 @@ function art73Report(s: IncidentState, r: ReportInput): Record<string, unknown> 
       recordedAt: s.detectedAt,
       description: r.narrative,
     },
-    classification: c
-      ? { serious: c.serious, criteriaArt3_49: c.criteria, medicalDevice: c.medicalDevice, wkkgzCalamity: c.wkkgzCalamity }
-      : null,
+    classification: c ? { serious: c.serious, criteriaArt3_49: c.criteria, medicalDevice: c.medicalDevice, wkkgzCalamity: c.wkkgzCalamity } : null,
     affected: { patients: s.patientPseudonyms.length, linkedReviews: s.linkedReviewIds.length },
     deadlines: s.deadlines.map((d) => ({ recipient: d.recipient, rule: d.rule, dueAt: d.dueAt })),
     actionsTaken: r.actionsTaken,

@@ -274,7 +274,8 @@ export const RULES: readonly Rule[] = [
     trigger: 'awareness',
     period: days(2),
     reading: () => `${MDR_MIRROR}: serious public health threat, 2 days`,
-    applies: (f) => !!f.classification?.medicalDevice && !f.system.inHouseDevice && mdrSerious(f.classification) && met(f.classification, 'seriousPublicHealthThreat'),
+    applies: (f) =>
+      !!f.classification?.medicalDevice && !f.system.inHouseDevice && mdrSerious(f.classification) && met(f.classification, 'seriousPublicHealthThreat'),
   },
   {
     id: 'mdr.87-5.hospital',
@@ -289,7 +290,8 @@ export const RULES: readonly Rule[] = [
     trigger: 'awareness',
     period: days(10),
     reading: () => `${MDR_MIRROR}: death or unanticipated serious deterioration of health, 10 days`,
-    applies: (f) => !!f.classification?.medicalDevice && !f.system.inHouseDevice && mdrSerious(f.classification) && met(f.classification, 'death', 'seriousHarmToHealth'),
+    applies: (f) =>
+      !!f.classification?.medicalDevice && !f.system.inHouseDevice && mdrSerious(f.classification) && met(f.classification, 'death', 'seriousHarmToHealth'),
   },
   {
     id: 'gdpr.33-1',
@@ -334,7 +336,7 @@ export const RULES: readonly Rule[] = [
     nature: 'law',
     aiAct: false,
     recipient: 'patient',
-    obligation: 'Tell the patient (or representative, or surviving relative) what happened and how; note it in the patient\'s file',
+    obligation: "Tell the patient (or representative, or surviving relative) what happened and how; note it in the patient's file",
     trigger: 'awareness',
     period: (p) => hours(p.patientInformHours),
     reading: (p) =>
@@ -421,7 +423,8 @@ export const RULES: readonly Rule[] = [
     obligation: 'Establish whether the event is a calamity (Wkkgz art. 1), or rule it out, with reasons',
     trigger: 'awareness',
     period: () => ({ weeks: 6 }),
-    reading: () => 'the IGJ\'s reading, not statute: 6 calendar weeks from awareness (our "constatering", J3) on the Europe/Amsterdam date, to the end of that day',
+    reading: () =>
+      'the IGJ\'s reading, not statute: 6 calendar weeks from awareness (our "constatering", J3) on the Europe/Amsterdam date, to the end of that day',
     applies: (f) => !!f.classification?.wkkgzCalamity || f.calamity !== null,
   },
   {

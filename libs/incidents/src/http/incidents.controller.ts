@@ -44,7 +44,6 @@ const READERS = ['quality-manager', 'legal', 'auditor'] as const;
 const STAFF = ['clinician', 'quality-manager', 'legal', 'auditor', 'admin'] as const;
 const isReader = (role: string) => (READERS as readonly string[]).includes(role);
 
-
 // Without the id: the same bytes for an unknown incident and one the caller may not see.
 const notFound = () => new ProblemException(404, 'incident-not-found', 'Not found', 'No incident with this id', [{ field: 'id', message: 'no such incident' }]);
 
@@ -278,7 +277,8 @@ export class IncidentsController {
   @HttpCode(200)
   @Roles('quality-manager')
   @ApiOperation({
-    summary: 'Wkkgz/IGJ: record the term the IGJ set for the calamity investigation report (again for an extension); met by a report of kind investigation-report',
+    summary:
+      'Wkkgz/IGJ: record the term the IGJ set for the calamity investigation report (again for an extension); met by a report of kind investigation-report',
   })
   investigationReportTerm(
     @Param('id', ParseIdPipe) id: string,
@@ -337,7 +337,8 @@ export class IncidentsController {
   @HttpCode(200)
   @Roles('quality-manager')
   @ApiOperation({
-    summary: 'Suspend use of the incident\'s AI system (through the AI-system register) and link the suspension to the incident; an existing suspension is linked with alreadySuspended',
+    summary:
+      "Suspend use of the incident's AI system (through the AI-system register) and link the suspension to the incident; an existing suspension is linked with alreadySuspended",
   })
   suspendSystem(
     @Param('id', ParseIdPipe) id: string,

@@ -161,4 +161,3 @@ export class OverrideRatesHandler implements IQueryHandler<OverrideRatesQuery> {
     return rows.map((r) => ({ ...r, overrideRate: r.total > 0 ? (r.modified + r.rejected) / r.total : null }));
   }
 }
-

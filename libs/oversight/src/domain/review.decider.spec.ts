@@ -127,10 +127,7 @@ const withdrawCommand = (more: Partial<WithdrawReview> = {}): WithdrawReview => 
   ...more,
 });
 
-const linkCommand = (
-  incidentId = 'inc-1',
-  more: Partial<LinkReviewToIncident> = {},
-): LinkReviewToIncident => ({
+const linkCommand = (incidentId = 'inc-1', more: Partial<LinkReviewToIncident> = {}): LinkReviewToIncident => ({
   type: 'LinkReviewToIncident',
   reviewId,
   incidentId,
@@ -180,7 +177,9 @@ describe('review decider', () => {
         .when(recordCommand({ incidentId: 'inc-unknown', incident: null }))
         .thenThrows({ code: 'incident-not-found', status: 404, field: 'incidentId' });
       // Another clinician's incident is answered exactly like an unknown one.
-      const unknown = given([]).when(recordCommand({ incidentId: 'inc-unknown', incident: null })).thenThrows({ code: 'incident-not-found', status: 404, field: 'incidentId' });
+      const unknown = given([])
+        .when(recordCommand({ incidentId: 'inc-unknown', incident: null }))
+        .thenThrows({ code: 'incident-not-found', status: 404, field: 'incidentId' });
       const unseen = given([])
         .when(recordCommand({ incidentId: 'inc-1', incident: { reportedBy: colleague } }))
         .thenThrows({ code: 'incident-not-found', status: 404, field: 'incidentId' });
@@ -188,10 +187,7 @@ describe('review decider', () => {
     });
 
     it('puts only the event fields in the ledger (no snapshot, flag or command time)', () => {
-      const [event] = reviewDecider.decide(
-        recordCommand({ reviewer: { ...clinician, email: 'x@example.org' } as never }),
-        reviewDecider.initialState(),
-      );
+      const [event] = reviewDecider.decide(recordCommand({ reviewer: { ...clinician, email: 'x@example.org' } as never }), reviewDecider.initialState());
       expect(Object.keys(event.data).sort()).toEqual(Object.keys(reviewedData).sort());
       expect((event as AiOutputReviewed).data.reviewer).toEqual(clinician);
     });
@@ -264,12 +260,16 @@ describe('review decider', () => {
     });
 
     it('accepts a decision at the moment the output was seen', () => {
-      given([]).when(recordCommand({ decidedAt: seenAt })).then([reviewed({ decidedAt: seenAt })]);
+      given([])
+        .when(recordCommand({ decidedAt: seenAt }))
+        .then([reviewed({ decidedAt: seenAt })]);
     });
 
     it('tolerates five minutes of clock skew', () => {
       const skewed = '2026-11-23T10:08:00.000Z';
-      given([]).when(recordCommand({ decidedAt: skewed })).then([reviewed({ decidedAt: skewed })]);
+      given([])
+        .when(recordCommand({ decidedAt: skewed }))
+        .then([reviewed({ decidedAt: skewed })]);
     });
 
     it('refuses a decision more than five minutes in the future', () => {
@@ -290,9 +290,7 @@ describe('review decider', () => {
       ['not hex', 'g'.repeat(64)],
       ['prefixed', `sha256:${'a'.repeat(64)}`],
     ])('refuses an output digest that is %s', (_, outputSha256) => {
-      given([])
-        .when(recordCommand({ outputSha256 }))
-        .thenThrows({ code: 'invalid-output-sha256', status: 400, field: 'outputSha256' });
+      given([]).when(recordCommand({ outputSha256 })).thenThrows({ code: 'invalid-output-sha256', status: 400, field: 'outputSha256' });
     });
   });
 
@@ -360,19 +358,14 @@ describe('review decider', () => {
     });
 
     it('refuses a withdrawn review', () => {
-      given([reviewed(), withdrawn])
-        .when(correctCommand())
-        .thenThrows({ code: 'review-withdrawn', status: 409 });
+      given([reviewed(), withdrawn]).when(correctCommand()).thenThrows({ code: 'review-withdrawn', status: 409 });
     });
 
-    it.each(['modified', 'rejected', 'escalated'] as const)(
-      'refuses a correction to "%s" without a reason',
-      (decision) => {
-        given([reviewed({ decision: 'accepted', reason: null })])
-          .when(correctCommand({ decision, reason: null, hasReason: false }))
-          .thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
-      },
-    );
+    it.each(['modified', 'rejected', 'escalated'] as const)('refuses a correction to "%s" without a reason', (decision) => {
+      given([reviewed({ decision: 'accepted', reason: null })])
+        .when(correctCommand({ decision, reason: null, hasReason: false }))
+        .thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
+    });
   });
 
   describe('WithdrawReview', () => {
@@ -404,9 +397,7 @@ describe('review decider', () => {
     });
 
     it('refuses a review already withdrawn', () => {
-      given([reviewed(), withdrawn])
-        .when(withdrawCommand())
-        .thenThrows({ code: 'review-withdrawn', status: 409 });
+      given([reviewed(), withdrawn]).when(withdrawCommand()).thenThrows({ code: 'review-withdrawn', status: 409 });
     });
 
     it('refuses a withdrawal without a reason', () => {
@@ -421,11 +412,15 @@ describe('review decider', () => {
 
   describe('LinkReviewToIncident', () => {
     it('links the review to an incident', () => {
-      given([reviewed()]).when(linkCommand('inc-1')).then([linked('inc-1')]);
+      given([reviewed()])
+        .when(linkCommand('inc-1'))
+        .then([linked('inc-1')]);
     });
 
     it('links one review to several incidents', () => {
-      given([reviewed({ incidentId: 'inc-1' })]).when(linkCommand('inc-2')).then([linked('inc-2')]);
+      given([reviewed({ incidentId: 'inc-1' })])
+        .when(linkCommand('inc-2'))
+        .then([linked('inc-2')]);
     });
 
     it('refuses an incident linked before', () => {

@@ -1,13 +1,6 @@
 import { type Actor, type Decider, DomainError } from '@app/event-store/core';
 import type { EncryptedText } from './encrypted-text';
-import type {
-  CorrectReview,
-  IncidentSnapshot,
-  LinkReviewToIncident,
-  RecordReview,
-  ReviewCommand,
-  WithdrawReview,
-} from './review.commands';
+import type { CorrectReview, IncidentSnapshot, LinkReviewToIncident, RecordReview, ReviewCommand, WithdrawReview } from './review.commands';
 import type { AiOutputReviewedData, ReviewDecision, ReviewEvent } from './review.events';
 
 export interface RecordedReview {
@@ -91,37 +84,18 @@ function record(command: RecordReview, state: ReviewState): ReviewEvent[] {
   }
   const { system } = command;
   if (!system.exists) {
-    throw new DomainError(
-      'ai-system-not-found',
-      `AI system ${command.aiSystemId} is not registered.`,
-      404,
-      'aiSystemId',
-    );
+    throw new DomainError('ai-system-not-found', `AI system ${command.aiSystemId} is not registered.`, 404, 'aiSystemId');
   }
   if (command.incidentId !== null) incidentMustBeVisible(command.incident, command.reviewer);
   const systemName = system.name ?? command.aiSystemId;
   if (system.status === 'suspended') {
-    throw new DomainError(
-      'ai-system-suspended',
-      `Use of AI system ${systemName} is suspended; reviews cannot be recorded.`,
-      409,
-    );
+    throw new DomainError('ai-system-suspended', `Use of AI system ${systemName} is suspended; reviews cannot be recorded.`, 409);
   }
   if (!system.knownVersions.includes(command.modelVersion)) {
-    throw new DomainError(
-      'unknown-model-version',
-      `Version ${command.modelVersion} was never deployed for AI system ${systemName}.`,
-      422,
-      'modelVersion',
-    );
+    throw new DomainError('unknown-model-version', `Version ${command.modelVersion} was never deployed for AI system ${systemName}.`, 422, 'modelVersion');
   }
   if (!SHA256_HEX.test(command.outputSha256)) {
-    throw new DomainError(
-      'invalid-output-sha256',
-      'outputSha256 must be a SHA-256 digest: 64 lowercase hexadecimal characters.',
-      400,
-      'outputSha256',
-    );
+    throw new DomainError('invalid-output-sha256', 'outputSha256 must be a SHA-256 digest: 64 lowercase hexadecimal characters.', 400, 'outputSha256');
   }
   const reason = reasonFor(command.decision, command);
   checkDecisionTime(command);
@@ -189,11 +163,7 @@ function link(command: LinkReviewToIncident, state: RecordedReview): ReviewEvent
   notWithdrawn(state);
   incidentMustBeVisible(command.incident, command.linkedBy);
   if (state.incidentIds.includes(command.incidentId)) {
-    throw new DomainError(
-      'already-linked',
-      `Review ${state.reviewId} is already linked to incident ${command.incidentId}.`,
-      409,
-    );
+    throw new DomainError('already-linked', `Review ${state.reviewId} is already linked to incident ${command.incidentId}.`, 409);
   }
   return [
     {
@@ -212,18 +182,10 @@ function link(command: LinkReviewToIncident, state: RecordedReview): ReviewEvent
  * Anything but acceptance departs from the AI output, and oversight must say why.
  * An acceptance may carry a reason too; a reason the edge marked blank is dropped.
  */
-function reasonFor(
-  decision: ReviewDecision,
-  command: { reason: EncryptedText | null; hasReason: boolean },
-): EncryptedText | null {
+function reasonFor(decision: ReviewDecision, command: { reason: EncryptedText | null; hasReason: boolean }): EncryptedText | null {
   const reason = command.hasReason ? command.reason : null;
   if (decision !== 'accepted' && !reason) {
-    throw new DomainError(
-      'reason-required',
-      `A decision of "${decision}" requires a reason.`,
-      400,
-      'reason',
-    );
+    throw new DomainError('reason-required', `A decision of "${decision}" requires a reason.`, 400, 'reason');
   }
   return reason;
 }
@@ -233,12 +195,7 @@ function checkDecisionTime(command: RecordReview): void {
   const decidedAt = instant(command.decidedAt, 'decidedAt');
   const now = instant(command.now, 'now');
   if (decidedAt < seenAt) {
-    throw new DomainError(
-      'decided-before-seen',
-      'decidedAt is before seenAt: a decision cannot precede seeing the output.',
-      400,
-      'decidedAt',
-    );
+    throw new DomainError('decided-before-seen', 'decidedAt is before seenAt: a decision cannot precede seeing the output.', 400, 'decidedAt');
   }
   if (decidedAt > now + MAX_CLOCK_SKEW_MS) {
     throw new DomainError('decided-in-future', 'decidedAt is in the future.', 400, 'decidedAt');
@@ -255,11 +212,7 @@ function instant(value: string, field: string): number {
 
 function mayAmend(by: Actor, state: RecordedReview, action: string): void {
   if (by.subject !== state.reviewer.subject && by.role !== REVIEW_STEWARD_ROLE) {
-    throw new DomainError(
-      'not-your-review',
-      `Only the reviewer or a quality manager may ${action} review ${state.reviewId}.`,
-      403,
-    );
+    throw new DomainError('not-your-review', `Only the reviewer or a quality manager may ${action} review ${state.reviewId}.`, 403);
   }
 }
 
@@ -297,9 +250,7 @@ function evolve(state: ReviewState, event: ReviewEvent): ReviewState {
     case 'oversight.ReviewWithdrawn':
       return { ...state, withdrawn: true };
     case 'oversight.ReviewLinkedToIncident':
-      return state.incidentIds.includes(event.data.incidentId)
-        ? state
-        : { ...state, incidentIds: [...state.incidentIds, event.data.incidentId] };
+      return state.incidentIds.includes(event.data.incidentId) ? state : { ...state, incidentIds: [...state.incidentIds, event.data.incidentId] };
     default:
       // Event types added later are ignored by older code rather than breaking the fold.
       return state;

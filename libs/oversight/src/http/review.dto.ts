@@ -1,15 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsIn,
-  IsISO8601,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  MaxLength,
-  ValidateIf,
-} from 'class-validator';
+import { IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { PageQueryDto } from '@app/platform';
 import { PSEUDONYM_PATTERN } from '@app/identity';
 
@@ -21,20 +11,29 @@ export class RecordReviewDto {
   aiSystemId!: string;
 
   @ApiProperty({ example: '2.3.1', description: 'Version of the system that produced the output' })
-  @IsString() @IsNotEmpty() @MaxLength(100)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
   modelVersion!: string;
 
   @ApiProperty({ example: 'pacs://studies/1.2.840.113619.2.55/report/ai', description: 'Where the output lives; not patient-identifying' })
-  @IsString() @IsNotEmpty() @MaxLength(500)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
   outputReference!: string;
 
   @ApiProperty({ example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', description: 'SHA-256 of the output as shown, lowercase hex' })
   @Matches(/^[0-9a-f]{64}$/, { message: 'outputSha256 must be 64 lowercase hex characters (SHA-256)' })
   outputSha256!: string;
 
-  @ApiPropertyOptional({ example: 'NL-123456789', description: 'Raw patient id; pseudonymised on arrival, never stored or logged. Give this or patientPseudonym.' })
+  @ApiPropertyOptional({
+    example: 'NL-123456789',
+    description: 'Raw patient id; pseudonymised on arrival, never stored or logged. Give this or patientPseudonym.',
+  })
   @ValidateIf((o: RecordReviewDto) => o.patientPseudonym === undefined)
-  @IsString() @IsNotEmpty() @MaxLength(128)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
   patientId?: string;
 
   @ApiPropertyOptional({ description: 'Pseudonym as returned by this registry, instead of patientId' })
@@ -47,19 +46,24 @@ export class RecordReviewDto {
   decision!: (typeof DECISIONS)[number];
 
   @ApiPropertyOptional({ description: 'Why; required unless accepted. Encrypted per patient.', maxLength: 4000 })
-  @IsOptional() @IsString() @MaxLength(4000)
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
   reason?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'When the output was seen; default decidedAt' })
-  @IsOptional() @IsISO8601({ strict: true, strictSeparator: true })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
   seenAt?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'When the reviewer decided; default now' })
-  @IsOptional() @IsISO8601({ strict: true, strictSeparator: true })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
   decidedAt?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'An incident this review belongs to' })
-  @IsOptional() @IsUUID('all')
+  @IsOptional()
+  @IsUUID('all')
   incidentId?: string;
 }
 
@@ -69,17 +73,23 @@ export class CorrectReviewDto {
   decision!: (typeof DECISIONS)[number];
 
   @ApiPropertyOptional({ maxLength: 4000 })
-  @IsOptional() @IsString() @MaxLength(4000)
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
   reason?: string;
 
   @ApiPropertyOptional({ maxLength: 4000, description: 'What was wrong with the original entry' })
-  @IsOptional() @IsString() @MaxLength(4000)
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
   correctionNote?: string;
 }
 
 export class WithdrawReviewDto {
   @ApiProperty({ maxLength: 4000 })
-  @IsString() @IsNotEmpty() @MaxLength(4000)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(4000)
   reason!: string;
 }
 
@@ -91,26 +101,33 @@ export class LinkIncidentDto {
 
 export class PatientTimelineRequestDto {
   @ApiProperty({ example: 'NL-123456789', description: 'Raw patient id (in the body, never in a URL)' })
-  @IsString() @IsNotEmpty() @MaxLength(128)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
   patientId!: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Show only what the registry knew at this moment' })
-  @IsOptional() @IsISO8601({ strict: true, strictSeparator: true })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
   asOf?: string;
 }
 
 export class TimelineQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional() @IsISO8601({ strict: true, strictSeparator: true })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
   asOf?: string;
 }
 
 export class ListReviewsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional() @IsUUID('all')
+  @IsOptional()
+  @IsUUID('all')
   aiSystemId?: string;
 
   @ApiPropertyOptional({ description: 'Reviewer subject; clinicians always see only their own' })
-  @IsOptional() @IsString() @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   reviewer?: string;
 }

@@ -139,12 +139,7 @@ export class ReviewsController {
     });
   }
 
-  private async run(
-    res: Response,
-    who: Principal,
-    options: WriteRequestOptions,
-    input: ReviewInput,
-  ) {
+  private async run(res: Response, who: Principal, options: WriteRequestOptions, input: ReviewInput) {
     const result = await this.commands.execute(new ExecuteReviewCommand(input, { subject: who.subject, role: who.role }, options));
     res.setHeader('ETag', revisionETag(result.revision));
     return result;

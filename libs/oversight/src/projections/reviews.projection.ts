@@ -40,13 +40,24 @@ export class ReviewsProjection implements Projection<ReviewEvent> {
           revision: e.streamRevision,
         });
         await this.count(ctx, d.aiSystemId, month, d.decision, 1);
-        await this.timeline(ctx, e, { reviewId: d.reviewId, patientPseudonym: d.patientPseudonym, aiSystemId: d.aiSystemId, modelVersion: d.modelVersion, reviewerSubject: d.reviewer.subject }, {
-          actor: d.reviewer,
-          decision: d.decision,
-          text: d.reason,
-          incidentId: d.incidentId,
-          occurredAt: d.decidedAt,
-        });
+        await this.timeline(
+          ctx,
+          e,
+          {
+            reviewId: d.reviewId,
+            patientPseudonym: d.patientPseudonym,
+            aiSystemId: d.aiSystemId,
+            modelVersion: d.modelVersion,
+            reviewerSubject: d.reviewer.subject,
+          },
+          {
+            actor: d.reviewer,
+            decision: d.decision,
+            text: d.reason,
+            incidentId: d.incidentId,
+            occurredAt: d.decidedAt,
+          },
+        );
         continue;
       }
       const review = await ctx.find<ReviewRow>(ReviewRow, { reviewId: e.data.reviewId });

@@ -97,13 +97,19 @@ export class RetentionPurger {
     const requested: Array<{ row: LogArtefactRow; position: number }> = [];
     for (const row of chunk) {
       try {
-        const { result } = await runDecider(this.store, logArtefactDecider, logArtefactStreamId(row.artefactId), {
-          type: 'RequestPurge',
-          artefactId: row.artefactId,
-          runId,
-          requestedBy: actor,
-          now: this.clock.now().toISOString(),
-        }, { metadata: { actor } });
+        const { result } = await runDecider(
+          this.store,
+          logArtefactDecider,
+          logArtefactStreamId(row.artefactId),
+          {
+            type: 'RequestPurge',
+            artefactId: row.artefactId,
+            runId,
+            requestedBy: actor,
+            now: this.clock.now().toISOString(),
+          },
+          { metadata: { actor } },
+        );
         requested.push({ row, position: result.lastPosition });
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
@@ -120,15 +126,21 @@ export class RetentionPurger {
     for (const { row, position } of requested) {
       const holdIds = holdsCovering(holds, row, position, checkedThrough);
       try {
-        const { state, result } = await runDecider(this.store, logArtefactDecider, logArtefactStreamId(row.artefactId), {
-          type: 'CompletePurge',
-          artefactId: row.artefactId,
-          runId,
-          holdIds,
-          holdsCheckedThrough: checkedThrough,
-          by: actor,
-          now: this.clock.now().toISOString(),
-        }, { metadata: { actor } });
+        const { state, result } = await runDecider(
+          this.store,
+          logArtefactDecider,
+          logArtefactStreamId(row.artefactId),
+          {
+            type: 'CompletePurge',
+            artefactId: row.artefactId,
+            runId,
+            holdIds,
+            holdsCheckedThrough: checkedThrough,
+            by: actor,
+            now: this.clock.now().toISOString(),
+          },
+          { metadata: { actor } },
+        );
         if (state.status !== 'purged') {
           report.held.push({ artefactId: row.artefactId, holdIds });
           continue;
@@ -162,15 +174,21 @@ export class RetentionPurger {
     for (const { row, runId, requestPosition, tombstonePosition } of tombstones) {
       const holdIds = holdsCovering(holds, row, requestPosition, tombstonePosition);
       if (holdIds.length) {
-        await runDecider(this.store, logArtefactDecider, logArtefactStreamId(row.artefactId), {
-          type: 'RevokePurge',
-          artefactId: row.artefactId,
-          runId,
-          holdIds,
-          tombstonePosition,
-          by: actor,
-          now: this.clock.now().toISOString(),
-        }, { metadata: { actor } });
+        await runDecider(
+          this.store,
+          logArtefactDecider,
+          logArtefactStreamId(row.artefactId),
+          {
+            type: 'RevokePurge',
+            artefactId: row.artefactId,
+            runId,
+            holdIds,
+            tombstonePosition,
+            by: actor,
+            now: this.clock.now().toISOString(),
+          },
+          { metadata: { actor } },
+        );
       } else {
         // The tombstone stands: only now may the content go (a crash here is reconciled).
         await this.blobs.delete(row.sha256);

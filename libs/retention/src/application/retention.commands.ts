@@ -41,8 +41,7 @@ export class SetRetentionPolicyCommand extends Command<RetentionCommandResult> {
 
 /** Per-artefact retention change, or the access-log entry written before a download. */
 export type LogArtefactInput =
-  | { type: 'SetRetention'; artefactId: string; purgeDueAt: string | null; legalBasis: string }
-  | { type: 'RecordDownload'; artefactId: string };
+  { type: 'SetRetention'; artefactId: string; purgeDueAt: string | null; legalBasis: string } | { type: 'RecordDownload'; artefactId: string };
 
 export class ExecuteLogArtefactCommand extends Command<RetentionCommandResult> {
   constructor(

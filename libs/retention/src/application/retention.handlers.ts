@@ -3,12 +3,7 @@ import { CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { GetAiSystemQuery } from '@app/ai-systems';
 import { CLOCK, type Clock, commandHandler, EVENT_STORE, type EventStore } from '@app/event-store';
 import { legalHoldDecider, legalHoldStream, logArtefactDecider, logArtefactStream, retentionPolicyDecider, retentionPolicyStream } from '../domain';
-import {
-  ExecuteLegalHoldCommand,
-  ExecuteLogArtefactCommand,
-  type RetentionCommandResult,
-  SetRetentionPolicyCommand,
-} from './retention.commands';
+import { ExecuteLegalHoldCommand, ExecuteLogArtefactCommand, type RetentionCommandResult, SetRetentionPolicyCommand } from './retention.commands';
 
 @CommandHandler(ExecuteLegalHoldCommand)
 export class ExecuteLegalHoldHandler implements ICommandHandler<ExecuteLegalHoldCommand, RetentionCommandResult> {

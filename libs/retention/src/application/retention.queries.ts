@@ -5,7 +5,17 @@ import { type Repository } from 'typeorm';
 import { asDomainEvents, CLOCK, type Clock, EVENT_STORE, type EventEnvelope, type EventStore, loadState } from '@app/event-store';
 import { decodeCursor, encodeCursor, type Page } from '@app/platform';
 import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
-import { holdCovers, legalHoldDecider, legalHoldStreamId, logArtefactDecider, logArtefactStreamId, type LegalHoldEvent, type LegalHoldPlacedData, type LogArtefactRecordedData, type LogArtefactState } from '../domain';
+import {
+  holdCovers,
+  legalHoldDecider,
+  legalHoldStreamId,
+  logArtefactDecider,
+  logArtefactStreamId,
+  type LegalHoldEvent,
+  type LegalHoldPlacedData,
+  type LogArtefactRecordedData,
+  type LogArtefactState,
+} from '../domain';
 import { LegalHoldRow, LogArtefactRow, RetentionPolicyRow } from '../projections/retention.entities';
 
 export interface HistoryEntry {
@@ -88,7 +98,11 @@ export class ListLogArtefactsHandler implements IQueryHandler<ListLogArtefactsQu
 
   async execute({ filter }: ListLogArtefactsQuery): Promise<Page<LogArtefactRow>> {
     const after = decodeCursor(filter.cursor, 2) as [string, string] | undefined;
-    const qb = this.rows.createQueryBuilder('a').orderBy('a.periodFrom', 'ASC').addOrderBy('a.artefactId', 'ASC').take(filter.limit + 1);
+    const qb = this.rows
+      .createQueryBuilder('a')
+      .orderBy('a.periodFrom', 'ASC')
+      .addOrderBy('a.artefactId', 'ASC')
+      .take(filter.limit + 1);
     if (filter.aiSystemId) qb.andWhere('a.aiSystemId = :system', { system: filter.aiSystemId });
     // Overlap with [from, to]: what the registry holds for that period.
     if (filter.from) qb.andWhere('a.periodTo >= :from', { from: filter.from });
@@ -145,7 +159,10 @@ export class ListLegalHoldsHandler implements IQueryHandler<ListLegalHoldsQuery>
 
   async execute({ filter }: ListLegalHoldsQuery): Promise<Page<LegalHoldRow>> {
     const after = decodeCursor(filter.cursor, 1) as [string] | undefined;
-    const qb = this.rows.createQueryBuilder('h').orderBy('h.holdId', 'DESC').take(filter.limit + 1);
+    const qb = this.rows
+      .createQueryBuilder('h')
+      .orderBy('h.holdId', 'DESC')
+      .take(filter.limit + 1);
     if (filter.status) qb.andWhere('h.status = :status', { status: filter.status });
     if (after) qb.andWhere('h.holdId < :after', { after: after[0] });
     const rows = await qb.getMany();

@@ -81,7 +81,12 @@ export class S3BlobStore implements BlobStore {
     const temporary = `${this.prefix}tmp/${randomUUID()}`;
     try {
       try {
-        const upload = new Upload({ client: this.client, params: { Bucket: this.bucket, Key: temporary, Body: body }, partSize: this.partSize, queueSize: this.queueSize });
+        const upload = new Upload({
+          client: this.client,
+          params: { Bucket: this.bucket, Key: temporary, Body: body },
+          partSize: this.partSize,
+          queueSize: this.queueSize,
+        });
         await upload.done();
       } catch (err) {
         body.destroy();

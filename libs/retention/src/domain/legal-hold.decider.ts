@@ -79,11 +79,15 @@ function decide(command: LegalHoldCommand, state: LegalHoldState): LegalHoldEven
   if (!state.active) throw new DomainError('hold-released', 'The hold is released already', 409);
   if (command.type === 'ReviewLegalHold') {
     if (command.reviewedBy.role !== 'legal') throw new DomainError('hold-needs-legal', 'Only legal reviews a hold', 403);
-    return [{ type: 'retention.LegalHoldReviewed', data: { holdId: command.holdId, note: command.note, reviewedBy: command.reviewedBy, reviewedAt: command.now } }];
+    return [
+      { type: 'retention.LegalHoldReviewed', data: { holdId: command.holdId, note: command.note, reviewedBy: command.reviewedBy, reviewedAt: command.now } },
+    ];
   }
   if (command.releasedBy.role !== 'legal') throw new DomainError('hold-needs-legal', 'Only legal releases a hold', 403);
   if (!command.reason.trim()) throw new DomainError('reason-required', 'Say why the hold is released', 400, 'reason');
-  return [{ type: 'retention.LegalHoldReleased', data: { holdId: command.holdId, reason: command.reason, releasedBy: command.releasedBy, releasedAt: command.now } }];
+  return [
+    { type: 'retention.LegalHoldReleased', data: { holdId: command.holdId, reason: command.reason, releasedBy: command.releasedBy, releasedAt: command.now } },
+  ];
 }
 
 function evolve(state: LegalHoldState, event: LegalHoldEvent): LegalHoldState {

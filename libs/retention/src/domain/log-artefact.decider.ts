@@ -243,7 +243,13 @@ function decide(command: LogArtefactCommand, state: LogArtefactState): LogArtefa
       return [
         {
           type: 'retention.PurgeRequested',
-          data: { artefactId: artefact.artefactId, runId: command.runId, purgeDueAt: state.purgeDueAt, requestedBy: command.requestedBy, requestedAt: command.now },
+          data: {
+            artefactId: artefact.artefactId,
+            runId: command.runId,
+            purgeDueAt: state.purgeDueAt,
+            requestedBy: command.requestedBy,
+            requestedAt: command.now,
+          },
         },
       ];
     }
@@ -308,7 +314,9 @@ function decide(command: LogArtefactCommand, state: LogArtefactState): LogArtefa
     }
     case 'RecordDownload': {
       const artefact = stillStored(state);
-      return [{ type: 'retention.LogArtefactDownloaded', data: { artefactId: artefact.artefactId, downloadedBy: command.downloadedBy, downloadedAt: command.now } }];
+      return [
+        { type: 'retention.LogArtefactDownloaded', data: { artefactId: artefact.artefactId, downloadedBy: command.downloadedBy, downloadedAt: command.now } },
+      ];
     }
   }
 }
@@ -340,7 +348,16 @@ function evolve(state: LogArtefactState, event: LogArtefactEvent): LogArtefactSt
 }
 
 export const logArtefactDecider: Decider<LogArtefactState, LogArtefactCommand, LogArtefactEvent> = {
-  initialState: () => ({ exists: false, artefact: null, purgeDueAt: null, legalBasis: null, status: 'stored', pendingRunId: null, purgedAt: null, purgedByRun: null }),
+  initialState: () => ({
+    exists: false,
+    artefact: null,
+    purgeDueAt: null,
+    legalBasis: null,
+    status: 'stored',
+    pendingRunId: null,
+    purgedAt: null,
+    purgedByRun: null,
+  }),
   decide,
   evolve,
 };

@@ -32,12 +32,7 @@ export interface RetentionPolicyState {
 function decide(command: SetRetentionPolicy, _state: RetentionPolicyState): RetentionPolicyEvent[] {
   if (!command.systemExists) throw new DomainError('ai-system-not-found', 'No AI system with this id is registered', 404, 'aiSystemId');
   if (!Number.isInteger(command.minimumMonths) || command.minimumMonths < AI_ACT_MINIMUM_MONTHS) {
-    throw new DomainError(
-      'minimum-below-ai-act',
-      `Logs must be kept at least ${AI_ACT_MINIMUM_MONTHS} months (AI Act Art. 26(6))`,
-      422,
-      'minimumMonths',
-    );
+    throw new DomainError('minimum-below-ai-act', `Logs must be kept at least ${AI_ACT_MINIMUM_MONTHS} months (AI Act Art. 26(6))`, 422, 'minimumMonths');
   }
   if (command.maximumMonths !== null && (!Number.isInteger(command.maximumMonths) || command.maximumMonths < command.minimumMonths)) {
     throw new DomainError('maximum-below-minimum', 'maximumMonths must be at least minimumMonths', 422, 'maximumMonths');

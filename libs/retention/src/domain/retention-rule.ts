@@ -42,10 +42,7 @@ export function addMonths(iso: string, months: number): string {
   return d.toISOString();
 }
 
-export function ruleFor(
-  policy: { terms: RetentionTerms; revision: number } | null,
-  periodTo: string,
-): RetentionRule {
+export function ruleFor(policy: { terms: RetentionTerms; revision: number } | null, periodTo: string): RetentionRule {
   const terms = policy?.terms ?? { minimumMonths: AI_ACT_MINIMUM_MONTHS, maximumMonths: null, legalBasis: DEFAULT_LEGAL_BASIS };
   return {
     source: policy ? 'policy' : 'default',

@@ -64,7 +64,13 @@ describe('retention rule', () => {
 describe('log artefact decider', () => {
   const requestAt = (now: string): LogArtefactCommand => ({ type: 'RequestPurge', artefactId, runId: 'run-1', requestedBy: qm, now });
   const complete = (holdIds: string[], runId = 'run-1'): LogArtefactCommand => ({
-    type: 'CompletePurge', artefactId, runId, holdIds, holdsCheckedThrough: 17, by: qm, now: '2028-02-01T00:00:01.000Z',
+    type: 'CompletePurge',
+    artefactId,
+    runId,
+    holdIds,
+    holdsCheckedThrough: 17,
+    by: qm,
+    now: '2028-02-01T00:00:01.000Z',
   });
 
   it('records the artefact with its rule, without the snapshot or command time', () => {
@@ -91,7 +97,11 @@ describe('log artefact decider', () => {
   it('is not due before its maximum period, and never shortened below its minimum', () => {
     refused(() => artefactAfter([record(), requestAt('2028-01-30T23:59:59.999Z')]), 'not-due', 409);
     refused(
-      () => artefactAfter([record(), { type: 'SetRetention', artefactId, purgeDueAt: '2027-07-30T00:00:00.000Z', legalBasis: 'x', setBy: qm, now: '2027-03-01T00:00:00.000Z' }]),
+      () =>
+        artefactAfter([
+          record(),
+          { type: 'SetRetention', artefactId, purgeDueAt: '2027-07-30T00:00:00.000Z', legalBasis: 'x', setBy: qm, now: '2027-03-01T00:00:00.000Z' },
+        ]),
       'below-minimum-retention',
       422,
     );
@@ -104,14 +114,20 @@ describe('log artefact decider', () => {
     const state = fold(logArtefactDecider, events);
     expect(state.status).toBe('purged');
     refused(() => logArtefactDecider.decide(requestAt('2029-01-01T00:00:00.000Z'), state), 'artefact-purged', 409);
-    refused(() => logArtefactDecider.decide({ type: 'RecordDownload', artefactId, downloadedBy: legal, now: '2029-01-01T00:00:00.000Z' }, state), 'artefact-purged', 409);
+    refused(
+      () => logArtefactDecider.decide({ type: 'RecordDownload', artefactId, downloadedBy: legal, now: '2029-01-01T00:00:00.000Z' }, state),
+      'artefact-purged',
+      409,
+    );
   });
 
   it('refuses the purge when a hold covers the artefact, and can request again later', () => {
     const { events } = artefactAfter([record(), requestAt('2028-02-01T00:00:00.000Z'), complete(['h2', 'h1'])]);
     expect(events[2]).toMatchObject({ type: 'retention.PurgeRefused', data: { reason: 'legal-hold', holdIds: ['h1', 'h2'] } });
     expect(fold(logArtefactDecider, events).status).toBe('stored');
-    expect(() => artefactAfter([record(), requestAt('2028-02-01T00:00:00.000Z'), complete(['h1']), requestAt('2028-03-01T00:00:00.000Z'), complete([])])).not.toThrow();
+    expect(() =>
+      artefactAfter([record(), requestAt('2028-02-01T00:00:00.000Z'), complete(['h1']), requestAt('2028-03-01T00:00:00.000Z'), complete([])]),
+    ).not.toThrow();
   });
 
   it('completes only the request of the same run, and lets a new run supersede a crashed one', () => {
@@ -124,7 +140,13 @@ describe('log artefact decider', () => {
 
   it('takes a tombstone back for a hold that committed before it, only for the run that wrote it', () => {
     const revoke = (holdIds: string[], runId = 'run-1'): LogArtefactCommand => ({
-      type: 'RevokePurge', artefactId, runId, holdIds, tombstonePosition: 21, by: qm, now: '2028-02-01T00:00:02.000Z',
+      type: 'RevokePurge',
+      artefactId,
+      runId,
+      holdIds,
+      tombstonePosition: 21,
+      by: qm,
+      now: '2028-02-01T00:00:02.000Z',
     });
     const purged = [record(), requestAt('2028-02-01T00:00:00.000Z'), complete([])];
     const { events } = artefactAfter([...purged, revoke(['h9'])]);
@@ -140,8 +162,16 @@ describe('log artefact decider', () => {
 
 describe('retention policy decider', () => {
   const set = (more: Partial<SetRetentionPolicy> = {}): SetRetentionPolicy => ({
-    type: 'SetRetentionPolicy', aiSystemId, kind: 'ai-system-log', minimumMonths: 6, maximumMonths: 60, legalBasis: 'NEN 7513: 5 years',
-    systemExists: true, setBy: qm, now: '2027-01-01T00:00:00.000Z', ...more,
+    type: 'SetRetentionPolicy',
+    aiSystemId,
+    kind: 'ai-system-log',
+    minimumMonths: 6,
+    maximumMonths: 60,
+    legalBasis: 'NEN 7513: 5 years',
+    systemExists: true,
+    setBy: qm,
+    now: '2027-01-01T00:00:00.000Z',
+    ...more,
   });
 
   it('records the terms', () => {
@@ -162,9 +192,22 @@ describe('retention policy decider', () => {
 
 describe('legal hold decider', () => {
   const holdId = 'h-1';
-  const scope: HoldScope = { aiSystemIds: [aiSystemId], patientPseudonyms: [], incidentIds: [], disclosureRequestIds: [], from: '2027-01-01T00:00:00.000Z', to: null };
+  const scope: HoldScope = {
+    aiSystemIds: [aiSystemId],
+    patientPseudonyms: [],
+    incidentIds: [],
+    disclosureRequestIds: [],
+    from: '2027-01-01T00:00:00.000Z',
+    to: null,
+  };
   const place = (more: Partial<Extract<LegalHoldCommand, { type: 'PlaceLegalHold' }>> = {}): LegalHoldCommand => ({
-    type: 'PlaceLegalHold', holdId, scope, reason: 'Claim 42', placedBy: legal, now: '2027-03-01T00:00:00.000Z', ...more,
+    type: 'PlaceLegalHold',
+    holdId,
+    scope,
+    reason: 'Claim 42',
+    placedBy: legal,
+    now: '2027-03-01T00:00:00.000Z',
+    ...more,
   });
   const after = (commands: LegalHoldCommand[]) => {
     const events: LegalHoldEvent[] = [];
@@ -174,7 +217,11 @@ describe('legal hold decider', () => {
   const release = (by = legal): LegalHoldCommand => ({ type: 'ReleaseLegalHold', holdId, reason: 'settled', releasedBy: by, now: '2027-04-01T00:00:00.000Z' });
 
   it('places, reviews and releases', () => {
-    const events = after([place({ placedBy: qm }), { type: 'ReviewLegalHold', holdId, note: 'keep', reviewedBy: legal, now: '2027-03-15T00:00:00.000Z' }, release()]);
+    const events = after([
+      place({ placedBy: qm }),
+      { type: 'ReviewLegalHold', holdId, note: 'keep', reviewedBy: legal, now: '2027-03-15T00:00:00.000Z' },
+      release(),
+    ]);
     expect(events.map((e) => e.type)).toEqual(['retention.LegalHoldPlaced', 'retention.LegalHoldReviewed', 'retention.LegalHoldReleased']);
     expect(fold(legalHoldDecider, events).active).toBe(false);
   });

@@ -95,12 +95,7 @@ export class LegalHoldsController {
     return this.run(res, who, write, { type: 'ReleaseLegalHold', holdId: id, reason: dto.reason });
   }
 
-  private async run(
-    res: Response,
-    who: Principal,
-    options: WriteRequestOptions,
-    input: LegalHoldInput,
-  ) {
+  private async run(res: Response, who: Principal, options: WriteRequestOptions, input: LegalHoldInput) {
     const result = await this.commands.execute(new ExecuteLegalHoldCommand(input, actorOf(who), options));
     res.setHeader('ETag', revisionETag(result.revision));
     return { holdId: result.id, revision: result.revision, replayed: result.replayed };

@@ -116,7 +116,7 @@ export class LogArtefactsController {
   @Post(':id/retention')
   @HttpCode(200)
   @Roles('quality-manager')
-  @ApiOperation({ summary: 'Set this artefact\'s purge date (never before its minimum retention)' })
+  @ApiOperation({ summary: "Set this artefact's purge date (never before its minimum retention)" })
   async setRetention(
     @Param('id', ParseIdPipe) id: string,
     @Body() dto: SetRetentionDto,

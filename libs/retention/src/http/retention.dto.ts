@@ -39,25 +39,30 @@ export class IngestQueryDto {
   to!: string;
 
   @ApiPropertyOptional({ default: 'ai-system-log', description: 'Artefact kind; retention policies are per system and kind' })
-  @IsOptional() @Matches(KIND, { message: KIND_MESSAGE })
+  @IsOptional()
+  @Matches(KIND, { message: KIND_MESSAGE })
   kind?: string;
 }
 
 export class ListLogArtefactsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional() @IsUUID('all')
+  @IsOptional()
+  @IsUUID('all')
   system?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Artefacts whose period ends at or after this' })
-  @IsOptional() @IsISO8601(ISO)
+  @IsOptional()
+  @IsISO8601(ISO)
   from?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Artefacts whose period starts at or before this' })
-  @IsOptional() @IsISO8601(ISO)
+  @IsOptional()
+  @IsISO8601(ISO)
   to?: string;
 
   @ApiPropertyOptional({ enum: ['stored', 'purge-requested', 'purged'] })
-  @IsOptional() @IsIn(['stored', 'purge-requested', 'purged'])
+  @IsOptional()
+  @IsIn(['stored', 'purge-requested', 'purged'])
   status?: string;
 }
 
@@ -67,20 +72,27 @@ export class SetRetentionPolicyDto {
   aiSystemId!: string;
 
   @ApiPropertyOptional({ default: 'ai-system-log' })
-  @IsOptional() @Matches(KIND, { message: KIND_MESSAGE })
+  @IsOptional()
+  @Matches(KIND, { message: KIND_MESSAGE })
   kind?: string;
 
   @ApiProperty({ minimum: 6, example: 6, description: 'At least 6 (AI Act Art. 26(6))' })
-  @IsInt() @Min(0) @Max(1200)
+  @IsInt()
+  @Min(0)
+  @Max(1200)
   minimumMonths!: number;
 
   @ApiProperty({ nullable: true, example: 24, description: 'Purge after this; null: keep until a policy sets one' })
   @ValidateIf((o: SetRetentionPolicyDto) => o.maximumMonths !== null)
-  @IsInt() @Min(0) @Max(1200)
+  @IsInt()
+  @Min(0)
+  @Max(1200)
   maximumMonths!: number | null;
 
   @ApiProperty({ example: 'AI Act Art. 26(6); hospital log policy v3' })
-  @IsString() @IsNotEmpty() @MaxLength(2000)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
   legalBasis!: string;
 }
 
@@ -91,33 +103,49 @@ export class SetRetentionDto {
   purgeDueAt!: string | null;
 
   @ApiProperty()
-  @IsString() @IsNotEmpty() @MaxLength(2000)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
   legalBasis!: string;
 }
 
 export class HoldScopeDto {
   @ApiPropertyOptional({ type: [String], format: 'uuid' })
-  @IsOptional() @IsArray() @ArrayMaxSize(200) @IsUUID('all', { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(200)
+  @IsUUID('all', { each: true })
   aiSystemIds?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'Pseudonyms issued by this registry (p-…)' })
-  @IsOptional() @IsArray() @ArrayMaxSize(1000) @Matches(PSEUDONYM_PATTERN, { each: true, message: 'patientPseudonyms must be pseudonyms issued by this registry (p-…)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @Matches(PSEUDONYM_PATTERN, { each: true, message: 'patientPseudonyms must be pseudonyms issued by this registry (p-…)' })
   patientPseudonyms?: string[];
 
   @ApiPropertyOptional({ type: [String], format: 'uuid' })
-  @IsOptional() @IsArray() @ArrayMaxSize(200) @IsUUID('all', { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(200)
+  @IsUUID('all', { each: true })
   incidentIds?: string[];
 
   @ApiPropertyOptional({ type: [String], format: 'uuid' })
-  @IsOptional() @IsArray() @ArrayMaxSize(200) @IsUUID('all', { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(200)
+  @IsUUID('all', { each: true })
   disclosureRequestIds?: string[];
 
   @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional() @IsISO8601(ISO)
+  @IsOptional()
+  @IsISO8601(ISO)
   from?: string;
 
   @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional() @IsISO8601(ISO)
+  @IsOptional()
+  @IsISO8601(ISO)
   to?: string;
 }
 
@@ -127,31 +155,42 @@ export class PlaceLegalHoldDto {
   scope!: HoldScopeDto;
 
   @ApiProperty({ example: 'Claim 2026-0042 (PLD); preserve all triage logs', maxLength: 4000 })
-  @IsString() @IsNotEmpty() @MaxLength(4000)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(4000)
   reason!: string;
 }
 
 export class ReviewLegalHoldDto {
   @ApiProperty({ example: 'Claim still open; hold maintained', maxLength: 4000 })
-  @IsString() @IsNotEmpty() @MaxLength(4000)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(4000)
   note!: string;
 }
 
 export class ReleaseLegalHoldDto {
   @ApiProperty({ example: 'Claim settled on 2027-03-01', maxLength: 4000 })
-  @IsString() @IsNotEmpty() @MaxLength(4000)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(4000)
   reason!: string;
 }
 
 export class ListLegalHoldsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: ['active', 'released'] })
-  @IsOptional() @IsIn(['active', 'released'])
+  @IsOptional()
+  @IsIn(['active', 'released'])
   status?: string;
 }
 
 export class DueQueryDto {
   @ApiPropertyOptional({ default: 0, description: 'Also list what becomes due within this many days' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(3650)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3650)
   withinDays?: number;
 }
 
@@ -163,6 +202,7 @@ export class PurgeRunDto {
 
 export class PolicyQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional() @IsUUID('all')
+  @IsOptional()
+  @IsUUID('all')
   system?: string;
 }
