@@ -5,6 +5,7 @@ import { LEASES, type Leases, LocalLeases, SqlDatabase, Workers } from '@app/eve
 import { LedgerService } from '../ledger/ledger.service';
 import { type SignedTreeHead, treeHeadBytes } from '../ledger/tree-head';
 import { certificatesFromPem, TimestampError, timestampRequest, tokenFromResponse, verifyTimestampToken } from './rfc3161';
+import { Idler } from '../idler';
 
 /** A signed tree head time-stamped outside the hospital (issue 22, build 3; ADR 0037). */
 export interface LedgerAnchor {
@@ -77,7 +78,7 @@ export class LedgerAnchorService implements OnModuleInit {
   private readonly trusted: X509Certificate[] = [];
   private running = false;
   private loop?: Promise<void>;
-  private wake?: () => void;
+  private readonly idler = new Idler();
 
   constructor(
     private readonly db: SqlDatabase,
@@ -112,7 +113,7 @@ export class LedgerAnchorService implements OnModuleInit {
       },
       stop: async () => {
         this.running = false;
-        this.wake?.();
+        this.idler.wake();
         await this.loop;
       },
     });
@@ -128,20 +129,8 @@ export class LedgerAnchorService implements OnModuleInit {
         next = Math.min(this.retryMs, Math.max(this.intervalMs, 100));
         this.logger.warn(`Anchoring failed, next attempt in ${Math.round(next / 1000)} s: ${(err as Error).message}`);
       }
-      await this.idle(next);
+      await this.idler.idle(next);
     }
-  }
-
-  private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-    });
   }
 
   /**

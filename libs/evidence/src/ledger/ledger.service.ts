@@ -9,6 +9,7 @@ import { checkSealedLeaf, leafRows, missingPosition } from './log-check';
 import { MerkleTree } from './merkle';
 import { nextTurn } from '../next-turn';
 import { LOG_ID, type SignedTreeHead, signTreeHead, verifyTreeHead } from './tree-head';
+import { Idler } from '../idler';
 
 export interface LedgerKey {
   keyId: string;
@@ -52,7 +53,7 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, Befo
   private lastPosition = 0;
   private running = false;
   private loop?: Promise<void>;
-  private wake?: () => void;
+  private readonly idler = new Idler();
   private sealing: Promise<number> | null = null;
   /** Reads and hashes leaves off the event loop on embedded SQLite (docs/adr/0026); none: in-process. */
   readonly leafWorker?: LeafWorker;
@@ -112,7 +113,7 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, Befo
   private stopSealing(): Promise<void> {
     return (this.stopped ??= (async () => {
       this.running = false;
-      this.wake?.();
+      this.idler.wake();
       await this.loop;
       if (this.loop) await this.sealOnStop();
     })());
@@ -146,7 +147,7 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, Befo
       try {
         // Several instances: the lease holder seals; the others stand by.
         if (!(await this.leases.hold('ledger-sealer'))) {
-          await this.idle(1000);
+          await this.idler.idle(1000);
           continue;
         }
         const sealed = await this.seal();
@@ -156,24 +157,12 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, Befo
           await this.checkpoint();
           lastCheckpointAt = Date.now();
         }
-        await this.idle(sealed === 0 ? Math.min(this.everyMs, 1000) : this.sealIntervalMs);
+        await this.idler.idle(sealed === 0 ? Math.min(this.everyMs, 1000) : this.sealIntervalMs);
       } catch (err) {
         this.logger.error(`Sealing failed: ${(err as Error).message}`);
-        await this.idle(2000);
+        await this.idler.idle(2000);
       }
     }
-  }
-
-  private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-    });
   }
 
   /** Records the configured signing key (and retires the previous one) as rows and as an event. */
