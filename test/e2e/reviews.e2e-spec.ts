@@ -1,3 +1,4 @@
+import { CLOCK, type Clock } from '@app/event-store';
 import { PSEUDONYM_PATTERN } from '@app/identity';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 
@@ -77,6 +78,26 @@ describe('Reviews of AI output (HTTP)', () => {
         decidedAt: '2026-11-20T09:00:40.000Z',
       });
       expect(got.body.patientPseudonym).toMatch(PSEUDONYM_PATTERN);
+    });
+
+    it('stamps a review given no decidedAt with business time, the clock its rules are judged by', async () => {
+      const clock = t.app.get<Clock>(CLOCK);
+      clock.freeze('2026-03-02T10:00:00.000Z');
+      try {
+        // A system, a patient and a reviewer of its own: the other cases count this file's reviews.
+        const other = await t.http
+          .post('/api/v1/ai-systems')
+          .set('Authorization', `Bearer ${admin}`)
+          .send(aiSystemBody({ name: 'Clock XR' }))
+          .expect(201);
+        const body = review({ aiSystemId: other.body.aiSystemId, patientId: 'NL-CLOCK-1', seenAt: undefined, decidedAt: undefined });
+        const carol = await t.token('clinician', 'carol');
+        const res = await t.http.post('/api/v1/reviews').set('Authorization', `Bearer ${carol}`).send(body).expect(201);
+        const got = await t.http.get(`/api/v1/reviews/${res.body.reviewId}`).set('Authorization', `Bearer ${carol}`).expect(200);
+        expect(got.body).toMatchObject({ decidedAt: '2026-03-02T10:00:00.000Z', seenAt: '2026-03-02T10:00:00.000Z' });
+      } finally {
+        clock.reset();
+      }
     });
 
     it('stores neither the raw patient id nor the reason in clear', async () => {

@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { v7 as uuidv7 } from 'uuid';
+import { CLOCK, type Clock } from '@app/event-store';
 import { AccessLogged, CurrentPrincipal, type Principal, Pseudonymizer, pseudonymOfPatientId, pseudonymsOfItems, Roles } from '@app/identity';
 import { ParseIdPipe, ProblemException, revisionETag, WriteRequest, type WriteRequestOptions } from '@app/platform';
 import { ExecuteReviewCommand, type ReviewInput } from '../application/review.commands';
@@ -19,6 +20,8 @@ export class ReviewsController {
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
     private readonly pseudonyms: Pseudonymizer,
+    // Business time, as the handler's: a review decided "now" is not "in the future" to the decider.
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Post()
@@ -35,7 +38,7 @@ export class ReviewsController {
         { field: 'patientPseudonym', message: 'give patientId or patientPseudonym, not both' },
       ]);
     }
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const decidedAt = dto.decidedAt ? new Date(dto.decidedAt).toISOString() : now;
     const result = await this.commands.execute(
       new ExecuteReviewCommand(
