@@ -501,10 +501,12 @@ describe('Web app journeys in Chromium', () => {
     ];
     for (const [role, sub] of roles) {
       const page = await signIn(role, sub);
-      await page.getByRole('navigation').waitFor();
+      // The main menu, by its name in either language (a screen may have a pager nav of its own).
+      const menu = page.getByRole('navigation', { name: /^(Main|Hoofdmenu)$/ });
+      await menu.waitFor();
       if ((await page.evaluate(() => document.documentElement.lang)) !== 'nl') await page.getByRole('button', { name: 'Schakel naar Nederlands' }).click();
       await page.getByRole('button', { name: 'Switch to English' }).waitFor();
-      const links = page.getByRole('navigation').getByRole('link');
+      const links = menu.getByRole('link');
       const count = await links.count();
       expect(count).toBeGreaterThan(0);
       for (let i = 0; i < count; i++) {
