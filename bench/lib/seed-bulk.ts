@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { SqlDatabase } from '@app/event-store';
-import { reviewStream } from '../../test/support/seed';
+import { reviewStream, seededSystemData } from '../../test/support/seed';
 
 /**
  * Fills an empty or growing log with N domain-shaped events, fast: the same event mix as
@@ -51,21 +51,7 @@ export async function seedDomainEvents(db: SqlDatabase, count: number): Promise<
         'ai-systems.AiSystemRegistered',
         1,
         recordedAt,
-        JSON.stringify({
-          aiSystemId: id,
-          name: `System ${n}`,
-          supplier: { name: 'Acme', incidentContactEmail: null },
-          version: '1.0',
-          intendedPurpose: 'test',
-          aiActRiskClass: 'high',
-          mdrClass: 'IIa',
-          inHouseDevice: false,
-          ifuVersion: null,
-          oversightPersons: [],
-          ceMarking: null,
-          udiDi: null,
-          registeredAt: '2026-01-01T00:00:00.000Z',
-        }),
+        JSON.stringify(seededSystemData(id, `System ${n}`)),
         JSON.stringify({ actor: { subject: 'seed-admin', role: 'admin' } }),
       ]),
     );

@@ -11,6 +11,7 @@ import { loadKeyMaterial } from '@app/identity';
 import { newTestStorage } from '../../test/support/test-storage';
 import { now, peakRssMb } from '../lib/common';
 import { seedDomainEvents } from '../lib/seed-bulk';
+import { seededSystemData } from '../../test/support/seed';
 import { openOurs, type AppendTarget, type OurStore } from '../lib/stores';
 import { runAppendRun, type AppendRun } from './append';
 
@@ -325,21 +326,7 @@ export async function logIngestJob(p: { mb: number; runs: number }) {
           [
             {
               type: 'ai-systems.AiSystemRegistered',
-              data: {
-                aiSystemId: system,
-                name: 'Bench system',
-                supplier: { name: 'Acme', incidentContactEmail: null },
-                version: '1.0',
-                intendedPurpose: 'test',
-                aiActRiskClass: 'high',
-                mdrClass: 'IIa',
-                inHouseDevice: false,
-                ifuVersion: null,
-                oversightPersons: [],
-                ceMarking: null,
-                udiDi: null,
-                registeredAt: '2026-01-01T00:00:00.000Z',
-              },
+              data: seededSystemData(system, 'Bench system'),
             },
           ],
           { expectedRevision: 'no_stream', metadata: { actor: { subject: 'bench-admin', role: 'admin' } } },

@@ -8,6 +8,25 @@ const fakeCipher = (i: number) => ({ enc: 'aes-256-gcm', kid: `dk-seed${i % 50}`
  * The events of the i-th seeded review, as its decider would have written them: every 5th is
  * corrected, every 11th withdrawn, every 13th linked to an incident. Shared with bench/.
  */
+/** The registration of a seeded AI system, as `ai-systems.AiSystemRegistered` data (seeds, benchmarks). */
+export function seededSystemData(aiSystemId: string, name: string) {
+  return {
+    aiSystemId,
+    name,
+    supplier: { name: 'Acme', incidentContactEmail: null },
+    version: '1.0',
+    intendedPurpose: 'test',
+    aiActRiskClass: 'high',
+    mdrClass: 'IIa',
+    inHouseDevice: false,
+    ifuVersion: null,
+    oversightPersons: [],
+    ceMarking: null,
+    udiDi: null,
+    registeredAt: '2026-01-01T00:00:00.000Z',
+  };
+}
+
 export function reviewStream(i: number, systems: string[]) {
   const reviewId = uuidv7();
   const month = String((i % 12) + 1).padStart(2, '0');
@@ -72,21 +91,7 @@ export async function seedReviews(store: EventStore, reviews: number, options: {
       [
         {
           type: 'ai-systems.AiSystemRegistered',
-          data: {
-            aiSystemId: id,
-            name: `System ${n}`,
-            supplier: { name: 'Acme', incidentContactEmail: null },
-            version: '1.0',
-            intendedPurpose: 'test',
-            aiActRiskClass: 'high',
-            mdrClass: 'IIa',
-            inHouseDevice: false,
-            ifuVersion: null,
-            oversightPersons: [],
-            ceMarking: null,
-            udiDi: null,
-            registeredAt: '2026-01-01T00:00:00.000Z',
-          },
+          data: seededSystemData(id, `System ${n}`),
         },
       ],
       { expectedRevision: 'no_stream', metadata: { actor } },
