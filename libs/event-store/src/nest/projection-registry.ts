@@ -17,7 +17,7 @@ export class ProjectionRegistry implements OnModuleInit, OnApplicationBootstrap,
   private readonly projections: Projection[] = [];
   private runnerInstance?: ProjectionRunner;
   private unwatch?: () => void;
-  private prepared?: Promise<unknown>;
+  private prepared?: Promise<Projection[]>;
 
   constructor(
     private readonly db: SqlDatabase,
@@ -50,7 +50,7 @@ export class ProjectionRegistry implements OnModuleInit, OnApplicationBootstrap,
   }
 
   /** Instances starting together create read-model tables one at a time; once per process. */
-  private prepare(): Promise<unknown> {
+  private prepare(): Promise<Projection[]> {
     return (this.prepared ??= this.leases.exclusive('projections-prepare', () => this.runner.prepare()));
   }
 
@@ -59,8 +59,7 @@ export class ProjectionRegistry implements OnModuleInit, OnApplicationBootstrap,
   }
 
   private async follow(): Promise<void> {
-    await this.prepare();
-    await this.leases.exclusive('projections-prepare', () => this.runner.start());
+    await this.runner.start(await this.prepare());
     this.unwatch = this.store.onAppended(() => this.runner.notify());
     this.logger.log(`Following the log with ${this.projections.map((p) => p.name).join(', ')}`);
   }

@@ -145,8 +145,9 @@ export class ProjectionRunner {
   }
 
   /** Starts following the log; stale projections are rebuilt first, in the background. */
-  async start(): Promise<void> {
-    const stale = await this.prepare();
+  async start(prepared?: Projection[]): Promise<void> {
+    // `prepared`: the stale projections a `prepare()` of this process already found (no second pass).
+    const stale = prepared ?? (await this.prepare());
     this.running = true;
     for (const p of this.projections) {
       this.loops.push(
