@@ -10,3 +10,4 @@ export * from './nested-object';
 export * from './route-pattern';
 export * from './client-error';
 export * from './failpoint';
+export * from './dto-fields';

@@ -45,18 +45,6 @@ export interface WriteRequestOptions {
   ifMatch?: number;
 }
 
-/**
- * `@WriteRequest()`: the checked `Idempotency-Key` and the request's fingerprint;
- * `@WriteRequest('if-match')` also the `If-Match` revision (a change to an existing stream).
- * A malformed header is a 400 naming it, the key checked before If-Match.
- */
-export const WriteRequest = createParamDecorator((data: 'if-match' | undefined, ctx: ExecutionContext): WriteRequestOptions => {
-  const req = ctx.switchToHttp().getRequest<Request>();
-  const options: WriteRequestOptions = { idempotencyKey: idempotencyKeyOf(req), requestHash: requestHashOf(req) };
-  if (data === 'if-match') options.ifMatch = ifMatchRevisionOf(req);
-  return options;
-});
-
 export function requestHash(method: string, path: string, body: unknown): string {
   return createHash('sha256')
     .update(`${method} ${path}\n${stableStringify(body ?? null)}`)

@@ -1,15 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { NestedObject } from '@app/platform';
+import { NestedObject, OptionalText, RequiredText } from '@app/platform';
 
 const RISK = ['prohibited', 'high', 'limited', 'minimal'] as const;
 const MDR = ['none', 'I', 'IIa', 'IIb', 'III'] as const;
 
 export class SupplierDto {
-  @ApiProperty({ example: 'Acme Imaging B.V.' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
+  @RequiredText(200, { example: 'Acme Imaging B.V.' })
   name!: string;
 
   @ApiPropertyOptional({ example: 'vigilance@acme.example', description: 'Where serious incidents are reported' })
@@ -30,26 +27,17 @@ export class SupplierDto {
 }
 
 export class RegisterAiSystemDto {
-  @ApiProperty({ example: 'ChestXR Triage' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
+  @RequiredText(200, { example: 'ChestXR Triage' })
   name!: string;
 
   @ApiProperty({ type: SupplierDto })
   @NestedObject(() => SupplierDto)
   supplier!: SupplierDto;
 
-  @ApiProperty({ example: '2.3.1', description: 'Model / software version in use' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @RequiredText(100, { example: '2.3.1', description: 'Model / software version in use' })
   version!: string;
 
-  @ApiProperty({ example: 'Flags suspected pneumothorax on chest X-rays for radiologist review' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(2000)
+  @RequiredText(2000, { example: 'Flags suspected pneumothorax on chest X-rays for radiologist review' })
   intendedPurpose!: string;
 
   @ApiProperty({ enum: RISK, description: 'EU AI Act risk class' })
@@ -64,10 +52,7 @@ export class RegisterAiSystemDto {
   @IsBoolean()
   inHouseDevice!: boolean;
 
-  @ApiPropertyOptional({ example: 'IFU-2.3' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
+  @OptionalText(100, { example: 'IFU-2.3' })
   ifuVersion?: string;
 
   @ApiProperty({ type: [String], description: 'People assigned to human oversight (AI Act Art. 26(2))' })
@@ -77,43 +62,25 @@ export class RegisterAiSystemDto {
   @MaxLength(200, { each: true })
   oversightPersons!: string[];
 
-  @ApiPropertyOptional({ example: 'CE 0344' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
+  @OptionalText(100, { example: 'CE 0344' })
   ceMarking?: string;
 
-  @ApiPropertyOptional({ example: '08712345678906' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
+  @OptionalText(100, { example: '08712345678906' })
   udiDi?: string;
 }
 
 export class ChangeVersionDto {
-  @ApiProperty({ example: '2.4.0' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @RequiredText(100, { example: '2.4.0' })
   version!: string;
 
-  @ApiPropertyOptional({ example: 'IFU-2.4' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
+  @OptionalText(100, { example: 'IFU-2.4' })
   ifuVersion?: string;
 
-  @ApiPropertyOptional({ example: 'Supplier update fixing low-contrast false negatives' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
+  @OptionalText(2000, { example: 'Supplier update fixing low-contrast false negatives' })
   reason?: string;
 }
 
 export class UseChangeDto {
-  @ApiProperty({ example: 'Suspected systematic false negatives; investigating' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(2000)
+  @RequiredText(2000, { example: 'Suspected systematic false negatives; investigating' })
   reason!: string;
 }

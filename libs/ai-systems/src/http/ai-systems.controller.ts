@@ -1,9 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentPrincipal, type Principal, Roles } from '@app/identity';
-import { PageQueryDto, ParseIdPipe, ProblemException, revisionETag, WriteRequest, type WriteRequestOptions } from '@app/platform';
+import { ChangeRoute, Roles, withETag, type Write, Writing } from '@app/identity';
+import { PageQueryDto, ParseIdPipe, ProblemException, revisionETag } from '@app/platform';
 import { v7 as uuidv7 } from 'uuid';
 import { ExecuteAiSystemCommand } from '../application/ai-system.commands';
 import { GetAiSystemQuery, ListAiSystemsQuery } from '../application/ai-system.queries';
@@ -23,12 +23,7 @@ export class AiSystemsController {
   @Post()
   @Roles(...MANAGERS)
   @ApiOperation({ summary: 'Register an AI system the hospital deploys' })
-  async register(
-    @Body() dto: RegisterAiSystemDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest() write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
+  async register(@Body() dto: RegisterAiSystemDto, @Writing() w: Write) {
     const result = await this.commands.execute(
       new ExecuteAiSystemCommand(
         {
@@ -50,11 +45,11 @@ export class AiSystemsController {
           ceMarking: dto.ceMarking ?? null,
           udiDi: dto.udiDi ?? null,
         },
-        actorOf(who),
-        write,
+        w.actor,
+        w.options,
       ),
     );
-    res.status(201).setHeader('Location', `/api/v1/ai-systems/${result.aiSystemId}`).setHeader('ETag', revisionETag(result.revision));
+    w.res.status(201).setHeader('Location', `/api/v1/ai-systems/${result.aiSystemId}`).setHeader('ETag', revisionETag(result.revision));
     return result;
   }
 
@@ -73,64 +68,31 @@ export class AiSystemsController {
     return { ...state, revision };
   }
 
-  @Post(':id/versions')
-  @HttpCode(200)
-  @Roles(...MANAGERS)
-  @ApiOperation({ summary: 'Record that another model/software version is now deployed' })
-  async changeVersion(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: ChangeVersionDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
+  @ChangeRoute(':id/versions', MANAGERS, 'Record that another model/software version is now deployed')
+  async changeVersion(@Param('id', ParseIdPipe) id: string, @Body() dto: ChangeVersionDto, @Writing('if-match') w: Write) {
     return this.run(
-      res,
+      w,
       new ExecuteAiSystemCommand(
         { type: 'ChangeAiSystemVersion', aiSystemId: id, version: dto.version, ifuVersion: dto.ifuVersion ?? null, reason: dto.reason ?? null },
-        actorOf(who),
-        write,
+        w.actor,
+        w.options,
       ),
     );
   }
 
-  @Post(':id/suspension')
-  @HttpCode(200)
-  @Roles(...MANAGERS)
-  @ApiOperation({ summary: 'Suspend use of the system (reviews of its output are then refused)' })
-  async suspend(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: UseChangeDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return this.run(res, new ExecuteAiSystemCommand({ type: 'SuspendAiSystemUse', aiSystemId: id, reason: dto.reason }, actorOf(who), write));
+  @ChangeRoute(':id/suspension', MANAGERS, 'Suspend use of the system (reviews of its output are then refused)')
+  async suspend(@Param('id', ParseIdPipe) id: string, @Body() dto: UseChangeDto, @Writing('if-match') w: Write) {
+    return this.run(w, new ExecuteAiSystemCommand({ type: 'SuspendAiSystemUse', aiSystemId: id, reason: dto.reason }, w.actor, w.options));
   }
 
-  @Post(':id/resumption')
-  @HttpCode(200)
-  @Roles(...MANAGERS)
-  @ApiOperation({ summary: 'Resume use of a suspended system' })
-  async resume(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: UseChangeDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return this.run(res, new ExecuteAiSystemCommand({ type: 'ResumeAiSystemUse', aiSystemId: id, reason: dto.reason }, actorOf(who), write));
+  @ChangeRoute(':id/resumption', MANAGERS, 'Resume use of a suspended system')
+  async resume(@Param('id', ParseIdPipe) id: string, @Body() dto: UseChangeDto, @Writing('if-match') w: Write) {
+    return this.run(w, new ExecuteAiSystemCommand({ type: 'ResumeAiSystemUse', aiSystemId: id, reason: dto.reason }, w.actor, w.options));
   }
 
-  private async run(res: Response, command: ExecuteAiSystemCommand) {
-    const result = await this.commands.execute(command);
-    res.setHeader('ETag', revisionETag(result.revision));
-    return result;
+  private async run(w: Write, command: ExecuteAiSystemCommand) {
+    return withETag(w, await this.commands.execute(command));
   }
-}
-
-export function actorOf(p: Principal) {
-  return { subject: p.subject, role: p.role };
 }
 
 function notFound(id: string) {

@@ -14,17 +14,14 @@ import {
   MaxLength,
   ValidateIf,
 } from 'class-validator';
-import { NestedObject, PageQueryDto } from '@app/platform';
+import { NestedObject, OptionalText, PageQueryDto, RequiredText } from '@app/platform';
 import { SUPPLIER_NOTICE_KINDS } from '../domain';
 
 const DATE = 'ISO 8601; a date alone means the whole of that day in Europe/Amsterdam';
 const asBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 export class RequestedActionDto {
-  @ApiProperty({ example: 'Install software version 2.3.2 before further use on portable X-rays' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(2000)
+  @RequiredText(2000, { example: 'Install software version 2.3.2 before further use on portable X-rays' })
   description!: string;
 
   @ApiPropertyOptional({ example: '2027-03-01', description: `The date the supplier asks it by (${DATE})` })
@@ -38,16 +35,10 @@ export class ReceiveSupplierNoticeDto {
   @IsIn(SUPPLIER_NOTICE_KINDS)
   kind!: (typeof SUPPLIER_NOTICE_KINDS)[number];
 
-  @ApiProperty({ example: 'FSN-2027-004', description: "The supplier's own reference" })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @RequiredText(100, { example: 'FSN-2027-004', description: "The supplier's own reference" })
   supplierReference!: string;
 
-  @ApiProperty({ example: 'Missed pneumothorax on portable chest X-rays' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
+  @RequiredText(200, { example: 'Missed pneumothorax on portable chest X-rays' })
   title!: string;
 
   @ApiPropertyOptional({ example: '2027-02-01T09:00:00Z', description: `When it arrived; now if left out (${DATE})` })
@@ -84,18 +75,12 @@ export class ReceiveSupplierNoticeDto {
   @IsISO8601({ strict: true })
   actBy?: string;
 
-  @ApiPropertyOptional({ example: 'https://acme.example/fsn/2027-004.pdf', description: 'Where the notice is kept: a link or a document number' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
+  @OptionalText(500, { example: 'https://acme.example/fsn/2027-004.pdf', description: 'Where the notice is kept: a link or a document number' })
   documentReference?: string;
 }
 
 export class RecordNoticeActionDto {
-  @ApiProperty({ example: 'Installed 2.3.2 on all reading stations' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(1000)
+  @RequiredText(1000, { example: 'Installed 2.3.2 on all reading stations' })
   description!: string;
 
   @ApiPropertyOptional({ example: '2027-02-10T15:00:00Z', description: `When it was done; now if left out (${DATE})` })
@@ -110,10 +95,7 @@ export class RecordNoticeActionDto {
 }
 
 export class CloseNoticeDto {
-  @ApiProperty({ example: 'Patched; 20 test studies read correctly after the update' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(2000)
+  @RequiredText(2000, { example: 'Patched; 20 test studies read correctly after the update' })
   conclusion!: string;
 }
 

@@ -1,13 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { v7 as uuidv7 } from 'uuid';
-import { CurrentPrincipal, type Principal, Roles } from '@app/identity';
-import { ParseIdPipe, ProblemException, revisionETag, WriteRequest, type WriteRequestOptions } from '@app/platform';
+import { ChangeRoute, Roles, withETag, type Write, Writing } from '@app/identity';
+import { ParseIdPipe, ProblemException, revisionETag } from '@app/platform';
 import { ExecuteSupplierNoticeCommand } from '../application/supplier-notice.commands';
 import { GetSupplierNoticeQuery, ListSupplierNoticesQuery } from '../application/supplier-notice.queries';
-import { actorOf } from './ai-systems.controller';
 import { CloseNoticeDto, ListSupplierNoticesQueryDto, ReceiveSupplierNoticeDto, RecordNoticeActionDto } from './supplier-notice.dto';
 
 const READERS = ['quality-manager', 'legal', 'auditor'] as const;
@@ -25,13 +24,7 @@ export class SupplierNoticesController {
   @Post('ai-systems/:id/supplier-notices')
   @Roles('quality-manager')
   @ApiOperation({ summary: 'Record a field safety notice or security advisory received from the supplier of an AI system' })
-  async receive(
-    @Param('id', ParseIdPipe) aiSystemId: string,
-    @Body() dto: ReceiveSupplierNoticeDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest() write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
+  async receive(@Param('id', ParseIdPipe) aiSystemId: string, @Body() dto: ReceiveSupplierNoticeDto, @Writing() w: Write) {
     const result = await this.commands.execute(
       new ExecuteSupplierNoticeCommand(
         {
@@ -48,11 +41,11 @@ export class SupplierNoticesController {
           actBy: dto.actBy ?? null,
           documentReference: dto.documentReference ?? null,
         },
-        actorOf(who),
-        write,
+        w.actor,
+        w.options,
       ),
     );
-    res.status(201).setHeader('Location', `/api/v1/supplier-notices/${result.supplierNoticeId}`).setHeader('ETag', revisionETag(result.revision));
+    w.res.status(201).setHeader('Location', `/api/v1/supplier-notices/${result.supplierNoticeId}`).setHeader('ETag', revisionETag(result.revision));
     return result;
   }
 
@@ -78,17 +71,8 @@ export class SupplierNoticesController {
     return view;
   }
 
-  @Post('supplier-notices/:id/actions')
-  @HttpCode(200)
-  @Roles('quality-manager')
-  @ApiOperation({ summary: 'Record an action taken on a supplier notice' })
-  async recordAction(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: RecordNoticeActionDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
+  @ChangeRoute('supplier-notices/:id/actions', 'quality-manager', 'Record an action taken on a supplier notice')
+  async recordAction(@Param('id', ParseIdPipe) id: string, @Body() dto: RecordNoticeActionDto, @Writing('if-match') w: Write) {
     const input = {
       type: 'RecordSupplierNoticeAction' as const,
       supplierNoticeId: id,
@@ -96,29 +80,15 @@ export class SupplierNoticesController {
       doneAt: dto.doneAt ?? null,
       completesRequestedAction: dto.completesRequestedAction ?? false,
     };
-    return this.run(res, new ExecuteSupplierNoticeCommand(input, actorOf(who), write));
+    return this.run(w, new ExecuteSupplierNoticeCommand(input, w.actor, w.options));
   }
 
-  @Post('supplier-notices/:id/close')
-  @HttpCode(200)
-  @Roles('quality-manager')
-  @ApiOperation({ summary: 'Close a supplier notice with its conclusion' })
-  async close(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: CloseNoticeDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return this.run(
-      res,
-      new ExecuteSupplierNoticeCommand({ type: 'CloseSupplierNotice', supplierNoticeId: id, conclusion: dto.conclusion }, actorOf(who), write),
-    );
+  @ChangeRoute('supplier-notices/:id/close', 'quality-manager', 'Close a supplier notice with its conclusion')
+  async close(@Param('id', ParseIdPipe) id: string, @Body() dto: CloseNoticeDto, @Writing('if-match') w: Write) {
+    return this.run(w, new ExecuteSupplierNoticeCommand({ type: 'CloseSupplierNotice', supplierNoticeId: id, conclusion: dto.conclusion }, w.actor, w.options));
   }
 
-  private async run(res: Response, command: ExecuteSupplierNoticeCommand) {
-    const result = await this.commands.execute(command);
-    res.setHeader('ETag', revisionETag(result.revision));
-    return result;
+  private async run(w: Write, command: ExecuteSupplierNoticeCommand) {
+    return withETag(w, await this.commands.execute(command));
   }
 }

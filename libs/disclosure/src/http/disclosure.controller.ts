@@ -3,9 +3,9 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { v7 as uuidv7 } from 'uuid';
-import { AccessLogged, type AuthenticatedRequest, CurrentPrincipal, type Principal, Roles } from '@app/identity';
+import { actorOf, AccessLogged, type AuthenticatedRequest, ChangeRoute, CurrentPrincipal, type Principal, Roles, type Write, Writing } from '@app/identity';
 import { CLOCK, Clock } from '@app/event-store';
-import { ParseIdPipe, ProblemException, revisionETag, WriteRequest, type WriteRequestOptions } from '@app/platform';
+import { ParseIdPipe, ProblemException, revisionETag } from '@app/platform';
 import { BUNDLE_EXPORT_ROLES, BundleExports } from '../application/bundle-exports';
 import { ExecuteDisclosureCommand, GetDisclosureQuery, ListDisclosuresQuery } from '../application/disclosure.commands';
 import type { DisclosureScope } from '../domain';
@@ -27,7 +27,6 @@ const scopeOf = (s: ScopeDto): DisclosureScope => ({
   from: s.from ? new Date(s.from).toISOString() : null,
   to: s.to ? new Date(s.to).toISOString() : null,
 });
-const actorOf = (p: Principal) => ({ subject: p.subject, role: p.role });
 
 /** PLD Art. 9 disclosure: requests, scope, redactions and evidence bundles (legal only exports). */
 @ApiTags('Disclosure')
@@ -44,12 +43,7 @@ export class DisclosureController {
   @Post()
   @Roles('legal')
   @ApiOperation({ summary: 'Record a disclosure request (court order, claimant, authority)' })
-  async receive(
-    @Body() dto: ReceiveDisclosureDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest() write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
+  async receive(@Body() dto: ReceiveDisclosureDto, @Writing() w: Write) {
     const result = await this.commands.execute(
       new ExecuteDisclosureCommand(
         {
@@ -62,11 +56,11 @@ export class DisclosureController {
           dueAt: new Date(dto.dueAt).toISOString(),
           scope: scopeOf(dto.scope),
         },
-        actorOf(who),
-        write,
+        w.actor,
+        w.options,
       ),
     );
-    res.status(201).setHeader('Location', `/api/v1/disclosure-requests/${result.requestId}`).setHeader('ETag', revisionETag(result.revision));
+    w.res.status(201).setHeader('Location', `/api/v1/disclosure-requests/${result.requestId}`).setHeader('ETag', revisionETag(result.revision));
     return result;
   }
 
@@ -89,30 +83,15 @@ export class DisclosureController {
     return { ...state, revision };
   }
 
-  @Post(':id/scope')
-  @HttpCode(200)
-  @Roles('legal')
-  scope(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: ChangeScopeDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-  ) {
+  @ChangeRoute(':id/scope', 'legal', 'Change the scope (the subjects and period the request covers), with a reason')
+  scope(@Param('id', ParseIdPipe) id: string, @Body() dto: ChangeScopeDto, @Writing('if-match') w: Write) {
     return this.commands.execute(
-      new ExecuteDisclosureCommand({ type: 'ChangeDisclosureScope', requestId: id, scope: scopeOf(dto.scope), reason: dto.reason }, actorOf(who), write),
+      new ExecuteDisclosureCommand({ type: 'ChangeDisclosureScope', requestId: id, scope: scopeOf(dto.scope), reason: dto.reason }, w.actor, w.options),
     );
   }
 
-  @Post(':id/redactions')
-  @HttpCode(200)
-  @Roles('legal')
-  @ApiOperation({ summary: 'Decide what is withheld (PLD Art. 9(4)–(5)); withheld values stay provable by hash' })
-  redactions(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: RedactionsDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-  ) {
+  @ChangeRoute(':id/redactions', 'legal', 'Decide what is withheld (PLD Art. 9(4)–(5)); withheld values stay provable by hash')
+  redactions(@Param('id', ParseIdPipe) id: string, @Body() dto: RedactionsDto, @Writing('if-match') w: Write) {
     return this.commands.execute(
       new ExecuteDisclosureCommand(
         {
@@ -120,8 +99,8 @@ export class DisclosureController {
           requestId: id,
           redactions: dto.redactions.map((r) => ({ eventId: r.eventId.toLowerCase(), path: r.path, ground: r.ground, note: r.note ?? null })),
         },
-        actorOf(who),
-        write,
+        w.actor,
+        w.options,
       ),
     );
   }
@@ -177,42 +156,31 @@ export class DisclosureController {
     return new StreamableFile(stream, { type: 'application/zip', disposition: `attachment; filename="bundle-${bundleId}.zip"` });
   }
 
-  @Post(':id/bundles/:bundleId/discard')
-  @HttpCode(200)
-  @Roles('legal')
-  @ApiOperation({
-    summary: 'Discard a stored bundle the claim no longer needs: the file is deleted, who, when and why are recorded, its SHA-256 stays',
-    description: 'A stored bundle restricts the erasure of every data subject whose text it holds (GDPR Art. 17(3)(e)); once discarded it no longer does.',
-  })
-  discard(
-    @Param('id', ParseIdPipe) id: string,
-    @Param('bundleId', ParseIdPipe) bundleId: string,
-    @Body() dto: DiscardBundleDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest() write: WriteRequestOptions,
-  ) {
-    return this.exports.discard(id, bundleId, actorOf(who), dto.reason, write);
+  @ChangeRoute(
+    ':id/bundles/:bundleId/discard',
+    'legal',
+    'Discard a stored bundle the claim no longer needs: the file is deleted, who, when and why are recorded, its SHA-256 stays',
+    'A stored bundle restricts the erasure of every data subject whose text it holds (GDPR Art. 17(3)(e)); once discarded it no longer does.',
+  )
+  discard(@Param('id', ParseIdPipe) id: string, @Param('bundleId', ParseIdPipe) bundleId: string, @Body() dto: DiscardBundleDto, @Writing() w: Write) {
+    return this.exports.discard(id, bundleId, w.actor, dto.reason, w.options);
   }
 
-  @Post(':id/deliveries')
-  @HttpCode(200)
-  @Roles('legal')
-  deliver(@Param('id', ParseIdPipe) id: string, @Body() dto: DeliveryDto, @CurrentPrincipal() who: Principal, @WriteRequest() write: WriteRequestOptions) {
+  @ChangeRoute(':id/deliveries', 'legal', 'Record that a finished bundle was delivered: how and to whom')
+  deliver(@Param('id', ParseIdPipe) id: string, @Body() dto: DeliveryDto, @Writing() w: Write) {
     return this.commands.execute(
       new ExecuteDisclosureCommand(
         { type: 'RecordDelivery', requestId: id, bundleId: dto.bundleId.toLowerCase(), channel: dto.channel, deliveredTo: dto.deliveredTo },
-        actorOf(who),
-        write,
+        w.actor,
+        w.options,
       ),
     );
   }
 
-  @Post(':id/close')
-  @HttpCode(200)
-  @Roles('legal')
-  close(@Param('id', ParseIdPipe) id: string, @Body() dto: CloseDisclosureDto, @CurrentPrincipal() who: Principal, @WriteRequest() write: WriteRequestOptions) {
+  @ChangeRoute(':id/close', 'legal', 'Close the request with its outcome')
+  close(@Param('id', ParseIdPipe) id: string, @Body() dto: CloseDisclosureDto, @Writing() w: Write) {
     return this.commands.execute(
-      new ExecuteDisclosureCommand({ type: 'CloseDisclosure', requestId: id, outcome: dto.outcome, reason: dto.reason ?? null }, actorOf(who), write),
+      new ExecuteDisclosureCommand({ type: 'CloseDisclosure', requestId: id, outcome: dto.outcome, reason: dto.reason ?? null }, w.actor, w.options),
     );
   }
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsISO8601, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
-import { PageQueryDto, NestedObject } from '@app/platform';
+import { ArrayMaxSize, IsArray, IsISO8601, IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
+import { NestedObject, OptionalInstant, OptionalText, OptionalUuidList, PageQueryDto, RequiredText } from '@app/platform';
 import { PSEUDONYM_PATTERN } from '@app/identity';
 
 export class ScopeDto {
@@ -11,28 +11,16 @@ export class ScopeDto {
   @Matches(PSEUDONYM_PATTERN, { each: true, message: 'each patient must be a pseudonym (p-…)' })
   patientPseudonyms?: string[];
 
-  @ApiPropertyOptional({ type: [String], format: 'uuid' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(1000)
-  @IsUUID('all', { each: true })
+  @OptionalUuidList(1000)
   aiSystemIds?: string[];
 
-  @ApiPropertyOptional({ type: [String], format: 'uuid' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(1000)
-  @IsUUID('all', { each: true })
+  @OptionalUuidList(1000)
   incidentIds?: string[];
 
-  @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @OptionalInstant({ strict: true, strictSeparator: true })
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @OptionalInstant({ strict: true, strictSeparator: true })
   to?: string;
 }
 
@@ -41,28 +29,19 @@ export class RequesterDto {
   @IsIn(['court', 'claimant', 'authority', 'other'])
   kind!: 'court' | 'claimant' | 'authority' | 'other';
 
-  @ApiProperty({ example: 'Rechtbank Amsterdam' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(300)
+  @RequiredText(300, { example: 'Rechtbank Amsterdam' })
   name!: string;
 }
 
 export class ReceiveDisclosureDto {
-  @ApiProperty({ example: 'C/13/123456 / HA ZA 26-789' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
+  @RequiredText(200, { example: 'C/13/123456 / HA ZA 26-789' })
   reference!: string;
 
   @ApiProperty({ type: RequesterDto })
   @NestedObject(() => RequesterDto)
   requester!: RequesterDto;
 
-  @ApiProperty({ example: 'Product Liability Directive (EU) 2024/2853 Art. 9' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(500)
+  @RequiredText(500, { example: 'Product Liability Directive (EU) 2024/2853 Art. 9' })
   legalBasis!: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Default now' })
@@ -84,10 +63,7 @@ export class ChangeScopeDto {
   @NestedObject(() => ScopeDto)
   scope!: ScopeDto;
 
-  @ApiProperty()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(2000)
+  @RequiredText(2000)
   reason!: string;
 }
 
@@ -104,10 +80,7 @@ export class RedactionDto {
   @IsIn(['trade-secret', 'third-party-personal-data', 'privilege'])
   ground!: 'trade-secret' | 'third-party-personal-data' | 'privilege';
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
+  @OptionalText(2000)
   note?: string;
 }
 
@@ -123,24 +96,15 @@ export class DeliveryDto {
   @IsUUID('all')
   bundleId!: string;
 
-  @ApiProperty({ example: 'secure file transfer' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
+  @RequiredText(200, { example: 'secure file transfer' })
   channel!: string;
 
-  @ApiProperty({ example: 'mr. J. Jansen, counsel for claimant' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(300)
+  @RequiredText(300, { example: 'mr. J. Jansen, counsel for claimant' })
   deliveredTo!: string;
 }
 
 export class DiscardBundleDto {
-  @ApiProperty({ example: 'Claim settled; no appeal possible', description: 'Why the stored bundle is no longer needed for the claim' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(2000)
+  @RequiredText(2000, { example: 'Claim settled; no appeal possible', description: 'Why the stored bundle is no longer needed for the claim' })
   reason!: string;
 }
 
@@ -149,10 +113,7 @@ export class CloseDisclosureDto {
   @IsIn(['disclosed', 'partly-refused', 'refused'])
   outcome!: 'disclosed' | 'partly-refused' | 'refused';
 
-  @ApiPropertyOptional({ description: 'Required unless disclosed, e.g. PLD Art. 9(4) trade secrets' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(4000)
+  @OptionalText(4000, { description: 'Required unless disclosed, e.g. PLD Art. 9(4) trade secrets' })
   reason?: string;
 }
 

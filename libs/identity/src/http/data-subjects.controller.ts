@@ -1,9 +1,9 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { WriteRequest, type WriteRequestOptions } from '@app/platform';
+import { type Write, Writing } from '../nest/write-route';
 import { EraseDataSubjectCommand } from '../application/erasure.handler';
-import { CurrentPrincipal, type Principal, pseudonymOfPatientId, Roles } from '../nest/auth.decorators';
+import { pseudonymOfPatientId, Roles } from '../nest/auth.decorators';
 import { ProblemThrottlerGuard } from '../nest/rate-limits';
 import { Pseudonymizer } from '../pseudonymizer';
 import { ErasureRequestDto } from './identity.dto';
@@ -26,8 +26,8 @@ export class DataSubjectsController {
     summary: 'Erase a data subject (GDPR Art. 17) by destroying their data key, unless a legal hold or claim requires keeping it',
     description: 'outcome `erased` (DataSubjectKeyShredded) or `restricted` (ErasureRestricted, with the grounds, Art. 17(3)(b)/(e))',
   })
-  erase(@Body() dto: ErasureRequestDto, @CurrentPrincipal() who: Principal, @WriteRequest() write: WriteRequestOptions) {
+  erase(@Body() dto: ErasureRequestDto, @Writing() w: Write) {
     const pseudonym = pseudonymOfPatientId(this.pseudonyms, dto.patientId);
-    return this.commands.execute(new EraseDataSubjectCommand(pseudonym, { subject: who.subject, role: who.role }, write));
+    return this.commands.execute(new EraseDataSubjectCommand(pseudonym, w.actor, w.options));
   }
 }

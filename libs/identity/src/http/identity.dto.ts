@@ -1,13 +1,10 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { PageQueryDto } from '@app/platform';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsISO8601, IsOptional, Matches } from 'class-validator';
+import { OptionalText, PageQueryDto, RequiredText } from '@app/platform';
 import { PSEUDONYM_PATTERN } from '../pseudonymizer';
 
 export class ErasureRequestDto {
-  @ApiProperty({ example: 'NL-123456789', description: 'Raw patient id (in the body, never in a URL); pseudonymised on arrival' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(128)
+  @RequiredText(128, { example: 'NL-123456789', description: 'Raw patient id (in the body, never in a URL); pseudonymised on arrival' })
   patientId!: string;
 }
 
@@ -17,16 +14,10 @@ export class AccessLogQueryDto extends PageQueryDto {
   @Matches(PSEUDONYM_PATTERN, { message: 'subject must be a pseudonym issued by this registry (p-…)' })
   subject?: string;
 
-  @ApiPropertyOptional({ description: 'Subject (user id) of the staff member who accessed the data' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
+  @OptionalText(255, { description: 'Subject (user id) of the staff member who accessed the data' })
   actor?: string;
 
-  @ApiPropertyOptional({ example: 'read-review' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
+  @OptionalText(64, { example: 'read-review' })
   action?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'From this time (inclusive)' })

@@ -24,11 +24,19 @@ export interface Principal {
 
 export type AuthenticatedRequest = Request & { principal?: Principal };
 
-export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
-  const principal = ctx.switchToHttp().getRequest<AuthenticatedRequest>().principal;
-  if (!principal) throw new UnauthorizedException();
-  return principal;
-});
+/** Who acts, as an event's metadata records it. */
+export function actorOf(p: Principal): { subject: string; role: Role } {
+  return { subject: p.subject, role: p.role };
+}
+
+export function principalOf(req: AuthenticatedRequest): Principal {
+  if (!req.principal) throw new UnauthorizedException();
+  return req.principal;
+}
+
+export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal =>
+  principalOf(ctx.switchToHttp().getRequest<AuthenticatedRequest>()),
+);
 
 /** The pseudonym of a raw patient id from a request body, or 400 `invalid-patient-id` (never echoing the id). */
 export function pseudonymOfPatientId(pseudonyms: Pseudonymizer, patientId: string): string {

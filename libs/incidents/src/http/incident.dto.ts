@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
-import { PageQueryDto, NestedObject } from '@app/platform';
+import { NestedObject, OptionalText, PageQueryDto, RequiredText } from '@app/platform';
 import { PERSONAL_DATA_BREACH, RECIPIENTS, REPORT_KINDS } from '../domain';
 import { PSEUDONYM_PATTERN } from '@app/identity';
 
@@ -18,10 +18,7 @@ export class ReportIncidentDto {
   @IsBoolean()
   nearMiss?: boolean;
 
-  @ApiProperty({ description: "What happened. Encrypted under the (first) patient's key.", maxLength: TEXT })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(TEXT)
+  @RequiredText(TEXT, { description: "What happened. Encrypted under the (first) patient's key.", maxLength: TEXT })
   narrative!: string;
 
   @ApiPropertyOptional({ type: [String], description: 'Reviews of AI output that show the incident (clinicians: only their own)' })
@@ -57,10 +54,7 @@ export class ReportIncidentDto {
   @IsISO8601(ISO)
   awareAt?: string;
 
-  @ApiPropertyOptional({ description: 'Why awareness is at awareAt', maxLength: TEXT })
-  @IsOptional()
-  @IsString()
-  @MaxLength(TEXT)
+  @OptionalText(TEXT, { description: 'Why awareness is at awareAt', maxLength: TEXT })
   awarenessReason?: string;
 }
 
@@ -69,10 +63,7 @@ export class AwarenessDto {
   @IsISO8601(ISO)
   awareAt!: string;
 
-  @ApiProperty({ description: 'Why this moment', maxLength: TEXT })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(TEXT)
+  @RequiredText(TEXT, { description: 'Why this moment', maxLength: TEXT })
   reason!: string;
 }
 
@@ -144,10 +135,7 @@ export class ClassificationDto {
   @IsBoolean()
   significantCyberIncident?: boolean;
 
-  @ApiPropertyOptional({ description: 'Why; required when re-classifying', maxLength: TEXT })
-  @IsOptional()
-  @IsString()
-  @MaxLength(TEXT)
+  @OptionalText(TEXT, { description: 'Why; required when re-classifying', maxLength: TEXT })
   rationale?: string;
 }
 
@@ -157,10 +145,7 @@ export class CalamityEstablishmentDto {
   @IsISO8601(ISO)
   establishedAt?: string;
 
-  @ApiProperty({ description: "Why it is a calamity (Wkkgz art. 1). Encrypted under the incident's data subject", maxLength: TEXT })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(TEXT)
+  @RequiredText(TEXT, { description: "Why it is a calamity (Wkkgz art. 1). Encrypted under the incident's data subject", maxLength: TEXT })
   reasons!: string;
 }
 
@@ -170,10 +155,7 @@ export class ProviderUnreachableDto {
   @IsISO8601(ISO)
   unreachableAt?: string;
 
-  @ApiProperty({ description: "What was tried (channels, times, answers). Encrypted under the incident's data subject", maxLength: TEXT })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(TEXT)
+  @RequiredText(TEXT, { description: "What was tried (channels, times, answers). Encrypted under the incident's data subject", maxLength: TEXT })
   reasons!: string;
 }
 
@@ -185,10 +167,7 @@ export class InvestigationReportTermDto {
   @IsISO8601(ISO)
   dueAt!: string;
 
-  @ApiPropertyOptional({ description: "The IGJ's case number or letter", maxLength: 200 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @OptionalText(200, { description: "The IGJ's case number or letter", maxLength: 200 })
   igjReference?: string;
 }
 
@@ -198,10 +177,7 @@ export class CalamityRulingOutDto {
   @IsISO8601(ISO)
   decidedAt?: string;
 
-  @ApiProperty({ description: "Why it is not a calamity. Encrypted under the incident's data subject", maxLength: TEXT })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(TEXT)
+  @RequiredText(TEXT, { description: "Why it is not a calamity. Encrypted under the incident's data subject", maxLength: TEXT })
   reasons!: string;
 }
 
@@ -238,10 +214,7 @@ export class NotificationDto {
   @IsBoolean()
   complete?: boolean;
 
-  @ApiPropertyOptional({ description: "The recipient's case number", maxLength: 200 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @OptionalText(200, { description: "The recipient's case number", maxLength: 200 })
   reference?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'When the report was made (recorded channel); default now' })
@@ -249,10 +222,7 @@ export class NotificationDto {
   @IsISO8601(ISO)
   notifiedAt?: string;
 
-  @ApiPropertyOptional({ description: 'Actions taken so far, for the report', maxLength: TEXT })
-  @IsOptional()
-  @IsString()
-  @MaxLength(TEXT)
+  @OptionalText(TEXT, { description: 'Actions taken so far, for the report', maxLength: TEXT })
   actionsTaken?: string;
 }
 
@@ -269,26 +239,17 @@ export class SystemSuspensionDto {
 }
 
 export class NoteDto {
-  @ApiProperty({ maxLength: TEXT })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(TEXT)
+  @RequiredText(TEXT, { maxLength: TEXT })
   note!: string;
 }
 
 export class CloseDto {
-  @ApiProperty({ description: 'Conclusion of the investigation', maxLength: TEXT })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(TEXT)
+  @RequiredText(TEXT, { description: 'Conclusion of the investigation', maxLength: TEXT })
   conclusion!: string;
 }
 
 export class ReopenDto {
-  @ApiProperty({ maxLength: TEXT })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(TEXT)
+  @RequiredText(TEXT, { maxLength: TEXT })
   reason!: string;
 }
 
@@ -301,10 +262,7 @@ export class AcknowledgementDto {
   @Matches(/^[0-9a-f]{64}$/, { message: 'token must be the 64 hex characters given in the report' })
   token!: string;
 
-  @ApiPropertyOptional({ description: "The supplier's own case number", maxLength: 200 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @OptionalText(200, { description: "The supplier's own case number", maxLength: 200 })
   supplierReference?: string;
 }
 
@@ -346,10 +304,7 @@ export class ReportPreviewQueryDto {
   @IsBoolean()
   complete?: boolean;
 
-  @ApiPropertyOptional({ description: 'Actions taken, as they would go into the report', maxLength: TEXT })
-  @IsOptional()
-  @IsString()
-  @MaxLength(TEXT)
+  @OptionalText(TEXT, { description: 'Actions taken, as they would go into the report', maxLength: TEXT })
   actionsTaken?: string;
 
   @ApiPropertyOptional({ enum: ['json', 'html'], default: 'json' })

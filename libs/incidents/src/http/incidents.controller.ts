@@ -4,8 +4,21 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { v7 as uuidv7 } from 'uuid';
 import { EVENT_STORE, type EventStore, loadState } from '@app/event-store';
-import { AccessLogged, type AuthenticatedRequest, CurrentPrincipal, type Principal, Pseudonymizer, pseudonymsIn, Public, Roles } from '@app/identity';
-import { ParseIdPipe, ProblemException, RequestHash, revisionETag, WriteRequest, type WriteRequestOptions } from '@app/platform';
+import {
+  AccessLogged,
+  type AuthenticatedRequest,
+  ChangeRoute,
+  CurrentPrincipal,
+  type Principal,
+  Pseudonymizer,
+  pseudonymsIn,
+  Public,
+  Roles,
+  withETag,
+  type Write,
+  Writing,
+} from '@app/identity';
+import { ParseIdPipe, ProblemException, RequestHash, revisionETag } from '@app/platform';
 import { incidentDecider, incidentStreamId } from '../domain';
 import { ExecuteIncidentCommand, type IncidentInput } from '../application/incident.commands';
 import {
@@ -62,14 +75,9 @@ export class IncidentsController {
   @Post()
   @Roles(...STAFF)
   @ApiOperation({ summary: 'Report a (suspected) incident or a near miss with an AI system (any signed-in employee); the awareness clock starts' })
-  async report(
-    @Body() dto: ReportIncidentDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest() write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
+  async report(@Body() dto: ReportIncidentDto, @Writing() w: Write) {
     const patientPseudonyms = [...(dto.patientPseudonyms ?? []), ...(dto.patientIds ?? []).map((id) => this.pseudonymise(id))];
-    const result = await this.execute(who, write, {
+    const result = await this.execute(w, {
       type: 'DetectIncident',
       incidentId: uuidv7(),
       aiSystemId: dto.aiSystemId.toLowerCase(),
@@ -81,7 +89,7 @@ export class IncidentsController {
       awarenessReason: dto.awarenessReason ?? null,
       nearMiss: dto.nearMiss ?? false,
     });
-    res.status(201).setHeader('Location', `/api/v1/incidents/${result.incidentId}`).setHeader('ETag', revisionETag(result.revision));
+    w.res.status(201).setHeader('Location', `/api/v1/incidents/${result.incidentId}`).setHeader('ETag', revisionETag(result.revision));
     return result;
   }
 
@@ -156,18 +164,13 @@ export class IncidentsController {
     return preview.report;
   }
 
-  @Post(':id/notifications/:notificationId/resend')
-  @HttpCode(200)
-  @Roles('quality-manager')
-  @ApiOperation({ summary: 'Send again a report the delivery worker gave up on: the same bytes, one more attempt' })
-  resend(
-    @Param('id', ParseIdPipe) id: string,
-    @Param('notificationId', ParseIdPipe) notificationId: string,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return this.run(res, who, write, { type: 'ResendReport', incidentId: id, notificationId });
+  @ChangeRoute(
+    ':id/notifications/:notificationId/resend',
+    'quality-manager',
+    'Send again a report the delivery worker gave up on: the same bytes, one more attempt',
+  )
+  resend(@Param('id', ParseIdPipe) id: string, @Param('notificationId', ParseIdPipe) notificationId: string, @Writing('if-match') w: Write) {
+    return this.run(w, { type: 'ResendReport', incidentId: id, notificationId });
   }
 
   @Get(':id/reports/:notificationId')
@@ -199,32 +202,14 @@ export class IncidentsController {
     return new StreamableFile(report.bytes, { type: 'application/json' });
   }
 
-  @Post(':id/awareness')
-  @HttpCode(200)
-  @Roles('quality-manager')
-  @ApiOperation({ summary: 'Establish (or move) the moment of awareness; deadlines are recomputed' })
-  awareness(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: AwarenessDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return this.run(res, who, write, { type: 'EstablishAwareness', incidentId: id, awareAt: dto.awareAt, reason: dto.reason });
+  @ChangeRoute(':id/awareness', 'quality-manager', 'Establish (or move) the moment of awareness; deadlines are recomputed')
+  awareness(@Param('id', ParseIdPipe) id: string, @Body() dto: AwarenessDto, @Writing('if-match') w: Write) {
+    return this.run(w, { type: 'EstablishAwareness', incidentId: id, awareAt: dto.awareAt, reason: dto.reason });
   }
 
-  @Post(':id/classification')
-  @HttpCode(200)
-  @Roles('quality-manager')
-  @ApiOperation({ summary: 'Classify (or re-classify) the incident under AI Act Art. 3(49), MDR and Wkkgz; deadlines follow' })
-  classify(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: ClassificationDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return this.run(res, who, write, {
+  @ChangeRoute(':id/classification', 'quality-manager', 'Classify (or re-classify) the incident under AI Act Art. 3(49), MDR and Wkkgz; deadlines follow')
+  classify(@Param('id', ParseIdPipe) id: string, @Body() dto: ClassificationDto, @Writing('if-match') w: Write) {
+    return this.run(w, {
       type: 'ClassifyIncident',
       incidentId: id,
       classification: {
@@ -240,81 +225,43 @@ export class IncidentsController {
     });
   }
 
-  @Post(':id/calamity-establishment')
-  @HttpCode(200)
-  @Roles('quality-manager')
-  @ApiOperation({
-    summary: 'Wkkgz: establish that the incident is a calamity, with reasons; the IGJ report is due 3 Dutch working days after establishedAt (IGJ policy)',
-  })
-  establishCalamity(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: CalamityEstablishmentDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return this.run(res, who, write, { type: 'EstablishCalamity', incidentId: id, establishedAt: dto.establishedAt ?? null, reasons: dto.reasons });
+  @ChangeRoute(
+    ':id/calamity-establishment',
+    'quality-manager',
+    'Wkkgz: establish that the incident is a calamity, with reasons; the IGJ report is due 3 Dutch working days after establishedAt (IGJ policy)',
+  )
+  establishCalamity(@Param('id', ParseIdPipe) id: string, @Body() dto: CalamityEstablishmentDto, @Writing('if-match') w: Write) {
+    return this.run(w, { type: 'EstablishCalamity', incidentId: id, establishedAt: dto.establishedAt ?? null, reasons: dto.reasons });
   }
 
-  @Post(':id/provider-unreachable')
-  @HttpCode(200)
-  @Roles('quality-manager')
-  @ApiOperation({
-    summary:
-      'AI Act Art. 26(5): record, with what was tried, that the provider could not be reached; Art. 73 then applies to the hospital (report to the market surveillance authority)',
-  })
-  providerUnreachable(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: ProviderUnreachableDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return this.run(res, who, write, { type: 'RecordProviderUnreachable', incidentId: id, unreachableAt: dto.unreachableAt ?? null, reasons: dto.reasons });
+  @ChangeRoute(
+    ':id/provider-unreachable',
+    'quality-manager',
+    'AI Act Art. 26(5): record, with what was tried, that the provider could not be reached; Art. 73 then applies to the hospital (report to the market surveillance authority)',
+  )
+  providerUnreachable(@Param('id', ParseIdPipe) id: string, @Body() dto: ProviderUnreachableDto, @Writing('if-match') w: Write) {
+    return this.run(w, { type: 'RecordProviderUnreachable', incidentId: id, unreachableAt: dto.unreachableAt ?? null, reasons: dto.reasons });
   }
 
-  @Post(':id/investigation-report-term')
-  @HttpCode(200)
-  @Roles('quality-manager')
-  @ApiOperation({
-    summary:
-      'Wkkgz/IGJ: record the term the IGJ set for the calamity investigation report (again for an extension); met by a report of kind investigation-report',
-  })
-  investigationReportTerm(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: InvestigationReportTermDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return this.run(res, who, write, { type: 'SetInvestigationReportTerm', incidentId: id, dueAt: dto.dueAt, igjReference: dto.igjReference ?? null });
+  @ChangeRoute(
+    ':id/investigation-report-term',
+    'quality-manager',
+    'Wkkgz/IGJ: record the term the IGJ set for the calamity investigation report (again for an extension); met by a report of kind investigation-report',
+  )
+  investigationReportTerm(@Param('id', ParseIdPipe) id: string, @Body() dto: InvestigationReportTermDto, @Writing('if-match') w: Write) {
+    return this.run(w, { type: 'SetInvestigationReportTerm', incidentId: id, dueAt: dto.dueAt, igjReference: dto.igjReference ?? null });
   }
 
-  @Post(':id/calamity-ruling-out')
-  @HttpCode(200)
-  @Roles('quality-manager')
-  @ApiOperation({ summary: 'Wkkgz: decide, with reasons, that the incident is not a calamity; meets the IGJ triage window' })
-  ruleOutCalamity(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: CalamityRulingOutDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return this.run(res, who, write, { type: 'RuleOutCalamity', incidentId: id, decidedAt: dto.decidedAt ?? null, reasons: dto.reasons });
+  @ChangeRoute(':id/calamity-ruling-out', 'quality-manager', 'Wkkgz: decide, with reasons, that the incident is not a calamity; meets the IGJ triage window')
+  ruleOutCalamity(@Param('id', ParseIdPipe) id: string, @Body() dto: CalamityRulingOutDto, @Writing('if-match') w: Write) {
+    return this.run(w, { type: 'RuleOutCalamity', incidentId: id, decidedAt: dto.decidedAt ?? null, reasons: dto.reasons });
   }
 
   @Post(':id/notifications')
   @Roles('quality-manager')
   @ApiOperation({ summary: 'Report to a recipient: sent to the supplier by webhook or email (queued, delivered with retries) or recorded as made elsewhere' })
-  async notify(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: NotificationDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    const result = await this.execute(who, write, {
+  async notify(@Param('id', ParseIdPipe) id: string, @Body() dto: NotificationDto, @Writing('if-match') w: Write) {
+    const result = await this.execute(w, {
       type: 'NotifyRecipient',
       incidentId: id,
       notificationId: uuidv7(),
@@ -328,68 +275,33 @@ export class IncidentsController {
       reportKind: dto.reportKind ?? null,
     });
     // A report the registry sends (webhook, email) is queued (202); one recorded as made elsewhere is done (201).
-    res.status(result.channel === 'recorded' ? 201 : 202).setHeader('ETag', revisionETag(result.revision));
-    res.setHeader('Location', `/api/v1/incidents/${id}/reports/${result.notificationId}`);
+    w.res.status(result.channel === 'recorded' ? 201 : 202).setHeader('ETag', revisionETag(result.revision));
+    w.res.setHeader('Location', `/api/v1/incidents/${id}/reports/${result.notificationId}`);
     return result;
   }
 
-  @Post(':id/system-suspension')
-  @HttpCode(200)
-  @Roles('quality-manager')
-  @ApiOperation({
-    summary:
-      "Suspend use of the incident's AI system (through the AI-system register) and link the suspension to the incident; an existing suspension is linked with alreadySuspended",
-  })
-  suspendSystem(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: SystemSuspensionDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return this.run(res, who, write, { type: 'SuspendSystemUse', incidentId: id, reason: dto.reason });
+  @ChangeRoute(
+    ':id/system-suspension',
+    'quality-manager',
+    "Suspend use of the incident's AI system (through the AI-system register) and link the suspension to the incident; an existing suspension is linked with alreadySuspended",
+  )
+  suspendSystem(@Param('id', ParseIdPipe) id: string, @Body() dto: SystemSuspensionDto, @Writing('if-match') w: Write) {
+    return this.run(w, { type: 'SuspendSystemUse', incidentId: id, reason: dto.reason });
   }
 
-  @Post(':id/notes')
-  @HttpCode(200)
-  @Roles('quality-manager')
-  @ApiOperation({ summary: 'Add an investigation note (encrypted)' })
-  note(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: NoteDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return this.run(res, who, write, { type: 'AddInvestigationNote', incidentId: id, note: dto.note });
+  @ChangeRoute(':id/notes', 'quality-manager', 'Add an investigation note (encrypted)')
+  note(@Param('id', ParseIdPipe) id: string, @Body() dto: NoteDto, @Writing('if-match') w: Write) {
+    return this.run(w, { type: 'AddInvestigationNote', incidentId: id, note: dto.note });
   }
 
-  @Post(':id/close')
-  @HttpCode(200)
-  @Roles('quality-manager')
-  @ApiOperation({ summary: 'Close the incident; refused while a report is still due' })
-  close(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: CloseDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return this.run(res, who, write, { type: 'CloseIncident', incidentId: id, conclusion: dto.conclusion });
+  @ChangeRoute(':id/close', 'quality-manager', 'Close the incident; refused while a report is still due')
+  close(@Param('id', ParseIdPipe) id: string, @Body() dto: CloseDto, @Writing('if-match') w: Write) {
+    return this.run(w, { type: 'CloseIncident', incidentId: id, conclusion: dto.conclusion });
   }
 
-  @Post(':id/reopen')
-  @HttpCode(200)
-  @Roles('quality-manager')
-  @ApiOperation({ summary: 'Reopen a closed incident' })
-  reopen(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: ReopenDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return this.run(res, who, write, { type: 'ReopenIncident', incidentId: id, reason: dto.reason });
+  @ChangeRoute(':id/reopen', 'quality-manager', 'Reopen a closed incident')
+  reopen(@Param('id', ParseIdPipe) id: string, @Body() dto: ReopenDto, @Writing('if-match') w: Write) {
+    return this.run(w, { type: 'ReopenIncident', incidentId: id, reason: dto.reason });
   }
 
   /**
@@ -419,14 +331,12 @@ export class IncidentsController {
     );
   }
 
-  private execute(who: Principal, options: WriteRequestOptions, input: IncidentInput) {
-    return this.commands.execute(new ExecuteIncidentCommand(input, { subject: who.subject, role: who.role }, options));
+  private execute(w: Write, input: IncidentInput) {
+    return this.commands.execute(new ExecuteIncidentCommand(input, w.actor, w.options));
   }
 
-  private async run(res: Response, who: Principal, options: WriteRequestOptions, input: IncidentInput) {
-    const result = await this.execute(who, options, input);
-    res.setHeader('ETag', revisionETag(result.revision));
-    return result;
+  private async run(w: Write, input: IncidentInput) {
+    return withETag(w, await this.execute(w, input));
   }
 
   private pseudonymise(patientId: string): string {

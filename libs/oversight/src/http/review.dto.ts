@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf } from 'class-validator';
-import { PageQueryDto } from '@app/platform';
+import { OptionalInstant, OptionalText, PageQueryDto, RequiredText } from '@app/platform';
 import { PSEUDONYM_PATTERN } from '@app/identity';
 
 export const DECISIONS = ['accepted', 'modified', 'rejected', 'escalated'] as const;
@@ -10,16 +10,10 @@ export class RecordReviewDto {
   @IsUUID('all')
   aiSystemId!: string;
 
-  @ApiProperty({ example: '2.3.1', description: 'Version of the system that produced the output' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @RequiredText(100, { example: '2.3.1', description: 'Version of the system that produced the output' })
   modelVersion!: string;
 
-  @ApiProperty({ example: 'pacs://studies/1.2.840.113619.2.55/report/ai', description: 'Where the output lives; not patient-identifying' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(500)
+  @RequiredText(500, { example: 'pacs://studies/1.2.840.113619.2.55/report/ai', description: 'Where the output lives; not patient-identifying' })
   outputReference!: string;
 
   @ApiProperty({ example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', description: 'SHA-256 of the output as shown, lowercase hex' })
@@ -45,10 +39,7 @@ export class RecordReviewDto {
   @IsIn(DECISIONS)
   decision!: (typeof DECISIONS)[number];
 
-  @ApiPropertyOptional({ description: 'Why; required unless accepted. Encrypted per patient.', maxLength: 4000 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(4000)
+  @OptionalText(4000, { description: 'Why; required unless accepted. Encrypted per patient.', maxLength: 4000 })
   reason?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'When the output was seen; default decidedAt' })
@@ -72,24 +63,15 @@ export class CorrectReviewDto {
   @IsIn(DECISIONS)
   decision!: (typeof DECISIONS)[number];
 
-  @ApiPropertyOptional({ maxLength: 4000 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(4000)
+  @OptionalText(4000, { maxLength: 4000 })
   reason?: string;
 
-  @ApiPropertyOptional({ maxLength: 4000, description: 'What was wrong with the original entry' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(4000)
+  @OptionalText(4000, { maxLength: 4000, description: 'What was wrong with the original entry' })
   correctionNote?: string;
 }
 
 export class WithdrawReviewDto {
-  @ApiProperty({ maxLength: 4000 })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(4000)
+  @RequiredText(4000, { maxLength: 4000 })
   reason!: string;
 }
 
@@ -100,10 +82,7 @@ export class LinkIncidentDto {
 }
 
 export class PatientTimelineRequestDto {
-  @ApiProperty({ example: 'NL-123456789', description: 'Raw patient id (in the body, never in a URL)' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(128)
+  @RequiredText(128, { example: 'NL-123456789', description: 'Raw patient id (in the body, never in a URL)' })
   patientId!: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Show only what the registry knew at this moment' })
@@ -113,9 +92,7 @@ export class PatientTimelineRequestDto {
 }
 
 export class TimelineQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @OptionalInstant({ strict: true, strictSeparator: true })
   asOf?: string;
 }
 
@@ -125,9 +102,6 @@ export class ListReviewsQueryDto extends PageQueryDto {
   @IsUUID('all')
   aiSystemId?: string;
 
-  @ApiPropertyOptional({ description: 'Reviewer subject; clinicians always see only their own' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @OptionalText(200, { description: 'Reviewer subject; clinicians always see only their own' })
   reviewer?: string;
 }

@@ -1,11 +1,23 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { v7 as uuidv7 } from 'uuid';
 import { CLOCK, type Clock } from '@app/event-store';
-import { AccessLogged, CurrentPrincipal, type Principal, Pseudonymizer, pseudonymOfPatientId, pseudonymsOfItems, Roles } from '@app/identity';
-import { ParseIdPipe, ProblemException, revisionETag, WriteRequest, type WriteRequestOptions } from '@app/platform';
+import {
+  AccessLogged,
+  ChangeRoute,
+  CurrentPrincipal,
+  type Principal,
+  Pseudonymizer,
+  pseudonymOfPatientId,
+  pseudonymsOfItems,
+  Roles,
+  withETag,
+  type Write,
+  Writing,
+} from '@app/identity';
+import { ParseIdPipe, ProblemException, revisionETag } from '@app/platform';
 import { ExecuteReviewCommand, type ReviewInput } from '../application/review.commands';
 import { GetReviewQuery, ListReviewsQuery } from '../application/review.queries';
 import { CorrectReviewDto, LinkIncidentDto, ListReviewsQueryDto, RecordReviewDto, WithdrawReviewDto } from './review.dto';
@@ -27,12 +39,7 @@ export class ReviewsController {
   @Post()
   @Roles('clinician')
   @ApiOperation({ summary: 'Record a review of one AI output (AI Act Art. 14, 26(2))' })
-  async record(
-    @Body() dto: RecordReviewDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest() write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
+  async record(@Body() dto: RecordReviewDto, @Writing() w: Write) {
     if (dto.patientId !== undefined && dto.patientPseudonym !== undefined) {
       throw new ProblemException(400, 'validation-failed', 'The request is not valid', 'Give patientId or patientPseudonym, not both', [
         { field: 'patientPseudonym', message: 'give patientId or patientPseudonym, not both' },
@@ -56,11 +63,11 @@ export class ReviewsController {
           decidedAt,
           incidentId: dto.incidentId?.toLowerCase() ?? null,
         },
-        { subject: who.subject, role: who.role },
-        write,
+        w.actor,
+        w.options,
       ),
     );
-    res.status(201).setHeader('Location', `/api/v1/reviews/${result.reviewId}`).setHeader('ETag', revisionETag(result.revision));
+    w.res.status(201).setHeader('Location', `/api/v1/reviews/${result.reviewId}`).setHeader('ETag', revisionETag(result.revision));
     return result;
   }
 
@@ -90,18 +97,9 @@ export class ReviewsController {
     return view;
   }
 
-  @Post(':id/corrections')
-  @HttpCode(200)
-  @Roles('clinician', 'quality-manager')
-  @ApiOperation({ summary: 'Correct a review (a new event; the original stays)' })
-  correct(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: CorrectReviewDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return this.run(res, who, write, {
+  @ChangeRoute(':id/corrections', ['clinician', 'quality-manager'], 'Correct a review (a new event; the original stays)')
+  correct(@Param('id', ParseIdPipe) id: string, @Body() dto: CorrectReviewDto, @Writing('if-match') w: Write) {
+    return this.run(w, {
       type: 'CorrectReview',
       reviewId: id,
       decision: dto.decision,
@@ -110,42 +108,22 @@ export class ReviewsController {
     });
   }
 
-  @Post(':id/withdrawal')
-  @HttpCode(200)
-  @Roles('clinician', 'quality-manager')
-  @ApiOperation({ summary: 'Withdraw a review entered in error' })
-  withdraw(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: WithdrawReviewDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return this.run(res, who, write, { type: 'WithdrawReview', reviewId: id, reason: dto.reason });
+  @ChangeRoute(':id/withdrawal', ['clinician', 'quality-manager'], 'Withdraw a review entered in error')
+  withdraw(@Param('id', ParseIdPipe) id: string, @Body() dto: WithdrawReviewDto, @Writing('if-match') w: Write) {
+    return this.run(w, { type: 'WithdrawReview', reviewId: id, reason: dto.reason });
   }
 
-  @Post(':id/incident-links')
-  @HttpCode(200)
-  @Roles('clinician', 'quality-manager')
-  @ApiOperation({ summary: 'Link the review to an incident' })
-  link(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: LinkIncidentDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return this.run(res, who, write, {
+  @ChangeRoute(':id/incident-links', ['clinician', 'quality-manager'], 'Link the review to an incident')
+  link(@Param('id', ParseIdPipe) id: string, @Body() dto: LinkIncidentDto, @Writing('if-match') w: Write) {
+    return this.run(w, {
       type: 'LinkReviewToIncident',
       reviewId: id,
       incidentId: dto.incidentId.toLowerCase(),
     });
   }
 
-  private async run(res: Response, who: Principal, options: WriteRequestOptions, input: ReviewInput) {
-    const result = await this.commands.execute(new ExecuteReviewCommand(input, { subject: who.subject, role: who.role }, options));
-    res.setHeader('ETag', revisionETag(result.revision));
-    return result;
+  private async run(w: Write, input: ReviewInput) {
+    return withETag(w, await this.commands.execute(new ExecuteReviewCommand(input, w.actor, w.options)));
   }
 
   private pseudonymise(patientId: string): string {

@@ -1,13 +1,13 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { v7 as uuidv7 } from 'uuid';
-import { CurrentPrincipal, type Principal, Roles } from '@app/identity';
-import { ParseIdPipe, ProblemException, revisionETag, WriteRequest, type WriteRequestOptions } from '@app/platform';
+import { ChangeRoute, Roles, withETag, type Write, Writing } from '@app/identity';
+import { ParseIdPipe, ProblemException, revisionETag } from '@app/platform';
 import { ExecuteLegalHoldCommand, type LegalHoldInput } from '../application/retention.commands';
 import { GetLegalHoldQuery, ListLegalHoldsQuery } from '../application/retention.queries';
-import { actorOf, iso } from './log-artefacts.controller';
+import { iso } from './log-artefacts.controller';
 import { ListLegalHoldsQueryDto, PlaceLegalHoldDto, ReleaseLegalHoldDto, ReviewLegalHoldDto } from './retention.dto';
 
 const READERS = ['legal', 'quality-manager', 'auditor'] as const;
@@ -25,12 +25,7 @@ export class LegalHoldsController {
   @Post()
   @Roles('legal', 'quality-manager')
   @ApiOperation({ summary: 'Place a legal hold (scope: systems, patients, incidents, disclosure requests, time range)' })
-  async place(
-    @Body() dto: PlaceLegalHoldDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest() write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
+  async place(@Body() dto: PlaceLegalHoldDto, @Writing() w: Write) {
     const s = dto.scope;
     const input: LegalHoldInput = {
       type: 'PlaceLegalHold',
@@ -45,8 +40,8 @@ export class LegalHoldsController {
       },
       reason: dto.reason,
     };
-    const result = await this.run(res, who, write, input);
-    res.status(201).setHeader('Location', `/api/v1/legal-holds/${result.holdId}`);
+    const result = await this.run(w, input);
+    w.res.status(201).setHeader('Location', `/api/v1/legal-holds/${result.holdId}`);
     return result;
   }
 
@@ -67,37 +62,18 @@ export class LegalHoldsController {
     return view;
   }
 
-  @Post(':id/review')
-  @HttpCode(200)
-  @Roles('legal')
-  @ApiOperation({ summary: 'Record that legal reviewed the hold and keeps it' })
-  review(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: ReviewLegalHoldDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return this.run(res, who, write, { type: 'ReviewLegalHold', holdId: id, note: dto.note });
+  @ChangeRoute(':id/review', 'legal', 'Record that legal reviewed the hold and keeps it')
+  review(@Param('id', ParseIdPipe) id: string, @Body() dto: ReviewLegalHoldDto, @Writing('if-match') w: Write) {
+    return this.run(w, { type: 'ReviewLegalHold', holdId: id, note: dto.note });
   }
 
-  @Post(':id/release')
-  @HttpCode(200)
-  @Roles('legal')
-  @ApiOperation({ summary: 'Release the hold (legal only); its artefacts become purgeable when due' })
-  release(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: ReleaseLegalHoldDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return this.run(res, who, write, { type: 'ReleaseLegalHold', holdId: id, reason: dto.reason });
+  @ChangeRoute(':id/release', 'legal', 'Release the hold (legal only); its artefacts become purgeable when due')
+  release(@Param('id', ParseIdPipe) id: string, @Body() dto: ReleaseLegalHoldDto, @Writing('if-match') w: Write) {
+    return this.run(w, { type: 'ReleaseLegalHold', holdId: id, reason: dto.reason });
   }
 
-  private async run(res: Response, who: Principal, options: WriteRequestOptions, input: LegalHoldInput) {
-    const result = await this.commands.execute(new ExecuteLegalHoldCommand(input, actorOf(who), options));
-    res.setHeader('ETag', revisionETag(result.revision));
+  private async run(w: Write, input: LegalHoldInput) {
+    const result = withETag(w, await this.commands.execute(new ExecuteLegalHoldCommand(input, w.actor, w.options)));
     return { holdId: result.id, revision: result.revision, replayed: result.replayed };
   }
 }

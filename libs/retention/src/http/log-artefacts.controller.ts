@@ -1,9 +1,9 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Inject, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ANY_DATA_SUBJECT, AccessLogged, CurrentPrincipal, type Principal, Roles } from '@app/identity';
-import { ParseIdPipe, ProblemException, revisionETag, WriteRequest, type WriteRequestOptions } from '@app/platform';
+import { actorOf, AccessLogged, ANY_DATA_SUBJECT, ChangeRoute, CurrentPrincipal, type Principal, Roles, type Write, Writing } from '@app/identity';
+import { ParseIdPipe, ProblemException, revisionETag } from '@app/platform';
 import { ExecuteLogArtefactCommand } from '../application/retention.commands';
 import { GetLogArtefactQuery, ListLogArtefactsQuery } from '../application/retention.queries';
 import { LogIngestService } from '../application/log-ingest.service';
@@ -14,7 +14,6 @@ const UPLOAD_TYPES = ['application/octet-stream', 'application/x-ndjson'];
 const SHA256 = /^[0-9a-fA-F]{64}$/;
 const READERS = ['quality-manager', 'legal', 'auditor'] as const;
 
-export const actorOf = (who: Principal) => ({ subject: who.subject, role: who.role });
 export const iso = (t: string) => new Date(t).toISOString();
 
 /** Logs AI systems generate automatically (AI Act Art. 12, 19, 26(6)), kept as content-addressed blobs. */
@@ -113,25 +112,16 @@ export class LogArtefactsController {
     return new StreamableFile(body, { type: artefact.source.contentType, length: artefact.sizeBytes, disposition: `attachment; filename="log-${id}"` });
   }
 
-  @Post(':id/retention')
-  @HttpCode(200)
-  @Roles('quality-manager')
-  @ApiOperation({ summary: "Set this artefact's purge date (never before its minimum retention)" })
-  async setRetention(
-    @Param('id', ParseIdPipe) id: string,
-    @Body() dto: SetRetentionDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest('if-match') write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
+  @ChangeRoute(':id/retention', 'quality-manager', "Set this artefact's purge date (never before its minimum retention)")
+  async setRetention(@Param('id', ParseIdPipe) id: string, @Body() dto: SetRetentionDto, @Writing('if-match') w: Write) {
     const result = await this.commands.execute(
       new ExecuteLogArtefactCommand(
         { type: 'SetRetention', artefactId: id, purgeDueAt: dto.purgeDueAt === null ? null : iso(dto.purgeDueAt), legalBasis: dto.legalBasis },
-        actorOf(who),
-        write,
+        w.actor,
+        w.options,
       ),
     );
-    res.setHeader('ETag', revisionETag(result.revision));
+    w.res.setHeader('ETag', revisionETag(result.revision));
     return { artefactId: id, revision: result.revision, replayed: result.replayed };
   }
 }

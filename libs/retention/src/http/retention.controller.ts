@@ -1,14 +1,12 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
-import { CurrentPrincipal, type Principal, Roles } from '@app/identity';
-import { revisionETag, WriteRequest, type WriteRequestOptions } from '@app/platform';
+import { actorOf, ChangeRoute, CurrentPrincipal, type Principal, Roles, type Write, Writing } from '@app/identity';
+import { revisionETag } from '@app/platform';
 import { SetRetentionPolicyCommand } from '../application/retention.commands';
 import { DuePurgesQuery, ListRetentionPoliciesQuery } from '../application/retention.queries';
 import { RetentionPurger } from '../application/retention-purger';
 import { DEFAULT_KIND } from '../application/log-ingest.service';
-import { actorOf } from './log-artefacts.controller';
 import { DueQueryDto, PolicyQueryDto, PurgeRunDto, SetRetentionPolicyDto } from './retention.dto';
 
 const READERS = ['quality-manager', 'legal', 'auditor'] as const;
@@ -27,22 +25,17 @@ export class RetentionController {
   @Post('retention-policies')
   @Roles('quality-manager')
   @ApiOperation({ summary: 'Set the retention for one AI system and artefact kind; applies to artefacts recorded from now on' })
-  async setPolicy(
-    @Body() dto: SetRetentionPolicyDto,
-    @CurrentPrincipal() who: Principal,
-    @WriteRequest() write: WriteRequestOptions,
-    @Res({ passthrough: true }) res: Response,
-  ) {
+  async setPolicy(@Body() dto: SetRetentionPolicyDto, @Writing() w: Write) {
     const kind = dto.kind ?? DEFAULT_KIND;
     const aiSystemId = dto.aiSystemId.toLowerCase();
     const result = await this.commands.execute(
       new SetRetentionPolicyCommand(
         { aiSystemId, kind, minimumMonths: dto.minimumMonths, maximumMonths: dto.maximumMonths ?? null, legalBasis: dto.legalBasis },
-        actorOf(who),
-        write,
+        w.actor,
+        w.options,
       ),
     );
-    res.status(201).setHeader('ETag', revisionETag(result.revision));
+    w.res.status(201).setHeader('ETag', revisionETag(result.revision));
     return { aiSystemId, kind, revision: result.revision, replayed: result.replayed };
   }
 
@@ -60,10 +53,7 @@ export class RetentionController {
     return this.queries.execute(new DuePurgesQuery(q.withinDays ?? 0));
   }
 
-  @Post('retention/purge-runs')
-  @HttpCode(200)
-  @Roles('quality-manager')
-  @ApiOperation({ summary: 'Purge what is due and not held (dryRun: only report); tombstones prove what went' })
+  @ChangeRoute('retention/purge-runs', 'quality-manager', 'Purge what is due and not held (dryRun: only report); tombstones prove what went')
   purge(@Body() dto: PurgeRunDto, @CurrentPrincipal() who: Principal) {
     return this.purger.run({ dryRun: dto.dryRun, actor: actorOf(who) });
   }

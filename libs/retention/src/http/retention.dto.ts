@@ -1,23 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsBoolean,
-  IsISO8601,
-  IsIn,
-  IsInt,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  ValidateIf,
-} from 'class-validator';
-import { PageQueryDto, NestedObject } from '@app/platform';
+import { ArrayMaxSize, IsArray, IsBoolean, IsISO8601, IsIn, IsInt, IsOptional, IsUUID, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { NestedObject, OptionalInstant, OptionalUuidList, PageQueryDto, RequiredText } from '@app/platform';
 import { PSEUDONYM_PATTERN } from '@app/identity';
 
 const ISO = { strict: true, strictSeparator: true } as const;
@@ -89,10 +73,7 @@ export class SetRetentionPolicyDto {
   @Max(1200)
   maximumMonths!: number | null;
 
-  @ApiProperty({ example: 'AI Act Art. 26(6); hospital log policy v3' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(2000)
+  @RequiredText(2000, { example: 'AI Act Art. 26(6); hospital log policy v3' })
   legalBasis!: string;
 }
 
@@ -102,19 +83,12 @@ export class SetRetentionDto {
   @IsISO8601(ISO)
   purgeDueAt!: string | null;
 
-  @ApiProperty()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(2000)
+  @RequiredText(2000)
   legalBasis!: string;
 }
 
 export class HoldScopeDto {
-  @ApiPropertyOptional({ type: [String], format: 'uuid' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(200)
-  @IsUUID('all', { each: true })
+  @OptionalUuidList(200)
   aiSystemIds?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'Pseudonyms issued by this registry (p-…)' })
@@ -124,28 +98,16 @@ export class HoldScopeDto {
   @Matches(PSEUDONYM_PATTERN, { each: true, message: 'patientPseudonyms must be pseudonyms issued by this registry (p-…)' })
   patientPseudonyms?: string[];
 
-  @ApiPropertyOptional({ type: [String], format: 'uuid' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(200)
-  @IsUUID('all', { each: true })
+  @OptionalUuidList(200)
   incidentIds?: string[];
 
-  @ApiPropertyOptional({ type: [String], format: 'uuid' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(200)
-  @IsUUID('all', { each: true })
+  @OptionalUuidList(200)
   disclosureRequestIds?: string[];
 
-  @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional()
-  @IsISO8601(ISO)
+  @OptionalInstant(ISO)
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional()
-  @IsISO8601(ISO)
+  @OptionalInstant(ISO)
   to?: string;
 }
 
@@ -154,26 +116,17 @@ export class PlaceLegalHoldDto {
   @NestedObject(() => HoldScopeDto)
   scope!: HoldScopeDto;
 
-  @ApiProperty({ example: 'Claim 2026-0042 (PLD); preserve all triage logs', maxLength: 4000 })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(4000)
+  @RequiredText(4000, { example: 'Claim 2026-0042 (PLD); preserve all triage logs', maxLength: 4000 })
   reason!: string;
 }
 
 export class ReviewLegalHoldDto {
-  @ApiProperty({ example: 'Claim still open; hold maintained', maxLength: 4000 })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(4000)
+  @RequiredText(4000, { example: 'Claim still open; hold maintained', maxLength: 4000 })
   note!: string;
 }
 
 export class ReleaseLegalHoldDto {
-  @ApiProperty({ example: 'Claim settled on 2027-03-01', maxLength: 4000 })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(4000)
+  @RequiredText(4000, { example: 'Claim settled on 2027-03-01', maxLength: 4000 })
   reason!: string;
 }
 
