@@ -190,6 +190,33 @@ export function Loading() {
 }
 
 /** Loads data for a screen; `reload` fetches again (after a write, or to poll). */
+/** A column header; `{ hidden }` is read by screen readers only (a column of links, say). */
+export type Column = string | { hidden: string };
+
+/** A list as a table: "loading" until it has arrived, "none" when it is empty, else one row per item. */
+export function ItemsTable<T>({ id, items, columns, row }: { id: string; items: T[] | undefined; columns: Column[]; row: (item: T) => ComponentChildren }) {
+  if (!items) return <Loading />;
+  if (items.length === 0) return <p>{t('none')}</p>;
+  return (
+    <table id={id}>
+      <thead>
+        <tr>
+          {columns.map((c) =>
+            typeof c === 'string' ? (
+              <th scope="col">{c}</th>
+            ) : (
+              <th scope="col">
+                <span class="visually-hidden">{c.hidden}</span>
+              </th>
+            ),
+          )}
+        </tr>
+      </thead>
+      <tbody>{items.map(row)}</tbody>
+    </table>
+  );
+}
+
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T | undefined; error: unknown; reload: () => Promise<T | undefined> } {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<unknown>(null);

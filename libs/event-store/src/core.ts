@@ -7,6 +7,7 @@
 export * from './decider';
 export * from './envelope';
 export * from './errors';
+export * from './event-types';
 export * from './event-store.port';
 export * from './projections/projection';
 export * from './stream-identity';

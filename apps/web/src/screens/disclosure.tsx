@@ -3,7 +3,7 @@ import { api, ApiError, download, get, newKey } from '../api';
 import { formatDate, lang, t } from '../i18n';
 import { navigate } from '../state';
 import type { AiSystem, BundleJob, DisclosureItem, DisclosureView, Page, Scope, TimelineEntry } from '../types';
-import { Checkbox, fieldErrorOf, Link, Loading, PageTitle, ProblemSummary, SelectField, Status, TextField, tt, useLoad } from '../ui';
+import { Checkbox, fieldErrorOf, ItemsTable, Link, Loading, PageTitle, ProblemSummary, SelectField, Status, TextField, tt, useLoad } from '../ui';
 
 interface ScopeForm {
   aiSystemIds: string[];
@@ -96,34 +96,21 @@ export function Disclosures({ canWrite }: { canWrite: boolean }) {
     <>
       <PageTitle>{t('disclosures.title')}</PageTitle>
       <ProblemSummary error={list.error} />
-      {!list.data ? (
-        <Loading />
-      ) : list.data.items.length === 0 ? (
-        <p>{t('none')}</p>
-      ) : (
-        <table id="disclosures">
-          <thead>
-            <tr>
-              <th scope="col">{t('disclosures.reference')}</th>
-              <th scope="col">{t('disclosures.requesterKind')}</th>
-              <th scope="col">{t('disclosures.dueAt')}</th>
-              <th scope="col">{t('disclosures.status')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.items.map((d) => (
-              <tr key={d.requestId}>
-                <td>
-                  <Link href={`/disclosures/${d.requestId}`}>{d.reference}</Link>
-                </td>
-                <td>{d.requester}</td>
-                <td>{formatDate(d.dueAt, false)}</td>
-                <td>{d.status}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ItemsTable
+        id="disclosures"
+        items={list.data?.items}
+        columns={[t('disclosures.reference'), t('disclosures.requesterKind'), t('disclosures.dueAt'), t('disclosures.status')]}
+        row={(d) => (
+          <tr key={d.requestId}>
+            <td>
+              <Link href={`/disclosures/${d.requestId}`}>{d.reference}</Link>
+            </td>
+            <td>{d.requester}</td>
+            <td>{formatDate(d.dueAt, false)}</td>
+            <td>{d.status}</td>
+          </tr>
+        )}
+      />
       {canWrite && <NewDisclosure />}
     </>
   );

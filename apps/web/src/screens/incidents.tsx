@@ -6,6 +6,7 @@ import {
   Checkbox,
   Clock,
   fieldErrorOf,
+  ItemsTable,
   Link,
   Loading,
   PageTitle,
@@ -30,46 +31,30 @@ export function IncidentBoard() {
       <TriageQueue />
       <p>{t('incidents.intro')}</p>
       <ProblemSummary error={board.error} />
-      {!board.data ? (
-        <Loading />
-      ) : board.data.items.length === 0 ? (
-        <p>{t('none')}</p>
-      ) : (
-        <table id="incident-board">
-          <thead>
-            <tr>
-              <th scope="col">{t('incidents.next')}</th>
-              <th scope="col">{t('incidents.system')}</th>
-              <th scope="col">{t('incidents.serious')}</th>
-              <th scope="col">{t('incidents.awareAt')}</th>
-              <th scope="col">
-                <span class="visually-hidden">{t('incidents.open')}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {board.data.items.map((i) => (
-              <tr key={i.incidentId} data-incident-id={i.incidentId}>
-                <td>
-                  {i.nextDeadline ? (
-                    <Clock dueAt={i.nextDeadline.dueAt} metAt={i.nextDeadline.metAt} now={now} />
-                  ) : (
-                    <span class="muted">{t('incidents.noDeadline')}</span>
-                  )}
-                </td>
-                <td>{i.aiSystemName}</td>
-                <td>{i.serious === null ? <span class="muted">{t('incidents.unclassified')}</span> : i.serious ? '✔' : '—'}</td>
-                <td>{formatDate(i.awareAt)}</td>
-                <td>
-                  <Link href={`/incidents/${i.incidentId}`} aria-label={`${t('incidents.open')}: ${i.aiSystemName}, ${formatDate(i.awareAt)}`}>
-                    {t('incidents.open')}
-                  </Link>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ItemsTable
+        id="incident-board"
+        items={board.data?.items}
+        columns={[t('incidents.next'), t('incidents.system'), t('incidents.serious'), t('incidents.awareAt'), { hidden: t('incidents.open') }]}
+        row={(i) => (
+          <tr key={i.incidentId} data-incident-id={i.incidentId}>
+            <td>
+              {i.nextDeadline ? (
+                <Clock dueAt={i.nextDeadline.dueAt} metAt={i.nextDeadline.metAt} now={now} />
+              ) : (
+                <span class="muted">{t('incidents.noDeadline')}</span>
+              )}
+            </td>
+            <td>{i.aiSystemName}</td>
+            <td>{i.serious === null ? <span class="muted">{t('incidents.unclassified')}</span> : i.serious ? '✔' : '—'}</td>
+            <td>{formatDate(i.awareAt)}</td>
+            <td>
+              <Link href={`/incidents/${i.incidentId}`} aria-label={`${t('incidents.open')}: ${i.aiSystemName}, ${formatDate(i.awareAt)}`}>
+                {t('incidents.open')}
+              </Link>
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }

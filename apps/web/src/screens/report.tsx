@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, get, newKey } from '../api';
 import { formatDate, t } from '../i18n';
 import type { AiSystem, Page, ReportedIncident } from '../types';
-import { Checkbox, fieldErrorOf, Loading, PageTitle, ProblemSummary, SelectField, Status, TextField, until, useLoad } from '../ui';
+import { Checkbox, fieldErrorOf, ItemsTable, PageTitle, ProblemSummary, SelectField, Status, TextField, until, useLoad } from '../ui';
 
 const empty = { aiSystemId: '', narrative: '', patientId: '', nearMiss: false };
 
@@ -85,33 +85,21 @@ export function ReportIncident() {
       </form>
       <section aria-labelledby="mine-title">
         <h2 id="mine-title">{t('report.mine')}</h2>
-        {!mine.data ? (
-          <Loading />
-        ) : mine.data.items.length === 0 ? (
-          <p>{t('none')}</p>
-        ) : (
-          <table id="my-reports">
-            <thead>
-              <tr>
-                <th scope="col">{t('report.reportedAt')}</th>
-                <th scope="col">{t('incidents.system')}</th>
-                <th scope="col">{t('incidents.status')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {mine.data.items.map((r) => (
-                <tr key={r.incidentId} data-incident-id={r.incidentId} data-triage={r.triage}>
-                  <td>{formatDate(r.detectedAt)}</td>
-                  <td>
-                    {r.aiSystemName}
-                    {r.nearMiss ? ` (${t('report.nearMissShort')})` : ''}
-                  </td>
-                  <td>{r.status === 'closed' ? t('report.closed') : t(`report.${r.triage}`)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <ItemsTable
+          id="my-reports"
+          items={mine.data?.items}
+          columns={[t('report.reportedAt'), t('incidents.system'), t('incidents.status')]}
+          row={(r) => (
+            <tr key={r.incidentId} data-incident-id={r.incidentId} data-triage={r.triage}>
+              <td>{formatDate(r.detectedAt)}</td>
+              <td>
+                {r.aiSystemName}
+                {r.nearMiss ? ` (${t('report.nearMissShort')})` : ''}
+              </td>
+              <td>{r.status === 'closed' ? t('report.closed') : t(`report.${r.triage}`)}</td>
+            </tr>
+          )}
+        />
       </section>
     </>
   );

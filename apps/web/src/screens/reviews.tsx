@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, get, newKey } from '../api';
 import { formatDate, t } from '../i18n';
 import type { AiSystem, Page, ReviewItem } from '../types';
-import { fieldErrorOf, Loading, PageTitle, ProblemSummary, SelectField, Status, TextField, tt, until, useLoad } from '../ui';
+import { fieldErrorOf, ItemsTable, PageTitle, ProblemSummary, SelectField, Status, TextField, tt, until, useLoad } from '../ui';
 
 const DECISIONS = ['accepted', 'modified', 'rejected', 'escalated'] as const;
 const empty = { aiSystemId: '', patientId: '', outputReference: '', outputSha256: '', decision: '', reason: '' };
@@ -130,38 +130,24 @@ export function Reviews() {
 
       <section aria-labelledby="recent-title">
         <h2 id="recent-title">{t('reviews.recent')}</h2>
-        {!recent.data ? (
-          <Loading />
-        ) : recent.data.items.length === 0 ? (
-          <p>{t('none')}</p>
-        ) : (
-          <table id="recent-reviews">
-            <thead>
-              <tr>
-                <th scope="col">{t('reviews.when')}</th>
-                <th scope="col">{t('reviews.system')}</th>
-                <th scope="col">{t('reviews.outputReference')}</th>
-                <th scope="col">{t('reviews.decision')}</th>
-                <th scope="col">{t('reviews.reason')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {recent.data.items.map((r) => (
-                <tr key={r.reviewId} data-review-id={r.reviewId}>
-                  <td>{formatDate(r.decidedAt)}</td>
-                  <td>
-                    {nameOf(r.aiSystemId)} {r.modelVersion}
-                  </td>
-                  <td class="mono">{r.outputReference}</td>
-                  <td>
-                    <span class={`badge decision-${r.decision}`}>{tt(`decision.${r.decision}`)}</span>
-                  </td>
-                  <td>{r.reason.erased ? '[erased]' : (r.reason.text ?? '')}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <ItemsTable
+          id="recent-reviews"
+          items={recent.data?.items}
+          columns={[t('reviews.when'), t('reviews.system'), t('reviews.outputReference'), t('reviews.decision'), t('reviews.reason')]}
+          row={(r) => (
+            <tr key={r.reviewId} data-review-id={r.reviewId}>
+              <td>{formatDate(r.decidedAt)}</td>
+              <td>
+                {nameOf(r.aiSystemId)} {r.modelVersion}
+              </td>
+              <td class="mono">{r.outputReference}</td>
+              <td>
+                <span class={`badge decision-${r.decision}`}>{tt(`decision.${r.decision}`)}</span>
+              </td>
+              <td>{r.reason.erased ? '[erased]' : (r.reason.text ?? '')}</td>
+            </tr>
+          )}
+        />
       </section>
     </>
   );

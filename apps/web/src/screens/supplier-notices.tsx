@@ -7,6 +7,7 @@ import {
   Checkbox,
   Clock,
   fieldErrorOf,
+  ItemsTable,
   Link,
   Loading,
   PageTitle,
@@ -42,44 +43,27 @@ export function SupplierNotices({ canWrite }: { canWrite: boolean }) {
       <PageTitle>{t('notices.title')}</PageTitle>
       <p>{t('notices.intro')}</p>
       <ProblemSummary error={notices.error} />
-      {!notices.data ? (
-        <Loading />
-      ) : notices.data.items.length === 0 ? (
-        <p>{t('none')}</p>
-      ) : (
-        <table id="supplier-notices">
-          <thead>
-            <tr>
-              <th scope="col">{t('notices.next')}</th>
-              <th scope="col">{t('notices.kind')}</th>
-              <th scope="col">{t('notices.system')}</th>
-              <th scope="col">{t('notices.noticeTitle')}</th>
-              <th scope="col">{t('notices.versions')}</th>
-              <th scope="col">
-                <span class="visually-hidden">{t('notices.open')}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {notices.data.items.map((n) => (
-              <tr key={n.supplierNoticeId} data-notice-id={n.supplierNoticeId} data-overdue={n.overdue ? 'true' : 'false'}>
-                <td>{n.nextDueAt ? <Clock dueAt={n.nextDueAt} now={now} /> : <span class="muted">{t('notices.noDeadline')}</span>}</td>
-                <td>{tt(`notices.kind.${n.kind}`)}</td>
-                <td>{nameOf(n.aiSystemId)}</td>
-                <td>
-                  {n.title} <span class="muted">({n.supplierReference})</span>
-                </td>
-                <td>{n.affectedVersions.join(', ')}</td>
-                <td>
-                  <Link href={`/supplier-notices/${n.supplierNoticeId}`} aria-label={`${t('notices.open')}: ${n.supplierReference}`}>
-                    {t('notices.open')}
-                  </Link>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ItemsTable
+        id="supplier-notices"
+        items={notices.data?.items}
+        columns={[t('notices.next'), t('notices.kind'), t('notices.system'), t('notices.noticeTitle'), t('notices.versions'), { hidden: t('notices.open') }]}
+        row={(n) => (
+          <tr key={n.supplierNoticeId} data-notice-id={n.supplierNoticeId} data-overdue={n.overdue ? 'true' : 'false'}>
+            <td>{n.nextDueAt ? <Clock dueAt={n.nextDueAt} now={now} /> : <span class="muted">{t('notices.noDeadline')}</span>}</td>
+            <td>{tt(`notices.kind.${n.kind}`)}</td>
+            <td>{nameOf(n.aiSystemId)}</td>
+            <td>
+              {n.title} <span class="muted">({n.supplierReference})</span>
+            </td>
+            <td>{n.affectedVersions.join(', ')}</td>
+            <td>
+              <Link href={`/supplier-notices/${n.supplierNoticeId}`} aria-label={`${t('notices.open')}: ${n.supplierReference}`}>
+                {t('notices.open')}
+              </Link>
+            </td>
+          </tr>
+        )}
+      />
       {canWrite && systems.data && <ReceiveNotice systems={systems.data.items} reload={notices.reload} />}
     </>
   );

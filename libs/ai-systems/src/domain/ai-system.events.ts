@@ -1,4 +1,5 @@
-import { streamIdentity } from '@app/event-store/core';
+import { eventTypes, streamIdentity } from '@app/event-store/core';
+import type { EventOf, EventsOf } from '@app/event-store/core';
 /** Stream of one deployed AI system: `ai-system-<id>`. */
 export const aiSystemStream = streamIdentity('ai-system-');
 export const aiSystemStreamId = aiSystemStream.streamOf;
@@ -58,34 +59,27 @@ export interface AiSystemUseResumedData {
   resumedAt: string;
 }
 
-export interface AiSystemRegistered {
-  type: 'ai-systems.AiSystemRegistered';
-  data: AiSystemRegisteredData;
+/** The context's events, declared once: type → data. The union, each event and the list of types derive from it. */
+export interface AiSystemEventData {
+  'ai-systems.AiSystemRegistered': AiSystemRegisteredData;
+  'ai-systems.AiSystemVersionChanged': AiSystemVersionChangedData;
+  'ai-systems.AiSystemUseSuspended': AiSystemUseSuspendedData;
+  'ai-systems.AiSystemUseResumed': AiSystemUseResumedData;
 }
 
-export interface AiSystemVersionChanged {
-  type: 'ai-systems.AiSystemVersionChanged';
-  data: AiSystemVersionChangedData;
-}
-
-export interface AiSystemUseSuspended {
-  type: 'ai-systems.AiSystemUseSuspended';
-  data: AiSystemUseSuspendedData;
-}
-
-export interface AiSystemUseResumed {
-  type: 'ai-systems.AiSystemUseResumed';
-  data: AiSystemUseResumedData;
-}
+export type AiSystemRegistered = EventOf<AiSystemEventData, 'ai-systems.AiSystemRegistered'>;
+export type AiSystemVersionChanged = EventOf<AiSystemEventData, 'ai-systems.AiSystemVersionChanged'>;
+export type AiSystemUseSuspended = EventOf<AiSystemEventData, 'ai-systems.AiSystemUseSuspended'>;
+export type AiSystemUseResumed = EventOf<AiSystemEventData, 'ai-systems.AiSystemUseResumed'>;
 
 /** Stored envelopes (`EventEnvelope<Data, Type>`) satisfy these shapes, so they can be folded directly. */
-export type AiSystemEvent = AiSystemRegistered | AiSystemVersionChanged | AiSystemUseSuspended | AiSystemUseResumed;
+export type AiSystemEvent = EventsOf<AiSystemEventData>;
 
 export type AiSystemEventType = AiSystemEvent['type'];
 
-export const AI_SYSTEM_EVENT_TYPES: readonly AiSystemEventType[] = [
-  'ai-systems.AiSystemRegistered',
-  'ai-systems.AiSystemVersionChanged',
-  'ai-systems.AiSystemUseSuspended',
-  'ai-systems.AiSystemUseResumed',
-];
+export const AI_SYSTEM_EVENT_TYPES = eventTypes<AiSystemEventData>({
+  'ai-systems.AiSystemRegistered': true,
+  'ai-systems.AiSystemVersionChanged': true,
+  'ai-systems.AiSystemUseSuspended': true,
+  'ai-systems.AiSystemUseResumed': true,
+});

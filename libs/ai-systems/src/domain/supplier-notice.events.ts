@@ -1,4 +1,5 @@
-import { streamIdentity } from '@app/event-store/core';
+import { eventTypes, streamIdentity } from '@app/event-store/core';
+import type { EventOf, EventsOf } from '@app/event-store/core';
 /** Stream of one notice a supplier sent about an AI system: `supplier-notice-<id>`. */
 export const supplierNoticeStream = streamIdentity('supplier-notice-');
 export const supplierNoticeStreamId = supplierNoticeStream.streamOf;
@@ -59,25 +60,21 @@ export interface SupplierNoticeClosedData {
   closedBy: NoticeActor;
 }
 
-export interface SupplierNoticeReceived {
-  type: 'ai-systems.SupplierNoticeReceived';
-  data: SupplierNoticeReceivedData;
+/** The context's events, declared once: type → data. The union, each event and the list of types derive from it. */
+export interface SupplierNoticeEventData {
+  'ai-systems.SupplierNoticeReceived': SupplierNoticeReceivedData;
+  'ai-systems.SupplierNoticeActionRecorded': SupplierNoticeActionRecordedData;
+  'ai-systems.SupplierNoticeClosed': SupplierNoticeClosedData;
 }
 
-export interface SupplierNoticeActionRecorded {
-  type: 'ai-systems.SupplierNoticeActionRecorded';
-  data: SupplierNoticeActionRecordedData;
-}
+export type SupplierNoticeReceived = EventOf<SupplierNoticeEventData, 'ai-systems.SupplierNoticeReceived'>;
+export type SupplierNoticeActionRecorded = EventOf<SupplierNoticeEventData, 'ai-systems.SupplierNoticeActionRecorded'>;
+export type SupplierNoticeClosed = EventOf<SupplierNoticeEventData, 'ai-systems.SupplierNoticeClosed'>;
 
-export interface SupplierNoticeClosed {
-  type: 'ai-systems.SupplierNoticeClosed';
-  data: SupplierNoticeClosedData;
-}
+export type SupplierNoticeEvent = EventsOf<SupplierNoticeEventData>;
 
-export type SupplierNoticeEvent = SupplierNoticeReceived | SupplierNoticeActionRecorded | SupplierNoticeClosed;
-
-export const SUPPLIER_NOTICE_EVENT_TYPES: readonly SupplierNoticeEvent['type'][] = [
-  'ai-systems.SupplierNoticeReceived',
-  'ai-systems.SupplierNoticeActionRecorded',
-  'ai-systems.SupplierNoticeClosed',
-];
+export const SUPPLIER_NOTICE_EVENT_TYPES = eventTypes<SupplierNoticeEventData>({
+  'ai-systems.SupplierNoticeReceived': true,
+  'ai-systems.SupplierNoticeActionRecorded': true,
+  'ai-systems.SupplierNoticeClosed': true,
+});

@@ -1,5 +1,5 @@
-import { streamIdentity } from '@app/event-store/core';
-import type { Actor } from '@app/event-store/core';
+import { eventTypes, streamIdentity } from '@app/event-store/core';
+import type { Actor, EventOf, EventsOf } from '@app/event-store/core';
 
 /** Stream of one incident: `incident-<id>`. */
 export const incidentStream = streamIdentity('incident-');
@@ -475,76 +475,78 @@ export interface IncidentReopenedData {
   reopenedAt: string;
 }
 
-type E<K extends string, D> = { type: K; data: D };
+/** The context's events, declared once: type → data. The union, each event and the list of types derive from it. */
+export interface IncidentEventData {
+  'incidents.IncidentDetected': IncidentDetectedData;
+  'incidents.AwarenessEstablished': AwarenessEstablishedData;
+  'incidents.IncidentClassified': IncidentClassifiedData;
+  'incidents.DeadlinesComputed': DeadlinesComputedData;
+  'incidents.DeadlinesRecomputed': DeadlinesRecomputedData;
+  'incidents.ProviderUnreachable': ProviderUnreachableData;
+  'incidents.InvestigationReportTermSet': InvestigationReportTermSetData;
+  'incidents.ReportResendRequested': ReportResendRequestedData;
+  'incidents.CalamityEstablished': CalamityEstablishedData;
+  'incidents.CalamityRuledOut': CalamityRuledOutData;
+  'incidents.SupplierNotified': NotificationData;
+  'incidents.AuthorityNotified': NotificationData;
+  'incidents.FollowUpReported': NotificationData;
+  'incidents.ReportDelivered': ReportDeliveredData;
+  'incidents.ReportDeliveryFailed': ReportDeliveryFailedData;
+  'incidents.SupplierAcknowledged': SupplierAcknowledgedData;
+  'incidents.SystemUseSuspended': SystemUseSuspendedData;
+  'incidents.InvestigationNoteAdded': InvestigationNoteAddedData;
+  'incidents.IncidentClosed': IncidentClosedData;
+  'incidents.IncidentReopened': IncidentReopenedData;
+}
 
-export type IncidentDetected = E<'incidents.IncidentDetected', IncidentDetectedData>;
-export type AwarenessEstablished = E<'incidents.AwarenessEstablished', AwarenessEstablishedData>;
-export type IncidentClassified = E<'incidents.IncidentClassified', IncidentClassifiedData>;
-export type DeadlinesComputed = E<'incidents.DeadlinesComputed', DeadlinesComputedData>;
-export type DeadlinesRecomputed = E<'incidents.DeadlinesRecomputed', DeadlinesRecomputedData>;
-export type ProviderUnreachable = E<'incidents.ProviderUnreachable', ProviderUnreachableData>;
-export type InvestigationReportTermSet = E<'incidents.InvestigationReportTermSet', InvestigationReportTermSetData>;
-export type ReportResendRequested = E<'incidents.ReportResendRequested', ReportResendRequestedData>;
-export type CalamityEstablished = E<'incidents.CalamityEstablished', CalamityEstablishedData>;
-export type CalamityRuledOut = E<'incidents.CalamityRuledOut', CalamityRuledOutData>;
-export type SupplierNotified = E<'incidents.SupplierNotified', NotificationData>;
-export type AuthorityNotified = E<'incidents.AuthorityNotified', NotificationData>;
-export type FollowUpReported = E<'incidents.FollowUpReported', NotificationData>;
-export type ReportDelivered = E<'incidents.ReportDelivered', ReportDeliveredData>;
-export type ReportDeliveryFailed = E<'incidents.ReportDeliveryFailed', ReportDeliveryFailedData>;
-export type SupplierAcknowledged = E<'incidents.SupplierAcknowledged', SupplierAcknowledgedData>;
-export type SystemUseSuspended = E<'incidents.SystemUseSuspended', SystemUseSuspendedData>;
-export type InvestigationNoteAdded = E<'incidents.InvestigationNoteAdded', InvestigationNoteAddedData>;
-export type IncidentClosed = E<'incidents.IncidentClosed', IncidentClosedData>;
-export type IncidentReopened = E<'incidents.IncidentReopened', IncidentReopenedData>;
+export type IncidentDetected = EventOf<IncidentEventData, 'incidents.IncidentDetected'>;
+export type AwarenessEstablished = EventOf<IncidentEventData, 'incidents.AwarenessEstablished'>;
+export type IncidentClassified = EventOf<IncidentEventData, 'incidents.IncidentClassified'>;
+export type DeadlinesComputed = EventOf<IncidentEventData, 'incidents.DeadlinesComputed'>;
+export type DeadlinesRecomputed = EventOf<IncidentEventData, 'incidents.DeadlinesRecomputed'>;
+export type ProviderUnreachable = EventOf<IncidentEventData, 'incidents.ProviderUnreachable'>;
+export type InvestigationReportTermSet = EventOf<IncidentEventData, 'incidents.InvestigationReportTermSet'>;
+export type ReportResendRequested = EventOf<IncidentEventData, 'incidents.ReportResendRequested'>;
+export type CalamityEstablished = EventOf<IncidentEventData, 'incidents.CalamityEstablished'>;
+export type CalamityRuledOut = EventOf<IncidentEventData, 'incidents.CalamityRuledOut'>;
+export type SupplierNotified = EventOf<IncidentEventData, 'incidents.SupplierNotified'>;
+export type AuthorityNotified = EventOf<IncidentEventData, 'incidents.AuthorityNotified'>;
+export type FollowUpReported = EventOf<IncidentEventData, 'incidents.FollowUpReported'>;
+export type ReportDelivered = EventOf<IncidentEventData, 'incidents.ReportDelivered'>;
+export type ReportDeliveryFailed = EventOf<IncidentEventData, 'incidents.ReportDeliveryFailed'>;
+export type SupplierAcknowledged = EventOf<IncidentEventData, 'incidents.SupplierAcknowledged'>;
+export type SystemUseSuspended = EventOf<IncidentEventData, 'incidents.SystemUseSuspended'>;
+export type InvestigationNoteAdded = EventOf<IncidentEventData, 'incidents.InvestigationNoteAdded'>;
+export type IncidentClosed = EventOf<IncidentEventData, 'incidents.IncidentClosed'>;
+export type IncidentReopened = EventOf<IncidentEventData, 'incidents.IncidentReopened'>;
 
 /** Stored envelopes satisfy these shapes, so they can be folded directly. */
-export type IncidentEvent =
-  | IncidentDetected
-  | AwarenessEstablished
-  | IncidentClassified
-  | DeadlinesComputed
-  | DeadlinesRecomputed
-  | ProviderUnreachable
-  | InvestigationReportTermSet
-  | ReportResendRequested
-  | CalamityEstablished
-  | CalamityRuledOut
-  | SupplierNotified
-  | AuthorityNotified
-  | FollowUpReported
-  | ReportDelivered
-  | ReportDeliveryFailed
-  | SupplierAcknowledged
-  | SystemUseSuspended
-  | InvestigationNoteAdded
-  | IncidentClosed
-  | IncidentReopened;
+export type IncidentEvent = EventsOf<IncidentEventData>;
 
 export type IncidentEventType = IncidentEvent['type'];
 
-export const INCIDENT_EVENT_TYPES: readonly IncidentEventType[] = [
-  'incidents.IncidentDetected',
-  'incidents.AwarenessEstablished',
-  'incidents.IncidentClassified',
-  'incidents.DeadlinesComputed',
-  'incidents.DeadlinesRecomputed',
-  'incidents.ProviderUnreachable',
-  'incidents.InvestigationReportTermSet',
-  'incidents.ReportResendRequested',
-  'incidents.CalamityEstablished',
-  'incidents.CalamityRuledOut',
-  'incidents.SupplierNotified',
-  'incidents.AuthorityNotified',
-  'incidents.FollowUpReported',
-  'incidents.ReportDelivered',
-  'incidents.ReportDeliveryFailed',
-  'incidents.SupplierAcknowledged',
-  'incidents.SystemUseSuspended',
-  'incidents.InvestigationNoteAdded',
-  'incidents.IncidentClosed',
-  'incidents.IncidentReopened',
-];
+export const INCIDENT_EVENT_TYPES = eventTypes<IncidentEventData>({
+  'incidents.IncidentDetected': true,
+  'incidents.AwarenessEstablished': true,
+  'incidents.IncidentClassified': true,
+  'incidents.DeadlinesComputed': true,
+  'incidents.DeadlinesRecomputed': true,
+  'incidents.ProviderUnreachable': true,
+  'incidents.InvestigationReportTermSet': true,
+  'incidents.ReportResendRequested': true,
+  'incidents.CalamityEstablished': true,
+  'incidents.CalamityRuledOut': true,
+  'incidents.SupplierNotified': true,
+  'incidents.AuthorityNotified': true,
+  'incidents.FollowUpReported': true,
+  'incidents.ReportDelivered': true,
+  'incidents.ReportDeliveryFailed': true,
+  'incidents.SupplierAcknowledged': true,
+  'incidents.SystemUseSuspended': true,
+  'incidents.InvestigationNoteAdded': true,
+  'incidents.IncidentClosed': true,
+  'incidents.IncidentReopened': true,
+});
 
 export const NOTIFICATION_EVENT_TYPES: readonly IncidentEventType[] = [
   'incidents.SupplierNotified',

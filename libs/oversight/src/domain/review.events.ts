@@ -1,5 +1,5 @@
-import { streamIdentity } from '@app/event-store/core';
-import type { Actor } from '@app/event-store/core';
+import { eventTypes, streamIdentity } from '@app/event-store/core';
+import type { Actor, EventOf, EventsOf } from '@app/event-store/core';
 import type { EncryptedText } from './encrypted-text';
 
 /** Stream of one human review of one AI output: `review-<id>`. */
@@ -52,34 +52,27 @@ export interface ReviewLinkedToIncidentData {
   linkedAt: string;
 }
 
-export interface AiOutputReviewed {
-  type: 'oversight.AiOutputReviewed';
-  data: AiOutputReviewedData;
+/** The context's events, declared once: type → data. The union, each event and the list of types derive from it. */
+export interface ReviewEventData {
+  'oversight.AiOutputReviewed': AiOutputReviewedData;
+  'oversight.ReviewCorrected': ReviewCorrectedData;
+  'oversight.ReviewWithdrawn': ReviewWithdrawnData;
+  'oversight.ReviewLinkedToIncident': ReviewLinkedToIncidentData;
 }
 
-export interface ReviewCorrected {
-  type: 'oversight.ReviewCorrected';
-  data: ReviewCorrectedData;
-}
-
-export interface ReviewWithdrawn {
-  type: 'oversight.ReviewWithdrawn';
-  data: ReviewWithdrawnData;
-}
-
-export interface ReviewLinkedToIncident {
-  type: 'oversight.ReviewLinkedToIncident';
-  data: ReviewLinkedToIncidentData;
-}
+export type AiOutputReviewed = EventOf<ReviewEventData, 'oversight.AiOutputReviewed'>;
+export type ReviewCorrected = EventOf<ReviewEventData, 'oversight.ReviewCorrected'>;
+export type ReviewWithdrawn = EventOf<ReviewEventData, 'oversight.ReviewWithdrawn'>;
+export type ReviewLinkedToIncident = EventOf<ReviewEventData, 'oversight.ReviewLinkedToIncident'>;
 
 /** Stored envelopes (`EventEnvelope<Data, Type>`) satisfy these shapes, so they can be folded directly. */
-export type ReviewEvent = AiOutputReviewed | ReviewCorrected | ReviewWithdrawn | ReviewLinkedToIncident;
+export type ReviewEvent = EventsOf<ReviewEventData>;
 
 export type ReviewEventType = ReviewEvent['type'];
 
-export const REVIEW_EVENT_TYPES: readonly ReviewEventType[] = [
-  'oversight.AiOutputReviewed',
-  'oversight.ReviewCorrected',
-  'oversight.ReviewWithdrawn',
-  'oversight.ReviewLinkedToIncident',
-];
+export const REVIEW_EVENT_TYPES = eventTypes<ReviewEventData>({
+  'oversight.AiOutputReviewed': true,
+  'oversight.ReviewCorrected': true,
+  'oversight.ReviewWithdrawn': true,
+  'oversight.ReviewLinkedToIncident': true,
+});

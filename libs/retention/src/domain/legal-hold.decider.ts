@@ -1,4 +1,4 @@
-import { type Actor, type Decider, DomainError, streamIdentity } from '@app/event-store/core';
+import { type Actor, type Decider, DomainError, streamIdentity, eventTypes, type EventsOf } from '@app/event-store/core';
 import { type HoldScope, scopeIsEmpty } from './hold-scope';
 import { isIsoInstant } from './retention-rule';
 
@@ -28,16 +28,20 @@ export interface LegalHoldReleasedData {
   releasedAt: string;
 }
 
-export type LegalHoldEvent =
-  | { type: 'retention.LegalHoldPlaced'; data: LegalHoldPlacedData }
-  | { type: 'retention.LegalHoldReviewed'; data: LegalHoldReviewedData }
-  | { type: 'retention.LegalHoldReleased'; data: LegalHoldReleasedData };
+/** The events, declared once: type → data; the union and the list of types derive from it. */
+export interface LegalHoldEventData {
+  'retention.LegalHoldPlaced': LegalHoldPlacedData;
+  'retention.LegalHoldReviewed': LegalHoldReviewedData;
+  'retention.LegalHoldReleased': LegalHoldReleasedData;
+}
 
-export const LEGAL_HOLD_EVENT_TYPES: readonly LegalHoldEvent['type'][] = [
-  'retention.LegalHoldPlaced',
-  'retention.LegalHoldReviewed',
-  'retention.LegalHoldReleased',
-];
+export type LegalHoldEvent = EventsOf<LegalHoldEventData>;
+
+export const LEGAL_HOLD_EVENT_TYPES = eventTypes<LegalHoldEventData>({
+  'retention.LegalHoldPlaced': true,
+  'retention.LegalHoldReviewed': true,
+  'retention.LegalHoldReleased': true,
+});
 
 export type LegalHoldCommand =
   | { type: 'PlaceLegalHold'; holdId: string; scope: HoldScope; reason: string; placedBy: Actor; now: string }

@@ -1,4 +1,4 @@
-import { type Actor, type Decider, DomainError, streamIdentity } from '@app/event-store/core';
+import { type Actor, type Decider, DomainError, streamIdentity, eventTypes, type EventsOf } from '@app/event-store/core';
 import { isIsoInstant, type RetentionRule } from './retention-rule';
 
 export const logArtefactStream = streamIdentity('log-');
@@ -90,24 +90,28 @@ export interface LogArtefactDownloadedData {
   downloadedAt: string;
 }
 
-export type LogArtefactEvent =
-  | { type: 'retention.LogArtefactRecorded'; data: LogArtefactRecordedData }
-  | { type: 'retention.RetentionSet'; data: RetentionSetData }
-  | { type: 'retention.PurgeRequested'; data: PurgeRequestedData }
-  | { type: 'retention.LogArtefactPurged'; data: LogArtefactPurgedData }
-  | { type: 'retention.PurgeRefused'; data: PurgeRefusedData }
-  | { type: 'retention.PurgeRevoked'; data: PurgeRevokedData }
-  | { type: 'retention.LogArtefactDownloaded'; data: LogArtefactDownloadedData };
+/** The events, declared once: type → data; the union and the list of types derive from it. */
+export interface LogArtefactEventData {
+  'retention.LogArtefactRecorded': LogArtefactRecordedData;
+  'retention.RetentionSet': RetentionSetData;
+  'retention.PurgeRequested': PurgeRequestedData;
+  'retention.LogArtefactPurged': LogArtefactPurgedData;
+  'retention.PurgeRefused': PurgeRefusedData;
+  'retention.PurgeRevoked': PurgeRevokedData;
+  'retention.LogArtefactDownloaded': LogArtefactDownloadedData;
+}
 
-export const LOG_ARTEFACT_EVENT_TYPES: readonly LogArtefactEvent['type'][] = [
-  'retention.LogArtefactRecorded',
-  'retention.RetentionSet',
-  'retention.PurgeRequested',
-  'retention.LogArtefactPurged',
-  'retention.PurgeRefused',
-  'retention.PurgeRevoked',
-  'retention.LogArtefactDownloaded',
-];
+export type LogArtefactEvent = EventsOf<LogArtefactEventData>;
+
+export const LOG_ARTEFACT_EVENT_TYPES = eventTypes<LogArtefactEventData>({
+  'retention.LogArtefactRecorded': true,
+  'retention.RetentionSet': true,
+  'retention.PurgeRequested': true,
+  'retention.LogArtefactPurged': true,
+  'retention.PurgeRefused': true,
+  'retention.PurgeRevoked': true,
+  'retention.LogArtefactDownloaded': true,
+});
 
 /** The event's fields as the edge computed them, plus what the decider checks. */
 export type RecordLogArtefact = Omit<LogArtefactRecordedData, 'receivedAt'> & {
