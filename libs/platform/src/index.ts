@@ -11,3 +11,4 @@ export * from './route-pattern';
 export * from './client-error';
 export * from './failpoint';
 export * from './dto-fields';
+export * from './deadline-board';

@@ -3,7 +3,7 @@ import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { CLOCK, type Clock, EVENT_STORE, type EventStore, loadState } from '@app/event-store';
-import { decodeCursor, encodeCursor, type Page } from '@app/platform';
+import { countOverdue, deadlineBoardPage, type Page } from '@app/platform';
 import { earliestOpenDeadline, isNoticeOverdue, noticeDeadlines, supplierNoticeDecider, type SupplierNoticeKind, supplierNoticeStreamId } from '../domain';
 import { SupplierNoticeRow } from '../projections/supplier-notice.entity';
 import type { SupplierNoticeSummary, SupplierNoticeView } from '../contract';
@@ -63,25 +63,10 @@ export class ListSupplierNoticesHandler implements IQueryHandler<ListSupplierNot
 
   async execute({ filter }: ListSupplierNoticesQuery): Promise<Page<SupplierNoticeSummary>> {
     const now = this.clock.now().toISOString();
-    const after = decodeCursor(filter.cursor, 2) as [string, string] | undefined;
-    const qb = this.rows
-      .createQueryBuilder('n')
-      .orderBy('n.sortKey', 'ASC')
-      .addOrderBy('n.supplierNoticeId', 'ASC')
-      .take(filter.limit + 1);
-    // Overdue implies open: a closed notice has no deadline left.
-    const status = filter.open || filter.overdue ? 'open' : filter.open === false ? 'closed' : undefined;
-    if (status) qb.andWhere('n.status = :status', { status });
-    if (filter.overdue) qb.andWhere('n.nextDueAt < :now', { now });
-    if (filter.aiSystemId) qb.andWhere('n.aiSystemId = :system', { system: filter.aiSystemId });
-    if (after) qb.andWhere('(n.sortKey > :k OR (n.sortKey = :k AND n.supplierNoticeId > :id))', { k: after[0], id: after[1] });
-    const rows = await qb.getMany();
-    const page = rows.slice(0, filter.limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) => summary(r, now)),
-      nextCursor: rows.length > filter.limit ? encodeCursor([last.sortKey, last.supplierNoticeId]) : null,
-    };
+    // Closed notices on request (open: false); overdue implies open (a closed notice has no deadline left).
+    const status = filter.open ? 'open' : filter.open === false ? 'closed' : undefined;
+    const page = await deadlineBoardPage(this.rows, 'n', 'supplierNoticeId', { ...filter, status }, now);
+    return { items: page.rows.map((r) => summary(r, now)), nextCursor: page.nextCursor };
   }
 }
 
@@ -115,10 +100,6 @@ export class OverdueSupplierNotices {
   ) {}
 
   count(): Promise<number> {
-    return this.rows
-      .createQueryBuilder('n')
-      .where('n.status = :open', { open: 'open' })
-      .andWhere('n.nextDueAt < :now', { now: this.clock.now().toISOString() })
-      .getCount();
+    return countOverdue(this.rows, this.clock.now().toISOString());
   }
 }

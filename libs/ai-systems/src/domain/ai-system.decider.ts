@@ -1,31 +1,22 @@
 import { type Decider, DomainError } from '@app/event-store/core';
 import type { ChangeAiSystemVersion, AiSystemCommand, RegisterAiSystem, ResumeAiSystemUse, SuspendAiSystemUse } from './ai-system.commands';
-import type { AiActRiskClass, AiSystemEvent, AiSystemRegisteredData, MdrClass, Supplier } from './ai-system.events';
+import type { AiSystemEvent, AiSystemRegisteredData } from './ai-system.events';
 
 export type AiSystemStatus = 'active' | 'suspended';
 
-export interface RegisteredAiSystem {
+/**
+ * A registered system: the fields it was registered with (derived from the event, not restated),
+ * where `ifuVersion` is the instructions for use matching `currentVersion`.
+ */
+export type RegisteredAiSystem = Omit<AiSystemRegisteredData, 'version'> & {
   exists: true;
-  aiSystemId: string;
-  name: string;
-  supplier: Supplier;
-  intendedPurpose: string;
-  aiActRiskClass: AiActRiskClass;
-  mdrClass: MdrClass;
-  inHouseDevice: boolean;
-  ceMarking: string | null;
-  udiDi: string | null;
-  oversightPersons: string[];
-  registeredAt: string;
   status: AiSystemStatus;
   currentVersion: string;
-  /** Instructions for use matching `currentVersion`. */
-  ifuVersion: string | null;
   /** Every version ever deployed, in order of first deployment; reviews may cite any of them. */
   knownVersions: string[];
   /** Why and since when use is suspended; null while active. */
   suspension: { reason: string; suspendedAt: string } | null;
-}
+};
 
 type AlwaysPresent = 'exists' | 'status' | 'knownVersions';
 
@@ -215,26 +206,8 @@ function evolve(state: AiSystemState, event: AiSystemEvent): AiSystemState {
   }
 }
 
-function registered(data: AiSystemRegisteredData): RegisteredAiSystem {
-  return {
-    exists: true,
-    aiSystemId: data.aiSystemId,
-    name: data.name,
-    supplier: data.supplier,
-    intendedPurpose: data.intendedPurpose,
-    aiActRiskClass: data.aiActRiskClass,
-    mdrClass: data.mdrClass,
-    inHouseDevice: data.inHouseDevice,
-    ceMarking: data.ceMarking,
-    udiDi: data.udiDi,
-    oversightPersons: data.oversightPersons,
-    registeredAt: data.registeredAt,
-    status: 'active',
-    currentVersion: data.version,
-    ifuVersion: data.ifuVersion,
-    knownVersions: [data.version],
-    suspension: null,
-  };
+function registered({ version, ...data }: AiSystemRegisteredData): RegisteredAiSystem {
+  return { ...data, exists: true, status: 'active', currentVersion: version, knownVersions: [version], suspension: null };
 }
 
 export const aiSystemDecider: Decider<AiSystemState, AiSystemCommand, AiSystemEvent> = {

@@ -149,18 +149,8 @@ function decide(command: DisclosureCommand, state: DisclosureState): DisclosureE
 function evolve(state: DisclosureState, event: DisclosureEvent): DisclosureState {
   switch (event.type) {
     case 'disclosure.DisclosureRequestReceived': {
-      const d = event.data;
-      return {
-        ...state,
-        exists: true,
-        requestId: d.requestId,
-        reference: d.reference,
-        requester: d.requester,
-        legalBasis: d.legalBasis,
-        receivedAt: d.receivedAt,
-        dueAt: d.dueAt,
-        scope: d.scope,
-      };
+      const { receivedBy: _who, ...request } = event.data;
+      return { ...state, ...request, exists: true };
     }
     case 'disclosure.DisclosureScopeChanged':
       return { ...state, scope: event.data.scope };

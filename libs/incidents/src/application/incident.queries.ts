@@ -4,7 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { asDomainEvents, CLOCK, type Clock, EVENT_STORE, type EventStore, loadState } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
-import { decodeCursor, encodeCursor, type Page } from '@app/platform';
+import { deadlineBoardPage, type Page } from '@app/platform';
 import {
   buildReport,
   deadlineStatus,
@@ -298,25 +298,8 @@ export class ListIncidentsHandler implements IQueryHandler<ListIncidentsQuery> {
 
   async execute({ filter }: ListIncidentsQuery): Promise<Page<IncidentSummary>> {
     const now = this.clock.now().toISOString();
-    const after = decodeCursor(filter.cursor, 2) as [string, string] | undefined;
-    const qb = this.rows
-      .createQueryBuilder('i')
-      .orderBy('i.sortKey', 'ASC')
-      .addOrderBy('i.incidentId', 'ASC')
-      .take(filter.limit + 1);
-    // Overdue implies open: a closed incident has nothing left to report.
-    const status = filter.overdue ? 'open' : filter.status;
-    if (status) qb.andWhere('i.status = :status', { status });
-    if (filter.overdue) qb.andWhere('i.nextDueAt < :now', { now });
-    if (filter.aiSystemId) qb.andWhere('i.aiSystemId = :system', { system: filter.aiSystemId });
-    if (after) qb.andWhere('(i.sortKey > :k OR (i.sortKey = :k AND i.incidentId > :id))', { k: after[0], id: after[1] });
-    const rows = await qb.getMany();
-    const page = rows.slice(0, filter.limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) => summarise(r.state, now)),
-      nextCursor: rows.length > filter.limit ? encodeCursor([last.sortKey, last.incidentId]) : null,
-    };
+    const page = await deadlineBoardPage(this.rows, 'i', 'incidentId', filter, now);
+    return { items: page.rows.map((r) => summarise(r.state, now)), nextCursor: page.nextCursor };
   }
 }
 

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { CLOCK, type Clock } from '@app/event-store';
+import { countOverdue } from '@app/platform';
 import { IncidentRow } from '../projections/incident.entities';
 
 /** How many open incidents have a reporting deadline passed and not met, by the business clock (metrics, CLI). */
@@ -13,10 +14,6 @@ export class OverdueIncidents {
   ) {}
 
   count(): Promise<number> {
-    return this.rows
-      .createQueryBuilder('i')
-      .where('i.status = :open', { open: 'open' })
-      .andWhere('i.nextDueAt < :now', { now: this.clock.now().toISOString() })
-      .getCount();
+    return countOverdue(this.rows, this.clock.now().toISOString());
   }
 }

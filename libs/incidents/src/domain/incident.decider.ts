@@ -688,24 +688,9 @@ const actor = (a: Actor): Actor => ({ subject: a.subject, role: a.role });
 
 function evolve(state: IncidentState, event: IncidentEvent): IncidentState {
   switch (event.type) {
-    case 'incidents.IncidentDetected': {
-      const d = event.data;
-      return {
-        ...state,
-        exists: true,
-        incidentId: d.incidentId,
-        aiSystemId: d.aiSystemId,
-        aiSystem: d.aiSystem,
-        narrative: d.narrative,
-        narrativeSubject: d.narrativeSubject,
-        patientPseudonyms: d.patientPseudonyms,
-        linkedReviewIds: d.linkedReviewIds,
-        occurredAt: d.occurredAt,
-        nearMiss: d.nearMiss === true,
-        detectedAt: d.detectedAt,
-        detectedBy: d.detectedBy,
-      };
-    }
+    case 'incidents.IncidentDetected':
+      // The state holds every field of the detection; nearMiss is absent from events before 2026-12.
+      return { ...state, ...event.data, exists: true, nearMiss: event.data.nearMiss === true };
     case 'incidents.AwarenessEstablished':
       return { ...state, awareAt: event.data.awareAt };
     case 'incidents.IncidentClassified': {

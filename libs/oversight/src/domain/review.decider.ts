@@ -3,28 +3,19 @@ import type { EncryptedText } from './encrypted-text';
 import type { CorrectReview, IncidentSnapshot, LinkReviewToIncident, RecordReview, ReviewCommand, WithdrawReview } from './review.commands';
 import type { AiOutputReviewedData, ReviewDecision, ReviewEvent } from './review.events';
 
-export interface RecordedReview {
+/**
+ * A review as its events left it: the fields it was recorded with (derived from the event, not
+ * restated), where `decision` and `reason` are the last correction's, else the original's.
+ */
+export type RecordedReview = Omit<AiOutputReviewedData, 'incidentId'> & {
   exists: true;
-  reviewId: string;
-  aiSystemId: string;
-  modelVersion: string;
-  outputReference: string;
-  outputSha256: string;
-  patientPseudonym: string;
-  reviewer: Actor;
   /** The decision as first recorded, before any correction. */
   originalDecision: ReviewDecision;
-  /** Current decision: the last correction's, else the original. */
-  decision: ReviewDecision;
-  /** Current reason, as `decision`. */
-  reason: EncryptedText | null;
-  seenAt: string;
-  decidedAt: string;
   withdrawn: boolean;
   incidentIds: string[];
   /** How many times the review was corrected. */
   corrections: number;
-}
+};
 
 type AlwaysPresent = 'exists' | 'withdrawn' | 'incidentIds' | 'corrections';
 
@@ -257,25 +248,8 @@ function evolve(state: ReviewState, event: ReviewEvent): ReviewState {
   }
 }
 
-function recorded(data: AiOutputReviewedData): RecordedReview {
-  return {
-    exists: true,
-    reviewId: data.reviewId,
-    aiSystemId: data.aiSystemId,
-    modelVersion: data.modelVersion,
-    outputReference: data.outputReference,
-    outputSha256: data.outputSha256,
-    patientPseudonym: data.patientPseudonym,
-    reviewer: data.reviewer,
-    originalDecision: data.decision,
-    decision: data.decision,
-    reason: data.reason,
-    seenAt: data.seenAt,
-    decidedAt: data.decidedAt,
-    withdrawn: false,
-    incidentIds: data.incidentId ? [data.incidentId] : [],
-    corrections: 0,
-  };
+function recorded({ incidentId, ...data }: AiOutputReviewedData): RecordedReview {
+  return { ...data, exists: true, originalDecision: data.decision, withdrawn: false, incidentIds: incidentId ? [incidentId] : [], corrections: 0 };
 }
 
 export const reviewDecider: Decider<ReviewState, ReviewCommand, ReviewEvent> = {

@@ -208,6 +208,11 @@ function stillStored(state: LogArtefactState): LogArtefactRecordedData {
   return artefact;
 }
 
+/** What a refusal and a take-back for holds both state: the artefact, the run, and the holds in order. */
+function heldBy(artefactId: string, runId: string, holdIds: readonly string[]) {
+  return { artefactId, runId, reason: 'legal-hold' as const, holdIds: [...holdIds].sort() };
+}
+
 function decide(command: LogArtefactCommand, state: LogArtefactState): LogArtefactEvent[] {
   switch (command.type) {
     case 'RecordLogArtefact': {
@@ -267,10 +272,7 @@ function decide(command: LogArtefactCommand, state: LogArtefactState): LogArtefa
           {
             type: 'retention.PurgeRefused',
             data: {
-              artefactId: artefact.artefactId,
-              runId: command.runId,
-              reason: 'legal-hold',
-              holdIds: [...command.holdIds].sort(),
+              ...heldBy(artefact.artefactId, command.runId, command.holdIds),
               holdsCheckedThrough: command.holdsCheckedThrough,
               refusedBy: command.by,
               refusedAt: command.now,
@@ -305,10 +307,7 @@ function decide(command: LogArtefactCommand, state: LogArtefactState): LogArtefa
         {
           type: 'retention.PurgeRevoked',
           data: {
-            artefactId: artefact.artefactId,
-            runId: command.runId,
-            reason: 'legal-hold',
-            holdIds: [...command.holdIds].sort(),
+            ...heldBy(artefact.artefactId, command.runId, command.holdIds),
             tombstonePosition: command.tombstonePosition,
             revokedBy: command.by,
             revokedAt: command.now,
