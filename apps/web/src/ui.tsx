@@ -1,6 +1,6 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError } from './api';
+import { api, ApiError } from './api';
 import { formatDate, t, type TextKey } from './i18n';
 import { navigate } from './state';
 
@@ -214,6 +214,38 @@ export function ItemsTable<T>({ id, items, columns, row }: { id: string; items: 
       </thead>
       <tbody>{items.map(row)}</tbody>
     </table>
+  );
+}
+
+/** One entity from the API with its ETag: the revision a change to it names in If-Match. */
+export function useEntity<T>(path: string) {
+  const [etag, setEtag] = useState<string | null>(null);
+  const loaded = useLoad(async () => {
+    const answer = await api<T>('GET', path);
+    setEtag(answer.etag);
+    return answer.data;
+  }, [path]);
+  return { ...loaded, etag };
+}
+
+/** A detail screen's frame: the way back, its title, the load error, and "loading" until the entity is there. */
+export function DetailFrame<T>(p: {
+  back: string;
+  backLabel: string;
+  title: string;
+  entity: { data: T | undefined; error: unknown };
+  children: (data: T) => ComponentChildren;
+}) {
+  const data = p.entity.data;
+  return (
+    <>
+      <p>
+        <Link href={p.back}>← {p.backLabel}</Link>
+      </p>
+      <PageTitle>{p.title}</PageTitle>
+      <ProblemSummary error={p.entity.error} />
+      {data === undefined ? <Loading /> : p.children(data)}
+    </>
   );
 }
 

@@ -3,7 +3,21 @@ import { api, ApiError, download, get, newKey } from '../api';
 import { formatDate, lang, t } from '../i18n';
 import { navigate } from '../state';
 import type { AiSystem, BundleJob, DisclosureItem, DisclosureView, Page, Scope, TimelineEntry } from '../types';
-import { Checkbox, fieldErrorOf, ItemsTable, Link, Loading, PageTitle, ProblemSummary, SelectField, Status, TextField, tt, useLoad } from '../ui';
+import {
+  Checkbox,
+  DetailFrame,
+  fieldErrorOf,
+  ItemsTable,
+  Link,
+  PageTitle,
+  ProblemSummary,
+  SelectField,
+  Status,
+  TextField,
+  tt,
+  useEntity,
+  useLoad,
+} from '../ui';
 
 interface ScopeForm {
   aiSystemIds: string[];
@@ -186,30 +200,23 @@ function NewDisclosure() {
 }
 
 export function DisclosureDetail({ id, canWrite }: { id: string; canWrite: boolean }) {
-  const [etag, setEtag] = useState<string | null>(null);
-  const request = useLoad(async () => {
-    const answer = await api<DisclosureView>('GET', `/disclosure-requests/${id}`);
-    setEtag(answer.etag);
-    return answer.data;
-  }, [id]);
-  const d = request.data;
+  const request = useEntity<DisclosureView>(`/disclosure-requests/${id}`);
+  const etag = request.etag;
   return (
-    <>
-      <p>
-        <Link href="/disclosures">← {t('disclosures.back')}</Link>
-      </p>
-      <PageTitle>{t('disclosures.detail', { ref: d?.reference ?? '…' })}</PageTitle>
-      <ProblemSummary error={request.error} />
-      {!d ? (
-        <Loading />
-      ) : (
+    <DetailFrame
+      back="/disclosures"
+      backLabel={t('disclosures.back')}
+      title={t('disclosures.detail', { ref: request.data?.reference ?? '…' })}
+      entity={request}
+    >
+      {(d) => (
         <>
           {canWrite && <ScopeEditor request={d} etag={etag} reload={request.reload} />}
           <TimelinePreview scope={d.scope} />
           {canWrite && <BundleExport request={d} reload={request.reload} />}
         </>
       )}
-    </>
+    </DetailFrame>
   );
 }
 

@@ -5,10 +5,10 @@ import { BREACH_LEVELS, CRITERIA, type Criteria, NO_CRITERIA, type Deadline, typ
 import {
   Checkbox,
   Clock,
+  DetailFrame,
   fieldErrorOf,
   ItemsTable,
   Link,
-  Loading,
   PageTitle,
   ProblemSummary,
   SelectField,
@@ -16,6 +16,7 @@ import {
   TextField,
   tt,
   until,
+  useEntity,
   useLoad,
   useNow,
   useWrite,
@@ -63,25 +64,11 @@ const noCriteria: Criteria = { ...NO_CRITERIA };
 
 export function IncidentDetail({ id, canWrite }: { id: string; canWrite: boolean }) {
   const now = useNow(15_000);
-  const [etag, setEtag] = useState<string | null>(null);
-  const incident = useLoad(async () => {
-    const answer = await api<IncidentView>('GET', `/incidents/${id}`);
-    setEtag(answer.etag);
-    return answer.data;
-  }, [id]);
-  const i = incident.data;
+  const incident = useEntity<IncidentView>(`/incidents/${id}`);
+  const etag = incident.etag;
   return (
-    <>
-      <p>
-        <Link href="/incidents">← {t('incidents.back')}</Link>
-      </p>
-      <PageTitle>
-        {t('incidents.detail')}: {i?.aiSystemName ?? '…'}
-      </PageTitle>
-      <ProblemSummary error={incident.error} />
-      {!i ? (
-        <Loading />
-      ) : (
+    <DetailFrame back="/incidents" backLabel={t('incidents.back')} title={`${t('incidents.detail')}: ${incident.data?.aiSystemName ?? '…'}`} entity={incident}>
+      {(i) => (
         <>
           <dl class="facts">
             <dt>{t('incidents.narrative')}</dt>
@@ -130,7 +117,7 @@ export function IncidentDetail({ id, canWrite }: { id: string; canWrite: boolean
           <Notifications incident={i} etag={etag} reload={incident.reload} canWrite={canWrite} />
         </>
       )}
-    </>
+    </DetailFrame>
   );
 }
 

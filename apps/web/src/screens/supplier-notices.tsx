@@ -6,10 +6,10 @@ import type { AiSystem, Page } from '../types';
 import {
   Checkbox,
   Clock,
+  DetailFrame,
   fieldErrorOf,
   ItemsTable,
   Link,
-  Loading,
   PageTitle,
   ProblemSummary,
   SelectField,
@@ -17,6 +17,7 @@ import {
   TextField,
   tt,
   until,
+  useEntity,
   useLoad,
   useNow,
   useWrite,
@@ -187,25 +188,16 @@ function ReceiveNotice({ systems, reload }: { systems: SystemRow[]; reload: () =
 
 export function SupplierNoticeDetail({ id, canWrite }: { id: string; canWrite: boolean }) {
   const now = useNow(15_000);
-  const [etag, setEtag] = useState<string | null>(null);
-  const notice = useLoad(async () => {
-    const answer = await api<NoticeView>('GET', `/supplier-notices/${id}`);
-    setEtag(answer.etag);
-    return answer.data;
-  }, [id]);
-  const n = notice.data;
+  const notice = useEntity<NoticeView>(`/supplier-notices/${id}`);
+  const etag = notice.etag;
   return (
-    <>
-      <p>
-        <Link href="/supplier-notices">← {t('notices.back')}</Link>
-      </p>
-      <PageTitle>
-        {t('notices.detail')}: {n?.supplierReference ?? '…'}
-      </PageTitle>
-      <ProblemSummary error={notice.error} />
-      {!n ? (
-        <Loading />
-      ) : (
+    <DetailFrame
+      back="/supplier-notices"
+      backLabel={t('notices.back')}
+      title={`${t('notices.detail')}: ${notice.data?.supplierReference ?? '…'}`}
+      entity={notice}
+    >
+      {(n) => (
         <>
           <dl class="facts">
             <dt>{t('notices.kind')}</dt>
@@ -270,7 +262,7 @@ export function SupplierNoticeDetail({ id, canWrite }: { id: string; canWrite: b
           {canWrite && n.status === 'open' && <CloseNotice id={id} etag={etag} reload={notice.reload} />}
         </>
       )}
-    </>
+    </DetailFrame>
   );
 }
 

@@ -1,14 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsISO8601, IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
+import { ArrayMaxSize, IsISO8601, IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
 import { NestedObject, OptionalInstant, OptionalText, OptionalUuidList, PageQueryDto, RequiredText } from '@app/platform';
-import { PSEUDONYM_PATTERN } from '@app/identity';
+import { OptionalPseudonymList } from '@app/identity';
 
 export class ScopeDto {
-  @ApiPropertyOptional({ type: [String], description: 'Patient pseudonyms (p-…)' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(1000)
-  @Matches(PSEUDONYM_PATTERN, { each: true, message: 'each patient must be a pseudonym (p-…)' })
+  @OptionalPseudonymList(1000, 'Patient pseudonyms (p-…)', 'each patient must be a pseudonym (p-…)')
   patientPseudonyms?: string[];
 
   @OptionalUuidList(1000)

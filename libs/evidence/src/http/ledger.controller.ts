@@ -1,10 +1,10 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Min } from 'class-validator';
 import { createPublicKey } from 'node:crypto';
 import { Public, Roles } from '@app/identity';
-import { ProblemException } from '@app/platform';
+import { LimitQueryDto, ProblemException } from '@app/platform';
 import { LedgerService } from '../ledger/ledger.service';
 
 export class InclusionQueryDto {
@@ -36,15 +36,7 @@ export class ConsistencyQueryDto {
   to!: number;
 }
 
-export class CheckpointsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
+export class CheckpointsQueryDto extends LimitQueryDto {
   @ApiPropertyOptional({ description: 'Only tree heads smaller than this size (paging back in time)' })
   @IsOptional()
   @Type(() => Number)

@@ -1,8 +1,10 @@
-import { createParamDecorator, type ExecutionContext, SetMetadata, UnauthorizedException } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata, UnauthorizedException } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsOptional, Matches } from 'class-validator';
 import type { Request } from 'express';
 import { ProblemException } from '@app/platform';
 import type { Role } from '../local-tokens';
-import type { Pseudonymizer } from '../pseudonymizer';
+import { PSEUDONYM_PATTERN, type Pseudonymizer } from '../pseudonymizer';
 
 export const ROLES_KEY = 'oversight:roles';
 export const PUBLIC_KEY = 'oversight:public';
@@ -47,4 +49,15 @@ export function pseudonymOfPatientId(pseudonyms: Pseudonymizer, patientId: strin
       { field: 'patientId', message: 'is empty or too long after normalisation' },
     ]);
   }
+}
+
+/** An optional list of at most `max` pseudonyms issued by this registry (`p-…`). */
+export function OptionalPseudonymList(max: number, description: string, message: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: [String], description }),
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(max),
+    Matches(PSEUDONYM_PATTERN, { each: true, message }),
+  );
 }

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsISO8601, IsIn, IsInt, IsOptional, IsUUID, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsISO8601, IsIn, IsInt, IsOptional, IsUUID, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { NestedObject, OptionalInstant, OptionalUuidList, PageQueryDto, RequiredText } from '@app/platform';
-import { PSEUDONYM_PATTERN } from '@app/identity';
+import { OptionalPseudonymList } from '@app/identity';
 
 const ISO = { strict: true, strictSeparator: true } as const;
 const KIND = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -91,11 +91,7 @@ export class HoldScopeDto {
   @OptionalUuidList(200)
   aiSystemIds?: string[];
 
-  @ApiPropertyOptional({ type: [String], description: 'Pseudonyms issued by this registry (p-…)' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(1000)
-  @Matches(PSEUDONYM_PATTERN, { each: true, message: 'patientPseudonyms must be pseudonyms issued by this registry (p-…)' })
+  @OptionalPseudonymList(1000, 'Pseudonyms issued by this registry (p-…)', 'patientPseudonyms must be pseudonyms issued by this registry (p-…)')
   patientPseudonyms?: string[];
 
   @OptionalUuidList(200)
