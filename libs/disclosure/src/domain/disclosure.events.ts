@@ -1,5 +1,5 @@
-import { streamIdentity } from '@app/event-store/core';
-import type { Actor } from '@app/event-store/core';
+import { eventTypes, streamIdentity } from '@app/event-store/core';
+import type { Actor, EventOf, EventsOf } from '@app/event-store/core';
 
 export const disclosureStream = streamIdentity('disclosure-');
 export const disclosureStreamId = disclosureStream.streamOf;
@@ -25,9 +25,9 @@ export interface Redaction {
   note: string | null;
 }
 
-export interface DisclosureRequestReceived {
-  type: 'disclosure.DisclosureRequestReceived';
-  data: {
+/** The context's events, declared once: type → data. The union, each event and the list of types derive from it. */
+export interface DisclosureEventData {
+  'disclosure.DisclosureRequestReceived': {
     requestId: string;
     reference: string;
     requester: { kind: RequesterKind; name: string };
@@ -37,22 +37,10 @@ export interface DisclosureRequestReceived {
     scope: DisclosureScope;
     receivedBy: Actor;
   };
-}
-
-export interface DisclosureScopeChanged {
-  type: 'disclosure.DisclosureScopeChanged';
-  data: { requestId: string; scope: DisclosureScope; reason: string; changedBy: Actor; changedAt: string };
-}
-
-export interface RedactionsDecided {
-  type: 'disclosure.RedactionsDecided';
-  data: { requestId: string; redactions: Redaction[]; decidedBy: Actor; decidedAt: string };
-}
-
-/** Chain of custody: who exported what, covering which signed tree, with which bundle hash. */
-export interface BundleExported {
-  type: 'disclosure.BundleExported';
-  data: {
+  'disclosure.DisclosureScopeChanged': { requestId: string; scope: DisclosureScope; reason: string; changedBy: Actor; changedAt: string };
+  'disclosure.RedactionsDecided': { requestId: string; redactions: Redaction[]; decidedBy: Actor; decidedAt: string };
+  /** Chain of custody: who exported what, covering which signed tree, with which bundle hash. */
+  'disclosure.BundleExported': {
     requestId: string;
     bundleId: string;
     exportedBy: Actor;
@@ -69,33 +57,34 @@ export interface BundleExported {
      */
     dataSubjects?: string[];
   };
+  /** The stored file is deleted (the claim no longer needs it); its recorded SHA-256 stays in the log. */
+  'disclosure.BundleDiscarded': { requestId: string; bundleId: string; reason: string; discardedBy: Actor; discardedAt: string };
+  'disclosure.DisclosureDelivered': { requestId: string; bundleId: string; channel: string; deliveredTo: string; deliveredBy: Actor; deliveredAt: string };
+  'disclosure.DisclosureClosed': {
+    requestId: string;
+    outcome: 'disclosed' | 'partly-refused' | 'refused';
+    reason: string | null;
+    closedBy: Actor;
+    closedAt: string;
+  };
 }
 
-/** The stored file is deleted (the claim no longer needs it); its recorded SHA-256 stays in the log. */
-export interface BundleDiscarded {
-  type: 'disclosure.BundleDiscarded';
-  data: { requestId: string; bundleId: string; reason: string; discardedBy: Actor; discardedAt: string };
-}
+export type DisclosureRequestReceived = EventOf<DisclosureEventData, 'disclosure.DisclosureRequestReceived'>;
+export type DisclosureScopeChanged = EventOf<DisclosureEventData, 'disclosure.DisclosureScopeChanged'>;
+export type RedactionsDecided = EventOf<DisclosureEventData, 'disclosure.RedactionsDecided'>;
+export type BundleExported = EventOf<DisclosureEventData, 'disclosure.BundleExported'>;
+export type BundleDiscarded = EventOf<DisclosureEventData, 'disclosure.BundleDiscarded'>;
+export type DisclosureDelivered = EventOf<DisclosureEventData, 'disclosure.DisclosureDelivered'>;
+export type DisclosureClosed = EventOf<DisclosureEventData, 'disclosure.DisclosureClosed'>;
 
-export interface DisclosureDelivered {
-  type: 'disclosure.DisclosureDelivered';
-  data: { requestId: string; bundleId: string; channel: string; deliveredTo: string; deliveredBy: Actor; deliveredAt: string };
-}
+export type DisclosureEvent = EventsOf<DisclosureEventData>;
 
-export interface DisclosureClosed {
-  type: 'disclosure.DisclosureClosed';
-  data: { requestId: string; outcome: 'disclosed' | 'partly-refused' | 'refused'; reason: string | null; closedBy: Actor; closedAt: string };
-}
-
-export type DisclosureEvent =
-  DisclosureRequestReceived | DisclosureScopeChanged | RedactionsDecided | BundleExported | BundleDiscarded | DisclosureDelivered | DisclosureClosed;
-
-export const DISCLOSURE_EVENT_TYPES: readonly DisclosureEvent['type'][] = [
-  'disclosure.DisclosureRequestReceived',
-  'disclosure.DisclosureScopeChanged',
-  'disclosure.RedactionsDecided',
-  'disclosure.BundleExported',
-  'disclosure.BundleDiscarded',
-  'disclosure.DisclosureDelivered',
-  'disclosure.DisclosureClosed',
-];
+export const DISCLOSURE_EVENT_TYPES = eventTypes<DisclosureEventData>({
+  'disclosure.DisclosureRequestReceived': true,
+  'disclosure.DisclosureScopeChanged': true,
+  'disclosure.RedactionsDecided': true,
+  'disclosure.BundleExported': true,
+  'disclosure.BundleDiscarded': true,
+  'disclosure.DisclosureDelivered': true,
+  'disclosure.DisclosureClosed': true,
+});

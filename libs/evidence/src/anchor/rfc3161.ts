@@ -6,6 +6,8 @@ import * as pkijs from 'pkijs';
  * RFC 3161 time-stamp requests and tokens. The ASN.1 and CMS work is PKI.js's; what is ours is
  * which checks a token must pass before the registry (or a verifier) relies on it.
  */
+// Node's webcrypto is the Web Crypto API PKI.js expects; the two type declarations differ only in
+// details PKI.js does not use, hence the cast.
 pkijs.setEngine(
   'node',
   new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'] }),

@@ -427,12 +427,15 @@ async function checkBag(
       problems.push({ file: 'data/events.jsonl', line: n, problem: 'not valid JSON' });
       continue;
     }
+    // Read as an envelope from here on: the line is any JSON a forger wrote, so the readers below
+    // (businessTime, the scope match, ProvenTexts) test each member they use before relying on it.
+    const envelope = ev as unknown as EventEnvelope;
     // Completeness: each stream from revision 0 without gaps; what its events name in scope.
     let stream = seen.get(ev.streamId);
     if (!stream) {
       stream = {
         next: 0,
-        firstAt: leaf === null ? null : businessTime(ev as unknown as EventEnvelope),
+        firstAt: leaf === null ? null : businessTime(envelope),
         matched: new Set(completeness ? scopeKeysOfStreamId(ev.streamId, completeness.scope) : []),
         inPeriod: false,
         redacted: false,
@@ -446,9 +449,9 @@ async function checkBag(
     }
     stream.next = ev.streamRevision + 1;
     if (leaf === null) stream.redacted = true;
-    await provenTexts.event(ev as unknown as EventEnvelope, leaf !== null);
-    if (leaf !== null) for (const k of match(ev as unknown as EventEnvelope)) stream.matched.add(k);
-    if (leaf !== null && !stream.inPeriod && completeness && inPeriod(completeness.scope, businessTime(ev as unknown as EventEnvelope))) stream.inPeriod = true;
+    await provenTexts.event(envelope, leaf !== null);
+    if (leaf !== null) for (const k of match(envelope)) stream.matched.add(k);
+    if (leaf !== null && !stream.inPeriod && completeness && inPeriod(completeness.scope, businessTime(envelope))) stream.inPeriod = true;
     try {
       const p = JSON.parse(proofLine) as { position: number; leafIndex: number; treeSize: number; leafHash: string; redacted: boolean; proof: string[] };
       if (p.position !== ev.globalPosition) {
