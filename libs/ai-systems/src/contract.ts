@@ -8,6 +8,29 @@ import type { SupplierNoticeKind } from './domain/supplier-notice.events';
 
 export type { SupplierNoticeKind } from './domain/supplier-notice.events';
 
+/** One AI system as the inventory lists it (`GET /ai-systems`): its read-model row. */
+export interface AiSystemSummary {
+  aiSystemId: string;
+  name: string;
+  supplierName: string;
+  supplierIncidentContactEmail: string | null;
+  intendedPurpose: string;
+  aiActRiskClass: string;
+  mdrClass: string;
+  inHouseDevice: boolean;
+  ceMarking: string | null;
+  udiDi: string | null;
+  oversightPersons: string[];
+  currentVersion: string;
+  ifuVersion: string | null;
+  knownVersions: string[];
+  status: string;
+  suspensionReason: string | null;
+  registeredAt: string;
+  updatedAt: string;
+  revision: number;
+}
+
 /** One notice as the API shows it: its stream folded, deadlines and overdue judged by the business clock. */
 export interface SupplierNoticeView extends Omit<ReceivedSupplierNotice, 'exists'> {
   deadlines: Array<NoticeDeadline & { overdue: boolean }>;

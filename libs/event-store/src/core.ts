@@ -9,5 +9,6 @@ export * from './envelope';
 export * from './errors';
 export * from './event-types';
 export * from './event-store.port';
+export * from './projections/page';
 export * from './projections/projection';
 export * from './stream-identity';

@@ -18,7 +18,5 @@ export function decodeCursor(cursor: string | undefined, arity: number): unknown
   ]);
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+// The read-model page is the event store core's (the web app reads it from there too).
+export type { Page } from '@app/event-store/core';

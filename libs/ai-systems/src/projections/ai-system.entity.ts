@@ -1,8 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { AiSystemSummary } from '../contract';
 
 /** Read model: one row per AI system, as the inventory lists it. */
 @Entity('rm_ai_systems')
-export class AiSystemRow {
+export class AiSystemRow implements AiSystemSummary {
   @PrimaryColumn({ type: 'varchar', length: 64 }) aiSystemId!: string;
   @Column({ type: 'varchar', length: 200 }) name!: string;
   @Column({ type: 'varchar', length: 200 }) supplierName!: string;

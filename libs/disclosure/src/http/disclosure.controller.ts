@@ -9,6 +9,7 @@ import { ParseIdPipe, ProblemException, revisionETag } from '@app/platform';
 import { BUNDLE_EXPORT_ROLES, BundleExports } from '../application/bundle-exports';
 import { ExecuteDisclosureCommand, GetDisclosureQuery, ListDisclosuresQuery } from '../application/disclosure.commands';
 import type { DisclosureScope } from '../domain';
+import { type BundleJobView, disclosureView } from '../contract';
 import {
   ChangeScopeDto,
   CloseDisclosureDto,
@@ -77,10 +78,11 @@ export class DisclosureController {
   @ApiOperation({ summary: 'One disclosure request with its bundles and deliveries' })
   async get(@Param('id', ParseIdPipe) id: string, @Res({ passthrough: true }) res: Response) {
     const { state, revision } = await this.queries.execute(new GetDisclosureQuery(id));
-    if (!state.exists)
+    const view = disclosureView(state, revision);
+    if (!view)
       throw new ProblemException(404, 'disclosure-not-found', 'Not found', `No disclosure request ${id}`, [{ field: 'id', message: 'no such request' }]);
     res.setHeader('ETag', revisionETag(revision));
-    return { ...state, revision };
+    return view;
   }
 
   @ChangeRoute(':id/scope', 'legal', 'Change the scope (the subjects and period the request covers), with a reason')
@@ -184,7 +186,7 @@ export class DisclosureController {
     );
   }
 
-  private view(job: import('../application/bundle-exports').BundleJob) {
+  private view(job: import('../application/bundle-exports').BundleJob): BundleJobView {
     return { ...job, download: job.status === 'done' ? `/api/v1/disclosure-requests/${job.requestId}/bundles/${job.bundleId}/content` : null };
   }
 

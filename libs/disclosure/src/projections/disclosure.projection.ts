@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { Envelope, Projection, ProjectionContext } from '@app/event-store';
 import { DISCLOSURE_EVENT_TYPES, type DisclosureEvent, type DisclosureScope } from '../domain';
+import type { DisclosureSummary } from '../contract';
 
 /** One row per disclosure request: the list for lawyers, and who is named in open requests. */
 @Entity('rm_disclosures')
 @Index('ix_rm_disclosures_status', ['status', 'dueAt'])
-export class DisclosureRow {
+export class DisclosureRow implements DisclosureSummary {
   @PrimaryColumn({ type: 'varchar', length: 64 }) requestId!: string;
   @Column({ type: 'varchar', length: 200 }) reference!: string;
   @Column({ type: 'varchar', length: 300 }) requester!: string;

@@ -2,6 +2,7 @@ import type { EventEnvelope } from '@app/event-store';
 import { asText } from './text';
 import type { WithheldEvent } from './redaction';
 import { businessTime } from './scope';
+import type { TimelineEntry } from '../contract';
 
 export interface EncryptedTextLike {
   enc: 'aes-256-gcm';
@@ -38,26 +39,7 @@ export function shownText(line: PlaintextLine): string {
   return line.text;
 }
 
-export interface TimelineEntry {
-  position: number;
-  streamId: string;
-  revision: number;
-  type: string;
-  label: string;
-  labelNl: string;
-  occurredAt: string;
-  recordedAt: string;
-  /** Recorded more than an hour after it happened. */
-  late: boolean;
-  actor: string;
-  role: string;
-  patient: string | null;
-  aiSystem: string | null;
-  incident: string | null;
-  decision: string | null;
-  /** Free text, decrypted; `[erased]` when its subject key was shredded, `[redacted]` when withheld. */
-  text: string | null;
-}
+export type { TimelineEntry } from '../contract';
 
 /** English and Dutch label per event type (VERIFY.md B.12 lists them: a verifier derives the timeline's labels too). */
 export const LABELS: Record<string, [string, string]> = {

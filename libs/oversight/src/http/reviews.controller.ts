@@ -21,6 +21,7 @@ import { ParseIdPipe, ProblemException, revisionETag } from '@app/platform';
 import { ExecuteReviewCommand, type ReviewInput } from '../application/review.commands';
 import { GetReviewQuery, ListReviewsQuery } from '../application/review.queries';
 import { CorrectReviewDto, LinkIncidentDto, ListReviewsQueryDto, RecordReviewDto, WithdrawReviewDto } from './review.dto';
+import type { ReviewListItem } from '../contract';
 
 const READERS = ['clinician', 'quality-manager', 'legal', 'auditor'] as const;
 
@@ -131,7 +132,9 @@ export class ReviewsController {
   }
 }
 
-export function reviewListItem(r: import('../projections/review.entities').ReviewRow & { reasonView: { text: string | null; erased: boolean } }) {
+export function reviewListItem(
+  r: import('../projections/review.entities').ReviewRow & { reasonView: { text: string | null; erased: boolean } },
+): ReviewListItem {
   const { reason: _encrypted, reasonView, ...rest } = r;
   return { ...rest, reason: reasonView };
 }

@@ -1,12 +1,13 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { EncryptedText } from '../domain';
+import type { ReviewListItem } from '../contract';
 
 /** Current state of each review: lists per AI system and per reviewer. */
 @Entity('rm_reviews')
 @Index('ix_rm_reviews_system', ['aiSystemId', 'reviewId'])
 @Index('ix_rm_reviews_reviewer', ['reviewerSubject', 'reviewId'])
 @Index('ix_rm_reviews_patient', ['patientPseudonym', 'reviewId'])
-export class ReviewRow {
+export class ReviewRow implements Omit<ReviewListItem, 'reason'> {
   @PrimaryColumn({ type: 'varchar', length: 64 }) reviewId!: string;
   @Column({ type: 'varchar', length: 64 }) aiSystemId!: string;
   @Column({ type: 'varchar', length: 100 }) modelVersion!: string;
