@@ -21,3 +21,22 @@ export function progressBar(label: string, unit = ''): { update(done: number, to
     },
   };
 }
+
+/** A running count for long work whose total is not known until it ends (on stderr, only on a terminal). */
+export function progressCount(label: string, unit: string): { update(done: number): void; stop(): void } {
+  const bar = new SingleBar({ format: `${label}: {value} ${unit}`, hideCursor: true }, Presets.shades_classic);
+  let started = false;
+  return {
+    update(done) {
+      if (!started) {
+        bar.start(0, 0);
+        started = true;
+      }
+      bar.setTotal(done);
+      bar.update(done);
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}

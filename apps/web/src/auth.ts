@@ -55,7 +55,7 @@ export function sessionFromToken(token: string, oidc: OidcSettings | null = null
   if (!roles.length) throw new Error('no-role');
   return {
     token: token.trim(),
-    subject: String(claims.sub ?? ''),
+    subject: typeof claims.sub === 'string' ? claims.sub : '',
     name: typeof claims.name === 'string' ? claims.name : null,
     role: roles[0],
     expiresAt: typeof claims.exp === 'number' ? claims.exp * 1000 : null,

@@ -115,7 +115,8 @@ export function Checkbox({ id, label, checked, onValue }: { id: string; label: s
 /** The API's problem+json, in words: the detail, and each field's message (also shown at the field). */
 export function ProblemSummary({ error }: { error: unknown }) {
   if (!error) return null;
-  const problem = error instanceof ApiError ? error.problem : { title: String(error), status: 0 };
+  const problem =
+    error instanceof ApiError ? error.problem : { title: error instanceof Error ? error.message : typeof error === 'string' ? error : 'Error', status: 0 };
   const text = problem.code === 'network' ? t('networkError') : problem.code === 'revision-conflict' ? t('conflict') : (problem.detail ?? problem.title);
   return (
     <div class="problem" role="alert">

@@ -6,6 +6,7 @@ import { AppModule } from '@app/api';
 import { BUNDLE_EXPORT_ROLES, BundleExports } from '@app/disclosure';
 import { certificatesFromPem, trustedKeyFrom, trustedKeySetFrom, verifyBundle } from '@app/evidence';
 import { Workers } from '@app/event-store';
+import { progressCount } from '../progress';
 
 /** Reads the pinned keys named on the command line; a file that is not a key is a usage error. */
 function pinnedKeys(o: { trustedKey?: string; trustedKeys?: string }): KeyObject[] | undefined {
@@ -51,7 +52,10 @@ export async function verifyBundleCommand(
     process.exitCode = 2;
     return;
   }
-  const report = await verifyBundle(file, { expectedSha256: o.sha256, trustedKeys, trustedTsa });
+  const counter = progressCount('Checking events', 'lines');
+  const report = await verifyBundle(file, { expectedSha256: o.sha256, trustedKeys, trustedTsa, onProgress: (n) => counter.update(n) }).finally(() =>
+    counter.stop(),
+  );
   if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else if (report.ok) {
     const signer = report.signedBy === 'pinned-key' ? 'a pinned key (--trusted-key/--trusted-keys)' : 'the key inside the bundle alone: not pinned';

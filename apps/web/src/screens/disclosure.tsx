@@ -155,7 +155,7 @@ function NewDisclosure() {
     }
   };
   return (
-    <form class="card" onSubmit={submit} noValidate aria-labelledby="new-title">
+    <form class="card" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="new-title">
       <h2 id="new-title">{t('disclosures.new')}</h2>
       <ProblemSummary error={error} />
       <TextField
@@ -243,7 +243,7 @@ function ScopeEditor({ request, etag, reload }: { request: DisclosureView; etag:
     }
   };
   return (
-    <form class="card" onSubmit={submit} noValidate aria-labelledby="scope-title">
+    <form class="card" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="scope-title">
       <h2 id="scope-title">{t('disclosures.scope')}</h2>
       <ProblemSummary error={error} />
       <ScopeFields value={scope} onChange={setScope} error={error} />

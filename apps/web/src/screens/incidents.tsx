@@ -196,7 +196,7 @@ function Classify({ incident, etag, reload }: WriteProps) {
     if (written) setRationale('');
   };
   return (
-    <form class="card" onSubmit={submit} noValidate aria-labelledby="classify-title">
+    <form class="card" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="classify-title">
       <h2 id="classify-title">{t('incidents.classify')}</h2>
       <ProblemSummary error={error} />
       <Checkbox id="serious" label={t('incidents.seriousLabel')} checked={serious} onValue={setSerious} />
@@ -275,7 +275,7 @@ function SendReport({ incident, etag, reload }: WriteProps) {
     }
   };
   return (
-    <form class="card" onSubmit={submit} noValidate aria-labelledby="report-title">
+    <form class="card" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="report-title">
       <h2 id="report-title">{t('incidents.report')}</h2>
       <ProblemSummary error={error} />
       <SelectField
@@ -332,7 +332,7 @@ function RecordReport({ incident, etag, reload }: WriteProps) {
     }
   };
   return (
-    <form class="card" onSubmit={submit} noValidate aria-labelledby="record-title">
+    <form class="card" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="record-title">
       <h2 id="record-title">{t('incidents.recordTitle')}</h2>
       <ProblemSummary error={error} />
       <SelectField

@@ -46,7 +46,7 @@ export function ReportIncident() {
     <>
       <PageTitle>{t('report.title')}</PageTitle>
       <p>{t('report.intro')}</p>
-      <form class="card" onSubmit={submit} noValidate aria-labelledby="report-form-title">
+      <form class="card" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="report-form-title">
         <h2 id="report-form-title">{t('report.form')}</h2>
         <ProblemSummary error={error} />
         <SelectField

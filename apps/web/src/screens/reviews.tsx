@@ -61,7 +61,7 @@ export function Reviews() {
   return (
     <>
       <PageTitle>{t('reviews.title')}</PageTitle>
-      <form onSubmit={submit} noValidate class="card" aria-labelledby="page-title">
+      <form onSubmit={(e) => void submit(e)} noValidate class="card" aria-labelledby="page-title">
         <ProblemSummary error={error} />
         <SelectField
           id="aiSystemId"

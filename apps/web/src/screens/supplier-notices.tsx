@@ -111,7 +111,7 @@ function ReceiveNotice({ systems, reload }: { systems: SystemRow[]; reload: () =
   };
   const toggle = (v: string, on: boolean) => setVersions(on ? [...versions, v] : versions.filter((x) => x !== v));
   return (
-    <form class="card" onSubmit={submit} noValidate aria-labelledby="receive-title">
+    <form class="card" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="receive-title">
       <h2 id="receive-title">{t('notices.receiveTitle')}</h2>
       <ProblemSummary error={error} />
       <SelectField
@@ -281,7 +281,7 @@ function RecordAction({ id, etag, reload }: WriteProps) {
     }
   };
   return (
-    <form class="card" onSubmit={submit} noValidate aria-labelledby="action-title">
+    <form class="card" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="action-title">
       <h2 id="action-title">{t('notices.actionTitle')}</h2>
       <ProblemSummary error={error} />
       <TextField
@@ -308,7 +308,7 @@ function CloseNotice({ id, etag, reload }: WriteProps) {
     await run(() => api('POST', `/supplier-notices/${id}/close`, { body: { conclusion }, ifMatch: etag, idempotencyKey: newKey() }), t('notices.closed'));
   };
   return (
-    <form class="card" onSubmit={submit} noValidate aria-labelledby="close-notice-title">
+    <form class="card" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="close-notice-title">
       <h2 id="close-notice-title">{t('notices.closeTitle')}</h2>
       <ProblemSummary error={error} />
       <TextField

@@ -184,6 +184,8 @@ export interface VerifyBundleOptions {
   trustedKeys?: KeyObject[];
   /** Pinned TSA: anchors' RFC 3161 tokens must chain to one of these certificates; without it no token is checked. */
   trustedTsa?: X509Certificate[];
+  /** Called every 1,000 event lines checked and once at the end (a progress display; the total is not known before the end). */
+  onProgress?: (eventsChecked: number) => void;
 }
 
 /** Claims a verified bundle still rests on the hospital alone for (docs/evidence.md), as the verdict states them. */
@@ -245,7 +247,7 @@ export async function verifyBundle(path: string, options: VerifyBundleOptions = 
     return report;
   }
   try {
-    await checkBag(zip, problems, report, options.trustedKeys, anchors);
+    await checkBag(zip, problems, report, options.trustedKeys, anchors, options.onProgress);
   } catch (err) {
     // A damaged archive (bad CRC, truncated data) is a failed verification, not a crash.
     problems.push(err instanceof BundleRefused ? refused(err) : { problem: `the archive is damaged: ${(err as Error).message}` });
@@ -298,6 +300,7 @@ async function checkBag(
   report: BundleVerification,
   trustedKeys: KeyObject[] | undefined,
   anchors: AnchorChecker,
+  onProgress: VerifyBundleOptions['onProgress'],
 ): Promise<void> {
   for (const n of REQUIRED) if (!zip.entries.has(n)) problems.push({ file: n, problem: 'missing from the bundle' });
   if (problems.length) return;
@@ -411,10 +414,12 @@ async function checkBag(
         problems.push({ file: 'data/proofs.jsonl', problem: `${proofCount} proofs for ${eventCount} events` });
         report.events = eventCount;
       }
+      onProgress?.(report.events);
       break;
     }
     const n = events.n;
     report.events = n;
+    if (n % 1000 === 0) onProgress?.(n);
     let ev: { globalPosition: number; streamId: string; streamRevision: number } & Record<string, unknown>;
     let leaf: Buffer | null;
     try {
