@@ -708,6 +708,13 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       },
     ],
     [
+      'declared-sparse',
+      'bag-info.txt alone changed to Log-Positions: sparse (positions no longer bound to leaves)',
+      'bag-info.txt',
+      () => plain,
+      (f) => void f.set('bag-info.txt', Buffer.from(f.get('bag-info.txt')!.toString().replace('Log-Positions: gap-free', 'Log-Positions: sparse'))),
+    ],
+    [
       'other-request',
       'bag-info.txt naming another disclosure request (B.8 then looks for another redaction decision)',
       'bag-info.txt',

@@ -958,7 +958,8 @@ def names_by_stream_id(stream_id, scope):
     if stream_id == LEDGER_KEYS:
         return {LEDGER_KEYS}
     return {'aiSystem:' + a for a in scope['aiSystemIds'] if stream_id == 'ai-system-' + a} | \
-        {'incident:' + i for i in scope['incidentIds'] if stream_id == 'incident-' + i}
+        {'incident:' + i for i in scope['incidentIds'] if stream_id == 'incident-' + i} | \
+        {'patient:' + p for p in scope['patientPseudonyms'] if stream_id == 'data-subject-' + p}
 
 
 def business_time(event):

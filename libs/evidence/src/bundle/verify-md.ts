@@ -78,7 +78,8 @@ and whether it is included. Check that:
   and no stream was cut short);
 - a stream is in view when its id or any of its events names a scope key: a member
   \`patientPseudonym(s)\`, \`aiSystemId(s)\` or \`incidentId(s)\` **at any depth** of its data, so a
-  legal hold or a disclosure request whose \`scope\` names the patient is in view (B.9);
+  legal hold or a disclosure request whose \`scope\` names the patient is in view, and so is the
+  patient's own stream of erasure decisions, \`data-subject-<pseudonym>\`, by its id (B.9);
 - a period selects by **every** event: a stream is included when any one of its events happened
   in the period (so a correction inside the period brings in a review made before it); every
   included stream has such an event, and every stream not included has its \`firstAt\` outside
@@ -235,8 +236,9 @@ members (\`statement\`, \`cutoffPosition\`) and the stream members not named bel
 - **\`matchedBy\`** of a stream: the sorted set of scope keys that its id or any of its events up to
   the cut-off names; \`${LEDGER_KEYS}\` for the key stream.
 - **What a stream id names**: \`${LEDGER_KEYS}\` names the key \`${LEDGER_KEYS}\` (the ledger's signing keys, in
-  every bundle); \`ai-system-<id>\` names \`aiSystem:<id>\` and \`incident-<id>\` names \`incident:<id>\`
-  when that id is in the scope.
+  every bundle); \`ai-system-<id>\` names \`aiSystem:<id>\`, \`incident-<id>\` names \`incident:<id>\` and
+  \`data-subject-<p>\` (a patient's erasure decisions) names \`patient:<p>\`, when that id or pseudonym is
+  in the scope.
 - **Business time** of an event: the first of these members of \`data\` that is a string:
   ${TIME_FIELDS.map((f) => `\`${f}\``).join(', ')}; else the first member of \`data\`, in the line's order, whose name
   ends in \`At\` and whose value is a string; else the event's \`recordedAt\`.
