@@ -22,10 +22,10 @@ interface Verdicts {
  * A corpus of forged bundles, each made from a real export as the other side's expert would make
  * it (manifests redone, counts and completeness fixed where the forgery needs it), run through
  * `registry verify-bundle`'s verifier and the independent Python one. They must agree on every
- * bundle. Cases named "known gap" are forgeries that today's format cannot catch (completeness as
- * the hospital's statement, a text withheld as erased, a sparse log's positions):
- * both verifiers accept them, which is asserted so that the fix (issue 22, items 1, 2 and 5) turns
- * each into a rejection here. docs/evidence.md lists them.
+ * bundle. Cases named "remaining" are forgeries that today's format cannot catch when the hospital
+ * itself makes them with its own key (a false signed statement, VERIFY.md B.14): both verifiers
+ * accept them, which is asserted so that a fix turns each into a rejection here. docs/evidence.md
+ * lists them.
  */
 describe('Forgery corpus: registry verify-bundle and an independent Python verifier agree', () => {
   let t: TestApp;
@@ -622,6 +622,26 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     f.set('data/completeness.json', Buffer.from(JSON.stringify(c, null, 1)));
   }
 
+  interface AccessEntry {
+    seq: number;
+    entryId: string;
+    requestId: string;
+    at: string;
+    actor: { subject: string; role: string };
+    action: string;
+    dataSubject: string;
+    resource: string;
+    ip?: string | null;
+    userAgent?: string | null;
+    prevHash: string;
+    entryHash: string;
+  }
+  /** An access-log entry's hash exactly as VERIFY.md ("Who read the data") states it. */
+  const entryHash = (e: AccessEntry) =>
+    sha256Hex(
+      `${e.prevHash}\n${JSON.stringify([e.seq, e.entryId, e.requestId, e.at, e.actor.subject, e.actor.role, e.action, e.dataSubject, e.resource, e.ip ?? null, e.userAgent ?? null])}`,
+    );
+
   /**
    * The forgeries that only the signed bundle statement (VERIFY.md B.14) catches: a forger without the
    * registry's key cannot redo it, so both verifiers reject them; the hospital itself can sign a
@@ -708,6 +728,29 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       },
     ],
     [
+      'access-log-edited',
+      'an entry of the access-log extract edited (another reader), its entry hash recomputed',
+      'data/access-log.jsonl',
+      () => plain,
+      (f) => {
+        const entries = lines(f, 'data/access-log.jsonl').map((l) => JSON.parse(l) as AccessEntry);
+        entries[0] = { ...entries[0], actor: { ...entries[0].actor, subject: 'someone-else' } };
+        entries[0].entryHash = entryHash(entries[0]);
+        setLines(
+          f,
+          'data/access-log.jsonl',
+          entries.map((e) => JSON.stringify(e)),
+        );
+      },
+    ],
+    [
+      'access-log-removed',
+      'an entry removed from the access-log extract',
+      'data/access-log.jsonl',
+      () => plain,
+      (f) => setLines(f, 'data/access-log.jsonl', lines(f, 'data/access-log.jsonl').slice(1)),
+    ],
+    [
       'declared-sparse',
       'bag-info.txt alone changed to Log-Positions: sparse (positions no longer bound to leaves)',
       'bag-info.txt',
@@ -733,6 +776,18 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
   ];
 
   describe('the signed bundle statement (VERIFY.md B.14): what only the registry’s key can redo', () => {
+    it('the access-log extract: every entry hash recomputes as VERIFY.md states it, and entries that follow each other link', () => {
+      expect(plain.get('data/VERIFY.md')!.toString()).toContain(
+        'entryHash = SHA-256( UTF-8( prevHash + LF + JSON.stringify([seq, entryId, requestId, at,\n                  actor.subject, actor.role, action, dataSubject, resource, ip, userAgent]) ) )',
+      );
+      const entries = lines(plain, 'data/access-log.jsonl').map((l) => JSON.parse(l) as AccessEntry);
+      expect(entries.length).toBeGreaterThanOrEqual(2);
+      for (const [i, e] of entries.entries()) {
+        expect(entryHash(e)).toBe(e.entryHash);
+        if (i > 0 && entries[i - 1].seq === e.seq - 1) expect(e.prevHash).toBe(entries[i - 1].entryHash);
+      }
+    });
+
     for (const [name, title, file, base, change] of statementForgeries) {
       it(`${title}: both reject, the statement not redone (a forger without the registry’s key)`, async () => {
         rejected(await forge(`${name}-unsigned`, base(), change, [], null), file);

@@ -264,8 +264,27 @@ ${example ? workedExample(head, example) : ''}${anchorsRules()}${textsSection()}
 ## Who read the data
 
 \`data/access-log.jsonl\` (present when patients are in scope) lists every recorded read, export
-and download of those patients' data (NEN 7513): who, in which role, when, what, from where. Each
-entry carries the hash of the one before it in the registry's access log.
+and download of those patients' data (NEN 7513): who, in which role, when, what, from where. One
+JSON object per line, in the registry's access-log order: \`seq\`, \`entryId\`, \`requestId\`, \`at\`,
+\`actor\` (\`subject\`, \`role\`), \`action\`, \`dataSubject\`, \`resource\`, \`ip\`, \`userAgent\`,
+\`prevHash\`, \`entryHash\`.
+
+The registry's access log is a hash chain over **all** patients' entries: \`prevHash\` is the
+\`entryHash\` of the entry with the previous \`seq\` (64 zeros for the first), and
+
+    entryHash = SHA-256( UTF-8( prevHash + LF + JSON.stringify([seq, entryId, requestId, at,
+                  actor.subject, actor.role, action, dataSubject, resource, ip, userAgent]) ) )
+
+in lower-case hex, where \`JSON.stringify\` writes the array as ECMAScript does (no whitespace,
+strings as in B.3, \`seq\` in decimal) and a missing \`ip\` or \`userAgent\` is \`null\`. This extract
+holds only this bundle's patients' entries, so the chain has gaps (the entries between belong to
+others) and cannot be followed from one line to the next except where their \`seq\` follow each
+other. What protects the extract is the signed statement (B.14: its SHA-256 is signed with the
+registry's key), not the chain: that the registry wrote it is proven, that it lists every access is
+the registry's statement. An auditor with the registry's access log can compare each
+\`entryHash\`, and the anchors the registry records in its ledger (\`identity.AccessLogAnchored\`),
+with it. Inclusion proofs of each entry against an anchored head of the access log are not in this
+bundle format yet.
 
 ## For people
 
