@@ -53,7 +53,7 @@ It must print \`Signature Verified Successfully\`. The same for the signed bundl
     jq -r '.payload[] | "\\(.sha256)  \\(.path)"' ${BUNDLE_STATEMENT} | sha256sum -c
 
 Both signatures prove only that the key *shipped in this
-bundle* signed it: compare that key with one you hold from elsewhere, e.g. the hospital's
+bundle* made them: compare that key with one you hold from elsewhere, e.g. the hospital's
 \`/.well-known/oversight-registry-keys\` saved before the dispute (key id \`${head.keyId}\`), or
 let \`registry verify-bundle --trusted-keys <that file>\` do it.
 
@@ -270,7 +270,7 @@ JSON object per line, in the registry's access-log order: \`seq\`, \`entryId\`, 
 \`prevHash\`, \`entryHash\`.
 
 The registry's access log is a hash chain over **all** patients' entries: \`prevHash\` is the
-\`entryHash\` of the entry with the previous \`seq\` (64 zeros for the first), and
+\`entryHash\` of the entry with the previous \`seq\` (64 zeros for \`seq\` 1), and
 
     entryHash = SHA-256( UTF-8( prevHash + LF + JSON.stringify([seq, entryId, requestId, at,
                   actor.subject, actor.role, action, dataSubject, resource, ip, userAgent]) ) )
