@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { createHash, createHmac, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, createHmac, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { canonicalJson, trustedKeyFrom, trustedKeySetFrom, verifyBundle } from '@app/evidence';
-import { ed25519Thumbprint } from '@app/identity';
+import { ed25519Thumbprint, KEY_MATERIAL, type KeyMaterial } from '@app/identity';
 import { CLI } from '../support/child-api';
 import { aiSystemBody, rawBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 import { readZip, rebag, relabelDerived, writeZip, writeZipEntries } from '../support/zip';
@@ -89,11 +89,14 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
   }
 
   const lines = (name: string) => files.get(name)!.toString().trim().split('\n');
-  /** A copy of the bundle with `change` applied and both manifests redone, as a dishonest producer would. */
-  const forged = async (name: string, change: (f: Map<string, Buffer>) => void) => {
+  /**
+   * A copy of the bundle with `change` applied, both manifests and the signed statement (VERIFY.md
+   * B.14) redone, as a dishonest producer would: by default the hospital itself, with its own key.
+   */
+  const forged = async (name: string, change: (f: Map<string, Buffer>) => void, signWith?: KeyObject) => {
     const f = new Map(files);
     change(f);
-    rebag(f);
+    rebag(f, signWith ?? t.app.get<KeyMaterial>(KEY_MATERIAL).ledgerSigning.privateKey);
     const p = join(dir, `${name}.zip`);
     await writeZip(p, f);
     return verifyBundle(p);
@@ -174,7 +177,7 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
       f.set('data/checkpoint.json', body);
       f.set('data/checkpoint.sig', sign(null, body, privateKey));
       f.set('data/public-key.pem', Buffer.from(publicKey.export({ type: 'spki', format: 'pem' }).toString()));
-      rebag(f);
+      rebag(f, privateKey);
       foreignPath = join(dir, 'foreign-key.zip');
       await writeZip(foreignPath, f);
       writeFileSync(join(dir, 'keys.jwks'), jwks);
@@ -191,10 +194,14 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
       // A forger who keeps the hospital's key id under a foreign key is caught: the id is the key's RFC 7638 thumbprint.
       const { privateKey, publicKey } = generateKeyPairSync('ed25519');
       const body = files.get('data/checkpoint.json')!;
-      const lazy = await forged('foreign-key-old-id', (f) => {
-        f.set('data/checkpoint.sig', sign(null, body, privateKey));
-        f.set('data/public-key.pem', Buffer.from(publicKey.export({ type: 'spki', format: 'pem' }).toString()));
-      });
+      const lazy = await forged(
+        'foreign-key-old-id',
+        (f) => {
+          f.set('data/checkpoint.sig', sign(null, body, privateKey));
+          f.set('data/public-key.pem', Buffer.from(publicKey.export({ type: 'spki', format: 'pem' }).toString()));
+        },
+        privateKey,
+      );
       expect(lazy.problems).toEqual([
         {
           file: 'data/checkpoint.json',

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyBundle } from '@app/evidence';
 import { CLOCK, type Clock } from '@app/event-store';
+import { KEY_MATERIAL, type KeyMaterial } from '@app/identity';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp, rawBody } from '../support/test-app';
 import { refLeafHash, refRootFromInclusion } from '../support/rfc9162-reference';
 import { rederive } from '../support/rederive';
@@ -264,12 +265,13 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
     const review = completeness.streams.find((s: { streamId: string }) => s.streamId.startsWith('review-'));
     expect(review).toMatchObject({ included: true, matchedBy: [`patient:${pseudonym}`], headRevision: 0 });
     expect(completeness.scope).toMatchObject({ patientPseudonyms: [pseudonym] });
-    const variant = async (name: string, change: (f: Map<string, Buffer>) => void) => {
+    const variant = async (name: string, change: (f: Map<string, Buffer>) => void, outsider = false) => {
       const f = new Map(files);
       change(f);
-      // As a producer who fixes everything up would: what B.12 derives from the events, redone.
+      // As a producer who fixes everything up would: what B.12 derives from the events, redone,
+      // and the signed statement (B.14) too, with the hospital's own key (an outsider has none).
       await rederive(f, files);
-      rebag(f);
+      rebag(f, outsider ? undefined : t.app.get<KeyMaterial>(KEY_MATERIAL).ledgerSigning.privateKey);
       const p = join(dir, `${name}.zip`);
       await writeZip(p, f);
       return verifyBundle(p);
@@ -314,13 +316,17 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
       ]),
     );
     // The limit (docs/evidence.md): a stream absent from both events.jsonl and the list is the
-    // producer's statement, not provable from the bundle; the list is bound by the bundle's SHA-256
+    // producer's statement, not provable from the bundle; the list is signed with the registry's
+    // key (B.14), so only the hospital itself can change it, and bound by the bundle's SHA-256
     // recorded in the ledger (BundleExported) and checkable against the log.
-    const unlisted = await variant('unlisted', (f) => {
+    const unlist = (f: Map<string, Buffer>) => {
       withoutStream(f, review.streamId);
       listing(f, (s) => s.filter((x) => x.streamId !== review.streamId));
-    });
-    expect(unlisted.ok).toBe(true);
+    };
+    expect((await variant('unlisted', unlist)).ok).toBe(true);
+    expect((await variant('unlisted-outsider', unlist, true)).problems).toEqual(
+      expect.arrayContaining([{ file: 'data/completeness.json', problem: expect.stringMatching(/differs from the signed bundle statement/) }]),
+    );
   });
 
   it('redacts an event: withheld whole, its leaf still in the tree, bound to the decision, nothing of it shown', async () => {

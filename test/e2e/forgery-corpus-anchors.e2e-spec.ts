@@ -131,7 +131,8 @@ describe('Forgery corpus, anchors: an own-key history rewrite fails once an earl
   async function forge(name: string, change: (f: Map<string, Buffer>) => void | Promise<void>): Promise<string> {
     const f = new Map(genuine);
     await change(f);
-    rebag(f);
+    // The hospital's own key also signs the bundle statement again (VERIFY.md B.14): it can.
+    rebag(f, t.app.get<KeyMaterial>(KEY_MATERIAL).ledgerSigning.privateKey);
     const p = join(dir, `${name}.zip`);
     await writeZip(p, f);
     return p;

@@ -1,12 +1,12 @@
-import { createHash, createHmac, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
+import { createHash, createHmac, generateKeyPairSync, type KeyObject, randomBytes, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { crc32 } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { EventEnvelope } from '@app/event-store';
-import { type BundleVerification, canonicalJson, NOT_PROVABLE, trustedKeySetFrom, verifyBundle } from '@app/evidence';
-import { ed25519Thumbprint, SubjectKeyStore } from '@app/identity';
+import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_SIG, type BundleVerification, canonicalJson, NOT_PROVABLE, trustedKeySetFrom, verifyBundle } from '@app/evidence';
+import { ed25519Thumbprint, KEY_MATERIAL, type KeyMaterial, SubjectKeyStore } from '@app/identity';
 import { deflated, rawZip, repeatedDeflate } from '../support/hostile-zip';
 import { aiSystemBody, rawBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 import { PY_VERIFIER, type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
@@ -22,10 +22,10 @@ interface Verdicts {
  * A corpus of forged bundles, each made from a real export as the other side's expert would make
  * it (manifests redone, counts and completeness fixed where the forgery needs it), run through
  * `registry verify-bundle`'s verifier and the independent Python one. They must agree on every
- * bundle. Cases named "known gap" are forgeries that today's format cannot catch (completeness as
- * the hospital's statement, a text withheld as erased, a sparse log's positions):
- * both verifiers accept them, which is asserted so that the fix (issue 22, items 1, 2 and 5) turns
- * each into a rejection here. docs/evidence.md lists them.
+ * bundle. Cases named "remaining" are forgeries that today's format cannot catch when the hospital
+ * itself makes them with its own key (a false signed statement, VERIFY.md B.14): both verifiers
+ * accept them, which is asserted so that a fix turns each into a rejection here. docs/evidence.md
+ * lists them.
  */
 describe('Forgery corpus: registry verify-bundle and an independent Python verifier agree', () => {
   let t: TestApp;
@@ -37,6 +37,8 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
   let redactedPath: string;
   let jwksPath: string;
   let pinned: ReturnType<typeof trustedKeySetFrom>;
+  /** The hospital's own ledger key: the forger of the corpus signs the bundle statement (B.14) with it, unless said otherwise. */
+  let hospitalKey: KeyObject;
   /** The review corrected twice: its stream has revisions 0, 1 and 2. */
   let correctedReviewId: string;
   /** A review whose reason has no commitment: written before text-commitment-v1. */
@@ -149,6 +151,7 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     jwksPath = join(dir, 'keys.jwks');
     writeFileSync(jwksPath, jwks);
     pinned = trustedKeySetFrom(jwks);
+    hospitalKey = t.app.get<KeyMaterial>(KEY_MATERIAL).ledgerSigning.privateKey;
   });
   afterAll(async () => t?.close());
 
@@ -198,17 +201,23 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     );
   }
 
-  /** Writes a forgery of `base` (manifests redone after `change`) and runs both verifiers on it. */
+  /**
+   * Writes a forgery of `base` (manifests redone after `change`) and runs both verifiers on it. The
+   * signed bundle statement (B.14) is made again and signed with `signWith`: by default the
+   * hospital's own key, the strongest forger, so that only the rule under test can catch the
+   * forgery; null leaves it as exported (a forger without the key).
+   */
   async function forge(
     name: string,
     base: Map<string, Buffer>,
     change: (f: Map<string, Buffer>) => void | Promise<void>,
     args: string[] = [],
+    signWith: KeyObject | null = hospitalKey,
   ): Promise<Verdicts> {
     const f = new Map(base);
     await change(f);
     recount(f);
-    rebag(f);
+    rebag(f, signWith ?? undefined);
     const p = join(dir, `${name}.zip`);
     await writeZip(p, f);
     return both(p, args);
@@ -339,7 +348,7 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       const f = new Map(plain);
       f.set('data/events.jsonl', Buffer.concat([plain.get('data/events.jsonl')!, Buffer.from(randomBytes(8.5 * 2 ** 20).toString('hex'))]));
       recount(f);
-      rebag(f);
+      rebag(f, hospitalKey);
       const p = join(dir, 'long-line.zip');
       await writeZip(p, f);
       const v = await both(p);
@@ -353,7 +362,7 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       const f = new Map(plain);
       f.set('data/report.pdf', stated);
       recount(f);
-      rebag(f);
+      rebag(f, hospitalKey);
       const entries = [...f].map(([name, bytes]) =>
         name === 'data/report.pdf' ? { name, data: repeatedDeflate(stated, 64), uncompressedSize: stated.length, crc: crc32(stated) } : deflated(name, bytes),
       );
@@ -365,7 +374,7 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       expect(v.py.problems).toEqual([expect.objectContaining({ problem: expect.stringMatching(/inflates past 1048576 bytes/) })]);
     });
 
-    it('a re-signature with a foreign key: caught with the hospital key pinned, accepted without a pin', async () => {
+    it('a re-signature (tree head and bundle statement) with a foreign key: caught with the hospital key pinned, accepted without a pin', async () => {
       const { privateKey, publicKey } = generateKeyPairSync('ed25519');
       const resign = (f: Map<string, Buffer>) => {
         const head = JSON.parse(f.get('data/checkpoint.json')!.toString());
@@ -374,9 +383,11 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
         f.set('data/checkpoint.sig', sign(null, body, privateKey));
         f.set('data/public-key.pem', Buffer.from(publicKey.export({ type: 'spki', format: 'pem' }).toString()));
       };
-      rejected(await forge('foreign-key-pinned', plain, resign, ['--trusted-keys', jwksPath]), 'data/public-key.pem');
+      rejected(await forge('foreign-key-pinned', plain, resign, ['--trusted-keys', jwksPath], privateKey), 'data/public-key.pem');
       // Without a pin the signature only proves that whoever made the bundle held the key it ships.
-      accepted(await forge('foreign-key-unpinned', plain, resign));
+      accepted(await forge('foreign-key-unpinned', plain, resign, [], privateKey));
+      // The head re-signed but the statement left as exported: it is the hospital key's, not the bundled one's.
+      rejected(await forge('foreign-key-head-only', plain, resign, [], null), 'bundle-statement.sig');
     });
   });
 
@@ -611,9 +622,41 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     f.set('data/completeness.json', Buffer.from(JSON.stringify(c, null, 1)));
   }
 
-  describe('known gaps: forgeries both accept today (docs/evidence.md, "What a bundle does not prove")', () => {
-    it('known gap: a whole stream deleted together with its completeness entry, counts and timeline rows', async () => {
-      const v = await forge('deleted-stream', plain, async (f) => {
+  interface AccessEntry {
+    seq: number;
+    entryId: string;
+    requestId: string;
+    at: string;
+    actor: { subject: string; role: string };
+    action: string;
+    dataSubject: string;
+    resource: string;
+    ip?: string | null;
+    userAgent?: string | null;
+    prevHash: string;
+    entryHash: string;
+  }
+  /** An access-log entry's hash exactly as VERIFY.md ("Who read the data") states it. */
+  const entryHash = (e: AccessEntry) =>
+    sha256Hex(
+      `${e.prevHash}\n${JSON.stringify([e.seq, e.entryId, e.requestId, e.at, e.actor.subject, e.actor.role, e.action, e.dataSubject, e.resource, e.ip ?? null, e.userAgent ?? null])}`,
+    );
+
+  /**
+   * The forgeries that only the signed bundle statement (VERIFY.md B.14) catches: a forger without the
+   * registry's key cannot redo it, so both verifiers reject them; the hospital itself can sign a
+   * false statement, so with its own key they still pass (docs/evidence.md: its recorded bundle
+   * SHA-256 in the ledger is what holds it to the one it exported).
+   */
+  const statementForgeries: Array<
+    [name: string, title: string, file: string, base: () => Map<string, Buffer>, change: (f: Map<string, Buffer>) => void | Promise<void>]
+  > = [
+    [
+      'deleted-stream',
+      'a whole stream deleted together with its completeness entry, counts and timeline rows',
+      'data/completeness.json',
+      () => plain,
+      async (f) => {
         const sid = JSON.parse(lineOf(f, 'data/events.jsonl', correctedReviewId)).streamId as string;
         const keep = lines(f, 'data/events.jsonl').map((l) => !l.includes(`"streamId":"${sid}"`));
         for (const name of ['data/events.jsonl', 'data/proofs.jsonl'])
@@ -624,12 +667,14 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
           );
         dropStream(f, sid);
         await rederive(f, plain);
-      });
-      accepted(v);
-    });
-
-    it('known gap: a stream cut short (its last revision deleted, headRevision lowered)', async () => {
-      const v = await forge('cut-short', plain, async (f) => {
+      },
+    ],
+    [
+      'cut-short',
+      'a stream cut short (its last revision deleted, headRevision lowered)',
+      'data/completeness.json',
+      () => plain,
+      async (f) => {
         const i = lines(f, 'data/events.jsonl').findIndex((l) => l.includes(correctedReviewId) && l.includes('"streamRevision":2'));
         for (const name of ['data/events.jsonl', 'data/proofs.jsonl'])
           setLines(
@@ -641,30 +686,35 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
         for (const s of c.streams) if (s.streamId.endsWith(correctedReviewId)) s.headRevision = 1;
         f.set('data/completeness.json', Buffer.from(JSON.stringify(c, null, 1)));
         await rederive(f, plain);
-      });
-      accepted(v);
-    });
-
-    it('known gap: a committed text shown as [erased] although its key exists (withheld is the hospital’s statement; the verdict says so)', async () => {
-      const v = await forge('withheld-as-erased', plain, async (f) => {
+      },
+    ],
+    [
+      'withheld-as-erased',
+      'a committed text shown as [erased] although its key exists',
+      'data/plaintexts.jsonl',
+      () => plain,
+      async (f) => {
         const pt = lines(f, 'data/plaintexts.jsonl');
         const i = pt.findIndex((l) => l.includes('"salt"'));
         const o = JSON.parse(pt[i]) as { field: string; position: number };
         pt[i] = canonicalJson({ field: o.field, position: o.position, withheld: 'erased' });
         setLines(f, 'data/plaintexts.jsonl', pt);
         await rederive(f, f);
-      });
-      accepted(v);
-      expect(v.ts.restsOnHospital).toEqual(expect.arrayContaining([expect.stringMatching(/^1 text\(s\) are shown as \[erased\]/)]));
-      expect(v.py.texts).toMatchObject({ withheld: 1 });
-    });
-
-    it('known gap: an extra payload file that the manifest lists is accepted, its content unproven like report.*', async () => {
-      accepted(await forge('listed-extra', plain, (f) => void f.set('data/NOTE.txt', Buffer.from('The hospital did nothing wrong.\n'))));
-    });
-
-    it('known gap: the last position relabelled under a bag-info that declares the log sparse', async () => {
-      const v = await forge('relabelled-sparse', plain, async (f) => {
+      },
+    ],
+    [
+      'listed-extra',
+      'an extra payload file that the manifest lists',
+      'data/NOTE.txt',
+      () => plain,
+      (f) => void f.set('data/NOTE.txt', Buffer.from('The hospital did nothing wrong.\n')),
+    ],
+    [
+      'relabelled-sparse',
+      'the last position relabelled under a bag-info that declares the log sparse',
+      'bag-info.txt',
+      () => plain,
+      async (f) => {
         const ev = lines(f, 'data/events.jsonl');
         const pr = lines(f, 'data/proofs.jsonl');
         const last = ev.length - 1;
@@ -675,8 +725,102 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
         setLines(f, 'data/proofs.jsonl', pr);
         f.set('bag-info.txt', Buffer.from(f.get('bag-info.txt')!.toString().replace('Log-Positions: gap-free', 'Log-Positions: sparse')));
         await rederive(f, plain);
-      });
-      accepted(v);
+      },
+    ],
+    [
+      'access-log-edited',
+      'an entry of the access-log extract edited (another reader), its entry hash recomputed',
+      'data/access-log.jsonl',
+      () => plain,
+      (f) => {
+        const entries = lines(f, 'data/access-log.jsonl').map((l) => JSON.parse(l) as AccessEntry);
+        entries[0] = { ...entries[0], actor: { ...entries[0].actor, subject: 'someone-else' } };
+        entries[0].entryHash = entryHash(entries[0]);
+        setLines(
+          f,
+          'data/access-log.jsonl',
+          entries.map((e) => JSON.stringify(e)),
+        );
+      },
+    ],
+    [
+      'access-log-removed',
+      'an entry removed from the access-log extract',
+      'data/access-log.jsonl',
+      () => plain,
+      (f) => setLines(f, 'data/access-log.jsonl', lines(f, 'data/access-log.jsonl').slice(1)),
+    ],
+    [
+      'declared-sparse',
+      'bag-info.txt alone changed to Log-Positions: sparse (positions no longer bound to leaves)',
+      'bag-info.txt',
+      () => plain,
+      (f) => void f.set('bag-info.txt', Buffer.from(f.get('bag-info.txt')!.toString().replace('Log-Positions: gap-free', 'Log-Positions: sparse'))),
+    ],
+    [
+      'other-request',
+      'bag-info.txt naming another disclosure request (B.8 then looks for another redaction decision)',
+      'bag-info.txt',
+      () => redacted,
+      (f) =>
+        void f.set(
+          'bag-info.txt',
+          Buffer.from(
+            f
+              .get('bag-info.txt')!
+              .toString()
+              .replace(/^Disclosure-Request-Id: .*$/m, `Disclosure-Request-Id: ${randomUUID()}`),
+          ),
+        ),
+    ],
+  ];
+
+  describe('the signed bundle statement (VERIFY.md B.14): what only the registry’s key can redo', () => {
+    it('the access-log extract: every entry hash recomputes as VERIFY.md states it, and entries that follow each other link', () => {
+      expect(plain.get('data/VERIFY.md')!.toString()).toContain(
+        'entryHash = SHA-256( UTF-8( prevHash + LF + JSON.stringify([seq, entryId, requestId, at,\n                  actor.subject, actor.role, action, dataSubject, resource, ip, userAgent]) ) )',
+      );
+      const entries = lines(plain, 'data/access-log.jsonl').map((l) => JSON.parse(l) as AccessEntry);
+      expect(entries.length).toBeGreaterThanOrEqual(2);
+      for (const [i, e] of entries.entries()) {
+        expect(entryHash(e)).toBe(e.entryHash);
+        if (i > 0 && entries[i - 1].seq === e.seq - 1) expect(e.prevHash).toBe(entries[i - 1].entryHash);
+      }
     });
+
+    for (const [name, title, file, base, change] of statementForgeries) {
+      it(`${title}: both reject, the statement not redone (a forger without the registry’s key)`, async () => {
+        rejected(await forge(`${name}-unsigned`, base(), change, [], null), file);
+      });
+    }
+
+    it('the statement and its signature left out, or signed by another key than the tree head’s: both reject', async () => {
+      const dropped = await forge(
+        'statement-dropped',
+        plain,
+        (f) => {
+          f.delete(BUNDLE_STATEMENT);
+          f.delete(BUNDLE_STATEMENT_SIG);
+        },
+        [],
+        null,
+      );
+      expect(dropped.ts.ok).toBe(false);
+      expect(dropped.py.ok).toBe(false);
+      rejected(await forge('statement-other-key', plain, () => undefined, [], generateKeyPairSync('ed25519').privateKey), 'bundle-statement.sig');
+    });
+  });
+
+  describe('remaining: what still rests on the hospital’s key alone (docs/evidence.md)', () => {
+    for (const [name, title, , base, change] of statementForgeries.filter(([n]) => n !== 'other-request')) {
+      it(`remaining: ${title}, the statement signed again with the hospital’s own key: both accept`, async () => {
+        const v = await forge(`${name}-own-key`, base(), change);
+        accepted(v);
+        if (name === 'withheld-as-erased') {
+          expect(v.ts.restsOnHospital).toEqual(expect.arrayContaining([expect.stringMatching(/^1 text\(s\) are shown as \[erased\]/)]));
+          expect(v.py.texts).toMatchObject({ withheld: 1 });
+        }
+      });
+    }
   });
 });

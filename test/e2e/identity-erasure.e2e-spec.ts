@@ -8,6 +8,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { EraseDataSubjectCommand, ErasureBlockers, type ErasureGround, Pseudonymizer, SubjectKeyStore } from '@app/identity';
 import { snapshotReadModels } from '../support/read-models';
 import { readZip } from '../support/zip';
+import { verifyWithPython } from '../support/python-verifier';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp, rawBody } from '../support/test-app';
 
 /** GDPR Art. 17 by crypto-shredding; Art. 17(3)(b)/(e) restriction when a context must keep the data. */
@@ -141,7 +142,24 @@ describe('erasure of a data subject (HTTP)', () => {
       const files = await readZip(path);
       expect(files.get('data/events.jsonl')!.toString()).toContain(`"patientPseudonym":"${pseudonym}"`);
       for (const [name, content] of files) expect({ name, leaks: content.toString('latin1').includes(REASON) }).toEqual({ name, leaks: false });
+      // The erasure decision names the patient by its stream id only (VERIFY.md B.9): it is in the bundle, listed as matching them.
+      const erasure = files
+        .get('data/events.jsonl')!
+        .toString()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { streamId: string; type: string })
+        .filter((e) => e.streamId === `data-subject-${pseudonym}`)
+        .map((e) => e.type);
+      expect(erasure).toEqual(['identity.ErasureDecided', 'identity.DataSubjectKeyShredded']);
+      const listed = (JSON.parse(files.get('data/completeness.json')!.toString()) as { streams: Array<{ streamId: string }> }).streams;
+      expect(listed.find((s) => s.streamId === `data-subject-${pseudonym}`)).toMatchObject({
+        included: true,
+        matchedBy: [`patient:${pseudonym}`],
+        headRevision: 1,
+      });
       expect(await verifyBundle(path)).toMatchObject({ ok: true, problems: [] });
+      expect(await verifyWithPython(path)).toMatchObject({ ok: true, problems: [] });
     });
 
     it('answers a repeated request with the earlier outcome, as recorded, and records nothing new', async () => {

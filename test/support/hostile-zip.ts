@@ -107,6 +107,8 @@ export function bundleSkeleton(except: string[] = []): RawEntry[] {
     'bag-info.txt': 'Source-Organization: x\n',
     'manifest-sha256.txt': payload.map((n) => `${'0'.repeat(64)}  ${n}\n`).join(''),
     'tagmanifest-sha256.txt': '',
+    'bundle-statement.json': '{}',
+    'bundle-statement.sig': '',
     'data/events.jsonl': '',
     'data/proofs.jsonl': '',
     'data/checkpoint.json': '{}',

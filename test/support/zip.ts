@@ -1,9 +1,17 @@
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject, sign } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 import * as yauzl from 'yauzl';
 import { ZipFile } from 'yazl';
+import {
+  BUNDLE_STATEMENT,
+  BUNDLE_STATEMENT_SIG,
+  BUNDLE_STATEMENT_TEXT,
+  BUNDLE_STATEMENT_VERSION,
+  type BundleStatement,
+  bundleStatementBytes,
+} from '@app/evidence';
 
 /** Reads every entry of a zip into memory (test bundles are small). */
 export async function readZip(path: string): Promise<Map<string, Buffer>> {
@@ -40,20 +48,45 @@ export async function writeZip(path: string, entries: Map<string, Buffer>): Prom
 
 /**
  * Recomputes both BagIt manifests after a test changed payload files: what a dishonest producer
- * would do, so that only the checks beyond the manifests can catch the change.
+ * would do, so that only the checks beyond the manifests can catch the change. With `signWith`
+ * the signed bundle statement (VERIFY.md B.14) is made again from the files and signed with that
+ * key: the hospital's own (it can sign a false statement) or a forger's. Without it the statement
+ * stays as exported: a forger without the key cannot redo it.
  */
-export function rebag(files: Map<string, Buffer>): void {
+export function rebag(files: Map<string, Buffer>, signWith?: KeyObject): void {
   const line = (name: string) => `${createHash('sha256').update(files.get(name)!).digest('hex')}  ${name}\n`;
-  files.set(
-    'manifest-sha256.txt',
-    Buffer.from(
-      [...files.keys()]
-        .filter((n) => n.startsWith('data/'))
-        .map(line)
-        .join(''),
-    ),
-  );
-  files.set('tagmanifest-sha256.txt', Buffer.from(['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt'].map(line).join('')));
+  const payload = [...files.keys()].filter((n) => n.startsWith('data/'));
+  files.set('manifest-sha256.txt', Buffer.from(payload.map(line).join('')));
+  if (signWith) restate(files, signWith);
+  const tags = ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', BUNDLE_STATEMENT, BUNDLE_STATEMENT_SIG].filter((n) => files.has(n));
+  files.set('tagmanifest-sha256.txt', Buffer.from(tags.map(line).join('')));
+}
+
+/** The bundle statement (VERIFY.md B.14) made again from the files as they are now, signed with `key`. */
+export function restate(files: Map<string, Buffer>, key: KeyObject): void {
+  const info = files.get('bag-info.txt')!.toString();
+  const field = (label: string) => new RegExp(`^${label}: (.*)$`, 'm').exec(info)?.[1] ?? '';
+  const head = JSON.parse(files.get('data/checkpoint.json')!.toString()) as { treeSize: number; rootHash: string; keyId: string };
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  const bytes = bundleStatementBytes({
+    version: BUNDLE_STATEMENT_VERSION,
+    statement: BUNDLE_STATEMENT_TEXT,
+    checkpointSha256: sha(files.get('data/checkpoint.json')!),
+    treeSize: head.treeSize,
+    rootHash: head.rootHash,
+    keyId: head.keyId,
+    disclosureRequestId: field('Disclosure-Request-Id'),
+    scope: JSON.parse(field('Scope') || 'null') as BundleStatement['scope'],
+    logPositions: field('Log-Positions') as BundleStatement['logPositions'],
+    eventCount: files
+      .get('data/events.jsonl')!
+      .toString()
+      .split('\n')
+      .filter((l) => l.replace(/\r$/, '') !== '').length,
+    payload: [...files.keys()].filter((n) => n.startsWith('data/')).map((path) => ({ path, sha256: sha(files.get(path)!) })),
+  });
+  files.set(BUNDLE_STATEMENT, bytes);
+  files.set(BUNDLE_STATEMENT_SIG, sign(null, bytes, key));
 }
 
 /** Writes entries as a new zip, a name as often as it is given (duplicates included). */

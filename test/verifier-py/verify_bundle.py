@@ -37,7 +37,7 @@ GiB = 1 << 30
 # B.1: limits, checked on the central directory before any content is read.
 MAX_ENTRIES = 64
 SMALL_FILES = {
-    'bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt',
+    'bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt', 'bundle-statement.json', 'bundle-statement.sig',
     'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem',
 }
 SMALL_LIMIT = 1 * MiB
@@ -49,7 +49,12 @@ MAX_RATIO = 200
 MAX_LINE = 16 * MiB
 CHUNK = 64 * 1024
 
-TAG_FILES = ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt']
+TAG_FILES = ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'bundle-statement.json', 'bundle-statement.sig', 'tagmanifest-sha256.txt']
+# B.14: the signed bundle statement.
+STATEMENT, STATEMENT_SIG = 'bundle-statement.json', 'bundle-statement.sig'
+STATEMENT_MEMBERS = ['checkpointSha256', 'disclosureRequestId', 'eventCount', 'keyId', 'logPositions', 'payload',
+                     'rootHash', 'scope', 'statement', 'treeSize', 'version']
+STATEMENT_VERSION = 'bundle-statement-v1'
 ANCHORS_FILE = 'data/anchors.jsonl'
 MAX_ANCHORS = 100
 BASE64 = re.compile(r'^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\Z')
@@ -174,6 +179,8 @@ class Verifier:
         self.anchors = {'anchors': 0, 'checkedAgainst': None, 'anchored': [], 'unanchored': 0}
         self.problems = []
         self.events_proven = 0
+        self.event_lines = 0  # B.14: eventCount
+        self.manifest, self.raw_tags = {}, {}
         self.redacted = 0
         self.signed_by = None
         self.texts = None
@@ -344,9 +351,13 @@ class Verifier:
         if self.problems:
             return None
         texts = {}
+        raw = {}
         for tag in TAG_FILES:
+            raw[tag] = self.read_small(zf, entries[tag])
+            if tag == STATEMENT_SIG:
+                continue  # B.14: raw signature bytes
             try:
-                texts[tag] = self.read_small(zf, entries[tag]).decode('utf-8')
+                texts[tag] = raw[tag].decode('utf-8')
             except UnicodeDecodeError:
                 self.fail(tag, 'is not UTF-8')
         if self.problems:
@@ -358,8 +369,8 @@ class Verifier:
         for name in manifest:
             if not self.payload_name_ok(name):
                 self.fail('manifest-sha256.txt', 'lists %r, not a payload name' % name)
-        if sorted(tagmanifest) != sorted(TAG_FILES[:3]):
-            self.fail('tagmanifest-sha256.txt', 'must list exactly bagit.txt, bag-info.txt and manifest-sha256.txt')
+        if sorted(tagmanifest) != sorted(t for t in TAG_FILES if t != 'tagmanifest-sha256.txt'):
+            self.fail('tagmanifest-sha256.txt', 'must list exactly %s' % ', '.join(t for t in TAG_FILES if t != 'tagmanifest-sha256.txt'))
         for name in entries:
             if name not in TAG_FILES and name not in manifest:
                 self.fail(name, 'the zip holds a file not listed in manifest-sha256.txt')
@@ -372,12 +383,75 @@ class Verifier:
         if self.problems:
             return None
         for tag, digest in tagmanifest.items():
-            if hashlib.sha256(texts[tag].encode('utf-8')).hexdigest() != digest:
+            if hashlib.sha256(raw[tag]).hexdigest() != digest:
                 self.fail(tag, 'SHA-256 differs from tagmanifest-sha256.txt')
         for name, digest in manifest.items():
             if self.stream_sha256(zf, entries[name]) != digest:
                 self.fail(name, 'SHA-256 differs from manifest-sha256.txt')
+        self.manifest = manifest
+        self.raw_tags = raw
         return texts
+
+    # ---- B.14 the signed bundle statement
+
+    def check_statement(self, zf, entries, head, bag_info):
+        body, sig = self.raw_tags[STATEMENT], self.raw_tags[STATEMENT_SIG]
+        try:
+            st = parse_json(body.decode('utf-8'))
+        except (ValueError, UnicodeDecodeError) as e:
+            self.fail(STATEMENT, 'is not JSON: %s' % e)
+            return None
+        if not isinstance(st, dict) or sorted(st) != STATEMENT_MEMBERS:
+            self.fail(STATEMENT, 'must have exactly the members %s' % ', '.join(STATEMENT_MEMBERS))
+            return None
+        if canonical(st).encode('utf-8') != body:
+            self.fail(STATEMENT, 'is not canonical JSON')
+        if st['version'] != STATEMENT_VERSION:
+            self.fail(STATEMENT, 'version is not %s' % STATEMENT_VERSION)
+        pem = self.read_small(zf, entries['data/public-key.pem'])
+        if len(sig) != 64 or not openssl_verify(pem, body, sig):
+            self.fail(STATEMENT_SIG, 'the signature does not verify with data/public-key.pem')
+        checkpoint = self.read_small(zf, entries['data/checkpoint.json'])
+        if st['checkpointSha256'] != hashlib.sha256(checkpoint).hexdigest():
+            self.fail(STATEMENT, 'checkpointSha256 is not the SHA-256 of data/checkpoint.json')
+        for k in ('treeSize', 'rootHash', 'keyId'):
+            if st[k] != head[k] or isinstance(st[k], bool):
+                self.fail(STATEMENT, '%s is not data/checkpoint.json\'s' % k)
+        payload = st['payload']
+        if not isinstance(payload, list) or not all(isinstance(p, dict) and sorted(p) == ['path', 'sha256'] and isinstance(p['path'], str)
+                                                    and isinstance(p['sha256'], str) and HEX64.match(p['sha256']) for p in payload):
+            self.fail(STATEMENT, 'payload is not a list of {path, sha256}')
+        else:
+            paths = [p['path'] for p in payload]
+            key = lambda x: x.encode('utf-16-be', 'surrogatepass')
+            if len(set(paths)) != len(paths):
+                self.fail(STATEMENT, 'payload lists a path twice')
+            elif paths != sorted(paths, key=key):
+                self.fail(STATEMENT, 'payload is not sorted by path')
+            signed = {p['path']: p['sha256'] for p in payload}
+            for name, digest in self.manifest.items():
+                if name not in signed:
+                    self.fail(name, 'not in the signed bundle statement (B.14)')
+                elif signed[name] != digest:
+                    self.fail(name, 'SHA-256 differs from the signed bundle statement (B.14)')
+            for name in signed:
+                if name not in self.manifest:
+                    self.fail(name, 'in the signed bundle statement but not in manifest-sha256.txt (B.14)')
+        if self.bag_info_value(bag_info, 'Disclosure-Request-Id') != st['disclosureRequestId']:
+            self.fail('bag-info.txt', 'Disclosure-Request-Id is not the signed statement\'s (B.14)')
+        if self.bag_info_value(bag_info, 'Log-Positions') != st['logPositions']:
+            self.fail('bag-info.txt', 'Log-Positions is not the signed statement\'s (B.14)')
+        try:
+            bag_scope = parse_json(self.bag_info_value(bag_info, 'Scope') or '')
+        except ValueError:
+            bag_scope = None
+        try:
+            same = bag_scope is not None and canonical(bag_scope) == canonical(st['scope'])
+        except ValueError:
+            same = False
+        if not same:
+            self.fail('bag-info.txt', 'Scope is not the signed statement\'s (B.14)')
+        return st
 
     @staticmethod
     def bag_info_value(text, label):
@@ -461,6 +535,8 @@ class Verifier:
         while True:
             ev = next(ev_lines, None)
             pr = next(pr_lines, None)
+            if ev is not None:
+                self.event_lines = ev[0]
             if ev is None and pr is None:
                 break
             if ev is None or pr is None:
@@ -723,6 +799,7 @@ class Verifier:
                 head = self.check_head(zf, entries)
                 if head is None:
                     return
+                statement = self.check_statement(zf, entries, head, bag_info)
                 mode = self.bag_info_value(bag_info, 'Log-Positions') or 'gap-free'
                 if mode not in ('gap-free', 'sparse'):
                     self.fail('bag-info.txt', 'Log-Positions is neither gap-free nor sparse')
@@ -736,6 +813,8 @@ class Verifier:
                 if ANCHORS_FILE in entries:
                     self.check_anchors(zf, entries[ANCHORS_FILE], head)
                 streams = self.check_events(zf, entries, head, mode == 'gap-free', scope if isinstance(scope, dict) else None)
+                if statement is not None and (statement['eventCount'] != self.event_lines or isinstance(statement['eventCount'], bool)):
+                    self.fail(STATEMENT, 'eventCount %r is not the %d lines of data/events.jsonl' % (statement['eventCount'], self.event_lines))
                 self.check_completeness(zf, entries, head, bag_info, streams)
         except Refused as r:
             file, problem = r.args[0]
@@ -879,7 +958,8 @@ def names_by_stream_id(stream_id, scope):
     if stream_id == LEDGER_KEYS:
         return {LEDGER_KEYS}
     return {'aiSystem:' + a for a in scope['aiSystemIds'] if stream_id == 'ai-system-' + a} | \
-        {'incident:' + i for i in scope['incidentIds'] if stream_id == 'incident-' + i}
+        {'incident:' + i for i in scope['incidentIds'] if stream_id == 'incident-' + i} | \
+        {'patient:' + p for p in scope['patientPseudonyms'] if stream_id == 'data-subject-' + p}
 
 
 def business_time(event):

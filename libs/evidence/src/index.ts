@@ -14,6 +14,7 @@ export * from './bundle/timeline';
 export { EVENTS_TABLE_HEAD, eventRowHtml, REPORT_ROWS } from './bundle/report-html';
 export * from './bundle/bundle-writer';
 export * from './bundle/bundle-verifier';
+export * from './bundle/bundle-statement';
 export * from './bundle/reconstruction';
 export * from './bundle/bag-zip';
 export * from './bundle/trusted-keys';

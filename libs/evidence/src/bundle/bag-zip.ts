@@ -26,8 +26,19 @@ export const BUNDLE_LIMITS = {
   ratioFloorBytes: 1 << 20,
 } as const;
 
-/** The four tag files of the bag (RFC 8493 §2.1–2.2); the zip holds these and the payload listed in manifest-sha256.txt, nothing else. */
-export const TAG_FILES = ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt'] as const;
+/**
+ * The tag files of the bag (RFC 8493 §2.1–2.2; the signed bundle statement and its signature are
+ * other tag files, §2.2.4, VERIFY.md B.14); the zip holds these and the payload listed in
+ * manifest-sha256.txt, nothing else.
+ */
+export const TAG_FILES = [
+  'bagit.txt',
+  'bag-info.txt',
+  'manifest-sha256.txt',
+  'bundle-statement.json',
+  'bundle-statement.sig',
+  'tagmanifest-sha256.txt',
+] as const;
 const SMALL_FILES = new Set<string>([...TAG_FILES, 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem']);
 
 /** The bundle is refused (not read further): a limit or a rule of the zip is broken. */

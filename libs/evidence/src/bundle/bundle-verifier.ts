@@ -5,6 +5,7 @@ import { ed25519Thumbprint } from '@app/identity';
 import { canonicalJson } from '../ledger/canonical-json';
 import { AnchorChecker, ANCHORS_FILE, type AnchorsVerdict } from './anchors';
 import { BagZip, BundleRefused, isPayloadPath, type LineReader, TAG_FILES } from './bag-zip';
+import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_SIG, type BundleStatement, checkBundleStatement } from './bundle-statement';
 import { InclusionVerifier, leafHash } from '../ledger/merkle';
 import { ProvenTexts, type TextCounts } from './proven-texts';
 import { isWithheld } from './redaction';
@@ -198,7 +199,8 @@ export const RESTS_ON_HOSPITAL = {
     'the signed history of the events no checked external anchor covers (anchors.unanchored): for them the tree head is signed by the hospital’s key only, so a rewrite re-signed with that key would verify too',
   unpinnedTsa:
     'the external anchors: no TSA certificate was pinned (--trusted-tsa), so their RFC 3161 tokens were not checked and no event is counted as anchored',
-  completeness: 'completeness: that no stream in view of the scope is missing from both events.jsonl and completeness.json is the hospital’s statement',
+  completeness:
+    'completeness: that no stream in view of the scope is missing from both events.jsonl and completeness.json, and that texts shown [erased] are erased, is the hospital’s statement, signed with its own key (bundle-statement.json): nobody else can change it, but the hospital could have signed a false one; the bundle’s SHA-256, recorded in the ledger at export, is what holds it to this one',
   report:
     'report.pdf, and report.html outside its events table, are renderings for people that are not checked; timeline.json, timeline.csv and report.html’s events table are derived from the proven events and checked',
   notProvable: (n: number) => `${n} text(s) written before text-commitment-v1 are shown marked “not provable”: they are the hospital’s decryption, not proven`,
@@ -307,13 +309,14 @@ async function checkBag(
 
   const digests = new Map<string, string>();
   const texts = new Map<string, string>();
-  let signature: Buffer = Buffer.alloc(0);
+  const binary = new Map<string, Buffer>();
   for (const name of READ_WHOLE) {
     const r = await zip.read(name);
     digests.set(name, r.sha256);
-    if (name === 'data/checkpoint.sig') signature = r.bytes;
+    if (name.endsWith('.sig') || name === BUNDLE_STATEMENT) binary.set(name, r.bytes);
     else texts.set(name, r.bytes.toString('utf8'));
   }
+  const signature = binary.get('data/checkpoint.sig')!;
   if (!/^BagIt-Version: 1\.0/m.test(texts.get('bagit.txt')!)) problems.push({ file: 'bagit.txt', problem: 'not a BagIt 1.0 declaration' });
   const bagInfo = texts.get('bag-info.txt')!;
 
@@ -367,6 +370,13 @@ async function checkBag(
       else problems.push({ file: 'data/public-key.pem', problem: `the tree head is signed by key ${keyId}, which is not among the trusted keys` });
     } else report.signedBy = 'bundled-key';
   }
+  // B.14: the signed statement binds the payload's hashes and bag-info's fields to this tree head and key.
+  const statement: BundleStatement | null = checkBundleStatement(
+    binary.get(BUNDLE_STATEMENT)!,
+    binary.get(BUNDLE_STATEMENT_SIG)!,
+    { checkpointBytes: headBytes, head, key, manifest, bagInfo: (label) => bagInfoValue(bagInfo, label) },
+    problems,
+  );
   report.treeSize = head?.treeSize ?? null;
   report.rootHash = head?.rootHash ?? null;
   report.keyId = head?.keyId ?? null;
@@ -503,6 +513,8 @@ async function checkBag(
     }
   }
   withheld.finish();
+  if (statement && statement.eventCount !== report.events)
+    problems.push({ file: BUNDLE_STATEMENT, problem: `states ${statement.eventCount} events, data/events.jsonl holds ${report.events}` });
   if (completeness) checkCompleteness(completeness, seen, head?.treeSize ?? null, bagInfo, problems);
   digests.set('data/events.jsonl', await events.sha256());
   digests.set('data/proofs.jsonl', await proofs.sha256());
@@ -519,7 +531,7 @@ async function checkBag(
     if (digest === undefined) problems.push({ file: name, problem: 'listed in the manifest but missing' });
     else if (digest !== listed) problems.push({ file: name, problem: 'its SHA-256 differs from manifest-sha256.txt' });
   }
-  for (const name of ['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt']) {
+  for (const name of TAG_FILES.filter((n) => n !== 'tagmanifest-sha256.txt')) {
     if (tagManifest.get(name) !== digests.get(name)) problems.push({ file: name, problem: 'its SHA-256 differs from tagmanifest-sha256.txt' });
   }
 

@@ -12,6 +12,7 @@ import type { LedgerService } from '../ledger/ledger.service';
 import { treeHeadBytes, type SignedTreeHead } from '../ledger/tree-head';
 import type { LedgerAnchorService } from '../anchor/ledger-anchors.service';
 import { anchorLine, ANCHORS_FILE, anchorsForBundle } from './anchors';
+import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_SIG, BUNDLE_STATEMENT_TEXT, BUNDLE_STATEMENT_VERSION, bundleStatementBytes } from './bundle-statement';
 import { type RedactionRule, withhold } from './redaction';
 import { REPORT_ROWS, ReportCollector, reportHtml, type ReportMeta } from './report-html';
 import { reportPdf } from './report-pdf';
@@ -348,12 +349,31 @@ export async function writeBundle(
     const example = firstEvent && firstProof ? { eventLine: firstEvent, proofLine: firstProof, opened: firstOpened } : undefined;
     await add('data/VERIFY.md', FAST, (w) => w.write(verifyMd(head, example)));
 
-    const tag = async (name: string, text: string) => {
+    const tag = async (name: string, text: string | Buffer) => {
       const w = zipEntry(name, STORED);
       await w.write(text);
       return w.end();
     };
     const payloadBytes = manifest.reduce((s, [, , b]) => s + b, 0);
+    const logPositions = deps.store.gapFreePositions === false ? 'sparse' : 'gap-free';
+    // VERIFY.md B.14: every payload file's SHA-256 (taken as it was written: no second pass) and
+    // the bag-info fields a verifier reads, signed with the key of the tree head.
+    const statement = bundleStatementBytes({
+      version: BUNDLE_STATEMENT_VERSION,
+      statement: BUNDLE_STATEMENT_TEXT,
+      checkpointSha256: createHash('sha256').update(treeHeadBytes(head)).digest('hex'),
+      treeSize: head.treeSize,
+      rootHash: head.rootHash,
+      keyId: head.keyId,
+      disclosureRequestId: request.requestId,
+      scope: request.scope,
+      logPositions,
+      eventCount: included,
+      payload: manifest.map(([sha256, path]) => ({ path, sha256 })),
+    });
+    const signed = deps.ledger.signStatement(statement);
+    if (signed.keyId !== head.keyId)
+      throw new Error(`The tree head is signed by key ${head.keyId}, the ledger now signs with ${signed.keyId}: export again once a new head is signed`);
     const tags = [
       await tag('bagit.txt', 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n'),
       await tag(
@@ -373,11 +393,13 @@ export async function writeBundle(
           `Root-Hash: ${head.rootHash}`,
           `Event-Count: ${included}`,
           // VERIFY.md: on a gap-free log (SQL stores) leaf index = position − 1; KurrentDB's are sparse.
-          `Log-Positions: ${deps.store.gapFreePositions === false ? 'sparse' : 'gap-free'}`,
+          `Log-Positions: ${logPositions}`,
           '',
         ].join('\n'),
       ),
       await tag('manifest-sha256.txt', manifest.map(([h, n]) => `${h}  ${n}\n`).join('')),
+      await tag(BUNDLE_STATEMENT, statement),
+      await tag(BUNDLE_STATEMENT_SIG, signed.signature),
     ];
     await tag('tagmanifest-sha256.txt', tags.map(([h, n]) => `${h}  ${n}\n`).join(''));
     zip.end();

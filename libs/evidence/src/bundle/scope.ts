@@ -98,10 +98,15 @@ export function scopeMatcher(scope: BundleScope): (e: EventEnvelope) => string[]
   };
 }
 
-/** Streams in scope by their id alone: the systems' and incidents' own streams, and the ledger's keys. */
+/**
+ * Streams in scope by their id alone: the systems' and incidents' own streams, a patient's erasure
+ * decisions (`data-subject-<pseudonym>`, whose events name the patient only as `pseudonym`), and
+ * the ledger's keys.
+ */
 export function scopeKeysOfStreamId(streamId: string, scope: BundleScope): string[] {
   if (streamId === LEDGER_KEYS) return [LEDGER_KEYS];
   const keys: string[] = [];
+  for (const p of scope.patientPseudonyms) if (streamId === `data-subject-${p}`) keys.push(`patient:${p}`);
   for (const id of scope.aiSystemIds) if (streamId === `ai-system-${id}`) keys.push(`aiSystem:${id}`);
   for (const id of scope.incidentIds) if (streamId === `incident-${id}`) keys.push(`incident:${id}`);
   return keys;

@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import type { SignedTreeHead } from '../ledger/tree-head';
 import { anchorsByHand, anchorsRules } from './anchors';
 import { BUNDLE_LIMITS, TAG_FILES } from './bag-zip';
+import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_MEMBERS, BUNDLE_STATEMENT_SIG, BUNDLE_STATEMENT_VERSION } from './bundle-statement';
 import { EVENTS_TABLE_HEAD, REPORT_ROWS } from './report-html';
 import { LEDGER_KEYS, TIME_FIELDS } from './scope';
 import { LABELS, NOT_PROVABLE, TEXT_COMMITMENT, TEXT_FIELDS, TIMELINE_COLUMNS } from './timeline';
@@ -36,15 +37,23 @@ as a convenience. Part B states every rule exactly, for anyone writing a verifie
     sha256sum -c tagmanifest-sha256.txt
     sha256sum -c manifest-sha256.txt
 
-Every line must say OK. The manifests cover every file in \`data/\`.
+Every line must say OK. The manifests cover every file in \`data/\`, but anyone can redo them:
+what binds the files to the registry is the signed statement below.
 
 ## 2. The tree head is signed by the registry's ledger key
 
     openssl pkeyutl -verify -pubin -inkey data/public-key.pem -rawin \\
       -in data/checkpoint.json -sigfile data/checkpoint.sig
 
-It must print \`Signature Verified Successfully\`. This proves only that the key *shipped in this
-bundle* signed it: compare that key with one you hold from elsewhere, e.g. the hospital's
+It must print \`Signature Verified Successfully\`. The same for the signed bundle statement
+(B.14: the SHA-256 of every file in \`data/\`, the scope, the request, for this tree head):
+
+    openssl pkeyutl -verify -pubin -inkey data/public-key.pem -rawin \\
+      -in ${BUNDLE_STATEMENT} -sigfile ${BUNDLE_STATEMENT_SIG}
+    jq -r '.payload[] | "\\(.sha256)  \\(.path)"' ${BUNDLE_STATEMENT} | sha256sum -c
+
+Both signatures prove only that the key *shipped in this
+bundle* made them: compare that key with one you hold from elsewhere, e.g. the hospital's
 \`/.well-known/oversight-registry-keys\` saved before the dispute (key id \`${head.keyId}\`), or
 let \`registry verify-bundle --trusted-keys <that file>\` do it.
 
@@ -69,7 +78,8 @@ and whether it is included. Check that:
   and no stream was cut short);
 - a stream is in view when its id or any of its events names a scope key: a member
   \`patientPseudonym(s)\`, \`aiSystemId(s)\` or \`incidentId(s)\` **at any depth** of its data, so a
-  legal hold or a disclosure request whose \`scope\` names the patient is in view (B.9);
+  legal hold or a disclosure request whose \`scope\` names the patient is in view, and so is the
+  patient's own stream of erasure decisions, \`data-subject-<pseudonym>\`, by its id (B.9);
 - a period selects by **every** event: a stream is included when any one of its events happened
   in the period (so a correction inside the period brings in a review made before it); every
   included stream has such an event, and every stream not included has its \`firstAt\` outside
@@ -77,7 +87,8 @@ and whether it is included. Check that:
 
 That the list names *every* stream in view is the registry's statement, not something this bundle
 can prove by itself (an event you are not shown cannot be proven out of scope without showing it).
-The statement is bound to this bundle: its SHA-256 is recorded in the registry's ledger
+The registry signed it with its ledger key (\`${BUNDLE_STATEMENT}\` holds \`completeness.json\`'s
+SHA-256, B.14), so nobody else can change it; and its SHA-256 is recorded in the registry's ledger
 (\`disclosure.BundleExported\`), so an auditor with access to the full log can hold the hospital
 to it.
 
@@ -112,13 +123,16 @@ a line of a \`.jsonl\` file longer than ${size(BUNDLE_LIMITS.lineBytes)}, or not
 
 ## B.2 The bag
 
-- The zip holds exactly the four tag files ${TAG_FILES.map((n) => `\`${n}\``).join(', ')} and
-  the payload files listed in \`manifest-sha256.txt\`; any other entry is a failure.
+- The zip holds exactly the ${TAG_FILES.length} tag files ${TAG_FILES.map((n) => `\`${n}\``).join(', ')} (the signed
+  statement and its signature are tag files, RFC 8493 §2.2.4, B.14) and the payload files listed
+  in \`manifest-sha256.txt\`; any other entry is a failure. All of them are required.
 - A manifest line is \`<SHA-256 of the file, 64 lower-case hex digits> <name>\` (one or two
   spaces; \`*\` before the name allowed). A payload name starts with \`data/\`, has no empty, \`.\`
   or \`..\` segment, no backslash and no control character, and appears once.
-- \`tagmanifest-sha256.txt\` lists exactly \`bagit.txt\`, \`bag-info.txt\` and \`manifest-sha256.txt\`,
-  each with its SHA-256 (one missing is a failure, as is any other name).
+- \`tagmanifest-sha256.txt\` lists exactly ${TAG_FILES.filter((n) => n !== 'tagmanifest-sha256.txt')
+    .map((n) => `\`${n}\``)
+    .join(', ')},
+  each with the SHA-256 of its bytes (one missing is a failure, as is any other name).
 - Required: \`data/events.jsonl\`, \`data/proofs.jsonl\`, \`data/checkpoint.json\`,
   \`data/checkpoint.sig\`, \`data/public-key.pem\`, \`data/completeness.json\`.
 - Also required (B.12): \`data/plaintexts.jsonl\`, \`data/timeline.json\`, \`data/timeline.csv\`,
@@ -127,7 +141,8 @@ a line of a \`.jsonl\` file longer than ${size(BUNDLE_LIMITS.lineBytes)}, or not
 - Text files are UTF-8 and split into lines at LF; a CR at the end of a line is dropped and empty
   lines are skipped (they are not counted when lines are numbered).
 - A field of \`bag-info.txt\` is the first line \`<Label>: <value>\` (one space after the colon). A
-  verifier reads two: \`Log-Positions\` (B.5) and \`Scope\` (B.9). The others (\`Payload-Oxum\`,
+  verifier reads three: \`Log-Positions\` (B.5), \`Scope\` (B.9) and \`Disclosure-Request-Id\` (B.8),
+  and each must equal what the signed statement states (B.14). The others (\`Payload-Oxum\`,
   \`Event-Count\`, \`Tree-Size\`, \`Root-Hash\`…) are for people and are not checked.
 
 ## B.3 Canonical JSON (RFC 8785)
@@ -158,8 +173,8 @@ member without a value left out. Each line of \`events.jsonl\` must already be i
 
 ## B.5 Positions
 
-\`bag-info.txt\` states \`Log-Positions: gap-free\` or \`Log-Positions: sparse\` (absent means
-gap-free). On a gap-free log (the registry's SQL stores) **leaf index = globalPosition − 1**, so a
+\`bag-info.txt\` states \`Log-Positions: gap-free\` or \`Log-Positions: sparse\`, as the signed
+statement's \`logPositions\` does (B.14; absent differs from it, so it fails). On a gap-free log (the registry's SQL stores) **leaf index = globalPosition − 1**, so a
 relabelled position fails. On a sparse log (KurrentDB: positions are byte offsets) positions must
 only increase with the leaf index: they are then labels, not bound to the tree.
 
@@ -221,8 +236,9 @@ members (\`statement\`, \`cutoffPosition\`) and the stream members not named bel
 - **\`matchedBy\`** of a stream: the sorted set of scope keys that its id or any of its events up to
   the cut-off names; \`${LEDGER_KEYS}\` for the key stream.
 - **What a stream id names**: \`${LEDGER_KEYS}\` names the key \`${LEDGER_KEYS}\` (the ledger's signing keys, in
-  every bundle); \`ai-system-<id>\` names \`aiSystem:<id>\` and \`incident-<id>\` names \`incident:<id>\`
-  when that id is in the scope.
+  every bundle); \`ai-system-<id>\` names \`aiSystem:<id>\`, \`incident-<id>\` names \`incident:<id>\` and
+  \`data-subject-<p>\` (a patient's erasure decisions) names \`patient:<p>\`, when that id or pseudonym is
+  in the scope.
 - **Business time** of an event: the first of these members of \`data\` that is a string:
   ${TIME_FIELDS.map((f) => `\`${f}\``).join(', ')}; else the first member of \`data\`, in the line's order, whose name
   ends in \`At\` and whose value is a string; else the event's \`recordedAt\`.
@@ -244,12 +260,31 @@ For every stream with events in \`events.jsonl\` (its events in file order):
 For every entry of \`streams\`: if \`included\` is true the stream has events in \`events.jsonl\`;
 otherwise it is not \`${LEDGER_KEYS}\` and its \`firstAt\` is not in the period (a missing \`firstAt\` is in
 a period without bounds).
-${example ? workedExample(head, example) : ''}${anchorsRules()}${textsSection()}${example?.opened ? openedExample(example.opened) : ''}
+${example ? workedExample(head, example) : ''}${anchorsRules()}${textsSection()}${example?.opened ? openedExample(example.opened) : ''}${statementSection()}
 ## Who read the data
 
 \`data/access-log.jsonl\` (present when patients are in scope) lists every recorded read, export
-and download of those patients' data (NEN 7513): who, in which role, when, what, from where. Each
-entry carries the hash of the one before it in the registry's access log.
+and download of those patients' data (NEN 7513): who, in which role, when, what, from where. One
+JSON object per line, in the registry's access-log order: \`seq\`, \`entryId\`, \`requestId\`, \`at\`,
+\`actor\` (\`subject\`, \`role\`), \`action\`, \`dataSubject\`, \`resource\`, \`ip\`, \`userAgent\`,
+\`prevHash\`, \`entryHash\`.
+
+The registry's access log is a hash chain over **all** patients' entries: \`prevHash\` is the
+\`entryHash\` of the entry with the previous \`seq\` (64 zeros for \`seq\` 1), and
+
+    entryHash = SHA-256( UTF-8( prevHash + LF + JSON.stringify([seq, entryId, requestId, at,
+                  actor.subject, actor.role, action, dataSubject, resource, ip, userAgent]) ) )
+
+in lower-case hex, where \`JSON.stringify\` writes the array as ECMAScript does (no whitespace,
+strings as in B.3, \`seq\` in decimal) and a missing \`ip\` or \`userAgent\` is \`null\`. This extract
+holds only this bundle's patients' entries, so the chain has gaps (the entries between belong to
+others) and cannot be followed from one line to the next except where their \`seq\` follow each
+other. What protects the extract is the signed statement (B.14: its SHA-256 is signed with the
+registry's key), not the chain: that the registry wrote it is proven, that it lists every access is
+the registry's statement. An auditor with the registry's access log can compare each
+\`entryHash\`, and the anchors the registry records in its ledger (\`identity.AccessLogAnchored\`),
+with it. Inclusion proofs of each entry against an anchored head of the access log are not in this
+bundle format yet.
 
 ## For people
 
@@ -258,6 +293,44 @@ entry carries the hash of the one before it in the registry's access log.
 event, when it happened (business time) and when the registry recorded it. B.12 derives the
 timeline files and report.html's events table from the proven events, so an edited line fails;
 report.pdf and the rest of report.html are not checked.
+`;
+}
+
+/** B.14: the signed bundle statement. */
+function statementSection(): string {
+  return `
+## B.14 The signed bundle statement (${BUNDLE_STATEMENT_VERSION})
+
+The manifests bind each file to a hash, but anyone can redo them. What binds the bundle's files to
+the registry is \`${BUNDLE_STATEMENT}\`, signed at export with the ledger key that signed the tree
+head. It is a tag file at the bag root (RFC 8493 §2.2.4), not payload: it lists the payload's
+SHA-256 and \`tagmanifest-sha256.txt\` lists its own, so no hash covers itself.
+
+- \`${BUNDLE_STATEMENT}\` is exactly the canonical JSON (B.3) of an object with exactly the members
+  ${BUNDLE_STATEMENT_MEMBERS.map((m) => `\`${m}\``).join(', ')}:
+  - \`version\`: \`"${BUNDLE_STATEMENT_VERSION}"\`;
+  - \`statement\`: a string for people (not checked);
+  - \`checkpointSha256\`: the SHA-256, 64 lower-case hex digits, of the bytes of \`data/checkpoint.json\`;
+  - \`treeSize\`, \`rootHash\`, \`keyId\`: equal to those of \`data/checkpoint.json\`;
+  - \`disclosureRequestId\`: equal to bag-info.txt's \`Disclosure-Request-Id\`;
+  - \`scope\`: its canonical JSON equals that of bag-info.txt's \`Scope\` (and so of completeness.json's, B.9);
+  - \`logPositions\`: \`"gap-free"\` or \`"sparse"\`, equal to bag-info.txt's \`Log-Positions\` (B.5);
+  - \`eventCount\`: the number of lines of \`data/events.jsonl\` (B.2's line rules);
+  - \`payload\`: a list of \`{"path","sha256"}\` objects (exactly these two members; \`sha256\` 64
+    lower-case hex digits), sorted by \`path\` in code-unit order, each path once: **exactly** the
+    lines of \`manifest-sha256.txt\`, the same names with the same SHA-256. A payload file not in it,
+    or in it with another SHA-256, or in it and not in the manifest, fails (and the manifest's
+    digests are checked against the files, B.2).
+- \`${BUNDLE_STATEMENT_SIG}\` is the raw 64-byte Ed25519 signature (RFC 8032) over the bytes of
+  \`${BUNDLE_STATEMENT}\`, by the key in \`data/public-key.pem\` (the tree head's key, B.7).
+
+So \`completeness.json\`, \`plaintexts.jsonl\` (what is shown \`[erased]\`), the list of payload
+files and the fields above are what the registry signed: editing any of them, without the
+registry's key, fails. With a pinned key (B.7) no other key will do. What the statement does not
+prove is that the registry told the truth when it signed: the list of streams in view and a text
+shown \`[erased]\` are its statement, and the bundle's SHA-256, recorded in the registry's ledger at
+export (\`disclosure.BundleExported\`, sealed under later tree heads and anchors), is what holds it
+to this one.
 `;
 }
 

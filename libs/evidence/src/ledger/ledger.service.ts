@@ -1,3 +1,4 @@
+import { sign } from 'node:crypto';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit, Optional } from '@nestjs/common';
 import { EVENT_STORE, type EventStore, LEASES, type Leases, LocalLeases, SqlDatabase, Workers } from '@app/event-store';
 import { KEY_MATERIAL, type KeyMaterial } from '@app/identity';
@@ -307,6 +308,11 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, Befo
     const extended = CompactRange.from(range.edge);
     rows.forEach((r) => extended.append(Buffer.from(r.leafHash, 'hex')));
     return { rows, range: extended };
+  }
+
+  /** Signs a bundle statement (VERIFY.md B.14) with the ledger key: the same key as the tree heads, named by its id. */
+  signStatement(bytes: Buffer): { keyId: string; signature: Buffer } {
+    return { keyId: this.keyId, signature: sign(null, bytes, this.keys.ledgerSigning.privateKey) };
   }
 
   /** Seals everything committed before the call and signs a tree head over it (if it grew). */
