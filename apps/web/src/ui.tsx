@@ -31,87 +31,6 @@ export function Link({ href, children, ...rest }: { href: string; children: Comp
   );
 }
 
-interface FieldProps {
-  id: string;
-  label: string;
-  help?: string;
-  error?: string;
-  required?: boolean;
-}
-const describedBy = ({ id, help, error }: FieldProps) => [help && `${id}-help`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
-
-function FieldShell(p: FieldProps & { children: ComponentChildren }) {
-  return (
-    <div class={`field${p.error ? ' field-invalid' : ''}`}>
-      <label for={p.id}>
-        {p.label}
-        {p.required && <span class="req"> ({t('required')})</span>}
-      </label>
-      {p.help && (
-        <p class="help" id={`${p.id}-help`}>
-          {p.help}
-        </p>
-      )}
-      {p.children}
-      {p.error && (
-        <p class="error" id={`${p.id}-error`}>
-          {p.error}
-        </p>
-      )}
-    </div>
-  );
-}
-
-type InputProps = FieldProps & { value: string; onValue: (v: string) => void; type?: string; autoComplete?: string; multiline?: boolean; rows?: number };
-export function TextField(p: InputProps) {
-  const common = {
-    id: p.id,
-    name: p.id,
-    value: p.value,
-    'aria-invalid': p.error ? true : undefined,
-    'aria-describedby': describedBy(p),
-    onInput: (e: Event) => p.onValue((e.currentTarget as HTMLInputElement).value),
-  };
-  return (
-    <FieldShell {...p}>
-      {p.multiline ? <textarea {...common} rows={p.rows ?? 3} /> : <input {...common} type={p.type ?? 'text'} autoComplete={p.autoComplete ?? 'off'} />}
-    </FieldShell>
-  );
-}
-
-export function SelectField(
-  p: FieldProps & { value: string; onValue: (v: string) => void; options: Array<{ value: string; label: string }>; placeholder?: string },
-) {
-  return (
-    <FieldShell {...p}>
-      <select
-        id={p.id}
-        name={p.id}
-        value={p.value}
-        aria-invalid={p.error ? true : undefined}
-        aria-describedby={describedBy(p)}
-        onChange={(e) => p.onValue(e.currentTarget.value)}
-      >
-        {p.placeholder !== undefined && <option value="">{p.placeholder}</option>}
-        {p.options.map((o) => (
-          <option value={o.value} key={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-    </FieldShell>
-  );
-}
-
-export function Checkbox({ id, label, checked, onValue }: { id: string; label: string; checked: boolean; onValue: (v: boolean) => void }) {
-  return (
-    <div class="check">
-      <input type="checkbox" id={id} name={id} checked={checked} onChange={(e) => onValue(e.currentTarget.checked)} />
-      <label for={id}>{label}</label>
-    </div>
-  );
-}
-
 /** The API's problem+json, in words: the detail, and each field's message (also shown at the field). */
 export function ProblemSummary({ error }: { error: unknown }) {
   if (!error) return null;
@@ -133,14 +52,6 @@ export function ProblemSummary({ error }: { error: unknown }) {
         </ul>
       )}
     </div>
-  );
-}
-
-export function Status({ message }: { message: string | null }) {
-  return (
-    <p class="status" role="status" aria-live="polite">
-      {message ?? ''}
-    </p>
   );
 }
 
@@ -279,33 +190,4 @@ export async function until<T>(check: () => Promise<T | undefined | null | false
     if (Date.now() > end) return undefined;
     await new Promise((r) => setTimeout(r, everyMs));
   }
-}
-
-/** The API's message for one form field, from a problem+json error. */
-export const fieldErrorOf = (error: unknown, field: string) => (error instanceof ApiError ? error.fieldMessage(field) : undefined);
-
-/**
- * One write from a form on a record read with an ETag: "saving", then the API's problem or the done
- * text; the record is read again after the write, and after a 409 (someone changed it first).
- * `run` answers whether the write went through, so the form can clear its fields.
- */
-export function useWrite(reload: () => Promise<unknown>) {
-  const [error, setError] = useState<unknown>(null);
-  const [status, setStatus] = useState<string | null>(null);
-  const run = async (write: () => Promise<unknown>, done: string | null): Promise<boolean> => {
-    setStatus(t('saving'));
-    try {
-      await write();
-      setError(null);
-      await reload();
-      setStatus(done);
-      return true;
-    } catch (err) {
-      setError(err);
-      setStatus(null);
-      if (err instanceof ApiError && err.problem.status === 409) await reload();
-      return false;
-    }
-  };
-  return { error, status, run };
 }

@@ -3,21 +3,8 @@ import { api, ApiError, download, get, newKey } from '../api';
 import { formatDate, lang, t } from '../i18n';
 import { navigate } from '../state';
 import type { AiSystem, BundleJob, DisclosureItem, DisclosureView, Page, Scope, TimelineEntry } from '../types';
-import {
-  Checkbox,
-  DetailFrame,
-  fieldErrorOf,
-  ItemsTable,
-  Link,
-  PageTitle,
-  ProblemSummary,
-  SelectField,
-  Status,
-  TextField,
-  tt,
-  useEntity,
-  useLoad,
-} from '../ui';
+import { DetailFrame, ItemsTable, Link, PageTitle, ProblemSummary, tt, useEntity, useLoad } from '../ui';
+import { Checkbox, fieldErrorOf, FormCard, SelectField, Status, TextField } from '../forms';
 
 interface ScopeForm {
   aiSystemIds: string[];
@@ -155,9 +142,7 @@ function NewDisclosure() {
     }
   };
   return (
-    <form class="card" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="new-title">
-      <h2 id="new-title">{t('disclosures.new')}</h2>
-      <ProblemSummary error={error} />
+    <FormCard id="new-title" title={t('disclosures.new')} onSubmit={submit} error={error} submitLabel={t('disclosures.create')} primary>
       <TextField
         id="reference"
         label={t('disclosures.reference')}
@@ -192,10 +177,7 @@ function NewDisclosure() {
       />
       <TextField id="dueAt" type="date" label={t('disclosures.dueAt')} required value={f.dueAt} onValue={set('dueAt')} error={fieldErrorOf(error, 'dueAt')} />
       <ScopeFields value={scope} onChange={setScope} error={error} />
-      <button type="submit" class="primary">
-        {t('disclosures.create')}
-      </button>
-    </form>
+    </FormCard>
   );
 }
 
@@ -243,16 +225,10 @@ function ScopeEditor({ request, etag, reload }: { request: DisclosureView; etag:
     }
   };
   return (
-    <form class="card" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="scope-title">
-      <h2 id="scope-title">{t('disclosures.scope')}</h2>
-      <ProblemSummary error={error} />
+    <FormCard id="scope-title" title={t('disclosures.scope')} onSubmit={submit} error={error} submitLabel={t('disclosures.saveScope')} status={status} primary>
       <ScopeFields value={scope} onChange={setScope} error={error} />
       <TextField id="scopeReason" label={t('disclosures.scopeReason')} required value={reason} onValue={setReason} error={fieldErrorOf(error, 'reason')} />
-      <button type="submit" class="primary">
-        {t('disclosures.saveScope')}
-      </button>
-      <Status message={status} />
-    </form>
+    </FormCard>
   );
 }
 

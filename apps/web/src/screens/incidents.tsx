@@ -2,25 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, get, newKey } from '../api';
 import { formatDate, hasText, t, type TextKey } from '../i18n';
 import { BREACH_LEVELS, CRITERIA, type Criteria, NO_CRITERIA, type Deadline, type IncidentItem, type IncidentView, type Page } from '../types';
-import {
-  Checkbox,
-  Clock,
-  DetailFrame,
-  fieldErrorOf,
-  ItemsTable,
-  Link,
-  PageTitle,
-  ProblemSummary,
-  SelectField,
-  Status,
-  TextField,
-  tt,
-  until,
-  useEntity,
-  useLoad,
-  useNow,
-  useWrite,
-} from '../ui';
+import { Clock, DetailFrame, ItemsTable, Link, PageTitle, ProblemSummary, tt, until, useEntity, useLoad, useNow } from '../ui';
+import { Checkbox, fieldErrorOf, FormCard, SelectField, Status, TextField, useWrite } from '../forms';
 
 /** Quality manager: open incidents, the nearest deadline first (the API sorts), with live clocks. */
 export function IncidentBoard() {
@@ -196,9 +179,15 @@ function Classify({ incident, etag, reload }: WriteProps) {
     if (written) setRationale('');
   };
   return (
-    <form class="card" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="classify-title">
-      <h2 id="classify-title">{t('incidents.classify')}</h2>
-      <ProblemSummary error={error} />
+    <FormCard
+      id="classify-title"
+      title={t('incidents.classify')}
+      onSubmit={submit}
+      error={error}
+      submitLabel={t('incidents.saveClassification')}
+      status={status}
+      primary
+    >
       <Checkbox id="serious" label={t('incidents.seriousLabel')} checked={serious} onValue={setSerious} />
       <fieldset>
         <legend>{t('incidents.criteria')}</legend>
@@ -225,11 +214,7 @@ function Classify({ incident, etag, reload }: WriteProps) {
         help={t('incidents.rationaleHelp')}
         error={fieldErrorOf(error, 'rationale')}
       />
-      <button type="submit" class="primary">
-        {t('incidents.saveClassification')}
-      </button>
-      <Status message={status} />
-    </form>
+    </FormCard>
   );
 }
 
@@ -332,9 +317,7 @@ function RecordReport({ incident, etag, reload }: WriteProps) {
     }
   };
   return (
-    <form class="card" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="record-title">
-      <h2 id="record-title">{t('incidents.recordTitle')}</h2>
-      <ProblemSummary error={error} />
+    <FormCard id="record-title" title={t('incidents.recordTitle')} onSubmit={submit} error={error} submitLabel={t('incidents.record')} status={status}>
       <SelectField
         id="record-recipient"
         label={t('incidents.recipient')}
@@ -362,9 +345,7 @@ function RecordReport({ incident, etag, reload }: WriteProps) {
         help={t('incidents.madeAtHelp')}
         error={fieldErrorOf(error, 'notifiedAt')}
       />
-      <button type="submit">{t('incidents.record')}</button>
-      <Status message={status} />
-    </form>
+    </FormCard>
   );
 }
 

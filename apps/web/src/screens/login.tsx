@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { finishOidcLogin, type Session, sessionFromToken, startOidcLogin, type WebConfig } from '../auth';
 import { t } from '../i18n';
-import { PageTitle, TextField } from '../ui';
+import { PageTitle } from '../ui';
+import { TextField } from '../forms';
 
 export function Login({ config, onSession }: { config: WebConfig; onSession: (s: Session) => void }) {
   const [token, setToken] = useState('');

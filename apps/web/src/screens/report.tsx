@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, get, newKey } from '../api';
 import { formatDate, t } from '../i18n';
 import type { AiSystem, Page, ReportedIncident } from '../types';
-import { Checkbox, fieldErrorOf, ItemsTable, PageTitle, ProblemSummary, SelectField, Status, TextField, until, useLoad } from '../ui';
+import { ItemsTable, PageTitle, until, useLoad } from '../ui';
+import { Checkbox, fieldErrorOf, FormCard, SelectField, TextField } from '../forms';
 
 const empty = { aiSystemId: '', narrative: '', patientId: '', nearMiss: false };
 
@@ -46,9 +47,16 @@ export function ReportIncident() {
     <>
       <PageTitle>{t('report.title')}</PageTitle>
       <p>{t('report.intro')}</p>
-      <form class="card" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="report-form-title">
-        <h2 id="report-form-title">{t('report.form')}</h2>
-        <ProblemSummary error={error} />
+      <FormCard
+        id="report-form-title"
+        title={t('report.form')}
+        onSubmit={submit}
+        error={error}
+        submitLabel={t('report.submit')}
+        status={status}
+        primary
+        busy={busy}
+      >
         <SelectField
           id="report-system"
           label={t('incidents.system')}
@@ -78,11 +86,7 @@ export function ReportIncident() {
           help={t('report.patientHelp')}
           error={fieldErrorOf(error, 'patientIds')}
         />
-        <button type="submit" class="primary" disabled={busy}>
-          {t('report.submit')}
-        </button>
-        <Status message={status} />
-      </form>
+      </FormCard>
       <section aria-labelledby="mine-title">
         <h2 id="mine-title">{t('report.mine')}</h2>
         <ItemsTable

@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, get, newKey } from '../api';
 import { formatDate, t } from '../i18n';
 import type { AiSystem, Page, ReviewItem } from '../types';
-import { fieldErrorOf, ItemsTable, PageTitle, ProblemSummary, SelectField, Status, TextField, tt, until, useLoad } from '../ui';
+import { ItemsTable, PageTitle, ProblemSummary, tt, until, useLoad } from '../ui';
+import { fieldErrorOf, SelectField, Status, TextField } from '../forms';
 
 const DECISIONS = ['accepted', 'modified', 'rejected', 'escalated'] as const;
 const empty = { aiSystemId: '', patientId: '', outputReference: '', outputSha256: '', decision: '', reason: '' };

@@ -3,25 +3,8 @@ import { api, ApiError, get, newKey } from '../api';
 import { formatDate, t, type TextKey } from '../i18n';
 import type { SupplierNoticeKind, SupplierNoticeSummary, SupplierNoticeView } from '@app/ai-systems/contract';
 import type { AiSystem, Page } from '../types';
-import {
-  Checkbox,
-  Clock,
-  DetailFrame,
-  fieldErrorOf,
-  ItemsTable,
-  Link,
-  PageTitle,
-  ProblemSummary,
-  SelectField,
-  Status,
-  TextField,
-  tt,
-  until,
-  useEntity,
-  useLoad,
-  useNow,
-  useWrite,
-} from '../ui';
+import { Clock, DetailFrame, ItemsTable, Link, PageTitle, ProblemSummary, tt, until, useEntity, useLoad, useNow } from '../ui';
+import { Checkbox, fieldErrorOf, FormCard, SelectField, TextField, useWrite } from '../forms';
 
 // Shapes of /supplier-notices answers (the OpenAPI document at /docs has them in full).
 type Kind = SupplierNoticeKind;
@@ -111,9 +94,7 @@ function ReceiveNotice({ systems, reload }: { systems: SystemRow[]; reload: () =
   };
   const toggle = (v: string, on: boolean) => setVersions(on ? [...versions, v] : versions.filter((x) => x !== v));
   return (
-    <form class="card" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="receive-title">
-      <h2 id="receive-title">{t('notices.receiveTitle')}</h2>
-      <ProblemSummary error={error} />
+    <FormCard id="receive-title" title={t('notices.receiveTitle')} onSubmit={submit} error={error} submitLabel={t('notices.receive')} status={status}>
       <SelectField
         id="notice-system"
         label={t('notices.system')}
@@ -180,9 +161,7 @@ function ReceiveNotice({ systems, reload }: { systems: SystemRow[]; reload: () =
         error={fieldErrorOf(error, 'actBy')}
       />
       <TextField id="notice-document" label={t('notices.document')} value={document} onValue={setDocument} error={fieldErrorOf(error, 'documentReference')} />
-      <button type="submit">{t('notices.receive')}</button>
-      <Status message={status} />
-    </form>
+    </FormCard>
   );
 }
 
@@ -281,9 +260,7 @@ function RecordAction({ id, etag, reload }: WriteProps) {
     }
   };
   return (
-    <form class="card" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="action-title">
-      <h2 id="action-title">{t('notices.actionTitle')}</h2>
-      <ProblemSummary error={error} />
+    <FormCard id="action-title" title={t('notices.actionTitle')} onSubmit={submit} error={error} submitLabel={t('notices.recordAction')} status={status}>
       <TextField
         id="action-description"
         label={t('notices.actionDescription')}
@@ -294,9 +271,7 @@ function RecordAction({ id, etag, reload }: WriteProps) {
         error={fieldErrorOf(error, 'description')}
       />
       <Checkbox id="action-completes" label={t('notices.completesLabel')} checked={completes} onValue={setCompletes} />
-      <button type="submit">{t('notices.recordAction')}</button>
-      <Status message={status} />
-    </form>
+    </FormCard>
   );
 }
 
@@ -308,9 +283,7 @@ function CloseNotice({ id, etag, reload }: WriteProps) {
     await run(() => api('POST', `/supplier-notices/${id}/close`, { body: { conclusion }, ifMatch: etag, idempotencyKey: newKey() }), t('notices.closed'));
   };
   return (
-    <form class="card" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="close-notice-title">
-      <h2 id="close-notice-title">{t('notices.closeTitle')}</h2>
-      <ProblemSummary error={error} />
+    <FormCard id="close-notice-title" title={t('notices.closeTitle')} onSubmit={submit} error={error} submitLabel={t('notices.close')} status={status}>
       <TextField
         id="notice-conclusion"
         label={t('notices.conclusion')}
@@ -320,8 +293,6 @@ function CloseNotice({ id, etag, reload }: WriteProps) {
         onValue={setConclusion}
         error={fieldErrorOf(error, 'conclusion')}
       />
-      <button type="submit">{t('notices.close')}</button>
-      <Status message={status} />
-    </form>
+    </FormCard>
   );
 }
