@@ -103,6 +103,7 @@ describe('access-log retention (purge after five years)', () => {
     expect(await log.verify()).toEqual({ ok: false, entries: 1, firstBadSeq: 3, purgedThroughSeq: 2 });
   });
 
+  // Seven runs of the CLI, each booting the app: more than 30 s on a loaded two-core machine.
   it('`registry access-log purge` records identity.AccessLogPurged before it deletes, finishes a run that died in between, and refuses a recent date', async () => {
     await recordAgo(t, 6, [1, 2]);
     await recordAgo(t, 5.8, [3]);
@@ -135,5 +136,5 @@ describe('access-log retention (purge after five years)', () => {
 
     await expect(cli('purge', '--before', ago(1).toISOString())).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('kept at least 5 years') });
     expect(await seqs()).toEqual([4]);
-  });
+  }, 180_000);
 });
