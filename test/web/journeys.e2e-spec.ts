@@ -514,6 +514,12 @@ describe('Web app journeys in Chromium', () => {
         await page.getByRole('heading', { level: 1 }).waitFor();
         await page.waitForLoadState('networkidle');
       }
+      if (role === 'legal') {
+        // Issue 24: a native date input shows the browser's own language; the app repeats the date in Dutch.
+        await menu.getByRole('link', { name: 'Openbaarmaking' }).click();
+        await page.getByLabel(/^Uiterste datum/).fill('2026-12-06');
+        await expect(page.locator('#dueAt-echo').textContent()).resolves.toBe('zondag 6 december 2026');
+      }
       // The language is kept for the next sign-in (whose page then asks for the token in Dutch).
       await page.getByRole('button', { name: 'Switch to English' }).click();
       await page.close();

@@ -4,7 +4,7 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError } from './api';
 import { ProblemSummary } from './ui';
-import { t } from './i18n';
+import { lang, t } from './i18n';
 
 interface FieldProps {
   id: string;
@@ -37,6 +37,20 @@ function FieldShell(p: FieldProps & { children: ComponentChildren }) {
   );
 }
 
+/**
+ * A date typed into a native date input is shown by the browser in the browser's own language and
+ * format; the field repeats it under the input in the language chosen in the app.
+ */
+function dateEcho(type: string | undefined, value: string): string | null {
+  if (!value || (type !== 'date' && type !== 'datetime-local')) return null;
+  const locale = lang.get() === 'nl' ? 'nl-NL' : 'en-GB';
+  // A date alone is a calendar day (read as UTC so no time zone moves it); a datetime-local is local wall-clock time.
+  const at = type === 'date' ? new Date(`${value}T00:00:00Z`) : new Date(value);
+  if (Number.isNaN(at.getTime())) return null;
+  const options: Intl.DateTimeFormatOptions = type === 'date' ? { dateStyle: 'full', timeZone: 'UTC' } : { dateStyle: 'full', timeStyle: 'short' };
+  return new Intl.DateTimeFormat(locale, options).format(at);
+}
+
 type InputProps = FieldProps & { value: string; onValue: (v: string) => void; type?: string; autoComplete?: string; multiline?: boolean; rows?: number };
 export function TextField(p: InputProps) {
   const common = {
@@ -47,9 +61,15 @@ export function TextField(p: InputProps) {
     'aria-describedby': describedBy(p),
     onInput: (e: Event) => p.onValue((e.currentTarget as HTMLInputElement).value),
   };
+  const echo = dateEcho(p.type, p.value);
   return (
     <FieldShell {...p}>
       {p.multiline ? <textarea {...common} rows={p.rows ?? 3} /> : <input {...common} type={p.type ?? 'text'} autoComplete={p.autoComplete ?? 'off'} />}
+      {echo && (
+        <p class="help date-echo" id={`${p.id}-echo`}>
+          {echo}
+        </p>
+      )}
     </FieldShell>
   );
 }
