@@ -1,14 +1,28 @@
 import type { EventEnvelope } from '@app/event-store';
 import { canonicalJson } from './canonical-json';
+import { commitmentSeedOf, fieldCommitment, fieldSalt, LEAF_FORMAT_2, mapCommitted, withoutSeed } from './field-commitments';
 import { leafHash } from './merkle';
 
 /**
- * A leaf is the RFC 8785 form of the stored envelope without its global position
+ * Leaf format 1: the RFC 8785 form of the stored envelope without its global position
  * (DESIGN §5): the position is the leaf's place in the tree, not part of its content.
+ *
+ * Leaf format 2 (docs/adr/0039), for an event stored with a commitment seed in its metadata: the
+ * same, but the seed is left out, every committed member of `data` and `metadata` is replaced by
+ * `{"$commitment": SHA-256(salt ‖ its canonical JSON)}`, and `"leafFormat":2` is added, so no
+ * format-1 text (whose envelope has no such member) is ever a format-2 one.
  */
 export function leafText(e: EventEnvelope): string {
   const { globalPosition: _position, ...content } = e;
-  return canonicalJson(content);
+  const seed = commitmentSeedOf(e.metadata);
+  if (seed === undefined) return canonicalJson(content);
+  const commit = (pointer: string, value: unknown) => ({ $commitment: fieldCommitment(fieldSalt(seed, pointer), value) });
+  return canonicalJson({
+    ...content,
+    data: mapCommitted(e.data, '/data', commit),
+    metadata: mapCommitted(withoutSeed(e.metadata), '/metadata', commit),
+    leafFormat: LEAF_FORMAT_2,
+  });
 }
 
 export function leafBytes(e: EventEnvelope): Buffer {
@@ -17,4 +31,9 @@ export function leafBytes(e: EventEnvelope): Buffer {
 
 export function eventLeafHash(e: EventEnvelope): Buffer {
   return leafHash(leafText(e));
+}
+
+/** 1 or 2: which leaf format an event stored like this is hashed with. */
+export function leafFormatOf(e: Pick<EventEnvelope, 'metadata'>): 1 | 2 {
+  return commitmentSeedOf(e.metadata) === undefined ? 1 : 2;
 }
