@@ -72,7 +72,8 @@ export function fieldCommitment(salt: Buffer, value: unknown): string {
 export function mapCommitted(value: unknown, base: string, visit: (pointer: string, v: unknown) => unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v, i) => mapCommitted(v, `${base}/${i}`, visit));
-  const out: Record<string, unknown> = {};
+  // No prototype: a member named `__proto__` stays a member (a hostile line may hold one).
+  const out = Object.create(null) as Record<string, unknown>;
   for (const k of Object.keys(value).sort()) {
     const v = (value as Record<string, unknown>)[k];
     if (v === undefined) continue;
