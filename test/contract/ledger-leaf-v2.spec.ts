@@ -19,7 +19,7 @@ function review(i: number): NewEvent {
       reviewer: { subject: REVIEWER, role: 'clinician' },
       reason: { enc: 'aes-256-gcm', kid: 'k', iv: 'aa', ct: 'bb', commitment: 'cc' },
       dueBy: '2026-12-31',
-      scope: { patientPseudonyms: [PATIENT], from: null, 'a/b~c': { correctedBy: REVIEWER } },
+      scope: { patientPseudonyms: [PATIENT], from: null, 'a/b~c é': { correctedBy: REVIEWER } },
     },
     metadata: { actor: { subject: REVIEWER, role: 'clinician' }, correlationId: `c-${i}` },
   };
@@ -75,7 +75,7 @@ describe(`Ledger leaf format 2 (${testStorageKind()})`, () => {
       '/data/patientPseudonym',
       '/data/reason',
       '/data/reviewer',
-      '/data/scope/a~1b~0c/correctedBy',
+      '/data/scope/a~1b~0c é/correctedBy',
       '/data/scope/patientPseudonyms',
       '/metadata/actor',
     ]);
@@ -100,7 +100,7 @@ describe(`Ledger leaf format 2 (${testStorageKind()})`, () => {
         scope: {
           ...data.scope,
           patientPseudonyms: commit('/data/scope/patientPseudonyms', [PATIENT]),
-          'a/b~c': { correctedBy: commit('/data/scope/a~1b~0c/correctedBy', REVIEWER) },
+          'a/b~c é': { correctedBy: commit('/data/scope/a~1b~0c é/correctedBy', REVIEWER) },
         },
       },
     };

@@ -1,16 +1,19 @@
-import { createHash } from 'node:crypto';
 import type { EventEnvelope } from '@app/event-store';
 import { canonicalJson } from '../ledger/canonical-json';
 import {
   COMMITMENT_SEED,
   commitmentSeedOf,
   committedPointers,
+  canonicalCommitted,
+  commitmentOf,
+  commitmentText,
   fieldCommitment,
-  fieldSalt,
+  FieldSalts,
   LEAF_FORMAT_2,
   mapCommitted,
   withoutSeed,
 } from '../ledger/field-commitments';
+import { canonicalTop } from '../ledger/leaf';
 import { groundsOf, type RedactionRule } from './redaction';
 
 /**
@@ -56,8 +59,9 @@ export function formatTwoLine(e: EventEnvelope, rules: readonly RedactionRule[])
     }
   }
   const salts: Record<string, string> = {};
+  const deriver = new FieldSalts(seed);
   const show = (pointer: string, value: unknown): unknown => {
-    const salt = fieldSalt(seed, pointer);
+    const salt = deriver.salt(pointer);
     const mine = byPointer.get(pointer);
     if (mine) return { $redacted: { commitment: fieldCommitment(salt, value), ground: groundsOf(mine) } } satisfies FieldRedactionMarker;
     salts[pointer] = salt.toString('hex');
@@ -111,32 +115,31 @@ export function formatTwoLeaf(ev: Record<string, unknown>): FormatTwoLeaf {
       else problems.push(`the salt of ${p} is not 64 lower-case hex digits`);
     }
   const used = new Set<string>();
-  const commit = (pointer: string, value: unknown): unknown => {
+  const commit = (pointer: string, value: unknown): string => {
     const marker = markerOf(value);
     if (typeof marker === 'string') {
       problems.push(`${pointer}: ${marker}`);
-      return value;
+      return canonicalJson(value);
     }
     if (marker) {
       if (given.has(pointer)) problems.push(`${pointer} is redacted and yet has a salt`);
       used.add(pointer);
       redacted.push({ pointer, ground: marker.$redacted.ground });
-      return { $commitment: marker.$redacted.commitment };
+      return commitmentText(marker.$redacted.commitment);
     }
     const salt = given.get(pointer);
     if (salt === undefined) {
       problems.push(`${pointer} is shown without its salt`);
-      return value;
+      return canonicalJson(value);
     }
     used.add(pointer);
-    return { $commitment: createHash('sha256').update(Buffer.from(salt, 'hex')).update(canonicalJson(value), 'utf8').digest('hex') };
+    return commitmentText(commitmentOf(salt, canonicalJson(value)));
   };
   const { globalPosition: _p, salts: _s, ...content } = ev;
-  const data = mapCommitted(ev.data, '/data', commit);
-  const metadata = mapCommitted(ev.metadata, '/metadata', commit);
+  const leaf = canonicalTop(content, (k, v) => (k === 'data' || k === 'metadata' ? canonicalCommitted(v, `/${k}`, commit) : canonicalJson(v)));
   for (const p of given.keys()) if (!used.has(p)) problems.push(`the salt of ${p} opens no committed member`);
   if (ev.metadata && typeof ev.metadata === 'object' && Object.hasOwn(ev.metadata, COMMITMENT_SEED)) problems.push('the line shows a commitment seed');
-  return { leaf: canonicalJson({ ...content, data, metadata }), redacted, problems };
+  return { leaf, redacted, problems };
 }
 
 /** Whether an event line is leaf format 2 (a top-level `leafFormat`; any value other than 2 is a problem for the caller). */

@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from './canonical-json';
 
 /**
@@ -54,15 +54,90 @@ export function pointerSegment(name: string): string {
   return name.includes('~') || name.includes('/') ? name.replace(/~/g, '~0').replace(/\//g, '~1') : name;
 }
 
-/** A field's 32-byte salt: HMAC-SHA256 keyed with the event's seed over its JSON pointer (only the registry holds seeds). */
+const BLOCK = 64; // SHA-256's block size (RFC 2104's B)
+let scratch = Buffer.allocUnsafe(4096);
+/** A buffer of at least n bytes, reused: the hashes below run for every committed member sealed, exported or verified. */
+function room(n: number): Buffer {
+  if (scratch.length < n) scratch = Buffer.allocUnsafe(Math.max(n, scratch.length * 2));
+  return scratch;
+}
+
+/**
+ * HMAC-SHA256 (RFC 2104) keyed with an event's seed: `H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ text))`, the
+ * key padded to 64 bytes. Two one-shot SHA-256 over buffers prepared once per event: createHmac
+ * costs about 3 µs a call, this about 1 µs (the spec test compares it with createHmac).
+ */
+export class FieldSalts {
+  private readonly ipad = Buffer.alloc(BLOCK, 0x36);
+  private readonly outer = Buffer.alloc(BLOCK + 32, 0x5c);
+
+  constructor(seed: Buffer) {
+    const key = seed.length > BLOCK ? hash('sha256', seed, 'buffer') : seed;
+    for (let i = 0; i < key.length; i++) {
+      this.ipad[i] ^= key[i];
+      this.outer[i] ^= key[i];
+    }
+  }
+
+  /** A field's 32-byte salt: HMAC-SHA256 keyed with the event's seed over its JSON pointer (only the registry holds seeds). */
+  salt(pointer: string): Buffer {
+    const buf = room(BLOCK + 3 * pointer.length);
+    this.ipad.copy(buf, 0);
+    const n = buf.write(pointer, BLOCK, 'utf8');
+    hash('sha256', buf.subarray(0, BLOCK + n), 'buffer').copy(this.outer, BLOCK);
+    return hash('sha256', this.outer, 'buffer');
+  }
+}
+
 export function fieldSalt(seed: Buffer, pointer: string): Buffer {
-  return createHmac('sha256', seed).update(pointer, 'utf8').digest();
+  return new FieldSalts(seed).salt(pointer);
 }
 
 /** commitment = SHA-256(salt ‖ UTF-8 of the value's canonical JSON), lower-case hex. */
 export function fieldCommitment(salt: Buffer, value: unknown): string {
-  return createHash('sha256').update(salt).update(canonicalJson(value), 'utf8').digest('hex');
+  return commitmentOf(salt, canonicalJson(value));
 }
+
+/** The same over a value already in canonical JSON; `salt` as 32 bytes or as 64 hex digits. */
+export function commitmentOf(salt: Buffer | string, canonical: string): string {
+  const buf = room(32 + 3 * canonical.length);
+  if (typeof salt === 'string') buf.write(salt, 0, 'hex');
+  else salt.copy(buf, 0);
+  const n = buf.write(canonical, 32, 'utf8');
+  return hash('sha256', buf.subarray(0, 32 + n), 'hex');
+}
+
+/**
+ * The canonical JSON (RFC 8785, as canonicalJson) of `value` with each committed member's value
+ * replaced by the text `commit` answers for it (given its pointer under `base` and its value), in
+ * one pass: no copy of the event is made (sealing and verifying run this for every event).
+ */
+export function canonicalCommitted(value: unknown, base: string, commit: (pointer: string, v: unknown) => string): string {
+  if (value === null || typeof value !== 'object') return canonicalJson(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (i !== 0) out += ',';
+      out += v !== null && typeof v === 'object' ? canonicalCommitted(v, `${base}/${i}`, commit) : canonicalJson(v === undefined ? null : v);
+    }
+    return out + ']';
+  }
+  const obj = value as Record<string, unknown>;
+  let out = '{';
+  for (const k of Object.keys(obj).sort()) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    if (out.length !== 1) out += ',';
+    out += `${JSON.stringify(k)}:`;
+    if (isCommittedName(k)) out += commit(`${base}/${pointerSegment(k)}`, v);
+    else out += v !== null && typeof v === 'object' ? canonicalCommitted(v, `${base}/${pointerSegment(k)}`, commit) : canonicalJson(v);
+  }
+  return out + '}';
+}
+
+/** The text of `{"$commitment":<hex>}`. */
+export const commitmentText = (hex: string) => `{"$commitment":"${hex}"}`;
 
 /**
  * Calls `visit` for every committed member of `value` (at any depth, objects and arrays, not

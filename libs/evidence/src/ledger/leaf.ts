@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '@app/event-store';
 import { canonicalJson } from './canonical-json';
-import { commitmentSeedOf, fieldCommitment, fieldSalt, LEAF_FORMAT_2, mapCommitted, withoutSeed } from './field-commitments';
+import { canonicalCommitted, commitmentOf, commitmentSeedOf, commitmentText, FieldSalts, LEAF_FORMAT_2, withoutSeed } from './field-commitments';
 import { leafHash } from './merkle';
 
 /**
@@ -16,13 +16,23 @@ export function leafText(e: EventEnvelope): string {
   const { globalPosition: _position, ...content } = e;
   const seed = commitmentSeedOf(e.metadata);
   if (seed === undefined) return canonicalJson(content);
-  const commit = (pointer: string, value: unknown) => ({ $commitment: fieldCommitment(fieldSalt(seed, pointer), value) });
-  return canonicalJson({
-    ...content,
-    data: mapCommitted(e.data, '/data', commit),
-    metadata: mapCommitted(withoutSeed(e.metadata), '/metadata', commit),
-    leafFormat: LEAF_FORMAT_2,
-  });
+  const salts = new FieldSalts(seed);
+  const commit = (pointer: string, value: unknown) => commitmentText(commitmentOf(salts.salt(pointer), canonicalJson(value)));
+  return canonicalTop({ ...content, leafFormat: LEAF_FORMAT_2 }, (k, v) =>
+    k === 'data' || k === 'metadata' ? canonicalCommitted(k === 'metadata' ? withoutSeed(v as Record<string, unknown>) : v, `/${k}`, commit) : canonicalJson(v),
+  );
+}
+
+/** Canonical JSON of a flat object whose members are each serialised by `member` (the leaf's top level). */
+export function canonicalTop(o: Record<string, unknown>, member: (k: string, v: unknown) => string): string {
+  let out = '{';
+  for (const k of Object.keys(o).sort()) {
+    const v = o[k];
+    if (v === undefined) continue;
+    if (out.length !== 1) out += ',';
+    out += `${JSON.stringify(k)}:${member(k, v)}`;
+  }
+  return out + '}';
 }
 
 export function leafBytes(e: EventEnvelope): Buffer {
