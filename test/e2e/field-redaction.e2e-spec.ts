@@ -46,6 +46,8 @@ describe('Field redaction in leaf format 2: both verifiers recompute every leaf'
   let redactedId: string;
   /** A review of the same patient left as it is. */
   let cleanId: string;
+  /** A format-2 review redacted at a member that is not committed (`/decision`): withheld whole. */
+  let decisionRedactedId: string;
   /** A review written in leaf format 1, redacted: withheld whole. */
   let legacyEventId: string;
   let stored: EventEnvelope;
@@ -59,7 +61,7 @@ describe('Field redaction in leaf format 2: both verifiers recompute every leaf'
     const [legal, alice, admin] = await Promise.all([t.token('legal', 'lawyer-1'), t.token('clinician', 'alice'), t.token('admin', 'admin-1')]);
     const systemId = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody()).expect(201)).body.aiSystemId;
     const reviewIds: string[] = [];
-    for (const decision of ['rejected', 'accepted']) {
+    for (const decision of ['rejected', 'accepted', 'modified']) {
       const body = {
         aiSystemId: systemId,
         modelVersion: '2.3.1',
@@ -71,7 +73,8 @@ describe('Field redaction in leaf format 2: both verifiers recompute every leaf'
       };
       reviewIds.push((await t.http.post('/api/v1/reviews').set(auth(alice)).set('Idempotency-Key', `k-${decision}`).send(body).expect(201)).body.reviewId);
     }
-    [redactedId, cleanId] = reviewIds;
+    [redactedId, cleanId, decisionRedactedId] = reviewIds;
+    const [decisionRedacted] = await t.store.readStream(`review-${decisionRedactedId}`);
     [stored] = await t.store.readStream(`review-${redactedId}`);
     // The same review once more, written as before leaf format 2 (no seed): a format-1 leaf.
     const legacy = new SqlEventStore(t.app.get(SqlDatabase), undefined, undefined, 1);
@@ -104,6 +107,7 @@ describe('Field redaction in leaf format 2: both verifiers recompute every leaf'
           rule(stored.eventId, '/metadata/actor/subject'), // under a committed member: that member is redacted
           rule(stored.eventId, '/metadata/idempotencyKey'),
           rule(legacyEventId, '/reason'),
+          rule(decisionRedacted.eventId, '/decision'), // not a committed member: the event is withheld whole
         ],
       })
       .expect(200);
@@ -169,13 +173,15 @@ describe('Field redaction in leaf format 2: both verifiers recompute every leaf'
     expect(v.py.problems.some((p) => p.file === 'data/events.jsonl')).toBe(true);
   };
 
-  it('both accept the bundle: the redacted event is proven but for the four members, the format-1 one withheld whole', async () => {
+  it('both accept the bundle: the redacted event is proven but for the four members; the format-1 one, and one redacted outside its committed members, withheld whole', async () => {
     const v = await both(bundlePath);
-    expect(v.ts).toMatchObject({ ok: true, problems: [], redacted: 1, redactedFields: 4 });
-    expect(v.py).toMatchObject({ ok: true, problems: [], redacted: 1 });
-    // Every line but the withheld one is proven: its leaf recomputed, the field-redacted one too.
-    expect(v.py.eventsProven).toBe(lines(bundle, 'data/events.jsonl').length - 1);
+    expect(v.ts).toMatchObject({ ok: true, problems: [], redacted: 2, redactedFields: 4 });
+    expect(v.py).toMatchObject({ ok: true, problems: [], redacted: 2 });
+    // Every line but the withheld ones is proven: its leaf recomputed, the field-redacted one too.
+    expect(v.py.eventsProven).toBe(lines(bundle, 'data/events.jsonl').length - 2);
     expect(lineOf(bundle, legacyEventId)).toContain('"$withheld"');
+    expect(lineOf(bundle, `review-${decisionRedactedId}`)).toMatch(/^\{"\$withheld":\{"eventId":"[^"]+","ground":"third-party-personal-data"\}/);
+    expect(bundle.get('data/events.jsonl')!.toString()).not.toContain('"decision":"modified"');
 
     const line = JSON.parse(lineOf(bundle, stored.eventId)) as LineJson;
     expect(line.leafFormat).toBe(2);
@@ -320,5 +326,22 @@ describe('Field redaction in leaf format 2: both verifiers recompute every leaf'
     rejected(extra, /the salt of \/data\/nothing opens no committed member/);
     const missing = await forge('missing-salt', (f) => editLine(f, cleanId, (ev) => delete ev.salts['/data/patientPseudonym']));
     rejected(missing, /\/data\/patientPseudonym is shown without its salt/);
+  });
+
+  // Last: it changes the log.
+  it('GET /ledger/verification recomputes format-1 and format-2 leaves, and finds a changed committed member', async () => {
+    const auditor = await t.token('auditor', 'auditor-1');
+    const ok = (await t.http.get('/api/v1/ledger/verification').set(auth(auditor)).expect(200)).body as { ok: boolean; sealed: number };
+    expect(ok).toMatchObject({ ok: true, problems: [] });
+    expect(ok.sealed).toBeGreaterThan(5); // format-2 leaves among them, and the format-1 one
+    const db = t.app.get(SqlDatabase);
+    const [row] = await db.query<{ data: string; global_position: number | string }>('SELECT data, global_position FROM events WHERE event_id = ?', [
+      stored.eventId,
+    ]);
+    const data = JSON.parse(row.data) as { reviewer: { subject: string } };
+    data.reviewer.subject = 'someone-else';
+    await db.query('UPDATE events SET data = ? WHERE event_id = ?', [JSON.stringify(data), stored.eventId]);
+    const bad = (await t.http.get('/api/v1/ledger/verification').set(auth(auditor)).expect(200)).body as { ok: boolean; firstBadPosition: number };
+    expect(bad).toMatchObject({ ok: false, firstBadPosition: Number(row.global_position) });
   });
 });
