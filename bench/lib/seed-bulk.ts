@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import type { SqlDatabase } from '@app/event-store';
+import { type EventMetadata, leafFormatSetting, type SqlDatabase, withCommitmentSeed } from '@app/event-store';
 import { reviewStream, seededSystemData } from '../../test/support/seed';
 
 /**
@@ -9,18 +9,21 @@ import { reviewStream, seededSystemData } from '../../test/support/seed';
  * multi-row INSERTs of 1,000 rows per transaction, and the head row moved along.
  * This is set-up, never measured: it bypasses the append path on purpose (a million one-review
  * commits would take many minutes on PostgreSQL).
+ * With LEDGER_LEAF_FORMAT=2 each event gets its commitment seed, as the store writes it (ADR 0039).
  */
 const COLUMNS = 'global_position, event_id, stream_id, stream_revision, type, schema_version, recorded_at, data, metadata';
 const ROWS_PER_INSERT = 1000;
 
 type Row = [number, string, string, number, string, number, string, string, string];
 
+const leafFormat = leafFormatSetting();
+const metadata = (m: EventMetadata) => JSON.stringify(withCommitmentSeed(m, leafFormat));
+
 function* domainEvents(startReview: number, systems: string[]) {
   for (let i = startReview; ; i++) {
     const { reviewId, reviewer, events } = reviewStream(i, systems);
     const stream = `review-${reviewId}`;
-    const meta = JSON.stringify({ actor: reviewer });
-    yield* events.map((e, rev) => ({ stream, rev, type: e.type, data: JSON.stringify(e.data), meta }));
+    yield* events.map((e, rev) => ({ stream, rev, type: e.type, data: JSON.stringify(e.data), meta: metadata({ actor: reviewer }) }));
   }
 }
 
@@ -52,7 +55,7 @@ export async function seedDomainEvents(db: SqlDatabase, count: number): Promise<
         1,
         recordedAt,
         JSON.stringify(seededSystemData(id, `System ${n}`)),
-        JSON.stringify({ actor: { subject: 'seed-admin', role: 'admin' } }),
+        metadata({ actor: { subject: 'seed-admin', role: 'admin' } }),
       ]),
     );
     written += 3;

@@ -187,6 +187,9 @@ class Verifier:
         self.request_id = None
         self.withheld = {}  # eventId -> (ground, line, position), B.8
         self.decided = None  # eventId -> grounds, from the last proven RedactionsDecided of the request
+        self.decided_rules = None  # eventId -> [(path, ground)], the same decision's rules (B.8, redacted members)
+        self.redacted_fields = []  # (eventId, pointer, ground, line, position) of members shown redacted, B.4a
+
 
     def fail(self, file, problem, **where):
         entry = {'file': file}
@@ -564,6 +567,14 @@ class Verifier:
             redacted = '$withheld' in event
             if redacted and not self.withheld_line(event, line_no):
                 continue
+            # B.4a: a leaf-format-2 line's leaf is recomputed from its opened members, salts and markers.
+            two = None
+            if not redacted and 'leafFormat' in event:
+                two = format_two_leaf(event)
+                for problem in two[2]:
+                    self.fail(ev_file, problem, line=line_no, position=position)
+                for pointer, ground in two[1]:
+                    self.redacted_fields.append((event['eventId'] if isinstance(event.get('eventId'), str) else '?', pointer, ground, line_no, position))
             # B.12: its texts opened in step with plaintexts.jsonl; its timeline row derived.
             texts.event(event, not redacted)
             if not isinstance(proof, dict) or not all(k in proof for k in PROOF_MEMBERS if k != 'redacted'):
@@ -595,9 +606,13 @@ class Verifier:
                 leaf_hash = bytes.fromhex(proof['leafHash'])  # B.8: taken as given
                 self.redacted += 1
             else:
-                leaf = dict(event)
-                del leaf['globalPosition']
-                leaf_hash = sha256(b'\x00', canonical(leaf).encode('utf-8'))
+                if two is not None:
+                    leaf_text = two[0]
+                else:
+                    leaf = dict(event)
+                    del leaf['globalPosition']
+                    leaf_text = canonical(leaf)
+                leaf_hash = sha256(b'\x00', leaf_text.encode('utf-8'))
                 if leaf_hash.hex() != proof['leafHash']:
                     self.fail(ev_file, 'the recomputed leaf hash is not the proof\'s leafHash', line=line_no, position=position)
                     continue
@@ -615,7 +630,8 @@ class Verifier:
             if event['streamRevision'] != s['next']:
                 self.fail(ev_file, 'stream %s: revision %d where %d was due (B.9)' % (sid, event['streamRevision'], s['next']), line=line_no, position=position)
             s['next'] = event['streamRevision'] + 1
-            s['partial'] = s['partial'] or redacted
+            # B.9: a withheld line, or a redacted member, may hide what named the scope.
+            s['partial'] = s['partial'] or redacted or bool(two and two[1])
             if not redacted:
                 s['names'] |= names_in(event)
                 # B.9: the period selects a stream by any of its events, not by its first.
@@ -644,10 +660,13 @@ class Verifier:
                 or not isinstance(data.get('redactions'), list):
             return
         grounds = {}
+        rules = {}
         for r in data['redactions']:
             if isinstance(r, dict) and isinstance(r.get('eventId'), str) and isinstance(r.get('ground'), str):
                 grounds.setdefault(r['eventId'], set()).add(r['ground'])
+                rules.setdefault(r['eventId'], []).append((r.get('path'), r['ground']))
         self.decided = {k: ', '.join(sorted(v)) for k, v in grounds.items()}
+        self.decided_rules = rules
 
     def check_withheld(self):
         for event_id, (ground, line_no, position) in self.withheld.items():
@@ -656,6 +675,15 @@ class Verifier:
                 self.fail('data/events.jsonl', 'event %s is withheld, but the last redaction decision of the request does not name it' % event_id, line=line_no, position=position)
             elif decided != ground:
                 self.fail('data/events.jsonl', 'event %s is withheld on %r, the decision says %r' % (event_id, ground, decided), line=line_no, position=position)
+        # B.8: a redacted member is named by the decision, by a rule at its pointer or under it, with the same grounds.
+        for event_id, pointer, ground, line_no, position in self.redacted_fields:
+            mine = [g for path, g in (self.decided_rules or {}).get(event_id, []) if isinstance(path, str) and under(event_pointer(path), pointer)]
+            if not mine:
+                self.fail('data/events.jsonl', '%s of event %s is shown redacted, but the last redaction decision of the request does not name it' % (pointer, event_id),
+                          line=line_no, position=position)
+            elif ', '.join(sorted(set(mine))) != ground:
+                self.fail('data/events.jsonl', '%s of event %s is redacted on %r, the decision says %r' % (pointer, event_id, ground, ', '.join(sorted(set(mine)))),
+                          line=line_no, position=position)
 
     # ---- B.11 external anchors
 
@@ -926,6 +954,92 @@ NAMING_MEMBERS = {
 }
 
 
+# ---------------------------------------------------------------- B.4a leaf format 2
+
+COMMITTED_NAMES = {'actor', 'reviewer', 'requester', 'oversightPersons', 'idempotencyKey', 'patientPseudonym', 'patientPseudonyms',
+                   'reason', 'narrative', 'note', 'correctionNote', 'description', 'rationale', 'awarenessReason', 'conclusion', 'reasons', 'title'}
+
+
+def committed(name):
+    return name in COMMITTED_NAMES or (len(name) > 2 and name.endswith('By'))
+
+
+def marker_of(v):
+    """B.4a: the {commitment, ground} of a redaction marker; None when v is no marker; False when malformed."""
+    if not isinstance(v, dict) or '$redacted' not in v:
+        return None
+    r = v['$redacted']
+    if len(v) == 1 and isinstance(r, dict) and sorted(r) == ['commitment', 'ground'] and isinstance(r['commitment'], str) \
+            and re.fullmatch(r'[0-9a-f]{64}', r['commitment']) and isinstance(r['ground'], str):
+        return r
+    return False
+
+
+def format_two_leaf(event):
+    """B.4a: (leaf text, [(pointer, ground)] of redacted members, problems) of a leaf-format-2 line."""
+    problems, redacted, used, given = [], [], set(), {}
+    if event.get('leafFormat') != 2 or isinstance(event.get('leafFormat'), bool):
+        problems.append('leafFormat is %r, not 2' % (event.get('leafFormat'),))
+    salts = event.get('salts')
+    if not isinstance(salts, dict):
+        problems.append('a leaf-format-2 line has an object "salts"')
+    else:
+        for p, x in salts.items():
+            if isinstance(x, str) and re.fullmatch(r'[0-9a-f]{64}', x):
+                given[p] = x
+            else:
+                problems.append('the salt of %s is not 64 lower-case hex digits' % p)
+
+    def commit(pointer, value):
+        m = marker_of(value)
+        if m is False:
+            problems.append('%s: a malformed redaction marker' % pointer)
+            return value
+        if m:
+            if pointer in given:
+                problems.append('%s is redacted and yet has a salt' % pointer)
+            used.add(pointer)
+            redacted.append((pointer, m['ground']))
+            return {'$commitment': m['commitment']}
+        if pointer not in given:
+            problems.append('%s is shown without its salt' % pointer)
+            return value
+        used.add(pointer)
+        return {'$commitment': hashlib.sha256(bytes.fromhex(given[pointer]) + canonical(value).encode('utf-8')).hexdigest()}
+
+    def walk(v, base):
+        if isinstance(v, list):
+            return [walk(x, '%s/%d' % (base, i)) for i, x in enumerate(v)]
+        if isinstance(v, dict):
+            out = {}
+            for k, x in v.items():
+                p = base + '/' + k.replace('~', '~0').replace('/', '~1')
+                out[k] = commit(p, x) if committed(k) else walk(x, p)
+            return out
+        return v
+
+    leaf = {k: v for k, v in event.items() if k not in ('globalPosition', 'salts')}
+    for member in ('data', 'metadata'):
+        if member in event:
+            leaf[member] = walk(event[member], '/' + member)
+    problems.extend('the salt of %s opens no committed member' % p for p in given if p not in used)
+    return canonical(leaf), redacted, problems
+
+
+def event_pointer(path):
+    """B.8: a decision's path as a pointer in the event (a path outside /data/ and /metadata/ is inside data)."""
+    return path if path.startswith('/data/') or path.startswith('/metadata/') else '/data' + path
+
+
+def under(path, pointer):
+    return path == pointer or path.startswith(pointer + '/')
+
+
+def redacted_text(v):
+    m = marker_of(v)
+    return '[redacted: %s]' % m['ground'] if m else None
+
+
 def scope_keys(scope):
     return {'patient:' + p for p in scope['patientPseudonyms']} | {'aiSystem:' + a for a in scope['aiSystemIds']} | {'incident:' + i for i in scope['incidentIds']}
 
@@ -1112,16 +1226,17 @@ def timeline_row(event, texts):
     occurred = business_time(event)
     meta = event.get('metadata')
     actor = meta.get('actor') if isinstance(meta, dict) else None
+    actor_redacted = redacted_text(actor)  # B.12: a redacted actor shows its grounds in both cells
     actor = actor if isinstance(actor, dict) else {}
     label, label_nl = LABELS.get(event.get('type'), (event.get('type'), event.get('type'))) if isinstance(event.get('type'), str) else (event.get('type'),) * 2
     recorded, started = iso_ms(event.get('recordedAt')), iso_ms(occurred)
-    string = lambda k: data[k] if isinstance(data.get(k), str) else None
+    string = lambda k: data[k] if isinstance(data.get(k), str) else redacted_text(data.get(k))
     row = {
         'position': event['globalPosition'], 'streamId': event['streamId'], 'revision': event['streamRevision'], 'type': event.get('type'),
         'label': label, 'labelNl': label_nl, 'occurredAt': occurred, 'recordedAt': event.get('recordedAt'),
         'late': recorded is not None and started is not None and recorded - started > 3600000,
-        'actor': actor.get('subject') if actor.get('subject') is not None else '',
-        'role': actor.get('role') if actor.get('role') is not None else '',
+        'actor': actor_redacted or (actor.get('subject') if actor.get('subject') is not None else ''),
+        'role': actor_redacted or (actor.get('role') if actor.get('role') is not None else ''),
         'patient': string('patientPseudonym'), 'aiSystem': string('aiSystemId'), 'incident': string('incidentId'), 'decision': string('decision'),
         'text': ' | '.join(texts) if texts else None,
     }
@@ -1218,8 +1333,8 @@ class Texts:
             v = data[f]
             if isinstance(v, dict) and v.get('enc') == 'aes-256-gcm':
                 texts.append(self.opened(event['globalPosition'], f, v, proven))
-            elif isinstance(v, dict) and '$redacted' in v:
-                texts.append('[redacted]')
+            elif marker_of(v):
+                texts.append(redacted_text(v))
             elif isinstance(v, str) and v:
                 texts.append(v)
         self.add_row(timeline_row(event, texts))

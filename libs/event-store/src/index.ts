@@ -24,3 +24,4 @@ export * from './kurrentdb/kurrentdb-event-store';
 export * from './projections/leases';
 export * from './event-id';
 export * from './clock';
+export * from './commitment-seed';

@@ -61,6 +61,7 @@ export async function verifyBundleCommand(
     const signer = report.signedBy === 'pinned-key' ? 'a pinned key (--trusted-key/--trusted-keys)' : 'the key inside the bundle alone: not pinned';
     process.stdout.write(
       `OK: ${report.events - report.redacted} events proven in the signed tree of size ${report.treeSize} (root ${report.rootHash}, key ${report.keyId})` +
+        `${report.redactedFields ? `, ${report.redactedFields} field(s) redacted (their commitments in recomputed leaves, ADR 0039)` : ''}` +
         `${report.redacted ? `, ${report.redacted} withheld (redacted: in the tree, not shown, not proven)` : ''}; manifests, tree-head signature and signed bundle statement (every payload file's SHA-256) valid\n` +
         `Signature checked with ${signer}\n` +
         anchorsSummary(report.anchors) +

@@ -18,6 +18,7 @@ import type { AppendOptions, AppendResult, EventEnvelope, ExpectedRevision, NewE
 import { IdempotencyConflictError } from '../errors';
 import type { EventStore, ReadAllOptions, SubscribeOptions, Subscription } from '../event-store.port';
 import { UpcasterRegistry } from '../upcasters';
+import { leafFormatSetting } from '../commitment-seed';
 import {
   IDEMPOTENCY_CLAIM_TYPE,
   deriveEventId,
@@ -74,6 +75,8 @@ export class KurrentDbEventStore implements EventStore {
     private readonly client: EventStoreDBClient,
     private readonly upcasters = new UpcasterRegistry(),
     private readonly clock: () => Date = () => new Date(),
+    /** Leaf format of the events written (ADR 0039): 2 gives each a commitment seed. */
+    private readonly leafFormat: 1 | 2 = leafFormatSetting(),
   ) {
     this.appended.setMaxListeners(0);
   }
@@ -107,7 +110,7 @@ export class KurrentDbEventStore implements EventStore {
       }
       const recordedAt = this.clock().toISOString();
       const data = events.map((e, index) =>
-        toEventData(e, { recordedAt, metadata: options.metadata, idempotencyKey: key, requestHash: options.requestHash, index }),
+        toEventData(e, { recordedAt, metadata: options.metadata, idempotencyKey: key, requestHash: options.requestHash, index, leafFormat: this.leafFormat }),
       );
       const firstRevision = await this.write(streamId, data, expected, key !== undefined);
       const written = await this.readRange(streamId, firstRevision, data.length);

@@ -17,6 +17,7 @@ import {
 import { v5 as uuidv5 } from 'uuid';
 import { storableJson, validateAppend as validateAppendInput } from '../append-rules';
 import { newEventId } from '../event-id';
+import { withCommitmentSeed } from '../commitment-seed';
 import type { EventEnvelope, EventMetadata, ExpectedRevision, NewEvent } from '../envelope';
 import { ConcurrencyError, DuplicateEventIdError, StoreUnavailableError } from '../errors';
 
@@ -46,6 +47,8 @@ export interface ToEventDataOptions {
   requestHash?: string;
   /** Index of the event in its append: part of the derived id when an idempotency key is given. */
   index?: number;
+  /** Leaf format of the events written (ADR 0039): 2 gives each a commitment seed. */
+  leafFormat?: 1 | 2;
 }
 
 /** UUID v5 namespace of event ids derived from idempotency keys (a fixed, random v4). */
@@ -76,7 +79,7 @@ export function mergeMetadata(base: EventMetadata | undefined, own: EventMetadat
 
 /** One NewEvent as a KurrentDB JSON event: type and data as they are, our fields in its metadata. */
 export function toEventData(event: NewEvent, options: ToEventDataOptions): EventData<JSONEventType> {
-  const metadata = mergeMetadata(options.metadata, event.metadata, options.idempotencyKey);
+  const metadata = withCommitmentSeed(mergeMetadata(options.metadata, event.metadata, options.idempotencyKey), options.leafFormat ?? 1);
   const id = event.eventId ?? (options.idempotencyKey !== undefined ? deriveEventId(options.idempotencyKey, options.index ?? 0) : newEventId());
   const kurrentMetadata: KurrentMetadata = {
     schemaVersion: event.schemaVersion ?? 1,

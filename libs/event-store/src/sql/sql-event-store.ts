@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { storableJson, validateAppend } from '../append-rules';
 import { newEventId } from '../event-id';
+import { leafFormatSetting, withCommitmentSeed } from '../commitment-seed';
 import { valuesStatement } from './values-statement';
 import type { AppendOptions, AppendResult, EventEnvelope, EventMetadata, ExpectedRevision, NewEvent, ReadStreamOptions } from '../envelope';
 import { ConcurrencyError, DuplicateEventIdError, IdempotencyConflictError } from '../errors';
@@ -85,6 +86,8 @@ export class SqlEventStore implements EventStore {
     private readonly db: SqlDatabase,
     private readonly upcasters = new UpcasterRegistry(),
     private readonly clock: () => Date = () => new Date(),
+    /** Leaf format of the events written (ADR 0039): 2 gives each a commitment seed. */
+    private readonly leafFormat: 1 | 2 = leafFormatSetting(),
   ) {
     this.appended.setMaxListeners(0);
   }
@@ -243,7 +246,7 @@ export class SqlEventStore implements EventStore {
       streamId,
       recordedAt: this.clock().toISOString(),
       events: events.map((e) => {
-        const metadata = mergeMetadata(options, e.metadata);
+        const metadata = withCommitmentSeed(mergeMetadata(options, e.metadata), this.leafFormat);
         return {
           eventId: e.eventId ?? newEventId(),
           type: e.type,

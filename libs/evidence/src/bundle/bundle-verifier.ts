@@ -10,6 +10,8 @@ import { InclusionVerifier, leafHash } from '../ledger/merkle';
 import { ProvenTexts, type TextCounts } from './proven-texts';
 import { isWithheld } from './redaction';
 import { WithheldEvents } from './withheld-events';
+import { formatTwoLeaf, isFormatTwoLine } from './field-redaction';
+import { LEAF_FORMAT_2 } from '../ledger/field-commitments';
 import { type BundleScope, businessTime, inPeriod, LEDGER_KEYS, type ScopedStream, scopeKeysOfStreamId, scopeMatcher } from './scope';
 
 export interface BundleProblem {
@@ -26,6 +28,8 @@ export interface BundleVerification {
   rootHash: string | null;
   keyId: string | null;
   redacted: number;
+  /** Members of leaf-format-2 events shown redacted (ADR 0039): their leaves recomputed all the same. */
+  redactedFields: number;
   /** How the encrypted texts were shown: proven against their commitments, not provable, withheld (VERIFY.md B.12). */
   texts: TextCounts;
   /** Which key the tree-head signature was checked with: one the reader pinned, or only the bundle's own. */
@@ -227,6 +231,7 @@ export async function verifyBundle(path: string, options: VerifyBundleOptions = 
     rootHash: null,
     keyId: null,
     redacted: 0,
+    redactedFields: 0,
     texts: { proven: 0, notProvable: 0, withheld: 0 },
     signedBy: null,
     anchors: anchors.verdict,
@@ -432,12 +437,22 @@ async function checkBag(
     if (n % 1000 === 0) onProgress?.(n);
     let ev: { globalPosition: number; streamId: string; streamRevision: number } & Record<string, unknown>;
     let leaf: Buffer | null;
+    let fieldsRedacted = false;
     try {
       ev = JSON.parse(line) as typeof ev;
       const canonical = canonicalEvent(ev);
       if (canonical.line !== line) problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: 'not in canonical form' });
-      // B.8: a withheld line's leaf is taken from its proof; every other line's is recomputed.
-      leaf = withheld.line(ev, n) ? null : leafHash(canonical.leaf);
+      // B.8: a withheld line's leaf is taken from its proof; every other line's is recomputed,
+      // a leaf-format-2 line's from its opened values, salts and redaction markers (B.4, ADR 0039).
+      if (withheld.line(ev, n)) leaf = null;
+      else if (isFormatTwoLine(ev)) {
+        const two = formatTwoLeaf(ev);
+        if (ev.leafFormat !== LEAF_FORMAT_2) two.problems.push(`leafFormat is ${JSON.stringify(ev.leafFormat)}, not ${LEAF_FORMAT_2}`);
+        for (const problem of two.problems) problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem });
+        for (const r of two.redacted) withheld.field(ev.eventId, r.pointer, r.ground, n, ev.globalPosition);
+        fieldsRedacted = two.redacted.length > 0;
+        leaf = leafHash(two.leaf);
+      } else leaf = leafHash(canonical.leaf);
     } catch {
       problems.push({ file: 'data/events.jsonl', line: n, problem: 'not valid JSON' });
       continue;
@@ -463,7 +478,8 @@ async function checkBag(
       problems.push({ file: 'data/events.jsonl', problem: `stream ${ev.streamId} is incomplete: revision ${stream.next} is missing` });
     }
     stream.next = ev.streamRevision + 1;
-    if (leaf === null) stream.redacted = true;
+    // A withheld line, or a redacted member, may hide what named the scope (B.9).
+    if (leaf === null || fieldsRedacted) stream.redacted = true;
     await provenTexts.event(envelope, leaf !== null);
     if (leaf !== null) for (const k of match(envelope)) stream.matched.add(k);
     if (leaf !== null && !stream.inPeriod && completeness && inPeriod(completeness.scope, businessTime(envelope))) stream.inPeriod = true;
@@ -513,6 +529,7 @@ async function checkBag(
     }
   }
   withheld.finish();
+  report.redactedFields = withheld.fieldCount;
   if (statement && statement.eventCount !== report.events)
     problems.push({ file: BUNDLE_STATEMENT, problem: `states ${statement.eventCount} events, data/events.jsonl holds ${report.events}` });
   if (completeness) checkCompleteness(completeness, seen, head?.treeSize ?? null, bagInfo, problems);

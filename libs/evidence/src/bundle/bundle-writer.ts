@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
 import { ZipFile } from 'yazl';
-import type { EventStore } from '@app/event-store';
+import type { EventEnvelope, EventStore } from '@app/event-store';
 import { canonicalJson } from '../ledger/canonical-json';
 import { PackedTree } from '../ledger/packed-tree';
 import type { LedgerService } from '../ledger/ledger.service';
@@ -14,6 +14,8 @@ import type { LedgerAnchorService } from '../anchor/ledger-anchors.service';
 import { anchorLine, ANCHORS_FILE, anchorsForBundle } from './anchors';
 import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_SIG, BUNDLE_STATEMENT_TEXT, BUNDLE_STATEMENT_VERSION, bundleStatementBytes } from './bundle-statement';
 import { type RedactionRule, withhold } from './redaction';
+import { formatTwoLine } from './field-redaction';
+import { leafFormatOf } from '../ledger/leaf';
 import { REPORT_ROWS, ReportCollector, reportHtml, type ReportMeta } from './report-html';
 import { reportPdf } from './report-pdf';
 import { nextTurn } from '../next-turn';
@@ -231,6 +233,8 @@ export async function writeBundle(
     let included = 0;
     /** The first event and its proof: VERIFY.md's worked example. */
     let firstEvent: string | undefined;
+    let formatTwoExample: string | undefined;
+    let exampleRedacts = false;
     let firstProof: string | undefined;
     let leafIndex = 0;
     let after = 0;
@@ -249,25 +253,40 @@ export async function writeBundle(
         // Leaves are in position order: walk them alongside the log.
         while (leafIndex < positions.length && positions[leafIndex] < position) leafIndex++;
         if (positions[leafIndex] !== position) throw new Error(`event at position ${position} is not sealed in the ledger`);
-        // A redacted event is withheld whole (VERIFY.md B.8): nothing of it reaches any file.
-        const withheld = withhold(stored, rules.get(stored.eventId) ?? NO_RULES);
-        const redacted = withheld !== null;
-        const line = canonicalJson(withheld ?? stored);
-        if (included === 0 && !redacted) firstEvent = line;
+        // Leaf format 2 (ADR 0039): each committed member opened with its salt, or redacted alone.
+        // A format-1 event, or a rule outside the committed members, withholds the event whole
+        // (VERIFY.md B.8): nothing of it reaches any file.
+        const mine = rules.get(stored.eventId) ?? NO_RULES;
+        const shown = leafFormatOf(stored) === 2 ? formatTwoLine(stored, mine) : mine.length ? null : stored;
+        const withheld = shown === null ? withhold(stored, mine) : null;
+        const redacted = withheld !== null || (shown !== stored && mine.length > 0);
+        const line = canonicalJson(withheld ?? shown);
+        if (included === 0 && !withheld) firstEvent = line;
+        // B.10a's example: the first format-2 line with a redacted member, else with an opened one.
+        if (
+          shown !== stored &&
+          shown !== null &&
+          (formatTwoExample === undefined || (!exampleRedacts && mine.length > 0)) &&
+          Object.keys((shown as Record<string, unknown>).salts as object).length
+        ) {
+          formatTwoExample = line;
+          exampleRedacts = mine.length > 0;
+        }
         ev += `${line}\n`;
         leaves.push(leafIndex);
         if (redacted) redactedLeaves.add(leafIndex);
         // Each encrypted text opened (or said why not) in plaintexts.jsonl; the row shows exactly that.
-        const texts = withheld
+        const event = shown as EventEnvelope | null;
+        const texts = !event
           ? []
-          : await textsOf(stored, async (field, v) => {
+          : await textsOf(event, async (field, v) => {
               const opened: PlaintextLine = await plaintextLine(deps.reveal, position, field, v);
               const text = canonicalJson(opened);
-              if (!firstOpened && !redacted && 'salt' in opened && v.commitment) firstOpened = { line: text, commitment: v.commitment };
+              if (!firstOpened && !withheld && 'salt' in opened && v.commitment) firstOpened = { line: text, commitment: v.commitment };
               pt += `${text}\n`;
               return shownText(opened);
             });
-        const row = withheld ? withheldRow(withheld) : timelineRow(stored, texts);
+        const row = withheld ? withheldRow(withheld) : timelineRow(event!, texts);
         tj += `${included === 0 ? '' : ',\n'}${JSON.stringify(row)}`;
         tc += csvRow(TIMELINE_COLUMNS.map((c) => row[c]));
         report.add(row);
@@ -346,7 +365,7 @@ export async function writeBundle(
     await add('data/checkpoint.json', STORED, (w) => w.write(treeHeadBytes(head)));
     await add('data/checkpoint.sig', STORED, (w) => w.write(Buffer.from(head.signature, 'base64')));
     await add('data/public-key.pem', STORED, (w) => w.write(publicKeyPem));
-    const example = firstEvent && firstProof ? { eventLine: firstEvent, proofLine: firstProof, opened: firstOpened } : undefined;
+    const example = firstEvent && firstProof ? { eventLine: firstEvent, proofLine: firstProof, opened: firstOpened, formatTwo: formatTwoExample } : undefined;
     await add('data/VERIFY.md', FAST, (w) => w.write(verifyMd(head, example)));
 
     const tag = async (name: string, text: string | Buffer) => {

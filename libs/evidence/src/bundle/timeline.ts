@@ -2,6 +2,7 @@ import type { EventEnvelope } from '@app/event-store';
 import { asText } from './text';
 import type { WithheldEvent } from './redaction';
 import { businessTime } from './scope';
+import { redactedText } from './field-redaction';
 import type { TimelineEntry } from '../contract';
 
 export interface EncryptedTextLike {
@@ -121,7 +122,7 @@ export const TEXT_FIELDS = ['reason', 'narrative', 'note', 'correctionNote', 'de
 
 /**
  * The event's texts as the timeline shows them, in TEXT_FIELDS order: an encrypted one through
- * `encrypted` (called in that order), a redacted one as `[redacted]`, a plain one as it is.
+ * `encrypted` (called in that order), a redacted one (ADR 0039) as `[redacted: <grounds>]`, a plain one as it is.
  */
 export async function textsOf(e: EventEnvelope, encrypted: (field: string, v: EncryptedTextLike) => Promise<string> | string): Promise<string[]> {
   const d = e.data;
@@ -129,8 +130,11 @@ export async function textsOf(e: EventEnvelope, encrypted: (field: string, v: En
   for (const f of TEXT_FIELDS) {
     const v = d[f];
     if (isEncrypted(v)) texts.push(await encrypted(f, v));
-    else if (v && typeof v === 'object' && '$redacted' in v) texts.push('[redacted]');
     else if (typeof v === 'string' && v) texts.push(v);
+    else {
+      const redacted = redactedText(v);
+      if (redacted !== null) texts.push(redacted);
+    }
   }
   return texts;
 }
@@ -161,8 +165,10 @@ export function timelineRow(e: EventEnvelope, texts: string[]): TimelineEntry {
   const occurredAt = businessTime(e);
   // A verifier derives rows from events it does not trust yet: a line without metadata gives '' here too.
   const actor = (e.metadata as EventEnvelope['metadata'] | undefined)?.actor;
+  // A redacted actor (leaf format 2, ADR 0039) shows its grounds in both cells, nothing of the person.
+  const actorRedacted = redactedText(actor);
   const [label, labelNl] = Object.hasOwn(LABELS, e.type) ? LABELS[e.type] : [e.type, e.type];
-  const str = (k: string) => (typeof d[k] === 'string' ? d[k] : null);
+  const str = (k: string) => (typeof d[k] === 'string' ? d[k] : redactedText(d[k]));
   return {
     position: e.globalPosition,
     streamId: e.streamId,
@@ -173,8 +179,8 @@ export function timelineRow(e: EventEnvelope, texts: string[]): TimelineEntry {
     occurredAt,
     recordedAt: e.recordedAt,
     late: Date.parse(e.recordedAt) - Date.parse(occurredAt) > 3_600_000,
-    actor: actor?.subject ?? '',
-    role: actor?.role ?? '',
+    actor: actorRedacted ?? actor?.subject ?? '',
+    role: actorRedacted ?? actor?.role ?? '',
     patient: str('patientPseudonym'),
     aiSystem: str('aiSystemId'),
     incident: str('incidentId'),

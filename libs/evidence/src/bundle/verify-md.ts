@@ -1,16 +1,21 @@
 import { createHash, createHmac } from 'node:crypto';
+import { canonicalJson } from '../ledger/canonical-json';
 import type { SignedTreeHead } from '../ledger/tree-head';
 import { anchorsByHand, anchorsRules } from './anchors';
 import { BUNDLE_LIMITS, TAG_FILES } from './bag-zip';
 import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_MEMBERS, BUNDLE_STATEMENT_SIG, BUNDLE_STATEMENT_VERSION } from './bundle-statement';
 import { EVENTS_TABLE_HEAD, REPORT_ROWS } from './report-html';
 import { LEDGER_KEYS, TIME_FIELDS } from './scope';
+import { COMMITTED_NAMES } from '../ledger/field-commitments';
+import { formatTwoLeaf } from './field-redaction';
 import { LABELS, NOT_PROVABLE, TEXT_COMMITMENT, TEXT_FIELDS, TIMELINE_COLUMNS } from './timeline';
 
 /** The first event of the bundle and its proof line, exactly as written: the worked example. */
 export interface VerifyExample {
   eventLine: string;
   proofLine: string;
+  /** A leaf-format-2 line with committed members (one with a redacted member if any): B.10a's example. */
+  formatTwo?: string;
   /** The first opened text's plaintexts.jsonl line and the commitment in its event (B.12's example). */
   opened?: { line: string; commitment: string };
 }
@@ -158,6 +163,8 @@ member without a value left out. Each line of \`events.jsonl\` must already be i
 - Leaf bytes of an event = the canonical JSON of the event object **without its
   \`globalPosition\` member** (the only member removed). Because the line is canonical, this is the
   line with the text \`"globalPosition":<n>,\` deleted.
+- **Leaf format 2** (a line with a top-level member \`leafFormat\`; its value must be 2): the leaf
+  bytes are computed by B.4a below instead. Every other line is format 1 (the rule above).
 - Leaf hash = SHA-256(0x00 ‖ leaf bytes); an interior node = SHA-256(0x01 ‖ left ‖ right); the
   tree over n leaves is RFC 9162 §2.1.1's (the left subtree holds the largest power of two
   smaller than n leaves).
@@ -170,6 +177,35 @@ member without a value left out. Each line of \`events.jsonl\` must already be i
   recomputed leaf hash, \`treeSize\` equals the signed tree size, and \`leafIndex\` strictly increases
   from line to line. \`proof\` is the list of sibling hashes (64 lower-case hex digits each), leaf
   to root. \`redacted\` is for people and is not checked (B.8 decides what is redacted).
+
+## B.4a Leaf format 2: committed members (ADR 0039)
+
+Events written since leaf format 2 hash, instead of every member that may be redacted, a salted
+commitment to it. So a bundle can show such a member as its commitment alone and the leaf is
+still recomputed; and a commitment cannot be tested against guesses without its 32-byte salt.
+
+- **Committed members**: a member of the line's \`data\` or \`metadata\`, **at any depth** (inside
+  nested objects and arrays, but not inside a member that is itself committed), whose name is one of
+  ${COMMITTED_NAMES.map((n) => `\`${n}\``).join(', ')}, or whose name is longer than two characters and ends in \`By\`.
+- Its **pointer** is its RFC 6901 JSON pointer in the line: \`/data/…\` or \`/metadata/…\`, each
+  member name with \`~\` written \`~0\` and \`/\` written \`~1\`, each array element by its index
+  from 0 (e.g. \`/data/scope/patientPseudonyms\`, \`/metadata/actor\`).
+- The line has a top-level member \`salts\`: an object whose member names are pointers and whose
+  values are 64 lower-case hex digits (32 bytes).
+- A committed member is **redacted** when its value is exactly
+  \`{"$redacted":{"commitment":<64 lower-case hex digits>,"ground":<text>}}\` (an object with a member
+  \`$redacted\` of any other shape fails); its commitment is that \`commitment\`, and \`salts\` must not
+  name its pointer. Otherwise it is **opened**: \`salts\` must name its pointer, and its commitment is
+
+      commitment = SHA-256( salt ‖ UTF-8 of the canonical JSON (B.3) of the member's value )
+
+  in lower-case hex, salt being the 32 bytes of the hex in \`salts\`.
+- Every member of \`salts\` must be the pointer of an opened committed member (fail otherwise).
+- **Leaf bytes** = the canonical JSON of the line without \`globalPosition\` and without \`salts\`,
+  with every committed member's value replaced by \`{"$commitment":<its commitment>}\` (and
+  \`leafFormat\` kept: no format-1 event has such a member, so the two formats never give the same
+  bytes).
+- A redacted member must be named by the bundle's redaction decision (B.8).
 
 ## B.5 Positions
 
@@ -198,9 +234,20 @@ fn and sn. At the end sn must be 0 and r must equal \`rootHash\`.
 - Without a key obtained elsewhere (pinned), the signature proves only that whoever made the
   bundle held the key it ships.
 
-## B.8 Withheld (redacted) events
+## B.8 Redacted members and withheld events
 
-A redacted event is withheld whole: its line is exactly the canonical JSON of
+**A redacted member of a format-2 line** (B.4a) binds to the **last** proven event of
+\`events.jsonl\` with \`type\` \`disclosure.RedactionsDecided\` whose \`data.requestId\` is bag-info.txt's
+\`Disclosure-Request-Id\` (the redaction decision, itself a recomputed leaf). Its \`data.redactions\`
+lists \`{eventId, path, ground, …}\`; a \`path\` that starts with neither \`/data/\` nor \`/metadata/\` is
+read as \`/data\` followed by the path. The rules for a redacted member of event E at pointer p are
+those with \`eventId\` E whose path is p or starts with p followed by \`/\`. Fail unless there is at
+least one, and the marker's \`ground\` equals their grounds: each once, sorted by code units, joined
+with \`, \`. The rest of the event is proven as any other (its leaf is recomputed); the member's
+value is not in the bundle, and its salt is not either.
+
+**A withheld event**: an event of leaf format 1 that is redacted, or one of format 2 with a
+redaction path that is not at or under a committed member, is withheld whole: its line is exactly the canonical JSON of
 \`{"$withheld":{"eventId":<id>,"ground":<grounds>},"globalPosition","streamId","streamRevision"}\`
 (a line with a top-level member \`$withheld\` and any other members, or other members inside it,
 fails). Nothing of its content is in the bundle, so there is no value to guess. Its leaf hash is
@@ -250,17 +297,17 @@ For every stream with events in \`events.jsonl\` (its events in file order):
 - \`streams\` lists it (each \`streamId\` at most once) with \`"included": true\`;
 - its \`streamRevision\`s are 0, 1, 2… with no gap, and the last is its \`headRevision\`;
 - what its id and its events name (N) is not empty, and N equals the set \`matchedBy\`; when one
-  of its lines is withheld (B.8), N need only be a subset of \`matchedBy\` and may be empty (the
-  withheld event may be what named the scope), and a withheld line names nothing;
+  of its lines is withheld or has a redacted member (B.8), N need only be a subset of \`matchedBy\`
+  and may be empty (what was redacted may be what named the scope), and a withheld line names nothing;
 - its \`firstAt\` equals the business time of its first event (not checked when that line is withheld);
-- except for \`${LEDGER_KEYS}\` and streams with a withheld line, the business time of **at least one**
+- except for \`${LEDGER_KEYS}\` and streams with a withheld line or a redacted member, the business time of **at least one**
   of its events is in the period (the period selects a stream by any of its events, not by its
   first).
 
 For every entry of \`streams\`: if \`included\` is true the stream has events in \`events.jsonl\`;
 otherwise it is not \`${LEDGER_KEYS}\` and its \`firstAt\` is not in the period (a missing \`firstAt\` is in
 a period without bounds).
-${example ? workedExample(head, example) : ''}${anchorsRules()}${textsSection()}${example?.opened ? openedExample(example.opened) : ''}${statementSection()}
+${example ? workedExample(head, example) : ''}${example?.formatTwo ? formatTwoExample(example.formatTwo) : ''}${anchorsRules()}${textsSection()}${example?.opened ? openedExample(example.opened) : ''}${statementSection()}
 ## Who read the data
 
 \`data/access-log.jsonl\` (present when patients are in scope) lists every recorded read, export
@@ -351,8 +398,8 @@ guesses against a commitment that was not opened.
 
 **The texts of an event**, in this order: the members ${TEXT_FIELDS.map((f) => `\`${f}\``).join(', ')}
 of \`data\` (top level only). For each present member: an encrypted object (as above) gives the
-text of its line in \`plaintexts.jsonl\` (below); an object with a member \`$redacted\` gives
-\`[redacted]\`; a non-empty string gives itself; anything else gives nothing.
+text of its line in \`plaintexts.jsonl\` (below); a redaction marker (B.4a) gives
+\`[redacted: <ground>]\`, its \`ground\`; a non-empty string gives itself; anything else gives nothing.
 
 **\`data/plaintexts.jsonl\`** has one line per encrypted text of the events, in the order of
 \`events.jsonl\` and, within an event, the order above (no other lines). Each line is the canonical
@@ -383,9 +430,11 @@ ${TIMELINE_COLUMNS.map((c) => `\`${c}\``).join(', ')}:
 \`labelNl\` from the table below (both = \`type\` for a type not in it); \`occurredAt\` = the business
 time (B.9); \`recordedAt\`; \`late\` = true when \`recordedAt\` is more than 3,600,000 ms after
 \`occurredAt\` (both read as ISO 8601 times; false when either is not one); \`actor\` and \`role\` =
-\`metadata.actor.subject\` and \`metadata.actor.role\` (\`""\` when absent); \`patient\`, \`aiSystem\`,
+\`metadata.actor.subject\` and \`metadata.actor.role\` (\`""\` when absent; both \`[redacted: <ground>]\`
+when \`metadata.actor\` is a redaction marker); \`patient\`, \`aiSystem\`,
 \`incident\`, \`decision\` = the string members \`patientPseudonym\`, \`aiSystemId\`, \`incidentId\`,
-\`decision\` of \`data\` (null when absent or not a string); \`text\` = the texts of the event joined
+\`decision\` of \`data\` (\`[redacted: <ground>]\` when the member is a redaction marker; null when
+absent or anything else); \`text\` = the texts of the event joined
 with \` | \`, or null when it has none.
 
 - \`data/timeline.json\` is exactly \`[\` LF, the rows written as ECMAScript's \`JSON.stringify\` writes
@@ -435,8 +484,14 @@ const sha256 = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat
 
 /** B.4–B.6 on this bundle's first event, every intermediate hash written out. */
 function workedExample(head: SignedTreeHead, ex: VerifyExample): string {
-  const position = (JSON.parse(ex.eventLine) as { globalPosition: number }).globalPosition;
-  const leafText = ex.eventLine.replace(`"globalPosition":${position},`, '');
+  const parsed = JSON.parse(ex.eventLine) as { globalPosition: number; salts?: Record<string, string> } & Record<string, unknown>;
+  const position = parsed.globalPosition;
+  // Leaf format 2 (B.4a): each opened member's commitment written out from the line's own bytes.
+  const two = Object.hasOwn(parsed, 'leafFormat') ? formatTwoLeaf(parsed) : null;
+  const leafText = two ? two.leaf : ex.eventLine.replace(`"globalPosition":${position},`, '');
+  const commitments = two
+    ? `It is leaf format 2 (B.4a)${Object.keys(parsed.salts ?? {}).length ? '' : ' with no committed member: `globalPosition` and the empty `salts` are left out'}${ex.formatTwo ? '; B.10a works one with committed members through' : ''}.\n\n`
+    : '';
   const proof = JSON.parse(ex.proofLine) as { leafIndex: number; treeSize: number; proof: string[] };
   let r = sha256(Buffer.from([0]), Buffer.from(leafText, 'utf8'));
   const leaf = r.toString('hex');
@@ -458,7 +513,7 @@ Line 1 of \`data/events.jsonl\` (position ${position}):
 
     ${ex.eventLine}
 
-Its leaf bytes (B.4; ${Buffer.byteLength(leafText, 'utf8')} bytes of UTF-8):
+${commitments}Its leaf bytes (${two ? 'B.4a' : 'B.4'}; ${Buffer.byteLength(leafText, 'utf8')} bytes of UTF-8):
 
     ${leafText}
 
@@ -472,5 +527,53 @@ ${proof.treeSize}, ${proof.proof.length} proof hashes. Folding them (B.6), "side
 ${steps.join('\n')}
 
 The last r is the \`rootHash\` of \`data/checkpoint.json\`: \`${head.rootHash}\`.
+`;
+}
+
+/** B.10a: a format-2 line with committed members, each commitment and the leaf written out from its own bytes. */
+function formatTwoExample(eventLine: string): string {
+  const line = JSON.parse(eventLine) as { globalPosition: number; salts?: Record<string, string> } & Record<string, unknown>;
+  const { leaf, redacted } = formatTwoLeaf(line);
+  const valueAt = (pointer: string) =>
+    pointer
+      .split('/')
+      .slice(1)
+      .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .reduce<unknown>((v, seg) => (v as Record<string, unknown>)?.[seg], line);
+  const cell = (text: string) => `\`${text.replace(/\|/g, '\\|')}\``;
+  const opened = Object.entries(line.salts ?? {}).map(([pointer, salt]) => {
+    const text = canonicalJson(valueAt(pointer));
+    const commitment = createHash('sha256').update(Buffer.from(salt, 'hex')).update(text, 'utf8').digest('hex');
+    return `| \`${pointer}\` | \`${salt}\` | ${cell(text)} | \`${commitment}\` |`;
+  });
+  const shut = redacted.map((r) => {
+    const m = valueAt(r.pointer) as { $redacted: { commitment: string } };
+    return `| \`${r.pointer}\` | (redacted: ${r.ground}) | — | \`${m.$redacted.commitment}\` |`;
+  });
+  return `
+## B.10a Worked example: a leaf-format-2 line with committed members
+
+The line at position ${line.globalPosition} of \`data/events.jsonl\`:
+
+    ${eventLine}
+
+Each committed member (B.4a): an opened one's salt from \`salts\`, the canonical JSON of its value
+and SHA-256(salt ‖ that text); a redacted one's commitment from its marker. Each value is replaced
+by \`{"$commitment":<commitment>}\`:
+
+| pointer | salt | canonical value | commitment |
+|---|---|---|---|
+${[...opened, ...shut].join('\n')}
+
+By hand, for an opened one: \`(printf '%s' <salt> | xxd -r -p; printf '%s' '<canonical value>') | sha256sum\`.
+
+Its leaf bytes (B.4a; ${Buffer.byteLength(leaf, 'utf8')} bytes of UTF-8), without \`globalPosition\` and \`salts\`:
+
+    ${leaf}
+
+Leaf hash: \`${createHash('sha256')
+    .update(Buffer.from([0]))
+    .update(leaf, 'utf8')
+    .digest('hex')}\` (its line of \`data/proofs.jsonl\` gives the same \`leafHash\`).
 `;
 }

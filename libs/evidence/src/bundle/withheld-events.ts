@@ -1,3 +1,4 @@
+import { covers } from './field-redaction';
 import { groundsOf, type RedactionRule } from './redaction';
 
 interface Problem {
@@ -20,7 +21,9 @@ const FILE = 'data/events.jsonl';
 export class WithheldEvents {
   /** eventId → what the line states; only withheld events are kept (a few per bundle). */
   private readonly seen = new Map<string, { ground: string; line: number; position: number }>();
-  private decided: Map<string, string> | null = null;
+  /** Members shown redacted in leaf-format-2 lines (ADR 0039): each must be named by the decision too. */
+  private readonly fields: Array<{ eventId: string; pointer: string; ground: string; line: number; position: number }> = [];
+  private decided: Map<string, RedactionRule[]> | null = null;
 
   constructor(
     private readonly requestId: string | undefined,
@@ -51,6 +54,16 @@ export class WithheldEvents {
     return true;
   }
 
+  /** A member of a proven leaf-format-2 line shown redacted at `pointer` (B.8). */
+  field(eventId: unknown, pointer: string, ground: string, line: number, position: number): void {
+    this.fields.push({ eventId: typeof eventId === 'string' ? eventId : '?', pointer, ground, line, position });
+  }
+
+  /** Members shown redacted (leaf format 2). */
+  get fieldCount(): number {
+    return this.fields.length;
+  }
+
   /** A proven event: the last redaction decision of the bundle's request is the one that counts. */
   proven(ev: Record<string, unknown>): void {
     if (ev.type !== 'disclosure.RedactionsDecided') return;
@@ -61,7 +74,7 @@ export class WithheldEvents {
       if (typeof r?.eventId !== 'string' || typeof r.ground !== 'string') continue;
       byEvent.set(r.eventId, [...(byEvent.get(r.eventId) ?? []), r]);
     }
-    this.decided = new Map([...byEvent].map(([id, rules]) => [id, groundsOf(rules)]));
+    this.decided = byEvent;
   }
 
   get count(): number {
@@ -70,7 +83,8 @@ export class WithheldEvents {
 
   finish(): void {
     for (const [eventId, w] of this.seen) {
-      const ground = this.decided?.get(eventId);
+      const rules = this.decided?.get(eventId);
+      const ground = rules && groundsOf(rules);
       if (ground === undefined) {
         this.problems.push({
           file: FILE,
@@ -84,6 +98,22 @@ export class WithheldEvents {
           line: w.line,
           position: w.position,
           problem: `event ${eventId} is withheld on "${w.ground}", the redaction decision says "${ground}"`,
+        });
+      }
+    }
+    for (const f of this.fields) {
+      // The rules for this member: at its pointer or under it (the writer redacts the committed member that holds the path).
+      const rules = (this.decided?.get(f.eventId) ?? []).filter((r) => typeof r.path === 'string' && covers(f.pointer, r.path));
+      const where = { file: FILE, line: f.line, position: f.position };
+      if (rules.length === 0) {
+        this.problems.push({
+          ...where,
+          problem: `${f.pointer} of event ${f.eventId} is shown redacted, but the bundle's redaction decision (disclosure.RedactionsDecided of request ${this.requestId ?? '?'}) does not name it`,
+        });
+      } else if (groundsOf(rules) !== f.ground) {
+        this.problems.push({
+          ...where,
+          problem: `${f.pointer} of event ${f.eventId} is redacted on "${f.ground}", the redaction decision says "${groundsOf(rules)}"`,
         });
       }
     }

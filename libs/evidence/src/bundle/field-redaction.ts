@@ -1,0 +1,154 @@
+import type { EventEnvelope } from '@app/event-store';
+import { canonicalJson } from '../ledger/canonical-json';
+import {
+  COMMITMENT_SEED,
+  commitmentSeedOf,
+  committedPointers,
+  canonicalCommitted,
+  commitmentOf,
+  commitmentText,
+  fieldCommitment,
+  FieldSalts,
+  LEAF_FORMAT_2,
+  mapCommitted,
+  withoutSeed,
+} from '../ledger/field-commitments';
+import { canonicalTop } from '../ledger/leaf';
+import { groundsOf, type RedactionRule } from './redaction';
+
+/**
+ * Leaf format 2 in a bundle (ADR 0039, VERIFY.md B.4 and B.8): a line shows every committed
+ * member either opened (its value, its salt in the line's `salts`) or redacted, as
+ * `{"$redacted":{"commitment","ground"}}`; the verifier recomputes the leaf either way.
+ */
+export interface FieldRedactionMarker {
+  $redacted: { commitment: string; ground: string };
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * A redaction decision's path as a pointer in the event: `/data/…` and `/metadata/…` as they are;
+ * any other pointer is read inside `data` (the API's `/reason` form).
+ */
+export function eventPointer(path: string): string {
+  return path.startsWith('/data/') || path.startsWith('/metadata/') ? path : `/data${path}`;
+}
+
+/** Whether a rule's pointer is the committed member's pointer or lies under it. */
+export function covers(committed: string, path: string): boolean {
+  const p = eventPointer(path);
+  return p === committed || p.startsWith(`${committed}/`);
+}
+
+/**
+ * The bundle line (before canonical JSON) of a format-2 event, each committed member named by a
+ * rule redacted and every other one opened; null when a rule is not at or under a committed
+ * member (the event is then withheld whole, B.8). Also the line of a format-2 event with no rules.
+ */
+export function formatTwoLine(e: EventEnvelope, rules: readonly RedactionRule[]): Record<string, unknown> | null {
+  const seed = commitmentSeedOf(e.metadata);
+  if (seed === undefined) throw new Error(`event ${e.eventId} is not leaf format 2`);
+  const byPointer = new Map<string, RedactionRule[]>();
+  if (rules.length) {
+    const committed = committedPointers(e.data, e.metadata);
+    for (const rule of rules) {
+      const at = committed.find((c) => covers(c, rule.path));
+      if (at === undefined) return null;
+      byPointer.set(at, [...(byPointer.get(at) ?? []), rule]);
+    }
+  }
+  const salts: Record<string, string> = {};
+  const deriver = new FieldSalts(seed);
+  const show = (pointer: string, value: unknown): unknown => {
+    const salt = deriver.salt(pointer);
+    const mine = byPointer.get(pointer);
+    if (mine) return { $redacted: { commitment: fieldCommitment(salt, value), ground: groundsOf(mine) } } satisfies FieldRedactionMarker;
+    salts[pointer] = salt.toString('hex');
+    return value;
+  };
+  return {
+    ...e,
+    data: mapCommitted(e.data, '/data', show),
+    metadata: mapCommitted(withoutSeed(e.metadata), '/metadata', show),
+    leafFormat: LEAF_FORMAT_2,
+    salts,
+  };
+}
+
+/** A value that is a redaction marker, exactly `{"$redacted":{"commitment","ground"}}`; a malformed one is a string (why). */
+export function markerOf(v: unknown): FieldRedactionMarker | string | null {
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.hasOwn(v, '$redacted')) return null;
+  const r = (v as { $redacted: unknown }).$redacted;
+  const shape =
+    Object.keys(v).length === 1 &&
+    typeof r === 'object' &&
+    r !== null &&
+    Object.keys(r).sort().join(',') === 'commitment,ground' &&
+    typeof (r as { commitment: unknown }).commitment === 'string' &&
+    HEX64.test((r as { commitment: string }).commitment) &&
+    typeof (r as { ground: unknown }).ground === 'string';
+  return shape ? (v as FieldRedactionMarker) : 'a redaction marker must be exactly {"$redacted":{"commitment":<64 hex>,"ground":<text>}}';
+}
+
+/** What a format-2 line proves: its recomputed leaf text and the members it shows redacted. */
+export interface FormatTwoLeaf {
+  leaf: string;
+  redacted: Array<{ pointer: string; ground: string }>;
+  problems: string[];
+}
+
+/**
+ * The leaf text of a format-2 bundle line (B.4): every committed member's commitment computed
+ * from its value and salt, or taken from its redaction marker; `globalPosition` and `salts` left
+ * out. Each salt must be used exactly once, each opened member must have one.
+ */
+export function formatTwoLeaf(ev: Record<string, unknown>): FormatTwoLeaf {
+  const problems: string[] = [];
+  const redacted: FormatTwoLeaf['redacted'] = [];
+  const salts = ev.salts;
+  const given = new Map<string, string>();
+  if (salts === null || typeof salts !== 'object' || Array.isArray(salts)) problems.push('a leaf-format-2 line has an object "salts"');
+  else
+    for (const [p, s] of Object.entries(salts)) {
+      if (typeof s === 'string' && HEX64.test(s)) given.set(p, s);
+      else problems.push(`the salt of ${p} is not 64 lower-case hex digits`);
+    }
+  const used = new Set<string>();
+  const commit = (pointer: string, value: unknown): string => {
+    const marker = markerOf(value);
+    if (typeof marker === 'string') {
+      problems.push(`${pointer}: ${marker}`);
+      return canonicalJson(value);
+    }
+    if (marker) {
+      if (given.has(pointer)) problems.push(`${pointer} is redacted and yet has a salt`);
+      used.add(pointer);
+      redacted.push({ pointer, ground: marker.$redacted.ground });
+      return commitmentText(marker.$redacted.commitment);
+    }
+    const salt = given.get(pointer);
+    if (salt === undefined) {
+      problems.push(`${pointer} is shown without its salt`);
+      return canonicalJson(value);
+    }
+    used.add(pointer);
+    return commitmentText(commitmentOf(salt, canonicalJson(value)));
+  };
+  const { globalPosition: _p, salts: _s, ...content } = ev;
+  const leaf = canonicalTop(content, (k, v) => (k === 'data' || k === 'metadata' ? canonicalCommitted(v, `/${k}`, commit) : canonicalJson(v)));
+  for (const p of given.keys()) if (!used.has(p)) problems.push(`the salt of ${p} opens no committed member`);
+  if (ev.metadata && typeof ev.metadata === 'object' && Object.hasOwn(ev.metadata, COMMITMENT_SEED)) problems.push('the line shows a commitment seed');
+  return { leaf, redacted, problems };
+}
+
+/** Whether an event line is leaf format 2 (a top-level `leafFormat`; any value other than 2 is a problem for the caller). */
+export function isFormatTwoLine(ev: Record<string, unknown>): boolean {
+  return Object.hasOwn(ev, 'leafFormat');
+}
+
+/** What a timeline cell shows for a committed member that is redacted: `[redacted: <grounds>]`; null when it is not. */
+export function redactedText(v: unknown): string | null {
+  const m = markerOf(v);
+  return m && typeof m !== 'string' ? `[redacted: ${m.$redacted.ground}]` : null;
+}

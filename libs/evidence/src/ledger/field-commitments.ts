@@ -1,0 +1,183 @@
+import { hash } from 'node:crypto';
+import { canonicalJson } from './canonical-json';
+
+/**
+ * Leaf format 2 (docs/adr/0039, VERIFY.md B.4): every member that may ever be redacted is hashed
+ * into the leaf as a salted commitment instead of its value, so a bundle can show a field as its
+ * commitment alone and the leaf is still recomputed. Pure: no Nest, no I/O (the leaf worker
+ * thread loads it).
+ */
+
+/** The metadata member that holds an event's commitment seed; its presence makes the event leaf format 2. */
+export const COMMITMENT_SEED = 'commitmentSeed';
+export const LEAF_FORMAT_2 = 2;
+
+/**
+ * Members committed by name, at any depth of `data` and `metadata`: who acted (`actor`, every
+ * name ending in `By`, `reviewer`, `requester`, `oversightPersons`, and the idempotency key,
+ * which is scoped by the actor), the patient reference, and free text (the timeline's text
+ * fields, encrypted or not). A rule by name, like the scope rule (B.9), so a second verifier
+ * applies it without a list per event type, and a new `…By` field is committed without a change.
+ */
+export const COMMITTED_NAMES: readonly string[] = [
+  'actor',
+  'idempotencyKey',
+  'reviewer',
+  'requester',
+  'oversightPersons',
+  'patientPseudonym',
+  'patientPseudonyms',
+  'reason',
+  'narrative',
+  'note',
+  'correctionNote',
+  'description',
+  'rationale',
+  'awarenessReason',
+  'conclusion',
+  'reasons',
+  'title',
+];
+const committed = new Set(COMMITTED_NAMES);
+
+export function isCommittedName(name: string): boolean {
+  return committed.has(name) || (name.length > 2 && name.endsWith('By'));
+}
+
+/** The member that stands for a committed value in a leaf (and, redacted, in a bundle line). */
+export interface Commitment {
+  $commitment: string;
+}
+
+/** RFC 6901: a member name as one segment of a JSON pointer. */
+export function pointerSegment(name: string): string {
+  return name.includes('~') || name.includes('/') ? name.replace(/~/g, '~0').replace(/\//g, '~1') : name;
+}
+
+const BLOCK = 64; // SHA-256's block size (RFC 2104's B)
+let scratch = Buffer.allocUnsafe(4096);
+/** A buffer of at least n bytes, reused: the hashes below run for every committed member sealed, exported or verified. */
+function room(n: number): Buffer {
+  if (scratch.length < n) scratch = Buffer.allocUnsafe(Math.max(n, scratch.length * 2));
+  return scratch;
+}
+
+/**
+ * HMAC-SHA256 (RFC 2104) keyed with an event's seed: `H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ text))`, the
+ * key padded to 64 bytes. Two one-shot SHA-256 over buffers prepared once per event: createHmac
+ * costs about 3 µs a call, this about 1 µs (the spec test compares it with createHmac).
+ */
+export class FieldSalts {
+  private readonly ipad = Buffer.alloc(BLOCK, 0x36);
+  private readonly outer = Buffer.alloc(BLOCK + 32, 0x5c);
+
+  constructor(seed: Buffer) {
+    const key = seed.length > BLOCK ? hash('sha256', seed, 'buffer') : seed;
+    for (let i = 0; i < key.length; i++) {
+      this.ipad[i] ^= key[i];
+      this.outer[i] ^= key[i];
+    }
+  }
+
+  /** A field's 32-byte salt: HMAC-SHA256 keyed with the event's seed over its JSON pointer (only the registry holds seeds). */
+  salt(pointer: string): Buffer {
+    const buf = room(BLOCK + 3 * pointer.length);
+    this.ipad.copy(buf, 0);
+    const n = buf.write(pointer, BLOCK, 'utf8');
+    hash('sha256', buf.subarray(0, BLOCK + n), 'buffer').copy(this.outer, BLOCK);
+    return hash('sha256', this.outer, 'buffer');
+  }
+}
+
+export function fieldSalt(seed: Buffer, pointer: string): Buffer {
+  return new FieldSalts(seed).salt(pointer);
+}
+
+/** commitment = SHA-256(salt ‖ UTF-8 of the value's canonical JSON), lower-case hex. */
+export function fieldCommitment(salt: Buffer, value: unknown): string {
+  return commitmentOf(salt, canonicalJson(value));
+}
+
+/** The same over a value already in canonical JSON; `salt` as 32 bytes or as 64 hex digits. */
+export function commitmentOf(salt: Buffer | string, canonical: string): string {
+  const buf = room(32 + 3 * canonical.length);
+  if (typeof salt === 'string') buf.write(salt, 0, 'hex');
+  else salt.copy(buf, 0);
+  const n = buf.write(canonical, 32, 'utf8');
+  return hash('sha256', buf.subarray(0, 32 + n), 'hex');
+}
+
+/**
+ * The canonical JSON (RFC 8785, as canonicalJson) of `value` with each committed member's value
+ * replaced by the text `commit` answers for it (given its pointer under `base` and its value), in
+ * one pass: no copy of the event is made (sealing and verifying run this for every event).
+ */
+export function canonicalCommitted(value: unknown, base: string, commit: (pointer: string, v: unknown) => string): string {
+  if (value === null || typeof value !== 'object') return canonicalJson(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (i !== 0) out += ',';
+      out += v !== null && typeof v === 'object' ? canonicalCommitted(v, `${base}/${i}`, commit) : canonicalJson(v === undefined ? null : v);
+    }
+    return out + ']';
+  }
+  const obj = value as Record<string, unknown>;
+  let out = '{';
+  for (const k of Object.keys(obj).sort()) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    if (out.length !== 1) out += ',';
+    out += `${JSON.stringify(k)}:`;
+    if (isCommittedName(k)) out += commit(`${base}/${pointerSegment(k)}`, v);
+    else out += v !== null && typeof v === 'object' ? canonicalCommitted(v, `${base}/${pointerSegment(k)}`, commit) : canonicalJson(v);
+  }
+  return out + '}';
+}
+
+/** The text of `{"$commitment":<hex>}`. */
+export const commitmentText = (hex: string) => `{"$commitment":"${hex}"}`;
+
+/**
+ * Calls `visit` for every committed member of `value` (at any depth, objects and arrays, not
+ * inside a committed value), in canonical member order, with its JSON pointer under `base`.
+ * Returns a copy with each committed member replaced by what `visit` answers.
+ */
+export function mapCommitted(value: unknown, base: string, visit: (pointer: string, v: unknown) => unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v, i) => mapCommitted(v, `${base}/${i}`, visit));
+  // No prototype: a member named `__proto__` stays a member (a hostile line may hold one).
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const k of Object.keys(value).sort()) {
+    const v = (value as Record<string, unknown>)[k];
+    if (v === undefined) continue;
+    const pointer = `${base}/${pointerSegment(k)}`;
+    out[k] = isCommittedName(k) ? visit(pointer, v) : mapCommitted(v, pointer, visit);
+  }
+  return out;
+}
+
+/** The pointers of every committed member of an event's `data` and `metadata` (the seed left out), in leaf order. */
+export function committedPointers(data: unknown, metadata: Record<string, unknown>): string[] {
+  const pointers: string[] = [];
+  const note = (p: string) => {
+    pointers.push(p);
+    return null;
+  };
+  mapCommitted(data, '/data', note);
+  mapCommitted(withoutSeed(metadata), '/metadata', note);
+  return pointers;
+}
+
+export function withoutSeed(metadata: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.hasOwn(metadata, COMMITMENT_SEED)) return metadata;
+  const { [COMMITMENT_SEED]: _seed, ...rest } = metadata;
+  return rest;
+}
+
+/** The seed of a leaf-format-2 event, or undefined for a format-1 event. */
+export function commitmentSeedOf(metadata: Record<string, unknown> | undefined): Buffer | undefined {
+  const seed = metadata?.[COMMITMENT_SEED];
+  return typeof seed === 'string' ? Buffer.from(seed, 'hex') : undefined;
+}

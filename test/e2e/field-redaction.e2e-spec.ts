@@ -1,0 +1,347 @@
+import { createHash, type KeyObject, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type EventEnvelope, SqlDatabase, SqlEventStore } from '@app/event-store';
+import { type BundleVerification, canonicalJson, verifyBundle } from '@app/evidence';
+import { KEY_MATERIAL, type KeyMaterial } from '@app/identity';
+import { aiSystemBody, rawBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
+import { readZip, rebag, writeZip } from '../support/zip';
+import { rederive } from '../support/rederive';
+
+interface Verdicts {
+  ts: BundleVerification;
+  py: PythonVerdict;
+}
+
+const GROUND = 'third-party-personal-data';
+
+/** An event line as the tests read and edit it (leaf format 2, B.4a). */
+interface LineJson {
+  globalPosition: number;
+  leafFormat?: number;
+  salts: Record<string, string>;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}
+/** The marker of a redacted member. */
+const marker = (v: unknown) => (v as { $redacted: { commitment: string; ground: string } }).$redacted;
+const sha256 = (...parts: (Buffer | string)[]) => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest('hex');
+
+/**
+ * Leaf format 2 in a bundle (ADR 0039, VERIFY.md B.4a and B.8): one field of an event redacted
+ * while the rest of it stays proven, its leaf recomputed by both verifiers from the opened
+ * members, their salts and the redaction markers; the forgeries issue 22 names for it, each
+ * rejected by `registry verify-bundle`'s verifier and by the Python one written from VERIFY.md;
+ * and a format-1 event in the same log, redacted, still withheld whole.
+ */
+describe('Field redaction in leaf format 2: both verifiers recompute every leaf', () => {
+  let t: TestApp;
+  const dir = mkdtempSync(join(tmpdir(), 'field-redaction-'));
+  let bundle: Map<string, Buffer>;
+  let bundlePath: string;
+  let hospitalKey: KeyObject;
+  /** The review whose reason and reviewer (in metadata.actor, data.reviewer, the idempotency key) are redacted. */
+  let redactedId: string;
+  /** A review of the same patient left as it is. */
+  let cleanId: string;
+  /** A format-2 review redacted at a member that is not committed (`/decision`): withheld whole. */
+  let decisionRedactedId: string;
+  /** A review written in leaf format 1, redacted: withheld whole. */
+  let legacyEventId: string;
+  let stored: EventEnvelope;
+  const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const saved = process.env.LEDGER_LEAF_FORMAT;
+
+  beforeAll(async () => {
+    requirePythonVerifier();
+    process.env.LEDGER_LEAF_FORMAT = '2';
+    t = await startTestApp();
+    const [legal, alice, admin] = await Promise.all([t.token('legal', 'lawyer-1'), t.token('clinician', 'alice'), t.token('admin', 'admin-1')]);
+    const systemId = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody()).expect(201)).body.aiSystemId;
+    const reviewIds: string[] = [];
+    for (const decision of ['rejected', 'accepted', 'modified']) {
+      const body = {
+        aiSystemId: systemId,
+        modelVersion: '2.3.1',
+        outputReference: 'pacs://NL-1001',
+        outputSha256: sha256Hex(decision),
+        patientId: 'NL-1001',
+        decision,
+        reason: `Second read (${decision})`,
+      };
+      reviewIds.push((await t.http.post('/api/v1/reviews').set(auth(alice)).set('Idempotency-Key', `k-${decision}`).send(body).expect(201)).body.reviewId);
+    }
+    [redactedId, cleanId, decisionRedactedId] = reviewIds;
+    const [decisionRedacted] = await t.store.readStream(`review-${decisionRedactedId}`);
+    [stored] = await t.store.readStream(`review-${redactedId}`);
+    // The same review once more, written as before leaf format 2 (no seed): a format-1 leaf.
+    const legacy = new SqlEventStore(t.app.get(SqlDatabase), undefined, undefined, 1);
+    const { commitmentSeed: _seed, ...legacyMetadata } = stored.metadata;
+    const written = await legacy.append('review-legacy-1', [{ type: stored.type, data: { ...stored.data, reviewId: 'legacy-1' }, metadata: legacyMetadata }]);
+    legacyEventId = written.events[0].eventId;
+
+    const pseudonym = (await t.http.post('/api/v1/patients/timeline').set(auth(legal)).send({ patientId: 'NL-1001' }).expect(200)).body.patientPseudonym;
+    const requestId = (
+      await t.http
+        .post('/api/v1/disclosure-requests')
+        .set(auth(legal))
+        .send({
+          reference: 'FIELDS-1',
+          requester: { kind: 'court', name: 'Rechtbank' },
+          legalBasis: 'PLD Art. 9',
+          dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+          scope: { patientPseudonyms: [pseudonym] },
+        })
+        .expect(201)
+    ).body.requestId;
+    const rule = (eventId: string, path: string) => ({ eventId, path, ground: GROUND });
+    await t.http
+      .post(`/api/v1/disclosure-requests/${requestId}/redactions`)
+      .set(auth(legal))
+      .send({
+        redactions: [
+          rule(stored.eventId, '/reason'),
+          rule(stored.eventId, '/reviewer'),
+          rule(stored.eventId, '/metadata/actor/subject'), // under a committed member: that member is redacted
+          rule(stored.eventId, '/metadata/idempotencyKey'),
+          rule(legacyEventId, '/reason'),
+          rule(decisionRedacted.eventId, '/decision'), // not a committed member: the event is withheld whole
+        ],
+      })
+      .expect(200);
+    let job = (await t.http.post(`/api/v1/disclosure-requests/${requestId}/bundles`).set(auth(legal)).expect(202)).body;
+    for (let i = 0; i < 400 && job.status === 'running'; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      job = (await t.http.get(`/api/v1/disclosure-requests/${requestId}/bundles/${job.bundleId}`).set(auth(legal)).expect(200)).body;
+    }
+    expect(job).toMatchObject({ status: 'done' });
+    bundlePath = join(dir, 'fields.zip');
+    writeFileSync(
+      bundlePath,
+      (
+        await t.http
+          .get(job.download)
+          .set(auth(legal))
+          .buffer(true)
+          .parse(rawBody as never)
+          .expect(200)
+      ).body as Buffer,
+    );
+    bundle = await readZip(bundlePath);
+    hospitalKey = t.app.get<KeyMaterial>(KEY_MATERIAL).ledgerSigning.privateKey;
+  });
+  afterAll(async () => {
+    if (saved === undefined) delete process.env.LEDGER_LEAF_FORMAT;
+    else process.env.LEDGER_LEAF_FORMAT = saved;
+    await t?.close();
+  });
+
+  const lines = (f: Map<string, Buffer>, name: string) => f.get(name)!.toString().trim().split('\n');
+  const lineOf = (f: Map<string, Buffer>, needle: string) => lines(f, 'data/events.jsonl').find((l) => l.includes(needle))!;
+  const editLine = (f: Map<string, Buffer>, needle: string, change: (ev: LineJson) => void) => {
+    const ls = lines(f, 'data/events.jsonl');
+    const i = ls.findIndex((l) => l.includes(needle));
+    const ev = JSON.parse(ls[i]) as LineJson;
+    change(ev);
+    ls[i] = canonicalJson(ev);
+    f.set('data/events.jsonl', Buffer.from(`${ls.join('\n')}\n`));
+  };
+
+  async function both(path: string): Promise<Verdicts> {
+    const [ts, py] = await Promise.all([verifyBundle(path), verifyWithPython(path)]);
+    expect({ bundle: path, pythonOk: py.ok }).toEqual({ bundle: path, pythonOk: ts.ok });
+    return { ts, py };
+  }
+
+  /** A forgery of the bundle: events changed, the derived files redone, manifests and the statement signed again with the hospital's own key. */
+  async function forge(name: string, change: (f: Map<string, Buffer>) => void): Promise<Verdicts> {
+    const f = new Map(bundle);
+    change(f);
+    await rederive(f, bundle);
+    rebag(f, hospitalKey);
+    const p = join(dir, `${name}.zip`);
+    await writeZip(p, f);
+    return both(p);
+  }
+
+  const rejected = (v: Verdicts, problem: RegExp) => {
+    expect(v.ts.ok).toBe(false);
+    expect(v.py.ok).toBe(false);
+    expect(v.ts.problems.map((p) => p.problem)).toEqual(expect.arrayContaining([expect.stringMatching(problem)]));
+    expect(v.py.problems.some((p) => p.file === 'data/events.jsonl')).toBe(true);
+  };
+
+  it('both accept the bundle: the redacted event is proven but for the four members; the format-1 one, and one redacted outside its committed members, withheld whole', async () => {
+    const v = await both(bundlePath);
+    expect(v.ts).toMatchObject({ ok: true, problems: [], redacted: 2, redactedFields: 4 });
+    expect(v.py).toMatchObject({ ok: true, problems: [], redacted: 2 });
+    // Every line but the withheld ones is proven: its leaf recomputed, the field-redacted one too.
+    expect(v.py.eventsProven).toBe(lines(bundle, 'data/events.jsonl').length - 2);
+    expect(lineOf(bundle, legacyEventId)).toContain('"$withheld"');
+    expect(lineOf(bundle, `review-${decisionRedactedId}`)).toMatch(/^\{"\$withheld":\{"eventId":"[^"]+","ground":"third-party-personal-data"\}/);
+    expect(bundle.get('data/events.jsonl')!.toString()).not.toContain('"decision":"modified"');
+
+    const line = JSON.parse(lineOf(bundle, stored.eventId)) as LineJson;
+    expect(line.leafFormat).toBe(2);
+    expect(line.data.decision).toBe('rejected'); // what a court needs stays shown, and proven
+    for (const p of ['/data/reason', '/data/reviewer', '/metadata/actor', '/metadata/idempotencyKey']) expect(line.salts[p]).toBeUndefined();
+    expect(marker(line.data.reason).ground).toBe(GROUND);
+    expect(line.metadata.actor).toEqual({ $redacted: { commitment: expect.stringMatching(/^[0-9a-f]{64}$/), ground: GROUND } });
+    expect(line.salts['/data/patientPseudonym']).toMatch(/^[0-9a-f]{64}$/);
+    expect(line.metadata.commitmentSeed).toBeUndefined();
+
+    // The timeline shows the grounds in place of the field only.
+    const row = (JSON.parse(bundle.get('data/timeline.json')!.toString()) as Array<Record<string, unknown>>).find((r) => r.position === line.globalPosition)!;
+    expect(row).toMatchObject({ actor: `[redacted: ${GROUND}]`, role: `[redacted: ${GROUND}]`, decision: 'rejected', text: `[redacted: ${GROUND}]` });
+    expect(bundle.get('data/plaintexts.jsonl')!.toString()).not.toContain(`"position":${line.globalPosition},`);
+    const clean = (JSON.parse(bundle.get('data/timeline.json')!.toString()) as Array<Record<string, unknown>>).find((r) =>
+      lineOf(bundle, cleanId).includes(`"globalPosition":${String(r.position)},`),
+    )!;
+    expect(clean).toMatchObject({ actor: 'alice', text: 'Second read (accepted)' });
+  });
+
+  it('VERIFY.md works a format-2 line through (B.10a): every commitment and the leaf bytes recompute from its text', () => {
+    const md = bundle.get('data/VERIFY.md')!.toString();
+    const mdLines = md.split('\n');
+    const at = mdLines.findIndex((l) => l.startsWith('## B.10a'));
+    expect(at).toBeGreaterThan(-1);
+    // The example is the redacted review: a line with both opened and redacted members.
+    const first = mdLines
+      .slice(at)
+      .find((l) => l.startsWith('    '))!
+      .slice(4);
+    expect(first).toBe(lineOf(bundle, stored.eventId));
+    const line = JSON.parse(first) as LineJson & Record<string, unknown>;
+    const rows = mdLines
+      .slice(at)
+      .map((l) => /^\| `([^`]+)` \| (`[0-9a-f]{64}`|\(redacted: [^)]*\)) \| (`.*`|—) \| `([0-9a-f]{64})` \|$/.exec(l))
+      .filter((m) => m !== null);
+    expect(rows.length).toBe(Object.keys(line.salts).length + 4);
+    const leaf = structuredClone(line) as Record<string, unknown>;
+    for (const [, pointer, saltCell, valueCell, commitment] of rows) {
+      const segments = pointer.split('/').slice(1);
+      const parent = segments.slice(0, -1).reduce<Record<string, unknown>>((o, k) => o[k] as Record<string, unknown>, leaf);
+      const name = segments[segments.length - 1];
+      if (saltCell.startsWith('(redacted')) expect(marker(parent[name]).commitment).toBe(commitment);
+      else {
+        const salt = saltCell.slice(1, -1);
+        expect(line.salts[pointer]).toBe(salt);
+        expect(canonicalJson(parent[name])).toBe(valueCell.slice(1, -1).replace(/\\\|/g, '|'));
+        // By the text's words: SHA-256 of the 32 salt bytes, then the canonical value's UTF-8.
+        expect(sha256(Buffer.from(salt, 'hex'), canonicalJson(parent[name]))).toBe(commitment);
+      }
+      parent[name] = { $commitment: commitment };
+    }
+    delete leaf.globalPosition;
+    delete leaf.salts;
+    const block = mdLines[mdLines.findIndex((l, k) => k > at && l.startsWith('Its leaf bytes (B.4a')) + 2].slice(4);
+    expect(block).toBe(canonicalJson(leaf));
+    const proof = lines(bundle, 'data/proofs.jsonl')
+      .map((l) => JSON.parse(l) as { position: number; leafHash: string })
+      .find((p) => p.position === line.globalPosition)!;
+    expect(sha256(Buffer.from([0]), block)).toBe(proof.leafHash);
+    expect(md).toContain(`Leaf hash: \`${proof.leafHash}\``);
+  });
+
+  it('a guess of a redacted value cannot be confirmed from the bundle: no unsalted hash of it, no salt that opens it', () => {
+    const all = [...bundle.values()].map((b) => b.toString('latin1')).join('\n');
+    const line = JSON.parse(lineOf(bundle, stored.eventId)) as LineJson;
+    const salts = lines(bundle, 'data/events.jsonl').flatMap((l) => Object.values((JSON.parse(l) as { salts?: Record<string, string> }).salts ?? {}));
+    expect(salts.length).toBeGreaterThan(10);
+    const redacted: Array<[unknown, string]> = [
+      [stored.metadata.actor, marker(line.metadata.actor).commitment],
+      [stored.data.reviewer, marker(line.data.reviewer).commitment],
+      [stored.metadata.idempotencyKey, marker(line.metadata.idempotencyKey).commitment],
+      [stored.data.reason, marker(line.data.reason).commitment],
+    ];
+    for (const [value, commitment] of redacted) {
+      const text = canonicalJson(value);
+      // The correct guess, hashed every way a bundle could hold it without a salt: none of it is there.
+      for (const h of [sha256(text), typeof value === 'string' ? sha256(value) : sha256(JSON.stringify(value))]) expect(all).not.toContain(h);
+      // Its value is not in the bundle (the reviewer's and the key's text appear only in lines where they are opened).
+      expect(lineOf(bundle, stored.eventId)).not.toContain(text);
+      // And no salt in the bundle opens its commitment: the salt that does is nowhere in it.
+      for (const salt of salts) expect(sha256(Buffer.from(salt, 'hex'), text)).not.toBe(commitment);
+    }
+    expect(all).not.toContain(stored.metadata.commitmentSeed as string);
+  });
+
+  it('a fabricated redacted field (a marker with a made-up commitment) is rejected by both', async () => {
+    const v = await forge('fabricated-field', (f) =>
+      editLine(f, cleanId, (ev) => {
+        ev.data.reason = { $redacted: { commitment: randomBytes(32).toString('hex'), ground: GROUND } };
+        delete ev.salts['/data/reason'];
+      }),
+    );
+    rejected(v, /does not hash to its sealed leaf/);
+  });
+
+  it('a changed value next to a redacted field is rejected by both', async () => {
+    const v = await forge('changed-next-to-redacted', (f) => editLine(f, stored.eventId, (ev) => (ev.data.decision = 'accepted')));
+    rejected(v, /does not hash to its sealed leaf/);
+  });
+
+  it('a fake redaction (the true commitment of a clean field, shown as redacted) is rejected by both: the decision does not name it', async () => {
+    const v = await forge('fake-field-redaction', (f) =>
+      editLine(f, cleanId, (ev) => {
+        const salt = Buffer.from(ev.salts['/metadata/actor'], 'hex');
+        ev.metadata.actor = { $redacted: { commitment: sha256(salt, canonicalJson(ev.metadata.actor)), ground: GROUND } };
+        delete ev.salts['/metadata/actor'];
+      }),
+    );
+    // The leaf is right (the commitment is the true one): only the binding to the signed decision catches it.
+    expect(v.ts.problems.some((p) => /does not hash to its sealed leaf/.test(p.problem))).toBe(false);
+    rejected(v, /\/metadata\/actor of event .* is shown redacted, but the bundle's redaction decision/);
+  });
+
+  it('a redaction re-grounded in its marker is rejected by both', async () => {
+    const v = await forge('regrounded-field', (f) => editLine(f, stored.eventId, (ev) => (marker(ev.metadata.actor).ground = 'privilege')));
+    rejected(v, /is redacted on "privilege", the redaction decision says/);
+  });
+
+  it('an altered commitment is rejected by both', async () => {
+    const v = await forge('altered-commitment', (f) =>
+      editLine(f, stored.eventId, (ev) => {
+        const c = marker(ev.data.reviewer).commitment;
+        marker(ev.data.reviewer).commitment = `${c[0] === '0' ? '1' : '0'}${c.slice(1)}`;
+      }),
+    );
+    rejected(v, /does not hash to its sealed leaf/);
+  });
+
+  it('a redaction marker removed (the guessed value with a salt of the forger’s) is rejected by both', async () => {
+    const v = await forge('marker-removed', (f) =>
+      editLine(f, stored.eventId, (ev) => {
+        ev.metadata.actor = stored.metadata.actor; // even the right value: the forger has no salt for it
+        ev.salts['/metadata/actor'] = randomBytes(32).toString('hex');
+      }),
+    );
+    rejected(v, /does not hash to its sealed leaf/);
+  });
+
+  it('a salt left over, or a member shown without its salt, is rejected by both', async () => {
+    const extra = await forge('extra-salt', (f) => editLine(f, cleanId, (ev) => (ev.salts['/data/nothing'] = '00'.repeat(32))));
+    rejected(extra, /the salt of \/data\/nothing opens no committed member/);
+    const missing = await forge('missing-salt', (f) => editLine(f, cleanId, (ev) => delete ev.salts['/data/patientPseudonym']));
+    rejected(missing, /\/data\/patientPseudonym is shown without its salt/);
+  });
+
+  // Last: it changes the log.
+  it('GET /ledger/verification recomputes format-1 and format-2 leaves, and finds a changed committed member', async () => {
+    const auditor = await t.token('auditor', 'auditor-1');
+    const ok = (await t.http.get('/api/v1/ledger/verification').set(auth(auditor)).expect(200)).body as { ok: boolean; sealed: number };
+    expect(ok).toMatchObject({ ok: true, problems: [] });
+    expect(ok.sealed).toBeGreaterThan(5); // format-2 leaves among them, and the format-1 one
+    const db = t.app.get(SqlDatabase);
+    const [row] = await db.query<{ data: string; global_position: number | string }>('SELECT data, global_position FROM events WHERE event_id = ?', [
+      stored.eventId,
+    ]);
+    const data = JSON.parse(row.data) as { reviewer: { subject: string } };
+    data.reviewer.subject = 'someone-else';
+    await db.query('UPDATE events SET data = ? WHERE event_id = ?', [JSON.stringify(data), stored.eventId]);
+    const bad = (await t.http.get('/api/v1/ledger/verification').set(auth(auditor)).expect(200)).body as { ok: boolean; firstBadPosition: number };
+    expect(bad).toMatchObject({ ok: false, firstBadPosition: Number(row.global_position) });
+  });
+});
