@@ -5,3 +5,4 @@ export * from './review.decider';
 export * from './ai-output.events';
 export * from './ai-output.commands';
 export * from './ai-output.decider';
+export * from './coverage';
