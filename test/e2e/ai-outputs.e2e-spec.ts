@@ -19,8 +19,8 @@ describe('AI outputs by feed, worklist and coverage (HTTP)', () => {
   let otherSystemId: string;
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-  // A critical output 30 minutes old, an urgent one 2 hours old, a routine one 10 minutes old.
-  const produced = { a: ago(30 * MINUTE), b: ago(120 * MINUTE), c: ago(10 * MINUTE) };
+  // A critical output 90 minutes old, an urgent one 2 hours old, a routine one 10 minutes old.
+  const produced = { a: ago(90 * MINUTE), b: ago(120 * MINUTE), c: ago(10 * MINUTE) };
   const output = (key: 'a' | 'b' | 'c', more: Record<string, unknown> = {}) => ({
     aiSystemId: systemId,
     modelVersion: '2.3.1',
@@ -123,7 +123,8 @@ describe('AI outputs by feed, worklist and coverage (HTTP)', () => {
       'pacs://studies/feed-b/ai-report',
       'pacs://studies/feed-c/ai-report',
     ]);
-    expect(res.body.items[0]).toMatchObject({ urgency: 'critical', aiSystemName: 'ChestXR Triage', summary: { text: 'Suspected pneumothorax a', erased: false }, overdue: false });
+    expect(res.body.items[0]).toMatchObject({ urgency: 'critical', aiSystemName: 'ChestXR Triage', summary: { text: 'Suspected pneumothorax a', erased: false }, overdue: true });
+    expect(res.body.items[2]).toMatchObject({ urgency: 'routine', overdue: false });
     expect(res.body.items[1]).toMatchObject({ urgency: 'urgent', overdue: true });
     const page1 = await worklist(alice, '?limit=2').expect(200);
     const page2 = await worklist(alice, `?limit=2&cursor=${page1.body.nextCursor}`).expect(200);
@@ -164,12 +165,13 @@ describe('AI outputs by feed, worklist and coverage (HTTP)', () => {
       limitMinutes: 60,
       timeToReviewSeconds: { median: 60, p90: 300 },
     });
+    // The reviewed critical output is older than the limit too: only the unreviewed one counts.
     expect((await t.http.get('/metrics').expect(200)).text).toMatch(new RegExp(`^oversight_ai_outputs_overdue\\{ai_system="${systemId}"\\} 1$`, 'm'));
   });
 
   it('filters coverage by period and version', async () => {
-    expect((await coverage(`?from=${encodeURIComponent(ago(60 * MINUTE))}`).expect(200)).body).toMatchObject({ produced: 2, reviewed: 2, overdue: 0 });
-    expect((await coverage(`?to=${encodeURIComponent(ago(60 * MINUTE))}`).expect(200)).body).toMatchObject({ produced: 1, reviewed: 0, overdue: 1 });
+    expect((await coverage(`?from=${encodeURIComponent(ago(60 * MINUTE))}`).expect(200)).body).toMatchObject({ produced: 1, reviewed: 1, overdue: 0 });
+    expect((await coverage(`?to=${encodeURIComponent(ago(60 * MINUTE))}`).expect(200)).body).toMatchObject({ produced: 2, reviewed: 1, overridden: 1, overdue: 1 });
     expect((await coverage('?version=9.9').expect(200)).body).toMatchObject({ produced: 0, timeToReviewSeconds: { median: null, p90: null } });
     const bad = await coverage('?from=yesterday').expect(400);
     expect(bad.body.errors[0].field).toBe('from');
@@ -189,7 +191,7 @@ describe('AI outputs by feed, worklist and coverage (HTTP)', () => {
     await t.catchUp();
     expect((await coverage().expect(200)).body).toMatchObject({ produced: 3, reviewed: 1, unreviewed: 2 });
     expect((await coverage(`?asOf=${encodeURIComponent(beforeWithdrawal)}`).expect(200)).body).toMatchObject({ produced: 3, reviewed: 2 });
-    expect((await coverage(`?asOf=${encodeURIComponent(fedAt)}`).expect(200)).body).toMatchObject({ produced: 3, reviewed: 0, unreviewed: 3, overdue: 1 });
+    expect((await coverage(`?asOf=${encodeURIComponent(fedAt)}`).expect(200)).body).toMatchObject({ produced: 3, reviewed: 0, unreviewed: 3, overdue: 2 });
     expect((await coverage(`?asOf=${encodeURIComponent(ago(24 * 60 * MINUTE))}`).expect(200)).body).toMatchObject({ produced: 0 });
     expect((await worklist(alice).expect(200)).body.items.map((i: { urgency: string }) => i.urgency)).toEqual(['urgent', 'routine']);
   });
