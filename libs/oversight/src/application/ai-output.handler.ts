@@ -101,6 +101,8 @@ export class RecordAiOutputsHandler implements ICommandHandler<RecordAiOutputsCo
         problems.map(({ field, message }) => ({ field, message })),
       );
     }
+    // The patients' keys first, created together: one commit per new patient would dominate the batch.
+    await this.keys.prepare(planned.filter((p) => outputs[p.index].summary?.trim()).map((p) => p.command.patientPseudonym));
     await Promise.all(planned.map((p) => this.append(p, outputs[p.index].summary, status)));
     const recorded = status.filter((s) => s.status === 'recorded').length;
     return { recorded, duplicates: status.length - recorded, outputs: status };
