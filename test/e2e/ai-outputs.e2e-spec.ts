@@ -33,7 +33,11 @@ describe('AI outputs by feed, worklist and coverage (HTTP)', () => {
     ...more,
   });
   const batch = () => ({ outputs: [output('c'), output('a'), output('b')] });
-  const post = (token: string, body: unknown) => t.http.post('/api/v1/ai-outputs').set(bearer(token)).send(body as object);
+  const post = (token: string, body: unknown) =>
+    t.http
+      .post('/api/v1/ai-outputs')
+      .set(bearer(token))
+      .send(body as object);
   const coverage = (query = '') => t.http.get(`/api/v1/ai-systems/${systemId}/coverage${query}`).set(bearer(qm));
   const worklist = (token: string, query = '') => t.http.get(`/api/v1/worklist${query}`).set(bearer(token));
 
@@ -46,9 +50,17 @@ describe('AI outputs by feed, worklist and coverage (HTTP)', () => {
       t.token('clinician', 'alice'),
       t.token('clinician', 'bob'),
     ]);
-    const sys = await t.http.post('/api/v1/ai-systems').set(bearer(admin)).send(aiSystemBody({ oversightPersons: ['alice'] })).expect(201);
+    const sys = await t.http
+      .post('/api/v1/ai-systems')
+      .set(bearer(admin))
+      .send(aiSystemBody({ oversightPersons: ['alice'] }))
+      .expect(201);
     systemId = sys.body.aiSystemId;
-    const other = await t.http.post('/api/v1/ai-systems').set(bearer(admin)).send(aiSystemBody({ name: 'Other', oversightPersons: ['bob'] })).expect(201);
+    const other = await t.http
+      .post('/api/v1/ai-systems')
+      .set(bearer(admin))
+      .send(aiSystemBody({ name: 'Other', oversightPersons: ['bob'] }))
+      .expect(201);
     otherSystemId = other.body.aiSystemId;
     feed = await t.token('ai-system', 'pacs-bridge', systemId);
     otherFeed = await t.token('ai-system', 'other-bridge', otherSystemId);
@@ -86,7 +98,9 @@ describe('AI outputs by feed, worklist and coverage (HTTP)', () => {
 
   it('refuses another digest under a recorded reference (409 naming the item), writing nothing', async () => {
     const before = await t.eventCount();
-    const res = await post(feed, { outputs: [output('a', { outputReference: 'pacs://new/1' }), output('b', { outputSha256: sha256Hex('changed') })] }).expect(409);
+    const res = await post(feed, { outputs: [output('a', { outputReference: 'pacs://new/1' }), output('b', { outputSha256: sha256Hex('changed') })] }).expect(
+      409,
+    );
     expect(res.headers['content-type']).toMatch(/problem\+json/);
     expect(res.body).toMatchObject({ code: 'output-digest-conflict', errors: [{ field: 'outputs.1.outputSha256' }] });
     expect(await t.eventCount()).toBe(before);
@@ -97,7 +111,9 @@ describe('AI outputs by feed, worklist and coverage (HTTP)', () => {
     const { producedAt: _p, ...missing } = output('a', { outputReference: 'pacs://new/2' });
     const res = await post(feed, { outputs: [output('a', { outputReference: 'pacs://new/3' }), missing] }).expect(400);
     expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['outputs.1.producedAt']);
-    const version = await post(feed, { outputs: [output('a', { outputReference: 'pacs://new/4' }), output('b', { outputReference: 'pacs://new/5', modelVersion: '9.9' })] }).expect(422);
+    const version = await post(feed, {
+      outputs: [output('a', { outputReference: 'pacs://new/4' }), output('b', { outputReference: 'pacs://new/5', modelVersion: '9.9' })],
+    }).expect(422);
     expect(version.body.errors).toEqual([expect.objectContaining({ field: 'outputs.1.modelVersion' })]);
     await post(feed, { outputs: [] }).expect(400);
     await post(feed, { outputs: Array.from({ length: 1001 }, (_, i) => output('a', { outputReference: `pacs://many/${i}` })) }).expect(400);
@@ -123,12 +139,19 @@ describe('AI outputs by feed, worklist and coverage (HTTP)', () => {
       'pacs://studies/feed-b/ai-report',
       'pacs://studies/feed-c/ai-report',
     ]);
-    expect(res.body.items[0]).toMatchObject({ urgency: 'critical', aiSystemName: 'ChestXR Triage', summary: { text: 'Suspected pneumothorax a', erased: false }, overdue: true });
+    expect(res.body.items[0]).toMatchObject({
+      urgency: 'critical',
+      aiSystemName: 'ChestXR Triage',
+      summary: { text: 'Suspected pneumothorax a', erased: false },
+      overdue: true,
+    });
     expect(res.body.items[2]).toMatchObject({ urgency: 'routine', overdue: false });
     expect(res.body.items[1]).toMatchObject({ urgency: 'urgent', overdue: true });
     const page1 = await worklist(alice, '?limit=2').expect(200);
     const page2 = await worklist(alice, `?limit=2&cursor=${page1.body.nextCursor}`).expect(200);
-    expect([...page1.body.items, ...page2.body.items].map((i: { outputId: string }) => i.outputId)).toEqual(res.body.items.map((i: { outputId: string }) => i.outputId));
+    expect([...page1.body.items, ...page2.body.items].map((i: { outputId: string }) => i.outputId)).toEqual(
+      res.body.items.map((i: { outputId: string }) => i.outputId),
+    );
     expect(page2.body.nextCursor).toBeNull();
     expect((await worklist(bob).expect(200)).body.items).toEqual([]);
   });
@@ -146,11 +169,23 @@ describe('AI outputs by feed, worklist and coverage (HTTP)', () => {
       reason: decision === 'accepted' ? undefined : 'Not what the image shows',
       decidedAt,
     });
-    await t.http.post('/api/v1/reviews').set(bearer(alice)).send(review('a', 'rejected', after(produced.a, 5 * MINUTE))).expect(201);
-    const c = await t.http.post('/api/v1/reviews').set(bearer(alice)).send(review('c', 'accepted', after(produced.c, MINUTE))).expect(201);
+    await t.http
+      .post('/api/v1/reviews')
+      .set(bearer(alice))
+      .send(review('a', 'rejected', after(produced.a, 5 * MINUTE)))
+      .expect(201);
+    const c = await t.http
+      .post('/api/v1/reviews')
+      .set(bearer(alice))
+      .send(review('c', 'accepted', after(produced.c, MINUTE)))
+      .expect(201);
     reviewOfC = c.body.reviewId;
     // A review of an output that never came by feed still works, and counts for no fed output.
-    await t.http.post('/api/v1/reviews').set(bearer(alice)).send({ ...review('a', 'accepted', ago(MINUTE)), outputReference: 'pacs://manual/1' }).expect(201);
+    await t.http
+      .post('/api/v1/reviews')
+      .set(bearer(alice))
+      .send({ ...review('a', 'accepted', ago(MINUTE)), outputReference: 'pacs://manual/1' })
+      .expect(201);
     await t.catchUp();
 
     expect((await worklist(alice).expect(200)).body.items.map((i: { urgency: string }) => i.urgency)).toEqual(['urgent']);
@@ -171,7 +206,12 @@ describe('AI outputs by feed, worklist and coverage (HTTP)', () => {
 
   it('filters coverage by period and version', async () => {
     expect((await coverage(`?from=${encodeURIComponent(ago(60 * MINUTE))}`).expect(200)).body).toMatchObject({ produced: 1, reviewed: 1, overdue: 0 });
-    expect((await coverage(`?to=${encodeURIComponent(ago(60 * MINUTE))}`).expect(200)).body).toMatchObject({ produced: 2, reviewed: 1, overridden: 1, overdue: 1 });
+    expect((await coverage(`?to=${encodeURIComponent(ago(60 * MINUTE))}`).expect(200)).body).toMatchObject({
+      produced: 2,
+      reviewed: 1,
+      overridden: 1,
+      overdue: 1,
+    });
     expect((await coverage('?version=9.9').expect(200)).body).toMatchObject({ produced: 0, timeToReviewSeconds: { median: null, p90: null } });
     const bad = await coverage('?from=yesterday').expect(400);
     expect(bad.body.errors[0].field).toBe('from');
@@ -201,9 +241,19 @@ describe('AI outputs by feed, worklist and coverage (HTTP)', () => {
     await t.http
       .post('/api/v1/reviews')
       .set(bearer(alice))
-      .send({ aiSystemId: systemId, modelVersion: '2.3.1', outputReference: 'pacs://late/1', outputSha256: sha256Hex('late'), patientId: 'NL-LATE', decision: 'accepted', decidedAt })
+      .send({
+        aiSystemId: systemId,
+        modelVersion: '2.3.1',
+        outputReference: 'pacs://late/1',
+        outputSha256: sha256Hex('late'),
+        patientId: 'NL-LATE',
+        decision: 'accepted',
+        decidedAt,
+      })
       .expect(201);
-    await post(feed, { outputs: [output('a', { outputReference: 'pacs://late/1', outputSha256: sha256Hex('late'), producedAt: ago(3 * MINUTE) })] }).expect(200);
+    await post(feed, { outputs: [output('a', { outputReference: 'pacs://late/1', outputSha256: sha256Hex('late'), producedAt: ago(3 * MINUTE) })] }).expect(
+      200,
+    );
     await t.catchUp();
     expect((await coverage().expect(200)).body).toMatchObject({ produced: 4, reviewed: 2 });
   });

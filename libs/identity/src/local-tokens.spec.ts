@@ -1,7 +1,16 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeJwt, SignJWT } from 'jose';
 import { ed25519Thumbprint, tokenSigningKeyFrom } from './key-material';
-import { AI_SYSTEM_CLAIM, InvalidTokenError, issueLocalToken, LOCAL_TOKEN_AUDIENCE, LOCAL_TOKEN_ISSUER, ROLES, verifyLocalToken, type InvalidTokenReason } from './local-tokens';
+import {
+  AI_SYSTEM_CLAIM,
+  InvalidTokenError,
+  issueLocalToken,
+  LOCAL_TOKEN_AUDIENCE,
+  LOCAL_TOKEN_ISSUER,
+  ROLES,
+  verifyLocalToken,
+  type InvalidTokenReason,
+} from './local-tokens';
 
 const signing = tokenSigningKeyFrom(generateKeyPairSync('ed25519').privateKey);
 
@@ -139,8 +148,20 @@ describe('ai-system tokens: bound to one AI system', () => {
 
   it('are refused when the claim is missing, not a UUID, or rides on a person’s role', async () => {
     const sign = (payload: Record<string, unknown>) =>
-      new SignJWT(payload).setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: 'k1' }).setIssuer(LOCAL_TOKEN_ISSUER).setAudience(LOCAL_TOKEN_AUDIENCE).setSubject('s').setIssuedAt().setExpirationTime('1h').sign(privateKey);
-    for (const payload of [{ roles: ['ai-system'] }, { roles: ['ai-system'], ai_system: 'pacs' }, { roles: ['clinician'], ai_system: system }, { roles: ['ai-system', 'admin'], ai_system: system }]) {
+      new SignJWT(payload)
+        .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: 'k1' })
+        .setIssuer(LOCAL_TOKEN_ISSUER)
+        .setAudience(LOCAL_TOKEN_AUDIENCE)
+        .setSubject('s')
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(privateKey);
+    for (const payload of [
+      { roles: ['ai-system'] },
+      { roles: ['ai-system'], ai_system: 'pacs' },
+      { roles: ['clinician'], ai_system: system },
+      { roles: ['ai-system', 'admin'], ai_system: system },
+    ]) {
       await expect(verifyLocalToken(publicKey, await sign(payload))).rejects.toMatchObject({ reason: 'claims' });
     }
   });

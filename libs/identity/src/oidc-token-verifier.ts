@@ -1,5 +1,14 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import { AI_SYSTEM_CLAIM, aiSystemOfClaims, DEFAULT_CLOCK_SKEW_SECONDS, InvalidTokenError, isRole, reasonOf, refuseFutureIssuedAt, type Role } from './local-tokens';
+import {
+  AI_SYSTEM_CLAIM,
+  aiSystemOfClaims,
+  DEFAULT_CLOCK_SKEW_SECONDS,
+  InvalidTokenError,
+  isRole,
+  reasonOf,
+  refuseFutureIssuedAt,
+  type Role,
+} from './local-tokens';
 
 /** How the registry trusts the hospital's identity provider (env `OIDC_*`, see docs/identity.md). */
 export interface OidcConfig {

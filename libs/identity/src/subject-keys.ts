@@ -159,7 +159,10 @@ export class SubjectKeyStore {
       return kid === undefined || !this.cached(kid);
     });
     const select = (ids: string[]) =>
-      this.db.query<KeyRow>(`SELECT subject_id, kid, wrapped_key, wrapping_key_id FROM subject_keys WHERE subject_id IN (${ids.map(() => '?').join(', ')})`, ids);
+      this.db.query<KeyRow>(
+        `SELECT subject_id, kid, wrapped_key, wrapping_key_id FROM subject_keys WHERE subject_id IN (${ids.map(() => '?').join(', ')})`,
+        ids,
+      );
     for (let i = 0; i < wanted.length; i += PREPARE_CHUNK) {
       const chunk = wanted.slice(i, i + PREPARE_CHUNK);
       const epoch = this.#epoch;

@@ -19,10 +19,7 @@ import { ReviewsProjection } from './projections/reviews.projection';
 
 /** Human oversight: AI outputs by feed and the reviews of them (AI Act Art. 14, 26(2)). */
 @Module({
-  imports: [
-    CqrsModule,
-    TypeOrmModule.forFeature([ReviewRow, ReviewTimelineRow, ReviewMonthlyRow, AiOutputRow, AiOutputReviewEventRow, AiOutputReviewLinkRow]),
-  ],
+  imports: [CqrsModule, TypeOrmModule.forFeature([ReviewRow, ReviewTimelineRow, ReviewMonthlyRow, AiOutputRow, AiOutputReviewEventRow, AiOutputReviewLinkRow])],
   controllers: [ReviewsController, PatientsController, AiSystemReviewsController, AiOutputsController, AiOutputCoverageController, WorklistController],
   providers: [
     ExecuteReviewCommandHandler,

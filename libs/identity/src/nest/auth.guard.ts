@@ -63,7 +63,13 @@ export class AuthGuard implements CanActivate {
         : 'Your account has no role in this registry; ask the identity provider administrator for one';
       throw new ProblemException(403, verified.roles.length ? 'forbidden' : 'no-role', 'Forbidden', detail, undefined, { requiredRoles: allowed });
     }
-    req.principal = { subject: verified.sub, role, roles: verified.roles, name: verified.name, ...(verified.aiSystemId ? { aiSystemId: verified.aiSystemId } : {}) };
+    req.principal = {
+      subject: verified.sub,
+      role,
+      roles: verified.roles,
+      name: verified.name,
+      ...(verified.aiSystemId ? { aiSystemId: verified.aiSystemId } : {}),
+    };
     const reads = READ_METHODS.has(req.method) || this.reflector.getAllAndOverride<boolean>(READS_ONLY_KEY, targets);
     if (!reads) await this.writes.written(verified.sub);
     return true;

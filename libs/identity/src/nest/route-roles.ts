@@ -95,7 +95,7 @@ export function rolesMarkdown(routes: RouteRoles[]): string {
     '',
     '✓ = allowed; — = 403 `forbidden`. Without a valid bearer token every route except the public ones answers 401.',
     '"any person" marks routes without @Roles: every role of a person may call them, never the machine role `ai-system`, which',
-    'may only post its own system\'s outputs (its token names the system, docs/identity.md). 📝 = every successful call is written to the',
+    "may only post its own system's outputs (its token names the system, docs/identity.md). 📝 = every successful call is written to the",
     'NEN 7513 access log with the action named. Every other authenticated GET whose answer names a patient pseudonym is logged',
     'as `read` (the access log itself excepted). Row-level rules (a clinician sees only their own reviews) are applied by the',
     'route itself and described in docs/api.md. `GET /docs` and `GET /docs-json` (OpenAPI) are public.',

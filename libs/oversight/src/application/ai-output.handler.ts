@@ -15,7 +15,6 @@ import {
 } from '../domain';
 import { outputIdOf } from './output-id';
 
-
 /** One output as the edge has it: the patient already pseudonymised, the summary still in clear. */
 export type AiOutputInput = Omit<AiOutputProducedData, 'outputId' | 'summary' | 'postedBy'> & { summary: string | null };
 

@@ -29,7 +29,14 @@ export interface CoverageFilter {
   asOf?: string;
 }
 
-export type CoverageAnswer = Coverage & { aiSystemId: string; from: string | null; to: string | null; version: string | null; asOf: string; limitMinutes: number };
+export type CoverageAnswer = Coverage & {
+  aiSystemId: string;
+  from: string | null;
+  to: string | null;
+  version: string | null;
+  asOf: string;
+  limitMinutes: number;
+};
 
 export class CoverageQuery extends Query<CoverageAnswer> {
   constructor(readonly filter: CoverageFilter) {
@@ -151,21 +158,19 @@ export class WorklistHandler implements IQueryHandler<WorklistQuery> {
     const page = rows.slice(0, filter.limit);
     const overdueBefore = this.clock.now().getTime() - this.limitMs;
     const items = await Promise.all(
-      page.map(
-        async (r): Promise<WorklistItem> => ({
-          outputId: r.outputId,
-          aiSystemId: r.aiSystemId,
-          aiSystemName: names.get(r.aiSystemId)!,
-          modelVersion: r.modelVersion!,
-          outputReference: r.outputReference,
-          outputSha256: r.outputSha256!,
-          patientPseudonym: r.patientPseudonym!,
-          producedAt: r.producedAt!,
-          urgency: r.urgency!,
-          summary: await readText(this.keys, r.summary),
-          overdue: Date.parse(r.producedAt!) < overdueBefore,
-        }),
-      ),
+      page.map(async (r): Promise<WorklistItem> => ({
+        outputId: r.outputId,
+        aiSystemId: r.aiSystemId,
+        aiSystemName: names.get(r.aiSystemId)!,
+        modelVersion: r.modelVersion!,
+        outputReference: r.outputReference,
+        outputSha256: r.outputSha256!,
+        patientPseudonym: r.patientPseudonym!,
+        producedAt: r.producedAt!,
+        urgency: r.urgency!,
+        summary: await readText(this.keys, r.summary),
+        overdue: Date.parse(r.producedAt!) < overdueBefore,
+      })),
     );
     const last = page[page.length - 1];
     return { items, nextCursor: rows.length > filter.limit ? encodeCursor([last.urgencyRank, last.producedAt, last.outputId]) : null };

@@ -14,7 +14,10 @@ export class AiOutputDto {
   @RequiredText(100, { example: '2.3.1', description: 'Version that produced the output; one the registry knows was deployed' })
   modelVersion!: string;
 
-  @RequiredText(500, { example: 'pacs://studies/1.2.840.113619.2.55/report/ai', description: 'Where the output lives; with the system, its identity. Not patient-identifying' })
+  @RequiredText(500, {
+    example: 'pacs://studies/1.2.840.113619.2.55/report/ai',
+    description: 'Where the output lives; with the system, its identity. Not patient-identifying',
+  })
   outputReference!: string;
 
   @ApiProperty({ example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', description: 'SHA-256 of the output, lowercase hex' })

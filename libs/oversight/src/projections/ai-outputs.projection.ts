@@ -35,7 +35,8 @@ export class AiOutputsProjection implements Projection<AiOutputEvent | ReviewEve
           await this.history(ctx, e, outputId, d.aiSystemId, d.reviewId, 'reviewed', d.decision, d.decidedAt);
           const row = await ctx.find<AiOutputRow>(AiOutputRow, { outputId });
           if (row) await ctx.update(AiOutputRow, { liveReviews: row.liveReviews + 1 }, { outputId });
-          else await ctx.insert(AiOutputRow, { ...NOT_FED, outputId, aiSystemId: d.aiSystemId, outputReference: d.outputReference, fed: false, liveReviews: 1 });
+          else
+            await ctx.insert(AiOutputRow, { ...NOT_FED, outputId, aiSystemId: d.aiSystemId, outputReference: d.outputReference, fed: false, liveReviews: 1 });
           break;
         }
         case 'oversight.ReviewCorrected':
@@ -68,7 +69,16 @@ export class AiOutputsProjection implements Projection<AiOutputEvent | ReviewEve
     decision: string | null,
     decidedAt: string | null,
   ) {
-    return ctx.insert(AiOutputReviewEventRow, { globalPosition: e.globalPosition, outputId, aiSystemId, reviewId, kind, decision, decidedAt, recordedAt: e.recordedAt });
+    return ctx.insert(AiOutputReviewEventRow, {
+      globalPosition: e.globalPosition,
+      outputId,
+      aiSystemId,
+      reviewId,
+      kind,
+      decision,
+      decidedAt,
+      recordedAt: e.recordedAt,
+    });
   }
 }
 
