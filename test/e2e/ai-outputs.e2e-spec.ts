@@ -256,6 +256,9 @@ describe('AI outputs by feed, worklist and coverage (HTTP)', () => {
     );
     await t.catchUp();
     expect((await coverage().expect(200)).body).toMatchObject({ produced: 4, reviewed: 2 });
+    const waiting = (await worklist(alice).expect(200)).body.items.map((i: { outputReference: string }) => i.outputReference);
+    expect(waiting).toHaveLength(2);
+    expect(waiting).not.toContain('pacs://late/1');
   });
 
   it('lets only quality, legal and audit read coverage, and only clinicians their worklist', async () => {

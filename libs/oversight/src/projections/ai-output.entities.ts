@@ -24,7 +24,7 @@ export class AiOutputRow {
   /** When the feed's event was recorded: coverage "as of" counts only outputs known then. */
   @Column({ type: 'varchar', length: 32, nullable: true }) recordedAt!: string | null;
   /** Reviews of the output not withdrawn; 0 means it awaits review. */
-  @Column({ type: 'integer' }) liveReviews!: number;
+  @Column({ type: 'integer', default: 0 }) liveReviews!: number;
 }
 
 /**

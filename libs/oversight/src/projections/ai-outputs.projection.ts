@@ -23,9 +23,8 @@ export class AiOutputsProjection implements Projection<AiOutputEvent | ReviewEve
         case 'oversight.AiOutputProduced': {
           const { postedBy: _by, ...d } = e.data;
           const fed = { ...d, fed: true, urgencyRank: URGENCY_RANK[d.urgency], recordedAt: e.recordedAt };
-          const row = await ctx.find<AiOutputRow>(AiOutputRow, { outputId: d.outputId });
-          if (row) await ctx.update(AiOutputRow, fed, { outputId: d.outputId });
-          else await ctx.insert(AiOutputRow, { ...fed, liveReviews: 0 });
+          // Blind: no read per output. A row a review made first keeps its count (the column's default is 0).
+          await ctx.upsert(AiOutputRow, fed, ['outputId']);
           break;
         }
         case 'oversight.AiOutputReviewed': {
