@@ -56,7 +56,7 @@ export class RecordAiOutputsHandler implements ICommandHandler<RecordAiOutputsCo
     const now = this.clock.now().toISOString();
     const systems = await this.systems(outputs);
     const ids = outputs.map((o) => outputIdOf(o.aiSystemId, o.outputReference));
-    const histories = await Promise.all(ids.map((id) => this.store.readStream(aiOutputStream.streamOf(id))));
+    const histories = await this.store.readStreams(ids.map((id) => aiOutputStream.streamOf(id)));
     const problems: (FieldProblem & { status: number; code: string })[] = [];
     const planned: Planned[] = [];
     const status: AiOutputsResult['outputs'] = [];
