@@ -1,7 +1,7 @@
 /**
  * The real application on a fresh embedded SQLite store, for the HTTP benchmark. Started as a
  * child process (so autocannon in the parent does not share its event loop); sends
- * `{ url, token, aiSystemId }` over IPC once it listens, and exits on SIGTERM.
+ * `{ url, token, aiSystemId, feedToken }` over IPC once it listens, and exits on SIGTERM.
  */
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from '@app/api';
@@ -37,6 +37,8 @@ async function main() {
   });
   if (res.status !== 201) throw new Error(`Registering the AI system failed: ${res.status} ${await res.text()}`);
   const { aiSystemId } = (await res.json()) as { aiSystemId: string };
+  // The AI-output feed's machine client, bound to that system (bench/scenarios/feed.ts).
+  const feedToken = await issueLocalToken(keys.tokenSigning, { sub: 'pacs-bridge', role: 'ai-system', aiSystem: aiSystemId });
   let closing = false;
   const stop = async () => {
     if (closing) return;
@@ -53,7 +55,7 @@ async function main() {
     process.exit(0);
   };
   process.on('message', (m: { stop?: boolean }) => m?.stop && void stop());
-  process.send!({ url, token, aiSystemId });
+  process.send!({ url, token, aiSystemId, feedToken });
 }
 
 main().catch((err) => {

@@ -2,6 +2,7 @@ import { stats, type Stats } from './lib/common';
 import type { AppendRun } from './scenarios/append';
 import type { BundleExportOut } from './scenarios/evidence';
 import type { HttpRun } from './scenarios/http';
+import type { FeedRun } from './scenarios/feed';
 import type { OpenLoopRun } from './lib/open-loop';
 
 export interface JobSpec {
@@ -257,6 +258,42 @@ export const FIGURES: Figure[] = [
           detail: `p50 ${fmt(med(r.max.map((x) => x.p50Ms)), 1)} ms, p99 ${fmt(med(r.max.map((x) => x.p99Ms)), 1)} ms, ${errs(r.max)} errors/non-2xx`,
           goal: '(report)',
           met: null,
+        },
+      ];
+    },
+  },
+  {
+    id: 'feed',
+    no: '4b',
+    title: 'HTTP POST /api/v1/ai-outputs (the AI-output feed), embedded SQLite, 127.0.0.1',
+    jobs: (quick) => [{ job: 'feed', params: { bigBatches: quick ? 3 : 10, rate: 20, seconds: quick ? 3 : 15, runs: 3 } }],
+    rows: ([o], quick) => {
+      if (isFailed(o))
+        return [{ what: 'POST /ai-outputs', store: 'sqlite', impl: 'ours', unit: '', detail: `FAILED: ${o.failed.split('\n')[0]}`, goal: '', met: false }];
+      const { runs } = o as { runs: FeedRun[] };
+      const errors = runs.reduce((a, x) => a + x.errors, 0);
+      const rate = stats(runs.map((x) => x.outputsPerSecond));
+      const p99 = stats(runs.map((x) => x.p99Ms));
+      return [
+        {
+          what: `batches of 1,000 outputs back to back (${quick ? 3 : 10} per run)`,
+          store: 'sqlite',
+          impl: 'ours',
+          value: rate,
+          unit: 'outputs/s',
+          detail: `batch p50 ${fmt(med(runs.map((x) => x.bigBatchP50Ms)), 1)} ms, max ${fmt(med(runs.map((x) => x.bigBatchMaxMs)), 1)} ms; each output its own stream, appended together; ${errors} errors`,
+          goal: '≥ 2,000',
+          met: rate.median >= 2000 && errors === 0,
+        },
+        {
+          what: `100-output batches at 20 batches/s for ${quick ? 3 : 15} s, evenly spaced (open loop): p99`,
+          store: 'sqlite',
+          impl: 'ours',
+          value: p99,
+          unit: 'ms',
+          detail: `p50 ${fmt(med(runs.map((x) => x.p50Ms)), 1)} ms, max ${fmt(med(runs.map((x) => x.maxMs)), 1)} ms, latency from each batch's due time; ${fmt(med(runs.map((x) => x.batchesPerSecond)), 1)} batches/s achieved; ${errors} errors`,
+          goal: 'p99 < 50 ms, 0 errors',
+          met: p99.median < 50 && errors === 0,
         },
       ];
     },

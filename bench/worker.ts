@@ -10,6 +10,7 @@ const JOBS: Record<string, () => (params: never) => Promise<unknown>> = {
   replay: () => require('./scenarios/replay').replayJob,
   growth: () => require('./scenarios/replay').growthJob,
   http: () => require('./scenarios/http').httpJob,
+  feed: () => require('./scenarios/feed').feedJob,
   bundleExport: () => require('./scenarios/evidence').bundleExportJob,
   bundleWrite: () => require('./scenarios/evidence').bundleWriteJob,
   bundleVerify: () => require('./scenarios/evidence').bundleVerifyJob,

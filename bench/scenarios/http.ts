@@ -6,14 +6,16 @@ import { type HttpRun, openLoop, type OpenLoopRun } from '../lib/open-loop';
 
 export type { HttpRun };
 
-interface Server {
+export interface Server {
   proc: ChildProcess;
   url: string;
   token: string;
   aiSystemId: string;
+  /** An `ai-system` token bound to `aiSystemId`. */
+  feedToken: string;
 }
 
-function startServer(): Promise<Server> {
+export function startServer(): Promise<Server> {
   const proc = fork(join(__dirname, '..', 'http-server.ts'), [], {
     // BENCH_SERVER_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the server.
     execArgv: ['-r', join(__dirname, '..', 'register.js'), ...(process.env.BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? [])],
@@ -22,12 +24,12 @@ function startServer(): Promise<Server> {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
-    proc.once('message', (m) => resolve({ proc, ...(m as { url: string; token: string; aiSystemId: string }) }));
+    proc.once('message', (m) => resolve({ proc, ...(m as Omit<Server, 'proc'>) }));
     proc.once('exit', (code) => reject(new Error(`HTTP server exited (${code})`)));
   });
 }
 
-function stopServer(s: Server): Promise<number | undefined> {
+export function stopServer(s: Server): Promise<number | undefined> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       s.proc.kill('SIGKILL');

@@ -85,6 +85,19 @@ export function eventStoreContract(name: string, factory: FixtureFactory): void 
         );
       });
 
+      it('reads many streams at once, each as readStream gives it, in the order asked', async () => {
+        const [a, b, missing] = [stream(), stream(), stream('missing')];
+        await store.append(a, [ev('contract.A', { n: 1 }), ev('contract.A', { n: 2 })], { expectedRevision: 'no_stream' });
+        await store.append(b, [ev('contract.B', { n: 3 })], { expectedRevision: 'no_stream' });
+        const read = await store.readStreams([b, missing, a, b]);
+        expect(read).toEqual([await store.readStream(b), [], await store.readStream(a), await store.readStream(b)]);
+        expect(read[2].map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
+        // More streams than one query takes on the SQL store.
+        const many = Array.from({ length: 520 }, () => stream());
+        await Promise.all(many.map((s, i) => store.append(s, [ev('contract.A', { i })], { expectedRevision: 'no_stream' })));
+        expect((await store.readStreams(many)).map((events) => events.map((e) => e.data))).toEqual(many.map((_, i) => [{ i }]));
+      });
+
       it('returns an empty list for a stream that does not exist', async () => {
         expect(await store.readStream(stream('missing'))).toEqual([]);
       });

@@ -35,6 +35,19 @@ describe('registry CLI', () => {
     await expect(verifyLocalToken(keys.tokenSigning.publicKey, stdout.trim())).resolves.toMatchObject({ sub: 'lawyer-7', roles: ['legal'] });
   });
 
+  it('mints an ai-system token bound to one AI system, and refuses one without the system', async () => {
+    const system = '0193a1b2-0000-7000-8000-000000000001';
+    const { stdout } = await cli('token', '--role', 'ai-system', '--sub', 'pacs-bridge', '--ai-system', system);
+    const keys = loadKeyMaterial(storage.config);
+    await expect(verifyLocalToken(keys.tokenSigning.publicKey, stdout.trim())).resolves.toEqual({
+      sub: 'pacs-bridge',
+      roles: ['ai-system'],
+      aiSystemId: system,
+    });
+    await expect(cli('token', '--role', 'ai-system', '--sub', 'pacs-bridge')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/--ai-system/) });
+    await expect(cli('token', '--role', 'clinician', '--sub', 'x', '--ai-system', system)).rejects.toMatchObject({ code: 1 });
+  });
+
   it('refuses an unknown role', async () => {
     await expect(cli('token', '--role', 'janitor', '--sub', 'x')).rejects.toMatchObject({ code: 1 });
   });

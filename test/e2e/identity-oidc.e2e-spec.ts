@@ -71,7 +71,13 @@ describe('OIDC bearer tokens from the hospital identity provider (HTTP)', () => 
       OIDC_ISSUER: idp.issuer,
       OIDC_AUDIENCE: 'oversight-registry',
       OIDC_ROLES_CLAIM: 'realm_access.roles',
-      OIDC_ROLE_MAP: JSON.stringify({ 'ai-reviewer': 'clinician', kwaliteit: ['quality-manager'], 'juridische-zaken': 'legal', auditor: 'auditor' }),
+      OIDC_ROLE_MAP: JSON.stringify({
+        'ai-reviewer': 'clinician',
+        kwaliteit: ['quality-manager'],
+        'juridische-zaken': 'legal',
+        auditor: 'auditor',
+        'ai-feed': 'ai-system',
+      }),
       // The rotation case below must not wait out jose's default 30 s cooldown.
       OIDC_JWKS_COOLDOWN_MS: '0',
       AUTH_FAILURES_PER_MINUTE: '20',
@@ -94,6 +100,29 @@ describe('OIDC bearer tokens from the hospital identity provider (HTTP)', () => 
     // The actor recorded in the event is the IdP subject with our role.
     const [event] = await t.store.readAll(erasure.body.position - 1, 1);
     expect(event.metadata.actor).toEqual({ subject: 'jurist-7', role: 'legal' });
+  });
+
+  it('maps a client-credentials token of an AI system (role and ai_system claim) to the feed role, bound to its system', async () => {
+    const system = '0193a1b2-0000-7000-8000-0000000000f1';
+    const feed = await idp.sign(rsa, { ...keycloakRoles('ai-feed'), ai_system: system }, { sub: 'service-account-pacs-bridge' });
+    const output = {
+      aiSystemId: system,
+      modelVersion: '1',
+      outputReference: 'r',
+      outputSha256: 'a'.repeat(64),
+      patientId: 'NL-1',
+      producedAt: '2026-01-01T00:00:00.000Z',
+    };
+    // Past the guard: the system is not registered here (404), not a 401 or 403.
+    const res = await t.http
+      .post('/api/v1/ai-outputs')
+      .set('Authorization', `Bearer ${feed}`)
+      .send({ outputs: [output] })
+      .expect(404);
+    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'outputs.0.aiSystemId' })]);
+    await get(feed).expect(403);
+    const unbound = await idp.sign(rsa, keycloakRoles('ai-feed'), { sub: 'service-account-x' });
+    expect((await get(unbound).expect(401)).body.reason).toBe('claims');
   });
 
   it('keeps accepting local tokens beside the IdP (LOCAL_TOKENS is not false)', async () => {

@@ -13,7 +13,8 @@ export interface TestApp {
   http: TestAgent;
   storage: TestStorage;
   store: EventStore;
-  token(role: Role, sub?: string): Promise<string>;
+  /** An `ai-system` token is bound to `aiSystem` (default: a fixed id no system has). */
+  token(role: Role, sub?: string, aiSystem?: string): Promise<string>;
   /** Lets every projection process the whole log, so list/timeline reads are current. */
   catchUp(): Promise<void>;
   eventCount(): Promise<number>;
@@ -34,7 +35,8 @@ export async function startTestApp(): Promise<TestApp> {
     http: request(app.getHttpServer() as Server),
     storage,
     store,
-    token: (role, sub = `${role}-1`) => issueLocalToken(keys.tokenSigning, { sub, role }),
+    token: (role, sub = `${role}-1`, aiSystem?: string) =>
+      issueLocalToken(keys.tokenSigning, { sub, role, ...(role === 'ai-system' ? { aiSystem: aiSystem ?? NO_AI_SYSTEM } : {}) }),
     catchUp: () => registry.runner.catchUp(),
     eventCount: () => store.headPosition(),
     close: async () => {
@@ -43,6 +45,9 @@ export async function startTestApp(): Promise<TestApp> {
     },
   };
 }
+
+/** An AI system id no test registers: what an `ai-system` token is bound to unless told otherwise. */
+export const NO_AI_SYSTEM = '00000000-0000-4000-8000-000000000000';
 
 export const sha256Hex = (s: string) => createHash('sha256').update(s).digest('hex');
 

@@ -5,6 +5,7 @@ import { CLOCK, Clock, EVENT_STORE, type EventStore, LEASES, type Leases, Projec
 import { Public } from '@app/identity';
 import { OverdueIncidents } from '@app/incidents';
 import { OverdueSupplierNotices } from '@app/ai-systems';
+import { OverdueAiOutputs } from '@app/oversight';
 import { Inject } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ListDisclosuresQuery } from '@app/disclosure';
@@ -21,6 +22,7 @@ export class MetricsController implements OnModuleInit {
     private readonly projections: ProjectionRegistry,
     private readonly overdueIncidents: OverdueIncidents,
     private readonly overdueNotices: OverdueSupplierNotices,
+    private readonly overdueOutputs: OverdueAiOutputs,
     private readonly queries: QueryBus,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LEASES) private readonly leases: Leases,
@@ -33,6 +35,7 @@ export class MetricsController implements OnModuleInit {
     const projections = this.projections;
     const overdueIncidents = this.overdueIncidents;
     const overdueNotices = this.overdueNotices;
+    const overdueOutputs = this.overdueOutputs;
     const queries = this.queries;
     const clock = this.clock;
     const leases = this.leases;
@@ -129,6 +132,16 @@ export class MetricsController implements OnModuleInit {
       registers: [this.registry],
       async collect() {
         this.set(await overdueNotices.count());
+      },
+    });
+    new Gauge({
+      name: 'oversight_ai_outputs_overdue',
+      help: 'AI outputs that came by feed and are still unreviewed past OUTPUT_REVIEW_LIMIT_MINUTES, per AI system (business clock)',
+      labelNames: ['ai_system'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [aiSystem, n] of await overdueOutputs.perSystem()) this.set({ ai_system: aiSystem }, n);
       },
     });
     new Gauge({

@@ -47,7 +47,8 @@ program
   .requiredOption('--sub <subject>', 'user id, e.g. an employee number')
   .option('--name <name>', 'display name')
   .option('--ttl <seconds>', 'lifetime in seconds', '28800')
-  .action((o: { role: string; sub: string; name?: string; ttl: string }) => commands.token().token(o));
+  .option('--ai-system <id>', 'with --role ai-system: the AI system the client may post outputs for')
+  .action((o: { role: string; sub: string; name?: string; ttl: string; aiSystem?: string }) => commands.token().token(o));
 
 program
   .command('migrate')

@@ -1,7 +1,16 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { decodeJwt, SignJWT } from 'jose';
 import { ed25519Thumbprint, tokenSigningKeyFrom } from './key-material';
-import { InvalidTokenError, issueLocalToken, LOCAL_TOKEN_AUDIENCE, LOCAL_TOKEN_ISSUER, ROLES, verifyLocalToken, type InvalidTokenReason } from './local-tokens';
+import {
+  AI_SYSTEM_CLAIM,
+  InvalidTokenError,
+  issueLocalToken,
+  LOCAL_TOKEN_AUDIENCE,
+  LOCAL_TOKEN_ISSUER,
+  ROLES,
+  verifyLocalToken,
+  type InvalidTokenReason,
+} from './local-tokens';
 
 const signing = tokenSigningKeyFrom(generateKeyPairSync('ed25519').privateKey);
 
@@ -33,12 +42,15 @@ function forge(opts: { iss?: string; aud?: string; iat?: number; exp?: number; r
 
 describe('local tokens', () => {
   it('round-trips every role, with name and kid header', async () => {
+    const aiSystem = '0193a1b2-0000-7000-8000-000000000001';
     for (const role of ROLES) {
-      const token = await issueLocalToken(signing, { sub: 'user-1', role, name: 'Dr. Ödön' });
+      const bound = role === 'ai-system' ? { aiSystem } : {};
+      const token = await issueLocalToken(signing, { sub: 'user-1', role, name: 'Dr. Ödön', ...bound });
       await expect(verifyLocalToken(signing.publicKey, token)).resolves.toEqual({
         sub: 'user-1',
         roles: [role],
         name: 'Dr. Ödön',
+        ...(role === 'ai-system' ? { aiSystemId: aiSystem } : {}),
       });
       const header: unknown = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString());
       expect(header).toMatchObject({ alg: 'EdDSA', kid: signing.kid });
@@ -115,5 +127,42 @@ describe('local tokens', () => {
     await expect(issueLocalToken(signing, { sub: '', role: 'admin' })).rejects.toThrow(TypeError);
     await expect(issueLocalToken(signing, { sub: 'u', role: 'root' as never })).rejects.toThrow(TypeError);
     await expect(issueLocalToken(signing, { sub: 'u', role: 'admin', ttlSeconds: 0 })).rejects.toThrow(TypeError);
+  });
+});
+
+describe('ai-system tokens: bound to one AI system', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const signing = { privateKey, kid: 'k1' };
+  const system = '0193a1b2-0000-7000-8000-000000000001';
+
+  it('carry the system in ai_system and give it back verified', async () => {
+    const token = await issueLocalToken(signing, { sub: 'pacs-bridge', role: 'ai-system', aiSystem: system });
+    expect(decodeJwt(token)[AI_SYSTEM_CLAIM]).toBe(system);
+    await expect(verifyLocalToken(publicKey, token)).resolves.toEqual({ sub: 'pacs-bridge', roles: ['ai-system'], aiSystemId: system });
+  });
+
+  it('cannot be issued without a system, nor a person’s token with one', async () => {
+    await expect(issueLocalToken(signing, { sub: 'x', role: 'ai-system' })).rejects.toThrow(TypeError);
+    await expect(issueLocalToken(signing, { sub: 'x', role: 'clinician', aiSystem: system })).rejects.toThrow(TypeError);
+  });
+
+  it('are refused when the claim is missing, not a UUID, or rides on a person’s role', async () => {
+    const sign = (payload: Record<string, unknown>) =>
+      new SignJWT(payload)
+        .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: 'k1' })
+        .setIssuer(LOCAL_TOKEN_ISSUER)
+        .setAudience(LOCAL_TOKEN_AUDIENCE)
+        .setSubject('s')
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(privateKey);
+    for (const payload of [
+      { roles: ['ai-system'] },
+      { roles: ['ai-system'], ai_system: 'pacs' },
+      { roles: ['clinician'], ai_system: system },
+      { roles: ['ai-system', 'admin'], ai_system: system },
+    ]) {
+      await expect(verifyLocalToken(publicKey, await sign(payload))).rejects.toMatchObject({ reason: 'claims' });
+    }
   });
 });

@@ -1,8 +1,30 @@
 import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 
-export const ROLES = ['clinician', 'quality-manager', 'legal', 'auditor', 'admin'] as const;
+export const ROLES = ['clinician', 'quality-manager', 'legal', 'auditor', 'admin', 'ai-system'] as const;
 export type Role = (typeof ROLES)[number];
+
+/** The machine role: an AI system (or the integration engine on its behalf) posting its outputs. */
+export const AI_SYSTEM_ROLE = 'ai-system' satisfies Role;
+/** The roles of people: a route without @Roles admits these, never a machine client. */
+export const HUMAN_ROLES: readonly Role[] = ROLES.filter((r) => r !== AI_SYSTEM_ROLE);
+
+/** Claim naming the one AI system an `ai-system` token may post outputs for. */
+export const AI_SYSTEM_CLAIM = 'ai_system';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The AI system a token is bound to: an `ai-system` token must name exactly one (a UUID), any
+ * other token must name none, so the binding cannot be smuggled onto a person's token.
+ */
+export function aiSystemOfClaims(roles: readonly Role[], claim: unknown): string | undefined {
+  if (!roles.includes(AI_SYSTEM_ROLE)) {
+    if (claim !== undefined) throw new InvalidTokenError('claims', AI_SYSTEM_CLAIM);
+    return undefined;
+  }
+  if (roles.length !== 1 || typeof claim !== 'string' || !UUID.test(claim)) throw new InvalidTokenError('claims', AI_SYSTEM_CLAIM);
+  return claim.toLowerCase();
+}
 
 export const LOCAL_TOKEN_ISSUER = 'oversight-registry-local';
 export const LOCAL_TOKEN_AUDIENCE = 'oversight-registry';
@@ -44,6 +66,8 @@ export interface LocalTokenClaims {
   sub: string;
   role: Role;
   name?: string;
+  /** For the `ai-system` role: the AI system (id) the token may post outputs for. */
+  aiSystem?: string;
   /** Lifetime; default 8 hours. */
   ttlSeconds?: number;
 }
@@ -52,6 +76,8 @@ export interface VerifiedLocalToken {
   sub: string;
   roles: Role[];
   name?: string;
+  /** Set for an `ai-system` token only. */
+  aiSystemId?: string;
 }
 
 /**
@@ -72,6 +98,12 @@ export async function issueLocalToken(signing: { privateKey: KeyObject; kid: str
   const now = Math.floor(Date.now() / 1000);
   const payload: Record<string, unknown> = { roles: [claims.role] };
   if (claims.name !== undefined) payload.name = claims.name;
+  if (claims.aiSystem !== undefined) payload[AI_SYSTEM_CLAIM] = claims.aiSystem;
+  try {
+    aiSystemOfClaims([claims.role], payload[AI_SYSTEM_CLAIM]);
+  } catch {
+    throw new TypeError(`aiSystem must be the UUID of an AI system, given with the role ${AI_SYSTEM_ROLE} and only with it`);
+  }
   return new SignJWT(payload)
     .setProtectedHeader({ alg: LOCAL_TOKEN_ALG, typ: 'JWT', kid: signing.kid })
     .setIssuer(LOCAL_TOKEN_ISSUER)
@@ -118,12 +150,13 @@ export async function verifyLocalToken(publicKey: KeyObject, token: string, cloc
   }
   refuseFutureIssuedAt(payload, clockSkewSeconds);
 
-  const { sub, roles, name } = payload;
+  const { sub, roles, name, [AI_SYSTEM_CLAIM]: aiSystem } = payload;
   if (typeof sub !== 'string' || sub.length === 0) throw new InvalidTokenError('claims', 'sub');
   if (!Array.isArray(roles) || roles.length === 0) throw new InvalidTokenError('claims', 'roles');
   if (!roles.every(isRole)) throw new InvalidTokenError('unknown-role');
   if (name !== undefined && typeof name !== 'string') throw new InvalidTokenError('claims', 'name');
-  return name === undefined ? { sub, roles: [...roles] } : { sub, roles: [...roles], name };
+  const aiSystemId = aiSystemOfClaims(roles, aiSystem);
+  return { sub, roles: [...roles], ...(name === undefined ? {} : { name }), ...(aiSystemId ? { aiSystemId } : {}) };
 }
 
 /** Why jose rejected a token, as the reason the 401 problem names. */

@@ -1,5 +1,14 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import { DEFAULT_CLOCK_SKEW_SECONDS, InvalidTokenError, isRole, reasonOf, refuseFutureIssuedAt, type Role } from './local-tokens';
+import {
+  AI_SYSTEM_CLAIM,
+  aiSystemOfClaims,
+  DEFAULT_CLOCK_SKEW_SECONDS,
+  InvalidTokenError,
+  isRole,
+  reasonOf,
+  refuseFutureIssuedAt,
+  type Role,
+} from './local-tokens';
 
 /** How the registry trusts the hospital's identity provider (env `OIDC_*`, see docs/identity.md). */
 export interface OidcConfig {
@@ -135,7 +144,9 @@ export class OidcTokenVerifier {
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new InvalidTokenError('claims', 'sub');
     const name = typeof payload.name === 'string' ? payload.name : typeof payload.preferred_username === 'string' ? payload.preferred_username : undefined;
     const roles = rolesFromClaims(payload, this.config.rolesClaim, this.config.roleMap);
-    return name === undefined ? { sub: payload.sub, roles } : { sub: payload.sub, roles, name };
+    // A client-credentials token of an AI system names its system in `ai_system` (docs/identity.md).
+    const aiSystemId = aiSystemOfClaims(roles, payload[AI_SYSTEM_CLAIM]);
+    return { sub: payload.sub, roles, ...(name === undefined ? {} : { name }), ...(aiSystemId ? { aiSystemId } : {}) };
   }
 
   private keySet(): Promise<ReturnType<typeof createRemoteJWKSet>> {

@@ -217,6 +217,31 @@ describe('SubjectKeyStore', () => {
     for (const [i, e] of encs2.entries()) await expect(reader.decrypt(e)).resolves.toBe(`t${i}`);
   });
 
+  it('prepares keys for many subjects at once: one key each, the same a later encrypt uses, a shredded one still refused', async () => {
+    const known = subject();
+    const knownKid = (await store.encrypt(known, 'first')).kid;
+    const shredded = subject();
+    await store.shred(shredded);
+    const fresh = Array.from({ length: 450 }, subject);
+    const racing = new SubjectKeyStore(otherDb, master);
+    await Promise.all([store.prepare([known, shredded, ...fresh, fresh[0]]), racing.prepare(fresh.slice(0, 50))]);
+    const rows = await db.query<{ subject_id: string; kid: string }>(
+      `SELECT subject_id, kid FROM subject_keys WHERE subject_id IN (${[known, ...fresh].map(() => '?').join(', ')})`,
+      [known, ...fresh],
+    );
+    expect(rows).toHaveLength(451);
+    const kidOf = new Map(rows.map((r) => [r.subject_id, r.kid]));
+    expect(kidOf.get(known)).toBe(knownKid);
+    const fromAnotherStore = new SubjectKeyStore(db, master);
+    for (const s of [fresh[0], fresh[449]]) {
+      const enc = await store.encrypt(s, 'summary');
+      expect(enc.kid).toBe(kidOf.get(s));
+      expect((await racing.encrypt(s, 'other')).kid).toBe(kidOf.get(s));
+      await expect(fromAnotherStore.decrypt(enc)).resolves.toBe('summary');
+    }
+    await expect(store.encrypt(shredded, 'x')).rejects.toBeInstanceOf(SubjectShreddedError);
+  });
+
   it('rewraps to a new master key; the old master key no longer unwraps', async () => {
     // A store of its own: the shared table holds rows (some deliberately corrupted) of other tests.
     const own = newTestStorage();

@@ -115,6 +115,9 @@ const INSERT_ATTEMPTS = 5;
  * on one PostgreSQL store, another process may use a shredded key until its cache entry
  * expires (`cacheTtlMs`).
  */
+/** Subjects per statement in `prepare` (5 parameters each, well under every driver's limit). */
+const PREPARE_CHUNK = 200;
+
 export class SubjectKeyStore {
   #current: KeyWrapper;
   #wrappingKeys = new Map<string, KeyWrapper>();
@@ -141,6 +144,49 @@ export class SubjectKeyStore {
   /** The id of the master key that wraps new data keys. */
   get masterKeyId(): string {
     return this.#current.id;
+  }
+
+  /**
+   * Makes sure each subject has a data key and caches it: the missing keys are created with one
+   * statement per 200 subjects instead of one commit per new subject, which is what a feed batch
+   * of 1,000 outputs for 1,000 new patients would otherwise cost (1,000 durable commits). A
+   * subject whose key was shredded is left alone: `encrypt` refuses it as before.
+   */
+  async prepare(subjectIds: readonly string[]): Promise<void> {
+    const wanted = [...new Set(subjectIds)].filter((s) => {
+      checkSubjectId(s);
+      const kid = this.#kidOf.get(s);
+      return kid === undefined || !this.cached(kid);
+    });
+    const select = (ids: string[]) =>
+      this.db.query<KeyRow>(
+        `SELECT subject_id, kid, wrapped_key, wrapping_key_id FROM subject_keys WHERE subject_id IN (${ids.map(() => '?').join(', ')})`,
+        ids,
+      );
+    for (let i = 0; i < wanted.length; i += PREPARE_CHUNK) {
+      const chunk = wanted.slice(i, i + PREPARE_CHUNK);
+      const epoch = this.#epoch;
+      const rows = await select(chunk);
+      const found = new Set(rows.map((r) => r.subject_id));
+      const missing = chunk.filter((s) => !found.has(s));
+      if (missing.length) {
+        const master = this.#current;
+        const now = new Date().toISOString();
+        const params: unknown[] = [];
+        for (const subjectId of missing) params.push(subjectId, newKid(), await master.wrap(randomBytes(KEY_BYTES), subjectId), master.id, now);
+        // A concurrent writer's key wins (DO NOTHING); the read below takes whichever is stored.
+        await this.db.query(
+          `INSERT INTO subject_keys (subject_id, kid, wrapped_key, wrapping_key_id, created_at) VALUES ${missing.map(() => '(?, ?, ?, ?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
+          params,
+        );
+        rows.push(...(await select(missing)));
+      }
+      for (const row of rows) {
+        if (row.wrapped_key === null) continue;
+        const dk: DataKey = { subjectId: row.subject_id, kid: row.kid, key: await this.unwrap(row), loadedAt: Date.now() };
+        if (epoch === this.#epoch) this.remember(dk);
+      }
+    }
   }
 
   async encrypt(subjectId: string, plaintext: string): Promise<EncryptedText> {

@@ -4,3 +4,7 @@ export * from './projections/review.entities';
 export * from './projections/reviews.projection';
 export * from './application/review.queries';
 export * from './application/incident-review-links';
+export * from './projections/ai-output.entities';
+export * from './projections/ai-outputs.projection';
+export * from './application/ai-output.queries';
+export * from './application/output-id';

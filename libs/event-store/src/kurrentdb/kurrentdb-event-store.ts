@@ -220,6 +220,11 @@ export class KurrentDbEventStore implements EventStore {
     return out;
   }
 
+  /** One read per stream, concurrently: the gRPC client multiplexes them on one connection. */
+  readStreams(streamIds: readonly string[]): Promise<EventEnvelope[][]> {
+    return Promise.all(streamIds.map((id) => this.readStream(id)));
+  }
+
   async readAll(after = 0, limit = 1000, options: ReadAllOptions = {}): Promise<EventEnvelope[]> {
     const out: EventEnvelope[] = [];
     // Reading from a position includes the record at it: everything at or before `seen` is dropped.

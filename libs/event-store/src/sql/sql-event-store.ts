@@ -59,6 +59,8 @@ interface GroupRow extends Row {
  * and more than 64 of them in one transaction overflow every backend's snapshot cache. */
 const SQLITE_GROUP_APPENDS = 500;
 const PG_GROUP_APPENDS = 32;
+/** Streams per query in `readStreams`: one parameter each, under every driver's limit. */
+const READ_STREAMS_CHUNK = 500;
 
 class IdempotentReplay extends Error {
   constructor(readonly result: AppendResult) {
@@ -368,6 +370,26 @@ export class SqlEventStore implements EventStore {
     // In revision order, so also in position order: the last row is the latest.
     if (rows.length) await this.onDisk(Number(rows[rows.length - 1].global_position));
     return rows.map((r) => this.toEnvelope(r));
+  }
+
+  async readStreams(streamIds: readonly string[]): Promise<EventEnvelope[][]> {
+    const byStream = new Map<string, EventEnvelope[]>(streamIds.map((id) => [id, []]));
+    const ids = [...byStream.keys()];
+    let last = 0;
+    for (let i = 0; i < ids.length; i += READ_STREAMS_CHUNK) {
+      const chunk = ids.slice(i, i + READ_STREAMS_CHUNK);
+      const rows = await this.db.query<EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE stream_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY stream_id, stream_revision`,
+        chunk,
+      );
+      for (const r of rows) {
+        byStream.get(r.stream_id)!.push(this.toEnvelope(r));
+        last = Math.max(last, Number(r.global_position));
+      }
+    }
+    // As readStream: what was read is on disk before anyone decides on it.
+    if (last) await this.onDisk(last);
+    return streamIds.map((id) => byStream.get(id)!);
   }
 
   async readAll(after = 0, limit = 1000, options: ReadAllOptions = {}): Promise<EventEnvelope[]> {

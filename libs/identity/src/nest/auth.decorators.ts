@@ -22,6 +22,8 @@ export interface Principal {
   role: Role;
   roles: Role[];
   name?: string;
+  /** For the `ai-system` role: the one AI system this client may post outputs for. */
+  aiSystemId?: string;
 }
 
 export type AuthenticatedRequest = Request & { principal?: Principal };

@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ProblemException } from '@app/platform';
-import { InvalidTokenError, ROLES, type Role } from '../local-tokens';
+import { HUMAN_ROLES, InvalidTokenError, type Role } from '../local-tokens';
 import { IdentityProviderUnavailableError } from '../oidc-token-verifier';
 import { type AuthenticatedRequest, PUBLIC_KEY, READS_ONLY_KEY, ROLES_KEY } from './auth.decorators';
 import { TOKEN_VERIFIER, type TokenVerifier, type VerifiedToken } from './token-verifier';
@@ -9,9 +9,9 @@ import { FailedAuthenticationLimiter, WriteRateLimiter } from './rate-limits';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The roles a route admits: its @Roles, else every role (any authenticated user). */
+/** The roles a route admits: its @Roles, else every role of a person (a machine client only where named). */
 export function allowedRoles(reflector: Reflector, targets: Parameters<Reflector['getAllAndOverride']>[1]): readonly Role[] {
-  return reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets) ?? ROLES;
+  return reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets) ?? HUMAN_ROLES;
 }
 
 /**
@@ -63,7 +63,13 @@ export class AuthGuard implements CanActivate {
         : 'Your account has no role in this registry; ask the identity provider administrator for one';
       throw new ProblemException(403, verified.roles.length ? 'forbidden' : 'no-role', 'Forbidden', detail, undefined, { requiredRoles: allowed });
     }
-    req.principal = { subject: verified.sub, role, roles: verified.roles, name: verified.name };
+    req.principal = {
+      subject: verified.sub,
+      role,
+      roles: verified.roles,
+      name: verified.name,
+      ...(verified.aiSystemId ? { aiSystemId: verified.aiSystemId } : {}),
+    };
     const reads = READ_METHODS.has(req.method) || this.reflector.getAllAndOverride<boolean>(READS_ONLY_KEY, targets);
     if (!reads) await this.writes.written(verified.sub);
     return true;

@@ -11,6 +11,8 @@ export interface VerifiedToken {
   /** Roles of this registry the token grants; may be empty for an IdP user without one (→ 403). */
   roles: Role[];
   name?: string;
+  /** The AI system an `ai-system` token is bound to (claim `ai_system`). */
+  aiSystemId?: string;
 }
 
 /** Checks a bearer token; throws InvalidTokenError on anything wrong with it. */
@@ -27,7 +29,7 @@ export class LocalTokenVerifier implements TokenVerifier {
 
   async verify(token: string): Promise<VerifiedToken> {
     const v = await verifyLocalToken(this.publicKey, token, this.clockSkewSeconds);
-    return { sub: v.sub, roles: v.roles, name: v.name };
+    return { sub: v.sub, roles: v.roles, name: v.name, ...(v.aiSystemId ? { aiSystemId: v.aiSystemId } : {}) };
   }
 }
 

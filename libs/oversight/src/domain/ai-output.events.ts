@@ -1,0 +1,44 @@
+import { eventTypes, streamIdentity } from '@app/event-store/core';
+import type { Actor, EventOf, EventsOf } from '@app/event-store/core';
+import type { EncryptedText } from './encrypted-text';
+
+/**
+ * Stream of one AI output that came by feed: `ai-output-<id>`, the id derived from (AI system,
+ * output reference) at the edge, so the same output posted again lands on the same stream
+ * (idempotency without a lookup table; ADR 0040).
+ */
+export const aiOutputStream = streamIdentity('ai-output-');
+
+export const OUTPUT_URGENCIES = ['routine', 'urgent', 'critical'] as const;
+export type OutputUrgency = (typeof OUTPUT_URGENCIES)[number];
+
+export interface AiOutputProducedData {
+  outputId: string;
+  aiSystemId: string;
+  /** A version the registry knows was deployed for the system. */
+  modelVersion: string;
+  /** Where the output lives; with the system, the output's identity. Never patient-identifying. */
+  outputReference: string;
+  /** SHA-256 of the output as produced, lowercase hex. */
+  outputSha256: string;
+  patientPseudonym: string;
+  /** When the AI system produced the output (business time, the clock of time to review). */
+  producedAt: string;
+  urgency: OutputUrgency;
+  /** A short human summary for the worklist, encrypted under the patient's key. */
+  summary: EncryptedText | null;
+  /** The machine client that posted it. */
+  postedBy: Actor;
+}
+
+/** The context's AI-output events, declared once: type → data. */
+export interface AiOutputEventData {
+  'oversight.AiOutputProduced': AiOutputProducedData;
+}
+
+export type AiOutputProduced = EventOf<AiOutputEventData, 'oversight.AiOutputProduced'>;
+export type AiOutputEvent = EventsOf<AiOutputEventData>;
+
+export const AI_OUTPUT_EVENT_TYPES = eventTypes<AiOutputEventData>({
+  'oversight.AiOutputProduced': true,
+});
