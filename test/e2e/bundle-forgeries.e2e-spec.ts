@@ -7,8 +7,9 @@ import { promisify } from 'node:util';
 import { canonicalJson, trustedKeyFrom, trustedKeySetFrom, verifyBundle } from '@app/evidence';
 import { ed25519Thumbprint, KEY_MATERIAL, type KeyMaterial } from '@app/identity';
 import { CLI } from '../support/child-api';
-import { aiSystemBody, rawBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 import { readZip, rebag, relabelDerived, writeZip, writeZipEntries } from '../support/zip';
+import { exportBundleTo } from '../support/bundles';
 
 /**
  * Forged bundles against `registry verify-bundle`'s checks, as the other side's expert would make
@@ -69,22 +70,8 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
 
   /** Exports the request's bundle over HTTP, as a lawyer does, to a file in the test folder. */
   async function exportBundle(name: string): Promise<string> {
-    let job = (await t.http.post(`/api/v1/disclosure-requests/${requestId}/bundles`).set(auth(legal)).expect(202)).body;
-    for (let i = 0; i < 400 && job.status === 'running'; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      job = (await t.http.get(`/api/v1/disclosure-requests/${requestId}/bundles/${job.bundleId}`).set(auth(legal)).expect(200)).body;
-    }
-    expect(job).toMatchObject({ status: 'done' });
-    const zip = (
-      await t.http
-        .get(job.download)
-        .set(auth(legal))
-        .buffer(true)
-        .parse(rawBody as never)
-        .expect(200)
-    ).body as Buffer;
     const p = join(dir, name);
-    writeFileSync(p, zip);
+    await exportBundleTo(t, legal, requestId, p);
     return p;
   }
 

@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyBundle } from '@app/evidence';
 import { requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
-import { aiSystemBody, rawBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 import { readZip } from '../support/zip';
+import { exportBundleTo } from '../support/bundles';
 
 interface Listed {
   streamId: string;
@@ -72,22 +73,8 @@ describe('Completeness of a bundle: what names a subject, and how a period selec
 
   /** Exports the request's bundle and returns its path, with its completeness list. */
   const exportBundle = async (requestId: string, name: string) => {
-    let job = (await t.http.post(`/api/v1/disclosure-requests/${requestId}/bundles`).set(auth(legal)).expect(202)).body;
-    for (let i = 0; i < 400 && job.status === 'running'; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      job = (await t.http.get(`/api/v1/disclosure-requests/${requestId}/bundles/${job.bundleId}`).set(auth(legal)).expect(200)).body;
-    }
-    expect(job).toMatchObject({ status: 'done', error: null });
-    const zip = (
-      await t.http
-        .get(job.download)
-        .set(auth(legal))
-        .buffer(true)
-        .parse(rawBody as never)
-        .expect(200)
-    ).body as Buffer;
     const path = join(dir, `${name}.zip`);
-    writeFileSync(path, zip);
+    await exportBundleTo(t, legal, requestId, path);
     const files = await readZip(path);
     const streams = JSON.parse(files.get('data/completeness.json')!.toString()).streams as Listed[];
     const inEvents = new Set(

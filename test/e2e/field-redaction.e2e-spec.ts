@@ -1,14 +1,15 @@
 import { createHash, type KeyObject, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EventEnvelope, SqlDatabase, SqlEventStore } from '@app/event-store';
 import { type BundleVerification, canonicalJson, verifyBundle } from '@app/evidence';
 import { KEY_MATERIAL, type KeyMaterial } from '@app/identity';
-import { aiSystemBody, rawBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 import { type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
 import { readZip, rebag, writeZip } from '../support/zip';
 import { rederive } from '../support/rederive';
+import { exportBundleTo } from '../support/bundles';
 
 interface Verdicts {
   ts: BundleVerification;
@@ -111,24 +112,8 @@ describe('Field redaction in leaf format 2: both verifiers recompute every leaf'
         ],
       })
       .expect(200);
-    let job = (await t.http.post(`/api/v1/disclosure-requests/${requestId}/bundles`).set(auth(legal)).expect(202)).body;
-    for (let i = 0; i < 400 && job.status === 'running'; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      job = (await t.http.get(`/api/v1/disclosure-requests/${requestId}/bundles/${job.bundleId}`).set(auth(legal)).expect(200)).body;
-    }
-    expect(job).toMatchObject({ status: 'done' });
     bundlePath = join(dir, 'fields.zip');
-    writeFileSync(
-      bundlePath,
-      (
-        await t.http
-          .get(job.download)
-          .set(auth(legal))
-          .buffer(true)
-          .parse(rawBody as never)
-          .expect(200)
-      ).body as Buffer,
-    );
+    await exportBundleTo(t, legal, requestId, bundlePath);
     bundle = await readZip(bundlePath);
     hospitalKey = t.app.get<KeyMaterial>(KEY_MATERIAL).ledgerSigning.privateKey;
   });

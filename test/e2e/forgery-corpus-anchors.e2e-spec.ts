@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, sign } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,9 +22,10 @@ import { KEY_MATERIAL, type KeyMaterial } from '@app/identity';
 import { CLI } from '../support/child-api';
 import { LocalTsa } from '../support/local-tsa';
 import { type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
-import { aiSystemBody, rawBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 import { rederive } from '../support/rederive';
 import { readZip, rebag, writeZip } from '../support/zip';
+import { exportBundleTo } from '../support/bundles';
 
 type Anchors = BundleVerification['anchors'];
 interface Verdicts {
@@ -89,24 +90,8 @@ describe('Forgery corpus, anchors: an own-key history rewrite fails once an earl
         })
         .expect(201)
     ).body.requestId;
-    let job = (await t.http.post(`/api/v1/disclosure-requests/${requestId}/bundles`).set(auth(legal)).expect(202)).body;
-    for (let i = 0; i < 400 && job.status === 'running'; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      job = (await t.http.get(`/api/v1/disclosure-requests/${requestId}/bundles/${job.bundleId}`).set(auth(legal)).expect(200)).body;
-    }
-    expect(job).toMatchObject({ status: 'done' });
     anchoredPath = join(dir, 'anchored.zip');
-    writeFileSync(
-      anchoredPath,
-      (
-        await t.http
-          .get(job.download)
-          .set(auth(legal))
-          .buffer(true)
-          .parse(rawBody as never)
-          .expect(200)
-      ).body as Buffer,
-    );
+    await exportBundleTo(t, legal, requestId, anchoredPath);
     genuine = await readZip(anchoredPath);
   });
   afterAll(async () => {

@@ -8,10 +8,11 @@ import type { EventEnvelope } from '@app/event-store';
 import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_SIG, type BundleVerification, canonicalJson, NOT_PROVABLE, trustedKeySetFrom, verifyBundle } from '@app/evidence';
 import { ed25519Thumbprint, KEY_MATERIAL, type KeyMaterial, SubjectKeyStore } from '@app/identity';
 import { deflated, rawZip, repeatedDeflate } from '../support/hostile-zip';
-import { aiSystemBody, rawBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 import { PY_VERIFIER, type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
 import { readZip, rebag, writeZip, writeZipEntries } from '../support/zip';
 import { rederive } from '../support/rederive';
+import { exportBundleTo } from '../support/bundles';
 
 interface Verdicts {
   ts: BundleVerification;
@@ -117,24 +118,8 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
         .expect(201)
     ).body.requestId;
     const exportBundle = async (name: string) => {
-      let job = (await t.http.post(`/api/v1/disclosure-requests/${requestId}/bundles`).set(auth(legal)).expect(202)).body;
-      for (let i = 0; i < 400 && job.status === 'running'; i++) {
-        await new Promise((r) => setTimeout(r, 25));
-        job = (await t.http.get(`/api/v1/disclosure-requests/${requestId}/bundles/${job.bundleId}`).set(auth(legal)).expect(200)).body;
-      }
-      expect(job).toMatchObject({ status: 'done' });
       const p = join(dir, name);
-      writeFileSync(
-        p,
-        (
-          await t.http
-            .get(job.download)
-            .set(auth(legal))
-            .buffer(true)
-            .parse(rawBody as never)
-            .expect(200)
-        ).body as Buffer,
-      );
+      await exportBundleTo(t, legal, requestId, p);
       return p;
     };
     plainPath = await exportBundle('plain.zip');
