@@ -9,7 +9,7 @@ import { ed25519Thumbprint, KEY_MATERIAL, type KeyMaterial } from '@app/identity
 import { CLI } from '../support/child-api';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 import { readZip, rebag, relabelDerived, writeZip, writeZipEntries } from '../support/zip';
-import { exportBundleTo } from '../support/bundles';
+import { courtRequestFor, exportBundleTo } from '../support/bundles';
 
 /**
  * Forged bundles against `registry verify-bundle`'s checks, as the other side's expert would make
@@ -49,19 +49,7 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
         .expect(201);
     }
     const pseudonym = (await t.http.post('/api/v1/patients/timeline').set(auth(legal)).send({ patientId: 'NL-1001' }).expect(200)).body.patientPseudonym;
-    requestId = (
-      await t.http
-        .post('/api/v1/disclosure-requests')
-        .set(auth(legal))
-        .send({
-          reference: 'FORGERY-1',
-          requester: { kind: 'court', name: 'Rechtbank' },
-          legalBasis: 'PLD Art. 9',
-          dueAt: new Date(Date.now() + 86_400_000).toISOString(),
-          scope: { patientPseudonyms: [pseudonym] },
-        })
-        .expect(201)
-    ).body.requestId;
+    requestId = await courtRequestFor(t, legal, 'FORGERY-1', [pseudonym]);
     bundlePath = await exportBundle('bundle.zip');
     files = await readZip(bundlePath);
     jwks = (await t.http.get('/.well-known/oversight-registry-keys').expect(200)).text;

@@ -9,7 +9,7 @@ import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/
 import { type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
 import { readZip, rebag, writeZip } from '../support/zip';
 import { rederive } from '../support/rederive';
-import { exportBundleTo } from '../support/bundles';
+import { courtRequestFor, exportBundleTo } from '../support/bundles';
 
 interface Verdicts {
   ts: BundleVerification;
@@ -84,19 +84,7 @@ describe('Field redaction in leaf format 2: both verifiers recompute every leaf'
     legacyEventId = written.events[0].eventId;
 
     const pseudonym = (await t.http.post('/api/v1/patients/timeline').set(auth(legal)).send({ patientId: 'NL-1001' }).expect(200)).body.patientPseudonym;
-    const requestId = (
-      await t.http
-        .post('/api/v1/disclosure-requests')
-        .set(auth(legal))
-        .send({
-          reference: 'FIELDS-1',
-          requester: { kind: 'court', name: 'Rechtbank' },
-          legalBasis: 'PLD Art. 9',
-          dueAt: new Date(Date.now() + 86_400_000).toISOString(),
-          scope: { patientPseudonyms: [pseudonym] },
-        })
-        .expect(201)
-    ).body.requestId;
+    const requestId = await courtRequestFor(t, legal, 'FIELDS-1', [pseudonym]);
     const rule = (eventId: string, path: string) => ({ eventId, path, ground: GROUND });
     await t.http
       .post(`/api/v1/disclosure-requests/${requestId}/redactions`)

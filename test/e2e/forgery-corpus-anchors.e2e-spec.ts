@@ -25,7 +25,7 @@ import { type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 import { rederive } from '../support/rederive';
 import { readZip, rebag, writeZip } from '../support/zip';
-import { exportBundleTo } from '../support/bundles';
+import { courtRequestFor, exportBundleTo } from '../support/bundles';
 
 type Anchors = BundleVerification['anchors'];
 interface Verdicts {
@@ -77,19 +77,7 @@ describe('Forgery corpus, anchors: an own-key history rewrite fails once an earl
     expect(await t.app.get(LedgerAnchorService).anchor({ fresh: true })).not.toBeNull();
     await review('rejected');
     const pseudonym = (await t.http.post('/api/v1/patients/timeline').set(auth(legal)).send({ patientId: 'NL-1001' }).expect(200)).body.patientPseudonym;
-    const requestId = (
-      await t.http
-        .post('/api/v1/disclosure-requests')
-        .set(auth(legal))
-        .send({
-          reference: 'ANCHORS-1',
-          requester: { kind: 'court', name: 'Rechtbank' },
-          legalBasis: 'PLD Art. 9',
-          dueAt: new Date(Date.now() + 86_400_000).toISOString(),
-          scope: { patientPseudonyms: [pseudonym] },
-        })
-        .expect(201)
-    ).body.requestId;
+    const requestId = await courtRequestFor(t, legal, 'ANCHORS-1', [pseudonym]);
     anchoredPath = join(dir, 'anchored.zip');
     await exportBundleTo(t, legal, requestId, anchoredPath);
     genuine = await readZip(anchoredPath);

@@ -12,7 +12,7 @@ import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/
 import { PY_VERIFIER, type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
 import { readZip, rebag, writeZip, writeZipEntries } from '../support/zip';
 import { rederive } from '../support/rederive';
-import { exportBundleTo } from '../support/bundles';
+import { courtRequestFor, exportBundleTo } from '../support/bundles';
 
 interface Verdicts {
   ts: BundleVerification;
@@ -104,19 +104,7 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       })
       .expect(201);
     const pseudonym = (await t.http.post('/api/v1/patients/timeline').set(auth(legal)).send({ patientId: 'NL-1001' }).expect(200)).body.patientPseudonym;
-    const requestId = (
-      await t.http
-        .post('/api/v1/disclosure-requests')
-        .set(auth(legal))
-        .send({
-          reference: 'CORPUS-1',
-          requester: { kind: 'court', name: 'Rechtbank' },
-          legalBasis: 'PLD Art. 9',
-          dueAt: new Date(Date.now() + 86_400_000).toISOString(),
-          scope: { patientPseudonyms: [pseudonym] },
-        })
-        .expect(201)
-    ).body.requestId;
+    const requestId = await courtRequestFor(t, legal, 'CORPUS-1', [pseudonym]);
     const exportBundle = async (name: string) => {
       const p = join(dir, name);
       await exportBundleTo(t, legal, requestId, p);

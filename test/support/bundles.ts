@@ -38,3 +38,19 @@ export async function downloadBytes(t: TestApp, token: string, path: string): Pr
       .expect(200)
   ).body as Buffer;
 }
+
+/** Records a court's disclosure request for the given patients (due tomorrow) as `token`; its id. */
+export async function courtRequestFor(t: TestApp, token: string, reference: string, patientPseudonyms: string[]): Promise<string> {
+  const res = await t.http
+    .post('/api/v1/disclosure-requests')
+    .set(bearer(token))
+    .send({
+      reference,
+      requester: { kind: 'court', name: 'Rechtbank' },
+      legalBasis: 'PLD Art. 9',
+      dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+      scope: { patientPseudonyms },
+    })
+    .expect(201);
+  return (res.body as { requestId: string }).requestId;
+}
