@@ -36,3 +36,10 @@ export function navigate(to: string, replace = false): void {
   route.set(to);
 }
 if (typeof window !== 'undefined') window.addEventListener('popstate', () => route.set(location.pathname + location.search));
+
+/**
+ * The patient in context, set by a SMART on FHIR EHR launch: the EHR's raw patient id, kept in
+ * memory only (never in a URL or in storage). The worklist then shows that patient's outputs by
+ * sending the id in a request body, as the patient timeline does.
+ */
+export const patientContext = signal<{ patientId: string } | null>(null);
