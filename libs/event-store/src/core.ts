@@ -5,6 +5,7 @@
  * `@app/event-store` brings.
  */
 export * from './decider';
+export * from './encrypted-text';
 export * from './envelope';
 export * from './errors';
 export * from './event-types';

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { DomainError, isUniqueViolation, type SqlDatabase } from '@app/event-store';
+import { DomainError, type EncryptedText, isUniqueViolation, type SqlDatabase } from '@app/event-store';
 import { decodeBase64Url } from './encoding';
 import type { MasterKey } from './key-material';
 
@@ -12,7 +12,8 @@ import type { MasterKey } from './key-material';
  * shipping keys. The salt is derived from the data key, so once the key is shredded nobody can open
  * or guess the commitment; text written before has none and cannot be proven.
  */
-export type EncryptedText = { enc: 'aes-256-gcm'; kid: string; iv: string; ct: string; commitment?: string };
+/** The shape is the shared kernel's; re-exported because every caller of this store uses it. */
+export type { EncryptedText };
 
 /** The name of the commitment format, as bundles and their verifiers name it (ADR 0036). */
 export const TEXT_COMMITMENT = 'text-commitment-v1';

@@ -1,16 +1,11 @@
 import { eventTypes, streamIdentity } from '@app/event-store/core';
-import type { Actor, EventOf, EventsOf } from '@app/event-store/core';
+import type { Actor, EncryptedText, EventOf, EventsOf } from '@app/event-store/core';
 
 /** Stream of one incident: `incident-<id>`. */
 export const incidentStream = streamIdentity('incident-');
 export const incidentStreamId = incidentStream.streamOf;
 
-/**
- * Free text that may hold personal data (narrative, notes, the report sent), encrypted at the
- * edge with AES-256-GCM under the data subject's key (docs/design.md §6), with a salted commitment
- * to the plaintext since ADR 0036. Opaque here.
- */
-export type EncryptedText = { enc: 'aes-256-gcm'; kid: string; iv: string; ct: string; commitment?: string };
+export type { EncryptedText };
 
 /**
  * Who must be told: the AI provider, the market surveillance authority, the device manufacturer,

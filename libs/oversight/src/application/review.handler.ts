@@ -3,7 +3,8 @@ import { CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { GetAiSystemQuery } from '@app/ai-systems';
 import { type Actor, CLOCK, type Clock, commandHandler, EVENT_STORE, type EventStore } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
-import { type EncryptedText, type IncidentSnapshot, type ReviewCommand, reviewDecider, type ReviewState, reviewStream } from '../domain';
+import type { EncryptedText } from '@app/event-store';
+import { type IncidentSnapshot, type ReviewCommand, reviewDecider, type ReviewState, reviewStream } from '../domain';
 import { ExecuteReviewCommand, type ReviewCommandResult } from './review.commands';
 
 const present = (text: string | null | undefined): text is string => typeof text === 'string' && text.trim() !== '';

@@ -5,7 +5,8 @@ import { type FindOptionsWhere, LessThan, type Repository } from 'typeorm';
 import { EVENT_STORE, type EventStore, loadState } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
 import { decodeCursor, encodeCursor, type Page } from '@app/platform';
-import { type EncryptedText, reviewDecider, reviewStreamId, type RecordedReview } from '../domain';
+import type { EncryptedText } from '@app/event-store';
+import { reviewDecider, reviewStreamId, type RecordedReview } from '../domain';
 import { ReviewMonthlyRow, ReviewRow, ReviewTimelineRow } from '../projections/review.entities';
 
 /** Free text as readers get it: clear, absent, or erased (its subject key was shredded). */

@@ -1,6 +1,6 @@
 import { eventTypes, streamIdentity } from '@app/event-store/core';
 import type { Actor, EventOf, EventsOf } from '@app/event-store/core';
-import type { EncryptedText } from './encrypted-text';
+import type { EncryptedText } from '@app/event-store/core';
 
 /**
  * Stream of one AI output that came by feed: `ai-output-<id>`, the id derived from (AI system,

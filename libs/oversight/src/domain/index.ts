@@ -1,4 +1,3 @@
-export * from './encrypted-text';
 export * from './review.events';
 export * from './review.commands';
 export * from './review.decider';

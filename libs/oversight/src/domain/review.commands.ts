@@ -1,5 +1,5 @@
 import type { Actor } from '@app/event-store/core';
-import type { EncryptedText } from './encrypted-text';
+import type { EncryptedText } from '@app/event-store/core';
 import type { AiOutputReviewedData, ReviewCorrectedData, ReviewLinkedToIncidentData, ReviewWithdrawnData } from './review.events';
 
 /**

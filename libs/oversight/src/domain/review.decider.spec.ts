@@ -1,11 +1,10 @@
-import { type EventEnvelope, fold } from '@app/event-store/core';
+import { type EncryptedText, type EventEnvelope, fold } from '@app/event-store/core';
 import { DeciderSpecification } from '@app/event-store/testing';
 import { aiSystemDecider, reviewableSnapshot } from '../../../ai-systems/src/domain';
 import {
   type AiOutputReviewed,
   type AiOutputReviewedData,
   type CorrectReview,
-  type EncryptedText,
   type LinkReviewToIncident,
   type RecordReview,
   type ReviewEvent,

@@ -1,5 +1,5 @@
 import { type Actor, type Decider, DomainError } from '@app/event-store/core';
-import type { EncryptedText } from './encrypted-text';
+import type { EncryptedText } from '@app/event-store/core';
 import type { CorrectReview, IncidentSnapshot, LinkReviewToIncident, RecordReview, ReviewCommand, WithdrawReview } from './review.commands';
 import type { AiOutputReviewedData, ReviewDecision, ReviewEvent } from './review.events';
 

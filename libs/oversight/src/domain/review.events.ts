@@ -1,6 +1,6 @@
 import { eventTypes, streamIdentity } from '@app/event-store/core';
 import type { Actor, EventOf, EventsOf } from '@app/event-store/core';
-import type { EncryptedText } from './encrypted-text';
+import type { EncryptedText } from '@app/event-store/core';
 
 /** Stream of one human review of one AI output: `review-<id>`. */
 export const reviewStream = streamIdentity('review-');

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { EncryptedText } from '../domain';
+import type { EncryptedText } from '@app/event-store';
 
 /**
  * Each output: as fed (`fed`), and whether a live review of it exists now. A review of an output

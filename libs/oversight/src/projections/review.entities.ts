@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { EncryptedText } from '../domain';
+import type { EncryptedText } from '@app/event-store';
 import type { ReviewListItem } from '../contract';
 
 /** Current state of each review: lists per AI system and per reviewer. */
