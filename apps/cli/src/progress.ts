@@ -2,19 +2,20 @@ import { Presets, SingleBar } from 'cli-progress';
 
 /**
  * A progress bar on the terminal for long work (on stderr, and only on a terminal: piped or
- * captured output gets the result lines alone). `update(done, total)`; `stop()` when finished.
+ * captured output gets the result lines alone). `update(done, total, phase?)`; `stop()` when finished.
  */
-export function progressBar(label: string, unit = ''): { update(done: number, total: number): void; stop(): void } {
-  const bar = new SingleBar({ format: `${label} |{bar}| {value}/{total}${unit ? ` ${unit}` : ''}`, hideCursor: true }, Presets.shades_classic);
+export function progressBar(label: string, unit = ''): { update(done: number, total: number, phase?: string): void; stop(): void } {
+  const bar = new SingleBar({ format: `${label} |{bar}| {phase}{value}/{total}${unit ? ` ${unit}` : ''}`, hideCursor: true }, Presets.shades_classic);
   let started = false;
   return {
-    update(done, total) {
+    update(done, total, phase) {
+      const payload = { phase: phase ? `${phase} ` : '' };
       if (!started) {
-        bar.start(Math.max(1, total), 0);
+        bar.start(Math.max(1, total), 0, payload);
         started = true;
       }
       bar.setTotal(Math.max(1, total, done));
-      bar.update(done);
+      bar.update(done, payload);
     },
     stop() {
       if (started) bar.stop();

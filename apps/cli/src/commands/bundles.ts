@@ -1,12 +1,11 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
-import { Presets, SingleBar } from 'cli-progress';
 import { AppModule } from '@app/api';
 import { BUNDLE_EXPORT_ROLES, BundleExports } from '@app/disclosure';
 import { certificatesFromPem, trustedKeyFrom, trustedKeySetFrom, verifyBundle } from '@app/evidence';
 import { Workers } from '@app/event-store';
-import { progressCount } from '../progress';
+import { progressBar, progressCount } from '../progress';
 
 /** Reads the pinned keys named on the command line; a file that is not a key is a usage error. */
 function pinnedKeys(o: { trustedKey?: string; trustedKeys?: string }): KeyObject[] | undefined {
@@ -95,12 +94,9 @@ export async function exportBundleCommand(o: { request: string; out: string; as:
   try {
     const exports = app.get(BundleExports);
     const { job: running, done } = await exports.start(o.request, { subject: o.as, role: o.role });
-    const bar = new SingleBar({ format: 'bundle |{bar}| {phase} {value}/{total}', hideCursor: true }, Presets.shades_classic);
-    bar.start(1, 0, { phase: 'sealing' });
-    const poll = setInterval(() => {
-      bar.setTotal(Math.max(1, running.progress.total));
-      bar.update(running.progress.done, { phase: running.progress.phase });
-    }, 200);
+    const bar = progressBar('bundle');
+    bar.update(0, 1, 'sealing');
+    const poll = setInterval(() => bar.update(running.progress.done, running.progress.total, running.progress.phase), 200);
     const job = await done.finally(() => {
       clearInterval(poll);
       bar.stop();

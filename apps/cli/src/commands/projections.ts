@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
-import { SingleBar, Presets } from 'cli-progress';
 import { AppModule } from '@app/api';
 import { EVENT_STORE, type EventStore, ProjectionRegistry, eventsBehind, Workers } from '@app/event-store';
+import { progressBar } from '../progress';
 import { table } from '../table';
 
 async function withRegistry<T>(work: (registry: ProjectionRegistry, store: EventStore) => Promise<T>): Promise<T> {
@@ -18,17 +18,9 @@ export function projectionsRebuild(name: string): Promise<void> {
   return withRegistry(async (registry, store) => {
     // On a sparse log (KurrentDB) positions are byte offsets: the bar then shows positions, not events.
     const unit = store.gapFreePositions === false ? 'position' : 'events';
-    const bar = new SingleBar({ format: `${name} |{bar}| {value}/{total} ${unit}`, hideCursor: true }, Presets.shades_classic);
-    let started = false;
-    const { position } = await registry.runner.rebuild(name, ({ position, head }) => {
-      if (!started) {
-        bar.start(head, 0);
-        started = true;
-      }
-      bar.setTotal(Math.max(head, position));
-      bar.update(position);
-    });
-    if (started) bar.stop();
+    const bar = progressBar(name, unit);
+    const { position } = await registry.runner.rebuild(name, ({ position, head }) => bar.update(position, head));
+    bar.stop();
     process.stdout.write(`Rebuilt ${name} up to position ${position} and switched it live.\n`);
   });
 }
