@@ -112,12 +112,15 @@ describe('SMART EHR launch in Chromium', () => {
       const launch = await ehr.newLaunch(PATIENT_ID);
       const { page, origins } = await newPage();
       const url = `${base}/smart/launch?iss=${encodeURIComponent(iss)}&launch=${launch}`;
-      await page.goto(url);
+      const answer = await page.goto(url);
+      // The page may talk to the registry and its identity provider (the EHR here), to nothing else.
+      expect(answer?.headers()['content-security-policy']).toContain(`connect-src 'self' ${ehr.issuer};`);
       await expect(page.getByRole('alert').textContent()).resolves.toContain(`This launch was refused: ${iss} is not a FHIR server this registry trusts`);
       await page.waitForTimeout(500);
       expect(page.url()).toBe(url);
       expect([...origins]).toEqual([base]);
       expect(await sessionToken(page)).toBeNull();
+      expect(await seriousViolations(page)).toEqual([]);
       await page.close();
     }
   });
