@@ -1,7 +1,7 @@
 // A test EHR for the SMART App Launch journey: oidc-provider as the EHR's authorization server and
 // a minimal FHIR R4 endpoint under /fhir, on one ephemeral port. Run as a child process by
 // test/support/smart-ehr.ts (oidc-provider is an ES module, which Jest's CommonJS runtime cannot load).
-// Settings come as JSON in SMART_EHR: { clientId, redirectUri, audience, rolesClaim, roles, patients }.
+// Settings come as JSON in SMART_EHR: { clientId, redirectUri, audience, rolesClaim, users, patients }.
 // Prints one JSON line { issuer, fhirBase } once listening.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -11,7 +11,7 @@ import { errors, Provider } from 'oidc-provider';
 const settings = JSON.parse(process.env.SMART_EHR ?? '{}');
 const PATIENT_SCOPE = 'patient/Patient.rs';
 
-/** Launch contexts the EHR created (launch id → patient id), and what each grant was given. */
+/** Launch contexts the EHR created (launch id → { patient, user }), and the patient each grant was given. */
 const launches = new Map();
 const grantPatients = new Map();
 
@@ -60,10 +60,17 @@ const provider = new Provider(issuer, {
   },
   findAccount: (_ctx, id) => ({
     accountId: id,
-    claims: () => ({ sub: id, name: 'Dr. Eva de Vries', fhirUser: `${fhirBase}/Practitioner/${id}` }),
+    claims: () => ({ sub: id, name: settings.users[id].name, fhirUser: `${fhirBase}/Practitioner/${id}` }),
   }),
   // The registry reads its roles from this claim (OIDC_ROLES_CLAIM / OIDC_ROLE_MAP).
-  extraTokenClaims: (_ctx, token) => (token.kind === 'AccessToken' ? { [settings.rolesClaim]: settings.roles, name: 'Dr. Eva de Vries' } : undefined),
+  extraTokenClaims: (_ctx, token) =>
+    token.kind === 'AccessToken' ? { [settings.rolesClaim]: settings.users[token.accountId].roles, name: settings.users[token.accountId].name } : undefined,
+  // Every launch goes through consent, where its patient is bound to a new grant (a grant reused
+  // from an earlier launch would carry that launch's patient).
+  loadExistingGrant: (ctx) => {
+    const grantId = ctx.oidc.result?.consent?.grantId;
+    return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+  },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   renderError: (ctx, out) => {
     ctx.type = 'text/plain';
@@ -80,11 +87,12 @@ provider.use(async (ctx, next) => {
   }
 });
 
-/** The clinician is already signed in to the EHR: login and consent pass without a form. */
+/** The user who launched is already signed in to the EHR: login and consent pass without a form. */
 async function interaction(req, res) {
   const details = await provider.interactionDetails(req, res);
+  const launch = launches.get(details.params.launch);
   if (details.prompt.name === 'login') {
-    return provider.interactionFinished(req, res, { login: { accountId: 'eva' } }, { mergeWithLastSubmission: false });
+    return provider.interactionFinished(req, res, { login: { accountId: launch?.user ?? Object.keys(settings.users)[0] } }, { mergeWithLastSubmission: false });
   }
   const grant = new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id });
   const missing = details.prompt.details;
@@ -92,7 +100,7 @@ async function interaction(req, res) {
   if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
   for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
   const grantId = await grant.save();
-  if (details.params.launch) grantPatients.set(grantId, launches.get(details.params.launch));
+  if (launch) grantPatients.set(grantId, launch.patient);
   return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
 }
 
@@ -159,11 +167,10 @@ server.on('request', (req, res) => {
   const fail = (err) => res.headersSent || res.writeHead(500, { 'Content-Type': 'text/plain' }).end(String(err));
   if (url.pathname.startsWith('/interaction/')) return void interaction(req, res).catch(fail);
   if (url.pathname === '/fhir' || url.pathname.startsWith('/fhir/')) return void fhir(req, res, url.pathname.slice('/fhir'.length)).catch(fail);
-  // The EHR opens a launch context for a patient (what the chart does before it launches the app).
+  // The EHR opens a launch context for a patient and its signed-in user (what the chart does before it launches the app).
   if (url.pathname === '/ehr/launch' && req.method === 'POST') {
-    const patient = url.searchParams.get('patient');
     const launch = randomBytes(16).toString('base64url');
-    launches.set(launch, patient);
+    launches.set(launch, { patient: url.searchParams.get('patient'), user: url.searchParams.get('user') });
     return void res.writeHead(201, { 'Content-Type': 'application/json' }).end(JSON.stringify({ launch }));
   }
   handle(req, res);

@@ -11,8 +11,8 @@ export interface SmartEhrOptions {
   /** The registry's OIDC_AUDIENCE: the `aud` of the JWT access tokens. */
   audience: string;
   rolesClaim: string;
-  /** Role names the EHR puts in the roles claim (mapped by OIDC_ROLE_MAP). */
-  roles: string[];
+  /** The EHR's users: name, and role names it puts in the roles claim (mapped by OIDC_ROLE_MAP). */
+  users: Record<string, { name: string; roles: string[] }>;
   /** FHIR R4 Patient resources the endpoint serves. */
   patients: Array<Record<string, unknown> & { id: string }>;
 }
@@ -22,8 +22,8 @@ export interface SmartEhr {
   issuer: string;
   /** The FHIR base URL (the `iss` of a launch). */
   fhirBase: string;
-  /** Opens a launch context for a patient, as the EHR does before launching the app. */
-  newLaunch(patientId: string): Promise<string>;
+  /** Opens a launch context for a patient and the user signed in to the EHR, as the EHR does before launching the app. */
+  newLaunch(patientId: string, user: string): Promise<string>;
   output(): string;
   close(): Promise<void>;
 }
@@ -45,8 +45,9 @@ export async function startSmartEhr(options: SmartEhrOptions): Promise<SmartEhr>
   });
   return {
     ...started,
-    async newLaunch(patientId) {
-      const res = await fetch(`${started.issuer}/ehr/launch?patient=${encodeURIComponent(patientId)}`, { method: 'POST' });
+    async newLaunch(patientId, user) {
+      const query = new URLSearchParams({ patient: patientId, user });
+      const res = await fetch(`${started.issuer}/ehr/launch?${query.toString()}`, { method: 'POST' });
       if (res.status !== 201) throw new Error(`test EHR answered ${res.status}`);
       return ((await res.json()) as { launch: string }).launch;
     },

@@ -20,6 +20,7 @@ const PATIENT = {
   name: [{ use: 'official', family: 'van den Berg', given: ['Maria'] }],
   birthDate: '1957-03-14',
 };
+const OTHER_PATIENT = { resourceType: 'Patient', id: 'mrn-4410922', name: [{ family: 'de Boer', given: ['Jan'] }], birthDate: '1980-11-02' };
 
 describe('SMART EHR launch in Chromium', () => {
   let t: TestApp;
@@ -40,8 +41,12 @@ describe('SMART EHR launch in Chromium', () => {
       redirectUri: `${base}/smart/callback`,
       audience: AUDIENCE,
       rolesClaim: 'roles',
-      roles: ['ehr-physician'],
-      patients: [PATIENT],
+      users: {
+        eva: { name: 'Dr. Eva de Vries', roles: ['ehr-physician'] },
+        // A user of the EHR with no role in the registry.
+        noor: { name: 'Noor Bakker', roles: ['ehr-ward-clerk'] },
+      },
+      patients: [PATIENT, OTHER_PATIENT],
     });
     Object.assign(process.env, {
       WEB_DIR: webDir,
@@ -73,13 +78,14 @@ describe('SMART EHR launch in Chromium', () => {
     return { page, origins };
   }
 
+  const launchUrl = (iss: string, launch: string) => `${base}/smart/launch?iss=${encodeURIComponent(iss)}&launch=${launch}`;
   const sessionToken = (page: Page) =>
     page.evaluate(() => (JSON.parse(sessionStorage.getItem('oversight-registry.session') ?? 'null') as { token: string } | null)?.token ?? null);
 
   it('opens from the EHR with the patient in context, signed in as a clinician with the EHR token', async () => {
-    const launch = await ehr.newLaunch(PATIENT_ID);
+    const launch = await ehr.newLaunch(PATIENT_ID, 'eva');
     const { page, origins } = await newPage();
-    await page.goto(`${base}/smart/launch?iss=${encodeURIComponent(ehr.fhirBase)}&launch=${launch}`);
+    await page.goto(launchUrl(ehr.fhirBase, launch));
 
     // Through the EHR's authorization server and back: the worklist, with the launch patient in the banner.
     await page.waitForURL(`${base}/worklist`);
@@ -104,14 +110,41 @@ describe('SMART EHR launch in Chromium', () => {
 
     await page.getByRole('button', { name: 'Clear patient' }).click();
     await expect(banner.count()).resolves.toBe(0);
+
+    // The EHR moves to another patient's chart and launches again: the context follows.
+    await page.goto(launchUrl(ehr.fhirBase, await ehr.newLaunch(OTHER_PATIENT.id, 'eva')));
+    await page.waitForURL(`${base}/worklist`);
+    await expect(banner.textContent()).resolves.toContain('Patient in context: Jan de Boer, born 2 Nov 1980');
     await page.close();
+  });
+
+  it('refuses a callback that no launch in this tab started (forged state)', async () => {
+    const { page } = await newPage();
+    await page.goto(`${base}/smart/callback?code=stolen-code&state=forged-state`);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Sign-in failed');
+    expect(await sessionToken(page)).toBeNull();
+    await page.close();
+  });
+
+  it("refuses an EHR user whose token carries none of the registry's roles", async () => {
+    // Another browser: the EHR's sign-in cookie of the first user must not carry over.
+    const other = await launchBrowser();
+    try {
+      const page = await other.context.newPage();
+      page.setDefaultTimeout(30_000);
+      await page.goto(launchUrl(ehr.fhirBase, await ehr.newLaunch(PATIENT_ID, 'noor')));
+      await expect(page.getByRole('alert').textContent()).resolves.toContain('This token carries none of the registry roles.');
+      expect(await sessionToken(page)).toBeNull();
+      await expect(page.getByRole('region', { name: 'Patient in context' }).count()).resolves.toBe(0);
+    } finally {
+      await other.close();
+    }
   });
 
   it('refuses a launch from a FHIR server not on the allow-list, without any redirect', async () => {
     for (const iss of [`${ehr.issuer}/other-fhir`, `${ehr.fhirBase}.attacker.example`, 'https://ehr.attacker.example/fhir']) {
-      const launch = await ehr.newLaunch(PATIENT_ID);
       const { page, origins } = await newPage();
-      const url = `${base}/smart/launch?iss=${encodeURIComponent(iss)}&launch=${launch}`;
+      const url = launchUrl(iss, await ehr.newLaunch(PATIENT_ID, 'eva'));
       const answer = await page.goto(url);
       // The page may talk to the registry and its identity provider (the EHR here), to nothing else.
       expect(answer?.headers()['content-security-policy']).toContain(`connect-src 'self' ${ehr.issuer};`);
