@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { freePort } from '../support/child-api';
 import { startSmartEhr, type SmartEhr } from '../support/smart-ehr';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { type Browser, buildWebApp, launchBrowser, requireChromium, seriousViolations } from './browser';
+import { type Browser, buildWebApp, launchBrowser, requireChromium, screenshot, seriousViolations } from './browser';
 
 jest.setTimeout(180_000);
 
@@ -107,6 +107,7 @@ describe('SMART EHR launch in Chromium', () => {
     const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }) + location.href);
     expect(stored).not.toContain(PATIENT_ID);
     expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'clinician-ehr-launch');
 
     await page.getByRole('button', { name: 'Clear patient' }).click();
     await expect(banner.count()).resolves.toBe(0);
