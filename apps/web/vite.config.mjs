@@ -27,6 +27,13 @@ export default defineConfig({
     reportCompressedSize: false,
     // The app is small: one script and one stylesheet, no source maps shipped to browsers.
     sourcemap: false,
+    rolldownOptions: {
+      // fhirclient's fallback for browsers without Web Crypto (never loaded here: every supported browser has it) is an ESM file using `module`.
+      onwarn(warning, warn) {
+        if (warning.code === 'COMMONJS_VARIABLE_IN_ESM' && String(warning.id ?? warning.message).includes('isomorphic-webcrypto')) return;
+        warn(warning);
+      },
+    },
   },
   logLevel: 'warn',
 });

@@ -16,11 +16,48 @@ export function webRoot(env: NodeJS.ProcessEnv = process.env): string | undefine
   return undefined;
 }
 
+/** SMART App Launch scopes: the launch context, the user's identity, and read/search of the patient in context. */
+export const DEFAULT_SMART_SCOPE = 'launch openid fhirUser patient/Patient.rs';
+
+/**
+ * The FHIR servers allowed to start an EHR launch (SMART App Launch 2.x): an `iss` not on this list
+ * gets a refusal page and no redirect, so nobody can send a clinician through a look-alike server.
+ * The EHR's access token becomes the registry session, so it must come from `OIDC_ISSUER`.
+ */
+export function smartConfig(env: NodeJS.ProcessEnv = process.env) {
+  const list = env.SMART_FHIR_ISSUERS?.trim();
+  if (!list) return null;
+  if (!env.OIDC_ISSUER?.trim()) {
+    throw new Error("SMART_FHIR_ISSUERS is set but OIDC_ISSUER is not: the registry accepts the EHR's access tokens only from its OIDC issuer");
+  }
+  const fhirIssuers = list
+    .split(',')
+    .map((s) => s.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
+  for (const iss of fhirIssuers) requireSecureUrl(iss, 'SMART_FHIR_ISSUERS');
+  const clientId = env.SMART_CLIENT_ID?.trim() || env.OIDC_WEB_CLIENT_ID?.trim() || env.OIDC_AUDIENCE?.trim() || '';
+  if (!clientId) throw new Error('SMART_FHIR_ISSUERS is set but SMART_CLIENT_ID is not');
+  return { fhirIssuers, clientId, scope: env.SMART_SCOPE?.trim() || DEFAULT_SMART_SCOPE };
+}
+
+function requireSecureUrl(value: string, name: string): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${name}: "${value}" is not a URL`);
+  }
+  // Plain http only to this machine (tests, a local EHR sandbox), as for OIDC_ISSUER.
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new Error(`${name}: "${value}" must use https`);
+}
+
 /** What the browser needs to sign in; no secrets (a public OIDC client uses PKCE, not a secret). */
 export function webConfig(env: NodeJS.ProcessEnv = process.env) {
   const issuer = env.OIDC_ISSUER?.trim();
   return {
     localTokens: env.LOCAL_TOKENS !== 'false',
+    smart: smartConfig(env),
     oidc: issuer
       ? {
           issuer,
@@ -41,11 +78,13 @@ export function webConfig(env: NodeJS.ProcessEnv = process.env) {
 export function serveWebApp(app: NestExpressApplication, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const root = webRoot(env);
   if (!root) return undefined;
-  const config = JSON.stringify(webConfig(env));
-  const issuerOrigin = env.OIDC_ISSUER ? new URL(env.OIDC_ISSUER).origin : '';
+  const settings = webConfig(env);
+  const config = JSON.stringify(settings);
+  // The browser talks to the identity provider (token endpoint) and, in a SMART launch, to the allowed FHIR servers.
+  const origins = new Set([env.OIDC_ISSUER, ...(settings.smart?.fhirIssuers ?? [])].filter((u): u is string => !!u).map((u) => new URL(u).origin));
   const csp = [
     "default-src 'self'",
-    `connect-src 'self' ${issuerOrigin}`.trim(),
+    ['connect-src', "'self'", ...origins].join(' '),
     "img-src 'self' data:",
     "style-src 'self'",
     "script-src 'self'",

@@ -9,8 +9,10 @@ import { Insights } from './screens/insights';
 import { Login, OidcCallback } from './screens/login';
 import { ReportIncident } from './screens/report';
 import { Reviews } from './screens/reviews';
+import { SmartCallback, SmartLaunch } from './screens/smart';
 import { SupplierNoticeDetail, SupplierNotices } from './screens/supplier-notices';
-import { navigate, route, useSignal } from './state';
+import { clearPatientContext, formatBirthDate, launchPatient } from './smart';
+import { navigate, patientContext, route, useSignal } from './state';
 import { Link, PageTitle, tt } from './ui';
 
 type Screen = 'reviews' | 'incidents' | 'disclosures' | 'audit' | 'insights' | 'supplier-notices' | 'report';
@@ -27,7 +29,10 @@ export function App({ config }: { config: WebConfig }) {
   const path = useSignal(route).split('?')[0];
   useSignal(lang);
   const [session, setSession] = useState<Session | null>(loadSession);
+  const inContext = useSignal(patientContext);
+  const patient = useSignal(launchPatient);
   const signIn = (s: Session | null) => {
+    if (!s) clearPatientContext();
     saveSession(s);
     setSession(s);
     setBearer(s?.token ?? null, () => signIn(null));
@@ -41,6 +46,14 @@ export function App({ config }: { config: WebConfig }) {
   const screens = session ? SCREENS[session.role] : [];
   const body = () => {
     if (path === '/auth/callback') return <OidcCallback config={config} onSession={signIn} />;
+    if (path === '/smart/launch') return <SmartLaunch config={config} />;
+    if (path === '/smart/callback') {
+      const launched = (s: Session) => {
+        signIn(s);
+        navigate('/worklist', true);
+      };
+      return <SmartCallback config={config} onLaunched={launched} />;
+    }
     if (!session) return <Login config={config} onSession={signIn} />;
     const [, screen, id] = path.split('/');
     if (!screen) {
@@ -105,6 +118,14 @@ export function App({ config }: { config: WebConfig }) {
           )}
         </div>
       </header>
+      {session && inContext && patient && (
+        <div class="patient-context" role="region" aria-label={t('smart.patientLabel')}>
+          <span>{t('smart.patient', { name: patient.name, born: formatBirthDate(patient.birthDate) })}</span>
+          <button type="button" class="link" onClick={clearPatientContext}>
+            {t('smart.clear')}
+          </button>
+        </div>
+      )}
       <main id="main" key={path}>
         {body()}
       </main>

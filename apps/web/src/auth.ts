@@ -12,9 +12,16 @@ export interface OidcSettings {
   rolesClaim: string;
   roleMap: Record<string, string | string[]> | null;
 }
+/** SMART App Launch (EHR launch): the FHIR servers allowed as `iss`, this app's client id there, the scopes. */
+export interface SmartSettings {
+  fhirIssuers: string[];
+  clientId: string;
+  scope: string;
+}
 export interface WebConfig {
   localTokens: boolean;
   oidc: OidcSettings | null;
+  smart: SmartSettings | null;
 }
 export interface Session {
   token: string;

@@ -8,6 +8,6 @@ async function start() {
     (r) => (r.ok ? r.json() : null),
     () => null,
   )) as WebConfig | null;
-  render(<App config={config ?? { localTokens: true, oidc: null }} />, document.getElementById('app')!);
+  render(<App config={config ?? { localTokens: true, oidc: null, smart: null }} />, document.getElementById('app')!);
 }
 void start();
