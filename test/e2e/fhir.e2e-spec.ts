@@ -316,7 +316,11 @@ describe('FHIR R4 facade (HTTP)', () => {
     expect(outcome(await fhir('qm', '/fhir/Patient/p-anything').expect(404)).issue[0].code).toBe('not-found');
     outcome(await fhir('qm', '/fhir/Observation').expect(404));
     const unknown = outcome(await fhir('qm', '/fhir/Provenance?status=final').expect(400));
-    expect(unknown.issue[0]).toMatchObject({ code: 'invalid', expression: ['status'] });
+    expect(unknown.issue[0]).toMatchObject({
+      code: 'invalid',
+      expression: ['status'],
+      details: { coding: [{ system: 'https://oversight-registry.eu/problems/', code: 'invalid-search-parameter' }] },
+    });
     expect(outcome(await fhir('qm', '/fhir/Provenance?recorded=ne2026-01-01').expect(400)).issue[0].expression).toEqual(['recorded']);
     expect(outcome(await fhir('qm', '/fhir/Provenance?recorded=yesterday').expect(400)).issue[0].expression).toEqual(['recorded']);
     expect(outcome(await fhir('qm', '/fhir/Provenance?_count=0').expect(400)).issue[0].expression).toEqual(['_count']);

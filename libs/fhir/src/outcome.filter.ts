@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch } from '@nestjs/common';
 import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { Response } from 'express';
-import { ProblemDetailsFilter, type ProblemDetails } from '@app/platform';
+import { PROBLEM_BASE, ProblemDetailsFilter, type ProblemDetails } from '@app/platform';
 
 export const FHIR_JSON = 'application/fhir+json';
 
@@ -16,14 +16,18 @@ const ISSUE_CODES: Record<number, OperationOutcomeIssue['code']> = {
   503: 'transient',
 };
 
-/** A problem (RFC 9457) as a FHIR OperationOutcome: one issue per field, or one for the whole. */
+/**
+ * A problem (RFC 9457) as a FHIR OperationOutcome: one issue per field, or one for the whole;
+ * each issue carries the API's problem code (`details.coding`), so clients of both see the same codes.
+ */
 export function outcomeOf(p: ProblemDetails): OperationOutcome {
   const code = ISSUE_CODES[p.status] ?? (p.status >= 500 ? 'exception' : 'processing');
   const severity = p.status >= 500 ? 'fatal' : 'error';
   const text = p.detail ?? p.title;
+  const coding = [{ system: PROBLEM_BASE, code: p.code }];
   const issue: OperationOutcomeIssue[] = p.errors?.length
-    ? p.errors.map((e) => ({ severity, code, details: { text: `${e.field}: ${e.message}` }, diagnostics: text, expression: [e.field] }))
-    : [{ severity, code, details: { text }, diagnostics: p.type }];
+    ? p.errors.map((e) => ({ severity, code, details: { coding, text: `${e.field}: ${e.message}` }, diagnostics: text, expression: [e.field] }))
+    : [{ severity, code, details: { coding, text } }];
   return { resourceType: 'OperationOutcome', issue };
 }
 
