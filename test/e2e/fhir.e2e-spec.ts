@@ -324,6 +324,9 @@ describe('FHIR R4 facade (HTTP)', () => {
     expect(outcome(await fhir('qm', '/fhir/Provenance?recorded=ne2026-01-01').expect(400)).issue[0].expression).toEqual(['recorded']);
     expect(outcome(await fhir('qm', '/fhir/Provenance?recorded=yesterday').expect(400)).issue[0].expression).toEqual(['recorded']);
     expect(outcome(await fhir('qm', '/fhir/Provenance?_count=0').expect(400)).issue[0].expression).toEqual(['_count']);
+    expect(outcome(await fhir('qm', '/fhir/Device?_cursor=not-ours').expect(400)).issue[0].expression).toEqual(['_cursor']);
+    expect(outcome(await fhir('qm', '/fhir/Device?_format=xml').expect(400)).issue[0].expression).toEqual(['_format']);
+    valid<Bundle>(await fhir('qm', '/fhir/Device?_format=json').expect(200));
     // A raw patient id is not a search key: refused without echoing it.
     const raw = outcome(await fhir('qm', '/fhir/Provenance?patient=NL-FHIR-1').expect(400));
     expect(raw.issue[0].expression).toEqual(['patient']);

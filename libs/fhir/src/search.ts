@@ -1,6 +1,6 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { PSEUDONYM_PATTERN } from '@app/identity';
-import { ProblemException } from '@app/platform';
+import { decodeCursor, ProblemException } from '@app/platform';
 
 /** FHIR search parameters as Express hands them over (a repeated parameter is an array). */
 export type SearchQuery = Record<string, string | string[] | undefined>;
@@ -24,7 +24,19 @@ export function checkParams(query: SearchQuery, supported: readonly string[]): v
   for (const [name, value] of Object.entries(query)) {
     if (Array.isArray(value) && name !== 'date' && name !== 'recorded') throw badParam(name, 'may be given once');
   }
+  const format = single(query, '_format');
+  if (format !== undefined && !JSON_FORMATS.includes(format)) throw badParam('_format', 'only JSON is served (json, application/fhir+json)');
+  const cursor = single(query, '_cursor');
+  if (cursor !== undefined) {
+    try {
+      decodeCursor(cursor, 1);
+    } catch {
+      throw badParam('_cursor', "is not one of this server's next links");
+    }
+  }
 }
+
+const JSON_FORMATS = ['json', 'application/json', 'application/fhir+json'];
 
 /** `_count`: 1–500, 50 when absent. */
 export function countOf(query: SearchQuery): number {
