@@ -79,7 +79,8 @@ export interface DateRange {
 }
 
 // FHIR dateTime search value: a year, month, day or instant; a time without zone is read as UTC.
-const DATE_VALUE = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
+const DATE_VALUE =
+  /^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01])(?:T([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(\.\d{1,9})?)?(Z|[+-](?:0\d|1[0-3]):[0-5]\d|[+-]14:00)?)?)?)?$/;
 
 /** The instants a date value stands for at its precision: `2026-12` is [Dec 1, Jan 1). */
 function rangeOf(value: string, name: string): { start: Date; end: Date } {
@@ -103,7 +104,9 @@ function rangeOf(value: string, name: string): { start: Date; end: Date } {
     start = new Date(Date.UTC(+y, 0, 1));
     end = new Date(Date.UTC(+y + 1, 0, 1));
   }
-  if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) throw badParam(name, `${value} is not a valid date`);
+  // 2026-02-30 would roll over into March: not a date.
+  const rolledOver = d !== undefined && h === undefined && start.getUTCDate() !== +d;
+  if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || rolledOver) throw badParam(name, `${value} is not a valid date`);
   return { start, end };
 }
 
