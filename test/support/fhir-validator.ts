@@ -1,8 +1,8 @@
 import type { Bundle, OperationOutcomeIssue, Resource, SearchParameter } from '@medplum/fhirtypes';
 
-// @medplum/core 5 subclasses the global WebSocket at load; Node 20 has none (the `ws` package is the same API).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-(globalThis as { WebSocket?: unknown }).WebSocket ??= require('ws');
+// @medplum/core 5 subclasses the global WebSocket when it loads (its subscription client); Node 20
+// has none. Validation never opens a socket, so an empty class is enough and adds no dependency.
+(globalThis as { WebSocket?: unknown }).WebSocket ??= class {};
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const medplum = require('@medplum/core') as typeof import('@medplum/core');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
