@@ -19,7 +19,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   retention: ['ai-systems', 'event-store', 'identity', 'platform'],
   evidence: ['event-store', 'identity', 'platform'],
   disclosure: ['event-store', 'evidence', 'identity', 'platform'],
-  'apps/api': ['ai-systems', 'disclosure', 'event-store', 'evidence', 'identity', 'incidents', 'oversight', 'platform', 'retention'],
+  fhir: ['ai-systems', 'event-store', 'identity', 'incidents', 'oversight', 'platform'],
+  'apps/api': ['ai-systems', 'disclosure', 'event-store', 'evidence', 'fhir', 'identity', 'incidents', 'oversight', 'platform', 'retention'],
   'apps/cli': ['apps/api', 'disclosure', 'event-store', 'evidence', 'identity', 'incidents', 'retention'],
 };
 

@@ -3,7 +3,7 @@ import { aiSystemBody, sha256Hex, startTestApp, type TestApp, rawBody } from '..
 
 const ANY_ID = '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
 /** Reading the access log is auditing it, not an access to a patient's data (ADR 0010). */
-const EXEMPT = ['GET /api/v1/access-log'];
+const EXEMPT = ['GET /api/v1/access-log', 'GET /fhir/AuditEvent', 'GET /fhir/AuditEvent/{id}'];
 
 /**
  * NEN 7513 coverage: every GET route of the running application (discovered at run time, so a
@@ -84,6 +84,10 @@ describe('access log covers every route that discloses patient data (HTTP)', () 
       bundles: job.bundleId,
       'log-artefacts': artefact.body.artefactId,
       patients: pseudonym,
+      // The FHIR facade's reads (libs/fhir): the same things under their FHIR resource types.
+      Device: system,
+      Provenance: review.body.reviewId,
+      AdverseEvent: incident.body.incidentId,
     });
   }, 120_000);
   afterAll(async () => t?.close());
@@ -138,6 +142,11 @@ describe('access log covers every route that discloses patient data (HTTP)', () 
         'GET /api/v1/patients/{pseudonym}/timeline',
         'GET /api/v1/reconstruction',
         'GET /api/v1/access-log',
+        'GET /fhir/Provenance',
+        'GET /fhir/Provenance/{id}',
+        'GET /fhir/AdverseEvent',
+        'GET /fhir/AdverseEvent/{id}',
+        'GET /fhir/AuditEvent',
       ]),
     );
   }, 180_000);

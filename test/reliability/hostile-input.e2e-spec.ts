@@ -45,6 +45,23 @@ const encodeSegment = (s: string) =>
 
 const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 
+type Answer = { status: number; headers: Record<string, string>; body: { status?: number; code?: string; type?: string } };
+/**
+ * Under /fhir a problem comes as an OperationOutcome carrying the problem's code (libs/fhir,
+ * docs/fhir.md): read back as the problem it stands for, so both are judged alike.
+ */
+function asProblem(res: Answer): Answer {
+  if (!/application\/fhir\+json/.test(res.headers['content-type'] ?? '')) return res;
+  const body = res.body as { resourceType?: string; issue?: Array<{ details?: { coding?: Array<{ system?: string; code?: string }> } }> };
+  const coding = body.resourceType === 'OperationOutcome' ? body.issue?.[0]?.details?.coding?.[0] : undefined;
+  if (!coding?.code || coding.system !== PROBLEM_BASE) return res;
+  return {
+    status: res.status,
+    headers: { 'content-type': 'application/problem+json' },
+    body: { status: res.status, code: coding.code, type: PROBLEM_BASE + coding.code },
+  };
+}
+
 /**
  * Table-driven hostile requests against every route of the running application (discovered
  * from the router, as the authorization matrix does), each with a role allowed to call it.
@@ -96,11 +113,8 @@ describe('Hostile input corpus against every route (HTTP)', () => {
   };
 
   /** Records what is wrong with an answer to a hostile request (collected, reported at once). */
-  function judge(
-    name: string,
-    res: { status: number; headers: Record<string, string>; body: { status?: number; code?: string; type?: string } },
-    allowOk: boolean,
-  ) {
+  function judge(name: string, answer: Answer, allowOk: boolean) {
+    const res = asProblem(answer);
     if (res.status >= 500) return failures.push(`${name}: ${res.status} ${res.body?.code}`);
     if (res.status < 400) {
       if (!allowOk) failures.push(`${name}: accepted with ${res.status}`);
@@ -275,8 +289,8 @@ describe('Hostile input corpus against every route (HTTP)', () => {
     const before = await t.eventCount();
     for (const r of routes.filter((x) => !x.public)) {
       for (const [what, token] of forged) {
-        const res = await call(r.method, withPath(r, VALID_ID), token).send(r.method === 'GET' ? undefined : {});
-        if (res.status !== 401 || !['invalid-token', 'unauthenticated'].includes(res.body.code) || !/problem\+json/.test(res.headers['content-type']))
+        const res = asProblem(await call(r.method, withPath(r, VALID_ID), token).send(r.method === 'GET' ? undefined : {}));
+        if (res.status !== 401 || !['invalid-token', 'unauthenticated'].includes(res.body.code ?? '') || !/problem\+json/.test(res.headers['content-type']))
           failures.push(`${r.method} ${r.path} ${what}: ${res.status} ${res.body.code}`);
       }
     }

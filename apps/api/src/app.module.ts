@@ -6,6 +6,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AiSystemsModule } from '@app/ai-systems';
 import { DisclosureModule } from '@app/disclosure';
 import { EvidenceModule } from '@app/evidence';
+import { FhirModule } from '@app/fhir';
 import { StorageModule, storageConfigFromEnv, type StorageConfig } from '@app/event-store';
 import { IdentityModule } from '@app/identity';
 import { IncidentsModule } from '@app/incidents';
@@ -34,6 +35,7 @@ export class AppModule {
         RetentionModule,
         EvidenceModule,
         DisclosureModule,
+        FhirModule,
       ],
       controllers: [HealthController, MetricsController, EventsController],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

@@ -26,7 +26,8 @@ export async function createApp(config: StorageConfig = storageConfigFromEnv()):
   answerClientErrorsAsProblems(app.getHttpServer());
   // Behind a reverse proxy the access log must record the client, not the proxy (e.g. TRUST_PROXY=1).
   if (process.env.TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(process.env.TRUST_PROXY) ? Number(process.env.TRUST_PROXY) : process.env.TRUST_PROXY);
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'metrics', '.well-known/oversight-registry-keys'] });
+  // The FHIR facade has its own base, /fhir (libs/fhir), next to the API's.
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'metrics', '.well-known/oversight-registry-keys', 'fhir', 'fhir/{*path}'] });
   app.useGlobalPipes(problemValidationPipe());
   // The browser app (apps/web) at `/`; registered before the routes, it leaves API paths alone.
   serveWebApp(app);

@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 
 /** Paths the API owns: they never fall back to the web app's index.html. */
-const API_PATHS = /^\/(api|docs|docs-json|health|metrics|\.well-known)(\/|$|\?|-)/;
+const API_PATHS = /^\/(api|docs|docs-json|fhir|health|metrics|\.well-known)(\/|$|\?|-)/;
 
 /** The built web app (apps/web → dist/web): WEB_DIR, or dist/web above this file (source or dist). */
 export function webRoot(env: NodeJS.ProcessEnv = process.env): string | undefined {

@@ -3,7 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProjectionRegistry } from '@app/event-store';
 import { ExecuteAiSystemCommandHandler } from './application/ai-system.handler';
-import { GetAiSystemHandler, ListAiSystemsHandler } from './application/ai-system.queries';
+import { CountAiSystemsHandler, GetAiSystemHandler, ListAiSystemsHandler } from './application/ai-system.queries';
 import { ExecuteSupplierNoticeCommandHandler } from './application/supplier-notice.handler';
 import { GetSupplierNoticeHandler, ListSupplierNoticesHandler, OverdueSupplierNotices } from './application/supplier-notice.queries';
 import { AiSystemsController } from './http/ai-systems.controller';
@@ -21,6 +21,7 @@ import { SupplierNoticesProjection } from './projections/supplier-notices.projec
     ExecuteAiSystemCommandHandler,
     GetAiSystemHandler,
     ListAiSystemsHandler,
+    CountAiSystemsHandler,
     AiSystemsProjection,
     ExecuteSupplierNoticeCommandHandler,
     GetSupplierNoticeHandler,

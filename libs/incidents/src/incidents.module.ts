@@ -15,6 +15,7 @@ import {
   ListIncidentsHandler,
   MyReportsHandler,
   ReportPreviewHandler,
+  SearchIncidentsHandler,
   TriageQueueHandler,
 } from './application/incident.queries';
 import { OverdueIncidents } from './application/overdue-incidents';
@@ -37,6 +38,7 @@ import { IncidentsProjection } from './projections/incidents.projection';
     ListIncidentsHandler,
     MyReportsHandler,
     ReportPreviewHandler,
+    SearchIncidentsHandler,
     TriageQueueHandler,
     CountOverdueIncidentsHandler,
     IncidentSystemsHandler,

@@ -6,7 +6,7 @@ import { RecordAiOutputsHandler } from './application/ai-output.handler';
 import { CoverageHandler, OverdueAiOutputs, WorklistHandler } from './application/ai-output.queries';
 import { IncidentReviewLinks } from './application/incident-review-links';
 import { ExecuteReviewCommandHandler } from './application/review.handler';
-import { GetReviewHandler, ListReviewsHandler, OverrideRatesHandler, PatientTimelineHandler } from './application/review.queries';
+import { CountReviewsHandler, GetReviewHandler, ListReviewsHandler, OverrideRatesHandler, PatientTimelineHandler } from './application/review.queries';
 import { AiOutputCoverageController, WorklistController } from './http/ai-output-oversight.controller';
 import { AiOutputsController } from './http/ai-outputs.controller';
 import { AiSystemReviewsController } from './http/ai-system-reviews.controller';
@@ -25,6 +25,7 @@ import { ReviewsProjection } from './projections/reviews.projection';
     ExecuteReviewCommandHandler,
     GetReviewHandler,
     ListReviewsHandler,
+    CountReviewsHandler,
     PatientTimelineHandler,
     OverrideRatesHandler,
     ReviewsProjection,

@@ -23,6 +23,18 @@ export class ListAiSystemsQuery extends Query<Page<AiSystemRow>> {
   }
 }
 
+/** How many AI systems the inventory holds (a FHIR searchset's `total`). */
+export class CountAiSystemsQuery extends Query<number> {}
+
+@QueryHandler(CountAiSystemsQuery)
+export class CountAiSystemsHandler implements IQueryHandler<CountAiSystemsQuery> {
+  constructor(@InjectRepository(AiSystemRow) private readonly rows: Repository<AiSystemRow>) {}
+
+  execute(): Promise<number> {
+    return this.rows.count();
+  }
+}
+
 @QueryHandler(GetAiSystemQuery)
 export class GetAiSystemHandler implements IQueryHandler<GetAiSystemQuery> {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}

@@ -28,6 +28,7 @@ export interface AccessLogEntry extends AccessRecord {
 }
 
 export interface AccessLogFilter {
+  entryId?: string;
   subject?: string;
   actor?: string;
   action?: string;
@@ -149,23 +150,16 @@ export class AccessLog {
 
   /** Entries in log order matching every given filter, at most `limit` after `afterSeq`. */
   async find(filter: AccessLogFilter): Promise<AccessLogEntry[]> {
-    const where: string[] = ['seq > ?'];
-    const params: unknown[] = [filter.afterSeq ?? 0];
-    const add = (sql: string, value: unknown) => {
-      if (value === undefined) return;
-      where.push(sql);
-      params.push(value);
-    };
-    add('data_subject = ?', filter.subject);
-    add('actor_subject = ?', filter.actor);
-    add('action = ?', filter.action);
-    add('at >= ?', filter.from);
-    add('at < ?', filter.to);
-    const rows = await this.db.query<Row>(
-      `SELECT ${COLUMNS} FROM access_log WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ${Math.floor(filter.limit)}`,
-      params,
-    );
+    const { where, params } = whereOf(filter);
+    const rows = await this.db.query<Row>(`SELECT ${COLUMNS} FROM access_log WHERE ${where} ORDER BY seq LIMIT ${Math.floor(filter.limit)}`, params);
     return rows.map(entryOf);
+  }
+
+  /** How many entries match the filter (`afterSeq` and `limit` aside): a FHIR searchset's `total`. */
+  async count(filter: Omit<AccessLogFilter, 'afterSeq' | 'limit'>): Promise<number> {
+    const { where, params } = whereOf({ ...filter, limit: 0 });
+    const [row] = await this.db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM access_log WHERE ${where}`, params);
+    return Number(row.n);
   }
 
   /**
@@ -283,6 +277,23 @@ export class AccessLog {
       if (rows.length < batch) return { ok: true, entries, firstBadSeq: null, purgedThroughSeq };
     }
   }
+}
+
+function whereOf(filter: AccessLogFilter): { where: string; params: unknown[] } {
+  const where: string[] = ['seq > ?'];
+  const params: unknown[] = [filter.afterSeq ?? 0];
+  const add = (sql: string, value: unknown) => {
+    if (value === undefined) return;
+    where.push(sql);
+    params.push(value);
+  };
+  add('entry_id = ?', filter.entryId);
+  add('data_subject = ?', filter.subject);
+  add('actor_subject = ?', filter.actor);
+  add('action = ?', filter.action);
+  add('at >= ?', filter.from);
+  add('at < ?', filter.to);
+  return { where: where.join(' AND '), params };
 }
 
 function hashOf(e: Omit<AccessLogEntry, 'entryHash'>): string {

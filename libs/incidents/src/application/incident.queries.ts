@@ -96,6 +96,81 @@ export class ListIncidentsQuery extends Query<Page<IncidentSummary>> {
 
 export class CountOverdueIncidentsQuery extends Query<number> {}
 
+/** An incident as an outside system may see it (FHIR AdverseEvent): no narrative, no notifications. */
+export interface IncidentFacts {
+  incidentId: string;
+  aiSystemId: string;
+  aiSystemName: string;
+  status: 'open' | 'closed';
+  serious: boolean | null;
+  nearMiss: boolean;
+  /** When it happened if known, else when it was detected: the event's date. */
+  date: string;
+  occurredAt: string | null;
+  detectedAt: string;
+  detectedBy: string;
+  patientPseudonyms: string[];
+  linkedReviewIds: string[];
+}
+
+export interface IncidentSearch {
+  aiSystemId?: string;
+  patientPseudonym?: string;
+  /** On `date`: inclusive from, exclusive to (ISO times). */
+  dateFrom?: string;
+  dateTo?: string;
+  limit: number;
+  /** The position after which the page starts (an offset; the board has no other stable order by date). */
+  offset: number;
+}
+
+/**
+ * Incidents by AI system, patient and date, oldest id first, with how many match. Patients and
+ * dates are matched on the folded incident of each board row: incidents are counted in hundreds,
+ * not millions, so one pass over a system's rows is cheap and needs no index on patients.
+ */
+export class SearchIncidentsQuery extends Query<{ items: IncidentFacts[]; total: number }> {
+  constructor(readonly search: IncidentSearch) {
+    super();
+  }
+}
+
+export function incidentFacts(s: IncidentState): IncidentFacts {
+  return {
+    incidentId: s.incidentId!,
+    aiSystemId: s.aiSystemId!,
+    aiSystemName: s.aiSystem!.name,
+    status: s.status,
+    serious: s.classification?.serious ?? null,
+    nearMiss: s.nearMiss === true,
+    date: s.occurredAt ?? s.detectedAt!,
+    occurredAt: s.occurredAt,
+    detectedAt: s.detectedAt!,
+    detectedBy: s.detectedBy!.subject,
+    patientPseudonyms: s.patientPseudonyms,
+    linkedReviewIds: s.linkedReviewIds,
+  };
+}
+
+@QueryHandler(SearchIncidentsQuery)
+export class SearchIncidentsHandler implements IQueryHandler<SearchIncidentsQuery> {
+  constructor(@InjectRepository(IncidentRow) private readonly rows: Repository<IncidentRow>) {}
+
+  async execute({ search }: SearchIncidentsQuery) {
+    const rows = await this.rows.find({ where: search.aiSystemId ? { aiSystemId: search.aiSystemId } : {}, order: { incidentId: 'ASC' } });
+    const at = (iso: string) => new Date(iso).toISOString();
+    const matching = rows
+      .map((r) => incidentFacts(r.state))
+      .filter(
+        (f) =>
+          (!search.patientPseudonym || f.patientPseudonyms.includes(search.patientPseudonym)) &&
+          (!search.dateFrom || at(f.date) >= search.dateFrom) &&
+          (!search.dateTo || at(f.date) < search.dateTo),
+      );
+    return { items: matching.slice(search.offset, search.offset + search.limit), total: matching.length };
+  }
+}
+
 /**
  * The report as it would be sent now to a recipient, built by the same function as a sent one,
  * written nowhere (no notification id, no acknowledgement token): for the quality manager to read

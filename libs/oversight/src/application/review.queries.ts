@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type FindOptionsWhere, LessThan, type Repository } from 'typeorm';
+import { And, type FindOptionsWhere, LessThan, MoreThanOrEqual, type Repository } from 'typeorm';
 import { EVENT_STORE, type EventStore, loadState } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
 import { decodeCursor, encodeCursor, type Page } from '@app/platform';
@@ -35,10 +35,39 @@ export class GetReviewQuery extends Query<ReviewView | null> {
   }
 }
 
+/** Which reviews a list or count covers; `recordedFrom` inclusive, `recordedTo` exclusive (ISO times). */
+export interface ReviewFilter {
+  aiSystemId?: string;
+  reviewer?: string;
+  patientPseudonym?: string;
+  recordedFrom?: string;
+  recordedTo?: string;
+}
+
 export class ListReviewsQuery extends Query<Page<ReviewRow & { reasonView: TextView }>> {
-  constructor(readonly filter: { aiSystemId?: string; reviewer?: string; limit: number; cursor?: string }) {
+  constructor(readonly filter: ReviewFilter & { limit: number; cursor?: string }) {
     super();
   }
+}
+
+/** How many reviews a filter covers (a FHIR searchset's `total`). */
+export class CountReviewsQuery extends Query<number> {
+  constructor(readonly filter: ReviewFilter) {
+    super();
+  }
+}
+
+function reviewWhere(filter: ReviewFilter): FindOptionsWhere<ReviewRow> {
+  const where: FindOptionsWhere<ReviewRow> = {};
+  if (filter.aiSystemId) where.aiSystemId = filter.aiSystemId;
+  if (filter.reviewer) where.reviewerSubject = filter.reviewer;
+  if (filter.patientPseudonym) where.patientPseudonym = filter.patientPseudonym;
+  // ISO instants of one format (toISOString) order as text on both stores.
+  const from = filter.recordedFrom === undefined ? undefined : MoreThanOrEqual(filter.recordedFrom);
+  const to = filter.recordedTo === undefined ? undefined : LessThan(filter.recordedTo);
+  if (from && to) where.recordedAt = And(from, to);
+  else if (from ?? to) where.recordedAt = from ?? to;
+  return where;
 }
 
 export interface TimelineEntry {
@@ -100,15 +129,22 @@ export class ListReviewsHandler implements IQueryHandler<ListReviewsQuery> {
 
   async execute({ filter }: ListReviewsQuery) {
     const after = decodeCursor(filter.cursor, 1) as [string] | undefined;
-    const where: FindOptionsWhere<ReviewRow> = {};
-    if (filter.aiSystemId) where.aiSystemId = filter.aiSystemId;
-    if (filter.reviewer) where.reviewerSubject = filter.reviewer;
+    const where = reviewWhere(filter);
     // Newest first: review ids are UUID v7, ordered by creation time.
     if (after) where.reviewId = LessThan(after[0]);
     const rows = await this.rows.find({ where, order: { reviewId: 'DESC' }, take: filter.limit + 1 });
     const page = rows.slice(0, filter.limit);
     const items = await Promise.all(page.map(async (r) => ({ ...r, reasonView: await readText(this.keys, r.reason) })));
     return { items, nextCursor: rows.length > filter.limit ? encodeCursor([page[page.length - 1].reviewId]) : null };
+  }
+}
+
+@QueryHandler(CountReviewsQuery)
+export class CountReviewsHandler implements IQueryHandler<CountReviewsQuery> {
+  constructor(@InjectRepository(ReviewRow) private readonly rows: Repository<ReviewRow>) {}
+
+  execute({ filter }: CountReviewsQuery): Promise<number> {
+    return this.rows.count({ where: reviewWhere(filter) });
   }
 }
 
