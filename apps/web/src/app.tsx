@@ -10,13 +10,14 @@ import { Login, OidcCallback } from './screens/login';
 import { ReportIncident } from './screens/report';
 import { Reviews } from './screens/reviews';
 import { SupplierNoticeDetail, SupplierNotices } from './screens/supplier-notices';
+import { Worklist } from './screens/worklist';
 import { navigate, route, useSignal } from './state';
 import { Link, PageTitle, tt } from './ui';
 
-type Screen = 'reviews' | 'incidents' | 'disclosures' | 'audit' | 'insights' | 'supplier-notices' | 'report';
+type Screen = 'worklist' | 'reviews' | 'incidents' | 'disclosures' | 'audit' | 'insights' | 'supplier-notices' | 'report';
 /** Which screens each role sees; the API enforces the same rules (docs/roles.md). Everyone may report an incident. */
 const SCREENS: Record<Role, Screen[]> = {
-  clinician: ['reviews', 'report'],
+  clinician: ['worklist', 'reviews', 'report'],
   'quality-manager': ['incidents', 'supplier-notices', 'insights', 'report'],
   legal: ['disclosures', 'incidents', 'supplier-notices', 'insights', 'report'],
   auditor: ['audit', 'incidents', 'disclosures', 'supplier-notices', 'insights', 'report'],
@@ -50,6 +51,8 @@ export function App({ config }: { config: WebConfig }) {
     if (!screens.includes(screen as Screen)) return <NotFound />;
     const writes = (role: Role) => session.role === role;
     switch (screen as Screen) {
+      case 'worklist':
+        return <Worklist />;
       case 'reviews':
         return <Reviews />;
       case 'incidents':
