@@ -176,7 +176,12 @@ function resume(command: ResumeAiSystemUse, state: RegisteredAiSystem): AiSystem
   ];
 }
 
-/** A week: longer, and an unreviewed output is no longer "awaiting" review but unreviewed. */
+/**
+ * The review limit is the hospital's own rule, not a legal deadline: AI Act Art. 26(2) asks that
+ * "Deployers shall assign human oversight to natural persons who have the necessary competence,
+ * training and authority, as well as the necessary support", and sets no time. Judgement (ADR 0040
+ * addendum): a week at most; longer, and an unreviewed output is no longer awaiting review.
+ */
 export const MAX_OUTPUT_REVIEW_LIMIT_MINUTES = 7 * 24 * 60;
 
 function setOutputReviewLimit(command: SetOutputReviewLimit, state: RegisteredAiSystem): AiSystemEvent[] {
