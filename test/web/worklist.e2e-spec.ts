@@ -225,6 +225,37 @@ describe('Worklist journey in Chromium: feed → keyboard → coverage → alert
     await clinician.close();
   });
 
+  it('an empty reason shows the API’s message at the field and writes nothing; Esc cancels; m + reason saves', async () => {
+    const page = await signIn('clinician', 'alice');
+    const row = page.locator('#worklist tbody tr');
+    await row.first().waitFor();
+    const id = await row.first().getAttribute('data-output-id');
+    await page.waitForFunction((want) => (document.activeElement as HTMLElement | null)?.dataset.outputId === want, id);
+    await t.catchUp();
+    const before = await t.eventCount();
+    await page.keyboard.press('r');
+    await page.waitForFunction(() => document.activeElement?.id === 'worklist-reason');
+    await page.keyboard.press('Enter');
+    const message = page.locator('#worklist-reason-error');
+    await message.waitFor();
+    expect(await message.textContent()).toMatch(/reason/i);
+    expect(await page.locator('#worklist-reason').getAttribute('aria-invalid')).toBe('true');
+    expect(await t.eventCount()).toBe(before);
+    await page.keyboard.press('Escape');
+    await page.waitForFunction((want) => (document.activeElement as HTMLElement | null)?.dataset.outputId === want, id);
+    expect(await page.locator('#worklist-decide').count()).toBe(0);
+    await page.keyboard.press('m');
+    await page.waitForFunction(() => document.activeElement?.id === 'worklist-reason');
+    await page.keyboard.type('Size overestimated; corrected in the report');
+    await page.keyboard.press('Enter');
+    await page.locator('#worklist-empty').waitFor();
+    expect(await t.eventCount()).toBe(before + 1);
+    await t.catchUp();
+    const qm = await t.token('quality-manager', 'quinn');
+    expect((await t.http.get('/api/v1/ai-outputs/overdue').set(auth(qm)).expect(200)).body.items).toEqual([]);
+    await page.close();
+  });
+
   async function expectAccessible(page: Page) {
     expect(await seriousViolations(page)).toEqual([]);
   }

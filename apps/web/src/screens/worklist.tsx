@@ -17,6 +17,8 @@ const BUTTONS: Array<[Decision, string]> = [
   ['escalated', 'worklist.escalate'],
 ];
 const PAGE = 100;
+/** New outputs arrive while the clinician works: the list is read again this often, focus kept. */
+const REFRESH_MS = 30_000;
 
 /**
  * Clinician: the outputs awaiting my review, most urgent first, cleared with the keyboard. The
@@ -28,7 +30,8 @@ export function Worklist() {
   const [items, setItems] = useState<WorklistItem[] | undefined>(undefined);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
-  const [selected, setSelected] = useState(0);
+  // The open output by id, not by position: a refresh may put new urgent outputs above it.
+  const [selectedId, setSelectedId] = useState<string | null>(null);
   const [pending, setPending] = useState<{ item: WorklistItem; decision: Decision } | null>(null);
   const [reason, setReason] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -42,8 +45,11 @@ export function Worklist() {
   const keys = useRef(new Map<string, string>());
   const rows = useRef(new Map<string, HTMLTableRowElement>());
   const focusRow = useRef<number | null>(null);
+  // Set at once (state is not): a key repeated before the next render saves once.
+  const saving = useRef(false);
 
-  const load = async (cursor: string | null = null) => {
+  /** `quiet`: a background refresh, which leaves focus where it is. */
+  const load = async (cursor: string | null = null, quiet = false) => {
     try {
       const query = `?limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
       const page = patient
@@ -52,7 +58,7 @@ export function Worklist() {
       const fresh = page.items.filter((i) => !done.current.has(i.outputId));
       setItems((before) => {
         const list = cursor && before ? [...before, ...fresh.filter((i) => !before.some((b) => b.outputId === i.outputId))] : fresh;
-        if (!cursor) focusRow.current = 0;
+        if (!cursor && !quiet) focusRow.current = 0;
         return list;
       });
       setNextCursor(page.nextCursor);
@@ -63,8 +69,10 @@ export function Worklist() {
   };
   useEffect(() => {
     done.current.clear();
-    setSelected(0);
+    setSelectedId(null);
     void load();
+    const timer = setInterval(() => void load(null, true), REFRESH_MS);
+    return () => clearInterval(timer);
   }, [patient?.patientId]);
 
   // Moves focus after a render: to the first row when the list arrives, to the next after a save.
@@ -75,19 +83,23 @@ export function Worklist() {
     if (i >= 0) rows.current.get(items[i].outputId)?.focus();
   });
 
+  const indexOf = (id: string | null) => (items && id ? items.findIndex((i) => i.outputId === id) : -1);
+  const selected = Math.max(0, indexOf(selectedId));
+
   const select = (i: number) => {
     if (!items || items.length === 0) return;
     const next = Math.max(0, Math.min(items.length - 1, i));
-    setSelected(next);
     rows.current.get(items[next].outputId)?.focus();
   };
 
-  const onOpen = (item: WorklistItem, i: number) => {
-    setSelected(i);
+  const onOpen = (item: WorklistItem) => {
+    setSelectedId(item.outputId);
     if (!opened.current.has(item.outputId)) opened.current.set(item.outputId, new Date().toISOString());
   };
 
   const save = async (item: WorklistItem, decision: Decision, why?: string) => {
+    if (saving.current) return;
+    saving.current = true;
     setBusy(true);
     setStatus(t('saving'));
     try {
@@ -107,10 +119,9 @@ export function Worklist() {
       if (why?.trim()) body.reason = why;
       await api('POST', '/reviews', { body, idempotencyKey: key });
       done.current.add(item.outputId);
-      const index = items?.findIndex((i) => i.outputId === item.outputId) ?? 0;
+      const index = Math.max(0, indexOf(item.outputId));
       const left = (items?.length ?? 1) - 1;
       setItems((list) => list?.filter((i) => i.outputId !== item.outputId));
-      setSelected(Math.min(index, Math.max(0, left - 1)));
       focusRow.current = index;
       setPending(null);
       setReason('');
@@ -121,6 +132,7 @@ export function Worklist() {
       setError(err);
       setStatus(null);
     } finally {
+      saving.current = false;
       setBusy(false);
     }
   };
@@ -138,16 +150,19 @@ export function Worklist() {
     if (e.altKey || e.ctrlKey || e.metaKey || busy || !items) return;
     const target = e.target as HTMLElement;
     if (target.closest('input, textarea, select')) return;
-    const item = items[selected];
-    if (e.key === 'ArrowDown' || e.key === 'j') select(selected + 1);
-    else if (e.key === 'ArrowUp' || e.key === 'k') select(selected - 1);
+    // The decision is for the output whose row (or button) has focus.
+    const row = target.closest<HTMLElement>('tr[data-output-id]');
+    const item = items.find((i) => i.outputId === row?.dataset.outputId) ?? items[selected];
+    const at = items.indexOf(item);
+    if (e.key === 'ArrowDown' || e.key === 'j') select(at + 1);
+    else if (e.key === 'ArrowUp' || e.key === 'k') select(at - 1);
     else if (item && KEYS[e.key]) start(item, KEYS[e.key]);
     else return;
     e.preventDefault();
   };
 
   const cancel = () => {
-    const index = pending ? (items?.findIndex((i) => i.outputId === pending.item.outputId) ?? 0) : 0;
+    const index = Math.max(0, indexOf(pending?.item.outputId ?? null));
     setPending(null);
     setError(null);
     focusRow.current = index;
@@ -201,7 +216,7 @@ export function Worklist() {
                     tabIndex={current ? 0 : -1}
                     class={current ? 'selected' : undefined}
                     aria-current={current ? 'true' : undefined}
-                    onFocus={() => onOpen(item, i)}
+                    onFocus={() => onOpen(item)}
                   >
                     <td>
                       <span class={`badge urgency-${item.urgency}`}>{tt(`urgency.${item.urgency}`)}</span>
