@@ -32,7 +32,8 @@ async function main() {
       mdrClass: 'IIa',
       inHouseDevice: false,
       ifuVersion: 'IFU-2.3',
-      oversightPersons: ['dr. A. de Vries'],
+      // clinician-1 oversees it, so the worklist benchmark has a list (bench/scenarios/worklist.ts).
+      oversightPersons: ['dr. A. de Vries', 'clinician-1'],
     }),
   });
   if (res.status !== 201) throw new Error(`Registering the AI system failed: ${res.status} ${await res.text()}`);

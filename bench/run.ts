@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (full) or `npm run bench -- --quick` (smoke, about a minute): runs every
  * benchmark job in a child process of its own, prints the table and rewrites BENCHMARKS.md.
- * `--only=append1,append100,replay,http,bundle,ledger,ingest,growth` runs a subset: its figures
+ * `--only=append1,append100,replay,http,feed,worklist,bundle,ledger,ingest,growth` runs a subset: its figures
  * replace the same figures in the saved results file (the others are kept, each with the command
  * that produced it); BENCHMARKS.md is then rewritten from the merged file only with `--write`.
  */

@@ -11,6 +11,7 @@ const JOBS: Record<string, () => (params: never) => Promise<unknown>> = {
   growth: () => require('./scenarios/replay').growthJob,
   http: () => require('./scenarios/http').httpJob,
   feed: () => require('./scenarios/feed').feedJob,
+  worklist: () => require('./scenarios/worklist').worklistJob,
   bundleExport: () => require('./scenarios/evidence').bundleExportJob,
   bundleWrite: () => require('./scenarios/evidence').bundleWriteJob,
   bundleVerify: () => require('./scenarios/evidence').bundleVerifyJob,

@@ -178,6 +178,8 @@ describe('Web app journeys in Chromium', () => {
 
   it('clinician: logs a review with the keyboard alone and sees it in their recent reviews', async () => {
     const page = await signIn('clinician', 'alice');
+    // The worklist opens first (test/web/worklist.e2e-spec.ts); the manual form is one link away.
+    await page.getByRole('link', { name: 'Reviews' }).click();
     await page.getByRole('heading', { level: 1, name: 'Review an AI output' }).waitFor();
     await page.locator('#aiSystemId option', { hasText: 'ChestXR Triage' }).waitFor({ state: 'attached' });
     const before = await t.eventCount();
@@ -231,6 +233,8 @@ describe('Web app journeys in Chromium', () => {
 
   it('bad input: the form shows the API problem message at the field and nothing is written', async () => {
     const page = await signIn('clinician', 'alice');
+    // The worklist opens first (test/web/worklist.e2e-spec.ts); the manual form is one link away.
+    await page.getByRole('link', { name: 'Reviews' }).click();
     await page.locator('#aiSystemId option', { hasText: 'ChestXR Triage' }).waitFor({ state: 'attached' });
     await page.getByLabel('AI system').selectOption(chest);
     await page.getByLabel('Patient id').fill('NL-123 456 789');

@@ -136,7 +136,7 @@ export class MetricsController implements OnModuleInit {
     });
     new Gauge({
       name: 'oversight_ai_outputs_overdue',
-      help: 'AI outputs that came by feed and are still unreviewed past OUTPUT_REVIEW_LIMIT_MINUTES, per AI system (business clock)',
+      help: "AI outputs that came by feed and are still unreviewed past their AI system's review limit (else OUTPUT_REVIEW_LIMIT_MINUTES), per AI system (business clock)",
       labelNames: ['ai_system'],
       registers: [this.registry],
       async collect() {

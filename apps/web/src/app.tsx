@@ -11,14 +11,15 @@ import { ReportIncident } from './screens/report';
 import { Reviews } from './screens/reviews';
 import { SmartCallback, SmartLaunch } from './screens/smart';
 import { SupplierNoticeDetail, SupplierNotices } from './screens/supplier-notices';
+import { Worklist } from './screens/worklist';
 import { clearPatientContext, formatBirthDate, launchPatient } from './smart';
 import { navigate, patientContext, route, useSignal } from './state';
 import { Link, PageTitle, tt } from './ui';
 
-type Screen = 'reviews' | 'incidents' | 'disclosures' | 'audit' | 'insights' | 'supplier-notices' | 'report';
+type Screen = 'worklist' | 'reviews' | 'incidents' | 'disclosures' | 'audit' | 'insights' | 'supplier-notices' | 'report';
 /** Which screens each role sees; the API enforces the same rules (docs/roles.md). Everyone may report an incident. */
 const SCREENS: Record<Role, Screen[]> = {
-  clinician: ['reviews', 'report'],
+  clinician: ['worklist', 'reviews', 'report'],
   'quality-manager': ['incidents', 'supplier-notices', 'insights', 'report'],
   legal: ['disclosures', 'incidents', 'supplier-notices', 'insights', 'report'],
   auditor: ['audit', 'incidents', 'disclosures', 'supplier-notices', 'insights', 'report'],
@@ -63,6 +64,8 @@ export function App({ config }: { config: WebConfig }) {
     if (!screens.includes(screen as Screen)) return <NotFound />;
     const writes = (role: Role) => session.role === role;
     switch (screen as Screen) {
+      case 'worklist':
+        return <Worklist />;
       case 'reviews':
         return <Reviews />;
       case 'incidents':

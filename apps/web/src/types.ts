@@ -11,6 +11,6 @@ export type IncidentItem = IncidentSummary;
 export type StoredEvent = EventEnvelope;
 export type { AiSystemSummary as AiSystem } from '@app/ai-systems/contract';
 export type { Page } from '@app/event-store/core';
-export type { ReviewListItem as ReviewItem } from '@app/oversight/contract';
+export type { CoverageAnswer as Coverage, ReviewListItem as ReviewItem, WorklistItem } from '@app/oversight/contract';
 export type { BundleJobView as BundleJob, DisclosureScope as Scope, DisclosureSummary as DisclosureItem, DisclosureView } from '@app/disclosure/contract';
 export type { TimelineEntry } from '@app/evidence/contract';

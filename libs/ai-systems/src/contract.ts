@@ -27,6 +27,8 @@ export interface AiSystemSummary {
   status: string;
   suspensionReason: string | null;
   registeredAt: string;
+  /** Minutes an output may wait for review before it is overdue; null: the registry default. */
+  outputReviewLimitMinutes: number | null;
   updatedAt: string;
   revision: number;
 }

@@ -3,6 +3,7 @@
  * the server and by the web app. Pure TypeScript: only this context's domain and
  * `@app/event-store/core` (test/architecture.spec.ts).
  */
+import type { Coverage } from './domain/coverage';
 
 /** A review as `GET /reviews` lists it: its read-model row, the reason decrypted (or erased). */
 export interface ReviewListItem {
@@ -25,4 +26,40 @@ export interface ReviewListItem {
   corrections: number;
   incidentIds: string[];
   revision: number;
+}
+
+/** One output awaiting review as `GET /worklist` lists it; the summary decrypted (or erased). */
+export interface WorklistItem {
+  outputId: string;
+  aiSystemId: string;
+  aiSystemName: string;
+  modelVersion: string;
+  outputReference: string;
+  outputSha256: string;
+  patientPseudonym: string;
+  producedAt: string;
+  urgency: string;
+  ward: string | null;
+  summary: { text: string | null; erased: boolean };
+  /** Unreviewed longer than its AI system's review limit. */
+  overdue: boolean;
+}
+
+/** Coverage of oversight for one AI system (`GET /ai-systems/{id}/coverage`). */
+export interface CoverageAnswer {
+  aiSystemId: string;
+  from: string | null;
+  to: string | null;
+  version: string | null;
+  ward: string | null;
+  asOf: string;
+  limitMinutes: number;
+  produced: number;
+  reviewed: number;
+  unreviewed: number;
+  overridden: number;
+  overdue: number;
+  timeToReviewSeconds: { median: number | null; p90: number | null };
+  /** The same figures per ward (null: outputs that named none). */
+  byWard: Array<Coverage & { ward: string | null }>;
 }

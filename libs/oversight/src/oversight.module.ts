@@ -7,7 +7,7 @@ import { CoverageHandler, OverdueAiOutputs, WorklistHandler } from './applicatio
 import { IncidentReviewLinks } from './application/incident-review-links';
 import { ExecuteReviewCommandHandler } from './application/review.handler';
 import { CountReviewsHandler, GetReviewHandler, ListReviewsHandler, OverrideRatesHandler, PatientTimelineHandler } from './application/review.queries';
-import { AiOutputCoverageController, WorklistController } from './http/ai-output-oversight.controller';
+import { AiOutputCoverageController, OverdueAiOutputsController, WorklistController } from './http/ai-output-oversight.controller';
 import { AiOutputsController } from './http/ai-outputs.controller';
 import { AiSystemReviewsController } from './http/ai-system-reviews.controller';
 import { PatientsController } from './http/patients.controller';
@@ -20,7 +20,15 @@ import { ReviewsProjection } from './projections/reviews.projection';
 /** Human oversight: AI outputs by feed and the reviews of them (AI Act Art. 14, 26(2)). */
 @Module({
   imports: [CqrsModule, TypeOrmModule.forFeature([ReviewRow, ReviewTimelineRow, ReviewMonthlyRow, AiOutputRow, AiOutputReviewEventRow, AiOutputReviewLinkRow])],
-  controllers: [ReviewsController, PatientsController, AiSystemReviewsController, AiOutputsController, AiOutputCoverageController, WorklistController],
+  controllers: [
+    ReviewsController,
+    PatientsController,
+    AiSystemReviewsController,
+    AiOutputsController,
+    AiOutputCoverageController,
+    OverdueAiOutputsController,
+    WorklistController,
+  ],
   providers: [
     ExecuteReviewCommandHandler,
     GetReviewHandler,

@@ -4,6 +4,7 @@ import { formatDate, hasText, t, type TextKey } from '../i18n';
 import { BREACH_LEVELS, CRITERIA, type Criteria, NO_CRITERIA, type Deadline, type IncidentItem, type IncidentView, type Page } from '../types';
 import { Clock, DetailFrame, ItemsTable, Link, PageTitle, ProblemSummary, tt, until, useEntity, useLoad, useNow } from '../ui';
 import { Checkbox, fieldErrorOf, FormCard, SelectField, Status, TextField, useWrite } from '../forms';
+import { OverdueOutputsAlert } from './oversight-coverage';
 
 /** Quality manager: open incidents, the nearest deadline first (the API sorts), with live clocks. */
 export function IncidentBoard() {
@@ -12,6 +13,7 @@ export function IncidentBoard() {
   return (
     <>
       <PageTitle>{t('incidents.title')}</PageTitle>
+      <OverdueOutputsAlert />
       <TriageQueue />
       <p>{t('incidents.intro')}</p>
       <ProblemSummary error={board.error} />

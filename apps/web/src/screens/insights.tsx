@@ -3,6 +3,7 @@ import { type Bar, BarChart, ChartCard } from '../charts';
 import { t } from '../i18n';
 import type { AiSystem, Page } from '../types';
 import { Loading, PageTitle, ProblemSummary, useLoad } from '../ui';
+import { CoverageCard } from './oversight-coverage';
 
 interface MonthRate {
   month: string;
@@ -61,6 +62,7 @@ export function Insights() {
   return (
     <>
       <PageTitle>{t('insights.title')}</PageTitle>
+      <CoverageCard />
       <ChartCard>
         <h2>{t('insights.overrides')}</h2>
         <p class="muted">{t('insights.overridesNote')}</p>

@@ -1,4 +1,10 @@
-import type { AiSystemRegisteredData, AiSystemUseResumedData, AiSystemUseSuspendedData, AiSystemVersionChangedData } from './ai-system.events';
+import type {
+  AiSystemRegisteredData,
+  AiSystemUseResumedData,
+  AiSystemUseSuspendedData,
+  AiSystemVersionChangedData,
+  OutputReviewLimitSetData,
+} from './ai-system.events';
 
 /**
  * Each command is declared from the event it leads to (its data, less what the decider stamps or
@@ -25,4 +31,9 @@ export interface ResumeAiSystemUse extends Omit<AiSystemUseResumedData, 'resumed
   now: string;
 }
 
-export type AiSystemCommand = RegisterAiSystem | ChangeAiSystemVersion | SuspendAiSystemUse | ResumeAiSystemUse;
+export interface SetOutputReviewLimit extends Omit<OutputReviewLimitSetData, 'setAt'> {
+  type: 'SetOutputReviewLimit';
+  now: string;
+}
+
+export type AiSystemCommand = RegisterAiSystem | ChangeAiSystemVersion | SuspendAiSystemUse | ResumeAiSystemUse | SetOutputReviewLimit;

@@ -10,6 +10,7 @@ import {
   type RegisterAiSystem,
   aiSystemDecider,
   aiSystemStreamId,
+  MAX_OUTPUT_REVIEW_LIMIT_MINUTES,
   reviewableSnapshot,
 } from './index';
 
@@ -254,6 +255,7 @@ describe('ai-system decider', () => {
         ifuVersion: 'IFU-2.1',
         knownVersions: ['2.1.0'],
         suspension: null,
+        outputReviewLimitMinutes: null,
       });
     });
 
@@ -298,6 +300,55 @@ describe('ai-system decider', () => {
     it('ignores event types it does not know', () => {
       const later = { type: 'ai-systems.AiSystemRetired', data: {} } as unknown as AiSystemEvent;
       expect(stateAfter([registered, later])).toEqual(stateAfter([registered]));
+    });
+  });
+
+  describe('SetOutputReviewLimit', () => {
+    const setLimit = (limitMinutes: number | null, reason: string | null = 'Stroke triage: minutes matter'): AiSystemCommand => ({
+      type: 'SetOutputReviewLimit',
+      aiSystemId: id,
+      limitMinutes,
+      reason,
+      now: t1,
+    });
+    const limitSet = (limitMinutes: number | null, reason: string | null = 'Stroke triage: minutes matter'): AiSystemEvent => ({
+      type: 'ai-systems.OutputReviewLimitSet',
+      data: { aiSystemId: id, limitMinutes, reason, setAt: t1 },
+    });
+
+    it('sets a limit of its own for the system, stamped with the command time', () => {
+      given([registered])
+        .when(setLimit(15))
+        .then([limitSet(15)]);
+      expect(stateAfter([registered, limitSet(15)]).outputReviewLimitMinutes).toBe(15);
+    });
+
+    it('goes back to the registry default with null', () => {
+      given([registered, limitSet(15)])
+        .when(setLimit(null, null))
+        .then([limitSet(null, null)]);
+      expect(stateAfter([registered, limitSet(15), limitSet(null, null)]).outputReviewLimitMinutes).toBeNull();
+    });
+
+    it.each([0, -5, 1.5, MAX_OUTPUT_REVIEW_LIMIT_MINUTES + 1])('refuses %p minutes, naming the field', (minutes) => {
+      given([registered]).when(setLimit(minutes)).thenThrows({ code: 'invalid-output-review-limit', status: 400, field: 'limitMinutes' });
+    });
+
+    it('accepts the longest limit', () => {
+      given([registered])
+        .when(setLimit(MAX_OUTPUT_REVIEW_LIMIT_MINUTES))
+        .then([limitSet(MAX_OUTPUT_REVIEW_LIMIT_MINUTES)]);
+    });
+
+    it('refuses the limit the system already has (409): nothing would change', () => {
+      given([registered, limitSet(15)])
+        .when(setLimit(15))
+        .thenThrows({ code: 'output-review-limit-unchanged', status: 409, field: 'limitMinutes' });
+      given([registered]).when(setLimit(null)).thenThrows({ code: 'output-review-limit-unchanged', status: 409, field: 'limitMinutes' });
+    });
+
+    it('refuses a system that is not registered (404)', () => {
+      given([]).when(setLimit(15)).thenThrows({ code: 'ai-system-not-found', status: 404 });
     });
   });
 

@@ -1,5 +1,12 @@
 import { type Decider, DomainError } from '@app/event-store/core';
-import type { ChangeAiSystemVersion, AiSystemCommand, RegisterAiSystem, ResumeAiSystemUse, SuspendAiSystemUse } from './ai-system.commands';
+import type {
+  ChangeAiSystemVersion,
+  AiSystemCommand,
+  RegisterAiSystem,
+  ResumeAiSystemUse,
+  SetOutputReviewLimit,
+  SuspendAiSystemUse,
+} from './ai-system.commands';
 import type { AiSystemEvent, AiSystemRegisteredData } from './ai-system.events';
 
 export type AiSystemStatus = 'active' | 'suspended';
@@ -16,6 +23,8 @@ export type RegisteredAiSystem = Omit<AiSystemRegisteredData, 'version'> & {
   knownVersions: string[];
   /** Why and since when use is suspended; null while active. */
   suspension: { reason: string; suspendedAt: string } | null;
+  /** Minutes an output may wait for review; null: the registry-wide default. */
+  outputReviewLimitMinutes: number | null;
 };
 
 type AlwaysPresent = 'exists' | 'status' | 'knownVersions';
@@ -47,6 +56,7 @@ export const initialAiSystemState = (): AiSystemState => ({
   ifuVersion: null,
   knownVersions: [],
   suspension: null,
+  outputReviewLimitMinutes: null,
 });
 
 /** What the oversight context needs to know about a system before it records a review. */
@@ -78,6 +88,8 @@ function decide(command: AiSystemCommand, state: AiSystemState): AiSystemEvent[]
       return suspend(command, state);
     case 'ResumeAiSystemUse':
       return resume(command, state);
+    case 'SetOutputReviewLimit':
+      return setOutputReviewLimit(command, state);
   }
 }
 
@@ -164,6 +176,35 @@ function resume(command: ResumeAiSystemUse, state: RegisteredAiSystem): AiSystem
   ];
 }
 
+/**
+ * The review limit is the hospital's own rule, not a legal deadline: AI Act Art. 26(2) asks that
+ * "Deployers shall assign human oversight to natural persons who have the necessary competence,
+ * training and authority, as well as the necessary support", and sets no time. Judgement (ADR 0040
+ * addendum): a week at most; longer, and an unreviewed output is no longer awaiting review.
+ */
+export const MAX_OUTPUT_REVIEW_LIMIT_MINUTES = 7 * 24 * 60;
+
+function setOutputReviewLimit(command: SetOutputReviewLimit, state: RegisteredAiSystem): AiSystemEvent[] {
+  const minutes = command.limitMinutes;
+  if (minutes !== null && (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_OUTPUT_REVIEW_LIMIT_MINUTES)) {
+    throw new DomainError(
+      'invalid-output-review-limit',
+      `The review limit is a whole number of minutes from 1 to ${MAX_OUTPUT_REVIEW_LIMIT_MINUTES}, or null for the registry default.`,
+      400,
+      'limitMinutes',
+    );
+  }
+  if (minutes === state.outputReviewLimitMinutes) {
+    throw new DomainError('output-review-limit-unchanged', `AI system ${state.aiSystemId} already has this review limit.`, 409, 'limitMinutes');
+  }
+  return [
+    {
+      type: 'ai-systems.OutputReviewLimitSet',
+      data: { aiSystemId: state.aiSystemId, limitMinutes: minutes, reason: command.reason?.trim() || null, setAt: command.now },
+    },
+  ];
+}
+
 /** A blank version would become a "known version" that reviews could cite. */
 function requireVersion(version: string): string {
   const trimmed = version.trim();
@@ -200,6 +241,8 @@ function evolve(state: AiSystemState, event: AiSystemEvent): AiSystemState {
       };
     case 'ai-systems.AiSystemUseResumed':
       return { ...state, status: 'active', suspension: null };
+    case 'ai-systems.OutputReviewLimitSet':
+      return { ...state, outputReviewLimitMinutes: event.data.limitMinutes };
     default:
       // Event types added later are ignored by older code rather than breaking the fold.
       return state;
@@ -207,7 +250,7 @@ function evolve(state: AiSystemState, event: AiSystemEvent): AiSystemState {
 }
 
 function registered({ version, ...data }: AiSystemRegisteredData): RegisteredAiSystem {
-  return { ...data, exists: true, status: 'active', currentVersion: version, knownVersions: [version], suspension: null };
+  return { ...data, exists: true, status: 'active', currentVersion: version, knownVersions: [version], suspension: null, outputReviewLimitMinutes: null };
 }
 
 export const aiSystemDecider: Decider<AiSystemState, AiSystemCommand, AiSystemEvent> = {

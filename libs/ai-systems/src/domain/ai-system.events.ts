@@ -59,18 +59,31 @@ export interface AiSystemUseResumedData {
   resumedAt: string;
 }
 
+/**
+ * How long an output of this system may wait for a person's review before it is overdue (and
+ * raises the alert); null: the registry-wide default (`OUTPUT_REVIEW_LIMIT_MINUTES`).
+ */
+export interface OutputReviewLimitSetData {
+  aiSystemId: string;
+  limitMinutes: number | null;
+  reason: string | null;
+  setAt: string;
+}
+
 /** The context's events, declared once: type → data. The union, each event and the list of types derive from it. */
 export interface AiSystemEventData {
   'ai-systems.AiSystemRegistered': AiSystemRegisteredData;
   'ai-systems.AiSystemVersionChanged': AiSystemVersionChangedData;
   'ai-systems.AiSystemUseSuspended': AiSystemUseSuspendedData;
   'ai-systems.AiSystemUseResumed': AiSystemUseResumedData;
+  'ai-systems.OutputReviewLimitSet': OutputReviewLimitSetData;
 }
 
 export type AiSystemRegistered = EventOf<AiSystemEventData, 'ai-systems.AiSystemRegistered'>;
 export type AiSystemVersionChanged = EventOf<AiSystemEventData, 'ai-systems.AiSystemVersionChanged'>;
 export type AiSystemUseSuspended = EventOf<AiSystemEventData, 'ai-systems.AiSystemUseSuspended'>;
 export type AiSystemUseResumed = EventOf<AiSystemEventData, 'ai-systems.AiSystemUseResumed'>;
+export type OutputReviewLimitSet = EventOf<AiSystemEventData, 'ai-systems.OutputReviewLimitSet'>;
 
 /** Stored envelopes (`EventEnvelope<Data, Type>`) satisfy these shapes, so they can be folded directly. */
 export type AiSystemEvent = EventsOf<AiSystemEventData>;
@@ -82,4 +95,5 @@ export const AI_SYSTEM_EVENT_TYPES = eventTypes<AiSystemEventData>({
   'ai-systems.AiSystemVersionChanged': true,
   'ai-systems.AiSystemUseSuspended': true,
   'ai-systems.AiSystemUseResumed': true,
+  'ai-systems.OutputReviewLimitSet': true,
 });

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { NestedObject, OptionalText, RequiredText } from '@app/platform';
+import { MAX_OUTPUT_REVIEW_LIMIT_MINUTES } from '../domain';
 
 const RISK = ['prohibited', 'high', 'limited', 'minimal'] as const;
 const MDR = ['none', 'I', 'IIa', 'IIb', 'III'] as const;
@@ -83,4 +84,23 @@ export class ChangeVersionDto {
 export class UseChangeDto {
   @RequiredText(2000, { example: 'Suspected systematic false negatives; investigating' })
   reason!: string;
+}
+
+export class OutputReviewLimitDto {
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    minimum: 1,
+    maximum: MAX_OUTPUT_REVIEW_LIMIT_MINUTES,
+    example: 30,
+    description: 'Minutes an output may wait for review before it is overdue; null: the registry default (OUTPUT_REVIEW_LIMIT_MINUTES)',
+  })
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_OUTPUT_REVIEW_LIMIT_MINUTES)
+  limitMinutes!: number | null;
+
+  @OptionalText(2000, { example: 'Stroke triage: a missed occlusion costs brain' })
+  reason?: string;
 }

@@ -7,7 +7,7 @@ import { PageQueryDto, ParseIdPipe, ProblemException, revisionETag } from '@app/
 import { v7 as uuidv7 } from 'uuid';
 import { ExecuteAiSystemCommand } from '../application/ai-system.commands';
 import { GetAiSystemQuery, ListAiSystemsQuery } from '../application/ai-system.queries';
-import { ChangeVersionDto, RegisterAiSystemDto, UseChangeDto } from './ai-system.dto';
+import { ChangeVersionDto, OutputReviewLimitDto, RegisterAiSystemDto, UseChangeDto } from './ai-system.dto';
 
 const MANAGERS = ['admin', 'quality-manager'] as const;
 
@@ -88,6 +88,22 @@ export class AiSystemsController {
   @ChangeRoute(':id/resumption', MANAGERS, 'Resume use of a suspended system')
   async resume(@Param('id', ParseIdPipe) id: string, @Body() dto: UseChangeDto, @Writing('if-match') w: Write) {
     return this.run(w, new ExecuteAiSystemCommand({ type: 'ResumeAiSystemUse', aiSystemId: id, reason: dto.reason }, w.actor, w.options));
+  }
+
+  @ChangeRoute(
+    ':id/output-review-limit',
+    MANAGERS,
+    'Set how long an output of this system may wait for review before it is overdue and raises the alert (null: the registry default)',
+  )
+  async setOutputReviewLimit(@Param('id', ParseIdPipe) id: string, @Body() dto: OutputReviewLimitDto, @Writing('if-match') w: Write) {
+    return this.run(
+      w,
+      new ExecuteAiSystemCommand(
+        { type: 'SetOutputReviewLimit', aiSystemId: id, limitMinutes: dto.limitMinutes, reason: dto.reason ?? null },
+        w.actor,
+        w.options,
+      ),
+    );
   }
 
   private async run(w: Write, command: ExecuteAiSystemCommand) {

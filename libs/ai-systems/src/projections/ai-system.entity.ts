@@ -21,6 +21,7 @@ export class AiSystemRow implements AiSystemSummary {
   @Column({ type: 'varchar', length: 16 }) status!: string;
   @Column({ type: 'text', nullable: true }) suspensionReason!: string | null;
   @Column({ type: 'varchar', length: 32 }) registeredAt!: string;
+  @Column({ type: 'integer', nullable: true }) outputReviewLimitMinutes!: number | null;
   @Column({ type: 'varchar', length: 32 }) updatedAt!: string;
   @Column({ type: 'integer' }) revision!: number;
 }

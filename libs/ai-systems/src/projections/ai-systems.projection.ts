@@ -7,7 +7,8 @@ import { AiSystemRow } from './ai-system.entity';
 @Injectable()
 export class AiSystemsProjection implements Projection<AiSystemEvent> {
   readonly name = 'ai-systems';
-  readonly version = 1;
+  // 2: outputReviewLimitMinutes (issue 25).
+  readonly version = 2;
   readonly entities = [AiSystemRow];
   readonly eventTypes = AI_SYSTEM_EVENT_TYPES;
 
@@ -37,6 +38,7 @@ export class AiSystemsProjection implements Projection<AiSystemEvent> {
               status: 'active',
               suspensionReason: null,
               registeredAt: d.registeredAt,
+              outputReviewLimitMinutes: null,
               ...common,
             },
             ['aiSystemId'],
@@ -63,6 +65,9 @@ export class AiSystemsProjection implements Projection<AiSystemEvent> {
           break;
         case 'ai-systems.AiSystemUseResumed':
           await ctx.update(AiSystemRow, { status: 'active', suspensionReason: null, ...common }, { aiSystemId: e.data.aiSystemId });
+          break;
+        case 'ai-systems.OutputReviewLimitSet':
+          await ctx.update(AiSystemRow, { outputReviewLimitMinutes: e.data.limitMinutes, ...common }, { aiSystemId: e.data.aiSystemId });
           break;
       }
     }

@@ -48,6 +48,7 @@ export const LABELS: Record<string, [string, string]> = {
   'ai-systems.AiSystemVersionChanged': ['AI system version changed', 'Versie AI-systeem gewijzigd'],
   'ai-systems.AiSystemUseSuspended': ['Use of AI system suspended', 'Gebruik AI-systeem opgeschort'],
   'ai-systems.AiSystemUseResumed': ['Use of AI system resumed', 'Gebruik AI-systeem hervat'],
+  'ai-systems.OutputReviewLimitSet': ['Review limit for AI outputs set', 'Beoordelingstermijn voor AI-uitkomsten ingesteld'],
   'ai-systems.SupplierNoticeReceived': [
     'Supplier notice received (field safety notice or security advisory)',
     'Bericht van leverancier ontvangen (veiligheidsmededeling of beveiligingsadvies)',

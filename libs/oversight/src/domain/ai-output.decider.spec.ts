@@ -18,6 +18,7 @@ const command = (more: Partial<RecordAiOutput> = {}): RecordAiOutput => ({
   producedAt: '2026-11-23T10:00:00.000Z',
   urgency: 'urgent',
   summary: null,
+  ward: null,
   postedBy: feed,
   boundAiSystemId: aiSystemId,
   system,
@@ -35,6 +36,15 @@ describe('AI output decider', () => {
     given([])
       .when({ ...command(), extra: 'dropped' } as RecordAiOutput)
       .then([produced]);
+  });
+
+  it('carries the ward the output is for, and refuses a ward that is not a short code (400 naming ward)', () => {
+    given([])
+      .when(command({ ward: 'ICU-2' }))
+      .then([{ ...produced, data: { ...produced.data, ward: 'ICU-2' } }]);
+    given([])
+      .when(command({ ward: 'ward 3, bed 12 (Mrs Jansen)' }))
+      .thenThrows({ code: 'invalid-ward', status: 400, field: 'ward' });
   });
 
   it('decides nothing for the same output posted again (a replayed batch is not duplicated)', () => {

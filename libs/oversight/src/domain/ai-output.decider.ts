@@ -5,6 +5,8 @@ import type { AiOutputEvent, AiOutputProducedData } from './ai-output.events';
 export type AiOutputState = { exists: false } | ({ exists: true } & AiOutputProducedData);
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** A ward code: short, no spaces, no patient data room (e.g. `ICU-2`, `ED`). */
+export const WARD_CODE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
 /** Tolerated clock difference between the AI system's host and the registry. */
 const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
@@ -31,6 +33,9 @@ function record(command: RecordAiOutput, state: AiOutputState): AiOutputEvent[] 
   }
   if (!SHA256_HEX.test(command.outputSha256)) {
     throw new DomainError('invalid-output-sha256', 'outputSha256 must be 64 lowercase hexadecimal characters (SHA-256).', 400, 'outputSha256');
+  }
+  if (command.ward != null && !WARD_CODE.test(command.ward)) {
+    throw new DomainError('invalid-ward', 'ward is a short code: letters, digits, dot, dash or underscore, at most 32.', 400, 'ward');
   }
   const producedAt = Date.parse(command.producedAt);
   if (Number.isNaN(producedAt)) throw new DomainError('invalid-timestamp', 'producedAt is not an ISO 8601 date-time.', 400, 'producedAt');
@@ -60,6 +65,7 @@ function record(command: RecordAiOutput, state: AiOutputState): AiOutputEvent[] 
         producedAt: command.producedAt,
         urgency: command.urgency,
         summary: command.summary,
+        ward: command.ward ?? null,
         postedBy: { subject: command.postedBy.subject, role: command.postedBy.role },
       },
     },

@@ -27,6 +27,11 @@ export interface AiOutputProducedData {
   urgency: OutputUrgency;
   /** A short human summary for the worklist, encrypted under the patient's key. */
   summary: EncryptedText | null;
+  /**
+   * The ward (care unit) the output is for, a short code the hospital chooses, so coverage can be
+   * shown per ward. Absent in events recorded before 2026-12-07: none.
+   */
+  ward?: string | null;
   /** The machine client that posted it. */
   postedBy: Actor;
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsIn, IsISO8601, IsOptional, IsUUID, Matches } from 'class-validator';
 import { NestedObject, OptionalInstant, OptionalText, RequiredText } from '@app/platform';
-import { OUTPUT_URGENCIES } from '../domain';
+import { OUTPUT_URGENCIES, WARD_CODE } from '../domain';
 
 /** The most outputs one request may carry (issue 25). */
 export const MAX_OUTPUTS_PER_BATCH = 1000;
@@ -38,6 +38,11 @@ export class AiOutputDto {
 
   @OptionalText(280, { maxLength: 280, description: 'A short human summary for the worklist; encrypted per patient' })
   summary?: string;
+
+  @ApiPropertyOptional({ example: 'ICU-2', maxLength: 32, description: 'The ward (care unit) the output is for: a short code, for coverage per ward' })
+  @IsOptional()
+  @Matches(WARD_CODE, { message: 'ward must be a short code: letters, digits, dot, dash or underscore, at most 32' })
+  ward?: string;
 }
 
 export class PostAiOutputsDto {
@@ -60,4 +65,14 @@ export class CoverageQueryDto {
 
   @OptionalInstant({ strict: true, strictSeparator: true }, { format: 'date-time', description: 'Coverage as the registry knew it then; default now' })
   asOf?: string;
+
+  @ApiPropertyOptional({ example: 'ICU-2', description: 'Only outputs for this ward' })
+  @IsOptional()
+  @Matches(WARD_CODE, { message: 'ward must be a short code: letters, digits, dot, dash or underscore, at most 32' })
+  ward?: string;
+}
+
+export class PatientWorklistDto {
+  @RequiredText(128, { example: 'NL-123456789', description: 'Raw patient id (the patient in context); pseudonymised on arrival, never stored or logged' })
+  patientId!: string;
 }

@@ -38,6 +38,7 @@ export class AiOutputsController {
         producedAt: new Date(o.producedAt).toISOString(),
         urgency: o.urgency ?? 'routine',
         summary: o.summary ?? null,
+        ward: o.ward ?? null,
       };
     });
     if (bad.length) throw new ProblemException(400, 'invalid-patient-id', 'The request is not valid', bad.map((b) => b.field).join(', '), bad);

@@ -21,6 +21,7 @@ export class AiOutputRow {
   /** 0 critical, 1 urgent, 2 routine: the worklist's first sort key. */
   @Column({ type: 'integer', nullable: true }) urgencyRank!: number | null;
   @Column({ type: 'simple-json', nullable: true }) summary!: EncryptedText | null;
+  @Column({ type: 'varchar', length: 32, nullable: true }) ward!: string | null;
   /** When the feed's event was recorded: coverage "as of" counts only outputs known then. */
   @Column({ type: 'varchar', length: 32, nullable: true }) recordedAt!: string | null;
   /** Reviews of the output not withdrawn; 0 means it awaits review. */

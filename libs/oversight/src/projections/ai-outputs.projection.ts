@@ -13,7 +13,8 @@ export const URGENCY_RANK: Record<OutputUrgency, number> = { critical: 0, urgent
 @Injectable()
 export class AiOutputsProjection implements Projection<AiOutputEvent | ReviewEvent> {
   readonly name = 'oversight-ai-outputs';
-  readonly version = 1;
+  // 2: ward (issue 25).
+  readonly version = 2;
   readonly entities = [AiOutputRow, AiOutputReviewEventRow, AiOutputReviewLinkRow];
   readonly eventTypes = [...AI_OUTPUT_EVENT_TYPES, ...REVIEW_EVENT_TYPES];
 
@@ -22,7 +23,7 @@ export class AiOutputsProjection implements Projection<AiOutputEvent | ReviewEve
       switch (e.type) {
         case 'oversight.AiOutputProduced': {
           const { postedBy: _by, ...d } = e.data;
-          const fed = { ...d, fed: true, urgencyRank: URGENCY_RANK[d.urgency], recordedAt: e.recordedAt };
+          const fed = { ...d, ward: d.ward ?? null, fed: true, urgencyRank: URGENCY_RANK[d.urgency], recordedAt: e.recordedAt };
           // Blind: no read per output. A row a review made first keeps its count (the column's default is 0).
           await ctx.upsert(AiOutputRow, fed, ['outputId']);
           break;
@@ -89,5 +90,6 @@ const NOT_FED = {
   urgency: null,
   urgencyRank: null,
   summary: null,
+  ward: null,
   recordedAt: null,
 };
