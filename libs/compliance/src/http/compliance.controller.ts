@@ -1,0 +1,101 @@
+import { Body, Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { v7 as uuidv7 } from 'uuid';
+import { CLOCK, type Clock } from '@app/event-store';
+import { ChangeRoute, Roles, withETag, type Write, Writing } from '@app/identity';
+import { ParseIdPipe, ProblemException, revisionETag } from '@app/platform';
+import { type ComplianceFileInput, ExecuteComplianceFileCommand } from '../application/compliance-file.commands';
+import { GetComplianceFileQuery } from '../application/compliance-file.queries';
+import { AssessModificationDto, ClassifySystemDto, CompetencePolicyDto, ComplianceQueryDto, RecordCompetenceDto, WithdrawCompetenceDto } from './compliance.dto';
+
+/** Who decides the file: quality management and the administrator, as for the inventory itself. */
+const MANAGERS = ['admin', 'quality-manager'] as const;
+const READERS = ['admin', 'quality-manager', 'legal', 'auditor'] as const;
+
+/** The compliance file of an AI system (issue 23): role and class, Art. 25 assessments, competence of overseers. */
+@ApiTags('Compliance')
+@ApiBearerAuth()
+@Controller('ai-systems/:id')
+export class ComplianceController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  @ChangeRoute('classification', MANAGERS, "Record the hospital's role and the system's AI Act and MDR class (prohibited blocks every review)")
+  async classify(@Param('id', ParseIdPipe) aiSystemId: string, @Body() dto: ClassifySystemDto, @Writing('if-match') w: Write) {
+    return this.run(w, {
+      type: 'ClassifySystem',
+      aiSystemId,
+      fromVersion: dto.fromVersion ?? null,
+      role: dto.role,
+      aiActRiskClass: dto.aiActRiskClass,
+      legalGround: dto.legalGround,
+      legalGroundPoint: dto.legalGroundPoint ?? null,
+      mdrClass: dto.mdrClass,
+      inHouseDevice: dto.inHouseDevice,
+      dutiesApplyFrom: dto.dutiesApplyFrom ?? null,
+      rationale: dto.rationale,
+      decidedOn: dto.decidedOn ?? null,
+    });
+  }
+
+  @ChangeRoute('modification-assessments', MANAGERS, 'Record an AI Act Art. 25(1) assessment of a change (it can make the hospital the provider)')
+  async assess(@Param('id', ParseIdPipe) aiSystemId: string, @Body() dto: AssessModificationDto, @Writing('if-match') w: Write) {
+    return this.run(w, {
+      type: 'AssessModification',
+      aiSystemId,
+      version: dto.version ?? null,
+      change: dto.change,
+      description: dto.description,
+      becomesProvider: dto.becomesProvider,
+      rationale: dto.rationale,
+      assessedOn: dto.assessedOn ?? null,
+    });
+  }
+
+  @ChangeRoute('competence-policy', MANAGERS, 'Refuse or flag reviews by people without a current competence record for the system')
+  async setPolicy(@Param('id', ParseIdPipe) aiSystemId: string, @Body() dto: CompetencePolicyDto, @Writing('if-match') w: Write) {
+    return this.run(w, { type: 'SetCompetencePolicy', aiSystemId, policy: dto.policy, reason: dto.reason });
+  }
+
+  @ChangeRoute('competence-records', MANAGERS, "Record a person's training and authority to oversee the system (AI Act Art. 4, 26(2))")
+  async recordCompetence(@Param('id', ParseIdPipe) aiSystemId: string, @Body() dto: RecordCompetenceDto, @Writing('if-match') w: Write) {
+    const recordId = uuidv7();
+    const result = await this.run(w, {
+      type: 'RecordCompetence',
+      aiSystemId,
+      recordId,
+      person: dto.person,
+      course: dto.course,
+      completedOn: dto.completedOn,
+      expiresOn: dto.expiresOn ?? null,
+    });
+    return { ...result, recordId };
+  }
+
+  @ChangeRoute('competence-withdrawals', MANAGERS, "Withdraw a person's authority to oversee the system")
+  async withdrawCompetence(@Param('id', ParseIdPipe) aiSystemId: string, @Body() dto: WithdrawCompetenceDto, @Writing('if-match') w: Write) {
+    return this.run(w, { type: 'WithdrawCompetence', aiSystemId, person: dto.person, reason: dto.reason });
+  }
+
+  @Get('compliance')
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'The compliance file: classification, competence records and what is missing, as of any moment' })
+  async file(@Param('id', ParseIdPipe) aiSystemId: string, @Query() q: ComplianceQueryDto, @Res({ passthrough: true }) res: Response) {
+    const asOf = new Date(q.asOf ?? this.clock.now()).toISOString();
+    const { view, revision } = await this.queries.execute(new GetComplianceFileQuery(aiSystemId, asOf));
+    if (!view) {
+      throw new ProblemException(404, 'ai-system-not-found', 'Not found', `No AI system ${aiSystemId} as of ${asOf}`, [{ field: 'id', message: 'no such AI system' }]);
+    }
+    res.setHeader('ETag', revisionETag(revision));
+    return view;
+  }
+
+  private async run(w: Write, input: ComplianceFileInput) {
+    return withETag(w, await this.commands.execute(new ExecuteComplianceFileCommand(input, w.actor, w.options)));
+  }
+}
