@@ -19,8 +19,13 @@ describe('compliance file: classification, prohibited practices, competence at r
   const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
   const register = async (overrides: Record<string, unknown> = {}) =>
-    (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody({ oversightPersons: ['alice', 'bob'], ...overrides })).expect(201)).body
-      .aiSystemId as string;
+    (
+      await t.http
+        .post('/api/v1/ai-systems')
+        .set(auth(admin))
+        .send(aiSystemBody({ oversightPersons: ['alice', 'bob'], ...overrides }))
+        .expect(201)
+    ).body.aiSystemId as string;
   const review = (systemId: string, token: string, overrides: Record<string, unknown> = {}) =>
     t.http
       .post('/api/v1/reviews')
@@ -36,7 +41,8 @@ describe('compliance file: classification, prohibited practices, competence at r
         decidedAt: new Date(Date.now() - 30_000).toISOString(),
         ...overrides,
       });
-  const file = async (systemId: string, query = '') => (await t.http.get(`/api/v1/ai-systems/${systemId}/compliance${query}`).set(auth(legal)).expect(200)).body;
+  const file = async (systemId: string, query = '') =>
+    (await t.http.get(`/api/v1/ai-systems/${systemId}/compliance${query}`).set(auth(legal)).expect(200)).body;
   const highRisk = {
     role: 'deployer',
     aiActRiskClass: 'high',
@@ -62,7 +68,11 @@ describe('compliance file: classification, prohibited practices, competence at r
   describe('role, class and prohibited practices (AI Act Art. 5, 6, 25)', () => {
     it('refuses to register a prohibited practice with a problem naming the class, and writes nothing', async () => {
       const before = await t.eventCount();
-      const res = await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody({ aiActRiskClass: 'prohibited' })).expect(422);
+      const res = await t.http
+        .post('/api/v1/ai-systems')
+        .set(auth(admin))
+        .send(aiSystemBody({ aiActRiskClass: 'prohibited' }))
+        .expect(422);
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(res.body).toMatchObject({ code: 'prohibited-ai-practice', status: 422, errors: [{ field: 'aiActRiskClass' }] });
       expect(res.body.detail).toMatch(/Art\. 5/);
@@ -81,7 +91,13 @@ describe('compliance file: classification, prohibited practices, competence at r
       const [event] = await t.store.readStream(`compliance-file-${systemId}`);
       expect(event).toMatchObject({
         type: 'compliance.SystemClassified',
-        data: { aiActRiskClass: 'prohibited', legalGround: 'art-5', fromVersion: '2.3.1', dutiesApplyFrom: '2025-02-02', decidedBy: { subject: 'qm-1', role: 'quality-manager' } },
+        data: {
+          aiActRiskClass: 'prohibited',
+          legalGround: 'art-5',
+          fromVersion: '2.3.1',
+          dutiesApplyFrom: '2025-02-02',
+          decidedBy: { subject: 'qm-1', role: 'quality-manager' },
+        },
       });
       const before = await t.eventCount();
       for (const who of [alice, bob]) {
@@ -127,10 +143,19 @@ describe('compliance file: classification, prohibited practices, competence at r
       await t.http
         .post(`/api/v1/ai-systems/${systemId}/modification-assessments`)
         .set(auth(qm))
-        .send({ change: 'substantial-modification', description: 'Retrained on our own data', becomesProvider: true, rationale: 'Changes assessed performance' })
+        .send({
+          change: 'substantial-modification',
+          description: 'Retrained on our own data',
+          becomesProvider: true,
+          rationale: 'Changes assessed performance',
+        })
         .expect(200);
       const view = await file(systemId);
-      expect(view).toMatchObject({ role: 'provider', classification: { role: 'deployer' }, modifications: [{ change: 'substantial-modification', becomesProvider: true }] });
+      expect(view).toMatchObject({
+        role: 'provider',
+        classification: { role: 'deployer' },
+        modifications: [{ change: 'substantial-modification', becomesProvider: true }],
+      });
     });
   });
 
@@ -157,7 +182,11 @@ describe('compliance file: classification, prohibited practices, competence at r
     it('under refuse: a reviewer without a record, or with a lapsed one, is refused (403, nothing written); a trained one is not', async () => {
       await record('alice', daysAgo(30));
       await record('bob', daysAgo(400), daysAgo(35));
-      await t.http.post(`/api/v1/ai-systems/${systemId}/competence-policy`).set(auth(qm)).send({ policy: 'refuse', reason: 'Radiologists trained' }).expect(200);
+      await t.http
+        .post(`/api/v1/ai-systems/${systemId}/competence-policy`)
+        .set(auth(qm))
+        .send({ policy: 'refuse', reason: 'Radiologists trained' })
+        .expect(200);
       const carol = await t.token('clinician', 'carol');
       const before = await t.eventCount();
       for (const [who, name] of [
@@ -181,20 +210,26 @@ describe('compliance file: classification, prohibited practices, competence at r
       const dave = await t.token('clinician', 'dave');
       await record('dave', daysAgo(10));
       await review(systemId, dave).expect(201);
-      await t.http.post(`/api/v1/ai-systems/${systemId}/competence-withdrawals`).set(auth(qm)).send({ person: 'dave', reason: 'Left the department' }).expect(200);
+      await t.http
+        .post(`/api/v1/ai-systems/${systemId}/competence-withdrawals`)
+        .set(auth(qm))
+        .send({ person: 'dave', reason: 'Left the department' })
+        .expect(200);
       await review(systemId, dave, { seenAt: new Date().toISOString(), decidedAt: new Date().toISOString() }).expect(403);
     });
 
     it('under flag: the review is recorded, flagged, and the quality manager sees the flag in the review list', async () => {
-      await t.http.post(`/api/v1/ai-systems/${systemId}/competence-policy`).set(auth(qm)).send({ policy: 'flag', reason: 'Pilot: flag, do not block' }).expect(200);
+      await t.http
+        .post(`/api/v1/ai-systems/${systemId}/competence-policy`)
+        .set(auth(qm))
+        .send({ policy: 'flag', reason: 'Pilot: flag, do not block' })
+        .expect(200);
       const flagged = await review(systemId, bob).expect(201);
       await t.catchUp();
       const list = await t.http.get(`/api/v1/ai-systems/${systemId}/reviews`).set(auth(qm)).expect(200);
       const byId = new Map<string, { competence: string; reviewerSubject: string }>(list.body.items.map((r: { reviewId: string }) => [r.reviewId, r]));
       expect(byId.get(flagged.body.reviewId)).toMatchObject({ reviewerSubject: 'bob', competence: 'not-authorised' });
-      expect([...byId.values()].map((r) => r.competence).sort()).toEqual(
-        expect.arrayContaining(['authorised', 'not-authorised', 'not-checked']),
-      );
+      expect([...byId.values()].map((r) => r.competence).sort()).toEqual(expect.arrayContaining(['authorised', 'not-authorised', 'not-checked']));
     });
 
     it('shows the listed overseers checked, and the file as of an earlier moment as it stood then', async () => {

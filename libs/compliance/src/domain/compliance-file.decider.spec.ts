@@ -54,7 +54,10 @@ const classifiedData: SystemClassifiedData = {
   decidedOn: '2026-12-07',
   classifiedAt: now,
 };
-const classified = (more: Partial<SystemClassifiedData> = {}): ComplianceFileEvent => ({ type: 'compliance.SystemClassified', data: { ...classifiedData, ...more } });
+const classified = (more: Partial<SystemClassifiedData> = {}): ComplianceFileEvent => ({
+  type: 'compliance.SystemClassified',
+  data: { ...classifiedData, ...more },
+});
 
 const recordCompetence = (more: Partial<RecordCompetence> = {}): RecordCompetence => ({
   type: 'RecordCompetence',
@@ -112,7 +115,14 @@ describe('compliance file decider', () => {
     it('takes a date the person classifying sets, and a decision day in the past', () => {
       given([])
         .when(classify({ dutiesApplyFrom: '2027-08-02', decidedOn: '2026-11-30', fromVersion: '2.3.1' }))
-        .then([classified({ dutiesApplyFrom: '2027-08-02', dutiesApplyFromBasis: 'date set by the person classifying', decidedOn: '2026-11-30', fromVersion: '2.3.1' })]);
+        .then([
+          classified({
+            dutiesApplyFrom: '2027-08-02',
+            dutiesApplyFromBasis: 'date set by the person classifying',
+            decidedOn: '2026-11-30',
+            fromVersion: '2.3.1',
+          }),
+        ]);
     });
 
     it('records a prohibited practice (it blocks reviews; the gate below), applying since 2 February 2025', () => {
@@ -137,15 +147,27 @@ describe('compliance file decider', () => {
     });
 
     it('refuses an in-house device with the hospital as anything but its provider', () => {
-      given([]).when(classify({ inHouseDevice: true })).thenThrows({ code: 'in-house-means-provider', status: 422, field: 'role' });
-      given([]).when(classify({ inHouseDevice: true, role: 'provider' })).thenMatches([{ data: { inHouseDevice: true, role: 'provider' } }]);
+      given([])
+        .when(classify({ inHouseDevice: true }))
+        .thenThrows({ code: 'in-house-means-provider', status: 422, field: 'role' });
+      given([])
+        .when(classify({ inHouseDevice: true, role: 'provider' }))
+        .thenMatches([{ data: { inHouseDevice: true, role: 'provider' } }]);
     });
 
     it('refuses a version never deployed, a blank rationale, a decision after today, a date that is not one', () => {
-      given([]).when(classify({ fromVersion: '9.9' })).thenThrows({ code: 'unknown-version', status: 422, field: 'fromVersion' });
-      given([]).when(classify({ rationale: ' ' })).thenThrows({ code: 'rationale-required', status: 400, field: 'rationale' });
-      given([]).when(classify({ decidedOn: '2026-12-08' })).thenThrows({ code: 'decided-in-future', status: 422, field: 'decidedOn' });
-      given([]).when(classify({ dutiesApplyFrom: '2027-02-30' })).thenThrows({ code: 'invalid-date', status: 400, field: 'dutiesApplyFrom' });
+      given([])
+        .when(classify({ fromVersion: '9.9' }))
+        .thenThrows({ code: 'unknown-version', status: 422, field: 'fromVersion' });
+      given([])
+        .when(classify({ rationale: ' ' }))
+        .thenThrows({ code: 'rationale-required', status: 400, field: 'rationale' });
+      given([])
+        .when(classify({ decidedOn: '2026-12-08' }))
+        .thenThrows({ code: 'decided-in-future', status: 422, field: 'decidedOn' });
+      given([])
+        .when(classify({ dutiesApplyFrom: '2027-02-30' }))
+        .thenThrows({ code: 'invalid-date', status: 400, field: 'dutiesApplyFrom' });
     });
   });
 
@@ -191,28 +213,47 @@ describe('compliance file decider', () => {
     });
 
     it('records authority without expiry', () => {
-      given([]).when(recordCompetence({ expiresOn: null })).then([competence({ expiresOn: null, validUntil: null })]);
+      given([])
+        .when(recordCompetence({ expiresOn: null }))
+        .then([competence({ expiresOn: null, validUntil: null })]);
     });
 
     it('refuses a record twice, training not yet completed, an expiry before completion', () => {
       given([competence()]).when(recordCompetence()).thenThrows({ code: 'competence-record-exists', status: 409 });
-      given([]).when(recordCompetence({ completedOn: '2026-12-08' })).thenThrows({ code: 'completed-in-future', status: 422, field: 'completedOn' });
-      given([]).when(recordCompetence({ expiresOn: '2026-01-09' })).thenThrows({ code: 'expires-before-completed', status: 422, field: 'expiresOn' });
-      given([]).when(recordCompetence({ course: '' })).thenThrows({ code: 'course-required', status: 400, field: 'course' });
+      given([])
+        .when(recordCompetence({ completedOn: '2026-12-08' }))
+        .thenThrows({ code: 'completed-in-future', status: 422, field: 'completedOn' });
+      given([])
+        .when(recordCompetence({ expiresOn: '2026-01-09' }))
+        .thenThrows({ code: 'expires-before-completed', status: 422, field: 'expiresOn' });
+      given([])
+        .when(recordCompetence({ course: '' }))
+        .thenThrows({ code: 'course-required', status: 400, field: 'course' });
     });
 
     it('sets a policy, refusing the one already in force (none at first: not-checked)', () => {
       const set = { type: 'SetCompetencePolicy' as const, aiSystemId, system, by: qm, now, reason: 'All radiologists trained' };
-      given([]).when({ ...set, policy: 'refuse' }).then([policy('refuse')]);
-      given([]).when({ ...set, policy: 'not-checked' }).thenThrows({ code: 'policy-unchanged', status: 409, field: 'policy' });
-      given([policy('flag')]).when({ ...set, policy: 'flag' }).thenThrows({ code: 'policy-unchanged', status: 409, field: 'policy' });
+      given([])
+        .when({ ...set, policy: 'refuse' })
+        .then([policy('refuse')]);
+      given([])
+        .when({ ...set, policy: 'not-checked' })
+        .thenThrows({ code: 'policy-unchanged', status: 409, field: 'policy' });
+      given([policy('flag')])
+        .when({ ...set, policy: 'flag' })
+        .thenThrows({ code: 'policy-unchanged', status: 409, field: 'policy' });
     });
 
     it('withdraws authority from a person who holds it, and only then', () => {
       const withdraw = { type: 'WithdrawCompetence' as const, aiSystemId, system, by: qm, now, person: 'dr-devries', reason: 'Left the department' };
       given([competence()])
         .when(withdraw)
-        .then([{ type: 'compliance.CompetenceWithdrawn', data: { aiSystemId, person: 'dr-devries', reason: 'Left the department', withdrawnBy: qm, withdrawnAt: now } }]);
+        .then([
+          {
+            type: 'compliance.CompetenceWithdrawn',
+            data: { aiSystemId, person: 'dr-devries', reason: 'Left the department', withdrawnBy: qm, withdrawnAt: now },
+          },
+        ]);
       given([]).when(withdraw).thenThrows({ code: 'no-competence-record', status: 404, field: 'person' });
     });
   });
@@ -226,7 +267,9 @@ describe('compliance file decider', () => {
     it('blocks a system classified prohibited, and one registered so before any classification', () => {
       const prohibited = fold(complianceFileDecider, [classified({ aiActRiskClass: 'prohibited', legalGround: 'art-5', legalGroundPoint: 'Art. 5(1)(f)' })]);
       expect(reviewGate(prohibited, registered, 'dr-devries').prohibited).toBe('classified as a prohibited AI practice (Art. 5(1)(f)) on 2026-12-07 by qm-1');
-      expect(reviewGate(fold(complianceFileDecider, []), { ...registered, aiActRiskClass: 'prohibited' }, 'x').prohibited).toMatch(/registered as a prohibited/);
+      expect(reviewGate(fold(complianceFileDecider, []), { ...registered, aiActRiskClass: 'prohibited' }, 'x').prohibited).toMatch(
+        /registered as a prohibited/,
+      );
       // A later classification as high risk lifts the block of the registration.
       expect(reviewGate(fold(complianceFileDecider, [classified()]), { ...registered, aiActRiskClass: 'prohibited' }, 'x').prohibited).toBeNull();
     });

@@ -167,7 +167,13 @@ function setPolicy(command: SetCompetencePolicy, state: ComplianceFileState): Co
   return [
     {
       type: 'compliance.CompetencePolicySet',
-      data: { aiSystemId: command.aiSystemId, policy: command.policy, reason: required(command.reason, 'reason'), setBy: actor(command.by), setAt: command.now },
+      data: {
+        aiSystemId: command.aiSystemId,
+        policy: command.policy,
+        reason: required(command.reason, 'reason'),
+        setBy: actor(command.by),
+        setAt: command.now,
+      },
     },
   ];
 }

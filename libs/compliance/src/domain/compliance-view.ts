@@ -91,17 +91,16 @@ export function complianceView(aiSystemId: string, file: ComplianceFileState, re
   const overseers = persons.map((person) => ({
     person,
     listedAtRegistration: registered.oversightPersons.includes(person),
-    authorised: authorisedAt(
-      file.competence.filter((r) => r.person === person).map(interval),
-      asOf,
-    ),
+    authorised: authorisedAt(file.competence.filter((r) => r.person === person).map(interval), asOf),
   }));
   const classification = file.classifications.at(-1) ?? null;
   const missing: string[] = [];
   if (!classification) missing.push('No classification recorded: role and risk class (AI Act Art. 6, Art. 25)');
   const version = registered.currentVersion;
   if (classification && version && classification.fromVersion !== version && !file.modifications.some((m) => m.version === version)) {
-    missing.push(`Version ${version} is in use since the classification (of ${classification.fromVersion}): assess it as a possible substantial modification (AI Act Art. 25(1)(b))`);
+    missing.push(
+      `Version ${version} is in use since the classification (of ${classification.fromVersion}): assess it as a possible substantial modification (AI Act Art. 25(1)(b))`,
+    );
   }
   if (policy === 'not-checked') missing.push('Competence not checked: no competence policy set for reviews (AI Act Art. 26(2))');
   for (const o of overseers.filter((o) => o.listedAtRegistration && !o.authorised)) {

@@ -8,7 +8,14 @@ import { ChangeRoute, Roles, withETag, type Write, Writing } from '@app/identity
 import { ParseIdPipe, ProblemException, revisionETag } from '@app/platform';
 import { type ComplianceFileInput, ExecuteComplianceFileCommand } from '../application/compliance-file.commands';
 import { GetComplianceFileQuery } from '../application/compliance-file.queries';
-import { AssessModificationDto, ClassifySystemDto, CompetencePolicyDto, ComplianceQueryDto, RecordCompetenceDto, WithdrawCompetenceDto } from './compliance.dto';
+import {
+  AssessModificationDto,
+  ClassifySystemDto,
+  CompetencePolicyDto,
+  ComplianceQueryDto,
+  RecordCompetenceDto,
+  WithdrawCompetenceDto,
+} from './compliance.dto';
 
 /** Who decides the file: quality management and the administrator, as for the inventory itself. */
 const MANAGERS = ['admin', 'quality-manager'] as const;
@@ -89,7 +96,9 @@ export class ComplianceController {
     const asOf = new Date(q.asOf ?? this.clock.now()).toISOString();
     const { view, revision } = await this.queries.execute(new GetComplianceFileQuery(aiSystemId, asOf));
     if (!view) {
-      throw new ProblemException(404, 'ai-system-not-found', 'Not found', `No AI system ${aiSystemId} as of ${asOf}`, [{ field: 'id', message: 'no such AI system' }]);
+      throw new ProblemException(404, 'ai-system-not-found', 'Not found', `No AI system ${aiSystemId} as of ${asOf}`, [
+        { field: 'id', message: 'no such AI system' },
+      ]);
     }
     res.setHeader('ETag', revisionETag(revision));
     return view;

@@ -275,7 +275,9 @@ describe('review decider', () => {
       });
 
       it('checks nothing while the system has no competence policy', () => {
-        given([]).when(recordCommand({ compliance: { ...notChecked, reviewerAuthorisations: lapsed } })).then([reviewed()]);
+        given([])
+          .when(recordCommand({ compliance: { ...notChecked, reviewerAuthorisations: lapsed } }))
+          .then([reviewed()]);
       });
     });
 
