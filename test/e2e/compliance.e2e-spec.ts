@@ -159,6 +159,58 @@ describe('compliance file: classification, prohibited practices, competence at r
     });
   });
 
+  describe('assessments with review dates (AI Act Art. 27, GDPR Art. 35, risk analysis)', () => {
+    const gauge = async () => Number(/^oversight_compliance_assessments_overdue (\d+)$/m.exec((await t.http.get('/metrics').expect(200)).text)?.[1]);
+
+    it('shows an assessment past its review date in the overdue list, the gauge and the file; one not due or not required is not overdue', async () => {
+      const systemId = await register();
+      const before = await gauge();
+      const url = `/api/v1/ai-systems/${systemId}/assessments`;
+      const dpia = { kind: 'dpia', status: 'approved', outcome: 'Acceptable', approver: 'Data protection officer', assessedOn: daysAgo(400), nextReviewOn: daysAgo(1) };
+      const recorded = await t.http.post(url).set(auth(qm)).send(dpia).expect(200);
+      expect(recorded.body).toMatchObject({ aiSystemId: systemId, revision: 0, assessmentId: expect.any(String) });
+      await t.http.post(url).set(auth(qm)).send({ ...dpia, kind: 'risk-analysis', nextReviewOn: '2999-01-01' }).expect(200);
+      await t.http.post(url).set(auth(qm)).send({ kind: 'fria', status: 'not-required', outcome: 'Private hospital, no public service (Art. 27(1))' }).expect(200);
+      await t.catchUp();
+      const overdue = await t.http.get(`/api/v1/compliance/assessments?overdue=true&aiSystemId=${systemId}`).set(auth(legal)).expect(200);
+      expect(overdue.body.items).toEqual([expect.objectContaining({ kind: 'dpia', overdue: true, nextReviewOn: daysAgo(1), approver: 'Data protection officer' })]);
+      const all = await t.http.get(`/api/v1/compliance/assessments?aiSystemId=${systemId}`).set(auth(qm)).expect(200);
+      expect(all.body.items.map((a: { kind: string; overdue: boolean }) => [a.kind, a.overdue])).toEqual([
+        ['dpia', true],
+        ['risk-analysis', false],
+        ['fria', false],
+      ]);
+      expect(await gauge()).toBe(before + 1);
+      expect((await file(systemId)).missing).toContain(`Data protection impact assessment (GDPR Art. 35): review was due on ${daysAgo(1)}`);
+      // Reviewed again: the new record holds and nothing is overdue.
+      await t.http.post(url).set(auth(qm)).send({ ...dpia, assessedOn: today, nextReviewOn: '2999-01-01' }).expect(200);
+      await t.catchUp();
+      expect(await gauge()).toBe(before);
+    });
+
+    it('refuses bad assessments naming the field, and writes nothing', async () => {
+      const systemId = await register();
+      const url = `/api/v1/ai-systems/${systemId}/assessments`;
+      const before = await t.eventCount();
+      const body = { kind: 'dpia', status: 'approved', outcome: 'Acceptable', approver: 'DPO', nextReviewOn: '2999-01-01' };
+      const cases: Array<[Record<string, unknown>, number, string]> = [
+        [{ ...body, kind: 'pia' }, 400, 'kind'],
+        [{ ...body, approver: undefined }, 400, 'approver'],
+        [{ ...body, nextReviewOn: undefined }, 400, 'nextReviewOn'],
+        [{ ...body, nextReviewOn: today }, 422, 'nextReviewOn'],
+        [{ ...body, outcome: '' }, 400, 'outcome'],
+      ];
+      for (const [b, status, field] of cases) {
+        const res = await t.http.post(url).set(auth(qm)).send(b);
+        expect({ field, status: res.status }).toEqual({ field, status });
+        expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
+      }
+      await t.http.post(url).set(auth(alice)).send(body).expect(403);
+      await t.http.get('/api/v1/compliance/assessments?overdue=maybe').set(auth(qm)).expect(400);
+      expect(await t.eventCount()).toBe(before);
+    });
+  });
+
   describe('competence at review (AI Act Art. 4, Art. 26(2))', () => {
     let systemId: string;
     const record = (person: string, completedOn: string, expiresOn?: string) =>

@@ -1114,6 +1114,7 @@ LABELS = {
     'compliance.CompetencePolicySet': ('Competence policy for reviews set', 'Bekwaamheidsbeleid voor beoordelingen ingesteld'),
     'compliance.CompetenceRecorded': ('Training and authority to oversee recorded', 'Training en bevoegdheid tot toezicht vastgelegd'),
     'compliance.CompetenceWithdrawn': ('Authority to oversee withdrawn', 'Bevoegdheid tot toezicht ingetrokken'),
+    'compliance.AssessmentRecorded': ('Assessment recorded (FRIA, DPIA or risk analysis)', 'Beoordeling vastgelegd (FRIA, DPIA of risicoanalyse)'),
     'ai-systems.SupplierNoticeReceived': ('Supplier notice received (field safety notice or security advisory)', 'Bericht van leverancier ontvangen (veiligheidsmededeling of beveiligingsadvies)'),
     'ai-systems.SupplierNoticeActionRecorded': ('Action on a supplier notice recorded', 'Actie op bericht van leverancier vastgelegd'),
     'ai-systems.SupplierNoticeClosed': ('Supplier notice closed', 'Bericht van leverancier afgesloten'),

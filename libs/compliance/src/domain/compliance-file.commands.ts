@@ -1,5 +1,5 @@
 import type { Actor } from '@app/event-store/core';
-import type { ChangeKind, CompetencePolicy, HospitalRole, LegalGround, MdrClass, RiskClass } from './compliance-file.events';
+import type { AssessmentKind, AssessmentStatus, ChangeKind, CompetencePolicy, HospitalRole, LegalGround, MdrClass, RiskClass } from './compliance-file.events';
 
 /** The AI system as the handler loaded it from its own stream, just before deciding. */
 export interface InventorySnapshot {
@@ -67,4 +67,16 @@ export interface WithdrawCompetence extends FileCommand {
   reason: string;
 }
 
-export type ComplianceFileCommand = ClassifySystem | AssessModification | SetCompetencePolicy | RecordCompetence | WithdrawCompetence;
+export interface RecordAssessment extends FileCommand {
+  type: 'RecordAssessment';
+  assessmentId: string;
+  kind: AssessmentKind;
+  status: AssessmentStatus;
+  outcome: string;
+  approver: string | null;
+  assessedOn: string | null;
+  nextReviewOn: string | null;
+  documentReference: string | null;
+}
+
+export type ComplianceFileCommand = ClassifySystem | AssessModification | SetCompetencePolicy | RecordCompetence | WithdrawCompetence | RecordAssessment;

@@ -258,6 +258,66 @@ describe('compliance file decider', () => {
     });
   });
 
+  describe('RecordAssessment (AI Act Art. 27, GDPR Art. 35, risk analysis)', () => {
+    const record = {
+      type: 'RecordAssessment' as const,
+      aiSystemId,
+      system,
+      by: qm,
+      now,
+      assessmentId: '0193a1b2-0000-7000-8000-0000000000d1',
+      kind: 'dpia' as const,
+      status: 'approved' as const,
+      outcome: 'Acceptable with pseudonymised inputs',
+      approver: 'Data protection officer',
+      assessedOn: '2026-01-15',
+      nextReviewOn: '2026-12-01',
+      documentReference: null,
+    };
+    const dpia: ComplianceFileEvent = {
+      type: 'compliance.AssessmentRecorded',
+      data: {
+        aiSystemId,
+        assessmentId: record.assessmentId,
+        kind: 'dpia',
+        status: 'approved',
+        outcome: 'Acceptable with pseudonymised inputs',
+        approver: 'Data protection officer',
+        assessedOn: '2026-01-15',
+        nextReviewOn: '2026-12-01',
+        nextReviewAt: '2026-12-01T22:59:59.999Z',
+        documentReference: null,
+        recordedBy: qm,
+        recordedAt: now,
+      },
+    };
+
+    it('records an approved assessment due for review at the end of its Amsterdam day', () => {
+      given([]).when(record).then([dpia]);
+    });
+
+    it('refuses an approval without approver, a review date missing or not after the assessment, the same record twice', () => {
+      given([]).when({ ...record, approver: ' ' }).thenThrows({ code: 'approver-required', status: 400, field: 'approver' });
+      given([]).when({ ...record, nextReviewOn: null }).thenThrows({ code: 'next-review-required', status: 400, field: 'nextReviewOn' });
+      given([]).when({ ...record, nextReviewOn: '2026-01-15' }).thenThrows({ code: 'next-review-not-after', status: 422, field: 'nextReviewOn' });
+      given([dpia]).when(record).thenThrows({ code: 'assessment-exists', status: 409 });
+    });
+
+    it('accepts "not required" without a review date; the latest of a kind holds, overdue once its date has passed', () => {
+      given([]).when({ ...record, status: 'not-required', approver: null, nextReviewOn: null }).thenMatches([{ data: { status: 'not-required', nextReviewAt: null } }]);
+      const file = fold(complianceFileDecider, [classified(), dpia]);
+      const view = complianceView(aiSystemId, file, registered, now);
+      expect(view.assessments).toEqual([{ ...dpia.data, overdue: true }]);
+      expect(view.missing).toEqual(
+        expect.arrayContaining([
+          'Data protection impact assessment (GDPR Art. 35): review was due on 2026-12-01',
+          'Fundamental rights impact assessment (AI Act Art. 27, where it applies): not recorded for a high-risk system (record it, or that it is not required)',
+        ]),
+      );
+      expect(complianceView(aiSystemId, file, registered, '2026-12-01T22:00:00.000Z').assessments[0].overdue).toBe(false);
+    });
+  });
+
   describe('the review gate and the file as of a moment', () => {
     const withdrawn: ComplianceFileEvent = {
       type: 'compliance.CompetenceWithdrawn',
@@ -300,6 +360,8 @@ describe('compliance file decider', () => {
         'Version 2.4.0 is in use since the classification (of 2.3.1): assess it as a possible substantial modification (AI Act Art. 25(1)(b))',
         'Competence not checked: no competence policy set for reviews (AI Act Art. 26(2))',
         'dr-jansen is listed for human oversight but holds no current competence record (AI Act Art. 4, Art. 26(2))',
+        'Fundamental rights impact assessment (AI Act Art. 27, where it applies): not recorded for a high-risk system (record it, or that it is not required)',
+        'Data protection impact assessment (GDPR Art. 35): not recorded for a high-risk system (record it, or that it is not required)',
       ]);
       const nextYear = complianceView(aiSystemId, file, registered, '2027-01-01T00:00:00.000Z');
       expect(nextYear.competence.records[0].status).toBe('lapsed');

@@ -4,11 +4,14 @@ import type {
   AssessModification,
   ClassifySystem,
   ComplianceFileCommand,
+  RecordAssessment,
   RecordCompetence,
   SetCompetencePolicy,
   WithdrawCompetence,
 } from './compliance-file.commands';
 import type {
+  AssessmentKind,
+  AssessmentRecordedData,
   CompetencePolicy,
   CompetencePolicySetData,
   CompetenceRecordedData,
@@ -31,6 +34,8 @@ export interface ComplianceFileState {
   role: HospitalRole | null;
   competencePolicy: Omit<CompetencePolicySetData, 'aiSystemId'> | null;
   competence: CompetenceRecord[];
+  /** The latest assessment of each kind. */
+  assessments: Partial<Record<AssessmentKind, AssessmentRecordedData>>;
 }
 
 export const initialComplianceFileState = (): ComplianceFileState => ({
@@ -39,6 +44,7 @@ export const initialComplianceFileState = (): ComplianceFileState => ({
   role: null,
   competencePolicy: null,
   competence: [],
+  assessments: {},
 });
 
 const HOSPITAL_ZONE = 'Europe/Amsterdam';
@@ -93,6 +99,8 @@ function decide(command: ComplianceFileCommand, state: ComplianceFileState): Com
       return recordCompetence(command, state);
     case 'WithdrawCompetence':
       return withdrawCompetence(command, state);
+    case 'RecordAssessment':
+      return recordAssessment(command, state);
   }
 }
 
@@ -223,6 +231,44 @@ function withdrawCompetence(command: WithdrawCompetence, state: ComplianceFileSt
   ];
 }
 
+function recordAssessment(command: RecordAssessment, state: ComplianceFileState): ComplianceFileEvent[] {
+  if (Object.values(state.assessments).some((a) => a.assessmentId === command.assessmentId)) {
+    throw new DomainError('assessment-exists', `Assessment ${command.assessmentId} is already recorded.`, 409);
+  }
+  const assessedOn = decisionDate(command.assessedOn, command.now, 'assessedOn');
+  const approver = command.approver?.trim() || null;
+  if (command.status === 'approved' && !approver) {
+    throw new DomainError('approver-required', 'An approved assessment names who approved it.', 400, 'approver');
+  }
+  const nextReviewOn = command.nextReviewOn === null ? null : localDate(command.nextReviewOn, 'nextReviewOn');
+  // An assessment that applies is reviewed again: without a date nothing would ever fall due.
+  if (command.status !== 'not-required' && nextReviewOn === null) {
+    throw new DomainError('next-review-required', 'Set the date of the next review.', 400, 'nextReviewOn');
+  }
+  if (nextReviewOn !== null && nextReviewOn <= assessedOn) {
+    throw new DomainError('next-review-not-after', 'nextReviewOn must be after assessedOn.', 422, 'nextReviewOn');
+  }
+  return [
+    {
+      type: 'compliance.AssessmentRecorded',
+      data: {
+        aiSystemId: command.aiSystemId,
+        assessmentId: command.assessmentId,
+        kind: command.kind,
+        status: command.status,
+        outcome: required(command.outcome, 'outcome'),
+        approver,
+        assessedOn,
+        nextReviewOn,
+        nextReviewAt: nextReviewOn === null ? null : DateTime.fromISO(nextReviewOn, { zone: HOSPITAL_ZONE }).endOf('day').toUTC().toISO()!,
+        documentReference: command.documentReference?.trim() || null,
+        recordedBy: actor(command.by),
+        recordedAt: command.now,
+      },
+    },
+  ];
+}
+
 /** A version the system has run; null means the version in use now. */
 function knownVersion(command: { system: { knownVersions: readonly string[]; currentVersion: string | null } }, version: string | null, field: string): string {
   const v = version?.trim() || command.system.currentVersion;
@@ -279,6 +325,8 @@ function evolve(state: ComplianceFileState, event: ComplianceFileEvent): Complia
         ...state,
         competence: state.competence.map((r) => (r.person === event.data.person && r.withdrawnAt === null ? { ...r, withdrawnAt: event.data.withdrawnAt } : r)),
       };
+    case 'compliance.AssessmentRecorded':
+      return { ...state, assessments: { ...state.assessments, [event.data.kind]: event.data } };
     default:
       // Event types added later are ignored by older code rather than breaking the fold.
       return state;

@@ -117,6 +117,36 @@ export interface CompetenceWithdrawnData {
   withdrawnAt: string;
 }
 
+/**
+ * The assessments the file keeps with review dates: the fundamental-rights impact assessment
+ * (AI Act Art. 27, where it applies), the DPIA (GDPR Art. 35) and the hospital's risk analysis of
+ * the medical technology. The latest record of a kind holds; a periodic review is a new record.
+ */
+export type AssessmentKind = 'fria' | 'dpia' | 'risk-analysis';
+export const ASSESSMENT_KINDS: readonly AssessmentKind[] = ['fria', 'dpia', 'risk-analysis'];
+export type AssessmentStatus = 'in-progress' | 'approved' | 'not-required';
+export const ASSESSMENT_STATUSES: readonly AssessmentStatus[] = ['in-progress', 'approved', 'not-required'];
+
+export interface AssessmentRecordedData {
+  aiSystemId: string;
+  assessmentId: string;
+  kind: AssessmentKind;
+  status: AssessmentStatus;
+  /** The conclusion, or why the assessment is not required. */
+  outcome: string;
+  /** Who approved it (name and function); required once approved. */
+  approver: string | null;
+  /** Local dates (Europe/Amsterdam), YYYY-MM-DD. */
+  assessedOn: string;
+  nextReviewOn: string | null;
+  /** The end of `nextReviewOn` in Amsterdam as an instant: overdue after it. */
+  nextReviewAt: string | null;
+  /** Where the document is (a reference; the document itself is issue 23 item 3). */
+  documentReference: string | null;
+  recordedBy: Signatory;
+  recordedAt: string;
+}
+
 /** The context's events, declared once: type → data. */
 export interface ComplianceFileEventData {
   'compliance.SystemClassified': SystemClassifiedData;
@@ -124,6 +154,7 @@ export interface ComplianceFileEventData {
   'compliance.CompetencePolicySet': CompetencePolicySetData;
   'compliance.CompetenceRecorded': CompetenceRecordedData;
   'compliance.CompetenceWithdrawn': CompetenceWithdrawnData;
+  'compliance.AssessmentRecorded': AssessmentRecordedData;
 }
 
 export type SystemClassified = EventOf<ComplianceFileEventData, 'compliance.SystemClassified'>;
@@ -131,6 +162,7 @@ export type ModificationAssessed = EventOf<ComplianceFileEventData, 'compliance.
 export type CompetencePolicySet = EventOf<ComplianceFileEventData, 'compliance.CompetencePolicySet'>;
 export type CompetenceRecorded = EventOf<ComplianceFileEventData, 'compliance.CompetenceRecorded'>;
 export type CompetenceWithdrawn = EventOf<ComplianceFileEventData, 'compliance.CompetenceWithdrawn'>;
+export type AssessmentRecorded = EventOf<ComplianceFileEventData, 'compliance.AssessmentRecorded'>;
 
 export type ComplianceFileEvent = EventsOf<ComplianceFileEventData>;
 
@@ -140,4 +172,5 @@ export const COMPLIANCE_FILE_EVENT_TYPES = eventTypes<ComplianceFileEventData>({
   'compliance.CompetencePolicySet': true,
   'compliance.CompetenceRecorded': true,
   'compliance.CompetenceWithdrawn': true,
+  'compliance.AssessmentRecorded': true,
 });

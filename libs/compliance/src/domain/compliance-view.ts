@@ -1,5 +1,5 @@
 import type { CompetenceRecord, ComplianceFileState } from './compliance-file.decider';
-import type { CompetencePolicy, HospitalRole, ModificationAssessedData, RiskClass, SystemClassifiedData } from './compliance-file.events';
+import type { AssessmentRecordedData, CompetencePolicy, HospitalRole, ModificationAssessedData, RiskClass, SystemClassifiedData } from './compliance-file.events';
 
 /** What the oversight context needs from the compliance file before it records a review. */
 export interface ReviewGate {
@@ -72,6 +72,8 @@ export interface ComplianceView {
     /** Every person listed for oversight at registration or holding a record, with whether they may oversee now. */
     overseers: Array<{ person: string; listedAtRegistration: boolean; authorised: boolean }>;
   };
+  /** The latest assessment of each kind, with whether its review date has passed at `asOf`. */
+  assessments: Array<AssessmentRecordedData & { overdue: boolean }>;
   /** What the file lacks as of `asOf`, each with the article that asks for it. */
   missing: string[];
 }
@@ -107,6 +109,13 @@ export function complianceView(aiSystemId: string, file: ComplianceFileState, re
     missing.push(`${o.person} is listed for human oversight but holds no current competence record (AI Act Art. 4, Art. 26(2))`);
   }
   if (overseers.every((o) => !o.authorised)) missing.push('Nobody holds a current competence record for this system (AI Act Art. 26(2))');
+  const assessments = Object.values(file.assessments).map((a) => ({ ...a, overdue: assessmentOverdue(a, asOf) }));
+  for (const a of assessments.filter((a) => a.overdue)) missing.push(`${ASSESSMENT_NAMES[a.kind]}: review was due on ${a.nextReviewOn}`);
+  if (classification?.aiActRiskClass === 'high') {
+    for (const kind of ['fria', 'dpia'] as const) {
+      if (!file.assessments[kind]) missing.push(`${ASSESSMENT_NAMES[kind]}: not recorded for a high-risk system (record it, or that it is not required)`);
+    }
+  }
   return {
     aiSystemId,
     asOf,
@@ -122,6 +131,18 @@ export function complianceView(aiSystemId: string, file: ComplianceFileState, re
       records: file.competence.map((r) => ({ ...r, status: statusAt(r, asOf) })),
       overseers,
     },
+    assessments,
     missing,
   };
+}
+
+const ASSESSMENT_NAMES = {
+  fria: 'Fundamental rights impact assessment (AI Act Art. 27, where it applies)',
+  dpia: 'Data protection impact assessment (GDPR Art. 35)',
+  'risk-analysis': 'Risk analysis of the medical technology',
+} as const;
+
+/** Overdue: the review date has passed, for an assessment that applies. */
+export function assessmentOverdue(a: Pick<AssessmentRecordedData, 'status' | 'nextReviewAt'>, at: string): boolean {
+  return a.status !== 'not-required' && a.nextReviewAt !== null && Date.parse(a.nextReviewAt) < Date.parse(at);
 }

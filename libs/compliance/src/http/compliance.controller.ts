@@ -8,11 +8,14 @@ import { ChangeRoute, Roles, withETag, type Write, Writing } from '@app/identity
 import { ParseIdPipe, ProblemException, revisionETag } from '@app/platform';
 import { type ComplianceFileInput, ExecuteComplianceFileCommand } from '../application/compliance-file.commands';
 import { GetComplianceFileQuery } from '../application/compliance-file.queries';
+import { ListAssessmentsQuery } from '../application/assessment.queries';
 import {
   AssessModificationDto,
   ClassifySystemDto,
   CompetencePolicyDto,
   ComplianceQueryDto,
+  ListAssessmentsQueryDto,
+  RecordAssessmentDto,
   RecordCompetenceDto,
   WithdrawCompetenceDto,
 } from './compliance.dto';
@@ -24,7 +27,7 @@ const READERS = ['admin', 'quality-manager', 'legal', 'auditor'] as const;
 /** The compliance file of an AI system (issue 23): role and class, Art. 25 assessments, competence of overseers. */
 @ApiTags('Compliance')
 @ApiBearerAuth()
-@Controller('ai-systems/:id')
+@Controller()
 export class ComplianceController {
   constructor(
     private readonly commands: CommandBus,
@@ -32,7 +35,7 @@ export class ComplianceController {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  @ChangeRoute('classification', MANAGERS, "Record the hospital's role and the system's AI Act and MDR class (prohibited blocks every review)")
+  @ChangeRoute('ai-systems/:id/classification', MANAGERS, "Record the hospital's role and the system's AI Act and MDR class (prohibited blocks every review)")
   async classify(@Param('id', ParseIdPipe) aiSystemId: string, @Body() dto: ClassifySystemDto, @Writing('if-match') w: Write) {
     return this.run(w, {
       type: 'ClassifySystem',
@@ -50,7 +53,7 @@ export class ComplianceController {
     });
   }
 
-  @ChangeRoute('modification-assessments', MANAGERS, 'Record an AI Act Art. 25(1) assessment of a change (it can make the hospital the provider)')
+  @ChangeRoute('ai-systems/:id/modification-assessments', MANAGERS, 'Record an AI Act Art. 25(1) assessment of a change (it can make the hospital the provider)')
   async assess(@Param('id', ParseIdPipe) aiSystemId: string, @Body() dto: AssessModificationDto, @Writing('if-match') w: Write) {
     return this.run(w, {
       type: 'AssessModification',
@@ -64,12 +67,12 @@ export class ComplianceController {
     });
   }
 
-  @ChangeRoute('competence-policy', MANAGERS, 'Refuse or flag reviews by people without a current competence record for the system')
+  @ChangeRoute('ai-systems/:id/competence-policy', MANAGERS, 'Refuse or flag reviews by people without a current competence record for the system')
   async setPolicy(@Param('id', ParseIdPipe) aiSystemId: string, @Body() dto: CompetencePolicyDto, @Writing('if-match') w: Write) {
     return this.run(w, { type: 'SetCompetencePolicy', aiSystemId, policy: dto.policy, reason: dto.reason });
   }
 
-  @ChangeRoute('competence-records', MANAGERS, "Record a person's training and authority to oversee the system (AI Act Art. 4, 26(2))")
+  @ChangeRoute('ai-systems/:id/competence-records', MANAGERS, "Record a person's training and authority to oversee the system (AI Act Art. 4, 26(2))")
   async recordCompetence(@Param('id', ParseIdPipe) aiSystemId: string, @Body() dto: RecordCompetenceDto, @Writing('if-match') w: Write) {
     const recordId = uuidv7();
     const result = await this.run(w, {
@@ -84,12 +87,12 @@ export class ComplianceController {
     return { ...result, recordId };
   }
 
-  @ChangeRoute('competence-withdrawals', MANAGERS, "Withdraw a person's authority to oversee the system")
+  @ChangeRoute('ai-systems/:id/competence-withdrawals', MANAGERS, "Withdraw a person's authority to oversee the system")
   async withdrawCompetence(@Param('id', ParseIdPipe) aiSystemId: string, @Body() dto: WithdrawCompetenceDto, @Writing('if-match') w: Write) {
     return this.run(w, { type: 'WithdrawCompetence', aiSystemId, person: dto.person, reason: dto.reason });
   }
 
-  @Get('compliance')
+  @Get('ai-systems/:id/compliance')
   @Roles(...READERS)
   @ApiOperation({ summary: 'The compliance file: classification, competence records and what is missing, as of any moment' })
   async file(@Param('id', ParseIdPipe) aiSystemId: string, @Query() q: ComplianceQueryDto, @Res({ passthrough: true }) res: Response) {
@@ -102,6 +105,31 @@ export class ComplianceController {
     }
     res.setHeader('ETag', revisionETag(revision));
     return view;
+  }
+
+  @ChangeRoute('ai-systems/:id/assessments', MANAGERS, 'Record a FRIA, DPIA or risk analysis with its outcome, approver and next review date')
+  async recordAssessment(@Param('id', ParseIdPipe) aiSystemId: string, @Body() dto: RecordAssessmentDto, @Writing('if-match') w: Write) {
+    const assessmentId = uuidv7();
+    const result = await this.run(w, {
+      type: 'RecordAssessment',
+      aiSystemId,
+      assessmentId,
+      kind: dto.kind,
+      status: dto.status,
+      outcome: dto.outcome,
+      approver: dto.approver ?? null,
+      assessedOn: dto.assessedOn ?? null,
+      nextReviewOn: dto.nextReviewOn ?? null,
+      documentReference: dto.documentReference ?? null,
+    });
+    return { ...result, assessmentId };
+  }
+
+  @Get('compliance/assessments')
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'The latest assessment of each kind per AI system, soonest review first; overdue=true: past their review date' })
+  async assessments(@Query() q: ListAssessmentsQueryDto) {
+    return this.queries.execute(new ListAssessmentsQuery({ aiSystemId: q.aiSystemId, overdue: q.overdue, limit: q.limit ?? 50 }));
   }
 
   private async run(w: Write, input: ComplianceFileInput) {

@@ -1,9 +1,10 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsISO8601, IsOptional } from 'class-validator';
-import { OptionalText, RequiredText } from '@app/platform';
-import { CHANGE_KINDS, COMPETENCE_POLICIES, HOSPITAL_ROLES, LEGAL_GROUNDS, MDR_CLASSES, RISK_CLASSES } from '../domain';
-import type { ChangeKind, CompetencePolicy, HospitalRole, LegalGround, MdrClass, RiskClass } from '../domain';
+import { IsBoolean, IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { LimitQueryDto, OptionalText, RequiredText } from '@app/platform';
+import { ASSESSMENT_KINDS, ASSESSMENT_STATUSES, CHANGE_KINDS, COMPETENCE_POLICIES, HOSPITAL_ROLES, LEGAL_GROUNDS, MDR_CLASSES, RISK_CLASSES } from '../domain';
+import type { AssessmentKind, AssessmentStatus, ChangeKind, CompetencePolicy, HospitalRole, LegalGround, MdrClass, RiskClass } from '../domain';
 
 const DATE: ApiPropertyOptions = { format: 'date', example: '2026-11-30', description: 'A local date in Europe/Amsterdam (YYYY-MM-DD)' };
 
@@ -108,4 +109,42 @@ export class ComplianceQueryDto {
   @IsOptional()
   @IsISO8601({ strict: true, strictSeparator: true })
   asOf?: string;
+}
+
+export class RecordAssessmentDto {
+  @ApiProperty({ enum: ASSESSMENT_KINDS, description: 'fria (AI Act Art. 27), dpia (GDPR Art. 35), risk-analysis (medical technology)' })
+  @IsIn(ASSESSMENT_KINDS)
+  kind!: AssessmentKind;
+
+  @ApiProperty({ enum: ASSESSMENT_STATUSES })
+  @IsIn(ASSESSMENT_STATUSES)
+  status!: AssessmentStatus;
+
+  @RequiredText(4000, { example: 'Residual risks acceptable with second reading for urgent studies' })
+  outcome!: string;
+
+  @OptionalText(200, { example: 'dr. B. Smit, chair of the medical technology committee', description: 'Required once approved' })
+  approver?: string;
+
+  @OptionalDate({ ...DATE, description: 'The day of the assessment; default today' })
+  assessedOn?: string;
+
+  @OptionalDate({ ...DATE, description: 'When it is reviewed next; required unless not-required' })
+  nextReviewOn?: string;
+
+  @OptionalText(500, { example: 'https://dms.hospital.example/dpia/chestxr-2026' })
+  documentReference?: string;
+}
+
+export class ListAssessmentsQueryDto extends LimitQueryDto {
+  @ApiPropertyOptional({ description: 'true: only assessments past their review date' })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  overdue?: boolean;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID('all')
+  aiSystemId?: string;
 }
