@@ -166,14 +166,35 @@ describe('compliance file: classification, prohibited practices, competence at r
       const systemId = await register();
       const before = await gauge();
       const url = `/api/v1/ai-systems/${systemId}/assessments`;
-      const dpia = { kind: 'dpia', status: 'approved', outcome: 'Acceptable', approver: 'Data protection officer', assessedOn: daysAgo(400), nextReviewOn: daysAgo(1) };
-      const recorded = await t.http.post(url).set(auth(qm)).send(dpia).expect(200);
+      const dpia = {
+        kind: 'dpia',
+        status: 'approved',
+        outcome: 'Acceptable',
+        approver: 'Data protection officer',
+        assessedOn: daysAgo(400),
+        nextReviewOn: daysAgo(1),
+      };
+      const recorded = await t.http.post(url).set(auth(qm)).set('Idempotency-Key', 'record-dpia-0001').send(dpia).expect(200);
       expect(recorded.body).toMatchObject({ aiSystemId: systemId, revision: 0, assessmentId: expect.any(String) });
-      await t.http.post(url).set(auth(qm)).send({ ...dpia, kind: 'risk-analysis', nextReviewOn: '2999-01-01' }).expect(200);
-      await t.http.post(url).set(auth(qm)).send({ kind: 'fria', status: 'not-required', outcome: 'Private hospital, no public service (Art. 27(1))' }).expect(200);
+      // A retry answers the first attempt, its id included, and writes nothing.
+      const retried = await t.http.post(url).set(auth(qm)).set('Idempotency-Key', 'record-dpia-0001').send(dpia).expect(200);
+      expect(retried.body).toEqual({ ...recorded.body, replayed: true });
+      expect(await t.store.readStream(`compliance-file-${systemId}`)).toHaveLength(1);
+      await t.http
+        .post(url)
+        .set(auth(qm))
+        .send({ ...dpia, kind: 'risk-analysis', nextReviewOn: '2999-01-01' })
+        .expect(200);
+      await t.http
+        .post(url)
+        .set(auth(qm))
+        .send({ kind: 'fria', status: 'not-required', outcome: 'Private hospital, no public service (Art. 27(1))' })
+        .expect(200);
       await t.catchUp();
       const overdue = await t.http.get(`/api/v1/compliance/assessments?overdue=true&aiSystemId=${systemId}`).set(auth(legal)).expect(200);
-      expect(overdue.body.items).toEqual([expect.objectContaining({ kind: 'dpia', overdue: true, nextReviewOn: daysAgo(1), approver: 'Data protection officer' })]);
+      expect(overdue.body.items).toEqual([
+        expect.objectContaining({ kind: 'dpia', overdue: true, nextReviewOn: daysAgo(1), approver: 'Data protection officer' }),
+      ]);
       const all = await t.http.get(`/api/v1/compliance/assessments?aiSystemId=${systemId}`).set(auth(qm)).expect(200);
       expect(all.body.items.map((a: { kind: string; overdue: boolean }) => [a.kind, a.overdue])).toEqual([
         ['dpia', true],
@@ -183,7 +204,11 @@ describe('compliance file: classification, prohibited practices, competence at r
       expect(await gauge()).toBe(before + 1);
       expect((await file(systemId)).missing).toContain(`Data protection impact assessment (GDPR Art. 35): review was due on ${daysAgo(1)}`);
       // Reviewed again: the new record holds and nothing is overdue.
-      await t.http.post(url).set(auth(qm)).send({ ...dpia, assessedOn: today, nextReviewOn: '2999-01-01' }).expect(200);
+      await t.http
+        .post(url)
+        .set(auth(qm))
+        .send({ ...dpia, assessedOn: today, nextReviewOn: '2999-01-01' })
+        .expect(200);
       await t.catchUp();
       expect(await gauge()).toBe(before);
     });

@@ -17,7 +17,14 @@ import { AssessmentsProjection } from './projections/assessments.projection';
 @Module({
   imports: [CqrsModule, TypeOrmModule.forFeature([AssessmentRow])],
   controllers: [ComplianceController],
-  providers: [ExecuteComplianceFileCommandHandler, GetComplianceFileHandler, GetReviewGateHandler, ListAssessmentsHandler, OverdueAssessments, AssessmentsProjection],
+  providers: [
+    ExecuteComplianceFileCommandHandler,
+    GetComplianceFileHandler,
+    GetReviewGateHandler,
+    ListAssessmentsHandler,
+    OverdueAssessments,
+    AssessmentsProjection,
+  ],
   exports: [OverdueAssessments],
 })
 export class ComplianceModule implements OnModuleInit {

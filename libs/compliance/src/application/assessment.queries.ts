@@ -45,4 +45,3 @@ export class OverdueAssessments {
     return this.rows.count({ where: { nextReviewAt: LessThan(this.clock.now().toISOString()) } });
   }
 }
-

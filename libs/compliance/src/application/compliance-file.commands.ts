@@ -11,6 +11,9 @@ export interface ComplianceFileCommandResult {
   aiSystemId: string;
   revision: number;
   replayed: boolean;
+  /** The id of the record or assessment written, read from the stored event (a retry gets the first attempt's). */
+  recordId?: string;
+  assessmentId?: string;
 }
 
 export class ExecuteComplianceFileCommand extends Command<ComplianceFileCommandResult> {

@@ -24,7 +24,14 @@ export class ExecuteComplianceFileCommandHandler implements ICommandHandler<Exec
       const system = { exists: state.exists, knownVersions: [...state.knownVersions], currentVersion: state.currentVersion };
       return { ...input, system, by, now };
     };
-    const { id, revision, replayed } = await this.write(input.aiSystemId, command, { actor, ...options });
-    return { aiSystemId: id, revision, replayed };
+    const { id, revision, replayed, result } = await this.write(input.aiSystemId, command, { actor, ...options });
+    const data = result.events[0]?.data as { recordId?: unknown; assessmentId?: unknown } | undefined;
+    return {
+      aiSystemId: id,
+      revision,
+      replayed,
+      ...(typeof data?.recordId === 'string' ? { recordId: data.recordId } : {}),
+      ...(typeof data?.assessmentId === 'string' ? { assessmentId: data.assessmentId } : {}),
+    };
   }
 }

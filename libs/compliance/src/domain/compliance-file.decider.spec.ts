@@ -297,14 +297,22 @@ describe('compliance file decider', () => {
     });
 
     it('refuses an approval without approver, a review date missing or not after the assessment, the same record twice', () => {
-      given([]).when({ ...record, approver: ' ' }).thenThrows({ code: 'approver-required', status: 400, field: 'approver' });
-      given([]).when({ ...record, nextReviewOn: null }).thenThrows({ code: 'next-review-required', status: 400, field: 'nextReviewOn' });
-      given([]).when({ ...record, nextReviewOn: '2026-01-15' }).thenThrows({ code: 'next-review-not-after', status: 422, field: 'nextReviewOn' });
+      given([])
+        .when({ ...record, approver: ' ' })
+        .thenThrows({ code: 'approver-required', status: 400, field: 'approver' });
+      given([])
+        .when({ ...record, nextReviewOn: null })
+        .thenThrows({ code: 'next-review-required', status: 400, field: 'nextReviewOn' });
+      given([])
+        .when({ ...record, nextReviewOn: '2026-01-15' })
+        .thenThrows({ code: 'next-review-not-after', status: 422, field: 'nextReviewOn' });
       given([dpia]).when(record).thenThrows({ code: 'assessment-exists', status: 409 });
     });
 
     it('accepts "not required" without a review date; the latest of a kind holds, overdue once its date has passed', () => {
-      given([]).when({ ...record, status: 'not-required', approver: null, nextReviewOn: null }).thenMatches([{ data: { status: 'not-required', nextReviewAt: null } }]);
+      given([])
+        .when({ ...record, status: 'not-required', approver: null, nextReviewOn: null })
+        .thenMatches([{ data: { status: 'not-required', nextReviewAt: null } }]);
       const file = fold(complianceFileDecider, [classified(), dpia]);
       const view = complianceView(aiSystemId, file, registered, now);
       expect(view.assessments).toEqual([{ ...dpia.data, overdue: true }]);

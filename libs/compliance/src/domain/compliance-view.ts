@@ -1,5 +1,12 @@
 import type { CompetenceRecord, ComplianceFileState } from './compliance-file.decider';
-import type { AssessmentRecordedData, CompetencePolicy, HospitalRole, ModificationAssessedData, RiskClass, SystemClassifiedData } from './compliance-file.events';
+import type {
+  AssessmentRecordedData,
+  CompetencePolicy,
+  HospitalRole,
+  ModificationAssessedData,
+  RiskClass,
+  SystemClassifiedData,
+} from './compliance-file.events';
 
 /** What the oversight context needs from the compliance file before it records a review. */
 export interface ReviewGate {

@@ -53,7 +53,11 @@ export class ComplianceController {
     });
   }
 
-  @ChangeRoute('ai-systems/:id/modification-assessments', MANAGERS, 'Record an AI Act Art. 25(1) assessment of a change (it can make the hospital the provider)')
+  @ChangeRoute(
+    'ai-systems/:id/modification-assessments',
+    MANAGERS,
+    'Record an AI Act Art. 25(1) assessment of a change (it can make the hospital the provider)',
+  )
   async assess(@Param('id', ParseIdPipe) aiSystemId: string, @Body() dto: AssessModificationDto, @Writing('if-match') w: Write) {
     return this.run(w, {
       type: 'AssessModification',
@@ -74,17 +78,15 @@ export class ComplianceController {
 
   @ChangeRoute('ai-systems/:id/competence-records', MANAGERS, "Record a person's training and authority to oversee the system (AI Act Art. 4, 26(2))")
   async recordCompetence(@Param('id', ParseIdPipe) aiSystemId: string, @Body() dto: RecordCompetenceDto, @Writing('if-match') w: Write) {
-    const recordId = uuidv7();
-    const result = await this.run(w, {
+    return this.run(w, {
       type: 'RecordCompetence',
       aiSystemId,
-      recordId,
+      recordId: uuidv7(),
       person: dto.person,
       course: dto.course,
       completedOn: dto.completedOn,
       expiresOn: dto.expiresOn ?? null,
     });
-    return { ...result, recordId };
   }
 
   @ChangeRoute('ai-systems/:id/competence-withdrawals', MANAGERS, "Withdraw a person's authority to oversee the system")
@@ -109,11 +111,10 @@ export class ComplianceController {
 
   @ChangeRoute('ai-systems/:id/assessments', MANAGERS, 'Record a FRIA, DPIA or risk analysis with its outcome, approver and next review date')
   async recordAssessment(@Param('id', ParseIdPipe) aiSystemId: string, @Body() dto: RecordAssessmentDto, @Writing('if-match') w: Write) {
-    const assessmentId = uuidv7();
-    const result = await this.run(w, {
+    return this.run(w, {
       type: 'RecordAssessment',
       aiSystemId,
-      assessmentId,
+      assessmentId: uuidv7(),
       kind: dto.kind,
       status: dto.status,
       outcome: dto.outcome,
@@ -122,7 +123,6 @@ export class ComplianceController {
       nextReviewOn: dto.nextReviewOn ?? null,
       documentReference: dto.documentReference ?? null,
     });
-    return { ...result, assessmentId };
   }
 
   @Get('compliance/assessments')
