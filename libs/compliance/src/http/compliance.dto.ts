@@ -8,6 +8,9 @@ import type { AssessmentKind, AssessmentStatus, ChangeKind, CompetencePolicy, Ho
 
 const DATE: ApiPropertyOptions = { format: 'date', example: '2026-11-30', description: 'A local date in Europe/Amsterdam (YYYY-MM-DD)' };
 
+/** `?overdue=true` arrives as text. */
+const asBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+
 /** A date alone (YYYY-MM-DD); the decider checks it is a real day. */
 function OptionalDate(doc: ApiPropertyOptions = DATE): PropertyDecorator {
   return applyDecorators(ApiPropertyOptional(doc), IsOptional(), IsISO8601({ strict: true }));
@@ -139,7 +142,7 @@ export class RecordAssessmentDto {
 export class ListAssessmentsQueryDto extends LimitQueryDto {
   @ApiPropertyOptional({ description: 'true: only assessments past their review date' })
   @IsOptional()
-  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(asBoolean)
   @IsBoolean()
   overdue?: boolean;
 
