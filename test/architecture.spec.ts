@@ -14,13 +14,14 @@ const ALLOWED: Record<string, readonly string[]> = {
   platform: ['event-store'],
   identity: ['event-store', 'platform'],
   'ai-systems': ['event-store', 'identity', 'platform'],
-  oversight: ['ai-systems', 'event-store', 'identity', 'platform'],
+  compliance: ['ai-systems', 'event-store', 'identity', 'platform'],
+  oversight: ['ai-systems', 'compliance', 'event-store', 'identity', 'platform'],
   incidents: ['ai-systems', 'event-store', 'identity', 'oversight', 'platform'],
   retention: ['ai-systems', 'event-store', 'identity', 'platform'],
   evidence: ['event-store', 'identity', 'platform'],
   disclosure: ['event-store', 'evidence', 'identity', 'platform'],
   fhir: ['ai-systems', 'event-store', 'identity', 'incidents', 'oversight', 'platform'],
-  'apps/api': ['ai-systems', 'disclosure', 'event-store', 'evidence', 'fhir', 'identity', 'incidents', 'oversight', 'platform', 'retention'],
+  'apps/api': ['ai-systems', 'compliance', 'disclosure', 'event-store', 'evidence', 'fhir', 'identity', 'incidents', 'oversight', 'platform', 'retention'],
   'apps/cli': ['apps/api', 'disclosure', 'event-store', 'evidence', 'identity', 'incidents', 'retention'],
 };
 

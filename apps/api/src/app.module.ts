@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
 import { AiSystemsModule } from '@app/ai-systems';
+import { ComplianceModule } from '@app/compliance';
 import { DisclosureModule } from '@app/disclosure';
 import { EvidenceModule } from '@app/evidence';
 import { FhirModule } from '@app/fhir';
@@ -30,6 +31,7 @@ export class AppModule {
         TerminusModule,
         CqrsModule,
         AiSystemsModule,
+        ComplianceModule,
         OversightModule,
         IncidentsModule,
         RetentionModule,

@@ -5,6 +5,7 @@ import { CLOCK, Clock, EVENT_STORE, type EventStore, LEASES, type Leases, Projec
 import { Public } from '@app/identity';
 import { OverdueIncidents } from '@app/incidents';
 import { OverdueSupplierNotices } from '@app/ai-systems';
+import { OverdueAssessments } from '@app/compliance';
 import { OverdueAiOutputs } from '@app/oversight';
 import { Inject } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
@@ -22,6 +23,7 @@ export class MetricsController implements OnModuleInit {
     private readonly projections: ProjectionRegistry,
     private readonly overdueIncidents: OverdueIncidents,
     private readonly overdueNotices: OverdueSupplierNotices,
+    private readonly overdueAssessments: OverdueAssessments,
     private readonly overdueOutputs: OverdueAiOutputs,
     private readonly queries: QueryBus,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -35,6 +37,7 @@ export class MetricsController implements OnModuleInit {
     const projections = this.projections;
     const overdueIncidents = this.overdueIncidents;
     const overdueNotices = this.overdueNotices;
+    const overdueAssessments = this.overdueAssessments;
     const overdueOutputs = this.overdueOutputs;
     const queries = this.queries;
     const clock = this.clock;
@@ -132,6 +135,14 @@ export class MetricsController implements OnModuleInit {
       registers: [this.registry],
       async collect() {
         this.set(await overdueNotices.count());
+      },
+    });
+    new Gauge({
+      name: 'oversight_compliance_assessments_overdue',
+      help: 'Latest FRIA, DPIA and risk analyses of AI systems past their review date (business clock)',
+      registers: [this.registry],
+      async collect() {
+        this.set(await overdueAssessments.count());
       },
     });
     new Gauge({

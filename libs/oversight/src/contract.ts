@@ -25,6 +25,11 @@ export interface ReviewListItem {
   withdrawn: boolean;
   corrections: number;
   incidentIds: string[];
+  /**
+   * The reviewer's competence for the system when deciding (AI Act Art. 26(2)): `not-authorised`
+   * is the flag the quality manager sees; `not-checked` while the system has no competence policy.
+   */
+  competence: 'authorised' | 'not-authorised' | 'not-checked';
   revision: number;
 }
 

@@ -129,6 +129,12 @@ describe('ai-system decider', () => {
         .when({ ...registerCommand, version: '  ' })
         .thenThrows({ code: 'version-required', status: 400, field: 'version' });
     });
+
+    it('refuses a prohibited AI practice (AI Act Art. 5), naming the class', () => {
+      given([])
+        .when({ ...registerCommand, aiActRiskClass: 'prohibited' })
+        .thenThrows({ code: 'prohibited-ai-practice', status: 422, field: 'aiActRiskClass' });
+    });
   });
 
   describe('on a system that is not registered', () => {

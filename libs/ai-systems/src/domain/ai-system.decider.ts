@@ -97,6 +97,12 @@ function register(command: RegisterAiSystem, state: AiSystemState): AiSystemEven
   if (state.exists) {
     throw new DomainError('ai-system-exists', `AI system ${command.aiSystemId} is already registered.`, 409);
   }
+  // AI Act Art. 5(1): "The following AI practices shall be prohibited: … the use of an AI system
+  // that …" (since 2 February 2025, Art. 113(a)): not registered for use. A system found to be one
+  // later is classified so in its compliance file, which blocks its reviews (libs/compliance).
+  if (command.aiActRiskClass === 'prohibited') {
+    throw new DomainError('prohibited-ai-practice', 'A prohibited AI practice (AI Act Art. 5) cannot be registered for use.', 422, 'aiActRiskClass');
+  }
   // Fields are listed one by one so nothing unexpected on the command lands in the ledger.
   return [
     {

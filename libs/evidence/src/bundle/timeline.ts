@@ -49,6 +49,12 @@ export const LABELS: Record<string, [string, string]> = {
   'ai-systems.AiSystemUseSuspended': ['Use of AI system suspended', 'Gebruik AI-systeem opgeschort'],
   'ai-systems.AiSystemUseResumed': ['Use of AI system resumed', 'Gebruik AI-systeem hervat'],
   'ai-systems.OutputReviewLimitSet': ['Review limit for AI outputs set', 'Beoordelingstermijn voor AI-uitkomsten ingesteld'],
+  'compliance.SystemClassified': ['AI system classified (role and risk class)', 'AI-systeem geclassificeerd (rol en risicoklasse)'],
+  'compliance.ModificationAssessed': ['Change to the AI system assessed (AI Act Art. 25)', 'Wijziging AI-systeem beoordeeld (AI-verordening art. 25)'],
+  'compliance.CompetencePolicySet': ['Competence policy for reviews set', 'Bekwaamheidsbeleid voor beoordelingen ingesteld'],
+  'compliance.CompetenceRecorded': ['Training and authority to oversee recorded', 'Training en bevoegdheid tot toezicht vastgelegd'],
+  'compliance.CompetenceWithdrawn': ['Authority to oversee withdrawn', 'Bevoegdheid tot toezicht ingetrokken'],
+  'compliance.AssessmentRecorded': ['Assessment recorded (FRIA, DPIA or risk analysis)', 'Beoordeling vastgelegd (FRIA, DPIA of risicoanalyse)'],
   'ai-systems.SupplierNoticeReceived': [
     'Supplier notice received (field safety notice or security advisory)',
     'Bericht van leverancier ontvangen (veiligheidsmededeling of beveiligingsadvies)',

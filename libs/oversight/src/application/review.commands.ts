@@ -10,7 +10,7 @@ type InClear<T, K extends keyof T> = Omit<T, K> & { [P in K]: string | null };
  * nothing the handler adds (the actor, `now`, `hasReason`, the snapshots it loads).
  */
 export type ReviewInput =
-  | InClear<Omit<RecordReview, 'reviewer' | 'hasReason' | 'incident' | 'system' | 'now'>, 'reason'>
+  | InClear<Omit<RecordReview, 'reviewer' | 'hasReason' | 'incident' | 'system' | 'compliance' | 'now'>, 'reason'>
   | InClear<Omit<CorrectReview, 'correctedBy' | 'hasReason' | 'now'>, 'reason' | 'correctionNote'>
   | (Omit<WithdrawReview, 'withdrawnBy' | 'hasReason' | 'now' | 'reason'> & { reason: string })
   | Omit<LinkReviewToIncident, 'linkedBy' | 'incident' | 'now'>;

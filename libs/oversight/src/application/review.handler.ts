@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { GetAiSystemQuery } from '@app/ai-systems';
+import { GetReviewGateQuery } from '@app/compliance';
 import { type Actor, CLOCK, type Clock, commandHandler, EVENT_STORE, type EventStore } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
 import type { EncryptedText } from '@app/event-store';
@@ -9,7 +10,7 @@ import { ExecuteReviewCommand, type ReviewCommandResult } from './review.command
 
 const present = (text: string | null | undefined): text is string => typeof text === 'string' && text.trim() !== '';
 
-/** Loads the review (and, to record one, its AI system), encrypts free text per patient, decides, appends. */
+/** Loads the review (and, to record one, its AI system and compliance file), encrypts free text per patient, decides, appends. */
 @CommandHandler(ExecuteReviewCommand)
 export class ExecuteReviewCommandHandler implements ICommandHandler<ExecuteReviewCommand, ReviewCommandResult> {
   private readonly write;
@@ -28,6 +29,9 @@ export class ExecuteReviewCommandHandler implements ICommandHandler<ExecuteRevie
       switch (input.type) {
         case 'RecordReview': {
           const { state: system } = await this.queries.execute(new GetAiSystemQuery(input.aiSystemId));
+          // The compliance file: a prohibited practice, and the reviewer's competence (issue 23).
+          const registered = { aiActRiskClass: system.aiActRiskClass, oversightPersons: system.oversightPersons ?? [], currentVersion: system.currentVersion };
+          const compliance = await this.queries.execute(new GetReviewGateQuery(input.aiSystemId, actor.subject, registered));
           return {
             ...input,
             incident: input.incidentId === null ? null : await this.incident(input.incidentId),
@@ -35,6 +39,7 @@ export class ExecuteReviewCommandHandler implements ICommandHandler<ExecuteRevie
             hasReason: present(input.reason),
             reviewer: actor,
             system: { exists: system.exists, status: system.status, knownVersions: system.knownVersions, name: system.name },
+            compliance,
             now,
           };
         }

@@ -15,6 +15,18 @@ export interface AiSystemSnapshot {
 }
 
 /**
+ * What the AI system's compliance file says about this review, as the handler read it just before
+ * deciding. Structurally the `ReviewGate` of the compliance context (declared here for the same reason).
+ */
+export interface ComplianceSnapshot {
+  /** Why the system is a prohibited practice (AI Act Art. 5); null when it is not. */
+  prohibited: string | null;
+  competencePolicy: 'refuse' | 'flag' | 'not-checked';
+  /** When the reviewer held authority to oversee the system: intervals of instants, `until` null = open. */
+  reviewerAuthorisations: ReadonlyArray<{ from: string; until: string | null }>;
+}
+
+/**
  * A recorded incident as the handler found it in the incident's own stream (its
  * `IncidentDetected`), just before deciding; null when no incident has that id.
  */
@@ -28,12 +40,13 @@ export interface IncidentSnapshot {
  * (not blank), because the decider cannot read the ciphertext to tell.
  * Every command carries `now` (ISO 8601): the decider never reads the clock.
  */
-export interface RecordReview extends AiOutputReviewedData {
+export interface RecordReview extends Omit<AiOutputReviewedData, 'competence'> {
   type: 'RecordReview';
   hasReason: boolean;
   /** The incident `incidentId` names (when given), as the handler found it; null if not recorded. */
   incident: IncidentSnapshot | null;
   system: AiSystemSnapshot;
+  compliance: ComplianceSnapshot;
   now: string;
 }
 

@@ -41,6 +41,9 @@ const activeSystem = {
   name: 'LungNodule Detect',
 };
 
+/** A system without a compliance policy and not prohibited: reviews as before issue 23. */
+const notChecked = { prohibited: null, competencePolicy: 'not-checked' as const, reviewerAuthorisations: [] };
+
 const recordCommand = (more: Partial<RecordReview> = {}): RecordReview => ({
   type: 'RecordReview',
   reviewId,
@@ -58,6 +61,7 @@ const recordCommand = (more: Partial<RecordReview> = {}): RecordReview => ({
   incidentId: null,
   incident: null,
   system: activeSystem,
+  compliance: notChecked,
   now,
   ...more,
 });
@@ -232,6 +236,49 @@ describe('review decider', () => {
         .when(recordCommand({ system: { ...activeSystem, status: 'suspended' } }))
         .thenThrows({ code: 'ai-system-suspended', status: 409 });
       expect(error.message).toMatch(/LungNodule Detect.*suspended.*reviews cannot be recorded/);
+    });
+
+    describe('the compliance file (issue 23)', () => {
+      const trained = [{ from: '2026-01-09T23:00:00.000Z', until: '2026-12-31T22:59:59.999Z' }];
+      const lapsed = [{ from: '2025-01-09T23:00:00.000Z', until: '2026-06-30T21:59:59.999Z' }];
+
+      it('refuses every review of a system classified as a prohibited practice, like a suspended one', () => {
+        const error = given([])
+          .when(recordCommand({ compliance: { ...notChecked, prohibited: 'classified as a prohibited AI practice (Art. 5(1)(f))' } }))
+          .thenThrows({ code: 'ai-system-prohibited', status: 409 });
+        expect(error.message).toMatch(/LungNodule Detect.*prohibited AI practice.*Art\. 5/);
+      });
+
+      it('refuses a review by someone without a competence record under the refuse policy', () => {
+        const error = given([])
+          .when(recordCommand({ compliance: { ...notChecked, competencePolicy: 'refuse' } }))
+          .thenThrows({ code: 'reviewer-not-authorised', status: 403 });
+        expect(error.message).toMatch(/u-radiologist-1.*Art\. 26\(2\)/);
+      });
+
+      it('refuses a review whose decision falls after the record lapsed', () => {
+        given([])
+          .when(recordCommand({ compliance: { ...notChecked, competencePolicy: 'refuse', reviewerAuthorisations: lapsed } }))
+          .thenThrows({ code: 'reviewer-not-authorised', status: 403 });
+      });
+
+      it('records a review by a currently authorised overseer, marked authorised', () => {
+        given([])
+          .when(recordCommand({ compliance: { ...notChecked, competencePolicy: 'refuse', reviewerAuthorisations: [...lapsed, ...trained] } }))
+          .then([reviewed({ competence: 'authorised' })]);
+      });
+
+      it('records a review by someone not authorised under the flag policy, flagged for the quality manager', () => {
+        given([])
+          .when(recordCommand({ compliance: { ...notChecked, competencePolicy: 'flag', reviewerAuthorisations: lapsed } }))
+          .then([reviewed({ competence: 'not-authorised' })]);
+      });
+
+      it('checks nothing while the system has no competence policy', () => {
+        given([])
+          .when(recordCommand({ compliance: { ...notChecked, reviewerAuthorisations: lapsed } }))
+          .then([reviewed()]);
+      });
     });
 
     it('refuses a model version that was never deployed', () => {

@@ -1,7 +1,7 @@
 import { type Actor, type Decider, DomainError } from '@app/event-store/core';
 import type { EncryptedText } from '@app/event-store/core';
 import type { CorrectReview, IncidentSnapshot, LinkReviewToIncident, RecordReview, ReviewCommand, WithdrawReview } from './review.commands';
-import type { AiOutputReviewedData, ReviewDecision, ReviewEvent } from './review.events';
+import type { AiOutputReviewedData, ReviewCompetence, ReviewDecision, ReviewEvent } from './review.events';
 
 /**
  * A review as its events left it: the fields it was recorded with (derived from the event, not
@@ -46,6 +46,7 @@ export const initialReviewState = (): ReviewState => ({
   withdrawn: false,
   incidentIds: [],
   corrections: 0,
+  competence: null,
 });
 
 /** Tolerated clock difference between the reviewer's workstation and the registry. */
@@ -82,6 +83,15 @@ function record(command: RecordReview, state: ReviewState): ReviewEvent[] {
   if (system.status === 'suspended') {
     throw new DomainError('ai-system-suspended', `Use of AI system ${systemName} is suspended; reviews cannot be recorded.`, 409);
   }
+  // AI Act Art. 5(1): "The following AI practices shall be prohibited: … the use of an AI system
+  // that …" (applies from 2 February 2025, Art. 113(a)). Refused like a suspended system.
+  if (command.compliance.prohibited) {
+    throw new DomainError(
+      'ai-system-prohibited',
+      `AI system ${systemName} is ${command.compliance.prohibited}; its use is prohibited (AI Act Art. 5) and reviews cannot be recorded.`,
+      409,
+    );
+  }
   if (!system.knownVersions.includes(command.modelVersion)) {
     throw new DomainError('unknown-model-version', `Version ${command.modelVersion} was never deployed for AI system ${systemName}.`, 422, 'modelVersion');
   }
@@ -90,6 +100,7 @@ function record(command: RecordReview, state: ReviewState): ReviewEvent[] {
   }
   const reason = reasonFor(command.decision, command);
   checkDecisionTime(command);
+  const competence = competenceOf(command);
   return [
     {
       type: 'oversight.AiOutputReviewed',
@@ -107,9 +118,32 @@ function record(command: RecordReview, state: ReviewState): ReviewEvent[] {
         seenAt: command.seenAt,
         decidedAt: command.decidedAt,
         incidentId: command.incidentId,
+        ...(competence === null ? {} : { competence }),
       },
     },
   ];
+}
+
+/**
+ * AI Act Art. 26(2): "Deployers shall assign human oversight to natural persons who have the
+ * necessary competence, training and authority, as well as the necessary support." Checked at the
+ * decision time against the system's competence records once the system has a policy: `refuse`
+ * refuses, `flag` records the review marked `not-authorised`; without a policy, nothing is checked.
+ */
+function competenceOf(command: RecordReview): ReviewCompetence | null {
+  const { competencePolicy, reviewerAuthorisations } = command.compliance;
+  if (competencePolicy === 'not-checked') return null;
+  const t = Date.parse(command.decidedAt);
+  const authorised = reviewerAuthorisations.some((a) => Date.parse(a.from) <= t && (a.until === null || t <= Date.parse(a.until)));
+  if (authorised) return 'authorised';
+  if (competencePolicy === 'refuse') {
+    throw new DomainError(
+      'reviewer-not-authorised',
+      `${command.reviewer.subject} held no current competence record to oversee this AI system at ${command.decidedAt} (AI Act Art. 26(2)); the review is refused.`,
+      403,
+    );
+  }
+  return 'not-authorised';
 }
 
 function correct(command: CorrectReview, state: RecordedReview): ReviewEvent[] {

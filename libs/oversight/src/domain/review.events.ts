@@ -26,7 +26,15 @@ export interface AiOutputReviewedData {
   /** When the reviewer decided; business time, may be earlier than `recordedAt`. */
   decidedAt: string;
   incidentId: string | null;
+  /**
+   * Whether the reviewer held a current competence record for the system when deciding (AI Act
+   * Art. 26(2)); absent when the system has no competence policy (and in reviews before issue 23).
+   * `not-authorised` is recorded only under the `flag` policy: the quality manager sees it.
+   */
+  competence?: ReviewCompetence;
 }
+
+export type ReviewCompetence = 'authorised' | 'not-authorised';
 
 /** Restates decision and reason in full; the original `AiOutputReviewed` stays in the stream. */
 export interface ReviewCorrectedData {

@@ -26,6 +26,7 @@ export class ReviewRow implements Omit<ReviewListItem, 'reason'> {
   @Column({ type: 'boolean' }) withdrawn!: boolean;
   @Column({ type: 'integer' }) corrections!: number;
   @Column({ type: 'simple-json' }) incidentIds!: string[];
+  @Column({ type: 'varchar', length: 16 }) competence!: ReviewListItem['competence'];
   @Column({ type: 'integer' }) revision!: number;
 }
 

@@ -9,7 +9,8 @@ const ZERO = { total: 0, accepted: 0, modified: 0, rejected: 0, escalated: 0 };
 @Injectable()
 export class ReviewsProjection implements Projection<ReviewEvent> {
   readonly name = 'oversight-reviews';
-  readonly version = 1;
+  // 2: the reviewer's competence (issue 23).
+  readonly version = 2;
   readonly entities = [ReviewRow, ReviewTimelineRow, ReviewMonthlyRow];
   readonly eventTypes = REVIEW_EVENT_TYPES;
 
@@ -37,6 +38,7 @@ export class ReviewsProjection implements Projection<ReviewEvent> {
           withdrawn: false,
           corrections: 0,
           incidentIds: d.incidentId ? [d.incidentId] : [],
+          competence: d.competence ?? 'not-checked',
           revision: e.streamRevision,
         });
         await this.count(ctx, d.aiSystemId, month, d.decision, 1);

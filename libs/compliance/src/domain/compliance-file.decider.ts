@@ -1,0 +1,340 @@
+import { DateTime } from 'luxon';
+import { type Actor, type Decider, DomainError } from '@app/event-store/core';
+import type {
+  AssessModification,
+  ClassifySystem,
+  ComplianceFileCommand,
+  RecordAssessment,
+  RecordCompetence,
+  SetCompetencePolicy,
+  WithdrawCompetence,
+} from './compliance-file.commands';
+import type {
+  AssessmentKind,
+  AssessmentRecordedData,
+  CompetencePolicy,
+  CompetencePolicySetData,
+  CompetenceRecordedData,
+  ComplianceFileEvent,
+  HospitalRole,
+  LegalGround,
+  ModificationAssessedData,
+  RiskClass,
+  SystemClassifiedData,
+} from './compliance-file.events';
+
+/** A competence record as the file holds it: withdrawn from when, if at all. */
+export type CompetenceRecord = CompetenceRecordedData & { withdrawnAt: string | null };
+
+export interface ComplianceFileState {
+  /** Every classification, oldest first; the last one holds. */
+  classifications: SystemClassifiedData[];
+  modifications: ModificationAssessedData[];
+  /** The role after the last classification and the assessments since (Art. 25(1) can make it `provider`). */
+  role: HospitalRole | null;
+  competencePolicy: Omit<CompetencePolicySetData, 'aiSystemId'> | null;
+  competence: CompetenceRecord[];
+  /** The latest assessment of each kind. */
+  assessments: Partial<Record<AssessmentKind, AssessmentRecordedData>>;
+}
+
+export const initialComplianceFileState = (): ComplianceFileState => ({
+  classifications: [],
+  modifications: [],
+  role: null,
+  competencePolicy: null,
+  competence: [],
+  assessments: {},
+});
+
+const HOSPITAL_ZONE = 'Europe/Amsterdam';
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The grounds each class may rest on: AI Act Art. 5 for a prohibited practice, Art. 6(1) (Annex I
+ * products such as MDR devices) or Art. 6(2) with Annex III for high risk, Art. 50 for the
+ * transparency tier, nothing for minimal risk.
+ */
+const GROUNDS: Record<RiskClass, readonly LegalGround[]> = {
+  prohibited: ['art-5'],
+  high: ['art-6-1', 'annex-iii'],
+  limited: ['art-50'],
+  minimal: ['none'],
+};
+
+/**
+ * From when the duties of each ground apply when the classification names no date.
+ * AI Act Art. 113: "It shall apply from 2 August 2026. However: (a) Chapters I and II shall apply
+ * from 2 February 2025; … (c) Article 6(1) and the corresponding obligations in this Regulation
+ * shall apply from 2 August 2027." The high-risk dates below are those the Digital Omnibus on AI
+ * reportedly set (docs/legal/sources.md § 3: **unverified**); legal counsel confirms or records
+ * another date on the classification.
+ */
+export const DUTY_DATES: Record<LegalGround, { from: string; basis: string }> = {
+  'art-5': { from: '2025-02-02', basis: 'AI Act Art. 113(a): Chapter II (Art. 5) applies from 2 February 2025' },
+  'annex-iii': {
+    from: '2027-12-02',
+    basis: 'Digital Omnibus on AI (unverified): Annex III high-risk duties from 2 December 2027 (Art. 113 as published: 2 August 2026)',
+  },
+  'art-6-1': {
+    from: '2028-08-02',
+    basis: 'Digital Omnibus on AI (unverified): Annex I high-risk duties from 2 August 2028 (Art. 113(c) as published: 2 August 2027)',
+  },
+  'art-50': { from: '2026-08-02', basis: 'AI Act Art. 113: the Regulation (Art. 50) applies from 2 August 2026' },
+  none: { from: '2025-02-02', basis: 'AI Act Art. 113(a): Chapter I (Art. 4, AI literacy) applies from 2 February 2025' },
+};
+
+function decide(command: ComplianceFileCommand, state: ComplianceFileState): ComplianceFileEvent[] {
+  if (!command.system.exists) {
+    throw new DomainError('ai-system-not-found', `AI system ${command.aiSystemId} is not registered.`, 404);
+  }
+  switch (command.type) {
+    case 'ClassifySystem':
+      return classify(command);
+    case 'AssessModification':
+      return assessModification(command);
+    case 'SetCompetencePolicy':
+      return setPolicy(command, state);
+    case 'RecordCompetence':
+      return recordCompetence(command, state);
+    case 'WithdrawCompetence':
+      return withdrawCompetence(command, state);
+    case 'RecordAssessment':
+      return recordAssessment(command, state);
+  }
+}
+
+function classify(command: ClassifySystem): ComplianceFileEvent[] {
+  const fromVersion = knownVersion(command, command.fromVersion, 'fromVersion');
+  if (!GROUNDS[command.aiActRiskClass].includes(command.legalGround)) {
+    throw new DomainError(
+      'legal-ground-mismatch',
+      `A ${command.aiActRiskClass} classification rests on ${GROUNDS[command.aiActRiskClass].join(' or ')}, not ${command.legalGround}.`,
+      422,
+      'legalGround',
+    );
+  }
+  const legalGroundPoint = command.legalGroundPoint?.trim() || null;
+  if (!legalGroundPoint && command.legalGround !== 'none' && command.legalGround !== 'art-50') {
+    throw new DomainError('legal-ground-point-required', `Name the point of ${command.legalGround} (e.g. "Annex III point 5(d)").`, 400, 'legalGroundPoint');
+  }
+  // MDR Art. 5(5): the health institution that makes and uses a device in-house is its manufacturer;
+  // under the AI Act it puts the system into service for its own use, as its provider (Art. 3(3)).
+  if (command.inHouseDevice && command.role !== 'provider') {
+    throw new DomainError('in-house-means-provider', 'An in-house system is provided by the hospital itself: its role is provider.', 422, 'role');
+  }
+  const defaults = DUTY_DATES[command.legalGround];
+  const dutiesApplyFrom = command.dutiesApplyFrom === null ? defaults.from : localDate(command.dutiesApplyFrom, 'dutiesApplyFrom');
+  return [
+    {
+      type: 'compliance.SystemClassified',
+      data: {
+        aiSystemId: command.aiSystemId,
+        fromVersion,
+        role: command.role,
+        aiActRiskClass: command.aiActRiskClass,
+        legalGround: command.legalGround,
+        legalGroundPoint,
+        mdrClass: command.mdrClass,
+        inHouseDevice: command.inHouseDevice,
+        dutiesApplyFrom,
+        dutiesApplyFromBasis: command.dutiesApplyFrom === null ? defaults.basis : 'date set by the person classifying',
+        rationale: required(command.rationale, 'rationale'),
+        decidedBy: actor(command.by),
+        decidedOn: decisionDate(command.decidedOn, command.now, 'decidedOn'),
+        classifiedAt: command.now,
+      },
+    },
+  ];
+}
+
+function assessModification(command: AssessModification): ComplianceFileEvent[] {
+  return [
+    {
+      type: 'compliance.ModificationAssessed',
+      data: {
+        aiSystemId: command.aiSystemId,
+        version: knownVersion(command, command.version, 'version'),
+        change: command.change,
+        description: required(command.description, 'description'),
+        becomesProvider: command.becomesProvider,
+        rationale: required(command.rationale, 'rationale'),
+        assessedBy: actor(command.by),
+        assessedOn: decisionDate(command.assessedOn, command.now, 'assessedOn'),
+        assessedAt: command.now,
+      },
+    },
+  ];
+}
+
+function setPolicy(command: SetCompetencePolicy, state: ComplianceFileState): ComplianceFileEvent[] {
+  const current: CompetencePolicy = state.competencePolicy?.policy ?? 'not-checked';
+  if (command.policy === current) {
+    throw new DomainError('policy-unchanged', `The competence policy is already "${current}".`, 409, 'policy');
+  }
+  return [
+    {
+      type: 'compliance.CompetencePolicySet',
+      data: {
+        aiSystemId: command.aiSystemId,
+        policy: command.policy,
+        reason: required(command.reason, 'reason'),
+        setBy: actor(command.by),
+        setAt: command.now,
+      },
+    },
+  ];
+}
+
+function recordCompetence(command: RecordCompetence, state: ComplianceFileState): ComplianceFileEvent[] {
+  if (state.competence.some((r) => r.recordId === command.recordId)) {
+    throw new DomainError('competence-record-exists', `Competence record ${command.recordId} is already recorded.`, 409);
+  }
+  const completedOn = localDate(command.completedOn, 'completedOn');
+  const today = DateTime.fromISO(command.now, { zone: HOSPITAL_ZONE }).toISODate()!;
+  if (completedOn > today) {
+    throw new DomainError('completed-in-future', 'completedOn is after today: record training once it is completed.', 422, 'completedOn');
+  }
+  const expiresOn = command.expiresOn === null ? null : localDate(command.expiresOn, 'expiresOn');
+  if (expiresOn !== null && expiresOn < completedOn) {
+    throw new DomainError('expires-before-completed', 'expiresOn is before completedOn.', 422, 'expiresOn');
+  }
+  return [
+    {
+      type: 'compliance.CompetenceRecorded',
+      data: {
+        aiSystemId: command.aiSystemId,
+        recordId: command.recordId,
+        person: required(command.person, 'person'),
+        course: required(command.course, 'course'),
+        completedOn,
+        expiresOn,
+        validFrom: DateTime.fromISO(completedOn, { zone: HOSPITAL_ZONE }).startOf('day').toUTC().toISO()!,
+        validUntil: expiresOn === null ? null : DateTime.fromISO(expiresOn, { zone: HOSPITAL_ZONE }).endOf('day').toUTC().toISO()!,
+        signedOffBy: actor(command.by),
+        recordedAt: command.now,
+      },
+    },
+  ];
+}
+
+function withdrawCompetence(command: WithdrawCompetence, state: ComplianceFileState): ComplianceFileEvent[] {
+  const person = required(command.person, 'person');
+  if (!state.competence.some((r) => r.person === person && r.withdrawnAt === null)) {
+    throw new DomainError('no-competence-record', `${person} holds no competence record for this system to withdraw.`, 404, 'person');
+  }
+  return [
+    {
+      type: 'compliance.CompetenceWithdrawn',
+      data: { aiSystemId: command.aiSystemId, person, reason: required(command.reason, 'reason'), withdrawnBy: actor(command.by), withdrawnAt: command.now },
+    },
+  ];
+}
+
+function recordAssessment(command: RecordAssessment, state: ComplianceFileState): ComplianceFileEvent[] {
+  if (Object.values(state.assessments).some((a) => a.assessmentId === command.assessmentId)) {
+    throw new DomainError('assessment-exists', `Assessment ${command.assessmentId} is already recorded.`, 409);
+  }
+  const assessedOn = decisionDate(command.assessedOn, command.now, 'assessedOn');
+  const approver = command.approver?.trim() || null;
+  if (command.status === 'approved' && !approver) {
+    throw new DomainError('approver-required', 'An approved assessment names who approved it.', 400, 'approver');
+  }
+  const nextReviewOn = command.nextReviewOn === null ? null : localDate(command.nextReviewOn, 'nextReviewOn');
+  // An assessment that applies is reviewed again: without a date nothing would ever fall due.
+  if (command.status !== 'not-required' && nextReviewOn === null) {
+    throw new DomainError('next-review-required', 'Set the date of the next review.', 400, 'nextReviewOn');
+  }
+  if (nextReviewOn !== null && nextReviewOn <= assessedOn) {
+    throw new DomainError('next-review-not-after', 'nextReviewOn must be after assessedOn.', 422, 'nextReviewOn');
+  }
+  return [
+    {
+      type: 'compliance.AssessmentRecorded',
+      data: {
+        aiSystemId: command.aiSystemId,
+        assessmentId: command.assessmentId,
+        kind: command.kind,
+        status: command.status,
+        outcome: required(command.outcome, 'outcome'),
+        approver,
+        assessedOn,
+        nextReviewOn,
+        nextReviewAt: nextReviewOn === null ? null : DateTime.fromISO(nextReviewOn, { zone: HOSPITAL_ZONE }).endOf('day').toUTC().toISO()!,
+        documentReference: command.documentReference?.trim() || null,
+        recordedBy: actor(command.by),
+        recordedAt: command.now,
+      },
+    },
+  ];
+}
+
+/** A version the system has run; null means the version in use now. */
+function knownVersion(command: { system: { knownVersions: readonly string[]; currentVersion: string | null } }, version: string | null, field: string): string {
+  const v = version?.trim() || command.system.currentVersion;
+  if (!v || !command.system.knownVersions.includes(v)) {
+    throw new DomainError('unknown-version', `Version ${v ?? '(none)'} was never deployed for this AI system.`, 422, field);
+  }
+  return v;
+}
+
+function required(text: string, field: string): string {
+  const trimmed = text.trim();
+  if (!trimmed) throw new DomainError(`${field}-required`, `${field} is required.`, 400, field);
+  return trimmed;
+}
+
+function localDate(value: string, field: string): string {
+  if (!DATE_ONLY.test(value) || !DateTime.fromISO(value, { zone: HOSPITAL_ZONE }).isValid) {
+    throw new DomainError('invalid-date', `${field} is not a date (YYYY-MM-DD).`, 400, field);
+  }
+  return value;
+}
+
+/** The day a decision was taken: today unless given, never after today. */
+function decisionDate(value: string | null, now: string, field: string): string {
+  const today = DateTime.fromISO(now, { zone: HOSPITAL_ZONE }).toISODate()!;
+  if (value === null) return today;
+  const date = localDate(value, field);
+  if (date > today) throw new DomainError('decided-in-future', `${field} is after today.`, 422, field);
+  return date;
+}
+
+/** Copies just subject and role, whatever else the caller's principal carries. */
+const actor = (a: Actor): Actor => ({ subject: a.subject, role: a.role });
+
+function evolve(state: ComplianceFileState, event: ComplianceFileEvent): ComplianceFileState {
+  switch (event.type) {
+    case 'compliance.SystemClassified':
+      return { ...state, classifications: [...state.classifications, event.data], role: event.data.role };
+    case 'compliance.ModificationAssessed':
+      return {
+        ...state,
+        modifications: [...state.modifications, event.data],
+        // Art. 25(1): the hospital is the provider from then on; an assessment that it is not changes nothing.
+        role: event.data.becomesProvider ? 'provider' : state.role,
+      };
+    case 'compliance.CompetencePolicySet': {
+      const { aiSystemId: _id, ...policy } = event.data;
+      return { ...state, competencePolicy: policy };
+    }
+    case 'compliance.CompetenceRecorded':
+      return { ...state, competence: [...state.competence, { ...event.data, withdrawnAt: null }] };
+    case 'compliance.CompetenceWithdrawn':
+      return {
+        ...state,
+        competence: state.competence.map((r) => (r.person === event.data.person && r.withdrawnAt === null ? { ...r, withdrawnAt: event.data.withdrawnAt } : r)),
+      };
+    case 'compliance.AssessmentRecorded':
+      return { ...state, assessments: { ...state.assessments, [event.data.kind]: event.data } };
+    default:
+      // Event types added later are ignored by older code rather than breaking the fold.
+      return state;
+  }
+}
+
+export const complianceFileDecider: Decider<ComplianceFileState, ComplianceFileCommand, ComplianceFileEvent> = {
+  initialState: initialComplianceFileState,
+  decide,
+  evolve,
+};

@@ -1,0 +1,155 @@
+import type { CompetenceRecord, ComplianceFileState } from './compliance-file.decider';
+import type {
+  AssessmentRecordedData,
+  CompetencePolicy,
+  HospitalRole,
+  ModificationAssessedData,
+  RiskClass,
+  SystemClassifiedData,
+} from './compliance-file.events';
+
+/** What the oversight context needs from the compliance file before it records a review. */
+export interface ReviewGate {
+  /** Why use of the system is a prohibited practice (AI Act Art. 5); null when it is not. */
+  prohibited: string | null;
+  competencePolicy: CompetencePolicy;
+  /** When the reviewer was authorised to oversee this system: intervals of instants, `until` null = open. */
+  reviewerAuthorisations: Array<{ from: string; until: string | null }>;
+}
+
+/** The inventory's facts the file is read against: the registered class and the listed overseers. */
+export interface RegisteredFacts {
+  aiActRiskClass: RiskClass | null;
+  oversightPersons: readonly string[];
+  currentVersion: string | null;
+}
+
+/**
+ * A classification as prohibited blocks the system; before any classification, so does a
+ * registration that stated a prohibited practice (recorded before such registrations were refused).
+ */
+export function prohibitedBecause(file: ComplianceFileState, registered: RegisteredFacts): string | null {
+  const current = file.classifications.at(-1);
+  if (current) {
+    return current.aiActRiskClass === 'prohibited'
+      ? `classified as a prohibited AI practice (${current.legalGroundPoint ?? 'AI Act Art. 5'}) on ${current.decidedOn} by ${current.decidedBy.subject}`
+      : null;
+  }
+  return registered.aiActRiskClass === 'prohibited' ? 'registered as a prohibited AI practice (AI Act Art. 5)' : null;
+}
+
+/** From when until when a record let its person oversee the system: the earlier of expiry and withdrawal ends it. */
+function interval(r: CompetenceRecord): { from: string; until: string | null } {
+  const ends = [r.validUntil, r.withdrawnAt].filter((t): t is string => t !== null).sort();
+  return { from: r.validFrom, until: ends[0] ?? null };
+}
+
+export function reviewGate(file: ComplianceFileState, registered: RegisteredFacts, reviewer: string): ReviewGate {
+  return {
+    prohibited: prohibitedBecause(file, registered),
+    competencePolicy: file.competencePolicy?.policy ?? 'not-checked',
+    reviewerAuthorisations: file.competence.filter((r) => r.person === reviewer).map(interval),
+  };
+}
+
+/** Whether intervals of authority cover an instant (ISO 8601 instants compare by time, not text). */
+export function authorisedAt(authorisations: ReviewGate['reviewerAuthorisations'], at: string): boolean {
+  const t = Date.parse(at);
+  return authorisations.some((a) => Date.parse(a.from) <= t && (a.until === null || t <= Date.parse(a.until)));
+}
+
+export type CompetenceStatus = 'current' | 'lapsed' | 'not-yet-valid' | 'withdrawn';
+
+export interface ComplianceView {
+  aiSystemId: string;
+  asOf: string;
+  classification: SystemClassifiedData | null;
+  classificationHistory: SystemClassifiedData[];
+  /** The hospital's role now: the classification's, or provider after an Art. 25(1) assessment. */
+  role: HospitalRole | null;
+  modifications: ModificationAssessedData[];
+  /** Why reviews are refused as a prohibited practice; null when they are not. */
+  prohibited: string | null;
+  competence: {
+    policy: CompetencePolicy;
+    /** False while no policy is set: reviews are recorded without the check (the default). */
+    checked: boolean;
+    policySetBy: string | null;
+    records: Array<CompetenceRecord & { status: CompetenceStatus }>;
+    /** Every person listed for oversight at registration or holding a record, with whether they may oversee now. */
+    overseers: Array<{ person: string; listedAtRegistration: boolean; authorised: boolean }>;
+  };
+  /** The latest assessment of each kind, with whether its review date has passed at `asOf`. */
+  assessments: Array<AssessmentRecordedData & { overdue: boolean }>;
+  /** What the file lacks as of `asOf`, each with the article that asks for it. */
+  missing: string[];
+}
+
+function statusAt(r: CompetenceRecord, at: string): CompetenceStatus {
+  const t = Date.parse(at);
+  if (r.withdrawnAt !== null && Date.parse(r.withdrawnAt) <= t) return 'withdrawn';
+  if (t < Date.parse(r.validFrom)) return 'not-yet-valid';
+  if (r.validUntil !== null && t > Date.parse(r.validUntil)) return 'lapsed';
+  return 'current';
+}
+
+/** The file as it stood at `asOf` (the state folded from the events recorded by then). */
+export function complianceView(aiSystemId: string, file: ComplianceFileState, registered: RegisteredFacts, asOf: string): ComplianceView {
+  const policy = file.competencePolicy?.policy ?? 'not-checked';
+  const persons = [...new Set([...registered.oversightPersons, ...file.competence.map((r) => r.person)])];
+  const overseers = persons.map((person) => ({
+    person,
+    listedAtRegistration: registered.oversightPersons.includes(person),
+    authorised: authorisedAt(file.competence.filter((r) => r.person === person).map(interval), asOf),
+  }));
+  const classification = file.classifications.at(-1) ?? null;
+  const missing: string[] = [];
+  if (!classification) missing.push('No classification recorded: role and risk class (AI Act Art. 6, Art. 25)');
+  const version = registered.currentVersion;
+  if (classification && version && classification.fromVersion !== version && !file.modifications.some((m) => m.version === version)) {
+    missing.push(
+      `Version ${version} is in use since the classification (of ${classification.fromVersion}): assess it as a possible substantial modification (AI Act Art. 25(1)(b))`,
+    );
+  }
+  if (policy === 'not-checked') missing.push('Competence not checked: no competence policy set for reviews (AI Act Art. 26(2))');
+  for (const o of overseers.filter((o) => o.listedAtRegistration && !o.authorised)) {
+    missing.push(`${o.person} is listed for human oversight but holds no current competence record (AI Act Art. 4, Art. 26(2))`);
+  }
+  if (overseers.every((o) => !o.authorised)) missing.push('Nobody holds a current competence record for this system (AI Act Art. 26(2))');
+  const assessments = Object.values(file.assessments).map((a) => ({ ...a, overdue: assessmentOverdue(a, asOf) }));
+  for (const a of assessments.filter((a) => a.overdue)) missing.push(`${ASSESSMENT_NAMES[a.kind]}: review was due on ${a.nextReviewOn}`);
+  if (classification?.aiActRiskClass === 'high') {
+    for (const kind of ['fria', 'dpia'] as const) {
+      if (!file.assessments[kind]) missing.push(`${ASSESSMENT_NAMES[kind]}: not recorded for a high-risk system (record it, or that it is not required)`);
+    }
+  }
+  return {
+    aiSystemId,
+    asOf,
+    classification,
+    classificationHistory: file.classifications,
+    role: file.role,
+    modifications: file.modifications,
+    prohibited: prohibitedBecause(file, registered),
+    competence: {
+      policy,
+      checked: policy !== 'not-checked',
+      policySetBy: file.competencePolicy?.setBy.subject ?? null,
+      records: file.competence.map((r) => ({ ...r, status: statusAt(r, asOf) })),
+      overseers,
+    },
+    assessments,
+    missing,
+  };
+}
+
+const ASSESSMENT_NAMES = {
+  fria: 'Fundamental rights impact assessment (AI Act Art. 27, where it applies)',
+  dpia: 'Data protection impact assessment (GDPR Art. 35)',
+  'risk-analysis': 'Risk analysis of the medical technology',
+} as const;
+
+/** Overdue: the review date has passed, for an assessment that applies. */
+export function assessmentOverdue(a: Pick<AssessmentRecordedData, 'status' | 'nextReviewAt'>, at: string): boolean {
+  return a.status !== 'not-required' && a.nextReviewAt !== null && Date.parse(a.nextReviewAt) < Date.parse(at);
+}

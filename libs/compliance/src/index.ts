@@ -1,0 +1,6 @@
+export * from './domain';
+export * from './compliance.module';
+export * from './application/compliance-file.commands';
+export * from './application/compliance-file.queries';
+export * from './application/assessment.queries';
+export * from './projections/assessment.entity';
