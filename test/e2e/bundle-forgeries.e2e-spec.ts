@@ -257,7 +257,7 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
 
       // B.4: the event without globalPosition, canonical (the same as deleting its text); B.4a for
       // a leaf-format-2 line (the default): without `salts`, each committed member as its commitment.
-      const { globalPosition, ...content } = event;
+      const { globalPosition } = event;
       const leafBytes = Buffer.from(refLineLeafText(event), 'utf8');
       if (event.leafFormat === undefined) expect(leafBytes.toString()).toBe(eventLine.replace(`"globalPosition":${globalPosition},`, ''));
       else {

@@ -256,7 +256,10 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       // The corpus relies on these: a stream with revisions 0–2, a redacted line, a leaf the bundle does not show.
       expect(lines(plain, 'data/events.jsonl').filter((l) => l.includes(correctedReviewId))).toHaveLength(3);
       expect(lines(redacted, 'data/events.jsonl').filter((l) => l.includes('"$withheld"'))).toEqual([expect.stringContaining(formatOneReviewId)]);
-      expect(JSON.parse(lineOf(redacted, 'data/events.jsonl', fieldRedactedId))).toMatchObject({ leafFormat: 2, data: { reason: { $redacted: { ground: 'third-party-personal-data' } } } });
+      expect(JSON.parse(lineOf(redacted, 'data/events.jsonl', fieldRedactedId))).toMatchObject({
+        leafFormat: 2,
+        data: { reason: { $redacted: { ground: 'third-party-personal-data' } } },
+      });
       expect(JSON.parse(lineOf(plain, 'data/events.jsonl', formatOneReviewId)).leafFormat).toBeUndefined();
       expect(JSON.parse(lines(plain, 'data/proofs.jsonl')[1]).leafIndex).toBeGreaterThan(1);
     });

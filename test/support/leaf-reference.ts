@@ -72,7 +72,10 @@ export function refLeafText(event: Record<string, unknown>): string {
 
 /** SHA-256(0x00 ‖ leaf bytes) of a stored event (B.4). */
 export function refEventLeafHash(event: Record<string, unknown>): Buffer {
-  return createHash('sha256').update(Buffer.from([0])).update(refLeafText(event), 'utf8').digest();
+  return createHash('sha256')
+    .update(Buffer.from([0]))
+    .update(refLeafText(event), 'utf8')
+    .digest();
 }
 
 /**

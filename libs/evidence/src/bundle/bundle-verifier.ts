@@ -443,7 +443,8 @@ async function checkBag(
       // A format-2 line's canonical form comes with its leaf, from one walk (formatTwoLeaf).
       const two = isFormatTwoLine(ev) ? formatTwoLeaf(ev) : null;
       const canonical = two ? null : canonicalEvent(ev);
-      if ((two ?? canonical!).line !== line) problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: 'not in canonical form' });
+      if ((two ?? canonical!).line !== line)
+        problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: 'not in canonical form' });
       // B.8: a withheld line's leaf is taken from its proof; every other line's is recomputed,
       // a leaf-format-2 line's from its opened values, salts and redaction markers (B.4, ADR 0039).
       if (withheld.line(ev, n)) leaf = null;

@@ -22,7 +22,7 @@ function event(seed: string): EventEnvelope {
       skipped: undefined,
     },
     metadata: { actor: { subject: 'dr-é', role: 'clinician' }, correlationId: 'c', commitmentSeed: seed },
-  } as unknown as EventEnvelope;
+  };
 }
 
 // The one-pass writers must give exactly the bytes of the plain definitions (ADR 0039): a
@@ -38,6 +38,15 @@ describe('format-2 lines written and read in one pass', () => {
     const line = formatTwoLineText(e);
     const two = formatTwoLeaf(JSON.parse(line) as Record<string, unknown>);
     expect(two.problems).toEqual([]);
+    expect(two.line).toBe(line);
+    expect(two.leaf).toBe(leafText(e));
+  });
+
+  it('a line whose committed value is not canonical reads back as another text (the verifier says so)', () => {
+    const line = formatTwoLineText(e);
+    const reordered = line.replace('{"role":"clinician","subject":"dr-é"}', '{"subject":"dr-é","role":"clinician"}');
+    expect(reordered).not.toBe(line);
+    const two = formatTwoLeaf(JSON.parse(reordered) as Record<string, unknown>);
     expect(two.line).toBe(line);
     expect(two.leaf).toBe(leafText(e));
   });

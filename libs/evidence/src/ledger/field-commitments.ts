@@ -157,12 +157,7 @@ export interface LineAndLeaf {
  * `commit` (with its pointer and value) for the leaf's text. The verifier checks a format-2
  * line's canonical form and recomputes its leaf with it (one serialisation instead of two).
  */
-export function canonicalLineAndLeaf(
-  value: unknown,
-  base: string,
-  out: LineAndLeaf,
-  commit: (pointer: string, v: unknown, canonical: string) => string,
-): void {
+export function canonicalLineAndLeaf(value: unknown, base: string, out: LineAndLeaf, commit: (pointer: string, v: unknown, canonical: string) => string): void {
   if (value === null || typeof value !== 'object') {
     const t = canonicalJson(value);
     out.line += t;
