@@ -3,6 +3,7 @@ import {
   ConcurrencyError,
   IdempotencyConflictError,
   UnstorableTextError,
+  leafFormatSetting,
   type EventEnvelope,
   type EventStore,
   type NewEvent,
@@ -77,7 +78,11 @@ export function eventStoreContract(name: string, factory: FixtureFactory): void 
           expect(e.streamId).toBe(s);
           expect(new Date(e.recordedAt).toISOString()).toBe(e.recordedAt);
           expect(Date.parse(e.recordedAt)).toBeGreaterThanOrEqual(before - 1000);
-          expect(e.metadata).toEqual({ actor: { subject: 'u-1', role: 'clinician' }, correlationId: 'c-1' });
+          // Leaf format 2, the default (ADR 0039): a 32-byte commitment seed per event, nothing else added.
+          const { commitmentSeed, ...metadata } = e.metadata;
+          expect(metadata).toEqual({ actor: { subject: 'u-1', role: 'clinician' }, correlationId: 'c-1' });
+          if (leafFormatSetting() === 2) expect(commitmentSeed).toMatch(/^[0-9a-f]{64}$/);
+          else expect(commitmentSeed).toBeUndefined();
         }
         expect(read.map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
         expect(Object.keys(read[0]).sort()).toEqual(

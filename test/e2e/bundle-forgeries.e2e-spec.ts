@@ -1,3 +1,4 @@
+import { refLineLeafText } from '../support/leaf-reference';
 import { execFile } from 'node:child_process';
 import { createHash, createHmac, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -254,10 +255,15 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
       const event = JSON.parse(eventLine);
       expect(jcs(event)).toBe(eventLine); // B.3: the line is canonical
 
-      // B.4: the event without globalPosition, canonical; the same as deleting its text.
-      const { globalPosition, ...content } = event;
-      const leafBytes = Buffer.from(jcs(content), 'utf8');
-      expect(leafBytes.toString()).toBe(eventLine.replace(`"globalPosition":${globalPosition},`, ''));
+      // B.4: the event without globalPosition, canonical (the same as deleting its text); B.4a for
+      // a leaf-format-2 line (the default): without `salts`, each committed member as its commitment.
+      const { globalPosition } = event;
+      const leafBytes = Buffer.from(refLineLeafText(event), 'utf8');
+      if (event.leafFormat === undefined) expect(leafBytes.toString()).toBe(eventLine.replace(`"globalPosition":${globalPosition},`, ''));
+      else {
+        expect(event.leafFormat).toBe(2);
+        expect(leafBytes.toString()).not.toMatch(/"salts"|"globalPosition"/);
+      }
       expect(blockAfter(md, 'Its leaf bytes')).toBe(leafBytes.toString());
       const leaf = sha256(Buffer.from([0]), leafBytes);
       expect(md).toContain(`Leaf hash: \`${leaf.toString('hex')}\``);

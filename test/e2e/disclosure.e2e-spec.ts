@@ -9,6 +9,7 @@ import { KEY_MATERIAL, type KeyMaterial } from '@app/identity';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp, rawBody } from '../support/test-app';
 import { refLeafHash, refRootFromInclusion } from '../support/rfc9162-reference';
 import { rederive } from '../support/rederive';
+import { refLineLeafText } from '../support/leaf-reference';
 import { readZip, rebag, writeZip } from '../support/zip';
 
 /** A lawyer answers a court order with a bundle the other side can check offline. */
@@ -191,7 +192,9 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
     expect(openssl).toMatch(/Signature Verified Successfully/);
 
     // The proofs, checked by the independently written RFC 9162 verifier of the tests: each line of
-    // events.jsonl minus its position (the leaf, DESIGN §5) hashes to a leaf that reaches the signed root.
+    // events.jsonl minus its position (the leaf, DESIGN §5; leaf format 2, the default, also
+    // without its salts and with each committed member as its commitment, B.4a) hashes to a leaf
+    // that reaches the signed root.
     const head = JSON.parse(readFileSync(join(out, 'data/checkpoint.json'), 'utf8'));
     const eventLines = readFileSync(join(out, 'data/events.jsonl'), 'utf8').trim().split('\n');
     const proofs = readFileSync(join(out, 'data/proofs.jsonl'), 'utf8')
@@ -200,7 +203,7 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
       .map((l) => JSON.parse(l));
     expect(proofs).toHaveLength(eventLines.length);
     eventLines.forEach((line, i) => {
-      const leaf = refLeafHash(Buffer.from(line.replace(/,"globalPosition":\d+(?=,"metadata":)/, ''), 'utf8'));
+      const leaf = refLeafHash(Buffer.from(refLineLeafText(JSON.parse(line) as Record<string, unknown>), 'utf8'));
       expect(proofs[i]).toMatchObject({ position: JSON.parse(line).globalPosition, treeSize: head.treeSize, leafHash: leaf.toString('hex') });
       const root = refRootFromInclusion(
         proofs[i].leafIndex,
@@ -329,7 +332,9 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
     );
   });
 
-  it('redacts an event: withheld whole, its leaf still in the tree, bound to the decision, nothing of it shown', async () => {
+  // A rule outside the committed members (ADR 0039: `outputReference` is not one) withholds the
+  // event whole, whatever its leaf format; a committed one is redacted alone (field-redaction suite).
+  it('redacts an event by a member that is not committed: withheld whole, its leaf still in the tree, bound to the decision, nothing of it shown', async () => {
     const files = await readZip(bundlePath);
     const review = files
       .get('data/events.jsonl')!
@@ -341,7 +346,7 @@ describe('Disclosure requests and evidence bundles (HTTP)', () => {
     await t.http
       .post(`/api/v1/disclosure-requests/${requestId}/redactions`)
       .set(auth(legal))
-      .send({ redactions: [{ eventId: review.eventId, path: '/reason', ground: 'third-party-personal-data' }] })
+      .send({ redactions: [{ eventId: review.eventId, path: '/outputReference', ground: 'third-party-personal-data' }] })
       .expect(200);
     const started = (await t.http.post(`/api/v1/disclosure-requests/${requestId}/bundles`).set(auth(legal)).expect(202)).body;
     let job = started;

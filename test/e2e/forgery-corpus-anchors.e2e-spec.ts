@@ -20,6 +20,7 @@ import {
 } from '@app/evidence';
 import { KEY_MATERIAL, type KeyMaterial } from '@app/identity';
 import { CLI } from '../support/child-api';
+import { refLineLeafText } from '../support/leaf-reference';
 import { LocalTsa } from '../support/local-tsa';
 import { type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
@@ -126,8 +127,8 @@ describe('Forgery corpus, anchors: an own-key history rewrite fails once an earl
     expect(forged.data.decision).toBe('rejected');
     forged.data.decision = 'accepted';
     events[at] = canonicalJson(forged);
-    const { globalPosition, ...leaf } = forged;
-    hashes[globalPosition - 1] = leafHash(canonicalJson(leaf));
+    // Its leaf by B.4, or B.4a for a leaf-format-2 line (the default): the forger holds every salt it shows.
+    hashes[forged.globalPosition - 1] = leafHash(refLineLeafText(forged));
     const tree = new MerkleTree(hashes);
     const hex = (b: Buffer) => b.toString('hex');
     const proofs = lines(f, 'data/proofs.jsonl').map((l) => {

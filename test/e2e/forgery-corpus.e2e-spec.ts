@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { crc32 } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { EventEnvelope } from '@app/event-store';
+import { type EventEnvelope, SqlDatabase, SqlEventStore } from '@app/event-store';
 import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_SIG, type BundleVerification, canonicalJson, NOT_PROVABLE, trustedKeySetFrom, verifyBundle } from '@app/evidence';
 import { ed25519Thumbprint, KEY_MATERIAL, type KeyMaterial, SubjectKeyStore } from '@app/identity';
 import { deflated, rawZip, repeatedDeflate } from '../support/hostile-zip';
@@ -31,7 +31,10 @@ interface Verdicts {
 describe('Forgery corpus: registry verify-bundle and an independent Python verifier agree', () => {
   let t: TestApp;
   const dir = mkdtempSync(join(tmpdir(), 'forgery-corpus-'));
-  /** The genuine exports: one without redactions, one with a review's reason withheld. */
+  /**
+   * The genuine exports: one without redactions; one with a format-2 review's reason redacted
+   * alone (ADR 0039) and a format-1 review's reason, which withholds that event whole (B.8).
+   */
   let plain: Map<string, Buffer>;
   let redacted: Map<string, Buffer>;
   let plainPath: string;
@@ -42,8 +45,12 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
   let hospitalKey: KeyObject;
   /** The review corrected twice: its stream has revisions 0, 1 and 2. */
   let correctedReviewId: string;
-  /** A review whose reason has no commitment: written before text-commitment-v1. */
+  /** A review whose reason has no commitment: written before text-commitment-v1 (and leaf format 2). */
   let legacyReviewId: string;
+  /** A review written in leaf format 1 (before ADR 0039), its reason committed: redacted, it is withheld whole. */
+  let formatOneReviewId: string;
+  /** The format-2 review whose reason is redacted alone. */
+  let fieldRedactedId: string;
   const LEGACY_TEXT = 'Written before commitments';
   const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
@@ -68,15 +75,26 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     }
     correctedReviewId = reviewIds[1];
     // A review written before text commitments (ADR 0036): its reason encrypted, with no commitment.
+    // Both written as the registry wrote them before leaf format 2 (ADR 0039): no commitment seed.
     const [model] = await t.store.readStream(`review-${reviewIds[0]}`);
+    const { commitmentSeed: _seed, ...formatOneMetadata } = model.metadata;
+    const formatOne = new SqlEventStore(t.app.get(SqlDatabase), undefined, undefined, 1);
+    const subjectKeys = t.app.get(SubjectKeyStore);
     legacyReviewId = randomUUID();
-    const { commitment: _none, ...legacyReason } = await t.app.get(SubjectKeyStore).encrypt(model.data.patientPseudonym as string, LEGACY_TEXT);
-    await t.store.append(
+    const { commitment: _none, ...legacyReason } = await subjectKeys.encrypt(model.data.patientPseudonym as string, LEGACY_TEXT);
+    await formatOne.append(
       `review-${legacyReviewId}`,
-      [{ type: model.type, data: { ...model.data, reviewId: legacyReviewId, reason: legacyReason }, metadata: model.metadata }],
+      [{ type: model.type, data: { ...model.data, reviewId: legacyReviewId, reason: legacyReason }, metadata: formatOneMetadata }],
       {
         expectedRevision: 'no_stream',
       },
+    );
+    formatOneReviewId = randomUUID();
+    const formatOneReason = await subjectKeys.encrypt(model.data.patientPseudonym as string, 'Second read');
+    await formatOne.append(
+      `review-${formatOneReviewId}`,
+      [{ type: model.type, data: { ...model.data, reviewId: formatOneReviewId, reason: formatOneReason }, metadata: formatOneMetadata }],
+      { expectedRevision: 'no_stream' },
     );
     for (const [revision, decision] of [
       [0, 'modified'],
@@ -113,10 +131,17 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     plainPath = await exportBundle('plain.zip');
     plain = await readZip(plainPath);
     const firstReview = JSON.parse(lineOf(plain, 'data/events.jsonl', reviewIds[0]));
+    const formatOneReview = JSON.parse(lineOf(plain, 'data/events.jsonl', formatOneReviewId));
+    fieldRedactedId = firstReview.eventId;
     await t.http
       .post(`/api/v1/disclosure-requests/${requestId}/redactions`)
       .set(auth(legal))
-      .send({ redactions: [{ eventId: firstReview.eventId, path: '/reason', ground: 'third-party-personal-data' }] })
+      .send({
+        redactions: [
+          { eventId: firstReview.eventId, path: '/reason', ground: 'third-party-personal-data' },
+          { eventId: formatOneReview.eventId, path: '/reason', ground: 'third-party-personal-data' },
+        ],
+      })
       .expect(200);
     redactedPath = await exportBundle('redacted.zip');
     redacted = await readZip(redactedPath);
@@ -230,7 +255,12 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       }
       // The corpus relies on these: a stream with revisions 0–2, a redacted line, a leaf the bundle does not show.
       expect(lines(plain, 'data/events.jsonl').filter((l) => l.includes(correctedReviewId))).toHaveLength(3);
-      expect(redacted.get('data/events.jsonl')!.toString()).toContain('"$withheld"');
+      expect(lines(redacted, 'data/events.jsonl').filter((l) => l.includes('"$withheld"'))).toEqual([expect.stringContaining(formatOneReviewId)]);
+      expect(JSON.parse(lineOf(redacted, 'data/events.jsonl', fieldRedactedId))).toMatchObject({
+        leafFormat: 2,
+        data: { reason: { $redacted: { ground: 'third-party-personal-data' } } },
+      });
+      expect(JSON.parse(lineOf(plain, 'data/events.jsonl', formatOneReviewId)).leafFormat).toBeUndefined();
       expect(JSON.parse(lines(plain, 'data/proofs.jsonl')[1]).leafIndex).toBeGreaterThan(1);
     });
   });
@@ -449,6 +479,90 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       for (const g of [...guesses, reason]) expect(everything).not.toContain(sha256Hex(canonicalJson(g)));
       expect(lines(redacted, 'data/plaintexts.jsonl').some((l) => JSON.parse(l).position === original.globalPosition)).toBe(false);
       expect(redacted.get('data/report.html')!.toString()).toContain('[withheld: third-party-personal-data]');
+    });
+  });
+
+  describe('redaction of one member of a format-2 line, bound to the signed decision (ADR 0039, VERIFY.md B.4a, B.8)', () => {
+    interface Line {
+      salts: Record<string, string>;
+      data: Record<string, unknown>;
+      metadata: Record<string, unknown>;
+    }
+    const reasonMarker = (ev: Line) => (ev.data.reason as { $redacted: { commitment: string; ground: string } }).$redacted;
+    /** A forgery of the redacted bundle: one line edited, everything derived from it redone, signed with the hospital's key. */
+    const editedLine = (name: string, needle: string, change: (ev: Line) => void) =>
+      forge(name, redacted, async (f) => {
+        const ls = lines(f, 'data/events.jsonl');
+        const i = ls.findIndex((l) => l.includes(needle));
+        const ev = JSON.parse(ls[i]) as Line;
+        change(ev);
+        ls[i] = canonicalJson(ev);
+        setLines(f, 'data/events.jsonl', ls);
+        await rederive(f, redacted);
+      });
+    const rejectedFor = (v: Verdicts, problem: RegExp) => {
+      rejected(v, 'data/events.jsonl');
+      expect(v.ts.problems.map((p) => p.problem)).toEqual(expect.arrayContaining([expect.stringMatching(problem)]));
+    };
+    /** A review of the patient that no rule redacts (revision 0 of the corrected one). */
+    const clean = () => correctedReviewId;
+
+    it('a changed field in the redacted event', async () => {
+      rejectedFor(
+        await editedLine('f2-changed-next-to-redacted', fieldRedactedId, (ev) => (ev.data.decision = 'modified')),
+        /does not hash to its sealed leaf/,
+      );
+    });
+
+    it('a fabricated redacted field: a clean member shown as a marker with a made-up commitment', async () => {
+      const v = await editedLine('f2-fabricated-redacted', clean(), (ev) => {
+        ev.data.reason = { $redacted: { commitment: randomBytes(32).toString('hex'), ground: 'third-party-personal-data' } };
+        delete ev.salts['/data/reason'];
+      });
+      rejectedFor(v, /does not hash to its sealed leaf/);
+    });
+
+    it('a fake redaction: the true commitment of a clean member shown redacted (the leaf holds; the decision does not name it)', async () => {
+      const v = await editedLine('f2-fake-redaction', clean(), (ev) => {
+        const salt = Buffer.from(ev.salts['/data/reason'], 'hex');
+        const commitment = createHash('sha256').update(salt).update(canonicalJson(ev.data.reason)).digest('hex');
+        ev.data.reason = { $redacted: { commitment, ground: 'third-party-personal-data' } };
+        delete ev.salts['/data/reason'];
+      });
+      expect(v.ts.problems.some((p) => /does not hash to its sealed leaf/.test(p.problem))).toBe(false);
+      rejectedFor(v, /\/data\/reason of event .* is shown redacted, but the bundle's redaction decision/);
+    });
+
+    it('an altered marker: its ground, or its commitment', async () => {
+      rejectedFor(
+        await editedLine('f2-regrounded', fieldRedactedId, (ev) => (reasonMarker(ev).ground = 'trade-secret')),
+        /is redacted on "trade-secret", the redaction decision says/,
+      );
+      const flipped = await editedLine('f2-altered-commitment', fieldRedactedId, (ev) => {
+        const c = reasonMarker(ev).commitment;
+        reasonMarker(ev).commitment = `${c[0] === '0' ? '1' : '0'}${c.slice(1)}`;
+      });
+      rejectedFor(flipped, /does not hash to its sealed leaf/);
+    });
+
+    it('a removed marker: the true value back, with a salt of the forger’s', async () => {
+      const original = JSON.parse(lineOf(plain, 'data/events.jsonl', fieldRedactedId)) as Line;
+      const v = await editedLine('f2-marker-removed', fieldRedactedId, (ev) => {
+        ev.data.reason = original.data.reason;
+        ev.salts['/data/reason'] = randomBytes(32).toString('hex');
+      });
+      rejectedFor(v, /does not hash to its sealed leaf/);
+    });
+
+    it('the redacted member is nowhere in the bundle: no ciphertext, commitment of the text, or salt', () => {
+      const original = JSON.parse(lineOf(plain, 'data/events.jsonl', fieldRedactedId)) as Line & { globalPosition: number };
+      const reason = original.data.reason as { ct: string; commitment: string };
+      const everything = [...redacted]
+        .filter(([n]) => n !== 'data/report.pdf')
+        .map(([, b]) => b.toString())
+        .join('\n');
+      for (const secret of [reason.ct, reason.commitment, original.salts['/data/reason']]) expect(everything).not.toContain(secret);
+      expect(lines(redacted, 'data/plaintexts.jsonl').some((l) => JSON.parse(l).position === original.globalPosition)).toBe(false);
     });
   });
 

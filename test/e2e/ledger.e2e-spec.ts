@@ -4,21 +4,10 @@ import { DataSource as DS } from 'typeorm';
 import { LedgerService, verifyConsistency } from '@app/evidence';
 import { SqlDatabase } from '@app/event-store';
 import { KEY_MATERIAL } from '@app/identity';
-import { refLeafHash, refRoot, refRootFromInclusion } from '../support/rfc9162-reference';
+import { refEventLeafHash, sortedJson } from '../support/leaf-reference';
+import { refRoot, refRootFromInclusion } from '../support/rfc9162-reference';
 import { seedReviews } from '../support/seed';
 import { startTestApp, type TestApp } from '../support/test-app';
-
-/** Sorted-key JSON: for the plain data in these envelopes it equals RFC 8785, written independently. */
-function sortedJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${sortedJson((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
 
 describe('Ledger: signed tree heads and RFC 9162 proofs (HTTP)', () => {
   let t: TestApp;
@@ -51,9 +40,11 @@ describe('Ledger: signed tree heads and RFC 9162 proofs (HTTP)', () => {
       false,
     );
 
-    // The root is the RFC 9162 hash of the envelopes, recomputed here with independent code.
+    // The root is the RFC 9162 hash of the envelopes (leaf format 2 by default: salted
+    // commitments, ADR 0039), recomputed here with independent code.
     const events = (await t.http.get(`/api/v1/events?limit=1000`).set(auth(auditor)).expect(200)).body.events;
-    const leaves = events.map(({ globalPosition: _p, ...rest }: Record<string, unknown>) => refLeafHash(Buffer.from(sortedJson(rest))));
+    expect(events.every((e: { metadata: { commitmentSeed?: unknown } }) => /^[0-9a-f]{64}$/.test(String(e.metadata.commitmentSeed)))).toBe(true);
+    const leaves = events.map(refEventLeafHash);
     expect(refRoot(leaves).toString('hex')).toBe(head.rootHash);
   });
 
@@ -61,9 +52,9 @@ describe('Ledger: signed tree heads and RFC 9162 proofs (HTTP)', () => {
     const head = (await t.http.get('/api/v1/ledger/checkpoints?limit=1').set(auth(clinician)).expect(200)).body.checkpoints[0];
     const events = (await t.http.get(`/api/v1/events?limit=1000`).set(auth(auditor)).expect(200)).body.events;
     for (const e of events.slice(0, head.treeSize)) {
-      const { globalPosition, ...rest } = e;
+      const { globalPosition } = e;
       const p = (await t.http.get(`/api/v1/ledger/proofs/inclusion?position=${globalPosition}&treeSize=${head.treeSize}`).set(auth(auditor)).expect(200)).body;
-      const leaf = refLeafHash(Buffer.from(sortedJson(rest)));
+      const leaf = refEventLeafHash(e);
       expect(p.leafHash).toBe(leaf.toString('hex'));
       const root = refRootFromInclusion(
         p.leafIndex,

@@ -10,9 +10,9 @@ import type { EventMetadata } from './envelope';
  */
 export const COMMITMENT_SEED = 'commitmentSeed';
 
-/** `LEDGER_LEAF_FORMAT`: 1 (no seed) or 2 (a seed per event, 1 the default until the suites that recompute leaves by hand know format 2). */
+/** `LEDGER_LEAF_FORMAT`: 2 (a seed per event, the default) or 1 (no seed: the leaf format of logs written before ADR 0039). */
 export function leafFormatSetting(env: NodeJS.ProcessEnv = process.env): 1 | 2 {
-  const v = env.LEDGER_LEAF_FORMAT ?? '1';
+  const v = env.LEDGER_LEAF_FORMAT ?? '2';
   if (v === '1' || v === '2') return Number(v) as 1 | 2;
   throw new Error(`LEDGER_LEAF_FORMAT must be 1 or 2, not ${JSON.stringify(v)}`);
 }

@@ -440,19 +440,21 @@ async function checkBag(
     let fieldsRedacted = false;
     try {
       ev = JSON.parse(line) as typeof ev;
-      const canonical = canonicalEvent(ev);
-      if (canonical.line !== line) problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: 'not in canonical form' });
+      // A format-2 line's canonical form comes with its leaf, from one walk (formatTwoLeaf).
+      const two = isFormatTwoLine(ev) ? formatTwoLeaf(ev) : null;
+      const canonical = two ? null : canonicalEvent(ev);
+      if ((two ?? canonical!).line !== line)
+        problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: 'not in canonical form' });
       // B.8: a withheld line's leaf is taken from its proof; every other line's is recomputed,
       // a leaf-format-2 line's from its opened values, salts and redaction markers (B.4, ADR 0039).
       if (withheld.line(ev, n)) leaf = null;
-      else if (isFormatTwoLine(ev)) {
-        const two = formatTwoLeaf(ev);
+      else if (two) {
         if (ev.leafFormat !== LEAF_FORMAT_2) two.problems.push(`leafFormat is ${JSON.stringify(ev.leafFormat)}, not ${LEAF_FORMAT_2}`);
         for (const problem of two.problems) problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem });
         for (const r of two.redacted) withheld.field(ev.eventId, r.pointer, r.ground, n, ev.globalPosition);
         fieldsRedacted = two.redacted.length > 0;
         leaf = leafHash(two.leaf);
-      } else leaf = leafHash(canonical.leaf);
+      } else leaf = leafHash(canonical!.leaf);
     } catch {
       problems.push({ file: 'data/events.jsonl', line: n, problem: 'not valid JSON' });
       continue;

@@ -14,7 +14,7 @@ import type { LedgerAnchorService } from '../anchor/ledger-anchors.service';
 import { anchorLine, ANCHORS_FILE, anchorsForBundle } from './anchors';
 import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_SIG, BUNDLE_STATEMENT_TEXT, BUNDLE_STATEMENT_VERSION, bundleStatementBytes } from './bundle-statement';
 import { type RedactionRule, withhold } from './redaction';
-import { formatTwoLine } from './field-redaction';
+import { formatTwoLine, formatTwoLineText } from './field-redaction';
 import { leafFormatOf } from '../ledger/leaf';
 import { REPORT_ROWS, ReportCollector, reportHtml, type ReportMeta } from './report-html';
 import { reportPdf } from './report-pdf';
@@ -257,18 +257,16 @@ export async function writeBundle(
         // A format-1 event, or a rule outside the committed members, withholds the event whole
         // (VERIFY.md B.8): nothing of it reaches any file.
         const mine = rules.get(stored.eventId) ?? NO_RULES;
-        const shown = leafFormatOf(stored) === 2 ? formatTwoLine(stored, mine) : mine.length ? null : stored;
+        // A format-2 event no rule touches is written in one pass (formatTwoLineText); its
+        // timeline row reads the stored event, whose values are the line's.
+        const two = leafFormatOf(stored) === 2;
+        const shown = mine.length ? (two ? formatTwoLine(stored, mine) : null) : stored;
         const withheld = shown === null ? withhold(stored, mine) : null;
-        const redacted = withheld !== null || (shown !== stored && mine.length > 0);
-        const line = canonicalJson(withheld ?? shown);
+        const redacted = withheld !== null || mine.length > 0;
+        const line = withheld ? canonicalJson(withheld) : two && !mine.length ? formatTwoLineText(stored) : canonicalJson(shown);
         if (included === 0 && !withheld) firstEvent = line;
         // B.10a's example: the first format-2 line with a redacted member, else with an opened one.
-        if (
-          shown !== stored &&
-          shown !== null &&
-          (formatTwoExample === undefined || (!exampleRedacts && mine.length > 0)) &&
-          Object.keys((shown as Record<string, unknown>).salts as object).length
-        ) {
+        if (two && !withheld && (formatTwoExample === undefined || (!exampleRedacts && mine.length > 0)) && !line.includes('"salts":{}')) {
           formatTwoExample = line;
           exampleRedacts = mine.length > 0;
         }

@@ -7,8 +7,10 @@ import {
   canonicalCommitted,
   commitmentOf,
   commitmentText,
+  canonicalLineAndLeaf,
   fieldCommitment,
   FieldSalts,
+  type LineAndLeaf,
   LEAF_FORMAT_2,
   mapCommitted,
   withoutSeed,
@@ -76,6 +78,26 @@ export function formatTwoLine(e: EventEnvelope, rules: readonly RedactionRule[])
   };
 }
 
+/**
+ * The canonical line of a format-2 event that no rule redacts: exactly canonicalJson of
+ * formatTwoLine(e, []), written in one pass without copying the event (export writes one per
+ * event; ADR 0039 "Measured cost"). `salts` sorts after `data` and `metadata`, so it is filled
+ * by the time it is written.
+ */
+export function formatTwoLineText(e: EventEnvelope): string {
+  const seed = commitmentSeedOf(e.metadata);
+  if (seed === undefined) throw new Error(`event ${e.eventId} is not leaf format 2`);
+  const deriver = new FieldSalts(seed);
+  const salts: Record<string, string> = {};
+  const open = (pointer: string, value: unknown): string => {
+    salts[pointer] = deriver.saltHex(pointer);
+    return canonicalJson(value);
+  };
+  return canonicalTop({ ...e, leafFormat: LEAF_FORMAT_2, salts }, (k, v) =>
+    k === 'data' || k === 'metadata' ? canonicalCommitted(k === 'metadata' ? withoutSeed(v as Record<string, unknown>) : v, `/${k}`, open) : canonicalJson(v),
+  );
+}
+
 /** A value that is a redaction marker, exactly `{"$redacted":{"commitment","ground"}}`; a malformed one is a string (why). */
 export function markerOf(v: unknown): FieldRedactionMarker | string | null {
   if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.hasOwn(v, '$redacted')) return null;
@@ -91,9 +113,10 @@ export function markerOf(v: unknown): FieldRedactionMarker | string | null {
   return shape ? (v as FieldRedactionMarker) : 'a redaction marker must be exactly {"$redacted":{"commitment":<64 hex>,"ground":<text>}}';
 }
 
-/** What a format-2 line proves: its recomputed leaf text and the members it shows redacted. */
+/** What a format-2 line proves: its recomputed leaf text and the members it shows redacted; `line` is the line's own canonical form. */
 export interface FormatTwoLeaf {
   leaf: string;
+  line: string;
   redacted: Array<{ pointer: string; ground: string }>;
   problems: string[];
 }
@@ -115,11 +138,11 @@ export function formatTwoLeaf(ev: Record<string, unknown>): FormatTwoLeaf {
       else problems.push(`the salt of ${p} is not 64 lower-case hex digits`);
     }
   const used = new Set<string>();
-  const commit = (pointer: string, value: unknown): string => {
+  const commit = (pointer: string, value: unknown, canonical: string): string => {
     const marker = markerOf(value);
     if (typeof marker === 'string') {
       problems.push(`${pointer}: ${marker}`);
-      return canonicalJson(value);
+      return canonical;
     }
     if (marker) {
       if (given.has(pointer)) problems.push(`${pointer} is redacted and yet has a salt`);
@@ -130,16 +153,37 @@ export function formatTwoLeaf(ev: Record<string, unknown>): FormatTwoLeaf {
     const salt = given.get(pointer);
     if (salt === undefined) {
       problems.push(`${pointer} is shown without its salt`);
-      return canonicalJson(value);
+      return canonical;
     }
     used.add(pointer);
-    return commitmentText(commitmentOf(salt, canonicalJson(value)));
+    return commitmentText(commitmentOf(salt, canonical));
   };
-  const { globalPosition: _p, salts: _s, ...content } = ev;
-  const leaf = canonicalTop(content, (k, v) => (k === 'data' || k === 'metadata' ? canonicalCommitted(v, `/${k}`, commit) : canonicalJson(v)));
+  // The line's canonical form and its leaf in one walk (the leaf leaves out `globalPosition` and
+  // `salts`): each committed value is serialised once, for both.
+  const out: LineAndLeaf = { line: '{', leaf: '{' };
+  for (const k of Object.keys(ev).sort()) {
+    const v = ev[k];
+    if (v === undefined) continue;
+    const inLeaf = k !== 'globalPosition' && k !== 'salts';
+    const name = `${JSON.stringify(k)}:`;
+    out.line += out.line.length === 1 ? name : `,${name}`;
+    if (!inLeaf) {
+      out.line += canonicalJson(v);
+      continue;
+    }
+    out.leaf += out.leaf.length === 1 ? name : `,${name}`;
+    if (k === 'data' || k === 'metadata') canonicalLineAndLeaf(v, `/${k}`, out, commit);
+    else {
+      const t = canonicalJson(v);
+      out.line += t;
+      out.leaf += t;
+    }
+  }
+  const leaf = `${out.leaf}}`;
+  const line = `${out.line}}`;
   for (const p of given.keys()) if (!used.has(p)) problems.push(`the salt of ${p} opens no committed member`);
   if (ev.metadata && typeof ev.metadata === 'object' && Object.hasOwn(ev.metadata, COMMITMENT_SEED)) problems.push('the line shows a commitment seed');
-  return { leaf, redacted, problems };
+  return { leaf, line, redacted, problems };
 }
 
 /** Whether an event line is leaf format 2 (a top-level `leafFormat`; any value other than 2 is a problem for the caller). */

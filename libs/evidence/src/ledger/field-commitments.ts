@@ -87,6 +87,15 @@ export class FieldSalts {
     hash('sha256', buf.subarray(0, BLOCK + n), 'buffer').copy(this.outer, BLOCK);
     return hash('sha256', this.outer, 'buffer');
   }
+
+  /** The same salt as 64 hex digits (a bundle line's `salts`), without a Buffer to convert. */
+  saltHex(pointer: string): string {
+    const buf = room(BLOCK + 3 * pointer.length);
+    this.ipad.copy(buf, 0);
+    const n = buf.write(pointer, BLOCK, 'utf8');
+    hash('sha256', buf.subarray(0, BLOCK + n), 'buffer').copy(this.outer, BLOCK);
+    return hash('sha256', this.outer, 'hex');
+  }
 }
 
 export function fieldSalt(seed: Buffer, pointer: string): Buffer {
@@ -134,6 +143,61 @@ export function canonicalCommitted(value: unknown, base: string, commit: (pointe
     else out += v !== null && typeof v === 'object' ? canonicalCommitted(v, `${base}/${pointerSegment(k)}`, commit) : canonicalJson(v);
   }
   return out + '}';
+}
+
+/** Two canonical texts of one value written side by side: a bundle line's and its leaf's. */
+export interface LineAndLeaf {
+  line: string;
+  leaf: string;
+}
+
+/**
+ * canonicalJson of `value` into `out.line` and canonicalCommitted of it into `out.leaf`, in one
+ * walk: a committed member's canonical JSON is made once, written to the line and handed to
+ * `commit` (with its pointer and value) for the leaf's text. The verifier checks a format-2
+ * line's canonical form and recomputes its leaf with it (one serialisation instead of two).
+ */
+export function canonicalLineAndLeaf(value: unknown, base: string, out: LineAndLeaf, commit: (pointer: string, v: unknown, canonical: string) => string): void {
+  if (value === null || typeof value !== 'object') {
+    const t = canonicalJson(value);
+    out.line += t;
+    out.leaf += t;
+    return;
+  }
+  if (Array.isArray(value)) {
+    out.line += '[';
+    out.leaf += '[';
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (i !== 0) {
+        out.line += ',';
+        out.leaf += ',';
+      }
+      canonicalLineAndLeaf(v === undefined ? null : v, `${base}/${i}`, out, commit);
+    }
+    out.line += ']';
+    out.leaf += ']';
+    return;
+  }
+  const obj = value as Record<string, unknown>;
+  out.line += '{';
+  out.leaf += '{';
+  let first = true;
+  for (const k of Object.keys(obj).sort()) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    const name = `${first ? '' : ','}${JSON.stringify(k)}:`;
+    first = false;
+    out.line += name;
+    out.leaf += name;
+    if (isCommittedName(k)) {
+      const t = canonicalJson(v);
+      out.line += t;
+      out.leaf += commit(`${base}/${pointerSegment(k)}`, v, t);
+    } else canonicalLineAndLeaf(v, `${base}/${pointerSegment(k)}`, out, commit);
+  }
+  out.line += '}';
+  out.leaf += '}';
 }
 
 /** The text of `{"$commitment":<hex>}`. */
