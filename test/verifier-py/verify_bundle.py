@@ -1097,7 +1097,7 @@ def in_period(at, scope):
 
 TEXT_COMMITMENT = 'text-commitment-v1'
 NOT_PROVABLE = '[not provable (written before %s)]' % TEXT_COMMITMENT
-TEXT_FIELDS = ['reason', 'narrative', 'note', 'correctionNote', 'description', 'rationale', 'awarenessReason', 'conclusion', 'reasons', 'title']
+TEXT_FIELDS = ['reason', 'narrative', 'note', 'correctionNote', 'description', 'rationale', 'awarenessReason', 'conclusion', 'reasons', 'title', 'summary']
 TIMELINE_COLUMNS = ['position', 'streamId', 'revision', 'type', 'label', 'labelNl', 'occurredAt', 'recordedAt', 'late', 'actor', 'role',
                     'patient', 'aiSystem', 'incident', 'decision', 'text']
 REPORT_ROWS = 2000
@@ -1112,6 +1112,7 @@ LABELS = {
     'ai-systems.SupplierNoticeReceived': ('Supplier notice received (field safety notice or security advisory)', 'Bericht van leverancier ontvangen (veiligheidsmededeling of beveiligingsadvies)'),
     'ai-systems.SupplierNoticeActionRecorded': ('Action on a supplier notice recorded', 'Actie op bericht van leverancier vastgelegd'),
     'ai-systems.SupplierNoticeClosed': ('Supplier notice closed', 'Bericht van leverancier afgesloten'),
+    'oversight.AiOutputProduced': ('AI output produced (by feed)', 'AI-uitkomst geproduceerd (via feed)'),
     'oversight.AiOutputReviewed': ('AI output reviewed', 'AI-uitkomst beoordeeld'),
     'oversight.ReviewCorrected': ('Review corrected', 'Beoordeling gecorrigeerd'),
     'oversight.ReviewWithdrawn': ('Review withdrawn', 'Beoordeling ingetrokken'),
