@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verifyBundle } from '@app/evidence';
+import { type CoverageFile, verifyBundle } from '@app/evidence';
 import { KEY_MATERIAL, type KeyMaterial } from '@app/identity';
 import { requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
@@ -105,7 +105,9 @@ describe('AI outputs and coverage of oversight in evidence bundles (HTTP)', () =
     const files = await readZip(path);
     const timeline = JSON.parse(files.get('data/timeline.json')!.toString()) as Row[];
     const listed = JSON.parse(files.get('data/completeness.json')!.toString()).streams as Array<{ streamId: string; included: boolean }>;
-    return { path, files, timeline, listed };
+    const coverage = JSON.parse(files.get('data/coverage.json')!.toString()) as CoverageFile;
+    const issuedAt = (JSON.parse(files.get('data/checkpoint.json')!.toString()) as { issuedAt: string }).issuedAt;
+    return { path, files, timeline, listed, coverage, issuedAt };
   };
 
   const outputRows = (rows: Row[]) => rows.filter((r) => r.type === 'oversight.AiOutputProduced');
@@ -121,7 +123,7 @@ describe('AI outputs and coverage of oversight in evidence bundles (HTTP)', () =
   };
 
   it("a patient's bundle holds the outputs naming the patient, labelled, with their summary proven; both verifiers accept it", async () => {
-    const { path, timeline, listed } = await exportBundle({ patientPseudonyms: [pseudonym] }, 'patient');
+    const { path, files, timeline, listed, coverage, issuedAt } = await exportBundle({ patientPseudonyms: [pseudonym] }, 'patient');
     const rows = outputRows(timeline);
     expect(rows).toHaveLength(2);
     for (const r of rows) {
@@ -141,6 +143,76 @@ describe('AI outputs and coverage of oversight in evidence bundles (HTTP)', () =
     const py = await verifyWithPython(path);
     expect(py.problems).toEqual([]);
     expect(py.texts).toEqual(ts.texts);
+
+    // Coverage (VERIFY.md B.15): a reviewed by alice 12 minutes after it was produced and overridden; b not reviewed.
+    expect(coverage).toEqual({
+      asOf: issuedAt,
+      withheldEvents: 0,
+      systems: [
+        {
+          aiSystemId: systemId,
+          modelVersion: '2.3.1',
+          produced: 2,
+          reviewed: 1,
+          unreviewed: 1,
+          overridden: 1,
+          medianMinutesToReview: 12,
+          p90MinutesToReview: 12,
+        },
+      ],
+      outputs: [
+        expect.objectContaining({
+          outputReference: ref('a'),
+          producedAt: at(0),
+          firstReviewAt: at(12),
+          reviewer: 'alice',
+          decision: 'rejected',
+          minutesToReview: 12,
+          status: 'reviewed',
+        }),
+        expect.objectContaining({
+          outputReference: ref('b'),
+          producedAt: at(10),
+          firstReviewAt: null,
+          reviewer: null,
+          decision: null,
+          minutesToReview: null,
+          status: `not reviewed as of ${issuedAt}`,
+        }),
+      ],
+    });
+    const html = files.get('data/report.html')!.toString();
+    expect(html).toContain('Coverage of oversight / Dekking van menselijk toezicht');
+    expect(html).toContain('<td>2.3.1</td><td>2</td><td>1</td><td>1</td><td>1</td><td>12</td><td>12</td>');
+  });
+
+  it('coverage of a period is as of its end: a review decided after it is not in the bundle, and the output is not reviewed as of then', async () => {
+    const { path, coverage } = await exportBundle({ aiSystemIds: [systemId], from: at(5), to: at(11) }, 'period-end');
+    expect(coverage).toMatchObject({
+      asOf: at(11),
+      systems: [{ produced: 1, reviewed: 0, unreviewed: 1, medianMinutesToReview: null, p90MinutesToReview: null }],
+      outputs: [{ outputReference: ref('b'), status: `not reviewed as of ${at(11)}` }],
+    });
+    expect((await verifyBundle(path)).problems).toEqual([]);
+    expect((await verifyWithPython(path)).problems).toEqual([]);
+  });
+
+  it('refuses an edited coverage row or figure with both verifiers, even re-signed with the hospital key', async () => {
+    const { files } = await exportBundle({ patientPseudonyms: [pseudonym] }, 'coverage-to-forge');
+    const edits: Array<[string, (c: CoverageFile) => void]> = [
+      ['row', (c) => Object.assign(c.outputs[1], { status: 'reviewed', reviewer: 'alice', decision: 'accepted', minutesToReview: 3 })],
+      ['figure', (c) => Object.assign(c.systems[0], { reviewed: 2, unreviewed: 0 })],
+      ['median', (c) => Object.assign(c.systems[0], { medianMinutesToReview: 1 })],
+    ];
+    for (const [name, edit] of edits) {
+      const { ts, py } = await forged(files, `coverage-${name}`, (f) => {
+        const c = JSON.parse(f.get('data/coverage.json')!.toString()) as CoverageFile;
+        edit(c);
+        f.set('data/coverage.json', Buffer.from(`${JSON.stringify(c)}\n`));
+      });
+      expect(ts.problems).toEqual([{ file: 'data/coverage.json', problem: expect.stringMatching(/not the coverage derived from the proven events/) }]);
+      expect(py.problems).toEqual([{ file: 'data/coverage.json', problem: expect.stringMatching(/not the coverage derived from the proven events/) }]);
+    }
   });
 
   it("an AI system's bundle holds the system's outputs in the period, by any of their events", async () => {
