@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { EventEnvelope } from '@app/event-store';
-import { CoverageDeriver, isoMs } from './coverage';
+import { CoverageDeriver, type CoverageFile, isoMs } from './coverage';
+
+const parse = (text: string) => JSON.parse(text) as CoverageFile;
 
 const PY_VERIFIER_DIR = join(__dirname, '..', '..', '..', '..', 'test', 'verifier-py');
 
@@ -75,11 +77,11 @@ describe('coverage.json (VERIFY.md B.15), derived alike by the writer and the Py
     ];
     const { ts, py } = bothDerive(events, '2026-12-05T00:00:00Z', '2026-12-02T00:00:00Z');
     expect(py).toBe(ts);
-    const file = JSON.parse(ts);
+    const file = parse(ts);
     expect(file.asOf).toBe('2026-12-02T00:00:00Z');
     expect(file.withheldEvents).toBe(1);
-    expect(file.outputs.map((o: { minutesToReview: number | null }) => o.minutesToReview)).toEqual([1.5, 3, 0, null, 10]);
-    expect(file.outputs.map((o: { decision: string | null }) => o.decision)).toEqual(['rejected', 'modified', 'accepted', null, 'accepted']);
+    expect(file.outputs.map((o) => o.minutesToReview)).toEqual([1.5, 3, 0, null, 10]);
+    expect(file.outputs.map((o) => o.decision)).toEqual(['rejected', 'modified', 'accepted', null, 'accepted']);
     expect(file.outputs[1].reviewer).toBe('[redacted: privacy]');
     expect(file.outputs[3].status).toBe('not reviewed as of 2026-12-02T00:00:00Z');
     // Version 1.0: reviewed 1.5, 3, 10 → median rank ceil(1.5)=2 → 3, p90 rank ceil(2.7)=3 → 10.
@@ -92,9 +94,9 @@ describe('coverage.json (VERIFY.md B.15), derived alike by the writer and the Py
   it('is as of the tree head when the period has no end, or ends after it', () => {
     position = 0;
     const events = [produced('a', '2026-12-01T10:00:00Z')];
-    expect(JSON.parse(bothDerive(events, '2026-12-05T00:00:00Z', null).ts).asOf).toBe('2026-12-05T00:00:00Z');
+    expect(parse(bothDerive(events, '2026-12-05T00:00:00Z', null).ts).asOf).toBe('2026-12-05T00:00:00Z');
     const { ts, py } = bothDerive(events, '2026-12-05T00:00:00Z', '2027-01-01T00:00:00Z');
     expect(py).toBe(ts);
-    expect(JSON.parse(ts).outputs[0].status).toBe('not reviewed as of 2026-12-05T00:00:00Z');
+    expect(parse(ts).outputs[0].status).toBe('not reviewed as of 2026-12-05T00:00:00Z');
   });
 });
