@@ -340,7 +340,8 @@ bundle format yet.
 \`data/timeline.csv\` / \`data/timeline.json\` hold the same reconstruction as data: for each
 event, when it happened (business time) and when the registry recorded it. B.12 derives the
 timeline files and report.html's events table from the proven events, so an edited line fails;
-report.pdf and the rest of report.html are not checked.
+report.pdf and the rest of report.html are not checked. \`data/coverage.json\` says which AI outputs
+a person reviewed, by whom and how quickly, or not (B.15 derives it too).
 `;
 }
 
@@ -360,7 +361,7 @@ a real calendar date (year ≥ 1), hh ≤ 23, mm ≤ 59, ss ≤ 59. Its value is
 0) are milliseconds, the rest is dropped, and the zone offset is subtracted.
 
 **As of** (\`asOf\`): the signed tree head's \`issuedAt\`; but the scope's \`to\` (B.9) when it is an
-ISO time earlier than \`issuedAt\` (a review decided after the period is not in the bundle). It is
+ISO time and \`issuedAt\` is not one or is later (a review decided after the period is not in the bundle). It is
 written as that string, unchanged. Below, "by asOf" means: an ISO time whose value is ≤ asOf's.
 
 **Read**, in the order of \`events.jsonl\`, every line that is not withheld (B.8); a withheld
