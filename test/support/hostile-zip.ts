@@ -101,6 +101,7 @@ export function bundleSkeleton(except: string[] = []): RawEntry[] {
     'data/timeline.json',
     'data/timeline.csv',
     'data/report.html',
+    'data/coverage.json',
   ];
   const files: Record<string, string> = {
     'bagit.txt': 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n',
@@ -120,6 +121,7 @@ export function bundleSkeleton(except: string[] = []): RawEntry[] {
     'data/timeline.json': '',
     'data/timeline.csv': '',
     'data/report.html': '',
+    'data/coverage.json': '',
   };
   return Object.entries(files)
     .filter(([name]) => !except.includes(name))

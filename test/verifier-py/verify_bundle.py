@@ -63,7 +63,9 @@ ANCHOR_CHECKPOINT_MEMBERS = ['issuedAt', 'keyId', 'log', 'rootHash', 'signature'
 REQUIRED = ['data/events.jsonl', 'data/proofs.jsonl', 'data/checkpoint.json',
             'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json',
             # B.2 / B.12: the texts' openings and what is derived from them.
-            'data/plaintexts.jsonl', 'data/timeline.json', 'data/timeline.csv', 'data/report.html']
+            'data/plaintexts.jsonl', 'data/timeline.json', 'data/timeline.csv', 'data/report.html',
+            # B.15: coverage of oversight, derived from the shown events.
+            'data/coverage.json']
 HEX64 = re.compile(r'^[0-9a-f]{64}$')
 # B.7: an Ed25519 SubjectPublicKeyInfo is this 12-byte DER prefix and the 32-byte key.
 ED25519_SPKI_PREFIX = bytes.fromhex('302a300506032b6570032100')
@@ -533,6 +535,7 @@ class Verifier:
         ev_lines = self.lines(zf, entries[ev_file])
         pr_lines = self.lines(zf, entries[pr_file])
         texts = Texts(self, self.lines(zf, entries['data/plaintexts.jsonl']))
+        coverage = Coverage(head.get('issuedAt'), scope.get('to') if scope is not None else None)
         last_index = -1
         last_position = 0
         while True:
@@ -577,6 +580,11 @@ class Verifier:
                     self.redacted_fields.append((event['eventId'] if isinstance(event.get('eventId'), str) else '?', pointer, ground, line_no, position))
             # B.12: its texts opened in step with plaintexts.jsonl; its timeline row derived.
             texts.event(event, not redacted)
+            # B.15: coverage from the shown lines; a withheld one only counted.
+            if redacted:
+                coverage.withheld += 1
+            else:
+                coverage.event(event)
             if not isinstance(proof, dict) or not all(k in proof for k in PROOF_MEMBERS if k != 'redacted'):
                 self.fail(pr_file, 'must hold %s' % ', '.join(PROOF_MEMBERS), line=line_no)
                 continue
@@ -638,6 +646,8 @@ class Verifier:
                 s['inPeriod'] = s['inPeriod'] or (scope is not None and in_period(business_time(event), scope))
         self.check_withheld()
         texts.finish(zf, entries)
+        if self.stream_sha256(zf, entries['data/coverage.json']) != hashlib.sha256(coverage.text().encode('utf-8')).hexdigest():
+            self.fail('data/coverage.json', 'is not the coverage derived from the proven events (B.15)')
         self.texts = texts
         return streams
 
@@ -1097,7 +1107,7 @@ def in_period(at, scope):
 
 TEXT_COMMITMENT = 'text-commitment-v1'
 NOT_PROVABLE = '[not provable (written before %s)]' % TEXT_COMMITMENT
-TEXT_FIELDS = ['reason', 'narrative', 'note', 'correctionNote', 'description', 'rationale', 'awarenessReason', 'conclusion', 'reasons', 'title']
+TEXT_FIELDS = ['reason', 'narrative', 'note', 'correctionNote', 'description', 'rationale', 'awarenessReason', 'conclusion', 'reasons', 'title', 'summary']
 TIMELINE_COLUMNS = ['position', 'streamId', 'revision', 'type', 'label', 'labelNl', 'occurredAt', 'recordedAt', 'late', 'actor', 'role',
                     'patient', 'aiSystem', 'incident', 'decision', 'text']
 REPORT_ROWS = 2000
@@ -1119,6 +1129,7 @@ LABELS = {
     'ai-systems.SupplierNoticeReceived': ('Supplier notice received (field safety notice or security advisory)', 'Bericht van leverancier ontvangen (veiligheidsmededeling of beveiligingsadvies)'),
     'ai-systems.SupplierNoticeActionRecorded': ('Action on a supplier notice recorded', 'Actie op bericht van leverancier vastgelegd'),
     'ai-systems.SupplierNoticeClosed': ('Supplier notice closed', 'Bericht van leverancier afgesloten'),
+    'oversight.AiOutputProduced': ('AI output produced (by feed)', 'AI-uitkomst geproduceerd (via feed)'),
     'oversight.AiOutputReviewed': ('AI output reviewed', 'AI-uitkomst beoordeeld'),
     'oversight.ReviewCorrected': ('Review corrected', 'Beoordeling gecorrigeerd'),
     'oversight.ReviewWithdrawn': ('Review withdrawn', 'Beoordeling ingetrokken'),
@@ -1385,6 +1396,93 @@ class Texts:
                 return
         if tables != 1:
             self.v.fail(file, 'has not exactly one events table (B.12)')
+
+
+# ---------------------------------------------------------------- B.15 coverage of oversight
+
+_COVERAGE_ISO = re.compile(r'(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2}))?', re.ASCII)
+
+
+def coverage_ms(s):
+    """B.15: an ISO 8601 time in milliseconds (the whole string, ASCII digits), or None."""
+    return iso_ms(s) if isinstance(s, str) and _COVERAGE_ISO.fullmatch(s) else None
+
+
+def coverage_minutes(ms):
+    """Milliseconds as minutes, rounded half up to a tenth, by integer arithmetic."""
+    return ((ms + 3000) // 6000) / 10
+
+
+class Coverage:
+    """B.15: data/coverage.json derived from the shown events, in file order."""
+
+    def __init__(self, issued_at, scope_to):
+        to, head = coverage_ms(scope_to), coverage_ms(issued_at)
+        self.as_of = scope_to if to is not None and (head is None or to < head) else issued_at
+        self.as_of_ms = coverage_ms(self.as_of)
+        self.outputs, self.reviews, self.withheld = [], {}, 0
+
+    def due(self, ms):
+        return ms is not None and (self.as_of_ms is None or ms <= self.as_of_ms)
+
+    def event(self, event):
+        d = event.get('data')
+        if not isinstance(d, dict):
+            return
+        t = event.get('type')
+        s = lambda k: isinstance(d.get(k), str)
+        if t == 'oversight.AiOutputProduced':
+            if s('aiSystemId') and s('modelVersion') and s('outputReference') and coverage_ms(d.get('producedAt')) is not None:
+                self.outputs.append({'position': event['globalPosition'], 'aiSystemId': d['aiSystemId'], 'modelVersion': d['modelVersion'],
+                                     'outputReference': d['outputReference'], 'producedAt': d['producedAt']})
+        elif t == 'oversight.AiOutputReviewed':
+            ms = coverage_ms(d.get('decidedAt'))
+            if not (s('reviewId') and d['reviewId'] not in self.reviews and s('aiSystemId') and s('outputReference') and s('decision')) or not self.due(ms):
+                return
+            r = d.get('reviewer')
+            reviewer = redacted_text(r) or (r['subject'] if isinstance(r, dict) and isinstance(r.get('subject'), str) else '')
+            self.reviews[d['reviewId']] = {'key': (d['aiSystemId'], d['outputReference']), 'decidedAt': d['decidedAt'], 'ms': ms,
+                                           'reviewer': reviewer, 'decision': d['decision'], 'withdrawn': False}
+        elif t in ('oversight.ReviewCorrected', 'oversight.ReviewWithdrawn'):
+            r = self.reviews.get(d['reviewId']) if s('reviewId') else None
+            if r is None:
+                return
+            if t == 'oversight.ReviewCorrected' and s('decision') and self.due(coverage_ms(d.get('correctedAt'))):
+                r['decision'] = d['decision']
+            elif t == 'oversight.ReviewWithdrawn' and self.due(coverage_ms(d.get('withdrawnAt'))):
+                r['withdrawn'] = True
+
+    def text(self):
+        first = {}
+        for r in self.reviews.values():  # in file order: on equal times the earlier line stays
+            if not r['withdrawn'] and (r['key'] not in first or r['ms'] < first[r['key']]['ms']):
+                first[r['key']] = r
+        groups, rows = {}, []
+        for o in self.outputs:
+            g = groups.setdefault((o['aiSystemId'], o['modelVersion']), {
+                'aiSystemId': o['aiSystemId'], 'modelVersion': o['modelVersion'], 'produced': 0, 'reviewed': 0, 'unreviewed': 0, 'overridden': 0, 'ms': []})
+            g['produced'] += 1
+            r = first.get((o['aiSystemId'], o['outputReference']))
+            row = dict(o)
+            if r is None:
+                g['unreviewed'] += 1
+                row.update(firstReviewAt=None, reviewer=None, decision=None, minutesToReview=None, status='not reviewed as of %s' % self.as_of)
+            else:
+                ms = max(0, r['ms'] - coverage_ms(o['producedAt']))
+                g['reviewed'] += 1
+                g['overridden'] += 1 if r['decision'] in ('rejected', 'modified') else 0
+                g['ms'].append(ms)
+                row.update(firstReviewAt=r['decidedAt'], reviewer=r['reviewer'], decision=r['decision'], minutesToReview=coverage_minutes(ms), status='reviewed')
+            rows.append(row)
+        units = lambda x: x.encode('utf-16-be', 'surrogatepass')
+        systems = []
+        for key in sorted(groups, key=lambda k: (units(k[0]), units(k[1]))):
+            g = groups[key]
+            ms = sorted(g.pop('ms'))
+            rank = lambda tenths: coverage_minutes(ms[(tenths * len(ms) + 9) // 10 - 1]) if ms else None
+            g['medianMinutesToReview'], g['p90MinutesToReview'] = rank(5), rank(9)
+            systems.append(g)
+        return canonical({'asOf': self.as_of, 'outputs': rows, 'systems': systems, 'withheldEvents': self.withheld}) + '\n'
 
 
 def openssl_verify(pem, body, sig):

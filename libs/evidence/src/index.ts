@@ -12,6 +12,7 @@ export * from './evidence.module';
 export * from './bundle/scope';
 export * from './bundle/redaction';
 export * from './bundle/timeline';
+export * from './bundle/coverage';
 export { EVENTS_TABLE_HEAD, eventRowHtml, REPORT_ROWS } from './bundle/report-html';
 export * from './bundle/bundle-writer';
 export * from './bundle/bundle-verifier';

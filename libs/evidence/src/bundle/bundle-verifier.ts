@@ -7,6 +7,7 @@ import { AnchorChecker, ANCHORS_FILE, type AnchorsVerdict } from './anchors';
 import { BagZip, BundleRefused, isPayloadPath, type LineReader, TAG_FILES } from './bag-zip';
 import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_SIG, type BundleStatement, checkBundleStatement } from './bundle-statement';
 import { InclusionVerifier, leafHash } from '../ledger/merkle';
+import { COVERAGE_FILE, CoverageDeriver } from './coverage';
 import { ProvenTexts, type TextCounts } from './proven-texts';
 import { isWithheld } from './redaction';
 import { WithheldEvents } from './withheld-events';
@@ -297,6 +298,8 @@ const REQUIRED = [
   'data/timeline.json',
   'data/timeline.csv',
   'data/report.html',
+  // Coverage of oversight (VERIFY.md B.15), derived from the shown events.
+  COVERAGE_FILE,
 ];
 /** Read whole (each within its limit, BUNDLE_LIMITS); the rest is streamed. */
 const READ_WHOLE = [...TAG_FILES, 'data/checkpoint.json', 'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json'];
@@ -418,6 +421,8 @@ async function checkBag(
     return digest;
   });
   const withheld = new WithheldEvents(bagInfoValue(bagInfo, 'Disclosure-Request-Id'), problems);
+  // B.15: as of the signed tree head's time, or the scope's `to` when earlier.
+  const coverage = new CoverageDeriver(head?.issuedAt ?? '', completeness?.scope.to);
   let lastIndex = -1;
   let lastPosition = 0;
   for (;;) {
@@ -483,6 +488,8 @@ async function checkBag(
     // A withheld line, or a redacted member, may hide what named the scope (B.9).
     if (leaf === null || fieldsRedacted) stream.redacted = true;
     await provenTexts.event(envelope, leaf !== null);
+    if (leaf === null) coverage.withheldLine();
+    else coverage.event(envelope);
     if (leaf !== null) for (const k of match(envelope)) stream.matched.add(k);
     if (leaf !== null && !stream.inPeriod && completeness && inPeriod(completeness.scope, businessTime(envelope))) stream.inPeriod = true;
     try {
@@ -539,6 +546,9 @@ async function checkBag(
   digests.set('data/proofs.jsonl', await proofs.sha256());
   for (const [name, digest] of await Promise.all(timelineDigests)) digests.set(name, digest);
   await provenTexts.finish(digests, zip.lines('data/report.html'));
+  digests.set(COVERAGE_FILE, await zip.digest(COVERAGE_FILE));
+  if (createHash('sha256').update(coverage.bytes().text, 'utf8').digest('hex') !== digests.get(COVERAGE_FILE))
+    problems.push({ file: COVERAGE_FILE, problem: 'is not the coverage derived from the proven events (VERIFY.md B.15): it was edited' });
   report.texts = provenTexts.counts;
 
   // Listed payload files not read above are hashed now (unlisted ones are never read); then both manifests are checked.

@@ -20,6 +20,7 @@ import { REPORT_ROWS, ReportCollector, reportHtml, type ReportMeta } from './rep
 import { reportPdf } from './report-pdf';
 import { nextTurn } from '../next-turn';
 import { type BundleScope, type ScopedStream, scopeCensus } from './scope';
+import { COVERAGE_FILE, CoverageDeriver } from './coverage';
 import { csvRow, plaintextLine, type PlaintextLine, type Reveal, shownText, textsOf, TIMELINE_COLUMNS, timelineRow, withheldRow } from './timeline';
 import { verifyMd } from './verify-md';
 import './zip-crc';
@@ -228,6 +229,7 @@ export async function writeBundle(
     await timelineJson.write('[\n');
     await timelineCsv.write(csvRow(TIMELINE_COLUMNS));
     const report = new ReportCollector(REPORT_ROWS);
+    const coverage = new CoverageDeriver(head.issuedAt, request.scope.to);
     const rules = rulesByEvent(request.redactions);
     let streamCount = 0;
     let included = 0;
@@ -285,6 +287,8 @@ export async function writeBundle(
               return shownText(opened);
             });
         const row = withheld ? withheldRow(withheld) : timelineRow(event!, texts);
+        if (withheld) coverage.withheldLine();
+        else coverage.event(event!);
         tj += `${included === 0 ? '' : ',\n'}${JSON.stringify(row)}`;
         tc += csvRow(TIMELINE_COLUMNS.map((c) => row[c]));
         report.add(row);
@@ -343,6 +347,10 @@ export async function writeBundle(
       await w.write(`${chunk}\n]\n}\n`);
     });
 
+    // Coverage of oversight (VERIFY.md B.15), derived from the events shown, as the verifiers derive it.
+    const covered = coverage.bytes();
+    await add(COVERAGE_FILE, FAST, (w) => w.write(covered.text));
+
     const meta: ReportMeta = {
       title: `Evidence bundle ${request.reference}`,
       reference: request.reference,
@@ -353,6 +361,7 @@ export async function writeBundle(
       head,
       eventCount: included,
       streamCount,
+      coverage: covered.file,
     };
     await add('data/report.html', FAST, (w) => w.write(reportHtml(meta, report)));
     await add('data/report.pdf', STORED, async (w) => {

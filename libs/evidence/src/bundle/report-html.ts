@@ -1,4 +1,5 @@
 import type { SignedTreeHead } from '../ledger/tree-head';
+import type { CoverageFile } from './coverage';
 import type { BundleScope } from './scope';
 import { asText } from './text';
 import type { TimelineEntry } from './timeline';
@@ -101,6 +102,33 @@ export interface ReportMeta {
   head: SignedTreeHead;
   eventCount: number;
   streamCount: number;
+  /** Coverage of oversight, as data/coverage.json holds it (VERIFY.md B.15). */
+  coverage: CoverageFile;
+}
+
+/** A coverage figure for people: one line per AI system and model version (both reports). */
+export function coverageLine(g: CoverageFile['systems'][number]): string {
+  const time = g.reviewed ? `; time to review median ${g.medianMinutesToReview} min, p90 ${g.p90MinutesToReview} min` : '';
+  return `${g.produced} produced, ${g.reviewed} reviewed, ${g.unreviewed} not reviewed, ${g.overridden} overridden${time}`;
+}
+
+/** The coverage section of report.html: the figures per system and version, not the rows (coverage.json holds them). */
+function coverageHtml(c: CoverageFile): string {
+  if (c.systems.length === 0) return '';
+  const rows = c.systems
+    .map(
+      (g) =>
+        `<tr><td><code>${esc(g.aiSystemId)}</code></td><td>${esc(g.modelVersion)}</td><td>${g.produced}</td><td>${g.reviewed}</td><td>${g.unreviewed}</td><td>${g.overridden}</td><td>${esc(g.medianMinutesToReview ?? '—')}</td><td>${esc(g.p90MinutesToReview ?? '—')}</td></tr>`,
+    )
+    .join('\n');
+  return `<h2>Coverage of oversight / Dekking van menselijk toezicht</h2>
+<p>AI outputs received by feed in this bundle, and whether a person reviewed them, as of ${esc(c.asOf)}. coverage.json holds one row per output
+(reviewed by whom, when, how quickly, or not); both verifiers derive it from the proven events.${c.withheldEvents ? ` ${c.withheldEvents} withheld event(s) are not counted: a withheld review leaves its output shown as not reviewed.` : ''}</p>
+<table><thead><tr><th>AI system / AI-systeem</th><th>Version / Versie</th><th>Produced / Geproduceerd</th><th>Reviewed / Beoordeeld</th><th>Not reviewed / Niet beoordeeld</th><th>Overridden / Verworpen of aangepast</th><th>Median minutes to review / Mediaan minuten</th><th>p90 minutes / p90 minuten</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+`;
 }
 
 /** A picture of when things happened: one row per stream, a dot per event (late entries in red). */
@@ -168,7 +196,7 @@ small{color:#555}dl{display:grid;grid-template-columns:max-content auto;gap:2px 
 ${summary}
 </tbody></table>
 ${hidden.length ? `<p>Only the ${REPORT_GROUPS} largest of ${hidden.map((k) => `${total[k]} ${esc(groupLabel(k))}`).join(', ')} are listed; timeline.csv holds all.</p>` : ''}
-<h2>Timeline / Tijdlijn</h2>${timelineSvg(entries)}
+${coverageHtml(meta.coverage)}<h2>Timeline / Tijdlijn</h2>${timelineSvg(entries)}
 <h2>Events / Gebeurtenissen</h2>${report.truncated ? `<p><strong>Only the first ${entries.length} of ${meta.eventCount} events are shown here; timeline.csv and timeline.json hold every event.</strong></p>` : ''}
 ${EVENTS_TABLE_HEAD}
 <tbody>

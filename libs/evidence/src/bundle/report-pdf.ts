@@ -1,5 +1,5 @@
 import PDFDocument from 'pdfkit';
-import { groupLabel, REPORT_GROUPS, type ReportCollector, type ReportGroup, type ReportMeta } from './report-html';
+import { coverageLine, groupLabel, REPORT_GROUPS, type ReportCollector, type ReportGroup, type ReportMeta } from './report-html';
 import { asText } from './text';
 import type { TimelineEntry } from './timeline';
 
@@ -55,6 +55,20 @@ export function reportPdf(meta: ReportMeta, report: ReportCollector): AsyncItera
       doc.text(
         latin1(`Only the ${REPORT_GROUPS} largest of ${hidden.map((k) => `${total[k]} ${groupLabel(k)}`).join(', ')} are listed; timeline.csv holds all.`),
       );
+  }
+
+  // Coverage of oversight per AI system and version (coverage.json, VERIFY.md B.15).
+  if (meta.coverage.systems.length) {
+    doc
+      .moveDown(0.5)
+      .font('Helvetica-Bold')
+      .fontSize(9)
+      .text(latin1(`Coverage of oversight / Dekking van toezicht (as of ${meta.coverage.asOf})`));
+    doc.font('Helvetica').fontSize(7);
+    for (const g of meta.coverage.systems) {
+      if (doc.y > doc.page.height - 60) doc.addPage();
+      doc.text(latin1(`${g.aiSystemId} version ${g.modelVersion}: ${coverageLine(g)}`), { width });
+    }
   }
 
   // Timeline picture: one row per stream (first 25), a dot per event.

@@ -61,6 +61,7 @@ export const LABELS: Record<string, [string, string]> = {
   ],
   'ai-systems.SupplierNoticeActionRecorded': ['Action on a supplier notice recorded', 'Actie op bericht van leverancier vastgelegd'],
   'ai-systems.SupplierNoticeClosed': ['Supplier notice closed', 'Bericht van leverancier afgesloten'],
+  'oversight.AiOutputProduced': ['AI output produced (by feed)', 'AI-uitkomst geproduceerd (via feed)'],
   'oversight.AiOutputReviewed': ['AI output reviewed', 'AI-uitkomst beoordeeld'],
   'oversight.ReviewCorrected': ['Review corrected', 'Beoordeling gecorrigeerd'],
   'oversight.ReviewWithdrawn': ['Review withdrawn', 'Beoordeling ingetrokken'],
@@ -124,8 +125,21 @@ async function readable(decrypt: Decrypt, v: EncryptedTextLike): Promise<string>
   }
 }
 
-// `title` is a supplier notice's subject: what the notice is about, never personal data.
-export const TEXT_FIELDS = ['reason', 'narrative', 'note', 'correctionNote', 'description', 'rationale', 'awarenessReason', 'conclusion', 'reasons', 'title'];
+// `title` is a supplier notice's subject: what the notice is about, never personal data. `summary`
+// is an AI output's short summary (by feed, encrypted per patient): last, so older bundles' order stays.
+export const TEXT_FIELDS = [
+  'reason',
+  'narrative',
+  'note',
+  'correctionNote',
+  'description',
+  'rationale',
+  'awarenessReason',
+  'conclusion',
+  'reasons',
+  'title',
+  'summary',
+];
 
 /**
  * The event's texts as the timeline shows them, in TEXT_FIELDS order: an encrypted one through

@@ -5,6 +5,7 @@ import { anchorsByHand, anchorsRules } from './anchors';
 import { BUNDLE_LIMITS, TAG_FILES } from './bag-zip';
 import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_MEMBERS, BUNDLE_STATEMENT_SIG, BUNDLE_STATEMENT_VERSION } from './bundle-statement';
 import { EVENTS_TABLE_HEAD, REPORT_ROWS } from './report-html';
+import { COVERAGE_FILE } from './coverage';
 import { LEDGER_KEYS, TIME_FIELDS } from './scope';
 import { COMMITTED_NAMES } from '../ledger/field-commitments';
 import { formatTwoLeaf } from './field-redaction';
@@ -141,7 +142,7 @@ a line of a \`.jsonl\` file longer than ${size(BUNDLE_LIMITS.lineBytes)}, or not
 - Required: \`data/events.jsonl\`, \`data/proofs.jsonl\`, \`data/checkpoint.json\`,
   \`data/checkpoint.sig\`, \`data/public-key.pem\`, \`data/completeness.json\`.
 - Also required (B.12): \`data/plaintexts.jsonl\`, \`data/timeline.json\`, \`data/timeline.csv\`,
-  \`data/report.html\`.
+  \`data/report.html\`; and (B.15) \`${COVERAGE_FILE}\`.
 - \`bagit.txt\` has a line starting with \`BagIt-Version: 1.0\`.
 - Text files are UTF-8 and split into lines at LF; a CR at the end of a line is dropped and empty
   lines are skipped (they are not counted when lines are numbered).
@@ -307,7 +308,7 @@ For every stream with events in \`events.jsonl\` (its events in file order):
 For every entry of \`streams\`: if \`included\` is true the stream has events in \`events.jsonl\`;
 otherwise it is not \`${LEDGER_KEYS}\` and its \`firstAt\` is not in the period (a missing \`firstAt\` is in
 a period without bounds).
-${example ? workedExample(head, example) : ''}${example?.formatTwo ? formatTwoExample(example.formatTwo) : ''}${anchorsRules()}${textsSection()}${example?.opened ? openedExample(example.opened) : ''}${statementSection()}
+${example ? workedExample(head, example) : ''}${example?.formatTwo ? formatTwoExample(example.formatTwo) : ''}${anchorsRules()}${textsSection()}${example?.opened ? openedExample(example.opened) : ''}${statementSection()}${coverageSection()}
 ## Who read the data
 
 \`data/access-log.jsonl\` (present when patients are in scope) lists every recorded read, export
@@ -339,7 +340,71 @@ bundle format yet.
 \`data/timeline.csv\` / \`data/timeline.json\` hold the same reconstruction as data: for each
 event, when it happened (business time) and when the registry recorded it. B.12 derives the
 timeline files and report.html's events table from the proven events, so an edited line fails;
-report.pdf and the rest of report.html are not checked.
+report.pdf and the rest of report.html are not checked. \`data/coverage.json\` says which AI outputs
+a person reviewed, by whom and how quickly, or not (B.15 derives it too).
+`;
+}
+
+/** B.15: coverage of oversight, derived from the shown events (issue 25). */
+function coverageSection(): string {
+  return `
+## B.15 Coverage of oversight (\`${COVERAGE_FILE}\`)
+
+Of the AI outputs received by feed that the bundle holds: which a person reviewed, by whom, how
+quickly, and which not. A verifier derives the file from the lines of \`events.jsonl\` and compares
+bytes; it is never taken as given.
+
+**Times.** An ISO time here is a string that is, whole, \`YYYY-MM-DD\` optionally followed by
+\`Thh:mm\`, \`:ss\`, \`.<digits>\` and then \`Z\` or \`±hh:mm\` (the zone required after a time), ASCII digits only,
+a real calendar date (year ≥ 1), hh ≤ 23, mm ≤ 59, ss ≤ 59. Its value is whole milliseconds since
+1970-01-01T00:00:00Z: a date alone is UTC midnight, the fraction's first three digits (padded with
+0) are milliseconds, the rest is dropped, and the zone offset is subtracted.
+
+**As of** (\`asOf\`): the signed tree head's \`issuedAt\`; but the scope's \`to\` (B.9) when it is an
+ISO time and \`issuedAt\` is not one or is later (a review decided after the period is not in the bundle). It is
+written as that string, unchanged. Below, "by asOf" means: an ISO time whose value is ≤ asOf's.
+
+**Read**, in the order of \`events.jsonl\`, every line that is not withheld (B.8); a withheld
+line only adds 1 to \`withheldEvents\`. Of a line, \`data\` must be an object (else it is skipped),
+and "a string" means a JSON string:
+
+- \`type\` \`oversight.AiOutputProduced\` with \`aiSystemId\`, \`modelVersion\`, \`outputReference\`
+  strings and \`producedAt\` an ISO time: an **output**.
+- \`type\` \`oversight.AiOutputReviewed\` with \`reviewId\` a string not already taken by an earlier
+  review, \`aiSystemId\`, \`outputReference\`, \`decision\` strings and \`decidedAt\` an ISO time by
+  asOf: a **review** of the outputs with the same \`aiSystemId\` and \`outputReference\` (equal
+  strings). Its reviewer as shown: \`[redacted: <ground>]\` when \`data.reviewer\` is a redaction
+  marker (B.4a), else \`data.reviewer.subject\` when that is a string, else \`""\`.
+- \`type\` \`oversight.ReviewCorrected\` whose \`reviewId\` is a review's, with \`decision\` a string
+  and \`correctedAt\` an ISO time by asOf: that review's decision becomes this \`decision\`.
+- \`type\` \`oversight.ReviewWithdrawn\` whose \`reviewId\` is a review's, with \`withdrawnAt\` an ISO
+  time by asOf: that review is withdrawn.
+
+**Per output**: its first review is, of its reviews not withdrawn, the one with the smallest
+\`decidedAt\` value (on equal values the earlier line). Time to review =
+max(0, decidedAt − producedAt) in milliseconds. **Minutes** of a number of milliseconds m:
+floor((m + 3000) / 6000) / 10, i.e. rounded half up to a tenth of a minute, computed on integers.
+
+**\`${COVERAGE_FILE}\`** is exactly the canonical JSON (B.3) of the object below, then one LF:
+
+- \`asOf\`; \`withheldEvents\`;
+- \`outputs\`: one object per output, in the order of \`events.jsonl\`: \`position\` (its
+  \`globalPosition\`), \`aiSystemId\`, \`modelVersion\`, \`outputReference\`, \`producedAt\` (as in the
+  event); reviewed: \`firstReviewAt\` (its first review's \`decidedAt\` string), \`reviewer\` (as
+  shown), \`decision\` (as corrected), \`minutesToReview\`, \`status\` \`"reviewed"\`; not reviewed:
+  those four null and \`status\` \`"not reviewed as of <asOf>"\`;
+- \`systems\`: one object per distinct (\`aiSystemId\`, \`modelVersion\`) of the outputs, sorted by
+  \`aiSystemId\` then \`modelVersion\` in UTF-16 code-unit order: those two, \`produced\`, \`reviewed\`,
+  \`unreviewed\` (counts of its outputs), \`overridden\` (reviewed, with decision \`rejected\` or
+  \`modified\`), and \`medianMinutesToReview\`, \`p90MinutesToReview\`: with the times to review of its
+  reviewed outputs sorted ascending, t₁ ≤ … ≤ tₙ, the median is the minutes of t at rank
+  ceil(5n / 10) and p90 at rank ceil(9n / 10) (nearest rank, 1-based); null when n = 0. Numbers
+  are written as B.3 says (\`12\`, \`0.5\`).
+
+What it rests on: coverage counts only what the bundle shows. A withheld line may be a review
+(its output then shows as not reviewed; \`withheldEvents\` says how many lines were withheld),
+outputs that never came by feed are not in it, and that every output of the scope is in the
+bundle is the completeness statement's claim (B.9), not more.
 `;
 }
 
