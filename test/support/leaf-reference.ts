@@ -38,6 +38,9 @@ const NAMES = new Set([
   'conclusion',
   'reasons',
   'title',
+  'summary',
+  'person',
+  'approver',
 ]);
 const committed = (name: string) => NAMES.has(name) || (name.length > 2 && name.endsWith('By'));
 const segment = (name: string) => name.replace(/~/g, '~0').replace(/\//g, '~1');

@@ -967,7 +967,8 @@ NAMING_MEMBERS = {
 # ---------------------------------------------------------------- B.4a leaf format 2
 
 COMMITTED_NAMES = {'actor', 'reviewer', 'requester', 'oversightPersons', 'idempotencyKey', 'patientPseudonym', 'patientPseudonyms',
-                   'reason', 'narrative', 'note', 'correctionNote', 'description', 'rationale', 'awarenessReason', 'conclusion', 'reasons', 'title'}
+                   'reason', 'narrative', 'note', 'correctionNote', 'description', 'rationale', 'awarenessReason', 'conclusion', 'reasons', 'title',
+                   'summary', 'person', 'approver'}
 
 
 def committed(name):

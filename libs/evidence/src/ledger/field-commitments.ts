@@ -37,6 +37,11 @@ export const COMMITTED_NAMES: readonly string[] = [
   'conclusion',
   'reasons',
   'title',
+  // Added before format 2 became the default: an AI output's summary (free text, per patient),
+  // the person a competence record is about and an assessment's approver (people).
+  'summary',
+  'person',
+  'approver',
 ];
 const committed = new Set(COMMITTED_NAMES);
 
