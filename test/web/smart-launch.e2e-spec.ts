@@ -153,7 +153,7 @@ describe('SMART EHR launch in Chromium', () => {
 
     // One key accepts the focused output; the review is saved with the EHR's user as the reviewer.
     await page.waitForFunction(() => !!(document.activeElement as HTMLElement | null)?.dataset.outputId);
-    const accepted = await page.evaluate(() => document.activeElement!.querySelector('.mono')!.textContent!);
+    const accepted = await page.evaluate(() => document.activeElement?.querySelector('.mono')?.textContent ?? '');
     expect(OUTPUTS[PATIENT_ID]).toContain(accepted);
     await page.keyboard.press('a');
     await page
