@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { freePort } from '../support/child-api';
 import { startSmartEhr, type SmartEhr } from '../support/smart-ehr';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 import { type Browser, buildWebApp, launchBrowser, requireChromium, screenshot, seriousViolations } from './browser';
 
 jest.setTimeout(180_000);
@@ -21,6 +21,12 @@ const PATIENT = {
   birthDate: '1957-03-14',
 };
 const OTHER_PATIENT = { resourceType: 'Patient', id: 'mrn-4410922', name: [{ family: 'de Boer', given: ['Jan'] }], birthDate: '1980-11-02' };
+/** What the feed sent before the launch, by patient id as the EHR knows it. */
+const OUTPUTS = {
+  [PATIENT_ID]: ['pacs://studies/vdberg-1/ai-report', 'pacs://studies/vdberg-2/ai-report'],
+  [OTHER_PATIENT.id]: ['pacs://studies/deboer-1/ai-report'],
+};
+const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 describe('SMART EHR launch in Chromium', () => {
   let t: TestApp;
@@ -58,6 +64,33 @@ describe('SMART EHR launch in Chromium', () => {
     });
     t = await startTestApp();
     await t.app.listen(port, '127.0.0.1');
+    // Before the launch, the AI system's feed posts outputs for the launch patient and another one;
+    // the EHR's user eva is an oversight person of that system.
+    const system = (
+      await t.http
+        .post('/api/v1/ai-systems')
+        .set(auth(await t.token('admin', 'boss')))
+        .send(aiSystemBody({ oversightPersons: ['eva'] }))
+        .expect(201)
+    ).body.aiSystemId as string;
+    const outputs = Object.entries(OUTPUTS).flatMap(([patientId, references]) =>
+      references.map((outputReference, i) => ({
+        aiSystemId: system,
+        modelVersion: '2.3.1',
+        outputReference,
+        outputSha256: sha256Hex(outputReference),
+        patientId,
+        producedAt: new Date(Date.now() - (i + 1) * 60_000).toISOString(),
+        urgency: 'urgent',
+        summary: 'Suspected pneumothorax',
+      })),
+    );
+    await t.http
+      .post('/api/v1/ai-outputs')
+      .set(auth(await t.token('ai-system', 'pacs-bridge', system)))
+      .send({ outputs })
+      .expect(200);
+    await t.catchUp();
     browser = await launchBrowser();
   });
 
@@ -79,10 +112,15 @@ describe('SMART EHR launch in Chromium', () => {
   }
 
   const launchUrl = (iss: string, launch: string) => `${base}/smart/launch?iss=${encodeURIComponent(iss)}&launch=${launch}`;
+  /** The output references the worklist lists, once its rows are there. */
+  const listed = async (page: Page) => {
+    await page.locator('#worklist tbody tr').first().waitFor();
+    return (await page.locator('#worklist tbody tr .mono').allTextContents()).sort();
+  };
   const sessionToken = (page: Page) =>
     page.evaluate(() => (JSON.parse(sessionStorage.getItem('oversight-registry.session') ?? 'null') as { token: string } | null)?.token ?? null);
 
-  it('opens from the EHR with the patient in context, signed in as a clinician with the EHR token', async () => {
+  it('opens from the EHR on the worklist filtered to the patient in context, signed in as a clinician with the EHR token', async () => {
     const launch = await ehr.newLaunch(PATIENT_ID, 'eva');
     const { page, origins } = await newPage();
     await page.goto(launchUrl(ehr.fhirBase, launch));
@@ -93,6 +131,10 @@ describe('SMART EHR launch in Chromium', () => {
     await expect(banner.textContent()).resolves.toContain('Patient in context: Maria van den Berg, born 14 Mar 1957');
     await expect(page.locator('header.top .who').textContent()).resolves.toContain('Signed in as Dr. Eva de Vries (clinician)');
     expect([...origins].sort()).toEqual([base, ehr.issuer].sort());
+    await expect(banner.textContent()).resolves.toContain('The worklist shows only this patient’s outputs.');
+
+    // Without typing an id, the worklist lists the launch patient's outputs and not the other patient's.
+    expect(await listed(page)).toEqual([...OUTPUTS[PATIENT_ID]].sort());
 
     // The session is the EHR's access token (a JWT of its authorization server), and the API takes it as a clinician's.
     const token = await sessionToken(page);
@@ -109,13 +151,35 @@ describe('SMART EHR launch in Chromium', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'clinician-ehr-launch');
 
+    // One key accepts the focused output; the review is saved with the EHR's user as the reviewer.
+    await page.waitForFunction(() => !!(document.activeElement as HTMLElement | null)?.dataset.outputId);
+    const accepted = await page.evaluate(() => document.activeElement?.querySelector('.mono')?.textContent ?? '');
+    expect(OUTPUTS[PATIENT_ID]).toContain(accepted);
+    await page.keyboard.press('a');
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Saved: accepted, ${accepted}. 1 waiting.` })
+      .waitFor();
+    await t.catchUp();
+    const reviews = (
+      await t.http
+        .get('/api/v1/reviews?limit=100')
+        .set(auth(await t.token('quality-manager', 'quinn')))
+        .expect(200)
+    ).body.items;
+    expect(reviews).toEqual([expect.objectContaining({ outputReference: accepted, reviewerSubject: 'eva', reviewerRole: 'clinician', decision: 'accepted' })]);
+
+    // Clearing the patient shows every patient's outputs still waiting.
     await page.getByRole('button', { name: 'Clear patient' }).click();
     await expect(banner.count()).resolves.toBe(0);
+    await page.locator('#worklist tbody tr').nth(1).waitFor();
+    expect(await listed(page)).toEqual([...OUTPUTS[PATIENT_ID].filter((r) => r !== accepted), ...OUTPUTS[OTHER_PATIENT.id]].sort());
 
     // The EHR moves to another patient's chart and launches again: the context follows.
     await page.goto(launchUrl(ehr.fhirBase, await ehr.newLaunch(OTHER_PATIENT.id, 'eva')));
     await page.waitForURL(`${base}/worklist`);
     await expect(banner.textContent()).resolves.toContain('Patient in context: Jan de Boer, born 2 Nov 1980');
+    expect(await listed(page)).toEqual(OUTPUTS[OTHER_PATIENT.id]);
     await page.close();
   });
 
@@ -164,7 +228,8 @@ describe('SMART EHR launch in Chromium', () => {
     await page.goto(`${base}/`);
     await page.getByLabel('Access token').fill(await t.token('clinician', 'alice'));
     await page.getByRole('button', { name: 'Sign in with token' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Review an AI output' }).waitFor();
+    // A clinician's first screen is the worklist, for every patient: no patient in context.
+    await page.getByRole('heading', { level: 1, name: 'Outputs awaiting my review' }).waitFor();
     await expect(page.getByRole('region', { name: 'Patient in context' }).count()).resolves.toBe(0);
     await page.close();
   });

@@ -123,7 +123,9 @@ export function App({ config }: { config: WebConfig }) {
       </header>
       {session && inContext && patient && (
         <div class="patient-context" role="region" aria-label={t('smart.patientLabel')}>
-          <span>{t('smart.patient', { name: patient.name, born: formatBirthDate(patient.birthDate) })}</span>
+          <span>
+            {t('smart.patient', { name: patient.name, born: formatBirthDate(patient.birthDate) })}. {t('smart.filtered')}
+          </span>
           <button type="button" class="link" onClick={clearPatientContext}>
             {t('smart.clear')}
           </button>

@@ -76,6 +76,7 @@ const en = {
   'smart.patientLabel': 'Patient in context',
   'smart.patient': 'Patient in context: {name}, born {born}',
   'smart.clear': 'Clear patient',
+  'smart.filtered': 'The worklist shows only this patient’s outputs.',
   // worklist
   'nav.worklist': 'Worklist',
   'worklist.title': 'Outputs awaiting my review',
@@ -102,8 +103,6 @@ const en = {
   'worklist.empty': 'Nothing awaits your review.',
   'worklist.more': 'Load more',
   'worklist.refresh': 'Refresh',
-  'worklist.patientContext': 'Patient in context (from the EHR): only this patient’s outputs are shown.',
-  'worklist.clearPatient': 'Show all patients',
   'worklist.manual': 'An output that did not come by feed? Use the',
   'worklist.manualLink': 'review form',
   'urgency.critical': 'critical',
@@ -452,6 +451,7 @@ const nl: Record<TextKey, string> = {
   'smart.patientLabel': 'Patiënt in context',
   'smart.patient': 'Patiënt in context: {name}, geboren {born}',
   'smart.clear': 'Patiënt wissen',
+  'smart.filtered': 'De werklijst toont alleen de uitkomsten van deze patiënt.',
   // werklijst
   'nav.worklist': 'Werklijst',
   'worklist.title': 'Uitkomsten die op mijn beoordeling wachten',
@@ -479,8 +479,6 @@ const nl: Record<TextKey, string> = {
   'worklist.empty': 'Er wacht niets op uw beoordeling.',
   'worklist.more': 'Meer laden',
   'worklist.refresh': 'Vernieuwen',
-  'worklist.patientContext': 'Patiënt in context (uit het EPD): alleen de uitkomsten van deze patiënt worden getoond.',
-  'worklist.clearPatient': 'Alle patiënten tonen',
   'worklist.manual': 'Een uitkomst die niet via de koppeling binnenkwam? Gebruik het',
   'worklist.manualLink': 'beoordelingsformulier',
   'urgency.critical': 'kritiek',

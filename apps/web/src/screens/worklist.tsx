@@ -25,6 +25,8 @@ const REFRESH_MS = 30_000;
  * keys work while focus is in the list (WCAG 2.1.4: no single-key shortcut elsewhere on the page).
  */
 export function Worklist() {
+  // Set by an EHR launch: only that patient's outputs. The banner under the header (app.tsx) names
+  // the patient and is the one place to clear it.
   const patient = useSignal(patientContext);
   const now = useNow();
   const [items, setItems] = useState<WorklistItem[] | undefined>(undefined);
@@ -171,14 +173,6 @@ export function Worklist() {
   return (
     <>
       <PageTitle>{t('worklist.title')}</PageTitle>
-      {patient && (
-        <div class="notice" role="note" id="patient-context">
-          <p>{t('worklist.patientContext')}</p>
-          <button type="button" onClick={() => patientContext.set(null)}>
-            {t('worklist.clearPatient')}
-          </button>
-        </div>
-      )}
       <p class="help" id="worklist-keys">
         {t('worklist.keys')}
       </p>
