@@ -1,4 +1,4 @@
-import { NO_CRITERIA } from '@app/incidents';
+import { type DeadlineStatus, NO_CRITERIA } from '@app/incidents';
 import { aiSystemBody, startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -14,10 +14,15 @@ describe('incident clocks from the compliance file’s classification (HTTP)', (
   let qm: string;
   const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
   const view = async (id: string) => (await t.http.get(`/api/v1/incidents/${id}`).set(auth(qm)).expect(200)).body;
-  const aiAct = (v: { deadlines: Array<{ ruleId: string }> }) => v.deadlines.filter((d) => d.ruleId.startsWith('aiact'));
+  const aiAct = (v: { deadlines: DeadlineStatus[] }): DeadlineStatus[] => v.deadlines.filter((d) => d.ruleId?.startsWith('aiact'));
   const register = async () =>
-    (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody({ aiActRiskClass: 'minimal', mdrClass: 'none' })).expect(201)).body
-      .aiSystemId as string;
+    (
+      await t.http
+        .post('/api/v1/ai-systems')
+        .set(auth(admin))
+        .send(aiSystemBody({ aiActRiskClass: 'minimal', mdrClass: 'none' }))
+        .expect(201)
+    ).body.aiSystemId as string;
   const classify = (systemId: string, more: Record<string, unknown> = {}) =>
     t.http
       .post(`/api/v1/ai-systems/${systemId}/classification`)
@@ -67,7 +72,7 @@ describe('incident clocks from the compliance file’s classification (HTTP)', (
     expect(aiAct(await view(knownBefore))).toEqual([]);
     const after = aiAct(await view(knownAfter));
     // Identified (classified) after awareness: the policy clock from awareness stays beside the legal one (J12).
-    expect(after.map((d: { ruleId: string }) => d.ruleId).sort()).toEqual(['aiact.26-5.msa', 'aiact.26-5.provider', 'aiact.26-5.provider.on-awareness']);
+    expect(after.map((d) => d.ruleId).sort()).toEqual(['aiact.26-5.msa', 'aiact.26-5.provider', 'aiact.26-5.provider.on-awareness']);
     for (const d of after) {
       // Before 2 December 2027 (the default date of an Annex III classification), hospital policy, saying why.
       expect(d).toMatchObject({ nature: 'hospital-policy', dutiesApplyFrom: { at: '2027-12-01T23:00:00.000Z', source: 'compliance-file' } });
@@ -82,9 +87,9 @@ describe('incident clocks from the compliance file’s classification (HTTP)', (
     await classify(systemId, { dutiesApplyFrom: '2026-08-02' });
     const id = await report(systemId);
     await seriousDeath(id);
-    const provider = aiAct(await view(id)).find((d: { ruleId: string }) => d.ruleId === 'aiact.26-5.provider');
+    const provider = aiAct(await view(id)).find((d) => d.ruleId === 'aiact.26-5.provider');
     expect(provider).toMatchObject({ nature: 'law', dutiesApplyFrom: { at: '2026-08-01T22:00:00.000Z', source: 'compliance-file' } });
-    expect(provider.dutiesApplyFrom.basis).toContain('date set by the person classifying');
+    expect(provider?.dutiesApplyFrom?.basis).toContain('date set by the person classifying');
   });
 
   it('the hospital classified as provider reports under Art. 73 itself: 10 days for a death, no Art. 26(5) rows', async () => {
@@ -94,6 +99,6 @@ describe('incident clocks from the compliance file’s classification (HTTP)', (
     await seriousDeath(id);
     const v = await view(id);
     // Art. 73(1): "Providers of high-risk AI systems placed on the Union market shall report any serious incident to the market surveillance authorities".
-    expect(aiAct(v).map((d: { ruleId: string; recipient: string }) => [d.ruleId, d.recipient])).toEqual([['aiact.73-4', 'market-surveillance-authority']]);
+    expect(aiAct(v).map((d) => [d.ruleId, d.recipient])).toEqual([['aiact.73-4', 'market-surveillance-authority']]);
   });
 });

@@ -233,13 +233,13 @@ describe("the compliance file's classification as the rulebook's scope (issue 23
     expect(computeDeadlines(death(systemScope(registeredMinimal, null))).filter((d) => d.ruleId?.startsWith('aiact'))).toEqual([]);
     const scope = systemScope(registeredMinimal, held());
     expect(scope).toMatchObject({ aiActRiskClass: 'high', classification: { role: 'deployer', decidedOn: '2026-12-01', decidedBy: 'qm-1' } });
-    expect(rows(death(scope)).filter((r) => r.ruleId.startsWith('aiact'))).toEqual([
+    expect(rows(death(scope)).filter((r) => r.ruleId?.startsWith('aiact'))).toEqual([
       { ruleId: 'aiact.26-5.msa', recipient: 'market-surveillance-authority', dueAt: hoursAfter(inForce, 24), nature: 'law' },
       { ruleId: 'aiact.26-5.provider', recipient: 'provider', dueAt: hoursAfter(inForce, 24), nature: 'law' },
     ]);
   });
 
-  it('given no classification, then the scope is the registration\'s, as before (unknown class when it records none)', () => {
+  it("given no classification, then the scope is the registration's, as before (unknown class when it records none)", () => {
     expect(systemScope({ aiActRiskClass: 'high', mdrClass: 'IIa', inHouseDevice: false, supplier: { importerOrDistributor: 'MedTech B.V.' } }, null)).toEqual({
       aiActRiskClass: 'high',
       mdrClass: 'IIa',
@@ -262,7 +262,7 @@ describe("the compliance file's classification as the rulebook's scope (issue 23
     expect(byRule(identified(serious({ seriousHarmToHealth: true }), { system: systemScope(registeredMinimal, held()) }), 'aiact.73-2')).toBeUndefined();
   });
 
-  it('given the date the file records, then it replaces the rulebook\'s date of application (J9), and each AI Act row names its source', () => {
+  it("given the date the file records, then it replaces the rulebook's date of application (J9), and each AI Act row names its source", () => {
     // Registration path: the rulebook's date for Annex III, 2 December 2027; before it, hospital policy.
     const byRulebook = byRule(death(ANNEX_III, before), 'aiact.26-5.provider')!;
     expect(byRulebook).toMatchObject({ nature: 'hospital-policy', dutiesApplyFrom: { at: '2027-12-01T23:00:00.000Z', source: 'rulebook' } });

@@ -62,7 +62,11 @@ function highRiskDuties(f: DeadlineFacts): { where: string; date: string; from: 
   if (c) {
     const at = DateTime.fromISO(c.dutiesApplyFrom, { zone: 'Europe/Amsterdam' }).startOf('day').toUTC().toISO()!;
     const basis = `the compliance file's classification decided on ${c.decidedOn} by ${c.decidedBy}: ${c.dutiesApplyFromBasis}`;
-    return { where: `system (${c.legalGroundPoint ?? c.legalGround}, compliance file)`, date: c.dutiesApplyFrom, from: { at, source: 'compliance-file', basis } };
+    return {
+      where: `system (${c.legalGroundPoint ?? c.legalGround}, compliance file)`,
+      date: c.dutiesApplyFrom,
+      from: { at, source: 'compliance-file', basis },
+    };
   }
   const route = aiActRoute(f.system);
   const applies = AI_ACT_HIGH_RISK_APPLICATION[route];
