@@ -16,7 +16,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'ai-systems': ['event-store', 'identity', 'platform'],
   compliance: ['ai-systems', 'event-store', 'identity', 'platform'],
   oversight: ['ai-systems', 'compliance', 'event-store', 'identity', 'platform'],
-  incidents: ['ai-systems', 'event-store', 'identity', 'oversight', 'platform'],
+  incidents: ['ai-systems', 'compliance', 'event-store', 'identity', 'oversight', 'platform'],
   retention: ['ai-systems', 'event-store', 'identity', 'platform'],
   evidence: ['event-store', 'identity', 'platform'],
   disclosure: ['event-store', 'evidence', 'identity', 'platform'],

@@ -1,6 +1,7 @@
 import { fold } from '@app/event-store/core';
 import { DeciderSpecification } from '@app/event-store/testing';
 import {
+  classificationAt,
   type ClassifySystem,
   type ComplianceFileEvent,
   complianceFileDecider,
@@ -375,6 +376,48 @@ describe('compliance file decider', () => {
       expect(nextYear.competence.records[0].status).toBe('lapsed');
       expect(nextYear.missing).toContain('Nobody holds a current competence record for this system (AI Act Art. 26(2))');
       expect(complianceView(aiSystemId, fold(complianceFileDecider, []), registered, now).missing[0]).toMatch(/No classification recorded/);
+    });
+
+    describe('the classification the incident rulebook reads, as of awareness (business time)', () => {
+      const art25: ComplianceFileEvent = {
+        type: 'compliance.ModificationAssessed',
+        data: {
+          aiSystemId,
+          version: '2.4.0',
+          change: 'substantial-modification',
+          description: 'Retrained on our own data',
+          becomesProvider: true,
+          rationale: 'Art. 25(1)(b)',
+          assessedBy: qm,
+          assessedOn: '2026-12-10',
+          assessedAt: '2026-12-10T09:00:00.000Z',
+        },
+      };
+
+      it('given no classification, then none holds (the rulebook reads the registration)', () => {
+        expect(classificationAt(fold(complianceFileDecider, []), now)).toBeNull();
+      });
+
+      it('given a classification decided on 7 December, then it holds from that Amsterdam day on, not the day before', () => {
+        const file = fold(complianceFileDecider, [classified()]);
+        expect(classificationAt(file, '2026-12-06T22:59:59.000Z')).toBeNull(); // 6 December, 23:59 in Amsterdam
+        expect(classificationAt(file, '2026-12-06T23:00:00.000Z')).toMatchObject({ classification: { decidedOn: '2026-12-07' }, role: 'deployer' });
+      });
+
+      it('given a decision recorded later than an earlier one but taken earlier, then the latest decided by the moment holds', () => {
+        const file = fold(complianceFileDecider, [
+          classified({ decidedOn: '2026-12-07', aiActRiskClass: 'high' }),
+          classified({ decidedOn: '2026-11-01', aiActRiskClass: 'minimal', legalGround: 'none', legalGroundPoint: null }),
+        ]);
+        expect(classificationAt(file, '2026-11-15T10:00:00.000Z')?.classification.aiActRiskClass).toBe('minimal');
+        expect(classificationAt(file, '2026-12-08T10:00:00.000Z')?.classification.aiActRiskClass).toBe('high');
+      });
+
+      it('given an Art. 25(1) assessment that made the hospital the provider, then the role is provider from its day on', () => {
+        const file = fold(complianceFileDecider, [classified(), art25]);
+        expect(classificationAt(file, '2026-12-09T10:00:00.000Z')?.role).toBe('deployer');
+        expect(classificationAt(file, '2026-12-10T10:00:00.000Z')?.role).toBe('provider');
+      });
     });
   });
 });

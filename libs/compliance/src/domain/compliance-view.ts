@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import type { CompetenceRecord, ComplianceFileState } from './compliance-file.decider';
 import type {
   AssessmentRecordedData,
@@ -36,6 +37,31 @@ export function prohibitedBecause(file: ComplianceFileState, registered: Registe
       : null;
   }
   return registered.aiActRiskClass === 'prohibited' ? 'registered as a prohibited AI practice (AI Act Art. 5)' : null;
+}
+
+/** The classification that held at a moment, with the hospital's role then. */
+export interface ClassificationHeld {
+  classification: SystemClassifiedData;
+  /** The classification's role, or `provider` after an Art. 25(1) assessment since it, by that moment. */
+  role: HospitalRole;
+}
+
+/**
+ * The classification that held at `at` in business time (what the incident rulebook reads, as of
+ * the incident's awareness): the latest decided on or before that day in Europe/Amsterdam. A
+ * decision recorded later still counts for the days after it was taken; one taken after `at` does
+ * not. Of two decided the same day, the later recorded holds. Null: nothing decided by then.
+ */
+export function classificationAt(file: ComplianceFileState, at: string): ClassificationHeld | null {
+  const day = DateTime.fromISO(at, { zone: 'Europe/Amsterdam' }).toISODate();
+  if (!day) return null;
+  let held: SystemClassifiedData | null = null;
+  for (const c of file.classifications) if (c.decidedOn <= day && (held === null || c.decidedOn >= held.decidedOn)) held = c;
+  if (!held) return null;
+  const since = held.decidedOn;
+  // Art. 25(1): an assessment on or after the classification that made the hospital the provider.
+  const becameProvider = file.modifications.some((m) => m.becomesProvider && m.assessedOn >= since && m.assessedOn <= day);
+  return { classification: held, role: becameProvider ? 'provider' : held.role };
 }
 
 /** From when until when a record let its person oversee the system: the earlier of expiry and withdrawal ends it. */

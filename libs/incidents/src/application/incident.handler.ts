@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { GetAiSystemQuery } from '@app/ai-systems';
+import { classificationAt, type ClassificationHeld, complianceFileDecider, complianceFileStreamId } from '@app/compliance';
 import { type Actor, CLOCK, type Clock, commandHandler, EVENT_STORE, type EventStore, loadState } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
 import { reviewDecider, reviewStreamId } from '@app/oversight';
@@ -19,25 +20,13 @@ import {
   type ReviewSnapshot,
   SUPPLIER_RECIPIENTS,
   type SystemScope,
+  systemScope,
 } from '../domain';
 import { ExecuteIncidentCommand, type IncidentCommandResult, type IncidentInput } from './incident.commands';
 import { INCIDENTS_CONFIG, type IncidentsConfig, supplierEndpoint } from './incidents.config';
 import { acknowledgementToken, reportBytes, sha256Hex } from './report-bytes';
 
 const present = (text: string | null | undefined): text is string => typeof text === 'string' && text.trim() !== '';
-
-/** The register's facts the rulebook reads; `unknown` risk class when the register has none. */
-const scopeOf = (system: {
-  aiActRiskClass?: SystemScope['aiActRiskClass'] | null;
-  mdrClass?: string | null;
-  inHouseDevice?: boolean | null;
-  supplier?: { importerOrDistributor?: string | null } | null;
-}): SystemScope => ({
-  aiActRiskClass: system.aiActRiskClass ?? 'unknown',
-  mdrClass: system.mdrClass ?? 'none',
-  inHouseDevice: system.inHouseDevice ?? false,
-  importerOrDistributor: system.supplier?.importerOrDistributor ?? null,
-});
 
 /** Loads the incident (and the system and reviews it cites), encrypts free text, builds reports, decides, appends. */
 @CommandHandler(ExecuteIncidentCommand)
@@ -70,6 +59,7 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
     switch (input.type) {
       case 'DetectIncident': {
         const { state: system } = await this.queries.execute(new GetAiSystemQuery(input.aiSystemId));
+        const held = await this.classificationAt(input.aiSystemId, input.awareAt ?? now);
         const linkedReviews = await Promise.all(input.linkedReviewIds.map((id) => this.review(id)));
         const patients = [...new Set([...input.patientPseudonyms, ...linkedReviews.flatMap((r) => (r.patientPseudonym ? [r.patientPseudonym] : []))])];
         // The narrative is about the first patient; without one, the incident is its own data subject.
@@ -84,7 +74,7 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
             supplierName: system.supplier?.name ?? '',
             version: system.currentVersion ?? '',
             udiDi: system.udiDi ?? null,
-            ...scopeOf(system),
+            ...systemScope(system, held),
           },
           narrative: await this.encrypt(narrativeSubject, input.narrative),
           hasNarrative: present(input.narrative),
@@ -100,8 +90,10 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
           now,
         };
       }
-      case 'EstablishAwareness':
-        return { ...input, reason: await this.encrypt(subject, input.reason), hasReason: present(input.reason), ...(await this.clocked(state)), by, now };
+      case 'EstablishAwareness': {
+        const clocked = await this.clocked(state, input.awareAt);
+        return { ...input, reason: await this.encrypt(subject, input.reason), hasReason: present(input.reason), ...clocked, by, now };
+      }
       case 'RecordProviderUnreachable': {
         const reasons = { reasons: await this.encrypt(subject, input.reasons), hasReasons: present(input.reasons) };
         return { ...input, unreachableAt: input.unreachableAt ?? now, ...reasons, ...(await this.clocked(state)), by, now };
@@ -113,13 +105,15 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
       case 'ResendReport':
         return { ...input, by, now };
       case 'ClassifyIncident': {
-        const medicalDevice = input.classification.medicalDevice ?? (state.aiSystem !== null && state.aiSystem.mdrClass !== 'none');
+        const clocked = await this.clocked(state);
+        // The MDR class as the rulebook reads it (the compliance file's, else the registration's).
+        const medicalDevice = input.classification.medicalDevice ?? (state.aiSystem !== null && clocked.scope.mdrClass !== 'none');
         return {
           ...input,
           classification: { ...input.classification, medicalDevice },
           rationale: await this.encrypt(subject, input.rationale),
           hasRationale: present(input.rationale),
-          ...(await this.clocked(state)),
+          ...clocked,
           by,
           now,
         };
@@ -237,13 +231,21 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
   }
 
   /**
-   * The policy and the AI system's facts as the register holds them now: a correction of the
-   * system's risk class reaches the next computation (and is recorded with it).
+   * The policy and the AI system's facts as the register and the compliance file hold them now,
+   * the file's classification as of awareness (`awareAt`: the incident's, or the one being set):
+   * a correction of the system's class reaches the next computation (and is recorded with it).
    */
-  private async clocked(state: IncidentState): Promise<{ policy: IncidentsConfig['policy']; scope: SystemScope }> {
-    if (!state.exists) return { policy: this.config.policy, scope: scopeOf({}) }; // the decider refuses: 404
+  private async clocked(state: IncidentState, awareAt = state.awareAt): Promise<{ policy: IncidentsConfig['policy']; scope: SystemScope }> {
+    if (!state.exists) return { policy: this.config.policy, scope: systemScope({}, null) }; // the decider refuses: 404
     const { state: system } = await this.queries.execute(new GetAiSystemQuery(state.aiSystemId!));
-    return { policy: this.config.policy, scope: scopeOf(system.exists ? system : { mdrClass: state.aiSystem?.mdrClass }) };
+    const held = awareAt ? await this.classificationAt(state.aiSystemId!, awareAt) : null;
+    return { policy: this.config.policy, scope: systemScope(system.exists ? system : { mdrClass: state.aiSystem?.mdrClass }, held) };
+  }
+
+  /** The compliance file's classification that held at `at` (issue 23, ADR 0041); null when none did. */
+  private async classificationAt(aiSystemId: string, at: string): Promise<ClassificationHeld | null> {
+    const { state } = await loadState(this.store, complianceFileDecider, complianceFileStreamId(aiSystemId));
+    return classificationAt(state, at);
   }
 
   /** When the system's current suspension began; null while it is in use. */

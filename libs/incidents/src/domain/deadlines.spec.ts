@@ -1,6 +1,7 @@
 import { computeDeadlines, deadlineStatus, DEFAULT_DEADLINE_POLICY } from './deadlines';
 import { type Classification, type Deadline, NO_CRITERIA, type SeriousnessCriteria, type SystemScope } from './incident.events';
-import { type DeadlineFacts, RULEBOOK_VERSION, RULES } from './rulebook';
+import { ART_73_1, type DeadlineFacts, RULEBOOK_VERSION, RULES } from './rulebook';
+import { type HeldClassification, systemScope } from './system-scope';
 
 // Sources and judgements (J…): docs/legal/sources.md. Each case quotes the text the rule implements.
 
@@ -205,6 +206,79 @@ describe('AI Act Art. 73 for the hospital: "If the deployer is not able to reach
   it('an in-house high-risk system makes the hospital the provider: Art. 73 runs without Art. 26(5), to the authority (J18)', () => {
     const inHouse = identified(serious({ seriousHarmToHealth: true }), { system: { ...ANNEX_III, inHouseDevice: true } });
     expect(rows(inHouse)).toEqual([{ ruleId: 'aiact.73-2', recipient: 'market-surveillance-authority', dueAt: daysAfter(inForce, 15), nature: 'law' }]);
+  });
+});
+
+describe("the compliance file's classification as the rulebook's scope (issue 23 item 1, ADR 0041)", () => {
+  // The registration said minimal risk; the compliance file classified the system later, with its reasons.
+  const registeredMinimal = { aiActRiskClass: 'minimal' as const, mdrClass: 'none', inHouseDevice: false, supplier: { importerOrDistributor: null } };
+  const held = (more: Partial<HeldClassification['classification']> = {}, role: HeldClassification['role'] = 'deployer'): HeldClassification => ({
+    classification: {
+      aiActRiskClass: 'high',
+      mdrClass: 'none',
+      inHouseDevice: false,
+      legalGround: 'annex-iii',
+      legalGroundPoint: 'Annex III point 5(d)',
+      dutiesApplyFrom: '2027-12-02',
+      dutiesApplyFromBasis: 'Digital Omnibus on AI (unverified): Annex III high-risk duties from 2 December 2027',
+      decidedOn: '2026-12-01',
+      decidedBy: { subject: 'qm-1' },
+      ...more,
+    },
+    role,
+  });
+  const death = (system: SystemScope, awareAt = inForce) => identified(serious({ death: true }), { system, awareAt });
+
+  it('given a system registered minimal-risk, when the file classified it high-risk, then the AI Act clocks appear (Art. 26(5))', () => {
+    expect(computeDeadlines(death(systemScope(registeredMinimal, null))).filter((d) => d.ruleId?.startsWith('aiact'))).toEqual([]);
+    const scope = systemScope(registeredMinimal, held());
+    expect(scope).toMatchObject({ aiActRiskClass: 'high', classification: { role: 'deployer', decidedOn: '2026-12-01', decidedBy: 'qm-1' } });
+    expect(rows(death(scope)).filter((r) => r.ruleId?.startsWith('aiact'))).toEqual([
+      { ruleId: 'aiact.26-5.msa', recipient: 'market-surveillance-authority', dueAt: hoursAfter(inForce, 24), nature: 'law' },
+      { ruleId: 'aiact.26-5.provider', recipient: 'provider', dueAt: hoursAfter(inForce, 24), nature: 'law' },
+    ]);
+  });
+
+  it("given no classification, then the scope is the registration's, as before (unknown class when it records none)", () => {
+    expect(systemScope({ aiActRiskClass: 'high', mdrClass: 'IIa', inHouseDevice: false, supplier: { importerOrDistributor: 'MedTech B.V.' } }, null)).toEqual({
+      aiActRiskClass: 'high',
+      mdrClass: 'IIa',
+      inHouseDevice: false,
+      importerOrDistributor: 'MedTech B.V.',
+    });
+    expect(systemScope({}, null)).toEqual({ aiActRiskClass: 'unknown', mdrClass: 'none', inHouseDevice: false, importerOrDistributor: null });
+    const registered = systemScope({ ...registeredMinimal, aiActRiskClass: 'high' }, null);
+    expect(computeDeadlines(death(registered))).toEqual(computeDeadlines(death(ANNEX_III)));
+  });
+
+  it('given the role provider in the file, then the hospital reports under Art. 73 itself, without Art. 26(5) rows', () => {
+    // Art. 73(1): "Providers of high-risk AI systems placed on the Union market shall report any serious incident to the market surveillance authorities …"
+    const provider = computeDeadlines(identified(serious({ seriousHarmToHealth: true }), { system: systemScope(registeredMinimal, held({}, 'provider')) }));
+    expect(provider.map(({ ruleId, recipient, dueAt, nature }) => ({ ruleId, recipient, dueAt, nature }))).toEqual([
+      { ruleId: 'aiact.73-2', recipient: 'market-surveillance-authority', dueAt: daysAfter(inForce, 15), nature: 'law' },
+    ]);
+    expect(provider[0].basis).toContain(ART_73_1);
+    // A deployer of the same system informs the provider instead.
+    expect(byRule(identified(serious({ seriousHarmToHealth: true }), { system: systemScope(registeredMinimal, held()) }), 'aiact.73-2')).toBeUndefined();
+  });
+
+  it("given the date the file records, then it replaces the rulebook's date of application (J9), and each AI Act row names its source", () => {
+    // Registration path: the rulebook's date for Annex III, 2 December 2027; before it, hospital policy.
+    const byRulebook = byRule(death(ANNEX_III, before), 'aiact.26-5.provider')!;
+    expect(byRulebook).toMatchObject({ nature: 'hospital-policy', dutiesApplyFrom: { at: '2027-12-01T23:00:00.000Z', source: 'rulebook' } });
+    // Counsel recorded 2 August 2026 on the classification (Art. 113 as published): law on 23 November 2026.
+    const counsel = held({ dutiesApplyFrom: '2026-08-02', dutiesApplyFromBasis: 'date set by the person classifying' });
+    const byFile = byRule(death(systemScope(registeredMinimal, counsel), before), 'aiact.26-5.provider')!;
+    expect(byFile).toMatchObject({ nature: 'law', dutiesApplyFrom: { at: '2026-08-01T22:00:00.000Z', source: 'compliance-file' } });
+    expect(byFile.dutiesApplyFrom!.basis).toBe("the compliance file's classification decided on 2026-12-01 by qm-1: date set by the person classifying");
+    expect(byFile.basis).toContain('the duty applies from 2026-08-02');
+    // Rules outside the AI Act carry no such date.
+    expect(byRule(identified(serious({ death: true }, { wkkgzCalamity: true })), 'igj.calamity.triage')!.dutiesApplyFrom).toBeUndefined();
+  });
+
+  it('given the file classified it prohibited (Art. 5), then no Art. 26(5) or 73 clock: those bind high-risk systems', () => {
+    const prohibited = systemScope({ ...registeredMinimal, aiActRiskClass: 'high' }, held({ aiActRiskClass: 'prohibited', legalGround: 'art-5' }));
+    expect(computeDeadlines(death(prohibited)).filter((d) => d.ruleId?.startsWith('aiact'))).toEqual([]);
   });
 });
 

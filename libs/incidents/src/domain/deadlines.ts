@@ -48,26 +48,50 @@ function clockStart(rule: Rule, f: DeadlineFacts): string | null {
   return f.calamity?.status === 'established' ? f.calamity.at : null;
 }
 
+type DutiesApplyFrom = NonNullable<Deadline['dutiesApplyFrom']>;
+/** What a rule is for this incident, and why; for AI Act rules of a high-risk system, from when they apply. */
+type RuleScope = { nature: RuleNature; note: string; dutiesApplyFrom?: DutiesApplyFrom };
+
+/**
+ * From when a high-risk system's AI Act duties apply (J9): the date the compliance file's
+ * classification records (counsel's date, or the default of its legal ground), at midnight in
+ * Amsterdam; without a classification the rulebook's date for the route (Annex I or III, J10).
+ */
+function highRiskDuties(f: DeadlineFacts): { where: string; date: string; from: DutiesApplyFrom } {
+  const c = f.system.classification;
+  if (c) {
+    const at = DateTime.fromISO(c.dutiesApplyFrom, { zone: 'Europe/Amsterdam' }).startOf('day').toUTC().toISO()!;
+    const basis = `the compliance file's classification decided on ${c.decidedOn} by ${c.decidedBy}: ${c.dutiesApplyFromBasis}`;
+    return {
+      where: `system (${c.legalGroundPoint ?? c.legalGround}, compliance file)`,
+      date: c.dutiesApplyFrom,
+      from: { at, source: 'compliance-file', basis },
+    };
+  }
+  const route = aiActRoute(f.system);
+  const applies = AI_ACT_HIGH_RISK_APPLICATION[route];
+  const where = route === 'annex-i' ? `Annex I product (MDR class ${f.system.mdrClass}, J10)` : 'Annex III system (J10)';
+  return { where, date: applies.date, from: { at: applies.from, source: 'rulebook', basis: AI_ACT_HIGH_RISK_APPLICATION.source } };
+}
+
 /**
  * What an AI Act rule is for this system at this moment: nothing for a system that is not high-risk
  * (Art. 26 and 73 bind high-risk systems only); hospital policy before the high-risk duties apply
- * (J9) or when the register does not say; the rule's own nature otherwise.
+ * (J9) or when neither the compliance file nor the register says; the rule's own nature otherwise.
  */
-function aiActScope(rule: Rule, f: DeadlineFacts, at: string): { nature: RuleNature; note: string } | null {
+function aiActScope(rule: Rule, f: DeadlineFacts, at: string): RuleScope | null {
   const riskClass = f.system.aiActRiskClass;
   if (riskClass === 'unknown') {
     return { nature: 'hospital-policy', note: "The AI system's risk class is not recorded: kept as hospital policy until it is" };
   }
   if (riskClass !== 'high') return null;
-  const route = aiActRoute(f.system);
-  const applies = AI_ACT_HIGH_RISK_APPLICATION[route];
-  const where = route === 'annex-i' ? `Annex I product (MDR class ${f.system.mdrClass}, J10)` : 'Annex III system (J10)';
-  if (at >= applies.from)
-    return { nature: rule.nature, note: `High-risk ${where}; the duty applies from ${applies.date} (${AI_ACT_HIGH_RISK_APPLICATION.source})` };
+  const { where, date, from } = highRiskDuties(f);
+  if (at >= from.at) return { nature: rule.nature, note: `High-risk ${where}; the duty applies from ${date} (${from.basis})`, dutiesApplyFrom: from };
   if (!f.policy.aiActBeforeApplication) return null;
   return {
     nature: 'hospital-policy',
-    note: `High-risk ${where}; the duty applies only from ${applies.date} (${AI_ACT_HIGH_RISK_APPLICATION.source}): kept before then as hospital policy (J9)`,
+    note: `High-risk ${where}; the duty applies only from ${date} (${from.basis}): kept before then as hospital policy (J9)`,
+    dutiesApplyFrom: from,
   };
 }
 
@@ -106,7 +130,7 @@ export function computeDeadlines(f: DeadlineFacts): Deadline[] {
     if (!rule.applies(f)) continue;
     const at = clockStart(rule, f);
     if (at === null) continue;
-    const scope = rule.aiAct ? aiActScope(rule, f, at) : rule.cbw ? cbwScope(rule, f, at) : { nature: rule.nature, note: '' };
+    const scope: RuleScope | null = rule.aiAct ? aiActScope(rule, f, at) : rule.cbw ? cbwScope(rule, f, at) : { nature: rule.nature, note: '' };
     if (!scope) continue;
     const basis = `${NATURE_TEXT[scope.nature]}. ${rule.article}: "${rule.quote}" — ${[rule.reading(f.policy), scope.note, adoption(f.policy)].filter(Boolean).join('; ')}.`;
     const row: Deadline = {
@@ -120,6 +144,7 @@ export function computeDeadlines(f: DeadlineFacts): Deadline[] {
       nature: scope.nature,
       from: { trigger: rule.trigger, at },
       ...(rule.reportKind ? { reportKind: rule.reportKind } : {}),
+      ...(scope.dutiesApplyFrom ? { dutiesApplyFrom: scope.dutiesApplyFrom } : {}),
     };
     const current = governing.get(rule.family);
     if (!current || row.dueAt < current.dueAt) governing.set(rule.family, row);

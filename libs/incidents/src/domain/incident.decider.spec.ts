@@ -152,6 +152,29 @@ describe('incident decider', () => {
         .then((events) => expect(events.map((e) => e.type)).toEqual(['incidents.IncidentDetected', 'incidents.AwarenessEstablished']));
     });
 
+    it("a system the compliance file classified high-risk (registered minimal) starts the provider clock, and the computation records the file's classification", () => {
+      const classification = {
+        decidedOn: '2026-11-01',
+        decidedBy: 'qm-1',
+        legalGround: 'annex-iii',
+        legalGroundPoint: 'Annex III point 5(d)',
+        role: 'deployer' as const,
+        dutiesApplyFrom: '2027-12-02',
+        dutiesApplyFromBasis: 'Digital Omnibus on AI (unverified)',
+      };
+      given([])
+        .when(detectCommand({ system: { ...detectCommand().system, ...minimal, aiActRiskClass: 'high', classification } }))
+        .then(([, , computed]) =>
+          expect(computed).toMatchObject({
+            type: 'incidents.DeadlinesComputed',
+            data: {
+              scope: { aiActRiskClass: 'high', classification },
+              deadlines: [{ ruleId: 'aiact.26-5.provider.on-awareness', dutiesApplyFrom: { source: 'compliance-file', at: '2027-12-01T23:00:00.000Z' } }],
+            },
+          }),
+        );
+    });
+
     it('accepts an awareness earlier than the record, with its reason', () => {
       given([])
         .when(detectCommand({ awareAt: '2026-11-21T08:00:00Z', awarenessReason: text('d2h5') }))

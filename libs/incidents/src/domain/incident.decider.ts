@@ -191,7 +191,12 @@ function detect(c: DetectIncident, state: IncidentState): IncidentEvent[] {
     if (r.patientPseudonym) patients.add(r.patientPseudonym);
   }
   const { system } = c;
-  const scope: SystemScope = { aiActRiskClass: system.aiActRiskClass, mdrClass: system.mdrClass, inHouseDevice: system.inHouseDevice };
+  const scope: SystemScope = {
+    aiActRiskClass: system.aiActRiskClass,
+    mdrClass: system.mdrClass,
+    inHouseDevice: system.inHouseDevice,
+    ...(system.classification ? { classification: system.classification } : {}),
+  };
   // Clocks that run before classification (the provider policy clock, J12) start at detection.
   const computed = deadlines(c.incidentId, initialIncidentState(), awareAt, { policy: c.policy, scope }, 'detection', c.now);
   return [

@@ -167,6 +167,11 @@ export interface Deadline {
   from?: { trigger: ClockTrigger; at: string };
   /** The kind of report that meets it; absent: any report to the recipient. */
   reportKind?: ReportKind;
+  /**
+   * For an AI Act rule of a high-risk system: from when its duties apply and which source gave the
+   * date (the compliance file's classification, or the rulebook's default, J9). Absent before 2026-12-07.
+   */
+  dutiesApplyFrom?: { at: string; source: 'compliance-file' | 'rulebook'; basis: string };
 }
 
 /** The facts about the AI system that decide which rules apply; recorded with every computation. */
@@ -179,6 +184,26 @@ export interface SystemScope {
   inHouseDevice: boolean;
   /** The importer or distributor the system was obtained through (AI Act Art. 26(5)); absent or null: none. */
   importerOrDistributor?: string | null;
+  /**
+   * The compliance file's classification that held at awareness (issue 23, ADR 0041), when there
+   * was one: the class, MDR class and in-house flag above are then its own, not the registration's.
+   * Absent or null: the registration's (and in every computation before 2026-12-07).
+   */
+  classification?: ScopeClassification | null;
+}
+
+/** The compliance file's classification as the rulebook reads it (AI Act Art. 6, Art. 25; MDR Art. 5(5)). */
+export interface ScopeClassification {
+  /** The day it was decided (Europe/Amsterdam), and by whom (subject). */
+  decidedOn: string;
+  decidedBy: string;
+  legalGround: string;
+  legalGroundPoint: string | null;
+  /** The hospital's role at awareness: `provider` owes Art. 73 itself (the classification's, or after an Art. 25(1) assessment). */
+  role: 'deployer' | 'provider' | 'importer' | 'distributor';
+  /** The day (YYYY-MM-DD) from which the class's AI Act duties bind the hospital, and on what basis (J9). */
+  dutiesApplyFrom: string;
+  dutiesApplyFromBasis: string;
 }
 
 /**

@@ -5,3 +5,4 @@ export * from './rulebook';
 export * from './incident.decider';
 export * from './reports';
 export * from './dutch-working-days';
+export * from './system-scope';

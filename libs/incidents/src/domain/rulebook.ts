@@ -18,11 +18,12 @@ import {
  * them, and `registry incidents recompute-deadlines` appends `DeadlinesRecomputed` to open incidents
  * computed with an older one. History is never rewritten.
  */
-export const RULEBOOK_VERSION = '2026-12-06.4';
+export const RULEBOOK_VERSION = '2026-12-07.1';
 // 2026-12-06.1: AI Act scope and dates, Art. 26(5) as written, Art. 73 for the hospital, MDR near misses, Wkkgz triage and IGJ report.
 // 2026-12-06.2: GDPR Art. 33(1) and 34(1) for personal data breaches; Wkkgz art. 10(3), telling the patient.
 // 2026-12-06.3: NIS2 Art. 23(4)(a), (b), (d) via the Cyberbeveiligingswet; the IGJ's investigation-report term.
 // 2026-12-06.4: Art. 26(5) "and then the importer or distributor", when the register names one.
+// 2026-12-07.1: the scope from the compliance file's classification as of awareness; the hospital as provider by its role (Art. 73(1)); the classification's date of application (J9).
 
 /** What a decision about a possible calamity (Wkkgz art. 1) was, and when; null while undecided. */
 export interface CalamityDecision {
@@ -111,8 +112,18 @@ export const aiActSerious = (c: Classification | null): boolean => !!c && c.seri
 export const mdrSerious = (c: Classification | null): boolean =>
   !!c && c.serious && met(c, 'death', 'seriousHarmToHealth', 'seriousPublicHealthThreat', 'couldHaveLedToSeriousHarm');
 
-/** The hospital is itself the provider: an in-house system it registered as high-risk (J18). */
-const hospitalIsProvider = (f: DeadlineFacts) => f.system.inHouseDevice && f.system.aiActRiskClass === 'high';
+/**
+ * AI Act Art. 73(1), which binds providers, so the hospital when it is one (docs/legal/sources.md § 5, § 8).
+ */
+export const ART_73_1 =
+  'Providers of high-risk AI systems placed on the Union market shall report any serious incident to the market surveillance authorities of the Member States where that incident occurred.';
+/**
+ * The hospital is itself the provider of a high-risk system: an in-house system (J18), or the role
+ * `provider` in the compliance file's classification at awareness (its own system, or after an
+ * Art. 25(1) assessment).
+ */
+export const hospitalIsProvider = (f: Pick<DeadlineFacts, 'system'>) =>
+  f.system.aiActRiskClass === 'high' && (f.system.inHouseDevice || f.system.classification?.role === 'provider');
 /**
  * AI Act Art. 73(10): for AI that is (a safety component of) an MDR/IVDR device, AI-Act
  * notifications are limited to Art. 3(49)(c); the rest goes through MDR vigilance. J11 reads the
@@ -200,7 +211,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'aiact.73-2',
-    when: 'High-risk system; serious incident under the AI Act; the provider recorded as unreachable, or an in-house system (hospital is the provider)',
+    when: 'High-risk system; serious incident under the AI Act; the provider recorded as unreachable, or the hospital is the provider (an in-house system, or role `provider` in the compliance file)',
     family: 'msa-art73',
     article: 'AI Act Art. 73(2)',
     quote:
@@ -211,7 +222,8 @@ export const RULES: readonly Rule[] = [
     obligation: MSA,
     trigger: 'awareness',
     period: days(15),
-    reading: () => `the hospital reports as provider (in-house, J18) or because it could not reach the provider (Art. 26(5)); 15 days ${EU_DAYS}`,
+    reading: () =>
+      `the hospital reports as provider (in-house, J18, or its role in the compliance file: Art. 73(1) "${ART_73_1}") or because it could not reach the provider (Art. 26(5)); 15 days ${EU_DAYS}`,
     applies: art73ForHospital,
   },
   {
