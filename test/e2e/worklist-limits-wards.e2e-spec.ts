@@ -178,6 +178,20 @@ describe('Worklist per patient, review limit per AI system, coverage per ward (H
       }
       await t.http.post('/api/v1/worklist/patient').set(bearer(qm)).send({ patientId: 'NL-222' }).expect(403);
     });
+
+    // Found by the API property test: with a bad body and a bad query at once, the 400 named
+    // whichever pipe failed first. The body's unknown key must be the one named, every time.
+    it('names the body’s unknown key even when the query is bad too', async () => {
+      for (let i = 0; i < 5; i++) {
+        const res = await t.http
+          .post('/api/v1/worklist/patient?limit=50&cursor=%00')
+          .set(bearer(alice))
+          .set('content-type', 'application/json')
+          .send('{"patientId":"NL-222","__proto__":null}')
+          .expect(400);
+        expect(res.body.errors.map((e: { field: string }) => e.field)).toContain('__proto__');
+      }
+    });
   });
 
   describe('coverage per ward', () => {

@@ -66,7 +66,9 @@ export class WorklistController {
   @AccessLogged('list-worklist-patient', (page: { patientPseudonym: string }) => [page.patientPseudonym])
   @ReadsOnly()
   @ApiOperation({ summary: 'My worklist for one patient (the patient in context of an EHR launch), looked up by raw id in the body' })
-  async forPatient(@Body() dto: PatientWorklistDto, @Query() q: PageQueryDto, @CurrentPrincipal() who: Principal) {
+  // The query before the body in this list makes Nest validate the body first (parameter
+  // decorators apply last to first), so a bad body is the field a 400 names, as on every other write.
+  async forPatient(@Query() q: PageQueryDto, @Body() dto: PatientWorklistDto, @CurrentPrincipal() who: Principal) {
     const patientPseudonym = pseudonymOfPatientId(this.pseudonyms, dto.patientId);
     const page = await this.queries.execute(
       new WorklistQuery({ who: { subject: who.subject, name: who.name }, limit: q.limit ?? 50, cursor: q.cursor, patientPseudonym }),
