@@ -1,4 +1,12 @@
-import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
+import {
+  type ArgumentMetadata,
+  createParamDecorator,
+  type ExecutionContext,
+  type PipeTransform,
+  type Type,
+  ValidationPipe,
+  type ValidationError,
+} from '@nestjs/common';
 import type { ValidatorOptions } from 'class-validator';
 import { unsafeInputProblems } from './input-text';
 import { ProblemException, type FieldProblem } from './problem';
@@ -74,4 +82,42 @@ export function problemValidationPipe(): ValidationPipe {
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => validationFailed(flatten(errors)),
   });
+}
+
+/**
+ * Body and query of one request, validated in that order and answered as one problem naming
+ * every bad field of both. Nest runs parameter pipes concurrently, so with `@Body()` and
+ * `@Query()` side by side the field a 400 named depended on which validator settled first.
+ * Document the parts with `@ApiBody` / `@ApiQuery`: Swagger does not see a custom parameter.
+ */
+export function BodyAndQuery(body: Type, query: Type): ParameterDecorator {
+  return createParamDecorator((_: unknown, ctx: ExecutionContext) => {
+    const req = ctx.switchToHttp().getRequest<{ body: unknown; query: unknown }>();
+    return { body: req.body, query: req.query };
+  })(undefined, new BodyThenQueryPipe(body, query));
+}
+
+class BodyThenQueryPipe implements PipeTransform<{ body: unknown; query: unknown }, Promise<{ body: unknown; query: unknown }>> {
+  private readonly pipe = problemValidationPipe();
+  constructor(
+    private readonly body: Type,
+    private readonly query: Type,
+  ) {}
+
+  async transform(value: { body: unknown; query: unknown }): Promise<{ body: unknown; query: unknown }> {
+    const problems: FieldProblem[] = [];
+    const check = async (part: 'body' | 'query', metatype: Type) => {
+      try {
+        return (await this.pipe.transform(value[part] ?? {}, { type: part, metatype })) as unknown;
+      } catch (e) {
+        if (!(e instanceof ProblemException) || !e.errors) throw e;
+        problems.push(...e.errors);
+        return undefined;
+      }
+    };
+    const body = await check('body', this.body);
+    const query = await check('query', this.query);
+    if (problems.length) throw validationFailed(problems);
+    return { body, query };
+  }
 }

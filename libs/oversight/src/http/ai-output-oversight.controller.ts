@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AccessLogged, CurrentPrincipal, type Principal, Pseudonymizer, pseudonymOfPatientId, pseudonymsOfItems, ReadsOnly, Roles } from '@app/identity';
-import { PageQueryDto, ParseIdPipe } from '@app/platform';
+import { BodyAndQuery, PageQueryDto, ParseIdPipe } from '@app/platform';
 import { CoverageQuery, OverdueAiOutputs, WorklistQuery } from '../application/ai-output.queries';
 import { CoverageQueryDto, PatientWorklistDto } from './ai-output.dto';
 
@@ -66,9 +66,14 @@ export class WorklistController {
   @AccessLogged('list-worklist-patient', (page: { patientPseudonym: string }) => [page.patientPseudonym])
   @ReadsOnly()
   @ApiOperation({ summary: 'My worklist for one patient (the patient in context of an EHR launch), looked up by raw id in the body' })
-  // The query before the body in this list makes Nest validate the body first (parameter
-  // decorators apply last to first), so a bad body is the field a 400 names, as on every other write.
-  async forPatient(@Query() q: PageQueryDto, @Body() dto: PatientWorklistDto, @CurrentPrincipal() who: Principal) {
+  @ApiBody({ type: PatientWorklistDto })
+  @ApiQuery({ name: 'limit', required: false, type: Number, minimum: 1, maximum: 500, default: 50 })
+  @ApiQuery({ name: 'cursor', required: false, type: String, description: 'nextCursor of the previous page' })
+  async forPatient(
+    @BodyAndQuery(PatientWorklistDto, PageQueryDto) input: { body: PatientWorklistDto; query: PageQueryDto },
+    @CurrentPrincipal() who: Principal,
+  ) {
+    const { body: dto, query: q } = input;
     const patientPseudonym = pseudonymOfPatientId(this.pseudonyms, dto.patientId);
     const page = await this.queries.execute(
       new WorklistQuery({ who: { subject: who.subject, name: who.name }, limit: q.limit ?? 50, cursor: q.cursor, patientPseudonym }),
