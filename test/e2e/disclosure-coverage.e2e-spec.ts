@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CLOCK, type Clock } from '@app/event-store';
 import { type CoverageFile, verifyBundle } from '@app/evidence';
 import { KEY_MATERIAL, type KeyMaterial } from '@app/identity';
 import { requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
@@ -36,7 +37,7 @@ describe('AI outputs and coverage of oversight in evidence bundles (HTTP)', () =
   const start = Date.now() - 3 * 60 * MINUTE;
   const at = (minutes: number) => new Date(start + minutes * MINUTE).toISOString();
   const ref = (k: string) => `pacs://studies/cov-${k}/ai-report`;
-  const output = (k: string, producedAt: string, patientId = 'NL-COV-1') => ({
+  const output = (k: string, producedAt: string, patientId = 'NL-COV-1', ward?: string) => ({
     aiSystemId: systemId,
     modelVersion: '2.3.1',
     outputReference: ref(k),
@@ -45,6 +46,7 @@ describe('AI outputs and coverage of oversight in evidence bundles (HTTP)', () =
     producedAt,
     urgency: 'urgent',
     summary: `Suspected fracture ${k}`,
+    ...(ward ? { ward } : {}),
   });
 
   beforeAll(async () => {
@@ -158,6 +160,22 @@ describe('AI outputs and coverage of oversight in evidence bundles (HTTP)', () =
           overridden: 1,
           medianMinutesToReview: 12,
           p90MinutesToReview: 12,
+          // A patient's bundle holds no event of the system's own stream: its review limit is not known.
+          limitMinutes: null,
+          overdue: null,
+        },
+      ],
+      wards: [
+        {
+          aiSystemId: systemId,
+          ward: null,
+          produced: 2,
+          reviewed: 1,
+          unreviewed: 1,
+          overridden: 1,
+          overdue: null,
+          medianMinutesToReview: 12,
+          p90MinutesToReview: 12,
         },
       ],
       outputs: [
@@ -169,6 +187,8 @@ describe('AI outputs and coverage of oversight in evidence bundles (HTTP)', () =
           decision: 'rejected',
           minutesToReview: 12,
           status: 'reviewed',
+          ward: null,
+          overdue: false,
         }),
         expect.objectContaining({
           outputReference: ref('b'),
@@ -178,6 +198,8 @@ describe('AI outputs and coverage of oversight in evidence bundles (HTTP)', () =
           decision: null,
           minutesToReview: null,
           status: `not reviewed as of ${issuedAt}`,
+          ward: null,
+          overdue: null,
         }),
       ],
     });
@@ -203,6 +225,8 @@ describe('AI outputs and coverage of oversight in evidence bundles (HTTP)', () =
       ['row', (c) => Object.assign(c.outputs[1], { status: 'reviewed', reviewer: 'alice', decision: 'accepted', minutesToReview: 3 })],
       ['figure', (c) => Object.assign(c.systems[0], { reviewed: 2, unreviewed: 0 })],
       ['median', (c) => Object.assign(c.systems[0], { medianMinutesToReview: 1 })],
+      ['overdue', (c) => Object.assign(c.systems[0], { overdue: 0, limitMinutes: 1440 })],
+      ['ward', (c) => Object.assign(c.wards[0], { ward: 'ED' })],
     ];
     for (const [name, edit] of edits) {
       const { ts, py } = await forged(files, `coverage-${name}`, (f) => {
@@ -245,5 +269,43 @@ describe('AI outputs and coverage of oversight in evidence bundles (HTTP)', () =
     expect(py.problems).toEqual(
       expect.arrayContaining([expect.objectContaining({ file: 'data/plaintexts.jsonl', problem: expect.stringMatching(/does not match the commitment/) })]),
     );
+  });
+
+  it("an AI system's bundle carries the limit the system had, set before the period, and counts overdue outputs per ward; both verifiers derive it", async () => {
+    // The quality manager set a 60-minute limit at minute 30; output c (ward ICU-2) came at minute 40 and waits.
+    const clock = t.app.get<Clock>(CLOCK);
+    clock.freeze(at(30));
+    try {
+      await t.http
+        .post(`/api/v1/ai-systems/${systemId}/output-review-limit`)
+        .set(auth(await t.token('quality-manager', 'quinn')))
+        .send({ limitMinutes: 60, reason: 'Fractures: within the hour' })
+        .expect(200);
+    } finally {
+      clock.reset();
+    }
+    await t.http
+      .post('/api/v1/ai-outputs')
+      .set(auth(await t.token('ai-system', 'pacs-bridge', systemId)))
+      .send({ outputs: [output('c', at(40), 'NL-COV-2', 'ICU-2')] })
+      .expect(200);
+    await t.catchUp();
+
+    // The period holds none of the system stream's events (registered at minute ~180, limit at 30): it is in the bundle all the same.
+    const { path, listed, coverage } = await exportBundle({ aiSystemIds: [systemId], from: at(35), to: at(170) }, 'system-limit');
+    expect(listed.find((s) => s.streamId === `ai-system-${systemId}`)).toMatchObject({ included: true });
+    expect(coverage).toMatchObject({
+      asOf: at(170),
+      systems: [{ aiSystemId: systemId, limitMinutes: 60, produced: 1, unreviewed: 1, overdue: 1 }],
+      wards: [{ aiSystemId: systemId, ward: 'ICU-2', produced: 1, unreviewed: 1, overdue: 1 }],
+      outputs: [{ outputReference: ref('c'), ward: 'ICU-2', overdue: true, status: `not reviewed as of ${at(170)}` }],
+    });
+    // As of minute 41 the same output waits one minute: not overdue.
+    const early = await exportBundle({ aiSystemIds: [systemId], from: at(35), to: at(41) }, 'system-limit-early');
+    expect(early.coverage.systems).toEqual([expect.objectContaining({ limitMinutes: 60, overdue: 0 })]);
+    for (const p of [path, early.path]) {
+      expect((await verifyBundle(p)).problems).toEqual([]);
+      expect((await verifyWithPython(p)).problems).toEqual([]);
+    }
   });
 });

@@ -2,6 +2,9 @@
 // a minimal FHIR R4 endpoint under /fhir, on one ephemeral port. Run as a child process by
 // test/support/smart-ehr.ts (oidc-provider is an ES module, which Jest's CommonJS runtime cannot load).
 // Settings come as JSON in SMART_EHR: { clientId, redirectUri, audience, rolesClaim, users, patients }.
+// Both launches of SMART App Launch 2.x: the EHR launch (a `launch` the EHR created names patient
+// and user) and the standalone launch (scope `launch/patient`, no `launch`: the user signs in here
+// and picks the patient on this server's own pages, as in a real EHR's patient picker).
 // Prints one JSON line { issuer, fhirBase } once listening.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -10,6 +13,7 @@ import { errors, Provider } from 'oidc-provider';
 
 const settings = JSON.parse(process.env.SMART_EHR ?? '{}');
 const PATIENT_SCOPE = 'patient/Patient.rs';
+const STANDALONE_PATIENT_SCOPE = 'launch/patient';
 
 /** Launch contexts the EHR created (launch id → { patient, user }), and the patient each grant was given. */
 const launches = new Map();
@@ -54,7 +58,12 @@ const provider = new Provider(issuer, {
       useGrantedResource: () => true,
       getResourceServerInfo: (_ctx, indicator) => {
         if (indicator !== resource) throw new errors.InvalidTarget();
-        return { scope: `launch ${PATIENT_SCOPE}`, audience: settings.audience, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
+        return {
+          scope: `launch ${STANDALONE_PATIENT_SCOPE} ${PATIENT_SCOPE}`,
+          audience: settings.audience,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'RS256' } },
+        };
       },
     },
   },
@@ -87,12 +96,65 @@ provider.use(async (ctx, next) => {
   }
 });
 
-/** The user who launched is already signed in to the EHR: login and consent pass without a form. */
+const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+function page(res, title, field, choices) {
+  const buttons = choices.map(([value, label]) => `<li><button type="submit" name="${field}" value="${escape(value)}">${escape(label)}</button></li>`).join('');
+  res
+    .writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
+    .end(
+      `<!doctype html><html lang="en"><head><title>${title}</title></head><body><main><h1>${title}</h1><form method="post"><ul>${buttons}</ul></form></main></body></html>`,
+    );
+}
+async function formField(req, name) {
+  let body = '';
+  for await (const chunk of req) body += chunk;
+  return new URLSearchParams(body).get(name);
+}
+const patientName = (p) => [...(p.name?.[0]?.given ?? []), p.name?.[0]?.family].filter(Boolean).join(' ');
+
+/**
+ * EHR launch: the user who launched is already signed in to the EHR, so login and consent pass
+ * without a form. Standalone launch: a sign-in page (choose the user) and, when the app asked for
+ * `launch/patient`, a patient picker; the patient picked is the one the token answer names.
+ */
 async function interaction(req, res) {
   const details = await provider.interactionDetails(req, res);
   const launch = launches.get(details.params.launch);
   if (details.prompt.name === 'login') {
-    return provider.interactionFinished(req, res, { login: { accountId: launch?.user ?? Object.keys(settings.users)[0] } }, { mergeWithLastSubmission: false });
+    if (launch) return provider.interactionFinished(req, res, { login: { accountId: launch.user } }, { mergeWithLastSubmission: false });
+    if (req.method !== 'POST')
+      return page(
+        res,
+        'Sign in to the EHR',
+        'user',
+        Object.entries(settings.users).map(([id, u]) => [id, u.name]),
+      );
+    const user = await formField(req, 'user');
+    if (!settings.users[user])
+      return page(
+        res,
+        'Sign in to the EHR',
+        'user',
+        Object.entries(settings.users).map(([id, u]) => [id, u.name]),
+      );
+    return provider.interactionFinished(req, res, { login: { accountId: user } }, { mergeWithLastSubmission: false });
+  }
+  let patient = launch?.patient;
+  if (
+    !launch &&
+    String(details.params.scope ?? '')
+      .split(' ')
+      .includes(STANDALONE_PATIENT_SCOPE)
+  ) {
+    const picked = req.method === 'POST' ? await formField(req, 'patient') : null;
+    if (!settings.patients.some((p) => p.id === picked))
+      return page(
+        res,
+        'Choose a patient',
+        'patient',
+        settings.patients.map((p) => [p.id, patientName(p)]),
+      );
+    patient = picked;
   }
   const grant = new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id });
   const missing = details.prompt.details;
@@ -100,7 +162,7 @@ async function interaction(req, res) {
   if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
   for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
   const grantId = await grant.save();
-  if (launch) grantPatients.set(grantId, launch.patient);
+  if (patient) grantPatients.set(grantId, patient);
   return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
 }
 
@@ -124,10 +186,19 @@ async function fhir(req, res, path) {
         authorization_endpoint: `${issuer}/auth`,
         token_endpoint: `${issuer}/token`,
         grant_types_supported: ['authorization_code'],
-        scopes_supported: ['openid', 'fhirUser', 'launch', PATIENT_SCOPE],
+        scopes_supported: ['openid', 'fhirUser', 'launch', STANDALONE_PATIENT_SCOPE, PATIENT_SCOPE],
         response_types_supported: ['code'],
         code_challenge_methods_supported: ['S256'],
-        capabilities: ['launch-ehr', 'client-public', 'context-ehr-patient', 'sso-openid-connect', 'permission-patient', 'permission-v2'],
+        capabilities: [
+          'launch-ehr',
+          'launch-standalone',
+          'client-public',
+          'context-ehr-patient',
+          'context-standalone-patient',
+          'sso-openid-connect',
+          'permission-patient',
+          'permission-v2',
+        ],
       },
       'application/json',
     );

@@ -582,7 +582,7 @@ class Verifier:
             texts.event(event, not redacted)
             # B.15: coverage from the shown lines; a withheld one only counted.
             if redacted:
-                coverage.withheld += 1
+                coverage.withheld_line(event.get('streamId'))
             else:
                 coverage.event(event)
             if not isinstance(proof, dict) or not all(k in proof for k in PROOF_MEMBERS if k != 'redacted'):
@@ -815,13 +815,13 @@ class Verifier:
             at = seen['firstAt']
             if at is not None and entry.get('firstAt') != at:
                 self.fail(file, 'stream %s: firstAt %r is not its first event\'s business time %r' % (sid, entry.get('firstAt'), at))
-            if sid != LEDGER_KEYS and not seen['inPeriod'] and not seen['partial']:
+            if not included_always(sid, scope) and not seen['inPeriod'] and not seen['partial']:
                 self.fail(file, 'stream %s: none of its events is in the period' % sid)
         for sid, entry in listed.items():
             if entry.get('included') is True:
                 if sid not in streams:
                     self.fail(file, 'stream %s is marked included but has no events in events.jsonl' % sid)
-            elif sid == LEDGER_KEYS or in_period(entry.get('firstAt'), scope):
+            elif included_always(sid, scope) or in_period(entry.get('firstAt'), scope):
                 self.fail(file, 'stream %s is in view and in the period, but was left out' % sid)
 
     # ---- all of it
@@ -1096,6 +1096,11 @@ def business_time(event):
         if k.endswith('At') and isinstance(v, str):
             return v
     return event.get('recordedAt')
+
+
+def included_always(sid, scope):
+    """B.9: the key stream, and the own stream of each AI system in scope, are in a bundle whatever the period."""
+    return sid == LEDGER_KEYS or (isinstance(sid, str) and sid.startswith('ai-system-') and sid[len('ai-system-'):] in scope['aiSystemIds'])
 
 
 def in_period(at, scope):
@@ -1422,6 +1427,13 @@ class Coverage:
         self.as_of = scope_to if to is not None and (head is None or to < head) else issued_at
         self.as_of_ms = coverage_ms(self.as_of)
         self.outputs, self.reviews, self.withheld = [], {}, 0
+        self.limits = {}  # aiSystemId -> review limit in minutes as of asOf, or None (not known)
+
+    def withheld_line(self, stream_id):
+        """A withheld line is counted; in an AI system's own stream it may have changed the limit: not known."""
+        self.withheld += 1
+        if isinstance(stream_id, str) and stream_id.startswith('ai-system-'):
+            self.limits[stream_id[len('ai-system-'):]] = None
 
     def due(self, ms):
         return ms is not None and (self.as_of_ms is None or ms <= self.as_of_ms)
@@ -1432,10 +1444,16 @@ class Coverage:
             return
         t = event.get('type')
         s = lambda k: isinstance(d.get(k), str)
-        if t == 'oversight.AiOutputProduced':
+        if t == 'ai-systems.OutputReviewLimitSet':
+            if s('aiSystemId') and self.due(coverage_ms(d.get('setAt'))):
+                m = d.get('limitMinutes')
+                self.limits[d['aiSystemId']] = int(m) if type(m) in (int, float) and 1 <= m <= 10080 and m == int(m) else None
+        elif t == 'oversight.AiOutputProduced':
             if s('aiSystemId') and s('modelVersion') and s('outputReference') and coverage_ms(d.get('producedAt')) is not None:
+                w = d.get('ward')
                 self.outputs.append({'position': event['globalPosition'], 'aiSystemId': d['aiSystemId'], 'modelVersion': d['modelVersion'],
-                                     'outputReference': d['outputReference'], 'producedAt': d['producedAt']})
+                                     'outputReference': d['outputReference'], 'producedAt': d['producedAt'],
+                                     'ward': redacted_text(w) or (w if isinstance(w, str) else None)})
         elif t == 'oversight.AiOutputReviewed':
             ms = coverage_ms(d.get('decidedAt'))
             if not (s('reviewId') and d['reviewId'] not in self.reviews and s('aiSystemId') and s('outputReference') and s('decision')) or not self.due(ms):
@@ -1458,32 +1476,51 @@ class Coverage:
         for r in self.reviews.values():  # in file order: on equal times the earlier line stays
             if not r['withdrawn'] and (r['key'] not in first or r['ms'] < first[r['key']]['ms']):
                 first[r['key']] = r
-        groups, rows = {}, []
+        systems, wards, rows = {}, {}, []
+
+        def tally(groups, key, named):
+            return groups.setdefault(key, dict(named, produced=0, reviewed=0, unreviewed=0, overridden=0, overdue=0, ms=[]))
+
         for o in self.outputs:
-            g = groups.setdefault((o['aiSystemId'], o['modelVersion']), {
-                'aiSystemId': o['aiSystemId'], 'modelVersion': o['modelVersion'], 'produced': 0, 'reviewed': 0, 'unreviewed': 0, 'overridden': 0, 'ms': []})
-            g['produced'] += 1
+            limit = self.limits.get(o['aiSystemId'])
+            tallies = [tally(systems, (o['aiSystemId'], o['modelVersion']), {'aiSystemId': o['aiSystemId'], 'modelVersion': o['modelVersion'], 'limitMinutes': limit}),
+                       tally(wards, (o['aiSystemId'], o['ward']), {'aiSystemId': o['aiSystemId'], 'ward': o['ward']})]
             r = first.get((o['aiSystemId'], o['outputReference']))
             row = dict(o)
             if r is None:
-                g['unreviewed'] += 1
-                row.update(firstReviewAt=None, reviewer=None, decision=None, minutesToReview=None, status='not reviewed as of %s' % self.as_of)
+                overdue = None if limit is None or self.as_of_ms is None else self.as_of_ms - coverage_ms(o['producedAt']) > limit * 60000
+                row.update(firstReviewAt=None, reviewer=None, decision=None, minutesToReview=None, status='not reviewed as of %s' % self.as_of, overdue=overdue)
             else:
                 ms = max(0, r['ms'] - coverage_ms(o['producedAt']))
-                g['reviewed'] += 1
-                g['overridden'] += 1 if r['decision'] in ('rejected', 'modified') else 0
-                g['ms'].append(ms)
-                row.update(firstReviewAt=r['decidedAt'], reviewer=r['reviewer'], decision=r['decision'], minutesToReview=coverage_minutes(ms), status='reviewed')
+                overdue = False
+                row.update(firstReviewAt=r['decidedAt'], reviewer=r['reviewer'], decision=r['decision'], minutesToReview=coverage_minutes(ms), status='reviewed', overdue=False)
+            for g in tallies:
+                g['produced'] += 1
+                if r is None:
+                    g['unreviewed'] += 1
+                else:
+                    g['reviewed'] += 1
+                    g['overridden'] += 1 if r['decision'] in ('rejected', 'modified') else 0
+                    g['ms'].append(ms)
+                g['overdue'] = None if overdue is None or g['overdue'] is None else g['overdue'] + (1 if overdue else 0)
             rows.append(row)
         units = lambda x: x.encode('utf-16-be', 'surrogatepass')
-        systems = []
-        for key in sorted(groups, key=lambda k: (units(k[0]), units(k[1]))):
-            g = groups[key]
-            ms = sorted(g.pop('ms'))
-            rank = lambda tenths: coverage_minutes(ms[(tenths * len(ms) + 9) // 10 - 1]) if ms else None
-            g['medianMinutesToReview'], g['p90MinutesToReview'] = rank(5), rank(9)
-            systems.append(g)
-        return canonical({'asOf': self.as_of, 'outputs': rows, 'systems': systems, 'withheldEvents': self.withheld}) + '\n'
+
+        def figures(groups, order):
+            out = []
+            for key in sorted(groups, key=order):
+                g = groups[key]
+                ms = sorted(g.pop('ms'))
+                rank = lambda tenths: coverage_minutes(ms[(tenths * len(ms) + 9) // 10 - 1]) if ms else None
+                g['medianMinutesToReview'], g['p90MinutesToReview'] = rank(5), rank(9)
+                out.append(g)
+            return out
+
+        return canonical({'asOf': self.as_of, 'outputs': rows,
+                          'systems': figures(systems, lambda k: (units(k[0]), units(k[1]))),
+                          # a ward of null first, then by code units
+                          'wards': figures(wards, lambda k: (units(k[0]), (0, b'') if k[1] is None else (1, units(k[1])))),
+                          'withheldEvents': self.withheld}) + '\n'
 
 
 def openssl_verify(pem, body, sig):

@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
-// SMART App Launch 2.x, EHR launch, in a real Chromium: the test EHR (oidc-provider as its
-// authorization server, a minimal FHIR R4 endpoint) launches the web app with a patient in context;
-// the app (fhirclient) goes through the real authorization server and comes back signed in.
+// SMART App Launch 2.x in a real Chromium, EHR launch and standalone launch: the test EHR
+// (oidc-provider as its authorization server, a minimal FHIR R4 endpoint) launches the web app with
+// a patient in context, or the user starts from the app and picks the patient at the EHR; the app
+// (fhirclient) goes through the real authorization server and comes back signed in.
 import { rmSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { freePort } from '../support/child-api';
@@ -28,7 +29,7 @@ const OUTPUTS = {
 };
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-describe('SMART EHR launch in Chromium', () => {
+describe('SMART launch in Chromium (EHR and standalone)', () => {
   let t: TestApp;
   let ehr: SmartEhr;
   let base: string;
@@ -219,6 +220,66 @@ describe('SMART EHR launch in Chromium', () => {
       expect([...origins]).toEqual([base]);
       expect(await sessionToken(page)).toBeNull();
       expect(await seriousViolations(page)).toEqual([]);
+      await page.close();
+    }
+  });
+
+  it('standalone: from the login page through the EHR’s sign-in and patient picker to the worklist filtered to the patient picked', async () => {
+    // A fresh browser: nobody is signed in at the EHR, as when a clinician opens the registry first.
+    const other = await launchBrowser();
+    try {
+      const page = await other.context.newPage();
+      page.setDefaultTimeout(30_000);
+      const authorizations: URL[] = [];
+      page.on('request', (r) => {
+        if (r.url().startsWith(`${ehr.issuer}/auth?`)) authorizations.push(new URL(r.url()));
+      });
+      await page.goto(`${base}/`);
+      await page.getByRole('button', { name: 'Sign in with the EHR' }).click();
+
+      // At the EHR: its sign-in, then its patient picker (no launch context came from a chart).
+      await page.getByRole('heading', { name: 'Sign in to the EHR' }).waitFor();
+      await page.getByRole('button', { name: 'Dr. Eva de Vries' }).click();
+      await page.getByRole('heading', { name: 'Choose a patient' }).waitFor();
+      await page.getByRole('button', { name: 'Jan de Boer' }).click();
+
+      // The authorization request: the allow-listed FHIR server as aud, launch/patient asked for, no launch.
+      expect(authorizations).toHaveLength(1);
+      const asked = authorizations[0].searchParams;
+      expect(asked.get('aud')).toBe(ehr.fhirBase);
+      expect(asked.has('launch')).toBe(false);
+      expect(asked.get('scope')!.split(' ')).toEqual(expect.arrayContaining(['launch/patient', 'openid', 'fhirUser', 'patient/Patient.rs']));
+      expect(asked.get('scope')!.split(' ')).not.toContain('launch');
+      expect(asked.get('code_challenge_method')).toBe('S256');
+      expect(asked.get('redirect_uri')).toBe(`${base}/smart/callback`);
+
+      // Back in the registry exactly as after an EHR launch: the worklist, filtered to the patient picked.
+      await page.waitForURL(`${base}/worklist`);
+      const banner = page.getByRole('region', { name: 'Patient in context' });
+      await expect(banner.textContent()).resolves.toContain('Patient in context: Jan de Boer, born 2 Nov 1980');
+      await expect(page.locator('header.top .who').textContent()).resolves.toContain('Signed in as Dr. Eva de Vries (clinician)');
+      expect(await listed(page)).toEqual(OUTPUTS[OTHER_PATIENT.id]);
+      const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }) + location.href);
+      expect(stored).not.toContain(OTHER_PATIENT.id);
+      const token = await sessionToken(page);
+      await t.http.get('/api/v1/worklist').set('Authorization', `Bearer ${token}`).expect(200);
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.close();
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('standalone: an iss not on the allow-list is refused before any redirect, as in an EHR launch', async () => {
+    for (const iss of [`${ehr.fhirBase}/`.replace('/fhir/', '/fhir2'), `${ehr.fhirBase}.attacker.example`, 'https://ehr.attacker.example/fhir']) {
+      const { page, origins } = await newPage();
+      const url = `${base}/smart/launch?iss=${encodeURIComponent(iss)}`;
+      await page.goto(url);
+      await expect(page.getByRole('alert').textContent()).resolves.toContain(`This launch was refused: ${iss} is not a FHIR server this registry trusts`);
+      await page.waitForTimeout(500);
+      expect(page.url()).toBe(url);
+      expect([...origins]).toEqual([base]);
+      expect(await sessionToken(page)).toBeNull();
       await page.close();
     }
   });

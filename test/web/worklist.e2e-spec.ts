@@ -186,13 +186,41 @@ describe('Worklist journey in Chromium: feed → keyboard → coverage → alert
     await page.close();
   });
 
+  it('the quality manager sets the system’s review limit on Insights: a bad value is refused at its field, a good one is shown', async () => {
+    await t.catchUp();
+    const page = await signIn('quality-manager', 'quinn');
+    await page.getByRole('link', { name: 'Insights' }).click();
+    const form = page.getByRole('form', { name: 'Review limit of an AI system' });
+    await form.waitFor();
+    await page.locator('#review-limit-current').filter({ hasText: 'the registry default' }).waitFor();
+    const before = await t.eventCount();
+
+    // Zero minutes: the API's 400 names limitMinutes; the message sits at the field, nothing is written.
+    await form.getByLabel('New limit in minutes').fill('0');
+    await form.getByRole('button', { name: 'Set review limit' }).click();
+    const fieldError = page.locator('#review-limit-minutes-error');
+    await fieldError.waitFor();
+    expect(await fieldError.textContent()).toMatch(/limitMinutes/);
+    expect(await page.locator('#review-limit-minutes').getAttribute('aria-invalid')).toBe('true');
+    await expect(form.getByRole('alert').textContent()).resolves.toContain('limitMinutes');
+    expect(await t.eventCount()).toBe(before);
+    await expectAccessible(page);
+
+    await form.getByLabel('New limit in minutes').fill('1');
+    await form.getByLabel('Reason').fill('Pneumothorax: review within a minute');
+    await form.getByRole('button', { name: 'Set review limit' }).click();
+    await form.getByRole('status').filter({ hasText: 'Review limit set.' }).waitFor();
+    await page.locator('#review-limit-current').filter({ hasText: 'Current limit: 1 min.' }).waitFor();
+    expect(await page.locator('#review-limit-minutes-error').count()).toBe(0);
+    await page.locator(`#coverage tr[data-coverage="${chest}"]`).filter({ hasText: 'limit 1 min' }).waitFor();
+    expect(await t.eventCount()).toBe(before + 1);
+    const qm = await t.token('quality-manager', 'quinn');
+    const system = (await t.http.get(`/api/v1/ai-systems/${chest}`).set(auth(qm)).expect(200)).body;
+    expect(system.outputReviewLimitMinutes).toBe(1);
+    await page.close();
+  });
+
   it('one more output left unreviewed past its system’s limit raises the alert on the board', async () => {
-    const admin = await t.token('admin', 'boss');
-    await t.http
-      .post(`/api/v1/ai-systems/${chest}/output-review-limit`)
-      .set(auth(admin))
-      .send({ limitMinutes: 1, reason: 'Pneumothorax: review within a minute' })
-      .expect(200);
     // Produced two minutes ago: past the one-minute limit as soon as it arrives.
     await t.http
       .post('/api/v1/ai-outputs')

@@ -75,7 +75,8 @@ export function App({ config }: { config: WebConfig }) {
       case 'audit':
         return <Audit />;
       case 'insights':
-        return <Insights />;
+        // The API lets these roles change an AI system (ai-systems.controller MANAGERS).
+        return <Insights canSetLimit={writes('quality-manager') || writes('admin')} />;
       case 'supplier-notices':
         return id ? <SupplierNoticeDetail id={id} canWrite={writes('quality-manager')} /> : <SupplierNotices canWrite={writes('quality-manager')} />;
       case 'report':

@@ -1,4 +1,4 @@
-import { allowedIssuer, displayName, formatBirthDate } from './smart';
+import { allowedIssuer, displayName, formatBirthDate, standaloneScope } from './smart';
 
 const smart = { fhirIssuers: ['https://ehr.hospital.example/fhir/r4'], clientId: 'web', scope: 'launch openid' };
 
@@ -32,5 +32,11 @@ describe('SMART EHR launch in the browser', () => {
     expect(formatBirthDate('1957-03-14')).toBe('14 Mar 1957');
     expect(formatBirthDate('1957')).toBe('1957');
     expect(formatBirthDate(null)).toBe('—');
+  });
+
+  it('asks for a patient in a standalone launch: launch/patient in place of launch, once, the other scopes kept', () => {
+    expect(standaloneScope('launch openid fhirUser patient/Patient.rs')).toBe('launch/patient openid fhirUser patient/Patient.rs');
+    expect(standaloneScope('openid  launch/patient patient/Patient.rs')).toBe('launch/patient openid patient/Patient.rs');
+    expect(standaloneScope('openid')).toBe('launch/patient openid');
   });
 });

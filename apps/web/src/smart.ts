@@ -1,6 +1,8 @@
-// SMART App Launch 2.x, EHR launch: the EHR opens /smart/launch?iss=<FHIR base>&launch=<opaque>;
-// the official fhirclient library runs the authorization (code + PKCE) and the callback. The EHR's
-// access token becomes the registry session; the launch patient becomes `patientContext`.
+// SMART App Launch 2.x. EHR launch: the EHR opens /smart/launch?iss=<FHIR base>&launch=<opaque>.
+// Standalone launch: the user opens /smart/launch?iss=<FHIR base> (the login page's "Sign in with
+// the EHR" does), and the EHR's authorization server asks which patient. Either way the official
+// fhirclient library runs the authorization (code + PKCE) and the callback; the EHR's access token
+// becomes the registry session, the patient of the token answer becomes `patientContext`.
 import { type Session, sessionFromToken, type SmartSettings, type WebConfig } from './auth';
 import { lang } from './i18n';
 import { patientContext, signal } from './state';
@@ -30,10 +32,23 @@ export const smartRedirectUri = () => `${location.origin}/smart/callback`;
 // Loaded only on the launch pages: the rest of the app does not carry the library.
 const fhir = () => import('fhirclient/lib/entry/browser').then((m) => m.default);
 
-/** Step 1, on /smart/launch: fhirclient reads `iss` and `launch` from the URL and redirects to the EHR's authorization server. */
-export async function startSmartLaunch(smart: SmartSettings): Promise<void> {
+/**
+ * A standalone launch has no EHR context to name, so it asks the authorization server to establish
+ * a patient instead: `launch/patient` in place of `launch` (SMART App Launch 2.x, scopes for
+ * requesting context data, https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html).
+ */
+export function standaloneScope(scope: string): string {
+  const rest = scope.split(/\s+/).filter((s) => s && s !== 'launch' && s !== 'launch/patient');
+  return ['launch/patient', ...rest].join(' ');
+}
+
+/**
+ * Step 1, on /smart/launch: fhirclient reads `iss` (and, in an EHR launch, `launch`) from the URL
+ * and redirects to the EHR's authorization server; without `launch` it is a standalone launch.
+ */
+export async function startSmartLaunch(smart: SmartSettings, standalone: boolean): Promise<void> {
   const FHIR = await fhir();
-  await FHIR.oauth2.authorize({ clientId: smart.clientId, scope: smart.scope, redirectUri: smartRedirectUri() });
+  await FHIR.oauth2.authorize({ clientId: smart.clientId, scope: standalone ? standaloneScope(smart.scope) : smart.scope, redirectUri: smartRedirectUri() });
 }
 
 interface HumanName {

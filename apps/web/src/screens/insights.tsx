@@ -35,7 +35,7 @@ function bytes(n: number): string {
 const forbidden = (e: unknown) => !!e && typeof e === 'object' && 'problem' in e && (e as { problem: { status: number } }).problem.status === 403;
 
 /** Figures people would rather look at than read; each also as a table. */
-export function Insights() {
+export function Insights({ canSetLimit = false }: { canSetLimit?: boolean }) {
   const systems = useLoad(() => get<Page<AiSystem>>('/ai-systems?limit=200'), []);
   const rates = useLoad(async () => {
     const list = (await get<Page<AiSystem>>('/ai-systems?limit=200')).items;
@@ -62,7 +62,7 @@ export function Insights() {
   return (
     <>
       <PageTitle>{t('insights.title')}</PageTitle>
-      <CoverageCard />
+      <CoverageCard canSetLimit={canSetLimit} />
       <ChartCard>
         <h2>{t('insights.overrides')}</h2>
         <p class="muted">{t('insights.overridesNote')}</p>

@@ -32,6 +32,19 @@ export function Login({ config, onSession }: { config: WebConfig; onSession: (s:
           {config.localTokens && <p class="or">{t('login.or')}</p>}
         </>
       )}
+      {config.smart && (
+        <>
+          {/* Standalone SMART launch: the EHR's authorization server signs the user in and asks which patient. */}
+          {config.smart.fhirIssuers.map((iss) => (
+            <p key={iss}>
+              <button type="button" class="primary" onClick={() => location.assign(`/smart/launch?iss=${encodeURIComponent(iss)}`)}>
+                {config.smart!.fhirIssuers.length > 1 ? t('login.smartAt', { server: new URL(iss).host }) : t('login.smart')}
+              </button>
+            </p>
+          ))}
+          {config.localTokens && <p class="or">{t('login.or')}</p>}
+        </>
+      )}
       {config.localTokens && (
         <form onSubmit={submit} noValidate>
           <TextField id="token" label={t('login.token')} value={token} onValue={setToken} multiline rows={4} error={error} help={t('login.tokenHelp')} />

@@ -1,8 +1,10 @@
-import { get } from '../api';
+import { useState } from 'preact/hooks';
+import { api, get } from '../api';
 import { ChartCard } from '../charts';
+import { fieldErrorOf, FormCard, SelectField, TextField, useWrite } from '../forms';
 import { formatDate, t } from '../i18n';
 import type { AiSystem, Coverage, Page } from '../types';
-import { duration, Loading, ProblemSummary, tt, useLoad } from '../ui';
+import { duration, Loading, ProblemSummary, tt, useEntity, useLoad } from '../ui';
 
 interface OverdueAlertItem {
   aiSystemId: string;
@@ -53,8 +55,11 @@ export function OverdueOutputsAlert() {
   );
 }
 
-/** Coverage of oversight per AI system (and per ward): produced, reviewed, overridden, how fast. */
-export function CoverageCard() {
+/**
+ * Coverage of oversight per AI system (and per ward): produced, reviewed, overridden, how fast.
+ * `canSetLimit` (the roles the API lets change an AI system) adds the form for each system's review limit.
+ */
+export function CoverageCard({ canSetLimit = false }: { canSetLimit?: boolean }) {
   const coverage = useLoad(async () => {
     const systems = (await get<Page<AiSystem>>('/ai-systems?limit=200')).items;
     return Promise.all(systems.map(async (s) => ({ system: s, c: await get<Coverage>(`/ai-systems/${s.aiSystemId}/coverage`) })));
@@ -102,6 +107,63 @@ export function CoverageCard() {
           </table>
         )
       )}
+      {canSetLimit && coverage.data && coverage.data.length > 0 && (
+        <ReviewLimitForm systems={coverage.data.map(({ system, c }) => ({ system, effective: c.limitMinutes }))} reload={coverage.reload} />
+      )}
     </ChartCard>
+  );
+}
+
+/**
+ * Sets how long an output of one AI system may wait for review (`POST /ai-systems/{id}/output-review-limit`),
+ * with If-Match on the system as read when it was chosen; empty minutes: the registry default.
+ */
+function ReviewLimitForm({ systems, reload }: { systems: Array<{ system: AiSystem; effective: number }>; reload: () => Promise<unknown> }) {
+  const [aiSystemId, setAiSystemId] = useState(systems[0].system.aiSystemId);
+  const [minutes, setMinutes] = useState('');
+  const [reason, setReason] = useState('');
+  const chosen = useEntity<AiSystem>(`/ai-systems/${aiSystemId}`);
+  const { error, status, run } = useWrite(() => Promise.all([chosen.reload(), reload()]));
+  const effective = systems.find((s) => s.system.aiSystemId === aiSystemId)?.effective;
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const typed = minutes.trim();
+    // Not a number is sent as typed, so the API names the field rather than the app guessing.
+    const limitMinutes = typed === '' ? null : Number.isFinite(Number(typed)) ? Number(typed) : typed;
+    const body = { limitMinutes, ...(reason.trim() ? { reason } : {}) };
+    if (await run(() => api('POST', `/ai-systems/${aiSystemId}/output-review-limit`, { body, ifMatch: chosen.etag }), t('reviewLimit.saved'))) {
+      setMinutes('');
+      setReason('');
+    }
+  };
+  const own = chosen.data?.aiSystemId === aiSystemId ? chosen.data.outputReviewLimitMinutes : undefined;
+  return (
+    <FormCard id="review-limit-title" title={t('reviewLimit.title')} onSubmit={submit} error={error} submitLabel={t('reviewLimit.save')} status={status}>
+      <SelectField
+        id="review-limit-system"
+        label={t('reviewLimit.system')}
+        value={aiSystemId}
+        onValue={setAiSystemId}
+        options={systems.map(({ system }) => ({ value: system.aiSystemId, label: system.name }))}
+        error={fieldErrorOf(error, 'id')}
+      />
+      <p id="review-limit-current">
+        {own === undefined || effective === undefined
+          ? t('loading')
+          : own === null
+            ? t('reviewLimit.currentDefault', { limit: duration(effective * 60_000) })
+            : t('reviewLimit.current', { limit: duration(own * 60_000) })}
+      </p>
+      <TextField
+        id="review-limit-minutes"
+        type="number"
+        label={t('reviewLimit.minutes')}
+        help={t('reviewLimit.minutesHelp')}
+        value={minutes}
+        onValue={setMinutes}
+        error={fieldErrorOf(error, 'limitMinutes')}
+      />
+      <TextField id="review-limit-reason" label={t('reviewLimit.reason')} multiline value={reason} onValue={setReason} error={fieldErrorOf(error, 'reason')} />
+    </FormCard>
   );
 }

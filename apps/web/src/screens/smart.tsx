@@ -4,13 +4,17 @@ import { t } from '../i18n';
 import { allowedIssuer, finishSmartLaunch, startSmartLaunch } from '../smart';
 import { PageTitle } from '../ui';
 
-/** /smart/launch?iss=…&launch=…: an `iss` not on the allow-list is refused here, before any redirect. */
+/**
+ * /smart/launch?iss=…&launch=… (EHR launch) or /smart/launch?iss=… (standalone): an `iss` not on
+ * the allow-list is refused here, before any redirect, in both.
+ */
 export function SmartLaunch({ config }: { config: WebConfig }) {
-  const iss = new URLSearchParams(location.search).get('iss');
+  const query = new URLSearchParams(location.search);
+  const iss = query.get('iss');
   const allowed = allowedIssuer(config.smart, iss);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    if (allowed && config.smart) startSmartLaunch(config.smart).catch((e: Error) => setError(e.message));
+    if (allowed && config.smart) startSmartLaunch(config.smart, !query.get('launch')).catch((e: Error) => setError(e.message));
   }, []);
   return (
     <section aria-labelledby="page-title" class="narrow">

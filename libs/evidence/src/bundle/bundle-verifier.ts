@@ -13,7 +13,7 @@ import { isWithheld } from './redaction';
 import { WithheldEvents } from './withheld-events';
 import { formatTwoLeaf, isFormatTwoLine } from './field-redaction';
 import { LEAF_FORMAT_2 } from '../ledger/field-commitments';
-import { type BundleScope, businessTime, inPeriod, LEDGER_KEYS, type ScopedStream, scopeKeysOfStreamId, scopeMatcher } from './scope';
+import { type BundleScope, businessTime, includedAlways, inPeriod, type ScopedStream, scopeKeysOfStreamId, scopeMatcher } from './scope';
 
 export interface BundleProblem {
   file?: string;
@@ -164,13 +164,13 @@ function checkCompleteness(c: Completeness, seen: Map<string, SeenStream>, treeS
       });
     if (got.firstAt !== null && entry.firstAt !== got.firstAt)
       problems.push({ file, problem: `stream ${streamId}: listed as starting at ${entry.firstAt}, its first event is of ${got.firstAt}` });
-    if (streamId !== LEDGER_KEYS && !got.inPeriod && !got.redacted)
+    if (!includedAlways(streamId, c.scope) && !got.inPeriod && !got.redacted)
       problems.push({ file, problem: `stream ${streamId} has no event in the period of the scope` });
   }
   for (const entry of c.streams) {
     if (entry.included && !seen.has(entry.streamId))
       problems.push({ file: 'data/events.jsonl', problem: `stream ${entry.streamId} is listed as included but has no events in the bundle` });
-    if (!entry.included && (entry.streamId === LEDGER_KEYS || inPeriod(c.scope, entry.firstAt))) {
+    if (!entry.included && (includedAlways(entry.streamId, c.scope) || inPeriod(c.scope, entry.firstAt))) {
       problems.push({ file, problem: `stream ${entry.streamId} is in view of the scope and in its period, but was left out` });
     }
   }
@@ -488,7 +488,7 @@ async function checkBag(
     // A withheld line, or a redacted member, may hide what named the scope (B.9).
     if (leaf === null || fieldsRedacted) stream.redacted = true;
     await provenTexts.event(envelope, leaf !== null);
-    if (leaf === null) coverage.withheldLine();
+    if (leaf === null) coverage.withheldLine(ev.streamId);
     else coverage.event(envelope);
     if (leaf !== null) for (const k of match(envelope)) stream.matched.add(k);
     if (leaf !== null && !stream.inPeriod && completeness && inPeriod(completeness.scope, businessTime(envelope))) stream.inPeriod = true;

@@ -287,7 +287,7 @@ export async function writeBundle(
               return shownText(opened);
             });
         const row = withheld ? withheldRow(withheld) : timelineRow(event!, texts);
-        if (withheld) coverage.withheldLine();
+        if (withheld) coverage.withheldLine(stored.streamId);
         else coverage.event(event!);
         tj += `${included === 0 ? '' : ',\n'}${JSON.stringify(row)}`;
         tc += csvRow(TIMELINE_COLUMNS.map((c) => row[c]));

@@ -19,7 +19,7 @@ const reviewed = (reviewId: string, ref: string, decidedAt: string, decision = '
 function bothDerive(events: EventEnvelope[], issuedAt: string, to: string | null): { ts: string; py: string } {
   const d = new CoverageDeriver(issuedAt, to);
   for (const e of events)
-    if (e.data === null) d.withheldLine();
+    if (e.data === null) d.withheldLine(e.streamId);
     else d.event(e);
   const py = execFileSync(
     'python3',
@@ -28,7 +28,7 @@ function bothDerive(events: EventEnvelope[], issuedAt: string, to: string | null
       [
         'import json,sys; sys.path.insert(0, sys.argv[1]); import verify_bundle as v',
         'a = json.loads(sys.stdin.read()); c = v.Coverage(a["issuedAt"], a["to"])',
-        'for e in a["events"]:\n  (setattr(c, "withheld", c.withheld + 1) if e["data"] is None else c.event(e))',
+        'for e in a["events"]:\n  (c.withheld_line(e["streamId"]) if e["data"] is None else c.event(e))',
         'sys.stdout.write(c.text())',
       ].join('\n'),
       PY_VERIFIER_DIR,
@@ -86,8 +86,31 @@ describe('coverage.json (VERIFY.md B.15), derived alike by the writer and the Py
     expect(file.outputs[3].status).toBe('not reviewed as of 2026-12-02T00:00:00Z');
     // Version 1.0: reviewed 1.5, 3, 10 → median rank ceil(1.5)=2 → 3, p90 rank ceil(2.7)=3 → 10.
     expect(file.systems).toEqual([
-      { aiSystemId: 'sys', modelVersion: '1.0', produced: 4, reviewed: 3, unreviewed: 1, overridden: 2, medianMinutesToReview: 3, p90MinutesToReview: 10 },
-      { aiSystemId: 'sys', modelVersion: '2.0', produced: 1, reviewed: 1, unreviewed: 0, overridden: 0, medianMinutesToReview: 0, p90MinutesToReview: 0 },
+      {
+        aiSystemId: 'sys',
+        modelVersion: '1.0',
+        limitMinutes: null,
+        produced: 4,
+        reviewed: 3,
+        unreviewed: 1,
+        overridden: 2,
+        overdue: null,
+        medianMinutesToReview: 3,
+        p90MinutesToReview: 10,
+      },
+      // All reviewed: none overdue, whatever the limit.
+      {
+        aiSystemId: 'sys',
+        modelVersion: '2.0',
+        limitMinutes: null,
+        produced: 1,
+        reviewed: 1,
+        unreviewed: 0,
+        overridden: 0,
+        overdue: 0,
+        medianMinutesToReview: 0,
+        p90MinutesToReview: 0,
+      },
     ]);
   });
 
@@ -98,5 +121,137 @@ describe('coverage.json (VERIFY.md B.15), derived alike by the writer and the Py
     const { ts, py } = bothDerive(events, '2026-12-05T00:00:00Z', '2027-01-01T00:00:00Z');
     expect(py).toBe(ts);
     expect(parse(ts).outputs[0].status).toBe('not reviewed as of 2026-12-05T00:00:00Z');
+  });
+
+  it('counts outputs unreviewed past the limit the system had as of asOf, per ward too; a limit not in the events is not known', () => {
+    position = 0;
+    const limit = (aiSystemId: string, limitMinutes: unknown, setAt: string) =>
+      ({ ...line('ai-systems.OutputReviewLimitSet', { aiSystemId, limitMinutes, reason: null, setAt }), streamId: `ai-system-${aiSystemId}` }) as EventEnvelope;
+    const fed = (system: string, ref: string, producedAt: string, ward?: unknown) =>
+      line('oversight.AiOutputProduced', {
+        aiSystemId: system,
+        modelVersion: '1.0',
+        outputReference: ref,
+        producedAt,
+        ...(ward === undefined ? {} : { ward }),
+      });
+    const withheld = (streamId: string) => ({ globalPosition: ++position, streamId, streamRevision: 0, data: null }) as unknown as EventEnvelope;
+    const asOf = '2026-12-01T12:00:00Z';
+    const events = [
+      limit('sys', 60, '2026-12-01T08:00:00Z'),
+      // Later than asOf: not yet the limit.
+      limit('sys', 600, '2026-12-01T12:00:01Z'),
+      // 2 h waiting: overdue; exactly 60 min: not (strictly more, as the API's alert); reviewed late: not.
+      fed('sys', 'a', '2026-12-01T10:00:00Z', 'ICU'),
+      fed('sys', 'b', '2026-12-01T11:00:00Z', 'ICU'),
+      fed('sys', 'c', '2026-12-01T09:00:00Z', 'ED'),
+      fed('sys', 'd', '2026-12-01T09:00:00Z'),
+      reviewed('r1', 'c', '2026-12-01T11:30:00Z'),
+      // Hostile limits reset what was known; a withheld line of the system's own stream hides it.
+      limit('bad-number', 1.5, '2026-12-01T08:00:00Z'),
+      limit('too-long', 10081, '2026-12-01T08:00:00Z'),
+      limit('hidden', 5, '2026-12-01T08:00:00Z'),
+      withheld('ai-system-hidden'),
+      limit('reset', 5, '2026-12-01T08:00:00Z'),
+      limit('reset', null, '2026-12-01T09:00:00Z'),
+      limit('redacted-ward', 5, '2026-12-01T08:00:00Z'),
+      fed('bad-number', 'e', '2026-12-01T00:00:00Z'),
+      fed('too-long', 'f', '2026-12-01T00:00:00Z'),
+      fed('hidden', 'g', '2026-12-01T00:00:00Z'),
+      fed('reset', 'h', '2026-12-01T00:00:00Z'),
+      fed('never-set', 'i', '2026-12-01T00:00:00Z'),
+      fed('redacted-ward', 'j', '2026-12-01T00:00:00Z', { $redacted: { commitment: 'b'.repeat(64), ground: 'privacy' } }),
+      // A withheld line elsewhere hides nothing about limits.
+      withheld('ai-output-x'),
+    ];
+    const { ts, py } = bothDerive(events, asOf, null);
+    expect(py).toBe(ts);
+    const file = parse(ts);
+    expect(file.withheldEvents).toBe(2);
+    expect(file.outputs.map((o) => [o.outputReference, o.ward, o.overdue])).toEqual([
+      ['a', 'ICU', true],
+      ['b', 'ICU', false],
+      ['c', 'ED', false],
+      ['d', null, true],
+      ['e', null, null],
+      ['f', null, null],
+      ['g', null, null],
+      ['h', null, null],
+      ['i', null, null],
+      ['j', '[redacted: privacy]', true],
+    ]);
+    expect(file.systems.map((g) => [g.aiSystemId, g.limitMinutes, g.overdue])).toEqual([
+      ['bad-number', null, null],
+      ['hidden', null, null],
+      ['never-set', null, null],
+      ['redacted-ward', 5, 1],
+      ['reset', null, null],
+      ['sys', 60, 2],
+      ['too-long', null, null],
+    ]);
+    expect(file.wards.filter((w) => w.aiSystemId === 'sys')).toEqual([
+      {
+        aiSystemId: 'sys',
+        ward: null,
+        produced: 1,
+        reviewed: 0,
+        unreviewed: 1,
+        overridden: 0,
+        overdue: 1,
+        medianMinutesToReview: null,
+        p90MinutesToReview: null,
+      },
+      {
+        aiSystemId: 'sys',
+        ward: 'ED',
+        produced: 1,
+        reviewed: 1,
+        unreviewed: 0,
+        overridden: 0,
+        overdue: 0,
+        medianMinutesToReview: 150,
+        p90MinutesToReview: 150,
+      },
+      {
+        aiSystemId: 'sys',
+        ward: 'ICU',
+        produced: 2,
+        reviewed: 0,
+        unreviewed: 2,
+        overridden: 0,
+        overdue: 1,
+        medianMinutesToReview: null,
+        p90MinutesToReview: null,
+      },
+    ]);
+  });
+
+  it('reads a limit written 5.0 as 5 in both verifiers (JSON numbers, not their spelling)', () => {
+    position = 0;
+    const events = [
+      {
+        ...line('ai-systems.OutputReviewLimitSet', { aiSystemId: 'sys', limitMinutes: 5, setAt: '2026-12-01T08:00:00Z' }),
+        streamId: 'ai-system-sys',
+      } as EventEnvelope,
+      produced('a', '2026-12-01T10:00:00Z'),
+    ];
+    const d = new CoverageDeriver('2026-12-01T12:00:00Z', null);
+    for (const e of events) d.event(e);
+    const py = execFileSync(
+      'python3',
+      [
+        '-c',
+        [
+          'import json,sys; sys.path.insert(0, sys.argv[1]); import verify_bundle as v',
+          'c = v.Coverage("2026-12-01T12:00:00Z", None)',
+          'for e in json.loads(sys.stdin.read().replace(\'"limitMinutes":5\', \'"limitMinutes":5.0\')): c.event(e)',
+          'sys.stdout.write(c.text())',
+        ].join('\n'),
+        PY_VERIFIER_DIR,
+      ],
+      { input: JSON.stringify(events) },
+    ).toString();
+    expect(py).toBe(d.bytes().text);
+    expect(parse(py).systems[0]).toMatchObject({ limitMinutes: 5, overdue: 1 });
   });
 });

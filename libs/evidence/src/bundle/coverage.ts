@@ -38,31 +38,53 @@ export interface CoverageRow {
   modelVersion: string;
   outputReference: string;
   producedAt: string;
+  /** The output's ward as shown (a redaction marker as `[redacted: <ground>]`), or null. */
+  ward: string | null;
   firstReviewAt: string | null;
   reviewer: string | null;
   decision: string | null;
   minutesToReview: number | null;
   status: string;
+  /** Not reviewed and waiting longer than its system's limit as of asOf; null when that limit is not known from the bundle. */
+  overdue: boolean | null;
 }
 
-/** Figures per AI system and model version. */
-export interface CoverageGroup {
-  aiSystemId: string;
-  modelVersion: string;
+/** The figures of a set of outputs. */
+interface CoverageFigures {
   produced: number;
   reviewed: number;
   unreviewed: number;
   overridden: number;
+  /** Outputs with `overdue` true; null when any of them has `overdue` null. */
+  overdue: number | null;
   medianMinutesToReview: number | null;
   p90MinutesToReview: number | null;
+}
+
+/** Figures per AI system and model version, with the system's review limit as of asOf (null: not known from the bundle). */
+export interface CoverageGroup extends CoverageFigures {
+  aiSystemId: string;
+  modelVersion: string;
+  limitMinutes: number | null;
+}
+
+/** Figures per AI system and ward (all its versions). */
+export interface CoverageWard extends CoverageFigures {
+  aiSystemId: string;
+  ward: string | null;
 }
 
 export interface CoverageFile {
   asOf: string;
   outputs: CoverageRow[];
   systems: CoverageGroup[];
+  wards: CoverageWard[];
   withheldEvents: number;
 }
+
+/** The largest review limit the registry accepts (ai-systems' MAX_OUTPUT_REVIEW_LIMIT_MINUTES: a week). */
+const MAX_LIMIT_MINUTES = 7 * 24 * 60;
+const AI_SYSTEM_STREAM = 'ai-system-';
 
 interface Review {
   aiSystemId: string;
@@ -89,8 +111,10 @@ const byUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * bundle can hold: a review decided after `to` is outside the period).
  */
 export class CoverageDeriver {
-  private readonly outputs: Array<Omit<CoverageRow, 'firstReviewAt' | 'reviewer' | 'decision' | 'minutesToReview' | 'status'>> = [];
+  private readonly outputs: Array<Omit<CoverageRow, 'firstReviewAt' | 'reviewer' | 'decision' | 'minutesToReview' | 'status' | 'overdue'>> = [];
   private readonly reviews = new Map<string, Review>();
+  /** Each AI system's review limit as of asOf, from its events; null: not known (unset, reset to the default, hidden). */
+  private readonly limits = new Map<string, number | null>();
   private withheld = 0;
   readonly asOf: string;
   private readonly asOfMs: number;
@@ -102,8 +126,10 @@ export class CoverageDeriver {
     this.asOfMs = isoMs(this.asOf) ?? Number.POSITIVE_INFINITY;
   }
 
-  withheldLine(): void {
+  /** A withheld line: counted; in an AI system's own stream it may have changed the limit, which is then not known. */
+  withheldLine(streamId?: unknown): void {
     this.withheld++;
+    if (typeof streamId === 'string' && streamId.startsWith(AI_SYSTEM_STREAM)) this.limits.set(streamId.slice(AI_SYSTEM_STREAM.length), null);
   }
 
   /** One shown (not withheld) line; a hostile one is read member by member. */
@@ -111,6 +137,14 @@ export class CoverageDeriver {
     const d = e.data as Record<string, unknown> | null | undefined;
     if (typeof d !== 'object' || d === null || Array.isArray(d)) return;
     switch (e.type) {
+      case 'ai-systems.OutputReviewLimitSet': {
+        const at = isoMs(d.setAt);
+        if (!str(d.aiSystemId) || at === null || at > this.asOfMs) return;
+        const m = d.limitMinutes;
+        // null is "back to the registry default", which is configuration, not an event: not known here.
+        this.limits.set(d.aiSystemId, typeof m === 'number' && Number.isInteger(m) && m >= 1 && m <= MAX_LIMIT_MINUTES ? m : null);
+        return;
+      }
       case 'oversight.AiOutputProduced':
         if (str(d.aiSystemId) && str(d.modelVersion) && str(d.outputReference) && isoMs(d.producedAt) !== null)
           this.outputs.push({
@@ -119,6 +153,7 @@ export class CoverageDeriver {
             modelVersion: d.modelVersion,
             outputReference: d.outputReference,
             producedAt: d.producedAt as string,
+            ward: redactedText(d.ward) ?? (str(d.ward) ? d.ward : null),
           });
         return;
       case 'oversight.AiOutputReviewed': {
@@ -161,43 +196,42 @@ export class CoverageDeriver {
       const had = first.get(key);
       if (!had || r.decidedMs < had.decidedMs) first.set(key, r);
     }
-    const groups = new Map<string, { g: CoverageGroup; ms: number[] }>();
+    const asOfKnown = isoMs(this.asOf) !== null;
+    const systems = new Map<string, Tally<{ aiSystemId: string; modelVersion: string; limitMinutes: number | null }>>();
+    const wards = new Map<string, Tally<{ aiSystemId: string; ward: string | null }>>();
     const rows = this.outputs.map((o): CoverageRow => {
-      const groupKey = `${o.aiSystemId}\n${o.modelVersion}`;
-      const group = groups.get(groupKey) ?? {
-        g: {
-          aiSystemId: o.aiSystemId,
-          modelVersion: o.modelVersion,
-          produced: 0,
-          reviewed: 0,
-          unreviewed: 0,
-          overridden: 0,
-          medianMinutesToReview: null,
-          p90MinutesToReview: null,
-        },
-        ms: [],
-      };
-      groups.set(groupKey, group);
-      group.g.produced++;
+      const limit = this.limits.get(o.aiSystemId) ?? null;
+      const tallies = [
+        tally(systems, `${o.aiSystemId}\n${o.modelVersion}`, { aiSystemId: o.aiSystemId, modelVersion: o.modelVersion, limitMinutes: limit }),
+        tally(wards, `${o.aiSystemId}\n${o.ward === null ? '' : `=${o.ward}`}`, { aiSystemId: o.aiSystemId, ward: o.ward }),
+      ];
       const r = first.get(`${o.aiSystemId}\n${o.outputReference}`);
       if (!r) {
-        group.g.unreviewed++;
-        return { ...o, firstReviewAt: null, reviewer: null, decision: null, minutesToReview: null, status: `not reviewed as of ${this.asOf}` };
+        // Waiting longer than the limit, as the API's alert counts it (strictly more).
+        const overdue = limit === null || !asOfKnown ? null : this.asOfMs - isoMs(o.producedAt)! > limit * 60_000;
+        for (const t of tallies) t.add(overdue, null, null);
+        return { ...o, firstReviewAt: null, reviewer: null, decision: null, minutesToReview: null, status: `not reviewed as of ${this.asOf}`, overdue };
       }
       // A review decided before the output's producedAt (clocks apart) counts as immediate.
       const ms = Math.max(0, r.decidedMs - isoMs(o.producedAt)!);
-      group.g.reviewed++;
-      if (OVERRIDES.has(r.decision)) group.g.overridden++;
-      group.ms.push(ms);
-      return { ...o, firstReviewAt: r.decidedAt, reviewer: r.reviewer, decision: r.decision, minutesToReview: minutes(ms), status: 'reviewed' };
+      for (const t of tallies) t.add(false, ms, r.decision);
+      return { ...o, firstReviewAt: r.decidedAt, reviewer: r.reviewer, decision: r.decision, minutesToReview: minutes(ms), status: 'reviewed', overdue: false };
     });
-    const systems = [...groups.values()]
-      .sort((a, b) => byUnits(a.g.aiSystemId, b.g.aiSystemId) || byUnits(a.g.modelVersion, b.g.modelVersion))
-      .map(({ g, ms }) => {
-        ms.sort((a, b) => a - b);
-        return { ...g, medianMinutesToReview: rank(ms, 5), p90MinutesToReview: rank(ms, 9) };
-      });
-    return { asOf: this.asOf, outputs: rows, systems, withheldEvents: this.withheld };
+    return {
+      asOf: this.asOf,
+      outputs: rows,
+      systems: [...systems.values()]
+        .sort((a, b) => byUnits(a.key.aiSystemId, b.key.aiSystemId) || byUnits(a.key.modelVersion, b.key.modelVersion))
+        .map((t) => t.figures()),
+      // A ward of null first, then by code units.
+      wards: [...wards.values()]
+        .sort(
+          (a, b) =>
+            byUnits(a.key.aiSystemId, b.key.aiSystemId) || byUnits(a.key.ward === null ? '' : `=${a.key.ward}`, b.key.ward === null ? '' : `=${b.key.ward}`),
+        )
+        .map((t) => t.figures()),
+      withheldEvents: this.withheld,
+    };
   }
 
   /** The file's exact bytes: the canonical JSON (B.3) of the result, then LF. */
@@ -205,4 +239,37 @@ export class CoverageDeriver {
     const file = this.result();
     return { file, text: `${canonicalJson(file)}\n` };
   }
+}
+
+/** One group's running figures, keyed by what names the group. */
+interface Tally<K> {
+  key: K;
+  add(overdue: boolean | null, ms: number | null, decision: string | null): void;
+  figures(): K & CoverageFigures;
+}
+
+function tally<K>(groups: Map<string, Tally<K>>, id: string, key: K): Tally<K> {
+  const had = groups.get(id);
+  if (had) return had;
+  const f = { produced: 0, reviewed: 0, unreviewed: 0, overridden: 0, overdue: 0 as number | null };
+  const ms: number[] = [];
+  const t: Tally<K> = {
+    key,
+    add(overdue, reviewedMs, decision) {
+      f.produced++;
+      if (reviewedMs === null) f.unreviewed++;
+      else {
+        f.reviewed++;
+        ms.push(reviewedMs);
+        if (OVERRIDES.has(decision!)) f.overridden++;
+      }
+      f.overdue = overdue === null || f.overdue === null ? null : f.overdue + (overdue ? 1 : 0);
+    },
+    figures() {
+      ms.sort((a, b) => a - b);
+      return { ...key, ...f, medianMinutesToReview: rank(ms, 5), p90MinutesToReview: rank(ms, 9) };
+    },
+  };
+  groups.set(id, t);
+  return t;
 }

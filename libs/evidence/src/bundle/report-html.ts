@@ -109,7 +109,8 @@ export interface ReportMeta {
 /** A coverage figure for people: one line per AI system and model version (both reports). */
 export function coverageLine(g: CoverageFile['systems'][number]): string {
   const time = g.reviewed ? `; time to review median ${g.medianMinutesToReview} min, p90 ${g.p90MinutesToReview} min` : '';
-  return `${g.produced} produced, ${g.reviewed} reviewed, ${g.unreviewed} not reviewed, ${g.overridden} overridden${time}`;
+  const overdue = g.overdue === null ? 'overdue not known (no review limit of the system in the bundle)' : `${g.overdue} overdue (limit ${g.limitMinutes} min)`;
+  return `${g.produced} produced, ${g.reviewed} reviewed, ${g.unreviewed} not reviewed, ${g.overridden} overridden, ${overdue}${time}`;
 }
 
 /** The coverage section of report.html: the figures per system and version, not the rows (coverage.json holds them). */
@@ -118,15 +119,26 @@ function coverageHtml(c: CoverageFile): string {
   const rows = c.systems
     .map(
       (g) =>
-        `<tr><td><code>${esc(g.aiSystemId)}</code></td><td>${esc(g.modelVersion)}</td><td>${g.produced}</td><td>${g.reviewed}</td><td>${g.unreviewed}</td><td>${g.overridden}</td><td>${esc(g.medianMinutesToReview ?? '—')}</td><td>${esc(g.p90MinutesToReview ?? '—')}</td></tr>`,
+        `<tr><td><code>${esc(g.aiSystemId)}</code></td><td>${esc(g.modelVersion)}</td><td>${g.produced}</td><td>${g.reviewed}</td><td>${g.unreviewed}</td><td>${g.overridden}</td><td>${esc(g.medianMinutesToReview ?? '—')}</td><td>${esc(g.p90MinutesToReview ?? '—')}</td><td>${g.overdue === null ? '—' : `${g.overdue} (${g.limitMinutes} min)`}</td></tr>`,
+    )
+    .join('\n');
+  const wards = c.wards
+    .map(
+      (w) =>
+        `<tr><td><code>${esc(w.aiSystemId)}</code></td><td>${esc(w.ward ?? '—')}</td><td>${w.produced}</td><td>${w.reviewed}</td><td>${w.unreviewed}</td><td>${w.overridden}</td><td>${esc(w.overdue ?? '—')}</td></tr>`,
     )
     .join('\n');
   return `<h2>Coverage of oversight / Dekking van menselijk toezicht</h2>
 <p>AI outputs received by feed in this bundle, and whether a person reviewed them, as of ${esc(c.asOf)}. coverage.json holds one row per output
 (reviewed by whom, when, how quickly, or not); both verifiers derive it from the proven events.${c.withheldEvents ? ` ${c.withheldEvents} withheld event(s) are not counted: a withheld review leaves its output shown as not reviewed.` : ''}</p>
-<table><thead><tr><th>AI system / AI-systeem</th><th>Version / Versie</th><th>Produced / Geproduceerd</th><th>Reviewed / Beoordeeld</th><th>Not reviewed / Niet beoordeeld</th><th>Overridden / Verworpen of aangepast</th><th>Median minutes to review / Mediaan minuten</th><th>p90 minutes / p90 minuten</th></tr></thead>
+<table><thead><tr><th>AI system / AI-systeem</th><th>Version / Versie</th><th>Produced / Geproduceerd</th><th>Reviewed / Beoordeeld</th><th>Not reviewed / Niet beoordeeld</th><th>Overridden / Verworpen of aangepast</th><th>Median minutes to review / Mediaan minuten</th><th>p90 minutes / p90 minuten</th><th>Overdue (limit) / Te laat (termijn)</th></tr></thead>
 <tbody>
 ${rows}
+</tbody></table>
+<p>Per ward / Per afdeling. Overdue: not reviewed and waiting longer than the system's review limit as of ${esc(c.asOf)}; — when the bundle holds no limit of the system (the registry default is configuration, not an event).</p>
+<table><thead><tr><th>AI system / AI-systeem</th><th>Ward / Afdeling</th><th>Produced / Geproduceerd</th><th>Reviewed / Beoordeeld</th><th>Not reviewed / Niet beoordeeld</th><th>Overridden / Verworpen of aangepast</th><th>Overdue / Te laat</th></tr></thead>
+<tbody>
+${wards}
 </tbody></table>
 `;
 }

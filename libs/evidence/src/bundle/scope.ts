@@ -123,6 +123,15 @@ export function inPeriod(scope: BundleScope, at: string): boolean {
 /** The stream of the ledger's signing keys: always in a bundle, so signatures can be traced. */
 export const LEDGER_KEYS = 'ledger-keys';
 
+/**
+ * Streams in a bundle whatever the period: the ledger's keys, and the own stream of each AI system
+ * in scope (its registration, versions and review limits: coverage's overdue figures need the limit
+ * the system had, however long before the period it was set; VERIFY.md B.9, B.15).
+ */
+export function includedAlways(streamId: string, scope: BundleScope): boolean {
+  return streamId === LEDGER_KEYS || scope.aiSystemIds.some((id) => streamId === `ai-system-${id}`);
+}
+
 /** A stream that names something in scope (or is in scope by its id), as of the cut-off. */
 export interface ScopedStream {
   streamId: string;
@@ -132,7 +141,7 @@ export interface ScopedStream {
   headRevision: number;
   /** Why it is in view, sorted: `patient:<p>`, `aiSystem:<id>`, `incident:<id>` or `ledger-keys`. */
   matchedBy: string[];
-  /** In the bundle: matched, and one of its events in the period (the key stream always). */
+  /** In the bundle: matched, and one of its events in the period (the key stream and the systems' own streams always). */
   included: boolean;
 }
 
@@ -186,7 +195,7 @@ export async function scopeCensus(store: EventStore, scope: BundleScope, cutoffP
     const same = shared.get(key);
     if (same) s.matchedBy = same;
     else shared.set(key, s.matchedBy);
-    s.included = streamId === LEDGER_KEYS || s.included;
+    s.included = s.included || includedAlways(streamId, scope);
   }
   return streams;
 }

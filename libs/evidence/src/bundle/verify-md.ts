@@ -301,12 +301,14 @@ For every stream with events in \`events.jsonl\` (its events in file order):
   of its lines is withheld or has a redacted member (B.8), N need only be a subset of \`matchedBy\`
   and may be empty (what was redacted may be what named the scope), and a withheld line names nothing;
 - its \`firstAt\` equals the business time of its first event (not checked when that line is withheld);
-- except for \`${LEDGER_KEYS}\` and streams with a withheld line or a redacted member, the business time of **at least one**
+- except for the **streams in every bundle** (\`${LEDGER_KEYS}\`, and \`ai-system-<id>\` for each \`id\` of
+  \`aiSystemIds\`: an AI system's own stream, whose review limits B.15 needs whenever they were set)
+  and streams with a withheld line or a redacted member, the business time of **at least one**
   of its events is in the period (the period selects a stream by any of its events, not by its
   first).
 
 For every entry of \`streams\`: if \`included\` is true the stream has events in \`events.jsonl\`;
-otherwise it is not \`${LEDGER_KEYS}\` and its \`firstAt\` is not in the period (a missing \`firstAt\` is in
+otherwise it is not one of the streams in every bundle and its \`firstAt\` is not in the period (a missing \`firstAt\` is in
 a period without bounds).
 ${example ? workedExample(head, example) : ''}${example?.formatTwo ? formatTwoExample(example.formatTwo) : ''}${anchorsRules()}${textsSection()}${example?.opened ? openedExample(example.opened) : ''}${statementSection()}${coverageSection()}
 ## Who read the data
@@ -369,7 +371,15 @@ line only adds 1 to \`withheldEvents\`. Of a line, \`data\` must be an object (e
 and "a string" means a JSON string:
 
 - \`type\` \`oversight.AiOutputProduced\` with \`aiSystemId\`, \`modelVersion\`, \`outputReference\`
-  strings and \`producedAt\` an ISO time: an **output**.
+  strings and \`producedAt\` an ISO time: an **output**. Its ward as shown: \`[redacted: <ground>]\`
+  when \`data.ward\` is a redaction marker (B.4a), else \`data.ward\` when that is a string, else null.
+- \`type\` \`ai-systems.OutputReviewLimitSet\` with \`aiSystemId\` a string and \`setAt\` an ISO time by
+  asOf: that system's **limit** becomes \`limitMinutes\` when that is a JSON number with an integral
+  value from 1 to 10080 (\`5\` and \`5.0\` alike), else (null: back to the registry's default, which is
+  configuration and not an event; or anything else) **not known**. A later line overrides an earlier one.
+- A withheld line whose \`streamId\` is \`ai-system-<id>\`: the limit of system \`<id>\` becomes not
+  known (the line may have changed it); a later limit line overrides this too. A system with no
+  limit line has its limit not known.
 - \`type\` \`oversight.AiOutputReviewed\` with \`reviewId\` a string not already taken by an earlier
   review, \`aiSystemId\`, \`outputReference\`, \`decision\` strings and \`decidedAt\` an ISO time by
   asOf: a **review** of the outputs with the same \`aiSystemId\` and \`outputReference\` (equal
@@ -385,26 +395,39 @@ and "a string" means a JSON string:
 max(0, decidedAt − producedAt) in milliseconds. **Minutes** of a number of milliseconds m:
 floor((m + 3000) / 6000) / 10, i.e. rounded half up to a tenth of a minute, computed on integers.
 
+**Overdue** (as the registry's alert counts it): a reviewed output is not overdue (\`false\`); an
+output not reviewed is overdue (\`true\`) when asOf − producedAt > L × 60000 milliseconds, L its
+system's limit, else \`false\`; and \`null\` when the limit is not known or asOf is not an ISO time.
+The **overdue count** of a set of outputs is how many are \`true\`, or null when any is \`null\`.
+
 **\`${COVERAGE_FILE}\`** is exactly the canonical JSON (B.3) of the object below, then one LF:
 
 - \`asOf\`; \`withheldEvents\`;
 - \`outputs\`: one object per output, in the order of \`events.jsonl\`: \`position\` (its
   \`globalPosition\`), \`aiSystemId\`, \`modelVersion\`, \`outputReference\`, \`producedAt\` (as in the
-  event); reviewed: \`firstReviewAt\` (its first review's \`decidedAt\` string), \`reviewer\` (as
+  event), \`ward\` (as shown), \`overdue\`; reviewed: \`firstReviewAt\` (its first review's \`decidedAt\` string), \`reviewer\` (as
   shown), \`decision\` (as corrected), \`minutesToReview\`, \`status\` \`"reviewed"\`; not reviewed:
   those four null and \`status\` \`"not reviewed as of <asOf>"\`;
 - \`systems\`: one object per distinct (\`aiSystemId\`, \`modelVersion\`) of the outputs, sorted by
   \`aiSystemId\` then \`modelVersion\` in UTF-16 code-unit order: those two, \`produced\`, \`reviewed\`,
   \`unreviewed\` (counts of its outputs), \`overridden\` (reviewed, with decision \`rejected\` or
-  \`modified\`), and \`medianMinutesToReview\`, \`p90MinutesToReview\`: with the times to review of its
+  \`modified\`), \`overdue\` (the overdue count of its outputs), \`limitMinutes\` (the system's limit,
+  null when not known), and \`medianMinutesToReview\`, \`p90MinutesToReview\`: with the times to review of its
   reviewed outputs sorted ascending, t₁ ≤ … ≤ tₙ, the median is the minutes of t at rank
   ceil(5n / 10) and p90 at rank ceil(9n / 10) (nearest rank, 1-based); null when n = 0. Numbers
   are written as B.3 says (\`12\`, \`0.5\`).
+- \`wards\`: one object per distinct (\`aiSystemId\`, ward as shown) of the outputs, sorted by
+  \`aiSystemId\` in UTF-16 code-unit order, then a ward of null first, then by ward in that order:
+  \`aiSystemId\`, \`ward\`, and \`produced\`, \`reviewed\`, \`unreviewed\`, \`overridden\`, \`overdue\`,
+  \`medianMinutesToReview\`, \`p90MinutesToReview\` of its outputs (all model versions), as above.
 
 What it rests on: coverage counts only what the bundle shows. A withheld line may be a review
 (its output then shows as not reviewed; \`withheldEvents\` says how many lines were withheld),
 outputs that never came by feed are not in it, and that every output of the scope is in the
-bundle is the completeness statement's claim (B.9), not more.
+bundle is the completeness statement's claim (B.9), not more. Overdue counts rest on the limits
+the bundle shows: a system in scope brings its own stream (B.9), but a bundle scoped by patient
+alone holds no limits (its overdue figures are null), and the registry-wide default limit is never
+used (it is configuration, not an event).
 `;
 }
 
