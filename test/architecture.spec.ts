@@ -14,7 +14,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   platform: ['event-store'],
   identity: ['event-store', 'platform'],
   'ai-systems': ['event-store', 'identity', 'platform'],
-  compliance: ['ai-systems', 'event-store', 'identity', 'platform'],
+  compliance: ['ai-systems', 'event-store', 'identity', 'platform', 'retention'],
   oversight: ['ai-systems', 'compliance', 'event-store', 'identity', 'platform'],
   incidents: ['ai-systems', 'compliance', 'event-store', 'identity', 'oversight', 'platform'],
   retention: ['ai-systems', 'event-store', 'identity', 'platform'],
