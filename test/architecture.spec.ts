@@ -19,7 +19,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   incidents: ['ai-systems', 'compliance', 'event-store', 'identity', 'oversight', 'platform'],
   retention: ['ai-systems', 'event-store', 'identity', 'platform'],
   evidence: ['event-store', 'identity', 'platform'],
-  disclosure: ['event-store', 'evidence', 'identity', 'platform'],
+  disclosure: ['event-store', 'evidence', 'identity', 'platform', 'retention'],
   fhir: ['ai-systems', 'event-store', 'identity', 'incidents', 'oversight', 'platform'],
   'apps/api': ['ai-systems', 'compliance', 'disclosure', 'event-store', 'evidence', 'fhir', 'identity', 'incidents', 'oversight', 'platform', 'retention'],
   'apps/cli': ['apps/api', 'disclosure', 'event-store', 'evidence', 'identity', 'incidents', 'retention'],
