@@ -35,10 +35,11 @@ export class BundleDocuments {
     const d = e.data as Record<string, unknown> | null;
     if (typeof d !== 'object' || d === null || !str(d.documentId)) return;
     if (e.type === 'compliance.DocumentRecorded') {
-      if (!str(d.sha256) || typeof d.sizeBytes !== 'number' || !str(d.validFrom) || !DATE.test(d.validFrom)) return;
+      const size = d.sizeBytes;
+      if (!str(d.sha256) || typeof size !== 'number' || !Number.isInteger(size) || size < 0 || !str(d.validFrom) || !DATE.test(d.validFrom)) return;
       const validUntil = str(d.validUntil) && DATE.test(d.validUntil) ? d.validUntil : null;
-      this.byId.set(d.documentId, { sha256: d.sha256, sizeBytes: d.sizeBytes, validFrom: d.validFrom, validUntil, endsOn: [] });
-      this.recorded.set(d.sha256, [...(this.recorded.get(d.sha256) ?? []), d.sizeBytes]);
+      this.byId.set(d.documentId, { sha256: d.sha256, sizeBytes: size, validFrom: d.validFrom, validUntil, endsOn: [] });
+      this.recorded.set(d.sha256, [...(this.recorded.get(d.sha256) ?? []), size]);
     } else if ((e.type === 'compliance.DocumentSuperseded' || e.type === 'compliance.DocumentWithdrawn') && str(d.effectiveOn) && DATE.test(d.effectiveOn)) {
       this.byId.get(d.documentId)?.endsOn.push(d.effectiveOn);
     }
