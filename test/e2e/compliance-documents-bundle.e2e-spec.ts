@@ -55,7 +55,11 @@ describe('compliance file documents in disclosure bundles (VERIFY.md B.16)', () 
           requester: { kind: 'court', name: 'Rechtbank Utrecht' },
           legalBasis: 'PLD (EU) 2024/2853 Art. 9',
           dueAt: new Date(Date.now() + 14 * 86_400_000).toISOString(),
-          scope: { aiSystemIds: [systemId], from: new Date(Date.now() - 40 * 86_400_000).toISOString(), to: new Date(Date.now() - 20 * 86_400_000).toISOString() },
+          scope: {
+            aiSystemIds: [systemId],
+            from: new Date(Date.now() - 40 * 86_400_000).toISOString(),
+            to: new Date(Date.now() - 20 * 86_400_000).toISOString(),
+          },
         })
         .expect(201)
     ).body.requestId as string;

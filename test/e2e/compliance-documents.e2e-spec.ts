@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { aiSystemBody, rawBody, startTestApp, type TestApp } from '../support/test-app';
 
@@ -25,13 +25,8 @@ describe('compliance file: documents as evidence (HTTP)', () => {
   const blobs = (): string[] => {
     const out: string[] = [];
     const walk = (dir: string) => {
-      let entries: string[] = [];
-      try {
-        entries = readdirSync(dir);
-      } catch {
-        return;
-      }
-      for (const e of entries) {
+      if (!existsSync(dir)) return;
+      for (const e of readdirSync(dir)) {
         const p = join(dir, e);
         if (statSync(p).isDirectory()) walk(p);
         else out.push(e);
@@ -41,13 +36,7 @@ describe('compliance file: documents as evidence (HTTP)', () => {
     return out.sort();
   };
   const upload = (query: Record<string, string>, content: Buffer, token = qm, headers: Record<string, string> = {}) =>
-    t.http
-      .post(`/api/v1/ai-systems/${systemId}/documents`)
-      .query(query)
-      .set(auth(token))
-      .set('Content-Type', 'application/pdf')
-      .set(headers)
-      .send(content);
+    t.http.post(`/api/v1/ai-systems/${systemId}/documents`).query(query).set(auth(token)).set('Content-Type', 'application/pdf').set(headers).send(content);
   const list = async (query: Record<string, string> = {}) =>
     (await t.http.get(`/api/v1/ai-systems/${systemId}/documents`).query(query).set(auth(legal)).expect(200)).body as {
       validOn: string;
@@ -70,7 +59,9 @@ describe('compliance file: documents as evidence (HTTP)', () => {
 
   it('streams an upload into the blob store, 0600 at rest, and records it with hash, size, media type, validity and uploader', async () => {
     const content = pdf('IFU 2.3 first edition');
-    const res = await upload({ ...ifu, validFrom: day(-60), filename: 'IFU 2.3.pdf' }, content, qm, { 'X-Content-SHA256': sha(content).toUpperCase() }).expect(201);
+    const res = await upload({ ...ifu, validFrom: day(-60), filename: 'IFU 2.3.pdf' }, content, qm, { 'X-Content-SHA256': sha(content).toUpperCase() }).expect(
+      201,
+    );
     expect(res.body).toMatchObject({ aiSystemId: systemId, sha256: sha(content), sizeBytes: content.length, revision: 0 });
     expect(res.headers.location).toBe(`/api/v1/ai-systems/${systemId}/documents/${res.body.documentId}`);
     expect(res.headers.etag).toBe('"0"');
@@ -100,7 +91,11 @@ describe('compliance file: documents as evidence (HTTP)', () => {
     const knewBefore = new Date().toISOString();
     await new Promise((r) => setTimeout(r, 5));
     const second = pdf('IFU 2.3 second edition');
-    const res = await upload({ ...ifu, title: 'Instructions for use ChestXR Triage 2.3 rev. B', validFrom: day(-10), supersedes: first.documentId }, second, legal).expect(201);
+    const res = await upload(
+      { ...ifu, title: 'Instructions for use ChestXR Triage 2.3 rev. B', validFrom: day(-10), supersedes: first.documentId },
+      second,
+      legal,
+    ).expect(201);
     const declaration = pdf('EU declaration of conformity');
     await upload({ kind: 'eu-declaration-of-conformity', title: 'EU declaration of conformity', validFrom: day(-30) }, declaration, admin).expect(201);
 
@@ -142,7 +137,12 @@ describe('compliance file: documents as evidence (HTTP)', () => {
     const { documentId } = (await upload({ kind: 'processing-agreement', title: 'Processing agreement' }, content, legal).expect(201)).body;
     const url = `/api/v1/ai-systems/${systemId}/documents/${documentId}/content`;
     for (const token of [auditor, legal, qm, admin]) {
-      const res = await t.http.get(url).set(auth(token)).buffer(true).parse(rawBody as never).expect(200);
+      const res = await t.http
+        .get(url)
+        .set(auth(token))
+        .buffer(true)
+        .parse(rawBody as never)
+        .expect(200);
       expect(Buffer.compare(res.body as Buffer, content)).toBe(0);
       expect(res.headers['x-content-sha256']).toBe(sha(content));
       expect(res.headers['content-type']).toMatch(/^application\/pdf/);
@@ -181,10 +181,19 @@ describe('compliance file: documents as evidence (HTTP)', () => {
         expect({ what, status: res.status }).toEqual({ what, status });
         expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
         expect({ what, code: res.body.code }).toEqual({ what, code });
-        if (field) expect({ what, fields: (res.body.errors as Array<{ field: string }>).map((e) => e.field) }).toEqual({ what, fields: expect.arrayContaining([field]) });
+        if (field)
+          expect({ what, fields: (res.body.errors as Array<{ field: string }>).map((e) => e.field) }).toEqual({
+            what,
+            fields: expect.arrayContaining([field]),
+          });
         expect({ what, events: await t.eventCount(), blobs: blobs() }).toEqual({ what, events, blobs: stored });
       }
-      const other = await t.http.post('/api/v1/ai-systems/0193a1b2-0000-7000-8000-00000000dead/documents').query(sla).set(auth(qm)).set('Content-Type', 'application/pdf').send(content);
+      const other = await t.http
+        .post('/api/v1/ai-systems/0193a1b2-0000-7000-8000-00000000dead/documents')
+        .query(sla)
+        .set(auth(qm))
+        .set('Content-Type', 'application/pdf')
+        .send(content);
       expect(other.status).toBe(404);
       expect(other.body.code).toBe('ai-system-not-found');
       expect({ events: await t.eventCount(), blobs: blobs() }).toEqual({ events, blobs: stored });
@@ -214,10 +223,18 @@ describe('compliance file: documents as evidence (HTTP)', () => {
     const content = pdf('Security and patching commitments');
     const { documentId } = (await upload({ kind: 'security-commitments', title: 'Security and patching', validFrom: day(-5) }, content, qm).expect(201)).body;
     const url = `/api/v1/ai-systems/${systemId}/documents/${documentId}/withdrawal`;
-    const bad = await t.http.post(url).set(auth(legal)).send({ reason: ' x', effectiveOn: day(1) }).expect(422);
+    const bad = await t.http
+      .post(url)
+      .set(auth(legal))
+      .send({ reason: ' x', effectiveOn: day(1) })
+      .expect(422);
     expect(bad.body).toMatchObject({ code: 'decided-in-future', errors: [{ field: 'effectiveOn' }] });
     await t.http.post(url).set(auth(auditor)).send({ reason: 'Ended' }).expect(403);
-    await t.http.post(url).set(auth(legal)).send({ reason: 'Supplier ended the commitment', effectiveOn: day(-1) }).expect(200);
+    await t.http
+      .post(url)
+      .set(auth(legal))
+      .send({ reason: 'Supplier ended the commitment', effectiveOn: day(-1) })
+      .expect(200);
     await t.http.post(url).set(auth(legal)).send({ reason: 'Again' }).expect(409);
     const statuses = Object.fromEntries((await list()).items.map((d) => [d.documentId, d.status]));
     expect(statuses[documentId]).toBe('withdrawn');

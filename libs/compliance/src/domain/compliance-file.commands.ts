@@ -116,11 +116,4 @@ export interface WithdrawDocument extends FileCommand {
 }
 
 export type ComplianceFileCommand =
-  | ClassifySystem
-  | AssessModification
-  | SetCompetencePolicy
-  | RecordCompetence
-  | WithdrawCompetence
-  | RecordAssessment
-  | RecordDocument
-  | WithdrawDocument;
+  ClassifySystem | AssessModification | SetCompetencePolicy | RecordCompetence | WithdrawCompetence | RecordAssessment | RecordDocument | WithdrawDocument;

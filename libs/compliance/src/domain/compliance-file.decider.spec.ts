@@ -490,13 +490,27 @@ describe('compliance file decider', () => {
     });
 
     it('refuses bad uploads naming the field: no title, IFU without version, end before start, the same content twice, a bad supersession', () => {
-      given([]).when(upload({ title: '  ' })).thenThrows({ code: 'title-required', status: 400, field: 'title' });
-      given([]).when(upload({ modelVersion: null })).thenThrows({ code: 'modelVersion-required', status: 400, field: 'modelVersion' });
-      given([]).when(upload({ validFrom: '2026-02-30' })).thenThrows({ code: 'invalid-date', status: 400, field: 'validFrom' });
-      given([]).when(upload({ validUntil: '2025-12-31' })).thenThrows({ code: 'valid-until-before-from', status: 422, field: 'validUntil' });
-      given([]).when(upload({ sha256: 'x' })).thenThrows({ code: 'document-content-invalid', status: 400, field: 'body' });
-      given([recorded()]).when(upload({ documentId: d2 })).thenThrows({ code: 'document-already-recorded', status: 409, field: 'body' });
-      given([recorded()]).when(upload({ sha256: sha('b') })).thenThrows({ code: 'document-exists', status: 409 });
+      given([])
+        .when(upload({ title: '  ' }))
+        .thenThrows({ code: 'title-required', status: 400, field: 'title' });
+      given([])
+        .when(upload({ modelVersion: null }))
+        .thenThrows({ code: 'modelVersion-required', status: 400, field: 'modelVersion' });
+      given([])
+        .when(upload({ validFrom: '2026-02-30' }))
+        .thenThrows({ code: 'invalid-date', status: 400, field: 'validFrom' });
+      given([])
+        .when(upload({ validUntil: '2025-12-31' }))
+        .thenThrows({ code: 'valid-until-before-from', status: 422, field: 'validUntil' });
+      given([])
+        .when(upload({ sha256: 'x' }))
+        .thenThrows({ code: 'document-content-invalid', status: 400, field: 'body' });
+      given([recorded()])
+        .when(upload({ documentId: d2 }))
+        .thenThrows({ code: 'document-already-recorded', status: 409, field: 'body' });
+      given([recorded()])
+        .when(upload({ sha256: sha('b') }))
+        .thenThrows({ code: 'document-exists', status: 409 });
       given([recorded()])
         .when(upload({ documentId: d2, sha256: sha('b'), supersedes: d2 }))
         .thenThrows({ code: 'document-not-found', status: 404, field: 'supersedes' });
@@ -512,23 +526,46 @@ describe('compliance file decider', () => {
     });
 
     it('withdraws a document with a reason from a day (default today), once', () => {
-      const withdraw = { type: 'WithdrawDocument' as const, aiSystemId, system, by: qm, now, documentId: '0193a1b2-0000-7000-8000-0000000000d1', reason: 'Certificate suspended' };
+      const withdraw = {
+        type: 'WithdrawDocument' as const,
+        aiSystemId,
+        system,
+        by: qm,
+        now,
+        documentId: '0193a1b2-0000-7000-8000-0000000000d1',
+        reason: 'Certificate suspended',
+      };
       given([recorded()])
         .when({ ...withdraw, effectiveOn: null })
         .then([
           {
             type: 'compliance.DocumentWithdrawn',
-            data: { aiSystemId, documentId: withdraw.documentId, reason: 'Certificate suspended', effectiveOn: '2026-12-07', withdrawnBy: qm, withdrawnAt: now },
+            data: {
+              aiSystemId,
+              documentId: withdraw.documentId,
+              reason: 'Certificate suspended',
+              effectiveOn: '2026-12-07',
+              withdrawnBy: qm,
+              withdrawnAt: now,
+            },
           },
         ]);
-      given([]).when({ ...withdraw, effectiveOn: null }).thenThrows({ code: 'document-not-found', status: 404, field: 'documentId' });
-      given([recorded()]).when({ ...withdraw, effectiveOn: '2026-12-08' }).thenThrows({ code: 'decided-in-future', status: 422, field: 'effectiveOn' });
-      given([recorded()]).when({ ...withdraw, reason: ' ', effectiveOn: null }).thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
+      given([])
+        .when({ ...withdraw, effectiveOn: null })
+        .thenThrows({ code: 'document-not-found', status: 404, field: 'documentId' });
+      given([recorded()])
+        .when({ ...withdraw, effectiveOn: '2026-12-08' })
+        .thenThrows({ code: 'decided-in-future', status: 422, field: 'effectiveOn' });
+      given([recorded()])
+        .when({ ...withdraw, reason: ' ', effectiveOn: null })
+        .thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
       const withdrawn: ComplianceFileEvent = {
         type: 'compliance.DocumentWithdrawn',
         data: { aiSystemId, documentId: withdraw.documentId, reason: 'x', effectiveOn: '2026-03-01', withdrawnBy: qm, withdrawnAt: now },
       };
-      given([recorded(), withdrawn]).when({ ...withdraw, effectiveOn: null }).thenThrows({ code: 'document-withdrawn', status: 409 });
+      given([recorded(), withdrawn])
+        .when({ ...withdraw, effectiveOn: null })
+        .thenThrows({ code: 'document-withdrawn', status: 409 });
     });
 
     it('says which document held on which day: superseded, withdrawn, expired, not yet valid', () => {
@@ -536,7 +573,11 @@ describe('compliance file decider', () => {
         type: 'compliance.DocumentSuperseded',
         data: { aiSystemId, documentId: '0193a1b2-0000-7000-8000-0000000000d1', supersededBy: d2, effectiveOn: '2026-06-01', supersededAt: now },
       };
-      const file = fold(complianceFileDecider, [recorded(), recorded({ documentId: d2, sha256: sha('b'), validFrom: '2026-06-01', validUntil: '2026-12-31' }), superseded]);
+      const file = fold(complianceFileDecider, [
+        recorded(),
+        recorded({ documentId: d2, sha256: sha('b'), validFrom: '2026-06-01', validUntil: '2026-12-31' }),
+        superseded,
+      ]);
       const [old, newer] = file.documents as [ComplianceDocument, ComplianceDocument];
       expect(lastValidDay(old)).toBe('2026-05-31');
       expect([documentStatusOn(old, '2025-12-31'), documentStatusOn(old, '2026-05-31'), documentStatusOn(old, '2026-06-01')]).toEqual([

@@ -308,7 +308,8 @@ function recordDocument(command: RecordDocument, state: ComplianceFileState): Co
   if (command.kind === 'instructions-for-use' && modelVersion === null) {
     throw new DomainError('modelVersion-required', 'Instructions for use apply to a model version: name it.', 400, 'modelVersion');
   }
-  const validFrom = command.validFrom === null ? DateTime.fromISO(command.now, { zone: HOSPITAL_ZONE }).toISODate()! : localDate(command.validFrom, 'validFrom');
+  const validFrom =
+    command.validFrom === null ? DateTime.fromISO(command.now, { zone: HOSPITAL_ZONE }).toISODate()! : localDate(command.validFrom, 'validFrom');
   const validUntil = command.validUntil === null ? null : localDate(command.validUntil, 'validUntil');
   if (validUntil !== null && validUntil < validFrom) {
     throw new DomainError('valid-until-before-from', 'validUntil is before validFrom.', 422, 'validUntil');

@@ -154,13 +154,7 @@ export interface AssessmentRecordedData {
  * processing agreement (GDPR Art. 28), service levels, security and patching commitments.
  */
 export type DocumentKind =
-  | 'ce-certificate'
-  | 'eu-declaration-of-conformity'
-  | 'instructions-for-use'
-  | 'contract'
-  | 'processing-agreement'
-  | 'service-levels'
-  | 'security-commitments';
+  'ce-certificate' | 'eu-declaration-of-conformity' | 'instructions-for-use' | 'contract' | 'processing-agreement' | 'service-levels' | 'security-commitments';
 export const DOCUMENT_KINDS: readonly DocumentKind[] = [
   'ce-certificate',
   'eu-declaration-of-conformity',

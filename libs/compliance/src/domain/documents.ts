@@ -40,6 +40,9 @@ export function validBetween(d: ComplianceDocument, fromDay: string, toDay: stri
 export const hospitalDay = (instant: string): string => DateTime.fromISO(instant, { zone: HOSPITAL_ZONE }).toISODate()!;
 
 /** Documents with their status on `day`, oldest first. */
-export function documentsOn(documents: readonly ComplianceDocument[], day: string): Array<ComplianceDocument & { status: DocumentStatus; lastValidDay: string | null }> {
+export function documentsOn(
+  documents: readonly ComplianceDocument[],
+  day: string,
+): Array<ComplianceDocument & { status: DocumentStatus; lastValidDay: string | null }> {
   return documents.map((d) => ({ ...d, status: documentStatusOn(d, day), lastValidDay: lastValidDay(d) }));
 }

@@ -151,7 +151,9 @@ export class ComplianceController {
   @Roles(...DOCUMENT_WRITERS)
   @ApiConsumes(...DOCUMENT_MEDIA_TYPES)
   @ApiBody({ schema: { type: 'string', format: 'binary' }, description: 'The document, streamed; optional X-Content-SHA256 must match it' })
-  @ApiOperation({ summary: 'Upload a document of the file (certificate, declaration, IFU per version, contract…): stored by its SHA-256, recorded as an event' })
+  @ApiOperation({
+    summary: 'Upload a document of the file (certificate, declaration, IFU per version, contract…): stored by its SHA-256, recorded as an event',
+  })
   async uploadDocument(
     @Param('id', ParseIdPipe) aiSystemId: string,
     @Req() req: Request,
@@ -231,7 +233,11 @@ export class ComplianceController {
     return new StreamableFile(body, { type: doc.mediaType, length: doc.sizeBytes, disposition: `attachment; filename="${name}"` });
   }
 
-  @ChangeRoute('ai-systems/:id/documents/:documentId/withdrawal', DOCUMENT_WRITERS, 'Withdraw a document from a day on (a certificate suspended, a contract ended, an upload in error)')
+  @ChangeRoute(
+    'ai-systems/:id/documents/:documentId/withdrawal',
+    DOCUMENT_WRITERS,
+    'Withdraw a document from a day on (a certificate suspended, a contract ended, an upload in error)',
+  )
   async withdrawDocument(
     @Param('id', ParseIdPipe) aiSystemId: string,
     @Param('documentId', ParseIdPipe) documentId: string,
@@ -247,5 +253,7 @@ export class ComplianceController {
 }
 
 function systemNotFound(aiSystemId: string, asOf: string) {
-  return new ProblemException(404, 'ai-system-not-found', 'Not found', `No AI system ${aiSystemId} as of ${asOf}`, [{ field: 'id', message: 'no such AI system' }]);
+  return new ProblemException(404, 'ai-system-not-found', 'Not found', `No AI system ${aiSystemId} as of ${asOf}`, [
+    { field: 'id', message: 'no such AI system' },
+  ]);
 }

@@ -177,7 +177,7 @@ export class UploadDocumentQueryDto {
   @OptionalDate({ ...DATE, description: 'First day the document holds; default today' })
   validFrom?: string;
 
-  @OptionalDate({ ...DATE, description: 'Last day it holds (a certificate\'s expiry); none: until superseded or withdrawn' })
+  @OptionalDate({ ...DATE, description: "Last day it holds (a certificate's expiry); none: until superseded or withdrawn" })
   validUntil?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'A document of the same kind this one replaces from its validFrom' })

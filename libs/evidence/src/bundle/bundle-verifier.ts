@@ -14,7 +14,7 @@ import { isWithheld } from './redaction';
 import { WithheldEvents } from './withheld-events';
 import { formatTwoLeaf, isFormatTwoLine } from './field-redaction';
 import { LEAF_FORMAT_2 } from '../ledger/field-commitments';
-import { type BundleScope, businessTime, inPeriod, inWhole, LEDGER_KEYS, type ScopedStream, scopeKeysOfStreamId, scopeMatcher } from './scope';
+import { type BundleScope, businessTime, inPeriod, inWhole, type ScopedStream, scopeKeysOfStreamId, scopeMatcher } from './scope';
 
 export interface BundleProblem {
   file?: string;

@@ -71,7 +71,11 @@ export class BundleDocuments {
    * (`digests`, taken from the bytes) and that a shown DocumentRecorded event records with the
    * file's size; and every document that held in the period has its file.
    */
-  check(scope: Pick<BundleScope, 'from' | 'to'>, files: Map<string, { sha256: string | undefined; size: number }>, problems: Array<{ file?: string; problem: string }>): void {
+  check(
+    scope: Pick<BundleScope, 'from' | 'to'>,
+    files: Map<string, { sha256: string | undefined; size: number }>,
+    problems: Array<{ file?: string; problem: string }>,
+  ): void {
     for (const [name, file] of files) {
       const claimed = name.slice(DOCUMENTS_DIR.length);
       if (!HEX64.test(claimed)) {
