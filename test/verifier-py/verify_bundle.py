@@ -56,6 +56,8 @@ STATEMENT_MEMBERS = ['checkpointSha256', 'disclosureRequestId', 'eventCount', 'k
                      'rootHash', 'scope', 'statement', 'treeSize', 'version']
 STATEMENT_VERSION = 'bundle-statement-v1'
 ANCHORS_FILE = 'data/anchors.jsonl'
+DOCUMENTS_DIR = 'data/documents/'
+DATE_ONLY = re.compile(r'^\d{4}-\d{2}-\d{2}\Z')
 MAX_ANCHORS = 100
 BASE64 = re.compile(r'^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\Z')
 ANCHOR_MEMBERS = ['authority', 'checkpoint', 'consistency', 'genTime', 'kind', 'token']
@@ -191,6 +193,7 @@ class Verifier:
         self.decided = None  # eventId -> grounds, from the last proven RedactionsDecided of the request
         self.decided_rules = None  # eventId -> [(path, ground)], the same decision's rules (B.8, redacted members)
         self.redacted_fields = []  # (eventId, pointer, ground, line, position) of members shown redacted, B.4a
+        self.documents = Documents()  # B.16: the compliance file's documents, from the shown events
 
 
     def fail(self, file, problem, **where):
@@ -585,6 +588,7 @@ class Verifier:
                 coverage.withheld_line(event.get('streamId'))
             else:
                 coverage.event(event)
+                self.documents.event(event)
             if not isinstance(proof, dict) or not all(k in proof for k in PROOF_MEMBERS if k != 'redacted'):
                 self.fail(pr_file, 'must hold %s' % ', '.join(PROOF_MEMBERS), line=line_no)
                 continue
@@ -815,14 +819,37 @@ class Verifier:
             at = seen['firstAt']
             if at is not None and entry.get('firstAt') != at:
                 self.fail(file, 'stream %s: firstAt %r is not its first event\'s business time %r' % (sid, entry.get('firstAt'), at))
-            if not included_always(sid, scope) and not seen['inPeriod'] and not seen['partial']:
+            if not included_always(sid, scope, named) and not seen['inPeriod'] and not seen['partial']:
                 self.fail(file, 'stream %s: none of its events is in the period' % sid)
         for sid, entry in listed.items():
             if entry.get('included') is True:
                 if sid not in streams:
                     self.fail(file, 'stream %s is marked included but has no events in events.jsonl' % sid)
-            elif included_always(sid, scope) or in_period(entry.get('firstAt'), scope):
+            elif included_always(sid, scope, entry.get('matchedBy') or []) or in_period(entry.get('firstAt'), scope):
                 self.fail(file, 'stream %s is in view and in the period, but was left out' % sid)
+
+    # ---- B.16 the compliance file's documents
+
+    def check_documents(self, zf, entries, scope):
+        files = {}
+        for name in self.manifest:
+            if name.startswith(DOCUMENTS_DIR) and name in entries:
+                files[name] = (self.stream_sha256(zf, entries[name]), entries[name].file_size)
+        for name, (digest, size) in sorted(files.items()):
+            claimed = name[len(DOCUMENTS_DIR):]
+            if not HEX64.match(claimed):
+                self.fail(name, 'a document is named by its SHA-256 (B.16)')
+            elif digest != claimed:
+                self.fail(name, 'the document was changed: its bytes do not hash to its name (B.16)')
+            elif claimed not in self.documents.recorded:
+                self.fail(name, 'no compliance.DocumentRecorded event in data/events.jsonl records this document (B.16)')
+            elif size not in self.documents.recorded[claimed]:
+                self.fail(name, 'the document is %d bytes, not the size its DocumentRecorded event records (B.16)' % size)
+        if scope is None:
+            return
+        for digest in sorted(self.documents.required(scope.get('from'), scope.get('to'))):
+            if DOCUMENTS_DIR + digest not in files:
+                self.fail(DOCUMENTS_DIR + digest, 'a document that held in the period is missing from the bundle (B.16)')
 
     # ---- all of it
 
@@ -854,6 +881,7 @@ class Verifier:
                 if statement is not None and (statement['eventCount'] != self.event_lines or isinstance(statement['eventCount'], bool)):
                     self.fail(STATEMENT, 'eventCount %r is not the %d lines of data/events.jsonl' % (statement['eventCount'], self.event_lines))
                 self.check_completeness(zf, entries, head, bag_info, streams)
+                self.check_documents(zf, entries, scope if isinstance(scope, dict) else None)
         except Refused as r:
             file, problem = r.args[0]
             self.fail(file, problem)
@@ -1098,9 +1126,16 @@ def business_time(event):
     return event.get('recordedAt')
 
 
-def included_always(sid, scope):
-    """B.9: the key stream, and the own stream of each AI system in scope, are in a bundle whatever the period."""
-    return sid == LEDGER_KEYS or (isinstance(sid, str) and sid.startswith('ai-system-') and sid[len('ai-system-'):] in scope['aiSystemIds'])
+def included_always(sid, scope, matched):
+    """B.9: in a bundle whatever the period: the ledger's keys, the own stream of each AI system in
+    scope, and the compliance file of an AI system in scope (B.16)."""
+    if not isinstance(sid, str):
+        return False
+    if sid == LEDGER_KEYS:
+        return True
+    if sid.startswith('ai-system-') and sid[len('ai-system-'):] in scope['aiSystemIds']:
+        return True
+    return sid.startswith('compliance-file-') and any(k.startswith('aiSystem:') for k in matched)
 
 
 def in_period(at, scope):
@@ -1132,6 +1167,9 @@ LABELS = {
     'compliance.CompetenceRecorded': ('Training and authority to oversee recorded', 'Training en bevoegdheid tot toezicht vastgelegd'),
     'compliance.CompetenceWithdrawn': ('Authority to oversee withdrawn', 'Bevoegdheid tot toezicht ingetrokken'),
     'compliance.AssessmentRecorded': ('Assessment recorded (FRIA, DPIA or risk analysis)', 'Beoordeling vastgelegd (FRIA, DPIA of risicoanalyse)'),
+    'compliance.DocumentRecorded': ('Document uploaded to the compliance file', 'Document toegevoegd aan het nalevingsdossier'),
+    'compliance.DocumentSuperseded': ('Document superseded by a newer one', 'Document vervangen door een nieuwer'),
+    'compliance.DocumentWithdrawn': ('Document withdrawn', 'Document ingetrokken'),
     'ai-systems.SupplierNoticeReceived': ('Supplier notice received (field safety notice or security advisory)', 'Bericht van leverancier ontvangen (veiligheidsmededeling of beveiligingsadvies)'),
     'ai-systems.SupplierNoticeActionRecorded': ('Action on a supplier notice recorded', 'Actie op bericht van leverancier vastgelegd'),
     'ai-systems.SupplierNoticeClosed': ('Supplier notice closed', 'Bericht van leverancier afgesloten'),
@@ -1402,6 +1440,61 @@ class Texts:
                 return
         if tables != 1:
             self.v.fail(file, 'has not exactly one events table (B.12)')
+
+
+# ---------------------------------------------------------------- B.16 documents of the compliance file
+
+def amsterdam_day(instant):
+    """The local date (Europe/Amsterdam) of an ISO 8601 instant; None when there is none."""
+    if not isinstance(instant, str):
+        return None
+    from zoneinfo import ZoneInfo
+    t = datetime.fromisoformat(instant.replace('Z', '+00:00'))
+    return t.astimezone(ZoneInfo('Europe/Amsterdam')).date().isoformat()
+
+
+def day_before(date):
+    return (datetime.strptime(date, '%Y-%m-%d') - timedelta(days=1)).strftime('%Y-%m-%d')
+
+
+class Documents:
+    """B.16: which documents the shown events record, and from when until when each held."""
+
+    def __init__(self):
+        self.by_id = {}  # documentId -> [sha256, first day, last day (None: open), first days it ended]
+        self.recorded = {}  # sha256 -> sizes recorded for it
+
+    def event(self, event):
+        d = event.get('data')
+        if not isinstance(d, dict) or not isinstance(d.get('documentId'), str):
+            return
+        t = event.get('type')
+        if t == 'compliance.DocumentRecorded':
+            sha, size, start = d.get('sha256'), d.get('sizeBytes'), d.get('validFrom')
+            if not isinstance(sha, str) or not is_count(size) or not isinstance(start, str) or not DATE_ONLY.match(start):
+                return
+            until = d.get('validUntil') if isinstance(d.get('validUntil'), str) and DATE_ONLY.match(d.get('validUntil')) else None
+            self.by_id[d['documentId']] = [sha, start, until, []]
+            self.recorded.setdefault(sha, []).append(size)
+        elif t in ('compliance.DocumentSuperseded', 'compliance.DocumentWithdrawn'):
+            on = d.get('effectiveOn')
+            if isinstance(on, str) and DATE_ONLY.match(on) and d['documentId'] in self.by_id:
+                self.by_id[d['documentId']][3].append(on)
+
+    def required(self, scope_from, scope_to):
+        first, last_day = amsterdam_day(scope_from), amsterdam_day(scope_to)
+        out = set()
+        for sha, start, until, ended in self.by_id.values():
+            ends = sorted([e for e in [until] + [day_before(x) for x in ended] if e is not None])
+            last = ends[0] if ends else None
+            if last is not None and last < start:
+                continue
+            if last_day is not None and start > last_day:
+                continue
+            if first is not None and last is not None and last < first:
+                continue
+            out.add(sha)
+        return out
 
 
 # ---------------------------------------------------------------- B.15 coverage of oversight

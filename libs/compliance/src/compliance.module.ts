@@ -2,20 +2,24 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProjectionRegistry } from '@app/event-store';
+import { RetentionModule } from '@app/retention';
 import { ListAssessmentsHandler, OverdueAssessments } from './application/assessment.queries';
 import { ExecuteComplianceFileCommandHandler } from './application/compliance-file.handler';
 import { GetComplianceFileHandler, GetReviewGateHandler } from './application/compliance-file.queries';
+import { ComplianceDocuments } from './application/documents.service';
+import { ListComplianceDocumentsHandler } from './application/documents.queries';
 import { ComplianceController } from './http/compliance.controller';
 import { AssessmentRow } from './projections/assessment.entity';
 import { AssessmentsProjection } from './projections/assessments.projection';
 
 /**
  * The compliance file per AI system (issue 23): role and classification, Art. 25 assessments, the
- * competence of overseers and assessments with review dates, on its own stream; one read model
+ * competence of overseers, assessments with review dates and documents (in the blob store), on its own stream; one read model
  * (the latest assessments, for the overdue list and gauge), the rest read from the stream.
  */
 @Module({
-  imports: [CqrsModule, TypeOrmModule.forFeature([AssessmentRow])],
+  // The documents share the log artefacts' blob store (content-addressed, file or S3).
+  imports: [CqrsModule, TypeOrmModule.forFeature([AssessmentRow]), RetentionModule],
   controllers: [ComplianceController],
   providers: [
     ExecuteComplianceFileCommandHandler,
@@ -24,6 +28,8 @@ import { AssessmentsProjection } from './projections/assessments.projection';
     ListAssessmentsHandler,
     OverdueAssessments,
     AssessmentsProjection,
+    ComplianceDocuments,
+    ListComplianceDocumentsHandler,
   ],
   exports: [OverdueAssessments],
 })

@@ -7,13 +7,15 @@ import { ErasureBlockers, type ErasureGround } from '@app/identity';
 import { DisclosureBundleRow, DisclosureRow, DisclosuresProjection } from './projections/disclosure.projection';
 import { ListDisclosuresHandler } from './application/disclosure.handlers';
 import { EvidenceModule } from '@app/evidence';
+import { RetentionModule } from '@app/retention';
 import { BundleExports } from './application/bundle-exports';
 import { ExecuteDisclosureHandler, GetDisclosureHandler } from './application/disclosure.handlers';
 import { DisclosureController } from './http/disclosure.controller';
 
 /** Disclosure requests (PLD Art. 9–10) and the evidence bundles that answer them. */
 @Module({
-  imports: [CqrsModule, EvidenceModule, TypeOrmModule.forFeature([DisclosureRow, DisclosureBundleRow])],
+  // RetentionModule: the blob store, where the compliance file's documents a bundle carries are (VERIFY.md B.16).
+  imports: [CqrsModule, EvidenceModule, RetentionModule, TypeOrmModule.forFeature([DisclosureRow, DisclosureBundleRow])],
   controllers: [DisclosureController],
   providers: [ExecuteDisclosureHandler, GetDisclosureHandler, ListDisclosuresHandler, BundleExports, DisclosuresProjection],
   exports: [BundleExports],

@@ -14,6 +14,7 @@ export interface ComplianceFileCommandResult {
   /** The id of the record or assessment written, read from the stored event (a retry gets the first attempt's). */
   recordId?: string;
   assessmentId?: string;
+  documentId?: string;
 }
 
 export class ExecuteComplianceFileCommand extends Command<ComplianceFileCommandResult> {

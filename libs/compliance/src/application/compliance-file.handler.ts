@@ -25,13 +25,14 @@ export class ExecuteComplianceFileCommandHandler implements ICommandHandler<Exec
       return { ...input, system, by, now };
     };
     const { id, revision, replayed, result } = await this.write(input.aiSystemId, command, { actor, ...options });
-    const data = result.events[0]?.data as { recordId?: unknown; assessmentId?: unknown } | undefined;
+    const data = result.events[0]?.data as { recordId?: unknown; assessmentId?: unknown; documentId?: unknown } | undefined;
     return {
       aiSystemId: id,
       revision,
       replayed,
       ...(typeof data?.recordId === 'string' ? { recordId: data.recordId } : {}),
       ...(typeof data?.assessmentId === 'string' ? { assessmentId: data.assessmentId } : {}),
+      ...(typeof data?.documentId === 'string' ? { documentId: data.documentId } : {}),
     };
   }
 }

@@ -41,7 +41,7 @@ export class GetReviewGateQuery extends Query<ReviewGate> {
 /** Events recorded by `asOf`: the registry's knowledge at that moment (system time, not business time). */
 const knownBy = (events: EventEnvelope[], asOf?: string) => (asOf === undefined ? events : events.filter((e) => Date.parse(e.recordedAt) <= Date.parse(asOf)));
 
-async function readFile(store: EventStore, aiSystemId: string, asOf?: string) {
+export async function readComplianceFile(store: EventStore, aiSystemId: string, asOf?: string) {
   const [systemEvents, fileEvents] = await Promise.all([store.readStream(aiSystemStreamId(aiSystemId)), store.readStream(complianceFileStreamId(aiSystemId))]);
   const known = knownBy(fileEvents, asOf);
   // Stored envelopes have the shape of the deciders' events (type and data).
@@ -60,7 +60,7 @@ export class GetComplianceFileHandler implements IQueryHandler<GetComplianceFile
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute({ aiSystemId, asOf }: GetComplianceFileQuery) {
-    const { system, file, registered, revision } = await readFile(this.store, aiSystemId, asOf);
+    const { system, file, registered, revision } = await readComplianceFile(this.store, aiSystemId, asOf);
     return { view: system.exists ? complianceView(aiSystemId, file, registered, asOf) : null, revision };
   }
 }

@@ -1,5 +1,15 @@
 import type { Actor } from '@app/event-store/core';
-import type { AssessmentKind, AssessmentStatus, ChangeKind, CompetencePolicy, HospitalRole, LegalGround, MdrClass, RiskClass } from './compliance-file.events';
+import type {
+  AssessmentKind,
+  AssessmentStatus,
+  ChangeKind,
+  CompetencePolicy,
+  DocumentKind,
+  HospitalRole,
+  LegalGround,
+  MdrClass,
+  RiskClass,
+} from './compliance-file.events';
 
 /** The AI system as the handler loaded it from its own stream, just before deciding. */
 export interface InventorySnapshot {
@@ -79,4 +89,31 @@ export interface RecordAssessment extends FileCommand {
   documentReference: string | null;
 }
 
-export type ComplianceFileCommand = ClassifySystem | AssessModification | SetCompetencePolicy | RecordCompetence | WithdrawCompetence | RecordAssessment;
+/** The content is already in the blob store (streamed and hashed by the handler); this records it. */
+export interface RecordDocument extends FileCommand {
+  type: 'RecordDocument';
+  documentId: string;
+  kind: DocumentKind;
+  title: string;
+  modelVersion: string | null;
+  /** Null: today. */
+  validFrom: string | null;
+  validUntil: string | null;
+  /** A document of the same kind this one replaces from its `validFrom`. */
+  supersedes: string | null;
+  sha256: string;
+  sizeBytes: number;
+  mediaType: string;
+  filename: string | null;
+}
+
+export interface WithdrawDocument extends FileCommand {
+  type: 'WithdrawDocument';
+  documentId: string;
+  reason: string;
+  /** Null: today. */
+  effectiveOn: string | null;
+}
+
+export type ComplianceFileCommand =
+  ClassifySystem | AssessModification | SetCompetencePolicy | RecordCompetence | WithdrawCompetence | RecordAssessment | RecordDocument | WithdrawDocument;

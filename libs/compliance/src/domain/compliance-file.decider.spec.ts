@@ -7,7 +7,12 @@ import {
   complianceFileDecider,
   complianceFileStreamId,
   complianceView,
+  type ComplianceDocument,
+  documentStatusOn,
+  lastValidDay,
   type RecordCompetence,
+  type RecordDocument,
+  validBetween,
   type RegisteredFacts,
   reviewGate,
   type SystemClassifiedData,
@@ -371,6 +376,8 @@ describe('compliance file decider', () => {
         'dr-jansen is listed for human oversight but holds no current competence record (AI Act Art. 4, Art. 26(2))',
         'Fundamental rights impact assessment (AI Act Art. 27, where it applies): not recorded for a high-risk system (record it, or that it is not required)',
         'Data protection impact assessment (GDPR Art. 35): not recorded for a high-risk system (record it, or that it is not required)',
+        'No instructions for use in force for version 2.4.0 (AI Act Art. 26(1))',
+        'No EU declaration of conformity in force (AI Act Art. 47)',
       ]);
       const nextYear = complianceView(aiSystemId, file, registered, '2027-01-01T00:00:00.000Z');
       expect(nextYear.competence.records[0].status).toBe('lapsed');
@@ -418,6 +425,192 @@ describe('compliance file decider', () => {
         expect(classificationAt(file, '2026-12-09T10:00:00.000Z')?.role).toBe('deployer');
         expect(classificationAt(file, '2026-12-10T10:00:00.000Z')?.role).toBe('provider');
       });
+    });
+  });
+
+  describe('documents as evidence (issue 23 item 3)', () => {
+    const sha = (c: string) => c.repeat(64);
+    const upload = (more: Partial<RecordDocument> = {}): RecordDocument => ({
+      type: 'RecordDocument',
+      aiSystemId,
+      system,
+      by: qm,
+      now,
+      documentId: '0193a1b2-0000-7000-8000-0000000000d1',
+      kind: 'instructions-for-use',
+      title: ' IFU ChestXR Triage 2.3 ',
+      modelVersion: '2.3.1',
+      validFrom: '2026-01-01',
+      validUntil: null,
+      supersedes: null,
+      sha256: sha('a'),
+      sizeBytes: 1234,
+      mediaType: 'application/pdf',
+      filename: 'ifu-2.3.pdf',
+      ...more,
+    });
+    const recorded = (more: Partial<Extract<ComplianceFileEvent, { type: 'compliance.DocumentRecorded' }>['data']> = {}): ComplianceFileEvent => ({
+      type: 'compliance.DocumentRecorded',
+      data: {
+        aiSystemId,
+        documentId: '0193a1b2-0000-7000-8000-0000000000d1',
+        kind: 'instructions-for-use',
+        title: 'IFU ChestXR Triage 2.3',
+        modelVersion: '2.3.1',
+        validFrom: '2026-01-01',
+        validUntil: null,
+        sha256: sha('a'),
+        sizeBytes: 1234,
+        mediaType: 'application/pdf',
+        filename: 'ifu-2.3.pdf',
+        uploadedBy: qm,
+        uploadedAt: now,
+        ...more,
+      },
+    });
+    const d2 = '0193a1b2-0000-7000-8000-0000000000d2';
+
+    it('records an upload with its hash, size, media type, validity and who uploaded it', () => {
+      given([]).when(upload()).then([recorded()]);
+      given([])
+        .when(upload({ kind: 'contract', modelVersion: null, validFrom: null, title: 'Contract: liability, recourse, indemnity' }))
+        .thenMatches([{ type: 'compliance.DocumentRecorded', data: { kind: 'contract', modelVersion: null, validFrom: '2026-12-07' } }]);
+    });
+
+    it('a newer document of the same kind supersedes the older from its first day', () => {
+      given([recorded()])
+        .when(upload({ documentId: d2, sha256: sha('b'), validFrom: '2026-06-01', supersedes: '0193a1b2-0000-7000-8000-0000000000d1' }))
+        .thenMatches([
+          { type: 'compliance.DocumentRecorded', data: { documentId: d2 } },
+          {
+            type: 'compliance.DocumentSuperseded',
+            data: { documentId: '0193a1b2-0000-7000-8000-0000000000d1', supersededBy: d2, effectiveOn: '2026-06-01', supersededAt: now },
+          },
+        ]);
+    });
+
+    it('refuses bad uploads naming the field: no title, IFU without version, end before start, the same content twice, a bad supersession', () => {
+      given([])
+        .when(upload({ title: '  ' }))
+        .thenThrows({ code: 'title-required', status: 400, field: 'title' });
+      given([])
+        .when(upload({ modelVersion: null }))
+        .thenThrows({ code: 'modelVersion-required', status: 400, field: 'modelVersion' });
+      given([])
+        .when(upload({ validFrom: '2026-02-30' }))
+        .thenThrows({ code: 'invalid-date', status: 400, field: 'validFrom' });
+      given([])
+        .when(upload({ validUntil: '2025-12-31' }))
+        .thenThrows({ code: 'valid-until-before-from', status: 422, field: 'validUntil' });
+      given([])
+        .when(upload({ sha256: 'x' }))
+        .thenThrows({ code: 'document-content-invalid', status: 400, field: 'body' });
+      given([recorded()])
+        .when(upload({ documentId: d2 }))
+        .thenThrows({ code: 'document-already-recorded', status: 409, field: 'body' });
+      given([recorded()])
+        .when(upload({ sha256: sha('b') }))
+        .thenThrows({ code: 'document-exists', status: 409 });
+      given([recorded()])
+        .when(upload({ documentId: d2, sha256: sha('b'), supersedes: d2 }))
+        .thenThrows({ code: 'document-not-found', status: 404, field: 'supersedes' });
+      given([recorded()])
+        .when(upload({ documentId: d2, sha256: sha('b'), kind: 'contract', supersedes: '0193a1b2-0000-7000-8000-0000000000d1' }))
+        .thenThrows({ code: 'supersedes-other-kind', status: 422, field: 'supersedes' });
+      given([recorded()])
+        .when(upload({ documentId: d2, sha256: sha('b'), validFrom: '2026-01-01', supersedes: '0193a1b2-0000-7000-8000-0000000000d1' }))
+        .thenThrows({ code: 'supersedes-not-later', status: 422, field: 'validFrom' });
+      given([])
+        .when({ ...upload(), system: { ...system, exists: false } })
+        .thenThrows({ code: 'ai-system-not-found', status: 404 });
+    });
+
+    it('withdraws a document with a reason from a day (default today), once', () => {
+      const withdraw = {
+        type: 'WithdrawDocument' as const,
+        aiSystemId,
+        system,
+        by: qm,
+        now,
+        documentId: '0193a1b2-0000-7000-8000-0000000000d1',
+        reason: 'Certificate suspended',
+      };
+      given([recorded()])
+        .when({ ...withdraw, effectiveOn: null })
+        .then([
+          {
+            type: 'compliance.DocumentWithdrawn',
+            data: {
+              aiSystemId,
+              documentId: withdraw.documentId,
+              reason: 'Certificate suspended',
+              effectiveOn: '2026-12-07',
+              withdrawnBy: qm,
+              withdrawnAt: now,
+            },
+          },
+        ]);
+      given([])
+        .when({ ...withdraw, effectiveOn: null })
+        .thenThrows({ code: 'document-not-found', status: 404, field: 'documentId' });
+      given([recorded()])
+        .when({ ...withdraw, effectiveOn: '2026-12-08' })
+        .thenThrows({ code: 'decided-in-future', status: 422, field: 'effectiveOn' });
+      given([recorded()])
+        .when({ ...withdraw, reason: ' ', effectiveOn: null })
+        .thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
+      const withdrawn: ComplianceFileEvent = {
+        type: 'compliance.DocumentWithdrawn',
+        data: { aiSystemId, documentId: withdraw.documentId, reason: 'x', effectiveOn: '2026-03-01', withdrawnBy: qm, withdrawnAt: now },
+      };
+      given([recorded(), withdrawn])
+        .when({ ...withdraw, effectiveOn: null })
+        .thenThrows({ code: 'document-withdrawn', status: 409 });
+    });
+
+    it('says which document held on which day: superseded, withdrawn, expired, not yet valid', () => {
+      const superseded: ComplianceFileEvent = {
+        type: 'compliance.DocumentSuperseded',
+        data: { aiSystemId, documentId: '0193a1b2-0000-7000-8000-0000000000d1', supersededBy: d2, effectiveOn: '2026-06-01', supersededAt: now },
+      };
+      const file = fold(complianceFileDecider, [
+        recorded(),
+        recorded({ documentId: d2, sha256: sha('b'), validFrom: '2026-06-01', validUntil: '2026-12-31' }),
+        superseded,
+      ]);
+      const [old, newer] = file.documents as [ComplianceDocument, ComplianceDocument];
+      expect(lastValidDay(old)).toBe('2026-05-31');
+      expect([documentStatusOn(old, '2025-12-31'), documentStatusOn(old, '2026-05-31'), documentStatusOn(old, '2026-06-01')]).toEqual([
+        'not-yet-valid',
+        'valid',
+        'superseded',
+      ]);
+      expect([documentStatusOn(newer, '2026-05-31'), documentStatusOn(newer, '2026-06-01'), documentStatusOn(newer, '2027-01-01')]).toEqual([
+        'not-yet-valid',
+        'valid',
+        'expired',
+      ]);
+      expect(validBetween(old, '2026-05-31', '2026-07-01')).toBe(true);
+      expect(validBetween(old, '2026-06-01', '2026-07-01')).toBe(false);
+      expect(validBetween(newer, '2025-01-01', '2026-05-31')).toBe(false);
+      // Withdrawn from its first day (an upload in error): it never held.
+      const error = fold(complianceFileDecider, [
+        recorded(),
+        {
+          type: 'compliance.DocumentWithdrawn',
+          data: { aiSystemId, documentId: old.documentId, reason: 'Wrong file', effectiveOn: '2026-01-01', withdrawnBy: qm, withdrawnAt: now },
+        },
+      ]).documents[0];
+      expect(documentStatusOn(error, '2026-01-01')).toBe('withdrawn');
+      expect(validBetween(error, '2025-01-01', '2027-01-01')).toBe(false);
+      // The file shows the documents as of the day asked, and a high-risk system without an IFU for the version in use lacks it.
+      const view = complianceView(aiSystemId, fold(complianceFileDecider, [classified(), recorded()]), { ...registered, currentVersion: '2.3.1' }, now);
+      expect(view.documents).toMatchObject([{ documentId: old.documentId, status: 'valid', lastValidDay: null }]);
+      expect(view.missing).not.toContain('No instructions for use in force for version 2.3.1 (AI Act Art. 26(1))');
+      expect(view.missing).toContain('No EU declaration of conformity in force (AI Act Art. 47)');
+      expect(complianceView(aiSystemId, fold(complianceFileDecider, [classified(), recorded()]), registered, now).missing).toContain(
+        'No instructions for use in force for version 2.4.0 (AI Act Art. 26(1))',
+      );
     });
   });
 });

@@ -6,8 +6,10 @@ import type {
   ComplianceFileCommand,
   RecordAssessment,
   RecordCompetence,
+  RecordDocument,
   SetCompetencePolicy,
   WithdrawCompetence,
+  WithdrawDocument,
 } from './compliance-file.commands';
 import type {
   AssessmentKind,
@@ -16,6 +18,8 @@ import type {
   CompetencePolicySetData,
   CompetenceRecordedData,
   ComplianceFileEvent,
+  DocumentRecordedData,
+  DocumentWithdrawnData,
   HospitalRole,
   LegalGround,
   ModificationAssessedData,
@@ -25,6 +29,14 @@ import type {
 
 /** A competence record as the file holds it: withdrawn from when, if at all. */
 export type CompetenceRecord = CompetenceRecordedData & { withdrawnAt: string | null };
+
+/** A document as the file holds it: replaced or withdrawn from which day, if at all. */
+export type ComplianceDocument = DocumentRecordedData & {
+  supersededBy: string | null;
+  /** The first day it no longer holds because a newer one does. */
+  supersededOn: string | null;
+  withdrawal: Omit<DocumentWithdrawnData, 'aiSystemId' | 'documentId'> | null;
+};
 
 export interface ComplianceFileState {
   /** Every classification, oldest first; the last one holds. */
@@ -36,6 +48,8 @@ export interface ComplianceFileState {
   competence: CompetenceRecord[];
   /** The latest assessment of each kind. */
   assessments: Partial<Record<AssessmentKind, AssessmentRecordedData>>;
+  /** Every document recorded, oldest first. */
+  documents: ComplianceDocument[];
 }
 
 export const initialComplianceFileState = (): ComplianceFileState => ({
@@ -45,6 +59,7 @@ export const initialComplianceFileState = (): ComplianceFileState => ({
   competencePolicy: null,
   competence: [],
   assessments: {},
+  documents: [],
 });
 
 const HOSPITAL_ZONE = 'Europe/Amsterdam';
@@ -101,6 +116,10 @@ function decide(command: ComplianceFileCommand, state: ComplianceFileState): Com
       return withdrawCompetence(command, state);
     case 'RecordAssessment':
       return recordAssessment(command, state);
+    case 'RecordDocument':
+      return recordDocument(command, state);
+    case 'WithdrawDocument':
+      return withdrawDocument(command, state);
   }
 }
 
@@ -269,6 +288,90 @@ function recordAssessment(command: RecordAssessment, state: ComplianceFileState)
   ];
 }
 
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+function recordDocument(command: RecordDocument, state: ComplianceFileState): ComplianceFileEvent[] {
+  if (state.documents.some((d) => d.documentId === command.documentId)) {
+    throw new DomainError('document-exists', `Document ${command.documentId} is already recorded.`, 409);
+  }
+  if (!SHA256_HEX.test(command.sha256) || !(command.sizeBytes > 0) || !command.mediaType) {
+    throw new DomainError('document-content-invalid', 'A document is recorded with the SHA-256, size and media type of non-empty stored content.', 400, 'body');
+  }
+  // The same paper twice would make "which one held" ambiguous: name the one already there.
+  const same = state.documents.find((d) => d.sha256 === command.sha256 && d.withdrawal === null);
+  if (same) {
+    throw new DomainError('document-already-recorded', `This content is already recorded as document ${same.documentId} ("${same.title}").`, 409, 'body');
+  }
+  const title = required(command.title, 'title');
+  const modelVersion = command.modelVersion?.trim() || null;
+  // AI Act Art. 26(1) asks for use in accordance with the instructions for use: those of the version in use.
+  if (command.kind === 'instructions-for-use' && modelVersion === null) {
+    throw new DomainError('modelVersion-required', 'Instructions for use apply to a model version: name it.', 400, 'modelVersion');
+  }
+  const validFrom =
+    command.validFrom === null ? DateTime.fromISO(command.now, { zone: HOSPITAL_ZONE }).toISODate()! : localDate(command.validFrom, 'validFrom');
+  const validUntil = command.validUntil === null ? null : localDate(command.validUntil, 'validUntil');
+  if (validUntil !== null && validUntil < validFrom) {
+    throw new DomainError('valid-until-before-from', 'validUntil is before validFrom.', 422, 'validUntil');
+  }
+  const events: ComplianceFileEvent[] = [];
+  events.push({
+    type: 'compliance.DocumentRecorded',
+    data: {
+      aiSystemId: command.aiSystemId,
+      documentId: command.documentId,
+      kind: command.kind,
+      title,
+      modelVersion,
+      validFrom,
+      validUntil,
+      sha256: command.sha256,
+      sizeBytes: command.sizeBytes,
+      mediaType: command.mediaType,
+      filename: command.filename?.trim() || null,
+      uploadedBy: actor(command.by),
+      uploadedAt: command.now,
+    },
+  });
+  if (command.supersedes !== null) {
+    const old = state.documents.find((d) => d.documentId === command.supersedes);
+    if (!old) throw new DomainError('document-not-found', `No document ${command.supersedes} in this file to supersede.`, 404, 'supersedes');
+    if (old.kind !== command.kind) {
+      throw new DomainError('supersedes-other-kind', `Document ${old.documentId} is a ${old.kind}, not a ${command.kind}.`, 422, 'supersedes');
+    }
+    if (old.supersededBy !== null || old.withdrawal !== null) {
+      throw new DomainError('document-not-in-force', `Document ${old.documentId} is already superseded or withdrawn.`, 409, 'supersedes');
+    }
+    if (validFrom <= old.validFrom) {
+      throw new DomainError('supersedes-not-later', `validFrom must be after ${old.validFrom}, the first day of the document it supersedes.`, 422, 'validFrom');
+    }
+    events.push({
+      type: 'compliance.DocumentSuperseded',
+      data: { aiSystemId: command.aiSystemId, documentId: old.documentId, supersededBy: command.documentId, effectiveOn: validFrom, supersededAt: command.now },
+    });
+  }
+  return events;
+}
+
+function withdrawDocument(command: WithdrawDocument, state: ComplianceFileState): ComplianceFileEvent[] {
+  const doc = state.documents.find((d) => d.documentId === command.documentId);
+  if (!doc) throw new DomainError('document-not-found', `No document ${command.documentId} in this file.`, 404, 'documentId');
+  if (doc.withdrawal !== null) throw new DomainError('document-withdrawn', `Document ${doc.documentId} was withdrawn on ${doc.withdrawal.effectiveOn}.`, 409);
+  return [
+    {
+      type: 'compliance.DocumentWithdrawn',
+      data: {
+        aiSystemId: command.aiSystemId,
+        documentId: doc.documentId,
+        reason: required(command.reason, 'reason'),
+        effectiveOn: decisionDate(command.effectiveOn, command.now, 'effectiveOn'),
+        withdrawnBy: actor(command.by),
+        withdrawnAt: command.now,
+      },
+    },
+  ];
+}
+
 /** A version the system has run; null means the version in use now. */
 function knownVersion(command: { system: { knownVersions: readonly string[]; currentVersion: string | null } }, version: string | null, field: string): string {
   const v = version?.trim() || command.system.currentVersion;
@@ -327,6 +430,19 @@ function evolve(state: ComplianceFileState, event: ComplianceFileEvent): Complia
       };
     case 'compliance.AssessmentRecorded':
       return { ...state, assessments: { ...state.assessments, [event.data.kind]: event.data } };
+    case 'compliance.DocumentRecorded':
+      return { ...state, documents: [...state.documents, { ...event.data, supersededBy: null, supersededOn: null, withdrawal: null }] };
+    case 'compliance.DocumentSuperseded':
+      return {
+        ...state,
+        documents: state.documents.map((d) =>
+          d.documentId === event.data.documentId ? { ...d, supersededBy: event.data.supersededBy, supersededOn: event.data.effectiveOn } : d,
+        ),
+      };
+    case 'compliance.DocumentWithdrawn': {
+      const { aiSystemId: _a, documentId, ...withdrawal } = event.data;
+      return { ...state, documents: state.documents.map((d) => (d.documentId === documentId ? { ...d, withdrawal } : d)) };
+    }
     default:
       // Event types added later are ignored by older code rather than breaking the fold.
       return state;

@@ -147,6 +147,67 @@ export interface AssessmentRecordedData {
   recordedAt: string;
 }
 
+/**
+ * The papers the file keeps as evidence (issue 23 item 3): the CE certificate of the notified body
+ * (MDR Art. 56), the EU declaration of conformity (AI Act Art. 47, MDR Art. 19), the instructions
+ * for use per version (AI Act Art. 13, 26(1)), the contract (liability, recourse, indemnity), the
+ * processing agreement (GDPR Art. 28), service levels, security and patching commitments.
+ */
+export type DocumentKind =
+  'ce-certificate' | 'eu-declaration-of-conformity' | 'instructions-for-use' | 'contract' | 'processing-agreement' | 'service-levels' | 'security-commitments';
+export const DOCUMENT_KINDS: readonly DocumentKind[] = [
+  'ce-certificate',
+  'eu-declaration-of-conformity',
+  'instructions-for-use',
+  'contract',
+  'processing-agreement',
+  'service-levels',
+  'security-commitments',
+];
+
+/**
+ * One document stored in the blob store under its SHA-256 (the blob key), recorded when it was
+ * uploaded. Its validity is in local days (Europe/Amsterdam), as the paper states it; a bundle
+ * checks the file it carries against `sha256` and `sizeBytes` of this event.
+ */
+export interface DocumentRecordedData {
+  aiSystemId: string;
+  documentId: string;
+  kind: DocumentKind;
+  title: string;
+  /** The model version the document applies to (instructions for use are per version); null: every version. */
+  modelVersion: string | null;
+  /** YYYY-MM-DD, first and last day the document holds; `validUntil` null: until superseded or withdrawn. */
+  validFrom: string;
+  validUntil: string | null;
+  sha256: string;
+  sizeBytes: number;
+  mediaType: string;
+  /** The name it had on the uploader's disk, if they said; only for display. */
+  filename: string | null;
+  uploadedBy: Signatory;
+  uploadedAt: string;
+}
+
+/** A newer document of the same kind takes over from `effectiveOn` (the newer one's first day). */
+export interface DocumentSupersededData {
+  aiSystemId: string;
+  documentId: string;
+  supersededBy: string;
+  effectiveOn: string;
+  supersededAt: string;
+}
+
+/** The document no longer holds from `effectiveOn` (a certificate suspended, a contract ended, an upload in error). */
+export interface DocumentWithdrawnData {
+  aiSystemId: string;
+  documentId: string;
+  reason: string;
+  effectiveOn: string;
+  withdrawnBy: Signatory;
+  withdrawnAt: string;
+}
+
 /** The context's events, declared once: type → data. */
 export interface ComplianceFileEventData {
   'compliance.SystemClassified': SystemClassifiedData;
@@ -155,6 +216,9 @@ export interface ComplianceFileEventData {
   'compliance.CompetenceRecorded': CompetenceRecordedData;
   'compliance.CompetenceWithdrawn': CompetenceWithdrawnData;
   'compliance.AssessmentRecorded': AssessmentRecordedData;
+  'compliance.DocumentRecorded': DocumentRecordedData;
+  'compliance.DocumentSuperseded': DocumentSupersededData;
+  'compliance.DocumentWithdrawn': DocumentWithdrawnData;
 }
 
 export type SystemClassified = EventOf<ComplianceFileEventData, 'compliance.SystemClassified'>;
@@ -163,6 +227,7 @@ export type CompetencePolicySet = EventOf<ComplianceFileEventData, 'compliance.C
 export type CompetenceRecorded = EventOf<ComplianceFileEventData, 'compliance.CompetenceRecorded'>;
 export type CompetenceWithdrawn = EventOf<ComplianceFileEventData, 'compliance.CompetenceWithdrawn'>;
 export type AssessmentRecorded = EventOf<ComplianceFileEventData, 'compliance.AssessmentRecorded'>;
+export type DocumentRecorded = EventOf<ComplianceFileEventData, 'compliance.DocumentRecorded'>;
 
 export type ComplianceFileEvent = EventsOf<ComplianceFileEventData>;
 
@@ -173,4 +238,7 @@ export const COMPLIANCE_FILE_EVENT_TYPES = eventTypes<ComplianceFileEventData>({
   'compliance.CompetenceRecorded': true,
   'compliance.CompetenceWithdrawn': true,
   'compliance.AssessmentRecorded': true,
+  'compliance.DocumentRecorded': true,
+  'compliance.DocumentSuperseded': true,
+  'compliance.DocumentWithdrawn': true,
 });

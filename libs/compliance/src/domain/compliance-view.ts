@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
-import type { CompetenceRecord, ComplianceFileState } from './compliance-file.decider';
+import type { CompetenceRecord, ComplianceDocument, ComplianceFileState } from './compliance-file.decider';
+import { type DocumentStatus, documentsOn, hospitalDay } from './documents';
 import type {
   AssessmentRecordedData,
   CompetencePolicy,
@@ -107,6 +108,8 @@ export interface ComplianceView {
   };
   /** The latest assessment of each kind, with whether its review date has passed at `asOf`. */
   assessments: Array<AssessmentRecordedData & { overdue: boolean }>;
+  /** Every document recorded by `asOf`, with where it stood on that day (Europe/Amsterdam). */
+  documents: Array<ComplianceDocument & { status: DocumentStatus; lastValidDay: string | null }>;
   /** What the file lacks as of `asOf`, each with the article that asks for it. */
   missing: string[];
 }
@@ -149,6 +152,14 @@ export function complianceView(aiSystemId: string, file: ComplianceFileState, re
       if (!file.assessments[kind]) missing.push(`${ASSESSMENT_NAMES[kind]}: not recorded for a high-risk system (record it, or that it is not required)`);
     }
   }
+  const documents = documentsOn(file.documents, hospitalDay(asOf));
+  if (classification?.aiActRiskClass === 'high') {
+    const valid = documents.filter((d) => d.status === 'valid');
+    if (version && !valid.some((d) => d.kind === 'instructions-for-use' && d.modelVersion === version)) {
+      missing.push(`No instructions for use in force for version ${version} (AI Act Art. 26(1))`);
+    }
+    if (!valid.some((d) => d.kind === 'eu-declaration-of-conformity')) missing.push('No EU declaration of conformity in force (AI Act Art. 47)');
+  }
   return {
     aiSystemId,
     asOf,
@@ -165,6 +176,7 @@ export function complianceView(aiSystemId: string, file: ComplianceFileState, re
       overseers,
     },
     assessments,
+    documents,
     missing,
   };
 }

@@ -2,3 +2,4 @@ export * from './compliance-file.events';
 export * from './compliance-file.commands';
 export * from './compliance-file.decider';
 export * from './compliance-view';
+export * from './documents';

@@ -3,8 +3,18 @@ import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nest
 import { IsBoolean, IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
 import { Transform } from 'class-transformer';
 import { LimitQueryDto, OptionalText, RequiredText } from '@app/platform';
-import { ASSESSMENT_KINDS, ASSESSMENT_STATUSES, CHANGE_KINDS, COMPETENCE_POLICIES, HOSPITAL_ROLES, LEGAL_GROUNDS, MDR_CLASSES, RISK_CLASSES } from '../domain';
-import type { AssessmentKind, AssessmentStatus, ChangeKind, CompetencePolicy, HospitalRole, LegalGround, MdrClass, RiskClass } from '../domain';
+import {
+  ASSESSMENT_KINDS,
+  ASSESSMENT_STATUSES,
+  CHANGE_KINDS,
+  COMPETENCE_POLICIES,
+  DOCUMENT_KINDS,
+  HOSPITAL_ROLES,
+  LEGAL_GROUNDS,
+  MDR_CLASSES,
+  RISK_CLASSES,
+} from '../domain';
+import type { AssessmentKind, AssessmentStatus, ChangeKind, CompetencePolicy, DocumentKind, HospitalRole, LegalGround, MdrClass, RiskClass } from '../domain';
 
 const DATE: ApiPropertyOptions = { format: 'date', example: '2026-11-30', description: 'A local date in Europe/Amsterdam (YYYY-MM-DD)' };
 
@@ -150,4 +160,49 @@ export class ListAssessmentsQueryDto extends LimitQueryDto {
   @IsOptional()
   @IsUUID('all')
   aiSystemId?: string;
+}
+
+/** The metadata of an uploaded document, in the query string (the body is the file itself). */
+export class UploadDocumentQueryDto {
+  @ApiProperty({ enum: DOCUMENT_KINDS, description: 'What the document is (issue 23 item 3)' })
+  @IsIn(DOCUMENT_KINDS)
+  kind!: DocumentKind;
+
+  @RequiredText(300, { example: 'Instructions for use ChestXR Triage 2.3', description: 'No patient data: the title is stored in clear' })
+  title!: string;
+
+  @OptionalText(100, { example: '2.3.1', description: 'The model version it applies to; required for instructions-for-use' })
+  modelVersion?: string;
+
+  @OptionalDate({ ...DATE, description: 'First day the document holds; default today' })
+  validFrom?: string;
+
+  @OptionalDate({ ...DATE, description: "Last day it holds (a certificate's expiry); none: until superseded or withdrawn" })
+  validUntil?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'A document of the same kind this one replaces from its validFrom' })
+  @IsOptional()
+  @IsUUID('all')
+  supersedes?: string;
+
+  @OptionalText(255, { example: 'ifu-2.3.pdf', description: 'The file name, for display' })
+  filename?: string;
+}
+
+export class ListDocumentsQueryDto {
+  @OptionalDate({ ...DATE, description: 'Only the documents in force on this day; default: every document, with its status today' })
+  validOn?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'As the registry knew it at this moment; default now' })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  asOf?: string;
+}
+
+export class WithdrawDocumentDto {
+  @RequiredText(2000, { example: 'Certificate suspended by the notified body' })
+  reason!: string;
+
+  @OptionalDate({ ...DATE, description: 'First day the document no longer holds; default today' })
+  effectiveOn?: string;
 }

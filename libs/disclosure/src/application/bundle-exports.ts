@@ -10,6 +10,7 @@ import { Not, IsNull, type Repository } from 'typeorm';
 import { type Actor, EVENT_STORE, type EventStore, loadState, SqlDatabase, STORAGE_CONFIG, type StorageConfig } from '@app/event-store';
 import { type BundleProgress, LedgerAnchorService, LedgerService, writeBundle } from '@app/evidence';
 import { AccessLog, dataSubjectStreamId, erasureDecider, type Role, SubjectKeyStore } from '@app/identity';
+import { BLOB_STORE, type BlobStore } from '@app/retention';
 import { DomainError } from '@app/event-store';
 import { type DisclosureCommandResult, ExecuteDisclosureCommand, GetDisclosureQuery } from './disclosure.commands';
 import { DisclosureBundleRow } from '../projections/disclosure.projection';
@@ -72,6 +73,7 @@ export class BundleExports implements OnApplicationBootstrap {
     private readonly queries: QueryBus,
     private readonly db: SqlDatabase,
     @InjectRepository(DisclosureBundleRow) private readonly bundleRows: Repository<DisclosureBundleRow>,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
   ) {
     this.dir = join(config.dataDir, 'bundles');
     this.singleProcess = config.kind !== 'postgres';
@@ -211,7 +213,14 @@ export class BundleExports implements OnApplicationBootstrap {
     const done = (async () => {
       try {
         const result = await writeBundle(
-          { store: this.store, ledger: this.ledger, anchors: this.anchors, reveal, accessLog: (p) => this.accessEntries(p) },
+          {
+            store: this.store,
+            ledger: this.ledger,
+            anchors: this.anchors,
+            reveal,
+            accessLog: (p) => this.accessEntries(p),
+            documentContent: (sha256) => this.blobs.read(sha256),
+          },
           {
             requestId,
             reference: state.reference!,

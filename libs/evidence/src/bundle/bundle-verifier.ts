@@ -8,6 +8,7 @@ import { BagZip, BundleRefused, isPayloadPath, type LineReader, TAG_FILES } from
 import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_SIG, type BundleStatement, checkBundleStatement } from './bundle-statement';
 import { InclusionVerifier, leafHash } from '../ledger/merkle';
 import { COVERAGE_FILE, CoverageDeriver } from './coverage';
+import { BundleDocuments, DOCUMENTS_DIR } from './documents';
 import { ProvenTexts, type TextCounts } from './proven-texts';
 import { isWithheld } from './redaction';
 import { WithheldEvents } from './withheld-events';
@@ -164,13 +165,13 @@ function checkCompleteness(c: Completeness, seen: Map<string, SeenStream>, treeS
       });
     if (got.firstAt !== null && entry.firstAt !== got.firstAt)
       problems.push({ file, problem: `stream ${streamId}: listed as starting at ${entry.firstAt}, its first event is of ${got.firstAt}` });
-    if (!includedAlways(streamId, c.scope) && !got.inPeriod && !got.redacted)
+    if (!includedAlways(streamId, c.scope, matched) && !got.inPeriod && !got.redacted)
       problems.push({ file, problem: `stream ${streamId} has no event in the period of the scope` });
   }
   for (const entry of c.streams) {
     if (entry.included && !seen.has(entry.streamId))
       problems.push({ file: 'data/events.jsonl', problem: `stream ${entry.streamId} is listed as included but has no events in the bundle` });
-    if (!entry.included && (includedAlways(entry.streamId, c.scope) || inPeriod(c.scope, entry.firstAt))) {
+    if (!entry.included && (includedAlways(entry.streamId, c.scope, entry.matchedBy) || inPeriod(c.scope, entry.firstAt))) {
       problems.push({ file, problem: `stream ${entry.streamId} is in view of the scope and in its period, but was left out` });
     }
   }
@@ -423,6 +424,7 @@ async function checkBag(
   const withheld = new WithheldEvents(bagInfoValue(bagInfo, 'Disclosure-Request-Id'), problems);
   // B.15: as of the signed tree head's time, or the scope's `to` when earlier.
   const coverage = new CoverageDeriver(head?.issuedAt ?? '', completeness?.scope.to);
+  const documents = new BundleDocuments();
   let lastIndex = -1;
   let lastPosition = 0;
   for (;;) {
@@ -489,7 +491,10 @@ async function checkBag(
     if (leaf === null || fieldsRedacted) stream.redacted = true;
     await provenTexts.event(envelope, leaf !== null);
     if (leaf === null) coverage.withheldLine(ev.streamId);
-    else coverage.event(envelope);
+    else {
+      coverage.event(envelope);
+      documents.event(envelope);
+    }
     if (leaf !== null) for (const k of match(envelope)) stream.matched.add(k);
     if (leaf !== null && !stream.inPeriod && completeness && inPeriod(completeness.scope, businessTime(envelope))) stream.inPeriod = true;
     try {
@@ -550,6 +555,14 @@ async function checkBag(
   if (createHash('sha256').update(coverage.bytes().text, 'utf8').digest('hex') !== digests.get(COVERAGE_FILE))
     problems.push({ file: COVERAGE_FILE, problem: 'is not the coverage derived from the proven events (VERIFY.md B.15): it was edited' });
   report.texts = provenTexts.counts;
+  // B.16: each document file against the event that recorded it; every document that held in the period present.
+  const documentFiles = new Map<string, { sha256: string | undefined; size: number }>();
+  for (const name of manifest.keys()) {
+    if (!name.startsWith(DOCUMENTS_DIR) || !zip.entries.has(name)) continue;
+    digests.set(name, await zip.digest(name));
+    documentFiles.set(name, { sha256: digests.get(name), size: zip.entries.get(name)!.uncompressedSize });
+  }
+  if (completeness) documents.check(completeness.scope, documentFiles, problems);
 
   // Listed payload files not read above are hashed now (unlisted ones are never read); then both manifests are checked.
   for (const name of manifest.keys()) {

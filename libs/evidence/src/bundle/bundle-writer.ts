@@ -23,6 +23,7 @@ import { type BundleScope, type ScopedStream, scopeCensus } from './scope';
 import { COVERAGE_FILE, CoverageDeriver } from './coverage';
 import { csvRow, plaintextLine, type PlaintextLine, type Reveal, shownText, textsOf, TIMELINE_COLUMNS, timelineRow, withheldRow } from './timeline';
 import { verifyMd } from './verify-md';
+import { BundleDocuments, DOCUMENTS_DIR } from './documents';
 import './zip-crc';
 
 export interface BundleRequest {
@@ -172,6 +173,8 @@ export async function writeBundle(
     accessLog?: (pseudonyms: string[]) => AsyncIterable<object>;
     /** External anchors of earlier tree heads (ADR 0037): data/anchors.jsonl when any covers an event. */
     anchors?: Pick<LedgerAnchorService, 'anchorSummaries' | 'anchorsById'>;
+    /** The stored content of a compliance-file document by its SHA-256 (the blob store), for data/documents/ (VERIFY.md B.16). */
+    documentContent?: (sha256: string) => Promise<AsyncIterable<Buffer | string> | null>;
   },
   request: BundleRequest,
   out: Writable,
@@ -230,6 +233,7 @@ export async function writeBundle(
     await timelineCsv.write(csvRow(TIMELINE_COLUMNS));
     const report = new ReportCollector(REPORT_ROWS);
     const coverage = new CoverageDeriver(head.issuedAt, request.scope.to);
+    const documents = new BundleDocuments();
     const rules = rulesByEvent(request.redactions);
     let streamCount = 0;
     let included = 0;
@@ -288,7 +292,10 @@ export async function writeBundle(
             });
         const row = withheld ? withheldRow(withheld) : timelineRow(event!, texts);
         if (withheld) coverage.withheldLine(stored.streamId);
-        else coverage.event(event!);
+        else {
+          coverage.event(event!);
+          documents.event(event!);
+        }
         tj += `${included === 0 ? '' : ',\n'}${JSON.stringify(row)}`;
         tc += csvRow(TIMELINE_COLUMNS.map((c) => row[c]));
         report.add(row);
@@ -350,6 +357,15 @@ export async function writeBundle(
     // Coverage of oversight (VERIFY.md B.15), derived from the events shown, as the verifiers derive it.
     const covered = coverage.bytes();
     await add(COVERAGE_FILE, FAST, (w) => w.write(covered.text));
+
+    // The compliance file's documents that held in the period (VERIFY.md B.16), from the events shown.
+    for (const sha256 of documents.required(request.scope).keys()) {
+      const content = await deps.documentContent?.(sha256);
+      if (!content) throw new Error(`Document ${sha256} held in the period but is not in the blob store: the bundle would be incomplete`);
+      await add(`${DOCUMENTS_DIR}${sha256}`, STORED, async (w) => {
+        for await (const chunk of content) await w.write(chunk);
+      });
+    }
 
     const meta: ReportMeta = {
       title: `Evidence bundle ${request.reference}`,

@@ -120,16 +120,25 @@ export function inPeriod(scope: BundleScope, at: string): boolean {
   return (!scope.from || at >= scope.from) && (!scope.to || at <= scope.to);
 }
 
+/** Streams of the compliance files (libs/compliance): one per AI system, in a bundle whole when the system is in scope. */
+export const COMPLIANCE_FILE = 'compliance-file-';
+
 /** The stream of the ledger's signing keys: always in a bundle, so signatures can be traced. */
 export const LEDGER_KEYS = 'ledger-keys';
 
 /**
- * Streams in a bundle whatever the period: the ledger's keys, and the own stream of each AI system
- * in scope (its registration, versions and review limits: coverage's overdue figures need the limit
- * the system had, however long before the period it was set; VERIFY.md B.9, B.15).
+ * Streams in a bundle whatever the period (VERIFY.md B.9): the ledger's keys; the own stream of
+ * each AI system in scope (its registration, versions and review limits: coverage's overdue
+ * figures need the limit the system had, however long before the period it was set; B.15); and
+ * the compliance file of an AI system in scope (B.16), because which documents and which
+ * classification held on the days of the period are facts of the file whatever day they were recorded.
  */
-export function includedAlways(streamId: string, scope: BundleScope): boolean {
-  return streamId === LEDGER_KEYS || scope.aiSystemIds.some((id) => streamId === `ai-system-${id}`);
+export function includedAlways(streamId: string, scope: BundleScope, matchedBy: readonly string[]): boolean {
+  return (
+    streamId === LEDGER_KEYS ||
+    scope.aiSystemIds.some((id) => streamId === `ai-system-${id}`) ||
+    (streamId.startsWith(COMPLIANCE_FILE) && matchedBy.some((k) => k.startsWith('aiSystem:')))
+  );
 }
 
 /** A stream that names something in scope (or is in scope by its id), as of the cut-off. */
@@ -195,7 +204,7 @@ export async function scopeCensus(store: EventStore, scope: BundleScope, cutoffP
     const same = shared.get(key);
     if (same) s.matchedBy = same;
     else shared.set(key, s.matchedBy);
-    s.included = s.included || includedAlways(streamId, scope);
+    s.included = s.included || includedAlways(streamId, scope, s.matchedBy);
   }
   return streams;
 }

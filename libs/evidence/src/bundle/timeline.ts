@@ -55,6 +55,9 @@ export const LABELS: Record<string, [string, string]> = {
   'compliance.CompetenceRecorded': ['Training and authority to oversee recorded', 'Training en bevoegdheid tot toezicht vastgelegd'],
   'compliance.CompetenceWithdrawn': ['Authority to oversee withdrawn', 'Bevoegdheid tot toezicht ingetrokken'],
   'compliance.AssessmentRecorded': ['Assessment recorded (FRIA, DPIA or risk analysis)', 'Beoordeling vastgelegd (FRIA, DPIA of risicoanalyse)'],
+  'compliance.DocumentRecorded': ['Document uploaded to the compliance file', 'Document toegevoegd aan het nalevingsdossier'],
+  'compliance.DocumentSuperseded': ['Document superseded by a newer one', 'Document vervangen door een nieuwer'],
+  'compliance.DocumentWithdrawn': ['Document withdrawn', 'Document ingetrokken'],
   'ai-systems.SupplierNoticeReceived': [
     'Supplier notice received (field safety notice or security advisory)',
     'Bericht van leverancier ontvangen (veiligheidsmededeling of beveiligingsadvies)',

@@ -5,6 +5,7 @@ import { anchorsByHand, anchorsRules } from './anchors';
 import { BUNDLE_LIMITS, TAG_FILES } from './bag-zip';
 import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_MEMBERS, BUNDLE_STATEMENT_SIG, BUNDLE_STATEMENT_VERSION } from './bundle-statement';
 import { EVENTS_TABLE_HEAD, REPORT_ROWS } from './report-html';
+import { DOCUMENTS_DIR } from './documents';
 import { COVERAGE_FILE } from './coverage';
 import { LEDGER_KEYS, TIME_FIELDS } from './scope';
 import { COMMITTED_NAMES } from '../ledger/field-commitments';
@@ -301,16 +302,18 @@ For every stream with events in \`events.jsonl\` (its events in file order):
   of its lines is withheld or has a redacted member (B.8), N need only be a subset of \`matchedBy\`
   and may be empty (what was redacted may be what named the scope), and a withheld line names nothing;
 - its \`firstAt\` equals the business time of its first event (not checked when that line is withheld);
-- except for the **streams in every bundle** (\`${LEDGER_KEYS}\`, and \`ai-system-<id>\` for each \`id\` of
-  \`aiSystemIds\`: an AI system's own stream, whose review limits B.15 needs whenever they were set)
-  and streams with a withheld line or a redacted member, the business time of **at least one**
-  of its events is in the period (the period selects a stream by any of its events, not by its
-  first).
+- except for the **streams in every bundle** (\`${LEDGER_KEYS}\`; \`ai-system-<id>\` for each \`id\` of
+  \`aiSystemIds\`: an AI system's own stream, whose review limits B.15 needs whenever they were set;
+  and a **compliance file**, a stream whose id begins \`compliance-file-\` and whose N holds an
+  \`aiSystem:\` key: it is carried whole, B.16) and streams with a withheld line or a redacted member,
+  the business time of **at least one** of its events is in the period (the period selects a stream
+  by any of its events, not by its first).
 
 For every entry of \`streams\`: if \`included\` is true the stream has events in \`events.jsonl\`;
-otherwise it is not one of the streams in every bundle and its \`firstAt\` is not in the period (a missing \`firstAt\` is in
-a period without bounds).
-${example ? workedExample(head, example) : ''}${example?.formatTwo ? formatTwoExample(example.formatTwo) : ''}${anchorsRules()}${textsSection()}${example?.opened ? openedExample(example.opened) : ''}${statementSection()}${coverageSection()}
+otherwise it is not one of the streams in every bundle (for a compliance file: its \`matchedBy\` holds
+no \`aiSystem:\` key) and its \`firstAt\` is not in the period (a missing \`firstAt\` is in a period
+without bounds).
+${example ? workedExample(head, example) : ''}${example?.formatTwo ? formatTwoExample(example.formatTwo) : ''}${anchorsRules()}${textsSection()}${example?.opened ? openedExample(example.opened) : ''}${statementSection()}${coverageSection()}${documentsSection()}
 ## Who read the data
 
 \`data/access-log.jsonl\` (present when patients are in scope) lists every recorded read, export
@@ -428,6 +431,44 @@ bundle is the completeness statement's claim (B.9), not more. Overdue counts res
 the bundle shows: a system in scope brings its own stream (B.9), but a bundle scoped by patient
 alone holds no limits (its overdue figures are null), and the registry-wide default limit is never
 used (it is configuration, not an event).
+`;
+}
+
+/** B.16: the compliance file's documents (issue 23 item 3). */
+function documentsSection(): string {
+  return `
+## B.16 Documents of the compliance file (\`${DOCUMENTS_DIR}\`)
+
+The supplier's papers the hospital holds for an AI system in scope (CE certificate, EU declaration
+of conformity, instructions for use per version, contract, processing agreement, service levels,
+security commitments), each exactly as uploaded, as \`${DOCUMENTS_DIR}<sha256>\`. Each is listed in
+the manifests like any payload file; this rule ties it to the event that recorded the upload.
+
+**Read**, in the order of \`events.jsonl\`, every line that is not withheld (B.8) whose \`data\` is an
+object with \`documentId\` a string:
+
+- \`type\` \`compliance.DocumentRecorded\` with \`sha256\` a string, \`sizeBytes\` a whole number ≥ 0 and
+  \`validFrom\` a date \`YYYY-MM-DD\`: the document \`documentId\` records that content with that size;
+  it holds from \`validFrom\` to \`validUntil\` when that is a date \`YYYY-MM-DD\`, else without end.
+- \`type\` \`compliance.DocumentSuperseded\` or \`compliance.DocumentWithdrawn\` with \`effectiveOn\` a date
+  \`YYYY-MM-DD\`, of a document read before: it no longer holds from that day (its last day is the day before).
+
+A document's **last day** is the earliest of its \`validUntil\` and those days before; none: it has no end.
+Dates compare as strings. The **days of the period**: the dates in Europe/Amsterdam (IANA time zone
+database) of the scope's \`from\` and \`to\` (B.9), each open when null.
+
+**Check**:
+
+1. Every payload file under \`${DOCUMENTS_DIR}\` is named by 64 lower-case hex digits, its bytes'
+   SHA-256 is that name, and a \`compliance.DocumentRecorded\` line read above records that
+   \`sha256\` with \`sizeBytes\` equal to the file's size.
+2. Every document read above whose last day is not before its \`validFrom\` (withdrawn from its first
+   day: it never held), whose \`validFrom\` is not after the period's last day, and whose last day is
+   not before the period's first day, has its file \`${DOCUMENTS_DIR}<sha256>\` in the bundle.
+
+What it rests on: that the content under a hash is the one the hospital received from its supplier
+is the uploader's statement (their subject and role are in the event); the bundle proves that it
+is the content recorded on that day, unchanged since.
 `;
 }
 
