@@ -11,8 +11,9 @@ class Recorder implements Projection {
     readonly name: string,
     readonly eventTypes?: string[],
   ) {}
-  async handle(events: EventEnvelope[]) {
+  handle(events: EventEnvelope[]) {
     for (const e of events) this.seen.push(e.globalPosition);
+    return Promise.resolve();
   }
 }
 
@@ -62,7 +63,10 @@ describe('ProjectionRunner: projections share the tail of the log', () => {
     // One projection per loop would be 10 pages (or more); shared, it is the pages the appends made visible.
     expect(pagesWithEvents.length).toBeLessThanOrEqual(3);
     const all = appended.map((r) => r.lastPosition).sort((a, b) => a - b);
-    const wanted = appended.filter((_, i) => i % 5 === 0).map((r) => r.lastPosition).sort((a, b) => a - b);
+    const wanted = appended
+      .filter((_, i) => i % 5 === 0)
+      .map((r) => r.lastPosition)
+      .sort((a, b) => a - b);
     for (const [i, p] of projections.entries()) expect(p.seen.filter((x) => x > before)).toEqual(i % 2 ? wanted : all);
   });
 
@@ -88,12 +92,13 @@ describe('ProjectionRunner: projections share the tail of the log', () => {
       name: 'tail-meddler',
       version: 1,
       entities: [],
-      async handle(events) {
+      handle(events) {
         try {
           (events[0].data as Record<string, unknown>).i = 'changed';
         } catch (e) {
           changed = e;
         }
+        return Promise.resolve();
       },
     };
     const runner = new ProjectionRunner(new SqlDatabase(ds), store, [meddler], { batchSize: 10 });

@@ -469,7 +469,7 @@ export class ProjectionRunner {
     const events = shared ? this.tail.from(from, limit) : [];
     const readPage = (after: number, n: number) => (shared ? this.tail.read(after, n, this.store) : this.store.readAll(after, n));
     // A page is read when the tail had less than a full batch: there may be more in the store.
-    for (let more = page; more === page && events.length < limit; ) {
+    for (let more = page; more === page && events.length < limit;) {
       const next = await readPage(events.length ? events[events.length - 1].globalPosition : from, Math.min(page, limit - events.length));
       more = next.length;
       for (const e of next) events.push(e);

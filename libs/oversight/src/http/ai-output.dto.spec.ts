@@ -28,7 +28,16 @@ const valid = {
 
 /** Per field: good values, values at and past every limit, wrong types, null, absent. */
 const FIELD_VALUES: Record<string, unknown[]> = {
-  aiSystemId: [valid.aiSystemId, valid.aiSystemId.toUpperCase(), '00000000-0000-0000-0000-000000000000', '0b5e3f1c-4a7d-9e2b-9c1d-2f3a4b5c6d7e', 'not-a-uuid', '', 7, null],
+  aiSystemId: [
+    valid.aiSystemId,
+    valid.aiSystemId.toUpperCase(),
+    '00000000-0000-0000-0000-000000000000',
+    '0b5e3f1c-4a7d-9e2b-9c1d-2f3a4b5c6d7e',
+    'not-a-uuid',
+    '',
+    7,
+    null,
+  ],
   modelVersion: ['2.3.1', 'x'.repeat(100), 'x'.repeat(101), '😀'.repeat(50), '😀'.repeat(51), '', ' ', 3, null],
   outputReference: ['pacs://a', 'r'.repeat(500), 'r'.repeat(501), '', ['a'], null],
   outputSha256: [valid.outputSha256, valid.outputSha256.toUpperCase(), valid.outputSha256.slice(1), `${valid.outputSha256}0`, 42, null],
