@@ -1,10 +1,11 @@
-import { createHash, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, hkdfSync, privateDecrypt, publicEncrypt, randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { SqlDatabase } from '@app/event-store';
 import { newTestStorage, openTestDataSource, type TestStorage } from '../../../test/support/test-storage';
 import {
   DecryptionError,
   type KeyWrapper,
+  LocalKeyWrapper,
   MasterKeyUnavailableError,
   SubjectKeyStore,
   SubjectShreddedError,
@@ -60,6 +61,26 @@ describe('SubjectKeyStore', () => {
   });
 
   describe('commitment to the plaintext (ADR 0036)', () => {
+    it('the salt is HKDF-SHA256(data key, salt = iv, info "oversight-registry/text-commitment-v1/salt"), byte for byte (ADR 0044 writes it out)', async () => {
+      const s = subject();
+      const [row] = await db.query<{ wrapped_key: string }>('SELECT wrapped_key FROM subject_keys WHERE subject_id = ?', [s]).then(async (none) => {
+        expect(none).toHaveLength(0);
+        await store.encrypt(s, 'first');
+        return db.query<{ wrapped_key: string }>('SELECT wrapped_key FROM subject_keys WHERE subject_id = ?', [s]);
+      });
+      const dataKey = await new LocalKeyWrapper(master).unwrap(row.wrapped_key, s);
+      const ivs = new Set<string>();
+      for (let i = 0; i < 50; i++) {
+        const enc = await store.encrypt(s, `text ${i}`);
+        ivs.add(enc.iv);
+        const iv = Buffer.from(enc.iv, 'base64url');
+        const expected = Buffer.from(hkdfSync('sha256', dataKey, iv, Buffer.from('oversight-registry/text-commitment-v1/salt'), 32)).toString('hex');
+        expect((await store.reveal(enc))!.salt).toBe(expected);
+      }
+      // IVs cut from a pool are still all different.
+      expect(ivs.size).toBe(50);
+    });
+
     it('reveals a salt that opens the commitment to exactly this text, a new salt per text', async () => {
       const s = subject();
       const enc = await store.encrypt(s, 'Second read');

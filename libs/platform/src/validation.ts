@@ -47,12 +47,27 @@ async function throwingField(validate: Validate, object: object, options: Valida
   return undefined;
 }
 
+/**
+ * A DTO class may check a body itself, faster than class-validator walks its decorators (a feed
+ * batch is 1,000 nested objects, ADR 0044): `static [PRECHECKED](value)` returns the DTO when the
+ * value is one the decorators accept as it is, and `undefined` for anything else, which then goes
+ * through class-validator as before, so every 400 is still worded and ordered by it.
+ * The check must accept nothing the decorators refuse (a property test holds it to that).
+ */
+export const PRECHECKED = Symbol('prechecked');
+
+export interface Prechecked {
+  [PRECHECKED](value: unknown): object | undefined;
+}
+
 class ProblemValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     // Bodies, queries and path parameters; custom parameters come from headers and the token.
     if (metadata.type !== 'custom') {
       const problems = unsafeInputProblems(value, metadata.data ?? '');
       if (problems.length) throw validationFailed(problems);
+      const accepted = (metadata.metatype as Partial<Prechecked> | undefined)?.[PRECHECKED]?.(value);
+      if (accepted) return accepted;
     }
     return super.transform(value, metadata);
   }
