@@ -16,6 +16,7 @@ import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_SIG, BUNDLE_STATEMENT_TEXT, BUNDLE_S
 import { type RedactionRule, withhold } from './redaction';
 import { formatTwoLine, formatTwoLineText } from './field-redaction';
 import { leafFormatOf } from '../ledger/leaf';
+import { committedPointers } from '../ledger/field-commitments';
 import { REPORT_ROWS, ReportCollector, reportHtml, type ReportMeta } from './report-html';
 import { reportPdf } from './report-pdf';
 import { nextTurn } from '../next-turn';
@@ -259,8 +260,8 @@ export async function writeBundle(
         // A format-1 event, or a rule outside the committed members, withholds the event whole
         // (VERIFY.md B.8): nothing of it reaches any file.
         const mine = rules.get(stored.eventId) ?? NO_RULES;
-        // A format-2 event no rule touches is written in one pass (formatTwoLineText); its
-        // timeline row reads the stored event, whose values are the line's.
+        // A format-2 event no rule touches is written in one pass, in the seed form
+        // (formatTwoLineText, ADR 0043); its timeline row reads the stored event, whose values are the line's.
         const two = leafFormatOf(stored) === 2;
         const shown = mine.length ? (two ? formatTwoLine(stored, mine) : null) : stored;
         const withheld = shown === null ? withhold(stored, mine) : null;
@@ -268,7 +269,7 @@ export async function writeBundle(
         const line = withheld ? canonicalJson(withheld) : two && !mine.length ? formatTwoLineText(stored) : canonicalJson(shown);
         if (included === 0 && !withheld) firstEvent = line;
         // B.10a's example: the first format-2 line with a redacted member, else with an opened one.
-        if (two && !withheld && (formatTwoExample === undefined || (!exampleRedacts && mine.length > 0)) && !line.includes('"salts":{}')) {
+        if (two && !withheld && (formatTwoExample === undefined || (!exampleRedacts && mine.length > 0)) && committedPointers(stored.data, stored.metadata).length > 0) {
           formatTwoExample = line;
           exampleRedacts = mine.length > 0;
         }

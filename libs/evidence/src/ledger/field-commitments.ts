@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { canonicalJson } from './canonical-json';
+import { canonicalJson, memberName } from './canonical-json';
 
 /**
  * Leaf format 2 (docs/adr/0039, VERIFY.md B.4): every member that may ever be redacted is hashed
@@ -76,12 +76,24 @@ export class FieldSalts {
   private readonly ipad = Buffer.alloc(BLOCK, 0x36);
   private readonly outer = Buffer.alloc(BLOCK + 32, 0x5c);
 
-  constructor(seed: Buffer) {
-    const key = seed.length > BLOCK ? hash('sha256', seed, 'buffer') : seed;
+  constructor(seed?: Buffer | string) {
+    if (seed !== undefined) this.rekey(seed);
+  }
+
+  /**
+   * Keys it with another event's seed (a Buffer, or 64 hex digits as a bundle line holds it): a
+   * verifier or sealer reuses one instance for every event instead of two buffers per event.
+   */
+  rekey(seed: Buffer | string): this {
+    const bytes = typeof seed === 'string' ? Buffer.from(seed, 'hex') : seed;
+    const key = bytes.length > BLOCK ? hash('sha256', bytes, 'buffer') : bytes;
+    this.ipad.fill(0x36);
+    this.outer.fill(0x5c, 0, BLOCK);
     for (let i = 0; i < key.length; i++) {
       this.ipad[i] ^= key[i];
       this.outer[i] ^= key[i];
     }
+    return this;
   }
 
   /** A field's 32-byte salt: HMAC-SHA256 keyed with the event's seed over its JSON pointer (only the registry holds seeds). */
@@ -143,7 +155,7 @@ export function canonicalCommitted(value: unknown, base: string, commit: (pointe
     const v = obj[k];
     if (v === undefined) continue;
     if (out.length !== 1) out += ',';
-    out += `${JSON.stringify(k)}:`;
+    out += memberName(k);
     if (isCommittedName(k)) out += commit(`${base}/${pointerSegment(k)}`, v);
     else out += v !== null && typeof v === 'object' ? canonicalCommitted(v, `${base}/${pointerSegment(k)}`, commit) : canonicalJson(v);
   }
@@ -191,7 +203,7 @@ export function canonicalLineAndLeaf(value: unknown, base: string, out: LineAndL
   for (const k of Object.keys(obj).sort()) {
     const v = obj[k];
     if (v === undefined) continue;
-    const name = `${first ? '' : ','}${JSON.stringify(k)}:`;
+    const name = first ? memberName(k) : `,${memberName(k)}`;
     first = false;
     out.line += name;
     out.leaf += name;
