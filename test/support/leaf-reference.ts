@@ -99,3 +99,26 @@ export function refLineLeafText(line: Record<string, unknown>): string {
   };
   return sortedJson({ ...rest, data: replaceCommitted(rest.data, '/data', commit), metadata: replaceCommitted(rest.metadata, '/metadata', commit) });
 }
+
+/** A committed member's salt in a seed-form line (B.4a): HMAC-SHA256 keyed with the 32 bytes of the seed over the pointer. */
+export function refSaltFromSeed(seed: string, pointer: string): Buffer {
+  return createHmac('sha256', Buffer.from(seed, 'hex')).update(pointer, 'utf8').digest();
+}
+
+/**
+ * A seed-form line rewritten in the salts form, every committed member's salt derived from the
+ * seed: what anyone holding the line can do (ADR 0043). Edits `line` in place.
+ */
+export function refSeedToSalts(line: { seed?: string; salts?: Record<string, string>; data?: unknown; metadata?: unknown }): void {
+  const seed = line.seed;
+  if (seed === undefined) throw new Error('not a seed-form line');
+  const salts: Record<string, string> = {};
+  const note = (pointer: string, value: unknown) => {
+    salts[pointer] = refSaltFromSeed(seed, pointer).toString('hex');
+    return value;
+  };
+  replaceCommitted(line.data, '/data', note);
+  replaceCommitted(line.metadata, '/metadata', note);
+  delete line.seed;
+  line.salts = salts;
+}

@@ -175,7 +175,7 @@ export function formatTwoLeaf(ev: Record<string, unknown>): FormatTwoLeaf {
       redacted.push({ pointer, ground: marker.$redacted.ground });
       return commitmentText(marker.$redacted.commitment);
     }
-    if (deriver) return commitmentText(commitmentOf(deriver.salt(pointer), canonical));
+    if (deriver) return commitmentText(deriver.commitment(pointer, canonical));
     const salt = given.get(pointer);
     if (salt === undefined) {
       if (formOk) problems.push(`${pointer} is shown without its salt`);

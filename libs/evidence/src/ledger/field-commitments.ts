@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import { canonicalJson, memberName } from './canonical-json';
+import { HmacSha256 } from './hmac-sha256';
 
 /**
  * Leaf format 2 (docs/adr/0039, VERIFY.md B.4): every member that may ever be redacted is hashed
@@ -68,13 +69,14 @@ function room(n: number): Buffer {
 }
 
 /**
- * HMAC-SHA256 (RFC 2104) keyed with an event's seed: `H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ text))`, the
- * key padded to 64 bytes. Two one-shot SHA-256 over buffers prepared once per event: createHmac
- * costs about 3 µs a call, this about 1 µs (the spec test compares it with createHmac).
+ * HMAC-SHA256 (RFC 2104) keyed with an event's seed, over each committed member's pointer: its
+ * salt. The key's two padded blocks are compressed once per event and each salt is computed in JS
+ * (hmac-sha256.ts): a salt is derived for every committed member sealed, exported in the salts
+ * form, and verified in the seed form (ADR 0043), where two one-shot native hashes per salt cost
+ * more than the hashing itself (the spec test compares it with createHmac).
  */
 export class FieldSalts {
-  private readonly ipad = Buffer.alloc(BLOCK, 0x36);
-  private readonly outer = Buffer.alloc(BLOCK + 32, 0x5c);
+  private readonly mac = new HmacSha256();
 
   constructor(seed?: Buffer | string) {
     if (seed !== undefined) this.rekey(seed);
@@ -82,38 +84,36 @@ export class FieldSalts {
 
   /**
    * Keys it with another event's seed (a Buffer, or 64 hex digits as a bundle line holds it): a
-   * verifier or sealer reuses one instance for every event instead of two buffers per event.
+   * verifier or sealer reuses one instance for every event.
    */
   rekey(seed: Buffer | string): this {
     const bytes = typeof seed === 'string' ? Buffer.from(seed, 'hex') : seed;
-    const key = bytes.length > BLOCK ? hash('sha256', bytes, 'buffer') : bytes;
-    this.ipad.fill(0x36);
-    this.outer.fill(0x5c, 0, BLOCK);
-    for (let i = 0; i < key.length; i++) {
-      this.ipad[i] ^= key[i];
-      this.outer[i] ^= key[i];
-    }
+    this.mac.rekey(bytes.length > BLOCK ? hash('sha256', bytes, 'buffer') : bytes);
     return this;
   }
 
   /** A field's 32-byte salt: HMAC-SHA256 keyed with the event's seed over its JSON pointer (only the registry holds seeds). */
   salt(pointer: string): Buffer {
-    const buf = room(BLOCK + 3 * pointer.length);
-    this.ipad.copy(buf, 0);
-    const n = buf.write(pointer, BLOCK, 'utf8');
-    hash('sha256', buf.subarray(0, BLOCK + n), 'buffer').copy(this.outer, BLOCK);
-    return hash('sha256', this.outer, 'buffer');
+    const out = Buffer.allocUnsafe(32);
+    this.mac.macInto(pointer, out, 0);
+    return out;
   }
 
-  /** The same salt as 64 hex digits (a bundle line's `salts`), without a Buffer to convert. */
+  /** The same salt as 64 hex digits (a bundle line's `salts`). */
   saltHex(pointer: string): string {
-    const buf = room(BLOCK + 3 * pointer.length);
-    this.ipad.copy(buf, 0);
-    const n = buf.write(pointer, BLOCK, 'utf8');
-    hash('sha256', buf.subarray(0, BLOCK + n), 'buffer').copy(this.outer, BLOCK);
-    return hash('sha256', this.outer, 'hex');
+    this.mac.macInto(pointer, hexRoom, 0);
+    return hexRoom.toString('hex');
+  }
+
+  /** commitment(p) = SHA-256(salt(p) ‖ UTF-8 of `canonical`), hex: the salt written in place, never a Buffer of its own. */
+  commitment(pointer: string, canonical: string): string {
+    const buf = room(32 + 3 * canonical.length);
+    this.mac.macInto(pointer, buf, 0);
+    const n = buf.write(canonical, 32, 'utf8');
+    return hash('sha256', buf.subarray(0, 32 + n), 'hex');
   }
 }
+const hexRoom = Buffer.allocUnsafe(32);
 
 export function fieldSalt(seed: Buffer, pointer: string): Buffer {
   return new FieldSalts(seed).salt(pointer);

@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '@app/event-store';
 import { canonicalJson, memberName } from './canonical-json';
-import { canonicalCommitted, commitmentOf, commitmentSeedOf, commitmentText, FieldSalts, LEAF_FORMAT_2, withoutSeed } from './field-commitments';
+import { canonicalCommitted, commitmentSeedOf, commitmentText, FieldSalts, LEAF_FORMAT_2, withoutSeed } from './field-commitments';
 import { leafHash } from './merkle';
 
 /** One HMAC key schedule, rekeyed per event (leafText is synchronous). */
@@ -20,7 +20,7 @@ export function leafText(e: EventEnvelope): string {
   const seed = commitmentSeedOf(e.metadata);
   if (seed === undefined) return canonicalJson(content);
   const salts = sealing.rekey(seed);
-  const commit = (pointer: string, value: unknown) => commitmentText(commitmentOf(salts.salt(pointer), canonicalJson(value)));
+  const commit = (pointer: string, value: unknown) => commitmentText(salts.commitment(pointer, canonicalJson(value)));
   return canonicalTop({ ...content, leafFormat: LEAF_FORMAT_2 }, (k, v) =>
     k === 'data' || k === 'metadata' ? canonicalCommitted(k === 'metadata' ? withoutSeed(v as Record<string, unknown>) : v, `/${k}`, commit) : canonicalJson(v),
   );
