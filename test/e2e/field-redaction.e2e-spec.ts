@@ -187,23 +187,24 @@ describe('Field redaction in leaf format 2: both verifiers recompute every leaf'
     expect(clean).toMatchObject({ actor: 'alice', text: 'Second read (accepted)' });
   });
 
-  it('VERIFY.md works a format-2 line through (B.10a): every commitment and the leaf bytes recompute from its text', () => {
+  /** A B.10a/B.10b section of VERIFY.md, worked through by the text's words: every commitment, the leaf bytes and the leaf hash. */
+  function workedThrough(section: string, expectedLine: string): void {
     const md = bundle.get('data/VERIFY.md')!.toString();
-    const mdLines = md.split('\n');
-    const at = mdLines.findIndex((l) => l.startsWith('## B.10a'));
+    const all = md.split('\n');
+    const at = all.findIndex((l) => l.startsWith(`## ${section}`));
     expect(at).toBeGreaterThan(-1);
-    // The example is the redacted review: a line with both opened and redacted members.
-    const first = mdLines
-      .slice(at)
-      .find((l) => l.startsWith('    '))!
-      .slice(4);
-    expect(first).toBe(lineOf(bundle, stored.eventId));
+    const next = all.findIndex((l, k) => k > at && l.startsWith('## '));
+    const mdLines = all.slice(at, next === -1 ? undefined : next);
+    const first = mdLines.find((l) => l.startsWith('    '))!.slice(4);
+    expect(first).toBe(expectedLine);
     const line = JSON.parse(first) as LineJson & Record<string, unknown>;
     const rows = mdLines
-      .slice(at)
       .map((l) => /^\| `([^`]+)` \| (`[0-9a-f]{64}`|\(redacted: [^)]*\)) \| (`.*`|—) \| `([0-9a-f]{64})` \|$/.exec(l))
       .filter((m) => m !== null);
-    expect(rows.length).toBe(Object.keys(line.salts).length + 4);
+    const redactedCount = rows.filter((r) => r[2].startsWith('(redacted')).length;
+    const asSalts = structuredClone(line);
+    if (line.seed) refSeedToSalts(asSalts); // the committed members by the reference's walk
+    expect(rows.length).toBe(Object.keys(asSalts.salts).length + redactedCount);
     const leaf = structuredClone(line) as Record<string, unknown>;
     for (const [, pointer, saltCell, valueCell, commitment] of rows) {
       const segments = pointer.split('/').slice(1);
@@ -212,7 +213,8 @@ describe('Field redaction in leaf format 2: both verifiers recompute every leaf'
       if (saltCell.startsWith('(redacted')) expect(marker(parent[name]).commitment).toBe(commitment);
       else {
         const salt = saltCell.slice(1, -1);
-        expect(line.salts[pointer]).toBe(salt);
+        // The salt as B.4a says: given in `salts`, or HMAC-SHA256 keyed with `seed` over the pointer.
+        expect(line.seed ? refSaltFromSeed(line.seed, pointer).toString('hex') : line.salts[pointer]).toBe(salt);
         expect(canonicalJson(parent[name])).toBe(valueCell.slice(1, -1).replace(/\\\|/g, '|'));
         // By the text's words: SHA-256 of the 32 salt bytes, then the canonical value's UTF-8.
         expect(sha256(Buffer.from(salt, 'hex'), canonicalJson(parent[name]))).toBe(commitment);
@@ -221,13 +223,26 @@ describe('Field redaction in leaf format 2: both verifiers recompute every leaf'
     }
     delete leaf.globalPosition;
     delete leaf.salts;
-    const block = mdLines[mdLines.findIndex((l, k) => k > at && l.startsWith('Its leaf bytes (B.4a')) + 2].slice(4);
+    delete leaf.seed;
+    const block = mdLines[mdLines.findIndex((l) => l.startsWith('Its leaf bytes (B.4a')) + 2].slice(4);
     expect(block).toBe(canonicalJson(leaf));
     const proof = lines(bundle, 'data/proofs.jsonl')
       .map((l) => JSON.parse(l) as { position: number; leafHash: string })
       .find((p) => p.position === line.globalPosition)!;
     expect(sha256(Buffer.from([0]), block)).toBe(proof.leafHash);
-    expect(md).toContain(`Leaf hash: \`${proof.leafHash}\``);
+    expect(mdLines.join('\n')).toContain(`Leaf hash: \`${proof.leafHash}\``);
+  }
+
+  it('VERIFY.md works a format-2 line through (B.10a, the redacted review with its salts; B.10b, a line in the seed form): every commitment and the leaf bytes recompute from its text', () => {
+    workedThrough('B.10a', lineOf(bundle, stored.eventId));
+    // B.10b: the first seed-form line with committed members; the seed gives each salt (ADR 0043).
+    const md = bundle.get('data/VERIFY.md')!.toString();
+    const b10b = md
+      .split('\n')
+      .find((l, k, all) => k > all.findIndex((x) => x.startsWith('## B.10b')) && l.startsWith('    '))!
+      .slice(4);
+    expect(b10b).toContain('"seed":"');
+    workedThrough('B.10b', b10b);
   });
 
   it('a guess of a redacted value cannot be confirmed from the bundle: no unsalted hash of it, no salt that opens it', () => {

@@ -238,6 +238,7 @@ export async function writeBundle(
     let firstEvent: string | undefined;
     let formatTwoExample: string | undefined;
     let exampleRedacts = false;
+    let seedExample: string | undefined;
     let firstProof: string | undefined;
     let leafIndex = 0;
     let after = 0;
@@ -269,10 +270,17 @@ export async function writeBundle(
         const line = withheld ? canonicalJson(withheld) : two && !mine.length ? formatTwoLineText(stored) : canonicalJson(shown);
         if (included === 0 && !withheld) firstEvent = line;
         // B.10a's example: the first format-2 line with a redacted member, else with an opened one.
-        if (two && !withheld && (formatTwoExample === undefined || (!exampleRedacts && mine.length > 0)) && committedPointers(stored.data, stored.metadata).length > 0) {
+        if (
+          two &&
+          !withheld &&
+          (formatTwoExample === undefined || (!exampleRedacts && mine.length > 0)) &&
+          committedPointers(stored.data, stored.metadata).length > 0
+        ) {
           formatTwoExample = line;
           exampleRedacts = mine.length > 0;
         }
+        // B.10b's: the first line in the seed form with committed members, when B.10a's has salts.
+        if (two && !mine.length && seedExample === undefined && committedPointers(stored.data, stored.metadata).length > 0) seedExample = line;
         ev += `${line}\n`;
         leaves.push(leafIndex);
         if (redacted) redactedLeaves.add(leafIndex);
@@ -373,7 +381,16 @@ export async function writeBundle(
     await add('data/checkpoint.json', STORED, (w) => w.write(treeHeadBytes(head)));
     await add('data/checkpoint.sig', STORED, (w) => w.write(Buffer.from(head.signature, 'base64')));
     await add('data/public-key.pem', STORED, (w) => w.write(publicKeyPem));
-    const example = firstEvent && firstProof ? { eventLine: firstEvent, proofLine: firstProof, opened: firstOpened, formatTwo: formatTwoExample } : undefined;
+    const example =
+      firstEvent && firstProof
+        ? {
+            eventLine: firstEvent,
+            proofLine: firstProof,
+            opened: firstOpened,
+            formatTwo: formatTwoExample,
+            formatTwoSeed: exampleRedacts ? seedExample : undefined,
+          }
+        : undefined;
     await add('data/VERIFY.md', FAST, (w) => w.write(verifyMd(head, example)));
 
     const tag = async (name: string, text: string | Buffer) => {

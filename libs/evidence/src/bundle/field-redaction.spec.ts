@@ -78,7 +78,9 @@ describe('format-2 seed lines: the verifier derives each salt, and a seed hides 
   const seedLine = () => JSON.parse(formatTwoLineText(e)) as Record<string, unknown> & { data: Record<string, unknown>; seed: string };
 
   it('derives each salt as HMAC-SHA256(seed, pointer), as written in VERIFY.md B.4a', () => {
-    const salt = createHmac('sha256', Buffer.from(e.metadata.commitmentSeed as string, 'hex')).update('/data/reason', 'utf8').digest();
+    const salt = createHmac('sha256', Buffer.from(e.metadata.commitmentSeed as string, 'hex'))
+      .update('/data/reason', 'utf8')
+      .digest();
     const commitment = createHash('sha256').update(salt).update(canonicalJson(e.data.reason), 'utf8').digest('hex');
     expect(formatTwoLeaf(seedLine()).leaf).toContain(`"reason":{"$commitment":"${commitment}"}`);
   });

@@ -14,7 +14,6 @@ import {
   mapCommitted,
   withoutSeed,
 } from '../ledger/field-commitments';
-import { canonicalTop } from '../ledger/leaf';
 import { groundsOf, type RedactionRule } from './redaction';
 
 /**

@@ -17,6 +17,8 @@ export interface VerifyExample {
   proofLine: string;
   /** A leaf-format-2 line with committed members (one with a redacted member if any): B.10a's example. */
   formatTwo?: string;
+  /** When B.10a's line has a redacted member (the salts form): a line in the seed form, B.10b's example. */
+  formatTwoSeed?: string;
   /** The first opened text's plaintexts.jsonl line and the commitment in its event (B.12's example). */
   opened?: { line: string; commitment: string };
 }
@@ -319,7 +321,7 @@ For every stream with events in \`events.jsonl\` (its events in file order):
 For every entry of \`streams\`: if \`included\` is true the stream has events in \`events.jsonl\`;
 otherwise it is not \`${LEDGER_KEYS}\` and its \`firstAt\` is not in the period (a missing \`firstAt\` is in
 a period without bounds).
-${example ? workedExample(head, example) : ''}${example?.formatTwo ? formatTwoExample(example.formatTwo) : ''}${anchorsRules()}${textsSection()}${example?.opened ? openedExample(example.opened) : ''}${statementSection()}${coverageSection()}
+${example ? workedExample(head, example) : ''}${example?.formatTwo ? formatTwoExample(example.formatTwo, 'B.10a') : ''}${example?.formatTwoSeed ? formatTwoExample(example.formatTwoSeed, 'B.10b') : ''}${anchorsRules()}${textsSection()}${example?.opened ? openedExample(example.opened) : ''}${statementSection()}${coverageSection()}
 ## Who read the data
 
 \`data/access-log.jsonl\` (present when patients are in scope) lists every recorded read, export
@@ -607,7 +609,7 @@ The last r is the \`rootHash\` of \`data/checkpoint.json\`: \`${head.rootHash}\`
 }
 
 /** B.10a: a format-2 line with committed members, each commitment and the leaf written out from its own bytes. */
-function formatTwoExample(eventLine: string): string {
+function formatTwoExample(eventLine: string, section: 'B.10a' | 'B.10b'): string {
   const line = JSON.parse(eventLine) as { globalPosition: number; salts?: Record<string, string>; seed?: string } & Record<string, unknown>;
   const { leaf, redacted } = formatTwoLeaf(line);
   const valueAt = (pointer: string) =>
@@ -637,14 +639,11 @@ function formatTwoExample(eventLine: string): string {
   });
   const saltFrom =
     seed === undefined
-      ? 'an opened one\'s salt from `salts`'
+      ? "an opened one's salt from `salts`"
       : `an opened one's salt derived from the line's \`seed\`, HMAC-SHA256(key = the 32 bytes of \`seed\`, message = UTF-8 of the pointer)`;
-  const byHand =
-    seed === undefined
-      ? ''
-      : `\nA salt by hand: \`printf '%s' '<pointer>' | openssl dgst -sha256 -mac HMAC -macopt hexkey:${seed}\`.\n`;
+  const byHand = seed === undefined ? '' : `\nA salt by hand: \`printf '%s' '<pointer>' | openssl dgst -sha256 -mac HMAC -macopt hexkey:${seed}\`.\n`;
   return `
-## B.10a Worked example: a leaf-format-2 line with committed members
+## ${section} Worked example: a leaf-format-2 line with committed members${seed === undefined ? '' : ', in the seed form'}
 
 The line at position ${line.globalPosition} of \`data/events.jsonl\`:
 
