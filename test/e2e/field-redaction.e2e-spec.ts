@@ -253,7 +253,7 @@ describe('Field redaction in leaf format 2: both verifiers recompute every leaf'
     expect(salts.length).toBeGreaterThan(0);
     // Every seed in the bundle, and every salt it derives at the redacted members' pointers: none opens them.
     const seeds = shown.flatMap((l) => (l.seed ? [l.seed] : []));
-    expect(seeds.length).toBeGreaterThan(10);
+    expect(seeds.length).toBeGreaterThan(1); // the clean reviews and the rest of the log in scope
     for (const seed of seeds) for (const p of REVIEW_POINTERS) salts.push(refSaltFromSeed(seed, p).toString('hex'));
     const redacted: Array<[unknown, string]> = [
       [stored.metadata.actor, marker(line.metadata.actor).commitment],
