@@ -10,6 +10,7 @@ import { type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../
 import { readZip, rebag, writeZip } from '../support/zip';
 import { rederive } from '../support/rederive';
 import { courtRequestFor, exportBundleTo } from '../support/bundles';
+import { refSaltFromSeed, refSeedToSalts } from '../support/leaf-reference';
 
 interface Verdicts {
   ts: BundleVerification;
@@ -22,13 +23,18 @@ const GROUND = 'third-party-personal-data';
 interface LineJson {
   globalPosition: number;
   leafFormat?: number;
+  /** Salts form (a member redacted): one salt per opened committed member. */
   salts: Record<string, string>;
+  /** Seed form (nothing redacted, ADR 0043): the event's seed, from which every salt derives. */
+  seed?: string;
   data: Record<string, unknown>;
   metadata: Record<string, unknown>;
 }
 /** The marker of a redacted member. */
 const marker = (v: unknown) => (v as { $redacted: { commitment: string; ground: string } }).$redacted;
 const sha256 = (...parts: (Buffer | string)[]) => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest('hex');
+/** The committed members of a review event's line (ADR 0039's rule applied to what reviews hold). */
+const REVIEW_POINTERS = ['/data/patientPseudonym', '/data/reason', '/data/reviewer', '/metadata/actor', '/metadata/idempotencyKey'];
 
 /**
  * Leaf format 2 in a bundle (ADR 0039, VERIFY.md B.4a and B.8): one field of an event redacted
@@ -164,6 +170,12 @@ describe('Field redaction in leaf format 2: both verifiers recompute every leaf'
     expect(line.metadata.actor).toEqual({ $redacted: { commitment: expect.stringMatching(/^[0-9a-f]{64}$/), ground: GROUND } });
     expect(line.salts['/data/patientPseudonym']).toMatch(/^[0-9a-f]{64}$/);
     expect(line.metadata.commitmentSeed).toBeUndefined();
+    expect(line.seed).toBeUndefined(); // the seed would open the redacted members
+    // The clean review: the seed form (ADR 0043), its seed the stored one, no salts.
+    const cleanLine = JSON.parse(lineOf(bundle, cleanId)) as LineJson;
+    const [cleanStored] = await t.store.readStream(`review-${cleanId}`);
+    expect(cleanLine.seed).toBe(cleanStored.metadata.commitmentSeed);
+    expect(cleanLine.salts).toBeUndefined();
 
     // The timeline shows the grounds in place of the field only.
     const row = (JSON.parse(bundle.get('data/timeline.json')!.toString()) as Array<Record<string, unknown>>).find((r) => r.position === line.globalPosition)!;
@@ -175,23 +187,24 @@ describe('Field redaction in leaf format 2: both verifiers recompute every leaf'
     expect(clean).toMatchObject({ actor: 'alice', text: 'Second read (accepted)' });
   });
 
-  it('VERIFY.md works a format-2 line through (B.10a): every commitment and the leaf bytes recompute from its text', () => {
+  /** A B.10a/B.10b section of VERIFY.md, worked through by the text's words: every commitment, the leaf bytes and the leaf hash. */
+  function workedThrough(section: string, expectedLine: string): void {
     const md = bundle.get('data/VERIFY.md')!.toString();
-    const mdLines = md.split('\n');
-    const at = mdLines.findIndex((l) => l.startsWith('## B.10a'));
+    const all = md.split('\n');
+    const at = all.findIndex((l) => l.startsWith(`## ${section}`));
     expect(at).toBeGreaterThan(-1);
-    // The example is the redacted review: a line with both opened and redacted members.
-    const first = mdLines
-      .slice(at)
-      .find((l) => l.startsWith('    '))!
-      .slice(4);
-    expect(first).toBe(lineOf(bundle, stored.eventId));
+    const next = all.findIndex((l, k) => k > at && l.startsWith('## '));
+    const mdLines = all.slice(at, next === -1 ? undefined : next);
+    const first = mdLines.find((l) => l.startsWith('    '))!.slice(4);
+    expect(first).toBe(expectedLine);
     const line = JSON.parse(first) as LineJson & Record<string, unknown>;
     const rows = mdLines
-      .slice(at)
       .map((l) => /^\| `([^`]+)` \| (`[0-9a-f]{64}`|\(redacted: [^)]*\)) \| (`.*`|—) \| `([0-9a-f]{64})` \|$/.exec(l))
       .filter((m) => m !== null);
-    expect(rows.length).toBe(Object.keys(line.salts).length + 4);
+    const redactedCount = rows.filter((r) => r[2].startsWith('(redacted')).length;
+    const asSalts = structuredClone(line);
+    if (line.seed) refSeedToSalts(asSalts); // the committed members by the reference's walk
+    expect(rows.length).toBe(Object.keys(asSalts.salts).length + redactedCount);
     const leaf = structuredClone(line) as Record<string, unknown>;
     for (const [, pointer, saltCell, valueCell, commitment] of rows) {
       const segments = pointer.split('/').slice(1);
@@ -200,7 +213,8 @@ describe('Field redaction in leaf format 2: both verifiers recompute every leaf'
       if (saltCell.startsWith('(redacted')) expect(marker(parent[name]).commitment).toBe(commitment);
       else {
         const salt = saltCell.slice(1, -1);
-        expect(line.salts[pointer]).toBe(salt);
+        // The salt as B.4a says: given in `salts`, or HMAC-SHA256 keyed with `seed` over the pointer.
+        expect(line.seed ? refSaltFromSeed(line.seed, pointer).toString('hex') : line.salts[pointer]).toBe(salt);
         expect(canonicalJson(parent[name])).toBe(valueCell.slice(1, -1).replace(/\\\|/g, '|'));
         // By the text's words: SHA-256 of the 32 salt bytes, then the canonical value's UTF-8.
         expect(sha256(Buffer.from(salt, 'hex'), canonicalJson(parent[name]))).toBe(commitment);
@@ -209,20 +223,38 @@ describe('Field redaction in leaf format 2: both verifiers recompute every leaf'
     }
     delete leaf.globalPosition;
     delete leaf.salts;
-    const block = mdLines[mdLines.findIndex((l, k) => k > at && l.startsWith('Its leaf bytes (B.4a')) + 2].slice(4);
+    delete leaf.seed;
+    const block = mdLines[mdLines.findIndex((l) => l.startsWith('Its leaf bytes (B.4a')) + 2].slice(4);
     expect(block).toBe(canonicalJson(leaf));
     const proof = lines(bundle, 'data/proofs.jsonl')
       .map((l) => JSON.parse(l) as { position: number; leafHash: string })
       .find((p) => p.position === line.globalPosition)!;
     expect(sha256(Buffer.from([0]), block)).toBe(proof.leafHash);
-    expect(md).toContain(`Leaf hash: \`${proof.leafHash}\``);
+    expect(mdLines.join('\n')).toContain(`Leaf hash: \`${proof.leafHash}\``);
+  }
+
+  it('VERIFY.md works a format-2 line through (B.10a, the redacted review with its salts; B.10b, a line in the seed form): every commitment and the leaf bytes recompute from its text', () => {
+    workedThrough('B.10a', lineOf(bundle, stored.eventId));
+    // B.10b: the first seed-form line with committed members; the seed gives each salt (ADR 0043).
+    const md = bundle.get('data/VERIFY.md')!.toString();
+    const b10b = md
+      .split('\n')
+      .find((l, k, all) => k > all.findIndex((x) => x.startsWith('## B.10b')) && l.startsWith('    '))!
+      .slice(4);
+    expect(b10b).toContain('"seed":"');
+    workedThrough('B.10b', b10b);
   });
 
   it('a guess of a redacted value cannot be confirmed from the bundle: no unsalted hash of it, no salt that opens it', () => {
     const all = [...bundle.values()].map((b) => b.toString('latin1')).join('\n');
     const line = JSON.parse(lineOf(bundle, stored.eventId)) as LineJson;
-    const salts = lines(bundle, 'data/events.jsonl').flatMap((l) => Object.values((JSON.parse(l) as { salts?: Record<string, string> }).salts ?? {}));
-    expect(salts.length).toBeGreaterThan(10);
+    const shown = lines(bundle, 'data/events.jsonl').map((l) => JSON.parse(l) as Partial<LineJson>);
+    const salts = shown.flatMap((l) => Object.values(l.salts ?? {}));
+    expect(salts.length).toBeGreaterThan(0);
+    // Every seed in the bundle, and every salt it derives at the redacted members' pointers: none opens them.
+    const seeds = shown.flatMap((l) => (l.seed ? [l.seed] : []));
+    expect(seeds.length).toBeGreaterThan(1); // the clean reviews and the rest of the log in scope
+    for (const seed of seeds) for (const p of REVIEW_POINTERS) salts.push(refSaltFromSeed(seed, p).toString('hex'));
     const redacted: Array<[unknown, string]> = [
       [stored.metadata.actor, marker(line.metadata.actor).commitment],
       [stored.data.reviewer, marker(line.data.reviewer).commitment],
@@ -244,6 +276,7 @@ describe('Field redaction in leaf format 2: both verifiers recompute every leaf'
   it('a fabricated redacted field (a marker with a made-up commitment) is rejected by both', async () => {
     const v = await forge('fabricated-field', (f) =>
       editLine(f, cleanId, (ev) => {
+        refSeedToSalts(ev);
         ev.data.reason = { $redacted: { commitment: randomBytes(32).toString('hex'), ground: GROUND } };
         delete ev.salts['/data/reason'];
       }),
@@ -259,6 +292,7 @@ describe('Field redaction in leaf format 2: both verifiers recompute every leaf'
   it('a fake redaction (the true commitment of a clean field, shown as redacted) is rejected by both: the decision does not name it', async () => {
     const v = await forge('fake-field-redaction', (f) =>
       editLine(f, cleanId, (ev) => {
+        refSeedToSalts(ev); // the seed line, rewritten with its salts by anyone who holds it
         const salt = Buffer.from(ev.salts['/metadata/actor'], 'hex');
         ev.metadata.actor = { $redacted: { commitment: sha256(salt, canonicalJson(ev.metadata.actor)), ground: GROUND } };
         delete ev.salts['/metadata/actor'];
@@ -295,10 +329,47 @@ describe('Field redaction in leaf format 2: both verifiers recompute every leaf'
   });
 
   it('a salt left over, or a member shown without its salt, is rejected by both', async () => {
-    const extra = await forge('extra-salt', (f) => editLine(f, cleanId, (ev) => (ev.salts['/data/nothing'] = '00'.repeat(32))));
+    const extra = await forge('extra-salt', (f) => editLine(f, stored.eventId, (ev) => (ev.salts['/data/nothing'] = '00'.repeat(32))));
     rejected(extra, /the salt of \/data\/nothing opens no committed member/);
-    const missing = await forge('missing-salt', (f) => editLine(f, cleanId, (ev) => delete ev.salts['/data/patientPseudonym']));
+    const missing = await forge('missing-salt', (f) => editLine(f, stored.eventId, (ev) => delete ev.salts['/data/patientPseudonym']));
     rejected(missing, /\/data\/patientPseudonym is shown without its salt/);
+  });
+
+  // ADR 0043: the seed form.
+  it('a line that shows its seed and claims a redaction is rejected by both, even with the true commitment and a decision that names it', async () => {
+    // The redacted review's line with the seed put back (what a careless writer would leak): its
+    // leaf recomputes (the marker's commitment is the true one) and the decision names the member,
+    // so only the seed rule catches it.
+    const v = await forge('seed-and-redaction', (f) =>
+      editLine(f, stored.eventId, (ev) => {
+        delete (ev as Partial<LineJson>).salts;
+        ev.seed = stored.metadata.commitmentSeed as string;
+      }),
+    );
+    expect(v.ts.problems.some((p) => /does not hash to its sealed leaf|does not name it/.test(p.problem))).toBe(false);
+    rejected(v, /\/data\/reason is redacted in a line that shows its seed/);
+  });
+
+  it('a seed that does not give the committed salts, a malformed seed, or seed and salts together, is rejected by both', async () => {
+    const wrong = await forge('wrong-seed', (f) => editLine(f, cleanId, (ev) => (ev.seed = randomBytes(32).toString('hex'))));
+    rejected(wrong, /does not hash to its sealed leaf/);
+    // The seed of another clean event in the bundle: a real seed, not this event's.
+    const other = JSON.parse(lines(bundle, 'data/events.jsonl').find((l) => l.includes('"seed":"') && !l.includes(cleanId))!) as LineJson;
+    const borrowed = await forge('borrowed-seed', (f) => editLine(f, cleanId, (ev) => (ev.seed = other.seed)));
+    rejected(borrowed, /does not hash to its sealed leaf/);
+    const malformed = await forge('malformed-seed', (f) => editLine(f, cleanId, (ev) => (ev.seed = ev.seed!.toUpperCase())));
+    rejected(malformed, /the seed is not 64 lower-case hex digits/);
+    const both = await forge('seed-and-salts', (f) => editLine(f, cleanId, (ev) => (ev.salts = {})));
+    rejected(both, /has "salts" or "seed", not both/);
+  });
+
+  it('a seed line with a changed value is rejected by both; the same line rewritten with its derived salts is accepted by both', async () => {
+    const changed = await forge('seed-line-changed', (f) => editLine(f, cleanId, (ev) => ((ev.data.reviewer as { subject: string }).subject = 'mallory')));
+    rejected(changed, /does not hash to its sealed leaf/);
+    // The two forms prove the same leaf: the seed form only saves bytes.
+    const rewritten = await forge('seed-line-as-salts', (f) => editLine(f, cleanId, (ev) => refSeedToSalts(ev)));
+    expect(rewritten.ts).toMatchObject({ ok: true, problems: [] });
+    expect(rewritten.py).toMatchObject({ ok: true, problems: [] });
   });
 
   // Last: it changes the log.

@@ -13,6 +13,7 @@ import { PY_VERIFIER, type PythonVerdict, requirePythonVerifier, verifyWithPytho
 import { readZip, rebag, writeZip, writeZipEntries } from '../support/zip';
 import { rederive } from '../support/rederive';
 import { courtRequestFor, exportBundleTo } from '../support/bundles';
+import { refSaltFromSeed, refSeedToSalts } from '../support/leaf-reference';
 
 interface Verdicts {
   ts: BundleVerification;
@@ -485,6 +486,8 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
   describe('redaction of one member of a format-2 line, bound to the signed decision (ADR 0039, VERIFY.md B.4a, B.8)', () => {
     interface Line {
       salts: Record<string, string>;
+      /** A line with nothing redacted carries its seed instead of salts (ADR 0043). */
+      seed?: string;
       data: Record<string, unknown>;
       metadata: Record<string, unknown>;
     }
@@ -516,6 +519,7 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
 
     it('a fabricated redacted field: a clean member shown as a marker with a made-up commitment', async () => {
       const v = await editedLine('f2-fabricated-redacted', clean(), (ev) => {
+        refSeedToSalts(ev);
         ev.data.reason = { $redacted: { commitment: randomBytes(32).toString('hex'), ground: 'third-party-personal-data' } };
         delete ev.salts['/data/reason'];
       });
@@ -524,6 +528,7 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
 
     it('a fake redaction: the true commitment of a clean member shown redacted (the leaf holds; the decision does not name it)', async () => {
       const v = await editedLine('f2-fake-redaction', clean(), (ev) => {
+        refSeedToSalts(ev); // the clean line's seed gives every salt
         const salt = Buffer.from(ev.salts['/data/reason'], 'hex');
         const commitment = createHash('sha256').update(salt).update(canonicalJson(ev.data.reason)).digest('hex');
         ev.data.reason = { $redacted: { commitment, ground: 'third-party-personal-data' } };
@@ -531,6 +536,21 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       });
       expect(v.ts.problems.some((p) => /does not hash to its sealed leaf/.test(p.problem))).toBe(false);
       rejectedFor(v, /\/data\/reason of event .* is shown redacted, but the bundle's redaction decision/);
+    });
+
+    it('a seed shown next to a redaction: the redacted event with its seed put back (ADR 0043)', async () => {
+      const original = JSON.parse(lineOf(plain, 'data/events.jsonl', fieldRedactedId)) as Line;
+      const v = await editedLine('f2-seed-and-redaction', fieldRedactedId, (ev) => {
+        delete (ev as Partial<Line>).salts;
+        ev.seed = original.seed;
+      });
+      // The leaf holds and the decision names the member: only the seed rule catches it.
+      expect(v.ts.problems.some((p) => /does not hash to its sealed leaf|does not name it/.test(p.problem))).toBe(false);
+      rejectedFor(v, /\/data\/reason is redacted in a line that shows its seed/);
+    });
+
+    it('a seed that does not give the committed salts', async () => {
+      rejectedFor(await editedLine('f2-wrong-seed', clean(), (ev) => (ev.seed = randomBytes(32).toString('hex'))), /does not hash to its sealed leaf/);
     });
 
     it('an altered marker: its ground, or its commitment', async () => {
@@ -561,7 +581,9 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
         .filter(([n]) => n !== 'data/report.pdf')
         .map(([, b]) => b.toString())
         .join('\n');
-      for (const secret of [reason.ct, reason.commitment, original.salts['/data/reason']]) expect(everything).not.toContain(secret);
+      // The unredacted bundle shows the event in the seed form: neither the seed nor the salt it gives is in the redacted one.
+      const salt = refSaltFromSeed(original.seed!, '/data/reason').toString('hex');
+      for (const secret of [reason.ct, reason.commitment, original.seed!, salt]) expect(everything).not.toContain(secret);
       expect(lines(redacted, 'data/plaintexts.jsonl').some((l) => JSON.parse(l).position === original.globalPosition)).toBe(false);
     });
   });

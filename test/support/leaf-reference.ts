@@ -83,18 +83,42 @@ export function refEventLeafHash(event: Record<string, unknown>): Buffer {
 
 /**
  * Leaf bytes (as text) of a bundle line of `data/events.jsonl` (VERIFY.md B.4; B.4a when the line
- * has `leafFormat`): an opened member's commitment from its salt in `salts`, a redacted one's
- * from its marker.
+ * has `leafFormat`): an opened member's commitment from its salt, given in `salts` or derived from
+ * `seed` (HMAC-SHA256 keyed with the seed over the pointer), a redacted one's from its marker.
  */
 export function refLineLeafText(line: Record<string, unknown>): string {
   const { globalPosition: _p, ...content } = line;
   if (!Object.hasOwn(line, 'leafFormat')) return sortedJson(content);
-  const { salts, ...rest } = content as { salts: Record<string, string> } & Record<string, unknown>;
+  const { salts, seed, ...rest } = content as { salts?: Record<string, string>; seed?: string } & Record<string, unknown>;
+  const saltOf = (pointer: string) =>
+    seed === undefined ? Buffer.from(salts![pointer], 'hex') : createHmac('sha256', Buffer.from(seed, 'hex')).update(pointer, 'utf8').digest();
   const commit = (pointer: string, value: unknown) => {
     const marker = (value as { $redacted?: { commitment: string } } | null)?.$redacted;
     if (marker) return { $commitment: marker.commitment };
-    const salt = Buffer.from(salts[pointer], 'hex');
-    return { $commitment: createHash('sha256').update(salt).update(sortedJson(value), 'utf8').digest('hex') };
+    return { $commitment: createHash('sha256').update(saltOf(pointer)).update(sortedJson(value), 'utf8').digest('hex') };
   };
   return sortedJson({ ...rest, data: replaceCommitted(rest.data, '/data', commit), metadata: replaceCommitted(rest.metadata, '/metadata', commit) });
+}
+
+/** A committed member's salt in a seed-form line (B.4a): HMAC-SHA256 keyed with the 32 bytes of the seed over the pointer. */
+export function refSaltFromSeed(seed: string, pointer: string): Buffer {
+  return createHmac('sha256', Buffer.from(seed, 'hex')).update(pointer, 'utf8').digest();
+}
+
+/**
+ * A seed-form line rewritten in the salts form, every committed member's salt derived from the
+ * seed: what anyone holding the line can do (ADR 0043). Edits `line` in place.
+ */
+export function refSeedToSalts(line: { seed?: string; salts?: Record<string, string>; data?: unknown; metadata?: unknown }): void {
+  const seed = line.seed;
+  if (seed === undefined) throw new Error('not a seed-form line');
+  const salts: Record<string, string> = {};
+  const note = (pointer: string, value: unknown) => {
+    salts[pointer] = refSaltFromSeed(seed, pointer).toString('hex');
+    return value;
+  };
+  replaceCommitted(line.data, '/data', note);
+  replaceCommitted(line.metadata, '/metadata', note);
+  delete line.seed;
+  line.salts = salts;
 }

@@ -1015,15 +1015,28 @@ def marker_of(v):
 
 
 def format_two_leaf(event):
-    """B.4a: (leaf text, [(pointer, ground)] of redacted members, problems) of a leaf-format-2 line."""
+    """B.4a: (leaf text, [(pointer, ground)] of redacted members, problems) of a leaf-format-2 line.
+    The salts come from exactly one of 'seed' (HMAC-SHA256 keyed with it over the pointer; then
+    nothing may be redacted) and 'salts' (one per opened member)."""
     problems, redacted, used, given = [], [], set(), {}
     if event.get('leafFormat') != 2 or isinstance(event.get('leafFormat'), bool):
         problems.append('leafFormat is %r, not 2' % (event.get('leafFormat'),))
-    salts = event.get('salts')
-    if not isinstance(salts, dict):
-        problems.append('a leaf-format-2 line has an object "salts"')
+    seed = None
+    form_ok = True
+    if 'seed' in event and 'salts' in event:
+        problems.append('a leaf-format-2 line has "salts" or "seed", not both')
+        form_ok = False
+    elif 'seed' in event:
+        if isinstance(event['seed'], str) and re.fullmatch(r'[0-9a-f]{64}', event['seed']):
+            seed = bytes.fromhex(event['seed'])
+        else:
+            problems.append('the seed is not 64 lower-case hex digits')
+            form_ok = False
+    elif not isinstance(event.get('salts'), dict):
+        problems.append('a leaf-format-2 line has an object "salts" or a "seed"')
+        form_ok = False
     else:
-        for p, x in salts.items():
+        for p, x in event['salts'].items():
             if isinstance(x, str) and re.fullmatch(r'[0-9a-f]{64}', x):
                 given[p] = x
             else:
@@ -1035,16 +1048,23 @@ def format_two_leaf(event):
             problems.append('%s: a malformed redaction marker' % pointer)
             return value
         if m:
+            if 'seed' in event:
+                problems.append('%s is redacted in a line that shows its seed' % pointer)
             if pointer in given:
                 problems.append('%s is redacted and yet has a salt' % pointer)
             used.add(pointer)
             redacted.append((pointer, m['ground']))
             return {'$commitment': m['commitment']}
-        if pointer not in given:
-            problems.append('%s is shown without its salt' % pointer)
+        if seed is not None:
+            salt = hmac.new(seed, pointer.encode('utf-8'), hashlib.sha256).digest()
+        elif pointer in given:
+            salt = bytes.fromhex(given[pointer])
+            used.add(pointer)
+        else:
+            if form_ok:
+                problems.append('%s is shown without its salt' % pointer)
             return value
-        used.add(pointer)
-        return {'$commitment': hashlib.sha256(bytes.fromhex(given[pointer]) + canonical(value).encode('utf-8')).hexdigest()}
+        return {'$commitment': hashlib.sha256(salt + canonical(value).encode('utf-8')).hexdigest()}
 
     def walk(v, base):
         if isinstance(v, list):
@@ -1057,7 +1077,7 @@ def format_two_leaf(event):
             return out
         return v
 
-    leaf = {k: v for k, v in event.items() if k not in ('globalPosition', 'salts')}
+    leaf = {k: v for k, v in event.items() if k not in ('globalPosition', 'salts', 'seed')}
     for member in ('data', 'metadata'):
         if member in event:
             leaf[member] = walk(event[member], '/' + member)

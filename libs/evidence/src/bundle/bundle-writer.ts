@@ -16,6 +16,7 @@ import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_SIG, BUNDLE_STATEMENT_TEXT, BUNDLE_S
 import { type RedactionRule, withhold } from './redaction';
 import { formatTwoLine, formatTwoLineText } from './field-redaction';
 import { leafFormatOf } from '../ledger/leaf';
+import { committedPointers } from '../ledger/field-commitments';
 import { REPORT_ROWS, ReportCollector, reportHtml, type ReportMeta } from './report-html';
 import { reportPdf } from './report-pdf';
 import { nextTurn } from '../next-turn';
@@ -241,6 +242,7 @@ export async function writeBundle(
     let firstEvent: string | undefined;
     let formatTwoExample: string | undefined;
     let exampleRedacts = false;
+    let seedExample: string | undefined;
     let firstProof: string | undefined;
     let leafIndex = 0;
     let after = 0;
@@ -263,8 +265,8 @@ export async function writeBundle(
         // A format-1 event, or a rule outside the committed members, withholds the event whole
         // (VERIFY.md B.8): nothing of it reaches any file.
         const mine = rules.get(stored.eventId) ?? NO_RULES;
-        // A format-2 event no rule touches is written in one pass (formatTwoLineText); its
-        // timeline row reads the stored event, whose values are the line's.
+        // A format-2 event no rule touches is written in one pass, in the seed form
+        // (formatTwoLineText, ADR 0043); its timeline row reads the stored event, whose values are the line's.
         const two = leafFormatOf(stored) === 2;
         const shown = mine.length ? (two ? formatTwoLine(stored, mine) : null) : stored;
         const withheld = shown === null ? withhold(stored, mine) : null;
@@ -272,10 +274,17 @@ export async function writeBundle(
         const line = withheld ? canonicalJson(withheld) : two && !mine.length ? formatTwoLineText(stored) : canonicalJson(shown);
         if (included === 0 && !withheld) firstEvent = line;
         // B.10a's example: the first format-2 line with a redacted member, else with an opened one.
-        if (two && !withheld && (formatTwoExample === undefined || (!exampleRedacts && mine.length > 0)) && !line.includes('"salts":{}')) {
+        if (
+          two &&
+          !withheld &&
+          (formatTwoExample === undefined || (!exampleRedacts && mine.length > 0)) &&
+          committedPointers(stored.data, stored.metadata).length > 0
+        ) {
           formatTwoExample = line;
           exampleRedacts = mine.length > 0;
         }
+        // B.10b's: the first line in the seed form with committed members, when B.10a's has salts.
+        if (two && !mine.length && seedExample === undefined && committedPointers(stored.data, stored.metadata).length > 0) seedExample = line;
         ev += `${line}\n`;
         leaves.push(leafIndex);
         if (redacted) redactedLeaves.add(leafIndex);
@@ -388,7 +397,16 @@ export async function writeBundle(
     await add('data/checkpoint.json', STORED, (w) => w.write(treeHeadBytes(head)));
     await add('data/checkpoint.sig', STORED, (w) => w.write(Buffer.from(head.signature, 'base64')));
     await add('data/public-key.pem', STORED, (w) => w.write(publicKeyPem));
-    const example = firstEvent && firstProof ? { eventLine: firstEvent, proofLine: firstProof, opened: firstOpened, formatTwo: formatTwoExample } : undefined;
+    const example =
+      firstEvent && firstProof
+        ? {
+            eventLine: firstEvent,
+            proofLine: firstProof,
+            opened: firstOpened,
+            formatTwo: formatTwoExample,
+            formatTwoSeed: exampleRedacts ? seedExample : undefined,
+          }
+        : undefined;
     await add('data/VERIFY.md', FAST, (w) => w.write(verifyMd(head, example)));
 
     const tag = async (name: string, text: string | Buffer) => {

@@ -1,10 +1,9 @@
 import type { EventEnvelope } from '@app/event-store';
-import { canonicalJson } from '../ledger/canonical-json';
+import { canonicalJson, canonicalJsonWithout, memberName } from '../ledger/canonical-json';
 import {
   COMMITMENT_SEED,
   commitmentSeedOf,
   committedPointers,
-  canonicalCommitted,
   commitmentOf,
   commitmentText,
   canonicalLineAndLeaf,
@@ -15,13 +14,19 @@ import {
   mapCommitted,
   withoutSeed,
 } from '../ledger/field-commitments';
-import { canonicalTop } from '../ledger/leaf';
 import { groundsOf, type RedactionRule } from './redaction';
 
 /**
- * Leaf format 2 in a bundle (ADR 0039, VERIFY.md B.4 and B.8): a line shows every committed
- * member either opened (its value, its salt in the line's `salts`) or redacted, as
- * `{"$redacted":{"commitment","ground"}}`; the verifier recomputes the leaf either way.
+ * Leaf format 2 in a bundle (ADR 0039, ADR 0043, VERIFY.md B.4a and B.8). A line shows its
+ * committed members in one of two forms:
+ * - **seed form** (nothing in the event is redacted): every member opened and the event's seed in
+ *   the line's `seed`; the verifier derives each salt from it, as the sealer does. One 64-hex
+ *   member per line instead of one salt per committed member (ADR 0043: the export's and the
+ *   zip's cost);
+ * - **salts form** (a member is redacted): each committed member either opened (its value, its
+ *   salt in the line's `salts`) or redacted, as `{"$redacted":{"commitment","ground"}}`. The seed
+ *   is never shown then: it would give the redacted member's salt.
+ * The verifier recomputes the leaf either way.
  */
 export interface FieldRedactionMarker {
   $redacted: { commitment: string; ground: string };
@@ -45,20 +50,19 @@ export function covers(committed: string, path: string): boolean {
 
 /**
  * The bundle line (before canonical JSON) of a format-2 event, each committed member named by a
- * rule redacted and every other one opened; null when a rule is not at or under a committed
- * member (the event is then withheld whole, B.8). Also the line of a format-2 event with no rules.
+ * rule redacted and every other one opened with its salt; null when a rule is not at or under a
+ * committed member (the event is then withheld whole, B.8). With no rules, the seed form.
  */
 export function formatTwoLine(e: EventEnvelope, rules: readonly RedactionRule[]): Record<string, unknown> | null {
   const seed = commitmentSeedOf(e.metadata);
   if (seed === undefined) throw new Error(`event ${e.eventId} is not leaf format 2`);
+  if (rules.length === 0) return { ...e, metadata: withoutSeed(e.metadata), leafFormat: LEAF_FORMAT_2, seed: seed.toString('hex') };
   const byPointer = new Map<string, RedactionRule[]>();
-  if (rules.length) {
-    const committed = committedPointers(e.data, e.metadata);
-    for (const rule of rules) {
-      const at = committed.find((c) => covers(c, rule.path));
-      if (at === undefined) return null;
-      byPointer.set(at, [...(byPointer.get(at) ?? []), rule]);
-    }
+  const committed = committedPointers(e.data, e.metadata);
+  for (const rule of rules) {
+    const at = committed.find((c) => covers(c, rule.path));
+    if (at === undefined) return null;
+    byPointer.set(at, [...(byPointer.get(at) ?? []), rule]);
   }
   const salts: Record<string, string> = {};
   const deriver = new FieldSalts(seed);
@@ -79,23 +83,22 @@ export function formatTwoLine(e: EventEnvelope, rules: readonly RedactionRule[])
 }
 
 /**
- * The canonical line of a format-2 event that no rule redacts: exactly canonicalJson of
- * formatTwoLine(e, []), written in one pass without copying the event (export writes one per
- * event; ADR 0039 "Measured cost"). `salts` sorts after `data` and `metadata`, so it is filled
- * by the time it is written.
+ * The canonical line of a format-2 event that no rule redacts, in the seed form: exactly
+ * canonicalJson of formatTwoLine(e, []). No committed member is walked, no salt derived: the
+ * stored event's canonical JSON with the seed moved from `metadata` to the top-level `seed`.
  */
 export function formatTwoLineText(e: EventEnvelope): string {
-  const seed = commitmentSeedOf(e.metadata);
-  if (seed === undefined) throw new Error(`event ${e.eventId} is not leaf format 2`);
-  const deriver = new FieldSalts(seed);
-  const salts: Record<string, string> = {};
-  const open = (pointer: string, value: unknown): string => {
-    salts[pointer] = deriver.saltHex(pointer);
-    return canonicalJson(value);
-  };
-  return canonicalTop({ ...e, leafFormat: LEAF_FORMAT_2, salts }, (k, v) =>
-    k === 'data' || k === 'metadata' ? canonicalCommitted(k === 'metadata' ? withoutSeed(v as Record<string, unknown>) : v, `/${k}`, open) : canonicalJson(v),
-  );
+  const seed = e.metadata[COMMITMENT_SEED];
+  if (typeof seed !== 'string') throw new Error(`event ${e.eventId} is not leaf format 2`);
+  const o: Record<string, unknown> = { ...e, leafFormat: LEAF_FORMAT_2, seed };
+  let out = '{';
+  for (const k of Object.keys(o).sort()) {
+    const v = o[k];
+    if (v === undefined) continue;
+    if (out.length !== 1) out += ',';
+    out += memberName(k) + (k === 'metadata' ? canonicalJsonWithout(v as Record<string, unknown>, COMMITMENT_SEED) : canonicalJson(v));
+  }
+  return out + '}';
 }
 
 /** A value that is a redaction marker, exactly `{"$redacted":{"commitment","ground"}}`; a malformed one is a string (why). */
@@ -121,19 +124,39 @@ export interface FormatTwoLeaf {
   problems: string[];
 }
 
+/** The verifier's HMAC key schedule, rekeyed per seed-form line (formatTwoLeaf is synchronous). */
+const lineSalts = new FieldSalts();
+
 /**
- * The leaf text of a format-2 bundle line (B.4): every committed member's commitment computed
- * from its value and salt, or taken from its redaction marker; `globalPosition` and `salts` left
- * out. Each salt must be used exactly once, each opened member must have one.
+ * The leaf text of a format-2 bundle line (B.4a): every committed member's commitment computed
+ * from its value and salt (from `salts`, or derived from `seed`), or taken from its redaction
+ * marker; `globalPosition`, `salts` and `seed` left out. A line has exactly one of `salts` and
+ * `seed`; in the salts form each salt must be used exactly once and each opened member must have
+ * one; in the seed form no member may be redacted (the seed would open it).
  */
 export function formatTwoLeaf(ev: Record<string, unknown>): FormatTwoLeaf {
   const problems: string[] = [];
   const redacted: FormatTwoLeaf['redacted'] = [];
-  const salts = ev.salts;
+  const hasSeed = Object.hasOwn(ev, 'seed');
+  const hasSalts = Object.hasOwn(ev, 'salts');
   const given = new Map<string, string>();
-  if (salts === null || typeof salts !== 'object' || Array.isArray(salts)) problems.push('a leaf-format-2 line has an object "salts"');
-  else
-    for (const [p, s] of Object.entries(salts)) {
+  let deriver: FieldSalts | null = null;
+  // With the form itself wrong, each member is not reported once more as lacking its salt.
+  let formOk = true;
+  if (hasSeed && hasSalts) {
+    problems.push('a leaf-format-2 line has "salts" or "seed", not both');
+    formOk = false;
+  } else if (hasSeed) {
+    if (typeof ev.seed === 'string' && HEX64.test(ev.seed)) deriver = lineSalts.rekey(ev.seed);
+    else {
+      problems.push('the seed is not 64 lower-case hex digits');
+      formOk = false;
+    }
+  } else if (ev.salts === null || typeof ev.salts !== 'object' || Array.isArray(ev.salts)) {
+    problems.push(hasSalts ? 'a leaf-format-2 line has an object "salts"' : 'a leaf-format-2 line has "salts" or "seed"');
+    formOk = false;
+  } else
+    for (const [p, s] of Object.entries(ev.salts)) {
       if (typeof s === 'string' && HEX64.test(s)) given.set(p, s);
       else problems.push(`the salt of ${p} is not 64 lower-case hex digits`);
     }
@@ -145,27 +168,29 @@ export function formatTwoLeaf(ev: Record<string, unknown>): FormatTwoLeaf {
       return canonical;
     }
     if (marker) {
+      if (hasSeed) problems.push(`${pointer} is redacted in a line that shows its seed (the seed opens every member; a line with a redacted member has salts)`);
       if (given.has(pointer)) problems.push(`${pointer} is redacted and yet has a salt`);
       used.add(pointer);
       redacted.push({ pointer, ground: marker.$redacted.ground });
       return commitmentText(marker.$redacted.commitment);
     }
+    if (deriver) return commitmentText(deriver.commitment(pointer, canonical));
     const salt = given.get(pointer);
     if (salt === undefined) {
-      problems.push(`${pointer} is shown without its salt`);
+      if (formOk) problems.push(`${pointer} is shown without its salt`);
       return canonical;
     }
     used.add(pointer);
     return commitmentText(commitmentOf(salt, canonical));
   };
-  // The line's canonical form and its leaf in one walk (the leaf leaves out `globalPosition` and
-  // `salts`): each committed value is serialised once, for both.
+  // The line's canonical form and its leaf in one walk (the leaf leaves out `globalPosition`,
+  // `salts` and `seed`): each committed value is serialised once, for both.
   const out: LineAndLeaf = { line: '{', leaf: '{' };
   for (const k of Object.keys(ev).sort()) {
     const v = ev[k];
     if (v === undefined) continue;
-    const inLeaf = k !== 'globalPosition' && k !== 'salts';
-    const name = `${JSON.stringify(k)}:`;
+    const inLeaf = k !== 'globalPosition' && k !== 'salts' && k !== 'seed';
+    const name = memberName(k);
     out.line += out.line.length === 1 ? name : `,${name}`;
     if (!inLeaf) {
       out.line += canonicalJson(v);

@@ -8,7 +8,7 @@ import { EVENTS_TABLE_HEAD, REPORT_ROWS } from './report-html';
 import { DOCUMENTS_DIR } from './documents';
 import { COVERAGE_FILE } from './coverage';
 import { LEDGER_KEYS, TIME_FIELDS } from './scope';
-import { COMMITTED_NAMES } from '../ledger/field-commitments';
+import { COMMITTED_NAMES, committedPointers } from '../ledger/field-commitments';
 import { formatTwoLeaf } from './field-redaction';
 import { LABELS, NOT_PROVABLE, TEXT_COMMITMENT, TEXT_FIELDS, TIMELINE_COLUMNS } from './timeline';
 
@@ -18,6 +18,8 @@ export interface VerifyExample {
   proofLine: string;
   /** A leaf-format-2 line with committed members (one with a redacted member if any): B.10a's example. */
   formatTwo?: string;
+  /** When B.10a's line has a redacted member (the salts form): a line in the seed form, B.10b's example. */
+  formatTwoSeed?: string;
   /** The first opened text's plaintexts.jsonl line and the commitment in its event (B.12's example). */
   opened?: { line: string; commitment: string };
 }
@@ -192,21 +194,32 @@ still recomputed; and a commitment cannot be tested against guesses without its 
 - Its **pointer** is its RFC 6901 JSON pointer in the line: \`/data/…\` or \`/metadata/…\`, each
   member name with \`~\` written \`~0\` and \`/\` written \`~1\`, each array element by its index
   from 0 (e.g. \`/data/scope/patientPseudonyms\`, \`/metadata/actor\`).
-- The line has a top-level member \`salts\`: an object whose member names are pointers and whose
-  values are 64 lower-case hex digits (32 bytes).
+- The line has **exactly one** of two top-level members, \`seed\` or \`salts\` (both, or neither,
+  fails). They give each committed member's 32-byte **salt**:
+  - **\`seed\`** (a line with no redacted member): 64 lower-case hex digits, the event's 32-byte
+    seed. The salt of the member at pointer p is
+
+        salt(p) = HMAC-SHA256 (RFC 2104)( key = the 32 bytes of \`seed\`, message = UTF-8 of p )
+
+    A line with \`seed\` must have **no** redacted member (fail otherwise): the seed gives the salt
+    of every pointer, so a line that shows it hides nothing.
+  - **\`salts\`**: an object whose member names are pointers and whose values are 64 lower-case
+    hex digits (32 bytes), the salt of the member at that pointer. Every member of \`salts\` must
+    be the pointer of an opened committed member (fail otherwise), and each opened member must
+    have one.
 - A committed member is **redacted** when its value is exactly
   \`{"$redacted":{"commitment":<64 lower-case hex digits>,"ground":<text>}}\` (an object with a member
   \`$redacted\` of any other shape fails); its commitment is that \`commitment\`, and \`salts\` must not
-  name its pointer. Otherwise it is **opened**: \`salts\` must name its pointer, and its commitment is
+  name its pointer. Otherwise it is **opened**, and its commitment is
 
       commitment = SHA-256( salt ‖ UTF-8 of the canonical JSON (B.3) of the member's value )
 
-  in lower-case hex, salt being the 32 bytes of the hex in \`salts\`.
-- Every member of \`salts\` must be the pointer of an opened committed member (fail otherwise).
-- **Leaf bytes** = the canonical JSON of the line without \`globalPosition\` and without \`salts\`,
+  in lower-case hex, salt being the 32 bytes of its salt (from \`salts\`, or derived from \`seed\`).
+- \`metadata\` has no member \`commitmentSeed\` (fail otherwise).
+- **Leaf bytes** = the canonical JSON of the line without \`globalPosition\`, \`seed\` and \`salts\`,
   with every committed member's value replaced by \`{"$commitment":<its commitment>}\` (and
   \`leafFormat\` kept: no format-1 event has such a member, so the two formats never give the same
-  bytes).
+  bytes). A wrong \`seed\` gives wrong salts and so a leaf that is not the signed one.
 - A redacted member must be named by the bundle's redaction decision (B.8).
 
 ## B.5 Positions
@@ -313,7 +326,7 @@ For every entry of \`streams\`: if \`included\` is true the stream has events in
 otherwise it is not one of the streams in every bundle (for a compliance file: its \`matchedBy\` holds
 no \`aiSystem:\` key) and its \`firstAt\` is not in the period (a missing \`firstAt\` is in a period
 without bounds).
-${example ? workedExample(head, example) : ''}${example?.formatTwo ? formatTwoExample(example.formatTwo) : ''}${anchorsRules()}${textsSection()}${example?.opened ? openedExample(example.opened) : ''}${statementSection()}${coverageSection()}${documentsSection()}
+${example ? workedExample(head, example) : ''}${example?.formatTwo ? formatTwoExample(example.formatTwo, 'B.10a') : ''}${example?.formatTwoSeed ? formatTwoExample(example.formatTwoSeed, 'B.10b') : ''}${anchorsRules()}${textsSection()}${example?.opened ? openedExample(example.opened) : ''}${statementSection()}${coverageSection()}${documentsSection()}
 ## Who read the data
 
 \`data/access-log.jsonl\` (present when patients are in scope) lists every recorded read, export
@@ -613,13 +626,13 @@ const sha256 = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat
 
 /** B.4–B.6 on this bundle's first event, every intermediate hash written out. */
 function workedExample(head: SignedTreeHead, ex: VerifyExample): string {
-  const parsed = JSON.parse(ex.eventLine) as { globalPosition: number; salts?: Record<string, string> } & Record<string, unknown>;
+  const parsed = JSON.parse(ex.eventLine) as { globalPosition: number; salts?: Record<string, string>; seed?: string } & Record<string, unknown>;
   const position = parsed.globalPosition;
   // Leaf format 2 (B.4a): each opened member's commitment written out from the line's own bytes.
   const two = Object.hasOwn(parsed, 'leafFormat') ? formatTwoLeaf(parsed) : null;
   const leafText = two ? two.leaf : ex.eventLine.replace(`"globalPosition":${position},`, '');
   const commitments = two
-    ? `It is leaf format 2 (B.4a)${Object.keys(parsed.salts ?? {}).length ? '' : ' with no committed member: `globalPosition` and the empty `salts` are left out'}${ex.formatTwo ? '; B.10a works one with committed members through' : ''}.\n\n`
+    ? `It is leaf format 2 (B.4a): \`globalPosition\` and \`${parsed.seed === undefined ? 'salts' : 'seed'}\` are left out and each committed member is replaced by its commitment${ex.formatTwo ? '; B.10a works one with committed members through' : ''}.\n\n`
     : '';
   const proof = JSON.parse(ex.proofLine) as { leafIndex: number; treeSize: number; proof: string[] };
   let r = sha256(Buffer.from([0]), Buffer.from(leafText, 'utf8'));
@@ -660,8 +673,8 @@ The last r is the \`rootHash\` of \`data/checkpoint.json\`: \`${head.rootHash}\`
 }
 
 /** B.10a: a format-2 line with committed members, each commitment and the leaf written out from its own bytes. */
-function formatTwoExample(eventLine: string): string {
-  const line = JSON.parse(eventLine) as { globalPosition: number; salts?: Record<string, string> } & Record<string, unknown>;
+function formatTwoExample(eventLine: string, section: 'B.10a' | 'B.10b'): string {
+  const line = JSON.parse(eventLine) as { globalPosition: number; salts?: Record<string, string>; seed?: string } & Record<string, unknown>;
   const { leaf, redacted } = formatTwoLeaf(line);
   const valueAt = (pointer: string) =>
     pointer
@@ -670,7 +683,16 @@ function formatTwoExample(eventLine: string): string {
       .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
       .reduce<unknown>((v, seg) => (v as Record<string, unknown>)?.[seg], line);
   const cell = (text: string) => `\`${text.replace(/\|/g, '\\|')}\``;
-  const opened = Object.entries(line.salts ?? {}).map(([pointer, salt]) => {
+  // Each opened member's salt: from `salts`, or derived from `seed` (B.4a), and shown either way.
+  const { seed } = line;
+  const salts: Array<[string, string]> =
+    seed === undefined
+      ? Object.entries(line.salts ?? {})
+      : committedPointers(line.data, (line.metadata ?? {}) as Record<string, unknown>).map((p) => [
+          p,
+          createHmac('sha256', Buffer.from(seed, 'hex')).update(p, 'utf8').digest('hex'),
+        ]);
+  const opened = salts.map(([pointer, salt]) => {
     const text = canonicalJson(valueAt(pointer));
     const commitment = createHash('sha256').update(Buffer.from(salt, 'hex')).update(text, 'utf8').digest('hex');
     return `| \`${pointer}\` | \`${salt}\` | ${cell(text)} | \`${commitment}\` |`;
@@ -679,24 +701,29 @@ function formatTwoExample(eventLine: string): string {
     const m = valueAt(r.pointer) as { $redacted: { commitment: string } };
     return `| \`${r.pointer}\` | (redacted: ${r.ground}) | — | \`${m.$redacted.commitment}\` |`;
   });
+  const saltFrom =
+    seed === undefined
+      ? "an opened one's salt from `salts`"
+      : `an opened one's salt derived from the line's \`seed\`, HMAC-SHA256(key = the 32 bytes of \`seed\`, message = UTF-8 of the pointer)`;
+  const byHand = seed === undefined ? '' : `\nA salt by hand: \`printf '%s' '<pointer>' | openssl dgst -sha256 -mac HMAC -macopt hexkey:${seed}\`.\n`;
   return `
-## B.10a Worked example: a leaf-format-2 line with committed members
+## ${section} Worked example: a leaf-format-2 line with committed members${seed === undefined ? '' : ', in the seed form'}
 
 The line at position ${line.globalPosition} of \`data/events.jsonl\`:
 
     ${eventLine}
 
-Each committed member (B.4a): an opened one's salt from \`salts\`, the canonical JSON of its value
-and SHA-256(salt ‖ that text); a redacted one's commitment from its marker. Each value is replaced
-by \`{"$commitment":<commitment>}\`:
+Each committed member (B.4a): ${saltFrom}, the canonical JSON of its value and SHA-256(salt ‖ that
+text); a redacted one's commitment from its marker. Each value is replaced by
+\`{"$commitment":<commitment>}\`:
 
 | pointer | salt | canonical value | commitment |
 |---|---|---|---|
 ${[...opened, ...shut].join('\n')}
-
+${byHand}
 By hand, for an opened one: \`(printf '%s' <salt> | xxd -r -p; printf '%s' '<canonical value>') | sha256sum\`.
 
-Its leaf bytes (B.4a; ${Buffer.byteLength(leaf, 'utf8')} bytes of UTF-8), without \`globalPosition\` and \`salts\`:
+Its leaf bytes (B.4a; ${Buffer.byteLength(leaf, 'utf8')} bytes of UTF-8), without \`globalPosition\` and \`${seed === undefined ? 'salts' : 'seed'}\`:
 
     ${leaf}
 

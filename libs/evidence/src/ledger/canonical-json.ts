@@ -43,9 +43,24 @@ export function canonicalJson(value: unknown): string {
   }
 }
 
+/**
+ * canonicalJson of a plain object without its member `skip` (a format-2 event's metadata without
+ * its commitment seed), without copying the object first: export writes one per event.
+ */
+export function canonicalJsonWithout(obj: Record<string, unknown>, skip: string): string {
+  let out = '{';
+  for (const k of Object.keys(obj).sort()) {
+    const v = obj[k];
+    if (v === undefined || k === skip) continue;
+    if (out.length !== 1) out += ',';
+    out += memberName(k) + canonicalJson(v);
+  }
+  return out + '}';
+}
+
 /** `"name":`, quoted once per name: events repeat a few dozen names (bounded for arbitrary data). */
 const names = new Map<string, string>();
-function memberName(k: string): string {
+export function memberName(k: string): string {
   let q = names.get(k);
   if (q === undefined) {
     if (names.size >= 4096) names.clear();

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
-import { canonicalJson } from './canonical-json';
+import { canonicalJson, memberName } from './canonical-json';
+import { HmacSha256 } from './hmac-sha256';
 
 /**
  * Leaf format 2 (docs/adr/0039, VERIFY.md B.4): every member that may ever be redacted is hashed
@@ -68,40 +69,51 @@ function room(n: number): Buffer {
 }
 
 /**
- * HMAC-SHA256 (RFC 2104) keyed with an event's seed: `H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ text))`, the
- * key padded to 64 bytes. Two one-shot SHA-256 over buffers prepared once per event: createHmac
- * costs about 3 µs a call, this about 1 µs (the spec test compares it with createHmac).
+ * HMAC-SHA256 (RFC 2104) keyed with an event's seed, over each committed member's pointer: its
+ * salt. The key's two padded blocks are compressed once per event and each salt is computed in JS
+ * (hmac-sha256.ts): a salt is derived for every committed member sealed, exported in the salts
+ * form, and verified in the seed form (ADR 0043), where two one-shot native hashes per salt cost
+ * more than the hashing itself (the spec test compares it with createHmac).
  */
 export class FieldSalts {
-  private readonly ipad = Buffer.alloc(BLOCK, 0x36);
-  private readonly outer = Buffer.alloc(BLOCK + 32, 0x5c);
+  private readonly mac = new HmacSha256();
 
-  constructor(seed: Buffer) {
-    const key = seed.length > BLOCK ? hash('sha256', seed, 'buffer') : seed;
-    for (let i = 0; i < key.length; i++) {
-      this.ipad[i] ^= key[i];
-      this.outer[i] ^= key[i];
-    }
+  constructor(seed?: Buffer | string) {
+    if (seed !== undefined) this.rekey(seed);
+  }
+
+  /**
+   * Keys it with another event's seed (a Buffer, or 64 hex digits as a bundle line holds it): a
+   * verifier or sealer reuses one instance for every event.
+   */
+  rekey(seed: Buffer | string): this {
+    const bytes = typeof seed === 'string' ? Buffer.from(seed, 'hex') : seed;
+    this.mac.rekey(bytes.length > BLOCK ? hash('sha256', bytes, 'buffer') : bytes);
+    return this;
   }
 
   /** A field's 32-byte salt: HMAC-SHA256 keyed with the event's seed over its JSON pointer (only the registry holds seeds). */
   salt(pointer: string): Buffer {
-    const buf = room(BLOCK + 3 * pointer.length);
-    this.ipad.copy(buf, 0);
-    const n = buf.write(pointer, BLOCK, 'utf8');
-    hash('sha256', buf.subarray(0, BLOCK + n), 'buffer').copy(this.outer, BLOCK);
-    return hash('sha256', this.outer, 'buffer');
+    const out = Buffer.allocUnsafe(32);
+    this.mac.macInto(pointer, out, 0);
+    return out;
   }
 
-  /** The same salt as 64 hex digits (a bundle line's `salts`), without a Buffer to convert. */
+  /** The same salt as 64 hex digits (a bundle line's `salts`). */
   saltHex(pointer: string): string {
-    const buf = room(BLOCK + 3 * pointer.length);
-    this.ipad.copy(buf, 0);
-    const n = buf.write(pointer, BLOCK, 'utf8');
-    hash('sha256', buf.subarray(0, BLOCK + n), 'buffer').copy(this.outer, BLOCK);
-    return hash('sha256', this.outer, 'hex');
+    this.mac.macInto(pointer, hexRoom, 0);
+    return hexRoom.toString('hex');
+  }
+
+  /** commitment(p) = SHA-256(salt(p) ‖ UTF-8 of `canonical`), hex: the salt written in place, never a Buffer of its own. */
+  commitment(pointer: string, canonical: string): string {
+    const buf = room(32 + 3 * canonical.length);
+    this.mac.macInto(pointer, buf, 0);
+    const n = buf.write(canonical, 32, 'utf8');
+    return hash('sha256', buf.subarray(0, 32 + n), 'hex');
   }
 }
+const hexRoom = Buffer.allocUnsafe(32);
 
 export function fieldSalt(seed: Buffer, pointer: string): Buffer {
   return new FieldSalts(seed).salt(pointer);
@@ -143,7 +155,7 @@ export function canonicalCommitted(value: unknown, base: string, commit: (pointe
     const v = obj[k];
     if (v === undefined) continue;
     if (out.length !== 1) out += ',';
-    out += `${JSON.stringify(k)}:`;
+    out += memberName(k);
     if (isCommittedName(k)) out += commit(`${base}/${pointerSegment(k)}`, v);
     else out += v !== null && typeof v === 'object' ? canonicalCommitted(v, `${base}/${pointerSegment(k)}`, commit) : canonicalJson(v);
   }
@@ -191,7 +203,7 @@ export function canonicalLineAndLeaf(value: unknown, base: string, out: LineAndL
   for (const k of Object.keys(obj).sort()) {
     const v = obj[k];
     if (v === undefined) continue;
-    const name = `${first ? '' : ','}${JSON.stringify(k)}:`;
+    const name = first ? memberName(k) : `,${memberName(k)}`;
     first = false;
     out.line += name;
     out.leaf += name;

@@ -1,7 +1,10 @@
 import type { EventEnvelope } from '@app/event-store';
-import { canonicalJson } from './canonical-json';
-import { canonicalCommitted, commitmentOf, commitmentSeedOf, commitmentText, FieldSalts, LEAF_FORMAT_2, withoutSeed } from './field-commitments';
+import { canonicalJson, memberName } from './canonical-json';
+import { canonicalCommitted, commitmentSeedOf, commitmentText, FieldSalts, LEAF_FORMAT_2, withoutSeed } from './field-commitments';
 import { leafHash } from './merkle';
+
+/** One HMAC key schedule, rekeyed per event (leafText is synchronous). */
+const sealing = new FieldSalts();
 
 /**
  * Leaf format 1: the RFC 8785 form of the stored envelope without its global position
@@ -16,8 +19,8 @@ export function leafText(e: EventEnvelope): string {
   const { globalPosition: _position, ...content } = e;
   const seed = commitmentSeedOf(e.metadata);
   if (seed === undefined) return canonicalJson(content);
-  const salts = new FieldSalts(seed);
-  const commit = (pointer: string, value: unknown) => commitmentText(commitmentOf(salts.salt(pointer), canonicalJson(value)));
+  const salts = sealing.rekey(seed);
+  const commit = (pointer: string, value: unknown) => commitmentText(salts.commitment(pointer, canonicalJson(value)));
   return canonicalTop({ ...content, leafFormat: LEAF_FORMAT_2 }, (k, v) =>
     k === 'data' || k === 'metadata' ? canonicalCommitted(k === 'metadata' ? withoutSeed(v as Record<string, unknown>) : v, `/${k}`, commit) : canonicalJson(v),
   );
@@ -30,7 +33,7 @@ export function canonicalTop(o: Record<string, unknown>, member: (k: string, v: 
     const v = o[k];
     if (v === undefined) continue;
     if (out.length !== 1) out += ',';
-    out += `${JSON.stringify(k)}:${member(k, v)}`;
+    out += memberName(k) + member(k, v);
   }
   return out + '}';
 }
