@@ -4,6 +4,7 @@ import type { EventEnvelope } from '@app/event-store';
 import { ed25519Thumbprint } from '@app/identity';
 import { canonicalJson } from '../ledger/canonical-json';
 import { AnchorChecker, ANCHORS_FILE, type AnchorsVerdict } from './anchors';
+import { ACCESS_LOG_FILE, checkAccessLog, type AccessLogVerdict, RESTS_ON_HOSPITAL_ACCESS_LOG } from './access-log-proofs';
 import { BagZip, BundleRefused, isPayloadPath, type LineReader, TAG_FILES } from './bag-zip';
 import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_SIG, type BundleStatement, checkBundleStatement } from './bundle-statement';
 import { InclusionVerifier, leafHash } from '../ledger/merkle';
@@ -37,6 +38,8 @@ export interface BundleVerification {
   signedBy: 'pinned-key' | 'bundled-key' | null;
   /** External anchors (data/anchors.jsonl) and, per run of events, since when one covers them. */
   anchors: AnchorsVerdict;
+  /** The access-log extract (VERIFY.md B.16): entries proven in the anchored access-log tree. */
+  accessLog: AccessLogVerdict;
   /** What a passing verdict still rests on the hospital alone for (RESTS_ON_HOSPITAL), said plainly. */
   restsOnHospital: string[];
   problems: BundleProblem[];
@@ -236,6 +239,7 @@ export async function verifyBundle(path: string, options: VerifyBundleOptions = 
     texts: { proven: 0, notProvable: 0, withheld: 0 },
     signedBy: null,
     anchors: anchors.verdict,
+    accessLog: { proven: 0, anchorPosition: null },
     restsOnHospital: [],
     problems,
   };
@@ -550,6 +554,8 @@ async function checkBag(
   if (createHash('sha256').update(coverage.bytes().text, 'utf8').digest('hex') !== digests.get(COVERAGE_FILE))
     problems.push({ file: COVERAGE_FILE, problem: 'is not the coverage derived from the proven events (VERIFY.md B.15): it was edited' });
   report.texts = provenTexts.counts;
+  // B.16: the access-log extract, each entry proven in the tree its anchor event (proven here too) names.
+  report.accessLog = await checkAccessLog(zip, head, gapFree, completeness?.scope.patientPseudonyms ?? null, digests, problems);
 
   // Listed payload files not read above are hashed now (unlisted ones are never read); then both manifests are checked.
   for (const name of manifest.keys()) {
@@ -573,6 +579,7 @@ async function checkBag(
     ...(provenTexts.counts.withheld ? [RESTS_ON_HOSPITAL.withheld(provenTexts.counts.withheld)] : []),
     ...(report.redacted ? [RESTS_ON_HOSPITAL.redacted] : []),
     ...(gapFree ? [] : [RESTS_ON_HOSPITAL.sparsePositions]),
+    ...(zip.entries.has(ACCESS_LOG_FILE) ? [RESTS_ON_HOSPITAL_ACCESS_LOG] : []),
   ];
 }
 
