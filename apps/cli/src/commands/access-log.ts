@@ -48,7 +48,7 @@ export async function accessLogAnchor(): Promise<void> {
       const head = await app.get(AccessLogHeads).anchor(operatorActor('admin'));
       process.stdout.write(
         !head
-          ? 'No access-log entry after the last purge: no tree head to anchor.\n'
+          ? 'The access log is empty (or purged through its last entry): no tree head to anchor.\n'
           : head.anchored
             ? `Anchored entry #${head.seq} (${head.entryHash}) in the event log, with the tree head of entries #${head.head.afterSeq + 1}–#${head.seq} (root ${head.head.rootHash}).\n`
             : `Entry #${head.seq} is anchored already.\n`,
