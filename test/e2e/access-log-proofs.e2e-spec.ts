@@ -184,7 +184,8 @@ describe('the access-log extract in a bundle: each entry proven against an ancho
     const stored = (await t.store.readStream('access-log-anchors')).at(-1)!;
     expect(anchor.globalPosition).toBe(stored.globalPosition);
     expect(anchor.data.tree).toEqual(stored.data.tree);
-    const all = ((await t.app.get(DataSource).query('SELECT entry_hash FROM access_log ORDER BY seq')) as Array<{ entry_hash: string }>).slice(0, anchor.data.seq);
+    const rows = await t.app.get(DataSource).query<Array<{ entry_hash: string }>>('SELECT entry_hash FROM access_log ORDER BY seq');
+    const all = rows.slice(0, anchor.data.seq);
     expect(anchor.data.tree).toEqual({ afterSeq: 0, size: anchor.data.seq, rootHash: rootOf(all.map((r) => r.entry_hash)) });
     expect(JSON.parse(anchorProof)).toMatchObject({ position: anchor.globalPosition, leafIndex: anchor.globalPosition - 1 });
     // VERIFY.md works the first entry through.

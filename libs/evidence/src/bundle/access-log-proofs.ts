@@ -69,7 +69,8 @@ export class AccessLogHeads {
     const head = anchored.tree;
     const tree = built ?? (await accessLogTree(this.log, head.afterSeq, head.afterSeq + head.size));
     // Anchored earlier: the stored entries must still give the root the event log holds.
-    if (tree.root().toString('hex') !== head.rootHash) throw new Error(`The access log no longer gives the tree head anchored at position ${anchored.position}`);
+    if (tree.root().toString('hex') !== head.rootHash)
+      throw new Error(`The access log no longer gives the tree head anchored at position ${anchored.position}`);
     return { seq: anchored.seq, entryHash: anchored.entryHash, anchored: anchored.anchored, position: anchored.position, head, tree };
   }
 }
@@ -143,7 +144,9 @@ const count = (v: unknown): v is number => typeof v === 'number' && Number.isSaf
 /** VERIFY.md B.16: an entry's hash from its members (the registry's access-log chain, ADR 0010). */
 export function entryHashOf(e: Entry): string {
   const fields = [e.seq, e.entryId, e.requestId, e.at, e.actor.subject, e.actor.role, e.action, e.dataSubject, e.resource, e.ip ?? null, e.userAgent ?? null];
-  return createHash('sha256').update(`${e.prevHash}\n${JSON.stringify(fields)}`, 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(`${e.prevHash}\n${JSON.stringify(fields)}`, 'utf8')
+    .digest('hex');
 }
 
 function isEntry(e: unknown): e is Entry {
@@ -228,7 +231,11 @@ export async function checkAccessLog(
       continue;
     }
     if (!isEntry(e)) {
-      problems.push({ file, line: n, problem: 'not an access-log entry (B.16: seq, entryId, requestId, at, actor, action, dataSubject, resource, prevHash, entryHash)' });
+      problems.push({
+        file,
+        line: n,
+        problem: 'not an access-log entry (B.16: seq, entryId, requestId, at, actor, action, dataSubject, resource, prevHash, entryHash)',
+      });
       continue;
     }
     if (seen.has(e.seq)) problems.push({ file, line: n, problem: `entry #${e.seq} is listed twice` });
@@ -246,10 +253,22 @@ export async function checkAccessLog(
     }
     // The leaf index is the seq's place in the anchored tree: an entry moved to another index fails.
     if (p.leafIndex !== e.seq - tree.afterSeq - 1) {
-      problems.push({ file: ACCESS_LOG_PROOFS_FILE, line: n, problem: `entry #${e.seq} is at leaf index ${String(p.leafIndex)}, not ${e.seq - tree.afterSeq - 1}` });
+      problems.push({
+        file: ACCESS_LOG_PROOFS_FILE,
+        line: n,
+        problem: `entry #${e.seq} is at leaf index ${String(p.leafIndex)}, not ${e.seq - tree.afterSeq - 1}`,
+      });
       continue;
     }
-    if (!verifyInclusion(p.leafIndex, tree.size, accessLogLeaf(e.entryHash), proof.map((x: string) => Buffer.from(x, 'hex')), tree.root)) {
+    if (
+      !verifyInclusion(
+        p.leafIndex,
+        tree.size,
+        accessLogLeaf(e.entryHash),
+        proof.map((x: string) => Buffer.from(x, 'hex')),
+        tree.root,
+      )
+    ) {
       problems.push({ file, line: n, problem: `entry #${e.seq} is not proven to be in the access-log tree anchored at position ${tree.position}` });
       continue;
     }
@@ -301,7 +320,11 @@ async function checkAnchor(
     !HEX64.test(t.rootHash) ||
     data.seq !== t.afterSeq + t.size
   ) {
-    problems.push({ file, line: 1, problem: `not an ${ANCHOR_TYPE} event of stream ${ANCHOR_STREAM} naming a tree {afterSeq, size ≥ 1, rootHash} whose last entry is its seq` });
+    problems.push({
+      file,
+      line: 1,
+      problem: `not an ${ANCHOR_TYPE} event of stream ${ANCHOR_STREAM} naming a tree {afterSeq, size ≥ 1, rootHash} whose last entry is its seq`,
+    });
     return null;
   }
   const position = ev.globalPosition;
@@ -421,7 +444,19 @@ ${example ? accessLogExample(example) : ''}`;
 function accessLogExample(ex: AccessLogExample): string {
   const e = JSON.parse(ex.entryLine) as Entry;
   const p = JSON.parse(ex.proofLine) as { leafIndex: number; treeSize: number; proof: string[] };
-  const fields = JSON.stringify([e.seq, e.entryId, e.requestId, e.at, e.actor.subject, e.actor.role, e.action, e.dataSubject, e.resource, e.ip ?? null, e.userAgent ?? null]);
+  const fields = JSON.stringify([
+    e.seq,
+    e.entryId,
+    e.requestId,
+    e.at,
+    e.actor.subject,
+    e.actor.role,
+    e.action,
+    e.dataSubject,
+    e.resource,
+    e.ip ?? null,
+    e.userAgent ?? null,
+  ]);
   let r = accessLogLeaf(e.entryHash);
   const leaf = r.toString('hex');
   let fn = p.leafIndex;

@@ -23,7 +23,15 @@ import { type BundleScope, type ScopedStream, scopeCensus } from './scope';
 import { COVERAGE_FILE, CoverageDeriver } from './coverage';
 import { csvRow, plaintextLine, type PlaintextLine, type Reveal, shownText, textsOf, TIMELINE_COLUMNS, timelineRow, withheldRow } from './timeline';
 import { verifyMd } from './verify-md';
-import { ACCESS_LOG_ANCHOR_FILE, ACCESS_LOG_FILE, ACCESS_LOG_PROOFS_FILE, accessLogAnchorText, type AccessLogExample, accessLogProofLine, type AnchoredAccessLog } from './access-log-proofs';
+import {
+  ACCESS_LOG_ANCHOR_FILE,
+  ACCESS_LOG_FILE,
+  ACCESS_LOG_PROOFS_FILE,
+  accessLogAnchorText,
+  type AccessLogExample,
+  accessLogProofLine,
+  type AnchoredAccessLog,
+} from './access-log-proofs';
 import './zip-crc';
 
 export interface BundleRequest {
