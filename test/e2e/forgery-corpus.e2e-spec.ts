@@ -122,6 +122,9 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       })
       .expect(201);
     const pseudonym = (await t.http.post('/api/v1/patients/timeline').set(auth(legal)).send({ patientId: 'NL-1001' }).expect(200)).body.patientPseudonym;
+    // A second read: the extract covers the entries up to the head the export anchors (B.16), and
+    // the export's own entry may come after it, so two entries are there whatever the timing.
+    await t.http.post('/api/v1/patients/timeline').set(auth(legal)).send({ patientId: 'NL-1001' }).expect(200);
     const requestId = await courtRequestFor(t, legal, 'CORPUS-1', [pseudonym]);
     const exportBundle = async (name: string) => {
       const p = join(dir, name);
