@@ -74,7 +74,7 @@ describe('access-log tree heads anchored in the ledger (ADR 0047)', () => {
     await log.record([access(4)]);
     const { stdout } = await run(process.execPath, [CLI, 'access-log', 'anchor'], { env: { ...process.env, ...t.storage.env, LOG_LEVEL: 'warn' } });
     expect(stdout).toContain(`with the tree head of entries #1–#4 (root ${rootOf(await hashes())})`);
-  });
+  }, 90_000); // one run of the CLI, booting the app: slow on a loaded two-core machine
 
   it('after a purge the tree restarts after the purged entries: leaf index = seq − afterSeq − 1', async () => {
     const clock = t.app.get<Clock>(CLOCK);
