@@ -135,6 +135,13 @@ describe('Forgery corpus, anchors: an own-key history rewrite fails once an earl
       const p = JSON.parse(l) as { leafIndex: number };
       return canonicalJson({ ...p, leafHash: hex(hashes[p.leafIndex]), proof: tree.inclusionProof(p.leafIndex).map(hex) });
     });
+    // The access-log anchor's proof line too (VERIFY.md B.17): every proof in the bundle, redone.
+    if (f.has('data/access-log-anchor.jsonl')) {
+      const [anchorEvent, anchorProof] = lines(f, 'data/access-log-anchor.jsonl');
+      const p = JSON.parse(anchorProof) as { leafIndex: number };
+      const redone = canonicalJson({ ...p, leafHash: hex(hashes[p.leafIndex]), proof: tree.inclusionProof(p.leafIndex).map(hex) });
+      f.set('data/access-log-anchor.jsonl', Buffer.from(`${anchorEvent}\n${redone}\n`));
+    }
     const body = { issuedAt: head.issuedAt, keyId: head.keyId, log: head.log, rootHash: hex(tree.root()), treeSize: head.treeSize };
     const keys = t.app.get<KeyMaterial>(KEY_MATERIAL);
     f.set('data/events.jsonl', Buffer.from(`${events.join('\n')}\n`));

@@ -123,6 +123,9 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       })
       .expect(201);
     const pseudonym = (await t.http.post('/api/v1/patients/timeline').set(auth(legal)).send({ patientId: 'NL-1001' }).expect(200)).body.patientPseudonym;
+    // A second read: the extract covers the entries up to the head the export anchors (B.17), and
+    // the export's own entry may come after it, so two entries are there whatever the timing.
+    await t.http.post('/api/v1/patients/timeline').set(auth(legal)).send({ patientId: 'NL-1001' }).expect(200);
     const requestId = await courtRequestFor(t, legal, 'CORPUS-1', [pseudonym]);
     const exportBundle = async (name: string) => {
       const p = join(dir, name);
@@ -854,10 +857,12 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     ],
     [
       'access-log-removed',
-      'an entry removed from the access-log extract',
+      'an entry removed from the access-log extract with its proof line (B.17)',
       'data/access-log.jsonl',
       () => plain,
-      (f) => setLines(f, 'data/access-log.jsonl', lines(f, 'data/access-log.jsonl').slice(1)),
+      (f) => {
+        for (const name of ['data/access-log.jsonl', 'data/access-log-proofs.jsonl']) setLines(f, name, lines(f, name).slice(1));
+      },
     ],
     [
       'declared-sparse',
@@ -921,7 +926,8 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
   });
 
   describe('remaining: what still rests on the hospital’s key alone (docs/evidence.md)', () => {
-    for (const [name, title, , base, change] of statementForgeries.filter(([n]) => n !== 'other-request')) {
+    // An edited access-log entry is no longer among them: its inclusion proof fails (B.17, access-log-proofs.e2e-spec.ts).
+    for (const [name, title, , base, change] of statementForgeries.filter(([n]) => n !== 'other-request' && n !== 'access-log-edited')) {
       it(`remaining: ${title}, the statement signed again with the hospital’s own key: both accept`, async () => {
         const v = await forge(`${name}-own-key`, base(), change);
         accepted(v);

@@ -67,6 +67,7 @@ describe('access-log anchors in the event log', () => {
   });
   afterEach(() => t.close());
 
+  // Five runs of the CLI, each booting the app: more than 30 s on a loaded two-core machine.
   it('anchors the head once, and `verify` fails on a chain rewritten and re-hashed behind the triggers', async () => {
     expect((await cli('anchor')).stdout).toContain('The access log is empty');
     await log.record([access(1), access(2), access(3)]);
@@ -104,7 +105,7 @@ describe('access-log anchors in the event log', () => {
     // A chain that does not verify is never anchored.
     await ds.query(`UPDATE access_log SET action = 'changed' WHERE seq = 1`);
     await expect(cli('anchor')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('does not verify (entry #1)') });
-  });
+  }, 120_000);
 
   it('`verify` fails on a purge record written behind the CLI (no purge event), and passes for a real purge', async () => {
     await log.record([access(1), access(2)]);

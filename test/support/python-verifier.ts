@@ -11,6 +11,8 @@ export interface PythonVerdict {
   signedBy: 'pinned-key' | 'bundled-key' | null;
   /** VERIFY.md B.12: texts opened against their commitments, marked not provable, withheld. */
   texts: { proven: number; notProvable: number; withheld: number } | null;
+  /** VERIFY.md B.17: access-log entries proven against the anchored access-log head. */
+  accessLogProven: number;
   problems: Array<{ file?: string; line?: number; position?: number; problem: string }>;
 }
 

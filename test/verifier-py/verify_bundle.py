@@ -73,6 +73,8 @@ HEX64 = re.compile(r'^[0-9a-f]{64}$')
 ED25519_SPKI_PREFIX = bytes.fromhex('302a300506032b6570032100')
 PROOF_MEMBERS = ['leafHash', 'leafIndex', 'position', 'proof', 'redacted', 'treeSize']
 CHECKPOINT_MEMBERS = ['issuedAt', 'keyId', 'log', 'rootHash', 'treeSize']
+# B.17: the access-log extract, its proofs and the anchor event.
+ACCESS_LOG, ACCESS_LOG_PROOFS, ACCESS_LOG_ANCHOR = 'data/access-log.jsonl', 'data/access-log-proofs.jsonl', 'data/access-log-anchor.jsonl'
 
 
 class Refused(Exception):
@@ -194,6 +196,7 @@ class Verifier:
         self.decided_rules = None  # eventId -> [(path, ground)], the same decision's rules (B.8, redacted members)
         self.redacted_fields = []  # (eventId, pointer, ground, line, position) of members shown redacted, B.4a
         self.documents = Documents()  # B.16: the compliance file's documents, from the shown events
+        self.access_log_proven = 0  # B.17
 
 
     def fail(self, file, problem, **where):
@@ -850,6 +853,129 @@ class Verifier:
         for digest in sorted(self.documents.required(scope.get('from'), scope.get('to'))):
             if DOCUMENTS_DIR + digest not in files:
                 self.fail(DOCUMENTS_DIR + digest, 'a document that held in the period is missing from the bundle (B.16)')
+    # ---- B.17 the access-log extract
+
+    def check_access_log(self, zf, entries, head, gap_free, scope):
+        if ACCESS_LOG not in entries:
+            for name in (ACCESS_LOG_PROOFS, ACCESS_LOG_ANCHOR):
+                if name in entries:
+                    self.fail(name, 'present without %s' % ACCESS_LOG)
+            return
+        log_lines = self.lines(zf, entries[ACCESS_LOG])
+        first = next(log_lines, None)
+        if first is None:
+            return
+        missing = [n for n in (ACCESS_LOG_PROOFS, ACCESS_LOG_ANCHOR) if n not in entries]
+        for name in missing:
+            self.fail(name, 'required: %s has entries (B.17)' % ACCESS_LOG)
+        if missing:
+            return
+        tree = self.access_log_anchor(zf, entries[ACCESS_LOG_ANCHOR], head, gap_free)
+        patients = scope.get('patientPseudonyms') if scope is not None else None
+        proofs = self.lines(zf, entries[ACCESS_LOG_PROOFS])
+        seen = set()
+        line = first
+        while line is not None:
+            line_no, text = line
+            line = next(log_lines, None)
+            proof_line = next(proofs, None)
+            if proof_line is None:
+                self.fail(ACCESS_LOG_PROOFS, 'has fewer lines than %s' % ACCESS_LOG)
+                return
+            try:
+                e = parse_json(text)
+                p = parse_json(proof_line[1])
+            except ValueError as err:
+                self.fail(ACCESS_LOG, 'not JSON (or its proof line is not): %s' % err, line=line_no)
+                continue
+            if not self.access_entry_ok(e):
+                self.fail(ACCESS_LOG, 'not an access-log entry (B.17)', line=line_no)
+                continue
+            seq = e['seq']
+            if seq in seen:
+                self.fail(ACCESS_LOG, 'entry #%d is listed twice' % seq, line=line_no)
+            seen.add(seq)
+            if not isinstance(patients, list) or e['dataSubject'] not in patients:
+                self.fail(ACCESS_LOG, 'entry #%d is about a data subject outside the scope' % seq, line=line_no)
+            fields = [seq, e['entryId'], e['requestId'], e['at'], e['actor']['subject'], e['actor']['role'], e['action'], e['dataSubject'],
+                      e['resource'], e.get('ip'), e.get('userAgent')]
+            if hashlib.sha256((e['prevHash'] + '\n' + canonical(fields)).encode('utf-8')).hexdigest() != e['entryHash']:
+                self.fail(ACCESS_LOG, 'entry #%d: its members do not hash to its entryHash' % seq, line=line_no)
+                continue
+            if tree is None:
+                continue
+            after, size, root = tree
+            if not isinstance(p, dict) or p.get('seq') != seq or p.get('treeSize') != size or isinstance(p.get('treeSize'), bool) \
+                    or not isinstance(p.get('proof'), list) or not all(isinstance(x, str) and HEX64.match(x) for x in p['proof']):
+                self.fail(ACCESS_LOG_PROOFS, 'not the proof of entry #%d in the anchored tree of %d entries' % (seq, size), line=line_no)
+                continue
+            if p.get('leafIndex') != seq - after - 1 or not is_count(p.get('leafIndex')):
+                self.fail(ACCESS_LOG_PROOFS, 'entry #%d: leafIndex %r is not seq - afterSeq - 1' % (seq, p.get('leafIndex')), line=line_no)
+                continue
+            leaf = sha256(b'\x00', bytes.fromhex(e['entryHash']))
+            if not inclusion_ok(leaf, p['leafIndex'], size, [bytes.fromhex(x) for x in p['proof']], root):
+                self.fail(ACCESS_LOG, 'entry #%d: the inclusion proof does not lead to the anchored access-log root' % seq, line=line_no)
+                continue
+            self.access_log_proven += 1
+        if next(proofs, None) is not None:
+            self.fail(ACCESS_LOG_PROOFS, 'has more lines than %s' % ACCESS_LOG)
+
+    @staticmethod
+    def access_entry_ok(e):
+        if not isinstance(e, dict) or not is_count(e.get('seq')) or e['seq'] < 1:
+            return False
+        if not all(isinstance(e.get(k), str) for k in ('entryId', 'requestId', 'at', 'action', 'dataSubject', 'resource', 'prevHash', 'entryHash')):
+            return False
+        actor = e.get('actor')
+        if not isinstance(actor, dict) or not isinstance(actor.get('subject'), str) or not isinstance(actor.get('role'), str):
+            return False
+        if any(k in e and e[k] is not None and not isinstance(e[k], str) for k in ('ip', 'userAgent')):
+            return False
+        return bool(HEX64.match(e['prevHash']) and HEX64.match(e['entryHash']))
+
+    def access_log_anchor(self, zf, info, head, gap_free):
+        """B.17: the anchor event, checked as a line of events.jsonl with its proof line; (afterSeq, size, root) of its tree."""
+        file = ACCESS_LOG_ANCHOR
+        lines = list(self.lines(zf, info))
+        if len(lines) != 2:
+            self.fail(file, 'must hold exactly two lines')
+            return None
+        try:
+            event, proof = parse_json(lines[0][1]), parse_json(lines[1][1])
+        except ValueError as err:
+            self.fail(file, 'not JSON: %s' % err)
+            return None
+        data = event.get('data') if isinstance(event, dict) else None
+        tree = data.get('tree') if isinstance(data, dict) else None
+        if not isinstance(event, dict) or event.get('type') != 'identity.AccessLogAnchored' or event.get('streamId') != 'access-log-anchors' \
+                or not is_count(event.get('globalPosition')) or not isinstance(tree, dict) or not is_count(tree.get('afterSeq')) \
+                or not is_count(tree.get('size')) or tree['size'] < 1 or not isinstance(tree.get('rootHash'), str) or not HEX64.match(tree['rootHash']) \
+                or data.get('seq') != tree['afterSeq'] + tree['size'] or isinstance(data.get('seq'), bool):
+            self.fail(file, 'line 1 is not an identity.AccessLogAnchored event of access-log-anchors with data.tree {afterSeq, rootHash, size}')
+            return None
+        position = event['globalPosition']
+        if canonical(event) != lines[0][1]:
+            self.fail(file, 'the anchor event is not canonical JSON (B.3)', position=position)
+            return None
+        if 'leafFormat' in event:
+            leaf_text, redacted, problems = format_two_leaf(event)
+            if redacted or problems:
+                self.fail(file, 'the anchor event must have every member opened (B.4a)', position=position)
+                return None
+        else:
+            leaf = dict(event)
+            del leaf['globalPosition']
+            leaf_text = canonical(leaf)
+        leaf_hash = sha256(b'\x00', leaf_text.encode('utf-8'))
+        ok = isinstance(proof, dict) and proof.get('position') == position and proof.get('leafHash') == leaf_hash.hex() \
+            and proof.get('treeSize') == head['treeSize'] and is_count(proof.get('leafIndex')) \
+            and (not gap_free or proof['leafIndex'] == position - 1) \
+            and isinstance(proof.get('proof'), list) and all(isinstance(x, str) and HEX64.match(x) for x in proof['proof']) \
+            and inclusion_ok(leaf_hash, proof['leafIndex'], head['treeSize'], [bytes.fromhex(x) for x in proof['proof']], bytes.fromhex(head['rootHash']))
+        if not ok:
+            self.fail(file, 'the access-log anchor is not proven to be in the signed tree (B.4-B.6)', position=position)
+            return None
+        return tree['afterSeq'], tree['size'], bytes.fromhex(tree['rootHash'])
 
     # ---- all of it
 
@@ -882,6 +1008,7 @@ class Verifier:
                     self.fail(STATEMENT, 'eventCount %r is not the %d lines of data/events.jsonl' % (statement['eventCount'], self.event_lines))
                 self.check_completeness(zf, entries, head, bag_info, streams)
                 self.check_documents(zf, entries, scope if isinstance(scope, dict) else None)
+                self.check_access_log(zf, entries, head, mode == 'gap-free', scope if isinstance(scope, dict) else None)
         except Refused as r:
             file, problem = r.args[0]
             self.fail(file, problem)
@@ -897,6 +1024,7 @@ class Verifier:
             'signedBy': self.signed_by,
             'texts': {'proven': self.texts.proven, 'notProvable': self.texts.not_provable, 'withheld': self.texts.withheld} if self.texts else None,
             'anchors': self.anchors,
+            'accessLogProven': self.access_log_proven if ok else 0,
             'problems': self.problems,
         }
 

@@ -20,3 +20,4 @@ export * from './bundle/bundle-statement';
 export * from './bundle/reconstruction';
 export * from './bundle/bag-zip';
 export * from './bundle/trusted-keys';
+export * from './bundle/access-log-proofs';

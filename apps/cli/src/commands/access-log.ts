@@ -1,3 +1,4 @@
+import { AccessLogHeads } from '@app/evidence';
 import { AccessLogEvidence, type AccessLogReport } from '@app/identity';
 import { withAppContext } from '../app-context';
 import { operatorActor } from './operator';
@@ -40,16 +41,19 @@ export async function accessLogVerify(): Promise<void> {
   });
 }
 
-/** `registry access-log anchor`: the chain's head into the event log, for the ledger to seal (cron). */
+/** `registry access-log anchor`: the chain's head and its tree head (ADR 0047) into the event log, for the ledger to seal (cron). */
 export async function accessLogAnchor(): Promise<void> {
-  await withEvidence(async (evidence) => {
-    const head = await evidence.anchor(operatorActor('admin'));
-    process.stdout.write(
-      !head
-        ? 'The access log is empty: nothing to anchor.\n'
-        : head.anchored
-          ? `Anchored entry #${head.seq} (${head.entryHash}) in the event log.\n`
-          : `Entry #${head.seq} is anchored already.\n`,
-    );
-  });
+  await withAppContext(
+    async (app) => {
+      const head = await app.get(AccessLogHeads).anchor(operatorActor('admin'));
+      process.stdout.write(
+        !head
+          ? 'The access log is empty (or purged through its last entry): no tree head to anchor.\n'
+          : head.anchored
+            ? `Anchored entry #${head.seq} (${head.entryHash}) in the event log, with the tree head of entries #${head.head.afterSeq + 1}–#${head.seq} (root ${head.head.rootHash}).\n`
+            : `Entry #${head.seq} is anchored already.\n`,
+      );
+    },
+    { ledger: false },
+  );
 }

@@ -8,7 +8,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Not, IsNull, type Repository } from 'typeorm';
 import { type Actor, EVENT_STORE, type EventStore, loadState, SqlDatabase, STORAGE_CONFIG, type StorageConfig } from '@app/event-store';
-import { type BundleProgress, LedgerAnchorService, LedgerService, writeBundle } from '@app/evidence';
+import { AccessLogHeads, type BundleProgress, LedgerAnchorService, LedgerService, writeBundle } from '@app/evidence';
 import { AccessLog, dataSubjectStreamId, erasureDecider, type Role, SubjectKeyStore } from '@app/identity';
 import { BLOB_STORE, type BlobStore } from '@app/retention';
 import { DomainError } from '@app/event-store';
@@ -69,6 +69,7 @@ export class BundleExports implements OnApplicationBootstrap {
     private readonly anchors: LedgerAnchorService,
     private readonly keys: SubjectKeyStore,
     private readonly accessLog: AccessLog,
+    private readonly accessLogHeads: AccessLogHeads,
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
     private readonly db: SqlDatabase,
@@ -218,8 +219,10 @@ export class BundleExports implements OnApplicationBootstrap {
             ledger: this.ledger,
             anchors: this.anchors,
             reveal,
-            accessLog: (p) => this.accessEntries(p),
+            accessLog: (p, through) => this.accessEntries(p, through),
             documentContent: (sha256) => this.blobs.read(sha256),
+            // The access log's current tree head anchored by the exporter first (ADR 0047).
+            accessLogHead: () => this.accessLogHeads.anchor(actor),
           },
           {
             requestId,
@@ -322,13 +325,15 @@ export class BundleExports implements OnApplicationBootstrap {
     }
   }
 
-  /** Who read these patients' data, page by page (who, role, when, what, from where). */
-  private async *accessEntries(pseudonyms: string[]): AsyncGenerator<object> {
-    for (const subject of pseudonyms) {
+  /** Who read these patients' data, page by page (who, role, when, what, from where), up to entry `throughSeq`. */
+  private async *accessEntries(pseudonyms: string[], throughSeq = Number.MAX_SAFE_INTEGER): AsyncGenerator<{ seq: number }> {
+    for (const subject of new Set(pseudonyms)) {
       let afterSeq = 0;
       for (;;) {
         const page = await this.accessLog.find({ subject, afterSeq, limit: 1000 });
-        yield* page;
+        const covered = page.filter((e) => e.seq <= throughSeq);
+        yield* covered;
+        if (covered.length < page.length) break;
         if (page.length < 1000) break;
         afterSeq = page[page.length - 1].seq;
       }

@@ -4,6 +4,7 @@ import type { EventEnvelope } from '@app/event-store';
 import { ed25519Thumbprint } from '@app/identity';
 import { canonicalJson } from '../ledger/canonical-json';
 import { AnchorChecker, ANCHORS_FILE, type AnchorsVerdict } from './anchors';
+import { ACCESS_LOG_FILE, checkAccessLog, type AccessLogVerdict, RESTS_ON_HOSPITAL_ACCESS_LOG } from './access-log-proofs';
 import { BagZip, BundleRefused, isPayloadPath, type LineReader, TAG_FILES } from './bag-zip';
 import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_SIG, type BundleStatement, checkBundleStatement } from './bundle-statement';
 import { InclusionVerifier, leafHash } from '../ledger/merkle';
@@ -38,6 +39,8 @@ export interface BundleVerification {
   signedBy: 'pinned-key' | 'bundled-key' | null;
   /** External anchors (data/anchors.jsonl) and, per run of events, since when one covers them. */
   anchors: AnchorsVerdict;
+  /** The access-log extract (VERIFY.md B.17): entries proven in the anchored access-log tree. */
+  accessLog: AccessLogVerdict;
   /** What a passing verdict still rests on the hospital alone for (RESTS_ON_HOSPITAL), said plainly. */
   restsOnHospital: string[];
   problems: BundleProblem[];
@@ -237,6 +240,7 @@ export async function verifyBundle(path: string, options: VerifyBundleOptions = 
     texts: { proven: 0, notProvable: 0, withheld: 0 },
     signedBy: null,
     anchors: anchors.verdict,
+    accessLog: { proven: 0, anchorPosition: null },
     restsOnHospital: [],
     problems,
   };
@@ -563,6 +567,8 @@ async function checkBag(
     documentFiles.set(name, { sha256: digests.get(name), size: zip.entries.get(name)!.uncompressedSize });
   }
   if (completeness) documents.check(completeness.scope, documentFiles, problems);
+  // B.17: the access-log extract, each entry proven in the tree its anchor event (proven here too) names.
+  report.accessLog = await checkAccessLog(zip, head, gapFree, completeness?.scope.patientPseudonyms ?? null, digests, problems);
 
   // Listed payload files not read above are hashed now (unlisted ones are never read); then both manifests are checked.
   for (const name of manifest.keys()) {
@@ -586,6 +592,7 @@ async function checkBag(
     ...(provenTexts.counts.withheld ? [RESTS_ON_HOSPITAL.withheld(provenTexts.counts.withheld)] : []),
     ...(report.redacted ? [RESTS_ON_HOSPITAL.redacted] : []),
     ...(gapFree ? [] : [RESTS_ON_HOSPITAL.sparsePositions]),
+    ...(zip.entries.has(ACCESS_LOG_FILE) ? [RESTS_ON_HOSPITAL_ACCESS_LOG] : []),
   ];
 }
 

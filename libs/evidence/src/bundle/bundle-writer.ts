@@ -25,6 +25,15 @@ import { COVERAGE_FILE, CoverageDeriver } from './coverage';
 import { csvRow, plaintextLine, type PlaintextLine, type Reveal, shownText, textsOf, TIMELINE_COLUMNS, timelineRow, withheldRow } from './timeline';
 import { verifyMd } from './verify-md';
 import { BundleDocuments, DOCUMENTS_DIR } from './documents';
+import {
+  ACCESS_LOG_ANCHOR_FILE,
+  ACCESS_LOG_FILE,
+  ACCESS_LOG_PROOFS_FILE,
+  accessLogAnchorText,
+  type AccessLogExample,
+  accessLogProofLine,
+  type AnchoredAccessLog,
+} from './access-log-proofs';
 import './zip-crc';
 
 export interface BundleRequest {
@@ -170,8 +179,16 @@ export async function writeBundle(
     ledger: LedgerService;
     /** Opens each encrypted text for data/plaintexts.jsonl (ADR 0036). */
     reveal: Reveal;
-    /** NEN 7513 access-log entries about these patients, in log order (included when given). */
-    accessLog?: (pseudonyms: string[]) => AsyncIterable<object>;
+    /**
+     * NEN 7513 access-log entries about these patients, in log order, up to `throughSeq` when
+     * given (included when given).
+     */
+    accessLog?: (pseudonyms: string[], throughSeq?: number) => AsyncIterable<{ seq: number }>;
+    /**
+     * Anchors the access log's current tree head in the event log (ADR 0047), before the tree head
+     * is signed: the extract is then the entries it covers, each with its inclusion proof.
+     */
+    accessLogHead?: () => Promise<AnchoredAccessLog | null>;
     /** External anchors of earlier tree heads (ADR 0037): data/anchors.jsonl when any covers an event. */
     anchors?: Pick<LedgerAnchorService, 'anchorSummaries' | 'anchorsById'>;
     /** The stored content of a compliance-file document by its SHA-256 (the blob store), for data/documents/ (VERIFY.md B.16). */
@@ -182,6 +199,9 @@ export async function writeBundle(
   onProgress: (p: BundleProgress) => void = () => undefined,
 ): Promise<BundleResult> {
   onProgress({ phase: 'sealing', done: 0, total: 1 });
+  // The access-log head first, so that the tree head signed next seals its anchor event (B.17).
+  const patients = request.scope.patientPseudonyms.length > 0;
+  const accessHead = deps.accessLog && patients && deps.accessLogHead ? await deps.accessLogHead() : undefined;
   const head = await deps.ledger.checkpoint();
   const { tree, positions } = await sealedTree(deps.ledger, head.treeSize);
   const cutoff = positions.length ? positions[positions.length - 1] : 0;
@@ -340,11 +360,29 @@ export async function writeBundle(
     addSpilled(await timelineCsv.end(), FAST);
     addSpilled(await plaintexts.end(), FAST);
 
-    if (deps.accessLog && request.scope.patientPseudonyms.length) {
-      const entries = deps.accessLog(request.scope.patientPseudonyms);
-      await add('data/access-log.jsonl', FAST, async (w) => {
-        for await (const e of entries) await w.write(`${JSON.stringify(e)}\n`);
+    let accessExample: AccessLogExample | undefined;
+    if (deps.accessLog && patients) {
+      // With an anchored head: only the entries it covers, each with its proof (B.17). No head
+      // (nothing left after a purge): no entry to show.
+      const through = accessHead === undefined ? undefined : accessHead ? accessHead.head.afterSeq + accessHead.head.size : 0;
+      const entries = deps.accessLog(request.scope.patientPseudonyms, through);
+      const proofs = accessHead ? spill(ACCESS_LOG_PROOFS_FILE) : undefined;
+      await add(ACCESS_LOG_FILE, FAST, async (w) => {
+        for await (const e of entries) {
+          const line = JSON.stringify(e);
+          await w.write(`${line}\n`);
+          if (!accessHead || !proofs) continue;
+          const proofLine = accessLogProofLine(accessHead, e.seq);
+          accessExample ??= { entryLine: line, proofLine, rootHash: accessHead.head.rootHash, anchorPosition: accessHead.position };
+          await proofs.write(`${proofLine}\n`);
+        }
       });
+      if (accessHead && proofs) {
+        addSpilled(await proofs.end(), FAST);
+        const [stored] = await deps.store.readAll(accessHead.position - 1, 1, { raw: true });
+        if (stored?.globalPosition !== accessHead.position) throw new Error(`The access-log anchor at position ${accessHead.position} cannot be read`);
+        await add(ACCESS_LOG_ANCHOR_FILE, FAST, (w) => w.write(accessLogAnchorText(stored, { tree, positions, treeSize: head.treeSize })));
+      }
     }
 
     await add('data/completeness.json', FAST, async (w) => {
@@ -407,7 +445,7 @@ export async function writeBundle(
             formatTwoSeed: exampleRedacts ? seedExample : undefined,
           }
         : undefined;
-    await add('data/VERIFY.md', FAST, (w) => w.write(verifyMd(head, example)));
+    await add('data/VERIFY.md', FAST, (w) => w.write(verifyMd(head, example, accessExample)));
 
     const tag = async (name: string, text: string | Buffer) => {
       const w = zipEntry(name, STORED);

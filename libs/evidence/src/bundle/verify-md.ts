@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { canonicalJson } from '../ledger/canonical-json';
 import type { SignedTreeHead } from '../ledger/tree-head';
 import { anchorsByHand, anchorsRules } from './anchors';
+import { type AccessLogExample, accessLogRules } from './access-log-proofs';
 import { BUNDLE_LIMITS, TAG_FILES } from './bag-zip';
 import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_MEMBERS, BUNDLE_STATEMENT_SIG, BUNDLE_STATEMENT_VERSION } from './bundle-statement';
 import { EVENTS_TABLE_HEAD, REPORT_ROWS } from './report-html';
@@ -32,7 +33,7 @@ const size = (n: number) => (n >= 2 ** 30 ? `${n / 2 ** 30} GiB` : `${n / MiB} M
  * is written from: every rule `registry verify-bundle` applies is stated here (issue 22, item 9).
  * The example is computed from this bundle's own bytes; the tests recompute it from the text.
  */
-export function verifyMd(head: SignedTreeHead, example?: VerifyExample): string {
+export function verifyMd(head: SignedTreeHead, example?: VerifyExample, accessLog?: AccessLogExample): string {
   return `# How to verify this evidence bundle
 
 This bundle is a BagIt bag (RFC 8493). Unzip it, then run the checks below from the folder that
@@ -327,31 +328,7 @@ otherwise it is not one of the streams in every bundle (for a compliance file: i
 no \`aiSystem:\` key) and its \`firstAt\` is not in the period (a missing \`firstAt\` is in a period
 without bounds).
 ${example ? workedExample(head, example) : ''}${example?.formatTwo ? formatTwoExample(example.formatTwo, 'B.10a') : ''}${example?.formatTwoSeed ? formatTwoExample(example.formatTwoSeed, 'B.10b') : ''}${anchorsRules()}${textsSection()}${example?.opened ? openedExample(example.opened) : ''}${statementSection()}${coverageSection()}${documentsSection()}
-## Who read the data
-
-\`data/access-log.jsonl\` (present when patients are in scope) lists every recorded read, export
-and download of those patients' data (NEN 7513): who, in which role, when, what, from where. One
-JSON object per line, in the registry's access-log order: \`seq\`, \`entryId\`, \`requestId\`, \`at\`,
-\`actor\` (\`subject\`, \`role\`), \`action\`, \`dataSubject\`, \`resource\`, \`ip\`, \`userAgent\`,
-\`prevHash\`, \`entryHash\`.
-
-The registry's access log is a hash chain over **all** patients' entries: \`prevHash\` is the
-\`entryHash\` of the entry with the previous \`seq\` (64 zeros for \`seq\` 1), and
-
-    entryHash = SHA-256( UTF-8( prevHash + LF + JSON.stringify([seq, entryId, requestId, at,
-                  actor.subject, actor.role, action, dataSubject, resource, ip, userAgent]) ) )
-
-in lower-case hex, where \`JSON.stringify\` writes the array as ECMAScript does (no whitespace,
-strings as in B.3, \`seq\` in decimal) and a missing \`ip\` or \`userAgent\` is \`null\`. This extract
-holds only this bundle's patients' entries, so the chain has gaps (the entries between belong to
-others) and cannot be followed from one line to the next except where their \`seq\` follow each
-other. What protects the extract is the signed statement (B.14: its SHA-256 is signed with the
-registry's key), not the chain: that the registry wrote it is proven, that it lists every access is
-the registry's statement. An auditor with the registry's access log can compare each
-\`entryHash\`, and the anchors the registry records in its ledger (\`identity.AccessLogAnchored\`),
-with it. Inclusion proofs of each entry against an anchored head of the access log are not in this
-bundle format yet.
-
+${accessLogRules(accessLog)}
 ## For people
 
 \`data/report.html\` and \`data/report.pdf\` are a printable report with a timeline (English and Dutch labels).

@@ -17,6 +17,29 @@ export interface AccessLogReport {
 }
 
 /**
+ * The Merkle tree head over the access-log entries of seq `afterSeq + 1` … `afterSeq + size`,
+ * leaf index = seq − afterSeq − 1 (ADR 0047): recorded in `identity.AccessLogAnchored`.
+ */
+export interface AccessLogTreeHead {
+  afterSeq: number;
+  size: number;
+  rootHash: string;
+}
+
+/** Computes the tree head over the entries after `afterSeq` through `throughSeq`. */
+export type AccessLogTreeOf = (afterSeq: number, throughSeq: number) => Promise<AccessLogTreeHead>;
+
+export interface AccessLogAnchor {
+  seq: number;
+  entryHash: string;
+  /** False when that head was anchored already (nothing appended). */
+  anchored: boolean;
+  /** The global position of the anchor event in the event log. */
+  position: number;
+  tree?: AccessLogTreeHead;
+}
+
+/**
  * The access log's tie to the event log, which the ledger seals into signed tree heads (ADR 0033):
  * purges recorded there before they happen, the chain's head anchored there, and a check of the
  * stored chain against both. The hash chain alone cannot show an entry changed by someone who
@@ -47,19 +70,29 @@ export class AccessLogEvidence {
   /**
    * Records the chain's head as `identity.AccessLogAnchored`; refuses a chain that does not
    * verify. `null` when the log is empty; `anchored: false` when that head is anchored already.
+   * With `treeOf` (the Merkle tree over the entries, which this library cannot compute: ADR 0047)
+   * the event also records the tree head, and an earlier anchor of the same entry without one
+   * does not count as anchored.
    */
-  async anchor(by: Actor): Promise<{ seq: number; entryHash: string; anchored: boolean } | null> {
+  async anchor(by: Actor, treeOf?: AccessLogTreeOf): Promise<AccessLogAnchor | null> {
     const check = await this.log.verify();
     if (!check.ok) throw new Error(`The access log does not verify (entry #${check.firstBadSeq}): nothing anchored`);
     const head = await this.log.head();
     if (!head) return null;
-    const last = (await this.store.readStream(ANCHORS)).at(-1)?.data as { seq: number } | undefined;
-    if (last?.seq === head.seq) return { ...head, anchored: false };
-    await this.store.append(ANCHORS, [{ type: 'identity.AccessLogAnchored', data: { ...head, at: this.clock.now().toISOString(), by } }], {
-      expectedRevision: 'any',
-      metadata: { actor: by },
-    });
-    return { ...head, anchored: true };
+    // The tree restarts after a purge: it covers the entries after the last purge (ADR 0047).
+    const afterSeq = check.purgedThroughSeq;
+    const last = (await this.store.readStream(ANCHORS)).at(-1);
+    const lastData = last?.data as { seq: number; tree?: AccessLogTreeHead } | undefined;
+    if (lastData?.seq === head.seq && (!treeOf || head.seq === afterSeq || lastData.tree?.afterSeq === afterSeq)) {
+      return { ...head, anchored: false, position: last!.globalPosition, ...(lastData.tree ? { tree: lastData.tree } : {}) };
+    }
+    const tree = treeOf && head.seq > afterSeq ? await treeOf(afterSeq, head.seq) : undefined;
+    const appended = await this.store.append(
+      ANCHORS,
+      [{ type: 'identity.AccessLogAnchored', data: { ...head, ...(tree ? { tree } : {}), at: this.clock.now().toISOString(), by } }],
+      { expectedRevision: 'any', metadata: { actor: by } },
+    );
+    return { ...head, anchored: true, position: appended.lastPosition, ...(tree ? { tree } : {}) };
   }
 
   /** The chain, then every anchor and purge event against it, then every purge record against an event. */

@@ -221,6 +221,31 @@ export class AccessLog {
     return last ? { seq: Number(last.seq), entryHash: last.entry_hash } : null;
   }
 
+  /**
+   * The entry hashes of seq `afterSeq + 1` through `throughSeq`, 32 bytes each in one buffer, in
+   * seq order: the leaves of the access-log tree (ADR 0047). Throws when one is missing (purged
+   * in the meantime), so a tree is never built over a gap.
+   */
+  async entryHashes(afterSeq: number, throughSeq: number): Promise<Buffer> {
+    const out = Buffer.alloc(Math.max(0, throughSeq - afterSeq) * 32);
+    let seq = afterSeq;
+    while (seq < throughSeq) {
+      const rows = await this.db.query<{ seq: number | string; entry_hash: string }>(
+        'SELECT seq, entry_hash FROM access_log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT 10000',
+        [seq, throughSeq],
+      );
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        if (Number(r.seq) !== seq + 1) break;
+        out.write(r.entry_hash, (seq - afterSeq) * 32, 32, 'hex');
+        seq++;
+      }
+      if (Number(rows[rows.length - 1].seq) !== seq) break;
+    }
+    if (seq !== throughSeq) throw new Error(`Access-log entry #${seq + 1} is missing: no tree over #${afterSeq + 1}–#${throughSeq}`);
+    return out;
+  }
+
   /** The purges recorded in SQL, oldest first. */
   async purges(): Promise<Array<{ throughSeq: number; anchorHash: string }>> {
     const rows = await this.db.query<{ through_seq: number | string; anchor_hash: string }>(
