@@ -219,6 +219,32 @@ describe('compliance file: documents as evidence (HTTP)', () => {
     expect(blobs()).not.toContain(sha(lost));
   });
 
+  it('a retry with the same Idempotency-Key answers the first upload, even after it superseded the document it names; another request under the key is 422', async () => {
+    const base = pdf('Service levels 2026');
+    const { documentId } = (await upload({ kind: 'service-levels', title: 'SLA 2026', validFrom: day(-30) }, base, qm).expect(201)).body;
+    const renewal = pdf('Service levels 2027');
+    const query = { kind: 'service-levels', title: 'SLA 2027', validFrom: day(-1), supersedes: documentId };
+    const key = { 'Idempotency-Key': 'sla-renewal-2027' };
+    const first = await upload(query, renewal, qm, key).expect(201);
+    const events = await t.eventCount();
+    const stored = blobs();
+    const retry = await upload(query, renewal, qm, key).expect(201);
+    expect(retry.body).toMatchObject({ replayed: true, documentId: first.body.documentId, sha256: sha(renewal), sizeBytes: renewal.length });
+    expect(first.body.replayed).toBe(false);
+    // Same key, other content or other metadata: refused, nothing written, no blob left behind.
+    const otherContent = await upload(query, pdf('Service levels 2027, edited'), qm, key).expect(422);
+    expect(otherContent.body).toMatchObject({ code: 'idempotency-key-reused', errors: [{ field: 'Idempotency-Key' }] });
+    const otherTitle = await upload({ ...query, title: 'SLA 2027 (v2)' }, renewal, qm, key).expect(422);
+    expect(otherTitle.body.code).toBe('idempotency-key-reused');
+    expect({ events: await t.eventCount(), blobs: blobs() }).toEqual({ events, blobs: stored });
+    // Keys are per user: another uploader's identical key is a request of its own, decided afresh
+    // (and refused: the document it supersedes no longer holds), which the retry above was not.
+    const other = await upload(query, renewal, legal, key);
+    expect(other.status).toBe(409);
+    expect(other.body.code).toBe('document-not-in-force');
+    await upload(query, renewal, qm, { 'Idempotency-Key': 'x' }).expect(400);
+  });
+
   it('withdraws a document from a day with a reason, once; it no longer holds from then', async () => {
     const content = pdf('Security and patching commitments');
     const { documentId } = (await upload({ kind: 'security-commitments', title: 'Security and patching', validFrom: day(-5) }, content, qm).expect(201)).body;

@@ -30,6 +30,11 @@ export type CommandFrom<State, Command> = Command | ((state: State, now: string)
 
 type DomainEvent = { type: string; data: object };
 
+/** A client's Idempotency-Key as the store keeps it: scoped to the actor, so two users' keys never collide. */
+export function scopedIdempotencyKey(actor: Pick<Actor, 'subject'>, idempotencyKey: string): string {
+  return `${actor.subject}:${idempotencyKey}`;
+}
+
 /**
  * The one way a context writes (Emmett's command handler): the decider, how its stream is named,
  * and the business clock are given once; each write then passes the entity id, the command and
@@ -47,7 +52,7 @@ export function commandHandler<State, Command, Event extends DomainEvent>(
     const build = typeof command === 'function' ? (state: State) => (command as (s: State, now: string) => Command | Promise<Command>)(state, now) : command;
     const { result, state } = await runDecider(deps.store, decider, stream.streamOf(id), build, {
       ifMatch: write.ifMatch,
-      idempotencyKey: write.idempotencyKey ? `${write.actor.subject}:${write.idempotencyKey}` : undefined,
+      idempotencyKey: write.idempotencyKey ? scopedIdempotencyKey(write.actor, write.idempotencyKey) : undefined,
       requestHash: write.requestHash,
       metadata: { actor: write.actor, ...(write.correlationId ? { correlationId: write.correlationId } : {}) },
     });

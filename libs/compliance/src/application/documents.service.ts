@@ -1,9 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { aiSystemDecider, aiSystemStreamId } from '@app/ai-systems';
-import { type Actor, CLOCK, type Clock, DomainError, EVENT_STORE, type EventStore, loadState } from '@app/event-store';
-import { ProblemException } from '@app/platform';
+import {
+  type Actor,
+  type AppendResult,
+  CLOCK,
+  type Clock,
+  DomainError,
+  EVENT_STORE,
+  type EventStore,
+  IdempotencyConflictError,
+  loadState,
+  scopedIdempotencyKey,
+} from '@app/event-store';
+import { ProblemException, requestHash } from '@app/platform';
 import { artefactIdFor, BLOB_STORE, BlobRejectedError, type BlobStore, logArtefactStreamId } from '@app/retention';
 import { complianceFileDecider, complianceFileStreamId, type RecordDocument } from '../domain';
 import { type ComplianceFileCommandResult, ExecuteComplianceFileCommand } from './compliance-file.commands';
@@ -46,8 +58,25 @@ export class ComplianceDocuments {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async upload(content: Readable, upload: DocumentUpload, actor: Actor): Promise<ComplianceFileCommandResult & { sha256: string; sizeBytes: number }> {
+  /**
+   * With an `Idempotency-Key`, a retry of the same upload answers the first one (`replayed`) and
+   * writes nothing: the key's fingerprint is the route and the metadata, and the content must hash
+   * to what the first upload recorded (else 422, as for any key reused for another request). The
+   * retry is recognised before the metadata is checked again: by then the first upload may have
+   * superseded the document the retry names.
+   */
+  async upload(
+    content: Readable,
+    upload: DocumentUpload,
+    actor: Actor,
+    idempotencyKey?: string,
+  ): Promise<ComplianceFileCommandResult & { sha256: string; sizeBytes: number }> {
     const { expectedSha256, ...meta } = upload;
+    const fingerprint = idempotencyKey === undefined ? undefined : uploadFingerprint(meta);
+    if (idempotencyKey !== undefined) {
+      const first = await this.store.readIdempotent(scopedIdempotencyKey(actor, idempotencyKey), fingerprint);
+      if (first) return this.replay(first, await sha256Of(content), idempotencyKey);
+    }
     await this.precheck(meta, actor);
     let blob;
     try {
@@ -57,13 +86,39 @@ export class ComplianceDocuments {
     }
     try {
       const result = await this.commands.execute(
-        new ExecuteComplianceFileCommand({ type: 'RecordDocument', ...meta, sha256: blob.sha256, sizeBytes: blob.sizeBytes }, actor),
+        new ExecuteComplianceFileCommand({ type: 'RecordDocument', ...meta, sha256: blob.sha256, sizeBytes: blob.sizeBytes }, actor, {
+          idempotencyKey,
+          requestHash: fingerprint,
+        }),
       );
-      return { ...result, sha256: blob.sha256, sizeBytes: blob.sizeBytes };
+      if (!result.replayed) return { ...result, sha256: blob.sha256, sizeBytes: blob.sizeBytes };
+      // Two attempts with one key raced and the other recorded first: answer it if it is this content.
+      const recorded = await this.recordedDocument(meta.aiSystemId, result.documentId);
+      if (recorded?.sha256 !== blob.sha256) throw new IdempotencyConflictError(idempotencyKey!);
+      return { ...result, sha256: recorded.sha256, sizeBytes: recorded.sizeBytes };
     } catch (err) {
       if (!blob.existed && !(await this.recordedAnywhere(meta.aiSystemId, blob.sha256))) await this.blobs.delete(blob.sha256);
       throw err;
     }
+  }
+
+  private replay(first: AppendResult, sha256: string, idempotencyKey: string): ComplianceFileCommandResult & { sha256: string; sizeBytes: number } {
+    const recorded = first.events.find((e) => e.type === 'compliance.DocumentRecorded')?.data as
+      { aiSystemId: string; documentId: string; sha256: string; sizeBytes: number } | undefined;
+    if (!recorded || recorded.sha256 !== sha256) throw new IdempotencyConflictError(idempotencyKey);
+    return {
+      aiSystemId: recorded.aiSystemId,
+      revision: first.nextExpectedRevision,
+      replayed: true,
+      documentId: recorded.documentId,
+      sha256: recorded.sha256,
+      sizeBytes: recorded.sizeBytes,
+    };
+  }
+
+  private async recordedDocument(aiSystemId: string, documentId: string | undefined) {
+    const { state } = await loadState(this.store, complianceFileDecider, complianceFileStreamId(aiSystemId));
+    return state.documents.find((d) => d.documentId === documentId);
   }
 
   /** The decider's verdict on the metadata alone, so a bad request reads no body and stores nothing. */
@@ -92,6 +147,18 @@ export class ComplianceDocuments {
     if (state.documents.some((d) => d.sha256 === sha256)) return true;
     return (await this.store.readStream(logArtefactStreamId(artefactIdFor(sha256)))).length > 0;
   }
+}
+
+/** An upload's fingerprint for its Idempotency-Key: the route and everything said about the paper (its id is minted per attempt). */
+function uploadFingerprint({ documentId: _minted, ...meta }: Omit<DocumentUpload, 'expectedSha256'>): string {
+  return requestHash('POST', `/api/v1/ai-systems/${meta.aiSystemId}/documents`, meta);
+}
+
+/** The SHA-256 of a retried upload's content, read and dropped: the first attempt already stored it. */
+async function sha256Of(content: Readable): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of content) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 function rejection(err: unknown): unknown {

@@ -6,7 +6,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { CLOCK, type Clock } from '@app/event-store';
 import { actorOf, ChangeRoute, CurrentPrincipal, type Principal, Roles, withETag, type Write, Writing } from '@app/identity';
 import { BLOB_STORE, type BlobStore } from '@app/retention';
-import { ParseIdPipe, ProblemException, revisionETag } from '@app/platform';
+import { idempotencyKeyOf, ParseIdPipe, ProblemException, revisionETag } from '@app/platform';
 import { type ComplianceFileInput, ExecuteComplianceFileCommand } from '../application/compliance-file.commands';
 import { GetComplianceFileQuery } from '../application/compliance-file.queries';
 import { ListAssessmentsQuery } from '../application/assessment.queries';
@@ -190,6 +190,7 @@ export class ComplianceController {
         expectedSha256: claimed?.toLowerCase(),
       },
       actorOf(who),
+      idempotencyKeyOf(req),
     );
     res.setHeader('Location', `/api/v1/ai-systems/${aiSystemId}/documents/${result.documentId}`);
     res.setHeader('ETag', revisionETag(result.revision));
