@@ -221,6 +221,36 @@ describe('Log retention (HTTP)', () => {
       expect(existsSync(blobPath(body.sha256))).toBe(false);
     });
 
+    it('purges a log artefact but keeps its bytes while a compliance document records the same content (one content-addressed store)', async () => {
+      const system = await newSystem({ minimumMonths: 6, maximumMonths: 6 });
+      const bytes = Buffer.from('{"note":"the supplier sent its log export as the IFU annex"}\n');
+      const { body } = await upload(system, bytes).expect(201);
+      const doc = await t.http
+        .post(`/api/v1/ai-systems/${system}/documents`)
+        .query({ kind: 'contract', title: 'Annex with the same bytes', validFrom: '2026-12-01' })
+        .set({ ...auth(qm), 'Content-Type': 'text/plain' })
+        .send(bytes)
+        .expect(201);
+      expect(doc.body.sha256).toBe(body.sha256);
+      clock.travelTo(month(7));
+
+      const run = await purge();
+      expect(run.purged).toContainEqual({
+        artefactId: body.artefactId,
+        sha256: body.sha256,
+        sizeBytes: body.sizeBytes,
+        contentKeptBy: [`compliance:document-${doc.body.documentId}`],
+      });
+      expect((await artefact(body.artefactId)).status).toBe('purged');
+      expect((await t.http.get(`/api/v1/log-artefacts/${body.artefactId}/content`).set(auth(lawyer)).expect(410)).body.code).toBe('artefact-purged');
+      expect(existsSync(blobPath(body.sha256))).toBe(true);
+      const content = await t.http.get(`/api/v1/ai-systems/${system}/documents/${doc.body.documentId}/content`).set(auth(lawyer)).expect(200);
+      expect(content.text).toBe(bytes.toString());
+      // A later run does not count the kept bytes as a crash to reconcile, nor delete them.
+      expect((await purge()).reconciled).toBe(0);
+      expect(existsSync(blobPath(body.sha256))).toBe(true);
+    });
+
     it('applies a policy change to artefacts recorded after it only', async () => {
       const system = await newSystem({ minimumMonths: 6, maximumMonths: 12 });
       const before = (await upload(system, 'recorded under 12 months\n').expect(201)).body;

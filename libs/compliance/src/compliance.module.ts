@@ -1,8 +1,9 @@
-import { Module, type OnModuleInit } from '@nestjs/common';
+import { Inject, Module, type OnModuleInit } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { ProjectionRegistry } from '@app/event-store';
-import { RetentionModule } from '@app/retention';
+import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { EVENT_STORE, type EventStore, ProjectionRegistry } from '@app/event-store';
+import { BlobKeepers, RetentionModule } from '@app/retention';
 import { ListAssessmentsHandler, OverdueAssessments } from './application/assessment.queries';
 import { ExecuteComplianceFileCommandHandler } from './application/compliance-file.handler';
 import { GetComplianceFileHandler, GetReviewGateHandler } from './application/compliance-file.queries';
@@ -11,6 +12,8 @@ import { ListComplianceDocumentsHandler } from './application/documents.queries'
 import { ComplianceController } from './http/compliance.controller';
 import { AssessmentRow } from './projections/assessment.entity';
 import { AssessmentsProjection } from './projections/assessments.projection';
+import { DocumentBlobRow } from './projections/document-blob.entity';
+import { DOCUMENT_BLOBS_PROJECTION, DocumentBlobsProjection } from './projections/document-blobs.projection';
 
 /**
  * The compliance file per AI system (issue 23): role and classification, Art. 25 assessments, the
@@ -19,7 +22,7 @@ import { AssessmentsProjection } from './projections/assessments.projection';
  */
 @Module({
   // The documents share the log artefacts' blob store (content-addressed, file or S3).
-  imports: [CqrsModule, TypeOrmModule.forFeature([AssessmentRow]), RetentionModule],
+  imports: [CqrsModule, TypeOrmModule.forFeature([AssessmentRow, DocumentBlobRow]), RetentionModule],
   controllers: [ComplianceController],
   providers: [
     ExecuteComplianceFileCommandHandler,
@@ -28,6 +31,7 @@ import { AssessmentsProjection } from './projections/assessments.projection';
     ListAssessmentsHandler,
     OverdueAssessments,
     AssessmentsProjection,
+    DocumentBlobsProjection,
     ComplianceDocuments,
     ListComplianceDocumentsHandler,
   ],
@@ -37,9 +41,23 @@ export class ComplianceModule implements OnModuleInit {
   constructor(
     private readonly projections: ProjectionRegistry,
     private readonly assessments: AssessmentsProjection,
+    private readonly documentBlobs: DocumentBlobsProjection,
+    private readonly keepers: BlobKeepers,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @InjectRepository(DocumentBlobRow) private readonly blobRows: Repository<DocumentBlobRow>,
   ) {}
 
   onModuleInit(): void {
     this.projections.register(this.assessments);
+    this.projections.register(this.documentBlobs);
+    // Documents share the log artefacts' content-addressed store: a log purge keeps bytes a document records.
+    this.keepers.register({
+      context: 'compliance',
+      keeps: async (sha256) => {
+        // Everything committed so far, not a lagging view: a document recorded a moment ago counts.
+        await this.projections.runner.requireThrough(await this.store.headPosition(), [DOCUMENT_BLOBS_PROJECTION]);
+        return (await this.blobRows.find({ where: { sha256 }, order: { documentId: 'ASC' } })).map((r) => `document-${r.documentId}`);
+      },
+    });
   }
 }

@@ -6,5 +6,6 @@ export * from './projections/retention.entities';
 export * from './projections/retention.projection';
 export * from './application/log-ingest.service';
 export * from './application/retention-purger';
+export * from './application/blob-keepers';
 export * from './application/retention.queries';
 export * from './application/log-folder';

@@ -7,6 +7,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { LogIngestService } from './application/log-ingest.service';
 import { ExecuteLegalHoldHandler, ExecuteLogArtefactHandler, SetRetentionPolicyHandler } from './application/retention.handlers';
+import { BlobKeepers } from './application/blob-keepers';
 import { RetentionPurger } from './application/retention-purger';
 import {
   DuePurgesHandler,
@@ -35,6 +36,7 @@ import { RetentionProjection } from './projections/retention.projection';
       inject: [STORAGE_CONFIG],
       useFactory: (c: StorageConfig) => openBlobStore(blobStoreConfigFromEnv(c.dataDir)),
     },
+    BlobKeepers,
     LogIngestService,
     RetentionPurger,
     PurgeScheduler,
@@ -49,7 +51,7 @@ import { RetentionProjection } from './projections/retention.projection';
     ListRetentionPoliciesHandler,
     RetentionProjection,
   ],
-  exports: [LogIngestService, RetentionPurger, BLOB_STORE],
+  exports: [LogIngestService, RetentionPurger, BLOB_STORE, BlobKeepers],
 })
 export class RetentionModule implements OnModuleInit {
   constructor(

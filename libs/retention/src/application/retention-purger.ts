@@ -7,6 +7,7 @@ import { BLOB_STORE, type BlobStore } from '../blobs/blob-store';
 import { holdCovers, logArtefactDecider, logArtefactStreamId } from '../domain';
 import { LegalHoldRow, LogArtefactRow } from '../projections/retention.entities';
 import { RETENTION_PROJECTION } from '../projections/retention.projection';
+import { BlobKeepers } from './blob-keepers';
 
 export interface PurgeRunOptions {
   dryRun: boolean;
@@ -29,7 +30,8 @@ export interface PurgeRunReport {
   dryRun: boolean;
   at: string;
   due: number;
-  purged: Array<{ artefactId: string; sha256: string; sizeBytes: number }>;
+  /** `contentKeptBy`: the bytes stay because another context records the same content (ADR 0046). */
+  purged: Array<{ artefactId: string; sha256: string; sizeBytes: number; contentKeptBy?: string[] }>;
   held: Array<{ artefactId: string; holdIds: string[] }>;
   /** Changed under the run (e.g. its retention was extended): left for the next run. */
   skipped: Array<{ artefactId: string; reason: string }>;
@@ -52,6 +54,7 @@ export class RetentionPurger {
     private readonly projections: ProjectionRegistry,
     @InjectRepository(LogArtefactRow) private readonly artefacts: Repository<LogArtefactRow>,
     @InjectRepository(LegalHoldRow) private readonly holds: Repository<LegalHoldRow>,
+    private readonly keepers: BlobKeepers,
   ) {}
 
   async run(options: PurgeRunOptions): Promise<PurgeRunReport> {
@@ -156,7 +159,13 @@ export class RetentionPurger {
     // Phase 3: the content goes only once every hold below its tombstone is checked.
     for (const outcome of await this.settle(tombstones, actor)) {
       if (outcome.holdIds.length) report.held.push({ artefactId: outcome.row.artefactId, holdIds: outcome.holdIds });
-      else report.purged.push({ artefactId: outcome.row.artefactId, sha256: outcome.row.sha256, sizeBytes: Number(outcome.row.sizeBytes) });
+      else
+        report.purged.push({
+          artefactId: outcome.row.artefactId,
+          sha256: outcome.row.sha256,
+          sizeBytes: Number(outcome.row.sizeBytes),
+          ...(outcome.keptBy.length ? { contentKeptBy: outcome.keptBy } : {}),
+        });
     }
   }
 
@@ -167,12 +176,13 @@ export class RetentionPurger {
    * the blob is deleted. A crash anywhere here leaves tombstones with their blobs, which
    * `reconcile` settles the same way.
    */
-  private async settle(tombstones: Tombstone[], actor: Actor): Promise<Array<{ row: Tombstone['row']; holdIds: string[] }>> {
+  private async settle(tombstones: Tombstone[], actor: Actor): Promise<Array<{ row: Tombstone['row']; holdIds: string[]; keptBy: string[] }>> {
     const through = await this.readModelsThrough(Math.max(...tombstones.map((x) => x.tombstonePosition)));
     const holds = await this.holdsThrough(through);
-    const outcomes: Array<{ row: Tombstone['row']; holdIds: string[] }> = [];
+    const outcomes: Array<{ row: Tombstone['row']; holdIds: string[]; keptBy: string[] }> = [];
     for (const { row, runId, requestPosition, tombstonePosition } of tombstones) {
       const holdIds = holdsCovering(holds, row, requestPosition, tombstonePosition);
+      let keptBy: string[] = [];
       if (holdIds.length) {
         await runDecider(
           this.store,
@@ -190,10 +200,13 @@ export class RetentionPurger {
           { metadata: { actor } },
         );
       } else {
-        // The tombstone stands: only now may the content go (a crash here is reconciled).
-        await this.blobs.delete(row.sha256);
+        // The tombstone stands: only now may the content go (a crash here is reconciled), unless
+        // the same bytes are also another context's record (a compliance document): the store is
+        // content-addressed, so deleting the log's copy would delete the document's.
+        keptBy = await this.keepers.keepersOf(row.sha256);
+        if (keptBy.length === 0) await this.blobs.delete(row.sha256);
       }
-      outcomes.push({ row, holdIds });
+      outcomes.push({ row, holdIds, keptBy });
     }
     return outcomes;
   }
@@ -217,7 +230,7 @@ export class RetentionPurger {
       pending.push({ row, runId: state.purgedByRun!, requestPosition: request.globalPosition, tombstonePosition: tombstone.globalPosition });
     }
     if (pending.length === 0) return 0;
-    return (await this.settle(pending, actor)).filter((o) => o.holdIds.length === 0).length;
+    return (await this.settle(pending, actor)).filter((o) => o.holdIds.length === 0 && o.keptBy.length === 0).length;
   }
 
   /**
