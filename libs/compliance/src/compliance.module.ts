@@ -11,6 +11,12 @@ import { ListComplianceDocumentsHandler } from './application/documents.queries'
 import { ComplianceController } from './http/compliance.controller';
 import { AssessmentRow } from './projections/assessment.entity';
 import { AssessmentsProjection } from './projections/assessments.projection';
+// Issue 23 item 5: information duties and subject requests (ADR 0051).
+import { ExecuteSubjectRequestCommandHandler } from './application/subject-request.handler';
+import { GetSubjectRequestHandler, ListSubjectRequestsHandler, OverdueSubjectRequests } from './application/subject-request.queries';
+import { InformationController } from './http/information.controller';
+import { SubjectRequestRow } from './projections/subject-request.entity';
+import { SubjectRequestsProjection } from './projections/subject-requests.projection';
 
 /**
  * The compliance file per AI system (issue 23): role and classification, Art. 25 assessments, the
@@ -19,8 +25,8 @@ import { AssessmentsProjection } from './projections/assessments.projection';
  */
 @Module({
   // The documents share the log artefacts' blob store (content-addressed, file or S3).
-  imports: [CqrsModule, TypeOrmModule.forFeature([AssessmentRow]), RetentionModule],
-  controllers: [ComplianceController],
+  imports: [CqrsModule, TypeOrmModule.forFeature([AssessmentRow, SubjectRequestRow]), RetentionModule],
+  controllers: [ComplianceController, InformationController],
   providers: [
     ExecuteComplianceFileCommandHandler,
     GetComplianceFileHandler,
@@ -30,16 +36,23 @@ import { AssessmentsProjection } from './projections/assessments.projection';
     AssessmentsProjection,
     ComplianceDocuments,
     ListComplianceDocumentsHandler,
+    ExecuteSubjectRequestCommandHandler,
+    ListSubjectRequestsHandler,
+    GetSubjectRequestHandler,
+    OverdueSubjectRequests,
+    SubjectRequestsProjection,
   ],
-  exports: [OverdueAssessments],
+  exports: [OverdueAssessments, OverdueSubjectRequests],
 })
 export class ComplianceModule implements OnModuleInit {
   constructor(
     private readonly projections: ProjectionRegistry,
     private readonly assessments: AssessmentsProjection,
+    private readonly subjectRequests: SubjectRequestsProjection,
   ) {}
 
   onModuleInit(): void {
     this.projections.register(this.assessments);
+    this.projections.register(this.subjectRequests);
   }
 }

@@ -152,6 +152,7 @@ describe('subject requests: extension (GDPR Art. 12(3))', () => {
         patientPseudonym,
         aiSystemId: null,
         months: 1,
+        extendedMonths: 1,
         reasons: enc('cg=='),
         informedAt: now,
         deadline: requestDeadline('access', receivedAt, 2, strict),

@@ -153,6 +153,7 @@ function extend(command: ExtendSubjectRequest, state: SubjectRequestState): Subj
       data: {
         ...names(state, command),
         months: command.months,
+        extendedMonths: total,
         reasons: command.reasons,
         informedAt,
         deadline: { ...deadline, basis: `${deadline.basis} Extended by ${total} month(s) in all.` },
@@ -256,7 +257,7 @@ function evolve(state: SubjectRequestState, event: SubjectRequestEvent): Subject
       };
     }
     case 'compliance.SubjectRequestExtended':
-      return { ...state, deadline: event.data.deadline, extendedMonths: state.extendedMonths + event.data.months };
+      return { ...state, deadline: event.data.deadline, extendedMonths: event.data.extendedMonths };
     case 'compliance.SubjectRequestAnswered':
       return { ...state, status: 'answered', closedAt: event.data.answeredAt };
     case 'compliance.SubjectRequestRefused':

@@ -60,6 +60,8 @@ export interface SubjectRequestExtendedData {
   aiSystemId: string | null;
   /** Further months this time (GDPR Art. 12(3): at most two in all). */
   months: number;
+  /** Further months in all, this one included. */
+  extendedMonths: number;
   /** The reasons, as told to the data subject; encrypted under the patient's key. */
   reasons: EncryptedText;
   /** When the data subject was told of the extension and its reasons (within the first month). */
