@@ -1,4 +1,11 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verifyBundle } from '@app/evidence';
+import { courtRequestFor, exportBundleTo } from '../support/bundles';
+import { requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { readZip } from '../support/zip';
 
 /**
  * Issue 23 item 5 over real HTTP on the store this run targets (ADR 0051): how workers, persons
@@ -21,6 +28,7 @@ describe('compliance: information duties and subject requests (HTTP)', () => {
   const requests = '/api/v1/compliance/subject-requests';
 
   beforeAll(async () => {
+    requirePythonVerifier();
     t = await startTestApp();
     [admin, qm, legal, auditor, clinician] = await Promise.all([
       t.token('admin', 'admin-1'),
@@ -183,6 +191,38 @@ describe('compliance: information duties and subject requests (HTTP)', () => {
       await t.catchUp();
       const listed = (await t.http.get(`${requests}?kind=explanation&aiSystemId=${systemId}`).set(auth(auditor)).expect(200)).body.items;
       expect(listed).toEqual([expect.objectContaining({ requestId: id, status: 'refused', aiSystemId: systemId, nature: 'hospital-policy' })]);
+    });
+  });
+
+  describe("the patient's bundle (completeness rule, VERIFY.md B.9)", () => {
+    it('carries every request stream naming the patient, with its texts, proven by both verifiers', async () => {
+      const received = await t.http
+        .post(requests)
+        .set(auth(legal))
+        .send({ kind: 'explanation', patientId: 'NL-777 000 333', aiSystemId: systemId, channel: 'letter', details: 'Explain the triage colour' })
+        .expect(201);
+      const id = received.body.requestId as string;
+      await t.http.post(`${requests}/${id}/extension`).set(auth(legal)).send({ months: 1, reasons: 'Supplier consulted' }).expect(200);
+      await t.http.post(`${requests}/${id}/answer`).set(auth(legal)).send({ answer: 'The model weighed the vital signs most' }).expect(200);
+      const pseudonym = (await t.http.get(`${requests}/${id}`).set(auth(legal)).expect(200)).body.patientPseudonym as string;
+      const path = join(mkdtempSync(join(tmpdir(), 'subject-request-bundle-')), 'patient.zip');
+      await exportBundleTo(t, legal, await courtRequestFor(t, legal, 'C/13/1 / HA ZA 27-1', [pseudonym]), path);
+      const files = await readZip(path);
+      const listed = (JSON.parse(files.get('data/completeness.json')!.toString()).streams as Array<{ streamId: string; included: boolean; matchedBy: string[] }>).find(
+        (s) => s.streamId === `subject-request-${id}`,
+      );
+      expect(listed).toMatchObject({ included: true, matchedBy: [`patient:${pseudonym}`] });
+      const lines = files.get('data/events.jsonl')!.toString().trim().split('\n').map((l) => JSON.parse(l) as { streamId: string; type: string });
+      expect(lines.filter((l) => l.streamId === `subject-request-${id}`).map((l) => l.type)).toEqual([
+        'compliance.SubjectRequestReceived',
+        'compliance.SubjectRequestExtended',
+        'compliance.SubjectRequestAnswered',
+      ]);
+      const timeline = files.get('timeline.csv')?.toString() ?? files.get('data/timeline.csv')!.toString();
+      expect(timeline).toContain('Explain the triage colour');
+      expect(timeline).toContain('Request deadline extended (GDPR Art. 12(3))');
+      expect((await verifyBundle(path)).problems).toEqual([]);
+      expect((await verifyWithPython(path)).problems).toEqual([]);
     });
   });
 });

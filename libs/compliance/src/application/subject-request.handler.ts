@@ -36,10 +36,15 @@ export class ExecuteSubjectRequestCommandHandler implements ICommandHandler<Exec
     if (input.type === 'ReceiveSubjectRequest') {
       const exists = input.aiSystemId === null ? false : (await loadState(this.store, aiSystemDecider, aiSystemStreamId(input.aiSystemId))).state.exists;
       return {
-        ...input,
+        type: input.type,
+        kind: input.kind,
+        patientPseudonym: input.patientPseudonym,
+        aiSystemId: input.aiSystemId,
+        receivedAt: input.receivedAt,
+        channel: input.channel,
         ...base,
         aiSystemExists: exists,
-        details: await this.encrypt(input.patientPseudonym, input.details),
+        description: await this.encrypt(input.patientPseudonym, input.details),
         policy: this.policy,
       };
     }
@@ -49,9 +54,9 @@ export class ExecuteSubjectRequestCommandHandler implements ICommandHandler<Exec
       case 'ExtendSubjectRequest':
         return { ...input, ...base, reasons: await this.required(patient, input.reasons, 'reasons') };
       case 'AnswerSubjectRequest':
-        return { ...input, ...base, answer: await this.encrypt(patient, input.answer) };
+        return { type: input.type, answeredAt: input.answeredAt, answerSha256: input.answerSha256, ...base, conclusion: await this.encrypt(patient, input.answer) };
       case 'RefuseSubjectRequest':
-        return { ...input, ...base, explanation: await this.required(patient, input.explanation, 'explanation') };
+        return { type: input.type, ground: input.ground, refusedAt: input.refusedAt, ...base, reason: await this.required(patient, input.explanation, 'explanation') };
       case 'WithdrawSubjectRequest':
         return { ...input, ...base };
     }

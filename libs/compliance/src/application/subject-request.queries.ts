@@ -110,7 +110,7 @@ export class GetSubjectRequestHandler implements IQueryHandler<GetSubjectRequest
       aiSystemId: first.aiSystemId,
       channel: first.channel,
       receivedAt: first.receivedAt,
-      details: await this.text(first.details),
+      details: await this.text(first.description),
       status: 'open',
       deadline: first.initialDeadline,
       initialDeadline: first.initialDeadline,
@@ -128,11 +128,11 @@ export class GetSubjectRequestHandler implements IQueryHandler<GetSubjectRequest
       } else if (e.type === 'compliance.SubjectRequestAnswered') {
         const d = e.data;
         view.status = 'answered';
-        view.outcome = { type: 'answered', at: d.answeredAt, late: d.late, text: d.answer ? await this.text(d.answer) : null, answerSha256: d.answerSha256, ground: null, by: d.answeredBy.subject };
+        view.outcome = { type: 'answered', at: d.answeredAt, late: d.late, text: d.conclusion ? await this.text(d.conclusion) : null, answerSha256: d.answerSha256, ground: null, by: d.answeredBy.subject };
       } else if (e.type === 'compliance.SubjectRequestRefused') {
         const d = e.data;
         view.status = 'refused';
-        view.outcome = { type: 'refused', at: d.refusedAt, late: d.late, text: await this.text(d.explanation), answerSha256: null, ground: d.ground, by: d.refusedBy.subject };
+        view.outcome = { type: 'refused', at: d.refusedAt, late: d.late, text: await this.text(d.reason), answerSha256: null, ground: d.ground, by: d.refusedBy.subject };
       } else if (e.type === 'compliance.SubjectRequestWithdrawn') {
         view.status = 'withdrawn';
         view.outcome = { type: 'withdrawn', at: e.data.withdrawnAt, late: false, text: null, answerSha256: null, ground: null, by: e.data.recordedBy.subject };

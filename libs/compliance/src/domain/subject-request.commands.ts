@@ -29,7 +29,7 @@ export interface ReceiveSubjectRequest extends RequestCommand {
   /** Null: now. */
   receivedAt: string | null;
   channel: string;
-  details: EncryptedText | null;
+  description: EncryptedText | null;
   policy: RequestPolicy;
 }
 
@@ -44,14 +44,14 @@ export interface ExtendSubjectRequest extends RequestCommand {
 export interface AnswerSubjectRequest extends RequestCommand {
   type: 'AnswerSubjectRequest';
   answeredAt: string | null;
-  answer: EncryptedText | null;
+  conclusion: EncryptedText | null;
   answerSha256: string | null;
 }
 
 export interface RefuseSubjectRequest extends RequestCommand {
   type: 'RefuseSubjectRequest';
   ground: RefusalGround;
-  explanation: EncryptedText;
+  reason: EncryptedText;
   refusedAt: string | null;
 }
 

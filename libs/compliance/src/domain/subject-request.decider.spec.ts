@@ -38,7 +38,7 @@ const receive = (more: Partial<ReceiveSubjectRequest> = {}): ReceiveSubjectReque
   aiSystemExists: false,
   receivedAt,
   channel: 'letter',
-  details: enc('ZGV0YWlscw=='),
+  description: enc('ZGV0YWlscw=='),
   policy: strict,
   ...more,
 });
@@ -50,7 +50,7 @@ const receivedData = (more: Partial<SubjectRequestReceivedData> = {}): SubjectRe
   aiSystemId: null,
   receivedAt,
   channel: 'letter',
-  details: enc('ZGV0YWlscw=='),
+  description: enc('ZGV0YWlscw=='),
   initialDeadline: requestDeadline('access', receivedAt, 1, strict),
   recordedBy: legal,
   recordedAt: now,
@@ -173,7 +173,7 @@ describe('subject requests: extension (GDPR Art. 12(3))', () => {
 
 describe('subject requests: answered, refused, withdrawn', () => {
   const answer = (more: object = {}) =>
-    ({ type: 'AnswerSubjectRequest', requestId, by: legal, now, answeredAt: null, answer: enc('YW5zd2Vy'), answerSha256: null, ...more }) as const;
+    ({ type: 'AnswerSubjectRequest', requestId, by: legal, now, answeredAt: null, conclusion: enc('YW5zd2Vy'), answerSha256: null, ...more }) as const;
 
   it('Given an open request, When answered in time, Then it is answered, not late', () => {
     given([received()])
@@ -181,7 +181,7 @@ describe('subject requests: answered, refused, withdrawn', () => {
       .then([
         {
           type: 'compliance.SubjectRequestAnswered',
-          data: { requestId, patientPseudonym, aiSystemId: null, answeredAt: now, answer: enc('YW5zd2Vy'), answerSha256: null, late: false, answeredBy: legal, recordedAt: now },
+          data: { requestId, patientPseudonym, aiSystemId: null, answeredAt: now, conclusion: enc('YW5zd2Vy'), answerSha256: null, late: false, answeredBy: legal, recordedAt: now },
         },
       ]);
   });
@@ -193,19 +193,19 @@ describe('subject requests: answered, refused, withdrawn', () => {
   });
 
   it('Given an open request, When answered with neither text nor document hash, Then 400 naming answer', () => {
-    given([received()]).when(answer({ answer: null })).thenThrows({ code: 'answer-required', status: 400, field: 'answer' });
+    given([received()]).when(answer({ conclusion: null })).thenThrows({ code: 'answer-required', status: 400, field: 'answer' });
   });
 
   it('Given an open request, When refused as manifestly unfounded, Then refused with the ground', () => {
     given([received()])
-      .when({ type: 'RefuseSubjectRequest', requestId, by: legal, now, ground: 'manifestly-unfounded', explanation: enc('ZXhw'), refusedAt: null })
+      .when({ type: 'RefuseSubjectRequest', requestId, by: legal, now, ground: 'manifestly-unfounded', reason: enc('ZXhw'), refusedAt: null })
       .then((events) => expect(events[0]).toMatchObject({ type: 'compliance.SubjectRequestRefused', data: { ground: 'manifestly-unfounded', late: false } }));
   });
 
   it('Given an answered request, When withdrawn, Then 409: it is closed', () => {
     const answered: SubjectRequestEvent = {
       type: 'compliance.SubjectRequestAnswered',
-      data: { requestId, patientPseudonym, aiSystemId: null, answeredAt: now, answer: null, answerSha256: 'a'.repeat(64), late: false, answeredBy: legal, recordedAt: now },
+      data: { requestId, patientPseudonym, aiSystemId: null, answeredAt: now, conclusion: null, answerSha256: 'a'.repeat(64), late: false, answeredBy: legal, recordedAt: now },
     };
     given([received(), answered])
       .when({ type: 'WithdrawSubjectRequest', requestId, by: legal, now, withdrawnAt: null })

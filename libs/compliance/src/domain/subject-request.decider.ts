@@ -109,7 +109,7 @@ function receive(command: ReceiveSubjectRequest, state: SubjectRequestState): Su
         aiSystemId: command.aiSystemId,
         receivedAt,
         channel: required(command.channel, 'channel'),
-        details: command.details,
+        description: command.description,
         initialDeadline: requestDeadline(command.kind, receivedAt, months, command.policy),
         recordedBy: actor(command.by),
         recordedAt: command.now,
@@ -165,7 +165,7 @@ function extend(command: ExtendSubjectRequest, state: SubjectRequestState): Subj
 }
 
 function answer(command: AnswerSubjectRequest, state: SubjectRequestState): SubjectRequestEvent[] {
-  if (command.answer === null && command.answerSha256 === null) {
+  if (command.conclusion === null && command.answerSha256 === null) {
     throw new DomainError('answer-required', 'Give the answer (its text) or the SHA-256 of the answer document sent.', 400, 'answer');
   }
   if (command.answerSha256 !== null && !SHA256_HEX.test(command.answerSha256)) {
@@ -178,7 +178,7 @@ function answer(command: AnswerSubjectRequest, state: SubjectRequestState): Subj
       data: {
         ...names(state, command),
         answeredAt,
-        answer: command.answer,
+        conclusion: command.conclusion,
         answerSha256: command.answerSha256,
         late: Date.parse(answeredAt) > Date.parse(state.deadline!.dueAt),
         answeredBy: actor(command.by),
@@ -196,7 +196,7 @@ function refuse(command: RefuseSubjectRequest, state: SubjectRequestState): Subj
       data: {
         ...names(state, command),
         ground: command.ground,
-        explanation: command.explanation,
+        reason: command.reason,
         refusedAt,
         late: Date.parse(refusedAt) > Date.parse(state.deadline!.dueAt),
         refusedBy: actor(command.by),

@@ -46,8 +46,12 @@ export interface SubjectRequestReceivedData {
   receivedAt: string;
   /** How it came in (letter, e-mail, portal, at the desk); no personal data. */
   channel: string;
-  /** What the requester asked, encrypted under the patient's key; null when nothing was written down. */
-  details: EncryptedText | null;
+  /**
+   * What the requester asked, encrypted under the patient's key; null when nothing was written down.
+   * The text members reuse names leaf format 2 already commits and the timeline shows (`description`,
+   * `reasons`, `conclusion`, `reason`): a new name would change how existing leaves are computed.
+   */
+  description: EncryptedText | null;
   /** The first deadline: one month from receipt (the only moment an extension may be decided by). */
   initialDeadline: RequestDeadline;
   recordedBy: Actor;
@@ -77,7 +81,7 @@ export interface SubjectRequestAnsweredData {
   aiSystemId: string | null;
   answeredAt: string;
   /** The answer itself, encrypted under the patient's key; or null when it went as a document. */
-  answer: EncryptedText | null;
+  conclusion: EncryptedText | null;
   /** SHA-256 of the answer document as sent (the document stays in the patient record). */
   answerSha256: string | null;
   /** Whether the answer came after the deadline that held then. */
@@ -91,8 +95,8 @@ export interface SubjectRequestRefusedData {
   patientPseudonym: string;
   aiSystemId: string | null;
   ground: RefusalGround;
-  /** The explanation given to the data subject, encrypted under the patient's key. */
-  explanation: EncryptedText;
+  /** The explanation of the refusal given to the data subject, encrypted under the patient's key. */
+  reason: EncryptedText;
   refusedAt: string;
   late: boolean;
   refusedBy: Actor;
