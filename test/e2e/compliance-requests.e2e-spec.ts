@@ -56,8 +56,18 @@ describe('compliance: information duties and subject requests (HTTP)', () => {
 
   describe('information duties on the compliance file', () => {
     const url = () => `/api/v1/ai-systems/${systemId}/information-duties`;
-    const workers = { basis: 'aiact-26-7', channel: 'team briefing and intranet page', timing: 'before first use', textVersion: 'v1', textSha256: sha256Hex('text v1'), approvedBy: 'J. Smit, QM' };
-    const missing = async () => ((await t.http.get(`/api/v1/ai-systems/${systemId}/compliance`).set(auth(legal)).expect(200)).body.missing as string[]).filter((m) => /not informed/.test(m));
+    const workers = {
+      basis: 'aiact-26-7',
+      channel: 'team briefing and intranet page',
+      timing: 'before first use',
+      textVersion: 'v1',
+      textSha256: sha256Hex('text v1'),
+      approvedBy: 'J. Smit, QM',
+    };
+    const missing = async () =>
+      ((await t.http.get(`/api/v1/ai-systems/${systemId}/compliance`).set(auth(legal)).expect(200)).body.missing as string[]).filter((m) =>
+        /not informed/.test(m),
+      );
 
     it('lists the statements a high-risk Annex III system lacks, and drops one once recorded (AI Act Art. 26(7))', async () => {
       expect(await missing()).toEqual([
@@ -68,21 +78,41 @@ describe('compliance: information duties and subject requests (HTTP)', () => {
       const res = await t.http.post(url()).set(auth(qm)).send(workers).expect(200);
       expect(res.body.statementId).toMatch(/^[0-9a-f-]{36}$/);
       const file = (await t.http.get(`/api/v1/ai-systems/${systemId}/compliance`).set(auth(legal)).expect(200)).body;
-      expect(file.informationDuties).toEqual([expect.objectContaining({ basis: 'aiact-26-7', audience: 'workers', textVersion: 'v1', approvedBy: 'J. Smit, QM', recordedBy: { subject: 'qm-1', role: 'quality-manager' } })]);
+      expect(file.informationDuties).toEqual([
+        expect.objectContaining({
+          basis: 'aiact-26-7',
+          audience: 'workers',
+          textVersion: 'v1',
+          approvedBy: 'J. Smit, QM',
+          recordedBy: { subject: 'qm-1', role: 'quality-manager' },
+        }),
+      ]);
       expect(await missing()).not.toContain('Workers not informed before use: no statement recorded (AI Act Art. 26(7))');
     });
 
     it('refuses a statement without its text (no document, no hash) naming the field, and writes nothing', async () => {
       const before = await t.eventCount();
-      const res = await t.http.post(url()).set(auth(qm)).send({ ...workers, textSha256: undefined }).expect(400);
+      const res = await t.http
+        .post(url())
+        .set(auth(qm))
+        .send({ ...workers, textSha256: undefined })
+        .expect(400);
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(res.body).toMatchObject({ code: 'text-required', errors: [{ field: 'documentId' }] });
-      await t.http.post(url()).set(auth(qm)).send({ ...workers, basis: 'aiact-99' }).expect(400);
+      await t.http
+        .post(url())
+        .set(auth(qm))
+        .send({ ...workers, basis: 'aiact-99' })
+        .expect(400);
       expect(await t.eventCount()).toBe(before);
     });
 
     it('lets legal counsel record and refuses clinicians and auditors', async () => {
-      await t.http.post(url()).set(auth(legal)).send({ ...workers, basis: 'gdpr-13', channel: 'leaflet at admission', timing: 'at admission' }).expect(200);
+      await t.http
+        .post(url())
+        .set(auth(legal))
+        .send({ ...workers, basis: 'gdpr-13', channel: 'leaflet at admission', timing: 'at admission' })
+        .expect(200);
       await t.http.post(url()).set(auth(clinician)).send(workers).expect(403);
       await t.http.post(url()).set(auth(auditor)).send(workers).expect(403);
     });
@@ -90,7 +120,10 @@ describe('compliance: information duties and subject requests (HTTP)', () => {
 
   describe('access requests (GDPR Art. 15 with Art. 12(3))', () => {
     const receive = (body: Record<string, unknown>, token = legal) =>
-      t.http.post(requests).set(auth(token)).send({ kind: 'access', patientId: 'NL-555 000 111', channel: 'letter', ...body });
+      t.http
+        .post(requests)
+        .set(auth(token))
+        .send({ kind: 'access', patientId: 'NL-555 000 111', channel: 'letter', ...body });
 
     it('records a request with its one-month deadline, encrypts the text, and logs the read of it', async () => {
       const receivedAt = '2026-01-31T09:00:00.000Z';
@@ -104,7 +137,8 @@ describe('compliance: information duties and subject requests (HTTP)', () => {
       const view = (await t.http.get(`${requests}/${res.body.requestId}`).set(auth(auditor)).expect(200)).body;
       expect(view).toMatchObject({ kind: 'access', details: { text: 'Which AI read my scan?', erased: false }, overdue: true, deadline: { nature: 'law' } });
       expect(view.deadline.basis).toContain('GDPR Art. 12(3)');
-      const logged = (await t.http.get(`/api/v1/access-log?subject=${view.patientPseudonym}&action=read-subject-request`).set(auth(auditor)).expect(200)).body.items;
+      const logged = (await t.http.get(`/api/v1/access-log?subject=${view.patientPseudonym}&action=read-subject-request`).set(auth(auditor)).expect(200)).body
+        .items;
       expect(logged).toEqual([expect.objectContaining({ actor: { subject: 'auditor-1', role: 'auditor' } })]);
     });
 
@@ -113,7 +147,8 @@ describe('compliance: information duties and subject requests (HTTP)', () => {
       const fresh = (await receive({ receivedAt: daysAgo(2) }).expect(201)).body.requestId as string;
       await t.catchUp();
       const gauge = async () => Number(/^oversight_compliance_subject_requests_overdue (\d+)$/m.exec((await t.http.get('/metrics').expect(200)).text)?.[1]);
-      const overdue = async () => ((await t.http.get(`${requests}?overdue=true`).set(auth(qm)).expect(200)).body.items as Array<{ requestId: string; overdue: boolean }>);
+      const overdue = async () =>
+        (await t.http.get(`${requests}?overdue=true`).set(auth(qm)).expect(200)).body.items as Array<{ requestId: string; overdue: boolean }>;
       expect((await overdue()).map((r) => r.requestId)).toContain(old);
       expect((await overdue()).map((r) => r.requestId)).not.toContain(fresh);
       expect((await overdue()).every((r) => r.overdue)).toBe(true);
@@ -122,7 +157,11 @@ describe('compliance: information duties and subject requests (HTTP)', () => {
       const all = (await t.http.get(requests).set(auth(qm)).expect(200)).body.items as Array<{ requestId: string; status: string }>;
       expect(all.findIndex((r) => r.requestId === old)).toBeLessThan(all.findIndex((r) => r.requestId === fresh)); // soonest due first
 
-      const answered = await t.http.post(`${requests}/${old}/answer`).set(auth(legal)).send({ answerSha256: sha256Hex('letter') }).expect(200);
+      const answered = await t.http
+        .post(`${requests}/${old}/answer`)
+        .set(auth(legal))
+        .send({ answerSha256: sha256Hex('letter') })
+        .expect(200);
       expect(answered.body.status).toBe('answered');
       await t.catchUp();
       expect((await overdue()).map((r) => r.requestId)).not.toContain(old);
@@ -179,13 +218,27 @@ describe('compliance: information duties and subject requests (HTTP)', () => {
       const before = await t.eventCount();
       const noSystem = await t.http.post(requests).set(auth(qm)).send(base).expect(400);
       expect(noSystem.body).toMatchObject({ code: 'aiSystemId-required', errors: [{ field: 'aiSystemId' }] });
-      await t.http.post(requests).set(auth(qm)).send({ ...base, aiSystemId: '0193a1b2-0000-7000-8000-0000000000ff' }).expect(404);
+      await t.http
+        .post(requests)
+        .set(auth(qm))
+        .send({ ...base, aiSystemId: '0193a1b2-0000-7000-8000-0000000000ff' })
+        .expect(404);
       expect(await t.eventCount()).toBe(before);
-      const id = (await t.http.post(requests).set(auth(qm)).send({ ...base, aiSystemId: systemId, details: 'Why was I triaged yellow?' }).expect(201)).body.requestId;
+      const id = (
+        await t.http
+          .post(requests)
+          .set(auth(qm))
+          .send({ ...base, aiSystemId: systemId, details: 'Why was I triaged yellow?' })
+          .expect(201)
+      ).body.requestId;
       const view = (await t.http.get(`${requests}/${id}`).set(auth(qm)).expect(200)).body;
       expect(view.deadline).toMatchObject({ nature: 'hospital-policy', months: 1 });
       expect(view.deadline.basis).toContain('AI Act Art. 86 sets no period');
-      await t.http.post(`${requests}/${id}/refusal`).set(auth(legal)).send({ ground: 'right-does-not-apply', explanation: 'The decision was not based on the output' }).expect(200);
+      await t.http
+        .post(`${requests}/${id}/refusal`)
+        .set(auth(legal))
+        .send({ ground: 'right-does-not-apply', explanation: 'The decision was not based on the output' })
+        .expect(200);
       const refused = (await t.http.get(`${requests}/${id}`).set(auth(legal)).expect(200)).body;
       expect(refused.outcome).toMatchObject({ type: 'refused', ground: 'right-does-not-apply', text: { text: 'The decision was not based on the output' } });
       await t.catchUp();
@@ -208,11 +261,16 @@ describe('compliance: information duties and subject requests (HTTP)', () => {
       const path = join(mkdtempSync(join(tmpdir(), 'subject-request-bundle-')), 'patient.zip');
       await exportBundleTo(t, legal, await courtRequestFor(t, legal, 'C/13/1 / HA ZA 27-1', [pseudonym]), path);
       const files = await readZip(path);
-      const listed = (JSON.parse(files.get('data/completeness.json')!.toString()).streams as Array<{ streamId: string; included: boolean; matchedBy: string[] }>).find(
-        (s) => s.streamId === `subject-request-${id}`,
-      );
+      const listed = (
+        JSON.parse(files.get('data/completeness.json')!.toString()).streams as Array<{ streamId: string; included: boolean; matchedBy: string[] }>
+      ).find((s) => s.streamId === `subject-request-${id}`);
       expect(listed).toMatchObject({ included: true, matchedBy: [`patient:${pseudonym}`] });
-      const lines = files.get('data/events.jsonl')!.toString().trim().split('\n').map((l) => JSON.parse(l) as { streamId: string; type: string });
+      const lines = files
+        .get('data/events.jsonl')!
+        .toString()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { streamId: string; type: string });
       expect(lines.filter((l) => l.streamId === `subject-request-${id}`).map((l) => l.type)).toEqual([
         'compliance.SubjectRequestReceived',
         'compliance.SubjectRequestExtended',

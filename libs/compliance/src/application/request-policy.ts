@@ -14,6 +14,7 @@ export function requestPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): Requ
   const explanationMonths = Number(monthsText);
   if (!/^[1-3]$/.test(monthsText)) throw new Error('EXPLANATION_REQUEST_MONTHS must be a whole number of months from 1 to 3');
   const adoptedBy = env.REQUEST_POLICY_ADOPTED_BY?.trim() || null;
-  if (adoptedBy !== null && adoptedBy.length > 200) throw new Error('REQUEST_POLICY_ADOPTED_BY must be at most 200 characters: who adopted the policy, and where');
+  if (adoptedBy !== null && adoptedBy.length > 200)
+    throw new Error('REQUEST_POLICY_ADOPTED_BY must be at most 200 characters: who adopted the policy, and where');
   return { counting, explanationMonths, adoptedBy };
 }

@@ -31,7 +31,12 @@ export class ExecuteSubjectRequestCommandHandler implements ICommandHandler<Exec
     return { requestId: id, revision, replayed, dueAt: state.deadline?.dueAt ?? null, status: state.status };
   }
 
-  private async command(input: SubjectRequestInput, state: SubjectRequestState, by: { subject: string; role: string }, now: string): Promise<SubjectRequestCommand> {
+  private async command(
+    input: SubjectRequestInput,
+    state: SubjectRequestState,
+    by: { subject: string; role: string },
+    now: string,
+  ): Promise<SubjectRequestCommand> {
     const base = { requestId: input.requestId, by, now };
     if (input.type === 'ReceiveSubjectRequest') {
       const exists = input.aiSystemId === null ? false : (await loadState(this.store, aiSystemDecider, aiSystemStreamId(input.aiSystemId))).state.exists;
@@ -54,9 +59,21 @@ export class ExecuteSubjectRequestCommandHandler implements ICommandHandler<Exec
       case 'ExtendSubjectRequest':
         return { ...input, ...base, reasons: await this.required(patient, input.reasons, 'reasons') };
       case 'AnswerSubjectRequest':
-        return { type: input.type, answeredAt: input.answeredAt, answerSha256: input.answerSha256, ...base, conclusion: await this.encrypt(patient, input.answer) };
+        return {
+          type: input.type,
+          answeredAt: input.answeredAt,
+          answerSha256: input.answerSha256,
+          ...base,
+          conclusion: await this.encrypt(patient, input.answer),
+        };
       case 'RefuseSubjectRequest':
-        return { type: input.type, ground: input.ground, refusedAt: input.refusedAt, ...base, reason: await this.required(patient, input.explanation, 'explanation') };
+        return {
+          type: input.type,
+          ground: input.ground,
+          refusedAt: input.refusedAt,
+          ...base,
+          reason: await this.required(patient, input.explanation, 'explanation'),
+        };
       case 'WithdrawSubjectRequest':
         return { ...input, ...base };
     }

@@ -39,7 +39,11 @@ export class ListSubjectRequestsHandler implements IQueryHandler<ListSubjectRequ
       ...(filter.overdue ? { status: 'open' as const, dueAt: LessThan(now) } : filter.status ? { status: filter.status } : {}),
     };
     // Open requests (no closedAt) first, soonest due first; then the closed ones, latest closed first.
-    const rows = await this.rows.find({ where, order: { closedAt: { direction: 'DESC', nulls: 'FIRST' }, dueAt: 'ASC', requestId: 'ASC' }, take: filter.limit });
+    const rows = await this.rows.find({
+      where,
+      order: { closedAt: { direction: 'DESC', nulls: 'FIRST' }, dueAt: 'ASC', requestId: 'ASC' },
+      take: filter.limit,
+    });
     return { items: rows.map((r) => ({ ...r, late: Boolean(r.late), overdue: overdueAt(r, now) })) };
   }
 }
@@ -79,7 +83,15 @@ export interface SubjectRequestView {
   initialDeadline: RequestDeadline;
   overdue: boolean;
   extensions: Array<{ months: number; reasons: TextView; informedAt: string; dueAt: string; by: string }>;
-  outcome: { type: 'answered' | 'refused' | 'withdrawn'; at: string; late: boolean; text: TextView | null; answerSha256: string | null; ground: string | null; by: string } | null;
+  outcome: {
+    type: 'answered' | 'refused' | 'withdrawn';
+    at: string;
+    late: boolean;
+    text: TextView | null;
+    answerSha256: string | null;
+    ground: string | null;
+    by: string;
+  } | null;
   revision: number;
   history: Array<{ type: string; recordedAt: string; actor: unknown; globalPosition: number }>;
 }
@@ -124,15 +136,37 @@ export class GetSubjectRequestHandler implements IQueryHandler<GetSubjectRequest
       if (e.type === 'compliance.SubjectRequestExtended') {
         const d = e.data;
         view.deadline = d.deadline;
-        view.extensions.push({ months: d.months, reasons: await this.text(d.reasons), informedAt: d.informedAt, dueAt: d.deadline.dueAt, by: d.extendedBy.subject });
+        view.extensions.push({
+          months: d.months,
+          reasons: await this.text(d.reasons),
+          informedAt: d.informedAt,
+          dueAt: d.deadline.dueAt,
+          by: d.extendedBy.subject,
+        });
       } else if (e.type === 'compliance.SubjectRequestAnswered') {
         const d = e.data;
         view.status = 'answered';
-        view.outcome = { type: 'answered', at: d.answeredAt, late: d.late, text: d.conclusion ? await this.text(d.conclusion) : null, answerSha256: d.answerSha256, ground: null, by: d.answeredBy.subject };
+        view.outcome = {
+          type: 'answered',
+          at: d.answeredAt,
+          late: d.late,
+          text: d.conclusion ? await this.text(d.conclusion) : null,
+          answerSha256: d.answerSha256,
+          ground: null,
+          by: d.answeredBy.subject,
+        };
       } else if (e.type === 'compliance.SubjectRequestRefused') {
         const d = e.data;
         view.status = 'refused';
-        view.outcome = { type: 'refused', at: d.refusedAt, late: d.late, text: await this.text(d.reason), answerSha256: null, ground: d.ground, by: d.refusedBy.subject };
+        view.outcome = {
+          type: 'refused',
+          at: d.refusedAt,
+          late: d.late,
+          text: await this.text(d.reason),
+          answerSha256: null,
+          ground: d.ground,
+          by: d.refusedBy.subject,
+        };
       } else if (e.type === 'compliance.SubjectRequestWithdrawn') {
         view.status = 'withdrawn';
         view.outcome = { type: 'withdrawn', at: e.data.withdrawnAt, late: false, text: null, answerSha256: null, ground: null, by: e.data.recordedBy.subject };

@@ -87,7 +87,9 @@ describe('information duties (AI Act Art. 26(7), 26(11), 50; GDPR Art. 13, 14)',
   });
 
   it('Given a file, When the statement names neither a document nor a text hash, Then 400 naming documentId', () => {
-    given([]).when(duty({ textSha256: null })).thenThrows({ code: 'text-required', status: 400, field: 'documentId' });
+    given([])
+      .when(duty({ textSha256: null }))
+      .thenThrows({ code: 'text-required', status: 400, field: 'documentId' });
   });
 
   it('Given a file without that document, When the statement names it, Then 404 naming documentId', () => {
@@ -97,7 +99,9 @@ describe('information duties (AI Act Art. 26(7), 26(11), 50; GDPR Art. 13, 14)',
   });
 
   it('Given a file, When the approver is blank, Then 400 naming approvedBy', () => {
-    given([]).when(duty({ approvedBy: '  ' })).thenThrows({ code: 'approvedBy-required', status: 400, field: 'approvedBy' });
+    given([])
+      .when(duty({ approvedBy: '  ' }))
+      .thenThrows({ code: 'approvedBy-required', status: 400, field: 'approvedBy' });
   });
 
   it('lists as missing, for a high-risk Annex III system, workers, persons subject to decisions and patients until each is recorded', () => {
@@ -109,7 +113,10 @@ describe('information duties (AI Act Art. 26(7), 26(11), 50; GDPR Art. 13, 14)',
       'Patients not informed of the processing: no statement recorded (GDPR Art. 13 or 14)',
     ]);
     const recorded = (basis: RecordInformationDuty['basis'], n: number): ComplianceFileEvent => {
-      const [event] = complianceFileDecider.decide(duty({ basis, statementId: `0193a1b2-0000-7000-8000-00000000000${n}` }), complianceFileDecider.initialState());
+      const [event] = complianceFileDecider.decide(
+        duty({ basis, statementId: `0193a1b2-0000-7000-8000-00000000000${n}` }),
+        complianceFileDecider.initialState(),
+      );
       return event;
     };
     expect(missingOf([classified(), recorded('aiact-26-7', 1), recorded('aiact-26-11', 2), recorded('gdpr-14', 3)])).toEqual([]);

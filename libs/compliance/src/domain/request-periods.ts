@@ -29,7 +29,8 @@ export function monthsAfter(at: string, months: number, counting: PeriodCounting
 }
 
 export const COUNTING_TEXT: Record<PeriodCounting, string> = {
-  strict: 'counted from the instant of receipt to the same time on the same date in the last month (its last day when the date does not occur), never extended past a weekend or holiday (J16, the conservative reading)',
+  strict:
+    'counted from the instant of receipt to the same time on the same date in the last month (its last day when the date does not occur), never extended past a weekend or holiday (J16, the conservative reading)',
   'reg-1182-71':
     'counted per Regulation 1182/71 Art. 3(1) and 3(2)(c): the day of receipt not counted, ending at the end of the day with the same date in the last month (its last day when the date does not occur), in Europe/Amsterdam; Art. 3(4) not applied (J16)',
 };

@@ -56,7 +56,10 @@ const receivedData = (more: Partial<SubjectRequestReceivedData> = {}): SubjectRe
   recordedAt: now,
   ...more,
 });
-const received = (more: Partial<SubjectRequestReceivedData> = {}): SubjectRequestEvent => ({ type: 'compliance.SubjectRequestReceived', data: receivedData(more) });
+const received = (more: Partial<SubjectRequestReceivedData> = {}): SubjectRequestEvent => ({
+  type: 'compliance.SubjectRequestReceived',
+  data: receivedData(more),
+});
 
 describe('month arithmetic (Regulation 1182/71 Art. 3 or the strict reading, J16)', () => {
   it('31 January plus one month is the last day of February, 28 in a common year and 29 in a leap year', () => {
@@ -94,7 +97,14 @@ describe('subject requests: received', () => {
 
   it("Given nothing, When an explanation request is received, Then its period is the hospital's policy (Art. 86 sets none)", () => {
     given([])
-      .when(receive({ kind: 'explanation', aiSystemId, aiSystemExists: true, policy: { counting: 'reg-1182-71', explanationMonths: 2, adoptedBy: 'RvB 2026-12-01' } }))
+      .when(
+        receive({
+          kind: 'explanation',
+          aiSystemId,
+          aiSystemExists: true,
+          policy: { counting: 'reg-1182-71', explanationMonths: 2, adoptedBy: 'RvB 2026-12-01' },
+        }),
+      )
       .then((events) => {
         const d = (events[0].data as SubjectRequestReceivedData).initialDeadline;
         expect(d).toMatchObject({ dueAt: '2027-03-31T21:59:59.999Z', months: 2, nature: 'hospital-policy', adoptedBy: 'RvB 2026-12-01' });
@@ -103,15 +113,21 @@ describe('subject requests: received', () => {
   });
 
   it('Given nothing, When an explanation request names no AI system, Then it is refused naming aiSystemId', () => {
-    given([]).when(receive({ kind: 'explanation' })).thenThrows({ code: 'aiSystemId-required', status: 400, field: 'aiSystemId' });
+    given([])
+      .when(receive({ kind: 'explanation' }))
+      .thenThrows({ code: 'aiSystemId-required', status: 400, field: 'aiSystemId' });
   });
 
   it('Given nothing, When the AI system named is not registered, Then 404 naming aiSystemId', () => {
-    given([]).when(receive({ aiSystemId, aiSystemExists: false })).thenThrows({ code: 'ai-system-not-found', status: 404, field: 'aiSystemId' });
+    given([])
+      .when(receive({ aiSystemId, aiSystemExists: false }))
+      .thenThrows({ code: 'ai-system-not-found', status: 404, field: 'aiSystemId' });
   });
 
   it('Given nothing, When receivedAt is in the future, Then 422', () => {
-    given([]).when(receive({ receivedAt: '2027-03-01T00:00:00.000Z' })).thenThrows({ code: 'in-future', status: 422, field: 'receivedAt' });
+    given([])
+      .when(receive({ receivedAt: '2027-03-01T00:00:00.000Z' }))
+      .thenThrows({ code: 'in-future', status: 422, field: 'receivedAt' });
   });
 
   it('Given a request, When the same id is received again, Then 409', () => {
@@ -181,7 +197,17 @@ describe('subject requests: answered, refused, withdrawn', () => {
       .then([
         {
           type: 'compliance.SubjectRequestAnswered',
-          data: { requestId, patientPseudonym, aiSystemId: null, answeredAt: now, conclusion: enc('YW5zd2Vy'), answerSha256: null, late: false, answeredBy: legal, recordedAt: now },
+          data: {
+            requestId,
+            patientPseudonym,
+            aiSystemId: null,
+            answeredAt: now,
+            conclusion: enc('YW5zd2Vy'),
+            answerSha256: null,
+            late: false,
+            answeredBy: legal,
+            recordedAt: now,
+          },
         },
       ]);
   });
@@ -193,7 +219,9 @@ describe('subject requests: answered, refused, withdrawn', () => {
   });
 
   it('Given an open request, When answered with neither text nor document hash, Then 400 naming answer', () => {
-    given([received()]).when(answer({ conclusion: null })).thenThrows({ code: 'answer-required', status: 400, field: 'answer' });
+    given([received()])
+      .when(answer({ conclusion: null }))
+      .thenThrows({ code: 'answer-required', status: 400, field: 'answer' });
   });
 
   it('Given an open request, When refused as manifestly unfounded, Then refused with the ground', () => {
@@ -205,7 +233,17 @@ describe('subject requests: answered, refused, withdrawn', () => {
   it('Given an answered request, When withdrawn, Then 409: it is closed', () => {
     const answered: SubjectRequestEvent = {
       type: 'compliance.SubjectRequestAnswered',
-      data: { requestId, patientPseudonym, aiSystemId: null, answeredAt: now, conclusion: null, answerSha256: 'a'.repeat(64), late: false, answeredBy: legal, recordedAt: now },
+      data: {
+        requestId,
+        patientPseudonym,
+        aiSystemId: null,
+        answeredAt: now,
+        conclusion: null,
+        answerSha256: 'a'.repeat(64),
+        late: false,
+        answeredBy: legal,
+        recordedAt: now,
+      },
     };
     given([received(), answered])
       .when({ type: 'WithdrawSubjectRequest', requestId, by: legal, now, withdrawnAt: null })

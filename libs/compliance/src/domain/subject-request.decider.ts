@@ -92,7 +92,12 @@ function receive(command: ReceiveSubjectRequest, state: SubjectRequestState): Su
   if (state.exists) throw new DomainError('subject-request-exists', `Request ${command.requestId} is already recorded.`, 409);
   // Art. 86(1) is about "the role of the AI system in the decision-making procedure": which system.
   if (command.kind === 'explanation' && command.aiSystemId === null) {
-    throw new DomainError('aiSystemId-required', 'An explanation request (AI Act Art. 86) names the AI system whose output the decision was based on.', 400, 'aiSystemId');
+    throw new DomainError(
+      'aiSystemId-required',
+      'An explanation request (AI Act Art. 86) names the AI system whose output the decision was based on.',
+      400,
+      'aiSystemId',
+    );
   }
   if (command.aiSystemId !== null && !command.aiSystemExists) {
     throw new DomainError('ai-system-not-found', `AI system ${command.aiSystemId} is not registered.`, 404, 'aiSystemId');
@@ -208,7 +213,9 @@ function refuse(command: RefuseSubjectRequest, state: SubjectRequestState): Subj
 
 function withdraw(command: WithdrawSubjectRequest, state: SubjectRequestState): SubjectRequestEvent[] {
   const withdrawnAt = closingTime(command.withdrawnAt, command, state, 'withdrawnAt');
-  return [{ type: 'compliance.SubjectRequestWithdrawn', data: { ...names(state, command), withdrawnAt, recordedBy: actor(command.by), recordedAt: command.now } }];
+  return [
+    { type: 'compliance.SubjectRequestWithdrawn', data: { ...names(state, command), withdrawnAt, recordedBy: actor(command.by), recordedAt: command.now } },
+  ];
 }
 
 /** Every event names the patient and the system, so bundles scoped to either carry the stream (VERIFY.md B.9). */

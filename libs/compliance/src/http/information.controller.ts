@@ -88,14 +88,24 @@ export class InformationController {
     return result;
   }
 
-  @ChangeRoute('compliance/subject-requests/:id/extension', WRITERS, 'Extend the deadline by further months with the reasons told to the data subject (GDPR Art. 12(3): within the first month, two months at most)')
+  @ChangeRoute(
+    'compliance/subject-requests/:id/extension',
+    WRITERS,
+    'Extend the deadline by further months with the reasons told to the data subject (GDPR Art. 12(3): within the first month, two months at most)',
+  )
   extend(@Param('id', ParseIdPipe) requestId: string, @Body() dto: ExtendSubjectRequestDto, @Writing('if-match') w: Write) {
     return this.run(w, { type: 'ExtendSubjectRequest', requestId, months: dto.months, reasons: dto.reasons, informedAt: dto.informedAt ?? null });
   }
 
   @ChangeRoute('compliance/subject-requests/:id/answer', WRITERS, 'Record the answer: its text (encrypted per patient) or the hash of the document sent')
   answer(@Param('id', ParseIdPipe) requestId: string, @Body() dto: AnswerSubjectRequestDto, @Writing('if-match') w: Write) {
-    return this.run(w, { type: 'AnswerSubjectRequest', requestId, answeredAt: dto.answeredAt ?? null, answer: dto.answer ?? null, answerSha256: dto.answerSha256 ?? null });
+    return this.run(w, {
+      type: 'AnswerSubjectRequest',
+      requestId,
+      answeredAt: dto.answeredAt ?? null,
+      answer: dto.answer ?? null,
+      answerSha256: dto.answerSha256 ?? null,
+    });
   }
 
   @ChangeRoute('compliance/subject-requests/:id/refusal', WRITERS, 'Refuse the request with its ground (GDPR Art. 12(5), 12(6); Art. 86 not applying)')
@@ -124,7 +134,8 @@ export class InformationController {
   @ApiOperation({ summary: 'One request with its deadline, extensions, outcome and texts (decrypted), from its events' })
   async get(@Param('id', ParseIdPipe) requestId: string, @Res({ passthrough: true }) res: Response) {
     const view = await this.queries.execute(new GetSubjectRequestQuery(requestId));
-    if (!view) throw new ProblemException(404, 'subject-request-not-found', 'Not found', `No request ${requestId}`, [{ field: 'id', message: 'no such request' }]);
+    if (!view)
+      throw new ProblemException(404, 'subject-request-not-found', 'Not found', `No request ${requestId}`, [{ field: 'id', message: 'no such request' }]);
     res.setHeader('ETag', revisionETag(view.revision));
     return view;
   }

@@ -47,7 +47,10 @@ export class ReceiveSubjectRequestDto {
   @IsIn(SUBJECT_REQUEST_KINDS)
   kind!: SubjectRequestKind;
 
-  @ApiPropertyOptional({ example: 'NL-123456789', description: 'Raw patient id of the requester; pseudonymised on arrival, never stored. Give this or patientPseudonym.' })
+  @ApiPropertyOptional({
+    example: 'NL-123456789',
+    description: 'Raw patient id of the requester; pseudonymised on arrival, never stored. Give this or patientPseudonym.',
+  })
   @ValidateIf((o: ReceiveSubjectRequestDto) => o.patientPseudonym === undefined)
   @IsString()
   @IsNotEmpty()
@@ -64,7 +67,10 @@ export class ReceiveSubjectRequestDto {
   @IsUUID('all')
   aiSystemId?: string;
 
-  @OptionalInstant({ strict: true, strictSeparator: true }, { format: 'date-time', description: 'When the hospital received it (the period runs from it); default now' })
+  @OptionalInstant(
+    { strict: true, strictSeparator: true },
+    { format: 'date-time', description: 'When the hospital received it (the period runs from it); default now' },
+  )
   receivedAt?: string;
 
   @RequiredText(200, { example: 'letter', description: 'How it came in; no personal data' })
@@ -84,7 +90,10 @@ export class ExtendSubjectRequestDto {
   @RequiredText(4000, { description: "The reasons for the delay, as told to the data subject; encrypted under the patient's key" })
   reasons!: string;
 
-  @OptionalInstant({ strict: true, strictSeparator: true }, { format: 'date-time', description: 'When the data subject was told (within the first month); default now' })
+  @OptionalInstant(
+    { strict: true, strictSeparator: true },
+    { format: 'date-time', description: 'When the data subject was told (within the first month); default now' },
+  )
   informedAt?: string;
 }
 
