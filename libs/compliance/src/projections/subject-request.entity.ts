@@ -1,9 +1,10 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { SubjectRequestListItem } from '../contract';
 
 /** Read model: one row per explanation or access request, for the list with deadlines and the overdue gauge. */
 @Entity('rm_compliance_subject_requests')
 @Index('ix_rm_compliance_subject_requests_due', ['status', 'dueAt'])
-export class SubjectRequestRow {
+export class SubjectRequestRow implements Omit<SubjectRequestListItem, 'overdue'> {
   @PrimaryColumn({ type: 'varchar', length: 64 }) requestId!: string;
   @Column({ type: 'varchar', length: 16 }) kind!: 'explanation' | 'access';
   @Column({ type: 'varchar', length: 64 }) patientPseudonym!: string;
