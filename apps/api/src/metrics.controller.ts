@@ -5,7 +5,7 @@ import { CLOCK, Clock, EVENT_STORE, type EventStore, LEASES, type Leases, Projec
 import { Public } from '@app/identity';
 import { OverdueIncidents } from '@app/incidents';
 import { OverdueSupplierNotices } from '@app/ai-systems';
-import { OverdueAssessments } from '@app/compliance';
+import { OverdueAssessments, OverdueSubjectRequests } from '@app/compliance';
 import { OverdueAiOutputs } from '@app/oversight';
 import { Inject } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
@@ -24,6 +24,7 @@ export class MetricsController implements OnModuleInit {
     private readonly overdueIncidents: OverdueIncidents,
     private readonly overdueNotices: OverdueSupplierNotices,
     private readonly overdueAssessments: OverdueAssessments,
+    private readonly overdueSubjectRequests: OverdueSubjectRequests,
     private readonly overdueOutputs: OverdueAiOutputs,
     private readonly queries: QueryBus,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -38,6 +39,7 @@ export class MetricsController implements OnModuleInit {
     const overdueIncidents = this.overdueIncidents;
     const overdueNotices = this.overdueNotices;
     const overdueAssessments = this.overdueAssessments;
+    const overdueSubjectRequests = this.overdueSubjectRequests;
     const overdueOutputs = this.overdueOutputs;
     const queries = this.queries;
     const clock = this.clock;
@@ -143,6 +145,14 @@ export class MetricsController implements OnModuleInit {
       registers: [this.registry],
       async collect() {
         this.set(await overdueAssessments.count());
+      },
+    });
+    new Gauge({
+      name: 'oversight_compliance_subject_requests_overdue',
+      help: 'Explanation (AI Act Art. 86) and access (GDPR Art. 15) requests open past their deadline (business clock)',
+      registers: [this.registry],
+      async collect() {
+        this.set(await overdueSubjectRequests.count());
       },
     });
     new Gauge({

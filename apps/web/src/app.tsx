@@ -8,6 +8,7 @@ import { IncidentBoard, IncidentDetail } from './screens/incidents';
 import { Insights } from './screens/insights';
 import { Login, OidcCallback } from './screens/login';
 import { ReportIncident } from './screens/report';
+import { SubjectRequests } from './screens/requests';
 import { Reviews } from './screens/reviews';
 import { SmartCallback, SmartLaunch } from './screens/smart';
 import { SupplierNoticeDetail, SupplierNotices } from './screens/supplier-notices';
@@ -16,14 +17,14 @@ import { clearPatientContext, formatBirthDate, launchPatient } from './smart';
 import { navigate, patientContext, route, useSignal } from './state';
 import { Link, PageTitle, tt } from './ui';
 
-type Screen = 'worklist' | 'reviews' | 'incidents' | 'disclosures' | 'audit' | 'insights' | 'supplier-notices' | 'report';
+type Screen = 'worklist' | 'reviews' | 'incidents' | 'disclosures' | 'audit' | 'insights' | 'supplier-notices' | 'requests' | 'report';
 /** Which screens each role sees; the API enforces the same rules (docs/roles.md). Everyone may report an incident. */
 const SCREENS: Record<Role, Screen[]> = {
   clinician: ['worklist', 'reviews', 'report'],
-  'quality-manager': ['incidents', 'supplier-notices', 'insights', 'report'],
-  legal: ['disclosures', 'incidents', 'supplier-notices', 'insights', 'report'],
-  auditor: ['audit', 'incidents', 'disclosures', 'supplier-notices', 'insights', 'report'],
-  admin: ['insights', 'report'],
+  'quality-manager': ['incidents', 'supplier-notices', 'insights', 'requests', 'report'],
+  legal: ['disclosures', 'incidents', 'supplier-notices', 'insights', 'requests', 'report'],
+  auditor: ['audit', 'incidents', 'disclosures', 'supplier-notices', 'insights', 'requests', 'report'],
+  admin: ['insights', 'requests', 'report'],
 };
 
 export function App({ config }: { config: WebConfig }) {
@@ -79,6 +80,9 @@ export function App({ config }: { config: WebConfig }) {
         return <Insights canSetLimit={writes('quality-manager') || writes('admin')} />;
       case 'supplier-notices':
         return id ? <SupplierNoticeDetail id={id} canWrite={writes('quality-manager')} /> : <SupplierNotices canWrite={writes('quality-manager')} />;
+      case 'requests':
+        // The API lets these roles record requests (information.controller WRITERS); auditors read.
+        return <SubjectRequests canWrite={session.role !== 'auditor'} />;
       case 'report':
         return <ReportIncident />;
     }

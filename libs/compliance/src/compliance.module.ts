@@ -14,6 +14,12 @@ import { AssessmentRow } from './projections/assessment.entity';
 import { AssessmentsProjection } from './projections/assessments.projection';
 import { DocumentBlobRow } from './projections/document-blob.entity';
 import { DOCUMENT_BLOBS_PROJECTION, DocumentBlobsProjection } from './projections/document-blobs.projection';
+// Issue 23 item 5: information duties and subject requests (ADR 0051).
+import { ExecuteSubjectRequestCommandHandler } from './application/subject-request.handler';
+import { GetSubjectRequestHandler, ListSubjectRequestsHandler, OverdueSubjectRequests } from './application/subject-request.queries';
+import { InformationController } from './http/information.controller';
+import { SubjectRequestRow } from './projections/subject-request.entity';
+import { SubjectRequestsProjection } from './projections/subject-requests.projection';
 
 /**
  * The compliance file per AI system (issue 23): role and classification, Art. 25 assessments, the
@@ -22,8 +28,8 @@ import { DOCUMENT_BLOBS_PROJECTION, DocumentBlobsProjection } from './projection
  */
 @Module({
   // The documents share the log artefacts' blob store (content-addressed, file or S3).
-  imports: [CqrsModule, TypeOrmModule.forFeature([AssessmentRow, DocumentBlobRow]), RetentionModule],
-  controllers: [ComplianceController],
+  imports: [CqrsModule, TypeOrmModule.forFeature([AssessmentRow, DocumentBlobRow, SubjectRequestRow]), RetentionModule],
+  controllers: [ComplianceController, InformationController],
   providers: [
     ExecuteComplianceFileCommandHandler,
     GetComplianceFileHandler,
@@ -34,8 +40,13 @@ import { DOCUMENT_BLOBS_PROJECTION, DocumentBlobsProjection } from './projection
     DocumentBlobsProjection,
     ComplianceDocuments,
     ListComplianceDocumentsHandler,
+    ExecuteSubjectRequestCommandHandler,
+    ListSubjectRequestsHandler,
+    GetSubjectRequestHandler,
+    OverdueSubjectRequests,
+    SubjectRequestsProjection,
   ],
-  exports: [OverdueAssessments],
+  exports: [OverdueAssessments, OverdueSubjectRequests],
 })
 export class ComplianceModule implements OnModuleInit {
   constructor(
@@ -45,6 +56,7 @@ export class ComplianceModule implements OnModuleInit {
     private readonly keepers: BlobKeepers,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @InjectRepository(DocumentBlobRow) private readonly blobRows: Repository<DocumentBlobRow>,
+    private readonly subjectRequests: SubjectRequestsProjection,
   ) {}
 
   onModuleInit(): void {
@@ -59,5 +71,6 @@ export class ComplianceModule implements OnModuleInit {
         return (await this.blobRows.find({ where: { sha256 }, order: { documentId: 'ASC' } })).map((r) => `document-${r.documentId}`);
       },
     });
+    this.projections.register(this.subjectRequests);
   }
 }

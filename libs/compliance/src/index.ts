@@ -6,3 +6,6 @@ export * from './application/assessment.queries';
 export * from './projections/assessment.entity';
 export * from './application/documents.service';
 export * from './application/documents.queries';
+export * from './application/subject-request.commands';
+export * from './application/subject-request.queries';
+export * from './projections/subject-request.entity';

@@ -15,6 +15,7 @@ export interface ComplianceFileCommandResult {
   recordId?: string;
   assessmentId?: string;
   documentId?: string;
+  statementId?: string;
 }
 
 export class ExecuteComplianceFileCommand extends Command<ComplianceFileCommandResult> {

@@ -25,7 +25,7 @@ export class ExecuteComplianceFileCommandHandler implements ICommandHandler<Exec
       return { ...input, system, by, now };
     };
     const { id, revision, replayed, result } = await this.write(input.aiSystemId, command, { actor, ...options });
-    const data = result.events[0]?.data as { recordId?: unknown; assessmentId?: unknown; documentId?: unknown } | undefined;
+    const data = result.events[0]?.data as { recordId?: unknown; assessmentId?: unknown; documentId?: unknown; statementId?: unknown } | undefined;
     return {
       aiSystemId: id,
       revision,
@@ -33,6 +33,7 @@ export class ExecuteComplianceFileCommandHandler implements ICommandHandler<Exec
       ...(typeof data?.recordId === 'string' ? { recordId: data.recordId } : {}),
       ...(typeof data?.assessmentId === 'string' ? { assessmentId: data.assessmentId } : {}),
       ...(typeof data?.documentId === 'string' ? { documentId: data.documentId } : {}),
+      ...(typeof data?.statementId === 'string' ? { statementId: data.statementId } : {}),
     };
   }
 }

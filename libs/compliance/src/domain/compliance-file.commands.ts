@@ -6,6 +6,7 @@ import type {
   CompetencePolicy,
   DocumentKind,
   HospitalRole,
+  InformationBasis,
   LegalGround,
   MdrClass,
   RiskClass,
@@ -115,5 +116,27 @@ export interface WithdrawDocument extends FileCommand {
   effectiveOn: string | null;
 }
 
+export interface RecordInformationDuty extends FileCommand {
+  type: 'RecordInformationDuty';
+  statementId: string;
+  basis: InformationBasis;
+  channel: string;
+  timing: string;
+  textVersion: string;
+  documentId: string | null;
+  textSha256: string | null;
+  approvedBy: string;
+  /** Null: today. */
+  effectiveFrom: string | null;
+}
+
 export type ComplianceFileCommand =
-  ClassifySystem | AssessModification | SetCompetencePolicy | RecordCompetence | WithdrawCompetence | RecordAssessment | RecordDocument | WithdrawDocument;
+  | ClassifySystem
+  | AssessModification
+  | SetCompetencePolicy
+  | RecordCompetence
+  | WithdrawCompetence
+  | RecordAssessment
+  | RecordDocument
+  | WithdrawDocument
+  | RecordInformationDuty;

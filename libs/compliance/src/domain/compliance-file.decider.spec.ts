@@ -378,6 +378,8 @@ describe('compliance file decider', () => {
         'Data protection impact assessment (GDPR Art. 35): not recorded for a high-risk system (record it, or that it is not required)',
         'No instructions for use in force for version 2.4.0 (AI Act Art. 26(1))',
         'No EU declaration of conformity in force (AI Act Art. 47)',
+        'Workers not informed before use: no statement recorded (AI Act Art. 26(7))',
+        'Patients not informed of the processing: no statement recorded (GDPR Art. 13 or 14)',
       ]);
       const nextYear = complianceView(aiSystemId, file, registered, '2027-01-01T00:00:00.000Z');
       expect(nextYear.competence.records[0].status).toBe('lapsed');

@@ -7,10 +7,12 @@ import type {
   RecordAssessment,
   RecordCompetence,
   RecordDocument,
+  RecordInformationDuty,
   SetCompetencePolicy,
   WithdrawCompetence,
   WithdrawDocument,
 } from './compliance-file.commands';
+import { AUDIENCE_OF } from './compliance-file.events';
 import type {
   AssessmentKind,
   AssessmentRecordedData,
@@ -21,6 +23,8 @@ import type {
   DocumentRecordedData,
   DocumentWithdrawnData,
   HospitalRole,
+  InformationBasis,
+  InformationDutyRecordedData,
   LegalGround,
   ModificationAssessedData,
   RiskClass,
@@ -50,6 +54,8 @@ export interface ComplianceFileState {
   assessments: Partial<Record<AssessmentKind, AssessmentRecordedData>>;
   /** Every document recorded, oldest first. */
   documents: ComplianceDocument[];
+  /** The latest statement of how and when each audience is informed, per basis. */
+  informationDuties: Partial<Record<InformationBasis, InformationDutyRecordedData>>;
 }
 
 export const initialComplianceFileState = (): ComplianceFileState => ({
@@ -60,6 +66,7 @@ export const initialComplianceFileState = (): ComplianceFileState => ({
   competence: [],
   assessments: {},
   documents: [],
+  informationDuties: {},
 });
 
 const HOSPITAL_ZONE = 'Europe/Amsterdam';
@@ -120,6 +127,8 @@ function decide(command: ComplianceFileCommand, state: ComplianceFileState): Com
       return recordDocument(command, state);
     case 'WithdrawDocument':
       return withdrawDocument(command, state);
+    case 'RecordInformationDuty':
+      return recordInformationDuty(command, state);
   }
 }
 
@@ -372,6 +381,44 @@ function withdrawDocument(command: WithdrawDocument, state: ComplianceFileState)
   ];
 }
 
+function recordInformationDuty(command: RecordInformationDuty, state: ComplianceFileState): ComplianceFileEvent[] {
+  if (Object.values(state.informationDuties).some((d) => d.statementId === command.statementId)) {
+    throw new DomainError('statement-exists', `Statement ${command.statementId} is already recorded.`, 409);
+  }
+  // The text itself must be findable: a document of this file, or the hash of the text used.
+  if (command.documentId === null && command.textSha256 === null) {
+    throw new DomainError('text-required', 'Name the text: documentId (a document of this file) or textSha256.', 400, 'documentId');
+  }
+  if (command.documentId !== null && !state.documents.some((d) => d.documentId === command.documentId)) {
+    throw new DomainError('document-not-found', `No document ${command.documentId} in this file.`, 404, 'documentId');
+  }
+  if (command.textSha256 !== null && !SHA256_HEX.test(command.textSha256)) {
+    throw new DomainError('invalid-sha256', 'textSha256 is 64 lower-case hex characters.', 400, 'textSha256');
+  }
+  const effectiveFrom =
+    command.effectiveFrom === null ? DateTime.fromISO(command.now, { zone: HOSPITAL_ZONE }).toISODate()! : localDate(command.effectiveFrom, 'effectiveFrom');
+  return [
+    {
+      type: 'compliance.InformationDutyRecorded',
+      data: {
+        aiSystemId: command.aiSystemId,
+        statementId: command.statementId,
+        basis: command.basis,
+        audience: AUDIENCE_OF[command.basis],
+        channel: required(command.channel, 'channel'),
+        timing: required(command.timing, 'timing'),
+        textVersion: required(command.textVersion, 'textVersion'),
+        documentId: command.documentId,
+        textSha256: command.textSha256,
+        approvedBy: required(command.approvedBy, 'approvedBy'),
+        effectiveFrom,
+        recordedBy: actor(command.by),
+        recordedAt: command.now,
+      },
+    },
+  ];
+}
+
 /** A version the system has run; null means the version in use now. */
 function knownVersion(command: { system: { knownVersions: readonly string[]; currentVersion: string | null } }, version: string | null, field: string): string {
   const v = version?.trim() || command.system.currentVersion;
@@ -443,6 +490,8 @@ function evolve(state: ComplianceFileState, event: ComplianceFileEvent): Complia
       const { aiSystemId: _a, documentId, ...withdrawal } = event.data;
       return { ...state, documents: state.documents.map((d) => (d.documentId === documentId ? { ...d, withdrawal } : d)) };
     }
+    case 'compliance.InformationDutyRecorded':
+      return { ...state, informationDuties: { ...state.informationDuties, [event.data.basis]: event.data } };
     default:
       // Event types added later are ignored by older code rather than breaking the fold.
       return state;

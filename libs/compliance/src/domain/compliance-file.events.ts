@@ -208,6 +208,47 @@ export interface DocumentWithdrawnData {
   withdrawnAt: string;
 }
 
+/**
+ * Which duty to inform a statement serves, and so whom it informs: workers (AI Act Art. 26(7)),
+ * persons affected by decisions (Art. 26(11)), persons interacting with or exposed to the system
+ * (Art. 50), patients whose data are collected from them (GDPR Art. 13) or elsewhere (Art. 14).
+ */
+export type InformationBasis = 'aiact-26-7' | 'aiact-26-11' | 'aiact-50' | 'gdpr-13' | 'gdpr-14';
+export const INFORMATION_BASES: readonly InformationBasis[] = ['aiact-26-7', 'aiact-26-11', 'aiact-50', 'gdpr-13', 'gdpr-14'];
+export type InformationAudience = 'workers' | 'affected-persons' | 'patients';
+export const AUDIENCE_OF: Record<InformationBasis, InformationAudience> = {
+  'aiact-26-7': 'workers',
+  'aiact-26-11': 'affected-persons',
+  'aiact-50': 'affected-persons',
+  'gdpr-13': 'patients',
+  'gdpr-14': 'patients',
+};
+
+/**
+ * How and when one audience is informed about the system, with the text's version: the text is a
+ * document of the file (`documentId`) or named by its SHA-256 (`textSha256`). The latest statement
+ * of a basis holds; a new text version is a new statement.
+ */
+export interface InformationDutyRecordedData {
+  aiSystemId: string;
+  statementId: string;
+  basis: InformationBasis;
+  audience: InformationAudience;
+  /** e.g. "leaflet at admission", "intranet page and team briefing", "patient portal". */
+  channel: string;
+  /** When the audience is informed, e.g. "before first use", "at admission", "before the examination". */
+  timing: string;
+  textVersion: string;
+  documentId: string | null;
+  textSha256: string | null;
+  /** Who approved the text (name and function). */
+  approvedBy: string;
+  /** First day (Europe/Amsterdam) this text is used. */
+  effectiveFrom: string;
+  recordedBy: Signatory;
+  recordedAt: string;
+}
+
 /** The context's events, declared once: type → data. */
 export interface ComplianceFileEventData {
   'compliance.SystemClassified': SystemClassifiedData;
@@ -219,6 +260,7 @@ export interface ComplianceFileEventData {
   'compliance.DocumentRecorded': DocumentRecordedData;
   'compliance.DocumentSuperseded': DocumentSupersededData;
   'compliance.DocumentWithdrawn': DocumentWithdrawnData;
+  'compliance.InformationDutyRecorded': InformationDutyRecordedData;
 }
 
 export type SystemClassified = EventOf<ComplianceFileEventData, 'compliance.SystemClassified'>;
@@ -241,4 +283,5 @@ export const COMPLIANCE_FILE_EVENT_TYPES = eventTypes<ComplianceFileEventData>({
   'compliance.DocumentRecorded': true,
   'compliance.DocumentSuperseded': true,
   'compliance.DocumentWithdrawn': true,
+  'compliance.InformationDutyRecorded': true,
 });

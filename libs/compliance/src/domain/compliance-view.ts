@@ -5,6 +5,7 @@ import type {
   AssessmentRecordedData,
   CompetencePolicy,
   HospitalRole,
+  InformationDutyRecordedData,
   ModificationAssessedData,
   RiskClass,
   SystemClassifiedData,
@@ -110,6 +111,8 @@ export interface ComplianceView {
   assessments: Array<AssessmentRecordedData & { overdue: boolean }>;
   /** Every document recorded by `asOf`, with where it stood on that day (Europe/Amsterdam). */
   documents: Array<ComplianceDocument & { status: DocumentStatus; lastValidDay: string | null }>;
+  /** How and when each audience is informed: the latest statement of each basis (AI Act Art. 26(7), 26(11), 50; GDPR Art. 13, 14). */
+  informationDuties: InformationDutyRecordedData[];
   /** What the file lacks as of `asOf`, each with the article that asks for it. */
   missing: string[];
 }
@@ -160,6 +163,7 @@ export function complianceView(aiSystemId: string, file: ComplianceFileState, re
     }
     if (!valid.some((d) => d.kind === 'eu-declaration-of-conformity')) missing.push('No EU declaration of conformity in force (AI Act Art. 47)');
   }
+  missing.push(...missingInformation(file, classification));
   return {
     aiSystemId,
     asOf,
@@ -177,8 +181,31 @@ export function complianceView(aiSystemId: string, file: ComplianceFileState, re
     },
     assessments,
     documents,
+    informationDuties: Object.values(file.informationDuties),
     missing,
   };
+}
+
+/**
+ * Which statements of how people are informed a system's class asks for (judgement ADR 0051 § 3, to
+ * be confirmed by legal counsel and the DPO): a high-risk system used in the hospital informs its
+ * workers before use (Art. 26(7): the hospital is their employer and the ward their workplace) and
+ * the patients whose data it processes (GDPR Art. 13 or 14); an Annex III one also the persons its
+ * decisions concern (Art. 26(11)); a system in the Art. 50 tier the persons it interacts with.
+ */
+function missingInformation(file: ComplianceFileState, classification: SystemClassifiedData | null): string[] {
+  if (!classification) return [];
+  const has = (basis: keyof ComplianceFileState['informationDuties']) => file.informationDuties[basis] !== undefined;
+  const missing: string[] = [];
+  if (classification.aiActRiskClass === 'high') {
+    if (!has('aiact-26-7')) missing.push('Workers not informed before use: no statement recorded (AI Act Art. 26(7))');
+    if (classification.legalGround === 'annex-iii' && !has('aiact-26-11')) {
+      missing.push('Persons subject to its decisions not informed: no statement recorded (AI Act Art. 26(11))');
+    }
+    if (!has('gdpr-13') && !has('gdpr-14')) missing.push('Patients not informed of the processing: no statement recorded (GDPR Art. 13 or 14)');
+  }
+  if (classification.legalGround === 'art-50' && !has('aiact-50')) missing.push('Persons concerned not informed: no statement recorded (AI Act Art. 50)');
+  return missing;
 }
 
 const ASSESSMENT_NAMES = {

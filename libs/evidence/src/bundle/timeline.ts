@@ -58,6 +58,15 @@ export const LABELS: Record<string, [string, string]> = {
   'compliance.DocumentRecorded': ['Document uploaded to the compliance file', 'Document toegevoegd aan het nalevingsdossier'],
   'compliance.DocumentSuperseded': ['Document superseded by a newer one', 'Document vervangen door een nieuwer'],
   'compliance.DocumentWithdrawn': ['Document withdrawn', 'Document ingetrokken'],
+  'compliance.InformationDutyRecorded': ['How people are informed about the AI system recorded', 'Wijze van informeren over het AI-systeem vastgelegd'],
+  'compliance.SubjectRequestReceived': [
+    'Explanation or access request received (AI Act Art. 86, GDPR Art. 15)',
+    'Verzoek om uitleg of inzage ontvangen (AI-verordening art. 86, AVG art. 15)',
+  ],
+  'compliance.SubjectRequestExtended': ['Request deadline extended (GDPR Art. 12(3))', 'Termijn verzoek verlengd (AVG art. 12 lid 3)'],
+  'compliance.SubjectRequestAnswered': ['Request answered', 'Verzoek beantwoord'],
+  'compliance.SubjectRequestRefused': ['Request refused', 'Verzoek geweigerd'],
+  'compliance.SubjectRequestWithdrawn': ['Request withdrawn by the requester', 'Verzoek ingetrokken door verzoeker'],
   'ai-systems.SupplierNoticeReceived': [
     'Supplier notice received (field safety notice or security advisory)',
     'Bericht van leverancier ontvangen (veiligheidsmededeling of beveiligingsadvies)',
