@@ -366,7 +366,7 @@ describe('the access-log extract in a bundle: each entry proven against an ancho
     rejected(v, SUBJECTS, /is not proven to be in the anchored subject tree/);
   });
 
-  it('every entry removed and the patient declared absent, with no neighbours or its own leaf as one: both reject', async () => {
+  it('every entry removed and the patient declared absent, with no neighbours, its own leaf as one, or the two leaves around its own: both reject', async () => {
     for (const [name, right] of [
       ['absent-no-neighbours', null],
       ['absent-own-leaf', 'own'],
@@ -380,6 +380,33 @@ describe('the access-log extract in a bundle: each entry proven against an ancho
       });
       rejected(v, SUBJECTS, /absence of .* is not proven/);
     }
+
+    // The hospital knows every leaf: it shows the real leaves on either side of the patient's own,
+    // each with a valid proof, keys enclosing the patient's key, but not adjacent (its leaf lies between).
+    const anchorSeq = (JSON.parse(lines(bundle, ANCHOR)[0]) as { data: { seq: number } }).data.seq;
+    const rows = await t.app.get(DataSource).query<Array<{ seq: number; data_subject: string }>>('SELECT seq, data_subject FROM access_log ORDER BY seq');
+    const leaves = subjectLeaves(rows.filter((r) => Number(r.seq) <= anchorSeq));
+    const v = await forge('absent-skipping-own-leaf', (f) => {
+      const s = JSON.parse(lines(f, SUBJECTS)[0]) as { dataSubject: string; leafIndex: number; treeSize: number };
+      const side = (i: number) =>
+        i < 0 || i >= leaves.length
+          ? null
+          : {
+              leafIndex: i,
+              proof: pathOf(
+                leaves.map((l) => l.leaf),
+                i,
+              ).map((h) => h.toString('hex')),
+              seqsHash: leaves[i].seqsHash.toString('hex'),
+              subjectKey: leaves[i].key.toString('hex'),
+            };
+      setLines(f, ALOG, []);
+      setLines(f, PROOFS, []);
+      setLines(f, SUBJECTS, [
+        canonicalJson({ absent: true, dataSubject: s.dataSubject, left: side(s.leafIndex - 1), right: side(s.leafIndex + 1), treeSize: s.treeSize }),
+      ]);
+    });
+    rejected(v, SUBJECTS, /absence of .* is not proven/);
   });
 
   it('the whole extract left out (all four files), or only the subject proofs: both reject (the scope names a patient)', async () => {
