@@ -252,7 +252,12 @@ describe('the access-log extract in a bundle: each entry proven against an ancho
       ]),
     );
     expect(v.ts.restsOnHospital).not.toEqual(expect.arrayContaining([expect.stringMatching(/^that the access-log extract lists every access/)]));
-  });
+    // The console verdict says it too.
+    const { stdout } = await run(process.execPath, [CLI, 'verify-bundle', join(dir, 'genuine.zip')], { env: { ...process.env, LOG_LEVEL: 'warn' } });
+    expect(stdout).toContain(
+      `Access log: ${entries.length} entries proven against the head anchored at position ${anchor.globalPosition}; 1 patient(s) proven complete through entry #${anchor.data.seq}`,
+    );
+  }, 90_000);
 
   it('an edited entry, its entry hash recomputed: both reject (the leaf is not in the anchored tree)', async () => {
     const v = await forge('edited', (f) => {
