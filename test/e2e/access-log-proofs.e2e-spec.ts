@@ -1,13 +1,14 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
 import { CLOCK, type Clock } from '@app/event-store';
 import { AccessLogHeads, type BundleVerification, canonicalJson, verifyBundle } from '@app/evidence';
-import { AccessLog, AccessLogEvidence, type AccessRecord, KEY_MATERIAL, type KeyMaterial } from '@app/identity';
+import { BundleExports } from '@app/disclosure';
+import { AccessLog, AccessLogEvidence, type AccessRecord, KEY_MATERIAL, type KeyMaterial, Pseudonymizer } from '@app/identity';
 import { CLI } from '../support/child-api';
 import { type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
@@ -20,6 +21,7 @@ const ADMIN = { subject: 'os:admin', role: 'admin' } as const;
 const ALOG = 'data/access-log.jsonl';
 const PROOFS = 'data/access-log-proofs.jsonl';
 const ANCHOR = 'data/access-log-anchor.jsonl';
+const SUBJECTS = 'data/access-log-subjects.jsonl';
 
 const sha = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
 /** RFC 9162 §2.1.1 written out again here (not the product's code): MTH over leaf hashes. */
@@ -31,6 +33,23 @@ function mth(leaves: Buffer[]): Buffer {
 }
 /** The access-log tree's root as VERIFY.md B.17 states it: leaf = SHA-256(0x00 ‖ the 32 bytes of entryHash). */
 const rootOf = (entryHashes: string[]) => mth(entryHashes.map((h) => sha(Buffer.from([0]), Buffer.from(h, 'hex')))).toString('hex');
+/** VERIFY.md B.17's subject key: SHA-256(UTF-8("access-log-subject:" + dataSubject)). */
+const keyOf = (subject: string) => createHash('sha256').update(`access-log-subject:${subject}`, 'utf8').digest();
+/** seqsHash: SHA-256 of the seqs, ascending, 8 bytes big-endian each. */
+const seqsHashOf = (seqs: number[]) => sha(...seqs.map((q) => Buffer.from(q.toString(16).padStart(16, '0'), 'hex')));
+/** The subject tree's leaves as B.17 states them: one per subject, SHA-256(0x00 ‖ key ‖ seqsHash), sorted by key. */
+function subjectLeaves(rows: Array<{ seq: number | string; data_subject: string }>) {
+  const by = new Map<string, number[]>();
+  for (const r of rows) by.set(r.data_subject, [...(by.get(r.data_subject) ?? []), Number(r.seq)]);
+  return [...by.entries()]
+    .map(([subject, seqs]) => ({ subject, key: keyOf(subject), seqsHash: seqsHashOf(seqs) }))
+    .sort((a, b) => Buffer.compare(a.key, b.key))
+    .map((l) => ({ ...l, leaf: sha(Buffer.from([0]), l.key, l.seqsHash) }));
+}
+const subjectsOf = (rows: Array<{ seq: number | string; data_subject: string }>) => {
+  const leaves = subjectLeaves(rows);
+  return { size: leaves.length, rootHash: mth(leaves.map((l) => l.leaf)).toString('hex') };
+};
 
 const access = (n: number, dataSubject = `p-${n}`): AccessRecord => ({
   requestId: `req-${n}`,
@@ -52,23 +71,34 @@ describe('access-log tree heads anchored in the ledger (ADR 0047)', () => {
   afterEach(() => t.close());
 
   const hashes = async () => (await ds.query('SELECT entry_hash FROM access_log ORDER BY seq')).map((r: { entry_hash: string }) => r.entry_hash);
+  const subjects = async () => subjectsOf(await ds.query('SELECT seq, data_subject FROM access_log ORDER BY seq'));
 
-  it('an anchor records the RFC 9162 tree head over the entries; once per head; an older anchor without one is completed', async () => {
-    await log.record([access(1), access(2), access(3)]);
+  it('an anchor records the RFC 9162 tree head over the entries and the subject tree (ADR 0050); once per head; an older anchor without one is completed', async () => {
+    // Two entries of one subject: its leaf commits to both seqs.
+    await log.record([access(1), access(2), access(3, 'p-1')]);
     // An anchor as recorded before tree heads (ADR 0033): still readable, but it does not count as one with a head.
     await t.app.get(AccessLogEvidence).anchor(ADMIN);
     const heads = t.app.get(AccessLogHeads);
     const first = await heads.anchor(ADMIN);
-    expect(first).toMatchObject({ seq: 3, anchored: true, head: { afterSeq: 0, size: 3, rootHash: rootOf(await hashes()) } });
+    const tree = { afterSeq: 0, size: 3, rootHash: rootOf(await hashes()), subjects: await subjects() };
+    expect(tree.subjects.size).toBe(2);
+    expect(first).toMatchObject({ seq: 3, anchored: true, head: tree });
     const events = await t.store.readStream('access-log-anchors');
-    expect(events.map((e) => e.data)).toEqual([
-      expect.not.objectContaining({ tree: expect.anything() }),
-      expect.objectContaining({ seq: 3, tree: { afterSeq: 0, size: 3, rootHash: rootOf(await hashes()) } }),
-    ]);
+    expect(events.map((e) => e.data)).toEqual([expect.not.objectContaining({ tree: expect.anything() }), expect.objectContaining({ seq: 3, tree })]);
     expect(first!.position).toBe(events[1].globalPosition);
     expect(await heads.anchor(ADMIN)).toMatchObject({ anchored: false, position: events[1].globalPosition });
     // The chain check still reads both kinds.
     expect(await t.app.get(AccessLogEvidence).verify()).toMatchObject({ ok: true, anchors: 2 });
+
+    // An anchor of the same head with a tree but no subject tree (as ADR 0047 recorded them) does not count either.
+    await t.store.append(
+      'access-log-anchors',
+      [{ type: 'identity.AccessLogAnchored', data: { ...events[1].data, tree: { afterSeq: 0, size: 3, rootHash: tree.rootHash } } }],
+      {
+        expectedRevision: 'any',
+      },
+    );
+    expect(await heads.anchor(ADMIN)).toMatchObject({ anchored: true, head: tree });
 
     // The CLI records the head too.
     await log.record([access(4)]);
@@ -84,7 +114,9 @@ describe('access-log tree heads anchored in the ledger (ADR 0047)', () => {
     await log.record([access(3), access(4), access(5)]);
     await t.app.get(AccessLogEvidence).purge(new Date(Date.now() - 6 * YEAR).toISOString(), ADMIN);
     const anchored = await t.app.get(AccessLogHeads).anchor(ADMIN);
-    expect(anchored).toMatchObject({ seq: 5, head: { afterSeq: 2, size: 3, rootHash: rootOf(await hashes()) } });
+    // The subject tree restarts with it: the purged entries' subjects have no leaf.
+    expect(anchored).toMatchObject({ seq: 5, head: { afterSeq: 2, size: 3, rootHash: rootOf(await hashes()), subjects: await subjects() } });
+    expect(anchored!.head.subjects).toEqual(subjectsOf([3, 4, 5].map((n) => ({ seq: n, data_subject: `p-${n}` }))));
     expect(await hashes()).toHaveLength(3);
   });
 });
@@ -148,7 +180,7 @@ describe('the access-log extract in a bundle: each entry proven against an ancho
   afterAll(async () => t?.close());
 
   const lines = (f: Map<string, Buffer>, name: string) => f.get(name)!.toString().trim().split('\n');
-  const setLines = (f: Map<string, Buffer>, name: string, ls: string[]) => f.set(name, Buffer.from(`${ls.join('\n')}\n`));
+  const setLines = (f: Map<string, Buffer>, name: string, ls: string[]) => f.set(name, Buffer.from(ls.length ? `${ls.join('\n')}\n` : ''));
 
   async function both(path: string): Promise<{ ts: BundleVerification; py: PythonVerdict }> {
     const [ts, py] = await Promise.all([verifyBundle(path), verifyWithPython(path)]);
@@ -186,17 +218,46 @@ describe('the access-log extract in a bundle: each entry proven against an ancho
     expect(anchor.data.tree).toEqual(stored.data.tree);
     const rows = await t.app.get(DataSource).query<Array<{ entry_hash: string }>>('SELECT entry_hash FROM access_log ORDER BY seq');
     const all = rows.slice(0, anchor.data.seq);
-    expect(anchor.data.tree).toEqual({ afterSeq: 0, size: anchor.data.seq, rootHash: rootOf(all.map((r) => r.entry_hash)) });
+    expect(anchor.data.tree).toMatchObject({ afterSeq: 0, size: anchor.data.seq, rootHash: rootOf(all.map((r) => r.entry_hash)) });
     expect(JSON.parse(anchorProof)).toMatchObject({ position: anchor.globalPosition, leafIndex: anchor.globalPosition - 1 });
     // VERIFY.md works the first entry through.
     const verify = bundle.get('data/VERIFY.md')!.toString();
     expect(verify).toContain('## B.17 Who read the data');
     expect(verify).toContain(`in the anchor event at position ${anchor.globalPosition}: \`${anchor.data.tree.rootHash}\``);
 
+    // The subject tree (ADR 0050): the patient's leaf names exactly the seqs shown, and its root is the anchor's.
+    const [subjectLine, ...more] = lines(bundle, SUBJECTS);
+    expect(more).toEqual([]);
+    const subject = JSON.parse(subjectLine) as { dataSubject: string; seqs: number[]; leafIndex: number; treeSize: number };
+    expect(subject).toMatchObject({ dataSubject: pseudonym, seqs: entries.map((e) => e.seq) });
+    const rowsBySubject = await t.app
+      .get(DataSource)
+      .query<Array<{ seq: number; data_subject: string }>>('SELECT seq, data_subject FROM access_log ORDER BY seq');
+    const upTo = rowsBySubject.filter((r) => Number(r.seq) <= anchor.data.seq);
+    const sorted = subjectLeaves(upTo);
+    expect(anchor.data.tree).toEqual(expect.objectContaining({ subjects: subjectsOf(upTo) }));
+    expect(sorted[subject.leafIndex].subject).toBe(pseudonym);
+    expect(verify).toContain(`The extract's\nentries of this patient are exactly #${subject.seqs.join(', #')}.`);
+
     const v = await both(join(dir, 'genuine.zip'));
-    expect(v.ts).toMatchObject({ ok: true, problems: [], accessLog: { proven: entries.length, anchorPosition: anchor.globalPosition } });
-    expect(v.py).toMatchObject({ ok: true, problems: [], accessLogProven: entries.length });
-  });
+    expect(v.ts).toMatchObject({
+      ok: true,
+      problems: [],
+      accessLog: { proven: entries.length, anchorPosition: anchor.globalPosition, completeSubjects: 1, throughSeq: anchor.data.seq },
+    });
+    expect(v.py).toMatchObject({ ok: true, problems: [], accessLogProven: entries.length, accessLogComplete: 1 });
+    expect(v.ts.restsOnHospital).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`proven complete through that entry.*#${anchor.data.seq}|#${anchor.data.seq}.*proven complete`)),
+      ]),
+    );
+    expect(v.ts.restsOnHospital).not.toEqual(expect.arrayContaining([expect.stringMatching(/^that the access-log extract lists every access/)]));
+    // The console verdict says it too.
+    const { stdout } = await run(process.execPath, [CLI, 'verify-bundle', join(dir, 'genuine.zip')], { env: { ...process.env, LOG_LEVEL: 'warn' } });
+    expect(stdout).toContain(
+      `Access log: ${entries.length} entries proven against the head anchored at position ${anchor.globalPosition}; 1 patient(s) proven complete through entry #${anchor.data.seq}`,
+    );
+  }, 90_000);
 
   it('an edited entry, its entry hash recomputed: both reject (the leaf is not in the anchored tree)', async () => {
     const v = await forge('edited', (f) => {
@@ -292,14 +353,109 @@ describe('the access-log extract in a bundle: each entry proven against an ancho
     }
   });
 
-  it('remaining: an entry removed from the extract together with its proof line, signed again with the hospital’s key: both accept (docs/evidence.md)', async () => {
+  it('an entry removed from the extract together with its proof line, signed again with the hospital’s key: both reject (ADR 0050; was "remaining")', async () => {
     const v = await forge('removed', (f) => {
       setLines(f, ALOG, lines(f, ALOG).slice(1));
       setLines(f, PROOFS, lines(f, PROOFS).slice(1));
     });
-    expect(v.ts).toMatchObject({ ok: true, problems: [] });
-    expect(v.py).toMatchObject({ ok: true, problems: [] });
-    expect(v.ts.restsOnHospital).toEqual(expect.arrayContaining([expect.stringMatching(/^that the access-log extract lists every access/)]));
+    rejected(v, ALOG, /is not complete: entries #\d+ left out/);
+  });
+
+  it('an entry removed with its proof line and its seq taken out of the patient’s leaf: both reject (the leaf is not in the subject tree)', async () => {
+    const v = await forge('removed-seq', (f) => {
+      setLines(f, ALOG, lines(f, ALOG).slice(1));
+      setLines(f, PROOFS, lines(f, PROOFS).slice(1));
+      const s = JSON.parse(lines(f, SUBJECTS)[0]) as { seqs: number[] };
+      setLines(f, SUBJECTS, [canonicalJson({ ...s, seqs: s.seqs.slice(1) })]);
+    });
+    rejected(v, SUBJECTS, /is not proven to be in the anchored subject tree/);
+  });
+
+  it('every entry removed and the patient declared absent, with no neighbours, its own leaf as one, or the two leaves around its own: both reject', async () => {
+    for (const [name, right] of [
+      ['absent-no-neighbours', null],
+      ['absent-own-leaf', 'own'],
+    ] as const) {
+      const v = await forge(name, (f) => {
+        const s = JSON.parse(lines(f, SUBJECTS)[0]) as { dataSubject: string; seqs: number[]; leafIndex: number; proof: string[]; treeSize: number };
+        const own = { leafIndex: s.leafIndex, proof: s.proof, seqsHash: seqsHashOf(s.seqs).toString('hex'), subjectKey: keyOf(s.dataSubject).toString('hex') };
+        setLines(f, ALOG, []);
+        setLines(f, PROOFS, []);
+        setLines(f, SUBJECTS, [canonicalJson({ absent: true, dataSubject: s.dataSubject, left: null, right: right ? own : null, treeSize: s.treeSize })]);
+      });
+      rejected(v, SUBJECTS, /absence of .* is not proven/);
+    }
+
+    // The hospital knows every leaf: it shows the real leaves on either side of the patient's own,
+    // each with a valid proof, keys enclosing the patient's key, but not adjacent (its leaf lies between).
+    const anchorSeq = (JSON.parse(lines(bundle, ANCHOR)[0]) as { data: { seq: number } }).data.seq;
+    const rows = await t.app.get(DataSource).query<Array<{ seq: number; data_subject: string }>>('SELECT seq, data_subject FROM access_log ORDER BY seq');
+    const leaves = subjectLeaves(rows.filter((r) => Number(r.seq) <= anchorSeq));
+    const v = await forge('absent-skipping-own-leaf', (f) => {
+      const s = JSON.parse(lines(f, SUBJECTS)[0]) as { dataSubject: string; leafIndex: number; treeSize: number };
+      const side = (i: number) =>
+        i < 0 || i >= leaves.length
+          ? null
+          : {
+              leafIndex: i,
+              proof: pathOf(
+                leaves.map((l) => l.leaf),
+                i,
+              ).map((h) => h.toString('hex')),
+              seqsHash: leaves[i].seqsHash.toString('hex'),
+              subjectKey: leaves[i].key.toString('hex'),
+            };
+      setLines(f, ALOG, []);
+      setLines(f, PROOFS, []);
+      setLines(f, SUBJECTS, [
+        canonicalJson({ absent: true, dataSubject: s.dataSubject, left: side(s.leafIndex - 1), right: side(s.leafIndex + 1), treeSize: s.treeSize }),
+      ]);
+    });
+    rejected(v, SUBJECTS, /absence of .* is not proven/);
+  });
+
+  it('the whole extract left out (all four files), or only the subject proofs: both reject (the scope names a patient)', async () => {
+    const all = await forge('no-extract', (f) => {
+      for (const n of [ALOG, PROOFS, ANCHOR, SUBJECTS]) f.delete(n);
+    });
+    rejected(all, ALOG, /missing|required/);
+    const subjectsLeftOut = await forge('no-subjects', (f) => void f.delete(SUBJECTS));
+    rejected(subjectsLeftOut, SUBJECTS, /missing/);
+  });
+
+  it('a patient of the scope with no access under the anchored head: its absence proven by the neighbouring leaves, hashes only; both accept', async () => {
+    // Exported by the service, not over HTTP: the export request itself would log an access to both patients.
+    const absent = t.app.get(Pseudonymizer).pseudonymise('NL-9999');
+    const legal = await t.token('legal', 'lawyer-1');
+    const requestId = await courtRequestFor(t, legal, 'ALOG-2', [pseudonym, absent, pseudonym]);
+    const started = await t.app.get(BundleExports).start(requestId, { subject: 'lawyer-1', role: 'legal' });
+    const job = await started.done;
+    expect(job.status).toBe('done');
+    const path = join(dir, 'with-absent.zip');
+    copyFileSync(t.app.get(BundleExports).fileOf(job.bundleId), path);
+    const f = await readZip(path);
+    const [present, away, ...more] = lines(f, SUBJECTS).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(more).toEqual([]);
+    expect(present).toMatchObject({ dataSubject: pseudonym });
+    expect(away).toMatchObject({ absent: true, dataSubject: absent });
+    // No other patient's pseudonym in the proofs: the neighbours are shown by their hashes.
+    for (const other of ['p-1', 'p-2', 'p-201']) expect(f.get(SUBJECTS)!.toString()).not.toContain(other);
+    const v = await both(path);
+    expect(v.ts).toMatchObject({ ok: true, problems: [], accessLog: { completeSubjects: 2 } });
+    expect(v.py).toMatchObject({ ok: true, accessLogComplete: 2 });
+
+    // The absent patient's genuine absence proof reused for the other patient, its entries removed:
+    // its key is not between those two adjacent leaves (its own leaf is), so both reject.
+    const reused = new Map(f);
+    setLines(reused, ALOG, []);
+    setLines(reused, PROOFS, []);
+    setLines(reused, SUBJECTS, [canonicalJson({ ...away, dataSubject: pseudonym }), canonicalJson(away)]);
+    rebag(reused, hospitalKey);
+    const p2 = join(dir, 'absence-reused.zip');
+    await writeZip(p2, reused);
+    const w = await both(p2);
+    rejected(w, SUBJECTS, /absence of .* is not proven/);
+    expect(w.py.ok).toBe(false);
   });
 });
 

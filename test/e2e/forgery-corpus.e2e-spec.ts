@@ -925,9 +925,22 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     });
   });
 
+  describe('the access-log extract, signed again with the hospital’s own key (VERIFY.md B.17, ADR 0050)', () => {
+    it('an entry removed from the extract with its proof line: both reject (the patient’s anchored leaf lists it)', async () => {
+      const [, , , base, change] = statementForgeries.find(([n]) => n === 'access-log-removed')!;
+      const v = await forge('access-log-removed-own-key', base(), change);
+      rejected(v, 'data/access-log.jsonl');
+      expect(v.ts.problems).toEqual(
+        expect.arrayContaining([expect.objectContaining({ problem: expect.stringMatching(/is not complete: entries #\d+ left out/) })]),
+      );
+    });
+  });
+
   describe('remaining: what still rests on the hospital’s key alone (docs/evidence.md)', () => {
-    // An edited access-log entry is no longer among them: its inclusion proof fails (B.17, access-log-proofs.e2e-spec.ts).
-    for (const [name, title, , base, change] of statementForgeries.filter(([n]) => n !== 'other-request' && n !== 'access-log-edited')) {
+    // An edited access-log entry is no longer among them: its inclusion proof fails (B.17, access-log-proofs.e2e-spec.ts);
+    // nor is a removed one: the patient's leaf in the anchored subject tree names it (ADR 0050).
+    const provenNow = ['other-request', 'access-log-edited', 'access-log-removed'];
+    for (const [name, title, , base, change] of statementForgeries.filter(([n]) => !provenNow.includes(n))) {
       it(`remaining: ${title}, the statement signed again with the hospital’s own key: both accept`, async () => {
         const v = await forge(`${name}-own-key`, base(), change);
         accepted(v);

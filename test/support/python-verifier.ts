@@ -13,6 +13,8 @@ export interface PythonVerdict {
   texts: { proven: number; notProvable: number; withheld: number } | null;
   /** VERIFY.md B.17: access-log entries proven against the anchored access-log head. */
   accessLogProven: number;
+  /** Patients of the scope whose access-log extract is proven complete (B.17, the subject tree). */
+  accessLogComplete: number;
   problems: Array<{ file?: string; line?: number; position?: number; problem: string }>;
 }
 

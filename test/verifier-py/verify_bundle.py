@@ -75,6 +75,7 @@ PROOF_MEMBERS = ['leafHash', 'leafIndex', 'position', 'proof', 'redacted', 'tree
 CHECKPOINT_MEMBERS = ['issuedAt', 'keyId', 'log', 'rootHash', 'treeSize']
 # B.17: the access-log extract, its proofs and the anchor event.
 ACCESS_LOG, ACCESS_LOG_PROOFS, ACCESS_LOG_ANCHOR = 'data/access-log.jsonl', 'data/access-log-proofs.jsonl', 'data/access-log-anchor.jsonl'
+ACCESS_LOG_SUBJECTS = 'data/access-log-subjects.jsonl'
 
 
 class Refused(Exception):
@@ -197,6 +198,7 @@ class Verifier:
         self.redacted_fields = []  # (eventId, pointer, ground, line, position) of members shown redacted, B.4a
         self.documents = Documents()  # B.16: the compliance file's documents, from the shown events
         self.access_log_proven = 0  # B.17
+        self.access_log_complete = 0  # B.17, the subject tree: patients whose extract is proven complete
 
 
     def fail(self, file, problem, **where):
@@ -856,24 +858,31 @@ class Verifier:
     # ---- B.17 the access-log extract
 
     def check_access_log(self, zf, entries, head, gap_free, scope):
+        patients = scope.get('patientPseudonyms') if scope is not None else None
+        scoped = []
+        for p in patients if isinstance(patients, list) else []:
+            if p not in scoped:
+                scoped.append(p)
         if ACCESS_LOG not in entries:
-            for name in (ACCESS_LOG_PROOFS, ACCESS_LOG_ANCHOR):
+            if scoped:
+                self.fail(ACCESS_LOG, 'required: the scope names patients (B.17)')
+            for name in (ACCESS_LOG_PROOFS, ACCESS_LOG_ANCHOR, ACCESS_LOG_SUBJECTS):
                 if name in entries:
                     self.fail(name, 'present without %s' % ACCESS_LOG)
             return
         log_lines = self.lines(zf, entries[ACCESS_LOG])
         first = next(log_lines, None)
-        if first is None:
+        if first is None and not scoped:
             return
         missing = [n for n in (ACCESS_LOG_PROOFS, ACCESS_LOG_ANCHOR) if n not in entries]
         for name in missing:
-            self.fail(name, 'required: %s has entries (B.17)' % ACCESS_LOG)
+            self.fail(name, 'required: the scope names patients or %s has entries (B.17)' % ACCESS_LOG)
         if missing:
             return
         tree = self.access_log_anchor(zf, entries[ACCESS_LOG_ANCHOR], head, gap_free)
-        patients = scope.get('patientPseudonyms') if scope is not None else None
         proofs = self.lines(zf, entries[ACCESS_LOG_PROOFS])
         seen = set()
+        shown = {}  # dataSubject -> seqs shown
         line = first
         while line is not None:
             line_no, text = line
@@ -897,6 +906,7 @@ class Verifier:
             seen.add(seq)
             if not isinstance(patients, list) or e['dataSubject'] not in patients:
                 self.fail(ACCESS_LOG, 'entry #%d is about a data subject outside the scope' % seq, line=line_no)
+            shown.setdefault(e['dataSubject'], []).append(seq)
             fields = [seq, e['entryId'], e['requestId'], e['at'], e['actor']['subject'], e['actor']['role'], e['action'], e['dataSubject'],
                       e['resource'], e.get('ip'), e.get('userAgent')]
             if hashlib.sha256((e['prevHash'] + '\n' + canonical(fields)).encode('utf-8')).hexdigest() != e['entryHash']:
@@ -904,7 +914,7 @@ class Verifier:
                 continue
             if tree is None:
                 continue
-            after, size, root = tree
+            after, size, root, _ = tree
             if not isinstance(p, dict) or p.get('seq') != seq or p.get('treeSize') != size or isinstance(p.get('treeSize'), bool) \
                     or not isinstance(p.get('proof'), list) or not all(isinstance(x, str) and HEX64.match(x) for x in p['proof']):
                 self.fail(ACCESS_LOG_PROOFS, 'not the proof of entry #%d in the anchored tree of %d entries' % (seq, size), line=line_no)
@@ -919,6 +929,94 @@ class Verifier:
             self.access_log_proven += 1
         if next(proofs, None) is not None:
             self.fail(ACCESS_LOG_PROOFS, 'has more lines than %s' % ACCESS_LOG)
+        if tree is None:
+            return
+        if tree[3] is None:
+            if ACCESS_LOG_SUBJECTS in entries:
+                self.fail(ACCESS_LOG_SUBJECTS, 'present, but the anchor event has no data.tree.subjects')
+            return
+        if ACCESS_LOG_SUBJECTS not in entries:
+            self.fail(ACCESS_LOG_SUBJECTS, 'required: the anchor event has data.tree.subjects (B.17)')
+            return
+        self.access_log_subjects(zf, entries[ACCESS_LOG_SUBJECTS], tree, scoped, shown)
+
+    def access_log_subjects(self, zf, info, tree, scoped, shown):
+        """B.17, completeness: one line per distinct scope pseudonym, its leaf of the subject tree (or its absence)."""
+        file = ACCESS_LOG_SUBJECTS
+        after, size, _, (s_size, s_root) = tree
+
+        def key_of(subject):
+            return hashlib.sha256(('access-log-subject:' + subject).encode('utf-8')).digest()
+
+        def proven(index, leaf, proof):
+            return is_count(index) and index < s_size and isinstance(proof, list) \
+                and all(isinstance(x, str) and HEX64.match(x) for x in proof) \
+                and inclusion_ok(leaf, index, s_size, [bytes.fromhex(x) for x in proof], s_root)
+
+        def neighbour(v):
+            """(leafIndex, subjectKey bytes) of a proven neighbour, None for null, False when not proven."""
+            if v is None:
+                return None
+            if not isinstance(v, dict) or not isinstance(v.get('subjectKey'), str) or not HEX64.match(v['subjectKey']) \
+                    or not isinstance(v.get('seqsHash'), str) or not HEX64.match(v['seqsHash']):
+                return False
+            k = bytes.fromhex(v['subjectKey'])
+            if not proven(v.get('leafIndex'), sha256(b'\x00', k, bytes.fromhex(v['seqsHash'])), v.get('proof')):
+                return False
+            return v['leafIndex'], k
+
+        lines = self.lines(zf, info)
+        for subject in scoped:
+            got = next(lines, None)
+            if got is None:
+                self.fail(file, 'has fewer lines than the scope has patients')
+                return
+            line_no, text = got
+            try:
+                x = parse_json(text)
+            except ValueError as err:
+                self.fail(file, 'not JSON: %s' % err, line=line_no)
+                continue
+            if not isinstance(x, dict) or x.get('dataSubject') != subject or x.get('treeSize') != s_size or isinstance(x.get('treeSize'), bool):
+                self.fail(file, 'not the line of the scope pseudonym %s' % subject, line=line_no)
+                continue
+            key = key_of(subject)
+            mine = sorted(shown.get(subject, []))
+            if x.get('absent') is True:
+                left, right = neighbour(x.get('left')), neighbour(x.get('right'))
+                ok = left is not False and right is not False and (left is not None or right is not None) \
+                    and (left is None or left[1] < key) and (right is None or right[1] > key)
+                if ok:
+                    if left is None:
+                        ok = right[0] == 0
+                    elif right is None:
+                        ok = left[0] == s_size - 1
+                    else:
+                        ok = right[0] == left[0] + 1
+                if not ok:
+                    self.fail(file, 'the absence of %s is not proven by two adjacent leaves around its key' % subject, line=line_no)
+                    continue
+                if mine:
+                    self.fail(ACCESS_LOG, '%s is absent from the subject tree, yet the extract shows %d entries' % (subject, len(mine)))
+                    continue
+                self.access_log_complete += 1
+                continue
+            seqs = x.get('seqs')
+            if not isinstance(seqs, list) or not seqs or not all(is_count(q) and after < q <= after + size for q in seqs) \
+                    or any(seqs[i] <= seqs[i - 1] for i in range(1, len(seqs))):
+                self.fail(file, 'seqs of %s are not ascending entry numbers of the anchored tree' % subject, line=line_no)
+                continue
+            seqs_hash = hashlib.sha256(b''.join(q.to_bytes(8, 'big') for q in seqs)).digest()
+            if not proven(x.get('leafIndex'), sha256(b'\x00', key, seqs_hash), x.get('proof')):
+                self.fail(file, 'the leaf of %s is not proven in the subject tree' % subject, line=line_no)
+                continue
+            if mine != seqs:
+                left_out = [q for q in seqs if q not in mine]
+                self.fail(ACCESS_LOG, 'the extract of %s is not complete: it shows %r, the anchored list is %r (left out: %r)' % (subject, mine, seqs, left_out))
+                continue
+            self.access_log_complete += 1
+        if next(lines, None) is not None:
+            self.fail(file, 'has more lines than the scope has patients')
 
     @staticmethod
     def access_entry_ok(e):
@@ -950,7 +1048,10 @@ class Verifier:
         if not isinstance(event, dict) or event.get('type') != 'identity.AccessLogAnchored' or event.get('streamId') != 'access-log-anchors' \
                 or not is_count(event.get('globalPosition')) or not isinstance(tree, dict) or not is_count(tree.get('afterSeq')) \
                 or not is_count(tree.get('size')) or tree['size'] < 1 or not isinstance(tree.get('rootHash'), str) or not HEX64.match(tree['rootHash']) \
-                or data.get('seq') != tree['afterSeq'] + tree['size'] or isinstance(data.get('seq'), bool):
+                or data.get('seq') != tree['afterSeq'] + tree['size'] or isinstance(data.get('seq'), bool) \
+                or ('subjects' in tree and not (isinstance(tree['subjects'], dict) and is_count(tree['subjects'].get('size'))
+                                                and tree['subjects']['size'] >= 1 and isinstance(tree['subjects'].get('rootHash'), str)
+                                                and HEX64.match(tree['subjects']['rootHash']))):
             self.fail(file, 'line 1 is not an identity.AccessLogAnchored event of access-log-anchors with data.tree {afterSeq, rootHash, size}')
             return None
         position = event['globalPosition']
@@ -975,7 +1076,9 @@ class Verifier:
         if not ok:
             self.fail(file, 'the access-log anchor is not proven to be in the signed tree (B.4-B.6)', position=position)
             return None
-        return tree['afterSeq'], tree['size'], bytes.fromhex(tree['rootHash'])
+        subjects = tree.get('subjects')
+        return tree['afterSeq'], tree['size'], bytes.fromhex(tree['rootHash']), \
+            None if subjects is None else (subjects['size'], bytes.fromhex(subjects['rootHash']))
 
     # ---- all of it
 
@@ -1025,6 +1128,7 @@ class Verifier:
             'texts': {'proven': self.texts.proven, 'notProvable': self.texts.not_provable, 'withheld': self.texts.withheld} if self.texts else None,
             'anchors': self.anchors,
             'accessLogProven': self.access_log_proven if ok else 0,
+            'accessLogComplete': self.access_log_complete if ok else 0,
             'problems': self.problems,
         }
 

@@ -65,7 +65,8 @@ export async function verifyBundleCommand(
         `Signature checked with ${signer}\n` +
         anchorsSummary(report.anchors) +
         `Rests on the hospital alone:\n${report.restsOnHospital.map((c) => `  - ${c}`).join('\n')}\n` +
-        `Texts: ${report.texts.proven} proven against their commitments, ${report.texts.notProvable} not provable (written before text-commitment-v1), ${report.texts.withheld} shown as erased or unreadable; timeline and report rows derived from the proven events\n`,
+        `Texts: ${report.texts.proven} proven against their commitments, ${report.texts.notProvable} not provable (written before text-commitment-v1), ${report.texts.withheld} shown as erased or unreadable; timeline and report rows derived from the proven events\n` +
+        accessLogSummary(report.accessLog),
     );
   } else {
     const where = (p: { file?: string; line?: number; position?: number }) =>
@@ -73,6 +74,12 @@ export async function verifyBundleCommand(
     process.stdout.write(`FAILED:\n${report.problems.map((p) => `  - ${where(p) ? `${where(p)}: ` : ''}${p.problem}`).join('\n')}\n`);
   }
   process.exitCode = report.ok ? 0 : 1;
+}
+
+/** The access-log extract's line (B.17): entries proven, and patients proven complete by the subject tree (ADR 0050). */
+function accessLogSummary(a: Awaited<ReturnType<typeof verifyBundle>>['accessLog']): string {
+  if (a.anchorPosition === null) return '';
+  return `Access log: ${a.proven} entries proven against the head anchored at position ${a.anchorPosition}; ${a.completeSubjects} patient(s) proven complete through entry #${a.throughSeq}\n`;
 }
 
 /** Since when external anchors cover the events, in runs (B.11). */

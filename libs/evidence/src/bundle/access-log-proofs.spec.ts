@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { PackedTree } from '../ledger/packed-tree';
 import { verifyInclusion } from '../ledger/merkle';
-import { accessLogLeaf, accessLogProofLine, entryHashOf } from './access-log-proofs';
+import { accessLogLeaf, accessLogProofLine, accessLogSubjectLine, entryHashOf, seqsHash, subjectKey, subjectLeaf, type SubjectTree } from './access-log-proofs';
 
 const sha = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
 /** RFC 9162 §2.1.1 again, from its words: the split at the largest power of two below n. */
@@ -53,5 +53,90 @@ describe('access-log tree proofs (VERIFY.md B.17)', () => {
     };
     const text = `${'0'.repeat(64)}\n[7,"e-7","r-7","2026-12-07T00:00:00.000Z","alice","clinician","read","ps_x","GET /api/v1/reviews/1",null,null]`;
     expect(entryHashOf(e)).toBe(createHash('sha256').update(text, 'utf8').digest('hex'));
+  });
+
+  describe('the subject tree (B.17 completeness, ADR 0050)', () => {
+    // B.17's formulas written out again: key = SHA-256("access-log-subject:" ‖ pseudonym), seqs 8 bytes big-endian.
+    const key = (subject: string) => createHash('sha256').update(`access-log-subject:${subject}`, 'utf8').digest();
+    const seqs8 = (seqs: number[]) => Buffer.concat(seqs.map((q) => Buffer.from(q.toString(16).padStart(16, '0'), 'hex')));
+
+    /** A subject tree as `accessLogTrees` builds it, from subject → seqs. */
+    function treeOf(bySubject: Map<string, number[]>): SubjectTree {
+      const sorted = [...bySubject].map(([s, q]) => ({ key: subjectKey(s), seqs: seqsHash(q) })).sort((a, b) => Buffer.compare(a.key, b.key));
+      const tree = PackedTree.fromLeaves(
+        sorted.map((l) => subjectLeaf(l.key, l.seqs)),
+        sorted.length,
+      );
+      return { tree, keys: Buffer.concat(sorted.map((l) => l.key)), seqsHashes: Buffer.concat(sorted.map((l) => l.seqs)), seqsOf: bySubject };
+    }
+    const anchoredWith = (subjects: SubjectTree) => ({
+      position: 1,
+      head: { afterSeq: 0, size: 1, rootHash: '' },
+      tree: PackedTree.fromLeaves([accessLogLeaf('00'.repeat(32))], 1),
+      subjects,
+    });
+
+    it('given the formulas, when hashed, then key, seqsHash and leaf are those VERIFY.md states', () => {
+      expect(subjectKey('p-x')).toEqual(key('p-x'));
+      expect(seqsHash([1, 300, 70000])).toEqual(sha(seqs8([1, 300, 70000])));
+      expect(subjectLeaf(key('p-x'), sha(seqs8([2])))).toEqual(sha(Buffer.from([0]), key('p-x'), sha(seqs8([2]))));
+    });
+
+    it('given 1 to 12 subjects, when a present subject is asked for, then its line lists its seqs and proves its leaf; when an absent one is, then two adjacent leaves enclose its key (edges included)', () => {
+      for (let n = 1; n <= 12; n++) {
+        const by = new Map(Array.from({ length: n }, (_, i) => [`p-${n}-${i}`, [i + 1, i + 100]] as [string, number[]]));
+        const st = treeOf(by);
+        const root = st.tree.root();
+        for (const [subject, seqs] of by) {
+          const line = JSON.parse(accessLogSubjectLine(anchoredWith(st), subject)) as { leafIndex: number; proof: string[]; seqs: number[]; treeSize: number };
+          expect(line).toMatchObject({ seqs, treeSize: n });
+          const leaf = sha(Buffer.from([0]), key(subject), sha(seqs8(seqs)));
+          expect(
+            verifyInclusion(
+              line.leafIndex,
+              n,
+              leaf,
+              line.proof.map((h) => Buffer.from(h, 'hex')),
+              root,
+            ),
+          ).toBe(true);
+        }
+        // Enough absent subjects that some fall below the first key and above the last.
+        let below = 0;
+        let above = 0;
+        for (let a = 0; a < 40; a++) {
+          const absent = `absent-${n}-${a}`;
+          type Side = { leafIndex: number; proof: string[]; seqsHash: string; subjectKey: string } | null;
+          const line = JSON.parse(accessLogSubjectLine(anchoredWith(st), absent)) as { absent: boolean; left: Side; right: Side; treeSize: number };
+          expect(line.absent).toBe(true);
+          const k = key(absent);
+          for (const side of [line.left, line.right]) {
+            if (!side) continue;
+            const leaf = sha(Buffer.from([0]), Buffer.from(side.subjectKey, 'hex'), Buffer.from(side.seqsHash, 'hex'));
+            expect(
+              verifyInclusion(
+                side.leafIndex,
+                n,
+                leaf,
+                side.proof.map((h) => Buffer.from(h, 'hex')),
+                root,
+              ),
+            ).toBe(true);
+          }
+          if (line.left) expect(Buffer.compare(Buffer.from(line.left.subjectKey, 'hex'), k)).toBe(-1);
+          if (line.right) expect(Buffer.compare(Buffer.from(line.right.subjectKey, 'hex'), k)).toBe(1);
+          if (!line.left) {
+            below++;
+            expect(line.right!.leafIndex).toBe(0);
+          } else if (!line.right) {
+            above++;
+            expect(line.left.leafIndex).toBe(n - 1);
+          } else expect(line.right.leafIndex).toBe(line.left.leafIndex + 1);
+          // No pseudonym of another subject in the line: hashes only.
+          for (const other of by.keys()) expect(JSON.stringify(line)).not.toContain(other);
+        }
+        if (n <= 2) expect(below + above).toBeGreaterThan(0);
+      }
+    });
   });
 });

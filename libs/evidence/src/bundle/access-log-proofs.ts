@@ -19,6 +19,7 @@ import { formatTwoLeaf, formatTwoLineText, isFormatTwoLine } from './field-redac
 export const ACCESS_LOG_FILE = 'data/access-log.jsonl';
 export const ACCESS_LOG_PROOFS_FILE = 'data/access-log-proofs.jsonl';
 export const ACCESS_LOG_ANCHOR_FILE = 'data/access-log-anchor.jsonl';
+export const ACCESS_LOG_SUBJECTS_FILE = 'data/access-log-subjects.jsonl';
 const ANCHOR_TYPE = 'identity.AccessLogAnchored';
 const ANCHOR_STREAM = 'access-log-anchors';
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -28,14 +29,69 @@ export function accessLogLeaf(entryHash: string): Buffer {
   return leafHash(Buffer.from(entryHash, 'hex'));
 }
 
-/** The tree over the entries of seq `afterSeq + 1` … `throughSeq` (leaf index = seq − afterSeq − 1). */
-export async function accessLogTree(log: AccessLog, afterSeq: number, throughSeq: number): Promise<PackedTree> {
-  const hashes = await log.entryHashes(afterSeq, throughSeq);
+/**
+ * A data subject's key in the subject tree (ADR 0050): SHA-256 of UTF-8 "access-log-subject:" ‖
+ * pseudonym. A proof shows other subjects only by this hash, never their pseudonym.
+ */
+export function subjectKey(dataSubject: string): Buffer {
+  return createHash('sha256').update(`access-log-subject:${dataSubject}`, 'utf8').digest();
+}
+
+/** SHA-256 of the subject's seqs, ascending, each as 8 bytes big-endian: what its leaf commits to. */
+export function seqsHash(seqs: readonly number[]): Buffer {
+  const bytes = Buffer.alloc(seqs.length * 8);
+  seqs.forEach((seq, i) => bytes.writeBigUInt64BE(BigInt(seq), i * 8));
+  return createHash('sha256').update(bytes).digest();
+}
+
+/** A subject leaf's hash: SHA-256(0x00 ‖ subject key ‖ seqs hash), 64 bytes after the 0x00. */
+export function subjectLeaf(key: Buffer, seqs: Buffer): Buffer {
+  return leafHash(Buffer.concat([key, seqs]));
+}
+
+/**
+ * The per-subject commitment under an access-log head (ADR 0050): one leaf per data subject with
+ * entries in the tree, sorted by subject key, so a subject's entries are all named (membership)
+ * and a subject with none is shown absent by its two neighbouring leaves.
+ */
+export interface SubjectTree {
+  tree: PackedTree;
+  /** Subject keys in leaf order, 32 bytes each. */
+  keys: Buffer;
+  /** Seqs hashes in leaf order, 32 bytes each. */
+  seqsHashes: Buffer;
+  /** Each subject's seqs, ascending. */
+  seqsOf: Map<string, number[]>;
+}
+
+/** Both trees over the entries of seq `afterSeq + 1` … `throughSeq` (leaf index = seq − afterSeq − 1), from one read. */
+export async function accessLogTrees(log: AccessLog, afterSeq: number, throughSeq: number): Promise<{ tree: PackedTree; subjects: SubjectTree }> {
+  const seqsOf = new Map<string, number[]>();
+  const hashes = await log.entryHashes(afterSeq, throughSeq, (seq, subject) => {
+    const seqs = seqsOf.get(subject);
+    if (seqs) seqs.push(seq);
+    else seqsOf.set(subject, [seq]);
+  });
   const size = throughSeq - afterSeq;
   function* leaves() {
     for (let i = 0; i < size; i++) yield leafHash(hashes.subarray(i * 32, (i + 1) * 32));
   }
-  return PackedTree.fromLeaves(leaves(), size);
+  const tree = PackedTree.fromLeaves(leaves(), size);
+  const sorted = [...seqsOf.entries()]
+    .map(([subject, seqs]) => ({ key: subjectKey(subject), seqs: seqsHash(seqs) }))
+    .sort((a, b) => Buffer.compare(a.key, b.key));
+  const keys = Buffer.concat(sorted.map((s) => s.key));
+  const seqsHashes = Buffer.concat(sorted.map((s) => s.seqs));
+  const subjects = PackedTree.fromLeaves(
+    sorted.map((s) => subjectLeaf(s.key, s.seqs)),
+    sorted.length,
+  );
+  return { tree, subjects: { tree: subjects, keys, seqsHashes, seqsOf } };
+}
+
+/** The tree over the entries of seq `afterSeq + 1` … `throughSeq` (leaf index = seq − afterSeq − 1). */
+export async function accessLogTree(log: AccessLog, afterSeq: number, throughSeq: number): Promise<PackedTree> {
+  return (await accessLogTrees(log, afterSeq, throughSeq)).tree;
 }
 
 /** An anchored access-log head and the tree it names, ready for a bundle's proofs. */
@@ -44,6 +100,8 @@ export interface AnchoredAccessLog {
   position: number;
   head: AccessLogTreeHead;
   tree: PackedTree;
+  /** The per-subject commitment, when the anchor records one (ADR 0050). */
+  subjects?: SubjectTree;
 }
 
 /**
@@ -60,18 +118,27 @@ export class AccessLogHeads {
 
   /** The current head anchored (unless it is already, with its tree); null when no entry is left to prove. */
   async anchor(by: Actor): Promise<(AnchoredAccessLog & { seq: number; entryHash: string; anchored: boolean }) | null> {
-    let built: PackedTree | undefined;
+    let built: Awaited<ReturnType<typeof accessLogTrees>> | undefined;
     const anchored = await this.evidence.anchor(by, async (afterSeq, throughSeq) => {
-      built = await accessLogTree(this.log, afterSeq, throughSeq);
-      return { afterSeq, size: built.size, rootHash: built.root().toString('hex') };
+      built = await accessLogTrees(this.log, afterSeq, throughSeq);
+      const subjects = { size: built.subjects.tree.size, rootHash: built.subjects.tree.root().toString('hex') };
+      return { afterSeq, size: built.tree.size, rootHash: built.tree.root().toString('hex'), subjects };
     });
     if (!anchored?.tree) return null;
     const head = anchored.tree;
-    const tree = built ?? (await accessLogTree(this.log, head.afterSeq, head.afterSeq + head.size));
-    // Anchored earlier: the stored entries must still give the root the event log holds.
-    if (tree.root().toString('hex') !== head.rootHash)
+    const { tree, subjects } = built ?? (await accessLogTrees(this.log, head.afterSeq, head.afterSeq + head.size));
+    // Anchored earlier: the stored entries must still give the roots the event log holds.
+    if (tree.root().toString('hex') !== head.rootHash || (head.subjects && subjects.tree.root().toString('hex') !== head.subjects.rootHash))
       throw new Error(`The access log no longer gives the tree head anchored at position ${anchored.position}`);
-    return { seq: anchored.seq, entryHash: anchored.entryHash, anchored: anchored.anchored, position: anchored.position, head, tree };
+    return {
+      seq: anchored.seq,
+      entryHash: anchored.entryHash,
+      anchored: anchored.anchored,
+      position: anchored.position,
+      head,
+      tree,
+      ...(head.subjects ? { subjects } : {}),
+    };
   }
 }
 
@@ -81,6 +148,40 @@ export class AccessLogHeads {
 export function accessLogProofLine(a: AnchoredAccessLog, seq: number): string {
   const leafIndex = seq - a.head.afterSeq - 1;
   return canonicalJson({ leafIndex, proof: a.tree.inclusionProofHex(leafIndex), seq, treeSize: a.head.size });
+}
+
+/**
+ * A line of `data/access-log-subjects.jsonl` for a data subject of the scope (ADR 0050): its leaf
+ * (its seqs) with the inclusion proof, or, when it has no entry under the head, the neighbouring
+ * leaves (hashes only) with theirs.
+ */
+export function accessLogSubjectLine(a: AnchoredAccessLog & { subjects: SubjectTree }, dataSubject: string): string {
+  const { tree, keys, seqsHashes, seqsOf } = a.subjects;
+  const key = subjectKey(dataSubject);
+  const at = (i: number) => keys.subarray(i * 32, (i + 1) * 32);
+  // The first leaf whose key is not below this subject's.
+  let lo = 0;
+  let hi = tree.size;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (Buffer.compare(at(mid), key) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  const seqs = seqsOf.get(dataSubject);
+  if (seqs) {
+    if (lo >= tree.size || !at(lo).equals(key)) throw new Error('The subject tree does not hold a subject it was built with');
+    return canonicalJson({ dataSubject, leafIndex: lo, proof: tree.inclusionProofHex(lo), seqs, treeSize: tree.size });
+  }
+  const neighbour = (i: number) =>
+    i < 0 || i >= tree.size
+      ? null
+      : {
+          leafIndex: i,
+          proof: tree.inclusionProofHex(i),
+          seqsHash: seqsHashes.subarray(i * 32, (i + 1) * 32).toString('hex'),
+          subjectKey: at(i).toString('hex'),
+        };
+  return canonicalJson({ absent: true, dataSubject, left: neighbour(lo - 1), right: neighbour(lo), treeSize: tree.size });
 }
 
 /**
@@ -177,12 +278,22 @@ export interface AccessLogVerdict {
   proven: number;
   /** The anchor event's global position, when the extract has one. */
   anchorPosition: number | null;
+  /**
+   * Patients of the scope whose extract is proven complete against the anchor's subject tree
+   * (ADR 0050): every entry about them through `throughSeq` is shown, or they have none.
+   */
+  completeSubjects: number;
+  /** The last access-log entry the anchored head covers (later ones are not in this bundle). */
+  throughSeq: number | null;
 }
+
+type AnchoredTree = { afterSeq: number; size: number; root: Buffer; position: number; subjects: { size: number; root: Buffer } | null };
 
 /**
  * VERIFY.md B.17, one verification step: the anchor event proven in the signed tree like any
  * event (its leaf recomputed), then every extracted entry's hash recomputed and proven in the tree
- * that event names. Adds each file's SHA-256 to `digests` for the manifest check.
+ * that event names, then each patient's leaf of the subject tree (or its absence) against the
+ * entries shown. Adds each file's SHA-256 to `digests` for the manifest check.
  */
 export async function checkAccessLog(
   zip: BagZip,
@@ -192,26 +303,33 @@ export async function checkAccessLog(
   digests: Map<string, string>,
   problems: Problem[],
 ): Promise<AccessLogVerdict> {
-  const verdict: AccessLogVerdict = { proven: 0, anchorPosition: null };
+  const verdict: AccessLogVerdict = { proven: 0, anchorPosition: null, completeSubjects: 0, throughSeq: null };
   const has = (n: string) => zip.entries.has(n);
+  const scoped = [...new Set(patients ?? [])];
   if (!has(ACCESS_LOG_FILE)) {
-    for (const n of [ACCESS_LOG_PROOFS_FILE, ACCESS_LOG_ANCHOR_FILE]) if (has(n)) problems.push({ file: n, problem: `present without ${ACCESS_LOG_FILE}` });
+    // A scope naming patients always has their extract: dropping the whole file is a removal too (ADR 0050).
+    if (scoped.length) problems.push({ file: ACCESS_LOG_FILE, problem: 'missing: the scope names patients, their access-log extract is required (B.17)' });
+    for (const n of [ACCESS_LOG_PROOFS_FILE, ACCESS_LOG_ANCHOR_FILE, ACCESS_LOG_SUBJECTS_FILE])
+      if (has(n)) problems.push({ file: n, problem: `present without ${ACCESS_LOG_FILE}` });
     return verdict;
   }
   const entries = zip.lines(ACCESS_LOG_FILE);
   const first = await entries.next();
-  if (first === undefined) {
+  if (first === undefined && !scoped.length) {
     digests.set(ACCESS_LOG_FILE, await entries.sha256());
     return verdict;
   }
   for (const n of [ACCESS_LOG_PROOFS_FILE, ACCESS_LOG_ANCHOR_FILE])
-    if (!has(n)) problems.push({ file: n, problem: `missing: ${ACCESS_LOG_FILE} has entries, each must be proven (B.17)` });
+    if (!has(n)) problems.push({ file: n, problem: `missing: the scope names patients and ${ACCESS_LOG_FILE} must be proven (B.17)` });
   if (!has(ACCESS_LOG_PROOFS_FILE) || !has(ACCESS_LOG_ANCHOR_FILE)) return verdict;
 
   const tree = await checkAnchor(zip.lines(ACCESS_LOG_ANCHOR_FILE), head, gapFree, digests, problems);
   verdict.anchorPosition = tree?.position ?? null;
+  verdict.throughSeq = tree ? tree.afterSeq + tree.size : null;
   const proofs = zip.lines(ACCESS_LOG_PROOFS_FILE);
   const seen = new Set<number>();
+  // The seqs shown per data subject, for the subject tree's check below.
+  const shown = new Map<string, number[]>();
   const file = ACCESS_LOG_FILE;
   let line: string | undefined = first;
   for (; line !== undefined; line = await entries.next()) {
@@ -241,6 +359,9 @@ export async function checkAccessLog(
     if (seen.has(e.seq)) problems.push({ file, line: n, problem: `entry #${e.seq} is listed twice` });
     seen.add(e.seq);
     if (patients && !patients.includes(e.dataSubject)) problems.push({ file, line: n, problem: `entry #${e.seq} is about a data subject outside the scope` });
+    const list = shown.get(e.dataSubject);
+    if (list) list.push(e.seq);
+    else shown.set(e.dataSubject, [e.seq]);
     if (entryHashOf(e) !== e.entryHash) {
       problems.push({ file, line: n, problem: `entry #${e.seq} was changed: its members do not hash to its entryHash` });
       continue;
@@ -277,7 +398,127 @@ export async function checkAccessLog(
   if ((await proofs.next()) !== undefined) problems.push({ file: ACCESS_LOG_PROOFS_FILE, problem: `has more lines than ${file}` });
   digests.set(ACCESS_LOG_FILE, await entries.sha256());
   digests.set(ACCESS_LOG_PROOFS_FILE, await proofs.sha256());
+  if (tree?.subjects) verdict.completeSubjects = await checkSubjects(zip, { ...tree, subjects: tree.subjects }, scoped, shown, digests, problems);
+  else if (has(ACCESS_LOG_SUBJECTS_FILE)) problems.push({ file: ACCESS_LOG_SUBJECTS_FILE, problem: 'present, but the anchor event records no subject tree' });
   return verdict;
+}
+
+/**
+ * B.17, completeness (ADR 0050): line k of data/access-log-subjects.jsonl is the k-th distinct
+ * patient of the scope, either its leaf in the anchored subject tree, whose seqs must be exactly
+ * those of its entries shown, or its absence, shown by the two adjacent leaves around its key.
+ * Returns the number of patients proven complete.
+ */
+async function checkSubjects(
+  zip: BagZip,
+  tree: AnchoredTree & { subjects: { size: number; root: Buffer } },
+  scoped: string[],
+  shown: Map<string, number[]>,
+  digests: Map<string, string>,
+  problems: Problem[],
+): Promise<number> {
+  const file = ACCESS_LOG_SUBJECTS_FILE;
+  if (!zip.entries.has(file)) {
+    problems.push({ file, problem: `missing: the anchor records a subject tree, each patient of the scope must be proven in it (B.17)` });
+    return 0;
+  }
+  const { size, root } = tree.subjects;
+  const lines = zip.lines(file);
+  const proven = (leafIndex: unknown, leaf: Buffer, proof: unknown): boolean =>
+    count(leafIndex) &&
+    leafIndex < size &&
+    Array.isArray(proof) &&
+    proof.every((x) => str(x) && HEX64.test(x)) &&
+    verifyInclusion(
+      leafIndex,
+      size,
+      leaf,
+      proof.map((x: string) => Buffer.from(x, 'hex')),
+      root,
+    );
+  let complete = 0;
+  for (const [k, subject] of scoped.entries()) {
+    const text = await lines.next();
+    const n = k + 1;
+    if (text === undefined) {
+      problems.push({ file, problem: `has fewer lines than the scope has patients: ${subject} is not proven complete` });
+      break;
+    }
+    let x: Record<string, unknown>;
+    try {
+      x = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      problems.push({ file, line: n, problem: 'not JSON' });
+      continue;
+    }
+    if (!x || typeof x !== 'object' || x.dataSubject !== subject || x.treeSize !== size) {
+      problems.push({ file, line: n, problem: `not the line of the scope's patient ${subject} in the subject tree of ${size} leaves` });
+      continue;
+    }
+    const key = subjectKey(subject);
+    const mine = [...(shown.get(subject) ?? [])].sort((a, b) => a - b);
+    if (x.absent === true) {
+      const side = (v: unknown) => {
+        const s = v as { leafIndex?: unknown; proof?: unknown; seqsHash?: unknown; subjectKey?: unknown } | null;
+        if (s === null) return null;
+        if (!s || typeof s !== 'object' || !str(s.subjectKey) || !HEX64.test(s.subjectKey) || !str(s.seqsHash) || !HEX64.test(s.seqsHash)) return undefined;
+        const k2 = Buffer.from(s.subjectKey, 'hex');
+        const ok = proven(s.leafIndex, subjectLeaf(k2, Buffer.from(s.seqsHash, 'hex')), s.proof);
+        return ok ? { index: s.leafIndex as number, key: k2 } : undefined;
+      };
+      const left = side(x.left);
+      const right = side(x.right);
+      // Adjacent leaves around the key: the sorted tree has no room for it between them.
+      const adjacent =
+        left !== undefined &&
+        right !== undefined &&
+        (left !== null || right !== null) &&
+        (left === null || Buffer.compare(left.key, key) < 0) &&
+        (right === null || Buffer.compare(right.key, key) > 0) &&
+        (left === null ? right!.index === 0 : right === null ? left.index === size - 1 : right.index === left.index + 1);
+      if (!adjacent) {
+        problems.push({ file, line: n, problem: `the absence of ${subject} from the subject tree is not proven (two adjacent leaves around its key)` });
+        continue;
+      }
+      if (mine.length) {
+        problems.push({ file, line: n, problem: `${subject} has no entry under the anchored head, yet the extract shows ${mine.length}` });
+        continue;
+      }
+      complete++;
+      continue;
+    }
+    const seqs = x.seqs;
+    if (
+      !Array.isArray(seqs) ||
+      !seqs.length ||
+      !seqs.every((s, i) => count(s) && s > tree.afterSeq && s <= tree.afterSeq + tree.size && (i === 0 || s > (seqs[i - 1] as number)))
+    ) {
+      problems.push({
+        file,
+        line: n,
+        problem: `seqs of ${subject}: not ascending entry numbers of the anchored tree (#${tree.afterSeq + 1}–#${tree.afterSeq + tree.size})`,
+      });
+      continue;
+    }
+    if (!proven(x.leafIndex, subjectLeaf(key, seqsHash(seqs as number[])), x.proof)) {
+      problems.push({ file, line: n, problem: `the leaf of ${subject} (its seqs) is not proven to be in the anchored subject tree` });
+      continue;
+    }
+    const showing = new Set(mine);
+    const left = (seqs as number[]).filter((s) => !showing.has(s));
+    const extra = mine.filter((s) => !(seqs as number[]).includes(s));
+    if (left.length || extra.length) {
+      problems.push({
+        file: ACCESS_LOG_FILE,
+        problem: `the extract of ${subject} is not complete: ${left.length ? `entries #${left.join(', #')} left out` : ''}${left.length && extra.length ? '; ' : ''}${extra.length ? `entries #${extra.join(', #')} not in its anchored list` : ''}`,
+      });
+      continue;
+    }
+    complete++;
+  }
+  if ((await lines.next()) !== undefined) problems.push({ file, problem: 'has more lines than the scope has patients' });
+  digests.set(file, await lines.sha256());
+  return complete;
 }
 
 /** The anchor event and its proof in the signed tree (B.4–B.6 as for events.jsonl); the tree head it names. */
@@ -287,7 +528,7 @@ async function checkAnchor(
   gapFree: boolean,
   digests: Map<string, string>,
   problems: Problem[],
-): Promise<{ afterSeq: number; size: number; root: Buffer; position: number } | null> {
+): Promise<AnchoredTree | null> {
   const file = ACCESS_LOG_ANCHOR_FILE;
   const eventLine = await lines.next();
   const proofLine = await lines.next();
@@ -306,8 +547,10 @@ async function checkAnchor(
     problems.push({ file, problem: 'not JSON' });
     return null;
   }
-  const data = ev?.data as { seq?: unknown; tree?: { afterSeq?: unknown; size?: unknown; rootHash?: unknown } } | undefined;
+  const data = ev?.data as
+    { seq?: unknown; tree?: { afterSeq?: unknown; size?: unknown; rootHash?: unknown; subjects?: { size?: unknown; rootHash?: unknown } } } | undefined;
   const t = data?.tree;
+  const sub = t?.subjects;
   if (
     ev?.type !== ANCHOR_TYPE ||
     ev.streamId !== ANCHOR_STREAM ||
@@ -318,7 +561,8 @@ async function checkAnchor(
     t.size < 1 ||
     !str(t.rootHash) ||
     !HEX64.test(t.rootHash) ||
-    data.seq !== t.afterSeq + t.size
+    data.seq !== t.afterSeq + t.size ||
+    (sub !== undefined && (!sub || typeof sub !== 'object' || !count(sub.size) || sub.size < 1 || !str(sub.rootHash) || !HEX64.test(sub.rootHash)))
   ) {
     problems.push({
       file,
@@ -367,11 +611,24 @@ async function checkAnchor(
     problems.push({ file, line: 2, position, problem: `the access-log anchor at position ${position} is not proven to be in the signed tree` });
     return null;
   }
-  return { afterSeq: t.afterSeq, size: t.size, root: Buffer.from(t.rootHash, 'hex'), position };
+  const subjects = sub ? { size: sub.size as number, root: Buffer.from(sub.rootHash as string, 'hex') } : null;
+  return { afterSeq: t.afterSeq, size: t.size, root: Buffer.from(t.rootHash, 'hex'), position, subjects };
 }
 
 export const RESTS_ON_HOSPITAL_ACCESS_LOG =
   'that the access-log extract lists every access to the patients in scope: each entry shown is proven to be in the access log as anchored in the ledger, but an entry left out cannot be seen from the bundle (docs/evidence.md)';
+
+/**
+ * What the extract still rests on: with every patient proven complete (ADR 0050) only that the
+ * anchor shown is the export's, the newest (an older anchor of the ledger would hide later entries);
+ * otherwise that nothing was left out.
+ */
+export function accessLogClaim(v: AccessLogVerdict, patients: readonly string[]): string {
+  const all = new Set(patients).size;
+  if (all > 0 && v.completeSubjects === all && v.throughSeq !== null)
+    return `that no access to the patients in scope after entry #${v.throughSeq} is left out: the extract is proven complete through that entry, the head anchored at position ${v.anchorPosition}; that this anchor is the newest before the export rests on the hospital (docs/evidence.md)`;
+  return RESTS_ON_HOSPITAL_ACCESS_LOG;
+}
 
 // ---------------------------------------------------------------- VERIFY.md
 
@@ -381,6 +638,9 @@ export interface AccessLogExample {
   proofLine: string;
   rootHash: string;
   anchorPosition: number;
+  /** That entry's patient's line of data/access-log-subjects.jsonl, and the subject tree's root (ADR 0050). */
+  subjectLine?: string;
+  subjectsRootHash?: string;
 }
 
 /** B.17: the access-log extract, its proofs and the anchor; with this bundle's first entry worked through. */
@@ -433,11 +693,46 @@ the proof, folded as in B.6 from its leaf hash with that leaf index and tree siz
 anchor's \`rootHash\`. When \`${ACCESS_LOG_FILE}\` has a line, both other files are required; when it
 has none, they are not.
 
+**Completeness: the subject tree** (ADR 0050). The anchor's \`data.tree\` may also hold
+\`"subjects": {"rootHash","size"}\` (size ≥ 1, \`rootHash\` 64 lower-case hex digits): the root of a
+second RFC 9162 tree, built when the head was anchored over the same entries (afterSeq + 1 …
+afterSeq + size), with **one leaf per data subject** that has at least one of them:
+
+    subjectKey = SHA-256( UTF-8( "access-log-subject:" + dataSubject ) )
+    seqsHash   = SHA-256( seq_1 ‖ seq_2 ‖ … ‖ seq_k )   each seq as 8 bytes, unsigned big-endian,
+                                                       the subject's entries' seqs, ascending
+    leaf hash  = SHA-256( 0x00 ‖ subjectKey ‖ seqsHash ) (the 64 bytes the hex stands for)
+
+The leaves are sorted by \`subjectKey\` (as bytes, which is the order of its lower-case hex), each
+subject once. Another subject appears in a proof only as these two hashes, never by its
+pseudonym. When the anchor event has \`subjects\`, \`${ACCESS_LOG_SUBJECTS_FILE}\` is required: one line
+per distinct pseudonym of the scope's \`patientPseudonyms\`, in that order (the first occurrence of
+each), canonical JSON (B.3), either
+
+- **present**: \`{"dataSubject","leafIndex","proof","seqs","treeSize"}\`: \`seqs\` the subject's
+  entry numbers, strictly ascending, each in afterSeq + 1 … afterSeq + size, at least one; fail
+  unless the proof (B.6, this tree's \`size\` and \`rootHash\`) brings SHA-256(0x00 ‖ subjectKey ‖
+  seqsHash(seqs)) to the subject tree's root, **and** the entries of \`${ACCESS_LOG_FILE}\` whose
+  \`dataSubject\` is this one have exactly these \`seq\`s (one missing: the extract left it out);
+- **absent**: \`{"absent":true,"dataSubject","left","right","treeSize"}\`: \`left\` and \`right\` are each
+  \`null\` or \`{"leafIndex","proof","seqsHash","subjectKey"}\` of a leaf of the subject tree (hex);
+  fail unless each non-null one is proven (its leaf hash from its two hashes, as above), not both
+  are null, \`left.subjectKey\` < this subject's key < \`right.subjectKey\`, and the two are adjacent:
+  \`right.leafIndex\` = \`left.leafIndex\` + 1, or \`right.leafIndex\` = 0 when \`left\` is null, or
+  \`left.leafIndex\` = size − 1 when \`right\` is null; and the extract has no entry of this subject.
+
+\`treeSize\` is the subject tree's \`size\` on every line; the file has exactly as many lines as the
+scope has distinct pseudonyms. When the scope names patients, \`${ACCESS_LOG_FILE}\`, the proofs and the
+anchor are required even when the extract has no line (the absence is then what is proven). An
+anchor without \`subjects\` (recorded before ADR 0050) proves each entry but not completeness; the
+file must then be absent.
+
 What this proves: every entry shown was in the registry's access log, unchanged and at its \`seq\`,
-when the anchored head was recorded in the ledger. What it does not: that the extract lists
-**every** entry about these patients; an entry left out leaves no trace in the proofs of the others
-(that the list is complete is the registry's signed statement, B.14). An auditor with the access log
-can rebuild the tree of the anchor and check it.
+when the anchored head was recorded in the ledger; and, with the subject tree, that the extract
+shows **every** entry about each patient of the scope up to \`data.seq\` (or that there was none).
+What it does not: entries recorded after the anchored head (they wait for the next bundle), and
+that the anchor shown is the newest the registry recorded before the export. An auditor with the
+access log can rebuild both trees of the anchor and check them.
 ${example ? accessLogExample(example) : ''}`;
 }
 
@@ -489,5 +784,24 @@ ${p.proof.length} proof hashes, folded as in B.6:
 ${steps.join('\n')}
 
 The last r is the \`rootHash\` of \`data.tree\` in the anchor event at position ${ex.anchorPosition}: \`${ex.rootHash}\`.
+${ex.subjectLine && ex.subjectsRootHash ? subjectExample(ex.subjectLine, ex.subjectsRootHash) : ''}`;
+}
+
+function subjectExample(line: string, root: string): string {
+  const x = JSON.parse(line) as { dataSubject: string; seqs: number[]; leafIndex: number; proof: string[]; treeSize: number };
+  const key = subjectKey(x.dataSubject);
+  const seqs = seqsHash(x.seqs);
+  const bytes = Buffer.alloc(x.seqs.length * 8);
+  x.seqs.forEach((s, i) => bytes.writeBigUInt64BE(BigInt(s), i * 8));
+  return `
+Its patient's line of \`${ACCESS_LOG_SUBJECTS_FILE}\`:
+
+    ${line}
+
+subjectKey = SHA-256 of the UTF-8 bytes of \`access-log-subject:${x.dataSubject}\`: \`${key.toString('hex')}\`. The ${x.seqs.length}
+seqs as 8-byte big-endian integers (hex): \`${bytes.toString('hex')}\`; their SHA-256, seqsHash: \`${seqs.toString('hex')}\`.
+Leaf hash (0x00, subjectKey, seqsHash): \`${subjectLeaf(key, seqs).toString('hex')}\`, at leaf index ${x.leafIndex} of ${x.treeSize}; its
+${x.proof.length} proof hashes, folded as in B.6, give the subject tree's \`rootHash\` \`${root}\`. The extract's
+entries of this patient are exactly #${x.seqs.join(', #')}.
 `;
 }

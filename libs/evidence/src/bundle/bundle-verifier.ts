@@ -4,7 +4,7 @@ import type { EventEnvelope } from '@app/event-store';
 import { ed25519Thumbprint } from '@app/identity';
 import { canonicalJson } from '../ledger/canonical-json';
 import { AnchorChecker, ANCHORS_FILE, type AnchorsVerdict } from './anchors';
-import { ACCESS_LOG_FILE, checkAccessLog, type AccessLogVerdict, RESTS_ON_HOSPITAL_ACCESS_LOG } from './access-log-proofs';
+import { ACCESS_LOG_FILE, accessLogClaim, checkAccessLog, type AccessLogVerdict } from './access-log-proofs';
 import { BagZip, BundleRefused, isPayloadPath, type LineReader, TAG_FILES } from './bag-zip';
 import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_SIG, type BundleStatement, checkBundleStatement } from './bundle-statement';
 import { InclusionVerifier, leafHash } from '../ledger/merkle';
@@ -240,7 +240,7 @@ export async function verifyBundle(path: string, options: VerifyBundleOptions = 
     texts: { proven: 0, notProvable: 0, withheld: 0 },
     signedBy: null,
     anchors: anchors.verdict,
-    accessLog: { proven: 0, anchorPosition: null },
+    accessLog: { proven: 0, anchorPosition: null, completeSubjects: 0, throughSeq: null },
     restsOnHospital: [],
     problems,
   };
@@ -592,7 +592,7 @@ async function checkBag(
     ...(provenTexts.counts.withheld ? [RESTS_ON_HOSPITAL.withheld(provenTexts.counts.withheld)] : []),
     ...(report.redacted ? [RESTS_ON_HOSPITAL.redacted] : []),
     ...(gapFree ? [] : [RESTS_ON_HOSPITAL.sparsePositions]),
-    ...(zip.entries.has(ACCESS_LOG_FILE) ? [RESTS_ON_HOSPITAL_ACCESS_LOG] : []),
+    ...(zip.entries.has(ACCESS_LOG_FILE) ? [accessLogClaim(report.accessLog, completeness?.scope.patientPseudonyms ?? [])] : []),
   ];
 }
 

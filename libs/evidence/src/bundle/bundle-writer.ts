@@ -32,6 +32,8 @@ import {
   accessLogAnchorText,
   type AccessLogExample,
   accessLogProofLine,
+  accessLogSubjectLine,
+  ACCESS_LOG_SUBJECTS_FILE,
   type AnchoredAccessLog,
 } from './access-log-proofs';
 import './zip-crc';
@@ -382,6 +384,18 @@ export async function writeBundle(
         const [stored] = await deps.store.readAll(accessHead.position - 1, 1, { raw: true });
         if (stored?.globalPosition !== accessHead.position) throw new Error(`The access-log anchor at position ${accessHead.position} cannot be read`);
         await add(ACCESS_LOG_ANCHOR_FILE, FAST, (w) => w.write(accessLogAnchorText(stored, { tree, positions, treeSize: head.treeSize })));
+        // Each patient's leaf in the subject tree, or its absence (B.17, ADR 0050): a left-out entry fails.
+        const { subjects } = accessHead;
+        if (subjects) {
+          const subjectLines = [...new Set(request.scope.patientPseudonyms)].map((p) => accessLogSubjectLine({ ...accessHead, subjects }, p));
+          const text = subjectLines.map((l) => `${l}\n`).join('');
+          if (accessExample) {
+            const { dataSubject } = JSON.parse(accessExample.entryLine) as { dataSubject: string };
+            accessExample.subjectLine = subjectLines.find((l) => (JSON.parse(l) as { dataSubject: string }).dataSubject === dataSubject);
+            accessExample.subjectsRootHash = accessHead.head.subjects?.rootHash;
+          }
+          await add(ACCESS_LOG_SUBJECTS_FILE, FAST, (w) => w.write(text));
+        }
       }
     }
 

@@ -24,6 +24,11 @@ export interface AccessLogTreeHead {
   afterSeq: number;
   size: number;
   rootHash: string;
+  /**
+   * The per-subject commitment under the same head (ADR 0050): a tree of one leaf per data subject
+   * (its hashed key and the hash of its seqs), sorted by key, so an extract missing an entry fails.
+   */
+  subjects?: { size: number; rootHash: string };
 }
 
 /** Computes the tree head over the entries after `afterSeq` through `throughSeq`. */
@@ -71,8 +76,8 @@ export class AccessLogEvidence {
    * Records the chain's head as `identity.AccessLogAnchored`; refuses a chain that does not
    * verify. `null` when the log is empty; `anchored: false` when that head is anchored already.
    * With `treeOf` (the Merkle tree over the entries, which this library cannot compute: ADR 0047)
-   * the event also records the tree head, and an earlier anchor of the same entry without one
-   * does not count as anchored.
+   * the event also records the tree head, and an earlier anchor of the same entry without one (or
+   * without its per-subject commitment, ADR 0050) does not count as anchored.
    */
   async anchor(by: Actor, treeOf?: AccessLogTreeOf): Promise<AccessLogAnchor | null> {
     const check = await this.log.verify();
@@ -83,7 +88,7 @@ export class AccessLogEvidence {
     const afterSeq = check.purgedThroughSeq;
     const last = (await this.store.readStream(ANCHORS)).at(-1);
     const lastData = last?.data as { seq: number; tree?: AccessLogTreeHead } | undefined;
-    if (lastData?.seq === head.seq && (!treeOf || head.seq === afterSeq || lastData.tree?.afterSeq === afterSeq)) {
+    if (lastData?.seq === head.seq && (!treeOf || head.seq === afterSeq || (lastData.tree?.afterSeq === afterSeq && !!lastData.tree.subjects))) {
       return { ...head, anchored: false, position: last!.globalPosition, ...(lastData.tree ? { tree: lastData.tree } : {}) };
     }
     const tree = treeOf && head.seq > afterSeq ? await treeOf(afterSeq, head.seq) : undefined;

@@ -224,14 +224,15 @@ export class AccessLog {
   /**
    * The entry hashes of seq `afterSeq + 1` through `throughSeq`, 32 bytes each in one buffer, in
    * seq order: the leaves of the access-log tree (ADR 0047). Throws when one is missing (purged
-   * in the meantime), so a tree is never built over a gap.
+   * in the meantime), so a tree is never built over a gap. `onSubject` is told each entry's data
+   * subject in the same read (the per-subject commitment, ADR 0050).
    */
-  async entryHashes(afterSeq: number, throughSeq: number): Promise<Buffer> {
+  async entryHashes(afterSeq: number, throughSeq: number, onSubject?: (seq: number, dataSubject: string) => void): Promise<Buffer> {
     const out = Buffer.alloc(Math.max(0, throughSeq - afterSeq) * 32);
     let seq = afterSeq;
     while (seq < throughSeq) {
-      const rows = await this.db.query<{ seq: number | string; entry_hash: string }>(
-        'SELECT seq, entry_hash FROM access_log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT 10000',
+      const rows = await this.db.query<{ seq: number | string; entry_hash: string; data_subject: string }>(
+        'SELECT seq, entry_hash, data_subject FROM access_log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT 10000',
         [seq, throughSeq],
       );
       if (rows.length === 0) break;
@@ -239,6 +240,7 @@ export class AccessLog {
         if (Number(r.seq) !== seq + 1) break;
         out.write(r.entry_hash, (seq - afterSeq) * 32, 32, 'hex');
         seq++;
+        onSubject?.(seq, r.data_subject);
       }
       if (Number(rows[rows.length - 1].seq) !== seq) break;
     }
