@@ -179,7 +179,13 @@ export async function bundleVerifyJob(p: { file: string }) {
     });
     const line = child.stdout.split('\n').find((l) => l.startsWith('@@RESULT '));
     if (child.code !== 0 || !line) throw new Error(`bundle-verify failed (exit ${child.code}): ${child.stderr.slice(-1500)}`);
-    const v = JSON.parse(line.slice('@@RESULT '.length)) as { verifySeconds: number; verifyCpuSeconds: number; ok: boolean; events: number; problems: unknown[] };
+    const v = JSON.parse(line.slice('@@RESULT '.length)) as {
+      verifySeconds: number;
+      verifyCpuSeconds: number;
+      ok: boolean;
+      events: number;
+      problems: unknown[];
+    };
     return { ...v, peakRssMb: child.peakRssMb };
   } finally {
     rmSync(p.file, { force: true });

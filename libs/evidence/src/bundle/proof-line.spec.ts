@@ -29,7 +29,10 @@ describe('parseProofLine', () => {
   it.each([
     ['members in another order', `{"leafIndex":1,"leafHash":"${hex('a')}","position":2,"proof":[],"redacted":false,"treeSize":3}`],
     ['spaces', `{"leafHash": "${hex('a')}","leafIndex":1,"position":2,"proof":[],"redacted":false,"treeSize":3}`],
-    ['an escape in a proof element', `{"leafHash":"${hex('a')}","leafIndex":1,"position":2,"proof":["\\u0030${'0'.repeat(58)}"],"redacted":false,"treeSize":3}`],
+    [
+      'an escape in a proof element',
+      `{"leafHash":"${hex('a')}","leafIndex":1,"position":2,"proof":["\\u0030${'0'.repeat(58)}"],"redacted":false,"treeSize":3}`,
+    ],
     ['a number with an exponent', `{"leafHash":"${hex('a')}","leafIndex":1e0,"position":2,"proof":[],"redacted":false,"treeSize":3}`],
     ['a leading zero', `{"leafHash":"${hex('a')}","leafIndex":01,"position":2,"proof":[],"redacted":false,"treeSize":3}`],
     ['a short element', `{"leafHash":"${hex('a')}","leafIndex":1,"position":2,"proof":["${'b'.repeat(63)}"],"redacted":false,"treeSize":3}`],
