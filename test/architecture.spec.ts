@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addEdge, cycles, type Import, importsOf, ROOT, sourceFiles, unitOf } from './support/import-graph';
+import { addEdge, cycles, type Import, importsOf, ROOT, runtimeImportsOf, sourceFiles, unitOf } from './support/import-graph';
 
 /**
  * Which lib (or app) may import which. The event store is the shared kernel at the bottom; the
@@ -48,6 +48,16 @@ const LIGHT_ENTRIES: Record<string, readonly string[]> = {
   'libs/event-store/src/settings.ts': [],
   'libs/identity/src/tokens.ts': ['jose'],
   'apps/cli/src/commands/token.ts': ['jose'],
+};
+
+/**
+ * Light at run time: what they load (type-only imports are erased) is Node built-ins and these
+ * packages. The offline bundle verifier and `registry verify-bundle` (ADR 0049): their peak memory
+ * starts from what they load, and the verifier names the event store's types.
+ */
+const RUNTIME_LIGHT_ENTRIES: Record<string, readonly string[]> = {
+  'libs/evidence/src/verify.ts': ['jose', 'yauzl', 'asn1js', 'pkijs', 'luxon'],
+  'apps/cli/src/commands/verify-bundle.ts': ['jose', 'yauzl', 'asn1js', 'pkijs', 'luxon', 'cli-progress'],
 };
 
 /** What the CLI's entry may import at load time; each command's module is required when it runs. */
@@ -156,6 +166,21 @@ describe('architecture: boundaries between libs', () => {
       if (reached.has(f)) return;
       reached.add(f);
       for (const i of imports.get(f) ?? []) {
+        if (i.to !== undefined) visit(i.to);
+        else if (!i.spec.startsWith('node:') && !packages.includes(i.spec)) heavy.push(`${f} imports '${i.spec}'`);
+      }
+    };
+    visit(entry);
+    expect(heavy).toEqual([]);
+  });
+
+  it.each(Object.entries(RUNTIME_LIGHT_ENTRIES))('keeps %s light at run time: it loads only Node built-ins and %j', (entry, packages) => {
+    const reached = new Set<string>();
+    const heavy: string[] = [];
+    const visit = (f: string) => {
+      if (reached.has(f)) return;
+      reached.add(f);
+      for (const i of runtimeImportsOf(f)) {
         if (i.to !== undefined) visit(i.to);
         else if (!i.spec.startsWith('node:') && !packages.includes(i.spec)) heavy.push(`${f} imports '${i.spec}'`);
       }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { openDataSource, SqlDatabase, SqlEventStore } from '@app/event-store';
-import { LedgerService, verifyBundle, writeBundle } from '@app/evidence';
+import { LedgerService, writeBundle } from '@app/evidence';
 import { loadKeyMaterial } from '@app/identity';
 import { newTestStorage } from '../../test/support/test-storage';
 import { now, peakRssMb } from '../lib/common';
@@ -166,22 +166,27 @@ async function profileIf(file: string | undefined): Promise<() => Promise<void>>
   };
 }
 
+/**
+ * Verifies the bundle `bundleExportJob` left, in a process of its own that loads only the
+ * verifier (bench/bundle-verify.ts, without the swc hook's source maps, as production runs dist/):
+ * its peak RSS is the verifier's, not this worker's TypeScript loader and the libs it loaded (ADR 0049).
+ */
 export async function bundleVerifyJob(p: { file: string }) {
   try {
-    const t = now();
-    const cpu = process.cpuUsage();
-    const profile = await profileIf(process.env.BENCH_PROFILE);
-    const v = await verifyBundle(p.file);
-    const used = process.cpuUsage(cpu);
-    await profile();
-    return {
-      verifySeconds: (now() - t) / 1000,
-      verifyCpuSeconds: (used.user + used.system) / 1e6,
-      ok: v.ok,
-      events: v.events,
-      problems: v.problems.slice(0, 3),
-      peakRssMb: peakRssMb(),
+    const child = await runMeasured(process.execPath, ['-r', './bench/register.js', 'bench/bundle-verify.ts', p.file], {
+      ...process.env,
+      BENCH_SOURCE_MAPS: 'off',
+    });
+    const line = child.stdout.split('\n').find((l) => l.startsWith('@@RESULT '));
+    if (child.code !== 0 || !line) throw new Error(`bundle-verify failed (exit ${child.code}): ${child.stderr.slice(-1500)}`);
+    const v = JSON.parse(line.slice('@@RESULT '.length)) as {
+      verifySeconds: number;
+      verifyCpuSeconds: number;
+      ok: boolean;
+      events: number;
+      problems: unknown[];
     };
+    return { ...v, peakRssMb: child.peakRssMb };
   } finally {
     rmSync(p.file, { force: true });
   }

@@ -62,6 +62,13 @@ describe('verify-bundle against hostile zips', () => {
     );
   });
 
+  it('refuses an entry that inflates to fewer bytes than its header states (the verifier inflates on its own, ADR 0049)', async () => {
+    const short = deflated('data/proofs.jsonl', '{}\n');
+    const report = await verify('size-overstated', withEntry({ ...short, uncompressedSize: 1000 }));
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual(expect.arrayContaining([{ problem: 'the archive is damaged: not enough bytes in the stream. expected 1000. got only 3' }]));
+  });
+
   it('refuses a zip bomb in a file read whole, whether its header tells the truth or not', async () => {
     const bomb = repeatedDeflate(Buffer.alloc(MiB), 1024); // 1 GiB of zeros in about 1 MB
     const honest = await verify('bomb-honest', withEntry({ name: 'data/completeness.json', data: bomb, uncompressedSize: GiB }));

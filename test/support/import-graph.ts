@@ -40,6 +40,35 @@ export function importsOf(file: string): Import[] {
   });
 }
 
+/**
+ * The imports of a file that load a module at run time: importsOf without the type-only ones
+ * (`import type`, `export type … from`, and imports whose every name is a type), which the
+ * compiler erases. A light entry's memory is what it loads, not what it names in types.
+ */
+export function runtimeImportsOf(file: string): Import[] {
+  const source = ts.createSourceFile(file, readFileSync(join(ROOT, file), 'utf8'), ts.ScriptTarget.Latest, false);
+  const erased = new Set<string>();
+  const kept = new Set<string>();
+  for (const st of source.statements) {
+    let spec: string | undefined;
+    let typeOnly = false;
+    if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier)) {
+      spec = st.moduleSpecifier.text;
+      const c = st.importClause;
+      const named = c?.namedBindings;
+      typeOnly =
+        c !== undefined &&
+        (c.isTypeOnly || (c.name === undefined && named !== undefined && ts.isNamedImports(named) && named.elements.every((e) => e.isTypeOnly)));
+    } else if (ts.isExportDeclaration(st) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier)) {
+      spec = st.moduleSpecifier.text;
+      const named = st.exportClause;
+      typeOnly = st.isTypeOnly || (named !== undefined && ts.isNamedExports(named) && named.elements.every((e) => e.isTypeOnly));
+    }
+    if (spec !== undefined) (typeOnly ? erased : kept).add(spec);
+  }
+  return importsOf(file).filter((i) => kept.has(i.spec) || !erased.has(i.spec));
+}
+
 /** The unit the lib graph is drawn in: `libs/<name>` → `<name>`, `apps/<name>` → `apps/<name>`, the migrations. */
 export function unitOf(file: string): string {
   const [top, name] = file.split('/');

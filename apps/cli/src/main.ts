@@ -21,6 +21,7 @@ const commands = {
   retention: () => require('./commands/retention') as typeof import('./commands/retention'),
   verify: () => require('./commands/verify') as typeof import('./commands/verify'),
   bundles: () => require('./commands/bundles') as typeof import('./commands/bundles'),
+  verifyBundle: () => require('./commands/verify-bundle') as typeof import('./commands/verify-bundle'),
   docs: () => require('./commands/docs') as typeof import('./commands/docs'),
   keys: () => require('./commands/keys') as typeof import('./commands/keys'),
   accessLog: () => require('./commands/access-log') as typeof import('./commands/access-log'),
@@ -194,7 +195,7 @@ program
   .option('--trusted-keys <file>', 'pin the ledger keys of a JWK Set (e.g. a saved /.well-known/oversight-registry-keys)')
   .option('--trusted-tsa <pem>', "pin the time-stamping authority: the TSA's (or its CA's) certificate; the bundle's RFC 3161 anchors must chain to it")
   .action((zip: string, o: { sha256?: string; json?: boolean; trustedKey?: string; trustedKeys?: string; trustedTsa?: string }) =>
-    commands.bundles().verifyBundleCommand(zip, o),
+    commands.verifyBundle().verifyBundleCommand(zip, o),
   );
 
 program

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
-import type { Actor, EventEnvelope } from '@app/event-store';
-import { AccessLog, AccessLogEvidence, type AccessLogTreeHead } from '@app/identity';
+import type { EventEnvelope } from '@app/event-store';
+import type { AccessLogTreeHead } from '@app/identity';
 import { canonicalJson } from '../ledger/canonical-json';
 import { leafHash, nodeHash, verifyInclusion } from '../ledger/merkle';
-import { PackedTree } from '../ledger/packed-tree';
+import type { PackedTree } from '../ledger/packed-tree';
 import { leafFormatOf } from '../ledger/leaf';
 import type { BagZip, LineReader } from './bag-zip';
 import { formatTwoLeaf, formatTwoLineText, isFormatTwoLine } from './field-redaction';
@@ -14,7 +13,9 @@ import { formatTwoLeaf, formatTwoLineText, isFormatTwoLine } from './field-redac
  * access-log entries (RFC 9162, the ledger's hashing and proofs), its head recorded in the
  * ledger-sealed event log by `identity.AccessLogAnchored`, and in a bundle each extracted entry
  * with its inclusion proof against that head, the anchor event proven like any event. Writer,
- * verifier and the VERIFY.md section are together here so the rule is stated once.
+ * verifier and the VERIFY.md section are together here so the rule is stated once; the anchoring
+ * service (Nest, the access log) is in access-log-heads.ts, so that the offline verifier loads
+ * neither (verify.ts, ADR 0049).
  */
 export const ACCESS_LOG_FILE = 'data/access-log.jsonl';
 export const ACCESS_LOG_PROOFS_FILE = 'data/access-log-proofs.jsonl';
@@ -63,37 +64,6 @@ export interface SubjectTree {
   /** Each subject's seqs, ascending. */
   seqsOf: Map<string, number[]>;
 }
-
-/** Both trees over the entries of seq `afterSeq + 1` … `throughSeq` (leaf index = seq − afterSeq − 1), from one read. */
-export async function accessLogTrees(log: AccessLog, afterSeq: number, throughSeq: number): Promise<{ tree: PackedTree; subjects: SubjectTree }> {
-  const seqsOf = new Map<string, number[]>();
-  const hashes = await log.entryHashes(afterSeq, throughSeq, (seq, subject) => {
-    const seqs = seqsOf.get(subject);
-    if (seqs) seqs.push(seq);
-    else seqsOf.set(subject, [seq]);
-  });
-  const size = throughSeq - afterSeq;
-  function* leaves() {
-    for (let i = 0; i < size; i++) yield leafHash(hashes.subarray(i * 32, (i + 1) * 32));
-  }
-  const tree = PackedTree.fromLeaves(leaves(), size);
-  const sorted = [...seqsOf.entries()]
-    .map(([subject, seqs]) => ({ key: subjectKey(subject), seqs: seqsHash(seqs) }))
-    .sort((a, b) => Buffer.compare(a.key, b.key));
-  const keys = Buffer.concat(sorted.map((s) => s.key));
-  const seqsHashes = Buffer.concat(sorted.map((s) => s.seqs));
-  const subjects = PackedTree.fromLeaves(
-    sorted.map((s) => subjectLeaf(s.key, s.seqs)),
-    sorted.length,
-  );
-  return { tree, subjects: { tree: subjects, keys, seqsHashes, seqsOf } };
-}
-
-/** The tree over the entries of seq `afterSeq + 1` … `throughSeq` (leaf index = seq − afterSeq − 1). */
-export async function accessLogTree(log: AccessLog, afterSeq: number, throughSeq: number): Promise<PackedTree> {
-  return (await accessLogTrees(log, afterSeq, throughSeq)).tree;
-}
-
 /** An anchored access-log head and the tree it names, ready for a bundle's proofs. */
 export interface AnchoredAccessLog {
   /** Global position of the `identity.AccessLogAnchored` event. */
@@ -102,44 +72,6 @@ export interface AnchoredAccessLog {
   tree: PackedTree;
   /** The per-subject commitment, when the anchor records one (ADR 0050). */
   subjects?: SubjectTree;
-}
-
-/**
- * Anchors the access log with its tree head (behind `registry access-log anchor` and every bundle
- * export). Lives here, not in identity, because the tree is the ledger's (identity may not import
- * evidence; ADR 0047).
- */
-@Injectable()
-export class AccessLogHeads {
-  constructor(
-    private readonly log: AccessLog,
-    private readonly evidence: AccessLogEvidence,
-  ) {}
-
-  /** The current head anchored (unless it is already, with its tree); null when no entry is left to prove. */
-  async anchor(by: Actor): Promise<(AnchoredAccessLog & { seq: number; entryHash: string; anchored: boolean }) | null> {
-    let built: Awaited<ReturnType<typeof accessLogTrees>> | undefined;
-    const anchored = await this.evidence.anchor(by, async (afterSeq, throughSeq) => {
-      built = await accessLogTrees(this.log, afterSeq, throughSeq);
-      const subjects = { size: built.subjects.tree.size, rootHash: built.subjects.tree.root().toString('hex') };
-      return { afterSeq, size: built.tree.size, rootHash: built.tree.root().toString('hex'), subjects };
-    });
-    if (!anchored?.tree) return null;
-    const head = anchored.tree;
-    const { tree, subjects } = built ?? (await accessLogTrees(this.log, head.afterSeq, head.afterSeq + head.size));
-    // Anchored earlier: the stored entries must still give the roots the event log holds.
-    if (tree.root().toString('hex') !== head.rootHash || (head.subjects && subjects.tree.root().toString('hex') !== head.subjects.rootHash))
-      throw new Error(`The access log no longer gives the tree head anchored at position ${anchored.position}`);
-    return {
-      seq: anchored.seq,
-      entryHash: anchored.entryHash,
-      anchored: anchored.anchored,
-      position: anchored.position,
-      head,
-      tree,
-      ...(head.subjects ? { subjects } : {}),
-    };
-  }
 }
 
 // ---------------------------------------------------------------- writing

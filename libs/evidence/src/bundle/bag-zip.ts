@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
+import { createInflateRaw } from 'node:zlib';
 import * as yauzl from 'yauzl';
 
 /**
@@ -25,6 +26,9 @@ export const BUNDLE_LIMITS = {
   ratio: 200,
   ratioFloorBytes: 1 << 20,
 } as const;
+
+/** Output chunk of the verifier's inflater (zlib's default is 16 KB). */
+const INFLATE_CHUNK_BYTES = 256 << 10;
 
 /**
  * The tag files of the bag (RFC 8493 §2.1–2.2; the signed bundle statement and its signature are
@@ -131,7 +135,7 @@ export class BagZip {
     const entry = this.entries.get(name);
     if (!entry) throw new BundleRefused(name, 'missing from the bundle');
     const limit = Math.min(entryLimit(name), entry.uncompressedSize);
-    const stream = await promisify<yauzl.Entry, Readable>(this.zip.openReadStream.bind(this.zip))(entry);
+    const stream = await this.inflated(entry);
     // yauzl forwards an inflate error with emit('error'), a tick late and even before anyone reads:
     // unheard it crashes the process, and heard it leaves the stream open, so a reader would wait
     // for ever. Marking the stream failed makes any reader, now or later, get the error.
@@ -143,15 +147,33 @@ export class BagZip {
     try {
       for await (const chunk of stream) {
         bytes += (chunk as Buffer).length;
-        // yauzl checks the stated size too (validateEntrySizes); this does not depend on it.
+        // Checked here, not by yauzl (validateEntrySizes covers only the stored entries read through it).
         if (bytes > limit) throw past();
         yield chunk as Buffer;
       }
+      if (bytes < entry.uncompressedSize) throw new Error(`not enough bytes in the stream. expected ${entry.uncompressedSize}. got only ${bytes}`);
     } catch (err) {
       throw /^too many bytes in the stream/.test((err as Error).message) ? past() : err;
     } finally {
       if (!stream.destroyed) stream.destroy();
     }
+  }
+
+  /**
+   * An entry's bytes as a stream: a stored one through yauzl; a deflated one as its raw bytes from
+   * yauzl through an inflater of our own with 256 KB output chunks instead of zlib's 16 KB (a
+   * 100,000-event bundle inflates ~300 MB: the small chunks cost half as much CPU again, ADR 0049).
+   */
+  private async inflated(entry: yauzl.Entry): Promise<Readable> {
+    const open = promisify<yauzl.Entry, yauzl.ZipFileOptions, Readable>(this.zip.openReadStream.bind(this.zip));
+    if (entry.compressionMethod !== 8) return open(entry, {});
+    const raw = await open(entry, { decompress: false });
+    const inflate = createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES });
+    // A read error (a truncated file) fails the inflater, and so whoever reads it.
+    raw.on('error', (err) => inflate.destroy(err));
+    // Stopping early (a limit, a refusal) stops the read of the raw bytes too.
+    inflate.on('close', () => raw.destroy());
+    return raw.pipe(inflate);
   }
 
   /** A whole (small, limited) entry and its SHA-256. */
@@ -223,6 +245,21 @@ export class LineReader {
     private readonly file: string,
     private readonly source: AsyncIterator<Buffer>,
   ) {}
+
+  /**
+   * The next line when it is already decoded from the current chunk, else null (then `next()`
+   * reads on): a loop over 100,000 lines awaits only where a chunk ends.
+   */
+  ready(): string | null {
+    while (this.at < this.lines.length) {
+      const line = this.lines[this.at++];
+      if (line) {
+        this.n++;
+        return line;
+      }
+    }
+    return null;
+  }
 
   async next(): Promise<string | undefined> {
     for (;;) {

@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, type KeyObject, verify as verifySignature, type X509Certificate } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { EventEnvelope } from '@app/event-store';
-import { ed25519Thumbprint } from '@app/identity';
+import { ed25519Thumbprint } from '@app/identity/tokens';
 import { canonicalJson } from '../ledger/canonical-json';
 import { AnchorChecker, ANCHORS_FILE, type AnchorsVerdict } from './anchors';
 import { ACCESS_LOG_FILE, accessLogClaim, checkAccessLog, type AccessLogVerdict } from './access-log-proofs';
@@ -91,12 +91,31 @@ interface SeenStream {
   next: number;
   /** The business time of its first line; null when that line is withheld (B.8). */
   firstAt: string | null;
-  /** Scope keys named by its events (or its id), recomputed here. */
-  matched: Set<string>;
+  /**
+   * Scope keys named by its events (or its id), recomputed here: a list shared by every stream that
+   * names the same keys (KeyLists), not a Set per stream (73,000 streams in a 100,000-event bundle, ADR 0049).
+   */
+  matched: readonly string[];
   /** One of its events has its business time in the period of the scope. */
   inPeriod: boolean;
   redacted: boolean;
   gap: boolean;
+}
+
+/** Equal key lists held once; a stream's list is replaced, never changed, when one of its events names another key. */
+class KeyLists {
+  private readonly lists = new Map<string, readonly string[]>();
+
+  of(keys: readonly string[]): readonly string[] {
+    const id = keys.join('\n');
+    let list = this.lists.get(id);
+    if (!list) this.lists.set(id, (list = [...keys]));
+    return list;
+  }
+
+  with(list: readonly string[], key: string): readonly string[] {
+    return list.includes(key) ? list : this.of([...list, key]);
+  }
 }
 
 interface Completeness {
@@ -178,6 +197,81 @@ function checkCompleteness(c: Completeness, seen: Map<string, SeenStream>, treeS
       problems.push({ file, problem: `stream ${entry.streamId} is in view of the scope and in its period, but was left out` });
     }
   }
+}
+
+/** A proofs.jsonl line as the verifier reads it (VERIFY.md B.5–B.6). */
+interface ProofLine {
+  position: number;
+  leafIndex: number;
+  treeSize: number;
+  leafHash: string;
+  redacted: boolean;
+  proof: string[];
+}
+
+/**
+ * A proof line in the exact layout the writer gives it (RFC 8785: members in this order, no
+ * spaces, integers in their shortest form, no escape anywhere), read without JSON.parse: the proof
+ * elements are slices of the line, so a line costs no parse and no copy of its 17 hashes (JSON.parse
+ * and its garbage were a tenth of a 100,000-event verify, ADR 0049). Such a line means exactly what
+ * JSON.parse makes of it; whether each element is 64 hex digits is checked where it is used, as
+ * before (InclusionVerifier). Any other line, valid JSON or not, goes through JSON.parse.
+ */
+export function parseProofLine(line: string): ProofLine {
+  return fastProofLine(line) ?? (JSON.parse(line) as ProofLine);
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const LEAF_HASH = '{"leafHash":"';
+const LEAF_INDEX = '","leafIndex":';
+const POSITION = ',"position":';
+const PROOF = ',"proof":[';
+const REDACTED = '],"redacted":';
+const TREE_SIZE = ',"treeSize":';
+
+/** A non-negative integer in its shortest form (at most 15 digits: exact as a double) from `at` to the first non-digit; [value, end] or null. */
+function integerAt(line: string, at: number): [number, number] | null {
+  let end = at;
+  while (end < line.length && end - at < 16) {
+    const c = line.charCodeAt(end);
+    if (c < 48 || c > 57) break;
+    end++;
+  }
+  const digits = end - at;
+  if (digits === 0 || digits > 15 || (digits > 1 && line.charCodeAt(at) === 48)) return null;
+  return [Number(line.slice(at, end)), end];
+}
+
+function fastProofLine(line: string): ProofLine | null {
+  if (!line.startsWith(LEAF_HASH) || line.includes('\\')) return null;
+  let at = LEAF_HASH.length;
+  const leafHash = line.slice(at, at + 64);
+  if (!HEX64.test(leafHash)) return null;
+  at += 64;
+  if (!line.startsWith(LEAF_INDEX, at)) return null;
+  const leafIndex = integerAt(line, at + LEAF_INDEX.length);
+  if (!leafIndex || !line.startsWith(POSITION, leafIndex[1])) return null;
+  const position = integerAt(line, leafIndex[1] + POSITION.length);
+  if (!position || !line.startsWith(PROOF, position[1])) return null;
+  at = position[1] + PROOF.length;
+  const proof: string[] = [];
+  // Each element `"<64 characters>"`, then `,` or the list's end.
+  while (line.charCodeAt(at) === 34 && line.charCodeAt(at + 65) === 34) {
+    proof.push(line.slice(at + 1, at + 65));
+    at += 66;
+    if (line.charCodeAt(at) !== 44) break;
+    at++;
+    if (line.charCodeAt(at) !== 34) return null;
+  }
+  if (!line.startsWith(REDACTED, at)) return null;
+  at += REDACTED.length;
+  const redacted = line.startsWith('true', at);
+  if (!redacted && !line.startsWith('false', at)) return null;
+  at += redacted ? 4 : 5;
+  if (!line.startsWith(TREE_SIZE, at)) return null;
+  const treeSize = integerAt(line, at + TREE_SIZE.length);
+  if (!treeSize || treeSize[1] !== line.length - 1 || line.charCodeAt(treeSize[1]) !== 125) return null;
+  return { leafHash, leafIndex: leafIndex[0], position: position[0], proof, redacted, treeSize: treeSize[0] };
 }
 
 /** How many more lines a reader has (it is read to the end). */
@@ -417,6 +511,7 @@ async function checkBag(
   const completeness = parseCompleteness(texts.get('data/completeness.json')!, problems);
   const match = completeness ? scopeMatcher(completeness.scope) : () => [];
   const seen = new Map<string, SeenStream>();
+  const keyLists = new KeyLists();
   const provenTexts = new ProvenTexts(zip.lines('data/plaintexts.jsonl'), problems);
   // The timeline files' digests are read now, inflated off the main thread while it checks events
   // (their contents are derived and compared by ProvenTexts; only their bytes' hashes are needed).
@@ -432,7 +527,8 @@ async function checkBag(
   let lastIndex = -1;
   let lastPosition = 0;
   for (;;) {
-    const [line, proofLine] = await Promise.all([events.next(), proofs.next()]);
+    const line = events.ready() ?? (await events.next());
+    const proofLine = proofs.ready() ?? (await proofs.next());
     if (line === undefined || proofLine === undefined) {
       if (line !== undefined || proofLine !== undefined) {
         const eventCount = line === undefined ? events.n : events.n + (await lineCount(events));
@@ -479,7 +575,7 @@ async function checkBag(
       stream = {
         next: 0,
         firstAt: leaf === null ? null : businessTime(envelope),
-        matched: new Set(completeness ? scopeKeysOfStreamId(ev.streamId, completeness.scope) : []),
+        matched: keyLists.of(completeness ? scopeKeysOfStreamId(ev.streamId, completeness.scope) : []),
         inPeriod: false,
         redacted: false,
         gap: false,
@@ -499,10 +595,10 @@ async function checkBag(
       coverage.event(envelope);
       documents.event(envelope);
     }
-    if (leaf !== null) for (const k of match(envelope)) stream.matched.add(k);
+    if (leaf !== null) for (const k of match(envelope)) stream.matched = keyLists.with(stream.matched, k);
     if (leaf !== null && !stream.inPeriod && completeness && inPeriod(completeness.scope, businessTime(envelope))) stream.inPeriod = true;
     try {
-      const p = JSON.parse(proofLine) as { position: number; leafIndex: number; treeSize: number; leafHash: string; redacted: boolean; proof: string[] };
+      const p = parseProofLine(proofLine);
       if (p.position !== ev.globalPosition) {
         problems.push({ file: 'data/proofs.jsonl', line: n, position: p.position, problem: 'does not belong to the event on the same line of events.jsonl' });
         continue;

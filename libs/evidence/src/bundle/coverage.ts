@@ -112,7 +112,22 @@ const byUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  */
 export class CoverageDeriver {
   private readonly outputs: Array<Omit<CoverageRow, 'firstReviewAt' | 'reviewer' | 'decision' | 'minutesToReview' | 'status' | 'overdue'>> = [];
-  private readonly reviews = new Map<string, Review>();
+  /**
+   * Reviews by reviewId, as an index into the columns below: a 100,000-event bundle holds as many
+   * reviews, and an object per review (with its own copies of the system id, reviewer and decision)
+   * was a fifth of the verifier's heap (ADR 0049). Repeated strings are held once (`interned`).
+   */
+  private readonly reviews = new Map<string, number>();
+  private readonly columns = {
+    aiSystemId: [] as string[],
+    outputReference: [] as string[],
+    decidedAt: [] as string[],
+    decidedMs: [] as number[],
+    reviewer: [] as string[],
+    decision: [] as string[],
+    withdrawn: [] as boolean[],
+  };
+  private readonly interned = new Map<string, string>();
   /** Each AI system's review limit as of asOf, from its events; null: not known (unset, reset to the default, hidden). */
   private readonly limits = new Map<string, number | null>();
   private withheld = 0;
@@ -162,40 +177,64 @@ export class CoverageDeriver {
         if (decidedMs === null || decidedMs > this.asOfMs) return;
         const r = d.reviewer as { subject?: unknown } | null | undefined;
         const reviewer = redactedText(r) ?? (typeof r === 'object' && r !== null && str(r.subject) ? r.subject : '');
-        this.reviews.set(d.reviewId, {
-          aiSystemId: d.aiSystemId,
-          outputReference: d.outputReference,
-          decidedAt: d.decidedAt as string,
-          decidedMs,
-          reviewer,
-          decision: d.decision,
-          withdrawn: false,
-        });
+        const c = this.columns;
+        this.reviews.set(d.reviewId, c.decidedMs.length);
+        c.aiSystemId.push(this.intern(d.aiSystemId));
+        c.outputReference.push(d.outputReference);
+        c.decidedAt.push(d.decidedAt as string);
+        c.decidedMs.push(decidedMs);
+        c.reviewer.push(this.intern(reviewer));
+        c.decision.push(this.intern(d.decision));
+        c.withdrawn.push(false);
         return;
       }
       case 'oversight.ReviewCorrected': {
         const r = str(d.reviewId) ? this.reviews.get(d.reviewId) : undefined;
         const at = isoMs(d.correctedAt);
-        if (r && str(d.decision) && at !== null && at <= this.asOfMs) r.decision = d.decision;
+        if (r !== undefined && str(d.decision) && at !== null && at <= this.asOfMs) this.columns.decision[r] = this.intern(d.decision);
         return;
       }
       case 'oversight.ReviewWithdrawn': {
         const r = str(d.reviewId) ? this.reviews.get(d.reviewId) : undefined;
         const at = isoMs(d.withdrawnAt);
-        if (r && at !== null && at <= this.asOfMs) r.withdrawn = true;
+        if (r !== undefined && at !== null && at <= this.asOfMs) this.columns.withdrawn[r] = true;
       }
     }
   }
 
+  private intern(s: string): string {
+    const had = this.interned.get(s);
+    if (had !== undefined) return had;
+    this.interned.set(s, s);
+    return s;
+  }
+
+  /** The review at column index `i`, in file order. */
+  private review(i: number): Review {
+    const c = this.columns;
+    return {
+      aiSystemId: c.aiSystemId[i],
+      outputReference: c.outputReference[i],
+      decidedAt: c.decidedAt[i],
+      decidedMs: c.decidedMs[i],
+      reviewer: c.reviewer[i],
+      decision: c.decision[i],
+      withdrawn: c.withdrawn[i],
+    };
+  }
+
   result(): CoverageFile {
-    // Each output's first live review: earliest decidedAt, then earliest in the file.
-    const first = new Map<string, Review>();
-    for (const r of this.reviews.values()) {
-      if (r.withdrawn) continue;
-      const key = `${r.aiSystemId}\n${r.outputReference}`;
-      const had = first.get(key);
-      if (!had || r.decidedMs < had.decidedMs) first.set(key, r);
-    }
+    // Each output's first live review: earliest decidedAt, then earliest in the file. Only the
+    // outputs' keys are looked for (a review of an output not in the bundle counts nowhere).
+    const c = this.columns;
+    const firstAt = new Map<string, number>(this.outputs.map((o) => [`${o.aiSystemId}\n${o.outputReference}`, -1]));
+    if (firstAt.size)
+      for (const i of this.reviews.values()) {
+        if (c.withdrawn[i]) continue;
+        const key = `${c.aiSystemId[i]}\n${c.outputReference[i]}`;
+        const had = firstAt.get(key);
+        if (had !== undefined && (had === -1 || c.decidedMs[i] < c.decidedMs[had])) firstAt.set(key, i);
+      }
     const asOfKnown = isoMs(this.asOf) !== null;
     const systems = new Map<string, Tally<{ aiSystemId: string; modelVersion: string; limitMinutes: number | null }>>();
     const wards = new Map<string, Tally<{ aiSystemId: string; ward: string | null }>>();
@@ -205,7 +244,8 @@ export class CoverageDeriver {
         tally(systems, `${o.aiSystemId}\n${o.modelVersion}`, { aiSystemId: o.aiSystemId, modelVersion: o.modelVersion, limitMinutes: limit }),
         tally(wards, `${o.aiSystemId}\n${o.ward === null ? '' : `=${o.ward}`}`, { aiSystemId: o.aiSystemId, ward: o.ward }),
       ];
-      const r = first.get(`${o.aiSystemId}\n${o.outputReference}`);
+      const i = firstAt.get(`${o.aiSystemId}\n${o.outputReference}`)!;
+      const r = i === -1 ? undefined : this.review(i);
       if (!r) {
         // Waiting longer than the limit, as the API's alert counts it (strictly more).
         const overdue = limit === null || !asOfKnown ? null : this.asOfMs - isoMs(o.producedAt)! > limit * 60_000;

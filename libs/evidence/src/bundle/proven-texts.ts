@@ -147,7 +147,7 @@ export class ProvenTexts {
   }
 
   private async take(): Promise<string | undefined> {
-    const line = this.pending ?? (await this.plaintexts.next());
+    const line = this.pending ?? this.plaintexts.ready() ?? (await this.plaintexts.next());
     this.pending = undefined;
     return line;
   }
