@@ -17,11 +17,12 @@ const ALLOWED: Record<string, readonly string[]> = {
   compliance: ['ai-systems', 'event-store', 'identity', 'platform', 'retention'],
   oversight: ['ai-systems', 'compliance', 'event-store', 'identity', 'platform'],
   incidents: ['ai-systems', 'compliance', 'event-store', 'identity', 'oversight', 'platform'],
+  monitoring: ['ai-systems', 'event-store', 'identity', 'incidents', 'oversight', 'platform'],
   retention: ['ai-systems', 'event-store', 'identity', 'platform'],
   evidence: ['event-store', 'identity', 'platform'],
   disclosure: ['event-store', 'evidence', 'identity', 'platform', 'retention'],
   fhir: ['ai-systems', 'event-store', 'identity', 'incidents', 'oversight', 'platform'],
-  'apps/api': ['ai-systems', 'compliance', 'disclosure', 'event-store', 'evidence', 'fhir', 'identity', 'incidents', 'oversight', 'platform', 'retention'],
+  'apps/api': ['ai-systems', 'compliance', 'disclosure', 'event-store', 'evidence', 'fhir', 'identity', 'incidents', 'monitoring', 'oversight', 'platform', 'retention'],
   'apps/cli': ['apps/api', 'disclosure', 'event-store', 'evidence', 'identity', 'incidents', 'retention'],
 };
 

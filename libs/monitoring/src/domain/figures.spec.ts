@@ -1,14 +1,18 @@
 import { breakdown, evaluated, figuresOf, monthOf, type OutcomeFact, type ReviewFact } from './figures';
 
 /** ADR 0052: what counts as agreement, a finding and a very fast acceptance. */
-const outcome = (aiFinding: OutcomeFact['aiFinding'], confirmedFinding: OutcomeFact['confirmedFinding'], agreesWithAi: boolean, more: Partial<OutcomeFact> = {}): OutcomeFact => ({
+const outcome = (
+  aiFinding: OutcomeFact['aiFinding'],
+  confirmedFinding: OutcomeFact['confirmedFinding'],
+  agreesWithAi: boolean,
+  more: Partial<OutcomeFact> = {},
+): OutcomeFact => ({
   modelVersion: '1.0',
   ward: 'ICU',
   producedAt: '2026-11-10T10:00:00Z',
   aiFinding,
   confirmedFinding,
   agreesWithAi,
-  reviewer: null,
   ...more,
 });
 const review = (decision: string, seconds: number, more: Partial<ReviewFact> = {}): ReviewFact => ({
@@ -24,7 +28,13 @@ const review = (decision: string, seconds: number, more: Partial<ReviewFact> = {
 describe('Monitoring figures', () => {
   it('counts agreement, sensitivity and specificity from the confirmed outcomes', () => {
     const f = figuresOf(
-      [outcome('positive', 'positive', true), outcome('positive', 'negative', false), outcome('negative', 'positive', false), outcome('negative', 'negative', true), outcome(null, null, true)],
+      [
+        outcome('positive', 'positive', true),
+        outcome('positive', 'negative', false),
+        outcome('negative', 'positive', false),
+        outcome('negative', 'negative', true),
+        outcome(null, null, true),
+      ],
       [],
       5,
     );
@@ -35,12 +45,27 @@ describe('Monitoring figures', () => {
 
   it('counts overrides of all reviews and very fast acceptances (≤ the seconds) of acceptances', () => {
     const f = figuresOf([], [review('accepted', 2), review('accepted', 5), review('accepted', 6), review('rejected', 1), review('modified', 30)], 5);
-    expect(f).toMatchObject({ reviews: 5, overridden: 2, overrideRate: 0.4, accepted: 3, fastAcceptances: 2, fastAcceptanceRate: 2 / 3, medianDecisionSeconds: 5 });
+    expect(f).toMatchObject({
+      reviews: 5,
+      overridden: 2,
+      overrideRate: 0.4,
+      accepted: 3,
+      fastAcceptances: 2,
+      fastAcceptanceRate: 2 / 3,
+      medianDecisionSeconds: 5,
+    });
     expect(evaluated(f, 'fastAcceptanceRate')).toEqual({ value: 2 / 3, sample: 3 });
   });
 
   it('has no rate without cases (null, not 0)', () => {
-    expect(figuresOf([], [], 5)).toMatchObject({ agreement: null, sensitivity: null, specificity: null, overrideRate: null, fastAcceptanceRate: null, medianDecisionSeconds: null });
+    expect(figuresOf([], [], 5)).toMatchObject({
+      agreement: null,
+      sensitivity: null,
+      specificity: null,
+      overrideRate: null,
+      fastAcceptanceRate: null,
+      medianDecisionSeconds: null,
+    });
   });
 
   it('breaks down by month, null key first', () => {

@@ -9,8 +9,6 @@ export interface OutcomeFact {
   aiFinding: Finding | null;
   confirmedFinding: Finding | null;
   agreesWithAi: boolean;
-  /** The reviewer of the output's first live review, when it was reviewed. */
-  reviewer: string | null;
 }
 
 /** One live (not withdrawn) review, its decision as corrected. */

@@ -23,6 +23,8 @@ export interface EvaluateThresholds {
   figures: Record<MonitoredMetric, EvaluatedFigure>;
   windowFrom: string;
   windowTo: string;
+  /** The worker's actor; not recorded (the event's metadata names it). */
+  by?: Actor;
   now: string;
 }
 

@@ -26,7 +26,17 @@ const set = (more: Partial<SetThresholds> = {}): SetThresholds => ({
 });
 const thresholdsSet: MonitoringEvent = {
   type: 'monitoring.ThresholdsSet',
-  data: { aiSystemId, limits, fastAcceptanceSeconds: 5, windowDays: 30, minSample: 10, autoOpenIncident: false, reason: 'IFU section 7: expected agreement 85%', setBy: qm, setAt: now },
+  data: {
+    aiSystemId,
+    limits,
+    fastAcceptanceSeconds: 5,
+    windowDays: 30,
+    minSample: 10,
+    autoOpenIncident: false,
+    reason: 'IFU section 7: expected agreement 85%',
+    setBy: qm,
+    setAt: now,
+  },
 };
 const none: EvaluatedFigure = { value: null, sample: 0 };
 const evaluate = (figures: Partial<Record<MonitoredMetric, EvaluatedFigure>>): EvaluateThresholds => ({
@@ -52,18 +62,30 @@ describe('Monitoring decider (thresholds and alerts per AI system)', () => {
   });
 
   it('refuses an unknown system (404), a threshold outside 0–1, bad window, sample or fast-acceptance seconds, no reason (400 naming the field)', () => {
-    given([]).when(set({ systemExists: false })).thenThrows({ code: 'ai-system-not-found', status: 404, field: 'aiSystemId' });
+    given([])
+      .when(set({ systemExists: false }))
+      .thenThrows({ code: 'ai-system-not-found', status: 404, field: 'aiSystemId' });
     given([])
       .when(set({ limits: { ...limits, overrideRate: 1.5 } }))
       .thenThrows({ code: 'invalid-threshold', status: 400, field: 'limits.overrideRate' });
-    given([]).when(set({ windowDays: 0 })).thenThrows({ code: 'invalid-threshold', status: 400, field: 'windowDays' });
-    given([]).when(set({ minSample: 0 })).thenThrows({ code: 'invalid-threshold', status: 400, field: 'minSample' });
-    given([]).when(set({ fastAcceptanceSeconds: 0.5 })).thenThrows({ code: 'invalid-threshold', status: 400, field: 'fastAcceptanceSeconds' });
-    given([]).when(set({ reason: ' ' })).thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
+    given([])
+      .when(set({ windowDays: 0 }))
+      .thenThrows({ code: 'invalid-threshold', status: 400, field: 'windowDays' });
+    given([])
+      .when(set({ minSample: 0 }))
+      .thenThrows({ code: 'invalid-threshold', status: 400, field: 'minSample' });
+    given([])
+      .when(set({ fastAcceptanceSeconds: 0.5 }))
+      .thenThrows({ code: 'invalid-threshold', status: 400, field: 'fastAcceptanceSeconds' });
+    given([])
+      .when(set({ reason: ' ' }))
+      .thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
   });
 
   it('raises nothing without thresholds, within them, or on fewer cases than minSample', () => {
-    given([]).when(evaluate({ agreement: { value: 0.1, sample: 50 } })).then([]);
+    given([])
+      .when(evaluate({ agreement: { value: 0.1, sample: 50 } }))
+      .then([]);
     given([thresholdsSet])
       .when(evaluate({ agreement: { value: 0.8, sample: 50 }, overrideRate: { value: 0.3, sample: 50 } }))
       .then([]);
@@ -102,8 +124,12 @@ describe('Monitoring decider (thresholds and alerts per AI system)', () => {
     };
     const record = (alertNo: number, incidentId: string) => ({ type: 'RecordAlertIncident' as const, aiSystemId, alertNo, incidentId, by: qm, now });
     given(history).when(record(1, 'inc-1')).then([opened]);
-    given([...history, opened]).when(record(1, 'inc-1')).then([]);
-    given([...history, opened]).when(record(1, 'inc-2')).thenThrows({ code: 'incident-already-opened', status: 409, field: 'alertNo' });
+    given([...history, opened])
+      .when(record(1, 'inc-1'))
+      .then([]);
+    given([...history, opened])
+      .when(record(1, 'inc-2'))
+      .thenThrows({ code: 'incident-already-opened', status: 409, field: 'alertNo' });
     given(history).when(record(2, 'inc-1')).thenThrows({ code: 'alert-not-found', status: 404, field: 'alertNo' });
   });
 
@@ -113,9 +139,7 @@ describe('Monitoring decider (thresholds and alerts per AI system)', () => {
       type: 'monitoring.AlertDismissed',
       data: { aiSystemId, alertNo: 1, reason: 'Case mix changed: paediatric week', dismissedBy: qm, dismissedAt: now },
     };
-    given(history)
-      .when({ type: 'DismissAlert', aiSystemId, alertNo: 1, reason: 'Case mix changed: paediatric week', by: qm, now })
-      .then([dismissed]);
+    given(history).when({ type: 'DismissAlert', aiSystemId, alertNo: 1, reason: 'Case mix changed: paediatric week', by: qm, now }).then([dismissed]);
     given(history)
       .when({ type: 'DismissAlert', aiSystemId, alertNo: 1, reason: '', by: qm, now })
       .thenThrows({ code: 'reason-required', status: 400, field: 'reason' });

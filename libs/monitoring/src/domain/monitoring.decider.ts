@@ -88,7 +88,17 @@ function evaluate(c: EvaluateThresholds, state: MonitoringState): MonitoringEven
     if (outside && !wasOutside) {
       events.push({
         type: 'monitoring.ThresholdBreached',
-        data: { aiSystemId: c.aiSystemId, alertNo: ++alertNo, metric, value, threshold, sample, windowFrom: c.windowFrom, windowTo: c.windowTo, breachedAt: c.now },
+        data: {
+          aiSystemId: c.aiSystemId,
+          alertNo: ++alertNo,
+          metric,
+          value,
+          threshold,
+          sample,
+          windowFrom: c.windowFrom,
+          windowTo: c.windowTo,
+          breachedAt: c.now,
+        },
       });
     } else if (!outside && wasOutside) {
       events.push({ type: 'monitoring.ThresholdRecovered', data: { aiSystemId: c.aiSystemId, metric, value, recoveredAt: c.now } });

@@ -78,11 +78,19 @@ describe('Outcome decider (confirmed outcome of an AI output)', () => {
   });
 
   it('refuses an output that never came by feed (404), a second confirmation (409), a bad source, a future or too early knownAt (400)', () => {
-    given([]).when(confirm({ output: null })).thenThrows({ code: 'output-not-found', status: 404, field: 'outputReference' });
+    given([])
+      .when(confirm({ output: null }))
+      .thenThrows({ code: 'output-not-found', status: 404, field: 'outputReference' });
     given([confirmed]).when(confirm()).thenThrows({ code: 'outcome-already-confirmed', status: 409, field: 'outputReference' });
-    given([]).when(confirm({ source: 'gut feeling' })).thenThrows({ code: 'invalid-source', status: 400, field: 'source' });
-    given([]).when(confirm({ knownAt: '2026-12-08T00:00:00.000Z' })).thenThrows({ code: 'known-in-future', status: 400, field: 'knownAt' });
-    given([]).when(confirm({ knownAt: '2026-11-01T00:00:00.000Z' })).thenThrows({ code: 'known-before-output', status: 400, field: 'knownAt' });
+    given([])
+      .when(confirm({ source: 'gut feeling' }))
+      .thenThrows({ code: 'invalid-source', status: 400, field: 'source' });
+    given([])
+      .when(confirm({ knownAt: '2026-12-08T00:00:00.000Z' }))
+      .thenThrows({ code: 'known-in-future', status: 400, field: 'knownAt' });
+    given([])
+      .when(confirm({ knownAt: '2026-11-01T00:00:00.000Z' }))
+      .thenThrows({ code: 'known-before-output', status: 400, field: 'knownAt' });
   });
 
   it('takes knownAt as now when not given', () => {

@@ -44,7 +44,10 @@ export class AiOutputDto {
   @Matches(WARD_CODE, { message: 'ward must be a short code: letters, digits, dot, dash or underscore, at most 32' })
   ward?: string;
 
-  @ApiPropertyOptional({ enum: AI_FINDINGS, description: "When the output is a finding: what the AI found (for sensitivity/specificity against confirmed outcomes)" })
+  @ApiPropertyOptional({
+    enum: AI_FINDINGS,
+    description: 'When the output is a finding: what the AI found (for sensitivity/specificity against confirmed outcomes)',
+  })
   @IsOptional()
   @IsIn(AI_FINDINGS)
   aiFinding?: (typeof AI_FINDINGS)[number];
@@ -76,7 +79,18 @@ export class PostAiOutputsDto {
 }
 
 const BATCH_KEYS = new Set(['outputs']);
-const OUTPUT_KEYS = new Set(['aiSystemId', 'modelVersion', 'outputReference', 'outputSha256', 'patientId', 'producedAt', 'urgency', 'summary', 'ward', 'aiFinding']);
+const OUTPUT_KEYS = new Set([
+  'aiSystemId',
+  'modelVersion',
+  'outputReference',
+  'outputSha256',
+  'patientId',
+  'producedAt',
+  'urgency',
+  'summary',
+  'ward',
+  'aiFinding',
+]);
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
