@@ -17,6 +17,7 @@ export default defineConfig({
       '@app/oversight/contract': resolve(here, '../../libs/oversight/src/contract.ts'),
       '@app/disclosure/contract': resolve(here, '../../libs/disclosure/src/contract.ts'),
       '@app/evidence/contract': resolve(here, '../../libs/evidence/src/contract.ts'),
+      '@app/monitoring/contract': resolve(here, '../../libs/monitoring/src/contract.ts'),
     },
   },
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },

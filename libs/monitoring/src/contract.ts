@@ -31,6 +31,8 @@ export interface MonitoringAnswer {
   /** The period asked (producedAt of outcomes, decidedAt of reviews); null: all. */
   from: string | null;
   to: string | null;
+  /** Only this model version; null: all. */
+  version: string | null;
   thresholds: Thresholds | null;
   /** The seconds that made an acceptance "very fast" here: the system's threshold setting, else the default 5. */
   fastAcceptanceSeconds: number;

@@ -45,13 +45,15 @@ export class MonitoringFacts {
   }
 
   /** Outcomes by the output's producedAt, live reviews by decidedAt, each in [from, to). */
-  async load(aiSystemId: string, from?: string, to?: string): Promise<{ outcomes: OutcomeFact[]; reviews: ReviewFact[] }> {
+  async load(aiSystemId: string, from?: string, to?: string, version?: string): Promise<{ outcomes: OutcomeFact[]; reviews: ReviewFact[] }> {
     const oq = this.outcomes.createQueryBuilder('o').where('o.aiSystemId = :id', { id: aiSystemId });
     if (from) oq.andWhere('o.producedAt >= :from', { from });
     if (to) oq.andWhere('o.producedAt < :to', { to });
+    if (version) oq.andWhere('o.modelVersion = :version', { version });
     const rq = this.reviews.createQueryBuilder('r').where('r.aiSystemId = :id AND r.withdrawn = :w', { id: aiSystemId, w: false });
     if (from) rq.andWhere('r.decidedAt >= :from', { from });
     if (to) rq.andWhere('r.decidedAt < :to', { to });
+    if (version) rq.andWhere('r.modelVersion = :version', { version });
     const [outcomeRows, reviewRows] = await Promise.all([oq.getMany(), rq.getMany()]);
     const outputIds = [...new Set(reviewRows.map((r) => r.outputId))];
     const wards = new Map<string, string | null>();
@@ -91,6 +93,7 @@ export class MonitoringFiguresQuery extends Query<MonitoringAnswer> {
     readonly aiSystemId: string,
     readonly from?: string,
     readonly to?: string,
+    readonly version?: string,
   ) {
     super();
   }
@@ -105,15 +108,15 @@ export class MonitoringFiguresHandler implements IQueryHandler<MonitoringFigures
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute({ aiSystemId, from, to }: MonitoringFiguresQuery): Promise<MonitoringAnswer> {
+  async execute({ aiSystemId, from, to, version }: MonitoringFiguresQuery): Promise<MonitoringAnswer> {
     const now = this.clock.now().toISOString();
     const { thresholds } = await this.facts.thresholds(aiSystemId);
     const fast = thresholds?.fastAcceptanceSeconds ?? DEFAULT_FAST_ACCEPTANCE_SECONDS;
     const window = MonitoringFacts.window(thresholds, now);
     const [{ outcomes, reviews }, inWindow, before, alerts] = await Promise.all([
-      this.facts.load(aiSystemId, from, to),
-      this.facts.load(aiSystemId, window.from, window.to),
-      this.facts.load(aiSystemId, undefined, window.from),
+      this.facts.load(aiSystemId, from, to, version),
+      this.facts.load(aiSystemId, window.from, window.to, version),
+      this.facts.load(aiSystemId, undefined, window.from, version),
       this.queries.execute(new ListMonitoringAlertsQuery({ aiSystemId })),
     ]);
     const windowFigures = figuresOf(inWindow.outcomes, inWindow.reviews, fast);
@@ -124,6 +127,7 @@ export class MonitoringFiguresHandler implements IQueryHandler<MonitoringFigures
       aiSystemId,
       from: from ?? null,
       to: to ?? null,
+      version: version ?? null,
       thresholds,
       fastAcceptanceSeconds: fast,
       overall: figuresOf(outcomes, reviews, fast),

@@ -108,7 +108,7 @@ export class MonitoringController {
   async figures(@Param('id', ParseIdPipe) aiSystemId: string, @Query() q: MonitoringQueryDto, @Res({ passthrough: true }) res: Response) {
     const iso = (s?: string) => (s ? new Date(s).toISOString() : undefined);
     const [answer, { revision }] = await Promise.all([
-      this.queries.execute(new MonitoringFiguresQuery(aiSystemId, iso(q.from), iso(q.to))),
+      this.queries.execute(new MonitoringFiguresQuery(aiSystemId, iso(q.from), iso(q.to), q.version)),
       this.facts.thresholds(aiSystemId),
     ]);
     res.setHeader('ETag', revisionETag(revision));

@@ -119,6 +119,9 @@ export class MonitoringQueryDto {
 
   @OptionalInstant({ strict: true, strictSeparator: true }, { format: 'date-time', description: '… and before' })
   to?: string;
+
+  @OptionalText(100, { example: '2.3.1', description: 'Only this model version' })
+  version?: string;
 }
 
 export class ListAlertsQueryDto {
