@@ -22,7 +22,20 @@ const ALLOWED: Record<string, readonly string[]> = {
   evidence: ['event-store', 'identity', 'platform'],
   disclosure: ['event-store', 'evidence', 'identity', 'platform', 'retention'],
   fhir: ['ai-systems', 'event-store', 'identity', 'incidents', 'oversight', 'platform'],
-  'apps/api': ['ai-systems', 'compliance', 'disclosure', 'event-store', 'evidence', 'fhir', 'identity', 'incidents', 'monitoring', 'oversight', 'platform', 'retention'],
+  'apps/api': [
+    'ai-systems',
+    'compliance',
+    'disclosure',
+    'event-store',
+    'evidence',
+    'fhir',
+    'identity',
+    'incidents',
+    'monitoring',
+    'oversight',
+    'platform',
+    'retention',
+  ],
   'apps/cli': ['apps/api', 'disclosure', 'event-store', 'evidence', 'identity', 'incidents', 'retention'],
 };
 

@@ -59,7 +59,7 @@ function AlertLine({ alert: a, canAct, reload }: { alert: MonitoringAlert; canAc
         at: formatDate(a.breachedAt),
       })}{' '}
       {canAct && (
-        <button type="button" onClick={open} disabled={status === t('saving')}>
+        <button type="button" onClick={() => void open()} disabled={status === t('saving')}>
           {t('monitoring.openIncident')}
         </button>
       )}

@@ -16,7 +16,6 @@ import {
   monthOf,
   outcomeDecider,
   type OutcomeFact,
-  type OutcomeSource,
   outcomeStream,
   type ReviewFact,
   type Thresholds,
@@ -212,6 +211,6 @@ export class GetOutcomeHandler implements IQueryHandler<GetOutcomeQuery> {
     const { state, revision } = await loadState(this.store, outcomeDecider, outcomeStream.streamOf(outputId));
     if (!state.exists || revision === null) return null;
     const { exists: _e, note, ...rest } = state;
-    return { view: { ...rest, source: rest.source as OutcomeSource, note: note ? await readText(this.keys, note) : null }, revision };
+    return { view: { ...rest, note: note ? await readText(this.keys, note) : null }, revision };
   }
 }

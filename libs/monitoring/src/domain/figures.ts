@@ -57,8 +57,11 @@ export function figuresOf(outcomes: readonly OutcomeFact[], reviews: readonly Re
   for (const o of outcomes) {
     if (o.agreesWithAi) agreed++;
     if (o.aiFinding === null || o.confirmedFinding === null) continue;
-    if (o.confirmedFinding === 'positive') o.aiFinding === 'positive' ? findings.truePositive++ : findings.falseNegative++;
-    else o.aiFinding === 'negative' ? findings.trueNegative++ : findings.falsePositive++;
+    if (o.confirmedFinding === 'positive') {
+      if (o.aiFinding === 'positive') findings.truePositive++;
+      else findings.falseNegative++;
+    } else if (o.aiFinding === 'negative') findings.trueNegative++;
+    else findings.falsePositive++;
   }
   let overridden = 0;
   let accepted = 0;
