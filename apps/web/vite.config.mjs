@@ -18,6 +18,7 @@ export default defineConfig({
       '@app/disclosure/contract': resolve(here, '../../libs/disclosure/src/contract.ts'),
       '@app/evidence/contract': resolve(here, '../../libs/evidence/src/contract.ts'),
       '@app/compliance/contract': resolve(here, '../../libs/compliance/src/contract.ts'),
+      '@app/monitoring/contract': resolve(here, '../../libs/monitoring/src/contract.ts'),
     },
   },
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },

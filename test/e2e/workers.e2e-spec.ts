@@ -30,6 +30,7 @@ describe('Background workers: one runner, one setting each, one status view', ()
     expect(workers).toMatchObject({
       projections: 'running',
       'incident-review-links': 'running',
+      'monitoring-thresholds': 'running',
       'incident-delivery': 'running',
       'unfinished-erasures': 'running',
       'ledger-sealer': 'off: WORKERS_OFF names ledger-sealer',
@@ -65,6 +66,7 @@ describe('Background workers: one runner, one setting each, one status view', ()
     expect((await health(api)).details.workers).toMatchObject({
       projections: 'off: PROJECTIONS_RUN=false',
       'incident-review-links': 'off: PROJECTIONS_RUN=false',
+      'monitoring-thresholds': 'off: PROJECTIONS_RUN=false',
       'incident-delivery': 'off: PROJECTIONS_RUN=false',
       'ledger-sealer': 'running',
     });

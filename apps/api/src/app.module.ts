@@ -11,6 +11,7 @@ import { FhirModule } from '@app/fhir';
 import { StorageModule, storageConfigFromEnv, type StorageConfig } from '@app/event-store';
 import { IdentityModule } from '@app/identity';
 import { IncidentsModule } from '@app/incidents';
+import { MonitoringModule } from '@app/monitoring';
 import { OversightModule } from '@app/oversight';
 import { ProblemDetailsFilter } from '@app/platform';
 import { RetentionModule } from '@app/retention';
@@ -34,6 +35,7 @@ export class AppModule {
         ComplianceModule,
         OversightModule,
         IncidentsModule,
+        MonitoringModule,
         RetentionModule,
         EvidenceModule,
         DisclosureModule,

@@ -7,6 +7,7 @@ import { DisclosureDetail, Disclosures } from './screens/disclosure';
 import { IncidentBoard, IncidentDetail } from './screens/incidents';
 import { Insights } from './screens/insights';
 import { Login, OidcCallback } from './screens/login';
+import { MonitoringScreen } from './screens/monitoring';
 import { ReportIncident } from './screens/report';
 import { SubjectRequests } from './screens/requests';
 import { Reviews } from './screens/reviews';
@@ -17,13 +18,13 @@ import { clearPatientContext, formatBirthDate, launchPatient } from './smart';
 import { navigate, patientContext, route, useSignal } from './state';
 import { Link, PageTitle, tt } from './ui';
 
-type Screen = 'worklist' | 'reviews' | 'incidents' | 'disclosures' | 'audit' | 'insights' | 'supplier-notices' | 'requests' | 'report';
+type Screen = 'worklist' | 'reviews' | 'incidents' | 'disclosures' | 'audit' | 'insights' | 'monitoring' | 'supplier-notices' | 'requests' | 'report';
 /** Which screens each role sees; the API enforces the same rules (docs/roles.md). Everyone may report an incident. */
 const SCREENS: Record<Role, Screen[]> = {
   clinician: ['worklist', 'reviews', 'report'],
-  'quality-manager': ['incidents', 'supplier-notices', 'insights', 'requests', 'report'],
+  'quality-manager': ['incidents', 'supplier-notices', 'insights', 'monitoring', 'requests', 'report'],
   legal: ['disclosures', 'incidents', 'supplier-notices', 'insights', 'requests', 'report'],
-  auditor: ['audit', 'incidents', 'disclosures', 'supplier-notices', 'insights', 'requests', 'report'],
+  auditor: ['audit', 'incidents', 'disclosures', 'supplier-notices', 'insights', 'monitoring', 'requests', 'report'],
   admin: ['insights', 'requests', 'report'],
 };
 
@@ -70,7 +71,7 @@ export function App({ config }: { config: WebConfig }) {
       case 'reviews':
         return <Reviews />;
       case 'incidents':
-        return id ? <IncidentDetail id={id} canWrite={writes('quality-manager')} /> : <IncidentBoard />;
+        return id ? <IncidentDetail id={id} canWrite={writes('quality-manager')} /> : <IncidentBoard canAct={writes('quality-manager')} />;
       case 'disclosures':
         return id ? <DisclosureDetail id={id} canWrite={writes('legal')} /> : <Disclosures canWrite={writes('legal')} />;
       case 'audit':
@@ -78,6 +79,8 @@ export function App({ config }: { config: WebConfig }) {
       case 'insights':
         // The API lets these roles change an AI system (ai-systems.controller MANAGERS).
         return <Insights canSetLimit={writes('quality-manager') || writes('admin')} />;
+      case 'monitoring':
+        return <MonitoringScreen canAct={writes('quality-manager')} />;
       case 'supplier-notices':
         return id ? <SupplierNoticeDetail id={id} canWrite={writes('quality-manager')} /> : <SupplierNotices canWrite={writes('quality-manager')} />;
       case 'requests':

@@ -427,6 +427,29 @@ const en = {
   'requests.answer': 'Record answer',
   'requests.answered': 'Answer recorded.',
   notFound: 'This page does not exist.',
+  // monitoring against confirmed outcomes (issue 23 item 6)
+  'nav.monitoring': 'Monitoring',
+  'monitoring.title': 'Monitoring against confirmed outcomes',
+  'monitoring.intro':
+    'Per AI system: how often the AI agreed with the confirmed outcome, how often reviewers overrode it, and how many acceptances were very fast (a sign of automation bias). Thresholds raise alerts.',
+  'monitoring.system': 'AI system',
+  'monitoring.overall': 'All recorded figures',
+  'monitoring.month': 'Month',
+  'monitoring.metric.agreement': 'Agreement with outcomes',
+  'monitoring.metric.sensitivity': 'Sensitivity',
+  'monitoring.metric.specificity': 'Specificity',
+  'monitoring.metric.overrideRate': 'Override rate',
+  'monitoring.metric.fastAcceptanceRate': 'Very fast acceptances',
+  'monitoring.ofOutcomes': 'of {n} confirmed outcome(s)',
+  'monitoring.ofReviews': 'of {n} review(s)',
+  'monitoring.fastNote': 'accepted within {s} s of seeing the output',
+  'monitoring.chart.agreement': 'Agreement of the AI with confirmed outcomes, by month',
+  'monitoring.chart.overrideRate': 'Override rate of reviews, by month',
+  'monitoring.chart.fastAcceptanceRate': 'Share of very fast acceptances, by month',
+  'monitoring.alertsTitle': 'Monitoring thresholds crossed',
+  'monitoring.alertLine': '{system}: {metric} {value}, threshold {threshold} ({sample} cases), since {at}.',
+  'monitoring.openIncident': 'Open an incident',
+  'monitoring.incidentOpened': 'Incident opened',
 };
 
 export type TextKey = keyof typeof en;
@@ -854,6 +877,29 @@ const nl: Record<TextKey, string> = {
   'requests.answer': 'Antwoord vastleggen',
   'requests.answered': 'Antwoord vastgelegd.',
   notFound: 'Deze pagina bestaat niet.',
+  // monitoring tegen bevestigde uitkomsten (issue 23 punt 6)
+  'nav.monitoring': 'Monitoring',
+  'monitoring.title': 'Monitoring tegen bevestigde uitkomsten',
+  'monitoring.intro':
+    'Per AI-systeem: hoe vaak de AI overeenkwam met de bevestigde uitkomst, hoe vaak beoordelaars haar overrulden en hoeveel akkoorden zeer snel waren (een teken van automatiseringsbias). Drempels geven signalen.',
+  'monitoring.system': 'AI-systeem',
+  'monitoring.overall': 'Alle vastgelegde cijfers',
+  'monitoring.month': 'Maand',
+  'monitoring.metric.agreement': 'Overeenkomst met uitkomsten',
+  'monitoring.metric.sensitivity': 'Sensitiviteit',
+  'monitoring.metric.specificity': 'Specificiteit',
+  'monitoring.metric.overrideRate': 'Percentage overruled',
+  'monitoring.metric.fastAcceptanceRate': 'Zeer snelle akkoorden',
+  'monitoring.ofOutcomes': 'van {n} bevestigde uitkomst(en)',
+  'monitoring.ofReviews': 'van {n} beoordeling(en)',
+  'monitoring.fastNote': 'akkoord binnen {s} s na het zien van de uitkomst',
+  'monitoring.chart.agreement': 'Overeenkomst van de AI met bevestigde uitkomsten, per maand',
+  'monitoring.chart.overrideRate': 'Percentage overrulede beoordelingen, per maand',
+  'monitoring.chart.fastAcceptanceRate': 'Aandeel zeer snelle akkoorden, per maand',
+  'monitoring.alertsTitle': 'Drempels voor monitoring overschreden',
+  'monitoring.alertLine': '{system}: {metric} {value}, drempel {threshold} ({sample} gevallen), sinds {at}.',
+  'monitoring.openIncident': 'Incident openen',
+  'monitoring.incidentOpened': 'Incident geopend',
 };
 
 export type Lang = 'en' | 'nl';

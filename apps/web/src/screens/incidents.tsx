@@ -4,16 +4,18 @@ import { formatDate, hasText, t, type TextKey } from '../i18n';
 import { BREACH_LEVELS, CRITERIA, type Criteria, NO_CRITERIA, type Deadline, type IncidentItem, type IncidentView, type Page } from '../types';
 import { Clock, DetailFrame, ItemsTable, Link, PageTitle, ProblemSummary, tt, until, useEntity, useLoad, useNow } from '../ui';
 import { Checkbox, fieldErrorOf, FormCard, SelectField, Status, TextField, useWrite } from '../forms';
+import { MonitoringAlerts } from './monitoring';
 import { OverdueOutputsAlert } from './oversight-coverage';
 
 /** Quality manager: open incidents, the nearest deadline first (the API sorts), with live clocks. */
-export function IncidentBoard() {
+export function IncidentBoard({ canAct = false }: { canAct?: boolean }) {
   const now = useNow();
   const board = useLoad(() => get<Page<IncidentItem>>('/incidents?status=open&limit=100'), []);
   return (
     <>
       <PageTitle>{t('incidents.title')}</PageTitle>
       <OverdueOutputsAlert />
+      <MonitoringAlerts canAct={canAct} />
       <TriageQueue />
       <p>{t('incidents.intro')}</p>
       <ProblemSummary error={board.error} />

@@ -29,7 +29,7 @@ export interface WorkerSwitch {
 
 /** Settings that switched groups of workers off before `WORKERS_OFF` existed; still honoured. */
 const LEGACY_OFF: Record<string, string[]> = {
-  PROJECTIONS_RUN: ['projections', 'incident-review-links', 'incident-delivery'],
+  PROJECTIONS_RUN: ['projections', 'incident-review-links', 'incident-delivery', 'monitoring-thresholds'],
   LEDGER_RUN: ['ledger-sealer'],
 };
 

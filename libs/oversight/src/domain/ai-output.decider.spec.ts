@@ -47,6 +47,15 @@ describe('AI output decider', () => {
       .thenThrows({ code: 'invalid-ward', status: 400, field: 'ward' });
   });
 
+  it("carries the AI's finding when the feed gives one (monitoring's sensitivity/specificity, ADR 0052), and refuses another value (400 naming aiFinding)", () => {
+    given([])
+      .when(command({ aiFinding: 'positive' }))
+      .then([{ ...produced, data: { ...produced.data, aiFinding: 'positive' } }]);
+    given([])
+      .when(command({ aiFinding: 'maybe' as 'positive' }))
+      .thenThrows({ code: 'invalid-ai-finding', status: 400, field: 'aiFinding' });
+  });
+
   it('decides nothing for the same output posted again (a replayed batch is not duplicated)', () => {
     given([produced]).when(command()).then([]);
   });

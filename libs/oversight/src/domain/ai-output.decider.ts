@@ -1,6 +1,6 @@
 import { type Decider, DomainError } from '@app/event-store/core';
 import type { AiOutputCommand, RecordAiOutput } from './ai-output.commands';
-import type { AiOutputEvent, AiOutputProducedData } from './ai-output.events';
+import { AI_FINDINGS, type AiOutputEvent, type AiOutputProducedData } from './ai-output.events';
 
 export type AiOutputState = { exists: false } | ({ exists: true } & AiOutputProducedData);
 
@@ -37,6 +37,9 @@ function record(command: RecordAiOutput, state: AiOutputState): AiOutputEvent[] 
   if (command.ward != null && !WARD_CODE.test(command.ward)) {
     throw new DomainError('invalid-ward', 'ward is a short code: letters, digits, dot, dash or underscore, at most 32.', 400, 'ward');
   }
+  if (command.aiFinding != null && !(AI_FINDINGS as readonly string[]).includes(command.aiFinding)) {
+    throw new DomainError('invalid-ai-finding', 'aiFinding is positive or negative.', 400, 'aiFinding');
+  }
   const producedAt = Date.parse(command.producedAt);
   if (Number.isNaN(producedAt)) throw new DomainError('invalid-timestamp', 'producedAt is not an ISO 8601 date-time.', 400, 'producedAt');
   if (producedAt > Date.parse(command.now) + MAX_CLOCK_SKEW_MS) {
@@ -66,6 +69,8 @@ function record(command: RecordAiOutput, state: AiOutputState): AiOutputEvent[] 
         urgency: command.urgency,
         summary: command.summary,
         ward: command.ward ?? null,
+        // Only when the feed says: outputs that are no finding keep their events' shape.
+        ...(command.aiFinding != null ? { aiFinding: command.aiFinding } : {}),
         postedBy: { subject: command.postedBy.subject, role: command.postedBy.role },
       },
     },

@@ -12,6 +12,10 @@ export const aiOutputStream = streamIdentity('ai-output-');
 export const OUTPUT_URGENCIES = ['routine', 'urgent', 'critical'] as const;
 export type OutputUrgency = (typeof OUTPUT_URGENCIES)[number];
 
+/** What the AI found, when its output is a finding (present or absent): monitoring compares it with the confirmed outcome. */
+export const AI_FINDINGS = ['positive', 'negative'] as const;
+export type AiFinding = (typeof AI_FINDINGS)[number];
+
 export interface AiOutputProducedData {
   outputId: string;
   aiSystemId: string;
@@ -32,6 +36,12 @@ export interface AiOutputProducedData {
    * shown per ward. Absent in events recorded before 2026-12-07: none.
    */
   ward?: string | null;
+  /**
+   * The AI's finding when the output is one (positive: it reports the condition; negative: it
+   * reports none), for sensitivity and specificity against confirmed outcomes (issue 23, ADR 0052).
+   * Absent when the feed did not say, and in events before 2026-12-07.
+   */
+  aiFinding?: AiFinding | null;
   /** The machine client that posted it. */
   postedBy: Actor;
 }

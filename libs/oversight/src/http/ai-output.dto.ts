@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsIn, IsISO8601, isIn, isISO8601, IsOptional, IsUUID, isUUID, Matches } from 'class-validator';
 import { NestedObject, OptionalInstant, OptionalText, PRECHECKED, RequiredText } from '@app/platform';
-import { OUTPUT_URGENCIES, WARD_CODE } from '../domain';
+import { AI_FINDINGS, OUTPUT_URGENCIES, WARD_CODE } from '../domain';
 
 /** The most outputs one request may carry (issue 25). */
 export const MAX_OUTPUTS_PER_BATCH = 1000;
@@ -43,6 +43,14 @@ export class AiOutputDto {
   @IsOptional()
   @Matches(WARD_CODE, { message: 'ward must be a short code: letters, digits, dot, dash or underscore, at most 32' })
   ward?: string;
+
+  @ApiPropertyOptional({
+    enum: AI_FINDINGS,
+    description: 'When the output is a finding: what the AI found (for sensitivity/specificity against confirmed outcomes)',
+  })
+  @IsOptional()
+  @IsIn(AI_FINDINGS)
+  aiFinding?: (typeof AI_FINDINGS)[number];
 }
 
 export class PostAiOutputsDto {
@@ -71,7 +79,18 @@ export class PostAiOutputsDto {
 }
 
 const BATCH_KEYS = new Set(['outputs']);
-const OUTPUT_KEYS = new Set(['aiSystemId', 'modelVersion', 'outputReference', 'outputSha256', 'patientId', 'producedAt', 'urgency', 'summary', 'ward']);
+const OUTPUT_KEYS = new Set([
+  'aiSystemId',
+  'modelVersion',
+  'outputReference',
+  'outputSha256',
+  'patientId',
+  'producedAt',
+  'urgency',
+  'summary',
+  'ward',
+  'aiFinding',
+]);
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -100,7 +119,8 @@ function validOutput(o: Record<string, unknown>): boolean {
     isISO8601(o.producedAt, { strict: true, strictSeparator: true }) &&
     optional(o.urgency, (v) => isIn(v, OUTPUT_URGENCIES)) &&
     optional(o.summary, (v) => typeof v === 'string' && v.length <= 280) &&
-    optional(o.ward, (v) => typeof v === 'string' && WARD_CODE.test(v))
+    optional(o.ward, (v) => typeof v === 'string' && WARD_CODE.test(v)) &&
+    optional(o.aiFinding, (v) => isIn(v, AI_FINDINGS))
   );
 }
 

@@ -39,6 +39,7 @@ export class AiOutputsController {
         urgency: o.urgency ?? 'routine',
         summary: o.summary ?? null,
         ward: o.ward ?? null,
+        aiFinding: o.aiFinding ?? null,
       };
     });
     if (bad.length) throw new ProblemException(400, 'invalid-patient-id', 'The request is not valid', bad.map((b) => b.field).join(', '), bad);

@@ -22,7 +22,8 @@ export class AiOutputsProjection implements Projection<AiOutputEvent | ReviewEve
     for (const e of events) {
       switch (e.type) {
         case 'oversight.AiOutputProduced': {
-          const { postedBy: _by, ...d } = e.data;
+          // The AI's finding is monitoring's (ADR 0052), not the worklist's.
+          const { postedBy: _by, aiFinding: _f, ...d } = e.data;
           const fed = { ...d, ward: d.ward ?? null, fed: true, urgencyRank: URGENCY_RANK[d.urgency], recordedAt: e.recordedAt };
           // Blind: no read per output. A row a review made first keeps its count (the column's default is 0).
           await ctx.upsert(AiOutputRow, fed, ['outputId']);

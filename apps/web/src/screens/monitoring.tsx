@@ -1,0 +1,170 @@
+import { useState } from 'preact/hooks';
+import { api, get } from '../api';
+import { type Bar, BarChart, ChartCard } from '../charts';
+import { useWrite } from '../forms';
+import { formatDate, t, type TextKey } from '../i18n';
+import type { AiSystem, Monitoring, MonitoringAlert, Page } from '../types';
+import { navigate } from '../state';
+import { Loading, PageTitle, ProblemSummary, useLoad } from '../ui';
+
+const pct = (x: number | null) => (x === null ? '—' : `${Math.round(x * 100)} %`);
+const forbidden = (e: unknown) => !!e && typeof e === 'object' && 'problem' in e && (e as { problem: { status: number } }).problem.status === 403;
+const metric = (m: string) => t(`monitoring.metric.${m}` as TextKey);
+
+/**
+ * The alerts monitoring thresholds raised, on the quality manager's board (where they act), with
+ * the gauge of open ones; each can open an incident through the incident context.
+ */
+export function MonitoringAlerts({ canAct = false }: { canAct?: boolean }) {
+  const alerts = useLoad(() => get<{ items: MonitoringAlert[] }>('/monitoring/alerts?status=open'), []);
+  if (forbidden(alerts.error)) return null;
+  if (alerts.error) return <ProblemSummary error={alerts.error} />;
+  const items = alerts.data?.items ?? [];
+  if (items.length === 0) return null;
+  return (
+    <section class="alert-overdue" role="alert" aria-labelledby="monitoring-alerts-title" id="monitoring-alerts">
+      <h2 id="monitoring-alerts-title">
+        {t('monitoring.alertsTitle')}{' '}
+        <span class="badge overdue" id="monitoring-gauge">
+          {items.length}
+        </span>
+      </h2>
+      <ul>
+        {items.map((a) => (
+          <AlertLine key={`${a.aiSystemId}-${a.alertNo}`} alert={a} canAct={canAct} reload={alerts.reload} />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function AlertLine({ alert: a, canAct, reload }: { alert: MonitoringAlert; canAct: boolean; reload: () => Promise<unknown> }) {
+  const { error, status, run } = useWrite(reload);
+  // On success the incident opens: the quality manager goes on with it there (classify, report).
+  const open = async () => {
+    let incidentId = '';
+    const opened = await run(async () => {
+      incidentId = (await api<{ incidentId: string }>('POST', `/ai-systems/${a.aiSystemId}/monitoring-alerts/${a.alertNo}/incident`)).data.incidentId;
+    }, t('monitoring.incidentOpened'));
+    if (opened) navigate(`/incidents/${incidentId}`);
+  };
+  return (
+    <li data-alert={`${a.aiSystemId}-${a.alertNo}`}>
+      {t('monitoring.alertLine', {
+        system: a.aiSystemName ?? a.aiSystemId,
+        metric: metric(a.metric),
+        value: pct(a.value),
+        threshold: pct(a.threshold),
+        sample: a.sample,
+        at: formatDate(a.breachedAt),
+      })}{' '}
+      {canAct && (
+        <button type="button" onClick={() => void open()} disabled={status === t('saving')}>
+          {t('monitoring.openIncident')}
+        </button>
+      )}
+      <ProblemSummary error={error} />
+    </li>
+  );
+}
+
+/** Quality manager: per AI system, agreement with confirmed outcomes, overrides and very fast acceptances by month. */
+export function MonitoringScreen({ canAct = false }: { canAct?: boolean }) {
+  const systems = useLoad(() => get<Page<AiSystem>>('/ai-systems?limit=200'), []);
+  const [chosen, setChosen] = useState<string | null>(null);
+  const aiSystemId = chosen ?? systems.data?.items[0]?.aiSystemId ?? null;
+  const figures = useLoad(async () => (aiSystemId ? get<Monitoring>(`/ai-systems/${aiSystemId}/monitoring`) : undefined), [aiSystemId]);
+  const f = figures.data;
+  const bars = (value: (x: Monitoring['overall']) => number | null): Bar[] =>
+    (f?.byMonth ?? []).flatMap((m) => {
+      const v = value(m.figures);
+      return v === null ? [] : [{ label: m.key ?? '—', value: v, text: pct(v) }];
+    });
+  return (
+    <>
+      <PageTitle>{t('monitoring.title')}</PageTitle>
+      <p>{t('monitoring.intro')}</p>
+      <MonitoringAlerts canAct={canAct} />
+      <ProblemSummary error={systems.error ?? figures.error} />
+      {systems.data && systems.data.items.length > 0 && (
+        <p>
+          <label for="monitoring-system">{t('monitoring.system')}</label>{' '}
+          <select id="monitoring-system" value={aiSystemId ?? ''} onChange={(e) => setChosen((e.target as HTMLSelectElement).value)}>
+            {systems.data.items.map((s) => (
+              <option key={s.aiSystemId} value={s.aiSystemId}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </p>
+      )}
+      {!f && !figures.error ? (
+        <Loading />
+      ) : (
+        f && (
+          <>
+            <ChartCard>
+              <h2>{t('monitoring.overall')}</h2>
+              <table id="monitoring-overall">
+                <tbody>
+                  <tr>
+                    <th scope="row">{t('monitoring.metric.agreement')}</th>
+                    <td data-figure="agreement">{pct(f.overall.agreement)}</td>
+                    <td>{t('monitoring.ofOutcomes', { n: f.overall.outcomes })}</td>
+                  </tr>
+                  <tr>
+                    <th scope="row">{t('monitoring.metric.sensitivity')}</th>
+                    <td data-figure="sensitivity">{pct(f.overall.sensitivity)}</td>
+                    <td />
+                  </tr>
+                  <tr>
+                    <th scope="row">{t('monitoring.metric.specificity')}</th>
+                    <td data-figure="specificity">{pct(f.overall.specificity)}</td>
+                    <td />
+                  </tr>
+                  <tr>
+                    <th scope="row">{t('monitoring.metric.overrideRate')}</th>
+                    <td data-figure="overrideRate">{pct(f.overall.overrideRate)}</td>
+                    <td>{t('monitoring.ofReviews', { n: f.overall.reviews })}</td>
+                  </tr>
+                  <tr>
+                    <th scope="row">{t('monitoring.metric.fastAcceptanceRate')}</th>
+                    <td data-figure="fastAcceptanceRate">{pct(f.overall.fastAcceptanceRate)}</td>
+                    <td>{t('monitoring.fastNote', { s: f.fastAcceptanceSeconds })}</td>
+                  </tr>
+                </tbody>
+              </table>
+            </ChartCard>
+            <ChartCard>
+              <BarChart
+                id="monitoring-agreement"
+                title={t('monitoring.chart.agreement')}
+                bars={bars((x) => x.agreement)}
+                max={1}
+                columns={[t('monitoring.month'), t('monitoring.metric.agreement')]}
+              />
+            </ChartCard>
+            <ChartCard>
+              <BarChart
+                id="monitoring-overrides"
+                title={t('monitoring.chart.overrideRate')}
+                bars={bars((x) => x.overrideRate)}
+                max={1}
+                columns={[t('monitoring.month'), t('monitoring.metric.overrideRate')]}
+              />
+            </ChartCard>
+            <ChartCard>
+              <BarChart
+                id="monitoring-fast"
+                title={t('monitoring.chart.fastAcceptanceRate')}
+                bars={bars((x) => x.fastAcceptanceRate)}
+                max={1}
+                columns={[t('monitoring.month'), t('monitoring.metric.fastAcceptanceRate')]}
+              />
+            </ChartCard>
+          </>
+        )
+      )}
+    </>
+  );
+}

@@ -1,0 +1,224 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { v7 as uuidv7 } from 'uuid';
+import {
+  type Actor,
+  CLOCK,
+  type Clock,
+  DomainError,
+  EVENT_STORE,
+  type EventEnvelope,
+  type EventStore,
+  LEASES,
+  type Leases,
+  loadState,
+  ProjectionRegistry,
+  SqlDatabase,
+  type Subscription,
+  Workers,
+} from '@app/event-store';
+import { ExecuteIncidentCommand } from '@app/incidents';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import {
+  type EvaluatedFigure,
+  evaluated,
+  figuresOf,
+  MONITORED_METRICS,
+  type MonitoredMetric,
+  monitoringDecider,
+  monitoringStream,
+  type ThresholdBreached,
+} from '../domain';
+import { ExecuteMonitoringCommand, MONITORING_ACTOR } from './monitoring.commands';
+import { DEFAULT_FAST_ACCEPTANCE_SECONDS, MonitoringFacts } from './monitoring.queries';
+import { MonitoringReviewRow } from '../projections/monitoring.entities';
+
+const METRIC_LABEL: Record<MonitoredMetric, string> = {
+  agreement: 'agreement with confirmed outcomes',
+  sensitivity: 'sensitivity',
+  specificity: 'specificity',
+  overrideRate: 'override rate',
+  fastAcceptanceRate: 'share of very fast acceptances',
+};
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+/**
+ * "Open an incident" for an alert: through the incident context's own command (its rules, clocks
+ * and stream), never by writing its stream, then recorded on the alert. The incident command's
+ * idempotency key is the alert's, so a retry after a crash between the two steps finds the same
+ * incident instead of opening a second.
+ */
+@Injectable()
+export class MonitoringAlerts {
+  constructor(
+    private readonly commands: CommandBus,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  async openIncident(aiSystemId: string, alertNo: number, actor: Actor, options: { ifMatch?: number } = {}) {
+    const { state, revision, events } = await loadState(this.store, monitoringDecider, monitoringStream.streamOf(aiSystemId));
+    if (options.ifMatch !== undefined && options.ifMatch !== revision) {
+      // The same 409 the store gives, before an incident is opened on a stale view.
+      await this.commands.execute(new ExecuteMonitoringCommand({ type: 'RecordAlertIncident', aiSystemId, alertNo, incidentId: '' }, actor, options));
+    }
+    // Refused here (unknown, dismissed, already opened) before any incident is opened.
+    monitoringDecider.decide({ type: 'RecordAlertIncident', aiSystemId, alertNo, incidentId: '', by: actor, now: '' }, state);
+    // The decider found the alert, so its event is in the stream.
+    const alert = (events as unknown as ThresholdBreached[]).find((e) => e.type === 'monitoring.ThresholdBreached' && e.data.alertNo === alertNo)!.data;
+    const narrative =
+      `Monitoring alert ${alertNo}: ${METRIC_LABEL[alert.metric]} ${pct(alert.value)} against the threshold ${pct(alert.threshold)}, ` +
+      `over ${alert.sample} cases from ${alert.windowFrom} to ${alert.windowTo} (AI Act Art. 26(5): monitoring the operation of the system).`;
+    const incident = await this.commands.execute(
+      new ExecuteIncidentCommand(
+        {
+          type: 'DetectIncident',
+          incidentId: uuidv7(),
+          aiSystemId,
+          narrative,
+          patientPseudonyms: [],
+          linkedReviewIds: [],
+          occurredAt: null,
+          awareAt: null,
+          awarenessReason: null,
+          nearMiss: false,
+        },
+        actor,
+        { idempotencyKey: `monitoring-alert:${aiSystemId}:${alertNo}`, requestHash: `monitoring-alert:${aiSystemId}:${alertNo}` },
+      ),
+    );
+    const recorded = await this.commands.execute(
+      new ExecuteMonitoringCommand({ type: 'RecordAlertIncident', aiSystemId, alertNo, incidentId: incident.incidentId }, actor),
+    );
+    return { aiSystemId, alertNo, incidentId: incident.incidentId, revision: recorded.revision, replayed: recorded.replayed };
+  }
+}
+
+const NAME = 'process:monitoring-thresholds';
+const RELEVANT = new Set([
+  'monitoring.OutcomeConfirmed',
+  'monitoring.OutcomeCorrected',
+  'monitoring.ThresholdsSet',
+  'oversight.AiOutputReviewed',
+  'oversight.ReviewCorrected',
+  'oversight.ReviewWithdrawn',
+]);
+
+/**
+ * Evaluates each AI system's thresholds on every new outcome and review (and when they are set):
+ * follows the log from a checkpoint of its own, brings the monitoring read model up to the batch,
+ * computes the window's figures and lets the decider raise what crossed. With the system's
+ * `autoOpenIncident`, opens the incident for each new alert. At least once; the decider raises an
+ * alert only on the way out of a threshold, so a replayed batch raises nothing new.
+ */
+@Injectable()
+export class MonitoringEvaluator implements OnModuleInit {
+  private readonly logger = new Logger('MonitoringEvaluator');
+  private subscription?: Subscription;
+  private stopped = false;
+  private retry?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly db: SqlDatabase,
+    private readonly commands: CommandBus,
+    @Inject(LEASES) private readonly leases: Leases,
+    private readonly workers: Workers,
+    private readonly projections: ProjectionRegistry,
+    private readonly facts: MonitoringFacts,
+    private readonly alerts: MonitoringAlerts,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @InjectRepository(MonitoringReviewRow) private readonly reviews: Repository<MonitoringReviewRow>,
+  ) {}
+
+  onModuleInit(): void {
+    this.workers.register({
+      name: 'monitoring-thresholds',
+      summary: "evaluates each AI system's monitoring thresholds on new outcomes and reviews (lease process:monitoring-thresholds)",
+      start: () => this.start(),
+      stop: () => this.stop(),
+    });
+  }
+
+  private async start(): Promise<void> {
+    await this.db.query('INSERT INTO projection_checkpoints (name, position, version, updated_at) VALUES (?, 0, 1, ?) ON CONFLICT (name) DO NOTHING', [
+      NAME,
+      new Date().toISOString(),
+    ]);
+    void this.follow();
+  }
+
+  private async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    await this.subscription?.stop();
+  }
+
+  private async follow(): Promise<void> {
+    if (this.stopped) return;
+    if (!(await this.leases.hold(NAME).catch(() => false))) {
+      this.retry = setTimeout(() => void this.follow(), 1000);
+      return;
+    }
+    const [row] = await this.db.query<{ position: number | string }>('SELECT position FROM projection_checkpoints WHERE name = ?', [NAME]);
+    if (this.stopped) return;
+    this.subscription = this.store.subscribe(
+      Number(row?.position ?? 0),
+      (events) =>
+        this.handle(events).catch((err: unknown) => {
+          // The subscription retries the batch; say why it stands still.
+          this.logger.warn(`Thresholds not evaluated yet (retrying): ${err instanceof Error ? err.message : String(err)}`);
+          throw err;
+        }),
+      { batchSize: 500 },
+    );
+  }
+
+  /** One batch: the systems it touches, evaluated once each on the read model brought up to it. */
+  async handle(events: EventEnvelope[]): Promise<void> {
+    const relevant = events.filter((e) => RELEVANT.has(e.type));
+    if (relevant.length > 0) {
+      // Store errors and a read model still behind go back to the subscription, which retries the batch.
+      await this.projections.runner.requireThrough(relevant[relevant.length - 1].globalPosition, ['monitoring']);
+      const systems = new Set<string>();
+      for (const e of relevant) {
+        const d = e.data as { aiSystemId?: string; reviewId?: string };
+        if (d.aiSystemId) systems.add(d.aiSystemId);
+        else if (d.reviewId) {
+          const r = await this.reviews.findOne({ where: { reviewId: d.reviewId }, select: ['aiSystemId'] });
+          if (r) systems.add(r.aiSystemId);
+        }
+      }
+      for (const aiSystemId of systems) await this.evaluate(aiSystemId);
+    }
+    const last = events[events.length - 1].globalPosition;
+    await this.db.query('UPDATE projection_checkpoints SET position = ?, updated_at = ? WHERE name = ? AND position < ?', [
+      last,
+      new Date().toISOString(),
+      NAME,
+      last,
+    ]);
+  }
+
+  private async evaluate(aiSystemId: string): Promise<void> {
+    const { thresholds } = await this.facts.thresholds(aiSystemId);
+    if (!thresholds) return;
+    const window = MonitoringFacts.window(thresholds, this.clock.now().toISOString());
+    const { outcomes, reviews } = await this.facts.load(aiSystemId, window.from, window.to);
+    const f = figuresOf(outcomes, reviews, thresholds.fastAcceptanceSeconds ?? DEFAULT_FAST_ACCEPTANCE_SECONDS);
+    const figures = Object.fromEntries(MONITORED_METRICS.map((m) => [m, evaluated(f, m)])) as Record<MonitoredMetric, EvaluatedFigure>;
+    const { raised } = await this.commands.execute(
+      new ExecuteMonitoringCommand({ type: 'EvaluateThresholds', aiSystemId, figures, windowFrom: window.from, windowTo: window.to }, MONITORING_ACTOR),
+    );
+    if (!thresholds.autoOpenIncident) return;
+    for (const alertNo of raised) {
+      try {
+        await this.alerts.openIncident(aiSystemId, alertNo, MONITORING_ACTOR);
+      } catch (err) {
+        // A person may have acted on it in between; the alert stays on the board either way.
+        if (!(err instanceof DomainError)) throw err;
+        this.logger.warn(`No incident opened for alert ${alertNo} of ${aiSystemId}: ${err.message}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { aiSystemDecider, aiSystemStreamId } from '@app/ai-systems';
+import { CLOCK, type Clock, commandHandler, EVENT_STORE, type EventStore, loadState } from '@app/event-store';
+import { SubjectKeyStore } from '@app/identity';
+import { aiOutputDecider, aiOutputStream, outputIdOf } from '@app/oversight';
+import { monitoringDecider, monitoringStream, type MonitoringCommand, outcomeDecider, type OutcomeCommand, outcomeStream, type OutputFacts } from '../domain';
+import { ExecuteMonitoringCommand, ExecuteOutcomeCommand, type MonitoringCommandResult } from './monitoring.commands';
+
+const present = (s: string | null | undefined): s is string => typeof s === 'string' && s.trim() !== '';
+
+/** Reads the output from its feed stream, encrypts the note under the patient's key, decides, appends. */
+@CommandHandler(ExecuteOutcomeCommand)
+export class ExecuteOutcomeCommandHandler implements ICommandHandler<ExecuteOutcomeCommand> {
+  private readonly write;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) clock: Clock,
+    private readonly keys: SubjectKeyStore,
+  ) {
+    this.write = commandHandler({ store, clock }, outcomeDecider, outcomeStream);
+  }
+
+  async execute({ input, actor, options }: ExecuteOutcomeCommand) {
+    const by = { subject: actor.subject, role: actor.role };
+    if (input.type === 'ConfirmOutcome') {
+      const outputId = outputIdOf(input.aiSystemId, input.outputReference);
+      const { state: o } = await loadState(this.store, aiOutputDecider, aiOutputStream.streamOf(outputId));
+      const output: OutputFacts | null = o.exists
+        ? {
+            outputId,
+            aiSystemId: o.aiSystemId,
+            modelVersion: o.modelVersion,
+            outputReference: o.outputReference,
+            patientPseudonym: o.patientPseudonym,
+            ward: o.ward ?? null,
+            producedAt: o.producedAt,
+            aiFinding: o.aiFinding ?? null,
+          }
+        : null;
+      const note = output && present(input.note) ? await this.keys.encrypt(output.patientPseudonym, input.note) : null;
+      const command: OutcomeCommand = { ...input, outputId, output, note, by, now: '' };
+      const { id, revision, replayed } = await this.write(outputId, (_s, now) => ({ ...command, now }), { actor, ...options });
+      return { outputId: id, revision, replayed };
+    }
+    const { id, revision, replayed } = await this.write(
+      input.outputId,
+      async (state, now): Promise<OutcomeCommand> => {
+        const subject = state.exists ? state.patientPseudonym : null;
+        const seal = async (text: string | null) => (subject && present(text) ? this.keys.encrypt(subject, text) : null);
+        return { ...input, note: await seal(input.note), reason: await seal(input.reason), hasReason: present(input.reason), by, now };
+      },
+      { actor, ...options },
+    );
+    return { outputId: id, revision, replayed };
+  }
+}
+
+/** Thresholds and alerts of one AI system: stamps time and actor, checks the system exists, decides, appends. */
+@CommandHandler(ExecuteMonitoringCommand)
+export class ExecuteMonitoringCommandHandler implements ICommandHandler<ExecuteMonitoringCommand, MonitoringCommandResult> {
+  private readonly write;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    this.write = commandHandler({ store, clock }, monitoringDecider, monitoringStream);
+  }
+
+  async execute({ input, actor, options }: ExecuteMonitoringCommand): Promise<MonitoringCommandResult> {
+    const by = { subject: actor.subject, role: actor.role };
+    if (input.type === 'EvaluateThresholds' || input.type === 'RecordAlertIncident') {
+      // These may decide nothing (nothing crossed; the incident already recorded): the store takes no empty append.
+      const { state, revision } = await loadState(this.store, monitoringDecider, monitoringStream.streamOf(input.aiSystemId));
+      if (revision !== null && monitoringDecider.decide({ ...input, by, now: this.clock.now().toISOString() }, state).length === 0) {
+        return { aiSystemId: input.aiSystemId, revision, replayed: true, raised: [] };
+      }
+    }
+    const command = async (_: unknown, now: string): Promise<MonitoringCommand> => {
+      if (input.type !== 'SetThresholds') return { ...input, by, now };
+      const { state } = await loadState(this.store, aiSystemDecider, aiSystemStreamId(input.aiSystemId));
+      return { ...input, systemExists: state.exists, by, now };
+    };
+    const { id, revision, replayed, result } = await this.write(input.aiSystemId, command, { actor, ...options });
+    const raised = result.events.flatMap((e) => (e.type === 'monitoring.ThresholdBreached' ? [(e.data as { alertNo: number }).alertNo] : []));
+    return { aiSystemId: id, revision, replayed, raised };
+  }
+}

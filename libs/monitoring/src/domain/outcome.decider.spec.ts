@@ -1,0 +1,132 @@
+import { DeciderSpecification } from '@app/event-store/testing';
+import type { EncryptedText } from '@app/event-store/core';
+import { type ConfirmOutcome, type CorrectOutcome, type OutcomeConfirmed, outcomeDecider, type OutputFacts } from './index';
+
+/**
+ * Issue 23 item 6, ADR 0052: the confirmed outcome (ground truth) of an AI output, the basis of
+ * monitoring "on the basis of the instructions for use" (AI Act Art. 26(5)) and of post-market
+ * monitoring for an in-house provider (Art. 72).
+ */
+const now = '2026-12-07T10:00:00.000Z';
+const by = { subject: 'qm-1', role: 'quality-manager' };
+const note = { ciphertext: 'x', iv: 'y', tag: 'z', keyId: 'k' } as unknown as EncryptedText;
+const output: OutputFacts = {
+  outputId: '5f0e6a53-0000-5000-8000-000000000001',
+  aiSystemId: '0193a1b2-0000-7000-8000-000000000001',
+  modelVersion: '2.2.0',
+  outputReference: 'pacs://study/1/ai',
+  patientPseudonym: 'p-9f86d081884c7d65',
+  ward: 'ICU-2',
+  producedAt: '2026-11-23T10:00:00.000Z',
+  aiFinding: 'positive',
+};
+const confirm = (more: Partial<ConfirmOutcome> = {}): ConfirmOutcome => ({
+  type: 'ConfirmOutcome',
+  outputId: output.outputId,
+  output,
+  confirmedFinding: 'positive',
+  agreesWithAi: null,
+  source: 'pathology',
+  note: null,
+  knownAt: '2026-11-30T09:00:00.000Z',
+  by,
+  now,
+  ...more,
+});
+const confirmed: OutcomeConfirmed = {
+  type: 'monitoring.OutcomeConfirmed',
+  data: { ...output, confirmedFinding: 'positive', agreesWithAi: true, source: 'pathology', note: null, knownAt: '2026-11-30T09:00:00.000Z', confirmedBy: by },
+};
+const correct = (more: Partial<CorrectOutcome> = {}): CorrectOutcome => ({
+  type: 'CorrectOutcome',
+  outputId: output.outputId,
+  confirmedFinding: 'negative',
+  agreesWithAi: null,
+  source: 'pathology',
+  note: null,
+  reason: note,
+  hasReason: true,
+  by,
+  now,
+  ...more,
+});
+
+const given = DeciderSpecification.for(outcomeDecider);
+
+describe('Outcome decider (confirmed outcome of an AI output)', () => {
+  it('records the outcome with the output facts; agreement derived from the two findings', () => {
+    given([]).when(confirm()).then([confirmed]);
+    given([])
+      .when(confirm({ confirmedFinding: 'negative' }))
+      .then([{ ...confirmed, data: { ...confirmed.data, confirmedFinding: 'negative', agreesWithAi: false } }]);
+  });
+
+  it("refuses an agreement that contradicts the findings (422 naming agreesWithAi): a positive AI finding confirmed negative does not 'agree'", () => {
+    given([])
+      .when(confirm({ confirmedFinding: 'negative', agreesWithAi: true }))
+      .thenThrows({ code: 'agreement-contradicts-findings', status: 422, field: 'agreesWithAi' });
+  });
+
+  it("takes the person's judgement when the output is no finding, and requires it then (400 naming agreesWithAi)", () => {
+    const noFinding = { ...output, aiFinding: null };
+    given([])
+      .when(confirm({ output: noFinding, confirmedFinding: null, agreesWithAi: false, source: 'follow-up' }))
+      .then([{ ...confirmed, data: { ...confirmed.data, aiFinding: null, confirmedFinding: null, agreesWithAi: false, source: 'follow-up' } }]);
+    given([])
+      .when(confirm({ output: noFinding, confirmedFinding: 'positive' }))
+      .thenThrows({ code: 'agreement-required', status: 400, field: 'agreesWithAi' });
+  });
+
+  it('refuses an output that never came by feed (404), a second confirmation (409), a bad source, a future or too early knownAt (400)', () => {
+    given([])
+      .when(confirm({ output: null }))
+      .thenThrows({ code: 'output-not-found', status: 404, field: 'outputReference' });
+    given([confirmed]).when(confirm()).thenThrows({ code: 'outcome-already-confirmed', status: 409, field: 'outputReference' });
+    given([])
+      .when(confirm({ source: 'gut feeling' }))
+      .thenThrows({ code: 'invalid-source', status: 400, field: 'source' });
+    given([])
+      .when(confirm({ knownAt: '2026-12-08T00:00:00.000Z' }))
+      .thenThrows({ code: 'known-in-future', status: 400, field: 'knownAt' });
+    given([])
+      .when(confirm({ knownAt: '2026-11-01T00:00:00.000Z' }))
+      .thenThrows({ code: 'known-before-output', status: 400, field: 'knownAt' });
+  });
+
+  it('takes knownAt as now when not given', () => {
+    given([])
+      .when(confirm({ knownAt: null }))
+      .then([{ ...confirmed, data: { ...confirmed.data, knownAt: now } }]);
+  });
+
+  it('corrects a recorded outcome with a reason, restating it in full; agreement derived again', () => {
+    given([confirmed])
+      .when(correct())
+      .then([
+        {
+          type: 'monitoring.OutcomeCorrected',
+          data: {
+            outputId: output.outputId,
+            aiSystemId: output.aiSystemId,
+            confirmedFinding: 'negative',
+            agreesWithAi: false,
+            source: 'pathology',
+            note: null,
+            reason: note,
+            correctedBy: by,
+            correctedAt: now,
+          },
+        },
+      ]);
+  });
+
+  it('refuses a correction without an outcome (404), without a reason (400) or that changes nothing (409)', () => {
+    given([]).when(correct()).thenThrows({ code: 'outcome-not-found', status: 404, field: 'outputId' });
+    given([confirmed])
+      .when(correct({ reason: null, hasReason: false }))
+      .thenThrows({ code: 'reason-required', status: 400, field: 'reason' });
+    given([confirmed])
+      .when(correct({ confirmedFinding: 'positive' }))
+      .thenThrows({ code: 'outcome-unchanged', status: 409, field: 'confirmedFinding' });
+  });
+});

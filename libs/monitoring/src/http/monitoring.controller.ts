@@ -1,0 +1,143 @@
+import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { AccessLogged, ChangeRoute, Roles, withETag, type Write, Writing } from '@app/identity';
+import { ParseIdPipe, ProblemException, revisionETag } from '@app/platform';
+import { MonitoringAlerts } from '../application/monitoring-alerts';
+import { ExecuteMonitoringCommand, ExecuteOutcomeCommand } from '../application/monitoring.commands';
+import { GetOutcomeQuery, ListMonitoringAlertsQuery, MonitoringFacts, MonitoringFiguresQuery } from '../application/monitoring.queries';
+import { ConfirmOutcomeDto, CorrectOutcomeDto, DismissAlertDto, ListAlertsQueryDto, MonitoringQueryDto, SetThresholdsDto } from './monitoring.dto';
+
+/** Who decides thresholds and acts on alerts: quality management and the administrator. */
+const MANAGERS = ['admin', 'quality-manager'] as const;
+const READERS = ['admin', 'quality-manager', 'legal', 'auditor'] as const;
+/** Who records an outcome: the clinician who learns it (pathology, follow-up) and quality management. */
+const OUTCOME_WRITERS = ['clinician', 'quality-manager'] as const;
+
+/** Monitoring against confirmed outcomes (issue 23 item 6; AI Act Art. 26(5), Art. 72). */
+@ApiTags('Monitoring')
+@ApiBearerAuth()
+@Controller()
+export class MonitoringController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+    private readonly facts: MonitoringFacts,
+    private readonly alerts: MonitoringAlerts,
+  ) {}
+
+  @Post('outcomes')
+  @Roles(...OUTCOME_WRITERS)
+  @ApiOperation({ summary: 'Record the confirmed outcome (ground truth) of an AI output that came by feed' })
+  async confirm(@Body() dto: ConfirmOutcomeDto, @Writing() w: Write) {
+    const result = await this.commands.execute(
+      new ExecuteOutcomeCommand(
+        {
+          type: 'ConfirmOutcome',
+          aiSystemId: dto.aiSystemId.toLowerCase(),
+          outputReference: dto.outputReference,
+          confirmedFinding: dto.confirmedFinding ?? null,
+          agreesWithAi: dto.agreesWithAi ?? null,
+          source: dto.source,
+          note: dto.note ?? null,
+          knownAt: dto.knownAt ? new Date(dto.knownAt).toISOString() : null,
+        },
+        w.actor,
+        w.options,
+      ),
+    );
+    w.res.status(201).setHeader('Location', `/api/v1/outcomes/${result.outputId}`);
+    return withETag(w, result);
+  }
+
+  @Get('outcomes/:outputId')
+  @Roles(...OUTCOME_WRITERS)
+  @AccessLogged('read-outcome', (view: { patientPseudonym: string }) => [view.patientPseudonym])
+  @ApiOperation({ summary: 'One confirmed outcome, as corrected, with its note' })
+  async outcome(@Param('outputId', ParseIdPipe) outputId: string, @Res({ passthrough: true }) res: Response) {
+    const found = await this.queries.execute(new GetOutcomeQuery(outputId));
+    if (!found)
+      throw new ProblemException(404, 'outcome-not-found', 'Not found', `No outcome of output ${outputId}`, [{ field: 'outputId', message: 'no outcome' }]);
+    res.setHeader('ETag', revisionETag(found.revision));
+    return found.view;
+  }
+
+  @ChangeRoute('outcomes/:outputId/correction', OUTCOME_WRITERS, 'Correct a confirmed outcome with a reason (restated in full)')
+  async correct(@Param('outputId', ParseIdPipe) outputId: string, @Body() dto: CorrectOutcomeDto, @Writing('if-match') w: Write) {
+    const input = {
+      type: 'CorrectOutcome' as const,
+      outputId,
+      confirmedFinding: dto.confirmedFinding ?? null,
+      agreesWithAi: dto.agreesWithAi ?? null,
+      source: dto.source,
+      note: dto.note ?? null,
+      reason: dto.reason,
+    };
+    return withETag(w, await this.commands.execute(new ExecuteOutcomeCommand(input, w.actor, w.options)));
+  }
+
+  @ChangeRoute('ai-systems/:id/monitoring-thresholds', MANAGERS, "Set the system's monitoring thresholds (they raise alerts; optionally open incidents)")
+  async setThresholds(@Param('id', ParseIdPipe) aiSystemId: string, @Body() dto: SetThresholdsDto, @Writing('if-match') w: Write) {
+    const l = dto.limits;
+    const input = {
+      type: 'SetThresholds' as const,
+      aiSystemId,
+      limits: {
+        agreement: l.agreement ?? null,
+        sensitivity: l.sensitivity ?? null,
+        specificity: l.specificity ?? null,
+        overrideRate: l.overrideRate ?? null,
+        fastAcceptanceRate: l.fastAcceptanceRate ?? null,
+      },
+      fastAcceptanceSeconds: dto.fastAcceptanceSeconds ?? 5,
+      windowDays: dto.windowDays ?? 30,
+      minSample: dto.minSample ?? 20,
+      autoOpenIncident: dto.autoOpenIncident ?? false,
+      reason: dto.reason,
+    };
+    return withETag(w, await this.commands.execute(new ExecuteMonitoringCommand(input, w.actor, w.options)));
+  }
+
+  @Get('ai-systems/:id/monitoring')
+  @Roles(...READERS)
+  @ApiOperation({
+    summary:
+      'Monitoring figures: agreement with confirmed outcomes, sensitivity/specificity, override rate, very fast acceptances; per version, month, ward, reviewer',
+  })
+  async figures(@Param('id', ParseIdPipe) aiSystemId: string, @Query() q: MonitoringQueryDto, @Res({ passthrough: true }) res: Response) {
+    const iso = (s?: string) => (s ? new Date(s).toISOString() : undefined);
+    const [answer, { revision }] = await Promise.all([
+      this.queries.execute(new MonitoringFiguresQuery(aiSystemId, iso(q.from), iso(q.to), q.version)),
+      this.facts.thresholds(aiSystemId),
+    ]);
+    res.setHeader('ETag', revisionETag(revision));
+    return answer;
+  }
+
+  @Get('monitoring/alerts')
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'Alerts raised by monitoring thresholds, newest first (status=open: the gauge)' })
+  async list(@Query() q: ListAlertsQueryDto) {
+    const items = await this.queries.execute(new ListMonitoringAlertsQuery({ aiSystemId: q.aiSystemId, status: q.status }));
+    return { items };
+  }
+
+  @ChangeRoute('ai-systems/:id/monitoring-alerts/:alertNo/incident', MANAGERS, 'Open an incident for a monitoring alert (through the incident context)')
+  async openIncident(@Param('id', ParseIdPipe) aiSystemId: string, @Param('alertNo', ParseIntPipe) alertNo: number, @Writing('if-match') w: Write) {
+    return withETag(w, await this.alerts.openIncident(aiSystemId, alertNo, w.actor, { ifMatch: w.options.ifMatch }));
+  }
+
+  @ChangeRoute('ai-systems/:id/monitoring-alerts/:alertNo/dismissal', MANAGERS, 'Dismiss a monitoring alert with a reason')
+  async dismiss(
+    @Param('id', ParseIdPipe) aiSystemId: string,
+    @Param('alertNo', ParseIntPipe) alertNo: number,
+    @Body() dto: DismissAlertDto,
+    @Writing('if-match') w: Write,
+  ) {
+    return withETag(
+      w,
+      await this.commands.execute(new ExecuteMonitoringCommand({ type: 'DismissAlert', aiSystemId, alertNo, reason: dto.reason }, w.actor, w.options)),
+    );
+  }
+}
