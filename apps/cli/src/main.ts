@@ -101,8 +101,12 @@ ledger
   .action(() => commands.verify().sealLedger());
 ledger
   .command('anchor')
-  .description('Sign a tree head now and have the configured RFC 3161 TSA (LEDGER_TSA_URL) time-stamp it')
+  .description('Sign a tree head now and have the configured RFC 3161 TSA (LEDGER_TSA_URL) time-stamp it and the witnesses (LEDGER_WITNESSES) cosign it')
   .action(() => commands.verify().anchorLedger());
+ledger
+  .command('vkey')
+  .description("Print the ledger's checkpoint origin and signed-note verifier key, for a witness to trust (C2SP tlog-witness)")
+  .action(() => commands.verify().ledgerVkey());
 
 const logs = program.command('logs').description('AI-system logs kept for retention (AI Act Art. 26(6))');
 logs

@@ -27,7 +27,7 @@ export const MAX_BUNDLE_ANCHORS = 100;
  * The anchors this bundle relies on: for each of its events (leaf indices, ascending) the first
  * anchored tree head that holds it, i.e. the earliest time it is proven to have been in the log.
  */
-export function anchorsForBundle<A extends AnchorSummary>(all: A[], leafCount: number, leafAt: (k: number) => number, treeSize: number): A[] {
+export function anchorsForBundle<A extends Omit<AnchorSummary, 'kind'>>(all: A[], leafCount: number, leafAt: (k: number) => number, treeSize: number): A[] {
   // One anchor per tree size (the earliest), smallest first.
   const bySize = new Map<number, A>();
   for (const a of all) {
