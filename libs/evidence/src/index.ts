@@ -21,3 +21,5 @@ export * from './bundle/reconstruction';
 export * from './bundle/bag-zip';
 export * from './bundle/trusted-keys';
 export * from './bundle/access-log-proofs';
+export * from './anchor/signed-note';
+export * from './anchor/witnesses';
