@@ -204,6 +204,9 @@ describe('Witness cosignatures of signed tree heads (issue 22, build 3; ADR 0054
       await expect(anchors.cosign({ fresh: true })).rejects.toThrow(/HTTP 503/);
       expect((await ledger.checkpoint()).treeSize).toBe(await t.store.headPosition());
       expect(await allByPinnedKey()).toBe(true);
+      // Monitoring sees the backlog while the witness is away.
+      const metrics = (await t.http.get('/metrics').expect(200)).text;
+      expect(Number(/^oversight_ledger_uncosigned_events (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
     } finally {
       configured.url = url;
       await impostor.stop();

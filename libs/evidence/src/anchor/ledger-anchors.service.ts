@@ -231,10 +231,11 @@ export class LedgerAnchorService implements OnModuleInit {
    * For monitoring: events under the latest signed tree head that no anchor covers yet, and the
    * time of the newest anchor (null before the first). Growing while the TSA is down.
    */
-  async backlog(): Promise<{ unanchoredEvents: number; lastGenTime: string | null }> {
+  async backlog(kind: LedgerAnchor['kind'] = 'rfc3161'): Promise<{ unanchoredEvents: number; lastGenTime: string | null }> {
     const [head] = await this.db.query<{ size: number | string | null }>('SELECT MAX(tree_size) AS size FROM ledger_checkpoints');
     const [anchored] = await this.db.query<{ size: number | string | null; at: string | null }>(
-      'SELECT MAX(tree_size) AS size, MAX(gen_time) AS at FROM ledger_anchors',
+      'SELECT MAX(tree_size) AS size, MAX(gen_time) AS at FROM ledger_anchors WHERE kind = ?',
+      [kind],
     );
     return { unanchoredEvents: Math.max(0, Number(head?.size ?? 0) - Number(anchored?.size ?? 0)), lastGenTime: anchored?.at ?? null };
   }
