@@ -109,7 +109,7 @@ export class LedgerAnchorService implements OnModuleInit {
   onModuleInit(): void {
     this.workers?.register({
       name: 'ledger-anchor',
-      summary: 'has an RFC 3161 time-stamping authority time-stamp the latest signed tree head every interval (lease ledger-anchor)',
+      summary: 'has an RFC 3161 time-stamping authority time-stamp, and the witnesses cosign, the latest signed tree head every interval (lease ledger-anchor)',
       // An interval of 0 leaves the loop off; `registry ledger anchor` still works.
       unconfigured: () =>
         !this.tsaUrl && !this.witnesses.witnesses.length
