@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import { promisify } from 'node:util';
 import { SqlDatabase } from '@app/event-store';
 import { LedgerAnchorService, LedgerService, MerkleTree, leafHash } from '@app/evidence';
 import {
@@ -14,6 +16,7 @@ import {
   verifyCosignature,
   verifyNote,
 } from '../../libs/evidence/src/anchor/signed-note';
+import { CLI } from '../support/child-api';
 import { LocalWitness } from '../support/local-witness';
 import { seedReviews } from '../support/seed';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -216,5 +219,26 @@ describe('Witness cosignatures of signed tree heads (issue 22, build 3; ADR 0054
     await until('the cosignature after the witness is back', async () =>
       (await anchors.anchorsUpTo(head)).find((x) => x.kind === 'c2sp-cosignature' && x.treeSize === head),
     );
+  });
+
+  it('registry ledger vkey prints the origin and the log key a witness trusts; registry ledger anchor (the real CLI) has the witness cosign a fresh head now', async () => {
+    const env = { ...process.env, ...t.storage.env, LEDGER_WITNESSES: witness.config, LEDGER_ORIGIN: 'registry.test/ledger', LOG_LEVEL: 'warn' };
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [CLI, ...args], { env }).then(
+        (r) => ({ code: 0, out: r.stdout }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: `${e.stdout}${e.stderr}` }),
+      );
+    const { vkey } = await anchors.witnesses.logVkey();
+    expect(await cli('ledger', 'vkey')).toEqual({ code: 0, out: `origin registry.test/ledger\nvkey ${vkey}\n` });
+    await seedReviews(t.store, 1);
+    const head = await t.store.headPosition();
+    // The API's own sealer first (one process seals on SQLite): the CLI then only signs and anchors.
+    await until('the head sealed by the API', async () => ((await ledger.latestCheckpoint())?.treeSize === head ? true : undefined));
+    const done = await cli('ledger', 'anchor');
+    expect(done).toEqual({
+      code: 0,
+      out: expect.stringMatching(new RegExp(`^Tree head of size ${head} \\(root [0-9a-f]{64}\\) cosigned by witness at \\d{4}-.*Z by witness\\.test/w1\\n$`)),
+    });
+    expect(witness.state()['registry.test/ledger'].size).toBe(head);
   });
 });
