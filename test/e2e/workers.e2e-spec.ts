@@ -35,7 +35,7 @@ describe('Background workers: one runner, one setting each, one status view', ()
       'unfinished-erasures': 'running',
       'ledger-sealer': 'off: WORKERS_OFF names ledger-sealer',
       'retention-purge': 'off: RETENTION_PURGE_INTERVAL_MINUTES is not set',
-      'ledger-anchor': 'off: LEDGER_TSA_URL is not set',
+      'ledger-anchor': 'off: neither LEDGER_TSA_URL nor LEDGER_WITNESSES is set',
     });
 
     // Projections follow: a registered system is listed. The sealer does not: nothing is sealed.

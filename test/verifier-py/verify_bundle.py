@@ -6,7 +6,7 @@ another language, with the Python 3 standard library and the `openssl` command (
 that the specification is shown to be complete: if this file and `registry verify-bundle`
 disagree on a bundle, VERIFY.md is missing a rule. Section numbers below are VERIFY.md's.
 
-    python3 verify_bundle.py <bundle.zip> [--trusted-key <pem|jwk>]... [--trusted-tsa <pem>]
+    python3 verify_bundle.py <bundle.zip> [--trusted-key <pem|jwk>]... [--trusted-tsa <pem>] [--trusted-witness <vkey>]...
 
 Prints one JSON verdict {"ok", "eventsProven", "problems", ...} and exits 0 (ok), 1 (refused)
 or 2 (the command itself was used wrongly).
@@ -61,6 +61,10 @@ DATE_ONLY = re.compile(r'^\d{4}-\d{2}-\d{2}\Z')
 MAX_ANCHORS = 100
 BASE64 = re.compile(r'^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\Z')
 ANCHOR_MEMBERS = ['authority', 'checkpoint', 'consistency', 'genTime', 'kind', 'token']
+# B.11a: witness cosignatures (C2SP signed-note / tlog-checkpoint / tlog-cosignature).
+COSIGNATURE_KIND = 'c2sp-cosignature'
+MAX_NOTE_SIGNATURES = 64
+ED25519_SPKI_PREFIX = bytes.fromhex('302a300506032b6570032100')
 ANCHOR_CHECKPOINT_MEMBERS = ['issuedAt', 'keyId', 'log', 'rootHash', 'signature', 'treeSize']
 REQUIRED = ['data/events.jsonl', 'data/proofs.jsonl', 'data/checkpoint.json',
             'data/checkpoint.sig', 'data/public-key.pem', 'data/completeness.json',
@@ -177,13 +181,15 @@ def sha256(*parts):
 # ---------------------------------------------------------------- the verifier
 
 class Verifier:
-    def __init__(self, path, trusted_keys, trusted_tsa=None):
+    def __init__(self, path, trusted_keys, trusted_tsa=None, trusted_witnesses=None):
         self.path = path
         self.trusted = trusted_keys  # raw 32-byte Ed25519 keys; None when nothing is pinned
         self.trusted_tsa = trusted_tsa  # path of the pinned TSA certificate(s), PEM; None when not pinned
         # B.11: the checked anchors' tree sizes, the earliest genTime at or after each, and the verdict.
         self.anchor_sizes, self.anchor_since, self.anchor_next = [], [], 0
-        self.anchors = {'anchors': 0, 'checkedAgainst': None, 'anchored': [], 'unanchored': 0}
+        self.trusted_witnesses = trusted_witnesses or []  # B.11a: (name, key id, raw key) of pinned 0x04 vkeys
+        self.anchors = {'anchors': 0, 'checkedAgainst': None, 'anchored': [], 'unanchored': 0,
+                        'witnesses': {'pinned': len(self.trusted_witnesses), 'checked': 0, 'unpinned': []}}
         self.problems = []
         self.events_proven = 0
         self.event_lines = 0  # B.14: eventCount
@@ -708,12 +714,11 @@ class Verifier:
 
     def check_anchors(self, zf, info, head):
         f = ANCHORS_FILE
-        self.anchors['checkedAgainst'] = 'pinned-tsa' if self.trusted_tsa else 'not-pinned'
-        previous, times = 0, []
+        previous, times, previous_of_kind, of_kind = 0, [], {}, {}
         for line_no, text in self.lines(zf, info):
             self.anchors['anchors'] = line_no
-            if line_no > MAX_ANCHORS:
-                self.fail(f, 'more than %d anchors (B.11)' % MAX_ANCHORS, line=line_no)
+            if line_no > 2 * MAX_ANCHORS:
+                self.fail(f, 'more than %d anchors (B.11a)' % (2 * MAX_ANCHORS), line=line_no)
                 break
             try:
                 a = parse_json(text)
@@ -721,24 +726,38 @@ class Verifier:
                 self.fail(f, 'not JSON: %s' % e, line=line_no)
                 continue
             c = a.get('checkpoint') if isinstance(a, dict) else None
-            if not (isinstance(a, dict) and sorted(a) == ANCHOR_MEMBERS and a.get('kind') == 'rfc3161' and all(isinstance(a.get(k), str) for k in ('authority', 'genTime', 'token'))
-                    and BASE64.match(a['token'])
+            if not (isinstance(a, dict) and sorted(a) == ANCHOR_MEMBERS and a.get('kind') in ('rfc3161', COSIGNATURE_KIND) and all(isinstance(a.get(k), str) for k in ('authority', 'genTime', 'token'))
+                    and (a['kind'] == COSIGNATURE_KIND or BASE64.match(a['token']))
                     and isinstance(a.get('consistency'), list) and all(isinstance(h, str) and HEX64.match(h) for h in a['consistency'])
                     and isinstance(c, dict) and sorted(c) == ANCHOR_CHECKPOINT_MEMBERS and all(isinstance(c.get(k), str) for k in ('issuedAt', 'keyId', 'log', 'signature'))
                     and isinstance(c.get('rootHash'), str) and HEX64.match(c['rootHash']) and isinstance(c.get('treeSize'), int) and not isinstance(c['treeSize'], bool)):
                 self.fail(f, 'not an anchor line (B.11)', line=line_no)
                 continue
+            if a['kind'] == 'rfc3161':
+                self.anchors['checkedAgainst'] = 'pinned-tsa' if self.trusted_tsa else 'not-pinned'
             if canonical(a) != text:
                 self.fail(f, 'the line is not canonical JSON (B.3)', line=line_no)
             m = c['treeSize']
             if not 1 <= m <= head['treeSize']:
                 self.fail(f, 'tree size %d is not between 1 and the signed %d' % (m, head['treeSize']), line=line_no)
                 continue
-            if m <= previous:
+            if m < previous or m <= previous_of_kind.get(a['kind'], 0):
                 self.fail(f, 'tree sizes do not increase', line=line_no)
-            previous = m
+            previous = previous_of_kind[a['kind']] = m
+            of_kind[a['kind']] = of_kind.get(a['kind'], 0) + 1
+            if of_kind[a['kind']] > MAX_ANCHORS:
+                self.fail(f, 'more than %d anchors of one kind (B.11a)' % MAX_ANCHORS, line=line_no)
+                break
             if not consistency_ok(m, head['treeSize'], bytes.fromhex(c['rootHash']), bytes.fromhex(head['rootHash']), [bytes.fromhex(h) for h in a['consistency']]):
                 self.fail(f, 'the consistency proof from the anchored tree of %d does not lead to the signed root: history rewritten' % m, line=line_no)
+                continue
+            if a['kind'] == COSIGNATURE_KIND:
+                result = self.check_cosigned(a, c)
+                if result is None:
+                    self.anchor_sizes.append(m)
+                    times.append(a['genTime'])
+                elif result != 'unpinned':
+                    self.fail(f, result, line=line_no)
                 continue
             if not self.trusted_tsa:
                 continue
@@ -760,6 +779,46 @@ class Verifier:
         self.anchor_since = times[:]
         for i in range(len(times) - 2, -1, -1):
             self.anchor_since[i] = min(self.anchor_since[i], self.anchor_since[i + 1])
+
+    def check_cosigned(self, a, c):
+        """B.11a: None when a pinned witness's cosignature verifies, 'unpinned' when the witness is not pinned, else the problem."""
+        note = parse_signed_note(a['token'])
+        if isinstance(note, str):
+            return 'the cosigned checkpoint is not a signed note: ' + note
+        text, signatures = note
+        lines = text[:-1].split('\n')
+        if len(lines) < 3 or '' in lines or not re.match(r'^(0|[1-9][0-9]*)\Z', lines[1]) or not canonical_b64(lines[2]) \
+                or len(base64.b64decode(lines[2])) != 32:
+            return 'the note text is not a checkpoint (B.11a)'
+        if int(lines[1]) != c['treeSize'] or base64.b64decode(lines[2]).hex() != c['rootHash']:
+            return "the cosigned checkpoint is not this line's tree head"
+        pinned = [w for w in self.trusted_witnesses if w[0] == a['authority']]
+        w = self.anchors['witnesses']
+        if not pinned:
+            if a['authority'] not in w['unpinned']:
+                w['unpinned'].append(a['authority'])
+            return 'unpinned'
+        w['checked'] += 1
+        name, key_id, key = pinned[0]
+        time = None
+        for sig_name, sig_id, sig in signatures:
+            if sig_name != name or sig_id != key_id:
+                continue  # another key: ignored
+            ts = int.from_bytes(sig[:8], 'big') if len(sig) == 72 else 0
+            if ts == 0 or ts > 2 ** 53 - 1:
+                return 'the cosignature of %s is forged or altered (not a timestamped signature)' % name
+            message = ('cosignature/v1\ntime %d\n' % ts).encode('utf-8') + text.encode('utf-8')
+            pem = b'-----BEGIN PUBLIC KEY-----\n' + base64.b64encode(ED25519_SPKI_PREFIX + key) + b'\n-----END PUBLIC KEY-----\n'
+            if not openssl_verify(pem, message, sig[8:]):
+                return 'the cosignature of %s is forged or altered' % name
+            if time is None:
+                time = ts
+        if time is None:
+            return 'no cosignature by the pinned key of %s (key id %08x)' % (name, key_id)
+        stated = datetime.fromtimestamp(time, timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.000Z')
+        if stated != a['genTime']:
+            return 'genTime %s, the cosignature says %s' % (a['genTime'], stated)
+        return None
 
     def cover(self, index, position):
         """B.11: the event at leaf `index` is anchored by the first checked anchor with treeSize > index."""
@@ -1886,6 +1945,51 @@ def openssl_verify(pem, body, sig):
         return r.returncode == 0 and b'Signature Verified Successfully' in r.stdout
 
 
+def canonical_b64(s):
+    """Padded standard base64 that re-encodes to itself (no stray character, unused bits zero)."""
+    if not BASE64.match(s):
+        return False
+    return base64.b64encode(base64.b64decode(s)).decode('ascii') == s
+
+
+def parse_signed_note(token):
+    """B.11a: (text, [(name, key id, signature bytes)]) of a signed note, or the reason it is not one."""
+    if len(token.encode('utf-8', 'surrogatepass')) > 16384:
+        return 'longer than 16384 bytes'
+    if any(ord(ch) < 0x20 and ch != '\n' for ch in token) or any(0xD800 <= ord(ch) <= 0xDFFF for ch in token):
+        return 'a control character or invalid UTF-8'
+    if not token.endswith('\n') or '\n\n' not in token:
+        return 'no final newline or no empty line before the signatures'
+    split = token.rindex('\n\n')
+    text, sig_lines = token[:split + 1], token[split + 2:-1].split('\n')
+    if sig_lines == [''] or len(sig_lines) > MAX_NOTE_SIGNATURES:
+        return 'no signature, or more than %d' % MAX_NOTE_SIGNATURES
+    signatures = []
+    for line in sig_lines:
+        parts = line.split(' ')
+        if len(parts) != 3 or parts[0] != '\u2014' or not parts[1] or re.search(r'[\s+]', parts[1]) or not canonical_b64(parts[2]):
+            return 'a signature line is not "\u2014 <name> <base64>"'
+        raw = base64.b64decode(parts[2])
+        if len(raw) < 5:
+            return 'a signature shorter than 5 bytes'
+        signatures.append((parts[1], int.from_bytes(raw[:4], 'big'), raw[4:]))
+    return text, signatures
+
+
+def witness_vkey(text):
+    """A pinned witness: <name>+<8 hex>+base64(0x04 || 32-byte Ed25519 key), the id SHA-256(name || LF || 0x04 || key)[:4]."""
+    m = re.match(r'^([^+]*)\+([0-9a-f]{8})\+(.*)\Z', text.strip(), re.S)
+    if not m or not m.group(1) or re.search(r'\s', m.group(1)) or not canonical_b64(m.group(3)):
+        raise ValueError('not a vkey <name>+<key id>+<base64>')
+    material = base64.b64decode(m.group(3))
+    if len(material) != 33 or material[0] != 0x04:
+        raise ValueError('not a cosignature/v1 (0x04) Ed25519 vkey')
+    key_id = int(m.group(2), 16)
+    if sha256(m.group(1).encode('utf-8') + b'\n' + material)[:4] != key_id.to_bytes(4, 'big'):
+        raise ValueError('the key id is not SHA-256(name || 0x0A || 0x04 || key)[:4]')
+    return m.group(1), key_id, material[1:]
+
+
 def trusted_key_from(path):
     """A pinned key: an Ed25519 PEM (SubjectPublicKeyInfo) or JWK ({"kty":"OKP","crv":"Ed25519","x"})."""
     with open(path, 'rb') as f:
@@ -1914,6 +2018,7 @@ def main(argv):
     parser.add_argument('--trusted-key', action='append', default=[], help='an Ed25519 public key (PEM or JWK) the signature must be made with')
     parser.add_argument('--trusted-keys', action='append', default=[], help='a JWKS file of keys the signature must be made with')
     parser.add_argument('--trusted-tsa', help='the TSA certificate (or its CA\'s), PEM, that anchors must chain to (B.11)')
+    parser.add_argument('--trusted-witness', action='append', default=[], help='a witness vkey (type 0x04) whose cosignatures count as anchors (B.11a)')
     args = parser.parse_args(argv)
     trusted = None
     if args.trusted_key or args.trusted_keys:
@@ -1927,7 +2032,14 @@ def main(argv):
     if args.trusted_tsa and not os.path.isfile(args.trusted_tsa):
         print('--trusted-tsa %s: no such file' % args.trusted_tsa, file=sys.stderr)
         return 2
-    v = Verifier(args.bundle, trusted, args.trusted_tsa)
+    witnesses = []
+    for text in args.trusted_witness:
+        try:
+            witnesses.append(witness_vkey(text))
+        except ValueError as e:
+            print('--trusted-witness %s: %s' % (text, e), file=sys.stderr)
+            return 2
+    v = Verifier(args.bundle, trusted, args.trusted_tsa, witnesses)
     v.run()
     verdict = v.verdict()
     print(json.dumps(verdict, indent=2, ensure_ascii=False))

@@ -103,6 +103,17 @@ export class MetricsController implements OnModuleInit {
         for (const name of leases.held()) this.set({ lease: name }, 1);
       },
     });
+    // Witnesses (ADR 0054): behind the newest cosignature of any witness, so it grows once none of them cosigns.
+    if (anchors.witnesses.witnesses.length) {
+      new Gauge({
+        name: 'oversight_ledger_uncosigned_events',
+        help: 'Events under the latest signed tree head that no witness cosignature covers yet (grows while a witness is down)',
+        registers: [this.registry],
+        async collect() {
+          this.set((await anchors.backlog('c2sp-cosignature')).unanchoredEvents);
+        },
+      });
+    }
     // Only with a TSA configured (LEDGER_TSA_URL): then a growing backlog means it is down or refusing.
     if (anchors.tsaUrl) {
       new Gauge({

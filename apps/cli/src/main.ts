@@ -102,8 +102,12 @@ ledger
   .action(() => commands.verify().sealLedger());
 ledger
   .command('anchor')
-  .description('Sign a tree head now and have the configured RFC 3161 TSA (LEDGER_TSA_URL) time-stamp it')
+  .description('Sign a tree head now and have the configured RFC 3161 TSA (LEDGER_TSA_URL) time-stamp it and the witnesses (LEDGER_WITNESSES) cosign it')
   .action(() => commands.verify().anchorLedger());
+ledger
+  .command('vkey')
+  .description("Print the ledger's checkpoint origin and signed-note verifier key, for a witness to trust (C2SP tlog-witness)")
+  .action(() => commands.verify().ledgerVkey());
 
 const logs = program.command('logs').description('AI-system logs kept for retention (AI Act Art. 26(6))');
 logs
@@ -194,7 +198,12 @@ program
   .option('--trusted-key <file>', "pin the ledger key: the hospital's public key as PEM or JWK, obtained outside the bundle")
   .option('--trusted-keys <file>', 'pin the ledger keys of a JWK Set (e.g. a saved /.well-known/oversight-registry-keys)')
   .option('--trusted-tsa <pem>', "pin the time-stamping authority: the TSA's (or its CA's) certificate; the bundle's RFC 3161 anchors must chain to it")
-  .action((zip: string, o: { sha256?: string; json?: boolean; trustedKey?: string; trustedKeys?: string; trustedTsa?: string }) =>
+  .option(
+    '--trusted-witness <vkey>',
+    'pin a witness (repeatable): its C2SP vkey (name+keyid+base64, type 0x04); only cosignatures by pinned witnesses count as anchors',
+    (v: string, all: string[] = []) => [...all, v],
+  )
+  .action((zip: string, o: { sha256?: string; json?: boolean; trustedKey?: string; trustedKeys?: string; trustedTsa?: string; trustedWitness?: string[] }) =>
     commands.verifyBundle().verifyBundleCommand(zip, o),
   );
 

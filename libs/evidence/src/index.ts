@@ -22,3 +22,5 @@ export * from './bundle/bag-zip';
 export * from './bundle/trusted-keys';
 export * from './bundle/access-log-proofs';
 export * from './bundle/access-log-heads';
+export * from './anchor/signed-note';
+export * from './anchor/witnesses';

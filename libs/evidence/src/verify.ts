@@ -15,3 +15,4 @@ export {
 export { trustedKeyFrom, trustedKeySetFrom } from './bundle/trusted-keys';
 export { certificatesFromPem } from './anchor/rfc3161';
 export type { AnchorsVerdict } from './bundle/anchors';
+export { parseVkey, SIG_COSIGNATURE_V1, type Vkey } from './anchor/signed-note';

@@ -1,6 +1,15 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { type AnchorsVerdict, certificatesFromPem, trustedKeyFrom, trustedKeySetFrom, verifyBundle } from '@app/evidence/verify';
+import {
+  type AnchorsVerdict,
+  certificatesFromPem,
+  parseVkey,
+  SIG_COSIGNATURE_V1,
+  trustedKeyFrom,
+  trustedKeySetFrom,
+  verifyBundle,
+  type Vkey,
+} from '@app/evidence/verify';
 import { progressCount } from '../progress';
 
 /*
@@ -37,16 +46,33 @@ function pinnedTsa(file: string | undefined): X509Certificate[] | undefined {
   }
 }
 
+/** The pinned witnesses (--trusted-witness, repeatable): cosignature/v1 (0x04) vkeys. */
+function pinnedWitnesses(vkeys: string[] | undefined): Vkey[] | undefined {
+  if (!vkeys?.length) return undefined;
+  return vkeys.map((text) => {
+    let vkey: Vkey;
+    try {
+      vkey = parseVkey(text);
+    } catch (err) {
+      throw new UsageError(`--trusted-witness ${text}: ${(err as Error).message}`);
+    }
+    if (vkey.type !== SIG_COSIGNATURE_V1) throw new UsageError(`--trusted-witness ${text}: not a cosignature/v1 (type 0x04) vkey`);
+    return vkey;
+  });
+}
+
 /** Offline check of a bundle; exit code 1 names what failed, 2 a pinned key that cannot be read. */
 export async function verifyBundleCommand(
   file: string,
-  o: { sha256?: string; json?: boolean; trustedKey?: string; trustedKeys?: string; trustedTsa?: string },
+  o: { sha256?: string; json?: boolean; trustedKey?: string; trustedKeys?: string; trustedTsa?: string; trustedWitness?: string[] },
 ): Promise<void> {
   let trustedKeys: KeyObject[] | undefined;
   let trustedTsa: X509Certificate[] | undefined;
+  let trustedWitnesses: Vkey[] | undefined;
   try {
     trustedKeys = pinnedKeys(o);
     trustedTsa = pinnedTsa(o.trustedTsa);
+    trustedWitnesses = pinnedWitnesses(o.trustedWitness);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     process.stderr.write(`verify-bundle: ${err.message}\n`);
@@ -54,9 +80,13 @@ export async function verifyBundleCommand(
     return;
   }
   const counter = progressCount('Checking events', 'lines');
-  const report = await verifyBundle(file, { expectedSha256: o.sha256, trustedKeys, trustedTsa, onProgress: (n) => counter.update(n) }).finally(() =>
-    counter.stop(),
-  );
+  const report = await verifyBundle(file, {
+    expectedSha256: o.sha256,
+    trustedKeys,
+    trustedTsa,
+    trustedWitnesses,
+    onProgress: (n) => counter.update(n),
+  }).finally(() => counter.stop());
   if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else if (report.ok) {
     const signer = report.signedBy === 'pinned-key' ? 'a pinned key (--trusted-key/--trusted-keys)' : 'the key inside the bundle alone: not pinned';
@@ -86,8 +116,21 @@ function accessLogSummary(a: Awaited<ReturnType<typeof verifyBundle>>['accessLog
 
 /** Since when external anchors cover the events, in runs (B.11). */
 function anchorsSummary(a: AnchorsVerdict): string {
-  if (a.checkedAgainst === null) return ''; // none in the bundle: the history line under "Rests on the hospital alone" says it
-  if (a.checkedAgainst === 'not-pinned') return `External anchors: ${a.anchors}, not checked (no --trusted-tsa)\n`;
+  return rfc3161Summary(a) + witnessSummary(a);
+}
+
+function rfc3161Summary(a: AnchorsVerdict): string {
   const runs = a.anchored.map((r) => `  - positions ${r.firstPosition}–${r.lastPosition} (${r.events} events): anchored since ${r.since}\n`).join('');
-  return `External anchors: ${a.anchors} RFC 3161 timestamps checked against the pinned TSA\n${runs}${a.unanchored ? `  - ${a.unanchored} later events: not anchored yet\n` : ''}`;
+  const later = a.unanchored ? `  - ${a.unanchored} later events: not anchored yet\n` : '';
+  if (a.checkedAgainst === null) return a.anchored.length ? `External anchors: ${a.anchors} witness cosignatures\n${runs}${later}` : ''; // none in the bundle: the history line under "Rests on the hospital alone" says it
+  if (a.checkedAgainst === 'not-pinned') return `External anchors: ${a.anchors}, not checked (no --trusted-tsa)\n${a.anchored.length ? runs + later : ''}`;
+  return `External anchors: ${a.anchors} RFC 3161 timestamps checked against the pinned TSA\n${runs}${later}`;
+}
+
+/** Witness cosignatures (ADR 0054): checked against pinned vkeys; an unpinned witness's prove nothing. */
+function witnessSummary({ witnesses: w }: AnchorsVerdict): string {
+  return (
+    (w.checked ? `Witness cosignatures: ${w.checked} checked against pinned witness keys (--trusted-witness)\n` : '') +
+    (w.unpinned.length ? `Witness cosignatures by ${w.unpinned.join(', ')}: no --trusted-witness key for them, so they prove nothing\n` : '')
+  );
 }

@@ -15,13 +15,29 @@ export function sealLedger(): Promise<void> {
   });
 }
 
-/** Signs a tree head and has the configured TSA time-stamp it (issue 22, build 3); exit 1 when it cannot. */
+/** Signs a tree head and has the configured TSA time-stamp it and the witnesses cosign it (issue 22, build 3); exit 1 when one cannot. */
 export function anchorLedger(): Promise<void> {
   return withAppContext(
     async (app) => {
-      const anchor = await app.get(LedgerAnchorService).anchor({ fresh: true });
-      if (!anchor) process.stdout.write('Nothing to anchor: the log is empty\n');
-      else process.stdout.write(`Tree head of size ${anchor.treeSize} (root ${anchor.rootHash}) time-stamped at ${anchor.genTime} by ${anchor.authority}\n`);
+      const anchors = app.get(LedgerAnchorService);
+      if (!anchors.tsaUrl && !anchors.witnesses.witnesses.length) throw new Error('No TSA (LEDGER_TSA_URL) and no witness (LEDGER_WITNESSES) is configured');
+      const { timestamp, cosignatures } = await anchors.anchorEverywhere({ fresh: true });
+      if (!timestamp && !cosignatures.length) process.stdout.write('Nothing to anchor: the log is empty\n');
+      for (const a of [...(timestamp ? [timestamp] : []), ...cosignatures]) {
+        const how = a.kind === 'rfc3161' ? 'time-stamped' : 'cosigned by witness';
+        process.stdout.write(`Tree head of size ${a.treeSize} (root ${a.rootHash}) ${how} at ${a.genTime} by ${a.authority}\n`);
+      }
+    },
+    { ledger: false },
+  );
+}
+
+/** The ledger's checkpoint origin and note verifier key (0x01): what a witness operator configures to trust this log (ADR 0054). */
+export function ledgerVkey(): Promise<void> {
+  return withAppContext(
+    async (app) => {
+      const { origin, vkey } = await app.get(LedgerAnchorService).witnesses.logVkey();
+      process.stdout.write(`origin ${origin}\nvkey ${vkey}\n`);
     },
     { ledger: false },
   );

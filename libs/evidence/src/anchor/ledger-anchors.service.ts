@@ -6,11 +6,13 @@ import { LedgerService } from '../ledger/ledger.service';
 import { type SignedTreeHead, treeHeadBytes } from '../ledger/tree-head';
 import { certificatesFromPem, TimestampError, timestampRequest, tokenFromResponse, verifyTimestampToken } from './rfc3161';
 import { Idler } from '../idler';
+import { COSIGNATURE_KIND, type StoredCosignature, WitnessClient, witnessesFromEnv } from './witnesses';
 
 /** A signed tree head time-stamped outside the hospital (issue 22, build 3; ADR 0037). */
 export interface LedgerAnchor {
   anchorId: string;
-  kind: 'rfc3161';
+  /** rfc3161: a TSA's token; c2sp-cosignature: a witness's cosigned checkpoint note (ADR 0054). */
+  kind: 'rfc3161' | typeof COSIGNATURE_KIND;
   treeSize: number;
   rootHash: string;
   /** The tree head whose canonical bytes (checkpoint.json) the token time-stamps, with its signature. */
@@ -41,6 +43,7 @@ export class AnchoringError extends Error {}
 /** What choosing a bundle's anchors needs of each, without its token. */
 export interface AnchorSummary {
   anchorId: string;
+  kind: LedgerAnchor['kind'];
   treeSize: number;
   genTime: string;
 }
@@ -79,6 +82,8 @@ export class LedgerAnchorService implements OnModuleInit {
   private running = false;
   private loop?: Promise<void>;
   private readonly idler = new Idler();
+  /** Witnesses (LEDGER_WITNESSES, ADR 0054): cosign the same heads, as a second kind of anchor. */
+  readonly witnesses: WitnessClient;
 
   constructor(
     private readonly db: SqlDatabase,
@@ -86,6 +91,7 @@ export class LedgerAnchorService implements OnModuleInit {
     @Inject(LEASES) private readonly leases: Leases = new LocalLeases(),
     @Optional() private readonly workers?: Workers,
   ) {
+    this.witnesses = new WitnessClient(db, ledger, witnessesFromEnv(), this.timeoutMs);
     if (!this.tsaUrl) return;
     const file = process.env.LEDGER_TSA_CERT_FILE;
     // A token is only worth storing once checked against a TSA certificate chosen by the operator.
@@ -103,9 +109,14 @@ export class LedgerAnchorService implements OnModuleInit {
   onModuleInit(): void {
     this.workers?.register({
       name: 'ledger-anchor',
-      summary: 'has an RFC 3161 time-stamping authority time-stamp the latest signed tree head every interval (lease ledger-anchor)',
+      summary: 'has an RFC 3161 time-stamping authority time-stamp, and the witnesses cosign, the latest signed tree head every interval (lease ledger-anchor)',
       // An interval of 0 leaves the loop off; `registry ledger anchor` still works.
-      unconfigured: () => (!this.tsaUrl ? 'LEDGER_TSA_URL is not set' : this.intervalMs > 0 ? undefined : 'LEDGER_ANCHOR_INTERVAL_MINUTES=0 (on demand only)'),
+      unconfigured: () =>
+        !this.tsaUrl && !this.witnesses.witnesses.length
+          ? 'neither LEDGER_TSA_URL nor LEDGER_WITNESSES is set'
+          : this.intervalMs > 0
+            ? undefined
+            : 'LEDGER_ANCHOR_INTERVAL_MINUTES=0 (on demand only)',
       start: () => {
         this.running = true;
         this.loop = this.follow();
@@ -124,13 +135,40 @@ export class LedgerAnchorService implements OnModuleInit {
       let next = this.intervalMs;
       try {
         // Several instances: one anchors (the same head twice would only cost a second token).
-        if (await this.leases.hold('ledger-anchor')) await this.anchor({ fresh: false });
+        if (await this.leases.hold('ledger-anchor')) await this.anchorEverywhere({ fresh: false });
       } catch (err) {
         next = Math.min(this.retryMs, Math.max(this.intervalMs, 100));
         this.logger.warn(`Anchoring failed, next attempt in ${Math.round(next / 1000)} s: ${(err as Error).message}`);
       }
       await this.idler.idle(next);
     }
+  }
+
+  /**
+   * The TSA's timestamp and the witnesses' cosignatures of the latest head, whichever are
+   * configured; a failure of one does not keep the others from trying, and is thrown after.
+   */
+  async anchorEverywhere(options: { fresh: boolean }): Promise<{ timestamp: LedgerAnchor | null; cosignatures: LedgerAnchor[] }> {
+    const failures: string[] = [];
+    // One fresh head for both, so the TSA and the witnesses anchor the same tree.
+    if (options.fresh) await this.ledger.checkpoint();
+    let timestamp: LedgerAnchor | null = null;
+    if (this.tsaUrl) timestamp = await this.anchor({ fresh: false }).catch((err: Error) => (failures.push(err.message), null));
+    let cosignatures: LedgerAnchor[] = [];
+    if (this.witnesses.witnesses.length) cosignatures = await this.cosign({ fresh: false }).catch((err: Error) => (failures.push(err.message), []));
+    if (failures.length) throw new AnchoringError(failures.join('; '));
+    return { timestamp, cosignatures };
+  }
+
+  /** Each configured witness cosigns the latest signed tree head (with `fresh`, one signed now); failures are thrown together, after all were tried. */
+  async cosign(options: { fresh: boolean } = { fresh: true }): Promise<LedgerAnchor[]> {
+    if (!this.witnesses.witnesses.length) throw new AnchoringError('No witness is configured (LEDGER_WITNESSES)');
+    const head = options.fresh ? await this.ledger.checkpoint() : await this.ledger.latestCheckpoint();
+    if (!head || head.treeSize === 0) return [];
+    const { stored, failures } = await this.witnesses.cosignAll(head);
+    for (const c of stored) this.logger.log(`Tree head of size ${c.treeSize} cosigned by witness ${c.authority} at ${c.genTime}`);
+    if (failures.length) throw new AnchoringError(`witness cosigning failed: ${failures.join('; ')}`);
+    return stored.map(cosignatureAnchor);
   }
 
   /**
@@ -193,10 +231,11 @@ export class LedgerAnchorService implements OnModuleInit {
    * For monitoring: events under the latest signed tree head that no anchor covers yet, and the
    * time of the newest anchor (null before the first). Growing while the TSA is down.
    */
-  async backlog(): Promise<{ unanchoredEvents: number; lastGenTime: string | null }> {
+  async backlog(kind: LedgerAnchor['kind'] = 'rfc3161'): Promise<{ unanchoredEvents: number; lastGenTime: string | null }> {
     const [head] = await this.db.query<{ size: number | string | null }>('SELECT MAX(tree_size) AS size FROM ledger_checkpoints');
     const [anchored] = await this.db.query<{ size: number | string | null; at: string | null }>(
-      'SELECT MAX(tree_size) AS size, MAX(gen_time) AS at FROM ledger_anchors',
+      'SELECT MAX(tree_size) AS size, MAX(gen_time) AS at FROM ledger_anchors WHERE kind = ?',
+      [kind],
     );
     return { unanchoredEvents: Math.max(0, Number(head?.size ?? 0) - Number(anchored?.size ?? 0)), lastGenTime: anchored?.at ?? null };
   }
@@ -209,11 +248,11 @@ export class LedgerAnchorService implements OnModuleInit {
 
   /** The same without tokens (a few bytes a row, for years of hourly anchors): to choose from. */
   async anchorSummaries(treeSize: number): Promise<AnchorSummary[]> {
-    const rows = await this.db.query<{ anchor_id: string; tree_size: number | string; gen_time: string }>(
-      'SELECT anchor_id, tree_size, gen_time FROM ledger_anchors WHERE tree_size <= ? ORDER BY tree_size, gen_time',
+    const rows = await this.db.query<{ anchor_id: string; kind: string; tree_size: number | string; gen_time: string }>(
+      'SELECT anchor_id, kind, tree_size, gen_time FROM ledger_anchors WHERE tree_size <= ? ORDER BY tree_size, gen_time',
       [treeSize],
     );
-    return rows.map((r) => ({ anchorId: r.anchor_id, treeSize: Number(r.tree_size), genTime: r.gen_time }));
+    return rows.map((r) => ({ anchorId: r.anchor_id, kind: r.kind as LedgerAnchor['kind'], treeSize: Number(r.tree_size), genTime: r.gen_time }));
   }
 
   /** The anchors with these ids, whole, by tree size. */
@@ -231,7 +270,7 @@ export class LedgerAnchorService implements OnModuleInit {
 function anchorOf(r: AnchorRow): LedgerAnchor {
   return {
     anchorId: r.anchor_id,
-    kind: 'rfc3161',
+    kind: r.kind as LedgerAnchor['kind'],
     treeSize: Number(r.tree_size),
     rootHash: r.root_hash,
     checkpoint: JSON.parse(r.checkpoint) as SignedTreeHead,
@@ -240,4 +279,8 @@ function anchorOf(r: AnchorRow): LedgerAnchor {
     token: r.token,
     recordedAt: r.recorded_at,
   };
+}
+
+function cosignatureAnchor(c: StoredCosignature): LedgerAnchor {
+  return { ...c, kind: COSIGNATURE_KIND };
 }

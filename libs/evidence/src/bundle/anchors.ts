@@ -6,6 +6,9 @@ import { nodeHash } from '../ledger/merkle';
 import type { PackedTree } from '../ledger/packed-tree';
 import { type SignedTreeHead, treeHeadBytes } from '../ledger/tree-head';
 import type { LineReader } from './bag-zip';
+import { COSIGNATURE_KIND } from '../anchor/witnesses';
+import { checkCosignedLine, type WitnessesVerdict } from './witness-anchors';
+import type { Vkey } from '../anchor/signed-note';
 
 /**
  * External anchors in a bundle (issue 22, build 3; ADR 0037): `data/anchors.jsonl`, one RFC 3161
@@ -27,7 +30,7 @@ export const MAX_BUNDLE_ANCHORS = 100;
  * The anchors this bundle relies on: for each of its events (leaf indices, ascending) the first
  * anchored tree head that holds it, i.e. the earliest time it is proven to have been in the log.
  */
-export function anchorsForBundle<A extends AnchorSummary>(all: A[], leafCount: number, leafAt: (k: number) => number, treeSize: number): A[] {
+export function anchorsForBundle<A extends Omit<AnchorSummary, 'kind'>>(all: A[], leafCount: number, leafAt: (k: number) => number, treeSize: number): A[] {
   // One anchor per tree size (the earliest), smallest first.
   const bySize = new Map<number, A>();
   for (const a of all) {
@@ -46,6 +49,24 @@ export function anchorsForBundle<A extends AnchorSummary>(all: A[], leafCount: n
   if (chosen.length <= MAX_BUNDLE_ANCHORS) return chosen;
   const step = chosen.length / MAX_BUNDLE_ANCHORS;
   return Array.from({ length: MAX_BUNDLE_ANCHORS }, (_, i) => chosen[Math.min(chosen.length - 1, Math.ceil((i + 1) * step) - 1)]);
+}
+
+/**
+ * The same, for each kind of anchor apart (ADR 0054: a TSA's timestamps and the witnesses'
+ * cosignatures, up to MAX_BUNDLE_ANCHORS of each), by tree size then kind.
+ */
+export function anchorsOfEachKind(all: AnchorSummary[], leafCount: number, leafAt: (k: number) => number, treeSize: number): AnchorSummary[] {
+  const kinds = [...new Set(all.map((a) => a.kind))].sort();
+  return kinds
+    .flatMap((kind) =>
+      anchorsForBundle(
+        all.filter((a) => a.kind === kind),
+        leafCount,
+        leafAt,
+        treeSize,
+      ),
+    )
+    .sort((x, y) => x.treeSize - y.treeSize || (x.kind < y.kind ? -1 : x.kind > y.kind ? 1 : 0));
 }
 
 /** One line of anchors.jsonl, canonical JSON. */
@@ -143,6 +164,8 @@ export interface AnchorsVerdict {
   anchored: AnchorCoverage[];
   /** Events no checked anchor covers. */
   unanchored: number;
+  /** Witness cosignatures (kind c2sp-cosignature, ADR 0054): how many were checked against a pinned witness key, and whose were not. */
+  witnesses: WitnessesVerdict;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -164,22 +187,27 @@ export class AnchorChecker {
   private next = 0;
   readonly verdict: AnchorsVerdict;
 
-  constructor(private readonly trusted: X509Certificate[] | undefined) {
-    this.verdict = { anchors: 0, checkedAgainst: null, anchored: [], unanchored: 0 };
+  constructor(
+    private readonly trusted: X509Certificate[] | undefined,
+    /** Pinned witnesses (--trusted-witness, 0x04 vkeys): a cosignature counts only when by one of them. */
+    private readonly witnesses: Vkey[] = [],
+  ) {
+    this.verdict = { anchors: 0, checkedAgainst: null, anchored: [], unanchored: 0, witnesses: { pinned: witnesses.length, checked: 0, unpinned: [] } };
   }
 
   async read(lines: LineReader | undefined, head: SignedTreeHead | { treeSize: number; rootHash: string }, problems: AnchorProblem[]): Promise<void> {
     if (!lines) return;
-    this.verdict.checkedAgainst = this.trusted ? 'pinned-tsa' : 'not-pinned';
     const times: string[] = [];
     const tokens: Array<{ line: number; treeSize: number; genTime: string; check: Promise<string | null> }> = [];
     let previous = 0;
+    const previousOfKind = new Map<unknown, number>();
+    const ofKind = new Map<unknown, number>();
     for (let line = await lines.next(); line !== undefined; line = await lines.next()) {
       const n = lines.n;
       this.verdict.anchors = n;
       const fail = (problem: string) => problems.push({ file: ANCHORS_FILE, line: n, problem });
-      if (n > MAX_BUNDLE_ANCHORS) {
-        fail(`more than ${MAX_BUNDLE_ANCHORS} anchors`);
+      if (n > 2 * MAX_BUNDLE_ANCHORS) {
+        fail(`more than ${2 * MAX_BUNDLE_ANCHORS} anchors`);
         break;
       }
       let a: { authority: unknown; checkpoint: SignedTreeHead; consistency: unknown; genTime: string; kind: unknown; token: string };
@@ -195,11 +223,11 @@ export class AnchorChecker {
         a !== null &&
         !Array.isArray(a) &&
         Object.keys(a).sort().join() === LINE_MEMBERS &&
-        a.kind === 'rfc3161' &&
+        (a.kind === 'rfc3161' || a.kind === COSIGNATURE_KIND) &&
         typeof a.authority === 'string' &&
         typeof a.genTime === 'string' &&
         typeof a.token === 'string' &&
-        BASE64.test(a.token) &&
+        (a.kind === COSIGNATURE_KIND || BASE64.test(a.token)) &&
         Array.isArray(a.consistency) &&
         a.consistency.every((h) => typeof h === 'string' && HEX64.test(h)) &&
         typeof c === 'object' &&
@@ -215,17 +243,26 @@ export class AnchorChecker {
         Number.isSafeInteger(c.treeSize);
       if (!wellFormed) {
         fail(
-          'not an anchor {authority, checkpoint {issuedAt, keyId, log, rootHash, signature, treeSize}, consistency [64 hex…], genTime, kind "rfc3161", token}',
+          'not an anchor {authority, checkpoint {issuedAt, keyId, log, rootHash, signature, treeSize}, consistency [64 hex…], genTime, kind "rfc3161" or "c2sp-cosignature", token}',
         );
         continue;
       }
+      // Whether tokens were checked: said once a well-formed RFC 3161 line is seen (a bundle of cosignatures alone has none).
+      if (a.kind === 'rfc3161') this.verdict.checkedAgainst = this.trusted ? 'pinned-tsa' : 'not-pinned';
       if (canonicalJson(a) !== line) fail('not in canonical form');
       if (c.treeSize < 1 || c.treeSize > head.treeSize) {
         fail(`anchors a tree of ${c.treeSize} events: not between 1 and the bundle's ${head.treeSize}`);
         continue;
       }
-      if (c.treeSize <= previous) fail('anchors are not in increasing tree size');
+      // Tree sizes never decrease; within one kind they increase (at most MAX_BUNDLE_ANCHORS of each).
+      if (c.treeSize < previous || c.treeSize <= (previousOfKind.get(a.kind) ?? 0)) fail('anchors are not in increasing tree size');
       previous = c.treeSize;
+      previousOfKind.set(a.kind, c.treeSize);
+      ofKind.set(a.kind, (ofKind.get(a.kind) ?? 0) + 1);
+      if (ofKind.get(a.kind)! > MAX_BUNDLE_ANCHORS) {
+        fail(`more than ${MAX_BUNDLE_ANCHORS} anchors of kind ${a.kind as string}`);
+        break;
+      }
       const proof = (a.consistency as string[]).map((h) => Buffer.from(h, 'hex'));
       if (!consistent(c.treeSize, head.treeSize, Buffer.from(c.rootHash, 'hex'), Buffer.from(head.rootHash, 'hex'), proof)) {
         fail(
@@ -233,7 +270,11 @@ export class AnchorChecker {
         );
         continue;
       }
-      if (this.trusted) {
+      if (a.kind === COSIGNATURE_KIND) {
+        // ADR 0054: the note must be this line's checkpoint; counted only when a pinned witness cosigned it.
+        const check = checkCosignedLine(a.token, a.authority as string, a.genTime, c, this.witnesses, this.verdict.witnesses);
+        if (check !== 'unpinned') tokens.push({ line: n, treeSize: c.treeSize, genTime: a.genTime, check: Promise.resolve(check && check.problem) });
+      } else if (this.trusted) {
         // Started now, awaited below: the CMS checks of all lines overlap (their crypto runs off the event loop).
         const stated = a.genTime;
         const check = verifyTimestampToken(Buffer.from(a.token, 'base64'), treeHeadBytes(c), this.trusted).then(

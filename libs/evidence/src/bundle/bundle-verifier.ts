@@ -4,6 +4,7 @@ import type { EventEnvelope } from '@app/event-store';
 import { ed25519Thumbprint } from '@app/identity/tokens';
 import { canonicalJson } from '../ledger/canonical-json';
 import { AnchorChecker, ANCHORS_FILE, type AnchorsVerdict } from './anchors';
+import type { Vkey } from '../anchor/signed-note';
 import { ACCESS_LOG_FILE, accessLogClaim, checkAccessLog, type AccessLogVerdict } from './access-log-proofs';
 import { BagZip, BundleRefused, isPayloadPath, type LineReader, TAG_FILES } from './bag-zip';
 import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_SIG, type BundleStatement, checkBundleStatement } from './bundle-statement';
@@ -288,6 +289,8 @@ export interface VerifyBundleOptions {
   trustedKeys?: KeyObject[];
   /** Pinned TSA: anchors' RFC 3161 tokens must chain to one of these certificates; without it no token is checked. */
   trustedTsa?: X509Certificate[];
+  /** Pinned witnesses (0x04 vkeys, ADR 0054): a cosignature counts only when by one of them. */
+  trustedWitnesses?: Vkey[];
   /** Called every 1,000 event lines checked and once at the end (a progress display; the total is not known before the end). */
   onProgress?: (eventsChecked: number) => void;
 }
@@ -300,6 +303,8 @@ export const RESTS_ON_HOSPITAL = {
     'the signed history: the tree head is signed by the hospital’s key only, with no external timestamp or witness, so a history rewritten and re-signed with that key would verify too',
   unanchored:
     'the signed history of the events no checked external anchor covers (anchors.unanchored): for them the tree head is signed by the hospital’s key only, so a rewrite re-signed with that key would verify too',
+  unpinnedWitness: (names: string[]) =>
+    `the cosignatures of ${names.join(', ')}: no key of theirs was pinned (--trusted-witness), so they prove nothing (anyone can run a witness) and cover no event`,
   unpinnedTsa:
     'the external anchors: no TSA certificate was pinned (--trusted-tsa), so their RFC 3161 tokens were not checked and no event is counted as anchored',
   completeness:
@@ -322,7 +327,7 @@ export const RESTS_ON_HOSPITAL = {
  */
 export async function verifyBundle(path: string, options: VerifyBundleOptions = {}): Promise<BundleVerification> {
   const problems: BundleProblem[] = [];
-  const anchors = new AnchorChecker(options.trustedTsa);
+  const anchors = new AnchorChecker(options.trustedTsa, options.trustedWitnesses);
   const report: BundleVerification = {
     ok: false,
     events: 0,
@@ -682,6 +687,7 @@ async function checkBag(
   report.restsOnHospital = [
     ...(report.signedBy === 'pinned-key' ? [] : [RESTS_ON_HOSPITAL.bundledKey]),
     ...historyClaims(anchors.verdict),
+    ...(anchors.verdict.witnesses.unpinned.length ? [RESTS_ON_HOSPITAL.unpinnedWitness(anchors.verdict.witnesses.unpinned)] : []),
     RESTS_ON_HOSPITAL.completeness,
     RESTS_ON_HOSPITAL.report,
     ...(provenTexts.counts.notProvable ? [RESTS_ON_HOSPITAL.notProvable(provenTexts.counts.notProvable)] : []),
@@ -694,7 +700,8 @@ async function checkBag(
 
 /** What the history rests on: the hospital's key alone, unless checked anchors cover every event. */
 function historyClaims(v: AnchorsVerdict): string[] {
-  if (v.checkedAgainst === 'not-pinned') return [RESTS_ON_HOSPITAL.unpinnedTsa, RESTS_ON_HOSPITAL.history];
-  if (v.anchored.length === 0) return [RESTS_ON_HOSPITAL.history];
-  return v.unanchored ? [RESTS_ON_HOSPITAL.unanchored] : [];
+  // With witnesses pinned some events may be anchored while the TSA's tokens were not checked.
+  const tsa = v.checkedAgainst === 'not-pinned' ? [RESTS_ON_HOSPITAL.unpinnedTsa] : [];
+  if (v.anchored.length === 0) return [...tsa, RESTS_ON_HOSPITAL.history];
+  return [...tsa, ...(v.unanchored ? [RESTS_ON_HOSPITAL.unanchored] : [])];
 }

@@ -11,7 +11,7 @@ import { PackedTree } from '../ledger/packed-tree';
 import type { LedgerService } from '../ledger/ledger.service';
 import { treeHeadBytes, type SignedTreeHead } from '../ledger/tree-head';
 import type { LedgerAnchorService } from '../anchor/ledger-anchors.service';
-import { anchorLine, ANCHORS_FILE, anchorsForBundle } from './anchors';
+import { anchorLine, ANCHORS_FILE, anchorsOfEachKind } from './anchors';
 import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_SIG, BUNDLE_STATEMENT_TEXT, BUNDLE_STATEMENT_VERSION, bundleStatementBytes } from './bundle-statement';
 import { type RedactionRule, withhold } from './redaction';
 import { formatTwoLine, formatTwoLineText } from './field-redaction';
@@ -354,8 +354,12 @@ export async function writeBundle(
       firstProof = await writeProofs(w, tree, positions, leaves, redactedLeaves, head.treeSize);
     });
     // The anchors the bundle relies on, each with its RFC 9162 consistency proof to this head.
-    const chosen = deps.anchors ? anchorsForBundle(await deps.anchors.anchorSummaries(head.treeSize), leaves.length, (k) => leaves.at(k), head.treeSize) : [];
-    const anchors = chosen.length ? await deps.anchors!.anchorsById(chosen.map((a) => a.anchorId)) : [];
+    // (A TSA's and the witnesses' apart, ADR 0054; by tree size, then kind.)
+    const chosen = deps.anchors ? anchorsOfEachKind(await deps.anchors.anchorSummaries(head.treeSize), leaves.length, (k) => leaves.at(k), head.treeSize) : [];
+    const order = new Map(chosen.map((a, i) => [a.anchorId, i]));
+    const anchors = chosen.length
+      ? (await deps.anchors!.anchorsById(chosen.map((a) => a.anchorId))).sort((x, y) => order.get(x.anchorId)! - order.get(y.anchorId)!)
+      : [];
     if (anchors.length) await add(ANCHORS_FILE, FAST, (w) => w.write(anchors.map((a) => `${anchorLine(a, tree)}\n`).join('')));
     onProgress({ phase: 'finishing', done: included, total: included });
     addSpilled(await timelineJson.end(), FAST);

@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { canonicalJson } from '../ledger/canonical-json';
 import type { SignedTreeHead } from '../ledger/tree-head';
 import { anchorsByHand, anchorsRules } from './anchors';
+import { witnessRules } from './witness-anchors';
 import { type AccessLogExample, accessLogRules } from './access-log-proofs';
 import { BUNDLE_LIMITS, TAG_FILES } from './bag-zip';
 import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_MEMBERS, BUNDLE_STATEMENT_SIG, BUNDLE_STATEMENT_VERSION } from './bundle-statement';
@@ -327,7 +328,7 @@ For every entry of \`streams\`: if \`included\` is true the stream has events in
 otherwise it is not one of the streams in every bundle (for a compliance file: its \`matchedBy\` holds
 no \`aiSystem:\` key) and its \`firstAt\` is not in the period (a missing \`firstAt\` is in a period
 without bounds).
-${example ? workedExample(head, example) : ''}${example?.formatTwo ? formatTwoExample(example.formatTwo, 'B.10a') : ''}${example?.formatTwoSeed ? formatTwoExample(example.formatTwoSeed, 'B.10b') : ''}${anchorsRules()}${textsSection()}${example?.opened ? openedExample(example.opened) : ''}${statementSection()}${coverageSection()}${documentsSection()}
+${example ? workedExample(head, example) : ''}${example?.formatTwo ? formatTwoExample(example.formatTwo, 'B.10a') : ''}${example?.formatTwoSeed ? formatTwoExample(example.formatTwoSeed, 'B.10b') : ''}${anchorsRules()}${witnessRules()}${textsSection()}${example?.opened ? openedExample(example.opened) : ''}${statementSection()}${coverageSection()}${documentsSection()}
 ${accessLogRules(accessLog)}
 ## For people
 
