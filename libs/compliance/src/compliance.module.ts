@@ -7,6 +7,7 @@ import { ListAssessmentsHandler, OverdueAssessments } from './application/assess
 import { ExecuteComplianceFileCommandHandler } from './application/compliance-file.handler';
 import { GetComplianceFileHandler, GetReviewGateHandler } from './application/compliance-file.queries';
 import { ComplianceDocuments } from './application/documents.service';
+import { GetComplianceDashboardHandler } from './application/dashboard.queries';
 import { ListComplianceDocumentsHandler } from './application/documents.queries';
 import { ComplianceController } from './http/compliance.controller';
 import { AssessmentRow } from './projections/assessment.entity';
@@ -30,6 +31,7 @@ import { AssessmentsProjection } from './projections/assessments.projection';
     AssessmentsProjection,
     ComplianceDocuments,
     ListComplianceDocumentsHandler,
+    GetComplianceDashboardHandler,
   ],
   exports: [OverdueAssessments],
 })

@@ -6,3 +6,4 @@ export * from './application/assessment.queries';
 export * from './projections/assessment.entity';
 export * from './application/documents.service';
 export * from './application/documents.queries';
+export * from './application/dashboard.queries';

@@ -3,3 +3,4 @@ export * from './compliance-file.commands';
 export * from './compliance-file.decider';
 export * from './compliance-view';
 export * from './documents';
+export * from './dashboard';
