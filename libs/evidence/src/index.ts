@@ -21,3 +21,4 @@ export * from './bundle/reconstruction';
 export * from './bundle/bag-zip';
 export * from './bundle/trusted-keys';
 export * from './bundle/access-log-proofs';
+export * from './bundle/compliance-file';
