@@ -202,6 +202,10 @@ describe('compliance dashboard and the file as of a date (issue 23 item 7)', () 
       const pdf = await download({ format: 'pdf', asOf: before }, auditor);
       expect(pdf.status).toBe(200);
       expect((pdf.body as Buffer).subarray(0, 5).toString()).toBe('%PDF-');
+      // Today's date is the file as of now (the end of today is still to come).
+      const todays = await download({ format: 'json', asOf: daysAgo(0) });
+      expect(todays.status).toBe(200);
+      expect(Date.parse(todays.headers['x-as-of'])).toBeLessThanOrEqual(Date.now());
       expect((await download({ format: 'json', asOf: 'not-a-date' })).status).toBe(400);
       expect((await download({ format: 'xml' })).status).toBe(400);
       const future = await download({ asOf: new Date(Date.now() + 86_400_000).toISOString() });

@@ -16,7 +16,7 @@ export async function complianceFileCommand(
   if (!(COMPLIANCE_FILE_ROLES as readonly string[]).includes(o.role)) {
     throw new Error(`--role ${o.role} may not read the compliance file (the API allows ${COMPLIANCE_FILE_ROLES.join(', ')})`);
   }
-  const asOf = o.asOf === undefined ? new Date().toISOString() : complianceAsOf(o.asOf);
+  const asOf = o.asOf === undefined ? new Date().toISOString() : complianceAsOf(o.asOf, new Date());
   if (asOf === null) throw new Error(`--as-of ${o.asOf}: not a date (YYYY-MM-DD) or an ISO 8601 instant`);
   await withAppContext(
     (app) =>

@@ -17,12 +17,15 @@ export const COMPLIANCE_FILE_FORMATS: readonly ComplianceFileFormat[] = ['bundle
 
 /**
  * `asOf` as the moment the file is read at: a date alone is the end of that day in the hospital's
- * zone (the file "as it stood on that date"); an instant is taken as given. Null: not a date or time.
+ * zone (the file "as it stood on that date"), or now for today; an instant is taken as given. Null:
+ * not a date or time.
  */
-export function complianceAsOf(text: string): string | null {
+export function complianceAsOf(text: string, now: Date): string | null {
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
     const day = DateTime.fromISO(text, { zone: 'Europe/Amsterdam' });
-    return day.isValid ? day.endOf('day').toUTC().toISO() : null;
+    if (!day.isValid) return null;
+    const end = day.endOf('day').toJSDate();
+    return (end.getTime() > now.getTime() && day.toISODate() === DateTime.fromJSDate(now, { zone: 'Europe/Amsterdam' }).toISODate() ? now : end).toISOString();
   }
   const t = Date.parse(text);
   return Number.isNaN(t) ? null : new Date(t).toISOString();

@@ -48,7 +48,7 @@ export class ComplianceFileExportController {
     @CurrentPrincipal() who: Principal,
     @Res({ passthrough: true }) res: Response,
   ): Promise<StreamableFile> {
-    const asOf = q.asOf === undefined ? this.clock.now().toISOString() : complianceAsOf(q.asOf);
+    const asOf = q.asOf === undefined ? this.clock.now().toISOString() : complianceAsOf(q.asOf, this.clock.now());
     if (asOf === null) {
       throw new ProblemException(400, 'invalid-as-of', 'Bad request', 'asOf must be a date (YYYY-MM-DD) or an ISO 8601 instant', [
         { field: 'asOf', message: 'must be a date (YYYY-MM-DD) or an ISO 8601 instant' },
