@@ -14,3 +14,12 @@ export type { Page } from '@app/event-store/core';
 export type { CoverageAnswer as Coverage, ReviewListItem as ReviewItem, WorklistItem } from '@app/oversight/contract';
 export type { BundleJobView as BundleJob, DisclosureScope as Scope, DisclosureSummary as DisclosureItem, DisclosureView } from '@app/disclosure/contract';
 export type { TimelineEntry } from '@app/evidence/contract';
+export type {
+  ComplianceDashboard,
+  ComplianceDocumentItem,
+  ComplianceDocumentList,
+  ComplianceFileAnswer as ComplianceFile,
+  DashboardEntry,
+  DocumentKind,
+} from '@app/compliance/contract';
+export { DOCUMENT_KIND_OPTIONS } from '@app/compliance/contract';
