@@ -1,8 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { canonicalJson, verifyBundle } from '@app/evidence';
 import { KEY_MATERIAL, type KeyMaterial } from '@app/identity';
+import { CLI } from '../support/child-api';
 import { requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
 import { aiSystemBody, rawBody, startTestApp, type TestApp } from '../support/test-app';
 import { readZip, rebag, writeZip } from '../support/zip';
@@ -214,6 +217,24 @@ describe('compliance dashboard and the file as of a date (issue 23 item 7)', () 
       // Two days ago (the end of that day) the system was not registered yet.
       expect((await download({ asOf: daysAgo(2) })).status).toBe(404);
       expect((await download({}, clinician)).status).toBe(403);
+    });
+  });
+  describe('registry compliance-file (the built CLI, on the same store)', () => {
+    const cli = (...args: string[]) => promisify(execFile)(process.execPath, [CLI, ...args], { env: { ...process.env, ...t.storage.env, LOG_LEVEL: 'warn' } });
+
+    it('writes the bundle as of the past moment, which verify-bundle accepts; JSON alone equals the API file; a role without access is refused', async () => {
+      const out = join(dir, 'cli.zip');
+      const written = await cli('compliance-file', systemId, '--as-of', before, '--out', out, '--as', 'qm-1', '--role', 'quality-manager');
+      expect(written.stdout).toMatch(/signed tree head of size \d+, root [0-9a-f]{64}, bundle SHA-256 [0-9a-f]{64}/);
+      expect((await cli('verify-bundle', out)).stdout).toMatch(/^OK: /);
+      const json = join(dir, 'cli.json');
+      await cli('compliance-file', systemId, '--as-of', before, '--format', 'json', '--out', json, '--as', 'audit-1', '--role', 'auditor');
+      const api = await t.http.get(`/api/v1/ai-systems/${systemId}/compliance`).query({ asOf: before }).set(auth(qm)).expect(200);
+      expect(JSON.parse(readFileSync(json, 'utf8')).file).toEqual(api.body);
+      await expect(cli('compliance-file', systemId, '--out', join(dir, 'no.zip'), '--as', 'alice', '--role', 'clinician')).rejects.toMatchObject({
+        code: 1,
+        stderr: expect.stringMatching(/--role clinician may not read the compliance file/),
+      });
     });
   });
 });
