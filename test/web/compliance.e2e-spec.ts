@@ -140,6 +140,14 @@ describe('Compliance dashboard and file in Chromium (issue 23 item 7), English a
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'quality-manager-compliance-file');
 
+    // In force on a chosen day: yesterday it was not yet (valid from today).
+    await page.getByLabel('In force on').fill(daysAgo(1));
+    await page.locator('section[aria-labelledby="documents-title"]').getByText('Nothing yet.').waitFor();
+    await expect(page.locator('#compliance-documents').count()).resolves.toBe(0);
+    // Empty again: every document with its status today.
+    await page.getByLabel('In force on').fill('');
+    await page.locator('#compliance-documents tbody tr').first().waitFor();
+
     // The file as of today: a bundle that verifies, and its PDF.
     const [bundle] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download the provable bundle' }).click()]);
     const bundlePath = await bundle.path();

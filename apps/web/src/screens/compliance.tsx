@@ -196,6 +196,7 @@ function Documents({ id, canWrite, reloadFile }: { id: string; canWrite: boolean
               >
                 {t('compliance.download')}
               </button>
+              {canWrite && d.status === 'valid' && ' '}
               {canWrite && d.status === 'valid' && <Withdraw id={id} doc={d} reload={reload} done={setNotice} />}
             </td>
           </tr>
@@ -258,6 +259,8 @@ function UploadDocument({ id, reload }: { id: string; reload: () => Promise<unkn
   const [validFrom, setValidFrom] = useState('');
   const [validUntil, setValidUntil] = useState('');
   const [file, setFile] = useState<File | null>(null);
+  // A file input cannot be cleared by state: a new key gives an empty one after each upload.
+  const [fileKey, setFileKey] = useState(0);
   const w = useWrite(reload);
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -276,6 +279,7 @@ function UploadDocument({ id, reload }: { id: string; reload: () => Promise<unkn
       setValidFrom('');
       setValidUntil('');
       setFile(null);
+      setFileKey(fileKey + 1);
     }
   };
   return (
@@ -318,6 +322,7 @@ function UploadDocument({ id, reload }: { id: string; reload: () => Promise<unkn
       <div class="field">
         <label for="document-file">{t('compliance.file')}</label>
         <input
+          key={fileKey}
           id="document-file"
           name="document-file"
           type="file"
