@@ -19,8 +19,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   incidents: ['ai-systems', 'compliance', 'event-store', 'identity', 'oversight', 'platform'],
   monitoring: ['ai-systems', 'event-store', 'identity', 'incidents', 'oversight', 'platform'],
   retention: ['ai-systems', 'event-store', 'identity', 'platform'],
-  evidence: ['event-store', 'identity', 'platform'],
-  disclosure: ['event-store', 'evidence', 'identity', 'platform', 'retention'],
+  evidence: ['compliance', 'event-store', 'identity', 'platform'],
+  disclosure: ['ai-systems', 'compliance', 'event-store', 'evidence', 'identity', 'platform', 'retention'],
   fhir: ['ai-systems', 'event-store', 'identity', 'incidents', 'oversight', 'platform'],
   'apps/api': [
     'ai-systems',

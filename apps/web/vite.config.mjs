@@ -14,6 +14,7 @@ export default defineConfig({
       '@app/event-store/core': resolve(here, '../../libs/event-store/src/core.ts'),
       '@app/incidents/contract': resolve(here, '../../libs/incidents/src/contract.ts'),
       '@app/ai-systems/contract': resolve(here, '../../libs/ai-systems/src/contract.ts'),
+      '@app/compliance/contract': resolve(here, '../../libs/compliance/src/contract.ts'),
       '@app/oversight/contract': resolve(here, '../../libs/oversight/src/contract.ts'),
       '@app/disclosure/contract': resolve(here, '../../libs/disclosure/src/contract.ts'),
       '@app/evidence/contract': resolve(here, '../../libs/evidence/src/contract.ts'),

@@ -26,6 +26,7 @@ const commands = {
   keys: () => require('./commands/keys') as typeof import('./commands/keys'),
   accessLog: () => require('./commands/access-log') as typeof import('./commands/access-log'),
   workers: () => require('./commands/workers') as typeof import('./commands/workers'),
+  complianceFile: () => require('./commands/compliance-file') as typeof import('./commands/compliance-file'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -215,6 +216,22 @@ program
   .requiredOption('--as <subject>', 'the user doing the export (recorded in the chain of custody)')
   .addOption(new Option('--role <role>', "that user's role; the API's rule applies (only legal may export)").choices([...ROLES]).makeOptionMandatory())
   .action((o: { request: string; out: string; as: string; role: string }) => commands.bundles().exportBundleCommand(o));
+
+program
+  .command('compliance-file <system>')
+  .description("An AI system's compliance file as it stood on a date, provable against the ledger (a bundle; or its JSON or PDF alone)")
+  .option('--as-of <date>', 'a date (the end of that day, Europe/Amsterdam) or an ISO 8601 instant; default now')
+  .addOption(
+    new Option('--format <format>', 'bundle: a zip registry verify-bundle checks; json or pdf: the file alone')
+      .choices(['bundle', 'json', 'pdf'])
+      .default('bundle'),
+  )
+  .requiredOption('--out <file>', 'where to write it')
+  .requiredOption('--as <subject>', 'the user reading the file')
+  .addOption(new Option('--role <role>', "that user's role; the API's rule applies").choices([...ROLES]).makeOptionMandatory())
+  .action((system: string, o: { asOf?: string; format: 'bundle' | 'json' | 'pdf'; out: string; as: string; role: string }) =>
+    commands.complianceFile().complianceFileCommand(system, o),
+  );
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`registry: ${err.message}\n`);

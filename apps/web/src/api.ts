@@ -83,3 +83,21 @@ export async function download(path: string, filename: string): Promise<Blob> {
 }
 
 export const newKey = () => crypto.randomUUID();
+
+/** Uploads a file as the request body (a compliance document: its bytes are what is hashed and kept). */
+export async function upload<T>(path: string, file: Blob, contentType: string): Promise<Answer<T>> {
+  const headers: Record<string, string> = { Accept: 'application/json, application/problem+json', 'Content-Type': contentType };
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1${path}`, { method: 'POST', headers, body: file });
+  } catch {
+    throw new ApiError({ title: 'network', status: 0, code: 'network' });
+  }
+  if (!res.ok) {
+    if (res.status === 401) onUnauthorised();
+    const type = res.headers.get('Content-Type') ?? '';
+    throw new ApiError(type.includes('json') ? ((await res.json()) as Problem) : { title: res.statusText, status: res.status });
+  }
+  return { data: (await res.json()) as T, etag: res.headers.get('ETag'), status: res.status };
+}

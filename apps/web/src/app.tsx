@@ -3,6 +3,7 @@ import { setBearer } from './api';
 import { loadSession, type Role, saveSession, type Session, type WebConfig } from './auth';
 import { lang, setLang, t, type TextKey } from './i18n';
 import { Audit } from './screens/audit';
+import { ComplianceDashboardScreen, ComplianceFileScreen } from './screens/compliance';
 import { DisclosureDetail, Disclosures } from './screens/disclosure';
 import { IncidentBoard, IncidentDetail } from './screens/incidents';
 import { Insights } from './screens/insights';
@@ -18,14 +19,14 @@ import { clearPatientContext, formatBirthDate, launchPatient } from './smart';
 import { navigate, patientContext, route, useSignal } from './state';
 import { Link, PageTitle, tt } from './ui';
 
-type Screen = 'worklist' | 'reviews' | 'incidents' | 'disclosures' | 'audit' | 'insights' | 'monitoring' | 'supplier-notices' | 'requests' | 'report';
+type Screen = 'worklist' | 'reviews' | 'incidents' | 'disclosures' | 'audit' | 'insights' | 'monitoring' | 'supplier-notices' | 'requests' | 'report' | 'compliance';
 /** Which screens each role sees; the API enforces the same rules (docs/roles.md). Everyone may report an incident. */
 const SCREENS: Record<Role, Screen[]> = {
   clinician: ['worklist', 'reviews', 'report'],
-  'quality-manager': ['incidents', 'supplier-notices', 'insights', 'monitoring', 'requests', 'report'],
-  legal: ['disclosures', 'incidents', 'supplier-notices', 'insights', 'requests', 'report'],
-  auditor: ['audit', 'incidents', 'disclosures', 'supplier-notices', 'insights', 'monitoring', 'requests', 'report'],
-  admin: ['insights', 'requests', 'report'],
+  'quality-manager': ['incidents', 'supplier-notices', 'compliance', 'insights', 'monitoring', 'requests', 'report'],
+  legal: ['disclosures', 'incidents', 'supplier-notices', 'compliance', 'insights', 'requests', 'report'],
+  auditor: ['audit', 'incidents', 'disclosures', 'supplier-notices', 'compliance', 'insights', 'monitoring', 'requests', 'report'],
+  admin: ['insights', 'compliance', 'requests', 'report'],
 };
 
 export function App({ config }: { config: WebConfig }) {
@@ -88,6 +89,9 @@ export function App({ config }: { config: WebConfig }) {
         return <SubjectRequests canWrite={session.role !== 'auditor'} />;
       case 'report':
         return <ReportIncident />;
+      case 'compliance':
+        // The file's readers; documents are filed by quality management, legal counsel and the administrator (compliance.controller).
+        return id ? <ComplianceFileScreen id={id} canWriteDocuments={session.role !== 'auditor'} /> : <ComplianceDashboardScreen />;
     }
   };
 

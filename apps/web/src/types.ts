@@ -15,3 +15,12 @@ export type { CoverageAnswer as Coverage, ReviewListItem as ReviewItem, Worklist
 export type { BundleJobView as BundleJob, DisclosureScope as Scope, DisclosureSummary as DisclosureItem, DisclosureView } from '@app/disclosure/contract';
 export type { TimelineEntry } from '@app/evidence/contract';
 export type { MonitoringAlertView as MonitoringAlert, MonitoringAnswer as Monitoring } from '@app/monitoring/contract';
+export type {
+  ComplianceDashboard,
+  ComplianceDocumentItem,
+  ComplianceDocumentList,
+  ComplianceFileAnswer as ComplianceFile,
+  DashboardEntry,
+  DocumentKind,
+} from '@app/compliance/contract';
+export { DOCUMENT_KIND_OPTIONS } from '@app/compliance/contract';

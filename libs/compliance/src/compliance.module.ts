@@ -8,6 +8,7 @@ import { ListAssessmentsHandler, OverdueAssessments } from './application/assess
 import { ExecuteComplianceFileCommandHandler } from './application/compliance-file.handler';
 import { GetComplianceFileHandler, GetReviewGateHandler } from './application/compliance-file.queries';
 import { ComplianceDocuments } from './application/documents.service';
+import { GetComplianceDashboardHandler } from './application/dashboard.queries';
 import { ListComplianceDocumentsHandler } from './application/documents.queries';
 import { ComplianceController } from './http/compliance.controller';
 import { AssessmentRow } from './projections/assessment.entity';
@@ -45,6 +46,7 @@ import { SubjectRequestsProjection } from './projections/subject-requests.projec
     GetSubjectRequestHandler,
     OverdueSubjectRequests,
     SubjectRequestsProjection,
+    GetComplianceDashboardHandler,
   ],
   exports: [OverdueAssessments, OverdueSubjectRequests],
 })

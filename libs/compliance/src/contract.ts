@@ -1,8 +1,49 @@
 /**
- * `@app/compliance/contract`: the shapes of the compliance context's answers the web app reads,
- * declared once. Pure TypeScript: only this context's domain (as types) and the event store core.
+ * `@app/compliance/contract`: the shapes of the compliance file's answers (issue 23), declared once
+ * and read by the server and the web app. Pure TypeScript: only this context's domain (as types)
+ * and `@app/event-store/core` (test/architecture.spec.ts).
  */
+import type { ComplianceView } from './domain/compliance-view';
 import type { RequestDeadline, SubjectRequestKind } from './domain/subject-request.events';
+import type { DashboardEntry } from './domain/dashboard';
+import type { DocumentStatus } from './domain/documents';
+import type { ComplianceDocument } from './domain/compliance-file.decider';
+
+export type { ComplianceView } from './domain/compliance-view';
+export type { DashboardEntry, DashboardItem, DashboardItemKind, DashboardStatus } from './domain/dashboard';
+export type { DocumentStatus } from './domain/documents';
+export type { AssessmentKind, AssessmentStatus, DocumentKind } from './domain/compliance-file.events';
+
+/** `GET /compliance/dashboard`. */
+export interface ComplianceDashboard {
+  asOf: string;
+  systems: DashboardEntry[];
+}
+
+/** One document of `GET /ai-systems/{id}/documents`. */
+export type ComplianceDocumentItem = ComplianceDocument & { status: DocumentStatus; lastValidDay: string | null };
+
+/** `GET /ai-systems/{id}/documents`. */
+export interface ComplianceDocumentList {
+  aiSystemId: string;
+  validOn: string;
+  asOf: string;
+  items: ComplianceDocumentItem[];
+}
+
+/** `GET /ai-systems/{id}/compliance`. */
+export type ComplianceFileAnswer = ComplianceView;
+
+/** The kinds of papers the file keeps, in the order a form offers them (compliance-file.events DOCUMENT_KINDS). */
+export const DOCUMENT_KIND_OPTIONS = [
+  'ce-certificate',
+  'eu-declaration-of-conformity',
+  'instructions-for-use',
+  'contract',
+  'processing-agreement',
+  'service-levels',
+  'security-commitments',
+] as const;
 
 export type { RefusalGround, RequestDeadline, SubjectRequestKind } from './domain/subject-request.events';
 

@@ -9,3 +9,4 @@ export * from './application/documents.queries';
 export * from './application/subject-request.commands';
 export * from './application/subject-request.queries';
 export * from './projections/subject-request.entity';
+export * from './application/dashboard.queries';

@@ -11,14 +11,17 @@ import { RetentionModule } from '@app/retention';
 import { BundleExports } from './application/bundle-exports';
 import { ExecuteDisclosureHandler, GetDisclosureHandler } from './application/disclosure.handlers';
 import { DisclosureController } from './http/disclosure.controller';
+import { ComplianceFileExports } from './application/compliance-file-exports';
+import { ComplianceFileExportController } from './http/compliance-file-export.controller';
 
 /** Disclosure requests (PLD Art. 9–10) and the evidence bundles that answer them. */
 @Module({
   // RetentionModule: the blob store, where the compliance file's documents a bundle carries are (VERIFY.md B.16).
   imports: [CqrsModule, EvidenceModule, RetentionModule, TypeOrmModule.forFeature([DisclosureRow, DisclosureBundleRow])],
-  controllers: [DisclosureController],
-  providers: [ExecuteDisclosureHandler, GetDisclosureHandler, ListDisclosuresHandler, BundleExports, DisclosuresProjection],
-  exports: [BundleExports],
+  // The compliance-file export (issue 23 item 7, ADR 0053) is a bundle, so it lives with the bundle exports.
+  controllers: [DisclosureController, ComplianceFileExportController],
+  providers: [ExecuteDisclosureHandler, GetDisclosureHandler, ListDisclosuresHandler, BundleExports, DisclosuresProjection, ComplianceFileExports],
+  exports: [BundleExports, ComplianceFileExports],
 })
 export class DisclosureModule implements OnModuleInit {
   constructor(

@@ -24,3 +24,4 @@ export * from './bundle/access-log-proofs';
 export * from './bundle/access-log-heads';
 export * from './anchor/signed-note';
 export * from './anchor/witnesses';
+export * from './bundle/compliance-file';

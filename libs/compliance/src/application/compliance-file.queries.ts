@@ -39,10 +39,20 @@ export class GetReviewGateQuery extends Query<ReviewGate> {
 }
 
 /** Events recorded by `asOf`: the registry's knowledge at that moment (system time, not business time). */
-const knownBy = (events: EventEnvelope[], asOf?: string) => (asOf === undefined ? events : events.filter((e) => Date.parse(e.recordedAt) <= Date.parse(asOf)));
+const knownBy = (events: readonly EventEnvelope[], asOf?: string) =>
+  asOf === undefined ? events : events.filter((e) => Date.parse(e.recordedAt) <= Date.parse(asOf));
 
 export async function readComplianceFile(store: EventStore, aiSystemId: string, asOf?: string) {
   const [systemEvents, fileEvents] = await Promise.all([store.readStream(aiSystemStreamId(aiSystemId)), store.readStream(complianceFileStreamId(aiSystemId))]);
+  return foldComplianceFile(systemEvents, fileEvents, asOf);
+}
+
+/**
+ * The file from the events of the system's stream and its file's stream, as known by `asOf`:
+ * what the API answers and what a bundle's verifier derives again from the proven events
+ * (VERIFY.md B.18), so both must fold exactly these events the same way.
+ */
+export function foldComplianceFile(systemEvents: readonly EventEnvelope[], fileEvents: readonly EventEnvelope[], asOf?: string) {
   const known = knownBy(fileEvents, asOf);
   // Stored envelopes have the shape of the deciders' events (type and data).
   const system: AiSystemState = fold(aiSystemDecider, knownBy(systemEvents, asOf) as unknown as Parameters<typeof aiSystemDecider.evolve>[1][]);
@@ -53,6 +63,17 @@ export async function readComplianceFile(store: EventStore, aiSystemId: string, 
     currentVersion: system.currentVersion,
   };
   return { system, file, registered, revision: known.length ? known[known.length - 1].streamRevision : null };
+}
+
+/** The file as of `asOf` from both streams' events, or null when the system was not registered by then. */
+export function complianceViewFromEvents(
+  aiSystemId: string,
+  systemEvents: readonly EventEnvelope[],
+  fileEvents: readonly EventEnvelope[],
+  asOf: string,
+): ComplianceView | null {
+  const { system, file, registered } = foldComplianceFile(systemEvents, fileEvents, asOf);
+  return system.exists ? complianceView(aiSystemId, file, registered, asOf) : null;
 }
 
 @QueryHandler(GetComplianceFileQuery)

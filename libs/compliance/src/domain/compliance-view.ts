@@ -149,7 +149,7 @@ export function complianceView(aiSystemId: string, file: ComplianceFileState, re
   }
   if (overseers.every((o) => !o.authorised)) missing.push('Nobody holds a current competence record for this system (AI Act Art. 26(2))');
   const assessments = Object.values(file.assessments).map((a) => ({ ...a, overdue: assessmentOverdue(a, asOf) }));
-  for (const a of assessments.filter((a) => a.overdue)) missing.push(`${ASSESSMENT_NAMES[a.kind]}: review was due on ${a.nextReviewOn}`);
+  for (const a of assessments.filter((a) => a.overdue)) missing.push(overdueLine(a));
   if (classification?.aiActRiskClass === 'high') {
     for (const kind of ['fria', 'dpia'] as const) {
       if (!file.assessments[kind]) missing.push(`${ASSESSMENT_NAMES[kind]}: not recorded for a high-risk system (record it, or that it is not required)`);
@@ -208,7 +208,11 @@ function missingInformation(file: ComplianceFileState, classification: SystemCla
   return missing;
 }
 
-const ASSESSMENT_NAMES = {
+/** The line an overdue assessment adds to `missing` (the dashboard counts it as overdue, not missing). */
+export const overdueLine = (a: Pick<AssessmentRecordedData, 'kind' | 'nextReviewOn'>): string =>
+  `${ASSESSMENT_NAMES[a.kind]}: review was due on ${a.nextReviewOn}`;
+
+export const ASSESSMENT_NAMES = {
   fria: 'Fundamental rights impact assessment (AI Act Art. 27, where it applies)',
   dpia: 'Data protection impact assessment (GDPR Art. 35)',
   'risk-analysis': 'Risk analysis of the medical technology',

@@ -7,3 +7,4 @@ export * from './request-periods';
 export * from './subject-request.events';
 export * from './subject-request.commands';
 export * from './subject-request.decider';
+export * from './dashboard';

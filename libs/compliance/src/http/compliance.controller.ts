@@ -10,6 +10,7 @@ import { idempotencyKeyOf, ParseIdPipe, ProblemException, revisionETag } from '@
 import { type ComplianceFileInput, ExecuteComplianceFileCommand } from '../application/compliance-file.commands';
 import { GetComplianceFileQuery } from '../application/compliance-file.queries';
 import { ListAssessmentsQuery } from '../application/assessment.queries';
+import { GetComplianceDashboardQuery } from '../application/dashboard.queries';
 import { ComplianceDocuments, DOCUMENT_MEDIA_TYPES } from '../application/documents.service';
 import { ListComplianceDocumentsQuery } from '../application/documents.queries';
 import { hospitalDay } from '../domain';
@@ -145,6 +146,14 @@ export class ComplianceController {
   @ApiOperation({ summary: 'The latest assessment of each kind per AI system, soonest review first; overdue=true: past their review date' })
   async assessments(@Query() q: ListAssessmentsQueryDto) {
     return this.queries.execute(new ListAssessmentsQuery({ aiSystemId: q.aiSystemId, overdue: q.overdue, limit: q.limit ?? 50 }));
+  }
+
+  // Issue 23 item 7: every system's file at a glance (docs/compliance.md).
+  @Get('compliance/dashboard')
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'Per AI system: what the compliance file holds, lacks and has overdue (assessments past review), as of a moment' })
+  async dashboard(@Query() q: ComplianceQueryDto) {
+    return this.queries.execute(new GetComplianceDashboardQuery(new Date(q.asOf ?? this.clock.now()).toISOString()));
   }
 
   @Post('ai-systems/:id/documents')

@@ -11,6 +11,7 @@ import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_SIG, type BundleStatement, checkBund
 import { InclusionVerifier, leafHash } from '../ledger/merkle';
 import { COVERAGE_FILE, CoverageDeriver } from './coverage';
 import { BundleDocuments, DOCUMENTS_DIR } from './documents';
+import { checkComplianceFile, claimedComplianceFile, COMPLIANCE_FILE_JSON } from './compliance-file';
 import { ProvenTexts, type TextCounts } from './proven-texts';
 import { isWithheld } from './redaction';
 import { WithheldEvents } from './withheld-events';
@@ -529,6 +530,11 @@ async function checkBag(
   // B.15: as of the signed tree head's time, or the scope's `to` when earlier.
   const coverage = new CoverageDeriver(head?.issuedAt ?? '', completeness?.scope.to);
   const documents = new BundleDocuments();
+  // B.18: a compliance-file export names its system and moment; the file is derived again from the events below.
+  const complianceText = manifest.has(COMPLIANCE_FILE_JSON) && zip.entries.has(COMPLIANCE_FILE_JSON) ? await zip.read(COMPLIANCE_FILE_JSON) : null;
+  if (complianceText) digests.set(COMPLIANCE_FILE_JSON, complianceText.sha256);
+  const complianceFile =
+    complianceText && completeness ? claimedComplianceFile(complianceText.bytes.toString('utf8'), completeness.scope.aiSystemIds, problems) : null;
   let lastIndex = -1;
   let lastPosition = 0;
   for (;;) {
@@ -595,10 +601,13 @@ async function checkBag(
     // A withheld line, or a redacted member, may hide what named the scope (B.9).
     if (leaf === null || fieldsRedacted) stream.redacted = true;
     await provenTexts.event(envelope, leaf !== null);
-    if (leaf === null) coverage.withheldLine(ev.streamId);
-    else {
+    if (leaf === null) {
+      coverage.withheldLine(ev.streamId);
+      complianceFile?.withheldLine(ev.streamId);
+    } else {
       coverage.event(envelope);
       documents.event(envelope);
+      complianceFile?.event(envelope);
     }
     if (leaf !== null) for (const k of match(envelope)) stream.matched = keyLists.with(stream.matched, k);
     if (leaf !== null && !stream.inPeriod && completeness && inPeriod(completeness.scope, businessTime(envelope))) stream.inPeriod = true;
@@ -660,6 +669,7 @@ async function checkBag(
   if (createHash('sha256').update(coverage.bytes().text, 'utf8').digest('hex') !== digests.get(COVERAGE_FILE))
     problems.push({ file: COVERAGE_FILE, problem: 'is not the coverage derived from the proven events (VERIFY.md B.15): it was edited' });
   report.texts = provenTexts.counts;
+  if (complianceFile && complianceText) checkComplianceFile(complianceFile, complianceText.bytes.toString('utf8'), problems);
   // B.16: each document file against the event that recorded it; every document that held in the period present.
   const documentFiles = new Map<string, { sha256: string | undefined; size: number }>();
   for (const name of manifest.keys()) {

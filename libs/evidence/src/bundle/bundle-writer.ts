@@ -25,6 +25,7 @@ import { COVERAGE_FILE, CoverageDeriver } from './coverage';
 import { csvRow, plaintextLine, type PlaintextLine, type Reveal, shownText, textsOf, TIMELINE_COLUMNS, timelineRow, withheldRow } from './timeline';
 import { verifyMd } from './verify-md';
 import { BundleDocuments, DOCUMENTS_DIR } from './documents';
+import { COMPLIANCE_FILE_JSON, COMPLIANCE_FILE_PDF, ComplianceFileDeriver, complianceFilePdf } from './compliance-file';
 import {
   ACCESS_LOG_ANCHOR_FILE,
   ACCESS_LOG_FILE,
@@ -45,6 +46,14 @@ export interface BundleRequest {
   scope: BundleScope;
   redactions: RedactionRule[];
   producedBy: string;
+  /**
+   * A compliance-file export (issue 23 item 7, ADR 0053): the file of this system as of `asOf`,
+   * derived from the events shown into data/compliance-file.json (VERIFY.md B.18) and rendered as
+   * data/compliance-file.pdf. The system must be in the scope, so that its streams are whole.
+   */
+  complianceFile?: { aiSystemId: string; asOf: string; systemName: string | null };
+  /** bag-info's External-Description; default: the disclosure request's. */
+  description?: string;
 }
 
 export interface BundleResult {
@@ -55,6 +64,8 @@ export interface BundleResult {
   byteSize: number;
   bundleSha256: string;
   head: SignedTreeHead;
+  /** A compliance-file export's file, as written into the bundle (JSON for machines, PDF for people). */
+  complianceFile?: { json: string; pdf: Buffer };
 }
 
 export interface BundleProgress {
@@ -257,6 +268,7 @@ export async function writeBundle(
     const report = new ReportCollector(REPORT_ROWS);
     const coverage = new CoverageDeriver(head.issuedAt, request.scope.to);
     const documents = new BundleDocuments();
+    const complianceFile = request.complianceFile ? new ComplianceFileDeriver(request.complianceFile.aiSystemId, request.complianceFile.asOf) : null;
     const rules = rulesByEvent(request.redactions);
     let streamCount = 0;
     let included = 0;
@@ -322,10 +334,13 @@ export async function writeBundle(
               return shownText(opened);
             });
         const row = withheld ? withheldRow(withheld) : timelineRow(event!, texts);
-        if (withheld) coverage.withheldLine(stored.streamId);
-        else {
+        if (withheld) {
+          coverage.withheldLine(stored.streamId);
+          complianceFile?.withheldLine(stored.streamId);
+        } else {
           coverage.event(event!);
           documents.event(event!);
+          complianceFile?.event(event!);
         }
         tj += `${included === 0 ? '' : ',\n'}${JSON.stringify(row)}`;
         tc += csvRow(TIMELINE_COLUMNS.map((c) => row[c]));
@@ -432,6 +447,19 @@ export async function writeBundle(
       });
     }
 
+    // The compliance file as of its moment (VERIFY.md B.18), derived from the events shown, as the verifier derives it.
+    let complianceOut: BundleResult['complianceFile'];
+    if (complianceFile) {
+      if (complianceFile.withheld) throw new Error('An event of the compliance file is withheld: the file cannot be derived from the bundle');
+      const derived = complianceFile.derive();
+      if (!derived) throw new Error(`AI system ${complianceFile.aiSystemId} was not registered by ${complianceFile.asOf}`);
+      const pdf: Buffer[] = [];
+      for await (const chunk of complianceFilePdf(derived.value, head, request.complianceFile!.systemName)) pdf.push(chunk);
+      complianceOut = { json: derived.text, pdf: Buffer.concat(pdf) };
+      await add(COMPLIANCE_FILE_JSON, FAST, (w) => w.write(derived.text));
+      await add(COMPLIANCE_FILE_PDF, STORED, (w) => w.write(complianceOut!.pdf));
+    }
+
     const meta: ReportMeta = {
       title: `Evidence bundle ${request.reference}`,
       reference: request.reference,
@@ -498,7 +526,7 @@ export async function writeBundle(
           'Source-Organization: oversight-registry',
           `Bagging-Date: ${head.issuedAt.slice(0, 10)}`,
           `External-Identifier: ${oneLine(request.reference)}`,
-          `External-Description: Evidence bundle for disclosure request ${request.requestId}`,
+          `External-Description: ${oneLine(request.description ?? `Evidence bundle for disclosure request ${request.requestId}`)}`,
           `Payload-Oxum: ${payloadBytes}.${manifest.length}`,
           `Disclosure-Request-Id: ${request.requestId}`,
           `Requester: ${oneLine(request.requester)}`,
@@ -528,6 +556,7 @@ export async function writeBundle(
       byteSize,
       bundleSha256: whole.digest('hex'),
       head,
+      ...(complianceOut ? { complianceFile: complianceOut } : {}),
     };
   } finally {
     rmSync(tmp, { recursive: true, force: true });

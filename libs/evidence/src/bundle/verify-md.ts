@@ -8,6 +8,7 @@ import { BUNDLE_LIMITS, TAG_FILES } from './bag-zip';
 import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_MEMBERS, BUNDLE_STATEMENT_SIG, BUNDLE_STATEMENT_VERSION } from './bundle-statement';
 import { EVENTS_TABLE_HEAD, REPORT_ROWS } from './report-html';
 import { DOCUMENTS_DIR } from './documents';
+import { COMPLIANCE_FILE_JSON, COMPLIANCE_FILE_PDF } from './compliance-file';
 import { COVERAGE_FILE } from './coverage';
 import { LEDGER_KEYS, TIME_FIELDS } from './scope';
 import { COMMITTED_NAMES, committedPointers } from '../ledger/field-commitments';
@@ -328,7 +329,7 @@ For every entry of \`streams\`: if \`included\` is true the stream has events in
 otherwise it is not one of the streams in every bundle (for a compliance file: its \`matchedBy\` holds
 no \`aiSystem:\` key) and its \`firstAt\` is not in the period (a missing \`firstAt\` is in a period
 without bounds).
-${example ? workedExample(head, example) : ''}${example?.formatTwo ? formatTwoExample(example.formatTwo, 'B.10a') : ''}${example?.formatTwoSeed ? formatTwoExample(example.formatTwoSeed, 'B.10b') : ''}${anchorsRules()}${witnessRules()}${textsSection()}${example?.opened ? openedExample(example.opened) : ''}${statementSection()}${coverageSection()}${documentsSection()}
+${example ? workedExample(head, example) : ''}${example?.formatTwo ? formatTwoExample(example.formatTwo, 'B.10a') : ''}${example?.formatTwoSeed ? formatTwoExample(example.formatTwoSeed, 'B.10b') : ''}${anchorsRules()}${witnessRules()}${textsSection()}${example?.opened ? openedExample(example.opened) : ''}${statementSection()}${coverageSection()}${documentsSection()}${complianceFileSection()}
 ${accessLogRules(accessLog)}
 ## For people
 
@@ -460,6 +461,38 @@ database) of the scope's \`from\` and \`to\` (B.9), each open when null.
 What it rests on: that the content under a hash is the one the hospital received from its supplier
 is the uploader's statement (their subject and role are in the event); the bundle proves that it
 is the content recorded on that day, unchanged since.
+`;
+}
+
+/** B.18: the compliance file as of a moment (issue 23 item 7, ADR 0053). */
+function complianceFileSection(): string {
+  return `
+## B.18 The compliance file as of a moment (\`${COMPLIANCE_FILE_JSON}\`)
+
+Only in a compliance-file export (\`registry compliance-file\`, \`GET /ai-systems/{id}/compliance-file\`):
+the compliance file of one AI system as the registry knew it at a moment, and
+\`${COMPLIANCE_FILE_PDF}\`, the same for people. Such a bundle's scope names that one system and
+an empty period (\`from\` is the moment, \`to\` one millisecond before it), so by B.9 it holds the
+system's own stream \`ai-system-<id>\`, its compliance file \`compliance-file-<id>\` and the ledger's
+keys, whole, and no review and no patient; B.16 brings the documents in force on that day.
+
+The file is one line of canonical JSON (B.3) and a line feed: \`{"aiSystemId", "asOf", "file",
+"statement"}\`. **Check**: \`aiSystemId\` is in the scope's \`aiSystemIds\`; no line of those two streams
+is withheld (B.8); and the file is exactly what the registry's fold derives from the lines of those
+two streams in \`events.jsonl\` whose \`recordedAt\` is at or before \`asOf\` (instants compared as
+times): the system's registration, versions and class from \`ai-system-<id>\`, then, in revision
+order, each classification (the last holds; an Art. 25(1) assessment since can make the hospital
+the provider), competence policy and records (and withdrawals), the latest assessment of each kind
+(overdue when its \`nextReviewAt\` is before \`asOf\` and it is not \`not-required\`) and each document
+with its status on the day of \`asOf\` (Europe/Amsterdam, as B.16), and what is missing. The fold
+is \`complianceViewFromEvents\` in the registry's source (\`libs/compliance\`);
+\`registry verify-bundle\` derives it again and compares bytes. Written out rule by rule it is not
+yet, and the second verifier (test/verifier-py) does not derive it: a reader by hand checks the
+events (B.4–B.9) and reads the file against them.
+
+What it rests on: the events are proven like every other; that the file states what they mean is
+the fold's, which is open source and run again by the verifier. The PDF is a rendering of the same
+file with the tree head it was exported under; it is not checked.
 `;
 }
 
