@@ -55,7 +55,11 @@ async function main() {
     process.send?.({ stopped: true, peakRssMb: rss });
     process.exit(0);
   };
-  process.on('message', (m: { stop?: boolean }) => m?.stop && void stop());
+  process.on('message', (m: { stop?: boolean; cpu?: boolean }) => {
+    if (m?.stop) void stop();
+    // The server's CPU so far (all threads), for bench/profile-feed.ts.
+    if (m?.cpu) process.send!({ cpu: process.cpuUsage() });
+  });
   process.send!({ url, token, aiSystemId, feedToken });
 }
 

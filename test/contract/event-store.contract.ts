@@ -353,6 +353,40 @@ export function eventStoreContract(name: string, factory: FixtureFactory): void 
       });
     });
 
+    describe('appends made together (a feed batch: one append per new stream, no idempotency key)', () => {
+      // ADR 0048: SQLite checks and inserts such a group together; each append is still answered
+      // alone, a refused one writes nothing and takes no position.
+      const together = async (withTakenId: boolean) => {
+        const exists = stream('batch');
+        await store.append(exists, [ev('contract.A')]);
+        const usedId = (await store.append(stream('batch'), [ev('contract.A')])).events[0].eventId;
+        const head = await store.headPosition();
+        const fresh = Array.from({ length: 40 }, () => stream('batch'));
+        // Made in this order, in one loop.
+        const calls: (() => Promise<unknown>)[] = fresh.map((s, i) => () => store.append(s, [ev('contract.Fed', { i })], { expectedRevision: 'no_stream' }));
+        calls.splice(10, 0, () => store.append(exists, [ev('contract.Fed', { i: 'exists' })], { expectedRevision: 'no_stream' }));
+        calls.splice(20, 0, () => store.append(stream('batch'), [ev('contract.Fed', { i: 'wrong' })], { expectedRevision: 3 }));
+        if (withTakenId) calls.splice(30, 0, () => store.append(stream('batch'), [{ type: 'contract.Fed', data: { i: 'taken' }, eventId: usedId }]));
+        const outcomes = await Promise.allSettled(calls.map((call) => call()));
+        const refused = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [i] : []));
+        const takenRefused = withTakenId && fx.uniqueEventIdsAcrossStreams !== false;
+        expect(refused).toEqual(takenRefused ? [10, 20, 30] : [10, 20]);
+        expect((outcomes[10] as PromiseRejectedResult).reason).toMatchObject({ name: 'ConcurrencyError', streamId: exists, actual: 0 });
+        expect((outcomes[20] as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
+        if (takenRefused) expect((outcomes[30] as PromiseRejectedResult).reason).not.toBeInstanceOf(ConcurrencyError);
+        expect((await store.readStream(exists)).map((e) => e.type)).toEqual(['contract.A']);
+        const streams = await store.readStreams(fresh);
+        expect(streams.map((events) => events.map((e) => [e.streamRevision, e.data.i]))).toEqual(fresh.map((_, i) => [[0, i]]));
+        const after = await store.readAll(head, 1000);
+        expect(after).toHaveLength(fresh.length + (withTakenId && !takenRefused ? 1 : 0));
+        if (gapFree()) expect(after.map((e) => e.globalPosition)).toEqual(after.map((_, i) => head + 1 + i));
+        else expectIncreasing(after.map((e) => e.globalPosition));
+      };
+
+      it('answers each alone: new streams written, a stream that exists and a wrong revision refused, no gap', () => together(false));
+      it('answers each alone when one of them carries an event id already stored', () => together(true));
+    });
+
     describe('global order', () => {
       it('orders all events by a gap-free position and pages through them', async () => {
         const start = await store.headPosition();

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
+import type { Database as BetterSqlite3Database, Statement } from 'better-sqlite3';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { type StoreFault, StoreUnavailableError } from '../errors';
 import { SerialQueue } from './serial-queue';
@@ -20,6 +21,19 @@ export class SqlTx {
     return this.runner.manager;
   }
 
+  /**
+   * SQLite only: this transaction's statements run directly on better-sqlite3, synchronously, each
+   * prepared once per connection. For loops of many small statements (the append group, ADR 0048),
+   * where TypeORM's async `query` (promises, a result object, events) cost more than SQLite's work.
+   */
+  get native(): NativeSqlite {
+    if (this.dialect.kind !== 'sqlite') throw new Error('native statements are SQLite only');
+    const connection = (this.runner.connection.driver as unknown as { databaseConnection: BetterSqlite3Database }).databaseConnection;
+    let native = natives.get(connection);
+    if (!native) natives.set(connection, (native = new NativeSqlite(connection)));
+    return native;
+  }
+
   async query<T = Row>(text: string, params: unknown[] = []): Promise<T[]> {
     const result = await this.runner.query(sql(this.dialect, text), params, true);
     return (result.records ?? []) as T[];
@@ -37,6 +51,40 @@ export class SqlTx {
     await pipeline(Readable.from(rows), client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
   }
 }
+
+/** Statements prepared once per better-sqlite3 connection; errors thrown as the driver throws them. */
+export class NativeSqlite {
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(private readonly connection: BetterSqlite3Database) {}
+
+  private statement(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.connection.prepare(text);
+      this.statements.set(text, statement);
+      // Multi-row texts come in many shapes: keep the cache bounded.
+      if (this.statements.size > 200) this.statements.delete(this.statements.keys().next().value!);
+    }
+    return statement;
+  }
+
+  /** A write. */
+  run(text: string, params: unknown[] = []): void {
+    this.statement(text).run(...params);
+  }
+
+  /** The first row of a read (or of a write's RETURNING), if any. */
+  get<T = Row>(text: string, params: unknown[] = []): T | undefined {
+    return this.statement(text).get(...params) as T | undefined;
+  }
+
+  all<T = Row>(text: string, params: unknown[] = []): T[] {
+    return this.statement(text).all(...params) as T[];
+  }
+}
+
+const natives = new WeakMap<BetterSqlite3Database, NativeSqlite>();
 
 const CONNECTION_ERRORS = new Set([
   'ECONNREFUSED',
@@ -78,7 +126,7 @@ function faultOf(code: string | undefined): StoreFault | undefined {
   return undefined;
 }
 
-function toStoreError(err: unknown): unknown {
+export function toStoreError(err: unknown): unknown {
   const code = errorCode(err);
   const message = (err as Error)?.message ?? '';
   const fault = faultOf(code);

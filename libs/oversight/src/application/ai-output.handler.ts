@@ -1,7 +1,18 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { GetAiSystemQuery } from '@app/ai-systems';
-import { type Actor, CLOCK, type Clock, ConcurrencyError, DomainError, EVENT_STORE, type EventStore, fold, type NewEvent } from '@app/event-store';
+import {
+  type Actor,
+  CLOCK,
+  type Clock,
+  ConcurrencyError,
+  DomainError,
+  type EncryptedText,
+  EVENT_STORE,
+  type EventStore,
+  fold,
+  type NewEvent,
+} from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
 import { type FieldProblem, ProblemException } from '@app/platform';
 import {
@@ -102,14 +113,20 @@ export class RecordAiOutputsHandler implements ICommandHandler<RecordAiOutputsCo
     }
     // The patients' keys first, created together: one commit per new patient would dominate the batch.
     await this.keys.prepare(planned.filter((p) => outputs[p.index].summary?.trim()).map((p) => p.command.patientPseudonym));
-    await Promise.all(planned.map((p) => this.append(p, outputs[p.index].summary, status)));
+    // Every summary encrypted first, then every append made in one loop: the store commits them
+    // as one group (ADR 0048).
+    const summaries = await Promise.all(planned.map((p) => this.encrypted(p, outputs[p.index].summary)));
+    await Promise.all(planned.map((p, i) => this.append(p, summaries[i], status)));
     const recorded = status.filter((s) => s.status === 'recorded').length;
     return { recorded, duplicates: status.length - recorded, outputs: status };
   }
 
-  private async append(p: Planned, summary: string | null, status: AiOutputsResult['outputs']): Promise<void> {
-    const clear = summary?.trim() ? summary : null;
-    const command = { ...p.command, summary: clear ? await this.keys.encrypt(p.command.patientPseudonym, clear) : null };
+  private encrypted(p: Planned, summary: string | null): Promise<EncryptedText | null> {
+    return summary?.trim() ? this.keys.encrypt(p.command.patientPseudonym, summary) : Promise.resolve(null);
+  }
+
+  private async append(p: Planned, summary: EncryptedText | null, status: AiOutputsResult['outputs']): Promise<void> {
+    const command = { ...p.command, summary };
     const events = aiOutputDecider.decide(command, { exists: false });
     const streamId = aiOutputStream.streamOf(p.outputId);
     try {
