@@ -19,7 +19,8 @@ import { clearPatientContext, formatBirthDate, launchPatient } from './smart';
 import { navigate, patientContext, route, useSignal } from './state';
 import { Link, PageTitle, tt } from './ui';
 
-type Screen = 'worklist' | 'reviews' | 'incidents' | 'disclosures' | 'audit' | 'insights' | 'monitoring' | 'supplier-notices' | 'requests' | 'report' | 'compliance';
+type Screen =
+  'worklist' | 'reviews' | 'incidents' | 'disclosures' | 'audit' | 'insights' | 'monitoring' | 'supplier-notices' | 'requests' | 'report' | 'compliance';
 /** Which screens each role sees; the API enforces the same rules (docs/roles.md). Everyone may report an incident. */
 const SCREENS: Record<Role, Screen[]> = {
   clinician: ['worklist', 'reviews', 'report'],
