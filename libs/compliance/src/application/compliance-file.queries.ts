@@ -1,11 +1,10 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { aiSystemDecider, aiSystemStreamId, type AiSystemState } from '@app/ai-systems';
-import { EVENT_STORE, type EventStore, type EventEnvelope, fold, loadState } from '@app/event-store';
+import { aiSystemStreamId } from '@app/ai-systems';
+import { EVENT_STORE, type EventStore, loadState } from '@app/event-store';
+import { foldComplianceFile } from '../fold';
 import {
-  type ComplianceFileEvent,
   complianceFileDecider,
-  type ComplianceFileState,
   complianceFileStreamId,
   complianceView,
   type ComplianceView,
@@ -13,6 +12,8 @@ import {
   reviewGate,
   type ReviewGate,
 } from '../domain';
+
+export { complianceViewFromEvents, foldComplianceFile } from '../fold';
 
 /** The compliance file of one system as it stood at `asOf` (default: now), rebuilt from both streams. */
 export class GetComplianceFileQuery extends Query<{ view: ComplianceView | null; revision: number | null }> {
@@ -38,42 +39,9 @@ export class GetReviewGateQuery extends Query<ReviewGate> {
   }
 }
 
-/** Events recorded by `asOf`: the registry's knowledge at that moment (system time, not business time). */
-const knownBy = (events: readonly EventEnvelope[], asOf?: string) =>
-  asOf === undefined ? events : events.filter((e) => Date.parse(e.recordedAt) <= Date.parse(asOf));
-
 export async function readComplianceFile(store: EventStore, aiSystemId: string, asOf?: string) {
   const [systemEvents, fileEvents] = await Promise.all([store.readStream(aiSystemStreamId(aiSystemId)), store.readStream(complianceFileStreamId(aiSystemId))]);
   return foldComplianceFile(systemEvents, fileEvents, asOf);
-}
-
-/**
- * The file from the events of the system's stream and its file's stream, as known by `asOf`:
- * what the API answers and what a bundle's verifier derives again from the proven events
- * (VERIFY.md B.18), so both must fold exactly these events the same way.
- */
-export function foldComplianceFile(systemEvents: readonly EventEnvelope[], fileEvents: readonly EventEnvelope[], asOf?: string) {
-  const known = knownBy(fileEvents, asOf);
-  // Stored envelopes have the shape of the deciders' events (type and data).
-  const system: AiSystemState = fold(aiSystemDecider, knownBy(systemEvents, asOf) as unknown as Parameters<typeof aiSystemDecider.evolve>[1][]);
-  const file: ComplianceFileState = fold(complianceFileDecider, known as unknown as ComplianceFileEvent[]);
-  const registered: RegisteredFacts = {
-    aiActRiskClass: system.aiActRiskClass,
-    oversightPersons: system.oversightPersons ?? [],
-    currentVersion: system.currentVersion,
-  };
-  return { system, file, registered, revision: known.length ? known[known.length - 1].streamRevision : null };
-}
-
-/** The file as of `asOf` from both streams' events, or null when the system was not registered by then. */
-export function complianceViewFromEvents(
-  aiSystemId: string,
-  systemEvents: readonly EventEnvelope[],
-  fileEvents: readonly EventEnvelope[],
-  asOf: string,
-): ComplianceView | null {
-  const { system, file, registered } = foldComplianceFile(systemEvents, fileEvents, asOf);
-  return system.exists ? complianceView(aiSystemId, file, registered, asOf) : null;
 }
 
 @QueryHandler(GetComplianceFileQuery)

@@ -25,7 +25,8 @@ import { COVERAGE_FILE, CoverageDeriver } from './coverage';
 import { csvRow, plaintextLine, type PlaintextLine, type Reveal, shownText, textsOf, TIMELINE_COLUMNS, timelineRow, withheldRow } from './timeline';
 import { verifyMd } from './verify-md';
 import { BundleDocuments, DOCUMENTS_DIR } from './documents';
-import { COMPLIANCE_FILE_JSON, COMPLIANCE_FILE_PDF, ComplianceFileDeriver, complianceFilePdf } from './compliance-file';
+import { COMPLIANCE_FILE_JSON, COMPLIANCE_FILE_PDF, ComplianceFileDeriver } from './compliance-file';
+import { complianceFilePdf } from './compliance-file-pdf';
 import {
   ACCESS_LOG_ANCHOR_FILE,
   ACCESS_LOG_FILE,
