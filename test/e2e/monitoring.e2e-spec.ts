@@ -227,4 +227,41 @@ describe('Monitoring against confirmed outcomes (HTTP)', () => {
     const incident = await t.http.get(`/api/v1/incidents/${alert!.incidentId}`).set(bearer(qm)).expect(200);
     expect(incident.body).toMatchObject({ aiSystemId: stroke });
   });
+
+  it('renders the monthly monitoring report as a PDF whose figures follow the recorded outcomes; refuses a bad or future month', async () => {
+    const month = new Date(Date.now() - 10 * MINUTE).toLocaleDateString('sv-SE', { timeZone: 'Europe/Amsterdam' }).slice(0, 7);
+    const report = async () => {
+      await t.catchUp(); // the figures come from the read model, as GET …/monitoring's do
+      const res = await t.http
+        .get(`/api/v1/ai-systems/${chest}/monitoring/report`)
+        .query({ month })
+        .set(bearer(qm))
+        .buffer(true)
+        .parse((r, done) => {
+          const chunks: Buffer[] = [];
+          r.on('data', (c: Buffer) => chunks.push(c));
+          r.on('end', () => done(null, Buffer.concat(chunks)));
+        })
+        .expect(200);
+      expect(res.headers['content-type']).toMatch(/^application\/pdf/);
+      const pdf = res.body as Buffer;
+      expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+      // The text as pdfkit writes it: hex strings in TJ arrays, one array per run of text.
+      return [...pdf.toString('latin1').matchAll(/\[([^\]]*)\]\s*TJ/g)]
+        .map((m) => [...m[1].matchAll(/<([0-9a-fA-F]*)>/g)].map((h) => Buffer.from(h[1], 'hex').toString('latin1')).join(''))
+        .join('\n');
+    };
+    const before = await report();
+    const outcomesLine = (text: string) => /Confirmed outcomes: (\d+)/.exec(text)?.[1];
+    const n = Number(outcomesLine(before));
+    expect(before).toContain(`Monitoring report / Monitoringsrapport ${month}`);
+    await feed(chest, ['r1']);
+    await outcome(chest, 'r1', { confirmedFinding: 'negative' }).expect(201);
+    expect(Number(outcomesLine(await report()))).toBe(n + 1);
+    const bad = await t.http.get(`/api/v1/ai-systems/${chest}/monitoring/report`).query({ month: '2026-13' }).set(bearer(qm)).expect(400);
+    expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'month' })]);
+    const future = await t.http.get(`/api/v1/ai-systems/${chest}/monitoring/report`).query({ month: '2999-01' }).set(bearer(qm)).expect(422);
+    expect(future.body.code).toBe('month-in-future');
+    await t.http.get(`/api/v1/ai-systems/${chest}/monitoring/report`).query({ month }).set(bearer(alice)).expect(403);
+  });
 });

@@ -1,13 +1,25 @@
-import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, ParseIntPipe, Post, Query, Res, StreamableFile } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { Readable } from 'node:stream';
+import { GetAiSystemQuery } from '@app/ai-systems';
+import { CLOCK, type Clock } from '@app/event-store';
 import { AccessLogged, ChangeRoute, Roles, withETag, type Write, Writing } from '@app/identity';
 import { ParseIdPipe, ProblemException, revisionETag } from '@app/platform';
 import { MonitoringAlerts } from '../application/monitoring-alerts';
 import { ExecuteMonitoringCommand, ExecuteOutcomeCommand } from '../application/monitoring.commands';
+import { monthlyReportPdf, monthSpan } from '../application/monthly-report';
 import { GetOutcomeQuery, ListMonitoringAlertsQuery, MonitoringFacts, MonitoringFiguresQuery } from '../application/monitoring.queries';
-import { ConfirmOutcomeDto, CorrectOutcomeDto, DismissAlertDto, ListAlertsQueryDto, MonitoringQueryDto, SetThresholdsDto } from './monitoring.dto';
+import {
+  ConfirmOutcomeDto,
+  CorrectOutcomeDto,
+  DismissAlertDto,
+  ListAlertsQueryDto,
+  MonitoringQueryDto,
+  MonthlyReportQueryDto,
+  SetThresholdsDto,
+} from './monitoring.dto';
 
 /** Who decides thresholds and acts on alerts: quality management and the administrator. */
 const MANAGERS = ['admin', 'quality-manager'] as const;
@@ -25,6 +37,7 @@ export class MonitoringController {
     private readonly queries: QueryBus,
     private readonly facts: MonitoringFacts,
     private readonly alerts: MonitoringAlerts,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Post('outcomes')
@@ -113,6 +126,25 @@ export class MonitoringController {
     ]);
     res.setHeader('ETag', revisionETag(revision));
     return answer;
+  }
+
+  @Get('ai-systems/:id/monitoring/report')
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'The monthly monitoring report of one AI system as a PDF (month YYYY-MM, Europe/Amsterdam; not a month still to come)' })
+  async monthlyReport(@Param('id', ParseIdPipe) aiSystemId: string, @Query() q: MonthlyReportQueryDto, @Res({ passthrough: true }) res: Response) {
+    const span = monthSpan(q.month);
+    if (!span) throw new ProblemException(400, 'validation-failed', 'Bad request', 'month must be YYYY-MM', [{ field: 'month', message: 'must be YYYY-MM' }]);
+    const now = this.clock.now().toISOString();
+    if (span.from > now)
+      throw new ProblemException(422, 'month-in-future', 'Unprocessable request', 'This month has not begun: there is nothing to report yet', [
+        { field: 'month', message: 'has not begun' },
+      ]);
+    const system = await this.queries.execute(new GetAiSystemQuery(aiSystemId));
+    if (!system.state.exists) throw new ProblemException(404, 'ai-system-not-found', 'Not found', 'No such AI system');
+    const answer = await this.queries.execute(new MonitoringFiguresQuery(aiSystemId, span.from, span.to));
+    res.setHeader('Content-Type', 'application/pdf');
+    res.setHeader('Content-Disposition', `attachment; filename="monitoring-${aiSystemId}-${q.month}.pdf"`);
+    return new StreamableFile(Readable.from(monthlyReportPdf(q.month, system.state.name ?? null, answer, now)));
   }
 
   @Get('monitoring/alerts')

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
 import { NestedObject, OptionalInstant, OptionalText, RequiredText } from '@app/platform';
 import { FINDINGS, type Finding, OUTCOME_SOURCES } from '../domain';
 
@@ -122,6 +122,13 @@ export class MonitoringQueryDto {
 
   @OptionalText(100, { example: '2.3.1', description: 'Only this model version' })
   version?: string;
+}
+
+export class MonthlyReportQueryDto {
+  @ApiProperty({ example: '2026-11', description: 'The month, YYYY-MM, in the hospital’s time (Europe/Amsterdam)' })
+  @IsString()
+  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'must be YYYY-MM' })
+  month!: string;
 }
 
 export class ListAlertsQueryDto {
