@@ -108,6 +108,13 @@ describe('Monitoring charts and alert in Chromium (EN and NL)', () => {
     await expect(chart.locator('svg').textContent()).resolves.toContain('75 %');
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'quality-manager-monitoring');
+    // The monthly report of this month, as a PDF (issue 23 item 6).
+    const [report] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download the monthly report (PDF)' }).click()]);
+    expect(report.suggestedFilename()).toMatch(/^monitoring-.+-\d{4}-\d{2}\.pdf$/);
+    const stream = await report.createReadStream();
+    const chunks: Buffer[] = [];
+    for await (const c of stream) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).subarray(0, 5).toString('latin1')).toBe('%PDF-');
 
     await page.getByRole('button', { name: 'Schakel naar Nederlands' }).click();
     await page.getByRole('heading', { name: 'Monitoring tegen bevestigde uitkomsten' }).waitFor();

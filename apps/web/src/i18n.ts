@@ -450,6 +450,10 @@ const en = {
   'monitoring.alertLine': '{system}: {metric} {value}, threshold {threshold} ({sample} cases), since {at}.',
   'monitoring.openIncident': 'Open an incident',
   'monitoring.incidentOpened': 'Incident opened',
+  'monitoring.reportTitle': 'Monthly monitoring report',
+  'monitoring.reportIntro': 'The figures of one month (Europe/Amsterdam) by version, ward and reviewer, the thresholds and the alerts of the month, as a PDF.',
+  'monitoring.reportMonth': 'Month',
+  'monitoring.reportDownload': 'Download the monthly report (PDF)',
   // compliance files (issue 23 item 7)
   'nav.compliance': 'Compliance',
   'compliance.title': 'Compliance files',
@@ -995,6 +999,11 @@ const nl: Record<TextKey, string> = {
   'monitoring.alertLine': '{system}: {metric} {value}, drempel {threshold} ({sample} gevallen), sinds {at}.',
   'monitoring.openIncident': 'Incident openen',
   'monitoring.incidentOpened': 'Incident geopend',
+  'monitoring.reportTitle': 'Maandelijks monitoringsrapport',
+  'monitoring.reportIntro':
+    'De cijfers van één maand (Europe/Amsterdam) per versie, afdeling en beoordelaar, de drempels en de signalen van die maand, als pdf.',
+  'monitoring.reportMonth': 'Maand',
+  'monitoring.reportDownload': 'Maandrapport downloaden (pdf)',
   // compliance files (issue 23 item 7)
   'nav.compliance': 'Naleving',
   'compliance.title': 'Nalevingsdossiers',

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import { api, get } from '../api';
+import { api, download, get } from '../api';
 import { type Bar, BarChart, ChartCard } from '../charts';
-import { useWrite } from '../forms';
+import { fieldErrorOf, TextField, useWrite } from '../forms';
 import { formatDate, t, type TextKey } from '../i18n';
 import type { AiSystem, Monitoring, MonitoringAlert, Page } from '../types';
 import { navigate } from '../state';
@@ -162,9 +162,47 @@ export function MonitoringScreen({ canAct = false }: { canAct?: boolean }) {
                 columns={[t('monitoring.month'), t('monitoring.metric.fastAcceptanceRate')]}
               />
             </ChartCard>
+            {aiSystemId && <MonthlyReport aiSystemId={aiSystemId} />}
           </>
         )
       )}
     </>
+  );
+}
+
+/** The month now in the hospital's time zone, as the report's months are counted (YYYY-MM). */
+const thisMonth = () => new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/Amsterdam' }).slice(0, 7);
+
+/** The monthly monitoring report of the chosen system as a PDF (GET /ai-systems/{id}/monitoring/report). */
+function MonthlyReport({ aiSystemId }: { aiSystemId: string }) {
+  const [month, setMonth] = useState(thisMonth());
+  const [error, setError] = useState<unknown>(null);
+  const fetchReport = async () => {
+    try {
+      await download(`/ai-systems/${aiSystemId}/monitoring/report?month=${encodeURIComponent(month)}`, `monitoring-${aiSystemId}-${month}.pdf`);
+      setError(null);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <section class="card" aria-labelledby="monitoring-report-title">
+      <h2 id="monitoring-report-title">{t('monitoring.reportTitle')}</h2>
+      <p>{t('monitoring.reportIntro')}</p>
+      <ProblemSummary error={error} />
+      <TextField
+        id="monitoring-report-month"
+        label={t('monitoring.reportMonth')}
+        type="month"
+        value={month}
+        onValue={setMonth}
+        error={fieldErrorOf(error, 'month')}
+      />
+      <p class="actions">
+        <button type="button" onClick={() => void fetchReport()}>
+          {t('monitoring.reportDownload')}
+        </button>
+      </p>
+    </section>
   );
 }
