@@ -95,3 +95,19 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   if (statSync(path).size < 5_000) throw new Error(`screenshot ${name} is suspiciously small`);
   return path;
 }
+
+/**
+ * A new page signed in with a token typed into the login form, as a user would; any text the app
+ * shows without a translation is collected in `untranslated` (the suites assert it stays empty).
+ */
+export async function signInWithToken(browser: Browser, base: string, token: string, untranslated: string[]): Promise<Page> {
+  const page = await browser.context.newPage();
+  page.setDefaultTimeout(30_000);
+  page.on('console', (m) => {
+    if (m.text().startsWith('untranslated text: ')) untranslated.push(m.text());
+  });
+  await page.goto(`${base}/`);
+  await page.getByLabel('Access token').fill(token);
+  await page.getByRole('button', { name: 'Sign in with token' }).click();
+  return page;
+}

@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { verifyBundle } from '@app/evidence';
 import type { Role } from '@app/identity';
 import { aiSystemBody, startTestApp, type TestApp } from '../support/test-app';
-import { type Browser, buildWebApp, launchBrowser, requireChromium, screenshot, seriousViolations } from './browser';
+import { type Browser, buildWebApp, launchBrowser, requireChromium, screenshot, seriousViolations, signInWithToken } from './browser';
 
 jest.setTimeout(300_000);
 
@@ -80,17 +80,7 @@ describe('Compliance dashboard and file in Chromium (issue 23 item 7), English a
     expect(untranslated.splice(0)).toEqual([]);
   });
 
-  async function signIn(role: Role, sub: string): Promise<Page> {
-    const page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    page.on('console', (m) => {
-      if (m.text().startsWith('untranslated text: ')) untranslated.push(m.text());
-    });
-    await page.goto(`${base}/`);
-    await page.getByLabel('Access token').fill(await t.token(role, sub));
-    await page.getByRole('button', { name: 'Sign in with token' }).click();
-    return page;
-  }
+  const signIn = async (role: Role, sub: string): Promise<Page> => signInWithToken(browser, base, await t.token(role, sub), untranslated);
 
   it('the dashboard shows the overdue DPIA first, in English and in Dutch', async () => {
     const page = await signIn('quality-manager', 'qm-1');

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import type { Role } from '@app/identity';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
-import { type Browser, buildWebApp, launchBrowser, requireChromium, screenshot, seriousViolations } from './browser';
+import { type Browser, buildWebApp, launchBrowser, requireChromium, screenshot, seriousViolations, signInWithToken } from './browser';
 
 jest.setTimeout(180_000);
 
@@ -143,17 +143,7 @@ describe('Web app journeys in Chromium', () => {
     expect(found).toEqual([]);
   });
 
-  async function signIn(role: Role, sub: string): Promise<Page> {
-    const page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    page.on('console', (m) => {
-      if (m.text().startsWith('untranslated text: ')) untranslated.push(m.text());
-    });
-    await page.goto(`${base}/`);
-    await page.getByLabel('Access token').fill(await token(role, sub));
-    await page.getByRole('button', { name: 'Sign in with token' }).click();
-    return page;
-  }
+  const signIn = async (role: Role, sub: string): Promise<Page> => signInWithToken(browser, base, await token(role, sub), untranslated);
 
   async function expectAccessible(page: Page) {
     expect(await seriousViolations(page)).toEqual([]);

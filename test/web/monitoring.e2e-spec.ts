@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import type { Role } from '@app/identity';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
-import { type Browser, buildWebApp, launchBrowser, requireChromium, screenshot, seriousViolations } from './browser';
+import { type Browser, buildWebApp, launchBrowser, requireChromium, screenshot, seriousViolations, signInWithToken } from './browser';
 
 jest.setTimeout(300_000);
 
@@ -70,17 +70,7 @@ describe('Monitoring charts and alert in Chromium (EN and NL)', () => {
     expect(untranslated.splice(0)).toEqual([]);
   });
 
-  async function signIn(role: Role, sub: string): Promise<Page> {
-    const page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    page.on('console', (m) => {
-      if (m.text().startsWith('untranslated text: ')) untranslated.push(m.text());
-    });
-    await page.goto(`${base}/`);
-    await page.getByLabel('Access token').fill(await t.token(role, sub));
-    await page.getByRole('button', { name: 'Sign in with token' }).click();
-    return page;
-  }
+  const signIn = async (role: Role, sub: string): Promise<Page> => signInWithToken(browser, base, await t.token(role, sub), untranslated);
 
   it('charts agreement, overrides and very fast acceptances by month, in English and Dutch', async () => {
     const alice = await t.token('clinician', 'alice');

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import type { Role } from '@app/identity';
 import { aiSystemBody, startTestApp, type TestApp } from '../support/test-app';
-import { type Browser, buildWebApp, launchBrowser, requireChromium, screenshot, seriousViolations } from './browser';
+import { type Browser, buildWebApp, launchBrowser, requireChromium, screenshot, seriousViolations, signInWithToken } from './browser';
 
 jest.setTimeout(300_000);
 
@@ -64,17 +64,7 @@ describe('Requests screen in Chromium: deadlines, overdue first, receive / exten
     expect(untranslated.splice(0)).toEqual([]);
   });
 
-  async function signIn(role: Role, sub: string): Promise<Page> {
-    const page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    page.on('console', (m) => {
-      if (m.text().startsWith('untranslated text: ')) untranslated.push(m.text());
-    });
-    await page.goto(`${base}/`);
-    await page.getByLabel('Access token').fill(await t.token(role, sub));
-    await page.getByRole('button', { name: 'Sign in with token' }).click();
-    return page;
-  }
+  const signIn = async (role: Role, sub: string): Promise<Page> => signInWithToken(browser, base, await t.token(role, sub), untranslated);
 
   const rowIds = (page: Page) => page.locator('#subject-requests tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.requestId));
 

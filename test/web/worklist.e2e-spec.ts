@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import type { Role } from '@app/identity';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
-import { type Browser, buildWebApp, launchBrowser, requireChromium, screenshot, seriousViolations } from './browser';
+import { type Browser, buildWebApp, launchBrowser, requireChromium, screenshot, seriousViolations, signInWithToken } from './browser';
 
 jest.setTimeout(300_000);
 
@@ -54,17 +54,7 @@ describe('Worklist journey in Chromium: feed → keyboard → coverage → alert
     expect(untranslated.splice(0)).toEqual([]);
   });
 
-  async function signIn(role: Role, sub: string): Promise<Page> {
-    const page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    page.on('console', (m) => {
-      if (m.text().startsWith('untranslated text: ')) untranslated.push(m.text());
-    });
-    await page.goto(`${base}/`);
-    await page.getByLabel('Access token').fill(await t.token(role, sub));
-    await page.getByRole('button', { name: 'Sign in with token' }).click();
-    return page;
-  }
+  const signIn = async (role: Role, sub: string): Promise<Page> => signInWithToken(browser, base, await t.token(role, sub), untranslated);
 
   const focusedOutput = (page: Page) => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.outputId ?? '');
   const output = (i: number, more: Record<string, unknown> = {}) => ({
