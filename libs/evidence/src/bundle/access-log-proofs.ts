@@ -176,10 +176,13 @@ const count = (v: unknown): v is number => typeof v === 'number' && Number.isSaf
 
 /** VERIFY.md B.17: an entry's hash from its members (the registry's access-log chain, ADR 0010). */
 export function entryHashOf(e: Entry): string {
+  return createHash('sha256').update(entryHashInput(e), 'utf8').digest('hex');
+}
+
+/** The text an entry's hash is taken over: `prevHash`, LF, the members as a JSON array (B.17). */
+function entryHashInput(e: Entry): string {
   const fields = [e.seq, e.entryId, e.requestId, e.at, e.actor.subject, e.actor.role, e.action, e.dataSubject, e.resource, e.ip ?? null, e.userAgent ?? null];
-  return createHash('sha256')
-    .update(`${e.prevHash}\n${JSON.stringify(fields)}`, 'utf8')
-    .digest('hex');
+  return `${e.prevHash}\n${JSON.stringify(fields)}`;
 }
 
 function isEntry(e: unknown): e is Entry {
@@ -671,19 +674,8 @@ ${example ? accessLogExample(example) : ''}`;
 function accessLogExample(ex: AccessLogExample): string {
   const e = JSON.parse(ex.entryLine) as Entry;
   const p = JSON.parse(ex.proofLine) as { leafIndex: number; treeSize: number; proof: string[] };
-  const fields = JSON.stringify([
-    e.seq,
-    e.entryId,
-    e.requestId,
-    e.at,
-    e.actor.subject,
-    e.actor.role,
-    e.action,
-    e.dataSubject,
-    e.resource,
-    e.ip ?? null,
-    e.userAgent ?? null,
-  ]);
+  const hashed = entryHashInput(e);
+  const fields = hashed.slice(hashed.indexOf('\n') + 1);
   let r = accessLogLeaf(e.entryHash);
   const leaf = r.toString('hex');
   let fn = p.leafIndex;
@@ -707,7 +699,7 @@ The text hashed for its entry hash is \`prevHash\`, LF, then:
 
     ${fields}
 
-SHA-256 of those UTF-8 bytes: \`${createHash('sha256').update(`${e.prevHash}\n${fields}`, 'utf8').digest('hex')}\` (its \`entryHash\`). Leaf hash
+SHA-256 of those UTF-8 bytes: \`${entryHashOf(e)}\` (its \`entryHash\`). Leaf hash
 (0x00, then those 32 bytes): \`${leaf}\`. Line 1 of \`${ACCESS_LOG_PROOFS_FILE}\`: leaf index ${p.leafIndex}, tree size ${p.treeSize},
 ${p.proof.length} proof hashes, folded as in B.6:
 
