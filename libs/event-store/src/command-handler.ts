@@ -3,6 +3,7 @@ import type { Decider } from './decider';
 import { runDecider } from './decider-handler';
 import type { Actor, AppendResult } from './envelope';
 import type { EventStore } from './event-store.port';
+import { type Encrypt, type Seal, sealing } from './sealing';
 import type { StreamIdentity } from './stream-identity';
 
 /** What an HTTP (or CLI) write brings besides the command: who, and the request's write headers. */
@@ -25,8 +26,11 @@ export interface Written<State> {
   result: AppendResult;
 }
 
-/** A ready command, or one built from the current state and the business time of this write. */
-export type CommandFrom<State, Command> = Command | ((state: State, now: string) => Command | Promise<Command>);
+/**
+ * A ready command, or one built from the current state and the business time of this write; free
+ * text goes in through `seal`, encrypted only once the decider accepted (given `encrypt`).
+ */
+export type CommandFrom<State, Command> = Command | ((state: State, now: string, seal: Seal) => Command | Promise<Command>);
 
 type DomainEvent = { type: string; data: object };
 
@@ -43,19 +47,26 @@ export function scopedIdempotencyKey(actor: Pick<Actor, 'subject'>, idempotencyK
  * correlation id) go into every event's metadata.
  */
 export function commandHandler<State, Command, Event extends DomainEvent>(
-  deps: { store: EventStore; clock: Pick<Clock, 'now'> },
+  deps: { store: EventStore; clock: Pick<Clock, 'now'>; encrypt?: Encrypt },
   decider: Decider<State, Command, Event>,
   stream: StreamIdentity,
 ) {
   return async (id: string, command: CommandFrom<State, Command>, write: WriteContext): Promise<Written<State>> => {
     const now = deps.clock.now().toISOString();
-    const build = typeof command === 'function' ? (state: State) => (command as (s: State, now: string) => Command | Promise<Command>)(state, now) : command;
+    const sealed = sealing(deps.encrypt ?? noEncryption);
+    const build =
+      typeof command === 'function'
+        ? (state: State) => (command as (s: State, now: string, seal: Seal) => Command | Promise<Command>)(state, now, sealed.seal)
+        : command;
     const { result, state } = await runDecider(deps.store, decider, stream.streamOf(id), build, {
       ifMatch: write.ifMatch,
       idempotencyKey: write.idempotencyKey ? scopedIdempotencyKey(write.actor, write.idempotencyKey) : undefined,
       requestHash: write.requestHash,
       metadata: { actor: write.actor, ...(write.correlationId ? { correlationId: write.correlationId } : {}) },
+      beforeAppend: sealed.resolve,
     });
     return { id: stream.idOf(result.streamId), revision: result.nextExpectedRevision, replayed: result.replayed, state, result };
   };
 }
+
+const noEncryption: Encrypt = () => Promise.reject(new Error('This command handler was given no encrypt: it cannot seal free text.'));

@@ -11,6 +11,8 @@ export interface DeciderRunOptions {
   idempotencyKey?: string;
   requestHash?: string;
   metadata?: EventMetadata;
+  /** Last step before the append, once the decider accepted (sealing free text: `sealing.ts`). */
+  beforeAppend?: <E>(events: E[]) => Promise<E[]>;
 }
 
 export interface DeciderRunResult<State> {
@@ -44,7 +46,8 @@ export async function runDecider<State, Command, Event extends DomainEvent>(
   }
   const state = fold(decider, asEvents<Event>(history));
   const cmd = typeof command === 'function' ? await (command as (s: State) => Command | Promise<Command>)(state) : command;
-  const events = decider.decide(cmd, state);
+  const decided = decider.decide(cmd, state);
+  const events = options.beforeAppend ? await options.beforeAppend(decided) : decided;
   const result = await store
     // A decider's events are NewEvents whose data is the event's own interface (no index signature).
     .append(streamId, events as unknown as NewEvent[], {

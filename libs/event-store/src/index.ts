@@ -20,6 +20,7 @@ export * from './nest/workers';
 export * from './nest/storage.module';
 export * from './decider-handler';
 export * from './command-handler';
+export * from './sealing';
 export * from './kurrentdb/kurrentdb-event-store';
 export * from './projections/leases';
 export * from './event-id';

@@ -1,15 +1,15 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { aiSystemDecider, aiSystemStreamId } from '@app/ai-systems';
-import { CLOCK, type Clock, commandHandler, DomainError, type EncryptedText, EVENT_STORE, type EventStore, loadState } from '@app/event-store';
+import { CLOCK, type Clock, commandHandler, DomainError, type EncryptedText, EVENT_STORE, type EventStore, loadState, type Seal } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
 import { type RequestPolicy, type SubjectRequestCommand, subjectRequestDecider, subjectRequestStream, type SubjectRequestState } from '../domain';
 import { requestPolicyFromEnv } from './request-policy';
 import { ExecuteSubjectRequestCommand, type SubjectRequestCommandResult, type SubjectRequestInput } from './subject-request.commands';
 
 /**
- * Explanation and access requests: encrypts the free text under the patient's key (so erasure can
- * shred it), adds the hospital's deadline policy and whether the named AI system exists, decides, appends.
+ * Explanation and access requests: adds the hospital's deadline policy and whether the named AI
+ * system exists, decides, seals the free text under the patient's key (so erasure can shred it), appends.
  */
 @CommandHandler(ExecuteSubjectRequestCommand)
 export class ExecuteSubjectRequestCommandHandler implements ICommandHandler<ExecuteSubjectRequestCommand, SubjectRequestCommandResult> {
@@ -19,14 +19,14 @@ export class ExecuteSubjectRequestCommandHandler implements ICommandHandler<Exec
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) clock: Clock,
-    private readonly keys: SubjectKeyStore,
+    keys: SubjectKeyStore,
   ) {
-    this.write = commandHandler({ store, clock }, subjectRequestDecider, subjectRequestStream);
+    this.write = commandHandler({ store, clock, encrypt: (subject, text) => keys.encrypt(subject, text) }, subjectRequestDecider, subjectRequestStream);
   }
 
   async execute({ input, actor, options }: ExecuteSubjectRequestCommand): Promise<SubjectRequestCommandResult> {
     const by = { subject: actor.subject, role: actor.role };
-    const command = (state: SubjectRequestState, now: string) => this.command(input, state, by, now);
+    const command = (state: SubjectRequestState, now: string, seal: Seal) => this.command(input, state, by, now, trimmed(seal));
     const { id, revision, replayed, state } = await this.write(input.requestId, command, { actor, ...options });
     return { requestId: id, revision, replayed, dueAt: state.deadline?.dueAt ?? null, status: state.status };
   }
@@ -36,6 +36,7 @@ export class ExecuteSubjectRequestCommandHandler implements ICommandHandler<Exec
     state: SubjectRequestState,
     by: { subject: string; role: string },
     now: string,
+    seal: Seal,
   ): Promise<SubjectRequestCommand> {
     const base = { requestId: input.requestId, by, now };
     if (input.type === 'ReceiveSubjectRequest') {
@@ -49,7 +50,7 @@ export class ExecuteSubjectRequestCommandHandler implements ICommandHandler<Exec
         channel: input.channel,
         ...base,
         aiSystemExists: exists,
-        description: await this.encrypt(input.patientPseudonym, input.details),
+        description: seal(input.patientPseudonym, input.details),
         policy: this.policy,
       };
     }
@@ -57,14 +58,14 @@ export class ExecuteSubjectRequestCommandHandler implements ICommandHandler<Exec
     const patient = state.patientPseudonym;
     switch (input.type) {
       case 'ExtendSubjectRequest':
-        return { ...input, ...base, reasons: await this.required(patient, input.reasons, 'reasons') };
+        return { ...input, ...base, reasons: required(seal, patient, input.reasons, 'reasons') };
       case 'AnswerSubjectRequest':
         return {
           type: input.type,
           answeredAt: input.answeredAt,
           answerSha256: input.answerSha256,
           ...base,
-          conclusion: await this.encrypt(patient, input.answer),
+          conclusion: seal(patient, input.answer),
         };
       case 'RefuseSubjectRequest':
         return {
@@ -72,23 +73,24 @@ export class ExecuteSubjectRequestCommandHandler implements ICommandHandler<Exec
           ground: input.ground,
           refusedAt: input.refusedAt,
           ...base,
-          reason: await this.required(patient, input.explanation, 'explanation'),
+          reason: required(seal, patient, input.explanation, 'explanation'),
         };
       case 'WithdrawSubjectRequest':
         return { ...input, ...base };
     }
   }
+}
 
-  private async encrypt(subject: string | null, text: string | null): Promise<EncryptedText | null> {
-    if (text === null || !text.trim() || !subject) return null;
-    return this.keys.encrypt(subject, text.trim());
-  }
+/** The texts are kept trimmed. */
+const trimmed =
+  (seal: Seal): Seal =>
+  (subject, text) =>
+    seal(subject, text?.trim());
 
-  /** Text the decider requires; an unknown request has no patient yet and is refused by the decider (404). */
-  private async required(subject: string | null, text: string, field: string): Promise<EncryptedText> {
-    if (!text.trim()) throw new DomainError(`${field}-required`, `${field} is required.`, 400, field);
-    return (await this.encrypt(subject, text)) ?? PLACEHOLDER;
-  }
+/** Text the decider requires; an unknown request has no patient yet and is refused by the decider (404). */
+function required(seal: Seal, subject: string | null, text: string, field: string): EncryptedText {
+  if (!text.trim()) throw new DomainError(`${field}-required`, `${field} is required.`, 400, field);
+  return seal(subject, text) ?? PLACEHOLDER;
 }
 
 /** Stands in for text of a request that does not exist: the decider refuses it before anything is written. */

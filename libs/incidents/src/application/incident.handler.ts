@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { GetAiSystemQuery } from '@app/ai-systems';
 import { classificationAt, type ClassificationHeld, complianceFileDecider, complianceFileStreamId } from '@app/compliance';
-import { type Actor, CLOCK, type Clock, commandHandler, EVENT_STORE, type EventStore, loadState } from '@app/event-store';
+import { type Actor, CLOCK, type Clock, commandHandler, EVENT_STORE, type EventStore, loadState, type Seal } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
 import { reviewDecider, reviewStreamId } from '@app/oversight';
 // The ai-systems context's own command (its index does not export the application layer).
@@ -10,7 +10,6 @@ import { ExecuteAiSystemCommand } from '@app/ai-systems';
 import {
   buildReport,
   type Channel,
-  type EncryptedText,
   type IncidentCommand,
   incidentDecider,
   type IncidentState,
@@ -28,7 +27,7 @@ import { acknowledgementToken, reportBytes, sha256Hex } from './report-bytes';
 
 const present = (text: string | null | undefined): text is string => typeof text === 'string' && text.trim() !== '';
 
-/** Loads the incident (and the system and reviews it cites), encrypts free text, builds reports, decides, appends. */
+/** Loads the incident (and the system and reviews it cites), builds reports, decides, seals free text, appends. */
 @CommandHandler(ExecuteIncidentCommand)
 export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteIncidentCommand, IncidentCommandResult> {
   private readonly write;
@@ -41,19 +40,19 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
     private readonly commands: CommandBus,
     private readonly keys: SubjectKeyStore,
   ) {
-    this.write = commandHandler({ store, clock }, incidentDecider, incidentStream);
+    this.write = commandHandler({ store, clock, encrypt: (subject, text) => keys.encrypt(subject, text) }, incidentDecider, incidentStream);
   }
 
   async execute({ input, actor, options }: ExecuteIncidentCommand): Promise<IncidentCommandResult> {
     // A retried create answers with the first attempt's incident (the id read from the stream written).
-    const { id, result } = await this.write(input.incidentId, (state, now) => this.command(input, state, actor, now), { actor, ...options });
+    const { id, result } = await this.write(input.incidentId, (state, now, seal) => this.command(input, state, actor, now, seal), { actor, ...options });
     const notified = result.events.find((e) => typeof e.data.notificationId === 'string' && typeof e.data.channel === 'string');
     const notificationId = result.events.map((e) => e.data.notificationId).find((id): id is string => typeof id === 'string');
     const channel = notified?.data.channel as Channel | undefined;
     return { incidentId: id, revision: result.nextExpectedRevision, replayed: result.replayed, notificationId, ...(channel ? { channel } : {}) };
   }
 
-  private async command(input: IncidentInput, state: IncidentState, by: Actor, now: string): Promise<IncidentCommand> {
+  private async command(input: IncidentInput, state: IncidentState, by: Actor, now: string, seal: Seal): Promise<IncidentCommand> {
     const subject = state.narrativeSubject;
     const policy = this.config.policy;
     switch (input.type) {
@@ -76,14 +75,14 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
             udiDi: system.udiDi ?? null,
             ...systemScope(system, held),
           },
-          narrative: await this.encrypt(narrativeSubject, input.narrative),
+          narrative: seal(narrativeSubject, input.narrative),
           hasNarrative: present(input.narrative),
           narrativeSubject,
           patientPseudonyms: input.patientPseudonyms,
           linkedReviews,
           occurredAt: input.occurredAt,
           awareAt: input.awareAt,
-          awarenessReason: await this.encrypt(narrativeSubject, input.awarenessReason),
+          awarenessReason: seal(narrativeSubject, input.awarenessReason),
           nearMiss: input.nearMiss,
           policy,
           reporter: by,
@@ -92,10 +91,10 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
       }
       case 'EstablishAwareness': {
         const clocked = await this.clocked(state, input.awareAt);
-        return { ...input, reason: await this.encrypt(subject, input.reason), hasReason: present(input.reason), ...clocked, by, now };
+        return { ...input, reason: seal(subject, input.reason), hasReason: present(input.reason), ...clocked, by, now };
       }
       case 'RecordProviderUnreachable': {
-        const reasons = { reasons: await this.encrypt(subject, input.reasons), hasReasons: present(input.reasons) };
+        const reasons = { reasons: seal(subject, input.reasons), hasReasons: present(input.reasons) };
         return { ...input, unreachableAt: input.unreachableAt ?? now, ...reasons, ...(await this.clocked(state)), by, now };
       }
       case 'RecomputeDeadlines':
@@ -111,7 +110,7 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
         return {
           ...input,
           classification: { ...input.classification, medicalDevice },
-          rationale: await this.encrypt(subject, input.rationale),
+          rationale: seal(subject, input.rationale),
           hasRationale: present(input.rationale),
           ...clocked,
           by,
@@ -119,23 +118,23 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
         };
       }
       case 'EstablishCalamity': {
-        const reasons = { reasons: await this.encrypt(subject, input.reasons), hasReasons: present(input.reasons) };
+        const reasons = { reasons: seal(subject, input.reasons), hasReasons: present(input.reasons) };
         return { ...input, establishedAt: input.establishedAt ?? now, ...reasons, ...(await this.clocked(state)), by, now };
       }
       case 'RuleOutCalamity': {
-        const reasons = { reasons: await this.encrypt(subject, input.reasons), hasReasons: present(input.reasons) };
+        const reasons = { reasons: seal(subject, input.reasons), hasReasons: present(input.reasons) };
         return { ...input, decidedAt: input.decidedAt ?? now, ...reasons, by, now };
       }
       case 'NotifyRecipient':
-        return this.notification(input, state, by, now);
+        return this.notification(input, state, by, now, seal);
       case 'SuspendSystemUse':
         return this.suspension(input, state, by, now);
       case 'AddInvestigationNote':
-        return { ...input, note: await this.encrypt(subject, input.note), hasNote: present(input.note), by, now };
+        return { ...input, note: seal(subject, input.note), hasNote: present(input.note), by, now };
       case 'CloseIncident':
-        return { ...input, conclusion: await this.encrypt(subject, input.conclusion), hasConclusion: present(input.conclusion), by, now };
+        return { ...input, conclusion: seal(subject, input.conclusion), hasConclusion: present(input.conclusion), by, now };
       case 'ReopenIncident':
-        return { ...input, reason: await this.encrypt(subject, input.reason), hasReason: present(input.reason), by, now };
+        return { ...input, reason: seal(subject, input.reason), hasReason: present(input.reason), by, now };
       case 'AcknowledgeReport':
       case 'RecordDeliveryAttempt':
         return { ...input, now };
@@ -152,6 +151,7 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
     state: IncidentState,
     by: Actor,
     now: string,
+    seal: Seal,
   ): Promise<IncidentCommand> {
     const format: ReportFormat = input.format ?? (input.recipient === 'manufacturer' ? 'mdr-vigilance' : 'ai-act-art73');
     const supplier = SUPPLIER_RECIPIENTS.includes(input.recipient);
@@ -191,7 +191,7 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
     return {
       ...base,
       destination,
-      report: await this.keys.encrypt(state.narrativeSubject!, bytes.toString('utf8')),
+      report: seal(state.narrativeSubject, bytes.toString('utf8')),
       reportSha256: sha256Hex(bytes),
     };
   }
@@ -263,11 +263,5 @@ export class ExecuteIncidentCommandHandler implements ICommandHandler<ExecuteInc
       reviewerSubject: state.reviewer?.subject ?? null,
       patientPseudonym: state.patientPseudonym,
     };
-  }
-
-  /** Nothing to encrypt (or no subject yet: the decider refuses the command) → null. */
-  private async encrypt(subject: string | null, text: string | null): Promise<EncryptedText | null> {
-    if (!present(text) || !subject) return null;
-    return this.keys.encrypt(subject, text);
   }
 }

@@ -2,15 +2,14 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { GetAiSystemQuery } from '@app/ai-systems';
 import { GetReviewGateQuery } from '@app/compliance';
-import { type Actor, CLOCK, type Clock, commandHandler, EVENT_STORE, type EventStore } from '@app/event-store';
+import { type Actor, CLOCK, type Clock, commandHandler, EVENT_STORE, type EventStore, type Seal } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
-import type { EncryptedText } from '@app/event-store';
 import { type IncidentSnapshot, type ReviewCommand, reviewDecider, type ReviewState, reviewStream } from '../domain';
 import { ExecuteReviewCommand, type ReviewCommandResult } from './review.commands';
 
 const present = (text: string | null | undefined): text is string => typeof text === 'string' && text.trim() !== '';
 
-/** Loads the review (and, to record one, its AI system and compliance file), encrypts free text per patient, decides, appends. */
+/** Loads the review (and, to record one, its AI system and compliance file), decides, seals free text per patient, appends. */
 @CommandHandler(ExecuteReviewCommand)
 export class ExecuteReviewCommandHandler implements ICommandHandler<ExecuteReviewCommand, ReviewCommandResult> {
   private readonly write;
@@ -19,13 +18,14 @@ export class ExecuteReviewCommandHandler implements ICommandHandler<ExecuteRevie
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) clock: Clock,
     private readonly queries: QueryBus,
-    private readonly keys: SubjectKeyStore,
+    keys: SubjectKeyStore,
   ) {
-    this.write = commandHandler({ store, clock }, reviewDecider, reviewStream);
+    this.write = commandHandler({ store, clock, encrypt: (subject, text) => keys.encrypt(subject, text) }, reviewDecider, reviewStream);
   }
 
   async execute({ input, actor, options }: ExecuteReviewCommand): Promise<ReviewCommandResult> {
-    const build = async (state: ReviewState, now: string): Promise<ReviewCommand> => {
+    // Free text is sealed under the patient's own key (erasure shreds it), once the decider accepted.
+    const build = async (state: ReviewState, now: string, seal: Seal): Promise<ReviewCommand> => {
       switch (input.type) {
         case 'RecordReview': {
           const { state: system } = await this.queries.execute(new GetAiSystemQuery(input.aiSystemId));
@@ -35,7 +35,7 @@ export class ExecuteReviewCommandHandler implements ICommandHandler<ExecuteRevie
           return {
             ...input,
             incident: input.incidentId === null ? null : await this.incident(input.incidentId),
-            reason: await this.encrypt(input.patientPseudonym, input.reason),
+            reason: seal(input.patientPseudonym, input.reason),
             hasReason: present(input.reason),
             reviewer: actor,
             system: { exists: system.exists, status: system.status, knownVersions: system.knownVersions, name: system.name },
@@ -46,16 +46,16 @@ export class ExecuteReviewCommandHandler implements ICommandHandler<ExecuteRevie
         case 'CorrectReview':
           return {
             ...input,
-            reason: await this.encrypt(state.patientPseudonym, input.reason),
+            reason: seal(state.patientPseudonym, input.reason),
             hasReason: present(input.reason),
-            correctionNote: await this.encrypt(state.patientPseudonym, input.correctionNote),
+            correctionNote: seal(state.patientPseudonym, input.correctionNote),
             correctedBy: actor,
             now,
           };
         case 'WithdrawReview':
           return {
             ...input,
-            reason: await this.encrypt(state.patientPseudonym, input.reason),
+            reason: seal(state.patientPseudonym, input.reason),
             hasReason: present(input.reason),
             withdrawnBy: actor,
             now,
@@ -76,11 +76,5 @@ export class ExecuteReviewCommandHandler implements ICommandHandler<ExecuteRevie
     const [detected] = await this.store.readStream(`incident-${incidentId}`);
     if (detected?.type !== 'incidents.IncidentDetected') return null;
     return { reportedBy: (detected.data as { detectedBy: Actor }).detectedBy };
-  }
-
-  /** Encrypted under the patient's own key so erasure can shred it; nothing to encrypt → null. */
-  private async encrypt(subject: string | null, text: string | null): Promise<EncryptedText | null> {
-    if (!present(text) || !subject) return null;
-    return this.keys.encrypt(subject, text);
   }
 }

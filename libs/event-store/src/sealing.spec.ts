@@ -1,0 +1,36 @@
+import type { EncryptedText } from './encrypted-text';
+import { sealing } from './sealing';
+
+const encrypted = (subject: string, text: string): EncryptedText => ({
+  enc: 'aes-256-gcm',
+  kid: `key-of-${subject}`,
+  iv: 'iv',
+  ct: Buffer.from(text).toString('base64'),
+});
+
+describe('sealing free text after the decision', () => {
+  it('hands out stand-ins without encrypting, and puts the ciphertext where each went once resolved', async () => {
+    const calls: string[] = [];
+    const { seal, resolve } = sealing(async (s, t) => (calls.push(s), encrypted(s, t)));
+    const reason = seal('patient-1', 'Missed it');
+    const note = seal('patient-1', 'Called the ward');
+    expect(calls).toEqual([]);
+    const [event] = await resolve([{ type: 'X', data: { reason, nested: [{ note }], count: 2 } }]);
+    expect(calls).toEqual(['patient-1', 'patient-1']);
+    expect(event.data).toEqual({ reason: encrypted('patient-1', 'Missed it'), nested: [{ note: encrypted('patient-1', 'Called the ward') }], count: 2 });
+  });
+
+  it('seals nothing without a subject or text (null), so a refused or empty command encrypts nothing', async () => {
+    let called = false;
+    const { seal, resolve } = sealing(async (s, t) => ((called = true), encrypted(s, t)));
+    expect([seal(null, 'x'), seal('p', '  '), seal('p', null), seal(undefined, undefined)]).toEqual([null, null, null, null]);
+    await resolve([{ type: 'X', data: {} }]);
+    expect(called).toBe(false);
+  });
+
+  it('refuses to write a stand-in the decider copied instead of passing on', async () => {
+    const { seal, resolve } = sealing(async (s, t) => encrypted(s, t));
+    const reason = seal('p', 'text')!;
+    await expect(resolve([{ type: 'X', data: { reason: { ...reason } } }])).rejects.toThrow(/stand-in/);
+  });
+});

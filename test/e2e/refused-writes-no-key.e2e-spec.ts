@@ -1,0 +1,80 @@
+import { SqlDatabase } from '@app/event-store';
+import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+
+/**
+ * Bad input writes nothing — not even a data subject's key. Free text is encrypted under the
+ * patient's key only after the decider accepted the command (`sealing`, libs/event-store), so a
+ * refused review, subject request or incident leaves no key row for a patient the registry never
+ * recorded; an accepted one creates exactly one.
+ */
+describe('a refused write creates no subject key (HTTP, both stores)', () => {
+  let t: TestApp;
+  let systemId: string;
+  const unknownSystem = '0193a1b2-0000-7000-8000-0000000000ff';
+  const auth = async (role: Parameters<TestApp['token']>[0], sub?: string) => ({ Authorization: `Bearer ${await t.token(role, sub)}` });
+  const keyRows = async () => (await t.app.get(SqlDatabase).query<{ n: number | string }>('SELECT COUNT(*) AS n FROM subject_keys'))[0].n;
+  const review = (aiSystemId: string, patientId: string) => ({
+    aiSystemId,
+    modelVersion: '2.3.1',
+    outputReference: `pacs://${patientId}`,
+    outputSha256: sha256Hex(patientId),
+    decision: 'rejected',
+    reason: 'Missed the fracture',
+    patientId,
+  });
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    systemId = (
+      await t.http
+        .post('/api/v1/ai-systems')
+        .set(await auth('admin'))
+        .send(aiSystemBody())
+        .expect(201)
+    ).body.aiSystemId;
+  });
+  afterAll(async () => t?.close());
+
+  it('a review of an unknown AI system: 404, no event, no key; the same review of a registered one: one key', async () => {
+    const keys = Number(await keyRows());
+    const events = await t.eventCount();
+    await t.http
+      .post('/api/v1/reviews')
+      .set(await auth('clinician', 'alice'))
+      .send(review(unknownSystem, 'NL-REFUSED-1'))
+      .expect(404);
+    expect(await t.eventCount()).toBe(events);
+    expect(Number(await keyRows())).toBe(keys);
+    await t.http
+      .post('/api/v1/reviews')
+      .set(await auth('clinician', 'alice'))
+      .send(review(systemId, 'NL-REFUSED-1'))
+      .expect(201);
+    expect(Number(await keyRows())).toBe(keys + 1);
+  });
+
+  it('an explanation request naming an unknown AI system: 404, no event, no key', async () => {
+    const keys = Number(await keyRows());
+    const events = await t.eventCount();
+    await t.http
+      .post('/api/v1/compliance/subject-requests')
+      .set(await auth('quality-manager', 'qm-1'))
+      .send({ kind: 'explanation', patientId: 'NL-REFUSED-2', channel: 'letter', aiSystemId: unknownSystem, details: 'Why was I triaged yellow?' })
+      .expect(404);
+    expect(await t.eventCount()).toBe(events);
+    expect(Number(await keyRows())).toBe(keys);
+  });
+
+  it('an incident on an unknown AI system with a narrative: refused, no event, no key', async () => {
+    const keys = Number(await keyRows());
+    const events = await t.eventCount();
+    const res = await t.http
+      .post('/api/v1/incidents')
+      .set(await auth('clinician', 'alice'))
+      .send({ aiSystemId: unknownSystem, narrative: 'Missed pneumothorax', patientIds: ['NL-REFUSED-3'] });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(await t.eventCount()).toBe(events);
+    expect(Number(await keyRows())).toBe(keys);
+  });
+});
