@@ -4,6 +4,7 @@ import { SMTPServer, type SMTPServerEnvelope } from 'smtp-server';
 import { PSEUDONYM_IN_TEXT } from '@app/identity';
 import { NO_CRITERIA } from '@app/incidents';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp, rawBody } from '../support/test-app';
+import { eventually } from '../reliability/support';
 
 const SECRET = 'mailer-shared-secret-0123456789';
 const SUPPLIER = 'Mailer Imaging B.V.';
@@ -64,17 +65,6 @@ function attachment(raw: string, filename: string): { bytes: Buffer; headers: st
   const [headers, ...body] = part.replace(/^\r?\n/, '').split(/\r?\n\r?\n/);
   expect(headers).toMatch(/Content-Transfer-Encoding: base64/i);
   return { bytes: Buffer.from(body.join('').replace(/\s+/g, ''), 'base64'), headers };
-}
-
-/** Polls (bounded) until `check` returns a value; the assertion is on the value, never on time. */
-async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe('Serious incidents: email delivery and linking an existing suspension (HTTP, SMTP)', () => {

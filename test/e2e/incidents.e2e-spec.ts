@@ -6,6 +6,7 @@ import { NO_CRITERIA } from '@app/incidents';
 import { IncidentReviewLinks } from '@app/oversight';
 import { CLOCK, type Clock } from '@app/event-store';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp, rawBody } from '../support/test-app';
+import { eventually } from '../reliability/support';
 
 const SECRET = 'acme-webhook-secret-0123456789';
 const NARRATIVE = 'AI missed a pneumothorax <script>alert(1)</script>; patient needed an emergency drain';
@@ -28,17 +29,6 @@ async function startSupplier(): Promise<{ server: Server; url: string; received:
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/oversight/incidents`, received };
-}
-
-/** Polls (bounded) until `check` returns a value; the assertion is on the value, never on time. */
-async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe('Serious incidents (HTTP)', () => {
