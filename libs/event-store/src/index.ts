@@ -17,6 +17,7 @@ export * from './projections/projection-runner';
 export * from './nest/storage.tokens';
 export * from './nest/projection-registry';
 export * from './nest/workers';
+export * from './nest/log-processes';
 export * from './nest/storage.module';
 export * from './decider-handler';
 export * from './command-handler';

@@ -12,6 +12,7 @@ import { storageConfigFromEnv, type StorageConfig } from '../storage-config';
 import { UpcasterRegistry } from '../upcasters';
 import { LEASES, leasesFor, withAdvisoryLock } from '../projections/leases';
 import { ProjectionRegistry } from './projection-registry';
+import { LogProcesses } from './log-processes';
 import { Workers } from './workers';
 import { STORAGE_CONFIG } from './storage.tokens';
 import { CLOCK, Clock } from '../clock';
@@ -58,9 +59,10 @@ export class StorageModule {
         },
         ProjectionRegistry,
         Workers,
+        LogProcesses,
         { provide: CLOCK, useValue: new Clock() },
       ],
-      exports: [CLOCK, LEASES, STORAGE_CONFIG, UpcasterRegistry, SqlDatabase, EVENT_STORE, ProjectionRegistry, Workers, TypeOrmModule],
+      exports: [CLOCK, LEASES, STORAGE_CONFIG, UpcasterRegistry, SqlDatabase, EVENT_STORE, ProjectionRegistry, Workers, LogProcesses, TypeOrmModule],
     };
   }
 }
