@@ -116,7 +116,9 @@ export function ComplianceFileScreen({ id, rights }: { id: string; rights: FileR
                     {f.classification.inHouseDevice ? ` — ${t('compliance.inHouse')}` : ''}
                   </dd>
                   <dt>{t('compliance.dutiesFrom')}</dt>
-                  <dd>{day(f.classification.dutiesApplyFrom)}</dd>
+                  <dd>
+                    {day(f.classification.dutiesApplyFrom)} <span class="muted">({f.classification.dutiesApplyFromBasis})</span>
+                  </dd>
                   <dt>{t('compliance.decided')}</dt>
                   <dd>
                     {day(f.classification.decidedOn)} — {f.classification.decidedBy.subject}
