@@ -91,8 +91,19 @@ export function App({ config }: { config: WebConfig }) {
       case 'report':
         return <ReportIncident />;
       case 'compliance':
-        // The file's readers; documents are filed by quality management, legal counsel and the administrator (compliance.controller).
-        return id ? <ComplianceFileScreen id={id} canWriteDocuments={session.role !== 'auditor'} /> : <ComplianceDashboardScreen />;
+        // The file's readers; who writes what is as the API enforces it (compliance.controller, information.controller; docs/roles.md).
+        return id ? (
+          <ComplianceFileScreen
+            id={id}
+            rights={{
+              manage: writes('quality-manager') || writes('admin'),
+              inform: session.role !== 'auditor',
+              documents: session.role !== 'auditor',
+            }}
+          />
+        ) : (
+          <ComplianceDashboardScreen />
+        );
     }
   };
 

@@ -45,6 +45,33 @@ export const DOCUMENT_KIND_OPTIONS = [
   'security-commitments',
 ] as const;
 
+/**
+ * What the file's forms offer (the web app's select lists): exactly the values the API accepts,
+ * from the domain itself, so a form can offer nothing the decider would refuse as unknown.
+ */
+export {
+  ASSESSMENT_KINDS,
+  ASSESSMENT_STATUSES,
+  CHANGE_KINDS,
+  COMPETENCE_POLICIES,
+  GROUNDS_OF_CLASS,
+  HOSPITAL_ROLES,
+  INFORMATION_BASES,
+  LEGAL_GROUNDS,
+  MDR_CLASSES,
+  RISK_CLASSES,
+} from './domain/compliance-file.events';
+export type {
+  ChangeKind,
+  CompetencePolicy,
+  HospitalRole,
+  InformationBasis,
+  InformationDutyRecordedData,
+  LegalGround,
+  MdrClass,
+  RiskClass,
+} from './domain/compliance-file.events';
+
 export type { RefusalGround, RequestDeadline, SubjectRequestKind } from './domain/subject-request.events';
 
 export type SubjectRequestStatus = 'open' | 'answered' | 'refused' | 'withdrawn';

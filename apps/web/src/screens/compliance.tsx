@@ -11,6 +11,7 @@ import {
 } from '../types';
 import { fieldErrorOf, FormCard, SelectField, TextField, useWrite } from '../forms';
 import { DetailFrame, ItemsTable, Link, PageTitle, ProblemSummary, useEntity, useLoad } from '../ui';
+import { AssessmentForm, ClassifyForm, CompetenceForm, InformationForm, ModificationForm, Opens, PolicyForm, WithdrawCompetence } from './compliance-forms';
 
 /** A code from the API shown in the chosen language when the app has a text for it, else as it is. */
 const label = (prefix: string, code: string) => (hasText(`${prefix}.${code}`) ? t(`${prefix}.${code}` as TextKey) : code);
@@ -68,87 +69,237 @@ export function ComplianceDashboardScreen() {
   );
 }
 
-/** The file of one system: classification, assessments with review dates, competence, documents, and its export as of a date. */
-export function ComplianceFileScreen({ id, canWriteDocuments }: { id: string; canWriteDocuments: boolean }) {
+/**
+ * Who may write what on the file, as the API enforces it (compliance.controller MANAGERS and
+ * DOCUMENT_WRITERS, information.controller WRITERS; docs/roles.md): classification, Art. 25
+ * assessments, assessments and competence by quality management and the administrator; documents
+ * and information duties also by legal counsel; auditors read.
+ */
+export interface FileRights {
+  manage: boolean;
+  inform: boolean;
+  documents: boolean;
+}
+
+/** The file of one system: classification, assessments with review dates, competence, information duties, documents, and its export as of a date. */
+export function ComplianceFileScreen({ id, rights }: { id: string; rights: FileRights }) {
   const file = useEntity<ComplianceFile>(`/ai-systems/${id}/compliance`);
+  // Said here, not in the withdrawal form: the form goes once the person holds no record to withdraw.
+  const [notice, setNotice] = useState<string | null>(null);
   return (
     <DetailFrame back="/compliance" backLabel={t('compliance.back')} title={t('compliance.fileTitle')} entity={file}>
-      {(f) => (
-        <>
-          <section aria-labelledby="classification-title">
-            <h2 id="classification-title">{t('compliance.classification')}</h2>
-            {f.classification ? (
-              <dl class="facts">
-                <dt>{t('compliance.riskClass')}</dt>
-                <dd>
-                  {label('compliance.class', f.classification.aiActRiskClass)} ({f.classification.legalGround}
-                  {f.classification.legalGroundPoint ? `, ${f.classification.legalGroundPoint}` : ''})
-                </dd>
-                <dt>{t('compliance.role')}</dt>
-                <dd>{label('compliance.role', f.role ?? f.classification.role)}</dd>
-                <dt>{t('compliance.mdrClass')}</dt>
-                <dd>{f.classification.mdrClass}</dd>
-                <dt>{t('compliance.dutiesFrom')}</dt>
-                <dd>{day(f.classification.dutiesApplyFrom)}</dd>
-                <dt>{t('compliance.decided')}</dt>
-                <dd>
-                  {day(f.classification.decidedOn)} — {f.classification.decidedBy.subject}
-                </dd>
-              </dl>
-            ) : (
-              <p>{t('compliance.notClassified')}</p>
-            )}
-          </section>
-          <section aria-labelledby="assessments-title">
-            <h2 id="assessments-title">{t('compliance.assessments')}</h2>
-            <ItemsTable
-              id="compliance-assessments"
-              items={f.assessments}
-              columns={[t('compliance.kind'), t('compliance.status'), t('compliance.assessedOn'), t('compliance.nextReview'), t('compliance.approver')]}
-              row={(a) => (
-                <tr key={a.kind} data-kind={a.kind} data-overdue={a.overdue ? 'true' : 'false'}>
-                  <td>{label('compliance.assessment', a.kind)}</td>
-                  <td>{label('compliance.assessmentStatus', a.status)}</td>
-                  <td>{day(a.assessedOn)}</td>
-                  <td>
-                    {day(a.nextReviewOn)} {a.overdue && <span class="badge status-overdue">{t('compliance.status.overdue')}</span>}
-                  </td>
-                  <td>{a.approver ?? '—'}</td>
-                </tr>
+      {(f) => {
+        const w = { id, file: f, etag: file.etag, reload: file.reload };
+        return (
+          <>
+            <section aria-labelledby="classification-title">
+              <h2 id="classification-title">{t('compliance.classification')}</h2>
+              {f.prohibited && (
+                <div class="problem" role="alert" id="compliance-prohibited">
+                  <p>
+                    <strong>{t('compliance.prohibitedTitle')}:</strong> {f.prohibited}
+                  </p>
+                </div>
               )}
-            />
-          </section>
-          <section aria-labelledby="competence-title">
-            <h2 id="competence-title">{t('compliance.competence')}</h2>
-            <p>{f.competence.checked ? t('compliance.policy', { policy: label('compliance.policy', f.competence.policy) }) : t('compliance.notChecked')}</p>
-            <ItemsTable
-              id="compliance-overseers"
-              items={f.competence.overseers}
-              columns={[t('compliance.person'), t('compliance.authorised')]}
-              row={(o) => (
-                <tr key={o.person}>
-                  <td>{o.person}</td>
-                  <td>{o.authorised ? t('compliance.yes') : t('compliance.no')}</td>
-                </tr>
+              {f.classification ? (
+                <dl class="facts">
+                  <dt>{t('compliance.riskClass')}</dt>
+                  <dd>
+                    {label('compliance.class', f.classification.aiActRiskClass)} ({f.classification.legalGround}
+                    {f.classification.legalGroundPoint ? `, ${f.classification.legalGroundPoint}` : ''})
+                  </dd>
+                  <dt>{t('compliance.role')}</dt>
+                  <dd>{label('compliance.role', f.role ?? f.classification.role)}</dd>
+                  <dt>{t('compliance.mdrClass')}</dt>
+                  <dd>
+                    {f.classification.mdrClass}
+                    {f.classification.inHouseDevice ? ` — ${t('compliance.inHouse')}` : ''}
+                  </dd>
+                  <dt>{t('compliance.dutiesFrom')}</dt>
+                  <dd>
+                    {day(f.classification.dutiesApplyFrom)} <span class="muted">({f.classification.dutiesApplyFromBasis})</span>
+                  </dd>
+                  <dt>{t('compliance.decided')}</dt>
+                  <dd>
+                    {day(f.classification.decidedOn)} — {f.classification.decidedBy.subject}
+                  </dd>
+                  <dt>{t('compliance.rationale')}</dt>
+                  <dd>{f.classification.rationale}</dd>
+                </dl>
+              ) : (
+                <p>{t('compliance.notClassified')}</p>
               )}
-            />
-          </section>
-          <section aria-labelledby="missing-title">
-            <h2 id="missing-title">{t('compliance.missingTitle')}</h2>
-            {f.missing.length ? (
-              <ul id="compliance-missing">
-                {f.missing.map((m) => (
-                  <li key={m}>{m}</li>
-                ))}
-              </ul>
-            ) : (
-              <p>{t('compliance.nothingMissing')}</p>
-            )}
-          </section>
-          <Documents id={id} canWrite={canWriteDocuments} reloadFile={file.reload} />
-          <ExportFile id={id} />
-        </>
-      )}
+              {rights.manage && (
+                <Opens formId="classify-form" title={t('compliance.classifyTitle')}>
+                  <ClassifyForm {...w} />
+                </Opens>
+              )}
+              {(f.modifications.length > 0 || rights.manage) && <h3 id="modifications-title">{t('compliance.modifications')}</h3>}
+              {f.modifications.length > 0 && (
+                <ItemsTable
+                  id="compliance-modifications"
+                  items={f.modifications}
+                  columns={[
+                    t('compliance.change'),
+                    t('compliance.version'),
+                    t('compliance.description'),
+                    t('compliance.becomesProviderShort'),
+                    t('compliance.assessedOn'),
+                  ]}
+                  row={(m) => (
+                    <tr key={m.assessedAt} data-change={m.change}>
+                      <td>{label('compliance.change', m.change)}</td>
+                      <td>{m.version}</td>
+                      <td>{m.description}</td>
+                      <td>{m.becomesProvider ? t('compliance.yes') : t('compliance.no')}</td>
+                      <td>
+                        {day(m.assessedOn)} — {m.assessedBy.subject}
+                      </td>
+                    </tr>
+                  )}
+                />
+              )}
+              {rights.manage && (
+                <Opens formId="modification-form" title={t('compliance.assessTitle')}>
+                  <ModificationForm {...w} />
+                </Opens>
+              )}
+            </section>
+            <section aria-labelledby="assessments-title">
+              <h2 id="assessments-title">{t('compliance.assessments')}</h2>
+              <ItemsTable
+                id="compliance-assessments"
+                items={f.assessments}
+                columns={[t('compliance.kind'), t('compliance.status'), t('compliance.assessedOn'), t('compliance.nextReview'), t('compliance.approver')]}
+                row={(a) => (
+                  <tr key={a.kind} data-kind={a.kind} data-overdue={a.overdue ? 'true' : 'false'}>
+                    <td>{label('compliance.assessment', a.kind)}</td>
+                    <td>{label('compliance.assessmentStatus', a.status)}</td>
+                    <td>{day(a.assessedOn)}</td>
+                    <td>
+                      {day(a.nextReviewOn)} {a.overdue && <span class="badge status-overdue">{t('compliance.status.overdue')}</span>}
+                    </td>
+                    <td>{a.approver ?? '—'}</td>
+                  </tr>
+                )}
+              />
+              {rights.manage && (
+                <Opens formId="assessment-form" title={t('compliance.assessmentTitle')}>
+                  <AssessmentForm {...w} />
+                </Opens>
+              )}
+            </section>
+            <section aria-labelledby="competence-title">
+              <h2 id="competence-title">{t('compliance.competence')}</h2>
+              <p id="compliance-policy">
+                {f.competence.checked ? t('compliance.policy', { policy: label('compliance.policy', f.competence.policy) }) : t('compliance.notChecked')}
+              </p>
+              {rights.manage && (
+                <Opens formId="policy-form" title={t('compliance.policyTitle')}>
+                  <PolicyForm {...w} />
+                </Opens>
+              )}
+              <ItemsTable
+                id="compliance-overseers"
+                items={f.competence.overseers}
+                columns={[t('compliance.person'), t('compliance.authorised'), ...(rights.manage ? [{ hidden: t('compliance.actions') }] : [])]}
+                row={(o) => (
+                  <tr key={o.person} data-person={o.person} data-authorised={o.authorised ? 'true' : 'false'}>
+                    <td>{o.person}</td>
+                    <td>{o.authorised ? t('compliance.yes') : t('compliance.no')}</td>
+                    {rights.manage && (
+                      <td>
+                        {f.competence.records.some((r) => r.person === o.person && r.withdrawnAt === null) && (
+                          <WithdrawCompetence {...w} person={o.person} done={setNotice} />
+                        )}
+                      </td>
+                    )}
+                  </tr>
+                )}
+              />
+              <p class="status" role="status" aria-live="polite">
+                {notice ?? ''}
+              </p>
+              {f.competence.records.length > 0 && (
+                <>
+                  <h3>{t('compliance.records')}</h3>
+                  <ItemsTable
+                    id="compliance-competence-records"
+                    items={f.competence.records}
+                    columns={[
+                      t('compliance.person'),
+                      t('compliance.course'),
+                      t('compliance.completedOn'),
+                      t('compliance.expiresOn'),
+                      t('compliance.status'),
+                      t('compliance.signedOffBy'),
+                    ]}
+                    row={(r) => (
+                      <tr key={r.recordId} data-person={r.person} data-status={r.status}>
+                        <td>{r.person}</td>
+                        <td>{r.course}</td>
+                        <td>{day(r.completedOn)}</td>
+                        <td>{r.expiresOn ? day(r.expiresOn) : t('compliance.open')}</td>
+                        <td>{label('compliance.recordStatus', r.status)}</td>
+                        <td>{r.signedOffBy.subject}</td>
+                      </tr>
+                    )}
+                  />
+                </>
+              )}
+              {rights.manage && (
+                <Opens formId="competence-form" title={t('compliance.competenceTitle')}>
+                  <CompetenceForm {...w} />
+                </Opens>
+              )}
+            </section>
+            <section aria-labelledby="information-title-section">
+              <h2 id="information-title-section">{t('compliance.information')}</h2>
+              <ItemsTable
+                id="compliance-information"
+                items={f.informationDuties}
+                columns={[
+                  t('compliance.basis'),
+                  t('compliance.channel'),
+                  t('compliance.timing'),
+                  t('compliance.textVersion'),
+                  t('compliance.approvedBy'),
+                  t('compliance.effectiveFrom'),
+                ]}
+                row={(d) => (
+                  <tr key={d.statementId} data-basis={d.basis}>
+                    <td>{label('compliance.basis', d.basis)}</td>
+                    <td>{d.channel}</td>
+                    <td>{d.timing}</td>
+                    <td>{d.textVersion}</td>
+                    <td>{d.approvedBy}</td>
+                    <td>{day(d.effectiveFrom)}</td>
+                  </tr>
+                )}
+              />
+              {rights.inform && (
+                <Opens formId="information-form" title={t('compliance.informationTitle')}>
+                  <InformationForm {...w} />
+                </Opens>
+              )}
+            </section>
+            <section aria-labelledby="missing-title">
+              <h2 id="missing-title">{t('compliance.missingTitle')}</h2>
+              {f.missing.length ? (
+                <ul id="compliance-missing">
+                  {f.missing.map((m) => (
+                    <li key={m}>{m}</li>
+                  ))}
+                </ul>
+              ) : (
+                <p>{t('compliance.nothingMissing')}</p>
+              )}
+            </section>
+            <Documents id={id} canWrite={rights.documents} reloadFile={file.reload} />
+            <ExportFile id={id} />
+          </>
+        );
+      }}
     </DetailFrame>
   );
 }

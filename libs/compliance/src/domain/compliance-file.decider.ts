@@ -12,7 +12,7 @@ import type {
   WithdrawCompetence,
   WithdrawDocument,
 } from './compliance-file.commands';
-import { AUDIENCE_OF } from './compliance-file.events';
+import { AUDIENCE_OF, GROUNDS_OF_CLASS } from './compliance-file.events';
 import type {
   AssessmentKind,
   AssessmentRecordedData,
@@ -27,7 +27,6 @@ import type {
   InformationDutyRecordedData,
   LegalGround,
   ModificationAssessedData,
-  RiskClass,
   SystemClassifiedData,
 } from './compliance-file.events';
 
@@ -71,18 +70,6 @@ export const initialComplianceFileState = (): ComplianceFileState => ({
 
 const HOSPITAL_ZONE = 'Europe/Amsterdam';
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-
-/**
- * The grounds each class may rest on: AI Act Art. 5 for a prohibited practice, Art. 6(1) (Annex I
- * products such as MDR devices) or Art. 6(2) with Annex III for high risk, Art. 50 for the
- * transparency tier, nothing for minimal risk.
- */
-const GROUNDS: Record<RiskClass, readonly LegalGround[]> = {
-  prohibited: ['art-5'],
-  high: ['art-6-1', 'annex-iii'],
-  limited: ['art-50'],
-  minimal: ['none'],
-};
 
 /**
  * From when the duties of each ground apply when the classification names no date.
@@ -134,10 +121,10 @@ function decide(command: ComplianceFileCommand, state: ComplianceFileState): Com
 
 function classify(command: ClassifySystem): ComplianceFileEvent[] {
   const fromVersion = knownVersion(command, command.fromVersion, 'fromVersion');
-  if (!GROUNDS[command.aiActRiskClass].includes(command.legalGround)) {
+  if (!GROUNDS_OF_CLASS[command.aiActRiskClass].includes(command.legalGround)) {
     throw new DomainError(
       'legal-ground-mismatch',
-      `A ${command.aiActRiskClass} classification rests on ${GROUNDS[command.aiActRiskClass].join(' or ')}, not ${command.legalGround}.`,
+      `A ${command.aiActRiskClass} classification rests on ${GROUNDS_OF_CLASS[command.aiActRiskClass].join(' or ')}, not ${command.legalGround}.`,
       422,
       'legalGround',
     );

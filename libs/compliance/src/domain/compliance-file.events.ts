@@ -24,6 +24,19 @@ export const RISK_CLASSES: readonly RiskClass[] = ['prohibited', 'high', 'limite
 export type LegalGround = 'art-5' | 'art-6-1' | 'annex-iii' | 'art-50' | 'none';
 export const LEGAL_GROUNDS: readonly LegalGround[] = ['art-5', 'art-6-1', 'annex-iii', 'art-50', 'none'];
 
+/**
+ * The grounds each class may rest on: AI Act Art. 5 for a prohibited practice, Art. 6(1) (Annex I
+ * products such as MDR devices) or Art. 6(2) with Annex III for high risk, Art. 50 for the
+ * transparency tier, nothing for minimal risk. The decider refuses any other pair; the web form
+ * offers only these.
+ */
+export const GROUNDS_OF_CLASS: Readonly<Record<RiskClass, readonly LegalGround[]>> = {
+  prohibited: ['art-5'],
+  high: ['art-6-1', 'annex-iii'],
+  limited: ['art-50'],
+  minimal: ['none'],
+};
+
 export type MdrClass = 'none' | 'I' | 'IIa' | 'IIb' | 'III';
 export const MDR_CLASSES: readonly MdrClass[] = ['none', 'I', 'IIa', 'IIb', 'III'];
 
