@@ -914,7 +914,8 @@ the lines. On the shared machine with a core free, same bundle, old and new in o
 5.88 → 4.59 s (−22 %) in the bench job's process, 9.2–9.6 → 5.8–6.6 s for \`registry verify-bundle\`
 from \`dist/\`; CPU rises by ~1.3 s (the file is inflated and parsed twice) and the bench job's
 peak RSS by ~20 MB (285–296 MB under load: one heap more, its young generation capped at 16 MB).
-With both cores busy it gains nothing. The quiet-machine figures above predate it.
+At load ~3.5 it gained 0–22 % in three alternating pairs; with both cores busy it gains nothing.
+The peak RSS is the figure to watch in the re-run. The quiet-machine figures above predate it.
 
 **5b. Ledger overhead on append (goal < 10 %).** The append path does no ledger work; the cost was
 the follower sharing the one thread and the one SQLite connection: reading the events back,
