@@ -906,6 +906,17 @@ RSS are that process's. About 92 MB of that RSS is Node and the swc hook before 
 opened (\`registry verify-bundle\` from \`dist/\` starts at ~61 MB). Figures before ADR 0049
 included the worker's TypeScript loader and every lib it had loaded (~200 MB).
 
+Since ADR 0055 the verifier computes the event lines' canonical form and leaves (\`formatTwoLeaf\`,
+the HMAC salts, the commitments, the leaf hash: about half its per-line work) ahead in a worker
+thread of its own, which reads \`data/events.jsonl\` a second time and reports that read's SHA-256,
+checked against the main thread's; the main thread keeps everything that depends on the order of
+the lines. On the shared machine with a core free, same bundle, old and new in one session: verify
+5.88 → 4.59 s (−22 %) in the bench job's process, 9.2–9.6 → 5.8–6.6 s for \`registry verify-bundle\`
+from \`dist/\`; CPU rises by ~1.3 s (the file is inflated and parsed twice) and the bench job's
+peak RSS by ~20 MB (285–296 MB under load: one heap more, its young generation capped at 16 MB).
+At load ~3.5 it gained 0–22 % in three alternating pairs; with both cores busy it gains nothing.
+The peak RSS is the figure to watch in the re-run. The quiet-machine figures above predate it.
+
 **5b. Ledger overhead on append (goal < 10 %).** The append path does no ledger work; the cost was
 the follower sharing the one thread and the one SQLite connection: reading the events back,
 canonical JSON, SHA-256 (~33k leaves/s), the compact range and the leaf rows. Batching the sealing

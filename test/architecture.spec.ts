@@ -71,6 +71,8 @@ const LIGHT_ENTRIES: Record<string, readonly string[]> = {
  */
 const RUNTIME_LIGHT_ENTRIES: Record<string, readonly string[]> = {
   'libs/evidence/src/verify.ts': ['jose', 'yauzl', 'asn1js', 'pkijs', 'luxon'],
+  // The verifier's event-leaf thread (ADR 0055): a Worker's entry, so no import reaches it from verify.ts.
+  'libs/evidence/src/bundle/event-leaves.thread.ts': ['yauzl'],
   'apps/cli/src/commands/verify-bundle.ts': ['jose', 'yauzl', 'asn1js', 'pkijs', 'luxon', 'cli-progress'],
 };
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type EventEnvelope, SqlDatabase, SqlEventStore } from '@app/event-store';
 import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_SIG, type BundleVerification, canonicalJson, NOT_PROVABLE, trustedKeySetFrom, verifyBundle } from '@app/evidence';
+import { EventLeaves } from '../../libs/evidence/src/bundle/event-leaves';
 import { ed25519Thumbprint, KEY_MATERIAL, type KeyMaterial, SubjectKeyStore } from '@app/identity';
 import { deflated, rawZip, repeatedDeflate } from '../support/hostile-zip';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
@@ -227,9 +228,15 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
 
   async function both(path: string, args: string[] = []): Promise<Verdicts> {
     const trustedKeys = args.includes('--trusted-keys') ? pinned : undefined;
-    const [ts, py] = await Promise.all([verifyBundle(path, { trustedKeys }), verifyWithPython(path, args)]);
+    const [ts, threaded, py] = await Promise.all([
+      verifyBundle(path, { trustedKeys, eventLeafThread: 'never' }),
+      verifyBundle(path, { trustedKeys, eventLeafThread: 'always' }),
+      verifyWithPython(path, args),
+    ]);
     // The point of the second verifier: the same verdict on every bundle.
     expect({ bundle: path, pythonOk: py.ok }).toEqual({ bundle: path, pythonOk: ts.ok });
+    // ADR 0055: with the event lines' leaves computed by a thread of their own, the very same report.
+    expect({ bundle: path, threaded }).toEqual({ bundle: path, threaded: ts });
     return { ts, py };
   }
 
@@ -266,6 +273,39 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
       });
       expect(JSON.parse(lineOf(plain, 'data/events.jsonl', formatOneReviewId)).leafFormat).toBeUndefined();
       expect(JSON.parse(lines(plain, 'data/proofs.jsonl')[1]).leafIndex).toBeGreaterThan(1);
+    });
+  });
+
+  describe('the event-leaf thread (ADR 0055)', () => {
+    it('counts its results only when its read of events.jsonl has the SHA-256 of the main thread’s', async () => {
+      const events = plain.get('data/events.jsonl')!;
+      const digest = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+      const count = lines(plain, 'data/events.jsonl').length;
+      const leaves = EventLeaves.for(plainPath, 0, 'always');
+      try {
+        expect(leaves.threaded).toBe(true);
+        const first = await leaves.wait(1);
+        expect(first).toMatchObject({ canonical: true });
+        expect(first!.leaf).toHaveLength(32);
+        // Another file (here: one byte more) or another number of lines: the results do not count.
+        expect(await leaves.check(digest(Buffer.concat([events, Buffer.from('\n')])), count)).toMatch(/the two reads differ/);
+        expect(await leaves.check(digest(events), count + 1)).toMatch(/the two reads differ/);
+        expect(await leaves.check(digest(events), count)).toBeNull();
+      } finally {
+        await leaves.close();
+      }
+    });
+
+    it('leaves every line to the main thread when it cannot read the bundle, and the verdict stands', async () => {
+      const leaves = EventLeaves.for(join(dir, 'no-such-bundle.zip'), 0, 'always');
+      try {
+        expect(await leaves.wait(1)).toBeNull();
+        expect(await leaves.check('0'.repeat(64), 1)).toBeNull();
+      } finally {
+        await leaves.close();
+      }
+      // Below the size that pays for a thread, none is started.
+      expect(EventLeaves.for(plainPath, 1000).threaded).toBe(false);
     });
   });
 

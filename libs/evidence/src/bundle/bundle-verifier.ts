@@ -3,19 +3,20 @@ import { createReadStream } from 'node:fs';
 import type { EventEnvelope } from '@app/event-store';
 import { ed25519Thumbprint } from '@app/identity/tokens';
 import { canonicalJson } from '../ledger/canonical-json';
+import { eventLeaf } from './event-leaf';
+import { EventLeaves, type EventLeafThread } from './event-leaves';
 import { AnchorChecker, ANCHORS_FILE, type AnchorsVerdict } from './anchors';
 import type { Vkey } from '../anchor/signed-note';
 import { ACCESS_LOG_FILE, accessLogClaim, checkAccessLog, type AccessLogVerdict } from './access-log-proofs';
 import { BagZip, BundleRefused, isPayloadPath, type LineReader, TAG_FILES } from './bag-zip';
 import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_SIG, type BundleStatement, checkBundleStatement } from './bundle-statement';
-import { InclusionVerifier, leafHash } from '../ledger/merkle';
+import { InclusionVerifier } from '../ledger/merkle';
 import { COVERAGE_FILE, CoverageDeriver } from './coverage';
 import { BundleDocuments, DOCUMENTS_DIR } from './documents';
 import { checkComplianceFile, claimedComplianceFile, COMPLIANCE_FILE_JSON } from './compliance-file';
 import { ProvenTexts, type TextCounts } from './proven-texts';
 import { isWithheld } from './redaction';
 import { WithheldEvents } from './withheld-events';
-import { formatTwoLeaf, isFormatTwoLine } from './field-redaction';
 import { LEAF_FORMAT_2 } from '../ledger/field-commitments';
 import { type BundleScope, businessTime, includedAlways, inPeriod, type ScopedStream, scopeKeysOfStreamId, scopeMatcher } from './scope';
 
@@ -46,22 +47,6 @@ export interface BundleVerification {
   /** What a passing verdict still rests on the hospital alone for (RESTS_ON_HOSPITAL), said plainly. */
   restsOnHospital: string[];
   problems: BundleProblem[];
-}
-
-/**
- * RFC 8785 form of an event line, and of the leaf (the same without `globalPosition`, DESIGN §5),
- * from one serialisation of each top-level member.
- */
-function canonicalEvent(e: Record<string, unknown>): { line: string; leaf: string } {
-  let line = '{';
-  let leaf = '{';
-  for (const k of Object.keys(e).sort()) {
-    if (e[k] === undefined) continue;
-    const member = `${JSON.stringify(k)}:${canonicalJson(e[k])}`;
-    line += line.length === 1 ? member : `,${member}`;
-    if (k !== 'globalPosition') leaf += leaf.length === 1 ? member : `,${member}`;
-  }
-  return { line: `${line}}`, leaf: `${leaf}}` };
 }
 
 /**
@@ -294,6 +279,12 @@ export interface VerifyBundleOptions {
   trustedWitnesses?: Vkey[];
   /** Called every 1,000 event lines checked and once at the end (a progress display; the total is not known before the end). */
   onProgress?: (eventsChecked: number) => void;
+  /**
+   * Whether the event lines' canonical form and leaves are computed ahead by a thread of their own
+   * (ADR 0055): 'auto' (the default) from EVENT_LEAF_THREAD_FROM_BYTES of data/events.jsonl on.
+   * The verdict is the same either way.
+   */
+  eventLeafThread?: EventLeafThread;
 }
 
 /** Claims a verified bundle still rests on the hospital alone for (docs/evidence.md), as the verdict states them. */
@@ -359,13 +350,16 @@ export async function verifyBundle(path: string, options: VerifyBundleOptions = 
     problems.push(err instanceof BundleRefused ? refused(err) : { problem: `not a readable zip file: ${(err as Error).message}` });
     return report;
   }
+  // Started first, so that it reads ahead while the small files are checked.
+  const leaves = EventLeaves.for(path, zip.entries.get('data/events.jsonl')?.uncompressedSize ?? 0, options.eventLeafThread);
   try {
-    await checkBag(zip, problems, report, options.trustedKeys, anchors, options.onProgress);
+    await checkBag(zip, problems, report, options.trustedKeys, anchors, options.onProgress, leaves);
   } catch (err) {
     // A damaged archive (bad CRC, truncated data) is a failed verification, not a crash.
     problems.push(err instanceof BundleRefused ? refused(err) : { problem: `the archive is damaged: ${(err as Error).message}` });
   } finally {
     zip.close();
+    await leaves.close();
   }
   report.ok = problems.length === 0;
   return report;
@@ -416,6 +410,7 @@ async function checkBag(
   trustedKeys: KeyObject[] | undefined,
   anchors: AnchorChecker,
   onProgress: VerifyBundleOptions['onProgress'],
+  leaves: EventLeaves,
 ): Promise<void> {
   for (const n of REQUIRED) if (!zip.entries.has(n)) problems.push({ file: n, problem: 'missing from the bundle' });
   if (problems.length) return;
@@ -558,11 +553,12 @@ async function checkBag(
     let fieldsRedacted = false;
     try {
       ev = JSON.parse(line) as typeof ev;
-      // A format-2 line's canonical form comes with its leaf, from one walk (formatTwoLeaf).
-      const two = isFormatTwoLine(ev) ? formatTwoLeaf(ev) : null;
-      const canonical = two ? null : canonicalEvent(ev);
-      if ((two ?? canonical!).line !== line)
-        problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: 'not in canonical form' });
+      // Canonical form and leaf depend on the line alone: computed ahead by the event-leaf thread
+      // when there is one (bound to this read of the file by its SHA-256 below), else here.
+      let computed = leaves.take(n);
+      if (computed === undefined) computed = await leaves.wait(n);
+      const { canonical, leaf: recomputed, two } = computed ?? eventLeaf(ev, line);
+      if (!canonical) problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem: 'not in canonical form' });
       // B.8: a withheld line's leaf is taken from its proof; every other line's is recomputed,
       // a leaf-format-2 line's from its opened values, salts and redaction markers (B.4, ADR 0039).
       if (withheld.line(ev, n)) leaf = null;
@@ -571,8 +567,8 @@ async function checkBag(
         for (const problem of two.problems) problems.push({ file: 'data/events.jsonl', line: n, position: ev.globalPosition, problem });
         for (const r of two.redacted) withheld.field(ev.eventId, r.pointer, r.ground, n, ev.globalPosition);
         fieldsRedacted = two.redacted.length > 0;
-        leaf = leafHash(two.leaf);
-      } else leaf = leafHash(canonical!.leaf);
+        leaf = recomputed;
+      } else leaf = recomputed;
     } catch {
       problems.push({ file: 'data/events.jsonl', line: n, problem: 'not valid JSON' });
       continue;
@@ -662,6 +658,8 @@ async function checkBag(
     problems.push({ file: BUNDLE_STATEMENT, problem: `states ${statement.eventCount} events, data/events.jsonl holds ${report.events}` });
   if (completeness) checkCompleteness(completeness, seen, head?.treeSize ?? null, bagInfo, problems);
   digests.set('data/events.jsonl', await events.sha256());
+  const twoReads = await leaves.check(digests.get('data/events.jsonl')!, events.n);
+  if (twoReads) problems.push({ file: 'data/events.jsonl', problem: twoReads });
   digests.set('data/proofs.jsonl', await proofs.sha256());
   for (const [name, digest] of await Promise.all(timelineDigests)) digests.set(name, digest);
   await provenTexts.finish(digests, zip.lines('data/report.html'));
