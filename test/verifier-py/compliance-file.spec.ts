@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import { ComplianceFileDeriver } from '@app/evidence';
+import { verifyMd } from '../../libs/evidence/src/bundle/verify-md';
 import type { EventEnvelope } from '@app/event-store/core';
 import { PY_VERIFIER, requirePythonVerifier } from '../support/python-verifier';
 
@@ -62,7 +63,7 @@ class History {
       recordedAt,
       data: { aiSystemId: SYSTEM, ...data },
       metadata: {},
-    } as EventEnvelope);
+    });
     return this;
   }
 
@@ -218,7 +219,7 @@ function ruleCases(): Case[] {
     T('2026-03-01'),
     (() => {
       const h = new History().register(T('2026-01-01'));
-      delete (h.events[0].data as Record<string, unknown>).oversightPersons;
+      delete h.events[0].data.oversightPersons;
       return h;
     })(),
   );
@@ -456,6 +457,16 @@ describe('VERIFY.md B.18 derives the compliance file: the Python verifier from t
     for (const s of ['"withdrawn"', '"not-yet-valid"', '"lapsed"', '"current"', '"superseded"', '"expired"', '"valid"', '"overdue":true', '"overdue":false']) {
       expect(all).toContain(s);
     }
+  });
+
+  it('the Python verifier’s constants are VERIFY.md’s B.18: the statement, the names of assessment kinds, the form of asOf', () => {
+    const md = verifyMd({ log: 'test', treeSize: 1, rootHash: '0'.repeat(64), issuedAt: '2026-12-07T10:00:00.000Z', keyId: 'k', signature: '' });
+    const section = md.slice(md.indexOf('## B.18'));
+    const script = `import json, sys; sys.path.insert(0, ${JSON.stringify(dirname(PY_VERIFIER))}); import verify_bundle as v; print(json.dumps([v.COMPLIANCE_STATEMENT, v.KIND_NAMES]))`;
+    const [statement, names] = JSON.parse(execFileSync('python3', ['-c', script]).toString()) as [string, Record<string, string>];
+    expect(section).toContain(`\`${JSON.stringify(statement)}\``);
+    for (const [kind, name] of Object.entries(names)) expect(section).toContain(`\`${kind}\` → "${name}"`);
+    expect(section).toContain('`YYYY-MM-DDTHH:mm:ss.sssZ`');
   });
 
   it('three hundred random histories as of random moments: the same bytes', () => {

@@ -373,7 +373,9 @@ describe('compliance file decider', () => {
       // A withdrawal written with an offset: by text "2026-06-01T10:00:00+02:00" sorts after "2026-06-01T09:…Z".
       const early = { ...withdrawn, data: { ...withdrawn.data, withdrawnAt: '2026-06-01T10:00:00+02:00' } } as ComplianceFileEvent;
       const file = fold(complianceFileDecider, [competence({ validUntil: '2026-06-01T09:00:00.000Z' }), early]);
-      expect(reviewGate(file, registered, 'dr-devries').reviewerAuthorisations).toEqual([{ from: '2026-01-09T23:00:00.000Z', until: '2026-06-01T10:00:00+02:00' }]);
+      expect(reviewGate(file, registered, 'dr-devries').reviewerAuthorisations).toEqual([
+        { from: '2026-01-09T23:00:00.000Z', until: '2026-06-01T10:00:00+02:00' },
+      ]);
     });
 
     it('shows each listed overseer checked, record statuses and what is missing, as of the moment asked', () => {

@@ -65,8 +65,12 @@ export function claimedComplianceFile(text: string, aiSystemIds: readonly string
   try {
     const v = JSON.parse(text) as Partial<ComplianceFileExport> | null;
     // asOf as the registry writes it (Date#toISOString), so that every reader takes the same moment and day from it.
-    if (typeof v?.aiSystemId !== 'string' || typeof v.asOf !== 'string' || !AS_OF.test(v.asOf) || new Date(Date.parse(v.asOf)).toISOString() !== v.asOf) {
-      problems.push({ file: COMPLIANCE_FILE_JSON, problem: 'does not name the AI system (aiSystemId) and the moment (asOf, YYYY-MM-DDTHH:mm:ss.sssZ) of the file (B.18)' });
+    const t = typeof v?.asOf === 'string' && AS_OF.test(v.asOf) ? Date.parse(v.asOf) : NaN;
+    if (typeof v?.aiSystemId !== 'string' || Number.isNaN(t) || new Date(t).toISOString() !== v.asOf) {
+      problems.push({
+        file: COMPLIANCE_FILE_JSON,
+        problem: 'does not name the AI system (aiSystemId) and the moment (asOf, YYYY-MM-DDTHH:mm:ss.sssZ) of the file (B.18)',
+      });
       return null;
     }
     if (!aiSystemIds.includes(v.aiSystemId)) {
