@@ -177,24 +177,41 @@ describe('compliance dashboard and the file as of a date (issue 23 item 7)', () 
         rebag(f, key);
         const p = join(dir, `${name}.zip`);
         await writeZip(p, f);
-        return verifyBundle(p);
+        return { ts: await verifyBundle(p), py: await verifyWithPython(p) };
       };
       // The overdue DPIA hidden from the file.
       const hidden = await forge('hidden-overdue', (v) => {
         v.file.assessments[0].overdue = false;
         v.file.missing = v.file.missing.filter((m: string) => !m.startsWith('Data protection impact assessment'));
       });
-      expect(hidden.ok).toBe(false);
-      expect(hidden.problems).toContainEqual({
+      expect(hidden.ts.ok).toBe(false);
+      expect(hidden.ts.problems).toContainEqual({
         file: 'data/compliance-file.json',
         problem: 'is not the compliance file derived from the proven events (VERIFY.md B.18): it was edited',
       });
+      expect(hidden.py.ok).toBe(false);
+      expect(hidden.py.problems.map((p) => p.file)).toEqual(['data/compliance-file.json']);
       // The past file passed off as of another moment: derived again as of that moment, it differs.
       const moved = await forge('moved', (v) => {
         v.asOf = new Date().toISOString();
       });
-      expect(moved.ok).toBe(false);
-      expect(moved.problems.map((p) => p.file)).toContain('data/compliance-file.json');
+      for (const verdict of [moved.ts, moved.py]) {
+        expect(verdict.ok).toBe(false);
+        expect(verdict.problems.map((p) => p.file)).toContain('data/compliance-file.json');
+      }
+      // A moment not in the registry's form (B.18): which instant and day it names is not left to the reader.
+      // Also a day that is not in the calendar, which one date parser rolls over and another refuses.
+      for (const asOf of [(a: string) => a.replace(/\.\d{3}Z$/, 'Z'), () => '2026-02-30T12:00:00.000Z', () => '2026-13-01T12:00:00.000Z']) {
+        const loose = await forge('loose-as-of', (v) => {
+          v.asOf = asOf(v.asOf);
+        });
+        for (const verdict of [loose.ts, loose.py]) {
+          expect(verdict.ok).toBe(false);
+          expect(verdict.problems).toEqual([
+            expect.objectContaining({ file: 'data/compliance-file.json', problem: expect.stringMatching(/asOf, YYYY-MM-DDTHH:mm:ss\.sssZ/) }),
+          ]);
+        }
+      }
     });
 
     it('JSON and PDF alone; a date is the end of that day; bad, future or pre-registration moments are refused', async () => {
@@ -219,6 +236,159 @@ describe('compliance dashboard and the file as of a date (issue 23 item 7)', () 
       expect((await download({}, clinician)).status).toBe(403);
     });
   });
+  describe('a full file as of a past moment: both verifiers derive it from VERIFY.md B.18 (issue 23 item 7)', () => {
+    let fullId: string;
+    let past: string;
+    let genuine: Map<string, Buffer>;
+    const ahead = (n: number) => daysAgo(-n);
+    const pdf = (text: string) => Buffer.from(`%PDF-1.7\n% ${text}\n%%EOF\n`);
+    const upload = async (query: Record<string, string>, text: string) =>
+      (
+        await t.http
+          .post(`/api/v1/ai-systems/${fullId}/documents`)
+          .query(query)
+          .set(auth(qm))
+          .set('Content-Type', 'application/pdf')
+          .send(pdf(text))
+          .expect(201)
+      ).body.documentId as string;
+    const post = (path: string, body: object) => t.http.post(`/api/v1/ai-systems/${fullId}/${path}`).set(auth(qm)).send(body).expect(200);
+
+    beforeAll(async () => {
+      fullId = (
+        await t.http
+          .post('/api/v1/ai-systems')
+          .set(auth(admin))
+          .send(aiSystemBody({ name: 'Stroke CT', oversightPersons: ['dr-a', 'dr-b', 'dr-c'] }))
+          .expect(201)
+      ).body.aiSystemId as string;
+      // Two classifications, a version since, and its Art. 25(1) assessment.
+      await post('classification', { ...highRisk, decidedOn: daysAgo(200) });
+      await post('classification', { ...highRisk, rationale: 'Reassessed with the notified body certificate', decidedOn: daysAgo(100) });
+      await t.http.post(`/api/v1/ai-systems/${fullId}/versions`).set(auth(admin)).send({ version: '2.4.0', reason: 'Supplier update' }).expect(200);
+      await post('modification-assessments', {
+        version: '2.4.0',
+        change: 'substantial-modification',
+        description: 'Supplier update, same intended purpose',
+        becomesProvider: false,
+        rationale: 'Not a change by the hospital (Art. 25(1)(b))',
+      });
+      // Competence: a policy, a record lapsed, one current, one withdrawn.
+      await post('competence-policy', { policy: 'flag', reason: 'Flag reviews by untrained staff' });
+      await post('competence-records', { person: 'dr-a', course: 'Stroke CT basics', completedOn: daysAgo(300), expiresOn: daysAgo(10) });
+      await post('competence-records', { person: 'dr-b', course: 'Stroke CT basics', completedOn: daysAgo(50) });
+      await post('competence-records', { person: 'dr-c', course: 'Stroke CT basics', completedOn: daysAgo(40) });
+      await post('competence-withdrawals', { person: 'dr-c', reason: 'Left the department' });
+      // An assessment of each kind: the DPIA overdue, the FRIA not required, the risk analysis in progress.
+      await post('assessments', { ...dpia, outcome: 'Acceptable with pseudonymised inputs' });
+      await post('assessments', { kind: 'fria', status: 'not-required', outcome: 'Private hospital, no public service (AI Act Art. 27(1))' });
+      await post('assessments', { kind: 'risk-analysis', status: 'in-progress', outcome: 'Pending', assessedOn: daysAgo(30), nextReviewOn: ahead(60) });
+      // Documents: an IFU superseded by the next version's, a declaration in force, a contract withdrawn.
+      const ifu = await upload({ kind: 'instructions-for-use', title: 'IFU 2.3', modelVersion: '2.3.1', validFrom: daysAgo(100) }, 'IFU 2.3');
+      await upload({ kind: 'instructions-for-use', title: 'IFU 2.4', modelVersion: '2.4.0', validFrom: daysAgo(20), supersedes: ifu }, 'IFU 2.4');
+      await upload({ kind: 'eu-declaration-of-conformity', title: 'EU declaration', validFrom: daysAgo(100) }, 'Declaration');
+      const contract = await upload({ kind: 'contract', title: 'Contract', validFrom: daysAgo(90) }, 'Contract');
+      await post(`documents/${contract}/withdrawal`, { reason: 'Terminated', effectiveOn: daysAgo(5) });
+      await new Promise((r) => setTimeout(r, 20));
+      past = new Date().toISOString();
+      await new Promise((r) => setTimeout(r, 20));
+      // After the moment: the file today differs.
+      await post('competence-withdrawals', { person: 'dr-b', reason: 'Retired' });
+      await post('assessments', { ...dpia, assessedOn: daysAgo(0), nextReviewOn: ahead(365) });
+      const res = await t.http
+        .get(`/api/v1/ai-systems/${fullId}/compliance-file`)
+        .query({ asOf: past })
+        .set(auth(qm))
+        .buffer(true)
+        .parse(rawBody as never);
+      expect(res.status).toBe(200);
+      writeFileSync(join(dir, 'full.zip'), res.body as Buffer);
+      genuine = await readZip(join(dir, 'full.zip'));
+    });
+
+    it('the honest export is accepted by both, each deriving the same bytes; it differs from today’s file', async () => {
+      const v = fileOf(genuine);
+      expect(v).toMatchObject({ aiSystemId: fullId, asOf: past });
+      expect(v.file.classificationHistory).toHaveLength(2);
+      expect(v.file.modifications).toHaveLength(1);
+      expect(v.file.competence.records.map((r: { person: string; status: string }) => [r.person, r.status])).toEqual([
+        ['dr-a', 'lapsed'],
+        ['dr-b', 'current'],
+        ['dr-c', 'withdrawn'],
+      ]);
+      expect(v.file.assessments.map((a: { kind: string; overdue: boolean }) => [a.kind, a.overdue])).toEqual([
+        ['dpia', true],
+        ['fria', false],
+        ['risk-analysis', false],
+      ]);
+      expect(v.file.documents.map((d: { title: string; status: string }) => [d.title, d.status])).toEqual([
+        ['IFU 2.3', 'superseded'],
+        ['IFU 2.4', 'valid'],
+        ['EU declaration', 'valid'],
+        ['Contract', 'withdrawn'],
+      ]);
+      expect(v.file.missing).toEqual(
+        expect.arrayContaining([
+          'dr-a is listed for human oversight but holds no current competence record (AI Act Art. 4, Art. 26(2))',
+          `Data protection impact assessment (GDPR Art. 35): review was due on ${daysAgo(2)}`,
+        ]),
+      );
+      const path = join(dir, 'full.zip');
+      const ts = await verifyBundle(path);
+      expect(ts.problems).toEqual([]);
+      const py = await verifyWithPython(path);
+      expect(py.problems).toEqual([]);
+      expect(py.ok).toBe(true);
+      const today = await t.http.get(`/api/v1/ai-systems/${fullId}/compliance`).set(auth(qm)).expect(200);
+      expect(today.body.competence.records[1].status).toBe('withdrawn');
+      expect(today.body.assessments[0].overdue).toBe(false);
+    });
+
+    const key = () => t.app.get<KeyMaterial>(KEY_MATERIAL).ledgerSigning.privateKey;
+    it.each([
+      [
+        'a superseded document shown valid',
+        (v: ReturnType<typeof fileOf>) => {
+          v.file.documents[0].status = 'valid';
+        },
+      ],
+      [
+        'the overdue DPIA shown current, its missing line gone',
+        (v: ReturnType<typeof fileOf>) => {
+          v.file.assessments[0].overdue = false;
+          v.file.missing = v.file.missing.filter((m: string) => !m.includes('review was due'));
+        },
+      ],
+      [
+        'a missing item removed',
+        (v: ReturnType<typeof fileOf>) => {
+          v.file.missing = v.file.missing.filter((m: string) => !m.startsWith('dr-a is listed'));
+        },
+      ],
+    ])('%s, re-signed with the hospital’s own key: both verifiers reject it', async (name, change) => {
+      const f = new Map(genuine);
+      const v = fileOf(f);
+      change(v);
+      f.set('data/compliance-file.json', Buffer.from(`${canonicalJson(v)}\n`));
+      rebag(f, key());
+      const path = join(dir, `${name.replace(/\W+/g, '-')}.zip`);
+      await writeZip(path, f);
+      const ts = await verifyBundle(path);
+      expect(ts.ok).toBe(false);
+      expect(ts.problems).toEqual([
+        { file: 'data/compliance-file.json', problem: 'is not the compliance file derived from the proven events (VERIFY.md B.18): it was edited' },
+      ]);
+      const py = await verifyWithPython(path);
+      expect(py.ok).toBe(false);
+      expect(py.problems).toEqual([
+        {
+          file: 'data/compliance-file.json',
+          problem: expect.stringMatching(/^is not the compliance file derived from the proven events \(B\.18\): from character \d+/),
+        },
+      ]);
+    });
+  });
+
   describe('registry compliance-file (the built CLI, on the same store)', () => {
     const cli = (...args: string[]) => promisify(execFile)(process.execPath, [CLI, ...args], { env: { ...process.env, ...t.storage.env, LOG_LEVEL: 'warn' } });
 

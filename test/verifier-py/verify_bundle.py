@@ -203,6 +203,8 @@ class Verifier:
         self.decided_rules = None  # eventId -> [(path, ground)], the same decision's rules (B.8, redacted members)
         self.redacted_fields = []  # (eventId, pointer, ground, line, position) of members shown redacted, B.4a
         self.documents = Documents()  # B.16: the compliance file's documents, from the shown events
+        self.compliance = None  # B.18: the compliance file's deriver, when the bundle carries one
+        self.compliance_text = None
         self.access_log_proven = 0  # B.17
         self.access_log_complete = 0  # B.17, the subject tree: patients whose extract is proven complete
 
@@ -597,9 +599,13 @@ class Verifier:
             # B.15: coverage from the shown lines; a withheld one only counted.
             if redacted:
                 coverage.withheld_line(event.get('streamId'))
+                if self.compliance is not None:
+                    self.compliance.withheld_line(event.get('streamId'))
             else:
                 coverage.event(event)
                 self.documents.event(event)
+                if self.compliance is not None:
+                    self.compliance.event(event)
             if not isinstance(proof, dict) or not all(k in proof for k in PROOF_MEMBERS if k != 'redacted'):
                 self.fail(pr_file, 'must hold %s' % ', '.join(PROOF_MEMBERS), line=line_no)
                 continue
@@ -914,6 +920,42 @@ class Verifier:
         for digest in sorted(self.documents.required(scope.get('from'), scope.get('to'))):
             if DOCUMENTS_DIR + digest not in files:
                 self.fail(DOCUMENTS_DIR + digest, 'a document that held in the period is missing from the bundle (B.16)')
+    # ---- B.18 the compliance file as of a moment
+
+    def claim_compliance_file(self, zf, entries, scope):
+        if COMPLIANCE_FILE not in self.manifest or COMPLIANCE_FILE not in entries:
+            return
+        try:
+            text = self.read_small(zf, entries[COMPLIANCE_FILE]).decode('utf-8')
+            v = parse_json(text)
+        except (ValueError, UnicodeDecodeError):
+            self.fail(COMPLIANCE_FILE, 'is not JSON (B.18)')
+            return
+        if not isinstance(v, dict) or not isinstance(v.get('aiSystemId'), str) or not as_of_ok(v.get('asOf')):
+            self.fail(COMPLIANCE_FILE, 'does not name the AI system (aiSystemId) and the moment (asOf, YYYY-MM-DDTHH:mm:ss.sssZ) (B.18)')
+            return
+        ids = scope.get('aiSystemIds') if scope is not None else None
+        if not isinstance(ids, list) or v['aiSystemId'] not in ids:
+            self.fail(COMPLIANCE_FILE, 'AI system %s is not in the scope\'s aiSystemIds: its streams need not be whole (B.18)' % v['aiSystemId'])
+            return
+        self.compliance, self.compliance_text = ComplianceFile(v['aiSystemId'], v['asOf']), text
+
+    def check_compliance_file(self):
+        if self.compliance is None:
+            return
+        if self.compliance.withheld:
+            self.fail(COMPLIANCE_FILE, 'a line of ai-system-<id> or compliance-file-<id> is withheld: the file cannot be derived (B.18)')
+            return
+        try:
+            derived = self.compliance.derive()
+        except (TypeError, AttributeError, ValueError) as e:
+            self.fail(COMPLIANCE_FILE, 'cannot be derived from the events: %s (B.18)' % e)
+            return
+        if derived is None:
+            self.fail(COMPLIANCE_FILE, 'AI system %s is not registered by %s in the events shown (B.18)' % (self.compliance.id, self.compliance.as_of))
+        elif derived != self.compliance_text:
+            self.fail(COMPLIANCE_FILE, 'is not the compliance file derived from the proven events (B.18): %s' % first_difference(derived, self.compliance_text))
+
     # ---- B.17 the access-log extract
 
     def check_access_log(self, zf, entries, head, gap_free, scope):
@@ -1165,11 +1207,14 @@ class Verifier:
                 self.request_id = self.bag_info_value(bag_info, 'Disclosure-Request-Id')
                 if ANCHORS_FILE in entries:
                     self.check_anchors(zf, entries[ANCHORS_FILE], head)
+                # B.18: a compliance-file export names its system and moment; the file is derived from the events.
+                self.claim_compliance_file(zf, entries, scope if isinstance(scope, dict) else None)
                 streams = self.check_events(zf, entries, head, mode == 'gap-free', scope if isinstance(scope, dict) else None)
                 if statement is not None and (statement['eventCount'] != self.event_lines or isinstance(statement['eventCount'], bool)):
                     self.fail(STATEMENT, 'eventCount %r is not the %d lines of data/events.jsonl' % (statement['eventCount'], self.event_lines))
                 self.check_completeness(zf, entries, head, bag_info, streams)
                 self.check_documents(zf, entries, scope if isinstance(scope, dict) else None)
+                self.check_compliance_file()
                 self.check_access_log(zf, entries, head, mode == 'gap-free', scope if isinstance(scope, dict) else None)
         except Refused as r:
             file, problem = r.args[0]
@@ -1819,6 +1864,222 @@ class Documents:
                 continue
             out.add(sha)
         return out
+
+
+# ---------------------------------------------------------------- B.18 the compliance file as of a moment
+
+COMPLIANCE_FILE = 'data/compliance-file.json'
+COMPLIANCE_STATEMENT = ('The compliance file of this AI system as the registry knew it at asOf: folded from the events of ai-system-<id> '
+                        'and compliance-file-<id> in data/events.jsonl recorded at or before asOf (VERIFY.md B.18).')
+AS_OF = re.compile(r'^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\Z', re.ASCII)
+KIND_NAMES = {
+    'fria': 'Fundamental rights impact assessment (AI Act Art. 27, where it applies)',
+    'dpia': 'Data protection impact assessment (GDPR Art. 35)',
+    'risk-analysis': 'Risk analysis of the medical technology',
+}
+
+
+def as_of_ok(s):
+    """B.18: YYYY-MM-DDTHH:mm:ss.sssZ naming a real instant."""
+    if not isinstance(s, str) or not AS_OF.match(s):
+        return False
+    try:
+        datetime.strptime(s[:19], '%Y-%m-%dT%H:%M:%S')
+    except ValueError:
+        return False
+    return True
+
+
+def _before(a, b):
+    """B.18: instant a before instant b, by value; False when either is not an ISO time (B.15)."""
+    x, y = coverage_ms(a), coverage_ms(b)
+    return x is not None and y is not None and x < y
+
+
+def _at_or_before(a, b):
+    x, y = coverage_ms(a), coverage_ms(b)
+    return x is not None and y is not None and x <= y
+
+
+def first_difference(derived, shown):
+    """Where the file shown first differs from the derived one: a clear message, not a whole file."""
+    i = next((k for k in range(min(len(derived), len(shown))) if derived[k] != shown[k]), min(len(derived), len(shown)))
+    return 'from character %d, derived %r, the file has %r' % (i, derived[max(0, i - 40):i + 40], shown[max(0, i - 40):i + 40])
+
+
+class ComplianceFile:
+    """B.18: the two streams' shown lines recorded by asOf, folded into the file as the rules say."""
+
+    def __init__(self, ai_system_id, as_of):
+        self.id, self.as_of = ai_system_id, as_of
+        self.system_stream, self.file_stream = 'ai-system-' + ai_system_id, 'compliance-file-' + ai_system_id
+        self.lines = []  # (stream, type, data) in file order
+        self.withheld = False
+
+    def withheld_line(self, stream_id):
+        if stream_id in (self.system_stream, self.file_stream):
+            self.withheld = True
+
+    def event(self, event):
+        sid = event.get('streamId')
+        if sid in (self.system_stream, self.file_stream) and _at_or_before(event.get('recordedAt'), self.as_of):
+            self.lines.append((sid, event.get('type'), event.get('data')))
+
+    def derive(self):
+        """The file's line, or None when the system was not registered by asOf."""
+        registered, risk_class, listed, version = False, None, [], None
+        classifications, modifications, role = [], [], None
+        policy, policy_by = None, None
+        records, assessments, documents, duties = [], {}, [], {}
+        for sid, t, d in self.lines:
+            if not isinstance(d, dict):
+                continue
+            if sid == self.system_stream:
+                if t == 'ai-systems.AiSystemRegistered':
+                    registered, risk_class, version = True, d.get('aiActRiskClass'), d.get('version')
+                    listed = d.get('oversightPersons') if d.get('oversightPersons') is not None else []
+                elif t == 'ai-systems.AiSystemVersionChanged' and registered:
+                    version = d.get('version')
+                continue
+            if t == 'compliance.SystemClassified':
+                classifications.append(d)
+                role = d.get('role')
+            elif t == 'compliance.ModificationAssessed':
+                modifications.append(d)
+                if d.get('becomesProvider') is True:
+                    role = 'provider'
+            elif t == 'compliance.CompetencePolicySet':
+                policy = d.get('policy')
+                by = d.get('setBy')
+                policy_by = by.get('subject') if isinstance(by, dict) else None
+            elif t == 'compliance.CompetenceRecorded':
+                records.append(dict(d, withdrawnAt=None))
+            elif t == 'compliance.CompetenceWithdrawn':
+                for r in records:
+                    if r.get('person') == d.get('person') and r['withdrawnAt'] is None:
+                        r['withdrawnAt'] = d.get('withdrawnAt')
+            elif t == 'compliance.AssessmentRecorded':
+                assessments[d.get('kind')] = d  # a dict keeps the place of a key's first insertion
+            elif t == 'compliance.DocumentRecorded':
+                documents.append(dict(d, supersededBy=None, supersededOn=None, withdrawal=None))
+            elif t == 'compliance.DocumentSuperseded':
+                for doc in documents:
+                    if doc.get('documentId') == d.get('documentId'):
+                        doc['supersededBy'], doc['supersededOn'] = d.get('supersededBy'), d.get('effectiveOn')
+            elif t == 'compliance.DocumentWithdrawn':
+                for doc in documents:
+                    if doc.get('documentId') == d.get('documentId'):
+                        doc['withdrawal'] = {k: v for k, v in d.items() if k not in ('aiSystemId', 'documentId')}
+            elif t == 'compliance.InformationDutyRecorded':
+                duties[d.get('basis')] = d
+        if not registered:
+            return None
+        as_of = self.as_of
+        c = classifications[-1] if classifications else None
+        # prohibited
+        if c is not None:
+            if c.get('aiActRiskClass') == 'prohibited':
+                point = c.get('legalGroundPoint') if c.get('legalGroundPoint') is not None else 'AI Act Art. 5'
+                by = c.get('decidedBy')
+                prohibited = 'classified as a prohibited AI practice (%s) on %s by %s' % (
+                    point, c.get('decidedOn'), by.get('subject') if isinstance(by, dict) else None)
+            else:
+                prohibited = None
+        else:
+            prohibited = 'registered as a prohibited AI practice (AI Act Art. 5)' if risk_class == 'prohibited' else None
+        # competence
+        policy = policy if policy is not None else 'not-checked'
+
+        def record_status(r):
+            if r.get('withdrawnAt') is not None and _at_or_before(r['withdrawnAt'], as_of):
+                return 'withdrawn'
+            if _before(as_of, r.get('validFrom')):
+                return 'not-yet-valid'
+            if r.get('validUntil') is not None and _before(r['validUntil'], as_of):
+                return 'lapsed'
+            return 'current'
+
+        shown_records = [dict(r, status=record_status(r)) for r in records]
+        persons = []
+        for p in list(listed) + [r.get('person') for r in records]:
+            if p not in persons:
+                persons.append(p)
+        overseers = [{'person': p, 'listedAtRegistration': p in listed,
+                      'authorised': any(r.get('person') == p and r['status'] == 'current' for r in shown_records)} for p in persons]
+        # assessments
+        shown_assessments = []
+        for a in assessments.values():
+            overdue = a.get('status') != 'not-required' and a.get('nextReviewAt') is not None and _before(a['nextReviewAt'], as_of)
+            shown_assessments.append(dict(a, overdue=overdue))
+        # documents, on the day of asOf
+        day = amsterdam_day(as_of)
+        shown_documents = []
+        for doc in documents:
+            ends = []
+            if isinstance(doc.get('validUntil'), str):
+                ends.append(doc['validUntil'])
+            if doc.get('supersededOn') is not None:
+                ends.append(day_before(doc['supersededOn']))
+            if doc.get('withdrawal') is not None:
+                ends.append(day_before(doc['withdrawal'].get('effectiveOn')))
+            last = min(ends) if ends else None
+            if day < doc.get('validFrom'):
+                status = 'not-yet-valid'
+            elif last is None or day <= last:
+                status = 'valid'
+            elif doc.get('withdrawal') is not None and day >= doc['withdrawal'].get('effectiveOn'):
+                status = 'withdrawn'
+            elif doc.get('supersededOn') is not None and day >= doc['supersededOn']:
+                status = 'superseded'
+            else:
+                status = 'expired'
+            shown_documents.append(dict(doc, lastValidDay=last, status=status))
+        # missing, in the section's order
+        missing = []
+        v = version if isinstance(version, str) and version else None
+        high = c is not None and c.get('aiActRiskClass') == 'high'
+        valid = [doc for doc in shown_documents if doc['status'] == 'valid']
+        if c is None:
+            missing.append('No classification recorded: role and risk class (AI Act Art. 6, Art. 25)')
+        if c is not None and v is not None and c.get('fromVersion') != v and not any(m.get('version') == v for m in modifications):
+            missing.append('Version %s is in use since the classification (of %s): assess it as a possible substantial modification '
+                           '(AI Act Art. 25(1)(b))' % (v, c.get('fromVersion')))
+        if policy == 'not-checked':
+            missing.append('Competence not checked: no competence policy set for reviews (AI Act Art. 26(2))')
+        for o in overseers:
+            if o['listedAtRegistration'] and not o['authorised']:
+                missing.append('%s is listed for human oversight but holds no current competence record (AI Act Art. 4, Art. 26(2))' % o['person'])
+        if not any(o['authorised'] for o in overseers):
+            missing.append('Nobody holds a current competence record for this system (AI Act Art. 26(2))')
+        for a in shown_assessments:
+            if a['overdue']:
+                missing.append('%s: review was due on %s' % (KIND_NAMES.get(a.get('kind')), a.get('nextReviewOn')))
+        if high:
+            for kind in ('fria', 'dpia'):
+                if kind not in assessments:
+                    missing.append('%s: not recorded for a high-risk system (record it, or that it is not required)' % KIND_NAMES[kind])
+            if v is not None and not any(doc.get('kind') == 'instructions-for-use' and doc.get('modelVersion') == v for doc in valid):
+                missing.append('No instructions for use in force for version %s (AI Act Art. 26(1))' % v)
+            if not any(doc.get('kind') == 'eu-declaration-of-conformity' for doc in valid):
+                missing.append('No EU declaration of conformity in force (AI Act Art. 47)')
+            if 'aiact-26-7' not in duties:
+                missing.append('Workers not informed before use: no statement recorded (AI Act Art. 26(7))')
+            if c.get('legalGround') == 'annex-iii' and 'aiact-26-11' not in duties:
+                missing.append('Persons subject to its decisions not informed: no statement recorded (AI Act Art. 26(11))')
+            if 'gdpr-13' not in duties and 'gdpr-14' not in duties:
+                missing.append('Patients not informed of the processing: no statement recorded (GDPR Art. 13 or 14)')
+        if c is not None and c.get('legalGround') == 'art-50' and 'aiact-50' not in duties:
+            missing.append('Persons concerned not informed: no statement recorded (AI Act Art. 50)')
+        file = {
+            'aiSystemId': self.id, 'asOf': as_of,
+            'classification': c, 'classificationHistory': classifications, 'role': role, 'modifications': modifications,
+            'prohibited': prohibited,
+            'competence': {'policy': policy, 'checked': policy != 'not-checked', 'policySetBy': policy_by,
+                           'records': shown_records, 'overseers': overseers},
+            'assessments': shown_assessments, 'documents': shown_documents,
+            'informationDuties': list(duties.values()), 'missing': missing,
+        }
+        return canonical({'statement': COMPLIANCE_STATEMENT, 'aiSystemId': self.id, 'asOf': as_of, 'file': file}) + '\n'
 
 
 # ---------------------------------------------------------------- B.15 coverage of oversight

@@ -39,3 +39,6 @@ export function complianceViewFromEvents(
   const { system, file, registered } = foldComplianceFile(systemEvents, fileEvents, asOf);
   return system.exists ? complianceView(aiSystemId, file, registered, asOf) : null;
 }
+
+/** The names of assessment kinds in the file's `missing` lines: VERIFY.md B.18 quotes them. */
+export { ASSESSMENT_NAMES } from './domain';

@@ -358,6 +358,26 @@ describe('compliance file decider', () => {
       expect(reviewGate(file, registered, 'dr-jansen').reviewerAuthorisations).toEqual([]);
     });
 
+    it('never shows an overseer authorised by a record it shows withdrawn: at the withdrawal instant both say no (VERIFY.md B.18)', () => {
+      const file = fold(complianceFileDecider, [competence(), withdrawn]);
+      const at = (asOf: string) => complianceView(aiSystemId, file, registered, asOf).competence;
+      const justBefore = at('2026-06-01T07:59:59.999Z');
+      expect(justBefore.records[0].status).toBe('current');
+      expect(justBefore.overseers[0]).toEqual({ person: 'dr-devries', listedAtRegistration: true, authorised: true });
+      const atWithdrawal = at('2026-06-01T08:00:00.000Z');
+      expect(atWithdrawal.records[0].status).toBe('withdrawn');
+      expect(atWithdrawal.overseers[0]).toEqual({ person: 'dr-devries', listedAtRegistration: true, authorised: false });
+    });
+
+    it('ends authority at the earlier end by time, whatever the text of the instants', () => {
+      // A withdrawal written with an offset: by text "2026-06-01T10:00:00+02:00" sorts after "2026-06-01T09:…Z".
+      const early = { ...withdrawn, data: { ...withdrawn.data, withdrawnAt: '2026-06-01T10:00:00+02:00' } } as ComplianceFileEvent;
+      const file = fold(complianceFileDecider, [competence({ validUntil: '2026-06-01T09:00:00.000Z' }), early]);
+      expect(reviewGate(file, registered, 'dr-devries').reviewerAuthorisations).toEqual([
+        { from: '2026-01-09T23:00:00.000Z', until: '2026-06-01T10:00:00+02:00' },
+      ]);
+    });
+
     it('shows each listed overseer checked, record statuses and what is missing, as of the moment asked', () => {
       const file = fold(complianceFileDecider, [classified({ fromVersion: '2.3.1' }), competence()]);
       const view = complianceView(aiSystemId, file, registered, '2026-12-07T10:00:00.000Z');

@@ -68,7 +68,8 @@ export function classificationAt(file: ComplianceFileState, at: string): Classif
 
 /** From when until when a record let its person oversee the system: the earlier of expiry and withdrawal ends it. */
 function interval(r: CompetenceRecord): { from: string; until: string | null } {
-  const ends = [r.validUntil, r.withdrawnAt].filter((t): t is string => t !== null).sort();
+  // Earlier by time, not by text: instants written with another precision or offset still order right.
+  const ends = [r.validUntil, r.withdrawnAt].filter((t): t is string => t !== null).sort((a, b) => Date.parse(a) - Date.parse(b));
   return { from: r.validFrom, until: ends[0] ?? null };
 }
 
@@ -129,10 +130,13 @@ function statusAt(r: CompetenceRecord, at: string): CompetenceStatus {
 export function complianceView(aiSystemId: string, file: ComplianceFileState, registered: RegisteredFacts, asOf: string): ComplianceView {
   const policy = file.competencePolicy?.policy ?? 'not-checked';
   const persons = [...new Set([...registered.oversightPersons, ...file.competence.map((r) => r.person)])];
+  const records = file.competence.map((r) => ({ ...r, status: statusAt(r, asOf) }));
+  // Authorised: holding a record that is current at asOf, so the file never shows a person
+  // authorised by a record it shows withdrawn (at the withdrawal's very instant, VERIFY.md B.18).
   const overseers = persons.map((person) => ({
     person,
     listedAtRegistration: registered.oversightPersons.includes(person),
-    authorised: authorisedAt(file.competence.filter((r) => r.person === person).map(interval), asOf),
+    authorised: records.some((r) => r.person === person && r.status === 'current'),
   }));
   const classification = file.classifications.at(-1) ?? null;
   const missing: string[] = [];
@@ -176,7 +180,7 @@ export function complianceView(aiSystemId: string, file: ComplianceFileState, re
       policy,
       checked: policy !== 'not-checked',
       policySetBy: file.competencePolicy?.setBy.subject ?? null,
-      records: file.competence.map((r) => ({ ...r, status: statusAt(r, asOf) })),
+      records,
       overseers,
     },
     assessments,

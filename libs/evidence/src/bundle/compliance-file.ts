@@ -12,7 +12,8 @@ import { canonicalJson } from '../ledger/canonical-json';
 export const COMPLIANCE_FILE_JSON = 'data/compliance-file.json';
 export const COMPLIANCE_FILE_PDF = 'data/compliance-file.pdf';
 
-const STATEMENT =
+/** The file's fixed `statement` member (VERIFY.md B.18 quotes it). */
+export const COMPLIANCE_FILE_STATEMENT =
   'The compliance file of this AI system as the registry knew it at asOf: folded from the events of ai-system-<id> and compliance-file-<id> in data/events.jsonl recorded at or before asOf (VERIFY.md B.18).';
 
 export interface ComplianceFileExport {
@@ -47,11 +48,14 @@ export class ComplianceFileDeriver {
   derive(): { text: string; value: ComplianceFileExport } | null {
     const file = complianceViewFromEvents(this.aiSystemId, this.systemEvents, this.fileEvents, this.asOf);
     if (!file) return null;
-    const value: ComplianceFileExport = { statement: STATEMENT, aiSystemId: this.aiSystemId, asOf: this.asOf, file };
+    const value: ComplianceFileExport = { statement: COMPLIANCE_FILE_STATEMENT, aiSystemId: this.aiSystemId, asOf: this.asOf, file };
     // RFC 8785 form: the writer's stored events and the verifier's canonical lines differ in key order only.
     return { text: `${canonicalJson(value)}\n`, value };
   }
 }
+
+/** The form of `asOf`: UTC to the millisecond, `YYYY-MM-DDTHH:mm:ss.sssZ` (VERIFY.md B.18). */
+const AS_OF = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** A problem as the verifier reports it (its own type is not imported: no cycle between files). */
 type Problems = Array<{ file?: string; problem: string }>;
@@ -60,8 +64,13 @@ type Problems = Array<{ file?: string; problem: string }>;
 export function claimedComplianceFile(text: string, aiSystemIds: readonly string[], problems: Problems): ComplianceFileDeriver | null {
   try {
     const v = JSON.parse(text) as Partial<ComplianceFileExport> | null;
-    if (typeof v?.aiSystemId !== 'string' || typeof v.asOf !== 'string' || Number.isNaN(Date.parse(v.asOf))) {
-      problems.push({ file: COMPLIANCE_FILE_JSON, problem: 'does not name the AI system (aiSystemId) and the moment (asOf) of the file' });
+    // asOf as the registry writes it (Date#toISOString), so that every reader takes the same moment and day from it.
+    const t = typeof v?.asOf === 'string' && AS_OF.test(v.asOf) ? Date.parse(v.asOf) : NaN;
+    if (typeof v?.aiSystemId !== 'string' || Number.isNaN(t) || new Date(t).toISOString() !== v.asOf) {
+      problems.push({
+        file: COMPLIANCE_FILE_JSON,
+        problem: 'does not name the AI system (aiSystemId) and the moment (asOf, YYYY-MM-DDTHH:mm:ss.sssZ) of the file (B.18)',
+      });
       return null;
     }
     if (!aiSystemIds.includes(v.aiSystemId)) {

@@ -8,7 +8,8 @@ import { BUNDLE_LIMITS, TAG_FILES } from './bag-zip';
 import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_MEMBERS, BUNDLE_STATEMENT_SIG, BUNDLE_STATEMENT_VERSION } from './bundle-statement';
 import { EVENTS_TABLE_HEAD, REPORT_ROWS } from './report-html';
 import { DOCUMENTS_DIR } from './documents';
-import { COMPLIANCE_FILE_JSON, COMPLIANCE_FILE_PDF } from './compliance-file';
+import { ASSESSMENT_NAMES } from '@app/compliance/fold';
+import { COMPLIANCE_FILE_JSON, COMPLIANCE_FILE_PDF, COMPLIANCE_FILE_STATEMENT } from './compliance-file';
 import { COVERAGE_FILE } from './coverage';
 import { LEDGER_KEYS, TIME_FIELDS } from './scope';
 import { COMMITTED_NAMES, committedPointers } from '../ledger/field-commitments';
@@ -464,8 +465,9 @@ is the content recorded on that day, unchanged since.
 `;
 }
 
-/** B.18: the compliance file as of a moment (issue 23 item 7, ADR 0053). */
+/** B.18: the compliance file as of a moment, rule by rule (issue 23 item 7, ADR 0053). */
 function complianceFileSection(): string {
+  const name = (kind: keyof typeof ASSESSMENT_NAMES) => `\`${String(kind)}\` → "${ASSESSMENT_NAMES[kind]}"`;
   return `
 ## B.18 The compliance file as of a moment (\`${COMPLIANCE_FILE_JSON}\`)
 
@@ -474,24 +476,152 @@ the compliance file of one AI system as the registry knew it at a moment, and
 \`${COMPLIANCE_FILE_PDF}\`, the same for people. Such a bundle's scope names that one system and
 an empty period (\`from\` is the moment, \`to\` one millisecond before it), so by B.9 it holds the
 system's own stream \`ai-system-<id>\`, its compliance file \`compliance-file-<id>\` and the ledger's
-keys, whole, and no review and no patient; B.16 brings the documents in force on that day.
+keys, whole, and no review and no patient; B.16 brings the documents in force on that day. A
+verifier derives the file from the proven events by the rules below and compares bytes; it is
+never taken as given. The registry's own verifier runs \`complianceViewFromEvents\`
+(\`libs/compliance\`); the second verifier (test/verifier-py) was written from this section.
 
-The file is one line of canonical JSON (B.3) and a line feed: \`{"aiSystemId", "asOf", "file",
-"statement"}\`. **Check**: \`aiSystemId\` is in the scope's \`aiSystemIds\`; no line of those two streams
-is withheld (B.8); and the file is exactly what the registry's fold derives from the lines of those
-two streams in \`events.jsonl\` whose \`recordedAt\` is at or before \`asOf\` (instants compared as
-times): the system's registration, versions and class from \`ai-system-<id>\`, then, in revision
-order, each classification (the last holds; an Art. 25(1) assessment since can make the hospital
-the provider), competence policy and records (and withdrawals), the latest assessment of each kind
-(overdue when its \`nextReviewAt\` is before \`asOf\` and it is not \`not-required\`) and each document
-with its status on the day of \`asOf\` (Europe/Amsterdam, as B.16), and what is missing. The fold
-is \`complianceViewFromEvents\` in the registry's source (\`libs/compliance\`);
-\`registry verify-bundle\` derives it again and compares bytes. Written out rule by rule it is not
-yet, and the second verifier (test/verifier-py) does not derive it: a reader by hand checks the
-events (B.4–B.9) and reads the file against them.
+**The line.** \`${COMPLIANCE_FILE_JSON}\` is exactly the canonical JSON (B.3) of the object below,
+then one LF:
 
-What it rests on: the events are proven like every other; that the file states what they mean is
-the fold's, which is open source and run again by the verifier. The PDF is a rendering of the same
+- \`statement\`: exactly \`${JSON.stringify(COMPLIANCE_FILE_STATEMENT)}\`;
+- \`aiSystemId\`: a string, one of the scope's \`aiSystemIds\` (B.9); \`<id>\` below;
+- \`asOf\`: the moment, a string of exactly the form \`YYYY-MM-DDTHH:mm:ss.sssZ\` (UTC, three digits of
+  milliseconds, as JavaScript's \`Date.prototype.toISOString\` writes) naming a real instant. Its **day**
+  is its date in Europe/Amsterdam (IANA time zone database), \`YYYY-MM-DD\`;
+- \`file\`: the object derived below.
+
+**Check**: \`aiSystemId\` and \`asOf\` are as said; no line of \`ai-system-<id>\` or
+\`compliance-file-<id>\` is withheld (B.8); the system is registered by \`asOf\` (below); and the
+bytes of \`${COMPLIANCE_FILE_JSON}\` are exactly those of the derivation. Any other outcome is a failure.
+
+**Instants and dates.** The instants in these events (\`recordedAt\`, \`validFrom\`, \`validUntil\`,
+\`withdrawnAt\`, \`nextReviewAt\` of a competence record or assessment) are ISO times (B.15), written by the
+registry in \`asOf\`'s form; "before", "after", "at or before" compare their values (whole
+milliseconds, B.15), never their text. Dates \`YYYY-MM-DD\` compare as strings; "the day before" a
+date is the calendar day before it.
+
+**Read**, in the order of \`events.jsonl\`, the lines whose \`streamId\` is \`ai-system-<id>\` or
+\`compliance-file-<id>\` and whose \`recordedAt\` is at or before \`asOf\` (what the registry knew
+then: system time, not the business dates inside the events). Of a line only \`type\` and \`data\`
+are read. A value taken "from \`data\`" is the JSON value as it stands in the line, an object with
+**all** its members (including any not named here), and a member added below replaces one of the
+same name. A line of a \`type\` not named below changes nothing.
+
+**The system**, from \`ai-system-<id>\`:
+
+- \`ai-systems.AiSystemRegistered\`: the system is **registered** (again from scratch when there
+  are two); its **registered class** is \`data.aiActRiskClass\`, its **listed overseers**
+  \`data.oversightPersons\` (a list of strings; an empty list when the member is absent or null), its
+  **version** \`data.version\`.
+- \`ai-systems.AiSystemVersionChanged\` after a registration: the version becomes \`data.version\`.
+
+Not registered by \`asOf\`: there is no file to derive, a failure.
+
+**The file's state**, from \`compliance-file-<id>\`, starting with no classification, no
+modification, role null, no policy, and no record, assessment, document or statement:
+
+- \`compliance.SystemClassified\`: \`data\` is appended to the **classifications**; the **role**
+  becomes \`data.role\`.
+- \`compliance.ModificationAssessed\`: \`data\` is appended to the **modifications**; when
+  \`data.becomesProvider\` is true the role becomes \`"provider"\` (else it stays).
+- \`compliance.CompetencePolicySet\`: the **policy** becomes \`data.policy\`, set by \`data.setBy.subject\`.
+- \`compliance.CompetenceRecorded\`: a **record**, \`data\` with \`withdrawnAt\` null, is appended.
+- \`compliance.CompetenceWithdrawn\`: every record read so far whose \`person\` equals \`data.person\`
+  and whose \`withdrawnAt\` is null gets \`withdrawnAt\` = \`data.withdrawnAt\`. Records appended later
+  are not touched.
+- \`compliance.AssessmentRecorded\`: the **assessment** of kind \`data.kind\` becomes \`data\`, replacing
+  the one before of that kind, which keeps the place where its kind first came.
+- \`compliance.DocumentRecorded\`: a **document**, \`data\` with \`supersededBy\`, \`supersededOn\` and
+  \`withdrawal\` null, is appended.
+- \`compliance.DocumentSuperseded\`: the document whose \`documentId\` equals \`data.documentId\` gets
+  \`supersededBy\` = \`data.supersededBy\` and \`supersededOn\` = \`data.effectiveOn\`.
+- \`compliance.DocumentWithdrawn\`: the document whose \`documentId\` equals \`data.documentId\` gets
+  \`withdrawal\` = \`data\` without its members \`aiSystemId\` and \`documentId\`.
+- \`compliance.InformationDutyRecorded\`: the **statement** of basis \`data.basis\` becomes \`data\`,
+  with the same place rule as assessments.
+
+"Appended" puts it last; lists keep that order. A later line replaces what an earlier one set.
+
+**The file** is an object with exactly these members, each always present (null or \`[]\` when there
+is nothing), written by B.3 (members sorted, numbers such as \`sizeBytes\` as B.3 writes them):
+
+- \`aiSystemId\`, \`asOf\`: those of the line.
+- \`classification\`: the last classification; null when there is none. Call it C.
+- \`classificationHistory\`: the classifications in order.
+- \`role\`: the role (the registry's rule: the latest line decides, so a classification after an
+  Art. 25(1) assessment sets its own role again; null until a classification or an assessment that
+  made the hospital provider).
+- \`modifications\`: the modifications in order.
+- \`prohibited\`: when there is a C: \`classified as a prohibited AI practice (<point>) on <decidedOn> by
+  <subject>\` when C's \`aiActRiskClass\` is \`"prohibited"\` (\`<point>\` C's \`legalGroundPoint\`, or
+  \`AI Act Art. 5\` when that is null or absent; \`<decidedOn>\` C's \`decidedOn\`; \`<subject>\` C's
+  \`decidedBy.subject\`), else null. When there is none: \`registered as a prohibited AI practice (AI Act
+  Art. 5)\` when the registered class is \`"prohibited"\`, else null.
+- \`competence\`, an object with exactly:
+  - \`policy\`: the policy; \`"not-checked"\` when none was set;
+  - \`checked\`: \`policy\` is not \`"not-checked"\`;
+  - \`policySetBy\`: the subject the policy was set by; null when none was set;
+  - \`records\`: the records in order, each with \`status\`: \`"withdrawn"\` when its \`withdrawnAt\` is not
+    null and at or before \`asOf\`; else \`"not-yet-valid"\` when \`asOf\` is before its \`validFrom\`; else
+    \`"lapsed"\` when its \`validUntil\` is not null and \`asOf\` is after it; else \`"current"\`. (The
+    registry writes \`validFrom\` as the first and \`validUntil\` as the last millisecond, in Amsterdam, of
+    \`completedOn\` and \`expiresOn\`: the instants decide, not the dates.)
+  - \`overseers\`: one \`{"person", "listedAtRegistration", "authorised"}\` per person: the listed
+    overseers in their order, then the \`person\` of each record in order, each person once, at its
+    first place. \`listedAtRegistration\`: the person is a listed overseer; \`authorised\`: a record of
+    that person has \`status\` \`"current"\`.
+- \`assessments\`: the assessment of each kind (in the order its kind first came), each with
+  \`overdue\`: true when its \`status\` is not \`"not-required"\`, its \`nextReviewAt\` is not null and
+  \`nextReviewAt\` is before \`asOf\`; else false. (\`nextReviewAt\` is the last millisecond of
+  \`nextReviewOn\` in Amsterdam: an assessment is overdue from the day after its review date.)
+- \`documents\`: the documents in order, each with \`lastValidDay\` and \`status\` on the day D of \`asOf\`:
+  - \`lastValidDay\`: the earliest (as strings) of its \`validUntil\` when that is a string, the day
+    before \`supersededOn\` when that is not null, and the day before \`withdrawal.effectiveOn\` when
+    \`withdrawal\` is not null; null when there is none of these (it holds without end);
+  - \`status\`: \`"not-yet-valid"\` when D is before \`validFrom\`; else \`"valid"\` when \`lastValidDay\` is
+    null or D is not after it; else \`"withdrawn"\` when \`withdrawal\` is not null and D is not before
+    its \`effectiveOn\`; else \`"superseded"\` when \`supersededOn\` is not null and D is not before it;
+    else \`"expired"\`. (Withdrawn from its first day, \`lastValidDay\` is before \`validFrom\`: it never held.)
+- \`informationDuties\`: the statement of each basis, in the order its basis first came.
+- \`missing\`: a list of strings, in exactly this order, each line when its condition holds. V is the
+  version (the line about it only when V is a non-empty string); "valid" documents are those whose
+  \`status\` above is \`"valid"\`; "a statement of B" one of basis B. The names of assessment kinds:
+  ${name('fria')}, ${name('dpia')}, ${name('risk-analysis')}.
+  1. no C: \`No classification recorded: role and risk class (AI Act Art. 6, Art. 25)\`;
+  2. C, V, C's \`fromVersion\` is not V and no modification's \`version\` is V: \`Version <V> is in use
+     since the classification (of <C's fromVersion>): assess it as a possible substantial modification
+     (AI Act Art. 25(1)(b))\`;
+  3. \`policy\` is \`"not-checked"\`: \`Competence not checked: no competence policy set for reviews (AI Act
+     Art. 26(2))\`;
+  4. for each overseer in order with \`listedAtRegistration\` true and \`authorised\` false: \`<person> is
+     listed for human oversight but holds no current competence record (AI Act Art. 4, Art. 26(2))\`;
+  5. no overseer is \`authorised\` (also when there is no overseer): \`Nobody holds a current
+     competence record for this system (AI Act Art. 26(2))\`;
+  6. for each assessment in order with \`overdue\` true: \`<name of its kind>: review was due on
+     <its nextReviewOn>\`;
+  7. C's \`aiActRiskClass\` is \`"high"\`: for \`fria\`, then \`dpia\`, when there is no assessment of that
+     kind: \`<name of the kind>: not recorded for a high-risk system (record it, or that it is not
+     required)\`;
+  8. C's class high, V, and no valid document of \`kind\` \`"instructions-for-use"\` with \`modelVersion\` V:
+     \`No instructions for use in force for version <V> (AI Act Art. 26(1))\`;
+  9. C's class high and no valid document of \`kind\` \`"eu-declaration-of-conformity"\`: \`No EU
+     declaration of conformity in force (AI Act Art. 47)\`;
+  10. C's class high and no statement of \`aiact-26-7\`: \`Workers not informed before use: no statement
+      recorded (AI Act Art. 26(7))\`;
+  11. C's class high, C's \`legalGround\` \`"annex-iii"\` and no statement of \`aiact-26-11\`: \`Persons
+      subject to its decisions not informed: no statement recorded (AI Act Art. 26(11))\`;
+  12. C's class high and no statement of \`gdpr-13\` nor of \`gdpr-14\`: \`Patients not informed of the
+      processing: no statement recorded (GDPR Art. 13 or 14)\`;
+  13. C's \`legalGround\` is \`"art-50"\` and no statement of \`aiact-50\`: \`Persons concerned not informed:
+      no statement recorded (AI Act Art. 50)\`.
+
+  \`<…>\` stands for the value's text; each line is one string, its words separated by single spaces.
+
+What it rests on: the events are proven like every other; what the file concludes from them
+(overdue, missing, a document's status) is the registry's rules above, open source and run again
+by both verifiers. Which lines the law asks for, and from when, is the hospital's judgement
+recorded in docs/compliance.md, not something a verifier checks. The PDF is a rendering of the same
 file with the tree head it was exported under; it is not checked.
 `;
 }
