@@ -353,7 +353,7 @@ describe('compliance file decider', () => {
       expect(reviewGate(file, registered, 'dr-devries')).toEqual({
         prohibited: null,
         competencePolicy: 'refuse',
-        reviewerAuthorisations: [{ from: '2026-01-09T23:00:00.000Z', until: '2026-06-01T08:00:00.000Z' }],
+        reviewerAuthorisations: [{ from: '2026-01-09T23:00:00.000Z', until: '2026-06-01T08:00:00.000Z', endsAtWithdrawal: true }],
       });
       expect(reviewGate(file, registered, 'dr-jansen').reviewerAuthorisations).toEqual([]);
     });
@@ -374,7 +374,7 @@ describe('compliance file decider', () => {
       const early = { ...withdrawn, data: { ...withdrawn.data, withdrawnAt: '2026-06-01T10:00:00+02:00' } } as ComplianceFileEvent;
       const file = fold(complianceFileDecider, [competence({ validUntil: '2026-06-01T09:00:00.000Z' }), early]);
       expect(reviewGate(file, registered, 'dr-devries').reviewerAuthorisations).toEqual([
-        { from: '2026-01-09T23:00:00.000Z', until: '2026-06-01T10:00:00+02:00' },
+        { from: '2026-01-09T23:00:00.000Z', until: '2026-06-01T10:00:00+02:00', endsAtWithdrawal: true },
       ]);
     });
 

@@ -17,7 +17,14 @@ export interface ReviewGate {
   prohibited: string | null;
   competencePolicy: CompetencePolicy;
   /** When the reviewer was authorised to oversee this system: intervals of instants, `until` null = open. */
-  reviewerAuthorisations: Array<{ from: string; until: string | null }>;
+  reviewerAuthorisations: Authorisation[];
+}
+
+/** An interval of authority: `until` included, unless it is the instant of a withdrawal. */
+export interface Authorisation {
+  from: string;
+  until: string | null;
+  endsAtWithdrawal: boolean;
 }
 
 /** The inventory's facts the file is read against: the registered class and the listed overseers. */
@@ -66,11 +73,16 @@ export function classificationAt(file: ComplianceFileState, at: string): Classif
   return { classification: held, role: becameProvider ? 'provider' : held.role };
 }
 
-/** From when until when a record let its person oversee the system: the earlier of expiry and withdrawal ends it. */
-function interval(r: CompetenceRecord): { from: string; until: string | null } {
-  // Earlier by time, not by text: instants written with another precision or offset still order right.
-  const ends = [r.validUntil, r.withdrawnAt].filter((t): t is string => t !== null).sort((a, b) => Date.parse(a) - Date.parse(b));
-  return { from: r.validFrom, until: ends[0] ?? null };
+/**
+ * From when until when a record let its person oversee the system, as `statusAt` says: a
+ * withdrawal ends authority at its own instant, an expiry only after it; the earlier end (by
+ * time, not by text: instants with another precision or offset still order right) holds.
+ */
+function interval(r: CompetenceRecord): Authorisation {
+  const withdrawn = r.withdrawnAt === null ? null : Date.parse(r.withdrawnAt);
+  const expires = r.validUntil === null ? null : Date.parse(r.validUntil);
+  if (withdrawn !== null && (expires === null || withdrawn <= expires)) return { from: r.validFrom, until: r.withdrawnAt, endsAtWithdrawal: true };
+  return { from: r.validFrom, until: r.validUntil, endsAtWithdrawal: false };
 }
 
 export function reviewGate(file: ComplianceFileState, registered: RegisteredFacts, reviewer: string): ReviewGate {
@@ -84,7 +96,7 @@ export function reviewGate(file: ComplianceFileState, registered: RegisteredFact
 /** Whether intervals of authority cover an instant (ISO 8601 instants compare by time, not text). */
 export function authorisedAt(authorisations: ReviewGate['reviewerAuthorisations'], at: string): boolean {
   const t = Date.parse(at);
-  return authorisations.some((a) => Date.parse(a.from) <= t && (a.until === null || t <= Date.parse(a.until)));
+  return authorisations.some((a) => Date.parse(a.from) <= t && (a.until === null || (a.endsAtWithdrawal ? t < Date.parse(a.until) : t <= Date.parse(a.until))));
 }
 
 export type CompetenceStatus = 'current' | 'lapsed' | 'not-yet-valid' | 'withdrawn';

@@ -22,8 +22,11 @@ export interface ComplianceSnapshot {
   /** Why the system is a prohibited practice (AI Act Art. 5); null when it is not. */
   prohibited: string | null;
   competencePolicy: 'refuse' | 'flag' | 'not-checked';
-  /** When the reviewer held authority to oversee the system: intervals of instants, `until` null = open. */
-  reviewerAuthorisations: ReadonlyArray<{ from: string; until: string | null }>;
+  /**
+   * When the reviewer held authority to oversee the system: intervals of instants, `until` null =
+   * open, `until` included unless it is the instant of a withdrawal (the compliance file's rule).
+   */
+  reviewerAuthorisations: ReadonlyArray<{ from: string; until: string | null; endsAtWithdrawal: boolean }>;
 }
 
 /**

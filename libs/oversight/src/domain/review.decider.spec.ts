@@ -239,8 +239,8 @@ describe('review decider', () => {
     });
 
     describe('the compliance file (issue 23)', () => {
-      const trained = [{ from: '2026-01-09T23:00:00.000Z', until: '2026-12-31T22:59:59.999Z' }];
-      const lapsed = [{ from: '2025-01-09T23:00:00.000Z', until: '2026-06-30T21:59:59.999Z' }];
+      const trained = [{ from: '2026-01-09T23:00:00.000Z', until: '2026-12-31T22:59:59.999Z', endsAtWithdrawal: false }];
+      const lapsed = [{ from: '2025-01-09T23:00:00.000Z', until: '2026-06-30T21:59:59.999Z', endsAtWithdrawal: false }];
 
       it('refuses every review of a system classified as a prohibited practice, like a suspended one', () => {
         const error = given([])
@@ -266,6 +266,17 @@ describe('review decider', () => {
         given([])
           .when(recordCommand({ compliance: { ...notChecked, competencePolicy: 'refuse', reviewerAuthorisations: [...lapsed, ...trained] } }))
           .then([reviewed({ competence: 'authorised' })]);
+      });
+
+      it('counts an expiry instant as still authorised, a withdrawal instant as no longer (the file shows the record withdrawn then)', () => {
+        const at = (until: string, endsAtWithdrawal: boolean) => [{ from: '2026-01-09T23:00:00.000Z', until, endsAtWithdrawal }];
+        const decidedAt = recordCommand().decidedAt;
+        given([])
+          .when(recordCommand({ compliance: { ...notChecked, competencePolicy: 'flag', reviewerAuthorisations: at(decidedAt, false) } }))
+          .then([reviewed({ competence: 'authorised' })]);
+        given([])
+          .when(recordCommand({ compliance: { ...notChecked, competencePolicy: 'flag', reviewerAuthorisations: at(decidedAt, true) } }))
+          .then([reviewed({ competence: 'not-authorised' })]);
       });
 
       it('records a review by someone not authorised under the flag policy, flagged for the quality manager', () => {

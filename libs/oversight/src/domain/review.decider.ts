@@ -134,7 +134,10 @@ function competenceOf(command: RecordReview): ReviewCompetence | null {
   const { competencePolicy, reviewerAuthorisations } = command.compliance;
   if (competencePolicy === 'not-checked') return null;
   const t = Date.parse(command.decidedAt);
-  const authorised = reviewerAuthorisations.some((a) => Date.parse(a.from) <= t && (a.until === null || t <= Date.parse(a.until)));
+  // A withdrawal ends authority at its instant; an expiry only after it (as the compliance file shows it).
+  const authorised = reviewerAuthorisations.some(
+    (a) => Date.parse(a.from) <= t && (a.until === null || (a.endsAtWithdrawal ? t < Date.parse(a.until) : t <= Date.parse(a.until))),
+  );
   if (authorised) return 'authorised';
   if (competencePolicy === 'refuse') {
     throw new DomainError(
