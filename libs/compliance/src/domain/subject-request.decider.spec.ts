@@ -61,7 +61,7 @@ const received = (more: Partial<SubjectRequestReceivedData> = {}): SubjectReques
   data: receivedData(more),
 });
 
-describe('month arithmetic (Regulation 1182/71 Art. 3 or the strict reading, J16)', () => {
+describe('month arithmetic (Regulation 1182/71 Art. 3 or the strict reading, J20)', () => {
   it('31 January plus one month is the last day of February, 28 in a common year and 29 in a leap year', () => {
     expect(monthsAfter('2027-01-31T09:00:00.000Z', 1, 'strict')).toBe('2027-02-28T09:00:00.000Z');
     expect(monthsAfter('2028-01-31T09:00:00.000Z', 1, 'strict')).toBe('2028-02-29T09:00:00.000Z');
