@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monthsAfter } from '@app/compliance';
 import { verifyBundle } from '@app/evidence';
 import { courtRequestFor, exportBundleTo } from '../support/bundles';
 import { requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
@@ -129,8 +130,9 @@ describe('compliance: information duties and subject requests (HTTP)', () => {
       const receivedAt = '2026-01-31T09:00:00.000Z';
       const res = await receive({ receivedAt, details: 'Which AI read my scan?' }).expect(201);
       expect(res.headers.location).toBe(`${requests}/${res.body.requestId}`);
-      // 31 January + one month = 28 February (the month has no 31st), at the same time (strict counting, J16).
-      expect(res.body).toMatchObject({ status: 'open', dueAt: '2026-02-28T09:00:00.000Z' });
+      // 31 January + one month = 28 February (the month has no 31st), a Saturday: Regulation 1182/71
+      // Art. 3(4) carries the end past the weekend to the end of Monday 2 March (the default reading, J20).
+      expect(res.body).toMatchObject({ status: 'open', dueAt: '2026-03-02T22:59:59.999Z' });
       const stored = (await t.store.readStream(`subject-request-${res.body.requestId}`))[0];
       expect(JSON.stringify(stored.data)).not.toContain('Which AI read my scan?');
       expect(JSON.stringify(stored.data)).not.toContain('NL-555');
@@ -140,6 +142,61 @@ describe('compliance: information duties and subject requests (HTTP)', () => {
       const logged = (await t.http.get(`/api/v1/access-log?subject=${view.patientPseudonym}&action=read-subject-request`).set(auth(auditor)).expect(200)).body
         .items;
       expect(logged).toEqual([expect.objectContaining({ actor: { subject: 'auditor-1', role: 'auditor' } })]);
+    });
+
+    it('answers the due date of Regulation 1182/71 Art. 3 with Dutch public holidays, and keeps what an older request recorded', async () => {
+      const due = async (receivedAt: string) => (await receive({ receivedAt }).expect(201)).body.dueAt as string;
+      // Friday 3 April 2026: one month ends on Sunday 3 May, so at the end of Monday 4 May (Art. 3(4)).
+      expect(await due('2026-04-03T08:00:00.000Z')).toBe('2026-05-04T21:59:59.999Z');
+      // Friday 27 March 2026: one month ends on Monday 27 April, King's Day, so at the end of Tuesday 28 April.
+      expect(await due('2026-03-27T09:00:00.000Z')).toBe('2026-04-28T21:59:59.999Z');
+      // Wednesday 25 November 2026: Christmas Day, then a weekend: the end of Monday 28 December.
+      const christmas = (await receive({ receivedAt: '2026-11-25T09:00:00.000Z' }).expect(201)).body.requestId as string;
+      const view = (await t.http.get(`${requests}/${christmas}`).set(auth(legal)).expect(200)).body;
+      expect(view.deadline).toMatchObject({ dueAt: '2026-12-28T22:59:59.999Z', counting: 'reg-1182-71-nl', rulesVersion: '2026-12-07.1', adoptedBy: null });
+      expect(view.deadline.basis).toContain('2026-12-25 Eerste Kerstdag, 2026-12-26 Saturday, 2026-12-27 Sunday');
+      expect(view.deadline.basis).toContain('for legal counsel to confirm (J20)');
+
+      // A request recorded before rules version 2026-12-07.1 (strict counting, no version) keeps its deadline on
+      // read and in the list, and an extension counts it the way it was recorded.
+      const receivedAt = daysAgo(3);
+      const strictDue = monthsAfter(receivedAt, 1, 'strict');
+      const legacyId = '0193a1b2-0000-7000-8000-00000000ee01';
+      await t.store.append(
+        `subject-request-${legacyId}`,
+        [
+          {
+            type: 'compliance.SubjectRequestReceived',
+            data: {
+              requestId: legacyId,
+              kind: 'access',
+              patientPseudonym: view.patientPseudonym,
+              aiSystemId: null,
+              receivedAt,
+              channel: 'letter',
+              description: null,
+              initialDeadline: { dueAt: strictDue, months: 1, counting: 'strict', nature: 'law', adoptedBy: null, basis: 'LAW. GDPR Art. 12(3) (strict, J16)' },
+              recordedBy: { subject: 'lawyer-1', role: 'legal' },
+              recordedAt: receivedAt,
+            },
+          },
+        ],
+        { expectedRevision: 'any' },
+      );
+      const legacy = (await t.http.get(`${requests}/${legacyId}`).set(auth(legal)).expect(200)).body;
+      expect(legacy.deadline).toEqual({
+        dueAt: strictDue,
+        months: 1,
+        counting: 'strict',
+        nature: 'law',
+        adoptedBy: null,
+        basis: 'LAW. GDPR Art. 12(3) (strict, J16)',
+      });
+      await t.catchUp();
+      const listed = (await t.http.get(requests).set(auth(legal)).expect(200)).body.items as Array<{ requestId: string; dueAt: string }>;
+      expect(listed.find((r) => r.requestId === legacyId)?.dueAt).toBe(strictDue);
+      const extended = await t.http.post(`${requests}/${legacyId}/extension`).set(auth(legal)).send({ months: 1, reasons: 'Archive in storage' }).expect(200);
+      expect(extended.body.dueAt).toBe(monthsAfter(receivedAt, 2, 'strict'));
     });
 
     it('shows open requests past their deadline in ?overdue=true and the gauge; answering takes them off', async () => {

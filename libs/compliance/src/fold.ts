@@ -5,7 +5,11 @@
  */
 import { aiSystemDecider, type AiSystemState } from '@app/ai-systems/domain';
 import { type EventEnvelope, fold } from '@app/event-store/core';
-import { type ComplianceFileEvent, complianceFileDecider, type ComplianceFileState, complianceView, type ComplianceView, type RegisteredFacts } from './domain';
+// The file's own modules, not the domain's index: that also brings the request periods, whose Dutch
+// holiday calendar (date-holidays) the offline verifier has no use for.
+import { complianceFileDecider, type ComplianceFileState } from './domain/compliance-file.decider';
+import type { ComplianceFileEvent } from './domain/compliance-file.events';
+import { complianceView, type ComplianceView, type RegisteredFacts } from './domain/compliance-view';
 
 /** Events recorded by `asOf`: the registry's knowledge at that moment (system time, not business time). */
 const knownBy = (events: readonly EventEnvelope[], asOf?: string) =>

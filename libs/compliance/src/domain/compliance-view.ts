@@ -208,6 +208,16 @@ export function complianceView(aiSystemId: string, file: ComplianceFileState, re
  * workers before use (Art. 26(7): the hospital is their employer and the ward their workplace) and
  * the patients whose data it processes (GDPR Art. 13 or 14); an Annex III one also the persons its
  * decisions concern (Art. 26(11)); a system in the Art. 50 tier the persons it interacts with.
+ *
+ * AI Act Art. 26(7): "Before putting into service or using a high-risk AI system at the workplace,
+ * deployers who are employers shall inform workers' representatives and the affected workers that
+ * they will be subject to the use of the high-risk AI system." Art. 26(11): "Without prejudice to
+ * Article 50 of this Regulation, deployers of high-risk AI systems referred to in Annex III that make
+ * decisions or assist in making decisions related to natural persons shall inform the natural persons
+ * that they are subject to the use of the high-risk AI system." (Regulation (EU) 2024/1689 as
+ * reproduced in github.com/CommonAccord/Cmacc-Org, Doc/G/EU/Artificial_Intelligence_Act/Sec/Article.md;
+ * docs/compliance.md.) That every Annex III system a hospital deploys makes or assists decisions
+ * related to natural persons (its patients) is this helper's reading, for counsel to confirm.
  */
 function missingInformation(file: ComplianceFileState, classification: SystemClassifiedData | null): string[] {
   if (!classification) return [];

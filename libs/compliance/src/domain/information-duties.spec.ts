@@ -12,6 +12,11 @@ import {
 /**
  * How and when workers (AI Act Art. 26(7)), persons affected (Art. 26(11), Art. 50) and patients
  * (GDPR Art. 13/14) are informed about a system, with the text's version (issue 23 item 5, ADR 0051).
+ * Art. 26(11): "deployers of high-risk AI systems referred to in Annex III that make decisions or
+ * assist in making decisions related to natural persons shall inform the natural persons that they
+ * are subject to the use of the high-risk AI system" (source in docs/compliance.md); Art. 26(7):
+ * "Before putting into service or using a high-risk AI system at the workplace, deployers who are
+ * employers shall inform workers' representatives and the affected workers".
  */
 const aiSystemId = '0193a1b2-0000-7000-8000-000000000001';
 const now = '2026-12-07T10:00:00.000Z';

@@ -3,7 +3,7 @@ import type { PeriodCounting } from './request-periods';
 import type { RefusalGround, SubjectRequestKind } from './subject-request.events';
 
 /**
- * The hospital's choices the law leaves open (ADR 0051): how months are counted (J16) and the period
+ * The hospital's choices the law leaves open (ADR 0051): how months are counted (J20) and the period
  * it gives itself for an Art. 86 explanation (J19), with who adopted them.
  */
 export interface RequestPolicy {

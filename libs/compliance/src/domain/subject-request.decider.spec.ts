@@ -61,7 +61,7 @@ const received = (more: Partial<SubjectRequestReceivedData> = {}): SubjectReques
   data: receivedData(more),
 });
 
-describe('month arithmetic (Regulation 1182/71 Art. 3 or the strict reading, J16)', () => {
+describe('month arithmetic (Regulation 1182/71 Art. 3 or the strict reading, J20)', () => {
   it('31 January plus one month is the last day of February, 28 in a common year and 29 in a leap year', () => {
     expect(monthsAfter('2027-01-31T09:00:00.000Z', 1, 'strict')).toBe('2027-02-28T09:00:00.000Z');
     expect(monthsAfter('2028-01-31T09:00:00.000Z', 1, 'strict')).toBe('2028-02-29T09:00:00.000Z');
@@ -132,6 +132,42 @@ describe('subject requests: received', () => {
 
   it('Given a request, When the same id is received again, Then 409', () => {
     given([received()]).when(receive()).thenThrows({ code: 'subject-request-exists', status: 409 });
+  });
+});
+
+describe("subject requests: the registry's default reading and what old requests recorded (J20)", () => {
+  const byDefault: RequestPolicy = { counting: 'reg-1182-71-nl', explanationMonths: 1, adoptedBy: null };
+  const extend = (months: number) =>
+    ({ type: 'ExtendSubjectRequest', requestId, by: legal, now, months, reasons: enc('cmVhc29ucw=='), informedAt: null }) as const;
+
+  it('Given nothing, When a request arrives on Friday 29 January 2027 under the default, Then it is due at the end of Monday 1 March, with the rules version and who made the reading', () => {
+    given([])
+      .when(receive({ receivedAt: '2027-01-29T09:00:00.000Z', policy: byDefault }))
+      .then((events) => {
+        const d = (events[0].data as SubjectRequestReceivedData).initialDeadline;
+        expect(d).toMatchObject({ dueAt: '2027-03-01T22:59:59.999Z', counting: 'reg-1182-71-nl', rulesVersion: '2026-12-07.1', adoptedBy: null });
+        expect(d.basis).toContain('2027-02-28 Sunday: Art. 3(4) moves the end to the following working day');
+        expect(d.basis).toContain("the registry's documented default, for legal counsel to confirm (J20)");
+      });
+  });
+
+  it('Given a request recorded before rules version 2026-12-07.1 (strict, no version), When it is extended, Then it is counted as it was recorded: strict', () => {
+    const legacy = received({ initialDeadline: { ...requestDeadline('access', receivedAt, 1, strict), rulesVersion: undefined } });
+    delete (legacy.data as SubjectRequestReceivedData).initialDeadline.rulesVersion;
+    given([legacy])
+      .when(extend(2))
+      .then((events) => expect(events[0].data).toMatchObject({ deadline: { dueAt: '2027-04-30T08:00:00.000Z', counting: 'strict' } }));
+    // What it recorded holds on read: the state's deadline is the event's, not recomputed.
+    const state = [legacy].reduce(subjectRequestDecider.evolve, subjectRequestDecider.initialState());
+    expect(state.deadline).toEqual((legacy.data as SubjectRequestReceivedData).initialDeadline);
+    expect(state.deadline?.rulesVersion).toBeUndefined();
+  });
+
+  it('Given a request under the default, When extended by two months, Then three months run from receipt and Art. 3(4) moves the end', () => {
+    // Saturday 25 September 2027 (received; the first month ends on Monday 25 October) + 3 months = Saturday 25 December.
+    given([received({ receivedAt: '2027-09-25T08:00:00.000Z', initialDeadline: requestDeadline('access', '2027-09-25T08:00:00.000Z', 1, byDefault) })])
+      .when({ ...extend(2), now: '2027-10-01T10:00:00.000Z' })
+      .then((events) => expect(events[0].data).toMatchObject({ deadline: { dueAt: '2027-12-27T22:59:59.999Z', months: 3, counting: 'reg-1182-71-nl' } }));
   });
 });
 

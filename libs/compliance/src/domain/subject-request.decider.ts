@@ -1,5 +1,5 @@
 import { type Actor, type Decider, DomainError } from '@app/event-store/core';
-import { COUNTING_TEXT, monthsAfter } from './request-periods';
+import { COUNTING_TEXT, periodEnd, REQUEST_PERIOD_RULES_VERSION } from './request-periods';
 import type {
   AnswerSubjectRequest,
   ExtendSubjectRequest,
@@ -53,20 +53,29 @@ const GDPR_12_3 =
 const ART_86 = 'AI Act Art. 86 sets no period; the hospital answers an explanation request within its policy period (J19)';
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
+/**
+ * Who made the reading the deadline rests on: the hospital's adopter when recorded; otherwise the
+ * registry's documented default (J20, for legal counsel to confirm).
+ */
 function adoption(policy: RequestPolicy): string {
-  return policy.adoptedBy ? `policy adopted by ${policy.adoptedBy}` : "the product's default policy, adopted by nobody (REQUEST_POLICY_ADOPTED_BY)";
+  return policy.adoptedBy
+    ? `policy adopted by ${policy.adoptedBy}`
+    : "the registry's documented default, for legal counsel to confirm (J20); adopted by nobody at the hospital (REQUEST_POLICY_ADOPTED_BY)";
 }
 
-/** The deadline `months` after receipt, with the text it rests on. */
+/** The deadline `months` after receipt, with the text it rests on and the rules version that counted it. */
 export function requestDeadline(kind: SubjectRequestKind, receivedAt: string, months: number, policy: RequestPolicy): RequestDeadline {
   const law = kind === 'access';
+  const end = periodEnd(receivedAt, months, policy.counting);
+  const moved = end.movedPast.length > 0 ? ` The last day fell on ${end.movedPast.join(', ')}: Art. 3(4) moves the end to the following working day.` : '';
   return {
-    dueAt: monthsAfter(receivedAt, months, policy.counting),
+    dueAt: end.dueAt,
     months,
     counting: policy.counting,
+    rulesVersion: REQUEST_PERIOD_RULES_VERSION,
     nature: law ? 'law' : 'hospital-policy',
     adoptedBy: policy.adoptedBy,
-    basis: `${law ? 'LAW' : 'HOSPITAL POLICY'}. ${law ? GDPR_12_3 : ART_86}; ${months} month(s) from receipt, ${COUNTING_TEXT[policy.counting]}; ${adoption(policy)}.`,
+    basis: `${law ? 'LAW' : 'HOSPITAL POLICY'}. ${law ? GDPR_12_3 : ART_86}; ${months} month(s) from receipt, ${COUNTING_TEXT[policy.counting]}; ${adoption(policy)}.${moved}`,
   };
 }
 

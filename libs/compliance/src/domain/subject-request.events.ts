@@ -30,8 +30,14 @@ export interface RequestDeadline {
   dueAt: string;
   months: number;
   counting: PeriodCounting;
+  /**
+   * The counting rules and holiday calendar's version (`REQUEST_PERIOD_RULES_VERSION`); absent on
+   * deadlines recorded before 2026-12-07.1, which `counting` alone describes. A deadline is never
+   * recomputed on read: what was recorded holds.
+   */
+  rulesVersion?: string;
   nature: 'law' | 'hospital-policy';
-  /** Who adopted the hospital's choices (counting, J16; the Art. 86 period, J19); null: the product's defaults. */
+  /** Who adopted the hospital's choices (counting, J20; the Art. 86 period, J19); null: the registry's defaults. */
   adoptedBy: string | null;
   basis: string;
 }
