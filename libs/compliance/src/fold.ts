@@ -45,4 +45,4 @@ export function complianceViewFromEvents(
 }
 
 /** The names of assessment kinds in the file's `missing` lines: VERIFY.md B.18 quotes them. */
-export { ASSESSMENT_NAMES } from './domain';
+export { ASSESSMENT_NAMES } from './domain/compliance-view';
