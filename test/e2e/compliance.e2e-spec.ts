@@ -309,6 +309,21 @@ describe('compliance file: classification, prohibited practices, competence at r
       expect([...byId.values()].map((r) => r.competence).sort()).toEqual(expect.arrayContaining(['authorised', 'not-authorised', 'not-checked']));
     });
 
+    // Issue 23 item 4: "recorded with a flag the quality manager sees" — listed per system, and counted for the dashboard.
+    it('lists only the flagged reviews of the system, and counts them per system for the dashboard', async () => {
+      const flagged = await t.http.get(`/api/v1/ai-systems/${systemId}/reviews?competence=not-authorised`).set(auth(qm)).expect(200);
+      expect(flagged.body.items).toHaveLength(1);
+      expect(flagged.body.items[0]).toMatchObject({ reviewerSubject: 'bob', competence: 'not-authorised', aiSystemId: systemId });
+      const everyone = await t.http.get(`/api/v1/reviews?aiSystemId=${systemId}&competence=not-authorised`).set(auth(legal)).expect(200);
+      expect(everyone.body.items.map((r: { reviewId: string }) => r.reviewId)).toEqual([flagged.body.items[0].reviewId]);
+      const counts = await t.http.get('/api/v1/reviews/competence-flags').set(auth(admin)).expect(200);
+      expect(counts.body.systems).toEqual([{ aiSystemId: systemId, flagged: 1, lastDecidedAt: flagged.body.items[0].decidedAt }]);
+      const bad = await t.http.get(`/api/v1/ai-systems/${systemId}/reviews?competence=maybe`).set(auth(qm)).expect(400);
+      expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'competence' })]);
+      await t.http.get('/api/v1/reviews/competence-flags').set(auth(alice)).expect(403);
+    });
+
     it('shows the listed overseers checked, and the file as of an earlier moment as it stood then', async () => {
       const view = await file(systemId);
       expect(view.competence.overseers).toEqual(

@@ -4,13 +4,14 @@ import { loadSession, type Role, saveSession, type Session, type WebConfig } fro
 import { lang, setLang, t, type TextKey } from './i18n';
 import { Audit } from './screens/audit';
 import { ComplianceDashboardScreen, ComplianceFileScreen } from './screens/compliance';
+import { FlaggedReviewDetail } from './screens/flagged-reviews';
 import { DisclosureDetail, Disclosures } from './screens/disclosure';
 import { IncidentBoard, IncidentDetail } from './screens/incidents';
 import { Insights } from './screens/insights';
 import { Login, OidcCallback } from './screens/login';
 import { MonitoringScreen } from './screens/monitoring';
 import { ReportIncident } from './screens/report';
-import { SubjectRequests } from './screens/requests';
+import { RequestDetail, SubjectRequests } from './screens/requests';
 import { Reviews } from './screens/reviews';
 import { SmartCallback, SmartLaunch } from './screens/smart';
 import { SupplierNoticeDetail, SupplierNotices } from './screens/supplier-notices';
@@ -60,7 +61,7 @@ export function App({ config }: { config: WebConfig }) {
       return <SmartCallback config={config} onLaunched={launched} />;
     }
     if (!session) return <Login config={config} onSession={signIn} />;
-    const [, screen, id] = path.split('/');
+    const [, screen, id, part, partId] = path.split('/');
     if (!screen) {
       navigate(`/${screens[0]}`, true);
       return null;
@@ -87,16 +88,19 @@ export function App({ config }: { config: WebConfig }) {
         return id ? <SupplierNoticeDetail id={id} canWrite={writes('quality-manager')} /> : <SupplierNotices canWrite={writes('quality-manager')} />;
       case 'requests':
         // The API lets these roles record requests (information.controller WRITERS); auditors read.
-        return <SubjectRequests canWrite={session.role !== 'auditor'} />;
+        return id ? <RequestDetail id={id} canWrite={session.role !== 'auditor'} /> : <SubjectRequests canWrite={session.role !== 'auditor'} />;
       case 'report':
         return <ReportIncident />;
       case 'compliance':
         // The file's readers; who writes what is as the API enforces it (compliance.controller, information.controller; docs/roles.md).
+        // A review reached from the file's flagged list: GET /reviews/{id} answers these roles (not the administrator).
+        if (id && part === 'reviews' && partId && session.role !== 'admin') return <FlaggedReviewDetail systemId={id} reviewId={partId} />;
         return id ? (
           <ComplianceFileScreen
             id={id}
             rights={{
               manage: writes('quality-manager') || writes('admin'),
+              reviews: session.role !== 'admin',
               inform: session.role !== 'auditor',
               documents: session.role !== 'auditor',
             }}

@@ -11,7 +11,7 @@ export type IncidentItem = IncidentSummary;
 export type StoredEvent = EventEnvelope;
 export type { AiSystemSummary as AiSystem } from '@app/ai-systems/contract';
 export type { Page } from '@app/event-store/core';
-export type { CoverageAnswer as Coverage, ReviewListItem as ReviewItem, WorklistItem } from '@app/oversight/contract';
+export type { CompetenceFlagCount, CoverageAnswer as Coverage, ReviewListItem as ReviewItem, WorklistItem } from '@app/oversight/contract';
 export type { BundleJobView as BundleJob, DisclosureScope as Scope, DisclosureSummary as DisclosureItem, DisclosureView } from '@app/disclosure/contract';
 export type { TimelineEntry } from '@app/evidence/contract';
 export type { MonitoringAlertView as MonitoringAlert, MonitoringAnswer as Monitoring } from '@app/monitoring/contract';

@@ -73,6 +73,41 @@ export type {
 } from './domain/compliance-file.events';
 
 export type { RefusalGround, RequestDeadline, SubjectRequestKind } from './domain/subject-request.events';
+/** The grounds a refusal may name (GDPR Art. 12(5), 12(6); Art. 86 not applying): the form offers these only. */
+export { REFUSAL_GROUNDS } from './domain/subject-request.events';
+
+/** Free text as readers get it: clear, absent, or erased (the patient's key was shredded). */
+export interface RequestTextView {
+  text: string | null;
+  erased: boolean;
+}
+
+/** `GET /compliance/subject-requests/{id}`: one request folded from its events, texts decrypted. */
+export interface SubjectRequestDetail {
+  requestId: string;
+  kind: SubjectRequestKind;
+  patientPseudonym: string;
+  aiSystemId: string | null;
+  channel: string;
+  receivedAt: string;
+  details: RequestTextView;
+  status: SubjectRequestStatus;
+  deadline: RequestDeadline;
+  initialDeadline: RequestDeadline;
+  overdue: boolean;
+  extensions: Array<{ months: number; reasons: RequestTextView; informedAt: string; dueAt: string; by: string }>;
+  outcome: {
+    type: 'answered' | 'refused' | 'withdrawn';
+    at: string;
+    late: boolean;
+    text: RequestTextView | null;
+    answerSha256: string | null;
+    ground: string | null;
+    by: string;
+  } | null;
+  revision: number;
+  history: Array<{ type: string; recordedAt: string; actor: unknown; globalPosition: number }>;
+}
 
 export type SubjectRequestStatus = 'open' | 'answered' | 'refused' | 'withdrawn';
 

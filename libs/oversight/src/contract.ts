@@ -33,6 +33,14 @@ export interface ReviewListItem {
   revision: number;
 }
 
+/** One line of `GET /reviews/competence-flags`: the reviews of a system recorded with the competence flag. */
+export interface CompetenceFlagCount {
+  aiSystemId: string;
+  flagged: number;
+  /** The latest decision time among them. */
+  lastDecidedAt: string;
+}
+
 /** One output awaiting review as `GET /worklist` lists it; the summary decrypted (or erased). */
 export interface WorklistItem {
   outputId: string;

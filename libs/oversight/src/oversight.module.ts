@@ -6,7 +6,14 @@ import { RecordAiOutputsHandler } from './application/ai-output.handler';
 import { CoverageHandler, OverdueAiOutputs, WorklistHandler } from './application/ai-output.queries';
 import { IncidentReviewLinks } from './application/incident-review-links';
 import { ExecuteReviewCommandHandler } from './application/review.handler';
-import { CountReviewsHandler, GetReviewHandler, ListReviewsHandler, OverrideRatesHandler, PatientTimelineHandler } from './application/review.queries';
+import {
+  CompetenceFlagCountsHandler,
+  CountReviewsHandler,
+  GetReviewHandler,
+  ListReviewsHandler,
+  OverrideRatesHandler,
+  PatientTimelineHandler,
+} from './application/review.queries';
 import { AiOutputCoverageController, OverdueAiOutputsController, WorklistController } from './http/ai-output-oversight.controller';
 import { AiOutputsController } from './http/ai-outputs.controller';
 import { AiSystemReviewsController } from './http/ai-system-reviews.controller';
@@ -34,6 +41,7 @@ import { ReviewsProjection } from './projections/reviews.projection';
     GetReviewHandler,
     ListReviewsHandler,
     CountReviewsHandler,
+    CompetenceFlagCountsHandler,
     PatientTimelineHandler,
     OverrideRatesHandler,
     ReviewsProjection,

@@ -6,11 +6,13 @@ import {
   type ComplianceDocumentItem,
   type ComplianceDocumentList,
   type ComplianceFile,
+  type CompetenceFlagCount,
   type DashboardEntry,
   DOCUMENT_KIND_OPTIONS,
 } from '../types';
 import { fieldErrorOf, FormCard, SelectField, TextField, useWrite } from '../forms';
 import { DetailFrame, ItemsTable, Link, PageTitle, ProblemSummary, useEntity, useLoad } from '../ui';
+import { FlaggedReviews } from './flagged-reviews';
 import { AssessmentForm, ClassifyForm, CompetenceForm, InformationForm, ModificationForm, Opens, PolicyForm, WithdrawCompetence } from './compliance-forms';
 
 /** A code from the API shown in the chosen language when the app has a text for it, else as it is. */
@@ -21,11 +23,14 @@ const today = () => new Date().toLocaleDateString('en-CA', { timeZone: 'Europe/A
 /** Issue 23 item 7: every system's compliance file at a glance (quality manager, legal, auditor, administrator). */
 export function ComplianceDashboardScreen() {
   const board = useLoad(() => get<ComplianceDashboard>('/compliance/dashboard'), []);
+  // Reviews recorded with the competence flag, per system (issue 23 item 4); counts only.
+  const flags = useLoad(() => get<{ systems: CompetenceFlagCount[] }>('/reviews/competence-flags'), []);
+  const flagged = new Map((flags.data?.systems ?? []).map((f) => [f.aiSystemId, f.flagged]));
   return (
     <>
       <PageTitle>{t('compliance.title')}</PageTitle>
       <p>{t('compliance.intro')}</p>
-      <ProblemSummary error={board.error} />
+      <ProblemSummary error={board.error ?? flags.error} />
       <ItemsTable
         id="compliance-dashboard"
         items={board.data?.systems}
@@ -35,6 +40,7 @@ export function ComplianceDashboardScreen() {
           t('compliance.complete'),
           t('compliance.missing'),
           t('compliance.overdue'),
+          t('flagged.column'),
           t('compliance.items'),
         ]}
         row={(s: DashboardEntry) => (
@@ -48,6 +54,9 @@ export function ComplianceDashboardScreen() {
             <td>{s.counts.complete}</td>
             <td>{s.counts.missing}</td>
             <td>{s.counts.overdue}</td>
+            <td data-flagged={flagged.get(s.aiSystemId) ?? 0}>
+              {flagged.get(s.aiSystemId) ? <Link href={`/compliance/${s.aiSystemId}`}>{t('flagged.count', { n: flagged.get(s.aiSystemId)! })}</Link> : 0}
+            </td>
             <td>
               <ul class="compact">
                 {s.overdue.map((i) => (
@@ -77,6 +86,8 @@ export function ComplianceDashboardScreen() {
  */
 export interface FileRights {
   manage: boolean;
+  /** The system's reviews (ai-system-reviews.controller: quality manager, legal, auditor). */
+  reviews: boolean;
   inform: boolean;
   documents: boolean;
 }
@@ -253,6 +264,7 @@ export function ComplianceFileScreen({ id, rights }: { id: string; rights: FileR
                 </Opens>
               )}
             </section>
+            {rights.reviews && <FlaggedReviews systemId={id} />}
             <section aria-labelledby="information-title-section">
               <h2 id="information-title-section">{t('compliance.information')}</h2>
               <ItemsTable

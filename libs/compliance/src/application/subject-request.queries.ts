@@ -4,8 +4,9 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, type Repository } from 'typeorm';
 import { CLOCK, type Clock, type EncryptedText, type Envelope, EVENT_STORE, type EventStore } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
-import { type RequestDeadline, type SubjectRequestEvent, subjectRequestStreamId } from '../domain';
+import { type SubjectRequestEvent, subjectRequestStreamId } from '../domain';
 import { SubjectRequestRow } from '../projections/subject-request.entity';
+import type { RequestTextView, SubjectRequestDetail } from '../contract';
 
 export type SubjectRequestListItem = SubjectRequestRow & { overdue: boolean };
 
@@ -65,36 +66,10 @@ export class OverdueSubjectRequests {
 }
 
 /** Free text as readers get it: clear, absent, or erased (the patient's key was shredded). */
-export interface TextView {
-  text: string | null;
-  erased: boolean;
-}
+export type TextView = RequestTextView;
 
-export interface SubjectRequestView {
-  requestId: string;
-  kind: 'explanation' | 'access';
-  patientPseudonym: string;
-  aiSystemId: string | null;
-  channel: string;
-  receivedAt: string;
-  details: TextView;
-  status: 'open' | 'answered' | 'refused' | 'withdrawn';
-  deadline: RequestDeadline;
-  initialDeadline: RequestDeadline;
-  overdue: boolean;
-  extensions: Array<{ months: number; reasons: TextView; informedAt: string; dueAt: string; by: string }>;
-  outcome: {
-    type: 'answered' | 'refused' | 'withdrawn';
-    at: string;
-    late: boolean;
-    text: TextView | null;
-    answerSha256: string | null;
-    ground: string | null;
-    by: string;
-  } | null;
-  revision: number;
-  history: Array<{ type: string; recordedAt: string; actor: unknown; globalPosition: number }>;
-}
+/** The answer of `GET /compliance/subject-requests/{id}`, declared once in the contract the web app reads. */
+export type SubjectRequestView = SubjectRequestDetail;
 
 /** One request with its history and texts, folded from its stream (current before the read model catches up). */
 export class GetSubjectRequestQuery extends Query<SubjectRequestView | null> {

@@ -8,6 +8,7 @@ import { decodeCursor, encodeCursor, type Page } from '@app/platform';
 import type { EncryptedText } from '@app/event-store';
 import { reviewDecider, reviewStreamId, type RecordedReview } from '../domain';
 import { ReviewMonthlyRow, ReviewRow, ReviewTimelineRow } from '../projections/review.entities';
+import type { CompetenceFlagCount } from '../contract';
 
 /** Free text as readers get it: clear, absent, or erased (its subject key was shredded). */
 export interface TextView {
@@ -42,6 +43,8 @@ export interface ReviewFilter {
   patientPseudonym?: string;
   recordedFrom?: string;
   recordedTo?: string;
+  /** `not-authorised`: the reviews flagged under a `flag` competence policy (AI Act Art. 26(2)). */
+  competence?: ReviewRow['competence'];
 }
 
 export class ListReviewsQuery extends Query<Page<ReviewRow & { reasonView: TextView }>> {
@@ -62,6 +65,7 @@ function reviewWhere(filter: ReviewFilter): FindOptionsWhere<ReviewRow> {
   if (filter.aiSystemId) where.aiSystemId = filter.aiSystemId;
   if (filter.reviewer) where.reviewerSubject = filter.reviewer;
   if (filter.patientPseudonym) where.patientPseudonym = filter.patientPseudonym;
+  if (filter.competence) where.competence = filter.competence;
   // ISO instants of one format (toISOString) order as text on both stores.
   const from = filter.recordedFrom === undefined ? undefined : MoreThanOrEqual(filter.recordedFrom);
   const to = filter.recordedTo === undefined ? undefined : LessThan(filter.recordedTo);
@@ -92,6 +96,9 @@ export class PatientTimelineQuery extends Query<Page<TimelineEntry>> {
     super();
   }
 }
+
+/** The count the compliance dashboard shows per system (issue 23 item 4); every flagged review, withdrawn ones too. */
+export class CompetenceFlagCountsQuery extends Query<CompetenceFlagCount[]> {}
 
 export class OverrideRatesQuery extends Query<Array<ReviewMonthlyRow & { overrideRate: number | null }>> {
   constructor(readonly aiSystemId: string) {
@@ -145,6 +152,25 @@ export class CountReviewsHandler implements IQueryHandler<CountReviewsQuery> {
 
   execute({ filter }: CountReviewsQuery): Promise<number> {
     return this.rows.count({ where: reviewWhere(filter) });
+  }
+}
+
+@QueryHandler(CompetenceFlagCountsQuery)
+export class CompetenceFlagCountsHandler implements IQueryHandler<CompetenceFlagCountsQuery> {
+  constructor(@InjectRepository(ReviewRow) private readonly rows: Repository<ReviewRow>) {}
+
+  async execute(): Promise<CompetenceFlagCount[]> {
+    const raw = await this.rows
+      .createQueryBuilder('r')
+      .select('r.aiSystemId', 'aiSystemId')
+      .addSelect('COUNT(*)', 'flagged')
+      .addSelect('MAX(r.decidedAt)', 'lastDecidedAt')
+      .where('r.competence = :c', { c: 'not-authorised' })
+      .groupBy('r.aiSystemId')
+      .orderBy('r.aiSystemId', 'ASC')
+      .getRawMany<{ aiSystemId: string; flagged: string | number; lastDecidedAt: string }>();
+    // PostgreSQL answers COUNT as text (bigint).
+    return raw.map((r) => ({ aiSystemId: r.aiSystemId, flagged: Number(r.flagged), lastDecidedAt: r.lastDecidedAt }));
   }
 }
 

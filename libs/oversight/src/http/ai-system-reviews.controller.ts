@@ -2,8 +2,9 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AccessLogged, pseudonymsOfItems, Roles } from '@app/identity';
-import { PageQueryDto, ParseIdPipe } from '@app/platform';
+import { ParseIdPipe } from '@app/platform';
 import { ListReviewsQuery, OverrideRatesQuery } from '../application/review.queries';
+import { SystemReviewsQueryDto } from './review.dto';
 import { reviewListItem } from './reviews.controller';
 
 /** Oversight as seen per AI system: its reviews and how often people overrode it. */
@@ -16,9 +17,9 @@ export class AiSystemReviewsController {
   @Get(':id/reviews')
   @Roles('quality-manager', 'legal', 'auditor')
   @AccessLogged('list-reviews', pseudonymsOfItems)
-  @ApiOperation({ summary: 'Reviews of one AI system, newest first' })
-  async reviews(@Param('id', ParseIdPipe) id: string, @Query() q: PageQueryDto) {
-    const page = await this.queries.execute(new ListReviewsQuery({ aiSystemId: id, limit: q.limit ?? 50, cursor: q.cursor }));
+  @ApiOperation({ summary: 'Reviews of one AI system, newest first; competence=not-authorised: those flagged by the competence policy' })
+  async reviews(@Param('id', ParseIdPipe) id: string, @Query() q: SystemReviewsQueryDto) {
+    const page = await this.queries.execute(new ListReviewsQuery({ aiSystemId: id, competence: q.competence, limit: q.limit ?? 50, cursor: q.cursor }));
     return { items: page.items.map(reviewListItem), nextCursor: page.nextCursor };
   }
 

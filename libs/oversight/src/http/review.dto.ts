@@ -2,8 +2,11 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { OptionalInstant, OptionalText, PageQueryDto, RequiredText } from '@app/platform';
 import { PSEUDONYM_PATTERN } from '@app/identity';
+import type { ReviewListItem } from '../contract';
 
 export const DECISIONS = ['accepted', 'modified', 'rejected', 'escalated'] as const;
+/** A review's competence as recorded (AI Act Art. 26(2)); `not-checked` while the system has no policy. */
+const COMPETENCES: ReadonlyArray<ReviewListItem['competence']> = ['authorised', 'not-authorised', 'not-checked'];
 
 export class RecordReviewDto {
   @ApiProperty({ format: 'uuid', description: 'The AI system whose output was reviewed' })
@@ -104,4 +107,17 @@ export class ListReviewsQueryDto extends PageQueryDto {
 
   @OptionalText(200, { description: 'Reviewer subject; clinicians always see only their own' })
   reviewer?: string;
+
+  @ApiPropertyOptional({ enum: COMPETENCES, description: 'not-authorised: only the reviews flagged under a `flag` competence policy' })
+  @IsOptional()
+  @IsIn(COMPETENCES)
+  competence?: ReviewListItem['competence'];
+}
+
+/** `GET /ai-systems/{id}/reviews`: a page, optionally only the reviews with one competence. */
+export class SystemReviewsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: COMPETENCES, description: 'not-authorised: only the reviews flagged under a `flag` competence policy' })
+  @IsOptional()
+  @IsIn(COMPETENCES)
+  competence?: ReviewListItem['competence'];
 }

@@ -19,7 +19,7 @@ import {
 } from '@app/identity';
 import { ParseIdPipe, ProblemException, revisionETag } from '@app/platform';
 import { ExecuteReviewCommand, type ReviewInput } from '../application/review.commands';
-import { GetReviewQuery, ListReviewsQuery } from '../application/review.queries';
+import { CompetenceFlagCountsQuery, GetReviewQuery, ListReviewsQuery } from '../application/review.queries';
 import { CorrectReviewDto, LinkIncidentDto, ListReviewsQueryDto, RecordReviewDto, WithdrawReviewDto } from './review.dto';
 import type { ReviewListItem } from '../contract';
 
@@ -79,9 +79,19 @@ export class ReviewsController {
   async list(@Query() q: ListReviewsQueryDto, @CurrentPrincipal() who: Principal) {
     const reviewer = who.role === 'clinician' ? who.subject : q.reviewer;
     const page = await this.queries.execute(
-      new ListReviewsQuery({ aiSystemId: q.aiSystemId?.toLowerCase(), reviewer, limit: q.limit ?? 50, cursor: q.cursor }),
+      new ListReviewsQuery({ aiSystemId: q.aiSystemId?.toLowerCase(), reviewer, competence: q.competence, limit: q.limit ?? 50, cursor: q.cursor }),
     );
     return { items: page.items.map(reviewListItem), nextCursor: page.nextCursor };
+  }
+
+  // Declared before ':id', so the path is not read as a review id. Counts only: no person, no patient.
+  @Get('competence-flags')
+  @Roles('quality-manager', 'legal', 'auditor', 'admin')
+  @ApiOperation({
+    summary: 'Per AI system: how many reviews were recorded with the competence flag (AI Act Art. 26(2), the `flag` policy), and the latest',
+  })
+  async competenceFlags() {
+    return { systems: await this.queries.execute(new CompetenceFlagCountsQuery()) };
   }
 
   @Get(':id')
