@@ -151,6 +151,81 @@ describe('Monitoring against confirmed outcomes (HTTP)', () => {
     expect(f.byReviewer).toEqual([expect.objectContaining({ key: 'alice', figures: expect.objectContaining({ reviews: 2, fastAcceptances: 1 }) })]);
   });
 
+  it('records an outcome for an output a clinician entered by hand and reviewed (never fed), and the figures change; refuses an unknown, withdrawn or second one', async () => {
+    // A hand-entered output: no feed, only a review. Its system is kept apart so the figures are its own.
+    const manual = (
+      await t.http
+        .post('/api/v1/ai-systems')
+        .set(bearer(admin))
+        .send(aiSystemBody({ name: 'Fracture Detect', oversightPersons: ['alice'] }))
+        .expect(201)
+    ).body.aiSystemId as string;
+    const review = async (n: string, decision: string) => {
+      const decidedAt = ago(20 * MINUTE);
+      return (
+        await t.http
+          .post('/api/v1/reviews')
+          .set(bearer(alice))
+          .send({
+            aiSystemId: manual,
+            modelVersion: '2.3.1',
+            outputReference: ref(n),
+            outputSha256: sha256Hex(n),
+            patientId: `NL-${n}`,
+            decision,
+            ...(decision === 'accepted' ? {} : { reason: 'Not what I see' }),
+            seenAt: new Date(Date.parse(decidedAt) - 60_000).toISOString(),
+            decidedAt,
+          })
+          .expect(201)
+      ).body.reviewId as string;
+    };
+    await review('m1', 'accepted');
+    await review('m2', 'rejected');
+    const withdrawn = await review('m3', 'accepted');
+    await t.http.post(`/api/v1/reviews/${withdrawn}/withdrawal`).set(bearer(alice)).send({ reason: 'Entered for the wrong patient' }).expect(200);
+    expect((await figures(manual)).overall).toMatchObject({ outcomes: 0, reviews: 2, agreement: null });
+
+    const before = await t.eventCount();
+    // Unknown output (neither fed nor reviewed), an output whose only review was withdrawn, a bad ward.
+    expect((await outcome(manual, 'never-seen', { confirmedFinding: 'positive', aiFinding: 'positive' }).expect(404)).body.errors[0].field).toBe(
+      'outputReference',
+    );
+    expect((await outcome(manual, 'm3', { confirmedFinding: 'positive', aiFinding: 'positive' }).expect(409)).body.errors[0].field).toBe('outputReference');
+    const badWard = await outcome(manual, 'm1', { confirmedFinding: 'positive', aiFinding: 'positive', ward: 'bed 4 Jansen' }).expect(400);
+    expect(badWard.headers['content-type']).toContain('application/problem+json');
+    expect(badWard.body.errors.map((e: { field: string }) => e.field)).toContain('ward');
+    // Without the AI's finding, the person says whether the AI agreed.
+    expect((await outcome(manual, 'm1', { confirmedFinding: 'positive' }).expect(400)).body.errors[0].field).toBe('agreesWithAi');
+    // A fed output's AI finding comes from its feed: another one is refused.
+    expect((await outcome(chest, 'c2', { confirmedFinding: 'negative', aiFinding: 'negative' }).expect(422)).body.errors[0].field).toBe('aiFinding');
+    expect(await t.eventCount()).toBe(before);
+
+    // The AI said positive (the clinician accepted it), pathology confirms: sensitivity from a hand-entered output.
+    const m1 = await outcome(manual, 'm1', { confirmedFinding: 'positive', aiFinding: 'positive', ward: 'ED', note: 'Fracture confirmed on CT' }, qm).expect(
+      201,
+    );
+    // The AI said positive, the clinician rejected it, follow-up says negative: the AI was wrong.
+    await outcome(manual, 'm2', { confirmedFinding: 'negative', aiFinding: 'positive', ward: 'ED', source: 'follow-up' }).expect(201);
+    const f = await figures(manual);
+    expect(f.overall).toMatchObject({ outcomes: 2, agreed: 1, agreement: 0.5, sensitivity: 1, specificity: 0, reviews: 2, overridden: 1 });
+    expect(f.byVersion).toEqual([expect.objectContaining({ key: '2.3.1', figures: expect.objectContaining({ outcomes: 2, reviews: 2 }) })]);
+    // The ward said with the outcome is the ward of the output's reviews too.
+    expect(f.byWard).toEqual([expect.objectContaining({ key: 'ED', figures: expect.objectContaining({ outcomes: 2, reviews: 2, overridden: 1 }) })]);
+    expect(f.byReviewer).toEqual([expect.objectContaining({ key: 'alice', figures: expect.objectContaining({ reviews: 2 }) })]);
+    const shown = await t.http.get(`/api/v1/outcomes/${m1.body.outputId}`).set(bearer(qm)).expect(200);
+    expect(shown.body).toMatchObject({ arrivedBy: 'review', aiFinding: 'positive', ward: 'ED', note: { text: 'Fracture confirmed on CT' } });
+    expect(JSON.stringify(await t.store.readStream(`outcome-${m1.body.outputId}`))).not.toContain('Fracture confirmed');
+    // A second outcome is refused (409); the correction route restates it, with a reason.
+    expect((await outcome(manual, 'm1', { confirmedFinding: 'negative', aiFinding: 'positive' }).expect(409)).body.errors[0].field).toBe('outputReference');
+    await t.http
+      .post(`/api/v1/outcomes/${m1.body.outputId}/correction`)
+      .set(bearer(qm))
+      .send({ confirmedFinding: 'negative', source: 'expert-panel', reason: 'Panel: no fracture' })
+      .expect(200);
+    expect((await figures(manual)).overall).toMatchObject({ outcomes: 2, agreed: 0, sensitivity: null, specificity: 0 });
+  });
+
   let etag: string;
   let c3: string;
   it('raises an alert when a figure crosses its threshold, once, and opens an incident through the incident context', async () => {

@@ -42,7 +42,7 @@ export class MonitoringController {
 
   @Post('outcomes')
   @Roles(...OUTCOME_WRITERS)
-  @ApiOperation({ summary: 'Record the confirmed outcome (ground truth) of an AI output that came by feed' })
+  @ApiOperation({ summary: 'Record the confirmed outcome (ground truth) of an AI output that came by feed or was reviewed (entered by hand)' })
   async confirm(@Body() dto: ConfirmOutcomeDto, @Writing() w: Write) {
     const result = await this.commands.execute(
       new ExecuteOutcomeCommand(
@@ -50,6 +50,8 @@ export class MonitoringController {
           type: 'ConfirmOutcome',
           aiSystemId: dto.aiSystemId.toLowerCase(),
           outputReference: dto.outputReference,
+          aiFinding: dto.aiFinding ?? null,
+          ward: dto.ward ?? null,
           confirmedFinding: dto.confirmedFinding ?? null,
           agreesWithAi: dto.agreesWithAi ?? null,
           source: dto.source,
