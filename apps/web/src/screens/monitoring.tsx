@@ -5,7 +5,7 @@ import { fieldErrorOf, SelectField, Status, TextField, useWrite } from '../forms
 import { formatDate, t, type TextKey } from '../i18n';
 import type { AiSystem, Monitoring, MonitoringAlert, Page, ReviewItem } from '../types';
 import { navigate } from '../state';
-import { ItemsTable, Loading, PageTitle, ProblemSummary, tt, useLoad } from '../ui';
+import { ItemsTable, Loading, PageTitle, ProblemSummary, tt, until, useLoad } from '../ui';
 
 const pct = (x: number | null) => (x === null ? '—' : `${Math.round(x * 100)} %`);
 const forbidden = (e: unknown) => !!e && typeof e === 'object' && 'problem' in e && (e as { problem: { status: number } }).problem.status === 403;
@@ -162,7 +162,10 @@ export function MonitoringScreen({ canAct = false }: { canAct?: boolean }) {
                 columns={[t('monitoring.month'), t('monitoring.metric.fastAcceptanceRate')]}
               />
             </ChartCard>
-            {aiSystemId && canAct && <RecordOutcome aiSystemId={aiSystemId} reload={figures.reload} />}
+            {aiSystemId && canAct && (
+              // The figures come from a read model: reload until they count the new outcome.
+              <RecordOutcome aiSystemId={aiSystemId} reload={() => until(async () => ((await figures.reload())?.overall.outcomes ?? 0) > f.overall.outcomes)} />
+            )}
             {aiSystemId && <MonthlyReport aiSystemId={aiSystemId} />}
           </>
         )
