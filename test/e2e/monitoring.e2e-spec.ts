@@ -18,6 +18,7 @@ describe('Monitoring against confirmed outcomes (HTTP)', () => {
   let alice: string;
   let chest: string;
   let stroke: string;
+  let c1: string;
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
   const ref = (n: string) => `pacs://studies/${n}/ai-report`;
   const feed = async (system: string, names: string[], more: Record<string, unknown> = {}) => {
@@ -111,6 +112,7 @@ describe('Monitoring against confirmed outcomes (HTTP)', () => {
   it('records an outcome and the figures change: agreement, sensitivity, per month and ward', async () => {
     expect((await figures(chest)).overall).toMatchObject({ outcomes: 0, agreement: null });
     const res = await outcome(chest, 'c1', { confirmedFinding: 'positive', note: 'Biopsy: adenocarcinoma' }).expect(201);
+    c1 = res.body.outputId;
     expect(res.headers.location).toBe(`/api/v1/outcomes/${res.body.outputId}`);
     const one = await figures(chest);
     expect(one.overall).toMatchObject({ outcomes: 1, agreed: 1, agreement: 1, sensitivity: 1 });
@@ -224,6 +226,25 @@ describe('Monitoring against confirmed outcomes (HTTP)', () => {
       .send({ confirmedFinding: 'negative', source: 'expert-panel', reason: 'Panel: no fracture' })
       .expect(200);
     expect((await figures(manual)).overall).toMatchObject({ outcomes: 2, agreed: 0, sensitivity: null, specificity: 0 });
+    // The AI's finding typed in wrong: corrected with a reason (a hand-entered output's only), the figures follow.
+    const shownAgain = await t.http.get(`/api/v1/outcomes/${m1.body.outputId}`).set(bearer(qm)).expect(200);
+    await t.http
+      .post(`/api/v1/outcomes/${m1.body.outputId}/correction`)
+      .set(bearer(qm))
+      .set('If-Match', shownAgain.headers.etag)
+      .send({ aiFinding: 'negative', ward: 'ICU-2', confirmedFinding: 'negative', source: 'expert-panel', reason: 'The AI report said no fracture' })
+      .expect(200);
+    const corrected = await figures(manual);
+    expect(corrected.overall).toMatchObject({ outcomes: 2, agreed: 1, specificity: 0.5 });
+    expect(corrected.byWard.map((w: { key: string }) => w.key).sort()).toEqual(['ED', 'ICU-2']);
+    const fed = await t.http.get(`/api/v1/outcomes/${c1}`).set(bearer(qm)).expect(200);
+    const refused = await t.http
+      .post(`/api/v1/outcomes/${c1}/correction`)
+      .set(bearer(qm))
+      .send({ aiFinding: 'negative', confirmedFinding: 'positive', source: 'pathology', reason: 'x' })
+      .expect(422);
+    expect(refused.body.errors[0].field).toBe('aiFinding');
+    expect((await t.http.get(`/api/v1/outcomes/${c1}`).set(bearer(qm)).expect(200)).headers.etag).toBe(fed.headers.etag);
   });
 
   let etag: string;

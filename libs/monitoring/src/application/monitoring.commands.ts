@@ -20,6 +20,9 @@ export type OutcomeInput =
   | {
       type: 'CorrectOutcome';
       outputId: string;
+      /** Undefined: kept. Restatable only for an output that arrived by review. */
+      aiFinding?: Finding | null;
+      ward?: string | null;
       confirmedFinding: Finding | null;
       agreesWithAi: boolean | null;
       source: string;

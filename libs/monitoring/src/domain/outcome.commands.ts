@@ -41,6 +41,9 @@ export interface ConfirmOutcome extends OutcomeJudgement {
 export interface CorrectOutcome extends OutcomeJudgement {
   type: 'CorrectOutcome';
   outputId: string;
+  /** For a hand-entered output: the AI's finding and the ward restated; undefined keeps them. A fed output's stay the feed's. */
+  aiFinding?: Finding | null;
+  ward?: string | null;
   reason: EncryptedText | null;
   hasReason: boolean;
   by: Actor;

@@ -227,4 +227,26 @@ describe('Outcome decider (confirmed outcome of an AI output)', () => {
       .when(confirm({ aiFinding: 'positive', ward: 'ICU-2' }))
       .then([confirmed]);
   });
+
+  it("corrects a hand-entered output's AI finding and ward with the judgement (agreement derived again); a fed output's are the feed's (422 naming the field)", () => {
+    const manual: OutcomeConfirmed = { ...confirmed, data: { ...confirmed.data, arrivedBy: 'review', reviewId: 'r-1' } };
+    given([manual])
+      .when(correct({ aiFinding: 'negative', confirmedFinding: 'positive' }))
+      .thenMatches([
+        { type: 'monitoring.OutcomeCorrected', data: { aiFinding: 'negative', ward: 'ICU-2', confirmedFinding: 'positive', agreesWithAi: false } },
+      ]);
+    given([manual])
+      .when(correct({ ward: 'bed 4 Jansen' }))
+      .thenThrows({ code: 'invalid-ward', status: 400, field: 'ward' });
+    given([confirmed])
+      .when(correct({ aiFinding: 'negative' }))
+      .thenThrows({ code: 'conflicts-with-feed', status: 422, field: 'aiFinding' });
+    given([confirmed])
+      .when(correct({ ward: 'ED' }))
+      .thenThrows({ code: 'conflicts-with-feed', status: 422, field: 'ward' });
+    // Restating only the AI's finding is a change (nothing else differs).
+    given([manual])
+      .when(correct({ aiFinding: 'negative', confirmedFinding: 'positive', agreesWithAi: null }))
+      .thenMatches([{ data: { aiFinding: 'negative' } }]);
+  });
 });

@@ -119,8 +119,10 @@ function outputOf(c: ConfirmOutcome): OutputFacts & { arrivedBy: 'feed' | 'revie
 function correct(c: CorrectOutcome, state: OutcomeState): OutcomeEvent[] {
   if (!state.exists) throw new DomainError('outcome-not-found', 'No outcome of this output is recorded.', 404, 'outputId');
   if (!c.hasReason || !c.reason) throw new DomainError('reason-required', 'A correction needs a reason.', 400, 'reason');
-  const judged = judge(c, state.aiFinding);
-  if (judged.confirmedFinding === state.confirmedFinding && judged.agreesWithAi === state.agreesWithAi && judged.source === state.source && !c.note) {
+  const output = restated(c, state);
+  const judged = judge(c, output.aiFinding);
+  const same = output.aiFinding === state.aiFinding && output.ward === state.ward;
+  if (same && judged.confirmedFinding === state.confirmedFinding && judged.agreesWithAi === state.agreesWithAi && judged.source === state.source && !c.note) {
     throw new DomainError('outcome-unchanged', 'The correction restates the recorded outcome.', 409, 'confirmedFinding');
   }
   return [
@@ -129,6 +131,7 @@ function correct(c: CorrectOutcome, state: OutcomeState): OutcomeEvent[] {
       data: {
         outputId: state.outputId,
         aiSystemId: state.aiSystemId,
+        ...(same ? {} : { aiFinding: output.aiFinding, ward: output.ward }),
         ...judged,
         reason: c.reason,
         correctedBy: { subject: c.by.subject, role: c.by.role },
@@ -136,6 +139,28 @@ function correct(c: CorrectOutcome, state: OutcomeState): OutcomeEvent[] {
       },
     },
   ];
+}
+
+/**
+ * The AI's finding and ward after a correction: a hand-entered output's may be restated (the
+ * person gave them), a fed output's are the feed's (422 naming the field when another is given).
+ */
+function restated(c: CorrectOutcome, state: Extract<OutcomeState, { exists: true }>): { aiFinding: Finding | null; ward: string | null } {
+  const aiFinding = c.aiFinding === undefined ? state.aiFinding : c.aiFinding;
+  const ward = c.ward === undefined ? state.ward : c.ward;
+  if (aiFinding !== null && !(FINDINGS as readonly string[]).includes(aiFinding)) {
+    throw new DomainError('invalid-finding', 'aiFinding is positive or negative.', 400, 'aiFinding');
+  }
+  if (ward !== null && !WARD_CODE.test(ward)) {
+    throw new DomainError('invalid-ward', 'ward is a short code: letters, digits, dot, dash or underscore, at most 32.', 400, 'ward');
+  }
+  if (state.arrivedBy !== 'review') {
+    if (aiFinding !== state.aiFinding) {
+      throw new DomainError('conflicts-with-feed', "A fed output's AI finding is the feed's; it cannot be corrected here.", 422, 'aiFinding');
+    }
+    if (ward !== state.ward) throw new DomainError('conflicts-with-feed', "A fed output's ward is the feed's; it cannot be corrected here.", 422, 'ward');
+  }
+  return { aiFinding, ward };
 }
 
 /** Agreement: from the two findings when both are known, else the person's judgement (required). */
@@ -173,8 +198,16 @@ function evolve(state: OutcomeState, event: OutcomeEvent): OutcomeState {
     }
     case 'monitoring.OutcomeCorrected': {
       if (!state.exists) return state;
-      const { confirmedFinding, agreesWithAi, source, note } = event.data;
-      return { ...state, confirmedFinding, agreesWithAi, source, note };
+      const { confirmedFinding, agreesWithAi, source, note, aiFinding, ward } = event.data;
+      return {
+        ...state,
+        ...(aiFinding === undefined ? {} : { aiFinding }),
+        ...(ward === undefined ? {} : { ward }),
+        confirmedFinding,
+        agreesWithAi,
+        source,
+        note,
+      };
     }
     default:
       return state;

@@ -59,6 +59,9 @@ export interface OutcomeConfirmedData extends OutputFacts {
 export interface OutcomeCorrectedData {
   outputId: string;
   aiSystemId: string;
+  /** Only for an output that arrived by review, when the correction restates them (ADR 0052 amendment). */
+  aiFinding?: Finding | null;
+  ward?: string | null;
   confirmedFinding: Finding | null;
   agreesWithAi: boolean;
   source: OutcomeSource;

@@ -83,6 +83,9 @@ export class MonitoringController {
     const input = {
       type: 'CorrectOutcome' as const,
       outputId,
+      // Absent keeps the recorded value; null clears it (a hand-entered output only).
+      ...(dto.aiFinding !== undefined ? { aiFinding: dto.aiFinding } : {}),
+      ...(dto.ward !== undefined ? { ward: dto.ward } : {}),
       confirmedFinding: dto.confirmedFinding ?? null,
       agreesWithAi: dto.agreesWithAi ?? null,
       source: dto.source,

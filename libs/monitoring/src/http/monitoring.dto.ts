@@ -55,6 +55,21 @@ export class ConfirmOutcomeDto {
 }
 
 export class CorrectOutcomeDto {
+  @ApiPropertyOptional({
+    enum: FINDINGS,
+    nullable: true,
+    description: "Restates the AI's finding of an output entered by hand (a fed output's is the feed's: 422)",
+  })
+  @IsOptional()
+  @IsIn(FINDINGS)
+  aiFinding?: Finding | null;
+
+  @ApiPropertyOptional({ nullable: true, description: "Restates the ward of an output entered by hand (a fed output's is the feed's: 422)" })
+  @IsOptional()
+  @IsString()
+  @Matches(WARD_CODE, { message: 'must be a short code: letters, digits, dot, dash or underscore, at most 32' })
+  ward?: string | null;
+
   @ApiPropertyOptional({ enum: FINDINGS, nullable: true })
   @IsOptional()
   @IsIn(FINDINGS)
