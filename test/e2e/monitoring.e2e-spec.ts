@@ -18,6 +18,7 @@ describe('Monitoring against confirmed outcomes (HTTP)', () => {
   let alice: string;
   let chest: string;
   let stroke: string;
+  let c1: string;
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
   const ref = (n: string) => `pacs://studies/${n}/ai-report`;
   const feed = async (system: string, names: string[], more: Record<string, unknown> = {}) => {
@@ -111,6 +112,7 @@ describe('Monitoring against confirmed outcomes (HTTP)', () => {
   it('records an outcome and the figures change: agreement, sensitivity, per month and ward', async () => {
     expect((await figures(chest)).overall).toMatchObject({ outcomes: 0, agreement: null });
     const res = await outcome(chest, 'c1', { confirmedFinding: 'positive', note: 'Biopsy: adenocarcinoma' }).expect(201);
+    c1 = res.body.outputId;
     expect(res.headers.location).toBe(`/api/v1/outcomes/${res.body.outputId}`);
     const one = await figures(chest);
     expect(one.overall).toMatchObject({ outcomes: 1, agreed: 1, agreement: 1, sensitivity: 1 });
@@ -149,6 +151,100 @@ describe('Monitoring against confirmed outcomes (HTTP)', () => {
     const f = await figures(chest);
     expect(f.overall).toMatchObject({ reviews: 2, overridden: 1, overrideRate: 0.5, accepted: 1, fastAcceptances: 1, fastAcceptanceRate: 1 });
     expect(f.byReviewer).toEqual([expect.objectContaining({ key: 'alice', figures: expect.objectContaining({ reviews: 2, fastAcceptances: 1 }) })]);
+  });
+
+  it('records an outcome for an output a clinician entered by hand and reviewed (never fed), and the figures change; refuses an unknown, withdrawn or second one', async () => {
+    // A hand-entered output: no feed, only a review. Its system is kept apart so the figures are its own.
+    const manual = (
+      await t.http
+        .post('/api/v1/ai-systems')
+        .set(bearer(admin))
+        .send(aiSystemBody({ name: 'Fracture Detect', oversightPersons: ['alice'] }))
+        .expect(201)
+    ).body.aiSystemId as string;
+    const review = async (n: string, decision: string) => {
+      const decidedAt = ago(20 * MINUTE);
+      return (
+        await t.http
+          .post('/api/v1/reviews')
+          .set(bearer(alice))
+          .send({
+            aiSystemId: manual,
+            modelVersion: '2.3.1',
+            outputReference: ref(n),
+            outputSha256: sha256Hex(n),
+            patientId: `NL-${n}`,
+            decision,
+            ...(decision === 'accepted' ? {} : { reason: 'Not what I see' }),
+            seenAt: new Date(Date.parse(decidedAt) - 60_000).toISOString(),
+            decidedAt,
+          })
+          .expect(201)
+      ).body.reviewId as string;
+    };
+    await review('m1', 'accepted');
+    await review('m2', 'rejected');
+    const withdrawn = await review('m3', 'accepted');
+    await t.http.post(`/api/v1/reviews/${withdrawn}/withdrawal`).set(bearer(alice)).send({ reason: 'Entered for the wrong patient' }).expect(200);
+    expect((await figures(manual)).overall).toMatchObject({ outcomes: 0, reviews: 2, agreement: null });
+
+    const before = await t.eventCount();
+    // Unknown output (neither fed nor reviewed), an output whose only review was withdrawn, a bad ward.
+    expect((await outcome(manual, 'never-seen', { confirmedFinding: 'positive', aiFinding: 'positive' }).expect(404)).body.errors[0].field).toBe(
+      'outputReference',
+    );
+    expect((await outcome(manual, 'm3', { confirmedFinding: 'positive', aiFinding: 'positive' }).expect(409)).body.errors[0].field).toBe('outputReference');
+    const badWard = await outcome(manual, 'm1', { confirmedFinding: 'positive', aiFinding: 'positive', ward: 'bed 4 Jansen' }).expect(400);
+    expect(badWard.headers['content-type']).toContain('application/problem+json');
+    expect(badWard.body.errors.map((e: { field: string }) => e.field)).toContain('ward');
+    // Without the AI's finding, the person says whether the AI agreed.
+    expect((await outcome(manual, 'm1', { confirmedFinding: 'positive' }).expect(400)).body.errors[0].field).toBe('agreesWithAi');
+    // A fed output's AI finding comes from its feed: another one is refused.
+    expect((await outcome(chest, 'c2', { confirmedFinding: 'negative', aiFinding: 'negative' }).expect(422)).body.errors[0].field).toBe('aiFinding');
+    expect(await t.eventCount()).toBe(before);
+
+    // The AI said positive (the clinician accepted it), pathology confirms: sensitivity from a hand-entered output.
+    const m1 = await outcome(manual, 'm1', { confirmedFinding: 'positive', aiFinding: 'positive', ward: 'ED', note: 'Fracture confirmed on CT' }, qm).expect(
+      201,
+    );
+    // The AI said positive, the clinician rejected it, follow-up says negative: the AI was wrong.
+    await outcome(manual, 'm2', { confirmedFinding: 'negative', aiFinding: 'positive', ward: 'ED', source: 'follow-up' }).expect(201);
+    const f = await figures(manual);
+    expect(f.overall).toMatchObject({ outcomes: 2, agreed: 1, agreement: 0.5, sensitivity: 1, specificity: 0, reviews: 2, overridden: 1 });
+    expect(f.byVersion).toEqual([expect.objectContaining({ key: '2.3.1', figures: expect.objectContaining({ outcomes: 2, reviews: 2 }) })]);
+    // The ward said with the outcome is the ward of the output's reviews too.
+    expect(f.byWard).toEqual([expect.objectContaining({ key: 'ED', figures: expect.objectContaining({ outcomes: 2, reviews: 2, overridden: 1 }) })]);
+    expect(f.byReviewer).toEqual([expect.objectContaining({ key: 'alice', figures: expect.objectContaining({ reviews: 2 }) })]);
+    const shown = await t.http.get(`/api/v1/outcomes/${m1.body.outputId}`).set(bearer(qm)).expect(200);
+    expect(shown.body).toMatchObject({ arrivedBy: 'review', aiFinding: 'positive', ward: 'ED', note: { text: 'Fracture confirmed on CT' } });
+    expect(JSON.stringify(await t.store.readStream(`outcome-${m1.body.outputId}`))).not.toContain('Fracture confirmed');
+    // A second outcome is refused (409); the correction route restates it, with a reason.
+    expect((await outcome(manual, 'm1', { confirmedFinding: 'negative', aiFinding: 'positive' }).expect(409)).body.errors[0].field).toBe('outputReference');
+    await t.http
+      .post(`/api/v1/outcomes/${m1.body.outputId}/correction`)
+      .set(bearer(qm))
+      .send({ confirmedFinding: 'negative', source: 'expert-panel', reason: 'Panel: no fracture' })
+      .expect(200);
+    expect((await figures(manual)).overall).toMatchObject({ outcomes: 2, agreed: 0, sensitivity: null, specificity: 0 });
+    // The AI's finding typed in wrong: corrected with a reason (a hand-entered output's only), the figures follow.
+    const shownAgain = await t.http.get(`/api/v1/outcomes/${m1.body.outputId}`).set(bearer(qm)).expect(200);
+    await t.http
+      .post(`/api/v1/outcomes/${m1.body.outputId}/correction`)
+      .set(bearer(qm))
+      .set('If-Match', shownAgain.headers.etag)
+      .send({ aiFinding: 'negative', ward: 'ICU-2', confirmedFinding: 'negative', source: 'expert-panel', reason: 'The AI report said no fracture' })
+      .expect(200);
+    const corrected = await figures(manual);
+    expect(corrected.overall).toMatchObject({ outcomes: 2, agreed: 1, specificity: 0.5 });
+    expect(corrected.byWard.map((w: { key: string }) => w.key).sort()).toEqual(['ED', 'ICU-2']);
+    const fed = await t.http.get(`/api/v1/outcomes/${c1}`).set(bearer(qm)).expect(200);
+    const refused = await t.http
+      .post(`/api/v1/outcomes/${c1}/correction`)
+      .set(bearer(qm))
+      .send({ aiFinding: 'negative', confirmedFinding: 'positive', source: 'pathology', reason: 'x' })
+      .expect(422);
+    expect(refused.body.errors[0].field).toBe('aiFinding');
+    expect((await t.http.get(`/api/v1/outcomes/${c1}`).set(bearer(qm)).expect(200)).headers.etag).toBe(fed.headers.etag);
   });
 
   let etag: string;

@@ -6,6 +6,7 @@ import { rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import type { Role } from '@app/identity';
+import { outputIdOf } from '@app/oversight';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 import { type Browser, buildWebApp, launchBrowser, requireChromium, screenshot, seriousViolations, signInWithToken } from './browser';
 
@@ -147,6 +148,57 @@ describe('Monitoring charts and alert in Chromium (EN and NL)', () => {
     expect(incident.aiSystemId).toBe(chest);
     await t.catchUp();
     expect((await t.http.get('/api/v1/monitoring/alerts?status=open').set(auth(qm)).expect(200)).body.items).toEqual([]);
+    await page.close();
+  });
+
+  it('records the confirmed outcome of an output entered by hand and reviewed (never fed) from the Monitoring screen, in English and Dutch', async () => {
+    const alice = await t.token('clinician', 'alice');
+    const handRef = 'pacs://studies/hand-1/ai-report';
+    await t.http
+      .post('/api/v1/reviews')
+      .set(auth(alice))
+      .send({
+        aiSystemId: chest,
+        modelVersion: '2.3.1',
+        outputReference: handRef,
+        outputSha256: sha256Hex('hand 1'),
+        patientId: 'NL-MON-HAND-1',
+        decision: 'accepted',
+      })
+      .expect(201);
+    await t.catchUp();
+    const page = await signIn('quality-manager', 'quinn');
+    await page.getByRole('link', { name: 'Monitoring' }).click();
+    const section = page.locator('#record-outcome');
+    await section.getByRole('heading', { name: 'Record a confirmed outcome' }).waitFor();
+    await section.getByRole('button', { name: `Choose output ${handRef}` }).click();
+    await expect(page.locator('#outcome-outputReference').inputValue()).resolves.toBe(handRef);
+    await page.locator('#outcome-confirmedFinding').selectOption('positive');
+    await page.locator('#outcome-aiFinding').selectOption('positive');
+    await page.locator('#outcome-ward').fill('ED');
+    // No source: refused by the API, naming the field; nothing recorded.
+    const before = await t.eventCount();
+    await section.getByRole('button', { name: 'Record the outcome' }).click();
+    await page.locator('#outcome-source[aria-invalid="true"]').waitFor();
+    expect(await t.eventCount()).toBe(before);
+    await page.locator('#outcome-source').selectOption('pathology');
+    await section.getByRole('button', { name: 'Record the outcome' }).click();
+    await section.getByRole('status').filter({ hasText: 'Outcome recorded.' }).waitFor();
+    // Four of five confirmed as the AI said: the figure follows the hand-entered output's outcome.
+    await page.locator('#monitoring-overall td[data-figure="agreement"]').filter({ hasText: '80 %' }).waitFor();
+    const recorded = await t.http
+      .get(`/api/v1/outcomes/${outputIdOf(chest, handRef)}`)
+      .set(auth(alice))
+      .expect(200);
+    expect(recorded.body).toMatchObject({ arrivedBy: 'review', aiFinding: 'positive', confirmedFinding: 'positive', ward: 'ED', source: 'pathology' });
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'quality-manager-record-outcome');
+
+    await page.getByRole('button', { name: 'Schakel naar Nederlands' }).click();
+    await page.locator('#record-outcome').getByRole('heading', { name: 'Bevestigde uitkomst vastleggen' }).waitFor();
+    await expect(page.locator('#record-outcome').getByRole('button', { name: 'Uitkomst vastleggen' }).count()).resolves.toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Switch to English' }).click();
     await page.close();
   });
 });

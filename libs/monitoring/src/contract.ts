@@ -1,4 +1,4 @@
-import type { Figures, MonitoredMetric, OutcomeSource, Finding, Thresholds } from './domain';
+import type { Figures, MonitoredMetric, OutcomeSource, OutputArrival, Finding, Thresholds } from './domain';
 
 export type { Figures, MonitoredMetric, Thresholds } from './domain';
 
@@ -59,6 +59,9 @@ export interface OutcomeView {
   ward: string | null;
   producedAt: string;
   aiFinding: Finding | null;
+  /** feed, or review: known only from a review entered by hand (producedAt is then its first review's seenAt). */
+  arrivedBy: OutputArrival;
+  reviewId: string | null;
   confirmedFinding: Finding | null;
   agreesWithAi: boolean;
   source: OutcomeSource;

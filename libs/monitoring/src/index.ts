@@ -4,4 +4,4 @@ export * from './projections/monitoring.entities';
 export * from './projections/monitoring.projection';
 export * from './application/monitoring.commands';
 export * from './application/monitoring.queries';
-export { MonitoringAlerts } from './application/monitoring-alerts';
+export { MonitoringAlerts, MonitoringEvaluator } from './application/monitoring-alerts';

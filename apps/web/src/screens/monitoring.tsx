@@ -1,11 +1,11 @@
 import { useState } from 'preact/hooks';
-import { api, download, get } from '../api';
+import { api, download, get, newKey } from '../api';
 import { type Bar, BarChart, ChartCard } from '../charts';
-import { fieldErrorOf, TextField, useWrite } from '../forms';
+import { fieldErrorOf, SelectField, Status, TextField, useWrite } from '../forms';
 import { formatDate, t, type TextKey } from '../i18n';
-import type { AiSystem, Monitoring, MonitoringAlert, Page } from '../types';
+import type { AiSystem, Monitoring, MonitoringAlert, Page, ReviewItem } from '../types';
 import { navigate } from '../state';
-import { Loading, PageTitle, ProblemSummary, useLoad } from '../ui';
+import { ItemsTable, Loading, PageTitle, ProblemSummary, tt, until, useLoad } from '../ui';
 
 const pct = (x: number | null) => (x === null ? '—' : `${Math.round(x * 100)} %`);
 const forbidden = (e: unknown) => !!e && typeof e === 'object' && 'problem' in e && (e as { problem: { status: number } }).problem.status === 403;
@@ -162,11 +162,141 @@ export function MonitoringScreen({ canAct = false }: { canAct?: boolean }) {
                 columns={[t('monitoring.month'), t('monitoring.metric.fastAcceptanceRate')]}
               />
             </ChartCard>
+            {aiSystemId && canAct && (
+              // The figures come from a read model: reload until they count the new outcome.
+              <RecordOutcome aiSystemId={aiSystemId} reload={() => until(async () => ((await figures.reload())?.overall.outcomes ?? 0) > f.overall.outcomes)} />
+            )}
             {aiSystemId && <MonthlyReport aiSystemId={aiSystemId} />}
           </>
         )
       )}
     </>
+  );
+}
+
+const FINDINGS = ['positive', 'negative'] as const;
+const SOURCES = ['pathology', 'follow-up', 'discharge-diagnosis', 'expert-panel', 'other'] as const;
+const emptyOutcome = { outputReference: '', aiFinding: '', confirmedFinding: '', agreesWithAi: '', source: '', ward: '', note: '' };
+
+/**
+ * Quality manager: the system's reviewed outputs, however they arrived (by feed or entered by hand
+ * with their review), and the confirmed outcome of one recorded against it (POST /outcomes, ADR 0052).
+ */
+function RecordOutcome({ aiSystemId, reload }: { aiSystemId: string; reload: () => Promise<unknown> }) {
+  const reviews = useLoad(() => get<Page<ReviewItem>>(`/reviews?aiSystemId=${aiSystemId}&limit=20`), [aiSystemId]);
+  const [form, setForm] = useState(emptyOutcome);
+  // One key per filled-in form: a double submit records one outcome.
+  const [key, setKey] = useState(newKey);
+  const { error, status, run } = useWrite(reload);
+  const set = (field: keyof typeof emptyOutcome) => (value: string) => setForm((f) => ({ ...f, [field]: value }));
+  const choose = (outputReference: string) => {
+    setForm({ ...emptyOutcome, outputReference });
+    document.getElementById('outcome-confirmedFinding')?.focus();
+  };
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const body: Record<string, unknown> = { aiSystemId, outputReference: form.outputReference, source: form.source };
+    if (form.confirmedFinding) body.confirmedFinding = form.confirmedFinding;
+    if (form.aiFinding) body.aiFinding = form.aiFinding;
+    if (form.agreesWithAi) body.agreesWithAi = form.agreesWithAi === 'yes';
+    if (form.ward.trim()) body.ward = form.ward.trim();
+    if (form.note.trim()) body.note = form.note;
+    const done = await run(() => api('POST', '/outcomes', { body, idempotencyKey: key }), t('monitoring.outcome.recorded'));
+    if (done) {
+      setForm(emptyOutcome);
+      setKey(newKey());
+    }
+  };
+  const field = (f: string) => fieldErrorOf(error, f);
+  return (
+    <section class="card" aria-labelledby="record-outcome-title" id="record-outcome">
+      <h2 id="record-outcome-title">{t('monitoring.outcome.title')}</h2>
+      <p>{t('monitoring.outcome.intro')}</p>
+      <ItemsTable
+        id="reviewed-outputs"
+        items={reviews.data?.items.filter((r) => !r.withdrawn)}
+        columns={[t('reviews.when'), t('reviews.outputReference'), t('reviews.decision'), { hidden: t('monitoring.outcome.choose') }]}
+        row={(r) => (
+          <tr key={r.reviewId} data-output-reference={r.outputReference}>
+            <td>{formatDate(r.decidedAt)}</td>
+            <td class="mono">{r.outputReference}</td>
+            <td>
+              <span class={`badge decision-${r.decision}`}>{tt(`decision.${r.decision}`)}</span>
+            </td>
+            <td>
+              <button type="button" onClick={() => choose(r.outputReference)} aria-label={t('monitoring.outcome.chooseOne', { ref: r.outputReference })}>
+                {t('monitoring.outcome.choose')}
+              </button>
+            </td>
+          </tr>
+        )}
+      />
+      <form onSubmit={(e) => void submit(e)} noValidate aria-labelledby="record-outcome-title">
+        <ProblemSummary error={error} />
+        <TextField
+          id="outcome-outputReference"
+          label={t('reviews.outputReference')}
+          required
+          value={form.outputReference}
+          onValue={set('outputReference')}
+          error={field('outputReference')}
+        />
+        <SelectField
+          id="outcome-confirmedFinding"
+          label={t('monitoring.outcome.confirmedFinding')}
+          value={form.confirmedFinding}
+          onValue={set('confirmedFinding')}
+          placeholder={t('monitoring.outcome.noFinding')}
+          options={FINDINGS.map((f) => ({ value: f, label: t(`monitoring.finding.${f}`) }))}
+          error={field('confirmedFinding')}
+        />
+        <SelectField
+          id="outcome-aiFinding"
+          label={t('monitoring.outcome.aiFinding')}
+          value={form.aiFinding}
+          onValue={set('aiFinding')}
+          placeholder={t('monitoring.outcome.noFinding')}
+          options={FINDINGS.map((f) => ({ value: f, label: t(`monitoring.finding.${f}`) }))}
+          help={t('monitoring.outcome.handEnteredHelp')}
+          error={field('aiFinding')}
+        />
+        <SelectField
+          id="outcome-agreesWithAi"
+          label={t('monitoring.outcome.agreesWithAi')}
+          value={form.agreesWithAi}
+          onValue={set('agreesWithAi')}
+          placeholder={t('monitoring.outcome.agreementFromFindings')}
+          options={[
+            { value: 'yes', label: t('monitoring.outcome.yes') },
+            { value: 'no', label: t('monitoring.outcome.no') },
+          ]}
+          error={field('agreesWithAi')}
+        />
+        <SelectField
+          id="outcome-source"
+          label={t('monitoring.outcome.source')}
+          required
+          value={form.source}
+          onValue={set('source')}
+          placeholder="—"
+          options={SOURCES.map((s) => ({ value: s, label: t(`monitoring.source.${s}`) }))}
+          error={field('source')}
+        />
+        <TextField
+          id="outcome-ward"
+          label={t('monitoring.outcome.ward')}
+          value={form.ward}
+          onValue={set('ward')}
+          help={t('monitoring.outcome.handEnteredHelp')}
+          error={field('ward')}
+        />
+        <TextField id="outcome-note" label={t('monitoring.outcome.note')} multiline value={form.note} onValue={set('note')} error={field('note')} />
+        <button type="submit" class="primary" disabled={status === t('saving')}>
+          {t('monitoring.outcome.submit')}
+        </button>
+        <Status message={status} />
+      </form>
+    </section>
   );
 }
 

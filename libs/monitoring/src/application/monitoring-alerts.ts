@@ -5,6 +5,7 @@ import {
   type Actor,
   CLOCK,
   type Clock,
+  ConcurrencyError,
   DomainError,
   EVENT_STORE,
   type EventEnvelope,
@@ -103,13 +104,19 @@ const RELEVANT = new Set([
   'oversight.ReviewCorrected',
   'oversight.ReviewWithdrawn',
 ]);
+/** How often the window is evaluated with nothing new arriving (ADR 0052 amendment); 0: never. */
+const DEFAULT_INTERVAL_MINUTES = 60;
 
 /**
- * Evaluates each AI system's thresholds on every new outcome and review (and when they are set):
- * follows the log from a checkpoint of its own, brings the monitoring read model up to the batch,
- * computes the window's figures and lets the decider raise what crossed. With the system's
- * `autoOpenIncident`, opens the incident for each new alert. At least once; the decider raises an
- * alert only on the way out of a threshold, so a replayed batch raises nothing new.
+ * Evaluates each AI system's thresholds on every new outcome and review (and when they are set),
+ * and every MONITORING_EVALUATE_INTERVAL_MINUTES over all systems with monitoring facts, because
+ * the window slides with time: a figure can leave its threshold with nothing new arriving, as old
+ * cases leave the window. One worker, one lease, both ways: it follows the log from a checkpoint of
+ * its own and runs the timer; its evaluations never overlap in a process. Each brings the monitoring
+ * read model up to date, computes the window's figures and lets the decider raise what crossed. The
+ * decider raises an alert only on the way out of a threshold, and the append is fenced by the
+ * monitoring stream's revision, so a replayed batch, a second timer round, a restart or a second
+ * instance that lost the lease without noticing raises nothing twice.
  */
 @Injectable()
 export class MonitoringEvaluator implements OnModuleInit {
@@ -117,6 +124,11 @@ export class MonitoringEvaluator implements OnModuleInit {
   private subscription?: Subscription;
   private stopped = false;
   private retry?: NodeJS.Timeout;
+  private timer?: NodeJS.Timeout;
+  private ticking?: Promise<void>;
+  /** Evaluations one at a time in this process: the log's and the timer's never race each other. */
+  private queue: Promise<unknown> = Promise.resolve();
+  readonly intervalMinutes = Number(process.env.MONITORING_EVALUATE_INTERVAL_MINUTES ?? DEFAULT_INTERVAL_MINUTES);
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -134,7 +146,8 @@ export class MonitoringEvaluator implements OnModuleInit {
   onModuleInit(): void {
     this.workers.register({
       name: 'monitoring-thresholds',
-      summary: "evaluates each AI system's monitoring thresholds on new outcomes and reviews (lease process:monitoring-thresholds)",
+      summary:
+        "evaluates each AI system's monitoring thresholds on new outcomes and reviews, and every MONITORING_EVALUATE_INTERVAL_MINUTES as the window slides (lease process:monitoring-thresholds)",
       start: () => this.start(),
       stop: () => this.stop(),
     });
@@ -146,11 +159,14 @@ export class MonitoringEvaluator implements OnModuleInit {
       new Date().toISOString(),
     ]);
     void this.follow();
+    this.schedule();
   }
 
   private async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retry);
+    clearTimeout(this.timer);
+    await this.ticking;
     await this.subscription?.stop();
   }
 
@@ -172,6 +188,26 @@ export class MonitoringEvaluator implements OnModuleInit {
         }),
       { batchSize: 500 },
     );
+  }
+
+  /** The timer, as the incident delivery's: the next round is set when this one has finished. */
+  private schedule(): void {
+    if (this.stopped || !(this.intervalMinutes > 0)) return;
+    this.timer = setTimeout(() => {
+      // Several instances: the holder of the worker's lease evaluates; the others skip the round.
+      this.ticking = this.leases
+        .hold(NAME)
+        .then((held) => (held ? this.evaluateAll() : 0))
+        .then(
+          () => undefined,
+          (err: Error) => this.logger.error(`Timed evaluation of monitoring thresholds failed: ${err.message}`),
+        )
+        .finally(() => {
+          this.ticking = undefined;
+          this.schedule();
+        });
+    }, this.intervalMinutes * 60_000);
+    this.timer.unref();
   }
 
   /** One batch: the systems it touches, evaluated once each on the read model brought up to it. */
@@ -200,9 +236,36 @@ export class MonitoringEvaluator implements OnModuleInit {
     ]);
   }
 
-  private async evaluate(aiSystemId: string): Promise<void> {
+  /**
+   * The timer's round (public, so a test can run it as the timer does): every system with monitoring
+   * facts, on the read model brought up to the log's head, at the business clock's now. A system
+   * whose stream moved under it (another instance, or a person dismissing an alert) is left to the
+   * next round. Returns the alerts raised.
+   */
+  async evaluateAll(): Promise<number> {
+    await this.projections.runner.requireThrough(await this.store.headPosition(), ['monitoring']);
+    let raised = 0;
+    for (const aiSystemId of await this.facts.systems()) {
+      if (this.stopped) break;
+      try {
+        raised += await this.evaluate(aiSystemId);
+      } catch (err) {
+        if (!(err instanceof ConcurrencyError)) throw err;
+        this.logger.warn(`Monitoring of ${aiSystemId} changed while it was evaluated; the next round evaluates it again`);
+      }
+    }
+    return raised;
+  }
+
+  private evaluate(aiSystemId: string): Promise<number> {
+    const run = this.queue.then(() => this.evaluateNow(aiSystemId));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async evaluateNow(aiSystemId: string): Promise<number> {
     const { thresholds } = await this.facts.thresholds(aiSystemId);
-    if (!thresholds) return;
+    if (!thresholds) return 0;
     const window = MonitoringFacts.window(thresholds, this.clock.now().toISOString());
     const { outcomes, reviews } = await this.facts.load(aiSystemId, window.from, window.to);
     const f = figuresOf(outcomes, reviews, thresholds.fastAcceptanceSeconds ?? DEFAULT_FAST_ACCEPTANCE_SECONDS);
@@ -210,7 +273,7 @@ export class MonitoringEvaluator implements OnModuleInit {
     const { raised } = await this.commands.execute(
       new ExecuteMonitoringCommand({ type: 'EvaluateThresholds', aiSystemId, figures, windowFrom: window.from, windowTo: window.to }, MONITORING_ACTOR),
     );
-    if (!thresholds.autoOpenIncident) return;
+    if (!thresholds.autoOpenIncident) return raised.length;
     for (const alertNo of raised) {
       try {
         await this.alerts.openIncident(aiSystemId, alertNo, MONITORING_ACTOR);
@@ -220,5 +283,6 @@ export class MonitoringEvaluator implements OnModuleInit {
         this.logger.warn(`No incident opened for alert ${alertNo} of ${aiSystemId}: ${err.message}`);
       }
     }
+    return raised.length;
   }
 }

@@ -8,6 +8,9 @@ export type OutcomeInput =
       type: 'ConfirmOutcome';
       aiSystemId: string;
       outputReference: string;
+      /** For an output that never came by feed: what the AI found, and the ward. */
+      aiFinding: Finding | null;
+      ward: string | null;
       confirmedFinding: Finding | null;
       agreesWithAi: boolean | null;
       source: string;
@@ -17,6 +20,9 @@ export type OutcomeInput =
   | {
       type: 'CorrectOutcome';
       outputId: string;
+      /** Undefined: kept. Restatable only for an output that arrived by review. */
+      aiFinding?: Finding | null;
+      ward?: string | null;
       confirmedFinding: Finding | null;
       agreesWithAi: boolean | null;
       source: string;

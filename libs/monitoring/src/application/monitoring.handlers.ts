@@ -1,15 +1,32 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { aiSystemDecider, aiSystemStreamId } from '@app/ai-systems';
-import { CLOCK, type Clock, commandHandler, EVENT_STORE, type EventStore, loadState } from '@app/event-store';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { CLOCK, type Clock, commandHandler, EVENT_STORE, type EventStore, loadState, ProjectionRegistry } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
-import { aiOutputDecider, aiOutputStream, outputIdOf } from '@app/oversight';
-import { monitoringDecider, monitoringStream, type MonitoringCommand, outcomeDecider, type OutcomeCommand, outcomeStream, type OutputFacts } from '../domain';
+import { aiOutputDecider, aiOutputStream, outputIdOf, reviewDecider, reviewStreamId } from '@app/oversight';
+import {
+  earliestLiveReview,
+  monitoringDecider,
+  monitoringStream,
+  type MonitoringCommand,
+  outcomeDecider,
+  type OutcomeCommand,
+  outcomeStream,
+  type OutputFacts,
+  type ReviewOfOutput,
+} from '../domain';
+import { MonitoringReviewRow } from '../projections/monitoring.entities';
 import { ExecuteMonitoringCommand, ExecuteOutcomeCommand, type MonitoringCommandResult } from './monitoring.commands';
 
 const present = (s: string | null | undefined): s is string => typeof s === 'string' && s.trim() !== '';
 
-/** Reads the output from its feed stream, encrypts the note under the patient's key, decides, appends. */
+/**
+ * Reads the output from its feed stream or, when it never came by feed, its reviews from their
+ * streams (found through the monitoring read model, brought up to the log's head first); encrypts
+ * the note under the patient's key, decides, appends.
+ */
 @CommandHandler(ExecuteOutcomeCommand)
 export class ExecuteOutcomeCommandHandler implements ICommandHandler<ExecuteOutcomeCommand> {
   private readonly write;
@@ -18,8 +35,22 @@ export class ExecuteOutcomeCommandHandler implements ICommandHandler<ExecuteOutc
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) clock: Clock,
     private readonly keys: SubjectKeyStore,
+    private readonly projections: ProjectionRegistry,
+    @InjectRepository(MonitoringReviewRow) private readonly reviewRows: Repository<MonitoringReviewRow>,
   ) {
     this.write = commandHandler({ store, clock }, outcomeDecider, outcomeStream);
+  }
+
+  /** Every review of the output, each as its own stream left it; the read model only finds their ids. */
+  private async reviewsOf(outputId: string): Promise<ReviewOfOutput[]> {
+    await this.projections.runner.requireThrough(await this.store.headPosition(), ['monitoring']);
+    const rows = await this.reviewRows.find({ where: { outputId }, select: ['reviewId'] });
+    const reviews: ReviewOfOutput[] = [];
+    for (const { reviewId } of rows) {
+      const { state: r } = await loadState(this.store, reviewDecider, reviewStreamId(reviewId));
+      if (r.exists) reviews.push({ reviewId, modelVersion: r.modelVersion, patientPseudonym: r.patientPseudonym, seenAt: r.seenAt, withdrawn: r.withdrawn });
+    }
+    return reviews;
   }
 
   async execute({ input, actor, options }: ExecuteOutcomeCommand) {
@@ -39,8 +70,10 @@ export class ExecuteOutcomeCommandHandler implements ICommandHandler<ExecuteOutc
             aiFinding: o.aiFinding ?? null,
           }
         : null;
-      const note = output && present(input.note) ? await this.keys.encrypt(output.patientPseudonym, input.note) : null;
-      const command: OutcomeCommand = { ...input, outputId, output, note, by, now: '' };
+      const reviews = output ? [] : await this.reviewsOf(outputId);
+      const patient = output?.patientPseudonym ?? earliestLiveReview(reviews)?.patientPseudonym ?? null;
+      const note = patient && present(input.note) ? await this.keys.encrypt(patient, input.note) : null;
+      const command: OutcomeCommand = { ...input, outputId, output, reviews, note, by, now: '' };
       const { id, revision, replayed } = await this.write(outputId, (_s, now) => ({ ...command, now }), { actor, ...options });
       return { outputId: id, revision, replayed };
     }

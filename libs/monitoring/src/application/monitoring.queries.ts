@@ -43,6 +43,15 @@ export class MonitoringFacts {
     return { thresholds: state.thresholds, revision };
   }
 
+  /** The AI systems with any outcome or review: those whose thresholds the timer evaluates. */
+  async systems(): Promise<string[]> {
+    const [o, r] = await Promise.all([
+      this.outcomes.createQueryBuilder('o').select('DISTINCT o.aiSystemId', 'id').getRawMany<{ id: string }>(),
+      this.reviews.createQueryBuilder('r').select('DISTINCT r.aiSystemId', 'id').getRawMany<{ id: string }>(),
+    ]);
+    return [...new Set([...o, ...r].map((x) => x.id))].sort();
+  }
+
   /** Outcomes by the output's producedAt, live reviews by decidedAt, each in [from, to). */
   async load(aiSystemId: string, from?: string, to?: string, version?: string): Promise<{ outcomes: OutcomeFact[]; reviews: ReviewFact[] }> {
     const oq = this.outcomes.createQueryBuilder('o').where('o.aiSystemId = :id', { id: aiSystemId });
@@ -57,8 +66,10 @@ export class MonitoringFacts {
     const outputIds = [...new Set(reviewRows.map((r) => r.outputId))];
     const wards = new Map<string, string | null>();
     for (let i = 0; i < outputIds.length; i += 500) {
-      for (const o of await this.outputs.find({ where: { outputId: In(outputIds.slice(i, i + 500)) }, select: ['outputId', 'ward'] }))
-        wards.set(o.outputId, o.ward);
+      const ids = outputIds.slice(i, i + 500);
+      // A hand-entered output has no feed row: its ward is the one its outcome recorded, if any.
+      for (const o of await this.outcomes.find({ where: { outputId: In(ids) }, select: ['outputId', 'ward'] })) wards.set(o.outputId, o.ward);
+      for (const o of await this.outputs.find({ where: { outputId: In(ids) }, select: ['outputId', 'ward'] })) wards.set(o.outputId, o.ward);
     }
     return {
       outcomes: outcomeRows.map((o) => ({
@@ -210,7 +221,7 @@ export class GetOutcomeHandler implements IQueryHandler<GetOutcomeQuery> {
   async execute({ outputId }: GetOutcomeQuery): Promise<{ view: OutcomeView; revision: number } | null> {
     const { state, revision } = await loadState(this.store, outcomeDecider, outcomeStream.streamOf(outputId));
     if (!state.exists || revision === null) return null;
-    const { exists: _e, note, ...rest } = state;
-    return { view: { ...rest, note: note ? await readText(this.keys, note) : null }, revision };
+    const { exists: _e, note, arrivedBy, reviewId, ...rest } = state;
+    return { view: { ...rest, arrivedBy: arrivedBy ?? 'feed', reviewId: reviewId ?? null, note: note ? await readText(this.keys, note) : null }, revision };
   }
 }

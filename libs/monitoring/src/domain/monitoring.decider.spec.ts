@@ -116,6 +116,30 @@ describe('Monitoring decider (thresholds and alerts per AI system)', () => {
       .then([breached(2, 'agreement', 0.5, 0.8, 14)]);
   });
 
+  it('gives no verdict on too few cases: a breach whose cases left the window is not recovered (ADR 0052 amendment, the timed evaluation)', () => {
+    const history = [thresholdsSet, breached(1, 'agreement', 0.7, 0.8, 10)];
+    given(history)
+      .when(evaluate({ agreement: { value: 0.9, sample: 3 } }))
+      .then([]);
+    given(history)
+      .when(evaluate({ agreement: { value: null, sample: 0 } }))
+      .then([]);
+    // Enough cases again, still outside: the same breach, no second alert.
+    given(history)
+      .when(evaluate({ agreement: { value: 0.6, sample: 10 } }))
+      .then([]);
+  });
+
+  it('records a recovery when the threshold is no longer watched', () => {
+    given([
+      thresholdsSet,
+      breached(1, 'agreement', 0.7, 0.8, 10),
+      { ...thresholdsSet, data: { ...thresholdsSet.data, limits: { ...limits, agreement: null } } },
+    ])
+      .when(evaluate({ agreement: { value: 0.7, sample: 10 } }))
+      .then([{ type: 'monitoring.ThresholdRecovered', data: { aiSystemId, metric: 'agreement', value: 0.7, recoveredAt: now } }]);
+  });
+
   it('records the incident opened for an alert once; the same incident again is nothing; another is a 409; an unknown alert a 404', () => {
     const history = [thresholdsSet, breached(1, 'agreement', 0.7, 0.8, 10)];
     const opened: MonitoringEvent = {

@@ -83,8 +83,11 @@ function evaluate(c: EvaluateThresholds, state: MonitoringState): MonitoringEven
   for (const metric of MONITORED_METRICS) {
     const threshold = limits[metric];
     const { value, sample } = c.figures[metric];
-    const outside = threshold !== null && value !== null && sample >= minSample && breaches(metric, value, threshold);
     const wasOutside = state.breached.includes(metric);
+    // Too few cases to tell (ADR 0052 amendment): no verdict either way. A breach is not "recovered"
+    // because its cases left the window, and nothing new is raised on a handful of cases.
+    if (threshold !== null && (value === null || sample < minSample)) continue;
+    const outside = threshold !== null && value !== null && breaches(metric, value, threshold);
     if (outside && !wasOutside) {
       events.push({
         type: 'monitoring.ThresholdBreached',

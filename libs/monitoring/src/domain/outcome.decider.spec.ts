@@ -23,7 +23,12 @@ const output: OutputFacts = {
 const confirm = (more: Partial<ConfirmOutcome> = {}): ConfirmOutcome => ({
   type: 'ConfirmOutcome',
   outputId: output.outputId,
+  aiSystemId: output.aiSystemId,
+  outputReference: output.outputReference,
   output,
+  reviews: [],
+  aiFinding: null,
+  ward: null,
   confirmedFinding: 'positive',
   agreesWithAi: null,
   source: 'pathology',
@@ -35,8 +40,33 @@ const confirm = (more: Partial<ConfirmOutcome> = {}): ConfirmOutcome => ({
 });
 const confirmed: OutcomeConfirmed = {
   type: 'monitoring.OutcomeConfirmed',
-  data: { ...output, confirmedFinding: 'positive', agreesWithAi: true, source: 'pathology', note: null, knownAt: '2026-11-30T09:00:00.000Z', confirmedBy: by },
+  data: {
+    ...output,
+    arrivedBy: 'feed',
+    confirmedFinding: 'positive',
+    agreesWithAi: true,
+    source: 'pathology',
+    note: null,
+    knownAt: '2026-11-30T09:00:00.000Z',
+    confirmedBy: by,
+  },
 };
+/** Reviews of an output a clinician entered by hand (it never came by feed). */
+const review = (reviewId: string, seenAt: string, withdrawn = false) => ({
+  reviewId,
+  modelVersion: '2.2.0',
+  patientPseudonym: 'p-9f86d081884c7d65',
+  seenAt,
+  withdrawn,
+});
+const handEntered = (more: Partial<ConfirmOutcome> = {}) =>
+  confirm({
+    output: null,
+    reviews: [review('r-2', '2026-11-24T08:00:00.000Z'), review('r-1', '2026-11-23T12:00:00.000Z')],
+    aiFinding: 'positive',
+    ward: 'ICU-2',
+    ...more,
+  });
 const correct = (more: Partial<CorrectOutcome> = {}): CorrectOutcome => ({
   type: 'CorrectOutcome',
   outputId: output.outputId,
@@ -77,7 +107,7 @@ describe('Outcome decider (confirmed outcome of an AI output)', () => {
       .thenThrows({ code: 'agreement-required', status: 400, field: 'agreesWithAi' });
   });
 
-  it('refuses an output that never came by feed (404), a second confirmation (409), a bad source, a future or too early knownAt (400)', () => {
+  it('refuses an output that neither came by feed nor was reviewed (404), a second confirmation (409), a bad source, a future or too early knownAt (400)', () => {
     given([])
       .when(confirm({ output: null }))
       .thenThrows({ code: 'output-not-found', status: 404, field: 'outputReference' });
@@ -128,5 +158,95 @@ describe('Outcome decider (confirmed outcome of an AI output)', () => {
     given([confirmed])
       .when(correct({ confirmedFinding: 'positive' }))
       .thenThrows({ code: 'outcome-unchanged', status: 409, field: 'confirmedFinding' });
+  });
+
+  describe('an output a clinician entered by hand and reviewed (never fed; ADR 0052 amendment)', () => {
+    it("takes version, patient and first sight from its earliest live review, ward and the AI's finding from the request", () => {
+      given([])
+        .when(handEntered())
+        .then([
+          {
+            type: 'monitoring.OutcomeConfirmed',
+            data: {
+              outputId: output.outputId,
+              aiSystemId: output.aiSystemId,
+              modelVersion: '2.2.0',
+              outputReference: output.outputReference,
+              patientPseudonym: 'p-9f86d081884c7d65',
+              ward: 'ICU-2',
+              producedAt: '2026-11-23T12:00:00.000Z',
+              aiFinding: 'positive',
+              arrivedBy: 'review',
+              reviewId: 'r-1',
+              confirmedFinding: 'positive',
+              agreesWithAi: true,
+              source: 'pathology',
+              note: null,
+              knownAt: '2026-11-30T09:00:00.000Z',
+              confirmedBy: by,
+            },
+          },
+        ]);
+    });
+
+    it("skips a withdrawn review; without the AI's finding, the person's agreement is required", () => {
+      const withdrawnFirst = [review('r-1', '2026-11-23T12:00:00.000Z', true), review('r-2', '2026-11-24T08:00:00.000Z')];
+      given([])
+        .when(handEntered({ reviews: withdrawnFirst, aiFinding: null, ward: null, agreesWithAi: false }))
+        .thenMatches([{ data: { reviewId: 'r-2', producedAt: '2026-11-24T08:00:00.000Z', aiFinding: null, ward: null, agreesWithAi: false } }]);
+      given([])
+        .when(handEntered({ aiFinding: null }))
+        .thenThrows({ code: 'agreement-required', status: 400, field: 'agreesWithAi' });
+    });
+
+    it('refuses an output whose every review was withdrawn (409), a second outcome (409), a bad ward or finding (400), knownAt before it was seen (400)', () => {
+      given([])
+        .when(handEntered({ reviews: [review('r-1', '2026-11-23T12:00:00.000Z', true)] }))
+        .thenThrows({ code: 'output-not-reviewed', status: 409, field: 'outputReference' });
+      given([confirmed]).when(handEntered()).thenThrows({ code: 'outcome-already-confirmed', status: 409, field: 'outputReference' });
+      given([])
+        .when(handEntered({ ward: 'ICU 2; bed 4 Jansen' }))
+        .thenThrows({ code: 'invalid-ward', status: 400, field: 'ward' });
+      given([])
+        .when(handEntered({ aiFinding: 'maybe' as never }))
+        .thenThrows({ code: 'invalid-finding', status: 400, field: 'aiFinding' });
+      given([])
+        .when(handEntered({ knownAt: '2026-11-23T11:00:00.000Z' }))
+        .thenThrows({ code: 'known-before-output', status: 400, field: 'knownAt' });
+    });
+  });
+
+  it("refuses a fed output's AI finding or ward restated differently (422 naming the field); the same is accepted", () => {
+    given([])
+      .when(confirm({ aiFinding: 'negative' }))
+      .thenThrows({ code: 'conflicts-with-feed', status: 422, field: 'aiFinding' });
+    given([])
+      .when(confirm({ ward: 'ED' }))
+      .thenThrows({ code: 'conflicts-with-feed', status: 422, field: 'ward' });
+    given([])
+      .when(confirm({ aiFinding: 'positive', ward: 'ICU-2' }))
+      .then([confirmed]);
+  });
+
+  it("corrects a hand-entered output's AI finding and ward with the judgement (agreement derived again); a fed output's are the feed's (422 naming the field)", () => {
+    const manual: OutcomeConfirmed = { ...confirmed, data: { ...confirmed.data, arrivedBy: 'review', reviewId: 'r-1' } };
+    given([manual])
+      .when(correct({ aiFinding: 'negative', confirmedFinding: 'positive' }))
+      .thenMatches([
+        { type: 'monitoring.OutcomeCorrected', data: { aiFinding: 'negative', ward: 'ICU-2', confirmedFinding: 'positive', agreesWithAi: false } },
+      ]);
+    given([manual])
+      .when(correct({ ward: 'bed 4 Jansen' }))
+      .thenThrows({ code: 'invalid-ward', status: 400, field: 'ward' });
+    given([confirmed])
+      .when(correct({ aiFinding: 'negative' }))
+      .thenThrows({ code: 'conflicts-with-feed', status: 422, field: 'aiFinding' });
+    given([confirmed])
+      .when(correct({ ward: 'ED' }))
+      .thenThrows({ code: 'conflicts-with-feed', status: 422, field: 'ward' });
+    // Restating only the AI's finding is a change (nothing else differs).
+    given([manual])
+      .when(correct({ aiFinding: 'negative', confirmedFinding: 'positive', agreesWithAi: null }))
+      .thenMatches([{ data: { aiFinding: 'negative' } }]);
   });
 });

@@ -11,7 +11,17 @@ export type Finding = (typeof FINDINGS)[number];
 export const OUTCOME_SOURCES = ['pathology', 'follow-up', 'discharge-diagnosis', 'expert-panel', 'other'] as const;
 export type OutcomeSource = (typeof OUTCOME_SOURCES)[number];
 
-/** The output as the feed recorded it, copied onto the outcome so figures need no join. */
+/** How the registry learned of the output: by the feed (ADR 0040) or only by a clinician's review entered by hand. */
+export const OUTPUT_ARRIVALS = ['feed', 'review'] as const;
+export type OutputArrival = (typeof OUTPUT_ARRIVALS)[number];
+
+/** A ward code as the feed takes it (ADR 0040 addendum): short, no room for patient data. */
+export const WARD_CODE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
+
+/**
+ * The output as the registry knows it, copied onto the outcome so figures need no join: from its
+ * feed record, or (hand-entered) from its earliest live review and what the outcome request adds.
+ */
 export interface OutputFacts {
   outputId: string;
   aiSystemId: string;
@@ -22,6 +32,14 @@ export interface OutputFacts {
   producedAt: string;
   /** What the AI found, when the output is a finding; null otherwise. */
   aiFinding: Finding | null;
+  /**
+   * `review`: the output never came by feed; `producedAt` is then the `seenAt` of its earliest live
+   * review (the first moment the registry knows it existed), and ward and AI finding are what the
+   * person recording the outcome said (ADR 0052 amendment). Absent in events before 2026-12-07: feed.
+   */
+  arrivedBy?: OutputArrival;
+  /** For `review`: the review the facts were taken from. */
+  reviewId?: string;
 }
 
 export interface OutcomeConfirmedData extends OutputFacts {
@@ -41,6 +59,9 @@ export interface OutcomeConfirmedData extends OutputFacts {
 export interface OutcomeCorrectedData {
   outputId: string;
   aiSystemId: string;
+  /** Only for an output that arrived by review, when the correction restates them (ADR 0052 amendment). */
+  aiFinding?: Finding | null;
+  ward?: string | null;
   confirmedFinding: Finding | null;
   agreesWithAi: boolean;
   source: OutcomeSource;

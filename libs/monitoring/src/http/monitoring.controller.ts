@@ -42,7 +42,7 @@ export class MonitoringController {
 
   @Post('outcomes')
   @Roles(...OUTCOME_WRITERS)
-  @ApiOperation({ summary: 'Record the confirmed outcome (ground truth) of an AI output that came by feed' })
+  @ApiOperation({ summary: 'Record the confirmed outcome (ground truth) of an AI output that came by feed or was reviewed (entered by hand)' })
   async confirm(@Body() dto: ConfirmOutcomeDto, @Writing() w: Write) {
     const result = await this.commands.execute(
       new ExecuteOutcomeCommand(
@@ -50,6 +50,8 @@ export class MonitoringController {
           type: 'ConfirmOutcome',
           aiSystemId: dto.aiSystemId.toLowerCase(),
           outputReference: dto.outputReference,
+          aiFinding: dto.aiFinding ?? null,
+          ward: dto.ward ?? null,
           confirmedFinding: dto.confirmedFinding ?? null,
           agreesWithAi: dto.agreesWithAi ?? null,
           source: dto.source,
@@ -81,6 +83,9 @@ export class MonitoringController {
     const input = {
       type: 'CorrectOutcome' as const,
       outputId,
+      // Absent keeps the recorded value; null clears it (a hand-entered output only).
+      ...(dto.aiFinding !== undefined ? { aiFinding: dto.aiFinding } : {}),
+      ...(dto.ward !== undefined ? { ward: dto.ward } : {}),
       confirmedFinding: dto.confirmedFinding ?? null,
       agreesWithAi: dto.agreesWithAi ?? null,
       source: dto.source,

@@ -1,15 +1,37 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
 import { NestedObject, OptionalInstant, OptionalText, RequiredText } from '@app/platform';
-import { FINDINGS, type Finding, OUTCOME_SOURCES } from '../domain';
+import { FINDINGS, type Finding, OUTCOME_SOURCES, WARD_CODE } from '../domain';
 
 export class ConfirmOutcomeDto {
   @ApiProperty({ format: 'uuid', description: 'The AI system that produced the output' })
   @IsUUID('all')
   aiSystemId!: string;
 
-  @RequiredText(500, { example: 'pacs://studies/1.2.840/ai-report', description: 'The output, as the feed named it' })
+  @RequiredText(500, {
+    example: 'pacs://studies/1.2.840/ai-report',
+    description: 'The output, as the feed named it or, for an output entered by hand, as its review named it',
+  })
   outputReference!: string;
+
+  @ApiPropertyOptional({
+    enum: FINDINGS,
+    nullable: true,
+    description: "What the AI found, for an output that never came by feed (a fed output's comes from the feed; a different one is 422)",
+  })
+  @IsOptional()
+  @IsIn(FINDINGS)
+  aiFinding?: Finding | null;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    example: 'ICU-2',
+    description: "The ward, for an output that never came by feed (a fed output's comes from the feed)",
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(WARD_CODE, { message: 'must be a short code: letters, digits, dot, dash or underscore, at most 32' })
+  ward?: string | null;
 
   @ApiPropertyOptional({ enum: FINDINGS, nullable: true, description: 'The confirmed finding, when the output (or the outcome) is one' })
   @IsOptional()
@@ -33,6 +55,21 @@ export class ConfirmOutcomeDto {
 }
 
 export class CorrectOutcomeDto {
+  @ApiPropertyOptional({
+    enum: FINDINGS,
+    nullable: true,
+    description: "Restates the AI's finding of an output entered by hand (a fed output's is the feed's: 422)",
+  })
+  @IsOptional()
+  @IsIn(FINDINGS)
+  aiFinding?: Finding | null;
+
+  @ApiPropertyOptional({ nullable: true, description: "Restates the ward of an output entered by hand (a fed output's is the feed's: 422)" })
+  @IsOptional()
+  @IsString()
+  @Matches(WARD_CODE, { message: 'must be a short code: letters, digits, dot, dash or underscore, at most 32' })
+  ward?: string | null;
+
   @ApiPropertyOptional({ enum: FINDINGS, nullable: true })
   @IsOptional()
   @IsIn(FINDINGS)

@@ -72,8 +72,14 @@ export class MonitoringProjection implements Projection<Read> {
           break;
         }
         case 'monitoring.OutcomeCorrected': {
-          const { confirmedFinding, agreesWithAi, source } = e.data;
-          await ctx.update(MonitoringOutcomeRow, { confirmedFinding, agreesWithAi, source, revision: e.streamRevision }, { outputId: e.data.outputId });
+          const { confirmedFinding, agreesWithAi, source, aiFinding, ward } = e.data;
+          // A hand-entered output's AI finding and ward, when the correction restated them.
+          const restated = aiFinding === undefined ? {} : { aiFinding, ward: ward ?? null };
+          await ctx.update(
+            MonitoringOutcomeRow,
+            { ...restated, confirmedFinding, agreesWithAi, source, revision: e.streamRevision },
+            { outputId: e.data.outputId },
+          );
           break;
         }
         case 'monitoring.ThresholdBreached': {
