@@ -4,8 +4,8 @@ import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/
 /**
  * Bad input writes nothing — not even a data subject's key. Free text is encrypted under the
  * patient's key only after the decider accepted the command (`sealing`, libs/event-store), so a
- * refused review, subject request or incident leaves no key row for a patient the registry never
- * recorded; an accepted one creates exactly one.
+ * refused review, subject request, incident or outcome leaves no key row for a patient the registry
+ * never recorded; an accepted one creates exactly one.
  */
 describe('a refused write creates no subject key (HTTP, both stores)', () => {
   let t: TestApp;
@@ -76,5 +76,38 @@ describe('a refused write creates no subject key (HTTP, both stores)', () => {
     expect(res.status).toBeLessThan(500);
     expect(await t.eventCount()).toBe(events);
     expect(Number(await keyRows())).toBe(keys);
+  });
+
+  it('an outcome with a note whose AI finding contradicts the feed: 422, no event, no key; the same outcome right: one key', async () => {
+    // Fed without a summary: the output names the patient, but no text of theirs was encrypted yet.
+    const bridge = { Authorization: `Bearer ${await t.token('ai-system', 'bridge', systemId)}` };
+    const output = {
+      aiSystemId: systemId,
+      modelVersion: '2.3.1',
+      outputReference: 'pacs://fed-1',
+      outputSha256: sha256Hex('fed-1'),
+      patientId: 'NL-REFUSED-4',
+      producedAt: new Date(Date.now() - 600_000).toISOString(),
+      aiFinding: 'positive',
+    };
+    await t.http
+      .post('/api/v1/ai-outputs')
+      .set(bridge)
+      .send({ outputs: [output] })
+      .expect(200);
+    const keys = Number(await keyRows());
+    const events = await t.eventCount();
+    const outcome = { aiSystemId: systemId, outputReference: 'pacs://fed-1', source: 'pathology', confirmedFinding: 'negative', note: 'Biopsy negative' };
+    const qm = await auth('quality-manager', 'qm-1');
+    const refused = await t.http
+      .post('/api/v1/outcomes')
+      .set(qm)
+      .send({ ...outcome, aiFinding: 'negative' })
+      .expect(422);
+    expect(refused.body.errors[0].field).toBe('aiFinding');
+    expect(await t.eventCount()).toBe(events);
+    expect(Number(await keyRows())).toBe(keys);
+    await t.http.post('/api/v1/outcomes').set(qm).send(outcome).expect(201);
+    expect(Number(await keyRows())).toBe(keys + 1);
   });
 });

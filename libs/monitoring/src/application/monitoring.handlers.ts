@@ -3,7 +3,7 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { aiSystemDecider, aiSystemStreamId } from '@app/ai-systems';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { CLOCK, type Clock, commandHandler, EVENT_STORE, type EventStore, loadState, ProjectionRegistry } from '@app/event-store';
+import { CLOCK, type Clock, commandHandler, EVENT_STORE, type EventStore, loadState, ProjectionRegistry, type Seal } from '@app/event-store';
 import { SubjectKeyStore } from '@app/identity';
 import { aiOutputDecider, aiOutputStream, outputIdOf, reviewDecider, reviewStreamId } from '@app/oversight';
 import {
@@ -24,8 +24,8 @@ const present = (s: string | null | undefined): s is string => typeof s === 'str
 
 /**
  * Reads the output from its feed stream or, when it never came by feed, its reviews from their
- * streams (found through the monitoring read model, brought up to the log's head first); encrypts
- * the note under the patient's key, decides, appends.
+ * streams (found through the monitoring read model, brought up to the log's head first);
+ * decides, seals the note under the patient's key once the decider accepted, appends.
  */
 @CommandHandler(ExecuteOutcomeCommand)
 export class ExecuteOutcomeCommandHandler implements ICommandHandler<ExecuteOutcomeCommand> {
@@ -34,11 +34,11 @@ export class ExecuteOutcomeCommandHandler implements ICommandHandler<ExecuteOutc
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) clock: Clock,
-    private readonly keys: SubjectKeyStore,
+    keys: SubjectKeyStore,
     private readonly projections: ProjectionRegistry,
     @InjectRepository(MonitoringReviewRow) private readonly reviewRows: Repository<MonitoringReviewRow>,
   ) {
-    this.write = commandHandler({ store, clock }, outcomeDecider, outcomeStream);
+    this.write = commandHandler({ store, clock, encrypt: (subject, text) => keys.encrypt(subject, text) }, outcomeDecider, outcomeStream);
   }
 
   /** Every review of the output, each as its own stream left it; the read model only finds their ids. */
@@ -72,17 +72,23 @@ export class ExecuteOutcomeCommandHandler implements ICommandHandler<ExecuteOutc
         : null;
       const reviews = output ? [] : await this.reviewsOf(outputId);
       const patient = output?.patientPseudonym ?? earliestLiveReview(reviews)?.patientPseudonym ?? null;
-      const note = patient && present(input.note) ? await this.keys.encrypt(patient, input.note) : null;
-      const command: OutcomeCommand = { ...input, outputId, output, reviews, note, by, now: '' };
-      const { id, revision, replayed } = await this.write(outputId, (_s, now) => ({ ...command, now }), { actor, ...options });
+      const command = (_s: unknown, now: string, seal: Seal): OutcomeCommand => ({
+        ...input,
+        outputId,
+        output,
+        reviews,
+        note: seal(patient, input.note),
+        by,
+        now,
+      });
+      const { id, revision, replayed } = await this.write(outputId, command, { actor, ...options });
       return { outputId: id, revision, replayed };
     }
     const { id, revision, replayed } = await this.write(
       input.outputId,
-      async (state, now): Promise<OutcomeCommand> => {
+      (state, now, seal): OutcomeCommand => {
         const subject = state.exists ? state.patientPseudonym : null;
-        const seal = async (text: string | null) => (subject && present(text) ? this.keys.encrypt(subject, text) : null);
-        return { ...input, note: await seal(input.note), reason: await seal(input.reason), hasReason: present(input.reason), by, now };
+        return { ...input, note: seal(subject, input.note), reason: seal(subject, input.reason), hasReason: present(input.reason), by, now };
       },
       { actor, ...options },
     );
