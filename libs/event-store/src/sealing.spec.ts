@@ -11,7 +11,7 @@ const encrypted = (subject: string, text: string): EncryptedText => ({
 describe('sealing free text after the decision', () => {
   it('hands out stand-ins without encrypting, and puts the ciphertext where each went once resolved', async () => {
     const calls: string[] = [];
-    const { seal, resolve } = sealing(async (s, t) => (calls.push(s), encrypted(s, t)));
+    const { seal, resolve } = sealing((s, t) => (calls.push(s), Promise.resolve(encrypted(s, t))));
     const reason = seal('patient-1', 'Missed it');
     const note = seal('patient-1', 'Called the ward');
     expect(calls).toEqual([]);
@@ -22,14 +22,14 @@ describe('sealing free text after the decision', () => {
 
   it('seals nothing without a subject or text (null), so a refused or empty command encrypts nothing', async () => {
     let called = false;
-    const { seal, resolve } = sealing(async (s, t) => ((called = true), encrypted(s, t)));
+    const { seal, resolve } = sealing((s, t) => ((called = true), Promise.resolve(encrypted(s, t))));
     expect([seal(null, 'x'), seal('p', '  '), seal('p', null), seal(undefined, undefined)]).toEqual([null, null, null, null]);
     await resolve([{ type: 'X', data: {} }]);
     expect(called).toBe(false);
   });
 
   it('refuses to write a stand-in the decider copied instead of passing on', async () => {
-    const { seal, resolve } = sealing(async (s, t) => encrypted(s, t));
+    const { seal, resolve } = sealing((s, t) => Promise.resolve(encrypted(s, t)));
     const reason = seal('p', 'text')!;
     await expect(resolve([{ type: 'X', data: { reason: { ...reason } } }])).rejects.toThrow(/stand-in/);
   });
