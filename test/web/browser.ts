@@ -3,8 +3,10 @@ import axe from 'axe-core';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { AddressInfo, Server } from 'node:net';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/test-app';
 
 const ROOT = join(__dirname, '..', '..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -110,4 +112,38 @@ export async function signInWithToken(browser: Browser, base: string, token: str
   await page.getByLabel('Access token').fill(token);
   await page.getByRole('button', { name: 'Sign in with token' }).click();
   return page;
+}
+
+/** A browser suite's fixture: the web app built from source, the real API serving it on a free port, Chromium. */
+export interface WebSuite {
+  t: TestApp;
+  base: string;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the web app, starts the API on a fresh store serving it (with `env` set first, restored
+ * on close) and launches Chromium: what every browser suite's `beforeAll` needs.
+ */
+export async function startWebSuite(env: Record<string, string> = {}): Promise<WebSuite> {
+  requireChromium();
+  const savedEnv = { ...process.env };
+  const webDir = buildWebApp();
+  Object.assign(process.env, { WEB_DIR: webDir, ...env });
+  const t = await startTestApp();
+  await t.app.listen(0, '127.0.0.1');
+  const base = `http://127.0.0.1:${((t.app.getHttpServer() as Server).address() as AddressInfo).port}`;
+  const browser = await launchBrowser();
+  return {
+    t,
+    base,
+    browser,
+    close: async () => {
+      await browser.close();
+      await t.close();
+      rmSync(webDir, { recursive: true, force: true });
+      process.env = savedEnv;
+    },
+  };
 }

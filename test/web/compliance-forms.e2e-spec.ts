@@ -8,12 +8,10 @@
 // else is refused (409) with a clear message and the file read again; each role sees only the
 // forms the API lets it use.
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import type { Locator, Page } from 'playwright-core';
 import type { Role } from '@app/identity';
-import { aiSystemBody, startTestApp, type TestApp } from '../support/test-app';
-import { type Browser, buildWebApp, launchBrowser, requireChromium, screenshot, seriousViolations, signInWithToken } from './browser';
+import { aiSystemBody, type TestApp } from '../support/test-app';
+import { type Browser, screenshot, seriousViolations, signInWithToken, startWebSuite, type WebSuite } from './browser';
 
 jest.setTimeout(300_000);
 
@@ -26,27 +24,18 @@ describe('Compliance file forms in Chromium (issue 23 items 1, 2, 4, 5), English
   let t: TestApp;
   let base: string;
   let browser: Browser;
-  let webDir: string;
+  let web: WebSuite | undefined;
   let admin: string;
   const untranslated: string[] = [];
-  const savedEnv = { ...process.env };
 
   beforeAll(async () => {
-    requireChromium();
-    webDir = buildWebApp();
-    process.env.WEB_DIR = webDir;
-    t = await startTestApp();
-    await t.app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    web = await startWebSuite();
+    ({ t, base, browser } = web);
     admin = await t.token('admin', 'boss');
-    browser = await launchBrowser();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    if (webDir) rmSync(webDir, { recursive: true, force: true });
-    process.env = savedEnv;
+    await web?.close();
   });
 
   afterEach(() => {

@@ -4,13 +4,12 @@
 // shows classification, assessments with review dates, competence and documents; a quality manager
 // uploads, downloads and withdraws a document; the file as of a date downloads as a bundle that
 // verifies and as a PDF; an auditor reads but does not file.
-import { readFileSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { verifyBundle } from '@app/evidence';
 import type { Role } from '@app/identity';
-import { aiSystemBody, startTestApp, type TestApp } from '../support/test-app';
-import { type Browser, buildWebApp, launchBrowser, requireChromium, screenshot, seriousViolations, signInWithToken } from './browser';
+import { aiSystemBody, type TestApp } from '../support/test-app';
+import { type Browser, screenshot, seriousViolations, signInWithToken, startWebSuite, type WebSuite } from './browser';
 
 jest.setTimeout(300_000);
 
@@ -21,18 +20,13 @@ describe('Compliance dashboard and file in Chromium (issue 23 item 7), English a
   let t: TestApp;
   let base: string;
   let browser: Browser;
-  let webDir: string;
+  let web: WebSuite | undefined;
   let chest: string;
   const untranslated: string[] = [];
-  const savedEnv = { ...process.env };
 
   beforeAll(async () => {
-    requireChromium();
-    webDir = buildWebApp();
-    process.env.WEB_DIR = webDir;
-    t = await startTestApp();
-    await t.app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    web = await startWebSuite();
+    ({ t, base, browser } = web);
     const [admin, qm] = await Promise.all([t.token('admin', 'boss'), t.token('quality-manager', 'qm-1')]);
     chest = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody()).expect(201)).body.aiSystemId;
     await t.http
@@ -66,14 +60,10 @@ describe('Compliance dashboard and file in Chromium (issue 23 item 7), English a
       })
       .expect(200);
     await t.catchUp();
-    browser = await launchBrowser();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    if (webDir) rmSync(webDir, { recursive: true, force: true });
-    process.env = savedEnv;
+    await web?.close();
   });
 
   afterEach(() => {

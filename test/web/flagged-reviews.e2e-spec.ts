@@ -4,12 +4,10 @@
 // with a flag (AI Act Art. 26(2)); the quality manager sees the count on the compliance dashboard's
 // line, the flagged reviews on the system's file (reviewer, time, why) and each review behind its
 // link; the reviews of a trained overseer are not listed; the screens in Dutch too.
-import { rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import type { Role } from '@app/identity';
-import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
-import { type Browser, buildWebApp, launchBrowser, requireChromium, screenshot, seriousViolations, signInWithToken } from './browser';
+import { aiSystemBody, sha256Hex, type TestApp } from '../support/test-app';
+import { type Browser, screenshot, seriousViolations, signInWithToken, startWebSuite, type WebSuite } from './browser';
 
 jest.setTimeout(300_000);
 
@@ -20,21 +18,16 @@ describe('Reviews flagged by the competence policy in Chromium: dashboard count,
   let t: TestApp;
   let base: string;
   let browser: Browser;
-  let webDir: string;
+  let web: WebSuite | undefined;
   let flaggedSystem: string;
   let quietSystem: string;
   let flaggedReview: string;
   let trainedReview: string;
   const untranslated: string[] = [];
-  const savedEnv = { ...process.env };
 
   beforeAll(async () => {
-    requireChromium();
-    webDir = buildWebApp();
-    process.env.WEB_DIR = webDir;
-    t = await startTestApp();
-    await t.app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    web = await startWebSuite();
+    ({ t, base, browser } = web);
     const admin = await t.token('admin', 'boss');
     const qm = await t.token('quality-manager', 'qm-1');
     const register = async (name: string) =>
@@ -75,14 +68,10 @@ describe('Reviews flagged by the competence policy in Chromium: dashboard count,
     flaggedReview = await review('bob');
     trainedReview = await review('alice');
     await t.catchUp();
-    browser = await launchBrowser();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    if (webDir) rmSync(webDir, { recursive: true, force: true });
-    process.env = savedEnv;
+    await web?.close();
   });
 
   afterEach(() => {

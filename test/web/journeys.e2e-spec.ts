@@ -2,13 +2,13 @@
 // The web app's four journeys (clinician, quality manager, lawyer, auditor) in a real Chromium,
 // against the real API (in this process, on the suite's store: embedded SQLite in `npm test`).
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import type { Role } from '@app/identity';
-import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
-import { type Browser, buildWebApp, launchBrowser, requireChromium, screenshot, seriousViolations, signInWithToken } from './browser';
+import { aiSystemBody, sha256Hex, type TestApp } from '../support/test-app';
+import { type Browser, screenshot, seriousViolations, signInWithToken, startWebSuite, type WebSuite } from './browser';
 
 jest.setTimeout(180_000);
 
@@ -44,27 +44,21 @@ describe('Web app journeys in Chromium', () => {
   let t: TestApp;
   let base: string;
   let browser: Browser;
-  let webDir: string;
+  let web: WebSuite | undefined;
   let supplier: Awaited<ReturnType<typeof startSupplier>>;
   let chest: string;
   let sepsis: string;
-  const savedEnv = { ...process.env };
   const tokens: Partial<Record<string, string>> = {};
   const token = async (role: Role, sub: string) => (tokens[sub] ??= await t.token(role, sub));
 
   beforeAll(async () => {
-    requireChromium();
-    webDir = buildWebApp();
     supplier = await startSupplier();
-    Object.assign(process.env, {
-      WEB_DIR: webDir,
+    web = await startWebSuite({
       SUPPLIER_WEBHOOKS: JSON.stringify({ 'Acme Imaging B.V.': { url: supplier.url, secret: SECRET } }),
       INCIDENT_DELIVERY_BASE_MS: '50',
       INCIDENT_DELIVERY_POLL_MS: '50',
     });
-    t = await startTestApp();
-    await t.app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    ({ t, base, browser } = web);
     const admin = await token('admin', 'boss');
     chest = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody()).expect(201)).body.aiSystemId;
     sepsis = (
@@ -124,15 +118,11 @@ describe('Web app journeys in Chromium', () => {
         .send(Buffer.from(Array.from({ length: lines }, (_, i) => JSON.stringify({ at: from, inference: i, score: 0.5 })).join('\n')))
         .expect(201);
     }
-    browser = await launchBrowser();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+    await web?.close();
     await new Promise((r) => supplier?.server.close(r));
-    if (webDir) rmSync(webDir, { recursive: true, force: true });
-    process.env = savedEnv;
   });
 
   /** A new tab signs in by pasting a token, as the login page tells a user to. */

@@ -2,13 +2,11 @@
 // Issue 23 item 6 in a real Chromium against the real API (on the suite's store): confirmed outcomes
 // make the monitoring charts per month (EN and NL), a threshold crossed raises the alert on the
 // quality manager's board with its gauge, and "Open an incident" opens one through the incident context.
-import { rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import type { Role } from '@app/identity';
 import { outputIdOf } from '@app/oversight';
-import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
-import { type Browser, buildWebApp, launchBrowser, requireChromium, screenshot, seriousViolations, signInWithToken } from './browser';
+import { aiSystemBody, sha256Hex, type TestApp } from '../support/test-app';
+import { type Browser, screenshot, seriousViolations, signInWithToken, startWebSuite, type WebSuite } from './browser';
 
 jest.setTimeout(300_000);
 
@@ -19,19 +17,14 @@ describe('Monitoring charts and alert in Chromium (EN and NL)', () => {
   let t: TestApp;
   let base: string;
   let browser: Browser;
-  let webDir: string;
+  let web: WebSuite | undefined;
   let chest: string;
   const untranslated: string[] = [];
-  const savedEnv = { ...process.env };
   const ref = (n: number) => `pacs://studies/monitor-${n}/ai-report`;
 
   beforeAll(async () => {
-    requireChromium();
-    webDir = buildWebApp();
-    process.env.WEB_DIR = webDir;
-    t = await startTestApp();
-    await t.app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    web = await startWebSuite();
+    ({ t, base, browser } = web);
     const admin = await t.token('admin', 'boss');
     chest = (
       await t.http
@@ -57,14 +50,10 @@ describe('Monitoring charts and alert in Chromium (EN and NL)', () => {
         })),
       })
       .expect(200);
-    browser = await launchBrowser();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    if (webDir) rmSync(webDir, { recursive: true, force: true });
-    process.env = savedEnv;
+    await web?.close();
   });
 
   afterEach(() => {

@@ -5,12 +5,10 @@
 // refuses one with its ground (a refusal without one is named at the field and writes nothing) and
 // records another withdrawn, each with an Idempotency-Key and If-Match; a change made meanwhile is
 // refused (409) and the request read again; the screens in Dutch; an auditor reads without the forms.
-import { rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import type { Role } from '@app/identity';
-import { aiSystemBody, startTestApp, type TestApp } from '../support/test-app';
-import { type Browser, buildWebApp, launchBrowser, requireChromium, screenshot, seriousViolations, signInWithToken } from './browser';
+import { aiSystemBody, type TestApp } from '../support/test-app';
+import { type Browser, screenshot, seriousViolations, signInWithToken, startWebSuite, type WebSuite } from './browser';
 
 jest.setTimeout(300_000);
 
@@ -21,22 +19,17 @@ describe('Requests screens in Chromium: deadlines, overdue first, receive; one r
   let t: TestApp;
   let base: string;
   let browser: Browser;
-  let webDir: string;
+  let web: WebSuite | undefined;
   let overdueId: string;
   let freshId: string;
   let refuseId: string;
   let withdrawId: string;
   let conflictId: string;
   const untranslated: string[] = [];
-  const savedEnv = { ...process.env };
 
   beforeAll(async () => {
-    requireChromium();
-    webDir = buildWebApp();
-    process.env.WEB_DIR = webDir;
-    t = await startTestApp();
-    await t.app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    web = await startWebSuite();
+    ({ t, base, browser } = web);
     const admin = await t.token('admin', 'boss');
     const legal = await t.token('legal', 'lawyer-1');
     await t.http
@@ -58,14 +51,10 @@ describe('Requests screens in Chromium: deadlines, overdue first, receive; one r
     withdrawId = await receive(daysAgo(6));
     conflictId = await receive(daysAgo(7));
     await t.catchUp();
-    browser = await launchBrowser();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    if (webDir) rmSync(webDir, { recursive: true, force: true });
-    process.env = savedEnv;
+    await web?.close();
   });
 
   afterEach(() => {

@@ -2,12 +2,10 @@
 // Issue 25's journey in a real Chromium against the real API (on the suite's store): a feed posts
 // 50 outputs, a clinician clears them with the keyboard, coverage shows 50/50 with time to review,
 // and one more output left unreviewed past its system's limit raises the alert on the board.
-import { rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import type { Role } from '@app/identity';
-import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
-import { type Browser, buildWebApp, launchBrowser, requireChromium, screenshot, seriousViolations, signInWithToken } from './browser';
+import { aiSystemBody, sha256Hex, type TestApp } from '../support/test-app';
+import { type Browser, screenshot, seriousViolations, signInWithToken, startWebSuite, type WebSuite } from './browser';
 
 jest.setTimeout(300_000);
 
@@ -18,19 +16,14 @@ describe('Worklist journey in Chromium: feed → keyboard → coverage → alert
   let t: TestApp;
   let base: string;
   let browser: Browser;
-  let webDir: string;
+  let web: WebSuite | undefined;
   let chest: string;
   let feed: string;
   const untranslated: string[] = [];
-  const savedEnv = { ...process.env };
 
   beforeAll(async () => {
-    requireChromium();
-    webDir = buildWebApp();
-    process.env.WEB_DIR = webDir;
-    t = await startTestApp();
-    await t.app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    web = await startWebSuite();
+    ({ t, base, browser } = web);
     const admin = await t.token('admin', 'boss');
     chest = (
       await t.http
@@ -40,14 +33,10 @@ describe('Worklist journey in Chromium: feed → keyboard → coverage → alert
         .expect(201)
     ).body.aiSystemId;
     feed = await t.token('ai-system', 'pacs-bridge', chest);
-    browser = await launchBrowser();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    if (webDir) rmSync(webDir, { recursive: true, force: true });
-    process.env = savedEnv;
+    await web?.close();
   });
 
   afterEach(() => {
