@@ -1,4 +1,12 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verifyBundle } from '@app/evidence';
+import { Pseudonymizer } from '@app/identity';
+import { courtRequestFor, exportBundleTo } from '../support/bundles';
+import { requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
 import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { readZip } from '../support/zip';
 
 const MINUTE = 60_000;
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
@@ -359,5 +367,31 @@ describe('Monitoring against confirmed outcomes (HTTP)', () => {
     const future = await t.http.get(`/api/v1/ai-systems/${chest}/monitoring/report`).query({ month: '2999-01' }).set(bearer(qm)).expect(422);
     expect(future.body.code).toBe('month-in-future');
     await t.http.get(`/api/v1/ai-systems/${chest}/monitoring/report`).query({ month }).set(bearer(alice)).expect(403);
+  });
+
+  it("puts a hand-entered output's outcome in its patient's bundle, the note provable, and both verifiers accept it (VERIFY.md B.9)", async () => {
+    requirePythonVerifier();
+    // The earlier case recorded m1's outcome (never fed) with a note encrypted under NL-m1.
+    const pseudonym = t.app.get(Pseudonymizer).pseudonymise('NL-m1');
+    const legal = await t.token('legal', 'lawyer-1');
+    const path = join(mkdtempSync(join(tmpdir(), 'outcome-bundle-')), 'patient.zip');
+    await exportBundleTo(t, legal, await courtRequestFor(t, legal, 'C/13/2 / HA ZA 27-2', [pseudonym]), path);
+    const files = await readZip(path);
+    const streams = JSON.parse(files.get('data/completeness.json')!.toString()).streams as Array<{ streamId: string; included: boolean; matchedBy: string[] }>;
+    const outcomeStreams = streams.filter((s) => s.streamId.startsWith('outcome-'));
+    expect(outcomeStreams).toEqual([expect.objectContaining({ included: true, matchedBy: [`patient:${pseudonym}`] })]);
+    const lines = files
+      .get('data/events.jsonl')!
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { streamId: string; type: string });
+    // The whole stream: the outcome and the corrections made of it by an earlier case.
+    const types = lines.filter((l) => l.streamId === outcomeStreams[0].streamId).map((l) => l.type);
+    expect(types[0]).toBe('monitoring.OutcomeConfirmed');
+    expect(new Set(types.slice(1))).toEqual(new Set(types.length > 1 ? ['monitoring.OutcomeCorrected'] : []));
+    expect(files.get('data/plaintexts.jsonl')!.toString()).toContain('Fracture confirmed on CT');
+    expect((await verifyBundle(path)).problems).toEqual([]);
+    expect((await verifyWithPython(path)).problems).toEqual([]);
   });
 });

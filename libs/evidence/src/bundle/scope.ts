@@ -37,8 +37,11 @@ export function businessTime(e: EventEnvelope): string {
   const d = e.data;
   if (typeof d !== 'object' || d === null) return e.recordedAt; // a verifier reads hostile lines too
   for (const f of TIME_FIELDS) if (typeof d[f] === 'string') return d[f];
-  for (const [k, v] of Object.entries(d)) if (k.endsWith('At') && typeof v === 'string') return v;
-  return e.recordedAt;
+  // Else the first member ending in `At` in the line's canonical order (B.9), whatever order the
+  // stored event has: the writer reads stored events, the verifiers read canonical lines.
+  let first: string | undefined;
+  for (const [k, v] of Object.entries(d)) if (k.endsWith('At') && typeof v === 'string' && (first === undefined || k < first)) first = k;
+  return first === undefined ? e.recordedAt : (d[first] as string);
 }
 
 /** Members that name a scope key, at any depth of `data`, with the key's prefix (VERIFY.md B.9). */
