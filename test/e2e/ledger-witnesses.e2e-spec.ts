@@ -172,7 +172,11 @@ describe('Witness cosignatures of signed tree heads (issue 22, build 3; ADR 0054
     try {
       await seedReviews(t.store, 2);
       const [d] = await anchors.cosign({ fresh: true });
-      expect(forgetful.statuses.slice(0, 2)).toEqual([409, 200]);
+      // First a 409, then a resend from its size accepted (the anchor loop may send its own request
+      // in between on a loaded machine, answered 409 the same way).
+      expect(forgetful.statuses[0]).toBe(409);
+      expect(forgetful.statuses.slice(forgetful.statuses.indexOf(200) - 1, forgetful.statuses.indexOf(200) + 1)).toEqual([409, 200]);
+      expect(forgetful.statuses).not.toContain(422);
       expect(forgetful.state()[origin].size).toBeGreaterThanOrEqual(d.treeSize);
       expect(verifyCosignature(parseNote(d.token).text, parseNote(d.token).signatures[1], parseVkey(witness.vkey))).not.toBeNull();
     } finally {
