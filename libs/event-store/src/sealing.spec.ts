@@ -33,4 +33,13 @@ describe('sealing free text after the decision', () => {
     const reason = seal('p', 'text')!;
     await expect(resolve([{ type: 'X', data: { reason: { ...reason } } }])).rejects.toThrow(/stand-in/);
   });
+
+  it('encrypts only the stand-ins the events carry: text the decider left out creates no key', async () => {
+    const calls: string[] = [];
+    const { seal, resolve } = sealing((s, t) => (calls.push(s), Promise.resolve(encrypted(s, t))));
+    const kept = seal('patient-1', 'kept');
+    seal('patient-2', 'dropped by the decider');
+    await resolve([{ type: 'X', data: { kept } }]);
+    expect(calls).toEqual(['patient-1']);
+  });
 });

@@ -27,23 +27,27 @@ export function sealing(encrypt: Encrypt) {
   };
   const resolve = async <E>(events: E[]): Promise<E[]> => {
     if (pending.size === 0) return events;
-    const sealed = new Map<EncryptedText, EncryptedText>();
-    for (const [standIn, { subject, text }] of pending) sealed.set(standIn, await encrypt(subject, text));
-    const replace = (value: unknown): unknown => {
-      if (value === null || typeof value !== 'object') return value;
-      const done = sealed.get(value as EncryptedText);
-      if (done) return done;
-      if (Array.isArray(value)) return value.map(replace);
-      if (Object.getPrototypeOf(value) !== Object.prototype) return value;
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = replace(v);
-      return out;
-    };
-    const resolved = events.map((e) => replace(e) as E);
-    // A decider that copied a stand-in instead of passing it on would write no ciphertext: fail loudly.
-    if (JSON.stringify(resolved).includes(PENDING_KID))
-      throw new Error('A sealed text reached an event as a copy of its stand-in; the decider must pass it on unchanged.');
-    return resolved;
+    // Only the stand-ins the events carry are encrypted: text the decider left out creates no key.
+    const sealed = new Map<EncryptedText, EncryptedText | null>();
+    walk(events, (standIn) => sealed.set(standIn, null));
+    for (const standIn of sealed.keys()) {
+      const { subject, text } = pending.get(standIn)!;
+      sealed.set(standIn, await encrypt(subject, text));
+    }
+    return walk(events, (standIn) => sealed.get(standIn)!) as E[];
   };
+
+  /** A copy of `value` with each stand-in replaced; a copied stand-in (not one handed out) fails loudly. */
+  function walk(value: unknown, swap: (standIn: EncryptedText) => unknown): unknown {
+    if (value === null || typeof value !== 'object') return value;
+    if (pending.has(value as EncryptedText)) return swap(value as EncryptedText);
+    if ((value as Partial<EncryptedText>).kid === PENDING_KID)
+      throw new Error('A sealed text reached an event as a copy of its stand-in; the decider must pass it on unchanged.');
+    if (Array.isArray(value)) return value.map((v) => walk(v, swap));
+    if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = walk(v, swap);
+    return out;
+  }
   return { seal, resolve };
 }
