@@ -23,6 +23,9 @@ export const COSIGNATURE_KIND = 'c2sp-cosignature';
 
 export class WitnessError extends Error {}
 
+/** Resends after a 409 that names a new size; more means the witness is being raced continuously. */
+const MAX_RESENDS = 3;
+
 /** A configured witness: its 0x04 vkey and its submission prefix. */
 export interface Witness {
   vkey: Vkey;
@@ -131,7 +134,21 @@ export class WitnessClient {
     return { stored, failures };
   }
 
+  /** Submissions to one witness, one at a time in this process: the witness's size is a shared cursor. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
   async cosign(w: Witness, head: SignedTreeHead): Promise<StoredCosignature> {
+    const key = `${w.vkey.name} ${w.url}`;
+    const run = (this.queues.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => this.cosignNow(w, head));
+    this.queues.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (this.queues.get(key) === run) this.queues.delete(key);
+    }
+  }
+
+  private async cosignNow(w: Witness, head: SignedTreeHead): Promise<StoredCosignature> {
     const done = await this.db.query<Row>('SELECT * FROM ledger_anchors WHERE kind = ? AND authority = ? AND tree_size = ? LIMIT 1', [
       COSIGNATURE_KIND,
       w.vkey.name,
@@ -145,10 +162,12 @@ export class WitnessClient {
     const { text, logLine } = await this.checkpointNote(head);
     let old = Number(last?.size ?? 0);
     if (old > head.treeSize) old = 0;
-    // One resend on 409: "The response body MUST consist of the tree size of the latest cosigned checkpoint".
+    // Resend on 409 from the size it names: "The response body MUST consist of the tree size of the
+    // latest cosigned checkpoint". Another registry process (the CLI, a second instance) may move that
+    // size in between, so a few resends, each from a size the witness itself named.
     for (let attempt = 0; ; attempt++) {
       const reply = await this.submit(w, old, head, `${text}\n${logLine}\n`);
-      if (reply.status === 409 && attempt === 0 && reply.size !== undefined) {
+      if (reply.status === 409 && attempt < MAX_RESENDS && reply.size !== undefined && reply.size !== old) {
         if (reply.size > head.treeSize)
           throw new WitnessError(`the witness has cosigned a tree of ${reply.size} events, larger than this head's ${head.treeSize}`);
         old = reply.size;
