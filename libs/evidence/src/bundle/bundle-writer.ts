@@ -22,7 +22,18 @@ import { reportPdf } from './report-pdf';
 import { nextTurn } from '../next-turn';
 import { type BundleScope, type ScopedStream, scopeCensus } from './scope';
 import { COVERAGE_FILE, CoverageDeriver } from './coverage';
-import { csvRow, plaintextLine, type PlaintextLine, type Reveal, shownText, textsOf, TIMELINE_COLUMNS, timelineRow, withheldRow } from './timeline';
+import {
+  csvRow,
+  plaintextLine,
+  type PlaintextLine,
+  plainTextsOf,
+  type Reveal,
+  shownText,
+  textsOf,
+  TIMELINE_COLUMNS,
+  timelineRow,
+  withheldRow,
+} from './timeline';
 import { verifyMd } from './verify-md';
 import { BundleDocuments, DOCUMENTS_DIR } from './documents';
 import { COMPLIANCE_FILE_JSON, COMPLIANCE_FILE_PDF, ComplianceFileDeriver } from './compliance-file';
@@ -82,8 +93,6 @@ export interface BundleProgress {
  * (ADR 0027), for more, cheaper reads.
  */
 const PAGE = 50;
-/** Proof lines per write: their page is one Buffer outside the JS heap, so it can be larger. */
-const PROOF_PAGE = 500;
 /**
  * Zip compression per file. Deflate at level 1 keeps most of the gain on JSON text at a fraction
  * of the default level's cost; already-compressed or random bytes (PDF, signature) are stored.
@@ -117,6 +126,42 @@ class HashingWriter {
   }
 }
 
+/**
+ * A page of output text as UTF-8 bytes, written line by line into a buffer outside the JS heap:
+ * a page built as one string was flattened again by Buffer.from (a second copy of every line on
+ * the heap, the export's largest garbage after sorting). Each page is a new buffer: the stream keeps it.
+ */
+class PageText {
+  private buf = Buffer.allocUnsafe(1 << 16);
+  private at = 0;
+
+  add(text: string): void {
+    // At most 3 bytes per UTF-16 unit: no byteLength pass.
+    if (this.at + text.length * 3 > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + text.length * 3));
+      this.buf.copy(bigger, 0, 0, this.at);
+      this.buf = bigger;
+    }
+    this.at += this.buf.write(text, this.at);
+  }
+
+  line(text: string): void {
+    this.add(text);
+    this.add('\n');
+  }
+
+  get size(): number {
+    return this.at;
+  }
+
+  take(): Buffer {
+    const page = this.buf.subarray(0, this.at);
+    this.buf = Buffer.allocUnsafe(Math.max(1 << 16, this.at));
+    this.at = 0;
+    return page;
+  }
+}
+
 /** What completeness.json states; docs/evidence.md says exactly what a verifier can check of it. */
 const COMPLETENESS_STATEMENT =
   'Every stream below names a patient, AI system or incident of the scope (matchedBy) in the log up to the cut-off; this list of them is complete. ' +
@@ -125,37 +170,43 @@ const COMPLETENESS_STATEMENT =
 
 /**
  * proofs.jsonl, in RFC 8785 form (keys in code-unit order), written as bytes straight from the
- * tree's hex: a page of lines is one buffer outside the JS heap, with no string per hash.
+ * tree's hex: a page of lines is one buffer outside the JS heap, with no string per hash. Written
+ * page by page alongside the event pass, to a file of its own: the zip then compresses its
+ * 100+ MB while the rest of the bundle is made, instead of the writer waiting on it.
  */
-async function writeProofs(
-  w: HashingWriter,
-  tree: PackedTree,
-  positions: Float64Array,
-  leaves: LeafList,
-  redacted: Set<number>,
-  treeSize: number,
-): Promise<string | undefined> {
-  let first: string | undefined;
-  const tail = (r: boolean) => Buffer.from(`],"redacted":${r},"treeSize":${treeSize}}\n`, 'latin1');
-  const tails = [tail(false), tail(true)];
-  const lineMax = 80 + 2 * 20 + tree.maxProofJsonBytes + tails[1].length;
-  for (let from = 0; from < leaves.length; from += PROOF_PAGE) {
-    const to = Math.min(leaves.length, from + PROOF_PAGE);
-    const page = Buffer.allocUnsafe((to - from) * lineMax);
+class ProofLines {
+  /** The first line: VERIFY.md's worked example. */
+  first: string | undefined;
+  private readonly tails: [Buffer, Buffer];
+  private readonly lineMax: number;
+
+  constructor(
+    private readonly w: HashingWriter,
+    private readonly tree: PackedTree,
+    private readonly positions: Float64Array,
+    treeSize: number,
+  ) {
+    const tail = (r: boolean) => Buffer.from(`],"redacted":${r},"treeSize":${treeSize}}\n`, 'latin1');
+    this.tails = [tail(false), tail(true)];
+    this.lineMax = 80 + 2 * 20 + tree.maxProofJsonBytes + this.tails[1].length;
+  }
+
+  /** The lines of leaves[from..to), each redacted or not. */
+  async write(leaves: LeafList, from: number, to: number, redacted: (leafIndex: number) => boolean): Promise<void> {
+    if (to <= from) return;
+    const page = Buffer.allocUnsafe((to - from) * this.lineMax);
     let at = 0;
     for (let k = from; k < to; k++) {
       const leafIndex = leaves.at(k);
       at += page.write('{"leafHash":"', at, 'latin1');
-      at = tree.writeLeafHex(leafIndex, page, at);
-      at += page.write(`","leafIndex":${leafIndex},"position":${positions[leafIndex]},"proof":[`, at, 'latin1');
-      at = tree.writeInclusionProofJson(leafIndex, page, at);
-      at += tails[redacted.has(leafIndex) ? 1 : 0].copy(page, at);
+      at = this.tree.writeLeafHex(leafIndex, page, at);
+      at += page.write(`","leafIndex":${leafIndex},"position":${this.positions[leafIndex]},"proof":[`, at, 'latin1');
+      at = this.tree.writeInclusionProofJson(leafIndex, page, at);
+      at += this.tails[redacted(leafIndex) ? 1 : 0].copy(page, at);
     }
-    first ??= page.toString('latin1', 0, page.indexOf(0x0a));
-    await w.write(page.subarray(0, at));
-    await nextTurn();
+    this.first ??= page.toString('latin1', 0, page.indexOf(0x0a));
+    await this.w.write(page.subarray(0, at));
   }
-  return first;
 }
 
 /** A growing list of leaf indices (4 B each), instead of an array of numbers or of proof lines. */
@@ -181,11 +232,11 @@ class LeafList {
  * Writes a BagIt (RFC 8493) bundle as a zip to `out`, streaming, in two passes over the log: one
  * to decide which streams are in scope (a later event can bring a stream in), one that writes
  * every in-scope event once to events.jsonl and the timeline files together, noting its leaf
- * index. The zip takes one entry at a time, so the timeline files go to a temporary directory
- * first and are copied in after it; proofs.jsonl needs nothing of the event but its leaf index,
- * so it is written from those after events.jsonl. Memory holds the tree's hashes and their hex
- * (192 B per leaf, outside the JS heap), 4 B per included event, a few counters per stream and one
- * page of output; the zip's own SHA-256 is taken as it leaves.
+ * index and its proof. The zip takes one entry at a time, so the timeline files and proofs.jsonl
+ * go to a temporary directory first and are copied in after it (compressed by the zip while the
+ * rest is made). Memory holds the tree's hashes (64 B per leaf, outside the JS heap), 4 B per
+ * included event, a few counters per stream and one page of output; the zip's own SHA-256 is
+ * taken as it leaves.
  */
 export async function writeBundle(
   deps: {
@@ -259,6 +310,10 @@ export async function writeBundle(
     const events = zipEntry('data/events.jsonl', FAST);
     const leaves = new LeafList();
     const redactedLeaves = new Set<number>();
+    const isRedacted = (leafIndex: number) => redactedLeaves.has(leafIndex);
+    const proofs = spill('data/proofs.jsonl');
+    const proofLines = new ProofLines(proofs, tree, positions, head.treeSize);
+    let proofsWritten = 0;
     const timelineJson = spill('data/timeline.json');
     const timelineCsv = spill('data/timeline.csv');
     const plaintexts = spill('data/plaintexts.jsonl');
@@ -278,16 +333,12 @@ export async function writeBundle(
     let formatTwoExample: string | undefined;
     let exampleRedacts = false;
     let seedExample: string | undefined;
-    let firstProof: string | undefined;
     let leafIndex = 0;
     let after = 0;
+    const [ev, tj, tc, pt] = [new PageText(), new PageText(), new PageText(), new PageText()];
     while (after < cutoff) {
       const batch = await deps.store.readAll(after, PAGE, { raw: true });
       if (batch.length === 0) break;
-      let ev = '';
-      let tj = '';
-      let tc = '';
-      let pt = '';
       for (const stored of batch) {
         const position = stored.globalPosition;
         if (position > cutoff) break;
@@ -320,20 +371,21 @@ export async function writeBundle(
         }
         // B.10b's: the first line in the seed form with committed members, when B.10a's has salts.
         if (two && !mine.length && seedExample === undefined && committedPointers(stored.data, stored.metadata).length > 0) seedExample = line;
-        ev += `${line}\n`;
+        ev.line(line);
         leaves.push(leafIndex);
         if (redacted) redactedLeaves.add(leafIndex);
         // Each encrypted text opened (or said why not) in plaintexts.jsonl; the row shows exactly that.
         const event = shown as EventEnvelope | null;
         const texts = !event
           ? []
-          : await textsOf(event, async (field, v) => {
+          : (plainTextsOf(event) ??
+            (await textsOf(event, async (field, v) => {
               const opened: PlaintextLine = await plaintextLine(deps.reveal, position, field, v);
               const text = canonicalJson(opened);
               if (!firstOpened && !withheld && 'salt' in opened && v.commitment) firstOpened = { line: text, commitment: v.commitment };
-              pt += `${text}\n`;
+              pt.line(text);
               return shownText(opened);
-            });
+            })));
         const row = withheld ? withheldRow(withheld) : timelineRow(event!, texts);
         if (withheld) {
           coverage.withheldLine(stored.streamId);
@@ -343,8 +395,9 @@ export async function writeBundle(
           documents.event(event!);
           complianceFile?.event(event!);
         }
-        tj += `${included === 0 ? '' : ',\n'}${JSON.stringify(row)}`;
-        tc += csvRow(TIMELINE_COLUMNS.map((c) => row[c]));
+        if (included !== 0) tj.add(',\n');
+        tj.add(JSON.stringify(row));
+        tc.add(csvRow(TIMELINE_COLUMNS.map((c) => row[c])));
         report.add(row);
         if (stream.events) {
           stream.contiguous &&= stored.streamRevision === stream.lastRevision! + 1;
@@ -358,7 +411,14 @@ export async function writeBundle(
         }
         included++;
       }
-      await Promise.all([events.write(ev), timelineJson.write(tj), timelineCsv.write(tc), plaintexts.write(pt)]);
+      await Promise.all([
+        events.write(ev.take()),
+        timelineJson.write(tj.take()),
+        timelineCsv.write(tc.take()),
+        plaintexts.write(pt.take()),
+        proofLines.write(leaves, proofsWritten, leaves.length, isRedacted),
+      ]);
+      proofsWritten = leaves.length;
       onProgress({ phase: 'events', done: Math.min(batch[batch.length - 1].globalPosition, cutoff), total: cutoff });
       after = batch[batch.length - 1].globalPosition;
       await nextTurn();
@@ -366,9 +426,8 @@ export async function writeBundle(
     await timelineJson.write('\n]\n');
     manifest.push(await events.end());
     onProgress({ phase: 'proofs', done: 0, total: included });
-    await add('data/proofs.jsonl', FAST, async (w) => {
-      firstProof = await writeProofs(w, tree, positions, leaves, redactedLeaves, head.treeSize);
-    });
+    addSpilled(await proofs.end(), FAST);
+    const firstProof = proofLines.first;
     // The anchors the bundle relies on, each with its RFC 9162 consistency proof to this head.
     // (A TSA's and the witnesses' apart, ADR 0054; by tree size, then kind.)
     const chosen = deps.anchors ? anchorsOfEachKind(await deps.anchors.anchorSummaries(head.treeSize), leaves.length, (k) => leaves.at(k), head.treeSize) : [];
@@ -423,16 +482,18 @@ export async function writeBundle(
       await w.write(
         `{\n"statement": ${JSON.stringify(COMPLETENESS_STATEMENT)},\n"cutoffPosition": ${cutoff},\n"treeSize": ${head.treeSize},\n"scope": ${JSON.stringify(request.scope)},\n"streams": [\n`,
       );
-      let chunk = '';
+      const page = new PageText();
+      const matchedBy = new Map<string[], string>(); // census entries share their matchedBy arrays
       let n = 0;
       for (const s of census.values()) {
-        chunk += `${n++ === 0 ? '' : ',\n'}${JSON.stringify(completenessEntry(s))}`;
-        if (chunk.length > 1 << 16) {
-          await w.write(chunk);
-          chunk = '';
-        }
+        if (n++ !== 0) page.add(',\n');
+        let m = matchedBy.get(s.matchedBy);
+        if (m === undefined) matchedBy.set(s.matchedBy, (m = JSON.stringify(s.matchedBy)));
+        page.add(completenessEntryText(s, m));
+        if (page.size > 1 << 16) await w.write(page.take());
       }
-      await w.write(`${chunk}\n]\n}\n`);
+      page.add('\n]\n}\n');
+      await w.write(page.take());
     });
 
     // Coverage of oversight (VERIFY.md B.15), derived from the events shown, as the verifiers derive it.
@@ -572,17 +633,15 @@ interface CountedStream extends ScopedStream {
   contiguous?: boolean;
 }
 
-/** A stream's line of completeness.json: the census entry, then what the bundle holds of it. */
-function completenessEntry(s: CountedStream): object {
-  const listed = { streamId: s.streamId, firstAt: s.firstAt, headRevision: s.headRevision, matchedBy: s.matchedBy, included: s.included };
-  if (!s.events) return listed;
-  return {
-    ...listed,
-    events: s.events,
-    firstRevision: s.firstRevision,
-    lastRevision: s.lastRevision,
-    contiguous: s.contiguous && s.lastRevision === s.headRevision,
-  };
+/**
+ * A stream's line of completeness.json: the census entry, then what the bundle holds of it; the
+ * JSON.stringify of that object, written out (73k streams in a 100k export; `matchedBy` given as its JSON).
+ */
+function completenessEntryText(s: CountedStream, matchedBy: string): string {
+  const listed = `{"streamId":${JSON.stringify(s.streamId)},"firstAt":${JSON.stringify(s.firstAt)},"headRevision":${s.headRevision},"matchedBy":${matchedBy},"included":${s.included}`;
+  if (!s.events) return `${listed}}`;
+  const contiguous = !!s.contiguous && s.lastRevision === s.headRevision;
+  return `${listed},"events":${s.events},"firstRevision":${s.firstRevision},"lastRevision":${s.lastRevision},"contiguous":${contiguous}}`;
 }
 
 const NO_RULES: RedactionRule[] = [];

@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@app/event-store';
-import { canonicalJson, canonicalJsonWithout, memberName } from '../ledger/canonical-json';
+import { canonicalJson, canonicalJsonWithout, memberName, sortedKeys } from '../ledger/canonical-json';
 import {
   COMMITMENT_SEED,
   commitmentSeedOf,
@@ -90,16 +90,26 @@ export function formatTwoLine(e: EventEnvelope, rules: readonly RedactionRule[])
 export function formatTwoLineText(e: EventEnvelope): string {
   const seed = e.metadata[COMMITMENT_SEED];
   if (typeof seed !== 'string') throw new Error(`event ${e.eventId} is not leaf format 2`);
-  const o: Record<string, unknown> = { ...e, leafFormat: LEAF_FORMAT_2, seed };
+  // The members of { ...e, leafFormat, seed } in order, without copying the envelope (one per event exported).
+  const o = e as unknown as Record<string, unknown>;
+  const keys = sortedKeys(o);
   let out = '{';
-  for (const k of Object.keys(o).sort()) {
-    const v = o[k];
-    if (v === undefined) continue;
+  let extra = 0;
+  const member = (k: string, v: unknown) => {
+    if (v === undefined) return;
     if (out.length !== 1) out += ',';
     out += memberName(k) + (k === 'metadata' ? canonicalJsonWithout(v as Record<string, unknown>, COMMITMENT_SEED) : canonicalJson(v));
+  };
+  for (const k of keys) {
+    for (; extra < SEED_FORM_MEMBERS.length && SEED_FORM_MEMBERS[extra] < k; extra++) member(SEED_FORM_MEMBERS[extra], extra === 0 ? LEAF_FORMAT_2 : seed);
+    if (k !== 'leafFormat' && k !== 'seed') member(k, o[k]);
   }
+  for (; extra < SEED_FORM_MEMBERS.length; extra++) member(SEED_FORM_MEMBERS[extra], extra === 0 ? LEAF_FORMAT_2 : seed);
   return out + '}';
 }
+
+/** The members the seed form adds to the stored envelope, in code-unit order. */
+const SEED_FORM_MEMBERS = ['leafFormat', 'seed'] as const;
 
 /** A value that is a redaction marker, exactly `{"$redacted":{"commitment","ground"}}`; a malformed one is a string (why). */
 export function markerOf(v: unknown): FieldRedactionMarker | string | null {
@@ -186,7 +196,7 @@ export function formatTwoLeaf(ev: Record<string, unknown>): FormatTwoLeaf {
   // The line's canonical form and its leaf in one walk (the leaf leaves out `globalPosition`,
   // `salts` and `seed`): each committed value is serialised once, for both.
   const out: LineAndLeaf = { line: '{', leaf: '{' };
-  for (const k of Object.keys(ev).sort()) {
+  for (const k of sortedKeys(ev)) {
     const v = ev[k];
     if (v === undefined) continue;
     const inLeaf = k !== 'globalPosition' && k !== 'salts' && k !== 'seed';

@@ -68,7 +68,10 @@ function namedValues(data: unknown, visit: (prefix: 'patient' | 'aiSystem' | 'in
       continue;
     }
     if (typeof v !== 'object' || v === null) continue;
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const o = v as Record<string, unknown>;
+    // Keys, not Object.entries: no pair array per member (the census walks every event's data).
+    for (const k of Object.keys(o)) {
+      const x = o[k];
       const prefix = NAMING_MEMBERS.get(k);
       if (prefix !== undefined) {
         if (typeof x === 'string') visit(prefix, x);

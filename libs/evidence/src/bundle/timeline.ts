@@ -167,16 +167,32 @@ export const TEXT_FIELDS = [
 export async function textsOf(e: EventEnvelope, encrypted: (field: string, v: EncryptedTextLike) => Promise<string> | string): Promise<string[]> {
   const d = e.data;
   const texts: string[] = [];
-  for (const f of TEXT_FIELDS) {
+  // An index, not for…of: an iterator held across awaits is allocated (per event exported).
+  for (let i = 0; i < TEXT_FIELDS.length; i++) {
+    const f = TEXT_FIELDS[i];
     const v = d[f];
-    if (isEncrypted(v)) texts.push(await encrypted(f, v));
-    else if (typeof v === 'string' && v) texts.push(v);
-    else {
-      const redacted = redactedText(v);
-      if (redacted !== null) texts.push(redacted);
-    }
+    const shown = isEncrypted(v) ? await encrypted(f, v) : plainText(v);
+    if (shown !== null) texts.push(shown);
   }
   return texts;
+}
+
+/** textsOf of an event without encrypted texts, synchronously (export calls it per event); null when it has one. */
+export function plainTextsOf(e: EventEnvelope): string[] | null {
+  const d = e.data;
+  const texts: string[] = [];
+  for (const f of TEXT_FIELDS) {
+    const v = d[f];
+    if (isEncrypted(v)) return null;
+    const shown = plainText(v);
+    if (shown !== null) texts.push(shown);
+  }
+  return texts;
+}
+
+/** A text member not encrypted as the timeline shows it: a string as it is, a redacted one (ADR 0039) as `[redacted: <grounds>]`. */
+function plainText(v: unknown): string | null {
+  return typeof v === 'string' && v ? v : redactedText(v);
 }
 
 /** One human-readable line per event; free text decrypted per data subject where still possible. */
@@ -272,13 +288,15 @@ export const TIMELINE_COLUMNS: Array<keyof TimelineEntry> = [
 
 /** RFC 4180 CSV; cells that a spreadsheet would run as formulas are prefixed with a quote. */
 export function csvRow(values: unknown[]): string {
-  return (
-    values
-      .map((v) => {
-        let s = asText(v);
-        if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-        return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-      })
-      .join(',') + '\r\n'
-  );
+  // Appended cell by cell (no array of cells to join): export writes a row per event.
+  let out = '';
+  for (let i = 0; i < values.length; i++) {
+    let s = asText(values[i]);
+    if (FORMULA.test(s)) s = `'${s}`;
+    if (i !== 0) out += ',';
+    out += QUOTED.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  }
+  return out + '\r\n';
 }
+const FORMULA = /^[=+\-@\t\r]/;
+const QUOTED = /[",\r\n]/;

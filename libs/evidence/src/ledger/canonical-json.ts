@@ -27,8 +27,7 @@ export function canonicalJson(value: unknown): string {
         return out + ']';
       }
       const obj = value as Record<string, unknown>;
-      // Default sort compares UTF-16 code units, exactly what RFC 8785 §3.2.3 asks.
-      const keys = Object.keys(obj).sort();
+      const keys = sortedKeys(obj);
       let out = '{';
       for (const k of keys) {
         const v = obj[k];
@@ -49,13 +48,34 @@ export function canonicalJson(value: unknown): string {
  */
 export function canonicalJsonWithout(obj: Record<string, unknown>, skip: string): string {
   let out = '{';
-  for (const k of Object.keys(obj).sort()) {
+  for (const k of sortedKeys(obj)) {
     const v = obj[k];
     if (v === undefined || k === skip) continue;
     if (out.length !== 1) out += ',';
     out += memberName(k) + canonicalJson(v);
   }
   return out + '}';
+}
+
+/**
+ * An object's own keys in UTF-16 code-unit order (RFC 8785 §3.2.3; `<` on strings is that order).
+ * Sorted in place by insertion: Array.prototype.sort allocates work arrays on every call, and an
+ * export sorts a few small objects per event (it was the largest allocation of a 100k export).
+ */
+export function sortedKeys(obj: object): string[] {
+  const keys = Object.keys(obj);
+  const n = keys.length;
+  if (n > 32) return keys.sort();
+  for (let i = 1; i < n; i++) {
+    const k = keys[i];
+    let j = i - 1;
+    while (j >= 0 && keys[j] > k) {
+      keys[j + 1] = keys[j];
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
 }
 
 /** `"name":`, quoted once per name: events repeat a few dozen names (bounded for arbitrary data). */

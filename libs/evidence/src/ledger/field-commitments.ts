@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { canonicalJson, memberName } from './canonical-json';
+import { canonicalJson, memberName, sortedKeys } from './canonical-json';
 import { HmacSha256 } from './hmac-sha256';
 
 /**
@@ -151,7 +151,7 @@ export function canonicalCommitted(value: unknown, base: string, commit: (pointe
   }
   const obj = value as Record<string, unknown>;
   let out = '{';
-  for (const k of Object.keys(obj).sort()) {
+  for (const k of sortedKeys(obj)) {
     const v = obj[k];
     if (v === undefined) continue;
     if (out.length !== 1) out += ',';
@@ -200,7 +200,7 @@ export function canonicalLineAndLeaf(value: unknown, base: string, out: LineAndL
   out.line += '{';
   out.leaf += '{';
   let first = true;
-  for (const k of Object.keys(obj).sort()) {
+  for (const k of sortedKeys(obj)) {
     const v = obj[k];
     if (v === undefined) continue;
     const name = first ? memberName(k) : `,${memberName(k)}`;
@@ -230,7 +230,7 @@ export function mapCommitted(value: unknown, base: string, visit: (pointer: stri
   if (Array.isArray(value)) return value.map((v, i) => mapCommitted(v, `${base}/${i}`, visit));
   // No prototype: a member named `__proto__` stays a member (a hostile line may hold one).
   const out = Object.create(null) as Record<string, unknown>;
-  for (const k of Object.keys(value).sort()) {
+  for (const k of sortedKeys(value)) {
     const v = (value as Record<string, unknown>)[k];
     if (v === undefined) continue;
     const pointer = `${base}/${pointerSegment(k)}`;

@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@app/event-store';
-import { canonicalJson, memberName } from './canonical-json';
+import { canonicalJson, memberName, sortedKeys } from './canonical-json';
 import { canonicalCommitted, commitmentSeedOf, commitmentText, FieldSalts, LEAF_FORMAT_2, withoutSeed } from './field-commitments';
 import { leafHash } from './merkle';
 
@@ -29,7 +29,7 @@ export function leafText(e: EventEnvelope): string {
 /** Canonical JSON of a flat object whose members are each serialised by `member` (the leaf's top level). */
 export function canonicalTop(o: Record<string, unknown>, member: (k: string, v: unknown) => string): string {
   let out = '{';
-  for (const k of Object.keys(o).sort()) {
+  for (const k of sortedKeys(o)) {
     const v = o[k];
     if (v === undefined) continue;
     if (out.length !== 1) out += ',';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { canonicalJson } from './canonical-json';
+import { canonicalJson, sortedKeys } from './canonical-json';
 import { EMPTY_ROOT, leafHash, MerkleTree, verifyConsistency, verifyInclusion } from './merkle';
 
 const hex = (b: Buffer) => b.toString('hex');
@@ -144,6 +144,25 @@ describe('JSON canonicalisation (RFC 8785)', () => {
         expect(canonicalJson(reversed(v))).toBe(definition(v));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('orders keys as the default sort does, in place for small objects and by sort() for large (integer-like, astral, lone surrogates)', () => {
+    const key = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.nat().map(String),
+      fc.constantFrom('\ud800', '\udc00', '\uffff', '\u{1f600}', 'é', 'e\u0301'),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 60 }).chain((n) => fc.uniqueArray(key, { minLength: n, maxLength: n })),
+        (ks) => {
+          const o = Object.fromEntries(ks.map((k) => [k, 1]));
+          expect(sortedKeys(o)).toEqual(Object.keys(o).sort());
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 

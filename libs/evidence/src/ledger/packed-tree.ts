@@ -77,11 +77,15 @@ export class PackedTree {
    * into `out` at `offset`; returns the offset after it. Bytes only: no string per hash.
    */
   writeInclusionProofJson(index: number, out: Buffer, offset: number): number {
+    if (!Number.isInteger(index) || index < 0 || index >= this.size) throw new RangeError(`leaf ${index} is not in a tree of ${this.size}`);
     let at = offset;
-    for (const [level, node] of this.path(index)) {
+    // path()'s walk, without its array of pairs: one proof per exported event.
+    for (let level = 0, i = index; level < this.levels.length - 1; level++, i >>= 1) {
+      const sibling = i ^ 1;
+      if (sibling * HASH >= this.levels[level].length) continue;
       if (at !== offset) out[at++] = 0x2c; // ,
       out[at++] = 0x22; // "
-      at = writeHex(this.levels[level], node * HASH, out, at);
+      at = writeHex(this.levels[level], sibling * HASH, out, at);
       out[at++] = 0x22;
     }
     return at;
