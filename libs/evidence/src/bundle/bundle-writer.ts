@@ -98,6 +98,8 @@ const PAGE = 50;
  * of the default level's cost; already-compressed or random bytes (PDF, signature) are stored.
  */
 const FAST = 1;
+/** Read size of a spilled file into the zip: 64 KB chunks each crossed five streams on the event loop. */
+const SPILL_READ_BYTES = 1 << 16;
 const STORED = 0;
 
 /** Bytes written to a stream while their SHA-256 and size are taken; waits when the stream is full. */
@@ -129,7 +131,7 @@ class HashingWriter {
 /**
  * A page of output text as UTF-8 bytes, written line by line into a buffer outside the JS heap:
  * a page built as one string was flattened again by Buffer.from (a second copy of every line on
- * the heap, the export's largest garbage after sorting). Each page is a new buffer: the stream keeps it.
+ * the heap, the export's largest garbage after sorting).
  */
 class PageText {
   private buf = Buffer.allocUnsafe(1 << 16);
@@ -154,9 +156,10 @@ class PageText {
     return this.at;
   }
 
+  /** The page so far, as a buffer of its own (the stream keeps it until written); this one is reused. */
   take(): Buffer {
-    const page = this.buf.subarray(0, this.at);
-    this.buf = Buffer.allocUnsafe(Math.max(1 << 16, this.at));
+    const page = Buffer.allocUnsafeSlow(this.at);
+    this.buf.copy(page, 0, 0, this.at);
     this.at = 0;
     return page;
   }
@@ -294,15 +297,20 @@ export async function writeBundle(
       zip.addReadStream(stream, name, { mtime, compressionLevel });
       return new HashingWriter(name, stream);
     };
-    const add = async (name: string, compressionLevel: number, produce: (w: HashingWriter) => Promise<void>) => {
-      const w = zipEntry(name, compressionLevel);
-      await produce(w);
-      manifest.push(await w.end());
-    };
+    // Every entry but events.jsonl is made in a file first: the zip compresses one entry at a time,
+    // so an entry written to it directly would wait until the zip had compressed all before it.
     const spill = (name: string) => new HashingWriter(name, createWriteStream(join(tmp, name.replace(/\//g, '_'))));
     const addSpilled = (entry: [string, string, number], compressionLevel: number) => {
-      zip.addReadStream(createReadStream(join(tmp, entry[1].replace(/\//g, '_'))), entry[1], { mtime, compressionLevel, size: entry[2] });
+      const file = join(tmp, entry[1].replace(/\//g, '_'));
+      zip.addReadStreamLazy(entry[1], { mtime, compressionLevel, size: entry[2] }, (cb) =>
+        cb(null, createReadStream(file, { highWaterMark: SPILL_READ_BYTES })),
+      );
       manifest.push(entry);
+    };
+    const add = async (name: string, compressionLevel: number, produce: (w: HashingWriter) => Promise<void>) => {
+      const w = spill(name);
+      await produce(w);
+      addSpilled(await w.end(), compressionLevel);
     };
 
     // The one pass: every in-scope event up to the cut-off, in global order, exactly as stored
