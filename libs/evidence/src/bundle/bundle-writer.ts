@@ -667,8 +667,8 @@ function rulesByEvent(rules: RedactionRule[]): Map<string, RedactionRule[]> {
 
 /** The sealed tree of the head as hashes only, and the log position of each leaf. */
 async function sealedTree(ledger: LedgerService, size: number): Promise<{ tree: PackedTree; positions: Float64Array }> {
-  const { hashes, positions } = await ledger.leaves(size);
-  return { tree: PackedTree.fromLeaves(hashes, size), positions: Float64Array.from(positions) };
+  const { hashes, positions } = await ledger.packedLeaves(size);
+  return { tree: PackedTree.fromPacked(hashes, size), positions };
 }
 
 function oneLine(s: string): string {

@@ -1,7 +1,7 @@
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { type EventLeaf, FLAG_CANONICAL, FLAG_COMPUTED, FLAG_FORMAT_TWO } from './event-leaf';
 import type { EventLeavesReply } from './event-leaves.thread';
+import { spawnThread } from '../threads';
 
 /** When the verifier hands the event lines' leaves to a thread of their own (ADR 0055). */
 export type EventLeafThread = 'auto' | 'always' | 'never';
@@ -137,17 +137,11 @@ export class EventLeaves {
   }
 }
 
-/**
- * Compiled (dist/, the CLI) the entry is the emitted .js next to this file; from the TypeScript
- * sources (Jest, the bench) the thread first loads the swc require hook the bench uses.
- */
+/** The thread entry next to this file (spawnThread: dist/ or the TypeScript sources). */
 function spawn(file: string): Worker {
   const workerData = { file };
   // A small young generation: the thread's garbage is collected sooner, and the process's peak
   // memory (one heap more than before) stays under the 300 MB of issue 22 (ADR 0055, measured).
   const resourceLimits = { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB };
-  if (__filename.endsWith('.js')) return new Worker(join(__dirname, 'event-leaves.thread.js'), { workerData, resourceLimits });
-  const hook = join(__dirname, '..', '..', '..', '..', 'bench', 'register.js');
-  const entry = join(__dirname, 'event-leaves.thread.ts');
-  return new Worker(`require(${JSON.stringify(hook)}); require(${JSON.stringify(entry)});`, { eval: true, workerData, resourceLimits });
+  return spawnThread(__dirname, 'event-leaves', { workerData, resourceLimits });
 }

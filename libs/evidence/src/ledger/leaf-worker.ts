@@ -1,9 +1,9 @@
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { type EventStore, type SqlDatabase, SqlEventStore } from '@app/event-store';
 import { CompactRange } from './compact-range';
 import type { LeafReply, LeafRequest } from './leaf-worker.thread';
 import type { LeafRow } from './log-check';
+import { spawnThread } from '../threads';
 
 /** Leaf rows for a batch of events, and the tree with them appended. */
 export interface LeafBatch {
@@ -147,14 +147,8 @@ export class LeafWorker {
   }
 }
 
-/**
- * Compiled (dist/, `npm start`, the CLI) the entry is the emitted .js next to this file; from the
- * TypeScript sources (Jest, the bench) the thread first loads the swc require hook the bench uses.
- */
+/** The thread entry next to this file (spawnThread: dist/ or the TypeScript sources). */
 function spawn(file: string): Worker {
   const workerData = { file };
-  if (__filename.endsWith('.js')) return new Worker(join(__dirname, 'leaf-worker.thread.js'), { workerData });
-  const hook = join(__dirname, '..', '..', '..', '..', 'bench', 'register.js');
-  const entry = join(__dirname, 'leaf-worker.thread.ts');
-  return new Worker(`require(${JSON.stringify(hook)}); require(${JSON.stringify(entry)});`, { eval: true, workerData });
+  return spawnThread(__dirname, 'leaf-worker', { workerData });
 }

@@ -24,6 +24,12 @@ export class PackedTree {
       leaf.copy(bottom, n++ * HASH);
     }
     if (n !== size) throw new RangeError(`expected ${size} leaf hashes, got ${n}`);
+    return PackedTree.fromPacked(bottom, size);
+  }
+
+  /** From the leaf hashes packed in one buffer (32 B each, in leaf order); the tree keeps it. */
+  static fromPacked(bottom: Buffer, size: number): PackedTree {
+    if (bottom.length !== size * HASH) throw new RangeError(`expected ${size} leaf hashes, got ${bottom.length / HASH}`);
     const levels = [bottom];
     for (let width = size; width > 1;) {
       const below = levels[levels.length - 1];
