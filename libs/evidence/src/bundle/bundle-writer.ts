@@ -165,6 +165,15 @@ class PageText {
   }
 }
 
+/** Bytes a page buffer collects before it is written (PageText), and proof lines per write. */
+const WRITE_BYTES = 1 << 18;
+const PROOFS_PER_WRITE = 200;
+
+/** Writes the page's text once it holds WRITE_BYTES (or whatever it holds, when `all`). */
+function flushPage(w: HashingWriter, page: PageText, all: boolean): Promise<void> | undefined {
+  return page.size > 0 && (all || page.size >= WRITE_BYTES) ? w.write(page.take()) : undefined;
+}
+
 /** What completeness.json states; docs/evidence.md says exactly what a verifier can check of it. */
 const COMPLETENESS_STATEMENT =
   'Every stream below names a patient, AI system or incident of the scope (matchedBy) in the log up to the cut-off; this list of them is complete. ' +
@@ -419,18 +428,22 @@ export async function writeBundle(
         }
         included++;
       }
+      // Written in chunks of a few pages, not per page: each write wakes a thread of the pool.
+      const proofsDue = leaves.length - proofsWritten >= PROOFS_PER_WRITE;
       await Promise.all([
-        events.write(ev.take()),
-        timelineJson.write(tj.take()),
-        timelineCsv.write(tc.take()),
-        plaintexts.write(pt.take()),
-        proofLines.write(leaves, proofsWritten, leaves.length, isRedacted),
+        flushPage(events, ev, false),
+        flushPage(timelineJson, tj, false),
+        flushPage(timelineCsv, tc, false),
+        flushPage(plaintexts, pt, false),
+        proofsDue ? proofLines.write(leaves, proofsWritten, leaves.length, isRedacted) : undefined,
       ]);
-      proofsWritten = leaves.length;
+      if (proofsDue) proofsWritten = leaves.length;
       onProgress({ phase: 'events', done: Math.min(batch[batch.length - 1].globalPosition, cutoff), total: cutoff });
       after = batch[batch.length - 1].globalPosition;
       await nextTurn();
     }
+    await Promise.all([flushPage(events, ev, true), flushPage(timelineJson, tj, true), flushPage(timelineCsv, tc, true), flushPage(plaintexts, pt, true)]);
+    await proofLines.write(leaves, proofsWritten, leaves.length, isRedacted);
     await timelineJson.write('\n]\n');
     manifest.push(await events.end());
     onProgress({ phase: 'proofs', done: 0, total: included });
