@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
@@ -10,6 +9,7 @@ import { LedgerService, writeBundle } from '@app/evidence';
 import { loadKeyMaterial } from '@app/identity';
 import { newTestStorage } from '../../test/support/test-storage';
 import { now, peakRssMb } from '../lib/common';
+import { profileIf } from '../lib/profile';
 import { seedDomainEvents } from '../lib/seed-bulk';
 import { seededSystemData } from '../../test/support/seed';
 import { openOurs, type AppendTarget, type OurStore } from '../lib/stores';
@@ -159,35 +159,6 @@ export async function bundleWriteJob(p: { dataDir: string; file: string }) {
   } finally {
     await ds.destroy();
   }
-}
-
-/**
- * `BENCH_PROFILE=<file.cpuprofile>`: a V8 CPU profile of the measured phase only (not the seeding
- * before it), for Chrome DevTools or speedscope.
- */
-async function profileIf(file: string | undefined): Promise<() => Promise<void>> {
-  if (!file) return async () => undefined;
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params?: object) =>
-    new Promise<unknown>((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
-  // A .heapprofile file: where the measured phase allocates (sampled, garbage included), not where it spends CPU.
-  if (file.endsWith('.heapprofile')) {
-    await post('HeapProfiler.enable');
-    await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-    return async () => {
-      const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: object };
-      writeFileSync(file, JSON.stringify(profile));
-      session.disconnect();
-    };
-  }
-  await post('Profiler.enable');
-  await post('Profiler.start');
-  return async () => {
-    const { profile } = (await post('Profiler.stop')) as { profile: object };
-    writeFileSync(file, JSON.stringify(profile));
-    session.disconnect();
-  };
 }
 
 /**
