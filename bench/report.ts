@@ -617,6 +617,19 @@ const ANALYSIS = `## Reading the figures: where goals are missed, why, and what 
 The analysis below was written from profiles and round-trip counts of the figures above; see
 \`docs/adr/0009-benchmarks.md\` for method and fairness decisions.
 
+**The latest partial runs.** *Bundles (5a)*, code e9a00a6 (\`npm run bench -- --only=bundle
+--write\`, 2026-12-07 16:49 UTC, nothing else on the machine, load average 1.4–2.0): **export 8.11 s
+(7.39–8.28), goal < 10 s: met**, CPU 10.7 s, peak RSS 291 MB (< 300: met); verify 4.37 s
+(4.24–4.68), goal < 5 s: met, peak RSS 284 MB. The export had sat at the 10 s goal (10.61 s
+(9.84–10.83) in the run of 93eff37): ADR 0056 cut its allocations by a third (keys sorted in place,
+the seed-form line without a copy of the envelope, pages written as bytes) and its waits (proof
+lines made during the event pass, every entry but \`events.jsonl\` made in a file first, writes of
+256 KB); before and after alternating on one store, with the commands and figures, in the ADR.
+This machine's speed drifted by up to 40 % within minutes that day: the same export code ran in
+7.1 s and in 9.4 s. *Feed and worklist (4b)*, code 93eff37 (\`--only=feed,worklist,bundle\`,
+13:38 UTC): 100-output batches at 20/s p99 47.7 ms (40.1–51.4; was 41.9), 1,000-output batches
+4,268 outputs/s; worklist p99 36.5 ms. The rest of this text is from the full run.
+
 **This run** (code 5b74400, a full \`npm run bench\` on a quiet machine at the start of a working
 session; the load average per figure is listed above). Ours and Emmett's are interleaved run by
 run so that both see the same conditions. Since ADR 0032 every append's events are made before
