@@ -123,3 +123,48 @@ describe('Ledger: signed tree heads and RFC 9162 proofs (HTTP)', () => {
     expect(report.problems.map((p) => p.problem).join('\n')).toMatch(/position 20 is missing/);
   });
 });
+
+describe('No unprotected window after sealing (issue 22, build 8)', () => {
+  let t: TestApp;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    // No tree head signed by time or count during the test: only the follower's sealing runs.
+    Object.assign(process.env, { LEDGER_CHECKPOINT_SECONDS: '3600', LEDGER_CHECKPOINT_EVERY: '1000000', LEDGER_SEAL_INTERVAL_MS: '100' });
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+    process.env = saved;
+  });
+
+  it('catches an event changed after its leaf was computed, before any tree head covers it', async () => {
+    const ledger = t.app.get(LedgerService);
+    const db = t.app.get(SqlDatabase);
+    const heads = async () => (await db.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM ledger_checkpoints'))[0].n;
+    const headsBefore = Number(await heads());
+    await seedReviews(t.store, 5);
+    const last = await t.store.headPosition();
+    // Sealed by the follower (a leaf stored for every event), no head signed since.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const [{ n }] = await db.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM ledger_leaves WHERE position = ?', [last]);
+      if (Number(n) === 1) break;
+      if (Date.now() > deadline) throw new Error('the follower did not seal within 10 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(Number(await heads())).toBe(headsBefore);
+    const [{ size }] = await db.query<{ size: number | string | null }>('SELECT MAX(tree_size) AS size FROM ledger_checkpoints');
+    expect(Number(size ?? 0)).toBeLessThan(last);
+
+    expect(await ledger.verify()).toMatchObject({ ok: true, firstBadPosition: null });
+    // Behind the application's back, the newest event only (its leaf row untouched).
+    await db.query(`UPDATE events SET metadata = REPLACE(metadata, 'actor', 'actos') WHERE global_position = ?`, [last]);
+    const report = await ledger.verify();
+    expect(report.ok).toBe(false);
+    expect(report.firstBadPosition).toBe(last);
+    expect(report.problems[0].problem).toMatch(new RegExp(`position ${last} differs`));
+    // Still no tree head over it: the leaf alone caught the change.
+    expect(Number(await heads())).toBe(headsBefore);
+  });
+});
