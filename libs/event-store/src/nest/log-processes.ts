@@ -13,14 +13,19 @@ export interface LogProcess {
   /** One batch; effects must be idempotent (a batch is retried from the checkpoint after a failure or a crash). */
   handle(events: EventEnvelope[]): Promise<void>;
   batchSize?: number;
+  /**
+   * A round run on a timer as well (what changes with time alone, e.g. a sliding window): by the
+   * lease holder only, the next round set when one has finished; `everyMs` 0 or less: never.
+   */
+  timer?: { everyMs: number; run(): Promise<unknown> };
 }
 
 /**
  * The one way a process follows the log (as the projections do, Marten's async daemon): a
  * checkpoint row of its own in `projection_checkpoints`, a lease so one instance of several runs
  * it, the store's subscription from the checkpoint, and the checkpoint moved after each batch the
- * process handled. At least once; each process makes its effects exactly once (idempotency keys,
- * the decider's own refusals).
+ * process handled, and, when it has one, its timer under the same lease. At least once; each
+ * process makes its effects exactly once (idempotency keys, the decider's own refusals).
  */
 @Injectable()
 export class LogProcesses {
@@ -43,6 +48,8 @@ class LogProcessRunner {
   private subscription?: Subscription;
   private stopped = false;
   private retry?: NodeJS.Timeout;
+  private timer?: NodeJS.Timeout;
+  private ticking?: Promise<void>;
 
   constructor(
     private readonly process: LogProcess,
@@ -61,12 +68,35 @@ class LogProcessRunner {
       new Date().toISOString(),
     ]);
     void this.follow();
+    this.schedule();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retry);
+    clearTimeout(this.timer);
+    await this.ticking;
     await this.subscription?.stop();
+  }
+
+  private schedule(): void {
+    const timer = this.process.timer;
+    if (this.stopped || !timer || !(timer.everyMs > 0)) return;
+    this.timer = setTimeout(() => {
+      // Several instances: the lease holder runs the round; the others skip it.
+      this.ticking = this.leases
+        .hold(this.checkpoint)
+        .then((held) => (held && !this.stopped ? timer.run() : undefined))
+        .then(
+          () => undefined,
+          (err: unknown) => this.logger.error(`Timed round failed (the next one runs as planned): ${err instanceof Error ? err.message : String(err)}`),
+        )
+        .finally(() => {
+          this.ticking = undefined;
+          this.schedule();
+        });
+    }, timer.everyMs);
+    this.timer.unref();
   }
 
   /** Several instances: the lease holder follows; the others try again every second. */

@@ -10,13 +10,9 @@ import {
   EVENT_STORE,
   type EventEnvelope,
   type EventStore,
-  LEASES,
-  type Leases,
   loadState,
+  LogProcesses,
   ProjectionRegistry,
-  SqlDatabase,
-  type Subscription,
-  Workers,
 } from '@app/event-store';
 import { ExecuteIncidentCommand } from '@app/incidents';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -95,7 +91,6 @@ export class MonitoringAlerts {
   }
 }
 
-const NAME = 'process:monitoring-thresholds';
 const RELEVANT = new Set([
   'monitoring.OutcomeConfirmed',
   'monitoring.OutcomeCorrected',
@@ -121,21 +116,14 @@ const DEFAULT_INTERVAL_MINUTES = 60;
 @Injectable()
 export class MonitoringEvaluator implements OnModuleInit {
   private readonly logger = new Logger('MonitoringEvaluator');
-  private subscription?: Subscription;
-  private stopped = false;
-  private retry?: NodeJS.Timeout;
-  private timer?: NodeJS.Timeout;
-  private ticking?: Promise<void>;
   /** Evaluations one at a time in this process: the log's and the timer's never race each other. */
   private queue: Promise<unknown> = Promise.resolve();
   readonly intervalMinutes = Number(process.env.MONITORING_EVALUATE_INTERVAL_MINUTES ?? DEFAULT_INTERVAL_MINUTES);
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    private readonly db: SqlDatabase,
     private readonly commands: CommandBus,
-    @Inject(LEASES) private readonly leases: Leases,
-    private readonly workers: Workers,
+    private readonly processes: LogProcesses,
     private readonly projections: ProjectionRegistry,
     private readonly facts: MonitoringFacts,
     private readonly alerts: MonitoringAlerts,
@@ -144,70 +132,14 @@ export class MonitoringEvaluator implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.workers.register({
+    // Follows the log like every process (LogProcesses: checkpoint and lease process:monitoring-thresholds), with a timer.
+    this.processes.register({
       name: 'monitoring-thresholds',
       summary:
         "evaluates each AI system's monitoring thresholds on new outcomes and reviews, and every MONITORING_EVALUATE_INTERVAL_MINUTES as the window slides (lease process:monitoring-thresholds)",
-      start: () => this.start(),
-      stop: () => this.stop(),
+      handle: (events) => this.handle(events),
+      timer: { everyMs: this.intervalMinutes * 60_000, run: () => this.evaluateAll() },
     });
-  }
-
-  private async start(): Promise<void> {
-    await this.db.query('INSERT INTO projection_checkpoints (name, position, version, updated_at) VALUES (?, 0, 1, ?) ON CONFLICT (name) DO NOTHING', [
-      NAME,
-      new Date().toISOString(),
-    ]);
-    void this.follow();
-    this.schedule();
-  }
-
-  private async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.retry);
-    clearTimeout(this.timer);
-    await this.ticking;
-    await this.subscription?.stop();
-  }
-
-  private async follow(): Promise<void> {
-    if (this.stopped) return;
-    if (!(await this.leases.hold(NAME).catch(() => false))) {
-      this.retry = setTimeout(() => void this.follow(), 1000);
-      return;
-    }
-    const [row] = await this.db.query<{ position: number | string }>('SELECT position FROM projection_checkpoints WHERE name = ?', [NAME]);
-    if (this.stopped) return;
-    this.subscription = this.store.subscribe(
-      Number(row?.position ?? 0),
-      (events) =>
-        this.handle(events).catch((err: unknown) => {
-          // The subscription retries the batch; say why it stands still.
-          this.logger.warn(`Thresholds not evaluated yet (retrying): ${err instanceof Error ? err.message : String(err)}`);
-          throw err;
-        }),
-      { batchSize: 500 },
-    );
-  }
-
-  /** The timer, as the incident delivery's: the next round is set when this one has finished. */
-  private schedule(): void {
-    if (this.stopped || !(this.intervalMinutes > 0)) return;
-    this.timer = setTimeout(() => {
-      // Several instances: the holder of the worker's lease evaluates; the others skip the round.
-      this.ticking = this.leases
-        .hold(NAME)
-        .then((held) => (held ? this.evaluateAll() : 0))
-        .then(
-          () => undefined,
-          (err: Error) => this.logger.error(`Timed evaluation of monitoring thresholds failed: ${err.message}`),
-        )
-        .finally(() => {
-          this.ticking = undefined;
-          this.schedule();
-        });
-    }, this.intervalMinutes * 60_000);
-    this.timer.unref();
   }
 
   /** One batch: the systems it touches, evaluated once each on the read model brought up to it. */
@@ -227,13 +159,6 @@ export class MonitoringEvaluator implements OnModuleInit {
       }
       for (const aiSystemId of systems) await this.evaluate(aiSystemId);
     }
-    const last = events[events.length - 1].globalPosition;
-    await this.db.query('UPDATE projection_checkpoints SET position = ?, updated_at = ? WHERE name = ? AND position < ?', [
-      last,
-      new Date().toISOString(),
-      NAME,
-      last,
-    ]);
   }
 
   /**
@@ -246,7 +171,6 @@ export class MonitoringEvaluator implements OnModuleInit {
     await this.projections.runner.requireThrough(await this.store.headPosition(), ['monitoring']);
     let raised = 0;
     for (const aiSystemId of await this.facts.systems()) {
-      if (this.stopped) break;
       try {
         raised += await this.evaluate(aiSystemId);
       } catch (err) {
