@@ -98,8 +98,6 @@ const PAGE = 50;
  * of the default level's cost; already-compressed or random bytes (PDF, signature) are stored.
  */
 const FAST = 1;
-/** Read size of a spilled file into the zip: 64 KB chunks each crossed five streams on the event loop. */
-const SPILL_READ_BYTES = 1 << 16;
 const STORED = 0;
 
 /** Bytes written to a stream while their SHA-256 and size are taken; waits when the stream is full. */
@@ -311,9 +309,7 @@ export async function writeBundle(
     const spill = (name: string) => new HashingWriter(name, createWriteStream(join(tmp, name.replace(/\//g, '_'))));
     const addSpilled = (entry: [string, string, number], compressionLevel: number) => {
       const file = join(tmp, entry[1].replace(/\//g, '_'));
-      zip.addReadStreamLazy(entry[1], { mtime, compressionLevel, size: entry[2] }, (cb) =>
-        cb(null, createReadStream(file, { highWaterMark: SPILL_READ_BYTES })),
-      );
+      zip.addReadStreamLazy(entry[1], { mtime, compressionLevel, size: entry[2] }, (cb) => cb(null, createReadStream(file)));
       manifest.push(entry);
     };
     const add = async (name: string, compressionLevel: number, produce: (w: HashingWriter) => Promise<void>) => {
