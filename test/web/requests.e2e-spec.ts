@@ -88,6 +88,8 @@ describe('Requests screens in Chromium: deadlines, overdue first, receive; one r
     const page = await signIn('legal', 'lawyer-1');
     await page.getByRole('link', { name: 'Requests' }).click();
     await page.getByRole('heading', { level: 1, name: 'Explanation and access requests' }).waitFor();
+    // The heading comes before the list's answer: wait for the rows, then read their order.
+    await page.locator(`tr[data-request-id="${overdueId}"]`).waitFor();
     expect((await rowIds(page))[0]).toEqual(overdueId);
     expect(await page.locator(`tr[data-request-id="${overdueId}"]`).getAttribute('data-overdue')).toBe('true');
     await page.locator(`tr[data-request-id="${overdueId}"] [data-clock="red"]`).waitFor();
