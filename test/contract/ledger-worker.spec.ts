@@ -85,6 +85,29 @@ describe('Ledger leaf worker on SQLite (whatever STORAGE says)', () => {
     expect((await inProcess.verify()).ok).toBe(true);
   });
 
+  it('reads the stored leaves page by page: whole for a bundle (a missing leaf is an error), as many as there are for a proof', async () => {
+    await appendEvents(store, 10_050); // more than one page of 10,000 leaves
+    const ledger = newLedger();
+    await ledger.activateKey();
+    const { treeSize } = await ledger.checkpoint();
+    const all = await ledger.leaves(treeSize);
+    const packed = await ledger.packedLeaves(treeSize);
+    expect(all.hashes).toHaveLength(treeSize);
+    expect(packed.hashes.equals(Buffer.concat(all.hashes))).toBe(true);
+    expect(Array.from(packed.positions)).toEqual(all.positions);
+    expect((await leafTable(db)).map((r) => Number(r.position))).toEqual(all.positions);
+    expect((await ledger.leaves(20)).positions).toEqual(all.positions.slice(0, 20));
+
+    // A leaf gone on the second page: a proof's read answers fewer, a bundle's refuses.
+    await db.query('DELETE FROM ledger_leaves WHERE leaf_index = ?', [10_005]);
+    expect((await ledger.leaves(treeSize)).hashes).toHaveLength(treeSize - 1);
+    await expect(ledger.packedLeaves(treeSize)).rejects.toThrow('leaf 10005 is missing from the ledger');
+    await expect(ledger.packedLeaves(treeSize + 1)).rejects.toThrow('leaf 10005 is missing from the ledger');
+    expect((await ledger.packedLeaves(10_005)).positions).toHaveLength(10_005);
+    await expect(ledger.packedLeaves(treeSize - 10_000)).resolves.toBeDefined();
+    await expect(ledger.packedLeaves(10_006)).rejects.toThrow('expected 10006 leaves, the ledger holds 10005');
+  });
+
   it('reads no event past the bound it is given, and the sealer bounds it by a flush of its own', async () => {
     await appendEvents(store, 20);
     const worker = LeafWorker.for(db, store)!;

@@ -379,46 +379,49 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, Befo
   }
 
   /** Leaf hashes of the first `size` leaves (fewer when the ledger holds fewer), with the positions they seal. */
-  async leaves(size: number): Promise<{ hashes: Buffer[]; positions: number[] }> {
-    const hashes: Buffer[] = [];
-    const positions: number[] = [];
+  /** The stored leaves below `size` in leaf order, a page of at most 10,000 rows at a time. */
+  private async *leafPages(size: number): AsyncGenerator<Array<{ leaf_index: number | string; position: number | string; leaf_hash: string }>> {
     let after = -1;
-    while (hashes.length < size) {
+    for (;;) {
       const rows = await this.db.query<{ leaf_index: number | string; position: number | string; leaf_hash: string }>(
         'SELECT leaf_index, position, leaf_hash FROM ledger_leaves WHERE leaf_index > ? AND leaf_index < ? ORDER BY leaf_index LIMIT 10000',
         [after, size],
       );
-      if (rows.length === 0) break;
+      if (rows.length === 0) return;
+      yield rows;
+      after = Number(rows[rows.length - 1].leaf_index);
+      await nextTurn();
+    }
+  }
+
+  /** The leaves the ledger holds below `size`: fewer when it holds fewer (a proof past the head is a 422). */
+  async leaves(size: number): Promise<{ hashes: Buffer[]; positions: number[] }> {
+    const hashes: Buffer[] = [];
+    const positions: number[] = [];
+    for await (const rows of this.leafPages(size)) {
       for (const r of rows) {
         hashes.push(Buffer.from(r.leaf_hash, 'hex'));
         positions.push(Number(r.position));
       }
-      after = Number(rows[rows.length - 1].leaf_index);
-      await nextTurn();
     }
     return { hashes, positions };
   }
 
   /**
    * The leaf hashes of a tree of `size`, packed (32 B each, in leaf order) with each leaf's log
-   * position: one buffer instead of a Buffer per leaf (a bundle loads every leaf).
+   * position: one buffer instead of a Buffer per leaf (a bundle loads every leaf). Every leaf or
+   * an error: a bundle is never built on a partial tree.
    */
   async packedLeaves(size: number): Promise<{ hashes: Buffer; positions: Float64Array }> {
     const hashes = Buffer.allocUnsafe(size * 32);
     const positions = new Float64Array(size);
     let n = 0;
-    while (n < size) {
-      const rows = await this.db.query<{ leaf_index: number | string; position: number | string; leaf_hash: string }>(
-        'SELECT leaf_index, position, leaf_hash FROM ledger_leaves WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index LIMIT 10000',
-        [n, size],
-      );
-      if (rows.length === 0) break;
+    for await (const rows of this.leafPages(size)) {
       for (const r of rows) {
         if (Number(r.leaf_index) !== n) throw new Error(`leaf ${n} is missing from the ledger`);
         hashes.write(r.leaf_hash, n * 32, 32, 'hex');
         positions[n++] = Number(r.position);
       }
-      await nextTurn();
     }
     if (n !== size) throw new Error(`expected ${size} leaves, the ledger holds ${n}`);
     return { hashes, positions };
