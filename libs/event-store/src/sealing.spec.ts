@@ -42,4 +42,20 @@ describe('sealing free text after the decision', () => {
     await resolve([{ type: 'X', data: { kept } }]);
     expect(calls).toEqual(['patient-1']);
   });
+
+  it('encrypts a stand-in carried twice once, puts the same ciphertext in both places, and leaves the events handed in as they were', async () => {
+    const calls: string[] = [];
+    const { seal, resolve } = sealing((s, t) => (calls.push(t), Promise.resolve(encrypted(s, t))));
+    const reason = seal('patient-1', 'Missed it')!;
+    const events = [
+      { type: 'X', data: { reason } },
+      { type: 'Y', data: { why: [reason] } },
+    ];
+    const [x, y] = await resolve(events);
+    expect(calls).toEqual(['Missed it']);
+    expect(x.data).toEqual({ reason: encrypted('patient-1', 'Missed it') });
+    expect(y.data).toEqual({ why: [encrypted('patient-1', 'Missed it')] });
+    expect(events[0].data.reason).toBe(reason);
+    expect(events[1].data.why[0]).toBe(reason);
+  });
 });

@@ -27,14 +27,20 @@ export function sealing(encrypt: Encrypt) {
   };
   const resolve = async <E>(events: E[]): Promise<E[]> => {
     if (pending.size === 0) return events;
-    // Only the stand-ins the events carry are encrypted: text the decider left out creates no key.
-    const sealed = new Map<EncryptedText, EncryptedText | null>();
-    walk(events, (standIn) => sealed.set(standIn, null));
-    for (const standIn of sealed.keys()) {
+    // One walk copies the events with an empty object where each stand-in was; the ciphertexts
+    // fill them in after it. Only the stand-ins the events carry are encrypted: text the decider
+    // left out creates no key. One at a time, so a subject's first key is created once.
+    const sealed = new Map<EncryptedText, EncryptedText>();
+    const copy = walk(events, (standIn) => {
+      let ciphertext = sealed.get(standIn);
+      if (!ciphertext) sealed.set(standIn, (ciphertext = {} as EncryptedText));
+      return ciphertext;
+    }) as E[];
+    for (const [standIn, ciphertext] of sealed) {
       const { subject, text } = pending.get(standIn)!;
-      sealed.set(standIn, await encrypt(subject, text));
+      Object.assign(ciphertext, await encrypt(subject, text));
     }
-    return walk(events, (standIn) => sealed.get(standIn)!) as E[];
+    return copy;
   };
 
   /** A copy of `value` with each stand-in replaced; a copied stand-in (not one handed out) fails loudly. */
