@@ -10,13 +10,14 @@ import { addEdge, cycles, type Import, importsOf, ROOT, runtimeImportsOf, source
  */
 const ALLOWED: Record<string, readonly string[]> = {
   migrations: [],
+  calendar: [],
   'event-store': ['migrations'],
   platform: ['event-store'],
   identity: ['event-store', 'platform'],
-  'ai-systems': ['event-store', 'identity', 'platform'],
-  compliance: ['ai-systems', 'event-store', 'identity', 'platform', 'retention'],
+  'ai-systems': ['calendar', 'event-store', 'identity', 'platform'],
+  compliance: ['ai-systems', 'calendar', 'event-store', 'identity', 'platform', 'retention'],
   oversight: ['ai-systems', 'compliance', 'event-store', 'identity', 'platform'],
-  incidents: ['ai-systems', 'compliance', 'event-store', 'identity', 'oversight', 'platform'],
+  incidents: ['ai-systems', 'calendar', 'compliance', 'event-store', 'identity', 'oversight', 'platform'],
   monitoring: ['ai-systems', 'event-store', 'identity', 'incidents', 'oversight', 'platform'],
   retention: ['ai-systems', 'event-store', 'identity', 'platform'],
   evidence: ['compliance', 'event-store', 'identity', 'platform'],
@@ -48,8 +49,8 @@ const RELATIVE_ACROSS_LIBS: Record<string, string> = {
   'libs/evidence/src/ledger/leaf-worker.thread.ts → libs/event-store/src/sql/event-row.ts': 'leaf worker thread',
 };
 
-/** What domain code may import besides its own folder: the event store's core entry and small pure packages. */
-const DOMAIN_MAY_IMPORT = new Set(['@app/event-store/core', 'date-holidays', 'luxon']);
+/** What domain code may import besides its own folder: the event store's core entry, the Dutch calendar and small pure packages. */
+const DOMAIN_MAY_IMPORT = new Set(['@app/event-store/core', '@app/calendar', '@app/calendar/zone', 'date-holidays', 'luxon']);
 
 /** Domain specs may also use the given/when/then helper; domain source may not (it loads Jest). */
 const DOMAIN_SPECS_MAY_IMPORT_FROM_EVENT_STORE = new Set(['@app/event-store/core', '@app/event-store/testing']);
@@ -253,6 +254,18 @@ describe('architecture: domain code', () => {
       expect({ spec, allowed }).toEqual({ spec, allowed: true });
     }
     expect(readFileSync(join(ROOT, file), 'utf8')).not.toMatch(/new Date\(\)|Date\.now\(\)|Math\.random\(\)|process\.env/);
+  });
+
+  it('may import @app/calendar because it is as pure as domain code: its own files, luxon and date-holidays; no clock, no environment', () => {
+    const calendar = files.filter((f) => f.startsWith('libs/calendar/src/'));
+    expect(calendar.length).toBeGreaterThan(0);
+    const refused = calendar.flatMap((f) =>
+      importsOf(f)
+        .filter((i) => !(i.to?.startsWith('libs/calendar/src/') || i.spec === 'luxon' || i.spec === 'date-holidays'))
+        .map((i) => `${f} imports '${i.spec}'`),
+    );
+    expect(refused).toEqual([]);
+    for (const f of calendar) expect(readFileSync(join(ROOT, f), 'utf8')).not.toMatch(/new Date\(\)|Date\.now\(\)|Math\.random\(\)|process\.env/);
   });
 
   it.each(domainFiles().filter((f) => f.endsWith('.spec.ts')))('%s reaches the event store only through @app/event-store/core and /testing', (file) => {

@@ -47,15 +47,14 @@ describe('sealing free text after the decision', () => {
     const calls: string[] = [];
     const { seal, resolve } = sealing((s, t) => (calls.push(t), Promise.resolve(encrypted(s, t))));
     const reason = seal('patient-1', 'Missed it')!;
-    const events = [
-      { type: 'X', data: { reason } },
-      { type: 'Y', data: { why: [reason] } },
-    ];
-    const [x, y] = await resolve(events);
+    const handedIn = { type: 'X', data: { reason, why: [reason] } };
+    const other = { type: 'Y', data: { reason, why: [] as EncryptedText[] } };
+    const [x, y] = await resolve([handedIn, other]);
     expect(calls).toEqual(['Missed it']);
-    expect(x.data).toEqual({ reason: encrypted('patient-1', 'Missed it') });
-    expect(y.data).toEqual({ why: [encrypted('patient-1', 'Missed it')] });
-    expect(events[0].data.reason).toBe(reason);
-    expect(events[1].data.why[0]).toBe(reason);
+    expect(x.data).toEqual({ reason: encrypted('patient-1', 'Missed it'), why: [encrypted('patient-1', 'Missed it')] });
+    expect(y.data).toEqual({ reason: encrypted('patient-1', 'Missed it'), why: [] });
+    expect(handedIn.data.reason).toBe(reason);
+    expect(handedIn.data.why[0]).toBe(reason);
+    expect(other.data.reason).toBe(reason);
   });
 });

@@ -1,3 +1,4 @@
+import { HOSPITAL_ZONE } from '@app/calendar/zone';
 import { DateTime } from 'luxon';
 import { type Decider, DomainError } from '@app/event-store/core';
 import type { CloseSupplierNotice, ReceiveSupplierNotice, RecordSupplierNoticeAction, SupplierNoticeCommand } from './supplier-notice.commands';
@@ -36,7 +37,6 @@ export interface NoticeDeadline {
 
 /** Business times may be a little ahead of the server's clock (a client's clock), not more. */
 const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
-const HOSPITAL_ZONE = 'Europe/Amsterdam';
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 function decide(command: SupplierNoticeCommand, state: SupplierNoticeState): SupplierNoticeEvent[] {

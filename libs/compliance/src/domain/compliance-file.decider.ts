@@ -1,3 +1,4 @@
+import { HOSPITAL_ZONE } from '@app/calendar/zone';
 import { DateTime } from 'luxon';
 import { type Actor, type Decider, DomainError } from '@app/event-store/core';
 import type {
@@ -68,7 +69,6 @@ export const initialComplianceFileState = (): ComplianceFileState => ({
   informationDuties: {},
 });
 
-const HOSPITAL_ZONE = 'Europe/Amsterdam';
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /**

@@ -1,7 +1,6 @@
+import { HOSPITAL_ZONE } from '@app/calendar/zone';
 import { DateTime } from 'luxon';
 import type { ComplianceDocument } from './compliance-file.decider';
-
-const HOSPITAL_ZONE = 'Europe/Amsterdam';
 
 /** Where a document stands on a day: in force, not yet, past its end, replaced, withdrawn. */
 export type DocumentStatus = 'valid' | 'not-yet-valid' | 'expired' | 'superseded' | 'withdrawn';

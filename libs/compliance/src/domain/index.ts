@@ -3,7 +3,6 @@ export * from './compliance-file.commands';
 export * from './compliance-file.decider';
 export * from './compliance-view';
 export * from './documents';
-export * from './dutch-public-holidays';
 export * from './request-periods';
 export * from './subject-request.events';
 export * from './subject-request.commands';

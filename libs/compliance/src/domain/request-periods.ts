@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { HOLIDAY_ZONE, notAWorkingDay } from './dutch-public-holidays';
+import { ATW_CALENDAR, HOSPITAL_ZONE, notAWorkingDay } from '@app/calendar';
 
 /**
  * How a period in months is counted (docs/legal/sources.md § 15; judgement J20 for requests):
@@ -36,8 +36,6 @@ export const DEFAULT_PERIOD_COUNTING: PeriodCounting = 'reg-1182-71-nl';
  */
 export const REQUEST_PERIOD_RULES_VERSION = '2026-12-07.1';
 
-export const HOSPITAL_ZONE = HOLIDAY_ZONE;
-
 /** The end of a period, and the days Art. 3(4) carried it past (empty when it was not moved). */
 export interface PeriodEnd {
   dueAt: string;
@@ -60,7 +58,7 @@ export function periodEnd(at: string, months: number, counting: PeriodCounting):
   let lastDay = end.startOf('day');
   const movedPast: string[] = [];
   if (counting === 'reg-1182-71-nl') {
-    for (let why = notAWorkingDay(lastDay.toISODate()); why !== null; why = notAWorkingDay(lastDay.toISODate())) {
+    for (let why = notAWorkingDay(lastDay.toISODate(), ATW_CALENDAR); why !== null; why = notAWorkingDay(lastDay.toISODate(), ATW_CALENDAR)) {
       movedPast.push(`${lastDay.toISODate()} ${why}`);
       lastDay = lastDay.plus({ days: 1 });
     }

@@ -1,0 +1,2 @@
+export * from './dutch-calendar';
+export * from './zone';
