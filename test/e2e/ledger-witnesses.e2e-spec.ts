@@ -187,8 +187,11 @@ describe('Witness cosignatures of signed tree heads (issue 22, build 3; ADR 0054
   });
 
   it('takes turns per witness within a process: two cosignings at once meet one 409 between them, not a 409 each and a lost race', async () => {
-    // Its own client, so the anchor loop's requests (another client) do not mix into the count.
-    const forgetful = await LocalWitness.start('witness.test/w1', witness.key);
+    // Its own client and a witness of its own name and key: the anchor loop (another client, every
+    // 0.3 s here) cosigns with the configured witness and stores under its name, so neither its
+    // requests nor its stored cosignatures of the same head mix into this race (CI once met the
+    // loop's row for this head, found by the second call).
+    const forgetful = await LocalWitness.start('witness.test/turns');
     try {
       const { origin, vkey } = await anchors.witnesses.logVkey();
       forgetful.trustLog(origin, vkey);
@@ -216,7 +219,8 @@ describe('Witness cosignatures of signed tree heads (issue 22, build 3; ADR 0054
     configured.url = impostor.url;
     const pinned = parseVkey(witness.vkey);
     const allByPinnedKey = async () => {
-      const rows = await db.query<{ token: string }>("SELECT token FROM ledger_anchors WHERE kind = 'c2sp-cosignature'");
+      // The configured witness's (the turn-taking test above stored some under a name of its own).
+      const rows = await db.query<{ token: string }>("SELECT token FROM ledger_anchors WHERE kind = 'c2sp-cosignature' AND authority = 'witness.test/w1'");
       return rows.every((r) => {
         const n = parseNote(r.token);
         return n.signatures.some((s) => verifyCosignature(n.text, s, pinned) !== null);
