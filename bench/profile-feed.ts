@@ -9,9 +9,9 @@
  * profiles the server.
  */
 import { fork } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { percentile } from './lib/common';
+import { batch, postBatch } from './scenarios/feed';
 
 interface Server {
   send(m: object): void;
@@ -34,35 +34,9 @@ async function start(root: string): Promise<Server> {
   return { ...ready, send: (m) => proc.send(m), next };
 }
 
-let sequence = 0;
-const digest = (s: string) => createHash('sha256').update(s).digest('hex');
-
-function batch(s: Server, size: number): string {
-  const producedAt = new Date().toISOString();
-  const outputs = Array.from({ length: size }, () => {
-    const n = ++sequence;
-    return {
-      aiSystemId: s.aiSystemId,
-      modelVersion: '2.3.1',
-      outputReference: `pacs://studies/1.2.840.${n}/ai-report`,
-      outputSha256: digest(`output ${n}`),
-      patientId: `NL-${100000 + (n % 5000)}`,
-      producedAt,
-      urgency: n % 10 === 0 ? 'urgent' : 'routine',
-      summary: 'Suspected pneumothorax, left apex',
-    };
-  });
-  return JSON.stringify({ outputs });
-}
-
 async function post(s: Server, body: string): Promise<void> {
-  const res = await fetch(`${s.url}/api/v1/ai-outputs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${s.feedToken}` },
-    body,
-  });
-  const answer = (await res.json()) as { recorded?: number };
-  if (res.status !== 200 || answer.recorded !== body.split('outputReference').length - 1) throw new Error(`POST answered ${res.status}`);
+  const recorded = await postBatch(s, body);
+  if (recorded !== body.split('outputReference').length - 1) throw new Error(`POST recorded ${recorded} outputs`);
 }
 
 async function cpu(s: Server): Promise<number> {

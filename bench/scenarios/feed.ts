@@ -28,7 +28,7 @@ let sequence = 0;
 const digest = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** A batch of new outputs (each reference unique in the run), as an AI system would post it. */
-function batch(s: Server, size: number): string {
+export function batch(s: Pick<Server, 'aiSystemId'>, size: number): string {
   const producedAt = new Date().toISOString();
   const outputs = Array.from({ length: size }, () => {
     const n = ++sequence;
@@ -46,15 +46,18 @@ function batch(s: Server, size: number): string {
   return JSON.stringify({ outputs });
 }
 
-async function post(s: Server, body: string): Promise<boolean> {
+/** Posts a batch as the AI system's bridge; the outputs recorded, or null when the server refused it. */
+export async function postBatch(s: Pick<Server, 'url' | 'feedToken'>, body: string): Promise<number | null> {
   const res = await fetch(`${s.url}/api/v1/ai-outputs`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${s.feedToken}` },
     body,
   });
   const answer = (await res.json()) as { recorded?: number };
-  return res.status === 200 && typeof answer.recorded === 'number';
+  return res.status === 200 && typeof answer.recorded === 'number' ? answer.recorded : null;
 }
+
+const post = async (s: Server, body: string): Promise<boolean> => (await postBatch(s, body)) !== null;
 
 /**
  * The AI-output feed on the embedded SQLite default, over real HTTP against a fresh server per
