@@ -11,9 +11,9 @@ import { BundleExports } from '@app/disclosure';
 import { AccessLog, AccessLogEvidence, type AccessRecord, KEY_MATERIAL, type KeyMaterial, Pseudonymizer } from '@app/identity';
 import { CLI } from '../support/child-api';
 import { type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
-import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 import { readZip, rebag, writeZip } from '../support/zip';
-import { courtRequestFor, exportBundleTo } from '../support/bundles';
+import { courtRequestFor, exportBundleTo, reviewsOfOnePatient } from '../support/bundles';
 
 const run = promisify(execFile);
 const YEAR = 365.25 * 24 * 3600 * 1000;
@@ -152,21 +152,8 @@ describe('the access-log extract in a bundle: each entry proven against an ancho
   beforeAll(async () => {
     requirePythonVerifier();
     t = await startTestApp();
-    const [legal, alice, admin] = await Promise.all([t.token('legal', 'lawyer-1'), t.token('clinician', 'alice'), t.token('admin', 'admin-1')]);
-    const systemId = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody()).expect(201)).body.aiSystemId;
-    await t.http
-      .post('/api/v1/reviews')
-      .set(auth(alice))
-      .send({
-        aiSystemId: systemId,
-        modelVersion: '2.3.1',
-        outputReference: 'pacs://NL-1001',
-        outputSha256: sha256Hex('x'),
-        patientId: 'NL-1001',
-        decision: 'accepted',
-        reason: 'Fine',
-      })
-      .expect(201);
+    const legal = await t.token('legal', 'lawyer-1');
+    await reviewsOfOnePatient(t, ['accepted'], { reason: () => 'Fine' });
     pseudonym = (await t.http.post('/api/v1/patients/timeline').set(auth(legal)).send({ patientId: 'NL-1001' }).expect(200)).body.patientPseudonym;
     // This patient's entries interleaved with others': the extract has gaps in seq.
     const log = t.app.get(AccessLog);

@@ -8,9 +8,9 @@ import { promisify } from 'node:util';
 import { canonicalJson, trustedKeyFrom, trustedKeySetFrom, verifyBundle } from '@app/evidence';
 import { ed25519Thumbprint, KEY_MATERIAL, type KeyMaterial } from '@app/identity';
 import { CLI } from '../support/child-api';
-import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, type TestApp } from '../support/test-app';
 import { readZip, rebag, relabelDerived, writeZip, writeZipEntries } from '../support/zip';
-import { courtRequestFor, exportBundleTo } from '../support/bundles';
+import { courtRequestFor, exportBundleTo, reviewsOfOnePatient } from '../support/bundles';
 
 /**
  * Forged bundles against `registry verify-bundle`'s checks, as the other side's expert would make
@@ -30,25 +30,8 @@ describe('Evidence bundle forgeries (verify-bundle)', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    let alice: string;
-    let admin: string;
-    [legal, alice, admin] = await Promise.all([t.token('legal', 'lawyer-1'), t.token('clinician', 'alice'), t.token('admin', 'admin-1')]);
-    const systemId = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody()).expect(201)).body.aiSystemId;
-    for (const decision of ['rejected', 'accepted', 'rejected']) {
-      await t.http
-        .post('/api/v1/reviews')
-        .set(auth(alice))
-        .send({
-          aiSystemId: systemId,
-          modelVersion: '2.3.1',
-          outputReference: 'pacs://NL-1001',
-          outputSha256: sha256Hex(decision),
-          patientId: 'NL-1001',
-          decision,
-          reason: 'Second read',
-        })
-        .expect(201);
-    }
+    legal = await t.token('legal', 'lawyer-1');
+    await reviewsOfOnePatient(t, ['rejected', 'accepted', 'rejected']);
     const pseudonym = (await t.http.post('/api/v1/patients/timeline').set(auth(legal)).send({ patientId: 'NL-1001' }).expect(200)).body.patientPseudonym;
     requestId = await courtRequestFor(t, legal, 'FORGERY-1', [pseudonym]);
     bundlePath = await exportBundle('bundle.zip');

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { type EventEnvelope, SqlDatabase, SqlEventStore } from '@app/event-store';
 import { type BundleVerification, canonicalJson, verifyBundle } from '@app/evidence';
 import { KEY_MATERIAL, type KeyMaterial } from '@app/identity';
-import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, type TestApp } from '../support/test-app';
 import { type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
 import { readZip, rebag, writeZip } from '../support/zip';
 import { rederive } from '../support/rederive';
-import { courtRequestFor, exportBundleTo } from '../support/bundles';
+import { courtRequestFor, exportBundleTo, reviewsOfOnePatient } from '../support/bundles';
 import { refSaltFromSeed, refSeedToSalts } from '../support/leaf-reference';
 
 interface Verdicts {
@@ -65,21 +65,11 @@ describe('Field redaction in leaf format 2: both verifiers recompute every leaf'
     requirePythonVerifier();
     process.env.LEDGER_LEAF_FORMAT = '2';
     t = await startTestApp();
-    const [legal, alice, admin] = await Promise.all([t.token('legal', 'lawyer-1'), t.token('clinician', 'alice'), t.token('admin', 'admin-1')]);
-    const systemId = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody()).expect(201)).body.aiSystemId;
-    const reviewIds: string[] = [];
-    for (const decision of ['rejected', 'accepted', 'modified']) {
-      const body = {
-        aiSystemId: systemId,
-        modelVersion: '2.3.1',
-        outputReference: 'pacs://NL-1001',
-        outputSha256: sha256Hex(decision),
-        patientId: 'NL-1001',
-        decision,
-        reason: `Second read (${decision})`,
-      };
-      reviewIds.push((await t.http.post('/api/v1/reviews').set(auth(alice)).set('Idempotency-Key', `k-${decision}`).send(body).expect(201)).body.reviewId);
-    }
+    const legal = await t.token('legal', 'lawyer-1');
+    const { reviewIds } = await reviewsOfOnePatient(t, ['rejected', 'accepted', 'modified'], {
+      reason: (decision) => `Second read (${decision})`,
+      idempotencyKey: (decision) => `k-${decision}`,
+    });
     [redactedId, cleanId, decisionRedactedId] = reviewIds;
     const [decisionRedacted] = await t.store.readStream(`review-${decisionRedactedId}`);
     [stored] = await t.store.readStream(`review-${redactedId}`);

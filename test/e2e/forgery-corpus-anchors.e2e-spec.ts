@@ -23,10 +23,10 @@ import { CLI } from '../support/child-api';
 import { refLineLeafText } from '../support/leaf-reference';
 import { LocalTsa } from '../support/local-tsa';
 import { type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
-import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, type TestApp } from '../support/test-app';
 import { rederive } from '../support/rederive';
 import { readZip, rebag, writeZip } from '../support/zip';
-import { courtRequestFor, exportBundleTo } from '../support/bundles';
+import { courtRequestFor, exportBundleTo, reviewsOfOnePatient } from '../support/bundles';
 
 type Anchors = BundleVerification['anchors'];
 interface Verdicts {
@@ -58,25 +58,12 @@ describe('Forgery corpus, anchors: an own-key history rewrite fails once an earl
     // The loop is left to its interval (an hour): the test anchors on demand, as an operator would.
     Object.assign(process.env, { LEDGER_TSA_URL: tsa.url, LEDGER_TSA_CERT_FILE: tsa.certFile, LEDGER_ANCHOR_INTERVAL_MINUTES: '60' });
     t = await startTestApp();
-    const [legal, alice, admin] = await Promise.all([t.token('legal', 'lawyer-1'), t.token('clinician', 'alice'), t.token('admin', 'admin-1')]);
-    const systemId = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody()).expect(201)).body.aiSystemId;
-    const review = async (decision: string) => {
-      const body = {
-        aiSystemId: systemId,
-        modelVersion: '2.3.1',
-        outputReference: 'pacs://NL-1001',
-        outputSha256: sha256Hex(decision),
-        patientId: 'NL-1001',
-        decision,
-        reason: 'Second read',
-      };
-      return (await t.http.post('/api/v1/reviews').set(auth(alice)).send(body).expect(201)).body.reviewId as string;
-    };
-    firstReviewId = await review('rejected');
-    await review('accepted');
-    // Anchored here: the two reviews and what came before them; what follows is not, yet.
-    expect(await t.app.get(LedgerAnchorService).anchor({ fresh: true })).not.toBeNull();
-    await review('rejected');
+    const legal = await t.token('legal', 'lawyer-1');
+    const { reviewIds } = await reviewsOfOnePatient(t, ['rejected', 'accepted', 'rejected'], {
+      // Anchored here: the two reviews and what came before them; what follows is not, yet.
+      after: async (i) => i === 1 && expect(await t.app.get(LedgerAnchorService).anchor({ fresh: true })).not.toBeNull(),
+    });
+    firstReviewId = reviewIds[0];
     const pseudonym = (await t.http.post('/api/v1/patients/timeline').set(auth(legal)).send({ patientId: 'NL-1001' }).expect(200)).body.patientPseudonym;
     const requestId = await courtRequestFor(t, legal, 'ANCHORS-1', [pseudonym]);
     anchoredPath = join(dir, 'anchored.zip');

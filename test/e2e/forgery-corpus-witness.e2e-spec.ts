@@ -22,10 +22,10 @@ import { CLI } from '../support/child-api';
 import { refLineLeafText } from '../support/leaf-reference';
 import { LocalWitness } from '../support/local-witness';
 import { type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
-import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, type TestApp } from '../support/test-app';
 import { rederive } from '../support/rederive';
 import { readZip, rebag, writeZip } from '../support/zip';
-import { courtRequestFor, exportBundleTo } from '../support/bundles';
+import { courtRequestFor, exportBundleTo, reviewsOfOnePatient } from '../support/bundles';
 
 type Anchors = BundleVerification['anchors'];
 interface Verdicts {
@@ -67,24 +67,11 @@ describe('Forgery corpus, witnesses: cosigned checkpoints in the C2SP signed-not
     const anchors = t.app.get(LedgerAnchorService);
     const { origin, vkey } = await anchors.witnesses.logVkey();
     witness.trustLog(origin, vkey);
-    const [legal, alice, admin] = await Promise.all([t.token('legal', 'lawyer-1'), t.token('clinician', 'alice'), t.token('admin', 'admin-1')]);
-    const systemId = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody()).expect(201)).body.aiSystemId;
-    const review = async (decision: string) => {
-      const body = {
-        aiSystemId: systemId,
-        modelVersion: '2.3.1',
-        outputReference: 'pacs://NL-1001',
-        outputSha256: sha256Hex(decision),
-        patientId: 'NL-1001',
-        decision,
-        reason: 'Second read',
-      };
-      return (await t.http.post('/api/v1/reviews').set(auth(alice)).send(body).expect(201)).body.reviewId as string;
-    };
-    firstReviewId = await review('rejected');
-    await review('accepted');
-    expect(await anchors.cosign({ fresh: true })).toHaveLength(1);
-    await review('rejected');
+    const legal = await t.token('legal', 'lawyer-1');
+    const { reviewIds } = await reviewsOfOnePatient(t, ['rejected', 'accepted', 'rejected'], {
+      after: async (i) => i === 1 && expect(await anchors.cosign({ fresh: true })).toHaveLength(1),
+    });
+    firstReviewId = reviewIds[0];
     const pseudonym = (await t.http.post('/api/v1/patients/timeline').set(auth(legal)).send({ patientId: 'NL-1001' }).expect(200)).body.patientPseudonym;
     const requestId = await courtRequestFor(t, legal, 'WITNESS-1', [pseudonym]);
     path = join(dir, 'cosigned.zip');

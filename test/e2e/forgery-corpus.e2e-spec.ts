@@ -9,11 +9,11 @@ import { BUNDLE_STATEMENT, BUNDLE_STATEMENT_SIG, type BundleVerification, canoni
 import { EventLeaves } from '../../libs/evidence/src/bundle/event-leaves';
 import { ed25519Thumbprint, KEY_MATERIAL, type KeyMaterial, SubjectKeyStore } from '@app/identity';
 import { deflated, rawZip, repeatedDeflate } from '../support/hostile-zip';
-import { aiSystemBody, sha256Hex, startTestApp, type TestApp } from '../support/test-app';
+import { sha256Hex, startTestApp, type TestApp } from '../support/test-app';
 import { PY_VERIFIER, type PythonVerdict, requirePythonVerifier, verifyWithPython } from '../support/python-verifier';
 import { readZip, rebag, writeZip, writeZipEntries } from '../support/zip';
 import { rederive } from '../support/rederive';
-import { courtRequestFor, exportBundleTo } from '../support/bundles';
+import { courtRequestFor, exportBundleTo, reviewsOfOnePatient } from '../support/bundles';
 import { refSaltFromSeed, refSeedToSalts } from '../support/leaf-reference';
 
 interface Verdicts {
@@ -60,21 +60,8 @@ describe('Forgery corpus: registry verify-bundle and an independent Python verif
     // No skip: without python3 and openssl this suite fails here, saying which is missing.
     requirePythonVerifier();
     t = await startTestApp();
-    const [legal, alice, admin] = await Promise.all([t.token('legal', 'lawyer-1'), t.token('clinician', 'alice'), t.token('admin', 'admin-1')]);
-    const systemId = (await t.http.post('/api/v1/ai-systems').set(auth(admin)).send(aiSystemBody()).expect(201)).body.aiSystemId;
-    const reviewIds: string[] = [];
-    for (const decision of ['rejected', 'accepted', 'rejected']) {
-      const body = {
-        aiSystemId: systemId,
-        modelVersion: '2.3.1',
-        outputReference: 'pacs://NL-1001',
-        outputSha256: sha256Hex(decision),
-        patientId: 'NL-1001',
-        decision,
-        reason: 'Second read',
-      };
-      reviewIds.push((await t.http.post('/api/v1/reviews').set(auth(alice)).send(body).expect(201)).body.reviewId);
-    }
+    const [legal, alice] = await Promise.all([t.token('legal', 'lawyer-1'), t.token('clinician', 'alice')]);
+    const { systemId, reviewIds } = await reviewsOfOnePatient(t, ['rejected', 'accepted', 'rejected']);
     correctedReviewId = reviewIds[1];
     // A review written before text commitments (ADR 0036): its reason encrypted, with no commitment.
     // Both written as the registry wrote them before leaf format 2 (ADR 0039): no commitment seed.

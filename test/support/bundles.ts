@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { rawBody, type TestApp } from './test-app';
+import { aiSystemBody, rawBody, sha256Hex, type TestApp } from './test-app';
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
@@ -53,4 +53,36 @@ export async function courtRequestFor(t: TestApp, token: string, reference: stri
     })
     .expect(201);
   return (res.body as { requestId: string }).requestId;
+}
+
+/**
+ * A court case's material over HTTP: an AI system (registered by admin-1) and one review by
+ * clinician alice per decision, of patient NL-1001's study `pacs://NL-1001` (each output's digest
+ * is that of its decision). `after(i)` runs once the i-th review is written (to anchor a head
+ * there, say). The system's id and the review ids, in order.
+ */
+export async function reviewsOfOnePatient(
+  t: TestApp,
+  decisions: readonly string[],
+  options: { reason?: (decision: string) => string; idempotencyKey?: (decision: string) => string; after?: (index: number) => Promise<unknown> } = {},
+): Promise<{ systemId: string; reviewIds: string[] }> {
+  const [admin, alice] = await Promise.all([t.token('admin', 'admin-1'), t.token('clinician', 'alice')]);
+  const systemId = ((await t.http.post('/api/v1/ai-systems').set(bearer(admin)).send(aiSystemBody()).expect(201)).body as { aiSystemId: string }).aiSystemId;
+  const reviewIds: string[] = [];
+  for (const [i, decision] of decisions.entries()) {
+    const body = {
+      aiSystemId: systemId,
+      modelVersion: '2.3.1',
+      outputReference: 'pacs://NL-1001',
+      outputSha256: sha256Hex(decision),
+      patientId: 'NL-1001',
+      decision,
+      reason: options.reason?.(decision) ?? 'Second read',
+    };
+    const post = t.http.post('/api/v1/reviews').set(bearer(alice));
+    if (options.idempotencyKey) post.set('Idempotency-Key', options.idempotencyKey(decision));
+    reviewIds.push(((await post.send(body).expect(201)).body as { reviewId: string }).reviewId);
+    await options.after?.(i);
+  }
+  return { systemId, reviewIds };
 }
