@@ -68,6 +68,9 @@ describe('docs/walkthrough.md runs as written', () => {
     expect(out).toMatch(/^OK: \d+ events proven in the signed tree of size \d+/m);
     // The tree head and the signed bundle statement (VERIFY.md B.14).
     expect(out.match(/Signature Verified Successfully/g)?.length).toBeGreaterThanOrEqual(2);
+    // The key pinned: by verify-bundle, and with stock tools against the published JWKS.
+    expect(out).toMatch(/^Signature checked with a pinned key \(--trusted-key\/--trusted-keys\)$/m);
+    expect(out).toMatch(/^bundle key is a published key$/m);
     expect(out).toMatch(/data\/events\.jsonl: OK/);
     expect(out).toContain('OK: every event matches what was sealed and every signed root');
     expect(out).toContain('"status":"done"');
