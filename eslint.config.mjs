@@ -1,12 +1,12 @@
 // @ts-check
 // Type-aware lint of the server, the CLI, the web app, the libs, the migrations and the tests
-// (issue 24, item 5); `npm run lint` runs in .ci/run. The bench and plain JS files are not linted yet.
+// (issue 24, item 5) and the benchmarks; `npm run lint` runs in .ci/run. Plain JS files are not linted yet.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/**', 'coverage/**', 'data/**', '.test-data/**', 'node_modules/**', 'apps/web/dist/**', 'bench/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  { ignores: ['dist/**', 'coverage/**', 'data/**', '.test-data/**', 'node_modules/**', 'apps/web/dist/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

@@ -15,7 +15,7 @@ async function main() {
   process.env.WRITES_PER_MINUTE ??= '0';
   const app: INestApplication = await createApp(storage.config);
   await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as { port: number };
+  const { port } = (app.getHttpServer() as import('node:http').Server).address() as { port: number };
   const url = `http://127.0.0.1:${port}`;
   const keys = app.get<KeyMaterial>(KEY_MATERIAL);
   const admin = await issueLocalToken(keys.tokenSigning, { sub: 'admin-1', role: 'admin' });

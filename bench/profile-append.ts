@@ -74,4 +74,4 @@ async function main() {
   }
   await o.close();
 }
-main();
+void main();

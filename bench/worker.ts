@@ -6,17 +6,17 @@
 // Loaded lazily: a job pays only for the modules it uses.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const JOBS: Record<string, () => (params: never) => Promise<unknown>> = {
-  append: () => require('./scenarios/append').appendJob,
-  replay: () => require('./scenarios/replay').replayJob,
-  growth: () => require('./scenarios/replay').growthJob,
-  http: () => require('./scenarios/http').httpJob,
-  feed: () => require('./scenarios/feed').feedJob,
-  worklist: () => require('./scenarios/worklist').worklistJob,
-  bundleExport: () => require('./scenarios/evidence').bundleExportJob,
-  bundleWrite: () => require('./scenarios/evidence').bundleWriteJob,
-  bundleVerify: () => require('./scenarios/evidence').bundleVerifyJob,
-  ledgerOverhead: () => require('./scenarios/evidence').ledgerOverheadJob,
-  logIngest: () => require('./scenarios/evidence').logIngestJob,
+  append: () => (require('./scenarios/append') as typeof import('./scenarios/append')).appendJob,
+  replay: () => (require('./scenarios/replay') as typeof import('./scenarios/replay')).replayJob,
+  growth: () => (require('./scenarios/replay') as typeof import('./scenarios/replay')).growthJob,
+  http: () => (require('./scenarios/http') as typeof import('./scenarios/http')).httpJob,
+  feed: () => (require('./scenarios/feed') as typeof import('./scenarios/feed')).feedJob,
+  worklist: () => (require('./scenarios/worklist') as typeof import('./scenarios/worklist')).worklistJob,
+  bundleExport: () => (require('./scenarios/evidence') as typeof import('./scenarios/evidence')).bundleExportJob,
+  bundleWrite: () => (require('./scenarios/evidence') as typeof import('./scenarios/evidence')).bundleWriteJob,
+  bundleVerify: () => (require('./scenarios/evidence') as typeof import('./scenarios/evidence')).bundleVerifyJob,
+  ledgerOverhead: () => (require('./scenarios/evidence') as typeof import('./scenarios/evidence')).ledgerOverheadJob,
+  logIngest: () => (require('./scenarios/evidence') as typeof import('./scenarios/evidence')).logIngestJob,
 };
 
 async function main() {

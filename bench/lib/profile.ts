@@ -6,7 +6,7 @@ import { Session } from 'node:inspector';
  * before it), for Chrome DevTools or speedscope.
  */
 export async function profileIf(file: string | undefined): Promise<() => Promise<void>> {
-  if (!file) return async () => undefined;
+  if (!file) return () => Promise.resolve();
   const session = new Session();
   session.connect();
   const post = (method: string, params?: object) =>

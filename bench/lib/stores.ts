@@ -64,7 +64,7 @@ export async function openTarget(impl: Impl, kind: Kind, serialised = false): Pr
         const r = await o.store.append(stream, events, { expectedRevision: expected === null ? 'no_stream' : expected });
         return r.nextExpectedRevision;
       },
-      close: o.close,
+      close: () => o.close(),
     };
   }
   if (impl === 'raw') return openRaw(kind);
@@ -126,10 +126,11 @@ export async function openTarget(impl: Impl, kind: Kind, serialised = false): Pr
           return run;
         }
       : bounded,
-    close: async () => {
+    close: () => {
       process.off('uncaughtException', stray);
       connection?.close();
       tmp.cleanup();
+      return Promise.resolve();
     },
   };
 }
@@ -191,14 +192,15 @@ async function openRaw(kind: Kind): Promise<AppendTarget> {
   });
   return {
     label: 'raw/sqlite',
-    append: async (stream, events, expected) => {
+    append: (stream, events, expected) => {
       const base = expected === null ? 0 : expected + 1;
       tx.immediate(events.map((e, i) => row(stream, e, i, base)));
-      return base + events.length - 1;
+      return Promise.resolve(base + events.length - 1);
     },
-    close: async () => {
+    close: () => {
       db.close();
       tmp.cleanup();
+      return Promise.resolve();
     },
   };
 }

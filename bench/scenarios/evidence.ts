@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
@@ -123,7 +123,7 @@ export async function bundleWriteJob(p: { dataDir: string; file: string }) {
       tick = now();
     }, 5);
     const result = await writeBundle(
-      { store, ledger, reveal: async () => null },
+      { store, ledger, reveal: () => Promise.resolve(null) },
       {
         requestId: uuidv7(),
         reference: 'BENCH-1',
@@ -225,7 +225,7 @@ export async function ledgerOverheadJob(p: { perCommit: number; commitsPerWriter
           label: `ours/sqlite ${variant}`,
           append: async (stream, events, expected) =>
             (await o.store.append(stream, events, { expectedRevision: expected === null ? 'no_stream' : expected })).nextExpectedRevision,
-          close: async () => undefined,
+          close: () => Promise.resolve(),
         };
         const cpu = process.cpuUsage();
         const mainCpu = mainThreadCpuSeconds();

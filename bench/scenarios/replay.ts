@@ -82,7 +82,7 @@ export async function growthJob(p: GrowthParams) {
     label: `ours/${p.kind}`,
     append: async (stream: string, events: Parameters<typeof o.store.append>[1], expected: number | null) =>
       (await o.store.append(stream, events, { expectedRevision: expected === null ? 'no_stream' : expected })).nextExpectedRevision,
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   };
   /** One round at the store's current size: both appends, readAll, and (if asked) a rebuild. */
   const round = async (rebuild: boolean) => ({
