@@ -12,8 +12,11 @@ import { HOSPITAL_ZONE } from './zone';
  * tweede Paas- en Pinksterdag, de beide Kerstdagen, de Hemelvaartsdag, de dag waarop de verjaardag
  * van de Koning wordt gevierd en de vijfde mei" (5 May every year: the act has no five-yearly rule),
  * and, by art. 3(2), Good Friday. Days equated by royal decree under art. 3(3) are not included
- * (docs/incidents.md). Regulation 1182/71 Art. 2(1) takes "all days designated as such in the Member
- * State" where the act is done: the hospital answers in the Netherlands, so the same list (J20).
+ * (docs/incidents.md). Regulation 1182/71 Art. 2(1) opens "For the purposes of this Regulation,
+ * public holidays means all days designated as such in the Member State or" (OJ text as reproduced
+ * at https://dataverse.harvard.edu/dataset.xhtml?persistentId=doi:10.7910/DVN/0EGYWY; the rest of the
+ * sentence was not read; restated, it names the Member State where the action is to be taken): the
+ * hospital answers in the Netherlands, so the request periods take the same list (J20).
  *
  * The dates come from `date-holidays`, chosen by name per the act: its type labels do not follow
  * the act (Good Friday and Liberation Day are "school" holidays there). A holiday the library
