@@ -389,6 +389,7 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, Befo
       );
       if (rows.length === 0) return;
       yield rows;
+      if (rows.length < 10000) return; // the last page: no query for an empty one
       after = Number(rows[rows.length - 1].leaf_index);
       await nextTurn();
     }
