@@ -165,6 +165,9 @@ export async function bundleWriteJob(p: { dataDir: string; file: string }) {
  * Verifies the bundle `bundleExportJob` left, in a process of its own that loads only the
  * verifier (bench/bundle-verify.ts, without the swc hook's source maps, as production runs dist/):
  * its peak RSS is the verifier's, not this worker's TypeScript loader and the libs it loaded (ADR 0049).
+ * Then, when the CLI is built (`npx nest build`), the same bundle through what a user runs,
+ * `registry verify-bundle` from dist/: its wall time with start-up, and its peak RSS without the
+ * TypeScript hook the first process still loads.
  */
 export async function bundleVerifyJob(p: { file: string }) {
   try {
@@ -181,7 +184,13 @@ export async function bundleVerifyJob(p: { file: string }) {
       events: number;
       problems: unknown[];
     };
-    return { ...v, peakRssMb: child.peakRssMb };
+    const cli = join(ROOT, 'dist/apps/cli/src/main.js');
+    if (!existsSync(cli)) return { ...v, peakRssMb: child.peakRssMb };
+    const t0 = now();
+    const built = await runMeasured(process.execPath, [cli, 'verify-bundle', '--json', p.file], process.env);
+    const cliSeconds = (now() - t0) / 1000;
+    if (built.code !== 0) throw new Error(`registry verify-bundle (dist) failed (exit ${built.code}): ${built.stderr.slice(-1500)}`);
+    return { ...v, peakRssMb: child.peakRssMb, cliSeconds, cliPeakRssMb: built.peakRssMb };
   } finally {
     rmSync(p.file, { force: true });
   }
