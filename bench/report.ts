@@ -629,16 +629,18 @@ const ANALYSIS = `## Reading the figures: where goals are missed, why, and what 
 The analysis below was written from profiles and round-trip counts of the figures above; see
 \`docs/adr/0009-benchmarks.md\` for method and fairness decisions.
 
-**The latest partial runs.** *Bundles (5a)*, code d8117c89 (\`npm run bench -- --only=bundle\`,
-2026-12-07 20:12 UTC, nothing else on the machine, load average 1.6–2.1; then \`--render\`):
-**export 7.24 s (6.43–8.25), goal < 10 s: met**, CPU 9.5 s, peak RSS 296 (289–299) MB (< 300:
-met, narrowly); **verify 4.35 s (3.66–4.56), goal < 5 s: met**, peak RSS 293 (291–306) MB: one
-run of three crossed 300 MB. Run alternately with the code before that day's changes (489e0d12,
-same commands, same minutes): export 7.68 s (7.60–8.49), peak RSS 293 (290–300); verify 4.17 s
-(4.10–4.43), peak RSS 298 (291–301): the same within this machine's noise, and the same RSS
-margin of a few MB (the verifier's code did not change). A run taken straight after a CI run had
-left the machine busy gave export 9.88 s and verify 5.34 s: read these figures only from a quiet
-machine. Earlier, code e9a00a6 (16:49 UTC): export 8.11 s (7.39–8.28), verify 4.37 s (4.24–4.68).
+**The latest partial runs.** *Bundles (5a)*, code fdbe2ad0 (\`npm run bench -- --only=bundle
+--write\` after \`npx nest build\`, 2026-12-07 20:51 UTC, nothing else on the machine, load average
+0.4–1.6): **export 7.70 s (7.15–9.06), goal < 10 s: met**, CPU 10.0 s, peak RSS 288 (285–288) MB
+(< 300: met); **verify 3.74 s (3.64–5.24), goal < 5 s: met** (its third run was slow, as the
+export's), peak RSS 291 (285–295) MB in the bench's own verify process (TypeScript hook loaded);
+**the built CLI a user runs, \`registry verify-bundle\` from dist/: 4.06 s (3.66–5.63) with Node's
+start-up, peak RSS 256 (251–258) MB**: the verifier's memory margin is ~44 MB, not ~9. Code
+d8117c89 (20:12 UTC, before the CLI was measured), alternated with the code before that day's
+changes (489e0d12) in the same minutes: export 7.24 s vs 7.68 s, verify 4.35 s vs 4.17 s, the
+same within this machine's noise (there the bench's verify process reached 306 MB once, the
+older code's 301 MB). A run taken straight after a CI run had left the machine busy gave export
+9.88 s and verify 5.34 s: read these figures only from a quiet machine. Earlier, code e9a00a6 (16:49 UTC): export 8.11 s (7.39–8.28), verify 4.37 s (4.24–4.68).
 The export had sat at the 10 s goal (10.61 s
 (9.84–10.83) in the run of 93eff37): ADR 0056 cut its allocations by a third (keys sorted in place,
 the seed-form line without a copy of the envelope, pages written as bytes) and its waits (proof
